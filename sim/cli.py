@@ -1,0 +1,101 @@
+"""Command-line wiring: parse arguments, call the library, turn user errors into exit status 2.
+
+Each subcommand is a thin function here; the work lives in the library modules. Errors a
+user can fix (bad scenario, bad map, bad sweep file, an output folder that exists) are
+`UserError`s: printed as one or more `file:line: key: message` lines, exit 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import UserError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "albu_kamal_blockade.yaml"
+DEFAULT_MAP = SCENARIO_DIR / "maps" / "euphrates_corridor.geojson"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    for path in args.files:
+        loaded = load_scenario(path)
+        print(f"ok  {path}: {loaded.summary()}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.scenario import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from sim.scenario import shipped_scenarios
+
+    for path, description in shipped_scenarios(SCENARIO_DIR):
+        print(f"{path.relative_to(PROJECT_ROOT)}  —  {description}")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from sim.geography import load_map
+    from sim.mapplot import draw_map_png
+    from sim.output import refuse_overwrite
+
+    cmap = load_map(args.map, args.cell_km)
+    out = Path(args.out) if args.out else PROJECT_ROOT / "outputs" / f"map_{args.cell_km:g}km.png"
+    refuse_overwrite(out, args.force)
+    draw_map_png(cmap, out)
+    rows, cols = cmap.shape
+    print(f"map: {rows} × {cols} cells at {cmap.cell_km:g} km, {len(cmap.places)} places → {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python run.py",
+        description="Corridor: agent-based what-if simulation of a contested supply corridor "
+        "(a stylised model, not a forecast). With no command, runs the default scenario.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
+    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("list", help="list the shipped scenarios with their descriptions")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
+    p.add_argument("--cell-km", type=float, default=1.0, help="cell size in km (default 1)")
+    p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
+    p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_map)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["run", str(DEFAULT_SCENARIO)])
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

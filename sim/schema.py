@@ -1,0 +1,380 @@
+"""The scenario language: typed, validated shapes and every default, in one place, with units.
+
+A scenario file is YAML that is loaded, merged with what it `extends`, then validated into
+these models before anything runs. Every quantity is in real units (km, km/h, hours, days,
+per day, fighters) and converted to steps and cells inside the model, so the same scenario
+runs at another cell size or step length. Unknown keys are errors (``extra="forbid"``).
+
+Each ``Field`` carries its default and a description with its unit; the JSON Schema that
+``python run.py schema`` prints is generated from these models, and the ODD parameter table
+in ``docs/odd.md`` lists the same defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+PositiveFloat = Annotated[float, Field(gt=0.0)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0)]
+FactionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Relation = Literal["allied", "neutral", "rival", "hostile"]
+
+
+class Strict(BaseModel):
+    """Base for every scenario block: unknown keys are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- world
+
+
+class MapSpec(Strict):
+    file: str = Field(
+        "maps/euphrates_corridor.geojson",
+        description="GeoJSON map of the corridor, relative to the scenario file that names it.",
+    )
+    cell_km: float = Field(1.0, ge=0.25, le=10.0, description="Grid cell size (km).")
+
+
+class TimeSpec(Strict):
+    step_hours: float = Field(1.0, gt=0.0, le=24.0, description="Length of one step (hours).")
+    duration_days: float = Field(30.0, gt=0.0, le=3650.0, description="Simulated time (days).")
+
+
+class Faction(Strict):
+    label: str = Field(description="Name shown in charts and the narrative log.")
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Map and chart colour, #rrggbb.")
+    funding: NonNegativeFloat = Field(
+        1.0, description="Relative money a sponsor pays its local militias (dimensionless)."
+    )
+
+
+class ControlSpec(Strict):
+    """How units' strength becomes influence over cells, and influence becomes control."""
+
+    kernel_km: PositiveFloat = Field(
+        6.0, description="Length scale of the exponential distance kernel exp(-d/L) (km)."
+    )
+    patrol_kernel_km: PositiveFloat = Field(
+        12.0, description="Kernel length scale for units on patrol, which cover more ground (km)."
+    )
+    decay_days: PositiveFloat = Field(
+        2.0, description="Time constant with which influence follows the units' presence (days)."
+    )
+    threshold: PositiveFloat = Field(
+        15.0, description="Influence a faction needs to govern a cell (fighter-equivalents)."
+    )
+    margin: NonNegativeFloat = Field(
+        0.25,
+        description="Relative lead over the runner-up needed to control a cell: top ≥ (1+margin)·second.",
+    )
+
+
+class EngagementSpec(Strict):
+    """Lanchester attrition between hostile units in contact."""
+
+    range_km: PositiveFloat = Field(3.0, description="Units closer than this are in contact (km).")
+    law: Literal["aimed", "area"] = Field(
+        "aimed", description="aimed fire: Lanchester square law; area fire: linear law."
+    )
+    kill_rate_per_day: PositiveFloat = Field(
+        0.5,
+        description="Aimed fire: fighters disabled per enemy fighter per day (square law β). "
+        "Area fire uses kill_rate_per_day / 100 per fighter pair per day (linear law).",
+    )
+    urban_defence: PositiveFloat = Field(
+        2.0, description="Fire received by defenders in urban cells is divided by this factor."
+    )
+    break_ratio: PositiveFloat = Field(
+        3.0, description="A side outnumbered by this ratio breaks off and withdraws (ratio)."
+    )
+
+
+class Speeds(Strict):
+    """Movement speed by terrain (km/h); 0 means the terrain cannot be entered."""
+
+    road: NonNegativeFloat = 40.0
+    crossing: NonNegativeFloat = 10.0
+    bridge: NonNegativeFloat = 15.0
+    urban: NonNegativeFloat = 15.0
+    farmland: NonNegativeFloat = 10.0
+    desert: NonNegativeFloat = 12.0
+
+
+class InsurgentBehaviour(Strict):
+    """How insurgent cells hide, strike and are suppressed."""
+
+    ambush_rate_per_day: NonNegativeFloat = Field(
+        0.05, description="Ambush rate of one cell with a target in reach, in governed ground (per day)."
+    )
+    ungoverned_multiplier: PositiveFloat = Field(
+        4.0, description="Factor on the ambush rate where no faction governs (dimensionless)."
+    )
+    ambush_range_km: PositiveFloat = Field(15.0, description="Reach of an ambush (km).")
+    ambush_loss_fraction: Probability = Field(
+        0.15, description="Share of the target unit's strength lost in one ambush."
+    )
+    detection_rate_per_day: NonNegativeFloat = Field(
+        0.3, description="Rate at which a patrol within detection range detects a cell (per day)."
+    )
+    detection_range_km: PositiveFloat = Field(10.0, description="Patrol detection range (km).")
+    suppression_loss_fraction: Probability = Field(
+        0.5, description="Share of a detected cell's strength lost to the patrol that found it."
+    )
+    disperse_below: NonNegativeFloat = Field(
+        3.0, description="A cell weaker than this disperses (fighters)."
+    )
+    move_every_hours: PositiveFloat = Field(24.0, description="How often a hidden cell relocates (hours).")
+    move_km: PositiveFloat = Field(10.0, description="How far a cell relocates at most (km).")
+
+
+class MilitiaBehaviour(Strict):
+    patrol_every_hours: PositiveFloat = Field(
+        6.0, description="How often a patrolling unit moves to a new spot near home (hours)."
+    )
+    patrol_radius_km: PositiveFloat = Field(8.0, description="Patrol area around home (km).")
+    speed_kmh: PositiveFloat = Field(8.0, description="Foot/pickup speed off road used for reinforcing (km/h) — scaled by terrain speeds.")
+
+
+# --------------------------------------------------------------------------- forces
+
+
+class Deployment(Strict):
+    """Where units start: near a named place, in a named region, or at named places (one each)."""
+
+    near: str | None = Field(None, description="Named place to deploy around.")
+    radius_km: NonNegativeFloat = Field(5.0, description="Spread around `near` (km).")
+    region: str | None = Field(None, description="Map region to scatter units in.")
+    at: list[str] | None = Field(None, description="Named places, one unit at each in turn.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Deployment:
+        given = [k for k in ("near", "region", "at") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of 'near', 'region' or 'at' (found {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+class ForceBase(Strict):
+    faction: str = Field(description="Faction id declared under `factions`.")
+    units: int = Field(1, ge=1, le=100_000, description="Number of units.")
+    strength: PositiveFloat = Field(description="Fighters per unit.")
+    label: str | None = Field(None, description="Name used in the narrative log (e.g. R1).")
+
+
+class MilitiaForce(ForceBase):
+    kind: Literal["militia"]
+    deploy: Deployment
+    posture: Literal["hold", "patrol", "checkpoint"] = Field("hold", description="Starting posture.")
+
+
+class GarrisonForce(ForceBase):
+    kind: Literal["garrison"]
+    deploy: Deployment
+    posture: Literal["hold", "patrol"] = "hold"
+
+
+class LocalMilitiaForce(ForceBase):
+    kind: Literal["local_militia"]
+    deploy: Deployment
+    loyalty: Probability = Field(0.8, description="Starting loyalty to the sponsor (0–1).")
+    posture: Literal["hold", "patrol"] = "hold"
+
+
+class InsurgentForce(ForceBase):
+    kind: Literal["insurgent"]
+    deploy: Deployment
+
+
+class ConvoyOrders(Strict):
+    when_stopped: Literal["withdraw", "wait", "clash"] = Field(
+        "withdraw",
+        description="withdraw when outnumbered; wait up to max_wait_hours then withdraw; "
+        "or clash (fight through) when the wait runs out.",
+    )
+    max_wait_hours: NonNegativeFloat = Field(24.0, description="Longest standoff before giving up (hours).")
+    withdraw_to: str | None = Field(None, description="Place to withdraw to (default: the start).")
+
+
+class ConvoyForce(ForceBase):
+    kind: Literal["convoy"]
+    start: str = Field(description="Named place the convoy sets off from.")
+    route: list[str] = Field(min_length=1, description="Named waypoints in order; the last is the goal.")
+    depart_day: NonNegativeFloat = Field(0.0, description="Departure time (days from the start).")
+    speed_factor: PositiveFloat = Field(1.0, description="Multiplier on the terrain speeds (dimensionless).")
+    orders: ConvoyOrders = ConvoyOrders()
+
+
+Force = Annotated[
+    MilitiaForce | GarrisonForce | LocalMilitiaForce | InsurgentForce | ConvoyForce,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class RuleBase(Strict):
+    enabled: bool = Field(True, description="Switch the rule off without deleting it (events can toggle it).")
+
+
+class CheckpointBlockade(RuleBase):
+    by: str = Field(description="Faction that mans the checkpoints.")
+    against: list[str] = Field(min_length=1, description="Factions whose convoys are stopped.")
+    at: list[str] = Field(min_length=1, description="Named places where checkpoints stand.")
+    stop_probability: Probability = Field(0.9, description="Chance a blocked convoy is stopped.")
+    reach_km: PositiveFloat = Field(3.0, description="A convoy this close to a checkpoint meets it (km).")
+    reinforce_radius_km: NonNegativeFloat = Field(
+        15.0, description="Holder's units within this distance come to the checkpoint (km)."
+    )
+    withdraw_when_outnumbered: PositiveFloat = Field(
+        1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio."
+    )
+
+
+class Reinforcement(RuleBase):
+    faction: str
+    at: str = Field(description="Named place where reinforcements arrive.")
+    fighters_per_day: NonNegativeFloat = Field(description="Arrival rate (fighters per day).")
+    unit_size: PositiveFloat = Field(30.0, description="Fighters per arriving unit.")
+    max_fighters: NonNegativeFloat = Field(
+        1e9, description="Stop when the faction's total strength reaches this (fighters)."
+    )
+
+
+class CoOptation(RuleBase):
+    by: str = Field(description="Sponsor that buys loyalty.")
+    from_: list[str] = Field(alias="from", min_length=1, description="Sponsors whose local militias are targeted.")
+    radius_km: PositiveFloat = Field(20.0, description="Reach of the buyer's presence (km).")
+    erosion_per_day: NonNegativeFloat = Field(
+        0.04, description="Loyalty lost per day under pressure, times the funding ratio (per day)."
+    )
+    recovery_per_day: NonNegativeFloat = Field(0.01, description="Loyalty regained per day otherwise.")
+    switch_below: Probability = Field(0.3, description="Loyalty under which a unit changes sponsor.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Airstrikes(RuleBase):
+    by: str = Field("external", description="Who strikes (a label; need not be a faction on the map).")
+    against: str = Field(description="Faction targeted.")
+    rate_per_day: NonNegativeFloat = Field(0.3, description="Poisson rate of strikes (per day).")
+    loss_fraction: Probability = Field(0.3, description="Share of the strength at the target lost.")
+    radius_km: PositiveFloat = Field(2.0, description="Blast/target area around the aim point (km).")
+    intercepted_by: str | None = Field(None, description="Faction that may intercept.")
+    intercept_probability: Probability = Field(0.0, description="Chance an interceptor stops a strike.")
+
+
+class InsurgentRecruitment(RuleBase):
+    faction: str
+    fighters_per_day: NonNegativeFloat = Field(
+        1.0, description="Recruits per day gained by a cell in ungoverned ground (fighters per day)."
+    )
+    new_cells_per_day: NonNegativeFloat = Field(
+        0.2, description="Rate of new cells appearing, times the ungoverned share of the desert (per day)."
+    )
+    new_cell_strength: PositiveFloat = Field(8.0, description="Fighters in a new cell.")
+    split_above: PositiveFloat = Field(40.0, description="A cell stronger than this splits in two (fighters).")
+    max_cells: int = Field(400, ge=1, description="Upper bound on insurgent cells.")
+
+
+class DeconflictionLine(RuleBase):
+    faction: str
+    may_not_enter: list[str] = Field(min_length=1, description="Map regions the faction may not enter.")
+
+
+class Agreement(RuleBase):
+    faction: str = Field(description="Faction whose role is curtailed.")
+    from_day: NonNegativeFloat = Field(0.0, description="When the agreement takes effect (days).")
+    reinforcement_scale: NonNegativeFloat = Field(0.5, description="Factor on its reinforcement rate.")
+    funding_scale: NonNegativeFloat = Field(0.5, description="Factor on its funding.")
+
+
+RULE_MODELS: dict[str, type[RuleBase]] = {
+    "checkpoint_blockade": CheckpointBlockade,
+    "reinforcement": Reinforcement,
+    "co_optation": CoOptation,
+    "airstrikes": Airstrikes,
+    "insurgent_recruitment": InsurgentRecruitment,
+    "deconfliction_line": DeconflictionLine,
+    "agreement": Agreement,
+}
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class Event(Strict):
+    """Something that changes the world at a time: exactly one action per event."""
+
+    at_day: NonNegativeFloat = Field(description="When (days from the start).")
+    set: dict[str, float | int | bool | str] | None = Field(
+        None, description="Set rule parameters by key path, e.g. rules.airstrikes.rate_per_day."
+    )
+    enable: str | None = Field(None, description="Rule to switch on (its key under `rules`).")
+    disable: str | None = Field(None, description="Rule to switch off.")
+    spawn: Force | None = Field(None, description="Forces that appear (convoys set off at once).")
+    note: str | None = Field(None, description="Text written to the narrative log.")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Event:
+        actions = [k for k in ("set", "enable", "disable", "spawn") if getattr(self, k) is not None]
+        if len(actions) != 1 and not (not actions and self.note):
+            raise ValueError(
+                "give exactly one of 'set', 'enable', 'disable' or 'spawn' "
+                f"(found {', '.join(actions) or 'none'})"
+            )
+        return self
+
+
+class Observation(Strict):
+    land_bridge: list[str] = Field(
+        default_factory=lambda: ["Albu Kamal crossing", "Albu Kamal", "Al-Mayadeen", "Deir ez-Zor"],
+        min_length=2,
+        description="Places a faction must link through ground it controls for its land bridge to be open.",
+    )
+    land_bridge_factions: list[str] | None = Field(
+        None, description="Factions whose land bridge is tracked (default: all)."
+    )
+
+
+class Teaching(Strict):
+    questions: list[str] = Field(default_factory=list)
+    notes: str = ""
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+class Scenario(Strict):
+    name: str
+    description: str
+    map: MapSpec = MapSpec()
+    time: TimeSpec = TimeSpec()
+    seed: int = Field(20171119, ge=0, description="Root seed of every random stream.")
+    factions: dict[FactionId, Faction] = Field(min_length=1)
+    relations: dict[str, Relation] = Field(
+        default_factory=dict,
+        description="'a/b: hostile'; '*' matches any faction; unlisted pairs are neutral.",
+    )
+    control: ControlSpec = ControlSpec()
+    engagement: EngagementSpec = EngagementSpec()
+    speeds: Speeds = Speeds()
+    militia: MilitiaBehaviour = MilitiaBehaviour()
+    insurgents: InsurgentBehaviour = InsurgentBehaviour()
+    forces: list[Force] = Field(default_factory=list)
+    rules: dict[str, dict] = Field(
+        default_factory=dict,
+        description="Control rules by name (checkpoint_blockade, reinforcement, …); a second rule "
+        "of the same kind takes a label after a slash: 'reinforcement/russia'. Parameters are "
+        "validated against RULE_MODELS.",
+    )
+    events: list[Event] = Field(default_factory=list)
+    observe: Observation = Observation()
+    teaching: Teaching = Teaching()
