@@ -82,9 +82,10 @@ class EngagementSpec(Strict):
         "aimed", description="aimed fire: Lanchester square law; area fire: linear law."
     )
     kill_rate_per_day: PositiveFloat = Field(
-        0.5,
-        description="Aimed fire: fighters disabled per enemy fighter per day (square law β). "
-        "Area fire uses kill_rate_per_day / 100 per fighter pair per day (linear law).",
+        0.5, description="Aimed fire: fighters disabled per enemy fighter per day (square law)."
+    )
+    area_kill_rate_per_day: PositiveFloat = Field(
+        0.005, description="Area fire: fighters disabled per fighter pair per day (linear law)."
     )
     urban_defence: PositiveFloat = Field(
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
@@ -137,7 +138,9 @@ class MilitiaBehaviour(Strict):
         6.0, description="How often a patrolling unit moves to a new spot near home (hours)."
     )
     patrol_radius_km: PositiveFloat = Field(8.0, description="Patrol area around home (km).")
-    speed_kmh: PositiveFloat = Field(8.0, description="Foot/pickup speed off road used for reinforcing (km/h) — scaled by terrain speeds.")
+    speed_factor: PositiveFloat = Field(
+        0.5, description="Multiplier on the terrain speeds when units move to reinforce (dimensionless)."
+    )
 
 
 # --------------------------------------------------------------------------- forces

@@ -1,0 +1,129 @@
+"""Convoy: sets off at its departure time and follows a cached least-time path through its
+named waypoints, by distance per step (fast on roads). A checkpoint on the way may stop it.
+
+waiting ──► moving ──► arrived
+              │  ▲
+   (stopped)  ▼  │ (let through / fought through)
+            standoff ──► withdrawing ──► withdrawn          any state ──► destroyed
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from agents.base import Unit
+
+
+class ConvoyState(StrEnum):
+    WAITING = "waiting"
+    MOVING = "moving"
+    STANDOFF = "standoff"
+    WITHDRAWING = "withdrawing"
+    ARRIVED = "arrived"
+    WITHDRAWN = "withdrawn"
+    DESTROYED = "destroyed"
+
+
+#: what a state means as the outcome of a run
+OUTCOME = {
+    ConvoyState.WAITING: "not departed",
+    ConvoyState.MOVING: "en route",
+    ConvoyState.STANDOFF: "halted",
+    ConvoyState.WITHDRAWING: "withdrew",
+    ConvoyState.WITHDRAWN: "withdrew",
+    ConvoyState.ARRIVED: "arrived",
+    ConvoyState.DESTROYED: "destroyed",
+}
+OUTCOMES = ("arrived", "halted", "withdrew", "destroyed", "en route", "not departed")
+
+
+class Convoy(Unit):
+    kind = "convoy"
+
+    def __init__(self, model, faction, strength, rc, label, *, start: str, route: list[str],
+                 depart_hours: float, speed_factor: float, orders):
+        super().__init__(model, faction, strength, rc, label)
+        self.start = start
+        self.route = route
+        self.speed_factor = speed_factor
+        self.orders = orders
+        self.state = ConvoyState.WAITING
+        self.mover = None
+        self.incident = None
+        self.initial_strength = float(strength)
+        self.halted_at: str | None = None
+        model.convoys.append(self)
+        model.wake_at(self, depart_hours)
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOME[self.state]
+
+    def describe(self) -> str:
+        return f"{self.model.factions.labels[self.faction]} convoy {self.label}"
+
+    def wake(self) -> None:
+        if self.state == ConvoyState.WAITING:
+            self.depart()
+
+    def depart(self) -> None:
+        cells = [self.model.place(p).cell for p in self.route]
+        self.mover = self.model.plan_path(self, self.rc, cells, self.speed_factor, checkpoints=True)
+        if self.mover is None:  # validation rules this out for the scenario's own routes
+            self.model.log_incident("event", f"{self.describe()} finds no passable route to {self.route[-1]}",
+                                    self)
+            return
+        self.state = ConvoyState.MOVING
+        self.model.movers[self] = None
+        self.model.log_incident("event", f"{self.describe()} ({self.strength:.0f} fighters) set off from "
+                                f"{self.start} toward {self.route[-1]}", self)
+
+    def step(self) -> None:
+        if self.state not in (ConvoyState.MOVING, ConvoyState.WITHDRAWING):
+            return
+        checkpoint = self.mover.advance(self.model.step_hours)
+        self.move_to(self.mover.cell)
+        if checkpoint is not None:
+            checkpoint.encounter(self)
+        elif self.mover.done:
+            self.model.movers.pop(self, None)
+            if self.state == ConvoyState.MOVING:
+                self.state = ConvoyState.ARRIVED
+                self.model.log_incident("arrival", f"{self.describe()} reached {self.route[-1]} "
+                                        f"with {self.strength:.0f} fighters", self)
+            else:
+                self.state = ConvoyState.WITHDRAWN
+                self.model.log_incident("withdrawal", f"{self.describe()} is back at {self.withdraw_to}",
+                                        self)
+
+    # --- what a checkpoint does to it --------------------------------------------------------
+    def halt(self, incident) -> None:
+        self.state = ConvoyState.STANDOFF
+        self.incident = incident
+        self.model.movers.pop(self, None)
+
+    def resume(self) -> None:
+        self.state = ConvoyState.MOVING
+        self.incident = None
+        self.model.movers[self] = None
+
+    @property
+    def withdraw_to(self) -> str:
+        return self.orders.withdraw_to or self.start
+
+    def withdraw(self) -> None:
+        self.incident = None
+        target = self.model.place(self.withdraw_to).cell
+        mover = self.model.plan_path(self, self.rc, [target], self.speed_factor)
+        if mover is None or mover.done:
+            self.state = ConvoyState.WITHDRAWN
+            return
+        self.mover = mover
+        self.state = ConvoyState.WITHDRAWING
+        self.model.movers[self] = None
+
+    def destroyed(self) -> None:
+        self.state = ConvoyState.DESTROYED
+        self.model.movers.pop(self, None)
+        self.model.log_incident("clash", f"{self.describe()} was destroyed", self)
+        super().destroyed()

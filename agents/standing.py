@@ -1,0 +1,103 @@
+"""Units that hold ground: they stay put, or patrol around a home area, or travel somewhere
+and back. Holding costs nothing per step; a patrol wakes only when its next leg is due."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from agents.base import Unit
+from agents.movement import PathMover
+from sim.influence import HOLDING, PATROLLING
+
+
+class Posture(StrEnum):
+    HOLD = "hold"
+    PATROL = "patrol"
+    CHECKPOINT = "checkpoint"
+    REINFORCE = "reinforce"
+    RETURN = "return"
+
+
+class StandingUnit(Unit):
+    def __init__(self, model, faction, strength, rc, label, posture: str = "hold"):
+        super().__init__(model, faction, strength, rc, label)
+        self.home = rc
+        self._posture = Posture.HOLD
+        self.posture = Posture(posture)
+        self.home_posture = self.posture
+        self.mover: PathMover | None = None
+        if self.posture == Posture.PATROL:
+            self._schedule_patrol(first=True)
+
+    @property
+    def posture(self) -> Posture:
+        return self._posture
+
+    @posture.setter
+    def posture(self, value: str) -> None:
+        """Patrols spread their presence wider and are listed for detecting insurgents."""
+        self._posture = Posture(value)
+        patrolling = self._posture == Posture.PATROL
+        self.set_layer(PATROLLING if patrolling else HOLDING)
+        if patrolling:
+            self.model.patrols[self] = None
+        else:
+            self.model.patrols.pop(self, None)
+
+    # --- patrol: jump to a new spot near home every few hours --------------------------------
+    def _schedule_patrol(self, first: bool = False) -> None:
+        every = self.model.scenario.militia.patrol_every_hours
+        rng = self.model.streams["movement"]
+        delay = every * (rng.random() if first else 1.0)
+        self._patrol_due = self.model.hours + max(delay, 1e-9)
+        self.model.wake_at(self, self._patrol_due)
+
+    def wake(self) -> None:
+        # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale
+        if self.posture != Posture.PATROL or self.model.hours + 1e-9 < self._patrol_due:
+            return
+        spot = self.model.random_cell_near(self.home, self.model.scenario.militia.patrol_radius_km,
+                                           self.faction, self.model.streams["movement"])
+        if spot is not None:
+            self.move_to(spot)
+        self._schedule_patrol()
+
+    # --- travel to a cell and back --------------------------------------------------------------
+    def travel_to(self, rc: tuple[int, int], posture: Posture) -> bool:
+        """Start moving along the least-time path; False when the cell cannot be reached."""
+        mover = self.model.plan_path(self, self.rc, rc, self.model.scenario.militia.speed_factor)
+        if mover is None:
+            return False
+        self.mover = mover
+        self.posture = posture
+        self.model.movers[self] = None
+        return True
+
+    def step(self) -> None:
+        """Advance along the current path (only units on the move are stepped)."""
+        if self.mover is None:
+            return
+        self.mover.advance(self.model.step_hours)
+        self.move_to(self.mover.cell)
+        if self.mover.done:
+            self.mover = None
+            self.model.movers.pop(self, None)
+            self.arrived()
+
+    def arrived(self) -> None:
+        if self.posture == Posture.RETURN:
+            self.resume_home_posture()
+
+    def resume_home_posture(self) -> None:
+        self.posture = self.home_posture
+        if self.posture == Posture.PATROL:
+            self._schedule_patrol(first=True)
+
+    def go_home(self) -> None:
+        if self.rc == self.home or not self.travel_to(self.home, Posture.RETURN):
+            self.resume_home_posture()
+
+    def destroyed(self) -> None:
+        self.model.movers.pop(self, None)
+        self.model.patrols.pop(self, None)
+        super().destroyed()

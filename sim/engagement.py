@@ -1,0 +1,109 @@
+"""Engagements: attrition by Lanchester's laws, integrated exactly over the step.
+
+Aimed fire (square law):  dA/dt = −β·B,    dB/dt = −α·A      (A² α − B² β is conserved)
+Area fire (linear law):   dA/dt = −β·A·B,  dB/dt = −α·A·B    (α·A − β·B is conserved)
+
+The closed-form solution over the step (rather than an Euler update) is what makes the
+well-mixed limit match the analytic result at any step length: 1,000 against 800 of equal
+effectiveness leaves 600 under aimed fire and 200 under area fire.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from sim.geography import Terrain
+
+
+def square_law(a: float, b: float, alpha: float, beta: float, hours: float) -> tuple[float, float]:
+    """Aimed fire over `hours`: alpha is A's kill rate per A-fighter per hour, beta B's."""
+    if a <= 0 or b <= 0 or hours <= 0:
+        return max(a, 0.0), max(b, 0.0)
+    g = math.sqrt(alpha * beta)
+    ra, rb = math.sqrt(beta / alpha), math.sqrt(alpha / beta)
+    t_a = math.atanh(a / (ra * b)) / g if a < ra * b else math.inf  # when A would reach zero
+    t_b = math.atanh(b / (rb * a)) / g if b < rb * a else math.inf
+    t = min(hours, t_a, t_b)
+    ch, sh = math.cosh(g * t), math.sinh(g * t)
+    a_new = 0.0 if t == t_a else a * ch - ra * b * sh
+    b_new = 0.0 if t == t_b else b * ch - rb * a * sh
+    return max(a_new, 0.0), max(b_new, 0.0)
+
+
+def linear_law(a: float, b: float, alpha: float, beta: float, hours: float) -> tuple[float, float]:
+    """Area fire over `hours`: alpha, beta are kill rates per fighter pair per hour."""
+    if a <= 0 or b <= 0 or hours <= 0:
+        return max(a, 0.0), max(b, 0.0)
+    c = beta * b - alpha * a  # dA/dt = A·(−β·B) with β·B = α·A + c
+    # dA/dt = −A(αA + c): a logistic equation with closed form
+    if abs(c) < 1e-12 * max(alpha * a, beta * b):
+        a_new = a / (1.0 + alpha * a * hours)
+    else:
+        e = math.exp(-c * hours)
+        a_new = c * a * e / (c + alpha * a * (1.0 - e))
+    b_new = (alpha * a_new + c) / beta
+    return max(a_new, 0.0), max(b_new, 0.0)
+
+
+def cover_factor(model, units) -> float:
+    """Share of fire a side receives: defenders in urban cells are harder to hit."""
+    total = sum(u.strength for u in units)
+    if total <= 0:
+        return 1.0
+    urban = sum(u.strength for u in units if model.map.terrain[u.rc] == Terrain.URBAN)
+    share = urban / total
+    return 1.0 - share + share / model.scenario.engagement.urban_defence
+
+
+def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float]:
+    """Attrition between two groups over `hours`; losses shared in proportion to strength."""
+    spec = model.scenario.engagement
+    a = sum(u.strength for u in side_a)
+    b = sum(u.strength for u in side_b)
+    if a <= 0 or b <= 0:
+        return 0.0, 0.0
+    fa, fb = cover_factor(model, side_a), cover_factor(model, side_b)
+    if spec.law == "aimed":
+        k = spec.kill_rate_per_day / 24.0
+        a_new, b_new = square_law(a, b, k * fb, k * fa, hours)
+    else:
+        k = spec.area_kill_rate_per_day / 24.0
+        a_new, b_new = linear_law(a, b, k * fb, k * fa, hours)
+    for units, before, after in ((side_a, a, a_new), (side_b, b, b_new)):
+        ratio = after / before
+        for u in list(units):
+            u.lose(u.strength * (1.0 - ratio))
+    return a - a_new, b - b_new
+
+
+def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
+    """Hostile units within range fight, each connected group of contacts as one battle."""
+    spec = model.scenario.engagement
+    km = model.map.cell_km
+    for f, g in model.factions.hostile_pairs():
+        units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
+        if not units_f or not units_g:
+            continue
+        xy_f = np.array([u.rc for u in units_f], dtype=float) * km
+        xy_g = np.array([u.rc for u in units_g], dtype=float) * km
+        pairs = cKDTree(xy_f).sparse_distance_matrix(cKDTree(xy_g), spec.range_km, output_type="coo_matrix")
+        if pairs.nnz == 0:
+            continue
+        nf = len(units_f)
+        n = nf + len(units_g)
+        graph = coo_matrix((np.ones(pairs.nnz), (pairs.row, pairs.col + nf)), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        engaged = np.zeros(n, dtype=bool)
+        engaged[pairs.row] = True
+        engaged[pairs.col + nf] = True
+        for battle in np.unique(label[engaged]):
+            members = np.flatnonzero((label == battle) & engaged)
+            side_f = [units_f[i] for i in members if i < nf]
+            side_g = [units_g[i - nf] for i in members if i >= nf]
+            lost_f, lost_g = fight(model, side_f, side_g, model.step_hours)
+            model.report_clash(side_f, side_g, lost_f, lost_g)

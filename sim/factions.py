@@ -1,0 +1,57 @@
+"""Factions and the relations between them, resolved once into an index and a matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.schema import Scenario
+
+RELATION_CODES = {"allied": 0, "neutral": 1, "rival": 2, "hostile": 3}
+ALLIED, NEUTRAL, RIVAL, HOSTILE = range(4)
+
+
+@dataclass
+class Factions:
+    ids: list[str]
+    labels: list[str]
+    colors: list[str]
+    funding: np.ndarray        # current relative funding per faction (agreements scale it)
+    reinforcement_scale: np.ndarray
+    relation: np.ndarray       # (F, F) relation codes
+
+    @classmethod
+    def from_scenario(cls, spec: Scenario) -> Factions:
+        ids = list(spec.factions)
+        index = {f: i for i, f in enumerate(ids)}
+        n = len(ids)
+        relation = np.full((n, n), NEUTRAL, dtype=np.int8)
+        np.fill_diagonal(relation, ALLIED)
+        # '*' entries first, so that an explicit pair overrides a wildcard
+        for key, value in sorted(spec.relations.items(), key=lambda kv: "*" not in kv[0]):
+            a, b = key.split("/")
+            rows = range(n) if a == "*" else [index[a]]
+            cols = range(n) if b == "*" else [index[b]]
+            for i in rows:
+                for j in cols:
+                    if i != j:
+                        relation[i, j] = relation[j, i] = RELATION_CODES[value]
+        return cls(
+            ids=ids,
+            labels=[spec.factions[f].label for f in ids],
+            colors=[spec.factions[f].color for f in ids],
+            funding=np.array([spec.factions[f].funding for f in ids], dtype=float),
+            reinforcement_scale=np.ones(n),
+            relation=relation,
+        )
+
+    def index(self, faction_id: str) -> int:
+        return self.ids.index(faction_id)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def hostile_pairs(self) -> list[tuple[int, int]]:
+        n = len(self.ids)
+        return [(i, j) for i in range(n) for j in range(i + 1, n) if self.relation[i, j] == HOSTILE]

@@ -1,0 +1,411 @@
+"""The Corridor model: assembly from a validated scenario, and the order of one step.
+
+Build it from a loaded scenario and a seed, run it, take its results:
+
+    model = CorridorModel(load_scenario("scenarios/albu_kamal_blockade.yaml"), seed=1)
+    result = model.run()            # -> sim.results.RunResult
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+
+import mesa
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+from tqdm import tqdm
+
+import sim.rules  # noqa: F401  (registers the rules)
+from agents.base import Unit
+from agents.convoy import Convoy
+from agents.garrison import Garrison
+from agents.insurgent import InsurgentCell
+from agents.local_militia import LocalMilitia
+from agents.militia import Militia
+from agents.movement import PathMover
+from sim.engagement import resolve_engagements
+from sim.factions import HOSTILE, Factions
+from sim.geography import Terrain
+from sim.influence import InfluenceField
+from sim.narrative import EventLog, clock_text
+from sim.observe import Recorder
+from sim.paths import PathFinder
+from sim.rules import build_rules
+from sim.scenario import LoadedScenario
+from sim.streams import RandomStreams
+from sim.timeline import Timeline
+
+STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
+SPEED_FIELDS = {Terrain.DESERT: "desert", Terrain.FARMLAND: "farmland", Terrain.URBAN: "urban",
+                Terrain.ROAD: "road", Terrain.CROSSING: "crossing", Terrain.BRIDGE: "bridge"}
+
+
+class CorridorModel(mesa.Model):
+    """One run of a scenario.
+
+    Order of one step (``step``), written down once:
+
+    1. **Events** due now change the world (spawn forces, send convoys, set a rule parameter,
+       switch a rule on or off).
+    2. **Wake-ups** due now: convoys depart, patrols take their next leg, insurgent cells
+       relocate. Units with nothing due cost nothing.
+    3. **Rules** act, in the order the scenario lists them (agreements, reinforcements,
+       airstrikes, recruitment, co-optation, checkpoint standoffs).
+    4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
+       travelling to reinforce or returning home.
+    5. **Insurgent cells** ambush, and patrols detect and suppress them.
+    6. **Engagements**: hostile units in range fight (Lanchester attrition over the step).
+    7. **Influence and control**: fields relax toward the units' presence; control recomputed.
+    8. **Observation** of the step's outcomes into preallocated arrays.
+    """
+
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 12.0):
+        spec = loaded.spec
+        self.seed_value = int(spec.seed if seed is None else seed)
+        super().__init__(rng=self.seed_value)
+        self.loaded = loaded
+        self.scenario = spec
+        self.map = loaded.map
+        self.streams = RandomStreams(self.seed_value)
+        self.step_hours = float(spec.time.step_hours)
+        self.n_steps = max(1, int(round(spec.time.duration_days * 24.0 / self.step_hours)))
+        self.step_index = 0
+        self.hours = 0.0
+
+        self.factions = Factions.from_scenario(spec)
+        self.grid = OrthogonalMooreGrid(self.map.shape, torus=False, random=self.random)
+        c = spec.control
+        self.influence = InfluenceField(
+            len(self.factions), self.map.shape, self.map.cell_km, kernel_km=c.kernel_km,
+            patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days, step_hours=self.step_hours,
+            threshold=c.threshold, margin=c.margin)
+        self.log = EventLog()
+        self.recorder = Recorder(self, frame_every_hours)
+
+        self.movers: dict[Unit, None] = {}   # units travelling this step, in insertion order
+        self.patrols: dict[Unit, None] = {}  # units on patrol (they detect insurgents)
+        self.convoys: list[Convoy] = []
+        self.checkpoints: list = []
+        self._wakeups: list = []
+        self._wake_seq = itertools.count()
+        self._labels: dict[tuple[int, str], itertools.count] = {}
+        self._forbidden: dict[str, tuple[int, np.ndarray]] = {}
+        self._pathfinders: dict[int, PathFinder] = {}
+        self._disks: dict[float, np.ndarray] = {}
+        self._clash_logged: dict[tuple, float] = {}
+        self._hours_per_km = self._terrain_hours_per_km()
+        self._nearest_place = self._nearest_place_grid()
+
+        self.rules = build_rules(loaded.rules, self)
+        self.rules_by_key = {r.key: r for r in self.rules}
+        for rule in self.rules:  # deconfliction lines first: deployments must respect them
+            if rule.name == "deconfliction_line":
+                rule.setup()
+        for force in spec.forces:
+            self.spawn_force(force, depart_hours=None)
+        for rule in self.rules:
+            if rule.name != "deconfliction_line":
+                rule.setup()
+        self.timeline = Timeline(spec.events, self)
+        self.influence.settle()
+        self.recorder.record()
+
+    # =========================================================================== the step
+    def step(self) -> None:
+        self.hours = self.step_index * self.step_hours
+        self.timeline.apply_due(self.hours)
+        self._wake_due()
+        for rule in self.rules:
+            if rule.enabled:
+                rule.apply()
+        for unit in list(self.movers):
+            if unit.alive:
+                unit.step()
+        InsurgentCell.act_all(self, [u for u in self.agents_by_type.get(InsurgentCell, ())])
+        if self._hostile_regulars:
+            resolve_engagements(self, self._regulars_by_faction())
+        self.influence.update()
+        self.step_index += 1
+        self.hours = self.step_index * self.step_hours
+        self.recorder.record()
+
+    def run(self, progress: bool = False):
+        """Run to the end of the scenario and return its results."""
+        steps = range(self.step_index, self.n_steps)
+        for _ in tqdm(steps, desc=self.scenario.name, unit="step", disable=not progress, leave=False):
+            self.step()
+        return self.recorder.result()
+
+    # =========================================================================== time
+    def wake_at(self, unit: Unit, hours: float) -> None:
+        heapq.heappush(self._wakeups, (hours, next(self._wake_seq), unit))
+
+    def _wake_due(self) -> None:
+        while self._wakeups and self._wakeups[0][0] <= self.hours + 1e-9:
+            _, _, unit = heapq.heappop(self._wakeups)
+            if unit.alive:
+                unit.wake()
+
+    # =========================================================================== forces
+    def spawn_force(self, force, depart_hours: float | None) -> list[Unit]:
+        """Put a scenario force on the map (at the start, or when an event spawns it)."""
+        faction = self.factions.index(force.faction)
+        rng = self.streams["deploy"]
+        made: list[Unit] = []
+        if force.kind == "convoy":
+            start = self.place(force.start)
+            depart = force.depart_day * 24.0 if depart_hours is None else depart_hours
+            for i in range(force.units):
+                label = force.label or "convoy"
+                if force.units > 1:
+                    label = f"{label}-{i + 1}"
+                made.append(Convoy(self, faction, force.strength, start.cell, label, start=start.name,
+                                   route=list(force.route), depart_hours=depart,
+                                   speed_factor=force.speed_factor, orders=force.orders))
+            return made
+        cells = self._deployment_cells(force.deploy, faction, desert_only=force.kind == "insurgent")
+        if len(cells) == 0:
+            return made
+        for i in range(force.units):
+            if force.deploy.at:
+                rc = cells[i % len(cells)]
+            else:
+                rc = cells[int(rng.integers(len(cells)))]
+            rc = (int(rc[0]), int(rc[1]))
+            label = f"{force.label or force.kind} {i + 1}" if force.units > 1 else (force.label or force.kind)
+            if force.kind == "insurgent":
+                made.append(InsurgentCell(self, faction, force.strength, rc, label))
+            elif force.kind == "local_militia":
+                made.append(LocalMilitia(self, faction, force.strength, rc, label, force.posture,
+                                         loyalty=force.loyalty))
+            else:
+                made.append(STANDING_KINDS[force.kind](self, faction, force.strength, rc, label, force.posture))
+        return made
+
+    def spawn_unit(self, kind: str, faction: int, strength: float, *, near, radius_km: float,
+                   label: str, stream) -> Unit | None:
+        """A new standing unit near a place (reinforcements)."""
+        cells = self._cells_near(near.cell, radius_km, faction, same_bank=True)
+        if len(cells) == 0:
+            return None
+        rc = cells[int(stream.integers(len(cells)))]
+        return STANDING_KINDS[kind](self, faction, strength, (int(rc[0]), int(rc[1])), label)
+
+    def _deployment_cells(self, deploy, faction: int, desert_only: bool) -> np.ndarray:
+        if deploy.near is not None:
+            cells = self._cells_near(self.place(deploy.near).cell, deploy.radius_km, faction, same_bank=True,
+                                     desert_only=desert_only)
+        elif deploy.region is not None:
+            cells = self.map.region_cells(deploy.region)
+            ok = self.map.land[cells[:, 0], cells[:, 1]] & ~self.forbidden_mask(faction)[cells[:, 0], cells[:, 1]]
+            if desert_only:
+                ok &= self.map.terrain[cells[:, 0], cells[:, 1]] == Terrain.DESERT
+            cells = cells[ok]
+        else:
+            cells = np.array([self.place(p).cell for p in deploy.at])
+        return cells
+
+    def next_label(self, faction: int, stem: str) -> str:
+        counter = self._labels.setdefault((faction, stem), itertools.count(1))
+        return f"{stem} {next(counter)}"
+
+    def units_removed(self, unit: Unit) -> None:
+        """Bookkeeping when a unit is destroyed or disperses."""
+        self.movers.pop(unit, None)
+        self.patrols.pop(unit, None)
+
+    def faction_strength(self, faction: int) -> float:
+        return float(self.influence.presence[faction].sum())
+
+    # =========================================================================== space
+    def place(self, name: str):
+        return self.map.find_place(name)
+
+    def nearest_place_name(self, rc) -> str:
+        return self._place_names[self._nearest_place[int(rc[0]), int(rc[1])]]
+
+    def _nearest_place_grid(self) -> np.ndarray:
+        places = list(self.map.places.values())
+        self._place_names = [p.name for p in places]
+        rows, cols = np.indices(self.map.shape)
+        best = np.zeros(self.map.shape, dtype=np.int16)
+        best_d = np.full(self.map.shape, np.inf)
+        for i, p in enumerate(places):
+            d = (rows - p.cell[0]) ** 2 + (cols - p.cell[1]) ** 2
+            closer = d < best_d
+            best[closer], best_d[closer] = i, d[closer]
+        return best
+
+    def _disk(self, radius_km: float) -> np.ndarray:
+        """Cell offsets within `radius_km`, nearest first (cached per radius)."""
+        disk = self._disks.get(radius_km)
+        if disk is None:
+            r = int(np.floor(radius_km / self.map.cell_km))
+            dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
+            d = np.hypot(dr, dc) * self.map.cell_km
+            keep = d <= radius_km + 1e-9
+            order = np.argsort(d[keep], kind="stable")
+            disk = np.column_stack((dr[keep], dc[keep]))[order]
+            self._disks[radius_km] = disk
+        return disk
+
+    def _cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
+                    desert_only: bool = False) -> np.ndarray:
+        cells = np.asarray(rc) + self._disk(radius_km)
+        rows, cols = self.map.shape
+        inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
+        cells = cells[inside]
+        r, c = cells[:, 0], cells[:, 1]
+        ok = self.map.land[r, c] & ~self.forbidden_mask(faction)[r, c]
+        if desert_only:
+            ok &= self.map.terrain[r, c] == Terrain.DESERT
+        if same_bank and self.map.bank[rc] != 0:
+            ok &= self.map.bank[r, c] == self.map.bank[rc]
+        return cells[ok]
+
+    def random_cell_near(self, rc, radius_km: float, faction: int, rng, desert_only: bool = False):
+        """A random cell the faction may stand on, within reach and on the same bank, or None."""
+        cells = self._cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
+        if len(cells) == 0:
+            return None
+        r, c = cells[int(rng.integers(len(cells)))]
+        return int(r), int(c)
+
+    def units_near(self, rc, radius_km: float, faction: int) -> list[Unit]:
+        """Units of `faction` within `radius_km` of a cell, nearest first."""
+        presence = self.influence.presence[faction].sum(axis=0)
+        cells = self._cells_near(rc, radius_km, faction=-1)
+        occupied = cells[presence[cells[:, 0], cells[:, 1]] > 0]
+        return [a for r, c in occupied for a in self.grid[(int(r), int(c))].agents
+                if a.faction == faction and a.alive]
+
+    def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
+        return next((u for u in self.units_near(rc, max_km, faction) if isinstance(u, kind)), None)
+
+    def nearest_enemy_unit(self, unit: Unit, range_km: float) -> Unit | None:
+        """The nearest unit of a faction hostile to `unit`'s (insurgent cells excepted)."""
+        enemies = [f for f in range(len(self.factions)) if self.is_hostile(unit.faction, f)]
+        if not enemies:
+            return None
+        presence = self.influence.presence[enemies].sum(axis=(0, 1))
+        cells = self._cells_near(unit.rc, range_km, faction=-1)
+        for r, c in cells[presence[cells[:, 0], cells[:, 1]] > 0]:
+            for a in self.grid[(int(r), int(c))].agents:
+                if a.faction in enemies and a.kind != "insurgent" and a.alive:
+                    return a
+        return None
+
+    def is_hostile(self, f: int, g: int) -> bool:
+        return self.factions.relation[f, g] == HOSTILE
+
+    # =========================================================================== movement
+    def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
+        mask = np.isin(self.map.region, [self.map.region_names.index(r) for r in regions])
+        self._forbidden[key] = (faction, mask)
+        self._pathfinders.pop(faction, None)
+
+    def forbidden_mask(self, faction: int) -> np.ndarray:
+        mask = np.zeros(self.map.shape, dtype=bool)
+        for f, m in self._forbidden.values():
+            if f == faction:
+                mask |= m
+        return mask
+
+    def _terrain_hours_per_km(self) -> np.ndarray:
+        speeds = self.scenario.speeds
+        hours = np.full(len(Terrain), np.inf)
+        for terrain, field in SPEED_FIELDS.items():
+            speed = getattr(speeds, field)
+            hours[terrain] = 1.0 / speed if speed > 0 else np.inf
+        return hours
+
+    def pathfinder(self, faction: int) -> PathFinder:
+        finder = self._pathfinders.get(faction)
+        if finder is None:
+            finder = PathFinder(self.map, self._hours_per_km, self.forbidden_mask(faction))
+            self._pathfinders[faction] = finder
+        return finder
+
+    def plan_path(self, unit: Unit, origin, targets, speed_factor: float, checkpoints: bool = False):
+        """A PathMover from `origin` through target cells in order (None if unreachable).
+
+        With `checkpoints`, the mover stops where the path first comes within reach of each
+        checkpoint that blocks the unit's faction, so that no step can jump past one."""
+        if not isinstance(targets, list):
+            targets = [targets]
+        finder = self.pathfinder(unit.faction)
+        legs, here = [np.array([origin])], tuple(origin)
+        for target in targets:
+            leg = finder.path(here, tuple(target))
+            if leg is None:
+                return None
+            legs.append(leg[1:])
+            here = tuple(target)
+        cells = np.concatenate(legs).astype(int)
+        step_km = np.hypot(*np.diff(cells, axis=0).T) * self.map.cell_km
+        per_km = self._hours_per_km[self.map.terrain[cells[:, 0], cells[:, 1]]]
+        hop_hours = step_km * 0.5 * (per_km[:-1] + per_km[1:]) / speed_factor
+        stops = {}
+        if checkpoints:
+            for cp in self.checkpoints:
+                if not cp.blocks(unit.faction):
+                    continue
+                d = np.hypot(*(cells - np.array(cp.cell)).T) * self.map.cell_km
+                within = np.flatnonzero(d[1:] <= cp.rule.params.reach_km)
+                if len(within):
+                    stops.setdefault(int(within[0]) + 1, cp)
+        return PathMover(cells, hop_hours, stops)
+
+    # =========================================================================== combat
+    def _regulars_by_faction(self) -> dict[int, list[Unit]]:
+        out: dict[int, list[Unit]] = {}
+        for unit in self.agents:
+            if unit.kind != "insurgent" and unit.alive and unit.faction in self._hostile_regulars:
+                out.setdefault(unit.faction, []).append(unit)
+        return out
+
+    @property
+    def _hostile_regulars(self) -> set[int]:
+        """Factions with regular (non-insurgent) forces that have a hostile pair among them."""
+        cached = getattr(self, "_hostile_regulars_cache", None)
+        if cached is None:
+            regular = {self.factions.index(f.faction) for f in self.scenario.forces if f.kind != "insurgent"}
+            regular |= {self.factions.index(e.spawn.faction) for e in self.scenario.events
+                        if e.spawn is not None and e.spawn.kind != "insurgent"}
+            regular |= {r.faction for r in self.rules if r.name == "reinforcement"}
+            cached = {f for pair in self.factions.hostile_pairs() if set(pair) <= regular for f in pair}
+            self._hostile_regulars_cache = cached
+        return cached
+
+    def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
+        """Log a clash, at most once per place and pair of factions every six hours."""
+        if not side_a or not side_b or lost_a + lost_b <= 0:
+            return
+        fa, fb = side_a[0].faction, side_b[0].faction
+        place = self.nearest_place_name(side_a[0].rc)
+        key = (min(fa, fb), max(fa, fb), place)
+        self.recorder.count("clash")
+        if self.hours - self._clash_logged.get(key, -np.inf) < 6.0:
+            return
+        self._clash_logged[key] = self.hours
+        labels = self.factions.labels
+        self.log.add(self.step_index, self.hours, "clash",
+                     f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
+                     factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
+                     fighters=lost_a + lost_b)
+
+    # =========================================================================== narrative
+    def log_incident(self, kind: str, text: str, unit: Unit | None, *, place: str | None = None,
+                     fighters: float | None = None, other: Unit | None = None) -> None:
+        if place is None and unit is not None:
+            place = self.nearest_place_name(unit.rc)
+        if unit is not None and place and " near " not in text and place not in text:
+            text = f"{text} (near {place})"
+        factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
+        self.log.add(self.step_index, self.hours, kind, text, factions=factions, place=place, fighters=fighters)
+        self.recorder.count(kind)
+
+    def clock(self) -> str:
+        return clock_text(self.hours)

@@ -1,0 +1,105 @@
+"""What is observed each step, into preallocated arrays; tables are built once, at the end.
+
+Per step: area controlled per faction (km² and share of the land), strategic-value-weighted
+control, contested and ungoverned shares, who holds each named place, whether each faction's
+land bridge is connected, convoy states, incidents by kind, strength by faction. Every
+`frame_every_hours` a snapshot of the control map and the units is kept for the animation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from scipy.ndimage import label
+
+from sim.factions import ALLIED
+from sim.influence import CONTESTED, UNGOVERNED
+from sim.narrative import INCIDENT_KINDS
+
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+class Recorder:
+    def __init__(self, model, frame_every_hours: float):
+        self.model = model
+        cmap = model.map
+        n = model.n_steps + 1
+        nf = len(model.factions)
+        self.rows = 0
+        self.hours = np.zeros(n)
+        self.area_km2 = np.zeros((n, nf))
+        self.value_share = np.zeros((n, nf))
+        self.strength = np.zeros((n, nf))
+        self.contested = np.zeros(n)
+        self.ungoverned = np.zeros(n)
+        self.incidents = np.zeros((n, len(INCIDENT_KINDS)), dtype=np.int32)
+        self.places = list(cmap.places.values())
+        self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
+        spec = model.scenario.observe
+        self.bridge_places = [cmap.find_place(p) for p in spec.land_bridge]
+        ids = model.factions.ids
+        self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
+        self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
+        self.convoy_states: list[tuple[str, ...]] = []
+        self._kind_index = {k: i for i, k in enumerate(INCIDENT_KINDS)}
+        self._pending = Counter()
+        self._land = cmap.land
+        self._land_cells = int(cmap.land.sum())
+        self._value = np.where(cmap.land, cmap.strategic_value, 0.0).ravel()
+        self._value_total = float(self._value.sum()) or 1.0
+        self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
+        self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
+        self.frames: list[dict] = []
+
+    def count(self, kind: str) -> None:
+        self._pending[kind] += 1
+
+    def record(self) -> None:
+        m, i = self.model, self.rows
+        nf = len(m.factions)
+        controller = m.influence.controller
+        self.hours[i] = m.hours
+        codes = np.where(self._land, controller.astype(np.int16) + 2, -1).ravel()
+        on_land = codes >= 0
+        counts = np.bincount(codes[on_land], minlength=nf + 2)
+        self.area_km2[i] = counts[2:] * m.map.km2_per_cell
+        self.contested[i] = counts[CONTESTED + 2] / self._land_cells
+        self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
+        weighted = np.bincount(codes[on_land], weights=self._value[on_land], minlength=nf + 2)
+        self.value_share[i] = weighted[2:] / self._value_total
+        self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
+        self.holder[i] = controller[self._place_rc]
+        for j, f in enumerate(self.bridge_factions):
+            self.land_bridge[i, j] = self._bridge_open(controller, f)
+        for kind, n in self._pending.items():
+            self.incidents[i, self._kind_index[kind]] += n
+        self._pending.clear()
+        self.convoy_states.append(tuple(c.state.value for c in m.convoys))
+        if i % self._frame_every == 0 or i == m.n_steps:
+            self.frames.append(self.snapshot())
+        self.rows += 1
+
+    def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
+        """Are the land-bridge places linked through ground held by the faction or its allies?"""
+        allies = np.flatnonzero(self.model.factions.relation[faction] == ALLIED)
+        held = np.isin(controller, allies) & self._land
+        ends = [p.cell for p in self.bridge_places]
+        if not all(held[rc] for rc in ends):
+            return False
+        labels, _ = label(held, structure=EIGHT_CONNECTED)
+        first = labels[ends[0]]
+        return all(labels[rc] == first for rc in ends[1:])
+
+    def snapshot(self) -> dict:
+        """The control map and every unit's position, faction and kind, for drawing."""
+        m = self.model
+        units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength) for u in m.agents if u.alive]
+        return {"hours": m.hours, "controller": m.influence.controller.copy(),
+                "units": np.array(units, dtype=[("row", "i4"), ("col", "i4"), ("faction", "i2"),
+                                                ("kind", "U16"), ("strength", "f4")])}
+
+    def result(self):
+        from sim.results import RunResult
+
+        return RunResult.from_recorder(self)

@@ -1,0 +1,203 @@
+"""The results of one run: the per-step table, the summary of headline outcomes, the event log
+and the map snapshots, and `save`, which writes them all into a new run folder."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from agents.convoy import OUTCOME, OUTCOMES, ConvoyState
+from sim.influence import CONTESTED, UNGOVERNED
+from sim.narrative import INCIDENT_KINDS, EventLog
+from sim.output import write_atomic, write_json_atomic, write_text_atomic
+
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "PyYAML", "shapely")
+DISCLAIMER = "Corridor is a stylised what-if model, not a forecast."
+
+
+def holder_name(code: int, faction_ids: list[str]) -> str:
+    if code == CONTESTED:
+        return "contested"
+    if code == UNGOVERNED:
+        return "ungoverned"
+    return faction_ids[code]
+
+
+@dataclass
+class RunResult:
+    scenario_name: str
+    seed: int
+    digest: str
+    resolved: dict
+    steps: pd.DataFrame
+    summary: dict
+    log: EventLog
+    frames: list = field(repr=False, default_factory=list)
+    faction_ids: list[str] = field(default_factory=list)
+    faction_labels: list[str] = field(default_factory=list)
+    faction_colors: list[str] = field(default_factory=list)
+    map: object = field(repr=False, default=None)
+    influence: np.ndarray | None = field(repr=False, default=None)
+
+    @classmethod
+    def from_recorder(cls, rec) -> RunResult:
+        m = rec.model
+        n = rec.rows
+        ids = m.factions.ids
+        land_km2 = rec._land_cells * m.map.km2_per_cell
+        cols: dict[str, np.ndarray] = {
+            "step": np.arange(n),
+            "hours": rec.hours[:n],
+            "day": rec.hours[:n] / 24.0,
+        }
+        for j, f in enumerate(ids):
+            cols[f"area_km2_{f}"] = rec.area_km2[:n, j]
+            cols[f"share_{f}"] = rec.area_km2[:n, j] / land_km2
+            cols[f"value_share_{f}"] = rec.value_share[:n, j]
+            cols[f"strength_{f}"] = rec.strength[:n, j]
+        cols["contested_share"] = rec.contested[:n]
+        cols["ungoverned_share"] = rec.ungoverned[:n]
+        for j, f in enumerate(rec.bridge_factions):
+            cols[f"land_bridge_{ids[f]}"] = rec.land_bridge[:n, j]
+        for k, kind in enumerate(INCIDENT_KINDS):
+            cols[f"incidents_{kind}"] = rec.incidents[:n, k]
+        steps = pd.DataFrame(cols)
+        for j, place in enumerate(rec.places):
+            steps[f"holder_{place.name}"] = [holder_name(int(c), ids) for c in rec.holder[:n, j]]
+        for c, convoy in enumerate(m.convoys):
+            steps[f"convoy_{convoy.label}"] = [
+                OUTCOME[ConvoyState(s[c])] if c < len(s) else "not spawned" for s in rec.convoy_states]
+        summary = cls._summarise(m, steps, rec)
+        return cls(
+            scenario_name=m.scenario.name, seed=m.seed_value, digest=m.loaded.digest,
+            resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
+            faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
+            map=m.map, influence=m.influence.influence.copy())
+
+    @staticmethod
+    def _summarise(m, steps: pd.DataFrame, rec) -> dict:
+        last = steps.iloc[-1]
+        out: dict = {"scenario": m.scenario.name, "seed": m.seed_value, "days": float(last["day"])}
+        for f in m.factions.ids:
+            out[f"share_{f}"] = round(float(last[f"share_{f}"]), 6)
+            out[f"area_km2_{f}"] = round(float(last[f"area_km2_{f}"]), 3)
+            out[f"value_share_{f}"] = round(float(last[f"value_share_{f}"]), 6)
+            out[f"strength_{f}"] = round(float(last[f"strength_{f}"]), 3)
+        out["contested_share"] = round(float(last["contested_share"]), 6)
+        out["ungoverned_share"] = round(float(last["ungoverned_share"]), 6)
+        for col in steps.columns:
+            if col.startswith("land_bridge_"):
+                out[f"{col}_open_at_end"] = bool(last[col])
+                out[f"{col}_open_share"] = round(float(steps[col].mean()), 6)
+        outcomes = [c.outcome for c in m.convoys]
+        for outcome in OUTCOMES:
+            out[f"convoys_{outcome.replace(' ', '_')}"] = outcomes.count(outcome)
+        for convoy in m.convoys:
+            out[f"convoy_{convoy.label}"] = convoy.outcome
+        for kind in INCIDENT_KINDS:
+            out[f"incidents_{kind}"] = int(steps[f"incidents_{kind}"].sum())
+        kinds: dict[tuple[str, str], int] = {}
+        for u in m.agents:
+            if u.alive and u.kind in ("local_militia", "insurgent"):
+                key = (u.kind, m.factions.ids[u.faction])
+                kinds[key] = kinds.get(key, 0) + 1
+        for f in m.factions.ids:
+            out[f"local_militia_units_{f}"] = kinds.get(("local_militia", f), 0)
+        out["insurgent_cells"] = sum(v for (k, _), v in kinds.items() if k == "insurgent")
+        for rule in m.rules:
+            out.update(rule.finish())
+        return out
+
+    # ------------------------------------------------------------------------------ saving
+    def save(self, out_dir: Path, *, command: list[str] | None = None, animation: bool = True,
+             progress: bool = False) -> Path:
+        """Write every artefact of the run into `out_dir` (which must not exist or be empty)."""
+        from sim.plots import draw_control_chart, draw_control_map, write_animation
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "scenario.resolved.yaml",
+                          f"# {DISCLAIMER}\n" + yaml.safe_dump(self.resolved, sort_keys=False, allow_unicode=True))
+        write_json_atomic(out / "provenance.json", self.provenance(command))
+        write_atomic(out / "steps.csv", lambda tmp: self.steps.to_csv(tmp, index=False, float_format="%.6g"))
+        write_json_atomic(out / "summary.json", {"note": DISCLAIMER, **self.summary})
+        write_text_atomic(out / "events.jsonl", self.log.to_jsonl())
+        write_text_atomic(out / "narrative.txt", f"{self.scenario_name} (seed {self.seed}). {DISCLAIMER}\n\n"
+                          + self.log.to_text())
+        draw_control_map(self, self.frames[-1], out / "control_map.png")
+        draw_control_chart(self, out / "control_over_time.png")
+        if animation:
+            write_animation(self, out / "animation.gif", progress=progress)
+        return out
+
+    def provenance(self, command: list[str] | None) -> dict:
+        return {
+            "note": DISCLAIMER,
+            "scenario": self.scenario_name,
+            "scenario_sha256": self.digest,
+            "seed": self.seed,
+            "code_version": code_version(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "packages": package_versions(),
+            "command": command if command is not None else sys.argv,
+        }
+
+    def headline(self) -> str:
+        """A few lines for the terminal."""
+        s = self.summary
+        lines = [f"{self.scenario_name} — seed {self.seed}, {s['days']:.0f} days. {DISCLAIMER}"]
+        shares = ", ".join(f"{label} {s[f'share_{f}']:.0%}" for f, label in zip(self.faction_ids,
+                                                                               self.faction_labels, strict=True))
+        lines.append(f"  control of the land at the end: {shares}; contested {s['contested_share']:.0%}, "
+                     f"ungoverned {s['ungoverned_share']:.0%}")
+        convoys = [f"{k[len('convoy_'):]}: {v}" for k, v in s.items()
+                   if k.startswith("convoy_") and isinstance(v, str)]
+        if convoys:
+            lines.append("  convoys: " + "; ".join(convoys))
+        bridges = [f"{k[len('land_bridge_'):-len('_open_at_end')]} {'open' if v else 'closed'}"
+                   for k, v in s.items() if k.startswith("land_bridge_") and k.endswith("_open_at_end")]
+        if bridges:
+            lines.append("  land bridge at the end: " + ", ".join(bridges))
+        incidents = ", ".join(f"{kind} {s[f'incidents_{kind}']}" for kind in INCIDENT_KINDS
+                              if s[f"incidents_{kind}"] and kind != "event")
+        if incidents:
+            lines.append("  incidents: " + incidents)
+        return "\n".join(lines)
+
+
+def code_version() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True,
+                             text=True, timeout=5, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        rev = ""
+    return rev or metadata.version("corridor")
+
+
+def package_versions() -> dict:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def json_default(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def dumps(data) -> str:
+    return json.dumps(data, default=json_default)

@@ -1,0 +1,31 @@
+"""agreement: from a given day, scale one faction's reinforcement rate and funding (an
+international agreement that curtails a sponsor's role)."""
+
+from __future__ import annotations
+
+from sim.rules.base import Rule, register
+
+
+@register
+class Agreement(Rule):
+    name = "agreement"
+
+    def setup(self) -> None:
+        self.faction = self.model.factions.index(self.params.faction)
+        self.in_force = False
+
+    def apply(self) -> None:
+        if self.in_force or self.model.hours < self.params.from_day * 24.0:
+            return
+        f = self.model.factions
+        f.reinforcement_scale[self.faction] *= self.params.reinforcement_scale
+        f.funding[self.faction] *= self.params.funding_scale
+        self.in_force = True
+        self.model.log_incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
+                                f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}",
+                                None)
+
+    def describe(self) -> str:
+        p = self.params
+        return (f"from day {p.from_day:g}, {p.faction} reinforcements × {p.reinforcement_scale:g} "
+                f"and funding × {p.funding_scale:g}")

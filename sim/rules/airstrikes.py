@@ -1,0 +1,59 @@
+"""airstrikes: exogenous strikes arrive as a Poisson process (rate per day) against the
+densest concentration of a target faction; a faction whose rule says so may intercept some."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import uniform_filter
+
+from sim.rules.base import Rule, register
+
+
+@register
+class Airstrikes(Rule):
+    name = "airstrikes"
+
+    def setup(self) -> None:
+        self.target = self.model.factions.index(self.params.against)
+        self.strikes = 0
+        self.intercepted = 0
+        self.fighters_killed = 0.0
+
+    def apply(self) -> None:
+        model, p = self.model, self.params
+        n = self.rng.poisson(p.rate_per_day * model.step_hours / 24.0)
+        for _ in range(n):
+            if p.intercepted_by and self.rng.random() < p.intercept_probability:
+                self.intercepted += 1
+                model.log_incident("airstrike", f"an airstrike by {p.by} on {model.factions.labels[self.target]} "
+                                   f"was intercepted by {p.intercepted_by}", None)
+                continue
+            self._strike()
+
+    def _strike(self) -> None:
+        model, p = self.model, self.params
+        presence = model.influence.presence[self.target].sum(axis=0)
+        if presence.max() <= 0:
+            return
+        width = max(1, int(round(2 * p.radius_km / model.map.cell_km)) | 1)
+        density = uniform_filter(presence, size=width, mode="constant")
+        aim = np.unravel_index(int(np.argmax(density)), density.shape)
+        hit = model.units_near((int(aim[0]), int(aim[1])), p.radius_km, self.target)
+        lost = sum(u.lose(u.strength * p.loss_fraction) for u in hit)
+        self.strikes += 1
+        self.fighters_killed += lost
+        model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
+                           f"{model.factions.labels[self.target].lower()} units near "
+                           f"{model.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
+                           place=model.nearest_place_name(aim), fighters=lost)
+
+    def finish(self) -> dict:
+        return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,
+                f"{self.key}.fighters_killed": round(self.fighters_killed, 3)}
+
+    def describe(self) -> str:
+        p = self.params
+        text = f"{p.by} strikes concentrations of {p.against} {p.rate_per_day:g} times a day on average"
+        if p.intercepted_by:
+            text += f"; {p.intercepted_by} intercepts with probability {p.intercept_probability:g}"
+        return text

@@ -1,0 +1,24 @@
+"""deconfliction_line: a faction may not enter named regions (e.g. Russian forces stay off the
+east bank). Paths, patrols and relocations of that faction avoid the regions."""
+
+from __future__ import annotations
+
+from sim.rules.base import Rule, register
+
+
+@register
+class DeconflictionLine(Rule):
+    name = "deconfliction_line"
+
+    def setup(self) -> None:
+        self.faction = self.model.factions.index(self.params.faction)
+        self._install()
+
+    def _install(self) -> None:
+        self.model.set_forbidden(self.key, self.faction, self.params.may_not_enter if self.enabled else [])
+
+    def changed(self, name: str) -> None:
+        self._install()
+
+    def describe(self) -> str:
+        return f"{self.params.faction} may not enter {', '.join(self.params.may_not_enter)}"

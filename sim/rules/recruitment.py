@@ -1,0 +1,59 @@
+"""insurgent_recruitment: insurgent cells in ungoverned ground recruit at a rate and split when
+large; new cells appear in ungoverned desert at a rate proportional to how much of the desert
+no one governs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.insurgent import InsurgentCell
+from sim.geography import Terrain
+from sim.influence import UNGOVERNED
+from sim.rules.base import Rule, register
+
+
+@register
+class InsurgentRecruitment(Rule):
+    name = "insurgent_recruitment"
+
+    def setup(self) -> None:
+        self.faction = self.model.factions.index(self.params.faction)
+        self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.forbidden_mask(self.faction)
+        self.recruited = 0.0
+        self.new_cells = 0
+
+    def apply(self) -> None:
+        model, p = self.model, self.params
+        days = model.step_hours / 24.0
+        cells = [u for u in model.agents_by_type.get(InsurgentCell, ()) if u.faction == self.faction]
+        controller = model.influence.controller
+        for cell in cells:
+            if controller[cell.rc] == UNGOVERNED:
+                cell.gain(p.fighters_per_day * days)
+                self.recruited += p.fighters_per_day * days
+                if cell.strength > p.split_above and len(cells) < p.max_cells:
+                    half = cell.strength / 2.0
+                    cell.lose(half)
+                    cells.append(self._spawn(cell.rc, half, model.scenario.insurgents.move_km))
+        ungoverned_desert = self.desert & (controller == UNGOVERNED)
+        share = ungoverned_desert.sum() / max(self.desert.sum(), 1)
+        for _ in range(self.rng.poisson(p.new_cells_per_day * share * days)):
+            if len(cells) >= p.max_cells:
+                break
+            candidates = np.flatnonzero(ungoverned_desert)
+            rc = np.unravel_index(int(self.rng.choice(candidates)), controller.shape)
+            cells.append(self._spawn((int(rc[0]), int(rc[1])), p.new_cell_strength, 0.0))
+            self.new_cells += 1
+            self.recruited += p.new_cell_strength
+
+    def _spawn(self, rc, strength, radius_km):
+        spot = self.model.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc
+        return InsurgentCell(self.model, self.faction, strength, spot, self.model.next_label(self.faction, "cell"))
+
+    def finish(self) -> dict:
+        return {f"{self.key}.recruited": round(self.recruited, 3), f"{self.key}.new_cells": self.new_cells}
+
+    def describe(self) -> str:
+        p = self.params
+        return (f"{p.faction} cells in ungoverned ground recruit {p.fighters_per_day:g} fighters a day; "
+                f"new cells appear at up to {p.new_cells_per_day:g} a day where the desert is ungoverned")

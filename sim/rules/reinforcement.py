@@ -1,0 +1,41 @@
+"""reinforcement: fighters arrive at a named place at a rate (scaled by any agreement) and
+form new militia units there once enough have gathered."""
+
+from __future__ import annotations
+
+from sim.rules.base import Rule, register
+
+
+@register
+class Reinforcement(Rule):
+    name = "reinforcement"
+
+    def setup(self) -> None:
+        self.faction = self.model.factions.index(self.params.faction)
+        self.place = self.model.place(self.params.at)
+        self.pending = 0.0
+        self.arrived = 0.0
+
+    def apply(self) -> None:
+        model, p = self.model, self.params
+        scale = model.factions.reinforcement_scale[self.faction]
+        self.pending += p.fighters_per_day * scale * model.step_hours / 24.0
+        while self.pending >= p.unit_size:
+            if model.faction_strength(self.faction) + p.unit_size > p.max_fighters:
+                self.pending = 0.0
+                return
+            self.pending -= p.unit_size
+            self.arrived += p.unit_size
+            unit = model.spawn_unit("militia", self.faction, p.unit_size, near=self.place, radius_km=3.0,
+                                    label="reinforcements", stream=self.rng)
+            if unit is not None:
+                model.log_incident("reinforcement", f"{p.unit_size:.0f} {model.factions.labels[self.faction]} "
+                                   f"reinforcements arrived at {self.place.name}", unit,
+                                   place=self.place.name, fighters=p.unit_size)
+
+    def finish(self) -> dict:
+        return {f"{self.key}.fighters_arrived": self.arrived}
+
+    def describe(self) -> str:
+        p = self.params
+        return f"{p.faction} receives {p.fighters_per_day:g} fighters a day at {p.at}, in units of {p.unit_size:g}"
