@@ -24,16 +24,16 @@ class InsurgentCell(Unit):
         self._schedule_move(first=True)
 
     def describe(self) -> str:
-        return f"{self.model.factions.labels[self.faction]} cell {self.label}"
+        return self.label
 
     def _schedule_move(self, first: bool = False) -> None:
-        every = self.model.scenario.insurgents.move_every_hours
+        every = self.model.spec.insurgents.move_every_hours
         delay = every * (self.model.streams["movement"].random() if first else 1.0)
         self.model.wake_at(self, self.model.hours + max(delay, 1e-9))
 
     def wake(self) -> None:
         """Relocate to another desert cell nearby, staying out of sight."""
-        spot = self.model.random_cell_near(self.rc, self.model.scenario.insurgents.move_km,
+        spot = self.model.random_cell_near(self.rc, self.model.spec.insurgents.move_km,
                                            self.faction, self.model.streams["movement"],
                                            desert_only=True)
         if spot is not None:
@@ -45,7 +45,7 @@ class InsurgentCell(Unit):
         """Ambushes by all cells, then detection by patrols, drawn as whole arrays."""
         if not cells:
             return
-        spec = model.scenario.insurgents
+        spec = model.spec.insurgents
         step_days = model.step_hours / 24.0
         rows = np.fromiter((c.rc[0] for c in cells), dtype=np.intp, count=len(cells))
         cols = np.fromiter((c.rc[1] for c in cells), dtype=np.intp, count=len(cells))
@@ -59,7 +59,7 @@ class InsurgentCell(Unit):
         cls._detect(model, cells, rows, cols, step_days)
 
     def ambush(self) -> None:
-        spec = self.model.scenario.insurgents
+        spec = self.model.spec.insurgents
         target = self.model.nearest_enemy_unit(self, spec.ambush_range_km)
         if target is None:
             return
@@ -70,7 +70,7 @@ class InsurgentCell(Unit):
 
     @staticmethod
     def _detect(model, cells, rows, cols, step_days) -> None:
-        spec = model.scenario.insurgents
+        spec = model.spec.insurgents
         faction = cells[0].faction
         patrols = [u for u in model.patrols if model.is_hostile(u.faction, faction)]
         if not patrols or spec.detection_rate_per_day == 0:

@@ -46,7 +46,7 @@ class StandingUnit(Unit):
 
     # --- patrol: jump to a new spot near home every few hours --------------------------------
     def _schedule_patrol(self, first: bool = False) -> None:
-        every = self.model.scenario.militia.patrol_every_hours
+        every = self.model.spec.militia.patrol_every_hours
         rng = self.model.streams["movement"]
         delay = every * (rng.random() if first else 1.0)
         self._patrol_due = self.model.hours + max(delay, 1e-9)
@@ -56,7 +56,7 @@ class StandingUnit(Unit):
         # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale
         if self.posture != Posture.PATROL or self.model.hours + 1e-9 < self._patrol_due:
             return
-        spot = self.model.random_cell_near(self.home, self.model.scenario.militia.patrol_radius_km,
+        spot = self.model.random_cell_near(self.home, self.model.spec.militia.patrol_radius_km,
                                            self.faction, self.model.streams["movement"])
         if spot is not None:
             self.move_to(spot)
@@ -65,7 +65,7 @@ class StandingUnit(Unit):
     # --- travel to a cell and back --------------------------------------------------------------
     def travel_to(self, rc: tuple[int, int], posture: Posture) -> bool:
         """Start moving along the least-time path; False when the cell cannot be reached."""
-        mover = self.model.plan_path(self, self.rc, rc, self.model.scenario.militia.speed_factor)
+        mover = self.model.plan_path(self, self.rc, rc, self.model.spec.militia.speed_factor)
         if mover is None:
             return False
         self.mover = mover

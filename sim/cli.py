@@ -59,6 +59,42 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_sets(pairs: list[str] | None) -> dict[str, object]:
+    """`--set key.path=value` pairs; values are read as YAML scalars (numbers, true/false)."""
+    import yaml
+
+    out: dict[str, object] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--set {pair}: expected KEY.PATH=VALUE, e.g. rules.checkpoint_blockade.stop_probability=0.5")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import time
+
+    from sim.model import CorridorModel
+    from sim.output import new_run_folder, publish_folder
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
+    seed = loaded.spec.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else new_run_folder(PROJECT_ROOT / "outputs", f"{args.scenario.stem}_seed{seed}")
+    from sim.output import refuse_overwrite
+
+    refuse_overwrite(out, args.force)
+    started = time.perf_counter()
+    result = CorridorModel(loaded, seed).run(progress=True)
+    ran = time.perf_counter() - started
+    publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
+                                           progress=True), out, force=args.force)
+    print(result.headline())
+    print(f"  simulated in {ran:.1f} s; wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python run.py",
@@ -66,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(a stylised model, not a forecast). With no command, runs the default scenario.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
+    p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
+                   help="scenario YAML (default: the Albu Kamal blockade)")
+    p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                   help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
     p.add_argument("files", nargs="+", type=Path, help="scenario YAML files")

@@ -57,12 +57,12 @@ def cover_factor(model, units) -> float:
         return 1.0
     urban = sum(u.strength for u in units if model.map.terrain[u.rc] == Terrain.URBAN)
     share = urban / total
-    return 1.0 - share + share / model.scenario.engagement.urban_defence
+    return 1.0 - share + share / model.spec.engagement.urban_defence
 
 
 def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float]:
     """Attrition between two groups over `hours`; losses shared in proportion to strength."""
-    spec = model.scenario.engagement
+    spec = model.spec.engagement
     a = sum(u.strength for u in side_a)
     b = sum(u.strength for u in side_b)
     if a <= 0 or b <= 0:
@@ -83,7 +83,7 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
 
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
-    spec = model.scenario.engagement
+    spec = model.spec.engagement
     km = model.map.cell_km
     for f, g in model.factions.hostile_pairs():
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])

@@ -66,7 +66,7 @@ class CorridorModel(mesa.Model):
         self.seed_value = int(spec.seed if seed is None else seed)
         super().__init__(rng=self.seed_value)
         self.loaded = loaded
-        self.scenario = spec
+        self.spec = spec
         self.map = loaded.map
         self.streams = RandomStreams(self.seed_value)
         self.step_hours = float(spec.time.step_hours)
@@ -134,7 +134,7 @@ class CorridorModel(mesa.Model):
     def run(self, progress: bool = False):
         """Run to the end of the scenario and return its results."""
         steps = range(self.step_index, self.n_steps)
-        for _ in tqdm(steps, desc=self.scenario.name, unit="step", disable=not progress, leave=False):
+        for _ in tqdm(steps, desc=self.spec.name, unit="step", disable=not progress, leave=False):
             self.step()
         return self.recorder.result()
 
@@ -185,13 +185,13 @@ class CorridorModel(mesa.Model):
         return made
 
     def spawn_unit(self, kind: str, faction: int, strength: float, *, near, radius_km: float,
-                   label: str, stream) -> Unit | None:
+                   label: str, stream, posture: str = "hold") -> Unit | None:
         """A new standing unit near a place (reinforcements)."""
         cells = self._cells_near(near.cell, radius_km, faction, same_bank=True)
         if len(cells) == 0:
             return None
         rc = cells[int(stream.integers(len(cells)))]
-        return STANDING_KINDS[kind](self, faction, strength, (int(rc[0]), int(rc[1])), label)
+        return STANDING_KINDS[kind](self, faction, strength, (int(rc[0]), int(rc[1])), label, posture)
 
     def _deployment_cells(self, deploy, faction: int, desert_only: bool) -> np.ndarray:
         if deploy.near is not None:
@@ -314,7 +314,7 @@ class CorridorModel(mesa.Model):
         return mask
 
     def _terrain_hours_per_km(self) -> np.ndarray:
-        speeds = self.scenario.speeds
+        speeds = self.spec.speeds
         hours = np.full(len(Terrain), np.inf)
         for terrain, field in SPEED_FIELDS.items():
             speed = getattr(speeds, field)
@@ -371,8 +371,8 @@ class CorridorModel(mesa.Model):
         """Factions with regular (non-insurgent) forces that have a hostile pair among them."""
         cached = getattr(self, "_hostile_regulars_cache", None)
         if cached is None:
-            regular = {self.factions.index(f.faction) for f in self.scenario.forces if f.kind != "insurgent"}
-            regular |= {self.factions.index(e.spawn.faction) for e in self.scenario.events
+            regular = {self.factions.index(f.faction) for f in self.spec.forces if f.kind != "insurgent"}
+            regular |= {self.factions.index(e.spawn.faction) for e in self.spec.events
                         if e.spawn is not None and e.spawn.kind != "insurgent"}
             regular |= {r.faction for r in self.rules if r.name == "reinforcement"}
             cached = {f for pair in self.factions.hostile_pairs() if set(pair) <= regular for f in pair}

@@ -36,7 +36,7 @@ class Recorder:
         self.incidents = np.zeros((n, len(INCIDENT_KINDS)), dtype=np.int32)
         self.places = list(cmap.places.values())
         self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
-        spec = model.scenario.observe
+        spec = model.spec.observe
         self.bridge_places = [cmap.find_place(p) for p in spec.land_bridge]
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]

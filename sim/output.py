@@ -42,3 +42,36 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 def write_json_atomic(path: Path, data) -> Path:
     return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def new_run_folder(base: Path, stem: str) -> Path:
+    """A fresh folder name under `base`: stem plus a timestamp, never one that exists."""
+    import re
+    from datetime import datetime
+
+    slug = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
+    name = f"{slug}_{datetime.now():%Y%m%d-%H%M%S}"
+    candidate, n = Path(base) / name, 2
+    while candidate.exists():
+        candidate, n = Path(base) / f"{name}-{n}", n + 1
+    return candidate
+
+
+def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False) -> Path:
+    """Build a folder under a temporary name beside `final`, then rename it into place, so a
+    crash never leaves a half-written run folder where a finished one is expected."""
+    import shutil
+
+    final = Path(final)
+    refuse_overwrite(final, force)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    try:
+        build(staging)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return final

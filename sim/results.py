@@ -78,7 +78,7 @@ class RunResult:
                 OUTCOME[ConvoyState(s[c])] if c < len(s) else "not spawned" for s in rec.convoy_states]
         summary = cls._summarise(m, steps, rec)
         return cls(
-            scenario_name=m.scenario.name, seed=m.seed_value, digest=m.loaded.digest,
+            scenario_name=m.spec.name, seed=m.seed_value, digest=m.loaded.digest,
             resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
             faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
             map=m.map, influence=m.influence.influence.copy())
@@ -86,7 +86,7 @@ class RunResult:
     @staticmethod
     def _summarise(m, steps: pd.DataFrame, rec) -> dict:
         last = steps.iloc[-1]
-        out: dict = {"scenario": m.scenario.name, "seed": m.seed_value, "days": float(last["day"])}
+        out: dict = {"scenario": m.spec.name, "seed": m.seed_value, "days": float(last["day"])}
         for f in m.factions.ids:
             out[f"share_{f}"] = round(float(last[f"share_{f}"]), 6)
             out[f"area_km2_{f}"] = round(float(last[f"area_km2_{f}"]), 3)

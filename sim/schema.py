@@ -246,6 +246,10 @@ class Reinforcement(RuleBase):
     at: str = Field(description="Named place where reinforcements arrive.")
     fighters_per_day: NonNegativeFloat = Field(description="Arrival rate (fighters per day).")
     unit_size: PositiveFloat = Field(30.0, description="Fighters per arriving unit.")
+    deploy_radius_km: NonNegativeFloat = Field(
+        10.0, description="New units take up posts within this distance of the arrival place (km)."
+    )
+    posture: Literal["hold", "patrol"] = Field("patrol", description="Posture of arriving units.")
     max_fighters: NonNegativeFloat = Field(
         1e9, description="Stop when the faction's total strength reaches this (fighters)."
     )

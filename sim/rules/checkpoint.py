@@ -59,7 +59,7 @@ class Checkpoint:
         model.log_incident(
             "standoff",
             f"{convoy.describe()} halted at the {self.place.name} checkpoint by {len(here)} "
-            f"{model.factions.labels[rule.holder].lower()} units ({fighters:.0f} fighters); "
+            f"{model.factions.labels[rule.holder]} unit{'s' if len(here) != 1 else ''} ({fighters:.0f} fighters); "
             f"{len(standoff.called)} more called in from within {rule.params.reinforce_radius_km:g} km",
             convoy, place=self.place.name, fighters=fighters)
         rule.standoffs.append(standoff)
@@ -139,7 +139,7 @@ class CheckpointBlockade(Rule):
             convoy.resume()
             self.outcomes["fought_through"] += 1
             self._close(standoff)
-        elif sum(u.strength for u in defenders) >= model.scenario.engagement.break_ratio * convoy.strength:
+        elif sum(u.strength for u in defenders) >= model.spec.engagement.break_ratio * convoy.strength:
             self._withdraw(standoff, sum(u.strength for u in defenders), model.hours - standoff.started)
 
     def _close(self, standoff: Standoff) -> None:

@@ -34,7 +34,7 @@ class InsurgentRecruitment(Rule):
                 if cell.strength > p.split_above and len(cells) < p.max_cells:
                     half = cell.strength / 2.0
                     cell.lose(half)
-                    cells.append(self._spawn(cell.rc, half, model.scenario.insurgents.move_km))
+                    cells.append(self._spawn(cell.rc, half, model.spec.insurgents.move_km))
         ungoverned_desert = self.desert & (controller == UNGOVERNED)
         share = ungoverned_desert.sum() / max(self.desert.sum(), 1)
         for _ in range(self.rng.poisson(p.new_cells_per_day * share * days)):

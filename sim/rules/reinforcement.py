@@ -26,8 +26,9 @@ class Reinforcement(Rule):
                 return
             self.pending -= p.unit_size
             self.arrived += p.unit_size
-            unit = model.spawn_unit("militia", self.faction, p.unit_size, near=self.place, radius_km=3.0,
-                                    label="reinforcements", stream=self.rng)
+            unit = model.spawn_unit("militia", self.faction, p.unit_size, near=self.place,
+                                    radius_km=p.deploy_radius_km, label="reinforcements", stream=self.rng,
+                                    posture=p.posture)
             if unit is not None:
                 model.log_incident("reinforcement", f"{p.unit_size:.0f} {model.factions.labels[self.faction]} "
                                    f"reinforcements arrived at {self.place.name}", unit,

@@ -1,0 +1,30 @@
+# Quick start:  make run   (set up .venv and run the default scenario)
+#               make test  (set up .venv and run the test suite)
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test lint bench clean-venv
+
+$(STAMP): pyproject.toml
+	@PY=$$(.ci/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PYTHON) run.py
+
+test: setup
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PYTHON) run.py bench
+
+clean-venv:
+	rm -rf $(VENV)

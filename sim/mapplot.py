@@ -1,0 +1,194 @@
+"""Drawing the rasterised map: the terrain the model sees, with the source lines and places on top.
+
+The raster is drawn as it is (one colour per cell), so what looks wrong on the map is wrong in
+the model too; the vector lines are drawn thinly over it to show how far the raster departs
+from them. Figures are built on the Agg canvas directly, never through a GUI backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.patheffects import Normal, Stroke
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+from sim.geography import TERRAIN_COLORS, TERRAIN_LABELS, CorridorMap, Terrain
+from sim.output import write_atomic
+
+RIVER_LINE = dict(color="#1f4e9c", lw=0.8)
+ROAD_LINE = dict(color="#fff3d6", lw=0.8)  # drawn over the brown road cells
+TRACK_LINE = dict(ROAD_LINE, ls=(0, (3, 2)))
+BORDER_LINE = dict(color="#6a1b9a", lw=1.4, ls=(0, (6, 2, 1, 2)))
+# marker, size, face colour per place kind
+PLACE_STYLE = {
+    "city": ("s", 7, "white"),
+    "town": ("o", 4.5, "white"),
+    "crossing": ("*", 13, "#d62728"),
+    "bridge": ("D", 4, "black"),
+    "ford": ("D", 4, "#3a7bd5"),
+    "oilfield": ("^", 7, "black"),
+    "gasfield": ("^", 7, "#555555"),
+    "station": ("p", 7, "#555555"),
+    "airbase": ("P", 8, "#555555"),
+    "base": ("P", 8, "#555555"),
+}
+KIND_LABELS = {"oilfield": "oil field", "gasfield": "gas field", "airbase": "airbase / airstrip"}
+IMPORTANT = 6.0  # places at least this strategically valuable get bold labels
+# label offsets (points) tried in turn: away from the river first (right bank lies south-west)
+_OFFSETS = [(6, 4), (6, -4), (-6, 4), (-6, -4), (0, 8), (0, -8), (8, 0), (-8, 0)] + [
+    (r * dx, r * dy) for r in (14, 24, 36) for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0))
+]
+_CROWDED = 6  # places within one zoom window that earn the map an inset
+
+
+def _label_places(ax, cmap: CorridorMap, places) -> None:
+    """Greedy label placement, most valuable places first: each label goes to the first offset
+    whose box overlaps no marker, label or inset already there (away from the river first,
+    then further out on a leader line). A label that fits nowhere is still drawn for an
+    important place and left out for the others (their marker and the legend still show them).
+    """
+    fig = ax.figure
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    ax.apply_aspect()
+    marks = ax.transData.transform([cmap.xy_km(*p.cell) for p in places]).reshape(-1, 2)
+    occupied = [(x - 4, y - 4, x + 4, y + 4) for x, y in marks]
+    occupied += [tuple(child.get_window_extent(renderer).extents) for child in ax.child_axes]
+    frame = ax.get_window_extent(renderer)
+    for p in sorted(places, key=lambda p: (-p.strategic_value, p.name)):
+        important = p.strategic_value >= IMPORTANT
+        sign = -1 if p.bank == "right" else 1
+        for dx, dy in [(sign * dx, sign * dy) for dx, dy in _OFFSETS]:
+            text = ax.annotate(
+                p.name, cmap.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
+                ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+                fontsize=8.5 if important else 7, fontweight="bold" if important else "normal",
+                fontstyle="italic" if p.kind in ("bridge", "ford") else "normal",
+                arrowprops=dict(arrowstyle="-", lw=0.5, color="#333333") if np.hypot(dx, dy) > 12 else None,
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.65),
+                zorder=6, annotation_clip=True,
+            )
+            b = text.get_window_extent(renderer).extents
+            inside = frame.x0 <= b[0] and b[2] <= frame.x1 and frame.y0 <= b[1] and b[3] <= frame.y1
+            if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in occupied):
+                occupied.append(tuple(b))
+                break
+            if not (important and (dx, dy) == (sign * _OFFSETS[-1][0], sign * _OFFSETS[-1][1])):
+                text.remove()
+
+
+def draw_basemap(
+    ax, cmap: CorridorMap, *, terrain_alpha=1.0, label_places=True, places_kinds=None, window=None
+) -> None:
+    """Terrain raster, river, roads (tracks dashed), border, places, scale bar; axes in km.
+
+    `window` = (x0, x1, y0, y1) in km draws only that part of the map (a zoom).
+    """
+    rows, cols = cmap.shape
+    width, height = cols * cmap.cell_km, rows * cmap.cell_km
+    x0, x1, y0, y1 = window or (0, width, 0, height)
+    colours = ListedColormap([TERRAIN_COLORS[t] for t in Terrain])
+    ax.imshow(
+        cmap.terrain, cmap=colours, vmin=-0.5, vmax=len(Terrain) - 0.5, extent=(0, width, 0, height),
+        origin="upper", interpolation="nearest", alpha=terrain_alpha, zorder=0,
+    )
+    for _, xy in cmap.lines["river"]:
+        ax.plot(xy[:, 0], xy[:, 1], zorder=2, **RIVER_LINE)
+    for name, xy in cmap.lines["road"]:
+        style = TRACK_LINE if cmap.road_class.get(name) == "track" else ROAD_LINE
+        ax.plot(xy[:, 0], xy[:, 1], zorder=2, **style)
+    for _, xy in cmap.lines["border"]:
+        ax.plot(xy[:, 0], xy[:, 1], zorder=3, **BORDER_LINE)
+    places = []
+    for p in cmap.places.values():
+        x, y = cmap.xy_km(*p.cell)
+        if (places_kinds is None or p.kind in places_kinds) and x0 <= x <= x1 and y0 <= y <= y1:
+            places.append(p)
+            marker, size, face = PLACE_STYLE[p.kind]
+            ax.plot(x, y, marker=marker, ms=size, mfc=face, mec="black", mew=0.7, ls="none", zorder=5)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("km east")
+    ax.set_ylabel("km north")
+    bar = next((s for s in (100, 50, 25, 20, 10, 5, 2, 1) if s <= (x1 - x0) / 5), 1)
+    ax.add_artist(AnchoredSizeBar(ax.transData, bar, f"{bar} km", loc="lower right", pad=0.6,
+                                  sep=3, frameon=True, size_vertical=(y1 - y0) / 250))
+    if label_places and places:
+        _label_places(ax, cmap, places)
+
+
+def _inset_plan(cmap: CorridorMap, zoom: float = 2.2, share: float = 0.36):
+    """Where to zoom (the densest cluster of places) and which empty corner of the map to put
+    the zoom in, as (window km, axes-fraction bounds); None when nothing is crowded."""
+    rows, cols = cmap.shape
+    width, height = cols * cmap.cell_km, rows * cmap.cell_km
+    xy = np.array([cmap.xy_km(*p.cell) for p in cmap.places.values()])
+    w, h = share * width / zoom, share * height / zoom
+    near = (np.abs(xy[:, None, 0] - xy[None, :, 0]) < w / 2) & (np.abs(xy[:, None, 1] - xy[None, :, 1]) < h / 2)
+    if near.sum(axis=1).max() < _CROWDED:
+        return None
+    cx, cy = xy[near[np.argmax(near.sum(axis=1))]].mean(axis=0)
+    cx, cy = np.clip(cx, w / 2, width - w / 2), np.clip(cy, h / 2, height - h / 2)
+    window = (cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2)
+    for fx, fy in ((0.015, 0.02), (0.015, 0.62), (0.625, 0.62), (0.625, 0.02)):
+        bx0, by0 = fx * width, fy * height
+        covered = (xy[:, 0] >= bx0 - 1) & (xy[:, 0] <= bx0 + share * width + 1)
+        covered &= (xy[:, 1] >= by0 - 1) & (xy[:, 1] <= by0 + share * height + 1)
+        clash = bx0 < window[1] and window[0] < bx0 + share * width and by0 < window[3] and window[2] < by0 + share * height
+        if not covered.any() and not clash:
+            return window, (fx, fy, share, share)
+    return None
+
+
+def terrain_legend_handles(cmap: CorridorMap) -> list:
+    """Legend entries: terrain classes present on the map, lines, and the place kinds present."""
+    present = set(np.unique(cmap.terrain).tolist()) - {Terrain.ROAD}
+    handles: list = [
+        Patch(fc=TERRAIN_COLORS[t], ec="#555555", lw=0.3, label=TERRAIN_LABELS[t]) for t in Terrain if t in present
+    ]
+    on_road = [Stroke(linewidth=4, foreground=TERRAIN_COLORS[Terrain.ROAD]), Normal()]
+    handles += [
+        Line2D([], [], label="river centreline", **RIVER_LINE),
+        Line2D([], [], label="road", path_effects=on_road, **ROAD_LINE),
+        Line2D([], [], label="track", path_effects=on_road, **TRACK_LINE),
+        Line2D([], [], label="border", **BORDER_LINE),
+    ]
+    for kind in dict.fromkeys(p.kind for p in cmap.places.values()):
+        marker, size, face = PLACE_STYLE[kind]
+        handles.append(Line2D([], [], marker=marker, ms=size, mfc=face, mec="black", mew=0.7,
+                              ls="none", label=KIND_LABELS.get(kind, kind)))
+    return handles
+
+
+def draw_map_png(cmap: CorridorMap, out: Path, title: str | None = None) -> Path:
+    """The whole map with legend, title and (where places crowd) a zoomed inset, written to a
+    PNG atomically."""
+    rows, cols = cmap.shape
+    fig = Figure(figsize=(14, 1.6 + 10.5 * rows / cols), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    plan = _inset_plan(cmap)
+    inset = ax.inset_axes(plan[1]) if plan else None
+    draw_basemap(ax, cmap, label_places=inset is None)
+    if inset is not None:
+        draw_basemap(inset, cmap, window=plan[0])
+        inset.set(xticks=[], yticks=[], xlabel="", ylabel="")
+        ax.indicate_inset_zoom(inset, edgecolor="black")
+        # minor places inside the zoom are labelled there only
+        x0, x1, y0, y1 = plan[0]
+        _label_places(ax, cmap, [
+            p for p in cmap.places.values()
+            if p.strategic_value >= IMPORTANT or not (x0 <= cmap.xy_km(*p.cell)[0] <= x1 and y0 <= cmap.xy_km(*p.cell)[1] <= y1)
+        ])
+    ax.legend(handles=terrain_legend_handles(cmap), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=8, frameon=False)
+    ax.set_title(title or f"{cmap.name} — {cols} × {rows} cells at {cmap.cell_km:g} km")
+    return write_atomic(Path(out), lambda tmp: fig.savefig(tmp, format="png", dpi=110))

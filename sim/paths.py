@@ -1,0 +1,107 @@
+"""Least-time paths over the map grid for one kind of mover.
+
+Speeds belong to the scenario, so a PathFinder is built from hours per km by terrain (and an
+optional mask of cells the mover may not enter). Movers ask for paths from the same few
+origins again and again (a convoy's start, a garrison's home), so each origin is searched
+once with Dijkstra over the whole grid and its distances and predecessors are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import dijkstra
+
+from sim.geography import CorridorMap, Terrain
+
+# (row step, col step) of the four edge directions; the other four are their reverses
+_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def path_length_km(cells: np.ndarray, cell_km: float) -> np.ndarray:
+    """Cumulative km along a path of cells: 0 at the first cell, the total at the last."""
+    steps = np.hypot(*np.diff(np.asarray(cells, dtype=float), axis=0).T) * cell_km
+    return np.concatenate(([0.0], np.cumsum(steps)))
+
+
+class PathFinder:
+    """Least-time paths on the 8-neighbour grid, Dijkstra (scipy.sparse.csgraph) from each
+    origin once, cached.
+
+    A step costs its length in km (cell_km, or cell_km·√2 diagonally) times the mean of the
+    two cells' hours per km. River cells are impassable whatever the speeds say, and a
+    diagonal step may not squeeze between two impassable orthogonal neighbours when either of
+    them is river, so the only way across the river is through bridge (or ford) cells.
+    """
+
+    def __init__(self, cmap: CorridorMap, hours_per_km: np.ndarray, forbidden: np.ndarray | None = None):
+        hpk = np.array(hours_per_km, dtype=float)
+        if hpk.shape != (len(Terrain),) or np.any(hpk <= 0) or np.any(np.isnan(hpk)):
+            raise ValueError(f"hours_per_km needs {len(Terrain)} positive values, one per Terrain, got {hpk}")
+        hpk[Terrain.RIVER] = np.inf
+        self.shape = cmap.shape
+        cost = hpk[cmap.terrain]
+        passable = np.isfinite(cost)
+        if forbidden is not None:
+            passable &= ~np.asarray(forbidden, dtype=bool)
+        river = cmap.terrain == Terrain.RIVER
+        rows, cols = self.shape
+        idx = np.arange(rows * cols).reshape(rows, cols)
+        a, b, w = [], [], []
+        for dr, dc in _STEPS:
+            # source cells (r, c) and targets (r + dr, c + dc), both inside the grid
+            rs = slice(0, rows - dr)
+            cs, ct = (slice(0, cols - dc), slice(dc, cols)) if dc >= 0 else (slice(-dc, cols), slice(0, cols + dc))
+            rt = slice(dr, rows)
+            ok = passable[rs, cs] & passable[rt, ct]
+            if dr and dc:
+                # the two orthogonal neighbours the diagonal step passes between
+                o1_ok, o1_river = passable[rt, cs], river[rt, cs]
+                o2_ok, o2_river = passable[rs, ct], river[rs, ct]
+                ok &= ~(~o1_ok & ~o2_ok & (o1_river | o2_river))
+            step_km = cmap.cell_km * np.hypot(dr, dc)
+            a.append(idx[rs, cs][ok])
+            b.append(idx[rt, ct][ok])
+            w.append(step_km * (cost[rs, cs][ok] + cost[rt, ct][ok]) / 2.0)
+        n = rows * cols
+        self._graph = coo_array((np.concatenate(w), (np.concatenate(a), np.concatenate(b))), shape=(n, n)).tocsr()
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def cached_origins(self) -> int:
+        """How many origins have been searched (each search is kept)."""
+        return len(self._rows)
+
+    def _node(self, cell) -> int:
+        r, c = (int(v) for v in cell)
+        rows, cols = self.shape
+        if not (0 <= r < rows and 0 <= c < cols):
+            raise IndexError(f"cell {(r, c)} is outside the {rows} × {cols} grid")
+        return r * cols + c
+
+    def _search(self, origin) -> tuple[np.ndarray, np.ndarray]:
+        node = self._node(origin)
+        if node not in self._rows:
+            dist, pred = dijkstra(self._graph, directed=False, indices=node, return_predecessors=True)
+            self._rows[node] = (dist, pred)
+        return self._rows[node]
+
+    def hours(self, origin, destination) -> float:
+        """Least travel time in hours; inf when the destination cannot be reached."""
+        dist, _ = self._search(origin)
+        return float(dist[self._node(destination)])
+
+    def reachable(self, origin, destination) -> bool:
+        return bool(np.isfinite(self.hours(origin, destination)))
+
+    def path(self, origin, destination) -> np.ndarray | None:
+        """(k, 2) cells (row, col) from origin to destination inclusive, or None if unreachable."""
+        dist, pred = self._search(origin)
+        start, node = self._node(origin), self._node(destination)
+        if not np.isfinite(dist[node]):
+            return None
+        nodes = [node]
+        while node != start:
+            node = int(pred[node])
+            nodes.append(node)
+        return np.column_stack(np.divmod(np.array(nodes[::-1]), self.shape[1]))

@@ -1,0 +1,158 @@
+"""Figures of one run: the control map (factions' colours, contested hatched, units on top of
+the terrain, river, roads and places), control over time, and an animated GIF of the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from sim.mapplot import draw_basemap  # noqa: E402
+from sim.narrative import clock_text  # noqa: E402
+from sim.output import write_atomic  # noqa: E402
+
+CONTROL_ALPHA = 0.55
+KIND_MARKERS = {"militia": "o", "local_militia": "D", "garrison": "s", "convoy": ">", "insurgent": "X"}
+KIND_LABELS = {"militia": "militia unit", "local_militia": "local militia", "garrison": "garrison",
+               "convoy": "convoy", "insurgent": "insurgent cell"}
+STAMP = "Stylised what-if model, not a forecast"
+
+
+def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
+    """An RGBA image: each controlled cell in its faction's colour, everything else clear."""
+    palette = np.array([to_rgba(c, CONTROL_ALPHA) for c in colors] + [(0, 0, 0, 0)])
+    index = np.where(controller >= 0, controller, len(colors))
+    return palette[index]
+
+
+def _extent(cmap) -> tuple[float, float, float, float]:
+    rows, cols = cmap.shape
+    return (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
+
+
+def _unit_xy(cmap, units) -> tuple[np.ndarray, np.ndarray]:
+    rows = cmap.shape[0]
+    return (units["col"] + 0.5) * cmap.cell_km, (rows - units["row"] - 0.5) * cmap.cell_km
+
+
+class MapLayers:
+    """The changing layers of a map frame, drawn once and updated in place for the animation."""
+
+    def __init__(self, ax, result, frame):
+        cmap = result.map
+        self.result, self.ax, self.cmap = result, ax, cmap
+        draw_basemap(ax, cmap, terrain_alpha=0.45)
+        self.image = ax.imshow(control_rgba(frame["controller"], result.faction_colors), extent=_extent(cmap),
+                               origin="upper", interpolation="nearest", zorder=2)
+        self.hatch = None
+        self.scatters = {}
+        for kind, marker in KIND_MARKERS.items():
+            self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.4,
+                                             zorder=6)
+        self.title = ax.set_title("")
+        self.update(frame)
+
+    def update(self, frame) -> None:
+        cmap, result = self.cmap, self.result
+        self.image.set_data(control_rgba(frame["controller"], result.faction_colors))
+        if self.hatch is not None:
+            self.hatch.remove()
+        rows, cols = cmap.shape
+        x = (np.arange(cols) + 0.5) * cmap.cell_km
+        y = (rows - np.arange(rows) - 0.5) * cmap.cell_km
+        contested = (frame["controller"] == -1).astype(float)
+        self.hatch = self.ax.contourf(x, y, contested, levels=[0.5, 1.5], colors="none", hatches=["////"],
+                                      zorder=3)
+        units = frame["units"]
+        for kind, sc in self.scatters.items():
+            mine = units[units["kind"] == kind]
+            ux, uy = _unit_xy(cmap, mine)
+            sc.set_offsets(np.column_stack((ux, uy)) if len(mine) else np.empty((0, 2)))
+            sc.set_sizes(np.clip(np.sqrt(mine["strength"]) * 3.0, 6, 80))
+            sc.set_facecolors([result.faction_colors[f] for f in mine["faction"]] or "none")
+        self.title.set_text(f"{result.scenario_name} — {clock_text(frame['hours'])} (seed {result.seed})")
+
+
+def _legend(ax, result) -> None:
+    handles = [Patch(facecolor=to_rgba(c, CONTROL_ALPHA), edgecolor="none", label=f"held by {label}")
+               for label, c in zip(result.faction_labels, result.faction_colors, strict=True)]
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="contested"))
+    handles.append(Patch(facecolor="white", edgecolor="grey", label="ungoverned (terrain shows)"))
+    handles += [Line2D([], [], marker=m, linestyle="", color="grey", markeredgecolor="black",
+                       label=KIND_LABELS[k]) for k, m in KIND_MARKERS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+              title="Control (colour) and units (shape)")
+
+
+def _map_figure(result, frame):
+    fig, ax = plt.subplots(figsize=(11, 7.2), dpi=100)
+    layers = MapLayers(ax, result, frame)
+    _legend(ax, result)
+    fig.text(0.01, 0.01, f"{STAMP}. Marker size grows with fighters.", fontsize=8, color="dimgray")
+    fig.tight_layout()
+    return fig, layers
+
+
+def draw_control_map(result, frame, out: Path) -> Path:
+    fig, _ = _map_figure(result, frame)
+    write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+    return out
+
+
+def draw_control_chart(result, out: Path) -> Path:
+    steps = result.steps
+    day = steps["day"].to_numpy()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7.5), dpi=100, sharex=True,
+                                   gridspec_kw={"height_ratios": [3, 2]})
+    shares = [steps[f"share_{f}"].to_numpy() for f in result.faction_ids]
+    ax1.stackplot(day, *shares, steps["contested_share"], steps["ungoverned_share"],
+                  colors=[*result.faction_colors, "#bdbdbd", "#f5f5f5"],
+                  labels=[*result.faction_labels, "contested", "ungoverned"], alpha=0.9, edgecolor="white",
+                  linewidth=0.3)
+    ax1.set_ylabel("share of the land area")
+    ax1.set_ylim(0, 1)
+    ax1.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax1.set_title(f"Control over time — {result.scenario_name} (seed {result.seed})")
+    for entry in result.log.entries:
+        if entry.kind in ("standoff", "withdrawal", "arrival", "defection"):
+            ax1.axvline(entry.hours / 24.0, color="black", linewidth=0.6, linestyle=":")
+    ax1.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+               title="Dotted: convoy/defection events")
+    for f, label, color in zip(result.faction_ids, result.faction_labels, result.faction_colors, strict=True):
+        ax2.plot(day, steps[f"strength_{f}"], color=color, label=label)
+    ax2.set_ylabel("strength (fighters)")
+    ax2.set_xlabel("time (days)")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    fig.text(0.01, 0.005, STAMP, fontsize=8, color="dimgray")
+    fig.tight_layout()
+    write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+    return out
+
+
+def write_animation(result, out: Path, *, fps: int = 6, progress: bool = False) -> Path:
+    """An animated GIF of the control map, one frame per snapshot."""
+    frames = result.frames
+    fig, layers = _map_figure(result, frames[0])
+    bar = tqdm(total=len(frames), desc="animation", unit="frame", disable=not progress, leave=False)
+
+    def draw(i):
+        layers.update(frames[i])
+        bar.update(1)
+        return []
+
+    anim = FuncAnimation(fig, draw, frames=len(frames), blit=False)
+    write_atomic(out, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=70))
+    bar.close()
+    plt.close(fig)
+    return out

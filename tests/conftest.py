@@ -1,0 +1,34 @@
+"""Shared helpers: the project root, and running seeded replicates of a scenario."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+@cache
+def replicate_summaries(scenario: str, n: int, overrides: tuple = ()) -> list[dict]:
+    """Summaries of `n` runs of a shipped scenario with seeds 1..n (common random numbers:
+    the same seeds in every arm, so differences between arms are paired)."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / scenario, overrides=dict(overrides))
+    return [CorridorModel(loaded, seed).run().summary for seed in range(1, n + 1)]
+
+
+def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
+    """Mean of b − a over paired replicates, and its standard error."""
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0

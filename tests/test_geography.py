@@ -1,0 +1,265 @@
+"""The rasterised corridor map: shape, banks, countries, positions, river topology, names, errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from shapely.geometry import LineString
+
+from sim.geography import MapError, Terrain, line_frame, load_map
+
+ROOT = Path(__file__).resolve().parents[1]
+# coarse cells move a few places and warn about it; that is tested once, in test_geography
+pytestmark = pytest.mark.filterwarnings("ignore:euphrates_corridor.geojson:UserWarning")
+MAP = ROOT / "scenarios" / "maps" / "euphrates_corridor.geojson"
+RIGHT_BANK = ["Al-Mayadeen", "Albu Kamal", "Al-Asharah", "Muhassan", "Subaykhan", "Al-Salihiyah",
+              "Deir ez-Zor", "Al-Qa'im", "Husaybah", "Al-Karabilah"]  # fmt: skip
+LEFT_BANK = ["Hajin", "Diban", "Al-Shaafah", "Al-Baghuz Fawqani", "Al-Omar oil field"]
+
+
+def cmap(cell_km: float = 1.0):
+    return load_map(MAP, cell_km)
+
+
+def test_grid_shape_at_1_and_2_km():
+    rows, cols = cmap(1.0).shape
+    assert abs(rows - 136) <= 2 and abs(cols - 178) <= 2
+    rows, cols = cmap(2.0).shape
+    assert abs(rows - 68) <= 2 and abs(cols - 89) <= 2
+
+
+def test_cell_counts_scale_with_inverse_square_of_cell_size():
+    ref = cmap(1.0)
+    for cell_km in (0.5, 2.0):
+        m = cmap(cell_km)
+        assert m.terrain.size * m.km2_per_cell == pytest.approx(ref.terrain.size, rel=0.03)
+        assert m.land.sum() * m.km2_per_cell == pytest.approx(ref.land.sum(), rel=0.03)
+
+
+def test_total_strategic_value_does_not_depend_on_cell_size():
+    totals = [float(cmap(c).strategic_value.sum()) for c in (0.5, 1.0, 2.0)]
+    assert totals == pytest.approx([totals[1]] * 3, rel=0.03)
+
+
+def test_places_on_their_documented_banks():
+    m = cmap()
+    albu_kamal = m.find_place("Albu Kamal")
+    assert m.terrain[albu_kamal.cell] == Terrain.URBAN
+    for name in RIGHT_BANK:
+        assert m.bank[m.find_place(name).cell] == 1, name
+    for name in LEFT_BANK:
+        assert m.bank[m.find_place(name).cell] == 2, name
+
+
+def test_countries_and_regions_of_places():
+    m = cmap()
+    for name, country, region in [("Al-Qa'im", "Iraq", "anbar"), ("Al-Mayadeen", "Syria", "west_bank"),
+                                  ("Hajin", "Syria", "east_bank"), ("T-2 station", "Syria", "badia")]:  # fmt: skip
+        place = m.find_place(name)
+        assert place.country == country
+        assert m.country_names[m.country[place.cell]] == country
+        assert m.region_names[m.region[place.cell]] == region
+
+
+def test_regions_tile_the_land():
+    m = cmap()
+    assert set(m.region_names) == {"east_bank", "west_bank", "badia", "anbar"}
+    assert (m.region[m.land] >= 0).all()
+    assert (m.region[~m.land] == -1).all()
+    # a region never straddles the river inside Syria
+    for name, bank in (("east_bank", 2), ("west_bank", 1), ("badia", 1)):
+        cells = m.region_cells(name)
+        cells = cells[m.terrain[cells[:, 0], cells[:, 1]] != Terrain.BRIDGE]
+        assert (m.bank[cells[:, 0], cells[:, 1]] == bank).all(), name
+
+
+def test_crossing_and_bridges_have_their_terrain():
+    m = cmap()
+    assert m.terrain[m.find_place("Albu Kamal crossing").cell] == Terrain.CROSSING
+    bridges = [p for p in m.places.values() if p.kind == "bridge"]
+    assert len(bridges) == 6
+    assert all(m.terrain[p.cell] == Terrain.BRIDGE for p in bridges)
+
+
+def test_euphrates_flows_south_east():
+    m = cmap()
+    xy = [(p.x_km, p.y_km) for p in map(m.find_place, ["Deir ez-Zor", "Al-Mayadeen", "Albu Kamal", "Al-Qa'im"])]
+    for (x0, y0), (x1, y1) in zip(xy, xy[1:], strict=False):
+        assert x1 > x0 and y1 < y0
+
+
+def test_places_keep_their_cell_at_fine_resolution():
+    for cell_km in (0.5, 1.0):
+        m = cmap(cell_km)
+        assert m.adjustments == ()
+        for p in m.places.values():
+            x, y = m.xy_km(*p.cell)
+            assert math.hypot(x - p.x_km, y - p.y_km) <= cell_km * math.sqrt(2) / 2 + 1e-9, p.name
+
+
+def test_coarse_cells_move_only_conflicting_places_and_say_so():
+    """Albu Kamal and Al-Baghuz (2 km) or Al-Quriyah and Diban (3 km) face each other across
+    the river closer than two cells: one of each pair must move, to its own bank, and the map
+    says so. Everything else keeps its own cell."""
+    for cell_km in (2.0, 3.0):
+        m = cmap(cell_km)
+        moved = {note.split(":")[0] for note in m.adjustments}
+        assert 0 < len(moved) <= 3
+        assert {"Albu Kamal", "Al-Mayadeen", "Deir ez-Zor", "Al-Qa'im", "Albu Kamal crossing"}.isdisjoint(moved)
+        for p in m.places.values():
+            x, y = m.xy_km(*p.cell)
+            off = math.hypot(x - p.x_km, y - p.y_km)
+            if p.name in moved:
+                assert off <= 2.5 * cell_km * math.sqrt(2), p.name
+            else:
+                assert off <= cell_km * math.sqrt(2) / 2 + 1e-9, p.name
+            if p.bank:
+                assert m.bank[p.cell] == {"right": 1, "left": 2}[p.bank], p.name
+
+
+@pytest.mark.parametrize("cell_km", [0.25, 0.5, 1.0, 2.0, 3.0, 5.0])
+def test_river_is_4_connected_and_only_bridges_cross_it(cell_km):
+    m = cmap(cell_km)
+    water = np.isin(m.terrain, [Terrain.RIVER, Terrain.BRIDGE])
+    _, n = ndimage.label(water)  # default structure: 4-connectivity
+    assert n == 1
+    eight = np.ones((3, 3))
+    _, n_without = ndimage.label(m.land & (m.terrain != Terrain.BRIDGE), structure=eight)
+    assert n_without == 2
+    _, n_with = ndimage.label(m.land, structure=eight)
+    assert n_with == 1
+
+
+def test_find_place_by_alias_and_suggestion():
+    m = cmap()
+    for alias in ("Abu Kamal", "al-bukamal", "Albu Kamal"):
+        assert m.find_place(alias).name == "Albu Kamal"
+    assert m.find_place("MAYADIN").name == "Al-Mayadeen"
+    assert m.find_place("Al Qaim").name == "Al-Qa'im"
+    assert m.find_place("border crossing").name == "Albu Kamal crossing"
+    assert m.suggest_place("Abu Kamel") == "Albu Kamal"
+    with pytest.raises(KeyError, match="did you mean 'Albu Kamal'"):
+        m.find_place("Abu Kamel")
+
+
+def test_cells_near_and_coordinates():
+    m = cmap()
+    place = m.find_place("Al-Mayadeen")
+    assert m.cells_near(place, 0).tolist() == [list(place.cell)]
+    cells = m.cells_near(place, 5.0)
+    d = np.hypot(cells[:, 0] - place.cell[0], cells[:, 1] - place.cell[1])
+    assert (np.diff(d) >= 0).all() and d.max() <= 5.0
+    assert len(cells) == pytest.approx(math.pi * 25, rel=0.1)
+    rows, cols = np.mgrid[0 : m.shape[0], 0 : m.shape[1]]
+    back = m.cell_of_xy(*m.xy_km(rows, cols))
+    assert (back[0] == rows).all() and (back[1] == cols).all()
+    x, y = m.lonlat_to_xy(place.lon, place.lat)
+    assert (x, y) == pytest.approx((place.x_km, place.y_km))
+
+
+def test_load_map_is_cached_and_read_only():
+    assert load_map(MAP, 1.0) is load_map(str(MAP), 1)
+    with pytest.raises(ValueError):
+        cmap().terrain[0, 0] = Terrain.URBAN
+
+
+def test_derived_file_matches_derivation_and_its_promises():
+    m = cmap()
+    data = json.loads(MAP.read_text(encoding="utf-8"))
+    river = LineString(m.lines["river"][0][1])
+    for f in data["features"]:
+        p = f["properties"]
+        assert {"source", "approximate"} <= p.keys(), p["name"]
+        if f["geometry"]["type"] != "Point":
+            continue
+        place = m.places[p["name"]]
+        dist, side, _, _ = line_frame(river, [place.x_km], [place.y_km])
+        if p["kind"] == "bridge":
+            assert dist[0] < 0.005, p["name"]
+        elif p["bank"]:
+            assert side[0] == (1 if p["bank"] == "right" else -1), p["name"]
+            assert dist[0] >= 1.5 - 0.005, p["name"]
+    script = ROOT / "docs" / "derive_map.py"
+    spec = importlib.util.spec_from_file_location("derive_map", script)
+    derive_map = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(derive_map)
+    if not derive_map.REFERENCE.exists():
+        pytest.skip(f"reference data not present: {derive_map.REFERENCE}")
+    reference = json.loads(derive_map.REFERENCE.read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(derive_map.derive(reference))) == data
+
+
+# --------------------------------------------------------------------------- broken map files
+
+
+def write_map(tmp_path: Path, data) -> Path:
+    path = tmp_path / "broken.geojson"
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def good_map() -> dict:
+    return json.loads(MAP.read_text(encoding="utf-8"))
+
+
+def drop(kind: str):
+    def edit(data):
+        data["features"] = [f for f in data["features"] if f["properties"]["kind"] != kind]
+    return edit
+
+
+def unname(data):
+    del data["features"][3]["properties"]["name"]
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.pop("extent"), "extent"),
+        (drop("river"), "river"),
+        (drop("country"), "country polygon"),
+        (unname, re.escape("feature 3 (Point '?'): missing required property 'name'")),
+    ],
+)
+def test_broken_map_files_raise_map_error(tmp_path, edit, message):
+    data = good_map()
+    edit(data)
+    path = write_map(tmp_path, data)
+    with pytest.raises(MapError, match=message) as err:
+        load_map(path, 1.0)
+    assert str(err.value).startswith(str(path))
+
+
+def test_not_json_and_missing_file(tmp_path):
+    path = write_map(tmp_path, "{ this is not json")
+    with pytest.raises(MapError, match="not a GeoJSON file") as err:
+        load_map(path, 1.0)
+    assert str(path) in str(err.value)
+    with pytest.raises(MapError, match="not found"):
+        load_map(tmp_path / "nowhere.geojson", 1.0)
+
+
+def test_no_places_and_place_outside_extent(tmp_path):
+    data = good_map()
+    data["features"] = [f for f in data["features"] if f["geometry"]["type"] != "Point"]
+    with pytest.raises(MapError, match="no places"):
+        load_map(write_map(tmp_path, data), 1.0)
+    data = good_map()
+    data["features"][0]["geometry"]["coordinates"] = [38.28, 34.56]  # Palmyra
+    with pytest.raises(MapError, match="outside the map extent"):
+        load_map(write_map(tmp_path, data), 1.0)
+
+
+def test_moving_a_place_warns(tmp_path):
+    copy = tmp_path / "copy.geojson"
+    copy.write_text(MAP.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.warns(UserWarning, match="Al-Baghuz Fawqani: its cell is .* at 2 km cells; moved"):
+        m = load_map(copy, 2.0)
+    assert any(note.startswith("Al-Baghuz Fawqani") for note in m.adjustments)

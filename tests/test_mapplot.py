@@ -1,0 +1,49 @@
+"""Drawing the map: a whole PNG written atomically, a basemap on any axes, legend entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sim.geography import load_map
+from sim.mapplot import draw_basemap, draw_map_png, terrain_legend_handles
+
+# coarse cells move a few places and warn about it; that is tested once, in test_geography
+pytestmark = pytest.mark.filterwarnings("ignore:euphrates_corridor.geojson:UserWarning")
+MAP = Path(__file__).resolve().parents[1] / "scenarios" / "maps" / "euphrates_corridor.geojson"
+
+
+def test_draw_map_png_writes_a_whole_png(tmp_path):
+    cmap = load_map(MAP, 2.0)
+    out = draw_map_png(cmap, tmp_path / "map.png")
+    assert out == tmp_path / "map.png"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]  # no temporary file left
+    assert out.stat().st_size > 50_000
+    with Image.open(out) as img:
+        assert img.format == "PNG"
+        width, height = img.size
+    assert 1000 < width < 2500 and 700 < height < 2000
+
+
+def test_basemap_on_given_axes_with_labels_and_scale_bar():
+    cmap = load_map(MAP, 1.0)
+    fig = Figure(figsize=(8, 6))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    draw_basemap(ax, cmap, places_kinds={"city", "crossing"})
+    texts = {t.get_text() for t in ax.texts}
+    assert {"Albu Kamal", "Al-Mayadeen", "Deir ez-Zor", "Al-Qa'im", "Albu Kamal crossing"} <= texts
+    assert "Hajin" not in texts  # towns filtered out
+    assert ax.get_xlabel() == "km east" and ax.get_ylabel() == "km north"
+    assert any(type(a).__name__ == "AnchoredSizeBar" for a in ax.artists)
+    assert ax.get_xlim() == (0, cmap.shape[1] * cmap.cell_km)
+
+
+def test_legend_handles_cover_terrain_lines_and_places():
+    labels = {h.get_label() for h in terrain_legend_handles(load_map(MAP, 1.0))}
+    assert {"desert", "river", "riverbank / farmland", "urban", "bridge", "border crossing"} <= labels
+    assert {"road", "track", "border", "river centreline", "city", "town", "crossing"} <= labels

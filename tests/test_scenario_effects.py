@@ -1,0 +1,42 @@
+"""Scientific tests: each what-if scenario moves its outcome in the expected direction,
+measured as a paired mean difference against the baseline over seeded replicates (common
+random numbers) and required to exceed three standard errors of that difference."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import paired_difference, replicate_summaries
+
+N = 8
+pytestmark = pytest.mark.xdist_group("effects")
+
+
+def values(scenario: str, key: str) -> list[float]:
+    return [r[key] for r in replicate_summaries(scenario, N)]
+
+
+def assert_effect(scenario: str, key: str, direction: int, what: str) -> None:
+    base, arm = values("baseline.yaml", key), values(scenario, key)
+    mean, se = paired_difference(base, arm)
+    assert direction * mean > 3 * se and direction * mean > 0, (
+        f"{scenario}: expected {what}; mean paired difference in {key} = {mean:+.4g} "
+        f"(s.e. {se:.2g}, baseline mean {sum(base) / N:.4g})")
+
+
+def test_agreement_curtails_iran_shrinks_militia_held_area():
+    assert_effect("agreement_curtails_iran.yaml", "area_km2_iran_militia", -1, "less militia-held area")
+
+
+def test_russian_co_optation_moves_local_militias_to_russia():
+    assert_effect("russian_co_optation.yaml", "local_militia_units_russia", +1,
+                  "local militia units on the Russian side")
+
+
+def test_airstrike_campaign_lowers_militia_strength():
+    assert_effect("airstrike_campaign.yaml", "strength_iran_militia", -1, "lower militia strength")
+
+
+def test_insurgent_resurgence_grows_insurgent_cells():
+    assert_effect("insurgent_resurgence.yaml", "insurgent_cells", +1, "more insurgent cells")
+    assert_effect("insurgent_resurgence.yaml", "strength_insurgents", +1, "more insurgent fighters")
