@@ -22,10 +22,16 @@ DEFAULT_MAP = SCENARIO_DIR / "maps" / "euphrates_corridor.geojson"
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
+    failed = 0
     for path in args.files:
-        loaded = load_scenario(path)
+        try:
+            loaded = load_scenario(path)
+        except UserError as err:
+            print(str(err), file=sys.stderr)
+            failed += 1
+            continue
         print(f"ok  {path}: {loaded.summary()}")
-    return 0
+    return 2 if failed else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -143,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(str(err), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `python run.py schema | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

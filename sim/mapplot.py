@@ -47,6 +47,20 @@ _OFFSETS = [(6, 4), (6, -4), (-6, 4), (-6, -4), (0, 8), (0, -8), (8, 0), (-8, 0)
 _CROWDED = 6  # places within one zoom window that earn the map an inset
 
 
+def _annotate(ax, cmap: CorridorMap, p, dx: float, dy: float):
+    important = p.strategic_value >= IMPORTANT
+    return ax.annotate(
+        p.name, cmap.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
+        ha="left" if dx > 0 else "right" if dx < 0 else "center",
+        va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+        fontsize=8.5 if important else 7, fontweight="bold" if important else "normal",
+        fontstyle="italic" if p.kind in ("bridge", "ford") else "normal",
+        arrowprops=dict(arrowstyle="-", lw=0.5, color="#333333") if np.hypot(dx, dy) > 12 else None,
+        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.65),
+        zorder=6, in_layout=False,
+    )
+
+
 def _label_places(ax, cmap: CorridorMap, places) -> None:
     """Greedy label placement, most valuable places first: each label goes to the first offset
     whose box overlaps no marker, label or inset already there (away from the river first,
@@ -56,32 +70,26 @@ def _label_places(ax, cmap: CorridorMap, places) -> None:
     fig = ax.figure
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    ax.apply_aspect()
+    locator = ax.get_axes_locator()  # inset axes are placed by their locator, as when drawn
+    ax.apply_aspect(locator(ax, renderer) if locator else None)
     marks = ax.transData.transform([cmap.xy_km(*p.cell) for p in places]).reshape(-1, 2)
     occupied = [(x - 4, y - 4, x + 4, y + 4) for x, y in marks]
     occupied += [tuple(child.get_window_extent(renderer).extents) for child in ax.child_axes]
     frame = ax.get_window_extent(renderer)
     for p in sorted(places, key=lambda p: (-p.strategic_value, p.name)):
-        important = p.strategic_value >= IMPORTANT
         sign = -1 if p.bank == "right" else 1
-        for dx, dy in [(sign * dx, sign * dy) for dx, dy in _OFFSETS]:
-            text = ax.annotate(
-                p.name, cmap.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
-                ha="left" if dx > 0 else "right" if dx < 0 else "center",
-                va="bottom" if dy > 0 else "top" if dy < 0 else "center",
-                fontsize=8.5 if important else 7, fontweight="bold" if important else "normal",
-                fontstyle="italic" if p.kind in ("bridge", "ford") else "normal",
-                arrowprops=dict(arrowstyle="-", lw=0.5, color="#333333") if np.hypot(dx, dy) > 12 else None,
-                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.65),
-                zorder=6, annotation_clip=True,
-            )
-            b = text.get_window_extent(renderer).extents
+        offsets = [(sign * dx, sign * dy) for dx, dy in _OFFSETS]
+        for dx, dy in offsets:
+            text = _annotate(ax, cmap, p, dx, dy)
+            b = text.get_window_extent(renderer).extents + [-2, -1, 2, 1]  # a little air around
             inside = frame.x0 <= b[0] and b[2] <= frame.x1 and frame.y0 <= b[1] and b[3] <= frame.y1
             if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in occupied):
                 occupied.append(tuple(b))
                 break
-            if not (important and (dx, dy) == (sign * _OFFSETS[-1][0], sign * _OFFSETS[-1][1])):
-                text.remove()
+            text.remove()
+        else:
+            if p.strategic_value >= IMPORTANT:
+                _annotate(ax, cmap, p, *offsets[0])
 
 
 def draw_basemap(
@@ -170,25 +178,28 @@ def terrain_legend_handles(cmap: CorridorMap) -> list:
 
 def draw_map_png(cmap: CorridorMap, out: Path, title: str | None = None) -> Path:
     """The whole map with legend, title and (where places crowd) a zoomed inset, written to a
-    PNG atomically."""
+    PNG atomically. Labels are placed last, once the layout has settled."""
     rows, cols = cmap.shape
     fig = Figure(figsize=(14, 1.6 + 10.5 * rows / cols), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     plan = _inset_plan(cmap)
-    inset = ax.inset_axes(plan[1]) if plan else None
-    draw_basemap(ax, cmap, label_places=inset is None)
-    if inset is not None:
-        draw_basemap(inset, cmap, window=plan[0])
-        inset.set(xticks=[], yticks=[], xlabel="", ylabel="")
-        ax.indicate_inset_zoom(inset, edgecolor="black")
-        # minor places inside the zoom are labelled there only
-        x0, x1, y0, y1 = plan[0]
-        _label_places(ax, cmap, [
-            p for p in cmap.places.values()
-            if p.strategic_value >= IMPORTANT or not (x0 <= cmap.xy_km(*p.cell)[0] <= x1 and y0 <= cmap.xy_km(*p.cell)[1] <= y1)
-        ])
+    draw_basemap(ax, cmap, label_places=False)
     ax.legend(handles=terrain_legend_handles(cmap), loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=8, frameon=False)
     ax.set_title(title or f"{cmap.name} — {cols} × {rows} cells at {cmap.cell_km:g} km")
+    labelled = list(cmap.places.values())
+    if plan is not None:
+        inset = ax.inset_axes(plan[1])
+        draw_basemap(inset, cmap, window=plan[0], label_places=False)
+        inset.set(xticks=[], yticks=[], xlabel="", ylabel="")
+        ax.indicate_inset_zoom(inset, edgecolor="black")
+        x0, x1, y0, y1 = plan[0]
+        zoomed = [p for p in labelled if x0 <= cmap.xy_km(*p.cell)[0] <= x1 and y0 <= cmap.xy_km(*p.cell)[1] <= y1]
+        # minor places inside the zoom are labelled there only
+        labelled = [p for p in labelled if p not in zoomed or p.strategic_value >= IMPORTANT]
+    fig.draw_without_rendering()
+    if plan is not None:
+        _label_places(inset, cmap, zoomed)
+    _label_places(ax, cmap, labelled)
     return write_atomic(Path(out), lambda tmp: fig.savefig(tmp, format="png", dpi=110))

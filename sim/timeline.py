@@ -20,6 +20,8 @@ class Timeline:
         if event.spawn is not None:
             units = model.spawn_force(event.spawn, depart_hours=hours)
             what = f"{len(units)} {event.spawn.kind.replace('_', ' ')} unit(s) of {event.spawn.faction} appear"
+        elif event.set is None and event.enable is None and event.disable is None:
+            what = "note"
         elif event.set is not None:
             for path, value in event.set.items():
                 rule, param = self._rule_param(path)
