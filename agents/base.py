@@ -75,4 +75,4 @@ class Unit(CellAgent):
         """Called when a time this unit asked for (model.wake_at) comes; default: nothing."""
 
     def describe(self) -> str:
-        return f"{self.model.factions.labels[self.faction]} {self.kind.replace('_', ' ')} {self.label}"
+        return f"{self.label} ({self.model.factions.labels[self.faction]})"

@@ -60,7 +60,7 @@ class Convoy(Unit):
         return OUTCOME[self.state]
 
     def describe(self) -> str:
-        return f"{self.model.factions.labels[self.faction]} convoy {self.label}"
+        return f"convoy {self.label} ({self.model.factions.labels[self.faction]})"
 
     def wake(self) -> None:
         if self.state == ConvoyState.WAITING:
@@ -75,7 +75,7 @@ class Convoy(Unit):
             return
         self.state = ConvoyState.MOVING
         self.model.movers[self] = None
-        self.model.log_incident("event", f"{self.describe()} ({self.strength:.0f} fighters) set off from "
+        self.model.log_incident("event", f"{self.describe()}, {self.strength:.0f} fighters, set off from "
                                 f"{self.start} toward {self.route[-1]}", self)
 
     def step(self) -> None:

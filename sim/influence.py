@@ -1,10 +1,19 @@
-"""Influence and control as whole-array operations, at a cost independent of the agent count.
+"""Influence and control as whole-array operations, at a cost that does not grow with the
+number of agents.
 
 Units scatter their strength onto a per-faction presence grid as they move (two layers: units
-holding ground, and patrols that cover a wider area). Each step the presence is smoothed with
-a Gaussian distance kernel whose width is given in km (so the field does not depend on the
-cell size), and the influence relaxes toward it with a time constant in days (so it does not
-depend on the step length): I ← P + (I − P)·exp(−Δt/τ).
+holding ground, and patrols that cover a wider area). The presence is projected with a
+Gaussian distance kernel whose width is given in km (so the field does not depend on the cell
+size), scaled so that a fighter standing on a cell projects 1 there. The Euphrates is a
+barrier: influence reaching the other bank is multiplied by `cross_river_factor`. Influence
+relaxes toward the projection with a time constant in days (so it does not depend on the step
+length): I ← P + (I − P)·exp(−Δt/τ).
+
+The projection is linear in the presence, so a step with few changes (a patrol's jump, a
+convoy's move) updates it by stamping the kernel at the old and new cells; a step with many
+changes recomputes it with whole-array filters, whichever costs fewer operations. Either way
+a step costs at most one full recomputation, however many agents there are. A full
+recomputation once per simulated day keeps rounding from accumulating.
 
 A cell is *controlled* by the faction with the highest influence when that is at least the
 threshold and ahead of the runner-up by the margin (top ≥ (1 + margin) · second); *ungoverned*
@@ -19,49 +28,106 @@ from scipy.ndimage import gaussian_filter
 CONTESTED = -1
 UNGOVERNED = -2
 HOLDING, PATROLLING = 0, 1
+TRUNCATE = 3.0  # kernel radius in standard deviations
+
+
+def gaussian_stamp(sigma_cells: float) -> np.ndarray:
+    """The 2-D kernel scipy's gaussian_filter applies (same truncation and normalisation),
+    scaled so that its centre is ≈ 1: stamping it equals filtering a unit mass."""
+    radius = int(TRUNCATE * sigma_cells + 0.5)
+    x = np.arange(-radius, radius + 1)
+    k = np.exp(-0.5 * (x / sigma_cells) ** 2)
+    k /= k.sum()
+    return np.outer(k, k) * (2.0 * np.pi * sigma_cells**2)
 
 
 class InfluenceField:
-    def __init__(self, n_factions: int, shape: tuple[int, int], cell_km: float, *,
-                 kernel_km: float, patrol_kernel_km: float, decay_days: float,
-                 step_hours: float, threshold: float, margin: float):
+    def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
+                 patrol_kernel_km: float, decay_days: float, step_hours: float, threshold: float,
+                 margin: float, cross_river_factor: float):
+        shape = bank.shape
         self.presence = np.zeros((n_factions, 2, *shape))
+        self.target = np.zeros((n_factions, *shape))
         self.influence = np.zeros((n_factions, *shape))
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
-        self._sigmas = (kernel_km / cell_km, patrol_kernel_km / cell_km)
-        self._relax = float(np.exp(-step_hours / (decay_days * 24.0)))
         self.threshold = threshold
         self.margin = margin
-        # peak of a Gaussian smoothing of a unit mass: rescale so that one fighter standing
-        # on a cell projects influence 1 there, whatever the cell size
-        self._gain = tuple(2.0 * np.pi * s * s for s in self._sigmas)
+        self._sigmas = (kernel_km / cell_km, patrol_kernel_km / cell_km)
+        self._stamps = tuple(gaussian_stamp(s) for s in self._sigmas)
+        self._gains = tuple(2.0 * np.pi * s * s for s in self._sigmas)
+        self._relax = float(np.exp(-step_hours / (decay_days * 24.0)))
+        self._bank = bank
+        self._cross = cross_river_factor
+        # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
+        self._bank_weight = {b: np.where((bank == b) | (bank == 0), 1.0, cross_river_factor) for b in (1, 2)}
+        self._pending: list[tuple[int, int, int, int, float]] = []
+        n_cells = bank.size
+        widths = [2 * int(TRUNCATE * s + 0.5) + 1 for s in self._sigmas]
+        # operations of one full recomputation, and of one stamp, per layer
+        self._full_cost = sum(n_factions * 3 * n_cells * 2 * w for w in widths)
+        self._stamp_cost = [3 * w * w for w in widths]
+        self._resync_every = max(1, int(round(24.0 / step_hours)))
+        self._since_resync = 0
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
     def add(self, faction: int, layer: int, rc: tuple[int, int], amount: float) -> None:
         self.presence[faction, layer, rc[0], rc[1]] += amount
+        self._pending.append((faction, layer, rc[0], rc[1], amount))
 
     def total_presence(self) -> np.ndarray:
         """Fighters per cell and faction, (F, rows, cols)."""
         return self.presence.sum(axis=1)
 
-    # --- the whole-array update ----------------------------------------------------------
+    # --- the projection ------------------------------------------------------------------
     def projected(self) -> np.ndarray:
-        out = np.zeros_like(self.influence)
-        for layer, (sigma, gain) in enumerate(zip(self._sigmas, self._gain, strict=True)):
-            out += gain * gaussian_filter(self.presence[:, layer], sigma=(0, sigma, sigma),
-                                          mode="constant", truncate=3.0)
+        """Whole-array projection of the presence, honouring the river barrier."""
+        out = np.zeros_like(self.target)
+        bank = self._bank
+        for layer, (sigma, gain) in enumerate(zip(self._sigmas, self._gains, strict=True)):
+            layer_presence = self.presence[:, layer]
+            for source in (0, 1, 2):
+                part = np.where(bank == source, layer_presence, 0.0)
+                if not part.any():
+                    continue
+                smooth = gain * gaussian_filter(part, sigma=(0, sigma, sigma), mode="constant", truncate=TRUNCATE)
+                out += smooth if source == 0 else smooth * self._bank_weight[source]
         return out
 
+    def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
+        stamp = self._stamps[layer]
+        h = stamp.shape[0] // 2
+        rows, cols = self._bank.shape
+        r0, r1, c0, c1 = max(r - h, 0), min(r + h + 1, rows), max(c - h, 0), min(c + h + 1, cols)
+        patch = stamp[r0 - r + h:r1 - r + h, c0 - c + h:c1 - c + h]
+        source = self._bank[r, c]
+        if source:
+            patch = patch * self._bank_weight[source][r0:r1, c0:c1]
+        self.target[faction, r0:r1, c0:c1] += amount * patch
+
+    def _refresh_target(self) -> None:
+        pending, self._pending = self._pending, []
+        self._since_resync += 1
+        stamp_cost = sum(self._stamp_cost[layer] for _, layer, _, _, _ in pending)
+        if self._since_resync >= self._resync_every or stamp_cost >= self._full_cost:
+            self.target = self.projected()
+            self._since_resync = 0
+        else:
+            for change in pending:
+                self._stamp(*change)
+
+    # --- the step ------------------------------------------------------------------------
     def update(self) -> None:
-        target = self.projected()
-        self.influence -= target
+        self._refresh_target()
+        self.influence -= self.target
         self.influence *= self._relax
-        self.influence += target
+        self.influence += self.target
         self._classify()
 
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
-        self.influence[:] = self.projected()
+        self._pending.clear()
+        self.target = self.projected()
+        self.influence[:] = self.target
         self._classify()
 
     def _classify(self) -> None:

@@ -78,9 +78,9 @@ class CorridorModel(mesa.Model):
         self.grid = OrthogonalMooreGrid(self.map.shape, torus=False, random=self.random)
         c = spec.control
         self.influence = InfluenceField(
-            len(self.factions), self.map.shape, self.map.cell_km, kernel_km=c.kernel_km,
+            len(self.factions), self.map.bank, self.map.cell_km, kernel_km=c.kernel_km,
             patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days, step_hours=self.step_hours,
-            threshold=c.threshold, margin=c.margin)
+            threshold=c.threshold, margin=c.margin, cross_river_factor=c.cross_river_factor)
         self.log = EventLog()
         self.recorder = Recorder(self, frame_every_hours)
 
@@ -92,6 +92,7 @@ class CorridorModel(mesa.Model):
         self._wake_seq = itertools.count()
         self._labels: dict[tuple[int, str], itertools.count] = {}
         self._forbidden: dict[str, tuple[int, np.ndarray]] = {}
+        self._forbidden_by_faction: dict[int, np.ndarray] = {}
         self._pathfinders: dict[int, PathFinder] = {}
         self._disks: dict[float, np.ndarray] = {}
         self._clash_logged: dict[tuple, float] = {}
@@ -302,15 +303,22 @@ class CorridorModel(mesa.Model):
 
     # =========================================================================== movement
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
+        """Install (or replace) the regions a deconfliction rule keeps `faction` out of."""
         mask = np.isin(self.map.region, [self.map.region_names.index(r) for r in regions])
         self._forbidden[key] = (faction, mask)
         self._pathfinders.pop(faction, None)
+        self._forbidden_by_faction.pop(faction, None)
 
     def forbidden_mask(self, faction: int) -> np.ndarray:
-        mask = np.zeros(self.map.shape, dtype=bool)
-        for f, m in self._forbidden.values():
-            if f == faction:
-                mask |= m
+        """Cells `faction` may not enter (cached until a deconfliction rule changes)."""
+        mask = self._forbidden_by_faction.get(faction)
+        if mask is None:
+            mask = np.zeros(self.map.shape, dtype=bool)
+            for f, m in self._forbidden.values():
+                if f == faction:
+                    mask |= m
+            mask.flags.writeable = False
+            self._forbidden_by_faction[faction] = mask
         return mask
 
     def _terrain_hours_per_km(self) -> np.ndarray:

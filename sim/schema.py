@@ -62,6 +62,9 @@ class ControlSpec(Strict):
     patrol_kernel_km: PositiveFloat = Field(
         12.0, description="Kernel length scale for units on patrol, which cover more ground (km)."
     )
+    cross_river_factor: Probability = Field(
+        0.2, description="Share of a unit's influence that reaches the far bank of the river (0–1)."
+    )
     decay_days: PositiveFloat = Field(
         2.0, description="Time constant with which influence follows the units' presence (days)."
     )
@@ -110,7 +113,7 @@ class InsurgentBehaviour(Strict):
     """How insurgent cells hide, strike and are suppressed."""
 
     ambush_rate_per_day: NonNegativeFloat = Field(
-        0.05, description="Ambush rate of one cell with a target in reach, in governed ground (per day)."
+        0.1, description="Ambush rate of one cell with a target in reach, in governed ground (per day)."
     )
     ungoverned_multiplier: PositiveFloat = Field(
         4.0, description="Factor on the ambush rate where no faction governs (dimensionless)."
@@ -120,9 +123,9 @@ class InsurgentBehaviour(Strict):
         0.15, description="Share of the target unit's strength lost in one ambush."
     )
     detection_rate_per_day: NonNegativeFloat = Field(
-        0.3, description="Rate at which a patrol within detection range detects a cell (per day)."
+        0.1, description="Rate at which a patrol within detection range detects a cell (per day)."
     )
-    detection_range_km: PositiveFloat = Field(10.0, description="Patrol detection range (km).")
+    detection_range_km: PositiveFloat = Field(8.0, description="Patrol detection range (km).")
     suppression_loss_fraction: Probability = Field(
         0.5, description="Share of a detected cell's strength lost to the patrol that found it."
     )

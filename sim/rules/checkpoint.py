@@ -59,7 +59,7 @@ class Checkpoint:
         model.log_incident(
             "standoff",
             f"{convoy.describe()} halted at the {self.place.name} checkpoint by {len(here)} "
-            f"{model.factions.labels[rule.holder]} unit{'s' if len(here) != 1 else ''} ({fighters:.0f} fighters); "
+            f"unit{'s' if len(here) != 1 else ''} of {model.factions.labels[rule.holder]} ({fighters:.0f} fighters); "
             f"{len(standoff.called)} more called in from within {rule.params.reinforce_radius_km:g} km",
             convoy, place=self.place.name, fighters=fighters)
         rule.standoffs.append(standoff)
