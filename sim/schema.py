@@ -57,7 +57,7 @@ class ControlSpec(Strict):
     """How units' strength becomes influence over cells, and influence becomes control."""
 
     kernel_km: PositiveFloat = Field(
-        6.0, description="Length scale of the exponential distance kernel exp(-d/L) (km)."
+        6.0, description="Length scale L of the Gaussian distance kernel exp(-d²/2L²) (km)."
     )
     patrol_kernel_km: PositiveFloat = Field(
         12.0, description="Kernel length scale for units on patrol, which cover more ground (km)."

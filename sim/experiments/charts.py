@@ -1,0 +1,305 @@
+"""Charts of many runs: replicate bands over time, final outcomes against each parameter with
+95 % intervals, heatmaps over two parameters, land-bridge and convoy-outcome shares.
+
+Figures are drawn on the Agg canvas directly (no pyplot state, so nothing accumulates over a
+long sweep) and every one carries the "stylised what-if model, not a forecast" stamp.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.experiments.stats import mean_ci, wilson
+from sim.output import write_atomic
+
+STAMP = "Stylised what-if model, not a forecast"
+PANELS_PER_PAGE = 12
+MAX_BANDS = 8  # design points drawn one band each; more are grouped by the first parameter
+CONVOY_OUTCOMES = ("arrived", "halted", "withdrew", "destroyed", "en_route", "not_departed")
+CONVOY_COLORS = {"arrived": "#2e7d32", "halted": "#f9a825", "withdrew": "#ef6c00", "destroyed": "#b71c1c",
+                 "en_route": "#90a4ae", "not_departed": "#cfd8dc"}
+FAMILIES = ("value_share_", "share_", "area_km2_", "strength_", "land_bridge_", "local_militia_units_")
+FALLBACK_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+
+
+@dataclass
+class Factions:
+    """Faction ids with their labels and colours, for titles and line colours."""
+
+    ids: list[str]
+    labels: list[str]
+    colors: list[str]
+
+    def label(self, fid: str) -> str:
+        return self.labels[self.ids.index(fid)] if fid in self.ids else fid
+
+    def color(self, fid: str, i: int = 0) -> str:
+        return self.colors[self.ids.index(fid)] if fid in self.ids else FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+
+
+def describe(name: str, f: Factions) -> str:
+    """An outcome or series column in words, with its unit."""
+    m = re.fullmatch(r"land_bridge_(.+)_open_at_end", name)
+    if m:
+        return f"{f.label(m[1])}: land bridge open at the end (share of runs)"
+    m = re.fullmatch(r"land_bridge_(.+)_open_share", name)
+    if m:
+        return f"{f.label(m[1])}: share of time the land bridge is open"
+    patterns = [
+        (r"value_share_(.+)", "{}: share of strategic value held (0–1)"),
+        (r"share_(.+)", "{}: share of land controlled (0–1)"),
+        (r"area_km2_(.+)", "{}: area controlled (km²)"),
+        (r"strength_(.+)", "{}: strength (fighters)"),
+        (r"land_bridge_(.+)", "{}: land bridge open (share of runs)"),
+        (r"local_militia_units_(.+)", "local militia units with {} (count)"),
+    ]
+    for pattern, text in patterns:
+        m = re.fullmatch(pattern, name)
+        if m:
+            return text.format(f.label(m[1]))
+    m = re.fullmatch(r"convoys_(.+)", name)
+    if m:
+        return f"convoys {m[1].replace('_', ' ')} (count per run)"
+    m = re.fullmatch(r"incidents_(.+)", name)
+    if m:
+        return f"{m[1]} incidents (count per run)"
+    fixed = {"contested_share": "contested share of land (0–1)", "ungoverned_share": "ungoverned share of land (0–1)",
+             "insurgent_cells": "insurgent cells (count)"}
+    return fixed.get(name, name.replace("_", " "))
+
+
+def short(name: str, f: Factions) -> str:
+    """A panel title: the faction's label when the family is already named in the figure title."""
+    for family in FAMILIES:
+        if name.startswith(family):
+            rest = name[len(family):]
+            return f.label(rest) if rest in f.ids else describe(name, f)
+    return describe(name, f)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
+
+
+def fmt(value) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def new_figure(panels: int, *, width: float = 4.2, height: float = 3.0, cols: int | None = None):
+    cols = cols or min(panels, 3)
+    rows = math.ceil(panels / cols)
+    fig = Figure(figsize=(width * cols, height * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    return fig, axes[:panels]
+
+
+def save(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    fig.text(0.995, 0.003, STAMP, ha="right", va="bottom", fontsize=7, color="#555555", style="italic")
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+
+
+def pages(items: list, size: int = PANELS_PER_PAGE) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def page_name(stem: str, page: int) -> str:
+    return f"{stem}.png" if page == 0 else f"{stem}_{page + 1}.png"
+
+
+def families(columns: list[str], f: Factions) -> list[tuple[str, list[str]]]:
+    """Group per-faction columns (share_russia, share_coalition, …) into one figure each."""
+    groups: dict[str, list[str]] = {}
+    for c in columns:
+        family = next((fam for fam in FAMILIES if c.startswith(fam) and c[len(fam):] in f.ids), None)
+        groups.setdefault(family or c, []).append(c)
+    return list(groups.items())
+
+
+# ============================================================================ grouping runs
+
+
+def parameter_groups(values: pd.Series, bins: int = 6, max_distinct: int = 12) -> tuple[pd.Series, pd.DataFrame]:
+    """(group key per run, table of groups with x position and label), in order of x.
+
+    Few distinct values: one group each. Many (sampled designs): quantile bins, placed at the
+    mean of their values. Text values: one group each, at positions 0, 1, …"""
+    distinct = pd.unique(values)
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if not numeric:
+        order = sorted(distinct, key=str)
+        keys = values.map({v: i for i, v in enumerate(order)})
+        return keys, pd.DataFrame({"x": range(len(order)), "label": [str(v) for v in order]})
+    if len(distinct) <= max_distinct:
+        order = sorted(distinct)
+        return values, pd.DataFrame({"x": order, "label": [fmt(v) for v in order]}, index=order)
+    codes = pd.qcut(values, bins, labels=False, duplicates="drop")
+    table = values.groupby(codes).agg(["mean", "min", "max"])
+    labels = [f"{fmt(lo)}–{fmt(hi)}" for lo, hi in zip(table["min"], table["max"], strict=True)]
+    return codes, pd.DataFrame({"x": table["mean"].to_numpy(), "label": labels}, index=table.index)
+
+
+# ============================================================================ bands over time
+
+
+def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.Series, labels: dict,
+               title: str, f: Factions, colors: dict | None = None) -> Path:
+    """Median and 5–95 % band across replicates over time, one line per group, a panel per
+    column; yes/no columns (land bridge open) show the share of runs instead, with a 95 % band."""
+    fig, axes = new_figure(len(columns))
+    data = series.assign(_group=group.to_numpy())
+    for ax, col in zip(axes, columns, strict=True):
+        is_bool = pd.api.types.is_bool_dtype(data[col])
+        for i, (key, label) in enumerate(labels.items()):
+            rows = data[data["_group"] == key]
+            if rows.empty:
+                continue
+            color = (colors or {}).get(key, FALLBACK_COLORS[i % len(FALLBACK_COLORS)])
+            by_day = rows.groupby("day")[col]
+            if is_bool:
+                stats = by_day.agg(["sum", "count"])
+                w = np.array([wilson(s, n) for s, n in zip(stats["sum"], stats["count"], strict=True)])
+                mid, lo, hi = w[:, 0], w[:, 1], w[:, 2]
+            else:
+                q = by_day.quantile([0.05, 0.5, 0.95]).unstack()
+                mid, lo, hi = q[0.5].to_numpy(), q[0.05].to_numpy(), q[0.95].to_numpy()
+            days = by_day.size().index.to_numpy()
+            ax.plot(days, mid, color=color, lw=1.6, label=label)
+            ax.fill_between(days, lo, hi, color=color, alpha=0.18, lw=0)
+        ax.set_title(short(col, f), fontsize=9)
+        ax.set_xlabel("day")
+        ax.set_ylabel("share of runs" if is_bool else describe(col, f).split(": ")[-1], fontsize=8)
+        ax.grid(alpha=0.3)
+    handles, names = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)
+
+
+# ============================================================================ final outcomes
+
+
+def final_vs_parameter(path: Path, runs: pd.DataFrame, param: str, plabel: str, outcomes: list[str],
+                       f: Factions, title: str) -> Path:
+    """Mean final outcome against one parameter, with 95 % intervals over the runs at each value
+    (pooled over the other parameters)."""
+    keys, groups = parameter_groups(runs[param])
+    fig, axes = new_figure(len(outcomes))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        values = runs[outcome].astype(float)
+        cis = np.array([mean_ci(values[keys == k]) for k in groups.index])
+        x = groups["x"].to_numpy(dtype=float)
+        err = np.abs(np.vstack([cis[:, 0] - cis[:, 1], cis[:, 2] - cis[:, 0]]))
+        ax.errorbar(x, cis[:, 0], yerr=np.nan_to_num(err), marker="o", ms=4, capsize=3, lw=1.2, color="#37474f")
+        ax.set_title(describe(outcome, f), fontsize=8.5)
+        ax.set_xlabel(plabel, fontsize=8)
+        ax.set_ylabel("mean over runs (95 % CI)", fontsize=8)
+        if not pd.api.types.is_numeric_dtype(runs[param]) or pd.api.types.is_bool_dtype(runs[param]):
+            ax.set_xticks(x, groups["label"])
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)
+
+
+def heatmap(path: Path, runs: pd.DataFrame, px: str, py: str, xlabel: str, ylabel: str, outcomes: list[str],
+            f: Factions, title: str) -> Path:
+    """Mean final outcome over a grid of two parameters, one panel per outcome."""
+    fig, axes = new_figure(len(outcomes), width=4.6, height=3.6)
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        table = runs.assign(_v=runs[outcome].astype(float)).pivot_table(index=py, columns=px, values="_v",
+                                                                         aggfunc="mean")
+        image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(table.shape[1]), [fmt(v) for v in table.columns], fontsize=7, rotation=45)
+        ax.set_yticks(range(table.shape[0]), [fmt(v) for v in table.index], fontsize=7)
+        values = table.to_numpy()
+        if values.size <= 64:
+            finite = values[np.isfinite(values)]
+            middle = (finite.min() + finite.max()) / 2 if finite.size else 0
+            for (r, c), v in np.ndenumerate(values):
+                if np.isfinite(v):
+                    ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=6.5,
+                            color="white" if v < middle else "black")
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_title(describe(outcome, f), fontsize=8.5)
+        fig.colorbar(image, ax=ax, shrink=0.85).set_label("mean over replicates", fontsize=7)
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)
+
+
+def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, str]], f: Factions,
+                      title: str) -> Path | None:
+    """Share of runs with each faction's land bridge open at the end, against each parameter."""
+    columns = [c for c in runs.columns if re.fullmatch(r"land_bridge_.+_open_at_end", c)]
+    if not columns or not params:
+        return None
+    fig, axes = new_figure(len(params))
+    for ax, (param, plabel) in zip(axes, params, strict=True):
+        keys, groups = parameter_groups(runs[param])
+        x = groups["x"].to_numpy(dtype=float)
+        for i, col in enumerate(columns):
+            fid = col[len("land_bridge_"):-len("_open_at_end")]
+            opened = runs[col].astype(bool)
+            w = np.array([wilson(opened[keys == k].sum(), int((keys == k).sum())) for k in groups.index])
+            ax.errorbar(x + (i - (len(columns) - 1) / 2) * _jitter(x), w[:, 0],
+                        yerr=np.abs(np.vstack([w[:, 0] - w[:, 1], w[:, 2] - w[:, 0]])), marker="o", ms=4,
+                        capsize=3, lw=1.2, color=f.color(fid, i), label=f.label(fid))
+        if not pd.api.types.is_numeric_dtype(runs[param]) or pd.api.types.is_bool_dtype(runs[param]):
+            ax.set_xticks(x, groups["label"])
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(plabel, fontsize=8)
+        ax.set_ylabel("share of runs open at the end (95 % CI)", fontsize=8)
+        ax.grid(alpha=0.3)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)
+
+
+def _jitter(x: np.ndarray) -> float:
+    """A small horizontal offset so that lines at the same x do not hide each other."""
+    span = float(np.ptp(x)) if len(x) > 1 else 1.0
+    return 0.006 * (span or 1.0)
+
+
+def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict, xlabel: str,
+                 title: str) -> Path | None:
+    """Stacked shares of convoy outcomes (arrived, halted, withdrew, …) per group of runs."""
+    columns = [f"convoys_{o}" for o in CONVOY_OUTCOMES if f"convoys_{o}" in runs.columns]
+    if not columns:
+        return None
+    counts = runs[columns].astype(float).groupby(group.to_numpy()).sum().reindex(list(labels))
+    totals = counts.sum(axis=1).replace(0, np.nan)
+    shares = counts.div(totals, axis=0).fillna(0.0)
+    fig = Figure(figsize=(max(5.0, 0.55 * len(labels) + 2.5), 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(shares))
+    x = np.arange(len(shares))
+    for col in columns:
+        outcome = col[len("convoys_"):]
+        ax.bar(x, shares[col].to_numpy(), bottom=bottom, color=CONVOY_COLORS[outcome], edgecolor="white",
+               lw=0.5, label=outcome.replace("_", " "))
+        bottom += shares[col].to_numpy()
+    tilt = len(labels) > 4
+    ax.set_xticks(x, list(labels.values()), rotation=45 if tilt else 0, ha="right" if tilt else "center",
+                  fontsize=7.5)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel("share of convoys", fontsize=8)
+    fig.legend(loc="outside right upper", fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)

@@ -1,0 +1,399 @@
+"""Running many independent runs and keeping every finished one.
+
+* **Engines.** One `concurrent.futures` interface, three engines: in this process (one worker),
+  a local process pool, or a Dask cluster (`client.get_executor()`), so they are interchangeable
+  and give the same table.
+* **Durability.** Each finished run is written at once, atomically, as one small JSON file in
+  `runs/`; a crash or SIGKILL loses at most the runs in flight, and `--resume` runs only the
+  missing ones. At most a small window of runs is in flight, so memory stays flat however many
+  runs there are.
+* **Tables.** At the end the run files are streamed, a chunk at a time, into `runs.parquet`,
+  `runs.csv` and `series.parquet`: one row per run (per run × kept step for the series), in run
+  order, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from sim.errors import UserError
+from sim.experiments.worker import RunTask, run_one
+from sim.output import write_atomic, write_json_atomic, write_text_atomic
+from sim.results import DISCLAIMER, code_version, package_versions
+
+MANIFEST = "manifest.json"
+CHUNK = 256  # run files per chunk when building the tables
+EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
+
+
+class _Bar(tqdm):
+    """A progress bar without tqdm's monitor thread: the parent stays single-threaded, so a
+    process pool can fork from it safely."""
+
+    monitor_interval = 0
+
+
+class SerialExecutor(Executor):
+    """The one-worker engine: runs each task in this process as it is submitted."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # noqa: BLE001 — delivered through the future, like a pool would
+            future.set_exception(err)
+        return future
+
+
+def _pool_context():
+    """Fork while this process is single-threaded (workers start at once, model already
+    imported); otherwise a fork server that imports the model once for all workers."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.experiments.worker"])
+    return context
+
+
+@contextmanager
+def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, str, int]]:
+    """(executor, description, number of runs it can run at once)."""
+    if dask:
+        with _dask_executor(dask, workers) as opened:
+            yield opened
+        return
+    if workers <= 1:
+        yield SerialExecutor(), "in-process (1 worker)", 1
+        return
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    try:
+        yield executor, f"local process pool ({workers} workers)", workers
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask_executor(address: str, workers: int):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover — dask[distributed] is a dependency
+        raise UserError(f"--dask needs the 'distributed' package ({err})") from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    else:
+        if not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
+            raise UserError(f"--dask {address}: expected 'local' or a scheduler address like tcp://host:8786")
+        try:
+            client = Client(address, timeout="15s")
+        except (OSError, TimeoutError) as err:
+            raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
+    try:
+        slots = sum(client.nthreads().values()) or 1
+        where = "local Dask cluster" if cluster is not None else f"Dask cluster at {address}"
+        yield client.get_executor(pure=False), f"{where} ({slots} worker threads)", slots
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ============================================================================ the run folder
+
+
+@dataclass
+class Session:
+    engine: str
+    ran: int
+    skipped: int
+    wall_seconds: float
+    run_seconds: float
+    load_seconds: float
+
+
+class RunFolder:
+    """An output folder of many runs: a manifest saying exactly what the runs are, one file per
+    finished run, and at the end the tables and charts built from them."""
+
+    def __init__(self, path: Path, kind: str, identity: str):
+        self.path, self.kind, self.identity = Path(path), kind, identity
+        self.runs = self.path / "runs"
+        self.maps = self.path / "maps"
+
+    def manifest(self) -> dict | None:
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def open(self, *, resume: bool, force: bool) -> set[str]:
+        """Create the folder, or reopen one to resume; returns the ids of the runs already done."""
+        p = self.path
+        if p.exists() and not p.is_dir():
+            raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if p.exists() and any(p.iterdir()):
+            manifest = self.manifest()
+            if resume:
+                if manifest is None:
+                    raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+                if manifest.get("kind") != self.kind:
+                    raise UserError(f"{p}: holds a {manifest.get('kind')}, not a {self.kind}; cannot resume it")
+                if manifest.get("identity") != self.identity:
+                    raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
+                                    "or the seeds changed since); choose a new --out, or --force to replace it")
+            elif force:
+                if manifest is None:
+                    raise UserError(f"{p}: exists and is not a {self.kind} folder (no {MANIFEST}); "
+                                    "will not replace it — choose another --out")
+                shutil.rmtree(p)
+            else:
+                state = manifest.get("status", "unknown") if manifest else "not a run folder"
+                raise UserError(f"{p}: already exists ({state}); pass --resume to finish it, --force to "
+                                "start again, or choose another --out")
+        self.runs.mkdir(parents=True, exist_ok=True)
+        for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
+            stale.unlink(missing_ok=True)
+        return {f.stem for f in self.runs.glob("*.json")}
+
+    def save(self, task: RunTask, out: dict, columns: dict) -> None:
+        """Write one finished run (its map first: the JSON file's presence means complete)."""
+        controller = out.pop("controller", None)
+        if controller is not None:
+            def save_map(tmp: Path) -> None:
+                with open(tmp, "wb") as fh:
+                    np.save(fh, controller)
+            write_atomic(self.maps / f"{task.run_id}.npy", save_map)
+        record = {"columns": columns, **out}
+        write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
+
+    def write_manifest(self, info: dict, session: Session | None = None, status: str = "running") -> None:
+        old = self.manifest() or {}
+        manifest = {
+            "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
+            **info,
+            "code_version": code_version(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "packages": {**package_versions(), **_extra_versions()},
+            "command": sys.argv,
+            "started": old.get("started", datetime.now().isoformat(timespec="seconds")),
+            "sessions": old.get("sessions", []),
+        }
+        if old.get("code_version") not in (None, manifest["code_version"]):
+            manifest["earlier_code_versions"] = sorted({*old.get("earlier_code_versions", []), old["code_version"]})
+        if session is not None:
+            manifest["sessions"] = manifest["sessions"] + [{**session.__dict__,
+                                                            "ended": datetime.now().isoformat(timespec="seconds")}]
+        write_json_atomic(self.path / MANIFEST, manifest)
+
+
+def _extra_versions() -> dict:
+    out = {}
+    for name in EXTRA_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+# ============================================================================ running
+
+
+def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of: Callable[[RunTask], dict], *,
+            workers: int, dask: str | None, progress: bool, desc: str) -> Session:
+    """Run every task not in `done`, saving each as it finishes; returns what this session did."""
+    todo = [t for t in tasks if t.run_id not in done]
+    started = time.perf_counter()
+    ran, run_seconds, load_seconds = 0, 0.0, 0.0
+    failure: tuple[RunTask, BaseException] | None = None
+    engine = "none (every run was already done)"
+    if todo:
+        with open_executor(workers, dask) as (executor, engine, slots), \
+                _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
+                     disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
+            queue = iter(todo)
+            pending: dict[Future, RunTask] = {}
+
+            def fill() -> None:
+                while failure is None and len(pending) < 2 * slots:
+                    task = next(queue, None)
+                    if task is None:
+                        return
+                    pending[executor.submit(run_one, task)] = task
+
+            try:
+                fill()
+                while pending:
+                    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        task = pending.pop(future)
+                        try:
+                            out = future.result()
+                        except Exception as err:  # noqa: BLE001 — keep the others, then report this one
+                            failure = failure or (task, err)
+                            continue
+                        run_seconds += out["seconds"]
+                        load_seconds += out["load_seconds"]
+                        folder.save(task, out, columns_of(task))
+                        ran += 1
+                        bar.update()
+                    fill()
+            except KeyboardInterrupt:
+                for future in pending:
+                    future.cancel()
+                print(f"\ninterrupted: {len(done) + ran} of {len(tasks)} runs are saved in {folder.path}; "
+                      "run the same command with --resume to finish", file=sys.stderr)
+                raise
+    session = Session(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
+                      wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
+                      load_seconds=load_seconds)
+    if failure is not None:
+        task, err = failure
+        saved = f"the {len(done) + ran} finished runs are saved in {folder.path}; --resume runs the rest"
+        if isinstance(err, UserError):
+            raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
+        raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "
+                           f"{type(err).__name__}: {err}; {saved}") from err
+    return session
+
+
+# ============================================================================ tables
+
+
+def _kind(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def _unify(kinds: set) -> str:
+    """One column type for the values seen: text wins, then float, int, bool."""
+    for kind in ("str", "float", "int", "bool"):
+        if kind in kinds:
+            return kind
+    return "float"  # only missing values
+
+
+ARROW = {"str": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}
+CAST = {"str": str, "float": float, "int": int, "bool": bool}
+
+
+def _schema(kinds: dict[str, set]) -> tuple[pa.Schema, dict[str, str]]:
+    unified = {name: _unify(k) for name, k in kinds.items()}
+    return pa.schema([(name, ARROW[k]) for name, k in unified.items()]), unified
+
+
+def _table(rows: dict[str, list], schema: pa.Schema, unified: dict[str, str], n: int) -> pa.Table:
+    arrays = {}
+    for name in schema.names:
+        cast = CAST[unified[name]]
+        values = rows.get(name, [None] * n)
+        arrays[name] = pa.array([None if v is None else cast(v) for v in values], type=schema.field(name).type)
+    return pa.table(arrays, schema=schema)
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
+    """Build runs.parquet, runs.csv and series.parquet from the run files, a chunk at a time.
+
+    Column types are settled in a first pass (a column is float if any run gave a float), so
+    every chunk has the same schema; the rows keep the order of `run_ids`."""
+    files = [folder.runs / f"{rid}.json" for rid in run_ids]
+    run_kinds: dict[str, set] = {}
+    series_kinds: dict[str, set] = {}
+    for f in files:
+        record = _read(f)
+        for name, value in (*record["columns"].items(), *record["outcomes"].items()):
+            run_kinds.setdefault(name, set()).add(_kind(value))
+        if record["series"]:
+            for name, value in record["columns"].items():
+                series_kinds.setdefault(name, set()).add(_kind(value))
+            for name, values in record["series"].items():
+                series_kinds.setdefault(name, set()).update(_kind(v) for v in values)
+    run_schema, run_types = _schema(run_kinds)
+    series_schema, series_types = _schema(series_kinds)
+    counts = {"runs": 0, "series_rows": 0}
+
+    def write_both(runs_tmp: Path, series_tmp: Path | None) -> None:
+        run_writer = pq.ParquetWriter(runs_tmp, run_schema)
+        series_writer = pq.ParquetWriter(series_tmp, series_schema) if series_tmp else None
+        try:
+            for start in range(0, len(files), CHUNK):
+                records = [_read(f) for f in files[start:start + CHUNK]]
+                rows: dict[str, list] = {name: [] for name in run_schema.names}
+                for r in records:
+                    flat = {**r["columns"], **r["outcomes"]}
+                    for name in rows:
+                        rows[name].append(flat.get(name))
+                run_writer.write_table(_table(rows, run_schema, run_types, len(records)))
+                counts["runs"] += len(records)
+                if series_writer is None:
+                    continue
+                srows: dict[str, list] = {name: [] for name in series_schema.names}
+                total = 0
+                for r in records:
+                    n = len(r["series"].get("step", []))
+                    total += n
+                    for name in srows:
+                        if name in r["columns"]:
+                            srows[name].extend([r["columns"][name]] * n)
+                        else:
+                            srows[name].extend(r["series"].get(name, [None] * n))
+                series_writer.write_table(_table(srows, series_schema, series_types, total))
+                counts["series_rows"] += total
+        finally:
+            run_writer.close()
+            if series_writer is not None:
+                series_writer.close()
+
+    runs_path = folder.path / "runs.parquet"
+    if series_kinds:
+        write_atomic(runs_path, lambda runs_tmp: write_atomic(
+            folder.path / "series.parquet", lambda series_tmp: write_both(runs_tmp, series_tmp)))
+    else:
+        write_atomic(runs_path, lambda runs_tmp: write_both(runs_tmp, None))
+        (folder.path / "series.parquet").unlink(missing_ok=True)
+
+    def write_csv(tmp: Path) -> None:
+        source = pq.ParquetFile(runs_path)
+        with pacsv.CSVWriter(tmp, source.schema_arrow,
+                             write_options=pacsv.WriteOptions(quoting_style="needed")) as writer:
+            for batch in source.iter_batches(batch_size=4096):
+                writer.write_batch(batch)
+
+    write_atomic(folder.path / "runs.csv", write_csv)
+    return counts
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,467 @@
+"""Reading a sweep file: YAML → validated structure → checks against the base scenario → a plan.
+
+A sweep file names a base scenario, the key paths to vary and how (values, a range, a
+distribution, bounds), the design, the replicates, the root seed and the outcomes to keep.
+Problems are reported like scenario problems — ``file:line: key: message`` with did-you-mean,
+all at once — and key paths are checked against the base scenario itself, so a typo in
+``forces[7].strenght`` is caught before anything runs. Every design point's scenario is then
+loaded and validated, and a point that does not validate is reported with its values.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import InputErrors, Problem, did_you_mean
+from sim.experiments.design import (
+    DESIGNS,
+    SENSITIVITY_DESIGNS,
+    Design,
+    Parameter,
+    design_points,
+    replicate_seeds,
+)
+from sim.scenario import (
+    LoadedScenario,
+    PathError,
+    _found,
+    _pydantic_problems,
+    _read_yaml,
+    _Stop,
+    format_path,
+    load_scenario,
+    parse_path,
+    set_by_path,
+)
+
+# summary entries that are not outcomes: the scenario name and the seed are columns of their
+# own, and the simulated days are the same in every run of a sweep
+NOT_OUTCOMES = ("scenario", "seed", "days")
+SERIES_INDEX = ("step", "hours", "day")
+DEFAULT_SERIES = ("share_*", "contested_share", "ungoverned_share", "strength_*", "land_bridge_*",
+                  "convoy_*")
+MAX_POINT_PROBLEMS = 5  # failing design points reported in full; the rest are counted
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Pair = list[float]
+
+
+def _ordered(pair: list[float], what: str) -> None:
+    if pair[0] >= pair[1]:
+        raise ValueError(f"{what}: expected [low, high] with low < high, found [{pair[0]:g}, {pair[1]:g}]")
+
+
+class RangeSpec(_Strict):
+    from_: float = Field(alias="from", description="First value.")
+    to: float = Field(description="Last value.")
+    steps: int = Field(ge=2, le=100_000, description="Number of evenly spaced values, ends included.")
+
+
+class DistributionSpec(_Strict):
+    uniform: Pair | None = Field(None, min_length=2, max_length=2)
+    normal: Pair | None = Field(None, min_length=2, max_length=2)
+    loguniform: Pair | None = Field(None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _one(self) -> DistributionSpec:
+        given = [k for k in ("uniform", "normal", "loguniform") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'uniform: [low, high]', 'normal: [mean, sd]' or "
+                             f"'loguniform: [low, high]' (found {', '.join(given) or 'none'})")
+        kind = given[0]
+        a, b = getattr(self, kind)
+        if kind == "normal" and b <= 0:
+            raise ValueError(f"normal: expected [mean, sd] with sd > 0, found sd {b:g}")
+        if kind != "normal":
+            _ordered([a, b], kind)
+        if kind == "loguniform" and a <= 0:
+            raise ValueError(f"loguniform: expected a low end > 0, found {a:g}")
+        return self
+
+
+class ParameterSpec(_Strict):
+    values: list[float | int | bool | str] | None = Field(None, min_length=1)
+    range: RangeSpec | None = None
+    distribution: DistributionSpec | None = None
+    bounds: Pair | None = Field(None, min_length=2, max_length=2)
+    integer: bool = Field(False, description="Round drawn values to whole numbers.")
+    label: str | None = Field(None, description="Name of the parameter in charts.")
+
+    @model_validator(mode="after")
+    def _how(self) -> ParameterSpec:
+        given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of 'values', 'range' or 'distribution' (found {' and '.join(given)})")
+        if not given and self.bounds is None:
+            raise ValueError("say how to vary it: 'values: [...]', 'range: {from, to, steps}', "
+                             "'distribution: {uniform: [low, high]}' or 'bounds: [low, high]'")
+        if self.bounds is not None:
+            _ordered(self.bounds, "bounds")
+        return self
+
+
+class SeriesSpec(_Strict):
+    every_hours: float = Field(24.0, gt=0, description="Keep one row every this many simulated hours.")
+    columns: list[str] = Field(default_factory=lambda: list(DEFAULT_SERIES), min_length=1)
+
+
+class OutcomesSpec(_Strict):
+    final: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    series: SeriesSpec | None = SeriesSpec()
+
+
+class SweepSpec(_Strict):
+    name: str
+    description: str = ""
+    scenario: str = Field(description="Base scenario, relative to the sweep file.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides for every run.")
+    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+    design: Any = "grid"
+    replicates: int = Field(10, ge=1, le=100_000)
+    seed: int | None = Field(None, ge=0, description="Root seed (default: the base scenario's).")
+    outcomes: OutcomesSpec = OutcomesSpec()
+
+
+class GridDesign(_Strict):
+    kind: Literal["grid"]
+
+
+class LatinHypercubeDesign(_Strict):
+    kind: Literal["latin_hypercube"]
+    samples: int = Field(ge=2, le=1_000_000)
+
+
+class SobolDesign(_Strict):
+    kind: Literal["sobol"]
+    samples: int = Field(ge=2, le=1_048_576)
+
+    @model_validator(mode="after")
+    def _power_of_two(self) -> SobolDesign:
+        if self.samples & (self.samples - 1):
+            low = 1 << (self.samples.bit_length() - 1)
+            raise ValueError(f"samples: the Sobol design needs a power of two (e.g. {low} or {low * 2}), "
+                             f"found {self.samples}")
+        return self
+
+
+class MorrisDesign(_Strict):
+    kind: Literal["morris"]
+    trajectories: int = Field(ge=2, le=100_000)
+    levels: int = Field(4, ge=2, le=100)
+
+    @model_validator(mode="after")
+    def _even(self) -> MorrisDesign:
+        if self.levels % 2:
+            raise ValueError(f"levels: expected an even number of levels (e.g. 4), found {self.levels}")
+        return self
+
+
+DESIGN_MODELS: dict[str, type[_Strict]] = {
+    "grid": GridDesign, "latin_hypercube": LatinHypercubeDesign, "sobol": SobolDesign, "morris": MorrisDesign,
+}
+NEEDS = {  # what a design needs of each parameter
+    "grid": ("values", "range"),
+    "latin_hypercube": ("distribution", "bounds"),
+    "sobol": ("bounds", "distribution", "range"),
+    "morris": ("bounds", "distribution", "range"),
+}
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: what to run, with which seeds, keeping which outcomes."""
+
+    file: Path
+    display: str
+    sha256: str
+    name: str
+    description: str
+    scenario: Path
+    sets: dict
+    parameters: list[Parameter]
+    design: Design
+    replicates: int
+    seed: int
+    final: tuple[str, ...]
+    series: tuple[str, ...]
+    every_hours: float
+    points: list[dict]
+    raw: Any  # the sampled matrix before rounding (sampled designs), else None
+    digests: list[str]
+    seeds: list[int]
+    base: LoadedScenario = field(repr=False)  # the base scenario with the fixed `set` overrides
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.replicates
+
+    def overrides(self, point: int) -> dict:
+        return {**self.sets, **self.points[point]}
+
+
+class _Report:
+    """Collects problems, each at the line of the nearest key the file gives."""
+
+    def __init__(self, display: str, lines: dict):
+        self.display, self.lines = display, lines
+        self.problems: list[Problem] = []
+
+    def line(self, path: tuple) -> int | None:
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return None
+
+    def __call__(self, path: tuple, message: str) -> None:
+        self.problems.append(Problem(self.display, self.line(path), format_path(path), message))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_sweep(path: str | Path, *, replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepPlan:
+    """Read and check a sweep file against its base scenario; raises InputErrors with every problem.
+
+    `replicates` overrides the file's; `require` lists the designs the caller can use.
+    """
+    path = Path(path)
+    display = _display(path)
+    problems: list[Problem] = []
+    try:
+        data, lines, empty = _read_yaml(path, display, problems)
+    except _Stop:
+        raise InputErrors(problems) from None
+    if empty or not isinstance(data, dict):
+        found = "an empty file" if empty else _found(data)
+        raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
+                                              f"expected a mapping of sweep keys (name, scenario, parameters, "
+                                              f"design, …) at the top level, found {found}")])
+    report = _Report(display, lines)
+    report.problems.extend(problems)
+
+    spec = None
+    try:
+        spec = SweepSpec.model_validate(data, strict=True)
+    except ValidationError as exc:
+        _pydantic_problems(exc, SweepSpec, (), report)
+    design = _read_design(data.get("design", "grid"), report)
+    if spec is None or design is None:
+        raise InputErrors(report.problems)
+    if design.kind not in require:
+        report(("design",), f"this command needs a {' or '.join(require)} design, found '{design.kind}'")
+    if replicates is not None:
+        spec = spec.model_copy(update={"replicates": replicates})
+
+    base = _base_scenario(path, spec, report)
+    params = _parameters(spec, design, base, report)
+    if base is None or report.problems:
+        raise InputErrors(report.problems)
+
+    fixed = _load_at(base.source, dict(spec.set), {format_path(parse_path(k)): ("set", k) for k in spec.set},
+                     report, quiet=True)
+    if fixed is None:
+        raise InputErrors(report.problems)
+    root = spec.seed if spec.seed is not None else fixed.spec.seed
+    final, series, every = _outcomes(spec, fixed, report)
+    points, raw = design_points(design, params, root)
+    digests = _check_points(base.source, spec.set, points, params, report)
+    if report.problems:
+        raise InputErrors(report.problems)
+    return SweepPlan(
+        file=path, display=display, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), name=spec.name,
+        description=spec.description, scenario=base.source.resolve(), sets=dict(spec.set), parameters=params,
+        design=design, replicates=spec.replicates, seed=root, final=final, series=series, every_hours=every,
+        points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates), base=fixed)
+
+
+def _read_design(value: Any, report: _Report) -> Design | None:
+    """`design: grid` or `design: {kind: latin_hypercube, samples: 20}`."""
+    data = {"kind": value} if isinstance(value, str) else value
+    if not isinstance(data, dict):
+        report(("design",), f"expected a design name ({', '.join(DESIGNS)}) or a mapping like "
+                            f"{{kind: morris, trajectories: 10}}, found {_found(value)}")
+        return None
+    kind = data.get("kind")
+    where = ("design",) if isinstance(value, str) else ("design", "kind")
+    if kind is None:
+        report(("design",), f"missing required key 'kind' (one of {', '.join(DESIGNS)})")
+        return None
+    if kind not in DESIGN_MODELS:
+        hint = did_you_mean(kind, DESIGNS) or f"; expected one of {', '.join(DESIGNS)}"
+        report(where, f"unknown design '{kind}'{hint}")
+        return None
+    if isinstance(value, str) and kind != "grid":
+        size = "samples: 32" if kind != "morris" else "trajectories: 10"
+        report(where, f"the {kind} design needs its size: write design: {{kind: {kind}, {size}}}")
+        return None
+    try:
+        model = DESIGN_MODELS[kind].model_validate(data, strict=True)
+    except ValidationError as exc:
+        _pydantic_problems(exc, DESIGN_MODELS[kind], ("design",), report)
+        return None
+    return Design(kind=kind, samples=getattr(model, "samples", None),
+                  trajectories=getattr(model, "trajectories", None), levels=getattr(model, "levels", 4))
+
+
+def _base_scenario(path: Path, spec: SweepSpec, report: _Report) -> LoadedScenario | None:
+    target = path.parent / spec.scenario
+    if not target.is_file():
+        siblings = [p.name for p in target.parent.glob("*.yaml")] if target.parent.is_dir() else []
+        report(("scenario",), f"cannot find the scenario file '{spec.scenario}' (looked for {target})"
+                              f"{did_you_mean(Path(spec.scenario).name, siblings)}")
+        return None
+    try:
+        return load_scenario(target)
+    except InputErrors as err:
+        for p in err.problems:
+            report(("scenario",), f"the base scenario does not load: {p}")
+    return None
+
+
+def _parameters(spec: SweepSpec, design: Design, base: LoadedScenario | None, report: _Report) -> list[Parameter]:
+    """Check every key path (in `set` and `parameters`) against the base scenario."""
+    def check_path(where: tuple, key: str, value: Any) -> None:
+        if key.strip() == "seed":
+            report(where, "the seed is not a parameter: each replicate's seed comes from the sweep's "
+                          "root 'seed' (common random numbers across design points)")
+            return
+        if base is None:
+            return
+        try:
+            set_by_path(copy.deepcopy(base.resolved), parse_path(key), value)
+        except PathError as err:
+            report(where, str(err))
+
+    for key, value in spec.set.items():
+        check_path(("set", key), key, value)
+    params = []
+    for key, p in spec.parameters.items():
+        where = ("parameters", key)
+        if key in spec.set:
+            report(where, f"'{key}' is also fixed under 'set'; give it in one place")
+        sample = p.values[0] if p.values else (p.range.from_ if p.range else 0.0)
+        check_path(where, key, sample)
+        needs = NEEDS[design.kind]
+        has = [k for k in ("values", "range", "distribution", "bounds") if getattr(p, k) is not None]
+        usable = [k for k in has if k in needs]
+        if design.kind in SENSITIVITY_DESIGNS and usable == ["distribution"] and p.distribution.uniform is None:
+            usable = []
+        if not usable:
+            wanted = " or ".join(f"'{k}'" for k in needs)
+            extra = " (a uniform one)" if "distribution" in needs and design.kind in SENSITIVITY_DESIGNS else ""
+            report(where, f"the {design.kind} design needs {wanted}{extra} for each parameter, "
+                          f"found {' and '.join(has)}")
+            continue
+        dist = None
+        if p.distribution is not None:
+            kind = next(k for k in ("uniform", "normal", "loguniform") if getattr(p.distribution, k) is not None)
+            dist = (kind, *getattr(p.distribution, kind))
+        params.append(Parameter(
+            key=key, label=p.label or key, integer=p.integer, distribution=dist,
+            values=tuple(p.values) if p.values is not None else None,
+            range=(p.range.from_, p.range.to, p.range.steps) if p.range is not None else None,
+            bounds=tuple(p.bounds) if p.bounds is not None else None))
+    return params
+
+
+def probe_outcomes(loaded: LoadedScenario) -> tuple[list[str], list[str]]:
+    """(summary outcome names, per-step column names) a run of this scenario produces, from a
+    model built but not stepped: the same code path as a run, so the names cannot drift."""
+    from sim.model import CorridorModel
+
+    result = CorridorModel(loaded, loaded.spec.seed).recorder.result()
+    return [k for k in result.summary if k not in NOT_OUTCOMES], list(result.steps.columns)
+
+
+def select(names: list[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
+    """Names matching any of the names or glob patterns, in their own order."""
+    return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+
+def _outcomes(spec: SweepSpec, base: LoadedScenario, report: _Report) -> tuple[tuple, tuple, float]:
+    names, columns = probe_outcomes(base)
+
+    def check(where: tuple, entries: list[str], available: list[str], what: str) -> None:
+        for i, entry in enumerate(entries):
+            if re.search(r"[*?\[]", entry):
+                if not select(available, [entry]):
+                    report(where + (i,), f"the pattern '{entry}' matches no {what} of this scenario")
+            elif entry not in available:
+                hint = did_you_mean(entry, available) or f" (see {what}s in docs/experiments.md)"
+                report(where + (i,), f"unknown {what} '{entry}'{hint}")
+
+    check(("outcomes", "final"), spec.outcomes.final, names, "outcome")
+    series = spec.outcomes.series
+    if series is None:
+        return tuple(spec.outcomes.final), (), 24.0
+    check(("outcomes", "series", "columns"), series.columns, [c for c in columns if c not in SERIES_INDEX],
+          "series column")
+    return tuple(spec.outcomes.final), tuple(series.columns), series.every_hours
+
+
+def point_text(point: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
+
+
+def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: _Report, prefix: str = "",
+             quiet: bool = False) -> LoadedScenario | None:
+    """Load the scenario with overrides; report each problem at the sweep-file key that set the
+    offending value (`where`: key path as formatted → sweep-file path), else at 'parameters'."""
+    try:
+        with warnings.catch_warnings():
+            if quiet:  # map placement notes are shown once, not for every design point
+                warnings.simplefilter("ignore")
+            return load_scenario(scenario, overrides)
+    except InputErrors as err:
+        for p in err.problems:
+            at = where.get(p.path)
+            message = re.sub(r" \(set by the override [^)]*\)$", "", p.message) if at else str(p)
+            report(at or ("parameters",), f"{prefix}{message}")
+    return None
+
+
+def _check_points(scenario: Path, sets: dict, points: list[dict], params: list[Parameter],
+                  report: _Report) -> list[str]:
+    """Load every design point's scenario; report the ones that do not validate, and why."""
+    where = {format_path(parse_path(p.key)): ("parameters", p.key) for p in params}
+    where.update({format_path(parse_path(k)): ("set", k) for k in sets})
+    digests: list[str] = []
+    failing = 0
+    for i, point in enumerate(points):
+        shown = failing < MAX_POINT_PROBLEMS
+        sink = report if shown else _Report(report.display, report.lines)
+        loaded = _load_at(scenario, {**sets, **point}, where, sink, quiet=i > 0,
+                          prefix=f"design point {i} ({point_text(point)}) does not validate: ")
+        failing += loaded is None
+        digests.append(loaded.digest if loaded is not None else "")
+    if failing > MAX_POINT_PROBLEMS:
+        report(("parameters",), f"… and {failing - MAX_POINT_PROBLEMS} more of the {len(points)} design "
+                                "points do not validate")
+    return digests
+
+
+def design_identity(plan_digests: list[str], seeds: list[int], extra: dict) -> str:
+    """A fingerprint of exactly what a folder's runs are: every point's resolved scenario, the
+    seeds and what is kept. A folder is resumed only when this matches."""
+    text = json.dumps({"digests": plan_digests, "seeds": seeds, **extra}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
