@@ -20,6 +20,7 @@ DEFAULT_PORT = 8765
 
 def _check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is free
         try:
             sock.bind((host, port))
         except OSError as err:
@@ -34,7 +35,6 @@ def cmd_viz(args: argparse.Namespace) -> int:
     os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
     os.environ["SOLARA_APP"] = "sim.app"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    os.environ.setdefault("SOLARA_ASSETS_PROXY", "False")  # serve bundled assets only: no CDN, works offline
     import uvicorn
 
     url = f"http://{args.host}:{args.port}/"

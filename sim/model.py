@@ -61,7 +61,7 @@ class CorridorModel(mesa.Model):
     8. **Observation** of the step's outcomes into preallocated arrays.
     """
 
-    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 12.0):
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 24.0):
         spec = loaded.spec
         self.seed_value = int(spec.seed if seed is None else seed)
         super().__init__(rng=self.seed_value)

@@ -12,6 +12,12 @@ from pathlib import Path
 from sim.errors import UserError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def refuse_overwrite(path: Path, force: bool = False) -> None:
     """Stop with a clear error rather than silently replacing an existing output."""
     path = Path(path)
@@ -30,6 +36,7 @@ def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; results are ordinary files
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -68,6 +75,7 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
     try:
         build(staging)
+        os.chmod(staging, 0o777 & ~_umask())
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)

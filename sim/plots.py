@@ -28,9 +28,14 @@ STAMP = "Stylised what-if model, not a forecast"
 
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
-    """An RGBA image: each controlled cell in its faction's colour, everything else clear."""
-    palette = np.array([to_rgba(c, CONTROL_ALPHA) for c in colors] + [(0, 0, 0, 0)])
-    index = np.where(controller >= 0, controller, len(colors))
+    """An RGBA image: each controlled cell in its faction's colour, contested cells striped
+    black and white (a hatch drawn as pixels, cheap to update in an animation), ungoverned
+    cells clear so the terrain shows."""
+    palette = np.array([to_rgba(c, CONTROL_ALPHA) for c in colors]
+                       + [(0, 0, 0, 0.75), (1, 1, 1, 0.6), (0, 0, 0, 0)])
+    stripes = (np.add.outer(np.arange(controller.shape[0]), np.arange(controller.shape[1])) % 4) < 2
+    contested = np.where(stripes, len(colors), len(colors) + 1)
+    index = np.where(controller >= 0, controller, np.where(controller == -1, contested, len(colors) + 2))
     return palette[index]
 
 
@@ -53,7 +58,6 @@ class MapLayers:
         draw_basemap(ax, cmap, terrain_alpha=0.45)
         self.image = ax.imshow(control_rgba(frame["controller"], result.faction_colors), extent=_extent(cmap),
                                origin="upper", interpolation="nearest", zorder=2)
-        self.hatch = None
         self.scatters = {}
         for kind, marker in KIND_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.4,
@@ -64,14 +68,6 @@ class MapLayers:
     def update(self, frame) -> None:
         cmap, result = self.cmap, self.result
         self.image.set_data(control_rgba(frame["controller"], result.faction_colors))
-        if self.hatch is not None:
-            self.hatch.remove()
-        rows, cols = cmap.shape
-        x = (np.arange(cols) + 0.5) * cmap.cell_km
-        y = (rows - np.arange(rows) - 0.5) * cmap.cell_km
-        contested = (frame["controller"] == -1).astype(float)
-        self.hatch = self.ax.contourf(x, y, contested, levels=[0.5, 1.5], colors="none", hatches=["////"],
-                                      zorder=3)
         units = frame["units"]
         for kind, sc in self.scatters.items():
             mine = units[units["kind"] == kind]
@@ -85,7 +81,7 @@ class MapLayers:
 def _legend(ax, result) -> None:
     handles = [Patch(facecolor=to_rgba(c, CONTROL_ALPHA), edgecolor="none", label=f"held by {label}")
                for label, c in zip(result.faction_labels, result.faction_colors, strict=True)]
-    handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="contested"))
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="contested (striped)"))
     handles.append(Patch(facecolor="white", edgecolor="grey", label="ungoverned (terrain shows)"))
     handles += [Line2D([], [], marker=m, linestyle="", color="grey", markeredgecolor="black",
                        label=KIND_LABELS[k]) for k, m in KIND_MARKERS.items()]
@@ -98,7 +94,7 @@ def _map_figure(result, frame):
     layers = MapLayers(ax, result, frame)
     _legend(ax, result)
     fig.text(0.01, 0.01, f"{STAMP}. Marker size grows with fighters.", fontsize=8, color="dimgray")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.74, top=0.94, bottom=0.08)
     return fig, layers
 
 
@@ -140,7 +136,7 @@ def draw_control_chart(result, out: Path) -> Path:
     return out
 
 
-def write_animation(result, out: Path, *, fps: int = 6, progress: bool = False) -> Path:
+def write_animation(result, out: Path, *, fps: int = 4, progress: bool = False) -> Path:
     """An animated GIF of the control map, one frame per snapshot."""
     frames = result.frames
     fig, layers = _map_figure(result, frames[0])
@@ -152,7 +148,7 @@ def write_animation(result, out: Path, *, fps: int = 6, progress: bool = False) 
         return []
 
     anim = FuncAnimation(fig, draw, frames=len(frames), blit=False)
-    write_atomic(out, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=70))
+    write_atomic(out, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=64))
     bar.close()
     plt.close(fig)
     return out

@@ -107,8 +107,18 @@ def new_figure(panels: int, *, width: float = 4.2, height: float = 3.0, cols: in
 
 
 def save(fig: Figure, path: Path, dpi: int = 110) -> Path:
-    fig.text(0.995, 0.003, STAMP, ha="right", va="bottom", fontsize=7, color="#555555", style="italic")
+    """Stamp the figure (as its bottom label, so the layout keeps room for it) and write it."""
+    fig.supxlabel(STAMP, x=0.995, ha="right", fontsize=7, color="#555555", style="italic")
     return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+
+
+def legend_below(fig: Figure, handles: list, names: list[str]) -> None:
+    """One legend under the panels, with as many columns as the labels' length allows."""
+    if not handles:
+        return
+    longest = max(len(n) for n in names)
+    ncols = max(1, min(len(names), 4, int(140 / max(longest, 1))))
+    fig.legend(handles, names, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
 
 
 def pages(items: list, size: int = PANELS_PER_PAGE) -> list[list]:
@@ -182,9 +192,7 @@ def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.S
         ax.set_xlabel("day")
         ax.set_ylabel("share of runs" if is_bool else describe(col, f).split(": ")[-1], fontsize=8)
         ax.grid(alpha=0.3)
-    handles, names = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
+    legend_below(fig, *axes[0].get_legend_handles_labels())
     fig.suptitle(title, fontsize=11)
     return save(fig, path)
 
@@ -263,8 +271,7 @@ def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, st
         ax.set_xlabel(plabel, fontsize=8)
         ax.set_ylabel("share of runs open at the end (95 % CI)", fontsize=8)
         ax.grid(alpha=0.3)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
+    legend_below(fig, *axes[0].get_legend_handles_labels())
     fig.suptitle(title, fontsize=11)
     return save(fig, path)
 
@@ -275,31 +282,31 @@ def _jitter(x: np.ndarray) -> float:
     return 0.006 * (span or 1.0)
 
 
-def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict, xlabel: str,
+def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict, ylabel: str,
                  title: str) -> Path | None:
-    """Stacked shares of convoy outcomes (arrived, halted, withdrew, …) per group of runs."""
+    """Stacked shares of convoy outcomes (arrived, halted, withdrew, …) per group of runs, one
+    horizontal bar per group so that long design-point labels stay readable."""
     columns = [f"convoys_{o}" for o in CONVOY_OUTCOMES if f"convoys_{o}" in runs.columns]
     if not columns:
         return None
     counts = runs[columns].astype(float).groupby(group.to_numpy()).sum().reindex(list(labels))
     totals = counts.sum(axis=1).replace(0, np.nan)
     shares = counts.div(totals, axis=0).fillna(0.0)
-    fig = Figure(figsize=(max(5.0, 0.55 * len(labels) + 2.5), 4.2), layout="constrained")
+    fig = Figure(figsize=(9.0, 1.9 + 0.32 * len(labels)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    bottom = np.zeros(len(shares))
-    x = np.arange(len(shares))
+    left = np.zeros(len(shares))
+    y = np.arange(len(shares))
     for col in columns:
         outcome = col[len("convoys_"):]
-        ax.bar(x, shares[col].to_numpy(), bottom=bottom, color=CONVOY_COLORS[outcome], edgecolor="white",
-               lw=0.5, label=outcome.replace("_", " "))
-        bottom += shares[col].to_numpy()
-    tilt = len(labels) > 4
-    ax.set_xticks(x, list(labels.values()), rotation=45 if tilt else 0, ha="right" if tilt else "center",
-                  fontsize=7.5)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel("share of convoys", fontsize=8)
-    fig.legend(loc="outside right upper", fontsize=8, frameon=False)
+        ax.barh(y, shares[col].to_numpy(), left=left, color=CONVOY_COLORS[outcome], edgecolor="white",
+                lw=0.5, label=outcome.replace("_", " "))
+        left += shares[col].to_numpy()
+    ax.set_yticks(y, list(labels.values()), fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of convoys at the end of the run", fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    legend_below(fig, *ax.get_legend_handles_labels())
     fig.suptitle(title, fontsize=11)
     return save(fig, path)

@@ -118,7 +118,8 @@ def sweep_charts(out: Path, plan: SweepPlan) -> list[tuple[str, str]]:
     runs = pd.read_parquet(out / "runs.parquet")
     f = factions_of(out, runs["run_id"].iloc[0])
     id_columns = {"run_id", "point", "replicate", "seed", *(p.key for p in plan.parameters)}
-    outcomes = numeric_outcomes(runs, [c for c in runs.columns if c not in id_columns])
+    outcomes = [c for c in numeric_outcomes(runs, [c for c in runs.columns if c not in id_columns])
+                if runs[c].nunique() > 1]  # an outcome the same in every run is listed in the report
     made: list[tuple[str, str]] = []
     first = plan.parameters[0]
     varied = [p for p in plan.parameters if runs[p.key].nunique() > 1] or [first]
@@ -208,6 +209,11 @@ def write_report(result: SweepResult) -> Path:
         "- `manifest.json` — provenance: sweep file and its sha256, seeds, code and package versions",
         "- `runs/` — one JSON file per finished run (what `--resume` counts)",
     ]
+    constant = [c for c in numeric_outcomes(runs, [c for c in runs.columns if c not in id_columns])
+                if runs[c].nunique() <= 1]
+    if constant:
+        lines += ["", "Outcomes with the same value in every run (not charted): "
+                  + ", ".join(f"`{c}` = {runs[c].iloc[0]}" for c in constant)]
     if outcomes and len(plan.points) <= MAX_REPORT_POINTS:
         means = runs.groupby("point")[outcomes].mean(numeric_only=False)
         labels = point_labels(plan)
