@@ -42,3 +42,8 @@ class PathMover:
 
     def remaining_hours(self) -> float:
         return float(self.arrival[-1] - self.elapsed)
+
+    def turned_back(self) -> PathMover:
+        """A mover that retraces the cells travelled so far, back to the start (no search)."""
+        cells = self.cells[: self.index + 1][::-1]
+        return PathMover(cells, np.diff(self.arrival[: self.index + 1])[::-1])

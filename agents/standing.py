@@ -94,7 +94,15 @@ class StandingUnit(Unit):
             self._schedule_patrol(first=True)
 
     def go_home(self) -> None:
-        if self.rc == self.home or not self.travel_to(self.home, Posture.RETURN):
+        if self.rc == self.home:
+            self.mover = None
+            self.model.movers.pop(self, None)
+            self.resume_home_posture()
+        elif self.mover is not None:
+            self.mover = self.mover.turned_back()  # still on the way out: retrace the steps
+            self.posture = Posture.RETURN
+            self.model.movers[self] = None
+        elif not self.travel_to(self.home, Posture.RETURN):
             self.resume_home_posture()
 
     def destroyed(self) -> None:

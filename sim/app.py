@@ -83,6 +83,7 @@ def _guard(action) -> None:
 @solara.component
 def Controls(ctl: Controller, index: int):
     """Scenario picker and the rule sliders of one side (applied on reset)."""
+    _ = layout.value
     side: Side = ctl.sides[index]
     info = side.session.info
     library = {p.stem: p for p in scenario_library()}
@@ -103,16 +104,14 @@ def Controls(ctl: Controller, index: int):
             ctl.set_value(index, name, value)
             layout.value += 1
 
+        label = control.label if have else f"{control.label} — not in this scenario"
         if control.is_switch:
-            solara.Switch(label=control.label, value=bool(side.pending.get(control.name, False)),
-                          on_value=set_value, disabled=not have)
+            solara.Switch(label=label, value=bool(side.pending.get(control.name, False)), on_value=set_value,
+                          disabled=not have)
         else:
-            solara.SliderFloat(control.label, value=float(side.pending.get(control.name, control.lo)),
-                               min=control.lo, max=control.hi, step=control.step, on_value=set_value,
-                               disabled=not have, tick_labels="end_points")
-        if not have:
-            solara.Text(f"(this scenario has no {control.rule.replace('_', ' ')} rule)",
-                        style={"font-size": "13px", "color": "#90a4ae"})
+            solara.SliderFloat(label, value=float(side.pending.get(control.name, control.lo)), min=control.lo,
+                               max=control.hi, step=control.step, on_value=set_value, disabled=not have,
+                               tick_labels="end_points")
     if side.changed:
         solara.Text("Changed: press Reset to apply.", classes=["corridor-pending"])
 
@@ -120,11 +119,12 @@ def Controls(ctl: Controller, index: int):
 @solara.component
 def ControlPanel(ctl: Controller):
     _ = layout.value
-    _ = frame.value  # the play button follows the run to its end
 
     def step() -> None:
         ctl.step(_speed_steps(ctl))
         frame.value += 1
+        if ctl.finished:  # the buttons follow the run to its end
+            layout.value += 1
 
     def reset() -> None:
         playing.value = False
@@ -138,29 +138,30 @@ def ControlPanel(ctl: Controller):
         ctl.set_seed(seed)
         layout.value += 1
 
-    with solara.Sidebar():
-        with solara.Column(gap="10px"):
-            with solara.Row(gap="6px"):
-                if playing.value:
-                    solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False),
-                                  color="primary", classes=["corridor-pause"])
-                else:
-                    solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
-                                  color="primary", disabled=ctl.finished, classes=["corridor-play"])
-                solara.Button(f"Step +{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
-                              disabled=ctl.finished or playing.value, classes=["corridor-step"])
-                solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["corridor-reset"])
-            solara.SliderValue("Speed: simulated hours per frame", value=speed_hours, values=list(SPEEDS_HOURS))
-            solara.Switch(label="Side by side (same seed)", value=ctl.comparing, on_value=compare)
-            solara.InputInt("Seed (applies on reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,
-                            on_value=set_seed)
-            for i in range(len(ctl.sides)):
-                if ctl.comparing:
-                    solara.Markdown(f"### {'AB'[i]} ({'left' if i == 0 else 'right'})")
-                Controls(ctl, i)
-            Export(ctl)
-            solara.Markdown("See `docs/lessons.md` for lessons built on these scenarios.",
-                            style={"font-size": "13px"})
+    with solara.Sidebar(), solara.Column(gap="10px"):
+        with solara.Row(gap="6px"):
+            if playing.value:
+                solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False),
+                              color="primary", classes=["corridor-pause"])
+            else:
+                solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
+                              color="primary", disabled=ctl.finished, classes=["corridor-play"])
+            solara.Button(f"Step +{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
+                          disabled=ctl.finished or playing.value, classes=["corridor-step"])
+            solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["corridor-reset"])
+        solara.Text("Speed: simulated time per frame", style={"font-size": "14px"})
+        with solara.ToggleButtonsSingle(value=speed_hours, classes=["corridor-speed"]):
+            for hours in SPEEDS_HOURS:
+                solara.Button(f"{hours} h" if hours < 24 else f"{hours // 24} day", value=hours, text=True)
+        solara.Switch(label="Side by side (same seed)", value=ctl.comparing, on_value=compare)
+        solara.InputInt("Seed (applies on reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,
+                        on_value=set_seed)
+        for i in range(len(ctl.sides)):
+            if ctl.comparing:
+                _heading("h3", f"{'AB'[i]} ({'left' if i == 0 else 'right'})")
+            Controls(ctl, i)
+        Export(ctl)
+        solara.Text("See docs/lessons.md for lessons built on these scenarios.", style={"font-size": "13px"})
 
 
 @solara.lab.task
@@ -188,6 +189,11 @@ def Export(ctl: Controller):
                 name = str(path.relative_to(folder))
                 solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
                                     label=f"Download {name}")
+
+
+def _heading(tag: str, text: str) -> None:
+    """A heading as plain HTML (solara.Markdown would load KaTeX, which is not bundled offline)."""
+    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
 
 
 def _monitors_html(side: Side) -> str:
@@ -237,25 +243,25 @@ def SidePanel(ctl: Controller, index: int, compact: bool):
     tag = f"corridor-side-{'ab'[index]}"
     with solara.Column(classes=[tag], gap="8px"):
         if compact:
-            solara.Markdown(f"### {'AB'[index]}: {session.info.name}")
+            _heading("h3", f"{'AB'[index]}: {session.info.name}")
             solara.Image(map_png, classes=["corridor-map"])
             solara.HTML(unsafe_innerHTML=monitors)
             solara.Image(charts_png, classes=["corridor-charts"])
             with solara.Details("Teaching questions"):
                 solara.HTML(unsafe_innerHTML=questions)
-            solara.Markdown("**Event log** (newest first)")
+            _heading("h4", "Event log (newest first)")
             solara.HTML(unsafe_innerHTML=log)
             return
         with solara.Columns([3, 1]):
             solara.Image(map_png, classes=["corridor-map"])
             with solara.Column():
                 solara.HTML(unsafe_innerHTML=monitors)
-                solara.Markdown(f"**Ask the class** — {session.info.name}")
+                _heading("h4", f"Ask the class — {session.info.name}")
                 solara.HTML(unsafe_innerHTML=questions)
         with solara.Columns([1, 1]):
             solara.Image(charts_png, classes=["corridor-charts"])
             with solara.Column():
-                solara.Markdown("**Event log** (newest first)")
+                _heading("h4", "Event log (newest first)")
                 solara.HTML(unsafe_innerHTML=log)
 
 

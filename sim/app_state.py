@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import UserError
 from sim.influence import CONTESTED, UNGOVERNED
 from sim.model import CorridorModel
 from sim.scenario import SCENARIO_DIR, LoadedScenario, load_scenario
@@ -59,6 +60,8 @@ CONTROLS: tuple[Control, ...] = (
 CONTROLS_BY_NAME = {c.name: c for c in CONTROLS}
 #: simulated hours shown per frame while playing, the choices of the speed control
 SPEEDS_HOURS = (1, 3, 6, 12, 24)
+#: hours between the snapshots kept for the exported animation (finer than a batch run's)
+FRAME_EVERY_HOURS = 6.0
 
 Value = float | bool
 
@@ -110,6 +113,8 @@ def _info(path: str, mtime_ns: int) -> ScenarioInfo:
 def scenario_info(path: str | Path) -> ScenarioInfo:
     """The scenario's text and controls, cached until the file changes (loading takes ~0.4 s)."""
     resolved = Path(path).resolve()
+    if not resolved.is_file():
+        raise UserError(f"{path}: no such file")
     return _info(str(resolved), resolved.stat().st_mtime_ns)
 
 
@@ -139,7 +144,7 @@ class Session:
         # the controls' overrides, then any other `--set` given on the command line
         self.overrides = {**overrides_for(self.info, self.values), **(overrides or {})}
         self.loaded = load_scenario(self.info.path, self.overrides or None)
-        self.model = CorridorModel(self.loaded, seed)
+        self.model = CorridorModel(self.loaded, seed, frame_every_hours=FRAME_EVERY_HOURS)
         cmap = self.model.map
         self.land_km2 = float(cmap.land.sum()) * cmap.km2_per_cell
         places = [p.name for p in self.model.recorder.places]

@@ -24,14 +24,13 @@ from PIL import Image
 
 from agents.convoy import ConvoyState
 from sim.geography import TERRAIN_COLORS, Terrain
-from sim.influence import CONTESTED
 from sim.mapplot import BORDER_LINE, PLACE_STYLE, RIVER_LINE, draw_basemap
 from sim.plots import CONTROL_ALPHA, KIND_LABELS, KIND_MARKERS, STAMP
 
-DPI = 90
-MAP_SIZE_IN = (11.0, 6.6)
-MAP_BOX = (0.055, 0.075, 0.64, 0.85)  # axes [left, bottom, width, height] in figure fractions
-CHART_SIZE_IN = (6.4, 5.4)
+DPI = 104
+MAP_SIZE_IN = (9.6, 5.8)
+MAP_BOX = (0.065, 0.095, 0.62, 0.83)  # axes [left, bottom, width, height] in figure fractions
+CHART_SIZE_IN = (5.8, 4.9)
 HATCH_PERIOD_PX, HATCH_WIDTH_PX = 7, 2
 HATCH_RGB, HATCH_ALPHA, CONTESTED_WASH = np.array(to_rgb("#212121")), 0.75, 0.18
 STATE_COLORS = {
@@ -52,7 +51,7 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
 
 
 def _unit_sizes(strength: np.ndarray) -> np.ndarray:
-    return np.clip(np.sqrt(strength) * 4.0, 12, 140)
+    return np.clip(np.sqrt(strength) * 4.0, 24, 140)
 
 
 class LiveMap:
@@ -68,14 +67,11 @@ class LiveMap:
         draw_basemap(ax, cmap, terrain_alpha=0.45)
         terrain = ax.images[0]
         over = [a for a in ax.get_children() if a not in before and a is not terrain]
-        colors = model.factions.colors
-        self.palette_rgb = np.array([to_rgb(c) for c in colors] + [(0, 0, 0)], dtype=np.float32)
-        self.palette_a = np.array([CONTROL_ALPHA] * len(colors) + [0.0], dtype=np.float32)
         self.scatters = {}
         for kind, marker in KIND_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.6,
                                              zorder=7)
-        self.title = self.fig.text(MAP_BOX[0], 0.945, " ", fontsize=14, fontweight="bold")
+        self.title = self.fig.text(MAP_BOX[0], 0.95, " ", fontsize=14, fontweight="bold")
         self._legend(model)
         self.fig.text(0.01, 0.012, f"{STAMP}. Marker size grows with fighters.", fontsize=10, color="#424242")
         dynamic = [*self.scatters.values(), self.title]
@@ -84,7 +80,7 @@ class LiveMap:
         for a in over + dynamic:
             a.set_visible(False)
         self.canvas.draw()
-        self.under = np.asarray(self.canvas.buffer_rgba())[..., :3].astype(np.float32)
+        under = np.asarray(self.canvas.buffer_rgba())[..., :3].astype(np.float32)
         # layer 2: river, roads, border, places and labels alone, on a clear background
         hidden = [terrain, ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values(), *self.fig.legends,
                   *self.fig.texts]
@@ -95,10 +91,8 @@ class LiveMap:
         self.fig.patch.set_alpha(0.0)
         self.canvas.draw()
         rgba = np.asarray(self.canvas.buffer_rgba())
-        alpha = rgba[..., 3].astype(np.float32) / 255.0
-        self.over_at = np.nonzero(alpha > 0)
-        self.over_a = alpha[self.over_at][:, None]
-        self.over_rgb = rgba[..., :3][self.over_at].astype(np.float32)
+        over_a = rgba[..., 3:].astype(np.float32) / 255.0
+        over_rgb = rgba[..., :3].astype(np.float32)
         for a in hidden + dynamic:
             a.set_visible(True)
         self.fig.patch.set_alpha(1.0)
@@ -107,21 +101,36 @@ class LiveMap:
         rows, cols = cmap.shape
         height_px = self.canvas.get_width_height()[1]
         (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (cols * cmap.cell_km, rows * cmap.cell_km)])
-        self.px = (int(np.ceil(x0)), int(np.floor(x1)))
-        self.py = (int(np.ceil(height_px - y1)), int(np.floor(height_px - y0)))
-        xs = np.arange(*self.px) + 0.5
-        ys = np.arange(*self.py) + 0.5
-        self.cell_col = np.clip(((xs - x0) / (x1 - x0) * cols).astype(int), 0, cols - 1)
-        self.cell_row = np.clip(((ys - (height_px - y1)) / (y1 - y0) * rows).astype(int), 0, rows - 1)
-        stripes = (np.add.outer(np.arange(*self.py), np.arange(*self.px)) % HATCH_PERIOD_PX) < HATCH_WIDTH_PX
-        self.stripes = stripes
+        px0, px1 = int(np.ceil(x0)), int(np.floor(x1))
+        py0, py1 = int(np.ceil(height_px - y1)), int(np.floor(height_px - y0))
+        self.region = (slice(py0, py1), slice(px0, px1))
+        self.cell_col = np.clip(((np.arange(px0, px1) + 0.5 - x0) / (x1 - x0) * cols).astype(int), 0, cols - 1)
+        self.cell_row = np.clip(((np.arange(py0, py1) + 0.5 - (height_px - y1)) / (y1 - y0) * rows).astype(int),
+                                0, rows - 1)
+        self.stripes = (np.add.outer(np.arange(py0, py1), np.arange(px0, px1)) % HATCH_PERIOD_PX) < HATCH_WIDTH_PX
+
+        # the static picture, and each pixel of the map area as it looks under each kind of
+        # control (each faction, contested, ungoverned) with the river, roads and labels on top:
+        # a frame is then one lookup per pixel
+        self.base = (under * (1.0 - over_a) + over_rgb * over_a).astype(np.uint8)
+        under, over_a, over_rgb = under[self.region], over_a[self.region], over_rgb[self.region]
+        looks = [under * (1.0 - CONTROL_ALPHA) + np.array(to_rgb(c), dtype=np.float32) * 255.0 * CONTROL_ALPHA
+                 for c in model.factions.colors]
+        contested = under * (1.0 - CONTESTED_WASH) + 255.0 * CONTESTED_WASH
+        contested[self.stripes] = contested[self.stripes] * (1.0 - HATCH_ALPHA) + HATCH_RGB * 255.0 * HATCH_ALPHA
+        looks += [contested, under]
+        self.looks = np.stack([(look * (1.0 - over_a) + over_rgb * over_a).astype(np.uint8).reshape(-1, 3)
+                               for look in looks]).reshape(-1, 3)
+        self.pixels = np.arange(under.shape[0] * under.shape[1])
+        self.n_factions = len(model.factions)
+        np.asarray(self.canvas.buffer_rgba())[..., 3] = 255
 
     def _legend(self, model) -> None:
-        handles = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=f"held by {label}")
+        handles = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=label)
                    for label, c in zip(model.factions.labels, model.factions.colors, strict=True)]
         handles.append(Patch(facecolor=(0.8, 0.8, 0.8), edgecolor="#212121", hatch="////", label="contested"))
         handles.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
-                             label="ungoverned (terrain shows)"))
+                             label="ungoverned (no colour)"))
         units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
                         label=KIND_LABELS[k]) for k, m in KIND_MARKERS.items()]
         marker, size, face = PLACE_STYLE["town"]
@@ -135,30 +144,22 @@ class LiveMap:
                   loc="upper left")
         renderer = self.canvas.get_renderer()
         top = 0.93
-        for title, entries in (("Who controls the ground (colour)", handles),
+        for title, entries in (("Who holds the ground", handles),
                                ("Units, in their faction's colour", units), ("Map", lines)):
-            legend = self.fig.legend(handles=entries, bbox_to_anchor=(0.715, top), title=title, **kw)
+            legend = self.fig.legend(handles=entries, bbox_to_anchor=(0.705, top), title=title, **kw)
             box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
             top = box.y0 - 0.035
 
     def render(self) -> bytes:
         """The map now, as PNG."""
         model = self.model
-        frame = self.under.copy()
-        (px0, px1), (py0, py1) = self.px, self.py
-        region = frame[py0:py1, px0:px1]
-        controller = model.influence.controller[self.cell_row[:, None], self.cell_col[None, :]]
-        index = np.where(controller >= 0, controller, len(self.palette_a) - 1)
-        a = self.palette_a[index][..., None]
-        region[:] = region * (1.0 - a) + self.palette_rgb[index] * 255.0 * a
-        contested = controller == CONTESTED
-        region[contested] = region[contested] * (1.0 - CONTESTED_WASH) + 255.0 * CONTESTED_WASH
-        hatch = contested & self.stripes
-        region[hatch] = region[hatch] * (1.0 - HATCH_ALPHA) + HATCH_RGB * 255.0 * HATCH_ALPHA
-        frame[self.over_at] = frame[self.over_at] * (1.0 - self.over_a) + self.over_rgb * self.over_a
+        controller = model.influence.controller[self.cell_row[:, None], self.cell_col[None, :]].astype(np.intp)
+        # factions 0..n-1 keep their index; contested (-1) -> n, ungoverned (-2) -> n+1
+        look = np.where(controller >= 0, controller, self.n_factions - 1 - controller)
+        region = self.looks[look.ravel() * self.pixels.size + self.pixels]
         buffer = np.asarray(self.canvas.buffer_rgba())
-        buffer[..., :3] = frame
-        buffer[..., 3] = 255
+        buffer[..., :3] = self.base
+        buffer[self.region + (slice(0, 3),)] = region.reshape(*look.shape, 3)
         self._draw_units()
         self.title.set_text(f"{model.spec.name} — {model.clock()}")
         self.fig.draw_artist(self.title)

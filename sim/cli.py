@@ -102,6 +102,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sim.experiments.cli import add_commands
+
     parser = argparse.ArgumentParser(
         prog="python run.py",
         description="Corridor: agent-based what-if simulation of a contested supply corridor "
@@ -138,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_map)
     from sim.app_cli import add_commands as add_app_commands
     add_app_commands(sub)
+    add_commands(sub)
     return parser
 
 

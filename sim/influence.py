@@ -9,10 +9,11 @@ barrier: influence reaching the other bank is multiplied by `cross_river_factor`
 relaxes toward the projection with a time constant in days (so it does not depend on the step
 length): I ← P + (I − P)·exp(−Δt/τ).
 
-The projection is linear in the presence, so a step with few changes (a patrol's jump, a
-convoy's move) updates it by stamping the kernel at the old and new cells; a step with many
-changes recomputes it with whole-array filters, whichever costs fewer operations. Either way
-a step costs at most one full recomputation, however many agents there are. A full
+The projection is linear in the presence, so a faction with few changes in a step (a patrol's
+jump, a convoy's move) is updated by stamping the kernel at the old and new cells, and a
+faction with many changes is recomputed with whole-array filters, whichever costs less
+(estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
+Either way a step costs at most one full recomputation, however many agents there are. A full
 recomputation once per simulated day keeps rounding from accumulating.
 
 A cell is *controlled* by the faction with the highest influence when that is at least the
@@ -29,6 +30,11 @@ CONTESTED = -1
 UNGOVERNED = -2
 HOLDING, PATROLLING = 0, 1
 TRUNCATE = 3.0  # kernel radius in standard deviations
+# relative costs, in nanoseconds on a typical machine: a stamp has a fixed numpy overhead plus
+# one operation per kernel cell; a full recomputation of one faction about 1.5 per cell and
+# kernel tap (two bank-separated sources, two separable passes)
+STAMP_OVERHEAD = 9000.0
+FULL_PER_CELL_TAP = 1.5
 
 
 def gaussian_stamp(sigma_cells: float) -> np.ndarray:
@@ -61,11 +67,9 @@ class InfluenceField:
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = {b: np.where((bank == b) | (bank == 0), 1.0, cross_river_factor) for b in (1, 2)}
         self._pending: list[tuple[int, int, int, int, float]] = []
-        n_cells = bank.size
         widths = [2 * int(TRUNCATE * s + 0.5) + 1 for s in self._sigmas]
-        # operations of one full recomputation, and of one stamp, per layer
-        self._full_cost = sum(n_factions * 3 * n_cells * 2 * w for w in widths)
-        self._stamp_cost = [3 * w * w for w in widths]
+        self._full_cost = FULL_PER_CELL_TAP * bank.size * sum(widths)  # per faction
+        self._stamp_cost = [STAMP_OVERHEAD + w * w for w in widths]
         self._resync_every = max(1, int(round(24.0 / step_hours)))
         self._since_resync = 0
 
@@ -79,12 +83,13 @@ class InfluenceField:
         return self.presence.sum(axis=1)
 
     # --- the projection ------------------------------------------------------------------
-    def projected(self) -> np.ndarray:
-        """Whole-array projection of the presence, honouring the river barrier."""
-        out = np.zeros_like(self.target)
+    def projected(self, factions=slice(None)) -> np.ndarray:
+        """Whole-array projection of the presence of `factions`, honouring the river barrier."""
+        presence = self.presence[factions]
+        out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
         for layer, (sigma, gain) in enumerate(zip(self._sigmas, self._gains, strict=True)):
-            layer_presence = self.presence[:, layer]
+            layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
                 if not part.any():
@@ -107,12 +112,18 @@ class InfluenceField:
     def _refresh_target(self) -> None:
         pending, self._pending = self._pending, []
         self._since_resync += 1
-        stamp_cost = sum(self._stamp_cost[layer] for _, layer, _, _, _ in pending)
-        if self._since_resync >= self._resync_every or stamp_cost >= self._full_cost:
+        if self._since_resync >= self._resync_every:
             self.target = self.projected()
             self._since_resync = 0
-        else:
-            for change in pending:
+            return
+        cost = np.zeros(len(self.target))
+        for faction, layer, _, _, _ in pending:
+            cost[faction] += self._stamp_cost[layer]
+        recompute = np.flatnonzero(cost > self._full_cost)
+        if len(recompute):
+            self.target[recompute] = self.projected(recompute)
+        for change in pending:
+            if cost[change[0]] <= self._full_cost:
                 self._stamp(*change)
 
     # --- the step ------------------------------------------------------------------------

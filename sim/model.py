@@ -267,7 +267,20 @@ class CorridorModel(mesa.Model):
         return cells[ok]
 
     def random_cell_near(self, rc, radius_km: float, faction: int, rng, desert_only: bool = False):
-        """A random cell the faction may stand on, within reach and on the same bank, or None."""
+        """A random cell the faction may stand on, within reach and on the same bank, or None.
+
+        A few random offsets are tried first (cheap, and almost always enough); only if all
+        fail are the candidate cells enumerated."""
+        disk = self._disk(radius_km)
+        rows, cols = self.map.shape
+        bank = self.map.bank[rc]
+        forbidden = self.forbidden_mask(faction)
+        for i in rng.integers(len(disk), size=4):
+            r, c = int(rc[0] + disk[i, 0]), int(rc[1] + disk[i, 1])
+            if (0 <= r < rows and 0 <= c < cols and self.map.land[r, c] and not forbidden[r, c]
+                    and (bank == 0 or self.map.bank[r, c] == bank)
+                    and (not desert_only or self.map.terrain[r, c] == Terrain.DESERT)):
+                return r, c
         cells = self._cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
         if len(cells) == 0:
             return None

@@ -1,9 +1,10 @@
 """Least-time paths over the map grid for one kind of mover.
 
 Speeds belong to the scenario, so a PathFinder is built from hours per km by terrain (and an
-optional mask of cells the mover may not enter). Movers ask for paths from the same few
-origins again and again (a convoy's start, a garrison's home), so each origin is searched
-once with Dijkstra over the whole grid and its distances and predecessors are kept.
+optional mask of cells the mover may not enter). Movers ask for paths to and from the same few
+cells again and again (a convoy's start, a checkpoint that calls in hundreds of units), so a
+cell is searched once with Dijkstra over the whole grid and its shortest-path tree is kept.
+Travel costs are symmetric, so one tree answers both "from here" and "to here".
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import dijkstra
+
+#: shortest-path trees kept per PathFinder (each holds a float and an int per cell)
+CACHE_SIZE = 64
 
 from sim.geography import CorridorMap, Terrain
 
@@ -64,8 +68,11 @@ class PathFinder:
             b.append(idx[rt, ct][ok])
             w.append(step_km * (cost[rs, cs][ok] + cost[rt, ct][ok]) / 2.0)
         n = rows * cols
-        self._graph = coo_array((np.concatenate(w), (np.concatenate(a), np.concatenate(b))), shape=(n, n)).tocsr()
+        one_way = coo_array((np.concatenate(w), (np.concatenate(a), np.concatenate(b))), shape=(n, n))
+        # both directions stored once, so each search skips scipy's per-call symmetrisation
+        self._graph = (one_way + one_way.T).tocsr()
         self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._asked: dict[int, int] = {}
 
     @property
     def cached_origins(self) -> int:
@@ -79,29 +86,49 @@ class PathFinder:
             raise IndexError(f"cell {(r, c)} is outside the {rows} × {cols} grid")
         return r * cols + c
 
-    def _search(self, origin) -> tuple[np.ndarray, np.ndarray]:
-        node = self._node(origin)
-        if node not in self._rows:
-            dist, pred = dijkstra(self._graph, directed=False, indices=node, return_predecessors=True)
-            self._rows[node] = (dist, pred)
-        return self._rows[node]
+    def _tree(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        tree = self._rows.pop(node, None)
+        if tree is None:
+            tree = dijkstra(self._graph, directed=True, indices=node, return_predecessors=True)
+            if len(self._rows) >= CACHE_SIZE:
+                del self._rows[next(iter(self._rows))]  # the least recently used
+        self._rows[node] = tree
+        return tree
+
+    def _rooted(self, origin, destination) -> tuple[int, int, np.ndarray, np.ndarray, bool]:
+        """A tree rooted at either end, and whether it is the origin: a cached tree if there is
+        one, else the end asked about more often (many units called to one checkpoint share
+        one search; one convoy start serves all its waypoints)."""
+        start, goal = self._node(origin), self._node(destination)
+        for node in (start, goal):
+            self._asked[node] = self._asked.get(node, 0) + 1
+        if goal in self._rows:
+            from_origin = False
+        elif start in self._rows:
+            from_origin = True
+        else:
+            from_origin = self._asked[start] >= self._asked[goal]
+        dist, pred = self._tree(start if from_origin else goal)
+        return start, goal, dist, pred, from_origin
 
     def hours(self, origin, destination) -> float:
         """Least travel time in hours; inf when the destination cannot be reached."""
-        dist, _ = self._search(origin)
-        return float(dist[self._node(destination)])
+        start, goal, dist, _, from_origin = self._rooted(origin, destination)
+        return float(dist[goal if from_origin else start])
 
     def reachable(self, origin, destination) -> bool:
         return bool(np.isfinite(self.hours(origin, destination)))
 
     def path(self, origin, destination) -> np.ndarray | None:
         """(k, 2) cells (row, col) from origin to destination inclusive, or None if unreachable."""
-        dist, pred = self._search(origin)
-        start, node = self._node(origin), self._node(destination)
+        start, goal, dist, pred, from_origin = self._rooted(origin, destination)
+        root, node = (start, goal) if from_origin else (goal, start)
         if not np.isfinite(dist[node]):
             return None
         nodes = [node]
-        while node != start:
+        while node != root:
             node = int(pred[node])
             nodes.append(node)
-        return np.column_stack(np.divmod(np.array(nodes[::-1]), self.shape[1]))
+        if from_origin:
+            nodes.reverse()
+        return np.column_stack(np.divmod(np.array(nodes), self.shape[1]))

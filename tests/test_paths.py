@@ -65,8 +65,24 @@ def test_searches_are_cached_per_origin(cmap, monkeypatch):
     finder.hours(origin, cmap.find_place("Hajin").cell)
     finder.reachable(origin, cmap.find_place("Deir ez-Zor").cell)
     assert finder.cached_origins == 1 and len(calls) == 1
-    finder.path(cmap.find_place("Albu Kamal").cell, origin)
-    assert finder.cached_origins == 2 and len(calls) == 2
+    forward = finder.path(origin, cmap.find_place("Albu Kamal").cell)
+    back = finder.path(cmap.find_place("Albu Kamal").cell, origin)
+    assert len(calls) == 1, "costs are symmetric: the way back comes from the same search"
+    assert np.array_equal(back, forward[::-1])
+
+
+def test_many_origins_to_one_destination_share_one_search(cmap, monkeypatch):
+    calls = []
+    real = sim.paths.dijkstra
+    monkeypatch.setattr(sim.paths, "dijkstra", lambda *a, **k: calls.append(1) or real(*a, **k))
+    finder = PathFinder(cmap, SPEEDS)
+    goal = cmap.find_place("Albu Kamal").cell
+    origins = cmap.cells_near(cmap.find_place("Al-Asharah"), 6.0)
+    origins = [tuple(rc) for rc in origins if cmap.land[tuple(rc)]][:20]
+    paths = [finder.path(o, goal) for o in origins]
+    assert len(calls) <= 2, f"20 units called to one place needed {len(calls)} searches"
+    for o, p in zip(origins, paths, strict=True):
+        assert tuple(p[0]) == o and tuple(p[-1]) == tuple(goal)
 
 
 def test_hours_add_up_along_the_path(cmap):

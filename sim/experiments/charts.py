@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def fmt(value) -> str:
 def new_figure(panels: int, *, width: float = 4.2, height: float = 3.0, cols: int | None = None):
     cols = cols or min(panels, 3)
     rows = math.ceil(panels / cols)
-    fig = Figure(figsize=(width * cols, height * rows + 0.6), layout="constrained")
+    fig = Figure(figsize=(max(7.5, width * cols), height * rows + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[panels:]:
@@ -106,18 +107,20 @@ def new_figure(panels: int, *, width: float = 4.2, height: float = 3.0, cols: in
     return fig, axes[:panels]
 
 
-def save(fig: Figure, path: Path, dpi: int = 110) -> Path:
-    """Stamp the figure (as its bottom label, so the layout keeps room for it) and write it."""
-    fig.supxlabel(STAMP, x=0.995, ha="right", fontsize=7, color="#555555", style="italic")
+def save(fig: Figure, path: Path, title: str, dpi: int = 110) -> Path:
+    """Title the figure, with the stamp as the title's second line (the layout keeps room for
+    it wherever legends go), and write it atomically."""
+    chars = int(fig.get_figwidth() * 12)  # about how many title characters fit across the figure
+    fig.suptitle(f"{textwrap.fill(title, chars)}\n{STAMP}", fontsize=10.5)
     return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
 
 
 def legend_below(fig: Figure, handles: list, names: list[str]) -> None:
-    """One legend under the panels, with as many columns as the labels' length allows."""
+    """One legend for all panels, under them, with as many columns as the labels allow."""
     if not handles:
         return
-    longest = max(len(n) for n in names)
-    ncols = max(1, min(len(names), 4, int(140 / max(longest, 1))))
+    longest = max(len(n) for n in names) + 6  # the line sample and padding
+    ncols = max(1, min(len(names), 4, int(fig.get_figwidth() * 14 / longest)))
     fig.legend(handles, names, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
 
 
@@ -193,8 +196,7 @@ def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.S
         ax.set_ylabel("share of runs" if is_bool else describe(col, f).split(": ")[-1], fontsize=8)
         ax.grid(alpha=0.3)
     legend_below(fig, *axes[0].get_legend_handles_labels())
-    fig.suptitle(title, fontsize=11)
-    return save(fig, path)
+    return save(fig, path, title)
 
 
 # ============================================================================ final outcomes
@@ -218,8 +220,7 @@ def final_vs_parameter(path: Path, runs: pd.DataFrame, param: str, plabel: str, 
         if not pd.api.types.is_numeric_dtype(runs[param]) or pd.api.types.is_bool_dtype(runs[param]):
             ax.set_xticks(x, groups["label"])
         ax.grid(alpha=0.3)
-    fig.suptitle(title, fontsize=11)
-    return save(fig, path)
+    return save(fig, path, title)
 
 
 def heatmap(path: Path, runs: pd.DataFrame, px: str, py: str, xlabel: str, ylabel: str, outcomes: list[str],
@@ -244,8 +245,7 @@ def heatmap(path: Path, runs: pd.DataFrame, px: str, py: str, xlabel: str, ylabe
         ax.set_ylabel(ylabel, fontsize=8)
         ax.set_title(describe(outcome, f), fontsize=8.5)
         fig.colorbar(image, ax=ax, shrink=0.85).set_label("mean over replicates", fontsize=7)
-    fig.suptitle(title, fontsize=11)
-    return save(fig, path)
+    return save(fig, path, title)
 
 
 def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, str]], f: Factions,
@@ -272,8 +272,7 @@ def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, st
         ax.set_ylabel("share of runs open at the end (95 % CI)", fontsize=8)
         ax.grid(alpha=0.3)
     legend_below(fig, *axes[0].get_legend_handles_labels())
-    fig.suptitle(title, fontsize=11)
-    return save(fig, path)
+    return save(fig, path, title)
 
 
 def _jitter(x: np.ndarray) -> float:
@@ -308,5 +307,4 @@ def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict,
     ax.set_xlabel("share of convoys at the end of the run", fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     legend_below(fig, *ax.get_legend_handles_labels())
-    fig.suptitle(title, fontsize=11)
-    return save(fig, path)
+    return save(fig, path, title)

@@ -4,6 +4,7 @@ charts → report. The sweep is a plain function; the CLI only parses arguments 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def identity(plan: SweepPlan) -> str:
 
 def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None = None, dask: str | None = None,
               resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
-              replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepResult:
-    """Run (or finish) a sweep and write its tables, charts and report into `out`."""
+              replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
+              log: Callable[[str], None] | None = None) -> SweepResult:
+    """Run (or finish) a sweep and write its tables, charts and report into `out`; `log`
+    receives a line saying what will run, and where, before the runs start."""
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the sweep to finish")
     plan = read_sweep(path, replicates=replicates, require=require)
@@ -70,6 +73,9 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     write_atomic(out / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
     info = manifest_info(plan)
     folder.write_manifest(info)
+    if log is not None:
+        log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
+            + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
     def columns_of(task: RunTask) -> dict:
         return {"run_id": task.run_id, "point": task.point, **plan.points[task.point],
@@ -143,9 +149,11 @@ def sweep_charts(out: Path, plan: SweepPlan) -> list[tuple[str, str]]:
             stem = f"series_{ch.slug(family)}"
             name = ch.page_name(stem, 0)
             what = ch.describe(cols[0], f).split(": ")[-1] if len(cols) > 1 else ch.describe(cols[0], f)
+            band = ("share of runs with a 95 % interval" if pd.api.types.is_bool_dtype(series[cols[0]])
+                    else "median and 5–95 % of replicates")
             ch.band_chart(out / name, series, cols, run_group, labels,
-                          f"{plan.name}: {what} over time — median and 5–95 % of replicates by {grouping}", f)
-            made.append((name, f"{what} over time: median and 5–95 % band across replicates, by {grouping}"))
+                          f"{plan.name}: {what} over time — {band}, by {grouping}", f)
+            made.append((name, f"{what} over time: {band}, by {grouping}"))
 
     for p in varied:
         for page, chunk in enumerate(ch.pages(outcomes)):
@@ -182,18 +190,20 @@ def sweep_charts(out: Path, plan: SweepPlan) -> list[tuple[str, str]]:
     return made
 
 
-def write_report(result: SweepResult) -> Path:
+def write_report(result: SweepResult, extra: list[str] | None = None) -> Path:
+    """report.md: what was run, the files, a table of means, the charts (and `extra` sections)."""
     plan, out = result.plan, result.folder
     runs = pd.read_parquet(out / "runs.parquet")
     id_columns = {"run_id", "point", "replicate", "seed", *(p.key for p in plan.parameters)}
-    outcomes = numeric_outcomes(runs, [c for c in runs.columns if c not in id_columns])[:MAX_REPORT_OUTCOMES]
+    outcomes = [c for c in numeric_outcomes(runs, [c for c in runs.columns if c not in id_columns])
+                if runs[c].nunique() > 1][:MAX_REPORT_OUTCOMES]
     s = result.session
     sets = ", ".join(f"`{k} = {v}`" for k, v in plan.sets.items()) or "none"
     lines = [
         f"# {plan.name}", "", plan.description.strip(), "", f"> {DISCLAIMER}", "",
         f"- Sweep file: `{plan.file}` (sha256 `{plan.sha256[:12]}…`)",
         f"- Base scenario: `{plan.scenario}`; fixed overrides: {sets}",
-        f"- Parameters: " + "; ".join(f"`{p.key}`" + (f" ({p.label})" if p.label != p.key else "") for p in plan.parameters),
+        "- Parameters: " + "; ".join(f"`{p.key}`" + (f" ({p.label})" if p.label != p.key else "") for p in plan.parameters),
         f"- Design: {plan.design.describe()} — {len(plan.points)} points × {plan.replicates} replicates = "
         f"{plan.n_runs} runs",
         f"- Seeds: root {plan.seed}; replicate r uses the r-th child of `SeedSequence({plan.seed})` at every "
@@ -225,4 +235,6 @@ def write_report(result: SweepResult) -> Path:
         lines += ["", "## Charts", ""]
         for name, caption in result.charts:
             lines += [f"**{caption}** — `{name}`", "", f"![{caption}]({name})", ""]
+    if extra:
+        lines += [""] + extra
     return write_text_atomic(out / "report.md", "\n".join(lines).rstrip() + "\n")

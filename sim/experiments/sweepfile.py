@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputErrors, Problem, did_you_mean
 from sim.experiments.design import (
@@ -60,9 +60,10 @@ class _Strict(BaseModel):
 Pair = list[float]
 
 
-def _ordered(pair: list[float], what: str) -> None:
+def _low_high(pair: list[float]) -> list[float]:
     if pair[0] >= pair[1]:
-        raise ValueError(f"{what}: expected [low, high] with low < high, found [{pair[0]:g}, {pair[1]:g}]")
+        raise ValueError(f"expected [low, high] with low < high, found [{pair[0]:g}, {pair[1]:g}]")
+    return pair
 
 
 class RangeSpec(_Strict):
@@ -76,20 +77,31 @@ class DistributionSpec(_Strict):
     normal: Pair | None = Field(None, min_length=2, max_length=2)
     loguniform: Pair | None = Field(None, min_length=2, max_length=2)
 
+    @field_validator("uniform")
+    @classmethod
+    def _uniform(cls, v: Pair | None) -> Pair | None:
+        return v if v is None else _low_high(v)
+
+    @field_validator("normal")
+    @classmethod
+    def _normal(cls, v: Pair | None) -> Pair | None:
+        if v is not None and v[1] <= 0:
+            raise ValueError(f"expected [mean, sd] with sd > 0, found sd {v[1]:g}")
+        return v
+
+    @field_validator("loguniform")
+    @classmethod
+    def _loguniform(cls, v: Pair | None) -> Pair | None:
+        if v is not None and v[0] <= 0:
+            raise ValueError(f"expected [low, high] with low > 0, found low {v[0]:g}")
+        return v if v is None else _low_high(v)
+
     @model_validator(mode="after")
     def _one(self) -> DistributionSpec:
         given = [k for k in ("uniform", "normal", "loguniform") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of 'uniform: [low, high]', 'normal: [mean, sd]' or "
                              f"'loguniform: [low, high]' (found {', '.join(given) or 'none'})")
-        kind = given[0]
-        a, b = getattr(self, kind)
-        if kind == "normal" and b <= 0:
-            raise ValueError(f"normal: expected [mean, sd] with sd > 0, found sd {b:g}")
-        if kind != "normal":
-            _ordered([a, b], kind)
-        if kind == "loguniform" and a <= 0:
-            raise ValueError(f"loguniform: expected a low end > 0, found {a:g}")
         return self
 
 
@@ -101,6 +113,11 @@ class ParameterSpec(_Strict):
     integer: bool = Field(False, description="Round drawn values to whole numbers.")
     label: str | None = Field(None, description="Name of the parameter in charts.")
 
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, v: Pair | None) -> Pair | None:
+        return v if v is None else _low_high(v)
+
     @model_validator(mode="after")
     def _how(self) -> ParameterSpec:
         given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
@@ -109,8 +126,6 @@ class ParameterSpec(_Strict):
         if not given and self.bounds is None:
             raise ValueError("say how to vary it: 'values: [...]', 'range: {from, to, steps}', "
                              "'distribution: {uniform: [low, high]}' or 'bounds: [low, high]'")
-        if self.bounds is not None:
-            _ordered(self.bounds, "bounds")
         return self
 
 
@@ -149,13 +164,13 @@ class SobolDesign(_Strict):
     kind: Literal["sobol"]
     samples: int = Field(ge=2, le=1_048_576)
 
-    @model_validator(mode="after")
-    def _power_of_two(self) -> SobolDesign:
-        if self.samples & (self.samples - 1):
-            low = 1 << (self.samples.bit_length() - 1)
-            raise ValueError(f"samples: the Sobol design needs a power of two (e.g. {low} or {low * 2}), "
-                             f"found {self.samples}")
-        return self
+    @field_validator("samples")
+    @classmethod
+    def _power_of_two(cls, v: int) -> int:
+        if v & (v - 1):
+            low = 1 << (v.bit_length() - 1)
+            raise ValueError(f"the Sobol design needs a power of two (e.g. {low} or {low * 2}), found {v}")
+        return v
 
 
 class MorrisDesign(_Strict):
@@ -163,11 +178,12 @@ class MorrisDesign(_Strict):
     trajectories: int = Field(ge=2, le=100_000)
     levels: int = Field(4, ge=2, le=100)
 
-    @model_validator(mode="after")
-    def _even(self) -> MorrisDesign:
-        if self.levels % 2:
-            raise ValueError(f"levels: expected an even number of levels (e.g. 4), found {self.levels}")
-        return self
+    @field_validator("levels")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError(f"expected an even number of levels (e.g. 4), found {v}")
+        return v
 
 
 DESIGN_MODELS: dict[str, type[_Strict]] = {
@@ -242,6 +258,7 @@ def _display(path: Path) -> str:
 def read_sweep(path: str | Path, *, replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepPlan:
     """Read and check a sweep file against its base scenario; raises InputErrors with every problem.
 
+    Each check runs on whatever part of the file is sound, so one pass reports every problem.
     `replicates` overrides the file's; `require` lists the designs the caller can use.
     """
     path = Path(path)
@@ -265,31 +282,36 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     except ValidationError as exc:
         _pydantic_problems(exc, SweepSpec, (), report)
     design = _read_design(data.get("design", "grid"), report)
-    if spec is None or design is None:
-        raise InputErrors(report.problems)
-    if design.kind not in require:
+    if design is not None and design.kind not in require:
         report(("design",), f"this command needs a {' or '.join(require)} design, found '{design.kind}'")
+
+    sets = data.get("set") if isinstance(data.get("set"), dict) else {}
+    raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    base = _base_scenario(path, data.get("scenario"), report)
+    before = len(report.problems)
+    _check_paths(sets, raw_params, base, report)
+    fixed = None
+    if base is not None and len(report.problems) == before:
+        fixed = _load_at(base.source, dict(sets), {format_path(parse_path(k)): ("set", k) for k in sets},
+                         report, quiet=True)
+    params = _parameters(raw_params, design, report)
+    probe = fixed or base  # outcome names rarely depend on `set`: check them even when it is wrong
+    outcomes = _outcomes(data.get("outcomes"), probe, report) if probe is not None else None
+    complete = len(params) == len(raw_params) > 0
+    more = None
+    if design is not None and fixed is not None and complete:  # the points, even if other keys are wrong
+        seed = data.get("seed")
+        root = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else fixed.spec.seed
+        points, raw = design_points(design, params, root)
+        digests, more = _check_points(base.source, sets, points, params, report)
+    if report.problems or spec is None or design is None or fixed is None or outcomes is None or not complete:
+        raise InputErrors(sorted(report.problems, key=lambda p: p.line or 0) + ([more] if more else []))
     if replicates is not None:
         spec = spec.model_copy(update={"replicates": replicates})
-
-    base = _base_scenario(path, spec, report)
-    params = _parameters(spec, design, base, report)
-    if base is None or report.problems:
-        raise InputErrors(report.problems)
-
-    fixed = _load_at(base.source, dict(spec.set), {format_path(parse_path(k)): ("set", k) for k in spec.set},
-                     report, quiet=True)
-    if fixed is None:
-        raise InputErrors(report.problems)
-    root = spec.seed if spec.seed is not None else fixed.spec.seed
-    final, series, every = _outcomes(spec, fixed, report)
-    points, raw = design_points(design, params, root)
-    digests = _check_points(base.source, spec.set, points, params, report)
-    if report.problems:
-        raise InputErrors(report.problems)
+    final, series, every = outcomes
     return SweepPlan(
         file=path, display=display, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), name=spec.name,
-        description=spec.description, scenario=base.source.resolve(), sets=dict(spec.set), parameters=params,
+        description=spec.description, scenario=base.source.resolve(), sets=dict(sets), parameters=params,
         design=design, replicates=spec.replicates, seed=root, final=final, series=series, every_hours=every,
         points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates), base=fixed)
 
@@ -323,12 +345,14 @@ def _read_design(value: Any, report: _Report) -> Design | None:
                   trajectories=getattr(model, "trajectories", None), levels=getattr(model, "levels", 4))
 
 
-def _base_scenario(path: Path, spec: SweepSpec, report: _Report) -> LoadedScenario | None:
-    target = path.parent / spec.scenario
+def _base_scenario(path: Path, name: Any, report: _Report) -> LoadedScenario | None:
+    if not isinstance(name, str) or not name.strip():
+        return None  # reported by the structure check
+    target = path.parent / name
     if not target.is_file():
         siblings = [p.name for p in target.parent.glob("*.yaml")] if target.parent.is_dir() else []
-        report(("scenario",), f"cannot find the scenario file '{spec.scenario}' (looked for {target})"
-                              f"{did_you_mean(Path(spec.scenario).name, siblings)}")
+        report(("scenario",), f"cannot find the scenario file '{name}' (looked for {target})"
+                              f"{did_you_mean(Path(name).name, siblings)}")
         return None
     try:
         return load_scenario(target)
@@ -338,9 +362,11 @@ def _base_scenario(path: Path, spec: SweepSpec, report: _Report) -> LoadedScenar
     return None
 
 
-def _parameters(spec: SweepSpec, design: Design, base: LoadedScenario | None, report: _Report) -> list[Parameter]:
-    """Check every key path (in `set` and `parameters`) against the base scenario."""
-    def check_path(where: tuple, key: str, value: Any) -> None:
+def _check_paths(sets: dict, params: dict, base: LoadedScenario | None, report: _Report) -> None:
+    """Every key path in `set` and `parameters` must exist in the base scenario."""
+    def check(where: tuple, key: Any, value: Any) -> None:
+        if not isinstance(key, str):
+            return  # reported by the structure check
         if key.strip() == "seed":
             report(where, "the seed is not a parameter: each replicate's seed comes from the sweep's "
                           "root 'seed' (common random numbers across design points)")
@@ -352,26 +378,36 @@ def _parameters(spec: SweepSpec, design: Design, base: LoadedScenario | None, re
         except PathError as err:
             report(where, str(err))
 
-    for key, value in spec.set.items():
-        check_path(("set", key), key, value)
+    for key, value in sets.items():
+        check(("set", key), key, value)
+    for key, spec in params.items():
+        if key in sets:
+            report(("parameters", key), f"'{key}' is also fixed under 'set'; give it in one place")
+        values = spec.get("values") if isinstance(spec, dict) else None
+        check(("parameters", key), key, values[0] if isinstance(values, list) and values else 0.0)
+
+
+def _parameters(raw: dict, design: Design | None, report: _Report) -> list[Parameter]:
+    """The parameters that are well formed, each checked against what the design needs."""
     params = []
-    for key, p in spec.parameters.items():
+    for key, value in raw.items():
+        try:
+            p = ParameterSpec.model_validate(value, strict=True)
+        except ValidationError:
+            continue  # reported by the structure check
         where = ("parameters", key)
-        if key in spec.set:
-            report(where, f"'{key}' is also fixed under 'set'; give it in one place")
-        sample = p.values[0] if p.values else (p.range.from_ if p.range else 0.0)
-        check_path(where, key, sample)
-        needs = NEEDS[design.kind]
         has = [k for k in ("values", "range", "distribution", "bounds") if getattr(p, k) is not None]
-        usable = [k for k in has if k in needs]
-        if design.kind in SENSITIVITY_DESIGNS and usable == ["distribution"] and p.distribution.uniform is None:
-            usable = []
-        if not usable:
-            wanted = " or ".join(f"'{k}'" for k in needs)
-            extra = " (a uniform one)" if "distribution" in needs and design.kind in SENSITIVITY_DESIGNS else ""
-            report(where, f"the {design.kind} design needs {wanted}{extra} for each parameter, "
-                          f"found {' and '.join(has)}")
-            continue
+        if design is not None:
+            needs = NEEDS[design.kind]
+            usable = [k for k in has if k in needs]
+            if design.kind in SENSITIVITY_DESIGNS and usable == ["distribution"] and p.distribution.uniform is None:
+                usable = []
+            if not usable:
+                wanted = " or ".join(f"'{k}'" for k in needs)
+                extra = " (a uniform one)" if "distribution" in needs and design.kind in SENSITIVITY_DESIGNS else ""
+                report(where, f"the {design.kind} design needs {wanted}{extra} for each parameter, "
+                              f"found {' and '.join(has)}")
+                continue
         dist = None
         if p.distribution is not None:
             kind = next(k for k in ("uniform", "normal", "loguniform") if getattr(p.distribution, k) is not None)
@@ -394,12 +430,19 @@ def probe_outcomes(loaded: LoadedScenario) -> tuple[list[str], list[str]]:
 
 
 def select(names: list[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
-    """Names matching any of the names or glob patterns, in their own order."""
-    return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    """Names matching the names or glob patterns, in the patterns' order (as the user listed
+    them), each once."""
+    return list(dict.fromkeys(n for p in patterns for n in names if fnmatch.fnmatchcase(n, p)))
 
 
-def _outcomes(spec: SweepSpec, base: LoadedScenario, report: _Report) -> tuple[tuple, tuple, float]:
-    names, columns = probe_outcomes(base)
+def _outcomes(raw: Any, fixed: LoadedScenario, report: _Report) -> tuple[tuple, tuple, float] | None:
+    """(final patterns, series patterns, hours between kept steps), each name checked against
+    what a run of the scenario produces; None when the block is malformed (reported already)."""
+    try:
+        spec = OutcomesSpec.model_validate(raw if raw is not None else {}, strict=True)
+    except ValidationError:
+        return None  # reported by the structure check
+    names, columns = probe_outcomes(fixed)
 
     def check(where: tuple, entries: list[str], available: list[str], what: str) -> None:
         for i, entry in enumerate(entries):
@@ -410,17 +453,24 @@ def _outcomes(spec: SweepSpec, base: LoadedScenario, report: _Report) -> tuple[t
                 hint = did_you_mean(entry, available) or f" (see {what}s in docs/experiments.md)"
                 report(where + (i,), f"unknown {what} '{entry}'{hint}")
 
-    check(("outcomes", "final"), spec.outcomes.final, names, "outcome")
-    series = spec.outcomes.series
-    if series is None:
-        return tuple(spec.outcomes.final), (), 24.0
-    check(("outcomes", "series", "columns"), series.columns, [c for c in columns if c not in SERIES_INDEX],
+    check(("outcomes", "final"), spec.final, names, "outcome")
+    if spec.series is None:
+        return tuple(spec.final), (), 24.0
+    check(("outcomes", "series", "columns"), spec.series.columns, [c for c in columns if c not in SERIES_INDEX],
           "series column")
-    return tuple(spec.outcomes.final), tuple(series.columns), series.every_hours
+    return tuple(spec.final), tuple(spec.series.columns), spec.series.every_hours
+
+
+def _value_text(v: Any) -> str:
+    """A value as the design gives it: 1.0 stays 1.0 (a float), 1 is 1 (a whole number)."""
+    if isinstance(v, float):
+        text = f"{v:.6g}"
+        return text if any(c in text for c in ".en") else text + ".0"
+    return str(v)
 
 
 def point_text(point: dict) -> str:
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in point.items())
 
 
 def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: _Report, prefix: str = "",
@@ -436,13 +486,17 @@ def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: _
         for p in err.problems:
             at = where.get(p.path)
             message = re.sub(r" \(set by the override [^)]*\)$", "", p.message) if at else str(p)
+            if at and at[0] == "parameters" and message.startswith("expected a whole number"):
+                message += " (add 'integer: true' to the parameter to round its values)"
             report(at or ("parameters",), f"{prefix}{message}")
     return None
 
 
 def _check_points(scenario: Path, sets: dict, points: list[dict], params: list[Parameter],
-                  report: _Report) -> list[str]:
-    """Load every design point's scenario; report the ones that do not validate, and why."""
+                  report: _Report) -> tuple[list[str], Problem | None]:
+    """Load every design point's scenario; report the first few that do not validate, and why.
+
+    Returns the points' scenario digests and, when more failed, a line counting the rest."""
     where = {format_path(parse_path(p.key)): ("parameters", p.key) for p in params}
     where.update({format_path(parse_path(k)): ("set", k) for k in sets})
     digests: list[str] = []
@@ -454,10 +508,11 @@ def _check_points(scenario: Path, sets: dict, points: list[dict], params: list[P
                           prefix=f"design point {i} ({point_text(point)}) does not validate: ")
         failing += loaded is None
         digests.append(loaded.digest if loaded is not None else "")
+    more = None
     if failing > MAX_POINT_PROBLEMS:
-        report(("parameters",), f"… and {failing - MAX_POINT_PROBLEMS} more of the {len(points)} design "
-                                "points do not validate")
-    return digests
+        more = Problem(report.display, report.line(("parameters",)), "parameters",
+                       f"… and {failing - MAX_POINT_PROBLEMS} more of the {len(points)} design points do not validate")
+    return digests, more
 
 
 def design_identity(plan_digests: list[str], seeds: list[int], extra: dict) -> str:

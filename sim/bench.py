@@ -1,0 +1,184 @@
+"""Benchmark: Corridor's step cost against Mesa's own Epstein civil-violence example, measured
+in the same run on the same machine, so the ratios hold whatever the machine's speed.
+
+Each configuration runs in a fresh subprocess (`python -m sim.bench --one SPEC`) so that its
+peak memory is its own. Corridor: the default scenario with every standing force and
+insurgent group multiplied to reach about 1k, 4k, 16k and 32k agents on the 1 km map, the
+same with fixed agents at 2, 1 and 0.5 km cells, and 32k agents on ~40,000 cells (0.75 km).
+Mesa: EpsteinCivilViolence at 40 × 40, 100 × 100 and 200 × 200. Both run 100 steps headless.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+STEPS = 100
+BASE_UNITS = 72  # agents in the default scenario, the unit of the scale factor
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "albu_kamal_blockade.yaml"
+
+
+def corridor_overrides(factor: float, cell_km: float) -> dict:
+    """Multiply every non-convoy force of the default scenario by `factor`."""
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(DEFAULT_SCENARIO)
+    overrides: dict = {"map.cell_km": cell_km, "time.duration_days": STEPS / 24.0 + 1}
+    for i, force in enumerate(loaded.resolved["forces"]):
+        if force["kind"] != "convoy":
+            overrides[f"forces[{i}].units"] = max(1, int(round(force.get("units", 1) * factor)))
+    return overrides
+
+
+def measure_corridor(factor: float, cell_km: float) -> dict:
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(DEFAULT_SCENARIO, overrides=corridor_overrides(factor, cell_km))
+    started = time.perf_counter()
+    model = CorridorModel(loaded, seed=1)
+    built = time.perf_counter()
+    agents = len(model.agents)
+    for _ in range(STEPS):
+        model.step()
+    ran = time.perf_counter()
+    return {"model": "corridor", "agents": agents, "cells": int(np.prod(model.map.shape)),
+            "cell_km": cell_km, "build_s": built - started, "step_ms": (ran - built) / STEPS * 1e3,
+            "agents_end": len(model.agents)}
+
+
+def measure_epstein(side: int) -> dict:
+    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
+
+    started = time.perf_counter()
+    model = EpsteinCivilViolence(width=side, height=side)
+    built = time.perf_counter()
+    agents = len(model.agents)
+    for _ in range(STEPS):
+        model.step()
+    ran = time.perf_counter()
+    return {"model": "mesa_epstein", "agents": agents, "cells": side * side, "cell_km": None,
+            "build_s": built - started, "step_ms": (ran - built) / STEPS * 1e3, "agents_end": len(model.agents)}
+
+
+def run_one(spec: dict) -> dict:
+    if spec["model"] == "corridor":
+        row = measure_corridor(spec["factor"], spec["cell_km"])
+    else:
+        row = measure_epstein(spec["side"])
+    row["label"] = spec["label"]
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    row["us_per_agent_step"] = row["step_ms"] * 1e3 / row["agents"]
+    return row
+
+
+def plan() -> list[dict]:
+    specs = [{"model": "corridor", "label": f"corridor {n // 1000}k agents, 1 km", "factor": n / BASE_UNITS,
+              "cell_km": 1.0, "group": "agents"} for n in (1000, 4000, 16000, 32000)]
+    specs += [{"model": "corridor", "label": f"corridor 4k agents, {km:g} km", "factor": 4000 / BASE_UNITS,
+               "cell_km": km, "group": "cells"} for km in (2.0, 0.5)]
+    specs.append({"model": "corridor", "label": "corridor 32k agents, 0.75 km", "factor": 32000 / BASE_UNITS,
+                  "cell_km": 0.75, "group": "target"})
+    specs += [{"model": "mesa_epstein", "label": f"mesa epstein {s}x{s}", "side": s, "group": "mesa"}
+              for s in (40, 100, 200)]
+    return specs
+
+
+def fitted_exponent(x, y) -> float:
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def main(out_dir: Path | None = None) -> int:
+    import pandas as pd
+
+    from sim.output import new_run_folder, write_atomic
+
+    rows = []
+    for spec in plan():
+        print(f"  measuring {spec['label']} …", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, "-m", "sim.bench", "--one", json.dumps(spec)],
+                              capture_output=True, text=True, check=True)
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["group"] = spec["group"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    by = {r["label"]: r for r in rows}
+    agents_rows = table[table["group"] == "agents"]
+    cells_rows = table[table["label"].isin(["corridor 4k agents, 2 km", "corridor 4k agents, 1 km",
+                                            "corridor 4k agents, 0.5 km"])]
+    mesa_big = by["mesa epstein 200x200"]
+    target = by["corridor 32k agents, 0.75 km"]
+    first, last = agents_rows.iloc[0], agents_rows.iloc[-1]
+    figures = {
+        "corridor_us_per_agent_step_32k_40k_cells": target["us_per_agent_step"],
+        "mesa_us_per_agent_step_200x200": mesa_big["us_per_agent_step"],
+        "ratio_corridor_to_mesa": target["us_per_agent_step"] / mesa_big["us_per_agent_step"],
+        "corridor_growth_1k_to_32k": last["us_per_agent_step"] / first["us_per_agent_step"],
+        "mesa_growth_40_to_200": mesa_big["us_per_agent_step"] / by["mesa epstein 40x40"]["us_per_agent_step"],
+        "exponent_time_vs_agents": fitted_exponent(agents_rows["agents"], agents_rows["step_ms"]),
+        "exponent_time_vs_cells": fitted_exponent(cells_rows["cells"], cells_rows["step_ms"]),
+        "corridor_peak_mb_32k": target["peak_mb"],
+        "mesa_peak_mb_200x200": mesa_big["peak_mb"],
+    }
+    with pd.option_context("display.width", 140, "display.max_columns", 20):
+        print(table[["label", "agents", "cells", "step_ms", "us_per_agent_step", "peak_mb", "build_s"]]
+              .to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    print()
+    print(f"Corridor at ~32k agents on {target['cells']:,} cells: {figures['corridor_us_per_agent_step_32k_40k_cells']:.2f} µs "
+          f"per agent-step vs Mesa Epstein 200×200: {figures['mesa_us_per_agent_step_200x200']:.2f} µs "
+          f"→ ratio {figures['ratio_corridor_to_mesa']:.3f} (target ≤ 0.1)")
+    print(f"Cost per agent-step from 1k to 32k agents: × {figures['corridor_growth_1k_to_32k']:.2f} "
+          f"(target ≤ 1.2; Mesa Epstein 40→200: × {figures['mesa_growth_40_to_200']:.2f})")
+    print(f"Fitted exponent of step time against agents: {figures['exponent_time_vs_agents']:.2f} (target ≤ 1.1); "
+          f"against cells (4k agents, 2/1/0.5 km): {figures['exponent_time_vs_cells']:.2f} (target ≤ 1.1)")
+    print(f"Peak memory at 32k agents: {figures['corridor_peak_mb_32k']:.0f} MB vs Mesa Epstein 200×200: "
+          f"{figures['mesa_peak_mb_200x200']:.0f} MB (target: below)")
+
+    out = Path(out_dir) if out_dir else new_run_folder(Path(__file__).resolve().parent.parent / "outputs", "bench")
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "bench.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_atomic(out / "figures.json", lambda tmp: tmp.write_text(json.dumps(figures, indent=2)))
+    draw_chart(table, out / "bench.png")
+    print(f"wrote {out}")
+    return 0
+
+
+def draw_chart(table, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.output import write_atomic
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
+    for model, color, label in (("corridor", "#2e7d32", "Corridor (default scenario scaled)"),
+                                ("mesa_epstein", "#c62828", "Mesa Epstein civil violence")):
+        rows = table[(table["model"] == model) & (table["group"].isin(["agents", "mesa"]))]
+        ax1.loglog(rows["agents"], rows["us_per_agent_step"], "o-", color=color, label=label)
+        ax2.loglog(rows["agents"], rows["peak_mb"], "o-", color=color, label=label)
+    ax1.set_xlabel("agents")
+    ax1.set_ylabel("µs per agent-step")
+    ax1.set_title("Cost per agent-step (100 steps, headless)")
+    ax2.set_xlabel("agents")
+    ax2.set_ylabel("peak memory (MB)")
+    ax2.set_title("Peak memory of the process")
+    for ax in (ax1, ax2):
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        print(json.dumps(run_one(json.loads(sys.argv[2]))))
+    else:
+        sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

@@ -1,0 +1,197 @@
+"""The `sweep`, `compare` and `sensitivity` subcommands: parse, call the library, print.
+
+Errors a user can fix are `UserError`s, printed by `sim.cli.main` as one line each with exit
+status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from sim.errors import UserError
+
+ENGINE_HELP = textwrap.dedent("""\
+    engines: by default runs go to a local process pool with --workers processes (default: the
+    number of CPUs; 1 runs them in this process). --dask tcp://HOST:8786 sends them to an
+    existing Dask cluster (the workers need this project and the scenario files at the same
+    paths); --dask local starts a local Dask cluster of --workers processes on 127.0.0.1.
+    Every engine gives the same table: a run depends only on its scenario, overrides and seed.""")
+RESUME_HELP = textwrap.dedent("""\
+    durability: each finished run is written at once to OUT/runs/ as its own file. If a sweep is
+    interrupted (Ctrl-C, a crash, a killed job), run the same command with --resume --out OUT:
+    finished runs are kept, the rest are run, and the tables have exactly one row per run.""")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value:g}")
+    return value
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: a new timestamped folder under outputs/)")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="worker processes (default: the number of CPUs; 1 = run in this process)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
+    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_commands(sub) -> None:
+    """Add the experiment subcommands to the main parser's subparsers."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "sweep", help="run a parameter sweep file: tidy tables, charts with replicate bands, report",
+        formatter_class=fmt,
+        description=textwrap.dedent("""\
+            Run every design point of a sweep file (scenarios/sweeps/*.yaml) with its replicates and
+            write OUT/runs.csv and runs.parquet (one row per run: run_id, point, parameters by key
+            path, replicate, seed, outcomes), series.parquet (one row per run × kept step), charts,
+            report.md and manifest.json. Replicate r uses the same seed at every design point
+            (common random numbers). See docs/experiments.md for the file format.
+            Corridor is a stylised what-if model, not a forecast."""),
+        epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sweep "
+        "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
+    p.add_argument("sweep", type=Path, help="sweep file (YAML)")
+    _engine_options(p)
+    p.add_argument("--replicates", type=positive_int, metavar="N", help="replicates per point (default: the file's)")
+    p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "compare", help="what-if comparison of scenarios with common random numbers and bootstrap CIs",
+        formatter_class=fmt,
+        description=textwrap.dedent("""\
+            Run each scenario --replicates times with the same seeds (replicate r has the same seed
+            in every arm) and report, for each headline outcome, each arm's mean and its paired
+            difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and
+            whether it excludes zero. Writes compare.csv, compare.md, runs and series tables,
+            charts of every arm's median and 5–95 % band over time, and maps of where mean control
+            differs. Corridor is a stylised what-if model, not a forecast."""),
+        epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
+        "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
+    p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                   help="two or more scenario files; the first is the reference arm")
+    p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates per arm (default 20)")
+    p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the first scenario's seed)")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                   help="override a value in every arm, e.g. time.duration_days=10 (repeatable)")
+    p.add_argument("--every-hours", type=positive_float, default=24.0, metavar="H",
+                   help="keep one step every H simulated hours for the charts over time (default 24)")
+    _engine_options(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "sensitivity", help="Morris screening or Sobol indices (SALib) over a sweep file's bounds",
+        formatter_class=fmt,
+        description=textwrap.dedent("""\
+            Run a sweep file whose design is morris or sobol and write the sensitivity indices of
+            each outcome (mean over replicates at each design point): Morris mu* and sigma, or Sobol
+            S1 and ST, each with a 95 % interval, as sensitivity.csv, sensitivity.md and bar
+            charts, beside the sweep's own tables and charts.
+            Corridor is a stylised what-if model, not a forecast."""),
+        epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sensitivity "
+        "scenarios/sweeps/blockade_screening.yaml --workers 2")
+    p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}")
+    _engine_options(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.sweep import run_sweep
+    from sim.experiments.sweepfile import point_text, read_sweep
+    from sim.results import DISCLAIMER
+
+    if args.dry_run:
+        plan = read_sweep(args.sweep, replicates=args.replicates)
+        print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
+              f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
+        for i, point in enumerate(plan.points[:20]):
+            print(f"  point {i}: {point_text(point)}")
+        if len(plan.points) > 20:
+            print(f"  … {len(plan.points) - 20} more")
+        return 0
+    result = run_sweep(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
+                       force=args.force, progress=not args.quiet, charts=not args.no_charts,
+                       replicates=args.replicates, log=_say)
+    s = result.session
+    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
+    print(f"  wrote {result.folder}: runs.csv ({result.counts['runs']} rows), "
+          + (f"series.parquet ({result.counts['series_rows']} rows), " if result.counts["series_rows"] else "")
+          + f"{len(result.charts)} charts, report.md")
+    print(f"  {DISCLAIMER}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.experiments.compare import run_compare, text_table
+    from sim.results import DISCLAIMER
+    from sim.scenario import PathError, parse_assignment
+
+    sets = {}
+    for text in args.set or []:
+        try:
+            key, value = parse_assignment(text)
+        except PathError as err:
+            raise UserError(f"--set {text}: {err}") from None
+        sets[key] = value
+    result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
+                         dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
+                         progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours, log=_say)
+    arms = [a.name for a in result.arms]
+    print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
+          f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")
+    print(text_table(result.table, arms))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"\n  wrote {result.folder}: compare.csv, compare.md, report.md, {len(result.charts)} charts")
+    print(f"  {DISCLAIMER}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.experiments.sensitivity import run_sensitivity
+    from sim.results import DISCLAIMER
+
+    result = run_sensitivity(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
+                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)
+    table = result.table
+    morris = "mu_star" in table.columns
+    key = "mu_star" if morris else "ST"
+    print(f"\n{'Morris mu* (sigma)' if morris else 'Sobol S1 / ST'} by outcome, most influential first:")
+    for outcome, part in table.groupby("outcome", sort=False):
+        ranked = part.sort_values(key, ascending=False, na_position="last")
+        if morris:
+            cells = [f"{r.label} {r.mu_star:.3g} ({r.sigma:.3g})" for r in ranked.itertuples()]
+        else:
+            cells = [f"{r.label} {r.S1:.2f}/{r.ST:.2f}" for r in ranked.itertuples()]
+        print(f"  {outcome}: " + "; ".join(cells))
+    print(f"\n  wrote {result.sweep.folder}: sensitivity.csv, sensitivity.md, {len(result.charts)} index charts, "
+          "report.md")
+    print(f"  {DISCLAIMER}")
+    return 0

@@ -1,0 +1,296 @@
+"""What-if comparison: run two or more scenarios with common random numbers and report, for
+each headline outcome, every arm's mean and its paired difference from the first arm with a
+bootstrap 95 % interval.
+
+Replicate r of every arm runs with the same seed, and the model draws from separate named
+streams per subsystem, so the arms differ by what the scenarios change and much less by luck:
+the paired differences are far less noisy than two independent samples would be.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.experiments import charts as ch
+from sim.experiments.design import BOOTSTRAP_STREAM, derived_rng, replicate_seeds
+from sim.experiments.engine import RunFolder, Session, assemble, default_workers, execute
+from sim.experiments.stats import excludes_zero, paired_bootstrap
+from sim.experiments.sweepfile import DEFAULT_SERIES, design_identity, select
+from sim.experiments.worker import RunTask
+from sim.output import new_run_folder, write_atomic, write_text_atomic
+from sim.results import DISCLAIMER
+from sim.scenario import LoadedScenario, load_scenario
+
+OUTPUTS = Path(__file__).resolve().parent.parent.parent / "outputs"
+HEADLINE = ("share_*", "contested_share", "ungoverned_share", "land_bridge_*_open_share",
+            "land_bridge_*_open_at_end", "convoys_arrived", "convoys_halted", "convoys_withdrew",
+            "convoys_destroyed", "convoys_en_route", "convoys_not_departed", "strength_*")
+RESAMPLES = 10_000
+
+
+@dataclass
+class Arm:
+    name: str
+    path: Path
+    loaded: LoadedScenario
+
+
+@dataclass
+class CompareResult:
+    folder: Path
+    arms: list[Arm]
+    table: pd.DataFrame  # one row per outcome × arm
+    session: Session
+    seed: int
+    replicates: int
+    charts: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def arm_names(paths: list[Path]) -> list[str]:
+    """Short names: file stems, or the paths as given when two stems are the same."""
+    stems = [p.stem for p in paths]
+    return stems if len(set(stems)) == len(stems) else [str(p) for p in paths]
+
+
+def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | None = None,
+                workers: int | None = None, dask: str | None = None, out: Path | None = None,
+                sets: dict | None = None, resume: bool = False, force: bool = False, progress: bool = True,
+                charts: bool = True, every_hours: float = 24.0,
+                log: Callable[[str], None] | None = None) -> CompareResult:
+    """Run every arm `replicates` times with the same seeds and compare them with the first."""
+    if len(paths) < 2:
+        raise UserError("compare needs at least two scenario files: the first is the reference arm")
+    if replicates < 2:
+        raise UserError(f"--replicates: expected at least 2 (paired differences need a spread), found {replicates}")
+    if resume and out is None:
+        raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
+    paths = [Path(p) for p in paths]
+    sets = dict(sets or {})
+    arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
+    root = arms[0].loaded.spec.seed if seed is None else seed
+    seeds = replicate_seeds(root, replicates)
+    width = max(3, len(str(replicates - 1)))
+    overrides = json.dumps(sets)
+    tasks = [RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
+                     scenario=str(arm.path.resolve()), overrides=overrides, digest=arm.loaded.digest,
+                     final=("*",), series=DEFAULT_SERIES, every_hours=every_hours, keep_map=True)
+             for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
+    identity = design_identity([a.loaded.digest for a in arms], seeds,
+                               {"arms": [str(a.path.resolve()) for a in arms], "every_hours": every_hours})
+    out = Path(out) if out is not None else new_run_folder(OUTPUTS / "compare", "_vs_".join(a.path.stem for a in arms))
+    folder = RunFolder(out, "compare", identity)
+    done = folder.open(resume=resume, force=force)
+    info = {"arms": [{"name": a.name, "file": str(a.path.resolve()), "scenario_sha256": a.loaded.digest}
+                     for a in arms],
+            "set": sets, "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
+            "seeds_note": "replicate r uses SeedSequence(root_seed).spawn(replicates)[r] in every arm",
+            "bootstrap": {"resamples": RESAMPLES, "method": "percentile, paired by replicate",
+                          "stream": f"SeedSequence([root_seed, {BOOTSTRAP_STREAM}])"}}
+    folder.write_manifest(info)
+    if log is not None:
+        log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
+            f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+
+    def columns_of(task: RunTask) -> dict:
+        return {"run_id": task.run_id, "point": task.point, "arm": arms[task.point].name,
+                "replicate": task.replicate, "seed": task.seed}
+
+    session = execute(tasks, folder, done, columns_of, workers=workers or default_workers(), dask=dask,
+                      progress=progress, desc="compare")
+    assemble(folder, [t.run_id for t in tasks])
+    runs = pd.read_parquet(out / "runs.parquet")
+    table = compare_table(runs, [a.name for a in arms], root)
+    result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates)
+    write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_text_atomic(out / "compare.md", markdown_table(table, [a.name for a in arms]))
+    if charts:
+        result.charts = compare_charts(result, tasks)
+    write_report(result)
+    folder.write_manifest(info, session, status="complete")
+    return result
+
+
+def headline_outcomes(runs: pd.DataFrame, arms: list[str]) -> list[str]:
+    """Headline outcomes that every arm has, in a stable order (by the HEADLINE patterns)."""
+    out: list[str] = []
+    for pattern in HEADLINE:
+        for name in select(list(runs.columns), [pattern]):
+            column = runs[name]
+            numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+            complete = all(column[runs["arm"] == a].notna().all() for a in arms)
+            if numeric and complete and name not in out:
+                out.append(name)
+    return out
+
+
+def compare_table(runs: pd.DataFrame, arms: list[str], root: int) -> pd.DataFrame:
+    """Per outcome and arm: mean, sd, and the paired difference from the first arm with a
+    percentile-bootstrap 95 % interval (each interval from a fresh generator derived from the
+    root seed, so it does not depend on which other outcomes are listed)."""
+    rows = []
+    for outcome in headline_outcomes(runs, arms):
+        wide = runs.pivot(index="replicate", columns="arm", values=outcome).astype(float)
+        reference = wide[arms[0]]
+        for arm in arms:
+            values = wide[arm]
+            row = {"outcome": outcome, "arm": arm, "n": int(values.notna().sum()), "mean": float(values.mean()),
+                   "sd": float(values.std(ddof=1)), "diff_vs_first": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                   "excludes_zero": None}
+            if arm != arms[0]:
+                diff, low, high = paired_bootstrap((values - reference).to_numpy(),
+                                                   derived_rng(root, BOOTSTRAP_STREAM), RESAMPLES)
+                row.update(diff_vs_first=diff, ci_low=low, ci_high=high, excludes_zero=excludes_zero(low, high))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _num(v: float) -> str:
+    return "—" if pd.isna(v) else f"{v:.4g}"
+
+
+def wide_rows(table: pd.DataFrame, arms: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the comparison as one line per outcome."""
+    header = ["outcome"] + [f"mean {a}" for a in arms]
+    for a in arms[1:]:
+        header += [f"{a} − {arms[0]} [95 % CI]", "excludes 0"]
+    rows = []
+    for outcome, part in table.groupby("outcome", sort=False):
+        part = part.set_index("arm")
+        row = [outcome] + [_num(part.loc[a, "mean"]) for a in arms]
+        for a in arms[1:]:
+            r = part.loc[a]
+            row += [f"{_num(r['diff_vs_first'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+                    "yes" if r["excludes_zero"] else "no"]
+        rows.append(row)
+    return header, rows
+
+
+def text_table(table: pd.DataFrame, arms: list[str]) -> str:
+    header, rows = wide_rows(table, arms)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def markdown_table(table: pd.DataFrame, arms: list[str]) -> str:
+    header, rows = wide_rows(table, arms)
+    lines = [f"> {DISCLAIMER}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ============================================================================ charts
+
+
+def compare_charts(result: CompareResult, tasks: list[RunTask]) -> list[tuple[str, str]]:
+    out = result.folder
+    arms = [a.name for a in result.arms]
+    records = {i: json.loads((out / "runs" / f"{t.run_id}.json").read_text(encoding="utf-8"))["factions"]
+               for i, t in enumerate(tasks) if t.replicate == 0}
+    meta = [records[i] for i in sorted(records)]
+    ids = list(dict.fromkeys(fid for m in meta for fid in m["ids"]))
+    labels = {fid: lab for m in meta for fid, lab in zip(m["ids"], m["labels"], strict=True)}
+    colors = {fid: c for m in meta for fid, c in zip(m["ids"], m["colors"], strict=True)}
+    f = ch.Factions(ids, [labels[i] for i in ids], [colors[i] for i in ids])
+    made: list[tuple[str, str]] = []
+    series = pd.read_parquet(out / "series.parquet")
+    columns = [c for c in series.columns if c not in {"run_id", "point", "arm", "replicate", "seed", "step", "hours", "day"}
+               and (pd.api.types.is_numeric_dtype(series[c]) or pd.api.types.is_bool_dtype(series[c]))]
+    arm_colors = {a: ch.FALLBACK_COLORS[i % len(ch.FALLBACK_COLORS)] for i, a in enumerate(arms)}
+    title_arms = " vs ".join(arms)
+    for family, cols in ch.families(columns, f):
+        name = f"compare_{ch.slug(family)}.png"
+        what = ch.describe(cols[0], f).split(": ")[-1] if len(cols) > 1 else ch.describe(cols[0], f)
+        band = ("share of runs with a 95 % interval" if pd.api.types.is_bool_dtype(series[cols[0]])
+                else "median and 5–95 % of replicates")
+        ch.band_chart(out / name, series, cols, series["arm"], {a: a for a in arms},
+                      f"{title_arms}: {what} over time — {band}", f, colors=arm_colors)
+        made.append((name, f"{what} over time in each arm: {band}"))
+    for k in range(1, len(arms)):
+        name = f"control_difference_{ch.slug(arms[k])}_vs_{ch.slug(arms[0])}.png"
+        drawn = difference_map(out / name, result, tasks, k, meta, f)
+        if drawn is None:
+            result.notes.append(f"no control-difference map for {arms[k]}: its map grid differs from {arms[0]}'s")
+            continue
+        made.append((name, f"per-cell share of replicates each faction controls at the end: {arms[k]} − {arms[0]}"))
+    return made
+
+
+def control_shares(folder: Path, tasks: list[RunTask], arm: int, ids: list[str], meta: list[dict]) -> np.ndarray:
+    """(faction, row, col): share of the arm's replicates in which each faction controls each cell."""
+    own = meta[arm]["ids"]
+    total = None
+    n = 0
+    for t in tasks:
+        if t.point != arm:
+            continue
+        controller = np.load(folder / "maps" / f"{t.run_id}.npy")
+        if total is None:
+            total = np.zeros((len(ids), *controller.shape))
+        for j, fid in enumerate(own):
+            total[ids.index(fid)] += controller == j
+        n += 1
+    return total / n
+
+
+def difference_map(path: Path, result: CompareResult, tasks: list[RunTask], k: int, meta: list[dict],
+                   f: ch.Factions) -> Path | None:
+    from sim.mapplot import draw_basemap
+
+    cmap = result.arms[0].loaded.map
+    if result.arms[k].loaded.map.shape != cmap.shape:
+        return None
+    a = control_shares(result.folder, tasks, 0, f.ids, meta)
+    b = control_shares(result.folder, tasks, k, f.ids, meta)
+    diff = b - a
+    rows, cols = cmap.shape
+    extent = (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
+    panels = len(f.ids)
+    fig, axes = ch.new_figure(panels, width=6.4, height=6.4 * rows / cols + 0.5, cols=2)
+    image = None
+    for ax, j in zip(axes, range(panels), strict=True):
+        # faint terrain, places named on the first panel only; purple/orange stay clear of the river's blue
+        draw_basemap(ax, cmap, terrain_alpha=0.25, label_places=j == 0, places_kinds=("city", "town", "crossing"))
+        shown = np.ma.masked_where(np.abs(diff[j]) < 1e-12, diff[j])
+        image = ax.imshow(shown, cmap="PuOr_r", vmin=-1, vmax=1, extent=extent, origin="upper",
+                          interpolation="nearest", zorder=4, alpha=0.9)
+        ax.set_title(f"{f.labels[j]}: mean control change", fontsize=9)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.6, location="right")
+    names = [a.name for a in result.arms]
+    bar.set_label(f"share of replicates controlling the cell: {names[k]} − {names[0]}\n"
+                  f"(orange: more often in {names[k]}, purple: more often in {names[0]})", fontsize=8)
+    return ch.save(fig, path, f"Where control differs at the end: {names[k]} − {names[0]} "
+                              f"({result.replicates} paired replicates)")
+
+
+def write_report(result: CompareResult) -> Path:
+    arms = [a.name for a in result.arms]
+    s = result.session
+    lines = [f"# What-if comparison: {' vs '.join(arms)}", "", f"> {DISCLAIMER}", "",
+             "- Arms (the first is the reference): " + "; ".join(f"`{a.name}` = `{a.path}`" for a in result.arms),
+             f"- {result.replicates} replicates per arm with common random numbers: replicate r uses the r-th "
+             f"child of `SeedSequence({result.seed})` in every arm",
+             "- Differences are paired by replicate; 95 % intervals are percentile bootstraps over replicates "
+             f"({RESAMPLES} resamples). An interval that excludes 0 marks a difference larger than the "
+             "replicate-to-replicate noise.",
+             f"- This session: {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s", "",
+             "## Headline outcomes", "", markdown_table(result.table, arms).split("\n", 2)[2],
+             "Files: `compare.csv` (one row per outcome × arm), `compare.md`, `runs.csv`/`runs.parquet` (one row "
+             "per run), `series.parquet` (one row per run × kept step), `maps/` (final control map of each run), "
+             "`manifest.json` (provenance).", ""]
+    lines += [f"Note: {n}" for n in result.notes]
+    if result.charts:
+        lines += ["", "## Charts", ""]
+        for name, caption in result.charts:
+            lines += [f"**{caption}** — `{name}`", "", f"![{caption}]({name})", ""]
+    return write_text_atomic(result.folder / "report.md", re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n")
