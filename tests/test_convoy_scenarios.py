@@ -1,6 +1,6 @@
 """Scientific tests of the seed event, over 30 seeded replicates (seeds 1..30, paired).
 
-The convoy's fate is settled within the first days, so these runs stop at day 4."""
+The convoy departs on day 1 and its fate is settled within hours, so these runs stop at day 2."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from conftest import replicate_summaries
 
 N = 30
-SHORT = (("time.duration_days", 4),)
+SHORT = (("time.duration_days", 2),)
 pytestmark = pytest.mark.xdist_group("convoy")
 
 
