@@ -2,7 +2,8 @@
 
     .venv/bin/python docs/derive_map.py [REFERENCE.geojson] [OUT.geojson]
 
-The reference file (shared/data/euphrates_corridor.reference.geojson) holds coordinates with
+The reference file (docs/data/euphrates_corridor.reference.geojson, a copy of
+shared/data/euphrates_corridor.reference.geojson) holds coordinates with
 their sources; this script decides how they become a map for the model (format: docs/map.md).
 Every feature keeps its reference ``source``, ``note`` and ``approximate``; whatever this script
 moved is said in an ``adjusted`` property. The choices, all of them:
@@ -67,7 +68,9 @@ from sim.geography import Projection, extend_line, line_frame
 from sim.output import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "data" / "euphrates_corridor.reference.geojson"
+# a copy of shared/data/euphrates_corridor.reference.geojson, kept in the repository so the
+# derivation can be re-run (and tested) from a fresh clone
+REFERENCE = ROOT / "docs" / "data" / "euphrates_corridor.reference.geojson"
 OUT = ROOT / "scenarios" / "maps" / "euphrates_corridor.geojson"
 
 EXTENT = (39.35, 34.20, 41.30, 35.42)
