@@ -101,6 +101,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim.bench import main as bench_main
+
+    return bench_main(args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sim.experiments.cli import add_commands
 
@@ -131,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the shipped scenarios with their descriptions")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("bench", help="measure step cost and memory against Mesa's Epstein example "
+                       "(several minutes)")
+    p.add_argument("--out", type=Path, help="folder for bench.csv, bench.png, figures.json")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
     p.add_argument("--cell-km", type=float, default=1.0, help="cell size in km (default 1)")
