@@ -110,6 +110,7 @@ class CorridorModel(mesa.Model):
             if rule.name != "deconfliction_line":
                 rule.setup()
         self.timeline = Timeline(spec.events, self)
+        self._hostile_regulars = self._factions_that_can_fight()
         self.influence.settle()
         self.recorder.record()
 
@@ -170,10 +171,7 @@ class CorridorModel(mesa.Model):
         if len(cells) == 0:
             return made
         for i in range(force.units):
-            if force.deploy.at:
-                rc = cells[i % len(cells)]
-            else:
-                rc = cells[int(rng.integers(len(cells)))]
+            rc = cells[i % len(cells)] if force.deploy.at else cells[int(rng.integers(len(cells)))]
             rc = (int(rc[0]), int(rc[1]))
             label = f"{force.label or force.kind} {i + 1}" if force.units > 1 else (force.label or force.kind)
             if force.kind == "insurgent":
@@ -387,18 +385,14 @@ class CorridorModel(mesa.Model):
                 out.setdefault(unit.faction, []).append(unit)
         return out
 
-    @property
-    def _hostile_regulars(self) -> set[int]:
-        """Factions with regular (non-insurgent) forces that have a hostile pair among them."""
-        cached = getattr(self, "_hostile_regulars_cache", None)
-        if cached is None:
-            regular = {self.factions.index(f.faction) for f in self.spec.forces if f.kind != "insurgent"}
-            regular |= {self.factions.index(e.spawn.faction) for e in self.spec.events
-                        if e.spawn is not None and e.spawn.kind != "insurgent"}
-            regular |= {r.faction for r in self.rules if r.name == "reinforcement"}
-            cached = {f for pair in self.factions.hostile_pairs() if set(pair) <= regular for f in pair}
-            self._hostile_regulars_cache = cached
-        return cached
+    def _factions_that_can_fight(self) -> set[int]:
+        """Factions with regular (non-insurgent) forces, now or later, in a hostile pair: when
+        there are none, the engagement stage is skipped without looking at any unit."""
+        regular = {self.factions.index(f.faction) for f in self.spec.forces if f.kind != "insurgent"}
+        regular |= {self.factions.index(e.spawn.faction) for e in self.spec.events
+                    if e.spawn is not None and e.spawn.kind != "insurgent"}
+        regular |= {r.faction for r in self.rules if r.name == "reinforcement"}
+        return {f for pair in self.factions.hostile_pairs() if set(pair) <= regular for f in pair}
 
     def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
         """Log a clash, at most once per place and pair of factions every six hours."""

@@ -13,10 +13,10 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import dijkstra
 
+from sim.geography import CorridorMap, Terrain
+
 #: shortest-path trees kept per PathFinder (each holds a float and an int per cell)
 CACHE_SIZE = 64
-
-from sim.geography import CorridorMap, Terrain
 
 # (row step, col step) of the four edge directions; the other four are their reverses
 _STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))

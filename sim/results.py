@@ -3,7 +3,6 @@ and the map snapshots, and `save`, which writes them all into a new run folder."
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 import sys
@@ -193,11 +192,3 @@ def package_versions() -> dict:
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
-
-
-def json_default(value):
-    return value.item() if hasattr(value, "item") else str(value)
-
-
-def dumps(data) -> str:
-    return json.dumps(data, default=json_default)
