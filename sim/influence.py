@@ -17,8 +17,9 @@ Either way a step costs at most one full recomputation, however many agents ther
 recomputation once per simulated day keeps rounding from accumulating.
 
 A cell is *controlled* by the faction with the highest influence when that is at least the
-threshold and ahead of the runner-up by the margin (top ≥ (1 + margin) · second); *ungoverned*
-when no faction reaches the threshold; *contested* otherwise.
+threshold and ahead of the strongest faction not allied with it by the margin (top ≥ (1 +
+margin) · rival); *ungoverned* when no faction reaches the threshold; *contested* otherwise.
+Allies do not contest each other's ground.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class InfluenceField:
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = {b: np.where((bank == b) | (bank == 0), 1.0, cross_river_factor) for b in (1, 2)}
         self._pending: list[tuple[int, int, int, int, float]] = []
+        self.set_allies(np.eye(n_factions, dtype=bool))
         widths = [2 * int(TRUNCATE * s + 0.5) + 1 for s in self._sigmas]
         self._full_cost = FULL_PER_CELL_TAP * bank.size * sum(widths)  # per faction
         self._stamp_cost = [STAMP_OVERHEAD + w * w for w in widths]
@@ -141,14 +143,25 @@ class InfluenceField:
         self.influence[:] = self.target
         self._classify()
 
+    def set_allies(self, allied: np.ndarray) -> None:
+        """Allies do not contest each other's ground: the margin is measured against the
+        strongest faction that is not allied with the leader. `allied` is (F, F) boolean."""
+        self._rivals = [np.flatnonzero(~allied[f]) for f in range(len(allied))]
+        self._any_alliance = bool((allied & ~np.eye(len(allied), dtype=bool)).any())
+
     def _classify(self) -> None:
         inf = self.influence
+        leader = inf.argmax(axis=0).astype(np.int8)
         if inf.shape[0] == 1:
             top, second = inf[0], np.zeros_like(inf[0])
-        else:
+        elif not self._any_alliance:
             part = np.partition(inf, inf.shape[0] - 2, axis=0)
             top, second = part[-1], part[-2]
-        leader = inf.argmax(axis=0).astype(np.int8)
+        else:
+            top = np.take_along_axis(inf, leader[None].astype(np.intp), axis=0)[0]
+            strongest_rival = np.stack([inf[r].max(axis=0) if len(r) else np.zeros_like(top)
+                                        for r in self._rivals])
+            second = np.take_along_axis(strongest_rival, leader[None].astype(np.intp), axis=0)[0]
         governed = top >= self.threshold
         clear = top >= (1.0 + self.margin) * second
         self.controller = np.where(governed, np.where(clear, leader, CONTESTED), UNGOVERNED).astype(np.int8)

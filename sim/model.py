@@ -26,7 +26,7 @@ from agents.local_militia import LocalMilitia
 from agents.militia import Militia
 from agents.movement import PathMover
 from sim.engagement import resolve_engagements
-from sim.factions import HOSTILE, Factions
+from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
 from sim.influence import InfluenceField
 from sim.narrative import EventLog, clock_text
@@ -81,6 +81,7 @@ class CorridorModel(mesa.Model):
             len(self.factions), self.map.bank, self.map.cell_km, kernel_km=c.kernel_km,
             patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days, step_hours=self.step_hours,
             threshold=c.threshold, margin=c.margin, cross_river_factor=c.cross_river_factor)
+        self.influence.set_allies(self.factions.relation == ALLIED)
         self.log = EventLog()
         self.recorder = Recorder(self, frame_every_hours)
 

@@ -84,3 +84,16 @@ def test_control_threshold_and_margin():
     f._classify()
     # clear lead; lead too small (20 < 1.25 × 17); nobody reaches 15; 16 < 1.25 × 14
     assert f.controller.tolist() == [[0, CONTESTED, UNGOVERNED, CONTESTED]]
+
+
+def test_allies_do_not_contest_each_others_ground():
+    f = field(np.ones((1, 2), np.int8), n=3)
+    f.influence[:] = np.array([[[20.0, 20.0]], [[18.0, 10.0]], [[5.0, 18.0]]])
+    f._classify()
+    assert f.controller.tolist() == [[CONTESTED, CONTESTED]], "without alliances 20 vs 18 is contested"
+    allied = np.eye(3, dtype=bool)
+    allied[0, 1] = allied[1, 0] = True
+    f.set_allies(allied)
+    f._classify()
+    # cell 0: the runner-up is an ally, the strongest rival has 5; cell 1: the rival has 18
+    assert f.controller.tolist() == [[0, CONTESTED]]
