@@ -1,6 +1,7 @@
 """Insurgent cell: small, hidden, living in the desert. It relocates now and then, ambushes
 units within reach (more often where no one governs), and is worn down when patrols find it;
-below a few fighters it disperses.
+below a few fighters it disperses. A cell that patrols have found is in the open, where
+hostile units in range engage it, until it next relocates and hides again.
 
 The per-step decisions of all cells are drawn together (one array draw for the whole kind), so
 a step costs next to nothing when nothing happens.
@@ -38,6 +39,7 @@ class InsurgentCell(Unit):
                                            desert_only=True)
         if spot is not None:
             self.move_to(spot)
+        self.hidden = True
         self._schedule_move()
 
     @classmethod
@@ -89,5 +91,6 @@ class InsurgentCell(Unit):
                 cell.destroyed()
                 what = "dispersed"
             else:
-                what = f"lost {lost:.0f} fighters"
+                cell.hidden = False
+                what = f"lost {lost:.0f} fighters and is in the open"
             model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

@@ -56,7 +56,8 @@ class CorridorModel(mesa.Model):
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
     5. **Insurgent cells** ambush, and patrols detect and suppress them.
-    6. **Engagements**: hostile units in range fight (Lanchester attrition over the step).
+    6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
+       insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
     8. **Observation** of the step's outcomes into preallocated arrays.
     """
@@ -111,7 +112,7 @@ class CorridorModel(mesa.Model):
             if rule.name != "deconfliction_line":
                 rule.setup()
         self.timeline = Timeline(spec.events, self)
-        self._hostile_regulars = self._factions_that_can_fight()
+        self._can_fight = self._factions_that_can_fight()
         self.influence.settle()
         self.recorder.record()
 
@@ -127,8 +128,8 @@ class CorridorModel(mesa.Model):
             if unit.alive:
                 unit.step()
         InsurgentCell.act_all(self, [u for u in self.agents_by_type.get(InsurgentCell, ())])
-        if self._hostile_regulars:
-            resolve_engagements(self, self._regulars_by_faction())
+        if self._can_fight:
+            resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
         self.step_index += 1
         self.hours = self.step_index * self.step_hours
@@ -379,21 +380,20 @@ class CorridorModel(mesa.Model):
         return PathMover(cells, hop_hours, stops)
 
     # =========================================================================== combat
-    def _regulars_by_faction(self) -> dict[int, list[Unit]]:
+    def _fighters_by_faction(self) -> dict[int, list[Unit]]:
         out: dict[int, list[Unit]] = {}
         for unit in self.agents:
-            if unit.kind != "insurgent" and unit.alive and unit.faction in self._hostile_regulars:
+            if unit.alive and unit.faction in self._can_fight and not getattr(unit, "hidden", False):
                 out.setdefault(unit.faction, []).append(unit)
         return out
 
     def _factions_that_can_fight(self) -> set[int]:
-        """Factions with regular (non-insurgent) forces, now or later, in a hostile pair: when
-        there are none, the engagement stage is skipped without looking at any unit."""
-        regular = {self.factions.index(f.faction) for f in self.spec.forces if f.kind != "insurgent"}
-        regular |= {self.factions.index(e.spawn.faction) for e in self.spec.events
-                    if e.spawn is not None and e.spawn.kind != "insurgent"}
-        regular |= {r.faction for r in self.rules if r.name == "reinforcement"}
-        return {f for pair in self.factions.hostile_pairs() if set(pair) <= regular for f in pair}
+        """Factions with forces, now or later, in a hostile pair: when there are none, the
+        engagement stage is skipped without looking at any unit."""
+        present = {self.factions.index(f.faction) for f in self.spec.forces}
+        present |= {self.factions.index(e.spawn.faction) for e in self.spec.events if e.spawn is not None}
+        present |= {r.faction for r in self.rules if r.name in ("reinforcement", "insurgent_recruitment")}
+        return {f for pair in self.factions.hostile_pairs() if set(pair) <= present for f in pair}
 
     def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
         """Log a clash, at most once per place and pair of factions every six hours."""
