@@ -50,8 +50,6 @@ class Convoy(Unit):
         self.state = ConvoyState.WAITING
         self.mover = None
         self.incident = None
-        self.initial_strength = float(strength)
-        self.halted_at: str | None = None
         model.convoys.append(self)
         model.wake_at(self, depart_hours)
 

@@ -40,9 +40,6 @@ class PathMover:
         self.index = target
         return None
 
-    def remaining_hours(self) -> float:
-        return float(self.arrival[-1] - self.elapsed)
-
     def turned_back(self) -> PathMover:
         """A mover that retraces the cells travelled so far, back to the start (no search)."""
         cells = self.cells[: self.index + 1][::-1]

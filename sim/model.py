@@ -365,9 +365,7 @@ class CorridorModel(mesa.Model):
             legs.append(leg[1:])
             here = tuple(target)
         cells = np.concatenate(legs).astype(int)
-        step_km = np.hypot(*np.diff(cells, axis=0).T) * self.map.cell_km
-        per_km = self._hours_per_km[self.map.terrain[cells[:, 0], cells[:, 1]]]
-        hop_hours = step_km * 0.5 * (per_km[:-1] + per_km[1:]) / speed_factor
+        hop_hours = finder.hop_hours(cells) / speed_factor
         stops = {}
         if checkpoints:
             for cp in self.checkpoints:

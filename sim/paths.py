@@ -45,6 +45,7 @@ class PathFinder:
         hpk[Terrain.RIVER] = np.inf
         self.shape = cmap.shape
         cost = hpk[cmap.terrain]
+        self._cost, self._cell_km = cost, cmap.cell_km
         passable = np.isfinite(cost)
         if forbidden is not None:
             passable &= ~np.asarray(forbidden, dtype=bool)
@@ -132,3 +133,9 @@ class PathFinder:
         if from_origin:
             nodes.reverse()
         return np.column_stack(np.divmod(np.array(nodes), self.shape[1]))
+
+    def hop_hours(self, cells: np.ndarray) -> np.ndarray:
+        """Hours each hop of a path takes (the same cost the search minimised)."""
+        km = np.diff(path_length_km(cells, self._cell_km))
+        per_km = self._cost[cells[:, 0], cells[:, 1]]
+        return km * 0.5 * (per_km[:-1] + per_km[1:])

@@ -92,6 +92,7 @@ def test_hours_add_up_along_the_path(cmap):
     per_km = SPEEDS[cmap.terrain[cells[:, 0], cells[:, 1]]]
     km = np.diff(path_length_km(cells, cmap.cell_km))
     assert finder.hours(origin, dest) == pytest.approx(float(np.sum(km * (per_km[1:] + per_km[:-1]) / 2)))
+    assert finder.hop_hours(cells).sum() == pytest.approx(finder.hours(origin, dest))
     # mostly on the road: faster than walking the straight line over desert
     straight = math.dist(cmap.xy_km(*origin), cmap.xy_km(*dest))
     assert finder.hours(origin, dest) < straight * SPEEDS[Terrain.DESERT]

@@ -51,7 +51,6 @@ class Checkpoint:
         standoff = Standoff(self, convoy, model.hours)
         rule.outcomes["stopped"] += 1
         convoy.halt(standoff)
-        convoy.halted_at = self.place.name
         here = self.defenders()
         fighters = sum(u.strength for u in here)
         standoff.called = [u for u in model.units_near(self.cell, rule.params.reinforce_radius_km, rule.holder)
