@@ -1,0 +1,51 @@
+"""`python run.py run`: the run folder and its artefacts, and refusing to overwrite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from conftest import ROOT
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "scenarios/albu_kamal_blockade.yaml", "--seed", "5", "--out", str(out),
+            "--set", "time.duration_days=2"]
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert "not a forecast" in proc.stdout and "convoys: R1:" in proc.stdout
+    expected = {"scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "events.jsonl",
+                "narrative.txt", "control_map.png", "control_over_time.png", "animation.gif"}
+    assert expected <= {p.name for p in out.iterdir()}
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["seed"] == 5 and len(provenance["scenario_sha256"]) == 64
+    assert provenance["packages"]["mesa"].startswith("3.5")
+    assert "--seed" in provenance["command"]
+    steps = pd.read_csv(out / "steps.csv")
+    assert len(steps) == 2 * 24 + 1, "one row per step plus the initial state"
+    narrative = (out / "narrative.txt").read_text()
+    assert "day 1 00:00 — convoy R1 (Russian forces), 60 fighters, set off from Al-Mayadeen" in narrative
+    for png in ("control_map.png", "control_over_time.png"):
+        assert (out / png).stat().st_size > 30_000
+
+    again = run_cli(*args)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+    assert (out / "steps.csv").exists(), "the earlier run must be left as it was"
+
+
+def test_run_reports_bad_overrides_without_traceback(tmp_path):
+    proc = run_cli("run", "scenarios/albu_kamal_blockade.yaml", "--out", str(tmp_path / "x"),
+                   "--set", "rules.checkpoint_blockade.stop_probabilty=0.5")
+    assert proc.returncode == 2
+    assert "did you mean 'stop_probability'?" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x").exists()
