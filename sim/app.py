@@ -61,12 +61,9 @@ CSS = """
 .corridor-questions li { margin-bottom: 8px; font-size: 16px; }
 .corridor-map img, .corridor-charts img { width: 100%; height: auto; }
 .corridor-pending { color: #e65100; font-weight: 600; }
+.corridor-control-label { font-size: 15px; }
+.corridor-off { font-size: 14px; color: #9e9e9e; }
 """
-
-
-def _speed_steps(ctl: Controller) -> int:
-    step_hours = ctl.sides[0].session.model.step_hours
-    return max(1, round(speed_hours.value / step_hours))
 
 
 def _guard(action) -> None:
@@ -104,14 +101,17 @@ def Controls(ctl: Controller, index: int):
             ctl.set_value(index, name, value)
             layout.value += 1
 
-        label = control.label if have else f"{control.label} — not in this scenario"
-        if control.is_switch:
-            solara.Switch(label=label, value=bool(side.pending.get(control.name, False)), on_value=set_value,
-                          disabled=not have)
-        else:
-            solara.SliderFloat(label, value=float(side.pending.get(control.name, control.lo)), min=control.lo,
-                               max=control.hi, step=control.step, on_value=set_value, disabled=not have,
-                               tick_labels="end_points")
+        value = side.pending.get(control.name)
+        with solara.Column(gap="0px", classes=[f"corridor-control-{control.name}"]):
+            if control.is_switch:
+                label = control.label if have else f"{control.label} (not in this scenario)"
+                solara.Switch(label=label, value=bool(value), on_value=set_value, disabled=not have)
+            else:
+                shown = f"{value:g}" if have else "not in this scenario"
+                solara.Text(f"{control.label}: {shown}",
+                            classes=["corridor-control-label" if have else "corridor-off"])
+                solara.SliderFloat("", value=float(value if have else control.lo), min=control.lo,
+                                   max=control.hi, step=control.step, on_value=set_value, disabled=not have)
     if side.changed:
         solara.Text("Changed: press Reset to apply.", classes=["corridor-pending"])
 
@@ -121,7 +121,7 @@ def ControlPanel(ctl: Controller):
     _ = layout.value
 
     def step() -> None:
-        ctl.step(_speed_steps(ctl))
+        ctl.advance(speed_hours.value)
         frame.value += 1
         if ctl.finished:  # the buttons follow the run to its end
             layout.value += 1
@@ -273,7 +273,7 @@ def Page():
     def play(cancel: threading.Event) -> None:
         while playing.value and not cancel.is_set():
             started = time.perf_counter()
-            ctl.step(_speed_steps(ctl))
+            ctl.advance(speed_hours.value)
             frame.value += 1
             if ctl.finished:
                 playing.value = False

@@ -27,10 +27,45 @@ def _check_port(host: str, port: int) -> None:
             raise UserError(f"cannot serve on {host}:{port}: {err.strerror}; choose another --port") from None
 
 
+def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
+    """Time what the app does per step: a model step, then the map and the charts redrawn to
+    PNG. Returns mean and 95th-percentile milliseconds."""
+    import time
+
+    import numpy as np
+
+    from sim.app_state import Session
+    from sim.app_view import LiveCharts, LiveMap
+
+    session = Session(scenario)
+    live_map, charts = LiveMap(session.model), LiveCharts(session)
+    times = []
+    for _ in range(min(steps, session.model.n_steps)):
+        t0 = time.perf_counter()
+        session.advance(1)
+        t1 = time.perf_counter()
+        live_map.render()
+        t2 = time.perf_counter()
+        charts.render()
+        times.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
+    ms = np.array(times) * 1000.0
+    total = ms.sum(axis=1)
+    out = {f"{name}_mean_ms": float(ms[:, i].mean()) for i, name in enumerate(("step", "map", "charts"))}
+    out.update(total_mean_ms=float(total.mean()), total_p95_ms=float(np.percentile(total, 95)),
+               total_max_ms=float(total.max()), steps=len(total))
+    return out
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from sim.app_state import scenario_info
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
+    if args.bench:
+        r = bench_redraw(path, args.bench)
+        print(f"{path.name}, {r['steps']} steps: step {r['step_mean_ms']:.1f} ms + map {r['map_mean_ms']:.1f} ms "
+              f"+ charts {r['charts_mean_ms']:.1f} ms = {r['total_mean_ms']:.1f} ms per step and redraw on average "
+              f"(95th percentile {r['total_p95_ms']:.1f} ms, slowest {r['total_max_ms']:.1f} ms)")
+        return 0
     _check_port(args.host, args.port)
     os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
     os.environ["SOLARA_APP"] = "sim.app"
@@ -71,6 +106,8 @@ def add_commands(sub) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--bench", type=int, metavar="STEPS",
+                   help="do not serve: time STEPS steps, each with the map and charts redrawn, and print it")
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("export", help="run a scenario for some days and save its map and charts (PNG) and "

@@ -228,17 +228,21 @@ class Session:
         return dataclasses.replace(result, frames=frames)
 
     def export(self, folder: Path) -> list[Path]:
-        """Write the map and the charts as PNG, the run so far as an animated GIF and the
-        narrative as text into `folder` (which the caller creates fresh)."""
-        from sim.output import write_text_atomic
+        """Write into `folder` (which the caller creates fresh): the map and the charts as PNG
+        for slides, the same two as the app shows them (with the convoys' states), the run so
+        far as an animated GIF, and the narrative as text."""
+        from sim.app_view import LiveCharts, LiveMap
+        from sim.output import write_atomic, write_text_atomic
         from sim.plots import draw_control_chart, draw_control_map, write_animation
         from sim.results import DISCLAIMER
 
         result = self.result_so_far()
         folder.mkdir(parents=True, exist_ok=True)
+        screen = {"screen_map.png": LiveMap(self.model).render(), "screen_charts.png": LiveCharts(self).render()}
         written = [
             draw_control_map(result, result.frames[-1], folder / "map.png"),
             draw_control_chart(result, folder / "charts.png"),
+            *(write_atomic(folder / name, lambda tmp, png=png: tmp.write_bytes(png)) for name, png in screen.items()),
             write_animation(result, folder / "animation.gif"),
         ]
         settings = ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "as in the scenario file"
@@ -288,10 +292,12 @@ class Controller:
     def finished(self) -> bool:
         return all(side.session.finished for side in self.sides)
 
-    def step(self, steps: int = 1) -> int:
-        """Advance every side together; return the steps the furthest side took."""
+    def advance(self, hours: float) -> None:
+        """Advance every side by the same simulated time (at least one step each), so that
+        sides with different step lengths stay in step."""
         with self.lock:
-            return max(side.session.advance(steps) for side in self.sides)
+            for side in self.sides:
+                side.session.advance(max(1, round(hours / side.session.model.step_hours)))
 
     def set_value(self, side: int, name: str, value: Value) -> None:
         """A slider moved: remembered, applied at the next reset."""
@@ -314,16 +320,22 @@ class Controller:
                 side.session = session
 
     def choose_scenario(self, side: int, path: str | Path) -> None:
-        """Switch a side to another scenario, at its own settings, and start it afresh (on the
-        seed the other side runs, when comparing)."""
+        """Switch a side to another scenario, at that scenario's own settings. When comparing,
+        both sides start again together (on one seed), so that they stay in step."""
         info = scenario_info(path)
-        seed = self.run_seed if self.comparing and side == 1 else self._seed(info)
-        session = Session(info.path, seed=seed)
+        if not self.comparing:
+            session = Session(info.path, seed=self._seed(info))
+            with self.lock:
+                self.sides[0] = Side(info.path, dict(info.defaults), session)
+            return
         with self.lock:
-            self.sides[side] = Side(info.path, dict(info.defaults), session)
-            if self.comparing and side == 0:
-                other = self.sides[1]
-                other.session = Session(other.path, other.pending, seed)
+            old = self.sides[side]
+            self.sides[side] = Side(info.path, dict(info.defaults), old.session)
+            try:
+                self.reset()
+            except UserError:
+                self.sides[side] = old
+                raise
 
     def compare(self, on: bool) -> None:
         """Side by side on: the second side starts as a copy of the first (same scenario,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "arrival",
-                  "withdrawal", "reinforcement", "event")
+INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "recruitment",
+                  "arrival", "withdrawal", "reinforcement", "event")
 
 
 def clock_text(hours: float) -> str:

@@ -263,7 +263,8 @@ class CoOptation(RuleBase):
     from_: list[str] = Field(alias="from", min_length=1, description="Sponsors whose local militias are targeted.")
     radius_km: PositiveFloat = Field(20.0, description="Reach of the buyer's presence (km).")
     erosion_per_day: NonNegativeFloat = Field(
-        0.04, description="Loyalty lost per day under pressure, times the funding ratio (per day)."
+        0.04, description="Loyalty lost per day next to the buyer's units, times the funding ratio; "
+        "falls linearly to nothing at radius_km (per day)."
     )
     recovery_per_day: NonNegativeFloat = Field(0.01, description="Loyalty regained per day otherwise.")
     switch_below: Probability = Field(0.3, description="Loyalty under which a unit changes sponsor.")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,14 +31,15 @@ def _need_browser():
     """Playwright's sync API, or skip (fail in CI) saying how to install what is missing."""
     missing = []
     if not CHROMIUM.exists():
-        missing.append("Chromium at /usr/bin/chromium (apt-get install chromium, or .ci/install-browser)")
+        missing.append("Chromium at /usr/bin/chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         sync_playwright = None
-        missing.append("Playwright for Python (pip install playwright)")
+        missing.append("Playwright for Python")
     if missing:
-        message = "browser test needs " + " and ".join(missing)
+        message = (f"browser test needs {' and '.join(missing)}: `apt-get install chromium` (or "
+                   "`.ci/install-browser`) and `pip install playwright` (no `playwright install`)")
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -141,8 +143,7 @@ def test_app_steps_applies_a_slider_on_reset_and_logs_events(app_url, tmp_path):
             # the stop-probability slider, to its minimum, applies on reset
             param = ".corridor-param-stop_probability"
             assert page.inner_text(param).endswith(": 0.9")
-            slider = page.locator(".v-input", has_text="Checkpoint stop probability").locator(
-                ".v-slider__thumb-container")
+            slider = page.locator(".corridor-control-stop_probability .v-slider__thumb-container")
             slider.focus()
             page.keyboard.press("Home")
             page.wait_for_selector(".corridor-pending", timeout=UI_TIMEOUT_MS)

@@ -7,7 +7,6 @@ import io
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
 from PIL import Image
 
 from sim.app_state import Controller, Session, export_runs, overrides_for, scenario_info
@@ -15,6 +14,8 @@ from sim.app_view import LiveCharts, LiveMap
 from sim.cli import main
 from sim.errors import UserError
 from sim.influence import CONTESTED
+
+from conftest import SCENARIOS
 
 BLOCKADE = SCENARIOS / "albu_kamal_blockade.yaml"
 OPEN_ROAD = SCENARIOS / "open_road.yaml"
@@ -34,7 +35,7 @@ def test_controls_follow_the_scenarios_rules():
 def test_reset_with_a_moved_slider_rebuilds_the_model_with_the_override():
     ctl = Controller(BLOCKADE)
     side = ctl.sides[0]
-    ctl.step(5)
+    ctl.advance(5)
     assert side.session.parameter("stop_probability") == pytest.approx(0.9)
     ctl.set_value(0, "stop_probability", 0.25)
     assert side.changed, "a moved slider waits for reset"
@@ -55,14 +56,16 @@ def test_side_by_side_runs_share_the_seed_and_step_together():
     ctl.compare(True)
     a, b = (side.session for side in ctl.sides)
     assert a.seed == b.seed == 11
-    ctl.step(30)
+    ctl.advance(30)
     assert a.model.step_index == b.model.step_index == 30
     # same scenario, same settings, same seed: the same run, draw for draw
     assert np.array_equal(a.model.influence.controller, b.model.influence.controller)
     assert [e.text for e in a.model.log.entries] == [e.text for e in b.model.log.entries]
 
     ctl.choose_scenario(1, OPEN_ROAD)
-    assert ctl.sides[1].session.seed == 11 and ctl.sides[1].path == OPEN_ROAD
+    assert ctl.sides[1].path == OPEN_ROAD and "stop_probability" not in ctl.sides[1].pending
+    assert [side.session.seed for side in ctl.sides] == [11, 11]
+    assert [side.session.model.step_index for side in ctl.sides] == [0, 0], "both start again, in step"
     ctl.set_seed(None)
     ctl.reset()
     seeds = {side.session.seed for side in ctl.sides}
@@ -122,7 +125,7 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     session.advance(33)
     out = export_runs([session], tmp_path / "slides")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt"]
+    assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
     gif = Image.open(out / "animation.gif")
     kept = [f["hours"] for f in session.model.recorder.frames]
     assert 33.0 not in kept and gif.n_frames == len(kept) + 1, "the snapshots kept so far, then now"
@@ -141,3 +144,5 @@ def test_export_and_viz_commands(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+    assert main(["viz", str(OPEN_ROAD), "--bench", "3"]) == 0
+    assert "3 steps" in capsys.readouterr().out

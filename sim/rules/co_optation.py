@@ -1,6 +1,7 @@
 """co_optation: a richer sponsor erodes the loyalty of rival sponsors' local militias when its
 units are within reach; loyalty erodes in proportion to the ratio of the two sponsors'
-funding (an agreement that cuts one sponsor's funding speeds it up) and recovers otherwise. A
+funding (an agreement that cuts one sponsor's funding speeds it up) and to the buyer's
+closeness (full at its units' cells, nothing at `radius_km`), and recovers otherwise. A
 unit whose loyalty falls below the threshold changes sides, starting at loyalty 1 − threshold
 with its new sponsor (so that it does not flip straight back)."""
 
@@ -30,16 +31,16 @@ class CoOptation(Rule):
             return
         buyer_here = model.influence.presence[self.buyer].sum(axis=0) > 0
         if not buyer_here.any():
-            near = np.zeros(len(militias), dtype=bool)
+            closeness = np.zeros(len(militias))
         else:
             dist_km = distance_transform_edt(~buyer_here) * model.map.cell_km
-            near = np.array([dist_km[u.rc] <= p.radius_km for u in militias])
+            closeness = np.array([max(0.0, 1.0 - dist_km[u.rc] / p.radius_km) for u in militias])
         days = model.step_hours / 24.0
         funding = model.factions.funding
-        for unit, pressed in zip(militias, near, strict=True):
-            if pressed:
+        for unit, pressure in zip(militias, closeness, strict=True):
+            if pressure > 0:
                 ratio = funding[self.buyer] / max(funding[unit.faction], 1e-9)
-                unit.erode(p.erosion_per_day * ratio * days)
+                unit.erode(p.erosion_per_day * ratio * pressure * days)
             else:
                 unit.recover(p.recovery_per_day * days)
             if unit.loyalty < p.switch_below:

@@ -42,9 +42,12 @@ class InsurgentRecruitment(Rule):
                 break
             candidates = np.flatnonzero(ungoverned_desert)
             rc = np.unravel_index(int(self.rng.choice(candidates)), controller.shape)
-            cells.append(self._spawn((int(rc[0]), int(rc[1])), p.new_cell_strength, 0.0))
+            cell = self._spawn((int(rc[0]), int(rc[1])), p.new_cell_strength, 0.0)
+            cells.append(cell)
             self.new_cells += 1
             self.recruited += p.new_cell_strength
+            model.log_incident("recruitment", f"a new {cell.label} of {p.new_cell_strength:.0f} fighters formed "
+                               "in ungoverned desert", cell, fighters=p.new_cell_strength)
 
     def _spawn(self, rc, strength, radius_km):
         spot = self.model.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc
