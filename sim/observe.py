@@ -50,6 +50,9 @@ class Recorder:
         self._value_total = float(self._value.sum()) or 1.0
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
+        allied = model.factions.relation == ALLIED
+        # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
+        self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
         self.frames: list[dict] = []
 
     def count(self, kind: str) -> None:
@@ -82,11 +85,11 @@ class Recorder:
 
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
         """Are the land-bridge places linked through ground held by the faction or its allies?"""
-        allies = np.flatnonzero(self.model.factions.relation[faction] == ALLIED)
-        held = np.isin(controller, allies) & self._land
         ends = [p.cell for p in self.bridge_places]
-        if not all(held[rc] for rc in ends):
+        friendly = self._friendly[faction]  # indexed by controller code + 2
+        if not all(friendly[controller[rc] + 2] for rc in ends):
             return False
+        held = friendly[controller + 2] & self._land
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])
