@@ -29,14 +29,14 @@ TINY = "{time.duration_days: 2, map.cell_km: 10, time.step_hours: 12}"
 
 
 def sweep_file(folder: Path, *, stop=(0.0, 0.3, 0.6, 0.9, 1.0), strength=(40, 80, 160, 320), replicates=10,
-               tiny: str = TINY, extra: str = "") -> Path:
+               tiny: str = TINY, final: str = "['*']") -> Path:
     path = folder / "sweep.yaml"
     path.write_text(
         f"name: test sweep\ndescription: tiny runs for tests\nscenario: {BLOCKADE}\nset: {tiny}\n"
         "parameters:\n"
         f"  rules.checkpoint_blockade.stop_probability: {{values: {list(stop)}, label: stop probability}}\n"
         f"  forces[7].strength: {{values: {list(strength)}, label: convoy strength}}\n"
-        f"replicates: {replicates}\nseed: 5\noutcomes:\n  series: {{every_hours: 12}}\n{extra}",
+        f"replicates: {replicates}\nseed: 5\noutcomes:\n  final: {final}\n  series: {{every_hours: 12}}\n",
         encoding="utf-8")
     return path
 
@@ -188,7 +188,8 @@ def png_is_nontrivial(path: Path) -> None:
 
 @pytest.mark.xdist_group("sweeps")
 def test_sweep_charts_and_report(tmp_path):
-    path = sweep_file(tmp_path, stop=(0.0, 0.5, 1.0), strength=(40, 320), replicates=3)
+    path = sweep_file(tmp_path, stop=(0.0, 0.5, 1.0), strength=(40, 320), replicates=3,
+                      final="[convoys_*, share_iran_militia, strength_russia, land_bridge_*_open_at_end]")
     out = tmp_path / "out"
     result = run_sweep(path, out=out, workers=1, progress=False, charts=True)
     names = [n for n, _ in result.charts]

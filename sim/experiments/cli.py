@@ -180,6 +180,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     result = run_sensitivity(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                              force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)
+    s = result.sweep.session
+    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
     table = result.table
     morris = "mu_star" in table.columns
     key = "mu_star" if morris else "ST"

@@ -21,9 +21,18 @@ import pandas as pd
 from sim.errors import UserError
 from sim.experiments import charts as ch
 from sim.experiments.design import BOOTSTRAP_STREAM, derived_rng, replicate_seeds
-from sim.experiments.engine import RunFolder, Session, assemble, default_workers, execute
+from sim.experiments.engine import (
+    RunFolder,
+    Session,
+    assemble,
+    check_engine,
+    default_workers,
+    execute,
+    warm_up,
+)
+from sim.experiments.outcomes import DEFAULT_SERIES, select
 from sim.experiments.stats import excludes_zero, paired_bootstrap
-from sim.experiments.sweepfile import DEFAULT_SERIES, design_identity, select
+from sim.experiments.sweepfile import design_identity
 from sim.experiments.worker import RunTask
 from sim.output import new_run_folder, write_atomic, write_text_atomic
 from sim.results import DISCLAIMER
@@ -73,6 +82,9 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
         raise UserError(f"--replicates: expected at least 2 (paired differences need a spread), found {replicates}")
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
+    check_engine(workers, dask)
+    workers = workers or default_workers()
+    warm_up(workers, dask)
     paths = [Path(p) for p in paths]
     sets = dict(sets or {})
     arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
@@ -104,7 +116,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
         return {"run_id": task.run_id, "point": task.point, "arm": arms[task.point].name,
                 "replicate": task.replicate, "seed": task.seed}
 
-    session = execute(tasks, folder, done, columns_of, workers=workers or default_workers(), dask=dask,
+    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask,
                       progress=progress, desc="compare")
     assemble(folder, [t.run_id for t in tasks])
     runs = pd.read_parquet(out / "runs.parquet")

@@ -93,13 +93,6 @@ class Design:
     trajectories: int | None = None
     levels: int = 4
 
-    def n_points(self, n_params: int) -> int:
-        if self.kind == "sobol":
-            return self.samples * (n_params + 2)
-        if self.kind == "morris":
-            return self.trajectories * (n_params + 1)
-        return self.samples
-
     def describe(self) -> str:
         if self.kind == "grid":
             return "full factorial grid"

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
+from multiprocessing import forkserver
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +47,6 @@ CHUNK = 256  # run files per chunk when building the tables
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
 
 
-class _Bar(tqdm):
-    """A progress bar without tqdm's monitor thread: the parent stays single-threaded, so a
-    process pool can fork from it safely."""
-
-    monitor_interval = 0
-
-
 class SerialExecutor(Executor):
     """The one-worker engine: runs each task in this process as it is submitted."""
 
@@ -60,19 +54,39 @@ class SerialExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except Exception as err:  # noqa: BLE001 — delivered through the future, like a pool would
+        except Exception as err:  # delivered through the future, as a pool would deliver it
             future.set_exception(err)
         return future
 
 
 def _pool_context():
-    """Fork while this process is single-threaded (workers start at once, model already
-    imported); otherwise a fork server that imports the model once for all workers."""
+    """How pool workers start.
+
+    While this process runs no other Python thread, workers are forked from it: they start at
+    once, with the model imported and the map already built (native library threads, such as
+    OpenBLAS's, are fork-aware). Another Python thread (a Dask client's, a progress monitor's)
+    might hold a lock at the moment of the fork, which the child would then wait on forever;
+    then the workers are forked instead from a fork server, a fresh process that imports the
+    model once."""
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.experiments.worker"])
     return context
+
+
+def warm_up(workers: int, dask: str | None) -> None:
+    """Start the fork server, if the pool will need one, so that it imports the model while the
+    parent plans the runs."""
+    if not dask and workers > 1 and _pool_context().get_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
+class _Bar(tqdm):
+    """A progress bar without tqdm's monitor thread, so that the parent stays free of Python
+    threads and pool workers can be forked from it safely."""
+
+    monitor_interval = 0
 
 
 @contextmanager
@@ -92,20 +106,24 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+def check_engine(workers: int | None, dask: str | None) -> None:
+    """Reject a bad engine choice before anything is written."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
+    if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+        raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
+
+
 @contextmanager
 def _dask_executor(address: str, workers: int):
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as err:  # pragma: no cover — dask[distributed] is a dependency
-        raise UserError(f"--dask needs the 'distributed' package ({err})") from None
+    from distributed import Client, LocalCluster  # imported only when Dask is asked for
+
     cluster = None
     if address == "local":
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
     else:
-        if not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
-            raise UserError(f"--dask {address}: expected 'local' or a scheduler address like tcp://host:8786")
         try:
             client = Client(address, timeout="15s")
         except (OSError, TimeoutError) as err:
@@ -250,7 +268,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                         task = pending.pop(future)
                         try:
                             out = future.result()
-                        except Exception as err:  # noqa: BLE001 — keep the others, then report this one
+                        except Exception as err:  # keep the runs in flight, then report this one
                             failure = failure or (task, err)
                             continue
                         run_seconds += out["seconds"]

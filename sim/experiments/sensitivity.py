@@ -99,7 +99,7 @@ def indices(plan: SweepPlan, runs: pd.DataFrame, outcomes: list[str]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def elementary_effects(raw: np.ndarray, y: np.ndarray, bounds: np.ndarray, levels: int) -> np.ndarray:
+def elementary_effects(raw: np.ndarray, y: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """(parameter, trajectory) elementary effects in outcome units per full range, as SALib's
     Morris analysis defines them: each step of a trajectory moves one parameter by ±delta."""
     k = raw.shape[1]
@@ -120,7 +120,7 @@ def morris_indices(plan: SweepPlan, problem: dict, y: np.ndarray) -> list[dict]:
 
     result = morris.analyze(problem, plan.raw, y, num_resamples=RESAMPLES, conf_level=0.95,
                             num_levels=plan.design.levels, seed=derived_seed(plan.seed, ANALYSIS_STREAM))
-    effects = elementary_effects(plan.raw, y, np.array(problem["bounds"], dtype=float), plan.design.levels)
+    effects = elementary_effects(plan.raw, y, np.array(problem["bounds"], dtype=float))
     rng = derived_rng(plan.seed, ANALYSIS_STREAM)
     picks = rng.integers(0, effects.shape[1], size=(RESAMPLES, effects.shape[1]))
     sigmas = effects[:, picks].std(axis=2, ddof=1)  # (parameter, resample)

@@ -13,7 +13,15 @@ import pandas as pd
 from sim.errors import UserError
 from sim.experiments import charts as ch
 from sim.experiments.design import DESIGNS
-from sim.experiments.engine import RunFolder, Session, assemble, default_workers, execute
+from sim.experiments.engine import (
+    RunFolder,
+    Session,
+    assemble,
+    check_engine,
+    default_workers,
+    execute,
+    warm_up,
+)
 from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
 from sim.experiments.worker import RunTask
 from sim.output import new_run_folder, write_atomic, write_text_atomic
@@ -62,6 +70,9 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     receives a line saying what will run, and where, before the runs start."""
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the sweep to finish")
+    check_engine(workers, dask)
+    workers = workers or default_workers()
+    warm_up(workers, dask)
     plan = read_sweep(path, replicates=replicates, require=require)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
@@ -81,7 +92,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         return {"run_id": task.run_id, "point": task.point, **plan.points[task.point],
                 "replicate": task.replicate, "seed": task.seed}
 
-    session = execute(tasks, folder, done, columns_of, workers=workers or default_workers(), dask=dask,
+    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask,
                       progress=progress, desc=plan.name)
     counts = assemble(folder, [t.run_id for t in tasks])
     result = SweepResult(folder=out, plan=plan, session=session, counts=counts)

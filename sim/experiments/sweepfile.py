@@ -11,12 +11,11 @@ loaded and validated, and a point that does not validate is reported with its va
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import json
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +30,7 @@ from sim.experiments.design import (
     design_points,
     replicate_seeds,
 )
+from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
 from sim.scenario import (
     LoadedScenario,
     PathError,
@@ -44,12 +44,6 @@ from sim.scenario import (
     set_by_path,
 )
 
-# summary entries that are not outcomes: the scenario name and the seed are columns of their
-# own, and the simulated days are the same in every run of a sweep
-NOT_OUTCOMES = ("scenario", "seed", "days")
-SERIES_INDEX = ("step", "hours", "day")
-DEFAULT_SERIES = ("share_*", "contested_share", "ungoverned_share", "strength_*", "land_bridge_*",
-                  "convoy_*")
 MAX_POINT_PROBLEMS = 5  # failing design points reported in full; the rest are counted
 
 
@@ -219,7 +213,6 @@ class SweepPlan:
     raw: Any  # the sampled matrix before rounding (sampled designs), else None
     digests: list[str]
     seeds: list[int]
-    base: LoadedScenario = field(repr=False)  # the base scenario with the fixed `set` overrides
 
     @property
     def n_runs(self) -> int:
@@ -287,11 +280,10 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
 
     sets = data.get("set") if isinstance(data.get("set"), dict) else {}
     raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
-    base = _base_scenario(path, data.get("scenario"), report)
+    base, fixed = _base_scenario(path, data.get("scenario"), sets, report)
     before = len(report.problems)
     _check_paths(sets, raw_params, base, report)
-    fixed = None
-    if base is not None and len(report.problems) == before:
+    if fixed is None and base is not None and len(report.problems) == before:
         fixed = _load_at(base.source, dict(sets), {format_path(parse_path(k)): ("set", k) for k in sets},
                          report, quiet=True)
     params = _parameters(raw_params, design, report)
@@ -313,7 +305,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         file=path, display=display, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), name=spec.name,
         description=spec.description, scenario=base.source.resolve(), sets=dict(sets), parameters=params,
         design=design, replicates=spec.replicates, seed=root, final=final, series=series, every_hours=every,
-        points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates), base=fixed)
+        points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates))
 
 
 def _read_design(value: Any, report: _Report) -> Design | None:
@@ -327,6 +319,9 @@ def _read_design(value: Any, report: _Report) -> Design | None:
     where = ("design",) if isinstance(value, str) else ("design", "kind")
     if kind is None:
         report(("design",), f"missing required key 'kind' (one of {', '.join(DESIGNS)})")
+        return None
+    if not isinstance(kind, str):
+        report(where, f"expected a design name ({', '.join(DESIGNS)}), found {_found(kind)}")
         return None
     if kind not in DESIGN_MODELS:
         hint = did_you_mean(kind, DESIGNS) or f"; expected one of {', '.join(DESIGNS)}"
@@ -345,21 +340,31 @@ def _read_design(value: Any, report: _Report) -> Design | None:
                   trajectories=getattr(model, "trajectories", None), levels=getattr(model, "levels", 4))
 
 
-def _base_scenario(path: Path, name: Any, report: _Report) -> LoadedScenario | None:
+def _base_scenario(path: Path, name: Any, sets: dict,
+                   report: _Report) -> tuple[LoadedScenario | None, LoadedScenario | None]:
+    """(the base scenario, the base with the fixed `set` overrides), each None when it does not load.
+
+    Usually both are one load at the sweep's own resolution; only when `set` is wrong is the
+    bare base loaded, to tell its problems from the overrides'."""
     if not isinstance(name, str) or not name.strip():
-        return None  # reported by the structure check
+        return None, None  # reported by the structure check
     target = path.parent / name
     if not target.is_file():
         siblings = [p.name for p in target.parent.glob("*.yaml")] if target.parent.is_dir() else []
         report(("scenario",), f"cannot find the scenario file '{name}' (looked for {target})"
                               f"{did_you_mean(Path(name).name, siblings)}")
-        return None
+        return None, None
     try:
-        return load_scenario(target)
+        loaded = load_scenario(target, dict(sets))
+        return loaded, loaded
+    except InputErrors:
+        pass
+    try:
+        return load_scenario(target), None
     except InputErrors as err:
         for p in err.problems:
             report(("scenario",), f"the base scenario does not load: {p}")
-    return None
+    return None, None
 
 
 def _check_paths(sets: dict, params: dict, base: LoadedScenario | None, report: _Report) -> None:
@@ -403,10 +408,10 @@ def _parameters(raw: dict, design: Design | None, report: _Report) -> list[Param
             if design.kind in SENSITIVITY_DESIGNS and usable == ["distribution"] and p.distribution.uniform is None:
                 usable = []
             if not usable:
-                wanted = " or ".join(f"'{k}'" for k in needs)
-                extra = " (a uniform one)" if "distribution" in needs and design.kind in SENSITIVITY_DESIGNS else ""
-                report(where, f"the {design.kind} design needs {wanted}{extra} for each parameter, "
-                              f"found {' and '.join(has)}")
+                uniform = design.kind in SENSITIVITY_DESIGNS
+                wanted = " or ".join(f"'{k}'" + (" (a uniform one)" if k == "distribution" and uniform else "")
+                                     for k in needs)
+                report(where, f"the {design.kind} design needs {wanted} for each parameter, found {' and '.join(has)}")
                 continue
         dist = None
         if p.distribution is not None:
@@ -427,12 +432,6 @@ def probe_outcomes(loaded: LoadedScenario) -> tuple[list[str], list[str]]:
 
     result = CorridorModel(loaded, loaded.spec.seed).recorder.result()
     return [k for k in result.summary if k not in NOT_OUTCOMES], list(result.steps.columns)
-
-
-def select(names: list[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
-    """Names matching the names or glob patterns, in the patterns' order (as the user listed
-    them), each once."""
-    return list(dict.fromkeys(n for p in patterns for n in names if fnmatch.fnmatchcase(n, p)))
 
 
 def _outcomes(raw: Any, fixed: LoadedScenario, report: _Report) -> tuple[tuple, tuple, float] | None:

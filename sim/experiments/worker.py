@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from sim.errors import UserError
-from sim.experiments.sweepfile import NOT_OUTCOMES, SERIES_INDEX, select
+from sim.experiments.outcomes import NOT_OUTCOMES, SERIES_INDEX, select
 from sim.model import CorridorModel
 from sim.scenario import LoadedScenario, load_scenario
 
