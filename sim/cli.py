@@ -155,7 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings meant for the user (e.g. a place moved off the river at a coarse cell size)
+    print as one plain line, without the source line Python would show."""
+    print(f"note: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.showwarning = _note
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -138,7 +138,9 @@ class CorridorModel(mesa.Model):
     def run(self, progress: bool = False):
         """Run to the end of the scenario and return its results."""
         steps = range(self.step_index, self.n_steps)
-        for _ in tqdm(steps, desc=self.spec.name, unit="step", disable=not progress, leave=False):
+        if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
+            steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)
+        for _ in steps:
             self.step()
         return self.recorder.result()
 

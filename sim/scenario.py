@@ -329,7 +329,7 @@ def _walk(data: dict, parts: PathT, create: bool) -> tuple[Any, Any, Any]:
             cur, tp = cur[part], child_tp
         else:
             what = f"item [{part}]" if isinstance(part, int) else f"key '{part}'"
-            raise PathError(f"{_describe_container(here)} is {_found(cur)}, it has no {what}")
+            raise PathError(f"{_describe_container(here)} is {describe_found(cur)}, it has no {what}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -396,7 +396,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 # =========================================================================== reading YAML
 
 
-class _Stop(Exception):
+class StopReading(Exception):
     """Loading cannot go on; the problems collected so far say why."""
 
 
@@ -421,16 +421,16 @@ def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
     return Problem(display, line, "", f"YAML syntax error: {text}")
 
 
-def _read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, dict, bool]:
-    """(data, {key path: line}, empty?) of one YAML file; problems appended, _Stop if unreadable."""
+def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, dict, bool]:
+    """(data, {key path: line}, empty?) of one YAML file; problems appended, StopReading if unreadable."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         problems.append(Problem(display, None, "", "no such file"))
-        raise _Stop from None
+        raise StopReading from None
     except (OSError, UnicodeDecodeError) as err:
         problems.append(Problem(display, None, "", f"cannot read the file: {err}"))
-        raise _Stop from None
+        raise StopReading from None
     loader = yaml.SafeLoader(text)
     keys = yaml.SafeLoader("")  # constructs single keys, so that `1:` and `yes:` match the data
     lines: dict[PathT, int] = {}
@@ -441,7 +441,7 @@ def _read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, 
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         problems.append(_yaml_error(display, err))
-        raise _Stop from None
+        raise StopReading from None
     finally:
         loader.dispose()
         keys.dispose()
@@ -555,16 +555,16 @@ def _load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None
     """
     if files is not None:
         files[display] = path
-    data, lines, empty = _read_yaml(path, display, problems)
+    data, lines, empty = read_yaml(path, display, problems)
     if empty:
         problems.append(Problem(display, None, "", "the file is empty: expected a scenario mapping"))
-        raise _Stop
+        raise StopReading
     if not isinstance(data, dict):
         problems.append(
             Problem(display, 1, "", f"expected a mapping of scenario keys (name: …, factions: …) "
-                    f"at the top level, found {_found(data)}")
+                    f"at the top level, found {describe_found(data)}")
         )
-        raise _Stop
+        raise StopReading
     origins: dict[PathT, Origin] = {p: (display, ln, None) for p, ln in lines.items()}
     if "extends" not in data:
         return data, origins
@@ -574,8 +574,8 @@ def _load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None
         del origins[p]
     if not isinstance(parent_name, str) or not parent_name.strip():
         problems.append(Problem(display, line, "extends",
-                                f"expected the name of a scenario file, found {_found(parent_name)}"))
-        raise _Stop
+                                f"expected the name of a scenario file, found {describe_found(parent_name)}"))
+        raise StopReading
     parent = path.parent / parent_name
     here = chain + [(path.resolve(), display, line)]
     key = parent.resolve()
@@ -585,11 +585,11 @@ def _load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None
             short = [Path(n).name for n in names]
             shown = short if len(set(short)) == len(set(names)) else names
             problems.append(Problem(seen_display, seen_line, "extends", "cycle " + " → ".join(shown)))
-            raise _Stop
+            raise StopReading
     if not parent.is_file():
         problems.append(Problem(display, line, "extends",
                                 f"cannot find the scenario file '{parent_name}' (looked for {parent})"))
-        raise _Stop
+        raise StopReading
     base, base_orig = _load_tree(parent, _display(parent), here, problems, files)
     _merge(base, base_orig, data, origins)
     return base, base_orig
@@ -623,7 +623,7 @@ _PATTERN_NOUNS = {
 }
 
 
-def _found(value: Any) -> str:
+def describe_found(value: Any) -> str:
     """How a value found in a file is described in a message."""
     if value is None:
         return "nothing (null)"
@@ -644,12 +644,12 @@ def _found(value: Any) -> str:
 
 
 def _found_value(value: Any) -> str:
-    """Like _found, but numbers and strings are shown bare where a value was out of range."""
+    """Like describe_found, but numbers and strings are shown bare where a value was out of range."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _found(value)
+        return describe_found(value)
     if isinstance(value, str):
         return f"'{value}'"
-    return _found(value)
+    return describe_found(value)
 
 
 def _bounds(info) -> str | None:
@@ -752,7 +752,7 @@ def _error_message(err: dict, where: _Loc) -> tuple[PathT, str]:
         hint = did_you_mean(tag, tags) or f"; expected one of {', '.join(tags)}"
         return path + ("kind",), f"unknown force kind '{tag}'{hint}"
     if kind == "invalid_key" or (where.key_error and kind == "string_type"):
-        return path, f"a key must be text, found {_found(value)} (put it in quotes)"
+        return path, f"a key must be text, found {describe_found(value)} (put it in quotes)"
     if where.key_error and kind == "string_pattern_mismatch":
         return path, (
             f"'{last}' is not a valid id: use lower-case letters, digits and underscores, "
@@ -770,16 +770,16 @@ def _error_message(err: dict, where: _Loc) -> tuple[PathT, str]:
         noun = "a whole number" if kind.startswith("int") or tp is int else "a number"
         if kind == "finite_number":
             noun = "a finite number"
-        return path, f"expected {noun}, found {_found(value)}"
+        return path, f"expected {noun}, found {describe_found(value)}"
     if kind in ("bool_type", "bool_parsing"):
-        return path, f"expected true or false, found {_found(value)}"
+        return path, f"expected true or false, found {describe_found(value)}"
     if kind in ("string_type",):
         hint = ""
         if isinstance(value, int | float | bool):
             hint = f" (quote it: \"{value}\")"
         elif isinstance(value, dict) and len(value) == 1:
             hint = " (a ': ' inside unquoted text starts a mapping: put the text in quotes)"
-        return path, f"expected text, found {_found(value)}{hint}"
+        return path, f"expected text, found {describe_found(value)}{hint}"
     if kind == "string_pattern_mismatch":
         noun = _PATTERN_NOUNS.get(str(last), f"text matching {ctx.get('pattern')}")
         return path, f"expected {noun}, found {_found_value(value)}"
@@ -795,27 +795,27 @@ def _error_message(err: dict, where: _Loc) -> tuple[PathT, str]:
         hint = ""
         if isinstance(value, str) and noun in ("place names", "faction ids", "region names"):
             hint = f" (write [{value}])"
-        return path, f"expected {expected}, found {_found(value)}{hint}"
+        return path, f"expected {expected}, found {describe_found(value)}{hint}"
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
         expected = _MAPPING_NOUNS.get(str(last), "a mapping (key: value)")
         if path[:1] == ("rules",) and len(path) == 2:
             expected = "a mapping of rule parameters"
-        return path, f"expected {expected}, found {_found(value)}"
+        return path, f"expected {expected}, found {describe_found(value)}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         one, many = _LIST_NOUNS.get(str(last), ("item", "items"))
-        return path, f"expected at least {n} {one if n == 1 else many}, found {_found(value)}"
+        return path, f"expected at least {n} {one if n == 1 else many}, found {describe_found(value)}"
     if kind == "too_long":
-        return path, f"expected at most {ctx.get('max_length')} items, found {_found(value)}"
+        return path, f"expected at most {ctx.get('max_length')} items, found {describe_found(value)}"
     if kind == "value_error":
         return path, str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
     if kind == "assertion_error":
         return path, err["msg"].removeprefix("Assertion failed, ")
     msg = err["msg"]
-    return path, f"{msg[:1].lower()}{msg[1:]}, found {_found(value)}"
+    return path, f"{msg[:1].lower()}{msg[1:]}, found {describe_found(value)}"
 
 
-def _pydantic_problems(exc: ValidationError, root: Any, prefix: PathT, report) -> None:
+def pydantic_problems(exc: ValidationError, root: Any, prefix: PathT, report) -> None:
     """Report every error of a pydantic validation, merging the per-member errors of a union."""
     seen: set[PathT] = set()
     for err in exc.errors(include_url=False):
@@ -824,7 +824,7 @@ def _pydantic_problems(exc: ValidationError, root: Any, prefix: PathT, report) -
             if where.path in seen:
                 continue
             seen.add(where.path)
-            report(where.path, f"expected a number, true/false or text, found {_found(err.get('input'))}")
+            report(where.path, f"expected a number, true/false or text, found {describe_found(err.get('input'))}")
             continue
         path, message = _error_message(err, where)
         report(path, message)
@@ -868,7 +868,7 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
     files: dict[str, Path] = {}
     try:
         data, origins = _load_tree(source, display, [], problems, files)
-    except _Stop:
+    except StopReading:
         raise InputErrors(problems) from None
     report = _Report(origins, display)
     report.problems.extend(problems)  # duplicate keys: reported, and the rest still checked
@@ -933,7 +933,7 @@ def _validate_structure(data: dict, report: _Report) -> tuple[Scenario | None, l
     try:
         spec = Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        _pydantic_problems(exc, Scenario, (), report)
+        pydantic_problems(exc, Scenario, (), report)
 
     rules: list[RuleSpec] = []
     raw_rules = data.get("rules")
@@ -957,7 +957,7 @@ def _validate_structure(data: dict, report: _Report) -> tuple[Scenario | None, l
         try:
             model = RULE_MODELS[kind].model_validate(params, strict=True)
         except ValidationError as exc:
-            _pydantic_problems(exc, RULE_MODELS[kind], here, report)
+            pydantic_problems(exc, RULE_MODELS[kind], here, report)
             continue  # cross-checks still run on the rules that validated
         rules.append(RuleSpec(key=key, name=kind, params=model))
     return spec, rules
@@ -1103,7 +1103,7 @@ def _relay(exc: ValidationError, root: Any, prefix: PathT, target: PathT, at: Pa
     def collect(path: PathT, message: str) -> None:
         if tuple(path[: len(target)]) == tuple(target):
             report(at, f"this event would set {format_path(target)} to an invalid value: {message}")
-    _pydantic_problems(exc, root, prefix, collect)
+    pydantic_problems(exc, root, prefix, collect)
 
 
 def _load_map(spec: Scenario, data: dict, report: _Report):
@@ -1402,7 +1402,7 @@ def shipped_scenarios(directory: Path) -> list[tuple[Path, str]]:
 def _short_description(path: Path) -> str:
     try:
         data, _ = _load_tree(path, _display(path), [], [])
-    except _Stop:
+    except StopReading:
         return "(cannot be read: run `python run.py validate` on it)"
     text = data.get("description") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.strip():

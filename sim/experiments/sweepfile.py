@@ -34,13 +34,13 @@ from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX,
 from sim.scenario import (
     LoadedScenario,
     PathError,
-    _found,
-    _pydantic_problems,
-    _read_yaml,
-    _Stop,
+    StopReading,
+    describe_found,
     format_path,
     load_scenario,
     parse_path,
+    pydantic_problems,
+    read_yaml,
     set_by_path,
 )
 
@@ -258,11 +258,11 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     display = _display(path)
     problems: list[Problem] = []
     try:
-        data, lines, empty = _read_yaml(path, display, problems)
-    except _Stop:
+        data, lines, empty = read_yaml(path, display, problems)
+    except StopReading:
         raise InputErrors(problems) from None
     if empty or not isinstance(data, dict):
-        found = "an empty file" if empty else _found(data)
+        found = "an empty file" if empty else describe_found(data)
         raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
                                               f"expected a mapping of sweep keys (name, scenario, parameters, "
                                               f"design, …) at the top level, found {found}")])
@@ -273,7 +273,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     try:
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
-        _pydantic_problems(exc, SweepSpec, (), report)
+        pydantic_problems(exc, SweepSpec, (), report)
     design = _read_design(data.get("design", "grid"), report)
     if design is not None and design.kind not in require:
         report(("design",), f"this command needs a {' or '.join(require)} design, found '{design.kind}'")
@@ -313,7 +313,7 @@ def _read_design(value: Any, report: _Report) -> Design | None:
     data = {"kind": value} if isinstance(value, str) else value
     if not isinstance(data, dict):
         report(("design",), f"expected a design name ({', '.join(DESIGNS)}) or a mapping like "
-                            f"{{kind: morris, trajectories: 10}}, found {_found(value)}")
+                            f"{{kind: morris, trajectories: 10}}, found {describe_found(value)}")
         return None
     kind = data.get("kind")
     where = ("design",) if isinstance(value, str) else ("design", "kind")
@@ -321,7 +321,7 @@ def _read_design(value: Any, report: _Report) -> Design | None:
         report(("design",), f"missing required key 'kind' (one of {', '.join(DESIGNS)})")
         return None
     if not isinstance(kind, str):
-        report(where, f"expected a design name ({', '.join(DESIGNS)}), found {_found(kind)}")
+        report(where, f"expected a design name ({', '.join(DESIGNS)}), found {describe_found(kind)}")
         return None
     if kind not in DESIGN_MODELS:
         hint = did_you_mean(kind, DESIGNS) or f"; expected one of {', '.join(DESIGNS)}"
@@ -334,7 +334,7 @@ def _read_design(value: Any, report: _Report) -> Design | None:
     try:
         model = DESIGN_MODELS[kind].model_validate(data, strict=True)
     except ValidationError as exc:
-        _pydantic_problems(exc, DESIGN_MODELS[kind], ("design",), report)
+        pydantic_problems(exc, DESIGN_MODELS[kind], ("design",), report)
         return None
     return Design(kind=kind, samples=getattr(model, "samples", None),
                   trajectories=getattr(model, "trajectories", None), levels=getattr(model, "levels", 4))

@@ -134,12 +134,17 @@ class CheckpointBlockade(Rule):
         model.report_clash([convoy], defenders, lost_c, lost_d)
         if not convoy.alive:
             self._close(standoff)
-        elif sum(u.strength for u in defenders if u.alive) <= 0:
+            return
+        held = sum(u.strength for u in defenders if u.alive)
+        ratio = model.spec.engagement.break_ratio
+        if held <= 0 or convoy.strength >= ratio * held:  # the checkpoint is wiped out or breaks
             convoy.resume()
             self.outcomes["fought_through"] += 1
+            model.log_incident("clash", f"{convoy.describe()} fought through the {standoff.checkpoint.place.name} "
+                               f"checkpoint with {convoy.strength:.0f} fighters left", convoy)
             self._close(standoff)
-        elif sum(u.strength for u in defenders) >= model.spec.engagement.break_ratio * convoy.strength:
-            self._withdraw(standoff, sum(u.strength for u in defenders), model.hours - standoff.started)
+        elif held >= ratio * convoy.strength:  # the convoy breaks off
+            self._withdraw(standoff, held, model.hours - standoff.started)
 
     def _close(self, standoff: Standoff) -> None:
         for unit in standoff.called:
