@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 STEPS = 100
-BASE_UNITS = 72  # agents in the default scenario, the unit of the scale factor
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "albu_kamal_blockade.yaml"
 
 
@@ -78,12 +77,20 @@ def run_one(spec: dict) -> dict:
     return row
 
 
+def default_units() -> int:
+    """Agents in the default scenario: the unit of the scale factor."""
+    from sim.scenario import load_scenario
+
+    return sum(f.units for f in load_scenario(DEFAULT_SCENARIO).spec.forces)
+
+
 def plan() -> list[dict]:
-    specs = [{"model": "corridor", "label": f"corridor {n // 1000}k agents, 1 km", "factor": n / BASE_UNITS,
+    base = default_units()
+    specs = [{"model": "corridor", "label": f"corridor {n // 1000}k agents, 1 km", "factor": n / base,
               "cell_km": 1.0, "group": "agents"} for n in (1000, 4000, 16000, 32000)]
-    specs += [{"model": "corridor", "label": f"corridor 4k agents, {km:g} km", "factor": 4000 / BASE_UNITS,
+    specs += [{"model": "corridor", "label": f"corridor 4k agents, {km:g} km", "factor": 4000 / base,
                "cell_km": km, "group": "cells"} for km in (2.0, 0.5)]
-    specs.append({"model": "corridor", "label": "corridor 32k agents, 0.75 km", "factor": 32000 / BASE_UNITS,
+    specs.append({"model": "corridor", "label": "corridor 32k agents, 0.75 km", "factor": 32000 / base,
                   "cell_km": 0.75, "group": "target"})
     specs += [{"model": "mesa_epstein", "label": f"mesa epstein {s}x{s}", "side": s, "group": "mesa"}
               for s in (40, 100, 200)]
