@@ -184,9 +184,10 @@ def code_version() -> str:
     return rev or metadata.version("corridor")
 
 
-def package_versions() -> dict:
+def package_versions(names=PACKAGES) -> dict:
+    """Installed versions of `names` (None for a package that is not installed)."""
     out = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

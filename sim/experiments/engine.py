@@ -27,7 +27,6 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
 from multiprocessing import forkserver
 from pathlib import Path
 
@@ -212,7 +211,7 @@ class RunFolder:
             "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
             **info,
             "code_version": code_version(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "packages": {**package_versions(), **_extra_versions()},
+            "packages": {**package_versions(), **package_versions(EXTRA_PACKAGES)},
             "command": sys.argv,
             "started": old.get("started", datetime.now().isoformat(timespec="seconds")),
             "sessions": old.get("sessions", []),
@@ -223,16 +222,6 @@ class RunFolder:
             manifest["sessions"] = manifest["sessions"] + [{**session.__dict__,
                                                             "ended": datetime.now().isoformat(timespec="seconds")}]
         write_json_atomic(self.path / MANIFEST, manifest)
-
-
-def _extra_versions() -> dict:
-    out = {}
-    for name in EXTRA_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 # ============================================================================ running
