@@ -857,6 +857,15 @@ class _Report:
         self.problems.append(Problem(file, line, format_path(path), message))
 
 
+def scenario_digest(resolved: dict) -> str:
+    """SHA-256 of the resolved scenario with the map named by its content, not its path, so
+    the same scenario has the same hash in any checkout."""
+    named = dict(resolved)
+    map_file = Path(resolved["map"]["file"])
+    named["map"] = {**resolved["map"], "file": hashlib.sha256(map_file.read_bytes()).hexdigest()}
+    return hashlib.sha256(canonical_json(named).encode("utf-8")).hexdigest()
+
+
 def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) -> LoadedScenario:
     """Read, merge, override, validate and cross-check a scenario file.
 
@@ -894,7 +903,7 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
     if report.problems:
         raise InputErrors(_sorted(report.problems, display))
     assert spec is not None and cmap is not None
-    digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    digest = scenario_digest(data)
     return LoadedScenario(spec=spec, rules=rules, source=source, resolved=data, map=cmap,
                           digest=digest, origins=origins)
 
