@@ -457,3 +457,15 @@ def test_hours_per_km_follow_the_speeds(blockade):
     assert hours[Terrain.ROAD] == pytest.approx(1 / blockade.spec.speeds.road)
     assert np.isinf(hours[Terrain.BRIDGE]) and np.isinf(hours[Terrain.RIVER])
     assert hours.shape == (len(Terrain),)
+
+
+def test_scenario_hash_does_not_depend_on_where_the_checkout_is(tmp_path):
+    import shutil
+
+    copy = tmp_path / "elsewhere" / "scenarios"
+    shutil.copytree(ROOT / "scenarios", copy)
+    here = load_scenario(ROOT / "scenarios" / "albu_kamal_blockade.yaml").digest
+    there = load_scenario(copy / "albu_kamal_blockade.yaml").digest
+    assert here == there, "the same scenario and map must hash the same in another folder"
+    changed = load_scenario(copy / "albu_kamal_blockade.yaml", overrides={"seed": 1}).digest
+    assert changed != here
