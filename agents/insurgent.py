@@ -21,8 +21,19 @@ class InsurgentCell(Unit):
 
     def __init__(self, model, faction, strength, rc, label):
         super().__init__(model, faction, strength, rc, label)
-        self.hidden = True
         self._schedule_move(first=True)
+
+    @property
+    def hidden(self) -> bool:
+        return self not in self.model.in_the_open
+
+    @hidden.setter
+    def hidden(self, value: bool) -> None:
+        """The model keeps the cells in the open, so engagements need not look at hidden ones."""
+        if value:
+            self.model.in_the_open.pop(self, None)
+        else:
+            self.model.in_the_open[self] = None
 
     def describe(self) -> str:
         return self.label

@@ -88,6 +88,7 @@ class CorridorModel(mesa.Model):
 
         self.movers: dict[Unit, None] = {}   # units travelling this step, in insertion order
         self.patrols: dict[Unit, None] = {}  # units on patrol (they detect insurgents)
+        self.in_the_open: dict[Unit, None] = {}  # insurgent cells that patrols have found
         self.convoys: list[Convoy] = []
         self.checkpoints: list = []
         self._wakeups: list = []
@@ -112,7 +113,8 @@ class CorridorModel(mesa.Model):
             if rule.name != "deconfliction_line":
                 rule.setup()
         self.timeline = Timeline(spec.events, self)
-        self._can_fight = self._factions_that_can_fight()
+        self._can_fight = self._factions_that_can_fight(regular_only=False)
+        self._regulars_can_fight = bool(self._factions_that_can_fight(regular_only=True))
         self.influence.settle()
         self.recorder.record()
 
@@ -128,7 +130,7 @@ class CorridorModel(mesa.Model):
             if unit.alive:
                 unit.step()
         InsurgentCell.act_all(self, [u for u in self.agents_by_type.get(InsurgentCell, ())])
-        if self._can_fight:
+        if self._regulars_can_fight or (self._can_fight and self.in_the_open):
             resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
         self.step_index += 1
@@ -218,6 +220,7 @@ class CorridorModel(mesa.Model):
         """Bookkeeping when a unit is destroyed or disperses."""
         self.movers.pop(unit, None)
         self.patrols.pop(unit, None)
+        self.in_the_open.pop(unit, None)
 
     def faction_strength(self, faction: int) -> float:
         return float(self.influence.presence[faction].sum())
@@ -387,12 +390,15 @@ class CorridorModel(mesa.Model):
                 out.setdefault(unit.faction, []).append(unit)
         return out
 
-    def _factions_that_can_fight(self) -> set[int]:
-        """Factions with forces, now or later, in a hostile pair: when there are none, the
-        engagement stage is skipped without looking at any unit."""
-        present = {self.factions.index(f.faction) for f in self.spec.forces}
-        present |= {self.factions.index(e.spawn.faction) for e in self.spec.events if e.spawn is not None}
-        present |= {r.faction for r in self.rules if r.name in ("reinforcement", "insurgent_recruitment")}
+    def _factions_that_can_fight(self, regular_only: bool) -> set[int]:
+        """Factions with forces (regular ones only, if asked), now or later, in a hostile pair.
+        The engagement stage runs only when two such regular factions exist, or when hostile
+        insurgent cells are in the open; otherwise it looks at no unit at all."""
+        forces = list(self.spec.forces) + [e.spawn for e in self.spec.events if e.spawn is not None]
+        present = {self.factions.index(f.faction) for f in forces if not regular_only or f.kind != "insurgent"}
+        present |= {r.faction for r in self.rules if r.name == "reinforcement"}
+        if not regular_only:
+            present |= {r.faction for r in self.rules if r.name == "insurgent_recruitment"}
         return {f for pair in self.factions.hostile_pairs() if set(pair) <= present for f in pair}
 
     def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
