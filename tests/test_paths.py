@@ -55,10 +55,17 @@ def test_no_way_across_when_bridges_are_impassable(cmap):
     assert finder.reachable(cmap.find_place("Al-Mayadeen").cell, cmap.find_place("Albu Kamal").cell)
 
 
-def test_searches_are_cached_per_origin(cmap, monkeypatch):
+@pytest.fixture
+def searches(monkeypatch) -> list:
+    """Grows by one for every Dijkstra search a PathFinder runs."""
     calls = []
     real = sim.paths.dijkstra
     monkeypatch.setattr(sim.paths, "dijkstra", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_searches_are_cached_per_origin(cmap, searches):
+    calls = searches
     finder = PathFinder(cmap, SPEEDS)
     origin = cmap.find_place("Al-Mayadeen").cell
     finder.path(origin, cmap.find_place("Albu Kamal").cell)
@@ -71,10 +78,8 @@ def test_searches_are_cached_per_origin(cmap, monkeypatch):
     assert np.array_equal(back, forward[::-1])
 
 
-def test_many_origins_to_one_destination_share_one_search(cmap, monkeypatch):
-    calls = []
-    real = sim.paths.dijkstra
-    monkeypatch.setattr(sim.paths, "dijkstra", lambda *a, **k: calls.append(1) or real(*a, **k))
+def test_many_origins_to_one_destination_share_one_search(cmap, searches):
+    calls = searches
     finder = PathFinder(cmap, SPEEDS)
     goal = cmap.find_place("Albu Kamal").cell
     origins = cmap.cells_near(cmap.find_place("Al-Asharah"), 6.0)

@@ -48,30 +48,22 @@ class Factions:
 
 def describe(name: str, f: Factions) -> str:
     """An outcome or series column in words, with its unit."""
-    m = re.fullmatch(r"land_bridge_(.+)_open_at_end", name)
-    if m:
-        return f"{f.label(m[1])}: land bridge open at the end (share of runs)"
-    m = re.fullmatch(r"land_bridge_(.+)_open_share", name)
-    if m:
-        return f"{f.label(m[1])}: share of time the land bridge is open"
-    patterns = [
-        (r"value_share_(.+)", "{}: share of strategic value held (0–1)"),
-        (r"share_(.+)", "{}: share of land controlled (0–1)"),
-        (r"area_km2_(.+)", "{}: area controlled (km²)"),
-        (r"strength_(.+)", "{}: strength (fighters)"),
-        (r"land_bridge_(.+)", "{}: land bridge open (share of runs)"),
-        (r"local_militia_units_(.+)", "local militia units with {} (count)"),
+    patterns = [  # the first that matches names the column; {} is the faction's label
+        (r"land_bridge_(.+)_open_at_end", "{}: land bridge open at the end (share of runs)", True),
+        (r"land_bridge_(.+)_open_share", "{}: share of time the land bridge is open", True),
+        (r"value_share_(.+)", "{}: share of strategic value held (0–1)", True),
+        (r"share_(.+)", "{}: share of land controlled (0–1)", True),
+        (r"area_km2_(.+)", "{}: area controlled (km²)", True),
+        (r"strength_(.+)", "{}: strength (fighters)", True),
+        (r"land_bridge_(.+)", "{}: land bridge open (share of runs)", True),
+        (r"local_militia_units_(.+)", "local militia units with {} (count)", True),
+        (r"convoys_(.+)", "convoys {} (count per run)", False),
+        (r"incidents_(.+)", "{} incidents (count per run)", False),
     ]
-    for pattern, text in patterns:
+    for pattern, text, is_faction in patterns:
         m = re.fullmatch(pattern, name)
         if m:
-            return text.format(f.label(m[1]))
-    m = re.fullmatch(r"convoys_(.+)", name)
-    if m:
-        return f"convoys {m[1].replace('_', ' ')} (count per run)"
-    m = re.fullmatch(r"incidents_(.+)", name)
-    if m:
-        return f"{m[1]} incidents (count per run)"
+            return text.format(f.label(m[1]) if is_faction else m[1].replace("_", " "))
     fixed = {"contested_share": "contested share of land (0–1)", "ungoverned_share": "ungoverned share of land (0–1)",
              "insurgent_cells": "insurgent cells (count)"}
     return fixed.get(name, name.replace("_", " "))
