@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean-venv
+.PHONY: setup run test lint bench baseline clean-venv
 
 $(STAMP): pyproject.toml
 	@PY=$$(.ci/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
@@ -22,6 +22,9 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+baseline: setup  # deliberately refresh the regression baseline after a change of behaviour
+	$(PYTHON) tests/regression.py --update
 
 bench: setup
 	$(PYTHON) run.py bench
