@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputErrors, Problem, did_you_mean
-from sim.schema import RULE_MODELS, RuleBase, Scenario
+from sim.schema import RULE_MODELS, RuleParams, Scenario
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from sim.geography import CorridorMap, Place
@@ -60,7 +60,7 @@ class RuleSpec:
 
     key: str  # 'reinforcement' or 'reinforcement/russia'
     name: str  # the rule kind: the part of the key before '/'
-    params: RuleBase
+    params: RuleParams
 
 
 @dataclass
@@ -209,7 +209,7 @@ def _pick_member(members: list, data: Any) -> Any:
     return None
 
 
-def _rule_model(key: Any) -> type[RuleBase] | None:
+def _rule_model(key: Any) -> type[RuleParams] | None:
     return RULE_MODELS.get(str(key).split("/", 1)[0]) if isinstance(key, str) else None
 
 

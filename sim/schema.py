@@ -226,11 +226,11 @@ Force = Annotated[
 # --------------------------------------------------------------------------- rules
 
 
-class RuleBase(Strict):
+class RuleParams(Strict):
     enabled: bool = Field(True, description="Switch the rule off without deleting it (events can toggle it).")
 
 
-class CheckpointBlockade(RuleBase):
+class CheckpointBlockadeParams(RuleParams):
     by: str = Field(description="Faction that mans the checkpoints.")
     against: list[str] = Field(min_length=1, description="Factions whose convoys are stopped.")
     at: list[str] = Field(min_length=1, description="Named places where checkpoints stand.")
@@ -244,7 +244,7 @@ class CheckpointBlockade(RuleBase):
     )
 
 
-class Reinforcement(RuleBase):
+class ReinforcementParams(RuleParams):
     faction: str
     at: str = Field(description="Named place where reinforcements arrive.")
     fighters_per_day: NonNegativeFloat = Field(description="Arrival rate (fighters per day).")
@@ -258,7 +258,7 @@ class Reinforcement(RuleBase):
     )
 
 
-class CoOptation(RuleBase):
+class CoOptationParams(RuleParams):
     by: str = Field(description="Sponsor that buys loyalty.")
     from_: list[str] = Field(alias="from", min_length=1, description="Sponsors whose local militias are targeted.")
     radius_km: PositiveFloat = Field(20.0, description="Reach of the buyer's presence (km).")
@@ -272,7 +272,7 @@ class CoOptation(RuleBase):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Airstrikes(RuleBase):
+class AirstrikesParams(RuleParams):
     by: str = Field("external", description="Who strikes (a label; need not be a faction on the map).")
     against: str = Field(description="Faction targeted.")
     rate_per_day: NonNegativeFloat = Field(0.3, description="Poisson rate of strikes (per day).")
@@ -282,7 +282,7 @@ class Airstrikes(RuleBase):
     intercept_probability: Probability = Field(0.0, description="Chance an interceptor stops a strike.")
 
 
-class InsurgentRecruitment(RuleBase):
+class InsurgentRecruitmentParams(RuleParams):
     faction: str
     fighters_per_day: NonNegativeFloat = Field(
         1.0, description="Recruits per day gained by a cell in ungoverned ground (fighters per day)."
@@ -295,26 +295,26 @@ class InsurgentRecruitment(RuleBase):
     max_cells: int = Field(400, ge=1, description="Upper bound on insurgent cells.")
 
 
-class DeconflictionLine(RuleBase):
+class DeconflictionLineParams(RuleParams):
     faction: str
     may_not_enter: list[str] = Field(min_length=1, description="Map regions the faction may not enter.")
 
 
-class Agreement(RuleBase):
+class AgreementParams(RuleParams):
     faction: str = Field(description="Faction whose role is curtailed.")
     from_day: NonNegativeFloat = Field(0.0, description="When the agreement takes effect (days).")
     reinforcement_scale: NonNegativeFloat = Field(0.5, description="Factor on its reinforcement rate.")
     funding_scale: NonNegativeFloat = Field(0.5, description="Factor on its funding.")
 
 
-RULE_MODELS: dict[str, type[RuleBase]] = {
-    "checkpoint_blockade": CheckpointBlockade,
-    "reinforcement": Reinforcement,
-    "co_optation": CoOptation,
-    "airstrikes": Airstrikes,
-    "insurgent_recruitment": InsurgentRecruitment,
-    "deconfliction_line": DeconflictionLine,
-    "agreement": Agreement,
+RULE_MODELS: dict[str, type[RuleParams]] = {
+    "checkpoint_blockade": CheckpointBlockadeParams,
+    "reinforcement": ReinforcementParams,
+    "co_optation": CoOptationParams,
+    "airstrikes": AirstrikesParams,
+    "insurgent_recruitment": InsurgentRecruitmentParams,
+    "deconfliction_line": DeconflictionLineParams,
+    "agreement": AgreementParams,
 }
 
 

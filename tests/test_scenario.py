@@ -28,7 +28,7 @@ from sim.scenario import (
     set_by_path,
     shipped_scenarios,
 )
-from sim.schema import RULE_MODELS, CheckpointBlockade, ControlSpec, Scenario
+from sim.schema import RULE_MODELS, CheckpointBlockadeParams, ControlSpec, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -79,10 +79,10 @@ def test_rules_are_in_file_order_with_their_models(blockade):
     assert [r.key for r in blockade.rules] == keys
     rule = next(r for r in blockade.rules if r.key == "checkpoint_blockade")
     assert isinstance(rule, RuleSpec) and rule.name == "checkpoint_blockade"
-    assert isinstance(rule.params, CheckpointBlockade)
+    assert isinstance(rule.params, CheckpointBlockadeParams)
     assert rule.params.stop_probability == 0.9 and rule.params.against == ["russia"]
     # a default the file leaves out
-    assert rule.params.reach_km == CheckpointBlockade.model_fields["reach_km"].default
+    assert rule.params.reach_km == CheckpointBlockadeParams.model_fields["reach_km"].default
     assert blockade.rule("checkpoint_blockade") is rule
 
 
@@ -328,7 +328,7 @@ def test_json_schema_describes_rules_for_editors():
     blockade_schema = defs[blockade_ref.rsplit("/", 1)[1]]
     assert "stop_probability" in blockade_schema["properties"]
     assert blockade_schema["properties"]["stop_probability"]["maximum"] == 1.0
-    assert "from" in defs["CoOptation"]["properties"]  # the alias users write
+    assert "from" in defs["CoOptationParams"]["properties"]  # the alias users write
     # every reference resolves
     for ref in _refs(schema):
         assert ref.startswith("#/$defs/") and ref.split("/")[-1] in defs, ref

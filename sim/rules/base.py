@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sim.schema import RULE_MODELS, RuleBase
+from sim.schema import RULE_MODELS, RuleParams
 
 REGISTRY: dict[str, type[Rule]] = {}
 
@@ -26,7 +26,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 class Rule:
     name: ClassVar[str]
 
-    def __init__(self, key: str, params: RuleBase, model):
+    def __init__(self, key: str, params: RuleParams, model):
         self.key = key
         self.params = params
         self.model = model
