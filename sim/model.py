@@ -17,7 +17,6 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 from tqdm import tqdm
 
-import sim.rules  # noqa: F401  (registers the rules)
 from agents.base import Unit
 from agents.convoy import Convoy
 from agents.garrison import Garrison
@@ -104,13 +103,13 @@ class CorridorModel(mesa.Model):
 
         self.rules = build_rules(loaded.rules, self)
         self.rules_by_key = {r.key: r for r in self.rules}
-        for rule in self.rules:  # deconfliction lines first: deployments must respect them
-            if rule.name == "deconfliction_line":
+        for rule in self.rules:  # e.g. deconfliction lines: the deployment must respect them
+            if rule.setup_before_deployment:
                 rule.setup()
         for force in spec.forces:
             self.spawn_force(force, depart_hours=None)
         for rule in self.rules:
-            if rule.name != "deconfliction_line":
+            if not rule.setup_before_deployment:
                 rule.setup()
         self.timeline = Timeline(spec.events, self)
         self._can_fight = self._factions_that_can_fight(regular_only=False)
@@ -396,9 +395,8 @@ class CorridorModel(mesa.Model):
         insurgent cells are in the open; otherwise it looks at no unit at all."""
         forces = list(self.spec.forces) + [e.spawn for e in self.spec.events if e.spawn is not None]
         present = {self.factions.index(f.faction) for f in forces if not regular_only or f.kind != "insurgent"}
-        present |= {r.faction for r in self.rules if r.name == "reinforcement"}
-        if not regular_only:
-            present |= {r.faction for r in self.rules if r.name == "insurgent_recruitment"}
+        for rule in self.rules:
+            present |= rule.factions_added(regular_only)
         return {f for pair in self.factions.hostile_pairs() if set(pair) <= present for f in pair}
 
     def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:

@@ -1,12 +1,14 @@
-"""The control rules; importing this package registers every rule by name."""
+"""The control rules, one module per rule kind, named after the kind as scenarios write it
+(`sim/rules/checkpoint_blockade.py` is the rule `checkpoint_blockade`); the interface every rule
+implements is `sim.rules.base.Rule`. Importing this package registers every rule by name."""
 
 from sim.rules import (  # noqa: F401  (imported for their @register side effect)
     agreement,
     airstrikes,
-    checkpoint,
+    checkpoint_blockade,
     co_optation,
-    deconfliction,
-    recruitment,
+    deconfliction_line,
+    insurgent_recruitment,
     reinforcement,
 )
 from sim.rules.base import REGISTRY, Rule, build_rules

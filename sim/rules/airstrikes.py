@@ -47,7 +47,7 @@ class Airstrikes(Rule):
                            f"{model.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
                            place=model.nearest_place_name(aim), fighters=lost)
 
-    def finish(self) -> dict:
+    def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,
                 f"{self.key}.fighters_killed": round(self.fighters_killed, 3)}
 

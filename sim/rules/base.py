@@ -1,10 +1,14 @@
 """Control rules: pluggable objects with one small interface, registered by name.
 
-A rule is configured from the scenario (`rules: {name: {...}}`), set up once on the model,
-applied each step while enabled, finished at the end, and can describe itself in words. Events
-change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`) or switch it on and off.
-Each rule draws from its own random stream, named after its key, so switching one rule on
-does not reshuffle the draws of anything else.
+A rule is configured from the scenario (`rules: {name: {...}}` or `rules: {name/label: {...}}`,
+its parameters validated by the model `sim.schema.RULE_MODELS[name]`), set up once on the
+model, applied each step while enabled, and can describe itself in words and report figures
+for the run summary. Events change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`)
+or switch it on and off. Each rule draws from its own random stream, named after its key, so
+switching one rule on does not reshuffle the draws of anything else.
+
+What the model needs to know about a rule it asks the rule (`setup_before_deployment`,
+`factions_added`), never its name.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ REGISTRY: dict[str, type[Rule]] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: make a rule class buildable by its `name` (the scenario's rule kind).
+
+    Raises ValueError if `sim.schema.RULE_MODELS` has no parameter model for that name."""
     if cls.name not in RULE_MODELS:
         raise ValueError(f"rule {cls.name!r} has no parameter model in sim.schema.RULE_MODELS")
     REGISTRY[cls.name] = cls
@@ -24,7 +31,16 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 class Rule:
+    """One configured rule on one model.
+
+    `key` is the rule's name in the scenario (the kind, or 'kind/label' when a scenario has
+    several of a kind); `params` its validated parameters; `rng` its own random stream."""
+
+    #: the rule kind, as written in scenarios (a key of `sim.schema.RULE_MODELS`)
     name: ClassVar[str]
+    #: set up before the scenario's initial forces are deployed, so that the deployment
+    #: respects it (a deconfliction line); other rules are set up after, with the forces on the map
+    setup_before_deployment: ClassVar[bool] = False
 
     def __init__(self, key: str, params: RuleParams, model):
         self.key = key
@@ -37,7 +53,8 @@ class Rule:
         return self.params.enabled
 
     def set_param(self, name: str, value) -> None:
-        """Change one parameter, re-validated against the rule's model."""
+        """Change one parameter (field name or its alias), re-validated against the rule's
+        parameter model; raises pydantic.ValidationError if the new value is invalid."""
         fields = type(self.params).model_fields
         field = next((f for f, info in fields.items() if name in (f, info.alias)), name)
         data = self.params.model_dump()
@@ -47,7 +64,8 @@ class Rule:
 
     # --- the interface ------------------------------------------------------------------------
     def setup(self) -> None:
-        """Called once after the initial forces are on the map."""
+        """Called once while the model is built: before the initial forces are deployed if
+        `setup_before_deployment`, after otherwise."""
 
     def apply(self) -> None:
         """Called every step while the rule is enabled."""
@@ -55,13 +73,24 @@ class Rule:
     def changed(self, name: str) -> None:
         """Called after an event changed parameter `name`."""
 
-    def finish(self) -> dict:
-        """Called at the end; returns figures for the run summary."""
+    def factions_added(self, regular_only: bool = False) -> set[int]:
+        """Faction indices whose units this rule brings onto the map during the run (whether
+        enabled or not); with `regular_only`, only those it brings regular units for (not
+        insurgent cells). Asked once, after setup, to know which factions may fight."""
+        return set()
+
+    def summary_figures(self) -> dict[str, float]:
+        """The rule's figures so far, keyed '<rule key>.<figure>', for the run summary.
+
+        A getter: read whenever results are assembled, at the end of a run or mid-run (the
+        app shows results while a run is under way)."""
         return {}
 
     def describe(self) -> str:
+        """The rule's current parameters in one sentence, for scenario summaries."""
         raise NotImplementedError
 
 
 def build_rules(rule_specs, model) -> list[Rule]:
+    """The rules of a loaded scenario (`LoadedScenario.rules`, in scenario order), not yet set up."""
     return [REGISTRY[spec.name](spec.key, spec.params, model) for spec in rule_specs]

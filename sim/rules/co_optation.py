@@ -52,7 +52,7 @@ class CoOptation(Rule):
                     f"{model.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "
                     f"{model.factions.labels[self.buyer]}", unit, fighters=unit.strength)
 
-    def finish(self) -> dict:
+    def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.defections": self.defections}
 
     def describe(self) -> str:

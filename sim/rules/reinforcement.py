@@ -34,7 +34,10 @@ class Reinforcement(Rule):
                                    f"reinforcements arrived at {self.place.name}", unit,
                                    place=self.place.name, fighters=p.unit_size)
 
-    def finish(self) -> dict:
+    def factions_added(self, regular_only: bool = False) -> set[int]:
+        return {self.faction}
+
+    def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.fighters_arrived": self.arrived}
 
     def describe(self) -> str:

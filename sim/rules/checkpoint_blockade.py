@@ -153,7 +153,7 @@ class CheckpointBlockade(Rule):
         if standoff in self.standoffs:
             self.standoffs.remove(standoff)
 
-    def finish(self) -> dict:
+    def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.{k}": v for k, v in self.outcomes.items()}
 
     def describe(self) -> str:

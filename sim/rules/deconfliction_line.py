@@ -9,6 +9,7 @@ from sim.rules.base import Rule, register
 @register
 class DeconflictionLine(Rule):
     name = "deconfliction_line"
+    setup_before_deployment = True  # initial forces deploy outside the regions
 
     def setup(self) -> None:
         self.faction = self.model.factions.index(self.params.faction)

@@ -53,7 +53,10 @@ class InsurgentRecruitment(Rule):
         spot = self.model.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc
         return InsurgentCell(self.model, self.faction, strength, spot, self.model.next_label(self.faction, "cell"))
 
-    def finish(self) -> dict:
+    def factions_added(self, regular_only: bool = False) -> set[int]:
+        return set() if regular_only else {self.faction}  # insurgent cells are not regular forces
+
+    def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.recruited": round(self.recruited, 3), f"{self.key}.new_cells": self.new_cells}
 
     def describe(self) -> str:
