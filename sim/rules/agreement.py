@@ -24,8 +24,3 @@ class Agreement(Rule):
         self.model.log_incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
                                 f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}",
                                 None)
-
-    def describe(self) -> str:
-        p = self.params
-        return (f"from day {p.from_day:g}, {p.faction} reinforcements × {p.reinforcement_scale:g} "
-                f"and funding × {p.funding_scale:g}")

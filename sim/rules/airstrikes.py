@@ -50,10 +50,3 @@ class Airstrikes(Rule):
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,
                 f"{self.key}.fighters_killed": round(self.fighters_killed, 3)}
-
-    def describe(self) -> str:
-        p = self.params
-        text = f"{p.by} strikes concentrations of {p.against} {p.rate_per_day:g} times a day on average"
-        if p.intercepted_by:
-            text += f"; {p.intercepted_by} intercepts with probability {p.intercept_probability:g}"
-        return text

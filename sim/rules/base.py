@@ -2,9 +2,8 @@
 
 A rule is configured from the scenario (`rules: {name: {...}}` or `rules: {name/label: {...}}`,
 its parameters validated by the model `sim.schema.RULE_MODELS[name]`), set up once on the
-model, applied each step while enabled, and can describe itself in words and report figures
-for the run summary. Events change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`)
-or switch it on and off. Each rule draws from its own random stream, named after its key, so
+model, applied each step while enabled, and reports figures for the run summary. Events
+change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`) or switch it on and off. Each rule draws from its own random stream, named after its key, so
 switching one rule on does not reshuffle the draws of anything else.
 
 What the model needs to know about a rule it asks the rule (`setup_before_deployment`,
@@ -85,10 +84,6 @@ class Rule:
         A getter: read whenever results are assembled, at the end of a run or mid-run (the
         app shows results while a run is under way)."""
         return {}
-
-    def describe(self) -> str:
-        """The rule's current parameters in one sentence, for scenario summaries."""
-        raise NotImplementedError
 
 
 def build_rules(rule_specs, model) -> list[Rule]:

@@ -155,9 +155,3 @@ class CheckpointBlockade(Rule):
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.{k}": v for k, v in self.outcomes.items()}
-
-    def describe(self) -> str:
-        p = self.params
-        return (f"{p.by} checkpoints at {', '.join(p.at)} stop convoys of {', '.join(p.against)} with "
-                f"probability {p.stop_probability:g}; militia within {p.reinforce_radius_km:g} km reinforce; "
-                f"a convoy withdraws when outnumbered {p.withdraw_when_outnumbered:g} to 1")

@@ -54,8 +54,3 @@ class CoOptation(Rule):
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.defections": self.defections}
-
-    def describe(self) -> str:
-        p = self.params
-        return (f"{p.by} buys the loyalty of local militias of {', '.join(p.from_)} within {p.radius_km:g} km "
-                f"(loyalty −{p.erosion_per_day:g}/day × funding ratio; switch below {p.switch_below:g})")

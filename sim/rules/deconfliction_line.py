@@ -20,6 +20,3 @@ class DeconflictionLine(Rule):
 
     def changed(self, name: str) -> None:
         self._install()
-
-    def describe(self) -> str:
-        return f"{self.params.faction} may not enter {', '.join(self.params.may_not_enter)}"

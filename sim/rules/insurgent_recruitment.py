@@ -58,8 +58,3 @@ class InsurgentRecruitment(Rule):
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.recruited": round(self.recruited, 3), f"{self.key}.new_cells": self.new_cells}
-
-    def describe(self) -> str:
-        p = self.params
-        return (f"{p.faction} cells in ungoverned ground recruit {p.fighters_per_day:g} fighters a day; "
-                f"new cells appear at up to {p.new_cells_per_day:g} a day where the desert is ungoverned")

@@ -39,7 +39,3 @@ class Reinforcement(Rule):
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.fighters_arrived": self.arrived}
-
-    def describe(self) -> str:
-        p = self.params
-        return f"{p.faction} receives {p.fighters_per_day:g} fighters a day at {p.at}, in units of {p.unit_size:g}"
