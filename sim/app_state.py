@@ -156,7 +156,7 @@ class Session:
 
     @property
     def finished(self) -> bool:
-        return self.model.step_index >= self.model.n_steps
+        return self.model.steps >= self.model.n_steps
 
     def advance(self, steps: int = 1) -> int:
         """Step the model up to `steps` times (not past its end); return how many were taken."""

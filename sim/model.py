@@ -59,6 +59,18 @@ class CorridorModel(mesa.Model):
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
     8. **Observation** of the step's outcomes into preallocated arrays.
+
+    The clock is Mesa's own step counter, `steps` (Mesa's step wrapper adds one as a step
+    *begins*, before ``step`` runs). Derived from it:
+
+    - ``hours`` (float, simulated hours since the start): while step k runs (k from 0) it is
+      the start of that step, k × ``step_hours``, so that events, wake-ups and incidents of the
+      step are stamped at its start; once the step is done, and before the first, it is the
+      end of the last step, ``steps`` × ``step_hours``, the time the observation is stamped with.
+    - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
+      between steps, one less while a step runs.
+
+    Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours.
     """
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 24.0):
@@ -71,8 +83,7 @@ class CorridorModel(mesa.Model):
         self.streams = RandomStreams(self.seed_value)
         self.step_hours = float(spec.time.step_hours)
         self.n_steps = max(1, int(round(spec.time.duration_days * 24.0 / self.step_hours)))
-        self.step_index = 0
-        self.hours = 0.0
+        self.hours = self.steps * self.step_hours  # see "the clock" in the class docstring
 
         self.factions = Factions.from_scenario(spec)
         self.grid = OrthogonalMooreGrid(self.map.shape, torus=False, random=self.random)
@@ -119,7 +130,7 @@ class CorridorModel(mesa.Model):
 
     # =========================================================================== the step
     def step(self) -> None:
-        self.hours = self.step_index * self.step_hours
+        self.hours = (self.steps - 1) * self.step_hours  # Mesa has already counted this step
         self.timeline.apply_due(self.hours)
         self._wake_due()
         for rule in self.rules:
@@ -132,13 +143,12 @@ class CorridorModel(mesa.Model):
         if self._regulars_can_fight or (self._can_fight and self.in_the_open):
             resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
-        self.step_index += 1
-        self.hours = self.step_index * self.step_hours
+        self.hours = self.steps * self.step_hours
         self.recorder.record()
 
     def run(self, progress: bool = False):
         """Run to the end of the scenario and return its results."""
-        steps = range(self.step_index, self.n_steps)
+        steps = range(self.steps, self.n_steps)
         if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
             steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)
         for _ in steps:
@@ -146,6 +156,11 @@ class CorridorModel(mesa.Model):
         return self.recorder.result()
 
     # =========================================================================== time
+    @property
+    def steps_done(self) -> int:
+        """Steps completed: 0 before the first, k while step k runs (from 0), k + 1 after it."""
+        return round(self.hours / self.step_hours)
+
     def wake_at(self, unit: Unit, hours: float) -> None:
         heapq.heappush(self._wakeups, (hours, next(self._wake_seq), unit))
 
@@ -411,7 +426,7 @@ class CorridorModel(mesa.Model):
             return
         self._clash_logged[key] = self.hours
         labels = self.factions.labels
-        self.log.add(self.step_index, self.hours, "clash",
+        self.log.add(self.steps_done, self.hours, "clash",
                      f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
                      factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
                      fighters=lost_a + lost_b)
@@ -424,7 +439,7 @@ class CorridorModel(mesa.Model):
         if unit is not None and place and " near " not in text and place not in text:
             text = f"{text} (near {place})"
         factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
-        self.log.add(self.step_index, self.hours, kind, text, factions=factions, place=place, fighters=fighters)
+        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters)
         self.recorder.count(kind)
 
     def clock(self) -> str:

@@ -24,6 +24,10 @@ def clock_text(hours: float) -> str:
 
 @dataclass
 class LogEntry:
+    """One incident: `step` is the number of steps completed when it happened (the index, from 0,
+    of the step under way), `hours` the simulated hours since the start (the start of that step),
+    `factions` the ids of the factions involved, `fighters` the fighters concerned (if any)."""
+
     step: int
     hours: float
     kind: str

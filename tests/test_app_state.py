@@ -43,7 +43,7 @@ def test_reset_with_a_moved_slider_rebuilds_the_model_with_the_override():
     old_model = side.session.model
     ctl.reset()
     model = side.session.model
-    assert model is not old_model and model.step_index == 0
+    assert model is not old_model and model.steps == 0
     assert model.rules_by_key["checkpoint_blockade"].params.stop_probability == pytest.approx(0.25)
     assert side.session.overrides == {"rules.checkpoint_blockade.stop_probability": 0.25}
     assert not side.changed
@@ -57,7 +57,7 @@ def test_side_by_side_runs_share_the_seed_and_step_together():
     a, b = (side.session for side in ctl.sides)
     assert a.seed == b.seed == 11
     ctl.advance(30)
-    assert a.model.step_index == b.model.step_index == 30
+    assert a.model.steps == b.model.steps == 30
     # same scenario, same settings, same seed: the same run, draw for draw
     assert np.array_equal(a.model.influence.controller, b.model.influence.controller)
     assert [e.text for e in a.model.log.entries] == [e.text for e in b.model.log.entries]
@@ -65,7 +65,7 @@ def test_side_by_side_runs_share_the_seed_and_step_together():
     ctl.choose_scenario(1, OPEN_ROAD)
     assert ctl.sides[1].path == OPEN_ROAD and "stop_probability" not in ctl.sides[1].pending
     assert [side.session.seed for side in ctl.sides] == [11, 11]
-    assert [side.session.model.step_index for side in ctl.sides] == [0, 0], "both start again, in step"
+    assert [side.session.model.steps for side in ctl.sides] == [0, 0], "both start again, in step"
     ctl.set_seed(None)
     ctl.reset()
     seeds = {side.session.seed for side in ctl.sides}
