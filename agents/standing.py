@@ -31,11 +31,12 @@ class StandingUnit(Unit):
 
     @property
     def posture(self) -> Posture:
+        """What the unit is doing. Setting it to PATROL spreads its presence wider (the patrol
+        layer) and lists it among the patrols that detect insurgents; any other posture undoes that."""
         return self._posture
 
     @posture.setter
     def posture(self, value: str) -> None:
-        """Patrols spread their presence wider and are listed for detecting insurgents."""
         self._posture = Posture(value)
         patrolling = self._posture == Posture.PATROL
         self.set_layer(PATROLLING if patrolling else HOLDING)

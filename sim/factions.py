@@ -8,18 +8,21 @@ import numpy as np
 
 from sim.schema import Scenario
 
-RELATION_CODES = {"allied": 0, "neutral": 1, "rival": 2, "hostile": 3}
 ALLIED, NEUTRAL, RIVAL, HOSTILE = range(4)
+#: relation names as scenarios write them → the codes in `Factions.relation`
+RELATION_CODES = {"allied": ALLIED, "neutral": NEUTRAL, "rival": RIVAL, "hostile": HOSTILE}
 
 
 @dataclass
 class Factions:
+    """The scenario's factions in scenario order; a faction is referred to by its index."""
+
     ids: list[str]
     labels: list[str]
     colors: list[str]
-    funding: np.ndarray        # current relative funding per faction (agreements scale it)
-    reinforcement_scale: np.ndarray
-    relation: np.ndarray       # (F, F) relation codes
+    funding: np.ndarray              # (F,) current relative funding (agreements scale it)
+    reinforcement_scale: np.ndarray  # (F,) factor on reinforcement rates (agreements scale it), from 1
+    relation: np.ndarray             # (F, F) int8 relation codes, symmetric; ALLIED on the diagonal
 
     @classmethod
     def from_scenario(cls, spec: Scenario) -> Factions:
@@ -47,11 +50,13 @@ class Factions:
         )
 
     def index(self, faction_id: str) -> int:
+        """The index of a faction id; ValueError if the scenario has no such faction."""
         return self.ids.index(faction_id)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def hostile_pairs(self) -> list[tuple[int, int]]:
+        """Every hostile pair of faction indices once, as (i, j) with i < j."""
         n = len(self.ids)
         return [(i, j) for i in range(n) for j in range(i + 1, n) if self.relation[i, j] == HOSTILE]

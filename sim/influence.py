@@ -49,6 +49,11 @@ def gaussian_stamp(sigma_cells: float) -> np.ndarray:
 
 
 class InfluenceField:
+    """The arrays, F factions on a (rows, cols) grid: `presence` (F, 2, rows, cols) fighters per
+    cell in the HOLDING and PATROLLING layers; `target` (F, rows, cols) its projection;
+    `influence` (F, rows, cols), relaxing toward the target; `controller` (rows, cols) int8, a
+    faction index, CONTESTED or UNGOVERNED."""
+
     def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
                  patrol_kernel_km: float, decay_days: float, step_hours: float, threshold: float,
                  margin: float, cross_river_factor: float):
@@ -77,6 +82,8 @@ class InfluenceField:
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
     def add(self, faction: int, layer: int, rc: tuple[int, int], amount: float) -> None:
+        """`amount` fighters (negative to remove) of `faction` at cell `rc` in `layer`; the
+        projection catches up at the next `update`."""
         self.presence[faction, layer, rc[0], rc[1]] += amount
         self._pending.append((faction, layer, rc[0], rc[1], amount))
 

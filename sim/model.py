@@ -50,8 +50,8 @@ class CorridorModel(mesa.Model):
        switch a rule on or off).
     2. **Wake-ups** due now: convoys depart, patrols take their next leg, insurgent cells
        relocate. Units with nothing due cost nothing.
-    3. **Rules** act, in the order the scenario lists them (agreements, reinforcements,
-       airstrikes, recruitment, co-optation, checkpoint standoffs).
+    3. **Rules** act while enabled, in the order the scenario lists them (e.g. agreements,
+       reinforcements, airstrikes, recruitment, co-optation, checkpoint standoffs).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
     5. **Insurgent cells** ambush, and patrols detect and suppress them.
@@ -147,7 +147,8 @@ class CorridorModel(mesa.Model):
         self.recorder.record()
 
     def run(self, progress: bool = False):
-        """Run to the end of the scenario and return its results."""
+        """Run the steps still to go (from `steps`) to the end of the scenario; return the
+        results (`sim.results.RunResult`) of the whole run."""
         steps = range(self.steps, self.n_steps)
         if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
             steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)

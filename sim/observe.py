@@ -21,6 +21,11 @@ EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 class Recorder:
+    """Rows of observations, one per `record()` (the initial state, then one per step), into
+    arrays of `n_steps + 1` rows: `hours` (n,), `area_km2`, `value_share`, `strength` (n, F),
+    `contested`, `ungoverned` (n,) land shares, `incidents` (n, kinds) counts since the row
+    before, `holder` (n, places) controller codes, `land_bridge` (n, bridge factions) bool."""
+
     def __init__(self, model, frame_every_hours: float):
         self.model = model
         cmap = model.map
@@ -56,9 +61,12 @@ class Recorder:
         self.frames: list[dict] = []
 
     def count(self, kind: str) -> None:
+        """One incident of `kind` (one of `sim.narrative.INCIDENT_KINDS`), counted in the next row."""
         self._pending[kind] += 1
 
     def record(self) -> None:
+        """Observe the model now (at `model.hours`) into the next row; keep a frame every
+        `frame_every_hours` and at the last step."""
         m, i = self.model, self.rows
         nf = len(m.factions)
         controller = m.influence.controller

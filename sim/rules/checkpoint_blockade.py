@@ -1,8 +1,10 @@
 """checkpoint_blockade: a faction mans checkpoints at named places and stops convoys of the
 factions it blocks, with a probability. A stopped convoy stands off; the holder calls its
-militia within a radius to the checkpoint; the standoff ends when the convoy is outnumbered by
-the given ratio (it withdraws), when its wait runs out (it withdraws, or fights through if its
-orders say clash), or when the checkpoint is gone (it drives on)."""
+militia within a radius to the checkpoint. The standoff ends when the checkpoint is empty or
+the rule is switched off (the convoy drives on); when a convoy whose orders say withdraw is
+outnumbered by the given ratio, or its wait runs out (it withdraws); or, once the wait of a
+convoy whose orders say clash runs out, by fighting each step until one side breaks (the convoy
+fights through or withdraws) or the convoy is destroyed."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """deconfliction_line: a faction may not enter named regions (e.g. Russian forces stay off the
-east bank). Paths, patrols and relocations of that faction avoid the regions."""
+east bank). The faction's initial deployment (the rule is set up before it), paths, patrols and
+relocations avoid the regions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """reinforcement: fighters arrive at a named place at a rate (scaled by any agreement) and
-form new militia units there once enough have gathered."""
+form new militia units within a radius of it once enough have gathered, until the faction's
+strength reaches a ceiling."""
 
 from __future__ import annotations
 
