@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.schema import Scenario
+from sim.scenario.spec import Scenario
 
 RELATION_CODES = {"allied": 0, "neutral": 1, "rival": 2, "hostile": 3}
 ALLIED, NEUTRAL, RIVAL, HOSTILE = range(4)

@@ -28,7 +28,7 @@ from sim.scenario import (
     set_by_path,
     shipped_scenarios,
 )
-from sim.schema import RULE_MODELS, CheckpointBlockade, ControlSpec, Scenario
+from sim.scenario.spec import RULE_MODELS, CheckpointBlockade, ControlSpec, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sim.schema import RULE_MODELS, RuleBase
+from sim.scenario.spec import RULE_MODELS, RuleBase
 
 REGISTRY: dict[str, type[Rule]] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
     if cls.name not in RULE_MODELS:
-        raise ValueError(f"rule {cls.name!r} has no parameter model in sim.schema.RULE_MODELS")
+        raise ValueError(f"rule {cls.name!r} has no parameter model in sim.scenario.spec.RULE_MODELS")
     REGISTRY[cls.name] = cls
     return cls
 

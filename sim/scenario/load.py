@@ -12,7 +12,7 @@ Steps of :func:`load_scenario`:
    remembering which file and line set each key path;
 2. make ``map.file`` absolute (relative to the file that set it);
 3. apply overrides (``--set`` and sweep parameters) with :func:`set_by_path`;
-4. validate the structure with the pydantic models of :mod:`sim.schema` (strictly: YAML already
+4. validate the structure with the pydantic models of :mod:`sim.scenario.spec` (strictly: YAML already
    types values, so ``"40"`` is not silently a number) and each rule with its model from
    ``RULE_MODELS``;
 5. if the structure is sound, cross-check it: faction ids, relations, places and regions on the
@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputErrors, Problem, did_you_mean
-from sim.schema import RULE_MODELS, RuleBase, Scenario
+from sim.scenario.spec import RULE_MODELS, RuleBase, Scenario
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from sim.geography import CorridorMap, Place
@@ -48,7 +48,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 PathT = tuple[str | int, ...]
 
 #: where the shipped scenarios (and the default map) live
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 # =========================================================================== results
