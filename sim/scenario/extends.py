@@ -27,6 +27,7 @@ def _merge(base: dict, base_orig: dict, over: dict, over_orig: dict, prefix: Pat
 
 
 def replace_origins(target: dict, source: dict, prefix: PathT) -> None:
+    """Forget the origins of `prefix` and everything under it in `target`; take `source`'s instead."""
     n = len(prefix)
     for p in [p for p in target if p[:n] == prefix]:
         del target[p]

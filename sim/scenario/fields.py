@@ -38,10 +38,12 @@ def unwrap(tp: Any) -> Any:
 
 
 def is_model(tp: Any) -> bool:
+    """Whether `tp` is a pydantic model class."""
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
 def union_members(tp: Any) -> list | None:
+    """The members of a union type (None left out, each unwrapped), or None if `tp` is no union."""
     if typing.get_origin(tp) in (Union, types.UnionType):
         return [unwrap(a) for a in typing.get_args(tp) if a is not type(None)]
     return None
@@ -56,10 +58,12 @@ def model_field(model: type[BaseModel], key: Any):
 
 
 def model_keys(model: type[BaseModel]) -> list[str]:
+    """The keys of a model as written in files (aliases, e.g. 'from', not 'from_')."""
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
 def kind_of(model: type[BaseModel]) -> str | None:
+    """The `kind` a model of a tagged union answers to (its Literal), or None."""
     info = model.model_fields.get("kind")
     if info is not None and typing.get_origin(info.annotation) is Literal:
         return typing.get_args(info.annotation)[0]
@@ -77,6 +81,7 @@ def pick_member(members: list, data: Any) -> Any:
 
 
 def rule_model(key: Any) -> type[RuleBase] | None:
+    """The parameter model of a key under `rules` ('reinforcement/russia' → Reinforcement), or None."""
     return RULE_MODELS.get(str(key).split("/", 1)[0]) if isinstance(key, str) else None
 
 

@@ -236,6 +236,7 @@ def pydantic_problems(exc: ValidationError, root: Any, prefix: PathT, report) ->
 
 
 def one_of(options: list[str], what: str = "factions") -> str:
+    """'; expected one of a, b, …' (at most 12 shown), or ' (no factions are declared)'."""
     if not options:
         return f" (no {what} are declared)"
     shown = ", ".join(options[:12]) + (", …" if len(options) > 12 else "")

@@ -228,6 +228,8 @@ Force = Annotated[
 
 
 class RuleBase(Strict):
+    """Parameters every rule has; each rule kind's model (in RULE_MODELS) adds its own."""
+
     enabled: bool = Field(True, description="Switch the rule off without deleting it (events can toggle it).")
 
     # What the scenario checks ask of a rule's parameters; key paths are relative to the rule.
