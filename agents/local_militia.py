@@ -9,7 +9,8 @@ from agents.militia import Militia
 class LocalMilitia(Militia):
     kind = "local_militia"
 
-    def __init__(self, model, faction, strength, rc, label, posture="hold", loyalty: float = 0.8):
+    def __init__(self, model, faction, strength, rc, label, posture="hold", *, loyalty: float):
+        """`loyalty`: starting loyalty to the sponsor, 0–1 (the scenario force's `loyalty`)."""
         super().__init__(model, faction, strength, rc, label, posture)
         self.loyalty = float(loyalty)
 

@@ -83,7 +83,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.app_state import Session, export_runs
-    from sim.cli import parse_sets
+    from sim.scenario import parse_sets
 
     session = Session(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
     model = session.model

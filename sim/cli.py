@@ -65,25 +65,12 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_sets(pairs: list[str] | None) -> dict[str, object]:
-    """`--set key.path=value` pairs; values are read as YAML scalars (numbers, true/false)."""
-    import yaml
-
-    out: dict[str, object] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set {pair}: expected KEY.PATH=VALUE, e.g. rules.checkpoint_blockade.stop_probability=0.5")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.model import CorridorModel
     from sim.output import new_run_folder, publish_folder
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, parse_sets
 
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import get_close_matches
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,23 @@ def did_you_mean(name: str, candidates) -> str:
     """' (did you mean 'x'?)' for the nearest candidate, or '' when nothing is close."""
     match = get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def describe_found(value: Any) -> str:
+    """How a value found in a file is described in a message."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a yes/no value)"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"a string '{shown}'" if value else "an empty string"
+    if isinstance(value, list):
+        return "an empty list" if not value else f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "an empty mapping" if not value else "a mapping"
+    return f"a {type(value).__name__} {value!s:.40}"

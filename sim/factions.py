@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.schema import Scenario
+from sim.scenario.spec import Scenario
 
 ALLIED, NEUTRAL, RIVAL, HOSTILE = range(4)
 #: relation names as scenarios write them → the codes in `Factions.relation`

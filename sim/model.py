@@ -30,15 +30,13 @@ from sim.geography import Terrain
 from sim.influence import InfluenceField
 from sim.narrative import EventLog, clock_text
 from sim.observe import Recorder
-from sim.paths import PathFinder
+from sim.paths import PathFinder, forbidden_mask, hours_per_km
 from sim.rules import build_rules
 from sim.scenario import LoadedScenario
 from sim.streams import RandomStreams
 from sim.timeline import Timeline
 
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
-SPEED_FIELDS = {Terrain.DESERT: "desert", Terrain.FARMLAND: "farmland", Terrain.URBAN: "urban",
-                Terrain.ROAD: "road", Terrain.CROSSING: "crossing", Terrain.BRIDGE: "bridge"}
 
 
 class CorridorModel(mesa.Model):
@@ -109,7 +107,7 @@ class CorridorModel(mesa.Model):
         self._pathfinders: dict[int, PathFinder] = {}
         self._disks: dict[float, np.ndarray] = {}
         self._clash_logged: dict[tuple, float] = {}
-        self._hours_per_km = self._terrain_hours_per_km()
+        self._hours_per_km = hours_per_km(spec.speeds)
         self._nearest_place = self._nearest_place_grid()
 
         self.rules = build_rules(loaded.rules, self)
@@ -337,8 +335,7 @@ class CorridorModel(mesa.Model):
     # =========================================================================== movement
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
         """Install (or replace) the regions a deconfliction rule keeps `faction` out of."""
-        mask = np.isin(self.map.region, [self.map.region_names.index(r) for r in regions])
-        self._forbidden[key] = (faction, mask)
+        self._forbidden[key] = (faction, forbidden_mask(self.map, regions))
         self._pathfinders.pop(faction, None)
         self._forbidden_by_faction.pop(faction, None)
 
@@ -353,14 +350,6 @@ class CorridorModel(mesa.Model):
             mask.flags.writeable = False
             self._forbidden_by_faction[faction] = mask
         return mask
-
-    def _terrain_hours_per_km(self) -> np.ndarray:
-        speeds = self.spec.speeds
-        hours = np.full(len(Terrain), np.inf)
-        for terrain, field in SPEED_FIELDS.items():
-            speed = getattr(speeds, field)
-            hours[terrain] = 1.0 / speed if speed > 0 else np.inf
-        return hours
 
     def pathfinder(self, faction: int) -> PathFinder:
         finder = self._pathfinders.get(faction)

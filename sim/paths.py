@@ -1,10 +1,12 @@
 """Least-time paths over the map grid for one kind of mover.
 
-Speeds belong to the scenario, so a PathFinder is built from hours per km by terrain (and an
-optional mask of cells the mover may not enter). Movers ask for paths to and from the same few
-cells again and again (a convoy's start, a checkpoint that calls in hundreds of units), so a
-cell is searched once with Dijkstra over the whole grid and its shortest-path tree is kept.
-Travel costs are symmetric, so one tree answers both "from here" and "to here".
+Speeds belong to the scenario, so a PathFinder is built from hours per km by terrain
+(:func:`hours_per_km`) and an optional mask of cells the mover may not enter
+(:func:`forbidden_mask`); the model and the scenario checks build theirs with the same two.
+Movers ask for paths to and from the same few cells again and again (a convoy's start, a
+checkpoint that calls in hundreds of units), so a cell is searched once with Dijkstra over the
+whole grid and its shortest-path tree is kept. Travel costs are symmetric, so one tree answers
+both "from here" and "to here".
 """
 
 from __future__ import annotations
@@ -20,6 +22,31 @@ CACHE_SIZE = 64
 
 # (row step, col step) of the four edge directions; the other four are their reverses
 _STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def hours_per_km(speeds) -> np.ndarray:
+    """Hours per km by terrain class, shape (len(Terrain),) indexed by ``Terrain``: 1/speed,
+    ``inf`` for a speed of 0 (cannot be entered), and the river always ``inf``.
+
+    `speeds` gives a speed in km/h for every terrain but the river, as an attribute named after
+    the terrain in lower case (the scenario's ``speeds`` block)."""
+    hours = np.full(len(Terrain), np.inf)
+    for terrain in Terrain:
+        if terrain is not Terrain.RIVER:
+            speed = getattr(speeds, terrain.name.lower())
+            hours[int(terrain)] = 1.0 / speed if speed > 0 else np.inf
+    return hours
+
+
+def forbidden_mask(cmap: CorridorMap, regions) -> np.ndarray:
+    """Cells in any of the named map regions (a deconfliction line's `may_not_enter`): a bool
+    array of the map's shape, all False for no regions. Raises KeyError for a region the map
+    does not have."""
+    names = list(cmap.region_names)
+    missing = [r for r in regions if r not in names]
+    if missing:
+        raise KeyError(f"no region '{missing[0]}' on map {cmap.path.name} (regions: {', '.join(names)})")
+    return np.isin(cmap.region, [names.index(r) for r in regions])
 
 
 def path_length_km(cells: np.ndarray, cell_km: float) -> np.ndarray:

@@ -28,7 +28,7 @@ from sim.scenario import (
     set_by_path,
     shipped_scenarios,
 )
-from sim.schema import RULE_MODELS, CheckpointBlockadeParams, ControlSpec, Scenario
+from sim.scenario.spec import RULE_MODELS, CheckpointBlockadeParams, ControlSpec, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -451,12 +451,27 @@ def test_hours_per_km_follow_the_speeds(blockade):
     import numpy as np
 
     from sim.geography import Terrain
-    from sim.scenario import hours_per_km
+    from sim.paths import hours_per_km
 
     hours = hours_per_km(blockade.spec.speeds.model_copy(update={"bridge": 0.0}))
     assert hours[Terrain.ROAD] == pytest.approx(1 / blockade.spec.speeds.road)
     assert np.isinf(hours[Terrain.BRIDGE]) and np.isinf(hours[Terrain.RIVER])
     assert hours.shape == (len(Terrain),)
+
+
+def test_forbidden_mask_covers_the_named_regions(blockade):
+    import numpy as np
+
+    from sim.paths import forbidden_mask
+
+    cmap = blockade.map
+    first, second = cmap.region_names[:2]
+    mask = forbidden_mask(cmap, [first, second])
+    expected = np.isin(cmap.region, [0, 1])
+    assert mask.shape == cmap.shape and (mask == expected).all()
+    assert not forbidden_mask(cmap, []).any(), "no regions, no forbidden cells"
+    with pytest.raises(KeyError, match="no region 'atlantis'"):
+        forbidden_mask(cmap, ["atlantis"])
 
 
 def test_scenario_hash_does_not_depend_on_where_the_checkout_is(tmp_path):

@@ -333,6 +333,30 @@ def test_cli_validate_bad_file_exits_2_without_traceback(tmp_path):
         assert err_line.count(":") >= 3 and "bad.yaml:" in err_line, done.stderr
 
 
+BLOCKADE = "scenarios/albu_kamal_blockade.yaml"
+
+
+@pytest.mark.parametrize("command", [
+    ["run", BLOCKADE],
+    ["export", BLOCKADE],
+    ["compare", "scenarios/open_road.yaml", BLOCKADE],
+], ids=lambda c: c[0])
+def test_cli_set_is_read_alike_by_every_command(command, tmp_path):
+    """Every command reads `--set` with one parser: a value that is not YAML stays text for the
+    scenario's validation to reject, and a missing '=' is named; one line, exit 2, no traceback."""
+    out = ["--out", str(tmp_path / "out")]
+    bad_value = run_cli(*command, "--set", "time.duration_days=[", *out)
+    assert bad_value.returncode == 2, bad_value.stderr
+    assert bad_value.stderr.strip().splitlines() == [
+        f"{command[1]}: time.duration_days: expected a number, found a string '[' "
+        "(set by the override time.duration_days='[')"
+    ]
+    no_equals = run_cli(*command, "--set", "time.duration_days", *out)
+    assert no_equals.returncode == 2, no_equals.stderr
+    assert no_equals.stderr.strip() == "--set time.duration_days: expected KEY.PATH=VALUE, found 'time.duration_days'"
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_validate_yaml_syntax_error_is_one_line(tmp_path):
     root = write(tmp_path, {"broken.yaml": "name: [x\n"})
     done = run_cli("validate", str(root))

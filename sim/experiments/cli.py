@@ -11,8 +11,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sim.errors import UserError
-
 ENGINE_HELP = textwrap.dedent("""\
     engines: by default runs go to a local process pool with --workers processes (default: the
     number of CPUs; 1 runs them in this process). --dask tcp://HOST:8786 sends them to an
@@ -151,15 +149,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import run_compare, text_table
     from sim.results import DISCLAIMER
-    from sim.scenario import PathError, parse_assignment
+    from sim.scenario import parse_sets
 
-    sets = {}
-    for text in args.set or []:
-        try:
-            key, value = parse_assignment(text)
-        except PathError as err:
-            raise UserError(f"--set {text}: {err}") from None
-        sets[key] = value
+    sets = parse_sets(args.set)
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours, log=_say)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import InputErrors, Problem, did_you_mean
+from sim.errors import InputErrors, Problem, describe_found, did_you_mean
 from sim.experiments.design import (
     DESIGNS,
     SENSITIVITY_DESIGNS,
@@ -34,8 +34,10 @@ from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX,
 from sim.scenario import (
     LoadedScenario,
     PathError,
+    Report,
     StopReading,
-    describe_found,
+    display_path,
+    file_origins,
     format_path,
     load_scenario,
     parse_path,
@@ -222,32 +224,6 @@ class SweepPlan:
         return {**self.sets, **self.points[point]}
 
 
-class _Report:
-    """Collects problems, each at the line of the nearest key the file gives."""
-
-    def __init__(self, display: str, lines: dict):
-        self.display, self.lines = display, lines
-        self.problems: list[Problem] = []
-
-    def line(self, path: tuple) -> int | None:
-        p = tuple(path)
-        while p:
-            if p in self.lines:
-                return self.lines[p]
-            p = p[:-1]
-        return None
-
-    def __call__(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.display, self.line(path), format_path(path), message))
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def read_sweep(path: str | Path, *, replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepPlan:
     """Read and check a sweep file against its base scenario; raises InputErrors with every problem.
 
@@ -255,7 +231,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     `replicates` overrides the file's; `require` lists the designs the caller can use.
     """
     path = Path(path)
-    display = _display(path)
+    display = display_path(path)
     problems: list[Problem] = []
     try:
         data, lines, empty = read_yaml(path, display, problems)
@@ -266,7 +242,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
                                               f"expected a mapping of sweep keys (name, scenario, parameters, "
                                               f"design, …) at the top level, found {found}")])
-    report = _Report(display, lines)
+    report = Report(file_origins(display, lines), display)
     report.problems.extend(problems)
 
     spec = None
@@ -274,7 +250,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
         pydantic_problems(exc, SweepSpec, (), report)
-    design = _read_design(data.get("design", "grid"), report)
+    design = _read_design(data.get("design", SweepSpec.model_fields["design"].default), report)
     if design is not None and design.kind not in require:
         report(("design",), f"this command needs a {' or '.join(require)} design, found '{design.kind}'")
 
@@ -308,7 +284,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates))
 
 
-def _read_design(value: Any, report: _Report) -> Design | None:
+def _read_design(value: Any, report: Report) -> Design | None:
     """`design: grid` or `design: {kind: latin_hypercube, samples: 20}`."""
     data = {"kind": value} if isinstance(value, str) else value
     if not isinstance(data, dict):
@@ -336,12 +312,11 @@ def _read_design(value: Any, report: _Report) -> Design | None:
     except ValidationError as exc:
         pydantic_problems(exc, DESIGN_MODELS[kind], ("design",), report)
         return None
-    return Design(kind=kind, samples=getattr(model, "samples", None),
-                  trajectories=getattr(model, "trajectories", None), levels=getattr(model, "levels", 4))
+    return Design(**model.model_dump())  # the design's own size keys; the rest keep Design's defaults
 
 
 def _base_scenario(path: Path, name: Any, sets: dict,
-                   report: _Report) -> tuple[LoadedScenario | None, LoadedScenario | None]:
+                   report: Report) -> tuple[LoadedScenario | None, LoadedScenario | None]:
     """(the base scenario, the base with the fixed `set` overrides), each None when it does not load.
 
     Usually both are one load at the sweep's own resolution; only when `set` is wrong is the
@@ -367,7 +342,7 @@ def _base_scenario(path: Path, name: Any, sets: dict,
     return None, None
 
 
-def _check_paths(sets: dict, params: dict, base: LoadedScenario | None, report: _Report) -> None:
+def _check_paths(sets: dict, params: dict, base: LoadedScenario | None, report: Report) -> None:
     """Every key path in `set` and `parameters` must exist in the base scenario."""
     def check(where: tuple, key: Any, value: Any) -> None:
         if not isinstance(key, str):
@@ -392,7 +367,7 @@ def _check_paths(sets: dict, params: dict, base: LoadedScenario | None, report: 
         check(("parameters", key), key, values[0] if isinstance(values, list) and values else 0.0)
 
 
-def _parameters(raw: dict, design: Design | None, report: _Report) -> list[Parameter]:
+def _parameters(raw: dict, design: Design | None, report: Report) -> list[Parameter]:
     """The parameters that are well formed, each checked against what the design needs."""
     params = []
     for key, value in raw.items():
@@ -434,7 +409,7 @@ def probe_outcomes(loaded: LoadedScenario) -> tuple[list[str], list[str]]:
     return [k for k in result.summary if k not in NOT_OUTCOMES], list(result.steps.columns)
 
 
-def _outcomes(raw: Any, fixed: LoadedScenario, report: _Report) -> tuple[tuple, tuple, float] | None:
+def _outcomes(raw: Any, fixed: LoadedScenario, report: Report) -> tuple[tuple, tuple, float] | None:
     """(final patterns, series patterns, hours between kept steps), each name checked against
     what a run of the scenario produces; None when the block is malformed (reported already)."""
     try:
@@ -454,7 +429,7 @@ def _outcomes(raw: Any, fixed: LoadedScenario, report: _Report) -> tuple[tuple, 
 
     check(("outcomes", "final"), spec.final, names, "outcome")
     if spec.series is None:
-        return tuple(spec.final), (), 24.0
+        return tuple(spec.final), (), SeriesSpec.model_fields["every_hours"].default
     check(("outcomes", "series", "columns"), spec.series.columns, [c for c in columns if c not in SERIES_INDEX],
           "series column")
     return tuple(spec.final), tuple(spec.series.columns), spec.series.every_hours
@@ -472,7 +447,7 @@ def point_text(point: dict) -> str:
     return ", ".join(f"{k}={_value_text(v)}" for k, v in point.items())
 
 
-def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: _Report, prefix: str = "",
+def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: Report, prefix: str = "",
              quiet: bool = False) -> LoadedScenario | None:
     """Load the scenario with overrides; report each problem at the sweep-file key that set the
     offending value (`where`: key path as formatted → sweep-file path), else at 'parameters'."""
@@ -492,7 +467,7 @@ def _load_at(scenario: Path, overrides: dict, where: dict[str, tuple], report: _
 
 
 def _check_points(scenario: Path, sets: dict, points: list[dict], params: list[Parameter],
-                  report: _Report) -> tuple[list[str], Problem | None]:
+                  report: Report) -> tuple[list[str], Problem | None]:
     """Load every design point's scenario; report the first few that do not validate, and why.
 
     Returns the points' scenario digests and, when more failed, a line counting the rest."""
@@ -502,14 +477,14 @@ def _check_points(scenario: Path, sets: dict, points: list[dict], params: list[P
     failing = 0
     for i, point in enumerate(points):
         shown = failing < MAX_POINT_PROBLEMS
-        sink = report if shown else _Report(report.display, report.lines)
+        sink = report if shown else Report(report.origins, report.source)
         loaded = _load_at(scenario, {**sets, **point}, where, sink, quiet=i > 0,
                           prefix=f"design point {i} ({point_text(point)}) does not validate: ")
         failing += loaded is None
         digests.append(loaded.digest if loaded is not None else "")
     more = None
     if failing > MAX_POINT_PROBLEMS:
-        more = Problem(report.display, report.line(("parameters",)), "parameters",
+        more = Problem(report.source, report.where(("parameters",))[1], "parameters",
                        f"… and {failing - MAX_POINT_PROBLEMS} more of the {len(points)} design points do not validate")
     return digests, more
 

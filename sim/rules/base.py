@@ -1,7 +1,7 @@
 """Control rules: pluggable objects with one small interface, registered by name.
 
 A rule is configured from the scenario (`rules: {name: {...}}` or `rules: {name/label: {...}}`,
-its parameters validated by the model `sim.schema.RULE_MODELS[name]`), set up once on the
+its parameters validated by the model `sim.scenario.spec.RULE_MODELS[name]`), set up once on the
 model, applied each step while enabled, and reports figures for the run summary. Events
 change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`) or switch it on and off. Each rule draws from its own random stream, named after its key, so
 switching one rule on does not reshuffle the draws of anything else.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sim.schema import RULE_MODELS, RuleParams
+from sim.scenario.spec import RULE_MODELS, RuleParams
 
 REGISTRY: dict[str, type[Rule]] = {}
 
@@ -22,9 +22,9 @@ REGISTRY: dict[str, type[Rule]] = {}
 def register(cls: type[Rule]) -> type[Rule]:
     """Class decorator: make a rule class buildable by its `name` (the scenario's rule kind).
 
-    Raises ValueError if `sim.schema.RULE_MODELS` has no parameter model for that name."""
+    Raises ValueError if `sim.scenario.spec.RULE_MODELS` has no parameter model for that name."""
     if cls.name not in RULE_MODELS:
-        raise ValueError(f"rule {cls.name!r} has no parameter model in sim.schema.RULE_MODELS")
+        raise ValueError(f"rule {cls.name!r} has no parameter model in sim.scenario.spec.RULE_MODELS")
     REGISTRY[cls.name] = cls
     return cls
 
@@ -35,7 +35,7 @@ class Rule:
     `key` is the rule's name in the scenario (the kind, or 'kind/label' when a scenario has
     several of a kind); `params` its validated parameters; `rng` its own random stream."""
 
-    #: the rule kind, as written in scenarios (a key of `sim.schema.RULE_MODELS`)
+    #: the rule kind, as written in scenarios (a key of `sim.scenario.spec.RULE_MODELS`)
     name: ClassVar[str]
     #: set up before the scenario's initial forces are deployed, so that the deployment
     #: respects it (a deconfliction line); other rules are set up after, with the forces on the map

@@ -12,6 +12,7 @@ in ``docs/odd.md`` lists the same defaults.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -227,7 +228,33 @@ Force = Annotated[
 
 
 class RuleParams(Strict):
+    """Parameters every rule has; each rule kind's model (in RULE_MODELS) adds its own."""
+
     enabled: bool = Field(True, description="Switch the rule off without deleting it (events can toggle it).")
+
+    # What the scenario checks ask of a rule's parameters; key paths are relative to the rule.
+    def faction_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(key path, faction id) of every faction these parameters name; each must be declared
+        under `factions`. None by default."""
+        return iter(())
+
+    def times(self) -> Iterator[tuple[tuple[str | int, ...], float, str]]:
+        """(key path, day, what it is, e.g. "the agreement's start") of every time these parameters
+        name; each must come before the end of the run. None by default."""
+        return iter(())
+
+    def forbidden_regions(self) -> dict[str, list[str]]:
+        """{faction id: map regions it may not enter} while the rule is enabled. None by default."""
+        return {}
+
+
+def _factions(key: str, value: str | list[str] | None) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(key path, faction id) for a parameter naming one faction, a list of them, or none."""
+    if isinstance(value, str):
+        yield (key,), value
+    elif value is not None:
+        for i, faction in enumerate(value):
+            yield (key, i), faction
 
 
 class CheckpointBlockadeParams(RuleParams):
@@ -243,6 +270,10 @@ class CheckpointBlockadeParams(RuleParams):
         1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio."
     )
 
+    def faction_references(self):
+        yield from _factions("by", self.by)
+        yield from _factions("against", self.against)
+
 
 class ReinforcementParams(RuleParams):
     faction: str
@@ -256,6 +287,9 @@ class ReinforcementParams(RuleParams):
     max_fighters: NonNegativeFloat = Field(
         1e9, description="Stop when the faction's total strength reaches this (fighters)."
     )
+
+    def faction_references(self):
+        return _factions("faction", self.faction)
 
 
 class CoOptationParams(RuleParams):
@@ -271,6 +305,10 @@ class CoOptationParams(RuleParams):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    def faction_references(self):
+        yield from _factions("by", self.by)
+        yield from _factions("from", self.from_)
+
 
 class AirstrikesParams(RuleParams):
     by: str = Field("external", description="Who strikes (a label; need not be a faction on the map).")
@@ -280,6 +318,10 @@ class AirstrikesParams(RuleParams):
     radius_km: PositiveFloat = Field(2.0, description="Blast/target area around the aim point (km).")
     intercepted_by: str | None = Field(None, description="Faction that may intercept.")
     intercept_probability: Probability = Field(0.0, description="Chance an interceptor stops a strike.")
+
+    def faction_references(self):  # `by` is a label: the striker need not be on the map
+        yield from _factions("intercepted_by", self.intercepted_by)
+        yield from _factions("against", self.against)
 
 
 class InsurgentRecruitmentParams(RuleParams):
@@ -294,10 +336,19 @@ class InsurgentRecruitmentParams(RuleParams):
     split_above: PositiveFloat = Field(40.0, description="A cell stronger than this splits in two (fighters).")
     max_cells: int = Field(400, ge=1, description="Upper bound on insurgent cells.")
 
+    def faction_references(self):
+        return _factions("faction", self.faction)
+
 
 class DeconflictionLineParams(RuleParams):
     faction: str
     may_not_enter: list[str] = Field(min_length=1, description="Map regions the faction may not enter.")
+
+    def faction_references(self):
+        return _factions("faction", self.faction)
+
+    def forbidden_regions(self):
+        return {self.faction: list(self.may_not_enter)} if self.enabled else {}
 
 
 class AgreementParams(RuleParams):
@@ -305,6 +356,12 @@ class AgreementParams(RuleParams):
     from_day: NonNegativeFloat = Field(0.0, description="When the agreement takes effect (days).")
     reinforcement_scale: NonNegativeFloat = Field(0.5, description="Factor on its reinforcement rate.")
     funding_scale: NonNegativeFloat = Field(0.5, description="Factor on its funding.")
+
+    def faction_references(self):
+        return _factions("faction", self.faction)
+
+    def times(self):
+        yield ("from_day",), self.from_day, "the agreement's start"
 
 
 RULE_MODELS: dict[str, type[RuleParams]] = {

@@ -1,0 +1,129 @@
+"""Reading one YAML file with the line of every key and list item, so that each problem can be
+reported as ``file:line: key.path: message``. Duplicate keys and syntax errors are problems too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem
+from sim.scenario.fields import PathT
+from sim.scenario.keypaths import format_path
+
+
+class StopReading(Exception):
+    """Loading cannot go on; the problems collected so far say why."""
+
+
+def _line_of(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
+    """One line `YAML syntax error: …` at the line where the parser stopped."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    context = getattr(err, "context", None)
+    context_mark = getattr(err, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        context += f" started at line {context_mark.line + 1}"
+    parts = [context, getattr(err, "problem", None)]
+    text = "; ".join(p for p in parts if p) or str(err)
+    text = " ".join(text.split())
+    if isinstance(err, yaml.constructor.ConstructorError):
+        return Problem(display, line, "", f"YAML error: {text} (only plain YAML is read: "
+                                          "no !!python tags)")
+    return Problem(display, line, "", f"YAML syntax error: {text}")
+
+
+def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, dict, bool]:
+    """(data, {key path: line}, empty?) of one YAML file; problems appended, StopReading if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(display, None, "", "no such file"))
+        raise StopReading from None
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(display, None, "", f"cannot read the file: {err}"))
+        raise StopReading from None
+    loader = yaml.SafeLoader(text)
+    keys = yaml.SafeLoader("")  # constructs single keys, so that `1:` and `yes:` match the data
+    lines: dict[PathT, int] = {}
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _index_lines(node, (), lines, display, problems, set(), keys)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        problems.append(_yaml_error(display, err))
+        raise StopReading from None
+    finally:
+        loader.dispose()
+        keys.dispose()
+    return data, lines, node is None
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list, active: set,
+                 keys: yaml.SafeLoader) -> None:
+    """Record the line of every key and list item under `node`; report duplicate keys.
+
+    Keys brought in by a YAML merge (`<<: *anchor`) get the line where the anchor defines them,
+    unless the mapping sets them itself.
+    """
+    if id(node) in active:  # a recursive alias
+        return
+    active.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        merges = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = _scalar_key(key_node, keys)
+            line = _line_of(key_node)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        display, line, format_path(prefix + (key,)),
+                        f"duplicate key '{key_node.value}' (first given at line {seen[key]}); "
+                        "give each key once",
+                    )
+                )
+            seen[key] = line
+            lines[prefix + (key,)] = line
+            _index_lines(value_node, prefix + (key,), lines, display, problems, active, keys)
+        for merged in merges:
+            sources = merged.value if isinstance(merged, yaml.SequenceNode) else [merged]
+            for source in sources:
+                found: dict[PathT, int] = {}
+                _index_lines(source, prefix, found, display, [], active, keys)
+                for p, line in found.items():
+                    if len(p) > len(prefix) and p[len(prefix)] not in seen:
+                        lines.setdefault(p, line)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[prefix + (i,)] = _line_of(item)
+            _index_lines(item, prefix + (i,), lines, display, problems, active, keys)
+    active.discard(id(node))
+
+
+def _scalar_key(node: yaml.ScalarNode, keys: yaml.SafeLoader) -> Any:
+    """The constructed value of a scalar key node."""
+    try:
+        value = keys.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        return node.value
+    try:
+        hash(value)
+    except TypeError:
+        return node.value
+    return value
