@@ -1,15 +1,28 @@
-"""Scientific tests of the seed event, over 30 seeded replicates (seeds 1..30, paired).
+"""Scientific tests of the seed event and of how standoffs end, over seeded replicates (seeds
+1..N, paired: common random numbers across arms).
 
-The convoy departs on day 1 and its fate is settled within hours, so these runs stop at day 2."""
+The convoy departs on day 1 and is halted at about 02:00; a standoff lasts at most
+max_wait_hours = 24 h, so these runs go on to day 2.5, past the end of any standoff (and of the
+mobilisation that settles it)."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 
-from conftest import replicate_summaries
+from conftest import paired_difference, replicate_summaries
 
 N = 30
-SHORT = (("time.duration_days", 2),)
+SHORT = (("time.duration_days", 2.5),)
+# the force-ratio checks: coarse cells, and every convoy stopped, so that only the standoff decides
+N_COARSE = 12
+COARSE = (("map.cell_km", 2.0), ("time.step_hours", 1), ("time.duration_days", 2.5),
+          ("rules.checkpoint_blockade.stop_probability", 1.0))
+CONVOY = "forces[7].strength"
+RADIUS = "rules.checkpoint_blockade.reinforce_radius_km"
+RATIO = "rules.checkpoint_blockade.withdraw_when_outnumbered"
 pytestmark = pytest.mark.xdist_group("convoy")
 
 
@@ -18,9 +31,25 @@ def outcome_share(scenario: str, outcome: str, overrides=SHORT) -> float:
     return sum(r["convoy_R1"] == outcome for r in runs) / len(runs)
 
 
+def coarse(*overrides) -> list[dict]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # places nudged off the river at 2 km
+        return replicate_summaries("albu_kamal_blockade.yaml", N_COARSE, COARSE + overrides)
+
+
+def got_through(runs: list[dict]) -> np.ndarray:
+    return np.array([r["convoy_R1"] == "arrived" for r in runs], dtype=float)
+
+
+def withdrew(runs: list[dict]) -> np.ndarray:
+    return np.array([r["convoy_R1"] == "withdrew" for r in runs], dtype=float)
+
+
 def test_blockade_halts_the_convoy_and_it_withdraws_in_most_runs():
     share = outcome_share("albu_kamal_blockade.yaml", "withdrew")
-    # stop probability 0.9: the expected share is 0.9; 0.8 is 1.8 binomial s.e. below it
+    # stop probability 0.9, and a stopped 60-fighter convoy is outnumbered once the militias called
+    # in arrive (490 against 60): the expected share is 0.9; 0.8 is 1.8 binomial s.e. below it.
+    # Without the mobilisation the 40 at the checkpoint could not turn it back (1.5 : 1 for the convoy).
     assert share >= 0.8, f"expected the convoy to withdraw in ≥80% of {N} runs, got {share:.0%}"
 
 
@@ -59,3 +88,41 @@ def test_withdrawing_convoys_head_back_toward_al_mayadeen():
         assert d_start < d_cross, f"seed {seed}: withdrawn convoy at {convoy.rc} is nearer the crossing than Al-Mayadeen"
         return
     pytest.fail("no replicate among seeds 1–5 withdrew")
+
+
+# --- the force ratio settles the standoff ---------------------------------------------------
+
+
+def test_a_convoy_twice_the_defenders_gets_through_and_one_at_half_withdraws():
+    # 490 militia fighters can reach the Albu Kamal checkpoint within 15 km
+    strong, weak = coarse((CONVOY, 1000)), coarse((CONVOY, 245))
+    assert got_through(strong).mean() > 0.5, f"1,000 fighters got through in {got_through(strong).mean():.0%}"
+    assert withdrew(weak).mean() > 0.5, f"245 fighters withdrew in {withdrew(weak).mean():.0%}"
+    assert all(r["checkpoint_blockade.stopped"] == 1 for r in strong + weak), "every convoy is stopped first"
+
+
+def test_a_small_reinforcement_radius_lets_a_mid_size_convoy_through():
+    wide, narrow = coarse((CONVOY, 250)), coarse((CONVOY, 250), (RADIUS, 2))
+    diff, se = paired_difference(got_through(wide), got_through(narrow))
+    assert diff - 2 * se > 0, f"passage rose by {diff:+.0%} ± {2 * se:.0%} when the radius fell from 15 to 2 km"
+
+
+def test_the_withdrawal_ratio_and_the_convoys_strength_move_the_outcome():
+    base = coarse((CONVOY, 250), (RADIUS, 2))
+    timid = coarse((CONVOY, 250), (RADIUS, 2), (RATIO, 3.0))
+    diff, se = paired_difference(got_through(base), got_through(timid))
+    assert diff + 2 * se < 0, f"passage changed by {diff:+.0%} ± {2 * se:.0%} when the withdrawal ratio rose to 3"
+    weaker = coarse((CONVOY, 150), (RADIUS, 2))
+    diff, se = paired_difference(got_through(weaker), got_through(base))
+    assert diff - 2 * se > 0, f"passage changed by {diff:+.0%} ± {2 * se:.0%} from 150 to 250 fighters"
+
+
+def test_orders_to_push_fight_through_what_would_otherwise_turn_the_convoy_back():
+    # 600 fighters outnumber those at the checkpoint by more than 1.5 (push at once) but not the 490 the
+    # militias can gather by 3 (no giving way) nor by 1.5 when the wait runs out (withdraw orders turn back)
+    pushed = coarse((CONVOY, 600), ("forces[7].orders.when_stopped", "push"))
+    held_back = coarse((CONVOY, 600))
+    assert np.mean([r["checkpoint_blockade.fought_through"] for r in pushed]) > 0.5
+    assert got_through(pushed).mean() > 0.5 and all(r["incidents_clash"] >= 1 for r in pushed)
+    assert withdrew(held_back).mean() > 0.5, "with orders withdraw the same convoy turns back"
+    assert all(r["checkpoint_blockade.fought_through"] == 0 for r in held_back), "orders withdraw never fight"

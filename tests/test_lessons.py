@@ -57,7 +57,7 @@ def test_lesson_1_the_checkpoint_standoff():
     blockade.advance(36)
     assert blockade.convoys() == [("R1", "withdrawn")]
     assert _log(blockade, "standoff")[0].startswith("day 1 02:00")
-    assert "490 militia fighters against 60" in _log(blockade, "withdrawal")[0]
+    assert "after a 2 h standoff (outnumbered): 490 militia fighters against 60 (8.2 : 1)" in _log(blockade, "withdrawal")[0]
     assert not _log(blockade, "clash"), "the convoy turns back without a shot"
     open_road = Session(ROOT / "scenarios/open_road.yaml")
     open_road.advance(36)

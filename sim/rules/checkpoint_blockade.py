@@ -1,10 +1,13 @@
 """checkpoint_blockade: a faction mans checkpoints at named places and stops convoys of the
-factions it blocks, with a probability. A stopped convoy stands off; the holder calls its
-militia within a radius to the checkpoint. The standoff ends when the checkpoint is empty or
-the rule is switched off (the convoy drives on); when a convoy whose orders say withdraw is
-outnumbered by the given ratio, or its wait runs out (it withdraws); or, once the wait of a
-convoy whose orders say clash runs out, by fighting each step until one side breaks (the convoy
-fights through or withdraws) or the convoy is destroyed."""
+factions it blocks, with a probability (its intent). A stopped convoy stands off; the holder
+calls its militia within a radius to the checkpoint, and they arrive at their travel times.
+Each step the force ratio settles the standoff: the convoy withdraws when outnumbered by its
+ratio; the checkpoint gives way when the convoy outnumbers everything the holder has there or
+on the way by the give-way ratio; a convoy with orders to push forces its way (a Lanchester
+fight) when it outnumbers the defenders by its push ratio; otherwise they wait, and the
+convoy's resolve runs down (faster when it is outnumbered). When it is spent the convoy
+withdraws, unless it outnumbers the checkpoint by its own withdrawal ratio: then it drives on
+and the checkpoint gives way. An empty checkpoint lets the convoy drive on."""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ class Standoff:
     convoy: object
     started: float
     called: list = field(default_factory=list)
+    resolve: float = 1.0  # the convoy's will to keep waiting: 1 at the stop, spent at 0
+    fighting: bool = False  # the convoy is forcing its way through
 
     @property
     def cell(self):
@@ -41,12 +46,19 @@ class Checkpoint:
         """Holder's units within reach of the checkpoint."""
         return self.rule.model.units_near(self.cell, self.rule.params.reach_km, self.rule.holder)
 
+    @staticmethod
+    def on_the_way(standoff: Standoff, here: list) -> float:
+        """Fighters called to the standoff and still travelling (the holder counts them; the
+        convoy sees only the defenders already there)."""
+        return sum(u.strength for u in standoff.called if u.alive and u not in here)
+
     def encounter(self, convoy) -> None:
         """A convoy of a blocked faction has reached the checkpoint."""
         rule, model = self.rule, self.rule.model
         if not self.blocks(convoy.faction):
             return
         if rule.rng.random() >= rule.params.stop_probability:
+            rule.outcomes["passed"] += 1
             model.log_incident("event", f"{convoy.describe()} passed the {self.place.name} checkpoint",
                                convoy, place=self.place.name)
             return
@@ -84,7 +96,7 @@ class CheckpointBlockade(Rule):
                 crew.posture = Posture.CHECKPOINT
                 crew.home = cp.cell
                 crew.move_to(cp.cell)
-        self.outcomes = {"stopped": 0, "withdrew": 0, "fought_through": 0}
+        self.outcomes = {"stopped": 0, "passed": 0, "gave_way": 0, "withdrew": 0, "fought_through": 0}
 
     def changed(self, name: str) -> None:
         if name in ("against",):
@@ -95,43 +107,77 @@ class CheckpointBlockade(Rule):
             self._resolve(standoff)
 
     def _resolve(self, standoff: Standoff) -> None:
+        """One step of a standoff: compare the force ratio with the break points."""
         model, p = self.model, self.params
         convoy = standoff.convoy
         if not convoy.alive:
             self._close(standoff)
             return
+        if standoff.fighting:
+            self._push(standoff)
+            return
         defenders = standoff.checkpoint.defenders()
         held = sum(u.strength for u in defenders)
+        holder_total = held + Checkpoint.on_the_way(standoff, defenders)
         waited = model.hours - standoff.started
         orders = convoy.orders
-        outnumbered = held >= p.withdraw_when_outnumbered * convoy.strength
         if held <= 0 or not self.enabled:
-            convoy.resume()
-            model.log_incident("event", f"{convoy.describe()} drove on past the empty "
-                               f"{standoff.checkpoint.place.name} checkpoint", convoy)
-            self._close(standoff)
-        elif outnumbered and orders.when_stopped == "withdraw":
-            self._withdraw(standoff, held, waited)
-        elif waited >= orders.max_wait_hours:
-            if orders.when_stopped == "clash":
-                self._clash(standoff, defenders)
+            self._give_way(standoff, held, waited, f"drove on past the empty {standoff.checkpoint.place.name} "
+                           "checkpoint")
+        elif orders.when_stopped != "wait" and held >= p.withdraw_when_outnumbered * convoy.strength:
+            self._withdraw(standoff, held, waited, "outnumbered")
+        elif convoy.strength >= p.give_way_ratio * holder_total:
+            self._give_way(standoff, holder_total, waited, f"was let through: the {standoff.checkpoint.place.name} "
+                           "checkpoint gave way")
+        elif orders.when_stopped == "push" and convoy.strength >= orders.push_ratio * held:
+            model.log_incident(
+                "clash", f"{convoy.describe()} forces its way through the {standoff.checkpoint.place.name} "
+                f"checkpoint after a {waited:.0f} h standoff: {convoy.strength:.0f} fighters against {held:.0f} "
+                f"({convoy.strength / held:.1f} : 1)", convoy, place=standoff.checkpoint.place.name, fighters=held)
+            standoff.fighting = True
+            self._push(standoff)
+        else:
+            # waiting costs resolve: a wait of max_wait_hours at even odds or better, shorter when outnumbered
+            patience = orders.max_wait_hours * min(1.0, convoy.strength / held)
+            standoff.resolve -= model.step_hours / patience if patience > 0 else 1.0
+            if standoff.resolve > 1e-9:
+                return
+            if convoy.strength >= p.withdraw_when_outnumbered * held:
+                self._give_way(standoff, held, waited, f"drove on when its wait ran out: the "
+                               f"{standoff.checkpoint.place.name} checkpoint gave way")
             else:
-                self._withdraw(standoff, held, waited)
+                self._withdraw(standoff, held, waited, "its wait ran out")
 
-    def _withdraw(self, standoff: Standoff, held: float, waited: float) -> None:
+    def _ratio(self, a: float, b: float) -> str:
+        return f"{a / b:.1f} : 1" if b > 0 else "unopposed"
+
+    def _give_way(self, standoff: Standoff, held: float, waited: float, what: str) -> None:
+        convoy, model = standoff.convoy, self.model
+        model.log_incident(
+            "event", f"{convoy.describe()} {what} after a {waited:.0f} h standoff: {convoy.strength:.0f} "
+            f"convoy fighters against {held:.0f} "
+            f"({self._ratio(convoy.strength, held)})", convoy, place=standoff.checkpoint.place.name, fighters=held)
+        convoy.resume()
+        self.outcomes["gave_way"] += 1
+        self._close(standoff)
+
+    def _withdraw(self, standoff: Standoff, held: float, waited: float, why: str) -> None:
         convoy = standoff.convoy
         self.model.log_incident(
             "withdrawal",
             f"{convoy.describe()} withdrew from the {standoff.checkpoint.place.name} checkpoint toward "
-            f"{convoy.withdraw_to} after a {waited:.0f} h standoff ({held:.0f} militia fighters against "
-            f"{convoy.strength:.0f})", convoy, place=standoff.checkpoint.place.name, fighters=held)
+            f"{convoy.withdraw_to} after a {waited:.0f} h standoff ({why}): {held:.0f} militia fighters against "
+            f"{convoy.strength:.0f} ({self._ratio(held, convoy.strength)})", convoy,
+            place=standoff.checkpoint.place.name, fighters=held)
         convoy.withdraw()
         self.outcomes["withdrew"] += 1
         self._close(standoff)
 
-    def _clash(self, standoff: Standoff, defenders: list) -> None:
+    def _push(self, standoff: Standoff) -> None:
+        """One step of the convoy's fight through the checkpoint (Lanchester, sim/engagement.py)."""
         model = self.model
         convoy = standoff.convoy
+        defenders = standoff.checkpoint.defenders()
         lost_c, lost_d = fight(model, [convoy], defenders, model.step_hours)
         model.report_clash([convoy], defenders, lost_c, lost_d)
         if not convoy.alive:
@@ -143,10 +189,11 @@ class CheckpointBlockade(Rule):
             convoy.resume()
             self.outcomes["fought_through"] += 1
             model.log_incident("clash", f"{convoy.describe()} fought through the {standoff.checkpoint.place.name} "
-                               f"checkpoint with {convoy.strength:.0f} fighters left", convoy)
+                               f"checkpoint with {convoy.strength:.0f} fighters left ({held:.0f} defenders left)",
+                               convoy)
             self._close(standoff)
         elif held >= ratio * convoy.strength:  # the convoy breaks off
-            self._withdraw(standoff, held, model.hours - standoff.started)
+            self._withdraw(standoff, held, model.hours - standoff.started, "broke off the fight")
 
     def _close(self, standoff: Standoff) -> None:
         for unit in standoff.called:

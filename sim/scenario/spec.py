@@ -200,12 +200,20 @@ class InsurgentForce(ForceBase):
 
 
 class ConvoyOrders(Strict):
-    when_stopped: Literal["withdraw", "wait", "clash"] = Field(
+    when_stopped: Literal["withdraw", "wait", "push"] = Field(
         "withdraw",
-        description="withdraw when outnumbered; wait up to max_wait_hours then withdraw; "
-        "or clash (fight through) when the wait runs out.",
+        description="withdraw: turn back when outnumbered by the checkpoint's withdraw_when_outnumbered, "
+        "otherwise wait while resolve lasts; wait: stand off even when outnumbered until resolve is spent; "
+        "push: like withdraw, but force its way through (a Lanchester fight) when at least push_ratio "
+        "times the defenders there.",
     )
-    max_wait_hours: NonNegativeFloat = Field(24.0, description="Longest standoff before giving up (hours).")
+    max_wait_hours: NonNegativeFloat = Field(
+        24.0, description="Longest standoff, at even odds or better; resolve runs out sooner in proportion "
+        "when the defenders outnumber the convoy (hours)."
+    )
+    push_ratio: PositiveFloat = Field(
+        1.5, description="With orders push: force ratio (convoy : defenders there) at which it forces its way."
+    )
     withdraw_to: str | None = Field(None, description="Place to withdraw to (default: the start).")
 
 
@@ -267,7 +275,12 @@ class CheckpointBlockadeParams(RuleParams):
         15.0, description="Holder's units within this distance come to the checkpoint (km)."
     )
     withdraw_when_outnumbered: PositiveFloat = Field(
-        1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio."
+        1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio; "
+        "when its wait runs out it drives on if it outnumbers them by this ratio."
+    )
+    give_way_ratio: PositiveFloat = Field(
+        3.0, description="The checkpoint gives way when the convoy outnumbers the holder's fighters there and "
+        "on the way by this ratio."
     )
 
     def faction_references(self):
