@@ -1,8 +1,19 @@
-"""Command-line wiring: parse arguments, call the library, turn user errors into exit status 2.
+"""Command-line entry of `python run.py` (and the `corridor` script): builds the parser, runs
+the chosen subcommand, turns user errors into exit status 2.
 
-Each subcommand is a thin function here; the work lives in the library modules. Errors a
-user can fix (bad scenario, bad map, bad sweep file, an output folder that exists) are
-`UserError`s: printed as one or more `file:line: key: message` lines, exit 2, no traceback.
+Subcommands are grouped by the family of modules they drive, and each family has one
+`command` module whose `add_commands(sub)` adds its subcommands, each a thin `cmd_<name>`
+function that parses nothing further, calls the library and prints:
+
+* here, this module: one scenario and its map — `run`, `validate`, `schema`, `list`, `map`;
+* `sim.experiments.command`: many runs — `sweep`, `compare`, `sensitivity`;
+* `sim.app.command`: the classroom app — `viz`, `export`;
+* `sim.bench.command`: the benchmarks — `bench`.
+
+The families' modules are imported when the parser is built, and the library they call only
+when a command runs, so `python run.py --help` stays fast. Errors a user can fix (bad
+scenario, bad map, bad sweep file, an output folder that exists) are `UserError`s: printed as
+one or more `file:line: key: message` lines, exit 2, no traceback.
 """
 
 from __future__ import annotations
@@ -11,12 +22,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.app import command as app_command
+from sim.bench import command as bench_command
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = PROJECT_ROOT / "scenarios"
-DEFAULT_SCENARIO = SCENARIO_DIR / "albu_kamal_blockade.yaml"
-DEFAULT_MAP = SCENARIO_DIR / "maps" / "euphrates_corridor.geojson"
+from sim.experiments import command as experiments_command
+from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, ROOT, SCENARIOS
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -46,18 +57,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from sim.scenario import shipped_scenarios
 
-    for path, description in shipped_scenarios(SCENARIO_DIR):
-        print(f"{path.relative_to(PROJECT_ROOT)}  —  {description}")
+    for path, description in shipped_scenarios(SCENARIOS):
+        print(f"{path.relative_to(ROOT)}  —  {description}")
     return 0
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    from sim.figures.basemap import draw_map_png
     from sim.geography import load_map
-    from sim.mapplot import draw_map_png
     from sim.output import refuse_overwrite
 
     cmap = load_map(args.map, args.cell_km)
-    out = Path(args.out) if args.out else PROJECT_ROOT / "outputs" / f"map_{args.cell_km:g}km.png"
+    out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
     refuse_overwrite(out, args.force)
     draw_map_png(cmap, out)
     rows, cols = cmap.shape
@@ -74,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else new_run_folder(PROJECT_ROOT / "outputs", f"{args.scenario.stem}_seed{seed}")
+    out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
     from sim.output import refuse_overwrite
 
     refuse_overwrite(out, args.force)
@@ -88,19 +99,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from sim.bench import main as bench_main
-
-    return bench_main(args.out)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from sim.experiments.cli import add_commands
-
     parser = argparse.ArgumentParser(
         prog="python run.py",
-        description="Corridor: agent-based what-if simulation of a contested supply corridor "
-        "(a stylised model, not a forecast). With no command, runs the default scenario.",
+        description="Corridor: agent-based what-if simulation of a contested supply corridor. "
+        f"{DISCLAIMER} With no command, runs the default scenario.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -125,20 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the shipped scenarios with their descriptions")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("bench", help="measure step cost and memory against Mesa's Epstein example "
-                       "(several minutes)")
-    p.add_argument("--out", type=Path, help="folder for bench.csv, bench.png, figures.json")
-    p.set_defaults(func=cmd_bench)
-
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
     p.add_argument("--cell-km", type=float, default=1.0, help="cell size in km (default 1)")
     p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
-    from sim.app_cli import add_commands as add_app_commands
-    add_app_commands(sub)
-    add_commands(sub)
+    for family in (experiments_command, app_command, bench_command):
+        family.add_commands(sub)
     return parser
 
 

@@ -15,12 +15,13 @@ import pandas as pd
 import yaml
 
 from agents.convoy import OUTCOME, OUTCOMES, ConvoyState
+from sim.disclaimer import DISCLAIMER
 from sim.influence import CONTESTED, UNGOVERNED
+from sim.locations import ROOT
 from sim.narrative import INCIDENT_KINDS, EventLog
 from sim.output import write_atomic, write_json_atomic, write_text_atomic
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "PyYAML", "shapely")
-DISCLAIMER = "Corridor is a stylised what-if model, not a forecast."
 
 
 def holder_name(code: int, faction_ids: list[str]) -> str:
@@ -120,7 +121,7 @@ class RunResult:
     def save(self, out_dir: Path, *, command: list[str] | None = None, animation: bool = True,
              progress: bool = False) -> Path:
         """Write every artefact of the run into `out_dir` (which must not exist or be empty)."""
-        from sim.plots import draw_control_chart, draw_control_map, write_animation
+        from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -175,9 +176,8 @@ class RunResult:
 
 
 def code_version() -> str:
-    root = Path(__file__).resolve().parent.parent
     try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True,
+        rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
                              text=True, timeout=5, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev = ""

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim.app_state import Controller, Session, export_runs, overrides_for, scenario_info
-from sim.app_view import LiveCharts, LiveMap
+from sim.app.state import Controller, LiveRun, export_runs, overrides_for, scenario_info
 from sim.cli import main
 from sim.errors import UserError
+from sim.figures.live import LiveCharts, LiveMap
 from sim.influence import CONTESTED
 
 from conftest import SCENARIOS
@@ -36,16 +36,16 @@ def test_reset_with_a_moved_slider_rebuilds_the_model_with_the_override():
     ctl = Controller(BLOCKADE)
     side = ctl.sides[0]
     ctl.advance(5)
-    assert side.session.parameter("stop_probability") == pytest.approx(0.9)
+    assert side.run.parameter("stop_probability") == pytest.approx(0.9)
     ctl.set_value(0, "stop_probability", 0.25)
     assert side.changed, "a moved slider waits for reset"
-    assert side.session.parameter("stop_probability") == pytest.approx(0.9), "applied only on reset"
-    old_model = side.session.model
+    assert side.run.parameter("stop_probability") == pytest.approx(0.9), "applied only on reset"
+    old_model = side.run.model
     ctl.reset()
-    model = side.session.model
+    model = side.run.model
     assert model is not old_model and model.steps == 0
     assert model.rules_by_key["checkpoint_blockade"].params.stop_probability == pytest.approx(0.25)
-    assert side.session.overrides == {"rules.checkpoint_blockade.stop_probability": 0.25}
+    assert side.run.overrides == {"rules.checkpoint_blockade.stop_probability": 0.25}
     assert not side.changed
     with pytest.raises(KeyError, match="airstrike_rate"):
         ctl.set_value(0, "airstrike_rate", 1.0)  # the blockade scenario has no airstrikes rule
@@ -54,7 +54,7 @@ def test_reset_with_a_moved_slider_rebuilds_the_model_with_the_override():
 def test_side_by_side_runs_share_the_seed_and_step_together():
     ctl = Controller(BLOCKADE, seed=11)
     ctl.compare(True)
-    a, b = (side.session for side in ctl.sides)
+    a, b = (side.run for side in ctl.sides)
     assert a.seed == b.seed == 11
     ctl.advance(30)
     assert a.model.steps == b.model.steps == 30
@@ -64,40 +64,40 @@ def test_side_by_side_runs_share_the_seed_and_step_together():
 
     ctl.choose_scenario(1, OPEN_ROAD)
     assert ctl.sides[1].path == OPEN_ROAD and "stop_probability" not in ctl.sides[1].pending
-    assert [side.session.seed for side in ctl.sides] == [11, 11]
-    assert [side.session.model.steps for side in ctl.sides] == [0, 0], "both start again, in step"
+    assert [side.run.seed for side in ctl.sides] == [11, 11]
+    assert [side.run.model.steps for side in ctl.sides] == [0, 0], "both start again, in step"
     ctl.set_seed(None)
     ctl.reset()
-    seeds = {side.session.seed for side in ctl.sides}
+    seeds = {side.run.seed for side in ctl.sides}
     assert seeds == {scenario_info(BLOCKADE).seed}
     ctl.compare(False)
     assert len(ctl.sides) == 1
 
 
 def test_monitors_read_the_running_model():
-    session = Session(BLOCKADE)
-    assert session.key_place_holder() == "Iran-backed militias"
-    assert session.convoys() == [("R1", "waiting")]
-    assert session.land_bridge() in ("closed",) or session.land_bridge().startswith("open for ")
-    session.advance(72)
-    log = session.log_newest_first()
+    run = LiveRun(BLOCKADE)
+    assert run.key_place_holder() == "Iran-backed militias"
+    assert run.convoys() == [("R1", "waiting")]
+    assert run.land_bridge() in ("closed",) or run.land_bridge().startswith("open for ")
+    run.advance(72)
+    log = run.log_newest_first()
     assert log, "three days of the blockade log something"
-    hours = [e.hours for e in session.model.log.entries]
-    assert log[0][1] == session.model.log.entries[-1].narrative(), "newest first"
+    hours = [e.hours for e in run.model.log.entries]
+    assert log[0][1] == run.model.log.entries[-1].narrative(), "newest first"
     assert hours == sorted(hours)
-    shares = session.shares()
-    assert len(shares["day"]) == session.model.recorder.rows == 73
-    total = sum(shares[f] for f in session.model.factions.ids) + shares["contested"] + shares["ungoverned"]
+    shares = run.shares()
+    assert len(shares["day"]) == run.model.recorder.rows == 73
+    total = sum(shares[f] for f in run.model.factions.ids) + shares["contested"] + shares["ungoverned"]
     assert np.allclose(total, 1.0)
-    assert session.advance(10_000) == session.model.n_steps - 72 and session.finished
+    assert run.advance(10_000) == run.model.n_steps - 72 and run.finished
 
 
 def test_live_map_draws_control_and_hatches_contested_ground():
-    session = Session(BLOCKADE)
-    live = LiveMap(session.model)
+    run = LiveRun(BLOCKADE)
+    live = LiveMap(run.model)
     first = Image.open(io.BytesIO(live.render())).convert("RGB")
     assert first.size == live.canvas.get_width_height()
-    controller = session.model.influence.controller
+    controller = run.model.influence.controller
     saved = controller.copy()
     controller[:] = CONTESTED
     hatched = np.asarray(Image.open(io.BytesIO(live.render())).convert("RGB"), dtype=float)
@@ -110,10 +110,10 @@ def test_live_map_draws_control_and_hatches_contested_ground():
 
 
 def test_live_charts_follow_the_run():
-    session = Session(BLOCKADE)
-    charts = LiveCharts(session)
+    run = LiveRun(BLOCKADE)
+    charts = LiveCharts(run)
     before = charts.render()
-    session.advance(48)
+    run.advance(48)
     after = charts.render()
     assert before != after
     assert charts.filled == 49
@@ -121,17 +121,17 @@ def test_live_charts_follow_the_run():
 
 
 def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
-    session = Session(BLOCKADE)
-    session.advance(33)
-    out = export_runs([session], tmp_path / "slides")
+    run = LiveRun(BLOCKADE)
+    run.advance(33)
+    out = export_runs([run], tmp_path / "slides")
     names = sorted(p.name for p in out.iterdir())
     assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
     gif = Image.open(out / "animation.gif")
-    kept = [f["hours"] for f in session.model.recorder.frames]
+    kept = [f["hours"] for f in run.model.recorder.frames]
     assert 33.0 not in kept and gif.n_frames == len(kept) + 1, "the snapshots kept so far, then now"
     assert "not a forecast" in (out / "narrative.txt").read_text()
     with pytest.raises(UserError, match="already exists"):
-        export_runs([session], out)
+        export_runs([run], out)
 
 
 def test_export_and_viz_commands(tmp_path, capsys):

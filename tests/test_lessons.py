@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sim.app_state import Session
+from sim.app.state import LiveRun
 from sim.scenario import load_scenario
 
 from conftest import ROOT
@@ -48,31 +48,31 @@ def test_each_lesson_has_its_parts_and_a_scenario():
         assert topic in topics, f"no lesson on {topic}"
 
 
-def _log(session: Session, kind: str) -> list[str]:
+def _log(session: LiveRun, kind: str) -> list[str]:
     return [e.narrative() for e in session.model.log.entries if e.kind == kind]
 
 
 def test_lesson_1_the_checkpoint_standoff():
-    blockade = Session(ROOT / "scenarios/albu_kamal_blockade.yaml")
+    blockade = LiveRun(ROOT / "scenarios/albu_kamal_blockade.yaml")
     blockade.advance(36)
     assert blockade.convoys() == [("R1", "withdrawn")]
     assert _log(blockade, "standoff")[0].startswith("day 1 02:00")
     assert "after a 2 h standoff (outnumbered): 490 militia fighters against 60 (8.2 : 1)" in _log(blockade, "withdrawal")[0]
     assert not _log(blockade, "clash"), "the convoy turns back without a shot"
-    open_road = Session(ROOT / "scenarios/open_road.yaml")
+    open_road = LiveRun(ROOT / "scenarios/open_road.yaml")
     open_road.advance(36)
     assert open_road.convoys() == [("R1", "arrived")]
     assert _log(open_road, "arrival")[0].startswith("day 1 02:00")
     outcomes = {}
     for seed in (None, 1):
-        half = Session(ROOT / "scenarios/albu_kamal_blockade.yaml", {"stop_probability": 0.5}, seed)
+        half = LiveRun(ROOT / "scenarios/albu_kamal_blockade.yaml", {"stop_probability": 0.5}, seed)
         half.advance(36)
         outcomes[seed] = half.convoys()[0][1]
     assert outcomes == {None: "arrived", 1: "withdrawn"}, "the lesson's seeds at stop probability 0.5"
 
 
 def test_lesson_2_co_optation():
-    session = Session(ROOT / "scenarios/russian_co_optation.yaml")
+    session = LiveRun(ROOT / "scenarios/russian_co_optation.yaml")
     session.advance(20 * 24)
     switches = _log(session, "defection")
     assert switches[0].startswith("day 4 10:00") and "near Al-Asharah" in switches[0], switches
@@ -84,7 +84,7 @@ def test_lesson_2_co_optation():
 def test_lesson_3_agreement_stops_growth():
     runs = {}
     for on in (True, False):
-        runs[on] = Session(ROOT / "scenarios/agreement_curtails_iran.yaml", {"agreement": on})
+        runs[on] = LiveRun(ROOT / "scenarios/agreement_curtails_iran.yaml", {"agreement": on})
         runs[on].advance(15 * 24)
     with_it, without = (runs[on].shares()["iran_militia"] for on in (True, False))
     assert (with_it[: 5 * 24] == without[: 5 * 24]).all(), "identical until the agreement on day 5"
@@ -94,7 +94,7 @@ def test_lesson_3_agreement_stops_growth():
 def test_lesson_4_insurgents_grow_in_ungoverned_desert():
     cells = {}
     for name in ("baseline", "insurgent_resurgence"):
-        session = Session(ROOT / "scenarios" / f"{name}.yaml")
+        session = LiveRun(ROOT / "scenarios" / f"{name}.yaml")
         session.advance(15 * 24)
         model = session.model
         alive = [u for u in model.agents if u.alive and u.kind == "insurgent"]

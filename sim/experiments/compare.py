@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
-from sim.experiments import charts as ch
 from sim.experiments.design import BOOTSTRAP_STREAM, derived_rng, replicate_seeds
 from sim.experiments.engine import (
+    ExecutionReport,
     RunFolder,
-    Session,
     assemble,
     check_engine,
     default_workers,
@@ -34,11 +34,12 @@ from sim.experiments.outcomes import DEFAULT_SERIES, select
 from sim.experiments.stats import excludes_zero, paired_bootstrap
 from sim.experiments.sweepfile import design_identity
 from sim.experiments.worker import RunTask
+from sim.figures import many_runs as ch
+from sim.figures.style import FactionStyle, fallback_color
+from sim.locations import OUTPUTS
 from sim.output import new_run_folder, write_atomic, write_text_atomic
-from sim.results import DISCLAIMER
 from sim.scenario import LoadedScenario, load_scenario
 
-OUTPUTS = Path(__file__).resolve().parent.parent.parent / "outputs"
 HEADLINE = ("share_*", "contested_share", "ungoverned_share", "land_bridge_*_open_share",
             "land_bridge_*_open_at_end", "convoys_arrived", "convoys_halted", "convoys_withdrew",
             "convoys_destroyed", "convoys_en_route", "convoys_not_departed", "strength_*")
@@ -57,7 +58,7 @@ class CompareResult:
     folder: Path
     arms: list[Arm]
     table: pd.DataFrame  # one row per outcome × arm
-    session: Session
+    session: ExecutionReport
     seed: int
     replicates: int
     charts: list[tuple[str, str]] = field(default_factory=list)
@@ -213,12 +214,12 @@ def compare_charts(result: CompareResult, tasks: list[RunTask]) -> list[tuple[st
     ids = list(dict.fromkeys(fid for m in meta for fid in m["ids"]))
     labels = {fid: lab for m in meta for fid, lab in zip(m["ids"], m["labels"], strict=True)}
     colors = {fid: c for m in meta for fid, c in zip(m["ids"], m["colors"], strict=True)}
-    f = ch.Factions(ids, [labels[i] for i in ids], [colors[i] for i in ids])
+    f = FactionStyle(ids, [labels[i] for i in ids], [colors[i] for i in ids])
     made: list[tuple[str, str]] = []
     series = pd.read_parquet(out / "series.parquet")
     columns = [c for c in series.columns if c not in {"run_id", "point", "arm", "replicate", "seed", "step", "hours", "day"}
                and (pd.api.types.is_numeric_dtype(series[c]) or pd.api.types.is_bool_dtype(series[c]))]
-    arm_colors = {a: ch.FALLBACK_COLORS[i % len(ch.FALLBACK_COLORS)] for i, a in enumerate(arms)}
+    arm_colors = {a: fallback_color(i) for i, a in enumerate(arms)}
     title_arms = " vs ".join(arms)
     for family, cols in ch.families(columns, f):
         name = f"compare_{ch.slug(family)}.png"
@@ -256,33 +257,16 @@ def control_shares(folder: Path, tasks: list[RunTask], arm: int, ids: list[str],
 
 
 def difference_map(path: Path, result: CompareResult, tasks: list[RunTask], k: int, meta: list[dict],
-                   f: ch.Factions) -> Path | None:
-    from sim.mapplot import draw_basemap
-
+                   f: FactionStyle) -> Path | None:
+    """The map of where arm `k` differs from the first in final control; None when their map
+    grids differ."""
     cmap = result.arms[0].loaded.map
     if result.arms[k].loaded.map.shape != cmap.shape:
         return None
     a = control_shares(result.folder, tasks, 0, f.ids, meta)
     b = control_shares(result.folder, tasks, k, f.ids, meta)
-    diff = b - a
-    rows, cols = cmap.shape
-    extent = (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
-    panels = len(f.ids)
-    fig, axes = ch.new_figure(panels, width=6.4, height=6.4 * rows / cols + 0.5, cols=2)
-    image = None
-    for ax, j in zip(axes, range(panels), strict=True):
-        # faint terrain, places named on the first panel only; purple/orange stay clear of the river's blue
-        draw_basemap(ax, cmap, terrain_alpha=0.25, label_places=j == 0, places_kinds=("city", "town", "crossing"))
-        shown = np.ma.masked_where(np.abs(diff[j]) < 1e-12, diff[j])
-        image = ax.imshow(shown, cmap="PuOr_r", vmin=-1, vmax=1, extent=extent, origin="upper",
-                          interpolation="nearest", zorder=4, alpha=0.9)
-        ax.set_title(f"{f.labels[j]}: mean control change", fontsize=9)
-    bar = fig.colorbar(image, ax=list(axes), shrink=0.6, location="right")
-    names = [a.name for a in result.arms]
-    bar.set_label(f"share of replicates controlling the cell: {names[k]} − {names[0]}\n"
-                  f"(orange: more often in {names[k]}, purple: more often in {names[0]})", fontsize=8)
-    return ch.save(fig, path, f"Where control differs at the end: {names[k]} − {names[0]} "
-                              f"({result.replicates} paired replicates)")
+    names = [arm.name for arm in result.arms]
+    return ch.control_difference_map(path, cmap, b - a, f, names[0], names[k], result.replicates)
 
 
 def write_report(result: CompareResult) -> Path:

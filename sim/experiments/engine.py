@@ -36,10 +36,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments.worker import RunTask, run_one
 from sim.output import write_atomic, write_json_atomic, write_text_atomic
-from sim.results import DISCLAIMER, code_version, package_versions
+from sim.results import code_version, package_versions
 
 MANIFEST = "manifest.json"
 CHUNK = 256  # run files per chunk when building the tables
@@ -141,7 +142,12 @@ def _dask_executor(address: str, workers: int):
 
 
 @dataclass
-class Session:
+class ExecutionReport:
+    """What one call of `execute` did on a run folder — one entry of the manifest's "sessions"
+    (a sweep started, interrupted and resumed twice has three): the engine's description, the
+    runs it ran and those it found already done, and seconds of wall time, of the runs' own
+    model time and of their scenario loading (summed over runs)."""
+
     engine: str
     ran: int
     skipped: int
@@ -205,7 +211,7 @@ class RunFolder:
         record = {"columns": columns, **out}
         write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
 
-    def write_manifest(self, info: dict, session: Session | None = None, status: str = "running") -> None:
+    def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
         old = self.manifest() or {}
         manifest = {
             "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
@@ -228,7 +234,7 @@ class RunFolder:
 
 
 def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of: Callable[[RunTask], dict], *,
-            workers: int, dask: str | None, progress: bool, desc: str) -> Session:
+            workers: int, dask: str | None, progress: bool, desc: str) -> ExecutionReport:
     """Run every task not in `done`, saving each as it finishes; returns what this session did."""
     todo = [t for t in tasks if t.run_id not in done]
     started = time.perf_counter()
@@ -272,7 +278,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                 print(f"\ninterrupted: {len(done) + ran} of {len(tasks)} runs are saved in {folder.path}; "
                       "run the same command with --resume to finish", file=sys.stderr)
                 raise
-    session = Session(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
+    session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
                       load_seconds=load_seconds)
     if failure is not None:

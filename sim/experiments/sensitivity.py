@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.experiments import charts as ch
+from sim.disclaimer import DISCLAIMER
 from sim.experiments.design import (
     ANALYSIS_STREAM,
     SENSITIVITY_DESIGNS,
@@ -35,8 +35,8 @@ from sim.experiments.sweep import (
     write_report,
 )
 from sim.experiments.sweepfile import SweepPlan
+from sim.figures import many_runs as ch
 from sim.output import write_atomic, write_text_atomic
-from sim.results import DISCLAIMER
 
 RESAMPLES = 1000
 

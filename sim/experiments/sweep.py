@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
-from sim.experiments import charts as ch
 from sim.experiments.design import DESIGNS
 from sim.experiments.engine import (
+    ExecutionReport,
     RunFolder,
-    Session,
     assemble,
     check_engine,
     default_workers,
@@ -24,10 +24,11 @@ from sim.experiments.engine import (
 )
 from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
 from sim.experiments.worker import RunTask
+from sim.figures import many_runs as ch
+from sim.figures.style import FactionStyle
+from sim.locations import OUTPUTS
 from sim.output import new_run_folder, write_atomic, write_text_atomic
-from sim.results import DISCLAIMER
 
-OUTPUTS = Path(__file__).resolve().parent.parent.parent / "outputs"
 MAX_CONVOY_BARS = 24
 MAX_REPORT_POINTS = 40
 MAX_REPORT_OUTCOMES = 6
@@ -37,7 +38,7 @@ MAX_REPORT_OUTCOMES = 6
 class SweepResult:
     folder: Path
     plan: SweepPlan
-    session: Session
+    session: ExecutionReport
     counts: dict
     charts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -115,9 +116,9 @@ def manifest_info(plan: SweepPlan) -> dict:
     }
 
 
-def factions_of(folder: Path, run_id: str) -> ch.Factions:
+def factions_of(folder: Path, run_id: str) -> FactionStyle:
     meta = json.loads((folder / "runs" / f"{run_id}.json").read_text(encoding="utf-8"))["factions"]
-    return ch.Factions(meta["ids"], meta["labels"], meta["colors"])
+    return FactionStyle(meta["ids"], meta["labels"], meta["colors"])
 
 
 def numeric_outcomes(runs: pd.DataFrame, names: list[str]) -> list[str]:

@@ -30,7 +30,7 @@ from sim.scenario.keypaths import (
     parse_sets,
     set_by_path,
 )
-from sim.scenario.library import SCENARIO_DIR, shipped_scenarios
+from sim.scenario.library import shipped_scenarios
 from sim.scenario.load import (
     LoadedScenario,
     RuleSpec,
@@ -46,7 +46,6 @@ from sim.scenario.yaml_lines import StopReading, read_yaml
 
 __all__ = [
     "RULE_MODELS",
-    "SCENARIO_DIR",
     "LoadedScenario",
     "Origin",
     "PathError",

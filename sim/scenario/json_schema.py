@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sim.disclaimer import DISCLAIMER
 from sim.scenario.spec import RULE_MODELS, Scenario
 
 
@@ -48,7 +49,7 @@ def scenario_json_schema() -> dict:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Corridor scenario",
-        "description": "A scenario of the Corridor what-if simulation (a stylised model, not a forecast).",
+        "description": f"A scenario of the Corridor what-if simulation. {DISCLAIMER}",
         "type": "object",
         "if": {"required": ["extends"]},
         "then": {"$ref": "#/$defs/ScenarioPartial"},

@@ -9,9 +9,6 @@ from sim.scenario.extends import load_tree
 from sim.scenario.report import display_path
 from sim.scenario.yaml_lines import StopReading
 
-#: where the shipped scenarios (and the default map) live
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-
 
 def shipped_scenarios(directory: Path) -> list[tuple[Path, str]]:
     """Every scenario file directly in `directory` (not sweeps/), sorted, with a short description."""

@@ -36,10 +36,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import InputErrors, Problem, did_you_mean
+from sim.locations import SCENARIOS
 from sim.scenario.checks import check_references
 from sim.scenario.extends import load_tree, replace_origins
 from sim.scenario.keypaths import PathError, parse_path, set_by_path
-from sim.scenario.library import SCENARIO_DIR
 from sim.scenario.mapchecks import check_map, open_map
 from sim.scenario.messages import pydantic_problems
 from sim.scenario.report import Report, display_path
@@ -163,7 +163,7 @@ def _resolve_map_file(data: dict, origins: dict, files: dict[str, Path], source:
     value = block.get("file")
     if value is None:
         default = Scenario.model_fields["map"].default.file
-        block["file"] = str((SCENARIO_DIR / default).resolve())
+        block["file"] = str((SCENARIOS / default).resolve())
         return
     if not isinstance(value, str):
         return

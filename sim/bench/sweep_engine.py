@@ -1,4 +1,4 @@
-"""Benchmark of the sweep engine: `python -m sim.experiments.bench`.
+"""Benchmark of the sweep engine: `python run.py bench sweep`.
 
 Prints three figures, each with its target:
 
@@ -17,7 +17,6 @@ printed with them.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import subprocess
@@ -29,8 +28,8 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENARIO = ROOT / "scenarios" / "albu_kamal_blockade.yaml"
+from sim.locations import DEFAULT_SCENARIO, ROOT
+
 SHORT = "{time.duration_days: 2, map.cell_km: 3}"
 TINY = "{time.duration_days: 2, map.cell_km: 10, time.step_hours: 12}"
 
@@ -39,7 +38,7 @@ def sweep_text(runs: int, size: str, stops: int = 5) -> str:
     """A sweep of `runs` runs: `stops` stop probabilities × 2 convoy strengths × replicates."""
     replicates = runs // (stops * 2)
     values = [round(i / (stops - 1), 3) for i in range(stops)]
-    return (f"name: bench\ndescription: benchmark sweep\nscenario: {SCENARIO}\nset: {size}\n"
+    return (f"name: bench\ndescription: benchmark sweep\nscenario: {DEFAULT_SCENARIO}\nset: {size}\n"
             f"parameters:\n  rules.checkpoint_blockade.stop_probability: {{values: {values}}}\n"
             f"  forces[7].strength: {{values: [60, 240]}}\nreplicates: {replicates}\nseed: 1\n"
             "outcomes:\n  final: [convoys_*, share_*, strength_*, land_bridge_*_open_at_end]\n"
@@ -94,18 +93,14 @@ def memory(folder: Path, small: int, large: int, workers: int) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.experiments.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=120, help="runs in the speed-up sweep (default 120)")
-    parser.add_argument("--small", type=int, default=200, help="runs in the small memory sweep (default 200)")
-    parser.add_argument("--large", type=int, default=2000, help="runs in the large memory sweep (default 2000)")
-    args = parser.parse_args(argv)
+def main(runs: int = 120, small: int = 200, large: int = 2000) -> int:
+    """Measure and print the three figures: `runs` runs in the speed-up sweep, `small` and
+    `large` runs in the two memory sweeps."""
     cores = os.cpu_count()
     print(f"Corridor sweep benchmark — {cores} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     with tempfile.TemporaryDirectory(prefix="corridor-bench-") as tmp:
         folder = Path(tmp)
-        s = speedup(folder, args.runs)
+        s = speedup(folder, runs)
         one, two = s[1], s[2]
         ratio = one["execute"] / two["execute"]
         print(f"\n1. speed-up, {one['runs']} short runs (albu_kamal_blockade, 2 days at 3 km, "
@@ -120,16 +115,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{'PASS' if overhead < 50 else 'FAIL'}")
         print(f"   2 workers, per run slot: {slots:.1f} ms  (2 × wall − runs' own time, over runs: includes "
               "starting the pool and waiting for the last run)")
-        m = memory(folder, args.small, args.large, workers=2)
-        (small_mb, small_s), (large_mb, large_s) = m[args.small], m[args.large]
+        m = memory(folder, small, large, workers=2)
+        (small_mb, small_s), (large_mb, large_s) = m[small], m[large]
         growth = large_mb / small_mb - 1
         print("\n3. peak memory (sweep process + children, RSS sampled every 50 ms; tiny runs, 2 workers, charts on):")
-        print(f"   {args.small:5d} runs: {small_mb:7.1f} MB  ({small_s:.1f} s)")
-        print(f"   {args.large:5d} runs: {large_mb:7.1f} MB  ({large_s:.1f} s)")
+        print(f"   {small:5d} runs: {small_mb:7.1f} MB  ({small_s:.1f} s)")
+        print(f"   {large:5d} runs: {large_mb:7.1f} MB  ({large_s:.1f} s)")
         print(f"   difference: {growth * 100:+.1f} %  (target within ±20 %) {'PASS' if abs(growth) <= 0.2 else 'FAIL'}")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,11 @@
 """Benchmark: Corridor's step cost against Mesa's own Epstein civil-violence example, measured
 in the same run on the same machine, so the ratios hold whatever the machine's speed.
 
-Each configuration runs in a fresh subprocess (`python -m sim.bench --one SPEC`) so that its
-peak memory is its own. Corridor: the default scenario with every standing force and
-insurgent group multiplied to reach about 1k, 4k, 16k and 32k agents on the 1 km map, the
-same with fixed agents at 2, 1 and 0.5 km cells, and 32k agents on ~40,000 cells (0.75 km).
+Run by `python run.py bench`. Each configuration runs in a fresh subprocess (`python -m
+sim.bench.step_cost --one SPEC`) so that its peak memory is its own. Corridor: the default
+scenario with every standing force and insurgent group multiplied to reach about 1k, 4k, 16k
+and 32k agents on the 1 km map, the same with fixed agents at 2, 1 and 0.5 km cells, and 32k
+agents on ~40,000 cells (0.75 km).
 Mesa: EpsteinCivilViolence at 40 × 40, 100 × 100 and 200 × 200. Both run 100 steps headless.
 """
 
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.locations import DEFAULT_SCENARIO, OUTPUTS
+
 STEPS = 100
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "albu_kamal_blockade.yaml"
 
 
 def corridor_overrides(factor: float, cell_km: float) -> dict:
@@ -109,7 +111,7 @@ def main(out_dir: Path | None = None) -> int:
     rows = []
     for spec in plan():
         print(f"  measuring {spec['label']} …", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, "-m", "sim.bench", "--one", json.dumps(spec)],
+        proc = subprocess.run([sys.executable, "-m", "sim.bench.step_cost", "--one", json.dumps(spec)],
                               capture_output=True, text=True, check=True)
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         row["group"] = spec["group"]
@@ -147,7 +149,7 @@ def main(out_dir: Path | None = None) -> int:
     print(f"Peak memory at 32k agents: {figures['corridor_peak_mb_32k']:.0f} MB vs Mesa Epstein 200×200: "
           f"{figures['mesa_peak_mb_200x200']:.0f} MB (target: below)")
 
-    out = Path(out_dir) if out_dir else new_run_folder(Path(__file__).resolve().parent.parent / "outputs", "bench")
+    out = Path(out_dir) if out_dir else new_run_folder(OUTPUTS, "bench")
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "bench.csv", lambda tmp: table.to_csv(tmp, index=False))
     write_atomic(out / "figures.json", lambda tmp: tmp.write_text(json.dumps(figures, indent=2)))
@@ -184,8 +186,7 @@ def draw_chart(table, out: Path) -> None:
     plt.close(fig)
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(run_one(json.loads(sys.argv[2]))))
-    else:
-        sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+if __name__ == "__main__":  # one measurement, in its own process: `--one SPEC` (JSON)
+    if len(sys.argv) != 3 or sys.argv[1] != "--one":
+        sys.exit("usage: python -m sim.bench.step_cost --one SPEC  (the benchmark itself: python run.py bench)")
+    print(json.dumps(run_one(json.loads(sys.argv[2]))))

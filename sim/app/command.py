@@ -1,5 +1,5 @@
-"""The `viz` and `export` subcommands. Kept apart from `sim.app` so that `python run.py --help`
-does not import Solara: the app and its server are imported only when `viz` runs.
+"""The `viz` and `export` subcommands. Kept apart from `sim.app.page` so that `python run.py
+--help` does not import Solara: the app and its server are imported only when `viz` runs.
 
 `viz` serves the app with Solara's own ASGI app under uvicorn in this process, rather than
 through the `solara run` command: one process to stop, no file watcher, no version check over
@@ -13,7 +13,9 @@ import os
 import socket
 from pathlib import Path
 
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
+from sim.locations import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
 
@@ -34,15 +36,15 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
 
     import numpy as np
 
-    from sim.app_state import Session
-    from sim.app_view import LiveCharts, LiveMap
+    from sim.app.state import LiveRun
+    from sim.figures.live import LiveCharts, LiveMap
 
-    session = Session(scenario)
-    live_map, charts = LiveMap(session.model), LiveCharts(session)
+    run = LiveRun(scenario)
+    live_map, charts = LiveMap(run.model), LiveCharts(run)
     times = []
-    for _ in range(min(steps, session.model.n_steps)):
+    for _ in range(min(steps, run.model.n_steps)):
         t0 = time.perf_counter()
-        session.advance(1)
+        run.advance(1)
         t1 = time.perf_counter()
         live_map.render()
         t2 = time.perf_counter()
@@ -57,7 +59,7 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from sim.app_state import scenario_info
+    from sim.app.state import scenario_info
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:
@@ -68,13 +70,12 @@ def cmd_viz(args: argparse.Namespace) -> int:
         return 0
     _check_port(args.host, args.port)
     os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
-    os.environ["SOLARA_APP"] = "sim.app"
+    os.environ["SOLARA_APP"] = "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     import uvicorn
 
     url = f"http://{args.host}:{args.port}/"
-    print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n"
-          "A stylised what-if model, not a forecast.", flush=True)
+    print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
     uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
     return 0
 
@@ -82,24 +83,22 @@ def cmd_viz(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.app_state import Session, export_runs
+    from sim.app.state import LiveRun, export_runs
     from sim.scenario import parse_sets
 
-    session = Session(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
-    model = session.model
+    run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
+    model = run.model
     steps = model.n_steps if args.days is None else min(model.n_steps, round(args.days * 24 / model.step_hours))
-    for _ in tqdm(range(steps), desc=session.info.name, unit="step", leave=False):
-        session.advance(1)
-    out = export_runs([session], args.out, force=args.force)
-    print(f"{session.info.name} at {model.clock()} (seed {session.seed}): map.png, charts.png, "
-          f"animation.gif, narrative.txt → {out}\nA stylised what-if model, not a forecast.")
+    for _ in tqdm(range(steps), desc=run.info.name, unit="step", leave=False):
+        run.advance(1)
+    out = export_runs([run], args.out, force=args.force)
+    print(f"{run.info.name} at {model.clock()} (seed {run.seed}): map.png, charts.png, "
+          f"animation.gif, narrative.txt → {out}\n{DISCLAIMER}")
     return 0
 
 
 def add_commands(sub) -> None:
     """Add `viz` and `export` to the subcommands of `python run.py`."""
-    from sim.cli import DEFAULT_SCENARIO
-
     p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario to open (default: the Albu Kamal blockade); the app offers the others too")

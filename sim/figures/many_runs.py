@@ -1,8 +1,9 @@
 """Charts of many runs: replicate bands over time, final outcomes against each parameter with
-95 % intervals, heatmaps over two parameters, land-bridge and convoy-outcome shares.
+95 % intervals, heatmaps over two parameters, land-bridge and convoy-outcome shares, and maps
+of where two arms of a comparison differ in final control.
 
 Figures are drawn on the Agg canvas directly (no pyplot state, so nothing accumulates over a
-long sweep) and every one carries the "stylised what-if model, not a forecast" stamp.
+long sweep) and every one carries the disclaimer (`sim.disclaimer`) under its title.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,35 +18,18 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.disclaimer import DISCLAIMER
 from sim.experiments.stats import mean_ci, wilson
+from sim.figures.basemap import draw_basemap
+from sim.figures.style import CONVOY_OUTCOME_COLORS, SMALL, FactionStyle, fallback_color
 from sim.output import write_atomic
 
-STAMP = "Stylised what-if model, not a forecast"
 PANELS_PER_PAGE = 12
 MAX_BANDS = 8  # design points drawn one band each; more are grouped by the first parameter
-CONVOY_OUTCOMES = ("arrived", "halted", "withdrew", "destroyed", "en_route", "not_departed")
-CONVOY_COLORS = {"arrived": "#2e7d32", "halted": "#f9a825", "withdrew": "#ef6c00", "destroyed": "#b71c1c",
-                 "en_route": "#90a4ae", "not_departed": "#cfd8dc"}
 FAMILIES = ("value_share_", "share_", "area_km2_", "strength_", "land_bridge_", "local_militia_units_")
-FALLBACK_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 
-@dataclass
-class Factions:
-    """Faction ids with their labels and colours, for titles and line colours."""
-
-    ids: list[str]
-    labels: list[str]
-    colors: list[str]
-
-    def label(self, fid: str) -> str:
-        return self.labels[self.ids.index(fid)] if fid in self.ids else fid
-
-    def color(self, fid: str, i: int = 0) -> str:
-        return self.colors[self.ids.index(fid)] if fid in self.ids else FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
-
-
-def describe(name: str, f: Factions) -> str:
+def describe(name: str, f: FactionStyle) -> str:
     """An outcome or series column in words, with its unit."""
     patterns = [  # the first that matches names the column; {} is the faction's label
         (r"land_bridge_(.+)_open_at_end", "{}: land bridge open at the end (share of runs)", True),
@@ -69,7 +52,7 @@ def describe(name: str, f: Factions) -> str:
     return fixed.get(name, name.replace("_", " "))
 
 
-def short(name: str, f: Factions) -> str:
+def short(name: str, f: FactionStyle) -> str:
     """A panel title: the faction's label when the family is already named in the figure title."""
     for family in FAMILIES:
         if name.startswith(family):
@@ -103,7 +86,7 @@ def save(fig: Figure, path: Path, title: str, dpi: int = 110) -> Path:
     """Title the figure, with the stamp as the title's second line (the layout keeps room for
     it wherever legends go), and write it atomically."""
     chars = int(fig.get_figwidth() * 12)  # about how many title characters fit across the figure
-    fig.suptitle(f"{textwrap.fill(title, chars)}\n{STAMP}", fontsize=10.5)
+    fig.suptitle(f"{textwrap.fill(title, chars)}\n{DISCLAIMER}", fontsize=10.5)
     return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
 
 
@@ -113,7 +96,7 @@ def legend_below(fig: Figure, handles: list, names: list[str]) -> None:
         return
     longest = max(len(n) for n in names) + 6  # the line sample and padding
     ncols = max(1, min(len(names), 4, int(fig.get_figwidth() * 14 / longest)))
-    fig.legend(handles, names, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
+    fig.legend(handles, names, loc="outside lower center", ncols=ncols, fontsize=SMALL, frameon=False)
 
 
 def pages(items: list, size: int = PANELS_PER_PAGE) -> list[list]:
@@ -124,7 +107,7 @@ def page_name(stem: str, page: int) -> str:
     return f"{stem}.png" if page == 0 else f"{stem}_{page + 1}.png"
 
 
-def families(columns: list[str], f: Factions) -> list[tuple[str, list[str]]]:
+def families(columns: list[str], f: FactionStyle) -> list[tuple[str, list[str]]]:
     """Group per-faction columns (share_russia, share_coalition, …) into one figure each."""
     groups: dict[str, list[str]] = {}
     for c in columns:
@@ -160,7 +143,7 @@ def parameter_groups(values: pd.Series, bins: int = 6, max_distinct: int = 12) -
 
 
 def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.Series, labels: dict,
-               title: str, f: Factions, colors: dict | None = None) -> Path:
+               title: str, f: FactionStyle, colors: dict | None = None) -> Path:
     """Median and 5–95 % band across replicates over time, one line per group, a panel per
     column; yes/no columns (land bridge open) show the share of runs instead, with a 95 % band."""
     fig, axes = new_figure(len(columns))
@@ -171,7 +154,7 @@ def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.S
             rows = data[data["_group"] == key]
             if rows.empty:
                 continue
-            color = (colors or {}).get(key, FALLBACK_COLORS[i % len(FALLBACK_COLORS)])
+            color = (colors or {}).get(key, fallback_color(i))
             by_day = rows.groupby("day")[col]
             if is_bool:
                 stats = by_day.agg(["sum", "count"])
@@ -185,7 +168,7 @@ def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.S
             ax.fill_between(days, lo, hi, color=color, alpha=0.18, lw=0)
         ax.set_title(short(col, f), fontsize=9)
         ax.set_xlabel("day")
-        ax.set_ylabel("share of runs" if is_bool else describe(col, f).split(": ")[-1], fontsize=8)
+        ax.set_ylabel("share of runs" if is_bool else describe(col, f).split(": ")[-1], fontsize=SMALL)
         ax.grid(alpha=0.3)
     legend_below(fig, *axes[0].get_legend_handles_labels())
     return save(fig, path, title)
@@ -195,7 +178,7 @@ def band_chart(path: Path, series: pd.DataFrame, columns: list[str], group: pd.S
 
 
 def final_vs_parameter(path: Path, runs: pd.DataFrame, param: str, plabel: str, outcomes: list[str],
-                       f: Factions, title: str) -> Path:
+                       f: FactionStyle, title: str) -> Path:
     """Mean final outcome against one parameter, with 95 % intervals over the runs at each value
     (pooled over the other parameters)."""
     keys, groups = parameter_groups(runs[param])
@@ -207,8 +190,8 @@ def final_vs_parameter(path: Path, runs: pd.DataFrame, param: str, plabel: str, 
         err = np.abs(np.vstack([cis[:, 0] - cis[:, 1], cis[:, 2] - cis[:, 0]]))
         ax.errorbar(x, cis[:, 0], yerr=np.nan_to_num(err), marker="o", ms=4, capsize=3, lw=1.2, color="#37474f")
         ax.set_title(describe(outcome, f), fontsize=8.5)
-        ax.set_xlabel(plabel, fontsize=8)
-        ax.set_ylabel("mean over runs (95 % CI)", fontsize=8)
+        ax.set_xlabel(plabel, fontsize=SMALL)
+        ax.set_ylabel("mean over runs (95 % CI)", fontsize=SMALL)
         if not pd.api.types.is_numeric_dtype(runs[param]) or pd.api.types.is_bool_dtype(runs[param]):
             ax.set_xticks(x, groups["label"])
         ax.grid(alpha=0.3)
@@ -216,7 +199,7 @@ def final_vs_parameter(path: Path, runs: pd.DataFrame, param: str, plabel: str, 
 
 
 def heatmap(path: Path, runs: pd.DataFrame, px: str, py: str, xlabel: str, ylabel: str, outcomes: list[str],
-            f: Factions, title: str) -> Path:
+            f: FactionStyle, title: str) -> Path:
     """Mean final outcome over a grid of two parameters, one panel per outcome."""
     fig, axes = new_figure(len(outcomes), width=4.6, height=3.6)
     for ax, outcome in zip(axes, outcomes, strict=True):
@@ -233,14 +216,14 @@ def heatmap(path: Path, runs: pd.DataFrame, px: str, py: str, xlabel: str, ylabe
                 if np.isfinite(v):
                     ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=6.5,
                             color="white" if v < middle else "black")
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=SMALL)
+        ax.set_ylabel(ylabel, fontsize=SMALL)
         ax.set_title(describe(outcome, f), fontsize=8.5)
         fig.colorbar(image, ax=ax, shrink=0.85).set_label("mean over replicates", fontsize=7)
     return save(fig, path, title)
 
 
-def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, str]], f: Factions,
+def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, str]], f: FactionStyle,
                       title: str) -> Path | None:
     """Share of runs with each faction's land bridge open at the end, against each parameter."""
     columns = [c for c in runs.columns if re.fullmatch(r"land_bridge_.+_open_at_end", c)]
@@ -260,8 +243,8 @@ def land_bridge_chart(path: Path, runs: pd.DataFrame, params: list[tuple[str, st
         if not pd.api.types.is_numeric_dtype(runs[param]) or pd.api.types.is_bool_dtype(runs[param]):
             ax.set_xticks(x, groups["label"])
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel(plabel, fontsize=8)
-        ax.set_ylabel("share of runs open at the end (95 % CI)", fontsize=8)
+        ax.set_xlabel(plabel, fontsize=SMALL)
+        ax.set_ylabel("share of runs open at the end (95 % CI)", fontsize=SMALL)
         ax.grid(alpha=0.3)
     legend_below(fig, *axes[0].get_legend_handles_labels())
     return save(fig, path, title)
@@ -277,7 +260,7 @@ def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict,
                  title: str) -> Path | None:
     """Stacked shares of convoy outcomes (arrived, halted, withdrew, …) per group of runs, one
     horizontal bar per group so that long design-point labels stay readable."""
-    columns = [f"convoys_{o}" for o in CONVOY_OUTCOMES if f"convoys_{o}" in runs.columns]
+    columns = [f"convoys_{o}" for o in CONVOY_OUTCOME_COLORS if f"convoys_{o}" in runs.columns]
     if not columns:
         return None
     counts = runs[columns].astype(float).groupby(group.to_numpy()).sum().reindex(list(labels))
@@ -290,13 +273,37 @@ def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict,
     y = np.arange(len(shares))
     for col in columns:
         outcome = col[len("convoys_"):]
-        ax.barh(y, shares[col].to_numpy(), left=left, color=CONVOY_COLORS[outcome], edgecolor="white",
+        ax.barh(y, shares[col].to_numpy(), left=left, color=CONVOY_OUTCOME_COLORS[outcome], edgecolor="white",
                 lw=0.5, label=outcome.replace("_", " "))
         left += shares[col].to_numpy()
     ax.set_yticks(y, list(labels.values()), fontsize=7.5)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of convoys at the end of the run", fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_xlabel("share of convoys at the end of the run", fontsize=SMALL)
+    ax.set_ylabel(ylabel, fontsize=SMALL)
     legend_below(fig, *ax.get_legend_handles_labels())
     return save(fig, path, title)
+
+
+def control_difference_map(path: Path, cmap, diff: np.ndarray, f: FactionStyle, reference: str, other: str,
+                           replicates: int) -> Path:
+    """One panel per faction over the map `cmap`: `diff` (faction, row, col) is the share of
+    replicates in which the faction holds each cell at the end in arm `other` minus that in arm
+    `reference` (−1…1), drawn purple (more often in the reference) to orange."""
+    rows, cols = cmap.shape
+    extent = (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
+    panels = len(f.ids)
+    fig, axes = new_figure(panels, width=6.4, height=6.4 * rows / cols + 0.5, cols=2)
+    image = None
+    for ax, j in zip(axes, range(panels), strict=True):
+        # faint terrain, places named on the first panel only; purple/orange stay clear of the river's blue
+        draw_basemap(ax, cmap, terrain_alpha=0.25, label_places=j == 0, places_kinds=("city", "town", "crossing"))
+        shown = np.ma.masked_where(np.abs(diff[j]) < 1e-12, diff[j])
+        image = ax.imshow(shown, cmap="PuOr_r", vmin=-1, vmax=1, extent=extent, origin="upper",
+                          interpolation="nearest", zorder=4, alpha=0.9)
+        ax.set_title(f"{f.labels[j]}: mean control change", fontsize=9)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.6, location="right")
+    bar.set_label(f"share of replicates controlling the cell: {other} − {reference}\n"
+                  f"(orange: more often in {other}, purple: more often in {reference})", fontsize=SMALL)
+    return save(fig, path, f"Where control differs at the end: {other} − {reference} "
+                              f"({replicates} paired replicates)")

@@ -9,8 +9,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from sim.figures.basemap import draw_basemap, draw_map_png, terrain_legend_handles
 from sim.geography import load_map
-from sim.mapplot import draw_basemap, draw_map_png, terrain_legend_handles
 
 # coarse cells move a few places and warn about it; that is tested once, in test_geography
 pytestmark = pytest.mark.filterwarnings("ignore:euphrates_corridor.geojson:UserWarning")

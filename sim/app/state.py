@@ -2,7 +2,7 @@
 model runs it drives (one, or two side by side on one seed), what its monitors read, and the
 export of a run so far for slides.
 
-`sim/app.py` only wires widgets to a `Controller`; the tests drive a `Controller` directly, so
+`sim.app.page` only wires widgets to a `Controller`; the tests drive a `Controller` directly, so
 what a button does is tested without a browser. Nothing here imports Solara.
 """
 
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.influence import CONTESTED, UNGOVERNED
+from sim.locations import DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 from sim.model import CorridorModel
-from sim.scenario import SCENARIO_DIR, LoadedScenario, load_scenario
+from sim.scenario import LoadedScenario, load_scenario
 
-PROJECT_ROOT = SCENARIO_DIR.parent
-DEFAULT_SCENARIO = SCENARIO_DIR / "albu_kamal_blockade.yaml"
 #: the place whose holder the app reports: the town of the seed event
 KEY_PLACE = "Albu Kamal"
 
@@ -118,7 +118,7 @@ def scenario_info(path: str | Path) -> ScenarioInfo:
     return _info(str(resolved), resolved.stat().st_mtime_ns)
 
 
-def scenario_library(directory: Path = SCENARIO_DIR) -> list[Path]:
+def scenario_library(directory: Path = SCENARIOS) -> list[Path]:
     """The shipped scenarios the picker offers."""
     return sorted(Path(directory).glob("*.yaml"))
 
@@ -132,7 +132,7 @@ def overrides_for(info: ScenarioInfo, values: dict[str, Value]) -> dict[str, obj
     return out
 
 
-class Session:
+class LiveRun:
     """One model run the app drives: built from a scenario, control values and a seed, then
     stepped in place."""
 
@@ -231,10 +231,9 @@ class Session:
         """Write into `folder` (which the caller creates fresh): the map and the charts as PNG
         for slides, the same two as the app shows them (with the convoys' states), the run so
         far as an animated GIF, and the narrative as text."""
-        from sim.app_view import LiveCharts, LiveMap
+        from sim.figures.live import LiveCharts, LiveMap
+        from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
         from sim.output import write_atomic, write_text_atomic
-        from sim.plots import draw_control_chart, draw_control_map, write_animation
-        from sim.results import DISCLAIMER
 
         result = self.result_so_far()
         folder.mkdir(parents=True, exist_ok=True)
@@ -259,12 +258,12 @@ class Side:
 
     path: Path
     pending: dict[str, Value]
-    session: Session
+    run: LiveRun
 
     @property
     def changed(self) -> bool:
         """Do the sliders differ from what the run uses (so that a reset is needed)?"""
-        return self.pending != self.session.values
+        return self.pending != self.run.values
 
 
 class Controller:
@@ -275,14 +274,14 @@ class Controller:
         self.lock = threading.RLock()  # the play loop and the buttons both step the models
         self.seed = seed  # None: the (first) scenario's own seed
         info = scenario_info(scenario)
-        self.sides: list[Side] = [Side(info.path, dict(info.defaults), Session(info.path, seed=self._seed(info)))]
+        self.sides: list[Side] = [Side(info.path, dict(info.defaults), LiveRun(info.path, seed=self._seed(info)))]
 
     def _seed(self, info: ScenarioInfo) -> int:
         return info.seed if self.seed is None else self.seed
 
     @property
     def run_seed(self) -> int:
-        return self.sides[0].session.seed
+        return self.sides[0].run.seed
 
     @property
     def comparing(self) -> bool:
@@ -290,18 +289,18 @@ class Controller:
 
     @property
     def finished(self) -> bool:
-        return all(side.session.finished for side in self.sides)
+        return all(side.run.finished for side in self.sides)
 
     def advance(self, hours: float) -> None:
         """Advance every side by the same simulated time (at least one step each), so that
         sides with different step lengths stay in step."""
         with self.lock:
             for side in self.sides:
-                side.session.advance(max(1, round(hours / side.session.model.step_hours)))
+                side.run.advance(max(1, round(hours / side.run.model.step_hours)))
 
     def set_value(self, side: int, name: str, value: Value) -> None:
         """A slider moved: remembered, applied at the next reset."""
-        if name not in self.sides[side].session.info.defaults:
+        if name not in self.sides[side].run.info.defaults:
             raise KeyError(f"{self.sides[side].path.name} has no rule for the control '{name}'")
         with self.lock:
             self.sides[side].pending[name] = value
@@ -314,23 +313,23 @@ class Controller:
         """Rebuild every side from its scenario and slider values, all on one seed."""
         info = scenario_info(self.sides[0].path)
         seed = self._seed(info)
-        built = [Session(side.path, side.pending, seed) for side in self.sides]
+        built = [LiveRun(side.path, side.pending, seed) for side in self.sides]
         with self.lock:
-            for side, session in zip(self.sides, built, strict=True):
-                side.session = session
+            for side, run in zip(self.sides, built, strict=True):
+                side.run = run
 
     def choose_scenario(self, side: int, path: str | Path) -> None:
         """Switch a side to another scenario, at that scenario's own settings. When comparing,
         both sides start again together (on one seed), so that they stay in step."""
         info = scenario_info(path)
         if not self.comparing:
-            session = Session(info.path, seed=self._seed(info))
+            run = LiveRun(info.path, seed=self._seed(info))
             with self.lock:
-                self.sides[0] = Side(info.path, dict(info.defaults), session)
+                self.sides[0] = Side(info.path, dict(info.defaults), run)
             return
         with self.lock:
             old = self.sides[side]
-            self.sides[side] = Side(info.path, dict(info.defaults), old.session)
+            self.sides[side] = Side(info.path, dict(info.defaults), old.run)
             try:
                 self.reset()
             except UserError:
@@ -344,7 +343,7 @@ class Controller:
         with self.lock:
             if on and not self.comparing:
                 first = self.sides[0]
-                self.sides.append(Side(first.path, dict(first.pending), first.session))
+                self.sides.append(Side(first.path, dict(first.pending), first.run))
             elif not on and self.comparing:
                 del self.sides[1]
         self.reset()
@@ -353,24 +352,24 @@ class Controller:
         """Write every side's map, charts, animation and narrative into a new folder (under
         outputs/ unless given; an existing non-empty folder is refused)."""
         with self.lock:
-            return export_runs([side.session for side in self.sides], folder)
+            return export_runs([side.run for side in self.sides], folder)
 
 
-def export_runs(sessions: list[Session], folder: Path | None = None, force: bool = False) -> Path:
+def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = False) -> Path:
     """Export runs so far into a new folder, built aside and renamed into place: with one run
     its files sit in the folder, with two each has a subfolder a_<scenario>, b_<scenario>.
     The default folder is a fresh one under outputs/; a given one that exists and is not empty
     is refused unless `force`."""
     from sim.output import new_run_folder, publish_folder
 
-    first = sessions[0]
+    first = runs[0]
     if folder is None:
-        stem = "_vs_".join(s.info.stem for s in sessions)
+        stem = "_vs_".join(s.info.stem for s in runs)
         day = int(first.model.hours // 24)
-        folder = new_run_folder(PROJECT_ROOT / "outputs", f"app_{stem}_seed{first.seed}_day{day}")
+        folder = new_run_folder(OUTPUTS, f"app_{stem}_seed{first.seed}_day{day}")
 
     def build(tmp: Path) -> None:
-        for i, session in enumerate(sessions):
-            session.export(tmp / f"{'ab'[i]}_{session.info.stem}" if len(sessions) > 1 else tmp)
+        for i, run in enumerate(runs):
+            run.export(tmp / f"{'ab'[i]}_{run.info.stem}" if len(runs) > 1 else tmp)
 
     return publish_folder(build, Path(folder), force=force)

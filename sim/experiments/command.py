@@ -1,7 +1,7 @@
 """The `sweep`, `compare` and `sensitivity` subcommands: parse, call the library, print.
 
-Errors a user can fix are `UserError`s, printed by `sim.cli.main` as one line each with exit
-status 2.
+Each is added to `python run.py` by `add_commands`, called from `sim.cli.build_parser`. Errors a
+user can fix are `UserError`s, printed by `sim.cli.main` as one line each with exit status 2.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
+
+from sim.disclaimer import DISCLAIMER
 
 ENGINE_HELP = textwrap.dedent("""\
     engines: by default runs go to a local process pool with --workers processes (default: the
@@ -68,7 +70,7 @@ def add_commands(sub) -> None:
             path, replicate, seed, outcomes), series.parquet (one row per run × kept step), charts,
             report.md and manifest.json. Replicate r uses the same seed at every design point
             (common random numbers). See docs/experiments.md for the file format.
-            Corridor is a stylised what-if model, not a forecast."""),
+            """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sweep "
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
     p.add_argument("sweep", type=Path, help="sweep file (YAML)")
@@ -86,7 +88,7 @@ def add_commands(sub) -> None:
             difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and
             whether it excludes zero. Writes compare.csv, compare.md, runs and series tables,
             charts of every arm's median and 5–95 % band over time, and maps of where mean control
-            differs. Corridor is a stylised what-if model, not a forecast."""),
+            differs. """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
     p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
@@ -108,7 +110,7 @@ def add_commands(sub) -> None:
             each outcome (mean over replicates at each design point): Morris mu* and sigma, or Sobol
             S1 and ST, each with a 95 % interval, as sensitivity.csv, sensitivity.md and bar
             charts, beside the sweep's own tables and charts.
-            Corridor is a stylised what-if model, not a forecast."""),
+            """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sensitivity "
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
     p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}")
@@ -123,7 +125,6 @@ def _say(line: str) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweep import run_sweep
     from sim.experiments.sweepfile import point_text, read_sweep
-    from sim.results import DISCLAIMER
 
     if args.dry_run:
         plan = read_sweep(args.sweep, replicates=args.replicates)
@@ -148,7 +149,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import run_compare, text_table
-    from sim.results import DISCLAIMER
     from sim.scenario import parse_sets
 
     sets = parse_sets(args.set)
@@ -168,7 +168,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import run_sensitivity
-    from sim.results import DISCLAIMER
 
     result = run_sensitivity(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                              force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)

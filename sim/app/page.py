@@ -1,12 +1,12 @@
-"""The classroom web app: `python run.py viz [SCENARIO]`.
+"""The classroom web app's page: `python run.py viz [SCENARIO]` serves it.
 
 Why Solara directly rather than Mesa's SolaraViz: SolaraViz builds a model from keyword
 parameters and drives one model; ours is built from a validated scenario file plus overrides,
 the app runs two models side by side on one seed, the controls change with the scenario (a
 control whose rule the scenario lacks is disabled), and the map must redraw in tens of
-milliseconds, which needs the layered renderer of `sim.app_view` rather than a fresh figure per
-step. So this module wires Solara widgets to `sim.app_state.Controller` and nothing else: the
-model, its settings and the export live there, the pictures in `sim.app_view`.
+milliseconds, which needs the layered renderer of `sim.figures.live` rather than a fresh figure per
+step. So this module wires Solara widgets to `sim.app.state.Controller` and nothing else: the
+model, its settings and the export live there, the pictures in `sim.figures.live`.
 
 One `Controller` per browser tab (Solara's `reactive` values are per connection). Two counters
 tell components when to redraw: `frame` after every step, `layout` after anything that changes
@@ -23,17 +23,17 @@ from pathlib import Path
 
 import solara
 
-from sim.app_state import (
+from sim.app.state import (
     CONTROLS,
-    DEFAULT_SCENARIO,
     SPEEDS_HOURS,
     Controller,
     Side,
     scenario_library,
 )
-from sim.app_view import LiveCharts, LiveMap
+from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
-from sim.plots import STAMP
+from sim.figures.live import LiveCharts, LiveMap
+from sim.locations import DEFAULT_SCENARIO
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
@@ -82,7 +82,7 @@ def Controls(ctl: Controller, index: int):
     """Scenario picker and the rule sliders of one side (applied on reset)."""
     _ = layout.value
     side: Side = ctl.sides[index]
-    info = side.session.info
+    info = side.run.info
     library = {p.stem: p for p in scenario_library()}
     if side.path not in library.values():
         library[side.path.name] = side.path
@@ -197,7 +197,7 @@ def _heading(tag: str, text: str) -> None:
 
 
 def _monitors_html(side: Side) -> str:
-    s = side.session
+    s = side.run
     e = html.escape
     params = []
     for control in CONTROLS:
@@ -216,7 +216,7 @@ def _monitors_html(side: Side) -> str:
 
 
 def _log_html(side: Side) -> str:
-    lines = side.session.log_newest_first(LOG_LINES)
+    lines = side.run.log_newest_first(LOG_LINES)
     if not lines:
         return '<div class="corridor-log"><i>Nothing has happened yet: press Play or Step.</i></div>'
     rows = "".join(f'<div class="k-{html.escape(kind)}">{html.escape(text)}</div>' for kind, text in lines)
@@ -224,7 +224,7 @@ def _log_html(side: Side) -> str:
 
 
 def _questions_html(side: Side) -> str:
-    items = "".join(f"<li>{html.escape(q)}</li>" for q in side.session.info.questions)
+    items = "".join(f"<li>{html.escape(q)}</li>" for q in side.run.info.questions)
     return f'<ol class="corridor-questions">{items}</ol>' if items else "<i>No questions in this scenario.</i>"
 
 
@@ -233,8 +233,8 @@ def SidePanel(ctl: Controller, index: int, compact: bool):
     """One run: map, monitors, teaching questions, charts and event log."""
     _ = frame.value, layout.value
     side = ctl.sides[index]
-    session = side.session
-    views = solara.use_memo(lambda: (LiveMap(session.model), LiveCharts(session)), dependencies=[session])
+    run = side.run
+    views = solara.use_memo(lambda: (LiveMap(run.model), LiveCharts(run)), dependencies=[run])
     with ctl.lock:
         map_png = views[0].render()
         charts_png = views[1].render()
@@ -243,7 +243,7 @@ def SidePanel(ctl: Controller, index: int, compact: bool):
     tag = f"corridor-side-{'ab'[index]}"
     with solara.Column(classes=[tag], gap="8px"):
         if compact:
-            _heading("h3", f"{'AB'[index]}: {session.info.name}")
+            _heading("h3", f"{'AB'[index]}: {run.info.name}")
             solara.Image(map_png, classes=["corridor-map"])
             solara.HTML(unsafe_innerHTML=monitors)
             solara.Image(charts_png, classes=["corridor-charts"])
@@ -256,7 +256,7 @@ def SidePanel(ctl: Controller, index: int, compact: bool):
             solara.Image(map_png, classes=["corridor-map"])
             with solara.Column():
                 solara.HTML(unsafe_innerHTML=monitors)
-                _heading("h4", f"Ask the class — {session.info.name}")
+                _heading("h4", f"Ask the class — {run.info.name}")
                 solara.HTML(unsafe_innerHTML=questions)
         with solara.Columns([1, 1]):
             solara.Image(charts_png, classes=["corridor-charts"])
@@ -286,7 +286,7 @@ def Page():
     solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(children=["Corridor: the contested Euphrates corridor"])
-        solara.HTML(tag="span", unsafe_innerHTML=html.escape(STAMP), classes=["corridor-stamp"])
+        solara.HTML(tag="span", unsafe_innerHTML=html.escape(DISCLAIMER), classes=["corridor-stamp"])
     ControlPanel(ctl)
     if problem.value:
         solara.Error(problem.value, classes=["corridor-problem"])

@@ -18,27 +18,18 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import Normal, Stroke
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
+from sim.figures.style import (
+    BORDER_LINE,
+    PLACE_LABELS,
+    PLACE_STYLE,
+    RIVER_LINE,
+    ROAD_LINE,
+    SMALL,
+    TRACK_LINE,
+)
 from sim.geography import TERRAIN_COLORS, TERRAIN_LABELS, CorridorMap, Terrain
 from sim.output import write_atomic
 
-RIVER_LINE = dict(color="#1f4e9c", lw=0.8)
-ROAD_LINE = dict(color="#fff3d6", lw=0.8)  # drawn over the brown road cells
-TRACK_LINE = dict(ROAD_LINE, ls=(0, (3, 2)))
-BORDER_LINE = dict(color="#6a1b9a", lw=1.4, ls=(0, (6, 2, 1, 2)))
-# marker, size, face colour per place kind
-PLACE_STYLE = {
-    "city": ("s", 7, "white"),
-    "town": ("o", 4.5, "white"),
-    "crossing": ("*", 13, "#d62728"),
-    "bridge": ("D", 4, "black"),
-    "ford": ("D", 4, "#3a7bd5"),
-    "oilfield": ("^", 7, "black"),
-    "gasfield": ("^", 7, "#555555"),
-    "station": ("p", 7, "#555555"),
-    "airbase": ("P", 8, "#555555"),
-    "base": ("P", 8, "#555555"),
-}
-KIND_LABELS = {"oilfield": "oil field", "gasfield": "gas field", "airbase": "airbase / airstrip"}
 IMPORTANT = 6.0  # places at least this strategically valuable get bold labels
 # label offsets (points) tried in turn: away from the river first (right bank lies south-west)
 _OFFSETS = [(6, 4), (6, -4), (-6, 4), (-6, -4), (0, 8), (0, -8), (8, 0), (-8, 0)] + [
@@ -172,7 +163,7 @@ def terrain_legend_handles(cmap: CorridorMap) -> list:
     for kind in dict.fromkeys(p.kind for p in cmap.places.values()):
         marker, size, face = PLACE_STYLE[kind]
         handles.append(Line2D([], [], marker=marker, ms=size, mfc=face, mec="black", mew=0.7,
-                              ls="none", label=KIND_LABELS.get(kind, kind)))
+                              ls="none", label=PLACE_LABELS.get(kind, kind)))
     return handles
 
 
@@ -186,7 +177,7 @@ def draw_map_png(cmap: CorridorMap, out: Path, title: str | None = None) -> Path
     plan = _inset_plan(cmap)
     draw_basemap(ax, cmap, label_places=False)
     ax.legend(handles=terrain_legend_handles(cmap), loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize=8, frameon=False)
+              fontsize=SMALL, frameon=False)
     ax.set_title(title or f"{cmap.name} — {cols} × {rows} cells at {cmap.cell_km:g} km")
     labelled = list(cmap.places.values())
     if plan is not None:

@@ -16,15 +16,10 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from sim.mapplot import draw_basemap  # noqa: E402
+from sim.figures.basemap import draw_basemap  # noqa: E402
+from sim.figures.style import CONTROL_ALPHA, SMALL, UNIT_LABELS, UNIT_MARKERS, stamp  # noqa: E402
 from sim.narrative import clock_text  # noqa: E402
 from sim.output import write_atomic  # noqa: E402
-
-CONTROL_ALPHA = 0.55
-KIND_MARKERS = {"militia": "o", "local_militia": "D", "garrison": "s", "convoy": ">", "insurgent": "X"}
-KIND_LABELS = {"militia": "militia unit", "local_militia": "local militia", "garrison": "garrison",
-               "convoy": "convoy", "insurgent": "insurgent cell"}
-STAMP = "Stylised what-if model, not a forecast"
 
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
@@ -59,7 +54,7 @@ class MapLayers:
         self.image = ax.imshow(control_rgba(frame["controller"], result.faction_colors), extent=_extent(cmap),
                                origin="upper", interpolation="nearest", zorder=2)
         self.scatters = {}
-        for kind, marker in KIND_MARKERS.items():
+        for kind, marker in UNIT_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.4,
                                              zorder=6)
         self.title = ax.set_title("")
@@ -84,8 +79,8 @@ def _legend(ax, result) -> None:
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="contested (striped)"))
     handles.append(Patch(facecolor="white", edgecolor="grey", label="ungoverned (terrain shows)"))
     handles += [Line2D([], [], marker=m, linestyle="", color="grey", markeredgecolor="black",
-                       label=KIND_LABELS[k]) for k, m in KIND_MARKERS.items()]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+                       label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL, frameon=False,
               title="Control (colour) and units (shape)")
 
 
@@ -93,7 +88,7 @@ def _map_figure(result, frame):
     fig, ax = plt.subplots(figsize=(11, 7.2), dpi=100)
     layers = MapLayers(ax, result, frame)
     _legend(ax, result)
-    fig.text(0.01, 0.01, f"{STAMP}. Marker size grows with fighters.", fontsize=8, color="dimgray")
+    stamp(fig, "Marker size grows with fighters.")
     fig.subplots_adjust(left=0.06, right=0.74, top=0.94, bottom=0.08)
     return fig, layers
 
@@ -122,14 +117,14 @@ def draw_control_chart(result, out: Path) -> Path:
     for entry in result.log.entries:
         if entry.kind in ("standoff", "withdrawal", "arrival", "defection"):
             ax1.axvline(entry.hours / 24.0, color="black", linewidth=0.6, linestyle=":")
-    ax1.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+    ax1.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL, frameon=False,
                title="Dotted: convoy/defection events")
     for f, label, color in zip(result.faction_ids, result.faction_labels, result.faction_colors, strict=True):
         ax2.plot(day, steps[f"strength_{f}"], color=color, label=label)
     ax2.set_ylabel("strength (fighters)")
     ax2.set_xlabel("time (days)")
-    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    fig.text(0.01, 0.005, STAMP, fontsize=8, color="dimgray")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL, frameon=False)
+    stamp(fig, y=0.005)
     fig.tight_layout()
     write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)

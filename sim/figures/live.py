@@ -22,10 +22,18 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
-from agents.convoy import ConvoyState
+from sim.figures.basemap import draw_basemap
+from sim.figures.style import (
+    BORDER_LINE,
+    CONTROL_ALPHA,
+    CONVOY_STATE_COLORS,
+    PLACE_STYLE,
+    RIVER_LINE,
+    UNIT_LABELS,
+    UNIT_MARKERS,
+    stamp,
+)
 from sim.geography import TERRAIN_COLORS, Terrain
-from sim.mapplot import BORDER_LINE, PLACE_STYLE, RIVER_LINE, draw_basemap
-from sim.plots import CONTROL_ALPHA, KIND_LABELS, KIND_MARKERS, STAMP
 
 DPI = 104
 MAP_SIZE_IN = (9.6, 5.8)
@@ -33,12 +41,7 @@ MAP_BOX = (0.065, 0.095, 0.62, 0.83)  # axes [left, bottom, width, height] in fi
 CHART_SIZE_IN = (5.8, 4.9)
 HATCH_PERIOD_PX, HATCH_WIDTH_PX = 7, 2
 HATCH_RGB, HATCH_ALPHA, CONTESTED_WASH = np.array(to_rgb("#212121")), 0.75, 0.18
-STATE_COLORS = {
-    ConvoyState.WAITING: "#e0e0e0", ConvoyState.MOVING: "#64b5f6", ConvoyState.STANDOFF: "#ffb300",
-    ConvoyState.WITHDRAWING: "#ef6c00", ConvoyState.ARRIVED: "#2e7d32", ConvoyState.WITHDRAWN: "#8d6e63",
-    ConvoyState.DESTROYED: "#212121",
-}
-STATE_INDEX = {s.value: i for i, s in enumerate(STATE_COLORS)}
+STATE_INDEX = {s.value: i for i, s in enumerate(CONVOY_STATE_COLORS)}
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
@@ -68,12 +71,12 @@ class LiveMap:
         terrain = ax.images[0]
         over = [a for a in ax.get_children() if a not in before and a is not terrain]
         self.scatters = {}
-        for kind, marker in KIND_MARKERS.items():
+        for kind, marker in UNIT_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.6,
                                              zorder=7)
         self.title = self.fig.text(MAP_BOX[0], 0.95, " ", fontsize=14, fontweight="bold")
         self._legend(model)
-        self.fig.text(0.01, 0.012, f"{STAMP}. Marker size grows with fighters.", fontsize=10, color="#424242")
+        stamp(self.fig, "Marker size grows with fighters.", y=0.012, fontsize=10)
         dynamic = [*self.scatters.values(), self.title]
 
         # layer 1: everything under the control colours
@@ -132,7 +135,7 @@ class LiveMap:
         handles.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
                              label="ungoverned (no colour)"))
         units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
-                        label=KIND_LABELS[k]) for k, m in KIND_MARKERS.items()]
+                        label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
         marker, size, face = PLACE_STYLE["town"]
         cross, csize, cface = PLACE_STYLE["crossing"]
         lines = [Line2D([], [], label="Euphrates", **{**RIVER_LINE, "lw": 2}),
@@ -189,9 +192,9 @@ class LiveCharts:
     """Control share per faction and each convoy's state over time, blitted over a cached
     background: `render()` returns the current PNG."""
 
-    def __init__(self, session, *, dpi: int = DPI):
-        self.session = session
-        model = session.model
+    def __init__(self, run, *, dpi: int = DPI):
+        self.run = run
+        model = run.model
         days = model.n_steps * model.step_hours / 24.0
         self.fig = Figure(figsize=CHART_SIZE_IN, dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
@@ -224,7 +227,7 @@ class LiveCharts:
 
     def _layout_convoys(self) -> None:
         """(Re)draw the convoy strip's static parts for the convoys there are now."""
-        model = self.session.model
+        model = self.run.model
         ax = self.ax_convoy
         ax.clear()
         convoys = model.convoys
@@ -237,7 +240,7 @@ class LiveCharts:
         ax.set_xlim(0, self.n_steps_axis)
         ax.set_xlabel("time (days)", fontsize=11)
         ax.set_title("Convoys", fontsize=12, fontweight="bold", loc="left")
-        handles = [Patch(facecolor=c, edgecolor="#757575", label=s.value) for s, c in STATE_COLORS.items()]
+        handles = [Patch(facecolor=c, edgecolor="#757575", label=s.value) for s, c in CONVOY_STATE_COLORS.items()]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.55), ncols=4, fontsize=9,
                   frameon=False)
         if n == 0:
@@ -249,8 +252,8 @@ class LiveCharts:
             from matplotlib.colors import ListedColormap
 
             self.strip = ax.imshow(self.states, aspect="auto", interpolation="nearest", origin="upper",
-                                   cmap=ListedColormap(list(STATE_COLORS.values())), vmin=-0.5,
-                                   vmax=len(STATE_COLORS) - 0.5, extent=(0, self.n_steps_axis, n, 0),
+                                   cmap=ListedColormap(list(CONVOY_STATE_COLORS.values())), vmin=-0.5,
+                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, self.n_steps_axis, n, 0),
                                    animated=True)
             ax.set_yticks(np.arange(n) + 0.5, [c.label for c in convoys], fontsize=10)
             ax.set_ylim(n, 0)
@@ -260,11 +263,11 @@ class LiveCharts:
 
     def render(self) -> bytes:
         """The charts now, as PNG."""
-        session = self.session
-        model = session.model
+        run = self.run
+        model = run.model
         if len(model.convoys) != self.state_rows:
             self._layout_convoys()
-        shares = session.shares()
+        shares = run.shares()
         for key, line in self.lines.items():
             line.set_data(shares["day"], shares[key])
         rec = model.recorder
