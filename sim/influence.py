@@ -2,12 +2,16 @@
 number of agents.
 
 Units scatter their strength onto a per-faction presence grid as they move (two layers: units
-holding ground, and patrols that cover a wider area). The presence is projected with a
-Gaussian distance kernel whose width is given in km (so the field does not depend on the cell
-size), scaled so that a fighter standing on a cell projects 1 there. The Euphrates is a
-barrier: influence reaching the other bank is multiplied by `cross_river_factor`. Influence
-relaxes toward the projection with a time constant in days (so it does not depend on the step
-length): I ← P + (I − P)·exp(−Δt/τ).
+holding ground, and patrols that cover a wider area). A faction's influence at a cell is the
+*force density* of its fighters within reach, in fighters per km²: the presence smoothed with a
+Gaussian kernel whose width is given in km and which integrates to one over area (a loss-of-
+strength gradient, after Boulding), so a wide kernel spreads a unit thinly and the field does
+not depend on the cell size. N fighters at one spot give N/(2πσ²)·exp(−d²/2σ²) per km², and
+with a density threshold D* they govern a disc of area 2πσ²·ln(N/(2πσ²D*)): diminishing
+returns in N. The Euphrates is a barrier: influence from one bank reaches the other only near
+bridges and fords, with weight exp(−d²/2s²) at distance d from the nearest one (s =
+`bridge_reach_km`). Influence relaxes toward the projection with a time constant in days (so
+it does not depend on the step length): I ← P + (I − P)·exp(−Δt/τ).
 
 The projection is linear in the presence, so a faction with few changes in a step (a patrol's
 jump, a convoy's move) is updated by stamping the kernel at the old and new cells, and a
@@ -16,8 +20,8 @@ faction with many changes is recomputed with whole-array filters, whichever cost
 Either way a step costs at most one full recomputation, however many agents there are. A full
 recomputation once per simulated day keeps rounding from accumulating.
 
-A cell is *controlled* by the faction with the highest influence when that is at least the
-threshold and ahead of the strongest faction not allied with it by the margin (top ≥ (1 +
+A cell is *controlled* by the faction with the highest force density when that is at least the
+threshold (fighters/km²) and ahead of the strongest faction not allied with it by the margin (top ≥ (1 +
 margin) · rival); *ungoverned* when no faction reaches the threshold; *contested* otherwise.
 Allies do not contest each other's ground.
 """
@@ -25,12 +29,13 @@ Allies do not contest each other's ground.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
+from scipy.ndimage import distance_transform_edt, gaussian_filter
 
 CONTESTED = -1
 UNGOVERNED = -2
 HOLDING, PATROLLING = 0, 1
 TRUNCATE = 3.0  # kernel radius in standard deviations
+COMPONENTS = 3  # Gaussians in the scale mixture: widths σ, 2σ, 4σ
 # relative costs, in nanoseconds on a typical machine: a stamp has a fixed numpy overhead plus
 # one operation per kernel cell; a full recomputation of one faction about 1.5 per cell and
 # kernel tap (two bank-separated sources, two separable passes)
@@ -38,14 +43,49 @@ STAMP_OVERHEAD = 9000.0
 FULL_PER_CELL_TAP = 1.5
 
 
-def gaussian_stamp(sigma_cells: float) -> np.ndarray:
-    """The 2-D kernel scipy's gaussian_filter applies (same truncation and normalisation),
-    scaled so that its centre is ≈ 1: stamping it equals filtering a unit mass."""
+def gaussian_stamp(sigma_cells: float, gain: float = 1.0) -> np.ndarray:
+    """The 2-D kernel scipy's gaussian_filter applies (same truncation and normalisation: it
+    sums to one), times `gain`: stamping it equals filtering a unit mass and scaling by gain."""
     radius = int(TRUNCATE * sigma_cells + 0.5)
     x = np.arange(-radius, radius + 1)
     k = np.exp(-0.5 * (x / sigma_cells) ** 2)
     k /= k.sum()
-    return np.outer(k, k) * (2.0 * np.pi * sigma_cells**2)
+    return np.outer(k, k) * gain
+
+
+def mixture(sigma_km: float, tail_ratio: float) -> list[tuple[float, float]]:
+    """The loss-of-strength kernel as a scale mixture of Gaussians: widths σ·2^k (k = 0 …
+    COMPONENTS−1) with weights ∝ tail_ratio^k, summing to one. Beyond σ the density then falls
+    roughly like a power of the distance, d^−α with α = 2 − log2(tail_ratio) (a heavy tail), so
+    the area N fighters govern grows like N^(2/α) rather than like ln N; tail_ratio 0 is a
+    single Gaussian. Returns (width km, weight) pairs without zero weights."""
+    weights = np.array([tail_ratio**k for k in range(COMPONENTS)], dtype=float)
+    weights /= weights.sum()
+    return [(sigma_km * 2.0**k, float(w)) for k, w in enumerate(weights) if w > 0]
+
+
+def mixture_stamp(parts: list[tuple[float, float]], gain: float) -> np.ndarray:
+    """Sum of the components' stamps, centred on the widest one."""
+    stamps = [gaussian_stamp(s, gain * w) for s, w in parts]
+    size = max(st.shape[0] for st in stamps)
+    out = np.zeros((size, size))
+    for st in stamps:
+        o = (size - st.shape[0]) // 2
+        out[o:o + st.shape[0], o:o + st.shape[0]] += st
+    return out
+
+
+def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: float,
+                    reach_km: float) -> dict[int, np.ndarray]:
+    """Weight of influence from a source on bank b (1 or 2) at every cell: 1 on its own bank
+    and on river/bridge cells (bank 0); on the far bank exp(−d²/2s²), d the distance (km) to
+    the nearest bridge or ford cell, s = `reach_km`; 0 on the far bank if there is none."""
+    if crossings is None or not crossings.any():
+        across = np.zeros(bank.shape)
+    else:
+        d_km = distance_transform_edt(~crossings) * cell_km
+        across = np.exp(-0.5 * (d_km / reach_km) ** 2)
+    return {b: np.where((bank == b) | (bank == 0), 1.0, across) for b in (1, 2)}
 
 
 class InfluenceField:
@@ -55,28 +95,33 @@ class InfluenceField:
     faction index, CONTESTED or UNGOVERNED."""
 
     def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
-                 patrol_kernel_km: float, decay_days: float, step_hours: float, threshold: float,
-                 margin: float, cross_river_factor: float):
+                 patrol_kernel_km: float, decay_days: float, step_hours: float,
+                 threshold_per_km2: float, margin: float, bridge_reach_km: float,
+                 tail_ratio: float = 0.0, crossings: np.ndarray | None = None):
+        """`bank`: 0 river/bridge, 1 and 2 the banks; `crossings`: bool mask of the bridge and
+        ford cells through which influence crosses the river (None: it does not cross)."""
         shape = bank.shape
         self.presence = np.zeros((n_factions, 2, *shape))
         self.target = np.zeros((n_factions, *shape))
         self.influence = np.zeros((n_factions, *shape))
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
-        self.threshold = threshold
+        self.threshold = threshold_per_km2
         self.margin = margin
-        self._sigmas = (kernel_km / cell_km, patrol_kernel_km / cell_km)
-        self._stamps = tuple(gaussian_stamp(s) for s in self._sigmas)
-        self._gains = tuple(2.0 * np.pi * s * s for s in self._sigmas)
+        # per layer, (width in cells, weight) of each Gaussian component; a unit mass filtered
+        # sums to one over cells, so the gain 1/cell area turns it into fighters per km²
+        self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
+                            for k in (kernel_km, patrol_kernel_km))
+        self._gain = 1.0 / cell_km**2
+        self._stamps = tuple(mixture_stamp(parts, self._gain) for parts in self._parts)
         self._relax = float(np.exp(-step_hours / (decay_days * 24.0)))
         self._bank = bank
-        self._cross = cross_river_factor
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
-        self._bank_weight = {b: np.where((bank == b) | (bank == 0), 1.0, cross_river_factor) for b in (1, 2)}
+        self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
         self._pending: list[tuple[int, int, int, int, float]] = []
         self.set_allies(np.eye(n_factions, dtype=bool))
-        widths = [2 * int(TRUNCATE * s + 0.5) + 1 for s in self._sigmas]
-        self._full_cost = FULL_PER_CELL_TAP * bank.size * sum(widths)  # per faction
-        self._stamp_cost = [STAMP_OVERHEAD + w * w for w in widths]
+        taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
+        self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
+        self._stamp_cost = [STAMP_OVERHEAD + st.size for st in self._stamps]
         self._resync_every = max(1, int(round(24.0 / step_hours)))
         self._since_resync = 0
 
@@ -97,13 +142,14 @@ class InfluenceField:
         presence = self.presence[factions]
         out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
-        for layer, (sigma, gain) in enumerate(zip(self._sigmas, self._gains, strict=True)):
+        for layer, parts in enumerate(self._parts):
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
                 if not part.any():
                     continue
-                smooth = gain * gaussian_filter(part, sigma=(0, sigma, sigma), mode="constant", truncate=TRUNCATE)
+                smooth = sum(self._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=TRUNCATE)
+                             for s, w in parts)
                 out += smooth if source == 0 else smooth * self._bank_weight[source]
         return out
 

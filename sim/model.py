@@ -89,7 +89,8 @@ class CorridorModel(mesa.Model):
         self.influence = InfluenceField(
             len(self.factions), self.map.bank, self.map.cell_km, kernel_km=c.kernel_km,
             patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days, step_hours=self.step_hours,
-            threshold=c.threshold, margin=c.margin, cross_river_factor=c.cross_river_factor)
+            threshold_per_km2=c.threshold_per_km2, margin=c.margin, bridge_reach_km=c.bridge_reach_km,
+            tail_ratio=c.tail_ratio, crossings=self.map.terrain == Terrain.BRIDGE)
         self.influence.set_allies(self.factions.relation == ALLIED)
         self.log = EventLog()
         self.recorder = Recorder(self, frame_every_hours)

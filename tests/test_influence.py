@@ -1,5 +1,6 @@
-"""Influence fields: resolution-independent kernels, the river barrier, exact incremental
-updates, time-step-independent relaxation, and the control rule."""
+"""Influence fields: force density in fighters/km² with resolution-independent kernels,
+diminishing returns and a response to attrition, the river crossed only near bridges, exact
+incremental updates, time-step-independent relaxation, and the control rule."""
 
 from __future__ import annotations
 
@@ -7,42 +8,105 @@ import numpy as np
 import pytest
 
 from sim.geography import load_map
-from sim.influence import CONTESTED, UNGOVERNED, InfluenceField
+from sim.influence import CONTESTED, HOLDING, PATROLLING, UNGOVERNED, InfluenceField
+from sim.scenario.spec import ControlSpec
 
 from conftest import SCENARIOS
 
 MAP = SCENARIOS / "maps" / "euphrates_corridor.geojson"
 
 
-def field(bank, cell_km=1.0, step_hours=1.0, cross=0.2, n=2, **kw):
-    params = dict(kernel_km=6.0, patrol_kernel_km=12.0, decay_days=2.0, step_hours=step_hours,
-                  threshold=15.0, margin=0.25, cross_river_factor=cross)
+def field(bank, cell_km=1.0, step_hours=1.0, n=2, crossings=None, **kw):
+    """An influence field with the scenario defaults (ControlSpec), overridable."""
+    c = ControlSpec()
+    params = dict(kernel_km=c.kernel_km, patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days,
+                  step_hours=step_hours, threshold_per_km2=c.threshold_per_km2, margin=c.margin,
+                  bridge_reach_km=c.bridge_reach_km, tail_ratio=c.tail_ratio, crossings=crossings)
     params.update(kw)
     return InfluenceField(n, bank, cell_km, **params)
 
 
+def governed_km2(fighters, *, cell_km=1.0, layer=HOLDING, size_km=160, spread_km=0.0, **kw):
+    """Area (km²) one faction governs alone on open ground: `fighters` at the centre, or shared
+    equally by the cells of a disc of radius `spread_km` around it (a garrison's deployment)."""
+    n = int(round(size_km / cell_km))
+    f = field(np.ones((n, n), dtype=np.int8), cell_km=cell_km, n=1, **kw)
+    r, c = np.indices((n, n))
+    disc = np.hypot(r - n // 2, c - n // 2) * cell_km <= max(spread_km, 0.5 * cell_km)
+    for rc in np.argwhere(disc):
+        f.add(0, layer, tuple(rc), fighters / disc.sum())
+    f.settle()
+    return float((f.controller == 0).sum() * cell_km**2)
+
+
 @pytest.mark.parametrize("cell_km", [0.5, 1.0, 2.0])
-def test_a_unit_projects_its_strength_with_a_gaussian_in_km(cell_km):
-    f = field(np.ones((120, 120), dtype=np.int8), cell_km=cell_km)
-    centre = (60, 60)
-    f.add(0, 0, centre, 40.0)
+def test_influence_is_a_force_density_in_fighters_per_km2(cell_km):
+    c = ControlSpec()
+    f = field(np.ones((200, 200), dtype=np.int8), cell_km=cell_km, tail_ratio=0.0)
+    centre = (100, 100)
+    f.add(0, HOLDING, centre, 40.0)
     f.settle()
     at = f.influence[0]
-    assert at[centre] == pytest.approx(40.0, rel=0.02), "a 40-fighter unit should project ≈40 on its own cell"
-    cells = int(round(6.0 / cell_km))  # 6 km east: one kernel length
-    assert at[60, 60 + cells] == pytest.approx(40.0 * np.exp(-0.5), rel=0.03), \
-        f"at 6 km the influence should be 40·e^-½ ≈ {40 * np.exp(-0.5):.1f} whatever the cell size"
+    assert at.sum() * cell_km**2 == pytest.approx(40.0, rel=1e-3), \
+        "the density of a 40-fighter unit should integrate to 40 fighters over the area"
+    cells = int(round(4.0 / cell_km))  # 4 km east
+    sigma = c.kernel_km
+    expected = 40.0 / (2 * np.pi * sigma**2) * np.exp(-0.5 * (4.0 / sigma) ** 2)
+    assert at[100, 100 + cells] == pytest.approx(expected, rel=0.05), \
+        f"4 km away the density should be 40/(2πσ²)·exp(−8/σ²) ≈ {expected:.3f} per km² whatever the cell size"
 
 
-def test_the_river_lets_only_a_share_of_influence_across():
-    bank = np.ones((60, 60), dtype=np.int8)
-    bank[:, 30] = 0          # the river
-    bank[:, 31:] = 2         # the far bank
-    f = field(bank, cross=0.2)
-    f.add(0, 0, (30, 25), 40.0)
-    f.settle()
-    near, far = f.influence[0][30, 25 - 6], f.influence[0][30, 25 + 6]
-    assert far == pytest.approx(0.2 * near, rel=1e-6), "6 cells across the river: 0.2 × the same-bank value"
+def test_a_lone_patrol_governs_little_and_a_garrison_has_diminishing_returns():
+    patrol = governed_km2(25.0, layer=PATROLLING)
+    lone = governed_km2(25.0)
+    assert patrol <= 30.0 and lone <= 30.0, \
+        f"a lone 25-fighter unit should govern at most 30 km², got {patrol:.0f} (patrol) and {lone:.0f} (holding)"
+    small, large = governed_km2(100.0, spread_km=4.0), governed_km2(400.0, spread_km=4.0)
+    assert small < large < 4.0 * small, \
+        f"400 fighters should govern more than 100 but less than 4× as much: {large:.0f} vs {small:.0f} km²"
+
+
+def test_losing_30_percent_of_the_fighters_loses_at_least_10_percent_of_the_ground():
+    for spread in (0.0, 4.0, 6.0):
+        full, cut = governed_km2(400.0, spread_km=spread), governed_km2(280.0, spread_km=spread)
+        assert cut <= 0.9 * full, (f"a garrison spread over {spread} km losing 30 % of 400 fighters should lose "
+                                   f"≥ 10 % of its {full:.0f} km², kept {cut:.0f} km²")
+
+
+def test_governed_area_does_not_depend_on_the_cell_size():
+    for fighters, spread in ((100.0, 3.0), (400.0, 6.0)):  # garrisons, not points: σ is one 2 km cell
+        fine, coarse = (governed_km2(fighters, cell_km=ck, spread_km=spread) for ck in (1.0, 2.0))
+        assert coarse == pytest.approx(fine, rel=0.15), \
+            f"{fighters:.0f} fighters should govern about the same area at 1 km and 2 km cells: {fine:.0f} vs {coarse:.0f} km²"
+
+
+def river_bank(n=80):
+    bank = np.ones((n, n), dtype=np.int8)
+    bank[:, n // 2] = 0          # the river, north-south
+    bank[:, n // 2 + 1:] = 2     # the far bank
+    return bank
+
+
+def test_influence_crosses_the_river_only_near_bridges():
+    bank = river_bank()
+    no_bridge = field(bank)
+    no_bridge.add(0, HOLDING, (40, 37), 400.0)
+    no_bridge.settle()
+    assert no_bridge.influence[0][:, 41:].max() == 0.0, "without a bridge no influence should reach the far bank"
+    crossings = np.zeros_like(bank, dtype=bool)
+    crossings[10, 40] = True     # a bridge 30 km north of the unit
+    bridged = field(bank, crossings=crossings)
+    bridged.add(0, HOLDING, (40, 37), 400.0)
+    bridged.settle()
+    near, across = bridged.influence[0][40, 37 - 6], bridged.influence[0][40, 37 + 6]
+    assert across < 1e-3 * near, "30 km from the nearest bridge the far bank should get (almost) nothing"
+    bridged.presence[:] = 0
+    bridged.add(0, HOLDING, (10, 39), 400.0)  # now the unit stands at the bridgehead
+    bridged.settle()
+    s = ControlSpec().bridge_reach_km
+    same, far = bridged.influence[0][10, 36], bridged.influence[0][10, 42]  # both 3 km from the unit
+    assert far == pytest.approx(same * np.exp(-0.5 * (2.0 / s) ** 2), rel=1e-6), \
+        "near a bridge the far bank should get the same-bank density × exp(−d²/2s²), d from the bridge"
 
 
 def test_incremental_stamps_equal_a_full_recomputation():
@@ -74,12 +138,12 @@ def test_relaxation_does_not_depend_on_the_step_length():
     one.update()
     two.update()
     assert np.allclose(one.influence, two.influence, atol=1e-12)
-    expected = 50.0 * (1 - np.exp(-2.0 / 48.0))
-    assert one.influence[0][20, 20] == pytest.approx(expected, rel=0.02), "after 2 h: 50·(1 − e^(−2/48))"
+    expected = one.target[0][20, 20] * (1 - np.exp(-2.0 / 48.0))
+    assert one.influence[0][20, 20] == pytest.approx(expected, rel=1e-9), "after 2 h: target·(1 − e^(−2/48))"
 
 
 def test_control_threshold_and_margin():
-    f = field(np.ones((1, 4), np.int8))
+    f = field(np.ones((1, 4), np.int8), threshold_per_km2=15.0)
     f.influence[:] = np.array([[[20.0, 20.0, 10.0, 16.0]], [[10.0, 17.0, 5.0, 14.0]]])
     f._classify()
     # clear lead; lead too small (20 < 1.25 × 17); nobody reaches 15; 16 < 1.25 × 14
@@ -87,7 +151,7 @@ def test_control_threshold_and_margin():
 
 
 def test_allies_do_not_contest_each_others_ground():
-    f = field(np.ones((1, 2), np.int8), n=3)
+    f = field(np.ones((1, 2), np.int8), n=3, threshold_per_km2=15.0)
     f.influence[:] = np.array([[[20.0, 20.0]], [[18.0, 10.0]], [[5.0, 18.0]]])
     f._classify()
     assert f.controller.tolist() == [[CONTESTED, CONTESTED]], "without alliances 20 vs 18 is contested"

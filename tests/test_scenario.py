@@ -124,13 +124,13 @@ def test_step_length_does_not_change_the_duration(tmp_path):
 
 def test_a_chain_of_three_files(tmp_path):
     write(tmp_path, "a.yaml", f"extends: {BASELINE}\nname: A\nseed: 1\ntime: {{duration_days: 20}}\n")
-    write(tmp_path, "b.yaml", "extends: a.yaml\nname: B\nseed: 2\ncontrol: {threshold: 9}\n")
+    write(tmp_path, "b.yaml", "extends: a.yaml\nname: B\nseed: 2\ncontrol: {threshold_per_km2: 0.9}\n")
     c = write(tmp_path, "c.yaml", "extends: b.yaml\nname: C\ncontrol: {margin: 0.5}\n")
     loaded = load_scenario(c)
     spec = loaded.spec
     assert spec.name == "C" and spec.seed == 2 and spec.time.duration_days == 20
     assert spec.time.step_hours == 1  # from the baseline
-    assert spec.control.threshold == 9 and spec.control.margin == 0.5
+    assert spec.control.threshold_per_km2 == 0.9 and spec.control.margin == 0.5
     assert spec.description == raw(BASELINE)["description"]
     assert "extends" not in loaded.resolved
 
@@ -217,7 +217,7 @@ def test_overrides_are_applied_after_the_merge(blockade):
     assert loaded.rule("checkpoint_blockade").params.stop_probability == 0.5
     assert loaded.spec.forces[7].strength == 80
     assert loaded.spec.time.step_hours == 2
-    assert loaded.spec.control.kernel_km == 4.0 and loaded.spec.control.threshold == ControlSpec().threshold
+    assert loaded.spec.control.kernel_km == 4.0 and loaded.spec.control.threshold_per_km2 == ControlSpec().threshold_per_km2
     assert loaded.rule("reinforcement").params.max_fighters == 900
     assert loaded.spec.relations["russia/insurgents"] == "hostile"
     assert blockade.spec.control.kernel_km == ControlSpec().kernel_km  # nothing shared

@@ -55,22 +55,30 @@ class Faction(Strict):
 
 
 class ControlSpec(Strict):
-    """How units' strength becomes influence over cells, and influence becomes control."""
+    """How units' strength becomes influence over cells (force density, fighters/km²), and
+    influence becomes control."""
 
     kernel_km: PositiveFloat = Field(
-        6.0, description="Length scale L of the Gaussian distance kernel exp(-d²/2L²) (km)."
+        2.0, description="Core length scale σ of the loss-of-strength kernel of units holding ground: "
+        "Gaussians of widths σ, 2σ, 4σ, normalised to integrate to one over area, so influence is "
+        "a force density (km)."
     )
     patrol_kernel_km: PositiveFloat = Field(
-        12.0, description="Kernel length scale for units on patrol, which cover more ground (km)."
+        4.0, description="Core kernel length scale for units on patrol, which spread over more ground (km)."
     )
-    cross_river_factor: Probability = Field(
-        0.2, description="Share of a unit's influence that reaches the far bank of the river (0–1)."
+    tail_ratio: float = Field(
+        0.6, ge=0.0, lt=1.0, description="Weight ratio of successive kernel components (widths doubling): "
+        "the heavy tail; density falls like d^-α, α = 2 − log2(tail_ratio), beyond σ; 0 is a single Gaussian (0–1)."
+    )
+    bridge_reach_km: PositiveFloat = Field(
+        2.0, description="Influence crosses the river only near bridges and fords: on the far bank it is "
+        "weighted by exp(-d²/2s²), d the distance to the nearest bridge or ford, s this length (km)."
     )
     decay_days: PositiveFloat = Field(
         2.0, description="Time constant with which influence follows the units' presence (days)."
     )
-    threshold: PositiveFloat = Field(
-        15.0, description="Influence a faction needs to govern a cell (fighter-equivalents)."
+    threshold_per_km2: PositiveFloat = Field(
+        0.3, description="Force density a faction needs to govern a cell (fighters/km²)."
     )
     margin: NonNegativeFloat = Field(
         0.25,
