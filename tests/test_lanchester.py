@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,34 @@ def test_no_negative_strength_when_a_side_is_wiped_out_mid_step():
     assert b == 0.0 and a > 0.0
     a, b = linear_law(10.0, 1000.0, 0.01, 0.01, 24.0)
     assert 0.0 <= a < 1e-6 and b == pytest.approx(990.0)
+
+
+
+@pytest.mark.parametrize(("law", "rate_key", "rate"), [
+    ("aimed", "engagement.kill_rate_per_day", 0.05),
+    ("area", "engagement.area_kill_rate_per_day", 0.0005),
+])
+def test_the_engagement_step_keeps_lanchesters_invariant_in_the_well_mixed_limit(law, rate_key, rate):
+    """Through the model's own engagement stage (range search, battle grouping, losses shared
+    over units), not the closed-form functions alone: 1,000 against 800 in contact, fought
+    until the 800 are down to a tenth. Aimed fire conserves A² − B² (so ≈600 survive a fight
+    to the end), area fire A − B (≈200 survive)."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(Path(__file__).parent / "fixtures" / "well_mixed_battle.yaml",
+                           overrides={"engagement.law": law, rate_key: rate})
+    model = CorridorModel(loaded)
+    blue, red = (model.factions.index(f) for f in ("blue", "red"))
+    assert model.faction_strength(blue) == pytest.approx(1000) and model.faction_strength(red) == pytest.approx(800)
+    while model.faction_strength(red) > 80 and model.steps < model.n_steps:
+        model.step()
+    a, b = model.faction_strength(blue), model.faction_strength(red)
+    assert b <= 80, f"{law} fire: the 800 should be down to a tenth within 60 days, {b:.0f} left"
+    if law == "aimed":
+        invariant, expected, name = a * a - b * b, 1000.0**2 - 800.0**2, "A² − B² (square law)"
+    else:
+        invariant, expected, name = a - b, 200.0, "A − B (linear law)"
+    assert invariant == pytest.approx(expected, rel=0.03), (
+        f"{law} fire through the engagement step should conserve {name} = {expected:.0f}; "
+        f"got {invariant:.0f} with {a:.0f} against {b:.0f} after {model.hours / 24:.1f} days")
