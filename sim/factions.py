@@ -17,7 +17,7 @@ class Factions:
     ids: list[str]
     labels: list[str]
     colors: list[str]
-    funding: np.ndarray        # current relative funding per faction (agreements scale it)
+    funding: np.ndarray        # current funding per faction, US$ per day (agreements scale it)
     reinforcement_scale: np.ndarray
     relation: np.ndarray       # (F, F) relation codes
 
@@ -41,7 +41,7 @@ class Factions:
             ids=ids,
             labels=[spec.factions[f].label for f in ids],
             colors=[spec.factions[f].color for f in ids],
-            funding=np.array([spec.factions[f].funding for f in ids], dtype=float),
+            funding=np.array([spec.factions[f].funding_usd_per_day or 0.0 for f in ids], dtype=float),
             reinforcement_scale=np.ones(n),
             relation=relation,
         )
