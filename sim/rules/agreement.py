@@ -21,7 +21,7 @@ class Agreement(Rule):
             return
         f = self.model.factions
         f.reinforcement_scale[self.faction] *= self.params.reinforcement_scale
-        pass
+        f.funding[self.faction] *= self.params.funding_scale
         self.in_force = True
         self.model.log_incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
                                 f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}",
