@@ -30,6 +30,9 @@ class InsurgentRecruitment(Rule):
         controller = model.influence.controller
         recruiting = [c for c in cells if controller[c.rc] == UNGOVERNED]
         wanted = p.fighters_per_day * days * len(recruiting)
+        # new cells have first call on the recruits: cells grow only from what exceeds one new cell
+        spare = model.economy.available(self.faction) - p.new_cell_strength
+        wanted = min(wanted, max(spare, 0.0))
         each = model.economy.recruit(self.faction, wanted) / len(recruiting) if recruiting else 0.0
         for cell in recruiting:
             if each > 0:
