@@ -20,7 +20,7 @@ class Factions:
     ids: list[str]
     labels: list[str]
     colors: list[str]
-    funding: np.ndarray              # (F,) current relative funding (agreements scale it)
+    funding: np.ndarray              # (F,) current funding, US$ per day (agreements scale it)
     reinforcement_scale: np.ndarray  # (F,) factor on reinforcement rates (agreements scale it), from 1
     relation: np.ndarray             # (F, F) int8 relation codes, symmetric; ALLIED on the diagonal
 
@@ -44,7 +44,7 @@ class Factions:
             ids=ids,
             labels=[spec.factions[f].label for f in ids],
             colors=[spec.factions[f].color for f in ids],
-            funding=np.array([spec.factions[f].funding for f in ids], dtype=float),
+            funding=np.array([spec.factions[f].funding_usd_per_day or 0.0 for f in ids], dtype=float),
             reinforcement_scale=np.ones(n),
             relation=relation,
         )

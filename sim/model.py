@@ -24,6 +24,7 @@ from agents.insurgent import InsurgentCell
 from agents.local_militia import LocalMilitia
 from agents.militia import Militia
 from agents.movement import PathMover
+from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
@@ -48,8 +49,10 @@ class CorridorModel(mesa.Model):
        switch a rule on or off).
     2. **Wake-ups** due now: convoys depart, patrols take their next leg, insurgent cells
        relocate. Units with nothing due cost nothing.
-    3. **Rules** act while enabled, in the order the scenario lists them (e.g. agreements,
-       reinforcements, airstrikes, recruitment, co-optation, checkpoint standoffs).
+    3. **Economy**: funding pays upkeep and sets what recruitment can buy this step; unpaid
+       fighters desert (sim/economy.py). Then the **rules** act, in the order the scenario lists
+       them (agreements, reinforcements, airstrikes, recruitment, co-optation, checkpoint
+       standoffs).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
     5. **Insurgent cells** ambush, and patrols detect and suppress them.
@@ -111,6 +114,7 @@ class CorridorModel(mesa.Model):
         self._hours_per_km = hours_per_km(spec.speeds)
         self._nearest_place = self._nearest_place_grid()
 
+        self.economy = Economy(self)
         self.rules = build_rules(loaded.rules, self)
         self.rules_by_key = {r.key: r for r in self.rules}
         for rule in self.rules:  # e.g. deconfliction lines: the deployment must respect them
@@ -132,6 +136,7 @@ class CorridorModel(mesa.Model):
         self.hours = (self.steps - 1) * self.step_hours  # Mesa has already counted this step
         self.timeline.apply_due(self.hours)
         self._wake_due()
+        self.economy.update()
         for rule in self.rules:
             if rule.enabled:
                 rule.apply()

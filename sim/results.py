@@ -113,6 +113,7 @@ class RunResult:
         for f in m.factions.ids:
             out[f"local_militia_units_{f}"] = kinds.get(("local_militia", f), 0)
         out["insurgent_cells"] = sum(v for (k, _), v in kinds.items() if k == "insurgent")
+        out.update(m.economy.summary())
         for rule in m.rules:
             out.update(rule.summary_figures())
         return out

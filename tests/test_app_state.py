@@ -137,7 +137,7 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
 def test_export_and_viz_commands(tmp_path, capsys):
     out = tmp_path / "export"
     assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out),
-                 "--set", "rules.reinforcement.fighters_per_day=5"]) == 0
+                 "--set", "rules.reinforcement.max_per_day=5"]) == 0
     assert (out / "map.png").is_file() and (out / "animation.gif").is_file()
     assert "day 0 12:00" in capsys.readouterr().out
     assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out)]) == 2

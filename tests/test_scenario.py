@@ -94,16 +94,16 @@ def test_child_override_of_one_nested_key_keeps_its_siblings(tmp_path):
     child = write(tmp_path, "child.yaml", f"""\
 extends: {BLOCKADE}
 factions:
-  russia: {{funding: 3.0}}
+  russia: {{funding_usd_per_day: 3000}}
 rules:
-  reinforcement: {{fighters_per_day: 5}}
+  reinforcement: {{max_per_day: 5}}
   checkpoint_blockade: {{stop_probability: 0.5}}
 """)
     loaded = load_scenario(child)
     russia = loaded.spec.factions["russia"]
-    assert russia.funding == 3.0 and russia.label == "Russian forces" and russia.color == "#c62828"
+    assert russia.funding_usd_per_day == 3000 and russia.label == "Russian forces" and russia.color == "#c62828"
     reinforcement = loaded.rule("reinforcement").params
-    assert reinforcement.fighters_per_day == 5 and reinforcement.at == "Albu Kamal crossing"
+    assert reinforcement.max_per_day == 5 and reinforcement.at == "Albu Kamal crossing"
     blockade = loaded.rule("checkpoint_blockade").params
     assert blockade.stop_probability == 0.5 and blockade.at == ["Albu Kamal"]
 
@@ -184,14 +184,14 @@ def test_labelled_rules(tmp_path):
     child = write(tmp_path, "two.yaml", f"""\
 extends: {BLOCKADE}
 rules:
-  reinforcement/russia: {{faction: russia, at: Deir ez-Zor airbase, fighters_per_day: 8}}
+  reinforcement/russia: {{faction: russia, at: Deir ez-Zor airbase, max_per_day: 8}}
 events:
-  - {{at_day: 10, set: {{rules.reinforcement/russia.fighters_per_day: 2}}}}
+  - {{at_day: 10, set: {{rules.reinforcement/russia.max_per_day: 2}}}}
   - {{at_day: 12, disable: reinforcement/russia}}
 """)
     loaded = load_scenario(child)
     rule = loaded.rule("reinforcement/russia")
-    assert rule.name == "reinforcement" and rule.params.fighters_per_day == 8
+    assert rule.name == "reinforcement" and rule.params.max_per_day == 8
     assert rule.params.unit_size == RULE_MODELS["reinforcement"].model_fields["unit_size"].default
 
 
@@ -238,8 +238,8 @@ def test_unknown_override_is_reported_with_the_scenario_file():
 
 def test_parse_and_format_paths():
     assert parse_path("forces[2].route[0]") == ("forces", 2, "route", 0)
-    assert parse_path("rules.reinforcement/russia.fighters_per_day") == (
-        "rules", "reinforcement/russia", "fighters_per_day")
+    assert parse_path("rules.reinforcement/russia.max_per_day") == (
+        "rules", "reinforcement/russia", "max_per_day")
     assert format_path(("forces", 1, "route", 0)) == "forces[1].route[0]"
     assert format_path(("events", 0, "set", "rules.a.b")) == "events[0].set['rules.a.b']"
     for bad in ("", "a..b", "a.", "[0]", "forces[0]strength"):
@@ -263,9 +263,9 @@ def test_set_and_get_by_path():
     assert get_by_path(base, "forces[2].strength") == 99
     assert get_by_path(base, "forces[7].orders.max_wait_hours") == 24
     assert get_by_path(base, "forces[7].speed_factor") == 1.0  # default of a convoy
-    base["rules"]["reinforcement/russia"] = {"faction": "russia", "at": "Deir ez-Zor", "fighters_per_day": 1}
-    set_by_path(base, "rules.reinforcement/russia.fighters_per_day", 4)
-    assert base["rules"]["reinforcement/russia"]["fighters_per_day"] == 4
+    base["rules"]["reinforcement/russia"] = {"faction": "russia", "at": "Deir ez-Zor", "max_per_day": 1}
+    set_by_path(base, "rules.reinforcement/russia.max_per_day", 4)
+    assert base["rules"]["reinforcement/russia"]["max_per_day"] == 4
 
 
 @pytest.mark.parametrize(

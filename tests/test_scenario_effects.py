@@ -18,14 +18,14 @@ COARSE = (("map.cell_km", 2.0),)
 pytestmark = pytest.mark.xdist_group("effects")
 
 
-def values(scenario: str, key: str) -> list[float]:
+def values(scenario: str, key: str, extra: tuple = ()) -> list[float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # places nudged off the river at 2 km
-        return [r[key] for r in replicate_summaries(scenario, N, COARSE)]
+        return [r[key] for r in replicate_summaries(scenario, N, COARSE + extra)]
 
 
-def assert_effect(scenario: str, key: str, direction: int, what: str) -> None:
-    base, arm = values("baseline.yaml", key), values(scenario, key)
+def assert_effect(scenario: str, key: str, direction: int, what: str, extra: tuple = ()) -> None:
+    base, arm = values("baseline.yaml", key, extra), values(scenario, key, extra)
     mean, se = paired_difference(base, arm)
     assert direction * mean > 3 * se and direction * mean > 0, (
         f"{scenario}: expected {what}; mean paired difference in {key} = {mean:+.4g} "
@@ -37,8 +37,10 @@ def test_agreement_curtails_iran_shrinks_militia_held_area():
 
 
 def test_russian_co_optation_moves_local_militias_to_russia():
+    # co-optation takes months (docs/odd.md): 120 days, both arms, at 12 h steps to stay quick
     assert_effect("russian_co_optation.yaml", "local_militia_units_russia", +1,
-                  "local militia units on the Russian side")
+                  "local militia units on the Russian side",
+                  extra=(("time.step_hours", 12.0), ("time.duration_days", 120.0)))
 
 
 def test_airstrike_campaign_lowers_militia_strength():

@@ -31,7 +31,7 @@ def sensitivity_file(folder: Path, design: str) -> Path:
         "parameters:\n"
         f"  {DISABLED}: {{bounds: [0.1, 0.9], label: loss fraction (rule off)}}\n"
         "  forces[7].strength: {bounds: [30, 90], label: convoy strength}\n"
-        "  rules.reinforcement.fighters_per_day: {bounds: [0, 60], label: reinforcements}\n"
+        "  factions.iran_militia.funding_usd_per_day: {bounds: [0, 12000], label: Iranian funding}\n"
         f"design: {design}\nreplicates: 2\nseed: 11\n"
         "outcomes:\n  final: [strength_russia, strength_iran_militia, share_iran_militia]\n  series: null\n")
     return path
@@ -55,8 +55,8 @@ def test_morris_screening_separates_a_parameter_that_cannot_matter(tmp_path):
     assert russia["mu_star_low"] > 0, f"convoy strength must matter to Russian strength (mu* {russia['mu_star']})"
     assert russia["mu_star"] == pytest.approx(60, rel=0.05), \
         "the convoy's 30–90 fighters are part of Russian strength: about 60 per full range"
-    militia = indices(table, "strength_iran_militia").loc["rules.reinforcement.fighters_per_day"]
-    assert militia["mu_star_low"] > 0, "reinforcements must matter to militia strength"
+    militia = indices(table, "strength_iran_militia").loc["factions.iran_militia.funding_usd_per_day"]
+    assert militia["mu_star_low"] > 0, "funding must matter to militia strength (unpaid fighters desert)"
 
     # our elementary effects (used for sigma's interval) are SALib's
     runs = pd.read_parquet(out / "runs.parquet")

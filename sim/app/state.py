@@ -48,12 +48,13 @@ class Control:
 CONTROLS: tuple[Control, ...] = (
     Control("stop_probability", "Checkpoint stop probability", "checkpoint_blockade", "stop_probability",
             0.0, 1.0, 0.05, "Chance that the checkpoint stops a blocked convoy."),
-    Control("reinforcement_rate", "Reinforcements (fighters per day)", "reinforcement", "fighters_per_day",
-            0.0, 60.0, 1.0, "Fighters arriving per day for the faction the reinforcement rule feeds."),
+    Control("reinforcement_rate", "Reinforcement route (most fighters per day)", "reinforcement", "max_per_day",
+            0.0, 60.0, 1.0, "Most recruits a day the route brings in; the faction's funding decides how "
+            "many it pays for."),
     Control("airstrike_rate", "Airstrikes per day", "airstrikes", "rate_per_day",
-            0.0, 3.0, 0.1, "Average number of airstrikes a day against the target faction."),
+            0.0, 1.0, 0.02, "Average number of airstrikes a day against the target faction."),
     Control("co_optation_rate", "Co-optation: loyalty lost per day", "co_optation", "erosion_per_day",
-            0.0, 0.3, 0.01, "Loyalty a local militia loses each day near a richer rival sponsor."),
+            0.0, 0.05, 0.001, "Loyalty a local militia loses each day near a sponsor that pays more."),
     Control("agreement", "Agreement in force", "agreement", "enabled",
             help="Switch the international agreement that curtails one sponsor on or off."),
 )

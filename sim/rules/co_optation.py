@@ -1,6 +1,7 @@
 """co_optation: a richer sponsor erodes the loyalty of rival sponsors' local militias when its
-units are within reach; loyalty erodes in proportion to the ratio of the two sponsors'
-funding (an agreement that cuts one sponsor's funding speeds it up) and to the buyer's
+units are within reach; loyalty erodes in proportion to the ratio of what the two sponsors
+actually pay a fighter (pay × the share of upkeep their funding covers, sim/economy.py: an
+agreement that cuts one sponsor's funding below its upkeep speeds it up) and to the buyer's
 closeness (full at its units' cells, nothing at `radius_km`), and recovers otherwise. A
 unit whose loyalty falls below the threshold changes sides, starting at loyalty 1 − threshold
 with its new sponsor (so that it does not flip straight back)."""
@@ -36,10 +37,10 @@ class CoOptation(Rule):
             dist_km = distance_transform_edt(~buyer_here) * model.map.cell_km
             closeness = np.array([max(0.0, 1.0 - dist_km[u.rc] / p.radius_km) for u in militias])
         days = model.step_hours / 24.0
-        funding = model.factions.funding
+        pay = model.economy.effective_pay
         for unit, pressure in zip(militias, closeness, strict=True):
             if pressure > 0:
-                ratio = funding[self.buyer] / max(funding[unit.faction], 1e-9)
+                ratio = pay(self.buyer) / max(pay(unit.faction), 1e-9)
                 unit.erode(p.erosion_per_day * ratio * pressure * days)
             else:
                 unit.recover(p.recovery_per_day * days)

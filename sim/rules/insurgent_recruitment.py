@@ -1,6 +1,6 @@
 """insurgent_recruitment: insurgent cells in ungoverned ground recruit at a rate and split when
 large; new cells appear in ungoverned desert at a rate proportional to how much of the desert
-no one governs."""
+no one governs. Both take only the recruits the faction's economy pays for (sim/economy.py)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,23 @@ class InsurgentRecruitment(Rule):
         self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.forbidden_mask(self.faction)
         self.recruited = 0.0
         self.new_cells = 0
+        self.model.economy.enlist(self.faction, max(self.params.new_cell_strength, 10.0))
 
     def apply(self) -> None:
         model, p = self.model, self.params
         days = model.step_hours / 24.0
         cells = [u for u in model.agents_by_type.get(InsurgentCell, ()) if u.faction == self.faction]
         controller = model.influence.controller
-        for cell in cells:
-            if controller[cell.rc] == UNGOVERNED:
-                cell.gain(p.fighters_per_day * days)
-                self.recruited += p.fighters_per_day * days
+        recruiting = [c for c in cells if controller[c.rc] == UNGOVERNED]
+        wanted = p.fighters_per_day * days * len(recruiting)
+        # new cells have first call on the recruits: cells grow only from what exceeds one new cell
+        spare = model.economy.available(self.faction) - p.new_cell_strength
+        wanted = min(wanted, max(spare, 0.0))
+        each = model.economy.recruit(self.faction, wanted) / len(recruiting) if recruiting else 0.0
+        for cell in recruiting:
+            if each > 0:
+                cell.gain(each)
+                self.recruited += each
                 if cell.strength > p.split_above and len(cells) < p.max_cells:
                     half = cell.strength / 2.0
                     cell.lose(half)
@@ -38,8 +45,9 @@ class InsurgentRecruitment(Rule):
         ungoverned_desert = self.desert & (controller == UNGOVERNED)
         share = ungoverned_desert.sum() / max(self.desert.sum(), 1)
         for _ in range(self.rng.poisson(p.new_cells_per_day * share * days)):
-            if len(cells) >= p.max_cells:
+            if len(cells) >= p.max_cells or model.economy.available(self.faction) < p.new_cell_strength:
                 break
+            model.economy.recruit(self.faction, p.new_cell_strength)
             candidates = np.flatnonzero(ungoverned_desert)
             rc = np.unravel_index(int(self.rng.choice(candidates)), controller.shape)
             cell = self._spawn((int(rc[0]), int(rc[1])), p.new_cell_strength, 0.0)

@@ -1,6 +1,6 @@
-"""reinforcement: fighters arrive at a named place at a rate (scaled by any agreement) and
-form new militia units within a radius of it once enough have gathered, until the faction's
-strength reaches a ceiling."""
+"""reinforcement: the recruits a faction's economy pays for (sim/economy.py) arrive at a named
+place, at most `max_per_day` (the route's capacity, scaled by any agreement), and form new
+militia units there once enough have gathered."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ class Reinforcement(Rule):
         self.place = self.model.place(self.params.at)
         self.pending = 0.0
         self.arrived = 0.0
+        self.model.economy.enlist(self.faction, self.params.unit_size)
 
     def apply(self) -> None:
         model, p = self.model, self.params
+        if model.faction_strength(self.faction) + self.pending >= p.max_fighters:
+            return
         scale = model.factions.reinforcement_scale[self.faction]
-        self.pending += p.fighters_per_day * scale * model.step_hours / 24.0
+        self.pending += model.economy.recruit(self.faction, p.max_per_day * scale * model.step_hours / 24.0)
         while self.pending >= p.unit_size:
-            if model.faction_strength(self.faction) + p.unit_size > p.max_fighters:
-                self.pending = 0.0
-                return
             self.pending -= p.unit_size
             self.arrived += p.unit_size
             unit = model.spawn_unit("militia", self.faction, p.unit_size, near=self.place,

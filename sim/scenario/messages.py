@@ -37,7 +37,7 @@ _LIST_NOUNS = {  # list field → (one item, several items)
 }
 
 _MAPPING_NOUNS = {
-    "factions": "a mapping of faction id → {label, color, funding}",
+    "factions": "a mapping of faction id → {label, color, funding_usd_per_day, …}",
     "relations": "a mapping like 'iran_militia/russia: rival'",
     "rules": "a mapping of rule name → parameters (not a list)",
     "set": "a mapping of key path → value",

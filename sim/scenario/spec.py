@@ -49,8 +49,31 @@ class TimeSpec(Strict):
 class Faction(Strict):
     label: str = Field(description="Name shown in charts and the narrative log.")
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Map and chart colour, #rrggbb.")
-    funding: NonNegativeFloat = Field(
-        1.0, description="Relative money a sponsor pays its local militias (dimensionless)."
+    # The economy (sim/economy.py): funding pays upkeep first, then recruits from a pool;
+    # unpaid fighters desert. Without `funding_usd_per_day` the faction has no economy: no
+    # upkeep, no desertion, and no recruits for its reinforcement rules.
+    funding_usd_per_day: NonNegativeFloat | None = Field(
+        None, description="What the sponsor spends on these forces in the corridor (US$ per day); "
+        "none: the faction has no economy."
+    )
+    pay_usd_per_fighter_month: NonNegativeFloat = Field(
+        150.0, description="Salary and keep of one fighter (US$ per fighter per month of 30.4 days)."
+    )
+    recruit_cost_usd: PositiveFloat = Field(
+        600.0, description="One-off cost of a recruit: bonus, weapon, training, transport (US$ per fighter)."
+    )
+    manpower_pool: NonNegativeFloat = Field(
+        600.0, description="Men the sponsor can recruit in reach of the corridor at the start (fighters)."
+    )
+    manpower_refill_per_day: NonNegativeFloat = Field(
+        2.0, description="Men added to the pool each day, up to manpower_pool (fighters per day)."
+    )
+    recruit_share_per_day: Probability = Field(
+        0.01, description="Most of the remaining pool that can be recruited in a day (per day): "
+        "recruitment slows as the pool drains."
+    )
+    desertion_per_day: NonNegativeFloat = Field(
+        0.03, description="Rate at which unpaid fighters leave, times the unpaid share of the upkeep (per day)."
     )
 
 
@@ -94,10 +117,10 @@ class EngagementSpec(Strict):
         "aimed", description="aimed fire: Lanchester square law; area fire: linear law."
     )
     kill_rate_per_day: PositiveFloat = Field(
-        0.5, description="Aimed fire: fighters disabled per enemy fighter per day (square law)."
+        0.05, description="Aimed fire: fighters disabled per enemy fighter per day (square law)."
     )
     area_kill_rate_per_day: PositiveFloat = Field(
-        0.005, description="Area fire: fighters disabled per fighter pair per day (linear law)."
+        6e-5, description="Area fire: fighters disabled per fighter pair per day (linear law)."
     )
     urban_defence: PositiveFloat = Field(
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
@@ -122,7 +145,7 @@ class InsurgentBehaviour(Strict):
     """How insurgent cells hide, strike and are suppressed."""
 
     ambush_rate_per_day: NonNegativeFloat = Field(
-        0.1, description="Ambush rate of one cell with a target in reach, in governed ground (per day)."
+        0.015, description="Ambush rate of one cell with a target in reach, in governed ground (per day)."
     )
     ungoverned_multiplier: PositiveFloat = Field(
         4.0, description="Factor on the ambush rate where no faction governs (dimensionless)."
@@ -132,7 +155,7 @@ class InsurgentBehaviour(Strict):
         0.15, description="Share of the target unit's strength lost in one ambush."
     )
     detection_rate_per_day: NonNegativeFloat = Field(
-        0.1, description="Rate at which a patrol within detection range detects a cell (per day)."
+        0.03, description="Rate at which a patrol within detection range detects a cell (per day)."
     )
     detection_range_km: PositiveFloat = Field(8.0, description="Patrol detection range (km).")
     suppression_loss_fraction: Probability = Field(
@@ -299,7 +322,6 @@ class CheckpointBlockadeParams(RuleParams):
 class ReinforcementParams(RuleParams):
     faction: str
     at: str = Field(description="Named place where reinforcements arrive.")
-    fighters_per_day: NonNegativeFloat = Field(description="Arrival rate (fighters per day).")
     unit_size: PositiveFloat = Field(30.0, description="Fighters per arriving unit.")
     deploy_radius_km: NonNegativeFloat = Field(
         10.0, description="New units take up posts within this distance of the arrival place (km)."
@@ -307,6 +329,10 @@ class ReinforcementParams(RuleParams):
     posture: Literal["hold", "patrol"] = Field("patrol", description="Posture of arriving units.")
     max_fighters: NonNegativeFloat = Field(
         1e9, description="Stop when the faction's total strength reaches this (fighters)."
+    )
+    max_per_day: NonNegativeFloat = Field(
+        60.0, description="Most recruits the route can bring in a day, however many are paid for "
+        "(fighters per day)."
     )
 
     def faction_references(self):
@@ -318,10 +344,11 @@ class CoOptationParams(RuleParams):
     from_: list[str] = Field(alias="from", min_length=1, description="Sponsors whose local militias are targeted.")
     radius_km: PositiveFloat = Field(20.0, description="Reach of the buyer's presence (km).")
     erosion_per_day: NonNegativeFloat = Field(
-        0.04, description="Loyalty lost per day next to the buyer's units, times the funding ratio; "
+        0.005, description="Loyalty lost per day next to the buyer's units, times the ratio of what the "
+        "two sponsors actually pay a fighter; "
         "falls linearly to nothing at radius_km (per day)."
     )
-    recovery_per_day: NonNegativeFloat = Field(0.01, description="Loyalty regained per day otherwise.")
+    recovery_per_day: NonNegativeFloat = Field(0.002, description="Loyalty regained per day otherwise.")
     switch_below: Probability = Field(0.3, description="Loyalty under which a unit changes sponsor.")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -334,7 +361,7 @@ class CoOptationParams(RuleParams):
 class AirstrikesParams(RuleParams):
     by: str = Field("external", description="Who strikes (a label; need not be a faction on the map).")
     against: str = Field(description="Faction targeted.")
-    rate_per_day: NonNegativeFloat = Field(0.3, description="Poisson rate of strikes (per day).")
+    rate_per_day: NonNegativeFloat = Field(0.02, description="Poisson rate of strikes (per day).")
     loss_fraction: Probability = Field(0.3, description="Share of the strength at the target lost.")
     radius_km: PositiveFloat = Field(2.0, description="Blast/target area around the aim point (km).")
     intercepted_by: str | None = Field(None, description="Faction that may intercept.")
@@ -348,10 +375,12 @@ class AirstrikesParams(RuleParams):
 class InsurgentRecruitmentParams(RuleParams):
     faction: str
     fighters_per_day: NonNegativeFloat = Field(
-        1.0, description="Recruits per day gained by a cell in ungoverned ground (fighters per day)."
+        0.05, description="Recruits per day gained by a cell in ungoverned ground, if its economy pays "
+        "for them (fighters per day)."
     )
     new_cells_per_day: NonNegativeFloat = Field(
-        0.2, description="Rate of new cells appearing, times the ungoverned share of the desert (per day)."
+        0.02, description="Rate of new cells appearing, times the ungoverned share of the desert, if "
+        "the economy pays for them (per day)."
     )
     new_cell_strength: PositiveFloat = Field(8.0, description="Fighters in a new cell.")
     split_above: PositiveFloat = Field(40.0, description="A cell stronger than this splits in two (fighters).")
@@ -375,8 +404,12 @@ class DeconflictionLineParams(RuleParams):
 class AgreementParams(RuleParams):
     faction: str = Field(description="Faction whose role is curtailed.")
     from_day: NonNegativeFloat = Field(0.0, description="When the agreement takes effect (days).")
-    reinforcement_scale: NonNegativeFloat = Field(0.5, description="Factor on its reinforcement rate.")
-    funding_scale: NonNegativeFloat = Field(0.5, description="Factor on its funding.")
+    reinforcement_scale: NonNegativeFloat = Field(
+        0.5, description="Factor on its reinforcement routes' capacity (max_per_day)."
+    )
+    funding_scale: NonNegativeFloat = Field(
+        0.5, description="Factor on its funding_usd_per_day (the economy then pays for fewer fighters)."
+    )
 
     def faction_references(self):
         return _factions("faction", self.faction)

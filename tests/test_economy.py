@@ -1,0 +1,140 @@
+"""The economy (sim/economy.py) and the time scales of the rates (docs/odd.md, parameter table).
+
+Each test names the defect it exists to catch. The mechanism tests run a one-faction world at
+4 km cells, at two step lengths (6 h and 24 h), against the closed-form path of the economy:
+with funding F, pay w per fighter-day and recruit cost c, strength approaches F/w from below as
+N(t) = F/w + (N0 − F/w)·exp(−w·t/c), and from above (desertion rate d) as
+N(t) = F/w + (N0 − F/w)·exp(−d·t). The scenario tests use 2 km cells and 12 h steps."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from sim.engagement import square_law
+from sim.model import CorridorModel
+from sim.scenario import load_scenario
+from sim.scenario.spec import EngagementSpec
+
+from conftest import ROOT, SCENARIOS
+
+pytestmark = pytest.mark.xdist_group("economy")
+
+MAP = ROOT / "scenarios" / "maps" / "euphrates_corridor.geojson"
+PAY_MONTH = 5.0 * 30.4  # US$ 5 per fighter-day
+COST = 500.0
+
+
+def world(tmp_path, *, funding, pool=1e6, refill=0.0, share=0.01, step_hours=24.0, days=30.0,
+          extra_rules="", n0=100.0):
+    path = tmp_path / f"w{step_hours:g}_{days:g}_{funding:g}_{pool:g}.yaml"
+    path.write_text(f"""\
+name: economy world
+description: one funded faction, nothing else
+map: {{file: {MAP}, cell_km: 4}}
+time: {{step_hours: {step_hours}, duration_days: {days}}}
+factions:
+  a: {{label: A, color: "#2e7d32", funding_usd_per_day: {funding}, pay_usd_per_fighter_month: {PAY_MONTH},
+      recruit_cost_usd: {COST}, manpower_pool: {pool}, manpower_refill_per_day: {refill},
+      recruit_share_per_day: {share}, desertion_per_day: 0.03}}
+forces:
+  - {{kind: militia, faction: a, units: 4, strength: {n0 / 4}, deploy: {{near: Albu Kamal, radius_km: 6}}}}
+rules:
+  reinforcement: {{faction: a, at: Albu Kamal, unit_size: 5, max_per_day: 60}}
+{extra_rules}""")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_scenario(path)
+
+
+def strength_at_end(loaded, seed=1) -> float:
+    return CorridorModel(loaded, seed).run().summary["strength_a"]
+
+
+@pytest.mark.parametrize("step_hours", [6.0, 24.0])
+def test_strength_approaches_funding_over_upkeep_at_the_recruitment_pace(tmp_path, step_hours):
+    """Catches: upkeep ignored (no equilibrium), recruitment 100× faster, a rate per step."""
+    target, rate = 1000.0 / 5.0, 5.0 / COST  # F/w = 200 fighters, w/c = 0.01 per day
+    day30 = strength_at_end(world(tmp_path, funding=1000, step_hours=step_hours, days=30))
+    expected = target - 100.0 * math.exp(-rate * 30)  # 126
+    assert abs(day30 - expected) < 10, (
+        f"{step_hours:g} h steps: strength at day 30 {day30:.1f}, expected about {expected:.0f} "
+        "(recruits paid from funding above upkeep, at the recruit cost)")
+    day365 = strength_at_end(world(tmp_path, funding=1000, step_hours=step_hours, days=365))
+    assert 185 <= day365 <= 205, (
+        f"{step_hours:g} h steps: strength at day 365 {day365:.1f}; the funding pays the upkeep of "
+        f"{target:.0f} fighters, so strength must level off there")
+
+
+@pytest.mark.parametrize("step_hours", [6.0, 24.0])
+def test_unpaid_fighters_desert_toward_what_the_funding_pays(tmp_path, step_hours):
+    """Catches: upkeep or desertion ignored, desertion per step rather than per day."""
+    day30 = strength_at_end(world(tmp_path, funding=250, step_hours=step_hours, days=30))
+    expected = 50.0 + 50.0 * math.exp(-0.03 * 30)  # 70
+    assert abs(day30 - expected) < 4, (
+        f"{step_hours:g} h steps: strength at day 30 {day30:.1f}, expected about {expected:.0f} "
+        "(funding pays for 50 fighters; the unpaid share deserts at 0.03 a day)")
+
+
+def test_recruitment_is_limited_by_the_manpower_pool(tmp_path):
+    """Catches: recruitment that ignores the pool. Money is no object here; 60 men are."""
+    end = strength_at_end(world(tmp_path, funding=1e6, pool=60, share=0.5, days=60))
+    assert 150 <= end <= 160.5, f"strength {end:.1f}: 100 fighters plus a pool of 60, which never refills"
+    slow = strength_at_end(world(tmp_path, funding=1e6, pool=60, share=0.01, days=60))
+    expected = 100 + 60 * (1 - math.exp(-0.01 * 60))  # diminishing returns: ∝ what is left
+    assert abs(slow - expected) < 6, f"strength {slow:.1f}, expected about {expected:.0f}"
+
+
+@pytest.mark.parametrize("step_hours", [6.0, 24.0])
+def test_airstrike_count_per_30_days_matches_the_scenario_rate(tmp_path, step_hours):
+    """Catches: strikes per step instead of per day. Uses airstrike_campaign's own rate."""
+    rate = load_scenario(SCENARIOS / "airstrike_campaign.yaml").rule("airstrikes").params.rate_per_day
+    assert 1 / 30 <= rate <= 5 / 30, f"airstrike_campaign: {rate}/day; the sources say a few a month"
+    rules = f"  airstrikes: {{by: Israel, against: a, rate_per_day: {rate}, loss_fraction: 0.0}}\n"
+    loaded = world(tmp_path, funding=1000, step_hours=step_hours, days=365, extra_rules=rules)
+    seeds = range(1, 5)
+    strikes = sum(CorridorModel(loaded, s).run().summary["airstrikes.strikes"] for s in seeds)
+    expected = rate * 365 * len(seeds)
+    assert abs(strikes - expected) < 3.5 * math.sqrt(expected), (
+        f"{step_hours:g} h steps: {strikes} strikes in {len(seeds)} years, expected {expected:.0f} "
+        f"(Poisson, {rate * 30:.1f} per 30 days)")
+
+
+def test_aimed_fire_costs_a_few_percent_a_day():
+    """1,000 against 800 under the default kill rate loses a few percent a day (Dupuy: 1–3 % a day
+    for divisions, more for small units), not 40 %."""
+    k = EngagementSpec().kill_rate_per_day / 24.0
+    a, b = square_law(1000.0, 800.0, k, k, 24.0)
+    assert 0.01 <= 1 - a / 1000 <= 0.08, f"1,000 vs 800 lost {1 - a / 1000:.1%} in a day"
+
+
+def _runs(scenario: str, seeds, **overrides):
+    ov = {"map.cell_km": 2.0, "time.step_hours": 12.0, **overrides}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = load_scenario(SCENARIOS / scenario, overrides=ov)
+        return [CorridorModel(loaded, s) for s in seeds]
+
+
+def test_agreement_funding_cut_lowers_militia_strength_and_area():
+    """Catches: the agreement's funding cut ignored. 30 paired seeds, 30 days; the difference's
+    95 % interval must exclude 0 for both strength and area."""
+    seeds = range(1, 31)
+    base = [m.run().summary for m in _runs("baseline.yaml", seeds)]
+    cut = [m.run().summary for m in _runs("agreement_curtails_iran.yaml", seeds)]
+    for key in ("strength_iran_militia", "area_km2_iran_militia"):
+        d = np.array([c[key] - b[key] for b, c in zip(base, cut, strict=True)])
+        mean, half = d.mean(), 1.96 * d.std(ddof=1) / math.sqrt(len(d))
+        assert mean + half < 0, f"{key}: paired difference {mean:+.1f} ± {half:.1f}; the cut must lower it"
+
+
+def test_russian_co_optation_first_defection_takes_a_month_or_more():
+    """Co-optation took months: in at most half of the seeds does a unit switch in 30 days."""
+    early = 0
+    for model in _runs("russian_co_optation.yaml", range(1, 11), **{"time.duration_days": 30}):
+        model.run()
+        early += any(e.kind == "defection" for e in model.log.entries)
+    assert early <= 5, f"{early} of 10 seeds had a defection within 30 days; the median must be later"
