@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from agents.base import Unit
 from sim.influence import UNGOVERNED
+from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 
 
 class InsurgentCell(Unit):
@@ -40,14 +41,16 @@ class InsurgentCell(Unit):
 
     def _schedule_move(self, first: bool = False) -> None:
         every = self.model.spec.insurgents.move_every_hours
-        delay = every * (self.model.streams["movement"].random() if first else 1.0)
+        delay = every * (self._relocation().random() if first else 1.0)
         self.model.wake_at(self, self.model.hours + max(delay, 1e-9))
+
+    def _relocation(self):
+        return self.model.streams.named(INSURGENT_RELOCATION, faction=self.model.factions.ids[self.faction])
 
     def wake(self) -> None:
         """Relocate to another desert cell nearby, staying out of sight."""
         spot = self.model.random_cell_near(self.rc, self.model.spec.insurgents.move_km,
-                                           self.faction, self.model.streams["movement"],
-                                           desert_only=True)
+                                           self.faction, self._relocation(), desert_only=True)
         if spot is not None:
             self.move_to(spot)
         self.hidden = True
@@ -65,7 +68,7 @@ class InsurgentCell(Unit):
 
         ungoverned = model.influence.controller[rows, cols] == UNGOVERNED
         rate = spec.ambush_rate_per_day * np.where(ungoverned, spec.ungoverned_multiplier, 1.0)
-        strikes = model.streams["ambush"].random(len(cells)) < -np.expm1(-rate * step_days)
+        strikes = model.streams[INSURGENT_AMBUSH].random(len(cells)) < -np.expm1(-rate * step_days)
         for i in np.flatnonzero(strikes):
             cells[i].ambush()
 
@@ -93,7 +96,7 @@ class InsurgentCell(Unit):
         here = np.column_stack((rows, cols)).astype(float) * km
         n_near = tree.query_ball_point(here, spec.detection_range_km, return_length=True)
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
-        found = model.streams["detection"].random(len(cells)) < p_detect
+        found = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
         for i in np.flatnonzero(found):
             cell = cells[i]
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from agents.base import Unit
 from agents.movement import PathMover
 from sim.influence import HOLDING, PATROLLING
+from sim.streams import PATROL_LEGS
 
 
 class Posture(StrEnum):
@@ -48,17 +49,20 @@ class StandingUnit(Unit):
     # --- patrol: jump to a new spot near home every few hours --------------------------------
     def _schedule_patrol(self, first: bool = False) -> None:
         every = self.model.spec.militia.patrol_every_hours
-        rng = self.model.streams["movement"]
-        delay = every * (rng.random() if first else 1.0)
+        delay = every * (self._legs().random() if first else 1.0)
         self._patrol_due = self.model.hours + max(delay, 1e-9)
         self.model.wake_at(self, self._patrol_due)
+
+    def _legs(self):
+        """The faction's own patrol stream, so other factions' patrols do not shift its draws."""
+        return self.model.streams.named(PATROL_LEGS, faction=self.model.factions.ids[self.faction])
 
     def wake(self) -> None:
         # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale
         if self.posture != Posture.PATROL or self.model.hours + 1e-9 < self._patrol_due:
             return
         spot = self.model.random_cell_near(self.home, self.model.spec.militia.patrol_radius_km,
-                                           self.faction, self.model.streams["movement"])
+                                           self.faction, self._legs())
         if spot is not None:
             self.move_to(spot)
         self._schedule_patrol()

@@ -179,7 +179,7 @@ class CorridorModel(mesa.Model):
     def spawn_force(self, force, depart_hours: float | None) -> list[Unit]:
         """Put a scenario force on the map (at the start, or when an event spawns it)."""
         faction = self.factions.index(force.faction)
-        rng = self.streams["deploy"]
+        rng = self.streams[f"deploy:{force.faction}"]  # sim/streams.py, DEPLOY
         made: list[Unit] = []
         if force.kind == "convoy":
             start = self.place(force.start)
