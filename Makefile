@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench baseline clean-venv
+.PHONY: setup run test lint bench baseline verify clean-venv
 
 $(STAMP): pyproject.toml
 	@PY=$$(.ci/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
@@ -28,6 +28,10 @@ baseline: setup  # deliberately refresh the regression baseline after a change o
 
 bench: setup
 	$(PYTHON) run.py bench
+
+verify: setup  # slow: the issue-10 figures over paired replicates, then the mutation harness
+	$(PYTHON) tests/verify_model.py --write
+	$(PYTHON) tests/mutation/harness.py
 
 clean-venv:
 	rm -rf $(VENV)
