@@ -21,6 +21,7 @@ from sim.errors import UserError
 from sim.influence import CONTESTED, UNGOVERNED
 from sim.locations import DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 from sim.model import CorridorModel
+from sim.rules.base import keys_of_kind
 from sim.scenario import LoadedScenario, load_scenario
 
 #: the place whose holder the app reports: the town of the seed event
@@ -88,7 +89,7 @@ def _rule_keys(loaded: LoadedScenario) -> dict[str, str]:
     """For each control, the key of the scenario's rule of that kind (the unlabelled one first)."""
     keys = {}
     for control in CONTROLS:
-        kinds = [r.key for r in loaded.rules if r.name == control.rule]
+        kinds = keys_of_kind(loaded.rules, control.rule)
         if kinds:
             keys[control.name] = control.rule if control.rule in kinds else kinds[0]
     return keys

@@ -89,3 +89,9 @@ class Rule:
 def build_rules(rule_specs, model) -> list[Rule]:
     """The rules of a loaded scenario (`LoadedScenario.rules`, in scenario order), not yet set up."""
     return [REGISTRY[spec.name](spec.key, spec.params, model) for spec in rule_specs]
+
+
+def keys_of_kind(rule_specs, kind: str) -> list[str]:
+    """Keys of a loaded scenario's rules of one kind, in scenario order: for ``"reinforcement"``
+    e.g. ``["reinforcement", "reinforcement/russia"]`` (empty when it has none)."""
+    return [spec.key for spec in rule_specs if spec.name == kind]
