@@ -9,6 +9,7 @@ object is shared by every run that uses the same file and cell size.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import math
@@ -272,6 +273,32 @@ class CorridorMap:
     @property
     def km2_per_cell(self) -> float:
         return self.cell_km**2
+
+    def with_closed_crossings(self, names) -> CorridorMap:
+        """A copy of the map with the named bridges/fords out of service: the river cells they
+        opened become river again (impassable, bank 0, region -1; a cell another open crossing
+        needs stays open). The map itself is not changed: it is cached and shared.
+        Raises KeyError for an unknown place, ValueError for a place that is not a crossing."""
+        shut_names = set()
+        for name in names:
+            place = self.find_place(name)
+            if place.kind not in RIVER_CROSSING_KINDS:
+                raise ValueError(f"'{place.name}' is a {place.kind}, not a bridge or ford")
+            shut_names.add(place.name)
+        if not shut_names:
+            return self
+        cols = self.shape[1]
+        still = [p.cell[0] * cols + p.cell[1] for p in self.places.values()
+                 if p.kind in RIVER_CROSSING_KINDS and p.name not in shut_names]
+        shut = (self.terrain == Terrain.BRIDGE) & ~_open_bridges(self.bank == 0, self.bank, still)
+        terrain, land, region, value = (a.copy() for a in
+                                        (self.terrain, self.land, self.region, self.strategic_value))
+        terrain[shut], land[shut], region[shut] = Terrain.RIVER, False, -1
+        per_km2 = TERRAIN_VALUE_PER_KM2[Terrain.RIVER] - TERRAIN_VALUE_PER_KM2[Terrain.BRIDGE]
+        value[shut] += per_km2 * self.cell_km**2
+        for a in (terrain, land, region, value):
+            a.flags.writeable = False
+        return dataclasses.replace(self, terrain=terrain, land=land, region=region, strategic_value=value)
 
 
 # --------------------------------------------------------------------------- reading the file

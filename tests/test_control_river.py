@@ -1,13 +1,17 @@
 """The river in the control picture of the baseline: influence crosses the Euphrates only near
-bridges, so at the start no town is held by a faction whose units all stand on the other bank,
-unless a bridge lies within a bridgehead's reach of it."""
+open bridges and fords, and the baseline closes every bridge (all destroyed by late 2017, or not
+yet built), so at the start no town is held by a faction whose units all stand on the other bank.
+A closed crossing carries neither paths nor influence; an open one carries both."""
 
 from __future__ import annotations
 
-from scipy.ndimage import distance_transform_edt
+import numpy as np
+import pytest
 
-from sim.geography import Terrain
+from sim.geography import Terrain, load_map
+from sim.influence import far_bank_weight
 from sim.model import CorridorModel
+from sim.paths import PathFinder
 from sim.scenario import load_scenario
 
 from conftest import SCENARIOS
@@ -23,18 +27,52 @@ def test_no_town_is_held_from_across_the_river_at_the_start_of_the_baseline():
     for unit in model.agents:
         banks.setdefault(unit.faction, set()).add(int(cmap.bank[unit.rc]))
     one_bank = {f: b.pop() for f, b in banks.items() if len(b) == 1}
-    bridge_km = distance_transform_edt(cmap.terrain != Terrain.BRIDGE) * cmap.cell_km
-    reach = model.spec.control.bridge_reach_km
-    wrong, exempt = [], []
+    assert not (cmap.terrain == Terrain.BRIDGE).any(), "the baseline closes every bridge"
+    wrong = []
     for place in cmap.places.values():
         if place.kind not in ("town", "city") or place.bank not in BANK:
             continue
         holder = int(inf.controller[place.cell])
         if holder >= 0 and one_bank.get(holder, BANK[place.bank]) != BANK[place.bank]:
-            where = f"{place.name} ({place.bank} bank, {bridge_km[place.cell]:.0f} km from a bridge)"
-            (exempt if bridge_km[place.cell] <= reach else wrong).append(
-                f"{where} held by {model.factions.ids[holder]}")
-    assert not wrong, f"towns should not be held from across the river away from bridges: {wrong}"
-    # a bridgehead within the bridge reach may be held from the other bank (Al-Baghuz Fawqani,
-    # 1 km from the Albu Kamal bridge); nothing farther
-    assert all("Al-Baghuz Fawqani" in e for e in exempt), exempt
+            wrong.append(f"{place.name} ({place.bank} bank) held by {model.factions.ids[holder]}")
+    assert not wrong, f"towns should not be held from across the river: {wrong}"
+
+
+def test_the_coalition_holds_east_bank_ground_at_the_start_of_the_baseline():
+    model = CorridorModel(load_scenario(SCENARIOS / "baseline.yaml"))
+    coalition = model.factions.ids.index("coalition")
+    for name in ("Diban", "Al-Omar oil field", "Conoco gas plant"):
+        assert int(model.influence.controller[model.map.find_place(name).cell]) == coalition, name
+
+
+# hours per km by terrain: desert, farmland, urban, road, crossing, bridge, river
+SPEEDS = np.array([1 / 20, 1 / 15, 1 / 25, 1 / 60, 1 / 30, 1 / 30, np.inf])
+ALL_BRIDGES = ["Deir ez-Zor suspension bridge", "Siyasiyah bridge", "Al-Merayiah - Hatla bridge",
+               "Al-Mayadeen bridge", "Al-Asharah bridge", "Albu Kamal - Al-Baghuz bridge"]
+
+
+@pytest.mark.parametrize("closed, crosses", [
+    ([], True),
+    ([b for b in ALL_BRIDGES if b != "Al-Mayadeen bridge"], True),  # the Al-Mayadeen bridge open
+    (ALL_BRIDGES, False),
+])
+def test_a_closed_crossing_carries_neither_paths_nor_influence(closed, crosses):
+    loaded = load_scenario(SCENARIOS / "baseline.yaml", {"map.closed_crossings": closed})
+    cmap = loaded.map
+    bridge = cmap.find_place("Al-Mayadeen bridge").cell
+    mayadeen, diban = cmap.find_place("Al-Mayadeen").cell, cmap.find_place("Diban").cell
+    assert (cmap.terrain[bridge] == Terrain.BRIDGE) == crosses
+    assert PathFinder(cmap, SPEEDS).reachable(mayadeen, diban) == crosses
+    # the crossing mask the model gives its influence field
+    weight = far_bank_weight(cmap.bank, cmap.terrain == Terrain.BRIDGE, cmap.cell_km,
+                             loaded.spec.control.bridge_reach_km)
+    assert (weight[1][diban] > 0.01) == crosses  # Diban, 3 km from the bridge, from the west bank
+    if crosses and closed:  # only the Al-Mayadeen bridge is open: the path takes it
+        path = PathFinder(cmap, SPEEDS).path(mayadeen, diban)
+        used = path[cmap.terrain[path[:, 0], path[:, 1]] == Terrain.BRIDGE]
+        assert len(used) and (np.hypot(*(used - np.array(bridge)).T) <= 2).all()
+    # the cached, shared map is never changed
+    shared = load_map(loaded.spec.map.file, loaded.spec.map.cell_km)
+    assert shared is not cmap or not closed
+    assert (shared.terrain == Terrain.BRIDGE).sum() >= (cmap.terrain == Terrain.BRIDGE).sum()
+    assert shared.terrain[bridge] == Terrain.BRIDGE

@@ -230,7 +230,7 @@ def test_unknown_override_is_reported_with_the_scenario_file():
     assert {p.path for p in problems} == {"rules.checkpoint_blockade.stop_probabilty", "forces[99].strength"}
     assert all(Path(p.file).name == BLOCKADE.name and p.line is None for p in problems)
     assert any("did you mean 'stop_probability'?" in p.message for p in problems)
-    assert any("index [99] is out of range: 'forces' has 15 items" in p.message for p in problems)
+    assert any("index [99] is out of range: 'forces' has 18 items" in p.message for p in problems)
 
 
 # --------------------------------------------------------------------------- key paths
@@ -275,7 +275,7 @@ def test_set_and_get_by_path():
         ("rules.checkpoint_blockade.stop_probabilty", "unknown key 'stop_probabilty' in 'rules.checkpoint_blockade'; did you mean 'stop_probability'?"),
         ("rules.airstrikes.rate_per_day", "no rule 'airstrikes' in this scenario"),
         ("forces[2].strenght", "unknown key 'strenght' in 'forces[2]'; did you mean 'strength'?"),
-        ("forces[20].strength", "index [20] is out of range: 'forces' has 15 items"),
+        ("forces[20].strength", "index [20] is out of range: 'forces' has 18 items"),
         ("forces.strength", "'forces' is a list: use an index like forces[0]"),
         ("time.step_hour", "unknown key 'step_hour' in 'time'; did you mean 'step_hours'?"),
         ("tme.step_hours", "unknown key 'tme' in the top level; did you mean 'time'?"),

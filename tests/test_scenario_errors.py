@@ -115,7 +115,22 @@ CASES = [
                         "forces:\n  - kind: convoy\n    faction: russia\n    strength: 60\n"
                         "    start: Al-Mayadeen\n    route:\n      - Albu Kamal\n      - Hajin  #<\n"},
          "'Hajin' cannot be reached from 'Albu Kamal' over passable terrain "
-         "(the river can only be crossed at a bridge)", path="forces[0].route[1]"),
+         "(the river can only be crossed at a bridge or ford that is open (map.closed_crossings closes "
+         "Deir ez-Zor suspension bridge, ", path="forces[0].route[1]"),
+    Case("unknown_closed_crossing",
+         {"s.yaml": B + "map:\n  closed_crossings:\n    - Al-Asharah bridge\n    - Albu Kamal brige  #<\n"},
+         "unknown place 'Albu Kamal brige'; did you mean 'Albu Kamal - Al-Baghuz bridge'?",
+         path="map.closed_crossings[1]"),
+    Case("closed_crossing_not_a_crossing",
+         {"s.yaml": B + "map: {closed_crossings: [Al-Mayadeen]}  #<\n"},
+         "'Al-Mayadeen' is a city, not a bridge or ford, so it cannot be closed; "
+         "did you mean 'Al-Mayadeen bridge'?", path="map.closed_crossings[0]"),
+    Case("route_needs_closed_crossing",
+         {"s.yaml": B + "rules:\n  deconfliction_line: {enabled: false}\n"
+                        "forces:\n  - kind: convoy\n    faction: russia\n    strength: 60\n"
+                        "    start: Al-Mayadeen\n    route:\n      - Al-Asharah bridge  #<\n"},
+         "'Al-Asharah bridge' cannot be reached from 'Al-Mayadeen' over passable terrain "
+         "('Al-Asharah bridge' is closed (map.closed_crossings))", path="forces[0].route[0]"),
     Case("route_into_forbidden_region", {"s.yaml": convoy("[Albu Kamal, Hajin]")},
          "'Hajin' cannot be reached from 'Albu Kamal' over passable terrain (it lies in a region "
          "russia may not enter", path="forces[0].route[1]"),

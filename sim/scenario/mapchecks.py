@@ -28,14 +28,46 @@ def open_map(spec: Scenario, report: Report) -> CorridorMap | None:
 
     file = Path(spec.map.file)
     try:
-        return load_map(file, spec.map.cell_km)
+        cmap = load_map(file, spec.map.cell_km)
     except MapError as err:
         report(("map", "file"), f"cannot load the map: {err}")
     except FileNotFoundError:
         report(("map", "file"), f"cannot load the map: {file}: no such file")
     except OSError as err:
         report(("map", "file"), f"cannot load the map: {file}: {err}")
+    else:
+        return cmap.with_closed_crossings(_closed_crossings(spec, cmap, report))
     return None
+
+
+def _closed_crossings(spec: Scenario, cmap: CorridorMap, report: Report) -> list[str]:
+    """The canonical names of the crossings `map.closed_crossings` names; the rest reported."""
+    from sim.geography import RIVER_CROSSING_KINDS
+
+    crossings = [p.name for p in cmap.places.values() if p.kind in RIVER_CROSSING_KINDS]
+    names: list[str] = []
+    for i, name in enumerate(spec.map.closed_crossings):
+        path = ("map", "closed_crossings", i)
+        try:
+            place = cmap.find_place(name)
+        except KeyError:
+            hint = did_you_mean(name, crossings) or one_of(crossings, "bridges or fords on the map")
+            report(path, f"unknown place '{name}'{hint}")
+            continue
+        if place.kind not in RIVER_CROSSING_KINDS:
+            hint = did_you_mean(name, crossings) or one_of(crossings, "bridges or fords on the map")
+            report(path, f"'{place.name}' is a {place.kind}, not a bridge or ford, so it cannot be "
+                         f"closed{hint}")
+            continue
+        names.append(place.name)
+    return names
+
+
+def _closed(cmap, place) -> bool:
+    """Is the place a bridge or ford taken out of service (`map.closed_crossings`)?"""
+    from sim.geography import RIVER_CROSSING_KINDS, Terrain
+
+    return place.kind in RIVER_CROSSING_KINDS and int(cmap.terrain[tuple(place.cell)]) == int(Terrain.RIVER)
 
 
 def _place(cmap, name: str, path: PathT, report: Report) -> Place | None:
@@ -160,7 +192,10 @@ def _check_deployment(base, force, cmap, forbidden_of, deconfliction, report: Re
         if place is None:
             continue
         r, c = place.cell
-        if not ok[r, c]:
+        if _closed(cmap, place):
+            report(dp + ("at", j), f"'{place.name}' is closed (map.closed_crossings): "
+                                   f"{force.kind} units cannot stand there")
+        elif not ok[r, c]:
             report(dp + ("at", j), f"'{place.name}' is not {ground}: {force.kind} units cannot stand there")
         elif forbidden is not None and forbidden[r, c]:
             report(dp + ("at", j), f"'{place.name}' lies in a region {force.faction} may not enter "
@@ -206,8 +241,14 @@ def _check_convoy(base, force, cmap, finder, forbidden_of, deconfliction, report
                 why = f"it lies in a region {force.faction} may not enter ({banned}; deconfliction_line)"
             elif forbidden is not None and finder(None).reachable(tuple(prev.cell), tuple(place.cell)):
                 why = f"the only ways pass through regions {force.faction} may not enter ({banned})"
+            elif _closed(cmap, place) or _closed(cmap, prev):
+                shut = place if _closed(cmap, place) else prev
+                why = f"'{shut.name}' is closed (map.closed_crossings)"
             elif _bank(cmap, prev) != _bank(cmap, place):
-                why = "the river can only be crossed at a bridge"
+                closed = [p.name for p in cmap.places.values() if _closed(cmap, p)]
+                why = ("the river can only be crossed at a bridge or ford"
+                       + (" that is open (map.closed_crossings closes "
+                          + ", ".join(closed) + ")" if closed else ""))
             else:
                 why = "terrain with speed 0 cannot be entered"
             report(path, f"'{place.name}' cannot be reached from '{prev.name}' over passable terrain ({why})")

@@ -39,6 +39,11 @@ class MapSpec(Strict):
         description="GeoJSON map of the corridor, relative to the scenario file that names it.",
     )
     cell_km: float = Field(1.0, ge=0.25, le=10.0, description="Grid cell size (km).")
+    closed_crossings: list[str] = Field(
+        default_factory=list,
+        description="Bridges and fords (place names on the map) out of service: their cells are river, "
+        "so units cannot cross there and influence does not cross the river near them.",
+    )
 
 
 class TimeSpec(Strict):
