@@ -1,0 +1,43 @@
+"""The corridor map (being split into modules; see rasterise.py for now)."""
+
+from sim.geography.rasterise import (
+    BANK_CODES,
+    DEFAULT_FARMLAND_KM,
+    PLACE_KINDS,
+    R_EARTH_KM,
+    RIVER_CROSSING_KINDS,
+    ROAD_CLASSES,
+    TERRAIN_COLORS,
+    TERRAIN_LABELS,
+    TERRAIN_VALUE_PER_KM2,
+    CorridorMap,
+    MapError,
+    Place,
+    Projection,
+    Terrain,
+    extend_line,
+    line_frame,
+    load_map,
+    normalise_name,
+)
+
+__all__ = [
+    "BANK_CODES",
+    "DEFAULT_FARMLAND_KM",
+    "PLACE_KINDS",
+    "R_EARTH_KM",
+    "RIVER_CROSSING_KINDS",
+    "ROAD_CLASSES",
+    "TERRAIN_COLORS",
+    "TERRAIN_LABELS",
+    "TERRAIN_VALUE_PER_KM2",
+    "CorridorMap",
+    "MapError",
+    "Place",
+    "Projection",
+    "Terrain",
+    "extend_line",
+    "line_frame",
+    "load_map",
+    "normalise_name",
+]
