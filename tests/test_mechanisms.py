@@ -10,11 +10,12 @@ from functools import cache
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
 
 from agents.local_militia import LocalMilitia
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
+
+from conftest import SCENARIOS
 
 COARSE = {"map.cell_km": 2.0}
 

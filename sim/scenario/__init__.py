@@ -1,7 +1,9 @@
 """The scenario package: the scenario language and everything that reads a scenario file.
 
 - :mod:`~sim.scenario.spec` — the language itself: pydantic models of every block, with every
-  default and its unit (``Scenario``, the forces, the rules' parameters in ``RULE_MODELS``);
+  default and its unit (``Scenario``, the world blocks, the forces, events);
+- :mod:`~sim.scenario.rule_params` — the rules' parameter models, ``RULE_MODELS``;
+- :mod:`~sim.scenario.units` — the strict base model and the constrained number types;
 - :mod:`~sim.scenario.load` — :func:`load_scenario` → :class:`LoadedScenario`, the one entry;
 - :mod:`~sim.scenario.keypaths` — key paths ('forces[2].route[0]'), reading and setting values by
   them, and the ``--set KEY.PATH=VALUE`` parser every command uses;
