@@ -67,12 +67,12 @@ def cmd_map(args: argparse.Namespace) -> int:
     from sim.geography import load_map
     from sim.output import refuse_overwrite
 
-    cmap = load_map(args.map, args.cell_km)
+    corridor_map = load_map(args.map, args.cell_km)
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
     refuse_overwrite(out, args.force)
-    draw_map_png(cmap, out)
-    rows, cols = cmap.shape
-    print(f"map: {rows} × {cols} cells at {cmap.cell_km:g} km, {len(cmap.places)} places → {out}")
+    draw_map_png(corridor_map, out)
+    rows, cols = corridor_map.shape
+    print(f"map: {rows} × {cols} cells at {corridor_map.cell_km:g} km, {len(corridor_map.places)} places → {out}")
     return 0
 
 

@@ -28,7 +28,7 @@ class Recorder:
 
     def __init__(self, model, frame_every_hours: float):
         self.model = model
-        cmap = model.map
+        corridor_map = model.map
         n = model.n_steps + 1
         nf = len(model.factions)
         self.rows = 0
@@ -39,19 +39,19 @@ class Recorder:
         self.contested = np.zeros(n)
         self.ungoverned = np.zeros(n)
         self.incidents = np.zeros((n, len(INCIDENT_KINDS)), dtype=np.int32)
-        self.places = list(cmap.places.values())
+        self.places = list(corridor_map.places.values())
         self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
         spec = model.spec.observe
-        self.bridge_places = [cmap.find_place(p) for p in spec.land_bridge]
+        self.bridge_places = [corridor_map.find_place(p) for p in spec.land_bridge]
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
         self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
         self.convoy_states: list[tuple[str, ...]] = []
         self._kind_index = {k: i for i, k in enumerate(INCIDENT_KINDS)}
         self._pending = Counter()
-        self._land = cmap.land
-        self._land_cells = int(cmap.land.sum())
-        self._value = np.where(cmap.land, cmap.strategic_value, 0.0).ravel()
+        self._land = corridor_map.land
+        self._land_cells = int(corridor_map.land.sum())
+        self._value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
         self._value_total = float(self._value.sum()) or 1.0
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))

@@ -38,15 +38,15 @@ def hours_per_km(speeds) -> np.ndarray:
     return hours
 
 
-def forbidden_mask(cmap: CorridorMap, regions) -> np.ndarray:
+def forbidden_mask(corridor_map: CorridorMap, regions) -> np.ndarray:
     """Cells in any of the named map regions (a deconfliction line's `may_not_enter`): a bool
     array of the map's shape, all False for no regions. Raises KeyError for a region the map
     does not have."""
-    names = list(cmap.region_names)
+    names = list(corridor_map.region_names)
     missing = [r for r in regions if r not in names]
     if missing:
-        raise KeyError(f"no region '{missing[0]}' on map {cmap.path.name} (regions: {', '.join(names)})")
-    return np.isin(cmap.region, [names.index(r) for r in regions])
+        raise KeyError(f"no region '{missing[0]}' on map {corridor_map.path.name} (regions: {', '.join(names)})")
+    return np.isin(corridor_map.region, [names.index(r) for r in regions])
 
 
 def path_length_km(cells: np.ndarray, cell_km: float) -> np.ndarray:
@@ -65,18 +65,18 @@ class PathFinder:
     them is river, so the only way across the river is through bridge (or ford) cells.
     """
 
-    def __init__(self, cmap: CorridorMap, hours_per_km: np.ndarray, forbidden: np.ndarray | None = None):
+    def __init__(self, corridor_map: CorridorMap, hours_per_km: np.ndarray, forbidden: np.ndarray | None = None):
         hpk = np.array(hours_per_km, dtype=float)
         if hpk.shape != (len(Terrain),) or np.any(hpk <= 0) or np.any(np.isnan(hpk)):
             raise ValueError(f"hours_per_km needs {len(Terrain)} positive values, one per Terrain, got {hpk}")
         hpk[Terrain.RIVER] = np.inf
-        self.shape = cmap.shape
-        cost = hpk[cmap.terrain]
-        self._cost, self._cell_km = cost, cmap.cell_km
+        self.shape = corridor_map.shape
+        cost = hpk[corridor_map.terrain]
+        self._cost, self._cell_km = cost, corridor_map.cell_km
         passable = np.isfinite(cost)
         if forbidden is not None:
             passable &= ~np.asarray(forbidden, dtype=bool)
-        river = cmap.terrain == Terrain.RIVER
+        river = corridor_map.terrain == Terrain.RIVER
         rows, cols = self.shape
         idx = np.arange(rows * cols).reshape(rows, cols)
         a, b, w = [], [], []
@@ -91,7 +91,7 @@ class PathFinder:
                 o1_ok, o1_river = passable[rt, cs], river[rt, cs]
                 o2_ok, o2_river = passable[rs, ct], river[rs, ct]
                 ok &= ~(~o1_ok & ~o2_ok & (o1_river | o2_river))
-            step_km = cmap.cell_km * np.hypot(dr, dc)
+            step_km = corridor_map.cell_km * np.hypot(dr, dc)
             a.append(idx[rs, cs][ok])
             b.append(idx[rt, ct][ok])
             w.append(step_km * (cost[rs, cs][ok] + cost[rt, ct][ok]) / 2.0)

@@ -18,8 +18,8 @@ MAP = Path(__file__).resolve().parents[1] / "scenarios" / "maps" / "euphrates_co
 
 
 def test_draw_map_png_writes_a_whole_png(tmp_path):
-    cmap = load_map(MAP, 2.0)
-    out = draw_map_png(cmap, tmp_path / "map.png")
+    corridor_map = load_map(MAP, 2.0)
+    out = draw_map_png(corridor_map, tmp_path / "map.png")
     assert out == tmp_path / "map.png"
     assert [p.name for p in tmp_path.iterdir()] == ["map.png"]  # no temporary file left
     assert out.stat().st_size > 50_000
@@ -30,17 +30,17 @@ def test_draw_map_png_writes_a_whole_png(tmp_path):
 
 
 def test_basemap_on_given_axes_with_labels_and_scale_bar():
-    cmap = load_map(MAP, 1.0)
+    corridor_map = load_map(MAP, 1.0)
     fig = Figure(figsize=(8, 6))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    draw_basemap(ax, cmap, places_kinds={"city", "crossing"})
+    draw_basemap(ax, corridor_map, places_kinds={"city", "crossing"})
     texts = {t.get_text() for t in ax.texts}
     assert {"Albu Kamal", "Al-Mayadeen", "Deir ez-Zor", "Al-Qa'im", "Albu Kamal crossing"} <= texts
     assert "Hajin" not in texts  # towns filtered out
     assert ax.get_xlabel() == "km east" and ax.get_ylabel() == "km north"
     assert any(type(a).__name__ == "AnchoredSizeBar" for a in ax.artists)
-    assert ax.get_xlim() == (0, cmap.shape[1] * cmap.cell_km)
+    assert ax.get_xlim() == (0, corridor_map.shape[1] * corridor_map.cell_km)
 
 
 def test_legend_handles_cover_terrain_lines_and_places():

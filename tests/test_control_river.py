@@ -21,15 +21,15 @@ BANK = {"right": 1, "left": 2}
 
 def test_no_town_is_held_from_across_the_river_at_the_start_of_the_baseline():
     model = CorridorModel(load_scenario(SCENARIOS / "baseline.yaml"))
-    cmap, inf = model.map, model.influence
+    corridor_map, inf = model.map, model.influence
     # the bank each faction stands on, if all its units stand on one
     banks: dict[int, set] = {}
     for unit in model.agents:
-        banks.setdefault(unit.faction, set()).add(int(cmap.bank[unit.rc]))
+        banks.setdefault(unit.faction, set()).add(int(corridor_map.bank[unit.rc]))
     one_bank = {f: b.pop() for f, b in banks.items() if len(b) == 1}
-    assert not (cmap.terrain == Terrain.BRIDGE).any(), "the baseline closes every bridge"
+    assert not (corridor_map.terrain == Terrain.BRIDGE).any(), "the baseline closes every bridge"
     wrong = []
-    for place in cmap.places.values():
+    for place in corridor_map.places.values():
         if place.kind not in ("town", "city") or place.bank not in BANK:
             continue
         holder = int(inf.controller[place.cell])
@@ -58,21 +58,21 @@ ALL_BRIDGES = ["Deir ez-Zor suspension bridge", "Siyasiyah bridge", "Al-Merayiah
 ])
 def test_a_closed_crossing_carries_neither_paths_nor_influence(closed, crosses):
     loaded = load_scenario(SCENARIOS / "baseline.yaml", {"map.closed_crossings": closed})
-    cmap = loaded.map
-    bridge = cmap.find_place("Al-Mayadeen bridge").cell
-    mayadeen, diban = cmap.find_place("Al-Mayadeen").cell, cmap.find_place("Diban").cell
-    assert (cmap.terrain[bridge] == Terrain.BRIDGE) == crosses
-    assert PathFinder(cmap, SPEEDS).reachable(mayadeen, diban) == crosses
+    corridor_map = loaded.map
+    bridge = corridor_map.find_place("Al-Mayadeen bridge").cell
+    mayadeen, diban = corridor_map.find_place("Al-Mayadeen").cell, corridor_map.find_place("Diban").cell
+    assert (corridor_map.terrain[bridge] == Terrain.BRIDGE) == crosses
+    assert PathFinder(corridor_map, SPEEDS).reachable(mayadeen, diban) == crosses
     # the crossing mask the model gives its influence field
-    weight = far_bank_weight(cmap.bank, cmap.terrain == Terrain.BRIDGE, cmap.cell_km,
+    weight = far_bank_weight(corridor_map.bank, corridor_map.terrain == Terrain.BRIDGE, corridor_map.cell_km,
                              loaded.spec.control.bridge_reach_km)
     assert (weight[1][diban] > 0.01) == crosses  # Diban, 3 km from the bridge, from the west bank
     if crosses and closed:  # only the Al-Mayadeen bridge is open: the path takes it
-        path = PathFinder(cmap, SPEEDS).path(mayadeen, diban)
-        used = path[cmap.terrain[path[:, 0], path[:, 1]] == Terrain.BRIDGE]
+        path = PathFinder(corridor_map, SPEEDS).path(mayadeen, diban)
+        used = path[corridor_map.terrain[path[:, 0], path[:, 1]] == Terrain.BRIDGE]
         assert len(used) and (np.hypot(*(used - np.array(bridge)).T) <= 2).all()
     # the cached, shared map is never changed
     shared = load_map(loaded.spec.map.file, loaded.spec.map.cell_km)
-    assert shared is not cmap or not closed
-    assert (shared.terrain == Terrain.BRIDGE).sum() >= (cmap.terrain == Terrain.BRIDGE).sum()
+    assert shared is not corridor_map or not closed
+    assert (shared.terrain == Terrain.BRIDGE).sum() >= (corridor_map.terrain == Terrain.BRIDGE).sum()
     assert shared.terrain[bridge] == Terrain.BRIDGE

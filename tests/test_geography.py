@@ -24,32 +24,32 @@ RIGHT_BANK = ["Al-Mayadeen", "Albu Kamal", "Al-Asharah", "Muhassan", "Subaykhan"
 LEFT_BANK = ["Hajin", "Diban", "Al-Shaafah", "Al-Baghuz Fawqani", "Al-Omar oil field"]
 
 
-def cmap(cell_km: float = 1.0):
+def corridor_map(cell_km: float = 1.0):
     return load_map(MAP, cell_km)
 
 
 def test_grid_shape_at_1_and_2_km():
-    rows, cols = cmap(1.0).shape
+    rows, cols = corridor_map(1.0).shape
     assert abs(rows - 136) <= 2 and abs(cols - 178) <= 2
-    rows, cols = cmap(2.0).shape
+    rows, cols = corridor_map(2.0).shape
     assert abs(rows - 68) <= 2 and abs(cols - 89) <= 2
 
 
 def test_cell_counts_scale_with_inverse_square_of_cell_size():
-    ref = cmap(1.0)
+    ref = corridor_map(1.0)
     for cell_km in (0.5, 2.0):
-        m = cmap(cell_km)
+        m = corridor_map(cell_km)
         assert m.terrain.size * m.km2_per_cell == pytest.approx(ref.terrain.size, rel=0.03)
         assert m.land.sum() * m.km2_per_cell == pytest.approx(ref.land.sum(), rel=0.03)
 
 
 def test_total_strategic_value_does_not_depend_on_cell_size():
-    totals = [float(cmap(c).strategic_value.sum()) for c in (0.5, 1.0, 2.0)]
+    totals = [float(corridor_map(c).strategic_value.sum()) for c in (0.5, 1.0, 2.0)]
     assert totals == pytest.approx([totals[1]] * 3, rel=0.03)
 
 
 def test_places_on_their_documented_banks():
-    m = cmap()
+    m = corridor_map()
     albu_kamal = m.find_place("Albu Kamal")
     assert m.terrain[albu_kamal.cell] == Terrain.URBAN
     for name in RIGHT_BANK:
@@ -59,7 +59,7 @@ def test_places_on_their_documented_banks():
 
 
 def test_countries_and_regions_of_places():
-    m = cmap()
+    m = corridor_map()
     for name, country, region in [("Al-Qa'im", "Iraq", "anbar"), ("Al-Mayadeen", "Syria", "west_bank"),
                                   ("Hajin", "Syria", "east_bank"), ("T-2 station", "Syria", "badia")]:  # fmt: skip
         place = m.find_place(name)
@@ -69,7 +69,7 @@ def test_countries_and_regions_of_places():
 
 
 def test_regions_tile_the_land():
-    m = cmap()
+    m = corridor_map()
     assert set(m.region_names) == {"east_bank", "west_bank", "badia", "anbar"}
     assert (m.region[m.land] >= 0).all()
     assert (m.region[~m.land] == -1).all()
@@ -81,7 +81,7 @@ def test_regions_tile_the_land():
 
 
 def test_crossing_and_bridges_have_their_terrain():
-    m = cmap()
+    m = corridor_map()
     assert m.terrain[m.find_place("Albu Kamal crossing").cell] == Terrain.CROSSING
     bridges = [p for p in m.places.values() if p.kind == "bridge"]
     assert len(bridges) == 6
@@ -89,7 +89,7 @@ def test_crossing_and_bridges_have_their_terrain():
 
 
 def test_euphrates_flows_south_east():
-    m = cmap()
+    m = corridor_map()
     xy = [(p.x_km, p.y_km) for p in map(m.find_place, ["Deir ez-Zor", "Al-Mayadeen", "Albu Kamal", "Al-Qa'im"])]
     for (x0, y0), (x1, y1) in zip(xy, xy[1:], strict=False):
         assert x1 > x0 and y1 < y0
@@ -97,7 +97,7 @@ def test_euphrates_flows_south_east():
 
 def test_places_keep_their_cell_at_fine_resolution():
     for cell_km in (0.5, 1.0):
-        m = cmap(cell_km)
+        m = corridor_map(cell_km)
         assert m.adjustments == ()
         for p in m.places.values():
             x, y = m.xy_km(*p.cell)
@@ -109,7 +109,7 @@ def test_coarse_cells_move_only_conflicting_places_and_say_so():
     the river closer than two cells: one of each pair must move, to its own bank, and the map
     says so. Everything else keeps its own cell."""
     for cell_km in (2.0, 3.0):
-        m = cmap(cell_km)
+        m = corridor_map(cell_km)
         moved = {note.split(":")[0] for note in m.adjustments}
         assert 0 < len(moved) <= 3
         assert {"Albu Kamal", "Al-Mayadeen", "Deir ez-Zor", "Al-Qa'im", "Albu Kamal crossing"}.isdisjoint(moved)
@@ -126,7 +126,7 @@ def test_coarse_cells_move_only_conflicting_places_and_say_so():
 
 @pytest.mark.parametrize("cell_km", [0.25, 0.5, 1.0, 2.0, 3.0, 5.0])
 def test_river_is_4_connected_and_only_bridges_cross_it(cell_km):
-    m = cmap(cell_km)
+    m = corridor_map(cell_km)
     water = np.isin(m.terrain, [Terrain.RIVER, Terrain.BRIDGE])
     _, n = ndimage.label(water)  # default structure: 4-connectivity
     assert n == 1
@@ -138,7 +138,7 @@ def test_river_is_4_connected_and_only_bridges_cross_it(cell_km):
 
 
 def test_find_place_by_alias_and_suggestion():
-    m = cmap()
+    m = corridor_map()
     for alias in ("Abu Kamal", "al-bukamal", "Albu Kamal"):
         assert m.find_place(alias).name == "Albu Kamal"
     assert m.find_place("MAYADIN").name == "Al-Mayadeen"
@@ -150,7 +150,7 @@ def test_find_place_by_alias_and_suggestion():
 
 
 def test_cells_near_and_coordinates():
-    m = cmap()
+    m = corridor_map()
     place = m.find_place("Al-Mayadeen")
     assert m.cells_near(place, 0).tolist() == [list(place.cell)]
     cells = m.cells_near(place, 5.0)
@@ -167,11 +167,11 @@ def test_cells_near_and_coordinates():
 def test_load_map_is_cached_and_read_only():
     assert load_map(MAP, 1.0) is load_map(str(MAP), 1)
     with pytest.raises(ValueError):
-        cmap().terrain[0, 0] = Terrain.URBAN
+        corridor_map().terrain[0, 0] = Terrain.URBAN
 
 
 def test_derived_file_matches_derivation_and_its_promises():
-    m = cmap()
+    m = corridor_map()
     data = json.loads(MAP.read_text(encoding="utf-8"))
     river = LineString(m.lines["river"][0][1])
     for f in data["features"]:

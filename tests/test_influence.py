@@ -110,10 +110,10 @@ def test_influence_crosses_the_river_only_near_bridges():
 
 
 def test_incremental_stamps_equal_a_full_recomputation():
-    cmap = load_map(MAP, 1.0)
-    f = field(cmap.bank, n=3)
+    corridor_map = load_map(MAP, 1.0)
+    f = field(corridor_map.bank, n=3)
     rng = np.random.default_rng(7)
-    land = np.argwhere(cmap.land)
+    land = np.argwhere(corridor_map.land)
     units = [(int(rng.integers(3)), int(rng.integers(2)), tuple(land[rng.integers(len(land))]), 30.0)
              for _ in range(40)]
     for fac, layer, rc, s in units:

@@ -23,20 +23,20 @@ def blockade():
 
 def test_every_step_keeps_shares_strengths_and_positions_valid(blockade):
     model = CorridorModel(blockade, seed=3)
-    cmap = model.map
-    rows, cols = cmap.shape
+    corridor_map = model.map
+    rows, cols = corridor_map.shape
     for _ in range(model.n_steps):
         model.step()
         rec = model.recorder
         i = rec.rows - 1
-        total = rec.area_km2[i].sum() / (rec._land_cells * cmap.km2_per_cell) + rec.contested[i] + rec.ungoverned[i]
+        total = rec.area_km2[i].sum() / (rec._land_cells * corridor_map.km2_per_cell) + rec.contested[i] + rec.ungoverned[i]
         assert total == pytest.approx(1.0, abs=1e-9), f"step {i}: shares sum to {total}, expected 1"
         assert (rec.strength[i] >= -1e-9).all(), f"step {i}: negative strength {rec.strength[i]}"
         assert (model.influence.presence >= -1e-6).all(), f"step {i}: negative presence on the grid"
         for unit in model.agents:
             r, c = unit.rc
             assert 0 <= r < rows and 0 <= c < cols, f"{unit.label} outside the map at {unit.rc}"
-            assert cmap.terrain[r, c] != Terrain.RIVER, f"{unit.label} stands in the river at {unit.rc}"
+            assert corridor_map.terrain[r, c] != Terrain.RIVER, f"{unit.label} stands in the river at {unit.rc}"
             assert unit.strength > 0, f"{unit.label} has strength {unit.strength}"
             assert unit.cell.coordinate == unit.rc, f"{unit.label}: Mesa cell and position disagree"
 

@@ -23,7 +23,7 @@ PAIRS = [("Al-Mayadeen", "Diban"), ("Albu Kamal", "Al-Baghuz Fawqani"), ("Deir e
 
 
 @pytest.fixture(scope="module")
-def cmap():
+def corridor_map():
     return load_map(MAP, 1.0)
 
 
@@ -42,17 +42,17 @@ def test_every_path_across_the_river_uses_a_bridge(cell_km):
         assert (np.abs(np.diff(cells, axis=0)).max(axis=1) == 1).all()  # 8-neighbour steps
 
 
-def test_no_way_across_when_bridges_are_impassable(cmap):
+def test_no_way_across_when_bridges_are_impassable(corridor_map):
     speeds = SPEEDS.copy()
     speeds[Terrain.BRIDGE] = np.inf
-    finder = PathFinder(cmap, speeds)
+    finder = PathFinder(corridor_map, speeds)
     for a, b in PAIRS:
-        origin, dest = cmap.find_place(a).cell, cmap.find_place(b).cell
+        origin, dest = corridor_map.find_place(a).cell, corridor_map.find_place(b).cell
         assert finder.path(origin, dest) is None
         assert finder.hours(origin, dest) == np.inf
         assert not finder.reachable(origin, dest)
     # same bank stays reachable
-    assert finder.reachable(cmap.find_place("Al-Mayadeen").cell, cmap.find_place("Albu Kamal").cell)
+    assert finder.reachable(corridor_map.find_place("Al-Mayadeen").cell, corridor_map.find_place("Albu Kamal").cell)
 
 
 @pytest.fixture
@@ -64,42 +64,42 @@ def searches(monkeypatch) -> list:
     return calls
 
 
-def test_searches_are_cached_per_origin(cmap, searches):
+def test_searches_are_cached_per_origin(corridor_map, searches):
     calls = searches
-    finder = PathFinder(cmap, SPEEDS)
-    origin = cmap.find_place("Al-Mayadeen").cell
-    finder.path(origin, cmap.find_place("Albu Kamal").cell)
-    finder.hours(origin, cmap.find_place("Hajin").cell)
-    finder.reachable(origin, cmap.find_place("Deir ez-Zor").cell)
+    finder = PathFinder(corridor_map, SPEEDS)
+    origin = corridor_map.find_place("Al-Mayadeen").cell
+    finder.path(origin, corridor_map.find_place("Albu Kamal").cell)
+    finder.hours(origin, corridor_map.find_place("Hajin").cell)
+    finder.reachable(origin, corridor_map.find_place("Deir ez-Zor").cell)
     assert finder.cached_origins == 1 and len(calls) == 1
-    forward = finder.path(origin, cmap.find_place("Albu Kamal").cell)
-    back = finder.path(cmap.find_place("Albu Kamal").cell, origin)
+    forward = finder.path(origin, corridor_map.find_place("Albu Kamal").cell)
+    back = finder.path(corridor_map.find_place("Albu Kamal").cell, origin)
     assert len(calls) == 1, "costs are symmetric: the way back comes from the same search"
     assert np.array_equal(back, forward[::-1])
 
 
-def test_many_origins_to_one_destination_share_one_search(cmap, searches):
+def test_many_origins_to_one_destination_share_one_search(corridor_map, searches):
     calls = searches
-    finder = PathFinder(cmap, SPEEDS)
-    goal = cmap.find_place("Albu Kamal").cell
-    origins = cmap.cells_near(cmap.find_place("Al-Asharah"), 6.0)
-    origins = [tuple(rc) for rc in origins if cmap.land[tuple(rc)]][:20]
+    finder = PathFinder(corridor_map, SPEEDS)
+    goal = corridor_map.find_place("Albu Kamal").cell
+    origins = corridor_map.cells_near(corridor_map.find_place("Al-Asharah"), 6.0)
+    origins = [tuple(rc) for rc in origins if corridor_map.land[tuple(rc)]][:20]
     paths = [finder.path(o, goal) for o in origins]
     assert len(calls) <= 2, f"20 units called to one place needed {len(calls)} searches"
     for o, p in zip(origins, paths, strict=True):
         assert tuple(p[0]) == o and tuple(p[-1]) == tuple(goal)
 
 
-def test_hours_add_up_along_the_path(cmap):
-    finder = PathFinder(cmap, SPEEDS)
-    origin, dest = cmap.find_place("Al-Mayadeen").cell, cmap.find_place("Albu Kamal crossing").cell
+def test_hours_add_up_along_the_path(corridor_map):
+    finder = PathFinder(corridor_map, SPEEDS)
+    origin, dest = corridor_map.find_place("Al-Mayadeen").cell, corridor_map.find_place("Albu Kamal crossing").cell
     cells = finder.path(origin, dest)
-    per_km = SPEEDS[cmap.terrain[cells[:, 0], cells[:, 1]]]
-    km = np.diff(path_length_km(cells, cmap.cell_km))
+    per_km = SPEEDS[corridor_map.terrain[cells[:, 0], cells[:, 1]]]
+    km = np.diff(path_length_km(cells, corridor_map.cell_km))
     assert finder.hours(origin, dest) == pytest.approx(float(np.sum(km * (per_km[1:] + per_km[:-1]) / 2)))
     assert finder.hop_hours(cells).sum() == pytest.approx(finder.hours(origin, dest))
     # mostly on the road: faster than walking the straight line over desert
-    straight = math.dist(cmap.xy_km(*origin), cmap.xy_km(*dest))
+    straight = math.dist(corridor_map.xy_km(*origin), corridor_map.xy_km(*dest))
     assert finder.hours(origin, dest) < straight * SPEEDS[Terrain.DESERT]
 
 
@@ -108,25 +108,25 @@ def test_path_length_km():
     assert path_length_km(cells, 2.0) == pytest.approx([0, 2, 2 + 2 * math.sqrt(2), 2 + 2 * math.sqrt(2)])
 
 
-def test_forbidden_cells_and_no_corner_cutting_past_the_river(cmap):
+def test_forbidden_cells_and_no_corner_cutting_past_the_river(corridor_map):
     """A diagonal step between a river cell and a forbidden cell is refused; between a river
     cell and an open cell it is allowed."""
-    t = cmap.terrain
+    t = corridor_map.terrain
     river = t == Terrain.RIVER
-    land = cmap.land & (t != Terrain.BRIDGE)
+    land = corridor_map.land & (t != Terrain.BRIDGE)
     # 2×2 blocks: river at bottom-left, land elsewhere: the step top-left → bottom-right passes
     # between the river cell and the top-right cell
     block = river[1:, :-1] & land[:-1, :-1] & land[:-1, 1:] & land[1:, 1:]
     r, c = np.argwhere(block)[0]
     a, d, side = (r, c), (r + 1, c + 1), (r, c + 1)
-    open_finder = PathFinder(cmap, SPEEDS)
-    diagonal = math.sqrt(2) * cmap.cell_km * (SPEEDS[t[a]] + SPEEDS[t[d]]) / 2
+    open_finder = PathFinder(corridor_map, SPEEDS)
+    diagonal = math.sqrt(2) * corridor_map.cell_km * (SPEEDS[t[a]] + SPEEDS[t[d]]) / 2
     assert open_finder.hours(a, d) == pytest.approx(diagonal)
-    forbidden = np.zeros(cmap.shape, dtype=bool)
+    forbidden = np.zeros(corridor_map.shape, dtype=bool)
     forbidden[side] = True
-    assert PathFinder(cmap, SPEEDS, forbidden).hours(a, d) > diagonal + 1e-9
+    assert PathFinder(corridor_map, SPEEDS, forbidden).hours(a, d) > diagonal + 1e-9
     with pytest.raises(ValueError):
-        PathFinder(cmap, SPEEDS[:-1])
+        PathFinder(corridor_map, SPEEDS[:-1])
 
 
 @pytest.mark.parametrize("cell_km", [0.25, 0.5, 1.0, 2.0, 3.0])

@@ -464,14 +464,14 @@ def test_forbidden_mask_covers_the_named_regions(blockade):
 
     from sim.paths import forbidden_mask
 
-    cmap = blockade.map
-    first, second = cmap.region_names[:2]
-    mask = forbidden_mask(cmap, [first, second])
-    expected = np.isin(cmap.region, [0, 1])
-    assert mask.shape == cmap.shape and (mask == expected).all()
-    assert not forbidden_mask(cmap, []).any(), "no regions, no forbidden cells"
+    corridor_map = blockade.map
+    first, second = corridor_map.region_names[:2]
+    mask = forbidden_mask(corridor_map, [first, second])
+    expected = np.isin(corridor_map.region, [0, 1])
+    assert mask.shape == corridor_map.shape and (mask == expected).all()
+    assert not forbidden_mask(corridor_map, []).any(), "no regions, no forbidden cells"
     with pytest.raises(KeyError, match="no region 'atlantis'"):
-        forbidden_mask(cmap, ["atlantis"])
+        forbidden_mask(corridor_map, ["atlantis"])
 
 
 def test_scenario_hash_does_not_depend_on_where_the_checkout_is(tmp_path):

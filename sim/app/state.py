@@ -147,8 +147,8 @@ class LiveRun:
         self.overrides = {**overrides_for(self.info, self.values), **(overrides or {})}
         self.loaded = load_scenario(self.info.path, self.overrides or None)
         self.model = CorridorModel(self.loaded, seed, frame_every_hours=FRAME_EVERY_HOURS)
-        cmap = self.model.map
-        self.land_km2 = float(cmap.land.sum()) * cmap.km2_per_cell
+        corridor_map = self.model.map
+        self.land_km2 = float(corridor_map.land.sum()) * corridor_map.km2_per_cell
         places = [p.name for p in self.model.recorder.places]
         self.key_place = places.index(KEY_PLACE) if KEY_PLACE in places else None
 

@@ -260,13 +260,13 @@ def difference_map(path: Path, result: CompareResult, tasks: list[RunTask], k: i
                    f: FactionStyle) -> Path | None:
     """The map of where arm `k` differs from the first in final control; None when their map
     grids differ."""
-    cmap = result.arms[0].loaded.map
-    if result.arms[k].loaded.map.shape != cmap.shape:
+    corridor_map = result.arms[0].loaded.map
+    if result.arms[k].loaded.map.shape != corridor_map.shape:
         return None
     a = control_shares(result.folder, tasks, 0, f.ids, meta)
     b = control_shares(result.folder, tasks, k, f.ids, meta)
     names = [arm.name for arm in result.arms]
-    return ch.control_difference_map(path, cmap, b - a, f, names[0], names[k], result.replicates)
+    return ch.control_difference_map(path, corridor_map, b - a, f, names[0], names[k], result.replicates)
 
 
 def write_report(result: CompareResult) -> Path:

@@ -38,10 +38,10 @@ _OFFSETS = [(6, 4), (6, -4), (-6, 4), (-6, -4), (0, 8), (0, -8), (8, 0), (-8, 0)
 _CROWDED = 6  # places within one zoom window that earn the map an inset
 
 
-def _annotate(ax, cmap: CorridorMap, p, dx: float, dy: float):
+def _annotate(ax, corridor_map: CorridorMap, p, dx: float, dy: float):
     important = p.strategic_value >= IMPORTANT
     return ax.annotate(
-        p.name, cmap.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
+        p.name, corridor_map.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
         ha="left" if dx > 0 else "right" if dx < 0 else "center",
         va="bottom" if dy > 0 else "top" if dy < 0 else "center",
         fontsize=8.5 if important else 7, fontweight="bold" if important else "normal",
@@ -52,7 +52,7 @@ def _annotate(ax, cmap: CorridorMap, p, dx: float, dy: float):
     )
 
 
-def _label_places(ax, cmap: CorridorMap, places) -> None:
+def _label_places(ax, corridor_map: CorridorMap, places) -> None:
     """Greedy label placement, most valuable places first: each label goes to the first offset
     whose box overlaps no marker, label or inset already there (away from the river first,
     then further out on a leader line). A label that fits nowhere is still drawn for an
@@ -63,7 +63,7 @@ def _label_places(ax, cmap: CorridorMap, places) -> None:
     renderer = canvas.get_renderer()
     locator = ax.get_axes_locator()  # inset axes are placed by their locator, as when drawn
     ax.apply_aspect(locator(ax, renderer) if locator else None)
-    marks = ax.transData.transform([cmap.xy_km(*p.cell) for p in places]).reshape(-1, 2)
+    marks = ax.transData.transform([corridor_map.xy_km(*p.cell) for p in places]).reshape(-1, 2)
     occupied = [(x - 4, y - 4, x + 4, y + 4) for x, y in marks]
     occupied += [tuple(child.get_window_extent(renderer).extents) for child in ax.child_axes]
     frame = ax.get_window_extent(renderer)
@@ -71,7 +71,7 @@ def _label_places(ax, cmap: CorridorMap, places) -> None:
         sign = -1 if p.bank == "right" else 1
         offsets = [(sign * dx, sign * dy) for dx, dy in _OFFSETS]
         for dx, dy in offsets:
-            text = _annotate(ax, cmap, p, dx, dy)
+            text = _annotate(ax, corridor_map, p, dx, dy)
             b = text.get_window_extent(renderer).extents + [-2, -1, 2, 1]  # a little air around
             inside = frame.x0 <= b[0] and b[2] <= frame.x1 and frame.y0 <= b[1] and b[3] <= frame.y1
             if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in occupied):
@@ -80,34 +80,34 @@ def _label_places(ax, cmap: CorridorMap, places) -> None:
             text.remove()
         else:
             if p.strategic_value >= IMPORTANT:
-                _annotate(ax, cmap, p, *offsets[0])
+                _annotate(ax, corridor_map, p, *offsets[0])
 
 
 def draw_basemap(
-    ax, cmap: CorridorMap, *, terrain_alpha=1.0, label_places=True, places_kinds=None, window=None
+    ax, corridor_map: CorridorMap, *, terrain_alpha=1.0, label_places=True, places_kinds=None, window=None
 ) -> None:
     """Terrain raster, river, roads (tracks dashed), border, places, scale bar; axes in km.
 
     `window` = (x0, x1, y0, y1) in km draws only that part of the map (a zoom).
     """
-    rows, cols = cmap.shape
-    width, height = cols * cmap.cell_km, rows * cmap.cell_km
+    rows, cols = corridor_map.shape
+    width, height = cols * corridor_map.cell_km, rows * corridor_map.cell_km
     x0, x1, y0, y1 = window or (0, width, 0, height)
     colours = ListedColormap([TERRAIN_COLORS[t] for t in Terrain])
     ax.imshow(
-        cmap.terrain, cmap=colours, vmin=-0.5, vmax=len(Terrain) - 0.5, extent=(0, width, 0, height),
+        corridor_map.terrain, cmap=colours, vmin=-0.5, vmax=len(Terrain) - 0.5, extent=(0, width, 0, height),
         origin="upper", interpolation="nearest", alpha=terrain_alpha, zorder=0,
     )
-    for _, xy in cmap.lines["river"]:
+    for _, xy in corridor_map.lines["river"]:
         ax.plot(xy[:, 0], xy[:, 1], zorder=2, **RIVER_LINE)
-    for name, xy in cmap.lines["road"]:
-        style = TRACK_LINE if cmap.road_class.get(name) == "track" else ROAD_LINE
+    for name, xy in corridor_map.lines["road"]:
+        style = TRACK_LINE if corridor_map.road_class.get(name) == "track" else ROAD_LINE
         ax.plot(xy[:, 0], xy[:, 1], zorder=2, **style)
-    for _, xy in cmap.lines["border"]:
+    for _, xy in corridor_map.lines["border"]:
         ax.plot(xy[:, 0], xy[:, 1], zorder=3, **BORDER_LINE)
     places = []
-    for p in cmap.places.values():
-        x, y = cmap.xy_km(*p.cell)
+    for p in corridor_map.places.values():
+        x, y = corridor_map.xy_km(*p.cell)
         if (places_kinds is None or p.kind in places_kinds) and x0 <= x <= x1 and y0 <= y <= y1:
             places.append(p)
             marker, size, face = PLACE_STYLE[p.kind]
@@ -121,15 +121,15 @@ def draw_basemap(
     ax.add_artist(AnchoredSizeBar(ax.transData, bar, f"{bar} km", loc="lower right", pad=0.6,
                                   sep=3, frameon=True, size_vertical=(y1 - y0) / 250))
     if label_places and places:
-        _label_places(ax, cmap, places)
+        _label_places(ax, corridor_map, places)
 
 
-def _inset_plan(cmap: CorridorMap, zoom: float = 2.2, share: float = 0.36):
+def _inset_plan(corridor_map: CorridorMap, zoom: float = 2.2, share: float = 0.36):
     """Where to zoom (the densest cluster of places) and which empty corner of the map to put
     the zoom in, as (window km, axes-fraction bounds); None when nothing is crowded."""
-    rows, cols = cmap.shape
-    width, height = cols * cmap.cell_km, rows * cmap.cell_km
-    xy = np.array([cmap.xy_km(*p.cell) for p in cmap.places.values()])
+    rows, cols = corridor_map.shape
+    width, height = cols * corridor_map.cell_km, rows * corridor_map.cell_km
+    xy = np.array([corridor_map.xy_km(*p.cell) for p in corridor_map.places.values()])
     w, h = share * width / zoom, share * height / zoom
     near = (np.abs(xy[:, None, 0] - xy[None, :, 0]) < w / 2) & (np.abs(xy[:, None, 1] - xy[None, :, 1]) < h / 2)
     if near.sum(axis=1).max() < _CROWDED:
@@ -147,9 +147,9 @@ def _inset_plan(cmap: CorridorMap, zoom: float = 2.2, share: float = 0.36):
     return None
 
 
-def terrain_legend_handles(cmap: CorridorMap) -> list:
+def terrain_legend_handles(corridor_map: CorridorMap) -> list:
     """Legend entries: terrain classes present on the map, lines, and the place kinds present."""
-    present = set(np.unique(cmap.terrain).tolist()) - {Terrain.ROAD}
+    present = set(np.unique(corridor_map.terrain).tolist()) - {Terrain.ROAD}
     handles: list = [
         Patch(fc=TERRAIN_COLORS[t], ec="#555555", lw=0.3, label=TERRAIN_LABELS[t]) for t in Terrain if t in present
     ]
@@ -160,37 +160,37 @@ def terrain_legend_handles(cmap: CorridorMap) -> list:
         Line2D([], [], label="track", path_effects=on_road, **TRACK_LINE),
         Line2D([], [], label="border", **BORDER_LINE),
     ]
-    for kind in dict.fromkeys(p.kind for p in cmap.places.values()):
+    for kind in dict.fromkeys(p.kind for p in corridor_map.places.values()):
         marker, size, face = PLACE_STYLE[kind]
         handles.append(Line2D([], [], marker=marker, ms=size, mfc=face, mec="black", mew=0.7,
                               ls="none", label=PLACE_LABELS.get(kind, kind)))
     return handles
 
 
-def draw_map_png(cmap: CorridorMap, out: Path, title: str | None = None) -> Path:
+def draw_map_png(corridor_map: CorridorMap, out: Path, title: str | None = None) -> Path:
     """The whole map with legend, title and (where places crowd) a zoomed inset, written to a
     PNG atomically. Labels are placed last, once the layout has settled."""
-    rows, cols = cmap.shape
+    rows, cols = corridor_map.shape
     fig = Figure(figsize=(14, 1.6 + 10.5 * rows / cols), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    plan = _inset_plan(cmap)
-    draw_basemap(ax, cmap, label_places=False)
-    ax.legend(handles=terrain_legend_handles(cmap), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+    plan = _inset_plan(corridor_map)
+    draw_basemap(ax, corridor_map, label_places=False)
+    ax.legend(handles=terrain_legend_handles(corridor_map), loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=SMALL, frameon=False)
-    ax.set_title(title or f"{cmap.name} — {cols} × {rows} cells at {cmap.cell_km:g} km")
-    labelled = list(cmap.places.values())
+    ax.set_title(title or f"{corridor_map.name} — {cols} × {rows} cells at {corridor_map.cell_km:g} km")
+    labelled = list(corridor_map.places.values())
     if plan is not None:
         inset = ax.inset_axes(plan[1])
-        draw_basemap(inset, cmap, window=plan[0], label_places=False)
+        draw_basemap(inset, corridor_map, window=plan[0], label_places=False)
         inset.set(xticks=[], yticks=[], xlabel="", ylabel="")
         ax.indicate_inset_zoom(inset, edgecolor="black")
         x0, x1, y0, y1 = plan[0]
-        zoomed = [p for p in labelled if x0 <= cmap.xy_km(*p.cell)[0] <= x1 and y0 <= cmap.xy_km(*p.cell)[1] <= y1]
+        zoomed = [p for p in labelled if x0 <= corridor_map.xy_km(*p.cell)[0] <= x1 and y0 <= corridor_map.xy_km(*p.cell)[1] <= y1]
         # minor places inside the zoom are labelled there only
         labelled = [p for p in labelled if p not in zoomed or p.strategic_value >= IMPORTANT]
     fig.draw_without_rendering()
     if plan is not None:
-        _label_places(inset, cmap, zoomed)
-    _label_places(ax, cmap, labelled)
+        _label_places(inset, corridor_map, zoomed)
+    _label_places(ax, corridor_map, labelled)
     return write_atomic(Path(out), lambda tmp: fig.savefig(tmp, format="png", dpi=110))

@@ -62,12 +62,12 @@ class LiveMap:
 
     def __init__(self, model, *, dpi: int = DPI):
         self.model = model
-        cmap = model.map
+        corridor_map = model.map
         self.fig = Figure(figsize=MAP_SIZE_IN, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.ax = self.fig.add_axes(MAP_BOX)
         before = set(ax.get_children())
-        draw_basemap(ax, cmap, terrain_alpha=0.45)
+        draw_basemap(ax, corridor_map, terrain_alpha=0.45)
         terrain = ax.images[0]
         over = [a for a in ax.get_children() if a not in before and a is not terrain]
         self.scatters = {}
@@ -101,9 +101,9 @@ class LiveMap:
         self.fig.patch.set_alpha(1.0)
 
         # which map cell each pixel of the map area shows
-        rows, cols = cmap.shape
+        rows, cols = corridor_map.shape
         height_px = self.canvas.get_width_height()[1]
-        (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (cols * cmap.cell_km, rows * cmap.cell_km)])
+        (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (cols * corridor_map.cell_km, rows * corridor_map.cell_km)])
         px0, px1 = int(np.ceil(x0)), int(np.floor(x1))
         py0, py1 = int(np.ceil(height_px - y1)), int(np.floor(height_px - y0))
         self.region = (slice(py0, py1), slice(px0, px1))
@@ -169,8 +169,8 @@ class LiveMap:
         return _png(self.canvas)
 
     def _draw_units(self) -> None:
-        cmap, model = self.model.map, self.model
-        rows = cmap.shape[0]
+        corridor_map, model = self.model.map, self.model
+        rows = corridor_map.shape[0]
         by_kind: dict[str, list] = {kind: [] for kind in self.scatters}
         for unit in model.agents:
             if unit.alive:
@@ -181,7 +181,7 @@ class LiveMap:
             if not units:
                 continue
             rc = np.array([u.rc for u in units], dtype=float)
-            xy = np.column_stack(((rc[:, 1] + 0.5) * cmap.cell_km, (rows - rc[:, 0] - 0.5) * cmap.cell_km))
+            xy = np.column_stack(((rc[:, 1] + 0.5) * corridor_map.cell_km, (rows - rc[:, 0] - 0.5) * corridor_map.cell_km))
             sc.set_offsets(xy)
             sc.set_sizes(_unit_sizes(np.array([u.strength for u in units], dtype=float)))
             sc.set_facecolors([colors[u.faction] for u in units])

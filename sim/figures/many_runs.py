@@ -285,19 +285,19 @@ def convoy_chart(path: Path, runs: pd.DataFrame, group: pd.Series, labels: dict,
     return save(fig, path, title)
 
 
-def control_difference_map(path: Path, cmap, diff: np.ndarray, f: FactionStyle, reference: str, other: str,
+def control_difference_map(path: Path, corridor_map, diff: np.ndarray, f: FactionStyle, reference: str, other: str,
                            replicates: int) -> Path:
-    """One panel per faction over the map `cmap`: `diff` (faction, row, col) is the share of
+    """One panel per faction over the map `corridor_map`: `diff` (faction, row, col) is the share of
     replicates in which the faction holds each cell at the end in arm `other` minus that in arm
     `reference` (−1…1), drawn purple (more often in the reference) to orange."""
-    rows, cols = cmap.shape
-    extent = (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
+    rows, cols = corridor_map.shape
+    extent = (0.0, cols * corridor_map.cell_km, 0.0, rows * corridor_map.cell_km)
     panels = len(f.ids)
     fig, axes = new_figure(panels, width=6.4, height=6.4 * rows / cols + 0.5, cols=2)
     image = None
     for ax, j in zip(axes, range(panels), strict=True):
         # faint terrain, places named on the first panel only; purple/orange stay clear of the river's blue
-        draw_basemap(ax, cmap, terrain_alpha=0.25, label_places=j == 0, places_kinds=("city", "town", "crossing"))
+        draw_basemap(ax, corridor_map, terrain_alpha=0.25, label_places=j == 0, places_kinds=("city", "town", "crossing"))
         shown = np.ma.masked_where(np.abs(diff[j]) < 1e-12, diff[j])
         image = ax.imshow(shown, cmap="PuOr_r", vmin=-1, vmax=1, extent=extent, origin="upper",
                           interpolation="nearest", zorder=4, alpha=0.9)

@@ -34,24 +34,24 @@ def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
     return palette[index]
 
 
-def _extent(cmap) -> tuple[float, float, float, float]:
-    rows, cols = cmap.shape
-    return (0.0, cols * cmap.cell_km, 0.0, rows * cmap.cell_km)
+def _extent(corridor_map) -> tuple[float, float, float, float]:
+    rows, cols = corridor_map.shape
+    return (0.0, cols * corridor_map.cell_km, 0.0, rows * corridor_map.cell_km)
 
 
-def _unit_xy(cmap, units) -> tuple[np.ndarray, np.ndarray]:
-    rows = cmap.shape[0]
-    return (units["col"] + 0.5) * cmap.cell_km, (rows - units["row"] - 0.5) * cmap.cell_km
+def _unit_xy(corridor_map, units) -> tuple[np.ndarray, np.ndarray]:
+    rows = corridor_map.shape[0]
+    return (units["col"] + 0.5) * corridor_map.cell_km, (rows - units["row"] - 0.5) * corridor_map.cell_km
 
 
 class MapLayers:
     """The changing layers of a map frame, drawn once and updated in place for the animation."""
 
     def __init__(self, ax, result, frame):
-        cmap = result.map
-        self.result, self.ax, self.cmap = result, ax, cmap
-        draw_basemap(ax, cmap, terrain_alpha=0.45)
-        self.image = ax.imshow(control_rgba(frame["controller"], result.faction_colors), extent=_extent(cmap),
+        corridor_map = result.map
+        self.result, self.ax, self.corridor_map = result, ax, corridor_map
+        draw_basemap(ax, corridor_map, terrain_alpha=0.45)
+        self.image = ax.imshow(control_rgba(frame["controller"], result.faction_colors), extent=_extent(corridor_map),
                                origin="upper", interpolation="nearest", zorder=2)
         self.scatters = {}
         for kind, marker in UNIT_MARKERS.items():
@@ -61,12 +61,12 @@ class MapLayers:
         self.update(frame)
 
     def update(self, frame) -> None:
-        cmap, result = self.cmap, self.result
+        corridor_map, result = self.corridor_map, self.result
         self.image.set_data(control_rgba(frame["controller"], result.faction_colors))
         units = frame["units"]
         for kind, sc in self.scatters.items():
             mine = units[units["kind"] == kind]
-            ux, uy = _unit_xy(cmap, mine)
+            ux, uy = _unit_xy(corridor_map, mine)
             sc.set_offsets(np.column_stack((ux, uy)) if len(mine) else np.empty((0, 2)))
             sc.set_sizes(np.clip(np.sqrt(mine["strength"]) * 3.0, 6, 80))
             sc.set_facecolors([result.faction_colors[f] for f in mine["faction"]] or "none")

@@ -128,18 +128,18 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
             data["map"]["file"] = str(Path(value).resolve())
 
     spec, rules = _validate_structure(data, report)
-    cmap = None
+    corridor_map = None
     if spec is not None:
         checked = [(rule.key, rule.params) for rule in rules]
         check_references(spec, checked, data, report)
-        cmap = open_map(spec, report)
-        if cmap is not None:
-            check_map(spec, checked, cmap, report)
+        corridor_map = open_map(spec, report)
+        if corridor_map is not None:
+            check_map(spec, checked, corridor_map, report)
     if report.problems:
         raise InputErrors(_sorted(report.problems, display))
-    assert spec is not None and cmap is not None
+    assert spec is not None and corridor_map is not None
     digest = scenario_digest(data)
-    return LoadedScenario(spec=spec, rules=rules, source=source, resolved=data, map=cmap,
+    return LoadedScenario(spec=spec, rules=rules, source=source, resolved=data, map=corridor_map,
                           digest=digest, origins=origins)
 
 

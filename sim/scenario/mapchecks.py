@@ -28,7 +28,7 @@ def open_map(spec: Scenario, report: Report) -> CorridorMap | None:
 
     file = Path(spec.map.file)
     try:
-        cmap = load_map(file, spec.map.cell_km)
+        corridor_map = load_map(file, spec.map.cell_km)
     except MapError as err:
         report(("map", "file"), f"cannot load the map: {err}")
     except FileNotFoundError:
@@ -36,20 +36,20 @@ def open_map(spec: Scenario, report: Report) -> CorridorMap | None:
     except OSError as err:
         report(("map", "file"), f"cannot load the map: {file}: {err}")
     else:
-        return cmap.with_closed_crossings(_closed_crossings(spec, cmap, report))
+        return corridor_map.with_closed_crossings(_closed_crossings(spec, corridor_map, report))
     return None
 
 
-def _closed_crossings(spec: Scenario, cmap: CorridorMap, report: Report) -> list[str]:
+def _closed_crossings(spec: Scenario, corridor_map: CorridorMap, report: Report) -> list[str]:
     """The canonical names of the crossings `map.closed_crossings` names; the rest reported."""
     from sim.geography import RIVER_CROSSING_KINDS
 
-    crossings = [p.name for p in cmap.places.values() if p.kind in RIVER_CROSSING_KINDS]
+    crossings = [p.name for p in corridor_map.places.values() if p.kind in RIVER_CROSSING_KINDS]
     names: list[str] = []
     for i, name in enumerate(spec.map.closed_crossings):
         path = ("map", "closed_crossings", i)
         try:
-            place = cmap.find_place(name)
+            place = corridor_map.find_place(name)
         except KeyError:
             hint = did_you_mean(name, crossings) or one_of(crossings, "bridges or fords on the map")
             report(path, f"unknown place '{name}'{hint}")
@@ -63,42 +63,42 @@ def _closed_crossings(spec: Scenario, cmap: CorridorMap, report: Report) -> list
     return names
 
 
-def _closed(cmap, place) -> bool:
+def _closed(corridor_map, place) -> bool:
     """Is the place a bridge or ford taken out of service (`map.closed_crossings`)?"""
     from sim.geography import RIVER_CROSSING_KINDS, Terrain
 
-    return place.kind in RIVER_CROSSING_KINDS and int(cmap.terrain[tuple(place.cell)]) == int(Terrain.RIVER)
+    return place.kind in RIVER_CROSSING_KINDS and int(corridor_map.terrain[tuple(place.cell)]) == int(Terrain.RIVER)
 
 
-def _place(cmap, name: str, path: PathT, report: Report) -> Place | None:
+def _place(corridor_map, name: str, path: PathT, report: Report) -> Place | None:
     try:
-        return cmap.find_place(name)
+        return corridor_map.find_place(name)
     except KeyError:
-        suggestion = cmap.suggest_place(name)
+        suggestion = corridor_map.suggest_place(name)
         hint = f"; did you mean '{suggestion}'?" if suggestion else ""
         report(path, f"unknown place '{name}'{hint}")
         return None
 
 
-def _region(cmap, name: str, path: PathT, report: Report) -> bool:
-    names = list(cmap.region_names)
+def _region(corridor_map, name: str, path: PathT, report: Report) -> bool:
+    names = list(corridor_map.region_names)
     if name in names:
         return True
     report(path, f"unknown region '{name}'{did_you_mean(name, names) or one_of(names, 'regions')}")
     return False
 
 
-def standable(cmap, kind: str) -> np.ndarray:
+def standable(corridor_map, kind: str) -> np.ndarray:
     """Cells where units of a force kind can stand: land off the river; desert for insurgents."""
     from sim.geography import Terrain
 
-    ok = np.asarray(cmap.land, dtype=bool) & (cmap.terrain != int(Terrain.RIVER))
+    ok = np.asarray(corridor_map.land, dtype=bool) & (corridor_map.terrain != int(Terrain.RIVER))
     if kind == "insurgent":
-        ok &= cmap.terrain == int(Terrain.DESERT)
+        ok &= corridor_map.terrain == int(Terrain.DESERT)
     return ok
 
 
-def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], cmap: CorridorMap, report: Report) -> None:
+def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_map: CorridorMap, report: Report) -> None:
     """Report every place and region the scenario names that the map lacks, every deployment on
     ground its units cannot stand on, and every convoy stop that cannot be reached.
     `rules`: (key under `rules`, validated parameters) of each rule that validated."""
@@ -113,8 +113,8 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], cmap: Cor
     def forbidden_of(faction_id: str):
         """Cells the faction may not enter (regions not on the map left out), None if none."""
         if faction_id not in forbidden_cache:
-            known = [r for r in deconfliction.get(faction_id, ()) if r in cmap.region_names]
-            forbidden_cache[faction_id] = forbidden_mask(cmap, known) if known else None
+            known = [r for r in deconfliction.get(faction_id, ()) if r in corridor_map.region_names]
+            forbidden_cache[faction_id] = forbidden_mask(corridor_map, known) if known else None
         return forbidden_cache[faction_id]
 
     # ---- rules: places and regions
@@ -122,14 +122,14 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], cmap: Cor
         base = ("rules", key)
         at = getattr(params, "at", None)
         if isinstance(at, str):
-            _place(cmap, at, base + ("at",), report)
+            _place(corridor_map, at, base + ("at",), report)
         elif isinstance(at, list):
             for i, name in enumerate(at):
-                _place(cmap, name, base + ("at", i), report)
+                _place(corridor_map, name, base + ("at", i), report)
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):
-            _region(cmap, region, base + ("may_not_enter", i), report)
+            _region(corridor_map, region, base + ("may_not_enter", i), report)
     for i, name in enumerate(spec.observe.land_bridge):
-        _place(cmap, name, ("observe", "land_bridge", i), report)
+        _place(corridor_map, name, ("observe", "land_bridge", i), report)
 
     # ---- forces
     finder_cache: dict[Any, Any] = {}
@@ -140,43 +140,43 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], cmap: Cor
         key = frozenset(deconfliction.get(faction_id, ())) if faction_id else frozenset()
         if key not in finder_cache:
             mask = forbidden_of(faction_id) if faction_id else None
-            finder_cache[key] = PathFinder(cmap, hours, forbidden=mask)
+            finder_cache[key] = PathFinder(corridor_map, hours, forbidden=mask)
         return finder_cache[key]
 
     forces = [(("forces", i), f) for i, f in enumerate(spec.forces)]
     forces += [(("events", i, "spawn"), e.spawn) for i, e in enumerate(spec.events) if e.spawn is not None]
     for base, force in forces:
         if force.kind == "convoy":
-            _check_convoy(base, force, cmap, finder, forbidden_of, deconfliction, report)
+            _check_convoy(base, force, corridor_map, finder, forbidden_of, deconfliction, report)
         else:
-            _check_deployment(base, force, cmap, forbidden_of, deconfliction, report)
+            _check_deployment(base, force, corridor_map, forbidden_of, deconfliction, report)
 
 
-def _check_deployment(base, force, cmap, forbidden_of, deconfliction, report: Report) -> None:
+def _check_deployment(base, force, corridor_map, forbidden_of, deconfliction, report: Report) -> None:
     deploy = force.deploy
     dp = base + ("deploy",)
-    ok = standable(cmap, force.kind)
+    ok = standable(corridor_map, force.kind)
     ground = "desert" if force.kind == "insurgent" else "land off the river"
     forbidden = forbidden_of(force.faction)
     banned = deconfliction.get(force.faction, set())
     if deploy.region is not None:
-        if not _region(cmap, deploy.region, dp + ("region",), report):
+        if not _region(corridor_map, deploy.region, dp + ("region",), report):
             return
         if deploy.region in banned:
             report(dp + ("region",),
                    f"{force.faction} may not enter the region '{deploy.region}' "
                    "(its deconfliction_line rule forbids it)")
             return
-        cells = cmap.region_cells(deploy.region)
+        cells = corridor_map.region_cells(deploy.region)
         if not _any_cell(ok, cells):
             report(dp + ("region",), f"the region '{deploy.region}' has no {ground} for "
                                      f"{force.kind} units to stand on")
         return
     if deploy.near is not None:
-        place = _place(cmap, deploy.near, dp + ("near",), report)
+        place = _place(corridor_map, deploy.near, dp + ("near",), report)
         if place is None:
             return
-        cells = cmap.cells_near(place, deploy.radius_km)
+        cells = corridor_map.cells_near(place, deploy.radius_km)
         if not _any_cell(ok, cells):
             report(dp + ("near",), f"there is no {ground} within {deploy.radius_km:g} km of "
                                    f"'{place.name}' for {force.kind} units to stand on; "
@@ -188,11 +188,11 @@ def _check_deployment(base, force, cmap, forbidden_of, deconfliction, report: Re
                                    f"({', '.join(sorted(banned))}; deconfliction_line)")
         return
     for j, name in enumerate(deploy.at or []):
-        place = _place(cmap, name, dp + ("at", j), report)
+        place = _place(corridor_map, name, dp + ("at", j), report)
         if place is None:
             continue
         r, c = place.cell
-        if _closed(cmap, place):
+        if _closed(corridor_map, place):
             report(dp + ("at", j), f"'{place.name}' is closed (map.closed_crossings): "
                                    f"{force.kind} units cannot stand there")
         elif not ok[r, c]:
@@ -209,9 +209,9 @@ def _any_cell(mask, cells) -> bool:
     return bool(mask[cells[:, 0], cells[:, 1]].any())
 
 
-def _bank(cmap, place) -> Any:
+def _bank(corridor_map, place) -> Any:
     """Which side of the river a place is on (the map's bank code at its cell, else its label)."""
-    bank = getattr(cmap, "bank", None)
+    bank = getattr(corridor_map, "bank", None)
     if bank is not None:
         code = int(bank[tuple(place.cell)])
         if code:
@@ -219,12 +219,12 @@ def _bank(cmap, place) -> Any:
     return getattr(place, "bank", None)
 
 
-def _check_convoy(base, force, cmap, finder, forbidden_of, deconfliction, report: Report) -> None:
-    start = _place(cmap, force.start, base + ("start",), report)
-    stops = [(base + ("route", j), _place(cmap, name, base + ("route", j), report))
+def _check_convoy(base, force, corridor_map, finder, forbidden_of, deconfliction, report: Report) -> None:
+    start = _place(corridor_map, force.start, base + ("start",), report)
+    stops = [(base + ("route", j), _place(corridor_map, name, base + ("route", j), report))
              for j, name in enumerate(force.route)]
     if force.orders.withdraw_to is not None:
-        _place(cmap, force.orders.withdraw_to, base + ("orders", "withdraw_to"), report)
+        _place(corridor_map, force.orders.withdraw_to, base + ("orders", "withdraw_to"), report)
     if start is None or any(p is None for _, p in stops):
         return
     with_rules = finder(force.faction)
@@ -241,11 +241,11 @@ def _check_convoy(base, force, cmap, finder, forbidden_of, deconfliction, report
                 why = f"it lies in a region {force.faction} may not enter ({banned}; deconfliction_line)"
             elif forbidden is not None and finder(None).reachable(tuple(prev.cell), tuple(place.cell)):
                 why = f"the only ways pass through regions {force.faction} may not enter ({banned})"
-            elif _closed(cmap, place) or _closed(cmap, prev):
-                shut = place if _closed(cmap, place) else prev
+            elif _closed(corridor_map, place) or _closed(corridor_map, prev):
+                shut = place if _closed(corridor_map, place) else prev
                 why = f"'{shut.name}' is closed (map.closed_crossings)"
-            elif _bank(cmap, prev) != _bank(cmap, place):
-                closed = [p.name for p in cmap.places.values() if _closed(cmap, p)]
+            elif _bank(corridor_map, prev) != _bank(corridor_map, place):
+                closed = [p.name for p in corridor_map.places.values() if _closed(corridor_map, p)]
                 why = ("the river can only be crossed at a bridge or ford"
                        + (" that is open (map.closed_crossings closes "
                           + ", ".join(closed) + ")" if closed else ""))
