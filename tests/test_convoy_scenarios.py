@@ -15,7 +15,7 @@ import pytest
 from conftest import paired_difference, replicate_summaries
 
 N = 30
-SHORT = (("time.duration_days", 2.5),)
+SHORT = (("map.cell_km", 2.0), ("time.duration_days", 2.5))  # 2 km cells: the same outcomes, 4× cheaper
 # the force-ratio checks: coarse cells, and every convoy stopped, so that only the standoff decides
 N_COARSE = 12
 COARSE = (("map.cell_km", 2.0), ("time.step_hours", 1), ("time.duration_days", 2.5),
@@ -61,8 +61,7 @@ def test_open_road_lets_the_convoy_reach_the_crossing_in_most_runs():
 def test_raising_the_stop_probability_does_not_raise_arrivals():
     low = outcome_share("albu_kamal_blockade.yaml", "arrived",
                         SHORT + (("rules.checkpoint_blockade.stop_probability", 0.3),))
-    high = outcome_share("albu_kamal_blockade.yaml", "arrived",
-                         SHORT + (("rules.checkpoint_blockade.stop_probability", 0.9),))
+    high = outcome_share("albu_kamal_blockade.yaml", "arrived")  # the scenario's own 0.9
     # common random numbers: each replicate's stop draw u is shared, and u < 0.3 ⇒ u < 0.9
     assert high <= low, f"arrivals rose from {low:.0%} to {high:.0%} when the stop probability rose"
     assert low - high >= 0.3, f"expected a clear drop in arrivals (≈60 points), got {low:.0%} → {high:.0%}"
