@@ -125,3 +125,22 @@ def test_orders_to_push_fight_through_what_would_otherwise_turn_the_convoy_back(
     assert got_through(pushed).mean() > 0.5 and all(r["incidents_clash"] >= 1 for r in pushed)
     assert withdrew(held_back).mean() > 0.5, "with orders withdraw the same convoy turns back"
     assert all(r["checkpoint_blockade.fought_through"] == 0 for r in held_back), "orders withdraw never fight"
+
+
+def test_a_checkpoint_gives_way_at_once_to_a_convoy_three_times_all_it_can_gather():
+    """1,600 fighters against the ~490 the holder has there and on the way (more than the 3 : 1
+    give-way ratio): the checkpoint lets the convoy through within hours of stopping it, not when
+    the convoy's 24 h of resolve run out."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = load_scenario("scenarios/albu_kamal_blockade.yaml", overrides=dict(COARSE + ((CONVOY, 1600),)))
+    for seed in (1, 2, 3):
+        states = CorridorModel(loaded, seed).run().steps[["hours", "convoy_R1"]]
+        halted = states.loc[states["convoy_R1"] == "halted", "hours"]
+        assert len(halted), f"seed {seed}: the convoy should be stopped (stop probability 1)"
+        held_for = halted.max() - halted.min() + loaded.spec.time.step_hours
+        assert held_for <= 6, (f"seed {seed}: a convoy at more than 3 : 1 should be let through within 6 h "
+                               f"of the stop, it was held {held_for:.0f} h")
