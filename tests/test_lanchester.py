@@ -79,6 +79,18 @@ def test_the_engagement_step_keeps_lanchesters_invariant_in_the_well_mixed_limit
         model.step()
     a, b = model.faction_strength(blue), model.faction_strength(red)
     assert b <= 80, f"{law} fire: the 800 should be down to a tenth within 60 days, {b:.0f} left"
+    # the same fight in the closed form, hour by hour, at the scenario's rate per day
+    closed, x, y, hours = (square_law if law == "aimed" else linear_law), 1000.0, 800.0, 0.0
+    while y > 80:
+        x, y = closed(x, y, rate / 24.0, rate / 24.0, 1.0)
+        hours += 1.0
+    assert abs(model.hours - hours) <= 0.05 * hours + 1, (
+        f"{law} fire at {rate:g} per day should take {hours:.0f} h to bring 800 down to 80; the "
+        f"engagement step took {model.hours:.0f} h (a rate applied per step, not per day?)")
+    survivors = [u.strength for u in model.agents if u.faction == blue]
+    assert max(survivors) - min(survivors) <= 0.01 * max(survivors), (
+        f"losses are shared in proportion to strength: the ten equal blue units should stay equal, "
+        f"got {min(survivors):.1f}–{max(survivors):.1f}")
     if law == "aimed":
         invariant, expected, name = a * a - b * b, 1000.0**2 - 800.0**2, "A² − B² (square law)"
     else:

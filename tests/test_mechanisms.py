@@ -94,3 +94,14 @@ def _ambushes(step_hours: float) -> int:
         **COARSE, "time.step_hours": step_hours, "time.duration_days": 20,
         "insurgents.ambush_rate_per_day": 0.2})
     return int(sum(CorridorModel(loaded, seed).run().steps["incidents_ambush"].sum() for seed in (1, 2, 3)))
+
+
+def test_co_optation_erodes_loyalty_per_day_at_any_step_length():
+    """45 days of co-optation take the same toll at 6 h and 24 h steps (loyalty falls by about
+    0.17 from 0.7 either way); a rate applied per step would erode four times more at 6 h."""
+    six, day = _loyalty(()), _loyalty((("time.step_hours", 24),))
+    drop = 0.7 - six.mean()
+    assert drop > 0.05, f"loyalty should fall noticeably in 45 days, fell {drop:.3f}"
+    assert abs(six.mean() - day.mean()) <= 0.2 * drop, (
+        f"mean loyalty after 45 days: {six.mean():.3f} at 6 h steps vs {day.mean():.3f} at 24 h; "
+        f"erosion is a rate per day and must not depend on the step length")
