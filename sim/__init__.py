@@ -17,7 +17,7 @@ Where things live:
 ========================  ==============================================================
 ``sim.model``             ``CorridorModel``: assembly from a scenario and the order of one step
 ``sim.scenario``          the scenario language: YAML with line numbers, ``extends``, the
-                          pydantic models (``sim.scenario.spec``), checks, JSON Schema, library
+                          pydantic models (``spec``, ``rule_params``), checks, JSON Schema
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
 ``sim.paths``             least-time paths over the map (cached), hours per km, forbidden masks
 ``sim.influence``         influence as force density and zones of control (whole-array)

@@ -66,7 +66,10 @@ def cmd_map(args: argparse.Namespace) -> int:
     from sim.figures.basemap import draw_map_png
     from sim.geography import load_map
     from sim.output import refuse_overwrite
+    from sim.scenario.spec import MapSpec
 
+    if args.cell_km is None:  # the default lives in the scenario language, nowhere else
+        args.cell_km = MapSpec.model_fields["cell_km"].default
     corridor_map = load_map(args.map, args.cell_km)
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
     refuse_overwrite(out, args.force)
@@ -129,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
-    p.add_argument("--cell-km", type=float, default=1.0, help="cell size in km (default 1)")
+    p.add_argument("--cell-km", type=float, help="cell size in km (default: the scenario language's map.cell_km, 1)")
     p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")

@@ -51,8 +51,7 @@ class CorridorModel(mesa.Model):
        relocate. Units with nothing due cost nothing.
     3. **Economy**: funding pays upkeep and sets what recruitment can buy this step; unpaid
        fighters desert (sim/economy.py). Then the **rules** act, in the order the scenario lists
-       them (agreements, reinforcements, airstrikes, recruitment, co-optation, checkpoint
-       standoffs).
+       them (after `extends`, the merged order: a base file's rules first).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
     5. **Insurgent cells** ambush, and patrols detect and suppress them.

@@ -1,7 +1,7 @@
 """Control rules: pluggable objects with one small interface, registered by name.
 
 A rule is configured from the scenario (`rules: {name: {...}}` or `rules: {name/label: {...}}`,
-its parameters validated by the model `sim.scenario.spec.RULE_MODELS[name]`), set up once on the
+its parameters validated by the model `sim.scenario.rule_params.RULE_MODELS[name]`), set up once on the
 model, applied each step while enabled, and reports figures for the run summary. Events
 change its parameters (`set: {rules.airstrikes.rate_per_day: 0.5}`) or switch it on and off. Each rule draws from its own random stream, named after its key, so
 switching one rule on does not reshuffle the draws of anything else.

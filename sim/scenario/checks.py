@@ -18,6 +18,7 @@ from sim.scenario.fields import PathT, rule_model
 from sim.scenario.keypaths import PathError, format_path, parse_path, set_by_path
 from sim.scenario.messages import one_of, pydantic_problems
 from sim.scenario.report import Report
+from sim.scenario.rule_params import rule_kind
 from sim.scenario.spec import RULE_MODELS, RuleParams, Scenario
 
 
@@ -92,7 +93,7 @@ def check_references(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], da
             name = getattr(event, action)
             if name is not None and name not in spec.rules:
                 kinds_hint = did_you_mean(name, rule_keys)
-                if not kinds_hint and name.split("/")[0] in RULE_MODELS:
+                if not kinds_hint and rule_kind(name) in RULE_MODELS:
                     kinds_hint = (" (add it under `rules` with enabled: false to switch it on later)"
                                   if action == "enable" else " (only rules under `rules` can be switched off)")
                 elif not kinds_hint:

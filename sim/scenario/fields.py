@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
+from sim.scenario.rule_params import rule_kind
 from sim.scenario.spec import RULE_MODELS, RuleParams, Scenario
 
 #: a key path: mapping keys and list indexes from the top of a scenario, e.g. ('forces', 2, 'route', 0)
@@ -82,7 +83,7 @@ def pick_member(members: list, data: Any) -> Any:
 
 def rule_model(key: Any) -> type[RuleParams] | None:
     """The parameter model of a key under `rules` ('reinforcement/russia' → Reinforcement), or None."""
-    return RULE_MODELS.get(str(key).split("/", 1)[0]) if isinstance(key, str) else None
+    return RULE_MODELS.get(rule_kind(key)) if isinstance(key, str) else None
 
 
 def child_type(tp: Any, key: Any, data: Any) -> tuple[bool, Any]:

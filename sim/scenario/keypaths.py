@@ -24,6 +24,7 @@ from sim.scenario.fields import (
     union_members,
     unwrap,
 )
+from sim.scenario.rule_params import rule_kind
 from sim.scenario.spec import RULE_MODELS, Scenario
 
 
@@ -160,7 +161,7 @@ def _walk(data: dict, parts: PathT, create: bool) -> tuple[Any, Any, Any]:
 
 def _unknown_key_message(part: Any, here: PathT, tp: Any, cur: dict) -> str:
     if tp == "rules":
-        kind = str(part).split("/", 1)[0]
+        kind = rule_kind(part)
         if kind in RULE_MODELS:
             present = ", ".join(str(k) for k in cur) or "none"
             return (f"no rule '{part}' in this scenario{did_you_mean(part, list(cur))} "

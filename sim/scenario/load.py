@@ -43,6 +43,7 @@ from sim.scenario.keypaths import PathError, parse_path, set_by_path
 from sim.scenario.mapchecks import check_map, open_map
 from sim.scenario.messages import pydantic_problems
 from sim.scenario.report import Report, display_path
+from sim.scenario.rule_params import rule_kind
 from sim.scenario.spec import RULE_MODELS, RuleParams, Scenario
 from sim.scenario.yaml_lines import StopReading
 
@@ -187,7 +188,7 @@ def _validate_structure(data: dict, report: Report) -> tuple[Scenario | None, li
         here = ("rules", key)
         if not isinstance(key, str):
             continue  # reported by the Scenario validation (keys are text)
-        kind, _, label = key.partition("/")
+        kind, label = rule_kind(key), key.partition("/")[2]
         if kind not in RULE_MODELS:
             hint = did_you_mean(kind, list(RULE_MODELS)) or f"; expected one of {', '.join(RULE_MODELS)}"
             report(here, f"unknown rule{hint}")

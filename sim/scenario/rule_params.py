@@ -165,6 +165,11 @@ class AgreementParams(RuleParams):
         yield ("from_day",), self.from_day, "the agreement's start"
 
 
+def rule_kind(key: str) -> str:
+    """The rule kind of a key under `rules`: 'reinforcement/russia' → 'reinforcement'."""
+    return str(key).partition("/")[0]
+
+
 RULE_MODELS: dict[str, type[RuleParams]] = {
     "checkpoint_blockade": CheckpointBlockadeParams,
     "reinforcement": ReinforcementParams,
