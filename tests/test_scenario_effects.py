@@ -14,7 +14,7 @@ import pytest
 from conftest import paired_difference, replicate_summaries
 
 N = 8
-COARSE = (("map.cell_km", 2.0),)
+COARSE = (("map.cell_km", 2.0), ("time.step_hours", 2))  # coarse: outcomes do not depend on resolution (test_resolution)
 pytestmark = pytest.mark.xdist_group("effects")
 
 
