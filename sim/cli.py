@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
-    p.add_argument("--cell-km", type=float, help="cell size in km (default: the scenario language's map.cell_km, 1)")
+    p.add_argument("--cell-km", type=float, help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
