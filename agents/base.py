@@ -62,6 +62,11 @@ class Unit(CellAgent):
 
     def destroyed(self) -> None:
         """The unit is gone: take its remaining fighters off the grid and out of the model."""
+        self.leave_map()
+
+    def leave_map(self) -> None:
+        """Take the unit and its fighters off the grid and out of the model (destroyed, or
+        become another unit: a convoy that sets up a post)."""
         self.model.influence.add(self.faction, self.layer, self.rc, -self.strength)
         self.strength = 0.0
         self.model.units_removed(self)

@@ -88,7 +88,8 @@ class Convoy(Unit):
             if self.state == ConvoyState.MOVING:
                 self.state = ConvoyState.ARRIVED
                 self.model.log_incident("arrival", f"{self.describe()} reached {self.route[-1]} "
-                                        f"with {self.strength:.0f} fighters", self)
+                                        f"with {self.strength:.0f} fighters and sets up a post there", self)
+                self.model.establish_post(self)
             else:
                 self.state = ConvoyState.WITHDRAWN
                 self.model.log_incident("withdrawal", f"{self.describe()} is back at {self.withdraw_to}",

@@ -67,7 +67,10 @@ class Economy:
         from_pool = self.uptake_per_day * self.pool * dt
         room = np.maximum(self.ready_max - self.ready, 0.0)
         new = np.where(self.active, np.minimum(np.minimum(affordable, from_pool), room), 0.0)
-        self.pool = np.minimum(self.pool - new + self.refill_per_day * dt, self.pool_size)
+        refill = self.refill_per_day
+        if model.population is not None:  # recruits come from supportive population (sim/population.py)
+            refill = refill * model.population.refill_factor()
+        self.pool = np.minimum(self.pool - new + refill * dt, self.pool_size)
         self.ready += new
         self.recruited += new
         rate = self.desertion_per_day * (1.0 - self.paid_share)

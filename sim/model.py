@@ -24,6 +24,7 @@ from agents.insurgent import InsurgentCell
 from agents.local_militia import LocalMilitia
 from agents.militia import Militia
 from agents.movement import PathMover
+from agents.planner import FactionPlanner
 from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
@@ -32,9 +33,11 @@ from sim.influence import InfluenceField
 from sim.narrative import EventLog, clock_text
 from sim.observe import Recorder
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
+from sim.population import Population
 from sim.rules import build_rules
 from sim.scenario import LoadedScenario
 from sim.streams import RandomStreams
+from sim.tension import TensionLedger
 from sim.timeline import Timeline
 
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
@@ -47,8 +50,9 @@ class CorridorModel(mesa.Model):
 
     1. **Events** due now change the world (spawn forces, send convoys, set a rule parameter,
        switch a rule on or off).
-    2. **Wake-ups** due now: convoys depart, patrols take their next leg, insurgent cells
-       relocate. Units with nothing due cost nothing.
+    2. **Wake-ups** due now: faction planners decide (on their planning cycle, agents/planner.py),
+       convoys depart, patrols take their next leg, insurgent cells relocate. Units with nothing
+       due cost nothing.
     3. **Economy**: funding pays upkeep and sets what recruitment can buy this step; unpaid
        fighters desert (sim/economy.py). Then the **rules** act, in the order the scenario lists
        them (after `extends`, the merged order: a base file's rules first).
@@ -58,6 +62,8 @@ class CorridorModel(mesa.Model):
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
+       **Tension** decays and relations escalate or calm past their thresholds (sim/tension.py);
+       once a day the **population**'s support follows control and harm (sim/population.py).
     8. **Observation** of the step's outcomes into preallocated arrays.
 
     The clock is Mesa's own step counter, `steps` (Mesa's step wrapper adds one as a step
@@ -95,6 +101,8 @@ class CorridorModel(mesa.Model):
             tail_ratio=c.tail_ratio, crossings=self.map.terrain == Terrain.BRIDGE)
         self.influence.set_allies(self.factions.relation == ALLIED)
         self.log = EventLog()
+        self.tension = TensionLedger(self)
+        self.population: Population | None = None  # built once the rules are set up
         self.recorder = Recorder(self, frame_every_hours)
 
         self.movers: dict[Unit, None] = {}   # units travelling this step, in insertion order
@@ -124,6 +132,9 @@ class CorridorModel(mesa.Model):
         for rule in self.rules:
             if not rule.setup_before_deployment:
                 rule.setup()
+        self.population = Population(self, spec.population) if spec.population is not None else None
+        self.planners = {i: FactionPlanner(self, i, spec.factions[f].planner)
+                         for i, f in enumerate(self.factions.ids) if spec.factions[f].planner}
         self.timeline = Timeline(spec.events, self)
         self._can_fight = self._factions_that_can_fight(regular_only=False)
         self._regulars_can_fight = bool(self._factions_that_can_fight(regular_only=True))
@@ -146,6 +157,9 @@ class CorridorModel(mesa.Model):
         if self._regulars_can_fight or (self._can_fight and self.in_the_open):
             resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
+        self.tension.update()
+        if self.population is not None:
+            self.population.update()
         self.hours = self.steps * self.step_hours
         self.recorder.record()
 
@@ -337,6 +351,36 @@ class CorridorModel(mesa.Model):
     def is_hostile(self, f: int, g: int) -> bool:
         return self.factions.relation[f, g] == HOSTILE
 
+    def set_relation(self, f: int, g: int, code: int) -> None:
+        """Change the relation of two factions during the run (tension escalates or calms it);
+        which factions can fight is worked out again."""
+        self.factions.relation[f, g] = self.factions.relation[g, f] = code
+        self._can_fight = self._factions_that_can_fight(regular_only=False)
+        self._regulars_can_fight = bool(self._factions_that_can_fight(regular_only=True))
+
+    # =========================================================================== consequences
+    def establish_post(self, convoy: Convoy) -> Unit:
+        """A convoy that reached its goal becomes a post there: a garrison that holds the ground
+        (and is paid and may desert like any other), a claim that lasts."""
+        place = convoy.route[-1]
+        post = Garrison(self, convoy.faction, convoy.strength, convoy.rc, f"post {convoy.label}", "hold")
+        convoy.leave_map()
+        holder = int(self.influence.controller[convoy.rc])
+        if holder >= 0:
+            self.tension.incident("post", convoy.faction, holder, where=place)
+        planner = self.planners.get(convoy.faction)
+        if planner is not None:
+            planner.post_set_up(self.place(place).name, post)
+        return post
+
+    def convoy_turned_back(self, convoy: Convoy, holder: int, place: str, held: float) -> None:
+        """A checkpoint of `holder` turned `convoy` back with `held` fighters: tension rises and
+        the convoy's command remembers it."""
+        self.tension.incident("withdrawal", convoy.faction, holder, where=place)
+        planner = self.planners.get(convoy.faction)
+        if planner is not None:
+            planner.setback(self.place(convoy.route[-1]).name, held)
+
     # =========================================================================== movement
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
         """Install (or replace) the regions a deconfliction rule keeps `faction` out of."""
@@ -417,9 +461,12 @@ class CorridorModel(mesa.Model):
         place = self.nearest_place_name(side_a[0].rc)
         key = (min(fa, fb), max(fa, fb), place)
         self.recorder.count("clash")
+        if self.population is not None:
+            self.population.harm(side_a[0].rc, (fa, fb), lost_a + lost_b)
         if self.hours - self._clash_logged.get(key, -np.inf) < 6.0:
             return
         self._clash_logged[key] = self.hours
+        self.tension.incident("clash", fa, fb, where=place)
         labels = self.factions.labels
         self.log.add(self.steps_done, self.hours, "clash",
                      f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "recruitment",
-                  "arrival", "withdrawal", "reinforcement", "event")
+                  "arrival", "withdrawal", "reinforcement", "decision", "relation", "event")
 
 
 def clock_text(hours: float) -> str:

@@ -2,7 +2,8 @@
 
 Per step: area controlled per faction (km² and share of the land), strategic-value-weighted
 control, contested and ungoverned shares, who holds each named place, whether each faction's
-land bridge is connected, convoy states, incidents by kind, strength by faction. Every
+land bridge is connected, convoy states, incidents by kind, strength by faction, the tension of
+each rival pair and whether it has turned hostile, and (with a population) each faction's support. Every
 `frame_every_hours` a snapshot of the control map and the units is kept for the animation.
 """
 
@@ -46,6 +47,10 @@ class Recorder:
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
         self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
+        self.rival_pairs = model.tension.rival_pairs
+        self.tension = np.zeros((n, len(self.rival_pairs)))
+        self.hostile = np.zeros((n, len(self.rival_pairs)), dtype=bool)
+        self.support = np.zeros((n, nf)) if model.spec.population is not None else None
         self.convoy_states: list[tuple[str, ...]] = []
         self._kind_index = {k: i for i, k in enumerate(INCIDENT_KINDS)}
         self._pending = Counter()
@@ -83,6 +88,12 @@ class Recorder:
         self.holder[i] = controller[self._place_rc]
         for j, f in enumerate(self.bridge_factions):
             self.land_bridge[i, j] = self._bridge_open(controller, f)
+        if self.rival_pairs:
+            rows, cols = np.array(self.rival_pairs).T
+            self.tension[i] = m.tension.level[rows, cols]
+            self.hostile[i] = m.tension.escalated[rows, cols]
+        if self.support is not None:
+            self.support[i] = m.population.support_share()
         for kind, n in self._pending.items():
             self.incidents[i, self._kind_index[kind]] += n
         self._pending.clear()

@@ -68,6 +68,12 @@ class RunResult:
         cols["ungoverned_share"] = rec.ungoverned[:n]
         for j, f in enumerate(rec.bridge_factions):
             cols[f"land_bridge_{ids[f]}"] = rec.land_bridge[:n, j]
+        for k, (a, b) in enumerate(rec.rival_pairs):
+            cols[f"tension_{ids[a]}_{ids[b]}"] = rec.tension[:n, k]
+            cols[f"hostile_{ids[a]}_{ids[b]}"] = rec.hostile[:n, k]
+        if rec.support is not None:
+            for j, f in enumerate(ids):
+                cols[f"support_{f}"] = rec.support[:n, j]
         for k, kind in enumerate(INCIDENT_KINDS):
             cols[f"incidents_{kind}"] = rec.incidents[:n, k]
         steps = pd.DataFrame(cols)
@@ -114,6 +120,16 @@ class RunResult:
             out[f"local_militia_units_{f}"] = kinds.get(("local_militia", f), 0)
         out["insurgent_cells"] = sum(v for (k, _), v in kinds.items() if k == "insurgent")
         out.update(m.economy.summary())
+        for col in steps.columns:
+            if col.startswith("tension_"):
+                out[f"{col}_max"] = round(float(steps[col].max()), 4)
+            elif col.startswith("hostile_"):
+                out[f"{col}_share"] = round(float(steps[col].mean()), 6)
+            elif col.startswith("support_"):
+                out[col] = round(float(steps[col].iloc[-1]), 6)
+        out.update(m.tension.summary_figures())
+        for planner in m.planners.values():
+            out.update(planner.summary_figures())
         for rule in m.rules:
             out.update(rule.summary_figures())
         return out

@@ -23,6 +23,7 @@ class Agreement(Rule):
         f.reinforcement_scale[self.faction] *= self.params.reinforcement_scale
         f.funding[self.faction] *= self.params.funding_scale
         self.in_force = True
+        self.model.tension.relieve(self.faction, self.model.spec.tension.agreement_relief)
         self.model.log_incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
                                 f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}",
                                 None)

@@ -41,6 +41,13 @@ class Airstrikes(Rule):
         hit = model.units_near((int(aim[0]), int(aim[1])), p.radius_km, self.target)
         lost = sum(u.lose(u.strength * p.loss_fraction) for u in hit)
         self.strikes += 1
+        ids = model.factions.ids
+        if p.intercepted_by is not None:  # a strike the interceptor could have stopped and did not
+            model.tension.incident("strike_not_stopped", self.target, ids.index(p.intercepted_by),
+                                   where=model.nearest_place_name(aim))
+        if model.population is not None:
+            striker = ids.index(p.by) if p.by in ids else None
+            model.population.harm(aim, (striker,), lost)
         self.fighters_killed += lost
         model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
                            f"{model.factions.labels[self.target].lower()} units near "

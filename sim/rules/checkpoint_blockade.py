@@ -65,6 +65,7 @@ class Checkpoint:
         standoff = Standoff(self, convoy, model.hours)
         rule.outcomes["stopped"] += 1
         convoy.halt(standoff)
+        model.tension.incident("standoff", convoy.faction, rule.holder, where=self.place.name)
         here = self.defenders()
         fighters = sum(u.strength for u in here)
         standoff.called = [u for u in model.units_near(self.cell, rule.params.reinforce_radius_km, rule.holder)
@@ -170,6 +171,7 @@ class CheckpointBlockade(Rule):
             f"{convoy.strength:.0f} ({self._ratio(held, convoy.strength)})", convoy,
             place=standoff.checkpoint.place.name, fighters=held)
         convoy.withdraw()
+        self.model.convoy_turned_back(convoy, self.holder, standoff.checkpoint.place.name, held)
         self.outcomes["withdrew"] += 1
         self._close(standoff)
 

@@ -48,6 +48,7 @@ class CoOptation(Rule):
                 old = unit.faction
                 unit.defect(self.buyer, 1.0 - p.switch_below)
                 self.defections += 1
+                model.tension.incident("defection", old, self.buyer, where=model.nearest_place_name(unit.rc))
                 model.log_incident(
                     "defection", f"{unit.label} ({unit.strength:.0f} fighters) near "
                     f"{model.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "

@@ -78,6 +78,15 @@ def check_references(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], da
         for path, day, what in params.times():
             within(base + path, day, what)
 
+    # ---- planners and population: the factions they name
+    for fid, fspec in spec.factions.items():
+        if fspec.planner:
+            for i, other in enumerate(fspec.planner.deny):
+                faction(("factions", fid, "planner", "deny", i), other)
+    if spec.population is not None:
+        for fid in spec.population.initial_support:
+            faction(("population", "initial_support", fid), fid)
+
     for i, f in enumerate(spec.observe.land_bridge_factions or []):
         faction(("observe", "land_bridge_factions", i), f)
 

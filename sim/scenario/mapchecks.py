@@ -130,6 +130,13 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
             _region(corridor_map, region, base + ("may_not_enter", i), report)
     for i, name in enumerate(spec.observe.land_bridge):
         _place(corridor_map, name, ("observe", "land_bridge", i), report)
+    for fid, fspec in spec.factions.items():
+        if fspec.planner:
+            for path, name in fspec.planner.places():
+                _place(corridor_map, name, ("factions", fid, "planner") + path, report)
+    if spec.population is not None:
+        for name in spec.population.towns:
+            _place(corridor_map, name, ("population", "towns", name), report)
 
     # ---- forces
     finder_cache: dict[Any, Any] = {}

@@ -16,6 +16,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.planning import (  # noqa: F401  (part of the scenario language, re-exported)
+    PlannerSpec,
+    PlannerWeights,
+    PopulationSpec,
+    TensionSpec,
+    TensionWeights,
+    TownSpec,
+)
 from sim.scenario.rule_params import (  # noqa: F401  (part of the scenario language, re-exported)
     RULE_MODELS,
     AgreementParams,
@@ -85,6 +93,10 @@ class Faction(Strict):
     )
     desertion_per_day: NonNegativeFloat = Field(
         0.03, description="Rate at which unpaid fighters leave, times the unpaid share of the upkeep (per day)."
+    )
+    planner: PlannerSpec | Literal[False] | None = Field(
+        None, description="What the faction wants and how its command decides (agents/planner.py); "
+        "`planner: off` (or none) gives the fixed behaviour of the rules alone."
     )
 
 
@@ -343,5 +355,9 @@ class Scenario(Strict):
         "validated against RULE_MODELS.",
     )
     events: list[Event] = Field(default_factory=list)
+    tension: TensionSpec = TensionSpec()
+    population: PopulationSpec | None = Field(
+        None, description="Towns, their inhabitants and their support for each faction (none: not modelled)."
+    )
     observe: Observation = Observation()
     teaching: Teaching = Teaching()

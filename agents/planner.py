@@ -1,0 +1,343 @@
+"""A faction's command: on its planning cycle it scores the options open to it with the weights
+written in the scenario (`factions.<id>.planner`) and commits at most one, within what it has.
+
+Options and their scores (docs/odd.md, "Adaptation", gives the same table):
+
+==============  =================================================================================
+option          score (w.* are `planner.weights`)
+==============  =================================================================================
+convoy → X      w.objective − w.tension·T/T_esc − w.risk·(expected opposition / convoy strength)
+                − w.setback·exp(−days since a convoy to X was turned back / retry_days); X is the
+                first place of `keep_open` (base outward) or of `expand_into` without a post of
+                the faction or its allies' control; on arrival the convoy becomes a post there
+reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied fighters there − 1),
+                for each place H of `hold`; a column from the reserve joins the defenders
+withdraw P      w.withdraw·(hostile fighters near post P / (break_ratio × its fighters)), for a
+                post outnumbered past breaking point by a faction it fights
+co-opt          w.co_opt·(0.5 + setback weight), if it has a switched-off co_optation rule with
+                targets on the map; costs `co_opt_usd_per_day` of its funding while it runs
+strike          w.strike, if it has a switched-off airstrikes rule against a faction it is now
+                hostile to (switched off again when that ends)
+checkpoint      w.checkpoint, if it has a switched-off checkpoint_blockade rule against a faction
+                it denies, and that faction has a convoy on the road or a post within 30 km
+wait            0
+==============  =================================================================================
+
+The best option with a score above zero is carried out; every decision is logged with its score
+terms ("day 12 06:00 — Russian forces' command sends convoy R2 (120 fighters) toward Albu Kamal
+crossing: ..."), and so is a wait that follows an action or a changed situation. Planners draw
+no random numbers: given what has happened, the decision is determined (docs/odd.md,
+"Stochasticity"). They sense the map fully (positions and strengths of every unit), a
+stylisation documented in docs/odd.md, "Sensing".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from agents.convoy import Convoy, ConvoyState
+from agents.standing import Posture, StandingUnit
+from sim.factions import ALLIED, HOSTILE, NEUTRAL
+from sim.scenario.spec import ConvoyOrders
+
+#: a unit this close to a place counts as standing at it (km)
+NEAR_KM = 5.0
+#: rival fighters this close to a held place threaten it (km)
+THREAT_KM = 10.0
+#: a denied faction's post this close to a checkpoint makes the holder set the checkpoint up (km)
+DENY_KM = 30.0
+
+
+@dataclass
+class Option:
+    score: float
+    action: str            # what the command does, for the log: "sends convoy R2 (120 fighters) toward X"
+    reason: str            # the score's terms, for the log
+    act: object = field(repr=False, default=None)  # callable carrying it out
+
+
+class FactionPlanner:
+    """The command of one faction (index `faction`) with its `PlannerSpec`."""
+
+    alive = True  # the model's wake-up queue asks
+
+    def __init__(self, model, faction: int, spec):
+        self.model = model
+        self.faction = faction
+        self.spec = spec
+        self.base = model.place(spec.base)
+        self.posts: dict[str, list] = {}         # place name → post units there
+        self.setbacks: dict[str, tuple[float, float]] = {}  # place → (hours, fighters that turned it back)
+        self.decisions = 0
+        self.convoys_sent = 0
+        self.co_opting: list = []                 # co_optation rules it funds
+        self._last_wait = ""
+        label = model.factions.labels[faction]
+        self.name = f"{label} command"
+        self._stem = label[:1].upper()
+        self._next_convoy = 1 + sum(1 for f in model.spec.forces if f.kind == "convoy"
+                                    and model.factions.index(f.faction) == faction)
+        model.wake_at(self, spec.every_hours)
+
+    # --- what the model tells it --------------------------------------------------------------
+    def wake(self) -> None:
+        self.decide()
+        self.model.wake_at(self, self.model.hours + self.spec.every_hours)
+
+    def setback(self, place: str, blockers: float) -> None:
+        """A convoy of ours bound for `place` was turned back by `blockers` fighters."""
+        self.setbacks[place] = (self.model.hours, blockers)
+
+    def post_set_up(self, place: str, unit) -> None:
+        self.posts.setdefault(place, []).append(unit)
+
+    # --- deciding -----------------------------------------------------------------------------
+    def decide(self) -> None:
+        options = [o for o in self._options() if o is not None]
+        best = max(options, key=lambda o: o.score, default=None)
+        model = self.model
+        if best is None or best.score <= 0:
+            why = best.reason if best is not None else "nothing to do"
+            text = f"{self.name} waits: {why}"
+            if best is not None:
+                text = f"{self.name} waits rather than {best.action.split(' (')[0]}: {why}"
+            key = text.split(":")[0]
+            if key != self._last_wait:
+                self._last_wait = key
+                self._log(text)
+            return
+        self._last_wait = ""
+        self.decisions += 1
+        self._log(f"{self.name} {best.action}: {best.reason}")
+        best.act()
+
+    def _log(self, text: str) -> None:
+        model = self.model
+        model.log.add(model.steps_done, model.hours, "decision", text, factions=[model.factions.ids[self.faction]])
+        model.recorder.count("decision")
+
+    def _options(self):
+        yield from self._convoy_options()
+        yield from self._reinforce_options()
+        yield from self._withdraw_options()
+        yield self._co_opt_option()
+        yield from self._rule_switch_options()
+
+    # --- sensing --------------------------------------------------------------------------------
+    def _friendly(self, f: int) -> bool:
+        return self.model.factions.relation[self.faction, f] == ALLIED
+
+    def _fighters_near(self, rc, km: float, *, friendly: bool, hostile_only: bool = False) -> float:
+        model, rel = self.model, self.model.factions.relation
+        total = 0.0
+        for f in range(len(model.factions)):
+            if friendly != (rel[self.faction, f] == ALLIED):
+                continue
+            if not friendly and (rel[self.faction, f] == NEUTRAL or (hostile_only and rel[self.faction, f] != HOSTILE)):
+                continue
+            total += sum(u.strength for u in model.units_near(rc, km, f) if u.kind != "insurgent" or hostile_only)
+        return total
+
+    def _holder(self, place) -> int | None:
+        code = int(self.model.influence.controller[place.cell])
+        return code if code >= 0 else None
+
+    def _reserve(self) -> list:
+        units = self.model.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
+        return sorted((u for u in units if isinstance(u, StandingUnit) and u.mover is None
+                       and u.posture not in (Posture.CHECKPOINT,) and u.kind != "local_militia"),
+                      key=lambda u: u.unique_id)
+
+    def _muster(self) -> float:
+        return sum(u.strength for u in self._reserve()) * (1.0 - self.spec.reserve_keep)
+
+    def _tension_with(self, f: int | None) -> float:
+        if f is None:
+            return 0.0
+        return float(self.model.tension.level[self.faction, f]) / self.model.spec.tension.escalate_at
+
+    def _setback_weight(self, place: str) -> float:
+        if place not in self.setbacks:
+            return 0.0
+        hours, _ = self.setbacks[place]
+        return math.exp(-(self.model.hours - hours) / 24.0 / self.spec.retry_days)
+
+    def _has_post(self, name: str) -> bool:
+        units = [u for u in self.posts.get(name, []) if u.alive]
+        self.posts[name] = units
+        return bool(units)
+
+    def _en_route(self, name: str) -> bool:
+        return any(c.faction == self.faction and c.route[-1] == name and c.state in
+                   (ConvoyState.WAITING, ConvoyState.MOVING, ConvoyState.STANDOFF) for c in self.model.convoys)
+
+    # --- convoys: keep the corridor open, expand ---------------------------------------------------
+    def _convoy_targets(self):
+        route = [p for p in self.spec.keep_open if self.model.place(p).name != self.base.name]
+        for i, name in enumerate(route):
+            place = self.model.place(name)
+            holder = self._holder(place)
+            if not self._has_post(place.name) and not (holder is not None and self._friendly(holder)):
+                yield place, route[: i + 1]
+                break
+        for name in self.spec.expand_into:
+            place = self.model.place(name)
+            if not self._has_post(place.name):
+                yield place, [name]
+
+    def _convoy_options(self):
+        w, spec, labels = self.spec.weights, self.spec, self.model.factions.labels
+        muster = self._muster()
+        for place, route in self._convoy_targets():
+            if self._en_route(place.name):
+                continue
+            holder = self._holder(place)
+            opposition = self._fighters_near(place.cell, NEAR_KM, friendly=False)
+            _, blocked_by = self.setbacks.get(place.name, (0.0, 0.0))
+            expected = max(opposition if holder is not None and not self._friendly(holder) else 0.0, blocked_by)
+            wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
+            strength = min(wanted, muster)
+            if strength < spec.convoy_strength:
+                yield Option(-1.0, f"sends a convoy toward {place.name}",
+                             f"only {muster:.0f} fighters can leave {self.base.name}, a convoy needs "
+                             f"{wanted:.0f}")
+                continue
+            t = self._tension_with(holder)
+            setback = self._setback_weight(place.name)
+            risk = expected / strength
+            score = w.objective - w.tension * t - w.risk * risk - w.setback * setback
+            held = (f"{place.name} is held by {labels[holder]}" if holder is not None
+                    else f"{place.name} is not held by anyone")
+            reason = (f"{held}, {opposition:.0f} rival fighters within {NEAR_KM:g} km; tension "
+                      f"{t * self.model.spec.tension.escalate_at:.1f} of {self.model.spec.tension.escalate_at:g}")
+            if blocked_by:
+                reason += f"; the last convoy there was turned back by {blocked_by:.0f}"
+            reason += f" (score {score:.2f})"
+            label = f"{self._stem}{self._next_convoy}"
+            yield Option(score, f"sends convoy {label} ({strength:.0f} fighters) toward {place.name}", reason,
+                         lambda route=route, strength=strength, label=label: self._send(route, strength, label))
+
+    def _send(self, route: list[str], strength: float, label: str) -> Convoy:
+        model = self.model
+        left = strength
+        for unit in self._reserve():
+            if left <= 0:
+                break
+            take = min(unit.strength * (1.0 - self.spec.reserve_keep), left)
+            unit.lose(take)
+            left -= take
+        self._next_convoy += 1
+        self.convoys_sent += 1
+        return Convoy(model, self.faction, strength - max(left, 0.0), self.base.cell, label, start=self.base.name,
+                      route=route, depart_hours=model.hours, speed_factor=1.0,
+                      orders=ConvoyOrders(withdraw_to=self.base.name))
+
+    # --- reinforce held places, withdraw untenable posts --------------------------------------------
+    def _reinforce_options(self):
+        w = self.spec.weights
+        muster = self._muster()
+        for name in self.spec.hold:
+            place = self.model.place(name)
+            own = self._fighters_near(place.cell, THREAT_KM, friendly=True)
+            threat = self._fighters_near(place.cell, THREAT_KM, friendly=False)
+            if threat <= 0 or self._en_route(place.name):
+                continue
+            ratio = threat / max(own, 1.0)
+            need = min(muster, 1.2 * threat - own)
+            if need < self.spec.convoy_strength / 2:
+                continue
+            score = w.threat * (ratio - 1.0)
+            label = f"{self._stem}{self._next_convoy}"
+            yield Option(score, f"reinforces {place.name} with column {label} ({need:.0f} fighters)",
+                         f"{threat:.0f} rival fighters within {THREAT_KM:g} km against {own:.0f} of its own "
+                         f"and allies' ({ratio:.1f} : 1; score {score:.2f})",
+                         lambda route=[place.name], n=need, label=label: self._send(route, n, label))
+
+    def _withdraw_options(self):
+        w = self.spec.weights
+        ratio_limit = self.model.spec.engagement.break_ratio
+        for name in list(self.posts):
+            if not self._has_post(name):
+                continue
+            units = self.posts[name]
+            own = sum(u.strength for u in units)
+            place = self.model.place(name)
+            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
+            if hostile <= ratio_limit * own:
+                continue
+            score = w.withdraw * hostile / (ratio_limit * own)
+            yield Option(score, f"withdraws its post at {name} ({own:.0f} fighters) to {self.base.name}",
+                         f"{hostile:.0f} hostile fighters near it, past {ratio_limit:g} : 1 (score {score:.2f})",
+                         lambda name=name: self._withdraw(name))
+
+    def _withdraw(self, name: str) -> None:
+        for unit in self.posts.pop(name, []):
+            if unit.alive:
+                unit.home = self.base.cell
+                unit.go_home()
+
+    # --- co-optation, strikes, checkpoints: its own rules -------------------------------------------
+    def _own_rules(self, kind: str, by: str = "by"):
+        fid = self.model.factions.ids[self.faction]
+        return [r for r in self.model.rules if r.name == kind and getattr(r.params, by, None) == fid]
+
+    def _co_opt_option(self) -> Option | None:
+        rules = [r for r in self._own_rules("co_optation") if not r.enabled]
+        if not rules:
+            return None
+        rule = rules[0]
+        targets = [u for u in self.model.agents if u.kind == "local_militia" and u.faction in rule.targets]
+        if not targets:
+            return None
+        setback = max((self._setback_weight(p) for p in self.setbacks), default=0.0)
+        score = self.spec.weights.co_opt * (0.5 + setback)
+        return Option(score, f"funds a co-optation push ({self.spec.co_opt_usd_per_day:.0f} US$ a day)",
+                      f"{len(targets)} local militia units of its rivals on the map"
+                      + (f"; a convoy was turned back {self._days_since_setback():.0f} days ago" if setback else "")
+                      + f" (score {score:.2f})", lambda: self._start_co_opt(rule))
+
+    def _days_since_setback(self) -> float:
+        latest = max(h for h, _ in self.setbacks.values())
+        return (self.model.hours - latest) / 24.0
+
+    def _start_co_opt(self, rule) -> None:
+        rule.set_param("enabled", True)
+        self.co_opting.append(rule)
+        self.model.factions.funding[self.faction] = max(
+            0.0, self.model.factions.funding[self.faction] - self.spec.co_opt_usd_per_day)
+
+    def _rule_switch_options(self):
+        model, w = self.model, self.spec.weights
+        ids, labels = model.factions.ids, model.factions.labels
+        for rule in self._own_rules("airstrikes"):
+            target = model.factions.index(rule.params.against)
+            hostile = model.is_hostile(self.faction, target)
+            if hostile != rule.enabled:
+                verb = "calls strikes on" if hostile else "stops its strikes on"
+                yield Option(w.strike, f"{verb} {labels[target]}",
+                             f"it is {'now hostile to' if hostile else 'no longer fighting'} them",
+                             lambda rule=rule, on=hostile: rule.set_param("enabled", on))
+        for rule in self._own_rules("checkpoint_blockade"):
+            if rule.enabled:
+                continue
+            denied = [f for f in rule.params.against if f in self.spec.deny]
+            moving = [f for f in denied if self._denied_moves(ids.index(f), rule)]
+            if moving:
+                yield Option(w.checkpoint, f"sets up its checkpoints at {', '.join(rule.params.at)}",
+                             f"{', '.join(labels[ids.index(f)] for f in moving)} moving toward them",
+                             lambda rule=rule: rule.set_param("enabled", True))
+
+    def _denied_moves(self, f: int, rule) -> bool:
+        model = self.model
+        if any(c.faction == f and c.state in (ConvoyState.MOVING, ConvoyState.WAITING) for c in model.convoys):
+            return True
+        cells = [model.place(p).cell for p in rule.params.at]
+        planner = model.planners.get(f)
+        posts = [u for units in (planner.posts.values() if planner else []) for u in units if u.alive]
+        return any(math.dist(u.rc, c) * model.map.cell_km <= DENY_KM for u in posts for c in cells)
+
+    def summary_figures(self) -> dict:
+        fid = self.model.factions.ids[self.faction]
+        return {f"planner.{fid}.decisions": self.decisions, f"planner.{fid}.convoys_sent": self.convoys_sent,
+                f"planner.{fid}.posts": sum(1 for n in list(self.posts) if self._has_post(n))}

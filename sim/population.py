@@ -1,0 +1,133 @@
+"""Population and support: towns whose people's support follows control and harm.
+
+Kalyvas' control–collaboration logic (S. Kalyvas, *The Logic of Violence in Civil War*, 2006,
+ch. 5–7): civilians collaborate with whoever controls where they live, because control makes
+collaboration safe and defection dangerous; violence that harms them pushes them away from the
+faction responsible and feeds grievance that insurgents recruit on where control is weak.
+
+For each town t (a named place with `population` inhabitants, `population.towns`) and faction f,
+support s[t, f] ∈ [0, 1] (the share of its people who would help f) moves, once a simulated
+day, toward the share of the town's area (cells within its `radius_km`) that f controls:
+
+    s ← s + r·Δt·(c − s)                 r = control_rate_per_day, c the controlled share
+    s ← max(0, s − h·H[t, f])             H the fighters killed near t in strikes and clashes
+                                          f took part in that day, h = harm_per_fighter
+    g ← g·exp(−Δt/τ) + H_total / 100      grievance (per town; τ = grievance_days)
+
+What support does: a faction's manpower refill (sim/economy.py) is multiplied by
+1 + w·(P_f / P_f(0) − 1) (clipped to [0, 3]), P_f = Σ_t population·s[t, f] the supportive
+population and w = recruit_weight; insurgent recruitment (sim/rules/insurgent_recruitment.py)
+of new cells is multiplied by 1 + v·G, G the population-weighted grievance of the towns no
+faction controls (controlled share < 1/2), v = insurgent_grievance_weight.
+
+The update is one bincount per town per day (towns are a handful); harm is booked as incidents
+happen.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: support every faction starts with in every town, unless `population.initial_support` says
+DEFAULT_SUPPORT = 0.2
+
+
+class Population:
+    """Towns (T) and factions (F): `people` (T,), `support` (T, F), `grievance` (T,)."""
+
+    def __init__(self, model, spec):
+        self.model = model
+        self.spec = spec
+        ids = model.factions.ids
+        names = list(spec.towns)
+        self.towns = [model.place(n) for n in names]
+        self.names = [p.name for p in self.towns]
+        self.people = np.array([spec.towns[n].population for n in names], dtype=float)
+        self.radius_km = np.array([spec.towns[n].radius_km for n in names], dtype=float)
+        start = np.array([spec.initial_support.get(f, DEFAULT_SUPPORT) for f in ids])
+        self.support = np.tile(start, (len(names), 1))
+        self.grievance = np.zeros(len(names))
+        self._harm = np.zeros((len(names), len(ids)))
+        self._harm_total = np.zeros(len(names))
+        self._cells = [self._disk_cells(p.cell, r) for p, r in zip(self.towns, self.radius_km, strict=True)]
+        self._supportive0 = np.maximum(self.supportive(), 1e-9)
+        self._last_day = 0
+        self._controlled: np.ndarray | None = None  # controlled_share() at the last daily update
+
+    def _disk_cells(self, rc, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        cells = np.asarray(rc) + self.model._disk(radius_km)
+        rows, cols = self.model.map.shape
+        keep = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
+        cells = cells[keep]
+        cells = cells[self.model.map.land[cells[:, 0], cells[:, 1]]]
+        return cells[:, 0], cells[:, 1]
+
+    # --- what happens to the towns ------------------------------------------------------------
+    def harm(self, rc, factions, fighters: float) -> None:
+        """`fighters` killed at cell `rc` in a strike or clash that `factions` (indices) took part
+        in: towns within their radius book the harm against each of them."""
+        if fighters <= 0 or not len(self.towns):
+            return
+        km = self.model.map.cell_km
+        d = np.array([math.hypot(rc[0] - p.cell[0], rc[1] - p.cell[1]) * km for p in self.towns])
+        near = d <= self.radius_km
+        self._harm_total[near] += fighters
+        for f in factions:
+            if f is not None:
+                self._harm[near, f] += fighters
+
+    def update(self) -> None:
+        """Once a simulated day (at the first step of each day): support and grievance move."""
+        model = self.model
+        day = int((model.hours + 1e-9) // 24.0)
+        if day == self._last_day or not len(self.towns):
+            return
+        days, self._last_day = day - self._last_day, day
+        s = self.spec
+        controlled = self._controlled = self.controlled_share()
+        rate = 1.0 - math.exp(-s.control_rate_per_day * days)
+        self.support += rate * (controlled - self.support)
+        self.support = np.clip(self.support - s.harm_per_fighter * self._harm, 0.0, 1.0)
+        self.grievance = self.grievance * math.exp(-days / s.grievance_days) + self._harm_total / 100.0
+        self._harm[:] = 0.0
+        self._harm_total[:] = 0.0
+
+    def controlled_share(self) -> np.ndarray:
+        """(T, F): share of each town's area each faction controls now."""
+        controller = self.model.influence.controller
+        n = len(self.model.factions)
+        out = np.zeros((len(self.towns), n))
+        for t, (r, c) in enumerate(self._cells):
+            codes = controller[r, c]
+            codes = codes[codes >= 0]
+            if len(r):
+                out[t] = np.bincount(codes, minlength=n)[:n] / len(r)
+        return out
+
+    # --- what support does --------------------------------------------------------------------
+    def supportive(self) -> np.ndarray:
+        """(F,) people who support each faction: Σ population × support."""
+        return self.people @ self.support
+
+    def support_share(self) -> np.ndarray:
+        """(F,) population-weighted mean support for each faction, 0–1."""
+        total = self.people.sum()
+        return self.supportive() / total if total > 0 else np.zeros(self.support.shape[1])
+
+    def refill_factor(self) -> np.ndarray:
+        """(F,) factor on each faction's manpower refill: 1 + w·(P_f / P_f(0) − 1), in [0, 3]."""
+        ratio = self.supportive() / self._supportive0
+        return np.clip(1.0 + self.spec.recruit_weight * (ratio - 1.0), 0.0, 3.0)
+
+    def insurgent_factor(self) -> float:
+        """Factor on the rate of new insurgent cells: 1 + v·G, G the population-weighted grievance
+        of the towns that no faction controls (controlled share < 1/2)."""
+        if not len(self.towns):
+            return 1.0
+        if self._controlled is None:
+            self._controlled = self.controlled_share()
+        weak = self._controlled.max(axis=1) < 0.5
+        g = float((self.people * self.grievance * weak).sum() / self.people.sum())
+        return 1.0 + self.spec.insurgent_grievance_weight * g

@@ -1,0 +1,106 @@
+"""Tension between factions, and the escalation and de-escalation of their relations.
+
+Each pair of factions carries a tension level T ≥ 0 (dimensionless "tension units"). Incidents
+between the two add to it (a weight per kind of incident, `tension.weights` in the scenario);
+without incidents it decays exponentially with half-life `half_life_days`:
+
+    T(t + Δt) = T(t) · 2^(−Δt / half_life)  +  Σ weight(incident)
+
+A pair whose scenario relation is *rival* turns **hostile** (their units fight, sim/engagement.py)
+when T reaches `escalate_at`, if at least one side's planner will escalate that far
+(`planner.max_escalation: hostile`); an escalated pair returns to rivalry when T falls below
+`deescalate_below`. An agreement (sim/rules/agreement.py) removes `agreement_relief` of the
+curtailed faction's tension with every faction when it takes effect; a deconfliction line
+de-escalates the way it does in reality, by keeping forces apart so that fewer incidents occur.
+Allied, neutral and scenario-hostile pairs never change. Every change of relation is logged with
+the tension and the incidents behind it.
+
+Escalation is not scripted: it follows from incidents, which follow from stochastic events
+(whether a checkpoint stops a convoy, ambushes, strikes and whether they are intercepted) and
+from the planners' answers to them, so the same scenario escalates in some runs and not others.
+
+Sources for the mechanism: conflict-spiral and tit-for-tat escalation with decay of hostility,
+e.g. Richardson's arms-race equations (grievance terms with a fatigue/decay coefficient) and
+Goldstein-scale event accounting (docs/odd.md, "Interaction").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from sim.factions import HOSTILE, RIVAL
+
+
+class TensionLedger:
+    """Tension levels `level` (F, F) symmetric float; `escalated` (F, F) bool: pairs made hostile."""
+
+    def __init__(self, model):
+        self.model = model
+        self.spec = model.spec.tension
+        n = len(model.factions)
+        self.level = np.zeros((n, n))
+        self.escalated = np.zeros((n, n), dtype=bool)
+        self.base_relation = model.factions.relation.copy()
+        planners = [model.spec.factions[f].planner for f in model.factions.ids]
+        self.willing = np.array([bool(p) and p.max_escalation == "hostile" for p in planners])
+        self._recent: dict[tuple[int, int], deque] = {}
+        self.escalations = 0
+        self.deescalations = 0
+
+    @property
+    def rival_pairs(self) -> list[tuple[int, int]]:
+        """Pairs (i < j) whose scenario relation is rival: the pairs whose tension is tracked."""
+        n = len(self.level)
+        return [(i, j) for i in range(n) for j in range(i + 1, n) if self.base_relation[i, j] == RIVAL]
+
+    def incident(self, kind: str, a: int | None, b: int | None, times: float = 1.0, *, where: str = "") -> None:
+        """Add the weight of one incident of `kind` (a field of `tension.weights`) between factions
+        `a` and `b` (indices), `times` times. Pairs other than rivals are left alone."""
+        if a is None or b is None or a == b or self.base_relation[a, b] != RIVAL:
+            return
+        amount = getattr(self.spec.weights, kind) * times
+        if amount <= 0:
+            return
+        self.level[a, b] += amount
+        self.level[b, a] = self.level[a, b]
+        key = (min(a, b), max(a, b))
+        self._recent.setdefault(key, deque(maxlen=3)).append(
+            f"{kind.replace('_', ' ')}{' near ' + where if where else ''} ({self.model.clock()})")
+
+    def relieve(self, faction: int, share: float) -> None:
+        """An agreement: remove `share` of the faction's tension with everyone."""
+        self.level[faction, :] *= 1.0 - share
+        self.level[:, faction] = self.level[faction, :]
+
+    def update(self) -> None:
+        """One step: decay, then escalate or de-escalate the pairs past their thresholds."""
+        spec, model = self.spec, self.model
+        self.level *= 0.5 ** (model.step_hours / 24.0 / spec.half_life_days)
+        for i, j in self.rival_pairs:
+            t = self.level[i, j]
+            if not self.escalated[i, j] and t >= spec.escalate_at and (self.willing[i] or self.willing[j]):
+                self._set(i, j, True, f"tension {t:.1f} reached {spec.escalate_at:g}")
+            elif self.escalated[i, j] and t < spec.deescalate_below:
+                self._set(i, j, False, f"tension {t:.1f} fell below {spec.deescalate_below:g}")
+
+    def _set(self, i: int, j: int, hostile: bool, why: str) -> None:
+        model = self.model
+        self.escalated[i, j] = self.escalated[j, i] = hostile
+        model.set_relation(i, j, HOSTILE if hostile else RIVAL)
+        labels = model.factions.labels
+        recent = self._recent.get((i, j))
+        after = f" after {'; '.join(recent)}" if recent and hostile else ""
+        if hostile:
+            self.escalations += 1
+            text = f"{labels[i]} and {labels[j]} turn hostile and will fight: {why}{after}"
+        else:
+            self.deescalations += 1
+            text = f"{labels[i]} and {labels[j]} step back from fighting to rivalry: {why}"
+        model.log.add(model.steps_done, model.hours, "relation", text,
+                      factions=[model.factions.ids[i], model.factions.ids[j]])
+        model.recorder.count("relation")
+
+    def summary_figures(self) -> dict:
+        return {"tension.escalations": self.escalations, "tension.deescalations": self.deescalations}
