@@ -7,15 +7,20 @@ Options and their scores (docs/odd.md, "Adaptation", gives the same table):
 option          score (w.* are `planner.weights`)
 ==============  =================================================================================
 convoy → X      w.objective − w.tension·T/T_esc − w.risk·(expected opposition / convoy strength)
+                (expected opposition: fighters of factions hostile to it near X, or the fighters
+                that turned its last convoy to X back, whichever is more; a rival that has not
+                stopped it is not expected to)
                 − w.setback·exp(−days since a convoy to X was turned back / retry_days); X is the
                 first place of `keep_open` (base outward) or of `expand_into` without a post of
                 the faction or its allies' control; on arrival the convoy becomes a post there
-reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied fighters there − 1),
-                for each place H of `hold`; a column from the reserve joins the defenders
+reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied fighters there
+                (at least a convoy's strength) − 1), for each place H of `hold` that it or its
+                allies stand at; a column from the reserve (up to `reinforce_to` times
+                the rivals there) sets up a post at H
 withdraw P      w.withdraw·(hostile fighters near post P / (break_ratio × its fighters)), for a
                 post outnumbered past breaking point by a faction it fights
-co-opt          w.co_opt·(0.5 + setback weight), if it has a switched-off co_optation rule with
-                targets on the map; costs `co_opt_usd_per_day` of its funding while it runs
+co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off
+                co_optation rule with targets on the map; costs `co_opt_usd_per_day` of its funding while it runs
 strike          w.strike, if it has a switched-off airstrikes rule against a faction it is now
                 hostile to (switched off again when that ends)
 checkpoint      w.checkpoint, if it has a switched-off checkpoint_blockade rule against a faction
@@ -194,8 +199,9 @@ class FactionPlanner:
                 continue
             holder = self._holder(place)
             opposition = self._fighters_near(place.cell, NEAR_KM, friendly=False)
+            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
             _, blocked_by = self.setbacks.get(place.name, (0.0, 0.0))
-            expected = max(opposition if holder is not None and not self._friendly(holder) else 0.0, blocked_by)
+            expected = max(hostile, blocked_by)
             wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
             strength = min(wanted, muster)
             if strength < spec.convoy_strength:
@@ -241,10 +247,10 @@ class FactionPlanner:
             place = self.model.place(name)
             own = self._fighters_near(place.cell, THREAT_KM, friendly=True)
             threat = self._fighters_near(place.cell, THREAT_KM, friendly=False)
-            if threat <= 0 or self._en_route(place.name):
-                continue
-            ratio = threat / max(own, 1.0)
-            need = min(muster, 1.2 * threat - own)
+            if own <= 0 or threat <= 0 or self._en_route(place.name):
+                continue  # a place it does not hold is a convoy's objective, not a reinforcement's
+            ratio = threat / max(own, self.spec.convoy_strength)
+            need = min(muster, self.spec.reinforce_to * threat - own)
             if need < self.spec.convoy_strength / 2:
                 continue
             score = w.threat * (ratio - 1.0)
@@ -291,6 +297,8 @@ class FactionPlanner:
         if not targets:
             return None
         setback = max((self._setback_weight(p) for p in self.setbacks), default=0.0)
+        if setback <= 0:
+            return None  # co-optation is the answer to a road that is denied
         score = self.spec.weights.co_opt * (0.5 + setback)
         return Option(score, f"funds a co-optation push ({self.spec.co_opt_usd_per_day:.0f} US$ a day)",
                       f"{len(targets)} local militia units of its rivals on the map"

@@ -58,6 +58,8 @@ class PlannerSpec(Strict):
     convoy_strength: PositiveFloat = Field(60.0, description="Fighters in a convoy the planner sends (at least).")
     overmatch: PositiveFloat = Field(1.6, description="After a setback, the next convoy aims for this ratio to "
                                      "the fighters that turned the last one back.")
+    reinforce_to: PositiveFloat = Field(1.5, description="A held place under threat is reinforced up to this "
+                                        "ratio of own and allied fighters to rival fighters near it.")
     reserve_keep: Probability = Field(0.4, description="Share of the reserve's fighters that stays at the base.")
     retry_days: PositiveFloat = Field(10.0, description="Time constant with which a setback's weight fades (days).")
     co_opt_usd_per_day: NonNegativeFloat = Field(
