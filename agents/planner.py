@@ -6,13 +6,15 @@ Options and their scores (docs/odd.md, "Adaptation", gives the same table):
 ==============  =================================================================================
 option          score (w.* are `planner.weights`)
 ==============  =================================================================================
-convoy → X      w.objective − w.tension·T/T_esc − w.risk·(expected opposition / convoy strength)
-                (expected opposition: fighters of factions hostile to it near X, or the fighters
-                that turned its last convoy to X back, whichever is more; a rival that has not
-                stopped it is not expected to)
-                − w.setback·exp(−days since a convoy to X was turned back / retry_days); X is the
-                first place of `keep_open` (base outward) or of `expand_into` without a post of
-                the faction or its allies' control; on arrival the convoy becomes a post there
+convoy → X      w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1)
+                − w.setback·exp(−days since a convoy to X was turned back / retry_days).
+                S: the convoy's strength (convoy_strength, or overmatch × the fighters that
+                turned the last one back, as far as the reserve allows); E: the expected
+                opposition, the fighters of factions hostile to it near X or the fighters that
+                turned its last convoy to X back, whichever is more (a rival that has not
+                stopped it is not expected to). X is the first place of `keep_open` (base
+                outward) without a post of its own or its allies' control, or a place of
+                `expand_into` without a post; on arrival the convoy becomes a post there
 reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied fighters there
                 (at least a convoy's strength) − 1), for each place H of `hold` that it or its
                 allies stand at; a column from the reserve (up to `reinforce_to` times
@@ -20,7 +22,8 @@ reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied f
 withdraw P      w.withdraw·(hostile fighters near post P / (break_ratio × its fighters)), for a
                 post outnumbered past breaking point by a faction it fights
 co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off
-                co_optation rule with targets on the map; costs `co_opt_usd_per_day` of its funding while it runs
+                co_optation rule with targets on the map; it costs `co_opt_usd_per_day` of
+                its funding from then on
 strike          w.strike, if it has a switched-off airstrikes rule against a faction it is now
                 hostile to (switched off again when that ends)
 checkpoint      w.checkpoint, if it has a switched-off checkpoint_blockade rule against a faction
@@ -211,7 +214,7 @@ class FactionPlanner:
                 continue
             t = self._tension_with(holder)
             setback = self._setback_weight(place.name)
-            risk = expected / strength
+            risk = max(0.0, spec.overmatch * expected / strength - 1.0)  # 0 when it musters the overmatch
             score = w.objective - w.tension * t - w.risk * risk - w.setback * setback
             held = (f"{place.name} is held by {labels[holder]}" if holder is not None
                     else f"{place.name} is not held by anyone")

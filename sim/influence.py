@@ -88,6 +88,10 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
     return {b: np.where((bank == b) | (bank == 0), 1.0, across) for b in (1, 2)}
 
 
+#: how often the stamped target is recomputed by whole-array filtering (simulated hours)
+RESYNC_HOURS = 7 * 24.0
+
+
 class InfluenceField:
     """The arrays, F factions on a (rows, cols) grid: `presence` (F, 2, rows, cols) fighters per
     cell in the HOLDING and PATROLLING layers; `target` (F, rows, cols) its projection;
@@ -122,7 +126,9 @@ class InfluenceField:
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
         self._stamp_cost = [STAMP_OVERHEAD + st.size for st in self._stamps]
-        self._resync_every = max(1, int(round(24.0 / step_hours)))
+        # the stamped target is recomputed from scratch once a simulated week, which bounds the
+        # rounding drift of stamping (and the truncation of stamps against the full filter)
+        self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
         self._since_resync = 0
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
@@ -199,7 +205,7 @@ class InfluenceField:
     def set_allies(self, allied: np.ndarray) -> None:
         """Allies do not contest each other's ground: the margin is measured against the
         strongest faction that is not allied with the leader. `allied` is (F, F) boolean."""
-        self._rivals = [np.flatnonzero(~allied[f]) for f in range(len(allied))]
+        self._allied = np.asarray(allied, dtype=bool)
         self._any_alliance = bool((allied & ~np.eye(len(allied), dtype=bool)).any())
 
     def _classify(self) -> None:
@@ -211,10 +217,10 @@ class InfluenceField:
             part = np.partition(inf, inf.shape[0] - 2, axis=0)
             top, second = part[-1], part[-2]
         else:
-            top = np.take_along_axis(inf, leader[None].astype(np.intp), axis=0)[0]
-            strongest_rival = np.stack([inf[r].max(axis=0) if len(r) else np.zeros_like(top)
-                                        for r in self._rivals])
-            second = np.take_along_axis(strongest_rival, leader[None].astype(np.intp), axis=0)[0]
+            top = inf.max(axis=0)
+            # the strongest faction not allied with each cell's leader (influence is never negative)
+            not_allied = ~self._allied[:, leader]  # (F, rows, cols)
+            second = np.where(not_allied, inf, 0.0).max(axis=0)
         governed = top >= self.threshold
         clear = top >= (1.0 + self.margin) * second
         self.controller = np.where(governed, np.where(clear, leader, CONTESTED), UNGOVERNED).astype(np.int8)

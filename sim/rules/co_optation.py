@@ -15,6 +15,10 @@ from agents.local_militia import LocalMilitia
 from sim.rules.base import Rule, register
 
 
+#: how often the distance to the buyer's units is recomputed (simulated hours)
+DISTANCE_EVERY_HOURS = 6.0
+
+
 @register
 class CoOptation(Rule):
     name = "co_optation"
@@ -24,17 +28,18 @@ class CoOptation(Rule):
         self.buyer = f.index(self.params.by)
         self.targets = {f.index(x) for x in self.params.from_}
         self.defections = 0
+        self._distance: np.ndarray | None = None
+        self._distance_hours = -np.inf
 
     def apply(self) -> None:
         model, p = self.model, self.params
         militias = [u for u in model.agents_by_type.get(LocalMilitia, ()) if u.faction in self.targets]
         if not militias:
             return
-        buyer_here = model.influence.presence[self.buyer].sum(axis=0) > 0
-        if not buyer_here.any():
+        dist_km = self._distance_to_buyer()
+        if dist_km is None:
             closeness = np.zeros(len(militias))
         else:
-            dist_km = distance_transform_edt(~buyer_here) * model.map.cell_km
             closeness = np.array([max(0.0, 1.0 - dist_km[u.rc] / p.radius_km) for u in militias])
         days = model.step_hours / 24.0
         pay = model.economy.effective_pay
@@ -53,6 +58,18 @@ class CoOptation(Rule):
                     "defection", f"{unit.label} ({unit.strength:.0f} fighters) near "
                     f"{model.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "
                     f"{model.factions.labels[self.buyer]}", unit, fighters=unit.strength)
+
+    def _distance_to_buyer(self):
+        """(rows, cols) km from every cell to the nearest cell where the buyer has fighters (None
+        if it has none), recomputed every DISTANCE_EVERY_HOURS simulated hours: units move
+        a few km in that time, against a reach of tens of km."""
+        model = self.model
+        if self._distance is None or model.hours >= self._distance_hours + DISTANCE_EVERY_HOURS - 1e-9:
+            buyer_here = model.influence.presence[self.buyer].sum(axis=0) > 0
+            self._distance = (distance_transform_edt(~buyer_here) * model.map.cell_km
+                              if buyer_here.any() else None)
+            self._distance_hours = model.hours
+        return self._distance
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.defections": self.defections}
