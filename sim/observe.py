@@ -103,12 +103,17 @@ class Recorder:
         self.rows += 1
 
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
-        """Are the land-bridge places linked through ground held by the faction or its allies?"""
+        """Is the faction's land bridge open: every land-bridge place held by the faction or its
+        allies, and the places linked through land that no other faction holds or contests (held
+        by the faction or its allies, or ungoverned: a supply route crosses empty desert, not a
+        rival's ground)?"""
         ends = [p.cell for p in self.bridge_places]
         friendly = self._friendly[faction]  # indexed by controller code + 2
         if not all(friendly[controller[rc] + 2] for rc in ends):
             return False
-        held = friendly[controller + 2] & self._land
+        passable = friendly.copy()
+        passable[UNGOVERNED + 2] = True
+        held = passable[controller + 2] & self._land
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])

@@ -6,6 +6,10 @@ without incidents it decays exponentially with half-life `half_life_days`:
 
     T(t + Δt) = T(t) · 2^(−Δt / half_life)  +  Σ weight(incident)
 
+Clashes between a pair already escalated add nothing: the fighting is the hostile relation
+itself, and it ends when the hostility has decayed (Richardson's "fatigue"), unless new
+incidents of other kinds keep it up.
+
 A pair whose scenario relation is *rival* turns **hostile** (their units fight, sim/engagement.py)
 when T reaches `escalate_at`, if at least one side's planner will escalate that far
 (`planner.max_escalation: hostile`); an escalated pair returns to rivalry when T falls below
@@ -60,6 +64,8 @@ class TensionLedger:
         `a` and `b` (indices), `times` times. Pairs other than rivals are left alone."""
         if a is None or b is None or a == b or self.base_relation[a, b] != RIVAL:
             return
+        if kind == "clash" and self.escalated[a, b]:
+            return  # fighting is the escalated relation itself; it ends as hostility decays
         amount = getattr(self.spec.weights, kind) * times
         if amount <= 0:
             return

@@ -83,7 +83,7 @@ class TensionWeights(Strict):
     strike_not_stopped: NonNegativeFloat = Field(
         1.0, description="A strike on a faction that the other, able to intercept, did not stop.")
     defection: NonNegativeFloat = Field(3.0, description="A local militia co-opted from one by the other.")
-    post: NonNegativeFloat = Field(1.0, description="A post set up where the other holds the ground.")
+    post: NonNegativeFloat = Field(0.5, description="A post set up where the other holds the ground.")
 
 
 class TensionSpec(Strict):
@@ -92,7 +92,7 @@ class TensionSpec(Strict):
     calms back to rivalry below `deescalate_below`."""
 
     half_life_days: PositiveFloat = Field(20.0, description="Tension halves in this time without incidents (days).")
-    escalate_at: PositiveFloat = Field(12.0, description="Tension at which rivals become hostile (tension units).")
+    escalate_at: PositiveFloat = Field(15.0, description="Tension at which rivals become hostile (tension units).")
     deescalate_below: NonNegativeFloat = Field(4.0, description="Escalated pairs return to rivalry below this "
                                                "(tension units).")
     agreement_relief: Probability = Field(0.5, description="Share of the curtailed faction's tension with every "

@@ -316,7 +316,8 @@ class Observation(Strict):
     land_bridge: list[str] = Field(
         default_factory=lambda: ["Albu Kamal crossing", "Albu Kamal", "Al-Mayadeen", "Deir ez-Zor"],
         min_length=2,
-        description="Places a faction must link through ground it controls for its land bridge to be open.",
+        description="Places a faction or its allies must hold, linked through ground that no other faction "
+        "holds or contests, for its land bridge to be open.",
     )
     land_bridge_factions: list[str] | None = Field(
         None, description="Factions whose land bridge is tracked (default: all)."
