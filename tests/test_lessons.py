@@ -9,6 +9,7 @@ import numpy as np
 from scipy.ndimage import distance_transform_edt
 
 from sim.app.state import LiveRun
+from sim.model import CorridorModel
 from sim.scenario import load_scenario
 
 from conftest import ROOT
@@ -202,3 +203,41 @@ def test_lesson_5_airstrikes_wear_down_strength():
                                  "30 fighters lost"), strikes
     _about(_strength(session, "iran_militia"), 960, 5, "Iranian strength at day 30 at 0.1 strikes a day")
     _about(_pct(session, "iran_militia"), 2.45, 0.025, "the militias' share at day 30 at 0.1 strikes a day")
+
+
+def test_lesson_6_planners_security_dilemma():
+    on = _run("corridor_campaign", 6)
+    decisions = _log(on, "decision")
+
+    def said(when: str, *parts: str) -> None:
+        assert any(d.startswith(when) and all(p in d for p in parts) for d in decisions), (
+            f"lesson 6 says {when} … {parts}; the log has: {decisions}")
+
+    said("day 1 00:00", "Russian forces command sends convoy R2 (60 fighters) toward Albu Kamal",
+         "tension 0.0 of 15 (score 1.00)")
+    said("day 2 00:00", "Russian forces command reinforces Al-Mayadeen with column R3 (84 fighters)")
+    said("day 3 00:00", "Russian forces command funds a co-optation push", "a convoy was turned back 2 days ago")
+    said("day 5 00:00", "only 21 fighters can leave Deir ez-Zor airbase, a convoy needs 160")
+    said("day 1 00:00", "Iran-backed militias command reinforces Al-Mayadeen with column I1 (190 fighters)")
+    said("day 5 00:00", "Iran-backed militias command reinforces Al-Mayadeen with column I2 (186 fighters)")
+    assert any("convoy R2" in w and "100 militia fighters against 60" in w for w in _log(on, "withdrawal"))
+    off = _run("campaign_planners_off", 30)
+    _to_day(on, 30)
+    mayadeen = on.model.place("Al-Mayadeen").cell
+    russia = off.model.factions.index("russia")
+    assert off.model.influence.controller[mayadeen] == russia, "lesson 6: without planners Russia holds Al-Mayadeen"
+    assert on.model.influence.controller[mayadeen] == -1, "lesson 6: with planners Al-Mayadeen is contested"
+    _about(_pct(off, "russia"), 0.95, 0.05, "Russia's share at day 30 without planners")
+    _about(_pct(on, "russia"), 0.16, 0.05, "Russia's share at day 30 with planners")
+    _about(_strength(on, "iran_militia"), 1160, 10, "the militias' strength at day 30 with planners")
+    _about(_strength(off, "iran_militia"), 1110, 10, "the militias' strength at day 30 without")
+
+
+def test_lesson_6_russia_holds_less_with_planners_over_seeds():
+    coarse = {"map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 30}
+    arms = {}
+    for name in ("corridor_campaign", "campaign_planners_off"):
+        loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides=coarse)
+        arms[name] = [CorridorModel(loaded, seed).run().summary["share_russia"] for seed in (1, 2, 3, 4)]
+    assert all(a < b for a, b in zip(arms["corridor_campaign"], arms["campaign_planners_off"], strict=True)), (
+        f"lesson 6: Russia holds less land at day 30 with planners on than off at every seed: {arms}")
