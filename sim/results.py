@@ -47,6 +47,8 @@ class RunResult:
     faction_colors: list[str] = field(default_factory=list)
     map: object = field(repr=False, default=None)
     influence: np.ndarray | None = field(repr=False, default=None)
+    #: towns with inhabitants and their support at the end (sim.population), [] without a population
+    towns: list[dict] = field(repr=False, default_factory=list)
 
     @classmethod
     def from_recorder(cls, rec) -> RunResult:
@@ -87,7 +89,16 @@ class RunResult:
             scenario_name=m.spec.name, seed=m.seed_value, digest=m.loaded.digest,
             resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
             faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
-            map=m.map, influence=m.influence.influence.copy())
+            map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m))
+
+    @staticmethod
+    def _towns(m) -> list[dict]:
+        pop = m.population
+        if pop is None:
+            return []
+        return [{"name": name, "cell": tuple(int(v) for v in town.cell), "population": float(people),
+                 "support": {f: round(float(s), 6) for f, s in zip(m.factions.ids, pop.support[t], strict=True)}}
+                for t, (name, town, people) in enumerate(zip(pop.names, pop.towns, pop.people, strict=True))]
 
     @staticmethod
     def _summarise(m, steps: pd.DataFrame, rec) -> dict:
@@ -139,6 +150,7 @@ class RunResult:
              progress: bool = False) -> Path:
         """Write every artefact of the run into `out_dir` (which must not exist or be empty)."""
         from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
+        from sim.figures.support import draw_support
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -152,6 +164,7 @@ class RunResult:
                           + self.log.to_text())
         draw_control_map(self, self.frames[-1], out / "control_map.png")
         draw_control_chart(self, out / "control_over_time.png")
+        draw_support(self, out / "support.png")
         if animation:
             write_animation(self, out / "animation.gif", progress=progress)
         return out

@@ -1,0 +1,63 @@
+"""The population's support of one run: a map of the towns (a disc per town, its area the
+inhabitants, its colour the faction most supported there, with that support in per cent) beside
+the population-weighted support of each faction over time (`support_<faction>` in the step
+table). Drawn only for scenarios with a `population` block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from sim.figures.basemap import draw_basemap  # noqa: E402
+from sim.figures.style import SMALL, stamp  # noqa: E402
+from sim.output import write_atomic  # noqa: E402
+
+#: disc area (points²) per inhabitant on the support map
+POINTS2_PER_PERSON = 2.5e-3
+
+
+def draw_support(result, out: Path) -> Path | None:
+    """Write the support figure to `out` (PNG); None (nothing written) without a population.
+
+    `result.towns`: one dict per town with `name`, `cell` (row, col), `population` (people) and
+    `support` ({faction id: 0–1}) at the end of the run."""
+    if not result.towns:
+        return None
+    fig, (ax_map, ax_line) = plt.subplots(1, 2, figsize=(14, 6.2), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
+    draw_basemap(ax_map, result.map, terrain_alpha=0.35, label_places=False)
+    colors = dict(zip(result.faction_ids, result.faction_colors, strict=True))
+    labels = dict(zip(result.faction_ids, result.faction_labels, strict=True))
+    for town in result.towns:
+        leader = max(town["support"], key=town["support"].get)
+        x, y = result.map.xy_km(*town["cell"])
+        ax_map.scatter([x], [y], s=town["population"] * POINTS2_PER_PERSON, color=colors[leader],
+                       edgecolors="black", linewidths=0.8, alpha=0.85, zorder=7)
+        ax_map.annotate(f"{town['name']}\n{labels[leader]} {town['support'][leader]:.0%}", (x, y),
+                        xytext=(6, 6), textcoords="offset points", fontsize=SMALL, zorder=8,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+    ax_map.set_title("Most supported faction in each town at the end (disc area: inhabitants)")
+    handles = [Line2D([], [], marker="o", linestyle="", color=c, markeredgecolor="black", label=labels[f])
+               for f, c in colors.items()]
+    ax_map.legend(handles=handles, loc="lower left", fontsize=SMALL, title="most supported", framealpha=0.9)
+    day = result.steps["day"].to_numpy()
+    for f in result.faction_ids:
+        ax_line.plot(day, 100 * result.steps[f"support_{f}"].to_numpy(), color=colors[f], label=labels[f], lw=1.8)
+    ax_line.set_xlabel("time (days)")
+    ax_line.set_ylabel("population-weighted support (% of inhabitants)")
+    ax_line.set_ylim(0, max(5.0, float(np.nanmax([100 * result.steps[f"support_{f}"].max()
+                                                     for f in result.faction_ids])) * 1.15))
+    ax_line.set_title("Support over time")
+    ax_line.legend(fontsize=SMALL, frameon=False)
+    ax_line.grid(alpha=0.3)
+    fig.suptitle(f"Population support — {result.scenario_name} (seed {result.seed})")
+    stamp(fig, "Support follows control and falls with civilian harm (docs/odd.md).")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
+    write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+    return out
