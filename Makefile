@@ -31,6 +31,7 @@ bench: setup
 
 verify: setup  # slow: the issue-10 figures over paired replicates, then the mutation harness
 	$(PYTHON) tests/verify_model.py --write
+	$(PYTHON) tests/verify_campaign.py --write
 	$(PYTHON) tests/mutation/harness.py
 
 clean-venv:

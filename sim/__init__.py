@@ -1,7 +1,8 @@
 """Corridor: an agent-based what-if simulation of contested supply corridors, built on Mesa.
 
 A stylised what-if model, not a forecast. Agent behaviour lives in the top-level ``agents``
-package (one module per agent kind); everything else, the wiring, lives here.
+package (one module per agent kind, and ``agents.planner``, a faction's command); everything
+else, the wiring, lives here.
 
 Start here::
 
@@ -23,6 +24,8 @@ Where things live:
 ``sim.influence``         influence as force density and zones of control (whole-array)
 ``sim.engagement``        Lanchester attrition between hostile units
 ``sim.economy``           funding, upkeep, recruitment from a manpower pool
+``sim.tension``           tension between rivals; escalation and de-escalation of relations
+``sim.population``        towns' support for each faction (control and harm) and grievance
 ``sim.rules``             control rules as plug-ins (checkpoint_blockade, reinforcement, …)
 ``sim.factions``          factions and the relations between them
 ``sim.timeline``          scheduled events (spawn forces, set rule parameters)
