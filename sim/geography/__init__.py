@@ -24,9 +24,9 @@ Import the public names from ``sim.geography``, not from the modules.
 """
 
 from sim.geography.corridor_map import CorridorMap, Place, normalise_name
+from sim.geography.layers import MapError
 from sim.geography.projection import R_EARTH_KM, Projection, extend_line, line_frame
 from sim.geography.rasterise import load_map
-from sim.geography.layers import MapError
 from sim.geography.terrain import (
     BANK_CODES,
     DEFAULT_FARMLAND_KM,

@@ -21,8 +21,8 @@ from shapely.geometry import LineString
 
 from sim.geography.corridor_map import CorridorMap, Place
 from sim.geography.crossings import grid_graph, open_bridges
-from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
 from sim.geography.layers import MapError, content_key
+from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
 from sim.geography.source import _read, _Source
 from sim.geography.terrain import BANK_CODES, RIVER_CROSSING_KINDS, TERRAIN_VALUE_PER_KM2, Terrain
 

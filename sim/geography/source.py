@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, shape
 
@@ -117,7 +118,9 @@ def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | Non
 
 def _merge_river(parts: list[_Feature]) -> tuple[str, LineString, float, float]:
     """One river from its features (OSM splits rivers into ways): the parts merged into one
-    LineString drawn downstream; width and farmland from the first part that gives them."""
+    LineString; parts drawn against the others are turned round (the direction of most of the
+    river's length wins: draw rivers downstream); width and farmland from the first part that
+    gives them."""
     first = parts[0]
     names = list(dict.fromkeys(p.props["name"] for p in parts))
     if len(names) > 1:
@@ -128,11 +131,13 @@ def _merge_river(parts: list[_Feature]) -> tuple[str, LineString, float, float]:
         river = lines[0]
     else:
         river = shapely.line_merge(MultiLineString(lines), directed=True)
-        if river.geom_type != "LineString":  # parts drawn in both directions: orient like the first
+        if river.geom_type != "LineString":  # parts drawn both ways: most of the length wins
             river = shapely.line_merge(MultiLineString(lines))
             if river.geom_type == "LineString":
-                a, b = (river.project(shapely.Point(lines[0].coords[k])) for k in (0, -1))
-                river = river.reverse() if a > b else river
+                along = sum(line.length * np.sign(river.project(shapely.Point(line.coords[-1]))
+                                                  - river.project(shapely.Point(line.coords[0])))
+                            for line in lines)
+                river = river.reverse() if along < 0 else river
         if river.geom_type != "LineString":
             raise MapError(first.file, f"river '{names[0]}': its {len(lines)} parts do not join into one "
                                        f"line ({len(shapely.get_parts(river))} pieces after merging); "
