@@ -119,12 +119,15 @@ class Recorder:
         return all(labels[rc] == first for rc in ends[1:])
 
     def snapshot(self) -> dict:
-        """The control map and every unit's position, faction and kind, for drawing."""
+        """The control map and every unit's position, faction, kind, strength, id and label, for
+        drawing and for the GIS layers of a run (`sim.run_gis`)."""
         m = self.model
-        units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength) for u in m.agents if u.alive]
+        units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength, u.unique_id, u.label)
+                 for u in m.agents if u.alive]
         return {"hours": m.hours, "controller": m.influence.controller.copy(),
                 "units": np.array(units, dtype=[("row", "i4"), ("col", "i4"), ("faction", "i2"),
-                                                ("kind", "U16"), ("strength", "f4")])}
+                                                ("kind", "U16"), ("strength", "f4"), ("uid", "i8"),
+                                                ("label", "U48")])}
 
     def result(self):
         from sim.results import RunResult
