@@ -45,6 +45,16 @@ def positive_float(text: str) -> float:
     return value
 
 
+def probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found '{text}'") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found {text}")
+    return value
+
+
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
@@ -117,6 +127,29 @@ def add_commands(sub) -> None:
     _engine_options(p)
     p.set_defaults(func=cmd_sensitivity)
 
+    p = sub.add_parser(
+        "discover", help="scenario discovery: the boxes of parameter space where an outcome holds (PRIM)",
+        formatter_class=fmt,
+        description=textwrap.dedent("""            Read a finished sweep folder (the --out of `sweep` or `sensitivity`), mark the runs
+            where the --where condition holds, and find with PRIM (EMA Workbench) the box of
+            parameter space where it holds: its coverage (share of those runs inside the box),
+            density (share of the runs inside where it holds), mass and the restricted parameters
+            with their limits. Writes discover.png (peeling trajectory and the box), discover.json
+            and trajectory.csv. Needs the [discovery] extra (pip install 'corridor[discovery]').
+            """) + DISCLAIMER,
+        epilog="conditions: comparisons of runs.csv columns (< <= == != >= >), and/or/not, + - * /,\n"
+               "e.g. 'land_bridge_russia_open_share > 0.5'; phrases 'convoy arrived', 'convoy did not\n"
+               "arrive' (also halted, withdrew, destroyed).\n\nexample:\n  python run.py discover "
+               "outputs/sweeps/screening --where 'convoy did not arrive'")
+    p.add_argument("folder", type=Path, metavar="SWEEP_FOLDER", help="a finished sweep's output folder")
+    p.add_argument("--where", required=True, metavar="EXPRESSION", help="the outcome to explain, e.g. 'convoys_arrived == 0'")
+    p.add_argument("--min-density", type=probability, default=0.0, metavar="D",
+                   help="report the best box (largest coverage × density) among those at least this dense (default 0)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
+    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.set_defaults(func=cmd_discover)
+
 
 def _say(line: str) -> None:
     print(line, flush=True)
@@ -186,5 +219,28 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(f"  {outcome}: " + "; ".join(cells))
     print(f"\n  wrote {result.sweep.folder}: sensitivity.csv, sensitivity.md, {len(result.charts)} index charts, "
           "report.md")
+    print(f"  {DISCLAIMER}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    import re
+
+    from sim.experiments.discover import discover
+    from sim.figures.discovery import discovery_chart
+    from sim.output import new_run_folder, publish_folder, write_json_atomic
+
+    found = discover(args.folder, args.where, min_density=args.min_density)
+    slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
+    out = args.out or new_run_folder(args.folder, slug)
+
+    def build(tmp: Path) -> None:
+        write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder), **found.summary()})
+        found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
+        discovery_chart(tmp / "discover.png", found)
+
+    publish_folder(build, out, force=args.force)
+    print(found.text())
+    print(f"\n  wrote {out}: discover.png, discover.json, trajectory.csv")
     print(f"  {DISCLAIMER}")
     return 0
