@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import rasterio
 
-from conftest import ROOT
 from sim.errors import UserError
 from sim.experiments.uncertainty import map_days, probabilities
 from sim.influence import CONTESTED, UNGOVERNED
+
+from conftest import ROOT
 
 VALLEY = ROOT / "tests" / "fixtures" / "two_town_valley" / "valley.yaml"
 
