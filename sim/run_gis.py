@@ -6,6 +6,7 @@
 | ``places.geojson`` | the map's places (name, kind, strategic value, holder at the end) |
 | ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters) |
 | ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` |
+| ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places, and its outcome |
 | ``events.geojson`` | every logged event that names a place, at that place (step, day, kind, text, factions) |
 
 Everything comes from what the run already kept (the snapshots and the event log), so
@@ -73,6 +74,17 @@ def write_run_gis(result, folder: Path) -> list[Path]:
         lonlat = np.column_stack(cell_lonlat(m, rows, cols))
         tracks.append(line(lonlat, {**unit_props(visits[-1][1]), "days": [round(d, 4) for d, _ in visits]}))
     written.append(write_geojson(folder / "tracks.geojson", tracks))
+
+    routes = []
+    for force in result.resolved.get("forces", []):
+        if force.get("kind") != "convoy":
+            continue
+        stops = [m.find_place(name) for name in [force["start"], *force["route"]]]
+        label = force.get("label") or force["faction"]
+        routes.append(line(np.array([(p.lon, p.lat) for p in stops]), {
+            "label": label, "faction": force["faction"], "places": [p.name for p in stops],
+            "outcome": result.summary.get(f"convoy_{label}")}))
+    written.append(write_geojson(folder / "routes.geojson", routes))
 
     events = []
     for e in result.log.entries:

@@ -57,7 +57,7 @@ def test_geojson_layers_are_rfc7946(run_folder):
     result, out = run_folder
     west, south, east, north = rasterio.open(out / "gis" / "control.tif").bounds
     for name, geometry in (("places", "Point"), ("units", "Point"), ("tracks", "LineString"),
-                           ("events", "Point")):
+                           ("routes", "LineString"), ("events", "Point")):
         text = (out / "gis" / f"{name}.geojson").read_text(encoding="utf-8")
         fc = FeatureCollection.model_validate_json(text)
         data = json.loads(text)
@@ -71,5 +71,8 @@ def test_geojson_layers_are_rfc7946(run_folder):
         assert west <= bbox[0] <= bbox[2] <= east and south <= bbox[1] <= bbox[3] <= north
     events = json.loads((out / "gis" / "events.geojson").read_text())["features"]
     assert any(e["properties"]["kind"] == "standoff" and e["properties"]["place"] == "Birchford" for e in events)
+    routes = json.loads((out / "gis" / "routes.geojson").read_text())["features"]
+    assert [r["properties"]["places"] for r in routes] == [["Amberton", "Birchford"]]
+    assert routes[0]["properties"]["outcome"] == result.summary["convoy_supply column"]
     units = json.loads((out / "gis" / "units.geojson").read_text())["features"]
     assert len(units) == len(result.frames[-1]["units"])
