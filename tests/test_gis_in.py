@@ -140,3 +140,19 @@ def test_projected_maps_are_refused_in_one_line(tmp_path, crs, needle):
 def test_lonlat_crs_members_are_accepted(tmp_path, name):
     layers = edit_layer(tmp_path, "roads", lambda d: d.update(crs={"type": "name", "properties": {"name": name}}))
     assert load_map(layers, 1.0).river_name == "Silver River"
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda d: d.update(crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32637"}}),
+     "coordinates are in urn:ogc:def:crs:EPSG::32637"),  # UTM zone 37N
+    (lambda d: d.update(extent=[603_000.0, 3_800_000.0, 760_000.0, 3_940_000.0]), '"extent" has the point'),
+    (lambda d: d.update(extent=None, bbox=[4_450_000.0, 4_080_000.0, 4_630_000.0, 4_250_000.0]), '"bbox" has the point'),
+])
+def test_other_projected_forms_are_refused(tmp_path, edit, needle):
+    data = json.loads(EUPHRATES.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "projected.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(MapError, match="reproject it to EPSG:4326") as err:
+        load_map(path, 1.0)
+    assert needle in str(err.value) and str(err.value).startswith(str(path))
