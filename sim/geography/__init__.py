@@ -19,6 +19,8 @@ What lives where (each module imports only those above it):
 - ``source``: reading and checking the features (MapError for every problem in them).
 - ``rasterise``: turning the checked file into a CorridorMap at a cell size, and the cached
   `load_map`.
+- ``gis_out``: writing per-cell layers as GeoTIFF (EPSG:4326, the grid's exact bounds) and
+  points and lines as RFC 7946 GeoJSON, for QGIS and other GIS tools.
 
 Import the public names from ``sim.geography``, not from the modules.
 """
