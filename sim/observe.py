@@ -21,6 +21,22 @@ from sim.narrative import INCIDENT_KINDS
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
+def land_bridge_places(observe, corridor_map) -> list:
+    """The Places of the land bridge: `observe.land_bridge` (a scenario's Observation), or the
+    map's own choice when it names none (`CorridorMap.default_land_bridge`)."""
+    names = observe.land_bridge or corridor_map.default_land_bridge()
+    return [corridor_map.find_place(p) for p in names]
+
+
+def key_place(observe, corridor_map):
+    """The Place whose holder summaries and the teaching app show: `observe.key_place`, else
+    the first town or city of the land bridge, else its first place."""
+    if observe.key_place is not None:
+        return corridor_map.find_place(observe.key_place)
+    places = land_bridge_places(observe, corridor_map)
+    return next((p for p in places if p.kind in ("town", "city")), places[0])
+
+
 class Recorder:
     """Rows of observations, one per `record()` (the initial state, then one per step), into
     arrays of `n_steps + 1` rows: `hours` (n,), `area_km2`, `value_share`, `strength` (n, F),
@@ -43,7 +59,7 @@ class Recorder:
         self.places = list(corridor_map.places.values())
         self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
         spec = model.spec.observe
-        self.bridge_places = [corridor_map.find_place(p) for p in spec.land_bridge]
+        self.bridge_places = land_bridge_places(spec, corridor_map)
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
         self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
@@ -119,12 +135,15 @@ class Recorder:
         return all(labels[rc] == first for rc in ends[1:])
 
     def snapshot(self) -> dict:
-        """The control map and every unit's position, faction and kind, for drawing."""
+        """The control map and every unit's position, faction, kind, strength, id and label, for
+        drawing and for the GIS layers of a run (`sim.run_gis`)."""
         m = self.model
-        units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength) for u in m.agents if u.alive]
+        units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength, u.unique_id, u.label)
+                 for u in m.agents if u.alive]
         return {"hours": m.hours, "controller": m.influence.controller.copy(),
                 "units": np.array(units, dtype=[("row", "i4"), ("col", "i4"), ("faction", "i2"),
-                                                ("kind", "U16"), ("strength", "f4")])}
+                                                ("kind", "U16"), ("strength", "f4"), ("uid", "i8"),
+                                                ("label", "U48")])}
 
     def result(self):
         from sim.results import RunResult

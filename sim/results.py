@@ -147,8 +147,9 @@ class RunResult:
 
     # ------------------------------------------------------------------------------ saving
     def save(self, out_dir: Path, *, command: list[str] | None = None, animation: bool = True,
-             progress: bool = False) -> Path:
-        """Write every artefact of the run into `out_dir` (which must not exist or be empty)."""
+             progress: bool = False, gis: bool = True) -> Path:
+        """Write every artefact of the run into `out_dir` (which must not exist or be empty);
+        `gis`: also the GeoTIFF and GeoJSON layers in `gis/` (`sim.run_gis`)."""
         from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
         from sim.figures.support import draw_support
 
@@ -167,6 +168,10 @@ class RunResult:
         draw_support(self, out / "support.png")
         if animation:
             write_animation(self, out / "animation.gif", progress=progress)
+        if gis:
+            from sim.run_gis import write_run_gis
+
+            write_run_gis(self, out / "gis")
         return out
 
     def provenance(self, command: list[str] | None) -> dict:

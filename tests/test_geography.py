@@ -222,9 +222,9 @@ def unname(data):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda d: d.pop("extent"), "extent"),
+        (lambda d: d.update(extent=[41, 35, 40, 34]), "extent"),
+        (lambda d: d.update(extent=None, bbox=[41, 35]), "bbox"),
         (drop("river"), "river"),
-        (drop("country"), "country polygon"),
         (unname, re.escape("feature 3 (Point '?'): missing required property 'name'")),
     ],
 )

@@ -45,6 +45,37 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {value}")
+    return value
+
+
+def day_list(text: str) -> list[float]:
+    """'2,10.5' → [2.0, 10.5]: days (>= 0) separated by commas."""
+    try:
+        days = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected days separated by commas, e.g. 2,10; found '{text}'") from None
+    if not days or not all(0 <= d < float("inf") for d in days):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected days >= 0 separated by commas, found '{text}'")
+    return days
+
+
+def probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found '{text}'") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found {text}")
+    return value
+
+
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
@@ -99,8 +130,31 @@ def add_commands(sub) -> None:
                    help="override a value in every arm, e.g. time.duration_days=10 (repeatable)")
     p.add_argument("--every-hours", type=positive_float, default=24.0, metavar="H",
                    help="keep one step every H simulated hours for the charts over time (default 24)")
+    p.add_argument("--map-days", type=day_list, metavar="D,D,…",
+                   help="also map each arm's probability of control at these days (the end is always mapped)")
     _engine_options(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "uncertainty", help="replicates of one scenario: the probability each faction controls each cell, as maps",
+        formatter_class=fmt,
+        description=textwrap.dedent("""\
+            Run one scenario --replicates times (replicate r with the seed it has in `compare`)
+            and write, for each chosen day and the end, the share of replicates in which each
+            faction controls each cell and in which it is contested: control_probability.tif
+            (GeoTIFF, EPSG:4326, one float band per day × faction, named 'day D: faction') and
+            control_probability_day<D>.png, beside the runs table and report.md.
+            """) + DISCLAIMER,
+        epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py uncertainty "
+        "scenarios/albu_kamal_blockade.yaml --replicates 20 --days 2,10")
+    p.add_argument("scenario", type=Path, help="scenario file (YAML)")
+    p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates (default 20)")
+    p.add_argument("--days", type=day_list, metavar="D,D,…", help="days to map besides the end (default: the end only)")
+    p.add_argument("--seed", type=non_negative_int, metavar="S", help="root seed (default: the scenario's seed)")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                   help="override a scenario value, e.g. time.duration_days=10 (repeatable)")
+    _engine_options(p)
+    p.set_defaults(func=cmd_uncertainty)
 
     p = sub.add_parser(
         "sensitivity", help="Morris screening or Sobol indices (SALib) over a sweep file's bounds",
@@ -116,6 +170,29 @@ def add_commands(sub) -> None:
     p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}")
     _engine_options(p)
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser(
+        "discover", help="scenario discovery: the boxes of parameter space where an outcome holds (PRIM)",
+        formatter_class=fmt,
+        description=textwrap.dedent("""            Read a finished sweep folder (the --out of `sweep` or `sensitivity`), mark the runs
+            where the --where condition holds, and find with PRIM (EMA Workbench) the box of
+            parameter space where it holds: its coverage (share of those runs inside the box),
+            density (share of the runs inside where it holds), mass and the restricted parameters
+            with their limits. Writes discover.png (peeling trajectory and the box), discover.json
+            and trajectory.csv. Needs the [discovery] extra (pip install 'corridor[discovery]').
+            """) + DISCLAIMER,
+        epilog="conditions: comparisons of runs.csv columns (< <= == != >= >), and/or/not, + - * /,\n"
+               "e.g. 'land_bridge_russia_open_share > 0.5'; phrases 'convoy arrived', 'convoy did not\n"
+               "arrive' (also halted, withdrew, destroyed).\n\nexample:\n  python run.py discover "
+               "outputs/sweeps/screening --where 'convoy did not arrive'")
+    p.add_argument("folder", type=Path, metavar="SWEEP_FOLDER", help="a finished sweep's output folder")
+    p.add_argument("--where", required=True, metavar="EXPRESSION", help="the outcome to explain, e.g. 'convoys_arrived == 0'")
+    p.add_argument("--min-density", type=probability, default=0.0, metavar="D",
+                   help="report the best box (largest coverage × density) among those at least this dense (default 0)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
+    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.set_defaults(func=cmd_discover)
 
 
 def _say(line: str) -> None:
@@ -154,14 +231,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sets = parse_sets(args.set)
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
-                         progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours, log=_say)
+                         progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
+                         map_days=args.map_days, log=_say)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")
     print(text_table(result.table, arms))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"\n  wrote {result.folder}: compare.csv, compare.md, report.md, {len(result.charts)} charts")
+    print(f"\n  wrote {result.folder}: compare.csv, compare.md, report.md, {len(result.charts)} charts, "
+          f"{len(result.maps)} control-probability maps")
     print(f"  {DISCLAIMER}")
     return 0
 
@@ -186,5 +265,43 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(f"  {outcome}: " + "; ".join(cells))
     print(f"\n  wrote {result.sweep.folder}: sensitivity.csv, sensitivity.md, {len(result.charts)} index charts, "
           "report.md")
+    print(f"  {DISCLAIMER}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    import re
+
+    from sim.experiments.discover import discover
+    from sim.figures.discovery import discovery_chart
+    from sim.output import new_run_folder, publish_folder, write_json_atomic
+
+    found = discover(args.folder, args.where, min_density=args.min_density)
+    slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
+    out = args.out or new_run_folder(args.folder, slug)
+
+    def build(tmp: Path) -> None:
+        write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder), **found.summary()})
+        found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
+        discovery_chart(tmp / "discover.png", found)
+
+    publish_folder(build, out, force=args.force)
+    print(found.text())
+    print(f"\n  wrote {out}: discover.png, discover.json, trajectory.csv")
+    print(f"  {DISCLAIMER}")
+    return 0
+
+
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    from sim.experiments.uncertainty import run_uncertainty
+    from sim.scenario import parse_sets
+
+    result = run_uncertainty(args.scenario, replicates=args.replicates, days=args.days, seed=args.seed,
+                             sets=parse_sets(args.set), workers=args.workers, dask=args.dask, out=args.out,
+                             resume=args.resume, force=args.force, progress=not args.quiet,
+                             charts=not args.no_charts, log=_say)
+    s = result.session
+    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
+    print(f"  wrote {result.folder}: {', '.join(result.files)}, report.md")
     print(f"  {DISCLAIMER}")
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,8 @@ from sim.experiments.engine import (
 from sim.experiments.outcomes import DEFAULT_SERIES, select
 from sim.experiments.stats import excludes_zero, paired_bootstrap
 from sim.experiments.sweepfile import design_identity
+from sim.experiments.uncertainty import arm_probabilities, write_uncertainty
+from sim.experiments.uncertainty import map_days as map_days_checked
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle, fallback_color
@@ -63,6 +65,7 @@ class CompareResult:
     replicates: int
     charts: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    maps: list[str] = field(default_factory=list)  # control-probability GeoTIFFs and PNGs per arm
 
 
 def arm_names(paths: list[Path]) -> list[str]:
@@ -74,9 +77,11 @@ def arm_names(paths: list[Path]) -> list[str]:
 def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | None = None,
                 workers: int | None = None, dask: str | None = None, out: Path | None = None,
                 sets: dict | None = None, resume: bool = False, force: bool = False, progress: bool = True,
-                charts: bool = True, every_hours: float = 24.0,
+                charts: bool = True, every_hours: float = 24.0, map_days: Sequence[float] | None = None,
                 log: Callable[[str], None] | None = None) -> CompareResult:
-    """Run every arm `replicates` times with the same seeds and compare them with the first."""
+    """Run every arm `replicates` times with the same seeds and compare them with the first;
+    write each arm's control-probability maps at `map_days` and at the end
+    (`sim.experiments.uncertainty`)."""
     if len(paths) < 2:
         raise UserError("compare needs at least two scenario files: the first is the reference arm")
     if replicates < 2:
@@ -89,16 +94,19 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     paths = [Path(p) for p in paths]
     sets = dict(sets or {})
     arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
+    before_end = map_days_checked(map_days, min(a.loaded.spec.time.duration_days for a in arms), "--map-days")
     root = arms[0].loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, replicates)
     width = max(3, len(str(replicates - 1)))
     overrides = json.dumps(sets)
     tasks = [RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
                      scenario=str(arm.path.resolve()), overrides=overrides, digest=arm.loaded.digest,
-                     final=("*",), series=DEFAULT_SERIES, every_hours=every_hours, keep_map=True)
+                     final=("*",), series=DEFAULT_SERIES, every_hours=every_hours, keep_map=True,
+                     map_days=before_end)
              for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
     identity = design_identity([a.loaded.digest for a in arms], seeds,
-                               {"arms": [str(a.path.resolve()) for a in arms], "every_hours": every_hours})
+                               {"arms": [str(a.path.resolve()) for a in arms], "every_hours": every_hours}
+                               | ({"map_days": list(before_end)} if before_end else {}))
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "compare", "_vs_".join(a.path.stem for a in arms))
     folder = RunFolder(out, "compare", identity)
     done = folder.open(resume=resume, force=force)
@@ -127,6 +135,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     write_text_atomic(out / "compare.md", markdown_table(table, [a.name for a in arms]))
     if charts:
         result.charts = compare_charts(result, tasks)
+    result.maps = arm_uncertainty(result, tasks, before_end, png=charts)
     write_report(result)
     folder.write_manifest(info, session, status="complete")
     return result
@@ -248,6 +257,7 @@ def control_shares(folder: Path, tasks: list[RunTask], arm: int, ids: list[str],
         if t.point != arm:
             continue
         controller = np.load(folder / "maps" / f"{t.run_id}.npy")
+        controller = controller[-1] if controller.ndim == 3 else controller  # the end (see map_days)
         if total is None:
             total = np.zeros((len(ids), *controller.shape))
         for j, fid in enumerate(own):
@@ -269,6 +279,22 @@ def difference_map(path: Path, result: CompareResult, tasks: list[RunTask], k: i
     return ch.control_difference_map(path, corridor_map, b - a, f, names[0], names[k], result.replicates)
 
 
+def arm_uncertainty(result: CompareResult, tasks: list[RunTask], before_end: tuple[float, ...], *,
+                    png: bool) -> list[str]:
+    """Each arm's probability of control per cell at the chosen days and at its end:
+    `control_probability_<arm>.tif` (and `_day<D>.png`), written from the kept maps."""
+    files = []
+    for i, arm in enumerate(result.arms):
+        factions = arm.loaded.spec.factions
+        style = FactionStyle(list(factions), [f.label for f in factions.values()],
+                             [f.color for f in factions.values()])
+        probs = arm_probabilities(result.folder, [t.run_id for t in tasks if t.point == i], len(style.ids))
+        days = [*before_end, arm.loaded.spec.time.duration_days]
+        files += write_uncertainty(result.folder, f"control_probability_{ch.slug(arm.name)}", arm.loaded.map,
+                                   probs, days, style, arm.name, result.replicates, png=png)
+    return files
+
+
 def write_report(result: CompareResult) -> Path:
     arms = [a.name for a in result.arms]
     s = result.session
@@ -282,9 +308,14 @@ def write_report(result: CompareResult) -> Path:
              f"- This session: {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s", "",
              "## Headline outcomes", "", markdown_table(result.table, arms).split("\n", 2)[2],
              "Files: `compare.csv` (one row per outcome × arm), `compare.md`, `runs.csv`/`runs.parquet` (one row "
-             "per run), `series.parquet` (one row per run × kept step), `maps/` (final control map of each run), "
-             "`manifest.json` (provenance).", ""]
+             "per run), `series.parquet` (one row per run × kept step), `maps/` (control map of each run at the "
+             "end, after those at `--map-days`), `manifest.json` (provenance).", ""]
     lines += [f"Note: {n}" for n in result.notes]
+    if result.maps:
+        lines += ["", "## Probability of control per cell", "",
+                  "Share of each arm's replicates in which each faction holds each cell (and in which it is "
+                  "contested): GeoTIFFs in EPSG:4326 with one band per day × faction, and maps:", "",
+                  *[f"- `{name}`" for name in result.maps], ""]
     if result.charts:
         lines += ["", "## Charts", ""]
         for name, caption in result.charts:

@@ -40,6 +40,7 @@ class RunTask:
     series: tuple[str, ...]
     every_hours: float
     keep_map: bool = False
+    map_days: tuple[float, ...] = ()  # with keep_map: also keep the control map at these days
 
 
 @lru_cache(maxsize=32)
@@ -75,7 +76,13 @@ def run_one(task: RunTask) -> dict:
     started = time.perf_counter()
     loaded = load_point(task.scenario, task.overrides, task.digest)
     loaded_at = time.perf_counter()
-    result = CorridorModel(loaded, task.seed, frame_every_hours=ONLY_FIRST_AND_LAST_FRAME).run()
+    model = CorridorModel(loaded, task.seed, frame_every_hours=ONLY_FIRST_AND_LAST_FRAME)
+    maps = []
+    for day in task.map_days:  # step to each chosen day, keep its map, go on
+        while model.steps < model.n_steps and model.hours < day * 24.0 - 1e-9:
+            model.step()
+        maps.append(model.influence.controller.copy())
+    result = model.run()
     finished = time.perf_counter()
     summary = {k: v for k, v in result.summary.items() if k not in NOT_OUTCOMES}
     outcomes = {k: plain(summary[k]) for k in select(list(summary), task.final)}
@@ -93,6 +100,7 @@ def run_one(task: RunTask) -> dict:
         "factions": {"ids": result.faction_ids, "labels": result.faction_labels,
                      "colors": result.faction_colors},
     }
-    if task.keep_map:
-        out["controller"] = result.frames[-1]["controller"]
+    if task.keep_map:  # (rows, cols) at the end, or (days + 1, rows, cols) with map_days
+        final = result.frames[-1]["controller"]
+        out["controller"] = np.stack([*maps, final]) if maps else final
     return out

@@ -138,9 +138,9 @@ class LiveMap:
                         label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
         marker, size, face = PLACE_STYLE["town"]
         cross, csize, cface = PLACE_STYLE["crossing"]
-        lines = [Line2D([], [], label="Euphrates", **{**RIVER_LINE, "lw": 2}),
+        lines = [Line2D([], [], label=model.map.river_name, **{**RIVER_LINE, "lw": 2}),
                  Patch(facecolor=TERRAIN_COLORS[Terrain.ROAD], label="road"),
-                 Line2D([], [], label="Syria–Iraq border", **BORDER_LINE),
+                 Line2D([], [], label="border", **BORDER_LINE),
                  Line2D([], [], marker=marker, ms=size + 2, mfc=face, mec="black", ls="none", label="town"),
                  Line2D([], [], marker=cross, ms=csize, mfc=cface, mec="black", ls="none", label="border crossing")]
         kw = dict(fontsize=10.5, title_fontsize=11, frameon=False, alignment="left", borderaxespad=0.0,

@@ -13,17 +13,22 @@ What lives where (each module imports only those above it):
 - ``projection``: the lon/lat <-> km Projection, `extend_line` and `line_frame` (distance and
   side relative to a line), and km <-> grid-cell conversion.
 - ``corridor_map``: Place and CorridorMap, the rasterised map object, and `normalise_name`.
-- ``source``: reading and checking the GeoJSON file (MapError for every problem in it).
+- ``layers``: the files of a map (one file, or a folder of layer files), the coordinate
+  system check (longitude/latitude only), the extent (``bbox``, ``extent`` or the features'),
+  MapError.
+- ``source``: reading and checking the features (MapError for every problem in them).
 - ``rasterise``: turning the checked file into a CorridorMap at a cell size, and the cached
   `load_map`.
+- ``gis_out``: writing per-cell layers as GeoTIFF (EPSG:4326, the grid's exact bounds) and
+  points and lines as RFC 7946 GeoJSON, for QGIS and other GIS tools.
 
 Import the public names from ``sim.geography``, not from the modules.
 """
 
 from sim.geography.corridor_map import CorridorMap, Place, normalise_name
+from sim.geography.layers import MapError
 from sim.geography.projection import R_EARTH_KM, Projection, extend_line, line_frame
 from sim.geography.rasterise import load_map
-from sim.geography.source import MapError
 from sim.geography.terrain import (
     BANK_CODES,
     DEFAULT_FARMLAND_KM,

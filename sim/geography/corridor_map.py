@@ -114,6 +114,22 @@ class CorridorMap:
         return self.projection.to_xy(lon, lat)
 
     @property
+    def river_name(self) -> str:
+        """The river's name as the map gives it (for legends)."""
+        return self.lines["river"][0][0]
+
+    def default_land_bridge(self) -> tuple[str, ...]:
+        """The places a land bridge links when the scenario names none: the map's border
+        crossings and cities in map order; if they are fewer than two, the two places of highest
+        strategic value that are not bridges or fords (ties in map order)."""
+        names = tuple(p.name for p in self.places.values() if p.kind in ("crossing", "city"))
+        if len(names) >= 2:
+            return names
+        on_land = [p for p in self.places.values() if p.kind not in RIVER_CROSSING_KINDS]
+        ranked = sorted(on_land, key=lambda p: -p.strategic_value)
+        return tuple(p.name for p in ranked[:2])
+
+    @property
     def km2_per_cell(self) -> float:
         return self.cell_km**2
 

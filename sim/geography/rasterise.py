@@ -21,8 +21,9 @@ from shapely.geometry import LineString
 
 from sim.geography.corridor_map import CorridorMap, Place
 from sim.geography.crossings import grid_graph, open_bridges
+from sim.geography.layers import MapError, content_key
 from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
-from sim.geography.source import MapError, _read, _Source
+from sim.geography.source import _read, _Source
 from sim.geography.terrain import BANK_CODES, RIVER_CROSSING_KINDS, TERRAIN_VALUE_PER_KM2, Terrain
 
 # The river raster is routed inside this many cells of the centreline (bounds the search).
@@ -98,7 +99,8 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     river_name, river_line, river_width, farmland_km = src.river
     ends = [divmod(flat_cell(river_line.coords[i]), cols) for i in (0, -1)]
     if any(0 < r < rows - 1 and 0 < c < cols - 1 for r, c in ends):
-        raise MapError(path, f"river '{river_name}' must run from map edge to map edge")
+        raise MapError(path, f"river '{river_name}' must run from map edge to map edge (its first and "
+                             "last points in the edge cells of the map's bbox or extent)")
     frame_line = extend_line(river_line, width_km + height_km)
     dist, side, _, _ = line_frame(frame_line, x, y)
     pts = [dict(p, xy=np.array(proj.to_xy(p["lon"], p["lat"]), dtype=float)) for p in src.points]
@@ -240,17 +242,18 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, mtime_ns: int, cell_km: float) -> CorridorMap:
+def _load(path: Path, content: tuple, cell_km: float) -> CorridorMap:
     return _build(path, _read(path), cell_km)
 
 
 def load_map(path: str | Path, cell_km: float) -> CorridorMap:
-    """The rasterised map; cached per (file, modification time, cell size). Raises MapError."""
+    """The rasterised map of a GeoJSON file or a folder of layer files (``docs/map.md``);
+    cached per (path, each file's modification time, cell size). Raises MapError."""
     resolved = Path(path).resolve()
     if not (isinstance(cell_km, int | float) and math.isfinite(cell_km) and cell_km > 0):
         raise MapError(resolved, f"cell size must be a positive number of km, got {cell_km!r}")
     try:
-        mtime = resolved.stat().st_mtime_ns
+        content = content_key(resolved)
     except FileNotFoundError:
         raise MapError(resolved, "map file not found") from None
-    return _load(resolved, mtime, float(cell_km))
+    return _load(resolved, content, float(cell_km))

@@ -1,35 +1,46 @@
-"""Reading a map file: the GeoJSON checked feature by feature, sorted by kind, projected to km.
+"""Reading a map: its GeoJSON layers checked feature by feature, sorted by kind, projected to km.
 
-Every problem with the file is a MapError naming the file and the feature.
+A map is one GeoJSON file or a folder of them (one layer per file, as QGIS exports); see
+``docs/map.md`` for the properties each kind of feature needs and their defaults. Every problem
+is a MapError naming the file and the feature.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from shapely.geometry import LineString, shape
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiLineString, shape
 
-from sim.errors import UserError
 from sim.geography.corridor_map import normalise_name
+from sim.geography.layers import (
+    MapError,
+    check_lonlat,
+    declared_extent,
+    map_files,
+    read_layer,
+    union_extent,
+)
 from sim.geography.projection import Projection
-from sim.geography.terrain import BANK_CODES, DEFAULT_FARMLAND_KM, PLACE_KINDS, ROAD_CLASSES
+from sim.geography.terrain import (
+    BANK_CODES,
+    DEFAULT_FARMLAND_KM,
+    DEFAULT_RADIUS_KM,
+    DEFAULT_RIVER_WIDTH_KM,
+    DEFAULT_STRATEGIC_VALUE,
+    PLACE_KINDS,
+    ROAD_CLASSES,
+)
 
-
-class MapError(UserError):
-    """A map file that cannot be used; ``str()`` is ``"FILE: message"``."""
-
-    def __init__(self, path: str | Path, message: str):
-        self.path = Path(path)
-        self.message = message
-        super().__init__(f"{self.path}: {message}")
+__all__ = ["MapError", "_read", "_Source"]
 
 
 @dataclass
 class _Source:
-    """A map file checked and sorted by feature kind, geometries already in km."""
+    """A map checked and sorted by feature kind, geometries already in km."""
 
     name: str
     projection: Projection
@@ -41,8 +52,18 @@ class _Source:
     regions: list[tuple[str, object]]
 
 
+@dataclass
+class _Feature:
+    file: Path
+    where: str  # "feature 3 (Point 'Hajin')"
+    props: dict
+    geom: object  # shapely geometry in lon/lat
+
+
 def _number(props: dict, key: str, where: str, path: Path, *, default=None, positive=False) -> float:
-    value = props.get(key, default)
+    value = props.get(key)
+    if value is None:  # absent or null (QGIS writes unset attributes as null)
+        value = default
     if value is None:
         raise MapError(path, f"{where}: missing required property '{key}'")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -52,8 +73,10 @@ def _number(props: dict, key: str, where: str, path: Path, *, default=None, posi
     return float(value)
 
 
-def _text(props: dict, key: str, where: str, path: Path, choices=None) -> str:
+def _text(props: dict, key: str, where: str, path: Path, choices=None, default=None) -> str:
     value = props.get(key)
+    if value is None:
+        value = default
     if value is None:
         raise MapError(path, f"{where}: missing required property '{key}'")
     if not isinstance(value, str) or not value.strip():
@@ -63,102 +86,150 @@ def _text(props: dict, key: str, where: str, path: Path, choices=None) -> str:
     return value
 
 
+def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | None]:
+    """Every feature of every layer, the layers' declared extents, the single file's name."""
+    features, boxes, title = [], [], None
+    for path in files:
+        data = read_layer(path)
+        if (box := declared_extent(path, data)) is not None:
+            boxes.append(box)
+        if len(files) == 1:
+            title = data.get("name") if isinstance(data.get("name"), str) else None
+        for i, feature in enumerate(data["features"]):
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            if not isinstance(props, dict):
+                raise MapError(path, f"feature {i}: not a GeoJSON Feature with a properties object")
+            try:
+                geom = shape(feature["geometry"])
+            except Exception as e:  # shapely raises several types for bad GeoJSON geometry
+                raise MapError(path, f"feature {i}: invalid or missing geometry ({e})") from None
+            if geom.is_empty:
+                raise MapError(path, f"feature {i}: empty geometry")
+            where = f"feature {i} ({geom.geom_type} '{props.get('name', '?')}')"
+            check_lonlat(path, shapely.get_coordinates(geom), where)
+            if geom.geom_type == "MultiPoint":  # QGIS writes point layers as MultiPoint
+                if len(geom.geoms) != 1:
+                    raise MapError(path, f"{where}: a place is one point; this MultiPoint has "
+                                         f"{len(geom.geoms)} (split it into one feature per place)")
+                geom = geom.geoms[0]
+            features.append(_Feature(path, where, props, geom))
+    return features, boxes, title
+
+
+def _merge_river(parts: list[_Feature]) -> tuple[str, LineString, float, float]:
+    """One river from its features (OSM splits rivers into ways): the parts merged into one
+    LineString; parts drawn against the others are turned round (the direction of most of the
+    river's length wins: draw rivers downstream); width and farmland from the first part that
+    gives them."""
+    first = parts[0]
+    names = list(dict.fromkeys(p.props["name"] for p in parts))
+    if len(names) > 1:
+        raise MapError(first.file, f"river features name {len(names)} rivers ({', '.join(names)}); "
+                                   "a map has one river (draw tributaries as roads or leave them out)")
+    lines = [line for p in parts for line in shapely.get_parts(p.geom)]
+    if len(lines) == 1:
+        river = lines[0]
+    else:
+        river = shapely.line_merge(MultiLineString(lines), directed=True)
+        if river.geom_type != "LineString":  # parts drawn both ways: most of the length wins
+            river = shapely.line_merge(MultiLineString(lines))
+            if river.geom_type == "LineString":
+                along = sum(line.length * np.sign(river.project(shapely.Point(line.coords[-1]))
+                                                  - river.project(shapely.Point(line.coords[0])))
+                            for line in lines)
+                river = river.reverse() if along < 0 else river
+        if river.geom_type != "LineString":
+            raise MapError(first.file, f"river '{names[0]}': its {len(lines)} parts do not join into one "
+                                       f"line ({len(shapely.get_parts(river))} pieces after merging); "
+                                       "the end of each part must be exactly the start of the next")
+
+    def given(key, default, positive):
+        for p in parts:
+            if p.props.get(key) is not None:
+                return _number(p.props, key, p.where, p.file, positive=positive)
+        return default
+
+    return (names[0], river, given("width_km", DEFAULT_RIVER_WIDTH_KM, True),
+            given("farmland_km", DEFAULT_FARMLAND_KM, False))
+
+
+def _place(f: _Feature, kind: str, name: str) -> dict:
+    props, where, path = f.props, f.where, f.file
+    _text(props, "kind", where, path, PLACE_KINDS)
+    aliases = props.get("aliases")
+    if isinstance(aliases, str):  # a text attribute: "A; B"
+        aliases = [a.strip() for a in aliases.split(";") if a.strip()]
+    aliases = [] if aliases is None else aliases
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise MapError(path, f"{where}: property 'aliases' must be a list of strings (or 'A; B')")
+    bank = props.get("bank")
+    if bank is not None and bank not in BANK_CODES:
+        raise MapError(path, f"{where}: bank must be 'right', 'left' or null, got {bank!r}")
+    country = props.get("country")
+    if country is not None and not isinstance(country, str):
+        raise MapError(path, f"{where}: property 'country' must be a string")
+    return {
+        "name": name, "aliases": tuple(aliases), "kind": kind, "lon": f.geom.x, "lat": f.geom.y,
+        "bank": bank, "country": country,
+        "strategic_value": _number(props, "strategic_value", where, path, default=DEFAULT_STRATEGIC_VALUE),
+        "radius_km": _number(props, "radius_km", where, path, default=DEFAULT_RADIUS_KM.get(kind, 0.0)),
+        "file": path, "where": where,
+    }
+
+
 def _read(path: Path) -> _Source:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MapError(path, "map file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MapError(path, f"not a GeoJSON file (invalid JSON: {e})") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-        data.get("features"), list
-    ):
-        raise MapError(path, "not a GeoJSON FeatureCollection (needs type and a features list)")
-    extent = data.get("extent")
-    if (
-        not isinstance(extent, list)
-        or len(extent) != 4
-        or not all(isinstance(v, int | float) for v in extent)
-        or not (extent[0] < extent[2] and extent[1] < extent[3])
-    ):
-        raise MapError(path, 'missing or invalid top-level "extent": [lon_min, lat_min, lon_max, lat_max]')
-    proj = Projection(tuple(float(v) for v in extent))
+    """The map at `path` (a GeoJSON file or a folder of layers), checked. Raises MapError."""
+    files = map_files(path)
+    features, boxes, title = _features(files)
+    if not features:
+        raise MapError(path, "the map has no features")
+    extent = union_extent(boxes or [f.geom.bounds for f in features])
+    if not (extent[0] < extent[2] and extent[1] < extent[3]):
+        raise MapError(path, f"the features span no area (extent {list(extent)}); add a bbox")
+    proj = Projection(extent)
     lon0, lat0, lon1, lat1 = proj.extent
-    points, rivers, roads, borders, countries, regions = [], [], [], [], [], []
-    for i, feature in enumerate(data["features"]):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict):
-            raise MapError(path, f"feature {i}: not a GeoJSON Feature with a properties object")
-        try:
-            geom = shape(feature["geometry"])
-        except Exception as e:  # shapely raises several types for bad GeoJSON geometry
-            raise MapError(path, f"feature {i}: invalid or missing geometry ({e})") from None
-        if geom.is_empty:
-            raise MapError(path, f"feature {i}: empty geometry")
-        where = f"feature {i} ({geom.geom_type} '{props.get('name', '?')}')"
-        name = _text(props, "name", where, path)
-        kind = _text(props, "kind", where, path)
+    points, river_parts, roads, borders, countries, regions = [], [], [], [], [], []
+    for f in features:
+        where, props, geom = f.where, f.props, f.geom
+        name = _text(props, "name", where, f.file)
+        kind = _text(props, "kind", where, f.file)
         if geom.geom_type == "Point":
-            _text(props, "kind", where, path, PLACE_KINDS)
             if not (lon0 <= geom.x <= lon1 and lat0 <= geom.y <= lat1):
-                raise MapError(path, f"{where}: lies outside the map extent {list(proj.extent)}")
-            aliases = props.get("aliases", [])
-            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-                raise MapError(path, f"{where}: property 'aliases' must be a list of strings")
-            bank = props.get("bank")
-            if bank is not None and bank not in BANK_CODES:
-                raise MapError(path, f"{where}: bank must be 'right', 'left' or null, got {bank!r}")
-            country = props.get("country")
-            if country is not None and not isinstance(country, str):
-                raise MapError(path, f"{where}: property 'country' must be a string")
-            points.append(
-                {
-                    "name": name,
-                    "aliases": tuple(aliases),
-                    "kind": kind,
-                    "lon": geom.x,
-                    "lat": geom.y,
-                    "bank": bank,
-                    "country": country,
-                    "strategic_value": _number(props, "strategic_value", where, path),
-                    "radius_km": _number(props, "radius_km", where, path),
-                }
-            )
+                raise MapError(f.file, f"{where}: lies outside the map extent {list(proj.extent)}")
+            points.append(_place(f, kind, name))
         elif geom.geom_type in ("LineString", "MultiLineString"):
-            _text(props, "kind", where, path, {"river", "road", "border"})
-            xy = proj.geometry_to_xy(geom)
+            _text(props, "kind", where, f.file, {"river", "road", "border"})
             if kind == "river":
-                if geom.geom_type != "LineString":
-                    raise MapError(path, f"{where}: a river must be one LineString, drawn downstream")
-                width = _number(props, "width_km", where, path, positive=True)
-                farmland = _number(props, "farmland_km", where, path, default=DEFAULT_FARMLAND_KM)
-                rivers.append((name, xy, width, farmland))
+                river_parts.append(f)
             elif kind == "road":
-                roads.append((name, _text(props, "class", where, path, ROAD_CLASSES), xy))
+                cls = _text(props, "class", where, f.file, ROAD_CLASSES, default="road")
+                roads.append((name, cls, proj.geometry_to_xy(geom)))
             else:
-                borders.append((name, xy))
+                borders.append((name, proj.geometry_to_xy(geom)))
         elif geom.geom_type in ("Polygon", "MultiPolygon"):
-            _text(props, "kind", where, path, {"country", "region"})
+            _text(props, "kind", where, f.file, {"country", "region"})
             (countries if kind == "country" else regions).append((name, proj.geometry_to_xy(geom)))
         else:
-            raise MapError(path, f"{where}: unsupported geometry type {geom.geom_type}")
+            raise MapError(f.file, f"{where}: unsupported geometry type {geom.geom_type}")
+    map_name = title or (path.name if path.is_dir() else path.stem)
     if not points:
         raise MapError(path, "no places (Point features) in the map")
-    if len(rivers) != 1:
-        raise MapError(path, f"needs exactly one river LineString (kind 'river'), found {len(rivers)}")
-    if not countries:
-        raise MapError(path, "no country polygon (Polygon feature with kind 'country')")
+    if not river_parts:
+        raise MapError(path, "needs one river (LineString or MultiLineString features with kind 'river')")
+    river_name, river, width, farmland = _merge_river(river_parts)
+    if not countries:  # one country: the whole map
+        countries = [(map_name, shapely.box(0.0, 0.0, *proj.size_km))]
     seen: dict[str, str] = {}
     for p in points:
         for n in (p["name"], *p["aliases"]):
             other = seen.setdefault(normalise_name(n), p["name"])
             if other != p["name"]:
-                raise MapError(path, f"name or alias '{n}' is used by both '{other}' and '{p['name']}'")
+                raise MapError(p["file"], f"name or alias '{n}' is used by both '{other}' and '{p['name']}'")
     return _Source(
-        name=data.get("name") or path.stem,
+        name=map_name,
         projection=proj,
-        points=points,
-        river=rivers[0],
+        points=[{k: v for k, v in p.items() if k not in ("file", "where")} for p in points],
+        river=(river_name, proj.geometry_to_xy(river), width, farmland),
         roads=roads,
         borders=borders,
         countries=countries,

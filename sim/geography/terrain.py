@@ -54,3 +54,8 @@ RIVER_CROSSING_KINDS = frozenset({"bridge", "ford"})  # the only places that sit
 ROAD_CLASSES = frozenset({"road", "track"})
 BANK_CODES = {"right": 1, "left": 2}
 DEFAULT_FARMLAND_KM = 3.0
+# Defaults of optional feature properties (docs/map.md): a river's width, a place's worth and
+# urban footprint (towns and cities are built up; facilities, crossings and bridges are not).
+DEFAULT_RIVER_WIDTH_KM = 0.3
+DEFAULT_STRATEGIC_VALUE = 1.0
+DEFAULT_RADIUS_KM = {"city": 2.5, "town": 1.2}

@@ -92,9 +92,10 @@ class LoadedScenario:
 def scenario_digest(resolved: dict) -> str:
     """SHA-256 of the resolved scenario with the map named by its content, not its path, so
     the same scenario has the same hash in any checkout."""
+    from sim.geography.layers import content_sha256
+
     named = dict(resolved)
-    map_file = Path(resolved["map"]["file"])
-    named["map"] = {**resolved["map"], "file": hashlib.sha256(map_file.read_bytes()).hexdigest()}
+    named["map"] = {**resolved["map"], "file": content_sha256(Path(resolved["map"]["file"]))}
     return hashlib.sha256(canonical_json(named).encode("utf-8")).hexdigest()
 
 

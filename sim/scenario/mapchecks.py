@@ -128,7 +128,7 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
                 _place(corridor_map, name, base + ("at", i), report)
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):
             _region(corridor_map, region, base + ("may_not_enter", i), report)
-    for i, name in enumerate(spec.observe.land_bridge):
+    for i, name in enumerate(spec.observe.land_bridge or []):
         _place(corridor_map, name, ("observe", "land_bridge", i), report)
     for fid, fspec in spec.factions.items():
         if fspec.planner:
@@ -137,6 +137,8 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
     if spec.population is not None:
         for name in spec.population.towns:
             _place(corridor_map, name, ("population", "towns", name), report)
+    if spec.observe.key_place is not None:
+        _place(corridor_map, spec.observe.key_place, ("observe", "key_place"), report)
 
     # ---- forces
     finder_cache: dict[Any, Any] = {}

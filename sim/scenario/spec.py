@@ -313,11 +313,16 @@ class Event(Strict):
 
 
 class Observation(Strict):
-    land_bridge: list[str] = Field(
-        default_factory=lambda: ["Albu Kamal crossing", "Albu Kamal", "Al-Mayadeen", "Deir ez-Zor"],
-        min_length=2,
+    land_bridge: Annotated[list[str], Field(min_length=2)] | None = Field(
+        None,
         description="Places a faction or its allies must hold, linked through ground that no other faction "
-        "holds or contests, for its land bridge to be open.",
+        "holds or contests, for its land bridge to be open (default: the map's border crossings and "
+        "cities, see CorridorMap.default_land_bridge).",
+    )
+    key_place: str | None = Field(
+        None,
+        description="The place whose holder summaries and the app show (default: the first town or "
+        "city of the land bridge).",
     )
     land_bridge_factions: list[str] | None = Field(
         None, description="Factions whose land bridge is tracked (default: all)."

@@ -1,0 +1,98 @@
+"""`python run.py discover`: PRIM finds a known box in a synthetic sweep, and bad conditions or
+folders are refused in one line with exit status 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.errors import UserError
+from sim.experiments.discover import evaluate, expand_phrase
+
+pytest.importorskip("ema_workbench", reason="the [discovery] extra is not installed")
+
+STOP, STRENGTH, NOISE = "rules.checkpoint_blockade.stop_probability", "forces[7].strength", "noise"
+
+
+def synthetic_sweep(folder, n=300, seed=3):
+    """Runs where the convoy fails exactly when stop probability >= 0.3 and strength <= 500."""
+    rng = np.random.default_rng(seed)
+    runs = pd.DataFrame({"run_id": [f"r{i}" for i in range(n)], STOP: rng.uniform(0, 1, n),
+                         STRENGTH: rng.integers(30, 1001, n), NOISE: rng.uniform(0, 1, n)})
+    runs["convoys_arrived"] = (~((runs[STOP] >= 0.3) & (runs[STRENGTH] <= 500))).astype(int)
+    runs["share_russia"] = rng.uniform(0, 1, n)
+    folder.mkdir()
+    runs.to_parquet(folder / "runs.parquet")
+    (folder / "manifest.json").write_text(json.dumps({"kind": "sweep", "name": "synthetic",
+                                                      "parameters": [STOP, STRENGTH, NOISE]}))
+    (folder / "sweep.yaml").write_text(f"parameters:\n  {STOP}: {{bounds: [0, 1], label: stop probability}}\n")
+    return runs
+
+
+def discover_main(capsys, *args):
+    """`run.py discover ARGS` in this process: (exit status, stderr lines)."""
+    from sim.cli import main
+
+    status = main(["discover", *map(str, args)])
+    return status, capsys.readouterr().err.strip().splitlines()
+
+
+def test_prim_finds_the_known_box(tmp_path):
+    from sim.experiments.discover import discover
+
+    synthetic_sweep(tmp_path / "sweep")
+    found = discover(tmp_path / "sweep", "convoy did not arrive")
+    assert found.condition == "convoys_arrived == 0"
+    assert set(found.limits.index) == {STOP, STRENGTH}, found.limits  # the noise is not restricted
+    assert found.limits.loc[STOP, "min"] == pytest.approx(0.3, abs=0.05)
+    assert found.limits.loc[STRENGTH, "max"] == pytest.approx(500, abs=50)
+    assert found.box["density"] >= 0.95 and found.box["coverage"] >= 0.85
+    assert "stop probability" in found.text() and found.labels[STOP] == "stop probability"
+
+
+def test_cli_writes_the_chart_and_summary(tmp_path, capsys):
+    from sim.cli import main
+
+    synthetic_sweep(tmp_path / "sweep")
+    out = tmp_path / "found"
+    status = main(["discover", str(tmp_path / "sweep"), "--where", "convoys_arrived == 0 and share_russia >= 0",
+                   "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 0 and "coverage" in printed and "density" in printed
+    summary = json.loads((out / "discover.json").read_text())
+    assert set(summary["box"]["restricted_dimensions"]) == {STOP, STRENGTH}
+    assert (out / "discover.png").stat().st_size > 20_000
+    assert len(pd.read_csv(out / "trajectory.csv")) > 3
+
+
+@pytest.mark.parametrize("where, needle", [
+    ("convoys_arived == 0", "no column 'convoys_arived' in runs.parquet; did you mean 'convoys_arrived'?"),
+    ("share_russia >", "cannot read"),
+    ("__import__('os').system('true')", "is not allowed"),
+    ("share_russia", "is not a condition"),
+    ("share_russia > 2", "holds in none of the 300 runs"),
+])
+def test_bad_conditions_are_one_line_exit_2(tmp_path, capsys, where, needle):
+    synthetic_sweep(tmp_path / "sweep")
+    status, lines = discover_main(capsys, tmp_path / "sweep", "--where", where)
+    assert status == 2
+    assert len(lines) == 1 and needle in lines[0] and lines[0].count("--where") == 1, lines
+    assert not [p for p in (tmp_path / "sweep").iterdir() if p.name.startswith(("discover", "."))]
+
+
+def test_not_a_sweep_folder(tmp_path, capsys):
+    status, lines = discover_main(capsys, tmp_path, "--where", "convoy arrived")
+    assert status == 2 and len(lines) == 1 and "not a sweep folder" in lines[0]
+
+
+def test_conditions_over_columns_with_dots_and_phrases():
+    runs = pd.DataFrame({STOP: [0.1, 0.5, 0.9], "convoys_arrived": [1, 0, 0], "convoys_withdrew": [0, 1, 0]})
+    assert evaluate(f"{STOP} > 0.3 and not convoys_withdrew == 1", runs)[1].tolist() == [False, False, True]
+    assert evaluate(f"`{STOP}` * 2 >= 1", runs)[1].tolist() == [False, True, True]
+    assert expand_phrase("convoy arrived") == "convoys_arrived > 0"
+    assert expand_phrase("no convoy withdrew") == "convoys_withdrew == 0"
+    with pytest.raises(UserError, match="not allowed"):
+        evaluate("convoys_arrived.real == 0", runs)
