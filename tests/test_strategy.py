@@ -51,9 +51,11 @@ def test_tension_past_the_threshold_turns_a_rivalry_hostile_and_back():
     model = _model("corridor_campaign.yaml")
     i, j = _pair(model)
     assert model.factions.relation[i, j] == RIVAL
-    model.tension.incident("withdrawal", j, i, times=5, where="Albu Kamal")  # 5 × 3 = 15 ≥ 12
+    threshold = model.spec.tension.escalate_at
+    model.tension.incident("withdrawal", j, i, times=threshold / 3 + 1, where="Albu Kamal")  # 3 above it
     model.tension.update()
-    assert model.factions.relation[i, j] == HOSTILE and model.is_hostile(j, i), "15 ≥ 12 should escalate"
+    assert model.factions.relation[i, j] == HOSTILE and model.is_hostile(j, i), (
+        f"tension {model.tension.level[i, j]:.1f} ≥ {threshold:g} should escalate")
     assert i in model._can_fight and j in model._can_fight, "an escalated pair must be able to fight"
     entry = [e for e in model.log.entries if e.kind == "relation"][-1]
     assert "turn hostile" in entry.text and "withdrawal near Albu Kamal" in entry.text, entry.text
