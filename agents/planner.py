@@ -104,7 +104,6 @@ class FactionPlanner:
     def decide(self) -> None:
         options = [o for o in self._options() if o is not None]
         best = max(options, key=lambda o: o.score, default=None)
-        model = self.model
         if best is None or best.score <= 0:
             why = best.reason if best is not None else "nothing to do"
             text = f"{self.name} waits: {why}"

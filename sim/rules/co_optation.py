@@ -14,7 +14,6 @@ from scipy.ndimage import distance_transform_edt
 from agents.local_militia import LocalMilitia
 from sim.rules.base import Rule, register
 
-
 #: how often the distance to the buyer's units is recomputed (simulated hours)
 DISTANCE_EVERY_HOURS = 6.0
 
