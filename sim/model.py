@@ -276,7 +276,7 @@ class CorridorModel(mesa.Model):
             best[closer], best_d[closer] = i, d[closer]
         return best
 
-    def _disk(self, radius_km: float) -> np.ndarray:
+    def disk(self, radius_km: float) -> np.ndarray:
         """Cell offsets within `radius_km`, nearest first (cached per radius)."""
         disk = self._disks.get(radius_km)
         if disk is None:
@@ -291,7 +291,7 @@ class CorridorModel(mesa.Model):
 
     def _cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
                     desert_only: bool = False) -> np.ndarray:
-        cells = np.asarray(rc) + self._disk(radius_km)
+        cells = np.asarray(rc) + self.disk(radius_km)
         rows, cols = self.map.shape
         inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
         cells = cells[inside]
@@ -308,7 +308,7 @@ class CorridorModel(mesa.Model):
 
         A few random offsets are tried first (cheap, and almost always enough); only if all
         fail are the candidate cells enumerated."""
-        disk = self._disk(radius_km)
+        disk = self.disk(radius_km)
         rows, cols = self.map.shape
         bank = self.map.bank[rc]
         forbidden = self.forbidden_mask(faction)
