@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.influence import UNGOVERNED
+from sim.influence import CONTESTED, UNGOVERNED
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
 
 from conftest import SCENARIOS
 
 
-def test_land_bridge_needs_a_connected_chain_of_friendly_ground():
+def test_land_bridge_needs_its_places_held_and_linked_through_no_rival_ground():
     model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
                                         overrides={"time.duration_days": 2}), seed=1)
     rec, ids = model.recorder, model.factions.ids
@@ -20,11 +20,17 @@ def test_land_bridge_needs_a_connected_chain_of_friendly_ground():
     assert rec._bridge_open(controller, iran)
     assert rec._bridge_open(controller, army), "an ally's ground counts for the Syrian army"
     assert not rec._bridge_open(controller, russia), "a rival's ground does not count"
-    # cut the corridor with a band of ungoverned ground between Al-Mayadeen and Albu Kamal
+    # a band of ungoverned ground between Al-Mayadeen and Albu Kamal: a supply route can cross
+    # empty desert, so the bridge stays open; a band held by a rival (or contested) cuts it
     row = (model.place("Al-Mayadeen").cell[0] + model.place("Albu Kamal").cell[0]) // 2
-    cut = controller.copy()
-    cut[row:row + 2, :] = UNGOVERNED
-    assert not rec._bridge_open(cut, iran)
+    for code, is_open in ((UNGOVERNED, True), (russia, False), (CONTESTED, False)):
+        cut = controller.copy()
+        cut[row:row + 2, :] = code
+        assert rec._bridge_open(cut, iran) == is_open, f"a band of controller code {code} across the corridor"
+    # the places themselves must be held: ungoverned Albu Kamal closes it
+    empty = controller.copy()
+    empty[model.place("Albu Kamal").cell] = UNGOVERNED
+    assert not rec._bridge_open(empty, iran)
     # half the chain held by the Syrian army, an ally: still open
     mixed = controller.copy()
     mixed[: model.place("Al-Mayadeen").cell[0], :] = army
