@@ -29,6 +29,7 @@ from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
 from sim.influence import InfluenceField
+from sim.mesa_compat import seed_from, step_collector
 from sim.narrative import EventLog, clock_text
 from sim.observe import Recorder
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
@@ -73,9 +74,16 @@ class CorridorModel(mesa.Model):
     Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours.
     """
 
-    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 24.0):
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, rng=None,
+                 frame_every_hours: float = 24.0):
+        """Build the model of `loaded` (a `sim.scenario.LoadedScenario`).
+
+        The seed: `rng` (Mesa's name: an int, a `numpy.random.SeedSequence` or `Generator`,
+        reduced to an int seed by `sim.mesa_compat.seed_from`) or `seed` (an int, kept as an
+        alias); neither gives the scenario's `seed`. Both at once is a `ValueError`.
+        `frame_every_hours`: hours between the map snapshots kept for drawing."""
         spec = loaded.spec
-        self.seed_value = int(spec.seed if seed is None else seed)
+        self.seed_value = seed_from(seed, rng, spec.seed)
         super().__init__(rng=self.seed_value)
         self.loaded = loaded
         self.spec = spec
@@ -148,6 +156,22 @@ class CorridorModel(mesa.Model):
         self.influence.update()
         self.hours = self.steps * self.step_hours
         self.recorder.record()
+        if self.steps >= self.n_steps:
+            self.running = False  # Mesa's convention: `while model.running: model.step()`
+
+    def _wrapped_step(self) -> None:
+        """Mesa's step wrapper (it advances Mesa's clock, then calls `step`); past the end of the
+        scenario a step does nothing at all, so Mesa's loops cannot overrun the recorder."""
+        if self.steps >= self.n_steps:
+            self.running = False
+            return
+        super()._wrapped_step()
+
+    @property
+    def datacollector(self):
+        """Mesa's `DataCollector` view of the step table so far (what `mesa.batch_run` reads):
+        one model reporter per column of `RunResult.steps`, one entry per recorded row."""
+        return step_collector(self)
 
     def run(self, progress: bool = False):
         """Run the steps still to go (from `steps`) to the end of the scenario; return the
