@@ -52,7 +52,7 @@ def test_every_step_column_is_documented_with_its_unit():
         if column not in ("step", "hours", "day"):
             describe_column(column, one.result.faction_ids)  # raises KeyError for an unknown column
     text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
-    for prefix, _, unit, per_faction in COLUMNS:
+    for prefix, _, unit, _ in COLUMNS:
         name = f"`{prefix}<" if prefix.endswith("_") else f"`{prefix}`"
         assert name in text, f"docs/outputs.md does not document the column {prefix}…"
         assert unit.split(":")[0] in text, f"docs/outputs.md does not give the unit {unit!r}"
