@@ -1,4 +1,4 @@
-"""The agent kinds, one module each; every one is a `agents.base.Unit` (a Mesa `CellAgent` with a
+"""The agent kinds, one module each; every one is a `sim.agents.base.Unit` (a Mesa `CellAgent` with a
 faction, a strength in fighters and a grid cell, kept in step with the model's presence grids).
 
 - `agents.standing.StandingUnit`: units that hold ground, patrol around home, or travel and return

@@ -60,7 +60,22 @@ The model description (ODD) is docs/odd.md; the scenario language docs/scenario_
 
 from __future__ import annotations
 
+import sys
+from importlib.util import module_from_spec, spec_from_file_location
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+# The agent kinds are imported as `sim.agents`, never as a top-level `agents`, so that a
+# Mesa-style agents.py beside a notebook (or another package named `agents`) cannot shadow
+# them. Installed, they are the subpackage sim/agents/ (pyproject.toml maps the source folder
+# agents/ there); in a checkout they stay in the top-level agents/ folder, registered here
+# under the name sim.agents.
+if not (Path(__file__).parent / "agents").is_dir() and "sim.agents" not in sys.modules:
+    _source = Path(__file__).resolve().parent.parent / "agents"
+    _spec = spec_from_file_location("sim.agents", _source / "__init__.py", submodule_search_locations=[str(_source)])
+    agents = module_from_spec(_spec)
+    sys.modules["sim.agents"] = agents
+    _spec.loader.exec_module(agents)
 
 __all__ = ["DISCLAIMER", "Comparison", "CorridorModel", "Run", "RunResult", "Runs", "Sweep", "compare",
            "load", "load_scenario", "replicate", "run", "sweep"]

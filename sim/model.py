@@ -17,13 +17,13 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 from tqdm import tqdm
 
-from agents.base import Unit
-from agents.convoy import Convoy
-from agents.garrison import Garrison
-from agents.insurgent import InsurgentCell
-from agents.local_militia import LocalMilitia
-from agents.militia import Militia
-from agents.movement import PathMover
+from sim.agents.base import Unit
+from sim.agents.convoy import Convoy
+from sim.agents.garrison import Garrison
+from sim.agents.insurgent import InsurgentCell
+from sim.agents.local_militia import LocalMilitia
+from sim.agents.militia import Militia
+from sim.agents.movement import PathMover
 from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions

@@ -39,6 +39,7 @@ from tqdm import tqdm
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments.worker import RunTask, run_one
+from sim.extras import require
 from sim.output import write_atomic, write_json_atomic, write_text_atomic
 from sim.results import code_version, package_versions
 
@@ -112,6 +113,8 @@ def check_engine(workers: int | None, dask: str | None) -> None:
         raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
+    if dask:
+        require("distributed")
 
 
 @contextmanager
