@@ -12,7 +12,7 @@ from sim.scenario import load_scenario
 
 from conftest import SCENARIOS
 
-SHORT = {"time.duration_days": 2, "time.step_hours": 6}  # 8 steps
+SHORT = {"time.duration_days": 2, "time.step_hours": 6, "map.cell_km": 3}  # 8 steps on a coarse map
 
 
 @pytest.fixture(scope="module")
