@@ -59,19 +59,19 @@ def describe_column(column: str, faction_ids: list[str]) -> tuple[str, str, str]
 def tidy_steps(steps: pd.DataFrame, faction_ids: list[str], *, run: str, seed: int) -> pd.DataFrame:
     """The long form of one run's wide step table (every column but step, hours and day)."""
     observed = [c for c in steps.columns if c not in INDEX]
-    parts = []
-    n = len(steps)
-    for column in observed:
-        faction, metric, unit = describe_column(column, faction_ids)
-        values = steps[column]
-        category = unit.startswith("category")
-        parts.append(pd.DataFrame({
-            "step": steps["step"].to_numpy(), "day": steps["day"].to_numpy(),
-            "faction": faction, "metric": metric,
-            "value": np.full(n, np.nan) if category else values.to_numpy(dtype=float),
-            "unit": unit, "state": values.astype(str).to_numpy() if category else "",
-        }))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TIDY_COLUMNS)
-    out.insert(0, "seed", int(seed))
-    out.insert(0, "run", run)
-    return out[list(TIDY_COLUMNS)]
+    n, k = len(steps), len(observed)
+    described = [describe_column(c, faction_ids) for c in observed]
+    category = np.array([unit.startswith("category") for _, _, unit in described], dtype=bool)
+    values = np.full((k, n), np.nan)
+    states = np.full((k, n), "", dtype=object)
+    for i, column in enumerate(observed):
+        if category[i]:
+            states[i] = steps[column].astype(str).to_numpy()
+        else:
+            values[i] = steps[column].to_numpy(dtype=float)
+    faction, metric, unit = (np.repeat(np.array([d[j] for d in described], dtype=object), n) for j in range(3))
+    return pd.DataFrame({
+        "run": run, "seed": int(seed),
+        "step": np.tile(steps["step"].to_numpy(), k), "day": np.tile(steps["day"].to_numpy(), k),
+        "faction": faction, "metric": metric, "value": values.ravel(), "unit": unit, "state": states.ravel(),
+    }, columns=list(TIDY_COLUMNS))
