@@ -1,7 +1,8 @@
 """Corridor: an agent-based what-if simulation of contested supply corridors, built on Mesa.
 
-A stylised what-if model, not a forecast. Agent behaviour lives in the top-level ``agents``
-package (one module per agent kind); everything else, the wiring, lives here.
+A stylised what-if model, not a forecast. Agent behaviour lives in ``sim.agents`` (one module
+per agent kind; the repository's top-level agents/ folder); everything else, the wiring, lives
+here.
 
 Start here (from Python; the README's "From Python" section says more)::
 
