@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -58,7 +59,12 @@ def test_a_mesa_style_agents_py_beside_the_user_does_not_break_corridor(tmp_path
 
 @pytest.mark.xdist_group("wheel")
 def test_the_wheel_ships_scenarios_and_map_and_runs_outside_the_checkout(tmp_path):
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w",
+    source = tmp_path / "source"  # built from a copy, so the build leaves nothing in the checkout
+    for part in ("sim", "agents", "scenarios"):
+        shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, source / part)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w",
                             str(tmp_path / "dist")], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "dist").glob("corridor-*.whl"))
