@@ -98,7 +98,10 @@ def test_a_missing_extra_is_one_line_naming_it(monkeypatch):
     message = missing_extra(ModuleNotFoundError(name="SALib.sample"))
     assert message is not None and "pip install 'corridor[sensitivity]'" in message and "\n" not in message
     assert missing_extra(ModuleNotFoundError(name="numpy")) is None, "a core package is not an extra"
-    assert {extra for extra, _ in EXTRAS.values()} == {"app", "dask", "sensitivity", "bench"}
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    named = {extra for extra, _ in EXTRAS.values()}
+    assert {"app", "dask", "sensitivity", "bench"} <= named <= set(extras), "sim/extras.py names an unknown extra"
+    assert all(f"{e}" in extras["all"][0] for e in named), "corridor[all] must include every extra"
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
     with pytest.raises(UserError, match=r"corridor\[dask\]"):
         check_engine(1, "local")
