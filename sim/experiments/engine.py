@@ -214,6 +214,10 @@ class RunFolder:
         record = {"columns": columns, **out}
         write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
 
+    def saved_note(self, finished: int) -> str:
+        """What a failure message says about the runs already finished."""
+        return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
+
     def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
         old = self.manifest() or {}
         manifest = {
@@ -278,15 +282,15 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
             except KeyboardInterrupt:
                 for future in pending:
                     future.cancel()
-                print(f"\ninterrupted: {len(done) + ran} of {len(tasks)} runs are saved in {folder.path}; "
-                      "run the same command with --resume to finish", file=sys.stderr)
+                print(f"\ninterrupted after {len(done) + ran} of {len(tasks)} runs: "
+                      f"{folder.saved_note(len(done) + ran)}", file=sys.stderr)
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
                       load_seconds=load_seconds)
     if failure is not None:
         task, err = failure
-        saved = f"the {len(done) + ran} finished runs are saved in {folder.path}; --resume runs the rest"
+        saved = folder.saved_note(len(done) + ran)
         if isinstance(err, UserError):
             raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
         raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "

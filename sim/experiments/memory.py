@@ -20,7 +20,8 @@ from sim.tidy import TIDY_COLUMNS, tidy_steps
 class MemoryRuns:
     """Finished runs in run order, in memory: the engine's `RunFolder.save` interface."""
 
-    path = "memory (out=None: nothing written)"
+    path = None  # nothing is written
+
 
     def __init__(self, run_ids: list[str]):
         self.records: dict[str, dict] = dict.fromkeys(run_ids)
@@ -37,6 +38,9 @@ class MemoryRuns:
     def save(self, task: RunTask, out: dict, columns: dict) -> None:
         out.pop("controller", None)
         self.records[task.run_id] = {"columns": columns, **out}
+
+    def saved_note(self, finished: int) -> str:
+        return f"{finished} runs had finished; nothing was written (out=None)"
 
     def runs(self) -> pd.DataFrame:
         """One row per run: its columns (run id, replicate, seed, …) and its final outcomes."""
