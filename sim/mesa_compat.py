@@ -36,6 +36,25 @@ def seed_from(seed, rng, default: int) -> int:
     raise TypeError(f"rng: expected an int, a numpy SeedSequence or Generator, found {type(value).__name__}")
 
 
+class MesaConventions:
+    """What a Mesa user expects of the model, mixed into `CorridorModel` (before `mesa.Model`):
+    past the end of the scenario (`n_steps`) a step does nothing and `running` is False, and
+    `datacollector` is the step table as a Mesa `DataCollector`."""
+
+    def _wrapped_step(self) -> None:
+        """Mesa's step wrapper (it advances Mesa's clock, then calls `step`), skipped past the
+        end, so `while model.running: model.step()` and `mesa.batch_run` cannot overrun."""
+        if self.steps >= self.n_steps:
+            self.running = False
+            return
+        super()._wrapped_step()
+
+    @property
+    def datacollector(self) -> DataCollector:
+        """Mesa's `DataCollector` view of the step table so far (what `mesa.batch_run` reads)."""
+        return step_collector(self)
+
+
 def step_collector(model) -> DataCollector:
     """A `mesa.DataCollector` holding the model's step table so far: `model_vars[column]` is the
     list of that column's values, one per recorded row (row k is the state after k steps, so

@@ -29,7 +29,7 @@ from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
 from sim.influence import InfluenceField
-from sim.mesa_compat import seed_from, step_collector
+from sim.mesa_compat import MesaConventions, seed_from
 from sim.narrative import EventLog, clock_text
 from sim.observe import Recorder
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
@@ -41,7 +41,7 @@ from sim.timeline import Timeline
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
 
 
-class CorridorModel(mesa.Model):
+class CorridorModel(MesaConventions, mesa.Model):
     """One run of a scenario.
 
     Order of one step (``step``), written down once:
@@ -71,7 +71,8 @@ class CorridorModel(mesa.Model):
     - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
       between steps, one less while a step runs.
 
-    Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours.
+    Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours. Mesa's conventions
+    (``running``, steps past the end, ``datacollector``): `sim.mesa_compat.MesaConventions`.
     """
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, rng=None,
@@ -158,20 +159,6 @@ class CorridorModel(mesa.Model):
         self.recorder.record()
         if self.steps >= self.n_steps:
             self.running = False  # Mesa's convention: `while model.running: model.step()`
-
-    def _wrapped_step(self) -> None:
-        """Mesa's step wrapper (it advances Mesa's clock, then calls `step`); past the end of the
-        scenario a step does nothing at all, so Mesa's loops cannot overrun the recorder."""
-        if self.steps >= self.n_steps:
-            self.running = False
-            return
-        super()._wrapped_step()
-
-    @property
-    def datacollector(self):
-        """Mesa's `DataCollector` view of the step table so far (what `mesa.batch_run` reads):
-        one model reporter per column of `RunResult.steps`, one entry per recorded row."""
-        return step_collector(self)
 
     def run(self, progress: bool = False):
         """Run the steps still to go (from `steps`) to the end of the scenario; return the
