@@ -1,6 +1,7 @@
-"""Mesa's conventions for `CorridorModel`: the seed from Mesa's `rng=` argument, and a Mesa
-`DataCollector` view of the recorded step table, so that `mesa.batch_run` and code written for
-Mesa's DataCollector work with the model.
+"""Mesa's conventions for `CorridorModel`: the seed from Mesa's `rng=` argument, steps past the
+end that do nothing (`running` turns False), and a Mesa `DataCollector` view of the recorded
+step table, so that Mesa's loops, `mesa.batch_run` and code written for Mesa's DataCollector
+work with the model.
 
 The model records its observations into preallocated arrays (`sim.observe.Recorder`), not
 through a DataCollector called every step (which would cost a Python call per reporter per
