@@ -9,6 +9,10 @@ from sim.influence import HOLDING, PATROLLING
 
 
 class Unit(CellAgent):
+    """A unit of one faction: `faction` is the faction's index in the model (what the arrays are
+    indexed by), `faction_id` its id from the scenario (e.g. "russia"); `strength` in fighters;
+    `rc` its (row, col) cell; `kind` the agent kind ("militia", "convoy", …)."""
+
     kind = "unit"
     #: fighters below which a unit no longer exists as a fighting force
     MIN_STRENGTH = 0.5
@@ -71,6 +75,11 @@ class Unit(CellAgent):
         self.strength = 0.0
         self.model.units_removed(self)
         self.remove()
+
+    @property
+    def faction_id(self) -> str:
+        """The faction's id as the scenario writes it (e.g. "iran_militia")."""
+        return self.model.factions.ids[self.faction]
 
     @property
     def alive(self) -> bool:

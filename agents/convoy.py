@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from agents.base import Unit
+from sim.agents.base import Unit
 
 
 class ConvoyState(StrEnum):

@@ -3,7 +3,7 @@ checkpoint's call for reinforcements."""
 
 from __future__ import annotations
 
-from agents.standing import StandingUnit
+from sim.agents.standing import StandingUnit
 
 
 class Garrison(StandingUnit):

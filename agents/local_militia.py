@@ -3,7 +3,7 @@ nearby can erode (co-optation) until the unit switches sides."""
 
 from __future__ import annotations
 
-from agents.militia import Militia
+from sim.agents.militia import Militia
 
 
 class LocalMilitia(Militia):

@@ -5,7 +5,7 @@ hold ──(checkpoint calls)──► reinforce ──(arrives)──► checkp
 
 from __future__ import annotations
 
-from agents.standing import Posture, StandingUnit
+from sim.agents.standing import Posture, StandingUnit
 
 
 class Militia(StandingUnit):

@@ -44,8 +44,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from agents.convoy import Convoy, ConvoyState
-from agents.standing import Posture, StandingUnit
+from sim.agents.convoy import Convoy, ConvoyState
+from sim.agents.standing import Posture, StandingUnit
 from sim.factions import ALLIED, HOSTILE, NEUTRAL
 from sim.scenario.spec import ConvoyOrders
 

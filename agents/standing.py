@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from agents.base import Unit
-from agents.movement import PathMover
+from sim.agents.base import Unit
+from sim.agents.movement import PathMover
 from sim.influence import HOLDING, PATROLLING
 from sim.streams import PATROL_LEGS
 

@@ -27,7 +27,7 @@ from sim.bench import command as bench_command
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments import command as experiments_command
-from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, ROOT, SCENARIOS
+from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -55,10 +55,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from sim.scenario import shipped_scenarios
+    from sim.scenario import display_path, shipped_scenarios
 
     for path, description in shipped_scenarios(SCENARIOS):
-        print(f"{path.relative_to(ROOT)}  —  {description}")
+        print(f"{display_path(path)}  —  {description}")
     return 0
 
 
@@ -85,7 +85,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.model import CorridorModel
     from sim.output import new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
+    from sim.scenario.library import find_in_library
 
+    args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
@@ -112,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
-                   help="scenario YAML (default: the Albu Kamal blockade)")
+                   help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
@@ -160,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as err:
         print(str(err), file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:  # an optional part (the app, Dask, SALib) not installed
+        from sim.extras import missing_extra
+
+        message = missing_extra(err)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `python run.py schema | head`
         sys.stderr.close()

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from agents.convoy import Convoy
+from sim.agents.convoy import Convoy
 
 DAYS_PER_MONTH = 30.4
 

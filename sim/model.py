@@ -17,19 +17,20 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 from tqdm import tqdm
 
-from agents.base import Unit
-from agents.convoy import Convoy
-from agents.garrison import Garrison
-from agents.insurgent import InsurgentCell
-from agents.local_militia import LocalMilitia
-from agents.militia import Militia
-from agents.movement import PathMover
-from agents.planner import FactionPlanner
+from sim.agents.base import Unit
+from sim.agents.convoy import Convoy
+from sim.agents.garrison import Garrison
+from sim.agents.insurgent import InsurgentCell
+from sim.agents.local_militia import LocalMilitia
+from sim.agents.militia import Militia
+from sim.agents.movement import PathMover
+from sim.agents.planner import FactionPlanner
 from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
 from sim.influence import InfluenceField
+from sim.mesa_compat import MesaConventions, seed_from
 from sim.narrative import EventLog, clock_text
 from sim.observe import Recorder
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
@@ -43,7 +44,7 @@ from sim.timeline import Timeline
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
 
 
-class CorridorModel(mesa.Model):
+class CorridorModel(MesaConventions, mesa.Model):
     """One run of a scenario.
 
     Order of one step (``step``), written down once:
@@ -76,12 +77,20 @@ class CorridorModel(mesa.Model):
     - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
       between steps, one less while a step runs.
 
-    Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours.
+    Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours. Mesa's conventions
+    (``running``, steps past the end, ``datacollector``): `sim.mesa_compat.MesaConventions`.
     """
 
-    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, frame_every_hours: float = 24.0):
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, rng=None,
+                 frame_every_hours: float = 24.0):
+        """Build the model of `loaded` (a `sim.scenario.LoadedScenario`).
+
+        The seed: `rng` (Mesa's name: an int, a `numpy.random.SeedSequence` or `Generator`,
+        reduced to an int seed by `sim.mesa_compat.seed_from`) or `seed` (an int, kept as an
+        alias); neither gives the scenario's `seed`. Both at once is a `ValueError`.
+        `frame_every_hours`: hours between the map snapshots kept for drawing."""
         spec = loaded.spec
-        self.seed_value = int(spec.seed if seed is None else seed)
+        self.seed_value = seed_from(seed, rng, spec.seed)
         super().__init__(rng=self.seed_value)
         self.loaded = loaded
         self.spec = spec
@@ -162,6 +171,8 @@ class CorridorModel(mesa.Model):
             self.population.update()
         self.hours = self.steps * self.step_hours
         self.recorder.record()
+        if self.steps >= self.n_steps:
+            self.running = False  # Mesa's convention: `while model.running: model.step()`
 
     def run(self, progress: bool = False):
         """Run the steps still to go (from `steps`) to the end of the scenario; return the

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from agents.convoy import OUTCOME, OUTCOMES, ConvoyState
+from sim.agents.convoy import OUTCOME, OUTCOMES, ConvoyState
 from sim.disclaimer import DISCLAIMER
 from sim.influence import CONTESTED, UNGOVERNED
-from sim.locations import ROOT
+from sim.locations import CHECKOUT
 from sim.narrative import INCIDENT_KINDS, EventLog
 from sim.output import write_atomic, write_json_atomic, write_text_atomic
 
@@ -211,8 +211,10 @@ class RunResult:
 
 
 def code_version() -> str:
+    if CHECKOUT is None:  # installed: the package's version
+        return metadata.version("corridor")
     try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+        rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=CHECKOUT, capture_output=True,
                              text=True, timeout=5, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev = ""

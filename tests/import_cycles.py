@@ -26,14 +26,16 @@ PACKAGES = ("sim", "agents")
 
 
 def module_files(root: Path = ROOT, packages=PACKAGES) -> dict[str, Path]:
-    """Dotted module name -> file, for every .py file under the given top-level packages."""
+    """Dotted module name -> file, for every .py file under the given top-level folders (the
+    folder agents/ is the package sim.agents: sim/__init__.py registers it under that name)."""
     modules = {}
     for package in packages:
         for path in sorted((root / package).rglob("*.py")):
             parts = path.relative_to(root).with_suffix("").parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]
-            modules[".".join(parts)] = path
+            name = ".".join(parts)
+            modules[f"sim.{name}" if package == "agents" else name] = path  # agents/ is sim.agents
     return modules
 
 

@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from agents.local_militia import LocalMilitia
+from sim.agents.local_militia import LocalMilitia
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
 

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from agents.garrison import Garrison
+from sim.agents.garrison import Garrison
 from sim.factions import HOSTILE, RIVAL
 from sim.model import CorridorModel
 from sim.scenario import load_scenario

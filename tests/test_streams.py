@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from agents.insurgent import InsurgentCell
+from sim.agents.insurgent import InsurgentCell
 from sim.streams import STREAMS, RandomStreams, stream_key
 
 from conftest import ROOT, SCENARIOS
@@ -25,7 +25,7 @@ MORE_IRAN_PATROLS = {"forces[3].units": 16}  # the west-bank patrol, 8 units in 
 def _run(overrides: dict, seed: int = 7):
     """Run the baseline scenario; return the relocations (hours, cell, destination) in order,
     where the Iranian patrols were at every leg, and the names of the streams used."""
-    from agents.standing import StandingUnit
+    from sim.agents.standing import StandingUnit
     from sim.model import CorridorModel
     from sim.scenario import load_scenario
 

@@ -87,7 +87,7 @@ def memory(folder: Path, small: int, large: int, workers: int) -> dict:
     for runs in (small, large):
         path = folder / f"tiny_{runs}.yaml"
         path.write_text(sweep_text(runs, TINY))
-        cmd = [sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(folder / f"tiny_{runs}"),
+        cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(folder / f"tiny_{runs}"),
                "--workers", str(workers), "--quiet"]
         out[runs] = peak_rss(cmd)
     return out

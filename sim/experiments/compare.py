@@ -82,28 +82,15 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     """Run every arm `replicates` times with the same seeds and compare them with the first;
     write each arm's control-probability maps at `map_days` and at the end
     (`sim.experiments.uncertainty`)."""
-    if len(paths) < 2:
-        raise UserError("compare needs at least two scenario files: the first is the reference arm")
-    if replicates < 2:
-        raise UserError(f"--replicates: expected at least 2 (paired differences need a spread), found {replicates}")
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
     check_engine(workers, dask)
     workers = workers or default_workers()
     warm_up(workers, dask)
-    paths = [Path(p) for p in paths]
     sets = dict(sets or {})
-    arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
+    arms, root, seeds = plan_arms(paths, replicates, seed, sets)
     before_end = map_days_checked(map_days, min(a.loaded.spec.time.duration_days for a in arms), "--map-days")
-    root = arms[0].loaded.spec.seed if seed is None else seed
-    seeds = replicate_seeds(root, replicates)
-    width = max(3, len(str(replicates - 1)))
-    overrides = json.dumps(sets)
-    tasks = [RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
-                     scenario=str(arm.path.resolve()), overrides=overrides, digest=arm.loaded.digest,
-                     final=("*",), series=DEFAULT_SERIES, every_hours=every_hours, keep_map=True,
-                     map_days=before_end)
-             for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
+    tasks = compare_tasks(arms, seeds, sets, every_hours, map_days=before_end)
     identity = design_identity([a.loaded.digest for a in arms], seeds,
                                {"arms": [str(a.path.resolve()) for a in arms], "every_hours": every_hours}
                                | ({"map_days": list(before_end)} if before_end else {}))
@@ -121,11 +108,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
         log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
             f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
-    def columns_of(task: RunTask) -> dict:
-        return {"run_id": task.run_id, "point": task.point, "arm": arms[task.point].name,
-                "replicate": task.replicate, "seed": task.seed}
-
-    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask,
+    session = execute(tasks, folder, done, arm_columns(arms), workers=workers, dask=dask,
                       progress=progress, desc="compare")
     assemble(folder, [t.run_id for t in tasks])
     runs = pd.read_parquet(out / "runs.parquet")
@@ -139,6 +122,44 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     write_report(result)
     folder.write_manifest(info, session, status="complete")
     return result
+
+
+def plan_arms(paths: list[str | Path], replicates: int, seed: int | None, sets: dict
+              ) -> tuple[list[Arm], int, list[int]]:
+    """The arms (each scenario loaded with the overrides `sets`), the root seed (`seed`, or the
+    first arm's) and the replicate seeds. Raises UserError for fewer than two arms or
+    replicates, InputErrors for a bad scenario."""
+    if len(paths) < 2:
+        raise UserError("compare needs at least two scenario files: the first is the reference arm")
+    if replicates < 2:
+        raise UserError(f"--replicates: expected at least 2 (paired differences need a spread), found {replicates}")
+    paths = [Path(p) for p in paths]
+    arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
+    root = arms[0].loaded.spec.seed if seed is None else seed
+    return arms, root, replicate_seeds(root, replicates)
+
+
+def arm_columns(arms: list[Arm]) -> Callable[[RunTask], dict]:
+    """The columns that identify a comparison's run in its tables."""
+    def columns_of(task: RunTask) -> dict:
+        return {"run_id": task.run_id, "point": task.point, "arm": arms[task.point].name,
+                "replicate": task.replicate, "seed": task.seed}
+    return columns_of
+
+
+def compare_tasks(arms: list[Arm], seeds: list[int], sets: dict, every_hours: float, *,
+                  series: tuple[str, ...] = DEFAULT_SERIES, keep_map: bool = True,
+                  map_days: Sequence[float] = ()) -> list[RunTask]:
+    """Every run of a comparison, arm by arm: replicate r of every arm has seed `seeds[r]`
+    (common random numbers); run ids "a<arm>-r<replicate>"; each keeps its control map at
+    `map_days` (days) and at the end when `keep_map`."""
+    width = max(3, len(str(len(seeds) - 1)))
+    overrides = json.dumps(sets)
+    return [RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
+                    scenario=str(arm.path.resolve()), overrides=overrides, digest=arm.loaded.digest,
+                    final=("*",), series=series, every_hours=every_hours, keep_map=keep_map,
+                    map_days=tuple(map_days))
+            for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
 
 
 def headline_outcomes(runs: pd.DataFrame, arms: list[str]) -> list[str]:

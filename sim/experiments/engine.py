@@ -39,6 +39,7 @@ from tqdm import tqdm
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments.worker import RunTask, run_one
+from sim.extras import require
 from sim.output import write_atomic, write_json_atomic, write_text_atomic
 from sim.results import code_version, package_versions
 
@@ -112,6 +113,8 @@ def check_engine(workers: int | None, dask: str | None) -> None:
         raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
+    if dask:
+        require("distributed")
 
 
 @contextmanager
@@ -211,6 +214,10 @@ class RunFolder:
         record = {"columns": columns, **out}
         write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
 
+    def saved_note(self, finished: int) -> str:
+        """What a failure message says about the runs already finished."""
+        return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
+
     def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
         old = self.manifest() or {}
         manifest = {
@@ -275,15 +282,15 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
             except KeyboardInterrupt:
                 for future in pending:
                     future.cancel()
-                print(f"\ninterrupted: {len(done) + ran} of {len(tasks)} runs are saved in {folder.path}; "
-                      "run the same command with --resume to finish", file=sys.stderr)
+                print(f"\ninterrupted after {len(done) + ran} of {len(tasks)} runs: "
+                      f"{folder.saved_note(len(done) + ran)}", file=sys.stderr)
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
                       load_seconds=load_seconds)
     if failure is not None:
         task, err = failure
-        saved = f"the {len(done) + ran} finished runs are saved in {folder.path}; --resume runs the rest"
+        saved = folder.saved_note(len(done) + ran)
         if isinstance(err, UserError):
             raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
         raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "

@@ -58,6 +58,14 @@ def plan_tasks(plan: SweepPlan) -> list[RunTask]:
     return tasks
 
 
+def point_columns(plan: SweepPlan) -> Callable[[RunTask], dict]:
+    """The columns that identify a sweep's run in its tables: run id, point, parameters, replicate, seed."""
+    def columns_of(task: RunTask) -> dict:
+        return {"run_id": task.run_id, "point": task.point, **plan.points[task.point],
+                "replicate": task.replicate, "seed": task.seed}
+    return columns_of
+
+
 def identity(plan: SweepPlan) -> str:
     return design_identity(plan.digests, plan.seeds, {"points": plan.points, "final": plan.final,
                                                       "series": plan.series, "every_hours": plan.every_hours})
@@ -89,11 +97,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
             + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
-    def columns_of(task: RunTask) -> dict:
-        return {"run_id": task.run_id, "point": task.point, **plan.points[task.point],
-                "replicate": task.replicate, "seed": task.seed}
-
-    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask,
+    session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
                       progress=progress, desc=plan.name)
     counts = assemble(folder, [t.run_id for t in tasks])
     result = SweepResult(folder=out, plan=plan, session=session, counts=counts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.convoy import ConvoyState
+from sim.agents.convoy import ConvoyState
 from sim.disclaimer import DISCLAIMER
 
 #: opacity of a faction's colour over the terrain on control maps

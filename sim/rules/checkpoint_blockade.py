@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agents.militia import Militia
-from agents.standing import Posture
+from sim.agents.militia import Militia
+from sim.agents.standing import Posture
 from sim.engagement import fight
 from sim.rules.base import Rule, register
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-from agents.local_militia import LocalMilitia
+from sim.agents.local_militia import LocalMilitia
 from sim.rules.base import Rule, register
 
 #: how often the distance to the buyer's units is recomputed (simulated hours)

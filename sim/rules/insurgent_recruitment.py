@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.insurgent import InsurgentCell
+from sim.agents.insurgent import InsurgentCell
 from sim.geography import Terrain
 from sim.influence import UNGOVERNED
 from sim.rules.base import Rule, register

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sim.errors import UserError, did_you_mean
 from sim.scenario.extends import load_tree
 from sim.scenario.report import display_path
 from sim.scenario.yaml_lines import StopReading
@@ -33,3 +34,23 @@ def _short_description(path: Path) -> str:
         cut = sentence[:100].rsplit(" ", 1)[0]
         sentence = cut.rstrip(",;:") + "…"
     return sentence
+
+
+def find_in_library(name: str | Path, directory: Path, what: str = "scenario") -> Path:
+    """A file by its path, or by its name in a library folder: 'open_road', 'open_road.yaml'.
+
+    A bare name (no folder, no .yaml) that is in neither place raises `UserError` naming the
+    library's files, with a suggestion; any other path is returned as given, for the reader to
+    report."""
+    path = Path(name)
+    if path.is_file() or path.parent != Path("."):
+        return path
+    stem = path.name.removesuffix(".yaml")
+    candidate = Path(directory) / f"{stem}.yaml"
+    if candidate.is_file():
+        return candidate
+    if path.suffix:
+        return path
+    names = sorted(p.stem for p in Path(directory).glob("*.yaml"))
+    hint = did_you_mean(stem, names) or f"; the library has {', '.join(names)}"
+    raise UserError(f"{name}: no such {what} file, nor a {what} of that name in {directory}{hint}")

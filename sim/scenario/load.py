@@ -71,6 +71,7 @@ class LoadedScenario:
     map: CorridorMap
     digest: str
     origins: dict = field(default_factory=dict, repr=False)
+    overrides: dict = field(default_factory=dict)  # {key path: value} applied over the file
 
     def rule(self, key: str) -> RuleSpec:
         for rule in self.rules:
@@ -142,7 +143,7 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
     assert spec is not None and corridor_map is not None
     digest = scenario_digest(data)
     return LoadedScenario(spec=spec, rules=rules, source=source, resolved=data, map=corridor_map,
-                          digest=digest, origins=origins)
+                          digest=digest, origins=origins, overrides=dict(overrides or {}))
 
 
 def canonical_json(data: Any) -> str:

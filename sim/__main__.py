@@ -1,0 +1,7 @@
+"""`python -m sim`: the command line, as `python run.py` and the installed `corridor` command."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

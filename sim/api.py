@@ -1,0 +1,235 @@
+"""Corridor from Python: load a scenario, run it, run replicates, compare arms, sweep.
+
+Every function takes a scenario by its name in the library (``"albu_kamal_blockade"``), by
+path, or as a scenario already loaded by :func:`load`; overrides are ``{key path: value}``
+(the same key paths as ``--set``). ``out=None`` (the default) writes nothing: results stay in
+memory. Runs of many replicates use the experiment engine (a local process pool of `workers`,
+or Dask), with common random numbers: replicate r has the same seed in every arm and at every
+design point, derived from one root seed by ``numpy.random.SeedSequence``.
+
+Every result offers pandas DataFrames:
+
+- ``tidy``: the long table, one row per run × step × observation, with columns run, seed,
+  step, day, faction, metric, value, unit, state (see :mod:`sim.tidy` and docs/outputs.md);
+- ``wide``: the step table as the model records it, one column per observation;
+- ``runs`` (many runs): one row per run with its final outcomes (``summary`` for one run).
+
+    import sim
+    reps = sim.replicate("albu_kamal_blockade", 20, overrides={"time.duration_days": 5})
+    reps.tidy.query("metric == 'share'").groupby(["day", "faction"])["value"].mean()
+
+Bad input (an unknown scenario, a bad override) raises :class:`sim.errors.UserError` (its
+subclass ``InputErrors`` lists every problem) with the file, line and key in the message.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import UserError
+from sim.experiments.memory import MemoryRuns, run_in_memory
+from sim.locations import SCENARIOS
+from sim.output import publish_folder, write_atomic, write_json_atomic
+from sim.scenario import LoadedScenario, load_scenario
+from sim.scenario.library import find_in_library
+from sim.tidy import tidy_steps
+
+ScenarioLike = str | Path | LoadedScenario
+
+
+def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenario:
+    """The scenario, validated: a library name ("open_road"), a path, or a loaded scenario
+    (returned as it is when there are no overrides; reloaded from its file with its own
+    overrides and then `overrides` when there are). Raises UserError / InputErrors."""
+    if isinstance(scenario, LoadedScenario):
+        if not overrides:
+            return scenario
+        return load_scenario(scenario.source, {**scenario.overrides, **overrides})
+    return load_scenario(find_in_library(scenario, SCENARIOS), overrides)
+
+
+@dataclass
+class Run:
+    """One run: `result` (a `sim.results.RunResult`: step table, summary, event log, maps),
+    `folder` where it was saved (None if nowhere)."""
+
+    result: object
+    folder: Path | None = None
+
+    @property
+    def summary(self) -> dict:
+        """Headline outcomes at the end (shares 0–1, areas km², strengths in fighters, counts)."""
+        return self.result.summary
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """The step table: one row per recorded step (0 = the initial state), one column per observation."""
+        return self.result.steps
+
+    @cached_property
+    def tidy(self) -> pd.DataFrame:
+        """The long table (run "r000"): run, seed, step, day, faction, metric, value, unit, state."""
+        return tidy_steps(self.result.steps, self.result.faction_ids, run="r000", seed=self.result.seed)
+
+
+def run(scenario: ScenarioLike, *, seed: int | None = None, overrides: dict | None = None,
+        out: str | Path | None = None, animation: bool = False, progress: bool = False) -> Run:
+    """Run one scenario with `seed` (default: the scenario's). With `out`, save the run folder
+    the command line writes (`animation` adds the GIF); `out` must not exist or be empty."""
+    from sim.model import CorridorModel
+
+    loaded = load(scenario, overrides)
+    result = CorridorModel(loaded, seed).run(progress=progress)
+    folder = None
+    if out is not None:
+        folder = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=animation), Path(out))
+    return Run(result, folder)
+
+
+@dataclass
+class Runs:
+    """Many runs of an experiment. `runs`: one row per run (run_id, replicate, seed, the arm or
+    design point and its parameters, then every final outcome); `wide`: one row per run × kept
+    step; `tidy`: the long table, with `keep` columns (arm, point) after `run`. `folder` is
+    where it was written (None: nowhere); `seeds` the replicate seeds."""
+
+    store: MemoryRuns = field(repr=False)
+    seeds: list[int]
+    folder: Path | None = None
+    keep: tuple[str, ...] = ()
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        return self.store.runs()
+
+    @cached_property
+    def wide(self) -> pd.DataFrame:
+        return self.store.wide()
+
+    @cached_property
+    def tidy(self) -> pd.DataFrame:
+        return self.store.tidy(self.keep)
+
+
+@dataclass
+class Comparison(Runs):
+    """A what-if comparison: `table` has one row per headline outcome × arm: n, mean, sd and,
+    for every arm but the first, the paired difference from the first with its 95 % bootstrap
+    interval (`diff_vs_first`, `ci_low`, `ci_high`, `excludes_zero`)."""
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    arms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sweep(Runs):
+    """A parameter sweep: `design` has one row per design point with its parameter values."""
+
+    design: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, overrides: dict | None = None,
+              workers: int | None = None, dask: str | None = None, every_hours: float | None = None,
+              out: str | Path | None = None, progress: bool = True) -> Runs:
+    """`n` replicates of one scenario: replicate r runs with the r-th child seed of
+    `SeedSequence(seed)` (default root: the scenario's seed), on `workers` processes (default:
+    all cores; 1 runs in this process) or a Dask cluster (`dask`: "local" or an address).
+    Keeps every step (or every `every_hours`). With `out`, writes runs.parquet, wide.parquet,
+    tidy.parquet and manifest.json into that new folder."""
+    from sim.experiments.design import replicate_seeds
+    from sim.experiments.worker import RunTask
+
+    if n < 1:
+        raise UserError(f"n: expected at least 1 replicate, found {n}")
+    loaded = load(scenario, overrides)
+    root = loaded.spec.seed if seed is None else seed
+    seeds = replicate_seeds(root, n)
+    every = float(every_hours or loaded.spec.time.step_hours)
+    width = max(3, len(str(n - 1)))
+    tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(loaded.source.resolve()),
+                     overrides=json.dumps(loaded.overrides), digest=loaded.digest, final=("*",), series=("*",),
+                     every_hours=every) for r, s in enumerate(seeds)]
+    store, _ = run_in_memory(tasks, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
+                             workers=workers, dask=dask, progress=progress, desc=loaded.spec.name)
+    result = Runs(store, seeds)
+    if out is not None:
+        info = {"scenario": str(loaded.source.resolve()), "overrides": loaded.overrides,
+                "scenario_sha256": loaded.digest, "root_seed": root, "replicate_seeds": seeds}
+        result.folder = _write_tables(result, Path(out), "replicates", info)
+    return result
+
+
+def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
+            overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
+            every_hours: float = 24.0, out: str | Path | None = None, progress: bool = True) -> Comparison:
+    """Compare two or more scenarios (the first is the reference) over `replicates` paired
+    replicates (common random numbers), keeping the step table every `every_hours`. With
+    `out`, writes everything `python run.py compare` writes (tables, charts, report, maps)."""
+    from sim.experiments import compare as cmp
+
+    paths = [_path_of(s) for s in scenarios]
+    sets = dict(overrides or {})
+    if out is not None:
+        done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
+                               sets=sets, progress=progress, every_hours=every_hours)
+        arms = [a.name for a in done.arms]
+        seeds = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))["replicate_seeds"]
+        store = MemoryRuns.from_folder(done.folder)
+        return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms)
+    arms, root, seeds = cmp.plan_arms(paths, replicates, seed, sets)
+    tasks = cmp.compare_tasks(arms, seeds, sets, every_hours, keep_map=False)
+    store, _ = run_in_memory(tasks, cmp.arm_columns(arms), workers=workers, dask=dask, progress=progress,
+                             desc="compare")
+    names = [a.name for a in arms]
+    return Comparison(store, seeds, None, ("arm",), table=cmp.compare_table(store.runs(), names, root), arms=names)
+
+
+def sweep(sweep_file: str | Path, *, replicates: int | None = None, workers: int | None = None,
+          dask: str | None = None, out: str | Path | None = None, progress: bool = True) -> Sweep:
+    """Run a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"), with
+    `replicates` replacing the file's. With `out`, writes everything `python run.py sweep`
+    writes (tables, charts, report)."""
+    from sim.experiments import sweep as sw
+    from sim.experiments.sweepfile import read_sweep
+
+    path = find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
+    if out is not None:
+        done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
+                            replicates=replicates)
+        plan, folder = done.plan, done.folder
+        store = MemoryRuns.from_folder(folder)
+    else:
+        plan, folder = read_sweep(path, replicates=replicates), None
+        store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
+                                 progress=progress, desc=plan.name)
+    design = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
+    return Sweep(store, plan.seeds, folder, ("point",), design=design)
+
+
+def _path_of(scenario: ScenarioLike) -> Path:
+    if isinstance(scenario, LoadedScenario):
+        if scenario.overrides:
+            raise UserError(f"{scenario.source}: compare takes scenarios without their own overrides; "
+                              "pass them as compare(..., overrides=...) so every arm gets the same")
+        return scenario.source
+    return find_in_library(scenario, SCENARIOS)
+
+
+def _write_tables(result: Runs, out: Path, kind: str, info: dict) -> Path:
+    """A new folder with the tables as Parquet and a manifest (written whole, then renamed)."""
+    from sim.disclaimer import DISCLAIMER
+    from sim.results import code_version, package_versions
+
+    def build(tmp: Path) -> None:
+        for name, table in (("runs", result.runs), ("wide", result.wide), ("tidy", result.tidy)):
+            write_atomic(tmp / f"{name}.parquet", lambda t, table=table: table.to_parquet(t, index=False))
+        write_json_atomic(tmp / "manifest.json", {"note": DISCLAIMER, "kind": kind, **info,
+                                                  "code_version": code_version(), "packages": package_versions(),
+                                                  "command": sys.argv})
+    return publish_folder(build, out)

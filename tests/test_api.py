@@ -1,0 +1,140 @@
+"""The Python API (sim/api.py): scenarios by name, tidy tables with units, replicates with
+common random numbers, out=None writes nothing; the README's "From Python" example and the
+analyst notebook run."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pandas as pd
+import pytest
+
+import sim
+import sim.api as api
+from sim.errors import UserError
+from sim.experiments.design import replicate_seeds
+from sim.tidy import COLUMNS, TIDY_COLUMNS, describe_column
+
+from conftest import ROOT, SCENARIOS
+
+QUICK = {"time.duration_days": 2, "time.step_hours": 6, "map.cell_km": 3}  # 8 steps on a coarse map
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_scenarios_by_library_name_or_path_and_a_clear_error():
+    by_name = sim.load("open_road", QUICK)
+    by_path = sim.load(SCENARIOS / "open_road.yaml", QUICK)
+    assert by_name.digest == by_path.digest and by_name.overrides == QUICK
+    assert sim.load(by_name) is by_name
+    with pytest.raises(UserError, match="did you mean 'albu_kamal_blockade'"):
+        sim.load("albu_kamal_blokade")
+
+
+def test_one_run_tidy_table_has_units_for_every_value():
+    one = sim.run("albu_kamal_blockade", seed=3, overrides=QUICK)
+    assert one.folder is None
+    tidy = one.tidy
+    assert tuple(tidy.columns) == TIDY_COLUMNS
+    assert (tidy["unit"] != "").all(), "every value has a unit"
+    observed = [c for c in one.wide.columns if c not in ("step", "hours", "day")]
+    assert len(tidy) == len(one.wide) * len(observed), "one row per step × observation"
+    russia = tidy.query("faction == 'russia' and metric == 'share'")["value"].to_numpy()
+    assert list(russia) == list(one.wide["share_russia"]), "tidy values are the wide table's"
+    holder = tidy.query("metric == 'holder_Albu Kamal'")
+    assert holder["value"].isna().all() and holder["state"].iloc[0] == one.wide["holder_Albu Kamal"].iloc[0]
+
+
+def test_every_step_column_is_documented_with_its_unit():
+    one = sim.run("open_road", seed=1, overrides=QUICK)
+    for column in one.wide.columns:
+        if column not in ("step", "hours", "day"):
+            describe_column(column, one.result.faction_ids)  # raises KeyError for an unknown column
+    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    for prefix, _, unit, _ in COLUMNS:
+        name = f"`{prefix}<" if prefix.endswith("_") else f"`{prefix}`"
+        assert name in text, f"docs/outputs.md does not document the column {prefix}…"
+        assert unit.split(":")[0] in text, f"docs/outputs.md does not give the unit {unit!r}"
+
+
+def test_replicates_are_the_engine_runs_with_common_random_numbers_and_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    reps = sim.replicate("albu_kamal_blockade", 3, overrides=QUICK, workers=1, progress=False)
+    assert reps.folder is None and not list(tmp_path.iterdir()), "out=None must write nothing"
+    root = sim.load("albu_kamal_blockade").spec.seed
+    assert reps.seeds == replicate_seeds(root, 3)
+    assert list(reps.runs["seed"]) == reps.seeds and len(reps.runs) == 3
+    assert set(reps.tidy["run"]) == {"r000", "r001", "r002"}
+    first = sim.run("albu_kamal_blockade", seed=reps.seeds[1], overrides=QUICK).wide
+    mine = reps.wide.query("run_id == 'r001'")
+    assert list(mine["share_russia"]) == list(first["share_russia"]), "a replicate is the run with its seed"
+    saved = sim.replicate("albu_kamal_blockade", 3, overrides=QUICK, workers=2, progress=False,
+                          out=tmp_path / "reps")
+    assert pd.read_parquet(saved.folder / "tidy.parquet").equals(reps.tidy), \
+        "2 workers and a written folder give the same tidy table as 1 worker in memory"
+
+
+def test_compare_and_sweep_in_memory(tmp_path):
+    cmp = sim.compare(["open_road", "albu_kamal_blockade"], replicates=2, overrides=QUICK, workers=1,
+                      progress=False)
+    assert cmp.arms == ["open_road", "albu_kamal_blockade"] and cmp.folder is None
+    assert set(cmp.tidy["arm"]) == set(cmp.arms) and list(cmp.tidy.columns[:2]) == ["run", "arm"]
+    row = cmp.table.query("outcome == 'share_russia' and arm == 'albu_kamal_blockade'").iloc[0]
+    means = cmp.runs.groupby("arm")["share_russia"].mean()
+    assert row["diff_vs_first"] == pytest.approx(means["albu_kamal_blockade"] - means["open_road"])
+    sweep_file = tmp_path / "tiny.yaml"
+    sweep_file.write_text(f"""name: tiny
+description: two stop probabilities
+scenario: {SCENARIOS / 'albu_kamal_blockade.yaml'}
+set: {{time.duration_days: 2, time.step_hours: 6, map.cell_km: 3}}
+parameters:
+  rules.checkpoint_blockade.stop_probability: {{values: [0.0, 1.0]}}
+design: grid
+replicates: 2
+outcomes: {{final: [convoys_*], series: {{every_hours: 24, columns: [share_russia]}}}}
+""", encoding="utf-8")
+    sw = sim.sweep(sweep_file, workers=1, progress=False)
+    assert list(sw.design["rules.checkpoint_blockade.stop_probability"]) == [0.0, 1.0]
+    assert len(sw.runs) == 4 and set(sw.tidy["point"]) == {0, 1}
+    assert set(sw.tidy["metric"]) == {"share"}
+
+
+def test_readme_from_python_example_runs(monkeypatch):
+    """The README's example, run as written but with short runs (QUICK) and 4 replicates."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## From Python", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2 and "sim.replicate(\"albu_kamal_blockade\", 20)" in blocks[0]
+    load, replicate = api.load, api.replicate
+    monkeypatch.setattr(api, "load", lambda scenario, overrides=None: load(scenario, {**QUICK, **(overrides or {})}))
+    monkeypatch.setattr(api, "replicate", lambda scenario, n=20, **kw: replicate(scenario, min(n, 4), **kw))
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(blocks[0], namespace)
+        exec("import sim\n" + blocks[1], namespace)
+    assert not namespace["shares"].empty and set(namespace["shares"]["unit"]) == {"share of land (0–1)"}
+    rows = namespace["rows"]
+    assert {r["seed"] for r in rows} == {1, 2, 3}, "batch_run passes its seeds as the model's seed"
+    assert all("share_russia" in r for r in rows), "batch_run reads the model's datacollector"
+
+
+@pytest.mark.xdist_group("notebook")
+def test_analyst_notebook_runs(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(ROOT / "docs" / "analyst.ipynb", as_version=4)
+    setup = notebook.cells[1]
+    quick = 'QUICK = {"time.duration_days": 3, "time.step_hours": 6, "map.cell_km": 2}'
+    assert quick in setup.source, "the notebook's first code cell sets QUICK"
+    setup.source = setup.source.replace(quick, f"QUICK = {QUICK!r}")  # shorter still, for the tests
+    fewer = {'"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
+             "replicates: 3": "replicates: 2"}
+    for cell in notebook.cells:
+        for many, few in fewer.items():
+            cell.source = cell.source.replace(many, few)
+    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
