@@ -19,7 +19,16 @@ EXTRAS = {
     "dask": ("dask", "running on Dask (--dask)"),
     "SALib": ("sensitivity", "Sobol and Morris designs and sensitivity analysis"),
     "psutil": ("bench", "the benchmarks (bench)"),
+    "rasterio": ("gis", "GeoTIFF output (control.tif, control_probability.tif)"),
+    "ema_workbench": ("discovery", "scenario discovery with PRIM (discover)"),
 }
+
+
+def available(module: str) -> bool:
+    """Is the optional `module` (a key of `EXTRAS`) installed?"""
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
 
 
 def missing_extra(err: ModuleNotFoundError) -> str | None:

@@ -2,7 +2,7 @@
 
 | file | contents |
 |---|---|
-| ``control.tif`` | GeoTIFF, EPSG:4326, one uint8 band per faction (1 where it controls the cell at the end, else 0) then ``contested`` (1/0); river cells nodata 255 |
+| ``control.tif`` | (with the ``[gis]`` extra, rasterio) GeoTIFF, EPSG:4326, one uint8 band per faction (1 where it controls the cell at the end, else 0) then ``contested`` (1/0); river cells nodata 255 |
 | ``places.geojson`` | the map's places (name, kind, strategic value, holder at the end) |
 | ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters) |
 | ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` |
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.extras import available
 from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff
 
 NODATA_U8 = 255
@@ -39,10 +40,12 @@ def write_run_gis(result, folder: Path) -> list[Path]:
     m, ids = result.map, result.faction_ids
     folder.mkdir(parents=True, exist_ok=True)
     last = result.frames[-1]
-    written = [write_geotiff(folder / "control.tif", m, control_bands(last["controller"], ids),
-                             nodata=NODATA_U8, tags={"day": f"{last['hours'] / 24:g}",
-                                                     "scenario": result.scenario_name,
-                                                     "seed": str(result.seed)})]
+    written = []
+    if available("rasterio"):  # the [gis] extra; without it only the GeoJSON layers are written
+        written.append(write_geotiff(folder / "control.tif", m, control_bands(last["controller"], ids),
+                                     nodata=NODATA_U8, tags={"day": f"{last['hours'] / 24:g}",
+                                                             "scenario": result.scenario_name,
+                                                             "seed": str(result.seed)}))
     places, final = [], result.steps.iloc[-1]
     for place in m.places.values():
         holder = final[f"holder_{place.name}"]

@@ -84,6 +84,7 @@ def write_uncertainty(folder: Path, stem: str, corridor_map, probs: np.ndarray, 
                       style: FactionStyle, title: str, replicates: int, *, png: bool = True) -> list[str]:
     """Write `<stem>.tif` (GeoTIFF, band 'day D: <faction id>' / 'day D: contested') and, with
     `png`, one `<stem>_day<D>.png` per day into `folder`; returns the file names."""
+    from sim.extras import available
     from sim.figures.uncertainty import probability_map
     from sim.geography.gis_out import write_geotiff
 
@@ -91,10 +92,12 @@ def write_uncertainty(folder: Path, stem: str, corridor_map, probs: np.ndarray, 
     for k, day in enumerate(days):
         for j, name in enumerate([*style.ids, "contested"]):
             bands[f"day {day:g}: {name}"] = probs[k, j].astype(np.float32)
-    tif = f"{stem}.tif"
-    write_geotiff(folder / tif, corridor_map, bands, nodata=float("nan"),
-                  tags={"units": "probability (share of replicates)", "replicates": str(replicates)})
-    files = [tif]
+    files = []
+    if available("rasterio"):  # the [gis] extra; without it only the PNG maps are written
+        tif = f"{stem}.tif"
+        write_geotiff(folder / tif, corridor_map, bands, nodata=float("nan"),
+                      tags={"units": "probability (share of replicates)", "replicates": str(replicates)})
+        files.append(tif)
     for k, day in enumerate(days if png else ()):
         name = f"{stem}_day{day:g}.png"
         probability_map(folder / name, corridor_map, probs[k], style, f"{title}, day {day:g}", replicates)
