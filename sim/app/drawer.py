@@ -11,6 +11,7 @@ import solara
 
 from sim.app import views
 from sim.app.actions import background, guard, heading, layout
+from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
 from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
@@ -27,7 +28,10 @@ def _runs(ctl: Controller) -> tuple[int, ...]:
 def export_job(ctl: Controller) -> None:
     runs = _runs(ctl)
     try:
-        folder = ctl.export(progress=lambda share, what: export_note.set(f"Exporting {share:.0%}: {what}"))
+        export_note.value = "Exporting: copying the runs"
+        # copies of the runs (a replay), so the class can go on while the files are written
+        folder = export_runs(ctl.snapshot(),
+                             progress=lambda share, what: export_note.set(f"Exporting {share:.0%}: {what}"))
         exported.value = (runs, folder)
     finally:
         export_note.value = ""

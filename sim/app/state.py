@@ -420,13 +420,3 @@ class Controller:
             elif not on and self.comparing:
                 del self.sides[1]
         self.reset()
-
-    def export(self, folder: Path | None = None, progress: Progress | None = None) -> Path:
-        """Write every side's map, charts, animation and narrative into a new folder (under
-        outputs/ unless given; an existing non-empty folder is refused). Works on copies
-        (`snapshot`), so the runs may go on meanwhile."""
-        tell = progress or (lambda share, what: None)
-        from sim.app.export import export_runs
-
-        tell(0.0, "copying the run")
-        return export_runs(self.snapshot(), folder, progress=progress)
