@@ -144,7 +144,8 @@ def Drawer(ctl: Controller):
     solara.InputInt("Seed (applies on Reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,
                     on_value=set_seed, classes=["corridor-seed-input"])
     for i in range(len(ctl.sides)):
-        if ctl.comparing:
-            heading("h3", f"{'AB'[i]} ({'left' if i == 0 else 'right'})")
-        SideControls(ctl, i)
+        with solara.Column(gap="4px", classes=[f"corridor-controls-{'ab'[i]}"]):
+            if ctl.comparing:
+                heading("h3", f"{'AB'[i]} ({'left' if i == 0 else 'right'})")
+            SideControls(ctl, i)
     Export(ctl)

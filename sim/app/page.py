@@ -245,8 +245,8 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
                 solara.HTML(unsafe_innerHTML=summary)
             solara.HTML(unsafe_innerHTML=log_text)
         return
-    with solara.Row(classes=["corridor-single"], gap="10px"):
-        with solara.Column(classes=[tag, "corridor-mapcol"], gap="2px"):
+    with solara.Row(classes=["corridor-single", tag], gap="10px"):
+        with solara.Column(classes=["corridor-mapcol"], gap="2px"):
             solara.Image(map_png, format=SCREEN_FORMAT, classes=["corridor-map"])
             solara.HTML(unsafe_innerHTML=status)
         RightColumn(monitors, charts_png, summary, log_text)

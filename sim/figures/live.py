@@ -46,9 +46,9 @@ DPI = 100
 MAP_SIZE_IN = (8.4, 5.0)
 MAP_BOX = (0.075, 0.105, 0.58, 0.82)  # axes [left, bottom, width, height] in figure fractions
 CHART_SIZE_IN = (4.5, 2.5)
-#: points of every label on the live map and charts: 10.5 pt at 100 dpi is 14.6 px when the
-#: picture is shown at its own size
-LABEL_PT = 10.5
+#: points of every label on the live map and charts: 11 pt at 100 dpi is 15.3 px when the
+#: picture is shown at its own size (14.5 px at the 800 px it gets on a 1280 × 720 screen)
+LABEL_PT = 11.0
 #: convoy states that get their state written next to the convoy's label on the map
 NOTED_STATES = {"standoff": "#F0E442", "withdrawing": "#E69F00"}
 #: place kinds the live map's legend shows (the others' labels say what they are: "… oil field")
