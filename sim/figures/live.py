@@ -148,6 +148,7 @@ class LiveMap:
         self.looks = np.stack([(look * (1.0 - over_a) + over_rgb * over_a).astype(np.uint8).reshape(-1, 3)
                                for look in looks]).reshape(-1, 3)
         self.pixels = np.arange(under.shape[0] * under.shape[1])
+        self.flat_cell = (self.cell_row[:, None] * cols + self.cell_col[None, :]).ravel()  # pixel -> cell
         self.n_factions = len(model.factions)
         self.key = self.key_of(model)
         np.asarray(self.canvas.buffer_rgba())[..., 3] = 255
@@ -206,13 +207,13 @@ class LiveMap:
     def render(self, fmt: str = "png") -> bytes:
         """The map now, as PNG (or `fmt="jpeg"`)."""
         model = self.model
-        controller = model.influence.controller[self.cell_row[:, None], self.cell_col[None, :]].astype(np.intp)
+        codes = model.influence.controller.ravel().take(self.flat_cell).astype(np.intp)
         # factions 0..n-1 keep their index; contested (-1) -> n, ungoverned (-2) -> n+1
-        look = np.where(controller >= 0, controller, self.n_factions - 1 - controller)
-        region = self.looks[look.ravel() * self.pixels.size + self.pixels]
+        look = np.where(codes >= 0, codes, self.n_factions - 1 - codes)
+        region = self.looks.take(look * self.pixels.size + self.pixels, axis=0)
         buffer = np.asarray(self.canvas.buffer_rgba())
         buffer[..., :3] = self.base
-        buffer[self.region + (slice(0, 3),)] = region.reshape(*look.shape, 3)
+        buffer[self.region + (slice(0, 3),)] = region.reshape(self.cell_row.size, self.cell_col.size, 3)
         self._draw_units()
         self._draw_convoy_labels()
         self.title.set_text(f"{model.spec.name} — {model.clock()}")
