@@ -117,6 +117,27 @@ def test_live_map_draws_control_and_hatches_contested_ground():
     assert (area[~live.stripes] > 90).mean() > 0.6, "between the hatch lines the terrain shows"
 
 
+def test_live_map_and_chart_labels_are_legible_on_a_projector():
+    """Every text on the live map and chart is at least LABEL_PT (14.5 px on a 1280 × 720 screen;
+    the browser test checks the shown size), and places never share a marker with units."""
+    from matplotlib.text import Text
+
+    from sim.figures.live import LABEL_PT
+    from sim.figures.style import PLACE_STYLE, UNIT_MARKERS
+
+    run = LiveRun(BLOCKADE)
+    run.advance(27)
+    live, charts = LiveMap(run.model), LiveCharts(run)
+    live.render()
+    charts.render()
+    for fig in (live.fig, charts.fig):
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        small = sorted({(t.get_fontsize(), t.get_text()) for t in texts if t.get_fontsize() < LABEL_PT})
+        assert not small, small
+    assert not {m for m, _, _ in PLACE_STYLE.values()} & set(UNIT_MARKERS.values())
+    assert [t.get_text() for t in live.convoy_labels] == ["R1: standoff"], "the convoy is labelled with its state"
+
+
 def test_live_charts_follow_the_run():
     run = LiveRun(BLOCKADE)
     charts = LiveCharts(run)

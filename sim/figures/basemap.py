@@ -130,7 +130,8 @@ def draw_basemap(
     ax.set_ylabel("km north")
     bar = next((s for s in (100, 50, 25, 20, 10, 5, 2, 1) if s <= (x1 - x0) / 5), 1)
     ax.add_artist(AnchoredSizeBar(ax.transData, bar, f"{bar} km", loc="lower right", pad=0.6,
-                                  sep=3, frameon=True, size_vertical=(y1 - y0) / 250))
+                                  sep=3, frameon=True, size_vertical=(y1 - y0) / 250,
+                                  fontproperties=None if label_pt is None else {"size": label_pt}))
     if label_places and places:
         _label_places(ax, corridor_map, places, label_pt)
 

@@ -299,7 +299,7 @@ class LiveCharts:
         for ax, title in ((self.ax_share, "Land held"), (self.ax_strength, "Fighters")):
             ax.set_title(title, fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
             ax.grid(alpha=0.3)
-            ax.tick_params(labelsize=LABEL_PT - 1, labelbottom=False)
+            ax.tick_params(labelsize=LABEL_PT, labelbottom=False)
             ax.yaxis.set_major_locator(MaxNLocator(3))
         self.key = self.key_of(run)
         self.bind(run)
@@ -337,21 +337,22 @@ class LiveCharts:
             grown[: min(n, self.states.shape[0])] = self.states[:n]
             self.states, self.state_rows, self.filled = grown, n, 0
         ax.set_xlabel("time (days)", fontsize=LABEL_PT)
-        ax.tick_params(labelsize=LABEL_PT - 1)
+        ax.tick_params(labelsize=LABEL_PT)
         ax.set_title("Convoys (colour: state)", fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
         end = model.n_steps * model.step_hours / 24.0
         if n == 0:
             ax.set_yticks([])
             ax.text(0.5, 0.5, "no convoys yet", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=LABEL_PT - 1, color="#616161")
+                    fontsize=LABEL_PT, color="#616161")
             self.strip = None
         else:
             self.strip = ax.imshow(self.states, aspect="auto", interpolation="nearest", origin="upper",
                                    cmap=ListedColormap(list(CONVOY_STATE_COLORS.values())), vmin=-0.5,
                                    vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, end, n, 0), animated=True)
-            ax.set_yticks(np.arange(n) + 0.5, [c.label for c in model.convoys], fontsize=LABEL_PT - 1)
+            ax.set_yticks(np.arange(n) + 0.5, [c.label for c in model.convoys], fontsize=LABEL_PT)
             ax.set_ylim(n, 0)
         ax.set_xlim(0, days)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         self.canvas.draw()
         # the first layout is kept: later redraws (an axis grew, a convoy appeared) skip the
         # constrained-layout solver, which costs most of a redraw
