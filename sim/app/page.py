@@ -50,7 +50,7 @@ from sim.app.actions import (
 from sim.app.drawer import Drawer
 from sim.app.state import LOG_LINES, SPEEDS_HOURS, Controller
 from sim.disclaimer import DISCLAIMER
-from sim.figures.live import LiveCharts, LiveMap
+from sim.figures.live import LiveCharts, LiveMap, legend_png
 from sim.locations import DEFAULT_SCENARIO
 from sim.narrative import clock_text
 
@@ -58,6 +58,7 @@ from sim.narrative import clock_text
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
 FRAME_SECONDS = 0.25  # shortest time between frames while playing
 SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
+LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
 #: log kinds offered by "jump to event"
 JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defection", "arrival",
               "reinforcement", "recruitment", "event")
@@ -120,6 +121,10 @@ table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px
 .corridor-control-label { font-size: 15px; }
 .corridor-off { font-size: 14px; color: #757575; }
 .corridor-half { flex: 1 1 50%; min-width: 0; }
+.corridor-comparison { flex: 1 1 auto; min-width: 0; }
+.corridor-pair-row { flex-wrap: nowrap !important; }
+img.corridor-legend { max-width: 100%; height: auto; }
+.corridor-half img.corridor-map { max-height: none; }
 .corridor-path { word-break: break-all; font-size: 13px; }
 """
 
@@ -130,16 +135,17 @@ _MAPS_LOCK = threading.Lock()
 MAPS_KEPT = 6
 
 
-def render_map(model) -> bytes:
-    """The model's map as PNG, from live maps kept for every tab (building one takes ~1 s; a
-    reset or a scenario on the same map and colours reuses it)."""
-    key = LiveMap.key_of(model)
+def render_map(model, legend: bool = True) -> bytes:
+    """The model's map as JPEG, from live maps kept for every tab (building one takes ~1 s; a
+    reset or a scenario on the same map and colours reuses it). Without `legend`: the map alone,
+    larger for its width, for two runs side by side (`render_legend` draws the legend once)."""
+    key = (LiveMap.key_of(model), legend)
     with _MAPS_LOCK:
         entry = _MAPS.get(key)
         if entry is not None:
             _MAPS.move_to_end(key)
     if entry is None:
-        entry = (LiveMap(model), threading.Lock())
+        entry = (LiveMap(model, legend=legend), threading.Lock())
         with _MAPS_LOCK:
             _MAPS[key] = entry
             while len(_MAPS) > MAPS_KEPT:
@@ -148,6 +154,17 @@ def render_map(model) -> bytes:
     with lock:
         live_map.bind(model)
         return live_map.render(SCREEN_FORMAT)
+
+
+_LEGENDS: dict[tuple, bytes] = {}
+
+
+def render_legend(model) -> bytes:
+    """The map's legend as a strip, for under two runs side by side (kept per map and colours)."""
+    key = LiveMap.key_of(model)
+    if key not in _LEGENDS:
+        _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
+    return _LEGENDS[key]
 
 
 def render_charts(charts: dict, index: int, run) -> bytes:
@@ -227,7 +244,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
         return
     with ctl.lock:
         run = ctl.sides[index].run
-        map_png = render_map(run.model)
+        map_png = render_map(run.model, legend=not compact)
         charts_png = render_charts(charts, index, run)
         status = _safe(views.status_html, run)
         monitors = _safe(views.monitors_html, run)
@@ -306,7 +323,12 @@ def Page():
                 with solara.Column(classes=["corridor-drawer"], gap="6px"):
                     Drawer(ctl)
             if ctl.comparing:
-                SidePanel(ctl, 0, charts, compact=True)
-                SidePanel(ctl, 1, charts, compact=True)
+                with solara.Column(gap="4px", classes=["corridor-comparison"]):
+                    with solara.Row(gap="10px", classes=["corridor-pair-row"]):
+                        SidePanel(ctl, 0, charts, compact=True)
+                        SidePanel(ctl, 1, charts, compact=True)
+                    with ctl.lock:
+                        legend = render_legend(ctl.sides[0].run.model)
+                    solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
             else:
                 SidePanel(ctl, 0, charts, compact=False)

@@ -45,6 +45,9 @@ from sim.geography import TERRAIN_COLORS, Terrain
 DPI = 100
 MAP_SIZE_IN = (8.4, 5.0)
 MAP_BOX = (0.075, 0.105, 0.58, 0.82)  # axes [left, bottom, width, height] in figure fractions
+#: the map without its legend, for two runs side by side (`legend_png` draws the legend once)
+COMPACT_MAP_SIZE_IN = (6.2, 5.0)
+COMPACT_MAP_BOX = (0.1, 0.135, 0.88, 0.79)
 CHART_SIZE_IN = (4.5, 2.5)
 #: points of every label on the live map and charts: 11 pt at 100 dpi is 15.3 px when the
 #: picture is shown at its own size (14.5 px at the 800 px it gets on a 1280 × 720 screen)
@@ -75,15 +78,53 @@ def _unit_sizes(strength: np.ndarray) -> np.ndarray:
     return np.clip(np.sqrt(strength) * 4.0, 24, 140)
 
 
+LEGEND_KW = dict(fontsize=LABEL_PT, title_fontsize=LABEL_PT, frameon=False, alignment="left", borderaxespad=0.0,
+                 loc="upper left", handletextpad=0.4, columnspacing=0.8, labelspacing=0.25)
+
+
+def legend_groups(model) -> list[tuple[str, list, int]]:
+    """(title, handles, columns) of the live map's legends: who holds the ground, units, map."""
+    holders = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=label)
+               for label, c in zip(model.factions.labels, model.factions.colors, strict=True)]
+    holders.append(Patch(facecolor=(0.8, 0.8, 0.8), edgecolor="#212121", hatch="////", label="contested"))
+    holders.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
+                         label="ungoverned (no colour)"))
+    units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
+                    label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
+    kinds = dict.fromkeys(p.kind for p in model.map.places.values() if p.kind in LEGEND_PLACES)
+    places = []
+    for kind in kinds:
+        marker, size, face = PLACE_STYLE[kind]
+        places.append(Line2D([], [], marker=marker, ms=size + 1, mfc=face, mec="black", ls="none",
+                             label=PLACE_LABELS.get(kind, kind)))
+    lines = [Line2D([], [], label=river_label(model.map), **{**RIVER_LINE, "lw": 2}),
+             Line2D([], [], label="border", **BORDER_LINE),
+             Patch(facecolor=TERRAIN_COLORS[Terrain.ROAD], label="road"),
+             Line2D([], [], label="checkpoint", **{**CHECKPOINT_MARK, "ms": 12, "mew": 4})]
+    return [("Who holds the ground", holders, 1), ("Units (faction colour)", units, 1), ("Map", places + lines, 2)]
+
+
+def legend_png(model, width_in: float, *, dpi: int = DPI, fmt: str = "png") -> bytes:
+    """The live map's legends side by side in a strip `width_in` inches wide (under the maps
+    when two runs share the screen and each map is drawn without its own)."""
+    fig = Figure(figsize=(width_in, 1.8), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    for x, (title, entries, ncols) in zip((0.01, 0.28, 0.46), legend_groups(model), strict=True):
+        fig.legend(handles=entries, bbox_to_anchor=(x, 0.98), title=title, ncols=ncols, **LEGEND_KW)
+    canvas.draw()
+    return _encode(canvas, fmt)
+
+
 class LiveMap:
     """The control map of one model, redrawn in place: `render()` returns the current PNG."""
 
-    def __init__(self, model, *, dpi: int = DPI):
+    def __init__(self, model, *, dpi: int = DPI, legend: bool = True):
         self.model = model
         corridor_map = model.map
-        self.fig = Figure(figsize=MAP_SIZE_IN, dpi=dpi)
+        self.fig = Figure(figsize=MAP_SIZE_IN if legend else COMPACT_MAP_SIZE_IN, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.ax = self.fig.add_axes(MAP_BOX)
+        box = MAP_BOX if legend else COMPACT_MAP_BOX
+        ax = self.ax = self.fig.add_axes(box)
         before = set(ax.get_children())
         draw_basemap(ax, corridor_map, terrain_alpha=0.45, label_pt=LABEL_PT)
         ax.set_xlabel("km east", fontsize=LABEL_PT)
@@ -96,10 +137,11 @@ class LiveMap:
         for kind, marker in UNIT_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.6,
                                              zorder=7)
-        self.title = self.fig.text(MAP_BOX[0], 0.95, " ", fontsize=LABEL_PT + 1.5, fontweight="bold")
+        self.title = self.fig.text(box[0], 0.95, " ", fontsize=LABEL_PT + 1.5, fontweight="bold")
         self.convoy_labels = []  # text artists, one per convoy, made as convoys appear
-        self._legend(model)
-        stamp(self.fig, "Marker size grows with fighters.", y=0.012, fontsize=LABEL_PT)
+        if legend:
+            self._legend(model)
+        stamp(self.fig, "Marker size grows with fighters." if legend else "", y=0.012, fontsize=LABEL_PT)
         dynamic = [*self.scatters.values(), self.title]
 
         # layer 1: everything under the control colours
@@ -176,31 +218,12 @@ class LiveMap:
             self.ax.plot(x, y, zorder=6, **CHECKPOINT_MARK)
 
     def _legend(self, model) -> None:
-        handles = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=label)
-                   for label, c in zip(model.factions.labels, model.factions.colors, strict=True)]
-        handles.append(Patch(facecolor=(0.8, 0.8, 0.8), edgecolor="#212121", hatch="////", label="contested"))
-        handles.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
-                             label="ungoverned (no colour)"))
-        units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
-                        label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
-        kinds = dict.fromkeys(p.kind for p in model.map.places.values() if p.kind in LEGEND_PLACES)
-        places = []
-        for kind in kinds:
-            marker, size, face = PLACE_STYLE[kind]
-            places.append(Line2D([], [], marker=marker, ms=size + 1, mfc=face, mec="black", ls="none",
-                                 label=PLACE_LABELS.get(kind, kind)))
-        lines = [Line2D([], [], label=river_label(model.map), **{**RIVER_LINE, "lw": 2}),
-                 Line2D([], [], label="border", **BORDER_LINE),
-                 Patch(facecolor=TERRAIN_COLORS[Terrain.ROAD], label="road"),
-                 Line2D([], [], label="checkpoint", **{**CHECKPOINT_MARK, "ms": 12, "mew": 4})]
-        kw = dict(fontsize=LABEL_PT, title_fontsize=LABEL_PT, frameon=False, alignment="left", borderaxespad=0.0,
-                  loc="upper left", handletextpad=0.4, columnspacing=0.8, labelspacing=0.25)
+        """The three legends in a column right of the map."""
         renderer = self.canvas.get_renderer()
         top = 0.95
-        for title, entries, ncols in (("Who holds the ground", handles, 1), ("Units (faction colour)", units, 1),
-                                      ("Map", places + lines, 2)):
+        for title, entries, ncols in legend_groups(model):
             legend = self.fig.legend(handles=entries, bbox_to_anchor=(MAP_BOX[0] + MAP_BOX[2] + 0.02, top),
-                                     title=title, ncols=ncols, **kw)
+                                     title=title, ncols=ncols, **LEGEND_KW)
             box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
             top = box.y0 - 0.02
 
