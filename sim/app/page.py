@@ -57,6 +57,7 @@ from sim.narrative import clock_text
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
 FRAME_SECONDS = 0.25  # shortest time between frames while playing
+target = solara.reactive(0)  # the step the timeline or "jump to event" asked for last
 SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
 #: log kinds offered by "jump to event"
@@ -201,7 +202,19 @@ def Toolbar(ctl: Controller):
             playing.value = False
 
     def go_to(step: int) -> None:
-        background(f"Going to {clock_text(step * model.step_hours)}…", lambda: ctl.go_to(int(step)))
+        """To a time of the run; a drag that goes on while the run is rebuilt ends where it stops."""
+        target.value = int(step)
+        if busy.value:
+            return
+
+        def follow() -> None:
+            while True:
+                wanted = target.value
+                ctl.go_to(wanted)
+                if target.value == wanted:
+                    return
+
+        background(f"Going to {clock_text(step * model.step_hours)}…", follow)
 
     entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
     jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}
