@@ -283,6 +283,9 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             _speed(page, "1 day")
             _step(page, 10)
             assert page.inner_text(".corridor-side-a .corridor-clock") == "day 10 00:00"
+            half = page.evaluate("() => { const i = document.querySelector('.corridor-side-a img.corridor-map');"
+                                 " return [i.clientWidth, i.naturalWidth]; }")
+            assert LABEL_PT * DPI / 72 * half[0] / half[1] >= 14.0, f"side by side, map labels too small: {half}"
             with_agreement, without = _fighters(page, "a", "iran_militia"), _fighters(page, "b", "iran_militia")
             assert abs(with_agreement - 970) / 970 < 0.08 and abs(without - 1025) / 1025 < 0.08, (with_agreement, without)
             page.screenshot(path=str(tmp_path / "app.png"))
