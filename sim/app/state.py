@@ -1,6 +1,8 @@
 """The web app's state apart from any widget: which scenario and settings each side runs, the
-model runs it drives (one, or two side by side on one seed), what its monitors read, and the
-export of a run so far for slides.
+model runs it drives (one, or two side by side on one seed), going to any step of a run (ahead,
+or back by a deterministic replay from the seed with the recorded interventions), and the
+teacher's interventions. What the monitors show is read by `sim.app.monitors`; the export is
+`sim.app.export`.
 
 `sim.app.page` only wires widgets to a `Controller`; the tests drive a `Controller` directly, so
 what a button does is tested without a browser. Nothing here imports Solara.
