@@ -174,7 +174,8 @@ def test_export_and_viz_commands(tmp_path, capsys):
     assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["viz", str(OPEN_ROAD), "--bench", "3"]) == 0
-    assert "3 steps" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 steps" in printed and "Reset: " in printed and "scenario change" in printed
 
 
 def test_monitor_row_is_the_step_tables_row_and_new_columns_show_up():

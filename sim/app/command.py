@@ -92,10 +92,7 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
     ctl.advance(24)
     reset = [timed(ctl.reset) for _ in range(repeats)]
     timed(lambda: ctl.choose_scenario(0, other))  # first sight of the other scenario's map
-    change = []
-    for _ in range(repeats):
-        change.append(timed(lambda: ctl.choose_scenario(0, scenario)))
-        change.append(timed(lambda: ctl.choose_scenario(0, other)))
+    change = [timed(lambda i=i: ctl.choose_scenario(0, (scenario, other)[i % 2])) for i in range(repeats)]
     return {"reset_s": statistics.median(reset), "change_s": statistics.median(change)}
 
 
