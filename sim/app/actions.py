@@ -65,8 +65,15 @@ def background(label: str, action) -> None:
     background_job(label, action)
 
 
-
-
 def heading(tag: str, text: str) -> None:
     """A heading as plain HTML (solara.Markdown would load KaTeX, which is not bundled offline)."""
     solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
+
+
+def safe_html(render, *args) -> str:
+    """A text panel's HTML, or one line saying why it could not be drawn."""
+    try:
+        return render(*args)
+    except Exception as err:  # noqa: BLE001 - a panel that fails must not take the page down
+        log.exception("panel failed")
+        return f'<div class="corridor-off">(this panel could not be drawn: {type(err).__name__})</div>'

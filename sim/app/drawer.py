@@ -10,11 +10,12 @@ from pathlib import Path
 import solara
 
 from sim.app import views
-from sim.app.actions import background, guard, heading, layout
+from sim.app.actions import background, guard, heading, layout, safe_html
 from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
 from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
+from sim.errors import UserError
 
 export_note = solara.reactive("")  # the export's progress ("" when none is running)
 exported = solara.reactive(None)  # (the runs it was made from, its folder) of the last export
@@ -60,6 +61,15 @@ def Export(ctl: Controller):
                                     label=f"Download {name}")
 
 
+def _title(path: Path) -> str:
+    """The picker's entry for a scenario file: its title and file stem (a file that does not
+    load says so; choosing it shows why)."""
+    try:
+        return f"{scenario_info(path).name} ({path.stem})"
+    except UserError:
+        return f"{path.stem} (does not load)"
+
+
 @solara.component
 def SideControls(ctl: Controller, index: int):
     """One side's scenario picker, rule sliders (on reset, or now) and events to trigger."""
@@ -68,7 +78,7 @@ def SideControls(ctl: Controller, index: int):
         return
     side = ctl.sides[index]
     run = side.run
-    titles = {f"{scenario_info(p).name} ({p.stem})": p for p in scenario_library()}
+    titles = {_title(p): p for p in scenario_library()}
     if side.path not in titles.values():
         titles[f"{run.info.name} ({side.path.name})"] = side.path
     current = next(k for k, p in titles.items() if p == side.path)
@@ -123,7 +133,7 @@ def Drawer(ctl: Controller):
     if tab == "Lesson":
         for i, side in enumerate(ctl.sides):
             if i == 0 or side.path != ctl.sides[0].path:
-                solara.HTML(unsafe_innerHTML=views.lesson_html(side.run))
+                solara.HTML(unsafe_innerHTML=safe_html(views.lesson_html, side.run))
         run = ctl.sides[0].run
         ids = run.model.factions.ids
         columns = [f"land held % ({f})" for f in ids[:3]] + [f"fighters ({f})" for f in ids[:3]]

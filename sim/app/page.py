@@ -45,6 +45,7 @@ from sim.app.actions import (
     playing,
     problem,
     report,
+    safe_html,
     speed_hours,
 )
 from sim.app.drawer import Drawer
@@ -176,15 +177,6 @@ def render_charts(charts: dict, index: int, run) -> bytes:
     return current.render(SCREEN_FORMAT)
 
 
-def _safe(render, *args) -> str:
-    """A text panel, or one line saying why it could not be drawn."""
-    try:
-        return render(*args)
-    except Exception as err:  # noqa: BLE001 - a panel that fails must not take the page down
-        log.exception("panel failed")
-        return f'<div class="corridor-off">(this panel could not be drawn: {type(err).__name__})</div>'
-
-
 # ---------------------------------------------------------------------------- components
 @solara.component
 def Toolbar(ctl: Controller):
@@ -257,12 +249,18 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
         return
     with ctl.lock:
         run = ctl.sides[index].run
-        map_png = render_map(run.model, legend=not compact)
-        charts_png = render_charts(charts, index, run)
-        status = _safe(views.status_html, run)
-        monitors = _safe(views.monitors_html, run)
-        summary = _safe(views.summary_html, run) if run.finished else ""
-        log_text = _safe(views.log_html, run, LOG_LINES)
+        try:
+            map_png = render_map(run.model, legend=not compact)
+            charts_png = render_charts(charts, index, run)
+        except Exception as err:  # noqa: BLE001 - a picture that fails must not take the page down
+            log.exception("picture failed")
+            solara.Error(f"The map of this run could not be drawn ({type(err).__name__}: {err}).",
+                         classes=["corridor-problem"])
+            return
+        status = safe_html(views.status_html, run)
+        monitors = safe_html(views.monitors_html, run)
+        summary = safe_html(views.summary_html, run) if run.finished else ""
+        log_text = safe_html(views.log_html, run, LOG_LINES)
     tag = f"corridor-side-{'ab'[index]}"
     if compact:
         with solara.Column(classes=[tag, "corridor-half"], gap="4px"):
