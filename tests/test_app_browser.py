@@ -197,6 +197,8 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             _on_screen(page, ".corridor-log div", "540 militia fighters against 60 (9.0 : 1)")
             _on_screen(page, ".corridor-status", "withdrawing")
             _on_screen(page, ".corridor-faction-iran_militia", "1,040")
+            hover = page.locator("svg.corridor-units-hover circle title", has_text="R1 (Russian forces)")
+            assert hover.count() == 1 and "60 fighters" in hover.text_content(), "a unit's name on hover"
 
             # rewind: jump back to the halt and look again
             _choose(page, ".corridor-jump", "halted at the Albu Kamal checkpoint")

@@ -25,6 +25,8 @@ the settings or the runs.
 
 from __future__ import annotations
 
+import base64
+import html
 import os
 import threading
 import time
@@ -87,8 +89,10 @@ header.v-app-bar, header.v-app-bar .v-toolbar__content { height: 46px !important
                    overflow-x: hidden; padding-right: 6px; border-right: 1px solid #cfd8dc; word-break: break-word; }
 .corridor-mapcol { flex: 1 1 auto; min-width: 0; justify-content: flex-start !important;
                    flex-wrap: nowrap !important; }
-img.corridor-map { width: 100%; height: auto; max-height: calc(100vh - 170px); object-fit: contain;
-                   object-position: left top; }
+.corridor-mapbox { position: relative; width: 100%; }
+img.corridor-map { width: 100%; height: auto; display: block; }
+svg.corridor-units-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+svg.corridor-units-hover circle { fill: transparent; pointer-events: all; cursor: help; }
 .corridor-right { width: 450px; min-width: 450px; max-width: 450px; justify-content: flex-start !important; height: 100%; display: flex;
                   flex-direction: column; flex-wrap: nowrap !important; }
 .corridor-right .corridor-logbox { flex: 1 1 auto; min-height: 60px; overflow-y: auto; }
@@ -126,7 +130,7 @@ table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px
 .corridor-comparison { flex: 1 1 auto; min-width: 0; }
 .corridor-pair-row { flex-wrap: nowrap !important; }
 img.corridor-legend { max-width: 100%; height: auto; }
-.corridor-half img.corridor-map { max-height: none; }
+.corridor-half .corridor-mapbox { max-width: none !important; }
 .corridor-path { word-break: break-all; font-size: 13px; }
 """
 
@@ -137,10 +141,11 @@ _MAPS_LOCK = threading.Lock()
 MAPS_KEPT = 6
 
 
-def render_map(model, legend: bool = True) -> bytes:
-    """The model's map as JPEG, from live maps kept for every tab (building one takes ~1 s; a
-    reset or a scenario on the same map and colours reuses it). Without `legend`: the map alone,
-    larger for its width, for two runs side by side (`render_legend` draws the legend once)."""
+def render_map(model, legend: bool = True) -> str:
+    """The model's map as HTML: the picture (JPEG) with an SVG of the same size over it whose
+    circles name each unit on hover. Live maps are kept for every tab (building one takes ~1 s;
+    a reset or a scenario on the same map and colours reuses it). Without `legend`: the map
+    alone, larger for its width, for two runs side by side (`render_legend` draws the legend)."""
     key = (LiveMap.key_of(model), legend)
     with _MAPS_LOCK:
         entry = _MAPS.get(key)
@@ -155,7 +160,16 @@ def render_map(model, legend: bool = True) -> bytes:
     live_map, lock = entry
     with lock:
         live_map.bind(model)
-        return live_map.render(SCREEN_FORMAT)
+        picture = live_map.render(SCREEN_FORMAT)
+        marks = live_map.unit_marks()
+        width, height = live_map.canvas.get_width_height()
+    circles = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{r:.0f}"><title>{html.escape(text)}</title></circle>'
+                      for x, y, r, text in marks)
+    data = base64.b64encode(picture).decode("ascii")
+    # the box keeps the picture's aspect, so that the SVG's circles stay on the markers
+    return (f'<div class="corridor-mapbox" style="max-width: calc((100vh - 175px) * {width / height:.4f})">'
+            f'<img class="corridor-map" src="data:image/{SCREEN_FORMAT};base64,{data}" alt="control map">'
+            f'<svg class="corridor-units-hover" viewBox="0 0 {width} {height}">{circles}</svg></div>')
 
 
 _LEGENDS: dict[tuple, bytes] = {}
@@ -250,7 +264,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
     with ctl.lock:
         run = ctl.sides[index].run
         try:
-            map_png = render_map(run.model, legend=not compact)
+            map_html = render_map(run.model, legend=not compact)
             charts_png = render_charts(charts, index, run)
         except Exception as err:  # noqa: BLE001 - a picture that fails must not take the page down
             log.exception("picture failed")
@@ -265,7 +279,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
     if compact:
         with solara.Column(classes=[tag, "corridor-half"], gap="4px"):
             heading("h3", f"{'AB'[index]}: {run.info.name}")
-            solara.Image(map_png, format=SCREEN_FORMAT, classes=["corridor-map"])
+            solara.HTML(unsafe_innerHTML=map_html)
             solara.HTML(unsafe_innerHTML=status)
             solara.HTML(unsafe_innerHTML=monitors)
             solara.Image(charts_png, format=SCREEN_FORMAT, classes=["corridor-charts"])
@@ -275,7 +289,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
         return
     with solara.Row(classes=["corridor-single", tag], gap="10px"):
         with solara.Column(classes=["corridor-mapcol"], gap="2px"):
-            solara.Image(map_png, format=SCREEN_FORMAT, classes=["corridor-map"])
+            solara.HTML(unsafe_innerHTML=map_html)
             solara.HTML(unsafe_innerHTML=status)
         RightColumn(monitors, charts_png, summary, log_text)
 

@@ -262,6 +262,22 @@ class LiveMap:
             sc.set_facecolors([colors[u.faction] for u in units])
             self.ax.draw_artist(sc)
 
+    def unit_marks(self) -> list[tuple[float, float, float, str]]:
+        """(x, y, radius, text) in the picture's pixels (y down) of every unit alive, for hover
+        labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
+        model = self.model
+        units = [u for u in model.agents if u.alive]
+        if not units:
+            return []
+        rows, km = model.map.shape[0], model.map.cell_km
+        rc = np.array([u.rc for u in units], dtype=float)
+        xy = self.ax.transData.transform(np.column_stack(((rc[:, 1] + 0.5) * km, (rows - rc[:, 0] - 0.5) * km)))
+        height = self.canvas.get_width_height()[1]
+        radius = np.sqrt(_unit_sizes(np.array([u.strength for u in units], dtype=float))) * self.fig.dpi / 72 / 2
+        labels = model.factions.labels
+        return [(float(x), float(height - y), float(max(r, 5.0)),
+                 f"{u.label} ({labels[u.faction]}), {u.strength:,.0f} fighters")
+                for (x, y), r, u in zip(xy, radius, units, strict=True)]
 
     def _draw_convoy_labels(self) -> None:
         """Each convoy's label by its marker; in a standoff or withdrawing, its state too."""
