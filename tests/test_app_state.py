@@ -238,3 +238,19 @@ def test_lessons_are_found_per_scenario_and_make_a_worksheet():
     assert parse_lessons("## Lesson 9 — x\n\n**Learning goal.** Learn.\n") == [], "no scenario, no lesson"
     page = worksheet_html("Blockade", lesson, ["Why?"], ["land held % (a)", "fighters (a)"])
     assert page.count("<tr>") == 9 and "Why?" in page and "not a forecast" in page
+
+
+def test_the_screen_map_names_every_unit_on_hover_and_marks_closed_bridges():
+    from types import SimpleNamespace
+
+    from sim.app.page import render_map
+    from sim.figures.style import CLOSED_BRIDGE_STYLE, PLACE_STYLE, place_is_closed
+
+    run = LiveRun(BLOCKADE)
+    run.advance(25)
+    page = render_map(run.model)
+    alive = [u for u in run.model.agents if u.alive]
+    assert page.count("<circle ") == len(alive) and '<img class="corridor-map"' in page
+    assert "<title>R1 (Russian forces), 60 fighters</title>" in page
+    assert place_is_closed(SimpleNamespace(status="destroyed")) and not place_is_closed(SimpleNamespace())
+    assert PLACE_STYLE["bridge"] != CLOSED_BRIDGE_STYLE, "a closed bridge is not drawn as an open one"
