@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim.app.state import Controller, LiveRun, export_runs, overrides_for, scenario_info
+from sim.app.export import export_runs
+from sim.app.interventions import AIRSTRIKE, SET
+from sim.app.lessons import lesson_for, parse_lessons, worksheet_html
+from sim.app.monitors import convoy_status, faction_table, latest_row, pair_table, what_happened
+from sim.app.state import Controller, LiveRun, overrides_for, scenario_info
 from sim.cli import main
 from sim.errors import UserError
 from sim.figures.live import LiveCharts, LiveMap
@@ -76,14 +80,18 @@ def test_side_by_side_runs_share_the_seed_and_step_together():
 
 def test_monitors_read_the_running_model():
     run = LiveRun(BLOCKADE)
+    assert run.key_place_name == "Albu Kamal", "the checkpoint's place, taken from the scenario"
     assert run.key_place_holder() == "Iran-backed militias"
-    assert run.convoys() == [("R1", "waiting")]
-    assert run.land_bridge() in ("closed",) or run.land_bridge().startswith("open for ")
-    run.advance(72)
+    assert [(c.label, c.state) for c in convoy_status(run.model)] == [("R1", "waiting")]
+    run.advance(27)  # to day 1 03:00: halted at day 1 02:00
+    [r1] = convoy_status(run.model)
+    assert (r1.state, r1.since_hours, r1.hours_in_state) == ("standoff", 26.0, 1.0)
+    run.advance(45)
     log = run.log_newest_first()
     assert log, "three days of the blockade log something"
     hours = [e.hours for e in run.model.log.entries]
     assert log[0][1] == run.model.log.entries[-1].narrative(), "newest first"
+    assert log[0][2] == run.model.log.entries[-1].step
     assert hours == sorted(hours)
     shares = run.shares()
     assert len(shares["day"]) == run.model.recorder.rows == 73
@@ -105,8 +113,29 @@ def test_live_map_draws_control_and_hatches_contested_ground():
     rows, cols = live.region
     area = hatched[rows, cols].mean(axis=2)
     dark = area[live.stripes] < 90
-    assert dark.mean() > 0.8, "contested cells are drawn with dark hatching"
+    assert dark.mean() > 0.75, "contested cells are drawn with dark hatching (labels and lines cover the rest)"
     assert (area[~live.stripes] > 90).mean() > 0.6, "between the hatch lines the terrain shows"
+
+
+def test_live_map_and_chart_labels_are_legible_on_a_projector():
+    """Every text on the live map and chart is at least LABEL_PT (14.5 px on a 1280 × 720 screen;
+    the browser test checks the shown size), and places never share a marker with units."""
+    from matplotlib.text import Text
+
+    from sim.figures.live import LABEL_PT
+    from sim.figures.style import PLACE_STYLE, UNIT_MARKERS
+
+    run = LiveRun(BLOCKADE)
+    run.advance(27)
+    live, charts = LiveMap(run.model), LiveCharts(run)
+    live.render()
+    charts.render()
+    for fig in (live.fig, charts.fig):
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        small = sorted({(t.get_fontsize(), t.get_text()) for t in texts if t.get_fontsize() < LABEL_PT})
+        assert not small, small
+    assert not {m for m, _, _ in PLACE_STYLE.values()} & set(UNIT_MARKERS.values())
+    assert [t.get_text() for t in live.convoy_labels] == ["R1: standoff"], "the convoy is labelled with its state"
 
 
 def test_live_charts_follow_the_run():
@@ -145,4 +174,83 @@ def test_export_and_viz_commands(tmp_path, capsys):
     assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["viz", str(OPEN_ROAD), "--bench", "3"]) == 0
-    assert "3 steps" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 steps" in printed and "Reset: " in printed and "scenario change" in printed
+
+
+def test_monitor_row_is_the_step_tables_row_and_new_columns_show_up():
+    run = LiveRun(BLOCKADE)
+    run.advance(30)
+    row = latest_row(run.model)
+    table = run.model.recorder.result().steps.iloc[-1].to_dict()
+    assert row.keys() == table.keys()
+    assert all(row[k] == table[k] for k in row if k not in ("step",)), "same values as `run` writes"
+    ids = ["iran_militia", "russia"]
+    metrics, by_faction = faction_table({"share_iran_militia": 0.1, "support_russia": 0.4, "area_km2_russia": 9,
+                                         "tension_iran_militia_russia": 0.7, "contested_share": 0.0}, ids)
+    assert metrics == ["share", "support"], "a new per-faction column appears; area is not shown"
+    assert by_faction["russia"] == {"support": 0.4}
+    assert pair_table({"tension_iran_militia_russia": 0.7}, ids) == [("tension", "iran_militia", "russia", 0.7)]
+
+
+def test_bad_seed_is_refused_with_a_message_and_side_by_side_turns_off():
+    ctl = Controller(BLOCKADE)
+    for bad in (-1, 2**32, 1.5, True):
+        with pytest.raises(UserError, match="Seed: expected a whole number"):
+            ctl.set_seed(bad)
+    assert ctl.seed is None, "a refused seed changes nothing"
+    ctl.compare(True)
+    ctl.compare(False)
+    assert len(ctl.sides) == 1 and ctl.sides[0].run.model.steps == 0
+
+
+def test_rewind_replays_the_same_run_with_its_interventions():
+    ctl = Controller(SCENARIOS / "airstrike_campaign.yaml")
+    run = ctl.sides[0].run
+    ctl.advance(10)
+    ctl.intervene(0, SET, "airstrikes", "rate_per_day", 0.9)
+    ctl.intervene(0, AIRSTRIKE, "airstrikes")
+    assert ctl.sides[0].pending["airstrike_rate"] == 0.9, "a slider applied now is kept for the next reset"
+    ctl.advance(40)
+    log = [e.narrative() for e in run.model.log.entries]
+    assert any("teacher's intervention: airstrikes.rate_per_day set to 0.9" in line for line in log)
+    assert any("airstrike by Israel hit" in line for line in log)
+    controller = run.model.influence.controller.copy()
+    ctl.go_to(20)
+    replay = ctl.sides[0].run
+    assert replay is not run and replay.model.steps == 20
+    assert [e.narrative() for e in replay.model.log.entries] == [line for line, e in
+                                                                  zip(log, run.model.log.entries, strict=True)
+                                                                  if e.step < 20]
+    ctl.go_to(50)
+    assert np.array_equal(ctl.sides[0].run.model.influence.controller, controller), "replayed exactly"
+    assert [e.narrative() for e in ctl.sides[0].run.model.log.entries] == log
+    with pytest.raises(UserError, match="rate_per_day"):
+        ctl.intervene(0, SET, "airstrikes", "rate_per_day", -1.0)
+    assert "Intervention at day 0 10:00" in " ".join(what_happened(replay.model, replay.interventions))
+
+
+def test_lessons_are_found_per_scenario_and_make_a_worksheet():
+    lesson = lesson_for("albu_kamal_blockade")
+    assert lesson is not None and lesson.title.startswith("Lesson 1")
+    assert "<li>" in lesson.html("Ask.")
+    assert lesson_for("insurgent_resurgence").title.startswith("Lesson 4"), "shown in lesson 4's B side"
+    assert parse_lessons("## Lesson 9 — x\n\n**Learning goal.** Learn.\n") == [], "no scenario, no lesson"
+    page = worksheet_html("Blockade", lesson, ["Why?"], ["land held % (a)", "fighters (a)"])
+    assert page.count("<tr>") == 9 and "Why?" in page and "not a forecast" in page
+
+
+def test_the_screen_map_names_every_unit_on_hover_and_marks_closed_bridges():
+    from types import SimpleNamespace
+
+    from sim.app.page import render_map
+    from sim.figures.style import CLOSED_BRIDGE_STYLE, PLACE_STYLE, place_is_closed
+
+    run = LiveRun(BLOCKADE)
+    run.advance(25)
+    page = render_map(run.model)
+    alive = [u for u in run.model.agents if u.alive]
+    assert page.count("<circle ") == len(alive) and '<img class="corridor-map"' in page
+    assert "<title>R1 (Russian forces), 60 fighters</title>" in page
+    assert place_is_closed(SimpleNamespace(status="destroyed")) and not place_is_closed(SimpleNamespace())
+    assert PLACE_STYLE["bridge"] != CLOSED_BRIDGE_STYLE, "a closed bridge is not drawn as an open one"

@@ -8,6 +8,8 @@ import re
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
+from sim.app.interventions import SET
+from sim.app.monitors import convoy_status
 from sim.app.state import LiveRun
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -65,6 +67,10 @@ def _to_day(session: LiveRun, day: float) -> LiveRun:
     return session
 
 
+def _convoys(session: LiveRun) -> list[tuple[str, str]]:
+    return [(c.label, c.state) for c in convoy_status(session.model)]
+
+
 def _pct(session: LiveRun, key: str) -> float:
     """The share of the land (per cent) now: a faction id, 'ungoverned' or 'contested'."""
     return 100.0 * float(session.shares()[key][-1])
@@ -85,7 +91,7 @@ def _about(value: float, claimed: float, tol: float, what: str) -> None:
 
 def test_lesson_1_the_checkpoint_standoff():
     blockade = _run("albu_kamal_blockade", 1.5)
-    assert blockade.convoys() == [("R1", "withdrawn")], "lesson 1: R1 withdraws and is back by day 1 06:00"
+    assert _convoys(blockade) == [("R1", "withdrawn")], "lesson 1: R1 withdraws and is back by day 1 06:00"
     standoff, withdrawal = _log(blockade, "standoff"), _log(blockade, "withdrawal")
     assert len(standoff) == 1 and standoff[0].startswith("day 1 02:00"), standoff
     assert "by 2 units of Iran-backed militias (70 fighters); 13 more called in from within 15 km" in standoff[0], \
@@ -95,7 +101,7 @@ def test_lesson_1_the_checkpoint_standoff():
     assert withdrawal[1].startswith("day 1 06:00") and "back at Al-Mayadeen" in withdrawal[1], withdrawal
     assert not _log(blockade, "clash"), "lesson 1: the convoy turns back without a shot"
     open_road = _run("open_road", 1.5)
-    assert open_road.convoys() == [("R1", "arrived")]
+    assert _convoys(open_road) == [("R1", "arrived")]
     assert _log(open_road, "arrival")[0].startswith("day 1 02:00"), "lesson 1: B's R1 reaches the crossing at 02:00"
     # the map hardly changes: at day 30 about 2.4 % with the blockade, 2.5 % on the open road
     for session, claimed in ((blockade, 2.4), (open_road, 2.5)):
@@ -111,9 +117,25 @@ def test_lesson_1_the_checkpoint_standoff():
             if seed is None and probability == 0.9:
                 continue  # the scenario's own run, above
             half = _run("albu_kamal_blockade", 1.5, {"stop_probability": probability}, seed)
-            if half.convoys()[0][1] == "arrived":
+            if _convoys(half)[0][1] == "arrived":
                 got.add(seed)
         assert got == through, f"stop probability {probability}: the lesson says seeds {through} get through, not {got}"
+
+
+def test_lesson_1_jump_back_and_intervene():
+    """Step 3's jump back to the halt shows the standoff again; step 6's stop probability 0,
+    applied at day 0 12:00, lets the convoy through at day 1, and a replay applies it again."""
+    blockade = _run("albu_kamal_blockade", 1.5)
+    halted = next(e for e in blockade.model.log.entries if e.kind == "standoff")
+    again = blockade.replayed(halted.step + 1)
+    assert again.model.clock() == "day 1 03:00" and _convoys(again) == [("R1", "standoff")]
+    fresh = LiveRun(blockade.info.path)
+    fresh.advance(12)
+    fresh.intervene(SET, "checkpoint_blockade", "stop_probability", 0.0)
+    fresh.advance(36)
+    assert _convoys(fresh) == [("R1", "arrived")]
+    assert any("passed the Albu Kamal checkpoint" in line for line in _log(fresh, "event"))
+    assert _convoys(fresh.replayed(48)) == [("R1", "arrived")]
 
 
 def test_lesson_2_co_optation():

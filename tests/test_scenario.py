@@ -101,7 +101,7 @@ rules:
 """)
     loaded = load_scenario(child)
     russia = loaded.spec.factions["russia"]
-    assert russia.funding_usd_per_day == 3000 and russia.label == "Russian forces" and russia.color == "#c62828"
+    assert russia.funding_usd_per_day == 3000 and russia.label == "Russian forces" and russia.color == "#D55E00"
     reinforcement = loaded.rule("reinforcement").params
     assert reinforcement.max_per_day == 5 and reinforcement.at == "Albu Kamal crossing"
     blockade = loaded.rule("checkpoint_blockade").params

@@ -46,9 +46,9 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
         t0 = time.perf_counter()
         run.advance(1)
         t1 = time.perf_counter()
-        live_map.render()
+        live_map.render("jpeg")
         t2 = time.perf_counter()
-        charts.render()
+        charts.render("jpeg")
         times.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
     ms = np.array(times) * 1000.0
     total = ms.sum(axis=1)
@@ -58,11 +58,55 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
     return out
 
 
+def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, float]:
+    """Time what a class waits for on Reset and on a scenario change (to `other`), each with the
+    map and charts drawn again, after the app's first draw (which builds the map's layers once).
+    Returns the median seconds of `repeats`."""
+    import statistics
+    import time
+
+    from sim.app.state import Controller
+    from sim.figures.live import LiveCharts, LiveMap
+
+    ctl = Controller(scenario)
+    maps: dict[tuple, LiveMap] = {}
+    charts = LiveCharts(ctl.sides[0].run)
+
+    def draw() -> None:
+        model = ctl.sides[0].run.model
+        live_map = maps.get(LiveMap.key_of(model))
+        if live_map is None:
+            live_map = maps[LiveMap.key_of(model)] = LiveMap(model)
+        live_map.bind(model)
+        live_map.render("jpeg")
+        charts.bind(ctl.sides[0].run)
+        charts.render("jpeg")
+
+    def timed(action) -> float:
+        t0 = time.perf_counter()
+        action()
+        draw()
+        return time.perf_counter() - t0
+
+    draw()
+    ctl.advance(24)
+    reset = [timed(ctl.reset) for _ in range(repeats)]
+    timed(lambda: ctl.choose_scenario(0, other))  # first sight of the other scenario's map
+    change = [timed(lambda i=i: ctl.choose_scenario(0, (scenario, other)[i % 2])) for i in range(repeats)]
+    return {"reset_s": statistics.median(reset), "change_s": statistics.median(change)}
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from sim.app.state import scenario_info
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:
+        from sim.locations import SCENARIOS
+
+        other = SCENARIOS / "open_road.yaml"
+        r = bench_reset(path, other if other != path else SCENARIOS / "baseline.yaml")
+        print(f"Reset: {r['reset_s']:.2f} s; scenario change ({path.name} <-> {other.name}): {r['change_s']:.2f} s "
+              "(median of 3, map and charts drawn again)")
         r = bench_redraw(path, args.bench)
         print(f"{path.name}, {r['steps']} steps: step {r['step_mean_ms']:.1f} ms + map {r['map_mean_ms']:.1f} ms "
               f"+ charts {r['charts_mean_ms']:.1f} ms = {r['total_mean_ms']:.1f} ms per step and redraw on average "
@@ -72,6 +116,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
     os.environ["SOLARA_APP"] = "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
     import uvicorn
 
     url = f"http://{args.host}:{args.port}/"
@@ -83,7 +128,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.app.state import LiveRun, export_runs
+    from sim.app.export import export_runs
+    from sim.app.state import LiveRun
     from sim.scenario import parse_sets
 
     run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
@@ -106,7 +152,8 @@ def add_commands(sub) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--bench", type=int, metavar="STEPS",
-                   help="do not serve: time STEPS steps, each with the map and charts redrawn, and print it")
+                   help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
+                   "and charts redrawn, and print it")
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("export", help="run a scenario for some days and save its map and charts (PNG) and "

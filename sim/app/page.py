@@ -6,7 +6,17 @@ the app runs two models side by side on one seed, the controls change with the s
 control whose rule the scenario lacks is disabled), and the map must redraw in tens of
 milliseconds, which needs the layered renderer of `sim.figures.live` rather than a fresh figure per
 step. So this module wires Solara widgets to `sim.app.state.Controller` and nothing else: the
-model, its settings and the export live there, the pictures in `sim.figures.live`.
+model, its settings and the export live there, the pictures in `sim.figures.live`, the text
+panels in `sim.app.views`, the controls' sidebar in `sim.app.drawer`.
+
+The presenter layout (1280 × 720 and up): a toolbar (Play, Step, Reset, speed, the timeline and
+"jump to event"), then the map as large as the screen allows with the status line under it, and
+beside it the monitors, a compact chart and the event log; the controls and the lesson are in a
+drawer that opens on the left and closes again. Side by side, the two runs stand in two columns.
+
+No user action shows a traceback: every callback goes through `guard` or `background`, which
+turn an error into a message on the page; slow actions (reset, scenario change, side by side,
+rewind) run in the background with a busy notice while the buttons wait.
 
 One `Controller` per browser tab (Solara's `reactive` values are per connection). Two counters
 tell components when to redraw: `frame` after every step, `layout` after anything that changes
@@ -15,285 +25,335 @@ the settings or the runs.
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import threading
 import time
-from pathlib import Path
+from collections import OrderedDict
 
 import solara
 
-from sim.app.state import (
-    CONTROLS,
-    SPEEDS_HOURS,
-    Controller,
-    Side,
-    scenario_library,
+from sim.app import views
+from sim.app.actions import (
+    background,
+    busy,
+    drawer_open,
+    frame,
+    guard,
+    heading,
+    layout,
+    log,
+    playing,
+    problem,
+    report,
+    safe_html,
+    speed_hours,
 )
+from sim.app.drawer import Drawer
+from sim.app.state import LOG_LINES, SPEEDS_HOURS, Controller
 from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
-from sim.figures.live import LiveCharts, LiveMap
+from sim.figures.live import LiveCharts, LiveMap, legend_png
 from sim.locations import DEFAULT_SCENARIO
+from sim.narrative import clock_text
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
 FRAME_SECONDS = 0.25  # shortest time between frames while playing
-LOG_LINES = 80
+target = solara.reactive(0)  # the step the timeline or "jump to event" asked for last
+SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
+LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
+#: log kinds offered by "jump to event"
+JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defection", "arrival",
+              "reinforcement", "recruitment", "event")
 
-frame = solara.reactive(0)
-layout = solara.reactive(0)
-playing = solara.reactive(False)
-speed_hours = solara.reactive(SPEEDS_HOURS[0])
-problem = solara.reactive("")
 
 CSS = """
 .v-application { font-size: 16px; }
+header.v-app-bar, header.v-app-bar .v-toolbar__content { height: 46px !important; }
+.v-main, .v-content { padding-top: 46px !important; }
+.v-content__wrap > div { padding: 6px 10px 0 10px !important; }
 .corridor-stamp { background: #fff3e0; color: #bf360c; font-weight: 600; padding: 2px 10px;
                   border-radius: 4px; font-size: 15px; margin-left: 16px; }
-.corridor-monitors { font-size: 17px; line-height: 1.55; }
-.corridor-monitors b { color: #37474f; }
-.corridor-clock { font-size: 26px; font-weight: 700; color: #263238; }
-.corridor-log { max-height: 430px; overflow-y: auto; font-size: 15px; line-height: 1.45; }
-.corridor-log div { padding: 2px 0; border-bottom: 1px solid #eceff1; }
-.corridor-log .k-standoff, .corridor-log .k-withdrawal { color: #e65100; font-weight: 600; }
+.corridor-toolbar { align-items: center; flex-wrap: nowrap !important; }
+.corridor-toolbar .v-input { margin-top: 0; padding-top: 0; }
+.corridor-timeline { flex: 1 1 auto; min-width: 160px; }
+.corridor-jump { width: 250px; flex: 0 0 250px; }
+.corridor-toolbar .v-btn { padding: 0 10px !important; }
+.corridor-speed .v-btn { min-width: 0 !important; padding: 0 7px !important; }
+.corridor-busy { color: #0072B2; font-weight: 700; white-space: nowrap; }
+.corridor-main { flex-wrap: nowrap !important; height: calc(100vh - 108px); overflow: hidden; }
+.corridor-single { flex: 1 1 auto; min-width: 0; flex-wrap: nowrap !important; height: 100%; }
+.corridor-main.corridor-comparing { overflow-y: auto; }
+.corridor-drawer { width: 340px; min-width: 340px; max-width: 340px; height: 100%; overflow-y: auto;
+                   overflow-x: hidden; padding-right: 6px; border-right: 1px solid #cfd8dc; word-break: break-word; }
+.corridor-mapcol { flex: 1 1 auto; min-width: 0; justify-content: flex-start !important;
+                   flex-wrap: nowrap !important; }
+.corridor-mapbox { position: relative; width: 100%; }
+img.corridor-map { width: 100%; height: auto; display: block; }
+svg.corridor-units-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+svg.corridor-units-hover circle { fill: transparent; pointer-events: all; cursor: help; }
+.corridor-right { width: 450px; min-width: 450px; max-width: 450px; justify-content: flex-start !important; height: 100%; display: flex;
+                  flex-direction: column; flex-wrap: nowrap !important; }
+.corridor-right .corridor-logbox { flex: 1 1 auto; min-height: 60px; overflow-y: auto; }
+.corridor-half .corridor-log { max-height: 320px; }
+img.corridor-charts { width: 100%; height: auto; }
+.corridor-right > *, .corridor-mapcol > *, .corridor-half > * { flex: 0 0 auto; height: auto !important; }
+.corridor-right > .corridor-logbox { flex: 1 1 0; min-height: 60px; overflow-y: auto; }
+.corridor-status { font-size: 15px; line-height: 1.5; }
+.corridor-status > span { margin-right: 14px; }
+.corridor-clock { font-size: 22px; font-weight: 700; color: #263238; }
+.corridor-params { font-size: 14px; color: #37474f; }
+.corridor-swatch { display: inline-block; width: 14px; height: 14px; border: 1px solid #555;
+                   margin-right: 5px; vertical-align: -2px; }
+table.corridor-monitors { border-collapse: collapse; font-size: 14px; width: 100%; }
+table.corridor-monitors th, table.corridor-monitors td { padding: 1px 4px; border-bottom: 1px solid #eceff1;
+                                                         text-align: right; white-space: nowrap; }
+table.corridor-monitors td:first-child, table.corridor-monitors th:first-child,
+table.corridor-monitors td.corridor-units { text-align: left; }
+table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px; }
+.corridor-pair, .corridor-rest { font-size: 14px; }
+.corridor-log { overflow-y: auto; font-size: 14px; line-height: 1.4; }
+.corridor-log div { padding: 1px 0; border-bottom: 1px solid #eceff1; }
+.corridor-log .k-standoff, .corridor-log .k-withdrawal { color: #a04000; font-weight: 600; }
 .corridor-log .k-defection { color: #6a1b9a; font-weight: 600; }
 .corridor-log .k-clash, .corridor-log .k-ambush, .corridor-log .k-airstrike { color: #b71c1c; }
-.corridor-questions li { margin-bottom: 8px; font-size: 16px; }
-.corridor-map img, .corridor-charts img { width: 100%; height: auto; }
-.corridor-pending { color: #e65100; font-weight: 600; }
+.corridor-log .k-event { color: #0b4f8a; }
+.corridor-summary { background: #e8f5e9; border-radius: 4px; padding: 4px 8px; font-size: 14px; }
+.corridor-summary ul { margin: 0; }
+.corridor-questions li, .corridor-lesson li { margin-bottom: 6px; font-size: 15px; }
+.corridor-lesson { font-size: 15px; }
+.corridor-pending { color: #a04000; font-weight: 600; font-size: 14px; }
 .corridor-control-label { font-size: 15px; }
-.corridor-off { font-size: 14px; color: #9e9e9e; }
+.corridor-off { font-size: 14px; color: #757575; }
+.corridor-half { flex: 1 1 50%; min-width: 0; }
+.corridor-comparison { flex: 1 1 auto; min-width: 0; }
+.corridor-pair-row { flex-wrap: nowrap !important; }
+img.corridor-legend { max-width: 100%; height: auto; }
+.corridor-half .corridor-mapbox { max-width: none !important; }
+.corridor-path { word-break: break-all; font-size: 13px; }
 """
 
 
-def _guard(action) -> None:
-    """Run a user action; a scenario the model refuses is shown, not raised."""
-    try:
-        action()
-        problem.value = ""
-    except UserError as err:
-        problem.value = str(err)
-    layout.value += 1
-    frame.value += 1
+# ---------------------------------------------------------------------------- pictures
+_MAPS: OrderedDict[tuple, tuple[LiveMap, threading.Lock]] = OrderedDict()
+_MAPS_LOCK = threading.Lock()
+MAPS_KEPT = 6
 
 
+def render_map(model, legend: bool = True) -> str:
+    """The model's map as HTML: the picture (JPEG) with an SVG of the same size over it whose
+    circles name each unit on hover. Live maps are kept for every tab (building one takes ~1 s;
+    a reset or a scenario on the same map and colours reuses it). Without `legend`: the map
+    alone, larger for its width, for two runs side by side (`render_legend` draws the legend)."""
+    key = (LiveMap.key_of(model), legend)
+    with _MAPS_LOCK:
+        entry = _MAPS.get(key)
+        if entry is not None:
+            _MAPS.move_to_end(key)
+    if entry is None:
+        entry = (LiveMap(model, legend=legend), threading.Lock())
+        with _MAPS_LOCK:
+            _MAPS[key] = entry
+            while len(_MAPS) > MAPS_KEPT:
+                _MAPS.popitem(last=False)
+    live_map, lock = entry
+    with lock:
+        live_map.bind(model)
+        picture = live_map.render(SCREEN_FORMAT)
+        marks = live_map.unit_marks()
+        width, height = live_map.canvas.get_width_height()
+    circles = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{r:.0f}"><title>{html.escape(text)}</title></circle>'
+                      for x, y, r, text in marks)
+    data = base64.b64encode(picture).decode("ascii")
+    # the box keeps the picture's aspect, so that the SVG's circles stay on the markers
+    return (f'<div class="corridor-mapbox" style="max-width: calc((100vh - 175px) * {width / height:.4f})">'
+            f'<img class="corridor-map" src="data:image/{SCREEN_FORMAT};base64,{data}" alt="control map">'
+            f'<svg class="corridor-units-hover" viewBox="0 0 {width} {height}">{circles}</svg></div>')
+
+
+_LEGENDS: dict[tuple, bytes] = {}
+
+
+def render_legend(model) -> bytes:
+    """The map's legend as a strip, for under two runs side by side (kept per map and colours)."""
+    key = LiveMap.key_of(model)
+    if key not in _LEGENDS:
+        _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
+    return _LEGENDS[key]
+
+
+def render_charts(charts: dict, index: int, run) -> bytes:
+    """The run's charts as PNG; the tab's charts for this side are re-pointed when the run changes."""
+    current = charts.get(index)
+    if current is None or (current.run is not run and not current.bind(run)):
+        current = charts[index] = LiveCharts(run)
+    return current.render(SCREEN_FORMAT)
+
+
+# ---------------------------------------------------------------------------- components
 @solara.component
-def Controls(ctl: Controller, index: int):
-    """Scenario picker and the rule sliders of one side (applied on reset)."""
-    _ = layout.value
-    side: Side = ctl.sides[index]
-    info = side.run.info
-    library = {p.stem: p for p in scenario_library()}
-    if side.path not in library.values():
-        library[side.path.name] = side.path
-    current = next(k for k, p in library.items() if p == side.path)
-
-    def choose(stem: str) -> None:
-        playing.value = False
-        _guard(lambda: ctl.choose_scenario(index, library[stem]))
-
-    solara.Select(label="Scenario", values=list(library), value=current, on_value=choose)
-    solara.Text(info.description, style={"font-size": "14px", "color": "#546e7a"})
-    for control in CONTROLS:
-        have = control.name in side.pending
-
-        def set_value(value, name=control.name) -> None:
-            ctl.set_value(index, name, value)
-            layout.value += 1
-
-        value = side.pending.get(control.name)
-        with solara.Column(gap="0px", classes=[f"corridor-control-{control.name}"]):
-            if control.is_switch:
-                label = control.label if have else f"{control.label} (not in this scenario)"
-                solara.Switch(label=label, value=bool(value), on_value=set_value, disabled=not have)
-            else:
-                shown = f"{value:g}" if have else "not in this scenario"
-                solara.Text(f"{control.label}: {shown}",
-                            classes=["corridor-control-label" if have else "corridor-off"])
-                solara.SliderFloat("", value=float(value if have else control.lo), min=control.lo,
-                                   max=control.hi, step=control.step, on_value=set_value, disabled=not have)
-    if side.changed:
-        solara.Text("Changed: press Reset to apply.", classes=["corridor-pending"])
-
-
-@solara.component
-def ControlPanel(ctl: Controller):
-    _ = layout.value
+def Toolbar(ctl: Controller):
+    """Play/Pause, Step, Reset, speed, the timeline scrubber and "jump to event"."""
+    _ = layout.value, frame.value
+    waiting = bool(busy.value)
+    first = ctl.sides[0].run
+    model = first.model
 
     def step() -> None:
-        ctl.advance(speed_hours.value)
-        frame.value += 1
-        if ctl.finished:  # the buttons follow the run to its end
-            layout.value += 1
+        guard(lambda: ctl.advance(speed_hours.value))
 
-    def reset() -> None:
-        playing.value = False
-        _guard(ctl.reset)
+    def pause() -> None:
+        with ctl.lock:  # a step under way finishes first; none starts after
+            playing.value = False
 
-    def compare(on: bool) -> None:
-        playing.value = False
-        _guard(lambda: ctl.compare(on))
+    def go_to(step: int) -> None:
+        """To a time of the run; a drag that goes on while the run is rebuilt ends where it stops."""
+        target.value = int(step)
+        if busy.value:
+            return
 
-    def set_seed(seed: int | None) -> None:
-        ctl.set_seed(seed)
-        layout.value += 1
+        def follow() -> None:
+            while True:
+                wanted = target.value
+                ctl.go_to(wanted)
+                if target.value == wanted:
+                    return
 
-    with solara.Sidebar(), solara.Column(gap="10px"):
-        with solara.Row(gap="6px"):
-            if playing.value:
-                solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False),
-                              color="primary", classes=["corridor-pause"])
-            else:
-                solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
-                              color="primary", disabled=ctl.finished, classes=["corridor-play"])
-            solara.Button(f"Step +{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
-                          disabled=ctl.finished or playing.value, classes=["corridor-step"])
-            solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["corridor-reset"])
-        solara.Text("Speed: simulated time per frame", style={"font-size": "14px"})
+        background(f"Going to {clock_text(step * model.step_hours)}…", follow)
+
+    entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
+    jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}
+
+    def jump(text: str | None) -> None:
+        if text in jumps:
+            go_to(jumps[text])
+
+    with solara.Row(classes=["corridor-toolbar"], gap="6px"):
+        if playing.value:
+            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="primary", classes=["corridor-pause"])
+        else:
+            solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True), color="primary",
+                          disabled=ctl.finished or waiting, classes=["corridor-play"])
+        solara.Button(f"+{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
+                      disabled=ctl.finished or playing.value or waiting, classes=["corridor-step"])
+        solara.Button("Reset", icon_name="mdi-restart", on_click=lambda: background("Resetting…", ctl.reset),
+                      disabled=waiting, classes=["corridor-reset"])
         with solara.ToggleButtonsSingle(value=speed_hours, classes=["corridor-speed"]):
             for hours in SPEEDS_HOURS:
                 solara.Button(f"{hours} h" if hours < 24 else f"{hours // 24} day", value=hours, text=True)
-        solara.Switch(label="Side by side (same seed)", value=ctl.comparing, on_value=compare)
-        solara.InputInt("Seed (applies on reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,
-                        on_value=set_seed)
-        for i in range(len(ctl.sides)):
-            if ctl.comparing:
-                _heading("h3", f"{'AB'[i]} ({'left' if i == 0 else 'right'})")
-            Controls(ctl, i)
-        Export(ctl)
-        solara.Text("See docs/lessons.md for lessons built on these scenarios.", style={"font-size": "13px"})
-
-
-@solara.lab.task
-def export_job(ctl: Controller) -> Path:
-    return ctl.export()
+        with solara.Div(classes=["corridor-timeline"]):
+            solara.SliderInt(model.clock(), value=model.steps, min=0, max=model.n_steps,
+                             on_value=go_to, disabled=waiting or playing.value)
+        with solara.Div(classes=["corridor-jump"]):
+            solara.Select("Jump to event", values=list(jumps), value=None, on_value=jump,
+                          disabled=waiting or playing.value or not jumps, dense=True)
+        if waiting:
+            solara.Text(busy.value, classes=["corridor-busy"])
+        solara.Button("Hide" if drawer_open.value else "Controls",
+                      icon_name="mdi-tune", on_click=lambda: drawer_open.set(not drawer_open.value),
+                      outlined=True, classes=["corridor-drawer-toggle"])
 
 
 @solara.component
-def Export(ctl: Controller):
-    def start() -> None:
-        playing.value = False
-        export_job(ctl)
-
-    solara.Button("Export for slides (PNG + GIF)", icon_name="mdi-content-save", on_click=start,
-                  disabled=export_job.pending, outlined=True, classes=["corridor-export"])
-    if export_job.pending:
-        solara.Text("Exporting the map, charts and animation…")
-    elif export_job.error:
-        solara.Error(f"Export failed: {export_job.exception}")
-    elif export_job.finished and export_job.value is not None:
-        folder = export_job.value
-        solara.Success(f"Saved in {folder}", dense=True)
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                name = str(path.relative_to(folder))
-                solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
-                                    label=f"Download {name}")
-
-
-def _heading(tag: str, text: str) -> None:
-    """A heading as plain HTML (solara.Markdown would load KaTeX, which is not bundled offline)."""
-    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
-
-
-def _monitors_html(side: Side) -> str:
-    s = side.run
-    e = html.escape
-    params = []
-    for control in CONTROLS:
-        value = s.parameter(control.name)
-        if value is not None:
-            shown = ("on" if value else "off") if control.is_switch else f"{value:g}"
-            params.append(f'<span class="corridor-param-{control.name}">{e(control.label)}: {shown}</span>')
-    convoys = "; ".join(f"{e(label)} {e(state)}" for label, state in s.convoys()) or "none"
-    return (
-        f'<div class="corridor-monitors"><div class="corridor-clock">{e(s.model.clock())}</div>'
-        f'<div><b>Albu Kamal held by:</b> <span class="corridor-holder">{e(s.key_place_holder())}</span></div>'
-        f'<div><b>Land bridge:</b> <span class="corridor-bridge">{e(s.land_bridge())}</span></div>'
-        f'<div><b>Convoys:</b> <span class="corridor-convoys">{convoys}</span></div>'
-        f'<div><b>This run</b> (seed <span class="corridor-seed">{s.seed}</span>): '
-        + "; ".join(params) + "</div></div>")
-
-
-def _log_html(side: Side) -> str:
-    lines = side.run.log_newest_first(LOG_LINES)
-    if not lines:
-        return '<div class="corridor-log"><i>Nothing has happened yet: press Play or Step.</i></div>'
-    rows = "".join(f'<div class="k-{html.escape(kind)}">{html.escape(text)}</div>' for kind, text in lines)
-    return f'<div class="corridor-log">{rows}</div>'
-
-
-def _questions_html(side: Side) -> str:
-    items = "".join(f"<li>{html.escape(q)}</li>" for q in side.run.info.questions)
-    return f'<ol class="corridor-questions">{items}</ol>' if items else "<i>No questions in this scenario.</i>"
-
-
-@solara.component
-def SidePanel(ctl: Controller, index: int, compact: bool):
-    """One run: map, monitors, teaching questions, charts and event log."""
+def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
+    """One run: map, status line, monitors, compact chart, summary at the end, event log."""
     _ = frame.value, layout.value
-    side = ctl.sides[index]
-    run = side.run
-    views = solara.use_memo(lambda: (LiveMap(run.model), LiveCharts(run)), dependencies=[run])
+    if index >= len(ctl.sides):  # side by side was just switched off
+        return
     with ctl.lock:
-        map_png = views[0].render()
-        charts_png = views[1].render()
-        monitors, log = _monitors_html(side), _log_html(side)
-    questions = _questions_html(side)
-    tag = f"corridor-side-{'ab'[index]}"
-    with solara.Column(classes=[tag], gap="8px"):
-        if compact:
-            _heading("h3", f"{'AB'[index]}: {run.info.name}")
-            solara.Image(map_png, classes=["corridor-map"])
-            solara.HTML(unsafe_innerHTML=monitors)
-            solara.Image(charts_png, classes=["corridor-charts"])
-            with solara.Details("Teaching questions"):
-                solara.HTML(unsafe_innerHTML=questions)
-            _heading("h4", "Event log (newest first)")
-            solara.HTML(unsafe_innerHTML=log)
+        run = ctl.sides[index].run
+        try:
+            map_html = render_map(run.model, legend=not compact)
+            charts_png = render_charts(charts, index, run)
+        except Exception as err:  # noqa: BLE001 - a picture that fails must not take the page down
+            log.exception("picture failed")
+            solara.Error(f"The map of this run could not be drawn ({type(err).__name__}: {err}).",
+                         classes=["corridor-problem"])
             return
-        with solara.Columns([3, 1]):
-            solara.Image(map_png, classes=["corridor-map"])
-            with solara.Column():
-                solara.HTML(unsafe_innerHTML=monitors)
-                _heading("h4", f"Ask the class — {run.info.name}")
-                solara.HTML(unsafe_innerHTML=questions)
-        with solara.Columns([1, 1]):
-            solara.Image(charts_png, classes=["corridor-charts"])
-            with solara.Column():
-                _heading("h4", "Event log (newest first)")
-                solara.HTML(unsafe_innerHTML=log)
+        status = safe_html(views.status_html, run)
+        monitors = safe_html(views.monitors_html, run)
+        summary = safe_html(views.summary_html, run) if run.finished else ""
+        log_text = safe_html(views.log_html, run, LOG_LINES)
+    tag = f"corridor-side-{'ab'[index]}"
+    if compact:
+        with solara.Column(classes=[tag, "corridor-half"], gap="4px"):
+            heading("h3", f"{'AB'[index]}: {run.info.name}")
+            solara.HTML(unsafe_innerHTML=map_html)
+            solara.HTML(unsafe_innerHTML=status)
+            solara.HTML(unsafe_innerHTML=monitors)
+            solara.Image(charts_png, format=SCREEN_FORMAT, classes=["corridor-charts"])
+            if summary:
+                solara.HTML(unsafe_innerHTML=summary)
+            solara.HTML(unsafe_innerHTML=log_text)
+        return
+    with solara.Row(classes=["corridor-single", tag], gap="10px"):
+        with solara.Column(classes=["corridor-mapcol"], gap="2px"):
+            solara.HTML(unsafe_innerHTML=map_html)
+            solara.HTML(unsafe_innerHTML=status)
+        RightColumn(monitors, charts_png, summary, log_text)
+
+
+@solara.component
+def RightColumn(monitors: str, charts_png: bytes, summary: str, log_text: str):
+    """Beside the map: the monitors, the compact chart, the summary at the end, the log."""
+    with solara.Column(classes=["corridor-right"], gap="4px"):
+        solara.HTML(unsafe_innerHTML=monitors)
+        solara.Image(charts_png, format=SCREEN_FORMAT, classes=["corridor-charts"])
+        if summary:
+            solara.HTML(unsafe_innerHTML=summary)
+        solara.HTML(unsafe_innerHTML=log_text, classes=["corridor-logbox"])
 
 
 @solara.component
 def Page():
     ctl = solara.use_memo(lambda: Controller(os.environ.get(SCENARIO_ENV, str(DEFAULT_SCENARIO))), [])
+    charts = solara.use_memo(dict, [])
     _ = layout.value
 
     def play(cancel: threading.Event) -> None:
-        while playing.value and not cancel.is_set():
-            started = time.perf_counter()
-            ctl.advance(speed_hours.value)
-            frame.value += 1
-            if ctl.finished:
-                playing.value = False
-                return
-            cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
+        try:
+            while not cancel.is_set():
+                started = time.perf_counter()
+                with ctl.lock:
+                    if not playing.value:  # Pause was pressed: stop where the model is
+                        return
+                    ctl.advance(speed_hours.value)
+                frame.value += 1
+                if ctl.finished:
+                    playing.value = False
+                    layout.value += 1
+                    return
+                cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
+        except Exception as err:  # noqa: BLE001 - see guard
+            playing.value = False
+            report(err)
 
     solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
 
     solara.Title("Corridor — what-if app")
     solara.Style(CSS)
     with solara.AppBar():
-        solara.AppBarTitle(children=["Corridor: the contested Euphrates corridor"])
-        solara.HTML(tag="span", unsafe_innerHTML=html.escape(DISCLAIMER), classes=["corridor-stamp"])
-    ControlPanel(ctl)
-    if problem.value:
-        solara.Error(problem.value, classes=["corridor-problem"])
-    if ctl.comparing:
-        with solara.Columns([1, 1]):
-            SidePanel(ctl, 0, compact=True)
-            SidePanel(ctl, 1, compact=True)
-    else:
-        SidePanel(ctl, 0, compact=False)
-
+        solara.AppBarTitle(children=["Corridor — what-if app"])
+        solara.HTML(tag="span", unsafe_innerHTML=DISCLAIMER, classes=["corridor-stamp"])
+    with solara.Column(gap="4px", classes=["corridor-page"]):
+        Toolbar(ctl)
+        if problem.value:
+            with solara.Row(classes=["corridor-problem-row"]):
+                solara.Error(problem.value, classes=["corridor-problem"], dense=True)
+                solara.Button("Dismiss", on_click=lambda: problem.set(""), text=True)
+        main = ["corridor-main"] + (["corridor-comparing"] if ctl.comparing else [])
+        with solara.Row(classes=main, gap="10px"):
+            if drawer_open.value:
+                with solara.Column(classes=["corridor-drawer"], gap="6px"):
+                    Drawer(ctl)
+            if ctl.comparing:
+                with solara.Column(gap="4px", classes=["corridor-comparison"]):
+                    with solara.Row(gap="10px", classes=["corridor-pair-row"]):
+                        SidePanel(ctl, 0, charts, compact=True)
+                        SidePanel(ctl, 1, charts, compact=True)
+                    with ctl.lock:
+                        legend = render_legend(ctl.sides[0].run.model)
+                    solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
+            else:
+                SidePanel(ctl, 0, charts, compact=False)

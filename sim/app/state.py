@@ -1,6 +1,8 @@
 """The web app's state apart from any widget: which scenario and settings each side runs, the
-model runs it drives (one, or two side by side on one seed), what its monitors read, and the
-export of a run so far for slides.
+model runs it drives (one, or two side by side on one seed), going to any step of a run (ahead,
+or back by a deterministic replay from the seed with the recorded interventions), and the
+teacher's interventions. What the monitors show is read by `sim.app.monitors`; the export is
+`sim.app.export`.
 
 `sim.app.page` only wires widgets to a `Controller`; the tests drive a `Controller` directly, so
 what a button does is tested without a browser. Nothing here imports Solara.
@@ -8,24 +10,26 @@ what a button does is tested without a browser. Nothing here imports Solara.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from sim.disclaimer import DISCLAIMER
+from sim.app.interventions import Intervention
+from sim.app.monitors import holder_label
 from sim.errors import UserError
-from sim.influence import CONTESTED, UNGOVERNED
-from sim.locations import DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
+from sim.locations import DEFAULT_SCENARIO, SCENARIOS
 from sim.model import CorridorModel
 from sim.rules.base import keys_of_kind
 from sim.scenario import LoadedScenario, load_scenario
 
-#: the place whose holder the app reports: the town of the seed event
-KEY_PLACE = "Albu Kamal"
+#: seeds the app accepts (numpy's generators take 0 … 2**32 - 1 and more, but a class types small ones)
+SEED_MAX = 2**32 - 1
+#: entries the event log keeps on screen
+LOG_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ CONTROLS: tuple[Control, ...] = (
             "many it pays for."),
     Control("airstrike_rate", "Airstrikes per day", "airstrikes", "rate_per_day",
             0.0, 1.0, 0.02, "Average number of airstrikes a day against the target faction."),
+    Control("intercept_probability", "Airstrikes intercepted (probability)", "airstrikes", "intercept_probability",
+            0.0, 1.0, 0.05, "Chance that the faction named to intercept stops a strike."),
     Control("co_optation_rate", "Co-optation: loyalty lost per day", "co_optation", "erosion_per_day",
             0.0, 0.05, 0.001, "Loyalty a local militia loses each day near a sponsor that pays more."),
     Control("agreement", "Agreement in force", "agreement", "enabled",
@@ -66,6 +72,8 @@ SPEEDS_HOURS = (1, 3, 6, 12, 24)
 FRAME_EVERY_HOURS = 6.0
 
 Value = float | bool
+#: told (share done 0–1, what is being written) as an export goes on
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class ScenarioInfo:
     description: str
     questions: tuple[str, ...]
     seed: int
+    key_place: str | None  # the place whose holder the monitors report (see `key_place`)
     rule_keys: dict[str, str]  # control name -> key of the rule it sets
     defaults: dict[str, Value]  # control name -> the scenario's own value
 
@@ -108,8 +117,28 @@ def _info(path: str, mtime_ns: int) -> ScenarioInfo:
     keys = _rule_keys(loaded)
     return ScenarioInfo(
         path=Path(path), name=spec.name, description=" ".join(spec.description.split()),
-        questions=tuple(spec.teaching.questions), seed=spec.seed, rule_keys=keys,
+        questions=tuple(spec.teaching.questions), seed=spec.seed, rule_keys=keys, key_place=key_place(loaded),
         defaults={name: _rule_value(loaded, key, CONTROLS_BY_NAME[name]) for name, key in keys.items()})
+
+
+def key_place(loaded: LoadedScenario) -> str | None:
+    """The place a class watches: where the scenario's checkpoint stands, else the first town or
+    city of the land bridge it observes, else None."""
+    for rule in loaded.rules:
+        if rule.name == "checkpoint_blockade" and rule.params.at:
+            return rule.params.at[0]
+    for name in loaded.spec.observe.land_bridge:
+        place = loaded.map.find_place(name)
+        if place.kind in ("city", "town"):
+            return place.name
+    return next(iter(loaded.map.places), None)
+
+
+@lru_cache(maxsize=16)
+def _loaded(path: Path, overrides: tuple, mtime_ns: int) -> LoadedScenario:
+    """A loaded scenario, kept for the next reset with the same settings (a model never changes
+    the scenario it is built from; loading one takes ~0.1–0.2 s)."""
+    return load_scenario(path, dict(overrides) or None)
 
 
 def scenario_info(path: str | Path) -> ScenarioInfo:
@@ -136,21 +165,27 @@ def overrides_for(info: ScenarioInfo, values: dict[str, Value]) -> dict[str, obj
 
 class LiveRun:
     """One model run the app drives: built from a scenario, control values and a seed, then
-    stepped in place."""
+    stepped in place. The teacher's interventions are recorded with the step they were made
+    at, so that `replayed(step)` rebuilds the same run up to any earlier (or later) step."""
 
     def __init__(self, path: str | Path, values: dict[str, Value] | None = None, seed: int | None = None,
-                 overrides: dict[str, object] | None = None):
+                 overrides: dict[str, object] | None = None, interventions: tuple[Intervention, ...] = ()):
         self.info = scenario_info(path)
         self.values = {**self.info.defaults,
                        **{k: v for k, v in (values or {}).items() if k in self.info.defaults}}
-        # the controls' overrides, then any other `--set` given on the command line
-        self.overrides = {**overrides_for(self.info, self.values), **(overrides or {})}
-        self.loaded = load_scenario(self.info.path, self.overrides or None)
+        self.extra_overrides = dict(overrides or {})  # any other `--set` given on the command line
+        self.overrides = {**overrides_for(self.info, self.values), **self.extra_overrides}
+        self.loaded = _loaded(self.info.path, tuple(sorted(self.overrides.items())),
+                              self.info.path.stat().st_mtime_ns)
         self.model = CorridorModel(self.loaded, seed, frame_every_hours=FRAME_EVERY_HOURS)
         corridor_map = self.model.map
         self.land_km2 = float(corridor_map.land.sum()) * corridor_map.km2_per_cell
         places = [p.name for p in self.model.recorder.places]
-        self.key_place = places.index(KEY_PLACE) if KEY_PLACE in places else None
+        name = self.info.key_place
+        self.key_place = places.index(name) if name in places else None
+        #: recorded interventions, in order; those after the current step are replayed as it passes them
+        self.interventions: list[Intervention] = list(interventions)
+        self._apply_due()
 
     @property
     def seed(self) -> int:
@@ -160,13 +195,39 @@ class LiveRun:
     def finished(self) -> bool:
         return self.model.steps >= self.model.n_steps
 
-    def advance(self, steps: int = 1) -> int:
-        """Step the model up to `steps` times (not past its end); return how many were taken."""
+    @property
+    def key_place_name(self) -> str | None:
+        return self.info.key_place
+
+    def _apply_due(self) -> None:
+        steps = self.model.steps
+        for iv in self.interventions:
+            if iv.step == steps:
+                iv.apply(self.model)
+
+    def advance(self, steps: int = 1, stop: threading.Event | None = None) -> int:
+        """Step the model up to `steps` times (not past its end; not after `stop` is set),
+        replaying recorded interventions as their steps come; return how many were taken."""
         taken = 0
-        while taken < steps and not self.finished:
+        while taken < steps and not self.finished and not (stop is not None and stop.is_set()):
             self.model.step()
             taken += 1
+            self._apply_due()
         return taken
+
+    def intervene(self, kind: str, rule: str, param: str | None = None, value: Value | None = None) -> Intervention:
+        """Apply an intervention now and record it; recorded ones after now (left from a
+        rewind) are dropped: the run takes a new branch."""
+        iv = Intervention(self.model.steps, kind, rule, param, value)
+        iv.apply(self.model)
+        self.interventions = [i for i in self.interventions if i.step <= iv.step] + [iv]
+        return iv
+
+    def replayed(self, step: int, stop: threading.Event | None = None) -> LiveRun:
+        """The same run (scenario, settings, seed, interventions) rebuilt and run to `step`."""
+        run = LiveRun(self.info.path, self.values, self.seed, self.extra_overrides, tuple(self.interventions))
+        run.advance(max(0, min(step, run.model.n_steps)), stop)
+        return run
 
     # ------------------------------------------------------------------ monitors
     def parameter(self, name: str) -> Value | None:
@@ -179,33 +240,25 @@ class LiveRun:
         control = CONTROLS_BY_NAME[name]
         return bool(rule.enabled) if control.is_switch else float(getattr(rule.params, control.param))
 
-    def holder_label(self, code: int) -> str:
-        if code == CONTESTED:
-            return "contested"
-        if code == UNGOVERNED:
-            return "no one (ungoverned)"
-        return self.model.factions.labels[code]
-
     def key_place_holder(self) -> str:
         if self.key_place is None:
             return "n/a (no such place on this map)"
         rec = self.model.recorder
-        return self.holder_label(int(rec.holder[rec.rows - 1, self.key_place]))
+        return holder_label(self.model, int(rec.holder[rec.rows - 1, self.key_place]))
 
-    def land_bridge(self) -> str:
-        """Whose land bridge (crossing → Albu Kamal → Al-Mayadeen → Deir ez-Zor) is open now."""
-        rec = self.model.recorder
-        labels = self.model.factions.labels
-        open_for = [labels[f] for j, f in enumerate(rec.bridge_factions) if rec.land_bridge[rec.rows - 1, j]]
-        return "open for " + ", ".join(open_for) if open_for else "closed"
+    def land_bridge_route(self) -> str:
+        """The land bridge the scenario observes, e.g. 'Albu Kamal crossing → … → Deir ez-Zor'."""
+        return " → ".join(p.name for p in self.model.recorder.bridge_places)
 
-    def convoys(self) -> list[tuple[str, str]]:
-        return [(c.label, c.state.value) for c in self.model.convoys]
-
-    def log_newest_first(self, limit: int = 200) -> list[tuple[str, str]]:
-        """(kind, 'day D HH:MM — text') for the latest `limit` entries, newest first."""
+    def log_newest_first(self, limit: int = LOG_LINES) -> list[tuple[str, str, int]]:
+        """(kind, 'day D HH:MM — text', step) for the latest `limit` entries, newest first."""
         entries = self.model.log.entries[-limit:]
-        return [(e.kind, e.narrative()) for e in reversed(entries)]
+        return [(e.kind, e.narrative(), e.step) for e in reversed(entries)]
+
+    def due_at_start(self) -> list[str]:
+        """What the timeline will do in the first step (e.g. arrivals at day 0), before it runs."""
+        model = self.model
+        return [e.note or "a timeline event" for e in model.timeline.pending if e.at_day * 24.0 < model.step_hours]
 
     def shares(self) -> dict[str, np.ndarray]:
         """Share of the land per faction id, plus 'contested' and 'ungoverned', per recorded step,
@@ -218,40 +271,6 @@ class LiveRun:
         out["contested"] = rec.contested[:n]
         out["ungoverned"] = rec.ungoverned[:n]
         return out
-
-    # ------------------------------------------------------------------ export
-    def result_so_far(self):
-        """A RunResult of the run up to now; its last frame is the current state."""
-        model = self.model
-        result = model.recorder.result()
-        frames = list(result.frames)
-        if not frames or frames[-1]["hours"] != model.hours:
-            frames.append(model.recorder.snapshot())
-        return dataclasses.replace(result, frames=frames)
-
-    def export(self, folder: Path) -> list[Path]:
-        """Write into `folder` (which the caller creates fresh): the map and the charts as PNG
-        for slides, the same two as the app shows them (with the convoys' states), the run so
-        far as an animated GIF, and the narrative as text."""
-        from sim.figures.live import LiveCharts, LiveMap
-        from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
-        from sim.output import write_atomic, write_text_atomic
-
-        result = self.result_so_far()
-        folder.mkdir(parents=True, exist_ok=True)
-        screen = {"screen_map.png": LiveMap(self.model).render(), "screen_charts.png": LiveCharts(self).render()}
-        written = [
-            draw_control_map(result, result.frames[-1], folder / "map.png"),
-            draw_control_chart(result, folder / "charts.png"),
-            *(write_atomic(folder / name, lambda tmp, png=png: tmp.write_bytes(png)) for name, png in screen.items()),
-            write_animation(result, folder / "animation.gif"),
-        ]
-        settings = ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "as in the scenario file"
-        text = (f"{result.scenario_name} ({self.info.path.name}), seed {result.seed}, "
-                f"{self.model.clock()}; settings: {settings}. {DISCLAIMER}\n\n{result.log.to_text()}")
-        written.append(write_text_atomic(folder / "narrative.txt", text))
-        return written
-
 
 @dataclass
 class Side:
@@ -308,8 +327,62 @@ class Controller:
             self.sides[side].pending[name] = value
 
     def set_seed(self, seed: int | None) -> None:
-        """A new seed, applied at the next reset (None: the scenario's own)."""
+        """A new seed, applied at the next reset (None: the scenario's own); UserError, and no
+        change, unless it is a whole number from 0 to `SEED_MAX`."""
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX):
+            raise UserError(f"Seed: expected a whole number from 0 to {SEED_MAX}, found {seed}")
         self.seed = seed
+
+    @property
+    def steps(self) -> int:
+        """Steps done by the first side (every side has run the same simulated time)."""
+        return self.sides[0].run.model.steps
+
+    def rewind(self, step: int, stop: threading.Event | None = None) -> None:
+        """Every side replayed from its seed and recorded interventions to `step` of the first
+        side (sides with other step lengths to the same simulated time)."""
+        hours = max(0, step) * self.sides[0].run.model.step_hours
+        with self.lock:
+            runs = [side.run for side in self.sides]
+        built = [run.replayed(round(hours / run.model.step_hours), stop) for run in runs]
+        if stop is not None and stop.is_set():
+            return
+        with self.lock:
+            for side, run in zip(self.sides, built, strict=True):
+                side.run = run
+
+    def go_to(self, step: int, stop: threading.Event | None = None) -> None:
+        """To `step` of the first side: on from here if it lies ahead, else by `rewind`."""
+        step = max(0, min(int(step), self.sides[0].run.model.n_steps))
+        with self.lock:
+            ahead = step - self.steps
+            if ahead >= 0:
+                hours = ahead * self.sides[0].run.model.step_hours
+                for side in self.sides:
+                    side.run.advance(round(hours / side.run.model.step_hours), stop)
+                return
+        self.rewind(step, stop)
+
+    def intervene(self, side: int, kind: str, rule: str, param: str | None = None,
+                  value: Value | None = None) -> Intervention:
+        """Apply an intervention to one side's run now (logged, and replayed on rewind); a slider
+        applied now also becomes its pending value, so that a reset keeps it."""
+        with self.lock:
+            the_side = self.sides[side]
+            iv = the_side.run.intervene(kind, rule, param, value)
+            for name, key in the_side.run.info.rule_keys.items():
+                control = CONTROLS_BY_NAME[name]
+                if key == rule and control.param == param:
+                    the_side.pending[name] = value
+                    the_side.run.values[name] = value
+            return iv
+
+    def snapshot(self) -> list[LiveRun]:
+        """Copies of the runs as they are now, rebuilt by replay (for an export in the
+        background while these runs go on)."""
+        with self.lock:
+            runs = [(side.run, side.run.model.steps) for side in self.sides]
+        return [run.replayed(steps) for run, steps in runs]
 
     def reset(self) -> None:
         """Rebuild every side from its scenario and slider values, all on one seed."""
@@ -349,29 +422,3 @@ class Controller:
             elif not on and self.comparing:
                 del self.sides[1]
         self.reset()
-
-    def export(self, folder: Path | None = None) -> Path:
-        """Write every side's map, charts, animation and narrative into a new folder (under
-        outputs/ unless given; an existing non-empty folder is refused)."""
-        with self.lock:
-            return export_runs([side.run for side in self.sides], folder)
-
-
-def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = False) -> Path:
-    """Export runs so far into a new folder, built aside and renamed into place: with one run
-    its files sit in the folder, with two each has a subfolder a_<scenario>, b_<scenario>.
-    The default folder is a fresh one under outputs/; a given one that exists and is not empty
-    is refused unless `force`."""
-    from sim.output import new_run_folder, publish_folder
-
-    first = runs[0]
-    if folder is None:
-        stem = "_vs_".join(s.info.stem for s in runs)
-        day = int(first.model.hours // 24)
-        folder = new_run_folder(OUTPUTS, f"app_{stem}_seed{first.seed}_day{day}")
-
-    def build(tmp: Path) -> None:
-        for i, run in enumerate(runs):
-            run.export(tmp / f"{'ab'[i]}_{run.info.stem}" if len(runs) > 1 else tmp)
-
-    return publish_folder(build, Path(folder), force=force)

@@ -20,12 +20,15 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.figures.style import (
     BORDER_LINE,
+    CLOSED_BRIDGE_STYLE,
+    CLOSED_MARK,
     PLACE_LABELS,
     PLACE_STYLE,
     RIVER_LINE,
     ROAD_LINE,
     SMALL,
     TRACK_LINE,
+    place_is_closed,
 )
 from sim.geography import TERRAIN_COLORS, TERRAIN_LABELS, CorridorMap, Terrain
 from sim.output import write_atomic
@@ -38,13 +41,14 @@ _OFFSETS = [(6, 4), (6, -4), (-6, 4), (-6, -4), (0, 8), (0, -8), (8, 0), (-8, 0)
 _CROWDED = 6  # places within one zoom window that earn the map an inset
 
 
-def _annotate(ax, corridor_map: CorridorMap, p, dx: float, dy: float):
+def _annotate(ax, corridor_map: CorridorMap, p, dx: float, dy: float, fontsize: float | None = None):
     important = p.strategic_value >= IMPORTANT
+    size = (8.5 if important else 7) if fontsize is None else fontsize
     return ax.annotate(
         p.name, corridor_map.xy_km(*p.cell), xytext=(dx, dy), textcoords="offset points",
         ha="left" if dx > 0 else "right" if dx < 0 else "center",
         va="bottom" if dy > 0 else "top" if dy < 0 else "center",
-        fontsize=8.5 if important else 7, fontweight="bold" if important else "normal",
+        fontsize=size, fontweight="bold" if important else "normal",
         fontstyle="italic" if p.kind in ("bridge", "ford") else "normal",
         arrowprops=dict(arrowstyle="-", lw=0.5, color="#333333") if np.hypot(dx, dy) > 12 else None,
         bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.65),
@@ -52,11 +56,12 @@ def _annotate(ax, corridor_map: CorridorMap, p, dx: float, dy: float):
     )
 
 
-def _label_places(ax, corridor_map: CorridorMap, places) -> None:
+def _label_places(ax, corridor_map: CorridorMap, places, fontsize: float | None = None) -> None:
     """Greedy label placement, most valuable places first: each label goes to the first offset
     whose box overlaps no marker, label or inset already there (away from the river first,
     then further out on a leader line). A label that fits nowhere is still drawn for an
     important place and left out for the others (their marker and the legend still show them).
+    `fontsize` (points) sets every label's size (default: 8.5 for important places, 7 others).
     """
     fig = ax.figure
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
@@ -71,7 +76,7 @@ def _label_places(ax, corridor_map: CorridorMap, places) -> None:
         sign = -1 if p.bank == "right" else 1
         offsets = [(sign * dx, sign * dy) for dx, dy in _OFFSETS]
         for dx, dy in offsets:
-            text = _annotate(ax, corridor_map, p, dx, dy)
+            text = _annotate(ax, corridor_map, p, dx, dy, fontsize)
             b = text.get_window_extent(renderer).extents + [-2, -1, 2, 1]  # a little air around
             inside = frame.x0 <= b[0] and b[2] <= frame.x1 and frame.y0 <= b[1] and b[3] <= frame.y1
             if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in occupied):
@@ -80,15 +85,18 @@ def _label_places(ax, corridor_map: CorridorMap, places) -> None:
             text.remove()
         else:
             if p.strategic_value >= IMPORTANT:
-                _annotate(ax, corridor_map, p, *offsets[0])
+                _annotate(ax, corridor_map, p, *offsets[0], fontsize)
 
 
 def draw_basemap(
-    ax, corridor_map: CorridorMap, *, terrain_alpha=1.0, label_places=True, places_kinds=None, window=None
+    ax, corridor_map: CorridorMap, *, terrain_alpha=1.0, label_places=True, places_kinds=None, window=None,
+    label_pt: float | None = None,
 ) -> None:
     """Terrain raster, river, roads (tracks dashed), border, places, scale bar; axes in km.
 
-    `window` = (x0, x1, y0, y1) in km draws only that part of the map (a zoom).
+    `window` = (x0, x1, y0, y1) in km draws only that part of the map (a zoom); `label_pt` sets
+    the place labels' size in points (default: 8.5 for important places, 7 for others). A
+    bridge the map marks closed is drawn grey and struck through.
     """
     rows, cols = corridor_map.shape
     width, height = cols * corridor_map.cell_km, rows * corridor_map.cell_km
@@ -110,8 +118,11 @@ def draw_basemap(
         x, y = corridor_map.xy_km(*p.cell)
         if (places_kinds is None or p.kind in places_kinds) and x0 <= x <= x1 and y0 <= y <= y1:
             places.append(p)
-            marker, size, face = PLACE_STYLE[p.kind]
+            closed = place_is_closed(p)
+            marker, size, face = CLOSED_BRIDGE_STYLE if closed else PLACE_STYLE[p.kind]
             ax.plot(x, y, marker=marker, ms=size, mfc=face, mec="black", mew=0.7, ls="none", zorder=5)
+            if closed:
+                ax.plot(x, y, zorder=5, **CLOSED_MARK)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
@@ -119,9 +130,10 @@ def draw_basemap(
     ax.set_ylabel("km north")
     bar = next((s for s in (100, 50, 25, 20, 10, 5, 2, 1) if s <= (x1 - x0) / 5), 1)
     ax.add_artist(AnchoredSizeBar(ax.transData, bar, f"{bar} km", loc="lower right", pad=0.6,
-                                  sep=3, frameon=True, size_vertical=(y1 - y0) / 250))
+                                  sep=3, frameon=True, size_vertical=(y1 - y0) / 250,
+                                  fontproperties=None if label_pt is None else {"size": label_pt}))
     if label_places and places:
-        _label_places(ax, corridor_map, places)
+        _label_places(ax, corridor_map, places, label_pt)
 
 
 def _inset_plan(corridor_map: CorridorMap, zoom: float = 2.2, share: float = 0.36):
@@ -164,6 +176,10 @@ def terrain_legend_handles(corridor_map: CorridorMap) -> list:
         marker, size, face = PLACE_STYLE[kind]
         handles.append(Line2D([], [], marker=marker, ms=size, mfc=face, mec="black", mew=0.7,
                               ls="none", label=PLACE_LABELS.get(kind, kind)))
+    if any(place_is_closed(p) for p in corridor_map.places.values()):
+        marker, size, face = CLOSED_BRIDGE_STYLE
+        handles.append(Line2D([], [], marker=marker, ms=size, mfc=face, mec="black", mew=0.7, ls="none",
+                              label="bridge closed (red ×)"))
     return handles
 
 

@@ -7,6 +7,11 @@ once — the map under the control colours (terrain, axes, legend) and the map o
 roads, border, places, labels) — and per frame only the control colours (numpy, straight onto
 pixels; contested cells hatched), the unit markers and the title are drawn between them. The
 charts blit their lines over a cached background. A frame costs ~20–30 ms.
+
+Sizes are for a 1280 × 720 projector: the map's picture is drawn about as large as the app
+shows it (840 px wide), with every label at `LABEL_PT` (≥ 14 px on that screen). A `LiveMap`
+built once is re-pointed at a new model of the same map and colours with `bind` (a reset costs
+no redraw of the layers).
 """
 
 from __future__ import annotations
@@ -15,18 +20,20 @@ import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
+from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
 from sim.figures.basemap import draw_basemap
 from sim.figures.style import (
     BORDER_LINE,
+    CHECKPOINT_MARK,
     CONTROL_ALPHA,
     CONVOY_STATE_COLORS,
+    PLACE_LABELS,
     PLACE_STYLE,
     RIVER_LINE,
     UNIT_LABELS,
@@ -35,21 +42,35 @@ from sim.figures.style import (
 )
 from sim.geography import TERRAIN_COLORS, Terrain
 
-DPI = 104
-MAP_SIZE_IN = (9.6, 5.8)
-MAP_BOX = (0.065, 0.095, 0.62, 0.83)  # axes [left, bottom, width, height] in figure fractions
-CHART_SIZE_IN = (5.8, 4.9)
+DPI = 100
+MAP_SIZE_IN = (8.4, 5.0)
+MAP_BOX = (0.075, 0.105, 0.58, 0.82)  # axes [left, bottom, width, height] in figure fractions
+#: the map without its legend, for two runs side by side (`legend_png` draws the legend once)
+COMPACT_MAP_SIZE_IN = (6.2, 5.0)
+COMPACT_MAP_BOX = (0.1, 0.135, 0.88, 0.79)
+CHART_SIZE_IN = (4.5, 2.5)
+#: points of every label on the live map and charts: 11 pt at 100 dpi is 15.3 px when the
+#: picture is shown at its own size (14.5 px at the 800 px it gets on a 1280 × 720 screen)
+LABEL_PT = 11.0
+#: convoy states that get their state written next to the convoy's label on the map
+NOTED_STATES = {"standoff": "#F0E442", "withdrawing": "#E69F00"}
+#: place kinds the live map's legend shows (the others' labels say what they are: "… oil field")
+LEGEND_PLACES = ("city", "town", "crossing", "bridge")
 HATCH_PERIOD_PX, HATCH_WIDTH_PX = 7, 2
 HATCH_RGB, HATCH_ALPHA, CONTESTED_WASH = np.array(to_rgb("#212121")), 0.75, 0.18
 STATE_INDEX = {s.value: i for i, s in enumerate(CONVOY_STATE_COLORS)}
 
 
-def _png(canvas: FigureCanvasAgg) -> bytes:
-    """The canvas as PNG, with fast compression (a few ms rather than tens)."""
+def _encode(canvas: FigureCanvasAgg, fmt: str) -> bytes:
+    """The canvas as PNG (fast compression, for files) or JPEG (quality 92, for the screen: it
+    encodes in ~5 ms where PNG takes 30–50 ms, and text stays sharp at that quality)."""
     width, height = canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", compress_level=1)
+    if fmt == "jpeg":
+        image.save(out, format="JPEG", quality=92)
+    else:
+        image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
@@ -57,26 +78,70 @@ def _unit_sizes(strength: np.ndarray) -> np.ndarray:
     return np.clip(np.sqrt(strength) * 4.0, 24, 140)
 
 
+LEGEND_KW = dict(fontsize=LABEL_PT, title_fontsize=LABEL_PT, frameon=False, alignment="left", borderaxespad=0.0,
+                 loc="upper left", handletextpad=0.4, columnspacing=0.8, labelspacing=0.25)
+
+
+def legend_groups(model) -> list[tuple[str, list, int]]:
+    """(title, handles, columns) of the live map's legends: who holds the ground, units, map."""
+    holders = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=label)
+               for label, c in zip(model.factions.labels, model.factions.colors, strict=True)]
+    holders.append(Patch(facecolor=(0.8, 0.8, 0.8), edgecolor="#212121", hatch="////", label="contested"))
+    holders.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
+                         label="ungoverned (no colour)"))
+    units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
+                    label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
+    kinds = dict.fromkeys(p.kind for p in model.map.places.values() if p.kind in LEGEND_PLACES)
+    places = []
+    for kind in kinds:
+        marker, size, face = PLACE_STYLE[kind]
+        places.append(Line2D([], [], marker=marker, ms=size + 1, mfc=face, mec="black", ls="none",
+                             label=PLACE_LABELS.get(kind, kind)))
+    lines = [Line2D([], [], label=river_label(model.map), **{**RIVER_LINE, "lw": 2}),
+             Line2D([], [], label="border", **BORDER_LINE),
+             Patch(facecolor=TERRAIN_COLORS[Terrain.ROAD], label="road"),
+             Line2D([], [], label="checkpoint", **{**CHECKPOINT_MARK, "ms": 12, "mew": 4})]
+    return [("Who holds the ground", holders, 1), ("Units (faction colour)", units, 1), ("Map", places + lines, 2)]
+
+
+def legend_png(model, width_in: float, *, dpi: int = DPI, fmt: str = "png") -> bytes:
+    """The live map's legends side by side in a strip `width_in` inches wide (under the maps
+    when two runs share the screen and each map is drawn without its own)."""
+    fig = Figure(figsize=(width_in, 1.8), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    for x, (title, entries, ncols) in zip((0.01, 0.28, 0.46), legend_groups(model), strict=True):
+        fig.legend(handles=entries, bbox_to_anchor=(x, 0.98), title=title, ncols=ncols, **LEGEND_KW)
+    canvas.draw()
+    return _encode(canvas, fmt)
+
+
 class LiveMap:
     """The control map of one model, redrawn in place: `render()` returns the current PNG."""
 
-    def __init__(self, model, *, dpi: int = DPI):
+    def __init__(self, model, *, dpi: int = DPI, legend: bool = True):
         self.model = model
         corridor_map = model.map
-        self.fig = Figure(figsize=MAP_SIZE_IN, dpi=dpi)
+        self.fig = Figure(figsize=MAP_SIZE_IN if legend else COMPACT_MAP_SIZE_IN, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.ax = self.fig.add_axes(MAP_BOX)
+        box = MAP_BOX if legend else COMPACT_MAP_BOX
+        ax = self.ax = self.fig.add_axes(box)
         before = set(ax.get_children())
-        draw_basemap(ax, corridor_map, terrain_alpha=0.45)
+        draw_basemap(ax, corridor_map, terrain_alpha=0.45, label_pt=LABEL_PT)
+        ax.set_xlabel("km east", fontsize=LABEL_PT)
+        ax.set_ylabel("km north", fontsize=LABEL_PT)
+        ax.tick_params(labelsize=LABEL_PT)
+        self._checkpoints(model)
         terrain = ax.images[0]
         over = [a for a in ax.get_children() if a not in before and a is not terrain]
         self.scatters = {}
         for kind, marker in UNIT_MARKERS.items():
             self.scatters[kind] = ax.scatter([], [], marker=marker, s=[], edgecolors="black", linewidths=0.6,
                                              zorder=7)
-        self.title = self.fig.text(MAP_BOX[0], 0.95, " ", fontsize=14, fontweight="bold")
-        self._legend(model)
-        stamp(self.fig, "Marker size grows with fighters.", y=0.012, fontsize=10)
+        self.title = self.fig.text(box[0], 0.95, " ", fontsize=LABEL_PT + 1.5, fontweight="bold")
+        self.convoy_labels = []  # text artists, one per convoy, made as convoys appear
+        if legend:
+            self._legend(model)
+        stamp(self.fig, "Marker size grows with fighters." if legend else "", y=0.012, fontsize=LABEL_PT)
         dynamic = [*self.scatters.values(), self.title]
 
         # layer 1: everything under the control colours
@@ -125,48 +190,58 @@ class LiveMap:
         self.looks = np.stack([(look * (1.0 - over_a) + over_rgb * over_a).astype(np.uint8).reshape(-1, 3)
                                for look in looks]).reshape(-1, 3)
         self.pixels = np.arange(under.shape[0] * under.shape[1])
+        self.flat_cell = (self.cell_row[:, None] * cols + self.cell_col[None, :]).ravel()  # pixel -> cell
         self.n_factions = len(model.factions)
+        self.key = self.key_of(model)
         np.asarray(self.canvas.buffer_rgba())[..., 3] = 255
 
-    def _legend(self, model) -> None:
-        handles = [Patch(facecolor=(*to_rgb(c), CONTROL_ALPHA), edgecolor="none", label=label)
-                   for label, c in zip(model.factions.labels, model.factions.colors, strict=True)]
-        handles.append(Patch(facecolor=(0.8, 0.8, 0.8), edgecolor="#212121", hatch="////", label="contested"))
-        handles.append(Patch(facecolor=TERRAIN_COLORS[Terrain.DESERT], edgecolor="#9e9e9e",
-                             label="ungoverned (no colour)"))
-        units = [Line2D([], [], marker=m, linestyle="", markersize=9, color="#9e9e9e", markeredgecolor="black",
-                        label=UNIT_LABELS[k]) for k, m in UNIT_MARKERS.items()]
-        marker, size, face = PLACE_STYLE["town"]
-        cross, csize, cface = PLACE_STYLE["crossing"]
-        lines = [Line2D([], [], label=model.map.river_name, **{**RIVER_LINE, "lw": 2}),
-                 Patch(facecolor=TERRAIN_COLORS[Terrain.ROAD], label="road"),
-                 Line2D([], [], label="border", **BORDER_LINE),
-                 Line2D([], [], marker=marker, ms=size + 2, mfc=face, mec="black", ls="none", label="town"),
-                 Line2D([], [], marker=cross, ms=csize, mfc=cface, mec="black", ls="none", label="border crossing")]
-        kw = dict(fontsize=10.5, title_fontsize=11, frameon=False, alignment="left", borderaxespad=0.0,
-                  loc="upper left")
-        renderer = self.canvas.get_renderer()
-        top = 0.93
-        for title, entries in (("Who holds the ground", handles),
-                               ("Units, in their faction's colour", units), ("Map", lines)):
-            legend = self.fig.legend(handles=entries, bbox_to_anchor=(0.705, top), title=title, **kw)
-            box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
-            top = box.y0 - 0.035
+    @staticmethod
+    def key_of(model) -> tuple:
+        """What the cached layers depend on: the map, the faction colours and labels, the checkpoints."""
+        checkpoints = tuple(cp.cell for cp in model.checkpoints)
+        corridor_map = model.map
+        return (corridor_map.name, corridor_map.shape, corridor_map.cell_km, tuple(model.factions.colors),
+                tuple(model.factions.labels), checkpoints)
 
-    def render(self) -> bytes:
-        """The map now, as PNG."""
+    def bind(self, model) -> bool:
+        """Draw `model` from now on, if its map, colours and checkpoints are the ones the layers
+        were drawn for; False (and nothing changed) otherwise."""
+        if self.key_of(model) != self.key:
+            return False
+        self.model = model
+        return True
+
+    def _checkpoints(self, model) -> None:
+        """A thick red bar at each checkpoint (drawn with the static layers; the legend names it)."""
+        for cp in model.checkpoints:
+            x, y = model.map.xy_km(*cp.cell)
+            self.ax.plot(x, y, zorder=6, **CHECKPOINT_MARK)
+
+    def _legend(self, model) -> None:
+        """The three legends in a column right of the map."""
+        renderer = self.canvas.get_renderer()
+        top = 0.95
+        for title, entries, ncols in legend_groups(model):
+            legend = self.fig.legend(handles=entries, bbox_to_anchor=(MAP_BOX[0] + MAP_BOX[2] + 0.02, top),
+                                     title=title, ncols=ncols, **LEGEND_KW)
+            box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
+            top = box.y0 - 0.02
+
+    def render(self, fmt: str = "png") -> bytes:
+        """The map now, as PNG (or `fmt="jpeg"`)."""
         model = self.model
-        controller = model.influence.controller[self.cell_row[:, None], self.cell_col[None, :]].astype(np.intp)
+        codes = model.influence.controller.ravel().take(self.flat_cell).astype(np.intp)
         # factions 0..n-1 keep their index; contested (-1) -> n, ungoverned (-2) -> n+1
-        look = np.where(controller >= 0, controller, self.n_factions - 1 - controller)
-        region = self.looks[look.ravel() * self.pixels.size + self.pixels]
+        look = np.where(codes >= 0, codes, self.n_factions - 1 - codes)
+        region = self.looks.take(look * self.pixels.size + self.pixels, axis=0)
         buffer = np.asarray(self.canvas.buffer_rgba())
         buffer[..., :3] = self.base
-        buffer[self.region + (slice(0, 3),)] = region.reshape(*look.shape, 3)
+        buffer[self.region + (slice(0, 3),)] = region.reshape(self.cell_row.size, self.cell_col.size, 3)
         self._draw_units()
+        self._draw_convoy_labels()
         self.title.set_text(f"{model.spec.name} — {model.clock()}")
         self.fig.draw_artist(self.title)
-        return _png(self.canvas)
+        return _encode(self.canvas, fmt)
 
     def _draw_units(self) -> None:
         corridor_map, model = self.model.map, self.model
@@ -187,98 +262,168 @@ class LiveMap:
             sc.set_facecolors([colors[u.faction] for u in units])
             self.ax.draw_artist(sc)
 
+    def unit_marks(self) -> list[tuple[float, float, float, str]]:
+        """(x, y, radius, text) in the picture's pixels (y down) of every unit alive, for hover
+        labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
+        model = self.model
+        units = [u for u in model.agents if u.alive]
+        if not units:
+            return []
+        rows, km = model.map.shape[0], model.map.cell_km
+        rc = np.array([u.rc for u in units], dtype=float)
+        xy = self.ax.transData.transform(np.column_stack(((rc[:, 1] + 0.5) * km, (rows - rc[:, 0] - 0.5) * km)))
+        height = self.canvas.get_width_height()[1]
+        radius = np.sqrt(_unit_sizes(np.array([u.strength for u in units], dtype=float))) * self.fig.dpi / 72 / 2
+        labels = model.factions.labels
+        return [(float(x), float(height - y), float(max(r, 5.0)),
+                 f"{u.label} ({labels[u.faction]}), {u.strength:,.0f} fighters")
+                for (x, y), r, u in zip(xy, radius, units, strict=True)]
+
+    def _draw_convoy_labels(self) -> None:
+        """Each convoy's label by its marker; in a standoff or withdrawing, its state too."""
+        model = self.model
+        rows = model.map.shape[0]
+        while len(self.convoy_labels) < len(model.convoys):
+            self.convoy_labels.append(self.ax.annotate(
+                "", (0, 0), xytext=(7, 7), textcoords="offset points", fontsize=LABEL_PT, fontweight="bold",
+                zorder=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="black", lw=0.8)))
+        for text, convoy in zip(self.convoy_labels, model.convoys, strict=False):
+            if not convoy.alive:
+                continue
+            r, c = convoy.rc
+            text.xy = ((c + 0.5) * model.map.cell_km, (rows - r - 0.5) * model.map.cell_km)
+            state = convoy.state.value
+            text.set_text(f"{convoy.label}: {state}" if state in NOTED_STATES else convoy.label)
+            text.get_bbox_patch().set_facecolor(NOTED_STATES.get(state, "white"))
+            self.ax.draw_artist(text)
+
+
+def river_label(corridor_map) -> str:
+    """The legend's name for the map's river: its first named river line, else 'river'."""
+    rivers = corridor_map.lines.get("river") or []
+    return next((name.split(" (")[0] for name, _ in rivers if name), "river")
+
+
+#: the charts' time axis ends at the first of these (days) past now, so that early hours are
+#: wide enough to see (a 2 h standoff on day 1) and the axis is not redrawn every frame
+DAY_STOPS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60, 90, 120, 180, 270, 365)
+
+
+def _nice_top(value: float) -> float:
+    """The next of 1, 2, 2.5, 5 × 10^k at or above `value` × 1.15 (the y axis' top)."""
+    value = max(value * 1.15, 1e-9)
+    base = 10 ** np.floor(np.log10(value))
+    return float(next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= value))
+
 
 class LiveCharts:
-    """Control share per faction and each convoy's state over time, blitted over a cached
-    background: `render()` returns the current PNG."""
+    """Land held and fighters per faction and each convoy's state over time, compact for the
+    side of the map. Axes fit the data: the time axis runs to the next of `DAY_STOPS` past now,
+    the y axes to a round value above the largest so far; lines are blitted over a cached
+    background, redrawn only when an axis grows. `render()` returns the current PNG."""
 
     def __init__(self, run, *, dpi: int = DPI):
         self.run = run
         model = run.model
-        days = model.n_steps * model.step_hours / 24.0
         self.fig = Figure(figsize=CHART_SIZE_IN, dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
-        self.ax_share, self.ax_convoy = self.fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.3])
-        ax = self.ax_share
-        self.lines = {}
-        ids, labels, colors = model.factions.ids, model.factions.labels, model.factions.colors
-        for f, label, color in zip(ids, labels, colors, strict=True):
-            self.lines[f], = ax.plot([], [], color=color, lw=2.4, label=label, animated=True)
-        self.lines["contested"], = ax.plot([], [], color="#616161", lw=1.8, ls="--", label="contested",
-                                           animated=True)
-        self.lines["ungoverned"], = ax.plot([], [], color="#bdbdbd", lw=1.8, ls=":", label="ungoverned",
-                                            animated=True)
-        ax.set_xlim(0, days)
-        ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel("share of the land", fontsize=11)
-        ax.set_title("Control over time", fontsize=13, fontweight="bold", loc="left")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=3, fontsize=9.5, frameon=False)
-        ax.tick_params(labelbottom=False)
+        self.ax_share, self.ax_strength, self.ax_convoy = self.fig.subplots(
+            3, 1, sharex=True, height_ratios=[2, 2, 1.2])
+        self.lines: dict[str, tuple] = {}
+        for f, color in zip(model.factions.ids, model.factions.colors, strict=True):
+            share, = self.ax_share.plot([], [], color=color, lw=2.2, animated=True)
+            strength, = self.ax_strength.plot([], [], color=color, lw=2.2, animated=True)
+            self.lines[f] = (share, strength)
+        self.ax_share.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        for ax, title in ((self.ax_share, "Land held"), (self.ax_strength, "Fighters")):
+            ax.set_title(title, fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize=LABEL_PT, labelbottom=False)
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+        self.key = self.key_of(run)
+        self.bind(run)
 
-        self.state_rows = 0
+    @staticmethod
+    def key_of(run) -> tuple:
+        """What the lines depend on: the factions' colours and the run's length."""
+        return tuple(run.model.factions.colors), run.model.n_steps
+
+    def bind(self, run) -> bool:
+        """Draw `run` from now on (axes start again) if it has the factions and length these
+        charts were made for; False (and nothing changed) otherwise."""
+        if self.key_of(run) != self.key:
+            return False
+        self.run = run
+        self.limits = (0.0, 0.0, 0.0)
         self.filled = 0  # recorded steps already copied into `states`
-        self.states = np.full((0, model.n_steps + 1), np.nan)
+        self.states = np.full((0, run.model.n_steps + 1), np.nan)
+        self.state_rows = -1
         self.strip = None
-        self.n_steps_axis = days
         self._background = None
-        self._layout_convoys()
+        return True
 
-    def _layout_convoys(self) -> None:
-        """(Re)draw the convoy strip's static parts for the convoys there are now."""
+    def _layout(self, days: float, share_top: float, strength_top: float) -> None:
+        """Redraw the static parts for these axis limits and the convoys there are now."""
         model = self.run.model
+        self.limits = (days, share_top, strength_top)
+        self.ax_share.set_ylim(0, share_top)
+        self.ax_strength.set_ylim(0, strength_top)
         ax = self.ax_convoy
         ax.clear()
-        convoys = model.convoys
-        n = len(convoys)
-        grown = np.full((n, model.n_steps + 1), np.nan)
-        grown[: self.states.shape[0]] = self.states
-        self.states = grown
-        self.state_rows = n
-        self.filled = 0
-        ax.set_xlim(0, self.n_steps_axis)
-        ax.set_xlabel("time (days)", fontsize=11)
-        ax.set_title("Convoys", fontsize=12, fontweight="bold", loc="left")
-        handles = [Patch(facecolor=c, edgecolor="#757575", label=s.value) for s, c in CONVOY_STATE_COLORS.items()]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.55), ncols=4, fontsize=9,
-                  frameon=False)
+        n = len(model.convoys)
+        if n != self.state_rows:
+            grown = np.full((n, model.n_steps + 1), np.nan)
+            grown[: min(n, self.states.shape[0])] = self.states[:n]
+            self.states, self.state_rows, self.filled = grown, n, 0
+        ax.set_xlabel("time (days)", fontsize=LABEL_PT)
+        ax.tick_params(labelsize=LABEL_PT)
+        ax.set_title("Convoys (colour: state)", fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
+        end = model.n_steps * model.step_hours / 24.0
         if n == 0:
             ax.set_yticks([])
-            ax.text(0.5, 0.5, "no convoys in this run yet", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=10, color="#616161")
+            ax.text(0.5, 0.5, "no convoys yet", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=LABEL_PT, color="#616161")
             self.strip = None
         else:
-            from matplotlib.colors import ListedColormap
-
             self.strip = ax.imshow(self.states, aspect="auto", interpolation="nearest", origin="upper",
                                    cmap=ListedColormap(list(CONVOY_STATE_COLORS.values())), vmin=-0.5,
-                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, self.n_steps_axis, n, 0),
-                                   animated=True)
-            ax.set_yticks(np.arange(n) + 0.5, [c.label for c in convoys], fontsize=10)
+                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, end, n, 0), animated=True)
+            ax.set_yticks(np.arange(n) + 0.5, [c.label for c in model.convoys], fontsize=LABEL_PT)
             ax.set_ylim(n, 0)
-        self.ax_share.set_xlim(0, self.n_steps_axis)
+        ax.set_xlim(0, days)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         self.canvas.draw()
+        # the first layout is kept: later redraws (an axis grew, a convoy appeared) skip the
+        # constrained-layout solver, which costs most of a redraw
+        self.fig.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
-    def render(self) -> bytes:
-        """The charts now, as PNG."""
+    def render(self, fmt: str = "png") -> bytes:
+        """The charts now, as PNG (or `fmt="jpeg"`)."""
         run = self.run
         model = run.model
-        if len(model.convoys) != self.state_rows:
-            self._layout_convoys()
-        shares = run.shares()
-        for key, line in self.lines.items():
-            line.set_data(shares["day"], shares[key])
         rec = model.recorder
-        for i in range(self.filled, rec.rows):
-            for c, state in enumerate(rec.convoy_states[i]):
+        n = rec.rows
+        day = rec.hours[:n] / 24.0
+        share = rec.area_km2[:n] / run.land_km2
+        strength = rec.strength[:n]
+        end = model.n_steps * model.step_hours / 24.0
+        days = min(end, next((d for d in DAY_STOPS if d > day[-1] + 1e-9), end))
+        wanted = (days, max(self.limits[1], _nice_top(share.max())), max(self.limits[2], _nice_top(strength.max())))
+        if wanted != self.limits or len(model.convoys) != self.state_rows:
+            self._layout(*wanted)
+        for j, (share_line, strength_line) in enumerate(self.lines.values()):
+            share_line.set_data(day, share[:, j])
+            strength_line.set_data(day, strength[:, j])
+        for i in range(self.filled, n):
+            for c, state in enumerate(rec.convoy_states[i][: self.state_rows]):
                 self.states[c, i] = STATE_INDEX[state]
-        self.filled = rec.rows
+        self.filled = n
         self.canvas.restore_region(self._background)
-        for line in self.lines.values():
-            self.ax_share.draw_artist(line)
+        for share_line, strength_line in self.lines.values():
+            self.ax_share.draw_artist(share_line)
+            self.ax_strength.draw_artist(strength_line)
         if self.strip is not None:
             self.strip.set_data(self.states)
             self.ax_convoy.draw_artist(self.strip)
-        return _png(self.canvas)
+        return _encode(self.canvas, fmt)

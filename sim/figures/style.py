@@ -29,32 +29,54 @@ RIVER_LINE = dict(color="#1f4e9c", lw=0.8)
 ROAD_LINE = dict(color="#fff3d6", lw=0.8)  # drawn over the brown road cells
 TRACK_LINE = dict(ROAD_LINE, ls=(0, (3, 2)))
 BORDER_LINE = dict(color="#6a1b9a", lw=1.4, ls=(0, (6, 2, 1, 2)))
-#: marker, size (points), face colour per place kind
+#: marker, size (points), face colour per place kind. No place shares a shape with a unit
+#: (`UNIT_MARKERS`): settlements are hexagons, the crossing a star, bridges a bow tie, fords a
+#: wave, oil and gas pentagons, bases a filled plus.
 PLACE_STYLE = {
-    "city": ("s", 7, "white"),
-    "town": ("o", 4.5, "white"),
+    "city": ("h", 9, "white"),
+    "town": ("H", 6.5, "white"),
     "crossing": ("*", 13, "#d62728"),
-    "bridge": ("D", 4, "black"),
-    "ford": ("D", 4, "#3a7bd5"),
-    "oilfield": ("^", 7, "black"),
-    "gasfield": ("^", 7, "#555555"),
-    "station": ("p", 7, "#555555"),
+    "bridge": ("$\\bowtie$", 9, "black"),
+    "ford": ("$\\approx$", 9, "#3a7bd5"),
+    "oilfield": ("p", 8, "black"),
+    "gasfield": ("p", 8, "#555555"),
+    "station": ("p", 8, "white"),
     "airbase": ("P", 8, "#555555"),
     "base": ("P", 8, "#555555"),
 }
+#: a bridge the map marks closed or destroyed: a bow tie struck through in red
+CLOSED_BRIDGE_STYLE = ("$\\bowtie$", 9, "#9e9e9e")
+CLOSED_MARK = dict(marker="x", ms=9, mew=2.2, color="#d62728", ls="none")
+#: a checkpoint: a thick bar across the road, in a colour no faction uses, with a boxed label
+CHECKPOINT_MARK = dict(marker="_", ms=16, mew=5, color="#d62728", ls="none")
 #: legend text of the place kinds whose name is not already readable
 PLACE_LABELS = {"oilfield": "oil field", "gasfield": "gas field", "airbase": "airbase / airstrip"}
 
+
+def place_is_closed(place) -> bool:
+    """Does the map mark this place (a bridge) closed or destroyed? Maps without such a mark
+    have every bridge open."""
+    status = str(getattr(place, "status", "") or "").lower()
+    return status in ("closed", "destroyed", "down") or getattr(place, "open", True) is False
+
 # ---------------------------------------------------------------------------- convoys
-#: a convoy's state while it runs (the app's convoy strip), in the order of the strip's colour scale
+#: a convoy's state while it runs (the app's convoy strip), in the order of the strip's colour
+#: scale: Okabe–Ito colours, so that moving, standoff and withdrawing differ for colour-blind eyes
 CONVOY_STATE_COLORS = {
-    ConvoyState.WAITING: "#e0e0e0", ConvoyState.MOVING: "#64b5f6", ConvoyState.STANDOFF: "#ffb300",
-    ConvoyState.WITHDRAWING: "#ef6c00", ConvoyState.ARRIVED: "#2e7d32", ConvoyState.WITHDRAWN: "#8d6e63",
-    ConvoyState.DESTROYED: "#212121",
+    ConvoyState.WAITING: "#e0e0e0", ConvoyState.MOVING: "#56B4E9", ConvoyState.STANDOFF: "#F0E442",
+    ConvoyState.WITHDRAWING: "#E69F00", ConvoyState.ARRIVED: "#009E73", ConvoyState.WITHDRAWN: "#CC79A7",
+    ConvoyState.DESTROYED: "#000000",
 }
 #: a convoy's outcome at the end of a run (the `convoys_<outcome>` columns), in stacking order
 CONVOY_OUTCOME_COLORS = {"arrived": "#2e7d32", "halted": "#f9a825", "withdrew": "#ef6c00",
                          "destroyed": "#b71c1c", "en_route": "#90a4ae", "not_departed": "#cfd8dc"}
+
+# ---------------------------------------------------------------------------- factions
+#: Okabe & Ito's colour-blind-safe palette ("Color Universal Design", 2008); the shipped
+#: scenarios take their faction colours from it (tests/test_palette.py checks them under
+#: simulated colour-vision deficiency)
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7", "black": "#000000"}
 
 # ---------------------------------------------------------------------------- other lines
 FALLBACK_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")

@@ -30,6 +30,10 @@ class Airstrikes(Rule):
                 continue
             self._strike()
 
+    def strike(self) -> None:
+        """One strike now, outside the Poisson arrivals (a teacher's intervention in the app)."""
+        self._strike()
+
     def _strike(self) -> None:
         model, p = self.model, self.params
         presence = model.influence.presence[self.target].sum(axis=0)

@@ -1,0 +1,79 @@
+"""The app's shared widget state and how user actions run: the reactive values every component
+reads (per browser tab), and `guard` / `background`, through which every callback goes so that
+an error becomes a message on the page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import solara
+
+from sim.app.state import SPEEDS_HOURS
+from sim.errors import UserError
+
+frame = solara.reactive(0)  # +1 after every step: the pictures and monitors redraw
+layout = solara.reactive(0)  # +1 after anything that changes the settings or the runs
+playing = solara.reactive(False)
+speed_hours = solara.reactive(SPEEDS_HOURS[0])
+problem = solara.reactive("")  # the message shown above the map ("" when none)
+busy = solara.reactive("")  # what a background action is doing ("" when idle)
+drawer_open = solara.reactive(False)
+log = logging.getLogger("sim.app")
+
+
+def report(err: Exception) -> None:
+    if isinstance(err, UserError):
+        problem.value = str(err)
+    else:  # a bug: say so on the page in one line, keep the traceback for the server's log
+        log.exception("app action failed")
+        problem.value = f"Something went wrong ({type(err).__name__}: {err}). The run is kept; try again."
+
+
+def guard(action) -> None:
+    """Run a quick user action; an error becomes a message on the page, never a traceback."""
+    try:
+        action()
+        problem.value = ""
+    except Exception as err:  # noqa: BLE001 - every error is shown, none may reach the page raw
+        report(err)
+    layout.value += 1
+    frame.value += 1
+
+
+@solara.lab.task
+def background_job(label: str, action) -> None:
+    busy.value = label
+    try:
+        action()
+        problem.value = ""
+    except Exception as err:  # noqa: BLE001 - see guard
+        report(err)
+    finally:
+        busy.value = ""
+        layout.value += 1
+        frame.value += 1
+
+
+def background(label: str, action) -> None:
+    """Run a slow user action in the background: play stops, the buttons wait, `label` shows."""
+    if busy.value:
+        return
+    playing.value = False
+    busy.value = label
+    background_job(label, action)
+
+
+def heading(tag: str, text: str) -> None:
+    """A heading as plain HTML (solara.Markdown would load KaTeX, which is not bundled offline)."""
+    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
+
+
+def safe_html(render, *args) -> str:
+    """A text panel's HTML, or one line saying why it could not be drawn."""
+    try:
+        return render(*args)
+    except Exception as err:  # noqa: BLE001 - a panel that fails must not take the page down
+        log.exception("panel failed")
+        return f'<div class="corridor-off">(this panel could not be drawn: {type(err).__name__})</div>'
