@@ -37,6 +37,7 @@ Where things live:
                           pydantic models (``spec``, ``rule_params``), checks, JSON Schema
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
 ``sim.paths``             least-time paths over the map (cached), hours per km, forbidden masks
+``sim.grid``              the Mesa grid the units stand on (without neighbour links)
 ``sim.influence``         influence as force density and zones of control (whole-array)
 ``sim.engagement``        Lanchester attrition between hostile units
 ``sim.economy``           funding, upkeep, recruitment from a manpower pool

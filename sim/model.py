@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 import mesa
 import numpy as np
-from mesa.discrete_space import OrthogonalMooreGrid
 from tqdm import tqdm
 
 from sim.agents.base import Unit
@@ -29,6 +28,7 @@ from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
+from sim.grid import PlacementGrid
 from sim.influence import InfluenceField
 from sim.mesa_compat import MesaConventions, seed_from
 from sim.narrative import EventLog, clock_text
@@ -42,15 +42,6 @@ from sim.tension import TensionLedger
 from sim.timeline import Timeline
 
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
-
-
-class PlacementGrid(OrthogonalMooreGrid):
-    """Mesa's grid without its neighbour links: units only sit in cells here (movement follows
-    `sim.paths`, neighbourhoods are never asked), and linking 24,000 cells at 1 km took 0.8 s of
-    every model build, which the app pays on each Reset."""
-
-    def _connect_cells(self) -> None:
-        pass
 
 
 class CorridorModel(MesaConventions, mesa.Model):
