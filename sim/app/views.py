@@ -84,10 +84,20 @@ def monitors_html(run: LiveRun) -> str:
                          f'{KIND_GLYPHS.get(kind, kind)}</span>' for (f, kind), (n, _) in units.items() if f == j)
         rows.append(f'<tr class="corridor-faction-{e(fid)}"><td>{_swatch(colours[j])}{e(labels[j])}</td>{cells}'
                     f'<td class="corridor-units">{kinds or "–"}</td></tr>')
-    pairs = "".join(
-        f'<div class="corridor-pair">{e(metric_label(metric))} {e(labels[ids.index(a)])} – '
-        f'{e(labels[ids.index(b)])}: <b>{e(format_value(metric, value))}</b></div>'
-        for metric, a, b, value in pair_table(row, ids))
+    by_pair: dict[tuple[str, str], dict[str, object]] = {}
+    for metric, a, b, value in pair_table(row, ids):
+        by_pair.setdefault((a, b), {})[metric] = value
+    # one line for every pair: only pairs with some tension or fighting, so that the log stays in view
+    shown = [(a, b, v) for (a, b), v in by_pair.items() if float(v.get("tension", 0) or 0) > 0.05 or v.get("hostile")]
+    pairs = ""
+    if by_pair:
+        items = " · ".join(
+            f'{e(labels[ids.index(a)])} – {e(labels[ids.index(b)])} <b>{e(format_value("tension", v.get("tension", 0)))}</b>'
+            + (' <b class="corridor-hostile">hostile</b>' if v.get("hostile") else "")
+            + "".join(f" {e(metric_label(m))} {e(format_value(m, x))}" for m, x in v.items()
+                      if m not in ("tension", "hostile"))
+            for a, b, v in shown)
+        pairs = f'<div class="corridor-pair">tension between rivals: {items or "none yet"}</div>'
     rest = (f'<div class="corridor-rest">land: share of all land held; bridge: land bridge (hover ⓘ) · contested {format_value("share", row.get("contested_share", 0.0))} · '
             f'ungoverned {format_value("share", row.get("ungoverned_share", 0.0))}</div>')
     key = " ".join(f"{g} {KIND_LABELS[k]}" for k, g in KIND_GLYPHS.items())
