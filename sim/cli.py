@@ -65,15 +65,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from sim.figures.basemap import draw_map_png
     from sim.geography import load_map
-    from sim.output import refuse_overwrite
+    from sim.output import check_destination, publish_file
     from sim.scenario.spec import MapSpec
 
     if args.cell_km is None:  # the default lives in the scenario language, nowhere else
         args.cell_km = MapSpec.model_fields["cell_km"].default
-    corridor_map = load_map(args.map, args.cell_km)
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
-    refuse_overwrite(out, args.force)
-    draw_map_png(corridor_map, out)
+    check_destination(out, args.force)  # before any work
+    corridor_map = load_map(args.map, args.cell_km)
+    publish_file(lambda tmp: draw_map_png(corridor_map, tmp), out, force=args.force)
     rows, cols = corridor_map.shape
     print(f"map: {rows} × {cols} cells at {corridor_map.cell_km:g} km, {len(corridor_map.places)} places → {out}")
     return 0
@@ -83,20 +83,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.model import CorridorModel
-    from sim.output import new_run_folder, publish_folder
+    from sim.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
 
+    if args.out:
+        check_destination(Path(args.out), args.force)  # before any work
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
-    from sim.output import refuse_overwrite
-
-    refuse_overwrite(out, args.force)
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=True)
     ran = time.perf_counter() - started
     publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
-                                           progress=True), out, force=args.force)
+                                           progress=True), out, force=args.force, checked=bool(args.out))
     print(result.headline())
     print(f"  simulated in {ran:.1f} s; wrote {out}")
     return 0

@@ -84,8 +84,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.app.state import LiveRun, export_runs
+    from sim.output import check_destination
     from sim.scenario import parse_sets
 
+    if args.out is not None:
+        check_destination(args.out, args.force)  # before any work
     run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
     model = run.model
     steps = model.n_steps if args.days is None else min(model.n_steps, round(args.days * 24 / model.step_hours))

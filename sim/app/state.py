@@ -374,4 +374,4 @@ def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = F
         for i, run in enumerate(runs):
             run.export(tmp / f"{'ab'[i]}_{run.info.stem}" if len(runs) > 1 else tmp)
 
-    return publish_folder(build, Path(folder), force=force)
+    return publish_folder(build, Path(folder), force=force, kind="export")
