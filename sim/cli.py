@@ -27,6 +27,8 @@ from sim.bench import command as bench_command
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments import command as experiments_command
+from sim.flags import scenario_flag
+from sim.interrupts import Terminated, exit_status, handle_termination
 from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, ROOT, SCENARIOS
 
 
@@ -101,8 +103,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line, `PROG: error: MESSAGE (see PROG --help)`, exit 2
+    (every subcommand's parser is one too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python run.py",
         description="Corridor: agent-based what-if simulation of a contested supply corridor. "
         f"{DISCLAIMER} With no command, runs the default scenario.",
@@ -112,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML (default: the Albu Kamal blockade)")
-    p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
@@ -131,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
-    p.add_argument("--cell-km", type=float, help="cell size in km (default 1, as map.cell_km in a scenario)")
+    p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -151,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _note
+    handle_termination()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -163,6 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `python run.py schema | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM/SIGHUP (sim.interrupts)
+        print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
+        return exit_status(err)

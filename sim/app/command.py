@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
+from sim.flags import positive_int, scenario_flag, whole_number
 from sim.locations import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
@@ -105,10 +106,10 @@ def add_commands(sub) -> None:
     p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario to open (default: the Albu Kamal blockade); the app offers the others too")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--bench", type=int, metavar="STEPS",
+    p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time STEPS steps, each with the map and charts redrawn, and print it")
     p.set_defaults(func=cmd_viz)
 
@@ -116,8 +117,8 @@ def add_commands(sub) -> None:
                        "animation (GIF) for slides")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML (default: the Albu Kamal blockade)")
-    p.add_argument("--days", type=float, help="days to run before exporting (default: the whole scenario)")
-    p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    p.add_argument("--days", type=scenario_flag("time.duration_days"), help="days to run before exporting (default: the whole scenario)")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
     p.add_argument("--out", type=Path, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.experiments.command import positive_int
+from sim.flags import positive_int
 
 #: the options of the sweep suite, with their defaults
 SWEEP_DEFAULTS = {"runs": 120, "small": 200, "large": 2000}

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from sim.errors import UserError
 from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
+from sim.interrupts import worker_started
 from sim.output import write_atomic
 
 CHUNK = 256  # run files per chunk when building the tables
@@ -90,11 +91,24 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
     if workers <= 1:
         yield SerialExecutor(), "in-process (1 worker)", 1
         return
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=worker_started)
     try:
         yield executor, f"local process pool ({workers} workers)", workers
+    except BaseException:  # Ctrl-C, SIGTERM, a failure: stop the runs in flight, do not wait for them
+        _stop_workers(executor)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes and reap them (the pool is unusable afterwards)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def check_engine(workers: int | None, dask: str | None) -> None:
