@@ -14,8 +14,8 @@ import pytest
 
 from sim.errors import UserError
 from sim.experiments.sweepfile import read_sweep
-from sim.scenario import load_scenario
 from sim.scenario import limits as L
+from sim.scenario import load_scenario
 
 from conftest import ROOT
 

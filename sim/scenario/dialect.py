@@ -182,7 +182,7 @@ def load_value(text: str) -> Any:
     reason for a refused scalar or a limit, yaml.YAMLError for a syntax error."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ValueError(f"the value is longer than {MAX_FILE_BYTES:,} bytes (the limit)")
-    loader = Loader(text)
+    loader = Loader(text)  # raises yaml.YAMLError (ReaderError) for a control character
     try:
         node = loader.get_single_node()
         if node is None:

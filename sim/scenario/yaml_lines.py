@@ -25,6 +25,10 @@ def _line_of(node: yaml.Node) -> int:
 
 def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
     """One line `YAML syntax error: …` at the line where the parser stopped."""
+    if isinstance(err, yaml.reader.ReaderError):
+        char = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        return Problem(display, None, "", f"YAML syntax error: the character #x{char:04x} at position "
+                                          f"{err.position} is not allowed in YAML ({err.reason}); remove it")
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     context = getattr(err, "context", None)
@@ -55,7 +59,11 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, d
     except (OSError, UnicodeDecodeError, ValueError) as err:
         problems.append(Problem(display, None, "", f"cannot read the file: {err}"))
         raise StopReading from None
-    loader = Loader(text)
+    try:
+        loader = Loader(text)  # checks the characters first: a control character is a YAMLError
+    except yaml.YAMLError as err:
+        problems.append(_yaml_error(display, err))
+        raise StopReading from None
     keys = Loader("")  # constructs single keys, so that `1:` and `yes:` match the data
     lines: dict[PathT, int] = {}
     try:
