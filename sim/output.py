@@ -90,8 +90,15 @@ def _is_empty_dir(path: Path) -> bool:
 
 def check_destination(path: Path, force: bool = False) -> None:
     """Refuse, before any work, an output path that is taken: a file, or a folder that is not
-    empty (with `force`: one that Corridor did not create). An empty folder is free."""
-    path = Path(path)
+    empty (with `force`: one that Corridor did not create). An empty folder is free. A path
+    the system refuses (a name too long, a loop of links) is refused in one line too."""
+    try:
+        _check_destination(Path(path), force)
+    except OSError as err:
+        raise UserError(f"{path}: {err.strerror or err}; choose another --out") from None
+
+
+def _check_destination(path: Path, force: bool) -> None:
     if not path.exists() and not path.is_symlink():
         _check_parent(path)
         return

@@ -44,12 +44,12 @@ def check_limits(spec, rules: Sequence[tuple[str, BaseModel]], report) -> None:
     steps = days * 24.0 / step_hours
     if steps > MAX_STEPS:
         report(("time", "step_hours"),
-               f"{days:g} days in {step_hours:g} h steps is {steps:,.0f} steps; at most {MAX_STEPS:,} are "
+               f"{days:g} days in {step_hours:g} h steps is {_n(steps)} steps; at most {MAX_STEPS:,} are "
                f"allowed (make step_hours at least {days * 24.0 / MAX_STEPS:.3g} or duration_days shorter)")
 
     for path, value in _distances(spec, rules):
         if value / cell_km > MAX_REACH_CELLS:
-            report(path, f"{value:g} km is {value / cell_km:,.0f} cells at {cell_km:g} km cells; at most "
+            report(path, f"{value:g} km is {_n(value / cell_km)} cells at {cell_km:g} km cells; at most "
                          f"{MAX_REACH_CELLS:,} cells ({MAX_REACH_CELLS * cell_km:g} km at this cell size) are allowed")
     for key in ("kernel_km", "patrol_kernel_km"):
         sigma = getattr(spec.control, key)
@@ -57,7 +57,7 @@ def check_limits(spec, rules: Sequence[tuple[str, BaseModel]], report) -> None:
         if reach / cell_km > MAX_REACH_CELLS:
             report(("control", key),
                    f"the kernel of width {sigma:g} km reaches {reach:g} km ({KERNEL_TRUNCATE:g} × its widest "
-                   f"component, {KERNEL_WIDEST:g} × {sigma:g} km), {reach / cell_km:,.0f} cells; at most "
+                   f"component, {KERNEL_WIDEST:g} × {sigma:g} km), {_n(reach / cell_km)} cells; at most "
                    f"{MAX_REACH_CELLS:,} cells are allowed (width at most "
                    f"{MAX_REACH_CELLS * cell_km / (KERNEL_TRUNCATE * KERNEL_WIDEST):.3g} km at this cell size)")
 
@@ -85,11 +85,16 @@ def check_limits(spec, rules: Sequence[tuple[str, BaseModel]], report) -> None:
                 rate = max(_values(spec, key, name, getattr(params, name)))
                 if rate * days > MAX_DRAWN:
                     report(("rules", key, name),
-                           f"{rate:g} per day over {days:g} days is {rate * days:,.0f} draws; at most "
+                           f"{rate:g} per day over {days:g} days is {_n(rate * days)} draws; at most "
                            f"{MAX_DRAWN:,} are allowed (at most {MAX_DRAWN / days:.3g} per day over this duration)")
     if units > MAX_UNITS:
         report(("forces",), f"this scenario can create {units:,} units ({'; '.join(parts)}); at most "
                             f"{MAX_UNITS:,} are allowed (fewer or larger units: units, unit_size, max_cells)")
+
+
+def _n(x: float) -> str:
+    """A count in a message: with thousands separators, or in powers of ten when astronomical."""
+    return f"{x:,.0f}" if x < 1e15 else f"{x:.3g}"
 
 
 def _count(report, path: PathT, n: int, limit: int, what: str) -> None:
