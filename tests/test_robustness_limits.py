@@ -190,3 +190,20 @@ def test_validation_time_grows_linearly_with_the_number_of_events(tmp_path):
 
     small, large = timed(500), timed(4000)
     assert large < 8 * small * 2.0, (small, large)  # 8× the events: far from 64× (quadratic)
+
+
+def test_too_many_factions(tmp_path):
+    factions = "factions:\n" + "".join(f"  f{i}: {{label: F{i}, color: '#000000'}}\n" for i in range(L.MAX_FACTIONS + 1))
+    path = tmp_path / "f.yaml"
+    path.write_text(f"name: s\ndescription: d\n{factions}")
+    refused(path, f"{L.MAX_FACTIONS + 1} factions; at most {L.MAX_FACTIONS}")
+
+
+def test_a_run_whose_snapshots_would_not_fit_is_refused_before_the_first_step(monkeypatch):
+    from sim import observe
+    from sim.model import CorridorModel
+
+    loaded = load_scenario(BLOCKADE, overrides={"time.duration_days": 2, "map.cell_km": 2})
+    monkeypatch.setattr(observe, "MAX_FRAME_BYTES", 10_000)
+    with pytest.raises(UserError, match=r"would keep 4 map snapshots of [\d,]+ cells .* at most 1e-05 GB"):
+        CorridorModel(loaded, 1)

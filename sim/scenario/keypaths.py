@@ -234,6 +234,7 @@ def parse_sets(texts: Iterable[str] | None) -> dict[str, Any]:
         try:
             key, value = parse_assignment(text)
         except PathError as err:
-            raise UserError(f"--set {text}: {err}") from None
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise UserError(f"--set {shown}: {err}") from None
         sets[key] = value
     return sets

@@ -28,6 +28,8 @@ MAX_EXTENDS = 16  # files in one `extends` chain
 MAX_STEPS = 100_000  # steps in one run (10 years in 1 h steps is 87,600)
 MAX_REACH_CELLS = 1_000  # any distance (radius, range, reach, kernel) in cells
 MAX_UNITS = 100_000  # units that can exist in a run: forces, spawned, reinforcements, insurgent cells
+MAX_FACTIONS = 50  # factions (each has map-sized influence arrays)
+MAX_PLACES = 2_000  # named places on a map (each is a column of the step table)
 MAX_FORCES = 2_000  # entries under `forces`
 MAX_EVENTS = 10_000  # entries under `events`
 MAX_ROUTE = 200  # waypoints of one convoy
@@ -61,6 +63,7 @@ def check_limits(spec, rules: Sequence[tuple[str, BaseModel]], report) -> None:
                    f"{MAX_REACH_CELLS:,} cells are allowed (width at most "
                    f"{MAX_REACH_CELLS * cell_km / (KERNEL_TRUNCATE * KERNEL_WIDEST):.3g} km at this cell size)")
 
+    _count(report, ("factions",), len(spec.factions), MAX_FACTIONS, "factions")
     _count(report, ("forces",), len(spec.forces), MAX_FORCES, "forces")
     _count(report, ("events",), len(spec.events), MAX_EVENTS, "events")
     for i, force in enumerate(spec.forces):
