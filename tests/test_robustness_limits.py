@@ -116,6 +116,8 @@ def test_ten_years_in_hourly_steps_is_allowed(tmp_path):
 
 @pytest.mark.parametrize(("body", "words"), [
     ("control: {kernel_km: 1000}", "control.kernel_km: the kernel of width 1000 km reaches 12000 km"),
+    ("insurgents: {move_every_hours: 1e-6}", "insurgents.move_every_hours: 1e-06 h is 1,000,000 moves per 1 h step"),
+    ("militia: {patrol_every_hours: 0.001}", "militia.patrol_every_hours: 0.001 h is 1,000 moves"),
     ("control: {patrol_kernel_km: 100}", "at most 1,000 cells are allowed"),
     ("map: {cell_km: 0.25}\ncontrol: {kernel_km: 30}", "width at most 20.8 km at this cell size"),
     ("engagement: {range_km: 1e6}", "engagement.range_km: 1e+06 km is 1,000,000 cells"),
@@ -126,8 +128,8 @@ def test_ten_years_in_hourly_steps_is_allowed(tmp_path):
     ("forces:\n  - {kind: militia, faction: iran_militia, strength: 5, deploy: {near: Albu Kamal, radius_km: 3000}}",
      "forces[0].deploy.radius_km: 3000 km"),
 ])
-def test_distances_wider_than_the_limit_in_cells(tmp_path, body, words):
-    refused(scenario(tmp_path, body), words, "cells")
+def test_distances_and_frequencies_beyond_the_limits(tmp_path, body, words):
+    refused(scenario(tmp_path, body), words, "allowed")
 
 
 @pytest.mark.parametrize(("body", "words"), [

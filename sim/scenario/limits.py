@@ -34,6 +34,7 @@ MAX_FORCES = 2_000  # entries under `forces`
 MAX_EVENTS = 10_000  # entries under `events`
 MAX_ROUTE = 200  # waypoints of one convoy
 MAX_DRAWN = 1_000_000  # expected incidents drawn over a run (airstrikes, new insurgent cells)
+MAX_WAKES_PER_STEP = 100  # times a patrolling unit or an insurgent cell can act in one step
 
 #: the kernel's truncation (standard deviations) and widest component (× σ)
 KERNEL_TRUNCATE, KERNEL_WIDEST = TRUNCATE, 2.0 ** (COMPONENTS - 1)
@@ -48,6 +49,12 @@ def check_limits(spec, rules: Sequence[tuple[str, BaseModel]], report) -> None:
         report(("time", "step_hours"),
                f"{days:g} days in {step_hours:g} h steps is {_n(steps)} steps; at most {MAX_STEPS:,} are "
                f"allowed (make step_hours at least {days * 24.0 / MAX_STEPS:.3g} or duration_days shorter)")
+
+    for block, key in (("militia", "patrol_every_hours"), ("insurgents", "move_every_hours")):
+        every = getattr(getattr(spec, block), key)
+        if step_hours / every > MAX_WAKES_PER_STEP:
+            report((block, key), f"{every:g} h is {step_hours / every:,.0f} moves per {step_hours:g} h step; at most "
+                                 f"{MAX_WAKES_PER_STEP} are allowed (at least {step_hours / MAX_WAKES_PER_STEP:g} h)")
 
     for path, value in _distances(spec, rules):
         if value / cell_km > MAX_REACH_CELLS:
