@@ -97,13 +97,15 @@ def parse_seed(text: str | int) -> int:
 
 
 def _check_range(value: float, lo: float | None, hi: float | None, noun: str, lo_open: bool = False) -> None:
+    from sim.scenario.messages import number_text as num
+
     if lo is not None and (value <= lo if lo_open else value < lo):
-        raise argparse.ArgumentTypeError(f"expected {noun} {'>' if lo_open else '>='} {lo:g}, found {value:g}"
+        raise argparse.ArgumentTypeError(f"expected {noun} {'>' if lo_open else '>='} {num(lo)}, found {num(value)}"
                                          if hi is None else
-                                         f"expected {noun} between {lo:g} and {hi:g}, found {value:g}")
+                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
     if hi is not None and value > hi:
-        raise argparse.ArgumentTypeError(f"expected {noun} <= {hi:g}, found {value:g}" if lo is None else
-                                         f"expected {noun} between {lo:g} and {hi:g}, found {value:g}")
+        raise argparse.ArgumentTypeError(f"expected {noun} <= {num(hi)}, found {num(value)}" if lo is None else
+                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
 
 
 def whole_number(lo: int | None = 1, hi: int | None = None) -> Callable[[str], int]:

@@ -57,7 +57,7 @@ def _found_value(value: Any) -> str:
     return describe_found(value)
 
 
-def _num(v: float) -> str:
+def number_text(v: float) -> str:
     """A bound as written in a message: whole numbers in full, others in the shortest form."""
     return str(v) if isinstance(v, int) and not isinstance(v, bool) else f"{v:g}"
 
@@ -76,12 +76,12 @@ def _bounds(info) -> str | None:
                 hi, hi_op = v, op
     if lo is not None and hi is not None:
         if lo_op == ">=" and hi_op == "<=":
-            return f"between {_num(lo)} and {_num(hi)}"
-        return f"{lo_op} {_num(lo)} and {hi_op} {_num(hi)}"
+            return f"between {number_text(lo)} and {number_text(hi)}"
+        return f"{lo_op} {number_text(lo)} and {hi_op} {number_text(hi)}"
     if lo is not None:
-        return f"{lo_op} {_num(lo)}"
+        return f"{lo_op} {number_text(lo)}"
     if hi is not None:
-        return f"{hi_op} {_num(hi)}"
+        return f"{hi_op} {number_text(hi)}"
     return None
 
 
