@@ -78,7 +78,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
 def test_sigterm_during_a_run_leaves_no_staging_folder(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "run.py", "run", str(BLOCKADE), "--out", str(out),
-                             "--set", "time.duration_days=60"], cwd=ROOT,
+                             "--set", "time.duration_days=365"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(6)
     proc.send_signal(signal.SIGTERM)
