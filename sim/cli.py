@@ -96,8 +96,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=True)
     ran = time.perf_counter() - started
-    publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
-                                           progress=True), out, force=args.force, checked=bool(args.out))
+    out = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
+                                                 progress=True), out, force=args.force, checked=bool(args.out),
+                         chosen=bool(args.out))
     print(result.headline())
     print(f"  simulated in {ran:.1f} s; wrote {out}")
     return 0

@@ -260,7 +260,7 @@ def remove_corridor_folder(path: Path) -> None:
 
 
 def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False, kind: str = "run",
-                   checked: bool = False) -> Path:
+                   checked: bool = False, chosen: bool = True) -> Path:
     """Build a folder under a staging name beside `final`, then move it into place with a
     rename that cannot replace, so a crash never leaves a half-written folder where a finished
     one is expected, and two commands never both think they wrote `final`.
@@ -268,7 +268,9 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     `final` may not exist, may be an empty folder, or (with `force`) a folder Corridor created,
     which is then replaced. Raises UserError before `build` runs if `final` is taken, and
     OutputTaken if another command took it while `build` ran (this one's folder is then
-    discarded). `checked`: the caller already called check_destination before its work."""
+    discarded). `checked`: the caller already called check_destination before its work.
+    `chosen=False` (a name Corridor made up, e.g. by new_run_folder): if it is taken meanwhile,
+    the folder is published as `final-2`, `final-3`, … instead; returns the name used."""
     final = Path(final)
     if not checked:
         check_destination(final, force)
@@ -280,7 +282,10 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
         mark_folder(staging, kind)
         build(staging)
         os.chmod(staging, 0o777 & ~_umask())
-        _install(staging, final, force)
+        if chosen:
+            _install(staging, final, force)
+        else:
+            final = _install_fresh(staging, final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -308,3 +313,15 @@ def _install(staging: Path, final: Path, force: bool) -> None:
         rename_noreplace(staging, final)
     except FileExistsError:
         raise taken from None
+
+
+def _install_fresh(staging: Path, final: Path) -> Path:
+    """Move staging to `final`, or to the first free of `final-2`, `final-3`, …"""
+    for n in range(1, 1000):
+        candidate = final if n == 1 else final.with_name(f"{final.name}-{n}")
+        try:
+            rename_noreplace(staging, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+    raise OutputTaken(f"{final}: no free name beside it; choose an --out")

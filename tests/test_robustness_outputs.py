@@ -202,3 +202,16 @@ def test_a_folder_being_written_is_locked(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_made_up_name_taken_meanwhile_is_published_beside_it(tmp_path):
+    final = tmp_path / "run_20260101-000000"
+
+    def build(tmp):
+        (tmp / "a").write_text("mine")
+        final.mkdir()
+        (final / "b").write_text("theirs")
+
+    used = publish_folder(build, final, chosen=False)
+    assert used == tmp_path / "run_20260101-000000-2" and (used / "a").read_text() == "mine"
+    assert (final / "b").read_text() == "theirs"
