@@ -119,11 +119,6 @@ def _check_destination(path: Path, force: bool) -> None:
     raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
 
 
-def refuse_overwrite(path: Path, force: bool = False) -> None:
-    """Stop with a clear error rather than replace an existing output (see check_destination)."""
-    check_destination(path, force)
-
-
 def _check_parent(path: Path) -> None:
     """Refuse a path whose nearest existing parent is not a writable folder."""
     parent = path.parent
