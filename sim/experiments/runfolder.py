@@ -87,7 +87,16 @@ class RunFolder:
         A new folder is claimed atomically and marked as Corridor's (`sim.output`); `force`
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
         runs. While this process runs, the folder is locked: a second command on it is refused.
-        A run file left empty or cut short by a crash is deleted and run again."""
+        A run file left empty or cut short by a crash is deleted and run again. A path the
+        system refuses (a name too long, no permission) is refused in one line."""
+        try:
+            return self._open(resume, force)
+        except UserError:
+            raise
+        except OSError as err:
+            raise UserError(f"{self.path}: {err.strerror or err}; choose another --out") from None
+
+    def _open(self, resume: bool, force: bool) -> set[str]:
         p = self.path
         if p.is_symlink() or (p.exists() and not p.is_dir()):
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
