@@ -34,7 +34,7 @@ def read_number(text: str) -> Any:
     text = str(text).strip()
     try:
         value = load_value(text) if text else ""
-    except ValueError:
+    except ValueError:  # a refused form ('1:30', '010'): its reason is the message
         raise
     except Exception:  # not YAML at all: left as text, refused as not a number
         return text
