@@ -50,12 +50,15 @@ Where things live:
 ``sim.narrative``         the event log and its readable text
 ``sim.observe``           what is recorded each step, into preallocated arrays
 ``sim.results``           ``RunResult``: the step table, summary, event log; ``save``
-``sim.output``            atomic writes and new run folders
+``sim.output``            atomic writes, run folders Corridor marks as its own, publishing
+                          that never replaces (``sim.noreplace``: the rename that cannot)
 ``sim.figures``           every chart and map drawing (one shared style)
 ``sim.experiments``       sweeps, what-if comparisons with common random numbers, sensitivity
 ``sim.app``               the Solara teaching app and the ``viz``/``export`` commands
 ``sim.bench``             benchmarks: step cost against Mesa, the sweep engine
-``sim.cli``               the command line (``python run.py --help``)
+``sim.cli``               the command line (``python run.py --help``); ``sim.flags``: its
+                          numeric values checked like a file's; ``sim.interrupts``: SIGTERM
+                          handled like Ctrl-C, pool workers that end with their parent
 ``sim.locations``         the project's folders; ``sim.disclaimer``: the one disclaimer line
 ``sim.errors``            user-facing errors (one line, exit status 2)
 ========================  ==============================================================

@@ -27,6 +27,8 @@ from sim.bench import command as bench_command
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments import command as experiments_command
+from sim.flags import scenario_flag
+from sim.interrupts import Terminated, exit_status, handle_termination
 from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 
 
@@ -65,15 +67,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from sim.figures.basemap import draw_map_png
     from sim.geography import load_map
-    from sim.output import refuse_overwrite
+    from sim.output import check_destination, publish_file
     from sim.scenario.spec import MapSpec
 
     if args.cell_km is None:  # the default lives in the scenario language, nowhere else
         args.cell_km = MapSpec.model_fields["cell_km"].default
-    corridor_map = load_map(args.map, args.cell_km)
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
-    refuse_overwrite(out, args.force)
-    draw_map_png(corridor_map, out)
+    check_destination(out, args.force)  # before any work
+    corridor_map = load_map(args.map, args.cell_km)
+    publish_file(lambda tmp: draw_map_png(corridor_map, tmp), out, force=args.force)
     rows, cols = corridor_map.shape
     print(f"map: {rows} × {cols} cells at {corridor_map.cell_km:g} km, {len(corridor_map.places)} places → {out}")
     return 0
@@ -83,29 +85,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.model import CorridorModel
-    from sim.output import new_run_folder, publish_folder
+    from sim.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
     from sim.scenario.library import find_in_library
 
     args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
+    if args.out:
+        check_destination(Path(args.out), args.force)  # before any work
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
-    from sim.output import refuse_overwrite
-
-    refuse_overwrite(out, args.force)
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=True)
     ran = time.perf_counter() - started
-    publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
-                                           progress=True), out, force=args.force)
+    out = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
+                                                 progress=True), out, force=args.force, checked=bool(args.out),
+                         chosen=bool(args.out))
     print(result.headline())
     print(f"  simulated in {ran:.1f} s; wrote {out}")
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line, `PROG: error: MESSAGE (see PROG --help)`, exit 2
+    (every subcommand's parser is one too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python run.py",
         description="Corridor: agent-based what-if simulation of a contested supply corridor. "
         f"{DISCLAIMER} With no command, runs the default scenario.",
@@ -115,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
-    p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
@@ -134,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
-    p.add_argument("--cell-km", type=float, help="cell size in km (default 1, as map.cell_km in a scenario)")
+    p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -154,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _note
+    handle_termination()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -174,6 +185,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `python run.py schema | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM/SIGHUP (sim.interrupts)
+        print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
+        return exit_status(err)

@@ -51,6 +51,7 @@ def describe_found(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)  # one line, visible
         return f"a string '{shown}'" if value else "an empty string"
     if isinstance(value, list):
         return "an empty list" if not value else f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"

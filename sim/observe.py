@@ -76,6 +76,7 @@ class Recorder:
         self._value_total = float(self._value.sum()) or 1.0
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
+        _check_frames(model, n // self._frame_every + 2)
         allied = model.factions.relation == ALLIED
         # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
         self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
@@ -149,3 +150,22 @@ class Recorder:
         from sim.results import RunResult
 
         return RunResult.from_recorder(self)
+
+
+#: most memory the kept map snapshots (the animation's frames) may take, and a unit's share
+MAX_FRAME_BYTES = 2_000_000_000
+_UNIT_BYTES = 78
+
+
+def _check_frames(model, frames: int) -> None:
+    """Refuse, before the first step, a run whose snapshots would exceed MAX_FRAME_BYTES
+    (estimated from the map's cells and the units the scenario starts with)."""
+    from sim.errors import UserError
+
+    cells = int(np.prod(model.map.shape))
+    units = sum(f.units for f in model.spec.forces)
+    need = frames * (cells + _UNIT_BYTES * units)
+    if need > MAX_FRAME_BYTES:
+        raise UserError(f"{model.loaded.source}: this run would keep {frames:,} map snapshots of {cells:,} cells and "
+                        f"{units:,} units (about {need / 1e9:.1f} GB); at most {MAX_FRAME_BYTES / 1e9:g} GB: run fewer "
+                        "days, use a larger map.cell_km, or keep fewer snapshots (sweeps keep only the last map)")

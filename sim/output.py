@@ -1,15 +1,45 @@
-"""Writing results safely: every file lands whole (write to a temporary name, then rename), and
-nothing the user already has is overwritten unless they ask for it."""
+"""Writing results safely: every file lands whole (written under a temporary name, then
+renamed), nothing the user already has is ever replaced or deleted, and two commands given the
+same output never both claim it.
+
+* **Ownership.** Every output folder Corridor creates holds a marker file, :data:`MARKER`, with
+  a fixed token. A folder is replaced (``--force``) only when it carries that marker: Corridor
+  deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
+  its ``Software`` text field.
+* **Publishing.** A run folder is built under a hidden staging name beside its final name and
+  moved into place with a rename that cannot replace (:func:`sim.noreplace.rename_noreplace`):
+  if another command took the name meanwhile, this one says so in one line (exit 2) and leaves
+  the other's folder alone.
+* **Clean-up.** Staging folders carry the id of the process building them; one left behind
+  by a killed process (SIGKILL, a power cut) is removed by the next command that publishes
+  beside it, once that process is gone.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.noreplace import rename_noreplace
+
+#: the marker file in every output folder Corridor creates, and the token it holds
+MARKER = ".corridor-output"
+TOKEN = "corridor-output-folder-v1"
+#: the `Software` text of every PNG Corridor writes at a user-chosen path
+PNG_SOFTWARE = "Corridor (corridor-output-v1)"
+
+_STAGING = re.compile(r"^\..+\.corridor-(staging|trash)-(\d+)-[0-9a-f]+$")
+
+
+class OutputTaken(UserError):
+    """The output name was taken by another command while this one ran."""
 
 
 def _umask() -> int:
@@ -18,17 +48,96 @@ def _umask() -> int:
     return mask
 
 
-def refuse_overwrite(path: Path, force: bool = False) -> None:
-    """Stop with a clear error rather than silently replacing an existing output."""
+# ---------------------------------------------------------------------------- ownership
+
+
+def mark_folder(path: Path, kind: str) -> None:
+    """Write the marker into a folder Corridor created; FileExistsError if it is already marked
+    (the atomic claim of the folder: of two commands, only one creates the marker)."""
+    with open(Path(path) / MARKER, "x", encoding="utf-8") as fh:
+        json.dump({"token": TOKEN, "kind": kind}, fh)
+        fh.write("\n")
+
+
+def is_corridor_folder(path: Path) -> bool:
+    """Whether `path` is a folder that carries Corridor's marker (so Corridor created it)."""
+    marker = Path(path) / MARKER
+    try:
+        if not marker.is_file() or marker.stat().st_size > 4096:
+            return False
+        return json.loads(marker.read_text(encoding="utf-8")).get("token") == TOKEN
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def is_corridor_file(path: Path) -> bool:
+    """Whether `path` is a regular file Corridor wrote (a PNG with Corridor's Software field)."""
     path = Path(path)
-    if path.exists() and not force and (path.is_file() or any(path.iterdir())):
-        raise UserError(
-            f"{path}: already exists; choose another --out or pass --force to replace it"
-        )
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return image.info.get("Software") == PNG_SOFTWARE
+    except Exception:  # not an image, unreadable: not provably ours
+        return False
 
 
-def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
-    """Call `writer(tmp)` on a temporary file beside `path`, then move it into place."""
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+
+
+def check_destination(path: Path, force: bool = False) -> None:
+    """Refuse, before any work, an output path that is taken: a file, or a folder that is not
+    empty (with `force`: one that Corridor did not create). An empty folder is free. A path
+    the system refuses (a name too long, a loop of links) is refused in one line too."""
+    try:
+        _check_destination(Path(path), force)
+    except OSError as err:
+        raise UserError(f"{path}: {err.strerror or err}; choose another --out") from None
+
+
+def _check_destination(path: Path, force: bool) -> None:
+    if not path.exists() and not path.is_symlink():
+        _check_parent(path)
+        return
+    if path.is_dir() and not path.is_symlink():
+        if not any(path.iterdir()):
+            return
+        if force and is_corridor_folder(path):
+            return
+        if force:
+            raise UserError(f"{path}: exists and was not created by Corridor (no {MARKER} marker); "
+                            "--force replaces only Corridor's own output folders: choose another --out")
+        raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+    if force and is_corridor_file(path):
+        return
+    if force:
+        raise UserError(f"{path}: exists and was not written by Corridor; --force replaces only "
+                        "Corridor's own files: choose another --out")
+    raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+
+
+def _check_parent(path: Path) -> None:
+    """Refuse a path whose nearest existing parent is not a writable folder."""
+    parent = path.parent
+    while not parent.exists():
+        if parent.is_symlink() or parent == parent.parent:
+            break
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UserError(f"{path}: {parent} is a file, not a folder; choose another --out")
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"{path}: cannot write in {parent} (permission denied); choose another --out")
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def write_atomic(path: Path, writer: Callable[[Path], None], replace: bool = True) -> Path:
+    """Call `writer(tmp)` on a temporary file beside `path`, then move it into place. With
+    `replace=False` the move fails with :class:`OutputTaken` if `path` exists by then."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
@@ -37,7 +146,14 @@ def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
     try:
         writer(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; results are ordinary files
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                rename_noreplace(tmp, path)
+            except FileExistsError:
+                raise OutputTaken(f"{path}: was created by another command while this one ran; "
+                                  "left as it is — choose another --out") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -51,9 +167,19 @@ def write_json_atomic(path: Path, data) -> Path:
     return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def publish_file(writer: Callable[[Path], None], final: Path, force: bool = False) -> Path:
+    """Write one output file at a user-chosen path: never over another's file; with `force`,
+    over a file Corridor wrote (see is_corridor_file)."""
+    final = Path(final)
+    check_destination(final, force)
+    return write_atomic(final, writer, replace=force and final.exists())
+
+
+# ---------------------------------------------------------------------------- folders
+
+
 def new_run_folder(base: Path, stem: str) -> Path:
     """A fresh folder name under `base`: stem plus a timestamp, never one that exists."""
-    import re
     from datetime import datetime
 
     slug = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
@@ -64,22 +190,133 @@ def new_run_folder(base: Path, stem: str) -> Path:
     return candidate
 
 
-def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False) -> Path:
-    """Build a folder under a temporary name beside `final`, then rename it into place, so a
-    crash never leaves a half-written run folder where a finished one is expected."""
-    import shutil
-
-    final = Path(final)
-    refuse_overwrite(final, force)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale(parent: Path) -> list[Path]:
+    """Remove the staging and trash folders that dead Corridor processes left in `parent`
+    (only those carrying Corridor's marker); returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _STAGING.match(entry.name)
+        if m and entry.is_dir() and not entry.is_symlink() and not _alive(int(m.group(2))) \
+                and is_corridor_folder(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _aside(path: Path, what: str) -> Path:
+    return path.parent / f".{path.name}.corridor-{what}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def new_marked_folder(path: Path, kind: str) -> Path:
+    """Create the folder `path` (parents as needed) and mark it as Corridor's. An existing empty
+    folder is adopted. Raises OutputTaken if another command claimed it first."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        if not _is_empty_dir(path):
+            raise OutputTaken(f"{path}: was created by another command while this one ran; "
+                              "left as it is — choose another --out") from None
+    try:
+        mark_folder(path, kind)
+    except FileExistsError:
+        raise OutputTaken(f"{path}: another command is writing into this folder; "
+                          "left as it is — choose another --out") from None
+    return path
+
+
+def remove_corridor_folder(path: Path) -> None:
+    """Delete a folder only if it carries Corridor's marker: it is first moved aside (so the
+    name is free at once), then removed. Raises UserError otherwise."""
+    path = Path(path)
+    if not is_corridor_folder(path) or path.is_symlink():
+        raise UserError(f"{path}: was not created by Corridor (no {MARKER} marker); will not delete it — "
+                        "choose another --out")
+    aside = _aside(path, "trash")
+    rename_noreplace(path, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False, kind: str = "run",
+                   checked: bool = False, chosen: bool = True) -> Path:
+    """Build a folder under a staging name beside `final`, then move it into place with a
+    rename that cannot replace, so a crash never leaves a half-written folder where a finished
+    one is expected, and two commands never both think they wrote `final`.
+
+    `final` may not exist, may be an empty folder, or (with `force`) a folder Corridor created,
+    which is then replaced. Raises UserError before `build` runs if `final` is taken, and
+    OutputTaken if another command took it while `build` ran (this one's folder is then
+    discarded). `checked`: the caller already called check_destination before its work.
+    `chosen=False` (a name Corridor made up, e.g. by new_run_folder): if it is taken meanwhile,
+    the folder is published as `final-2`, `final-3`, … instead; returns the name used."""
+    final = Path(final)
+    if not checked:
+        check_destination(final, force)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale(final.parent)
+    staging = _aside(final, "staging")
+    os.mkdir(staging)
+    try:
+        mark_folder(staging, kind)
         build(staging)
         os.chmod(staging, 0o777 & ~_umask())
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
+        if chosen:
+            _install(staging, final, force)
+        else:
+            final = _install_fresh(staging, final)
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
+            shutil.rmtree(staging, ignore_errors=True)
     return final
+
+
+def _install(staging: Path, final: Path, force: bool) -> None:
+    taken = OutputTaken(f"{final}: was created by another command while this one ran; "
+                        "left as it is, and this command's results were not kept — run again with another --out")
+    try:
+        rename_noreplace(staging, final)
+        return
+    except FileExistsError:
+        pass
+    if _is_empty_dir(final):
+        try:
+            os.rmdir(final)  # fails if something was written into it meanwhile
+        except OSError:
+            raise taken from None
+    elif force and is_corridor_folder(final):
+        remove_corridor_folder(final)
+    else:
+        raise taken
+    try:
+        rename_noreplace(staging, final)
+    except FileExistsError:
+        raise taken from None
+
+
+def _install_fresh(staging: Path, final: Path) -> Path:
+    """Move staging to `final`, or to the first free of `final-2`, `final-3`, …"""
+    for n in range(1, 1000):
+        candidate = final if n == 1 else final.with_name(f"{final.name}-{n}")
+        try:
+            rename_noreplace(staging, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+    raise OutputTaken(f"{final}: no free name beside it; choose an --out")

@@ -18,6 +18,7 @@ from sim.cli import main
 from sim.errors import UserError
 from sim.figures.live import LiveCharts, LiveMap
 from sim.influence import CONTESTED
+from sim.output import MARKER
 
 from conftest import SCENARIOS
 
@@ -153,7 +154,7 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     run = LiveRun(BLOCKADE)
     run.advance(33)
     out = export_runs([run], tmp_path / "slides")
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != MARKER)
     assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
     gif = Image.open(out / "animation.gif")
     kept = [f["hours"] for f in run.model.recorder.frames]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
+from sim.flags import positive_int, scenario_flag, whole_number
 from sim.locations import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
@@ -130,8 +131,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from sim.app.export import export_runs
     from sim.app.state import LiveRun
+    from sim.output import check_destination
     from sim.scenario import parse_sets
 
+    if args.out is not None:
+        check_destination(args.out, args.force)  # before any work
     run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
     model = run.model
     steps = model.n_steps if args.days is None else min(model.n_steps, round(args.days * 24 / model.step_hours))
@@ -148,10 +152,10 @@ def add_commands(sub) -> None:
     p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario to open (default: the Albu Kamal blockade); the app offers the others too")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--bench", type=int, metavar="STEPS",
+    p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
                    "and charts redrawn, and print it")
     p.set_defaults(func=cmd_viz)
@@ -160,8 +164,8 @@ def add_commands(sub) -> None:
                        "animation (GIF) for slides")
     p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML (default: the Albu Kamal blockade)")
-    p.add_argument("--days", type=float, help="days to run before exporting (default: the whole scenario)")
-    p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    p.add_argument("--days", type=scenario_flag("time.duration_days"), help="days to run before exporting (default: the whole scenario)")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
     p.add_argument("--out", type=Path, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")

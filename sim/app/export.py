@@ -63,7 +63,7 @@ def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = F
     is refused unless `force`."""
     from sim.output import new_run_folder, publish_folder
 
-    first = runs[0]
+    first, chosen = runs[0], folder is not None
     if folder is None:
         stem = "_vs_".join(s.info.stem for s in runs)
         day = int(first.model.hours // 24)
@@ -77,4 +77,4 @@ def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = F
 
             export_run(run, tmp / f"{'ab'[i]}_{run.info.stem}" if len(runs) > 1 else tmp, tell)
 
-    return publish_folder(build, Path(folder), force=force)
+    return publish_folder(build, Path(folder), force=force, kind="export", chosen=chosen)

@@ -12,7 +12,9 @@ import argparse
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.experiments.command import positive_int
+from sim.flags import whole_number
+
+RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in a sweep file
 
 #: the options of the sweep suite, with their defaults
 SWEEP_DEFAULTS = {"runs": 120, "small": 200, "large": 2000}
@@ -41,10 +43,10 @@ def add_commands(sub) -> None:
     p.add_argument("suite", nargs="?", choices=("model", "sweep"), default="model",
                    help="model: the model against Mesa (default); sweep: the experiment engine")
     p.add_argument("--out", type=Path, help="model: folder for bench.csv, bench.png, figures.json")
-    p.add_argument("--runs", type=positive_int, metavar="N",
+    p.add_argument("--runs", type=RUNS, metavar="N",
                    help=f"sweep: runs in the speed-up sweep (default {SWEEP_DEFAULTS['runs']})")
-    p.add_argument("--small", type=positive_int, metavar="N",
+    p.add_argument("--small", type=RUNS, metavar="N",
                    help=f"sweep: runs in the small memory sweep (default {SWEEP_DEFAULTS['small']})")
-    p.add_argument("--large", type=positive_int, metavar="N",
+    p.add_argument("--large", type=RUNS, metavar="N",
                    help=f"sweep: runs in the large memory sweep (default {SWEEP_DEFAULTS['large']})")
     p.set_defaults(func=cmd_bench)

@@ -106,8 +106,10 @@ def fitted_exponent(x, y) -> float:
 def main(out_dir: Path | None = None) -> int:
     import pandas as pd
 
-    from sim.output import new_run_folder, write_atomic
+    from sim.output import check_destination, new_run_folder, publish_folder, write_atomic
 
+    out = Path(out_dir) if out_dir else new_run_folder(OUTPUTS, "bench")
+    check_destination(out)  # before ten minutes of measuring
     rows = []
     for spec in plan():
         print(f"  measuring {spec['label']} …", file=sys.stderr, flush=True)
@@ -149,11 +151,12 @@ def main(out_dir: Path | None = None) -> int:
     print(f"Peak memory at 32k agents: {figures['corridor_peak_mb_32k']:.0f} MB vs Mesa Epstein 200×200: "
           f"{figures['mesa_peak_mb_200x200']:.0f} MB (target: below)")
 
-    out = Path(out_dir) if out_dir else new_run_folder(OUTPUTS, "bench")
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "bench.csv", lambda tmp: table.to_csv(tmp, index=False))
-    write_atomic(out / "figures.json", lambda tmp: tmp.write_text(json.dumps(figures, indent=2)))
-    draw_chart(table, out / "bench.png")
+    def build(tmp: Path) -> None:
+        write_atomic(tmp / "bench.csv", lambda f: table.to_csv(f, index=False))
+        write_atomic(tmp / "figures.json", lambda f: f.write_text(json.dumps(figures, indent=2)))
+        draw_chart(table, tmp / "bench.png")
+
+    publish_folder(build, out, kind="bench")
     print(f"wrote {out}")
     return 0
 

@@ -12,6 +12,11 @@ import textwrap
 from pathlib import Path
 
 from sim.disclaimer import DISCLAIMER
+from sim.flags import day_list, fraction, positive_float, positive_int, scenario_flag, whole_number
+
+#: the bounds of a sweep file's `replicates`, and of worker processes
+REPLICATES = whole_number(1, 100_000)
+WORKERS = whole_number(1, 1024)
 
 ENGINE_HELP = textwrap.dedent("""\
     engines: by default runs go to a local process pool with --workers processes (default: the
@@ -25,61 +30,10 @@ RESUME_HELP = textwrap.dedent("""\
     finished runs are kept, the rest are run, and the tables have exactly one row per run.""")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value:g}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {value}")
-    return value
-
-
-def day_list(text: str) -> list[float]:
-    """'2,10.5' → [2.0, 10.5]: days (>= 0) separated by commas."""
-    try:
-        days = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected days separated by commas, e.g. 2,10; found '{text}'") from None
-    if not days or not all(0 <= d < float("inf") for d in days):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected days >= 0 separated by commas, found '{text}'")
-    return days
-
-
-def probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found '{text}'") from None
-    if not 0.0 <= value <= 1.0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found {text}")
-    return value
-
-
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
-    p.add_argument("--workers", type=positive_int, metavar="N",
+    p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default: the number of CPUs; 1 = run in this process)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
@@ -106,7 +60,7 @@ def add_commands(sub) -> None:
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
     p.add_argument("sweep", type=Path, help="sweep file (YAML)")
     _engine_options(p)
-    p.add_argument("--replicates", type=positive_int, metavar="N", help="replicates per point (default: the file's)")
+    p.add_argument("--replicates", type=REPLICATES, metavar="N", help="replicates per point (default: the file's)")
     p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
     p.set_defaults(func=cmd_sweep)
 
@@ -124,8 +78,8 @@ def add_commands(sub) -> None:
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
     p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                    help="two or more scenario files; the first is the reference arm")
-    p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates per arm (default 20)")
-    p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the first scenario's seed)")
+    p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates per arm (default 20)")
+    p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the first scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a value in every arm, e.g. time.duration_days=10 (repeatable)")
     p.add_argument("--every-hours", type=positive_float, default=24.0, metavar="H",
@@ -150,7 +104,7 @@ def add_commands(sub) -> None:
     p.add_argument("scenario", type=Path, help="scenario file (YAML)")
     p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates (default 20)")
     p.add_argument("--days", type=day_list, metavar="D,D,…", help="days to map besides the end (default: the end only)")
-    p.add_argument("--seed", type=non_negative_int, metavar="S", help="root seed (default: the scenario's seed)")
+    p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. time.duration_days=10 (repeatable)")
     _engine_options(p)
@@ -187,7 +141,7 @@ def add_commands(sub) -> None:
                "outputs/sweeps/screening --where 'convoy did not arrive'")
     p.add_argument("folder", type=Path, metavar="SWEEP_FOLDER", help="a finished sweep's output folder")
     p.add_argument("--where", required=True, metavar="EXPRESSION", help="the outcome to explain, e.g. 'convoys_arrived == 0'")
-    p.add_argument("--min-density", type=probability, default=0.0, metavar="D",
+    p.add_argument("--min-density", type=fraction, default=0.0, metavar="D",
                    help="report the best box (largest coverage × density) among those at least this dense (default 0)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")

@@ -3,7 +3,7 @@
 * **Engines.** One `concurrent.futures` interface, three engines: in this process (one worker),
   a local process pool, or a Dask cluster (`client.get_executor()`), so they are interchangeable
   and give the same table.
-* **Durability.** Each finished run is written at once, atomically, as one small JSON file in
+* **Durability** (the folder: `sim.experiments.runfolder`). Each finished run is written at once, atomically, as one small JSON file in
   `runs/`; a crash or SIGKILL loses at most the runs in flight, and `--resume` runs only the
   missing ones. At most a small window of runs is in flight, so memory stays flat however many
   runs there are.
@@ -14,38 +14,30 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import platform
-import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from multiprocessing import forkserver
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
+from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
 from sim.extras import require
-from sim.output import write_atomic, write_json_atomic, write_text_atomic
-from sim.results import code_version, package_versions
+from sim.interrupts import worker_started
+from sim.output import write_atomic
 
-MANIFEST = "manifest.json"
 CHUNK = 256  # run files per chunk when building the tables
-EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
 
 
 class SerialExecutor(Executor):
@@ -100,11 +92,24 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
     if workers <= 1:
         yield SerialExecutor(), "in-process (1 worker)", 1
         return
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=worker_started)
     try:
         yield executor, f"local process pool ({workers} workers)", workers
+    except BaseException:  # Ctrl-C, SIGTERM, a failure: stop the runs in flight, do not wait for them
+        _stop_workers(executor)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes and reap them (the pool is unusable afterwards)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def check_engine(workers: int | None, dask: str | None) -> None:
@@ -142,99 +147,6 @@ def _dask_executor(address: str, workers: int):
 
 
 # ============================================================================ the run folder
-
-
-@dataclass
-class ExecutionReport:
-    """What one call of `execute` did on a run folder — one entry of the manifest's "sessions"
-    (a sweep started, interrupted and resumed twice has three): the engine's description, the
-    runs it ran and those it found already done, and seconds of wall time, of the runs' own
-    model time and of their scenario loading (summed over runs)."""
-
-    engine: str
-    ran: int
-    skipped: int
-    wall_seconds: float
-    run_seconds: float
-    load_seconds: float
-
-
-class RunFolder:
-    """An output folder of many runs: a manifest saying exactly what the runs are, one file per
-    finished run, and at the end the tables and charts built from them."""
-
-    def __init__(self, path: Path, kind: str, identity: str):
-        self.path, self.kind, self.identity = Path(path), kind, identity
-        self.runs = self.path / "runs"
-        self.maps = self.path / "maps"
-
-    def manifest(self) -> dict | None:
-        try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def open(self, *, resume: bool, force: bool) -> set[str]:
-        """Create the folder, or reopen one to resume; returns the ids of the runs already done."""
-        p = self.path
-        if p.exists() and not p.is_dir():
-            raise UserError(f"{p}: exists and is not a folder; choose another --out")
-        if p.exists() and any(p.iterdir()):
-            manifest = self.manifest()
-            if resume:
-                if manifest is None:
-                    raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
-                if manifest.get("kind") != self.kind:
-                    raise UserError(f"{p}: holds a {manifest.get('kind')}, not a {self.kind}; cannot resume it")
-                if manifest.get("identity") != self.identity:
-                    raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
-                                    "or the seeds changed since); choose a new --out, or --force to replace it")
-            elif force:
-                if manifest is None:
-                    raise UserError(f"{p}: exists and is not a {self.kind} folder (no {MANIFEST}); "
-                                    "will not replace it — choose another --out")
-                shutil.rmtree(p)
-            else:
-                state = manifest.get("status", "unknown") if manifest else "not a run folder"
-                raise UserError(f"{p}: already exists ({state}); pass --resume to finish it, --force to "
-                                "start again, or choose another --out")
-        self.runs.mkdir(parents=True, exist_ok=True)
-        for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            stale.unlink(missing_ok=True)
-        return {f.stem for f in self.runs.glob("*.json")}
-
-    def save(self, task: RunTask, out: dict, columns: dict) -> None:
-        """Write one finished run (its map first: the JSON file's presence means complete)."""
-        controller = out.pop("controller", None)
-        if controller is not None:
-            def save_map(tmp: Path) -> None:
-                with open(tmp, "wb") as fh:
-                    np.save(fh, controller)
-            write_atomic(self.maps / f"{task.run_id}.npy", save_map)
-        record = {"columns": columns, **out}
-        write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
-
-    def saved_note(self, finished: int) -> str:
-        """What a failure message says about the runs already finished."""
-        return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
-
-    def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
-        old = self.manifest() or {}
-        manifest = {
-            "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
-            **info,
-            "code_version": code_version(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "packages": {**package_versions(), **package_versions(EXTRA_PACKAGES)},
-            "command": sys.argv,
-            "started": old.get("started", datetime.now().isoformat(timespec="seconds")),
-            "sessions": old.get("sessions", []),
-        }
-        if old.get("code_version") not in (None, manifest["code_version"]):
-            manifest["earlier_code_versions"] = sorted({*old.get("earlier_code_versions", []), old["code_version"]})
-        if session is not None:
-            manifest["sessions"] = manifest["sessions"] + [{**session.__dict__,
-                                                            "ended": datetime.now().isoformat(timespec="seconds")}]
-        write_json_atomic(self.path / MANIFEST, manifest)
 
 
 # ============================================================================ running
@@ -339,10 +251,6 @@ def _table(rows: dict[str, list], schema: pa.Schema, unified: dict[str, str], n:
     return pa.table(arrays, schema=schema)
 
 
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
     """Build runs.parquet, runs.csv and series.parquet from the run files, a chunk at a time.
 
@@ -352,7 +260,7 @@ def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
     run_kinds: dict[str, set] = {}
     series_kinds: dict[str, set] = {}
     for f in files:
-        record = _read(f)
+        record = read_run(f)
         for name, value in (*record["columns"].items(), *record["outcomes"].items()):
             run_kinds.setdefault(name, set()).add(_kind(value))
         if record["series"]:
@@ -369,7 +277,7 @@ def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
         series_writer = pq.ParquetWriter(series_tmp, series_schema) if series_tmp else None
         try:
             for start in range(0, len(files), CHUNK):
-                records = [_read(f) for f in files[start:start + CHUNK]]
+                records = [read_run(f) for f in files[start:start + CHUNK]]
                 rows: dict[str, list] = {name: [] for name in run_schema.names}
                 for r in records:
                     flat = {**r["columns"], **r["outcomes"]}

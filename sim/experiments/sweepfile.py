@@ -50,7 +50,7 @@ MAX_POINT_PROBLEMS = 5  # failing design points reported in full; the rest are c
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 Pair = list[float]
@@ -143,7 +143,7 @@ class SweepSpec(_Strict):
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
     design: Any = "grid"
     replicates: int = Field(10, ge=1, le=100_000)
-    seed: int | None = Field(None, ge=0, description="Root seed (default: the base scenario's).")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Root seed (default: the base scenario's).")
     outcomes: OutcomesSpec = OutcomesSpec()
 
 

@@ -31,7 +31,7 @@ from sim.figures.style import (
     place_is_closed,
 )
 from sim.geography import TERRAIN_COLORS, TERRAIN_LABELS, CorridorMap, Terrain
-from sim.output import write_atomic
+from sim.output import PNG_SOFTWARE, write_atomic
 
 IMPORTANT = 6.0  # places at least this strategically valuable get bold labels
 # label offsets (points) tried in turn: away from the river first (right bank lies south-west)
@@ -209,4 +209,5 @@ def draw_map_png(corridor_map: CorridorMap, out: Path, title: str | None = None)
     if plan is not None:
         _label_places(inset, corridor_map, zoomed)
     _label_places(ax, corridor_map, labelled)
-    return write_atomic(Path(out), lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    return write_atomic(Path(out), lambda tmp: fig.savefig(tmp, format="png", dpi=110,
+                                                           metadata={"Software": PNG_SOFTWARE}))

@@ -9,6 +9,7 @@ laid down cell by cell. The rules are described in ``docs/map.md``.
 from __future__ import annotations
 
 import math
+import stat
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +22,14 @@ from shapely.geometry import LineString
 
 from sim.geography.corridor_map import CorridorMap, Place
 from sim.geography.crossings import grid_graph, open_bridges
-from sim.geography.layers import MapError, content_key
+from sim.geography.layers import MapError, content_key, map_files
 from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
 from sim.geography.source import _read, _Source
 from sim.geography.terrain import BANK_CODES, RIVER_CROSSING_KINDS, TERRAIN_VALUE_PER_KM2, Terrain
 
 # The river raster is routed inside this many cells of the centreline (bounds the search).
+MAX_CELLS = 2_000_000  # cells of a rasterised map (the shipped map at 0.25 km has 389,000)
+MAX_MAP_BYTES = 50_000_000  # a GeoJSON map file (the shipped one is 37 kB)
 _ROUTE_CORRIDOR_CELLS = 4
 # Routing cost, per unit of strategic value + 1, of passing a place on the wrong side (see
 # _route_river); far above any detour near the centreline, so it is paid only when unavoidable.
@@ -81,6 +84,10 @@ def _polygon_index(polys, x, y, shape) -> tuple[np.ndarray, tuple[str, ...]]:
 def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     proj = src.projection
     width_km, height_km = (float(v) for v in proj.size_km)
+    cells = (height_km / cell_km) * (width_km / cell_km)  # before any array is made
+    if not cells <= MAX_CELLS:
+        raise MapError(path, f"{width_km:,.0f} × {height_km:,.0f} km in {cell_km:g} km cells is {cells:,.0f} cells; "
+                             f"at most {MAX_CELLS:,} are allowed (use a larger map.cell_km or a smaller extent)")
     shape_ = (math.ceil(round(height_km / cell_km, 9)), math.ceil(round(width_km / cell_km, 9)))
     rows, cols = shape_
     n = rows * cols
@@ -253,7 +260,14 @@ def load_map(path: str | Path, cell_km: float) -> CorridorMap:
     if not (isinstance(cell_km, int | float) and math.isfinite(cell_km) and cell_km > 0):
         raise MapError(resolved, f"cell size must be a positive number of km, got {cell_km!r}")
     try:
-        content = content_key(resolved)
+        files = map_files(resolved)
     except FileNotFoundError:
         raise MapError(resolved, "map file not found") from None
-    return _load(resolved, content, float(cell_km))
+    for file in files:  # the map file, or each layer file of a folder
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise MapError(file, "not a regular file (a folder, device, FIFO or socket); give a GeoJSON file")
+        if info.st_size > MAX_MAP_BYTES:
+            raise MapError(file, f"the file is {info.st_size:,} bytes; at most {MAX_MAP_BYTES:,} are read "
+                                 "(the limit for map files)")
+    return _load(resolved, content_key(resolved), float(cell_km))

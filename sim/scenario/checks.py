@@ -115,12 +115,18 @@ def check_references(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], da
 
 
 def _check_event_set(data: dict, path: PathT, key: str, value: Any, report: Report) -> None:
-    trial = copy.deepcopy(data)
+    rules = data.get("rules")
     try:
         parts = parse_path(key)
         if len(parts) != 3 or parts[0] != "rules":
             raise PathError(f"only rule parameters can change during a run: write "
                             f"rules.<rule>.<parameter> (e.g. rules.airstrikes.rate_per_day), found '{key}'")
+        # a trial copy of the one rule set (all rules, shallow, only to word an unknown one's
+        # error): the cost does not grow with the scenario, so n events take time ∝ n
+        if isinstance(rules, dict) and parts[1] in rules:
+            trial = {"rules": {parts[1]: copy.copy(rules[parts[1]])}}
+        else:
+            trial = {"rules": dict(rules) if isinstance(rules, dict) else rules}
         set_by_path(trial, parts, value)
     except PathError as err:
         report(path, str(err))

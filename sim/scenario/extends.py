@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sim.errors import Problem, describe_found
 from sim.scenario.fields import PathT
+from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.report import Origin, display_path, file_origins
 from sim.scenario.yaml_lines import StopReading, read_yaml
 
@@ -67,6 +68,10 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
         raise StopReading
     parent = path.parent / parent_name
     here = chain + [(path.resolve(), display, line)]
+    if len(here) >= MAX_EXTENDS:
+        problems.append(Problem(display, line, "extends", f"more than {MAX_EXTENDS} files extend one another "
+                                "(the limit); shorten the chain"))
+        raise StopReading
     key = parent.resolve()
     for i, (seen, seen_display, seen_line) in enumerate(here):
         if seen == key:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from sim.errors import UserError, describe_found, did_you_mean
+from sim.scenario.dialect import load_value
 from sim.scenario.fields import (
     PathT,
     as_model,
@@ -208,14 +209,18 @@ def get_by_path(data: dict, path: str | PathT) -> Any:
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
-    """'rules.checkpoint_blockade.stop_probability=0.5' → (path, 0.5); the value is read as YAML."""
+    """'rules.checkpoint_blockade.stop_probability=0.5' → (path, 0.5); the value is read as
+    Corridor's YAML (:mod:`sim.scenario.dialect`), like a value in a file. Raises PathError when
+    there is no '=' or the value is refused (e.g. '1:30', a base-60 number in YAML 1.1)."""
     if "=" not in text:
         raise PathError(f"expected KEY.PATH=VALUE, found '{text}'")
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_value(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
+    except ValueError as err:  # refused by Corridor's YAML: a base-60 or octal number, too long
+        raise PathError(str(err)) from None
     return path.strip(), value
 
 
@@ -229,6 +234,7 @@ def parse_sets(texts: Iterable[str] | None) -> dict[str, Any]:
         try:
             key, value = parse_assignment(text)
         except PathError as err:
-            raise UserError(f"--set {text}: {err}") from None
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise UserError(f"--set {shown}: {err}") from None
         sets[key] = value
     return sets

@@ -14,7 +14,8 @@ Steps of :func:`load_scenario`:
 4. validate the structure with the pydantic models of :mod:`sim.scenario.spec` (strictly: YAML
    already types values, so ``"40"`` is not silently a number) and each rule with its model
    from ``RULE_MODELS``; errors worded by :mod:`sim.scenario.messages`;
-5. if the structure is sound, cross-check it: faction ids, relations, times inside the
+5. if the structure is sound, check its declared sizes against the limits of
+   :mod:`sim.scenario.limits` (steps, distances in cells, units, incidents), then cross-check it: faction ids, relations, times inside the
    duration, event paths and rule names (:mod:`sim.scenario.checks`); places and regions on the
    map, deployments on ground their kind can stand on, convoy routes reachable over passable
    terrain (:mod:`sim.scenario.mapchecks`).
@@ -40,6 +41,7 @@ from sim.locations import SCENARIOS
 from sim.scenario.checks import check_references
 from sim.scenario.extends import load_tree, replace_origins
 from sim.scenario.keypaths import PathError, parse_path, set_by_path
+from sim.scenario.limits import check_limits
 from sim.scenario.mapchecks import check_map, open_map
 from sim.scenario.messages import pydantic_problems
 from sim.scenario.report import Report, display_path
@@ -134,6 +136,10 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
     corridor_map = None
     if spec is not None:
         checked = [(rule.key, rule.params) for rule in rules]
+        before = len(report.problems)
+        check_limits(spec, checked, report)
+        if len(report.problems) > before:  # beyond a limit: nothing more is built
+            raise InputErrors(_sorted(report.problems, display))
         check_references(spec, checked, data, report)
         corridor_map = open_map(spec, report)
         if corridor_map is not None:

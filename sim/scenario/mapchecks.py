@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.errors import did_you_mean
 from sim.scenario.fields import PathT
+from sim.scenario.limits import MAX_PLACES
 from sim.scenario.messages import one_of
 from sim.scenario.report import Report
 from sim.scenario.spec import RuleParams, Scenario
@@ -36,6 +37,10 @@ def open_map(spec: Scenario, report: Report) -> CorridorMap | None:
     except OSError as err:
         report(("map", "file"), f"cannot load the map: {file}: {err}")
     else:
+        if len(corridor_map.places) > MAX_PLACES:
+            report(("map", "file"), f"the map names {len(corridor_map.places):,} places; at most {MAX_PLACES:,} "
+                                    "are allowed (each is followed at every step)")
+            return None
         return corridor_map.with_closed_crossings(_closed_crossings(spec, corridor_map, report))
     return None
 

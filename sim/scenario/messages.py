@@ -57,6 +57,11 @@ def _found_value(value: Any) -> str:
     return describe_found(value)
 
 
+def number_text(v: float) -> str:
+    """A bound as written in a message: whole numbers in full, others in the shortest form."""
+    return str(v) if isinstance(v, int) and not isinstance(v, bool) else f"{v:g}"
+
+
 def _bounds(info) -> str | None:
     lo = hi = None
     lo_op = hi_op = ""
@@ -71,12 +76,12 @@ def _bounds(info) -> str | None:
                 hi, hi_op = v, op
     if lo is not None and hi is not None:
         if lo_op == ">=" and hi_op == "<=":
-            return f"between {lo:g} and {hi:g}"
-        return f"{lo_op} {lo:g} and {hi_op} {hi:g}"
+            return f"between {number_text(lo)} and {number_text(hi)}"
+        return f"{lo_op} {number_text(lo)} and {hi_op} {number_text(hi)}"
     if lo is not None:
-        return f"{lo_op} {lo:g}"
+        return f"{lo_op} {number_text(lo)}"
     if hi is not None:
-        return f"{hi_op} {hi:g}"
+        return f"{hi_op} {number_text(hi)}"
     return None
 
 
@@ -241,3 +246,20 @@ def one_of(options: list[str], what: str = "factions") -> str:
         return f" (no {what} are declared)"
     shown = ", ".join(options[:12]) + (", …" if len(options) > 12 else "")
     return f"; expected one of {shown}"
+
+
+def field_value_problem(model: Any, name: str, value: Any) -> str | None:
+    """The message the validation of a file gives for `value` as the field `name` of `model`
+    (e.g. 'expected a whole number >= 0, found -1'), or None if it is valid. The same words for
+    a command-line value (:mod:`sim.flags`) as for the same value in a file."""
+    from pydantic import ConfigDict, TypeAdapter
+
+    info = model.model_fields[name]
+    adapter = TypeAdapter(typing.Annotated[info.annotation, *info.metadata],
+                          config=ConfigDict(allow_inf_nan=False))
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        return _error_message(err, _Loc((name,), info.annotation, info, model=model))[1]
+    return None

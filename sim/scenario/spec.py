@@ -342,7 +342,7 @@ class Scenario(Strict):
     description: str
     map: MapSpec = MapSpec()
     time: TimeSpec = TimeSpec()
-    seed: int = Field(20171119, ge=0, description="Root seed of every random stream.")
+    seed: int = Field(20171119, ge=0, le=2**63 - 1, description="Root seed of every random stream.")
     factions: dict[FactionId, Faction] = Field(min_length=1)
     relations: dict[str, Relation] = Field(
         default_factory=dict,

@@ -16,6 +16,7 @@ Relation = Literal["allied", "neutral", "rival", "hostile"]
 
 
 class Strict(BaseModel):
-    """Base for every scenario block: unknown keys are errors, values are not coerced silently."""
+    """Base for every scenario block: unknown keys are errors, values are not coerced silently,
+    and numbers are finite (.nan and .inf are refused wherever a number is expected)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

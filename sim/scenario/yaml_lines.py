@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem
+from sim.scenario.dialect import Loader, TooBig, check_expansion, check_file, read_text, surprise
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path
 
@@ -24,6 +25,10 @@ def _line_of(node: yaml.Node) -> int:
 
 def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
     """One line `YAML syntax error: …` at the line where the parser stopped."""
+    if isinstance(err, yaml.reader.ReaderError):
+        char = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        return Problem(display, None, "", f"YAML syntax error: the character #x{char:04x} at position "
+                                          f"{err.position} is not allowed in YAML ({err.reason}); remove it")
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     context = getattr(err, "context", None)
@@ -33,6 +38,8 @@ def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
     parts = [context, getattr(err, "problem", None)]
     text = "; ".join(p for p in parts if p) or str(err)
     text = " ".join(text.split())
+    if isinstance(err, TooBig):
+        return Problem(display, line, "", f"{text}; nothing was read")
     if isinstance(err, yaml.constructor.ConstructorError):
         return Problem(display, line, "", f"YAML error: {text} (only plain YAML is read: "
                                           "no !!python tags)")
@@ -40,22 +47,34 @@ def _yaml_error(display: str, err: yaml.YAMLError) -> Problem:
 
 
 def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, dict, bool]:
-    """(data, {key path: line}, empty?) of one YAML file; problems appended, StopReading if unreadable."""
+    """(data, {key path: line}, empty?) of one YAML file, read in Corridor's YAML
+    (:mod:`sim.scenario.dialect`: its surprises refused, its limits applied before anything is
+    built); problems appended, StopReading if unreadable."""
+    refused = check_file(path)
+    if refused:
+        problems.append(Problem(display, None, "", refused))
+        raise StopReading
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(display, None, "", "no such file"))
-        raise StopReading from None
-    except (OSError, UnicodeDecodeError) as err:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError, ValueError) as err:
         problems.append(Problem(display, None, "", f"cannot read the file: {err}"))
         raise StopReading from None
-    loader = yaml.SafeLoader(text)
-    keys = yaml.SafeLoader("")  # constructs single keys, so that `1:` and `yes:` match the data
+    try:
+        loader = Loader(text)  # checks the characters first: a control character is a YAMLError
+    except yaml.YAMLError as err:
+        problems.append(_yaml_error(display, err))
+        raise StopReading from None
+    keys = Loader("")  # constructs single keys, so that `1:` and `yes:` match the data
     lines: dict[PathT, int] = {}
     try:
         node = loader.get_single_node()
         if node is not None:
-            _index_lines(node, (), lines, display, problems, set(), keys)
+            check_expansion(node)
+            refused: list[Problem] = []
+            _index_lines(node, (), lines, display, problems, set(), keys, refused)
+            if refused:
+                problems.extend(dict.fromkeys(refused))
+                raise StopReading
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         problems.append(_yaml_error(display, err))
@@ -70,8 +89,9 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list, active: set,
-                 keys: yaml.SafeLoader) -> None:
-    """Record the line of every key and list item under `node`; report duplicate keys.
+                 keys: yaml.SafeLoader, refused: list | None = None) -> None:
+    """Record the line of every key and list item under `node`; report duplicate keys, and in
+    `refused` the plain values that YAML 1.1 reads by surprise (:func:`~sim.scenario.dialect.surprise`).
 
     Keys brought in by a YAML merge (`<<: *anchor`) get the line where the anchor defines them,
     unless the mapping sets them itself.
@@ -79,6 +99,11 @@ def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list,
     if id(node) in active:  # a recursive alias
         return
     active.add(id(node))
+    if isinstance(node, yaml.ScalarNode) and refused is not None and node.style is None \
+            and node.tag == "tag:yaml.org,2002:str":
+        message = surprise(node.value)
+        if message:
+            refused.append(Problem(display, _line_of(node), format_path(prefix), message))
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         merges = []
@@ -100,19 +125,19 @@ def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list,
                 )
             seen[key] = line
             lines[prefix + (key,)] = line
-            _index_lines(value_node, prefix + (key,), lines, display, problems, active, keys)
+            _index_lines(value_node, prefix + (key,), lines, display, problems, active, keys, refused)
         for merged in merges:
             sources = merged.value if isinstance(merged, yaml.SequenceNode) else [merged]
             for source in sources:
                 found: dict[PathT, int] = {}
-                _index_lines(source, prefix, found, display, [], active, keys)
+                _index_lines(source, prefix, found, display, [], active, keys, refused)
                 for p, line in found.items():
                     if len(p) > len(prefix) and p[len(prefix)] not in seen:
                         lines.setdefault(p, line)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[prefix + (i,)] = _line_of(item)
-            _index_lines(item, prefix + (i,), lines, display, problems, active, keys)
+            _index_lines(item, prefix + (i,), lines, display, problems, active, keys, refused)
     active.discard(id(node))
 
 

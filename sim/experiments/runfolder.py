@@ -1,0 +1,194 @@
+"""An output folder of many runs (a sweep's, a comparison's): created and marked as Corridor's,
+locked while a command writes into it, reopened to resume, replaced only with `--force` and
+only if Corridor created it; one small JSON file per finished run, and a manifest saying
+exactly what the runs are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from sim.disclaimer import DISCLAIMER
+from sim.errors import UserError
+from sim.experiments.worker import RunTask
+from sim.output import (
+    MARKER,
+    is_corridor_folder,
+    mark_folder,
+    new_marked_folder,
+    remove_corridor_folder,
+    write_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
+from sim.results import code_version, package_versions
+
+MANIFEST = "manifest.json"
+EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
+_HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
+
+
+def read_run(path: Path) -> dict:
+    """The record of one finished run file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _readable_run(path: Path) -> bool:
+    """Whether a run file holds a whole record (not empty, not cut short by a crash)."""
+    try:
+        record = read_run(path)
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys()
+
+
+@dataclass
+class ExecutionReport:
+    """What one call of `execute` did on a run folder — one entry of the manifest's "sessions"
+    (a sweep started, interrupted and resumed twice has three): the engine's description, the
+    runs it ran and those it found already done, and seconds of wall time, of the runs' own
+    model time and of their scenario loading (summed over runs)."""
+
+    engine: str
+    ran: int
+    skipped: int
+    wall_seconds: float
+    run_seconds: float
+    load_seconds: float
+
+
+class RunFolder:
+    """An output folder of many runs: a manifest saying exactly what the runs are, one file per
+    finished run, and at the end the tables and charts built from them."""
+
+    def __init__(self, path: Path, kind: str, identity: str):
+        self.path, self.kind, self.identity = Path(path), kind, identity
+        self.runs = self.path / "runs"
+        self.maps = self.path / "maps"
+
+    def manifest(self) -> dict | None:
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def open(self, *, resume: bool, force: bool) -> set[str]:
+        """Create the folder, or reopen one to resume; returns the ids of the runs already done.
+
+        A new folder is claimed atomically and marked as Corridor's (`sim.output`); `force`
+        replaces only a folder that carries the marker; `resume` needs a manifest of the same
+        runs. While this process runs, the folder is locked: a second command on it is refused.
+        A run file left empty or cut short by a crash is deleted and run again. A path the
+        system refuses (a name too long, no permission) is refused in one line."""
+        try:
+            return self._open(resume, force)
+        except UserError:
+            raise
+        except OSError as err:
+            raise UserError(f"{self.path}: {err.strerror or err}; choose another --out") from None
+
+    def _open(self, resume: bool, force: bool) -> set[str]:
+        p = self.path
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if p.exists() and any(p.iterdir()):
+            manifest = self.manifest()
+            if resume:
+                if manifest is None:
+                    raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+                if manifest.get("kind") != self.kind:
+                    raise UserError(f"{p}: holds a {manifest.get('kind')}, not a {self.kind}; cannot resume it")
+                if manifest.get("identity") != self.identity:
+                    raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
+                                    "or the seeds changed since); choose a new --out, or --force to replace it")
+                if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
+                    with contextlib.suppress(FileExistsError):
+                        mark_folder(p, self.kind)
+                self._lock()
+            elif force:
+                if not is_corridor_folder(p):
+                    raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
+                                    f"{MARKER} marker); will not replace it — choose another --out")
+                self._lock()  # refuse to delete a folder another command is writing into
+                os.close(_HELD.pop(str(p.resolve())))
+                remove_corridor_folder(p)
+                new_marked_folder(p, self.kind)
+                self._lock()
+            else:
+                state = manifest.get("status", "unknown") if manifest else "not a run folder"
+                raise UserError(f"{p}: already exists ({state}); pass --resume to finish it, --force to "
+                                "start again, or choose another --out")
+        else:
+            new_marked_folder(p, self.kind)
+            self._lock()
+        self.runs.mkdir(parents=True, exist_ok=True)
+        for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
+            stale.unlink(missing_ok=True)
+        done = set()
+        for f in self.runs.glob("*.json"):
+            if _readable_run(f):
+                done.add(f.stem)
+            else:  # empty or cut short (a crash, a full disk): run it again
+                f.unlink(missing_ok=True)
+        return done
+
+    def _lock(self) -> None:
+        """Hold an exclusive lock on the folder's marker until this process ends, or until it
+        opens the same folder again (one command after another in one Python session)."""
+        key = str(self.path.resolve())
+        with contextlib.suppress(KeyError, OSError):
+            os.close(_HELD.pop(key))
+        fd = os.open(self.path / MARKER, os.O_RDONLY)
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - no flock on this system: no lock
+            pass
+        except BlockingIOError:
+            os.close(fd)
+            raise UserError(f"{self.path}: another Corridor command is writing into this folder; wait "
+                            "for it to finish, or choose another --out") from None
+        _HELD[key] = fd
+
+    def save(self, task: RunTask, out: dict, columns: dict) -> None:
+        """Write one finished run (its map first: the JSON file's presence means complete)."""
+        controller = out.pop("controller", None)
+        if controller is not None:
+            def save_map(tmp: Path) -> None:
+                with open(tmp, "wb") as fh:
+                    np.save(fh, controller)
+            write_atomic(self.maps / f"{task.run_id}.npy", save_map)
+        record = {"columns": columns, **out}
+        write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
+
+    def saved_note(self, finished: int) -> str:
+        """What a failure message says about the runs already finished."""
+        return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
+
+    def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
+        old = self.manifest() or {}
+        manifest = {
+            "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
+            **info,
+            "code_version": code_version(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "packages": {**package_versions(), **package_versions(EXTRA_PACKAGES)},
+            "command": sys.argv,
+            "started": old.get("started", datetime.now().isoformat(timespec="seconds")),
+            "sessions": old.get("sessions", []),
+        }
+        if old.get("code_version") not in (None, manifest["code_version"]):
+            manifest["earlier_code_versions"] = sorted({*old.get("earlier_code_versions", []), old["code_version"]})
+        if session is not None:
+            manifest["sessions"] = manifest["sessions"] + [{**session.__dict__,
+                                                            "ended": datetime.now().isoformat(timespec="seconds")}]
+        write_json_atomic(self.path / MANIFEST, manifest)

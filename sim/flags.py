@@ -1,0 +1,170 @@
+"""Numeric command-line values, checked when the command line is read (exit status 2, one line,
+before any work) with the same rules and the same words as the same value in a file.
+
+Each function here is an ``argparse`` ``type=``: it reads the text as Corridor's YAML reads a
+value (:mod:`sim.scenario.dialect`: ``1e4`` is a number, ``1:30`` is refused with a hint, and
+``nan``/``inf`` are read as numbers so that they can be refused), then checks it:
+
+* :func:`scenario_flag` against a field of the scenario language (``--seed`` is the scenario's
+  ``seed``, ``--cell-km`` is ``map.cell_km``, ``--days`` is ``time.duration_days``), so the
+  message is the one the validation of a scenario file would give;
+* :func:`whole_number` and :func:`number` for values that have no key in a file (workers,
+  ports, benchmark sizes), with the same wording.
+
+:func:`parse_seed` checks a seed typed anywhere else (the app's Seed box) the same way.
+The scenario language is imported only when a value is checked, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from sim.errors import UserError
+
+
+def read_number(text: str) -> Any:
+    """A command-line value read like a value in a file, with `nan` and `inf` read as numbers
+    (refused later as not finite). Raises ValueError with the reason for a refused form."""
+    from sim.scenario.dialect import load_value
+
+    text = str(text).strip()
+    try:
+        value = load_value(text) if text else ""
+    except ValueError:  # a refused form ('1:30', '010'): its reason is the message
+        raise
+    except Exception:  # not YAML at all: left as text, refused as not a number
+        return text
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if not math.isfinite(number):
+            return number
+    return value
+
+
+@cache
+def _field(path: str) -> tuple[type, str]:
+    """(model, field name) of a scenario key path such as 'time.duration_days'."""
+    from sim.scenario.spec import Scenario
+
+    model: Any = Scenario
+    *parents, name = path.split(".")
+    for part in parents:
+        model = model.model_fields[part].annotation
+    return model, name
+
+
+def field_problem(path: str, value: Any) -> str | None:
+    """The message the scenario validation gives for `value` at the key path, or None if valid."""
+    from sim.scenario.messages import field_value_problem
+
+    model, name = _field(path)
+    return field_value_problem(model, name, value)
+
+
+def scenario_flag(path: str) -> Callable[[str], Any]:
+    """An argparse type checking a value as the scenario key `path` (e.g. 'seed')."""
+    def parse(text: str) -> Any:
+        try:
+            value = read_number(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        problem = field_problem(path, value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+    parse.__name__ = path  # argparse names the type in its own messages
+    return parse
+
+
+def parse_seed(text: str | int) -> int:
+    """A seed typed by a user (the app's Seed box): the whole number, or UserError with the
+    message a scenario file's `seed` would get, e.g. 'seed: expected a whole number >= 0, found -1'."""
+    try:
+        value = text if isinstance(text, int) and not isinstance(text, bool) else read_number(str(text))
+    except ValueError as err:
+        raise UserError(f"seed: {err}") from None
+    problem = field_problem("seed", value)
+    if problem:
+        raise UserError(f"seed: {problem}")
+    return value
+
+
+def _check_range(value: float, lo: float | None, hi: float | None, noun: str, lo_open: bool = False) -> None:
+    from sim.scenario.messages import number_text as num
+
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        raise argparse.ArgumentTypeError(f"expected {noun} {'>' if lo_open else '>='} {num(lo)}, found {num(value)}"
+                                         if hi is None else
+                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
+    if hi is not None and value > hi:
+        raise argparse.ArgumentTypeError(f"expected {noun} <= {num(hi)}, found {num(value)}" if lo is None else
+                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
+
+
+def whole_number(lo: int | None = 1, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse type for a whole number in [lo, hi] (None: unbounded)."""
+    def parse(text: str) -> int:
+        try:
+            value = read_number(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            shown = f"'{value}'" if isinstance(value, str) else f"{value!r}"
+            raise argparse.ArgumentTypeError(f"expected a whole number, found {shown}")
+        _check_range(value, lo, hi, "a whole number")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(above: float | None = 0.0, hi: float | None = None) -> Callable[[str], float]:
+    """An argparse type for a finite number > `above` and <= `hi` (None: unbounded)."""
+    def parse(text: str) -> float:
+        try:
+            value = read_number(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            shown = f"'{value}'" if isinstance(value, str) else f"{value!r}"
+            raise argparse.ArgumentTypeError(f"expected a number, found {shown}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, found {value}")
+        _check_range(float(value), above, hi, "a number", lo_open=True)
+        return float(value)
+    parse.__name__ = "number"
+    return parse
+
+
+#: the flags every command shares
+positive_int = whole_number(1)
+positive_float = number(0.0)
+
+
+def fraction(text: str) -> float:
+    """An argparse type for a finite number from 0 to 1."""
+    try:
+        value = read_number(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found {text}")
+    _check_range(float(value), 0.0, 1.0, "a number")
+    return float(value)
+
+
+def day_list(text: str) -> list[float]:
+    """'2,10.5' → [2.0, 10.5]: days (finite, >= 0) separated by commas."""
+    try:
+        days = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected days separated by commas, e.g. 2,10; found '{text}'") from None
+    if not days or not all(0 <= d < float("inf") for d in days):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected days >= 0 separated by commas, found '{text}'")
+    return days

@@ -1,0 +1,84 @@
+"""Stopping cleanly: SIGTERM (what `timeout`, systemd, Slurm and `kill` send) is handled like
+Ctrl-C, and pool worker processes never outlive the command that started them.
+
+* :func:`handle_termination` (called once by the command line) makes SIGTERM and SIGHUP raise
+  :class:`Terminated`, a :class:`KeyboardInterrupt`, in the main thread: every ``finally``
+  runs, so temporary files and staging folders are removed, finished runs stay saved, the
+  pool's workers are stopped, and the command exits with 128 + the signal's number.
+* :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
+  about Ctrl-C (the terminal sends it to the whole process group), and asks the kernel to end
+  the worker if its parent dies (Linux `PR_SET_PDEATHSIG`); elsewhere a watchdog thread
+  checks once a second whether the parent is still there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 1.0
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop by a signal (SIGTERM, SIGHUP)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise(signum, frame) -> None:
+    raise Terminated(signum)
+
+
+def handle_termination() -> None:
+    """Make SIGTERM and SIGHUP raise Terminated in the main thread (no-op in other threads)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _raise)
+
+
+def exit_status(err: KeyboardInterrupt) -> int:
+    """The exit status of a command stopped by `err`: 128 + the signal (130 for Ctrl-C)."""
+    return 128 + (err.signum if isinstance(err, Terminated) else signal.SIGINT)
+
+
+def _die_with_parent() -> bool:
+    """Ask the kernel to send SIGTERM to this process when its parent dies; False if it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def worker_started() -> None:
+    """Initializer of a pool worker: default SIGTERM (it ends the worker), Ctrl-C ignored (the
+    parent stops its workers), and the worker ends when its parent dies."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    parent = os.getppid()
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    if parent == 1 or os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)

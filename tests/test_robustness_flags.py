@@ -1,0 +1,101 @@
+"""Issue 12, kind 3 — every numeric flag of every subcommand is checked when the command line is
+read: exit 2, one line naming the flag, the same words as the same value in a scenario file,
+and no work done."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.cli import main
+from sim.errors import UserError
+from sim.flags import parse_seed
+
+from conftest import ROOT
+
+BLOCKADE = str(ROOT / "scenarios" / "albu_kamal_blockade.yaml")
+SWEEP = str(ROOT / "scenarios" / "sweeps" / "airstrike_rate.yaml")
+
+# (command line up to the flag, flag, bad values)
+FLAGS = [
+    (["run", BLOCKADE], "--seed", ["-1", "nan", "inf", "1.5", "abc", "1e30", "1:30"]),
+    (["compare", BLOCKADE, BLOCKADE], "--seed", ["-1", "nan", "-inf"]),
+    (["export", BLOCKADE], "--seed", ["-1", ".nan"]),
+    (["export", BLOCKADE], "--days", ["-1", "0", "nan", "inf", "1e9", "1:30"]),
+    (["map"], "--cell-km", ["0", "-1", "nan", "inf", "100", "0.01"]),
+    (["compare", BLOCKADE, BLOCKADE], "--replicates", ["0", "-3", "nan", "2.5", "1e9"]),
+    (["compare", BLOCKADE, BLOCKADE], "--every-hours", ["0", "-1", "nan", "inf"]),
+    (["compare", BLOCKADE, BLOCKADE], "--workers", ["0", "-1", "nan", "100000"]),
+    (["sweep", SWEEP], "--workers", ["0", "nan", "inf"]),
+    (["sweep", SWEEP], "--replicates", ["0", "-1", "1e12", "nan"]),
+    (["sensitivity", SWEEP], "--workers", ["0", "inf"]),
+    (["viz"], "--port", ["0", "-1", "70000", "nan", "80.5"]),
+    (["viz"], "--bench", ["0", "-5", "nan"]),
+    (["bench"], "--runs", ["0", "-1", "nan"]),
+    (["bench", "sweep"], "--small", ["0", "inf"]),
+]
+CASES = [(head, flag, value) for head, flag, values in FLAGS for value in values]
+
+
+@pytest.mark.parametrize(("head", "flag", "value"), CASES,
+                         ids=[f"{h[0]} {f} {v}" for h, f, v in CASES])
+def test_bad_numbers_on_the_command_line_exit_2_in_one_line(head, flag, value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*head, f"{flag}={value}"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"argument {flag}:" in err and "Traceback" not in err
+    assert "expected" in err or "base-60" in err
+
+
+def file_message(tmp_path, key_value: str) -> str:
+    """The message `validate` gives for a scenario file that sets `key_value`."""
+    path = tmp_path / "s.yaml"
+    key, value = key_value.split(": ")
+    block = {"seed": f"seed: {value}", "cell_km": f"map: {{cell_km: {value}}}",
+             "duration_days": f"time: {{duration_days: {value}}}"}[key]
+    path.write_text(f"name: s\ndescription: d\nextends: {BLOCKADE}\n{block}\n")
+    with pytest.raises(UserError) as err:
+        from sim.scenario import load_scenario
+
+        load_scenario(path)
+    return str(err.value).split(": ", 2)[-1]
+
+
+@pytest.mark.parametrize(("args", "key_value"), [
+    (["run", BLOCKADE, "--seed", "-1"], "seed: -1"),
+    (["export", BLOCKADE, "--seed", "-7"], "seed: -7"),
+    (["run", BLOCKADE, "--seed", ".nan"], "seed: .nan"),
+    (["map", "--cell-km", "0.1"], "cell_km: 0.1"),
+    (["map", "--cell-km", ".inf"], "cell_km: .inf"),
+    (["export", BLOCKADE, "--days", "4000"], "duration_days: 4000"),
+])
+def test_a_flag_gets_the_words_of_the_same_value_in_a_file(args, key_value, tmp_path, capsys):
+    expected = file_message(tmp_path, key_value)
+    with pytest.raises(SystemExit):
+        main(args)
+    err = capsys.readouterr().err
+    assert expected in err, (expected, err)
+
+
+def test_the_apps_seed_box_uses_the_same_check():
+    assert parse_seed("42") == 42 and parse_seed(" 7 ") == 7 and parse_seed(3) == 3
+    for bad, words in [("-1", "expected a whole number between 0 and"), ("nan", "expected a whole number"),
+                       ("", "expected a whole number"), ("1.5", "found 1.5"), ("twelve", "'twelve'"),
+                       ("1:30", "base-60"), (str(2**64), "between 0 and")]:
+        with pytest.raises(UserError, match=words) as err:
+            parse_seed(bad)
+        assert str(err.value).startswith("seed: ") and "\n" not in str(err.value)
+
+
+def test_good_values_still_parse():
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["run", BLOCKADE, "--seed", "12"])
+    assert args.seed == 12 and isinstance(args.seed, int)
+    args = build_parser().parse_args(["map", "--cell-km", "2"])
+    assert args.cell_km == 2
+    args = build_parser().parse_args(["export", "--days", "1e1"])
+    assert args.days == 10.0
+    args = build_parser().parse_args(["compare", BLOCKADE, BLOCKADE, "--every-hours", "6", "--replicates", "3"])
+    assert (args.every_hours, args.replicates) == (6.0, 3)

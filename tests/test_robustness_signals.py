@@ -1,0 +1,123 @@
+"""Issue 12, kind 2 — no process outlives the command: SIGTERM is handled like Ctrl-C, pool
+workers exit when their parent dies, staging folders are removed (or swept on the next run),
+and a run file left empty by a crash is run again on --resume. Real processes, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from sim.experiments.sweep import run_sweep
+from sim.output import publish_folder
+
+from conftest import ROOT
+
+BLOCKADE = ROOT / "scenarios" / "albu_kamal_blockade.yaml"
+
+
+def sweep_file(folder, days=20, replicates=20):
+    path = folder / "s.yaml"
+    path.write_text(f"name: s\ndescription: d\nscenario: {BLOCKADE}\n"
+                    f"set: {{time.duration_days: {days}, map.cell_km: 2}}\n"
+                    "parameters:\n  rules.checkpoint_blockade.stop_probability: {values: [0.0, 1.0]}\n"
+                    f"replicates: {replicates}\nseed: 3\n")
+    return path
+
+
+def start_sweep(tmp_path, *extra):
+    return subprocess.Popen([sys.executable, "run.py", "sweep", str(sweep_file(tmp_path)), "--out",
+                             str(tmp_path / "out"), "--workers", "2", "--quiet", *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_workers(proc, n=2, timeout=60) -> list[psutil.Process]:
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = [c for c in parent.children(recursive=True) if c.is_running()]
+        if len(workers) >= n and any(c.cpu_percent(0.05) > 0 for c in workers):
+            return workers
+        time.sleep(0.2)
+    raise AssertionError("the pool workers did not start")
+
+
+def gone(processes, timeout=15.0) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    return not alive
+
+
+@pytest.mark.xdist_group("sweeps")
+def test_sigterm_stops_a_sweep_and_its_workers_like_ctrl_c(tmp_path):
+    proc = start_sweep(tmp_path)
+    workers = wait_for_workers(proc)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "terminated", err
+    assert "run the same command with --resume to finish" in err
+    assert gone(workers), "pool workers outlived the command"
+    assert not list((tmp_path / "out" / "runs").glob(".*")), "no temporary run file left"
+
+
+@pytest.mark.xdist_group("sweeps")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    proc = start_sweep(tmp_path)
+    workers = wait_for_workers(proc)
+    proc.kill()  # SIGKILL: no handler runs in the parent
+    proc.communicate(timeout=30)
+    assert gone(workers, timeout=15), "workers kept running with parent 1"
+
+
+def test_sigterm_during_a_run_leaves_no_staging_folder(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "run.py", "run", str(BLOCKADE), "--out", str(out),
+                             "--set", "time.duration_days=365"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == [], "nothing half-written, no hidden staging folder"
+
+
+def test_an_interrupted_build_removes_its_staging_folder(tmp_path):
+    def build(tmp):
+        (tmp / "half").write_text("x")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        publish_folder(build, tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_or_cut_short_run_file_is_run_again_on_resume(tmp_path):
+    path = sweep_file(tmp_path, days=2, replicates=2)
+    out = tmp_path / "out"
+    kw = dict(out=out, workers=1, progress=False, charts=False)
+    first = run_sweep(path, **kw)
+    files = sorted((out / "runs").glob("*.json"))
+    files[0].write_text("")  # what a crash on a full disk leaves
+    files[-1].write_text('{"columns": {"run_id": ')
+    again = run_sweep(path, resume=True, **kw)
+    assert (again.session.ran, again.session.skipped) == (2, first.plan.n_runs - 2)
+    assert again.counts["runs"] == first.plan.n_runs
+    record = json.loads(files[0].read_text())
+    assert record["columns"]["run_id"] == files[0].stem
+
+
+def test_worker_initializer_sets_the_parent_death_signal():
+    code = ("import ctypes, signal; from sim.interrupts import worker_started; worker_started(); "
+            "libc = ctypes.CDLL(None); sig = ctypes.c_int(); libc.prctl(2, ctypes.byref(sig)); "
+            "print(sig.value, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.split() == [str(int(signal.SIGTERM)), "True"], proc.stderr
