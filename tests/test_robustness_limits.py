@@ -33,7 +33,9 @@ def refused(path, *words) -> str:
     started = time.perf_counter()
     with pytest.raises(UserError) as err:
         load_scenario(path)
-    assert time.perf_counter() - started < 10, "refused quickly"
+    # before any work: building what these inputs declare would take minutes to hours; the bound
+    # is loose because the suite runs on shared 2-core machines under load
+    assert time.perf_counter() - started < 60, "refused before the work starts"
     message = str(err.value)
     for w in words:
         assert w in message, (w, message)
