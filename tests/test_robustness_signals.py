@@ -61,7 +61,7 @@ def test_sigterm_stops_a_sweep_and_its_workers_like_ctrl_c(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "terminated", err
-    assert "run the same command with --resume to finish" in err
+    assert "--resume runs the rest" in err, "the interruption says how to finish"
     assert gone(workers), "pool workers outlived the command"
     assert not list((tmp_path / "out" / "runs").glob(".*")), "no temporary run file left"
 
