@@ -108,7 +108,7 @@ def check_escalation(year: dict[str, list[dict]], seeds) -> Figure:
     ok = 0 < escalated.sum() < len(escalated)
     detail = [f"* days hostile in the runs that escalated: median {np.median(days):.0f}" if days else "* none"]
     return Figure(3, "Escalation in some runs of the campaign and not in others",
-                  f"`{COMMAND} --only 2`", f"{CAMPAIGN}, 365 days, {overrides_text(COARSE)}, {seeds_text(seeds)}",
+                  f"`{COMMAND} --only 3`", f"{CAMPAIGN}, 365 days, {overrides_text(COARSE)}, {seeds_text(seeds)}",
                   f"runs in which Iran-backed militias and Russia turned hostile: {share_text(escalated)}",
                   "some but not all runs", ok, detail)
 
