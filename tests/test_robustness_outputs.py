@@ -145,7 +145,7 @@ def test_single_files_force_replaces_only_corridor_pngs(tmp_path):
 
 def test_map_force_replaces_its_own_png_but_not_another(tmp_path):
     out = tmp_path / "map.png"
-    run = [sys.executable, "run.py", "map", "--cell-km", "2", "--out", str(out)]
+    run = [sys.executable, "run.py", "map", "--cell-km", "5", "--out", str(out)]
     first = subprocess.run(run, cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     again = subprocess.run(run + ["--force"], cwd=ROOT, capture_output=True, text=True)
