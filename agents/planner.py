@@ -15,12 +15,13 @@ convoy → X      w.objective − w.tension·T/T_esc − w.risk·max(0, overmatc
                 stopped it is not expected to). X is the first place of `keep_open` (base
                 outward) without a post of its own or its allies' control, or a place of
                 `expand_into` without a post; on arrival the convoy becomes a post there
-reinforce → H   w.threat·(rival fighters within 10 km of H / own and allied fighters there
-                (at least a convoy's strength) − 1), for each place H of `hold` that it or its
-                allies stand at; a column from the reserve (up to `reinforce_to` times
+reinforce → H   w.threat·(min(R, break_ratio) − 1), R = rival fighters within 10 km of H / own
+                and allied fighters there (at least a convoy's strength), for each place H of
+                `hold` that it or its allies stand at, unless the column would still face
+                hostile fighters past break_ratio (it would be withdrawn: a lost cause); a column from the reserve (up to `reinforce_to` times
                 the rivals there) sets up a post at H
-withdraw P      w.withdraw·(hostile fighters near post P / (break_ratio × its fighters)), for a
-                post outnumbered past breaking point by a faction it fights
+withdraw P      w.withdraw·(hostile fighters within 5 km of post P / (break_ratio × its own and
+                allied fighters there)), when above w.withdraw: outnumbered past breaking point
 co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off
                 co_optation rule with targets on the map; it costs `co_opt_usd_per_day` of
                 its funding from then on
@@ -245,6 +246,7 @@ class FactionPlanner:
     def _reinforce_options(self):
         w = self.spec.weights
         muster = self._muster()
+        break_ratio = self.model.spec.engagement.break_ratio
         for name in self.spec.hold:
             place = self.model.place(name)
             own = self._fighters_near(place.cell, THREAT_KM, friendly=True)
@@ -255,7 +257,11 @@ class FactionPlanner:
             need = min(muster, self.spec.reinforce_to * threat - own)
             if need < self.spec.convoy_strength / 2:
                 continue
-            score = w.threat * (ratio - 1.0)
+            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
+            here = self._fighters_near(place.cell, NEAR_KM, friendly=True)
+            if hostile > break_ratio * (here + need):
+                continue  # the column would arrive past breaking point and be withdrawn: a lost cause
+            score = w.threat * (min(ratio, break_ratio) - 1.0)  # worse odds than breaking point add nothing
             label = f"{self._stem}{self._next_convoy}"
             yield Option(score, f"reinforces {place.name} with column {label} ({need:.0f} fighters)",
                          f"{threat:.0f} rival fighters within {THREAT_KM:g} km against {own:.0f} of its own "
@@ -268,16 +274,16 @@ class FactionPlanner:
         for name in list(self.posts):
             if not self._has_post(name):
                 continue
-            units = self.posts[name]
-            own = sum(u.strength for u in units)
+            post = sum(u.strength for u in self.posts[name])
             place = self.model.place(name)
+            own = self._fighters_near(place.cell, NEAR_KM, friendly=True)  # the post, and who stands with it
             hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
             if hostile <= ratio_limit * own:
                 continue
             score = w.withdraw * hostile / (ratio_limit * own)
-            yield Option(score, f"withdraws its post at {name} ({own:.0f} fighters) to {self.base.name}",
-                         f"{hostile:.0f} hostile fighters near it, past {ratio_limit:g} : 1 (score {score:.2f})",
-                         lambda name=name: self._withdraw(name))
+            yield Option(score, f"withdraws its post at {name} ({post:.0f} fighters) to {self.base.name}",
+                         f"{hostile:.0f} hostile fighters near it against {own:.0f} of its own and allies', past "
+                         f"{ratio_limit:g} : 1 (score {score:.2f})", lambda name=name: self._withdraw(name))
 
     def _withdraw(self, name: str) -> None:
         for unit in self.posts.pop(name, []):

@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     if args.out:
-        check_destination(Path(args.out), args.force)  # before any work
+        check_destination(Path(args.out), args.force, kind="run")  # before any work
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")

@@ -59,15 +59,22 @@ def mark_folder(path: Path, kind: str) -> None:
         fh.write("\n")
 
 
-def is_corridor_folder(path: Path) -> bool:
-    """Whether `path` is a folder that carries Corridor's marker (so Corridor created it)."""
+def corridor_folder_kind(path: Path) -> str | None:
+    """The kind of output ("run", "sweep", "compare", "export", …) a folder Corridor created
+    holds, from its marker; None if `path` carries no marker of Corridor's."""
     marker = Path(path) / MARKER
     try:
         if not marker.is_file() or marker.stat().st_size > 4096:
-            return False
-        return json.loads(marker.read_text(encoding="utf-8")).get("token") == TOKEN
+            return None
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return str(data.get("kind")) if data.get("token") == TOKEN else None
     except (OSError, ValueError, AttributeError):
-        return False
+        return None
+
+
+def is_corridor_folder(path: Path) -> bool:
+    """Whether `path` is a folder that carries Corridor's marker (so Corridor created it)."""
+    return corridor_folder_kind(path) is not None
 
 
 def is_corridor_file(path: Path) -> bool:
@@ -88,24 +95,29 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
-def check_destination(path: Path, force: bool = False) -> None:
+def check_destination(path: Path, force: bool = False, kind: str | None = None) -> None:
     """Refuse, before any work, an output path that is taken: a file, or a folder that is not
-    empty (with `force`: one that Corridor did not create). An empty folder is free. A path
-    the system refuses (a name too long, a loop of links) is refused in one line too."""
+    empty (with `force`: one that Corridor did not create, or, given `kind`, one that holds
+    another kind of output — `--force` on a run never replaces a sweep). An empty folder is
+    free. A path the system refuses (a name too long, a loop of links) is refused in one line."""
     try:
-        _check_destination(Path(path), force)
+        _check_destination(Path(path), force, kind)
     except OSError as err:
         raise UserError(f"{path}: {err.strerror or err}; choose another --out") from None
 
 
-def _check_destination(path: Path, force: bool) -> None:
+def _check_destination(path: Path, force: bool, kind: str | None = None) -> None:
     if not path.exists() and not path.is_symlink():
         _check_parent(path)
         return
     if path.is_dir() and not path.is_symlink():
         if not any(path.iterdir()):
             return
-        if force and is_corridor_folder(path):
+        held = corridor_folder_kind(path)
+        if force and held is not None and kind is not None and held != kind:
+            raise UserError(f"{path}: holds Corridor's {held} output, not a {kind}; --force replaces only "
+                            f"the same kind of output: choose another --out")
+        if force and held is not None:
             return
         if force:
             raise UserError(f"{path}: exists and was not created by Corridor (no {MARKER} marker); "
@@ -268,7 +280,7 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     the folder is published as `final-2`, `final-3`, … instead; returns the name used."""
     final = Path(final)
     if not checked:
-        check_destination(final, force)
+        check_destination(final, force, kind)
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
     staging = _aside(final, "staging")

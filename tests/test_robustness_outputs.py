@@ -215,3 +215,17 @@ def test_a_made_up_name_taken_meanwhile_is_published_beside_it(tmp_path):
     used = publish_folder(build, final, chosen=False)
     assert used == tmp_path / "run_20260101-000000-2" and (used / "a").read_text() == "mine"
     assert (final / "b").read_text() == "theirs"
+
+
+def test_force_replaces_only_the_same_kind_of_output(tmp_path):
+    """--force on a run does not replace a sweep (or any other kind of Corridor output)."""
+    from sim.output import mark_folder
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    mark_folder(sweep, "sweep")
+    (sweep / "runs.csv").write_text("precious\n")
+    with pytest.raises(UserError, match="holds Corridor's sweep output, not a run"):
+        check_destination(sweep, force=True, kind="run")
+    assert (sweep / "runs.csv").read_text() == "precious\n"
+    check_destination(sweep, force=True, kind="sweep")  # the same kind: may be replaced

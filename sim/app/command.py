@@ -135,7 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from sim.scenario import parse_sets
 
     if args.out is not None:
-        check_destination(args.out, args.force)  # before any work
+        check_destination(args.out, args.force, kind="export")  # before any work
     run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
     model = run.model
     steps = model.n_steps if args.days is None else min(model.n_steps, round(args.days * 24 / model.step_hours))

@@ -239,7 +239,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
         discovery_chart(tmp / "discover.png", found)
 
-    publish_folder(build, out, force=args.force)
+    publish_folder(build, out, force=args.force, kind="discover")
     print(found.text())
     print(f"\n  wrote {out}: discover.png, discover.json, trajectory.csv")
     print(f"  {DISCLAIMER}")

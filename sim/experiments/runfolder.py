@@ -22,6 +22,7 @@ from sim.errors import UserError
 from sim.experiments.worker import RunTask
 from sim.output import (
     MARKER,
+    corridor_folder_kind,
     is_corridor_folder,
     mark_folder,
     new_marked_folder,
@@ -118,6 +119,10 @@ class RunFolder:
                 if not is_corridor_folder(p):
                     raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
                                     f"{MARKER} marker); will not replace it — choose another --out")
+                held = corridor_folder_kind(p)
+                if held != self.kind:
+                    raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
+                                    "only the same kind of output: choose another --out")
                 self._lock()  # refuse to delete a folder another command is writing into
                 os.close(_HELD.pop(str(p.resolve())))
                 remove_corridor_folder(p)

@@ -31,7 +31,7 @@ class PlannerWeights(Strict):
     threat: NonNegativeFloat = Field(1.0, description="Value of reinforcing a held place, per unit of "
                                      "(rival fighters near it / own fighters near it − 1).")
     withdraw: NonNegativeFloat = Field(1.0, description="Value of withdrawing an untenable post, per unit of "
-                                       "(hostile fighters near it / (break_ratio × own) − 1).")
+                                       "hostile fighters near it / (break_ratio × own and allied fighters there).")
     co_opt: NonNegativeFloat = Field(0.6, description="Value of funding a co-optation push after a setback (or "
                                      "when the road is denied).")
     strike: NonNegativeFloat = Field(1.0, description="Value of calling strikes on a faction it is hostile to.")
