@@ -33,13 +33,14 @@ def draw_support(result, out: Path) -> Path | None:
     draw_basemap(ax_map, result.map, terrain_alpha=0.35, label_places=False)
     colors = dict(zip(result.faction_ids, result.faction_colors, strict=True))
     labels = dict(zip(result.faction_ids, result.faction_labels, strict=True))
-    for town in result.towns:
+    for i, town in enumerate(sorted(result.towns, key=lambda t: t["cell"])):
         leader = max(town["support"], key=town["support"].get)
         x, y = result.map.xy_km(*town["cell"])
         ax_map.scatter([x], [y], s=town["population"] * POINTS2_PER_PERSON, color=colors[leader],
                        edgecolors="black", linewidths=0.8, alpha=0.85, zorder=7)
         ax_map.annotate(f"{town['name']}\n{labels[leader]} {town['support'][leader]:.0%}", (x, y),
-                        xytext=(6, 6), textcoords="offset points", fontsize=SMALL, zorder=8,
+                        xytext=(8, 6) if i % 2 == 0 else (-8, -6), ha="left" if i % 2 == 0 else "right",
+                        va="bottom" if i % 2 == 0 else "top", textcoords="offset points", fontsize=SMALL, zorder=8,
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
     ax_map.set_title("Most supported faction in each town at the end (disc area: inhabitants)")
     handles = [Line2D([], [], marker="o", linestyle="", color=c, markeredgecolor="black", label=labels[f])

@@ -83,6 +83,8 @@ def check_references(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], da
         if fspec.planner:
             for i, other in enumerate(fspec.planner.deny):
                 faction(("factions", fid, "planner", "deny", i), other)
+                if other == fid:
+                    report(("factions", fid, "planner", "deny", i), f"a faction cannot deny itself ('{fid}')")
     if spec.population is not None:
         for fid in spec.population.initial_support:
             faction(("population", "initial_support", fid), fid)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.planning import (  # noqa: F401  (part of the scenario language, re-exported)
     PlannerSpec,
@@ -94,10 +94,20 @@ class Faction(Strict):
     desertion_per_day: NonNegativeFloat = Field(
         0.03, description="Rate at which unpaid fighters leave, times the unpaid share of the upkeep (per day)."
     )
-    planner: PlannerSpec | Literal[False] | None = Field(
+    planner: PlannerSpec | None = Field(
         None, description="What the faction wants and how its command decides (agents/planner.py); "
         "`planner: off` (or none) gives the fixed behaviour of the rules alone."
     )
+
+    @field_validator("planner", mode="before")
+    @classmethod
+    def _planner_off(cls, value):
+        """`off` (YAML 1.1 reads it as false), "off", false and none all mean no planner."""
+        if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none", "false")):
+            return None
+        if value is True or isinstance(value, str):
+            raise ValueError("expected a planner (a mapping with at least `base`) or off")
+        return value
 
 
 class ControlSpec(Strict):
