@@ -17,7 +17,6 @@ Exit status 1 when a check fails.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from verify_model import (  # noqa: E402
     say,
     seeds_text,
     share_text,
+    write_doc,
 )
 
 from sim.model import CorridorModel  # noqa: E402
@@ -143,17 +143,6 @@ def check_speed() -> Figure:
                   seconds < SPEED_LIMIT_S)
 
 
-def write_doc(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8")
-    if BEGIN not in doc or END not in doc:
-        doc = doc.rstrip("\n") + f"\n\n## The corridor campaign (issue 11)\n\n{BEGIN}\n{END}\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    doc = pattern.sub(lambda _: f"{BEGIN}\n{text}{END}", doc, count=1)
-    tmp = DOC.with_suffix(".md.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    tmp.replace(DOC)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", type=int, nargs="+", choices=range(1, 6), metavar="N", help="checks to run (1–5)")
@@ -194,7 +183,7 @@ def main() -> int:
     text = report(figures, elapsed, args.seeds, code).replace("tests/verify_model.py", "tests/verify_campaign.py")
     print(text)
     if args.write:
-        write_doc(text)
+        write_doc(text, BEGIN, END, "The corridor campaign (issue 11)")
         say(f"wrote {DOC.relative_to(ROOT)}")
     return 0 if all(f.passed for f in figures) else 1
 

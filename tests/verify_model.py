@@ -581,12 +581,14 @@ predictions.
 """
 
 
-def write_doc(text: str) -> None:
+def write_doc(text: str, begin: str = BEGIN, end: str = END, heading: str = "Figures") -> None:
+    """Replace the section of docs/verification.md between the markers `begin` and `end` with
+    `text` (adding it under `heading` at the end if the markers are missing)."""
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else SKELETON
-    if BEGIN not in doc or END not in doc:
-        doc = doc.rstrip("\n") + f"\n\n## Figures\n\n{BEGIN}\n{END}\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    doc = pattern.sub(lambda _: f"{BEGIN}\n{text}{END}", doc, count=1)
+    if begin not in doc or end not in doc:
+        doc = doc.rstrip("\n") + f"\n\n## {heading}\n\n{begin}\n{end}\n"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    doc = pattern.sub(lambda _: f"{begin}\n{text}{end}", doc, count=1)
     tmp = DOC.with_suffix(".md.tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(DOC)
