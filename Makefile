@@ -18,7 +18,7 @@ run: setup
 	$(PYTHON) run.py
 
 test: setup
-	$(PYTHON) -m pytest -n 2 --dist loadgroup -q
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -q -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -29,7 +29,8 @@ baseline: setup  # deliberately refresh the regression baseline after a change o
 bench: setup
 	$(PYTHON) run.py bench
 
-verify: setup  # slow: the issue-10 figures over paired replicates, then the mutation harness
+verify: setup  # slow: the long-horizon tests, the figures over paired replicates, then the mutation harness
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -q -m slow
 	$(PYTHON) tests/verify_model.py --write
 	$(PYTHON) tests/verify_campaign.py --write
 	$(PYTHON) tests/mutation/harness.py

@@ -97,10 +97,10 @@ def _no_python_error(page) -> None:
         assert marker not in text, f"the page shows an error ({marker}):\n{text[:3000]}"
 
 
-def _wait_text(page, selector: str, pattern: str) -> str:
+def _wait_text(page, selector: str, pattern: str, timeout: float = UI_TIMEOUT_MS) -> str:
     """Wait until the first element matching `selector` contains `pattern`; its text."""
     page.wait_for_function("([s, p]) => { const e = document.querySelector(s); return e && e.innerText.includes(p); }",
-                           arg=[selector, pattern], timeout=UI_TIMEOUT_MS)
+                           arg=[selector, pattern], timeout=timeout)
     return page.inner_text(selector)
 
 
@@ -230,10 +230,19 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             _no_python_error(page)
 
             # a bad seed is a message, not a traceback; a good one applies on Reset
+            from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
             seed = page.locator(".corridor-seed-input input")
-            seed.fill("-5")
-            seed.press("Enter")
-            _wait_text(page, ".corridor-problem", "Seed: expected a whole number")
+            _idle(page)
+            for attempt in range(3):  # under load the drawer may be re-drawn while the value is typed
+                seed.fill("-5")
+                seed.press("Enter")
+                try:
+                    _wait_text(page, ".corridor-problem", "Seed: expected a whole number", timeout=20_000)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
             seed.fill("1")
             seed.press("Enter")
             page.wait_for_function("() => !document.querySelector('.corridor-problem')", timeout=UI_TIMEOUT_MS)

@@ -80,6 +80,7 @@ def test_identical_arms_give_zero_width_intervals_at_zero(tmp_path):
     assert not other["excludes_zero"].any()
 
 
+@pytest.mark.slow  # two arms of many replicates: `make verify`
 @pytest.mark.xdist_group("sweeps")
 def test_noise_only_difference_is_not_called_a_difference(tmp_path):
     """Renaming the checkpoint rule renames its random stream: the same rule with different

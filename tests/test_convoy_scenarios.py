@@ -106,6 +106,7 @@ def test_a_small_reinforcement_radius_lets_a_mid_size_convoy_through():
     assert diff - 2 * se > 0, f"passage rose by {diff:+.0%} ± {2 * se:.0%} when the radius fell from 15 to 2 km"
 
 
+@pytest.mark.slow  # many paired seeds: `make verify`
 def test_the_withdrawal_ratio_and_the_convoys_strength_move_the_outcome():
     base = coarse((CONVOY, 250), (RADIUS, 2))
     timid = coarse((CONVOY, 250), (RADIUS, 2), (RATIO, 3.0))

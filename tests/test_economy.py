@@ -88,6 +88,7 @@ def test_recruitment_is_limited_by_the_manpower_pool(tmp_path):
     assert abs(slow - expected) < 6, f"strength {slow:.1f}, expected about {expected:.0f}"
 
 
+@pytest.mark.slow  # many seeds of 30 days: `make verify`
 @pytest.mark.parametrize("step_hours", [6.0, 24.0])
 def test_airstrike_count_per_30_days_matches_the_scenario_rate(tmp_path, step_hours):
     """Catches: strikes per step instead of per day. Uses airstrike_campaign's own rate."""
@@ -119,6 +120,7 @@ def _runs(scenario: str, seeds, **overrides):
         return [CorridorModel(loaded, s) for s in seeds]
 
 
+@pytest.mark.slow  # 30 paired seeds: `make verify`
 def test_agreement_funding_cut_lowers_militia_strength_and_area():
     """Catches: the agreement's funding cut ignored. 12 paired seeds, 30 days; the difference's
     95 % interval must exclude 0 for both strength and area (the effect is large: about −250

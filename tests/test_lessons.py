@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from scipy.ndimage import distance_transform_edt
 
 from sim.app.interventions import SET
@@ -138,6 +139,7 @@ def test_lesson_1_jump_back_and_intervene():
     assert _convoys(fresh.replayed(48)) == [("R1", "arrived")]
 
 
+@pytest.mark.slow  # 180 days at 1 km and 1 h: `make verify`
 def test_lesson_2_co_optation():
     session = _run("russian_co_optation", 1 / 24)
     model = session.model

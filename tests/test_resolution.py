@@ -23,6 +23,7 @@ def runs(*overrides):
         return replicate_summaries("albu_kamal_blockade.yaml", N, BASE + overrides)
 
 
+@pytest.mark.slow  # two scenarios at three resolutions: `make verify`
 @pytest.mark.parametrize("change", [(("map.cell_km", 2.0),), (("time.step_hours", 2.0),)],
                          ids=["2 km cells", "2 h steps"])
 def test_headline_outcomes_do_not_depend_on_resolution(change):
