@@ -52,6 +52,7 @@ class Population:
         self._harm = np.zeros((len(names), len(ids)))
         self._harm_total = np.zeros(len(names))
         self._cells = [self._disk_cells(p.cell, r) for p, r in zip(self.towns, self.radius_km, strict=True)]
+        self._town_rc = np.array([p.cell for p in self.towns], dtype=float).reshape(-1, 2)
         self._supportive0 = np.maximum(self.supportive(), 1e-9)
         self._last_day = 0
         self._controlled: np.ndarray | None = None  # controlled_share() at the last daily update
@@ -70,8 +71,7 @@ class Population:
         in: towns within their radius book the harm against each of them."""
         if fighters <= 0 or not len(self.towns):
             return
-        km = self.model.map.cell_km
-        d = np.array([math.hypot(rc[0] - p.cell[0], rc[1] - p.cell[1]) * km for p in self.towns])
+        d = np.hypot(*(self._town_rc - np.asarray(rc, dtype=float)).T) * self.model.map.cell_km
         near = d <= self.radius_km
         self._harm_total[near] += fighters
         for f in factions:

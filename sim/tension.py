@@ -49,15 +49,11 @@ class TensionLedger:
         self.base_relation = model.factions.relation.copy()
         planners = [model.spec.factions[f].planner for f in model.factions.ids]
         self.willing = np.array([bool(p) and p.max_escalation == "hostile" for p in planners])
+        #: pairs (i < j) whose scenario relation is rival: the pairs whose tension is tracked
+        self.rival_pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if self.base_relation[i, j] == RIVAL]
         self._recent: dict[tuple[int, int], deque] = {}
         self.escalations = 0
         self.deescalations = 0
-
-    @property
-    def rival_pairs(self) -> list[tuple[int, int]]:
-        """Pairs (i < j) whose scenario relation is rival: the pairs whose tension is tracked."""
-        n = len(self.level)
-        return [(i, j) for i in range(n) for j in range(i + 1, n) if self.base_relation[i, j] == RIVAL]
 
     def incident(self, kind: str, a: int | None, b: int | None, times: float = 1.0, *, where: str = "") -> None:
         """Add the weight of one incident of `kind` (a field of `tension.weights`) between factions

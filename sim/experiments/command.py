@@ -95,9 +95,10 @@ def add_commands(sub) -> None:
         description=textwrap.dedent("""\
             Run one scenario --replicates times (replicate r with the seed it has in `compare`)
             and write, for each chosen day and the end, the share of replicates in which each
-            faction controls each cell and in which it is contested: control_probability.tif
-            (GeoTIFF, EPSG:4326, one float band per day × faction, named 'day D: faction') and
-            control_probability_day<D>.png, beside the runs table and report.md.
+            faction controls each cell and in which it is contested: control_probability_day<D>.png
+            and, with the [gis] extra (rasterio), control_probability.tif (GeoTIFF, EPSG:4326,
+            one float band per day × faction, named 'day D: faction'), beside the runs table
+            and report.md.
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py uncertainty "
         "scenarios/albu_kamal_blockade.yaml --replicates 20 --days 2,10")
