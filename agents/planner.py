@@ -45,9 +45,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.agents.convoy import Convoy, ConvoyState
 from sim.agents.standing import Posture, StandingUnit
-from sim.factions import ALLIED, HOSTILE, NEUTRAL
+from sim.factions import ALLIED, HOSTILE, RIVAL
 from sim.scenario.spec import ConvoyOrders
 
 #: a unit this close to a place counts as standing at it (km)
@@ -137,15 +139,18 @@ class FactionPlanner:
         return self.model.factions.relation[self.faction, f] == ALLIED
 
     def _fighters_near(self, rc, km: float, *, friendly: bool, hostile_only: bool = False) -> float:
-        model, rel = self.model, self.model.factions.relation
-        total = 0.0
-        for f in range(len(model.factions)):
-            if friendly != (rel[self.faction, f] == ALLIED):
-                continue
-            if not friendly and (rel[self.faction, f] == NEUTRAL or (hostile_only and rel[self.faction, f] != HOSTILE)):
-                continue
-            total += sum(u.strength for u in model.units_near(rc, km, f) if u.kind != "insurgent" or hostile_only)
-        return total
+        """Fighters of regular units within `km` of cell `rc`: with `friendly`, its own and its
+        allies'; otherwise its rivals' and enemies'; with `hostile_only`, every unit (insurgent
+        cells too) of the factions it is hostile to. Neutral factions never count."""
+        relation = self.model.factions.relation[self.faction]
+        if friendly:
+            wanted = relation == ALLIED
+        elif hostile_only:
+            wanted = relation == HOSTILE
+        else:
+            wanted = (relation == RIVAL) | (relation == HOSTILE)
+        return sum(u.strength for f in np.flatnonzero(wanted) for u in self.model.units_near(rc, km, int(f))
+                   if hostile_only or u.kind != "insurgent")
 
     def _holder(self, place) -> int | None:
         code = int(self.model.influence.controller[place.cell])
