@@ -42,7 +42,7 @@ class PlannerWeights(Strict):
 class PlannerSpec(Strict):
     """What a faction wants and how it decides (docs/odd.md, "Objectives" and "Adaptation")."""
 
-    every_hours: PositiveFloat = Field(24.0, ge=1.0, description="Planning cycle: how often the faction's command "
+    every_hours: float = Field(24.0, ge=1.0, le=24.0 * 365, description="Planning cycle: how often the faction's command "
                                        "decides (hours).")
     base: str = Field(description="Named place where the faction forms its convoys (its rear base).")
     base_radius_km: PositiveFloat = Field(10.0, description="Units within this distance of the base are its "
