@@ -78,7 +78,7 @@ def add_commands(sub) -> None:
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
     p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                    help="two or more scenario files; the first is the reference arm")
-    p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates per arm (default 20)")
+    p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates per arm (default 20; at least 2: paired differences need a spread)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the first scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a value in every arm, e.g. time.duration_days=10 (repeatable)")

@@ -193,6 +193,8 @@ def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     file) of a finished sweep folder. Raises UserError."""
     folder = Path(folder)
     manifest = folder / "manifest.json"
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder; give the --out folder of `python run.py sweep`")
     if not manifest.is_file():
         raise UserError(f"{folder}: not a sweep folder (no manifest.json); give the --out folder of "
                         "`python run.py sweep`")
@@ -201,7 +203,7 @@ def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UserError(f"{manifest}: not readable JSON ({e})") from None
     if info.get("kind", "sweep") != "sweep" or "parameters" not in info:
-        raise UserError(f"{folder}: holds a {info.get('kind', 'different run folder')}, not a sweep")
+        raise UserError(f"{folder}: holds the output of {info.get('kind', 'another command')}, not a sweep")
     runs_file = folder / "runs.parquet"
     if not runs_file.is_file():
         raise UserError(f"{folder}: the sweep has no runs.parquet yet (status {info.get('status', '?')}); "

@@ -101,13 +101,17 @@ class RunFolder:
         p = self.path
         if p.is_symlink() or (p.exists() and not p.is_dir()):
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if resume and (not p.exists() or not any(p.iterdir())):
+            raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
+                            "without --resume to start it")
         if p.exists() and any(p.iterdir()):
             manifest = self.manifest()
             if resume:
                 if manifest is None:
                     raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
                 if manifest.get("kind") != self.kind:
-                    raise UserError(f"{p}: holds a {manifest.get('kind')}, not a {self.kind}; cannot resume it")
+                    raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
+                                    "cannot resume it")
                 if manifest.get("identity") != self.identity:
                     raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
                                     "or the seeds changed since); choose a new --out, or --force to replace it")
