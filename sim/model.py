@@ -24,6 +24,7 @@ from sim.agents.local_militia import LocalMilitia
 from sim.agents.militia import Militia
 from sim.agents.movement import PathMover
 from sim.agents.planner import FactionPlanner
+from sim.calendar import Calendar
 from sim.economy import Economy
 from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
@@ -99,6 +100,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.step_hours = float(spec.time.step_hours)
         self.n_steps = max(1, int(round(spec.time.duration_days * 24.0 / self.step_hours)))
         self.hours = self.steps * self.step_hours  # see "the clock" in the class docstring
+        self.calendar = Calendar(spec.time.start_date, self.step_hours)
 
         self.factions = Factions.from_scenario(spec)
         self.grid = PlacementGrid(self.map.shape, torus=False, random=self.random)
@@ -175,8 +177,7 @@ class CorridorModel(MesaConventions, mesa.Model):
             self.running = False  # Mesa's convention: `while model.running: model.step()`
 
     def run(self, progress: bool = False):
-        """Run the steps still to go (from `steps`) to the end of the scenario; return the
-        results (`sim.results.RunResult`) of the whole run."""
+        """Run the steps still to go to the end; return the whole run's `sim.results.RunResult`."""
         steps = range(self.steps, self.n_steps)
         if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
             steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)

@@ -12,6 +12,7 @@ in ``docs/odd.md`` lists the same defaults.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -61,6 +62,11 @@ class MapSpec(Strict):
 
 
 class TimeSpec(Strict):
+    start_date: datetime.date = Field(
+        datetime.date(2017, 11, 19),
+        description="Calendar date of hour 0 (ISO YYYY-MM-DD); outputs show the date beside each day. "
+        "Default: 19 Nov 2017, the day Albu Kamal was taken from ISIS.",
+    )
     step_hours: float = Field(1.0, gt=0.0, le=24.0, description="Length of one step (hours).")
     duration_days: float = Field(30.0, gt=0.0, le=3650.0, description="Simulated time (days).")
 
