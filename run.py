@@ -3,7 +3,7 @@
 
 import sys
 
-from sim.cli import main
+from sim.program.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

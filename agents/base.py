@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import CellAgent
 
-from sim.influence import HOLDING, PATROLLING
+from sim.submodels.influence import HOLDING, PATROLLING
 
 
 class Unit(CellAgent):

@@ -13,8 +13,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
-from sim.influence import UNGOVERNED
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
+from sim.submodels.influence import UNGOVERNED
 
 
 class InsurgentCell(Unit):

@@ -49,8 +49,8 @@ import numpy as np
 
 from sim.agents.convoy import Convoy, ConvoyState
 from sim.agents.standing import Posture, StandingUnit
-from sim.factions import ALLIED, HOSTILE, RIVAL
 from sim.scenario.spec import ConvoyOrders
+from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
 #: a unit this close to a place counts as standing at it (km)
 NEAR_KM = 5.0

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
-from sim.influence import HOLDING, PATROLLING
 from sim.streams import PATROL_LEGS
+from sim.submodels.influence import HOLDING, PATROLLING
 
 
 class Posture(StrEnum):

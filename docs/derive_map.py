@@ -65,7 +65,7 @@ from shapely.geometry import LineString, Point, box, mapping, shape
 from shapely.ops import split
 
 from sim.geography import Projection, extend_line, line_frame
-from sim.output import write_text_atomic
+from sim.program.output import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 # a copy of shared/data/euphrates_corridor.reference.geojson, kept in the repository so the

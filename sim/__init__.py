@@ -26,41 +26,23 @@ overrides are ``{key path: value}``, as ``--set``. ``out=None`` (the default) wr
         model.step()
     model.datacollector.get_model_vars_dataframe()     # or: result = model.run()
 
-Where things live:
+Where things live (by role; the README's *Project layout* says the same, module by module):
 
 ========================  ==============================================================
-``sim.api``               the Python API: ``load``, ``run``, ``replicate``, ``compare``, ``sweep``
-``sim.tidy``              the step table in long form, with the unit of every value
-``sim.mesa_compat``       Mesa's conventions: the seed from ``rng=``, a DataCollector view
-``sim.model``             ``CorridorModel``: assembly from a scenario and the order of one step
-``sim.scenario``          the scenario language: YAML with line numbers, ``extends``, the
-                          pydantic models (``spec``, ``rule_params``), checks, JSON Schema
-``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
-``sim.paths``             least-time paths over the map (cached), hours per km, forbidden masks
-``sim.grid``              the Mesa grid the units stand on (without neighbour links)
-``sim.influence``         influence as force density and zones of control (whole-array)
-``sim.engagement``        Lanchester attrition between hostile units
-``sim.economy``           funding, upkeep, recruitment from a manpower pool
-``sim.tension``           tension between rivals; escalation and de-escalation of relations
-``sim.population``        towns' support for each faction (control and harm) and grievance
-``sim.rules``             control rules as plug-ins (checkpoint_blockade, reinforcement, …)
-``sim.factions``          factions and the relations between them
-``sim.timeline``          scheduled events (spawn forces, set rule parameters)
+``sim.model``             ``CorridorModel``: assembly from a scenario and the step schedule
 ``sim.streams``           one random stream per subsystem and kind of decision
-``sim.narrative``         the event log and its readable text
-``sim.observe``           what is recorded each step, into preallocated arrays
-``sim.results``           ``RunResult``: the step table, summary, event log; ``save``
-``sim.output``            atomic writes, run folders Corridor marks as its own, publishing
-                          that never replaces (``sim.noreplace``: the rename that cannot)
-``sim.figures``           every chart and map drawing (one shared style)
+``sim.world``             factions, the grid, routing, the calendar
+``sim.submodels``         influence, engagement, economy, tension, population, timeline
+``sim.rules``             control rules as plug-ins (checkpoint_blockade, reinforcement, …)
+``sim.scenario``          the scenario language (YAML, ``extends``, pydantic models, checks)
+``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
+``sim.results``           what a run leaves behind: recorder, result, tidy table, event log
 ``sim.experiments``       sweeps, what-if comparisons with common random numbers, sensitivity
+``sim.figures``           every chart and map drawing (one shared style)
 ``sim.app``               the Solara teaching app and the ``viz``/``export`` commands
+``sim.api``               the Python API (``sim.mesa_compat``: Mesa's conventions)
+``sim.program``           command line, flags, signals, extras, output files, folders, errors
 ``sim.bench``             benchmarks: step cost against Mesa, the sweep engine
-``sim.cli``               the command line (``python run.py --help``); ``sim.flags``: its
-                          numeric values checked like a file's; ``sim.interrupts``: SIGTERM
-                          handled like Ctrl-C, pool workers that end with their parent
-``sim.locations``         the project's folders; ``sim.disclaimer``: the one disclaimer line
-``sim.errors``            user-facing errors (one line, exit status 2)
 ========================  ==============================================================
 
 The model description (ODD) is docs/odd.md; the scenario language docs/scenario_language.md.
@@ -92,8 +74,8 @@ __all__ = ["DISCLAIMER", "Comparison", "CorridorModel", "Run", "RunResult", "Run
 # stay fast: the model pulls in Mesa, which takes seconds to import.
 _EXPORTS = {
     "CorridorModel": "sim.model",
-    "DISCLAIMER": "sim.disclaimer",
-    "RunResult": "sim.results",
+    "DISCLAIMER": "sim.program.disclaimer",
+    "RunResult": "sim.results.result",
     "load_scenario": "sim.scenario",
     **dict.fromkeys(("load", "run", "replicate", "compare", "sweep", "Run", "Runs", "Comparison", "Sweep"),
                     "sim.api"),
@@ -101,9 +83,9 @@ _EXPORTS = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.api import Comparison, Run, Runs, Sweep, compare, load, replicate, run, sweep
-    from sim.disclaimer import DISCLAIMER
     from sim.model import CorridorModel
-    from sim.results import RunResult
+    from sim.program.disclaimer import DISCLAIMER
+    from sim.results.result import RunResult
     from sim.scenario import load_scenario
 
 

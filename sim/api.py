@@ -10,7 +10,7 @@ design point, derived from one root seed by ``numpy.random.SeedSequence``.
 Every result offers pandas DataFrames:
 
 - ``tidy``: the long table, one row per run × step × observation, with columns run, seed,
-  step, day, faction, metric, value, unit, state (see :mod:`sim.tidy` and docs/outputs.md);
+  step, day, faction, metric, value, unit, state (see :mod:`sim.results.tidy` and docs/outputs.md);
 - ``wide``: the step table as the model records it, one column per observation;
 - ``runs`` (many runs): one row per run with its final outcomes (``summary`` for one run).
 
@@ -18,7 +18,7 @@ Every result offers pandas DataFrames:
     reps = sim.replicate("albu_kamal_blockade", 20, overrides={"time.duration_days": 5})
     reps.tidy.query("metric == 'share'").groupby(["day", "faction"])["value"].mean()
 
-Bad input (an unknown scenario, a bad override) raises :class:`sim.errors.UserError` (its
+Bad input (an unknown scenario, a bad override) raises :class:`sim.program.errors.UserError` (its
 subclass ``InputErrors`` lists every problem) with the file, line and key in the message.
 """
 
@@ -32,13 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import UserError
 from sim.experiments.memory import MemoryRuns, run_in_memory
-from sim.locations import SCENARIOS
-from sim.output import publish_folder, write_atomic, write_json_atomic
+from sim.program.errors import UserError
+from sim.program.folders import SCENARIOS
+from sim.program.output import publish_folder, write_atomic, write_json_atomic
+from sim.results.tidy import tidy_steps
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.library import find_in_library
-from sim.tidy import tidy_steps
 
 ScenarioLike = str | Path | LoadedScenario
 
@@ -56,7 +56,7 @@ def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenari
 
 @dataclass
 class Run:
-    """One run: `result` (a `sim.results.RunResult`: step table, summary, event log, maps),
+    """One run: `result` (a `sim.results.result.RunResult`: step table, summary, event log, maps),
     `folder` where it was saved (None if nowhere)."""
 
     result: object
@@ -223,8 +223,8 @@ def _path_of(scenario: ScenarioLike) -> Path:
 
 def _write_tables(result: Runs, out: Path, kind: str, info: dict) -> Path:
     """A new folder with the tables as Parquet and a manifest (written whole, then renamed)."""
-    from sim.disclaimer import DISCLAIMER
-    from sim.results import code_version, package_versions
+    from sim.program.disclaimer import DISCLAIMER
+    from sim.results.result import code_version, package_versions
 
     def build(tmp: Path) -> None:
         for name, table in (("runs", result.runs), ("wide", result.wide), ("tidy", result.tidy)):

@@ -3,7 +3,7 @@ end that do nothing (`running` turns False), and a Mesa `DataCollector` view of 
 step table, so that Mesa's loops, `mesa.batch_run` and code written for Mesa's DataCollector
 work with the model.
 
-The model records its observations into preallocated arrays (`sim.observe.Recorder`), not
+The model records its observations into preallocated arrays (`sim.results.recorder.Recorder`), not
 through a DataCollector called every step (which would cost a Python call per reporter per
 step); the collector here is built from those arrays when asked for, and rebuilt only when
 steps were added since.

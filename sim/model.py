@@ -3,7 +3,7 @@
 Build it from a loaded scenario and a seed, run it, take its results:
 
     model = CorridorModel(load_scenario("scenarios/albu_kamal_blockade.yaml"), seed=1)
-    result = model.run()            # -> sim.results.RunResult
+    result = model.run()            # -> sim.results.result.RunResult
 """
 
 from __future__ import annotations
@@ -24,23 +24,23 @@ from sim.agents.local_militia import LocalMilitia
 from sim.agents.militia import Militia
 from sim.agents.movement import PathMover
 from sim.agents.planner import FactionPlanner
-from sim.calendar import Calendar
-from sim.economy import Economy
-from sim.engagement import resolve_engagements
-from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
-from sim.grid import PlacementGrid
-from sim.influence import InfluenceField
 from sim.mesa_compat import MesaConventions, seed_from
-from sim.narrative import EventLog, clock_text
-from sim.observe import Recorder
-from sim.paths import PathFinder, forbidden_mask, hours_per_km
-from sim.population import Population
+from sim.results.event_log import EventLog, clock_text
+from sim.results.recorder import Recorder
 from sim.rules import build_rules
 from sim.scenario import LoadedScenario
 from sim.streams import RandomStreams
-from sim.tension import TensionLedger
-from sim.timeline import Timeline
+from sim.submodels.economy import Economy
+from sim.submodels.engagement import resolve_engagements
+from sim.submodels.influence import InfluenceField
+from sim.submodels.population import Population
+from sim.submodels.tension import TensionLedger
+from sim.submodels.timeline import Timeline
+from sim.world.calendar import Calendar
+from sim.world.factions import ALLIED, HOSTILE, Factions
+from sim.world.grid import PlacementGrid
+from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
 
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
 
@@ -56,7 +56,7 @@ class CorridorModel(MesaConventions, mesa.Model):
        convoys depart, patrols take their next leg, insurgent cells relocate. Units with nothing
        due cost nothing.
     3. **Economy**: funding pays upkeep and sets what recruitment can buy this step; unpaid
-       fighters desert (sim/economy.py). Then the **rules** act, in the order the scenario lists
+       fighters desert (sim/submodels/economy.py). Then the **rules** act, in the order the scenario lists
        them (after `extends`, the merged order: a base file's rules first).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
@@ -64,8 +64,8 @@ class CorridorModel(MesaConventions, mesa.Model):
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
-       **Tension** decays and relations escalate or calm past their thresholds (sim/tension.py);
-       once a day the **population**'s support follows control and harm (sim/population.py).
+       **Tension** decays and relations escalate or calm past their thresholds (sim/submodels/tension.py);
+       once a day the **population**'s support follows control and harm (sim/submodels/population.py).
     8. **Observation** of the step's outcomes into preallocated arrays.
 
     The clock is Mesa's own step counter, `steps` (Mesa's step wrapper adds one as a step
@@ -177,7 +177,7 @@ class CorridorModel(MesaConventions, mesa.Model):
             self.running = False  # Mesa's convention: `while model.running: model.step()`
 
     def run(self, progress: bool = False):
-        """Run the steps still to go to the end; return the whole run's `sim.results.RunResult`."""
+        """Run the steps still to go to the end; return the whole run's `sim.results.result.RunResult`."""
         steps = range(self.steps, self.n_steps)
         if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
             steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)

@@ -12,9 +12,9 @@ import pytest
 
 import sim
 import sim.api as api
-from sim.errors import UserError
 from sim.experiments.design import replicate_seeds
-from sim.tidy import COLUMNS, TIDY_COLUMNS, describe_column
+from sim.program.errors import UserError
+from sim.results.tidy import COLUMNS, TIDY_COLUMNS, describe_column
 
 from conftest import ROOT, SCENARIOS
 

@@ -14,11 +14,11 @@ from sim.app.interventions import AIRSTRIKE, SET
 from sim.app.lessons import lesson_for, parse_lessons, worksheet_html
 from sim.app.monitors import convoy_status, faction_table, latest_row, pair_table, what_happened
 from sim.app.state import Controller, LiveRun, overrides_for, scenario_info
-from sim.cli import main
-from sim.errors import UserError
 from sim.figures.live import LiveCharts, LiveMap
-from sim.influence import CONTESTED
-from sim.output import MARKER
+from sim.program.cli import main
+from sim.program.errors import UserError
+from sim.program.output import MARKER
+from sim.submodels.influence import CONTESTED
 
 from conftest import SCENARIOS
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from sim.geography import Terrain, load_map
-from sim.influence import far_bank_weight
 from sim.model import CorridorModel
-from sim.paths import PathFinder
 from sim.scenario import load_scenario
+from sim.submodels.influence import far_bank_weight
+from sim.world.routing import PathFinder
 
 from conftest import SCENARIOS
 

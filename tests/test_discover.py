@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import UserError
 from sim.experiments.discover import evaluate, expand_phrase
+from sim.program.errors import UserError
 
 pytest.importorskip("ema_workbench", reason="the [discovery] extra is not installed")
 
@@ -34,7 +34,7 @@ def synthetic_sweep(folder, n=300, seed=3):
 
 def discover_main(capsys, *args):
     """`run.py discover ARGS` in this process: (exit status, stderr lines)."""
-    from sim.cli import main
+    from sim.program.cli import main
 
     status = main(["discover", *map(str, args)])
     return status, capsys.readouterr().err.strip().splitlines()
@@ -54,7 +54,7 @@ def test_prim_finds_the_known_box(tmp_path):
 
 
 def test_cli_writes_the_chart_and_summary(tmp_path, capsys):
-    from sim.cli import main
+    from sim.program.cli import main
 
     synthetic_sweep(tmp_path / "sweep")
     out = tmp_path / "found"

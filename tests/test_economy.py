@@ -1,4 +1,4 @@
-"""The economy (sim/economy.py) and the time scales of the rates (docs/odd.md, parameter table).
+"""The economy (sim/submodels/economy.py) and the time scales of the rates (docs/odd.md, parameter table).
 
 Each test names the defect it exists to catch. The mechanism tests run a one-faction world at
 4 km cells, at two step lengths (6 h and 24 h), against the closed-form path of the economy:
@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.engagement import square_law
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
 from sim.scenario.spec import EngagementSpec
+from sim.submodels.engagement import square_law
 
 from conftest import ROOT, SCENARIOS
 

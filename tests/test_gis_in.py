@@ -28,7 +28,7 @@ def validate(path):
 
 def test_two_town_valley_validates_and_runs_with_no_euphrates_name():
     from sim.model import CorridorModel
-    from sim.observe import key_place
+    from sim.results.recorder import key_place
     from sim.scenario import load_scenario
 
     names = re.compile(r"euphrates|albu kamal|mayadeen|deir ez|qa'im|syria|iraq", re.IGNORECASE)

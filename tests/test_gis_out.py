@@ -1,4 +1,4 @@
-"""A run's GIS layers (sim/run_gis.py): the GeoTIFF opens with the grid's bounds and CRS and its
+"""A run's GIS layers (sim/results/gis_layers.py): the GeoTIFF opens with the grid's bounds and CRS and its
 cells sit under the right places; the GeoJSON layers validate as RFC 7946."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from sim.geography import load_map
-from sim.influence import CONTESTED, HOLDING, PATROLLING, UNGOVERNED, InfluenceField
 from sim.scenario.spec import ControlSpec
+from sim.submodels.influence import CONTESTED, HOLDING, PATROLLING, UNGOVERNED, InfluenceField
 
 from conftest import SCENARIOS
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.engagement import linear_law, square_law
+from sim.submodels.engagement import linear_law, square_law
 
 
 def fight_to_the_end(law, a, b, alpha, beta, step_hours):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.influence import CONTESTED, UNGOVERNED
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
+from sim.submodels.influence import CONTESTED, UNGOVERNED
 
 from conftest import SCENARIOS
 

@@ -15,9 +15,9 @@ import zipfile
 
 import pytest
 
-from sim.errors import UserError
 from sim.experiments.engine import check_engine
-from sim.extras import EXTRAS, missing_extra
+from sim.program.errors import UserError
+from sim.program.extras import EXTRAS, missing_extra
 
 from conftest import ROOT
 
@@ -100,7 +100,7 @@ def test_a_missing_extra_is_one_line_naming_it(monkeypatch):
     assert missing_extra(ModuleNotFoundError(name="numpy")) is None, "a core package is not an extra"
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     named = {extra for extra, _ in EXTRAS.values()}
-    assert {"app", "dask", "sensitivity", "bench"} <= named <= set(extras), "sim/extras.py names an unknown extra"
+    assert {"app", "dask", "sensitivity", "bench"} <= named <= set(extras), "sim/program/extras.py names an unknown extra"
     assert all(f"{e}" in extras["all"][0] for e in named), "corridor[all] must include every extra"
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
     with pytest.raises(UserError, match=r"corridor\[dask\]"):

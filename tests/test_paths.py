@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-import sim.paths
+import sim.world.routing
 from sim.geography import Terrain, load_map
-from sim.paths import PathFinder, path_length_km
+from sim.world.routing import PathFinder, path_length_km
 
 # coarse cells move a few places and warn about it; that is tested once, in test_geography
 pytestmark = pytest.mark.filterwarnings("ignore:euphrates_corridor.geojson:UserWarning")
@@ -59,8 +59,8 @@ def test_no_way_across_when_bridges_are_impassable(corridor_map):
 def searches(monkeypatch) -> list:
     """Grows by one for every Dijkstra search a PathFinder runs."""
     calls = []
-    real = sim.paths.dijkstra
-    monkeypatch.setattr(sim.paths, "dijkstra", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = sim.world.routing.dijkstra
+    monkeypatch.setattr(sim.world.routing, "dijkstra", lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
 

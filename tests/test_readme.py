@@ -26,7 +26,7 @@ def test_readme_example_scenario_validates_and_runs(tmp_path):
 
 
 def test_readme_mentions_every_command():
-    from sim.cli import build_parser
+    from sim.program.cli import build_parser
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     parser = build_parser()

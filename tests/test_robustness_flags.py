@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.cli import main
-from sim.errors import UserError
-from sim.flags import parse_seed
+from sim.program.cli import main
+from sim.program.errors import UserError
+from sim.program.flags import parse_seed
 
 from conftest import ROOT
 
@@ -89,7 +89,7 @@ def test_the_apps_seed_box_uses_the_same_check():
 
 
 def test_good_values_still_parse():
-    from sim.cli import build_parser
+    from sim.program.cli import build_parser
 
     args = build_parser().parse_args(["run", BLOCKADE, "--seed", "12"])
     assert args.seed == 12 and isinstance(args.seed, int)

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from sim.errors import UserError
 from sim.experiments.sweepfile import read_sweep
+from sim.program.errors import UserError
 from sim.scenario import limits as L
 from sim.scenario import load_scenario
 
@@ -59,7 +59,7 @@ def test_an_alias_bomb_is_refused_in_bounded_time_and_memory(tmp_path):
     if not os.path.exists("/proc/self/status"):
         pytest.skip("peak memory is read from /proc (Linux)")
     # VmHWM: this process's own peak (ru_maxrss would include the forking parent's pages)
-    code = ("import re, sys; from sim.cli import main; rc = main(['validate', sys.argv[1]]); "
+    code = ("import re, sys; from sim.program.cli import main; rc = main(['validate', sys.argv[1]]); "
             "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr); "
             "sys.exit(rc)")
     started = time.perf_counter()
@@ -208,10 +208,10 @@ def test_too_many_factions(tmp_path):
 
 
 def test_a_run_whose_snapshots_would_not_fit_is_refused_before_the_first_step(monkeypatch):
-    from sim import observe
     from sim.model import CorridorModel
+    from sim.results import recorder
 
     loaded = load_scenario(BLOCKADE, overrides={"time.duration_days": 2, "map.cell_km": 2})
-    monkeypatch.setattr(observe, "MAX_FRAME_BYTES", 10_000)
+    monkeypatch.setattr(recorder, "MAX_FRAME_BYTES", 10_000)
     with pytest.raises(UserError, match=r"would keep 4 map snapshots of [\d,]+ cells .* at most 1e-05 GB"):
         CorridorModel(loaded, 1)

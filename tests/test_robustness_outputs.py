@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from sim import noreplace
-from sim.errors import UserError
 from sim.experiments.runfolder import RunFolder
-from sim.output import (
+from sim.program import noreplace
+from sim.program.errors import UserError
+from sim.program.output import (
     MARKER,
     OutputTaken,
     check_destination,
@@ -219,7 +219,7 @@ def test_a_made_up_name_taken_meanwhile_is_published_beside_it(tmp_path):
 
 def test_force_replaces_only_the_same_kind_of_output(tmp_path):
     """--force on a run does not replace a sweep (or any other kind of Corridor output)."""
-    from sim.output import mark_folder
+    from sim.program.output import mark_folder
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()

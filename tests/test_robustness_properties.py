@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import build_parser, main
-from sim.errors import UserError
+from sim.program.cli import build_parser, main
+from sim.program.errors import UserError
 from sim.scenario import load_scenario, parse_sets
 
 from conftest import ROOT

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from sim.experiments.sweep import run_sweep
-from sim.output import publish_folder
+from sim.program.output import publish_folder
 
 from conftest import ROOT
 
@@ -113,7 +113,7 @@ def test_an_empty_or_cut_short_run_file_is_run_again_on_resume(tmp_path):
 
 
 def test_worker_initializer_sets_the_parent_death_signal():
-    code = ("import ctypes, signal; from sim.interrupts import worker_started; worker_started(); "
+    code = ("import ctypes, signal; from sim.program.signals import worker_started; worker_started(); "
             "libc = ctypes.CDLL(None); sig = ctypes.c_int(); libc.prctl(2, ctypes.byref(sig)); "
             "print(sig.value, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
     if not sys.platform.startswith("linux"):

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from sim.errors import UserError
 from sim.experiments.sweepfile import read_sweep
+from sim.program.errors import UserError
 from sim.scenario import load_scenario, parse_sets
 from sim.scenario.dialect import load_value, surprise
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.errors import InputErrors
+from sim.program.errors import InputErrors
 from sim.scenario import (
     LoadedScenario,
     PathError,
@@ -451,7 +451,7 @@ def test_hours_per_km_follow_the_speeds(blockade):
     import numpy as np
 
     from sim.geography import Terrain
-    from sim.paths import hours_per_km
+    from sim.world.routing import hours_per_km
 
     hours = hours_per_km(blockade.spec.speeds.model_copy(update={"bridge": 0.0}))
     assert hours[Terrain.ROAD] == pytest.approx(1 / blockade.spec.speeds.road)
@@ -462,7 +462,7 @@ def test_hours_per_km_follow_the_speeds(blockade):
 def test_forbidden_mask_covers_the_named_regions(blockade):
     import numpy as np
 
-    from sim.paths import forbidden_mask
+    from sim.world.routing import forbidden_mask
 
     corridor_map = blockade.map
     first, second = corridor_map.region_names[:2]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputErrors, UserError
+from sim.program.errors import InputErrors, UserError
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from sim.agents.garrison import Garrison
-from sim.factions import HOSTILE, RIVAL
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
+from sim.world.factions import HOSTILE, RIVAL
 
 from conftest import SCENARIOS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -50,3 +51,45 @@ def test_the_cycle_check_finds_cycles_through_functions_and_relative_imports(tmp
         ["sim.a", "sim.sub.b"],
         ["sim.c", "sim.d"],
     ]
+
+
+def _layout_rows() -> dict[str, str]:
+    """The README's *Project layout* table: path cell → description cell."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Project layout"):]
+    section = section[: section.find("\n## ", 3)] if "\n## " in section[3:] else section
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            path_cell, what, *_ = line.strip("|").split("|")
+            for path in re.findall(r"`([^`]+)`", path_cell):
+                rows[path] = what
+    return rows
+
+
+def test_the_readme_layout_and_help_sim_match_the_tree():
+    """Every sub-package of sim/ and every top-level module has a row in the README's layout
+    table and a line in `help(sim)`, every module of a sub-package is named in its row, and
+    every path the table names exists."""
+    import sim
+
+    rows = _layout_rows()
+    packages = sorted(p.name for p in (ROOT / "sim").iterdir()
+                      if p.is_dir() and (p / "__init__.py").exists())
+    modules = sorted(p.stem for p in (ROOT / "sim").glob("*.py") if not p.stem.startswith("__"))
+    missing_rows = [f"sim/{p}/" for p in packages if f"sim/{p}/" not in rows]
+    missing_rows += [f"sim/{m}.py" for m in modules if f"sim/{m}.py" not in rows]
+    assert not missing_rows, f"README's Project layout has no row for {missing_rows}"
+    doc = sim.__doc__
+    missing_help = [f"sim.{name}" for name in packages + modules
+                    if f"``sim.{name}``" not in doc and name not in ("agents",)]
+    assert not missing_help, f"help(sim) does not name {missing_help}"
+    unnamed = {}
+    for package in packages:
+        named = set(re.findall(r"`(\w+)`", rows[f"sim/{package}/"]))
+        files = {p.stem for p in (ROOT / "sim" / package).glob("*.py") if not p.stem.startswith("__")}
+        if files - named:
+            unnamed[package] = sorted(files - named)
+    assert not unnamed, f"modules not named in their README layout row: {unnamed}"
+    stale = [path for path in rows if "/" in path and not (ROOT / path.rstrip("/")).exists()]
+    assert not stale, f"README's Project layout names paths that do not exist: {stale}"

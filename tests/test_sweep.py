@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import UserError
 from sim.experiments.design import replicate_seeds
 from sim.experiments.sweep import run_sweep
+from sim.program.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKADE = ROOT / "scenarios" / "albu_kamal_blockade.yaml"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputErrors
 from sim.experiments.sweepfile import read_sweep
+from sim.program.errors import InputErrors
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -191,7 +191,7 @@ def cli_args(command: list[str], folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("command, fragment", CLI_CASES, ids=[f"{c[0][0]}-{i}" for i, c in enumerate(CLI_CASES)])
 def test_cli_reports_user_errors_with_status_2(command, fragment, tmp_path, capsys):
-    from sim.cli import main
+    from sim.program.cli import main
 
     status = main(cli_args(command, tmp_path))
     err = capsys.readouterr().err

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import rasterio
 
-from sim.errors import UserError
 from sim.experiments.uncertainty import map_days, probabilities
-from sim.influence import CONTESTED, UNGOVERNED
+from sim.program.errors import UserError
+from sim.submodels.influence import CONTESTED, UNGOVERNED
 
 from conftest import ROOT
 

@@ -50,9 +50,9 @@ from sim.experiments.sensitivity import indices  # noqa: E402
 from sim.experiments.stats import mean_ci, wilson  # noqa: E402
 from sim.experiments.sweep import numeric_outcomes, run_sweep  # noqa: E402
 from sim.geography import Terrain  # noqa: E402
-from sim.influence import CONTESTED  # noqa: E402
 from sim.model import CorridorModel  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+from sim.submodels.influence import CONTESTED  # noqa: E402
 
 SCENARIOS = ROOT / "scenarios"
 DOC = ROOT / "docs" / "verification.md"

@@ -11,7 +11,7 @@ import logging
 import solara
 
 from sim.app.state import SPEEDS_HOURS
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 frame = solara.reactive(0)  # +1 after every step: the pictures and monitors redraw
 layout = solara.reactive(0)  # +1 after anything that changes the settings or the runs

@@ -13,10 +13,10 @@ import os
 import socket
 from pathlib import Path
 
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
-from sim.flags import positive_int, scenario_flag, whole_number
-from sim.locations import DEFAULT_SCENARIO
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.flags import positive_int, scenario_flag, whole_number
+from sim.program.folders import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
 
@@ -102,7 +102,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:
-        from sim.locations import SCENARIOS
+        from sim.program.folders import SCENARIOS
 
         other = SCENARIOS / "open_road.yaml"
         r = bench_reset(path, other if other != path else SCENARIOS / "baseline.yaml")
@@ -131,7 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from sim.app.export import export_runs
     from sim.app.state import LiveRun
-    from sim.output import check_destination
+    from sim.program.output import check_destination
     from sim.scenario import parse_sets
 
     if args.out is not None:

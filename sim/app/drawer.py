@@ -15,7 +15,7 @@ from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
 from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 export_note = solara.reactive("")  # the export's progress ("" when none is running)
 exported = solara.reactive(None)  # (the runs it was made from, its folder) of the last export

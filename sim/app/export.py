@@ -9,8 +9,8 @@ import dataclasses
 from pathlib import Path
 
 from sim.app.state import LiveRun, Progress
-from sim.disclaimer import DISCLAIMER
-from sim.locations import OUTPUTS
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.folders import OUTPUTS
 
 
 def result_so_far(run: LiveRun):
@@ -29,7 +29,7 @@ def export_run(run: LiveRun, folder: Path, progress: Progress | None = None) -> 
     told before each file."""
     from sim.figures.live import LiveCharts, LiveMap
     from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
-    from sim.output import write_atomic, write_text_atomic
+    from sim.program.output import write_atomic, write_text_atomic
 
     tell = progress or (lambda share, what: None)
     result = result_so_far(run)
@@ -61,7 +61,7 @@ def export_runs(runs: list[LiveRun], folder: Path | None = None, force: bool = F
     its files sit in the folder, with two each has a subfolder a_<scenario>, b_<scenario>.
     The default folder is a fresh one under outputs/; a given one that exists and is not empty
     is refused unless `force`."""
-    from sim.output import new_run_folder, publish_folder
+    from sim.program.output import new_run_folder, publish_folder
 
     first, chosen = runs[0], folder is not None
     if folder is None:

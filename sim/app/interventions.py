@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 #: kinds of intervention: a rule parameter from now on, or one airstrike now
 SET, AIRSTRIKE = "set", "airstrike"

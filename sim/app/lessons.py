@@ -17,8 +17,8 @@ from pathlib import Path
 
 import markdown
 
-from sim.disclaimer import DISCLAIMER
-from sim.locations import ROOT
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.folders import ROOT
 
 LESSONS_FILE = ROOT / "docs" / "lessons.md"
 PARTS = ("Learning goal.", "Show, in this order.", "Ask.", "What the class should notice.",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.influence import CONTESTED, UNGOVERNED
-from sim.narrative import INCIDENT_KINDS, clock_text
+from sim.results.event_log import INCIDENT_KINDS, clock_text
+from sim.submodels.influence import CONTESTED, UNGOVERNED
 
 #: step-table metrics not shown per faction (their share or total is shown instead)
 HIDDEN_METRICS = ("area_km2", "value_share", "holder", "convoy", "incidents", "step", "hours", "day")
@@ -53,7 +53,7 @@ class _LastRow:
 
 def latest_row(model) -> dict[str, object]:
     """The step table's row for the model now (column -> value), as `python run.py run` writes it."""
-    from sim.results import RunResult
+    from sim.results.result import RunResult
 
     steps = RunResult.from_recorder(_LastRow(model.recorder)).steps
     return steps.iloc[0].to_dict()

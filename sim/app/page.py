@@ -52,10 +52,10 @@ from sim.app.actions import (
 )
 from sim.app.drawer import Drawer
 from sim.app.state import LOG_LINES, SPEEDS_HOURS, Controller
-from sim.disclaimer import DISCLAIMER
 from sim.figures.live import LiveCharts, LiveMap, legend_png
-from sim.locations import DEFAULT_SCENARIO
-from sim.narrative import clock_text
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.folders import DEFAULT_SCENARIO
+from sim.results.event_log import clock_text
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"

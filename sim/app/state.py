@@ -20,9 +20,9 @@ import numpy as np
 
 from sim.app.interventions import Intervention
 from sim.app.monitors import holder_label
-from sim.errors import UserError
-from sim.locations import DEFAULT_SCENARIO, SCENARIOS
 from sim.model import CorridorModel
+from sim.program.errors import UserError
+from sim.program.folders import DEFAULT_SCENARIO, SCENARIOS
 from sim.rules.base import keys_of_kind
 from sim.scenario import LoadedScenario, load_scenario
 

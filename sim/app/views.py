@@ -25,7 +25,7 @@ from sim.app.monitors import (
 )
 from sim.app.state import CONTROLS, LiveRun
 from sim.figures.style import CONVOY_STATE_COLORS
-from sim.narrative import clock_text
+from sim.results.event_log import clock_text
 
 e = html.escape
 STATE_COLOURS = {s.value: c for s, c in CONVOY_STATE_COLORS.items()}

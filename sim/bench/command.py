@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.errors import UserError
-from sim.flags import whole_number
+from sim.program.errors import UserError
+from sim.program.flags import whole_number
 
 RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in a sweep file
 

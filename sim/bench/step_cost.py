@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.locations import DEFAULT_SCENARIO, OUTPUTS
+from sim.program.folders import DEFAULT_SCENARIO, OUTPUTS
 
 STEPS = 100
 
@@ -106,7 +106,7 @@ def fitted_exponent(x, y) -> float:
 def main(out_dir: Path | None = None) -> int:
     import pandas as pd
 
-    from sim.output import check_destination, new_run_folder, publish_folder, write_atomic
+    from sim.program.output import check_destination, new_run_folder, publish_folder, write_atomic
 
     out = Path(out_dir) if out_dir else new_run_folder(OUTPUTS, "bench")
     check_destination(out)  # before ten minutes of measuring
@@ -167,7 +167,7 @@ def draw_chart(table, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.output import write_atomic
+    from sim.program.output import write_atomic
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
     for model, color, label in (("corridor", "#2e7d32", "Corridor (default scenario scaled)"),

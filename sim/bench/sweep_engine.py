@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from sim.locations import DEFAULT_SCENARIO, ROOT
+from sim.program.folders import DEFAULT_SCENARIO, ROOT
 
 SHORT = "{time.duration_days: 2, map.cell_km: 3}"
 TINY = "{time.duration_days: 2, map.cell_km: 10, time.step_hours: 12}"

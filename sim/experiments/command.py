@@ -1,7 +1,7 @@
 """The `sweep`, `compare` and `sensitivity` subcommands: parse, call the library, print.
 
-Each is added to `python run.py` by `add_commands`, called from `sim.cli.build_parser`. Errors a
-user can fix are `UserError`s, printed by `sim.cli.main` as one line each with exit status 2.
+Each is added to `python run.py` by `add_commands`, called from `sim.program.cli.build_parser`. Errors a
+user can fix are `UserError`s, printed by `sim.program.cli.main` as one line each with exit status 2.
 """
 
 from __future__ import annotations
@@ -11,8 +11,15 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sim.disclaimer import DISCLAIMER
-from sim.flags import day_list, fraction, positive_float, positive_int, scenario_flag, whole_number
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.flags import (
+    day_list,
+    fraction,
+    positive_float,
+    positive_int,
+    scenario_flag,
+    whole_number,
+)
 
 #: the bounds of a sweep file's `replicates`, and of worker processes
 REPLICATES = whole_number(1, 100_000)
@@ -229,7 +236,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     from sim.experiments.discover import discover
     from sim.figures.discovery import discovery_chart
-    from sim.output import new_run_folder, publish_folder, write_json_atomic
+    from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 
     found = discover(args.folder, args.where, min_density=args.min_density)
     slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]

@@ -18,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
 from sim.experiments.design import BOOTSTRAP_STREAM, derived_rng, replicate_seeds
 from sim.experiments.engine import (
     ExecutionReport,
@@ -38,8 +36,10 @@ from sim.experiments.uncertainty import map_days as map_days_checked
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle, fallback_color
-from sim.locations import OUTPUTS
-from sim.output import new_run_folder, write_atomic, write_text_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.folders import OUTPUTS
+from sim.program.output import new_run_folder, write_atomic, write_text_atomic
 from sim.scenario import LoadedScenario, load_scenario
 
 HEADLINE = ("share_*", "contested_share", "ungoverned_share", "land_bridge_*_open_share",

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.errors import UserError, did_you_mean
+from sim.program.errors import UserError, did_you_mean
 
 _OUTCOME_WORDS = {"arrive": "arrived", "arrived": "arrived", "halt": "halted", "halted": "halted",
                   "withdraw": "withdrew", "withdrew": "withdrew", "destroyed": "destroyed"}

@@ -30,12 +30,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.errors import UserError
 from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
-from sim.extras import require
-from sim.interrupts import worker_started
-from sim.output import write_atomic
+from sim.program.errors import UserError
+from sim.program.extras import require
+from sim.program.output import write_atomic
+from sim.program.signals import worker_started
 
 CHUNK = 256  # run files per chunk when building the tables
 

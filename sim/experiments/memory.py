@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.experiments.engine import ExecutionReport, check_engine, default_workers, execute, warm_up
 from sim.experiments.worker import RunTask
-from sim.tidy import TIDY_COLUMNS, tidy_steps
+from sim.results.tidy import TIDY_COLUMNS, tidy_steps
 
 
 class MemoryRuns:
@@ -56,7 +56,7 @@ class MemoryRuns:
         return table[first + [c for c in table.columns if c not in first]]
 
     def tidy(self, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-        """The long table of every run's kept steps (`sim.tidy`), with the run columns named in
+        """The long table of every run's kept steps (`sim.results.tidy`), with the run columns named in
         `keep` (e.g. "arm", "point") after `run`."""
         parts = []
         for r in self.records.values():

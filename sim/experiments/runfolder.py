@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
 from sim.experiments.worker import RunTask
-from sim.output import (
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.output import (
     MARKER,
     corridor_folder_kind,
     is_corridor_folder,
@@ -31,7 +31,7 @@ from sim.output import (
     write_json_atomic,
     write_text_atomic,
 )
-from sim.results import code_version, package_versions
+from sim.results.result import code_version, package_versions
 
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
@@ -85,7 +85,7 @@ class RunFolder:
     def open(self, *, resume: bool, force: bool) -> set[str]:
         """Create the folder, or reopen one to resume; returns the ids of the runs already done.
 
-        A new folder is claimed atomically and marked as Corridor's (`sim.output`); `force`
+        A new folder is claimed atomically and marked as Corridor's (`sim.program.output`); `force`
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
         runs. While this process runs, the folder is locked: a second command on it is refused.
         A run file left empty or cut short by a crash is deleted and run again. A path the

@@ -19,7 +19,6 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.disclaimer import DISCLAIMER
 from sim.experiments.design import (
     ANALYSIS_STREAM,
     SENSITIVITY_DESIGNS,
@@ -36,7 +35,8 @@ from sim.experiments.sweep import (
 )
 from sim.experiments.sweepfile import SweepPlan
 from sim.figures import many_runs as ch
-from sim.output import write_atomic, write_text_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.output import write_atomic, write_text_atomic
 
 RESAMPLES = 1000
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
 from sim.experiments.design import DESIGNS
 from sim.experiments.engine import (
     ExecutionReport,
@@ -26,8 +24,10 @@ from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle
-from sim.locations import OUTPUTS
-from sim.output import new_run_folder, write_atomic, write_text_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.folders import OUTPUTS
+from sim.program.output import new_run_folder, write_atomic, write_text_atomic
 
 MAX_CONVOY_BARS = 24
 MAX_REPORT_POINTS = 40

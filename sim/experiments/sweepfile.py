@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import InputErrors, Problem, describe_found, did_you_mean
 from sim.experiments.design import (
     DESIGNS,
     SENSITIVITY_DESIGNS,
@@ -31,6 +30,7 @@ from sim.experiments.design import (
     replicate_seeds,
 )
 from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
+from sim.program.errors import InputErrors, Problem, describe_found, did_you_mean
 from sim.scenario import (
     LoadedScenario,
     PathError,

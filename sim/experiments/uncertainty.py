@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
 from sim.experiments.design import replicate_seeds
 from sim.experiments.engine import (
     ExecutionReport,
@@ -35,8 +33,10 @@ from sim.experiments.outcomes import DEFAULT_SERIES
 from sim.experiments.sweepfile import design_identity
 from sim.experiments.worker import RunTask
 from sim.figures.style import FactionStyle
-from sim.locations import OUTPUTS
-from sim.output import new_run_folder, write_text_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.folders import OUTPUTS
+from sim.program.output import new_run_folder, write_text_atomic
 from sim.scenario import LoadedScenario, load_scenario
 
 
@@ -63,7 +63,7 @@ def map_days(days: Sequence[float] | None, duration_days: float, flag: str = "--
 def probabilities(controllers: Sequence[np.ndarray], n_factions: int) -> np.ndarray:
     """(days, n_factions + 1, rows, cols): the share of `controllers` (each (days, rows, cols) of
     controller codes) in which each faction holds each cell; the last layer is contested."""
-    from sim.influence import CONTESTED
+    from sim.submodels.influence import CONTESTED
 
     total = None
     for c in controllers:
@@ -84,9 +84,9 @@ def write_uncertainty(folder: Path, stem: str, corridor_map, probs: np.ndarray, 
                       style: FactionStyle, title: str, replicates: int, *, png: bool = True) -> list[str]:
     """Write `<stem>.tif` (GeoTIFF, band 'day D: <faction id>' / 'day D: contested') and, with
     `png`, one `<stem>_day<D>.png` per day into `folder`; returns the file names."""
-    from sim.extras import available
     from sim.figures.uncertainty import probability_map
     from sim.geography.gis_out import write_geotiff
+    from sim.program.extras import available
 
     bands = {}
     for k, day in enumerate(days):

@@ -17,9 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.errors import UserError
 from sim.experiments.outcomes import NOT_OUTCOMES, SERIES_INDEX, select
 from sim.model import CorridorModel
+from sim.program.errors import UserError
 from sim.scenario import LoadedScenario, load_scenario
 
 ONLY_FIRST_AND_LAST_FRAME = 1e12  # hours between map snapshots: sweeps keep only the final map

@@ -31,7 +31,7 @@ from sim.figures.style import (
     place_is_closed,
 )
 from sim.geography import TERRAIN_COLORS, TERRAIN_LABELS, CorridorMap, Terrain
-from sim.output import PNG_SOFTWARE, write_atomic
+from sim.program.output import PNG_SOFTWARE, write_atomic
 
 IMPORTANT = 6.0  # places at least this strategically valuable get bold labels
 # label offsets (points) tried in turn: away from the river first (right bank lies south-west)

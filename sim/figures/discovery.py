@@ -12,7 +12,7 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 
 from sim.figures.style import SMALL, stamp
-from sim.output import write_atomic
+from sim.program.output import write_atomic
 
 BOX_COLOR = "#0072b2"  # Okabe-Ito blue
 RANGE_COLOR = "#d9d9d9"

@@ -3,7 +3,7 @@
 of where two arms of a comparison differ in final control.
 
 Figures are drawn on the Agg canvas directly (no pyplot state, so nothing accumulates over a
-long sweep) and every one carries the disclaimer (`sim.disclaimer`) under its title.
+long sweep) and every one carries the disclaimer (`sim.program.disclaimer`) under its title.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.disclaimer import DISCLAIMER
 from sim.experiments.stats import mean_ci, wilson
 from sim.figures.basemap import draw_basemap
 from sim.figures.style import CONVOY_OUTCOME_COLORS, SMALL, FactionStyle, fallback_color
-from sim.output import write_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.output import write_atomic
 
 PANELS_PER_PAGE = 12
 MAX_BANDS = 8  # design points drawn one band each; more are grouped by the first parameter

@@ -18,8 +18,8 @@ from tqdm import tqdm  # noqa: E402
 
 from sim.figures.basemap import draw_basemap  # noqa: E402
 from sim.figures.style import CONTROL_ALPHA, SMALL, UNIT_LABELS, UNIT_MARKERS, stamp  # noqa: E402
-from sim.narrative import clock_text  # noqa: E402
-from sim.output import write_atomic  # noqa: E402
+from sim.program.output import write_atomic  # noqa: E402
+from sim.results.event_log import clock_text  # noqa: E402
 
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:

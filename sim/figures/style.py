@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.agents.convoy import ConvoyState
-from sim.disclaimer import DISCLAIMER
+from sim.program.disclaimer import DISCLAIMER
 
 #: opacity of a faction's colour over the terrain on control maps
 CONTROL_ALPHA = 0.55

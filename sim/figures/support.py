@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.figures.basemap import draw_basemap  # noqa: E402
 from sim.figures.style import SMALL, stamp  # noqa: E402
-from sim.output import write_atomic  # noqa: E402
+from sim.program.output import write_atomic  # noqa: E402
 
 #: disc area (points²) per inhabitant on the support map
 POINTS2_PER_PERSON = 2.5e-3

@@ -54,7 +54,7 @@ def write_geotiff(path: Path, corridor_map, bands: dict[str, np.ndarray], *, nod
     import rasterio
     from rasterio.transform import from_origin
 
-    from sim.output import write_atomic
+    from sim.program.output import write_atomic
 
     west, _, _, north = grid_bounds(corridor_map)
     dlon, dlat = cell_degrees(corridor_map)
@@ -98,7 +98,7 @@ def line(lonlat: np.ndarray, properties: dict) -> dict:
 
 
 def write_geojson(path: Path, features: list[dict]) -> Path:
-    from sim.output import write_text_atomic
+    from sim.program.output import write_text_atomic
 
     return write_text_atomic(path, json.dumps(feature_collection(features), ensure_ascii=False) + "\n")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 LAYER_SUFFIXES = (".geojson", ".json")
 # A `crs` member naming one of these is longitude/latitude on WGS 84 (the only CRS RFC 7946 allows).

@@ -1,6 +1,6 @@
 """agreement: from a given day, scale one faction's reinforcement route capacity and its
 funding (an international agreement that curtails a sponsor's role). The funding cut acts
-through the economy (sim/economy.py): less money pays for fewer recruits, then for fewer
+through the economy (sim/submodels/economy.py): less money pays for fewer recruits, then for fewer
 fighters, who desert when their pay falls short."""
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from sim.agents.militia import Militia
 from sim.agents.standing import Posture
-from sim.engagement import fight
 from sim.rules.base import Rule, register
+from sim.submodels.engagement import fight
 
 
 @dataclass(eq=False)
@@ -176,7 +176,7 @@ class CheckpointBlockade(Rule):
         self._close(standoff)
 
     def _push(self, standoff: Standoff) -> None:
-        """One step of the convoy's fight through the checkpoint (Lanchester, sim/engagement.py)."""
+        """One step of the convoy's fight through the checkpoint (Lanchester, sim/submodels/engagement.py)."""
         model = self.model
         convoy = standoff.convoy
         defenders = standoff.checkpoint.defenders()

@@ -1,6 +1,6 @@
 """co_optation: a richer sponsor erodes the loyalty of rival sponsors' local militias when its
 units are within reach; loyalty erodes in proportion to the ratio of what the two sponsors
-actually pay a fighter (pay × the share of upkeep their funding covers, sim/economy.py: an
+actually pay a fighter (pay × the share of upkeep their funding covers, sim/submodels/economy.py: an
 agreement that cuts one sponsor's funding below its upkeep speeds it up) and to the buyer's
 closeness (full at its units' cells, nothing at `radius_km`), and recovers otherwise. A
 unit whose loyalty falls below the threshold changes sides, starting at loyalty 1 − threshold

@@ -1,6 +1,6 @@
 """insurgent_recruitment: insurgent cells in ungoverned ground recruit at a rate and split when
 large; new cells appear in ungoverned desert at a rate proportional to how much of the desert
-no one governs. Both take only the recruits the faction's economy pays for (sim/economy.py)."""
+no one governs. Both take only the recruits the faction's economy pays for (sim/submodels/economy.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 
 from sim.agents.insurgent import InsurgentCell
 from sim.geography import Terrain
-from sim.influence import UNGOVERNED
 from sim.rules.base import Rule, register
+from sim.submodels.influence import UNGOVERNED
 
 
 @register

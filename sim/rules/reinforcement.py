@@ -1,4 +1,4 @@
-"""reinforcement: the recruits a faction's economy pays for (sim/economy.py) arrive at a named
+"""reinforcement: the recruits a faction's economy pays for (sim/submodels/economy.py) arrive at a named
 place, at most `max_per_day` (the route's capacity, scaled by any agreement), and form new
 militia units there once enough have gathered."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.errors import did_you_mean
+from sim.program.errors import did_you_mean
 from sim.scenario.fields import PathT, rule_model
 from sim.scenario.keypaths import PathError, format_path, parse_path, set_by_path
 from sim.scenario.messages import one_of, pydantic_problems

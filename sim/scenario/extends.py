@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.errors import Problem, describe_found
+from sim.program.errors import Problem, describe_found
 from sim.scenario.fields import PathT
 from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.report import Origin, display_path, file_origins

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sim.disclaimer import DISCLAIMER
+from sim.program.disclaimer import DISCLAIMER
 from sim.scenario.spec import RULE_MODELS, Scenario
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import UserError, describe_found, did_you_mean
+from sim.program.errors import UserError, describe_found, did_you_mean
 from sim.scenario.dialect import load_value
 from sim.scenario.fields import (
     PathT,
@@ -227,7 +227,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def parse_sets(texts: Iterable[str] | None) -> dict[str, Any]:
     """The `--set KEY.PATH=VALUE` arguments of a command as overrides {key path: value} for
     :func:`~sim.scenario.load.load_scenario`; each value is read as YAML (text that is not YAML
-    stays text, for the scenario's validation to report). Raises :class:`~sim.errors.UserError`
+    stays text, for the scenario's validation to report). Raises :class:`~sim.program.errors.UserError`
     ``--set TEXT: expected KEY.PATH=VALUE, found 'TEXT'`` when there is no '='."""
     sets: dict[str, Any] = {}
     for text in texts or []:

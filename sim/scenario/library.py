@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.errors import UserError, did_you_mean
+from sim.program.errors import UserError, did_you_mean
 from sim.scenario.extends import load_tree
 from sim.scenario.report import display_path
 from sim.scenario.yaml_lines import StopReading

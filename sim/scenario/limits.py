@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.influence import COMPONENTS, TRUNCATE
 from sim.scenario.fields import PathT
+from sim.submodels.influence import COMPONENTS, TRUNCATE
 
 MAX_FILE_BYTES = 1_000_000  # a scenario or sweep file (the shipped ones are under 10 kB)
 MAX_DEPTH = 32  # nesting of mappings and lists in a file, aliases expanded

@@ -20,7 +20,7 @@ Steps of :func:`load_scenario`:
    map, deployments on ground their kind can stand on, convoy routes reachable over passable
    terrain (:mod:`sim.scenario.mapchecks`).
 
-Every problem found is collected and raised together as one :class:`~sim.errors.InputErrors`.
+Every problem found is collected and raised together as one :class:`~sim.program.errors.InputErrors`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.errors import InputErrors, Problem, did_you_mean
-from sim.locations import SCENARIOS
+from sim.program.errors import InputErrors, Problem, did_you_mean
+from sim.program.folders import SCENARIOS
 from sim.scenario.checks import check_references
 from sim.scenario.extends import load_tree, replace_origins
 from sim.scenario.keypaths import PathError, parse_path, set_by_path
@@ -105,7 +105,7 @@ def scenario_digest(resolved: dict) -> str:
 def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) -> LoadedScenario:
     """Read, merge, override, validate and cross-check a scenario file.
 
-    Raises :class:`~sim.errors.InputErrors` listing every problem found.
+    Raises :class:`~sim.program.errors.InputErrors` listing every problem found.
     """
     source = Path(path)
     display = display_path(source)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import did_you_mean
+from sim.program.errors import did_you_mean
 from sim.scenario.fields import PathT
 from sim.scenario.limits import MAX_PLACES
 from sim.scenario.messages import one_of
@@ -107,7 +107,7 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
     """Report every place and region the scenario names that the map lacks, every deployment on
     ground its units cannot stand on, and every convoy stop that cannot be reached.
     `rules`: (key under `rules`, validated parameters) of each rule that validated."""
-    from sim.paths import PathFinder, forbidden_mask, hours_per_km
+    from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
 
     deconfliction: dict[str, set[str]] = {}  # faction id → regions its enabled rules forbid
     for _, params in rules:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from sim.errors import describe_found, did_you_mean
+from sim.program.errors import describe_found, did_you_mean
 from sim.scenario.fields import (
     PathT,
     is_model,
@@ -251,7 +251,7 @@ def one_of(options: list[str], what: str = "factions") -> str:
 def field_value_problem(model: Any, name: str, value: Any) -> str | None:
     """The message the validation of a file gives for `value` as the field `name` of `model`
     (e.g. 'expected a whole number >= 0, found -1'), or None if it is valid. The same words for
-    a command-line value (:mod:`sim.flags`) as for the same value in a file."""
+    a command-line value (:mod:`sim.program.flags`) as for the same value in a file."""
     from pydantic import ConfigDict, TypeAdapter
 
     info = model.model_fields[name]

@@ -1,7 +1,7 @@
 """The scenario language of strategy: faction planners, tension between rivals, and the
 population whose support the factions compete for. Part of the scenario language
 (``sim.scenario.spec`` re-exports these models); the behaviour they configure lives in
-``agents/planner.py``, ``sim/tension.py`` and ``sim/population.py``.
+``agents/planner.py``, ``sim/submodels/tension.py`` and ``sim/submodels/population.py``.
 
 Every weight is written in the scenario, so an analyst can read why each decision was taken:
 docs/odd.md ("Objectives", "Adaptation") gives the scoring formulas.
@@ -87,7 +87,7 @@ class TensionWeights(Strict):
 
 
 class TensionSpec(Strict):
-    """Tension between pairs of factions (sim/tension.py): incidents raise it, time lowers it;
+    """Tension between pairs of factions (sim/submodels/tension.py): incidents raise it, time lowers it;
     past `escalate_at` a rivalry turns hostile (if either side will escalate that far), and it
     calms back to rivalry below `deescalate_below`."""
 
@@ -107,7 +107,7 @@ class TensionSpec(Strict):
 
 
 class TownSpec(Strict):
-    """A town's people (sim/population.py)."""
+    """A town's people (sim/submodels/population.py)."""
 
     population: PositiveFloat = Field(description="Inhabitants (people; a sourced order of magnitude).")
     radius_km: PositiveFloat = Field(5.0, description="Area whose control and violence the town feels (km).")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.errors import Problem
+from sim.program.errors import Problem
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path
 

@@ -74,7 +74,7 @@ class TimeSpec(Strict):
 class Faction(Strict):
     label: str = Field(description="Name shown in charts and the narrative log.")
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Map and chart colour, #rrggbb.")
-    # The economy (sim/economy.py): funding pays upkeep first, then recruits from a pool;
+    # The economy (sim/submodels/economy.py): funding pays upkeep first, then recruits from a pool;
     # unpaid fighters desert. Without `funding_usd_per_day` the faction has no economy: no
     # upkeep, no desertion, and no recruits for its reinforcement rules.
     funding_usd_per_day: NonNegativeFloat | None = Field(

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import Problem
+from sim.program.errors import Problem
 from sim.scenario.dialect import Loader, TooBig, check_expansion, check_file, read_text, surprise
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.extras import available
 from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff
+from sim.program.extras import available
 
 NODATA_U8 = 255
 
@@ -28,7 +28,7 @@ NODATA_U8 = 255
 def control_bands(controller: np.ndarray, faction_ids: list[str]) -> dict[str, np.ndarray]:
     """One 0/1 uint8 band per faction (does it control the cell?) and one for contested cells.
     `controller`: (rows, cols) codes, faction index, CONTESTED or UNGOVERNED."""
-    from sim.influence import CONTESTED
+    from sim.submodels.influence import CONTESTED
 
     bands = {f: (controller == i).astype(np.uint8) for i, f in enumerate(faction_ids)}
     bands["contested"] = (controller == CONTESTED).astype(np.uint8)
@@ -36,7 +36,7 @@ def control_bands(controller: np.ndarray, faction_ids: list[str]) -> dict[str, n
 
 
 def write_run_gis(result, folder: Path) -> list[Path]:
-    """Write the GIS layers of a finished run (`sim.results.RunResult`) into `folder`."""
+    """Write the GIS layers of a finished run (`sim.results.result.RunResult`) into `folder`."""
     m, ids = result.map, result.faction_ids
     folder.mkdir(parents=True, exist_ok=True)
     last = result.frames[-1]

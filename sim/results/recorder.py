@@ -14,9 +14,9 @@ from collections import Counter
 import numpy as np
 from scipy.ndimage import label
 
-from sim.factions import ALLIED
-from sim.influence import CONTESTED, UNGOVERNED
-from sim.narrative import INCIDENT_KINDS
+from sim.results.event_log import INCIDENT_KINDS
+from sim.submodels.influence import CONTESTED, UNGOVERNED
+from sim.world.factions import ALLIED
 
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
@@ -83,7 +83,7 @@ class Recorder:
         self.frames: list[dict] = []
 
     def count(self, kind: str) -> None:
-        """One incident of `kind` (one of `sim.narrative.INCIDENT_KINDS`), counted in the next row."""
+        """One incident of `kind` (one of `sim.results.event_log.INCIDENT_KINDS`), counted in the next row."""
         self._pending[kind] += 1
 
     def record(self) -> None:
@@ -137,7 +137,7 @@ class Recorder:
 
     def snapshot(self) -> dict:
         """The control map and every unit's position, faction, kind, strength, id and label, for
-        drawing and for the GIS layers of a run (`sim.run_gis`)."""
+        drawing and for the GIS layers of a run (`sim.results.gis_layers`)."""
         m = self.model
         units = [(u.rc[0], u.rc[1], u.faction, u.kind, u.strength, u.unique_id, u.label)
                  for u in m.agents if u.alive]
@@ -147,7 +147,7 @@ class Recorder:
                                                 ("label", "U48")])}
 
     def result(self):
-        from sim.results import RunResult
+        from sim.results.result import RunResult
 
         return RunResult.from_recorder(self)
 
@@ -160,7 +160,7 @@ _UNIT_BYTES = 78
 def _check_frames(model, frames: int) -> None:
     """Refuse, before the first step, a run whose snapshots would exceed MAX_FRAME_BYTES
     (estimated from the map's cells and the units the scenario starts with)."""
-    from sim.errors import UserError
+    from sim.program.errors import UserError
 
     cells = int(np.prod(model.map.shape))
     units = sum(f.units for f in model.spec.forces)

@@ -10,7 +10,7 @@ Clashes between a pair already escalated add nothing: the fighting is the hostil
 itself, and it ends when the hostility has decayed (Richardson's "fatigue"), unless new
 incidents of other kinds keep it up.
 
-A pair whose scenario relation is *rival* turns **hostile** (their units fight, sim/engagement.py)
+A pair whose scenario relation is *rival* turns **hostile** (their units fight, sim/submodels/engagement.py)
 when T reaches `escalate_at`, if at least one side's planner will escalate that far
 (`planner.max_escalation: hostile`); an escalated pair returns to rivalry when T falls below
 `deescalate_below`. An agreement (sim/rules/agreement.py) removes `agreement_relief` of the
@@ -34,7 +34,7 @@ from collections import deque
 
 import numpy as np
 
-from sim.factions import HOSTILE, RIVAL
+from sim.world.factions import HOSTILE, RIVAL
 
 
 class TensionLedger:

@@ -24,12 +24,12 @@ from pathlib import Path
 
 from sim.app import command as app_command
 from sim.bench import command as bench_command
-from sim.disclaimer import DISCLAIMER
-from sim.errors import UserError
 from sim.experiments import command as experiments_command
-from sim.flags import scenario_flag
-from sim.interrupts import Terminated, exit_status, handle_termination
-from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+from sim.program.flags import scenario_flag
+from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
+from sim.program.signals import Terminated, exit_status, handle_termination
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -67,7 +67,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from sim.figures.basemap import draw_map_png
     from sim.geography import load_map
-    from sim.output import check_destination, publish_file
+    from sim.program.output import check_destination, publish_file
     from sim.scenario.spec import MapSpec
 
     if args.cell_km is None:  # the default lives in the scenario language, nowhere else
@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.model import CorridorModel
-    from sim.output import check_destination, new_run_folder, publish_folder
+    from sim.program.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
     from sim.scenario.library import find_in_library
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(err), file=sys.stderr)
         return 2
     except ModuleNotFoundError as err:  # an optional part (the app, Dask, SALib) not installed
-        from sim.extras import missing_extra
+        from sim.program.extras import missing_extra
 
         message = missing_extra(err)
         if message is None:
@@ -185,6 +185,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `python run.py schema | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM/SIGHUP (sim.interrupts)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM/SIGHUP (sim.program.signals)
         print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
         return exit_status(err)

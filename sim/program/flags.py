@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 
 def read_number(text: str) -> Any:

@@ -68,7 +68,7 @@ class Economy:
         room = np.maximum(self.ready_max - self.ready, 0.0)
         new = np.where(self.active, np.minimum(np.minimum(affordable, from_pool), room), 0.0)
         refill = self.refill_per_day
-        if model.population is not None:  # recruits come from supportive population (sim/population.py)
+        if model.population is not None:  # recruits come from supportive population (sim/submodels/population.py)
             refill = refill * model.population.refill_factor()
         self.pool = np.minimum(self.pool - new + refill * dt, self.pool_size)
         self.ready += new

@@ -3,7 +3,7 @@ a rule on or off. Each event fires once, at the first step that starts at or aft
 
 from __future__ import annotations
 
-from sim.errors import UserError
+from sim.program.errors import UserError
 
 
 class Timeline:

@@ -7,7 +7,7 @@ same output never both claim it.
   deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
   its ``Software`` text field.
 * **Publishing.** A run folder is built under a hidden staging name beside its final name and
-  moved into place with a rename that cannot replace (:func:`sim.noreplace.rename_noreplace`):
+  moved into place with a rename that cannot replace (:func:`sim.program.noreplace.rename_noreplace`):
   if another command took the name meanwhile, this one says so in one line (exit 2) and leaves
   the other's folder alone.
 * **Clean-up.** Staging folders carry the id of the process building them; one left behind
@@ -26,8 +26,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.errors import UserError
-from sim.noreplace import rename_noreplace
+from sim.program.errors import UserError
+from sim.program.noreplace import rename_noreplace
 
 #: the marker file in every output folder Corridor creates, and the token it holds
 MARKER = ".corridor-output"

@@ -15,11 +15,11 @@ import pandas as pd
 import yaml
 
 from sim.agents.convoy import OUTCOME, OUTCOMES, ConvoyState
-from sim.disclaimer import DISCLAIMER
-from sim.influence import CONTESTED, UNGOVERNED
-from sim.locations import CHECKOUT
-from sim.narrative import INCIDENT_KINDS, EventLog
-from sim.output import write_atomic, write_json_atomic, write_text_atomic
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.folders import CHECKOUT
+from sim.program.output import write_atomic, write_json_atomic, write_text_atomic
+from sim.results.event_log import INCIDENT_KINDS, EventLog
+from sim.submodels.influence import CONTESTED, UNGOVERNED
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "PyYAML", "shapely")
 
@@ -47,7 +47,7 @@ class RunResult:
     faction_colors: list[str] = field(default_factory=list)
     map: object = field(repr=False, default=None)
     influence: np.ndarray | None = field(repr=False, default=None)
-    #: towns with inhabitants and their support at the end (sim.population), [] without a population
+    #: towns with inhabitants and their support at the end (sim.submodels.population), [] without a population
     towns: list[dict] = field(repr=False, default_factory=list)
 
     @classmethod
@@ -149,7 +149,7 @@ class RunResult:
     def save(self, out_dir: Path, *, command: list[str] | None = None, animation: bool = True,
              progress: bool = False, gis: bool = True) -> Path:
         """Write every artefact of the run into `out_dir` (which must not exist or be empty);
-        `gis`: also the GeoTIFF and GeoJSON layers in `gis/` (`sim.run_gis`)."""
+        `gis`: also the GeoTIFF and GeoJSON layers in `gis/` (`sim.results.gis_layers`)."""
         from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
         from sim.figures.support import draw_support
 
@@ -169,7 +169,7 @@ class RunResult:
         if animation:
             write_animation(self, out / "animation.gif", progress=progress)
         if gis:
-            from sim.run_gis import write_run_gis
+            from sim.results.gis_layers import write_run_gis
 
             write_run_gis(self, out / "gis")
         return out

@@ -14,7 +14,7 @@ day, toward the share of the town's area (cells within its `radius_km`) that f c
                                           f took part in that day, h = harm_per_fighter
     g ← g·exp(−Δt/τ) + H_total / 100      grievance (per town; τ = grievance_days)
 
-What support does: a faction's manpower refill (sim/economy.py) is multiplied by
+What support does: a faction's manpower refill (sim/submodels/economy.py) is multiplied by
 1 + w·(P_f / P_f(0) − 1) (clipped to [0, 3]), P_f = Σ_t population·s[t, f] the supportive
 population and w = recruit_weight; insurgent recruitment (sim/rules/insurgent_recruitment.py)
 of new cells is multiplied by 1 + v·G, G the population-weighted grievance of the towns no

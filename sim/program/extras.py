@@ -46,7 +46,7 @@ def require(module: str) -> None:
     is not installed; callers check before anything is written."""
     from importlib.util import find_spec
 
-    from sim.errors import UserError
+    from sim.program.errors import UserError
 
     if find_spec(module) is None:
         raise UserError(missing_extra(ModuleNotFoundError(name=module)))
