@@ -1,4 +1,5 @@
-"""Scientific tests of the seed event and of how standoffs end, over seeded replicates (seeds
+"""Checkpoint standoffs (sim/rules/checkpoint_blockade.py, ODD §3.3 *Checkpoint blockade*): the seed
+event and how standoffs end by force ratio and by the convoy's orders. Scientific tests, over seeded replicates (seeds
 1..N, paired: common random numbers across arms).
 
 The convoy departs on day 1 and is halted at about 02:00; a standoff lasts at most
@@ -11,8 +12,12 @@ import warnings
 
 import numpy as np
 import pytest
+import yaml
 
-from conftest import paired_difference, replicate_summaries
+from sim.model import CorridorModel
+from sim.scenario import load_scenario
+
+from conftest import SCENARIOS, paired_difference, replicate_summaries
 
 N = 30
 SHORT = (("map.cell_km", 2.0), ("time.duration_days", 2.5))  # 2 km cells: the same outcomes, 4× cheaper
@@ -145,3 +150,41 @@ def test_a_checkpoint_gives_way_at_once_to_a_convoy_three_times_all_it_can_gathe
         held_for = halted.max() - halted.min() + loaded.spec.time.step_hours
         assert held_for <= 6, (f"seed {seed}: a convoy at more than 3 : 1 should be let through within 6 h "
                                f"of the stop, it was held {held_for:.0f} h")
+
+
+@pytest.mark.parametrize("orders, strength, expected", [
+    ("{when_stopped: withdraw}", 60, "outnumbered"),
+    ("{when_stopped: wait, max_wait_hours: 6}", 60, "its wait ran out"),
+    ("{when_stopped: push, max_wait_hours: 2}", 600, None),
+])
+def test_standoff_orders(tmp_path, orders, strength, expected):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'albu_kamal_blockade.yaml'}\n" + """
+name: Orders
+description: The convoy's orders decide how the standoff ends.
+time: {duration_days: 2.5}
+rules:
+  checkpoint_blockade: {stop_probability: 1.0}
+""", encoding="utf-8")
+    loaded = load_scenario(path)
+    forces = loaded.resolved["forces"]
+    index = next(i for i, f in enumerate(forces) if f["kind"] == "convoy")
+    loaded = load_scenario(path, overrides={f"forces[{index}].orders": yaml.safe_load(orders),
+                                            f"forces[{index}].strength": strength})
+    result = CorridorModel(loaded, seed=4).run()
+    halted = next(e for e in result.log.entries if e.kind == "standoff")
+    ended = next(e for e in result.log.entries if e.hours > halted.hours and e.kind in ("withdrawal", "clash"))
+    if expected is not None:
+        # 60 fighters against the 40 at the checkpoint, then the 490 called in: 'withdraw' turns back as soon
+        # as it is outnumbered 1.5 to 1; 'wait' ignores that and stays until its resolve is spent, which at
+        # 490 against 60 takes a fraction of max_wait_hours (the wait limit scales with the force ratio)
+        assert ended.kind == "withdrawal" and f"({expected})" in ended.text, ended.text
+        assert ended.hours - halted.hours <= 6.0 + 1e-9
+        assert result.summary["convoy_R1"] == "withdrew"
+    else:
+        # 600 outnumber the defenders there by more than the push ratio 1.5 but not the 490 the militias can
+        # gather by the give-way ratio 3: the convoy forces its way before most reinforcements arrive
+        assert ended.kind == "clash" and "forces its way" in ended.text, ended.text
+        assert result.summary["checkpoint_blockade.fought_through"] == 1
+        assert result.summary["incidents_clash"] >= 1
+        assert result.summary["strength_russia"] < result.steps["strength_russia"].iloc[0]
