@@ -6,9 +6,7 @@ in the open, or disperse it below `disperse_below`; only hostile patrols search.
 from __future__ import annotations
 
 import pytest
-from worlds import east, open_row, units_of, world
-
-from sim.agents.insurgent import InsurgentCell
+from worlds import east, insurgent_stage, open_row, units_of, world
 
 
 def desert_world(tmp_path, *, cell_km=2.0, relation="hostile", cell_strength=20.0, posture="hold", **insurgents):
@@ -58,7 +56,7 @@ def test_patrols_that_find_a_cell_suppress_it_or_disperse_it(tmp_path, relation,
     cell.move_to(start)
     near.move_to(east(start, 6.0, model))
     far.move_to(east(start, 30.0, model))
-    InsurgentCell.act_all(model, [cell])
+    insurgent_stage(model)
     if expected == "open":
         assert cell.alive and not cell.hidden and cell.strength == pytest.approx(strength / 2), (
             "a found cell loses suppression_loss_fraction (½) and is in the open")

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
+from worlds import planner_options
+
 from sim.agents.garrison import Garrison
+from sim.factions import ALLIED, HOSTILE
 
 from conftest import coarse_model
 
@@ -44,3 +49,73 @@ def test_planner_off_gives_the_fixed_behaviour():
     assert not [e for e in off.run().log.entries if e.kind == "decision"], "no planner, no decisions"
     decisions = [e for e in on.run().log.entries if e.kind == "decision"]
     assert decisions and all(": " in e.text for e in decisions), "every decision is logged with its reason"
+
+
+def _russia_with_reserve(fighters: float, **overrides):
+    """The campaign's Russian command with exactly `fighters` in its reserve at the base, a post at
+    Al-Mayadeen (so Albu Kamal is the next place on its corridor) and its own units only."""
+    model = coarse_model("corridor_campaign.yaml", **overrides)
+    russia = model.factions.index("russia")
+    planner = model.planners[russia]
+    reserve = model.units_near(planner.base.cell, planner.spec.base_radius_km, russia)
+    assert reserve and all(u.kind == "garrison" for u in reserve), "the reserve is the base's garrison"
+    for unit in reserve:
+        unit.gain(fighters / len(reserve) - unit.strength)
+    planner.posts["Al-Mayadeen"] = [u for u in model.agents if u.faction == russia and u not in reserve][:1]
+    return model, planner
+
+
+def _hostile_near(model, faction: int, place: str, km: float) -> float:
+    """Fighters of every faction hostile to `faction` within `km` of `place` (the planner's E)."""
+    relation = model.factions.relation[faction]
+    cell = model.place(place).cell
+    return sum(u.strength for f in np.flatnonzero(relation == HOSTILE) for u in model.units_near(cell, km, int(f)))
+
+
+def test_the_convoy_score_is_objective_less_tension_risk_and_setback():
+    """After 100 fighters turned its last convoy to Albu Kamal back 5 days ago, with tension 6 toward
+    the holder and 200 fighters in reserve (120 may leave): S = min(1.6 × 100, 120) = 120,
+    risk = 1.6 × 100 / 120 − 1 = 1/3, setback = exp(−5 / retry_days)."""
+    model, planner = _russia_with_reserve(200.0)
+    spec, w = planner.spec, planner.spec.weights
+    holder = int(model.influence.controller[model.place("Albu Kamal").cell])
+    assert holder >= 0, "Albu Kamal is held at the start of the campaign"
+    planner.setback("Albu Kamal", 100.0)
+    model.hours += 5 * 24.0
+    model.tension.incident("withdrawal", planner.faction, holder, times=2.0)  # 6 tension units
+    tension = model.tension.level[planner.faction, holder]
+    expected_e = max(_hostile_near(model, planner.faction, "Albu Kamal", 5.0), 100.0)
+    strength = min(max(spec.convoy_strength, spec.overmatch * 100.0), 200.0 * (1 - spec.reserve_keep))
+    score = (w.objective - w.tension * tension / model.spec.tension.escalate_at
+             - w.risk * max(0.0, spec.overmatch * expected_e / strength - 1.0)
+             - w.setback * math.exp(-5.0 / spec.retry_days))
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("sends convoy")]
+    assert f"({strength:.0f} fighters) toward Albu Kamal" in option.action, option.action
+    assert option.score == pytest.approx(score, abs=1e-9), (
+        f"score should be {w.objective:g} − {w.tension:g}·{tension:g}/15 − {w.risk:g}·risk − "
+        f"{w.setback:g}·exp(−0.5) = {score:.4f}; got {option.score:.4f}")
+
+
+def test_a_convoy_that_cannot_muster_its_strength_is_not_sent():
+    model, planner = _russia_with_reserve(90.0)  # 54 may leave, a convoy needs 60
+    options = [o for o in planner_options(planner) if "convoy" in o.action and "Albu Kamal" in o.action]
+    assert options and all(o.score < 0 for o in options), "too weak a reserve: no convoy option above zero"
+
+
+def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
+    """A post at Al-Mayadeen with insurgents beside it four times break_ratio × its own and allied
+    fighters there: the withdraw option scores w.withdraw × hostile / (break_ratio × own) = 4."""
+    model, planner = _russia_with_reserve(200.0)
+    post = planner.posts["Al-Mayadeen"][0]
+    cell = model.place("Al-Mayadeen").cell
+    own = sum(u.strength for f in np.flatnonzero(model.factions.relation[planner.faction] == ALLIED)
+              for u in model.units_near(cell, 5.0, int(f)))
+    isis = next(u for u in model.agents if u.kind == "insurgent")
+    isis.move_to(cell)
+    isis.gain(4 * model.spec.engagement.break_ratio * own - isis.strength)
+    hostile = _hostile_near(model, planner.faction, "Al-Mayadeen", 5.0)
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("withdraws its post")]
+    expected = planner.spec.weights.withdraw * hostile / (model.spec.engagement.break_ratio * own)
+    assert option.score == pytest.approx(expected, rel=1e-9) and option.score > 1.0, (
+        f"withdraw score w·hostile / (break_ratio × own) = {expected:.3f}")
+    assert post.alive

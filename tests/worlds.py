@@ -68,3 +68,17 @@ def east(rc, km: float, model) -> tuple[int, int]:
     cells = km / model.map.cell_km
     assert abs(cells - round(cells)) < 1e-9, f"{km} km is not a whole number of {model.map.cell_km} km cells"
     return rc[0], rc[1] + round(cells)
+
+
+def insurgent_stage(model) -> None:
+    """The step's insurgent stage alone (ambushes, then detection by patrols), as `model.step`
+    runs it: the one place to follow if the stage moves to a submodel object."""
+    from sim.agents.insurgent import InsurgentCell
+
+    InsurgentCell.act_all(model, list(model.agents_by_type.get(InsurgentCell, ())))
+
+
+def planner_options(planner) -> list:
+    """Every option the planner weighs now (objects with `score` and `action`), as `decide` sees
+    them: the one place to follow if the options become functions of their own."""
+    return [o for o in planner._options() if o is not None]
