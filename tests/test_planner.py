@@ -10,7 +10,7 @@ import pytest
 from worlds import planner_options
 
 from sim.agents.garrison import Garrison
-from sim.factions import ALLIED, HOSTILE
+from sim.factions import ALLIED, HOSTILE, RIVAL
 
 from conftest import coarse_model
 
@@ -119,3 +119,53 @@ def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
     assert option.score == pytest.approx(expected, rel=1e-9) and option.score > 1.0, (
         f"withdraw score w·hostile / (break_ratio × own) = {expected:.3f}")
     assert post.alive
+
+
+def _fighters(model, faction: int, place: str, km: float, relations, *, insurgents=False) -> float:
+    """Fighters within `km` of `place` of the factions whose relation to `faction` is in `relations`."""
+    cell = model.place(place).cell
+    wanted = np.isin(model.factions.relation[faction], relations)
+    return sum(u.strength for f in np.flatnonzero(wanted) for u in model.units_near(cell, km, int(f))
+               if insurgents or u.kind != "insurgent")
+
+
+def test_the_reinforce_score_is_the_threat_weight_times_the_odds_less_one():
+    """Rival fighters within 10 km of Albu Kamal at twice Iran's own and allied there: R = 2 and the
+    reinforce option scores w.threat × (min(R, break_ratio) − 1) = w.threat."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    own = _fighters(model, iran, "Albu Kamal", 10.0, [ALLIED])
+    rivals = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(model.place("Albu Kamal").cell)
+    garrison.gain(2.0 * own - rivals - garrison.strength)
+    threat = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    ratio = threat / max(own, planner.spec.convoy_strength)
+    assert ratio == pytest.approx(2.0)
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    w = planner.spec.weights
+    assert option.score == pytest.approx(w.threat * (min(ratio, model.spec.engagement.break_ratio) - 1.0)), (
+        f"reinforce score w.threat·(min(R, 3) − 1) with R = 2: {w.threat:g}; got {option.score:.4f}")
+    garrison.gain(3.0 * own)  # R = 5: past the break ratio the odds add nothing more
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert option.score == pytest.approx(w.threat * (model.spec.engagement.break_ratio - 1.0))
+
+
+def test_after_a_setback_the_planner_funds_co_optation_at_its_score_and_price():
+    model = coarse_model("corridor_campaign.yaml")
+    model.step()  # the day-0 event brings Iran's local militias, co-optation's targets
+    russia = model.factions.index("russia")
+    planner = model.planners[russia]
+    assert not [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")], (
+        "without a setback co-optation is not an option")
+    planner.setback("Albu Kamal", 100.0)
+    model.hours += 24.0 * planner.spec.retry_days  # setback weight e^-1
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")]
+    expected = planner.spec.weights.co_opt * (0.5 + math.exp(-1.0))
+    assert option.score == pytest.approx(expected, rel=1e-9), f"w.co_opt·(0.5 + e^-1) = {expected:.4f}"
+    funding = float(model.factions.funding[russia])
+    option.act()
+    rule = next(r for r in model.rules if r.name == "co_optation")
+    assert rule.enabled, "funding the push switches the co-optation rule on"
+    assert model.factions.funding[russia] == pytest.approx(funding - planner.spec.co_opt_usd_per_day)
