@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import yaml
+from worlds import east, units_of, world
 
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -188,3 +189,80 @@ rules:
         assert result.summary["checkpoint_blockade.fought_through"] == 1
         assert result.summary["incidents_clash"] >= 1
         assert result.summary["strength_russia"] < result.steps["strength_russia"].iloc[0]
+
+# --- the five rules one at a time, on a small world -------------------------------------------
+# A convoy of c stopped at h's Albu Kamal checkpoint by h's crew of D fighters, with h's other
+# militia (called in, still on the way) making D⁺; each step the rule settles it by the force
+# ratio. Expectations are the documented break points computed by hand: withdraw when D ≥ 1.5·C,
+# give way when C ≥ 3·D⁺, wait while the resolve lasts (1 − steps·Δt / (max_wait × min(1, C/D))).
+
+
+def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None):
+    forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 2}},
+              {"kind": "convoy", "faction": "c", "strength": convoy, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5, "orders": orders or {}}]
+    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "stop_probability": 1.0,
+                                     "reach_km": 3, "reinforce_radius_km": 15}}
+    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
+                  cell_km=1.0)
+    rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
+    checkpoint = rule.checkpoints[0]
+    (car,) = units_of(model, "c")
+    crew_unit = next(u for u in units_of(model, "h") if u.rc == checkpoint.cell)
+    other = next(u for u in units_of(model, "h") if u is not crew_unit)
+    crew_unit.gain(crew - crew_unit.strength)
+    other.move_to(east(checkpoint.cell, 8.0, model))  # beyond reach (3 km), within the call (15 km)
+    if called > 0:
+        other.gain(called - other.strength)
+    else:
+        other.lose(other.strength)  # nobody to call
+    if crew == 0:
+        crew_unit.lose(crew_unit.strength)
+    car.move_to(checkpoint.cell)
+    checkpoint.encounter(car)
+    return model, rule, car
+
+
+def outcome(rule) -> str:
+    return next((k for k in ("withdrew", "gave_way", "fought_through") if rule.outcomes[k]), "waiting")
+
+
+def test_an_empty_checkpoint_lets_the_convoy_drive_on(tmp_path):
+    _, rule, _ = standoff(tmp_path, convoy=20, crew=0)
+    rule.apply()
+    assert outcome(rule) == "gave_way", "D = 0: the convoy drives on"
+
+
+@pytest.mark.parametrize(("crew", "expected"), [(45, "withdrew"), (44, "waiting")])
+def test_the_convoy_withdraws_when_the_defenders_reach_1_5_times_its_strength(tmp_path, crew, expected):
+    _, rule, _ = standoff(tmp_path, convoy=30, crew=crew, called=100)
+    rule.apply()
+    assert outcome(rule) == expected, f"D = {crew} against C = 30: withdraw at D ≥ 45 only"
+
+
+def test_orders_to_wait_hold_on_while_outnumbered(tmp_path):
+    _, rule, _ = standoff(tmp_path, convoy=30, crew=60, orders={"when_stopped": "wait"})
+    rule.apply()
+    assert outcome(rule) == "waiting", "orders wait skip the withdrawal at 1.5 : 1"
+
+
+@pytest.mark.parametrize(("called", "expected"), [(0.0, "gave_way"), (1.0, "waiting")])
+def test_the_checkpoint_gives_way_when_the_convoy_has_3_times_all_it_can_gather(tmp_path, called, expected):
+    """C = 60 against D = 20 at the checkpoint: 3 : 1 gives way, unless 1 more fighter is on the way."""
+    _, rule, _ = standoff(tmp_path, convoy=60, crew=20, called=called)
+    rule.apply()
+    assert outcome(rule) == expected, f"C = 60, D⁺ = {20 + called:g}: give way only at C ≥ 3·D⁺"
+
+
+@pytest.mark.parametrize(("convoy", "crew", "hours", "expected"), [
+    (30, 40, 18, "withdrew"),   # outnumbered: patience 24 × 30/40 = 18 h, then withdraws
+    (60, 40, 24, "gave_way"),   # at better than even odds: 24 h, then C ≥ 1.5·D drives on
+])
+def test_the_resolve_runs_out_after_max_wait_hours_times_the_odds(tmp_path, convoy, crew, hours, expected):
+    _, rule, _ = standoff(tmp_path, convoy=convoy, crew=crew, called=200)  # D⁺ too large to give way
+    for _ in range(hours - 1):
+        rule.apply()
+    assert outcome(rule) == "waiting", f"the wait lasts {hours} h at 1 h steps, not less"
+    rule.apply()
+    assert outcome(rule) == expected, f"after {hours} h the resolve is spent: {expected}"
