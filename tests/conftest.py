@@ -28,6 +28,28 @@ def replicate_summaries(scenario: str, n: int, overrides: tuple = ()) -> list[di
     return [CorridorModel(loaded, seed).run().summary for seed in range(1, n + 1)]
 
 
+COARSE = {"map.cell_km": 2.0, "time.step_hours": 2.0}  # fast settings for unit tests of a mechanism
+
+
+@cache
+def _coarse_loaded(scenario: str, days: float, overrides: tuple):
+    from sim.scenario import load_scenario
+
+    return load_scenario(SCENARIOS / scenario, overrides={**COARSE, "time.duration_days": days, **dict(overrides)})
+
+
+def coarse_model(scenario: str, days: float = 2.0, seed: int = 1, **overrides):
+    """A fresh `CorridorModel` of a shipped scenario at 2 km cells and 2 h steps (loaded once)."""
+    from sim.model import CorridorModel
+
+    return CorridorModel(_coarse_loaded(scenario, days, tuple(sorted(overrides.items()))), seed)
+
+
+def faction_pair(model, a: str = "iran_militia", b: str = "russia") -> tuple[int, int]:
+    """The faction indices of `a` and `b` in `model`."""
+    return model.factions.index(a), model.factions.index(b)
+
+
 def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
     """Mean of b − a over paired replicates, and its standard error."""
     d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)

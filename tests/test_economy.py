@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
+from worlds import units_of
+from worlds import world as small_world
 
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -141,3 +143,45 @@ def test_russian_co_optation_first_defection_takes_a_month_or_more():
         model.run()
         early += any(e.kind == "defection" for e in model.log.entries)
     assert early <= 5, f"{early} of 10 seeds had a defection within 30 days; the median must be later"
+
+
+@pytest.mark.parametrize("step_hours", [1.0, 6.0, 24.0])
+def test_the_manpower_pool_refills_per_day_at_any_step_length(tmp_path, step_hours):
+    """An empty pool of 100 refilling 2 a day holds 2 × days, whatever the step, up to its size."""
+    factions = {"a": {"funding_usd_per_day": 1000, "manpower_pool": 100, "manpower_refill_per_day": 2}}
+    model = small_world(tmp_path, factions=factions, step_hours=step_hours)
+    economy = model.economy
+    economy.pool[:] = 0.0
+    for _ in range(round(3 * 24 / step_hours)):
+        economy.update()
+    assert economy.pool[0] == pytest.approx(6.0, rel=1e-9), (
+        f"3 days at 2 a day refill 6 men at {step_hours:g} h steps; got {economy.pool[0]:.3f}")
+    for _ in range(round(100 * 24 / step_hours)):
+        economy.update()
+    assert economy.pool[0] == pytest.approx(100.0), "the pool refills up to manpower_pool, no further"
+
+
+def test_desertion_spares_convoys_and_pay_is_what_the_funding_covers(tmp_path):
+    """Funding 50 a day for 100 fighters at 1 a day each: half the upkeep is paid, so each fighter
+    gets half his pay and the standing unit (not the convoy) loses fighters at 0.03 × ½ a day."""
+    factions = {"a": {"funding_usd_per_day": 50, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0,
+                      "desertion_per_day": 0.03}}
+    forces = [{"kind": "militia", "faction": "a", "units": 1, "strength": 50,
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}},
+              {"kind": "convoy", "faction": "a", "strength": 50, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5}]
+    model = small_world(tmp_path, factions=factions, forces=forces, step_hours=24.0)
+    unit, convoy = units_of(model, "a")
+    model.economy.update()
+    assert model.economy.paid_share[0] == pytest.approx(0.5)
+    assert model.economy.effective_pay(0) == pytest.approx(0.5), "pay 1 US$/day × paid share ½"
+    assert convoy.strength == 50.0, "convoys are spared desertion"
+    owed = 100.0 * -math.expm1(-0.03 * 0.5)
+    assert unit.strength == pytest.approx(50.0 - owed, rel=1e-9), (
+        f"the day's desertion N·(1 − e^(−d·u)) = {owed:.4f} is taken from the standing unit")
+
+
+def test_a_faction_without_an_economy_gets_what_its_rule_asks(tmp_path):
+    model = small_world(tmp_path, factions={"a": {}, "b": {"funding_usd_per_day": 100}})
+    assert model.economy.recruit(0, 12.5) == 12.5, "no economy: a rule's request is met in full"
+    assert model.economy.recruit(1, 12.5) == 0.0, "with an economy, only recruits paid for and waiting"

@@ -1,4 +1,5 @@
-"""Scientific tests of the seed event and of how standoffs end, over seeded replicates (seeds
+"""Checkpoint standoffs (sim/rules/checkpoint_blockade.py, ODD §3.3 *Checkpoint blockade*): the seed
+event and how standoffs end by force ratio and by the convoy's orders. Scientific tests, over seeded replicates (seeds
 1..N, paired: common random numbers across arms).
 
 The convoy departs on day 1 and is halted at about 02:00; a standoff lasts at most
@@ -11,8 +12,13 @@ import warnings
 
 import numpy as np
 import pytest
+import yaml
+from worlds import east, units_of, world
 
-from conftest import paired_difference, replicate_summaries
+from sim.model import CorridorModel
+from sim.scenario import load_scenario
+
+from conftest import SCENARIOS, paired_difference, replicate_summaries
 
 N = 30
 SHORT = (("map.cell_km", 2.0), ("time.duration_days", 2.5))  # 2 km cells: the same outcomes, 4× cheaper
@@ -145,3 +151,118 @@ def test_a_checkpoint_gives_way_at_once_to_a_convoy_three_times_all_it_can_gathe
         held_for = halted.max() - halted.min() + loaded.spec.time.step_hours
         assert held_for <= 6, (f"seed {seed}: a convoy at more than 3 : 1 should be let through within 6 h "
                                f"of the stop, it was held {held_for:.0f} h")
+
+
+@pytest.mark.parametrize("orders, strength, expected", [
+    ("{when_stopped: withdraw}", 60, "outnumbered"),
+    ("{when_stopped: wait, max_wait_hours: 6}", 60, "its wait ran out"),
+    ("{when_stopped: push, max_wait_hours: 2}", 600, None),
+])
+def test_standoff_orders(tmp_path, orders, strength, expected):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'albu_kamal_blockade.yaml'}\n" + """
+name: Orders
+description: The convoy's orders decide how the standoff ends.
+time: {duration_days: 2.5}
+rules:
+  checkpoint_blockade: {stop_probability: 1.0}
+""", encoding="utf-8")
+    loaded = load_scenario(path)
+    forces = loaded.resolved["forces"]
+    index = next(i for i, f in enumerate(forces) if f["kind"] == "convoy")
+    loaded = load_scenario(path, overrides={f"forces[{index}].orders": yaml.safe_load(orders),
+                                            f"forces[{index}].strength": strength})
+    result = CorridorModel(loaded, seed=4).run()
+    halted = next(e for e in result.log.entries if e.kind == "standoff")
+    ended = next(e for e in result.log.entries if e.hours > halted.hours and e.kind in ("withdrawal", "clash"))
+    if expected is not None:
+        # 60 fighters against the 40 at the checkpoint, then the 490 called in: 'withdraw' turns back as soon
+        # as it is outnumbered 1.5 to 1; 'wait' ignores that and stays until its resolve is spent, which at
+        # 490 against 60 takes a fraction of max_wait_hours (the wait limit scales with the force ratio)
+        assert ended.kind == "withdrawal" and f"({expected})" in ended.text, ended.text
+        assert ended.hours - halted.hours <= 6.0 + 1e-9
+        assert result.summary["convoy_R1"] == "withdrew"
+    else:
+        # 600 outnumber the defenders there by more than the push ratio 1.5 but not the 490 the militias can
+        # gather by the give-way ratio 3: the convoy forces its way before most reinforcements arrive
+        assert ended.kind == "clash" and "forces its way" in ended.text, ended.text
+        assert result.summary["checkpoint_blockade.fought_through"] == 1
+        assert result.summary["incidents_clash"] >= 1
+        assert result.summary["strength_russia"] < result.steps["strength_russia"].iloc[0]
+
+# --- the five rules one at a time, on a small world -------------------------------------------
+# A convoy of c stopped at h's Albu Kamal checkpoint by h's crew of D fighters, with h's other
+# militia (called in, still on the way) making D⁺; each step the rule settles it by the force
+# ratio. Expectations are the documented break points computed by hand: withdraw when D ≥ 1.5·C,
+# give way when C ≥ 3·D⁺, wait while the resolve lasts (1 − steps·Δt / (max_wait × min(1, C/D))).
+
+
+def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None):
+    forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 2}},
+              {"kind": "convoy", "faction": "c", "strength": convoy, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5, "orders": orders or {}}]
+    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "stop_probability": 1.0,
+                                     "reach_km": 3, "reinforce_radius_km": 15}}
+    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
+                  cell_km=1.0)
+    rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
+    checkpoint = rule.checkpoints[0]
+    (car,) = units_of(model, "c")
+    crew_unit = next(u for u in units_of(model, "h") if u.rc == checkpoint.cell)
+    other = next(u for u in units_of(model, "h") if u is not crew_unit)
+    crew_unit.gain(crew - crew_unit.strength)
+    other.move_to(east(checkpoint.cell, 8.0, model))  # beyond reach (3 km), within the call (15 km)
+    if called > 0:
+        other.gain(called - other.strength)
+    else:
+        other.lose(other.strength)  # nobody to call
+    if crew == 0:
+        crew_unit.lose(crew_unit.strength)
+    car.move_to(checkpoint.cell)
+    checkpoint.encounter(car)
+    return model, rule, car
+
+
+def outcome(rule) -> str:
+    return next((k for k in ("withdrew", "gave_way", "fought_through") if rule.outcomes[k]), "waiting")
+
+
+def test_an_empty_checkpoint_lets_the_convoy_drive_on(tmp_path):
+    _, rule, _ = standoff(tmp_path, convoy=20, crew=0)
+    rule.apply()
+    assert outcome(rule) == "gave_way", "D = 0: the convoy drives on"
+
+
+@pytest.mark.parametrize(("crew", "expected"), [(45, "withdrew"), (44, "waiting")])
+def test_the_convoy_withdraws_when_the_defenders_reach_1_5_times_its_strength(tmp_path, crew, expected):
+    _, rule, _ = standoff(tmp_path, convoy=30, crew=crew, called=100)
+    rule.apply()
+    assert outcome(rule) == expected, f"D = {crew} against C = 30: withdraw at D ≥ 45 only"
+
+
+def test_orders_to_wait_hold_on_while_outnumbered(tmp_path):
+    _, rule, _ = standoff(tmp_path, convoy=30, crew=60, orders={"when_stopped": "wait"})
+    rule.apply()
+    assert outcome(rule) == "waiting", "orders wait skip the withdrawal at 1.5 : 1"
+
+
+@pytest.mark.parametrize(("called", "expected"), [(0.0, "gave_way"), (1.0, "waiting")])
+def test_the_checkpoint_gives_way_when_the_convoy_has_3_times_all_it_can_gather(tmp_path, called, expected):
+    """C = 60 against D = 20 at the checkpoint: 3 : 1 gives way, unless 1 more fighter is on the way."""
+    _, rule, _ = standoff(tmp_path, convoy=60, crew=20, called=called)
+    rule.apply()
+    assert outcome(rule) == expected, f"C = 60, D⁺ = {20 + called:g}: give way only at C ≥ 3·D⁺"
+
+
+@pytest.mark.parametrize(("convoy", "crew", "hours", "expected"), [
+    (30, 40, 18, "withdrew"),   # outnumbered: patience 24 × 30/40 = 18 h, then withdraws
+    (60, 40, 24, "gave_way"),   # at better than even odds: 24 h, then C ≥ 1.5·D drives on
+])
+def test_the_resolve_runs_out_after_max_wait_hours_times_the_odds(tmp_path, convoy, crew, hours, expected):
+    _, rule, _ = standoff(tmp_path, convoy=convoy, crew=crew, called=200)  # D⁺ too large to give way
+    for _ in range(hours - 1):
+        rule.apply()
+    assert outcome(rule) == "waiting", f"the wait lasts {hours} h at 1 h steps, not less"
+    rule.apply()
+    assert outcome(rule) == expected, f"after {hours} h the resolve is spent: {expected}"

@@ -1,0 +1,112 @@
+"""Engagements (sim/submodels/engagement.py, ODD §3.3 *Engagements*), through `resolve_engagements`, the
+engagement stage of a step: contact within `engagement.range_km` in km at any cell size, each
+connected group of contacts one battle, Lanchester attrition over the step, urban cover dividing
+the fire a side receives, losses shared in proportion to strength, rivals never fighting. Every
+expectation is the closed form of the square law computed here by hand:
+A(t) = A·cosh(g·t) − √(β/α)·B·sinh(g·t), g = √(α·β), α and β per hour."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from worlds import east, open_row, units_of, world
+
+from sim.geography import Terrain
+from sim.submodels.engagement import resolve_engagements
+
+KILL = 0.05 / 24.0  # the default aimed kill rate per enemy fighter per hour
+
+
+def square(a, b, alpha, beta, hours=1.0):
+    """Aimed fire by hand: A hit at rate β per B-fighter, B at α per A-fighter, over `hours`."""
+    g = math.sqrt(alpha * beta)
+    return (a * math.cosh(g * hours) - math.sqrt(beta / alpha) * b * math.sinh(g * hours),
+            b * math.cosh(g * hours) - math.sqrt(alpha / beta) * a * math.sinh(g * hours))
+
+
+def duel(tmp_path, *, km, cell_km=2.0, relation="hostile", a=100.0, b=80.0, terrain=Terrain.DESERT):
+    """Units of a and b `km` apart along a row of `terrain`; one engagement stage of 1 h."""
+    model = world(tmp_path, relations={"a/b": relation}, cell_km=cell_km)
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model, terrain)
+    ua.move_to(start)
+    ub.move_to(east(start, km, model))
+    ua.lose(ua.strength - a)
+    ub.lose(ub.strength - b)
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    return ua.strength, ub.strength
+
+
+@pytest.mark.parametrize("cell_km", [1.0, 2.0])
+def test_contact_range_is_in_km_at_any_cell_size(tmp_path, cell_km):
+    """range_km = 3: units 2 km apart fight, units 4 km apart do not, at 1 km and at 2 km cells."""
+    a, b = duel(tmp_path, km=2.0, cell_km=cell_km)
+    assert (a, b) == pytest.approx(square(100.0, 80.0, KILL, KILL), rel=1e-9), (
+        f"units 2 km apart (< 3 km) must fight at {cell_km} km cells: left {a:.3f}, {b:.3f}")
+    assert duel(tmp_path, km=4.0, cell_km=cell_km) == (100.0, 80.0), (
+        f"units 4 km apart (> 3 km) must not fight at {cell_km} km cells")
+
+
+def test_rivals_never_fight(tmp_path):
+    assert duel(tmp_path, km=0.0, relation="rival") == (100.0, 80.0), "rivals in contact must not fight"
+
+
+def test_urban_cover_divides_the_fire_the_defender_in_town_receives(tmp_path):
+    """A in an urban cell receives fire ÷ urban_defence (2); B in the open receives it in full."""
+    model = world(tmp_path, relations={"a/b": "hostile"})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    town = open_row(model, Terrain.URBAN, length_km=0.0)
+    ua.move_to(town)
+    ub.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                    if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    expected = square(100.0, 100.0, KILL, KILL / model.spec.engagement.urban_defence)
+    assert (ua.strength, ub.strength) == pytest.approx(expected, rel=1e-9), (
+        f"the side in town should lose half as fast: expected {expected}, got {ua.strength}, {ub.strength}")
+    assert 100.0 - ua.strength < 100.0 - ub.strength, "cover protects the side in town, not its attacker"
+
+
+def test_losses_are_shared_in_proportion_to_strength_and_battles_are_connected_groups(tmp_path):
+    """a: 60 + 40 together against b's 50; far away, a's 100 against b's 200: two battles."""
+    forces = [{"kind": "militia", "faction": f, "units": n, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}} for f, n in (("a", 3), ("b", 2))]
+    model = world(tmp_path, relations={"a/b": "hostile"}, forces=forces)
+    a1, a2, a3 = units_of(model, "a")
+    b1, b2 = units_of(model, "b")
+    start = open_row(model, length_km=60.0)
+    for unit, km, strength in ((a1, 0, 60), (a2, 2, 40), (b1, 2, 50), (a3, 40, 100), (b2, 42, 200)):
+        unit.move_to(east(start, km, model))
+        unit.gain(strength - unit.strength)
+    resolve_engagements(model, {0: [a1, a2, a3], 1: [b1, b2]})
+    near_a, near_b = square(100.0, 50.0, KILL, KILL)
+    far_a, far_b = square(100.0, 200.0, KILL, KILL)
+    assert (a1.strength, a2.strength) == pytest.approx((60 * near_a / 100, 40 * near_a / 100), rel=1e-9), (
+        "the 60- and 40-fighter units lose the same share of their strength")
+    assert b1.strength == pytest.approx(near_b, rel=1e-9), "b1 fights only the group it is in contact with"
+    assert (a3.strength, b2.strength) == pytest.approx((far_a, far_b), rel=1e-9), (
+        "a battle 40 km away is fought on its own, not pooled with the first")
+
+
+@pytest.mark.parametrize("step_hours", [1.0, 6.0])
+def test_the_kill_rate_is_per_day_at_any_step_length(tmp_path, step_hours):
+    model = world(tmp_path, relations={"a/b": "hostile"}, step_hours=step_hours)
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model)
+    ua.move_to(start)
+    ub.move_to(east(start, 2.0, model))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    assert (ua.strength, ub.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL, step_hours), rel=1e-9)
+
+
+def test_area_fire_follows_the_linear_law(tmp_path):
+    """law area: dA/dt = −β·A·B; with A = B = 100 the closed form is A(t) = A / (1 + β·A·t)."""
+    model = world(tmp_path, relations={"a/b": "hostile"},
+                  engagement={"law": "area", "area_kill_rate_per_day": 0.024})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model)
+    ua.move_to(start)
+    ub.move_to(east(start, 2.0, model))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    expected = 100.0 / (1.0 + 0.024 / 24.0 * 100.0 * 1.0)
+    assert (ua.strength, ub.strength) == pytest.approx((expected, expected), rel=1e-9)

@@ -1,0 +1,171 @@
+"""Faction planners (agents/planner.py, ODD §2 *Adaptation*): an arrived convoy becomes a post; a
+planner answers a setback with a stronger convoy; `planner: off` gives the fixed behaviour."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from worlds import planner_options
+
+from sim.agents.garrison import Garrison
+from sim.world.factions import ALLIED, HOSTILE, RIVAL
+
+from conftest import coarse_model
+
+
+def test_an_arrived_convoy_sets_up_a_post():
+    model = coarse_model("open_road.yaml", days=3)
+    model.run()
+    convoy = model.convoys[0]
+    assert convoy.outcome == "arrived" and not convoy.alive, "the convoy arrives and leaves the map as a convoy"
+    posts = [u for u in model.agents_by_type.get(Garrison, ()) if u.label == "post R1"]
+    assert len(posts) == 1 and posts[0].faction == convoy.faction, "a post of the convoy's faction stands there"
+    goal = model.place(convoy.route[-1]).cell
+    assert math.dist(posts[0].rc, goal) * model.map.cell_km <= 4.0, "the post stands at the convoy's goal"
+
+
+def test_after_a_setback_the_planner_wants_a_stronger_convoy():
+    model = coarse_model("corridor_campaign.yaml")
+    planner = model.planners[model.factions.index("russia")]
+    planner.setback("Albu Kamal", 100.0)
+    for unit in planner._reserve():  # plenty of fighters at the base
+        unit.gain(500.0)
+    planner.posts["Al-Mayadeen"] = [u for u in model.agents if u.faction == planner.faction][:1]
+    options = [o for o in planner._convoy_options() if "toward Albu Kamal" in o.action]
+    assert options, "a convoy toward Albu Kamal should be among the options"
+    spec = planner.spec
+    assert f"({spec.overmatch * 100:.0f} fighters)" in options[0].action, (
+        f"after 100 fighters turned the last convoy back, the next should have {spec.overmatch:g} × 100: "
+        f"{options[0].action}")
+
+
+def test_planner_off_gives_the_fixed_behaviour():
+    on = coarse_model("corridor_campaign.yaml", days=4)
+    off = coarse_model("corridor_campaign.yaml", days=4, **{f"factions.{f}.planner": False
+                                                     for f in ("russia", "iran_militia", "coalition")})
+    assert not off.planners and len(on.planners) == 3
+    assert not [e for e in off.run().log.entries if e.kind == "decision"], "no planner, no decisions"
+    decisions = [e for e in on.run().log.entries if e.kind == "decision"]
+    assert decisions and all(": " in e.text for e in decisions), "every decision is logged with its reason"
+
+
+def _russia_with_reserve(fighters: float, **overrides):
+    """The campaign's Russian command with exactly `fighters` in its reserve at the base, a post at
+    Al-Mayadeen (so Albu Kamal is the next place on its corridor) and its own units only."""
+    model = coarse_model("corridor_campaign.yaml", **overrides)
+    russia = model.factions.index("russia")
+    planner = model.planners[russia]
+    reserve = model.units_near(planner.base.cell, planner.spec.base_radius_km, russia)
+    assert reserve and all(u.kind == "garrison" for u in reserve), "the reserve is the base's garrison"
+    for unit in reserve:
+        unit.gain(fighters / len(reserve) - unit.strength)
+    planner.posts["Al-Mayadeen"] = [u for u in model.agents if u.faction == russia and u not in reserve][:1]
+    return model, planner
+
+
+def _hostile_near(model, faction: int, place: str, km: float) -> float:
+    """Fighters of every faction hostile to `faction` within `km` of `place` (the planner's E)."""
+    relation = model.factions.relation[faction]
+    cell = model.place(place).cell
+    return sum(u.strength for f in np.flatnonzero(relation == HOSTILE) for u in model.units_near(cell, km, int(f)))
+
+
+def test_the_convoy_score_is_objective_less_tension_risk_and_setback():
+    """After 100 fighters turned its last convoy to Albu Kamal back 5 days ago, with tension 6 toward
+    the holder and 200 fighters in reserve (120 may leave): S = min(1.6 × 100, 120) = 120,
+    risk = 1.6 × 100 / 120 − 1 = 1/3, setback = exp(−5 / retry_days)."""
+    model, planner = _russia_with_reserve(200.0)
+    spec, w = planner.spec, planner.spec.weights
+    holder = int(model.influence.controller[model.place("Albu Kamal").cell])
+    assert holder >= 0, "Albu Kamal is held at the start of the campaign"
+    planner.setback("Albu Kamal", 100.0)
+    model.hours += 5 * 24.0
+    model.tension.incident("withdrawal", planner.faction, holder, times=2.0)  # 6 tension units
+    tension = model.tension.level[planner.faction, holder]
+    expected_e = max(_hostile_near(model, planner.faction, "Albu Kamal", 5.0), 100.0)
+    strength = min(max(spec.convoy_strength, spec.overmatch * 100.0), 200.0 * (1 - spec.reserve_keep))
+    score = (w.objective - w.tension * tension / model.spec.tension.escalate_at
+             - w.risk * max(0.0, spec.overmatch * expected_e / strength - 1.0)
+             - w.setback * math.exp(-5.0 / spec.retry_days))
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("sends convoy")]
+    assert f"({strength:.0f} fighters) toward Albu Kamal" in option.action, option.action
+    assert option.score == pytest.approx(score, abs=1e-9), (
+        f"score should be {w.objective:g} − {w.tension:g}·{tension:g}/15 − {w.risk:g}·risk − "
+        f"{w.setback:g}·exp(−0.5) = {score:.4f}; got {option.score:.4f}")
+
+
+def test_a_convoy_that_cannot_muster_its_strength_is_not_sent():
+    model, planner = _russia_with_reserve(90.0)  # 54 may leave, a convoy needs 60
+    options = [o for o in planner_options(planner) if "convoy" in o.action and "Albu Kamal" in o.action]
+    assert options and all(o.score < 0 for o in options), "too weak a reserve: no convoy option above zero"
+
+
+def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
+    """A post at Al-Mayadeen with insurgents beside it four times break_ratio × its own and allied
+    fighters there: the withdraw option scores w.withdraw × hostile / (break_ratio × own) = 4."""
+    model, planner = _russia_with_reserve(200.0)
+    post = planner.posts["Al-Mayadeen"][0]
+    cell = model.place("Al-Mayadeen").cell
+    own = sum(u.strength for f in np.flatnonzero(model.factions.relation[planner.faction] == ALLIED)
+              for u in model.units_near(cell, 5.0, int(f)))
+    isis = next(u for u in model.agents if u.kind == "insurgent")
+    isis.move_to(cell)
+    isis.gain(4 * model.spec.engagement.break_ratio * own - isis.strength)
+    hostile = _hostile_near(model, planner.faction, "Al-Mayadeen", 5.0)
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("withdraws its post")]
+    expected = planner.spec.weights.withdraw * hostile / (model.spec.engagement.break_ratio * own)
+    assert option.score == pytest.approx(expected, rel=1e-9) and option.score > 1.0, (
+        f"withdraw score w·hostile / (break_ratio × own) = {expected:.3f}")
+    assert post.alive
+
+
+def _fighters(model, faction: int, place: str, km: float, relations, *, insurgents=False) -> float:
+    """Fighters within `km` of `place` of the factions whose relation to `faction` is in `relations`."""
+    cell = model.place(place).cell
+    wanted = np.isin(model.factions.relation[faction], relations)
+    return sum(u.strength for f in np.flatnonzero(wanted) for u in model.units_near(cell, km, int(f))
+               if insurgents or u.kind != "insurgent")
+
+
+def test_the_reinforce_score_is_the_threat_weight_times_the_odds_less_one():
+    """Rival fighters within 10 km of Albu Kamal at twice Iran's own and allied there: R = 2 and the
+    reinforce option scores w.threat × (min(R, break_ratio) − 1) = w.threat."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    own = _fighters(model, iran, "Albu Kamal", 10.0, [ALLIED])
+    rivals = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(model.place("Albu Kamal").cell)
+    garrison.gain(2.0 * own - rivals - garrison.strength)
+    threat = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    ratio = threat / max(own, planner.spec.convoy_strength)
+    assert ratio == pytest.approx(2.0)
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    w = planner.spec.weights
+    assert option.score == pytest.approx(w.threat * (min(ratio, model.spec.engagement.break_ratio) - 1.0)), (
+        f"reinforce score w.threat·(min(R, 3) − 1) with R = 2: {w.threat:g}; got {option.score:.4f}")
+    garrison.gain(3.0 * own)  # R = 5: past the break ratio the odds add nothing more
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert option.score == pytest.approx(w.threat * (model.spec.engagement.break_ratio - 1.0))
+
+
+def test_after_a_setback_the_planner_funds_co_optation_at_its_score_and_price():
+    model = coarse_model("corridor_campaign.yaml")
+    model.step()  # the day-0 event brings Iran's local militias, co-optation's targets
+    russia = model.factions.index("russia")
+    planner = model.planners[russia]
+    assert not [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")], (
+        "without a setback co-optation is not an option")
+    planner.setback("Albu Kamal", 100.0)
+    model.hours += 24.0 * planner.spec.retry_days  # setback weight e^-1
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")]
+    expected = planner.spec.weights.co_opt * (0.5 + math.exp(-1.0))
+    assert option.score == pytest.approx(expected, rel=1e-9), f"w.co_opt·(0.5 + e^-1) = {expected:.4f}"
+    funding = float(model.factions.funding[russia])
+    option.act()
+    rule = next(r for r in model.rules if r.name == "co_optation")
+    assert rule.enabled, "funding the push switches the co-optation rule on"
+    assert model.factions.funding[russia] == pytest.approx(funding - planner.spec.co_opt_usd_per_day)

@@ -1,0 +1,171 @@
+"""Population and support (sim/submodels/population.py, ODD §2 *Population and support*): support follows
+control and harm; supportive population scales the manpower refill; grievance feeds insurgent
+recruitment."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import coarse_model
+
+
+def test_support_moves_toward_the_controlling_faction_at_its_rate():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    model.hours = 24.0  # one simulated day later
+    pop.update()
+    rate = 1 - math.exp(-model.spec.population.control_rate_per_day)
+    np.testing.assert_allclose(pop.support, before + rate * (controlled - before), atol=1e-12,
+                               err_msg="support should move a share 1 − exp(−r) of the way to the controlled share")
+
+
+def test_harm_lowers_support_for_the_faction_responsible_and_feeds_grievance():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    t = pop.names.index("Albu Kamal")
+    russia = model.factions.index("russia")
+    base = coarse_model("corridor_campaign.yaml").population
+    for p in (pop, base):
+        p.model.hours = 24.0
+    pop.harm(pop.towns[t].cell, (russia,), 10.0)
+    pop.update()
+    base.update()
+    lost = base.support[t, russia] - pop.support[t, russia]
+    assert lost == pytest.approx(min(base.support[t, russia], 10 * model.spec.population.harm_per_fighter)), (
+        "10 fighters killed near the town should cost the faction responsible 10 × harm_per_fighter of support")
+    assert pop.grievance[t] > 0 and base.grievance[t] == 0
+
+
+def test_supportive_population_scales_the_manpower_refill():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    russia = model.factions.index("russia")
+    assert pop.refill_factor()[russia] == pytest.approx(1.0)
+    pop.support[:, russia] *= 2.0
+    assert pop.refill_factor()[russia] == pytest.approx(1.0 + model.spec.population.recruit_weight)
+
+
+def test_grievance_in_weakly_controlled_towns_raises_insurgent_recruitment():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    assert pop.insurgent_factor() == pytest.approx(1.0)
+    pop._controlled = np.zeros_like(pop.support)  # nobody controls any town
+    pop.grievance[:] = 0.5
+    assert pop.insurgent_factor() == pytest.approx(1.0 + 0.5 * model.spec.population.insurgent_grievance_weight)
+
+
+def _daily(pop, days: int = 1) -> None:
+    """Advance the population's clock `days` simulated days, one daily update each."""
+    for _ in range(days):
+        pop.model.hours += 24.0
+        pop.update()
+
+
+def test_grievance_fades_to_e_to_the_minus_one_in_grievance_days_without_harm():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    pop.grievance[:] = 1.0
+    _daily(pop, round(model.spec.population.grievance_days))
+    np.testing.assert_allclose(pop.grievance, math.exp(-1.0), rtol=1e-9,
+                               err_msg="grievance should fall to e^-1 of its start after grievance_days")
+
+
+def test_grievance_grows_by_the_fighters_killed_near_the_town_over_100():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    t = pop.names.index("Albu Kamal")
+    pop.harm(pop.towns[t].cell, (None,), 30.0)  # a strike by a striker not on the map
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    _daily(pop)
+    assert pop.grievance[t] == pytest.approx(0.3), "30 fighters killed near the town: grievance 30 / 100"
+    assert pop.grievance.sum() == pytest.approx(0.3), "towns whose radius does not reach the strike get none"
+    rate = 1 - math.exp(-model.spec.population.control_rate_per_day)
+    np.testing.assert_allclose(pop.support, before + rate * (controlled - before), atol=1e-12,
+                               err_msg="a striker not on the map costs no faction support")
+
+
+def test_harm_costs_only_the_factions_that_took_part():
+    """A clash between Iran's militias and ISIS near Albu Kamal: both lose support there, the others
+    (Russia, the coalition, the Syrian army) and the other towns move only toward control."""
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    t = pop.names.index("Albu Kamal")
+    iran, isis = model.factions.index("iran_militia"), model.factions.index("insurgents")
+    pop.support[:] = 0.5  # room to fall
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    pop.harm(pop.towns[t].cell, (iran, isis), 10.0)
+    _daily(pop)
+    rate = 1 - math.exp(-model.spec.population.control_rate_per_day)
+    expected = before + rate * (controlled - before)
+    expected[t, [iran, isis]] -= 10 * model.spec.population.harm_per_fighter
+    np.testing.assert_allclose(pop.support, np.clip(expected, 0, 1), atol=1e-12,
+                               err_msg="harm must fall on the factions that took part, in the town it happened")
+
+
+def test_harm_beyond_a_towns_radius_touches_no_town():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    far = (0, 0)  # the map's corner, far from every town
+    pop.harm(far, (model.factions.index("russia"),), 50.0)
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    _daily(pop)
+    rate = 1 - math.exp(-model.spec.population.control_rate_per_day)
+    np.testing.assert_allclose(pop.support, before + rate * (controlled - before), atol=1e-12)
+    assert (pop.grievance == 0).all()
+
+
+def test_support_stays_within_0_and_1_and_moves_once_a_day():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    t = pop.names.index("Albu Kamal")
+    russia = model.factions.index("russia")
+    pop.harm(pop.towns[t].cell, (russia,), 1e6)
+    _daily(pop)
+    assert pop.support[t, russia] == 0.0, "support cannot fall below 0"
+    after = pop.support.copy()
+    model.hours += 12.0
+    pop.update()
+    np.testing.assert_array_equal(pop.support, after, err_msg="support moves once a simulated day, not every step")
+    pop.support[:] = 0.9
+    controlled = np.ones_like(pop.support)  # a town controlled by every faction at once: support → 1
+    pop.controlled_share = lambda: controlled
+    _daily(pop, 50)
+    assert pop.support.max() <= 1.0, "support cannot rise above 1"
+
+
+def test_the_refill_factor_is_clipped_to_0_and_3():
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    russia = model.factions.index("russia")
+    w = model.spec.population.recruit_weight
+    pop.support[:, russia] *= 1.5
+    assert pop.refill_factor()[russia] == pytest.approx(1.0 + w * 0.5), "1 + w·(P/P₀ − 1)"
+    pop.support[:, russia] *= 100.0
+    assert pop.refill_factor()[russia] == 3.0, "the refill factor is at most 3"
+    pop.support[:, russia] = 0.0
+    assert pop.refill_factor()[russia] == pytest.approx(max(0.0, 1.0 - w)), "and at least 0"
+
+
+def test_only_towns_no_faction_controls_feed_insurgent_recruitment():
+    """G is the population-weighted grievance of towns whose largest controlled share is below 1/2."""
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    v = model.spec.population.insurgent_grievance_weight
+    controlled = np.zeros_like(pop.support)
+    controlled[0, 0] = 0.5  # the first town is held (half its area), the others are not
+    pop._controlled = controlled
+    pop.grievance[:] = 0.0
+    pop.grievance[0] = 1.0
+    assert pop.insurgent_factor() == pytest.approx(1.0), "grievance in a controlled town does not count"
+    pop.grievance[1] = 1.0
+    share = pop.people[1] / pop.people.sum()
+    assert pop.insurgent_factor() == pytest.approx(1.0 + v * share), (
+        "grievance 1 in an uncontrolled town weighs its share of the population")

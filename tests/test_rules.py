@@ -1,0 +1,154 @@
+"""The control rules (sim/rules/, ODD §3.3), each through its `apply` on a small world whose units
+stand on chosen cells, with expectations computed by hand: co-optation's erosion (pay ratio ×
+closeness × days), recovery out of the buyer's reach, the switch; the agreement's cut of the
+reinforcement route and of funding from its day; reinforcement's route capacity per day at any
+step length; the deconfliction line keeping a faction's deployment out of its regions; airstrikes
+hitting every target unit within their radius and nothing beyond, and interception."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from worlds import east, open_row, units_of, world
+
+from sim.world.factions import RIVAL
+
+PAY = {"a": {"pay_usd_per_fighter_month": 150}, "b": {"pay_usd_per_fighter_month": 300}}
+
+
+def rule(model, kind: str):
+    return next(r for r in model.rules if r.name == kind)
+
+
+def co_opting(tmp_path, *, km: float, step_hours=1.0, loyalty=0.7, **params):
+    """a's local militia and b's militia `km` apart on a desert row; b co-opts a's militias."""
+    forces = [{"kind": "local_militia", "faction": "a", "units": 1, "strength": 25, "loyalty": loyalty,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 50,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"co_optation": {"by": "b", "from": ["a"], "radius_km": 20, "erosion_per_day": 0.1,
+                             "recovery_per_day": 0.05, "switch_below": 0.3, **params}}
+    model = world(tmp_path, factions=PAY, relations={"a/b": "rival"}, forces=forces, rules=rules,
+                  step_hours=step_hours)
+    (local,), (buyer,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model, length_km=40.0)
+    local.move_to(start)
+    buyer.move_to(east(start, km, model))
+    return model, local
+
+
+@pytest.mark.parametrize("step_hours", [1.0, 6.0])
+def test_co_optation_erodes_loyalty_by_pay_ratio_closeness_and_days(tmp_path, step_hours):
+    model, local = co_opting(tmp_path, km=6.0, step_hours=step_hours)
+    rule(model, "co_optation").apply()
+    drop = 0.1 * (step_hours / 24.0) * (300.0 / 150.0) * (1.0 - 6.0 / 20.0)
+    assert local.loyalty == pytest.approx(0.7 - drop, rel=1e-12), (
+        f"erosion/day 0.1 × {step_hours:g} h × pay ratio 2 × closeness 0.7 should take {drop:.6f} off 0.7")
+
+
+def test_loyalty_recovers_out_of_the_buyers_reach_up_to_1(tmp_path):
+    model, local = co_opting(tmp_path, km=30.0, loyalty=0.5)
+    co = rule(model, "co_optation")
+    co.apply()
+    assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0, rel=1e-12), (
+        "30 km from the buyer (reach 20 km) loyalty regains recovery_per_day × Δt")
+    local.loyalty = 0.999999
+    co.apply()
+    assert local.loyalty == 1.0, "loyalty recovers at most to 1"
+
+
+def test_a_militia_below_the_threshold_switches_to_the_buyer_at_1_minus_threshold(tmp_path):
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.3 + 1e-6)
+    a, b = model.factions.index("a"), model.factions.index("b")
+    rule(model, "co_optation").apply()
+    assert local.faction == b and local.loyalty == pytest.approx(0.7), (
+        "below switch_below the unit changes sides with loyalty 1 − switch_below")
+    assert model.factions.relation[a, b] == RIVAL
+    assert model.tension.level[a, b] == pytest.approx(model.spec.tension.weights.defection), (
+        "a defection between rivals adds its tension weight")
+
+
+def reinforced(tmp_path, *, agreement: bool, step_hours=1.0):
+    """a has no economy: its reinforcement route brings max_per_day (48) a day, in units of 10;
+    from day 1 an agreement halves the route (reinforcement_scale 0.5)."""
+    rules = {}
+    if agreement:
+        rules["agreement"] = {"faction": "a", "from_day": 1, "reinforcement_scale": 0.5}
+    rules["reinforcement"] = {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 48,
+                              "max_fighters": 1e6}
+    model = world(tmp_path, factions=("a",), rules=rules, step_hours=step_hours, days=2)
+    return model, model.run()
+
+
+@pytest.mark.parametrize("step_hours", [1.0, 6.0])
+def test_the_agreement_cuts_the_reinforcement_route_from_its_day(tmp_path, step_hours):
+    _, full = reinforced(tmp_path, agreement=False, step_hours=step_hours)
+    _, cut = reinforced(tmp_path, agreement=True, step_hours=step_hours)
+    assert full.summary["reinforcement.fighters_arrived"] == 90, (
+        f"2 days × 48 a day = 96 recruits make 9 units of 10 at {step_hours:g} h steps")
+    assert cut.summary["reinforcement.fighters_arrived"] == 70, (
+        "48 on day 0, then 24 on day 1 (route halved from day 1): 72 recruits, 7 units of 10")
+
+
+def test_the_agreement_cuts_funding_once_from_its_day(tmp_path):
+    rules = {"agreement": {"faction": "a", "from_day": 1, "funding_scale": 0.5, "reinforcement_scale": 1}}
+    model = world(tmp_path, factions={"a": {"funding_usd_per_day": 1000}}, rules=rules, step_hours=6, days=3)
+    a = model.factions.index("a")
+    funding = []
+    for _ in range(12):
+        model.step()
+        funding.append(float(model.factions.funding[a]))
+    assert funding[:4] == [1000.0] * 4, "before from_day the funding is untouched"
+    assert funding[4:] == [500.0] * 8, "from day 1 the funding is halved, once"
+
+
+def test_the_deconfliction_line_keeps_a_factions_deployment_out_of_its_regions(tmp_path):
+    forces = [{"kind": "militia", "faction": "a", "units": 40, "strength": 10, "posture": "patrol",
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 16}}]
+    line = {"deconfliction_line": {"faction": "a", "may_not_enter": ["badia"]}}
+    badia = None
+    for rules, expect_inside in (({}, True), (line, False)):
+        model = world(tmp_path, factions=("a",), forces=forces, rules=rules)
+        badia = model.map.region_names.index("badia")
+        inside = [model.map.region[u.rc] == badia for u in units_of(model, "a")]
+        assert any(inside) == expect_inside, (
+            "without the line some of 40 units deployed within 16 km of Al-Mayadeen stand in the badia; "
+            "with it none does")
+    forbidden = model.forbidden_mask(model.factions.index("a"))
+    np.testing.assert_array_equal(forbidden, model.map.region == badia,
+                                  err_msg="the forbidden cells are exactly the listed region's")
+
+
+def striking(tmp_path, **params):
+    """Three a-units of 100 on a desert row at 0, 2 and 8 km; airstrikes by b against a."""
+    forces = [{"kind": "militia", "faction": "a", "units": 3, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0, **params}}
+    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+    units = units_of(model, "a")
+    start = open_row(model, length_km=40.0)
+    for unit, km in zip(units, (0.0, 2.0, 8.0), strict=True):
+        unit.move_to(east(start, km, model))
+    return model, units
+
+
+def test_a_strike_takes_its_loss_fraction_from_every_target_unit_within_its_radius_only(tmp_path):
+    model, units = striking(tmp_path)
+    rule(model, "airstrikes").strike()
+    strengths = sorted(u.strength for u in units)
+    assert strengths == pytest.approx([70.0, 70.0, 100.0]), (
+        "the strike aims at the pair 2 km apart: both lose 30 %, the unit 6 km further loses nothing")
+
+
+def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp_path):
+    model, units = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=1.0)
+    strikes = rule(model, "airstrikes")
+    strikes.apply()
+    assert strikes.intercepted > 0 and strikes.strikes == 0, "every strike is intercepted at probability 1"
+    assert [u.strength for u in units] == [100.0] * 3
+    strikes.strike()
+    a, b = model.factions.index("a"), model.factions.index("b")
+    assert model.tension.level[a, b] == pytest.approx(model.spec.tension.weights.strike_not_stopped), (
+        "a strike the interceptor let through adds strike_not_stopped between target and interceptor")

@@ -1,0 +1,159 @@
+"""Tension between rivals (sim/submodels/tension.py, ODD §2 *Interaction*): it decays with its half-life,
+escalates a rivalry past `escalate_at` (only if a side will escalate) and calms it below
+`deescalate_below` (hysteresis); incidents add their weights."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.world.factions import HOSTILE, RIVAL
+
+from conftest import coarse_model, faction_pair
+
+
+def test_tension_halves_in_its_half_life_without_incidents():
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = faction_pair(model)
+    model.tension.level[i, j] = model.tension.level[j, i] = 8.0
+    steps = round(model.spec.tension.half_life_days * 24 / model.step_hours)
+    for _ in range(steps):
+        model.tension.update()
+    assert model.tension.level[i, j] == pytest.approx(4.0, rel=1e-9), (
+        f"tension 8 should halve in half_life_days = {model.spec.tension.half_life_days:g}; "
+        f"it is {model.tension.level[i, j]:.3f}")
+
+
+def test_tension_past_the_threshold_turns_a_rivalry_hostile_and_back():
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = faction_pair(model)
+    assert model.factions.relation[i, j] == RIVAL
+    threshold = model.spec.tension.escalate_at
+    model.tension.incident("withdrawal", j, i, times=threshold / 3 + 1, where="Albu Kamal")  # 3 above it
+    model.tension.update()
+    assert model.factions.relation[i, j] == HOSTILE and model.is_hostile(j, i), (
+        f"tension {model.tension.level[i, j]:.1f} ≥ {threshold:g} should escalate")
+    assert i in model._can_fight and j in model._can_fight, "an escalated pair must be able to fight"
+    entry = [e for e in model.log.entries if e.kind == "relation"][-1]
+    assert "turn hostile" in entry.text and "withdrawal near Albu Kamal" in entry.text, entry.text
+    model.tension.level[i, j] = model.tension.level[j, i] = 3.9  # below deescalate_below = 4
+    model.tension.update()
+    assert model.factions.relation[i, j] == RIVAL, "tension under 4 should calm the pair back to rivalry"
+
+
+def test_no_escalation_when_neither_side_will_escalate():
+    """The baseline has no planners: nobody is willing, so tension alone changes no relation."""
+    model = coarse_model("baseline.yaml")
+    i, j = faction_pair(model)
+    model.tension.incident("withdrawal", j, i, times=10)
+    model.tension.update()
+    assert model.factions.relation[i, j] == RIVAL
+
+
+def test_a_turned_back_convoy_raises_tension_by_the_standoff_and_withdrawal_weights():
+    model = coarse_model("albu_kamal_blockade.yaml", days=2, **{"rules.checkpoint_blockade.stop_probability": 1.0})
+    i, j = faction_pair(model)
+    result = model.run()
+    assert result.summary["convoy_R1"] == "withdrew"
+    weights = model.spec.tension.weights
+    peak = result.steps["tension_iran_militia_russia"].max()
+    assert peak == pytest.approx(weights.standoff + weights.withdrawal, rel=0.02), (
+        f"one standoff and one withdrawal should add {weights.standoff + weights.withdrawal:g}; peak {peak:.2f}")
+
+
+NO_DECAY = {"tension.half_life_days": 1e16}  # 0.5 ** (2 h / 1e16 days) rounds to exactly 1.0
+
+
+def test_hysteresis_a_pair_between_the_two_thresholds_keeps_its_relation():
+    """Escalated at 15, a pair whose tension falls to 10 (between 4 and 15) stays hostile; a pair
+    never escalated stays rival at 10; exactly 4 is not below 4, exactly 15 reaches 15."""
+    model = coarse_model("corridor_campaign.yaml", **NO_DECAY)
+    i, j = faction_pair(model)
+    spec = model.spec.tension
+    ledger = model.tension
+    ledger.level[i, j] = ledger.level[j, i] = 10.0
+    ledger.update()
+    assert model.factions.relation[i, j] == RIVAL, "10 < escalate_at 15: a rivalry stays a rivalry"
+    ledger.level[i, j] = ledger.level[j, i] = spec.escalate_at
+    ledger.update()
+    assert model.factions.relation[i, j] == HOSTILE, "tension reaching escalate_at exactly escalates"
+    for level in (10.0, spec.deescalate_below):
+        ledger.level[i, j] = ledger.level[j, i] = level
+        ledger.update()
+        assert model.factions.relation[i, j] == HOSTILE, (
+            f"tension {level:g}, not below deescalate_below {spec.deescalate_below:g}: the pair must stay hostile")
+    ledger.level[i, j] = ledger.level[j, i] = spec.deescalate_below - 1e-9
+    ledger.update()
+    assert model.factions.relation[i, j] == RIVAL and ledger.deescalations == 1 and ledger.escalations == 1
+
+
+@pytest.mark.parametrize("step_hours", [2.0, 6.0])
+def test_tension_decays_per_day_at_any_step_length(step_hours):
+    model = coarse_model("corridor_campaign.yaml", **{"time.step_hours": step_hours})
+    i, j = faction_pair(model)
+    model.tension.level[i, j] = model.tension.level[j, i] = 8.0
+    days = 5.0
+    for _ in range(round(days * 24 / step_hours)):
+        model.tension.update()
+    expected = 8.0 * 0.5 ** (days / model.spec.tension.half_life_days)
+    assert model.tension.level[i, j] == pytest.approx(expected, rel=1e-9), (
+        f"after {days:g} days at {step_hours:g} h steps tension should be 8 × 2^(−5/20) = {expected:.4f}")
+    assert model.tension.level[j, i] == model.tension.level[i, j], "tension is symmetric"
+
+
+def test_each_incident_adds_its_weight_between_rivals_only():
+    model = coarse_model("corridor_campaign.yaml")
+    ledger, weights = model.tension, model.spec.tension.weights
+    i, j = faction_pair(model)
+    syria = model.factions.index("syrian_army")  # allied with both
+    for kind in ("standoff", "withdrawal", "clash", "strike_not_stopped", "defection", "post"):
+        before = ledger.level[i, j]
+        ledger.incident(kind, i, j, times=2.0)
+        assert ledger.level[i, j] - before == pytest.approx(2.0 * getattr(weights, kind)), (
+            f"two {kind} incidents should add 2 × its weight {getattr(weights, kind):g}")
+        assert ledger.level[j, i] == ledger.level[i, j]
+    ledger.incident("withdrawal", i, syria)
+    ledger.incident("withdrawal", i, i)
+    ledger.incident("withdrawal", None, j)
+    assert ledger.level[i, syria] == 0 and ledger.level[syria, i] == 0 and ledger.level[i, i] == 0, (
+        "allied pairs, a faction with itself and unknown factions carry no tension")
+
+
+def test_a_clash_adds_nothing_to_a_pair_already_hostile():
+    model = coarse_model("corridor_campaign.yaml", **NO_DECAY)
+    i, j = faction_pair(model)
+    ledger = model.tension
+    ledger.level[i, j] = ledger.level[j, i] = model.spec.tension.escalate_at
+    ledger.update()
+    assert model.factions.relation[i, j] == HOSTILE
+    before = ledger.level[i, j]
+    ledger.incident("clash", i, j)
+    assert ledger.level[i, j] == before, "a clash between hostile factions is the hostility itself"
+    ledger.incident("withdrawal", i, j)
+    assert ledger.level[i, j] == pytest.approx(before + model.spec.tension.weights.withdrawal)
+
+
+def test_an_agreement_relieves_only_the_curtailed_factions_tension():
+    model = coarse_model("corridor_campaign.yaml")
+    ledger = model.tension
+    iran, russia = faction_pair(model)
+    coalition = model.factions.index("coalition")
+    ledger.incident("withdrawal", iran, russia, times=2)     # 6
+    ledger.incident("withdrawal", russia, coalition, times=1)  # 3
+    ledger.relieve(iran, 0.5)
+    assert ledger.level[iran, russia] == pytest.approx(3.0) and ledger.level[russia, iran] == pytest.approx(3.0)
+    assert ledger.level[russia, coalition] == pytest.approx(3.0), "pairs without the curtailed faction keep theirs"
+
+
+def test_either_sides_willingness_is_enough_to_escalate():
+    """In the campaign Iran's planner has max_escalation hostile and Russia's rival."""
+    model = coarse_model("corridor_campaign.yaml", **{"factions.russia.planner.max_escalation": "rival",
+                                                      "factions.iran_militia.planner.max_escalation": "rival"})
+    i, j = faction_pair(model)
+    model.tension.incident("withdrawal", i, j, times=10)
+    model.tension.update()
+    assert model.factions.relation[i, j] == RIVAL, "neither side willing: no escalation"
+    model = coarse_model("corridor_campaign.yaml", **{"factions.russia.planner.max_escalation": "hostile",
+                                                      "factions.iran_militia.planner.max_escalation": "rival"})
+    model.tension.incident("withdrawal", i, j, times=10)
+    model.tension.update()
+    assert model.factions.relation[i, j] == HOSTILE, "one willing side is enough"

@@ -1,0 +1,82 @@
+"""The mutation harness (tests/mutation/harness.py) on a tiny project of its own: it copies what
+the tests read, refuses a catching test that fails unmutated, and tells fast catches from slow."""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "mutation"))
+import harness  # noqa: E402
+
+TESTS = '''
+import pytest
+from pathlib import Path
+from mod import double, triple
+
+def test_double():
+    assert double(2) == 4, "double(2) should be 4"
+
+def test_reads_docs():  # passes only where docs/ was copied
+    assert (Path(__file__).parents[1] / "docs" / "note.txt").read_text() == "3"
+
+def test_always_fails():
+    assert False, "broken before any mutation"
+
+@pytest.mark.slow
+def test_triple():
+    assert triple(2) == 6, "triple(2) should be 6"
+'''
+
+
+def project(tmp_path):
+    root = tmp_path / "project"
+    (root / "tests").mkdir(parents=True)
+    (root / "docs").mkdir()
+    (root / "docs" / "note.txt").write_text("3")
+    (root / "pyproject.toml").write_text(textwrap.dedent('''
+        [tool.pytest.ini_options]
+        pythonpath = ["."]
+        markers = ["slow: slow"]
+    '''))
+    (root / "mod.py").write_text("def double(x):\n    return 2 * x\n\ndef triple(x):\n    return 3 * x\n")
+    (root / "tests" / "test_mod.py").write_text(TESTS)
+    mutants = [
+        {"name": "caught_fast", "what": "-", "file": "mod.py", "find": "2 * x", "replace": "x",
+         "tests": ["tests/test_mod.py::test_double"]},
+        {"name": "only_a_broken_test", "what": "-", "file": "mod.py", "find": "2 * x", "replace": "x",
+         "tests": ["tests/test_mod.py::test_always_fails"]},
+        {"name": "broken_test_left_out", "what": "-", "file": "mod.py", "find": "3 * x", "replace": "x",
+         "tests": ["tests/test_mod.py::test_always_fails", "tests/test_mod.py::test_reads_docs"]},
+        {"name": "caught_slow", "what": "-", "file": "mod.py", "find": "3 * x", "replace": "x",
+         "tests": ["tests/test_mod.py::test_reads_docs", "tests/test_mod.py::test_triple"]},
+    ]
+    (root / "mutants.yaml").write_text(yaml.safe_dump(mutants))
+    (root / "report.md").write_text(f"# Verification\n\n{harness.BEGIN}\n{harness.END}\n")
+    return root, mutants
+
+
+@pytest.mark.slow  # eight pytest runs in subprocesses: `make verify`, which runs the harness too
+def test_the_harness_refuses_tests_that_fail_unmutated_and_tells_slow_catches(tmp_path, capsys):
+    root, mutants = project(tmp_path)
+    code = harness.main([], root=root, mutants_file=root / "mutants.yaml", report=root / "report.md")
+    printed = capsys.readouterr()
+    results = dict(re.findall(r"\] (\w+): (\w+(?: \(slow\))?) in", printed.out))
+    assert results == {
+        "caught_fast": "caught",
+        "only_a_broken_test": "refused",  # its one test fails anyway: no catch is counted
+        "broken_test_left_out": "survived",  # the broken test is not run; the docs test passes,
+        "caught_slow": "caught (slow)",  # which it could not if docs/ were not copied
+    }, f"a test failing unmutated must never count as a catch; slow-only catches are marked: {printed.out}"
+    assert "refused tests/test_mod.py::test_always_fails" in printed.err, printed.err
+    assert code == 1, "refused tests and survivors make the harness fail"
+    report = (root / "report.md").read_text()
+    assert "2 of 4 mutants caught (1 by `make test`, 1 only by the slow tests" in report, report
+    assert "Refused (they fail on the unmutated copy): `tests/test_mod.py::test_always_fails`" in report
+    assert (root / "mod.py").read_text().count("2 * x") == 1, "the project itself is never modified"
