@@ -80,6 +80,8 @@ class InsurgentCell(Unit):
         if target is None:
             return
         lost = target.lose(target.strength * spec.ambush_loss_fraction)
+        ids = self.model.factions.ids
+        self.model.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction], 0.0, lost)
         self.model.log_incident(
             "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
             target, fighters=lost, other=self)
@@ -97,7 +99,9 @@ class InsurgentCell(Unit):
         n_near = tree.query_ball_point(here, spec.detection_range_km, return_length=True)
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
         found = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
-        for i in np.flatnonzero(found):
+        hits = np.flatnonzero(found)
+        finders = tree.query(here[hits])[1] if len(hits) else ()  # the nearest patrol engages
+        for i, finder in zip(hits, finders, strict=True):
             cell = cells[i]
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)
             if cell.alive and cell.strength < spec.disperse_below:
@@ -107,4 +111,6 @@ class InsurgentCell(Unit):
             else:
                 cell.hidden = False
                 what = f"lost {lost:.0f} fighters and is in the open"
+            model.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[patrols[finder].faction],
+                               model.factions.ids[faction], 0.0, lost)
             model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

@@ -36,8 +36,9 @@ Where things live (by role; the README's *Project layout* says the same, module 
 ``sim.rules``             control rules as plug-ins (checkpoint_blockade, reinforcement, …)
 ``sim.scenario``          the scenario language (YAML, ``extends``, pydantic models, checks)
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
-``sim.results.result``           what a run leaves behind: recorder, result, tidy table, event log
+``sim.results``           what a run leaves behind: recorder, result, tidy table, event log
 ``sim.experiments``       sweeps, what-if comparisons with common random numbers, sensitivity
+``sim.hindcast``          the record (UCDP/ACLED events, who held what) and pattern statistics
 ``sim.figures``           every chart and map drawing (one shared style)
 ``sim.app``               the Solara teaching app and the ``viz``/``export`` commands
 ``sim.api``               the Python API (``sim.mesa_compat``: Mesa's conventions)

@@ -38,8 +38,10 @@ def test_one_run_tidy_table_has_units_for_every_value():
     tidy = one.tidy
     assert tuple(tidy.columns) == TIDY_COLUMNS
     assert (tidy["unit"] != "").all(), "every value has a unit"
-    observed = [c for c in one.wide.columns if c not in ("step", "hours", "day")]
+    observed = [c for c in one.wide.columns if c not in ("step", "hours", "day", "date")]
     assert len(tidy) == len(one.wide) * len(observed), "one row per step × observation"
+    assert tidy["date"].iloc[0] == "2017-11-19" and tidy["date"].iloc[-1] == one.wide["date"].iloc[-1], \
+        "the tidy table dates each step as the wide table does (day 0 = time.start_date, 2017-11-19)"
     russia = tidy.query("faction == 'russia' and metric == 'share'")["value"].to_numpy()
     assert list(russia) == list(one.wide["share_russia"]), "tidy values are the wide table's"
     holder = tidy.query("metric == 'holder_Albu Kamal'")
@@ -49,7 +51,7 @@ def test_one_run_tidy_table_has_units_for_every_value():
 def test_every_step_column_is_documented_with_its_unit():
     one = sim.run("open_road", seed=1, overrides=QUICK)
     for column in one.wide.columns:
-        if column not in ("step", "hours", "day"):
+        if column not in ("step", "hours", "day", "date"):
             describe_column(column, one.result.faction_ids)  # raises KeyError for an unknown column
     text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
     for prefix, _, unit, _ in COLUMNS:

@@ -169,7 +169,7 @@ def test_export_and_viz_commands(tmp_path, capsys):
     assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out),
                  "--set", "rules.reinforcement.max_per_day=5"]) == 0
     assert (out / "map.png").is_file() and (out / "animation.gif").is_file()
-    assert "day 0 12:00" in capsys.readouterr().out
+    assert "2017-11-19 12:00 (day 0)" in capsys.readouterr().out, "the clock gives the date, time and day"
     assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
@@ -228,7 +228,7 @@ def test_rewind_replays_the_same_run_with_its_interventions():
     assert [e.narrative() for e in ctl.sides[0].run.model.log.entries] == log
     with pytest.raises(UserError, match="rate_per_day"):
         ctl.intervene(0, SET, "airstrikes", "rate_per_day", -1.0)
-    assert "Intervention at day 0 10:00" in " ".join(what_happened(replay.model, replay.interventions))
+    assert "Intervention at 2017-11-19 10:00 (day 0)" in " ".join(what_happened(replay.model, replay.interventions))
 
 
 def test_lessons_are_found_per_scenario_and_make_a_worksheet():

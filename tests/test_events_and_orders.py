@@ -38,6 +38,26 @@ events:
     assert not model.rules_by_key["airstrikes"].enabled
 
 
+def test_an_event_at_a_date_fires_at_that_dates_midnight_and_the_log_is_dated(tmp_path):
+    """time.start_date 2018-03-01 and at_date 2018-03-03: two days in, so the note is logged at
+    hours 48 ("2018-03-03 00:00 (day 2)"); the step table dates each row from the start date."""
+    path = write(tmp_path, """
+name: Dated
+description: An event on a calendar date.
+time: {duration_days: 4, start_date: 2018-03-01}
+events:
+  - {at_date: 2018-03-03, note: the third of March}
+""")
+    result = CorridorModel(load_scenario(path), seed=2).run()
+    note = next(e for e in result.log.entries if e.text == "the third of March")
+    assert (note.hours, note.date, note.time) == (48.0, "2018-03-03", "00:00"), \
+        f"an at_date event fires at the date's 00:00, 48 h after 2018-03-01: {note}"
+    assert note.narrative() == "2018-03-03 00:00 (day 2) — the third of March"
+    steps = result.steps.set_index("hours")["date"]
+    assert (steps[0.0], steps[47.0], steps[48.0], steps[96.0]) == ("2018-03-01", "2018-03-02", "2018-03-03",
+                                                                   "2018-03-05"), "each row's date is start + hours"
+
+
 def test_a_convoy_spawned_by_an_event_departs_at_once(tmp_path):
     path = write(tmp_path, """
 name: Second convoy

@@ -94,22 +94,22 @@ def test_lesson_1_the_checkpoint_standoff():
     blockade = _run("albu_kamal_blockade", 1.5)
     assert _convoys(blockade) == [("R1", "withdrawn")], "lesson 1: R1 withdraws and is back by day 1 06:00"
     standoff, withdrawal = _log(blockade, "standoff"), _log(blockade, "withdrawal")
-    assert len(standoff) == 1 and standoff[0].startswith("day 1 02:00"), standoff
+    assert len(standoff) == 1 and standoff[0].startswith("2017-11-20 02:00 (day 1)"), standoff
     assert "by 2 units of Iran-backed militias (70 fighters); 13 more called in from within 15 km" in standoff[0], \
         f"lesson 1: halted by 2 units (70 fighters), 13 more called in: {standoff}"
-    assert withdrawal[0].startswith("day 1 04:00") and (
+    assert withdrawal[0].startswith("2017-11-20 04:00 (day 1)") and (
         "after a 2 h standoff (outnumbered): 540 militia fighters against 60 (9.0 : 1)" in withdrawal[0]), withdrawal
-    assert withdrawal[1].startswith("day 1 06:00") and "back at Al-Mayadeen" in withdrawal[1], withdrawal
+    assert withdrawal[1].startswith("2017-11-20 06:00 (day 1)") and "back at Al-Mayadeen" in withdrawal[1], withdrawal
     assert not _log(blockade, "clash"), "lesson 1: the convoy turns back without a shot"
     open_road = _run("open_road", 1.5)
     assert _convoys(open_road) == [("R1", "arrived")]
-    assert _log(open_road, "arrival")[0].startswith("day 1 02:00"), "lesson 1: B's R1 reaches the crossing at 02:00"
+    assert _log(open_road, "arrival")[0].startswith("2017-11-20 02:00 (day 1)"), "lesson 1: B's R1 reaches the crossing at 02:00"
     # the map hardly changes: at day 30 about 2.4 % with the blockade, 2.5 % on the open road
     for session, claimed in ((blockade, 2.4), (open_road, 2.5)):
         _to_day(session, 30)
         _about(_pct(session, "iran_militia"), claimed, 0.05, f"the militias' share at day 30 in {session.info.stem}")
     first_clash = _log(blockade, "clash")[0]
-    assert first_clash.startswith("day 13") and "ISIS cells" in first_clash, "the later clashes are with ISIS cells"
+    assert first_clash.startswith("2017-12-02") and "(day 13)" in first_clash and "ISIS cells" in first_clash, "the later clashes are with ISIS cells"
     # seeds: at 0.5 the default seed gets through, seed 1 does not; over seeds 1-10 only 3, 8 and 10 get through;
     # at 0.9 none does
     for probability, through in ((0.5, {None, 3, 8, 10}), (0.9, set())):
@@ -129,7 +129,7 @@ def test_lesson_1_jump_back_and_intervene():
     blockade = _run("albu_kamal_blockade", 1.5)
     halted = next(e for e in blockade.model.log.entries if e.kind == "standoff")
     again = blockade.replayed(halted.step + 1)
-    assert again.model.clock() == "day 1 03:00" and _convoys(again) == [("R1", "standoff")]
+    assert again.model.clock() == "2017-11-20 03:00 (day 1)" and _convoys(again) == [("R1", "standoff")]
     fresh = LiveRun(blockade.info.path)
     fresh.advance(12)
     fresh.intervene(SET, "checkpoint_blockade", "stop_probability", 0.0)
@@ -150,9 +150,9 @@ def test_lesson_2_co_optation():
     distance = {u.label: float(km[u.rc]) for u in militias}
     _to_day(session, 180)
     switches = _log(session, "defection")
-    claimed = [("day 64 16:00", "tribal militia 6 (25 fighters) near Al-Quriyah switched from Iran-backed militias "
-                "to Russian forces"), ("day 68 04:00", "near Al-Mayadeen"), ("day 107 12:00", "near Subaykhan"),
-               ("day 140 12:00", "near Al-Salihiyah")]
+    claimed = [("2018-01-22 16:00 (day 64)", "tribal militia 6 (25 fighters) near Al-Quriyah switched from Iran-backed militias "
+                "to Russian forces"), ("2018-01-26 04:00 (day 68)", "near Al-Mayadeen"), ("2018-03-06 12:00 (day 107)", "near Subaykhan"),
+               ("2018-04-08 12:00 (day 140)", "near Al-Salihiyah")]
     assert len(switches) == 4, f"lesson 2: four of the eight switch by day 180, four hold out: {switches}"
     for line, (when, where) in zip(switches, claimed, strict=True):
         assert line.startswith(when) and where in line, f"lesson 2 says {when} … {where}: {switches}"
@@ -192,7 +192,7 @@ def test_lesson_3_agreement_funding_cut():
         assert abs(_pct(runs[True], rival) - _pct(runs[False], rival)) < 0.05, f"no rival ({rival}) moves in"
     iranian = [[line for line in _log(runs[on], "reinforcement") if "Iran-backed" in line] for on in (True, False)]
     assert iranian[0] == [], f"A: no Iranian reinforcements in 30 days: {iranian[0]}"
-    assert len(iranian[1]) == 1 and iranian[1][0].startswith("day 19 00:00"), f"B: one, on day 19: {iranian[1]}"
+    assert len(iranian[1]) == 1 and iranian[1][0].startswith("2017-12-08 00:00 (day 19)"), f"B: one, on day 19: {iranian[1]}"
 
 
 def test_lesson_4_insurgents_grow_in_ungoverned_desert():
@@ -210,7 +210,8 @@ def test_lesson_4_insurgents_grow_in_ungoverned_desert():
         if name == "baseline":
             assert not new_cells, new_cells
         else:
-            assert [line[:12] for line in new_cells] == ["day 8 23:00 ", "day 21 00:00"], new_cells
+            assert [line.split(" — ")[0] for line in new_cells] == ["2017-11-27 23:00 (day 8)", "2017-12-10 00:00 (day 21)"], \
+                new_cells
             assert "a new cell 1 of 10 fighters formed in ungoverned desert (near Conoco gas plant)" in new_cells[0]
             assert "near T-2 station" in new_cells[1], new_cells
     assert cells["baseline"][:2] == (19, 15) and cells["insurgent_resurgence"][:2] == (22, 17), \
@@ -222,8 +223,9 @@ def test_lesson_4_insurgents_grow_in_ungoverned_desert():
 def test_lesson_5_airstrikes_wear_down_strength():
     session = _run("airstrike_campaign", 30)
     strikes = _log(session, "airstrike")
-    assert [line.split(" ")[1] for line in strikes] == ["7", "26", "28"], f"three strikes, days 7, 26, 28: {strikes}"
-    assert strikes[0].startswith("day 7 15:00 — airstrike by Israel hit 3 iran-backed militias units near Al-Hari: "
+    assert [line.split(" — ")[0].split(" ")[-1] for line in strikes] == ["7)", "26)", "28)"], \
+        f"three strikes, days 7, 26, 28: {strikes}"
+    assert strikes[0].startswith("2017-11-26 15:00 (day 7) — airstrike by Israel hit 3 iran-backed militias units near Al-Hari: "
                                  "30 fighters lost"), strikes
     _about(_strength(session, "iran_militia"), 960, 5, "Iranian strength at day 30 at 0.1 strikes a day")
     _about(_pct(session, "iran_militia"), 2.45, 0.025, "the militias' share at day 30 at 0.1 strikes a day")
@@ -237,14 +239,14 @@ def test_lesson_6_planners_security_dilemma():
         assert any(d.startswith(when) and all(p in d for p in parts) for d in decisions), (
             f"lesson 6 says {when} … {parts}; the log has: {decisions}")
 
-    said("day 1 00:00", "Russian forces command sends convoy R2 (60 fighters) toward Albu Kamal",
+    said("2017-11-20 00:00 (day 1)", "Russian forces command sends convoy R2 (60 fighters) toward Albu Kamal",
          "tension 0.0 of 15 (score 1.00)")
-    said("day 2 00:00", "Russian forces command sends convoy R3 (60 fighters) toward Al-Mayadeen")
-    said("day 3 00:00", "Russian forces command reinforces Al-Mayadeen with column R4 (66 fighters)")
-    said("day 4 00:00", "Russian forces command funds a co-optation push", "a convoy was turned back 3 days ago")
-    said("day 5 00:00", "only 26 fighters can leave Deir ez-Zor airbase, a convoy needs 160")
-    said("day 1 00:00", "Iran-backed militias command reinforces Al-Mayadeen with column I1 (190 fighters)")
-    said("day 7 00:00", "Iran-backed militias command reinforces Al-Mayadeen with column I2 (186 fighters)")
+    said("2017-11-21 00:00 (day 2)", "Russian forces command sends convoy R3 (60 fighters) toward Al-Mayadeen")
+    said("2017-11-22 00:00 (day 3)", "Russian forces command reinforces Al-Mayadeen with column R4 (66 fighters)")
+    said("2017-11-23 00:00 (day 4)", "Russian forces command funds a co-optation push", "a convoy was turned back 3 days ago")
+    said("2017-11-24 00:00 (day 5)", "only 26 fighters can leave Deir ez-Zor airbase, a convoy needs 160")
+    said("2017-11-20 00:00 (day 1)", "Iran-backed militias command reinforces Al-Mayadeen with column I1 (190 fighters)")
+    said("2017-11-26 00:00 (day 7)", "Iran-backed militias command reinforces Al-Mayadeen with column I2 (186 fighters)")
     assert any("convoy R2" in w and "100 militia fighters against 60" in w for w in _log(on, "withdrawal"))
     off = _run("campaign_planners_off", 30)
     _to_day(on, 30)

@@ -70,7 +70,9 @@ def test_the_wheel_ships_scenarios_and_map_and_runs_outside_the_checkout(tmp_pat
     wheel = next((tmp_path / "dist").glob("corridor-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("sim/library/albu_kamal_blockade.yaml", "sim/library/maps/euphrates_corridor.geojson",
-                    "sim/library/sweeps/airstrike_rate.yaml", "sim/agents/convoy.py", "sim/model.py"):
+                    "sim/library/sweeps/airstrike_rate.yaml", "sim/agents/convoy.py", "sim/model.py",
+                    "sim/library/record/ucdp_ged_euphrates_2017-11-19_2018-12-31.csv",
+                    "sim/library/record/towns_2017-09_2018-12.csv", "sim/library/record/mapping.yaml"):
         assert shipped in names, f"the wheel lacks {shipped}"
     assert not any(n.startswith("agents/") for n in names), "the wheel must not install a top-level agents"
     site, work = tmp_path / "site", tmp_path / "work"

@@ -143,6 +143,13 @@ CASES = [
          path="forces[0].depart_day"),
     Case("event_at_day_beyond_duration", {"s.yaml": B + "events:\n  - {at_day: 31, note: late}  #<\n"},
          "the event day 31 is not before the end of the run", path="events[0].at_day"),
+    Case("event_at_date_after_the_end", {"s.yaml": B + "events:\n  - {at_date: 2017-12-19, note: late}  #<\n"},
+         "the event date 2017-12-19 is not before the end of the run (2017-12-19 00:00: time.start_date "
+         "2017-11-19 + 30 days)", path="events[0].at_date"),
+    Case("event_at_date_before_the_start", {"s.yaml": B + "events:\n  - {at_date: 2017-11-18, note: early}  #<\n"},
+         "the event date 2017-11-18 is before the run starts (time.start_date is 2017-11-19)", path="events[0].at_date"),
+    Case("event_with_day_and_date", {"s.yaml": B + "events:\n  - {at_day: 1, at_date: 2017-11-20, note: twice}  #<\n"},
+         "give exactly one of 'at_day' (days from the start) or 'at_date' (YYYY-MM-DD)", path="events[0]"),
     Case("agreement_after_the_end",
          {"s.yaml": B + "rules:\n  agreement: {faction: iran_militia, from_day: 40}  #<\n"},
          "the agreement's start day 40 is not before the end of the run", path="rules.agreement.from_day"),

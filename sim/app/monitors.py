@@ -180,7 +180,7 @@ def what_happened(model, interventions=()) -> list[str]:
     rec = model.recorder
     last = rec.rows - 1
     land_km2 = float(model.map.land.sum()) * model.map.km2_per_cell
-    lines = [f"From day 0 to {model.clock()} (seed {model.seed_value}):"]
+    lines = [f"From {clock_text(0.0, model.calendar)} to {model.clock()} (seed {model.seed_value}):"]
     for j, label in enumerate(model.factions.labels):
         a0, a1 = rec.area_km2[0, j] / land_km2 * 100, rec.area_km2[last, j] / land_km2 * 100
         s0, s1 = rec.strength[0, j], rec.strength[last, j]
@@ -190,10 +190,10 @@ def what_happened(model, interventions=()) -> list[str]:
         first, now = holder_label(model, int(rec.holder[0, k])), holder_label(model, int(rec.holder[last, k]))
         lines.append(f"{place.name}: held by {first} at the start, by {now} now.")
     for status in convoy_status(model):
-        lines.append(f"Convoy {status.label}: {status.state} since {clock_text(status.since_hours)}.")
+        lines.append(f"Convoy {status.label}: {status.state} since {clock_text(status.since_hours, model.calendar)}.")
     totals = rec.incidents[: last + 1].sum(axis=0)
     counted = [f"{int(n)} {kind}" for kind, n in zip(INCIDENT_KINDS, totals, strict=True) if n and kind != "event"]
     lines.append("Incidents: " + (", ".join(counted) if counted else "none") + ".")
     for iv in interventions:
-        lines.append(f"Intervention at {clock_text(iv.step * model.step_hours)}: {iv.describe()}.")
+        lines.append(f"Intervention at {clock_text(iv.step * model.step_hours, model.calendar)}: {iv.describe()}.")
     return lines

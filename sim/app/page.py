@@ -220,7 +220,7 @@ def Toolbar(ctl: Controller):
                 if target.value == wanted:
                     return
 
-        background(f"Going to {clock_text(step * model.step_hours)}…", follow)
+        background(f"Going to {clock_text(step * model.step_hours, model.calendar)}…", follow)
 
     entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
     jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}

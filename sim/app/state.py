@@ -258,7 +258,7 @@ class LiveRun:
     def due_at_start(self) -> list[str]:
         """What the timeline will do in the first step (e.g. arrivals at day 0), before it runs."""
         model = self.model
-        return [e.note or "a timeline event" for e in model.timeline.pending if e.at_day * 24.0 < model.step_hours]
+        return [e.note or "a timeline event" for hours, e in model.timeline.pending if hours < model.step_hours]
 
     def shares(self) -> dict[str, np.ndarray]:
         """Share of the land per faction id, plus 'contested' and 'ungoverned', per recorded step,

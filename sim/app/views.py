@@ -48,7 +48,7 @@ def status_html(run: LiveRun) -> str:
         colour = STATE_COLOURS.get(c.state, "#ffffff")
         convoys.append(f'<span class="corridor-convoy">{_swatch(colour)}<b>{e(c.label)}</b> '
                        f'({c.strength:,.0f}): <b>{e(c.state)}</b> for {duration_text(c.hours_in_state)} '
-                       f'(since {clock_text(c.since_hours)})</span>')
+                       f'(since {clock_text(c.since_hours, model.calendar)})</span>')
     params = []
     for control in CONTROLS:
         value = run.parameter(control.name)

@@ -11,7 +11,7 @@ import fnmatch
 # summary entries that are not outcomes: the scenario name and the seed are columns of their
 # own, and the simulated days are the same in every run of a sweep
 NOT_OUTCOMES = ("scenario", "seed", "days")
-SERIES_INDEX = ("step", "hours", "day")  # always kept with a series
+SERIES_INDEX = ("step", "hours", "day", "date")  # always kept with a series
 DEFAULT_SERIES = ("share_*", "contested_share", "ungoverned_share", "strength_*", "land_bridge_*",
                   "convoy_*")
 

@@ -70,7 +70,7 @@ class MapLayers:
             sc.set_offsets(np.column_stack((ux, uy)) if len(mine) else np.empty((0, 2)))
             sc.set_sizes(np.clip(np.sqrt(mine["strength"]) * 3.0, 6, 80))
             sc.set_facecolors([result.faction_colors[f] for f in mine["faction"]] or "none")
-        self.title.set_text(f"{result.scenario_name} — {clock_text(frame['hours'])} (seed {result.seed})")
+        self.title.set_text(f"{result.scenario_name} — {clock_text(frame['hours'], result.calendar)} (seed {result.seed})")
 
 
 def _legend(ax, result) -> None:

@@ -1,7 +1,8 @@
 """The event log: what happened, when and where, as records (JSON lines) and as readable text.
 
-Times are written as "day D HH:MM" counted from the start (day 0 00:00), the form teachers read
-aloud: "day 3 06:00 — Russian convoy R1 halted at the Albu Kamal checkpoint ...".
+Times are written as the calendar date and time with the day counted from the start (day 0 is
+the scenario's ``time.start_date``), the form teachers read aloud: "2017-11-22 06:00 (day 3) —
+Russian convoy R1 halted at the Albu Kamal checkpoint ...". Without a calendar, "day 3 06:00".
 """
 
 from __future__ import annotations
@@ -9,27 +10,32 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from sim.world.calendar import Calendar
+
 INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "recruitment",
                   "arrival", "withdrawal", "reinforcement", "decision", "relation", "event")
 
 
-def clock_text(hours: float) -> str:
-    day, rem = divmod(hours, 24.0)
-    h = int(rem)
-    m = int(round((rem - h) * 60))
-    if m == 60:
-        h, m = h + 1, 0
-    return f"day {int(day)} {h:02d}:{m:02d}"
+def clock_text(hours: float, calendar: Calendar | None = None) -> str:
+    """`hours` since the start as "2017-11-20 06:00 (day 1)" (with a calendar) or "day 1 06:00"."""
+    minutes = int(round(hours * 60.0))
+    day, rem = divmod(minutes, 24 * 60)
+    if calendar is None:
+        return f"day {day} {rem // 60:02d}:{rem % 60:02d}"
+    return f"{calendar.datetime_at_hours(minutes / 60.0):%Y-%m-%d %H:%M} (day {day})"
 
 
 @dataclass
 class LogEntry:
     """One incident: `step` is the number of steps completed when it happened (the index, from 0,
     of the step under way), `hours` the simulated hours since the start (the start of that step),
+    `date` and `time` the calendar date (ISO YYYY-MM-DD) and clock time (HH:MM) of that hour,
     `factions` the ids of the factions involved, `fighters` the fighters concerned (if any)."""
 
     step: int
     hours: float
+    date: str
+    time: str
     kind: str
     text: str
     factions: list[str] = field(default_factory=list)
@@ -37,16 +43,20 @@ class LogEntry:
     fighters: float | None = None
 
     def narrative(self) -> str:
-        return f"{clock_text(self.hours)} — {self.text}"
+        return f"{self.date} {self.time} (day {int((self.hours + 1e-9) // 24)}) — {self.text}"
 
 
 class EventLog:
-    def __init__(self):
+    """The run's log; `calendar` dates its entries."""
+
+    def __init__(self, calendar: Calendar):
+        self.calendar = calendar
         self.entries: list[LogEntry] = []
 
     def add(self, step: int, hours: float, kind: str, text: str, *, factions=(), place=None,
             fighters=None) -> LogEntry:
-        entry = LogEntry(step, hours, kind, text, list(factions), place,
+        when = self.calendar.datetime_at_hours(round(hours * 60.0) / 60.0)
+        entry = LogEntry(step, hours, when.date().isoformat(), f"{when:%H:%M}", kind, text, list(factions), place,
                          None if fighters is None else round(float(fighters), 1))
         self.entries.append(entry)
         return entry

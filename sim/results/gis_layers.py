@@ -7,7 +7,8 @@
 | ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters) |
 | ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` |
 | ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places, and its outcome |
-| ``events.geojson`` | every logged event that names a place, at that place (step, day, kind, text, factions) |
+| ``events.geojson`` | every logged event that names a place, at that place (step, day, date, time, kind, text, factions) |
+| ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
 
 Everything comes from what the run already kept (the snapshots and the event log), so
 nothing is added to the model's step.
@@ -97,7 +98,8 @@ def write_run_gis(result, folder: Path) -> list[Path]:
             place = m.find_place(e.place)
         except KeyError:
             continue
-        events.append(point(place.lon, place.lat, {"step": e.step, "day": round(e.hours / 24, 4),
+        events.append(point(place.lon, place.lat, {"step": e.step, "day": round(e.hours / 24, 4), "date": e.date,
+                                                   "time": e.time,
                                                    "kind": e.kind, "text": e.text, "place": place.name,
                                                    "factions": e.factions, "fighters": e.fighters}))
     written.append(write_geojson(folder / "events.geojson", events))

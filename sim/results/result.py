@@ -15,11 +15,13 @@ import pandas as pd
 import yaml
 
 from sim.agents.convoy import OUTCOME, OUTCOMES, ConvoyState
+from sim.hindcast.events import events_table, write_events
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import CHECKOUT
 from sim.program.output import write_atomic, write_json_atomic, write_text_atomic
 from sim.results.event_log import INCIDENT_KINDS, EventLog
 from sim.submodels.influence import CONTESTED, UNGOVERNED
+from sim.world.calendar import Calendar
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "PyYAML", "shapely")
 
@@ -49,6 +51,10 @@ class RunResult:
     influence: np.ndarray | None = field(repr=False, default=None)
     #: towns with inhabitants and their support at the end (sim.submodels.population), [] without a population
     towns: list[dict] = field(repr=False, default_factory=list)
+    #: the dates of simulated time (sim.world.calendar)
+    calendar: Calendar | None = field(repr=False, default=None)
+    #: the violent events, one row per day, cell, kind and dyad (sim.hindcast.events.EVENT_COLUMNS)
+    events: pd.DataFrame | None = field(repr=False, default=None)
 
     @classmethod
     def from_recorder(cls, rec) -> RunResult:
@@ -60,6 +66,7 @@ class RunResult:
             "step": np.arange(n),
             "hours": rec.hours[:n],
             "day": rec.hours[:n] / 24.0,
+            "date": [m.calendar.date_at_hours(h).isoformat() for h in rec.hours[:n]],
         }
         for j, f in enumerate(ids):
             cols[f"area_km2_{f}"] = rec.area_km2[:n, j]
@@ -89,7 +96,8 @@ class RunResult:
             scenario_name=m.spec.name, seed=m.seed_value, digest=m.loaded.digest,
             resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
             faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
-            map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m))
+            map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m), calendar=m.calendar,
+            events=events_table(m.violence, m.calendar, m.map))
 
     @staticmethod
     def _towns(m) -> list[dict]:
@@ -161,6 +169,7 @@ class RunResult:
         write_atomic(out / "steps.csv", lambda tmp: self.steps.to_csv(tmp, index=False, float_format="%.6g"))
         write_json_atomic(out / "summary.json", {"note": DISCLAIMER, **self.summary})
         write_text_atomic(out / "events.jsonl", self.log.to_jsonl())
+        write_events(self.events, out, out / "gis" if gis else None)
         write_text_atomic(out / "narrative.txt", f"{self.scenario_name} (seed {self.seed}). {DISCLAIMER}\n\n"
                           + self.log.to_text())
         draw_control_map(self, self.frames[-1], out / "control_map.png")

@@ -9,6 +9,7 @@ run       the run's id (text: "r000" for replicate 0; sweeps "p001-r000", compar
 seed      the run's seed (int)
 step      steps completed (0 is the initial state)
 day       simulated days since the start (float)
+date      the calendar date of that step (ISO YYYY-MM-DD; day 0 is ``time.start_date``)
 faction   the faction id the value belongs to; "" for whole-map values
 metric    what is measured (the column name without the faction: "share", "strength", …)
 value     the number (float); NaN for a category (then `state` holds it)
@@ -25,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TIDY_COLUMNS = ("run", "seed", "step", "day", "faction", "metric", "value", "unit", "state")
-INDEX = ("step", "hours", "day")
+TIDY_COLUMNS = ("run", "seed", "step", "day", "date", "faction", "metric", "value", "unit", "state")
+INDEX = ("step", "hours", "day", "date")
 
 #: (column prefix, metric, unit, per faction?) — in the order the step table has them
 COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
@@ -60,7 +61,7 @@ def describe_column(column: str, faction_ids: list[str]) -> tuple[str, str, str]
 
 
 def tidy_steps(steps: pd.DataFrame, faction_ids: list[str], *, run: str, seed: int) -> pd.DataFrame:
-    """The long form of one run's wide step table (every column but step, hours and day)."""
+    """The long form of one run's wide step table (every column but step, hours, day and date)."""
     observed = [c for c in steps.columns if c not in INDEX]
     n, k = len(steps), len(observed)
     described = [describe_column(c, faction_ids) for c in observed]
@@ -76,5 +77,6 @@ def tidy_steps(steps: pd.DataFrame, faction_ids: list[str], *, run: str, seed: i
     return pd.DataFrame({
         "run": run, "seed": int(seed),
         "step": np.tile(steps["step"].to_numpy(), k), "day": np.tile(steps["day"].to_numpy(), k),
+        "date": np.tile(steps["date"].to_numpy(), k),
         "faction": faction, "metric": metric, "value": values.ravel(), "unit": unit, "state": states.ravel(),
     }, columns=list(TIDY_COLUMNS))

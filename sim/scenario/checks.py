@@ -8,6 +8,7 @@ What a rule's parameters name (factions, times) each parameter model says itself
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,7 +100,10 @@ def check_references(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], da
             within(("forces", i, "depart_day"), force.depart_day, "the convoy's departure")
     for i, event in enumerate(spec.events):
         ep = ("events", i)
-        within(ep + ("at_day",), event.at_day, "the event")
+        if event.at_date is None:
+            within(ep + ("at_day",), event.at_day, "the event")
+        else:
+            _check_date(ep + ("at_date",), event.at_date, spec.time, report)
         for action in ("enable", "disable"):
             name = getattr(event, action)
             if name is not None and name not in spec.rules:
@@ -150,3 +154,14 @@ def _relay(exc: ValidationError, root: Any, prefix: PathT, target: PathT, at: Pa
         if tuple(path[: len(target)]) == tuple(target):
             report(at, f"this event would set {format_path(target)} to an invalid value: {message}")
     pydantic_problems(exc, root, prefix, collect)
+
+
+def _check_date(path: PathT, when: datetime.date, time, report: Report) -> None:
+    """Report a calendar date outside the run: before `time.start_date`, or not before its end."""
+    end = time.start_date + datetime.timedelta(days=time.duration_days)
+    if when < time.start_date:
+        report(path, f"the event date {when.isoformat()} is before the run starts (time.start_date is "
+                     f"{time.start_date.isoformat()})")
+    elif (when - time.start_date).days >= time.duration_days:
+        report(path, f"the event date {when.isoformat()} is not before the end of the run ({end:%Y-%m-%d %H:%M}: "
+                     f"time.start_date {time.start_date.isoformat()} + {time.duration_days:g} days)")

@@ -308,7 +308,10 @@ Force = Annotated[
 class Event(Strict):
     """Something that changes the world at a time: exactly one action per event."""
 
-    at_day: NonNegativeFloat = Field(description="When (days from the start).")
+    at_day: NonNegativeFloat | None = Field(None, description="When (days from the start); or give at_date.")
+    at_date: datetime.date | None = Field(
+        None, description="When (calendar date, ISO YYYY-MM-DD, at its 00:00); or give at_day."
+    )
     set: dict[str, float | int | bool | str] | None = Field(
         None, description="Set rule parameters by key path, e.g. rules.airstrikes.rate_per_day."
     )
@@ -316,6 +319,17 @@ class Event(Strict):
     disable: str | None = Field(None, description="Rule to switch off.")
     spawn: Force | None = Field(None, description="Forces that appear (convoys set off at once).")
     note: str | None = Field(None, description="Text written to the narrative log.")
+
+    def day(self, start: datetime.date) -> float:
+        """Days from the start (the date `start`, `time.start_date`) at which the event fires;
+        negative for an `at_date` before the start (the scenario checks refuse it)."""
+        return float(self.at_day) if self.at_date is None else float((self.at_date - start).days)
+
+    @model_validator(mode="after")
+    def _one_time(self) -> Event:
+        if (self.at_day is None) == (self.at_date is None):
+            raise ValueError("give exactly one of 'at_day' (days from the start) or 'at_date' (YYYY-MM-DD)")
+        return self
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:

@@ -1,4 +1,4 @@
-"""Events on the scenario's timeline: at a time, spawn forces, set a rule parameter, or switch
+"""Events on the scenario's timeline: at a time (days from the start, or a calendar date), spawn forces, set a rule parameter, or switch
 a rule on or off. Each event fires once, at the first step that starts at or after its time."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from sim.program.errors import UserError
 class Timeline:
     def __init__(self, events, model):
         self.model = model
-        self.pending = sorted(events, key=lambda e: e.at_day)
+        start = model.calendar.start
+        #: (hours from the start, event), earliest first; `at_date` events fire at the date's 00:00
+        self.pending = sorted(((e.day(start) * 24.0, e) for e in events), key=lambda pair: pair[0])
 
     def apply_due(self, hours: float) -> None:
-        while self.pending and self.pending[0].at_day * 24.0 <= hours + 1e-9:
-            self._apply(self.pending.pop(0), hours)
+        while self.pending and self.pending[0][0] <= hours + 1e-9:
+            self._apply(self.pending.pop(0)[1], hours)
 
     def _apply(self, event, hours: float) -> None:
         model = self.model

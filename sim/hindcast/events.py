@@ -1,0 +1,126 @@
+"""Violent events as one table, the same for the record and for a run, so that both go through
+the same pattern functions (`sim.hindcast.patterns`).
+
+A row is one event in the sense of the UCDP GED codebook: one dyad, one place, one day, with
+its deaths. The columns (`EVENT_COLUMNS`):
+
+==================  ==================================================================
+``event_id``        text: the source's id (UCDP ``id``, ACLED ``event_id_cnty``) or ``m<k>``
+``date``            ISO date YYYY-MM-DD (UCDP ``date_start``; a run: the calendar date)
+``time``            HH:MM of the first incident (runs); empty for the record (days only)
+``kind``            ``clash``, ``ambush``, ``engagement`` (patrols on insurgents), ``strike``
+                    (air), ``one_sided`` (against civilians: the record only)
+``side_a``          faction id (or the actor's name where the mapping has none)
+``side_b``          faction id, ``civilians``, or the actor's name
+``dyad``            the two sides sorted and joined by "-": ``isis-sdf_coalition``
+``lon``, ``lat``    degrees (WGS 84) where it happened: a run's cell centre, the record's
+                    coordinates (their precision is the source's, UCDP ``where_prec``)
+``region``          pattern region (`sim.hindcast.regions`), "" outside the map
+``deaths_a``        side A's dead (float; a run's are fighters lost, Lanchester fractions)
+``deaths_b``        side B's dead
+``deaths_civilians``  civilians killed (the model has none: 0)
+``deaths``          all dead: UCDP ``best``; a run's sum of the above
+``source``          ``ucdp_ged``, ``acled`` or ``model``
+==================  ==================================================================
+
+A run's events: every clash (`CorridorModel.report_clash`), ambush, patrol engagement with an
+insurgent cell and air strike is noted as it happens (`ViolenceLog`, one append per
+incident, no scan of the map); `events_table` groups them as UCDP codes events, one row per
+calendar day, cell, kind and dyad with the deaths summed, and keeps the rows with at least
+`MIN_DEATHS` dead (UCDP's rule: an event has at least one death).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EVENT_COLUMNS = ("event_id", "date", "time", "kind", "side_a", "side_b", "dyad", "lon", "lat", "region",
+                 "deaths_a", "deaths_b", "deaths_civilians", "deaths", "source")
+EVENT_KINDS = ("clash", "ambush", "engagement", "strike", "one_sided")
+#: the fewest dead for a run's grouped incident to count as an event (UCDP GED: at least one)
+MIN_DEATHS = 1.0
+
+
+def dyad(a: str, b: str) -> str:
+    """The dyad key of two sides: sorted, joined by "-" ("isis-sdf_coalition")."""
+    return "-".join(sorted((a, b)))
+
+
+def empty_events() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float if c.startswith(("deaths", "lon", "lat")) else object)
+                         for c in EVENT_COLUMNS})
+
+
+@dataclass
+class ViolenceLog:
+    """The violent incidents of a run as they happen: hours since the start, cell (row, col),
+    kind (one of EVENT_KINDS), the two sides (faction ids, or a striker's name) and each side's
+    fighters lost."""
+
+    hours: list[float] = field(default_factory=list)
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    sides: list[tuple[str, str]] = field(default_factory=list)
+    deaths: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, hours: float, cell, kind: str, side_a: str, side_b: str, deaths_a: float, deaths_b: float) -> None:
+        self.hours.append(float(hours))
+        self.cells.append((int(cell[0]), int(cell[1])))
+        self.kinds.append(kind)
+        self.sides.append((side_a, side_b))
+        self.deaths.append((float(deaths_a), float(deaths_b)))
+
+    def __len__(self) -> int:
+        return len(self.hours)
+
+
+def events_table(log: ViolenceLog, calendar, corridor_map) -> pd.DataFrame:
+    """A run's violent events (EVENT_COLUMNS): the incidents of `log` grouped by calendar day,
+    cell, kind and dyad (sides in the order of the first incident), deaths summed, the time of
+    the first; rows with fewer than MIN_DEATHS dead dropped; sorted by date and time."""
+    from sim.geography.gis_out import cell_lonlat
+    from sim.hindcast.regions import region_grid
+
+    if not len(log):
+        return empty_events()
+    when = [calendar.datetime_at_hours(round(h * 60.0) / 60.0) for h in log.hours]
+    cells = np.array(log.cells)
+    raw = pd.DataFrame({
+        "date": [w.date().isoformat() for w in when], "time": [f"{w:%H:%M}" for w in when],
+        "row": cells[:, 0], "col": cells[:, 1], "kind": log.kinds,
+        "side_a": [s[0] for s in log.sides], "side_b": [s[1] for s in log.sides],
+        "deaths_a": [d[0] for d in log.deaths], "deaths_b": [d[1] for d in log.deaths]})
+    raw["dyad"] = [dyad(a, b) for a, b in log.sides]
+    grouped = raw.groupby(["date", "row", "col", "kind", "dyad"], sort=False).agg(
+        time=("time", "first"), side_a=("side_a", "first"), side_b=("side_b", "first"),
+        deaths_a=("deaths_a", "sum"), deaths_b=("deaths_b", "sum")).reset_index()
+    grouped["deaths_civilians"] = 0.0
+    grouped["deaths"] = grouped["deaths_a"] + grouped["deaths_b"]
+    grouped = grouped[grouped["deaths"] >= MIN_DEATHS].sort_values(["date", "time"], kind="stable")
+    rows, cols = grouped["row"].to_numpy(), grouped["col"].to_numpy()
+    lon, lat = cell_lonlat(corridor_map, rows, cols)
+    regions, names = region_grid(corridor_map)
+    out = grouped.assign(lon=np.round(lon, 5), lat=np.round(lat, 5), region=names[regions[rows, cols]],
+                         source="model", event_id=[f"m{k}" for k in range(len(grouped))])
+    for c in ("deaths_a", "deaths_b", "deaths"):
+        out[c] = out[c].round(2)
+    return out[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+
+def write_events(events: pd.DataFrame, folder: Path, gis_folder: Path | None) -> list[Path]:
+    """Write `events` (EVENT_COLUMNS) as ``violent_events.csv`` in `folder` and, if `gis_folder`
+    is given, as the point layer ``violent_events.geojson`` there (every column a property)."""
+    from sim.geography.gis_out import point, write_geojson
+    from sim.program.output import write_atomic
+
+    written = [write_atomic(folder / "violent_events.csv", lambda tmp: events.to_csv(tmp, index=False))]
+    if gis_folder is not None:
+        gis_folder.mkdir(parents=True, exist_ok=True)
+        records = events.to_dict("records")
+        written.append(write_geojson(gis_folder / "violent_events.geojson", [
+            point(r["lon"], r["lat"], {k: v for k, v in r.items() if k not in ("lon", "lat")}) for r in records]))
+    return written

@@ -1,0 +1,309 @@
+"""The record in: violent events from UCDP GED or ACLED CSV files, the holders of named places,
+and the mapping (a YAML file the user writes) from the record's actors and the model's factions
+to one vocabulary of factions.
+
+A record is a folder of CSV files (`read_record`); each file's kind is told by its header:
+
+=================  ===================================================================
+UCDP GED           has ``type_of_violence``: one row per event (GED codebook 19.1)
+ACLED              has ``event_id_cnty``: one row per event (ACLED codebook 2019+)
+events table       has every column of `sim.hindcast.events.EVENT_COLUMNS` (Corridor's own)
+holders            has ``place``, ``date``, ``holder_after``: one row per known holder
+=================  ===================================================================
+
+Column mapping to the events table (`EVENT_COLUMNS`):
+
+=================  ==========================================  ===============================
+events table       UCDP GED                                    ACLED
+=================  ==========================================  ===============================
+event_id           ``id``                                      ``event_id_cnty``
+date               ``date_start``                              ``event_date`` (ISO or "19 November 2017")
+time               "" (days only)                              ""
+kind               ``type_of_violence`` 1, 2 → clash;          ``sub_event_type``: Air/drone strike
+                   3 → one_sided                               → strike; Remote explosive/landmine/IED
+                                                               → ambush; ``event_type`` Battles and
+                                                               other Explosions/Remote violence →
+                                                               clash; Violence against civilians →
+                                                               one_sided; other types are not violent
+                                                               events and are left out
+side_a, side_b     ``side_a``, ``side_b`` through ``actors``   ``actor1``, ``actor2`` (empty:
+                                                               ``Civilians``) through ``actors``
+lon, lat           ``longitude``, ``latitude``                 ``longitude``, ``latitude``
+deaths_a, _b       ``deaths_a``, ``deaths_b``                  NaN (ACLED does not split them)
+deaths_civilians   ``deaths_civilians``                        ``fatalities`` if one_sided, else NaN
+deaths             ``best``                                    ``fatalities``
+source             ucdp_ged                                    acled
+=================  ==========================================  ===============================
+
+Events are kept inside the map's extent (`sim.hindcast.regions.on_map`) and the date window;
+each gets its pattern region. Errors (a missing column, a date that is not a date, an unknown
+kind of file) are one line, ``file:line: column: message`` (`sim.program.errors.UserError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.hindcast.events import EVENT_COLUMNS, dyad
+from sim.hindcast.regions import on_map, regions_at
+from sim.program.errors import UserError
+
+MAPPING_FILE = "mapping.yaml"
+MAPPING_KEYS = ("actors", "model", "model_events", "places")
+UCDP_COLUMNS = ("id", "date_start", "type_of_violence", "side_a", "side_b", "latitude", "longitude",
+                "deaths_a", "deaths_b", "deaths_civilians", "best")
+ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
+                 "latitude", "longitude", "fatalities")
+HOLDER_COLUMNS = ("place", "date", "holder_after")
+ACLED_KINDS = {"Air/drone strike": "strike", "Remote explosive/landmine/IED": "ambush"}
+ACLED_TYPES = {"Battles": "clash", "Explosions/Remote violence": "clash", "Violence against civilians": "one_sided"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window of dates, both ends included (``START:END``, ISO dates)."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def parse(cls, text: str, flag: str = "--window") -> Window:
+        """``2017-11-19:2018-12-31`` → Window; a UserError naming `flag` otherwise."""
+        parts = str(text).split(":")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            start, end = (dt.date.fromisoformat(p.strip()) for p in parts)
+        except ValueError:
+            raise UserError(f"{flag}: expected START:END as ISO dates (e.g. 2017-11-19:2018-12-31), "
+                            f"found '{text}'") from None
+        if end < start:
+            raise UserError(f"{flag}: the window ends ({end}) before it starts ({start})")
+        return cls(start, end)
+
+    def months(self) -> list[str]:
+        """The months the window touches, "YYYY-MM", in order."""
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def firsts(self) -> list[dt.date]:
+        """The first days of months inside the window (the dates holders are compared on)."""
+        return [d for d in (dt.date.fromisoformat(f"{m}-01") for m in self.months()) if self.start <= d <= self.end]
+
+    def __str__(self) -> str:
+        return f"{self.start}:{self.end}"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Names to one vocabulary of factions: `actors` (record actor → faction), `model` (a
+    scenario's faction id or striker → faction), `model_events` (overrides of `model` for events
+    only), `places` (record place name → map place name). Names not listed map to themselves."""
+
+    actors: dict[str, str] = field(default_factory=dict)
+    model: dict[str, str] = field(default_factory=dict)
+    model_events: dict[str, str] = field(default_factory=dict)
+    places: dict[str, str] = field(default_factory=dict)
+
+    def model_faction(self, name: str, events: bool = False) -> str:
+        if events and name in self.model_events:
+            return self.model_events[name]
+        return self.model.get(name, name)
+
+
+def read_mapping(path: Path | None) -> Mapping:
+    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names); an empty
+    Mapping for None. Errors: UserError ``file:line: key: message``."""
+    if path is None:
+        return Mapping()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise UserError(f"{path}:{'' if line is None else line + 1}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}:1: expected a mapping with keys {', '.join(MAPPING_KEYS)}")
+    lines = text.splitlines()
+    for key, value in data.items():
+        line = next((i + 1 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 1)
+        if key not in MAPPING_KEYS:
+            raise UserError(f"{path}:{line}: {key}: unknown key (expected one of {', '.join(MAPPING_KEYS)})")
+        if value is not None and (not isinstance(value, dict)
+                                  or not all(isinstance(v, str) for v in value.values())):
+            raise UserError(f"{path}:{line}: {key}: expected a mapping of names to names (name: faction)")
+    return Mapping(**{k: {str(a): b for a, b in (data.get(k) or {}).items()} for k in MAPPING_KEYS})
+
+
+@dataclass
+class Record:
+    """What happened: `events` (EVENT_COLUMNS, inside the map and the window), `holders`
+    (place (map name), date, holder; one row per known holder, sorted by place and date),
+    `mapping`, the `files` read and the map's `places` (names) the patterns ask about."""
+
+    events: pd.DataFrame
+    holders: pd.DataFrame
+    mapping: Mapping
+    files: list[Path]
+    places: list[str]
+
+
+def _problem(path: Path, row: int | None, column: str, message: str) -> UserError:
+    """A UserError for CSV row `row` (0-based data row: file line row + 2)."""
+    line = "" if row is None else f":{row + 2}"
+    return UserError(f"{path}{line}: {column}: {message}")
+
+
+def _dates(path: Path, values: pd.Series, column: str, formats=("%Y-%m-%d",)) -> pd.Series:
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = out.isna()
+        out[todo] = pd.to_datetime(values[todo].astype(str).str.strip(), format=fmt, errors="coerce")
+    bad = np.flatnonzero(out.isna().to_numpy())
+    if len(bad):
+        raise _problem(path, int(bad[0]), column, f"expected a date (YYYY-MM-DD), found '{values.iloc[bad[0]]}'")
+    return out.dt.strftime("%Y-%m-%d")
+
+
+def _numbers(path: Path, frame: pd.DataFrame, column: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy() & frame[column].notna().to_numpy())
+    if len(bad):
+        raise _problem(path, int(bad[0]), column, f"expected a number, found '{frame[column].iloc[bad[0]]}'")
+    return values.to_numpy(dtype=float)
+
+
+def _need(path: Path, frame: pd.DataFrame, columns) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UserError(f"{path}:1: the header lacks {', '.join(missing)}")
+
+
+def _actor(mapping: Mapping, names: pd.Series) -> list[str]:
+    return [mapping.actors.get(str(n), str(n)) for n in names]
+
+
+def read_ucdp(path: Path, mapping: Mapping) -> pd.DataFrame:
+    """A UCDP GED CSV file as the events table (no clipping; `clip_events` does that)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    _need(path, frame, UCDP_COLUMNS)
+    violence = _numbers(path, frame, "type_of_violence")
+    bad = np.flatnonzero(~np.isin(violence, (1, 2, 3)))
+    if len(bad):
+        raise _problem(path, int(bad[0]), "type_of_violence", f"expected 1, 2 or 3, found '{violence[bad[0]]:g}'")
+    a, b = _actor(mapping, frame["side_a"]), _actor(mapping, frame["side_b"])
+    return pd.DataFrame({
+        "event_id": frame["id"].astype(str), "date": _dates(path, frame["date_start"], "date_start"), "time": "",
+        "kind": np.where(violence == 3, "one_sided", "clash"), "side_a": a, "side_b": b,
+        "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
+        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"), "region": "",
+        "deaths_a": _numbers(path, frame, "deaths_a"), "deaths_b": _numbers(path, frame, "deaths_b"),
+        "deaths_civilians": _numbers(path, frame, "deaths_civilians"), "deaths": _numbers(path, frame, "best"),
+        "source": "ucdp_ged"}, columns=list(EVENT_COLUMNS))
+
+
+def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
+    """An ACLED CSV file as the events table: violent event types only (see the module's table)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    _need(path, frame, ACLED_COLUMNS)
+    kind = frame["sub_event_type"].map(ACLED_KINDS).fillna(frame["event_type"].map(ACLED_TYPES))
+    frame = frame[kind.notna()].copy()
+    kind = kind[kind.notna()].to_numpy()
+    actor2 = frame["actor2"].fillna("Civilians")
+    a, b = _actor(mapping, frame["actor1"]), _actor(mapping, actor2)
+    deaths = _numbers(path, frame, "fatalities")
+    return pd.DataFrame({
+        "event_id": frame["event_id_cnty"].astype(str).to_numpy(),
+        "date": _dates(path, frame["event_date"], "event_date", ("%Y-%m-%d", "%d %B %Y")).to_numpy(), "time": "",
+        "kind": kind, "side_a": a, "side_b": b, "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
+        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"), "region": "",
+        "deaths_a": np.nan, "deaths_b": np.nan, "deaths_civilians": np.where(kind == "one_sided", deaths, np.nan),
+        "deaths": deaths, "source": "acled"}, columns=list(EVENT_COLUMNS))
+
+
+def read_events_table(path: Path, mapping: Mapping) -> pd.DataFrame:
+    """A CSV file already in Corridor's events table (EVENT_COLUMNS), e.g. a run's
+    violent_events.csv or the record's strikes; sides go through `mapping.actors`."""
+    frame = pd.read_csv(path, dtype={"event_id": str, "time": str, "side_a": str, "side_b": str},
+                        keep_default_na=False, na_values=[""])
+    _need(path, frame, EVENT_COLUMNS)
+    frame["date"] = _dates(path, frame["date"], "date")
+    frame["time"] = frame["time"].fillna("")
+    frame["side_a"], frame["side_b"] = _actor(mapping, frame["side_a"]), _actor(mapping, frame["side_b"])
+    frame["dyad"] = [dyad(x, y) for x, y in zip(frame["side_a"], frame["side_b"], strict=True)]
+    for c in ("lon", "lat", "deaths_a", "deaths_b", "deaths_civilians", "deaths"):
+        frame[c] = _numbers(path, frame, c)
+    return frame[list(EVENT_COLUMNS)]
+
+
+def read_holders(path: Path, corridor_map, mapping: Mapping) -> pd.DataFrame:
+    """A holders CSV (place, date, holder_after): place names as the map's (`mapping.places`,
+    then the map's names and aliases); a month-only date (YYYY-MM) counts from the 15th.
+    Returns place, date (ISO), holder, sorted by place and date."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    _need(path, frame, HOLDER_COLUMNS)
+    months = frame["date"].str.fullmatch(r"\d{4}-\d{2}")
+    dates = _dates(path, frame["date"].where(~months, frame["date"] + "-15"), "date")
+    places = []
+    for i, name in enumerate(frame["place"]):
+        try:
+            places.append(corridor_map.find_place(mapping.places.get(name, name)).name)
+        except KeyError as exc:
+            raise _problem(path, i, "place", f"{exc.args[0]} (map it under `places` in {MAPPING_FILE})") from None
+    out = pd.DataFrame({"place": places, "date": dates, "holder": frame["holder_after"].str.strip()})
+    return out.sort_values(["place", "date"], kind="stable").reset_index(drop=True)
+
+
+def clip_events(events: pd.DataFrame, corridor_map, window: Window | None) -> pd.DataFrame:
+    """Events inside the map's extent and (if given) the window, each with its pattern region."""
+    keep = on_map(corridor_map, events["lon"].to_numpy(), events["lat"].to_numpy())
+    if window is not None:
+        keep &= (events["date"] >= window.start.isoformat()).to_numpy() & (events["date"] <= window.end.isoformat()).to_numpy()
+    out = events[keep].copy()
+    out["region"] = regions_at(corridor_map, out["lon"].to_numpy(), out["lat"].to_numpy())
+    return out.reset_index(drop=True)
+
+
+def read_record(folder: Path, corridor_map, window: Window | None = None, mapping_file: Path | None = None) -> Record:
+    """Every CSV file of `folder` (by its header, see the module's table), with `mapping_file`
+    (default: the folder's mapping.yaml if there is one). UserError for a missing folder, a
+    folder with no events, or a file of no known kind."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"--record: no folder {folder}")
+    if mapping_file is None and (folder / MAPPING_FILE).is_file():
+        mapping_file = folder / MAPPING_FILE
+    mapping = read_mapping(mapping_file)
+    events, holders, files = [], [], sorted(folder.glob("*.csv"))
+    for path in files:
+        header = set(pd.read_csv(path, nrows=0).columns)
+        if "type_of_violence" in header:
+            events.append(read_ucdp(path, mapping))
+        elif "event_id_cnty" in header:
+            events.append(read_acled(path, mapping))
+        elif set(EVENT_COLUMNS) <= header:
+            events.append(read_events_table(path, mapping))
+        elif set(HOLDER_COLUMNS) <= header:
+            holders.append(read_holders(path, corridor_map, mapping))
+        else:
+            raise UserError(f"{path}:1: not a UCDP GED, ACLED, events-table or holders file (see docs/hindcast.md)")
+    if not events:
+        raise UserError(f"--record: {folder} has no events file (UCDP GED, ACLED or Corridor's events table)")
+    table = clip_events(pd.concat(events, ignore_index=True), corridor_map, window)
+    held = (pd.concat(holders, ignore_index=True) if holders
+            else pd.DataFrame({"place": pd.Series(dtype=object), "date": pd.Series(dtype=object),
+                               "holder": pd.Series(dtype=object)}))
+    return Record(table.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True), held, mapping, files,
+                  list(corridor_map.places))

@@ -1,0 +1,66 @@
+"""The four regions the pattern statistics use, derived from the map.
+
+The shipped map's region polygons (docs/derive_map.py, step 12) already tile the land by the
+river and the border: ``east_bank`` is Syria left (east/north-east) of the Euphrates,
+``west_bank`` Syria right of it within 10 km of the river, ``badia`` the rest of Syria right of
+the river, ``anbar`` Iraq. The patterns name them after what an analyst calls them
+(`PATTERN_REGIONS`): west-bank valley, Badia, east bank, Iraqi side. Any cell in Iraq (the
+map's ``country``) is the Iraqi side whatever its polygon; a map region not in the table keeps
+its own name. River cells (region -1) take the region of the nearest land cell, so an event
+the record places on the river still falls in a region.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from scipy.ndimage import distance_transform_edt
+
+#: map region → pattern region
+PATTERN_REGIONS = {"west_bank": "west_bank_valley", "badia": "badia", "east_bank": "east_bank",
+                   "anbar": "iraqi_side"}
+REGIONS = ("west_bank_valley", "badia", "east_bank", "iraqi_side")
+IRAQ = "Iraq"
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def region_grid(corridor_map) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, names): `codes` (rows, cols) int indices into `names` (an object array of pattern
+    region names) for every cell, river cells included. Computed once per map."""
+    if corridor_map in _cache:
+        return _cache[corridor_map]
+    names = [PATTERN_REGIONS.get(n, n) for n in corridor_map.region_names]
+    order = list(dict.fromkeys([*REGIONS, *names]))
+    codes = np.array([order.index(n) for n in names], dtype=np.int16)
+    region = corridor_map.region
+    if (region < 0).all():
+        grid = np.full(corridor_map.shape, order.index("west_bank_valley"), dtype=np.int16)
+    else:
+        _, (ri, ci) = distance_transform_edt(region < 0, return_indices=True)
+        grid = codes[region[ri, ci]]
+    if IRAQ in corridor_map.country_names:
+        grid = np.where(corridor_map.country == corridor_map.country_names.index(IRAQ), order.index("iraqi_side"), grid)
+    _cache[corridor_map] = (grid.astype(np.int16), np.array(order, dtype=object))
+    return _cache[corridor_map]
+
+
+def regions_at(corridor_map, lon, lat) -> np.ndarray:
+    """The pattern region (text) at each point (arrays of degrees, WGS 84); "" outside the map's
+    extent (`on_map`)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    grid, names = region_grid(corridor_map)
+    on = on_map(corridor_map, lon, lat)
+    out = np.full(lon.shape, "", dtype=object)
+    if on.any():
+        r, c = corridor_map.cell_of_xy(*corridor_map.lonlat_to_xy(lon[on], lat[on]))
+        out[on] = names[grid[r, c]]
+    return out
+
+
+def on_map(corridor_map, lon, lat) -> np.ndarray:
+    """Which points (degrees) lie inside the map's extent (west, south, east, north; edges in)."""
+    west, south, east, north = corridor_map.projection.extent
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)

@@ -1,0 +1,197 @@
+"""The record in (UCDP GED and ACLED readers, the holders, the mapping), the events out in the
+same columns, the pattern regions, and the pattern statistics on small cases computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.geography.gis_out import cell_lonlat
+from sim.hindcast.events import EVENT_COLUMNS, ViolenceLog, events_table, write_events
+from sim.hindcast.patterns import event_patterns, observed_patterns, run_view, simulated_patterns
+from sim.hindcast.record import Mapping, Window, read_acled, read_mapping, read_record, read_ucdp
+from sim.hindcast.regions import regions_at
+from sim.program.errors import UserError
+from sim.scenario import load_scenario
+from sim.world.calendar import Calendar
+
+from conftest import ROOT, SCENARIOS
+
+FIXTURES = ROOT / "tests" / "fixtures" / "record"
+WINDOW = Window(dt.date(2018, 1, 1), dt.date(2018, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def corridor_map():
+    return load_scenario(SCENARIOS / "open_road.yaml", overrides={"map.cell_km": 2.0}).map
+
+
+@pytest.fixture(scope="module")
+def mapping():
+    return read_mapping(FIXTURES / "mapping.yaml")
+
+
+def test_acled_reader_maps_types_actors_and_dates_and_drops_what_is_not_violence(mapping):
+    events = read_acled(FIXTURES / "acled_sample.csv", mapping).set_index("event_id")
+    assert list(events.reset_index().columns) == list(EVENT_COLUMNS)
+    assert "SYR9005" not in events.index, "a peaceful protest is not a violent event"
+    kinds = events["kind"].to_dict()
+    assert (kinds["SYR9001"], kinds["SYR9002"], kinds["SYR9003"], kinds["SYR9004"]) == (
+        "clash", "strike", "ambush", "one_sided"), f"ACLED types map to clash/strike/ambush/one_sided: {kinds}"
+    assert events.at["SYR9001", "dyad"] == "isis-sdf_coalition", "actors go through the mapping, dyads sorted"
+    assert events.at["SYR9004", "side_b"] == "civilians", "an empty actor2 is the civilians"
+    assert (events.at["SYR9001", "date"], events.at["SYR9002", "date"]) == ("2018-03-12", "2018-03-14"), \
+        "both '12 March 2018' and ISO dates are read"
+    assert events.at["SYR9004", "deaths_civilians"] == 5 and np.isnan(events.at["SYR9001", "deaths_a"]), \
+        "ACLED's fatalities are civilians' only for violence against civilians; the sides' split is unknown"
+
+
+def test_ucdp_reader_keeps_the_sides_deaths_and_type(mapping):
+    events = read_ucdp(FIXTURES / "ucdp_sample.csv", mapping).set_index("event_id")
+    row = events.loc["1"]
+    assert (row["kind"], row["dyad"], row["deaths_a"], row["deaths_b"], row["deaths"]) == (
+        "clash", "isis-sdf_coalition", 3.0, 2.0, 6.0), f"type 2, IS - SDF, deaths 3/2, best 6: {row.to_dict()}"
+    assert events.at["2", "kind"] == "one_sided" and events.at["2", "dyad"] == "civilians-isis"
+
+
+def test_a_record_folder_is_clipped_to_the_map_and_window_and_gets_regions(tmp_path, corridor_map):
+    for name in ("acled_sample.csv", "ucdp_sample.csv", "holders.csv", "mapping.yaml"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    record = read_record(tmp_path, corridor_map, Window(dt.date(2018, 1, 1), dt.date(2018, 12, 31)))
+    ids = set(record.events["event_id"])
+    assert ids == {"SYR9001", "SYR9002", "SYR9003", "SYR9004", "1", "2"}, \
+        f"Palmyra (lon 38.27) is off the map and 10 Jan 2019 after the window: {sorted(ids)}"
+    region = record.events.set_index("event_id")["region"]
+    assert (region["SYR9001"], region["SYR9002"], region["SYR9004"]) == ("east_bank", "west_bank_valley", "east_bank")
+    assert list(record.holders["holder"]) == ["isis", "sdf_coalition"]
+    assert list(record.holders["date"]) == ["2018-01-10", "2018-02-15"], "a month-only date counts from the 15th"
+
+
+def test_regions_come_from_the_map_bank_and_country(corridor_map):
+    names = ["Hajin", "Al-Mayadeen", "T-2 station", "Al-Qa'im"]
+    places = [corridor_map.find_place(n) for n in names]
+    got = regions_at(corridor_map, [p.lon for p in places], [p.lat for p in places])
+    assert list(got) == ["east_bank", "west_bank_valley", "badia", "iraqi_side"], dict(zip(names, got, strict=True))
+    bridge = corridor_map.find_place("Al-Mayadeen bridge")
+    assert regions_at(corridor_map, [bridge.lon], [bridge.lat])[0] in ("west_bank_valley", "east_bank"), \
+        "a point on the river takes the region of the nearest land"
+    assert regions_at(corridor_map, [38.0], [34.5])[0] == "", "off the map: no region"
+
+
+def test_bad_record_input_is_one_line_naming_file_line_and_column(tmp_path, corridor_map, mapping):
+    bad = tmp_path / "ucdp.csv"
+    text = (FIXTURES / "ucdp_sample.csv").read_text(encoding="utf-8").replace("2018-03-20,2018-03-20", "March,x")
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=rf"^{bad}:3: date_start: expected a date \(YYYY-MM-DD\), found 'March'$"):
+        read_ucdp(bad, mapping)
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    bad.unlink()
+    with pytest.raises(UserError, match="other.csv:1: not a UCDP GED, ACLED, events-table or holders file"):
+        read_record(tmp_path, corridor_map)
+    (tmp_path / "m.yaml").write_text("actors:\n  IS: isis\nplace:\n  a: b\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"m.yaml:3: place: unknown key \(expected one of actors"):
+        read_mapping(tmp_path / "m.yaml")
+    with pytest.raises(UserError, match="--window: expected START:END"):
+        Window.parse("2018-01-01")
+
+
+def test_run_events_group_incidents_by_day_cell_and_dyad_at_the_cell_centre(tmp_path, corridor_map):
+    """Hand case: two clashes in one cell on one day (1.5 + 2.0 and 0.5 + 0 dead) are one event
+    of 4 dead at the first one's time; the same cell the next day is another; a strike that
+    killed 0.4 (< 1) is no event."""
+    log = ViolenceLog()
+    cell = (40, 60)
+    log.add(5.0, cell, "clash", "insurgents", "coalition", 1.5, 2.0)
+    log.add(7.0, cell, "clash", "coalition", "insurgents", 0.0, 0.5)
+    log.add(25.0, cell, "clash", "insurgents", "coalition", 1.0, 1.0)
+    log.add(9.0, (10, 10), "strike", "Israel", "iran_militia", 0.0, 0.4)
+    events = events_table(log, Calendar(dt.date(2018, 3, 1), 1.0), corridor_map)
+    assert list(events.columns) == list(EVENT_COLUMNS), "the run's table has the record's columns"
+    assert list(events["date"]) == ["2018-03-01", "2018-03-02"] and list(events["time"]) == ["05:00", "01:00"]
+    assert list(events["deaths"]) == [4.0, 2.0], "deaths summed over the day's incidents of the cell and dyad"
+    assert (events.at[0, "side_a"], events.at[0, "dyad"]) == ("insurgents", "coalition-insurgents")
+    lon, lat = cell_lonlat(corridor_map, 40, 60)
+    assert (events.at[0, "lon"], events.at[0, "lat"]) == (round(float(lon), 5), round(float(lat), 5)), \
+        "where it happened is the cell's centre"
+    written = write_events(events, tmp_path, tmp_path / "gis")
+    assert pd.read_csv(written[0]).shape == (2, len(EVENT_COLUMNS))
+    layer = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [f["properties"]["deaths"] for f in layer["features"]] == [4.0, 2.0]
+
+
+def _events(rows) -> pd.DataFrame:
+    cols = ("date", "kind", "dyad", "region", "deaths")
+    return pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows])
+
+
+def test_event_patterns_count_by_month_region_and_dyad_by_hand():
+    events = _events([("2018-03-02", "clash", "isis-sdf_coalition", "east_bank", 4.0),
+                      ("2018-03-30", "clash", "isis-sdf_coalition", "east_bank", 6.0),
+                      ("2018-03-15", "clash", "government_russia-isis", "badia", 2.0),
+                      ("2018-04-01", "strike", "government_russia-israel", "west_bank_valley", 12.0),
+                      ("2019-01-05", "clash", "isis-sdf_coalition", "east_bank", 9.0)])
+    p = event_patterns(events, Window(dt.date(2018, 3, 1), dt.date(2018, 4, 30)))
+    assert p["events|2018-03|east_bank|isis-sdf_coalition"] == 2
+    assert p["events|2018-03|all|all"] == 3 and p["events|2018-03|badia|all"] == 1
+    assert p["events|2018-04|all|all"] == 0, "a strike is counted under strikes, not events"
+    assert (p["strikes|2018-03"], p["strikes|2018-04"]) == (0, 1)
+    assert p["deaths_per_event|all"] == pytest.approx(4.0), "(4 + 6 + 2) / 3; the 2019 event is outside"
+    assert p["deaths_per_event|isis-sdf_coalition"] == pytest.approx(5.0)
+    assert np.isnan(p["deaths_per_event|iraq_pmf-isis"]), "no event: no deaths per event"
+    cut = event_patterns(events, Window(dt.date(2018, 3, 1), dt.date(2018, 4, 30)), covered_until=dt.date(2018, 4, 10))
+    assert cut["events|2018-03|all|all"] == 3 and np.isnan(cut["events|2018-04|all|all"]), \
+        "a month the source does not cover to its end is NaN, not 0"
+
+
+def test_holder_patterns_of_the_record_and_of_a_run_by_hand(tmp_path, corridor_map, mapping):
+    shutil.copy(FIXTURES / "holders.csv", tmp_path / "holders.csv")
+    shutil.copy(FIXTURES / "ucdp_sample.csv", tmp_path / "ucdp.csv")
+    record = read_record(tmp_path, corridor_map, WINDOW, FIXTURES / "mapping.yaml")
+    window = Window(dt.date(2018, 1, 1), dt.date(2018, 3, 31))
+    obs = observed_patterns(record, window)
+    assert np.isnan(obs["holder|2018-01|Hajin|isis"]), "1 Jan: before the first row for Hajin, unknown"
+    assert obs["holder|2018-02|Hajin|isis"] == 1, "1 Feb: ISIS since 10 Jan; the change 'in Feb' counts from the 15th"
+    assert obs["holder|2018-03|Hajin|sdf_coalition"] == 1 and obs["holder|2018-03|Hajin|isis"] == 0
+    # a run from 2018-01-01, daily rows, 45 days: insurgents hold Hajin, then the coalition from 1 Feb
+    days = pd.date_range("2018-01-01", periods=46).strftime("%Y-%m-%d")
+    steps = pd.DataFrame({"step": range(46), "hours": np.arange(46) * 24.0, "date": days})
+    for place in corridor_map.places:
+        steps[f"holder_{place}"] = "ungoverned"
+    steps["holder_Hajin"] = np.where(np.arange(46) >= 31, "coalition", "insurgents")
+    events = _events([]).reindex(columns=list(EVENT_COLUMNS))
+    sim = simulated_patterns(run_view(events, steps), window, Mapping(model={"insurgents": "isis",
+                                                                          "coalition": "sdf_coalition"}))
+    assert set(sim) == set(obs), "observed and simulated patterns have the same keys"
+    assert sim["holder|2018-01|Hajin|isis"] == 1 and sim["holder|2018-02|Hajin|sdf_coalition"] == 1, \
+        "the model's ids become the record's factions through the mapping"
+    assert np.isnan(sim["holder|2018-03|Hajin|isis"]), "1 Mar is after the run's end (15 Feb): unknown"
+    assert sim["events|2018-01|all|all"] == 0 and np.isnan(sim["events|2018-02|all|all"]), \
+        "January is covered (zero events); February only to the 15th"
+
+
+def test_a_run_writes_its_violent_events_in_the_record_columns_and_both_give_the_same_keys(tmp_path):
+    import sim
+
+    record_map = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={"map.cell_km": 2.0}).map
+    window = Window(dt.date(2017, 11, 19), dt.date(2018, 1, 31))
+    record = read_record(SCENARIOS / "record", record_map, window)
+    raw = pd.read_csv(SCENARIOS / "record" / "ucdp_ged_euphrates_2017-11-19_2018-12-31.csv")
+    expected = int((raw["date_start"] <= "2018-01-31").sum())  # every row lies inside the map (its README)
+    assert len(record.events) == expected == 133, "the shipped UCDP events from 19 Nov 2017 to 31 Jan 2018"
+    run = sim.run("corridor_campaign", seed=3, out=tmp_path / "run",
+                  overrides={"map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 20})
+    table = pd.read_csv(tmp_path / "run" / "violent_events.csv")
+    assert list(table.columns) == list(EVENT_COLUMNS)
+    assert len(table) == len(run.result.events) and (table["deaths"] >= 1).all()
+    assert (tmp_path / "run" / "gis" / "violent_events.geojson").is_file()
+    obs, simulated = observed_patterns(record, window), simulated_patterns(run.result, window)
+    assert set(obs) == set(simulated)
+    ev = run.result.events
+    assert simulated["events|2017-11|all|all"] == sum((ev["kind"] != "strike") & (ev["date"] < "2017-12-01")), \
+        "the 20-day run covers November from the 19th"
+    assert np.isnan(simulated["events|2017-12|all|all"]), "the run ends on 9 Dec: December is not covered"
