@@ -119,12 +119,15 @@ class Runs:
 
 @dataclass
 class Comparison(Runs):
-    """A what-if comparison: `table` has one row per headline outcome × arm: n, mean, sd and,
-    for every arm but the first, the paired difference from the first with its 95 % bootstrap
-    interval (`diff_vs_first`, `ci_low`, `ci_high`, `excludes_zero`)."""
+    """A what-if comparison: `table` has one row per outcome × arm: n, mean, sd and, for every
+    arm but the first, the paired difference from the first with its 95 % bootstrap interval
+    (`diff_vs_first`, `ci_low`, `ci_high`), `verdict` and `excludes_zero` (None where the
+    difference does not vary: see `sim.experiments.verdict`); `notes`, e.g. that the arms' maps
+    differ in land (the denominator of shares)."""
 
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     arms: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,27 +170,31 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
 
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
-            every_hours: float = 24.0, out: str | Path | None = None, progress: bool = True) -> Comparison:
+            every_hours: float = 24.0, outcomes: list[str] | None = None, out: str | Path | None = None,
+            progress: bool = True) -> Comparison:
     """Compare two or more scenarios (the first is the reference) over `replicates` paired
-    replicates (common random numbers), keeping the step table every `every_hours`. With
-    `out`, writes everything `python run.py compare` writes (tables, charts, report, maps)."""
+    replicates (common random numbers) on `outcomes` (names or glob patterns of the runs
+    table's columns, e.g. ``["area_km2_*", "convoys_arrived"]``; default: the headline
+    outcomes), keeping the step table every `every_hours`. With `out`, writes everything
+    `python run.py compare` writes (tables, charts, report, maps)."""
     from sim.experiments import compare as cmp
 
     paths = [_path_of(s) for s in scenarios]
     sets = dict(overrides or {})
     if out is not None:
         done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
-                               sets=sets, progress=progress, every_hours=every_hours)
+                               sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes)
         arms = [a.name for a in done.arms]
         seeds = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))["replicate_seeds"]
         store = MemoryRuns.from_folder(done.folder)
-        return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms)
+        return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms, notes=done.notes)
     arms, root, seeds = cmp.plan_arms(paths, replicates, seed, sets)
     tasks = cmp.compare_tasks(arms, seeds, sets, every_hours, keep_map=False)
     store, _ = run_in_memory(tasks, cmp.arm_columns(arms), workers=workers, dask=dask, progress=progress,
                              desc="compare")
     names = [a.name for a in arms]
-    return Comparison(store, seeds, None, ("arm",), table=cmp.compare_table(store.runs(), names, root), arms=names)
+    table = cmp.compare_table(store.runs(), names, root, outcomes=outcomes, lands_km2=cmp.lands_km2(arms))
+    return Comparison(store, seeds, None, ("arm",), table=table, arms=names, notes=cmp.table_notes(arms))
 
 
 def sweep(sweep_file: str | Path, *, replicates: int | None = None, workers: int | None = None,

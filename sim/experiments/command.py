@@ -70,8 +70,9 @@ def add_commands(sub) -> None:
         description=textwrap.dedent("""\
             Run each scenario --replicates times with the same seeds (replicate r has the same seed
             in every arm) and report, for each headline outcome, each arm's mean and its paired
-            difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and
-            whether it excludes zero. Writes compare.csv, compare.md, runs and series tables,
+            difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and a
+            verdict ("differs" only when the differences vary and the interval excludes zero;
+            "identical in every pair" and "same area in every pair (land differs)" are said so). Writes compare.csv, compare.md, runs and series tables,
             charts of every arm's median and 5–95 % band over time, and maps of where mean control
             differs. """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
@@ -86,6 +87,9 @@ def add_commands(sub) -> None:
                    help="keep one step every H simulated hours for the charts over time (default 24)")
     p.add_argument("--map-days", type=day_list, metavar="D,D,…",
                    help="also map each arm's probability of control at these days (the end is always mapped)")
+    p.add_argument("--outcomes", nargs="+", metavar="NAME",
+                   help="the outcomes to compare: runs-table columns or glob patterns, e.g. 'area_km2_*' "
+                        "convoys_arrived (default: the headline outcomes, shares with their areas)")
     _engine_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -187,7 +191,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
-                         map_days=args.map_days, log=_say)
+                         map_days=args.map_days, outcomes=args.outcomes, log=_say)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")
