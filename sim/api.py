@@ -9,14 +9,19 @@ design point, derived from one root seed by ``numpy.random.SeedSequence``.
 
 Every result offers pandas DataFrames:
 
-- ``tidy``: the long table, one row per run × step × observation, with columns run, seed,
-  step, day, faction, metric, value, unit, state (see :mod:`sim.tidy` and docs/outputs.md);
+- ``tidy``: the long table, one row per run × kept step × observation, with columns run, seed,
+  step, day, faction, place, pair, convoy, metric, value, unit, state, text as categories (see
+  :mod:`sim.tidy` and docs/outputs.md);
 - ``wide``: the step table as the model records it, one column per observation;
 - ``runs`` (many runs): one row per run with its final outcomes (``summary`` for one run).
 
     import sim
     reps = sim.replicate("albu_kamal_blockade", 20, overrides={"time.duration_days": 5})
     reps.tidy.query("metric == 'share'").groupby(["day", "faction"])["value"].mean()
+
+Calls of many runs (``replicate``, ``compare``, ``sweep`` from Python) keep one step per
+simulated day by default (``every_hours=24``, `EVERY_HOURS`; the step and its day are in every
+row); ``run`` keeps every step of its one run.
 
 Bad input (an unknown scenario, a bad override) raises :class:`sim.errors.UserError` (its
 subclass ``InputErrors`` lists every problem) with the file, line and key in the message.
@@ -41,6 +46,7 @@ from sim.scenario.library import find_in_library
 from sim.tidy import tidy_steps
 
 ScenarioLike = str | Path | LoadedScenario
+EVERY_HOURS = 24.0  #: default step thinning of every call of many runs: one kept step per simulated day
 
 
 def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenario:
@@ -74,7 +80,7 @@ class Run:
 
     @cached_property
     def tidy(self) -> pd.DataFrame:
-        """The long table (run "r000"): run, seed, step, day, faction, metric, value, unit, state."""
+        """The long table of every step (run "r000"): `sim.tidy.TIDY_COLUMNS`."""
         return tidy_steps(self.result.steps, self.result.faction_ids, run="r000", seed=self.result.seed)
 
 
@@ -138,12 +144,13 @@ class Sweep(Runs):
 
 
 def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, overrides: dict | None = None,
-              workers: int | None = None, dask: str | None = None, every_hours: float | None = None,
+              workers: int | None = None, dask: str | None = None, every_hours: float = EVERY_HOURS,
               out: str | Path | None = None, progress: bool = True) -> Runs:
     """`n` replicates of one scenario: replicate r runs with the r-th child seed of
     `SeedSequence(seed)` (default root: the scenario's seed), on `workers` processes (default:
     all cores; 1 runs in this process) or a Dask cluster (`dask`: "local" or an address).
-    Keeps every step (or every `every_hours`). With `out`, writes runs.parquet, wide.parquet,
+    Keeps one step every `every_hours` (default one per simulated day; the scenario's
+    `time.step_hours` keeps every step). With `out`, writes runs.parquet, wide.parquet,
     tidy.parquet and manifest.json into that new folder."""
     from sim.experiments.design import replicate_seeds
     from sim.experiments.worker import RunTask
@@ -153,7 +160,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     loaded = load(scenario, overrides)
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
-    every = float(every_hours or loaded.spec.time.step_hours)
+    every = float(every_hours)
     width = max(3, len(str(n - 1)))
     tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(loaded.source.resolve()),
                      overrides=json.dumps(loaded.overrides), digest=loaded.digest, final=("*",), series=("*",),
@@ -170,7 +177,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
 
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
-            every_hours: float = 24.0, outcomes: list[str] | None = None, out: str | Path | None = None,
+            every_hours: float = EVERY_HOURS, outcomes: list[str] | None = None, out: str | Path | None = None,
             progress: bool = True) -> Comparison:
     """Compare two or more scenarios (the first is the reference) over `replicates` paired
     replicates (common random numbers) on `outcomes` (names or glob patterns of the runs

@@ -42,8 +42,26 @@ def test_one_run_tidy_table_has_units_for_every_value():
     assert len(tidy) == len(one.wide) * len(observed), "one row per step × observation"
     russia = tidy.query("faction == 'russia' and metric == 'share'")["value"].to_numpy()
     assert list(russia) == list(one.wide["share_russia"]), "tidy values are the wide table's"
-    holder = tidy.query("metric == 'holder_Albu Kamal'")
-    assert holder["value"].isna().all() and holder["state"].iloc[0] == one.wide["holder_Albu Kamal"].iloc[0]
+    holder = tidy.query("metric == 'holder' and place == 'Albu Kamal'")
+    assert holder["value"].isna().all() and list(holder["state"]) == list(one.wide["holder_Albu Kamal"])
+
+
+def test_tidy_entities_are_columns_and_text_is_categorical():
+    one = sim.run("albu_kamal_blockade", seed=3, overrides=QUICK)
+    tidy, wide = one.tidy, one.wide
+    assert not tidy["metric"].str.contains("Albu Kamal|russia|R1").any(), \
+        "no place, faction or convoy packed into a metric's name"
+    tension = tidy.query("metric == 'tension' and pair == 'iran_militia/russia'")["value"]
+    assert list(tension) == list(wide["tension_iran_militia_russia"]), "a rival pair is the `pair` column"
+    convoy = tidy.query("metric == 'convoy_outcome' and convoy == 'R1'")["state"]
+    assert list(convoy) == list(wide["convoy_R1"]), "a convoy is the `convoy` column"
+    whole = tidy.query("metric == 'contested_share'")
+    assert whole[["faction", "place", "pair", "convoy"]].isna().all().all(), "a whole-map value has no entity"
+    text = ["run", "faction", "place", "pair", "convoy", "metric", "unit", "state"]
+    assert all(isinstance(tidy[c].dtype, pd.CategoricalDtype) for c in text), "text columns are categories"
+    plain = tidy.astype({c: object for c in text})
+    small, large = tidy.memory_usage(deep=True).sum(), plain.memory_usage(deep=True).sum()
+    assert small <= large / 2, f"categories should at least halve the table: {small:,} vs {large:,} bytes"
 
 
 def test_every_step_column_is_documented_with_its_unit():
@@ -68,7 +86,11 @@ def test_replicates_are_the_engine_runs_with_common_random_numbers_and_write_not
     assert set(reps.tidy["run"]) == {"r000", "r001", "r002"}
     first = sim.run("albu_kamal_blockade", seed=reps.seeds[1], overrides=QUICK).wide
     mine = reps.wide.query("run_id == 'r001'")
-    assert list(mine["share_russia"]) == list(first["share_russia"]), "a replicate is the run with its seed"
+    assert list(mine["day"]) == [0.0, 1.0, 2.0], "many runs keep one step per simulated day by default"
+    daily = first[first["day"].isin([0.0, 1.0, 2.0])]
+    assert list(mine["share_russia"]) == list(daily["share_russia"]), "a replicate is the run with its seed"
+    assert isinstance(reps.tidy["run"].dtype, pd.CategoricalDtype) and list(reps.tidy["run"].cat.categories) \
+        == ["r000", "r001", "r002"], "the runs' tables join with their categories"
     saved = sim.replicate("albu_kamal_blockade", 3, overrides=QUICK, workers=2, progress=False,
                           out=tmp_path / "reps")
     assert pd.read_parquet(saved.folder / "tidy.parquet").equals(reps.tidy), \
