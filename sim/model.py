@@ -483,7 +483,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.log.add(self.steps_done, self.hours, "clash",
                      f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
                      factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
-                     fighters=lost_a + lost_b)
+                     fighters=lost_a + lost_b, cell=side_a[0].rc)
 
     # =========================================================================== narrative
     def log_incident(self, kind: str, text: str, unit: Unit | None, *, place: str | None = None,
@@ -493,7 +493,8 @@ class CorridorModel(MesaConventions, mesa.Model):
         if unit is not None and place and " near " not in text and place not in text:
             text = f"{text} (near {place})"
         factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
-        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters)
+        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters,
+                     cell=None if unit is None else unit.rc)
         self.recorder.count(kind)
 
     def clock(self) -> str:

@@ -26,7 +26,9 @@ def clock_text(hours: float) -> str:
 class LogEntry:
     """One incident: `step` is the number of steps completed when it happened (the index, from 0,
     of the step under way), `hours` the simulated hours since the start (the start of that step),
-    `factions` the ids of the factions involved, `fighters` the fighters concerned (if any)."""
+    `factions` the ids of the factions involved, `fighters` the fighters concerned (if any),
+    `cell` the (row, col) where it happened (the GIS events layer places it there; not written
+    to events.jsonl, which names the place)."""
 
     step: int
     hours: float
@@ -35,6 +37,7 @@ class LogEntry:
     factions: list[str] = field(default_factory=list)
     place: str | None = None
     fighters: float | None = None
+    cell: tuple[int, int] | None = None
 
     def narrative(self) -> str:
         return f"{clock_text(self.hours)} — {self.text}"
@@ -45,14 +48,16 @@ class EventLog:
         self.entries: list[LogEntry] = []
 
     def add(self, step: int, hours: float, kind: str, text: str, *, factions=(), place=None,
-            fighters=None) -> LogEntry:
+            fighters=None, cell=None) -> LogEntry:
         entry = LogEntry(step, hours, kind, text, list(factions), place,
-                         None if fighters is None else round(float(fighters), 1))
+                         None if fighters is None else round(float(fighters), 1),
+                         None if cell is None else (int(cell[0]), int(cell[1])))
         self.entries.append(entry)
         return entry
 
     def to_jsonl(self) -> str:
-        return "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in self.entries)
+        return "".join(json.dumps({k: v for k, v in asdict(e).items() if k != "cell"}, ensure_ascii=False) + "\n"
+                       for e in self.entries)
 
     def to_text(self) -> str:
         return "".join(e.narrative() + "\n" for e in self.entries)

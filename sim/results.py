@@ -49,6 +49,8 @@ class RunResult:
     influence: np.ndarray | None = field(repr=False, default=None)
     #: towns with inhabitants and their support at the end (sim.population), [] without a population
     towns: list[dict] = field(repr=False, default_factory=list)
+    #: the run's calendar (`sim.calendar.Calendar`): dates of simulated hours
+    calendar: object = field(repr=False, default=None)
 
     @classmethod
     def from_recorder(cls, rec) -> RunResult:
@@ -89,7 +91,7 @@ class RunResult:
             scenario_name=m.spec.name, seed=m.seed_value, digest=m.loaded.digest,
             resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
             faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
-            map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m))
+            map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m), calendar=m.calendar)
 
     @staticmethod
     def _towns(m) -> list[dict]:

@@ -108,7 +108,7 @@ def tidy_steps(steps: pd.DataFrame, faction_ids: list[str], *, run: str, seed: i
     def per_row(items: list) -> pd.Categorical:
         """One category per observed column, repeated over its n rows (None: missing)."""
         codes, uniques = pd.factorize(pd.Series(items, dtype=object), use_na_sentinel=True)
-        return pd.Categorical.from_codes(np.repeat(codes, n), categories=pd.Index(uniques, dtype=object))
+        return pd.Categorical.from_codes(np.repeat(codes, n), categories=pd.Index(list(uniques)))
 
     columns = {
         "run": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[run]),
@@ -117,7 +117,7 @@ def tidy_steps(steps: pd.DataFrame, faction_ids: list[str], *, run: str, seed: i
         **{e: per_row([d[1] if d[0] == e else None for d in described]) for e in ENTITIES},
         "metric": per_row([d[2] for d in described]), "value": values.ravel(),
         "unit": per_row([d[3] for d in described]),
-        "state": pd.Categorical.from_codes(state_codes.ravel(), categories=pd.Index(list(states), dtype=object)),
+        "state": pd.Categorical.from_codes(state_codes.ravel(), categories=pd.Index(list(states))),
     }
     return pd.DataFrame(columns, columns=list(TIDY_COLUMNS))
 

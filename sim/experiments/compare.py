@@ -343,7 +343,7 @@ def arm_uncertainty(result: CompareResult, tasks: list[RunTask], before_end: tup
                              [f.color for f in factions.values()])
         probs = arm_probabilities(result.folder, [t.run_id for t in tasks if t.point == i], len(style.ids))
         days = [*before_end, arm.loaded.spec.time.duration_days]
-        files += write_uncertainty(result.folder, f"control_probability_{ch.slug(arm.name)}", arm.loaded.map,
+        files += write_uncertainty(result.folder, f"control_probability_{ch.slug(arm.name)}", arm.loaded,
                                    probs, days, style, arm.name, result.replicates, png=png)
     return files
 
