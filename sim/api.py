@@ -171,7 +171,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     if out is not None:
         info = {"scenario": str(loaded.source.resolve()), "overrides": loaded.overrides,
                 "scenario_sha256": loaded.digest, "root_seed": root, "replicate_seeds": seeds}
-        result.folder = _write_tables(result, Path(out), "replicates", info)
+        result.folder = _write_tables(result, Path(out), "replicates", info, [loaded.digest])
     return result
 
 
@@ -204,26 +204,52 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     return Comparison(store, seeds, None, ("arm",), table=table, arms=names, notes=cmp.table_notes(arms))
 
 
-def sweep(sweep_file: str | Path, *, replicates: int | None = None, workers: int | None = None,
-          dask: str | None = None, out: str | Path | None = None, progress: bool = True) -> Sweep:
-    """Run a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"), with
-    `replicates` replacing the file's. With `out`, writes everything `python run.py sweep`
-    writes (tables, charts, report)."""
+def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None = None,
+          parameters: dict | None = None, design="grid", samples: int | None = None,
+          replicates: int | None = None, seed: int | None = None, overrides: dict | None = None,
+          every_hours: float = EVERY_HOURS, name: str | None = None, workers: int | None = None,
+          dask: str | None = None, out: str | Path | None = None, resume: bool = False, force: bool = False,
+          progress: bool = True) -> Sweep:
+    """Run a sweep: a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"),
+    with `overrides` added to its `set` and `replicates` replacing its own; or one defined here
+    on `scenario` (sim.experiments.python_sweep):
+
+        sim.sweep(scenario="airstrike_campaign", parameters={"rules.airstrikes.rate_per_day": (0.0, 1.0)},
+                  design="lhs", samples=8, replicates=4)          # or design=<DataFrame of points>
+
+    `parameters`: key path → a list of values (grid), a (low, high) tuple (lhs, sobol, morris;
+    `samples` is their size) or a sweep-file mapping; a DataFrame `design` gives the points (one
+    column per key path). Keeps one step a day (`every_hours`) of the default series. With
+    `out`, writes everything `python run.py sweep` writes, the sweep file among it; `resume`
+    finishes or extends that folder (more `replicates` add the next seeds), `force` with
+    `resume` accepts a change of code version (recorded), without it replaces the folder.
+    Raises UserError / InputErrors for a bad sweep."""
+    import tempfile
+
     from sim.experiments import sweep as sw
+    from sim.experiments.python_sweep import sweep_document, write_document
     from sim.experiments.sweepfile import read_sweep
 
-    path = find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
-    if out is not None:
-        done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
-                            replicates=replicates)
-        plan, folder = done.plan, done.folder
-        store = MemoryRuns.from_folder(folder)
-    else:
-        plan, folder = read_sweep(path, replicates=replicates), None
-        store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
-                                 progress=progress, desc=plan.name)
-    design = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
-    return Sweep(store, plan.seeds, folder, ("point",), design=design)
+    if (sweep_file is None) == (scenario is None):
+        raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
+    path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
+    with tempfile.TemporaryDirectory(prefix="corridor_sweep_") as tmp:
+        if path is None or overrides:
+            doc = sweep_document(_path_of(scenario) if path is None else None, sweep_file=path,
+                                 parameters=parameters, design=design, samples=samples, replicates=replicates,
+                                 seed=seed, overrides=overrides, every_hours=every_hours, name=name)
+            path = write_document(doc, Path(tmp))
+        if out is not None:
+            done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
+                                replicates=replicates, resume=resume, force=force)
+            plan, folder = done.plan, done.folder
+            store = MemoryRuns.from_folder(folder)
+        else:
+            plan, folder = read_sweep(path, replicates=replicates), None
+            store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
+                                     progress=progress, desc=plan.name)
+    design_table = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
+    return Sweep(store, plan.seeds, folder, ("point",), design=design_table)
 
 
 def _path_of(scenario: ScenarioLike) -> Path:
@@ -235,14 +261,20 @@ def _path_of(scenario: ScenarioLike) -> Path:
     return find_in_library(scenario, SCENARIOS)
 
 
-def _write_tables(result: Runs, out: Path, kind: str, info: dict) -> Path:
-    """A new folder with the tables as Parquet and a manifest (written whole, then renamed)."""
+def _write_tables(result: Runs, out: Path, kind: str, info: dict, digests: list[str]) -> Path:
+    """A new folder with the tables as Parquet (code version, scenario hash, units and labels
+    in each file's metadata) and a manifest (written whole, then renamed)."""
     from sim.disclaimer import DISCLAIMER
+    from sim.experiments.parquet_meta import metadata, write_parquet
     from sim.results import code_version, package_versions
+
+    records = list(result.store.records.values())
+    factions = {f: lab for r in records for f, lab in zip(r["factions"]["ids"], r["factions"]["labels"], strict=True)}
 
     def build(tmp: Path) -> None:
         for name, table in (("runs", result.runs), ("wide", result.wide), ("tidy", result.tidy)):
-            write_atomic(tmp / f"{name}.parquet", lambda t, table=table: table.to_parquet(t, index=False))
+            meta = metadata(table.columns, faction_ids=list(factions), labels=factions, scenario_sha256=digests)
+            write_atomic(tmp / f"{name}.parquet", lambda t, table=table, meta=meta: write_parquet(t, table, meta))
         write_json_atomic(tmp / "manifest.json", {"note": DISCLAIMER, "kind": kind, **info,
                                                   "code_version": code_version(), "packages": package_versions(),
                                                   "command": sys.argv})

@@ -152,7 +152,7 @@ def test_analyst_notebook_runs(tmp_path):
     assert quick in setup.source, "the notebook's first code cell sets QUICK"
     setup.source = setup.source.replace(quick, f"QUICK = {QUICK!r}")  # shorter still, for the tests
     fewer = {'"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
-             "replicates: 3": "replicates: 2"}
+             "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,"}
     for cell in notebook.cells:
         for many, few in fewer.items():
             cell.source = cell.source.replace(many, few)
@@ -160,3 +160,27 @@ def test_analyst_notebook_runs(tmp_path):
                             resources={"metadata": {"path": str(ROOT)}}).execute()
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
+    assert any("sim.sweep(scenario=" in c.source and "resume=True" in c.source for c in notebook.cells), \
+        "the notebook extends a sweep defined in Python with more replicates (its cell asserts two sessions)"
+
+
+def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides():
+    key, strength = "rules.checkpoint_blockade.stop_probability", "forces[7].strength"
+    lhs = sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0), strength: (20, 80)}, design="lhs",
+                    samples=3, replicates=2, overrides=QUICK, workers=1, progress=False)
+    assert len(lhs.design) == 3 and len(lhs.runs) == 6
+    assert lhs.design[key].between(0, 1).all() and lhs.design[strength].between(20, 80).all(), \
+        "a (low, high) tuple is the bounds a Latin hypercube draws from"
+    assert len(set(lhs.design[key].round(6))) == 3, "three distinct samples"
+    points = pd.DataFrame({key: [0.0, 1.0, 1.0], strength: [20, 20, 90]})
+    given = sim.sweep(scenario="albu_kamal_blockade", design=points, replicates=1, overrides=QUICK, workers=1,
+                      progress=False)
+    assert given.design[[key, strength]].values.tolist() == points.values.tolist(), "a DataFrame's rows are the points"
+    assert list(given.runs.sort_values("point")[strength]) == [20, 20, 90]
+    with pytest.raises(UserError, match="did you mean 'stop_probability'"):
+        sim.sweep(scenario="albu_kamal_blockade", parameters={key[:-1]: [0.0]}, overrides=QUICK, workers=1,
+                  progress=False)
+    with pytest.raises(UserError, match="needs samples="):
+        sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0)}, design="lhs", workers=1)
+    from_file = sim.sweep("airstrike_rate", replicates=1, overrides=QUICK, workers=1, progress=False)
+    assert len(from_file.runs) == 5 and (from_file.wide["day"].max() == 2.0), "overrides reach a sweep file's `set`"

@@ -112,7 +112,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
 
     session = execute(tasks, folder, done, arm_columns(arms), workers=workers, dask=dask,
                       progress=progress, desc="compare")
-    assemble(folder, [t.run_id for t in tasks])
+    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
     runs = pd.read_parquet(out / "runs.parquet")
     table = compare_table(runs, [a.name for a in arms], root, outcomes=outcomes, lands_km2=lands_km2(arms))
     result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates,

@@ -87,6 +87,7 @@ def write_uncertainty(folder: Path, stem: str, loaded, probs: np.ndarray, days: 
     with `png`, one `<stem>_day<D>.png` per day into `folder`; returns the file names.
     `loaded`: the scenario (its map and `time.start_date`)."""
     import datetime as dt
+
     from sim.extras import available
     from sim.figures.uncertainty import probability_map
     from sim.geography.gis_out import write_geotiff
@@ -156,7 +157,7 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
             f"{', '.join(f'{d:g}' for d in [*before_end, duration])} → {out}")
     session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
                       workers=workers, dask=dask, progress=progress, desc="replicates")
-    assemble(folder, [t.run_id for t in tasks])
+    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[loaded.digest])
     factions = loaded.spec.factions
     style = FactionStyle(list(factions), [f.label for f in factions.values()], [f.color for f in factions.values()])
     probs = arm_probabilities(out, [t.run_id for t in tasks], len(style.ids))
