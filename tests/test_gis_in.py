@@ -156,3 +156,30 @@ def test_other_projected_forms_are_refused(tmp_path, edit, needle):
     with pytest.raises(MapError, match="reproject it to EPSG:4326") as err:
         load_map(path, 1.0)
     assert needle in str(err.value) and str(err.value).startswith(str(path))
+
+
+def reversed_river(d):
+    """The whole river drawn the other way: each part's points reversed, the parts swapped."""
+    for f in d["features"]:
+        f["geometry"]["coordinates"] = [c[::-1] for c in f["geometry"]["coordinates"]]
+    d["features"] = d["features"][::-1]
+
+
+def test_a_river_drawn_upstream_is_an_error_naming_the_places(tmp_path):
+    layers = edit_layer(tmp_path, "river", reversed_river)
+    with pytest.raises(MapError, match=r"river 'Silver River' looks drawn upstream: 2 of the 2 places") as err:
+        load_map(layers, 0.5)
+    assert "Amberton (bank: left)" in str(err.value) and "Birchford (bank: right)" in str(err.value)
+    assert "reverse the line" in str(err.value)
+    done = validate(ROOT / "tests" / "fixtures" / "two_town_valley" / "valley.yaml")
+    assert done.returncode == 0, "premise: the valley as drawn is consistent"
+
+
+def test_a_place_on_the_other_side_of_its_declared_bank_is_named(tmp_path):
+    def birchford_left(d):
+        next(f for f in d["features"] if f["properties"]["name"] == "Birchford")["properties"]["bank"] = "left"
+
+    layers = edit_layer(tmp_path, "places", birchford_left)
+    with pytest.raises(MapError, match=r"1 of the 2 places that declare a bank lie on the other side of river "
+                                       r"'Silver River' as drawn .*: Birchford \(bank: left\)"):
+        load_map(layers, 0.5)
