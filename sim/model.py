@@ -493,8 +493,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         if unit is not None and place and " near " not in text and place not in text:
             text = f"{text} (near {place})"
         factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
-        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters,
-                     cell=None if unit is None else unit.rc)
+        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters, cell=getattr(unit, "rc", None))
         self.recorder.count(kind)
 
     def clock(self) -> str:

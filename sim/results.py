@@ -173,7 +173,7 @@ class RunResult:
         if gis:
             from sim.run_gis import write_run_gis
 
-            write_run_gis(self, out / "gis")
+            write_run_gis(self, out / "gis", code_version())
         return out
 
     def provenance(self, command: list[str] | None) -> dict:

@@ -21,6 +21,7 @@ what the run already kept (the snapshots and the event log): nothing is added to
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -67,17 +68,16 @@ def iso(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def write_run_gis(result, folder: Path) -> list[Path]:
-    """Write the GIS layers of a finished run (`sim.results.RunResult`) into `folder`."""
-    from sim.results import code_version
-
+def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
+    """Write the GIS layers of a finished run (`sim.results.RunResult`) into `folder`;
+    `code_version` goes into every file's metadata."""
     m, ids = result.map, result.faction_ids
 
     def when(hours: float) -> str:
         return iso(result.calendar.datetime_at_hours(hours))
 
     meta = {"scenario": result.scenario_name, "scenario_sha256": result.digest, "seed": str(result.seed),
-            "code_version": code_version()}
+            "code_version": code_version}
     folder.mkdir(parents=True, exist_ok=True)
     last = result.frames[-1]
     places_mask = np.zeros(m.shape, dtype=bool)
@@ -143,7 +143,7 @@ def _legs(result, when) -> list[dict]:
     stayed on its cell, with the start (`datetime`) and end (`datetime_end`) of the leg."""
     m, ids = result.map, result.faction_ids
     legs = []
-    for before, after in zip(result.frames, result.frames[1:]):
+    for before, after in pairwise(result.frames):
         now = {int(u["uid"]): u for u in after["units"]}
         for u in before["units"]:
             v = now.get(int(u["uid"]))

@@ -72,3 +72,8 @@ def test_mesa_batch_run_drives_the_model(loaded):
     got = next(r for r in last if r["RunId"] == 1)
     assert got["share_russia"] == pytest.approx(expected["share_russia"])
     assert got["convoy_R1"] == expected["convoy_R1"]
+    import pandas as pd
+
+    by_scenario = pd.DataFrame(rows).groupby("loaded")["share_russia"].size()
+    assert by_scenario.to_dict() == {loaded: 18}, "the scenario column is hashable: rows group by it"
+    assert "sha256" in repr(loaded) and len(repr(loaded)) < 120, "a short repr in a table"
