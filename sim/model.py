@@ -83,17 +83,17 @@ class CorridorModel(MesaConventions, mesa.Model):
     """
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, rng=None,
-                 frame_every_hours: float = 24.0):
+                 frame_every_hours: float = 24.0, agent_data: bool = False):
         """Build the model of `loaded` (a `sim.scenario.LoadedScenario`).
 
         The seed: `rng` (Mesa's name: an int, a `numpy.random.SeedSequence` or `Generator`,
         reduced to an int seed by `sim.mesa_compat.seed_from`) or `seed` (an int, kept as an
         alias); neither gives the scenario's `seed`. Both at once is a `ValueError`.
-        `frame_every_hours`: hours between the map snapshots kept for drawing."""
+        `frame_every_hours`: hours between the map snapshots kept for drawing; `agent_data`: put their units in the DataCollector."""
         spec = loaded.spec
         self.seed_value = seed_from(seed, rng, spec.seed)
         super().__init__(rng=self.seed_value)
-        self.loaded = loaded
+        self.loaded, self.agent_data = loaded, agent_data
         self.spec = spec
         self.map = loaded.map
         self.streams = RandomStreams(self.seed_value)
