@@ -183,3 +183,37 @@ def test_a_place_on_the_other_side_of_its_declared_bank_is_named(tmp_path):
     with pytest.raises(MapError, match=r"1 of the 2 places that declare a bank lie on the other side of river "
                                        r"'Silver River' as drawn .*: Birchford \(bank: left\)"):
         load_map(layers, 0.5)
+
+
+def test_kinds_default_and_every_problem_of_a_folder_is_reported_at_once(tmp_path):
+    def no_kinds(d):
+        for f in d["features"]:
+            f["properties"].pop("kind", None)
+
+    layers = tmp_path / "layers"
+    layers.mkdir()
+    for path in (VALLEY / "layers").iterdir():
+        data = json.loads(path.read_text())
+        no_kinds(data)
+        (layers / path.name).write_text(json.dumps(data))
+    m = load_map(layers, 0.5)
+    assert {p.kind for p in m.places.values()} == {"town"}, "a point without a kind is a town (the bridge too)"
+    assert len(m.lines["road"]) >= 1 and m.lines["river"][0][0] == "Silver River", \
+        "lines without a kind: the river from river.geojson, roads from roads.geojson"
+
+    def two_bad_places(d):
+        d["features"][0]["properties"]["strategic_value"] = "high"
+        d["features"][1]["properties"]["bank"] = "north"
+
+    for stem, edit in (("places", two_bad_places),
+                       ("roads", lambda d: d["features"][0]["properties"].update({"class": "motorway"}))):
+        data = json.loads((layers / f"{stem}.geojson").read_text())
+        edit(data)
+        (layers / f"{stem}.geojson").write_text(json.dumps(data))
+    with pytest.raises(MapError) as err:
+        load_map(layers, 0.5)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3, f"expected the three problems of two files in one error: {lines}"
+    assert "places.geojson: feature 0" in lines[0] and "'strategic_value' must be a number" in lines[0]
+    assert "places.geojson: feature 1" in lines[1] and "bank must be" in lines[1]
+    assert "roads.geojson: feature 0" in lines[2] and "class 'motorway'" in lines[2]
