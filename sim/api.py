@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -226,30 +227,51 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
     Raises UserError / InputErrors for a bad sweep."""
     import tempfile
 
-    from sim.experiments import sweep as sw
     from sim.experiments.python_sweep import sweep_document, write_document
-    from sim.experiments.sweepfile import read_sweep
 
     if (sweep_file is None) == (scenario is None):
         raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
     path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
     with tempfile.TemporaryDirectory(prefix="corridor_sweep_") as tmp:
-        if path is None or overrides:
+        generated = path is None or bool(overrides)
+        if generated:
             doc = sweep_document(_path_of(scenario) if path is None else None, sweep_file=path,
                                  parameters=parameters, design=design, samples=samples, replicates=replicates,
                                  seed=seed, overrides=overrides, every_hours=every_hours, name=name)
             path = write_document(doc, Path(tmp))
-        if out is not None:
-            done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
-                                replicates=replicates, resume=resume, force=force)
-            plan, folder = done.plan, done.folder
-            store = MemoryRuns.from_folder(folder)
-        else:
-            plan, folder = read_sweep(path, replicates=replicates), None
-            store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
-                                     progress=progress, desc=plan.name)
+        with _named_as_python(generated):
+            plan, folder, store = _run_sweep(path, replicates, workers, dask, out, resume, force, progress)
     design_table = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
     return Sweep(store, plan.seeds, folder, ("point",), design=design_table)
+
+
+@contextmanager
+def _named_as_python(generated: bool):
+    """Problems of a sweep written from sim.sweep's arguments name the call and the key, not
+    the lines of a temporary file the caller never saw."""
+    from sim.errors import InputErrors, Problem
+
+    try:
+        yield
+    except InputErrors as err:
+        if not generated:
+            raise
+        raise InputErrors([Problem("sim.sweep", None, p.path, p.message) for p in err.problems]) from None
+
+
+def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progress):
+    """(plan, folder or None, runs in memory) of the sweep file `path`: run_sweep with `out`."""
+    from sim.experiments import sweep as sw
+    from sim.experiments.sweepfile import read_sweep
+
+    if out is not None:
+        done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
+                            replicates=replicates, resume=resume, force=force)
+        return done.plan, done.folder, MemoryRuns.from_folder(done.folder)
+    plan = read_sweep(path, replicates=replicates)
+    store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
+                             progress=progress, desc=plan.name)
+    return plan, None, store
 
 
 def _path_of(scenario: ScenarioLike) -> Path:

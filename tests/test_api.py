@@ -177,9 +177,11 @@ def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides()
                       progress=False)
     assert given.design[[key, strength]].values.tolist() == points.values.tolist(), "a DataFrame's rows are the points"
     assert list(given.runs.sort_values("point")[strength]) == [20, 20, 90]
-    with pytest.raises(UserError, match="did you mean 'stop_probability'"):
+    with pytest.raises(UserError, match="did you mean 'stop_probability'") as err:
         sim.sweep(scenario="albu_kamal_blockade", parameters={key[:-1]: [0.0]}, overrides=QUICK, workers=1,
                   progress=False)
+    assert str(err.value).startswith("sim.sweep: parameters") and "corridor_sweep_" not in str(err.value), \
+        "a problem names the call and the key, not a temporary file"
     with pytest.raises(UserError, match="needs samples="):
         sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0)}, design="lhs", workers=1)
     from_file = sim.sweep("airstrike_rate", replicates=1, overrides=QUICK, workers=1, progress=False)
