@@ -9,13 +9,14 @@ Start here (from Python; the README's "From Python" section says more)::
 
     import sim
     reps = sim.replicate("albu_kamal_blockade", 20)   # 20 paired replicates on every core
-    reps.tidy        # long table: run, seed, step, day, faction, metric, value, unit, state
+    reps.tidy        # long table: run, seed, step, day, faction, place, pair, convoy, metric, value, unit, state
     reps.runs        # one row per run: seed and final outcomes
     one = sim.run("open_road", seed=1, overrides={"time.duration_days": 5})
     one.wide         # the step table, one column per observation; one.summary: headline outcomes
     cmp = sim.compare(["open_road", "albu_kamal_blockade"], replicates=20)
     cmp.table        # outcome × arm: mean, paired difference from the first, 95 % interval
     sw = sim.sweep("airstrike_rate")                    # a sweep file from scenarios/sweeps/
+    sw = sim.sweep(scenario="open_road", parameters={"forces[7].strength": (20, 80)}, design="lhs", samples=8)
 
 Scenarios are library names ("open_road"), paths, or ``sim.load(name, overrides)``;
 overrides are ``{key path: value}``, as ``--set``. ``out=None`` (the default) writes nothing;

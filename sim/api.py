@@ -9,14 +9,19 @@ design point, derived from one root seed by ``numpy.random.SeedSequence``.
 
 Every result offers pandas DataFrames:
 
-- ``tidy``: the long table, one row per run × step × observation, with columns run, seed,
-  step, day, faction, metric, value, unit, state (see :mod:`sim.results.tidy` and docs/outputs.md);
+- ``tidy``: the long table, one row per run × kept step × observation, with columns run, seed,
+  step, day, faction, place, pair, convoy, metric, value, unit, state, text as categories (see
+  :mod:`sim.results.tidy` and docs/outputs.md);
 - ``wide``: the step table as the model records it, one column per observation;
 - ``runs`` (many runs): one row per run with its final outcomes (``summary`` for one run).
 
     import sim
     reps = sim.replicate("albu_kamal_blockade", 20, overrides={"time.duration_days": 5})
     reps.tidy.query("metric == 'share'").groupby(["day", "faction"])["value"].mean()
+
+Calls of many runs (``replicate``, ``compare``, ``sweep`` from Python) keep one step per
+simulated day by default (``every_hours=24``, `EVERY_HOURS`; the step and its day are in every
+row); ``run`` keeps every step of its one run.
 
 Bad input (an unknown scenario, a bad override) raises :class:`sim.program.errors.UserError` (its
 subclass ``InputErrors`` lists every problem) with the file, line and key in the message.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +47,7 @@ from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.library import find_in_library
 
 ScenarioLike = str | Path | LoadedScenario
+EVERY_HOURS = 24.0  #: default step thinning of every call of many runs: one kept step per simulated day
 
 
 def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenario:
@@ -74,7 +81,7 @@ class Run:
 
     @cached_property
     def tidy(self) -> pd.DataFrame:
-        """The long table (run "r000"): run, seed, step, day, faction, metric, value, unit, state."""
+        """The long table of every step (run "r000"): `sim.results.tidy.TIDY_COLUMNS`."""
         return tidy_steps(self.result.steps, self.result.faction_ids, run="r000", seed=self.result.seed)
 
 
@@ -119,12 +126,15 @@ class Runs:
 
 @dataclass
 class Comparison(Runs):
-    """A what-if comparison: `table` has one row per headline outcome × arm: n, mean, sd and,
-    for every arm but the first, the paired difference from the first with its 95 % bootstrap
-    interval (`diff_vs_first`, `ci_low`, `ci_high`, `excludes_zero`)."""
+    """A what-if comparison: `table` has one row per outcome × arm: n, mean, sd and, for every
+    arm but the first, the paired difference from the first with its 95 % bootstrap interval
+    (`diff_vs_first`, `ci_low`, `ci_high`), `verdict` and `excludes_zero` (None where the
+    difference does not vary: see `sim.experiments.verdict`); `notes`, e.g. that the arms' maps
+    differ in land (the denominator of shares)."""
 
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     arms: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,12 +145,13 @@ class Sweep(Runs):
 
 
 def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, overrides: dict | None = None,
-              workers: int | None = None, dask: str | None = None, every_hours: float | None = None,
+              workers: int | None = None, dask: str | None = None, every_hours: float = EVERY_HOURS,
               out: str | Path | None = None, progress: bool = True) -> Runs:
     """`n` replicates of one scenario: replicate r runs with the r-th child seed of
     `SeedSequence(seed)` (default root: the scenario's seed), on `workers` processes (default:
     all cores; 1 runs in this process) or a Dask cluster (`dask`: "local" or an address).
-    Keeps every step (or every `every_hours`). With `out`, writes runs.parquet, wide.parquet,
+    Keeps one step every `every_hours` (default one per simulated day; the scenario's
+    `time.step_hours` keeps every step). With `out`, writes runs.parquet, wide.parquet,
     tidy.parquet and manifest.json into that new folder."""
     from sim.experiments.design import replicate_seeds
     from sim.experiments.worker import RunTask
@@ -150,7 +161,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     loaded = load(scenario, overrides)
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
-    every = float(every_hours or loaded.spec.time.step_hours)
+    every = float(every_hours)
     width = max(3, len(str(n - 1)))
     tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(loaded.source.resolve()),
                      overrides=json.dumps(loaded.overrides), digest=loaded.digest, final=("*",), series=("*",),
@@ -161,55 +172,106 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     if out is not None:
         info = {"scenario": str(loaded.source.resolve()), "overrides": loaded.overrides,
                 "scenario_sha256": loaded.digest, "root_seed": root, "replicate_seeds": seeds}
-        result.folder = _write_tables(result, Path(out), "replicates", info)
+        result.folder = _write_tables(result, Path(out), "replicates", info, [loaded.digest])
     return result
 
 
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
-            every_hours: float = 24.0, out: str | Path | None = None, progress: bool = True) -> Comparison:
+            every_hours: float = EVERY_HOURS, outcomes: list[str] | None = None, out: str | Path | None = None,
+            progress: bool = True) -> Comparison:
     """Compare two or more scenarios (the first is the reference) over `replicates` paired
-    replicates (common random numbers), keeping the step table every `every_hours`. With
-    `out`, writes everything `python run.py compare` writes (tables, charts, report, maps)."""
+    replicates (common random numbers) on `outcomes` (names or glob patterns of the runs
+    table's columns, e.g. ``["area_km2_*", "convoys_arrived"]``; default: the headline
+    outcomes), keeping the step table every `every_hours`. With `out`, writes everything
+    `python run.py compare` writes (tables, charts, report, maps)."""
     from sim.experiments import compare as cmp
 
     paths = [_path_of(s) for s in scenarios]
     sets = dict(overrides or {})
     if out is not None:
         done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
-                               sets=sets, progress=progress, every_hours=every_hours)
+                               sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes)
         arms = [a.name for a in done.arms]
         seeds = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))["replicate_seeds"]
         store = MemoryRuns.from_folder(done.folder)
-        return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms)
+        return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms, notes=done.notes)
     arms, root, seeds = cmp.plan_arms(paths, replicates, seed, sets)
     tasks = cmp.compare_tasks(arms, seeds, sets, every_hours, keep_map=False)
     store, _ = run_in_memory(tasks, cmp.arm_columns(arms), workers=workers, dask=dask, progress=progress,
                              desc="compare")
     names = [a.name for a in arms]
-    return Comparison(store, seeds, None, ("arm",), table=cmp.compare_table(store.runs(), names, root), arms=names)
+    table = cmp.compare_table(store.runs(), names, root, outcomes=outcomes, lands_km2=cmp.lands_km2(arms))
+    return Comparison(store, seeds, None, ("arm",), table=table, arms=names, notes=cmp.table_notes(arms))
 
 
-def sweep(sweep_file: str | Path, *, replicates: int | None = None, workers: int | None = None,
-          dask: str | None = None, out: str | Path | None = None, progress: bool = True) -> Sweep:
-    """Run a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"), with
-    `replicates` replacing the file's. With `out`, writes everything `python run.py sweep`
-    writes (tables, charts, report)."""
+def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None = None,
+          parameters: dict | None = None, design="grid", samples: int | None = None,
+          replicates: int | None = None, seed: int | None = None, overrides: dict | None = None,
+          every_hours: float = EVERY_HOURS, name: str | None = None, workers: int | None = None,
+          dask: str | None = None, out: str | Path | None = None, resume: bool = False, force: bool = False,
+          progress: bool = True) -> Sweep:
+    """Run a sweep: a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"),
+    with `overrides` added to its `set` and `replicates` replacing its own; or one defined here
+    on `scenario` (sim.experiments.python_sweep):
+
+        sim.sweep(scenario="airstrike_campaign", parameters={"rules.airstrikes.rate_per_day": (0.0, 1.0)},
+                  design="lhs", samples=8, replicates=4)          # or design=<DataFrame of points>
+
+    `parameters`: key path → a list of values (grid), a (low, high) tuple (lhs, sobol, morris;
+    `samples` is their size) or a sweep-file mapping; a DataFrame `design` gives the points (one
+    column per key path). Keeps one step a day (`every_hours`) of the default series. With
+    `out`, writes everything `python run.py sweep` writes, the sweep file among it; `resume`
+    finishes or extends that folder (more `replicates` add the next seeds), `force` with
+    `resume` accepts a change of code version (recorded), without it replaces the folder.
+    Raises UserError / InputErrors for a bad sweep."""
+    import tempfile
+
+    from sim.experiments.python_sweep import sweep_document, write_document
+
+    if (sweep_file is None) == (scenario is None):
+        raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
+    path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
+    with tempfile.TemporaryDirectory(prefix="corridor_sweep_") as tmp:
+        generated = path is None or bool(overrides)
+        if generated:
+            doc = sweep_document(_path_of(scenario) if path is None else None, sweep_file=path,
+                                 parameters=parameters, design=design, samples=samples, replicates=replicates,
+                                 seed=seed, overrides=overrides, every_hours=every_hours, name=name)
+            path = write_document(doc, Path(tmp))
+        with _named_as_python(generated):
+            plan, folder, store = _run_sweep(path, replicates, workers, dask, out, resume, force, progress)
+    design_table = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
+    return Sweep(store, plan.seeds, folder, ("point",), design=design_table)
+
+
+@contextmanager
+def _named_as_python(generated: bool):
+    """Problems of a sweep written from sim.sweep's arguments name the call and the key, not
+    the lines of a temporary file the caller never saw."""
+    from sim.program.errors import InputErrors, Problem
+
+    try:
+        yield
+    except InputErrors as err:
+        if not generated:
+            raise
+        raise InputErrors([Problem("sim.sweep", None, p.path, p.message) for p in err.problems]) from None
+
+
+def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progress):
+    """(plan, folder or None, runs in memory) of the sweep file `path`: run_sweep with `out`."""
     from sim.experiments import sweep as sw
     from sim.experiments.sweepfile import read_sweep
 
-    path = find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
     if out is not None:
         done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
-                            replicates=replicates)
-        plan, folder = done.plan, done.folder
-        store = MemoryRuns.from_folder(folder)
-    else:
-        plan, folder = read_sweep(path, replicates=replicates), None
-        store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
-                                 progress=progress, desc=plan.name)
-    design = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
-    return Sweep(store, plan.seeds, folder, ("point",), design=design)
+                            replicates=replicates, resume=resume, force=force)
+        return done.plan, done.folder, MemoryRuns.from_folder(done.folder)
+    plan = read_sweep(path, replicates=replicates)
+    store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
+                             progress=progress, desc=plan.name)
+    return plan, None, store
 
 
 def _path_of(scenario: ScenarioLike) -> Path:
@@ -221,14 +283,20 @@ def _path_of(scenario: ScenarioLike) -> Path:
     return find_in_library(scenario, SCENARIOS)
 
 
-def _write_tables(result: Runs, out: Path, kind: str, info: dict) -> Path:
-    """A new folder with the tables as Parquet and a manifest (written whole, then renamed)."""
+def _write_tables(result: Runs, out: Path, kind: str, info: dict, digests: list[str]) -> Path:
+    """A new folder with the tables as Parquet (code version, scenario hash, units and labels
+    in each file's metadata) and a manifest (written whole, then renamed)."""
+    from sim.experiments.parquet_meta import metadata, write_parquet
     from sim.program.disclaimer import DISCLAIMER
     from sim.results.result import code_version, package_versions
 
+    records = list(result.store.records.values())
+    factions = {f: lab for r in records for f, lab in zip(r["factions"]["ids"], r["factions"]["labels"], strict=True)}
+
     def build(tmp: Path) -> None:
         for name, table in (("runs", result.runs), ("wide", result.wide), ("tidy", result.tidy)):
-            write_atomic(tmp / f"{name}.parquet", lambda t, table=table: table.to_parquet(t, index=False))
+            meta = metadata(table.columns, faction_ids=list(factions), labels=factions, scenario_sha256=digests)
+            write_atomic(tmp / f"{name}.parquet", lambda t, table=table, meta=meta: write_parquet(t, table, meta))
         write_json_atomic(tmp / "manifest.json", {"note": DISCLAIMER, "kind": kind, **info,
                                                   "code_version": code_version(), "packages": package_versions(),
                                                   "command": sys.argv})

@@ -66,8 +66,29 @@ def step_collector(model) -> DataCollector:
     if cached is not None and cached[0] == rows:
         return cached[1]
     steps = model.recorder.result().steps
-    collector = DataCollector(model_reporters={c: c for c in steps.columns})
+    collector = DataCollector(model_reporters={c: c for c in steps.columns},
+                              agent_reporters=dict.fromkeys(AGENT_COLUMNS) if model.agent_data else None)
     collector.model_vars = {c: steps[c].tolist() for c in steps.columns}
     collector._collection_steps = list(range(rows))  # what batch_run indexes rows by
+    if model.agent_data:
+        collector._agent_records = agent_records(model)
     model._step_collector = (rows, collector)
     return collector
+
+
+#: agent-level columns of the DataCollector with `CorridorModel(..., agent_data=True)`
+AGENT_COLUMNS = ("faction", "kind", "label", "fighters", "row", "col")
+
+
+def agent_records(model) -> dict[int, list[tuple]]:
+    """{step: [(step, unit id, faction id, kind, label, fighters, row, col), …]}: every unit
+    alive in each kept map snapshot (`frame_every_hours` apart: daily by default, every step
+    with `frame_every_hours=time.step_hours`), the form Mesa's `get_agent_vars_dataframe` reads.
+    Taken from the snapshots the model keeps anyway, so it costs the step nothing."""
+    ids = model.factions.ids
+    out = {}
+    for frame in model.recorder.frames:
+        step = int(round(frame["hours"] / model.step_hours))
+        out[step] = [(step, int(u["uid"]), ids[int(u["faction"])], str(u["kind"]), str(u["label"]),
+                      float(u["strength"]), int(u["row"]), int(u["col"])) for u in frame["units"]]
+    return out

@@ -84,17 +84,17 @@ class CorridorModel(MesaConventions, mesa.Model):
     """
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, *, rng=None,
-                 frame_every_hours: float = 24.0):
+                 frame_every_hours: float = 24.0, agent_data: bool = False):
         """Build the model of `loaded` (a `sim.scenario.LoadedScenario`).
 
         The seed: `rng` (Mesa's name: an int, a `numpy.random.SeedSequence` or `Generator`,
         reduced to an int seed by `sim.mesa_compat.seed_from`) or `seed` (an int, kept as an
         alias); neither gives the scenario's `seed`. Both at once is a `ValueError`.
-        `frame_every_hours`: hours between the map snapshots kept for drawing."""
+        `frame_every_hours`: hours between the map snapshots kept for drawing; `agent_data`: put their units in the DataCollector."""
         spec = loaded.spec
         self.seed_value = seed_from(seed, rng, spec.seed)
         super().__init__(rng=self.seed_value)
-        self.loaded = loaded
+        self.loaded, self.agent_data = loaded, agent_data
         self.spec = spec
         self.map = loaded.map
         self.streams = RandomStreams(self.seed_value)
@@ -487,7 +487,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.log.add(self.steps_done, self.hours, "clash",
                      f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
                      factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
-                     fighters=lost_a + lost_b)
+                     fighters=lost_a + lost_b, cell=side_a[0].rc)
 
     # =========================================================================== narrative
     def log_incident(self, kind: str, text: str, unit: Unit | None, *, place: str | None = None,
@@ -497,7 +497,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         if unit is not None and place and " near " not in text and place not in text:
             text = f"{text} (near {place})"
         factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
-        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters)
+        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters, cell=getattr(unit, "rc", None))
         self.recorder.count(kind)
 
     def clock(self) -> str:

@@ -44,8 +44,26 @@ def test_one_run_tidy_table_has_units_for_every_value():
         "the tidy table dates each step as the wide table does (day 0 = time.start_date, 2017-11-19)"
     russia = tidy.query("faction == 'russia' and metric == 'share'")["value"].to_numpy()
     assert list(russia) == list(one.wide["share_russia"]), "tidy values are the wide table's"
-    holder = tidy.query("metric == 'holder_Albu Kamal'")
-    assert holder["value"].isna().all() and holder["state"].iloc[0] == one.wide["holder_Albu Kamal"].iloc[0]
+    holder = tidy.query("metric == 'holder' and place == 'Albu Kamal'")
+    assert holder["value"].isna().all() and list(holder["state"]) == list(one.wide["holder_Albu Kamal"])
+
+
+def test_tidy_entities_are_columns_and_text_is_categorical():
+    one = sim.run("albu_kamal_blockade", seed=3, overrides=QUICK)
+    tidy, wide = one.tidy, one.wide
+    assert not tidy["metric"].str.contains("Albu Kamal|russia|R1").any(), \
+        "no place, faction or convoy packed into a metric's name"
+    tension = tidy.query("metric == 'tension' and pair == 'iran_militia/russia'")["value"]
+    assert list(tension) == list(wide["tension_iran_militia_russia"]), "a rival pair is the `pair` column"
+    convoy = tidy.query("metric == 'convoy_outcome' and convoy == 'R1'")["state"]
+    assert list(convoy) == list(wide["convoy_R1"]), "a convoy is the `convoy` column"
+    whole = tidy.query("metric == 'contested_share'")
+    assert whole[["faction", "place", "pair", "convoy"]].isna().all().all(), "a whole-map value has no entity"
+    text = ["run", "faction", "place", "pair", "convoy", "metric", "unit", "state"]
+    assert all(isinstance(tidy[c].dtype, pd.CategoricalDtype) for c in text), "text columns are categories"
+    plain = tidy.astype({c: object for c in text})
+    small, large = tidy.memory_usage(deep=True).sum(), plain.memory_usage(deep=True).sum()
+    assert small <= large / 2, f"categories should at least halve the table: {small:,} vs {large:,} bytes"
 
 
 def test_every_step_column_is_documented_with_its_unit():
@@ -70,7 +88,11 @@ def test_replicates_are_the_engine_runs_with_common_random_numbers_and_write_not
     assert set(reps.tidy["run"]) == {"r000", "r001", "r002"}
     first = sim.run("albu_kamal_blockade", seed=reps.seeds[1], overrides=QUICK).wide
     mine = reps.wide.query("run_id == 'r001'")
-    assert list(mine["share_russia"]) == list(first["share_russia"]), "a replicate is the run with its seed"
+    assert list(mine["day"]) == [0.0, 1.0, 2.0], "many runs keep one step per simulated day by default"
+    daily = first[first["day"].isin([0.0, 1.0, 2.0])]
+    assert list(mine["share_russia"]) == list(daily["share_russia"]), "a replicate is the run with its seed"
+    assert isinstance(reps.tidy["run"].dtype, pd.CategoricalDtype) and list(reps.tidy["run"].cat.categories) \
+        == ["r000", "r001", "r002"], "the runs' tables join with their categories"
     saved = sim.replicate("albu_kamal_blockade", 3, overrides=QUICK, workers=2, progress=False,
                           out=tmp_path / "reps")
     assert pd.read_parquet(saved.folder / "tidy.parquet").equals(reps.tidy), \
@@ -132,7 +154,7 @@ def test_analyst_notebook_runs(tmp_path):
     assert quick in setup.source, "the notebook's first code cell sets QUICK"
     setup.source = setup.source.replace(quick, f"QUICK = {QUICK!r}")  # shorter still, for the tests
     fewer = {'"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
-             "replicates: 3": "replicates: 2"}
+             "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,"}
     for cell in notebook.cells:
         for many, few in fewer.items():
             cell.source = cell.source.replace(many, few)
@@ -140,3 +162,29 @@ def test_analyst_notebook_runs(tmp_path):
                             resources={"metadata": {"path": str(ROOT)}}).execute()
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
+    assert any("sim.sweep(scenario=" in c.source and "resume=True" in c.source for c in notebook.cells), \
+        "the notebook extends a sweep defined in Python with more replicates (its cell asserts two sessions)"
+
+
+def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides():
+    key, strength = "rules.checkpoint_blockade.stop_probability", "forces[7].strength"
+    lhs = sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0), strength: (20, 80)}, design="lhs",
+                    samples=3, replicates=2, overrides=QUICK, workers=1, progress=False)
+    assert len(lhs.design) == 3 and len(lhs.runs) == 6
+    assert lhs.design[key].between(0, 1).all() and lhs.design[strength].between(20, 80).all(), \
+        "a (low, high) tuple is the bounds a Latin hypercube draws from"
+    assert len(set(lhs.design[key].round(6))) == 3, "three distinct samples"
+    points = pd.DataFrame({key: [0.0, 1.0, 1.0], strength: [20, 20, 90]})
+    given = sim.sweep(scenario="albu_kamal_blockade", design=points, replicates=1, overrides=QUICK, workers=1,
+                      progress=False)
+    assert given.design[[key, strength]].values.tolist() == points.values.tolist(), "a DataFrame's rows are the points"
+    assert list(given.runs.sort_values("point")[strength]) == [20, 20, 90]
+    with pytest.raises(UserError, match="did you mean 'stop_probability'") as err:
+        sim.sweep(scenario="albu_kamal_blockade", parameters={key[:-1]: [0.0]}, overrides=QUICK, workers=1,
+                  progress=False)
+    assert str(err.value).startswith("sim.sweep: parameters") and "corridor_sweep_" not in str(err.value), \
+        "a problem names the call and the key, not a temporary file"
+    with pytest.raises(UserError, match="needs samples="):
+        sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0)}, design="lhs", workers=1)
+    from_file = sim.sweep("airstrike_rate", replicates=1, overrides=QUICK, workers=1, progress=False)
+    assert len(from_file.runs) == 5 and (from_file.wide["day"].max() == 2.0), "overrides reach a sweep file's `set`"

@@ -49,3 +49,11 @@ def test_run_reports_bad_overrides_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "did you mean 'stop_probability'?" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_run_quiet_prints_no_progress_bar(tmp_path):
+    done = run_cli("run", "open_road", "--quiet", "--no-animation", "--out", str(tmp_path / "q"),
+               "--set", "time.duration_days=2", "--set", "map.cell_km=3")
+    assert done.returncode == 0, done.stderr
+    assert "%|" not in done.stderr and "it/s" not in done.stderr, f"--quiet shows no progress bar: {done.stderr}"
+    assert "wrote" in done.stdout, "the headline and the folder are still printed"

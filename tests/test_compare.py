@@ -50,7 +50,8 @@ def test_known_difference_is_found_and_covered(tmp_path):
     always_row = row(result.table, "convoys_arrived", "always")
     assert (always_row["diff_vs_first"], always_row["ci_low"], always_row["ci_high"]) == (-1.0, -1.0, -1.0), \
         "stopping every convoy: every paired difference is -1, so the interval is exactly [-1, -1]"
-    assert always_row["excludes_zero"]
+    assert always_row["verdict"] == "the same -1 in every pair" and always_row["excludes_zero"] is None, \
+        "a difference with no spread is stated as such, not called significant"
 
     half_row = row(result.table, "convoys_arrived", "half")
     paired = (runs[runs["arm"] == "half"].set_index("replicate")["convoys_arrived"]
@@ -59,7 +60,8 @@ def test_known_difference_is_found_and_covered(tmp_path):
     assert half_row["diff_vs_first"] == pytest.approx(paired.mean())
     assert half_row["ci_low"] < -0.5 < half_row["ci_high"], \
         f"the 95 % interval [{half_row['ci_low']:.3f}, {half_row['ci_high']:.3f}] should contain the true -0.5"
-    assert half_row["excludes_zero"], "a difference of -0.5 over 60 pairs should exclude zero"
+    assert half_row["excludes_zero"] and half_row["verdict"] == "differs", \
+        "a difference of -0.5 over 60 pairs should exclude zero"
     width = half_row["ci_high"] - half_row["ci_low"]
     se = paired.std(ddof=1) / np.sqrt(len(paired))
     assert 2 * 1.96 * se * 0.8 < width < 2 * 1.96 * se * 1.25, \
@@ -77,7 +79,8 @@ def test_identical_arms_give_zero_width_intervals_at_zero(tmp_path):
     assert len(other) > 20, "expected every headline outcome in the table"
     assert (other["diff_vs_first"] == 0).all() and (other["ci_low"] == 0).all() and (other["ci_high"] == 0).all(), \
         "an identical copy with the same seeds must give paired differences of exactly 0 and intervals [0, 0]"
-    assert not other["excludes_zero"].any()
+    assert other["excludes_zero"].isna().all() and (other["verdict"] == "identical in every pair").all(), \
+        "identical arms: every outcome 'identical in every pair', no significance claimed"
 
 
 @pytest.mark.slow  # two arms of many replicates: `make verify`
@@ -132,7 +135,7 @@ def test_compare_cli_prints_the_table_and_writes_files_and_charts(tmp_path):
     assert "convoys_arrived" in done.stdout and "not a forecast" in done.stdout
     table = pd.read_csv(out / "compare.csv")
     assert set(table["arm"]) == {"open_road", "albu_kamal_blockade"}
-    assert {"mean", "diff_vs_first", "ci_low", "ci_high", "excludes_zero"} <= set(table.columns)
+    assert {"mean", "diff_vs_first", "ci_low", "ci_high", "excludes_zero", "verdict"} <= set(table.columns)
     assert "| outcome |" in (out / "compare.md").read_text()
     charts = sorted(p.name for p in out.glob("*.png"))
     assert "control_difference_albu_kamal_blockade_vs_open_road.png" in charts and "compare_share.png" in charts
@@ -141,3 +144,65 @@ def test_compare_cli_prints_the_table_and_writes_files_and_charts(tmp_path):
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 8 and runs["run_id"].is_unique
     assert (runs.groupby("replicate")["seed"].nunique() == 1).all(), "each replicate's seed is shared by the arms"
+
+
+def valley_arm(folder: Path, name: str, closed: bool) -> Path:
+    """The two-town valley with one weak militia unit near each town (neither reaches the
+    bridge), its Old Bridge closed or open: the arms differ in that bridge only."""
+    layers = ROOT / "tests" / "fixtures" / "two_town_valley" / "layers"
+    path = folder / f"{name}.yaml"
+    forces = "".join(f"  - {{kind: militia, faction: {f}, units: 2, strength: 10, deploy: {{near: {town}, radius_km: 1}}}}\n"
+                     for f, town in (("valley_guard", "Amberton"), ("hill_clans", "Birchford")))
+    path.write_text(f"name: {name}\ndescription: one bridge\n"
+                    f"map: {{file: {layers}, cell_km: 0.5{', closed_crossings: [Old Bridge]' if closed else ''}}}\n"
+                    "time: {step_hours: 1, duration_days: 2}\nseed: 7\n"
+                    "factions: {valley_guard: {label: Guard, color: '#1565c0'}, hill_clans: {label: Clans, color: '#e69f00'}}\n"
+                    "relations: {valley_guard/hill_clans: rival}\nforces:\n" + forces)
+    return path
+
+
+@pytest.mark.xdist_group("sweeps")
+def test_reopening_one_bridge_is_not_called_a_significant_difference(tmp_path):
+    import sim
+    from sim.experiments.compare import compare_table
+    from sim.program.errors import UserError
+
+    closed, reopened = valley_arm(tmp_path, "closed", True), valley_arm(tmp_path, "reopened", False)
+    cmp = sim.compare([closed, reopened], replicates=6, seed=4, workers=1, progress=False)
+    runs, table = cmp.runs, cmp.table.set_index(["outcome", "arm"])
+    for f in ("valley_guard", "hill_clans"):
+        area = runs.pivot(index="replicate", columns="arm", values=f"area_km2_{f}")
+        assert area["closed"].std() > 0, "premise: the area held varies between replicates"
+        assert (area["closed"] == area["reopened"]).all(), "premise: the bridge changes no area held"
+        assert table.loc[(f"area_km2_{f}", "reopened"), "verdict"] == "identical in every pair"
+        assert table.loc[(f"share_{f}", "reopened"), "verdict"] == "same area in every pair (land differs)", \
+            "a share that moves only because the land grew must say so"
+    outcomes = list(dict.fromkeys(cmp.table["outcome"]))
+    assert outcomes.index("area_km2_valley_guard") == outcomes.index("share_valley_guard") + 1, \
+        "each faction's area sits beside its share"
+    significant = cmp.table[cmp.table["excludes_zero"].fillna(False).astype(bool)]
+    assert significant.empty, f"nothing differs but the land, yet significant: {list(significant['outcome'])}"
+    # the reopened bridge is one 0.5 km cell that nobody governs: +0.25 km² ungoverned in every pair
+    assert table.loc[("ungoverned_share", "reopened"), "verdict"] == "area +0.25 km² in every pair (land differs)"
+    assert len(cmp.notes) == 1 and "differ in land" in cmp.notes[0] and "area_km2_*" in cmp.notes[0]
+
+    chosen = compare_table(runs, ["closed", "reopened"], 4, outcomes=["area_km2_*", "convoys_arrived"])
+    assert list(dict.fromkeys(chosen["outcome"])) == ["area_km2_valley_guard", "area_km2_hill_clans",
+                                                      "convoys_arrived"], "outcomes= chooses the outcomes"
+    with pytest.raises(UserError, match="'aera_km2_\\*' matches no numeric outcome"):
+        compare_table(runs, ["closed", "reopened"], 4, outcomes=["aera_km2_*"])
+
+
+def test_verdicts_of_paired_differences_computed_by_hand():
+    from sim.experiments.verdict import area_verdict, verdict
+
+    assert verdict(np.zeros(5), 0.0, 0.0) == ("identical in every pair", None)
+    assert verdict(np.full(4, 2.0), 2.0, 2.0) == ("the same 2 in every pair", None)
+    assert verdict(np.array([1.0, 2.0, 3.0]), 1.0, 3.0) == ("differs", True)
+    assert verdict(np.array([-1.0, 2.0, 3.0]), -1.0, 3.0) == ("no clear difference", False)
+    # land 100 → 101 km²; 10 km² held in every pair: shares 0.1 and 10/101
+    ref, other = np.array([0.1, 0.2]), np.round(np.array([10.0, 20.0]) / 101, 6)
+    assert area_verdict("share_x", ref, other, 100.0, 101.0) == "same area in every pair (land differs)"
+    assert area_verdict("share_x", ref, other, 100.0, 100.0) is None, "equal land: the share is the area"
+    assert area_verdict("share_x", ref, np.array([0.1, 0.25]), 100.0, 101.0) is None, "areas that differ vary"
+    assert area_verdict("strength_x", ref, other, 100.0, 101.0) is None, "only shares of land"

@@ -96,3 +96,34 @@ def test_conditions_over_columns_with_dots_and_phrases():
     assert expand_phrase("no convoy withdrew") == "convoys_withdrew == 0"
     with pytest.raises(UserError, match="not allowed"):
         evaluate("convoys_arrived.real == 0", runs)
+
+
+def test_a_limit_between_design_levels_is_warned_and_other_boxes_can_be_chosen():
+    """Four levels per parameter (as a Morris design has): the condition holds where a > 0.5,
+    so PRIM's lower limit on `a` lies between the levels 1/3 and 2/3, which no run tests."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.experiments.discover import discover_table
+    from sim.program.errors import UserError
+
+    rng = np.random.default_rng(1)
+    levels = np.array([0, 1 / 3, 2 / 3, 1.0])
+    a, b = rng.choice(levels, 400), rng.choice(levels, 400)
+    runs = pd.DataFrame({"a": a, "b": b, "convoys_arrived": ((a < 0.5) | (rng.random(400) < 0.1)).astype(int)})
+    found = discover_table(runs, ["a", "b"], "convoys_arrived == 0")
+    low = found.limits.loc["a", "min"]
+    assert 1 / 3 < low < 2 / 3, f"premise: the limit {low} lies between two levels"
+    assert found.notes == [f"a: the lower limit {low:g} falls between the design levels 0.333333 and 0.666667; "
+                           "no run tests the values between, so the edge could be anywhere there"]
+    assert "warning: a: the lower limit" in found.text()
+    candidates = found.candidates
+    assert found.chosen in candidates.index and len(candidates) >= 1
+    t = found.trajectory
+    for i, r in candidates.iterrows():
+        assert not ((t["coverage"] > r["coverage"]) & (t["density"] > r["density"])).any(), \
+            f"box {i} is a candidate although another box beats it on coverage and density"
+    first = discover_table(runs, ["a", "b"], "convoys_arrived == 0", box=0)
+    assert first.chosen == 0 and first.limits.empty, "box 0 is the whole sweep: nothing restricted"
+    with pytest.raises(UserError, match="--box: expected a box of the peeling trajectory, 0 to"):
+        discover_table(runs, ["a", "b"], "convoys_arrived == 0", box=99)

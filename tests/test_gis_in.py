@@ -156,3 +156,64 @@ def test_other_projected_forms_are_refused(tmp_path, edit, needle):
     with pytest.raises(MapError, match="reproject it to EPSG:4326") as err:
         load_map(path, 1.0)
     assert needle in str(err.value) and str(err.value).startswith(str(path))
+
+
+def reversed_river(d):
+    """The whole river drawn the other way: each part's points reversed, the parts swapped."""
+    for f in d["features"]:
+        f["geometry"]["coordinates"] = [c[::-1] for c in f["geometry"]["coordinates"]]
+    d["features"] = d["features"][::-1]
+
+
+def test_a_river_drawn_upstream_is_an_error_naming_the_places(tmp_path):
+    layers = edit_layer(tmp_path, "river", reversed_river)
+    with pytest.raises(MapError, match=r"river 'Silver River' looks drawn upstream: 2 of the 2 places") as err:
+        load_map(layers, 0.5)
+    assert "Amberton (bank: left)" in str(err.value) and "Birchford (bank: right)" in str(err.value)
+    assert "reverse the line" in str(err.value)
+    done = validate(ROOT / "tests" / "fixtures" / "two_town_valley" / "valley.yaml")
+    assert done.returncode == 0, "premise: the valley as drawn is consistent"
+
+
+def test_a_place_on_the_other_side_of_its_declared_bank_is_named(tmp_path):
+    def birchford_left(d):
+        next(f for f in d["features"] if f["properties"]["name"] == "Birchford")["properties"]["bank"] = "left"
+
+    layers = edit_layer(tmp_path, "places", birchford_left)
+    with pytest.raises(MapError, match=r"1 of the 2 places that declare a bank lie on the other side of river "
+                                       r"'Silver River' as drawn .*: Birchford \(bank: left\)"):
+        load_map(layers, 0.5)
+
+
+def test_kinds_default_and_every_problem_of_a_folder_is_reported_at_once(tmp_path):
+    def no_kinds(d):
+        for f in d["features"]:
+            f["properties"].pop("kind", None)
+
+    layers = tmp_path / "layers"
+    layers.mkdir()
+    for path in (VALLEY / "layers").iterdir():
+        data = json.loads(path.read_text())
+        no_kinds(data)
+        (layers / path.name).write_text(json.dumps(data))
+    m = load_map(layers, 0.5)
+    assert {p.kind for p in m.places.values()} == {"town"}, "a point without a kind is a town (the bridge too)"
+    assert len(m.lines["road"]) >= 1 and m.lines["river"][0][0] == "Silver River", \
+        "lines without a kind: the river from river.geojson, roads from roads.geojson"
+
+    def two_bad_places(d):
+        d["features"][0]["properties"]["strategic_value"] = "high"
+        d["features"][1]["properties"]["bank"] = "north"
+
+    for stem, edit in (("places", two_bad_places),
+                       ("roads", lambda d: d["features"][0]["properties"].update({"class": "motorway"}))):
+        data = json.loads((layers / f"{stem}.geojson").read_text())
+        edit(data)
+        (layers / f"{stem}.geojson").write_text(json.dumps(data))
+    with pytest.raises(MapError) as err:
+        load_map(layers, 0.5)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3, f"expected the three problems of two files in one error: {lines}"
+    assert "places.geojson: feature 0" in lines[0] and "'strategic_value' must be a number" in lines[0]
+    assert "places.geojson: feature 1" in lines[1] and "bank must be" in lines[1]
+    assert "roads.geojson: feature 0" in lines[2] and "class 'motorway'" in lines[2]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from geojson_pydantic import FeatureCollection
@@ -37,42 +39,110 @@ def test_control_geotiff_has_the_grid_bounds_crs_and_bands(run_folder):
         assert (west, south) == pytest.approx((lon0, lat0), abs=1e-9)
         assert 0 <= east - lon1 < dlon and 0 <= north - lat1 < dlat
         assert tif.res == pytest.approx((dlon, dlat))
-        assert tif.descriptions == ("valley_guard", "hill_clans", "contested")
-        bands = tif.read()
-        assert tif.nodata == 255 and (bands[:, ~m.land] == 255).all()
-        on_land = bands[:, m.land]
+        assert tif.descriptions == ("controller",)
+        with rasterio.open(out / "gis" / "control_factions.tif") as factions:
+            assert factions.descriptions == ("valley_guard", "hill_clans", "contested")
+            bands = np.concatenate([tif.read(), factions.read()])
+        places_mask = np.zeros(m.shape, dtype=bool)
+        for place in m.places.values():
+            places_mask[place.cell] = True
+        assert tif.nodata == 255 and (bands[:, ~m.land & ~places_mask] == 255).all(), \
+            "river cells are nodata, except a place's cell (a bridge)"
+        on_land = bands[1:, m.land]
         assert set(on_land.ravel().tolist()) <= {0, 1} and (on_land.sum(axis=0) <= 1).all()
-        # the cell under each place (by its lon/lat) holds what places.geojson says
+        # the controller band: 0 ungoverned, 1 valley_guard, 2 hill_clans, 3 contested
+        expected = np.where(bands[1] == 1, 1, np.where(bands[2] == 1, 2, np.where(bands[3] == 1, 3, 0)))
+        assert (bands[0][m.land] == expected[m.land]).all(), "the controller band agrees with the 0/1 bands"
+        colours = tif.colormap(1)
+        assert colours[1][:3] == (0x15, 0x65, 0xC0) and colours[2][:3] == (0xE6, 0x9F, 0x00), \
+            "the colour table gives each faction its scenario colour"
+        tags = tif.tags()
+        assert tags["scenario"] == result.scenario_name and tags["seed"] == "7" and tags["code_version"]
+        assert tags["datetime"] == "2017-11-22T00:00:00", "3 days after the default start date, 2017-11-19"
+        # the cell under each place (bridges included) holds what places.geojson says
         places = json.loads((out / "gis" / "places.geojson").read_text())["features"]
+        codes = {"ungoverned": 0, "valley_guard": 1, "hill_clans": 2, "contested": 3}
         for f in places:
             lon, lat = f["geometry"]["coordinates"]
             row, col = tif.index(lon, lat)
-            holder = f["properties"]["holder_at_end"]
             assert (row, col) == m.find_place(f["properties"]["name"]).cell
-            if holder in tif.descriptions:
-                assert bands[tif.descriptions.index(holder), row, col] == 1
+            assert bands[0, row, col] == codes[f["properties"]["holder_at_end"]], f["properties"]["name"]
+    qml = (out / "gis" / "control.qml").read_text()
+    assert 'type="paletted"' in qml and 'label="hill_clans"' in qml and 'color="#1565c0"' in qml
 
 
-def test_geojson_layers_are_rfc7946(run_folder):
+def test_control_over_time_has_a_band_per_kept_day_with_its_date(run_folder):
+    result, out = run_folder
+    with rasterio.open(out / "gis" / "control_over_time.tif") as tif:
+        assert tif.count == len(result.frames) == 4, "daily snapshots of a 3-day run: days 0, 1, 2, 3"
+        assert tif.descriptions == ("2017-11-19T00:00:00", "2017-11-20T00:00:00", "2017-11-21T00:00:00",
+                                    "2017-11-22T00:00:00")
+        assert [tif.tags(i)["day"] for i in range(1, 5)] == ["0", "1", "2", "3"]
+        with rasterio.open(out / "gis" / "control.tif") as end:
+            assert (tif.read(4) == end.read(1)).all(), "the last day is the end's controller band"
+    assert (out / "gis" / "control_over_time.qml").exists()
+
+
+def test_geojson_layers_are_rfc7946_valid_and_round_trip_through_geopackage(run_folder, tmp_path):
+    raw = pytest.importorskip("pyogrio.raw")
+    from shapely import from_geojson, from_wkb
+
     result, out = run_folder
     west, south, east, north = rasterio.open(out / "gis" / "control.tif").bounds
-    for name, geometry in (("places", "Point"), ("units", "Point"), ("tracks", "LineString"),
-                           ("routes", "LineString"), ("events", "Point")):
+    for name, kinds in (("places", {"Point"}), ("units", {"Point"}), ("tracks", {"Point", "LineString"}),
+                        ("routes", {"LineString"}), ("events", {"Point"})):
         text = (out / "gis" / f"{name}.geojson").read_text(encoding="utf-8")
         fc = FeatureCollection.model_validate_json(text)
         data = json.loads(text)
         assert fc.features and "crs" not in data, name
-        assert {f.geometry.type for f in fc.features} == {geometry}, name
+        assert {f.geometry.type for f in fc.features} <= kinds and fc.features[0].geometry.type in kinds, name
+        assert data["metadata"]["scenario"] == result.scenario_name and data["metadata"]["seed"] == "7"
         for f in data["features"]:
+            geometry = from_geojson(json.dumps(f["geometry"]))
+            assert geometry.is_valid and not geometry.is_empty, f"{name}: invalid {f['geometry']}"
+            assert f["geometry"]["type"] == "Point" or geometry.length > 0, f"{name}: a line of one point"
             coords = f["geometry"]["coordinates"]
-            for lon, lat in coords if geometry == "LineString" else [coords]:
+            for lon, lat in coords if f["geometry"]["type"] == "LineString" else [coords]:
                 assert west <= lon <= east and south <= lat <= north, name
+            assert not any(isinstance(v, list | dict) for v in f["properties"].values()), \
+                f"{name}: a list field does not survive GeoPackage or Shapefile"
         bbox = data["bbox"]
         assert west <= bbox[0] <= bbox[2] <= east and south <= bbox[1] <= bbox[3] <= north
+        gpkg = tmp_path / f"{name}.gpkg"  # through GDAL, as ogr2ogr -f GPKG would
+        meta, _, geometry, fields = raw.read(out / "gis" / f"{name}.geojson")
+        raw.write(gpkg, geometry, fields, fields=meta["fields"], crs=meta["crs"], geometry_type="Unknown",
+                  driver="GPKG", promote_to_multi=False)
+        meta, _, geometry, fields = raw.read(gpkg)
+        assert meta["crs"] == "EPSG:4326" and len(geometry) == len(data["features"]), name
+        assert all(g.is_valid for g in from_wkb(geometry)), f"{name}: invalid geometry after GeoPackage"
+        if name in ("tracks", "events"):
+            column = list(meta["fields"]).index("datetime")
+            assert str(meta["dtypes"][column]).startswith("datetime64"), f"{name}: GDAL reads `datetime` as a date-time"
+            stamps = pd.to_datetime(fields[column])
+            assert stamps.notna().all() and (stamps >= pd.Timestamp("2017-11-19")).all(), \
+                f"{name}: every feature has an ISO 8601 datetime from the calendar"
+    tracks = json.loads((out / "gis" / "tracks.geojson").read_text())["features"]
+    units = len(result.frames[0]["units"])
+    assert len(tracks) >= units, "a leg per unit and kept day"
     events = json.loads((out / "gis" / "events.geojson").read_text())["features"]
-    assert any(e["properties"]["kind"] == "standoff" and e["properties"]["place"] == "Birchford" for e in events)
+    standoff = [e for e in events if e["properties"]["kind"] == "standoff"]
+    assert standoff and all(e["properties"]["place"] == "Birchford" for e in standoff)
+    entries = [e for e in result.log.entries if e.cell is not None]
+    assert entries, "the event log records where events happened"
+    first = next(e for e in events if e["properties"]["step"] == entries[0].step)
+    assert tuple(rasterio.open(out / "gis" / "control.tif").index(*first["geometry"]["coordinates"])) \
+        == entries[0].cell, "an event sits at the cell where it happened, not at the nearest town"
     routes = json.loads((out / "gis" / "routes.geojson").read_text())["features"]
-    assert [r["properties"]["places"] for r in routes] == [["Amberton", "Birchford"]]
+    assert [r["properties"]["places"] for r in routes] == ["Amberton, Birchford"]
     assert routes[0]["properties"]["outcome"] == result.summary["convoy_supply column"]
     units = json.loads((out / "gis" / "units.geojson").read_text())["features"]
     assert len(units) == len(result.frames[-1]["units"])
+
+
+def test_a_line_through_one_place_is_a_point_and_repeated_vertices_are_dropped():
+    from sim.geography.gis_out import line
+
+    still = line(np.array([[40.0, 34.0]] * 31), {"a": 1})
+    assert still["geometry"] == {"type": "Point", "coordinates": [40.0, 34.0]}, "a unit that never moves is a point"
+    moved = line(np.array([[40.0, 34.0], [40.0, 34.0], [40.1, 34.0], [40.1, 34.0], [40.0, 34.0]]), {})
+    assert moved["geometry"]["coordinates"] == [[40.0, 34.0], [40.1, 34.0], [40.0, 34.0]]

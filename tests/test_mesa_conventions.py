@@ -72,3 +72,27 @@ def test_mesa_batch_run_drives_the_model(loaded):
     got = next(r for r in last if r["RunId"] == 1)
     assert got["share_russia"] == pytest.approx(expected["share_russia"])
     assert got["convoy_R1"] == expected["convoy_R1"]
+    import pandas as pd
+
+    by_scenario = pd.DataFrame(rows).groupby("loaded")["share_russia"].size()
+    assert by_scenario.to_dict() == {loaded: 18}, "the scenario column is hashable: rows group by it"
+    assert "sha256" in repr(loaded) and len(repr(loaded)) < 120, "a short repr in a table"
+
+
+def test_agent_level_data_in_the_datacollector_on_request(loaded):
+    model = CorridorModel(loaded, rng=1, agent_data=True, frame_every_hours=loaded.spec.time.step_hours)
+    while model.running:
+        model.step()
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert list(agents.columns) == ["faction", "kind", "label", "fighters", "row", "col"]
+    steps = agents.index.get_level_values("Step").unique().tolist()
+    assert steps == list(range(model.n_steps + 1)), "a snapshot every step: agent rows at every step"
+    end = agents.xs(model.n_steps, level="Step")
+    alive = {u.unique_id: u for u in model.agents if u.alive}
+    assert set(end.index) == set(alive), "the last step lists exactly the units alive at the end"
+    for uid, row in end.iterrows():
+        u = alive[uid]
+        assert (row["faction"], row["kind"], (row["row"], row["col"])) == (u.faction_id, u.kind, tuple(u.rc))
+        assert row["fighters"] == pytest.approx(u.strength, rel=1e-6)
+    plain = CorridorModel(loaded, rng=1)
+    assert not plain.datacollector.agent_reporters, "agent data only on request (batch_run rows stay one per step)"

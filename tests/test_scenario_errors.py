@@ -180,6 +180,10 @@ CASES = [
          "cannot find the scenario file 'nope.yaml'", path="extends"),
     Case("extends_cycle", {"a.yaml": "extends: b.yaml  #<\nname: a\n", "b.yaml": "extends: a.yaml\n"},
          "cycle a.yaml → b.yaml → a.yaml", path="extends"),
+    Case("key_path_key_out_of_range", {"s.yaml": B + "forces[70].strength: 50  #<\n"},
+         "index [70] is out of range", path="forces[70].strength"),
+    Case("key_path_key_misspelt", {"s.yaml": B + "forces[0]: {strenght: 50}  #<\n"},
+         "did you mean 'strength'?", path="forces[0].strenght"),
     Case("map_file_missing", {"s.yaml": B + "map: {file: nowhere.geojson}  #<\n"},
          "cannot load the map: ", path="map.file"),
     Case("colour_not_rrggbb", {"s.yaml": B + "factions:\n  russia: {color: '#12345'}  #<\n"},
@@ -386,3 +390,13 @@ def test_cli_validate_yaml_syntax_error_is_one_line(tmp_path):
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "broken.yaml:" in lines[0] and "YAML syntax error" in lines[0]
+
+
+def test_a_key_path_key_changes_one_list_element_of_the_file_it_extends(tmp_path):
+    """`forces[3].strength: 55` in a what-if changes that force only; a mapping merges."""
+    base = load_scenario(BASELINE).resolved["forces"]
+    path = write(tmp_path, {"s.yaml": B + "forces[3].strength: 55\nforces[2]: {units: 9}\n"})
+    forces = load_scenario(path).resolved["forces"]
+    assert forces[3] == {**base[3], "strength": 55}, "only the strength of force 3 changes"
+    assert forces[2] == {**base[2], "units": 9}, "a mapping merges into the element, key by key"
+    assert forces[:2] == base[:2] and forces[4:] == base[4:] and len(forces) == len(base)

@@ -43,6 +43,8 @@ def test_uncertainty_writes_geotiff_bands_and_maps(tmp_path):
         assert tif.crs.to_epsg() == 4326 and (tif.height, tif.width) == m.shape
         assert tif.descriptions == ("day 1: valley_guard", "day 1: hill_clans", "day 1: contested",
                                     "day 3: valley_guard", "day 3: hill_clans", "day 3: contested")
+        assert tif.tags(4) == {"day": "3", "faction": "valley_guard", "datetime": "2017-11-22T00:00:00"}, \
+            "each band's day, faction and date (3 days after the default start, 2017-11-19) in its metadata"
         bands = tif.read()
     land = bands[:, m.land]
     assert np.isnan(bands[:, ~m.land]).all() and ((land >= 0) & (land <= 1)).all()

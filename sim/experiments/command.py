@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
 from sim.program.flags import (
     day_list,
     fraction,
@@ -34,7 +35,10 @@ ENGINE_HELP = textwrap.dedent("""\
 RESUME_HELP = textwrap.dedent("""\
     durability: each finished run is written at once to OUT/runs/ as its own file. If a sweep is
     interrupted (Ctrl-C, a crash, a killed job), run the same command with --resume --out OUT:
-    finished runs are kept, the rest are run, and the tables have exactly one row per run.""")
+    finished runs are kept, the rest are run, and the tables have exactly one row per run.
+    A folder begun with another code version is resumed only with --resume --force (the
+    manifest then says the versions are mixed). The manifest lists every session: its start,
+    end (none if it was killed), code version, command and the runs it ran.""")
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -67,7 +71,12 @@ def add_commands(sub) -> None:
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
     p.add_argument("sweep", type=Path, help="sweep file (YAML)")
     _engine_options(p)
-    p.add_argument("--replicates", type=REPLICATES, metavar="N", help="replicates per point (default: the file's)")
+    p.add_argument("--replicates", type=REPLICATES, metavar="N",
+                   help="replicates per point (default: the file's); with --resume, more than the folder "
+                        "holds extend it with the next seeds")
+    p.add_argument("--add-replicates", type=REPLICATES, metavar="N",
+                   help="extend the finished sweep in --out by N replicates per point (the next seeds): "
+                        "--resume with --replicates = what it holds + N")
     p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
     p.set_defaults(func=cmd_sweep)
 
@@ -77,8 +86,9 @@ def add_commands(sub) -> None:
         description=textwrap.dedent("""\
             Run each scenario --replicates times with the same seeds (replicate r has the same seed
             in every arm) and report, for each headline outcome, each arm's mean and its paired
-            difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and
-            whether it excludes zero. Writes compare.csv, compare.md, runs and series tables,
+            difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and a
+            verdict ("differs" only when the differences vary and the interval excludes zero;
+            "identical in every pair" and "same area in every pair (land differs)" are said so). Writes compare.csv, compare.md, runs and series tables,
             charts of every arm's median and 5–95 % band over time, and maps of where mean control
             differs. """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
@@ -93,6 +103,9 @@ def add_commands(sub) -> None:
                    help="keep one step every H simulated hours for the charts over time (default 24)")
     p.add_argument("--map-days", type=day_list, metavar="D,D,…",
                    help="also map each arm's probability of control at these days (the end is always mapped)")
+    p.add_argument("--outcomes", nargs="+", metavar="NAME",
+                   help="the outcomes to compare: runs-table columns or glob patterns, e.g. 'area_km2_*' "
+                        "convoys_arrived (default: the headline outcomes, shares with their areas)")
     _engine_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -151,6 +164,8 @@ def add_commands(sub) -> None:
     p.add_argument("--where", required=True, metavar="EXPRESSION", help="the outcome to explain, e.g. 'convoys_arrived == 0'")
     p.add_argument("--min-density", type=fraction, default=0.0, metavar="D",
                    help="report the best box (largest coverage × density) among those at least this dense (default 0)")
+    p.add_argument("--box", type=whole_number(0), metavar="N",
+                   help="report box N of the peeling trajectory instead of the best (the candidates are listed)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
     p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
@@ -159,6 +174,19 @@ def add_commands(sub) -> None:
 
 def _say(line: str) -> None:
     print(line, flush=True)
+
+
+def _held_replicates(out: Path | None) -> int:
+    """The replicates per point of the sweep folder `out` (its manifest). Raises UserError."""
+    import json
+
+    if out is None:
+        raise UserError("--add-replicates needs --out FOLDER: the sweep folder to extend")
+    try:
+        return int(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["replicates"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"--add-replicates: {out}: no sweep folder there (no readable manifest.json "
+                        "with its replicates)") from None
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -174,6 +202,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if len(plan.points) > 20:
             print(f"  … {len(plan.points) - 20} more")
         return 0
+    if args.add_replicates:
+        args.replicates, args.resume = _held_replicates(args.out) + args.add_replicates, True
     result = run_sweep(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                        force=args.force, progress=not args.quiet, charts=not args.no_charts,
                        replicates=args.replicates, log=_say)
@@ -194,7 +224,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
-                         map_days=args.map_days, log=_say)
+                         map_days=args.map_days, outcomes=args.outcomes, log=_say)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")
@@ -238,7 +268,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from sim.figures.discovery import discovery_chart
     from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 
-    found = discover(args.folder, args.where, min_density=args.min_density)
+    found = discover(args.folder, args.where, min_density=args.min_density, box=args.box)
     slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
     out = args.out or new_run_folder(args.folder, slug)
 

@@ -29,10 +29,11 @@ from sim.experiments.engine import (
     warm_up,
 )
 from sim.experiments.outcomes import DEFAULT_SERIES, select
-from sim.experiments.stats import excludes_zero, paired_bootstrap
+from sim.experiments.stats import paired_bootstrap
 from sim.experiments.sweepfile import design_identity
 from sim.experiments.uncertainty import arm_probabilities, write_uncertainty
 from sim.experiments.uncertainty import map_days as map_days_checked
+from sim.experiments.verdict import area_verdict, land_note, verdict
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle, fallback_color
@@ -42,7 +43,7 @@ from sim.program.folders import OUTPUTS
 from sim.program.output import new_run_folder, write_atomic, write_text_atomic
 from sim.scenario import LoadedScenario, load_scenario
 
-HEADLINE = ("share_*", "contested_share", "ungoverned_share", "land_bridge_*_open_share",
+HEADLINE = ("share_*", "area_km2_*", "contested_share", "ungoverned_share", "land_bridge_*_open_share",
             "land_bridge_*_open_at_end", "convoys_arrived", "convoys_halted", "convoys_withdrew",
             "convoys_destroyed", "convoys_en_route", "convoys_not_departed", "strength_*")
 RESAMPLES = 10_000
@@ -78,10 +79,11 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
                 workers: int | None = None, dask: str | None = None, out: Path | None = None,
                 sets: dict | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                 charts: bool = True, every_hours: float = 24.0, map_days: Sequence[float] | None = None,
-                log: Callable[[str], None] | None = None) -> CompareResult:
-    """Run every arm `replicates` times with the same seeds and compare them with the first;
-    write each arm's control-probability maps at `map_days` and at the end
-    (`sim.experiments.uncertainty`)."""
+                outcomes: Sequence[str] | None = None, log: Callable[[str], None] | None = None) -> CompareResult:
+    """Run every arm `replicates` times with the same seeds and compare them with the first on
+    `outcomes` (names or glob patterns; default `HEADLINE`); write each arm's
+    control-probability maps at `map_days` and at the end (`sim.experiments.uncertainty`).
+    Raises UserError for an outcome pattern that matches nothing (after the runs)."""
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
     check_engine(workers, dask)
@@ -110,10 +112,11 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
 
     session = execute(tasks, folder, done, arm_columns(arms), workers=workers, dask=dask,
                       progress=progress, desc="compare")
-    assemble(folder, [t.run_id for t in tasks])
+    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
     runs = pd.read_parquet(out / "runs.parquet")
-    table = compare_table(runs, [a.name for a in arms], root)
-    result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates)
+    table = compare_table(runs, [a.name for a in arms], root, outcomes=outcomes, lands_km2=lands_km2(arms))
+    result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates,
+                           notes=table_notes(arms))
     write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
     write_text_atomic(out / "compare.md", markdown_table(table, [a.name for a in arms]))
     if charts:
@@ -162,36 +165,66 @@ def compare_tasks(arms: list[Arm], seeds: list[int], sets: dict, every_hours: fl
             for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
 
 
-def headline_outcomes(runs: pd.DataFrame, arms: list[str]) -> list[str]:
-    """Headline outcomes that every arm has, in a stable order (by the HEADLINE patterns)."""
-    out: list[str] = []
-    for pattern in HEADLINE:
-        for name in select(list(runs.columns), [pattern]):
-            column = runs[name]
-            numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
-            complete = all(column[runs["arm"] == a].notna().all() for a in arms)
-            if numeric and complete and name not in out:
-                out.append(name)
-    return out
+def headline_outcomes(runs: pd.DataFrame, arms: list[str], patterns: Sequence[str] | None = None) -> list[str]:
+    """The numeric outcomes every arm has that match `patterns` (names or globs; default
+    `HEADLINE`), in the patterns' order, each area (`area_km2_<f>`) right after its share.
+    Raises UserError naming a pattern that matches no numeric outcome."""
+    numeric = [c for c in runs.columns
+               if (pd.api.types.is_numeric_dtype(runs[c]) or pd.api.types.is_bool_dtype(runs[c]))
+               and c not in {"point", "replicate", "seed"}
+               and all(runs[c][runs["arm"] == a].notna().all() for a in arms)]
+    if patterns is not None:
+        for p in patterns:
+            if not select(numeric, [p]):
+                raise UserError(f"--outcomes: '{p}' matches no numeric outcome of every arm; they are: "
+                                + ", ".join(numeric))
+    chosen = select(numeric, list(patterns if patterns is not None else HEADLINE))
+    ordered: list[str] = []
+    for name in chosen:
+        if name.startswith("area_km2_") and f"share_{name[9:]}" in chosen:
+            continue  # placed beside its share
+        ordered.append(name)
+        if name.startswith("share_") and f"area_km2_{name[6:]}" in chosen:
+            ordered.append(f"area_km2_{name[6:]}")
+    return ordered
 
 
-def compare_table(runs: pd.DataFrame, arms: list[str], root: int) -> pd.DataFrame:
-    """Per outcome and arm: mean, sd, and the paired difference from the first arm with a
-    percentile-bootstrap 95 % interval (each interval from a fresh generator derived from the
-    root seed, so it does not depend on which other outcomes are listed)."""
+def lands_km2(arms: list[Arm]) -> list[float]:
+    """Each arm's land in km² (passable cells, open bridges included): what shares divide by."""
+    return [float(a.loaded.map.land.sum() * a.loaded.map.km2_per_cell) for a in arms]
+
+
+def table_notes(arms: list[Arm]) -> list[str]:
+    """Notes that belong beside the comparison table (a changed denominator of shares)."""
+    note = land_note([a.name for a in arms], lands_km2(arms))
+    return [note] if note else []
+
+
+def compare_table(runs: pd.DataFrame, arms: list[str], root: int, *, outcomes: Sequence[str] | None = None,
+                  lands_km2: Sequence[float] | None = None) -> pd.DataFrame:
+    """Per outcome (`headline_outcomes`) and arm: n, mean, sd, and the paired difference from
+    the first arm with a percentile-bootstrap 95 % interval (each interval from a fresh generator
+    derived from the root seed, so it does not depend on which other outcomes are listed), its
+    `verdict` and `excludes_zero` (None where the differences do not vary, or a share's area is
+    the same in every pair although the arms' land — `lands_km2`, one per arm — differs:
+    `sim.experiments.verdict`)."""
+    lands = list(lands_km2) if lands_km2 is not None else [np.nan] * len(arms)
     rows = []
-    for outcome in headline_outcomes(runs, arms):
+    for outcome in headline_outcomes(runs, arms, outcomes):
         wide = runs.pivot(index="replicate", columns="arm", values=outcome).astype(float)
         reference = wide[arms[0]]
-        for arm in arms:
+        for k, arm in enumerate(arms):
             values = wide[arm]
             row = {"outcome": outcome, "arm": arm, "n": int(values.notna().sum()), "mean": float(values.mean()),
                    "sd": float(values.std(ddof=1)), "diff_vs_first": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                   "excludes_zero": None}
-            if arm != arms[0]:
-                diff, low, high = paired_bootstrap((values - reference).to_numpy(),
-                                                   derived_rng(root, BOOTSTRAP_STREAM), RESAMPLES)
-                row.update(diff_vs_first=diff, ci_low=low, ci_high=high, excludes_zero=excludes_zero(low, high))
+                   "excludes_zero": None, "verdict": "reference"}
+            if k:
+                differences = (values - reference).to_numpy()
+                diff, low, high = paired_bootstrap(differences, derived_rng(root, BOOTSTRAP_STREAM), RESAMPLES)
+                said, excluded = verdict(differences, low, high)
+                if by_area := area_verdict(outcome, reference.to_numpy(), values.to_numpy(), lands[0], lands[k]):
+                    said, excluded = by_area, None
+                row.update(diff_vs_first=diff, ci_low=low, ci_high=high, excludes_zero=excluded, verdict=said)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -204,15 +237,14 @@ def wide_rows(table: pd.DataFrame, arms: list[str]) -> tuple[list[str], list[lis
     """Header and rows of the comparison as one line per outcome."""
     header = ["outcome"] + [f"mean {a}" for a in arms]
     for a in arms[1:]:
-        header += [f"{a} − {arms[0]} [95 % CI]", "excludes 0"]
+        header += [f"{a} − {arms[0]} [95 % CI]", "verdict"]
     rows = []
     for outcome, part in table.groupby("outcome", sort=False):
         part = part.set_index("arm")
         row = [outcome] + [_num(part.loc[a, "mean"]) for a in arms]
         for a in arms[1:]:
             r = part.loc[a]
-            row += [f"{_num(r['diff_vs_first'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
-                    "yes" if r["excludes_zero"] else "no"]
+            row += [f"{_num(r['diff_vs_first'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]", r["verdict"]]
         rows.append(row)
     return header, rows
 
@@ -311,7 +343,7 @@ def arm_uncertainty(result: CompareResult, tasks: list[RunTask], before_end: tup
                              [f.color for f in factions.values()])
         probs = arm_probabilities(result.folder, [t.run_id for t in tasks if t.point == i], len(style.ids))
         days = [*before_end, arm.loaded.spec.time.duration_days]
-        files += write_uncertainty(result.folder, f"control_probability_{ch.slug(arm.name)}", arm.loaded.map,
+        files += write_uncertainty(result.folder, f"control_probability_{ch.slug(arm.name)}", arm.loaded,
                                    probs, days, style, arm.name, result.replicates, png=png)
     return files
 
@@ -324,8 +356,9 @@ def write_report(result: CompareResult) -> Path:
              f"- {result.replicates} replicates per arm with common random numbers: replicate r uses the r-th "
              f"child of `SeedSequence({result.seed})` in every arm",
              "- Differences are paired by replicate; 95 % intervals are percentile bootstraps over replicates "
-             f"({RESAMPLES} resamples). An interval that excludes 0 marks a difference larger than the "
-             "replicate-to-replicate noise.",
+             f"({RESAMPLES} resamples). \"differs\": the differences vary and the interval excludes 0 (larger "
+             "than the replicate-to-replicate noise); a difference that is the same in every pair, or a share "
+             "whose area is the same in every pair while the land differs, is said so, not called significant.",
              f"- This session: {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s", "",
              "## Headline outcomes", "", markdown_table(result.table, arms).split("\n", 2)[2],
              "Files: `compare.csv` (one row per outcome × arm), `compare.md`, `runs.csv`/`runs.parquet` (one row "

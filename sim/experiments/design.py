@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm, qmc
 
-DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
+DESIGNS = ("grid", "latin_hypercube", "sobol", "morris", "points")
 SENSITIVITY_DESIGNS = ("sobol", "morris")
 # tags of the streams derived from the root seed besides the replicate seeds
 DESIGN_STREAM, BOOTSTRAP_STREAM, ANALYSIS_STREAM = 1, 2, 3
@@ -92,10 +92,13 @@ class Design:
     samples: int | None = None
     trajectories: int | None = None
     levels: int = 4
+    rows: tuple[tuple, ...] | None = None  # the points design: each row's values in parameter order
 
     def describe(self) -> str:
         if self.kind == "grid":
             return "full factorial grid"
+        if self.kind == "points":
+            return f"{len(self.rows)} given points"
         if self.kind == "latin_hypercube":
             return f"Latin hypercube, {self.samples} samples"
         if self.kind == "sobol":
@@ -111,9 +114,9 @@ def salib_problem(params: list[Parameter]) -> dict:
 def design_points(design: Design, params: list[Parameter], root: int) -> tuple[list[dict], np.ndarray | None]:
     """The design points (key path → value, in the order they run) and, for sampled designs,
     the raw sample matrix before whole-number rounding (what the sensitivity analysis needs)."""
-    if design.kind == "grid":
-        combos = itertools.product(*(p.grid_values() for p in params))
-        return [dict(zip((p.key for p in params), combo, strict=True)) for combo in combos], None
+    if design.kind in ("grid", "points"):
+        combos = design.rows if design.kind == "points" else itertools.product(*(p.grid_values() for p in params))
+        return [{p.key: p.cast(v) for p, v in zip(params, combo, strict=True)} for combo in combos], None
     if design.kind == "latin_hypercube":
         sampler = qmc.LatinHypercube(d=len(params), rng=derived_rng(root, DESIGN_STREAM))
         unit = sampler.random(design.samples)

@@ -66,6 +66,17 @@ class Discovery:
     ranges: dict[str, tuple[float, float]]
     min_density: float
     labels: dict[str, str] = field(default_factory=dict)  # parameter key → label, from the sweep file
+    #: warnings about the reported box: a limit between two design levels that no run tests
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def candidates(self) -> pd.DataFrame:
+        """The boxes worth choosing among: those of the peeling trajectory that no other box
+        beats on both coverage and density (the trade-off PRIM offers); `--box N` reports one."""
+        t = self.trajectory
+        beaten = [((t["coverage"] >= r.coverage) & (t["density"] >= r.density)
+                   & ((t["coverage"] > r.coverage) | (t["density"] > r.density))).any() for r in t.itertuples()]
+        return t[~np.array(beaten)]
 
     @property
     def box(self) -> pd.Series:
@@ -79,7 +90,8 @@ class Discovery:
                 "box": {"index": int(self.chosen), "coverage": float(b["coverage"]),
                         "density": float(b["density"]), "mass": float(b["mass"]),
                         "restricted_dimensions": {k: {c: _plain(v) for c, v in row.items()}
-                                                  for k, row in self.limits.iterrows()}}}
+                                                  for k, row in self.limits.iterrows()}},
+                "candidates": [int(i) for i in self.candidates.index], "notes": self.notes}
 
     def text(self) -> str:
         """A few lines for the terminal."""
@@ -96,6 +108,10 @@ class Discovery:
             lines.append(f"  {name}: {describe_limits(row)}  (quasi-p {_qp(row)})")
         if self.limits.empty:
             lines.append("  none: the condition holds across the whole sweep at this density")
+        lines += [f"warning: {n}" for n in self.notes]
+        lines.append("Candidate boxes (none beats another on both coverage and density; --box N reports one):")
+        lines += [f"  box {i}: coverage {r.coverage:.2f}, density {r.density:.2f}, mass {r.mass:.2f}, "
+                  f"{int(r.res_dim)} restricted" for i, r in self.candidates.iterrows()]
         return "\n".join(lines)
 
 
@@ -218,18 +234,19 @@ def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
 
 
 def discover(folder: Path, where: str, *, min_density: float = 0.0, peel_alpha: float = 0.05,
-             mass_min: float = 0.05) -> Discovery:
-    """PRIM on a sweep folder for the runs where `where` holds (see the module docstring).
-    Raises UserError for a bad folder or condition, or one that holds in no run or every run."""
+             mass_min: float = 0.05, box: int | None = None) -> Discovery:
+    """PRIM on a sweep folder for the runs where `where` holds (see the module docstring);
+    `box` reports that box of the peeling trajectory instead of the best. Raises UserError for
+    a bad folder, condition or box, or a condition that holds in no run or every run."""
     runs, params, labels = read_sweep(folder)
     found = discover_table(runs, params, where, min_density=min_density, peel_alpha=peel_alpha,
-                           mass_min=mass_min)
+                           mass_min=mass_min, box=box)
     found.labels = labels
     return found
 
 
 def discover_table(runs: pd.DataFrame, params: list[str], where: str, *, min_density: float = 0.0,
-                   peel_alpha: float = 0.05, mass_min: float = 0.05) -> Discovery:
+                   peel_alpha: float = 0.05, mass_min: float = 0.05, box: int | None = None) -> Discovery:
     """PRIM on a runs table whose columns `params` are the parameters (see `discover`)."""
     condition, y = evaluate(where, runs)
     if not y.any() or y.all():
@@ -242,13 +259,17 @@ def discover_table(runs: pd.DataFrame, params: list[str], where: str, *, min_den
     x = runs[varied].astype(float).reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        box = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min).find_box()
-    trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].reset_index(drop=True)
+        found = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min).find_box()
+    trajectory = found.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].reset_index(drop=True)
     dense = trajectory[trajectory["density"] >= min_density - 1e-12]
     score = dense["coverage"] * dense["density"]
     chosen = int(score.idxmax()) if len(dense) else int(trajectory["density"].idxmax())
-    first, lims = box.box_lims[0], box.box_lims[chosen]
-    qp = box.p_values[chosen] if chosen < len(box.p_values) else {}
+    if box is not None:
+        if not 0 <= box < len(trajectory):
+            raise UserError(f"--box: expected a box of the peeling trajectory, 0 to {len(trajectory) - 1}, found {box}")
+        chosen = box
+    first, lims = found.box_lims[0], found.box_lims[chosen]
+    qp = found.p_values[chosen] if chosen < len(found.p_values) else {}
     rows = {}
     for p in varied:
         if lims[p].iloc[0] != first[p].iloc[0] or lims[p].iloc[1] != first[p].iloc[1]:
@@ -262,7 +283,26 @@ def discover_table(runs: pd.DataFrame, params: list[str], where: str, *, min_den
     ranges = {p: (float(runs[p].min()), float(runs[p].max())) for p in varied}
     return Discovery(where=where, condition=condition, n_runs=len(y), n_true=int(y.sum()),
                      trajectory=trajectory, chosen=chosen, limits=limits, ranges=ranges,
-                     min_density=min_density)
+                     min_density=min_density, notes=between_levels(limits, runs))
+
+
+def between_levels(limits: pd.DataFrame, runs: pd.DataFrame, max_levels: int = 20) -> list[str]:
+    """A note for each restricted limit that falls strictly between two design levels of a
+    parameter with few levels (at most `max_levels`: a grid or a Morris design): no run tests
+    the values between, so the box's edge could be anywhere there."""
+    notes = []
+    for p, row in limits.iterrows():
+        levels = np.unique(runs[p].astype(float))
+        if len(levels) > max_levels:
+            continue
+        for side, v in (("lower", row["min"]), ("upper", row["max"])):
+            if side == "lower" and v <= row["full_min"] or side == "upper" and v >= row["full_max"]:
+                continue
+            if not np.isclose(levels, v, rtol=0, atol=1e-9 * max(1.0, abs(v))).any():
+                below, above = levels[levels < v].max(), levels[levels > v].min()
+                notes.append(f"{p}: the {side} limit {v:g} falls between the design levels {below:g} and "
+                             f"{above:g}; no run tests the values between, so the edge could be anywhere there")
+    return notes
 
 
 def _prim_module():

@@ -251,16 +251,23 @@ def _table(rows: dict[str, list], schema: pa.Schema, unified: dict[str, str], n:
     return pa.table(arrays, schema=schema)
 
 
-def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
-    """Build runs.parquet, runs.csv and series.parquet from the run files, a chunk at a time.
+def assemble(folder: RunFolder, run_ids: list[str], *, scenario_sha256: list[str] = (),
+             labels: dict[str, str] | None = None) -> dict[str, int]:
+    """Build runs.parquet, runs.csv and series.parquet from the run files, a chunk at a time,
+    each Parquet file with its code version, `scenario_sha256`, units and `labels` (and the
+    factions' labels) in its metadata (`sim.experiments.parquet_meta`).
 
     Column types are settled in a first pass (a column is float if any run gave a float), so
     every chunk has the same schema; the rows keep the order of `run_ids`."""
+    from sim.experiments.parquet_meta import metadata, with_metadata
+
     files = [folder.runs / f"{rid}.json" for rid in run_ids]
     run_kinds: dict[str, set] = {}
     series_kinds: dict[str, set] = {}
+    factions: dict[str, str] = {}
     for f in files:
         record = read_run(f)
+        factions.update(zip(record["factions"]["ids"], record["factions"]["labels"], strict=True))
         for name, value in (*record["columns"].items(), *record["outcomes"].items()):
             run_kinds.setdefault(name, set()).add(_kind(value))
         if record["series"]:
@@ -270,6 +277,10 @@ def assemble(folder: RunFolder, run_ids: list[str]) -> dict[str, int]:
                 series_kinds.setdefault(name, set()).update(_kind(v) for v in values)
     run_schema, run_types = _schema(run_kinds)
     series_schema, series_types = _schema(series_kinds)
+    labels = {**factions, **(labels or {})}
+    run_schema, series_schema = (with_metadata(schema, metadata(schema.names, faction_ids=list(factions),
+                                                                labels=labels, scenario_sha256=list(scenario_sha256)))
+                                 for schema in (run_schema, series_schema))
     counts = {"runs": 0, "series_rows": 0}
 
     def write_both(runs_tmp: Path, series_tmp: Path | None) -> None:

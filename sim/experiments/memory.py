@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.experiments.engine import ExecutionReport, check_engine, default_workers, execute, warm_up
 from sim.experiments.worker import RunTask
-from sim.results.tidy import TIDY_COLUMNS, tidy_steps
+from sim.results.tidy import TIDY_COLUMNS, concat_tidy, tidy_steps
 
 
 class MemoryRuns:
@@ -57,7 +57,7 @@ class MemoryRuns:
 
     def tidy(self, keep: tuple[str, ...] = ()) -> pd.DataFrame:
         """The long table of every run's kept steps (`sim.results.tidy`), with the run columns named in
-        `keep` (e.g. "arm", "point") after `run`."""
+        `keep` (e.g. "arm", "point") after `run` (text ones as categories)."""
         parts = []
         for r in self.records.values():
             if not r["series"]:
@@ -65,11 +65,12 @@ class MemoryRuns:
             part = tidy_steps(pd.DataFrame(r["series"]), r["factions"]["ids"], run=r["columns"]["run_id"],
                               seed=r["columns"]["seed"])
             for i, name in enumerate(keep):
-                part.insert(1 + i, name, r["columns"][name])
+                value = r["columns"][name]
+                part.insert(1 + i, name, pd.Categorical([value] * len(part)) if isinstance(value, str) else value)
             parts.append(part)
         if not parts:
             return pd.DataFrame(columns=[TIDY_COLUMNS[0], *keep, *TIDY_COLUMNS[1:]])
-        return pd.concat(parts, ignore_index=True)
+        return concat_tidy(parts)
 
 
 def run_in_memory(tasks: list[RunTask], columns_of: Callable[[RunTask], dict], *, workers: int | None,

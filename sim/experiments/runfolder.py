@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import sys
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,9 @@ class RunFolder:
         self.path, self.kind, self.identity = Path(path), kind, identity
         self.runs = self.path / "runs"
         self.maps = self.path / "maps"
+        #: this command's entry in the manifest's "sessions" (written when it starts, completed at the end)
+        self.session = {"id": uuid.uuid4().hex[:12], "started": datetime.now().isoformat(timespec="seconds"),
+                        "code_version": code_version(), "command": sys.argv, "ended": None}
 
     def manifest(self) -> dict | None:
         try:
@@ -87,9 +91,11 @@ class RunFolder:
 
         A new folder is claimed atomically and marked as Corridor's (`sim.program.output`); `force`
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
-        runs. While this process runs, the folder is locked: a second command on it is refused.
-        A run file left empty or cut short by a crash is deleted and run again. A path the
-        system refuses (a name too long, no permission) is refused in one line."""
+        runs; resuming a folder begun with another code version is refused unless `force` (then
+        the mix is recorded in the manifest: `mixed_code_versions`). While this process runs, the
+        folder is locked: a second command on it is refused. A run file left empty or cut short
+        by a crash is deleted and run again. A path the system refuses (a name too long, no
+        permission) is refused in one line."""
         try:
             return self._open(resume, force)
         except UserError:
@@ -115,6 +121,14 @@ class RunFolder:
                 if manifest.get("identity") != self.identity:
                     raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
                                     "or the seeds changed since); choose a new --out, or --force to replace it")
+                before = manifest.get("code_version")
+                if before not in (None, self.session["code_version"]):
+                    if not force:
+                        raise UserError(f"{p}: was run with code version {before}, this is "
+                                        f"{self.session['code_version']}: resuming would mix model versions in "
+                                        "one table; choose a new --out, or add --force to --resume to mix them "
+                                        "(the manifest records it)")
+                    self.session["mixed_with"] = before
                 if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
                     with contextlib.suppress(FileExistsError):
                         mark_folder(p, self.kind)
@@ -185,6 +199,10 @@ class RunFolder:
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
     def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
+        """Write the manifest: `info`, the code and packages, and every session that has worked
+        on the folder — each with its start, end (None while running, or if it was killed), code
+        version, command and, once done, the runs it ran (`ExecutionReport`). Earlier code
+        versions are kept for good."""
         old = self.manifest() or {}
         manifest = {
             "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
@@ -192,12 +210,17 @@ class RunFolder:
             "code_version": code_version(), "python": sys.version.split()[0], "platform": platform.platform(),
             "packages": {**package_versions(), **package_versions(EXTRA_PACKAGES)},
             "command": sys.argv,
-            "started": old.get("started", datetime.now().isoformat(timespec="seconds")),
-            "sessions": old.get("sessions", []),
+            "started": old.get("started", self.session["started"]),
         }
+        earlier = set(old.get("earlier_code_versions", []))
         if old.get("code_version") not in (None, manifest["code_version"]):
-            manifest["earlier_code_versions"] = sorted({*old.get("earlier_code_versions", []), old["code_version"]})
+            earlier.add(old["code_version"])
+        if earlier:
+            manifest["earlier_code_versions"] = sorted(earlier)
+        if "mixed_with" in self.session or old.get("mixed_code_versions"):
+            manifest["mixed_code_versions"] = True
         if session is not None:
-            manifest["sessions"] = manifest["sessions"] + [{**session.__dict__,
-                                                            "ended": datetime.now().isoformat(timespec="seconds")}]
+            self.session.update(session.__dict__, ended=datetime.now().isoformat(timespec="seconds"))
+        sessions = [s for s in old.get("sessions", []) if s.get("id") != self.session["id"]]
+        manifest["sessions"] = sessions + [dict(self.session)]
         write_json_atomic(self.path / MANIFEST, manifest)

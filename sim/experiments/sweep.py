@@ -67,8 +67,10 @@ def point_columns(plan: SweepPlan) -> Callable[[RunTask], dict]:
 
 
 def identity(plan: SweepPlan) -> str:
-    return design_identity(plan.digests, plan.seeds, {"points": plan.points, "final": plan.final,
-                                                      "series": plan.series, "every_hours": plan.every_hours})
+    """What the folder's runs are, but not how many replicates: replicate r's seed depends on
+    the root seed and r alone, so a folder can be extended with more replicates."""
+    return design_identity(plan.digests, [], {"root_seed": plan.seed, "points": plan.points, "final": plan.final,
+                                              "series": plan.series, "every_hours": plan.every_hours})
 
 
 def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None = None, dask: str | None = None,
@@ -87,6 +89,11 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     tasks = plan_tasks(plan)
     folder = RunFolder(out, "sweep", identity(plan))
     done = folder.open(resume=resume, force=force)
+    before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
+    if before > plan.replicates:
+        raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
+                        f"some: give at least {before} (more extend it with the next seeds)")
+    folder.session["replicates"] = plan.replicates
     write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
     design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}
                            for i, (p, d) in enumerate(zip(plan.points, plan.digests, strict=True))])
@@ -99,7 +106,8 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
 
     session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
                       progress=progress, desc=plan.name)
-    counts = assemble(folder, [t.run_id for t in tasks])
+    counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
+                      labels={p.key: p.label for p in plan.parameters})
     result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
     if charts:
         result.charts = sweep_charts(out, plan)

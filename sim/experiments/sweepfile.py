@@ -17,7 +17,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -29,6 +29,7 @@ from sim.experiments.design import (
     design_points,
     replicate_seeds,
 )
+from sim.experiments.design_spec import NEEDS, read_design
 from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
 from sim.program.errors import InputErrors, Problem, describe_found, did_you_mean
 from sim.scenario import (
@@ -147,50 +148,6 @@ class SweepSpec(_Strict):
     outcomes: OutcomesSpec = OutcomesSpec()
 
 
-class GridDesign(_Strict):
-    kind: Literal["grid"]
-
-
-class LatinHypercubeDesign(_Strict):
-    kind: Literal["latin_hypercube"]
-    samples: int = Field(ge=2, le=1_000_000)
-
-
-class SobolDesign(_Strict):
-    kind: Literal["sobol"]
-    samples: int = Field(ge=2, le=1_048_576)
-
-    @field_validator("samples")
-    @classmethod
-    def _power_of_two(cls, v: int) -> int:
-        if v & (v - 1):
-            low = 1 << (v.bit_length() - 1)
-            raise ValueError(f"the Sobol design needs a power of two (e.g. {low} or {low * 2}), found {v}")
-        return v
-
-
-class MorrisDesign(_Strict):
-    kind: Literal["morris"]
-    trajectories: int = Field(ge=2, le=100_000)
-    levels: int = Field(4, ge=2, le=100)
-
-    @field_validator("levels")
-    @classmethod
-    def _even(cls, v: int) -> int:
-        if v % 2:
-            raise ValueError(f"expected an even number of levels (e.g. 4), found {v}")
-        return v
-
-
-DESIGN_MODELS: dict[str, type[_Strict]] = {
-    "grid": GridDesign, "latin_hypercube": LatinHypercubeDesign, "sobol": SobolDesign, "morris": MorrisDesign,
-}
-NEEDS = {  # what a design needs of each parameter
-    "grid": ("values", "range"),
-    "latin_hypercube": ("distribution", "bounds"),
-    "sobol": ("bounds", "distribution", "range"),
-    "morris": ("bounds", "distribution", "range"),
-}
 
 
 @dataclass
@@ -250,7 +207,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
         pydantic_problems(exc, SweepSpec, (), report)
-    design = _read_design(data.get("design", SweepSpec.model_fields["design"].default), report)
+    design = read_design(data.get("design", SweepSpec.model_fields["design"].default), report)
     if design is not None and design.kind not in require:
         report(("design",), f"this command needs a {' or '.join(require)} design, found '{design.kind}'")
 
@@ -266,6 +223,9 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     probe = fixed or base  # outcome names rarely depend on `set`: check them even when it is wrong
     outcomes = _outcomes(data.get("outcomes"), probe, report) if probe is not None else None
     complete = len(params) == len(raw_params) > 0
+    if design is not None and design.rows and complete and {len(r) for r in design.rows} != {len(params)}:
+        report(("design", "rows"), f"expected {len(params)} values in every row (one per parameter)")
+        complete = False
     more = None
     if design is not None and fixed is not None and complete:  # the points, even if other keys are wrong
         seed = data.get("seed")
@@ -282,37 +242,6 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
         description=spec.description, scenario=base.source.resolve(), sets=dict(sets), parameters=params,
         design=design, replicates=spec.replicates, seed=root, final=final, series=series, every_hours=every,
         points=points, raw=raw, digests=digests, seeds=replicate_seeds(root, spec.replicates))
-
-
-def _read_design(value: Any, report: Report) -> Design | None:
-    """`design: grid` or `design: {kind: latin_hypercube, samples: 20}`."""
-    data = {"kind": value} if isinstance(value, str) else value
-    if not isinstance(data, dict):
-        report(("design",), f"expected a design name ({', '.join(DESIGNS)}) or a mapping like "
-                            f"{{kind: morris, trajectories: 10}}, found {describe_found(value)}")
-        return None
-    kind = data.get("kind")
-    where = ("design",) if isinstance(value, str) else ("design", "kind")
-    if kind is None:
-        report(("design",), f"missing required key 'kind' (one of {', '.join(DESIGNS)})")
-        return None
-    if not isinstance(kind, str):
-        report(where, f"expected a design name ({', '.join(DESIGNS)}), found {describe_found(kind)}")
-        return None
-    if kind not in DESIGN_MODELS:
-        hint = did_you_mean(kind, DESIGNS) or f"; expected one of {', '.join(DESIGNS)}"
-        report(where, f"unknown design '{kind}'{hint}")
-        return None
-    if isinstance(value, str) and kind != "grid":
-        size = "samples: 32" if kind != "morris" else "trajectories: 10"
-        report(where, f"the {kind} design needs its size: write design: {{kind: {kind}, {size}}}")
-        return None
-    try:
-        model = DESIGN_MODELS[kind].model_validate(data, strict=True)
-    except ValidationError as exc:
-        pydantic_problems(exc, DESIGN_MODELS[kind], ("design",), report)
-        return None
-    return Design(**model.model_dump())  # the design's own size keys; the rest keep Design's defaults
 
 
 def _base_scenario(path: Path, name: Any, sets: dict,

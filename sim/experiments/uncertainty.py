@@ -80,23 +80,32 @@ def arm_probabilities(folder: Path, run_ids: Sequence[str], n_factions: int) -> 
     return probabilities([np.load(folder / "maps" / f"{r}.npy") for r in run_ids], n_factions)
 
 
-def write_uncertainty(folder: Path, stem: str, corridor_map, probs: np.ndarray, days: Sequence[float],
+def write_uncertainty(folder: Path, stem: str, loaded, probs: np.ndarray, days: Sequence[float],
                       style: FactionStyle, title: str, replicates: int, *, png: bool = True) -> list[str]:
-    """Write `<stem>.tif` (GeoTIFF, band 'day D: <faction id>' / 'day D: contested') and, with
-    `png`, one `<stem>_day<D>.png` per day into `folder`; returns the file names."""
+    """Write `<stem>.tif` (GeoTIFF, band 'day D: <faction id>' / 'day D: contested', each band's
+    `day`, ISO 8601 `datetime` (from `loaded`'s calendar) and `faction` in its metadata) and,
+    with `png`, one `<stem>_day<D>.png` per day into `folder`; returns the file names.
+    `loaded`: the scenario (its map and `time.start_date`)."""
+    import datetime as dt
+
     from sim.figures.uncertainty import probability_map
     from sim.geography.gis_out import write_geotiff
     from sim.program.extras import available
 
-    bands = {}
+    corridor_map = loaded.map
+    start = dt.datetime.combine(loaded.spec.time.start_date, dt.time())
+    bands, band_tags = {}, []
     for k, day in enumerate(days):
         for j, name in enumerate([*style.ids, "contested"]):
             bands[f"day {day:g}: {name}"] = probs[k, j].astype(np.float32)
+            band_tags.append({"day": f"{day:g}", "faction": name,
+                              "datetime": (start + dt.timedelta(days=float(day))).isoformat(timespec="seconds")})
     files = []
     if available("rasterio"):  # the [gis] extra; without it only the PNG maps are written
         tif = f"{stem}.tif"
-        write_geotiff(folder / tif, corridor_map, bands, nodata=float("nan"),
-                      tags={"units": "probability (share of replicates)", "replicates": str(replicates)})
+        write_geotiff(folder / tif, corridor_map, bands, nodata=float("nan"), band_tags=band_tags,
+                      tags={"units": "probability (share of replicates)", "replicates": str(replicates),
+                            "scenario": loaded.spec.name, "scenario_sha256": loaded.digest})
         files.append(tif)
     for k, day in enumerate(days if png else ()):
         name = f"{stem}_day{day:g}.png"
@@ -148,12 +157,12 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
             f"{', '.join(f'{d:g}' for d in [*before_end, duration])} → {out}")
     session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
                       workers=workers, dask=dask, progress=progress, desc="replicates")
-    assemble(folder, [t.run_id for t in tasks])
+    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[loaded.digest])
     factions = loaded.spec.factions
     style = FactionStyle(list(factions), [f.label for f in factions.values()], [f.color for f in factions.values()])
     probs = arm_probabilities(out, [t.run_id for t in tasks], len(style.ids))
     result = UncertaintyResult(out, loaded, replicates, [*before_end, duration], session)
-    result.files = write_uncertainty(out, "control_probability", loaded.map, probs, result.days, style,
+    result.files = write_uncertainty(out, "control_probability", loaded, probs, result.days, style,
                                      loaded.spec.name, replicates, png=charts)
     write_text_atomic(out / "report.md", "\n".join([
         f"# Control probability: {loaded.spec.name}", "", f"_{DISCLAIMER}_", "",

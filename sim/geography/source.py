@@ -17,6 +17,7 @@ from shapely.geometry import LineString, MultiLineString, shape
 
 from sim.geography.corridor_map import normalise_name
 from sim.geography.layers import (
+    REPROJECT_HINT,
     MapError,
     check_lonlat,
     declared_extent,
@@ -86,34 +87,57 @@ def _text(props: dict, key: str, where: str, path: Path, choices=None, default=N
     return value
 
 
+def all_errors(errors: list[MapError]) -> None:
+    """Raise one MapError holding every error found (one `file: message` line each), if any."""
+    if errors:
+        first = errors[0]
+        raise MapError(first.path, "\n".join([first.message, *(str(e) for e in errors[1:])]))
+
+
 def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | None]:
-    """Every feature of every layer, the layers' declared extents, the single file's name."""
-    features, boxes, title = [], [], None
+    """Every feature of every layer, the layers' declared extents, the single file's name.
+    Raises one MapError listing every problem of every file."""
+    features, boxes, title, errors = [], [], None, []
     for path in files:
-        data = read_layer(path)
-        if (box := declared_extent(path, data)) is not None:
-            boxes.append(box)
+        try:
+            data = read_layer(path)
+            if (box := declared_extent(path, data)) is not None:
+                boxes.append(box)
+        except MapError as err:
+            errors.append(err)
+            continue
         if len(files) == 1:
             title = data.get("name") if isinstance(data.get("name"), str) else None
         for i, feature in enumerate(data["features"]):
-            props = feature.get("properties") if isinstance(feature, dict) else None
-            if not isinstance(props, dict):
-                raise MapError(path, f"feature {i}: not a GeoJSON Feature with a properties object")
             try:
-                geom = shape(feature["geometry"])
-            except Exception as e:  # shapely raises several types for bad GeoJSON geometry
-                raise MapError(path, f"feature {i}: invalid or missing geometry ({e})") from None
-            if geom.is_empty:
-                raise MapError(path, f"feature {i}: empty geometry")
-            where = f"feature {i} ({geom.geom_type} '{props.get('name', '?')}')"
-            check_lonlat(path, shapely.get_coordinates(geom), where)
-            if geom.geom_type == "MultiPoint":  # QGIS writes point layers as MultiPoint
-                if len(geom.geoms) != 1:
-                    raise MapError(path, f"{where}: a place is one point; this MultiPoint has "
-                                         f"{len(geom.geoms)} (split it into one feature per place)")
-                geom = geom.geoms[0]
-            features.append(_Feature(path, where, props, geom))
+                features.append(_feature(path, i, feature))
+            except MapError as err:
+                errors.append(err)
+                if REPROJECT_HINT in err.message:
+                    break  # a layer not in longitude/latitude: said once, not for every feature
+    all_errors(errors)
     return features, boxes, title
+
+
+def _feature(path: Path, i: int, feature) -> _Feature:
+    """Feature `i` of the layer `path`, checked. Raises MapError."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(props, dict):
+        raise MapError(path, f"feature {i}: not a GeoJSON Feature with a properties object")
+    try:
+        geom = shape(feature["geometry"])
+    except Exception as e:  # shapely raises several types for bad GeoJSON geometry
+        raise MapError(path, f"feature {i}: invalid or missing geometry ({e})") from None
+    if geom.is_empty:
+        raise MapError(path, f"feature {i}: empty geometry")
+    where = f"feature {i} ({geom.geom_type} '{props.get('name', '?')}')"
+    check_lonlat(path, shapely.get_coordinates(geom), where)
+    if geom.geom_type == "MultiPoint":  # QGIS writes point layers as MultiPoint
+        if len(geom.geoms) != 1:
+            raise MapError(path, f"{where}: a place is one point; this MultiPoint has "
+                                 f"{len(geom.geoms)} (split it into one feature per place)")
+        geom = geom.geoms[0]
+    return _Feature(path, where, props, geom)
 
 
 def _merge_river(parts: list[_Feature]) -> tuple[str, LineString, float, float]:
@@ -155,7 +179,7 @@ def _merge_river(parts: list[_Feature]) -> tuple[str, LineString, float, float]:
 
 def _place(f: _Feature, kind: str, name: str) -> dict:
     props, where, path = f.props, f.where, f.file
-    _text(props, "kind", where, path, PLACE_KINDS)
+    _text({"kind": kind}, "kind", where, path, PLACE_KINDS)
     aliases = props.get("aliases")
     if isinstance(aliases, str):  # a text attribute: "A; B"
         aliases = [a.strip() for a in aliases.split(";") if a.strip()]
@@ -177,6 +201,44 @@ def _place(f: _Feature, kind: str, name: str) -> dict:
     }
 
 
+def default_kind(f: _Feature) -> str:
+    """The kind of a feature that gives none: a point is a town; a line is the river in a layer
+    whose file name says river, else a road; a polygon is a region in a layer whose file name
+    says region, else a country."""
+    stem = f.file.stem.lower()
+    if f.geom.geom_type == "Point":
+        return "town"
+    if f.geom.geom_type in ("LineString", "MultiLineString"):
+        return "river" if "river" in stem else "road"
+    return "region" if "region" in stem else "country"
+
+
+def _sort(f: _Feature, proj: Projection, points, river_parts, roads, borders, countries, regions) -> None:
+    """Check feature `f` and add it to the list of its kind. Raises MapError."""
+    lon0, lat0, lon1, lat1 = proj.extent
+    where, props, geom = f.where, f.props, f.geom
+    name = _text(props, "name", where, f.file)
+    kind = _text(props, "kind", where, f.file, default=default_kind(f))
+    if geom.geom_type == "Point":
+        if not (lon0 <= geom.x <= lon1 and lat0 <= geom.y <= lat1):
+            raise MapError(f.file, f"{where}: lies outside the map extent {list(proj.extent)}")
+        points.append(_place(f, kind, name))
+    elif geom.geom_type in ("LineString", "MultiLineString"):
+        _text({"kind": kind}, "kind", where, f.file, {"river", "road", "border"})
+        if kind == "river":
+            river_parts.append(f)
+        elif kind == "road":
+            cls = _text(props, "class", where, f.file, ROAD_CLASSES, default="road")
+            roads.append((name, cls, proj.geometry_to_xy(geom)))
+        else:
+            borders.append((name, proj.geometry_to_xy(geom)))
+    elif geom.geom_type in ("Polygon", "MultiPolygon"):
+        _text({"kind": kind}, "kind", where, f.file, {"country", "region"})
+        (countries if kind == "country" else regions).append((name, proj.geometry_to_xy(geom)))
+    else:
+        raise MapError(f.file, f"{where}: unsupported geometry type {geom.geom_type}")
+
+
 def _read(path: Path) -> _Source:
     """The map at `path` (a GeoJSON file or a folder of layers), checked. Raises MapError."""
     files = map_files(path)
@@ -187,30 +249,13 @@ def _read(path: Path) -> _Source:
     if not (extent[0] < extent[2] and extent[1] < extent[3]):
         raise MapError(path, f"the features span no area (extent {list(extent)}); add a bbox")
     proj = Projection(extent)
-    lon0, lat0, lon1, lat1 = proj.extent
-    points, river_parts, roads, borders, countries, regions = [], [], [], [], [], []
+    points, river_parts, roads, borders, countries, regions, errors = [], [], [], [], [], [], []
     for f in features:
-        where, props, geom = f.where, f.props, f.geom
-        name = _text(props, "name", where, f.file)
-        kind = _text(props, "kind", where, f.file)
-        if geom.geom_type == "Point":
-            if not (lon0 <= geom.x <= lon1 and lat0 <= geom.y <= lat1):
-                raise MapError(f.file, f"{where}: lies outside the map extent {list(proj.extent)}")
-            points.append(_place(f, kind, name))
-        elif geom.geom_type in ("LineString", "MultiLineString"):
-            _text(props, "kind", where, f.file, {"river", "road", "border"})
-            if kind == "river":
-                river_parts.append(f)
-            elif kind == "road":
-                cls = _text(props, "class", where, f.file, ROAD_CLASSES, default="road")
-                roads.append((name, cls, proj.geometry_to_xy(geom)))
-            else:
-                borders.append((name, proj.geometry_to_xy(geom)))
-        elif geom.geom_type in ("Polygon", "MultiPolygon"):
-            _text(props, "kind", where, f.file, {"country", "region"})
-            (countries if kind == "country" else regions).append((name, proj.geometry_to_xy(geom)))
-        else:
-            raise MapError(f.file, f"{where}: unsupported geometry type {geom.geom_type}")
+        try:
+            _sort(f, proj, points, river_parts, roads, borders, countries, regions)
+        except MapError as err:
+            errors.append(err)
+    all_errors(errors)
     map_name = title or (path.name if path.is_dir() else path.stem)
     if not points:
         raise MapError(path, "no places (Point features) in the map")

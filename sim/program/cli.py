@@ -96,11 +96,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
     started = time.perf_counter()
-    result = CorridorModel(loaded, seed).run(progress=True)
+    result = CorridorModel(loaded, seed).run(progress=not args.quiet)
     ran = time.perf_counter() - started
     out = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
-                                                 progress=True), out, force=args.force, checked=bool(args.out),
-                         chosen=bool(args.out))
+                                                 progress=not args.quiet), out, force=args.force,
+                         checked=bool(args.out), chosen=bool(args.out))
     print(result.headline())
     print(f"  simulated in {ran:.1f} s; wrote {out}")
     return 0
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars (the headline and folder are printed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
     p.set_defaults(func=cmd_run)

@@ -30,7 +30,9 @@ class LogEntry:
     """One incident: `step` is the number of steps completed when it happened (the index, from 0,
     of the step under way), `hours` the simulated hours since the start (the start of that step),
     `date` and `time` the calendar date (ISO YYYY-MM-DD) and clock time (HH:MM) of that hour,
-    `factions` the ids of the factions involved, `fighters` the fighters concerned (if any)."""
+    `factions` the ids of the factions involved, `fighters` the fighters concerned (if any),
+    `cell` the (row, col) where it happened (the GIS events layer places it there; not written
+    to events.jsonl, which names the place)."""
 
     step: int
     hours: float
@@ -41,6 +43,7 @@ class LogEntry:
     factions: list[str] = field(default_factory=list)
     place: str | None = None
     fighters: float | None = None
+    cell: tuple[int, int] | None = None
 
     def narrative(self) -> str:
         return f"{self.date} {self.time} (day {int((self.hours + 1e-9) // 24)}) — {self.text}"
@@ -54,15 +57,17 @@ class EventLog:
         self.entries: list[LogEntry] = []
 
     def add(self, step: int, hours: float, kind: str, text: str, *, factions=(), place=None,
-            fighters=None) -> LogEntry:
+            fighters=None, cell=None) -> LogEntry:
         when = self.calendar.datetime_at_hours(round(hours * 60.0) / 60.0)
         entry = LogEntry(step, hours, when.date().isoformat(), f"{when:%H:%M}", kind, text, list(factions), place,
-                         None if fighters is None else round(float(fighters), 1))
+                         None if fighters is None else round(float(fighters), 1),
+                         None if cell is None else (int(cell[0]), int(cell[1])))
         self.entries.append(entry)
         return entry
 
     def to_jsonl(self) -> str:
-        return "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in self.entries)
+        return "".join(json.dumps({k: v for k, v in asdict(e).items() if k != "cell"}, ensure_ascii=False) + "\n"
+                       for e in self.entries)
 
     def to_text(self) -> str:
         return "".join(e.narrative() + "\n" for e in self.entries)

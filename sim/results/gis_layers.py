@@ -2,33 +2,62 @@
 
 | file | contents |
 |---|---|
-| ``control.tif`` | (with the ``[gis]`` extra, rasterio) GeoTIFF, EPSG:4326, one uint8 band per faction (1 where it controls the cell at the end, else 0) then ``contested`` (1/0); river cells nodata 255 |
-| ``places.geojson`` | the map's places (name, kind, strategic value, holder at the end) |
-| ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters) |
-| ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` |
+| ``control.tif`` | (with the ``[gis]`` extra, rasterio) GeoTIFF, EPSG:4326, at the end: one band ``controller``, the category code of who controls each cell (`controller_classes`: 0 ungoverned, 1 … F the factions, F + 1 contested) with a colour table; river cells nodata 255, except the cells of places (bridges) |
+| ``control.qml`` | the QGIS style of ``control.tif`` (paletted, one labelled colour per class): QGIS applies it on opening |
+| ``control_factions.tif`` | the same cells as one uint8 band per faction (1 where it controls the cell, else 0) and ``contested`` (1/0) |
+| ``control_over_time.tif`` / ``.qml`` | the ``controller`` codes of every kept snapshot (daily in ``run``), one band per day, named by its ISO 8601 date-time, with ``datetime`` and ``day`` in each band's metadata (GDAL keeps colour tables in one-band files only: the ``.qml`` colours it) |
+| ``places.geojson`` | the map's places at the cell the model puts them on (name, kind, strategic value, holder at the end, where the map file put them and how far they moved) |
+| ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters, datetime) |
+| ``tracks.geojson`` | each unit's legs between kept snapshots: a LineString where it moved, a Point where it stayed, with ``datetime`` and ``datetime_end`` (QGIS's Temporal Controller animates it) |
 | ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places, and its outcome |
-| ``events.geojson`` | every logged event that names a place, at that place (step, day, date, time, kind, text, factions) |
+| ``events.geojson`` | every logged event at the cell where it happened (else at the place it names), with ``datetime``, ``date`` and ``time`` |
 | ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
 
-Everything comes from what the run already kept (the snapshots and the event log), so
-nothing is added to the model's step.
+Every GeoTIFF carries ``scenario``, ``scenario_sha256``, ``seed`` and ``code_version`` in its
+metadata, every GeoJSON the same in a top-level ``metadata`` member. Dates come from the
+scenario's calendar (``time.start_date``): ISO 8601 without a time zone. Everything comes from
+what the run already kept (the snapshots and the event log): nothing is added to the model's step.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
-from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff
+from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff, write_qml
+from sim.geography.projection import R_EARTH_KM
 from sim.program.extras import available
 
 NODATA_U8 = 255
+UNGOVERNED_CODE = 0  # the controller band: 0 ungoverned, 1 … F the factions in order, F + 1 contested
+#: ungoverned light grey as on the control maps; contested Okabe–Ito reddish purple, which no
+#: scenario faction uses (the maps hatch contested cells, a raster cannot)
+UNGOVERNED_COLOR, CONTESTED_COLOR = "#e0e0e0", "#cc79a7"
+RIVER_COLOR = "#9ecae1"  # nodata (the river) in the colour table: QGIS shows nodata transparent
+
+
+def controller_classes(faction_ids: list[str], colors: list[str]) -> list[tuple[int, str, str]]:
+    """(code, colour, label) of every class of the controller band."""
+    return ([(UNGOVERNED_CODE, UNGOVERNED_COLOR, "ungoverned")]
+            + [(i + 1, c, f) for i, (f, c) in enumerate(zip(faction_ids, colors, strict=True))]
+            + [(len(faction_ids) + 1, CONTESTED_COLOR, "contested")])
+
+
+def controller_codes(controller: np.ndarray, n_factions: int) -> np.ndarray:
+    """The controller band (uint8, (rows, cols)) from the model's codes (faction index,
+    CONTESTED or UNGOVERNED)."""
+    from sim.submodels.influence import CONTESTED
+
+    codes = np.where(controller >= 0, controller + 1, UNGOVERNED_CODE)
+    return np.where(controller == CONTESTED, n_factions + 1, codes).astype(np.uint8)
 
 
 def control_bands(controller: np.ndarray, faction_ids: list[str]) -> dict[str, np.ndarray]:
     """One 0/1 uint8 band per faction (does it control the cell?) and one for contested cells.
-    `controller`: (rows, cols) codes, faction index, CONTESTED or UNGOVERNED."""
+    `controller`: (rows, cols) model codes."""
     from sim.submodels.influence import CONTESTED
 
     bands = {f: (controller == i).astype(np.uint8) for i, f in enumerate(faction_ids)}
@@ -36,48 +65,65 @@ def control_bands(controller: np.ndarray, faction_ids: list[str]) -> dict[str, n
     return bands
 
 
-def write_run_gis(result, folder: Path) -> list[Path]:
-    """Write the GIS layers of a finished run (`sim.results.result.RunResult`) into `folder`."""
+def iso(when: dt.datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
+    """Write the GIS layers of a finished run (`sim.results.result.RunResult`) into `folder`;
+    `code_version` goes into every file's metadata."""
     m, ids = result.map, result.faction_ids
+
+    def when(hours: float) -> str:
+        return iso(result.calendar.datetime_at_hours(hours))
+
+    meta = {"scenario": result.scenario_name, "scenario_sha256": result.digest, "seed": str(result.seed),
+            "code_version": code_version}
     folder.mkdir(parents=True, exist_ok=True)
     last = result.frames[-1]
+    places_mask = np.zeros(m.shape, dtype=bool)
+    for place in m.places.values():
+        places_mask[place.cell] = True
     written = []
     if available("rasterio"):  # the [gis] extra; without it only the GeoJSON layers are written
-        written.append(write_geotiff(folder / "control.tif", m, control_bands(last["controller"], ids),
-                                     nodata=NODATA_U8, tags={"day": f"{last['hours'] / 24:g}",
-                                                             "scenario": result.scenario_name,
-                                                             "seed": str(result.seed)}))
+        classes = controller_classes(ids, result.faction_colors)
+        colormap = {v: c for v, c, _ in classes} | {NODATA_U8: RIVER_COLOR}
+        end = {**meta, "datetime": when(last["hours"]), "day": f"{last['hours'] / 24:g}"}
+        legend = "; ".join(f"{v}={lab}" for v, _, lab in classes)
+        written.append(write_geotiff(folder / "control.tif", m,
+                                     {"controller": controller_codes(last["controller"], len(ids))},
+                                     nodata=NODATA_U8, keep=places_mask, colormap=colormap,
+                                     tags={**end, "classes": legend}))
+        written.append(write_qml(folder / "control.qml", classes))
+        written.append(write_geotiff(folder / "control_factions.tif", m, control_bands(last["controller"], ids),
+                                     nodata=NODATA_U8, keep=places_mask, tags=end))
+        days = {when(f["hours"]): controller_codes(f["controller"], len(ids)) for f in result.frames}
+        written.append(write_geotiff(
+            folder / "control_over_time.tif", m, days, nodata=NODATA_U8, keep=places_mask,
+            band_tags=[{"datetime": when(f["hours"]), "day": f"{f['hours'] / 24:g}"} for f in result.frames],
+            tags={**meta, "classes": legend}))
+        written.append(write_qml(folder / "control_over_time.qml", classes))
+
     places, final = [], result.steps.iloc[-1]
     for place in m.places.values():
-        holder = final[f"holder_{place.name}"]
-        places.append(point(place.lon, place.lat, {"name": place.name, "kind": place.kind,
-                                                   "strategic_value": place.strategic_value,
-                                                   "holder_at_end": holder}))
-    written.append(write_geojson(folder / "places.geojson", places))
+        lon, lat = cell_lonlat(m, np.array(place.cell[0]), np.array(place.cell[1]))
+        places.append(point(lon, lat, {
+            "name": place.name, "kind": place.kind, "strategic_value": place.strategic_value,
+            "holder_at_end": final[f"holder_{place.name}"], "datetime": when(last["hours"]),
+            "map_lon": place.lon, "map_lat": place.lat,
+            "moved_km": round(_km(float(lon), float(lat), place.lon, place.lat), 2)}))
+    written.append(write_geojson(folder / "places.geojson", places, meta))
 
     def unit_props(u) -> dict:
-        return {"id": int(u["uid"]), "label": str(u["label"]), "faction": ids[int(u["faction"])],
+        return {"unit_id": int(u["uid"]), "label": str(u["label"]), "faction": ids[int(u["faction"])],
                 "kind": str(u["kind"])}
 
     units = last["units"]
     lon, lat = cell_lonlat(m, units["row"], units["col"])
     written.append(write_geojson(folder / "units.geojson", [
-        point(x, y, {**unit_props(u), "fighters": round(float(u["strength"]), 1),
-                     "day": last["hours"] / 24}) for x, y, u in zip(lon, lat, units, strict=True)]))
-
-    paths: dict[int, list] = {}
-    for frame in result.frames:
-        for u in frame["units"]:
-            paths.setdefault(int(u["uid"]), []).append((frame["hours"] / 24, u))
-    tracks = []
-    for visits in paths.values():
-        if len(visits) < 2:
-            continue
-        rows = np.array([u["row"] for _, u in visits])
-        cols = np.array([u["col"] for _, u in visits])
-        lonlat = np.column_stack(cell_lonlat(m, rows, cols))
-        tracks.append(line(lonlat, {**unit_props(visits[-1][1]), "days": [round(d, 4) for d, _ in visits]}))
-    written.append(write_geojson(folder / "tracks.geojson", tracks))
+        point(x, y, {**unit_props(u), "fighters": round(float(u["strength"]), 1), "day": last["hours"] / 24,
+                     "datetime": when(last["hours"])}) for x, y, u in zip(lon, lat, units, strict=True)], meta))
+    written.append(write_geojson(folder / "tracks.geojson", _legs(result, when), meta))
 
     routes = []
     for force in result.resolved.get("forces", []):
@@ -86,21 +132,53 @@ def write_run_gis(result, folder: Path) -> list[Path]:
         stops = [m.find_place(name) for name in [force["start"], *force["route"]]]
         label = force.get("label") or force["faction"]
         routes.append(line(np.array([(p.lon, p.lat) for p in stops]), {
-            "label": label, "faction": force["faction"], "places": [p.name for p in stops],
+            "label": label, "faction": force["faction"], "places": ", ".join(p.name for p in stops),
             "outcome": result.summary.get(f"convoy_{label}")}))
-    written.append(write_geojson(folder / "routes.geojson", routes))
+    written.append(write_geojson(folder / "routes.geojson", routes, meta))
+    written.append(write_geojson(folder / "events.geojson", _events(result, when), meta))
+    return written
 
+
+def _legs(result, when) -> list[dict]:
+    """Each unit's move from one kept snapshot to the next: a LineString, or a Point when it
+    stayed on its cell, with the start (`datetime`) and end (`datetime_end`) of the leg."""
+    m, ids = result.map, result.faction_ids
+    legs = []
+    for before, after in pairwise(result.frames):
+        now = {int(u["uid"]): u for u in after["units"]}
+        for u in before["units"]:
+            v = now.get(int(u["uid"]))
+            if v is None:
+                continue
+            rows, cols = np.array([u["row"], v["row"]]), np.array([u["col"], v["col"]])
+            legs.append(line(np.column_stack(cell_lonlat(m, rows, cols)), {
+                "unit_id": int(u["uid"]), "label": str(u["label"]), "faction": ids[int(u["faction"])],
+                "kind": str(u["kind"]), "day": round(before["hours"] / 24, 4),
+                "datetime": when(before["hours"]), "datetime_end": when(after["hours"])}))
+    return legs
+
+
+def _events(result, when) -> list[dict]:
+    """Every logged event at the cell where it happened, else at the place it names."""
+    m = result.map
     events = []
     for e in result.log.entries:
-        if e.place is None:
+        cell = e.cell
+        if cell is None and e.place is not None:
+            try:
+                cell = m.find_place(e.place).cell
+            except KeyError:
+                cell = None
+        if cell is None:
             continue
-        try:
-            place = m.find_place(e.place)
-        except KeyError:
-            continue
-        events.append(point(place.lon, place.lat, {"step": e.step, "day": round(e.hours / 24, 4), "date": e.date,
-                                                   "time": e.time,
-                                                   "kind": e.kind, "text": e.text, "place": place.name,
-                                                   "factions": e.factions, "fighters": e.fighters}))
-    written.append(write_geojson(folder / "events.geojson", events))
-    return written
+        lon, lat = cell_lonlat(m, np.array(cell[0]), np.array(cell[1]))
+        events.append(point(lon, lat, {"step": e.step, "day": round(e.hours / 24, 4), "datetime": when(e.hours),
+                                       "date": e.date, "time": e.time, "kind": e.kind, "text": e.text, "place": e.place or "",
+                                       "factions": ", ".join(e.factions), "fighters": e.fighters}))
+    return events
+
+
+def _km(lon: float, lat: float, lon0: float, lat0: float) -> float:
+    """Distance in km between two nearby points (equirectangular, as the map's projection)."""
+    k = R_EARTH_KM * np.pi / 180.0
+    return float(np.hypot((lon - lon0) * k * np.cos(np.radians(lat0)), (lat - lat0) * k))

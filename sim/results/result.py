@@ -180,7 +180,7 @@ class RunResult:
         if gis:
             from sim.results.gis_layers import write_run_gis
 
-            write_run_gis(self, out / "gis")
+            write_run_gis(self, out / "gis", code_version())
         return out
 
     def provenance(self, command: list[str] | None) -> dict:

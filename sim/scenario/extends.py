@@ -1,6 +1,15 @@
 """`extends`: a scenario file read with every file it extends (relative to the file naming it;
 chains allowed, cycles reported), deep-merged — mappings key by key, lists and scalars replaced —
 remembering which file and line set each key path.
+
+A file that extends another may also name a key path as a top-level key, as ``--set`` does, to
+change one element of a list without copying the list::
+
+    extends: albu_kamal_blockade.yaml
+    forces[7].strength: 50          # one key of the eighth force
+    forces[2]: {units: 6}           # a mapping merges into the element, key by key
+
+A key path that does not lead into the merged scenario is reported at its line.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from pathlib import Path
 
 from sim.program.errors import Problem, describe_found
 from sim.scenario.fields import PathT
+from sim.scenario.keypaths import PathError, get_by_path, parse_path, set_by_path
 from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.report import Origin, display_path, file_origins
 from sim.scenario.yaml_lines import StopReading, read_yaml
@@ -85,5 +95,26 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
                                 f"cannot find the scenario file '{parent_name}' (looked for {parent})"))
         raise StopReading
     base, base_orig = load_tree(parent, display_path(parent), here, problems, files)
+    key_paths = {k: data.pop(k) for k in list(data) if isinstance(k, str) and ("[" in k or "." in k)}
     _merge(base, base_orig, data, origins)
+    for text, value in key_paths.items():
+        _merge_at_path(base, base_orig, text, value, origins, display, problems)
     return base, base_orig
+
+
+def _merge_at_path(base: dict, base_orig: dict, text: str, value, origins: dict, display: str,
+                   problems: list[Problem]) -> None:
+    """Apply the top-level key `text` (a key path such as ``forces[7].strength``) to the merged
+    `base`: a mapping merges into a mapping there, anything else replaces the value."""
+    line = origins[(text,)][1] if (text,) in origins else None
+    try:
+        path = parse_path(text)
+        shifted = {path + p[1:]: o for p, o in origins.items() if p[:1] == (text,)}
+        target = get_by_path(base, path) if isinstance(value, dict) else None
+        if isinstance(value, dict) and isinstance(target, dict):
+            _merge(target, base_orig, value, shifted, path)
+        else:
+            set_by_path(base, path, value)
+            replace_origins(base_orig, shifted, path)
+    except PathError as err:
+        problems.append(Problem(display, line, text, str(err)))

@@ -62,9 +62,12 @@ class RuleSpec:
     params: RuleParams
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class LoadedScenario:
-    """A scenario ready to build a model from."""
+    """A scenario ready to build a model from. Two are equal when their resolved scenarios
+    are (the same `digest`: map content, overrides and all), and it hashes by its digest, so it
+    can key a dict or a `groupby` (as the `loaded` column of `mesa.batch_run`'s rows); its repr
+    is short: name, file and digest."""
 
     spec: Scenario
     rules: list[RuleSpec]
@@ -74,6 +77,15 @@ class LoadedScenario:
     digest: str
     origins: dict = field(default_factory=dict, repr=False)
     overrides: dict = field(default_factory=dict)  # {key path: value} applied over the file
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LoadedScenario) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"LoadedScenario({self.spec.name!r}, {self.source.name}, sha256 {self.digest[:12]})"
 
     def rule(self, key: str) -> RuleSpec:
         for rule in self.rules:

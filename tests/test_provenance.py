@@ -1,0 +1,105 @@
+"""Provenance that survives (issue 22 item 6): a finished sweep extended with the next seeds, a
+manifest that keeps every session across kills and resumes, a resume across a code change
+refused unless forced (and then recorded), and Parquet files that say what they hold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from test_sweep import ROOT, sweep_file, tables
+
+import sim.experiments.runfolder as runfolder
+import sim.experiments.sweep as sweep_module
+from sim.experiments.design import replicate_seeds
+from sim.experiments.parquet_meta import read_metadata
+from sim.experiments.sweep import run_sweep
+from sim.program.errors import UserError
+
+pytestmark = [pytest.mark.xdist_group("sweeps"), pytest.mark.filterwarnings("ignore::UserWarning")]
+
+
+def manifest(folder) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(tmp_path):
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "grown"
+    first = run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    assert first.session.ran == 4
+    with pytest.raises(UserError, match="holds 2 replicates per point.*give at least 2"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=1, resume=True)
+    grown = run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True)
+    assert (grown.session.ran, grown.session.skipped) == (2, 4), "only replicate 2 of each point runs"
+    whole = run_sweep(path, out=tmp_path / "whole", workers=1, progress=False, charts=False, replicates=3)
+    got, want = tables(out), tables(tmp_path / "whole")
+    pd.testing.assert_frame_equal(got[0], want[0], check_exact=True, obj="extended sweep vs 3 replicates at once")
+    assert sorted(set(got[0]["seed"])) == sorted(replicate_seeds(5, 3)), "the next seeds, not new ones"
+    assert whole.session.ran == 6
+
+    os.close(runfolder._HELD.pop(str(out.resolve())))  # this process holds the folder's lock until it ends
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(out),
+                           "--add-replicates", "1", "--workers", "1", "--quiet", "--no-charts"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    m = manifest(out)
+    assert m["replicates"] == 4 and len(pd.read_parquet(out / "runs.parquet")) == 8
+    sessions = m["sessions"]
+    assert [s["ran"] for s in sessions] == [4, 2, 2], "every session is kept, with the runs it added"
+    assert [s.get("replicates") for s in sessions] == [2, 3, 4]
+    assert all(s["started"] and s["ended"] and s["code_version"] for s in sessions)
+    assert "--add-replicates" in sessions[-1]["command"]
+
+
+def test_a_killed_session_stays_in_the_manifest_after_the_resume(tmp_path, monkeypatch):
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module, "execute", killed)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    assert [s["ended"] for s in manifest(out)["sessions"]] == [None], "the killed session is recorded at its start"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    first, second = manifest(out)["sessions"]
+    assert first["ended"] is None and "ran" not in first, "the killed session says it did not end"
+    assert second["ended"] and second["ran"] == 4
+
+
+def test_a_resume_across_a_code_change_is_refused_unless_forced_and_then_recorded(tmp_path, monkeypatch):
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    old = manifest(out)["code_version"]
+    monkeypatch.setattr(runfolder, "code_version", lambda: "v-next")
+    with pytest.raises(UserError, match=f"was run with code version {old}, this is v-next.*--force"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True)
+    run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True, force=True)
+    m = manifest(out)
+    assert m["mixed_code_versions"] is True and m["earlier_code_versions"] == [old]
+    assert m["sessions"][-1]["mixed_with"] == old and m["sessions"][-1]["code_version"] == "v-next"
+    assert len(pd.read_parquet(out / "runs.parquet")) == 6, "a forced resume keeps the folder and extends it"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True)
+    m = manifest(out)
+    assert m["earlier_code_versions"] == [old] and m["mixed_code_versions"], "a later rewrite forgets neither"
+
+
+def test_parquet_files_carry_units_labels_code_version_and_scenario_hash(tmp_path):
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    result = run_sweep(path, out=tmp_path / "out", workers=1, progress=False, charts=False)
+    for name in ("runs", "series"):
+        meta = read_metadata(tmp_path / "out" / f"{name}.parquet")
+        assert meta["code_version"] == manifest(tmp_path / "out")["code_version"], name
+        assert meta["scenario_sha256"] == sorted(set(result.plan.digests)), name
+        assert meta["units"]["share_russia"] == "share of land (0–1)", name
+        assert meta["labels"]["rules.checkpoint_blockade.stop_probability"] == "stop probability", name
+        assert meta["labels"]["russia"] == "Russian forces", name
+        assert "not a forecast" in meta["note"]
