@@ -209,7 +209,7 @@ def test_too_many_factions(tmp_path):
 
 def test_a_run_whose_snapshots_would_not_fit_is_refused_before_the_first_step(monkeypatch):
     from sim.model import CorridorModel
-    from sim.results.result import recorder
+    from sim.results import recorder
 
     loaded = load_scenario(BLOCKADE, overrides={"time.duration_days": 2, "map.cell_km": 2})
     monkeypatch.setattr(recorder, "MAX_FRAME_BYTES", 10_000)
