@@ -84,6 +84,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
+    from sim.cost import run_estimate
     from sim.model import CorridorModel
     from sim.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
@@ -95,6 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
+    if estimate := run_estimate(loaded):
+        print(estimate, file=sys.stderr)
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=True)
     ran = time.perf_counter() - started

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -113,9 +114,14 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 
 
 def check_engine(workers: int | None, dask: str | None) -> None:
-    """Reject a bad engine choice before anything is written."""
+    """Reject a bad engine choice before anything is written; note (a warning) more local
+    workers than CPUs, which share the CPUs and are no faster. (A pool never starts more
+    workers than it has runs: see `execute`.)"""
     if workers is not None and workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
+    if workers is not None and not dask and workers > default_workers():
+        warnings.warn(f"--workers {workers} is more than the {default_workers()} CPUs of this machine: "
+                      "the runs share them, no faster than with one worker per CPU")
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
     if dask:
@@ -161,7 +167,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
     failure: tuple[RunTask, BaseException] | None = None
     engine = "none (every run was already done)"
     if todo:
-        with open_executor(workers, dask) as (executor, engine, slots), \
+        with open_executor(min(workers, len(todo)), dask) as (executor, engine, slots), \
                 _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
                      disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
             queue = iter(todo)

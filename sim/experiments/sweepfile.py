@@ -31,6 +31,7 @@ from sim.experiments.design import (
     replicate_seeds,
 )
 from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
+from sim.experiments.sizes import shape_problems
 from sim.scenario import (
     LoadedScenario,
     PathError,
@@ -244,7 +245,10 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
                                               f"design, …) at the top level, found {found}")])
     report = Report(file_origins(display, lines), display)
     report.problems.extend(problems)
-
+    for where, message in shape_problems(data, replicates):  # before any point is drawn or loaded
+        report(where, message)
+    if len(report.problems) > len(problems):
+        raise InputErrors(report.problems)
     spec = None
     try:
         spec = SweepSpec.model_validate(data, strict=True)
