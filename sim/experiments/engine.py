@@ -121,7 +121,7 @@ def check_engine(workers: int | None, dask: str | None) -> None:
         raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
     if workers is not None and not dask and workers > default_workers():
         warnings.warn(f"--workers {workers} is more than the {default_workers()} CPUs of this machine: "
-                      "the runs share them, no faster than with one worker per CPU")
+                      "the runs share them, no faster than with one worker per CPU", stacklevel=2)
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
     if dask:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import InputErrors, Problem, describe_found, did_you_mean
+from sim.errors import InputErrors, Problem, describe_content, describe_found, did_you_mean
 from sim.experiments.design import (
     DESIGNS,
     SENSITIVITY_DESIGNS,
@@ -239,7 +239,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     except StopReading:
         raise InputErrors(problems) from None
     if empty or not isinstance(data, dict):
-        found = "an empty file" if empty else describe_found(data)
+        found = "an empty file" if empty else describe_content(data)
         raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
                                               f"expected a mapping of sweep keys (name, scenario, parameters, "
                                               f"design, …) at the top level, found {found}")])

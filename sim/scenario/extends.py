@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.errors import Problem, describe_found
+from sim.errors import Problem, describe_content, describe_found
 from sim.scenario.fields import PathT
 from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.report import Origin, display_path, file_origins
@@ -52,7 +52,7 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
     if not isinstance(data, dict):
         problems.append(
             Problem(display, 1, "", f"expected a mapping of scenario keys (name: …, factions: …) "
-                    f"at the top level, found {describe_found(data)}")
+                    f"at the top level, found {describe_content(data)}")
         )
         raise StopReading
     origins: dict[PathT, Origin] = file_origins(display, lines)
