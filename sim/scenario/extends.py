@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.errors import Problem, describe_content, describe_found
+from sim.scenario.dialect import check_file
 from sim.scenario.fields import PathT
 from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.report import Origin, display_path, file_origins
@@ -72,7 +73,12 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
         problems.append(Problem(display, line, "extends", f"more than {MAX_EXTENDS} files extend one another "
                                 "(the limit); shorten the chain"))
         raise StopReading
-    key = parent.resolve()
+    try:
+        key = parent.resolve()
+    except (RuntimeError, OSError):  # Python says RuntimeError for a loop of symbolic links
+        problems.append(Problem(display, line, "extends", f"'{parent_name}' is a loop of symbolic links; "
+                                "name the scenario file itself"))
+        raise StopReading from None
     for i, (seen, seen_display, seen_line) in enumerate(here):
         if seen == key:
             names = [d for _, d, _ in here[i:]] + [seen_display]
@@ -80,9 +86,12 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
             shown = short if len(set(short)) == len(set(names)) else names
             problems.append(Problem(seen_display, seen_line, "extends", "cycle " + " → ".join(shown)))
             raise StopReading
-    if not parent.is_file():
+    refused = check_file(parent)
+    if refused:
+        missing = refused == "no such file"
         problems.append(Problem(display, line, "extends",
-                                f"cannot find the scenario file '{parent_name}' (looked for {parent})"))
+                                f"cannot find the scenario file '{parent_name}' (looked for {parent})" if missing
+                                else f"'{parent_name}' {refused}"))
         raise StopReading
     base, base_orig = load_tree(parent, display_path(parent), here, problems, files)
     _merge(base, base_orig, data, origins)
