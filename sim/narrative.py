@@ -24,8 +24,10 @@ def clock_text(hours: float) -> str:
 
 @dataclass
 class LogEntry:
-    """One incident: `step` is the number of steps completed when it happened (the index, from 0,
-    of the step under way), `hours` the simulated hours since the start (the start of that step),
+    """One incident: `step` is the step during which it happened, numbered from 1 like the row
+    of the step table (`steps.csv`) that counts it in `incidents_<kind>` (row 0 is the initial
+    state, before any step); `hours` the simulated hours since the start at the start of that
+    step,
     `factions` the ids of the factions involved, `fighters` the fighters concerned (if any)."""
 
     step: int
@@ -44,9 +46,11 @@ class EventLog:
     def __init__(self):
         self.entries: list[LogEntry] = []
 
-    def add(self, step: int, hours: float, kind: str, text: str, *, factions=(), place=None,
+    def add(self, completed: int, hours: float, kind: str, text: str, *, factions=(), place=None,
             fighters=None) -> LogEntry:
-        entry = LogEntry(step, hours, kind, text, list(factions), place,
+        """Log an incident that happened after `completed` steps, at `hours` (the start of the step
+        under way): it belongs to step `completed + 1`, the row of the step table that counts it."""
+        entry = LogEntry(completed + 1, hours, kind, text, list(factions), place,
                          None if fighters is None else round(float(fighters), 1))
         self.entries.append(entry)
         return entry
