@@ -11,6 +11,7 @@ its staging folder is being built. Only the engine's in-process worker (`--worke
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -68,3 +69,18 @@ def leftovers(folder) -> list[str]:
             if name.startswith(".") and name != ".corridor-output":
                 found.append(os.path.join(root, name))
     return found
+
+
+_BAR = re.compile(r"\d+(?:/\d+)?[^\[]*\[\d\d:\d\d")  # a tqdm bar: '3/4 [00:01<…' or '4frame [00:16, …'
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The lines of a command's stderr that are not progress bars (which redraw with \\r) or
+    notes: what the command said."""
+    lines = []
+    for line in re.split(r"[\r\n]", stderr):
+        if _BAR.search(line):
+            line = line.rsplit("]", 1)[-1]  # what follows a bar on its line
+        if line.strip(" \x1b[A") and not line.startswith("note:"):
+            lines.append(line)
+    return lines

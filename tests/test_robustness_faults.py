@@ -13,11 +13,10 @@ from __future__ import annotations
 import errno
 import itertools
 import json
-import re
 
 import pandas as pd
 import pytest
-from faults import install, leftovers
+from faults import error_lines, install, leftovers
 
 from sim.cli import main
 
@@ -35,9 +34,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.slo
 
 
 def one_line(capsys) -> str:
-    err = re.split(r"[\r\n]", capsys.readouterr().err)
-    err = [line.rsplit("]", 1)[-1] if "%|" in line else line for line in err]  # what follows a progress bar
-    err = [line for line in err if line.strip(" \x1b[A") and not line.startswith("note:")]
+    err = error_lines(capsys.readouterr().err)
     assert len(err) == 1 and "Traceback" not in err[0], f"expected one line, found: {err}"
     return err[0]
 

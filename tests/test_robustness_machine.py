@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import signal
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from faults import install, leftovers
+from faults import error_lines, install, leftovers
 
 from sim.cli import main
 from sim.interrupts import Terminated
@@ -36,9 +35,7 @@ def sweep_file(folder: Path) -> Path:
 
 
 def one_line(capsys, *words) -> str:
-    err = re.split(r"[\r\n]", capsys.readouterr().err)  # a progress bar redraws with \r
-    err = [line.rsplit("]", 1)[-1] if "%|" in line else line for line in err]  # what follows a bar
-    err = [line for line in err if line.strip(" \x1b[A") and not line.startswith("note:")]
+    err = error_lines(capsys.readouterr().err)  # a progress bar redraws with \r
     assert len(err) == 1, f"expected one line, found: {err}"
     for w in words:
         assert w in err[0], f"expected {w!r} in: {err[0]}"
