@@ -185,3 +185,11 @@ def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
                        progress=False, desc="t")
     status = json.loads((folder.path / MANIFEST).read_text())["status"]
     assert status.startswith("stopped: --dask tcp://nowhere:8786: cannot reach"), status
+
+
+def test_a_link_to_a_folder_is_named_a_link_not_a_non_folder(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    with pytest.raises(UserError, match=r"link: is a symbolic link \(to .*real\); give the folder itself"):
+        RunFolder(tmp_path / "link", "sweep", "x").open(resume=True, force=False)

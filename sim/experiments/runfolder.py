@@ -105,7 +105,10 @@ class RunFolder:
 
     def _open(self, resume: bool, force: bool) -> set[str]:
         p = self.path
-        if p.is_symlink() or (p.exists() and not p.is_dir()):
+        if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
+            raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
+                            "choose another --out")
+        if p.exists() and not p.is_dir():
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
             raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
