@@ -39,9 +39,10 @@ from pathlib import Path
 import pandas as pd
 
 from sim.experiments.memory import MemoryRuns, run_in_memory
+from sim.program import api_checks as check
 from sim.program.errors import UserError
 from sim.program.folders import SCENARIOS
-from sim.program.output import publish_folder, write_atomic, write_json_atomic
+from sim.program.output import check_destination, publish_folder, write_atomic, write_json_atomic
 from sim.results.tidy import tidy_steps
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.library import find_in_library
@@ -54,6 +55,7 @@ def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenari
     """The scenario, validated: a library name ("open_road"), a path, or a loaded scenario
     (returned as it is when there are no overrides; reloaded from its file with its own
     overrides and then `overrides` when there are). Raises UserError / InputErrors."""
+    scenario, overrides = check.scenario(scenario), check.overrides(overrides)
     if isinstance(scenario, LoadedScenario):
         if not overrides:
             return scenario
@@ -88,9 +90,12 @@ class Run:
 def run(scenario: ScenarioLike, *, seed: int | None = None, overrides: dict | None = None,
         out: str | Path | None = None, animation: bool = False, progress: bool = False) -> Run:
     """Run one scenario with `seed` (default: the scenario's). With `out`, save the run folder
-    the command line writes (`animation` adds the GIF); `out` must not exist or be empty."""
+    the command line writes (`animation` adds the GIF); `out` must not exist or be empty.
+    Every argument is checked before anything runs (:mod:`sim.program.api_checks`): UserError."""
     from sim.model import CorridorModel
 
+    seed, out = check.seed(seed), _free(check.path(out, "out"), "run")
+    animation, progress = check.flag(animation, "animation"), check.flag(progress, "progress")
     loaded = load(scenario, overrides)
     result = CorridorModel(loaded, seed).run(progress=progress)
     folder = None
@@ -156,8 +161,9 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     from sim.experiments.design import replicate_seeds
     from sim.experiments.worker import RunTask
 
-    if n < 1:
-        raise UserError(f"n: expected at least 1 replicate, found {n}")
+    n, seed, workers = check.replicates(n), check.seed(seed), check.workers(workers)
+    dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
+    out, progress = _free(check.path(out, "out"), "replicates"), check.flag(progress, "progress")
     loaded = load(scenario, overrides)
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
@@ -187,8 +193,12 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     `python run.py compare` writes (tables, charts, report, maps)."""
     from sim.experiments import compare as cmp
 
+    scenarios, sets = check.arms(scenarios), check.overrides(overrides)
+    replicates, seed, workers = check.replicates(replicates, "replicates", lo=2), check.seed(seed), check.workers(workers)
+    dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
+    out, progress = check.path(out, "out"), check.flag(progress, "progress")
+    check.runs(len(scenarios) * replicates)
     paths = [_path_of(s) for s in scenarios]
-    sets = dict(overrides or {})
     if out is not None:
         done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
                                sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes)
@@ -229,6 +239,9 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
 
     from sim.experiments.python_sweep import sweep_document, write_document
 
+    sweep_file, replicates = check.path(sweep_file, "sweep_file"), check.optional_replicates(replicates)
+    workers, dask, seed = check.workers(workers), check.text(dask, "dask"), check.seed(seed)
+    out, progress = check.path(out, "out"), check.flag(progress, "progress")
     if (sweep_file is None) == (scenario is None):
         raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
     path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
@@ -272,6 +285,13 @@ def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progre
     store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,
                              progress=progress, desc=plan.name)
     return plan, None, store
+
+
+def _free(out: Path | None, kind: str) -> Path | None:
+    """`out` checked to be free (or an empty folder) before any run: UserError otherwise."""
+    if out is not None:
+        check_destination(out, kind=kind)
+    return out
 
 
 def _path_of(scenario: ScenarioLike) -> Path:

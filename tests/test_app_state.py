@@ -222,7 +222,7 @@ def test_rewind_replays_the_same_run_with_its_interventions():
     assert replay is not run and replay.model.steps == 20
     assert [e.narrative() for e in replay.model.log.entries] == [line for line, e in
                                                                   zip(log, run.model.log.entries, strict=True)
-                                                                  if e.step < 20]
+                                                                  if e.step <= 20]
     ctl.go_to(50)
     assert np.array_equal(ctl.sides[0].run.model.influence.controller, controller), "replayed exactly"
     assert [e.narrative() for e in ctl.sides[0].run.model.log.entries] == log

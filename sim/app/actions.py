@@ -12,6 +12,7 @@ import solara
 
 from sim.app.state import SPEEDS_HOURS
 from sim.program.errors import UserError
+from sim.program.oserrors import failure_line
 
 frame = solara.reactive(0)  # +1 after every step: the pictures and monitors redraw
 layout = solara.reactive(0)  # +1 after anything that changes the settings or the runs
@@ -26,6 +27,8 @@ log = logging.getLogger("sim.app")
 def report(err: Exception) -> None:
     if isinstance(err, UserError):
         problem.value = str(err)
+    elif isinstance(err, OSError):  # the machine refused (a full disk on export): one line, not a bug
+        problem.value = failure_line(err)
     else:  # a bug: say so on the page in one line, keep the traceback for the server's log
         log.exception("app action failed")
         problem.value = f"Something went wrong ({type(err).__name__}: {err}). The run is kept; try again."

@@ -223,7 +223,7 @@ def Toolbar(ctl: Controller):
         background(f"Going to {clock_text(step * model.step_hours, model.calendar)}…", follow)
 
     entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
-    jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}
+    jumps = {f"{e.narrative()[:90]}": e.step for e in reversed(entries)}  # the state after its step
 
     def jump(text: str | None) -> None:
         if text in jumps:

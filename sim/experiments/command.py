@@ -190,10 +190,9 @@ def _held_replicates(out: Path | None) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.sweep import run_sweep
     from sim.experiments.sweepfile import point_text, read_sweep
 
-    if args.dry_run:
+    if args.dry_run:  # the sweep engine (pyarrow, the pool) is not even imported
         plan = read_sweep(args.sweep, replicates=args.replicates)
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
               f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
@@ -202,6 +201,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if len(plan.points) > 20:
             print(f"  … {len(plan.points) - 20} more")
         return 0
+    from sim.experiments.sweep import run_sweep
+
     if args.add_replicates:
         args.replicates, args.resume = _held_replicates(args.out) + args.add_replicates, True
     result = run_sweep(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,

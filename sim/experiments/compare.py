@@ -138,6 +138,10 @@ def plan_arms(paths: list[str | Path], replicates: int, seed: int | None, sets: 
         raise UserError(f"--replicates: expected at least 2 (paired differences need a spread), found {replicates}")
     paths = [Path(p) for p in paths]
     arms = [Arm(name, p, load_scenario(p, sets)) for name, p in zip(arm_names(paths), paths, strict=True)]
+    for i, p in enumerate(paths):  # once each has loaded (its problems come first), before any run
+        first = next(j for j, q in enumerate(paths) if q.resolve() == p.resolve())
+        if first != i:
+            raise UserError(f"{p}: is given twice (arms {first + 1} and {i + 1}); each scenario is one arm")
     root = arms[0].loaded.spec.seed if seed is None else seed
     return arms, root, replicate_seeds(root, replicates)
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.program.errors import UserError, did_you_mean
+from sim.program.errors import UserError, describe_found, did_you_mean
 
 _OUTCOME_WORDS = {"arrive": "arrived", "arrived": "arrived", "halt": "halted", "halted": "halted",
                   "withdraw": "withdrew", "withdrew": "withdrew", "destroyed": "destroyed"}
@@ -218,6 +218,8 @@ def read_sweep(folder: Path) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
         info = json.loads(manifest.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UserError(f"{manifest}: not readable JSON ({e})") from None
+    if not isinstance(info, dict):
+        raise UserError(f"{manifest}: not a manifest (its JSON is {describe_found(info)}, not a mapping)")
     if info.get("kind", "sweep") != "sweep" or "parameters" not in info:
         raise UserError(f"{folder}: holds the output of {info.get('kind', 'another command')}, not a sweep")
     runs_file = folder / "runs.parquet"

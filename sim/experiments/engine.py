@@ -19,9 +19,18 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from contextlib import ExitStack, contextmanager
 from multiprocessing import forkserver
 from pathlib import Path
 
@@ -113,9 +122,14 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 
 
 def check_engine(workers: int | None, dask: str | None) -> None:
-    """Reject a bad engine choice before anything is written."""
+    """Reject a bad engine choice before anything is written; note (a warning) more local
+    workers than CPUs, which share the CPUs and are no faster. (A pool never starts more
+    workers than it has runs: see `execute`.)"""
     if workers is not None and workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1, found {workers}")
+    if workers is not None and not dask and workers > default_workers():
+        warnings.warn(f"--workers {workers} is more than the {default_workers()} CPUs of this machine: "
+                      "the runs share them, no faster than with one worker per CPU", stacklevel=2)
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
     if dask:
@@ -161,7 +175,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
     failure: tuple[RunTask, BaseException] | None = None
     engine = "none (every run was already done)"
     if todo:
-        with open_executor(workers, dask) as (executor, engine, slots), \
+        with _labelled(open_executor(min(workers, len(todo)), dask), folder) as (executor, engine, slots), \
                 _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
                      disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
             queue = iter(todo)
@@ -194,6 +208,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
             except KeyboardInterrupt:
                 for future in pending:
                     future.cancel()
+                folder.set_status("interrupted")
                 print(f"\ninterrupted after {len(done) + ran} of {len(tasks)} runs: "
                       f"{folder.saved_note(len(done) + ran)}", file=sys.stderr)
                 raise
@@ -203,11 +218,42 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
     if failure is not None:
         task, err = failure
         saved = folder.saved_note(len(done) + ran)
+        lost = engine_lost(err)
+        folder.set_status(f"stopped: {lost or f'run {task.run_id} failed'}")
+        if lost:
+            raise UserError(f"{engine}: {lost} ({type(err).__name__}); {saved}") from None
         if isinstance(err, UserError):
             raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
         raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "
                            f"{type(err).__name__}: {err}; {saved}") from err
     return session
+
+
+@contextmanager
+def _labelled(manager, folder):
+    """Enter `manager` (the engine); when it cannot start (a Dask scheduler out of reach), the
+    folder is relabelled "stopped: …" before the error goes on."""
+    with ExitStack() as stack:
+        try:
+            opened = stack.enter_context(manager)
+        except UserError as err:
+            folder.set_status(f"stopped: {err}")
+            raise
+        yield opened
+
+
+def engine_lost(err: BaseException) -> str | None:
+    """What happened when `err` says the engine, not the run, failed: a pool worker killed
+    (BrokenProcessPool), the Dask scheduler or its workers lost (a cancelled future, a closed
+    connection); None for a failure of the run itself."""
+    if isinstance(err, BrokenExecutor):
+        return "a worker process died (killed, or out of memory), and the pool with it"
+    if isinstance(err, CancelledError) or type(err).__name__ in ("CancelledError", "FutureCancelledError",
+                                                                 "CommClosedError", "KilledWorker"):
+        return "the Dask scheduler or its workers were lost"
+    if isinstance(err, OSError | TimeoutError) and type(err).__module__.startswith("distributed"):
+        return "the Dask scheduler cannot be reached"
+    return None
 
 
 # ============================================================================ tables

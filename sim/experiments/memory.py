@@ -39,6 +39,9 @@ class MemoryRuns:
         out.pop("controller", None)
         self.records[task.run_id] = {"columns": columns, **out}
 
+    def set_status(self, status: str) -> None:
+        """Nothing to relabel: nothing is written (RunFolder.set_status's interface)."""
+
     def saved_note(self, finished: int) -> str:
         return f"{finished} runs had finished; nothing was written (out=None)"
 

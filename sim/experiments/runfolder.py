@@ -21,12 +21,14 @@ import numpy as np
 from sim.experiments.worker import RunTask
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
+from sim.program.oserrors import failure_line, working_in
 from sim.program.output import (
     MARKER,
     corridor_folder_kind,
     is_corridor_folder,
     mark_folder,
     new_marked_folder,
+    probe_writable,
     remove_corridor_folder,
     write_atomic,
     write_json_atomic,
@@ -82,9 +84,10 @@ class RunFolder:
 
     def manifest(self) -> dict | None:
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             return None
+        return data if isinstance(data, dict) else None  # a list, a number: not a manifest
 
     def open(self, *, resume: bool, force: bool) -> set[str]:
         """Create the folder, or reopen one to resume; returns the ids of the runs already done.
@@ -97,15 +100,21 @@ class RunFolder:
         by a crash is deleted and run again. A path the system refuses (a name too long, no
         permission) is refused in one line."""
         try:
-            return self._open(resume, force)
+            done = self._open(resume, force)
+            probe_writable(self.runs)  # a read-only or full disk is refused before any run
         except UserError:
             raise
         except OSError as err:
-            raise UserError(f"{self.path}: {err.strerror or err}; choose another --out") from None
+            raise UserError(failure_line(err, "cannot write here")) from None
+        working_in(self.path, self.kind)  # a later failure of the machine says what is saved here
+        return done
 
     def _open(self, resume: bool, force: bool) -> set[str]:
         p = self.path
-        if p.is_symlink() or (p.exists() and not p.is_dir()):
+        if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
+            raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
+                            "choose another --out")
+        if p.exists() and not p.is_dir():
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
             raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
@@ -113,8 +122,9 @@ class RunFolder:
         if p.exists() and any(p.iterdir()):
             manifest = self.manifest()
             if resume:
-                if manifest is None:
+                if manifest is None and not self._unstarted():
                     raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+                manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
                 if manifest.get("kind") != self.kind:
                     raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
                                     "cannot resume it")
@@ -164,6 +174,11 @@ class RunFolder:
                 f.unlink(missing_ok=True)
         return done
 
+    def _unstarted(self) -> bool:
+        """Whether the folder is Corridor's, of this kind, and stopped (a full disk) before its
+        manifest and any run were written: resuming it starts it."""
+        return corridor_folder_kind(self.path) == self.kind and not any(self.runs.glob("*.json"))
+
     def _lock(self) -> None:
         """Hold an exclusive lock on the folder's marker until this process ends, or until it
         opens the same folder again (one command after another in one Python session)."""
@@ -193,6 +208,14 @@ class RunFolder:
             write_atomic(self.maps / f"{task.run_id}.npy", save_map)
         record = {"columns": columns, **out}
         write_text_atomic(self.runs / f"{task.run_id}.json", json.dumps(record, separators=(",", ":")))
+
+    def set_status(self, status: str) -> None:
+        """Relabel the folder's manifest ("interrupted", "stopped: …"), so that the next command
+        on it says what happened; a manifest that cannot be written is left as it is."""
+        manifest = self.manifest()
+        if manifest is not None:
+            with contextlib.suppress(OSError):
+                write_json_atomic(self.path / MANIFEST, {**manifest, "status": status})
 
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""

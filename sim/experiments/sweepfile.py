@@ -31,7 +31,8 @@ from sim.experiments.design import (
 )
 from sim.experiments.design_spec import NEEDS, read_design
 from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
-from sim.program.errors import InputErrors, Problem, describe_found, did_you_mean
+from sim.experiments.sizes import shape_problems
+from sim.program.errors import InputErrors, Problem, describe_content, did_you_mean
 from sim.scenario import (
     LoadedScenario,
     PathError,
@@ -195,13 +196,16 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     except StopReading:
         raise InputErrors(problems) from None
     if empty or not isinstance(data, dict):
-        found = "an empty file" if empty else describe_found(data)
+        found = "an empty file" if empty else describe_content(data)
         raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
                                               f"expected a mapping of sweep keys (name, scenario, parameters, "
                                               f"design, …) at the top level, found {found}")])
     report = Report(file_origins(display, lines), display)
     report.problems.extend(problems)
-
+    for where, message in shape_problems(data, replicates):  # before any point is drawn or loaded
+        report(where, message)
+    if len(report.problems) > len(problems):
+        raise InputErrors(report.problems)
     spec = None
     try:
         spec = SweepSpec.model_validate(data, strict=True)

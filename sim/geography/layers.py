@@ -70,6 +70,8 @@ def read_layer(path: Path) -> dict:
         raise MapError(path, "map file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise MapError(path, f"not a GeoJSON file (invalid JSON: {e})") from None
+    except RecursionError:  # arrays inside arrays, thousands deep: no map is
+        raise MapError(path, "not a GeoJSON map: its JSON is nested thousands of levels deep") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
         data.get("features"), list
     ):

@@ -25,11 +25,12 @@ from pathlib import Path
 from sim.app import command as app_command
 from sim.bench import command as bench_command
 from sim.experiments import command as experiments_command
+from sim.program import oserrors
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.flags import scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
-from sim.program.signals import Terminated, exit_status, handle_termination
+from sim.program.signals import Terminated, exit_status, handle_termination, interrupt_behind
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -41,6 +42,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             loaded = load_scenario(path)
         except UserError as err:
             print(str(err), file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as err:  # the machine refused a read (the readers report the rest): next file
+            print(oserrors.failure_line(err, "reading failed", kept="nothing was written"), file=sys.stderr)
             failed += 1
             continue
         print(f"ok  {path}: {loaded.summary()}")
@@ -85,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.model import CorridorModel
+    from sim.program.cost import run_estimate
     from sim.program.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
     from sim.scenario.library import find_in_library
@@ -95,6 +101,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
+    if not args.out:
+        check_destination(out, kind="run")  # outputs/ can be written, before simulating
+    if estimate := run_estimate(loaded):
+        print(estimate, file=sys.stderr)
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=not args.quiet)
     ran = time.perf_counter() - started
@@ -166,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.showwarning = _note
     handle_termination()
+    oserrors.working_in(None)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -187,5 +198,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM/SIGHUP (sim.program.signals)
-        print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
-        return exit_status(err)
+        return _stopped(err)
+    except OSError as err:  # the machine refused: a full disk, a read-only file system, …
+        if (stop := interrupt_behind(err)) is not None:
+            return _stopped(stop)
+        print(oserrors.failure_line(err), file=sys.stderr)
+        return oserrors.exit_status(err)
+    except Exception as err:
+        if (stop := interrupt_behind(err)) is None:  # a bug: its traceback is the report
+            raise
+        return _stopped(stop)
+
+
+def _stopped(err: KeyboardInterrupt) -> int:
+    """The one line and exit status (130, 143, …) of a command stopped by Ctrl-C or a signal."""
+    print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
+    return exit_status(err)

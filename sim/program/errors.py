@@ -58,3 +58,11 @@ def describe_found(value: Any) -> str:
     if isinstance(value, dict):
         return "an empty mapping" if not value else "a mapping"
     return f"a {type(value).__name__} {value!s:.40}"
+
+
+def describe_content(value: Any) -> str:
+    """What a whole file was found to hold when it is not a mapping: its kind, never its text
+    (the file may be anything, such as /etc/passwd, and its words are not repeated)."""
+    if isinstance(value, str):
+        return "a line of text, not a mapping (is it the right file?)"
+    return describe_found(value)

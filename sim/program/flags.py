@@ -76,6 +76,8 @@ def scenario_flag(path: str) -> Callable[[str], Any]:
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err)) from None
         problem = field_problem(path, value)
+        if problem and isinstance(value, float) and " found " in problem:  # 1e3, as typed, not 1000.0
+            problem = problem.rsplit(" found ", 1)[0] + f" found {text.strip()}"
         if problem:
             raise argparse.ArgumentTypeError(problem)
         return value

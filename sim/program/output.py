@@ -17,6 +17,7 @@ same output never both claim it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -103,7 +104,10 @@ def check_destination(path: Path, force: bool = False, kind: str | None = None) 
     try:
         _check_destination(Path(path), force, kind)
     except OSError as err:
-        raise UserError(f"{path}: {err.strerror or err}; choose another --out") from None
+        from sim.program.oserrors import failure_line
+
+        err.filename = path
+        raise UserError(failure_line(err, "cannot create it", kept="nothing was written")) from None
 
 
 def _check_destination(path: Path, force: bool, kind: str | None = None) -> None:
@@ -142,6 +146,36 @@ def _check_parent(path: Path) -> None:
         raise UserError(f"{path}: {parent} is a file, not a folder; choose another --out")
     if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"{path}: cannot write in {parent} (permission denied); choose another --out")
+    probe_creatable(path)
+
+
+def probe_creatable(path: Path) -> None:
+    """Create and remove a staging folder beside `path` (and the parents it lacks), so that a
+    place the system will not write (read-only, full, /sys) is refused before any work.
+    Raises OSError; leaves nothing behind."""
+    missing = []
+    parent = path.parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder)
+        probe = _aside(path, "staging")
+        os.mkdir(probe)
+        os.rmdir(probe)
+    finally:
+        for folder in missing:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+def probe_writable(folder: Path) -> None:
+    """Create and remove a file in an existing folder (one to resume): OSError if it cannot be
+    written (read-only, no space for a new file, no inodes)."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".corridor-probe-")
+    os.close(fd)
+    os.unlink(name)
 
 
 # ---------------------------------------------------------------------------- files

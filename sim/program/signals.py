@@ -46,6 +46,19 @@ def handle_termination() -> None:
             signal.signal(getattr(signal, name), _raise)
 
 
+def interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or termination that `err` was raised while handling, if any: a library's
+    clean-up that fails because it was interrupted (matplotlib's GIF writer raises IndexError
+    when stopped before its first frame) must not hide the interrupt."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
+
+
 def exit_status(err: KeyboardInterrupt) -> int:
     """The exit status of a command stopped by `err`: 128 + the signal (130 for Ctrl-C)."""
     return 128 + (err.signum if isinstance(err, Terminated) else signal.SIGINT)

@@ -27,8 +27,10 @@ def clock_text(hours: float, calendar: Calendar | None = None) -> str:
 
 @dataclass
 class LogEntry:
-    """One incident: `step` is the number of steps completed when it happened (the index, from 0,
-    of the step under way), `hours` the simulated hours since the start (the start of that step),
+    """One incident: `step` is the step during which it happened, numbered from 1 like the row
+    of the step table (`steps.csv`) that counts it in `incidents_<kind>` (row 0 is the initial
+    state, before any step); `hours` the simulated hours since the start at the start of that
+    step,
     `date` and `time` the calendar date (ISO YYYY-MM-DD) and clock time (HH:MM) of that hour,
     `factions` the ids of the factions involved, `fighters` the fighters concerned (if any),
     `cell` the (row, col) where it happened (the GIS events layer places it there; not written
@@ -56,10 +58,12 @@ class EventLog:
         self.calendar = calendar
         self.entries: list[LogEntry] = []
 
-    def add(self, step: int, hours: float, kind: str, text: str, *, factions=(), place=None,
+    def add(self, completed: int, hours: float, kind: str, text: str, *, factions=(), place=None,
             fighters=None, cell=None) -> LogEntry:
+        """Log an incident that happened after `completed` steps, at `hours` (the start of the step
+        under way): it belongs to step `completed + 1`, the row of the step table that counts it."""
         when = self.calendar.datetime_at_hours(round(hours * 60.0) / 60.0)
-        entry = LogEntry(step, hours, when.date().isoformat(), f"{when:%H:%M}", kind, text, list(factions), place,
+        entry = LogEntry(completed + 1, hours, when.date().isoformat(), f"{when:%H:%M}", kind, text, list(factions), place,
                          None if fighters is None else round(float(fighters), 1),
                          None if cell is None else (int(cell[0]), int(cell[1])))
         self.entries.append(entry)

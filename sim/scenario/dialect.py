@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 
+from sim.scenario.encoding import decode_utf8
 from sim.scenario.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
 _STR = "tag:yaml.org,2002:str"
@@ -108,12 +109,12 @@ def check_file(path: Path) -> str | None:
 
 def read_text(path: Path) -> str:
     """The text of a file that passed check_file, read up to the size limit (a file that grew
-    meanwhile is refused); raises OSError, UnicodeDecodeError or ValueError (too large)."""
+    meanwhile is refused); raises OSError or ValueError (too large; NotUTF8, naming the encoding)."""
     with open(path, "rb") as fh:
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"the file is larger than {MAX_FILE_BYTES:,} bytes (the limit)")
-    return data.decode("utf-8")
+    return decode_utf8(data)
 
 
 def check_expansion(node: yaml.Node) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.program.errors import Problem, describe_found
+from sim.program.errors import Problem, describe_content, describe_found
+from sim.scenario.dialect import check_file
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import PathError, get_by_path, parse_path, set_by_path
 from sim.scenario.limits import MAX_EXTENDS
@@ -62,7 +63,7 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
     if not isinstance(data, dict):
         problems.append(
             Problem(display, 1, "", f"expected a mapping of scenario keys (name: …, factions: …) "
-                    f"at the top level, found {describe_found(data)}")
+                    f"at the top level, found {describe_content(data)}")
         )
         raise StopReading
     origins: dict[PathT, Origin] = file_origins(display, lines)
@@ -82,7 +83,12 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
         problems.append(Problem(display, line, "extends", f"more than {MAX_EXTENDS} files extend one another "
                                 "(the limit); shorten the chain"))
         raise StopReading
-    key = parent.resolve()
+    try:
+        key = parent.resolve()
+    except (RuntimeError, OSError):  # Python says RuntimeError for a loop of symbolic links
+        problems.append(Problem(display, line, "extends", f"'{parent_name}' is a loop of symbolic links; "
+                                "name the scenario file itself"))
+        raise StopReading from None
     for i, (seen, seen_display, seen_line) in enumerate(here):
         if seen == key:
             names = [d for _, d, _ in here[i:]] + [seen_display]
@@ -90,9 +96,12 @@ def load_tree(path: Path, display: str, chain: list[tuple[Path, str, int | None]
             shown = short if len(set(short)) == len(set(names)) else names
             problems.append(Problem(seen_display, seen_line, "extends", "cycle " + " → ".join(shown)))
             raise StopReading
-    if not parent.is_file():
+    refused = check_file(parent)
+    if refused:
+        missing = refused == "no such file"
         problems.append(Problem(display, line, "extends",
-                                f"cannot find the scenario file '{parent_name}' (looked for {parent})"))
+                                f"cannot find the scenario file '{parent_name}' (looked for {parent})" if missing
+                                else f"'{parent_name}' {refused}"))
         raise StopReading
     base, base_orig = load_tree(parent, display_path(parent), here, problems, files)
     key_paths = {k: data.pop(k) for k in list(data) if isinstance(k, str) and ("[" in k or "." in k)}

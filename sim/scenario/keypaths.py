@@ -39,10 +39,17 @@ class PathError(KeyError):
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]|\.")
 
 
+def _printable(path: str) -> None:
+    if not path.isprintable():
+        raise PathError(f"the key path {describe_found(path).removeprefix('a string ')} holds a control "
+                        "character (a newline, a tab, …); key paths are names, dots and [indexes]")
+
+
 def parse_path(path: str) -> PathT:
     """'forces[2].route[0]' → ('forces', 2, 'route', 0); 'rules.reinforcement/russia.at' → 3 keys."""
     if not isinstance(path, str) or not path.strip():
         raise PathError("empty key path")
+    _printable(path)
     parts: list[str | int] = []
     pos = 0
     expect_key = True
@@ -215,6 +222,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise PathError(f"expected KEY.PATH=VALUE, found '{text}'")
     path, raw = text.split("=", 1)
+    _printable(path)  # a control character in the key is refused here, before the value is read
     try:
         value = load_value(raw) if raw.strip() else ""
     except yaml.YAMLError:
@@ -234,7 +242,8 @@ def parse_sets(texts: Iterable[str] | None) -> dict[str, Any]:
         try:
             key, value = parse_assignment(text)
         except PathError as err:
-            shown = text if len(text) <= 80 else text[:77] + "..."
+            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)  # one line, visible
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
             raise UserError(f"--set {shown}: {err}") from None
         sets[key] = value
     return sets

@@ -25,7 +25,7 @@ def display_path(path: Path) -> str:
     """A path as the user would recognise it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside it; a loop of links (RuntimeError)
         return str(path)
 
 

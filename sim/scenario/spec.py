@@ -397,3 +397,13 @@ class Scenario(Strict):
     )
     observe: Observation = Observation()
     teaching: Teaching = Teaching()
+
+    @field_validator("name", "description")
+    @classmethod
+    def _plain_text(cls, v: str, info) -> str:
+        """No control characters (NUL, ESC, …): they would reach the terminal and narrative.txt raw."""
+        allowed = "" if info.field_name == "name" else "\n\t"
+        bad = next((c for c in v if not c.isprintable() and c not in allowed), None)
+        if bad is not None:
+            raise ValueError(f"holds the control character {bad!r}; write plain text")
+        return v

@@ -57,7 +57,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, d
     try:
         text = read_text(path)
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        problems.append(Problem(display, None, "", f"cannot read the file: {err}"))
+        problems.append(Problem(display, getattr(err, "line", None), "", f"cannot read the file: {err}"))
         raise StopReading from None
     try:
         loader = Loader(text)  # checks the characters first: a control character is a YAMLError

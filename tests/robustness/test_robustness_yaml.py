@@ -5,7 +5,6 @@ write; `1e4` is read as the number 10000 (a deliberate choice, documented)."""
 from __future__ import annotations
 
 import datetime
-
 import re
 
 import pytest

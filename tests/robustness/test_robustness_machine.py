@@ -1,0 +1,136 @@
+"""Issue 21, item 1 — a failure of the machine (a full disk, a read-only file system, a path the
+kernel refuses) and an interrupt during any write, the GIF included, each end in one line with
+the right exit status, nothing half-written, and for a sweep the finished runs kept for --resume."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from faults import error_lines, install, leftovers
+
+from sim.program.cli import main
+from sim.program.signals import Terminated
+
+from conftest import ROOT
+
+OPEN_ROAD = ROOT / "scenarios" / "open_road.yaml"
+BLOCKADE = ROOT / "scenarios" / "albu_kamal_blockade.yaml"
+TINY = ["--set", "time.duration_days=2", "--set", "time.step_hours=12", "--set", "map.cell_km=4"]
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def sweep_file(folder: Path) -> Path:
+    path = folder / "s.yaml"
+    path.write_text(f"name: s\nscenario: {OPEN_ROAD}\n"
+                    "set: {time.duration_days: 2, time.step_hours: 12, map.cell_km: 4}\n"
+                    "parameters:\n  control.kernel_km: {values: [4.0, 6.0]}\n"
+                    "replicates: 2\nseed: 5\n")
+    return path
+
+
+def one_line(capsys, *words) -> str:
+    err = error_lines(capsys.readouterr().err)  # a progress bar redraws with \r
+    assert len(err) == 1, f"expected one line, found: {err}"
+    for w in words:
+        assert w in err[0], f"expected {w!r} in: {err[0]}"
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_a_full_disk_while_a_run_is_written_gives_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    install(monkeypatch, 2, errno.ENOSPC)  # the second file of the run folder
+    out = tmp_path / "run"
+    assert main(["run", str(OPEN_ROAD), "--out", str(out), "--no-animation", *TINY]) == 2
+    line = one_line(capsys, f"{out}", "the disk is full (No space left on device)", "nothing was left half-written",
+                    "free some space, or choose another --out")
+    assert ".corridor-staging" not in line, f"the user's name for the folder, not the staging one: {line}"
+    assert not out.exists() and leftovers(tmp_path) == [], leftovers(tmp_path)
+
+
+def test_a_device_error_is_one_line_with_status_1(tmp_path, monkeypatch, capsys):
+    install(monkeypatch, 1, errno.EIO)
+    assert main(["run", str(OPEN_ROAD), "--out", str(tmp_path / "r"), "--no-animation", *TINY]) == 1
+    one_line(capsys, "the device failed (Input/output error)", "check the disk and run again")
+
+
+def test_a_full_disk_during_a_sweep_keeps_the_finished_runs_and_resume_completes(tmp_path, monkeypatch, capsys):
+    path, out = sweep_file(tmp_path), tmp_path / "sweep"
+    shim = install(monkeypatch, 0, errno.ENOSPC)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "whole"), "--workers", "1", "--quiet", "--no-charts"]) == 0
+    reference = pd.read_csv(tmp_path / "whole" / "runs.csv")
+    capsys.readouterr()
+    runs_written = [c for c in range(1, shim.calls + 1)]
+    assert len(runs_written) > 4, "the sweep wrote its run files through the shim"
+    monkeypatch.undo()
+    install(monkeypatch, 6, errno.ENOSPC)  # sweep.yaml, design.csv, manifest, 2 runs, then the third run
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]) == 2
+    line = one_line(capsys, "the disk is full", f"finished runs are saved in {out}", f"--resume --out {out}",
+                    "; free some space")
+    saved = len(list((out / "runs").glob("*.json")))
+    assert 0 < saved < 8 and f"the {saved} finished runs are saved" in line, (saved, line)
+    monkeypatch.undo()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts", "--resume"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "runs.csv"), reference)
+
+
+def test_resume_on_a_read_only_file_system_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
+    path, out = sweep_file(tmp_path), tmp_path / "sweep"
+    install(monkeypatch, 6, errno.ENOSPC)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]) == 2
+    monkeypatch.undo()
+    capsys.readouterr()
+
+    def read_only(folder):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+
+    monkeypatch.setattr("sim.experiments.runfolder.probe_writable", read_only)
+    monkeypatch.setattr("sim.experiments.engine.run_one", lambda task: pytest.fail("a run started"))
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--resume"]) == 2
+    one_line(capsys, "cannot write here: the file system is read-only (Read-only file system)")
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux's /sys")
+def test_an_output_the_kernel_refuses_is_refused_before_simulating(monkeypatch, capsys):
+    monkeypatch.setattr("sim.model.CorridorModel.run", lambda *a, **k: pytest.fail("simulated first"))
+    assert main(["run", str(OPEN_ROAD), "--out", "/sys/kernel/corridor-x", "--no-animation", *TINY]) == 2
+    one_line(capsys, "/sys/kernel/corridor-x: cannot create it", "nothing was written")
+    assert not os.path.exists("/sys/kernel/corridor-x")
+
+
+@pytest.mark.parametrize("signum,status,word", [(None, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_an_interrupt_while_the_gif_is_written_exits_as_an_interrupt(tmp_path, monkeypatch, capsys,
+                                                                     signum, status, word):
+    from matplotlib.animation import PillowWriter
+
+    def stop(self, **kwargs):
+        raise KeyboardInterrupt() if signum is None else Terminated(signum)
+
+    monkeypatch.setattr(PillowWriter, "grab_frame", stop)  # Pillow's finish() then fails: no frames
+    out = tmp_path / "run"
+    assert main(["run", str(OPEN_ROAD), "--out", str(out), *TINY]) == status
+    one_line(capsys, word)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_during_an_export_gives_one_line(tmp_path, monkeypatch, capsys):
+    install(monkeypatch, 1, errno.ENOSPC)
+    out = tmp_path / "export"
+    assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out), *TINY]) == 2
+    one_line(capsys, f"{out}", "the disk is full")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_the_apps_export_shows_a_full_disk_in_one_line():
+    pytest.importorskip("solara")
+    from sim.app import actions
+
+    actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
+    shown = actions.problem.value
+    assert shown.startswith("outputs/app_x/map.png: writing failed: the disk is full") and "\n" not in shown, shown
+    assert "went wrong" not in shown, f"a full disk is not reported as a bug: {shown}"
