@@ -7,6 +7,7 @@ function that parses nothing further, calls the library and prints:
 
 * here, this module: one scenario and its map — `run`, `validate`, `schema`, `list`, `map`;
 * `sim.experiments.command`: many runs — `sweep`, `compare`, `sensitivity`;
+* `sim.hindcast.command`: the model against the record — `hindcast`;
 * `sim.app.command`: the classroom app — `viz`, `export`;
 * `sim.bench.command`: the benchmarks — `bench`.
 
@@ -28,6 +29,7 @@ from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments import command as experiments_command
 from sim.flags import scenario_flag
+from sim.hindcast import command as hindcast_command
 from sim.interrupts import Terminated, exit_status, handle_termination
 from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 
@@ -149,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
-    for family in (experiments_command, app_command, bench_command):
+    for family in (experiments_command, hindcast_command, app_command, bench_command):
         family.add_commands(sub)
     return parser
 
