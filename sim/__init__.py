@@ -48,6 +48,9 @@ Where things live:
 ``sim.timeline``          scheduled events (spawn forces, set rule parameters)
 ``sim.streams``           one random stream per subsystem and kind of decision
 ``sim.narrative``         the event log and its readable text
+``sim.calendar``          the dates of simulated time (``time.start_date``)
+``sim.hindcast``          the model against the record: events in and out, regions, pattern
+                          statistics, the ``hindcast`` report
 ``sim.observe``           what is recorded each step, into preallocated arrays
 ``sim.results``           ``RunResult``: the step table, summary, event log; ``save``
 ``sim.output``            atomic writes, run folders Corridor marks as its own, publishing
