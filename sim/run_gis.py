@@ -4,8 +4,8 @@
 |---|---|
 | ``control.tif`` | (with the ``[gis]`` extra, rasterio) GeoTIFF, EPSG:4326, one uint8 band per faction (1 where it controls the cell at the end, else 0) then ``contested`` (1/0); river cells nodata 255 |
 | ``places.geojson`` | the map's places (name, kind, strategic value, holder at the end) |
-| ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters) |
-| ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` |
+| ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters, day, date) |
+| ``tracks.geojson`` | each unit's path through the kept snapshots (daily in ``run``): a LineString with the day of each vertex in ``days`` and its date in ``dates`` |
 | ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places, and its outcome |
 | ``events.geojson`` | every logged event that names a place, at that place (step, day, date, time, kind, text, factions) |
 | ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
@@ -41,10 +41,11 @@ def write_run_gis(result, folder: Path) -> list[Path]:
     m, ids = result.map, result.faction_ids
     folder.mkdir(parents=True, exist_ok=True)
     last = result.frames[-1]
+    end_date = result.calendar.date_at_hours(last["hours"]).isoformat()
     written = []
     if available("rasterio"):  # the [gis] extra; without it only the GeoJSON layers are written
         written.append(write_geotiff(folder / "control.tif", m, control_bands(last["controller"], ids),
-                                     nodata=NODATA_U8, tags={"day": f"{last['hours'] / 24:g}",
+                                     nodata=NODATA_U8, tags={"day": f"{last['hours'] / 24:g}", "date": end_date,
                                                              "scenario": result.scenario_name,
                                                              "seed": str(result.seed)}))
     places, final = [], result.steps.iloc[-1]
@@ -63,7 +64,7 @@ def write_run_gis(result, folder: Path) -> list[Path]:
     lon, lat = cell_lonlat(m, units["row"], units["col"])
     written.append(write_geojson(folder / "units.geojson", [
         point(x, y, {**unit_props(u), "fighters": round(float(u["strength"]), 1),
-                     "day": last["hours"] / 24}) for x, y, u in zip(lon, lat, units, strict=True)]))
+                     "day": last["hours"] / 24, "date": end_date}) for x, y, u in zip(lon, lat, units, strict=True)]))
 
     paths: dict[int, list] = {}
     for frame in result.frames:
@@ -76,7 +77,8 @@ def write_run_gis(result, folder: Path) -> list[Path]:
         rows = np.array([u["row"] for _, u in visits])
         cols = np.array([u["col"] for _, u in visits])
         lonlat = np.column_stack(cell_lonlat(m, rows, cols))
-        tracks.append(line(lonlat, {**unit_props(visits[-1][1]), "days": [round(d, 4) for d, _ in visits]}))
+        tracks.append(line(lonlat, {**unit_props(visits[-1][1]), "days": [round(d, 4) for d, _ in visits],
+                                    "dates": [result.calendar.date_at_hours(d * 24).isoformat() for d, _ in visits]}))
     written.append(write_geojson(folder / "tracks.geojson", tracks))
 
     routes = []
