@@ -45,6 +45,7 @@ def test_summary_and_scores_by_hand():
         "March: ISIS in the record and in 2 of 3 runs; April: the SDF in the record, ISIS in 2 of 3 runs"
 
 
+@pytest.mark.slow  # two 43-day runs and the report's charts: about a minute on the shared machine
 def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsys):
     out = tmp_path / "hc"
     status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-31",
