@@ -81,7 +81,7 @@ class InsurgentCell(Unit):
             return
         lost = target.lose(target.strength * spec.ambush_loss_fraction)
         ids = self.model.factions.ids
-        self.model.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction], 0.0, lost)
+        self.model.recorder.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction], 0.0, lost)
         self.model.log_incident(
             "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
             target, fighters=lost, other=self)
@@ -111,6 +111,6 @@ class InsurgentCell(Unit):
             else:
                 cell.hidden = False
                 what = f"lost {lost:.0f} fighters and is in the open"
-            model.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[patrols[finder].faction],
+            model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[patrols[finder].faction],
                                model.factions.ids[faction], 0.0, lost)
             model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

@@ -25,7 +25,6 @@ from sim.agents.militia import Militia
 from sim.agents.movement import PathMover
 from sim.agents.planner import FactionPlanner
 from sim.geography import Terrain
-from sim.hindcast.events import ViolenceLog
 from sim.mesa_compat import MesaConventions, seed_from
 from sim.results.event_log import EventLog, clock_text
 from sim.results.recorder import Recorder
@@ -113,7 +112,6 @@ class CorridorModel(MesaConventions, mesa.Model):
             tail_ratio=c.tail_ratio, crossings=self.map.terrain == Terrain.BRIDGE)
         self.influence.set_allies(self.factions.relation == ALLIED)
         self.log = EventLog(self.calendar)
-        self.violence = ViolenceLog()  # every violent incident, for the events table (sim.hindcast.events)
         self.tension = TensionLedger(self)
         self.population: Population | None = None  # built once the rules are set up
         self.recorder = Recorder(self, frame_every_hours)
@@ -474,9 +472,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         fa, fb = side_a[0].faction, side_b[0].faction
         place = self.nearest_place_name(side_a[0].rc)
         key = (min(fa, fb), max(fa, fb), place)
-        self.recorder.count("clash")
-        self.violence.add(self.hours, side_a[0].rc, "clash", self.factions.ids[fa], self.factions.ids[fb],
-                          lost_a, lost_b)
+        self.recorder.clash(side_a[0].rc, fa, fb, lost_a, lost_b)
         if self.population is not None:
             self.population.harm(side_a[0].rc, (fa, fb), lost_a + lost_b)
         if self.hours - self._clash_logged.get(key, -np.inf) < 6.0:

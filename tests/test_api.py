@@ -129,7 +129,7 @@ def test_readme_from_python_example_runs(monkeypatch):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## From Python", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert len(blocks) == 2 and "sim.replicate(\"albu_kamal_blockade\", 20)" in blocks[0]
+    assert len(blocks) == 3 and "sim.replicate(\"albu_kamal_blockade\", 20)" in blocks[0]
     load, replicate = api.load, api.replicate
     monkeypatch.setattr(api, "load", lambda scenario, overrides=None: load(scenario, {**QUICK, **(overrides or {})}))
     monkeypatch.setattr(api, "replicate", lambda scenario, n=20, **kw: replicate(scenario, min(n, 4), **kw))
@@ -138,10 +138,12 @@ def test_readme_from_python_example_runs(monkeypatch):
         warnings.simplefilter("ignore")
         exec(blocks[0], namespace)
         exec("import sim\n" + blocks[1], namespace)
+        exec(blocks[2], namespace)
     assert not namespace["shares"].empty and set(namespace["shares"]["unit"]) == {"share of land (0–1)"}
     rows = namespace["rows"]
     assert {r["seed"] for r in rows} == {1, 2, 3}, "batch_run passes its seeds as the model's seed"
     assert all("share_russia" in r for r in rows), "batch_run reads the model's datacollector"
+    assert set(namespace["observed"]) == set(namespace["simulated"]), "the record's patterns and the run's: same keys"
 
 
 @pytest.mark.xdist_group("notebook")

@@ -23,7 +23,7 @@ def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "not a forecast" in proc.stdout and "convoys: R1:" in proc.stdout
     expected = {"scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "events.jsonl",
-                "narrative.txt", "control_map.png", "control_over_time.png", "animation.gif"}
+                "narrative.txt", "control_map.png", "control_over_time.png", "animation.gif", "violent_events.csv"}
     assert expected <= {p.name for p in out.iterdir()}
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
     provenance = json.loads((out / "provenance.json").read_text())
@@ -33,7 +33,9 @@ def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path):
     steps = pd.read_csv(out / "steps.csv")
     assert len(steps) == 2 * 24 + 1, "one row per step plus the initial state"
     narrative = (out / "narrative.txt").read_text()
-    assert "day 1 00:00 — convoy R1 (Russian forces), 60 fighters, set off from Al-Mayadeen" in narrative
+    assert "2017-11-20 00:00 (day 1) — convoy R1 (Russian forces), 60 fighters, set off from Al-Mayadeen" in narrative
+    assert steps["date"].iloc[-1] == "2017-11-21", "the last row, 48 h after 2017-11-19 00:00, is dated"
+    assert list(pd.read_csv(out / "violent_events.csv").columns)[:3] == ["event_id", "date", "time"]
     for png in ("control_map.png", "control_over_time.png"):
         assert (out / png).stat().st_size > 30_000
 

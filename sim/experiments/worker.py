@@ -41,6 +41,7 @@ class RunTask:
     every_hours: float
     keep_map: bool = False
     map_days: tuple[float, ...] = ()  # with keep_map: also keep the control map at these days
+    keep_events: bool = False  # also keep the run's violent events (sim.hindcast.events), column → list
 
 
 @lru_cache(maxsize=32)
@@ -100,6 +101,8 @@ def run_one(task: RunTask) -> dict:
         "factions": {"ids": result.faction_ids, "labels": result.faction_labels,
                      "colors": result.faction_colors},
     }
+    if task.keep_events:
+        out["events"] = result.events.to_dict(orient="list")
     if task.keep_map:  # (rows, cols) at the end, or (days + 1, rows, cols) with map_days
         final = result.frames[-1]["controller"]
         out["controller"] = np.stack([*maps, final]) if maps else final

@@ -87,10 +87,11 @@ def events_table(log: ViolenceLog, calendar, corridor_map) -> pd.DataFrame:
 
     if not len(log):
         return empty_events()
-    when = [calendar.datetime_at_hours(round(h * 60.0) / 60.0) for h in log.hours]
+    minutes = np.round(np.asarray(log.hours) * 60.0).astype(np.int64).astype("timedelta64[m]")
+    stamp = np.datetime_as_string(np.datetime64(calendar.start, "m") + minutes, unit="m")  # YYYY-MM-DDTHH:MM
     cells = np.array(log.cells)
     raw = pd.DataFrame({
-        "date": [w.date().isoformat() for w in when], "time": [f"{w:%H:%M}" for w in when],
+        "date": [t[:10] for t in stamp], "time": [t[11:] for t in stamp],
         "row": cells[:, 0], "col": cells[:, 1], "kind": log.kinds,
         "side_a": [s[0] for s in log.sides], "side_b": [s[1] for s in log.sides],
         "deaths_a": [d[0] for d in log.deaths], "deaths_b": [d[1] for d in log.deaths]})

@@ -7,6 +7,7 @@ function that parses nothing further, calls the library and prints:
 
 * here, this module: one scenario and its map — `run`, `validate`, `schema`, `list`, `map`;
 * `sim.experiments.command`: many runs — `sweep`, `compare`, `sensitivity`;
+* `sim.hindcast.command`: the model against the record — `hindcast`;
 * `sim.app.command`: the classroom app — `viz`, `export`;
 * `sim.bench.command`: the benchmarks — `bench`.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from sim.app import command as app_command
 from sim.bench import command as bench_command
 from sim.experiments import command as experiments_command
+from sim.hindcast import command as hindcast_command
 from sim.program import oserrors
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
@@ -160,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
-    for family in (experiments_command, app_command, bench_command):
+    for family in (experiments_command, hindcast_command, app_command, bench_command):
         family.add_commands(sub)
     return parser
 

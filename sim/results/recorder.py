@@ -3,7 +3,8 @@
 Per step: area controlled per faction (km² and share of the land), strategic-value-weighted
 control, contested and ungoverned shares, who holds each named place, whether each faction's
 land bridge is connected, convoy states, incidents by kind, strength by faction, the tension of
-each rival pair and whether it has turned hostile, and (with a population) each faction's support. Every
+each rival pair and whether it has turned hostile, and (with a population) each faction's support;
+as they happen, the violent incidents (`violence`, sim.hindcast.events). Every
 `frame_every_hours` a snapshot of the control map and the units is kept for the animation.
 """
 
@@ -14,6 +15,7 @@ from collections import Counter
 import numpy as np
 from scipy.ndimage import label
 
+from sim.hindcast.events import ViolenceLog
 from sim.results.event_log import INCIDENT_KINDS
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 from sim.world.factions import ALLIED
@@ -81,10 +83,19 @@ class Recorder:
         # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
         self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
         self.frames: list[dict] = []
+        #: every violent incident as it happens (`add` from the model, agents and rules), for the events table
+        self.violence = ViolenceLog()
 
     def count(self, kind: str) -> None:
         """One incident of `kind` (one of `sim.results.event_log.INCIDENT_KINDS`), counted in the next row."""
         self._pending[kind] += 1
+
+    def clash(self, cell, fa: int, fb: int, lost_a: float, lost_b: float) -> None:
+        """One clash now at `cell` between factions `fa` and `fb` (indices), with the fighters
+        each lost: counted in the next row and noted among the violent incidents."""
+        self._pending["clash"] += 1
+        ids = self.model.factions.ids
+        self.violence.add(self.model.hours, cell, "clash", ids[fa], ids[fb], lost_a, lost_b)
 
     def record(self) -> None:
         """Observe the model now (at `model.hours`) into the next row; keep a frame every

@@ -53,7 +53,7 @@ class Airstrikes(Rule):
             striker = ids.index(p.by) if p.by in ids else None
             model.population.harm(aim, (striker,), lost)
         self.fighters_killed += lost
-        model.violence.add(model.hours, aim, "strike", p.by, ids[self.target], 0.0, lost)
+        model.recorder.violence.add(model.hours, aim, "strike", p.by, ids[self.target], 0.0, lost)
         model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
                            f"{model.factions.labels[self.target].lower()} units near "
                            f"{model.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,

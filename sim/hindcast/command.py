@@ -1,0 +1,83 @@
+"""The `hindcast` subcommand: parse, call `sim.hindcast.report.run_hindcast`, print.
+
+Added to `python run.py` by `add_commands`, called from `sim.program.cli.build_parser`. Errors a user
+can fix (a bad window, record folder or mapping file) are `UserError`s: one line, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.flags import positive_int, scenario_flag
+
+#: the shipped record's window (scenarios/record/): the training window
+TRAINING_WINDOW = "2017-11-19:2018-12-31"
+
+
+def add_commands(sub) -> None:
+    """Add `hindcast` to the main parser's subparsers."""
+    from sim.experiments.command import ENGINE_HELP, RESUME_HELP, _engine_options
+
+    p = sub.add_parser(
+        "hindcast", help="replicates of a scenario against the record: events, strikes and holders, with charts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.dedent("""\
+            Run a scenario --replicates times (replicate r with the seed it has in `compare`) and
+            compare the runs with the record over --window (pattern-oriented validation): violent
+            events per month by region and dyad, deaths per event, air strikes per month, and the
+            holder of each named place on the first of each month. Writes report.md, scores.json
+            (coverage of the observed monthly counts by the simulated 90 % bands; place-month
+            agreement of holders), patterns.csv and the charts (events per region, strikes, event
+            density, holders). Any window works: a window the calibration never saw is an
+            out-of-sample test. See docs/hindcast.md.
+            """) + DISCLAIMER,
+        epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
+        "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")
+    p.add_argument("scenario", type=Path, help="scenario YAML, or a library name such as corridor_campaign")
+    p.add_argument("--replicates", type=positive_int, default=30, metavar="N", help="replicates (default 30)")
+    p.add_argument("--window", default=TRAINING_WINDOW, metavar="START:END",
+                   help=f"the dates compared, ISO, both included (default {TRAINING_WINDOW}, the shipped record)")
+    p.add_argument("--record", type=Path, metavar="FOLDER",
+                   help="folder of record CSV files: UCDP GED, ACLED, events tables, holders (default: the "
+                        "shipped scenarios/record/)")
+    p.add_argument("--mapping", type=Path, metavar="FILE",
+                   help="actor/faction/place mapping YAML (default: the record folder's mapping.yaml)")
+    p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                   help="override a scenario value, e.g. time.duration_days=400 (repeatable)")
+    _engine_options(p)
+    p.set_defaults(func=cmd_hindcast)
+
+
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    from sim.hindcast.record import Window
+    from sim.hindcast.report import run_hindcast
+    from sim.program.folders import SCENARIOS
+    from sim.scenario import parse_sets
+    from sim.scenario.library import find_in_library
+
+    window = Window.parse(args.window)
+    scenario = find_in_library(args.scenario, SCENARIOS)
+    result = run_hindcast(scenario, window=window, replicates=args.replicates, record=args.record,
+                          mapping_file=args.mapping, seed=args.seed, sets=parse_sets(args.set), workers=args.workers,
+                          dask=args.dask, out=args.out, resume=args.resume, force=args.force,
+                          progress=not args.quiet, charts=not args.no_charts, log=lambda line: print(line, flush=True))
+    s, session = result.scores, result.session
+
+    def share(score: dict) -> str:
+        return "n/a" if score["share"] is None else f"{score['share']:.0%} of {score['of']}"
+
+    print(f"  {session.ran} runs on {session.engine} in {session.wall_seconds:.1f} s"
+          + (f"; {session.skipped} were already done" if session.skipped else ""))
+    print(f"  90 % bands cover the observed month × region counts: all events {share(s['coverage_90|all'])}, "
+          f"IS – government {share(s['coverage_90|government_russia-isis'])}, "
+          f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
+    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
+    print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
+          f"{s['strikes_per_month']['simulated_median']:.2f}")
+    print(f"  wrote {result.folder}: report.md, scores.json, patterns.csv" + (", charts" if result.files else ""))
+    print(f"  {DISCLAIMER}")
+    return 0

@@ -1,0 +1,272 @@
+"""The hindcast: seeded replicates of a scenario confronted with the record over a window of
+dates, and the report folder that says how well they agree, whatever the score.
+
+`run_hindcast` runs the replicates through the experiment engine (a process pool or Dask; each
+finished run saved at once, ``--resume`` finishes an interrupted folder), computes the pattern
+statistics of the record and of every replicate (`sim.hindcast.patterns`) and writes:
+
+=========================  ===========================================================
+``patterns.csv``           one row per pattern key: observed, simulated median, 5 % and
+                           95 % quantiles over the replicates, mean, replicates with a value
+``simulated_patterns.parquet``  every replicate's patterns (run × key)
+``scores.json``            the figures below, with the window and the replicates
+``report.md``              the scores in words, the charts, the sources
+``events_<region>.png``    observed events per month against the simulated median and 90 % band
+``strikes.png``            air strikes per month, the same way
+``event_density.png``      where events happened: the record against the replicates' mean
+``holders.png``            each place's holder on the first of each month: the record against
+                           the model's most likely holder and its probability
+``runs/``, ``runs.parquet``, ``series.parquet``, ``manifest.json``: the replicates (as ``uncertainty``)
+=========================  ===========================================================
+
+Scores (`scores`): the **coverage** of observed monthly counts by the simulated 90 % bands
+(month × region keys of all events, of IS – government and of IS – SDF events; only months both
+sides cover), and the **place-month agreement** of holders (the model's most likely holder, the
+one with the highest share of replicates, equals the record's, over place-months the record
+speaks about). Any window works, so a window the calibration never saw is an out-of-sample test.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
+from sim.hindcast.record import Record, Window, read_record
+from sim.hindcast.regions import REGIONS
+from sim.program.disclaimer import DISCLAIMER
+from sim.program.errors import UserError
+
+BAND = (0.05, 0.95)  # the 90 % band of the replicates
+COVERAGE_DYADS = ("all", "government_russia-isis", "isis-sdf_coalition")
+
+
+@dataclass
+class HindcastResult:
+    folder: Path
+    scores: dict
+    table: pd.DataFrame  # patterns.csv
+    files: list[str] = field(default_factory=list)
+    session: object = None
+
+
+def summarise(observed: dict[str, float], simulated: pd.DataFrame) -> pd.DataFrame:
+    """One row per key: observed, median, q05, q95, mean and n (replicates with a value) of the
+    simulated patterns (`simulated`: one row per replicate, one column per key)."""
+    keys = list(observed)
+    values = simulated.reindex(columns=keys).to_numpy(dtype=float)
+    have = ~np.isnan(values)
+    n = have.sum(axis=0)
+    with warnings.catch_warnings():  # a key no replicate reached is all-NaN: its summary is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.nanquantile(values, [0.5, *BAND], axis=0) if len(values) else np.full((3, len(keys)), np.nan)
+        mean = np.nanmean(values, axis=0) if len(values) else np.full(len(keys), np.nan)
+    return pd.DataFrame({"key": keys, "observed": [observed[k] for k in keys], "median": q[0], "q05": q[1],
+                         "q95": q[2], "mean": mean, "n": n})
+
+
+def scores(table: pd.DataFrame) -> dict:
+    """Coverage of observed monthly counts by the 90 % bands (per dyad group of COVERAGE_DYADS,
+    month × region keys) and the place-month agreement of holders (see the module docstring).
+    Each as {"share", "of"}; share is None where nothing could be compared."""
+    t = table.set_index("key")
+    parts = t.index.to_series().str.split("|", expand=True)
+    out: dict = {}
+    for d in COVERAGE_DYADS:
+        sel = (parts[0] == "events") & parts[2].isin(REGIONS) & (parts[3] == d)
+        rows = t[sel.to_numpy()].dropna(subset=["observed", "q05", "q95"])
+        inside = (rows["observed"] >= rows["q05"]) & (rows["observed"] <= rows["q95"])
+        zero = (rows["observed"] == 0) & (rows["q95"] == 0)  # covered, but only because nothing happened
+        out[f"coverage_90|{d}"] = {"share": float(inside.mean()) if len(rows) else None, "of": int(len(rows)),
+                                   "both_zero": int(zero.sum())}
+    holder = t[(parts[0] == "holder").to_numpy()]
+    place_month = holder.index.str.rsplit("|", n=1).str[0]
+    agree, compared = 0, 0
+    for _, rows in holder.groupby(place_month):
+        if rows["observed"].isna().any() or rows["mean"].isna().all():
+            continue
+        observed = rows["observed"].idxmax().rsplit("|", 1)[1]
+        likely = rows["mean"].idxmax().rsplit("|", 1)[1]
+        compared += 1
+        agree += observed == likely
+    out["holder_agreement"] = {"share": agree / compared if compared else None, "of": compared}
+    strikes = t[(parts[0] == "strikes").to_numpy()].dropna(subset=["observed", "median"])
+    months = max(len(strikes), 1)
+    out["strikes_per_month"] = {"observed": float(strikes["observed"].sum()) / months,
+                                "simulated_median": float(strikes["median"].sum()) / months, "months": len(strikes)}
+    deaths = t.loc["deaths_per_event|all"] if "deaths_per_event|all" in t.index else None
+    if deaths is not None:
+        out["deaths_per_event"] = {"observed": _num(deaths["observed"]), "simulated_median": _num(deaths["median"])}
+    return out
+
+
+def _num(v) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+def _simulated(folder: Path, run_ids: list[str], window: Window, mapping) -> pd.DataFrame:
+    from sim.experiments.runfolder import read_run
+    from sim.hindcast.events import EVENT_COLUMNS
+
+    rows = []
+    for rid in run_ids:
+        record = read_run(folder / "runs" / f"{rid}.json")
+        events = pd.DataFrame(record["events"]).reindex(columns=list(EVENT_COLUMNS))
+        rows.append(pd.Series(simulated_patterns(run_view(events, pd.DataFrame(record["series"])), window,
+                                                 mapping), name=rid))
+    return pd.DataFrame(rows)
+
+
+def _simulated_events(folder: Path, run_ids: list[str], window: Window) -> pd.DataFrame:
+    from sim.experiments.runfolder import read_run
+
+    parts = []
+    for rid in run_ids:
+        ev = pd.DataFrame(read_run(folder / "runs" / f"{rid}.json")["events"])
+        if len(ev):
+            parts.append(ev[(ev["date"] >= str(window.start)) & (ev["date"] <= str(window.end))].assign(run=rid))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lon", "lat", "kind", "run"])
+
+
+def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, record: Path | None = None,
+                 mapping_file: Path | None = None, seed: int | None = None, sets: dict | None = None,
+                 workers: int | None = None, dask: str | None = None, out: Path | None = None,
+                 resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
+                 log: Callable[[str], None] | None = None) -> HindcastResult:
+    """Run `replicates` of `scenario` (replicate r with the seed it has in `compare`) and write
+    the hindcast report against the record in `record` (default: the shipped scenarios/record/)
+    over `window`. Raises UserError for a bad choice (fewer than 2 replicates, a window outside
+    the run, a bad record folder) before anything is run."""
+    from sim.experiments.design import replicate_seeds
+    from sim.experiments.engine import (
+        RunFolder,
+        assemble,
+        check_engine,
+        default_workers,
+        execute,
+        warm_up,
+    )
+    from sim.experiments.sweepfile import design_identity
+    from sim.experiments.worker import RunTask
+    from sim.program.folders import OUTPUTS, SCENARIOS
+    from sim.program.output import new_run_folder
+    from sim.scenario import load_scenario
+
+    if replicates < 2:
+        raise UserError(f"--replicates: expected at least 2, found {replicates}")
+    if resume and out is None:
+        raise UserError("--resume needs --out FOLDER: the folder to finish")
+    check_engine(workers, dask)
+    workers = workers or default_workers()
+    path, sets = Path(scenario), dict(sets or {})
+    loaded = load_scenario(path, sets)
+    start = loaded.spec.time.start_date
+    end = start + pd.Timedelta(days=loaded.spec.time.duration_days).to_pytimedelta()
+    if window.start >= end or window.end < start:
+        raise UserError(f"--window {window}: outside the run, which covers {start} to {end:%Y-%m-%d} "
+                        f"(time.start_date and time.duration_days)")
+    record_folder = Path(record) if record is not None else SCENARIOS / "record"
+    rec = read_record(record_folder, loaded.map, window, mapping_file)
+    root = loaded.spec.seed if seed is None else seed
+    seeds = replicate_seeds(root, replicates)
+    warm_up(workers, dask)
+    width = max(3, len(str(replicates - 1)))
+    tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(path.resolve()),
+                     overrides=json.dumps(sets), digest=loaded.digest, final=("*",), series=("holder_*",),
+                     every_hours=24.0, keep_events=True)
+             for r, s in enumerate(seeds)]
+    identity = design_identity([loaded.digest], seeds, {"scenario": str(path.resolve()), "hindcast": True})
+    out = Path(out) if out is not None else new_run_folder(OUTPUTS / "hindcast", path.stem)
+    folder = RunFolder(out, "hindcast", identity)
+    done = folder.open(resume=resume, force=force)
+    info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
+            "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
+            "replicate_seeds": seeds}
+    folder.write_manifest(info)
+    if log is not None:
+        log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")
+    session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
+                      workers=workers, dask=dask, progress=progress, desc="replicates")
+    assemble(folder, [t.run_id for t in tasks])
+    run_ids = [t.run_id for t in tasks]
+    observed = observed_patterns(rec, window)
+    simulated = _simulated(out, run_ids, window, rec.mapping)
+    table = summarise(observed, simulated)
+    result = HindcastResult(out, scores(table), table, session=session)
+    write_report(result, rec, loaded, window, replicates, root, _simulated_events(out, run_ids, window),
+                 simulated, charts)
+    folder.write_manifest(info, session, status="complete")
+    return result
+
+
+def write_report(result: HindcastResult, rec: Record, loaded, window: Window, replicates: int, root: int,
+                 sim_events: pd.DataFrame, simulated: pd.DataFrame, charts: bool) -> None:
+    """patterns.csv, simulated_patterns.parquet, scores.json, the charts and report.md."""
+    from sim.program.output import write_atomic, write_json_atomic, write_text_atomic
+
+    out = result.folder
+    write_atomic(out / "patterns.csv", lambda tmp: result.table.to_csv(tmp, index=False, float_format="%.6g"))
+    write_atomic(out / "simulated_patterns.parquet", lambda tmp: simulated.to_parquet(tmp))
+    write_json_atomic(out / "scores.json", {"note": DISCLAIMER, "scenario": loaded.spec.name, "window": str(window),
+                                            "replicates": replicates, "root_seed": root, **result.scores})
+    if charts:
+        from sim.figures.hindcast import draw_event_density, draw_events_by_region, draw_holders
+
+        result.files += draw_events_by_region(out, result.table, window, replicates)
+        result.files.append(draw_event_density(out / "event_density.png", loaded.map, rec.events, sim_events,
+                                               replicates, window).name)
+        result.files.append(draw_holders(out / "holders.png", result.table, window, replicates).name)
+    write_text_atomic(out / "report.md", report_text(result, rec, loaded, window, replicates, root))
+
+
+def _share(score: dict) -> str:
+    if score["share"] is None:
+        return "nothing to compare"
+    zero = f" ({score['both_zero']} of them zero in the record and in every band)" if score.get("both_zero") else ""
+    return f"{score['share']:.0%} of {score['of']}{zero}"
+
+
+def report_text(result: HindcastResult, rec: Record, loaded, window: Window, replicates: int, root: int) -> str:
+    s = result.scores
+    months = result.table[result.table["key"].str.match(r"events\|[^|]+\|all\|all$")]
+    uncovered = months[months["n"] == 0]["key"].str.split("|").str[1].tolist()
+    lines = [
+        f"# Hindcast: {loaded.spec.name} against the record, {window.start} to {window.end}", "",
+        f"_{DISCLAIMER}_", "",
+        f"{replicates} seeded replicates (root seed {root}) of `{Path(str(loaded.source)).name}`; "
+        f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window).",
+        "", "## Scores", "",
+        "| figure | value |", "|---|---|",
+        f"| observed monthly counts inside the simulated 90 % band, month × region, all events | {_share(s['coverage_90|all'])} |",
+        f"| … IS – government events | {_share(s['coverage_90|government_russia-isis'])} |",
+        f"| … IS – SDF events | {_share(s['coverage_90|isis-sdf_coalition'])} |",
+        f"| place-months where the model's most likely holder is the record's | {_share(s['holder_agreement'])} |",
+        f"| air strikes per month: record / simulated median | {s['strikes_per_month']['observed']:.2f} / "
+        f"{s['strikes_per_month']['simulated_median']:.2f} (over {s['strikes_per_month']['months']} months) |",
+    ]
+    if "deaths_per_event" in s:
+        d = s["deaths_per_event"]
+        lines.append(f"| deaths per event: record / simulated median | {d['observed']} / {d['simulated_median']} |")
+    lines += ["", "These are what they are: the scenario was not tuned to them. A band that covers a count "
+              "because it is wide says little; read the charts.", ""]
+    if uncovered:
+        lines += [f"Months the runs do not reach to their end (left out of the scores): {', '.join(uncovered)}.", ""]
+    lines += ["## Charts", "", *[f"- `{name}`" for name in result.files], "",
+              "## Tables", "",
+              "- `patterns.csv`: per pattern key (`events|month|region|dyad`, `strikes|month`, "
+              "`deaths_per_event|dyad`, `holder|month|place|faction`), observed, simulated median, 5 % and 95 % "
+              "quantiles, mean (for a holder: the model's probability), replicates with a value",
+              "- `simulated_patterns.parquet`: every replicate's patterns; `scores.json`: the scores",
+              "- `runs/`, `runs.parquet`, `series.parquet`: the replicates; `manifest.json`: how they were run",
+              "", "## Sources", "",
+              "UCDP GED: Sundberg and Melander (2013), Journal of Peace Research 50(4): 523–532; "
+              "Högbladh (2019), UCDP GED Codebook 19.1. The holders of places: the sources in each row of the "
+              "record's towns file. See the record folder's README.", ""]
+    return "\n".join(lines)
+

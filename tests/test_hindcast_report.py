@@ -1,0 +1,83 @@
+"""The hindcast command: replicates against the record, the summary of the patterns, the scores
+(coverage of the observed counts by the 90 % bands, agreement of holders) on hand-made cases,
+and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.hindcast.report import scores, summarise
+from sim.program.cli import main
+
+QUICK = ["--set", "map.cell_km=4", "--set", "time.step_hours=4", "--set", "time.duration_days=43"]
+
+
+def test_summary_and_scores_by_hand():
+    """Three replicates; the band is the 5–95 % quantiles (linear interpolation): for 0, 2, 10
+    it is 0.2 to 9.2, so 4 is covered and 12 is not; holders: the most likely is the one with
+    the highest share of replicates."""
+    observed = {"events|2018-03|east_bank|all": 4.0, "events|2018-04|east_bank|all": 12.0,
+                "events|2018-03|badia|all": 0.0,
+                "holder|2018-03|Hajin|isis": 1.0, "holder|2018-03|Hajin|sdf_coalition": 0.0,
+                "holder|2018-04|Hajin|isis": 0.0, "holder|2018-04|Hajin|sdf_coalition": 1.0}
+    simulated = pd.DataFrame([
+        {"events|2018-03|east_bank|all": 0, "events|2018-04|east_bank|all": 0, "events|2018-03|badia|all": 0,
+         "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
+         "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0},
+        {"events|2018-03|east_bank|all": 2, "events|2018-04|east_bank|all": 2, "events|2018-03|badia|all": 0,
+         "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
+         "holder|2018-04|Hajin|isis": 0, "holder|2018-04|Hajin|sdf_coalition": 1},
+        {"events|2018-03|east_bank|all": 10, "events|2018-04|east_bank|all": 10, "events|2018-03|badia|all": 0,
+         "holder|2018-03|Hajin|isis": 0, "holder|2018-03|Hajin|sdf_coalition": 1,
+         "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0}], dtype=float)
+    table = summarise(observed, simulated).set_index("key")
+    row = table.loc["events|2018-03|east_bank|all"]
+    assert (row["median"], row["q05"], row["q95"], row["n"]) == (2.0, pytest.approx(0.2), pytest.approx(9.2), 3)
+    assert table.loc["holder|2018-03|Hajin|isis", "mean"] == pytest.approx(2 / 3), "the model's probability"
+    s = scores(table.reset_index())
+    assert s["coverage_90|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
+        "4 in [0.2, 9.2] and 0 in [0, 0] are covered, 12 is not; the Badia's 0 is covered only by nothing happening"
+    assert s["holder_agreement"] == {"share": 0.5, "of": 2}, \
+        "March: ISIS in the record and in 2 of 3 runs; April: the SDF in the record, ISIS in 2 of 3 runs"
+
+
+@pytest.mark.slow  # two 43-day runs and the report's charts: about a minute on the shared machine
+def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsys):
+    out = tmp_path / "hc"
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-31",
+                   "--workers", "1", "--quiet", "--out", str(out), *QUICK])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "90 % bands cover the observed month × region counts" in printed
+    for name in ("report.md", "scores.json", "patterns.csv", "simulated_patterns.parquet", "events_east_bank.png",
+                 "strikes.png", "event_density.png", "holders.png", "runs.parquet"):
+        assert (out / name).is_file(), f"the hindcast writes {name}"
+    table = pd.read_csv(out / "patterns.csv").set_index("key")
+    raw = pd.read_csv("scenarios/record/ucdp_ged_euphrates_2017-11-19_2018-12-31.csv")
+    assert table.loc["events|2017-11|all|all", "observed"] == (raw["date_start"] < "2017-12-01").sum(), \
+        "the observed count of November 2017 is the record's (every UCDP row is inside the map)"
+    per_run = pd.read_parquet(out / "simulated_patterns.parquet")
+    col = per_run["events|2017-12|all|all"].to_numpy()
+    assert table.loc["events|2017-12|all|all", "median"] == pytest.approx(np.median(col)), \
+        "the simulated median is the replicates' median"
+    s = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert s["coverage_90|all"]["of"] == 8, "2 months × 4 regions"
+    assert s["holder_agreement"]["of"] == 24, "one first-of-month (1 Dec 2017) × the 24 places the record names"
+    assert "not a forecast" in (out / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("window", "message"), [
+    ("2018-01-01", "--window: expected START:END as ISO dates"),
+    ("2018-02-01:2018-01-01", "--window: the window ends (2018-01-01) before it starts (2018-02-01)"),
+    ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2018-01-01"),
+])
+def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, message):
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", window, "--out",
+                   str(tmp_path / "x"), *QUICK])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and err[-1].startswith(message), err
+    assert "Traceback" not in "\n".join(err) and not (tmp_path / "x").exists(), "nothing is written"
