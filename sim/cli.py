@@ -7,6 +7,7 @@ function that parses nothing further, calls the library and prints:
 
 * here, this module: one scenario and its map — `run`, `validate`, `schema`, `list`, `map`;
 * `sim.experiments.command`: many runs — `sweep`, `compare`, `sensitivity`;
+* `sim.hindcast.calibrate_command`: `calibrate`;
 * `sim.app.command`: the classroom app — `viz`, `export`;
 * `sim.bench.command`: the benchmarks — `bench`.
 
@@ -28,6 +29,7 @@ from sim.disclaimer import DISCLAIMER
 from sim.errors import UserError
 from sim.experiments import command as experiments_command
 from sim.flags import scenario_flag
+from sim.hindcast import calibrate_command
 from sim.interrupts import Terminated, exit_status, handle_termination
 from sim.locations import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 
@@ -84,6 +86,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
+    from sim.hindcast.posterior import posterior_overrides, read_posterior
     from sim.model import CorridorModel
     from sim.output import check_destination, new_run_folder, publish_folder
     from sim.scenario import load_scenario, parse_sets
@@ -92,8 +95,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     if args.out:
         check_destination(Path(args.out), args.force, kind="run")  # before any work
+    posterior = read_posterior(args.posterior) if args.posterior else None
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
+    if posterior is not None:  # the parameters this seed draws from the calibration's posterior
+        loaded = load_scenario(args.scenario, overrides=posterior_overrides(posterior, parse_sets(args.set), seed))
+        print("drawn from the posterior: " + ", ".join(f"{k}={v:g}" for k, v in posterior.draw(seed).items()))
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=True)
@@ -131,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
+    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+                   help="draw the calibrated parameters from this calibration folder's posterior, by the seed")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
@@ -149,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
-    for family in (experiments_command, app_command, bench_command):
+    for family in (experiments_command, calibrate_command, app_command, bench_command):
         family.add_commands(sub)
     return parser
 

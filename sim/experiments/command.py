@@ -86,6 +86,9 @@ def add_commands(sub) -> None:
                    help="keep one step every H simulated hours for the charts over time (default 24)")
     p.add_argument("--map-days", type=day_list, metavar="D,D,…",
                    help="also map each arm's probability of control at these days (the end is always mapped)")
+    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+                   help="draw each replicate's parameters (the same in every arm) from this calibration "
+                        "folder's posterior (python run.py calibrate)")
     _engine_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -181,13 +184,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import run_compare, text_table
+    from sim.hindcast.posterior import read_posterior
     from sim.scenario import parse_sets
 
     sets = parse_sets(args.set)
+    posterior = read_posterior(args.posterior) if args.posterior else None
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
-                         map_days=args.map_days, log=_say)
+                         map_days=args.map_days, log=_say, posterior=posterior)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")

@@ -1,0 +1,1 @@
+"""Confronting the model with the record: reading it, pattern statistics, calibration, validation."""
