@@ -277,15 +277,17 @@ def posterior_predictive(simulator: Simulator, posterior: pd.DataFrame, observed
 def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False, force: bool = False,
               workers: int | None = None, dask: str | None = None, progress: bool = True,
               charts: bool = True, log: Callable[[str], None] = print) -> Calibration:
-    """Run the calibration file `path` into the folder `out` (default outputs/calibration/<name>_<time>);
+    """Run the calibration file `path` (or a name in scenarios/calibration/: "corridor_2017_2018")
+    into the folder `out` (default outputs/calibration/<name>_<time>);
     `resume` continues an interrupted one. Raises UserError/InputErrors for bad input, before
     anything is written."""
     from sim.experiments.engine import check_engine, default_workers, open_executor
     from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweepfile import design_identity
     from sim.hindcast.calibration_report import write_outputs
-    from sim.locations import OUTPUTS
+    from sim.locations import OUTPUTS, SCENARIOS
     from sim.output import new_run_folder
+    from sim.scenario.library import find_in_library
 
     from sim.extras import require
 
@@ -294,7 +296,9 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     require("pyabc")
     check_engine(workers, dask)
     workers = workers or default_workers()
-    plan = read_calibration(path)
+    plan = read_calibration(find_in_library(path, SCENARIOS / "calibration", what="calibration"))
+    if plan.spec.statistics == "patterns":
+        pattern_functions()  # refused before anything is written if they are missing
     simulator = simulator_of(plan)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "calibration", plan.file.stem)
     identity = design_identity([plan.loaded.digest], [plan.spec.seed], {"calibration_sha256": plan.sha256})
