@@ -237,3 +237,19 @@ def test_recovery_holds_across_true_values_and_seeds(tmp_path, truth, seed):
         path.unlink()
     low, high, _ = recovery_interval(result.folder)
     assert low <= truth <= high, f"true rate {truth} outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
+
+
+def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path):
+    folder = posterior_folder(tmp_path, [
+        {"particle": 0, "rules.airstrikes.rate_per_day": 0.25, "weight": 0.5},
+        {"particle": 1, "rules.airstrikes.rate_per_day": 4.0, "weight": 0.5}])
+    expected = read_posterior(folder).draw(9)["rules.airstrikes.rate_per_day"]
+    done = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2",
+                           "--set", "map.cell_km=4", "--no-animation", "--posterior", str(folder), "--out",
+                           str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"rules.airstrikes.rate_per_day={expected:g}" in done.stdout, done.stdout
+    missing = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--posterior", str(tmp_path / "none")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert "--posterior" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1, missing.stderr
