@@ -284,12 +284,11 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     from sim.experiments.engine import check_engine, default_workers, open_executor
     from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweepfile import design_identity
+    from sim.extras import require
     from sim.hindcast.calibration_report import write_outputs
     from sim.locations import OUTPUTS, SCENARIOS
     from sim.output import new_run_folder
     from sim.scenario.library import find_in_library
-
-    from sim.extras import require
 
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the calibration to finish")
