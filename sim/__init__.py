@@ -54,6 +54,8 @@ Where things live:
                           that never replaces (``sim.noreplace``: the rename that cannot)
 ``sim.figures``           every chart and map drawing (one shared style)
 ``sim.experiments``       sweeps, what-if comparisons with common random numbers, sensitivity
+``sim.hindcast``          the model against the record: calibration by ABC-SMC (``calibrate``),
+                          posterior draws for what-ifs (``--posterior``)
 ``sim.app``               the Solara teaching app and the ``viz``/``export`` commands
 ``sim.bench``             benchmarks: step cost against Mesa, the sweep engine
 ``sim.cli``               the command line (``python run.py --help``); ``sim.flags``: its

@@ -63,6 +63,8 @@ def test_a_good_file_gives_a_plan_whose_runs_end_on_the_window_s_last_day(tmp_pa
     ("population: 6", "population: 2", ":9:", "population"),
     ("target: {parameters: {rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "target: record", ":8:",
      "synthetic target"),
+    ("{rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "{rules.airstrikes.loss_fraction: 0.3}, seed: 3}", ":8:",
+     "missing rules.airstrikes.rate_per_day"),
 ])
 def test_a_bad_file_is_refused_at_its_line(tmp_path, old, new, where, says):
     assert old in GOOD
@@ -124,13 +126,22 @@ def toy_posterior(plan, db: Path, executor, slots: int, resume=False) -> pd.Data
     return posterior_table(history, plan.priors)
 
 
-def test_the_posterior_is_the_same_on_one_worker_or_a_pool_in_any_batch_size(tmp_path):
+def test_the_posterior_is_the_same_in_process_or_on_a_pool_in_any_batch_size(tmp_path):
     plan = read_calibration(write(tmp_path, GOOD))
     serial = toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
     with open_executor(2, None) as (pool, _, _):
         pooled = toy_posterior(plan, tmp_path / "b.db", pool, 5)
-    pd.testing.assert_frame_equal(serial, pooled, check_exact=True)
+    pd.testing.assert_frame_equal(serial, pooled, check_exact=True, obj="posterior (pool, batches of 5)")
     assert serial["rules.airstrikes.rate_per_day"].nunique() > 1, "a posterior of distinct particles"
+
+
+@pytest.mark.slow  # a local Dask cluster takes a while to start on a shared machine
+def test_the_posterior_is_the_same_on_dask(tmp_path):
+    plan = read_calibration(write(tmp_path, GOOD))
+    serial = toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
+    with open_executor(2, "local") as (cluster, _, slots):
+        on_dask = toy_posterior(plan, tmp_path / "c.db", cluster, slots)
+    pd.testing.assert_frame_equal(serial, on_dask, check_exact=True, obj="posterior (Dask, batches of 2)")
 
 
 def test_a_resumed_calibration_ends_where_an_uninterrupted_one_does(tmp_path):

@@ -18,7 +18,8 @@ from concurrent.futures import Executor
 import cloudpickle
 import numpy as np
 from pyabc.sampler import Sampler
-from tqdm import tqdm
+
+from sim.experiments.engine import _Bar  # a bar with no monitor thread: pool workers fork safely
 
 
 def particle_seed(root: int, t: int, index: int) -> int:
@@ -45,7 +46,7 @@ class SeededSampler(Sampler):
                                 ana_vars=None):
         blob = cloudpickle.dumps(simulate_one)
         kept, accepted, start = [], 0, 0
-        with tqdm(total=n, desc=f"generation {t}", unit="accepted", file=sys.stderr,
+        with _Bar(total=n, desc=f"generation {t}", unit="accepted", file=sys.stderr,
                   disable=not self.progress, leave=False) as bar:
             while accepted < n and start < max_eval:
                 indexes = range(start, int(min(start + self.batch, max_eval)))

@@ -193,7 +193,7 @@ def _plan(path: Path, display: str, spec: CalibrationSpec, report: Report) -> Ca
     priors = [Prior(k, *_kind(p), integer=p.integer, source=p.source) for k, p in spec.parameters.items()]
     probe = dict(sets)
     for prior in priors:
-        probe[prior.key] = prior.cast(prior.a if prior.kind != "normal" else prior.a)
+        probe[prior.key] = prior.cast(prior.a)  # the lower end (a normal prior's mean)
         try:
             set_by_path(copy.deepcopy(base.resolved), parse_path(prior.key), probe[prior.key])
         except PathError as err:
@@ -205,13 +205,17 @@ def _plan(path: Path, display: str, spec: CalibrationSpec, report: Report) -> Ca
         for key in spec.target.parameters:
             if key not in spec.parameters:
                 report(("target", "parameters", key), f"'{key}' is not one of the calibrated parameters")
+        missing = [k for k in spec.parameters if k not in spec.target.parameters]
+        if missing:
+            report(("target", "parameters"), f"give the true value of every calibrated parameter; missing "
+                                             f"{', '.join(missing)}")
     if report.problems:
         return None
     try:
         loaded = load_scenario(target, probe)
     except InputErrors as err:
         for p in err.problems:
-            report(("parameters",), f"the scenario does not load at the priors' lower ends: {p}")
+            report(("parameters",), f"the scenario does not load at the priors' lower ends (normal: means): {p}")
         return None
     return CalibrationPlan(file=path, display=display, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
                            spec=spec, scenario=target.resolve(), loaded=loaded, sets=sets, priors=priors)

@@ -135,7 +135,7 @@ def observed_statistics(plan: CalibrationPlan, simulator: Simulator) -> dict[str
     own at the target's parameters and seed. UserError if no statistic is left to compare."""
     target = plan.spec.target
     if isinstance(target, TargetSpec):
-        values = {p.key: p.cast(target.parameters.get(p.key, p.a)) for p in plan.priors}
+        values = {p.key: p.cast(target.parameters[p.key]) for p in plan.priors}
         stats = simulator.statistics_at(values, target.seed)
     else:
         from sim.locations import SCENARIOS
@@ -263,7 +263,7 @@ def posterior_predictive(simulator: Simulator, posterior: pd.DataFrame, observed
     picks = rng.choice(len(posterior), size=replicates, p=posterior["weight"].to_numpy())
     seeds = replicate_seeds(root, replicates)
     keys = [p.key for p in simulator.priors]
-    futures = [executor.submit(_predict, simulator, {k: posterior.iloc[i][k] for k in keys}, s)
+    futures = [executor.submit(_predict, simulator, {k: posterior[k].iloc[i].item() for k in keys}, s)
                for i, s in zip(picks, seeds, strict=True)]
     runs = pd.DataFrame([f.result() for f in futures]).reindex(columns=list(observed)).fillna(0.0)
     low, high = PREDICTIVE_INTERVAL

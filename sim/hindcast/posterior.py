@@ -44,8 +44,12 @@ class Posterior:
     def draw(self, seed: int) -> dict:
         """{key path: value} of the particle the run with `seed` uses."""
         rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(DRAW_STREAM,)))
-        row = self.table.iloc[int(rng.choice(len(self.table), p=self.weights))]
-        return {k: row[k].item() if isinstance(row[k], np.generic) else row[k] for k in self.keys}
+        i = int(rng.choice(len(self.table), p=self.weights))
+        return {k: _plain(self.table[k].iloc[i]) for k in self.keys}  # by column: whole numbers stay whole
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def read_posterior(folder: str | Path) -> Posterior:
