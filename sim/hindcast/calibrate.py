@@ -31,6 +31,7 @@ import fnmatch
 import json
 import logging
 import math
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -44,6 +45,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.experiments.design import derived_rng, replicate_seeds
+from sim.experiments.engine import _Bar  # no monitor thread: pool workers fork safely
 from sim.experiments.outcomes import NOT_OUTCOMES, select
 from sim.hindcast.calibfile import CalibrationPlan, Prior, TargetSpec, read_calibration
 
@@ -256,7 +258,7 @@ def _predict(simulator: Simulator, values: dict, seed: int) -> dict:
 
 
 def posterior_predictive(simulator: Simulator, posterior: pd.DataFrame, observed: dict, replicates: int,
-                         root: int, executor) -> pd.DataFrame:
+                         root: int, executor, progress: bool = False) -> pd.DataFrame:
     """Per statistic: the observed value, the median and 90 % interval of `replicates` runs,
     each at a posterior draw (by weight) with its own seed, and whether the interval covers it."""
     rng = derived_rng(root, PREDICTIVE_STREAM)
@@ -265,7 +267,13 @@ def posterior_predictive(simulator: Simulator, posterior: pd.DataFrame, observed
     keys = [p.key for p in simulator.priors]
     futures = [executor.submit(_predict, simulator, {k: posterior[k].iloc[i].item() for k in keys}, s)
                for i, s in zip(picks, seeds, strict=True)]
-    runs = pd.DataFrame([f.result() for f in futures]).reindex(columns=list(observed)).fillna(0.0)
+    with _Bar(total=replicates, desc="posterior predictive", unit="run", file=sys.stderr, disable=not progress,
+              leave=False) as bar:
+        rows = []
+        for future in futures:
+            rows.append(future.result())
+            bar.update(1)
+    runs = pd.DataFrame(rows).reindex(columns=list(observed)).fillna(0.0)
     low, high = PREDICTIVE_INTERVAL
     table = pd.DataFrame({"statistic": list(observed), "observed": list(observed.values()),
                           "median": runs.median().to_numpy(), "q05": runs.quantile(low).to_numpy(),
@@ -319,7 +327,7 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
         posterior = posterior_table(history, plan.priors)
         log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
         predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
-                                          plan.spec.seed, executor)
+                                          plan.spec.seed, executor, progress)
     result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
                          seconds=time.perf_counter() - started, engine=engine)
     write_outputs(result, charts=charts)
