@@ -38,8 +38,8 @@ def add_commands(sub) -> None:
             Calibrate the parameters a calibration file names (scenario key paths with priors) by
             ABC-SMC (pyabc) against statistics of the training window, and write the posterior
             sample (posterior.csv, with weights), its intervals, the marginals chart, the pair plot,
-            a posterior-predictive report and the provenance into OUT. Give OUT to run, compare or
-            uncertainty as --posterior to carry the calibration's uncertainty into a what-if.
+            a posterior-predictive report and the provenance into OUT. Give OUT to run or compare
+            as --posterior to carry the calibration's uncertainty into a what-if.
             See docs/experiments.md for the file format. """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\ndurability: finished generations are kept in OUT/abc.db; after an "
         "interruption run the same command with --resume --out OUT.\n\nexample:\n  python run.py calibrate "
