@@ -241,12 +241,10 @@ def test_recovery_holds_across_true_values_and_seeds(tmp_path, truth, seed):
 
     text = RECOVERY.read_text().replace("rate_per_day: 1.2}, seed: 5", f"rate_per_day: {truth}}}, seed: {seed}")
     text = text.replace("population: 12", "population: 30").replace("generations: 3", "generations: 4")
-    path = RECOVERY.parent / f".recovery_{seed}.yaml"
-    path.write_text(text)
-    try:
-        result = calibrate(path, out=tmp_path / "out", workers=2, progress=False, charts=False, log=lambda _: None)
-    finally:
-        path.unlink()
+    text = text.replace("../../../scenarios/", f"{ROOT / 'scenarios'}/")
+    path = tmp_path / "recovery.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = calibrate(path, out=tmp_path / "out", workers=2, progress=False, charts=False, log=lambda _: None)
     low, high, _ = recovery_interval(result.folder)
     assert low <= truth <= high, f"true rate {truth} outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
 
