@@ -39,7 +39,8 @@ Where things live (by role; the README's *Project layout* says the same, module 
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
 ``sim.results``           what a run leaves behind: recorder, result, tidy table, event log
 ``sim.experiments``       sweeps, what-if comparisons with common random numbers, sensitivity
-``sim.hindcast``          the record (UCDP/ACLED events, who held what) and pattern statistics
+``sim.hindcast``          the model against the record: UCDP/ACLED events, who held what,
+                          pattern statistics, calibration (ABC-SMC), posterior draws
 ``sim.figures``           every chart and map drawing (one shared style)
 ``sim.app``               the Solara teaching app and the ``viz``/``export`` commands
 ``sim.api``               the Python API (``sim.mesa_compat``: Mesa's conventions)

@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.experiments.memory import MemoryRuns, run_in_memory
+from sim.hindcast.posterior import posterior_overrides, read_posterior
 from sim.program import api_checks as check
 from sim.program.errors import UserError
 from sim.program.folders import SCENARIOS
@@ -88,15 +89,22 @@ class Run:
 
 
 def run(scenario: ScenarioLike, *, seed: int | None = None, overrides: dict | None = None,
-        out: str | Path | None = None, animation: bool = False, progress: bool = False) -> Run:
+        out: str | Path | None = None, animation: bool = False, progress: bool = False,
+        posterior: str | Path | None = None) -> Run:
     """Run one scenario with `seed` (default: the scenario's). With `out`, save the run folder
-    the command line writes (`animation` adds the GIF); `out` must not exist or be empty.
-    Every argument is checked before anything runs (:mod:`sim.program.api_checks`): UserError."""
+    the command line writes (`animation` adds the GIF); `out` must not exist or be empty. With
+    `posterior` (a folder `calibrate` wrote), the calibrated parameters are drawn from its
+    posterior by the seed. Every argument is checked before anything runs
+    (:mod:`sim.program.api_checks`): UserError."""
     from sim.model import CorridorModel
 
     seed, out = check.seed(seed), _free(check.path(out, "out"), "run")
     animation, progress = check.flag(animation, "animation"), check.flag(progress, "progress")
+    posterior = check.path(posterior, "posterior")
     loaded = load(scenario, overrides)
+    if posterior is not None:
+        seed = loaded.spec.seed if seed is None else seed
+        loaded = load(scenario, posterior_overrides(read_posterior(posterior), overrides or {}, seed))
     result = CorridorModel(loaded, seed).run(progress=progress)
     folder = None
     if out is not None:
@@ -151,29 +159,40 @@ class Sweep(Runs):
 
 def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, overrides: dict | None = None,
               workers: int | None = None, dask: str | None = None, every_hours: float = EVERY_HOURS,
-              out: str | Path | None = None, progress: bool = True) -> Runs:
+              out: str | Path | None = None, progress: bool = True, posterior: str | Path | None = None) -> Runs:
     """`n` replicates of one scenario: replicate r runs with the r-th child seed of
     `SeedSequence(seed)` (default root: the scenario's seed), on `workers` processes (default:
     all cores; 1 runs in this process) or a Dask cluster (`dask`: "local" or an address).
     Keeps one step every `every_hours` (default one per simulated day; the scenario's
-    `time.step_hours` keeps every step). With `out`, writes runs.parquet, wide.parquet,
-    tidy.parquet and manifest.json into that new folder."""
+    `time.step_hours` keeps every step). With `posterior` (a folder `calibrate` wrote),
+    replicate r runs at the parameters its seed draws from the posterior (its `runs` table has
+    them by key path). With `out`, writes runs.parquet, wide.parquet, tidy.parquet and
+    manifest.json into that new folder."""
     from sim.experiments.design import replicate_seeds
     from sim.experiments.worker import RunTask
 
     n, seed, workers = check.replicates(n), check.seed(seed), check.workers(workers)
     dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
     out, progress = _free(check.path(out, "out"), "replicates"), check.flag(progress, "progress")
+    posterior = check.path(posterior, "posterior")
     loaded = load(scenario, overrides)
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
     every = float(every_hours)
     width = max(3, len(str(n - 1)))
-    tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(loaded.source.resolve()),
-                     overrides=json.dumps(loaded.overrides), digest=loaded.digest, final=("*",), series=("*",),
-                     every_hours=every) for r, s in enumerate(seeds)]
-    store, _ = run_in_memory(tasks, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
-                             workers=workers, dask=dask, progress=progress, desc=loaded.spec.name)
+    drawn = read_posterior(posterior) if posterior is not None else None
+    tasks = []
+    for r, s in enumerate(seeds):
+        point = load(loaded, posterior_overrides(drawn, loaded.overrides, s)) if drawn is not None else loaded
+        tasks.append(RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s,
+                             scenario=str(loaded.source.resolve()), overrides=json.dumps(point.overrides),
+                             digest=point.digest, final=("*",), series=("*",), every_hours=every))
+
+    def columns_of(t: RunTask) -> dict:
+        params = {k: json.loads(t.overrides)[k] for k in drawn.keys} if drawn is not None else {}
+        return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed, **params}
+    store, _ = run_in_memory(tasks, columns_of, workers=workers, dask=dask, progress=progress,
+                             desc=loaded.spec.name)
     result = Runs(store, seeds)
     if out is not None:
         info = {"scenario": str(loaded.source.resolve()), "overrides": loaded.overrides,
@@ -185,12 +204,14 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
             every_hours: float = EVERY_HOURS, outcomes: list[str] | None = None, out: str | Path | None = None,
-            progress: bool = True) -> Comparison:
+            progress: bool = True, posterior: str | Path | None = None) -> Comparison:
     """Compare two or more scenarios (the first is the reference) over `replicates` paired
     replicates (common random numbers) on `outcomes` (names or glob patterns of the runs
     table's columns, e.g. ``["area_km2_*", "convoys_arrived"]``; default: the headline
-    outcomes), keeping the step table every `every_hours`. With `out`, writes everything
-    `python run.py compare` writes (tables, charts, report, maps)."""
+    outcomes), keeping the step table every `every_hours`. With `posterior` (a folder
+    `calibrate` wrote), replicate r of every arm runs at the parameters its seed draws from the
+    posterior, so the comparison carries the calibration's uncertainty. With `out`, writes
+    everything `python run.py compare` writes (tables, charts, report, maps)."""
     from sim.experiments import compare as cmp
 
     scenarios, sets = check.arms(scenarios), check.overrides(overrides)
@@ -199,16 +220,18 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     out, progress = check.path(out, "out"), check.flag(progress, "progress")
     check.runs(len(scenarios) * replicates)
     paths = [_path_of(s) for s in scenarios]
+    drawn = read_posterior(check.path(posterior, "posterior")) if posterior is not None else None
     if out is not None:
         done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
-                               sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes)
+                               sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes,
+                               posterior=drawn)
         arms = [a.name for a in done.arms]
         seeds = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))["replicate_seeds"]
         store = MemoryRuns.from_folder(done.folder)
         return Comparison(store, seeds, done.folder, ("arm",), table=done.table, arms=arms, notes=done.notes)
     arms, root, seeds = cmp.plan_arms(paths, replicates, seed, sets)
-    tasks = cmp.compare_tasks(arms, seeds, sets, every_hours, keep_map=False)
-    store, _ = run_in_memory(tasks, cmp.arm_columns(arms), workers=workers, dask=dask, progress=progress,
+    tasks = cmp.compare_tasks(arms, seeds, sets, every_hours, keep_map=False, posterior=drawn)
+    store, _ = run_in_memory(tasks, cmp.arm_columns(arms, drawn), workers=workers, dask=dask, progress=progress,
                              desc="compare")
     names = [a.name for a in arms]
     table = cmp.compare_table(store.runs(), names, root, outcomes=outcomes, lands_km2=cmp.lands_km2(arms))

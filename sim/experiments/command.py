@@ -106,6 +106,9 @@ def add_commands(sub) -> None:
     p.add_argument("--outcomes", nargs="+", metavar="NAME",
                    help="the outcomes to compare: runs-table columns or glob patterns, e.g. 'area_km2_*' "
                         "convoys_arrived (default: the headline outcomes, shares with their areas)")
+    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+                   help="draw each replicate's parameters (the same in every arm) from this calibration "
+                        "folder's posterior (python run.py calibrate)")
     _engine_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -219,13 +222,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import run_compare, text_table
+    from sim.hindcast.posterior import read_posterior
     from sim.scenario import parse_sets
 
     sets = parse_sets(args.set)
+    posterior = read_posterior(args.posterior) if args.posterior else None
     result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
-                         map_days=args.map_days, outcomes=args.outcomes, log=_say)
+                         map_days=args.map_days, outcomes=args.outcomes, log=_say, posterior=posterior)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")

@@ -37,6 +37,7 @@ from sim.experiments.verdict import area_verdict, land_note, verdict
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle, fallback_color
+from sim.hindcast.posterior import Posterior, posterior_overrides
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.folders import OUTPUTS
@@ -79,11 +80,14 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
                 workers: int | None = None, dask: str | None = None, out: Path | None = None,
                 sets: dict | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                 charts: bool = True, every_hours: float = 24.0, map_days: Sequence[float] | None = None,
-                outcomes: Sequence[str] | None = None, log: Callable[[str], None] | None = None) -> CompareResult:
+                outcomes: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
+                posterior: Posterior | None = None) -> CompareResult:
     """Run every arm `replicates` times with the same seeds and compare them with the first on
     `outcomes` (names or glob patterns; default `HEADLINE`); write each arm's
     control-probability maps at `map_days` and at the end (`sim.experiments.uncertainty`).
-    Raises UserError for an outcome pattern that matches nothing (after the runs)."""
+    With `posterior`, replicate r of every arm runs at the parameters its seed draws from it
+    (`sim.hindcast.posterior`). Raises UserError for an outcome pattern that matches nothing
+    (after the runs)."""
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
     check_engine(workers, dask)
@@ -92,10 +96,11 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     sets = dict(sets or {})
     arms, root, seeds = plan_arms(paths, replicates, seed, sets)
     before_end = map_days_checked(map_days, min(a.loaded.spec.time.duration_days for a in arms), "--map-days")
-    tasks = compare_tasks(arms, seeds, sets, every_hours, map_days=before_end)
+    tasks = compare_tasks(arms, seeds, sets, every_hours, map_days=before_end, posterior=posterior)
     identity = design_identity([a.loaded.digest for a in arms], seeds,
                                {"arms": [str(a.path.resolve()) for a in arms], "every_hours": every_hours}
-                               | ({"map_days": list(before_end)} if before_end else {}))
+                               | ({"map_days": list(before_end)} if before_end else {})
+                               | ({"posterior_sha256": posterior.sha256} if posterior else {}))
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "compare", "_vs_".join(a.path.stem for a in arms))
     folder = RunFolder(out, "compare", identity)
     done = folder.open(resume=resume, force=force)
@@ -105,12 +110,16 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
             "seeds_note": "replicate r uses SeedSequence(root_seed).spawn(replicates)[r] in every arm",
             "bootstrap": {"resamples": RESAMPLES, "method": "percentile, paired by replicate",
                           "stream": f"SeedSequence([root_seed, {BOOTSTRAP_STREAM}])"}}
+    if posterior is not None:
+        info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
+                             "draws": "replicate r draws one particle by weight from its own seed, the same in "
+                                      "every arm (sim.hindcast.posterior)"}
     folder.write_manifest(info)
     if log is not None:
         log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
             f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
-    session = execute(tasks, folder, done, arm_columns(arms), workers=workers, dask=dask,
+    session = execute(tasks, folder, done, arm_columns(arms, posterior), workers=workers, dask=dask,
                       progress=progress, desc="compare")
     assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
     runs = pd.read_parquet(out / "runs.parquet")
@@ -146,27 +155,37 @@ def plan_arms(paths: list[str | Path], replicates: int, seed: int | None, sets: 
     return arms, root, replicate_seeds(root, replicates)
 
 
-def arm_columns(arms: list[Arm]) -> Callable[[RunTask], dict]:
-    """The columns that identify a comparison's run in its tables."""
+def arm_columns(arms: list[Arm], posterior: Posterior | None = None) -> Callable[[RunTask], dict]:
+    """The columns that identify a comparison's run in its tables (with `posterior`, the
+    parameters the run drew from it, by key path)."""
     def columns_of(task: RunTask) -> dict:
+        drawn = {}
+        if posterior is not None:
+            overrides = json.loads(task.overrides)
+            drawn = {k: overrides[k] for k in posterior.keys}
         return {"run_id": task.run_id, "point": task.point, "arm": arms[task.point].name,
-                "replicate": task.replicate, "seed": task.seed}
+                "replicate": task.replicate, "seed": task.seed, **drawn}
     return columns_of
 
 
 def compare_tasks(arms: list[Arm], seeds: list[int], sets: dict, every_hours: float, *,
                   series: tuple[str, ...] = DEFAULT_SERIES, keep_map: bool = True,
-                  map_days: Sequence[float] = ()) -> list[RunTask]:
+                  map_days: Sequence[float] = (), posterior: Posterior | None = None) -> list[RunTask]:
     """Every run of a comparison, arm by arm: replicate r of every arm has seed `seeds[r]`
-    (common random numbers); run ids "a<arm>-r<replicate>"; each keeps its control map at
-    `map_days` (days) and at the end when `keep_map`."""
+    (common random numbers) and, with `posterior`, the parameters that seed draws from it; run
+    ids "a<arm>-r<replicate>"; each keeps its control map at `map_days` (days) and at the end
+    when `keep_map`."""
     width = max(3, len(str(len(seeds) - 1)))
-    overrides = json.dumps(sets)
-    return [RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
-                    scenario=str(arm.path.resolve()), overrides=overrides, digest=arm.loaded.digest,
-                    final=("*",), series=series, every_hours=every_hours, keep_map=keep_map,
-                    map_days=tuple(map_days))
-            for i, arm in enumerate(arms) for r, s in enumerate(seeds)]
+    tasks = []
+    for i, arm in enumerate(arms):
+        for r, s in enumerate(seeds):
+            overrides = posterior_overrides(posterior, sets, s)
+            digest = arm.loaded.digest if posterior is None else load_scenario(arm.path, overrides).digest
+            tasks.append(RunTask(run_id=f"a{i}-r{r:0{width}d}", point=i, replicate=r, seed=s,
+                                 scenario=str(arm.path.resolve()), overrides=json.dumps(overrides), digest=digest,
+                                 final=("*",), series=series, every_hours=every_hours, keep_map=keep_map,
+                                 map_days=tuple(map_days)))
+    return tasks
 
 
 def headline_outcomes(runs: pd.DataFrame, arms: list[str], patterns: Sequence[str] | None = None) -> list[str]:

@@ -1,16 +1,21 @@
-"""The model confronted with the record: event data in and out, regions, pattern statistics and
-the hindcast report (issue 18).
+"""The model confronted with the record: event data in and out, regions, pattern statistics, the
+hindcast report, calibration and posterior draws (issue 18).
 
-=============================  =========================================================
-``sim.hindcast.events``        the one table of violent events (record and runs alike):
-                               its columns, and the run's side (``ViolenceLog``)
-``sim.hindcast.regions``       the four pattern regions, derived from the map
-``sim.hindcast.record``        readers of UCDP GED and ACLED CSV files and of the holders
-                               of places; the actor → faction mapping (YAML)
-``sim.hindcast.patterns``      the pattern statistics, the same functions for both sides:
-                               ``observed_patterns``, ``simulated_patterns``
-``sim.hindcast.report``        the ``hindcast`` command: replicates against the record
-=============================  =========================================================
+==================================  ====================================================
+``sim.hindcast.events``             the one table of violent events (record and runs alike):
+                                    its columns, and the run's side (``ViolenceLog``)
+``sim.hindcast.regions``            the four pattern regions, derived from the map
+``sim.hindcast.record``             readers of UCDP GED and ACLED CSV files and of the holders
+                                    of places; the actor → faction mapping (YAML)
+``sim.hindcast.patterns``           the pattern statistics, the same functions for both sides:
+                                    ``observed_patterns``, ``simulated_patterns``
+``sim.hindcast.report``             the ``hindcast`` command: replicates against the record
+``sim.hindcast.calibrate``          ABC-SMC calibration (pyabc) on the pattern statistics;
+                                    ``calibfile`` (its YAML), ``abc_sampler`` (seeded, the
+                                    same posterior on any executor), ``calibration_report``,
+                                    ``calibrate_command``
+``sim.hindcast.posterior``          posterior draws for what-ifs (``--posterior``)
+==================================  ====================================================
 
 The training record ships in ``scenarios/record/`` (UCDP GED events and the holders of the
 map's places, 19 Nov 2017 – 31 Dec 2018, with their READMEs, sources and citation).

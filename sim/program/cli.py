@@ -8,6 +8,7 @@ function that parses nothing further, calls the library and prints:
 * here, this module: one scenario and its map — `run`, `validate`, `schema`, `list`, `map`;
 * `sim.experiments.command`: many runs — `sweep`, `compare`, `sensitivity`;
 * `sim.hindcast.command`: the model against the record — `hindcast`;
+* `sim.hindcast.calibrate_command`: `calibrate`;
 * `sim.app.command`: the classroom app — `viz`, `export`;
 * `sim.bench.command`: the benchmarks — `bench`.
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from sim.app import command as app_command
 from sim.bench import command as bench_command
 from sim.experiments import command as experiments_command
+from sim.hindcast import calibrate_command
 from sim.hindcast import command as hindcast_command
 from sim.program import oserrors
 from sim.program.disclaimer import DISCLAIMER
@@ -91,6 +93,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
+    from sim.hindcast.posterior import posterior_overrides, read_posterior
     from sim.model import CorridorModel
     from sim.program.cost import run_estimate
     from sim.program.output import check_destination, new_run_folder, publish_folder
@@ -100,8 +103,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     if args.out:
         check_destination(Path(args.out), args.force, kind="run")  # before any work
+    posterior = read_posterior(args.posterior) if args.posterior else None
     loaded = load_scenario(args.scenario, overrides=parse_sets(args.set))
     seed = loaded.spec.seed if args.seed is None else args.seed
+    if posterior is not None:  # the parameters this seed draws from the calibration's posterior
+        loaded = load_scenario(args.scenario, overrides=posterior_overrides(posterior, parse_sets(args.set), seed))
+        print("drawn from the posterior: " + ", ".join(f"{k}={v:g}" for k, v in posterior.draw(seed).items()))
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
     if not args.out:
         check_destination(out, kind="run")  # outputs/ can be written, before simulating
@@ -144,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars (the headline and folder are printed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
+    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+                   help="draw the calibrated parameters from this calibration folder's posterior, by the seed")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
@@ -162,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
-    for family in (experiments_command, hindcast_command, app_command, bench_command):
+    for family in (experiments_command, hindcast_command, calibrate_command, app_command, bench_command):
         family.add_commands(sub)
     return parser
 

@@ -21,6 +21,8 @@ EXTRAS = {
     "psutil": ("bench", "the benchmarks (bench)"),
     "rasterio": ("gis", "GeoTIFF output (control.tif, control_probability.tif)"),
     "ema_workbench": ("discovery", "scenario discovery with PRIM (discover)"),
+    "pyabc": ("calibration", "calibration by ABC-SMC (calibrate)"),
+    "cloudpickle": ("calibration", "calibration by ABC-SMC (calibrate)"),
 }
 
 

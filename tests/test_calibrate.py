@@ -1,0 +1,280 @@
+"""Calibration (sim.hindcast): the calibration file's checks, the distance, the seeded sampler
+(one posterior whatever the workers, and after a resume), posterior draws for what-ifs, and
+parameter recovery on runs the model itself produced."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.experiments.engine import SerialExecutor, open_executor
+from sim.hindcast.calibfile import read_calibration
+from sim.hindcast.calibrate import Distance, posterior_table, run_abc, weighted_quantiles
+from sim.hindcast.posterior import Posterior, posterior_overrides, read_posterior
+from sim.program.errors import InputErrors, UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+RECOVERY = ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml"
+PYTHON = sys.executable
+
+
+def write(tmp: Path, text: str, name: str = "calib.yaml") -> Path:
+    path = tmp / name
+    path.write_text(text.replace("SCENARIO", str(ROOT / "scenarios" / "airstrike_campaign.yaml")), encoding="utf-8")
+    return path
+
+
+GOOD = """name: t
+scenario: SCENARIO
+window: {start: 2017-11-19, end: 2017-11-22}
+parameters:
+  rules.airstrikes.rate_per_day: {uniform: [0.1, 3.0], source: test}
+statistics: outcomes
+use: [incidents_airstrike]
+target: {parameters: {rules.airstrikes.rate_per_day: 1.0}, seed: 3}
+population: 6
+generations: 2
+seed: 4
+"""
+
+
+# ---------------------------------------------------------------------------- the file
+
+
+def test_a_good_file_gives_a_plan_whose_runs_end_on_the_window_s_last_day(tmp_path):
+    plan = read_calibration(write(tmp_path, GOOD))
+    assert plan.sets["time.duration_days"] == 4, "19–22 Nov is 4 days counted from the start date 19 Nov"
+    assert [p.key for p in plan.priors] == ["rules.airstrikes.rate_per_day"]
+
+
+@pytest.mark.parametrize("old, new, where, says", [
+    ("rules.airstrikes.rate_per_day: {uniform", "rules.airstrikes.rate_per_dya: {uniform", ":5:",
+     "rate_per_dya"),
+    ("{uniform: [0.1, 3.0], source: test}", "{uniform: [3.0, 0.1], source: test}", ":5:", "low < high"),
+    ("{uniform: [0.1, 3.0], source: test}", "{uniform: [0.1, 3.0]}", ":5:", "source"),
+    ("start: 2017-11-19", "start: 2017-11-01", ":3:", "start_date"),
+    ("population: 6", "population: 2", ":9:", "population"),
+    ("target: {parameters: {rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "target: record", ":8:",
+     "synthetic target"),
+    ("{rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "{rules.airstrikes.loss_fraction: 0.3}, seed: 3}", ":8:",
+     "missing rules.airstrikes.rate_per_day"),
+])
+def test_a_bad_file_is_refused_at_its_line(tmp_path, old, new, where, says):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(InputErrors) as err:
+        read_calibration(path)
+    text = str(err.value)
+    assert where in text and says in text, f"expected a problem at line {where} mentioning {says!r}, got: {text}"
+
+
+def test_the_command_refuses_a_bad_file_in_one_line_with_status_2_and_writes_nothing(tmp_path):
+    path = write(tmp_path, GOOD.replace("population: 6", "population: many"))
+    out = tmp_path / "out"
+    done = subprocess.run([PYTHON, "run.py", "calibrate", str(path), "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, f"expected exit status 2, got {done.returncode}: {done.stderr}"
+    assert "Traceback" not in done.stderr and "calib.yaml:9: population:" in done.stderr, done.stderr
+    assert not out.exists(), "nothing may be written for a bad file"
+
+
+# ---------------------------------------------------------------------------- distance and quantiles
+
+
+def test_the_poisson_distance_compares_square_roots_with_weights_by_pattern():
+    d = Distance("poisson", (("b*", 4.0),))
+    # a: 2·√4 − 2·√1 = 2; b: 2·√0 − 2·√1 = −2, weight 4; c missing in the run counts as 0: 2·√0 − 2·√9 = −6
+    expected = math.sqrt(2 ** 2 + 4 * 2 ** 2 + 6 ** 2)
+    assert d({"a": 4.0, "b": 0.0}, {"a": 1.0, "b": 1.0, "c": 9.0}) == pytest.approx(expected)
+    assert Distance("euclidean")({"a": 4.0}, {"a": 1.0}) == pytest.approx(3.0), "raw difference 4 − 1"
+
+
+def test_weighted_quantiles_invert_the_step_cdf():
+    x, w = np.array([3.0, 1.0, 2.0]), np.array([0.5, 0.25, 0.25])  # sorted: 1 (.25), 2 (.50), 3 (1.0)
+    assert weighted_quantiles(x, w, [0.05, 0.25, 0.5, 0.6, 0.95]) == [1.0, 1.0, 2.0, 3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- the sampler
+
+
+CALLS = {"left": None}  # calls a Toy may still make in this process before it is "killed" (None: no limit)
+
+
+class Toy:
+    """A picklable stand-in model: a normal draw around the parameter (numpy's global generator,
+    as the model's seed draw is); raises KeyboardInterrupt once CALLS["left"] runs out."""
+
+    def __call__(self, parameters) -> dict:
+        if CALLS["left"] is not None:
+            CALLS["left"] -= 1
+            if CALLS["left"] < 0:
+                raise KeyboardInterrupt("killed")
+        return {"incidents_airstrike": float(parameters["rules.airstrikes.rate_per_day"] * 10
+                                             + np.random.normal(0, 1))}
+
+
+def toy_posterior(plan, db: Path, executor, slots: int, resume=False) -> pd.DataFrame:
+    history = run_abc(plan, Toy(), {"incidents_airstrike": 12.0}, db, executor, slots, resume=resume,
+                      progress=False, log=lambda _: None)
+    return posterior_table(history, plan.priors)
+
+
+def test_the_posterior_is_the_same_in_process_or_on_a_pool_in_any_batch_size(tmp_path):
+    plan = read_calibration(write(tmp_path, GOOD))
+    serial = toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
+    with open_executor(2, None) as (pool, _, _):
+        pooled = toy_posterior(plan, tmp_path / "b.db", pool, 5)
+    pd.testing.assert_frame_equal(serial, pooled, check_exact=True, obj="posterior (pool, batches of 5)")
+    assert serial["rules.airstrikes.rate_per_day"].nunique() > 1, "a posterior of distinct particles"
+
+
+@pytest.mark.slow  # a local Dask cluster takes a while to start on a shared machine
+def test_the_posterior_is_the_same_on_dask(tmp_path):
+    plan = read_calibration(write(tmp_path, GOOD))
+    serial = toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
+    with open_executor(2, "local") as (cluster, _, slots):
+        on_dask = toy_posterior(plan, tmp_path / "c.db", cluster, slots)
+    pd.testing.assert_frame_equal(serial, on_dask, check_exact=True, obj="posterior (Dask, batches of 2)")
+
+
+def test_a_resumed_calibration_ends_where_an_uninterrupted_one_does(tmp_path):
+    plan = read_calibration(write(tmp_path, GOOD.replace("generations: 2", "generations: 3")))
+    whole = toy_posterior(plan, tmp_path / "whole.db", SerialExecutor(), 1)
+    CALLS["left"] = 12  # generation 0 takes 6 runs: killed in generation 1 or 2, after generation 0 is stored
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            toy_posterior(plan, tmp_path / "cut.db", SerialExecutor(), 1)
+    finally:
+        CALLS["left"] = None
+    resumed = toy_posterior(plan, tmp_path / "cut.db", SerialExecutor(), 1, resume=True)
+    pd.testing.assert_frame_equal(whole, resumed, check_exact=True)
+
+
+# ---------------------------------------------------------------------------- posterior draws
+
+
+def posterior_folder(tmp: Path, rows: list[dict]) -> Path:
+    folder = tmp / "posterior"
+    folder.mkdir()
+    pd.DataFrame(rows).to_csv(folder / "posterior.csv", index=False)
+    return folder
+
+
+def test_draws_follow_the_weights_and_the_seed_alone(tmp_path):
+    post = read_posterior(posterior_folder(tmp_path, [
+        {"particle": 0, "rules.airstrikes.rate_per_day": 0.5, "weight": 0.2},
+        {"particle": 1, "rules.airstrikes.rate_per_day": 2.0, "weight": 0.8}]))
+    assert post.draw(17) == post.draw(17), "the same seed draws the same parameters"
+    draws = np.array([post.draw(s)["rules.airstrikes.rate_per_day"] for s in range(2000)])
+    share = float(np.mean(draws == 2.0))
+    sd = math.sqrt(0.8 * 0.2 / 2000)
+    assert abs(share - 0.8) < 4 * sd, f"expected the 0.8-weight particle in 80 % ± {4 * sd:.3f} of draws, got {share}"
+
+
+def test_a_posterior_key_also_fixed_by_set_is_refused(tmp_path):
+    post = Posterior(tmp_path, pd.DataFrame({"a.b": [1.0]}), np.array([1.0]), "x")
+    assert posterior_overrides(post, {"c": 1}, 3) == {"c": 1, "a.b": 1.0}
+    with pytest.raises(UserError, match="also drawn from --posterior"):
+        posterior_overrides(post, {"a.b": 2}, 3)
+    with pytest.raises(UserError, match="no posterior.csv"):
+        read_posterior(tmp_path / "nowhere")
+
+
+def test_a_comparison_under_a_posterior_gives_replicate_r_one_draw_in_every_arm(tmp_path):
+    import sim.api
+
+    folder = posterior_folder(tmp_path, [
+        {"particle": 0, "rules.airstrikes.rate_per_day": 0.05, "weight": 0.5},
+        {"particle": 1, "rules.airstrikes.rate_per_day": 5.0, "weight": 0.5}])
+    other = tmp_path / "intercepted.yaml"
+    other.write_text(f"extends: {ROOT / 'scenarios' / 'airstrike_campaign.yaml'}\nname: intercepted\n"
+                     "rules: {airstrikes: {intercept_probability: 0.5}}\n", encoding="utf-8")
+    cmp = sim.api.compare(["airstrike_campaign", other], replicates=6,
+                          overrides={"time.duration_days": 2, "map.cell_km": 4}, workers=1, progress=False,
+                          posterior=folder)
+    runs = cmp.runs
+    key = "rules.airstrikes.rate_per_day"
+    post = read_posterior(folder)
+    for _, row in runs.iterrows():
+        assert row[key] == post.draw(int(row["seed"]))[key], "each run uses the draw of its own seed"
+    per_replicate = runs.groupby("replicate")[key].nunique()
+    assert (per_replicate == 1).all(), "replicate r must draw the same parameters in every arm"
+    assert runs[key].nunique() == 2, "six seeds should draw both particles (probability 1 − 2/64)"
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+def recovery_interval(out: Path) -> tuple[float, float, float]:
+    q = pd.read_csv(out / "intervals.csv").iloc[0]
+    return q["q05"], q["q95"], q["median"]
+
+
+def test_calibrating_on_the_model_s_own_run_recovers_the_airstrike_rate(tmp_path):
+    """Small and fast: one parameter, 15 days at 4 km and 4 h steps, 12 particles, 3 generations. The true
+    rate must lie inside the 90 % posterior interval, and the interval must be less than half
+    as wide as the prior's (0.9 × 2.9 = 2.61 for uniform [0.1, 3]): a calibration that learnt
+    nothing from the strike count would keep about the prior's width."""
+    from sim.hindcast.calibrate import calibrate
+
+    result = calibrate(RECOVERY, out=tmp_path / "out", workers=1, progress=False, charts=False, log=lambda _: None)
+    low, high, _ = recovery_interval(result.folder)
+    assert low <= 1.2 <= high, f"true rate 1.2 outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
+    assert high - low < 0.5 * 2.61, f"posterior interval [{low:.3g}, {high:.3g}] not half as wide as the prior's 2.61"
+    for name in ("posterior.csv", "intervals.csv", "generations.csv", "predictive.csv", "observed.json",
+                 "report.md", "manifest.json", "abc.db"):
+        assert (result.folder / name).is_file(), f"the calibration folder lacks {name}"
+    assert json.loads((result.folder / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("truth, seed", [(0.4, 11), (1.2, 12), (2.2, 13)])
+def test_recovery_holds_across_true_values_and_seeds(tmp_path, truth, seed):
+    from sim.hindcast.calibrate import calibrate
+
+    text = RECOVERY.read_text().replace("rate_per_day: 1.2}, seed: 5", f"rate_per_day: {truth}}}, seed: {seed}")
+    text = text.replace("population: 12", "population: 30").replace("generations: 3", "generations: 4")
+    text = text.replace("../../../scenarios/", f"{ROOT / 'scenarios'}/")
+    path = tmp_path / "recovery.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = calibrate(path, out=tmp_path / "out", workers=2, progress=False, charts=False, log=lambda _: None)
+    low, high, _ = recovery_interval(result.folder)
+    assert low <= truth <= high, f"true rate {truth} outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
+
+
+def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path):
+    folder = posterior_folder(tmp_path, [
+        {"particle": 0, "rules.airstrikes.rate_per_day": 0.25, "weight": 0.5},
+        {"particle": 1, "rules.airstrikes.rate_per_day": 4.0, "weight": 0.5}])
+    expected = read_posterior(folder).draw(9)["rules.airstrikes.rate_per_day"]
+    done = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2",
+                           "--set", "map.cell_km=4", "--no-animation", "--posterior", str(folder), "--out",
+                           str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"rules.airstrikes.rate_per_day={expected:g}" in done.stdout, done.stdout
+    missing = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--posterior", str(tmp_path / "none")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert "--posterior" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+
+
+def test_the_charts_of_a_posterior_are_drawn(tmp_path):
+    from sim.figures.posterior import marginals_chart, pair_plot, predictive_chart
+    from sim.hindcast.calibfile import Prior
+
+    priors = [Prior("a.x", "uniform", 0.0, 1.0, False, "s"), Prior("a.y", "loguniform", 1.0, 10.0, False, "s")]
+    post = pd.DataFrame({"a.x": [0.2, 0.4, 0.5], "a.y": [2.0, 3.0, 5.0], "weight": [0.2, 0.3, 0.5]})
+    intervals = pd.DataFrame({"q05": [0.2, 2.0], "q95": [0.5, 5.0]})
+    predictive = pd.DataFrame({"statistic": ["s1", "s2"], "observed": [3.0, 0.0], "median": [2.0, 1.0],
+                               "q05": [1.0, 0.0], "q95": [4.0, 2.0]})
+    for path in (marginals_chart(tmp_path / "m.png", post, priors, intervals, "t"),
+                 pair_plot(tmp_path / "p.png", post, priors, "t"),
+                 predictive_chart(tmp_path / "q.png", predictive, 10, "t")):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
