@@ -38,6 +38,7 @@ Where things live:
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising
 ``sim.paths``             least-time paths over the map (cached), hours per km, forbidden masks
 ``sim.grid``              the Mesa grid the units stand on (without neighbour links)
+``sim.spatial``           ``model.space``: cells and units near a place, forbidden masks, paths
 ``sim.influence``         influence as force density and zones of control (whole-array)
 ``sim.engagement``        Lanchester attrition between hostile units
 ``sim.economy``           funding, upkeep, recruitment from a manpower pool

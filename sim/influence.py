@@ -206,21 +206,27 @@ class InfluenceField:
         """Allies do not contest each other's ground: the margin is measured against the
         strongest faction that is not allied with the leader. `allied` is (F, F) boolean."""
         self._allied = np.asarray(allied, dtype=bool)
-        self._any_alliance = bool((allied & ~np.eye(len(allied), dtype=bool)).any())
 
     def _classify(self) -> None:
+        """The controller of every cell from the influence, at the cost of the governed cells.
+
+        Only cells where the top influence reaches the threshold need a leader and a runner-up
+        (a few per cent of the map in the campaign), so those are gathered and classified; the
+        rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
+        (tests/test_influence.py checks it, every step of a seeded run)."""
         inf = self.influence
-        leader = inf.argmax(axis=0).astype(np.int8)
-        if inf.shape[0] == 1:
-            top, second = inf[0], np.zeros_like(inf[0])
-        elif not self._any_alliance:
-            part = np.partition(inf, inf.shape[0] - 2, axis=0)
-            top, second = part[-1], part[-2]
-        else:
-            top = inf.max(axis=0)
-            # the strongest faction not allied with each cell's leader (influence is never negative)
-            not_allied = ~self._allied[:, leader]  # (F, rows, cols)
-            second = np.where(not_allied, inf, 0.0).max(axis=0)
+        top = inf[0].copy()
+        for f in range(1, len(inf)):
+            np.maximum(top, inf[f], out=top)
         governed = top >= self.threshold
-        clear = top >= (1.0 + self.margin) * second
-        self.controller = np.where(governed, np.where(clear, leader, CONTESTED), UNGOVERNED).astype(np.int8)
+        controller = np.full(top.shape, UNGOVERNED, dtype=np.int8)
+        cells = np.flatnonzero(governed)
+        if len(cells):
+            sub = inf.reshape(len(inf), -1)[:, cells]
+            top = top.ravel()[cells]
+            leader = sub.argmax(axis=0)
+            # the strongest faction not allied with each cell's leader (influence is never negative)
+            second = np.where(self._allied[:, leader], 0.0, sub).max(axis=0)
+            clear = top >= (1.0 + self.margin) * second
+            controller.ravel()[cells] = np.where(clear, leader, CONTESTED)
+        self.controller = controller
