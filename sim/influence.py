@@ -122,6 +122,9 @@ class InfluenceField:
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
         self._pending: list[tuple[int, int, int, int, float]] = []
+        #: changes of each faction's presence so far: a version number for what is derived from it
+        self.changes = [0] * n_factions
+        self._strength: dict[int, tuple[int, float]] = {}
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
@@ -137,6 +140,16 @@ class InfluenceField:
         projection catches up at the next `update`."""
         self.presence[faction, layer, rc[0], rc[1]] += amount
         self._pending.append((faction, layer, rc[0], rc[1], amount))
+        self.changes[faction] += 1
+
+    def faction_strength(self, faction: int) -> float:
+        """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
+        its presence has changed."""
+        version, total = self._strength.get(faction, (-1, 0.0))
+        if version != self.changes[faction]:
+            total = float(self.presence[faction].sum())
+            self._strength[faction] = (self.changes[faction], total)
+        return total
 
     def total_presence(self) -> np.ndarray:
         """Fighters per cell and faction, (F, rows, cols)."""

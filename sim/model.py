@@ -260,7 +260,8 @@ class CorridorModel(MesaConventions, mesa.Model):
         return f"{stem} {next(counter)}"
 
     def faction_strength(self, faction: int) -> float:
-        return float(self.influence.presence[faction].sum())
+        """Fighters of `faction` on the map (`InfluenceField.faction_strength`)."""
+        return self.influence.faction_strength(faction)
 
     # =========================================================================== relations
     def is_hostile(self, f: int, g: int) -> bool:

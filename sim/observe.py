@@ -1,5 +1,10 @@
 """What is observed each step, into preallocated arrays; tables are built once, at the end.
 
+A row costs what changed since the row before: the columns derived from the control map (areas,
+shares, holders, land bridges) are copied from the row before when no cell changed hands, and
+strengths when no fighter moved, was lost or gained (exactly the values a fresh computation
+would give, since they are computed from the same arrays).
+
 Per step: area controlled per faction (km² and share of the land), strategic-value-weighted
 control, contested and ungoverned shares, who holds each named place, whether each faction's
 land bridge is connected, convoy states, incidents by kind, strength by faction, the tension of
@@ -72,15 +77,23 @@ class Recorder:
         self._pending = Counter()
         self._land = corridor_map.land
         self._land_cells = int(corridor_map.land.sum())
-        self._value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
-        self._value_total = float(self._value.sum()) or 1.0
+        value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
+        self._value_total = float(value.sum()) or 1.0
+        self._land_index = np.flatnonzero(corridor_map.land.ravel())  # land cells, flat, in order
+        self._land_value = value[self._land_index]
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
         allied = model.factions.relation == ALLIED
         # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
         self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
+        # … and which a supply route may cross: the friendly ones and ungoverned ground
+        self._passable = {f: self._friendly[f].copy() for f in range(nf)}
+        for passable in self._passable.values():
+            passable[UNGOVERNED + 2] = True
         self.frames: list[dict] = []
+        self._controller_seen: np.ndarray | None = None  # the control map of the row before
+        self._presence_seen: list[int] | None = None  # InfluenceField.changes at the row before
 
     def count(self, kind: str) -> None:
         """One incident of `kind` (one of `sim.narrative.INCIDENT_KINDS`), counted in the next row."""
@@ -90,21 +103,22 @@ class Recorder:
         """Observe the model now (at `model.hours`) into the next row; keep a frame every
         `frame_every_hours` and at the last step."""
         m, i = self.model, self.rows
-        nf = len(m.factions)
         controller = m.influence.controller
         self.hours[i] = m.hours
-        codes = np.where(self._land, controller.astype(np.int16) + 2, -1).ravel()
-        on_land = codes >= 0
-        counts = np.bincount(codes[on_land], minlength=nf + 2)
-        self.area_km2[i] = counts[2:] * m.map.km2_per_cell
-        self.contested[i] = counts[CONTESTED + 2] / self._land_cells
-        self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
-        weighted = np.bincount(codes[on_land], weights=self._value[on_land], minlength=nf + 2)
-        self.value_share[i] = weighted[2:] / self._value_total
-        self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
-        self.holder[i] = controller[self._place_rc]
-        for j, f in enumerate(self.bridge_factions):
-            self.land_bridge[i, j] = self._bridge_open(controller, f)
+        seen = self._controller_seen
+        changed = None if seen is None else np.flatnonzero(controller.ravel() != seen.ravel())
+        if changed is not None and len(changed) == 0:
+            for column in (self.area_km2, self.contested, self.ungoverned, self.value_share, self.holder,
+                           self.land_bridge):
+                column[i] = column[i - 1]
+        else:
+            self._observe_control(i, controller, changed)
+            self._controller_seen = controller.copy()
+        if self._presence_seen == m.influence.changes:
+            self.strength[i] = self.strength[i - 1]
+        else:
+            self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
+            self._presence_seen = list(m.influence.changes)
         if self.rival_pairs:
             rows, cols = np.array(self.rival_pairs).T
             self.tension[i] = m.tension.level[rows, cols]
@@ -119,6 +133,30 @@ class Recorder:
             self.frames.append(self.snapshot())
         self.rows += 1
 
+    def _observe_control(self, i: int, controller: np.ndarray, changed: np.ndarray | None) -> None:
+        """The columns of row `i` derived from the control map; `changed`: the flat indices of
+        the cells whose controller changed since the row before (None: no row before). A land
+        bridge is traced again only if a changed cell changed whether it is friendly or passable."""
+        nf = len(self.model.factions)
+        codes = controller.ravel()[self._land_index].astype(np.intp) + 2
+        counts = np.bincount(codes, minlength=nf + 2)
+        self.area_km2[i] = counts[2:] * self.model.map.km2_per_cell
+        self.contested[i] = counts[CONTESTED + 2] / self._land_cells
+        self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
+        weighted = np.bincount(codes, weights=self._land_value, minlength=nf + 2)
+        self.value_share[i] = weighted[2:] / self._value_total
+        self.holder[i] = controller[self._place_rc]
+        if changed is not None:
+            was = self._controller_seen.ravel()[changed] + 2
+            now = controller.ravel()[changed] + 2
+        for j, f in enumerate(self.bridge_factions):
+            friendly, passable = self._friendly[f], self._passable[f]
+            if (changed is not None and (friendly[was] == friendly[now]).all()
+                    and (passable[was] == passable[now]).all()):
+                self.land_bridge[i, j] = self.land_bridge[i - 1, j]
+            else:
+                self.land_bridge[i, j] = self._bridge_open(controller, f)
+
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
         """Is the faction's land bridge open: every land-bridge place held by the faction or its
         allies, and the places linked through land that no other faction holds or contests (held
@@ -128,9 +166,7 @@ class Recorder:
         friendly = self._friendly[faction]  # indexed by controller code + 2
         if not all(friendly[controller[rc] + 2] for rc in ends):
             return False
-        passable = friendly.copy()
-        passable[UNGOVERNED + 2] = True
-        held = passable[controller + 2] & self._land
+        held = self._passable[faction][controller + 2] & self._land
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])
