@@ -157,7 +157,9 @@ class InfluenceField:
 
     # --- the projection ------------------------------------------------------------------
     def projected(self, factions=slice(None)) -> np.ndarray:
-        """Whole-array projection of the presence of `factions`, honouring the river barrier."""
+        """Whole-array projection of the presence of `factions`, honouring the river barrier.
+        Only the factions with fighters in a layer and on a bank are filtered for it (the
+        filter treats factions independently, so this is exactly the filter of all of them)."""
         presence = self.presence[factions]
         out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
@@ -165,11 +167,13 @@ class InfluenceField:
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
-                if not part.any():
+                live = np.flatnonzero(part.reshape(len(part), -1).any(axis=1))
+                if not len(live):
                     continue
+                part = part[live]
                 smooth = sum(self._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=TRUNCATE)
                              for s, w in parts)
-                out += smooth if source == 0 else smooth * self._bank_weight[source]
+                out[live] += smooth if source == 0 else smooth * self._bank_weight[source]
         return out
 
     def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:

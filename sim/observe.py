@@ -79,8 +79,8 @@ class Recorder:
         self._land_cells = int(corridor_map.land.sum())
         value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
         self._value_total = float(value.sum()) or 1.0
-        self._land_index = np.flatnonzero(corridor_map.land.ravel())  # land cells, flat, in order
-        self._land_value = value[self._land_index]
+        self._land_flat = corridor_map.land.ravel()
+        self._value_flat = value
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
@@ -94,6 +94,11 @@ class Recorder:
         self.frames: list[dict] = []
         self._controller_seen: np.ndarray | None = None  # the control map of the row before
         self._presence_seen: list[int] | None = None  # InfluenceField.changes at the row before
+        # per land-bridge faction: are its places linked through passable land on the control
+        # map of the row before (None: not known)
+        self._linked: list[bool | None] = [None] * len(self.bridge_factions)
+        # (only inferred from the row before when every place is on land, as the map puts them)
+        self._ends_on_land = all(corridor_map.land[p.cell] for p in self.bridge_places)
 
     def count(self, kind: str) -> None:
         """One incident of `kind` (one of `sim.narrative.INCIDENT_KINDS`), counted in the next row."""
@@ -135,37 +140,53 @@ class Recorder:
 
     def _observe_control(self, i: int, controller: np.ndarray, changed: np.ndarray | None) -> None:
         """The columns of row `i` derived from the control map; `changed`: the flat indices of
-        the cells whose controller changed since the row before (None: no row before). A land
-        bridge is traced again only if a changed cell changed whether it is friendly or passable."""
+        the cells whose controller changed since the row before (None: no row before).
+
+        Areas and values are counted over the governed and contested land cells only (a few per
+        cent of the map; each faction's value is summed in the same cell order as over the whole
+        map, so to the same bits). A land bridge's places are traced through the map again only
+        when the change could alter whether they are linked: a linked bridge stays linked if no
+        cell stopped being passable, an unlinked one stays unlinked if none became passable."""
         nf = len(self.model.factions)
-        codes = controller.ravel()[self._land_index].astype(np.intp) + 2
+        flat = controller.ravel()
+        cells = np.flatnonzero((flat >= CONTESTED) & self._land_flat)
+        codes = flat[cells].astype(np.intp) + 2
         counts = np.bincount(codes, minlength=nf + 2)
+        counts[UNGOVERNED + 2] = self._land_cells - counts.sum()
         self.area_km2[i] = counts[2:] * self.model.map.km2_per_cell
         self.contested[i] = counts[CONTESTED + 2] / self._land_cells
         self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
-        weighted = np.bincount(codes, weights=self._land_value, minlength=nf + 2)
+        weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
         self.value_share[i] = weighted[2:] / self._value_total
         self.holder[i] = controller[self._place_rc]
         if changed is not None:
-            was = self._controller_seen.ravel()[changed] + 2
-            now = controller.ravel()[changed] + 2
+            was, now = self._controller_seen.ravel()[changed] + 2, flat[changed] + 2
         for j, f in enumerate(self.bridge_factions):
-            friendly, passable = self._friendly[f], self._passable[f]
-            if (changed is not None and (friendly[was] == friendly[now]).all()
-                    and (passable[was] == passable[now]).all()):
-                self.land_bridge[i, j] = self.land_bridge[i - 1, j]
-            else:
-                self.land_bridge[i, j] = self._bridge_open(controller, f)
+            linked, passable = self._linked[j], self._passable[f]
+            if changed is None or not self._ends_on_land or (linked and (passable[was] & ~passable[now]).any()) or (
+                    linked is False and (passable[now] & ~passable[was]).any()):
+                linked = None
+            ends_held = self._ends_held(controller, f)
+            if ends_held and linked is None:
+                linked = self._linked_through(controller, f)
+            self._linked[j] = linked
+            self.land_bridge[i, j] = ends_held and linked
 
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
         """Is the faction's land bridge open: every land-bridge place held by the faction or its
         allies, and the places linked through land that no other faction holds or contests (held
         by the faction or its allies, or ungoverned: a supply route crosses empty desert, not a
         rival's ground)?"""
-        ends = [p.cell for p in self.bridge_places]
+        return self._ends_held(controller, faction) and self._linked_through(controller, faction)
+
+    def _ends_held(self, controller: np.ndarray, faction: int) -> bool:
+        """Every land-bridge place held by the faction or its allies."""
         friendly = self._friendly[faction]  # indexed by controller code + 2
-        if not all(friendly[controller[rc] + 2] for rc in ends):
-            return False
+        return all(friendly[controller[p.cell] + 2] for p in self.bridge_places)
+
+    def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
+        """The land-bridge places in one 8-connected patch of land passable to the faction."""
+        ends = [p.cell for p in self.bridge_places]
         held = self._passable[faction][controller + 2] & self._land
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]

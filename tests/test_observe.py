@@ -73,3 +73,27 @@ def test_recording_what_changed_gives_the_rows_a_full_observation_gives():
     assert len(np.unique(model.recorder.area_km2, axis=0)) > 10, "control should change during the run"
     assert model.recorder.land_bridge.any() and not model.recorder.land_bridge.all(), \
         "some land bridge should open or close during the run, so that tracing it again is tested"
+
+
+def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_goes():
+    """Row by row the recorder traces a bridge again only when the change could matter: a band
+    held by a rival across the corridor must close an open bridge, one ungoverned gap in it
+    must open it again, and the places themselves lost must close it, in that order."""
+    model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
+                                        overrides={"time.duration_days": 2}), seed=1)
+    rec, ids = model.recorder, model.factions.ids
+    iran, russia = ids.index("iran_militia"), ids.index("russia")
+    j = rec.bridge_factions.index(iran)
+    row = (model.place("Al-Mayadeen").cell[0] + model.place("Albu Kamal").cell[0]) // 2
+    held = np.full(model.map.shape, iran, dtype=np.int8)
+    band = held.copy()
+    band[row:row + 2, :] = russia
+    gap = band.copy()
+    gap[row:row + 2, np.flatnonzero(model.map.land[row] & model.map.land[row + 1])[0]] = UNGOVERNED
+    lost = gap.copy()
+    lost[model.place("Albu Kamal").cell] = russia
+    for name, controller, is_open in (("held", held, True), ("band", band, False), ("gap", gap, True),
+                                      ("band", band, False), ("held", held, True), ("lost", lost, False)):
+        model.influence.controller = controller
+        rec.record()
+        assert rec.land_bridge[rec.rows - 1, j] == is_open, f"{name}: the bridge should be {'open' if is_open else 'closed'}"
