@@ -71,6 +71,7 @@ class Insurgency:
 
     def __init__(self, model):
         self.model = model
+        self._trees: dict[int, tuple[tuple, cKDTree]] = {}  # per cell faction: patrol cells, their tree
 
     def update(self) -> None:
         model = self.model
@@ -105,11 +106,20 @@ class Insurgency:
             if not patrols:
                 continue
             watched = True
-            tree = cKDTree(np.array([u.rc for u in patrols], dtype=float) * km)
+            tree = self._tree(int(faction), tuple(u.rc for u in patrols))
             mine = factions == faction
             n_near[mine] = tree.query_ball_point(here[mine], model.spec.insurgents.detection_range_km,
                                                  return_length=True)
         return n_near if watched else None
+
+    def _tree(self, faction: int, spots: tuple) -> cKDTree:
+        """A KD-tree (km) of the patrols' cells hostile to `faction`, built again only after
+        they moved (patrols move every few hours; cells are checked every step)."""
+        kept = self._trees.get(faction)
+        if kept is None or kept[0] != spots:
+            kept = (spots, cKDTree(np.array(spots, dtype=float) * self.model.map.cell_km))
+            self._trees[faction] = kept
+        return kept[1]
 
     def _detect(self, cells, rows, cols, step_days) -> None:
         model = self.model

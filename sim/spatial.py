@@ -23,8 +23,10 @@ from sim.agents.movement import PathMover
 from sim.geography import Terrain
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
 
-#: looking up one roster member costs about as much as this many disc cells of the presence grid
-ROSTER_COST = 8
+#: the relative costs of the two indexes, in disc cells of the presence grid: looking up one
+#: roster member in Python, and the fixed cost of the whole-array operations of a disc query
+ROSTER_COST = 10
+DISC_OVERHEAD = 1000
 
 
 class Space:
@@ -138,7 +140,8 @@ class Space:
         the one with fewer entries to look at. Every cell holding an alive unit of `factions`
         is listed (cells with none may be, too: callers filter the units)."""
         if by_roster is None:
-            by_roster = sum(len(self._rosters[f]) for f in factions) * ROSTER_COST < len(self.disk(radius_km))
+            by_roster = (sum(len(self._rosters[f]) for f in factions) * ROSTER_COST
+                         < DISC_OVERHEAD + len(self.disk(radius_km)))
         if by_roster:
             rank = self._rank(radius_km)
             r = rank.shape[0] // 2
