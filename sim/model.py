@@ -58,7 +58,8 @@ class CorridorModel(MesaConventions, mesa.Model):
        them (after `extends`, the merged order: a base file's rules first).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
-    5. **Insurgent cells** ambush, and patrols detect and suppress them.
+    5. **Insurgent cells** ambush, and patrols detect and suppress them (``insurgency``,
+       `sim.agents.insurgent.Insurgency`).
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
@@ -75,6 +76,8 @@ class CorridorModel(MesaConventions, mesa.Model):
       end of the last step, ``steps`` × ``step_hours``, the time the observation is stamped with.
     - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
       between steps, one less while a step runs.
+
+    Where things are and what is near them: ``space`` (`sim.spatial.Space`).
 
     Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours. Mesa's conventions
     (``running``, steps past the end, ``datacollector``): `sim.mesa_compat.MesaConventions`.
