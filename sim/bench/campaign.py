@@ -14,6 +14,7 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import sys
 import time
 
 from sim.locations import SCENARIOS
@@ -41,10 +42,17 @@ def measure(days: float, cell_km: float, step_hours: float, profile: int = 0) ->
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    model.run(progress=True)
+    every = max(1, model.n_steps // 20)
+    for done in range(1, model.n_steps + 1):
+        model.step()
+        if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
+            print(f"\r  {cell_km:g} km, {step_hours:g} h: step {done:,} of {model.n_steps:,}", end="",
+                  file=sys.stderr, flush=True)
+    model.recorder.result()  # the tables, as model.run() returns them
     if profiler:
         profiler.disable()
     ran = time.process_time()
+    print(file=sys.stderr)
     out = {"cell_km": cell_km, "step_hours": step_hours, "days": days, "steps": model.n_steps,
            "build_s": built - started, "run_s": ran - built}
     if profiler:
