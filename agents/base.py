@@ -14,6 +14,8 @@ class Unit(CellAgent):
     `rc` its (row, col) cell; `kind` the agent kind ("militia", "convoy", …)."""
 
     kind = "unit"
+    #: paid from the faction's funding, so its fighters desert when pay falls short (sim/submodels/economy.py)
+    on_payroll = True
     #: fighters below which a unit no longer exists as a fighting force
     MIN_STRENGTH = 0.5
 
@@ -27,6 +29,7 @@ class Unit(CellAgent):
         self.rc = rc
         self.cell = model.grid[rc]
         model.influence.add(faction, self.layer, rc, self.strength)
+        model.space.enrol(self, faction)
 
     # --- the only ways a unit's position, strength or side change --------------------------
     def move_to(self, rc: tuple[int, int]) -> None:
@@ -63,6 +66,36 @@ class Unit(CellAgent):
         inf.add(self.faction, self.layer, self.rc, -self.strength)
         inf.add(faction, self.layer, self.rc, self.strength)
         self.faction = faction
+        self.model.space.enrol(self, faction)
+
+    # --- the model's registries: each is kept by one setter here ---------------------------
+    @property
+    def moving(self) -> bool:
+        """Among `model.movers`, the units the model advances each step (in the order they
+        started moving)."""
+        return self in self.model.movers
+
+    @moving.setter
+    def moving(self, value: bool) -> None:
+        _enrol(self.model.movers, self, value)
+
+    @property
+    def on_patrol(self) -> bool:
+        """Among `model.patrols`, the units that detect insurgent cells."""
+        return self in self.model.patrols
+
+    @on_patrol.setter
+    def on_patrol(self, value: bool) -> None:
+        _enrol(self.model.patrols, self, value)
+
+    @property
+    def in_the_open(self) -> bool:
+        """Among `model.in_the_open`, the insurgent cells patrols have found (engaged like any unit)."""
+        return self in self.model.in_the_open
+
+    @in_the_open.setter
+    def in_the_open(self, value: bool) -> None:
+        _enrol(self.model.in_the_open, self, value)
 
     def destroyed(self) -> None:
         """The unit is gone: take its remaining fighters off the grid and out of the model."""
@@ -73,7 +106,8 @@ class Unit(CellAgent):
         become another unit: a convoy that sets up a post)."""
         self.model.influence.add(self.faction, self.layer, self.rc, -self.strength)
         self.strength = 0.0
-        self.model.units_removed(self)
+        self.moving = self.on_patrol = self.in_the_open = False
+        self.model.space.enrol(self, None)
         self.remove()
 
     @property
@@ -90,3 +124,12 @@ class Unit(CellAgent):
 
     def describe(self) -> str:
         return f"{self.label} ({self.model.factions.labels[self.faction]})"
+
+
+def _enrol(registry: dict, unit: Unit, value: bool) -> None:
+    """Add `unit` to an insertion-ordered registry (keeping its place if already there) or
+    take it out."""
+    if value:
+        registry[unit] = None
+    else:
+        registry.pop(unit, None)

@@ -39,6 +39,7 @@ OUTCOMES = ("arrived", "halted", "withdrew", "destroyed", "en route", "not depar
 
 class Convoy(Unit):
     kind = "convoy"
+    on_payroll = False  # counted in upkeep, but a convoy on its way does not lose deserters
 
     def __init__(self, model, faction, strength, rc, label, *, start: str, route: list[str],
                  depart_hours: float, speed_factor: float, orders):
@@ -66,13 +67,13 @@ class Convoy(Unit):
 
     def depart(self) -> None:
         cells = [self.model.place(p).cell for p in self.route]
-        self.mover = self.model.plan_path(self, self.rc, cells, self.speed_factor, checkpoints=True)
+        self.mover = self.model.space.plan_path(self, self.rc, cells, self.speed_factor, checkpoints=True)
         if self.mover is None:  # validation rules this out for the scenario's own routes
             self.model.log_incident("event", f"{self.describe()} finds no passable route to {self.route[-1]}",
                                     self)
             return
         self.state = ConvoyState.MOVING
-        self.model.movers[self] = None
+        self.moving = True
         self.model.log_incident("event", f"{self.describe()}, {self.strength:.0f} fighters, set off from "
                                 f"{self.start} toward {self.route[-1]}", self)
 
@@ -84,7 +85,7 @@ class Convoy(Unit):
         if checkpoint is not None:
             checkpoint.encounter(self)
         elif self.mover.done:
-            self.model.movers.pop(self, None)
+            self.moving = False
             if self.state == ConvoyState.MOVING:
                 self.state = ConvoyState.ARRIVED
                 self.model.log_incident("arrival", f"{self.describe()} reached {self.route[-1]} "
@@ -99,12 +100,12 @@ class Convoy(Unit):
     def halt(self, incident) -> None:
         self.state = ConvoyState.STANDOFF
         self.incident = incident
-        self.model.movers.pop(self, None)
+        self.moving = False
 
     def resume(self) -> None:
         self.state = ConvoyState.MOVING
         self.incident = None
-        self.model.movers[self] = None
+        self.moving = True
 
     @property
     def withdraw_to(self) -> str:
@@ -113,16 +114,15 @@ class Convoy(Unit):
     def withdraw(self) -> None:
         self.incident = None
         target = self.model.place(self.withdraw_to).cell
-        mover = self.model.plan_path(self, self.rc, [target], self.speed_factor)
+        mover = self.model.space.plan_path(self, self.rc, [target], self.speed_factor)
         if mover is None or mover.done:
             self.state = ConvoyState.WITHDRAWN
             return
         self.mover = mover
         self.state = ConvoyState.WITHDRAWING
-        self.model.movers[self] = None
+        self.moving = True
 
     def destroyed(self) -> None:
         self.state = ConvoyState.DESTROYED
-        self.model.movers.pop(self, None)
         self.model.log_incident("clash", f"{self.describe()} was destroyed", self)
         super().destroyed()

@@ -3,8 +3,8 @@ units within reach (more often where no one governs), and is worn down when patr
 below a few fighters it disperses. A cell that patrols have found is in the open, where
 hostile units in range engage it, until it next relocates and hides again.
 
-The per-step decisions of all cells are drawn together (one array draw for the whole kind), so
-a step costs next to nothing when nothing happens.
+The per-step decisions of all cells are drawn together by the model's `Insurgency` stage (one
+array draw for the whole kind), so a step costs next to nothing when nothing happens.
 """
 
 from __future__ import annotations
@@ -26,15 +26,12 @@ class InsurgentCell(Unit):
 
     @property
     def hidden(self) -> bool:
-        return self not in self.model.in_the_open
+        """Not found by patrols (not `in_the_open`): engagements do not look at it."""
+        return not self.in_the_open
 
     @hidden.setter
     def hidden(self, value: bool) -> None:
-        """The model keeps the cells in the open, so engagements need not look at hidden ones."""
-        if value:
-            self.model.in_the_open.pop(self, None)
-        else:
-            self.model.in_the_open[self] = None
+        self.in_the_open = not value
 
     def describe(self) -> str:
         return self.label
@@ -49,16 +46,39 @@ class InsurgentCell(Unit):
 
     def wake(self) -> None:
         """Relocate to another desert cell nearby, staying out of sight."""
-        spot = self.model.random_cell_near(self.rc, self.model.spec.insurgents.move_km,
+        spot = self.model.space.random_cell_near(self.rc, self.model.spec.insurgents.move_km,
                                            self.faction, self._relocation(), desert_only=True)
         if spot is not None:
             self.move_to(spot)
         self.hidden = True
         self._schedule_move()
 
-    @classmethod
-    def act_all(cls, model, cells: list[InsurgentCell]) -> None:
-        """Ambushes by all cells, then detection by patrols, drawn as whole arrays."""
+    def ambush(self) -> None:
+        spec = self.model.spec.insurgents
+        target = self.model.space.nearest_enemy_unit(self, spec.ambush_range_km)
+        if target is None:
+            return
+        lost = target.lose(target.strength * spec.ambush_loss_fraction)
+        ids = self.model.factions.ids
+        self.model.recorder.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction],
+                                         0.0, lost)
+        self.model.log_incident(
+            "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
+            target, fighters=lost, other=self)
+
+
+class Insurgency:
+    """The insurgent stage of a step (`model.insurgency.update()`): ambushes by all cells, then
+    detection by the patrols of factions hostile to each cell's faction, each drawn as one array
+    over all cells (streams INSURGENT_AMBUSH, INSURGENT_DETECTION)."""
+
+    def __init__(self, model):
+        self.model = model
+        self._trees: dict[int, tuple[tuple, cKDTree]] = {}  # per cell faction: patrol cells, their tree
+
+    def update(self) -> None:
+        model = self.model
+        cells = list(model.agents_by_type.get(InsurgentCell, ()))
         if not cells:
             return
         spec = model.spec.insurgents
@@ -72,36 +92,55 @@ class InsurgentCell(Unit):
         for i in np.flatnonzero(strikes):
             cells[i].ambush()
 
-        cls._detect(model, cells, rows, cols, step_days)
+        self._detect(cells, rows, cols, step_days)
 
-    def ambush(self) -> None:
-        spec = self.model.spec.insurgents
-        target = self.model.nearest_enemy_unit(self, spec.ambush_range_km)
-        if target is None:
-            return
-        lost = target.lose(target.strength * spec.ambush_loss_fraction)
-        ids = self.model.factions.ids
-        self.model.recorder.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction], 0.0, lost)
-        self.model.log_incident(
-            "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
-            target, fighters=lost, other=self)
-
-    @staticmethod
-    def _detect(model, cells, rows, cols, step_days) -> None:
-        spec = model.spec.insurgents
-        faction = cells[0].faction
-        patrols = [u for u in model.patrols if model.is_hostile(u.faction, faction)]
-        if not patrols or spec.detection_rate_per_day == 0:
-            return
+    def patrols_near(self, cells: list[InsurgentCell], rows, cols) -> np.ndarray | None:
+        """For each cell, how many patrols of factions hostile to its faction are within
+        `insurgents.detection_range_km` (int array), or None when no cell has a hostile patrol
+        anywhere."""
+        model = self.model
         km = model.map.cell_km
-        tree = cKDTree(np.array([u.rc for u in patrols], dtype=float) * km)
+        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
         here = np.column_stack((rows, cols)).astype(float) * km
-        n_near = tree.query_ball_point(here, spec.detection_range_km, return_length=True)
+        n_near = np.zeros(len(cells), dtype=np.intp)
+        watched = False
+        for faction in np.unique(factions):
+            patrols = [u for u in model.patrols if model.is_hostile(u.faction, int(faction))]
+            if not patrols:
+                continue
+            watched = True
+            tree = self._tree(int(faction), tuple(u.rc for u in patrols))
+            mine = factions == faction
+            n_near[mine] = tree.query_ball_point(here[mine], model.spec.insurgents.detection_range_km,
+                                                 return_length=True)
+        return n_near if watched else None
+
+    def _finder(self, cell: InsurgentCell):
+        """The patrol nearest to `cell` among those of factions hostile to its faction: the one
+        that engages it when it is found."""
+        model = self.model
+        patrols = [u for u in model.patrols if model.is_hostile(u.faction, cell.faction)]
+        tree = self._tree(cell.faction, tuple(u.rc for u in patrols))
+        return patrols[int(tree.query(np.array(cell.rc, dtype=float) * model.map.cell_km)[1])]
+
+    def _tree(self, faction: int, spots: tuple) -> cKDTree:
+        """A KD-tree (km) of the patrols' cells hostile to `faction`, built again only after
+        they moved (patrols move every few hours; cells are checked every step)."""
+        kept = self._trees.get(faction)
+        if kept is None or kept[0] != spots:
+            kept = (spots, cKDTree(np.array(spots, dtype=float) * self.model.map.cell_km))
+            self._trees[faction] = kept
+        return kept[1]
+
+    def _detect(self, cells, rows, cols, step_days) -> None:
+        model = self.model
+        spec = model.spec.insurgents
+        n_near = self.patrols_near(cells, rows, cols) if spec.detection_rate_per_day else None
+        if n_near is None:
+            return
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
         found = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
-        hits = np.flatnonzero(found)
-        finders = tree.query(here[hits])[1] if len(hits) else ()  # the nearest patrol engages
-        for i, finder in zip(hits, finders, strict=True):
+        for i in np.flatnonzero(found):
             cell = cells[i]
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)
             if cell.alive and cell.strength < spec.disperse_below:
@@ -111,6 +150,7 @@ class InsurgentCell(Unit):
             else:
                 cell.hidden = False
                 what = f"lost {lost:.0f} fighters and is in the open"
-            model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[patrols[finder].faction],
-                               model.factions.ids[faction], 0.0, lost)
+            finder = self._finder(cell)
+            model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
+                                        model.factions.ids[cell.faction], 0.0, lost)
             model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

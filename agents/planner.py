@@ -149,7 +149,7 @@ class FactionPlanner:
             wanted = relation == HOSTILE
         else:
             wanted = (relation == RIVAL) | (relation == HOSTILE)
-        return sum(u.strength for f in np.flatnonzero(wanted) for u in self.model.units_near(rc, km, int(f))
+        return sum(u.strength for f in np.flatnonzero(wanted) for u in self.model.space.units_near(rc, km, int(f))
                    if hostile_only or u.kind != "insurgent")
 
     def _holder(self, place) -> int | None:
@@ -157,7 +157,7 @@ class FactionPlanner:
         return code if code >= 0 else None
 
     def _reserve(self) -> list:
-        units = self.model.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
+        units = self.model.space.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
         return sorted((u for u in units if isinstance(u, StandingUnit) and u.mover is None
                        and u.posture not in (Posture.CHECKPOINT,) and u.kind != "local_militia"),
                       key=lambda u: u.unique_id)

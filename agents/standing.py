@@ -41,10 +41,7 @@ class StandingUnit(Unit):
         self._posture = Posture(value)
         patrolling = self._posture == Posture.PATROL
         self.set_layer(PATROLLING if patrolling else HOLDING)
-        if patrolling:
-            self.model.patrols[self] = None
-        else:
-            self.model.patrols.pop(self, None)
+        self.on_patrol = patrolling
 
     # --- patrol: jump to a new spot near home every few hours --------------------------------
     def _schedule_patrol(self, first: bool = False) -> None:
@@ -61,7 +58,7 @@ class StandingUnit(Unit):
         # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale
         if self.posture != Posture.PATROL or self.model.hours + 1e-9 < self._patrol_due:
             return
-        spot = self.model.random_cell_near(self.home, self.model.spec.militia.patrol_radius_km,
+        spot = self.model.space.random_cell_near(self.home, self.model.spec.militia.patrol_radius_km,
                                            self.faction, self._legs())
         if spot is not None:
             self.move_to(spot)
@@ -70,12 +67,12 @@ class StandingUnit(Unit):
     # --- travel to a cell and back --------------------------------------------------------------
     def travel_to(self, rc: tuple[int, int], posture: Posture) -> bool:
         """Start moving along the least-time path; False when the cell cannot be reached."""
-        mover = self.model.plan_path(self, self.rc, rc, self.model.spec.militia.speed_factor)
+        mover = self.model.space.plan_path(self, self.rc, rc, self.model.spec.militia.speed_factor)
         if mover is None:
             return False
         self.mover = mover
         self.posture = posture
-        self.model.movers[self] = None
+        self.moving = True
         return True
 
     def step(self) -> None:
@@ -86,7 +83,7 @@ class StandingUnit(Unit):
         self.move_to(self.mover.cell)
         if self.mover.done:
             self.mover = None
-            self.model.movers.pop(self, None)
+            self.moving = False
             self.arrived()
 
     def arrived(self) -> None:
@@ -101,16 +98,11 @@ class StandingUnit(Unit):
     def go_home(self) -> None:
         if self.rc == self.home:
             self.mover = None
-            self.model.movers.pop(self, None)
+            self.moving = False
             self.resume_home_posture()
         elif self.mover is not None:
             self.mover = self.mover.turned_back()  # still on the way out: retrace the steps
             self.posture = Posture.RETURN
-            self.model.movers[self] = None
+            self.moving = True
         elif not self.travel_to(self.home, Posture.RETURN):
             self.resume_home_posture()
-
-    def destroyed(self) -> None:
-        self.model.movers.pop(self, None)
-        self.model.patrols.pop(self, None)
-        super().destroyed()

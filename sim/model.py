@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
 
 import mesa
 import numpy as np
@@ -19,10 +18,9 @@ from tqdm import tqdm
 from sim.agents.base import Unit
 from sim.agents.convoy import Convoy
 from sim.agents.garrison import Garrison
-from sim.agents.insurgent import InsurgentCell
+from sim.agents.insurgent import Insurgency, InsurgentCell
 from sim.agents.local_militia import LocalMilitia
 from sim.agents.militia import Militia
-from sim.agents.movement import PathMover
 from sim.agents.planner import FactionPlanner
 from sim.geography import Terrain
 from sim.mesa_compat import MesaConventions, seed_from
@@ -40,7 +38,7 @@ from sim.submodels.timeline import Timeline
 from sim.world.calendar import Calendar
 from sim.world.factions import ALLIED, HOSTILE, Factions
 from sim.world.grid import PlacementGrid
-from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
+from sim.world.spatial import Space
 
 STANDING_KINDS = {"militia": Militia, "garrison": Garrison, "local_militia": LocalMilitia}
 
@@ -60,7 +58,8 @@ class CorridorModel(MesaConventions, mesa.Model):
        them (after `extends`, the merged order: a base file's rules first).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
-    5. **Insurgent cells** ambush, and patrols detect and suppress them.
+    5. **Insurgent cells** ambush, and patrols detect and suppress them (``insurgency``,
+       `sim.agents.insurgent.Insurgency`).
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
@@ -77,6 +76,8 @@ class CorridorModel(MesaConventions, mesa.Model):
       end of the last step, ``steps`` × ``step_hours``, the time the observation is stamped with.
     - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
       between steps, one less while a step runs.
+
+    Where things are and what is near them: ``space`` (`sim.world.spatial.Space`).
 
     Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours. Mesa's conventions
     (``running``, steps past the end, ``datacollector``): `sim.mesa_compat.MesaConventions`.
@@ -115,7 +116,9 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.tension = TensionLedger(self)
         self.population: Population | None = None  # built once the rules are set up
         self.recorder = Recorder(self, frame_every_hours)
+        self.space = Space(self)  # spatial queries and paths: sim/world/spatial.py
 
+        # registries, each kept by one setter on Unit (moving, on_patrol, in_the_open)
         self.movers: dict[Unit, None] = {}   # units travelling this step, in insertion order
         self.patrols: dict[Unit, None] = {}  # units on patrol (they detect insurgents)
         self.in_the_open: dict[Unit, None] = {}  # insurgent cells that patrols have found
@@ -124,15 +127,10 @@ class CorridorModel(MesaConventions, mesa.Model):
         self._wakeups: list = []
         self._wake_seq = itertools.count()
         self._labels: dict[tuple[int, str], itertools.count] = {}
-        self._forbidden: dict[str, tuple[int, np.ndarray]] = {}
-        self._forbidden_by_faction: dict[int, np.ndarray] = {}
-        self._pathfinders: dict[int, PathFinder] = {}
-        self._disks: dict[float, np.ndarray] = {}
         self._clash_logged: dict[tuple, float] = {}
-        self._hours_per_km = hours_per_km(spec.speeds)
-        self._nearest_place = self._nearest_place_grid()
 
         self.economy = Economy(self)
+        self.insurgency = Insurgency(self)
         self.rules = build_rules(loaded.rules, self)
         self.rules_by_key = {r.key: r for r in self.rules}
         for rule in self.rules:  # e.g. deconfliction lines: the deployment must respect them
@@ -164,7 +162,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         for unit in list(self.movers):
             if unit.alive:
                 unit.step()
-        InsurgentCell.act_all(self, [u for u in self.agents_by_type.get(InsurgentCell, ())])
+        self.insurgency.update()
         if self._regulars_can_fight or (self._can_fight and self.in_the_open):
             resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
@@ -201,6 +199,10 @@ class CorridorModel(MesaConventions, mesa.Model):
                 unit.wake()
 
     # =========================================================================== forces
+    def place(self, name: str):
+        """The map's Place called `name` (a scenario's place name or alias)."""
+        return self.map.find_place(name)
+
     def spawn_force(self, force, depart_hours: float | None) -> list[Unit]:
         """Put a scenario force on the map (at the start, or when an event spawns it)."""
         faction = self.factions.index(force.faction)
@@ -236,7 +238,7 @@ class CorridorModel(MesaConventions, mesa.Model):
     def spawn_unit(self, kind: str, faction: int, strength: float, *, near, radius_km: float,
                    label: str, stream, posture: str = "hold") -> Unit | None:
         """A new standing unit near a place (reinforcements)."""
-        cells = self._cells_near(near.cell, radius_km, faction, same_bank=True)
+        cells = self.space.cells_near(near.cell, radius_km, faction, same_bank=True)
         if len(cells) == 0:
             return None
         rc = cells[int(stream.integers(len(cells)))]
@@ -244,11 +246,11 @@ class CorridorModel(MesaConventions, mesa.Model):
 
     def _deployment_cells(self, deploy, faction: int, desert_only: bool) -> np.ndarray:
         if deploy.near is not None:
-            cells = self._cells_near(self.place(deploy.near).cell, deploy.radius_km, faction, same_bank=True,
+            cells = self.space.cells_near(self.place(deploy.near).cell, deploy.radius_km, faction, same_bank=True,
                                      desert_only=desert_only)
         elif deploy.region is not None:
             cells = self.map.region_cells(deploy.region)
-            ok = self.map.land[cells[:, 0], cells[:, 1]] & ~self.forbidden_mask(faction)[cells[:, 0], cells[:, 1]]
+            ok = self.map.land[cells[:, 0], cells[:, 1]] & ~self.space.forbidden_mask(faction)[cells[:, 0], cells[:, 1]]
             if desert_only:
                 ok &= self.map.terrain[cells[:, 0], cells[:, 1]] == Terrain.DESERT
             cells = cells[ok]
@@ -260,106 +262,11 @@ class CorridorModel(MesaConventions, mesa.Model):
         counter = self._labels.setdefault((faction, stem), itertools.count(1))
         return f"{stem} {next(counter)}"
 
-    def units_removed(self, unit: Unit) -> None:
-        """Bookkeeping when a unit is destroyed or disperses."""
-        self.movers.pop(unit, None)
-        self.patrols.pop(unit, None)
-        self.in_the_open.pop(unit, None)
-
     def faction_strength(self, faction: int) -> float:
-        return float(self.influence.presence[faction].sum())
+        """Fighters of `faction` on the map (`InfluenceField.faction_strength`)."""
+        return self.influence.faction_strength(faction)
 
-    # =========================================================================== space
-    def place(self, name: str):
-        return self.map.find_place(name)
-
-    def nearest_place_name(self, rc) -> str:
-        return self._place_names[self._nearest_place[int(rc[0]), int(rc[1])]]
-
-    def _nearest_place_grid(self) -> np.ndarray:
-        places = list(self.map.places.values())
-        self._place_names = [p.name for p in places]
-        rows, cols = np.indices(self.map.shape)
-        best = np.zeros(self.map.shape, dtype=np.int16)
-        best_d = np.full(self.map.shape, np.inf)
-        for i, p in enumerate(places):
-            d = (rows - p.cell[0]) ** 2 + (cols - p.cell[1]) ** 2
-            closer = d < best_d
-            best[closer], best_d[closer] = i, d[closer]
-        return best
-
-    def disk(self, radius_km: float) -> np.ndarray:
-        """Cell offsets within `radius_km`, nearest first (cached per radius)."""
-        disk = self._disks.get(radius_km)
-        if disk is None:
-            r = int(np.floor(radius_km / self.map.cell_km))
-            dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
-            d = np.hypot(dr, dc) * self.map.cell_km
-            keep = d <= radius_km + 1e-9
-            order = np.argsort(d[keep], kind="stable")
-            disk = np.column_stack((dr[keep], dc[keep]))[order]
-            self._disks[radius_km] = disk
-        return disk
-
-    def _cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
-                    desert_only: bool = False) -> np.ndarray:
-        cells = np.asarray(rc) + self.disk(radius_km)
-        rows, cols = self.map.shape
-        inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
-        cells = cells[inside]
-        r, c = cells[:, 0], cells[:, 1]
-        ok = self.map.land[r, c] & ~self.forbidden_mask(faction)[r, c]
-        if desert_only:
-            ok &= self.map.terrain[r, c] == Terrain.DESERT
-        if same_bank and self.map.bank[rc] != 0:
-            ok &= self.map.bank[r, c] == self.map.bank[rc]
-        return cells[ok]
-
-    def random_cell_near(self, rc, radius_km: float, faction: int, rng, desert_only: bool = False):
-        """A random cell the faction may stand on, within reach and on the same bank, or None.
-
-        A few random offsets are tried first (cheap, and almost always enough); only if all
-        fail are the candidate cells enumerated."""
-        disk = self.disk(radius_km)
-        rows, cols = self.map.shape
-        bank = self.map.bank[rc]
-        forbidden = self.forbidden_mask(faction)
-        for i in rng.integers(len(disk), size=4):
-            r, c = int(rc[0] + disk[i, 0]), int(rc[1] + disk[i, 1])
-            if (0 <= r < rows and 0 <= c < cols and self.map.land[r, c] and not forbidden[r, c]
-                    and (bank == 0 or self.map.bank[r, c] == bank)
-                    and (not desert_only or self.map.terrain[r, c] == Terrain.DESERT)):
-                return r, c
-        cells = self._cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
-        if len(cells) == 0:
-            return None
-        r, c = cells[int(rng.integers(len(cells)))]
-        return int(r), int(c)
-
-    def units_near(self, rc, radius_km: float, faction: int) -> list[Unit]:
-        """Units of `faction` within `radius_km` of a cell, nearest first."""
-        presence = self.influence.presence[faction].sum(axis=0)
-        cells = self._cells_near(rc, radius_km, faction=-1)
-        occupied = cells[presence[cells[:, 0], cells[:, 1]] > 0]
-        return [a for r, c in occupied for a in self.grid[(int(r), int(c))].agents
-                if a.faction == faction and a.alive]
-
-    def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
-        return next((u for u in self.units_near(rc, max_km, faction) if isinstance(u, kind)), None)
-
-    def nearest_enemy_unit(self, unit: Unit, range_km: float) -> Unit | None:
-        """The nearest unit of a faction hostile to `unit`'s (insurgent cells excepted)."""
-        enemies = [f for f in range(len(self.factions)) if self.is_hostile(unit.faction, f)]
-        if not enemies:
-            return None
-        presence = self.influence.presence[enemies].sum(axis=(0, 1))
-        cells = self._cells_near(unit.rc, range_km, faction=-1)
-        for r, c in cells[presence[cells[:, 0], cells[:, 1]] > 0]:
-            for a in self.grid[(int(r), int(c))].agents:
-                if a.faction in enemies and a.kind != "insurgent" and a.alive:
-                    return a
-        return None
-
+    # =========================================================================== relations
     def is_hostile(self, f: int, g: int) -> bool:
         return self.factions.relation[f, g] == HOSTILE
 
@@ -393,60 +300,6 @@ class CorridorModel(MesaConventions, mesa.Model):
         if planner is not None:
             planner.setback(self.place(convoy.route[-1]).name, held)
 
-    # =========================================================================== movement
-    def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
-        """Install (or replace) the regions a deconfliction rule keeps `faction` out of."""
-        self._forbidden[key] = (faction, forbidden_mask(self.map, regions))
-        self._pathfinders.pop(faction, None)
-        self._forbidden_by_faction.pop(faction, None)
-
-    def forbidden_mask(self, faction: int) -> np.ndarray:
-        """Cells `faction` may not enter (cached until a deconfliction rule changes)."""
-        mask = self._forbidden_by_faction.get(faction)
-        if mask is None:
-            mask = np.zeros(self.map.shape, dtype=bool)
-            for f, m in self._forbidden.values():
-                if f == faction:
-                    mask |= m
-            mask.flags.writeable = False
-            self._forbidden_by_faction[faction] = mask
-        return mask
-
-    def pathfinder(self, faction: int) -> PathFinder:
-        finder = self._pathfinders.get(faction)
-        if finder is None:
-            finder = PathFinder(self.map, self._hours_per_km, self.forbidden_mask(faction))
-            self._pathfinders[faction] = finder
-        return finder
-
-    def plan_path(self, unit: Unit, origin, targets, speed_factor: float, checkpoints: bool = False):
-        """A PathMover from `origin` through target cells in order (None if unreachable).
-
-        With `checkpoints`, the mover stops where the path first comes within reach of each
-        checkpoint that blocks the unit's faction, so that no step can jump past one."""
-        if not isinstance(targets, list):
-            targets = [targets]
-        finder = self.pathfinder(unit.faction)
-        legs, here = [np.array([origin])], tuple(origin)
-        for target in targets:
-            leg = finder.path(here, tuple(target))
-            if leg is None:
-                return None
-            legs.append(leg[1:])
-            here = tuple(target)
-        cells = np.concatenate(legs).astype(int)
-        hop_hours = finder.hop_hours(cells) / speed_factor
-        stops = {}
-        if checkpoints:
-            for cp in self.checkpoints:
-                if not cp.blocks(unit.faction):
-                    continue
-                d = np.hypot(*(cells - np.array(cp.cell)).T) * self.map.cell_km
-                within = np.flatnonzero(d[1:] <= cp.rule.params.reach_km)
-                if len(within):
-                    stops.setdefault(int(within[0]) + 1, cp)
-        return PathMover(cells, hop_hours, stops)
-
     # =========================================================================== combat
     def _fighters_by_faction(self) -> dict[int, list[Unit]]:
         out: dict[int, list[Unit]] = {}
@@ -470,7 +323,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         if not side_a or not side_b or lost_a + lost_b <= 0:
             return
         fa, fb = side_a[0].faction, side_b[0].faction
-        place = self.nearest_place_name(side_a[0].rc)
+        place = self.space.nearest_place_name(side_a[0].rc)
         key = (min(fa, fb), max(fa, fb), place)
         self.recorder.clash(side_a[0].rc, fa, fb, lost_a, lost_b)
         if self.population is not None:
@@ -489,7 +342,7 @@ class CorridorModel(MesaConventions, mesa.Model):
     def log_incident(self, kind: str, text: str, unit: Unit | None, *, place: str | None = None,
                      fighters: float | None = None, other: Unit | None = None) -> None:
         if place is None and unit is not None:
-            place = self.nearest_place_name(unit.rc)
+            place = self.space.nearest_place_name(unit.rc)
         if unit is not None and place and " near " not in text and place not in text:
             text = f"{text} (near {place})"
         factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]

@@ -161,3 +161,33 @@ def test_allies_do_not_contest_each_others_ground():
     f._classify()
     # cell 0: the runner-up is an ally, the strongest rival has 5; cell 1: the rival has 18
     assert f.controller.tolist() == [[0, CONTESTED]]
+
+
+def full_grid_controller(inf: np.ndarray, allied: np.ndarray, threshold: float, margin: float) -> np.ndarray:
+    """The control rule over every cell, written out independently of `InfluenceField`: the
+    leader by argmax over factions, the runner-up the strongest faction not allied with it."""
+    leader = inf.argmax(axis=0)
+    top = inf.max(axis=0)
+    second = np.where(~allied[:, leader], inf, 0.0).max(axis=0)
+    out = np.where(top >= (1.0 + margin) * second, leader, CONTESTED)
+    return np.where(top >= threshold, out, UNGOVERNED).astype(np.int8)
+
+
+@pytest.mark.parametrize("scenario", ["corridor_campaign.yaml", "albu_kamal_blockade.yaml"])
+def test_classifying_only_governed_cells_equals_the_full_grid_rule_at_every_step(scenario):
+    """The classification gathers only the cells whose top influence reaches the threshold;
+    at every step of a seeded run (alliances in the campaign, none in the blockade) its
+    controller grid must be byte for byte the full-grid rule's."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / scenario, overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 12})
+    model = CorridorModel(loaded, seed=5)
+    inf = model.influence
+    for _ in range(model.n_steps):
+        model.step()
+        expected = full_grid_controller(inf.influence, inf._allied, inf.threshold, inf.margin)
+        assert inf.controller.dtype == np.int8 and inf.controller.tobytes() == expected.tobytes(), (
+            f"step {model.steps}: {int((inf.controller != expected).sum())} cells differ from the full-grid rule")
+    assert (inf.controller >= 0).any(), "some cell should be governed by a faction at the end of the run"

@@ -105,3 +105,28 @@ def test_co_optation_erodes_loyalty_per_day_at_any_step_length():
     assert abs(six.mean() - day.mean()) <= 0.2 * drop, (
         f"mean loyalty after 45 days: {six.mean():.3f} at 6 h steps vs {day.mean():.3f} at 24 h; "
         f"erosion is a rate per day and must not depend on the step length")
+
+
+def test_patrols_count_toward_detecting_only_cells_of_factions_hostile_to_them():
+    """Two insurgent cells on a patrol's own cell, one switched to the patrol's faction: the
+    patrols near each are counted against that cell's own faction (by hand: hostile patrols
+    within detection range), whichever cell comes first, not the first cell's faction for all."""
+    loaded = load_scenario(SCENARIOS / "baseline.yaml", overrides={**COARSE, "time.duration_days": 2})
+    model = CorridorModel(loaded, seed=1)
+    patrol = next(iter(model.patrols))
+    a, b = [u for u in model.agents if u.kind == "insurgent"][:2]
+    for cell in (a, b):
+        cell.move_to(patrol.rc)
+    b.switch_faction(patrol.faction)
+    km, reach = model.map.cell_km, model.spec.insurgents.detection_range_km
+
+    def by_hand(cell) -> int:
+        return sum(1 for p in model.patrols if model.is_hostile(p.faction, cell.faction)
+                   and math.hypot(p.rc[0] - cell.rc[0], p.rc[1] - cell.rc[1]) * km <= reach)
+
+    assert by_hand(a) >= 1 and by_hand(b) < by_hand(a), "the set-up needs a patrol hostile to one cell only"
+    for order in ([a, b], [b, a]):
+        rows, cols = np.array([c.rc for c in order]).T
+        got = model.insurgency.patrols_near(order, rows, cols).tolist()
+        assert got == [by_hand(c) for c in order], (
+            f"hostile patrols within {reach} km of each cell, by hand {[by_hand(c) for c in order]}, got {got}")

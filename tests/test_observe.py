@@ -48,3 +48,52 @@ def test_table_matches_the_model_at_the_end():
         held = int(((model.influence.controller == f) & model.map.land).sum())
         assert abs(last[f"area_km2_{faction}"] - held * model.map.km2_per_cell) < 1e-9
     assert last["holder_Albu Kamal"] == "iran_militia"
+
+
+def test_recording_what_changed_gives_the_rows_a_full_observation_gives():
+    """The recorder copies the control columns when no cell changed hands, traces a land bridge
+    again only when a changed cell matters to it, and sums strength only after presence
+    changed; a second recorder that observes everything afresh at every step must give the same
+    rows, byte for byte, over a seeded run in which control, bridges and strengths change."""
+    from sim.results.recorder import Recorder
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 12})
+    model = CorridorModel(loaded, seed=3)
+    full = Recorder(model, 24.0)
+    full.record()
+    columns = ("area_km2", "value_share", "strength", "contested", "ungoverned", "holder", "land_bridge")
+    for _ in range(model.n_steps):
+        model.step()
+        full._controller_seen = full._presence_seen = None  # observe everything afresh
+        full.record()
+    for name in columns:
+        kept, fresh = getattr(model.recorder, name), getattr(full, name)
+        assert kept.tobytes() == fresh.tobytes(), f"{name}: rows {np.flatnonzero((kept != fresh).reshape(len(kept), -1).any(axis=1))[:5]} differ"
+    assert len(np.unique(model.recorder.area_km2, axis=0)) > 10, "control should change during the run"
+    assert model.recorder.land_bridge.any() and not model.recorder.land_bridge.all(), \
+        "some land bridge should open or close during the run, so that tracing it again is tested"
+
+
+def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_goes():
+    """Row by row the recorder traces a bridge again only when the change could matter: a band
+    held by a rival across the corridor must close an open bridge, one ungoverned gap in it
+    must open it again, and the places themselves lost must close it, in that order."""
+    model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
+                                        overrides={"time.duration_days": 2}), seed=1)
+    rec, ids = model.recorder, model.factions.ids
+    iran, russia = ids.index("iran_militia"), ids.index("russia")
+    j = rec.bridge_factions.index(iran)
+    row = (model.place("Al-Mayadeen").cell[0] + model.place("Albu Kamal").cell[0]) // 2
+    held = np.full(model.map.shape, iran, dtype=np.int8)
+    band = held.copy()
+    band[row:row + 2, :] = russia
+    gap = band.copy()
+    gap[row:row + 2, np.flatnonzero(model.map.land[row] & model.map.land[row + 1])[0]] = UNGOVERNED
+    lost = gap.copy()
+    lost[model.place("Albu Kamal").cell] = russia
+    for name, controller, is_open in (("held", held, True), ("band", band, False), ("gap", gap, True),
+                                      ("band", band, False), ("held", held, True), ("lost", lost, False)):
+        model.influence.controller = controller
+        rec.record()
+        assert rec.land_bridge[rec.rows - 1, j] == is_open, f"{name}: the bridge should be {'open' if is_open else 'closed'}"

@@ -57,7 +57,7 @@ def _russia_with_reserve(fighters: float, **overrides):
     model = coarse_model("corridor_campaign.yaml", **overrides)
     russia = model.factions.index("russia")
     planner = model.planners[russia]
-    reserve = model.units_near(planner.base.cell, planner.spec.base_radius_km, russia)
+    reserve = model.space.units_near(planner.base.cell, planner.spec.base_radius_km, russia)
     assert reserve and all(u.kind == "garrison" for u in reserve), "the reserve is the base's garrison"
     for unit in reserve:
         unit.gain(fighters / len(reserve) - unit.strength)
@@ -69,7 +69,7 @@ def _hostile_near(model, faction: int, place: str, km: float) -> float:
     """Fighters of every faction hostile to `faction` within `km` of `place` (the planner's E)."""
     relation = model.factions.relation[faction]
     cell = model.place(place).cell
-    return sum(u.strength for f in np.flatnonzero(relation == HOSTILE) for u in model.units_near(cell, km, int(f)))
+    return sum(u.strength for f in np.flatnonzero(relation == HOSTILE) for u in model.space.units_near(cell, km, int(f)))
 
 
 def test_the_convoy_score_is_objective_less_tension_risk_and_setback():
@@ -109,7 +109,7 @@ def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
     post = planner.posts["Al-Mayadeen"][0]
     cell = model.place("Al-Mayadeen").cell
     own = sum(u.strength for f in np.flatnonzero(model.factions.relation[planner.faction] == ALLIED)
-              for u in model.units_near(cell, 5.0, int(f)))
+              for u in model.space.units_near(cell, 5.0, int(f)))
     isis = next(u for u in model.agents if u.kind == "insurgent")
     isis.move_to(cell)
     isis.gain(4 * model.spec.engagement.break_ratio * own - isis.strength)
@@ -125,7 +125,7 @@ def _fighters(model, faction: int, place: str, km: float, relations, *, insurgen
     """Fighters within `km` of `place` of the factions whose relation to `faction` is in `relations`."""
     cell = model.place(place).cell
     wanted = np.isin(model.factions.relation[faction], relations)
-    return sum(u.strength for f in np.flatnonzero(wanted) for u in model.units_near(cell, km, int(f))
+    return sum(u.strength for f in np.flatnonzero(wanted) for u in model.space.units_near(cell, km, int(f))
                if insurgents or u.kind != "insurgent")
 
 

@@ -114,7 +114,7 @@ def test_the_deconfliction_line_keeps_a_factions_deployment_out_of_its_regions(t
         assert any(inside) == expect_inside, (
             "without the line some of 40 units deployed within 16 km of Al-Mayadeen stand in the badia; "
             "with it none does")
-    forbidden = model.forbidden_mask(model.factions.index("a"))
+    forbidden = model.space.forbidden_mask(model.factions.index("a"))
     np.testing.assert_array_equal(forbidden, model.map.region == badia,
                                   err_msg="the forbidden cells are exactly the listed region's")
 

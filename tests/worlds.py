@@ -72,10 +72,8 @@ def east(rc, km: float, model) -> tuple[int, int]:
 
 def insurgent_stage(model) -> None:
     """The step's insurgent stage alone (ambushes, then detection by patrols), as `model.step`
-    runs it: the one place to follow if the stage moves to a submodel object."""
-    from sim.agents.insurgent import InsurgentCell
-
-    InsurgentCell.act_all(model, list(model.agents_by_type.get(InsurgentCell, ())))
+    runs it (`model.insurgency`, the insurgent submodel)."""
+    model.insurgency.update()
 
 
 def planner_options(planner) -> list:

@@ -1,9 +1,10 @@
-"""The `bench` subcommand: `python run.py bench [model|sweep]`.
+"""The `bench` subcommand: `python run.py bench [model|sweep|campaign]`.
 
 `model` (the default, as `make bench` runs it) measures the model's cost per agent-step and
 memory against Mesa's Epstein example (`sim.bench.step_cost`, several minutes); `sweep`
 measures the experiment engine's speed-up, overhead per run and memory
-(`sim.bench.sweep_engine`). Each suite's options are refused with the other.
+(`sim.bench.sweep_engine`); `campaign` the CPU seconds of a year of the campaign at 1 km/1 h
+and 2 km/2 h (`sim.bench.campaign`). Each suite's options are refused with the others.
 """
 
 from __future__ import annotations
@@ -12,24 +13,36 @@ import argparse
 from pathlib import Path
 
 from sim.program.errors import UserError
-from sim.program.flags import whole_number
+from sim.program.flags import number, whole_number
 
 RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in a sweep file
 
 #: the options of the sweep suite, with their defaults
 SWEEP_DEFAULTS = {"runs": 120, "small": 200, "large": 2000}
+#: the options of the campaign suite, with their defaults
+CAMPAIGN_DEFAULTS = {"days": 365.0, "profile": 0}
+
+
+def _refuse_others(args: argparse.Namespace) -> None:
+    """A suite's options given to another suite are a UserError naming them and their suite."""
+    owners = {"out": "model", **dict.fromkeys(SWEEP_DEFAULTS, "sweep"), **dict.fromkeys(CAMPAIGN_DEFAULTS, "campaign")}
+    alien = [f"--{k} (an option of `bench {suite}`)" for k, suite in owners.items()
+             if suite != args.suite and getattr(args, k) is not None]
+    if alien:
+        raise UserError(f"bench {args.suite} does not take {', '.join(alien)}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    sweep_given = [f"--{k}" for k in SWEEP_DEFAULTS if getattr(args, k) is not None]
+    _refuse_others(args)
     if args.suite == "model":
-        if sweep_given:
-            raise UserError(f"bench model does not take {', '.join(sweep_given)}: options of `bench sweep`")
         from sim.bench.step_cost import main
 
         return main(args.out)
-    if args.out is not None:
-        raise UserError("bench sweep does not take --out: an option of `bench model` (the sweep benchmark writes no files)")
+    if args.suite == "campaign":
+        from sim.bench.campaign import main
+
+        return main(**{k: default if getattr(args, k) is None else getattr(args, k)
+                       for k, default in CAMPAIGN_DEFAULTS.items()})
     from sim.bench.sweep_engine import main
 
     return main(**{k: default if getattr(args, k) is None else getattr(args, k)
@@ -39,9 +52,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     """Add `bench` to the subcommands of `python run.py`."""
     p = sub.add_parser("bench", help="measure step cost and memory against Mesa's Epstein example "
-                       "(several minutes), or the sweep engine's speed-up and memory")
-    p.add_argument("suite", nargs="?", choices=("model", "sweep"), default="model",
-                   help="model: the model against Mesa (default); sweep: the experiment engine")
+                       "(several minutes), the sweep engine's speed-up and memory, or the CPU "
+                       "seconds of a year of the campaign")
+    p.add_argument("suite", nargs="?", choices=("model", "sweep", "campaign"), default="model",
+                   help="model: the model against Mesa (default); sweep: the experiment engine; "
+                   "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h")
     p.add_argument("--out", type=Path, help="model: folder for bench.csv, bench.png, figures.json")
     p.add_argument("--runs", type=RUNS, metavar="N",
                    help=f"sweep: runs in the speed-up sweep (default {SWEEP_DEFAULTS['runs']})")
@@ -49,4 +64,8 @@ def add_commands(sub) -> None:
                    help=f"sweep: runs in the small memory sweep (default {SWEEP_DEFAULTS['small']})")
     p.add_argument("--large", type=RUNS, metavar="N",
                    help=f"sweep: runs in the large memory sweep (default {SWEEP_DEFAULTS['large']})")
+    p.add_argument("--days", type=number(0.0, 3650.0), metavar="D",
+                   help=f"campaign: simulated days (default {CAMPAIGN_DEFAULTS['days']:g})")
+    p.add_argument("--profile", type=whole_number(1, 200), metavar="N",
+                   help="campaign: also print the N costliest functions of each run (cProfile)")
     p.set_defaults(func=cmd_bench)

@@ -1,5 +1,10 @@
 """What is observed each step, into preallocated arrays; tables are built once, at the end.
 
+A row costs what changed since the row before: the columns derived from the control map (areas,
+shares, holders, land bridges) are copied from the row before when no cell changed hands, and
+strengths when no fighter moved, was lost or gained (exactly the values a fresh computation
+would give, since they are computed from the same arrays).
+
 Per step: area controlled per faction (km² and share of the land), strategic-value-weighted
 control, contested and ungoverned shares, who holds each named place, whether each faction's
 land bridge is connected, convoy states, incidents by kind, strength by faction, the tension of
@@ -74,17 +79,30 @@ class Recorder:
         self._pending = Counter()
         self._land = corridor_map.land
         self._land_cells = int(corridor_map.land.sum())
-        self._value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
-        self._value_total = float(self._value.sum()) or 1.0
+        value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
+        self._value_total = float(value.sum()) or 1.0
+        self._land_flat = corridor_map.land.ravel()
+        self._value_flat = value
         self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
         allied = model.factions.relation == ALLIED
         # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
         self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
+        # … and which a supply route may cross: the friendly ones and ungoverned ground
+        self._passable = {f: self._friendly[f].copy() for f in range(nf)}
+        for passable in self._passable.values():
+            passable[UNGOVERNED + 2] = True
         self.frames: list[dict] = []
         #: every violent incident as it happens (`add` from the model, agents and rules), for the events table
         self.violence = ViolenceLog()
+        self._controller_seen: np.ndarray | None = None  # the control map of the row before
+        self._presence_seen: list[int] | None = None  # InfluenceField.changes at the row before
+        # per land-bridge faction: are its places linked through passable land on the control
+        # map of the row before (None: not known)
+        self._linked: list[bool | None] = [None] * len(self.bridge_factions)
+        # (only inferred from the row before when every place is on land, as the map puts them)
+        self._ends_on_land = all(corridor_map.land[p.cell] for p in self.bridge_places)
 
     def count(self, kind: str) -> None:
         """One incident of `kind` (one of `sim.results.event_log.INCIDENT_KINDS`), counted in the next row."""
@@ -101,21 +119,22 @@ class Recorder:
         """Observe the model now (at `model.hours`) into the next row; keep a frame every
         `frame_every_hours` and at the last step."""
         m, i = self.model, self.rows
-        nf = len(m.factions)
         controller = m.influence.controller
         self.hours[i] = m.hours
-        codes = np.where(self._land, controller.astype(np.int16) + 2, -1).ravel()
-        on_land = codes >= 0
-        counts = np.bincount(codes[on_land], minlength=nf + 2)
-        self.area_km2[i] = counts[2:] * m.map.km2_per_cell
-        self.contested[i] = counts[CONTESTED + 2] / self._land_cells
-        self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
-        weighted = np.bincount(codes[on_land], weights=self._value[on_land], minlength=nf + 2)
-        self.value_share[i] = weighted[2:] / self._value_total
-        self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
-        self.holder[i] = controller[self._place_rc]
-        for j, f in enumerate(self.bridge_factions):
-            self.land_bridge[i, j] = self._bridge_open(controller, f)
+        seen = self._controller_seen
+        changed = None if seen is None else np.flatnonzero(controller.ravel() != seen.ravel())
+        if changed is not None and len(changed) == 0:
+            for column in (self.area_km2, self.contested, self.ungoverned, self.value_share, self.holder,
+                           self.land_bridge):
+                column[i] = column[i - 1]
+        else:
+            self._observe_control(i, controller, changed)
+            self._controller_seen = controller.copy()
+        if self._presence_seen == m.influence.changes:
+            self.strength[i] = self.strength[i - 1]
+        else:
+            self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
+            self._presence_seen = list(m.influence.changes)
         if self.rival_pairs:
             rows, cols = np.array(self.rival_pairs).T
             self.tension[i] = m.tension.level[rows, cols]
@@ -130,18 +149,56 @@ class Recorder:
             self.frames.append(self.snapshot())
         self.rows += 1
 
+    def _observe_control(self, i: int, controller: np.ndarray, changed: np.ndarray | None) -> None:
+        """The columns of row `i` derived from the control map; `changed`: the flat indices of
+        the cells whose controller changed since the row before (None: no row before).
+
+        Areas and values are counted over the governed and contested land cells only (a few per
+        cent of the map; each faction's value is summed in the same cell order as over the whole
+        map, so to the same bits). A land bridge's places are traced through the map again only
+        when the change could alter whether they are linked: a linked bridge stays linked if no
+        cell stopped being passable, an unlinked one stays unlinked if none became passable."""
+        nf = len(self.model.factions)
+        flat = controller.ravel()
+        cells = np.flatnonzero((flat >= CONTESTED) & self._land_flat)
+        codes = flat[cells].astype(np.intp) + 2
+        counts = np.bincount(codes, minlength=nf + 2)
+        counts[UNGOVERNED + 2] = self._land_cells - counts.sum()
+        self.area_km2[i] = counts[2:] * self.model.map.km2_per_cell
+        self.contested[i] = counts[CONTESTED + 2] / self._land_cells
+        self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
+        weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
+        self.value_share[i] = weighted[2:] / self._value_total
+        self.holder[i] = controller[self._place_rc]
+        if changed is not None:
+            was, now = self._controller_seen.ravel()[changed] + 2, flat[changed] + 2
+        for j, f in enumerate(self.bridge_factions):
+            linked, passable = self._linked[j], self._passable[f]
+            if changed is None or not self._ends_on_land or (linked and (passable[was] & ~passable[now]).any()) or (
+                    linked is False and (passable[now] & ~passable[was]).any()):
+                linked = None
+            ends_held = self._ends_held(controller, f)
+            if ends_held and linked is None:
+                linked = self._linked_through(controller, f)
+            self._linked[j] = linked
+            self.land_bridge[i, j] = ends_held and linked
+
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
         """Is the faction's land bridge open: every land-bridge place held by the faction or its
         allies, and the places linked through land that no other faction holds or contests (held
         by the faction or its allies, or ungoverned: a supply route crosses empty desert, not a
         rival's ground)?"""
-        ends = [p.cell for p in self.bridge_places]
+        return self._ends_held(controller, faction) and self._linked_through(controller, faction)
+
+    def _ends_held(self, controller: np.ndarray, faction: int) -> bool:
+        """Every land-bridge place held by the faction or its allies."""
         friendly = self._friendly[faction]  # indexed by controller code + 2
-        if not all(friendly[controller[rc] + 2] for rc in ends):
-            return False
-        passable = friendly.copy()
-        passable[UNGOVERNED + 2] = True
-        held = passable[controller + 2] & self._land
+        return all(friendly[controller[p.cell] + 2] for p in self.bridge_places)
+
+    def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
+        """The land-bridge places in one 8-connected patch of land passable to the faction."""
+        ends = [p.cell for p in self.bridge_places]
+        held = self._passable[faction][controller + 2] & self._land
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])

@@ -42,13 +42,13 @@ class Airstrikes(Rule):
         width = max(1, int(round(2 * p.radius_km / model.map.cell_km)) | 1)
         density = uniform_filter(presence, size=width, mode="constant")
         aim = np.unravel_index(int(np.argmax(density)), density.shape)
-        hit = model.units_near((int(aim[0]), int(aim[1])), p.radius_km, self.target)
+        hit = model.space.units_near((int(aim[0]), int(aim[1])), p.radius_km, self.target)
         lost = sum(u.lose(u.strength * p.loss_fraction) for u in hit)
         self.strikes += 1
         ids = model.factions.ids
         if p.intercepted_by is not None:  # a strike the interceptor could have stopped and did not
             model.tension.incident("strike_not_stopped", self.target, ids.index(p.intercepted_by),
-                                   where=model.nearest_place_name(aim))
+                                   where=model.space.nearest_place_name(aim))
         if model.population is not None:
             striker = ids.index(p.by) if p.by in ids else None
             model.population.harm(aim, (striker,), lost)
@@ -56,8 +56,8 @@ class Airstrikes(Rule):
         model.recorder.violence.add(model.hours, aim, "strike", p.by, ids[self.target], 0.0, lost)
         model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
                            f"{model.factions.labels[self.target].lower()} units near "
-                           f"{model.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
-                           place=model.nearest_place_name(aim), fighters=lost)
+                           f"{model.space.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
+                           place=model.space.nearest_place_name(aim), fighters=lost)
 
     def summary_figures(self) -> dict[str, float]:
         return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,

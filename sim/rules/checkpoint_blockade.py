@@ -44,7 +44,7 @@ class Checkpoint:
 
     def defenders(self) -> list:
         """Holder's units within reach of the checkpoint."""
-        return self.rule.model.units_near(self.cell, self.rule.params.reach_km, self.rule.holder)
+        return self.rule.model.space.units_near(self.cell, self.rule.params.reach_km, self.rule.holder)
 
     @staticmethod
     def on_the_way(standoff: Standoff, here: list) -> float:
@@ -68,7 +68,7 @@ class Checkpoint:
         model.tension.incident("standoff", convoy.faction, rule.holder, where=self.place.name)
         here = self.defenders()
         fighters = sum(u.strength for u in here)
-        standoff.called = [u for u in model.units_near(self.cell, rule.params.reinforce_radius_km, rule.holder)
+        standoff.called = [u for u in model.space.units_near(self.cell, rule.params.reinforce_radius_km, rule.holder)
                            if isinstance(u, Militia) and u not in here and u.answer_call(standoff)]
         model.log_incident(
             "standoff",
@@ -91,7 +91,7 @@ class CheckpointBlockade(Rule):
         self.checkpoints = [Checkpoint(self, model.place(p)) for p in self.params.at]
         model.checkpoints.extend(self.checkpoints)
         for cp in self.checkpoints:
-            crew = model.nearest_unit(cp.cell, self.holder, kind=Militia)
+            crew = model.space.nearest_unit(cp.cell, self.holder, kind=Militia)
             if crew is not None:
                 crew.home_posture = Posture.CHECKPOINT
                 crew.posture = Posture.CHECKPOINT

@@ -52,10 +52,10 @@ class CoOptation(Rule):
                 old = unit.faction
                 unit.defect(self.buyer, 1.0 - p.switch_below)
                 self.defections += 1
-                model.tension.incident("defection", old, self.buyer, where=model.nearest_place_name(unit.rc))
+                model.tension.incident("defection", old, self.buyer, where=model.space.nearest_place_name(unit.rc))
                 model.log_incident(
                     "defection", f"{unit.label} ({unit.strength:.0f} fighters) near "
-                    f"{model.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "
+                    f"{model.space.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "
                     f"{model.factions.labels[self.buyer]}", unit, fighters=unit.strength)
 
     def _distance_to_buyer(self):

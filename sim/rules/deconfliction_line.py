@@ -17,7 +17,7 @@ class DeconflictionLine(Rule):
         self._install()
 
     def _install(self) -> None:
-        self.model.set_forbidden(self.key, self.faction, self.params.may_not_enter if self.enabled else [])
+        self.model.space.set_forbidden(self.key, self.faction, self.params.may_not_enter if self.enabled else [])
 
     def changed(self, name: str) -> None:
         self._install()

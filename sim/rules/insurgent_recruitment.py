@@ -18,7 +18,7 @@ class InsurgentRecruitment(Rule):
 
     def setup(self) -> None:
         self.faction = self.model.factions.index(self.params.faction)
-        self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.forbidden_mask(self.faction)
+        self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.space.forbidden_mask(self.faction)
         self.recruited = 0.0
         self.new_cells = 0
         self.model.economy.enlist(self.faction, max(self.params.new_cell_strength, 10.0))
@@ -59,7 +59,7 @@ class InsurgentRecruitment(Rule):
                                "in ungoverned desert", cell, fighters=p.new_cell_strength)
 
     def _spawn(self, rc, strength, radius_km):
-        spot = self.model.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc
+        spot = self.model.space.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc
         return InsurgentCell(self.model, self.faction, strength, spot, self.model.next_label(self.faction, "cell"))
 
     def factions_added(self, regular_only: bool = False) -> set[int]:

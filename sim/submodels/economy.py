@@ -25,8 +25,6 @@ import math
 
 import numpy as np
 
-from sim.agents.convoy import Convoy
-
 DAYS_PER_MONTH = 30.4
 
 
@@ -101,7 +99,7 @@ class Economy:
             return
         by_faction: dict[int, list] = {int(f): [] for f in owed}
         for unit in self.model.agents:
-            if unit.faction in by_faction and unit.alive and not isinstance(unit, Convoy):
+            if unit.faction in by_faction and unit.alive and unit.on_payroll:
                 by_faction[unit.faction].append(unit)
         for f, units in by_faction.items():
             total = sum(u.strength for u in units)

@@ -122,6 +122,9 @@ class InfluenceField:
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
         self._pending: list[tuple[int, int, int, int, float]] = []
+        #: changes of each faction's presence so far: a version number for what is derived from it
+        self.changes = [0] * n_factions
+        self._strength: dict[int, tuple[int, float]] = {}
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
@@ -137,6 +140,16 @@ class InfluenceField:
         projection catches up at the next `update`."""
         self.presence[faction, layer, rc[0], rc[1]] += amount
         self._pending.append((faction, layer, rc[0], rc[1], amount))
+        self.changes[faction] += 1
+
+    def faction_strength(self, faction: int) -> float:
+        """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
+        its presence has changed."""
+        version, total = self._strength.get(faction, (-1, 0.0))
+        if version != self.changes[faction]:
+            total = float(self.presence[faction].sum())
+            self._strength[faction] = (self.changes[faction], total)
+        return total
 
     def total_presence(self) -> np.ndarray:
         """Fighters per cell and faction, (F, rows, cols)."""
@@ -144,7 +157,9 @@ class InfluenceField:
 
     # --- the projection ------------------------------------------------------------------
     def projected(self, factions=slice(None)) -> np.ndarray:
-        """Whole-array projection of the presence of `factions`, honouring the river barrier."""
+        """Whole-array projection of the presence of `factions`, honouring the river barrier.
+        Only the factions with fighters in a layer and on a bank are filtered for it (the
+        filter treats factions independently, so this is exactly the filter of all of them)."""
         presence = self.presence[factions]
         out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
@@ -152,11 +167,13 @@ class InfluenceField:
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
-                if not part.any():
+                live = np.flatnonzero(part.reshape(len(part), -1).any(axis=1))
+                if not len(live):
                     continue
+                part = part[live]
                 smooth = sum(self._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=TRUNCATE)
                              for s, w in parts)
-                out += smooth if source == 0 else smooth * self._bank_weight[source]
+                out[live] += smooth if source == 0 else smooth * self._bank_weight[source]
         return out
 
     def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
@@ -206,21 +223,27 @@ class InfluenceField:
         """Allies do not contest each other's ground: the margin is measured against the
         strongest faction that is not allied with the leader. `allied` is (F, F) boolean."""
         self._allied = np.asarray(allied, dtype=bool)
-        self._any_alliance = bool((allied & ~np.eye(len(allied), dtype=bool)).any())
 
     def _classify(self) -> None:
+        """The controller of every cell from the influence, at the cost of the governed cells.
+
+        Only cells where the top influence reaches the threshold need a leader and a runner-up
+        (a few per cent of the map in the campaign), so those are gathered and classified; the
+        rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
+        (tests/test_influence.py checks it, every step of a seeded run)."""
         inf = self.influence
-        leader = inf.argmax(axis=0).astype(np.int8)
-        if inf.shape[0] == 1:
-            top, second = inf[0], np.zeros_like(inf[0])
-        elif not self._any_alliance:
-            part = np.partition(inf, inf.shape[0] - 2, axis=0)
-            top, second = part[-1], part[-2]
-        else:
-            top = inf.max(axis=0)
-            # the strongest faction not allied with each cell's leader (influence is never negative)
-            not_allied = ~self._allied[:, leader]  # (F, rows, cols)
-            second = np.where(not_allied, inf, 0.0).max(axis=0)
+        top = inf[0].copy()
+        for f in range(1, len(inf)):
+            np.maximum(top, inf[f], out=top)
         governed = top >= self.threshold
-        clear = top >= (1.0 + self.margin) * second
-        self.controller = np.where(governed, np.where(clear, leader, CONTESTED), UNGOVERNED).astype(np.int8)
+        controller = np.full(top.shape, UNGOVERNED, dtype=np.int8)
+        cells = np.flatnonzero(governed)
+        if len(cells):
+            sub = inf.reshape(len(inf), -1)[:, cells]
+            top = top.ravel()[cells]
+            leader = sub.argmax(axis=0)
+            # the strongest faction not allied with each cell's leader (influence is never negative)
+            second = np.where(self._allied[:, leader], 0.0, sub).max(axis=0)
+            clear = top >= (1.0 + self.margin) * second
+            controller.ravel()[cells] = np.where(clear, leader, CONTESTED)
+        self.controller = controller

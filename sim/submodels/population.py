@@ -58,7 +58,7 @@ class Population:
         self._controlled: np.ndarray | None = None  # controlled_share() at the last daily update
 
     def _disk_cells(self, rc, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        cells = np.asarray(rc) + self.model.disk(radius_km)
+        cells = np.asarray(rc) + self.model.space.disk(radius_km)
         rows, cols = self.model.map.shape
         keep = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
         cells = cells[keep]

@@ -32,6 +32,8 @@ FLAGS = [
     (["viz"], "--bench", ["0", "-5", "nan"]),
     (["bench"], "--runs", ["0", "-1", "nan"]),
     (["bench", "sweep"], "--small", ["0", "inf"]),
+    (["bench", "campaign"], "--days", ["0", "-1", "nan", "1e9"]),
+    (["bench", "campaign"], "--profile", ["0", "2.5"]),
 ]
 CASES = [(head, flag, value) for head, flag, values in FLAGS for value in values]
 

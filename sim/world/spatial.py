@@ -1,0 +1,240 @@
+"""The spatial service of a run: where a faction may stand, which cells and units are near a
+place, and least-time paths. The model holds one, `model.space`; agents, rules and planners ask
+it, never the grid or the presence arrays directly.
+
+Queries for units near a cell use one of two indexes, whichever is smaller for the query (a
+choice by counts, never by timings, and both give the same units in the same order; a test
+checks it): the per-faction roster of units (`enrol`, kept by `Unit` as units appear, change
+side and leave), whose members' offsets are looked up in the disc; or the per-faction presence
+grid (`InfluenceField.presence`, fighters per cell, kept up to date by every move), read at the
+disc's cells only. Either way a query costs the faction's units or the disc's cells, never a
+scan of every unit or a sum over the whole map. Units are returned nearest first (the disc's
+order), units sharing a cell in the order they arrived there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from sim.agents.base import Unit
+from sim.agents.movement import PathMover
+from sim.geography import Terrain
+from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
+
+#: the relative costs of the two indexes, in disc cells of the presence grid: looking up one
+#: roster member in Python, and the fixed cost of the whole-array operations of a disc query
+ROSTER_COST = 10
+DISC_OVERHEAD = 1000
+
+
+class Space:
+    """Spatial queries and paths for one model (`model.space`). Cells are (row, col) int pairs;
+    distances are in km (the map's `cell_km` per cell side)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.map = model.map
+        self._hours_per_km = hours_per_km(model.spec.speeds)
+        self._forbidden: dict[str, tuple[int, np.ndarray]] = {}
+        self._forbidden_by_faction: dict[int, np.ndarray] = {}
+        self._pathfinders: dict[int, PathFinder] = {}
+        self._disks: dict[float, np.ndarray] = {}
+        self._ranks: dict[float, np.ndarray] = {}
+        self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
+        self._nearest_place = self._nearest_place_grid()
+
+    # --- places ------------------------------------------------------------------------------
+    def nearest_place_name(self, rc) -> str:
+        """Name of the map's place nearest to cell `rc` (for the narrative)."""
+        return self._place_names[self._nearest_place[int(rc[0]), int(rc[1])]]
+
+    def _nearest_place_grid(self) -> np.ndarray:
+        places = list(self.map.places.values())
+        self._place_names = [p.name for p in places]
+        rows, cols = np.indices(self.map.shape)
+        best = np.zeros(self.map.shape, dtype=np.int16)
+        best_d = np.full(self.map.shape, np.inf)
+        for i, p in enumerate(places):
+            d = (rows - p.cell[0]) ** 2 + (cols - p.cell[1]) ** 2
+            closer = d < best_d
+            best[closer], best_d[closer] = i, d[closer]
+        return best
+
+    # --- cells -------------------------------------------------------------------------------
+    def disk(self, radius_km: float) -> np.ndarray:
+        """Cell offsets (n, 2) within `radius_km`, nearest first (ties in row-major order of
+        the offsets); cached per radius."""
+        disk = self._disks.get(radius_km)
+        if disk is None:
+            r = int(np.floor(radius_km / self.map.cell_km))
+            dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
+            d = np.hypot(dr, dc) * self.map.cell_km
+            keep = d <= radius_km + 1e-9
+            order = np.argsort(d[keep], kind="stable")
+            disk = np.column_stack((dr[keep], dc[keep]))[order]
+            self._disks[radius_km] = disk
+        return disk
+
+    def _rank(self, radius_km: float) -> np.ndarray:
+        """(2r+1, 2r+1) int: each offset's position in `disk(radius_km)`, −1 outside it."""
+        rank = self._ranks.get(radius_km)
+        if rank is None:
+            disk = self.disk(radius_km)
+            r = int(np.floor(radius_km / self.map.cell_km))
+            rank = np.full((2 * r + 1, 2 * r + 1), -1, dtype=np.int64)
+            rank[disk[:, 0] + r, disk[:, 1] + r] = np.arange(len(disk))
+            self._ranks[radius_km] = rank
+        return rank
+
+    def cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
+                   desert_only: bool = False) -> np.ndarray:
+        """Land cells (n, 2) within `radius_km` of `rc`, nearest first, that `faction` may
+        enter (faction −1: any), optionally only on `rc`'s bank or only desert."""
+        cells = np.asarray(rc) + self.disk(radius_km)
+        rows, cols = self.map.shape
+        inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
+        cells = cells[inside]
+        r, c = cells[:, 0], cells[:, 1]
+        ok = self.map.land[r, c] & ~self.forbidden_mask(faction)[r, c]
+        if desert_only:
+            ok &= self.map.terrain[r, c] == Terrain.DESERT
+        if same_bank and self.map.bank[rc] != 0:
+            ok &= self.map.bank[r, c] == self.map.bank[rc]
+        return cells[ok]
+
+    def random_cell_near(self, rc, radius_km: float, faction: int, rng, desert_only: bool = False):
+        """A random cell the faction may stand on, within reach and on the same bank, or None.
+
+        A few random offsets are tried first (cheap, and almost always enough); only if all
+        fail are the candidate cells enumerated. `rng`: the caller's numpy Generator."""
+        disk = self.disk(radius_km)
+        rows, cols = self.map.shape
+        bank = self.map.bank[rc]
+        forbidden = self.forbidden_mask(faction)
+        for i in rng.integers(len(disk), size=4):
+            r, c = int(rc[0] + disk[i, 0]), int(rc[1] + disk[i, 1])
+            if (0 <= r < rows and 0 <= c < cols and self.map.land[r, c] and not forbidden[r, c]
+                    and (bank == 0 or self.map.bank[r, c] == bank)
+                    and (not desert_only or self.map.terrain[r, c] == Terrain.DESERT)):
+                return r, c
+        cells = self.cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
+        if len(cells) == 0:
+            return None
+        r, c = cells[int(rng.integers(len(cells)))]
+        return int(r), int(c)
+
+    # --- units -------------------------------------------------------------------------------
+    def enrol(self, unit: Unit, faction: int | None) -> None:
+        """Keep the per-faction rosters: `unit` now belongs to `faction` (None: it left the
+        map). Called by `Unit` only, when a unit appears, changes side or leaves."""
+        for roster in self._rosters:
+            roster.pop(unit, None)
+        if faction is not None:
+            self._rosters[faction][unit] = None
+
+    def _occupied(self, rc, radius_km: float, factions: list[int], by_roster: bool | None = None) -> list:
+        """Land cells within `radius_km` of `rc`, nearest first, where units of `factions` may
+        stand: from the rosters (`by_roster` True) or the presence grid (False); None chooses
+        the one with fewer entries to look at. Every cell holding an alive unit of `factions`
+        is listed (cells with none may be, too: callers filter the units)."""
+        if by_roster is None:
+            by_roster = (sum(len(self._rosters[f]) for f in factions) * ROSTER_COST
+                         < DISC_OVERHEAD + len(self.disk(radius_km)))
+        if by_roster:
+            rank = self._rank(radius_km)
+            r = rank.shape[0] // 2
+            found = {}
+            for f in factions:
+                for unit in self._rosters[f]:
+                    dr, dc = unit.rc[0] - rc[0] + r, unit.rc[1] - rc[1] + r
+                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r and rank[dr, dc] >= 0 and self.map.land[unit.rc]:
+                        found[unit.rc] = rank[dr, dc]
+            return sorted(found, key=found.__getitem__)
+        cells = self.cells_near(rc, radius_km, faction=-1)
+        presence = self.model.influence.presence
+        flat = presence.reshape(*presence.shape[:2], -1)
+        here = flat[np.ix_(factions, (0, 1), cells[:, 0] * presence.shape[3] + cells[:, 1])]  # (factions, 2, n)
+        return [(int(r), int(c)) for r, c in cells[here.sum(axis=(0, 1)) > 0]]
+
+    def units_near(self, rc, radius_km: float, faction: int) -> list[Unit]:
+        """Alive units of `faction` within `radius_km` of a cell, nearest first (units sharing a
+        cell in the order they arrived there)."""
+        grid = self.model.grid
+        return [a for cell in self._occupied(rc, radius_km, [faction]) for a in grid[cell].agents
+                if a.faction == faction and a.alive]
+
+    def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
+        """The nearest alive unit of `faction` and class `kind` within `max_km`, or None."""
+        return next((u for u in self.units_near(rc, max_km, faction) if isinstance(u, kind)), None)
+
+    def nearest_enemy_unit(self, unit: Unit, range_km: float) -> Unit | None:
+        """The nearest unit of a faction hostile to `unit`'s within `range_km` (insurgent cells
+        excepted), or None."""
+        enemies = [f for f in range(len(self.model.factions)) if self.model.is_hostile(unit.faction, f)]
+        if not enemies:
+            return None
+        grid = self.model.grid
+        for cell in self._occupied(unit.rc, range_km, enemies):
+            for a in grid[cell].agents:
+                if a.faction in enemies and a.kind != "insurgent" and a.alive:
+                    return a
+        return None
+
+    # --- where a faction may go --------------------------------------------------------------
+    def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
+        """Install (or replace) the regions a deconfliction rule (`key`) keeps `faction` out of."""
+        self._forbidden[key] = (faction, forbidden_mask(self.map, regions))
+        self._pathfinders.pop(faction, None)
+        self._forbidden_by_faction.pop(faction, None)
+
+    def forbidden_mask(self, faction: int) -> np.ndarray:
+        """Cells (rows, cols) bool that `faction` may not enter (read-only; cached until a
+        deconfliction rule changes)."""
+        mask = self._forbidden_by_faction.get(faction)
+        if mask is None:
+            mask = np.zeros(self.map.shape, dtype=bool)
+            for f, m in self._forbidden.values():
+                if f == faction:
+                    mask |= m
+            mask.flags.writeable = False
+            self._forbidden_by_faction[faction] = mask
+        return mask
+
+    # --- paths -------------------------------------------------------------------------------
+    def pathfinder(self, faction: int) -> PathFinder:
+        """The faction's least-time path finder (cached until its forbidden cells change)."""
+        finder = self._pathfinders.get(faction)
+        if finder is None:
+            finder = PathFinder(self.map, self._hours_per_km, self.forbidden_mask(faction))
+            self._pathfinders[faction] = finder
+        return finder
+
+    def plan_path(self, unit: Unit, origin, targets, speed_factor: float, checkpoints: bool = False):
+        """A PathMover from `origin` through target cells in order (None if unreachable).
+
+        With `checkpoints`, the mover stops where the path first comes within reach of each
+        checkpoint that blocks the unit's faction, so that no step can jump past one."""
+        if not isinstance(targets, list):
+            targets = [targets]
+        finder = self.pathfinder(unit.faction)
+        legs, here = [np.array([origin])], tuple(origin)
+        for target in targets:
+            leg = finder.path(here, tuple(target))
+            if leg is None:
+                return None
+            legs.append(leg[1:])
+            here = tuple(target)
+        cells = np.concatenate(legs).astype(int)
+        hop_hours = finder.hop_hours(cells) / speed_factor
+        stops = {}
+        if checkpoints:
+            for cp in self.model.checkpoints:
+                if not cp.blocks(unit.faction):
+                    continue
+                d = np.hypot(*(cells - np.array(cp.cell)).T) * self.map.cell_km
+                within = np.flatnonzero(d[1:] <= cp.rule.params.reach_km)
+                if len(within):
+                    stops.setdefault(int(within[0]) + 1, cp)
+        return PathMover(cells, hop_hours, stops)

@@ -1,0 +1,59 @@
+"""The spatial service (`model.space`): units near a place come from either index (the
+per-faction rosters or the presence grid) with the same units in the same order, and they are
+the units a brute-force scan would find, nearest first."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim.world.spatial
+from sim.model import CorridorModel
+from sim.scenario import load_scenario
+
+from conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    """The campaign two days in, at 2 km cells, so units have moved and some have fought."""
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 10})
+    model = CorridorModel(loaded, seed=3)
+    for _ in range(24):
+        model.step()
+    return model
+
+
+def queries(model, n=150):
+    rng = np.random.default_rng(0)
+    rows, cols = model.map.shape
+    for _ in range(n):
+        rc = (int(rng.integers(rows)), int(rng.integers(cols)))
+        yield rc, float(rng.choice([4.0, 10.0, 25.0, 60.0])), int(rng.integers(len(model.factions)))
+
+
+def test_both_indexes_give_the_same_units_in_the_same_order(campaign, monkeypatch):
+    space = campaign.space
+    answers = {}
+    for cost, name in ((0, "rosters"), (10**9, "presence grid")):
+        monkeypatch.setattr(sim.world.spatial, "ROSTER_COST", cost)
+        answers[name] = [([u.unique_id for u in space.units_near(rc, km, f)],
+                          getattr(space.nearest_enemy_unit(next(iter(campaign.agents)), km), "unique_id", None))
+                         for rc, km, f in queries(campaign)]
+    assert answers["rosters"] == answers["presence grid"], "the two indexes disagree on some query"
+    assert sum(len(a) for a, _ in answers["rosters"]) > 50, "the queries should find units at all"
+
+
+def test_units_near_are_the_units_within_reach_nearest_first(campaign):
+    km = campaign.map.cell_km
+    land = campaign.map.land
+    for rc, radius, f in queries(campaign, 60):
+        got = campaign.space.units_near(rc, radius, f)
+        dist = [math.hypot(u.rc[0] - rc[0], u.rc[1] - rc[1]) * km for u in got]
+        by_hand = {u.unique_id for u in campaign.agents if u.faction == f and u.alive and land[u.rc]
+                   and math.hypot(u.rc[0] - rc[0], u.rc[1] - rc[1]) * km <= radius + 1e-9}
+        assert {u.unique_id for u in got} == by_hand, f"units of faction {f} within {radius} km of {rc}"
+        assert dist == sorted(dist), f"units near {rc} should come nearest first: {dist}"
