@@ -29,43 +29,34 @@ import base64
 import html
 import os
 import threading
-import time
 from collections import OrderedDict
 
 import solara
 
 from sim.app import views
 from sim.app.actions import (
-    background,
-    busy,
     drawer_open,
+    font_scale,
     frame,
-    guard,
     heading,
     layout,
     log,
     playing,
     problem,
-    report,
     safe_html,
-    speed_hours,
 )
 from sim.app.drawer import Drawer
-from sim.app.state import LOG_LINES, SPEEDS_HOURS, Controller
+from sim.app.presenter import font_css, scaled_css
+from sim.app.state import LOG_LINES, Controller
+from sim.app.toolbar import PresenterBar, Toolbar, play_loop
 from sim.disclaimer import DISCLAIMER
 from sim.figures.live import LiveCharts, LiveMap, legend_png
 from sim.locations import DEFAULT_SCENARIO
-from sim.narrative import clock_text
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
-FRAME_SECONDS = 0.25  # shortest time between frames while playing
-target = solara.reactive(0)  # the step the timeline or "jump to event" asked for last
 SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
-#: log kinds offered by "jump to event"
-JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defection", "arrival",
-              "reinforcement", "recruitment", "event")
 
 
 CSS = """
@@ -77,16 +68,22 @@ header.v-app-bar, header.v-app-bar .v-toolbar__content { height: 46px !important
                   border-radius: 4px; font-size: 15px; margin-left: 16px; }
 .corridor-toolbar { align-items: center; flex-wrap: nowrap !important; }
 .corridor-toolbar .v-input { margin-top: 0; padding-top: 0; }
-.corridor-timeline { flex: 1 1 auto; min-width: 160px; }
-.corridor-jump { width: 250px; flex: 0 0 250px; }
+.corridor-timeline { flex: 1 1 auto; min-width: 150px; }
+.corridor-goto { width: 150px; flex: 0 0 150px; }
+.corridor-jump { width: 210px; flex: 0 0 210px; }
 .corridor-toolbar .v-btn { padding: 0 10px !important; }
 .corridor-speed .v-btn { min-width: 0 !important; padding: 0 7px !important; }
-.corridor-busy { color: #0072B2; font-weight: 700; white-space: nowrap; }
+.corridor-busy { position: fixed; top: 50px; left: 50%; transform: translateX(-50%); z-index: 20;
+                 background: #e3f2fd; color: #0b4f8a; font-weight: 700; font-size: 16px; padding: 4px 16px;
+                 border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); white-space: nowrap; }
+.corridor-font-size { font-size: 14px; margin: 0 4px; }
+.corridor-keys { margin-left: 8px; }
 .corridor-main { flex-wrap: nowrap !important; height: calc(100vh - 108px); overflow: hidden; }
 .corridor-single { flex: 1 1 auto; min-width: 0; flex-wrap: nowrap !important; height: 100%; }
 .corridor-main.corridor-comparing { overflow-y: auto; }
-.corridor-drawer { width: 340px; min-width: 340px; max-width: 340px; height: 100%; overflow-y: auto;
-                   overflow-x: hidden; padding-right: 6px; border-right: 1px solid #cfd8dc; word-break: break-word; }
+.corridor-drawer { position: fixed; right: 0; top: 104px; bottom: 0; width: 460px; z-index: 8; overflow-y: auto;
+                   overflow-x: hidden; padding: 6px 10px; background: #ffffff; border-left: 1px solid #90a4ae;
+                   box-shadow: -3px 0 8px rgba(0,0,0,0.25); word-break: break-word; }
 .corridor-mapcol { flex: 1 1 auto; min-width: 0; justify-content: flex-start !important;
                    flex-wrap: nowrap !important; }
 .corridor-mapbox { position: relative; width: 100%; }
@@ -133,6 +130,9 @@ img.corridor-legend { max-width: 100%; height: auto; }
 .corridor-half .corridor-mapbox { max-width: none !important; }
 .corridor-path { word-break: break-all; font-size: 13px; }
 """
+
+
+SCALED_CSS = scaled_css(CSS)  # every text size follows the page's text-size factor (A− / A+)
 
 
 # ---------------------------------------------------------------------------- pictures
@@ -193,69 +193,6 @@ def render_charts(charts: dict, index: int, run) -> bytes:
 
 # ---------------------------------------------------------------------------- components
 @solara.component
-def Toolbar(ctl: Controller):
-    """Play/Pause, Step, Reset, speed, the timeline scrubber and "jump to event"."""
-    _ = layout.value, frame.value
-    waiting = bool(busy.value)
-    first = ctl.sides[0].run
-    model = first.model
-
-    def step() -> None:
-        guard(lambda: ctl.advance(speed_hours.value))
-
-    def pause() -> None:
-        with ctl.lock:  # a step under way finishes first; none starts after
-            playing.value = False
-
-    def go_to(step: int) -> None:
-        """To a time of the run; a drag that goes on while the run is rebuilt ends where it stops."""
-        target.value = int(step)
-        if busy.value:
-            return
-
-        def follow() -> None:
-            while True:
-                wanted = target.value
-                ctl.go_to(wanted)
-                if target.value == wanted:
-                    return
-
-        background(f"Going to {clock_text(step * model.step_hours)}…", follow)
-
-    entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
-    jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}
-
-    def jump(text: str | None) -> None:
-        if text in jumps:
-            go_to(jumps[text])
-
-    with solara.Row(classes=["corridor-toolbar"], gap="6px"):
-        if playing.value:
-            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="primary", classes=["corridor-pause"])
-        else:
-            solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True), color="primary",
-                          disabled=ctl.finished or waiting, classes=["corridor-play"])
-        solara.Button(f"+{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
-                      disabled=ctl.finished or playing.value or waiting, classes=["corridor-step"])
-        solara.Button("Reset", icon_name="mdi-restart", on_click=lambda: background("Resetting…", ctl.reset),
-                      disabled=waiting, classes=["corridor-reset"])
-        with solara.ToggleButtonsSingle(value=speed_hours, classes=["corridor-speed"]):
-            for hours in SPEEDS_HOURS:
-                solara.Button(f"{hours} h" if hours < 24 else f"{hours // 24} day", value=hours, text=True)
-        with solara.Div(classes=["corridor-timeline"]):
-            solara.SliderInt(model.clock(), value=model.steps, min=0, max=model.n_steps,
-                             on_value=go_to, disabled=waiting or playing.value)
-        with solara.Div(classes=["corridor-jump"]):
-            solara.Select("Jump to event", values=list(jumps), value=None, on_value=jump,
-                          disabled=waiting or playing.value or not jumps, dense=True)
-        if waiting:
-            solara.Text(busy.value, classes=["corridor-busy"])
-        solara.Button("Hide" if drawer_open.value else "Controls",
-                      icon_name="mdi-tune", on_click=lambda: drawer_open.set(not drawer_open.value),
-                      outlined=True, classes=["corridor-drawer-toggle"])
-
-
-@solara.component
 def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
     """One run: map, status line, monitors, compact chart, summary at the end, event log."""
     _ = frame.value, layout.value
@@ -311,31 +248,15 @@ def Page():
     charts = solara.use_memo(dict, [])
     _ = layout.value
 
-    def play(cancel: threading.Event) -> None:
-        try:
-            while not cancel.is_set():
-                started = time.perf_counter()
-                with ctl.lock:
-                    if not playing.value:  # Pause was pressed: stop where the model is
-                        return
-                    ctl.advance(speed_hours.value)
-                frame.value += 1
-                if ctl.finished:
-                    playing.value = False
-                    layout.value += 1
-                    return
-                cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
-        except Exception as err:  # noqa: BLE001 - see guard
-            playing.value = False
-            report(err)
-
-    solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(lambda cancel: play_loop(ctl, cancel), dependencies=[playing.value],
+                      intrusive_cancel=False)
 
     solara.Title("Corridor — what-if app")
-    solara.Style(CSS)
+    solara.Style(SCALED_CSS + font_css(font_scale.value))
     with solara.AppBar():
         solara.AppBarTitle(children=["Corridor — what-if app"])
         solara.HTML(tag="span", unsafe_innerHTML=DISCLAIMER, classes=["corridor-stamp"])
+        PresenterBar(ctl)
     with solara.Column(gap="4px", classes=["corridor-page"]):
         Toolbar(ctl)
         if problem.value:
