@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
 from sim.influence import UNGOVERNED
+from sim.narrative import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 
 
@@ -81,7 +82,7 @@ class InsurgentCell(Unit):
             return
         lost = target.lose(target.strength * spec.ambush_loss_fraction)
         self.model.log_incident(
-            "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
+            "ambush", f"{self.describe()} ambushed {target.describe()}: {fighters_text(lost)} lost",
             target, fighters=lost, other=self)
 
     @staticmethod
@@ -106,5 +107,5 @@ class InsurgentCell(Unit):
                 what = "dispersed"
             else:
                 cell.hidden = False
-                what = f"lost {lost:.0f} fighters and is in the open"
+                what = f"lost {fighters_text(lost)} and is in the open"
             model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

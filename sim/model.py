@@ -32,7 +32,7 @@ from sim.geography import Terrain
 from sim.grid import PlacementGrid
 from sim.influence import InfluenceField
 from sim.mesa_compat import MesaConventions, seed_from
-from sim.narrative import EventLog, clock_text
+from sim.narrative import EventLog, clock_text, fighters_text
 from sim.observe import Recorder
 from sim.paths import PathFinder, forbidden_mask, hours_per_km
 from sim.population import Population
@@ -481,7 +481,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.tension.incident("clash", fa, fb, where=place)
         labels = self.factions.labels
         self.log.add(self.steps_done, self.hours, "clash",
-                     f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
+                     f"clash near {place}: {labels[fa]} lost {fighters_text(lost_a)}, {labels[fb]} lost {fighters_text(lost_b)}",
                      factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
                      fighters=lost_a + lost_b)
 

@@ -22,6 +22,15 @@ def clock_text(hours: float) -> str:
     return f"day {int(day)} {h:02d}:{m:02d}"
 
 
+def fighters_text(n: float) -> str:
+    """Fighters as the log says them: '1 fighter', '30 fighters', 'less than one fighter'
+    (a loss that rounds to nothing), 'no fighters'."""
+    whole = round(float(n))
+    if whole == 0:
+        return "less than one fighter" if n > 0 else "no fighters"
+    return f"{whole:,} fighter" + ("" if whole == 1 else "s")
+
+
 @dataclass
 class LogEntry:
     """One incident: `step` is the number of steps completed when it happened (the index, from 0,

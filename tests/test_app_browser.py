@@ -259,7 +259,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.keyboard.press("Home")
             page.wait_for_selector(".corridor-control-stop_probability .corridor-pending", timeout=UI_TIMEOUT_MS)
             page.click(".corridor-control-stop_probability button.corridor-apply-now")
-            _wait_text(page, ".corridor-log", "teacher's intervention: checkpoint_blockade.stop_probability set to 0")
+            _wait_text(page, ".corridor-log", "teacher's intervention: checkpoint blockade: stop probability set to 0")
             page.wait_for_function("() => document.querySelector('.corridor-param-stop_probability')"
                                    ".innerText.endsWith(': 0')", timeout=UI_TIMEOUT_MS)
 
@@ -270,7 +270,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.wait_for_selector(".corridor-export-done", timeout=120_000)
             exported = Path(page.inner_text(".corridor-path").strip())
             assert (exported / "narrative.txt").is_file()
-            assert "stop_probability set to 0" in (exported / "narrative.txt").read_text()
+            assert "stop probability set to 0" in (exported / "narrative.txt").read_text()
             page.click("button.corridor-reset")
             # the downloads of the old run go with it
             page.wait_for_function("() => !document.querySelector('.corridor-export-done')", timeout=UI_TIMEOUT_MS)

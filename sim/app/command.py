@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 from pathlib import Path
 
 from sim.disclaimer import DISCLAIMER
@@ -119,10 +120,17 @@ def cmd_viz(args: argparse.Namespace) -> int:
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
     import uvicorn
+    from solara.server.starlette import app
 
+    from sim.app.network import HostGuard, local_names, network_warning
+
+    warning = network_warning(args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    allowed = local_names(args.host) | {h.lower() for h in args.allow_host or ()}
     url = f"http://{args.host}:{args.port}/"
     print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
-    uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(HostGuard(app, allowed), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -155,6 +163,9 @@ def add_commands(sub) -> None:
     p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--allow-host", action="append", metavar="NAME",
+                   help="another name browsers use for this machine (e.g. a DNS name on the school network); "
+                   "requests under any other name are refused")
     p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
                    "and charts redrawn, and print it")

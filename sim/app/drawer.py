@@ -29,9 +29,11 @@ def _runs(ctl: Controller) -> tuple[int, ...]:
 def export_job(ctl: Controller) -> None:
     runs = _runs(ctl)
     try:
-        export_note.value = "Exporting: copying the runs"
-        # copies of the runs (a replay), so the class can go on while the files are written
-        folder = export_runs(ctl.snapshot(),
+        export_note.value = "Exporting: starting"
+        with ctl.lock:
+            runs_now = [side.run for side in ctl.sides]
+        # the export replays copies of the runs, so the class can go on while the files are written
+        folder = export_runs(runs_now,
                              progress=lambda share, what: export_note.set(f"Exporting {share:.0%}: {what}"))
         exported.value = (runs, folder)
     finally:
@@ -55,7 +57,7 @@ def Export(ctl: Controller):
         solara.Success("Saved:", dense=True, classes=["corridor-export-done"])
         solara.Text(str(folder), classes=["corridor-path"])
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and not path.name.startswith("."):  # not Corridor's own marker file
                 name = str(path.relative_to(folder))
                 solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
                                     label=f"Download {name}")
@@ -135,8 +137,8 @@ def Drawer(ctl: Controller):
             if i == 0 or side.path != ctl.sides[0].path:
                 solara.HTML(unsafe_innerHTML=safe_html(views.lesson_html, side.run))
         run = ctl.sides[0].run
-        ids = run.model.factions.ids
-        columns = [f"land held % ({f})" for f in ids[:3]] + [f"fighters ({f})" for f in ids[:3]]
+        names = run.model.factions.labels
+        columns = [f"land held % ({f})" for f in names[:3]] + [f"fighters ({f})" for f in names[:3]]
         solara.FileDownload(
             lambda: worksheet_html(run.info.name, lesson_for(run.info.stem), list(run.info.questions),
                                    columns).encode("utf-8"),

@@ -26,6 +26,9 @@ the settings or the runs.
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
+import gc
 import html
 import os
 import threading
@@ -51,6 +54,7 @@ from sim.app.state import LOG_LINES, Controller
 from sim.app.toolbar import PresenterBar, Toolbar, play_loop
 from sim.disclaimer import DISCLAIMER
 from sim.figures.live import LiveCharts, LiveMap, legend_png
+from sim.figures.lock import DRAWING
 from sim.locations import DEFAULT_SCENARIO
 
 #: environment variable through which `run.py viz` passes the scenario to open
@@ -110,6 +114,8 @@ table.corridor-monitors td:first-child, table.corridor-monitors th:first-child,
 table.corridor-monitors td.corridor-units { text-align: left; }
 table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px; }
 .corridor-pair, .corridor-rest { font-size: 14px; }
+.corridor-help { font-size: 14px; color: #455a64; line-height: 1.3; }
+.corridor-date { font-size: 15px; color: #455a64; margin-right: 14px; }
 .corridor-log { overflow-y: auto; font-size: 14px; line-height: 1.4; }
 .corridor-log div { padding: 1px 0; border-bottom: 1px solid #eceff1; }
 .corridor-log .k-standoff, .corridor-log .k-withdrawal { color: #a04000; font-weight: 600; }
@@ -136,32 +142,31 @@ SCALED_CSS = scaled_css(CSS)  # every text size follows the page's text-size fac
 
 
 # ---------------------------------------------------------------------------- pictures
-_MAPS: OrderedDict[tuple, tuple[LiveMap, threading.Lock]] = OrderedDict()
-_MAPS_LOCK = threading.Lock()
+_MAPS: OrderedDict[tuple, LiveMap] = OrderedDict()
 MAPS_KEPT = 6
+FREE_AFTER_S = 2.0  # after a tab closes, when its memory is collected and given back
 
 
 def render_map(model, legend: bool = True) -> str:
     """The model's map as HTML: the picture (JPEG) with an SVG of the same size over it whose
     circles name each unit on hover. Live maps are kept for every tab (building one takes ~1 s;
-    a reset or a scenario on the same map and colours reuses it). Without `legend`: the map
-    alone, larger for its width, for two runs side by side (`render_legend` draws the legend)."""
+    a reset or a scenario on the same map and colours reuses it), released from the model once
+    drawn so that the cache keeps no closed tab's run alive. Without `legend`: the map alone,
+    larger for its width, for two runs side by side (`render_legend` draws the legend)."""
     key = (LiveMap.key_of(model), legend)
-    with _MAPS_LOCK:
-        entry = _MAPS.get(key)
-        if entry is not None:
-            _MAPS.move_to_end(key)
-    if entry is None:
-        entry = (LiveMap(model, legend=legend), threading.Lock())
-        with _MAPS_LOCK:
-            _MAPS[key] = entry
+    with DRAWING:  # matplotlib draws in one thread at a time (sim.figures.lock)
+        live_map = _MAPS.get(key)
+        if live_map is None:
+            live_map = _MAPS[key] = LiveMap(model, legend=legend)
             while len(_MAPS) > MAPS_KEPT:
                 _MAPS.popitem(last=False)
-    live_map, lock = entry
-    with lock:
+        _MAPS.move_to_end(key)
         live_map.bind(model)
-        picture = live_map.render(SCREEN_FORMAT)
-        marks = live_map.unit_marks()
+        try:
+            picture = live_map.render(SCREEN_FORMAT)
+            marks = live_map.unit_marks()
+        finally:
+            live_map.release()
         width, height = live_map.canvas.get_width_height()
     circles = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{r:.0f}"><title>{html.escape(text)}</title></circle>'
                       for x, y, r, text in marks)
@@ -178,17 +183,33 @@ _LEGENDS: dict[tuple, bytes] = {}
 def render_legend(model) -> bytes:
     """The map's legend as a strip, for under two runs side by side (kept per map and colours)."""
     key = LiveMap.key_of(model)
-    if key not in _LEGENDS:
-        _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
-    return _LEGENDS[key]
+    with DRAWING:
+        if key not in _LEGENDS:
+            _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
+        return _LEGENDS[key]
 
 
 def render_charts(charts: dict, index: int, run) -> bytes:
     """The run's charts as PNG; the tab's charts for this side are re-pointed when the run changes."""
-    current = charts.get(index)
-    if current is None or (current.run is not run and not current.bind(run)):
-        current = charts[index] = LiveCharts(run)
-    return current.render(SCREEN_FORMAT)
+    with DRAWING:
+        current = charts.get(index)
+        if current is None or (current.run is not run and not current.bind(run)):
+            current = charts[index] = LiveCharts(run)
+        return current.render(SCREEN_FORMAT)
+
+
+def _free_memory() -> None:
+    """After a tab closes: collect its runs now and give the freed heap back to the system
+    (glibc keeps freed memory for reuse otherwise; `malloc_trim` is a no-op elsewhere)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+@solara.lab.on_kernel_start
+def _tab_opened():
+    # called as the tab's kernel closes: free once its widgets and threads have let go
+    return lambda: threading.Timer(FREE_AFTER_S, _free_memory).start()
 
 
 # ---------------------------------------------------------------------------- components

@@ -396,13 +396,6 @@ class Controller:
                     the_side.run.values[name] = value
             return iv
 
-    def snapshot(self) -> list[LiveRun]:
-        """Copies of the runs as they are now, rebuilt by replay (for an export in the
-        background while these runs go on)."""
-        with self.lock:
-            runs = [(side.run, side.run.model.steps) for side in self.sides]
-        return [run.replayed(steps) for run, steps in runs]
-
     def reset(self) -> None:
         """Rebuild every side from its scenario and slider values, all on one seed."""
         info = scenario_info(self.sides[0].path)

@@ -48,8 +48,9 @@ JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defecti
 
 def play_loop(ctl: Controller, cancel: threading.Event) -> None:
     """Step and redraw while `playing` is set (see the module's docstring)."""
+    closed = solara.kernel_closed_event()  # the tab went away: stop
     try:
-        while not cancel.is_set() and playing.value and not ctl.finished:
+        while not cancel.is_set() and not closed.is_set() and playing.value and not ctl.finished:
             started = time.perf_counter()
             with ctl.lock:
                 ctl.advance(speed_hours.value)

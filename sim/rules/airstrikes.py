@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter
 
+from sim.narrative import fighters_text
 from sim.rules.base import Rule, register
 
 
@@ -55,7 +56,7 @@ class Airstrikes(Rule):
         self.fighters_killed += lost
         model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
                            f"{model.factions.labels[self.target].lower()} units near "
-                           f"{model.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
+                           f"{model.nearest_place_name(aim)}: {fighters_text(lost)} lost", None,
                            place=model.nearest_place_name(aim), fighters=lost)
 
     def summary_figures(self) -> dict[str, float]:
