@@ -14,6 +14,7 @@ from sim.app.actions import background, guard, heading, layout, safe_html
 from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
+from sim.app.presenter import shortcuts_text
 from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
 from sim.errors import UserError
 
@@ -151,6 +152,7 @@ def Drawer(ctl: Controller):
     def set_seed(seed) -> None:
         guard(lambda: ctl.set_seed(seed))
 
+    solara.Text(shortcuts_text(), classes=["corridor-shortcuts"])
     solara.Switch(label="Side by side (same seed)", value=ctl.comparing, on_value=compare,
                   classes=["corridor-compare"])
     solara.InputInt("Seed (applies on Reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,

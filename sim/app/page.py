@@ -51,7 +51,7 @@ from sim.app.actions import (
 from sim.app.drawer import Drawer
 from sim.app.presenter import font_css, scaled_css
 from sim.app.state import LOG_LINES, Controller
-from sim.app.toolbar import PresenterBar, Toolbar, play_loop
+from sim.app.toolbar import FrameDrawn, PresenterBar, Toolbar, play_loop
 from sim.disclaimer import DISCLAIMER
 from sim.figures.live import LiveCharts, LiveMap, legend_png
 from sim.figures.lock import DRAWING
@@ -73,15 +73,19 @@ header.v-app-bar, header.v-app-bar .v-toolbar__content { height: 46px !important
 .corridor-toolbar { align-items: center; flex-wrap: nowrap !important; }
 .corridor-toolbar .v-input { margin-top: 0; padding-top: 0; }
 .corridor-timeline { flex: 1 1 auto; min-width: 150px; }
-.corridor-goto { width: 150px; flex: 0 0 150px; }
-.corridor-jump { width: 210px; flex: 0 0 210px; }
+.corridor-goto-row { flex-wrap: nowrap !important; align-items: center; flex: 0 0 auto; }
+.corridor-goto { width: 130px; flex: 0 0 130px; }
+.corridor-jump { width: 190px; flex: 0 0 190px; }
+.corridor-presenter { flex-wrap: nowrap !important; align-items: center; margin-left: 12px; }
+.corridor-presenter .v-btn { color: #ffffff !important; min-width: 0 !important; }
 .corridor-toolbar .v-btn { padding: 0 10px !important; }
 .corridor-speed .v-btn { min-width: 0 !important; padding: 0 7px !important; }
 .corridor-busy { position: fixed; top: 50px; left: 50%; transform: translateX(-50%); z-index: 20;
                  background: #e3f2fd; color: #0b4f8a; font-weight: 700; font-size: 16px; padding: 4px 16px;
                  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); white-space: nowrap; }
-.corridor-font-size { font-size: 14px; margin: 0 4px; }
+.corridor-font-size { font-size: 14px; margin: 0 4px; color: #ffffff; white-space: nowrap; }
 .corridor-keys { margin-left: 8px; }
+.corridor-keys .v-btn { color: #ffffff !important; border-color: #ffffff !important; }
 .corridor-main { flex-wrap: nowrap !important; height: calc(100vh - 108px); overflow: hidden; }
 .corridor-single { flex: 1 1 auto; min-width: 0; flex-wrap: nowrap !important; height: 100%; }
 .corridor-main.corridor-comparing { overflow-y: auto; }
@@ -100,7 +104,7 @@ svg.corridor-units-hover circle { fill: transparent; pointer-events: all; cursor
 .corridor-half .corridor-log { max-height: 320px; }
 img.corridor-charts { width: 100%; height: auto; }
 .corridor-right > *, .corridor-mapcol > *, .corridor-half > * { flex: 0 0 auto; height: auto !important; }
-.corridor-right > .corridor-logbox { flex: 1 1 0; min-height: 60px; overflow-y: auto; }
+.corridor-right > .corridor-logbox { flex: 1 1 0; min-height: 140px; overflow-y: auto; }
 .corridor-status { font-size: 15px; line-height: 1.5; }
 .corridor-status > span { margin-right: 14px; }
 .corridor-clock { font-size: 22px; font-weight: 700; color: #263238; }
@@ -129,6 +133,7 @@ table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px
 .corridor-pending { color: #a04000; font-weight: 600; font-size: 14px; }
 .corridor-control-label { font-size: 15px; }
 .corridor-off { font-size: 14px; color: #757575; }
+.corridor-shortcuts { font-size: 14px; color: #37474f; background: #eceff1; padding: 2px 6px; border-radius: 4px; }
 .corridor-half { flex: 1 1 50%; min-width: 0; }
 .corridor-comparison { flex: 1 1 auto; min-width: 0; }
 .corridor-pair-row { flex-wrap: nowrap !important; }
@@ -229,7 +234,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
             solara.Error(f"The map of this run could not be drawn ({type(err).__name__}: {err}).",
                          classes=["corridor-problem"])
             return
-        status = safe_html(views.status_html, run)
+        status = safe_html(views.status_html, run) + safe_html(views.key_html, run)
         monitors = safe_html(views.monitors_html, run)
         summary = safe_html(views.summary_html, run) if run.finished else ""
         log_text = safe_html(views.log_html, run, LOG_LINES)
@@ -269,7 +274,8 @@ def Page():
     charts = solara.use_memo(dict, [])
     _ = layout.value
 
-    solara.use_thread(lambda cancel: play_loop(ctl, cancel), dependencies=[playing.value],
+    drawn = solara.use_memo(threading.Event, [])
+    solara.use_thread(lambda cancel: play_loop(ctl, drawn, cancel), dependencies=[playing.value],
                       intrusive_cancel=False)
 
     solara.Title("Corridor — what-if app")
@@ -299,3 +305,4 @@ def Page():
                     solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
             else:
                 SidePanel(ctl, 0, charts, compact=False)
+        FrameDrawn(drawn)

@@ -38,10 +38,10 @@ def shortcuts_text() -> str:
 
 
 @solara.component_vue("keys.vue")
-def _Keys(keys: list, event_pressed: Callable[[str], None]):
+def _Keys(shortcut_keys: list, event_pressed: Callable[[str], None]):
     pass
 
 
 def Keys(on_key: Callable[[str], None]):
     """The keyboard shortcuts and the full-screen button; `on_key(key)` for every key in `KEYS`."""
-    return _Keys(keys=list(KEYS), event_pressed=on_key)
+    return _Keys(shortcut_keys=list(KEYS), event_pressed=on_key)

@@ -3,10 +3,13 @@ Step, Reset, the speed, the timeline, "Go to" a day or date (or the end) and "Ju
 and the keyboard shortcuts that do the same.
 
 The play loop runs in its own thread. It takes the tab's lock only to step the models, never
-while it waits, and leaves at least `IDLE_SHARE` of every frame's time idle even when a frame
-(two runs side by side, a loaded machine) takes longer than `FRAME_SECONDS`, so that Pause, the
-other tabs and the page's updates always get their turn. Pause takes no lock: it clears
-`playing`, and the loop stops before its next step (the step under way finishes first).
+while it waits; it asks for the next frame only once the page has drawn the last one
+(`FrameDrawn`), and it leaves at least `IDLE_SHARE` of every frame's time idle even when a frame
+(two runs side by side, a loaded machine) takes longer than `FRAME_SECONDS`. Without that, a
+frame asked for while the thread that handles clicks was drawing (Play's own redraw) was left to
+that thread, which then drew frame after frame and never came back to the clicks: the page stayed
+on day 0 and Pause did nothing (issue 23). Pause takes no lock: it clears `playing`, and the loop
+stops before its next step (the step under way finishes first).
 
 Going to another time does not draw the frames in between: the models step at full speed in
 the background, with their progress in the busy notice, and the map is drawn once at the end.
@@ -46,15 +49,21 @@ JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defecti
               "reinforcement", "recruitment", "event")
 
 
-def play_loop(ctl: Controller, cancel: threading.Event) -> None:
-    """Step and redraw while `playing` is set (see the module's docstring)."""
+def play_loop(ctl: Controller, drawn: threading.Event, cancel: threading.Event) -> None:
+    """Step and redraw while `playing` is set (see the module's docstring). `drawn` is set by
+    `FrameDrawn` once the page has drawn the frame asked for."""
     closed = solara.kernel_closed_event()  # the tab went away: stop
     try:
         while not cancel.is_set() and not closed.is_set() and playing.value and not ctl.finished:
             started = time.perf_counter()
             with ctl.lock:
                 ctl.advance(speed_hours.value)
-            frame.value += 1  # the pictures are drawn here, in this thread
+            drawn.clear()
+            frame.value += 1  # drawn in this thread, or by the thread already drawing the page
+            # the next frame waits for this one: a new frame asked for while another thread draws
+            # is left to that thread, which would go on drawing frames and never answer a click
+            while not drawn.wait(0.1) and not cancel.is_set() and playing.value:
+                pass
             spent = time.perf_counter() - started
             cancel.wait(max(FRAME_SECONDS - spent, IDLE_SHARE * spent))
         if ctl.finished and playing.value:
@@ -63,6 +72,13 @@ def play_loop(ctl: Controller, cancel: threading.Event) -> None:
     except Exception as err:  # noqa: BLE001 - see actions.guard
         playing.value = False
         report(err)
+
+
+@solara.component
+def FrameDrawn(drawn: threading.Event):
+    """Nothing to see: sets `drawn` once the page has drawn the latest frame (after the render)."""
+    now = frame.value
+    solara.use_effect(drawn.set, [now])
 
 
 def go_to(ctl: Controller, step: int) -> None:
@@ -124,11 +140,12 @@ def GoTo(ctl: Controller, disabled: bool):
         problem.value = ""
         go_to(ctl, step)
 
-    with solara.Div(classes=["corridor-goto"]):
-        solara.InputText("Go to day or date", value=text, on_value=submit, continuous_update=False,
-                         disabled=disabled, classes=["corridor-goto-input"])
-    solara.Button("End", icon_name="mdi-skip-next", outlined=True, disabled=disabled or ctl.finished,
-                  on_click=lambda: go_to(ctl, model.n_steps), classes=["corridor-end"])
+    with solara.Row(classes=["corridor-goto-row"], gap="4px"):
+        with solara.Div(classes=["corridor-goto"]):
+            solara.InputText("Go to day or date", value=text, on_value=submit, continuous_update=False,
+                             disabled=disabled, classes=["corridor-goto-input"])
+        solara.Button("End", icon_name="mdi-skip-next", outlined=True, disabled=disabled or ctl.finished,
+                      on_click=lambda: go_to(ctl, model.n_steps), classes=["corridor-end"])
 
 
 @solara.component
@@ -162,7 +179,7 @@ def Toolbar(ctl: Controller):
             for hours in SPEEDS_HOURS:
                 solara.Button(f"{hours} h" if hours < 24 else f"{hours // 24} day", value=hours, text=True)
         with solara.Div(classes=["corridor-timeline"]):
-            solara.SliderInt(time_label(model, model.steps), value=model.steps, min=0, max=model.n_steps,
+            solara.SliderInt(model.clock(), value=model.steps, min=0, max=model.n_steps,
                              on_value=lambda step: go_to(ctl, step), thumb_label=False,
                              disabled=waiting or playing.value)
         GoTo(ctl, disabled=waiting or playing.value)
@@ -180,9 +197,10 @@ def Toolbar(ctl: Controller):
 def PresenterBar(ctl: Controller):
     """In the title bar: the text size (A− / A+), full screen and the keyboard shortcuts."""
     i = FONT_SCALES.index(font_scale.value) if font_scale.value in FONT_SCALES else 0
-    solara.Button("A−", on_click=lambda: font_scale.set(FONT_SCALES[max(0, i - 1)]), text=True,
-                  disabled=i == 0, classes=["corridor-font-down"])
-    solara.Text(f"text {font_scale.value:.0%}", classes=["corridor-font-size"])
-    solara.Button("A+", on_click=lambda: font_scale.set(FONT_SCALES[min(len(FONT_SCALES) - 1, i + 1)]), text=True,
-                  disabled=i == len(FONT_SCALES) - 1, classes=["corridor-font-up"])
-    Keys(on_key=lambda key: on_key(ctl, key))
+    with solara.Row(classes=["corridor-presenter"], gap="2px"):
+        solara.Button("A−", on_click=lambda: font_scale.set(FONT_SCALES[max(0, i - 1)]), text=True, dark=True,
+                      disabled=i == 0, classes=["corridor-font-down"])
+        solara.Text(f"text {font_scale.value:.0%}", classes=["corridor-font-size"])
+        solara.Button("A+", on_click=lambda: font_scale.set(FONT_SCALES[min(len(FONT_SCALES) - 1, i + 1)]),
+                      text=True, dark=True, disabled=i == len(FONT_SCALES) - 1, classes=["corridor-font-up"])
+        Keys(on_key=lambda key: on_key(ctl, key))

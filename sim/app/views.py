@@ -33,10 +33,6 @@ STATE_COLOURS = {s.value: c for s, c in CONVOY_STATE_COLORS.items()}
 #: a convoy whose journey is over, as the status line counts them: (several, one)
 ENDED_WORDS = {"arrived": ("now posts", "now a post"), "withdrawn": ("turned back", "turned back"),
                "destroyed": ("destroyed", "destroyed")}
-#: what a "land bridge" is, shown wherever the word is
-LAND_BRIDGE_HELP = ("A land bridge is a chain of ground held by one faction and its allies that links the "
-                    "places of a supply route, here {route}: open means a convoy could drive it on "
-                    "friendly ground.")
 
 
 def _swatch(colour: str) -> str:
@@ -60,7 +56,8 @@ def status_html(run: LiveRun) -> str:
                        f'(since {clock_text(c.since_hours)})</span>')
     if ended:
         done = ", ".join(f"{n} {ENDED_WORDS[state][n == 1]}" for state, n in ended.items())
-        convoys.append(f'<span class="corridor-convoys-ended">earlier: {e(done)}</span>')
+        convoys.append(f'<span class="corridor-convoys-ended">{"" if convoys else "none on the road; "}'
+                       f'earlier ones: {e(done)}</span>')
     params = []
     for control in CONTROLS:
         value = run.parameter(control.name)
@@ -85,7 +82,6 @@ def monitors_html(run: LiveRun) -> str:
     row = latest_row(model)
     metrics, table = faction_table(row, ids)
     units = units_by_kind(model)
-    route = e(run.land_bridge_route())
     head = "".join(f"<th>{e(metric_label(m))}</th>" for m in metrics)
     rows = []
     for j, fid in enumerate(ids):
@@ -111,11 +107,16 @@ def monitors_html(run: LiveRun) -> str:
         pairs = f'<div class="corridor-pair">tension between rivals: {items or "none yet"}</div>'
     rest = (f'<div class="corridor-rest">contested {format_value("share", row.get("contested_share", 0.0))} · '
             f'ungoverned {format_value("share", row.get("ungoverned_share", 0.0))}</div>')
-    key = " ".join(f"{g} {KIND_LABELS[k]}" for k, g in KIND_GLYPHS.items())
-    help_text = (f'<div class="corridor-help"><b>land</b>: share of all the land held · <b>units</b>: {e(key)} · '
-                 f'<b>bridge</b>: {e(LAND_BRIDGE_HELP.format(route=route))}</div>')
     return (f'<table class="corridor-monitors"><tr><th>faction</th>{head}<th>units</th></tr>'
-            f'{"".join(rows)}</table>{pairs}{rest}{help_text}')
+            f'{"".join(rows)}</table>{pairs}{rest}')
+
+
+def key_html(run: LiveRun) -> str:
+    """The monitors' key in words, shown on screen (a class cannot hover): the units' shapes and
+    what an open land bridge means."""
+    key = " ".join(f"{g} {KIND_LABELS[k]}" for k, g in KIND_GLYPHS.items())
+    return (f'<div class="corridor-help"><b>units</b>: {e(key)} · <b>bridge</b> open: a convoy could drive '
+            f'{e(run.land_bridge_route())} on friendly ground</div>')
 
 
 def log_html(run: LiveRun, limit: int) -> str:
