@@ -27,7 +27,7 @@ from conftest import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-START_TIMEOUT_S = 45.0
+START_TIMEOUT_S = 120.0  # the server imports Solara and the model: over 45 s at a load of 20 on 2 cores
 UI_TIMEOUT_MS = 90_000  # generous: the suite runs beside other tests on 2 cores (CI), and Reset rebuilds a model
 
 
@@ -128,9 +128,17 @@ def _step(page, times: int = 1) -> None:
 
 
 def _speed(page, text: str) -> None:
+    shown = "+24 H" if text == "1 day" else f"+{text.split()[0]} H"
+    wait = "t => document.querySelector('button.corridor-step').innerText.includes(t)"
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".corridor-speed button", has_text=text).click()
-    page.wait_for_function("t => document.querySelector('button.corridor-step').innerText.includes(t)",
-                           arg="+24 H" if text == "1 day" else "+1 H", timeout=UI_TIMEOUT_MS)
+    try:
+        page.wait_for_function(wait, arg=shown, timeout=15_000)
+    except PlaywrightTimeout:  # seen once under a load of 20 (lesson 6, 1 day to 1 h): say so, click again
+        print(f"\nthe speed {text!r} was not taken within 15 s; clicked again")
+        page.locator(".corridor-speed button", has_text=text).click()
+        page.wait_for_function(wait, arg=shown, timeout=UI_TIMEOUT_MS)
 
 
 def _choose(page, select: str, item: str) -> None:
@@ -360,8 +368,14 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_url, t
             page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
                                    " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
 
+            # keyboard shortcuts: + enlarges the text, C opens the controls
+            page.keyboard.press("+")
+            _wait_text(page, ".corridor-font-size", "text 115%")
+            page.keyboard.press("-")
+            _wait_text(page, ".corridor-font-size", "text 100%")
+
             # the controls open beside the map, which keeps its presenter size
-            page.click("button.corridor-drawer-toggle")
+            page.keyboard.press("c")
             page.wait_for_selector(".corridor-compare", timeout=UI_TIMEOUT_MS)
             share, label_px = _map_share_and_label_px(page)
             print(f"\nwith the controls open: map {share:.0%} of the screen, labels {label_px:.1f} px")
@@ -400,6 +414,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_url, t
         except Exception:
             page.screenshot(path=str(tmp_path / "failed.png"))
             print(f"page at the failure (screenshot {tmp_path / 'failed.png'}):\n{page.inner_text('body')[:2000]}")
+            print((tmp_path / "viz.log").read_text()[-3000:])
             raise
         finally:
             context.close()

@@ -108,6 +108,12 @@ def toggle_play(ctl: Controller) -> None:
         playing.value = True
 
 
+def step_font(by: int) -> None:
+    """The text one size larger (+1) or smaller (-1) in `FONT_SCALES`, within its ends."""
+    i = FONT_SCALES.index(font_scale.value) if font_scale.value in FONT_SCALES else 0
+    font_scale.value = FONT_SCALES[min(len(FONT_SCALES) - 1, max(0, i + by))]
+
+
 def on_key(ctl: Controller, key: str) -> None:
     """A keyboard shortcut (`sim.app.presenter.KEYS`)."""
     if key == " ":
@@ -117,9 +123,7 @@ def on_key(ctl: Controller, key: str) -> None:
     elif key == "End" and not busy.value:
         go_to(ctl, ctl.sides[0].run.model.n_steps)
     elif key in ("+", "=", "-"):
-        bigger = key != "-"
-        i = FONT_SCALES.index(font_scale.value) if font_scale.value in FONT_SCALES else 0
-        font_scale.value = FONT_SCALES[min(len(FONT_SCALES) - 1, i + 1) if bigger else max(0, i - 1)]
+        step_font(+1 if key != "-" else -1)
     elif key in ("c", "C"):
         drawer_open.value = not drawer_open.value
 
@@ -196,11 +200,10 @@ def Toolbar(ctl: Controller):
 @solara.component
 def PresenterBar(ctl: Controller):
     """In the title bar: the text size (A− / A+), full screen and the keyboard shortcuts."""
-    i = FONT_SCALES.index(font_scale.value) if font_scale.value in FONT_SCALES else 0
     with solara.Row(classes=["corridor-presenter"], gap="2px"):
-        solara.Button("A−", on_click=lambda: font_scale.set(FONT_SCALES[max(0, i - 1)]), text=True, dark=True,
-                      disabled=i == 0, classes=["corridor-font-down"])
+        solara.Button("A−", on_click=lambda: step_font(-1), text=True, dark=True,
+                      disabled=font_scale.value <= FONT_SCALES[0], classes=["corridor-font-down"])
         solara.Text(f"text {font_scale.value:.0%}", classes=["corridor-font-size"])
-        solara.Button("A+", on_click=lambda: font_scale.set(FONT_SCALES[min(len(FONT_SCALES) - 1, i + 1)]),
-                      text=True, dark=True, disabled=i == len(FONT_SCALES) - 1, classes=["corridor-font-up"])
+        solara.Button("A+", on_click=lambda: step_font(+1), text=True, dark=True,
+                      disabled=font_scale.value >= FONT_SCALES[-1], classes=["corridor-font-up"])
         Keys(on_key=lambda key: on_key(ctl, key))
