@@ -20,6 +20,7 @@ from sim.flags import positive_int, scenario_flag, whole_number
 from sim.locations import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
+CLOSED_TAB_KEPT = "30s"  # how long the runs of a tab whose page closed are kept for it to come back
 
 
 def _check_port(host: str, port: int) -> None:
@@ -119,6 +120,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
     os.environ["SOLARA_APP"] = "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
+    # a closed tab's runs are freed this long after its page went away (Solara's default keeps
+    # them a day, for a page that reconnects; a network blip of a few seconds still does)
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CLOSED_TAB_KEPT)
     import uvicorn
     from solara.server.starlette import app
 

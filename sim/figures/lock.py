@@ -4,9 +4,8 @@ per browser tab, plus exports in the background).
 Matplotlib is not thread-safe: its font cache, the mathtext parser and the Agg text layout are
 shared by every figure, and two threads drawing at once fail at random (mathtext
 `ParseException`, "failed to load glyph"). Every figure the app draws, live or exported, is
-therefore drawn while holding `DRAWING`. A frame takes ~20–30 ms, so ten tabs playing at four
-frames a second wait little (docs/app.md, "Many browsers, one server", gives the measurement
-and why a lock rather than a renderer per process).
+therefore drawn while holding `DRAWING` (docs/app.md, "Many browsers, one server", measures it
+under ten tabs and against a renderer per process).
 """
 
 from __future__ import annotations
