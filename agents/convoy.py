@@ -24,6 +24,9 @@ class ConvoyState(StrEnum):
     DESTROYED = "destroyed"
 
 
+#: states in which a convoy's journey is over (it is no longer on the road)
+ENDED_STATES = (ConvoyState.ARRIVED.value, ConvoyState.WITHDRAWN.value, ConvoyState.DESTROYED.value)
+
 #: what a state means as the outcome of a run
 OUTCOME = {
     ConvoyState.WAITING: "not departed",

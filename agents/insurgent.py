@@ -13,6 +13,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
+from sim.results.event_log import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 from sim.submodels.influence import UNGOVERNED
 
@@ -63,7 +64,7 @@ class InsurgentCell(Unit):
         self.model.recorder.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction],
                                          0.0, lost)
         self.model.log_incident(
-            "ambush", f"{self.describe()} ambushed {target.describe()}: {lost:.0f} fighters lost",
+            "ambush", f"{self.describe()} ambushed {target.describe()}: {fighters_text(lost)} lost",
             target, fighters=lost, other=self)
 
 
@@ -149,7 +150,7 @@ class Insurgency:
                 what = "dispersed"
             else:
                 cell.hidden = False
-                what = f"lost {lost:.0f} fighters and is in the open"
+                what = f"lost {fighters_text(lost)} and is in the open"
             finder = self._finder(cell)
             model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
                                         model.factions.ids[cell.faction], 0.0, lost)

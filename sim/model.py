@@ -24,7 +24,7 @@ from sim.agents.militia import Militia
 from sim.agents.planner import FactionPlanner
 from sim.geography import Terrain
 from sim.mesa_compat import MesaConventions, seed_from
-from sim.results.event_log import EventLog, clock_text
+from sim.results.event_log import EventLog, clock_text, fighters_text
 from sim.results.recorder import Recorder
 from sim.rules import build_rules
 from sim.scenario import LoadedScenario
@@ -334,7 +334,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.tension.incident("clash", fa, fb, where=place)
         labels = self.factions.labels
         self.log.add(self.steps_done, self.hours, "clash",
-                     f"clash near {place}: {labels[fa]} lost {lost_a:.0f}, {labels[fb]} lost {lost_b:.0f} fighters",
+                     f"clash near {place}: {labels[fa]} lost {fighters_text(lost_a)}, {labels[fb]} lost {fighters_text(lost_b)}",
                      factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
                      fighters=lost_a + lost_b, cell=side_a[0].rc)
 

@@ -27,7 +27,7 @@ from conftest import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-START_TIMEOUT_S = 45.0
+START_TIMEOUT_S = 120.0  # the server imports Solara and the model: over 45 s at a load of 20 on 2 cores
 UI_TIMEOUT_MS = 90_000  # generous: the suite runs beside other tests on 2 cores (CI), and Reset rebuilds a model
 
 
@@ -128,9 +128,17 @@ def _step(page, times: int = 1) -> None:
 
 
 def _speed(page, text: str) -> None:
+    shown = "+24 H" if text == "1 day" else f"+{text.split()[0]} H"
+    wait = "t => document.querySelector('button.corridor-step').innerText.includes(t)"
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".corridor-speed button", has_text=text).click()
-    page.wait_for_function("t => document.querySelector('button.corridor-step').innerText.includes(t)",
-                           arg="+24 H" if text == "1 day" else "+1 H", timeout=UI_TIMEOUT_MS)
+    try:
+        page.wait_for_function(wait, arg=shown, timeout=15_000)
+    except PlaywrightTimeout:  # seen once under a load of 20 (lesson 6, 1 day to 1 h): say so, click again
+        print(f"\nthe speed {text!r} was not taken within 15 s; clicked again")
+        page.locator(".corridor-speed button", has_text=text).click()
+        page.wait_for_function(wait, arg=shown, timeout=UI_TIMEOUT_MS)
 
 
 def _choose(page, select: str, item: str) -> None:
@@ -259,7 +267,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.keyboard.press("Home")
             page.wait_for_selector(".corridor-control-stop_probability .corridor-pending", timeout=UI_TIMEOUT_MS)
             page.click(".corridor-control-stop_probability button.corridor-apply-now")
-            _wait_text(page, ".corridor-log", "teacher's intervention: checkpoint_blockade.stop_probability set to 0")
+            _wait_text(page, ".corridor-log", "teacher's intervention: checkpoint blockade: stop probability set to 0")
             page.wait_for_function("() => document.querySelector('.corridor-param-stop_probability')"
                                    ".innerText.endsWith(': 0')", timeout=UI_TIMEOUT_MS)
 
@@ -270,7 +278,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.wait_for_selector(".corridor-export-done", timeout=120_000)
             exported = Path(page.inner_text(".corridor-path").strip())
             assert (exported / "narrative.txt").is_file()
-            assert "stop_probability set to 0" in (exported / "narrative.txt").read_text()
+            assert "stop probability set to 0" in (exported / "narrative.txt").read_text()
             page.click("button.corridor-reset")
             # the downloads of the old run go with it
             page.wait_for_function("() => !document.querySelector('.corridor-export-done')", timeout=UI_TIMEOUT_MS)
@@ -310,3 +318,105 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             context.close()
             if exported is not None and exported.name.startswith("app_") and exported.parent.name == "outputs":
                 shutil.rmtree(exported, ignore_errors=True)
+
+
+def _map_share_and_label_px(page, selector: str = ".corridor-side-a img.corridor-map") -> tuple[float, float]:
+    from sim.figures.live import DPI, LABEL_PT
+
+    width, height, natural = page.evaluate(
+        "s => { const i = document.querySelector(s); const b = i.getBoundingClientRect();"
+        " return [b.width, b.height, i.naturalWidth]; }", selector)
+    return width * height / (VIEWPORT["width"] * VIEWPORT["height"]), LABEL_PT * DPI / 72 * width / natural
+
+
+def _play_then_pause(page, speed: str) -> None:
+    """At `speed`: Play, the clock advances (twice); Pause, and the clock shown 1 s later is
+    the clock for good (read again 3 s later)."""
+    _speed(page, speed)
+    start = page.inner_text(".corridor-side-a .corridor-clock")
+    page.click("button.corridor-play")
+    moved = "b => { const c = document.querySelector('.corridor-side-a .corridor-clock'); return c && c.innerText !== b; }"
+    page.wait_for_function(moved, arg=start, timeout=UI_TIMEOUT_MS)
+    once = page.inner_text(".corridor-side-a .corridor-clock")
+    page.wait_for_function(moved, arg=once, timeout=UI_TIMEOUT_MS)
+    page.click("button.corridor-pause")
+    page.wait_for_timeout(1000)
+    stopped = page.inner_text(".corridor-side-a .corridor-clock")
+    page.wait_for_timeout(3000)
+    later = page.inner_text(".corridor-side-a .corridor-clock")
+    assert later == stopped, f"at {speed} the clock went on after Pause: {stopped} 1 s after, {later} 4 s after"
+    page.wait_for_selector("button.corridor-play:not([disabled])", timeout=UI_TIMEOUT_MS)
+
+
+def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_url, tmp_path):
+    """Lessons 2 and 6 side by side: Play advances both runs and Pause stops them within 1 s at
+    every speed; clicks made during a busy action are queued, not lost; the map keeps its
+    presenter size (≥ 40 % of 1280 × 720, labels ≥ 14 px) with the controls open; "Go to" a day
+    lands on it; the status line lists only the convoys on the road."""
+    from sim.app.state import SPEEDS_HOURS
+
+    sync_playwright = _need_browser()
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+            headless=True, viewport=VIEWPORT)
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            js_errors: list[str] = []
+            page.on("pageerror", lambda err: js_errors.append(str(err)))
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
+                                   " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
+
+            # keyboard shortcuts: + enlarges the text, C opens the controls
+            page.keyboard.press("+")
+            _wait_text(page, ".corridor-font-size", "text 115%")
+            page.keyboard.press("-")
+            _wait_text(page, ".corridor-font-size", "text 100%")
+
+            # the controls open beside the map, which keeps its presenter size
+            page.keyboard.press("c")
+            page.wait_for_selector(".corridor-compare", timeout=UI_TIMEOUT_MS)
+            share, label_px = _map_share_and_label_px(page)
+            print(f"\nwith the controls open: map {share:.0%} of the screen, labels {label_px:.1f} px")
+            assert share >= 0.40 and label_px >= 14.0, (share, label_px)
+
+            # lesson 2, two clicks in a row while the first is busy: both are carried out
+            _choose(page, ".corridor-scenario-a", "Russian co-optation")
+            page.locator(".corridor-compare input").check(force=True)
+            _idle(page)
+            _wait_text(page, ".corridor-side-b h3", "Russian co-optation")
+            _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
+            for hours in SPEEDS_HOURS:
+                _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
+            a_clock = page.inner_text(".corridor-side-a .corridor-clock")
+            assert page.inner_text(".corridor-side-b .corridor-clock") == a_clock, "the two runs step together"
+            _no_python_error(page)
+
+            # lesson 6: the campaign side by side with the planners off
+            _choose(page, ".corridor-scenario-a", "Corridor campaign")
+            _idle(page)
+            _choose(page, ".corridor-scenario-b", "Campaign without planners")
+            _idle(page)
+            _wait_text(page, ".corridor-side-b h3", "Campaign without planners")
+            page.click("button.corridor-drawer-toggle")
+            for speed in ("1 h", "1 day"):
+                _play_then_pause(page, speed)
+            goto = page.locator(".corridor-goto-input input")
+            goto.fill("day 20")
+            goto.press("Enter")
+            _idle(page)
+            _wait_text(page, ".corridor-side-a .corridor-clock", "day 20 00:00")
+            assert page.inner_text(".corridor-side-b .corridor-clock") == "day 20 00:00"
+            assert len(page.locator(".corridor-side-a .corridor-convoy").all()) <= 8, "only the convoys on the road"
+            _no_python_error(page)
+            assert not js_errors, js_errors
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failed.png"))
+            print(f"page at the failure (screenshot {tmp_path / 'failed.png'}):\n{page.inner_text('body')[:2000]}")
+            print((tmp_path / "viz.log").read_text()[-3000:])
+            raise
+        finally:
+            context.close()
+    server_log = (tmp_path / "viz.log").read_text()
+    assert "Traceback" not in server_log, f"the server logged an error:\n{server_log[-3000:]}"

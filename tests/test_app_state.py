@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim.app.export import export_runs
+from sim.app.export import INCIDENT_KINDS, export_runs, frame_steps
 from sim.app.interventions import AIRSTRIKE, SET
 from sim.app.lessons import lesson_for, parse_lessons, worksheet_html
 from sim.app.monitors import convoy_status, faction_table, latest_row, pair_table, what_happened
@@ -157,8 +157,10 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     names = sorted(p.name for p in out.iterdir() if p.name != MARKER)
     assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
     gif = Image.open(out / "animation.gif")
-    kept = [f["hours"] for f in run.model.recorder.frames]
-    assert 33.0 not in kept and gif.n_frames == len(kept) + 1, "the snapshots kept so far, then now"
+    steps, near = frame_steps(run.model.step_hours, 33, [e.hours for e in run.model.log.entries
+                                                          if e.kind in INCIDENT_KINDS])
+    assert gif.n_frames == len(steps) and steps[-1] == 33, "a frame for every step chosen, ending now"
+    assert gif.size == (840, 500), f"the GIF is drawn at the app's presenter size, not {gif.size}"
     assert "not a forecast" in (out / "narrative.txt").read_text()
     with pytest.raises(UserError, match="already exists"):
         export_runs([run], out)
@@ -214,7 +216,7 @@ def test_rewind_replays_the_same_run_with_its_interventions():
     assert ctl.sides[0].pending["airstrike_rate"] == 0.9, "a slider applied now is kept for the next reset"
     ctl.advance(40)
     log = [e.narrative() for e in run.model.log.entries]
-    assert any("teacher's intervention: airstrikes.rate_per_day set to 0.9" in line for line in log)
+    assert any("teacher's intervention: airstrikes: rate per day set to 0.9" in line for line in log)
     assert any("airstrike by Israel hit" in line for line in log)
     controller = run.model.influence.controller.copy()
     ctl.go_to(20)

@@ -1,14 +1,18 @@
 """The classroom web app (`python run.py viz`).
 
-Widgets (import Solara): `page` (the page: toolbar, map, monitors, chart, log), `drawer` (the
-controls, the lesson, the export), `actions` (per-tab reactive state; every callback runs
-through `guard` or `background`, so an error is a message, never a traceback).
+Widgets (import Solara): `page` (the page: map, monitors, chart, log), `toolbar` (Play/Pause and
+the play loop, Step, Reset, speed, timeline, Go to, jump to event), `presenter` (text size, full
+screen, keyboard shortcuts; `keys.vue`), `drawer` (the controls, the lesson, the export),
+`actions` (per-tab reactive state; every callback runs through `guard` or `background`, so an
+error is a message, never a traceback, and slow actions queue instead of being lost).
 
 Without widgets (tested without a browser): `state` (scenarios, settings, runs, rewind),
-`interventions` (what a teacher may change mid-run), `monitors` (numbers read from a model,
-generic over the step table's columns; the end-of-run summary), `views` (those as HTML),
-`lessons` (docs/lessons.md per scenario; the worksheet), `export` (files for slides), and
-`command` (the `viz` and `export` subcommands). The pictures are drawn by `sim.figures.live`.
+`goto` (a day or date typed as a step), `interventions` (what a teacher may change mid-run),
+`monitors` (numbers read from a model, generic over the step table's columns; the end-of-run
+summary), `views` (those as HTML), `lessons` (docs/lessons.md per scenario; the worksheet),
+`export` (files for slides), `network` (Host/Origin allow-list, the warning on a non-loopback
+bind) and `command` (the `viz` and `export` subcommands). The pictures are drawn by
+`sim.figures.live`, under the one drawing lock of `sim.figures.lock`.
 
 Nothing is imported here, so that `import sim.app.command` does not import Solara.
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 
 import solara
 
@@ -20,7 +21,9 @@ playing = solara.reactive(False)
 speed_hours = solara.reactive(SPEEDS_HOURS[0])
 problem = solara.reactive("")  # the message shown above the map ("" when none)
 busy = solara.reactive("")  # what a background action is doing ("" when idle)
+queued = solara.reactive(())  # (label, action) of the slow actions waiting to run, in order
 drawer_open = solara.reactive(False)
+font_scale = solara.reactive(1.0)  # the text-size factor of the page (A− / A+, + / −)
 log = logging.getLogger("sim.app")
 
 
@@ -45,27 +48,41 @@ def guard(action) -> None:
     frame.value += 1
 
 
+_QUEUE = threading.Lock()  # makes "is a job running?" and "queue this" one step (a click is never lost)
+
+
 @solara.lab.task
-def background_job(label: str, action) -> None:
-    busy.value = label
-    try:
-        action()
-        problem.value = ""
-    except Exception as err:  # noqa: BLE001 - see guard
-        report(err)
-    finally:
-        busy.value = ""
+def background_job() -> None:
+    """Run the queued slow actions one after another; each one's result is drawn (the runs'
+    counters move) before the busy notice goes, so that the picture and the notice agree."""
+    while True:
+        with _QUEUE:
+            if not queued.value:
+                busy.value = ""
+                return
+            (label, action), *rest = queued.value
+            queued.value = tuple(rest)
+            busy.value = label
+        try:
+            action()
+            problem.value = ""
+        except Exception as err:  # noqa: BLE001 - see guard
+            report(err)
         layout.value += 1
         frame.value += 1
 
 
 def background(label: str, action) -> None:
-    """Run a slow user action in the background: play stops, the buttons wait, `label` shows."""
-    if busy.value:
-        return
+    """Run a slow user action in the background: play stops and `label` shows until it is done
+    and drawn. A click while another one runs is queued behind it (and shown), never lost."""
     playing.value = False
-    busy.value = label
-    background_job(label, action)
+    with _QUEUE:
+        queued.value = (*queued.value, (label, action))
+        if busy.value:
+            busy.value = f"{busy.value} (then: {label})"
+            return
+        busy.value = label
+    background_job()
 
 
 def heading(tag: str, text: str) -> None:

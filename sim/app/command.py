@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
@@ -19,6 +20,7 @@ from sim.program.flags import positive_int, scenario_flag, whole_number
 from sim.program.folders import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
+CLOSED_TAB_KEPT = "30s"  # how long the runs of a tab whose page closed are kept for it to come back
 
 
 def _check_port(host: str, port: int) -> None:
@@ -118,11 +120,21 @@ def cmd_viz(args: argparse.Namespace) -> int:
     os.environ["SOLARA_APP"] = "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
+    # a closed tab's runs are freed this long after its page went away (Solara's default keeps
+    # them a day, for a page that reconnects; a network blip of a few seconds still does)
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CLOSED_TAB_KEPT)
     import uvicorn
+    from solara.server.starlette import app
 
+    from sim.app.network import HostGuard, local_names, network_warning
+
+    warning = network_warning(args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    allowed = local_names(args.host) | {h.lower() for h in args.allow_host or ()}
     url = f"http://{args.host}:{args.port}/"
     print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
-    uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(HostGuard(app, allowed), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -155,6 +167,9 @@ def add_commands(sub) -> None:
     p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--allow-host", action="append", metavar="NAME",
+                   help="another name browsers use for this machine (e.g. a DNS name on the school network); "
+                   "requests under any other name are refused")
     p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
                    "and charts redrawn, and print it")

@@ -14,6 +14,7 @@ from sim.app.actions import background, guard, heading, layout, safe_html
 from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
+from sim.app.presenter import shortcuts_text
 from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
 from sim.program.errors import UserError
 
@@ -29,9 +30,11 @@ def _runs(ctl: Controller) -> tuple[int, ...]:
 def export_job(ctl: Controller) -> None:
     runs = _runs(ctl)
     try:
-        export_note.value = "Exporting: copying the runs"
-        # copies of the runs (a replay), so the class can go on while the files are written
-        folder = export_runs(ctl.snapshot(),
+        export_note.value = "Exporting: starting"
+        with ctl.lock:
+            runs_now = [side.run for side in ctl.sides]
+        # the export replays copies of the runs, so the class can go on while the files are written
+        folder = export_runs(runs_now,
                              progress=lambda share, what: export_note.set(f"Exporting {share:.0%}: {what}"))
         exported.value = (runs, folder)
     finally:
@@ -55,7 +58,7 @@ def Export(ctl: Controller):
         solara.Success("Saved:", dense=True, classes=["corridor-export-done"])
         solara.Text(str(folder), classes=["corridor-path"])
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and not path.name.startswith("."):  # not Corridor's own marker file
                 name = str(path.relative_to(folder))
                 solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
                                     label=f"Download {name}")
@@ -135,8 +138,8 @@ def Drawer(ctl: Controller):
             if i == 0 or side.path != ctl.sides[0].path:
                 solara.HTML(unsafe_innerHTML=safe_html(views.lesson_html, side.run))
         run = ctl.sides[0].run
-        ids = run.model.factions.ids
-        columns = [f"land held % ({f})" for f in ids[:3]] + [f"fighters ({f})" for f in ids[:3]]
+        names = run.model.factions.labels
+        columns = [f"land held % ({f})" for f in names[:3]] + [f"fighters ({f})" for f in names[:3]]
         solara.FileDownload(
             lambda: worksheet_html(run.info.name, lesson_for(run.info.stem), list(run.info.questions),
                                    columns).encode("utf-8"),
@@ -149,6 +152,7 @@ def Drawer(ctl: Controller):
     def set_seed(seed) -> None:
         guard(lambda: ctl.set_seed(seed))
 
+    solara.Text(shortcuts_text(), classes=["corridor-shortcuts"])
     solara.Switch(label="Side by side (same seed)", value=ctl.comparing, on_value=compare,
                   classes=["corridor-compare"])
     solara.InputInt("Seed (applies on Reset)", value=ctl.seed if ctl.seed is not None else ctl.run_seed,

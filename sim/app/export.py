@@ -1,16 +1,37 @@
 """Export of the app's runs so far for slides: the map and charts as PNG (as for slides and
-as the app shows them), the run so far as an animated GIF, and the narrative with the settings
-and the teacher's interventions. `python run.py export` and the app's Export button use it.
+as the app shows them), the run so far as an animated GIF at the app's presenter size, and the
+narrative with the settings and the teacher's interventions. `python run.py export` and the
+app's Export button use it.
+
+The export never touches the run the class is watching: it replays a copy from the seed and
+the recorded interventions (the model is deterministic), and draws the GIF's frames with the
+app's own live map while that copy steps (~25 ms a frame), one every `FRAME_HOURS`, and one
+every `INCIDENT_FRAME_HOURS` within `NEAR_INCIDENT_H` of an incident, so that a 2-hour standoff
+is seen in the GIF. Every drawing holds `sim.figures.lock.DRAWING`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import math
 from pathlib import Path
 
 from sim.app.state import LiveRun, Progress
+from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import OUTPUTS
+from sim.results.event_log import clock_text
+
+#: simulated hours between the animation's frames, and between them near an incident
+FRAME_HOURS, INCIDENT_FRAME_HOURS = 6.0, 1.0
+#: an incident gets hourly frames this many hours before and after it
+NEAR_INCIDENT_H = 6.0
+#: log kinds that get hourly frames around them
+INCIDENT_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defection", "arrival")
+#: at most this many frames (a long run is shown with fewer, evenly spread, incidents first)
+MAX_FRAMES = 400
+FRAME_MS, INCIDENT_FRAME_MS = 500, 250  # how long a frame stays on screen
 
 
 def result_so_far(run: LiveRun):
@@ -22,33 +43,80 @@ def result_so_far(run: LiveRun):
         frames.append(model.recorder.snapshot())
     return dataclasses.replace(result, frames=frames)
 
+
+def frame_steps(step_hours: float, end: int, incident_hours: list[float]) -> tuple[list[int], set[int]]:
+    """(the steps the animation shows, in order, from 0 to `end`; those of them near an
+    incident). Regular frames every `FRAME_HOURS` (more apart when they would pass
+    `MAX_FRAMES`), hourly ones within `NEAR_INCIDENT_H` of each incident."""
+    fine = max(1, round(INCIDENT_FRAME_HOURS / step_hours))
+    near: set[int] = set()
+    for hours in incident_hours:
+        first = max(0, math.floor((hours - NEAR_INCIDENT_H) / step_hours))
+        last = min(end, math.ceil((hours + NEAR_INCIDENT_H) / step_hours))
+        near.update(range(first - first % fine, last + 1, fine))
+    near = set(sorted(near)[: MAX_FRAMES // 2])
+    every = max(round(FRAME_HOURS / step_hours), math.ceil(end / max(1, MAX_FRAMES - len(near))), 1)
+    steps = sorted(set(range(0, end + 1, every)) | near | {end})
+    return steps, near
+
+
+def write_live_animation(run: LiveRun, out: Path, progress: Progress | None = None) -> LiveRun:
+    """The run so far as an animated GIF drawn by the app's live map (840 × 500 px, labels as on
+    screen), from a replayed copy; returns that copy (at the run's current step)."""
+    from PIL import Image
+
+    from sim.figures.live import LiveMap
+    from sim.program.output import write_atomic
+
+    model = run.model
+    end = model.steps
+    incidents = [e.hours for e in list(model.log.entries) if e.kind in INCIDENT_KINDS]
+    steps, near = frame_steps(model.step_hours, end, incidents)
+    copy = run.replayed(0)
+    with DRAWING:
+        live_map = LiveMap(copy.model)
+    images, durations = [], []
+    for i, step in enumerate(steps):
+        copy.advance(step - copy.model.steps)
+        with DRAWING:
+            png = live_map.render("png")
+        images.append(Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE))
+        durations.append(INCIDENT_FRAME_MS if step in near else FRAME_MS)
+        if progress is not None and i % 20 == 0:
+            progress(i / len(steps), f"animation.gif, frame {i + 1} of {len(steps)}")
+    durations[-1] = 3000  # hold the last picture
+    write_atomic(out, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                                                 duration=durations, loop=0))
+    return copy
+
+
 def export_run(run: LiveRun, folder: Path, progress: Progress | None = None) -> list[Path]:
-    """Write into `folder` (which the caller creates fresh): the map and the charts as PNG
-    for slides, the same two as the app shows them (with the convoys' states), the run so
-    far as an animated GIF, and the narrative as text. `progress(share done, what)` is
-    told before each file."""
+    """Write into `folder` (which the caller creates fresh): the animation of the run so far
+    (GIF), then, from the copy it replayed, the map and the charts as PNG for slides, the same
+    two as the app shows them, and the narrative as text. `run` may go on meanwhile.
+    `progress(share done, what)` is told as it goes."""
     from sim.figures.live import LiveCharts, LiveMap
-    from sim.figures.one_run import draw_control_chart, draw_control_map, write_animation
+    from sim.figures.one_run import draw_control_chart, draw_control_map
     from sim.program.output import write_atomic, write_text_atomic
 
     tell = progress or (lambda share, what: None)
-    result = result_so_far(run)
     folder.mkdir(parents=True, exist_ok=True)
-    tell(0.0, "map.png")
-    written = [draw_control_map(result, result.frames[-1], folder / "map.png")]
-    tell(0.15, "charts.png")
-    written.append(draw_control_chart(result, folder / "charts.png"))
-    tell(0.3, "screen_map.png, screen_charts.png")
-    screen = {"screen_map.png": LiveMap(run.model).render(), "screen_charts.png": LiveCharts(run).render()}
+    tell(0.0, "animation.gif")
+    gif = folder / "animation.gif"
+    copy = write_live_animation(run, gif, lambda share, what: tell(0.7 * share, what))
+    result = result_so_far(copy)
+    tell(0.7, "map.png, charts.png")
+    with DRAWING:
+        written = [gif, draw_control_map(result, result.frames[-1], folder / "map.png"),
+                   draw_control_chart(result, folder / "charts.png")]
+        screen = {"screen_map.png": LiveMap(copy.model).render(), "screen_charts.png": LiveCharts(copy).render()}
+    tell(0.9, "screen_map.png, screen_charts.png, narrative.txt")
     written += [write_atomic(folder / name, lambda tmp, png=png: tmp.write_bytes(png)) for name, png in screen.items()]
-    tell(0.45, "animation.gif")
-    written.append(write_animation(result, folder / "animation.gif"))
-    tell(0.95, "narrative.txt")
-    settings = ", ".join(f"{k}={v}" for k, v in run.overrides.items()) or "as in the scenario file"
-    done = "; ".join(f"at step {iv.step}: {iv.describe()}" for iv in run.interventions
-                     if iv.step <= run.model.steps) or "none"
-    text = (f"{result.scenario_name} ({run.info.path.name}), seed {result.seed}, "
-            f"{run.model.clock()}; settings: {settings}; interventions: {done}. {DISCLAIMER}\n\n"
+    settings = ", ".join(f"{k}={v}" for k, v in copy.overrides.items()) or "as in the scenario file"
+    done = "; ".join(f"at {clock_text(iv.step * copy.model.step_hours, copy.model.calendar)}: {iv.describe()}"
+                     for iv in copy.interventions if iv.step <= copy.model.steps) or "none"
+    text = (f"{result.scenario_name} ({copy.info.path.name}), seed {result.seed}, "
+            f"{copy.model.clock()}; settings: {settings}; interventions: {done}. {DISCLAIMER}\n\n"
             f"{result.log.to_text()}")
     written.append(write_text_atomic(folder / "narrative.txt", text))
     tell(1.0, "done")

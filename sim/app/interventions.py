@@ -30,11 +30,14 @@ class Intervention:
     value: float | bool | None = None
 
     def describe(self) -> str:
+        """In plain words, without the scenario's keys: 'checkpoint blockade: stop probability
+        set to 0 from now on', 'agreement switched off', 'airstrike now (airstrikes)'."""
+        rule = self.rule.replace("_", " ")
         if self.kind == AIRSTRIKE:
-            return f"airstrike now ({self.rule})"
+            return f"airstrike now ({rule})"
         if self.param == "enabled":
-            return f"rule {self.rule} switched {'on' if self.value else 'off'}"
-        return f"{self.rule}.{self.param} set to {self.value:g} from now on"
+            return f"{rule} switched {'on' if self.value else 'off'}"
+        return f"{rule}: {self.param.replace('_', ' ')} set to {self.value:g} from now on"
 
     def apply(self, model) -> None:
         """Apply to `model` now and log it; a value the rule refuses raises UserError (and

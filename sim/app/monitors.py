@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents.convoy import ENDED_STATES
 from sim.results.event_log import INCIDENT_KINDS, clock_text
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 
@@ -137,7 +138,25 @@ class ConvoyStatus:
     state: str
     since_hours: float  # when it entered its state (simulated hours)
     hours_in_state: float
-    strength: float
+    strength: float  # fighters (0 once it has become a post or is gone)
+    destination: str
+    home: str
+
+    @property
+    def current(self) -> bool:
+        """Still on the road (waiting, moving, in a standoff or withdrawing)?"""
+        return self.state not in ENDED_STATES
+
+    def words(self) -> str:
+        """What became of it, in plain words: 'now a post at Albu Kamal crossing', 'turned
+        back (home at Al-Mayadeen)', 'destroyed', or its state on the road with its fighters."""
+        if self.state == "arrived":
+            return f"now a post at {self.destination}"
+        if self.state == "withdrawn":
+            return f"turned back (home at {self.home})"
+        if self.state == "destroyed":
+            return "destroyed"
+        return f"{self.state} toward {self.destination}" if self.state == "moving" else self.state
 
 
 def convoy_status(model) -> list[ConvoyStatus]:
@@ -152,7 +171,7 @@ def convoy_status(model) -> list[ConvoyStatus]:
         # the state began during the step that ended at row i (rows are stamped at step ends)
         since = float(rec.hours[i]) - (model.step_hours if i > 0 else 0.0)
         out.append(ConvoyStatus(convoy.label, convoy.faction, state, since, model.hours - since,
-                                float(convoy.strength)))
+                                float(convoy.strength), convoy.route[-1], convoy.withdraw_to))
     return out
 
 
@@ -190,7 +209,7 @@ def what_happened(model, interventions=()) -> list[str]:
         first, now = holder_label(model, int(rec.holder[0, k])), holder_label(model, int(rec.holder[last, k]))
         lines.append(f"{place.name}: held by {first} at the start, by {now} now.")
     for status in convoy_status(model):
-        lines.append(f"Convoy {status.label}: {status.state} since {clock_text(status.since_hours, model.calendar)}.")
+        lines.append(f"Convoy {status.label}: {status.words()} since {clock_text(status.since_hours, model.calendar)}.")
     totals = rec.incidents[: last + 1].sum(axis=0)
     counted = [f"{int(n)} {kind}" for kind, n in zip(INCIDENT_KINDS, totals, strict=True) if n and kind != "event"]
     lines.append("Incidents: " + (", ".join(counted) if counted else "none") + ".")

@@ -26,46 +26,41 @@ the settings or the runs.
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
+import gc
 import html
 import os
 import threading
-import time
 from collections import OrderedDict
 
 import solara
 
 from sim.app import views
 from sim.app.actions import (
-    background,
-    busy,
     drawer_open,
+    font_scale,
     frame,
-    guard,
     heading,
     layout,
     log,
     playing,
     problem,
-    report,
     safe_html,
-    speed_hours,
 )
 from sim.app.drawer import Drawer
-from sim.app.state import LOG_LINES, SPEEDS_HOURS, Controller
+from sim.app.presenter import font_css, scaled_css
+from sim.app.state import LOG_LINES, Controller
+from sim.app.toolbar import FrameDrawn, PresenterBar, Toolbar, play_loop
 from sim.figures.live import LiveCharts, LiveMap, legend_png
+from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import DEFAULT_SCENARIO
-from sim.results.event_log import clock_text
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
-FRAME_SECONDS = 0.25  # shortest time between frames while playing
-target = solara.reactive(0)  # the step the timeline or "jump to event" asked for last
 SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
-#: log kinds offered by "jump to event"
-JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defection", "arrival",
-              "reinforcement", "recruitment", "event")
 
 
 CSS = """
@@ -77,16 +72,26 @@ header.v-app-bar, header.v-app-bar .v-toolbar__content { height: 46px !important
                   border-radius: 4px; font-size: 15px; margin-left: 16px; }
 .corridor-toolbar { align-items: center; flex-wrap: nowrap !important; }
 .corridor-toolbar .v-input { margin-top: 0; padding-top: 0; }
-.corridor-timeline { flex: 1 1 auto; min-width: 160px; }
-.corridor-jump { width: 250px; flex: 0 0 250px; }
+.corridor-timeline { flex: 1 1 auto; min-width: 150px; }
+.corridor-goto-row { flex-wrap: nowrap !important; align-items: center; flex: 0 0 auto; }
+.corridor-goto { width: 130px; flex: 0 0 130px; }
+.corridor-jump { width: 190px; flex: 0 0 190px; }
+.corridor-presenter { flex-wrap: nowrap !important; align-items: center; margin-left: 12px; }
+.corridor-presenter .v-btn { color: #ffffff !important; min-width: 0 !important; }
 .corridor-toolbar .v-btn { padding: 0 10px !important; }
 .corridor-speed .v-btn { min-width: 0 !important; padding: 0 7px !important; }
-.corridor-busy { color: #0072B2; font-weight: 700; white-space: nowrap; }
+.corridor-busy { position: fixed; top: 50px; left: 50%; transform: translateX(-50%); z-index: 20;
+                 background: #e3f2fd; color: #0b4f8a; font-weight: 700; font-size: 16px; padding: 4px 16px;
+                 border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); white-space: nowrap; }
+.corridor-font-size { font-size: 14px; margin: 0 4px; color: #ffffff; white-space: nowrap; }
+.corridor-keys { margin-left: 8px; }
+.corridor-keys .v-btn { color: #ffffff !important; border-color: #ffffff !important; }
 .corridor-main { flex-wrap: nowrap !important; height: calc(100vh - 108px); overflow: hidden; }
 .corridor-single { flex: 1 1 auto; min-width: 0; flex-wrap: nowrap !important; height: 100%; }
 .corridor-main.corridor-comparing { overflow-y: auto; }
-.corridor-drawer { width: 340px; min-width: 340px; max-width: 340px; height: 100%; overflow-y: auto;
-                   overflow-x: hidden; padding-right: 6px; border-right: 1px solid #cfd8dc; word-break: break-word; }
+.corridor-drawer { position: fixed; right: 0; top: 104px; bottom: 0; width: 460px; z-index: 8; overflow-y: auto;
+                   overflow-x: hidden; padding: 6px 10px; background: #ffffff; border-left: 1px solid #90a4ae;
+                   box-shadow: -3px 0 8px rgba(0,0,0,0.25); word-break: break-word; }
 .corridor-mapcol { flex: 1 1 auto; min-width: 0; justify-content: flex-start !important;
                    flex-wrap: nowrap !important; }
 .corridor-mapbox { position: relative; width: 100%; }
@@ -99,7 +104,7 @@ svg.corridor-units-hover circle { fill: transparent; pointer-events: all; cursor
 .corridor-half .corridor-log { max-height: 320px; }
 img.corridor-charts { width: 100%; height: auto; }
 .corridor-right > *, .corridor-mapcol > *, .corridor-half > * { flex: 0 0 auto; height: auto !important; }
-.corridor-right > .corridor-logbox { flex: 1 1 0; min-height: 60px; overflow-y: auto; }
+.corridor-right > .corridor-logbox { flex: 1 1 0; min-height: 140px; overflow-y: auto; }
 .corridor-status { font-size: 15px; line-height: 1.5; }
 .corridor-status > span { margin-right: 14px; }
 .corridor-clock { font-size: 22px; font-weight: 700; color: #263238; }
@@ -113,6 +118,8 @@ table.corridor-monitors td:first-child, table.corridor-monitors th:first-child,
 table.corridor-monitors td.corridor-units { text-align: left; }
 table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px; }
 .corridor-pair, .corridor-rest { font-size: 14px; }
+.corridor-help { font-size: 14px; color: #455a64; line-height: 1.3; }
+.corridor-date { font-size: 15px; color: #455a64; margin-right: 14px; }
 .corridor-log { overflow-y: auto; font-size: 14px; line-height: 1.4; }
 .corridor-log div { padding: 1px 0; border-bottom: 1px solid #eceff1; }
 .corridor-log .k-standoff, .corridor-log .k-withdrawal { color: #a04000; font-weight: 600; }
@@ -126,6 +133,7 @@ table.corridor-monitors td.corridor-units { white-space: nowrap; font-size: 14px
 .corridor-pending { color: #a04000; font-weight: 600; font-size: 14px; }
 .corridor-control-label { font-size: 15px; }
 .corridor-off { font-size: 14px; color: #757575; }
+.corridor-shortcuts { font-size: 14px; color: #37474f; background: #eceff1; padding: 2px 6px; border-radius: 4px; }
 .corridor-half { flex: 1 1 50%; min-width: 0; }
 .corridor-comparison { flex: 1 1 auto; min-width: 0; }
 .corridor-pair-row { flex-wrap: nowrap !important; }
@@ -135,33 +143,35 @@ img.corridor-legend { max-width: 100%; height: auto; }
 """
 
 
+SCALED_CSS = scaled_css(CSS)  # every text size follows the page's text-size factor (A− / A+)
+
+
 # ---------------------------------------------------------------------------- pictures
-_MAPS: OrderedDict[tuple, tuple[LiveMap, threading.Lock]] = OrderedDict()
-_MAPS_LOCK = threading.Lock()
+_MAPS: OrderedDict[tuple, LiveMap] = OrderedDict()
 MAPS_KEPT = 6
+FREE_AFTER_S = 2.0  # after a tab closes, when its memory is collected and given back
 
 
 def render_map(model, legend: bool = True) -> str:
     """The model's map as HTML: the picture (JPEG) with an SVG of the same size over it whose
     circles name each unit on hover. Live maps are kept for every tab (building one takes ~1 s;
-    a reset or a scenario on the same map and colours reuses it). Without `legend`: the map
-    alone, larger for its width, for two runs side by side (`render_legend` draws the legend)."""
+    a reset or a scenario on the same map and colours reuses it), released from the model once
+    drawn so that the cache keeps no closed tab's run alive. Without `legend`: the map alone,
+    larger for its width, for two runs side by side (`render_legend` draws the legend)."""
     key = (LiveMap.key_of(model), legend)
-    with _MAPS_LOCK:
-        entry = _MAPS.get(key)
-        if entry is not None:
-            _MAPS.move_to_end(key)
-    if entry is None:
-        entry = (LiveMap(model, legend=legend), threading.Lock())
-        with _MAPS_LOCK:
-            _MAPS[key] = entry
+    with DRAWING:  # matplotlib draws in one thread at a time (sim.figures.lock)
+        live_map = _MAPS.get(key)
+        if live_map is None:
+            live_map = _MAPS[key] = LiveMap(model, legend=legend)
             while len(_MAPS) > MAPS_KEPT:
                 _MAPS.popitem(last=False)
-    live_map, lock = entry
-    with lock:
+        _MAPS.move_to_end(key)
         live_map.bind(model)
-        picture = live_map.render(SCREEN_FORMAT)
-        marks = live_map.unit_marks()
+        try:
+            picture = live_map.render(SCREEN_FORMAT)
+            marks = live_map.unit_marks()
+        finally:
+            live_map.release()
         width, height = live_map.canvas.get_width_height()
     circles = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{r:.0f}"><title>{html.escape(text)}</title></circle>'
                       for x, y, r, text in marks)
@@ -178,83 +188,36 @@ _LEGENDS: dict[tuple, bytes] = {}
 def render_legend(model) -> bytes:
     """The map's legend as a strip, for under two runs side by side (kept per map and colours)."""
     key = LiveMap.key_of(model)
-    if key not in _LEGENDS:
-        _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
-    return _LEGENDS[key]
+    with DRAWING:
+        if key not in _LEGENDS:
+            _LEGENDS[key] = legend_png(model, LEGEND_WIDTH_IN, fmt=SCREEN_FORMAT)
+        return _LEGENDS[key]
 
 
 def render_charts(charts: dict, index: int, run) -> bytes:
     """The run's charts as PNG; the tab's charts for this side are re-pointed when the run changes."""
-    current = charts.get(index)
-    if current is None or (current.run is not run and not current.bind(run)):
-        current = charts[index] = LiveCharts(run)
-    return current.render(SCREEN_FORMAT)
+    with DRAWING:
+        current = charts.get(index)
+        if current is None or (current.run is not run and not current.bind(run)):
+            current = charts[index] = LiveCharts(run)
+        return current.render(SCREEN_FORMAT)
+
+
+def _free_memory() -> None:
+    """After a tab closes: collect its runs now and give the freed heap back to the system
+    (glibc keeps freed memory for reuse otherwise; `malloc_trim` is a no-op elsewhere)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+@solara.lab.on_kernel_start
+def _tab_opened():
+    # called as the tab's kernel closes: free once its widgets and threads have let go
+    return lambda: threading.Timer(FREE_AFTER_S, _free_memory).start()
 
 
 # ---------------------------------------------------------------------------- components
-@solara.component
-def Toolbar(ctl: Controller):
-    """Play/Pause, Step, Reset, speed, the timeline scrubber and "jump to event"."""
-    _ = layout.value, frame.value
-    waiting = bool(busy.value)
-    first = ctl.sides[0].run
-    model = first.model
-
-    def step() -> None:
-        guard(lambda: ctl.advance(speed_hours.value))
-
-    def pause() -> None:
-        with ctl.lock:  # a step under way finishes first; none starts after
-            playing.value = False
-
-    def go_to(step: int) -> None:
-        """To a time of the run; a drag that goes on while the run is rebuilt ends where it stops."""
-        target.value = int(step)
-        if busy.value:
-            return
-
-        def follow() -> None:
-            while True:
-                wanted = target.value
-                ctl.go_to(wanted)
-                if target.value == wanted:
-                    return
-
-        background(f"Going to {clock_text(step * model.step_hours, model.calendar)}…", follow)
-
-    entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
-    jumps = {f"{e.narrative()[:90]}": e.step for e in reversed(entries)}  # the state after its step
-
-    def jump(text: str | None) -> None:
-        if text in jumps:
-            go_to(jumps[text])
-
-    with solara.Row(classes=["corridor-toolbar"], gap="6px"):
-        if playing.value:
-            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="primary", classes=["corridor-pause"])
-        else:
-            solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True), color="primary",
-                          disabled=ctl.finished or waiting, classes=["corridor-play"])
-        solara.Button(f"+{speed_hours.value} h", icon_name="mdi-step-forward", on_click=step,
-                      disabled=ctl.finished or playing.value or waiting, classes=["corridor-step"])
-        solara.Button("Reset", icon_name="mdi-restart", on_click=lambda: background("Resetting…", ctl.reset),
-                      disabled=waiting, classes=["corridor-reset"])
-        with solara.ToggleButtonsSingle(value=speed_hours, classes=["corridor-speed"]):
-            for hours in SPEEDS_HOURS:
-                solara.Button(f"{hours} h" if hours < 24 else f"{hours // 24} day", value=hours, text=True)
-        with solara.Div(classes=["corridor-timeline"]):
-            solara.SliderInt(model.clock(), value=model.steps, min=0, max=model.n_steps,
-                             on_value=go_to, disabled=waiting or playing.value)
-        with solara.Div(classes=["corridor-jump"]):
-            solara.Select("Jump to event", values=list(jumps), value=None, on_value=jump,
-                          disabled=waiting or playing.value or not jumps, dense=True)
-        if waiting:
-            solara.Text(busy.value, classes=["corridor-busy"])
-        solara.Button("Hide" if drawer_open.value else "Controls",
-                      icon_name="mdi-tune", on_click=lambda: drawer_open.set(not drawer_open.value),
-                      outlined=True, classes=["corridor-drawer-toggle"])
-
-
 @solara.component
 def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
     """One run: map, status line, monitors, compact chart, summary at the end, event log."""
@@ -271,7 +234,7 @@ def SidePanel(ctl: Controller, index: int, charts: dict, compact: bool):
             solara.Error(f"The map of this run could not be drawn ({type(err).__name__}: {err}).",
                          classes=["corridor-problem"])
             return
-        status = safe_html(views.status_html, run)
+        status = safe_html(views.status_html, run) + safe_html(views.key_html, run)
         monitors = safe_html(views.monitors_html, run)
         summary = safe_html(views.summary_html, run) if run.finished else ""
         log_text = safe_html(views.log_html, run, LOG_LINES)
@@ -311,31 +274,16 @@ def Page():
     charts = solara.use_memo(dict, [])
     _ = layout.value
 
-    def play(cancel: threading.Event) -> None:
-        try:
-            while not cancel.is_set():
-                started = time.perf_counter()
-                with ctl.lock:
-                    if not playing.value:  # Pause was pressed: stop where the model is
-                        return
-                    ctl.advance(speed_hours.value)
-                frame.value += 1
-                if ctl.finished:
-                    playing.value = False
-                    layout.value += 1
-                    return
-                cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
-        except Exception as err:  # noqa: BLE001 - see guard
-            playing.value = False
-            report(err)
-
-    solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
+    drawn = solara.use_memo(threading.Event, [])
+    solara.use_thread(lambda cancel: play_loop(ctl, drawn, cancel), dependencies=[playing.value],
+                      intrusive_cancel=False)
 
     solara.Title("Corridor — what-if app")
-    solara.Style(CSS)
+    solara.Style(SCALED_CSS + font_css(font_scale.value))
     with solara.AppBar():
         solara.AppBarTitle(children=["Corridor — what-if app"])
         solara.HTML(tag="span", unsafe_innerHTML=DISCLAIMER, classes=["corridor-stamp"])
+        PresenterBar(ctl)
     with solara.Column(gap="4px", classes=["corridor-page"]):
         Toolbar(ctl)
         if problem.value:
@@ -357,3 +305,4 @@ def Page():
                     solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
             else:
                 SidePanel(ctl, 0, charts, compact=False)
+        FrameDrawn(drawn)

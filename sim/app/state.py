@@ -30,6 +30,8 @@ from sim.scenario import LoadedScenario, load_scenario
 SEED_MAX = 2**32 - 1
 #: entries the event log keeps on screen
 LOG_LINES = 400
+#: steps between two progress reports while going to another time (a few per second)
+PROGRESS_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -205,14 +207,18 @@ class LiveRun:
             if iv.step == steps:
                 iv.apply(self.model)
 
-    def advance(self, steps: int = 1, stop: threading.Event | None = None) -> int:
+    def advance(self, steps: int = 1, stop: threading.Event | None = None,
+                progress: Callable[[float], None] | None = None) -> int:
         """Step the model up to `steps` times (not past its end; not after `stop` is set),
-        replaying recorded interventions as their steps come; return how many were taken."""
+        replaying recorded interventions as their steps come; return how many were taken.
+        `progress(share done 0–1)` is told every `PROGRESS_EVERY` steps."""
         taken = 0
         while taken < steps and not self.finished and not (stop is not None and stop.is_set()):
             self.model.step()
             taken += 1
             self._apply_due()
+            if progress is not None and taken % PROGRESS_EVERY == 0:
+                progress(taken / steps)
         return taken
 
     def intervene(self, kind: str, rule: str, param: str | None = None, value: Value | None = None) -> Intervention:
@@ -223,10 +229,11 @@ class LiveRun:
         self.interventions = [i for i in self.interventions if i.step <= iv.step] + [iv]
         return iv
 
-    def replayed(self, step: int, stop: threading.Event | None = None) -> LiveRun:
+    def replayed(self, step: int, stop: threading.Event | None = None,
+                 progress: Callable[[float], None] | None = None) -> LiveRun:
         """The same run (scenario, settings, seed, interventions) rebuilt and run to `step`."""
         run = LiveRun(self.info.path, self.values, self.seed, self.extra_overrides, tuple(self.interventions))
-        run.advance(max(0, min(step, run.model.n_steps)), stop)
+        run.advance(max(0, min(step, run.model.n_steps)), stop, progress)
         return run
 
     # ------------------------------------------------------------------ monitors
@@ -271,6 +278,13 @@ class LiveRun:
         out["contested"] = rec.contested[:n]
         out["ungoverned"] = rec.ungoverned[:n]
         return out
+
+def _part(progress: Callable[[float], None] | None, i: int, n: int) -> Callable[[float], None] | None:
+    """`progress` for the i-th of n runs done one after another (its share scaled into the whole)."""
+    if progress is None:
+        return None
+    return lambda share: progress((i + share) / n)
+
 
 @dataclass
 class Side:
@@ -338,30 +352,35 @@ class Controller:
         """Steps done by the first side (every side has run the same simulated time)."""
         return self.sides[0].run.model.steps
 
-    def rewind(self, step: int, stop: threading.Event | None = None) -> None:
+    def rewind(self, step: int, stop: threading.Event | None = None,
+               progress: Callable[[float], None] | None = None) -> None:
         """Every side replayed from its seed and recorded interventions to `step` of the first
         side (sides with other step lengths to the same simulated time)."""
         hours = max(0, step) * self.sides[0].run.model.step_hours
         with self.lock:
             runs = [side.run for side in self.sides]
-        built = [run.replayed(round(hours / run.model.step_hours), stop) for run in runs]
+        built = [run.replayed(round(hours / run.model.step_hours), stop, _part(progress, i, len(runs)))
+                 for i, run in enumerate(runs)]
         if stop is not None and stop.is_set():
             return
         with self.lock:
             for side, run in zip(self.sides, built, strict=True):
                 side.run = run
 
-    def go_to(self, step: int, stop: threading.Event | None = None) -> None:
-        """To `step` of the first side: on from here if it lies ahead, else by `rewind`."""
+    def go_to(self, step: int, stop: threading.Event | None = None,
+              progress: Callable[[float], None] | None = None) -> None:
+        """To `step` of the first side: on from here if it lies ahead, else by `rewind`;
+        `progress(share done 0–1)` is told as it goes. No frame is drawn on the way."""
         step = max(0, min(int(step), self.sides[0].run.model.n_steps))
         with self.lock:
             ahead = step - self.steps
             if ahead >= 0:
                 hours = ahead * self.sides[0].run.model.step_hours
-                for side in self.sides:
-                    side.run.advance(round(hours / side.run.model.step_hours), stop)
+                for i, side in enumerate(self.sides):
+                    side.run.advance(round(hours / side.run.model.step_hours), stop,
+                                     _part(progress, i, len(self.sides)))
                 return
-        self.rewind(step, stop)
+        self.rewind(step, stop, progress)
 
     def intervene(self, side: int, kind: str, rule: str, param: str | None = None,
                   value: Value | None = None) -> Intervention:
@@ -376,13 +395,6 @@ class Controller:
                     the_side.pending[name] = value
                     the_side.run.values[name] = value
             return iv
-
-    def snapshot(self) -> list[LiveRun]:
-        """Copies of the runs as they are now, rebuilt by replay (for an export in the
-        background while these runs go on)."""
-        with self.lock:
-            runs = [(side.run, side.run.model.steps) for side in self.sides]
-        return [run.replayed(steps) for run, steps in runs]
 
     def reset(self) -> None:
         """Rebuild every side from its scenario and slider values, all on one seed."""

@@ -8,6 +8,7 @@ places them. Nothing here imports Solara.
 from __future__ import annotations
 
 import html
+from collections import Counter
 
 from sim.app.lessons import PARTS, lesson_for
 from sim.app.monitors import (
@@ -29,10 +30,9 @@ from sim.results.event_log import clock_text
 
 e = html.escape
 STATE_COLOURS = {s.value: c for s, c in CONVOY_STATE_COLORS.items()}
-#: what a "land bridge" is, shown wherever the word is
-LAND_BRIDGE_HELP = ("A land bridge is a chain of ground held by one faction and its allies that links the "
-                    "places of a supply route, here {route}: open means a convoy could drive it on "
-                    "friendly ground.")
+#: a convoy whose journey is over, as the status line counts them: (several, one)
+ENDED_WORDS = {"arrived": ("now posts", "now a post"), "withdrawn": ("turned back", "turned back"),
+               "destroyed": ("destroyed", "destroyed")}
 
 
 def _swatch(colour: str) -> str:
@@ -40,15 +40,24 @@ def _swatch(colour: str) -> str:
 
 
 def status_html(run: LiveRun) -> str:
-    """Clock, key place holder, convoys with time in state, and the parameters in force."""
+    """Clock, key place holder, the convoys on the road now with time in state (those whose
+    journey is over in one count: so many posts, turned back, destroyed), and the parameters in
+    force."""
     model = run.model
     place = e(run.key_place_name or "key place")
-    convoys = []
+    convoys, ended = [], Counter()
     for c in convoy_status(model):
+        if not c.current:
+            ended[c.state] += 1
+            continue
         colour = STATE_COLOURS.get(c.state, "#ffffff")
         convoys.append(f'<span class="corridor-convoy">{_swatch(colour)}<b>{e(c.label)}</b> '
-                       f'({c.strength:,.0f}): <b>{e(c.state)}</b> for {duration_text(c.hours_in_state)} '
+                       f'({c.strength:,.0f} fighters): <b>{e(c.words())}</b> for {duration_text(c.hours_in_state)} '
                        f'(since {clock_text(c.since_hours, model.calendar)})</span>')
+    if ended:
+        done = ", ".join(f"{n} {ENDED_WORDS[state][n == 1]}" for state, n in ended.items())
+        convoys.append(f'<span class="corridor-convoys-ended">{"" if convoys else "none on the road; "}'
+                       f'earlier ones: {e(done)}</span>')
     params = []
     for control in CONTROLS:
         value = run.parameter(control.name)
@@ -57,6 +66,7 @@ def status_html(run: LiveRun) -> str:
             params.append(f'<span class="corridor-param-{control.name}">{e(control.label)}: {shown}</span>')
     return (
         f'<div class="corridor-status"><span class="corridor-clock">{e(model.clock())}</span> '
+        f'<span class="corridor-date">{e(model.calendar.date_at_hours(model.hours).isoformat())}</span> '
         f'<span><b>{place} held by:</b> <span class="corridor-holder">{e(run.key_place_holder())}</span></span> '
         f'<span><b>Convoys:</b> <span class="corridor-convoys">{" · ".join(convoys) or "none"}</span></span>'
         f'<div class="corridor-params">Seed <span class="corridor-seed">{run.seed}</span> · '
@@ -72,10 +82,7 @@ def monitors_html(run: LiveRun) -> str:
     row = latest_row(model)
     metrics, table = faction_table(row, ids)
     units = units_by_kind(model)
-    route = e(run.land_bridge_route())
-    head = "".join(
-        f'<th title="{e(LAND_BRIDGE_HELP.format(route=route))}">{e(metric_label(m))} ⓘ</th>'
-        if m == "land_bridge" else f"<th>{e(metric_label(m))}</th>" for m in metrics)
+    head = "".join(f"<th>{e(metric_label(m))}</th>" for m in metrics)
     rows = []
     for j, fid in enumerate(ids):
         cells = "".join(f'<td class="corridor-m-{e(m)}">{e(format_value(m, table[fid].get(m, "")))}</td>'
@@ -98,11 +105,18 @@ def monitors_html(run: LiveRun) -> str:
                       if m not in ("tension", "hostile"))
             for a, b, v in shown)
         pairs = f'<div class="corridor-pair">tension between rivals: {items or "none yet"}</div>'
-    rest = (f'<div class="corridor-rest">land: share of all land held; bridge: land bridge (hover ⓘ) · contested {format_value("share", row.get("contested_share", 0.0))} · '
+    rest = (f'<div class="corridor-rest">contested {format_value("share", row.get("contested_share", 0.0))} · '
             f'ungoverned {format_value("share", row.get("ungoverned_share", 0.0))}</div>')
-    key = " ".join(f"{g} {KIND_LABELS[k]}" for k, g in KIND_GLYPHS.items())
-    return (f'<table class="corridor-monitors"><tr><th>faction</th>{head}<th title="{e(key)}">units ⓘ</th></tr>'
+    return (f'<table class="corridor-monitors"><tr><th>faction</th>{head}<th>units</th></tr>'
             f'{"".join(rows)}</table>{pairs}{rest}')
+
+
+def key_html(run: LiveRun) -> str:
+    """The monitors' key in words, shown on screen (a class cannot hover): the units' shapes and
+    what an open land bridge means."""
+    key = " ".join(f"{g} {KIND_LABELS[k]}" for k, g in KIND_GLYPHS.items())
+    return (f'<div class="corridor-help"><b>units</b>: {e(key)} · <b>bridge</b> open: a convoy could drive '
+            f'{e(run.land_bridge_route())} on friendly ground</div>')
 
 
 def log_html(run: LiveRun, limit: int) -> str:

@@ -27,6 +27,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
+from sim.agents.convoy import ENDED_STATES
 from sim.figures.basemap import draw_basemap
 from sim.figures.style import (
     BORDER_LINE,
@@ -211,6 +212,10 @@ class LiveMap:
         self.model = model
         return True
 
+    def release(self) -> None:
+        """Forget the model (until the next `bind`), so that a map kept for reuse keeps no run alive."""
+        self.model = None
+
     def _checkpoints(self, model) -> None:
         """A thick red bar at each checkpoint (drawn with the static layers; the legend names it)."""
         for cp in model.checkpoints:
@@ -309,6 +314,22 @@ def river_label(corridor_map) -> str:
 DAY_STOPS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60, 90, 120, 180, 270, 365)
 
 
+#: convoys the charts' strip shows at most (a readable row each at 1280 × 720)
+STRIP_ROWS = 4
+
+
+def strip_rows(model) -> list[int]:
+    """Which convoys the strip shows, in the order they set off: every convoy still on the road
+    and, while there is room, the latest whose journey is over (at most `STRIP_ROWS`; the
+    latest on the road when more are)."""
+    convoys = model.convoys
+    current = [i for i, c in enumerate(convoys) if c.state.value not in ENDED_STATES]
+    if len(current) >= STRIP_ROWS:
+        return current[-STRIP_ROWS:]
+    ended = [i for i, c in enumerate(convoys) if c.state.value in ENDED_STATES]
+    return sorted(current + ended[len(ended) - (STRIP_ROWS - len(current)):] if ended else current)
+
+
 def _nice_top(value: float) -> float:
     """The next of 1, 2, 2.5, 5 × 10^k at or above `value` × 1.15 (the y axis' top)."""
     value = max(value * 1.15, 1e-9)
@@ -358,6 +379,7 @@ class LiveCharts:
         self.filled = 0  # recorded steps already copied into `states`
         self.states = np.full((0, run.model.n_steps + 1), np.nan)
         self.state_rows = -1
+        self.shown: list[int] = []  # the convoys the strip shows (`strip_rows`)
         self.strip = None
         self._background = None
         return True
@@ -377,7 +399,10 @@ class LiveCharts:
             self.states, self.state_rows, self.filled = grown, n, 0
         ax.set_xlabel("time (days)", fontsize=LABEL_PT)
         ax.tick_params(labelsize=LABEL_PT)
-        ax.set_title("Convoys (colour: state)", fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
+        shown = self.shown = strip_rows(model)
+        hidden = n - len(shown)
+        ax.set_title("Convoys (colour: state)" + (f", {hidden} earlier not shown" if hidden else ""),
+                     fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
         end = model.n_steps * model.step_hours / 24.0
         if n == 0:
             ax.set_yticks([])
@@ -385,11 +410,12 @@ class LiveCharts:
                     fontsize=LABEL_PT, color="#616161")
             self.strip = None
         else:
-            self.strip = ax.imshow(self.states, aspect="auto", interpolation="nearest", origin="upper",
+            rows = len(shown)
+            self.strip = ax.imshow(self.states[shown], aspect="auto", interpolation="nearest", origin="upper",
                                    cmap=ListedColormap(list(CONVOY_STATE_COLORS.values())), vmin=-0.5,
-                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, end, n, 0), animated=True)
-            ax.set_yticks(np.arange(n) + 0.5, [c.label for c in model.convoys], fontsize=LABEL_PT)
-            ax.set_ylim(n, 0)
+                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, end, rows, 0), animated=True)
+            ax.set_yticks(np.arange(rows) + 0.5, [model.convoys[i].label for i in shown], fontsize=LABEL_PT)
+            ax.set_ylim(rows, 0)
         ax.set_xlim(0, days)
         ax.xaxis.set_major_locator(MaxNLocator(5))
         self.canvas.draw()
@@ -410,7 +436,7 @@ class LiveCharts:
         end = model.n_steps * model.step_hours / 24.0
         days = min(end, next((d for d in DAY_STOPS if d > day[-1] + 1e-9), end))
         wanted = (days, max(self.limits[1], _nice_top(share.max())), max(self.limits[2], _nice_top(strength.max())))
-        if wanted != self.limits or len(model.convoys) != self.state_rows:
+        if wanted != self.limits or len(model.convoys) != self.state_rows or strip_rows(model) != self.shown:
             self._layout(*wanted)
         for j, (share_line, strength_line) in enumerate(self.lines.values()):
             share_line.set_data(day, share[:, j])
@@ -424,6 +450,6 @@ class LiveCharts:
             self.ax_share.draw_artist(share_line)
             self.ax_strength.draw_artist(strength_line)
         if self.strip is not None:
-            self.strip.set_data(self.states)
+            self.strip.set_data(self.states[self.shown])
             self.ax_convoy.draw_artist(self.strip)
         return _encode(self.canvas, fmt)

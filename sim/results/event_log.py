@@ -25,6 +25,16 @@ def clock_text(hours: float, calendar: Calendar | None = None) -> str:
     return f"{calendar.datetime_at_hours(minutes / 60.0):%Y-%m-%d %H:%M} (day {day})"
 
 
+
+def fighters_text(n: float) -> str:
+    """Fighters as the log says them: '1 fighter', '30 fighters', 'less than one fighter'
+    (a loss that rounds to nothing), 'no fighters'."""
+    whole = round(float(n))
+    if whole == 0:
+        return "less than one fighter" if n > 0 else "no fighters"
+    return f"{whole:,} fighter" + ("" if whole == 1 else "s")
+
+
 @dataclass
 class LogEntry:
     """One incident: `step` is the step during which it happened, numbered from 1 like the row

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter
 
+from sim.results.event_log import fighters_text
 from sim.rules.base import Rule, register
 
 
@@ -56,7 +57,7 @@ class Airstrikes(Rule):
         model.recorder.violence.add(model.hours, aim, "strike", p.by, ids[self.target], 0.0, lost)
         model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
                            f"{model.factions.labels[self.target].lower()} units near "
-                           f"{model.space.nearest_place_name(aim)}: {lost:.0f} fighters lost", None,
+                           f"{model.space.nearest_place_name(aim)}: {fighters_text(lost)} lost", None,
                            place=model.space.nearest_place_name(aim), fighters=lost)
 
     def summary_figures(self) -> dict[str, float]:
