@@ -60,6 +60,7 @@ class Recorder:
         self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
         spec = model.spec.observe
         self.bridge_places = land_bridge_places(spec, corridor_map)
+        self._bridge_index = [self.places.index(p) for p in self.bridge_places]
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
         self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
@@ -74,7 +75,9 @@ class Recorder:
         self._land_cells = int(corridor_map.land.sum())
         self._value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
         self._value_total = float(self._value.sum()) or 1.0
-        self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
+        footprints = model.holding.cells[self._bridge_index][model.holding.valid[self._bridge_index]]
+        self._bridge_footprints = np.zeros(corridor_map.shape, dtype=bool)
+        self._bridge_footprints.ravel()[footprints] = True
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
         allied = model.factions.relation == ALLIED
@@ -102,7 +105,7 @@ class Recorder:
         weighted = np.bincount(codes[on_land], weights=self._value[on_land], minlength=nf + 2)
         self.value_share[i] = weighted[2:] / self._value_total
         self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
-        self.holder[i] = controller[self._place_rc]
+        self.holder[i] = m.place_holders()  # footprints, sim/holding.py
         for j, f in enumerate(self.bridge_factions):
             self.land_bridge[i, j] = self._bridge_open(controller, f)
         if self.rival_pairs:
@@ -120,17 +123,20 @@ class Recorder:
         self.rows += 1
 
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
-        """Is the faction's land bridge open: every land-bridge place held by the faction or its
-        allies, and the places linked through land that no other faction holds or contests (held
-        by the faction or its allies, or ungoverned: a supply route crosses empty desert, not a
-        rival's ground)?"""
+        """Is the faction's land bridge open: every land-bridge place held (its footprint,
+        sim/holding.py) by the faction or its allies, and the places linked
+        through their footprints and land that no other faction holds or contests (held by the
+        faction or its allies, or ungoverned: a supply route crosses empty desert, not a rival's
+        ground)?"""
         ends = [p.cell for p in self.bridge_places]
         friendly = self._friendly[faction]  # indexed by controller code + 2
-        if not all(friendly[controller[rc] + 2] for rc in ends):
+        holders = self.model.place_holders() if controller is self.model.influence.controller \
+            else self.model.holding.holders(controller)
+        if not all(friendly[holders[k] + 2] for k in self._bridge_index):
             return False
         passable = friendly.copy()
         passable[UNGOVERNED + 2] = True
-        held = passable[controller + 2] & self._land
+        held = (passable[controller + 2] & self._land) | self._bridge_footprints
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])

@@ -27,10 +27,15 @@ def test_land_bridge_needs_its_places_held_and_linked_through_no_rival_ground():
         cut = controller.copy()
         cut[row:row + 2, :] = code
         assert rec._bridge_open(cut, iran) == is_open, f"a band of controller code {code} across the corridor"
-    # the places themselves must be held: ungoverned Albu Kamal closes it
+    # the places themselves must be held (their footprints, sim/holding.py): ungoverned Albu
+    # Kamal closes it; one rival cell on the town's own square does not
+    r, c = model.place("Albu Kamal").cell
     empty = controller.copy()
-    empty[model.place("Albu Kamal").cell] = UNGOVERNED
+    empty[r - 3:r + 4, c - 3:c + 4] = UNGOVERNED
     assert not rec._bridge_open(empty, iran)
+    post = controller.copy()
+    post[r, c] = russia
+    assert rec._bridge_open(post, iran), "a rival's post on the town's cell does not take the town"
     # half the chain held by the Syrian army, an ally: still open
     mixed = controller.copy()
     mixed[: model.place("Al-Mayadeen").cell[0], :] = army

@@ -1,0 +1,77 @@
+"""Who holds a named place: whoever controls its footprint, not whoever owns its one cell.
+
+A historian says a town is held by the force that controls the town and its surroundings, not
+by whoever has a post on its central square. The *footprint* of a place is the land on its own
+bank of the river within `control.place_radius_km` of its cell (a town's built-up area and its
+approaches; the river is the edge, so Al-Baghuz is not held from Albu Kamal across it). From
+the control map (sim/influence.py) each faction's share of the footprint's cells is counted,
+its allies' cells with its own (allies do not contest each other's ground):
+
+- the place is **held** by the faction with the most cells of its own among those whose bloc
+  (itself and its allies) controls more than `control.place_share` of the footprint;
+- otherwise it is **ungoverned** when more than `place_share` of the footprint is ungoverned,
+  and **contested** when not.
+
+So four Russian posts stacked on the Albu Kamal cell do not hold the town while the militias'
+hundreds of fighters around it control the rest of its footprint. The count is whole-array:
+one gather and one bincount for all places at once, each step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.influence import CONTESTED, UNGOVERNED
+
+
+class PlaceHolding:
+    """The footprints of P places on a map and their holders.
+
+    `cells` (P, K) flat cell indices, padded; `valid` (P, K) bool, which entries are real;
+    `size` (P,) land cells per footprint (at least 1: the place's own cell always counts)."""
+
+    def __init__(self, corridor_map, places: list, radius_km: float, share: float, allied: np.ndarray):
+        """`places`: the map's Place objects in the order holders are reported; `allied`: (F, F)
+        bool, True for a faction and its allies (the diagonal is True)."""
+        rows, cols = corridor_map.shape
+        r = int(np.floor(radius_km / corridor_map.cell_km))
+        dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
+        near = np.hypot(dr, dc) * corridor_map.cell_km <= radius_km + 1e-9
+        dr, dc = dr[near], dc[near]
+        footprints = []
+        for place in places:
+            pr, pc = place.cell
+            rr, cc = pr + dr, pc + dc
+            inside = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+            rr, cc = rr[inside], cc[inside]
+            keep = corridor_map.land[rr, cc]
+            bank = corridor_map.bank[pr, pc]
+            if bank != 0:  # the river bounds a footprint; a place on the river spans both banks
+                keep &= corridor_map.bank[rr, cc] == bank
+            keep |= (rr == pr) & (cc == pc)
+            footprints.append(rr[keep] * cols + cc[keep])
+        width = max(len(f) for f in footprints)
+        self.cells = np.zeros((len(places), width), dtype=np.int64)
+        self.valid = np.zeros((len(places), width), dtype=bool)
+        for i, f in enumerate(footprints):
+            self.cells[i, :len(f)] = f
+            self.valid[i, :len(f)] = True
+        self.size = self.valid.sum(axis=1)
+        self.share = share
+        self.allied = np.asarray(allied, dtype=bool)
+
+    def holders(self, controller: np.ndarray) -> np.ndarray:
+        """(P,) int8 holder codes (a faction index, CONTESTED or UNGOVERNED) of every place,
+        from `controller` (rows, cols) control codes (sim/influence.py)."""
+        n_factions = len(self.allied)
+        codes = controller.ravel()[self.cells].astype(np.int64) + 2  # 0 contested, 1 ungoverned, 2… factions
+        width = n_factions + 3  # one more code for the padding
+        codes = np.where(self.valid, codes, n_factions + 2) + width * np.arange(len(self.cells))[:, None]
+        counts = np.bincount(codes.ravel(), minlength=width * len(self.cells)).reshape(len(self.cells), width)
+        own = counts[:, 2:n_factions + 2]                       # (P, F) cells each faction controls
+        bloc = own @ self.allied.astype(np.int64)               # (P, F) with its allies' cells
+        qualifies = bloc > self.share * self.size[:, None]
+        best = np.argmax(np.where(qualifies, own, -1), axis=1)
+        held = qualifies.any(axis=1)
+        empty = counts[:, UNGOVERNED + 2] > self.share * self.size
+        return np.where(held, best, np.where(empty, UNGOVERNED, CONTESTED)).astype(np.int8)
