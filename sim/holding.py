@@ -27,8 +27,9 @@ from sim.influence import CONTESTED, UNGOVERNED
 class PlaceHolding:
     """The footprints of P places on a map and their holders.
 
-    `cells` (P, K) flat cell indices, padded; `valid` (P, K) bool, which entries are real;
-    `size` (P,) land cells per footprint (at least 1: the place's own cell always counts)."""
+    `cells` (P, K) flat cell indices, the place's own cell first, padded; `valid` (P, K) bool,
+    which entries are real; `size` (P,) cells per footprint (at least 1: the place's own cell
+    always counts)."""
 
     def __init__(self, corridor_map, places: list, radius_km: float, share: float, allied: np.ndarray):
         """`places`: the map's Place objects in the order holders are reported; `allied`: (F, F)
@@ -48,8 +49,9 @@ class PlaceHolding:
             bank = corridor_map.bank[pr, pc]
             if bank != 0:  # the river bounds a footprint; a place on the river spans both banks
                 keep &= corridor_map.bank[rr, cc] == bank
-            keep |= (rr == pr) & (cc == pc)
-            footprints.append(rr[keep] * cols + cc[keep])
+            centre = (rr == pr) & (cc == pc)
+            keep &= ~centre
+            footprints.append(np.concatenate(([pr * cols + pc], rr[keep] * cols + cc[keep])))
         width = max(len(f) for f in footprints)
         self.cells = np.zeros((len(places), width), dtype=np.int64)
         self.valid = np.zeros((len(places), width), dtype=bool)

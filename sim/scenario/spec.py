@@ -253,16 +253,24 @@ class ForceBase(Strict):
     label: str | None = Field(None, description="Name used in the narrative log (e.g. R1).")
 
 
+FORTIFICATION = Field(
+    1.0, ge=1.0, le=20.0, description="Prepared defences: while a unit stands at its home cell, the fire it "
+    "receives in an engagement is divided by this factor (1: none; dimensionless)."
+)
+
+
 class MilitiaForce(ForceBase):
     kind: Literal["militia"]
     deploy: Deployment
     posture: Literal["hold", "patrol", "checkpoint"] = Field("hold", description="Starting posture.")
+    fortification: float = FORTIFICATION
 
 
 class GarrisonForce(ForceBase):
     kind: Literal["garrison"]
     deploy: Deployment
     posture: Literal["hold", "patrol"] = "hold"
+    fortification: float = FORTIFICATION
 
 
 class LocalMilitiaForce(ForceBase):
