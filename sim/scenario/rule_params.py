@@ -63,12 +63,17 @@ class CheckpointBlockadeParams(RuleParams):
         15.0, description="Holder's units within this distance come to the checkpoint (km)."
     )
     withdraw_when_outnumbered: PositiveFloat = Field(
-        1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio; "
-        "when its wait runs out it drives on if it outnumbers them by this ratio."
+        1.5, description="Once the defenders have gathered, a convoy withdraws with probability ½ when they "
+        "outnumber it by this ratio (more likely above, less below; ratio_spread); when its wait runs out it "
+        "drives on if it outnumbers them by this ratio."
     )
     give_way_ratio: PositiveFloat = Field(
         3.0, description="The checkpoint gives way when the convoy outnumbers the holder's fighters there and "
         "on the way by this ratio."
+    )
+    ratio_spread: NonNegativeFloat = Field(
+        0.4, description="Uncertainty of a convoy commander's judgement of the odds: the scale s of the logistic "
+        "withdrawal probability in ln(defenders / convoy) around ln(withdraw_when_outnumbered); 0: a hard threshold."
     )
 
     def faction_references(self):
