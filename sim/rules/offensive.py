@@ -4,7 +4,9 @@ fast the assault takes ground, and whether it takes it at all, follows from the 
 its front and the defenders' fortification.
 
 At `from_day` the attacker forms an assault column of `units` × `strength` fighters at
-`staging` (the force it commits; `reinforce_per_day` fighters join it every day after). Each
+`staging` (the force it commits; `reinforce_per_day` fighters join it every day after), and its
+sponsor adds `funding_usd_per_day` to the faction's funding, so the economy (sim/economy.py)
+pays the column rather than letting it desert. Each
 step the column advances along its least-time path toward the current objective at
 
     pace = advance_km_per_day × max(0, 1 − φ·(D / A)²)
@@ -84,6 +86,7 @@ class Offensive(Rule):
     def _launch(self) -> None:
         model, p = self.model, self.params
         self.launched = True
+        model.factions.funding[self.faction] += p.funding_usd_per_day
         start = model.place(p.staging)
         self.column = [Garrison(model, self.faction, p.strength, start.cell, f"assault {i + 1}", "hold")
                        for i in range(p.units)]

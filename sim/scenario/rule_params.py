@@ -190,6 +190,9 @@ class OffensiveParams(RuleParams):
     reinforce_per_day: NonNegativeFloat = Field(
         0.0, description="Fresh fighters the attacker feeds into the column each day after the launch (fighters/day)."
     )
+    funding_usd_per_day: NonNegativeFloat = Field(
+        0.0, description="Added to the attacker's funding at the launch: what its sponsor pays for the column (US$/day)."
+    )
     advance_km_per_day: PositiveFloat = Field(
         10.0, description="Pace of the column against no resistance; opposed, it is times max(0, 1 − φ(D/A)²) (km/day)."
     )
