@@ -14,7 +14,8 @@ its allies' cells with its own (allies do not contest each other's ground):
 
 So four Russian posts stacked on the Albu Kamal cell do not hold the town while the militias'
 hundreds of fighters around it control the rest of its footprint. The count is whole-array:
-one gather and one bincount for all places at once, each step.
+one gather and one bincount for all places at once, each step. The recorder (sim/observe.py)
+owns the model's `PlaceHolding` (`model.recorder.holding`); the planners read it too.
 """
 
 from __future__ import annotations
@@ -31,9 +32,14 @@ class PlaceHolding:
     which entries are real; `size` (P,) cells per footprint (at least 1: the place's own cell
     always counts)."""
 
-    def __init__(self, corridor_map, places: list, radius_km: float, share: float, allied: np.ndarray):
-        """`places`: the map's Place objects in the order holders are reported; `allied`: (F, F)
-        bool, True for a faction and its allies (the diagonal is True)."""
+    def __init__(self, corridor_map, influence, radius_km: float, share: float, allied: np.ndarray):
+        """Footprints of the map's places (`corridor_map.places`, in map order), read from the
+        control map of `influence` (sim/influence.py InfluenceField); `allied`: (F, F) bool, True
+        for a faction and its allies (the diagonal is True)."""
+        places = list(corridor_map.places.values())
+        self.index = {p.name: i for i, p in enumerate(places)}
+        self._influence = influence
+        self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
         rows, cols = corridor_map.shape
         r = int(np.floor(radius_km / corridor_map.cell_km))
         dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
@@ -62,9 +68,22 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
 
-    def holders(self, controller: np.ndarray) -> np.ndarray:
-        """(P,) int8 holder codes (a faction index, CONTESTED or UNGOVERNED) of every place,
-        from `controller` (rows, cols) control codes (sim/influence.py)."""
+    def of(self, place) -> int:
+        """The holder code of a Place now: a faction index, CONTESTED or UNGOVERNED."""
+        return int(self.holders()[self.index[place.name]])
+
+    def holders(self, controller: np.ndarray | None = None) -> np.ndarray:
+        """(P,) int8 holder codes (a faction index, CONTESTED or UNGOVERNED) of every place, from
+        `controller` (rows, cols) control codes (default: the control map as it stands)."""
+        if controller is None:
+            controller = self._influence.controller
+        if self._last[0] is controller:
+            return self._last[1]
+        held = self._count(controller)
+        self._last = (controller, held)
+        return held
+
+    def _count(self, controller: np.ndarray) -> np.ndarray:
         n_factions = len(self.allied)
         codes = controller.ravel()[self.cells].astype(np.int64) + 2  # 0 contested, 1 ungoverned, 2… factions
         width = n_factions + 3  # one more code for the padding

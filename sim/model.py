@@ -30,7 +30,6 @@ from sim.engagement import resolve_engagements
 from sim.factions import ALLIED, HOSTILE, Factions
 from sim.geography import Terrain
 from sim.grid import PlacementGrid
-from sim.holding import PlaceHolding
 from sim.influence import InfluenceField
 from sim.mesa_compat import MesaConventions, seed_from
 from sim.narrative import EventLog, clock_text
@@ -112,10 +111,6 @@ class CorridorModel(MesaConventions, mesa.Model):
             threshold_per_km2=c.threshold_per_km2, margin=c.margin, bridge_reach_km=c.bridge_reach_km,
             tail_ratio=c.tail_ratio, crossings=self.map.terrain == Terrain.BRIDGE)
         self.influence.set_allies(self.factions.relation == ALLIED)
-        self.holding = PlaceHolding(self.map, list(self.map.places.values()), c.place_radius_km, c.place_share,
-                                    self.factions.relation == ALLIED)
-        self._place_index = {name: i for i, name in enumerate(self.map.places)}
-        self._held: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
         self.log = EventLog()
         self.tension = TensionLedger(self)
         self.population: Population | None = None  # built once the rules are set up
@@ -235,8 +230,7 @@ class CorridorModel(MesaConventions, mesa.Model):
                 made.append(LocalMilitia(self, faction, force.strength, rc, label, force.posture,
                                          loyalty=force.loyalty))
             else:
-                made.append(STANDING_KINDS[force.kind](self, faction, force.strength, rc, label, force.posture,
-                                                       force.fortification))
+                made.append(STANDING_KINDS[force.kind](self, faction, force.strength, rc, label, force.posture, force.fortification))
         return made
 
     def spawn_unit(self, kind: str, faction: int, strength: float, *, near, radius_km: float,
@@ -278,20 +272,6 @@ class CorridorModel(MesaConventions, mesa.Model):
     # =========================================================================== space
     def place(self, name: str):
         return self.map.find_place(name)
-
-    def place_holders(self) -> np.ndarray:
-        """(places,) holder codes of the map's places in map order (sim/holding.py), for the
-        control map as it stands (computed once per control update)."""
-        controller, held = self._held
-        if controller is not self.influence.controller:
-            controller = self.influence.controller
-            held = self.holding.holders(controller)
-            self._held = (controller, held)
-        return held
-
-    def holder_of(self, place) -> int:
-        """The holder code of a Place: a faction index, CONTESTED or UNGOVERNED."""
-        return int(self.place_holders()[self._place_index[place.name]])
 
     def nearest_place_name(self, rc) -> str:
         return self._place_names[self._nearest_place[int(rc[0]), int(rc[1])]]

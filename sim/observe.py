@@ -15,6 +15,7 @@ import numpy as np
 from scipy.ndimage import label
 
 from sim.factions import ALLIED
+from sim.holding import PlaceHolding
 from sim.influence import CONTESTED, UNGOVERNED
 from sim.narrative import INCIDENT_KINDS
 
@@ -75,12 +76,15 @@ class Recorder:
         self._land_cells = int(corridor_map.land.sum())
         self._value = np.where(corridor_map.land, corridor_map.strategic_value, 0.0).ravel()
         self._value_total = float(self._value.sum()) or 1.0
-        footprints = model.holding.cells[self._bridge_index][model.holding.valid[self._bridge_index]]
+        allied = model.factions.relation == ALLIED
+        c = model.spec.control
+        #: who holds each named place: its footprint (sim/holding.py); the planners read it too
+        self.holding = PlaceHolding(corridor_map, model.influence, c.place_radius_km, c.place_share, allied)
+        footprints = self.holding.cells[self._bridge_index][self.holding.valid[self._bridge_index]]
         self._bridge_footprints = np.zeros(corridor_map.shape, dtype=bool)
         self._bridge_footprints.ravel()[footprints] = True
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
-        allied = model.factions.relation == ALLIED
         # per faction, which controller codes (contested, ungoverned, factions…) count as friendly
         self._friendly = {f: np.concatenate(([False, False], allied[f])) for f in range(nf)}
         self.frames: list[dict] = []
@@ -105,7 +109,7 @@ class Recorder:
         weighted = np.bincount(codes[on_land], weights=self._value[on_land], minlength=nf + 2)
         self.value_share[i] = weighted[2:] / self._value_total
         self.strength[i] = m.influence.presence.sum(axis=(1, 2, 3))
-        self.holder[i] = m.place_holders()  # footprints, sim/holding.py
+        self.holder[i] = self.holding.holders()  # footprints, sim/holding.py
         for j, f in enumerate(self.bridge_factions):
             self.land_bridge[i, j] = self._bridge_open(controller, f)
         if self.rival_pairs:
@@ -130,8 +134,7 @@ class Recorder:
         ground)?"""
         ends = [p.cell for p in self.bridge_places]
         friendly = self._friendly[faction]  # indexed by controller code + 2
-        holders = self.model.place_holders() if controller is self.model.influence.controller \
-            else self.model.holding.holders(controller)
+        holders = self.holding.holders(controller)
         if not all(friendly[holders[k] + 2] for k in self._bridge_index):
             return False
         passable = friendly.copy()

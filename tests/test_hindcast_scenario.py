@@ -27,7 +27,7 @@ def test_the_campaign_and_the_hindcast_start_from_the_records_holders():
         loaded = load_scenario(SCENARIOS / scenario, overrides={"map.cell_km": 2.0, "time.step_hours": 2.0})
         model = CorridorModel(loaded, seed=1)
         ids = model.factions.ids
-        held = {name: model.holder_of(model.place(name)) for name in RECORD_AT_START}
+        held = {name: model.recorder.holding.of(model.place(name)) for name in RECORD_AT_START}
         wrong = {name: (ids[h] if h >= 0 else h) for name, h in held.items()
                  if h < 0 or ids[h] not in RECORD_AT_START[name]}
         assert not wrong, f"{scenario}: at the start these places are not held as the record has them: {wrong}"

@@ -22,8 +22,8 @@ def _map(bank=None):
 
 def _holding(corridor_map, allied=None, n_factions=3):
     allied = np.eye(n_factions, dtype=bool) if allied is None else allied
-    place = SimpleNamespace(name="Town", cell=(2, 2))
-    return PlaceHolding(corridor_map, [place], radius_km=1.0, share=0.5, allied=allied)
+    corridor_map.places = {"Town": SimpleNamespace(name="Town", cell=(2, 2))}
+    return PlaceHolding(corridor_map, influence=None, radius_km=1.0, share=0.5, allied=allied)
 
 
 def _controller(centre, north, south, west, east, fill=U):

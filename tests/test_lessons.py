@@ -249,9 +249,9 @@ def test_lesson_6_planners_security_dilemma():
     off = _run("campaign_planners_off", 30)
     _to_day(on, 30)
     iran = off.model.factions.index("iran_militia")
-    assert off.model.holder_of(off.model.place("Al-Mayadeen")) == iran, (
+    assert off.model.recorder.holding.of(off.model.place("Al-Mayadeen")) == iran, (
         "lesson 6: without planners the militias hold Al-Mayadeen")
-    assert on.model.holder_of(on.model.place("Al-Mayadeen")) == -1, "lesson 6: with planners Al-Mayadeen is contested"
+    assert on.model.recorder.holding.of(on.model.place("Al-Mayadeen")) == -1, "lesson 6: with planners Al-Mayadeen is contested"
     _about(_pct(off, "russia"), 1.10, 0.05, "Russia's share at day 30 without planners")
     _about(_pct(on, "russia"), 0.15, 0.05, "Russia's share at day 30 with planners")
 
