@@ -98,7 +98,8 @@ def test_lesson_1_the_checkpoint_standoff():
     assert "by 2 units of Iran-backed militias (70 fighters); 13 more called in from within 15 km" in standoff[0], \
         f"lesson 1: halted by 2 units (70 fighters), 13 more called in: {standoff}"
     assert withdrawal[0].startswith("day 1 04:00") and (
-        "after a 2 h standoff (outnumbered): 540 militia fighters against 60 (9.0 : 1)" in withdrawal[0]), withdrawal
+        "after a 2 h standoff (outnumbered once the defenders had gathered): 540 militia fighters against 60 (9.0 : 1)"
+        in withdrawal[0]), withdrawal
     assert withdrawal[1].startswith("day 1 06:00") and "back at Al-Mayadeen" in withdrawal[1], withdrawal
     assert not _log(blockade, "clash"), "lesson 1: the convoy turns back without a shot"
     open_road = _run("open_road", 1.5)
