@@ -68,7 +68,7 @@ RECORD = {
 RECORD_ENDS = date(2018, 12, 31)
 #: the standoff grid: the convoy (forces[7]), the Albu Kamal garrison's units (forces[0], 10 of
 #: them) and the checkpoint's reinforcement radius
-CONVOYS = (30, 120, 300, 700)
+CONVOYS = (300, 500, 700, 1000)
 GARRISON_UNITS = (20, 40, 80)
 RADII = (5, 15, 30)
 COARSE = {"map.cell_km": 2.0, "time.step_hours": 2}

@@ -13,9 +13,10 @@ D the defenders there, C the convoy, r `withdraw_when_outnumbered` (p = ½ at D 
 `ratio_spread`, the uncertainty of a commander's judgement of the odds; so the withdrawal share
 varies smoothly with the convoy's strength, the defenders in reach and the reinforcement
 radius, and a withdrawal comes after the reinforcements arrive. A convoy that stays waits while
-its resolve lasts (it runs down faster when outnumbered); when it is spent the convoy withdraws,
-unless it outnumbers the checkpoint by `withdraw_when_outnumbered`: then it drives on and the
-checkpoint gives way. An empty checkpoint lets the convoy drive on."""
+its resolve lasts (it runs down faster when outnumbered); when it is spent the same judgement is
+made from the other side: the checkpoint gives way, and the convoy drives on, with probability
+1 / (1 + exp(−(ln(C / D) − ln r) / s)) (½ when the convoy outnumbers it r : 1); otherwise the
+convoy withdraws. An empty checkpoint lets the convoy drive on."""
 
 from __future__ import annotations
 
@@ -155,14 +156,17 @@ class CheckpointBlockade(Rule):
             standoff.resolve -= model.step_hours / patience if patience > 0 else 1.0
             if standoff.resolve > 1e-9:
                 return
-            if convoy.strength >= p.withdraw_when_outnumbered * held:
+            # the same judgement from the other side: the checkpoint gives way to a convoy that
+            # outnumbers it (½ at withdraw_when_outnumbered : 1), else the convoy withdraws
+            if self.rng.random() < self.withdraw_probability(convoy.strength, held):
                 self._give_way(standoff, held, waited, f"drove on when its wait ran out: the "
                                f"{standoff.checkpoint.place.name} checkpoint gave way")
             else:
                 self._withdraw(standoff, held, waited, "its wait ran out")
 
     def withdraw_probability(self, held: float, convoy: float) -> float:
-        """Chance a convoy of `convoy` fighters judges `held` defenders too many (module docstring)."""
+        """Chance a convoy of `convoy` fighters judges `held` defenders too many (module docstring);
+        with the roles swapped, the chance the checkpoint gives way when the wait runs out."""
         p = self.params
         if p.ratio_spread <= 0:
             return 1.0 if held >= p.withdraw_when_outnumbered * convoy else 0.0

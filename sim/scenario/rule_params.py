@@ -65,7 +65,7 @@ class CheckpointBlockadeParams(RuleParams):
     withdraw_when_outnumbered: PositiveFloat = Field(
         1.5, description="Once the defenders have gathered, a convoy withdraws with probability ½ when they "
         "outnumber it by this ratio (more likely above, less below; ratio_spread); when its wait runs out it "
-        "drives on if it outnumbers them by this ratio."
+        "drives on with probability ½ if it outnumbers them by this ratio (the same judgement, sides swapped)."
     )
     give_way_ratio: PositiveFloat = Field(
         3.0, description="The checkpoint gives way when the convoy outnumbers the holder's fighters there and "
