@@ -100,6 +100,7 @@ def test_no_escalation_when_neither_side_will_escalate():
     model = _model("baseline.yaml")
     i, j = _pair(model)
     model.tension.incident("withdrawal", j, i, times=10)
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0  # sustained
     model.tension.update()
     assert model.factions.relation[i, j] == RIVAL
 
