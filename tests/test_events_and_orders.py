@@ -57,7 +57,7 @@ events:
 
 
 @pytest.mark.parametrize("orders, strength, expected", [
-    ("{when_stopped: withdraw}", 60, "outnumbered"),
+    ("{when_stopped: withdraw}", 60, "outnumbered once the defenders had gathered"),
     ("{when_stopped: wait, max_wait_hours: 6}", 60, "its wait ran out"),
     ("{when_stopped: push, max_wait_hours: 2}", 600, None),
 ])
@@ -78,8 +78,8 @@ rules:
     halted = next(e for e in result.log.entries if e.kind == "standoff")
     ended = next(e for e in result.log.entries if e.hours > halted.hours and e.kind in ("withdrawal", "clash"))
     if expected is not None:
-        # 60 fighters against the 40 at the checkpoint, then the 490 called in: 'withdraw' turns back as soon
-        # as it is outnumbered 1.5 to 1; 'wait' ignores that and stays until its resolve is spent, which at
+        # 60 fighters against the 40 at the checkpoint, then the 490 called in: 'withdraw' judges the odds
+        # once they have gathered (at 8 : 1 it withdraws with probability ≈ 0.99); 'wait' ignores that and stays until its resolve is spent, which at
         # 490 against 60 takes a fraction of max_wait_hours (the wait limit scales with the force ratio)
         assert ended.kind == "withdrawal" and f"({expected})" in ended.text, ended.text
         assert ended.hours - halted.hours <= 6.0 + 1e-9
