@@ -119,6 +119,10 @@ class Unit(CellAgent):
     def alive(self) -> bool:
         return self.strength > 0.0
 
+    def protection(self) -> float:
+        """Factor by which prepared defences divide the fire this unit receives (1: none)."""
+        return 1.0
+
     def wake(self) -> None:
         """Called when a time this unit asked for (model.wake_at) comes; default: nothing."""
 

@@ -11,8 +11,8 @@ from sim.agents.standing import Posture, StandingUnit
 class Militia(StandingUnit):
     kind = "militia"
 
-    def __init__(self, model, faction, strength, rc, label, posture="hold"):
-        super().__init__(model, faction, strength, rc, label, posture)
+    def __init__(self, model, faction, strength, rc, label, posture="hold", fortification: float = 1.0):
+        super().__init__(model, faction, strength, rc, label, posture, fortification)
         self.incident = None
 
     def answer_call(self, incident) -> bool:

@@ -153,7 +153,7 @@ class FactionPlanner:
                    if hostile_only or u.kind != "insurgent")
 
     def _holder(self, place) -> int | None:
-        code = int(self.model.influence.controller[place.cell])
+        code = self.model.recorder.holding.of(place)  # its footprint (sim/submodels/holding.py)
         return code if code >= 0 else None
 
     def _reserve(self) -> list:

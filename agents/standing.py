@@ -20,9 +20,10 @@ class Posture(StrEnum):
 
 
 class StandingUnit(Unit):
-    def __init__(self, model, faction, strength, rc, label, posture: str = "hold"):
+    def __init__(self, model, faction, strength, rc, label, posture: str = "hold", fortification: float = 1.0):
         super().__init__(model, faction, strength, rc, label)
         self.home = rc
+        self.fortification = float(fortification)  # factor on fire received, at home only
         self._posture = Posture.HOLD
         self.posture = Posture(posture)
         self.home_posture = self.posture
@@ -42,6 +43,11 @@ class StandingUnit(Unit):
         patrolling = self._posture == Posture.PATROL
         self.set_layer(PATROLLING if patrolling else HOLDING)
         self.on_patrol = patrolling
+
+    def protection(self) -> float:
+        """Prepared defences count where they were prepared: the fortification factor at the
+        home cell, 1 elsewhere (sim/submodels/engagement.py)."""
+        return self.fortification if self.rc == self.home else 1.0
 
     # --- patrol: jump to a new spot near home every few hours --------------------------------
     def _schedule_patrol(self, first: bool = False) -> None:

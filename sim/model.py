@@ -232,7 +232,7 @@ class CorridorModel(MesaConventions, mesa.Model):
                 made.append(LocalMilitia(self, faction, force.strength, rc, label, force.posture,
                                          loyalty=force.loyalty))
             else:
-                made.append(STANDING_KINDS[force.kind](self, faction, force.strength, rc, label, force.posture))
+                made.append(STANDING_KINDS[force.kind](self, faction, force.strength, rc, label, force.posture, force.fortification))
         return made
 
     def spawn_unit(self, kind: str, faction: int, strength: float, *, near, radius_km: float,

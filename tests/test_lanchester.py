@@ -98,3 +98,25 @@ def test_the_engagement_step_keeps_lanchesters_invariant_in_the_well_mixed_limit
     assert invariant == pytest.approx(expected, rel=0.03), (
         f"{law} fire through the engagement step should conserve {name} = {expected:.0f}; "
         f"got {invariant:.0f} with {a:.0f} against {b:.0f} after {model.hours / 24:.1f} days")
+
+
+def test_fortified_defenders_win_what_their_numbers_alone_would_lose():
+    """Prepared defences divide the fire a unit receives by its fortification φ while it holds
+    its home cell, so aimed fire conserves A² − φ·B² instead of A² − B². By hand: 1,000 attackers
+    against 800 defenders at φ = 4: 1,000² − 4·800² = −1,560,000 < 0, so the defenders win and
+    keep √(800² − 1,000²/4) ≈ 624.5 once the attackers are gone (unfortified they would lose)."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(Path(__file__).parent / "fixtures" / "well_mixed_battle.yaml",
+                           overrides={"forces[1].fortification": 4.0})
+    model = CorridorModel(loaded)
+    blue, red = (model.factions.index(f) for f in ("blue", "red"))
+    while model.faction_strength(blue) > 100 and model.steps < model.n_steps:
+        model.step()
+    a, b = model.faction_strength(blue), model.faction_strength(red)
+    assert a <= 100, f"the fortified 800 should wear the 1,000 attackers down to a tenth in 60 days; {a:.0f} left"
+    assert a * a - 4.0 * b * b == pytest.approx(1000.0**2 - 4.0 * 800.0**2, rel=0.03), (
+        f"aimed fire against defenders fortified ×4 should conserve A² − 4B² = −1,560,000; got "
+        f"{a * a - 4 * b * b:,.0f} with {a:.0f} attackers against {b:.0f} defenders")
+    assert b > 600, f"expected ≈ 620 fortified defenders left when the attackers are down to 100, got {b:.0f}"

@@ -27,10 +27,15 @@ def test_land_bridge_needs_its_places_held_and_linked_through_no_rival_ground():
         cut = controller.copy()
         cut[row:row + 2, :] = code
         assert rec._bridge_open(cut, iran) == is_open, f"a band of controller code {code} across the corridor"
-    # the places themselves must be held: ungoverned Albu Kamal closes it
+    # the places themselves must be held (their footprints, sim/submodels/holding.py): ungoverned Albu
+    # Kamal closes it; one rival cell on the town's own square does not
+    r, c = model.place("Albu Kamal").cell
     empty = controller.copy()
-    empty[model.place("Albu Kamal").cell] = UNGOVERNED
+    empty[r - 3:r + 4, c - 3:c + 4] = UNGOVERNED
     assert not rec._bridge_open(empty, iran)
+    post = controller.copy()
+    post[r, c] = russia
+    assert rec._bridge_open(post, iran), "a rival's post on the town's cell does not take the town"
     # half the chain held by the Syrian army, an ally: still open
     mixed = controller.copy()
     mixed[: model.place("Al-Mayadeen").cell[0], :] = army
@@ -78,7 +83,7 @@ def test_recording_what_changed_gives_the_rows_a_full_observation_gives():
 def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_goes():
     """Row by row the recorder traces a bridge again only when the change could matter: a band
     held by a rival across the corridor must close an open bridge, one ungoverned gap in it
-    must open it again, and the places themselves lost must close it, in that order."""
+    must open it again, and a place's footprint lost must close it, in that order."""
     model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
                                         overrides={"time.duration_days": 2}), seed=1)
     rec, ids = model.recorder, model.factions.ids
@@ -91,7 +96,8 @@ def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_
     gap = band.copy()
     gap[row:row + 2, np.flatnonzero(model.map.land[row] & model.map.land[row + 1])[0]] = UNGOVERNED
     lost = gap.copy()
-    lost[model.place("Albu Kamal").cell] = russia
+    k = rec.places.index(model.place("Albu Kamal"))
+    lost.ravel()[rec.holding.cells[k][rec.holding.valid[k]]] = russia  # its whole footprint
     for name, controller, is_open in (("held", held, True), ("band", band, False), ("gap", gap, True),
                                       ("band", band, False), ("held", held, True), ("lost", lost, False)):
         model.influence.controller = controller

@@ -29,9 +29,10 @@ def test_tension_past_the_threshold_turns_a_rivalry_hostile_and_back():
     assert model.factions.relation[i, j] == RIVAL
     threshold = model.spec.tension.escalate_at
     model.tension.incident("withdrawal", j, i, times=threshold / 3 + 1, where="Albu Kamal")  # 3 above it
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0  # above it for long
     model.tension.update()
     assert model.factions.relation[i, j] == HOSTILE and model.is_hostile(j, i), (
-        f"tension {model.tension.level[i, j]:.1f} ≥ {threshold:g} should escalate")
+        f"tension {model.tension.level[i, j]:.1f} ≥ {threshold:g} for sustain_days should escalate")
     assert i in model._can_fight and j in model._can_fight, "an escalated pair must be able to fight"
     entry = [e for e in model.log.entries if e.kind == "relation"][-1]
     assert "turn hostile" in entry.text and "withdrawal near Albu Kamal" in entry.text, entry.text
@@ -45,6 +46,7 @@ def test_no_escalation_when_neither_side_will_escalate():
     model = coarse_model("baseline.yaml")
     i, j = faction_pair(model)
     model.tension.incident("withdrawal", j, i, times=10)
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0  # sustained
     model.tension.update()
     assert model.factions.relation[i, j] == RIVAL
 
@@ -60,7 +62,8 @@ def test_a_turned_back_convoy_raises_tension_by_the_standoff_and_withdrawal_weig
         f"one standoff and one withdrawal should add {weights.standoff + weights.withdrawal:g}; peak {peak:.2f}")
 
 
-NO_DECAY = {"tension.half_life_days": 1e16}  # 0.5 ** (2 h / 1e16 days) rounds to exactly 1.0
+NO_DECAY = {"tension.half_life_days": 1e16,  # 0.5 ** (2 h / 1e16 days) rounds to exactly 1.0
+            "tension.sustain_days": 0.0}  # thresholds alone: escalation as soon as tension reaches escalate_at
 
 
 def test_hysteresis_a_pair_between_the_two_thresholds_keeps_its_relation():
@@ -150,10 +153,42 @@ def test_either_sides_willingness_is_enough_to_escalate():
                                                       "factions.iran_militia.planner.max_escalation": "rival"})
     i, j = faction_pair(model)
     model.tension.incident("withdrawal", i, j, times=10)
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0  # sustained
     model.tension.update()
     assert model.factions.relation[i, j] == RIVAL, "neither side willing: no escalation"
     model = coarse_model("corridor_campaign.yaml", **{"factions.russia.planner.max_escalation": "hostile",
                                                       "factions.iran_militia.planner.max_escalation": "rival"})
     model.tension.incident("withdrawal", i, j, times=10)
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0  # sustained
     model.tension.update()
     assert model.factions.relation[i, j] == HOSTILE, "one willing side is enough"
+
+
+def _updates(model, n: int, keep_at: float | None = None) -> int | None:
+    """`n` tension updates, the clock advanced a step each time (tension topped up to `keep_at`
+    before each, as sustained incidents would); the index of the update that escalated, if any."""
+    i, j = faction_pair(model)
+    for k in range(n):
+        if keep_at is not None:
+            model.tension.level[i, j] = model.tension.level[j, i] = keep_at
+        model.tension.update()
+        if model.factions.relation[i, j] == HOSTILE:
+            return k
+        model.hours += model.step_hours
+    return None
+
+
+def test_escalation_needs_tension_sustained_for_sustain_days():
+    """One bad day is not enough. Tension 18 against escalate_at 15 that only decays (half-life
+    20 days) falls below 15 after 20 × log2(18/15) ≈ 5.3 days, before the 14 days it must last:
+    no escalation. Kept at 18, the pair escalates at the update 14 days (168 two-hour steps)
+    after the first one above the threshold, and not one step earlier."""
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = faction_pair(model)
+    spec = model.spec.tension
+    assert (spec.escalate_at, spec.sustain_days, spec.half_life_days) == (15, 14, 20), "the hand computation's inputs"
+    model.tension.level[i, j] = model.tension.level[j, i] = 18.0
+    assert _updates(model, 30 * 12) is None, "a burst that decays below the threshold within 14 days must not escalate"
+    model = coarse_model("corridor_campaign.yaml")
+    assert _updates(model, 30 * 12, keep_at=18.0) == 168, (
+        "tension held at 18 should escalate exactly 14 days (168 steps of 2 h) after it first reached 15")

@@ -22,6 +22,7 @@ from scipy.ndimage import label
 
 from sim.hindcast.events import ViolenceLog
 from sim.results.event_log import INCIDENT_KINDS
+from sim.submodels.holding import PlaceHolding
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 from sim.world.factions import ALLIED
 
@@ -67,6 +68,7 @@ class Recorder:
         self.holder = np.zeros((n, len(self.places)), dtype=np.int8)
         spec = model.spec.observe
         self.bridge_places = land_bridge_places(spec, corridor_map)
+        self._bridge_index = [self.places.index(p) for p in self.bridge_places]
         ids = model.factions.ids
         self.bridge_factions = [ids.index(f) for f in (spec.land_bridge_factions or ids)]
         self.land_bridge = np.zeros((n, len(self.bridge_factions)), dtype=bool)
@@ -83,7 +85,13 @@ class Recorder:
         self._value_total = float(value.sum()) or 1.0
         self._land_flat = corridor_map.land.ravel()
         self._value_flat = value
-        self._place_rc = tuple(np.array([p.cell for p in self.places]).T)
+        c = model.spec.control
+        #: who holds each named place: its footprint (sim/submodels/holding.py); the planners read it too
+        self.holding = PlaceHolding(corridor_map, model.influence, c.place_radius_km, c.place_share,
+                                    model.factions.relation == ALLIED)
+        footprints = self.holding.cells[self._bridge_index][self.holding.valid[self._bridge_index]]
+        self._bridge_footprints = np.zeros(corridor_map.shape, dtype=bool)
+        self._bridge_footprints.ravel()[footprints] = True
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
         allied = model.factions.relation == ALLIED
@@ -169,7 +177,7 @@ class Recorder:
         self.ungoverned[i] = counts[UNGOVERNED + 2] / self._land_cells
         weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
         self.value_share[i] = weighted[2:] / self._value_total
-        self.holder[i] = controller[self._place_rc]
+        self.holder[i] = self.holding.holders(controller)  # footprints, sim/submodels/holding.py
         if changed is not None:
             was, now = self._controller_seen.ravel()[changed] + 2, flat[changed] + 2
         for j, f in enumerate(self.bridge_factions):
@@ -184,21 +192,23 @@ class Recorder:
             self.land_bridge[i, j] = ends_held and linked
 
     def _bridge_open(self, controller: np.ndarray, faction: int) -> bool:
-        """Is the faction's land bridge open: every land-bridge place held by the faction or its
-        allies, and the places linked through land that no other faction holds or contests (held
-        by the faction or its allies, or ungoverned: a supply route crosses empty desert, not a
-        rival's ground)?"""
+        """Is the faction's land bridge open: every land-bridge place held (its footprint,
+        sim/submodels/holding.py) by the faction or its allies, and the places linked through
+        their footprints and land that no other faction holds or contests (held by the faction
+        or its allies, or ungoverned: a supply route crosses empty desert, not a rival's ground)?"""
         return self._ends_held(controller, faction) and self._linked_through(controller, faction)
 
     def _ends_held(self, controller: np.ndarray, faction: int) -> bool:
-        """Every land-bridge place held by the faction or its allies."""
+        """Every land-bridge place held (its footprint) by the faction or its allies."""
         friendly = self._friendly[faction]  # indexed by controller code + 2
-        return all(friendly[controller[p.cell] + 2] for p in self.bridge_places)
+        holders = self.holding.holders(controller)
+        return all(friendly[holders[k] + 2] for k in self._bridge_index)
 
     def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
-        """The land-bridge places in one 8-connected patch of land passable to the faction."""
+        """The land-bridge places in one 8-connected patch of land passable to the faction, or
+        of their footprints (a held place is passable through its own footprint)."""
         ends = [p.cell for p in self.bridge_places]
-        held = self._passable[faction][controller + 2] & self._land
+        held = (self._passable[faction][controller + 2] & self._land) | self._bridge_footprints
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
         return all(labels[rc] == first for rc in ends[1:])

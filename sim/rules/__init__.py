@@ -9,6 +9,7 @@ from sim.rules import (  # noqa: F401  (imported for their @register side effect
     co_optation,
     deconfliction_line,
     insurgent_recruitment,
+    offensive,
     reinforcement,
 )
 from sim.rules.base import REGISTRY, Rule, build_rules

@@ -1,16 +1,26 @@
 """checkpoint_blockade: a faction mans checkpoints at named places and stops convoys of the
 factions it blocks, with a probability (its intent). A stopped convoy stands off; the holder
 calls its militia within a radius to the checkpoint, and they arrive at their travel times.
-Each step the force ratio settles the standoff: the convoy withdraws when outnumbered by its
-ratio; the checkpoint gives way when the convoy outnumbers everything the holder has there or
-on the way by the give-way ratio; a convoy with orders to push forces its way (a Lanchester
-fight) when it outnumbers the defenders by its push ratio; otherwise they wait, and the
-convoy's resolve runs down (faster when it is outnumbered). When it is spent the convoy
-withdraws, unless it outnumbers the checkpoint by its own withdrawal ratio: then it drives on
-and the checkpoint gives way. An empty checkpoint lets the convoy drive on."""
+Each step the force ratio settles the standoff: the checkpoint gives way when the convoy
+outnumbers everything the holder has there or on the way by the give-way ratio; a convoy with
+orders to push forces its way (a Lanchester fight) when it outnumbers the defenders by its push
+ratio. Otherwise the convoy waits for the defenders' mobilisation to end (every unit called has
+arrived or none is on the way) and then **judges the ratio** once: it withdraws with probability
+
+    p = 1 / (1 + exp(−(ln(D / C) − ln r) / s))
+
+D the defenders there, C the convoy, r `withdraw_when_outnumbered` (p = ½ at D = r·C) and s
+`ratio_spread`, the uncertainty of a commander's judgement of the odds; so the withdrawal share
+varies smoothly with the convoy's strength, the defenders in reach and the reinforcement
+radius, and a withdrawal comes after the reinforcements arrive. A convoy that stays waits while
+its resolve lasts (it runs down faster when outnumbered); when it is spent the same judgement is
+made from the other side: the checkpoint gives way, and the convoy drives on, with probability
+1 / (1 + exp(−(ln(C / D) − ln r) / s)) (½ when the convoy outnumbers it r : 1); otherwise the
+convoy withdraws. An empty checkpoint lets the convoy drive on."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sim.agents.militia import Militia
@@ -27,6 +37,7 @@ class Standoff:
     called: list = field(default_factory=list)
     resolve: float = 1.0  # the convoy's will to keep waiting: 1 at the stop, spent at 0
     fighting: bool = False  # the convoy is forcing its way through
+    judged: bool = False  # the convoy has judged the odds once the mobilisation ended
 
     @property
     def cell(self):
@@ -97,7 +108,8 @@ class CheckpointBlockade(Rule):
                 crew.posture = Posture.CHECKPOINT
                 crew.home = cp.cell
                 crew.move_to(cp.cell)
-        self.outcomes = {"stopped": 0, "passed": 0, "gave_way": 0, "withdrew": 0, "fought_through": 0}
+        self.outcomes = {"stopped": 0, "passed": 0, "gave_way": 0, "withdrew": 0, "fought_through": 0,
+                         "withdrew_after_reinforcement": 0}
 
     def changed(self, name: str) -> None:
         if name in ("against",):
@@ -122,11 +134,10 @@ class CheckpointBlockade(Rule):
         holder_total = held + Checkpoint.on_the_way(standoff, defenders)
         waited = model.hours - standoff.started
         orders = convoy.orders
+        mobilised = holder_total - held <= 0
         if held <= 0 or not self.enabled:
             self._give_way(standoff, held, waited, f"drove on past the empty {standoff.checkpoint.place.name} "
                            "checkpoint")
-        elif orders.when_stopped != "wait" and held >= p.withdraw_when_outnumbered * convoy.strength:
-            self._withdraw(standoff, held, waited, "outnumbered")
         elif convoy.strength >= p.give_way_ratio * holder_total:
             self._give_way(standoff, holder_total, waited, f"was let through: the {standoff.checkpoint.place.name} "
                            "checkpoint gave way")
@@ -137,17 +148,35 @@ class CheckpointBlockade(Rule):
                 f"({convoy.strength / held:.1f} : 1)", convoy, place=standoff.checkpoint.place.name, fighters=held)
             standoff.fighting = True
             self._push(standoff)
+        elif orders.when_stopped != "wait" and mobilised and not standoff.judged and self._judge(standoff, held):
+            self._withdraw(standoff, held, waited, "outnumbered once the defenders had gathered")
         else:
             # waiting costs resolve: a wait of max_wait_hours at even odds or better, shorter when outnumbered
             patience = orders.max_wait_hours * min(1.0, convoy.strength / held)
             standoff.resolve -= model.step_hours / patience if patience > 0 else 1.0
             if standoff.resolve > 1e-9:
                 return
-            if convoy.strength >= p.withdraw_when_outnumbered * held:
+            # the same judgement from the other side: the checkpoint gives way to a convoy that
+            # outnumbers it (½ at withdraw_when_outnumbered : 1), else the convoy withdraws
+            if self.rng.random() < self.withdraw_probability(convoy.strength, held):
                 self._give_way(standoff, held, waited, f"drove on when its wait ran out: the "
                                f"{standoff.checkpoint.place.name} checkpoint gave way")
             else:
                 self._withdraw(standoff, held, waited, "its wait ran out")
+
+    def withdraw_probability(self, held: float, convoy: float) -> float:
+        """Chance a convoy of `convoy` fighters judges `held` defenders too many (module docstring);
+        with the roles swapped, the chance the checkpoint gives way when the wait runs out."""
+        p = self.params
+        if p.ratio_spread <= 0:
+            return 1.0 if held >= p.withdraw_when_outnumbered * convoy else 0.0
+        x = (math.log(held / convoy) - math.log(p.withdraw_when_outnumbered)) / p.ratio_spread
+        return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+
+    def _judge(self, standoff: Standoff, held: float) -> bool:
+        """The convoy judges the odds once the mobilisation is over: True to withdraw."""
+        standoff.judged = True
+        return bool(self.rng.random() < self.withdraw_probability(held, standoff.convoy.strength))
 
     def _ratio(self, a: float, b: float) -> str:
         return f"{a / b:.1f} : 1" if b > 0 else "unopposed"
@@ -173,6 +202,9 @@ class CheckpointBlockade(Rule):
         convoy.withdraw()
         self.model.convoy_turned_back(convoy, self.holder, standoff.checkpoint.place.name, held)
         self.outcomes["withdrew"] += 1
+        here = standoff.checkpoint.defenders()
+        if any(u in here for u in standoff.called if u.alive):
+            self.outcomes["withdrew_after_reinforcement"] += 1
         self._close(standoff)
 
     def _push(self, standoff: Standoff) -> None:

@@ -125,12 +125,8 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
     # ---- rules: places and regions
     for key, params in rules:
         base = ("rules", key)
-        at = getattr(params, "at", None)
-        if isinstance(at, str):
-            _place(corridor_map, at, base + ("at",), report)
-        elif isinstance(at, list):
-            for i, name in enumerate(at):
-                _place(corridor_map, name, base + ("at", i), report)
+        for path, name in params.place_references():
+            _place(corridor_map, name, base + path, report)
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):
             _region(corridor_map, region, base + ("may_not_enter", i), report)
     for i, name in enumerate(spec.observe.land_bridge or []):

@@ -92,7 +92,10 @@ class TensionSpec(Strict):
     calms back to rivalry below `deescalate_below`."""
 
     half_life_days: PositiveFloat = Field(20.0, description="Tension halves in this time without incidents (days).")
-    escalate_at: PositiveFloat = Field(15.0, description="Tension at which rivals become hostile (tension units).")
+    escalate_at: PositiveFloat = Field(15.0, description="Tension at which rivals become hostile, if it stays "
+                                       "there for sustain_days (tension units).")
+    sustain_days: NonNegativeFloat = Field(14.0, description="How long tension must stay at or above escalate_at "
+                                           "before rivals turn hostile: more than one bad day (days).")
     deescalate_below: NonNegativeFloat = Field(4.0, description="Escalated pairs return to rivalry below this "
                                                "(tension units).")
     agreement_relief: Probability = Field(0.5, description="Share of the curtailed faction's tension with every "

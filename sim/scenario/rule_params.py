@@ -29,6 +29,16 @@ class RuleParams(Strict):
         name; each must come before the end of the run. None by default."""
         return iter(())
 
+    def place_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(key path, place name) of every named place these parameters name; each must be on
+        the map. By default those under `at` (one name or a list)."""
+        at = getattr(self, "at", None)
+        if isinstance(at, str):
+            yield ("at",), at
+        elif isinstance(at, list):
+            for i, name in enumerate(at):
+                yield ("at", i), name
+
     def forbidden_regions(self) -> dict[str, list[str]]:
         """{faction id: map regions it may not enter} while the rule is enabled. None by default."""
         return {}
@@ -53,12 +63,17 @@ class CheckpointBlockadeParams(RuleParams):
         15.0, description="Holder's units within this distance come to the checkpoint (km)."
     )
     withdraw_when_outnumbered: PositiveFloat = Field(
-        1.5, description="Convoy withdraws when the holder's fighters there exceed its own by this ratio; "
-        "when its wait runs out it drives on if it outnumbers them by this ratio."
+        1.5, description="Once the defenders have gathered, a convoy withdraws with probability ½ when they "
+        "outnumber it by this ratio (more likely above, less below; ratio_spread); when its wait runs out it "
+        "drives on with probability ½ if it outnumbers them by this ratio (the same judgement, sides swapped)."
     )
     give_way_ratio: PositiveFloat = Field(
         3.0, description="The checkpoint gives way when the convoy outnumbers the holder's fighters there and "
         "on the way by this ratio."
+    )
+    ratio_spread: NonNegativeFloat = Field(
+        0.4, description="Uncertainty of a convoy commander's judgement of the odds: the scale s of the logistic "
+        "withdrawal probability in ln(defenders / convoy) around ln(withdraw_when_outnumbered); 0: a hard threshold."
     )
 
     def faction_references(self):
@@ -165,6 +180,39 @@ class AgreementParams(RuleParams):
         yield ("from_day",), self.from_day, "the agreement's start"
 
 
+class OffensiveParams(RuleParams):
+    by: str = Field(description="Attacking faction.")
+    objectives: list[str] = Field(min_length=1, description="Named places to take, in order.")
+    from_day: NonNegativeFloat = Field(description="Launch: when the assault column forms (days).")
+    staging: str = Field(description="Named place where the assault column forms.")
+    units: int = Field(4, ge=1, le=1000, description="Units in the assault column.")
+    strength: PositiveFloat = Field(250.0, description="Fighters per unit of the column.")
+    reinforce_per_day: NonNegativeFloat = Field(
+        0.0, description="Fresh fighters the attacker feeds into the column each day after the launch (fighters/day)."
+    )
+    funding_usd_per_day: NonNegativeFloat = Field(
+        0.0, description="Added to the attacker's funding at the launch: what its sponsor pays for the column (US$/day)."
+    )
+    advance_km_per_day: PositiveFloat = Field(
+        10.0, description="Pace of the column against no resistance; opposed, it is times max(0, 1 − φ(D/A)²) (km/day)."
+    )
+    reach_km: PositiveFloat = Field(
+        5.0, description="Hostile fighters this close to the column's front resist it; an objective is taken when "
+        "the column is this close and none are (km)."
+    )
+
+    def faction_references(self):
+        return _factions("by", self.by)
+
+    def place_references(self):
+        yield ("staging",), self.staging
+        for i, name in enumerate(self.objectives):
+            yield ("objectives", i), name
+
+    def times(self):
+        yield ("from_day",), self.from_day, "the offensive's launch"
+
+
 def rule_kind(key: str) -> str:
     """The rule kind of a key under `rules`: 'reinforcement/russia' → 'reinforcement'."""
     return str(key).partition("/")[0]
@@ -178,6 +226,7 @@ RULE_MODELS: dict[str, type[RuleParams]] = {
     "insurgent_recruitment": InsurgentRecruitmentParams,
     "deconfliction_line": DeconflictionLineParams,
     "agreement": AgreementParams,
+    "offensive": OffensiveParams,
 }
 
 

@@ -146,6 +146,14 @@ class ControlSpec(Strict):
         0.25,
         description="Relative lead over the runner-up needed to control a cell: top ≥ (1+margin)·second.",
     )
+    place_radius_km: NonNegativeFloat = Field(
+        3.0, description="A named place's footprint: land on its bank within this distance of its cell; the "
+        "place is held by the faction (with its allies) controlling more than place_share of it (km)."
+    )
+    place_share: float = Field(
+        0.5, ge=0.0, lt=1.0, description="Share of a place's footprint a faction and its allies must control "
+        "for the place to be held (0–1)."
+    )
 
 
 class EngagementSpec(Strict):
@@ -245,16 +253,24 @@ class ForceBase(Strict):
     label: str | None = Field(None, description="Name used in the narrative log (e.g. R1).")
 
 
+FORTIFICATION = Field(
+    1.0, ge=1.0, le=20.0, description="Prepared defences: while a unit stands at its home cell, the fire it "
+    "receives in an engagement is divided by this factor (1: none; dimensionless)."
+)
+
+
 class MilitiaForce(ForceBase):
     kind: Literal["militia"]
     deploy: Deployment
     posture: Literal["hold", "patrol", "checkpoint"] = Field("hold", description="Starting posture.")
+    fortification: float = FORTIFICATION
 
 
 class GarrisonForce(ForceBase):
     kind: Literal["garrison"]
     deploy: Deployment
     posture: Literal["hold", "patrol"] = "hold"
+    fortification: float = FORTIFICATION
 
 
 class LocalMilitiaForce(ForceBase):

@@ -5,7 +5,9 @@ Area fire (linear law):   dA/dt = −β·A·B,  dB/dt = −α·A·B    (α·A �
 
 The closed-form solution over the step (rather than an Euler update) is what makes the
 well-mixed limit match the analytic result at any step length: 1,000 against 800 of equal
-effectiveness leaves 600 under aimed fire and 200 under area fire.
+effectiveness leaves 600 under aimed fire and 200 under area fire. Cover divides the fire a
+side receives (`cover_factor`: urban cells, and units' prepared defences, `Unit.protection`),
+so against defenders fortified ×φ aimed fire conserves A² − φ·B².
 """
 
 from __future__ import annotations
@@ -51,13 +53,16 @@ def linear_law(a: float, b: float, alpha: float, beta: float, hours: float) -> t
 
 
 def cover_factor(model, units) -> float:
-    """Share of fire a side receives: defenders in urban cells are harder to hit."""
+    """Share of fire a side receives: defenders in urban cells (÷ `engagement.urban_defence`)
+    and in prepared positions (÷ their fortification, `Unit.protection`) are harder to hit.
+    The strength-weighted mean of 1 / (urban × fortification) over the side's units."""
     total = sum(u.strength for u in units)
     if total <= 0:
         return 1.0
-    urban = sum(u.strength for u in units if model.map.terrain[u.rc] == Terrain.URBAN)
-    share = urban / total
-    return 1.0 - share + share / model.spec.engagement.urban_defence
+    urban = model.spec.engagement.urban_defence
+    shielded = sum(u.strength / ((urban if model.map.terrain[u.rc] == Terrain.URBAN else 1.0) * u.protection())
+                   for u in units)
+    return shielded / total
 
 
 def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float]:

@@ -11,8 +11,10 @@ itself, and it ends when the hostility has decayed (Richardson's "fatigue"), unl
 incidents of other kinds keep it up.
 
 A pair whose scenario relation is *rival* turns **hostile** (their units fight, sim/submodels/engagement.py)
-when T reaches `escalate_at`, if at least one side's planner will escalate that far
-(`planner.max_escalation: hostile`); an escalated pair returns to rivalry when T falls below
+when T has stayed at or above `escalate_at` for `sustain_days` without a break, if at least one
+side's planner will escalate that far (`planner.max_escalation: hostile`): escalation needs a
+sustained crisis, not one bad day (a burst that decays below the threshold within the period
+resets the clock). An escalated pair returns to rivalry when T falls below
 `deescalate_below`. An agreement (sim/rules/agreement.py) removes `agreement_relief` of the
 curtailed faction's tension with every faction when it takes effect; a deconfliction line
 de-escalates the way it does in reality, by keeping forces apart so that fewer incidents occur.
@@ -51,6 +53,8 @@ class TensionLedger:
         self.willing = np.array([bool(p) and p.max_escalation == "hostile" for p in planners])
         #: pairs (i < j) whose scenario relation is rival: the pairs whose tension is tracked
         self.rival_pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if self.base_relation[i, j] == RIVAL]
+        #: hours since which each pair's tension has stayed at or above escalate_at (NaN: below)
+        self.above_since = np.full((n, n), np.nan)
         self._recent: dict[tuple[int, int], deque] = {}
         self.escalations = 0
         self.deescalations = 0
@@ -82,8 +86,14 @@ class TensionLedger:
         self.level *= 0.5 ** (model.step_hours / 24.0 / spec.half_life_days)
         for i, j in self.rival_pairs:
             t = self.level[i, j]
-            if not self.escalated[i, j] and t >= spec.escalate_at and (self.willing[i] or self.willing[j]):
-                self._set(i, j, True, f"tension {t:.1f} reached {spec.escalate_at:g}")
+            if t < spec.escalate_at:
+                self.above_since[i, j] = np.nan
+            elif np.isnan(self.above_since[i, j]):
+                self.above_since[i, j] = model.hours
+            sustained = model.hours - self.above_since[i, j] >= spec.sustain_days * 24.0 - 1e-9
+            if not self.escalated[i, j] and sustained and (self.willing[i] or self.willing[j]):
+                self._set(i, j, True, f"tension {t:.1f} stayed at or above {spec.escalate_at:g} for "
+                          f"{(model.hours - self.above_since[i, j]) / 24.0:.0f} days")
             elif self.escalated[i, j] and t < spec.deescalate_below:
                 self._set(i, j, False, f"tension {t:.1f} fell below {spec.deescalate_below:g}")
 

@@ -1,0 +1,60 @@
+"""The offensive rule (sim/rules/offensive.py): an assault's pace follows the force ratio at its
+front and the defenders' fortification; hand-computed expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.model import CorridorModel
+from sim.rules.offensive import pace_km_per_day
+from sim.scenario import load_scenario
+
+FIXTURE = Path(__file__).parent / "fixtures" / "offensive.yaml"
+
+
+def test_the_pace_is_the_square_law_margin_times_the_unopposed_pace():
+    # 1,000 against 250 fortified ×4 (they receive a quarter of the fire): 10 × (1 − 4 × 0.25²) = 7.5 km/day
+    assert pace_km_per_day(1000, 250, 0.25, 10.0) == pytest.approx(7.5)
+    assert pace_km_per_day(1000, 250, 1.0, 10.0) == pytest.approx(9.375), "unfortified: 10 × (1 − 0.25²)"
+    assert pace_km_per_day(1000, 0, 0.25, 10.0) == 10.0, "unopposed: the full pace"
+    assert pace_km_per_day(1000, 600, 0.25, 10.0) == 0.0, "4 × 0.6² > 1: a fight it could not win, it stands"
+
+
+def _run_until(model, done, limit_days=30):
+    while not done() and model.hours < limit_days * 24:
+        model.step()
+
+
+def test_the_column_marches_unopposed_then_slows_at_the_fortified_town():
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    model.step()  # the launch
+    assert rule.launched and sum(u.strength for u in rule.column) == pytest.approx(1000)
+    for _ in range(6):  # six hours with no red fighter within 5 km: 10 km/day
+        model.step()
+    assert rule._progress == pytest.approx(6 * 10.0 / 24.0), (
+        f"unopposed, the column should march 10 km a day (2.5 km in 6 h), got {rule._progress:.2f} km")
+    _run_until(model, lambda: rule._resistance(rule.column[0].rc)[0] > 0)
+    model.step()
+    defenders = rule._resistance(rule.column[0].rc)[0]
+    attackers = sum(u.strength for u in rule.column)
+    expected = 10.0 * (1.0 - 4.0 * (defenders / attackers) ** 2)
+    assert rule.pace == pytest.approx(expected, rel=1e-6), (
+        f"at the town, {attackers:.0f} against {defenders:.0f} fortified ×4 should advance at "
+        f"10 × (1 − 4 (D/A)²) = {expected:.2f} km/day, got {rule.pace:.2f}")
+    assert rule.pace < 9.0, "the fortified garrison must slow the column well below its 10 km/day march"
+
+
+def test_the_column_takes_the_town_once_its_defenders_are_gone():
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    _run_until(model, lambda: rule.taken)  # about 24 days: the attackers kill 1000 × 0.05 / 4 ≈ 12 a day
+    assert "Al-Asharah" in rule.taken, "1,000 against 250 fortified ×4 (1000² > 4·250²) should take the town"
+    red = model.factions.index("red")
+    assert model.faction_strength(red) == 0, "the town is taken only when no defender is left within reach"
+    # square law with the fortification: A² − 4·D² is conserved, so ≈ √(1000² − 4·250²) ≈ 866 survive
+    left = sum(u.strength for u in rule.column)
+    assert left == pytest.approx((1000**2 - 4 * 250**2) ** 0.5, rel=0.03), (
+        f"expected ≈ 866 attackers left (√(1000² − 4·250²)), got {left:.0f}")
