@@ -93,3 +93,25 @@ def test_the_readme_layout_and_help_sim_match_the_tree():
     assert not unnamed, f"modules not named in their README layout row: {unnamed}"
     stale = [path for path in rows if "/" in path and not (ROOT / path.rstrip("/")).exists()]
     assert not stale, f"README's Project layout names paths that do not exist: {stale}"
+
+
+#: what agent behaviour may import from the rest of sim/: the model reaches agents through
+#: `model` (its submodels, `model.space`, `model.recorder`), never through imports; these are
+#: the documented interfaces agents use by name: stream names, control and relation codes, the
+#: scenario's orders, the event log's wording of fighters
+AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions",
+                 "sim.scenario.spec", "sim.results.event_log"}
+
+
+def test_agents_import_from_sim_only_through_the_documented_interfaces():
+    import ast
+
+    found = {}
+    for path in sorted((ROOT / "agents").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                if name.startswith("sim") and not any(name == ok or name.startswith(ok + ".") for ok in AGENT_IMPORTS):
+                    found.setdefault(path.name, []).append(name)
+    assert not found, f"agents/ imports from sim/ outside the documented interfaces {sorted(AGENT_IMPORTS)}: {found}"
