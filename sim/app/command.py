@@ -141,13 +141,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.app.export import export_runs
+    from sim.app.export import OUTPUTS, export_runs
     from sim.app.state import LiveRun
-    from sim.program.output import check_destination
+    from sim.program.output import check_destination, new_run_folder
     from sim.scenario import parse_sets
 
     if args.out is not None:
         check_destination(args.out, args.force, kind="export")  # before any work
+    else:  # the default folder's name waits for the day reached; outputs/ must be writable now
+        check_destination(new_run_folder(OUTPUTS, f"app_{args.scenario.stem}"), kind="export")
     run = LiveRun(args.scenario, seed=args.seed, overrides=parse_sets(args.set))
     model = run.model
     steps = model.n_steps if args.days is None else min(model.n_steps, round(args.days * 24 / model.step_hours))

@@ -118,6 +118,16 @@ def test_an_interrupt_while_the_gif_is_written_exits_as_an_interrupt(tmp_path, m
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux's /sys")
+def test_an_export_to_its_default_folder_checks_outputs_before_simulating(monkeypatch, capsys):
+    """Without --out the export's folder is named after the day reached, so it cannot be
+    checked itself; the outputs/ folder it goes into is checked before the first step."""
+    monkeypatch.setattr("sim.app.export.OUTPUTS", Path("/sys/kernel/corridor-outputs"))
+    monkeypatch.setattr("sim.app.state.LiveRun.advance", lambda *a, **k: pytest.fail("simulated first"))
+    assert main(["export", str(OPEN_ROAD), "--days", "0.5", *TINY]) == 2
+    one_line(capsys, "/sys/kernel/corridor-outputs", "cannot create it", "nothing was written")
+
+
 def test_a_full_disk_during_an_export_gives_one_line(tmp_path, monkeypatch, capsys):
     install(monkeypatch, 1, errno.ENOSPC)
     out = tmp_path / "export"
