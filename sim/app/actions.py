@@ -31,7 +31,7 @@ def report(err: Exception) -> None:
     if isinstance(err, UserError):
         problem.value = str(err)
     elif isinstance(err, OSError):  # the machine refused (a full disk on export): one line, not a bug
-        problem.value = failure_line(err)
+        problem.value = failure_line(err, elsewhere=None)  # the app has no --out to choose
     else:  # a bug: say so on the page in one line, keep the traceback for the server's log
         log.exception("app action failed")
         problem.value = f"Something went wrong ({type(err).__name__}: {err}). The run is kept; try again."

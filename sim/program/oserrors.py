@@ -59,15 +59,18 @@ def shown_path(name: str | bytes | Path) -> str:
     return _STAGING.sub(r"\1", os.fsdecode(name))
 
 
-def failure_line(err: OSError, what: str = "writing failed", kept: str | None = None) -> str:
+def failure_line(err: OSError, what: str = "writing failed", kept: str | None = None,
+                 elsewhere: str | None = "choose another --out") -> str:
     """`PATH: what failed: cause (strerror); what was kept; what to do` for an OSError; `kept`
-    (default: :func:`kept_note`) says what was kept."""
+    (default: :func:`kept_note`) says what was kept; `elsewhere`, how to write somewhere else
+    (None where the user cannot choose, as in the app)."""
     name = err.filename if err.filename is not None else (_folder[0] if _folder else "")
     cause, fix = ACTIONABLE.get(err.errno, (None, None))
     if err.errno == errno.EIO:
         cause, fix = "the device failed", "check the disk and run again"
     if _folder is None or kept is not None:  # nothing to resume: another place is as good
-        fix = fix if err.errno not in ACTIONABLE else f"{fix}, or choose another --out" if fix else "choose another --out"
+        if err.errno in ACTIONABLE and elsewhere:
+            fix = f"{fix}, or {elsewhere}" if fix else elsewhere
     strerror = err.strerror or type(err).__name__
     return (f"{shown_path(name)}: {what}{f': {cause}' if cause else ''} ({strerror}); {kept or kept_note()}"
             + (f"; {fix}" if fix else ""))

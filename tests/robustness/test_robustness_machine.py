@@ -144,3 +144,4 @@ def test_the_apps_export_shows_a_full_disk_in_one_line():
     shown = actions.problem.value
     assert shown.startswith("outputs/app_x/map.png: writing failed: the disk is full") and "\n" not in shown, shown
     assert "went wrong" not in shown, f"a full disk is not reported as a bug: {shown}"
+    assert shown.endswith("; free some space") and "--out" not in shown, f"the app has no --out to choose: {shown}"
