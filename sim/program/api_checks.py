@@ -120,6 +120,9 @@ def overrides(value: Any) -> dict:
         if not isinstance(key, str):
             raise UserError(f"overrides: expected key paths as text, like 'time.duration_days', found "
                             f"{describe_found(key)} as a key")
+        if not key.isprintable():  # as --set: the message must stay one line
+            raise UserError(f"overrides: the key path {describe_found(key).removeprefix('a string ')} holds a "
+                            "control character (a newline, a tab, …); key paths are names, dots and [indexes]")
     return dict(value)
 
 

@@ -74,6 +74,8 @@ def test_scenarios_and_overrides_of_the_wrong_shape(no_runs):
     refused(lambda: sim.run("open_road", overrides=["time.duration_days=2"]),
             "overrides: expected a mapping", "found a list of 1 item")
     refused(lambda: sim.run("open_road", overrides={1: 2}), "expected key paths as text", "found 1 as a key")
+    refused(lambda: sim.run("open_road", overrides={"time.dur\nation_days": 2}),
+            "overrides: the key path 'time.dur\\nation_days' holds a control character")
     refused(lambda: sim.compare("open_road"), "scenarios: expected a list of two or more")
 
 
