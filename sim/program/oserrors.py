@@ -68,9 +68,9 @@ def failure_line(err: OSError, what: str = "writing failed", kept: str | None = 
     cause, fix = ACTIONABLE.get(err.errno, (None, None))
     if err.errno == errno.EIO:
         cause, fix = "the device failed", "check the disk and run again"
-    if _folder is None or kept is not None:  # nothing to resume: another place is as good
-        if err.errno in ACTIONABLE and elsewhere:
-            fix = f"{fix}, or {elsewhere}" if fix else elsewhere
+    # nothing to resume: another place is as good
+    if (_folder is None or kept is not None) and err.errno in ACTIONABLE and elsewhere:
+        fix = f"{fix}, or {elsewhere}" if fix else elsewhere
     strerror = err.strerror or type(err).__name__
     return (f"{shown_path(name)}: {what}{f': {cause}' if cause else ''} ({strerror}); {kept or kept_note()}"
             + (f"; {fix}" if fix else ""))
