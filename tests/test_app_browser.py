@@ -197,7 +197,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             # lesson 1: the convoy sets off, is halted, and withdraws; each number on screen
             _speed(page, "1 day")
             _step(page)
-            assert page.inner_text(".corridor-side-a .corridor-clock") == "day 1 00:00"
+            assert page.inner_text(".corridor-side-a .corridor-clock") == "2017-11-20 00:00 (day 1)"
             _speed(page, "1 h")
             started = time.perf_counter()
             _step(page, 3)
@@ -215,7 +215,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             # rewind: jump back to the halt and look again
             _choose(page, ".corridor-jump", "halted at the Albu Kamal checkpoint")
             _idle(page)
-            _wait_text(page, ".corridor-side-a .corridor-clock", "day 1 03:00")
+            _wait_text(page, ".corridor-side-a .corridor-clock", "2017-11-20 03:00 (day 1)")
             _on_screen(page, ".corridor-status", "standoff for 1 h")
             assert "withdrew" not in page.inner_text(".corridor-log")
 
@@ -258,7 +258,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             _idle(page)
             page.wait_for_function("() => document.querySelector('.corridor-seed').innerText === '1'",
                                    timeout=UI_TIMEOUT_MS)
-            assert page.inner_text(".corridor-side-a .corridor-clock") == "day 0 00:00"
+            assert page.inner_text(".corridor-side-a .corridor-clock") == "2017-11-19 00:00 (day 0)"
 
             # an intervention mid-run: stop probability 0 from now on, logged
             _step(page)
@@ -282,7 +282,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.click("button.corridor-reset")
             # the downloads of the old run go with it
             page.wait_for_function("() => !document.querySelector('.corridor-export-done')", timeout=UI_TIMEOUT_MS)
-            _wait_text(page, ".corridor-side-a .corridor-clock", "day 0 00:00")
+            _wait_text(page, ".corridor-side-a .corridor-clock", "2017-11-19 00:00 (day 0)")
 
             # lesson 2: the advisers' arrival is announced before the first step, logged by it
             _choose(page, ".corridor-scenario-a", "Russian co-optation")
@@ -290,7 +290,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             _wait_text(page, ".corridor-log", "Russian advisers arrive in the Al-Asharah area")
             _speed(page, "1 h")
             _step(page)
-            _on_screen(page, ".corridor-log div", "day 0 00:00 — Russian advisers arrive")
+            _on_screen(page, ".corridor-log div", "2017-11-19 00:00 (day 0) — Russian advisers arrive")
             assert _fighters(page, "a", "russia") > 0
 
             # lesson 3: the agreement against no agreement, side by side, at day 10
@@ -305,7 +305,7 @@ def test_lessons_1_to_3_at_1280x720(app_url, tmp_path):
             page.click("button.corridor-drawer-toggle")
             _speed(page, "1 day")
             _step(page, 10)
-            assert page.inner_text(".corridor-side-a .corridor-clock") == "day 10 00:00"
+            assert page.inner_text(".corridor-side-a .corridor-clock") == "2017-11-29 00:00 (day 10)"
             half = page.evaluate("() => { const i = document.querySelector('.corridor-side-a img.corridor-map');"
                                  " return [i.clientWidth, i.naturalWidth]; }")
             assert LABEL_PT * DPI / 72 * half[0] / half[1] >= 14.0, f"side by side, map labels too small: {half}"
@@ -406,8 +406,8 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_url, t
             goto.fill("day 20")
             goto.press("Enter")
             _idle(page)
-            _wait_text(page, ".corridor-side-a .corridor-clock", "day 20 00:00")
-            assert page.inner_text(".corridor-side-b .corridor-clock") == "day 20 00:00"
+            _wait_text(page, ".corridor-side-a .corridor-clock", "2017-12-09 00:00 (day 20)")
+            assert page.inner_text(".corridor-side-b .corridor-clock") == "2017-12-09 00:00 (day 20)"
             assert len(page.locator(".corridor-side-a .corridor-convoy").all()) <= 8, "only the convoys on the road"
             _no_python_error(page)
             assert not js_errors, js_errors

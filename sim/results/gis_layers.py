@@ -55,16 +55,6 @@ def controller_codes(controller: np.ndarray, n_factions: int) -> np.ndarray:
     return np.where(controller == CONTESTED, n_factions + 1, codes).astype(np.uint8)
 
 
-def control_bands(controller: np.ndarray, faction_ids: list[str]) -> dict[str, np.ndarray]:
-    """One 0/1 uint8 band per faction (does it control the cell?) and one for contested cells.
-    `controller`: (rows, cols) model codes."""
-    from sim.submodels.influence import CONTESTED
-
-    bands = {f: (controller == i).astype(np.uint8) for i, f in enumerate(faction_ids)}
-    bands["contested"] = (controller == CONTESTED).astype(np.uint8)
-    return bands
-
-
 def iso(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
@@ -90,14 +80,28 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
         colormap = {v: c for v, c, _ in classes} | {NODATA_U8: RIVER_COLOR}
         end = {**meta, "datetime": when(last["hours"]), "day": f"{last['hours'] / 24:g}"}
         legend = "; ".join(f"{v}={lab}" for v, _, lab in classes)
-        written.append(write_geotiff(folder / "control.tif", m,
-                                     {"controller": controller_codes(last["controller"], len(ids))},
+        code = {label: value for value, _, label in classes}
+        hours = result.steps["hours"].to_numpy()
+
+        def band(frame) -> np.ndarray:
+            """The controller codes of a kept snapshot; a place's cell carries its holder then
+            (the faction holding its footprint, as the places layer says), so that sampling the
+            raster at a place or bridge gives the same answer."""
+            codes = controller_codes(frame["controller"], len(ids))
+            row = result.steps.iloc[min(int(np.searchsorted(hours, frame["hours"] - 1e-9)), len(hours) - 1)]
+            for place in m.places.values():
+                codes[place.cell] = code[str(row[f"holder_{place.name}"])]
+            return codes
+
+        final_band = band(last)
+        written.append(write_geotiff(folder / "control.tif", m, {"controller": final_band},
                                      nodata=NODATA_U8, keep=places_mask, colormap=colormap,
                                      tags={**end, "classes": legend}))
         written.append(write_qml(folder / "control.qml", classes))
-        written.append(write_geotiff(folder / "control_factions.tif", m, control_bands(last["controller"], ids),
+        written.append(write_geotiff(folder / "control_factions.tif", m, {**{f: (final_band == i + 1).astype(np.uint8) for i, f in enumerate(ids)},
+                                          "contested": (final_band == len(ids) + 1).astype(np.uint8)},
                                      nodata=NODATA_U8, keep=places_mask, tags=end))
-        days = {when(f["hours"]): controller_codes(f["controller"], len(ids)) for f in result.frames}
+        days = {when(f["hours"]): band(f) for f in result.frames}
         written.append(write_geotiff(
             folder / "control_over_time.tif", m, days, nodata=NODATA_U8, keep=places_mask,
             band_tags=[{"datetime": when(f["hours"]), "day": f"{f['hours'] / 24:g}"} for f in result.frames],
