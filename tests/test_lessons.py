@@ -129,7 +129,7 @@ def test_lesson_1_jump_back_and_intervene():
     applied at day 0 12:00, lets the convoy through at day 1, and a replay applies it again."""
     blockade = _run("albu_kamal_blockade", 1.5)
     halted = next(e for e in blockade.model.log.entries if e.kind == "standoff")
-    again = blockade.replayed(halted.step + 1)
+    again = blockade.replayed(halted.step)  # the step during which it happened (events.jsonl numbering)
     assert again.model.clock() == "2017-11-20 03:00 (day 1)" and _convoys(again) == [("R1", "standoff")]
     fresh = LiveRun(blockade.info.path)
     fresh.advance(12)
