@@ -53,15 +53,20 @@ def test_planner_off_gives_the_fixed_behaviour():
 
 def _russia_with_reserve(fighters: float, **overrides):
     """The campaign's Russian command with exactly `fighters` in its reserve at the base, a post at
-    Al-Mayadeen (so Albu Kamal is the next place on its corridor) and its own units only."""
-    model = coarse_model("corridor_campaign.yaml", **overrides)
+    Al-Mayadeen and a corridor to keep open beyond it (Albu Kamal and its crossing: Al-Mayadeen,
+    the militias' hub in the record's situation, is not on it, so Albu Kamal is its next place)."""
+    # keep_open [base, Albu Kamal, crossing]: the planner leaves its own base out of the route
+    model = coarse_model("corridor_campaign.yaml", **{
+        "factions.russia.planner.keep_open[0]": "Deir ez-Zor airbase", **overrides})
     russia = model.factions.index("russia")
     planner = model.planners[russia]
     reserve = model.space.units_near(planner.base.cell, planner.spec.base_radius_km, russia)
     assert reserve and all(u.kind == "garrison" for u in reserve), "the reserve is the base's garrison"
     for unit in reserve:
         unit.gain(fighters / len(reserve) - unit.strength)
-    planner.posts["Al-Mayadeen"] = [u for u in model.agents if u.faction == russia and u not in reserve][:1]
+    post = model.spawn_unit("garrison", russia, 50.0, near=model.place("Al-Mayadeen"), radius_km=2.0,
+                            label="R-post", stream=np.random.default_rng(0))  # placement only
+    planner.posts["Al-Mayadeen"] = [post]
     return model, planner
 
 
