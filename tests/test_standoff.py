@@ -197,13 +197,18 @@ rules:
         assert result.summary["strength_russia"] < result.steps["strength_russia"].iloc[0]
 
 
-def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None):
+def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None):
+    """A convoy of `convoy` fighters halted at the Albu Kamal checkpoint held by `crew`, with
+    `called` more 8 km away (within the call, beyond reach); `spread`: the rule's ratio_spread
+    (0: the hard thresholds; the logistic judgement is tested in test_standoff_judgement.py)."""
     forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
                "deploy": {"near": "Albu Kamal", "radius_km": 2}},
               {"kind": "convoy", "faction": "c", "strength": convoy, "start": "Al-Mayadeen",
                "route": ["Albu Kamal"], "depart_day": 1.5, "orders": orders or {}}]
     rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "stop_probability": 1.0,
                                      "reach_km": 3, "reinforce_radius_km": 15}}
+    if spread is not None:
+        rules["checkpoint_blockade"]["ratio_spread"] = spread
     model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
                   cell_km=1.0)
     rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
@@ -236,7 +241,8 @@ def test_an_empty_checkpoint_lets_the_convoy_drive_on(tmp_path):
 
 @pytest.mark.parametrize(("crew", "expected"), [(45, "withdrew"), (44, "waiting")])
 def test_the_convoy_withdraws_when_the_defenders_reach_1_5_times_its_strength(tmp_path, crew, expected):
-    _, rule, _ = standoff(tmp_path, convoy=30, crew=crew, called=100)
+    """Nobody else to call (the defenders have gathered) and the hard threshold (ratio_spread 0)."""
+    _, rule, _ = standoff(tmp_path, convoy=30, crew=crew, spread=0.0)
     rule.apply()
     assert outcome(rule) == expected, f"D = {crew} against C = 30: withdraw at D ≥ 45 only"
 
@@ -260,7 +266,9 @@ def test_the_checkpoint_gives_way_when_the_convoy_has_3_times_all_it_can_gather(
     (60, 40, 24, "gave_way"),   # at better than even odds: 24 h, then C ≥ 1.5·D drives on
 ])
 def test_the_resolve_runs_out_after_max_wait_hours_times_the_odds(tmp_path, convoy, crew, hours, expected):
-    _, rule, _ = standoff(tmp_path, convoy=convoy, crew=crew, called=200)  # D⁺ too large to give way
+    # D⁺ too large to give way; the 200 called never arrive (no step moves them), so the convoy
+    # waits out its patience, then the hard threshold (ratio_spread 0) settles the end of the wait
+    _, rule, _ = standoff(tmp_path, convoy=convoy, crew=crew, called=200, spread=0.0)
     for _ in range(hours - 1):
         rule.apply()
     assert outcome(rule) == "waiting", f"the wait lasts {hours} h at 1 h steps, not less"
