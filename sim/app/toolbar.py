@@ -161,7 +161,7 @@ def Toolbar(ctl: Controller):
     model = ctl.sides[0].run.model
 
     entries = [e for e in model.log.entries if e.kind in JUMP_KINDS][-LOG_LINES:]
-    jumps = {f"{e.narrative()[:90]}": e.step + 1 for e in reversed(entries)}
+    jumps = {f"{e.narrative()[:90]}": e.step for e in reversed(entries)}  # after the step during which it happened
 
     def jump(text: str | None) -> None:
         if text in jumps:
