@@ -32,19 +32,18 @@ from sim.experiments.design import (
 from sim.experiments.design_spec import NEEDS, read_design
 from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES, SERIES_INDEX, select
 from sim.experiments.sizes import shape_problems
-from sim.program.errors import InputErrors, Problem, describe_content, did_you_mean
+from sim.program.errors import InputErrors, Problem, did_you_mean
 from sim.scenario import (
     LoadedScenario,
     PathError,
     Report,
-    StopReading,
     display_path,
     file_origins,
     format_path,
     load_scenario,
     parse_path,
     pydantic_problems,
-    read_yaml,
+    read_mapping_file,
     set_by_path,
 )
 
@@ -190,16 +189,7 @@ def read_sweep(path: str | Path, *, replicates: int | None = None, require: tupl
     """
     path = Path(path)
     display = display_path(path)
-    problems: list[Problem] = []
-    try:
-        data, lines, empty = read_yaml(path, display, problems)
-    except StopReading:
-        raise InputErrors(problems) from None
-    if empty or not isinstance(data, dict):
-        found = "an empty file" if empty else describe_content(data)
-        raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
-                                              f"expected a mapping of sweep keys (name, scenario, parameters, "
-                                              f"design, …) at the top level, found {found}")])
+    data, lines, problems = read_mapping_file(path, display, "sweep keys (name, scenario, parameters, design, …)")
     report = Report(file_origins(display, lines), display)
     report.problems.extend(problems)
     for where, message in shape_problems(data, replicates):  # before any point is drawn or loaded

@@ -19,18 +19,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.sweepfile import DistributionSpec
-from sim.program.errors import InputErrors, Problem, describe_found
+from sim.program.errors import InputErrors
 from sim.scenario import (
     LoadedScenario,
     PathError,
     Report,
-    StopReading,
     display_path,
     file_origins,
     load_scenario,
     parse_path,
     pydantic_problems,
-    read_yaml,
+    read_mapping_file,
     set_by_path,
 )
 
@@ -142,16 +141,8 @@ def read_calibration(path: str | Path) -> CalibrationPlan:
     """Read and check a calibration file; raises InputErrors with every problem."""
     path = Path(path)
     display = display_path(path)
-    problems: list[Problem] = []
-    try:
-        data, lines, empty = read_yaml(path, display, problems)
-    except StopReading:
-        raise InputErrors(problems) from None
-    if empty or not isinstance(data, dict):
-        found = "an empty file" if empty else describe_found(data)
-        raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
-                                              "expected a mapping of calibration keys (name, scenario, window, "
-                                              f"parameters, population, …) at the top level, found {found}")])
+    data, lines, problems = read_mapping_file(path, display,
+                                              "calibration keys (name, scenario, window, parameters, population, …)")
     report = Report(file_origins(display, lines), display)
     report.problems.extend(problems)
     spec = None

@@ -44,7 +44,7 @@ from sim.scenario.mapchecks import standable
 from sim.scenario.messages import pydantic_problems
 from sim.scenario.report import Origin, Report, display_path, file_origins
 from sim.scenario.spec import RULE_MODELS, RuleParams, Scenario
-from sim.scenario.yaml_lines import StopReading, read_yaml
+from sim.scenario.yaml_lines import StopReading, read_mapping_file, read_yaml
 
 __all__ = [
     "RULE_MODELS",
@@ -67,6 +67,7 @@ __all__ = [
     "parse_path",
     "parse_sets",
     "pydantic_problems",
+    "read_mapping_file",
     "read_yaml",
     "scenario_digest",
     "scenario_json_schema",

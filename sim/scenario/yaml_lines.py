@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from sim.program.errors import Problem
+from sim.program.errors import InputErrors, Problem, describe_content
 from sim.scenario.dialect import Loader, TooBig, check_expansion, check_file, read_text, surprise
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path
@@ -152,3 +152,19 @@ def _scalar_key(node: yaml.ScalarNode, keys: yaml.SafeLoader) -> Any:
     except TypeError:
         return node.value
     return value
+
+
+def read_mapping_file(path: Path, display: str, keys: str) -> tuple[dict, dict, list[Problem]]:
+    """(data, {key path: line}, problems so far) of a YAML file whose top level must be a
+    mapping (a sweep or calibration file); InputErrors when it cannot be read or is not a
+    mapping, naming `keys` (the keys it should hold, e.g. "name, scenario, parameters, …")."""
+    problems: list[Problem] = []
+    try:
+        data, lines, empty = read_yaml(path, display, problems)
+    except StopReading:
+        raise InputErrors(problems) from None
+    if empty or not isinstance(data, dict):
+        found = "an empty file" if empty else describe_content(data)
+        raise InputErrors(problems + [Problem(display, 1 if not empty else None, "",
+                                              f"expected a mapping of {keys} at the top level, found {found}")])
+    return data, lines, problems
