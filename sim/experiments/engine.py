@@ -136,6 +136,17 @@ def check_engine(workers: int | None, dask: str | None) -> None:
         require("distributed")
 
 
+
+def check_replicates_run(replicates: int, resume: bool, out, workers: int | None, dask: str | None) -> int:
+    """The checks every command of one scenario's replicates makes before anything runs (at
+    least 2 replicates, `--resume` with `--out`, the engine); the number of local workers."""
+    if replicates < 2:
+        raise UserError(f"--replicates: expected at least 2, found {replicates}")
+    if resume and out is None:
+        raise UserError("--resume needs --out FOLDER: the folder to finish")
+    check_engine(workers, dask)
+    return workers or default_workers()
+
 @contextmanager
 def _dask_executor(address: str, workers: int):
     from distributed import Client, LocalCluster  # imported only when Dask is asked for

@@ -24,8 +24,7 @@ from sim.experiments.engine import (
     ExecutionReport,
     RunFolder,
     assemble,
-    check_engine,
-    default_workers,
+    check_replicates_run,
     execute,
     warm_up,
 )
@@ -125,12 +124,7 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
                     log: Callable[[str], None] | None = None) -> UncertaintyResult:
     """Run `replicates` of one scenario (replicate r with the seed it has in `compare`) keeping
     the control map at `days` and at the end, and write the probability maps."""
-    if replicates < 2:
-        raise UserError(f"--replicates: expected at least 2, found {replicates}")
-    if resume and out is None:
-        raise UserError("--resume needs --out FOLDER: the folder to finish")
-    check_engine(workers, dask)
-    workers = workers or default_workers()
+    workers = check_replicates_run(replicates, resume, out, workers, dask)
     path, sets = Path(path), dict(sets or {})
     loaded = load_scenario(path, sets)
     duration = loaded.spec.time.duration_days

@@ -147,8 +147,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     from sim.experiments.engine import (
         RunFolder,
         assemble,
-        check_engine,
-        default_workers,
+        check_replicates_run,
         execute,
         warm_up,
     )
@@ -158,12 +157,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     from sim.program.output import new_run_folder
     from sim.scenario import load_scenario
 
-    if replicates < 2:
-        raise UserError(f"--replicates: expected at least 2, found {replicates}")
-    if resume and out is None:
-        raise UserError("--resume needs --out FOLDER: the folder to finish")
-    check_engine(workers, dask)
-    workers = workers or default_workers()
+    workers = check_replicates_run(replicates, resume, out, workers, dask)
     path, sets = Path(scenario), dict(sets or {})
     loaded = load_scenario(path, sets)
     start = loaded.spec.time.start_date
