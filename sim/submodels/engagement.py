@@ -90,22 +90,30 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
     km = model.map.cell_km
+    trees: dict[int, cKDTree] = {}  # each faction's units, indexed once for all its pairs
+
+    def tree(faction: int, units: list) -> cKDTree:
+        if faction not in trees:
+            trees[faction] = cKDTree(np.array([u.rc for u in units], dtype=float) * km)
+        return trees[faction]
+
     for f, g in model.factions.hostile_pairs():
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
-        xy_f = np.array([u.rc for u in units_f], dtype=float) * km
-        xy_g = np.array([u.rc for u in units_g], dtype=float) * km
-        pairs = cKDTree(xy_f).sparse_distance_matrix(cKDTree(xy_g), spec.range_km, output_type="coo_matrix")
-        if pairs.nnz == 0:
+        # the pairs in range as plain arrays (a sparse matrix per pair of factions and step
+        # costs more than the search when, as in most steps, no pair is in range)
+        pairs = tree(f, units_f).sparse_distance_matrix(tree(g, units_g), spec.range_km, output_type="ndarray")
+        if len(pairs) == 0:
             continue
         nf = len(units_f)
         n = nf + len(units_g)
-        graph = coo_matrix((np.ones(pairs.nnz), (pairs.row, pairs.col + nf)), shape=(n, n))
+        rows, cols = pairs["i"], pairs["j"] + nf
+        graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n))
         _, label = connected_components(graph, directed=False)
         engaged = np.zeros(n, dtype=bool)
-        engaged[pairs.row] = True
-        engaged[pairs.col + nf] = True
+        engaged[rows] = True
+        engaged[cols] = True
         for battle in np.unique(label[engaged]):
             members = np.flatnonzero((label == battle) & engaged)
             side_f = [units_f[i] for i in members if i < nf]

@@ -42,6 +42,9 @@ class Space:
         self._pathfinders: dict[int, PathFinder] = {}
         self._disks: dict[float, np.ndarray] = {}
         self._ranks: dict[float, np.ndarray] = {}
+        self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
+        self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
+        self._bank_rows = self.map.bank.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
         self._nearest_place = self._nearest_place_grid()
 
@@ -108,22 +111,44 @@ class Space:
         """A random cell the faction may stand on, within reach and on the same bank, or None.
 
         A few random offsets are tried first (cheap, and almost always enough); only if all
-        fail are the candidate cells enumerated. `rng`: the caller's numpy Generator."""
-        disk = self.disk(radius_km)
+        fail are the candidate cells enumerated. `rng`: the caller's numpy Generator. The
+        offsets are tried against plain Python lists (the disc's offsets, the cells the faction
+        may stand on, the banks): a patrol leg or a relocation then costs a few microseconds."""
+        dr, dc = self._disk_lists(radius_km)
         rows, cols = self.map.shape
-        bank = self.map.bank[rc]
-        forbidden = self.forbidden_mask(faction)
-        for i in rng.integers(len(disk), size=4):
-            r, c = int(rc[0] + disk[i, 0]), int(rc[1] + disk[i, 1])
-            if (0 <= r < rows and 0 <= c < cols and self.map.land[r, c] and not forbidden[r, c]
-                    and (bank == 0 or self.map.bank[r, c] == bank)
-                    and (not desert_only or self.map.terrain[r, c] == Terrain.DESERT)):
+        r0, c0 = int(rc[0]), int(rc[1])
+        banks = self._bank_rows
+        bank = banks[r0][c0]
+        standable = self._standable(faction, desert_only)
+        for i in rng.integers(len(dr), size=4).tolist():
+            r, c = r0 + dr[i], c0 + dc[i]
+            if 0 <= r < rows and 0 <= c < cols and standable[r][c] and (bank == 0 or banks[r][c] == bank):
                 return r, c
         cells = self.cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
         if len(cells) == 0:
             return None
         r, c = cells[int(rng.integers(len(cells)))]
         return int(r), int(c)
+
+    def _disk_lists(self, radius_km: float) -> tuple[list[int], list[int]]:
+        """`disk(radius_km)`'s row and column offsets as Python lists; cached per radius."""
+        lists = self._disk_lists_kept.get(radius_km)
+        if lists is None:
+            disk = self.disk(radius_km)
+            lists = self._disk_lists_kept[radius_km] = (disk[:, 0].tolist(), disk[:, 1].tolist())
+        return lists
+
+    def _standable(self, faction: int, desert_only: bool) -> list[list[bool]]:
+        """Rows of the cells `faction` may stand on (land it is not forbidden; desert only, if
+        asked), as Python lists; kept until the faction's forbidden cells change."""
+        forbidden = self.forbidden_mask(faction)
+        kept = self._standable_kept.get((faction, desert_only))
+        if kept is None or kept[0] is not forbidden:
+            ok = self.map.land & ~forbidden
+            if desert_only:
+                ok &= self.map.terrain == Terrain.DESERT
+            kept = self._standable_kept[faction, desert_only] = (forbidden, ok.tolist())
+        return kept[1]
 
     # --- units -------------------------------------------------------------------------------
     def enrol(self, unit: Unit, faction: int | None) -> None:
