@@ -16,6 +16,7 @@ from sim.agents.base import Unit
 from sim.results.event_log import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 from sim.submodels.influence import UNGOVERNED
+from sim.world.factions import HOSTILE
 
 
 class InsurgentCell(Unit):
@@ -106,7 +107,7 @@ class Insurgency:
         n_near = np.zeros(len(cells), dtype=np.intp)
         watched = False
         for faction in np.unique(factions):
-            patrols = [u for u in model.patrols if model.is_hostile(u.faction, int(faction))]
+            patrols = self._hostile_patrols(int(faction))
             if not patrols:
                 continue
             watched = True
@@ -120,9 +121,14 @@ class Insurgency:
         """The patrol nearest to `cell` among those of factions hostile to its faction: the one
         that engages it when it is found."""
         model = self.model
-        patrols = [u for u in model.patrols if model.is_hostile(u.faction, cell.faction)]
+        patrols = self._hostile_patrols(cell.faction)
         tree = self._tree(cell.faction, tuple(u.rc for u in patrols))
         return patrols[int(tree.query(np.array(cell.rc, dtype=float) * model.map.cell_km)[1])]
+
+    def _hostile_patrols(self, faction: int) -> list:
+        """The patrols of factions hostile to `faction`, in the order of `model.patrols`."""
+        hostile = (self.model.factions.relation[:, faction] == HOSTILE).tolist()
+        return [u for u in self.model.patrols if hostile[u.faction]]
 
     def _tree(self, faction: int, spots: tuple) -> cKDTree:
         """A KD-tree (km) of the patrols' cells hostile to `faction`, built again only after

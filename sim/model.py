@@ -302,10 +302,14 @@ class CorridorModel(MesaConventions, mesa.Model):
 
     # =========================================================================== combat
     def _fighters_by_faction(self) -> dict[int, list[Unit]]:
+        """The alive units that can fight now, per faction that can (insurgent cells only in
+        the open), each in the order of `agents`; from the spatial service's rosters, so that a
+        step does not scan every agent."""
         out: dict[int, list[Unit]] = {}
-        for unit in self.agents:
-            if unit.alive and unit.faction in self._can_fight and not getattr(unit, "hidden", False):
-                out.setdefault(unit.faction, []).append(unit)
+        for faction in self._can_fight:
+            units = [u for u in self.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
+            if units:
+                out[faction] = units
         return out
 
     def _factions_that_can_fight(self, regular_only: bool) -> set[int]:

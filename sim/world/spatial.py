@@ -44,8 +44,11 @@ class Space:
         self._ranks: dict[float, np.ndarray] = {}
         self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
-        self._bank_rows = self.map.bank.tolist()
+        self._rank_lists: dict[float, list[list[int]]] = {}
+        self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
+        self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
+        self._members: dict[int, list[Unit]] = {}  # per faction, its roster in creation order
         self._nearest_place = self._nearest_place_grid()
 
     # --- places ------------------------------------------------------------------------------
@@ -90,6 +93,13 @@ class Space:
             rank[disk[:, 0] + r, disk[:, 1] + r] = np.arange(len(disk))
             self._ranks[radius_km] = rank
         return rank
+
+    def _rank_rows(self, radius_km: float) -> list[list[int]]:
+        """`_rank(radius_km)` as Python lists; cached per radius."""
+        rows = self._rank_lists.get(radius_km)
+        if rows is None:
+            rows = self._rank_lists[radius_km] = self._rank(radius_km).tolist()
+        return rows
 
     def cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
                    desert_only: bool = False) -> np.ndarray:
@@ -154,10 +164,20 @@ class Space:
     def enrol(self, unit: Unit, faction: int | None) -> None:
         """Keep the per-faction rosters: `unit` now belongs to `faction` (None: it left the
         map). Called by `Unit` only, when a unit appears, changes side or leaves."""
-        for roster in self._rosters:
-            roster.pop(unit, None)
+        for f, roster in enumerate(self._rosters):
+            if roster.pop(unit, 0) is None:
+                self._members.pop(f, None)
         if faction is not None:
             self._rosters[faction][unit] = None
+            self._members.pop(faction, None)
+
+    def members(self, faction: int) -> list[Unit]:
+        """The units of `faction` on the map, in the order the model's `agents` lists them (the
+        order they were created in); kept until the faction's roster changes. Do not modify."""
+        units = self._members.get(faction)
+        if units is None:
+            units = self._members[faction] = sorted(self._rosters[faction], key=lambda u: u.unique_id)
+        return units
 
     def _occupied(self, rc, radius_km: float, factions: list[int], by_roster: bool | None = None) -> list:
         """Land cells within `radius_km` of `rc`, nearest first, where units of `factions` may
@@ -167,15 +187,20 @@ class Space:
         if by_roster is None:
             by_roster = (sum(len(self._rosters[f]) for f in factions) * ROSTER_COST
                          < DISC_OVERHEAD + len(self.disk(radius_km)))
-        if by_roster:
-            rank = self._rank(radius_km)
-            r = rank.shape[0] // 2
+        if by_roster:  # (Python lists: a roster member costs a few list look-ups)
+            rank = self._rank_rows(radius_km)
+            r = len(rank) // 2
+            r0, c0 = int(rc[0]) - r, int(rc[1]) - r
+            land = self._land_rows
             found = {}
             for f in factions:
                 for unit in self._rosters[f]:
-                    dr, dc = unit.rc[0] - rc[0] + r, unit.rc[1] - rc[1] + r
-                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r and rank[dr, dc] >= 0 and self.map.land[unit.rc]:
-                        found[unit.rc] = rank[dr, dc]
+                    ur, uc = unit.rc
+                    dr, dc = ur - r0, uc - c0
+                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r:
+                        k = rank[dr][dc]
+                        if k >= 0 and land[ur][uc]:
+                            found[unit.rc] = k
             return sorted(found, key=found.__getitem__)
         cells = self.cells_near(rc, radius_km, faction=-1)
         presence = self.model.influence.presence
