@@ -10,7 +10,6 @@ array draw for the whole kind), so a step costs next to nothing when nothing hap
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
 from sim.results.event_log import fighters_text
@@ -76,7 +75,6 @@ class Insurgency:
 
     def __init__(self, model):
         self.model = model
-        self._trees: dict[int, tuple[tuple, cKDTree]] = {}  # per cell faction: patrol cells, their tree
 
     def update(self) -> None:
         model = self.model
@@ -130,14 +128,10 @@ class Insurgency:
         hostile = (self.model.factions.relation[:, faction] == HOSTILE).tolist()
         return [u for u in self.model.patrols if hostile[u.faction]]
 
-    def _tree(self, faction: int, spots: tuple) -> cKDTree:
-        """A KD-tree (km) of the patrols' cells hostile to `faction`, built again only after
-        they moved (patrols move every few hours; cells are checked every step)."""
-        kept = self._trees.get(faction)
-        if kept is None or kept[0] != spots:
-            kept = (spots, cKDTree(np.array(spots, dtype=float) * self.model.map.cell_km))
-            self._trees[faction] = kept
-        return kept[1]
+    def _tree(self, faction: int, spots: tuple):
+        """A KD-tree (km) of the patrols' cells hostile to `faction` (`Space.kd_tree`: built
+        again only after they moved)."""
+        return self.model.space.kd_tree(("patrols hostile to", faction), spots)
 
     def _detect(self, cells, rows, cols, step_days) -> None:
         model = self.model

@@ -17,7 +17,6 @@ import math
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from sim.geography import Terrain
 
@@ -89,13 +88,9 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
-    km = model.map.cell_km
-    trees: dict[int, cKDTree] = {}  # each faction's units, indexed once for all its pairs
 
-    def tree(faction: int, units: list) -> cKDTree:
-        if faction not in trees:
-            trees[faction] = cKDTree(np.array([u.rc for u in units], dtype=float) * km)
-        return trees[faction]
+    def tree(faction: int, units: list):  # each faction's units, indexed once for all its pairs
+        return model.space.kd_tree(("fighters", faction), tuple(u.rc for u in units))
 
     for f, g in model.factions.hostile_pairs():
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
@@ -45,6 +46,7 @@ class Space:
         self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
+        self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (cells, tree)
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
@@ -214,6 +216,15 @@ class Space:
         grid = self.model.grid
         return [a for cell in self._occupied(rc, radius_km, [faction]) for a in grid[cell].agents
                 if a.faction == faction and a.alive]
+
+    def kd_tree(self, key, cells: tuple) -> cKDTree:
+        """A KD-tree of `cells` (a tuple of (row, col)) in km, kept under `key` and built again
+        only when the cells differ from the last call with that key (units move every few
+        hours, queries come every step)."""
+        kept = self._trees.get(key)
+        if kept is None or kept[0] != cells:
+            kept = self._trees[key] = (cells, cKDTree(np.array(cells, dtype=float) * self.map.cell_km))
+        return kept[1]
 
     def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
         """The nearest alive unit of `faction` and class `kind` within `max_km`, or None."""
