@@ -18,7 +18,7 @@ from conftest import ROOT, SCENARIOS
 
 VALLEY = ROOT / "tests" / "fixtures" / "two_town_valley"
 EUPHRATES = SCENARIOS / "maps" / "euphrates_corridor.geojson"
-pytestmark = pytest.mark.filterwarnings("ignore:.*moved .* km:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:.* km cells moves .* place:UserWarning")
 
 
 def validate(path):
