@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import warnings
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
