@@ -81,29 +81,6 @@ def _polygon_index(polys, x, y, shape) -> tuple[np.ndarray, tuple[str, ...]]:
     return _nearest_fill(index, index >= 0), names
 
 
-def _check_banks(path: Path, river_name: str, frame_line: LineString, places: list[dict]) -> None:
-    """Each place that declares a bank must lie on that side of the river line as drawn (right =
-    on the right looking downstream, i.e. along the line). Raises MapError naming every place
-    that does not, and saying so when most do not: the line is then drawn upstream."""
-    declared = [p for p in places if p["bank"] in ("right", "left")]
-    if not declared:
-        return
-    xy = np.array([p["xy"] for p in declared])
-    side = line_frame(frame_line, xy[:, 0], xy[:, 1])[1]
-    wrong = [p for p, s in zip(declared, side, strict=True) if s != (1 if p["bank"] == "right" else -1)]
-    if not wrong:
-        return
-    names = ", ".join(f"{p['name']} (bank: {p['bank']})" for p in wrong)
-    if 2 * len(wrong) > len(declared):
-        raise MapError(path, f"river '{river_name}' looks drawn upstream: {len(wrong)} of the {len(declared)} "
-                             f"places that declare a bank lie on the other side of its line: {names}. The right "
-                             "bank is on the right looking downstream: list the river's points from upstream "
-                             "to downstream (reverse the line), or fix those places' `bank`")
-    raise MapError(path, f"{len(wrong)} of the {len(declared)} places that declare a bank lie on the other side "
-                         f"of river '{river_name}' as drawn (right = on the right looking downstream): {names}; "
-                         "fix their `bank` or their coordinates")
-
-
 def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     proj = src.projection
     width_km, height_km = (float(v) for v in proj.size_km)
@@ -138,7 +115,6 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
         p["cell"] = flat_cell(p["xy"])
     crossers = [p for p in pts if p["kind"] in RIVER_CROSSING_KINDS]
     others = [p for p in pts if p["kind"] not in RIVER_CROSSING_KINDS]
-    _check_banks(path, river_name, frame_line, others)
     blocked = np.zeros(n, dtype=bool)
     blocked[[p["cell"] for p in others]] = True
     penalty = np.zeros(n)
