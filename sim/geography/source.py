@@ -242,7 +242,7 @@ def _sort(f: _Feature, proj: Projection, points, river_parts, roads, borders, co
 def _check_banks(path: Path, river_name: str, frame_line: LineString, places: list[dict]) -> None:
     """Each place that declares a bank must lie on that side of the river line as drawn (right =
     on the right looking downstream, i.e. along the line). Raises MapError naming every place
-    that does not, and saying so when most do not: the line is then drawn upstream."""
+    that does not, and saying so when most (two or more) do not: the line is then drawn upstream."""
     declared = [p for p in places if p["bank"] in ("right", "left") and p["kind"] not in RIVER_CROSSING_KINDS]
     if not declared:
         return
@@ -252,14 +252,14 @@ def _check_banks(path: Path, river_name: str, frame_line: LineString, places: li
     if not wrong:
         return
     names = ", ".join(f"{p['name']} (bank: {p['bank']})" for p in wrong)
-    if 2 * len(wrong) > len(declared):
+    if len(wrong) >= 2 and 2 * len(wrong) > len(declared):  # one place alone cannot tell which is wrong
         raise MapError(path, f"river '{river_name}' looks drawn upstream: {len(wrong)} of the {len(declared)} "
                              f"places that declare a bank lie on the other side of its line: {names}. The right "
                              "bank is on the right looking downstream: list the river's points from upstream "
                              "to downstream (reverse the line), or fix those places' `bank`")
     raise MapError(path, f"{len(wrong)} of the {len(declared)} places that declare a bank lie on the other side "
                          f"of river '{river_name}' as drawn (right = on the right looking downstream): {names}; "
-                         "fix their `bank` or their coordinates")
+                         "fix their `bank` or their coordinates (or, if the river is drawn upstream, reverse its line)")
 
 
 def _read(path: Path) -> _Source:
