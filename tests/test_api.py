@@ -176,6 +176,10 @@ def test_analyst_notebook_runs(tmp_path):
     hindcast = next(c for c in notebook.cells if "run_hindcast(" in c.source)
     scores = hindcast.outputs[0]["data"]["text/plain"]
     assert "coverage_90|all" in scores and "holder_agreement" in scores, "the hindcast cell shows its scores"
+    whatif = next(c for c in notebook.cells if "posterior=posterior" in c.source)
+    table = next(o for o in whatif.outputs if o.output_type == "execute_result")["data"]["text/plain"]
+    assert "incidents_airstrike" in table and "strength_iran_militia" in table, \
+        f"the what-if under the posterior shows its arm's differences, got {table[:200]}"
 
 
 def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides():

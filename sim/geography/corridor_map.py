@@ -57,7 +57,8 @@ def moved_places_note(file_name: str, cell_km: float, moved: tuple[MovedPlace, .
     """The one line that says which places a map moves at a cell size, and where to find them."""
     return (f"{file_name} at {cell_km:g} km cells moves {len(moved)} place{'s' if len(moved) > 1 else ''}: "
             + "; ".join(map(str, moved))
-            + " (the outputs put them where they moved: moved_places.csv of a run folder, gis/places.geojson)")
+            + " (the outputs put them where they moved; a run folder lists them in moved_places.csv, a comparison's, "
+              "uncertainty's or hindcast's in its manifest)")
 
 
 @dataclass(eq=False)
