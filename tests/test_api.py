@@ -155,7 +155,10 @@ def test_analyst_notebook_runs(tmp_path):
     quick = 'QUICK = {"time.duration_days": 3, "time.step_hours": 6, "map.cell_km": 2}'
     assert quick in setup.source, "the notebook's first code cell sets QUICK"
     setup.source = setup.source.replace(quick, f"QUICK = {QUICK!r}")  # shorter still, for the tests
-    fewer = {'"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
+    fewer = {"replicates=5, sets=HINDCAST": "replicates=2, sets=HINDCAST",  # the hindcast: 2 runs of 6 weeks
+             '"time.duration_days": 102': '"time.duration_days": 43', '"2017-11-19:2018-02-28"': '"2017-11-19:2017-12-31"',
+             "WHATIF_DAYS = 14": "WHATIF_DAYS = 3", "replicates=8,": "replicates=2,",
+             '"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
              "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,"}
     for cell in notebook.cells:
         for many, few in fewer.items():
@@ -166,6 +169,17 @@ def test_analyst_notebook_runs(tmp_path):
     assert not errors, errors
     assert any("sim.sweep(scenario=" in c.source and "resume=True" in c.source for c in notebook.cells), \
         "the notebook extends a sweep defined in Python with more replicates (its cell asserts two sessions)"
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    real = (ROOT / "docs" / "calibration" / "corridor_2017_2018" / "posterior.csv").is_file()
+    expected = "posterior: the calibration against the record" if real else "posterior: a tiny posterior made here"
+    assert expected in printed, f"the notebook says which posterior its what-if used: expected '{expected}'"
+    hindcast = next(c for c in notebook.cells if "run_hindcast(" in c.source)
+    scores = hindcast.outputs[0]["data"]["text/plain"]
+    assert "coverage_90|all" in scores and "holder_agreement" in scores, "the hindcast cell shows its scores"
+    whatif = next(c for c in notebook.cells if "posterior=posterior" in c.source)
+    table = next(o for o in whatif.outputs if o.output_type == "execute_result")["data"]["text/plain"]
+    assert "incidents_airstrike" in table and "strength_iran_militia" in table, \
+        f"the what-if under the posterior shows its arm's differences, got {table[:200]}"
 
 
 def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides():

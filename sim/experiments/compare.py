@@ -105,6 +105,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     folder = RunFolder(out, "compare", identity)
     done = folder.open(resume=resume, force=force)
     info = {"arms": [{"name": a.name, "file": str(a.path.resolve()), "scenario_sha256": a.loaded.digest}
+                     | a.loaded.map.moved_places_entry()
                      for a in arms],
             "set": sets, "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
             "seeds_note": "replicate r uses SeedSequence(root_seed).spawn(replicates)[r] in every arm",

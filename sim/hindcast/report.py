@@ -181,7 +181,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     done = folder.open(resume=resume, force=force)
     info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
             "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
-            "replicate_seeds": seeds}
+            "replicate_seeds": seeds} | loaded.map.moved_places_entry()
     folder.write_manifest(info)
     if log is not None:
         log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")

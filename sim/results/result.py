@@ -168,6 +168,9 @@ class RunResult:
         write_json_atomic(out / "provenance.json", self.provenance(command))
         write_atomic(out / "steps.csv", lambda tmp: self.steps.to_csv(tmp, index=False, float_format="%.6g"))
         write_json_atomic(out / "summary.json", {"note": DISCLAIMER, **self.summary})
+        if self.map.adjustments:  # the places the map moved at this cell size, once per run
+            write_atomic(out / "moved_places.csv",
+                         lambda tmp: pd.DataFrame(self.map.moved_places()).to_csv(tmp, index=False))
         write_text_atomic(out / "events.jsonl", self.log.to_jsonl())
         write_events(self.events, out, out / "gis" if gis else None)
         write_text_atomic(out / "narrative.txt", f"{self.scenario_name} (seed {self.seed}). {DISCLAIMER}\n\n"
