@@ -109,7 +109,7 @@ CASES = [
          "unknown force kind 'milita'; did you mean 'militia'?", path="forces[0].kind"),
     Case("deploy_near_and_region",
          {"s.yaml": militia("strength: 5, deploy: {near: Albu Kamal, region: west_bank}")},
-         "give exactly one of 'near', 'region' or 'at' (found near, region)", path="forces[0].deploy"),
+         "give exactly one of 'near', 'lonlat', 'region' or 'at' (found near, region)", path="forces[0].deploy"),
     Case("route_across_river_unreachable",
          {"s.yaml": B + "speeds: {bridge: 0}\nrules:\n  deconfliction_line: {enabled: false}\n"
                         "forces:\n  - kind: convoy\n    faction: russia\n    strength: 60\n"
