@@ -172,6 +172,10 @@ class EngagementSpec(Strict):
     urban_defence: PositiveFloat = Field(
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
     )
+    killed_share: Probability = Field(
+        1.0 / 3.0, description="Share of the fighters lost (killed, wounded, captured) who are killed: the deaths "
+        "of the violent events (dimensionless)."
+    )
     front_density_per_km: PositiveFloat = Field(
         100.0, description="Aimed fire: fighters of a side who can fire at once per km of the battle's front, "
         "taken as 2 × range_km wide (fighters/km)."
