@@ -27,6 +27,7 @@ def test_the_front_of_two_blocks_of_ground_is_their_common_edge():
     model = CorridorModel(load_scenario(FIXTURE))
     blue, red = model.factions.index("blue"), model.factions.index("red")
     controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    assert len(np.unique(model.map.bank[10:30, 10:31])) == 1, "the blocks lie on one bank"
     controller[10:30, 10:21] = blue  # 20 rows: a straight 20 km edge between columns 20 and 21
     controller[10:30, 21:31] = red
     fronts = model.front.measure(controller)
@@ -75,3 +76,13 @@ def test_no_rate_no_contacts():
     for _ in range(80):
         model.step()
     assert model.front.contacts == 0 and len(model.recorder.violence) == 0, "rate 0 switches the fronts off"
+
+
+def test_the_river_bounds_a_front():
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    bank = model.map.bank
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[bank == 1] = blue  # the whole right bank, face to face with the whole left bank
+    controller[bank == 2] = red
+    assert not model.front.measure(controller), "two sides facing each other across the river are not a front"

@@ -173,7 +173,7 @@ class EngagementSpec(Strict):
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
     )
     killed_share: Probability = Field(
-        1.0 / 3.0, description="Share of the fighters lost (killed, wounded, captured) who are killed: the deaths "
+        0.5, description="Share of the fighters lost (killed, wounded, captured) who are killed: the deaths "
         "of the violent events (dimensionless)."
     )
     front_density_per_km: PositiveFloat = Field(

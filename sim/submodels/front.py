@@ -6,7 +6,8 @@ work across the line. The engagement stage (sim/submodels/engagement.py) only fi
 contact, and two lines a few km apart are not; this stage gives the front its own violence.
 
 The **front** of two hostile factions is where the ground each controls (the control map,
-sim/submodels/influence.py) lies within `front.depth_km` of the other's. Its length is the
+sim/submodels/influence.py) lies within `front.depth_km` of the other's on the same bank of the
+river (raiding parties do not swim the Euphrates; across it the two sides are not in contact). Its length is the
 area of those two bands over their depth, averaged over the two sides:
 
     L = (n_f + n_g) · cell_km² / (2 · depth_km)          (km; n: cells in each side's band)
@@ -20,7 +21,7 @@ against a fortified town lose more than the town. A contact is one violent incid
 at the cell where it happens, with the two sides and their dead, like any other.
 
 The front is measured once a simulated day (control moves over days, `control.decay_days`),
-whole-array: one distance transform per faction with an enemy. Hidden insurgent cells are not
+whole-array: one distance transform per faction with an enemy and bank it holds ground on. Hidden insurgent cells are not
 a front (their violence is the ambush, agents/insurgent.py).
 """
 
@@ -72,12 +73,17 @@ class FrontContacts:
         one, the cells of both bands (n, 2) and the front's length (km)."""
         model, depth = self.model, self.spec.depth_km
         km = model.map.cell_km
+        bank = model.map.bank
         pairs = model.factions.hostile_pairs()
         near: dict[int, np.ndarray] = {}
         for f in {f for pair in pairs for f in pair}:
             mine = controller == f
-            if mine.any():
-                near[f] = distance_transform_edt(~mine, sampling=km) <= depth + 1e-9
+            if not mine.any():
+                continue
+            near[f] = np.zeros(controller.shape, dtype=bool)
+            for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
+                on_side = bank == side
+                near[f] |= on_side & (distance_transform_edt(~(mine & on_side), sampling=km) <= depth + 1e-9)
         fronts = {}
         for f, g in pairs:
             if f not in near or g not in near:
