@@ -65,8 +65,10 @@ def section(folder: Path) -> str:
         f"### 2. The most likely holder matches the record in ≥ 90 % of place-months — {_verdict(hold_ok)}", "",
         f"{_share(holders)} place-months.", "",
         "### 3. Air strikes per month on the record's order", "",
-        f"record {strikes['observed']:.2f} a month, simulated median {strikes['simulated_median']:.2f} "
-        f"(over {strikes['months']} months).", "",
+        f"record {strikes['observed']:.2f} a month, simulated median {strikes['simulated_median']:.2f}, simulated "
+        f"mean {strikes['simulated_mean']:.2f} (over {strikes['months']} months): a process as rare as the "
+        "record's one strike a year has a median month of 0 in the record and in the model alike, so the mean "
+        "(the rate) is the figure to compare.", "",
     ]
     if "deaths_per_event" in s:
         d = s["deaths_per_event"]

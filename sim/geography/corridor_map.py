@@ -103,11 +103,11 @@ class CorridorMap:
         hint = f"; did you mean '{guess}'?" if guess else ""
         raise KeyError(f"no place named '{name}' on map {self.path.name}{hint}")
 
-    def cells_near(self, place: Place, radius_km: float) -> np.ndarray:
-        """(k, 2) cells whose centres lie within `radius_km` of the place's cell centre,
-        nearest first (the place's own cell always comes first). River cells included."""
+    def cells_near(self, place: Place | tuple[int, int], radius_km: float) -> np.ndarray:
+        """(k, 2) cells whose centres lie within `radius_km` of the place's cell centre (or of a
+        (row, col) cell), nearest first (that cell always comes first). River cells included."""
         rows, cols = self.shape
-        r0, c0 = place.cell
+        r0, c0 = place if isinstance(place, tuple) else place.cell
         k = int(radius_km // self.cell_km) + 1
         rr, cc = np.mgrid[max(r0 - k, 0) : min(r0 + k + 1, rows), max(c0 - k, 0) : min(c0 + k + 1, cols)]
         d = np.hypot(rr - r0, cc - c0).ravel() * self.cell_km
@@ -135,6 +135,15 @@ class CorridorMap:
 
     def lonlat_to_xy(self, lon, lat):
         return self.projection.to_xy(lon, lat)
+
+    def cell_of_lonlat(self, lon: float, lat: float) -> tuple[int, int] | None:
+        """(row, col) of the cell containing a point (degrees, WGS 84), or None off the map."""
+        x, y = self.lonlat_to_xy(lon, lat)
+        width, height = self.shape[1] * self.cell_km, self.shape[0] * self.cell_km
+        if not (0.0 <= float(x) < width and 0.0 <= float(y) < height):
+            return None
+        row, col = self.cell_of_xy(x, y)
+        return int(row), int(col)
 
     @property
     def river_name(self) -> str:

@@ -97,7 +97,7 @@ class RunResult:
             resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
             faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
             map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m), calendar=m.calendar,
-            events=events_table(rec.violence, m.calendar, m.map))
+            events=events_table(rec.violence, m.calendar, m.map, m.spec.engagement.killed_share))
 
     @staticmethod
     def _towns(m) -> list[dict]:

@@ -172,6 +172,14 @@ class EngagementSpec(Strict):
     urban_defence: PositiveFloat = Field(
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
     )
+    killed_share: Probability = Field(
+        0.5, description="Share of the fighters lost (killed, wounded, captured) who are killed: the deaths "
+        "of the violent events (dimensionless)."
+    )
+    front_density_per_km: PositiveFloat = Field(
+        100.0, description="Aimed fire: fighters of a side who can fire at once per km of the battle's front, "
+        "taken as 2 × range_km wide (fighters/km)."
+    )
     break_ratio: PositiveFloat = Field(
         3.0, description="A side outnumbered by this ratio breaks off and withdraws (ratio)."
     )
@@ -186,6 +194,27 @@ class Speeds(Strict):
     urban: NonNegativeFloat = 15.0
     farmland: NonNegativeFloat = 10.0
     desert: NonNegativeFloat = 12.0
+
+
+class FrontSpec(Strict):
+    """Contact along a front: raids and probes between hostile forces whose ground faces each other
+    (sim/submodels/front.py)."""
+
+    contact_rate_per_km_day: NonNegativeFloat = Field(
+        0.0, description="Lethal contacts (raids, probes) per km of front per day; 0 (the default) switches "
+        "them off; the record's situation (corridor_2017.yaml) uses 0.05."
+    )
+    depth_km: PositiveFloat = Field(
+        5.0, description="Ground of two hostile factions this close makes a front; a raiding party's reach (km)."
+    )
+    reach_km: PositiveFloat = Field(
+        15.0, description="A contact's parties come from each side's nearest unit within this distance of it "
+        "(km): a night's move by vehicle."
+    )
+    party_fighters: PositiveFloat = Field(30.0, description="Fighters each side commits to one contact.")
+    raid_loss_fraction: Probability = Field(
+        0.15, description="Share of a side's party lost in one contact, before its cover (dimensionless)."
+    )
 
 
 class InsurgentBehaviour(Strict):
@@ -229,19 +258,24 @@ class MilitiaBehaviour(Strict):
 
 
 class Deployment(Strict):
-    """Where units start: near a named place, in a named region, or at named places (one each)."""
+    """Where units start: near a named place or a point, in a named region, or at named places
+    (one each)."""
 
     near: str | None = Field(None, description="Named place to deploy around.")
-    radius_km: NonNegativeFloat = Field(5.0, description="Spread around `near` (km).")
+    lonlat: list[float] | None = Field(
+        None, min_length=2, max_length=2, description="A point [longitude, latitude] (degrees, WGS 84) to deploy around, where no named "
+        "place is (e.g. a front line between towns)."
+    )
+    radius_km: NonNegativeFloat = Field(5.0, description="Spread around `near` or `lonlat` (km).")
     region: str | None = Field(None, description="Map region to scatter units in.")
     at: list[str] | None = Field(None, description="Named places, one unit at each in turn.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Deployment:
-        given = [k for k in ("near", "region", "at") if getattr(self, k) is not None]
+        given = [k for k in ("near", "lonlat", "region", "at") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of 'near', 'region' or 'at' (found {', '.join(given) or 'none'})"
+                f"give exactly one of 'near', 'lonlat', 'region' or 'at' (found {', '.join(given) or 'none'})"
             )
         return self
 
@@ -399,6 +433,7 @@ class Scenario(Strict):
     speeds: Speeds = Speeds()
     militia: MilitiaBehaviour = MilitiaBehaviour()
     insurgents: InsurgentBehaviour = InsurgentBehaviour()
+    front: FrontSpec = FrontSpec()
     forces: list[Force] = Field(default_factory=list)
     rules: dict[str, dict] = Field(
         default_factory=dict,
