@@ -49,6 +49,7 @@ import numpy as np
 
 from sim.agents.convoy import Convoy, ConvoyState
 from sim.agents.standing import Posture, StandingUnit
+from sim.results.outputs import Outputs
 from sim.scenario.spec import ConvoyOrders
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
@@ -68,7 +69,7 @@ class Option:
     act: object = field(repr=False, default=None)  # callable carrying it out
 
 
-class FactionPlanner:
+class FactionPlanner(Outputs):
     """The command of one faction (index `faction`) with its `PlannerSpec`."""
 
     alive = True  # the model's wake-up queue asks
@@ -358,7 +359,8 @@ class FactionPlanner:
         posts = [u for units in (planner.posts.values() if planner else []) for u in units if u.alive]
         return any(math.dist(u.rc, c) * model.map.cell_km <= DENY_KM for u in posts for c in cells)
 
-    def summary_figures(self) -> dict:
+    def summary(self, rows: slice) -> dict:
+        """Decisions taken, convoys sent and posts held so far (the outputs protocol)."""
         fid = self.model.factions.ids[self.faction]
         return {f"planner.{fid}.decisions": self.decisions, f"planner.{fid}.convoys_sent": self.convoys_sent,
                 f"planner.{fid}.posts": sum(1 for n in list(self.posts) if self._has_post(n))}

@@ -98,8 +98,8 @@ def test_the_readme_layout_and_help_sim_match_the_tree():
 #: what agent behaviour may import from the rest of sim/: the model reaches agents through
 #: `model` (its submodels, `model.space`, `model.recorder`), never through imports; these are
 #: the documented interfaces agents use by name: stream names, control and relation codes, the
-#: scenario's orders, the event log's wording of fighters
-AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions",
+#: scenario's orders, the event log's wording of fighters, the outputs protocol
+AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions", "sim.results.outputs",
                  "sim.scenario.spec", "sim.results.event_log"}
 
 

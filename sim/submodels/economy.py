@@ -25,10 +25,12 @@ import math
 
 import numpy as np
 
+from sim.results.outputs import Outputs
+
 DAYS_PER_MONTH = 30.4
 
 
-class Economy:
+class Economy(Outputs):
     def __init__(self, model):
         self.model = model
         factions = [model.spec.factions[f] for f in model.factions.ids]
@@ -109,7 +111,9 @@ class Economy:
             self.deserted[f] += sum(u.lose(u.strength * share) for u in units)
             self._owed[f] = 0.0
 
-    def summary(self) -> dict:
+    def summary(self, rows: slice) -> dict:
+        """Each paying faction's fighters recruited and deserted so far and the share of its
+        bill paid (the outputs protocol, sim/results/outputs.py)."""
         ids = self.model.factions.ids
         out = {}
         for f in np.flatnonzero(self.active):
