@@ -54,6 +54,12 @@ class Economy(Outputs):
         """A rule of `faction` will take recruits in batches of up to `batch` fighters."""
         self.ready_max[faction] = max(self.ready_max[faction], 2.0 * batch)
 
+    def commit(self, faction: int, usd_per_day: float) -> None:
+        """`faction` spends `usd_per_day` of its funding on something else from now on (a
+        co-optation push, agents/planner.py): its funding falls by that much, not below 0."""
+        funding = self.model.factions.funding
+        funding[faction] = max(0.0, funding[faction] - usd_per_day)
+
     def update(self) -> None:
         """One step of income, upkeep, recruitment from the pool and accrued desertion."""
         model = self.model
