@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sim.agents.base import Unit
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 
 
 class ConvoyState(StrEnum):

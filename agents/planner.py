@@ -52,7 +52,7 @@ from sim.agents.convoy import Convoy, ConvoyState
 from sim.agents.planner_options import options
 from sim.agents.planner_wording import decision_text, wait_text
 from sim.agents.standing import Posture, StandingUnit
-from sim.results.outputs import Outputs
+from sim.outputs import Outputs
 from sim.scenario.spec import ConvoyOrders
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 

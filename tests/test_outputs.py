@@ -1,4 +1,4 @@
-"""Each mechanism owns its outputs (sim/results/outputs.py): the step table, the long table's
+"""Each mechanism owns its outputs (sim/outputs.py): the step table, the long table's
 units, the run summary and docs/outputs.md all come from the mechanisms' `Outputs`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 
 import sim
 import sim.results.recorder as recorder
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 from sim.results.tidy import describe_column, tidy_steps
 
 from conftest import ROOT

@@ -102,7 +102,7 @@ def test_the_readme_layout_and_help_sim_match_the_tree():
 #: `model` (its submodels, `model.space`, `model.recorder`), never through imports; these are
 #: the documented interfaces agents use by name: stream names, control and relation codes, the
 #: scenario's orders, the event log's wording of fighters, the outputs protocol
-AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions", "sim.results.outputs",
+AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions", "sim.outputs",
                  "sim.scenario.spec", "sim.results.event_log"}
 
 

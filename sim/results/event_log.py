@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 from sim.world.calendar import Calendar
 
 INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "recruitment",

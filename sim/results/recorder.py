@@ -1,6 +1,6 @@
 """What is observed each step, into preallocated arrays; tables are built once, at the end.
 
-The recorder holds one `Outputs` object per mechanism (sim/results/outputs.py) and asks each,
+The recorder holds one `Outputs` object per mechanism (sim/outputs.py) and asks each,
 in `STEP_TABLE_ORDER`, to record a row, to give its columns and its summary figures: area
 controlled per faction, strategic-value-weighted control, contested and ungoverned shares and
 strengths (sim/submodels/control.py), whether each faction's land bridge is connected, the
@@ -21,8 +21,8 @@ import pandas as pd
 
 from sim.agents.convoy import ConvoyOutcomes
 from sim.hindcast.events import ViolenceLog
+from sim.outputs import Column
 from sim.results.event_log import IncidentCounts
-from sim.results.outputs import Column
 from sim.submodels.control import LandBridge, LandShares, PlaceHolders, land_bridge_places
 from sim.submodels.holding import PlaceHolding
 from sim.submodels.population import SupportRecord

@@ -26,7 +26,7 @@ of its size with text columns, and ``groupby``/``query`` work as on text. Whole-
 (``contested_share``, ``ungoverned_share``, ``incidents_<kind>``) have every entity column NA.
 
 Each column's metric, unit and entity column come from the mechanism that records it (its
-`Outputs.columns`, sim/results/outputs.py, gathered by `sim.results.recorder.all_columns`), as
+`Outputs.columns`, sim/outputs.py, gathered by `sim.results.recorder.all_columns`), as
 does its line in docs/outputs.md.
 """
 

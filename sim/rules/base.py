@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sim.results.outputs import Outputs
+from sim.outputs import Outputs
 from sim.scenario.spec import RULE_MODELS, RuleParams
 
 REGISTRY: dict[str, type[Rule]] = {}
@@ -81,7 +81,7 @@ class Rule(Outputs):
 
     def summary(self, rows: slice) -> dict[str, float]:
         """The rule's figures so far, keyed '<rule key>.<figure>', for the run summary (the
-        outputs protocol, sim/results/outputs.py; a rule records no step-table column).
+        outputs protocol, sim/outputs.py; a rule records no step-table column).
 
         A getter: read whenever results are assembled, at the end of a run or mid-run (the
         app shows results while a run is under way)."""

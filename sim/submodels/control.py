@@ -5,7 +5,7 @@ A row costs what changed since the row before: the columns derived from the cont
 (areas, shares, holders, land bridges) are copied from the row before when no cell changed
 hands, and strengths when no fighter moved, was lost or gained (exactly the values a fresh
 computation would give, since they are computed from the same arrays). Each class follows the
-outputs protocol of sim/results/outputs.py.
+outputs protocol of sim/outputs.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import label
 
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 from sim.world.factions import ALLIED
 

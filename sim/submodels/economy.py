@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from sim.results.outputs import Outputs
+from sim.outputs import Outputs
 
 DAYS_PER_MONTH = 30.4
 
@@ -119,7 +119,7 @@ class Economy(Outputs):
 
     def summary(self, rows: slice) -> dict:
         """Each paying faction's fighters recruited and deserted so far and the share of its
-        bill paid (the outputs protocol, sim/results/outputs.py)."""
+        bill paid (the outputs protocol, sim/outputs.py)."""
         ids = self.model.factions.ids
         out = {}
         for f in np.flatnonzero(self.active):

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 
 #: support every faction starts with in every town, unless `population.initial_support` says
 DEFAULT_SUPPORT = 0.2

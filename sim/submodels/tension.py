@@ -36,7 +36,7 @@ from collections import deque
 
 import numpy as np
 
-from sim.results.outputs import Column, Outputs
+from sim.outputs import Column, Outputs
 from sim.world.factions import HOSTILE, RIVAL
 
 
