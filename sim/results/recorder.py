@@ -103,6 +103,8 @@ class Recorder:
         self._controller_seen: np.ndarray | None = None  # the control map of the row before
 
     def _start(self) -> None:
+        """Build every mechanism's outputs, in step-table order, once the model is assembled
+        (the population, the planners and the rules exist only then)."""
         m = self.model
         self.outputs = [self.incident_counts if cls is IncidentCounts else cls(m) for cls in STEP_TABLE_ORDER]
         self.land, self.bridge, self.held, self.convoys = (self.outputs[STEP_TABLE_ORDER.index(cls)] for cls in (
