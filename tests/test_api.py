@@ -14,7 +14,7 @@ import sim
 import sim.api as api
 from sim.experiments.design import replicate_seeds
 from sim.program.errors import UserError
-from sim.results.tidy import COLUMNS, TIDY_COLUMNS, describe_column
+from sim.results.tidy import TIDY_COLUMNS
 
 from conftest import ROOT, SCENARIOS
 
@@ -64,18 +64,6 @@ def test_tidy_entities_are_columns_and_text_is_categorical():
     plain = tidy.astype({c: object for c in text})
     small, large = tidy.memory_usage(deep=True).sum(), plain.memory_usage(deep=True).sum()
     assert small <= large / 2, f"categories should at least halve the table: {small:,} vs {large:,} bytes"
-
-
-def test_every_step_column_is_documented_with_its_unit():
-    one = sim.run("open_road", seed=1, overrides=QUICK)
-    for column in one.wide.columns:
-        if column not in ("step", "hours", "day", "date"):
-            describe_column(column, one.result.faction_ids)  # raises KeyError for an unknown column
-    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
-    for prefix, _, unit, _ in COLUMNS:
-        name = f"`{prefix}<" if prefix.endswith("_") else f"`{prefix}`"
-        assert name in text, f"docs/outputs.md does not document the column {prefix}…"
-        assert unit.split(":")[0] in text, f"docs/outputs.md does not give the unit {unit!r}"
 
 
 def test_replicates_are_the_engine_runs_with_common_random_numbers_and_write_nothing(tmp_path, monkeypatch):

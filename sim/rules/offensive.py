@@ -146,7 +146,7 @@ class Offensive(Rule):
     def _km(self, a, b) -> float:
         return float(np.hypot(a[0] - b[0], a[1] - b[1])) * self.model.map.cell_km
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         figures = {f"{self.key}.objectives_taken": len(self.taken)}
         figures.update({f"{self.key}.day_taken.{o.name}": self.taken.get(o.name, float("nan"))
                         for o in self.objectives})
