@@ -40,7 +40,8 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
     import numpy as np
 
     from sim.app.state import LiveRun
-    from sim.figures.live import LiveCharts, LiveMap
+    from sim.figures.live import LiveMap
+    from sim.figures.live_charts import LiveCharts
 
     run = LiveRun(scenario)
     live_map, charts = LiveMap(run.model), LiveCharts(run)
@@ -69,7 +70,8 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
     import time
 
     from sim.app.state import Controller
-    from sim.figures.live import LiveCharts, LiveMap
+    from sim.figures.live import LiveMap
+    from sim.figures.live_charts import LiveCharts
 
     ctl = Controller(scenario)
     maps: dict[tuple, LiveMap] = {}
@@ -100,7 +102,7 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from sim.app.state import scenario_info
+    from sim.app.controls import scenario_info
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:

@@ -52,14 +52,15 @@ from sim.app.drawer import Drawer
 from sim.app.presenter import font_css, scaled_css
 from sim.app.state import LOG_LINES, Controller
 from sim.app.toolbar import FrameDrawn, PresenterBar, Toolbar, play_loop
-from sim.figures.live import LiveCharts, LiveMap, legend_png
+from sim.figures.live import LiveMap, legend_png
+from sim.figures.live_charts import LiveCharts
 from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import DEFAULT_SCENARIO
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
-SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
+SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live.encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
 
 
