@@ -104,9 +104,19 @@ class FactionPlanner:
         self.posts.setdefault(place, []).append(unit)
 
     # --- deciding -----------------------------------------------------------------------------
+    def options(self) -> list[Option]:
+        """Every option open to it now, scored as in the table above (an option whose `act` is
+        None cannot be carried out: it says why not). Reads the model, changes nothing."""
+        return [o for o in self._options() if o is not None]
+
     def decide(self) -> None:
-        options = [o for o in self._options() if o is not None]
+        options = self.options()
         best = max(options, key=lambda o: o.score, default=None)
+        chooser = self.model.chooser  # an outside command (a class team, sim/app/session.py), or None
+        choice = chooser(self, options, best) if chooser is not None else None
+        if choice is not None:
+            self.carry_out(*choice)
+            return
         if best is None or best.score <= 0:
             why = best.reason if best is not None else "nothing to do"
             text = f"{self.name} waits: {why}"
@@ -121,6 +131,17 @@ class FactionPlanner:
         self.decisions += 1
         self._log(f"{self.name} {best.action}: {best.reason}")
         best.act()
+
+    def carry_out(self, option: Option | None, by: str) -> None:
+        """Carry out `option` (one of `options()`; None: wait), chosen by `by` (e.g. "team
+        Falcons"), and log it with its reasons whatever it is."""
+        if option is None or option.act is None:
+            self._log(f"{self.name} ({by}) waits" + (f" rather than {option.action}: {option.reason}" if option else ""))
+            return
+        self._last_wait = ""
+        self.decisions += 1
+        self._log(f"{self.name} ({by}) {option.action}: {option.reason}")
+        option.act()
 
     def _log(self, text: str) -> None:
         model = self.model

@@ -228,8 +228,9 @@ class LiveMap:
             box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
             top = box.y0 - 0.02
 
-    def render(self, fmt: str = "png") -> bytes:
-        """The map now, as PNG (or `fmt="jpeg"`)."""
+    def render(self, fmt: str = "png", units: list | None = None) -> bytes:
+        """The map now, as PNG (or `fmt="jpeg"`), with `units` (default: every unit alive; a
+        class team's map passes what its faction sees, `sim.app.fog`)."""
         model = self.model
         codes = model.influence.controller.ravel().take(self.flat_cell).astype(np.intp)
         # factions 0..n-1 keep their index; contested (-1) -> n, ungoverned (-2) -> n+1
@@ -238,19 +239,19 @@ class LiveMap:
         buffer = np.asarray(self.canvas.buffer_rgba())
         buffer[..., :3] = self.base
         buffer[self.region + (slice(0, 3),)] = region.reshape(self.cell_row.size, self.cell_col.size, 3)
-        self._draw_units()
-        self._draw_convoy_labels()
+        units = [u for u in model.agents if u.alive] if units is None else units
+        self._draw_units(units)
+        self._draw_convoy_labels(units)
         self.title.set_text(f"{model.spec.name} — {model.clock()}")
         self.fig.draw_artist(self.title)
         return encode(self.canvas, fmt)
 
-    def _draw_units(self) -> None:
+    def _draw_units(self, shown: list) -> None:
         corridor_map, model = self.model.map, self.model
         rows = corridor_map.shape[0]
         by_kind: dict[str, list] = {kind: [] for kind in self.scatters}
-        for unit in model.agents:
-            if unit.alive:
-                by_kind[unit.kind].append(unit)
+        for unit in shown:
+            by_kind[unit.kind].append(unit)
         colors = model.factions.colors
         for kind, sc in self.scatters.items():
             units = by_kind[kind]
@@ -263,11 +264,11 @@ class LiveMap:
             sc.set_facecolors([colors[u.faction] for u in units])
             self.ax.draw_artist(sc)
 
-    def unit_marks(self) -> list[tuple[float, float, float, str]]:
-        """(x, y, radius, text) in the picture's pixels (y down) of every unit alive, for hover
-        labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
+    def unit_marks(self, units: list | None = None) -> list[tuple[float, float, float, str]]:
+        """(x, y, radius, text) in the picture's pixels (y down) of `units` (default: every unit
+        alive), for hover labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
         model = self.model
-        units = [u for u in model.agents if u.alive]
+        units = [u for u in model.agents if u.alive] if units is None else units
         if not units:
             return []
         rows, km = model.map.shape[0], model.map.cell_km
@@ -280,8 +281,10 @@ class LiveMap:
                  f"{u.label} ({labels[u.faction]}), {u.strength:,.0f} fighters")
                 for (x, y), r, u in zip(xy, radius, units, strict=True)]
 
-    def _draw_convoy_labels(self) -> None:
-        """Each convoy's label by its marker; in a standoff or withdrawing, its state too."""
+    def _draw_convoy_labels(self, shown: list) -> None:
+        """Each convoy's label by its marker (of the convoys `shown`); in a standoff or
+        withdrawing, its state too."""
+        shown_ids = {id(u) for u in shown}
         model = self.model
         rows = model.map.shape[0]
         while len(self.convoy_labels) < len(model.convoys):
@@ -289,7 +292,7 @@ class LiveMap:
                 "", (0, 0), xytext=(7, 7), textcoords="offset points", fontsize=LABEL_PT, fontweight="bold",
                 zorder=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="black", lw=0.8)))
         for text, convoy in zip(self.convoy_labels, model.convoys, strict=False):
-            if not convoy.alive:
+            if not convoy.alive or id(convoy) not in shown_ids:
                 continue
             r, c = convoy.rc
             text.xy = ((c + 0.5) * model.map.cell_km, (rows - r - 0.5) * model.map.cell_km)
