@@ -84,6 +84,7 @@ class ClassSession:
         self.teacher_key = secrets.token_urlsafe(16)
         self.decide_seconds = float(decide_seconds)
         self.show_scores = show_scores
+        self.join_url = ""  # the address students open, shown on the console (set by `viz --class`)
         self.step_pause_s = step_pause_s
         self.cond = threading.Condition(threading.RLock())
         self.teams: dict[str, Team] = {}
