@@ -17,9 +17,16 @@ import urllib.error
 import urllib.request
 
 import pytest
+from test_app_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    UI_TIMEOUT_MS,
+    _free_port,
+    _need_browser,
+    _wait_for_port,
+)
 
 from conftest import ROOT
-from test_app_browser import CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT_MS, _free_port, _need_browser, _wait_for_port
 
 SCENARIO = "scenarios/corridor_campaign.yaml"
 TEAMS = {"Falcons": "Russian forces", "Owls": "Iran-backed militias", "Herons": "US-led coalition / SDF"}
