@@ -249,11 +249,15 @@ class ClassSession:
         return cycle
 
     def _choose(self, planner, options: list, best):
-        """The model's chooser (runs in the session's thread, `cond` held): None for a faction
-        no team commands (its planner decides as always), else (option or None, who chose)."""
+        """The model's chooser (in the thread stepping the model): None for a faction no team
+        commands (its planner decides as always), else (option or None, who chose)."""
         team = self.team_of(planner.faction)
         if team is None:
             return None
+        with self.cond:  # re-entrant: the session's thread holds it already; `wait` lets it go
+            return self._team_choice(planner, team, options, best)
+
+    def _team_choice(self, planner, team: Team, options: list, best):
         hours = self.run.model.hours
         cycle = self.cycle
         if cycle is None or cycle.hours != hours:
