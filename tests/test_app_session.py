@@ -165,6 +165,8 @@ def test_scores_are_hidden_from_teams_unless_shown(session):
     session.run.advance(DAY + 2)
     log = team_log_html(session, russia)
     assert "sends convoy R1" in log and "score" not in log
+    session.show(True)  # the teacher shows the scores
+    assert "(score 1.00)" in team_log_html(session, russia), "the convoy's score: objective 1, no tension, risk or setback"
 
 
 def _call(gate, scope) -> list[dict]:

@@ -127,9 +127,13 @@ def TeacherConsole(session: ClassSession, join_url: str):
                               classes=["class-reveal"])
                 solara.Button("End the session", on_click=lambda: guard(session.end), disabled=session.ended,
                               classes=["class-end"], color="error")
-            solara.HTML(tag="div", unsafe_innerHTML=("Scores are shown to the teams." if session.show_scores
-                                                     else "Scores are hidden from the teams."),
-                        classes=["corridor-help"])
+            with solara.Row(gap="8px"):
+                solara.HTML(tag="div", unsafe_innerHTML=("Scores are shown to the teams." if session.show_scores
+                                                         else "Scores are hidden from the teams."),
+                            classes=["corridor-help"])
+                solara.Button("Hide the scores" if session.show_scores else "Show the scores",
+                              on_click=lambda: guard(lambda: session.show(not session.show_scores)),
+                              classes=["class-scores"], text=True)
     if session.ended:
         heading("h2", "Debrief")
         if debrief.value:

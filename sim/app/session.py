@@ -177,6 +177,12 @@ class ClassSession:
             self.revealed = on
             self._changed()
 
+    def show(self, scores: bool) -> None:
+        """Show the teams the scores of their options (or hide them)."""
+        with self.cond:
+            self.show_scores = scores
+            self._changed()
+
     def end(self) -> None:
         with self.cond:
             self.ended = True
