@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import SCENARIOS
 from sim.app.class_views import option_text, team_log_html
 from sim.app.debrief import planners_only
 from sim.app.fog import SENSE_KM, visible_units
@@ -19,6 +18,8 @@ from sim.app.gate import CODE_COOKIE, SEAT_COOKIE, TEACHER_COOKIE, ClassGate
 from sim.app.session import CODE_ALPHABET, CODE_LENGTH, STAFF, WAIT, ClassSession, new_code
 from sim.program.errors import UserError
 from sim.world.factions import ALLIED, NEUTRAL, RIVAL
+
+from conftest import SCENARIOS
 
 CAMPAIGN = SCENARIOS / "corridor_campaign.yaml"
 DAY = 24  # the campaign's steps (1 h) to its planners' first cycle (every_hours 24)
