@@ -6,6 +6,7 @@ and the gate in front of every page and websocket."""
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,6 +24,14 @@ from conftest import SCENARIOS
 
 CAMPAIGN = SCENARIOS / "corridor_campaign.yaml"
 DAY = 24  # the campaign's steps (1 h) to its planners' first cycle (every_hours 24)
+
+
+def _until(s: ClassSession, done, what: str, seconds: float = 60.0) -> None:
+    """Wait for the session's thread until `done()`; fail saying `what` was expected otherwise."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"expected within {seconds:.0f} s: {what}"
+        s.wait_change(s.version, 0.5)
 
 
 @pytest.fixture
@@ -90,8 +99,7 @@ def test_a_teams_order_is_carried_out_by_its_planner_and_a_hold_changes_the_run(
     s.take(seat, russia)
     s.start()
     s.advance()
-    while s.options_for(russia) is None:
-        s.wait_change(s.version, 1.0)
+    _until(s, lambda: s.options_for(russia) is not None, "the team's options at the first cycle (day 1)")
     with s.cond:  # the model's thread waits for the team: its planner's options are the ones shown
         planner = s.run.model.planners[russia]
         assert [o.action for o in s.options_for(russia)] == [o.action for o in planner.options() if o.act]
@@ -100,8 +108,7 @@ def test_a_teams_order_is_carried_out_by_its_planner_and_a_hold_changes_the_run(
         s.pick(seat, "calls strikes on everyone")
     s.pick(seat, WAIT)
     s.pause()
-    while s.cycle.closed is False or s.run.model.hours <= DAY:
-        s.wait_change(s.version, 1.0)
+    _until(s, lambda: s.cycle.closed and s.run.model.hours > DAY, "the run past the first cycle")
     s.end()
     s.join_thread(5)
     decisions = [e.text for e in s.run.model.log.entries if e.kind == "decision" and "Russian" in e.text]
@@ -119,8 +126,7 @@ def test_staff_and_an_option_picked_by_wording(session):
     s.take(other, iran)
     s.start()
     s.advance()
-    while s.options_for(russia) is None:
-        s.wait_change(s.version, 1.0)
+    _until(s, lambda: s.options_for(russia) is not None, "the team's options at the first cycle (day 1)")
     reinforce = s.options_for(russia)[1]
     s.pick(seat, STAFF)
     s.pick(seat, reinforce.action)  # a team may change its order until the cycle closes
@@ -128,8 +134,7 @@ def test_staff_and_an_option_picked_by_wording(session):
     s.pick(other, WAIT)
     assert s.cycle.closed, "every team decided: the cycle closes at once"
     s.pause()
-    while s.run.model.hours <= DAY:
-        s.wait_change(s.version, 1.0)
+    _until(s, lambda: s.run.model.hours > DAY, "the run past the first cycle")
     first = next(e.text for e in s.run.model.log.entries if e.kind == "decision" and "Russian" in e.text)
     assert first.startswith(f"Russian forces command (team Falcons) {reinforce.action}"), first
 
