@@ -15,5 +15,10 @@ summary), `views` (those as HTML), `lessons` (docs/lessons.md per scenario; the 
 bind) and `command` (the `viz` and `export` subcommands). The pictures are drawn by
 `sim.figures.live` (map) and `sim.figures.live_charts`, under the one drawing lock of `sim.figures.lock`.
 
+The class session (`viz --class`): `session` (join code, teams, decision cycles; the model's
+`chooser`), `fog` (what a team sees), `gate` (the join-code door in front of every request),
+`class_views` (its text panels), `debrief` (against a planners-only run) without widgets, and
+`class_page` (the teacher's console and the teams' views).
+
 Nothing is imported here, so that `import sim.app.command` does not import Solara.
 """
