@@ -49,8 +49,8 @@ import math
 import numpy as np
 
 from sim.agents.convoy import Convoy, ConvoyState
-from sim.agents.planner_options import options
-from sim.agents.planner_wording import decision_text, wait_text
+from sim.agents.planner_options import Option, scored_options
+from sim.agents.planner_wording import chosen_text, decision_text, wait_text
 from sim.agents.standing import Posture, StandingUnit
 from sim.outputs import Outputs
 from sim.scenario.spec import ConvoyOrders
@@ -98,8 +98,19 @@ class FactionPlanner(Outputs):
         self.posts.setdefault(place, []).append(unit)
 
     # --- deciding -----------------------------------------------------------------------------
+    def options(self) -> list[Option]:
+        """Every option open to it now, scored as in the table above (an option whose `act` is
+        None cannot be carried out: it says why not). Reads the model, changes nothing."""
+        return scored_options(self)
+
     def decide(self) -> None:
-        best = max(options(self), key=lambda o: o.score, default=None)
+        options = self.options()
+        best = max(options, key=lambda o: o.score, default=None)
+        chooser = self.model.chooser  # an outside command (a class team, sim/app/session.py), or None
+        choice = chooser(self, options, best) if chooser is not None else None
+        if choice is not None:
+            self.carry_out(*choice)
+            return
         if best is None or best.score <= 0:
             text = wait_text(self.name, best)
             key = text.split(":")[0]
@@ -111,6 +122,16 @@ class FactionPlanner(Outputs):
         self.decisions += 1
         self._log(decision_text(self.name, best))
         best.act()
+
+    def carry_out(self, option: Option | None, by: str) -> None:
+        """Carry out `option` (one of `options()`; None: wait), chosen by `by` (e.g. "team
+        Falcons"), and log it with its reasons whatever it is."""
+        self._log(chosen_text(self.name, by, option))
+        if option is None or option.act is None:
+            return
+        self._last_wait = ""
+        self.decisions += 1
+        option.act()
 
     def _log(self, text: str) -> None:
         model = self.model

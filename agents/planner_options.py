@@ -174,6 +174,6 @@ def checkpoint_options(p) -> Iterator[Option]:
 OPTIONS = (convoy_options, reinforce_options, withdraw_options, co_opt_option, strike_options, checkpoint_options)
 
 
-def options(p) -> list[Option]:
+def scored_options(p) -> list[Option]:
     """Every option the planner `p` weighs now."""
     return [o for weigh in OPTIONS for o in weigh(p)]

@@ -61,3 +61,13 @@ def wait_text(command: str, best) -> str:
     if best is None:
         return f"{command} waits: nothing to do"
     return f"{command} waits rather than {best.action.split(' (')[0]}: {best.reason}"
+
+
+def chosen_text(command: str, by: str, option) -> str:
+    """The log line of an option chosen from outside the planner (`by`, e.g. "team Falcons"; a
+    class session, sim/app/session.py); None or an option that cannot be carried out: a wait."""
+    if option is None:
+        return f"{command} ({by}) waits"
+    if option.act is None:
+        return f"{command} ({by}) waits rather than {option.action}: {option.reason}"
+    return f"{command} ({by}) {option.action}: {option.reason}"

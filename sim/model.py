@@ -145,6 +145,9 @@ class CorridorModel(MesaConventions, mesa.Model):
             if not rule.setup_before_deployment:
                 rule.setup()
         self.population = Population(self, spec.population) if spec.population is not None else None
+        #: an outside command that may choose among a planner's scored options (agents/planner.py,
+        #: `decide`): called as chooser(planner, options, best) -> (option or None, by) or None
+        self.chooser = None
         self.planners = {i: FactionPlanner(self, i, spec.factions[f].planner)
                          for i, f in enumerate(self.factions.ids) if spec.factions[f].planner}
         self.timeline = Timeline(spec.events, self)

@@ -15,7 +15,7 @@ from sim.app.goto import step_for, time_label
 from sim.app.monitors import ConvoyStatus
 from sim.app.network import HostGuard, is_loopback, network_warning
 from sim.app.presenter import font_css, scaled_css
-from sim.figures.live import STRIP_ROWS, strip_rows
+from sim.figures.live_charts import STRIP_ROWS, strip_rows
 from sim.program.errors import UserError
 from sim.results.event_log import fighters_text
 from sim.world.calendar import Calendar

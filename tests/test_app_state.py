@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from sim.app.controls import overrides_for, scenario_info
 from sim.app.export import INCIDENT_KINDS, export_runs, frame_steps
 from sim.app.interventions import AIRSTRIKE, SET
 from sim.app.lessons import lesson_for, parse_lessons, worksheet_html
 from sim.app.monitors import convoy_status, faction_table, latest_row, pair_table, what_happened
-from sim.app.state import Controller, LiveRun, overrides_for, scenario_info
-from sim.figures.live import LiveCharts, LiveMap
+from sim.app.state import Controller, LiveRun
+from sim.figures.live import LiveMap
+from sim.figures.live_charts import LiveCharts
 from sim.program.cli import main
 from sim.program.errors import UserError
 from sim.program.output import MARKER

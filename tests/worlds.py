@@ -79,6 +79,6 @@ def insurgent_stage(model) -> None:
 def planner_options(planner) -> list:
     """Every option the planner weighs now (`Option`s with `score`, `terms` and `action`), as
     `decide` sees them (agents/planner_options.py)."""
-    from sim.agents.planner_options import options
+    from sim.agents.planner_options import scored_options as options
 
     return options(planner)

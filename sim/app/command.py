@@ -40,7 +40,8 @@ def bench_redraw(scenario: Path, steps: int) -> dict[str, float]:
     import numpy as np
 
     from sim.app.state import LiveRun
-    from sim.figures.live import LiveCharts, LiveMap
+    from sim.figures.live import LiveMap
+    from sim.figures.live_charts import LiveCharts
 
     run = LiveRun(scenario)
     live_map, charts = LiveMap(run.model), LiveCharts(run)
@@ -69,7 +70,8 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
     import time
 
     from sim.app.state import Controller
-    from sim.figures.live import LiveCharts, LiveMap
+    from sim.figures.live import LiveMap
+    from sim.figures.live_charts import LiveCharts
 
     ctl = Controller(scenario)
     maps: dict[tuple, LiveMap] = {}
@@ -100,7 +102,7 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from sim.app.state import scenario_info
+    from sim.app.controls import scenario_info
 
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:
@@ -117,7 +119,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
         return 0
     _check_port(args.host, args.port)
     os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
-    os.environ["SOLARA_APP"] = "sim.app.page"
+    os.environ["SOLARA_APP"] = "sim.app.class_page" if args.class_session else "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
     # a closed tab's runs are freed this long after its page went away (Solara's default keeps
@@ -133,9 +135,32 @@ def cmd_viz(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr, flush=True)
     allowed = local_names(args.host) | {h.lower() for h in args.allow_host or ()}
     url = f"http://{args.host}:{args.port}/"
-    print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
-    uvicorn.run(HostGuard(app, allowed), host=args.host, port=args.port, log_level="warning")
+    served = app
+    if args.class_session:
+        served = _class_session(app, args, path, allowed)
+    else:
+        print(f"Corridor app for {path.name}: {url}  (Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
+    uvicorn.run(HostGuard(served, allowed), host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _class_session(app, args: argparse.Namespace, path: Path, allowed: set[str]):
+    """Start a class session on `path` and print its two addresses; `app` behind its gate."""
+    from sim.app.gate import JOIN_PATH, TEACHER_PATH, ClassGate
+    from sim.app.network import lan_address
+    from sim.app.session import ClassSession, serve
+
+    session = ClassSession(path, seed=args.seed, decide_seconds=args.decide_seconds, show_scores=args.show_scores)
+    host = lan_address() if args.host in ("0.0.0.0", "::", "") else args.host
+    allowed.add(host)
+    base = f"http://{host}:{args.port}"
+    session.join_url = f"{base}{JOIN_PATH}"
+    serve(session)
+    session.start()
+    print(f"Corridor class session on {path.name}\n  teacher (keep it to yourself): {base}{TEACHER_PATH}?key="
+          f"{session.teacher_key}\n  students: {session.join_url}  join code {session.join_code}\n"
+          f"(Ctrl+C to stop)\n{DISCLAIMER}", flush=True)
+    return ClassGate(app, session)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -172,6 +197,14 @@ def add_commands(sub) -> None:
     p.add_argument("--allow-host", action="append", metavar="NAME",
                    help="another name browsers use for this machine (e.g. a DNS name on the school network); "
                    "requests under any other name are refused")
+    p.add_argument("--class", dest="class_session", action="store_true",
+                   help="start a class session: student teams join from their browsers with a code and "
+                   "command the factions at each planning cycle (docs/app.md, \"The class session\")")
+    p.add_argument("--decide-seconds", type=positive_int, default=90, metavar="S",
+                   help="with --class: seconds a team has to decide at each planning cycle (default 90)")
+    p.add_argument("--show-scores", action="store_true",
+                   help="with --class: show the teams the score their planner gives each option")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="with --class: seed (default: the scenario's)")
     p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
                    "and charts redrawn, and print it")

@@ -11,11 +11,12 @@ import solara
 
 from sim.app import views
 from sim.app.actions import background, guard, heading, layout, safe_html
+from sim.app.controls import CONTROLS, scenario_info, scenario_library
 from sim.app.export import export_runs
 from sim.app.interventions import AIRSTRIKE, SET, triggers
 from sim.app.lessons import lesson_for, worksheet_html
 from sim.app.presenter import shortcuts_text
-from sim.app.state import CONTROLS, Controller, scenario_info, scenario_library
+from sim.app.state import Controller
 from sim.program.errors import UserError
 
 export_note = solara.reactive("")  # the export's progress ("" when none is running)

@@ -15,14 +15,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
 
-from sim.app.state import LiveRun, Progress
+from sim.app.state import LiveRun
 from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import OUTPUTS
 from sim.results.event_log import clock_text
 
+#: told (share done 0–1, what is being written) as an export goes on
+Progress = Callable[[float, str], None]
 #: simulated hours between the animation's frames, and between them near an incident
 FRAME_HOURS, INCIDENT_FRAME_HOURS = 6.0, 1.0
 #: an incident gets hourly frames this many hours before and after it
@@ -95,7 +98,8 @@ def export_run(run: LiveRun, folder: Path, progress: Progress | None = None) -> 
     (GIF), then, from the copy it replayed, the map and the charts as PNG for slides, the same
     two as the app shows them, and the narrative as text. `run` may go on meanwhile.
     `progress(share done, what)` is told as it goes."""
-    from sim.figures.live import LiveCharts, LiveMap
+    from sim.figures.live import LiveMap
+    from sim.figures.live_charts import LiveCharts
     from sim.figures.one_run import draw_control_chart, draw_control_map
     from sim.program.output import write_atomic, write_text_atomic
 

@@ -51,6 +51,13 @@ def local_names(host: str) -> set[str]:
     return names
 
 
+def lan_address() -> str:
+    """This machine's address on the local network as other machines reach it (its default
+    route's), or 127.0.0.1 when it has none (offline, no network at all)."""
+    found = sorted(a for a in _outgoing_addresses() if ":" not in a)
+    return found[0] if found else "127.0.0.1"
+
+
 def _outgoing_addresses() -> set[str]:
     """This machine's address on its default route (a UDP socket is connected, nothing is sent)."""
     found = set()

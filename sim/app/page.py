@@ -52,14 +52,15 @@ from sim.app.drawer import Drawer
 from sim.app.presenter import font_css, scaled_css
 from sim.app.state import LOG_LINES, Controller
 from sim.app.toolbar import FrameDrawn, PresenterBar, Toolbar, play_loop
-from sim.figures.live import LiveCharts, LiveMap, legend_png
+from sim.figures.live import LiveMap, legend_png
+from sim.figures.live_charts import LiveCharts
 from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import DEFAULT_SCENARIO
 
 #: environment variable through which `run.py viz` passes the scenario to open
 SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
-SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live._encode`)
+SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live.encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
 
 
@@ -152,12 +153,13 @@ MAPS_KEPT = 6
 FREE_AFTER_S = 2.0  # after a tab closes, when its memory is collected and given back
 
 
-def render_map(model, legend: bool = True) -> str:
+def render_map(model, legend: bool = True, units: list | None = None) -> str:
     """The model's map as HTML: the picture (JPEG) with an SVG of the same size over it whose
     circles name each unit on hover. Live maps are kept for every tab (building one takes ~1 s;
     a reset or a scenario on the same map and colours reuses it), released from the model once
     drawn so that the cache keeps no closed tab's run alive. Without `legend`: the map alone,
-    larger for its width, for two runs side by side (`render_legend` draws the legend)."""
+    larger for its width, for two runs side by side (`render_legend` draws the legend). `units`:
+    the units to show (default every unit alive; a class team's, `sim.app.fog`)."""
     key = (LiveMap.key_of(model), legend)
     with DRAWING:  # matplotlib draws in one thread at a time (sim.figures.lock)
         live_map = _MAPS.get(key)
@@ -168,8 +170,8 @@ def render_map(model, legend: bool = True) -> str:
         _MAPS.move_to_end(key)
         live_map.bind(model)
         try:
-            picture = live_map.render(SCREEN_FORMAT)
-            marks = live_map.unit_marks()
+            picture = live_map.render(SCREEN_FORMAT, units)
+            marks = live_map.unit_marks(units)
         finally:
             live_map.release()
         width, height = live_map.canvas.get_width_height()

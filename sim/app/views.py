@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 
+from sim.app.controls import CONTROLS
 from sim.app.lessons import PARTS, lesson_for
 from sim.app.monitors import (
     KIND_GLYPHS,
@@ -24,7 +25,7 @@ from sim.app.monitors import (
     units_by_kind,
     what_happened,
 )
-from sim.app.state import CONTROLS, LiveRun
+from sim.app.state import LiveRun
 from sim.figures.style import CONVOY_STATE_COLORS
 from sim.results.event_log import clock_text
 

@@ -1,12 +1,12 @@
-"""The app's live pictures of a run — the control map and the charts — rendered to PNG fast
-enough to redraw after every step.
+"""The app's live control map of a run, rendered to PNG fast enough to redraw after every step
+(the charts beside it are `sim.figures.live_charts`).
 
 Why not re-draw a matplotlib figure per frame: the basemap (terrain, river, roads, places and
 their labels) takes ~150 ms to draw and encode. So each picture is split into layers drawn
 once — the map under the control colours (terrain, axes, legend) and the map over them (river,
 roads, border, places, labels) — and per frame only the control colours (numpy, straight onto
-pixels; contested cells hatched), the unit markers and the title are drawn between them. The
-charts blit their lines over a cached background. A frame costs ~20–30 ms.
+pixels; contested cells hatched), the unit markers and the title are drawn between them. A
+frame costs ~20–30 ms.
 
 Sizes are for a 1280 × 720 projector: the map's picture is drawn about as large as the app
 shows it (840 px wide), with every label at `LABEL_PT` (≥ 14 px on that screen). A `LiveMap`
@@ -20,20 +20,17 @@ import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
-from sim.agents.convoy import ENDED_STATES
 from sim.figures.basemap import draw_basemap
 from sim.figures.style import (
     BORDER_LINE,
     CHECKPOINT_MARK,
     CONTROL_ALPHA,
-    CONVOY_STATE_COLORS,
     PLACE_LABELS,
     PLACE_STYLE,
     RIVER_LINE,
@@ -59,10 +56,9 @@ NOTED_STATES = {"standoff": "#F0E442", "withdrawing": "#E69F00"}
 LEGEND_PLACES = ("city", "town", "crossing", "bridge")
 HATCH_PERIOD_PX, HATCH_WIDTH_PX = 7, 2
 HATCH_RGB, HATCH_ALPHA, CONTESTED_WASH = np.array(to_rgb("#212121")), 0.75, 0.18
-STATE_INDEX = {s.value: i for i, s in enumerate(CONVOY_STATE_COLORS)}
 
 
-def _encode(canvas: FigureCanvasAgg, fmt: str) -> bytes:
+def encode(canvas: FigureCanvasAgg, fmt: str) -> bytes:
     """The canvas as PNG (fast compression, for files) or JPEG (quality 92, for the screen: it
     encodes in ~5 ms where PNG takes 30–50 ms, and text stays sharp at that quality)."""
     width, height = canvas.get_width_height()
@@ -113,7 +109,7 @@ def legend_png(model, width_in: float, *, dpi: int = DPI, fmt: str = "png") -> b
     for x, (title, entries, ncols) in zip((0.01, 0.28, 0.46), legend_groups(model), strict=True):
         fig.legend(handles=entries, bbox_to_anchor=(x, 0.98), title=title, ncols=ncols, **LEGEND_KW)
     canvas.draw()
-    return _encode(canvas, fmt)
+    return encode(canvas, fmt)
 
 
 class LiveMap:
@@ -232,8 +228,9 @@ class LiveMap:
             box = legend.get_window_extent(renderer).transformed(self.fig.transFigure.inverted())
             top = box.y0 - 0.02
 
-    def render(self, fmt: str = "png") -> bytes:
-        """The map now, as PNG (or `fmt="jpeg"`)."""
+    def render(self, fmt: str = "png", units: list | None = None) -> bytes:
+        """The map now, as PNG (or `fmt="jpeg"`), with `units` (default: every unit alive; a
+        class team's map passes what its faction sees, `sim.app.fog`)."""
         model = self.model
         codes = model.influence.controller.ravel().take(self.flat_cell).astype(np.intp)
         # factions 0..n-1 keep their index; contested (-1) -> n, ungoverned (-2) -> n+1
@@ -242,19 +239,19 @@ class LiveMap:
         buffer = np.asarray(self.canvas.buffer_rgba())
         buffer[..., :3] = self.base
         buffer[self.region + (slice(0, 3),)] = region.reshape(self.cell_row.size, self.cell_col.size, 3)
-        self._draw_units()
-        self._draw_convoy_labels()
+        units = [u for u in model.agents if u.alive] if units is None else units
+        self._draw_units(units)
+        self._draw_convoy_labels(units)
         self.title.set_text(f"{model.spec.name} — {model.clock()}")
         self.fig.draw_artist(self.title)
-        return _encode(self.canvas, fmt)
+        return encode(self.canvas, fmt)
 
-    def _draw_units(self) -> None:
+    def _draw_units(self, shown: list) -> None:
         corridor_map, model = self.model.map, self.model
         rows = corridor_map.shape[0]
         by_kind: dict[str, list] = {kind: [] for kind in self.scatters}
-        for unit in model.agents:
-            if unit.alive:
-                by_kind[unit.kind].append(unit)
+        for unit in shown:
+            by_kind[unit.kind].append(unit)
         colors = model.factions.colors
         for kind, sc in self.scatters.items():
             units = by_kind[kind]
@@ -267,11 +264,11 @@ class LiveMap:
             sc.set_facecolors([colors[u.faction] for u in units])
             self.ax.draw_artist(sc)
 
-    def unit_marks(self) -> list[tuple[float, float, float, str]]:
-        """(x, y, radius, text) in the picture's pixels (y down) of every unit alive, for hover
-        labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
+    def unit_marks(self, units: list | None = None) -> list[tuple[float, float, float, str]]:
+        """(x, y, radius, text) in the picture's pixels (y down) of `units` (default: every unit
+        alive), for hover labels over the picture: "tribal militia 6 (Iran-backed militias), 25 fighters"."""
         model = self.model
-        units = [u for u in model.agents if u.alive]
+        units = [u for u in model.agents if u.alive] if units is None else units
         if not units:
             return []
         rows, km = model.map.shape[0], model.map.cell_km
@@ -284,8 +281,10 @@ class LiveMap:
                  f"{u.label} ({labels[u.faction]}), {u.strength:,.0f} fighters")
                 for (x, y), r, u in zip(xy, radius, units, strict=True)]
 
-    def _draw_convoy_labels(self) -> None:
-        """Each convoy's label by its marker; in a standoff or withdrawing, its state too."""
+    def _draw_convoy_labels(self, shown: list) -> None:
+        """Each convoy's label by its marker (of the convoys `shown`); in a standoff or
+        withdrawing, its state too."""
+        shown_ids = {id(u) for u in shown}
         model = self.model
         rows = model.map.shape[0]
         while len(self.convoy_labels) < len(model.convoys):
@@ -293,7 +292,7 @@ class LiveMap:
                 "", (0, 0), xytext=(7, 7), textcoords="offset points", fontsize=LABEL_PT, fontweight="bold",
                 zorder=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="black", lw=0.8)))
         for text, convoy in zip(self.convoy_labels, model.convoys, strict=False):
-            if not convoy.alive:
+            if not convoy.alive or id(convoy) not in shown_ids:
                 continue
             r, c = convoy.rc
             text.xy = ((c + 0.5) * model.map.cell_km, (rows - r - 0.5) * model.map.cell_km)
@@ -307,149 +306,3 @@ def river_label(corridor_map) -> str:
     """The legend's name for the map's river: its first named river line, else 'river'."""
     rivers = corridor_map.lines.get("river") or []
     return next((name.split(" (")[0] for name, _ in rivers if name), "river")
-
-
-#: the charts' time axis ends at the first of these (days) past now, so that early hours are
-#: wide enough to see (a 2 h standoff on day 1) and the axis is not redrawn every frame
-DAY_STOPS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60, 90, 120, 180, 270, 365)
-
-
-#: convoys the charts' strip shows at most (a readable row each at 1280 × 720)
-STRIP_ROWS = 4
-
-
-def strip_rows(model) -> list[int]:
-    """Which convoys the strip shows, in the order they set off: every convoy still on the road
-    and, while there is room, the latest whose journey is over (at most `STRIP_ROWS`; the
-    latest on the road when more are)."""
-    convoys = model.convoys
-    current = [i for i, c in enumerate(convoys) if c.state.value not in ENDED_STATES]
-    if len(current) >= STRIP_ROWS:
-        return current[-STRIP_ROWS:]
-    ended = [i for i, c in enumerate(convoys) if c.state.value in ENDED_STATES]
-    return sorted(current + ended[len(ended) - (STRIP_ROWS - len(current)):] if ended else current)
-
-
-def _nice_top(value: float) -> float:
-    """The next of 1, 2, 2.5, 5 × 10^k at or above `value` × 1.15 (the y axis' top)."""
-    value = max(value * 1.15, 1e-9)
-    base = 10 ** np.floor(np.log10(value))
-    return float(next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= value))
-
-
-class LiveCharts:
-    """Land held and fighters per faction and each convoy's state over time, compact for the
-    side of the map. Axes fit the data: the time axis runs to the next of `DAY_STOPS` past now,
-    the y axes to a round value above the largest so far; lines are blitted over a cached
-    background, redrawn only when an axis grows. `render()` returns the current PNG."""
-
-    def __init__(self, run, *, dpi: int = DPI):
-        self.run = run
-        model = run.model
-        self.fig = Figure(figsize=CHART_SIZE_IN, dpi=dpi, layout="constrained")
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.ax_share, self.ax_strength, self.ax_convoy = self.fig.subplots(
-            3, 1, sharex=True, height_ratios=[2, 2, 1.2])
-        self.lines: dict[str, tuple] = {}
-        for f, color in zip(model.factions.ids, model.factions.colors, strict=True):
-            share, = self.ax_share.plot([], [], color=color, lw=2.2, animated=True)
-            strength, = self.ax_strength.plot([], [], color=color, lw=2.2, animated=True)
-            self.lines[f] = (share, strength)
-        self.ax_share.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-        for ax, title in ((self.ax_share, "Land held"), (self.ax_strength, "Fighters")):
-            ax.set_title(title, fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
-            ax.grid(alpha=0.3)
-            ax.tick_params(labelsize=LABEL_PT, labelbottom=False)
-            ax.yaxis.set_major_locator(MaxNLocator(3))
-        self.key = self.key_of(run)
-        self.bind(run)
-
-    @staticmethod
-    def key_of(run) -> tuple:
-        """What the lines depend on: the factions' colours and the run's length."""
-        return tuple(run.model.factions.colors), run.model.n_steps
-
-    def bind(self, run) -> bool:
-        """Draw `run` from now on (axes start again) if it has the factions and length these
-        charts were made for; False (and nothing changed) otherwise."""
-        if self.key_of(run) != self.key:
-            return False
-        self.run = run
-        self.limits = (0.0, 0.0, 0.0)
-        self.filled = 0  # recorded steps already copied into `states`
-        self.states = np.full((0, run.model.n_steps + 1), np.nan)
-        self.state_rows = -1
-        self.shown: list[int] = []  # the convoys the strip shows (`strip_rows`)
-        self.strip = None
-        self._background = None
-        return True
-
-    def _layout(self, days: float, share_top: float, strength_top: float) -> None:
-        """Redraw the static parts for these axis limits and the convoys there are now."""
-        model = self.run.model
-        self.limits = (days, share_top, strength_top)
-        self.ax_share.set_ylim(0, share_top)
-        self.ax_strength.set_ylim(0, strength_top)
-        ax = self.ax_convoy
-        ax.clear()
-        n = len(model.convoys)
-        if n != self.state_rows:
-            grown = np.full((n, model.n_steps + 1), np.nan)
-            grown[: min(n, self.states.shape[0])] = self.states[:n]
-            self.states, self.state_rows, self.filled = grown, n, 0
-        ax.set_xlabel("time (days)", fontsize=LABEL_PT)
-        ax.tick_params(labelsize=LABEL_PT)
-        shown = self.shown = strip_rows(model)
-        hidden = n - len(shown)
-        ax.set_title("Convoys (colour: state)" + (f", {hidden} earlier not shown" if hidden else ""),
-                     fontsize=LABEL_PT, fontweight="bold", loc="left", pad=2)
-        end = model.n_steps * model.step_hours / 24.0
-        if n == 0:
-            ax.set_yticks([])
-            ax.text(0.5, 0.5, "no convoys yet", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=LABEL_PT, color="#616161")
-            self.strip = None
-        else:
-            rows = len(shown)
-            self.strip = ax.imshow(self.states[shown], aspect="auto", interpolation="nearest", origin="upper",
-                                   cmap=ListedColormap(list(CONVOY_STATE_COLORS.values())), vmin=-0.5,
-                                   vmax=len(CONVOY_STATE_COLORS) - 0.5, extent=(0, end, rows, 0), animated=True)
-            ax.set_yticks(np.arange(rows) + 0.5, [model.convoys[i].label for i in shown], fontsize=LABEL_PT)
-            ax.set_ylim(rows, 0)
-        ax.set_xlim(0, days)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        self.canvas.draw()
-        # the first layout is kept: later redraws (an axis grew, a convoy appeared) skip the
-        # constrained-layout solver, which costs most of a redraw
-        self.fig.set_layout_engine("none")
-        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-
-    def render(self, fmt: str = "png") -> bytes:
-        """The charts now, as PNG (or `fmt="jpeg"`)."""
-        run = self.run
-        model = run.model
-        rec = model.recorder
-        n = rec.rows
-        day = rec.hours[:n] / 24.0
-        share = rec.area_km2[:n] / run.land_km2
-        strength = rec.strength[:n]
-        end = model.n_steps * model.step_hours / 24.0
-        days = min(end, next((d for d in DAY_STOPS if d > day[-1] + 1e-9), end))
-        wanted = (days, max(self.limits[1], _nice_top(share.max())), max(self.limits[2], _nice_top(strength.max())))
-        if wanted != self.limits or len(model.convoys) != self.state_rows or strip_rows(model) != self.shown:
-            self._layout(*wanted)
-        for j, (share_line, strength_line) in enumerate(self.lines.values()):
-            share_line.set_data(day, share[:, j])
-            strength_line.set_data(day, strength[:, j])
-        for i in range(self.filled, n):
-            for c, state in enumerate(rec.convoy_states[i][: self.state_rows]):
-                self.states[c, i] = STATE_INDEX[state]
-        self.filled = n
-        self.canvas.restore_region(self._background)
-        for share_line, strength_line in self.lines.values():
-            self.ax_share.draw_artist(share_line)
-            self.ax_strength.draw_artist(strength_line)
-        if self.strip is not None:
-            self.strip.set_data(self.states[self.shown])
-            self.ax_convoy.draw_artist(self.strip)
-        return _encode(self.canvas, fmt)
