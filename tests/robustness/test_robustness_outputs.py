@@ -143,17 +143,18 @@ def test_single_files_force_replaces_only_corridor_pngs(tmp_path):
     assert mine.read_bytes() == b"\x89PNG my holiday"
 
 
-def test_map_force_replaces_its_own_png_but_not_another(tmp_path):
+def test_map_force_replaces_its_own_png_but_not_another(tmp_path, capsys):
+    from sim.program.cli import main  # in-process: the command's exit status and its one line
+
     out = tmp_path / "map.png"
-    run = [sys.executable, "run.py", "map", "--cell-km", "5", "--out", str(out)]
-    first = subprocess.run(run, cwd=ROOT, capture_output=True, text=True)
-    assert first.returncode == 0, first.stderr
-    again = subprocess.run(run + ["--force"], cwd=ROOT, capture_output=True, text=True)
-    assert again.returncode == 0, again.stderr
+    run = ["map", "--cell-km", "5", "--out", str(out)]
+    assert main(run) == 0, capsys.readouterr().err
+    assert main(run + ["--force"]) == 0, capsys.readouterr().err
     other = tmp_path / "other.png"
     other.write_bytes(b"not ours")
-    refused = subprocess.run(run[:-1] + [str(other), "--force"], cwd=ROOT, capture_output=True, text=True)
-    assert refused.returncode == 2 and "was not written by Corridor" in refused.stderr
+    capsys.readouterr()
+    assert main(run[:-1] + [str(other), "--force"]) == 2, "a file Corridor did not write is refused (status 2)"
+    assert "was not written by Corridor" in capsys.readouterr().err
     assert other.read_bytes() == b"not ours"
 
 
