@@ -191,3 +191,64 @@ def test_classifying_only_governed_cells_equals_the_full_grid_rule_at_every_step
         assert inf.controller.dtype == np.int8 and inf.controller.tobytes() == expected.tobytes(), (
             f"step {model.steps}: {int((inf.controller != expected).sum())} cells differ from the full-grid rule")
     assert (inf.controller >= 0).any(), "some cell should be governed by a faction at the end of the run"
+
+
+@pytest.mark.parametrize(("layer", "sigma_km"), [(HOLDING, 2.0), (PATROLLING, 4.0)])
+def test_the_kernel_is_a_mixture_of_gaussians_of_widths_sigma_2sigma_4sigma_weighted_1_q_q2(layer, sigma_km):
+    """ODD §3.3: widths σ, 2σ, 4σ (σ = kernel_km 2 for units holding ground, patrol_kernel_km 4
+    for patrols) with weights ∝ 1, q, q² (q = tail_ratio 0.6). 40 fighters at one cell give, d km
+    away, Σ_k w_k·40/(2π s_k²)·exp(−d²/2s_k²) per km², computed here term by term."""
+    q = 0.6
+    f = field(np.ones((201, 201), dtype=np.int8), tail_ratio=q)
+    f.add(0, layer, (100, 100), 40.0)
+    f.settle()
+    weights = np.array([1.0, q, q * q]) / (1.0 + q + q * q)
+    for d in (0, 6, 12, 24):
+        expected = sum(w * 40.0 / (2 * np.pi * s**2) * np.exp(-0.5 * (d / s) ** 2)
+                       for w, s in zip(weights, (sigma_km, 2 * sigma_km, 4 * sigma_km), strict=True))
+        assert f.influence[0][100, 100 + d] == pytest.approx(expected, rel=0.03), (
+            f"layer {layer}: {d} km from 40 fighters the mixture gives {expected:.5f} per km², "
+            f"got {f.influence[0][100, 100 + d]:.5f}")
+    assert f.influence[0].sum() == pytest.approx(40.0, rel=1e-3), "the mixture still integrates to the 40 fighters"
+
+
+def test_a_unit_on_a_bridge_projects_to_both_banks_in_full_whether_stamped_or_filtered():
+    bank = river_bank()
+    n = bank.shape[1]
+    crossings = np.zeros_like(bank, dtype=bool)
+    crossings[:, n // 2] = True
+    for stamped in (False, True):
+        f = field(bank, crossings=crossings)
+        f.settle()
+        f.add(0, HOLDING, (40, n // 2), 100.0)  # on the river column, a bridge
+        if stamped:
+            f.update()  # one change: stamped into the target
+            got = f.target[0]
+        else:
+            f.settle()
+            got = f.influence[0]
+        west, east_ = got[40, n // 2 - 3], got[40, n // 2 + 3]
+        assert west > 0 and east_ == pytest.approx(west, rel=1e-9), (
+            f"{'stamped' if stamped else 'filtered'}: 3 km either side of a bridge the density should be "
+            f"the same on both banks, got {west:.5f} and {east_:.5f}")
+
+
+def test_exactly_the_threshold_and_exactly_the_margin_are_enough():
+    """Control needs density ≥ threshold and ≥ (1 + margin) × the strongest rival: equality counts."""
+    f = field(np.ones((1, 2), np.int8), threshold_per_km2=15.0, margin=0.25)
+    f.influence[:] = np.array([[[15.0, 20.0]], [[0.0, 16.0]]])
+    f._classify()
+    assert f.controller.tolist() == [[0, 0]], "15 at a threshold of 15, and 20 = 1.25 × 16, both control"
+
+
+def test_stamps_at_the_map_edge_equal_a_full_recomputation():
+    """A unit moving along the map's edge: its stamps are clipped to the grid as the filter's are."""
+    f = field(np.ones((30, 30), np.int8), n=1)
+    f.add(0, PATROLLING, (0, 0), 50.0)
+    f.settle()
+    for old, new in (((0, 0), (0, 1)), ((0, 1), (29, 29)), ((29, 29), (15, 0))):
+        f.add(0, PATROLLING, old, -50.0)
+        f.add(0, PATROLLING, new, 50.0)
+        f.update()
+        rc = new
+        assert np.allclose(f.target, f.projected(), atol=1e-12), f"the stamped target at {rc} differs from the filter"
