@@ -169,3 +169,59 @@ def test_only_towns_no_faction_controls_feed_insurgent_recruitment():
     share = pop.people[1] / pop.people.sum()
     assert pop.insurgent_factor() == pytest.approx(1.0 + v * share), (
         "grievance 1 in an uncontrolled town weighs its share of the population")
+
+
+def _town_world(tmp_path, radius_km=4.0, **population):
+    """Two factions near Albu Kamal (2 km cells), one town there of 1,000 people."""
+    from worlds import world
+
+    spec = {"towns": {"Albu Kamal": {"population": 1000, "radius_km": radius_km}}, **population}
+    return world(tmp_path, population=spec)
+
+
+def test_the_controlled_share_is_of_the_towns_land_cells_and_counts_every_faction(tmp_path):
+    """A radius wider than the map: the town's area is every land cell of the map (clipped at all
+    four edges), and each faction's share is the land it controls ÷ all the land, counted here."""
+    model = _town_world(tmp_path, radius_km=2000.0)
+    land = model.map.land
+    controller = np.full(land.shape, -2, dtype=np.int8)
+    rows, cols = np.indices(land.shape)
+    controller[cols < land.shape[1] // 3] = 0          # faction 0 (index 0 counts too) in the west
+    controller[rows >= land.shape[0] - 2] = 1           # faction 1 on the two southern rows (an edge)
+    controller[0, :] = 1                                # and on the northern edge row
+    model.influence.controller = controller
+    share = model.population.controlled_share()[0]
+    expected = [((controller == f) & land).sum() / land.sum() for f in (0, 1)]
+    assert share == pytest.approx(expected, rel=1e-12), f"controlled land ÷ land: expected {expected}, got {share}"
+
+
+def test_harm_exactly_at_a_towns_radius_counts(tmp_path):
+    """Towns book harm within their radius, boundary included: 4 km = 2 cells of 2 km."""
+    model = _town_world(tmp_path, radius_km=4.0)
+    pop = model.population
+    r, c = pop.towns[0].cell
+    pop.harm((r, c + 2), (0,), 20.0)
+    model.hours = 24.0
+    pop.update()
+    assert pop.grievance[0] == pytest.approx(0.2), "20 fighters killed 4 km away, at the radius: grievance 0.2"
+
+
+def test_a_three_day_step_moves_support_and_grievance_by_three_days_at_once(tmp_path):
+    """Rates per day at any step length: after 72 h in one update support has moved 1 − exp(−3r)
+    of the way and grievance has faded to exp(−3/τ); nothing moves before the day is over."""
+    model = _town_world(tmp_path, control_rate_per_day=0.1, grievance_days=10.0)
+    pop = model.population
+    before = pop.support.copy()
+    model.hours = 23.0
+    pop.update()
+    np.testing.assert_array_equal(pop.support, before, err_msg="at 23 h the first day is not over")
+    model.hours = 24.0
+    pop.update()  # day 1
+    pop.grievance[:] = 1.0
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    model.hours = 96.0
+    pop.update()  # days 2–4 in one step of 72 h
+    np.testing.assert_allclose(pop.support, before + (1 - math.exp(-0.3)) * (controlled - before), atol=1e-12,
+                               err_msg="three days at 0.1 a day: a share 1 − e^(−0.3) of the way")
+    assert pop.grievance[0] == pytest.approx(math.exp(-0.3)), "three days at τ = 10 days: e^(−0.3)"
