@@ -152,3 +152,40 @@ def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp
     a, b = model.factions.index("a"), model.factions.index("b")
     assert model.tension.level[a, b] == pytest.approx(model.spec.tension.weights.strike_not_stopped), (
         "a strike the interceptor let through adds strike_not_stopped between target and interceptor")
+
+
+def test_reinforcements_stop_at_max_fighters_and_arrive_near_their_place_in_their_posture(tmp_path):
+    """a starts with 100 fighters (world's default unit); max_fighters 130: units of 10 arrive
+    while strength + waiting recruits < 130, so 3 units (130 fighters), then none; each within
+    deploy_radius_km (4) of Albu Kamal, holding ground (posture hold)."""
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 48,
+                               "max_fighters": 130, "deploy_radius_km": 4, "posture": "hold"}}
+    model = world(tmp_path, factions=("a",), rules=rules, days=2)
+    model.run()
+    reinforcement = rule(model, "reinforcement")
+    assert reinforcement.summary_figures() == {"reinforcement.fighters_arrived": 30.0}, (
+        "100 fighters + 3 units of 10 reach max_fighters 130; no more arrive")
+    place = model.place("Albu Kamal")
+    new = units_of(model, "a")[1:]
+    assert len(new) == 3, f"three new units expected, got {len(new)}"
+    for unit in new:
+        km = np.hypot(unit.rc[0] - place.cell[0], unit.rc[1] - place.cell[1]) * model.map.cell_km
+        assert km <= 4.0 + 1e-9, f"a reinforcement unit {km:.1f} km from Albu Kamal, beyond deploy_radius_km 4"
+        assert unit.posture == "hold", f"reinforcements arrive in the rule's posture, got {unit.posture}"
+
+
+def test_an_agreement_in_force_relieves_the_factions_tension_once(tmp_path):
+    """agreement_relief ½: from from_day, a's tension with its rival b is halved, once."""
+    rules = {"agreement": {"faction": "a", "from_day": 1, "reinforcement_scale": 1, "funding_scale": 1}}
+    model = world(tmp_path, relations={"a/b": "rival"}, rules=rules, step_hours=6, days=3)
+    a, b = model.factions.index("a"), model.factions.index("b")
+    agreement = rule(model, "agreement")
+    model.tension.incident("withdrawal", a, b, times=2)  # 2 × 3 = 6
+    level = model.tension.level[a, b]
+    agreement.apply()
+    assert model.tension.level[a, b] == level, "before from_day nothing is relieved"
+    model.hours = 24.0
+    agreement.apply()
+    agreement.apply()
+    assert model.tension.level[a, b] == pytest.approx(level * (1 - model.spec.tension.agreement_relief)), (
+        "in force from day 1: the tension is relieved by agreement_relief, once")
