@@ -189,3 +189,15 @@ def test_an_agreement_in_force_relieves_the_factions_tension_once(tmp_path):
     agreement.apply()
     assert model.tension.level[a, b] == pytest.approx(level * (1 - model.spec.tension.agreement_relief)), (
         "in force from day 1: the tension is relieved by agreement_relief, once")
+
+
+def test_a_strike_is_counted_with_the_fighters_it_killed_and_logged(tmp_path):
+    """One strike on the pair 2 km apart: 2 × 30 % of 100 = 60 fighters; the summary counts one
+    strike, none intercepted, 60 killed, and the event log has one airstrike of 60 fighters."""
+    model, _ = striking(tmp_path, intercepted_by="b", intercept_probability=0.0)
+    strikes = rule(model, "airstrikes")
+    strikes.strike()
+    assert strikes.summary_figures() == {"airstrikes.strikes": 1, "airstrikes.intercepted": 0,
+                                         "airstrikes.fighters_killed": pytest.approx(60.0)}
+    logged = [e for e in model.log.entries if e.kind == "airstrike"]
+    assert len(logged) == 1 and logged[0].fighters == pytest.approx(60.0), [e.text for e in logged]
