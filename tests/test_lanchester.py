@@ -172,3 +172,15 @@ def test_a_lone_fighter_against_a_hundred_follows_the_square_law():
     b = 100.0 * math.cosh(k) - math.sinh(k)
     assert square_law(1.0, 100.0, k, k, 1.0) == pytest.approx((a, b), rel=1e-9), f"expected ({a:.4f}, {b:.4f})"
     assert square_law(100.0, 1.0, k, k, 1.0) == pytest.approx((b, a), rel=1e-9), "the same with the sides swapped"
+
+
+@pytest.mark.parametrize(("law", "survivors"), [(square_law, math.sqrt(1000.0**2 - 10.0**2)), (linear_law, 990.0)])
+def test_a_side_wiped_out_mid_step_leaves_the_other_what_the_invariant_says(law, survivors):
+    """10 against 1,000 at equal rates over a day: the 10 are gone within the step, and the fight
+    stops there, so the 1,000 keep √(1000² − 10²) under aimed fire and 1000 − 10 under area fire
+    (the invariants A² − B², A − B at the moment the small side reaches zero), on either side."""
+    rate = 0.5 if law is square_law else 0.01
+    assert law(10.0, 1000.0, rate, rate, 24.0) == pytest.approx((0.0, survivors), rel=1e-6, abs=1e-6), (
+        f"A wiped out: B should keep {survivors:.2f}")
+    assert law(1000.0, 10.0, rate, rate, 24.0) == pytest.approx((survivors, 0.0), rel=1e-6, abs=1e-6), (
+        f"B wiped out: A should keep {survivors:.2f}")
