@@ -201,3 +201,29 @@ def test_a_strike_is_counted_with_the_fighters_it_killed_and_logged(tmp_path):
                                          "airstrikes.fighters_killed": pytest.approx(60.0)}
     logged = [e for e in model.log.entries if e.kind == "airstrike"]
     assert len(logged) == 1 and logged[0].fighters == pytest.approx(60.0), [e.text for e in logged]
+
+
+def test_a_sponsor_paying_half_its_upkeep_is_co_opted_twice_as_fast(tmp_path):
+    """Pay is what a fighter actually gets: a's 25 fighters cost 25 × 150/30.4 a day; funding of
+    half that pays each half his pay, so the pay ratio is 300 / (150 × ½) = 4, not 2."""
+    model, local = co_opting(tmp_path, km=6.0)
+    a = model.factions.index("a")
+    model.economy.active[a] = True
+    model.factions.funding[a] = 0.5 * 25 * 150.0 / 30.4
+    model.economy.update()
+    assert model.economy.effective_pay(a) == pytest.approx(150.0 / 30.4 / 2), "half the upkeep paid: half the pay"
+    rule(model, "co_optation").apply()
+    drop = 0.1 * (1.0 / 24.0) * (300.0 / 75.0) * (1.0 - 6.0 / 20.0)
+    assert local.loyalty == pytest.approx(0.7 - drop, rel=1e-9), f"pay ratio 4: loyalty should fall by {drop:.6f}"
+
+
+def test_defections_are_counted_and_a_buyer_with_no_one_on_the_map_co_opts_no_one(tmp_path):
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.3 + 1e-6)
+    co = rule(model, "co_optation")
+    co.apply()
+    assert co.summary_figures() == {"co_optation.defections": 1}, "one militia switched"
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.5)
+    (buyer,) = units_of(model, "b")
+    buyer.lose(buyer.strength)  # the buyer's only unit is gone
+    rule(model, "co_optation").apply()
+    assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0), "with no buyer on the map loyalty recovers"
