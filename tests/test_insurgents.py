@@ -115,3 +115,81 @@ def test_patrols_find_cells_with_probability_one_minus_exp_of_rate_times_patrols
                           "cells found in one 2 h stage by 2 patrols")
     assert all(c.strength == pytest.approx(25.0) for c in found), "a found cell loses suppression_loss_fraction ½"
     assert all(c.strength == 50.0 for c in cells if c.hidden), "a cell not found loses nothing"
+
+
+def recruiting(tmp_path, *, cells=(10.0, 10.0), funding=None, step_hours=6.0, **params):
+    """Insurgent cells of the given strengths in the desert, faction i recruiting (no economy
+    unless `funding`), a rival a far away; new cells at rate 0 unless the params say."""
+    forces = [{"kind": "insurgent", "faction": "i", "units": 1, "strength": s, "deploy": {"region": "badia"}}
+              for s in cells]
+    forces.append({"kind": "militia", "faction": "a", "units": 1, "strength": 10,
+                   "deploy": {"near": "Deir ez-Zor", "radius_km": 5}})
+    factions = {"i": {} if funding is None else {"funding_usd_per_day": funding}, "a": {}}
+    rules = {"insurgent_recruitment": {"faction": "i", "fighters_per_day": 12.0, "new_cells_per_day": 0.0,
+                                       "new_cell_strength": 10.0, "split_above": 40.0, **params}}
+    model = world(tmp_path, factions=factions, relations={"i/a": "hostile"}, forces=forces, rules=rules,
+                  step_hours=step_hours)
+    rule = next(r for r in model.rules if r.name == "insurgent_recruitment")
+    return model, rule, units_of(model, "i")
+
+
+def test_cells_on_ungoverned_ground_recruit_fighters_per_day_and_governed_ones_do_not(tmp_path):
+    """12 a day over a 6 h step: 3 fighters for each cell on ungoverned ground; the cell on ground
+    a faction governs recruits nothing."""
+    model, rule, (first, second) = recruiting(tmp_path)
+    controller = model.influence.controller.copy()
+    controller[first.rc] = controller[second.rc] = UNGOVERNED
+    controller[second.rc] = model.factions.index("a")  # a governs where the second cell hides
+    model.influence.controller = controller
+    rule.apply()
+    assert (first.strength, second.strength) == pytest.approx((13.0, 10.0)), (
+        f"expected 10 + 12 × ¼ day = 13 on ungoverned ground and 10 on governed ground, got "
+        f"{first.strength}, {second.strength}")
+    assert rule.summary_figures()["insurgent_recruitment.recruited"] == pytest.approx(3.0)
+
+
+def test_cells_share_only_the_recruits_beyond_one_new_cells_worth(tmp_path):
+    """An economy with 14 recruits waiting and new cells of 10: the cells share 14 − 10 = 4, 2 each
+    (less than the 3 each they ask for)."""
+    model, rule, cells = recruiting(tmp_path, funding=1000.0)
+    model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+    model.economy.ready[model.factions.index("i")] = 14.0
+    rule.apply()
+    assert [c.strength for c in cells] == pytest.approx([12.0, 12.0]), [c.strength for c in cells]
+
+
+def test_a_cell_above_split_above_splits_in_two_unless_max_cells_are_out(tmp_path):
+    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not."""
+    for max_cells, expected in ((10, [20.5, 20.5, 10.0 + 3.0]), (2, [41.0, 13.0])):
+        model, rule, _ = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=max_cells)
+        model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+        rule.apply()
+        got = sorted((u.strength for u in units_of(model, "i")), reverse=True)
+        assert got == pytest.approx(sorted(expected, reverse=True)), f"max_cells {max_cells}: expected {expected}, got {got}"
+
+
+def test_new_cells_appear_at_the_rate_times_the_ungoverned_share_of_the_desert(tmp_path):
+    """Poisson at new_cells_per_day × (ungoverned desert ÷ desert) × Δt: 8 a day, 6 h steps, 100
+    steps, with the controller as it stands (the share is counted here from the map); each new
+    cell of 10 stands on ungoverned desert."""
+    from sim.geography import Terrain
+
+    model, rule, _ = recruiting(tmp_path, new_cells_per_day=8.0, fighters_per_day=0.0)  # no growth, no splits
+    desert = model.map.terrain == Terrain.DESERT
+    share = (desert & (model.influence.controller == UNGOVERNED)).sum() / desert.sum()
+    for _ in range(100):
+        rule.apply()
+    mean = 8.0 * share * 0.25 * 100
+    assert abs(rule.new_cells - mean) <= 4 * np.sqrt(mean), (
+        f"expected {mean:.1f} ± {4 * np.sqrt(mean):.1f} new cells (Poisson, 4 s.d.), got {rule.new_cells}")
+    new = units_of(model, "i")[2:]
+    assert all(model.map.terrain[u.rc] == Terrain.DESERT and model.influence.controller[u.rc] == UNGOVERNED
+               for u in new), "new cells form on ungoverned desert"
+
+
+def test_new_cells_form_only_while_the_economy_has_their_fighters(tmp_path):
+    """25 recruits waiting and new cells of 10: at most 2 new cells, however high the rate."""
+    model, rule, _ = recruiting(tmp_path, funding=1000.0, new_cells_per_day=1000.0, fighters_per_day=0.0)
+    model.economy.ready[model.factions.index("i")] = 25.0
+    rule.apply()
+    assert rule.new_cells == 2, f"25 recruits pay for 2 cells of 10, got {rule.new_cells}"
