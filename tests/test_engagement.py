@@ -161,3 +161,21 @@ def test_urban_cover_protects_even_a_lone_fighter_in_town(tmp_path):
     expected = square(1.0, 100.0, KILL, KILL / model.spec.engagement.urban_defence)
     assert (ua.strength, ub.strength) == pytest.approx(expected, rel=1e-9), (
         f"a lone fighter in town should receive half the fire: expected {expected}, got {ua.strength}, {ub.strength}")
+
+
+def test_urban_cover_divides_area_fire_too(tmp_path):
+    """law area: the side in town receives β/urban_defence. By hand, dA/dt = −(k/2)·A·B for A in
+    town and dB/dt = −k·A·B for B in the open, integrated over 1 h in fine Euler steps."""
+    model = world(tmp_path, relations={"a/b": "hostile"}, engagement={"law": "area", "area_kill_rate_per_day": 0.024})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    town = open_row(model, Terrain.URBAN, length_km=0.0)
+    ua.move_to(town)
+    ub.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                    if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    k, cover = 0.024 / 24.0, model.spec.engagement.urban_defence
+    a, b, dt = 100.0, 100.0, 1.0 / 5000
+    for _ in range(5000):
+        a, b = a - k / cover * a * b * dt, b - k * a * b * dt
+    assert (ua.strength, ub.strength) == pytest.approx((a, b), rel=1e-5), (
+        f"area fire with A in town: expected ({a:.4f}, {b:.4f}), got ({ua.strength:.4f}, {ub.strength:.4f})")
