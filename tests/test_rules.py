@@ -227,3 +227,25 @@ def test_defections_are_counted_and_a_buyer_with_no_one_on_the_map_co_opts_no_on
     buyer.lose(buyer.strength)  # the buyer's only unit is gone
     rule(model, "co_optation").apply()
     assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0), "with no buyer on the map loyalty recovers"
+
+
+def test_the_deconfliction_line_keeps_patrol_legs_and_paths_out_of_its_regions(tmp_path):
+    """Patrols of a, deployed outside the badia, patrol 16 km around home for 2 days: no leg ends in
+    the badia with the line (some do without it); a path planned for a never crosses it."""
+    forces = [{"kind": "militia", "faction": "a", "units": 20, "strength": 10, "posture": "patrol",
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 16}}]
+    line = {"deconfliction_line": {"faction": "a", "may_not_enter": ["badia"]}}
+    for rules, allowed in (({}, True), (line, False)):
+        model = world(tmp_path, factions=("a",), forces=forces, rules=rules,
+                      militia={"patrol_every_hours": 2, "patrol_radius_km": 16})
+        badia = model.map.region == model.map.region_names.index("badia")
+        entered = False
+        while model.running:
+            model.step()
+            entered |= any(badia[u.rc] for u in units_of(model, "a"))
+        assert entered == allowed, f"{'without' if allowed else 'with'} the line, patrols {'do' if allowed else 'never'} enter the badia"
+    (unit, *_) = units_of(model, "a")
+    target = tuple(int(x) for x in np.argwhere(~badia & model.map.land)[-1])
+    mover = model.space.plan_path(unit, unit.rc, target, 1.0)
+    assert mover is not None, f"a can reach {target} without the badia"
+    assert not any(badia[r, c] for r, c in mover.cells), "a's path must not cross the badia"
