@@ -179,3 +179,25 @@ def test_urban_cover_divides_area_fire_too(tmp_path):
         a, b = a - k / cover * a * b * dt, b - k * a * b * dt
     assert (ua.strength, ub.strength) == pytest.approx((a, b), rel=1e-5), (
         f"area fire with A in town: expected ({a:.4f}, {b:.4f}), got ({ua.strength:.4f}, {ub.strength:.4f})")
+
+
+def test_every_hostile_pair_in_contact_fights_even_after_pairs_that_do_not(tmp_path):
+    """a is hostile to b and to c; b has no fighters in this stage and a's first rival group is out of
+    reach: the pairs before do not stop a and c, 2 km apart, from fighting (the square law, by hand)."""
+    forces = [{"kind": "militia", "faction": f, "units": 1, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}} for f in ("a", "b", "c")]
+    model = world(tmp_path, factions=("a", "b", "c"), relations={"a/b": "hostile", "a/c": "hostile"}, forces=forces)
+    (ua,), (ub,), (uc,) = units_of(model, "a"), units_of(model, "b"), units_of(model, "c")
+    start = open_row(model, length_km=30.0)
+    ua.move_to(start)
+    uc.move_to(east(start, 2.0, model))
+    ub.move_to(east(start, 30.0, model))
+    resolve_engagements(model, {0: [ua], 2: [uc]})  # b is not among this stage's fighters
+    assert (ua.strength, uc.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL), rel=1e-9), (
+        "a and c in contact must fight whatever happened to the pair a/b")
+    ua.gain(100.0 - ua.strength)
+    uc.gain(100.0 - uc.strength)
+    resolve_engagements(model, {0: [ua], 1: [ub], 2: [uc]})  # b present, 28 km away: no contact
+    assert (ua.strength, uc.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL), rel=1e-9), (
+        "a pair out of contact does not stop the next pair from fighting")
+    assert ub.strength == 100.0, "b, 28 km away, is not in contact"
