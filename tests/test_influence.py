@@ -252,3 +252,27 @@ def test_stamps_at_the_map_edge_equal_a_full_recomputation():
         f.update()
         rc = new
         assert np.allclose(f.target, f.projected(), atol=1e-12), f"the stamped target at {rc} differs from the filter"
+
+
+def test_a_step_with_many_changes_for_one_faction_and_few_for_another_equals_a_full_projection():
+    """Faction 2 moves 300 units in one step (it is recomputed with filters), faction 0 one unit
+    (stamped): either way the target is the projection of the presence, and each faction's
+    strength the sum of its presence."""
+    f = field(np.ones((60, 60), np.int8), n=3)
+    rng = np.random.default_rng(3)
+    spots = [tuple(rng.integers(0, 60, 2)) for _ in range(300)]
+    for rc in spots:
+        f.add(2, HOLDING, rc, 10.0)
+    f.add(0, PATROLLING, (5, 5), 40.0)
+    f.settle()
+    assert f.faction_strength(2) == pytest.approx(3000.0) and f.faction_strength(0) == pytest.approx(40.0)
+    for rc in spots:
+        f.add(2, HOLDING, rc, -10.0)
+        f.add(2, HOLDING, (int(rc[1]), int(rc[0])), 10.0)
+    f.add(0, PATROLLING, (5, 5), -40.0)
+    f.add(0, PATROLLING, (50, 50), 40.0)
+    f.add(1, HOLDING, (30, 30), 25.0)
+    f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-9), "after a mixed step the target is the projection"
+    assert [f.faction_strength(i) for i in range(3)] == pytest.approx([40.0, 25.0, 3000.0]), (
+        "faction strengths follow the presence after every change")
