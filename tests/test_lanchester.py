@@ -184,3 +184,11 @@ def test_a_side_wiped_out_mid_step_leaves_the_other_what_the_invariant_says(law,
         f"A wiped out: B should keep {survivors:.2f}")
     assert law(1000.0, 10.0, rate, rate, 24.0) == pytest.approx((survivors, 0.0), rel=1e-6, abs=1e-6), (
         f"B wiped out: A should keep {survivors:.2f}")
+
+
+def test_a_lone_fighter_against_a_hundred_follows_the_linear_law():
+    """Area fire, 1 against 100 for 3 h at 0.01 per pair-hour: a side of one fighter or less is
+    still fought (dA/dt = −β·A·B, dB/dt = −α·A·B, integrated by hand in fine Euler steps)."""
+    expected = euler(1.0, 100.0, 0.01, 0.01, 3.0, "area")
+    assert linear_law(1.0, 100.0, 0.01, 0.01, 3.0) == pytest.approx(expected, rel=1e-4), f"expected {expected}"
+    assert linear_law(100.0, 1.0, 0.01, 0.01, 3.0) == pytest.approx(expected[::-1], rel=1e-4), "sides swapped"
