@@ -188,7 +188,7 @@ def test_a_side_wiped_out_mid_step_leaves_the_other_what_the_invariant_says(law,
 
 def test_a_lone_fighter_against_a_hundred_follows_the_linear_law():
     """Area fire, 1 against 100 for 3 h at 0.01 per pair-hour: a side of one fighter or less is
-    still fought (dA/dt = −β·A·B, dB/dt = −α·A·B, integrated by hand in fine Euler steps)."""
+    still fought (dA/dt = −β·A·B, dB/dt = −α·A·B, integrated by hand in fine Euler steps, to 0.1 %)."""
     expected = euler(1.0, 100.0, 0.01, 0.01, 3.0, "area")
-    assert linear_law(1.0, 100.0, 0.01, 0.01, 3.0) == pytest.approx(expected, rel=1e-4), f"expected {expected}"
-    assert linear_law(100.0, 1.0, 0.01, 0.01, 3.0) == pytest.approx(expected[::-1], rel=1e-4), "sides swapped"
+    assert linear_law(1.0, 100.0, 0.01, 0.01, 3.0) == pytest.approx(expected, rel=1e-3), f"expected {expected}"
+    assert linear_law(100.0, 1.0, 0.01, 0.01, 3.0) == pytest.approx(expected[::-1], rel=1e-3), "sides swapped"
