@@ -249,3 +249,21 @@ def test_the_deconfliction_line_keeps_patrol_legs_and_paths_out_of_its_regions(t
     mover = model.space.plan_path(unit, unit.rc, target, 1.0)
     assert mover is not None, f"a can reach {target} without the badia"
     assert not any(badia[r, c] for r, c in mover.cells), "a's path must not cross the badia"
+
+
+def test_a_rule_parameter_changes_by_name_or_alias_and_an_invalid_value_is_refused(tmp_path):
+    """`set_param` (what events use) revalidates: a new rate is taken, a negative one refused with
+    the old kept; `from` (the alias of co-optation's `from_`) names the field too."""
+    import pydantic
+
+    model, _ = striking(tmp_path, rate_per_day=1.0)
+    strikes = rule(model, "airstrikes")
+    strikes.set_param("rate_per_day", 2.5)
+    assert strikes.params.rate_per_day == 2.5
+    with pytest.raises(pydantic.ValidationError):
+        strikes.set_param("rate_per_day", -1.0)
+    assert strikes.params.rate_per_day == 2.5, "a refused value leaves the parameter as it was"
+    model, _ = co_opting(tmp_path, km=6.0)
+    co = rule(model, "co_optation")
+    co.set_param("from", ["b"])
+    assert co.params.from_ == ["b"], "the alias `from` sets the field `from_`"
