@@ -155,9 +155,10 @@ def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DI
             if STATUS.get(code, "suspicious") in statuses]
 
 
-def run(module: str, statuses: tuple[str, ...], chunk: int = 400) -> int:
-    """Run mutmut (lowest priority, both cores) on the mutants of `module` with those verdicts."""
-    todo = names(module, statuses)
+def run(module: str, statuses: tuple[str, ...], chunk: int = 400, skip: frozenset[str] = frozenset()) -> int:
+    """Run mutmut (lowest priority, both cores) on the mutants of `module` with those verdicts,
+    but not those in `skip` (the equivalent ones: they survive whatever the tests)."""
+    todo = [n for n in names(module, statuses) if n not in skip]
     print(f"{module}: {len(todo)} mutants to run", flush=True)
     env = {**os.environ, "PYTHONPATH": str(MUTANTS_DIR)}  # worker processes import the mutated code
     for i in range(0, len(todo), chunk):
@@ -172,11 +173,12 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
          equivalent_file: Path = EQUIVALENT) -> int:
     parser = argparse.ArgumentParser(description="mutmut's scores into docs/verification.md (module docstring)")
     parser.add_argument("--run", metavar="MODULE", help="first run mutmut on MODULE's mutants not yet run")
-    parser.add_argument("--survivors", action="store_true", help="with --run: rerun its surviving mutants")
+    parser.add_argument("--survivors", action="store_true",
+                        help="with --run: rerun its surviving mutants (not those listed as equivalent)")
     args = parser.parse_args(argv)
-    if args.run:
-        return run(args.run, (SURVIVED,) if args.survivors else (NOT_RUN,))
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
+    if args.run:
+        return run(args.run, (SURVIVED,) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent))
     tallies, stale = tally(mutants_dir, equivalent)
     for name in stale:
         print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
