@@ -126,8 +126,9 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
                  + (f"**{score:.1f} %**" if score is not None else "–") + " |")
     lines += [
         "",
-        "score = (killed + timeout) ÷ (killed + timeout + survived), equivalent mutants excluded; "
-        "*no tests*: no selected test calls the function; *not run*: mutmut has not reached it.",
+        "score = (killed + timeout) ÷ (killed + timeout + survived), equivalent mutants excluded: the "
+        "score of the mutants run, so a module's score says nothing of its mutants *not run* (mutmut has "
+        "not reached them); *no tests*: no selected test calls the function.",
         "",
         "Equivalent mutants (`tests/mutation/equivalent.yaml`): no test can tell them from the original.",
         "",
