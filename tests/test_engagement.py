@@ -163,22 +163,26 @@ def test_urban_cover_protects_even_a_lone_fighter_in_town(tmp_path):
         f"a lone fighter in town should receive half the fire: expected {expected}, got {ua.strength}, {ub.strength}")
 
 
-def test_urban_cover_divides_area_fire_too(tmp_path):
-    """law area: the side in town receives β/urban_defence. By hand, dA/dt = −(k/2)·A·B for A in
-    town and dB/dt = −k·A·B for B in the open, integrated over 1 h in fine Euler steps."""
+@pytest.mark.parametrize("in_town", ["a", "b"])
+def test_urban_cover_divides_area_fire_too(tmp_path, in_town):
+    """law area: the side in town receives β/urban_defence. By hand, dT/dt = −(k/2)·T·O for the
+    side in town T and dO/dt = −k·T·O for the side in the open O, integrated over 1 h in fine
+    Euler steps, whichever side stands in town."""
     model = world(tmp_path, relations={"a/b": "hostile"}, engagement={"law": "area", "area_kill_rate_per_day": 0.024})
     (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    town_unit, open_unit = (ua, ub) if in_town == "a" else (ub, ua)
     town = open_row(model, Terrain.URBAN, length_km=0.0)
-    ua.move_to(town)
-    ub.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
-                    if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
+    town_unit.move_to(town)
+    open_unit.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                           if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
     resolve_engagements(model, {0: [ua], 1: [ub]})
     k, cover = 0.024 / 24.0, model.spec.engagement.urban_defence
-    a, b, dt = 100.0, 100.0, 1.0 / 5000
+    t, o, dt = 100.0, 100.0, 1.0 / 5000
     for _ in range(5000):
-        a, b = a - k / cover * a * b * dt, b - k * a * b * dt
-    assert (ua.strength, ub.strength) == pytest.approx((a, b), rel=1e-5), (
-        f"area fire with A in town: expected ({a:.4f}, {b:.4f}), got ({ua.strength:.4f}, {ub.strength:.4f})")
+        t, o = t - k / cover * t * o * dt, o - k * t * o * dt
+    assert (town_unit.strength, open_unit.strength) == pytest.approx((t, o), rel=1e-5), (
+        f"area fire with {in_town} in town: expected ({t:.4f}, {o:.4f}) for the sides in town and in the open, "
+        f"got ({town_unit.strength:.4f}, {open_unit.strength:.4f})")
 
 
 def test_every_hostile_pair_in_contact_fights_even_after_pairs_that_do_not(tmp_path):
