@@ -276,3 +276,14 @@ def test_a_step_with_many_changes_for_one_faction_and_few_for_another_equals_a_f
     assert np.allclose(f.target, f.projected(), atol=1e-9), "after a mixed step the target is the projection"
     assert [f.faction_strength(i) for i in range(3)] == pytest.approx([40.0, 25.0, 3000.0]), (
         "faction strengths follow the presence after every change")
+
+
+def test_total_presence_is_each_factions_fighters_per_cell_over_both_layers():
+    f = field(np.ones((5, 6), np.int8), n=2)
+    f.add(0, HOLDING, (1, 2), 30.0)
+    f.add(0, PATROLLING, (1, 2), 5.0)
+    f.add(1, PATROLLING, (4, 5), 7.0)
+    total = f.total_presence()
+    expected = np.zeros((2, 5, 6))
+    expected[0, 1, 2], expected[1, 4, 5] = 35.0, 7.0
+    np.testing.assert_array_equal(total, expected, err_msg="(F, rows, cols): holding and patrolling fighters together")
