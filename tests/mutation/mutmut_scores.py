@@ -12,7 +12,7 @@ block is touched (the hand-written harness, tests/mutation/harness.py, owns `<!-
     make mutation                                  # every module, then this script
     python tests/mutation/mutmut_scores.py         # only rewrite the block from mutants/
     python tests/mutation/mutmut_scores.py --run sim.submodels.engagement            # its mutants not yet run
-    python tests/mutation/mutmut_scores.py --run sim.submodels.engagement --survivors  # rerun its survivors
+    python tests/mutation/mutmut_scores.py --run sim.submodels.engagement --survivors  # rerun survivors, untested
 
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` hands mutmut only the names
 of the module's mutants not yet run (or, with `--survivors`, those that survived, after a test
@@ -175,11 +175,11 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     parser = argparse.ArgumentParser(description="mutmut's scores into docs/verification.md (module docstring)")
     parser.add_argument("--run", metavar="MODULE", help="first run mutmut on MODULE's mutants not yet run")
     parser.add_argument("--survivors", action="store_true",
-                        help="with --run: rerun its surviving mutants (not those listed as equivalent)")
+                        help="with --run: rerun its survivors and those without tests (not those listed as equivalent)")
     args = parser.parse_args(argv)
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
     if args.run:
-        return run(args.run, (SURVIVED,) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent))
+        return run(args.run, (SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent))
     tallies, stale = tally(mutants_dir, equivalent)
     for name in stale:
         print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
