@@ -17,7 +17,7 @@ block is touched (the hand-written harness, tests/mutation/harness.py, owns `<!-
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` hands mutmut only the names
 of the module's mutants not yet run (or, with `--survivors`, those that survived or had no test, after
 a test was added; never those listed as equivalent), so an interrupted run resumes where it stopped.
-new tests once to learn which functions they reach.
+Either way mutmut first runs the new tests once to learn which functions they reach.
 
 Exit status 1 when an entry of equivalent.yaml names no mutant mutmut generated (the list went
 stale after a change of the code), or when the markers are missing.
