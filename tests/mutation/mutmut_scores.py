@@ -156,18 +156,16 @@ def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DI
             if STATUS.get(code, "suspicious") in statuses]
 
 
-def run(module: str, statuses: tuple[str, ...], chunk: int = 400, skip: frozenset[str] = frozenset()) -> int:
+def run(module: str, statuses: tuple[str, ...], skip: frozenset[str] = frozenset()) -> int:
     """Run mutmut (lowest priority, both cores) on the mutants of `module` with those verdicts,
     but not those in `skip` (the equivalent ones: they survive whatever the tests)."""
     todo = [n for n in names(module, statuses) if n not in skip]
     print(f"{module}: {len(todo)} mutants to run", flush=True)
+    if not todo:
+        return 0
     env = {**os.environ, "PYTHONPATH": str(MUTANTS_DIR)}  # worker processes import the mutated code
-    for i in range(0, len(todo), chunk):
-        code = subprocess.run(["nice", "-n", "19", str(Path(sys.executable).with_name("mutmut")), "run",
-                               "--max-children", "2", *todo[i:i + chunk]], cwd=ROOT, env=env).returncode
-        if code:
-            return code
-    return 0
+    return subprocess.run(["nice", "-n", "19", str(Path(sys.executable).with_name("mutmut")), "run",
+                           "--max-children", "2", *todo], cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path = MUTANTS_DIR,
