@@ -125,3 +125,13 @@ def test_a_place_is_read_from_the_control_map_as_it_stands():
     assert holding.of(town) == 0, "faction 0 controls 4 of the 5 footprint cells"
     influence.controller = _controller(1, 1, 1, 1, 0)  # the next control update: faction 1 around it
     assert holding.of(town) == 1, "after the control map changes, faction 1 (4 of 5 cells) holds the town"
+
+
+def test_the_holder_comes_from_the_qualifying_bloc_even_when_no_member_has_more_than_one_cell():
+    """Factions 1, 2 and 3 are allied and control one cell each (3 of 5 > ½); faction 0, not allied
+    with them, controls one cell too. The holder is a member of the bloc (the first, 1), never 0."""
+    allied = np.eye(4, dtype=bool)
+    allied[1:, 1:] = True
+    holding = _holding(_map(), allied=allied, n_factions=4)
+    held = holding.holders(_controller(1, 2, 3, 0, U))
+    assert held.tolist() == [1], f"expected the allied bloc's first member 1 to hold the town, got {held}"
