@@ -89,6 +89,7 @@ def test_water_the_map_edge_and_the_far_bank_bound_the_footprint_but_a_place_on_
     corridor_map.land[1, 2] = False  # the cell north of the town is water
     assert _places(corridor_map, {"Town": (2, 2)}).size.tolist() == [4], "a water cell is not land to hold"
     assert _places(_map(), {"Corner": (0, 0)}).size.tolist() == [3], "off the map: the corner, east and south"
+    assert _places(_map(), {"Corner": (4, 4)}).size.tolist() == [3], "off the map: the corner, west and north"
     bank = np.ones((5, 5), dtype=np.int8)
     bank[:, 3:] = 2
     bank[:, 2] = 0  # the town stands on the river column (a bridge town)
