@@ -225,3 +225,30 @@ def test_a_three_day_step_moves_support_and_grievance_by_three_days_at_once(tmp_
     np.testing.assert_allclose(pop.support, before + (1 - math.exp(-0.3)) * (controlled - before), atol=1e-12,
                                err_msg="three days at 0.1 a day: a share 1 − e^(−0.3) of the way")
     assert pop.grievance[0] == pytest.approx(math.exp(-0.3)), "three days at τ = 10 days: e^(−0.3)"
+
+
+def test_harm_adds_up_within_a_day_even_of_a_single_fighter_and_stops_at_the_radius(tmp_path):
+    """Two incidents near the town in one day, 1 and 3 fighters of faction 0: grievance (1 + 3)/100,
+    faction 0's support down by (1 + 3) × harm_per_fighter; 6 km away (radius 4 km) nothing."""
+    model = _town_world(tmp_path, radius_km=4.0, harm_per_fighter=0.01, control_rate_per_day=0.0)
+    pop = model.population
+    pop.support[:] = 0.5
+    r, c = pop.towns[0].cell
+    pop.harm((r, c), (0,), 1.0)
+    pop.harm((r, c + 1), (0,), 3.0)
+    pop.harm((r, c + 3), (0, 1), 50.0)  # 3 cells of 2 km: 6 km, beyond the radius
+    model.hours = 24.0
+    pop.update()
+    assert pop.grievance[0] == pytest.approx(0.04), "1 + 3 fighters killed near the town: grievance 4/100"
+    assert pop.support[0] == pytest.approx([0.5 - 0.04, 0.5]), "faction 0 loses 4 × 0.01; faction 1 nothing"
+
+
+def test_the_refill_factor_is_never_below_0_and_without_towns_insurgents_recruit_at_their_rate(tmp_path):
+    model = _town_world(tmp_path, recruit_weight=2.0)
+    pop = model.population
+    pop.support[:] = 0.0
+    assert pop.refill_factor().tolist() == [0.0, 0.0], "1 + 2·(0 − 1) = −1 is clipped to 0"
+    from worlds import world
+
+    empty = world(tmp_path, population={"towns": {}}).population
+    assert empty is not None and empty.insurgent_factor() == 1.0, "no towns, no grievance: the factor is 1"
