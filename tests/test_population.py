@@ -252,3 +252,21 @@ def test_the_refill_factor_is_never_below_0_and_without_towns_insurgents_recruit
 
     empty = world(tmp_path, population={"towns": {}}).population
     assert empty is not None and empty.insurgent_factor() == 1.0, "no towns, no grievance: the factor is 1"
+
+
+def test_harm_during_a_day_counts_at_the_days_end_after_support_has_moved_toward_control(tmp_path):
+    """Once a simulated day, in order: s ← s + (1 − e^(−r))·(c − s), then s ← s − h·H. Harm of 10
+    fighters booked at 12 h (a step that is not a day's end) changes nothing until 24 h."""
+    model = _town_world(tmp_path, control_rate_per_day=0.5, harm_per_fighter=0.01)
+    pop = model.population
+    pop.support[:] = 0.5
+    r, c = pop.towns[0].cell
+    pop.harm((r, c), (0,), 10.0)
+    model.hours = 12.0
+    pop.update()
+    assert pop.support[0, 0] == 0.5, "12 h in, the day is not over: support has not moved"
+    controlled = pop.controlled_share()
+    model.hours = 24.0
+    pop.update()
+    expected = 0.5 + (1 - math.exp(-0.5)) * (controlled[0, 0] - 0.5) - 10 * 0.01
+    assert pop.support[0, 0] == pytest.approx(expected), f"expected {expected:.4f} at the day's end"
