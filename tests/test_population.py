@@ -270,3 +270,8 @@ def test_harm_during_a_day_counts_at_the_days_end_after_support_has_moved_toward
     pop.update()
     expected = 0.5 + (1 - math.exp(-0.5)) * (controlled[0, 0] - 0.5) - 10 * 0.01
     assert pop.support[0, 0] == pytest.approx(expected), f"expected {expected:.4f} at the day's end"
+
+
+def test_support_starts_at_the_scenarios_initial_support_and_at_0_2_for_factions_it_does_not_name(tmp_path):
+    model = _town_world(tmp_path, initial_support={"a": 0.7})
+    assert model.population.support[0].tolist() == pytest.approx([0.7, 0.2]), "a at 0.7 as written, b at the default 0.2"
