@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench baseline verify clean-venv
+.PHONY: setup run test lint bench baseline verify mutation clean-venv
 
 $(STAMP): pyproject.toml
 	@PY=$$(.ci/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
@@ -36,6 +36,16 @@ verify: setup  # slow: the long-horizon tests, the figures over paired replicate
 	$(PYTHON) tests/verify_calibration.py --write
 	$(PYTHON) tests/mutation/harness.py
 	$(PYTHON) tests/load_app.py  # 10 browser sessions on one app server for 2 minutes (docs/app.md; last: it fails while memory stays above idle)
+
+# mutation testing by a tool: mutmut ([tool.mutmut] in pyproject.toml) over each mechanism module in
+# turn, at the lowest priority (hours on two cores; results kept in mutants/, so a rerun only runs
+# the mutants not yet run: new ones and those of functions that changed), then the table "Mutation testing by a tool" in docs/verification.md
+MUTATION_MODULES := sim.submodels.engagement sim.submodels.influence sim.submodels.holding \
+	sim.submodels.economy sim.submodels.population sim.submodels.tension sim.submodels.timeline \
+	sim.rules agents
+mutation: setup
+	for m in $(MUTATION_MODULES); do $(PYTHON) tests/mutation/mutmut_scores.py --run $$m || exit 1; done
+	$(PYTHON) tests/mutation/mutmut_scores.py
 
 clean-venv:
 	rm -rf $(VENV)

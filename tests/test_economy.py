@@ -185,3 +185,40 @@ def test_a_faction_without_an_economy_gets_what_its_rule_asks(tmp_path):
     model = small_world(tmp_path, factions={"a": {}, "b": {"funding_usd_per_day": 100}})
     assert model.economy.recruit(0, 12.5) == 12.5, "no economy: a rule's request is met in full"
     assert model.economy.recruit(1, 12.5) == 0.0, "with an economy, only recruits paid for and waiting"
+
+
+def test_recruits_wait_up_to_two_batches_of_the_largest_rule_and_are_counted(tmp_path):
+    """A reinforcement rule taking units of 10 enlists the faction: recruits are bought only while
+    fewer than 2 × 10 wait. With 1,000 a day, pay 1 a day for 100 fighters and recruits at 100,
+    a day buys min(900/100, 1% of the pool of 1e6) = 9; the 3rd day stops at 20 waiting."""
+    factions = {"a": {"funding_usd_per_day": 1000, "pay_usd_per_fighter_month": 30.4, "recruit_cost_usd": 100,
+                      "manpower_pool": 1e6, "manpower_refill_per_day": 0, "recruit_share_per_day": 0.01}}
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 0}}
+    model = small_world(tmp_path, factions=factions, rules=rules, step_hours=24.0)
+    economy = model.economy
+    waiting = []
+    for day in range(3):
+        model.hours = 24.0 * day
+        economy.update()
+        waiting.append(float(economy.ready[0]))
+    assert waiting == pytest.approx([9.0, 18.0, 20.0]), f"9 a day up to 2 batches of 10: {waiting}"
+    assert economy.summary()["economy.a.recruited"] == pytest.approx(20.0), "the summary counts the recruits"
+    assert economy.pool[0] == pytest.approx(1e6 - 20.0), "recruits come out of the manpower pool"
+
+
+def test_desertion_accrues_every_step_and_is_taken_once_a_day(tmp_path):
+    """Funding 50 a day for 100 fighters at 1 a day: u = ½, d = 0.03 a day. At 6 h steps nothing
+    leaves during the day; at the step that ends the day the day's N·(1 − e^(−d·u·¼)) × 4 leave."""
+    factions = {"a": {"funding_usd_per_day": 50, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0,
+                      "desertion_per_day": 0.03}}
+    model = small_world(tmp_path, factions=factions, step_hours=6.0)
+    (unit,) = units_of(model, "a")
+    for step in range(3):
+        model.hours = 6.0 * step
+        model.economy.update()
+        assert unit.strength == 100.0, f"at {6 * (step + 1)} h the day is not over: nobody has left yet"
+    model.hours = 18.0
+    model.economy.update()
+    owed = 4 * 100.0 * -math.expm1(-0.03 * 0.5 * 0.25)
+    assert unit.strength == pytest.approx(100.0 - owed, rel=1e-9), f"the day's {owed:.4f} deserters leave at 24 h"
+    assert model.economy.summary()["economy.a.deserted"] == pytest.approx(round(owed, 3))

@@ -13,7 +13,7 @@ import pytest
 from worlds import east, open_row, units_of, world
 
 from sim.geography import Terrain
-from sim.submodels.engagement import resolve_engagements
+from sim.submodels.engagement import fight, resolve_engagements
 
 KILL = 0.05 / 24.0  # the default aimed kill rate per enemy fighter per hour
 
@@ -110,3 +110,98 @@ def test_area_fire_follows_the_linear_law(tmp_path):
     resolve_engagements(model, {0: [ua], 1: [ub]})
     expected = 100.0 / (1.0 + 0.024 / 24.0 * 100.0 * 1.0)
     assert (ua.strength, ub.strength) == pytest.approx((expected, expected), rel=1e-9)
+
+
+def test_fight_returns_each_sides_losses_and_an_empty_side_fights_no_one(tmp_path):
+    """`fight` (also the checkpoint rule's push) returns the fighters each side lost over the hours."""
+    model = world(tmp_path, relations={"a/b": "hostile"})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model)
+    ua.move_to(start)
+    ub.move_to(east(start, 2.0, model))
+    ub.lose(20.0)
+    a1, b1 = square(100.0, 80.0, KILL, KILL, 2.0)
+    lost = fight(model, [ua], [ub], 2.0)
+    assert lost == pytest.approx((100.0 - a1, 80.0 - b1), rel=1e-9), (
+        f"100 against 80 for 2 h: losses {100 - a1:.3f} and {80 - b1:.3f} expected, got {lost}")
+    assert fight(model, [], [ub], 2.0) == (0.0, 0.0) and ub.strength == pytest.approx(b1), (
+        "a side with nobody in it inflicts and suffers nothing")
+
+
+def test_a_clash_is_logged_once_with_both_sides_losses(tmp_path):
+    """The engagement stage reports each battle: one `clash` in the event log naming both
+    factions, with the fighters both sides lost (the square law's, by hand: 600 against 400)."""
+    model = world(tmp_path, relations={"a/b": "hostile"})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    start = open_row(model)
+    ua.move_to(start)
+    ub.move_to(east(start, 2.0, model))
+    ua.gain(500.0)
+    ub.gain(300.0)
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    a1, b1 = square(600.0, 400.0, KILL, KILL)
+    clashes = [e for e in model.log.entries if e.kind == "clash"]
+    assert len(clashes) == 1, f"one battle, one clash in the log; got {[e.text for e in clashes]}"
+    assert clashes[0].factions == ["a", "b"], clashes[0].factions
+    assert clashes[0].fighters == pytest.approx(1000.0 - a1 - b1, abs=0.05), (  # the log keeps tenths
+        f"the clash should count both sides' losses, {1000 - a1 - b1:.3f} fighters; got {clashes[0].fighters}")
+
+
+def test_urban_cover_protects_even_a_lone_fighter_in_town(tmp_path):
+    """Cover is the strength-weighted mean over the side, whatever its size: 1 fighter in town
+    against 100 in the open receives the fire ÷ urban_defence."""
+    model = world(tmp_path, relations={"a/b": "hostile"})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    town = open_row(model, Terrain.URBAN, length_km=0.0)
+    ua.move_to(town)
+    ua.lose(99.0)
+    ub.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                    if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    expected = square(1.0, 100.0, KILL, KILL / model.spec.engagement.urban_defence)
+    assert (ua.strength, ub.strength) == pytest.approx(expected, rel=1e-9), (
+        f"a lone fighter in town should receive half the fire: expected {expected}, got {ua.strength}, {ub.strength}")
+
+
+@pytest.mark.parametrize("in_town", ["a", "b"])
+def test_urban_cover_divides_area_fire_too(tmp_path, in_town):
+    """law area: the side in town receives β/urban_defence. By hand, dT/dt = −(k/2)·T·O for the
+    side in town T and dO/dt = −k·T·O for the side in the open O, integrated over 1 h in fine
+    Euler steps, whichever side stands in town."""
+    model = world(tmp_path, relations={"a/b": "hostile"}, engagement={"law": "area", "area_kill_rate_per_day": 0.024})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    town_unit, open_unit = (ua, ub) if in_town == "a" else (ub, ua)
+    town = open_row(model, Terrain.URBAN, length_km=0.0)
+    town_unit.move_to(town)
+    open_unit.move_to(next((town[0] + dr, town[1] + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                           if model.map.terrain[town[0] + dr, town[1] + dc] not in (Terrain.URBAN, Terrain.RIVER)))
+    resolve_engagements(model, {0: [ua], 1: [ub]})
+    k, cover = 0.024 / 24.0, model.spec.engagement.urban_defence
+    t, o, dt = 100.0, 100.0, 1.0 / 5000
+    for _ in range(5000):
+        t, o = t - k / cover * t * o * dt, o - k * t * o * dt
+    assert (town_unit.strength, open_unit.strength) == pytest.approx((t, o), rel=1e-5), (
+        f"area fire with {in_town} in town: expected ({t:.4f}, {o:.4f}) for the sides in town and in the open, "
+        f"got ({town_unit.strength:.4f}, {open_unit.strength:.4f})")
+
+
+def test_every_hostile_pair_in_contact_fights_even_after_pairs_that_do_not(tmp_path):
+    """a is hostile to b and to c; b has no fighters in this stage and a's first rival group is out of
+    reach: the pairs before do not stop a and c, 2 km apart, from fighting (the square law, by hand)."""
+    forces = [{"kind": "militia", "faction": f, "units": 1, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}} for f in ("a", "b", "c")]
+    model = world(tmp_path, factions=("a", "b", "c"), relations={"a/b": "hostile", "a/c": "hostile"}, forces=forces)
+    (ua,), (ub,), (uc,) = units_of(model, "a"), units_of(model, "b"), units_of(model, "c")
+    start = open_row(model, length_km=30.0)
+    ua.move_to(start)
+    uc.move_to(east(start, 2.0, model))
+    ub.move_to(east(start, 30.0, model))
+    resolve_engagements(model, {0: [ua], 2: [uc]})  # b is not among this stage's fighters
+    assert (ua.strength, uc.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL), rel=1e-9), (
+        "a and c in contact must fight whatever happened to the pair a/b")
+    ua.gain(100.0 - ua.strength)
+    uc.gain(100.0 - uc.strength)
+    resolve_engagements(model, {0: [ua], 1: [ub], 2: [uc]})  # b present, 28 km away: no contact
+    assert (ua.strength, uc.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL), rel=1e-9), (
+        "a pair out of contact does not stop the next pair from fighting")
+    assert ub.strength == 100.0, "b, 28 km away, is not in contact"

@@ -73,3 +73,28 @@ events:
     assert len(departures) == 1 and departures[0].hours == pytest.approx(48.0)
     assert result.summary["convoy_R2"] in ("withdrew", "halted", "arrived")
     assert (result.steps["convoy_R2"].iloc[:48] == "not spawned").all()
+
+
+def test_events_fire_once_in_time_order_at_the_first_step_starting_at_or_after_their_time(tmp_path):
+    """Listed out of order: day 1.5 enable, day 1 disable, day 1 set the rate. At the step starting
+    at 23 h nothing has fired; at 24 h both day-1 events (exactly at their time counts); at 35 h
+    still nothing more; at 36 h the enable; each logged once."""
+    from worlds import world
+
+    events = [{"at_day": 1.5, "enable": "airstrikes"},
+              {"at_day": 1, "disable": "airstrikes"},
+              {"at_day": 1, "set": {"rules.airstrikes.rate_per_day": 3.0}}]
+    model = world(tmp_path, rules={"airstrikes": {"by": "a", "against": "b", "rate_per_day": 1.0}}, events=events)
+    strikes = model.rules_by_key["airstrikes"]
+    model.timeline.apply_due(23.0)
+    assert strikes.enabled and strikes.params.rate_per_day == 1.0, "before day 1 no event has fired"
+    model.timeline.apply_due(24.0)
+    assert not strikes.enabled and strikes.params.rate_per_day == 3.0, "both day-1 events fire at 24 h"
+    model.timeline.apply_due(35.0)
+    assert not strikes.enabled, "the day-1.5 event waits for the step starting at 36 h"
+    model.timeline.apply_due(36.0)
+    assert strikes.enabled, "enable fires at 36 h"
+    model.timeline.apply_due(100.0)
+    logged = [e for e in model.log.entries if e.kind == "event"]
+    assert len(logged) == 3, f"each event is logged once: {[e.text for e in logged]}"
+    assert all("airstrikes" in e.text for e in logged), f"each entry names the rule it changed: {logged}"

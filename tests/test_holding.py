@@ -65,3 +65,74 @@ def test_the_river_bounds_the_footprint():
     # faction 2 across the river does not count; faction 0 has 2 of the 4 own-bank cells, not more than half
     assert holding.holders(_controller(0, 0, U, 1, 2)).tolist() == [CONTESTED]
     assert holding.holders(_controller(0, 0, 0, 1, 2)).tolist() == [0], "3 of 4 own-bank cells hold it"
+
+
+def _places(corridor_map, places, radius_km=1.0, allied=None, influence=None, n_factions=3):
+    corridor_map.places = {n: SimpleNamespace(name=n, cell=rc) for n, rc in places.items()}
+    allied = np.eye(n_factions, dtype=bool) if allied is None else allied
+    return PlaceHolding(corridor_map, influence=influence, radius_km=radius_km, share=0.5, allied=allied)
+
+
+def test_the_footprint_radius_is_in_km_at_any_cell_size():
+    """A 2 km radius is the 13 cells within 2 cells of the centre at 1 km cells (Euclidean: the
+    centre, 4 at 1, 4 at √2, 4 at 2) and the same 13 within 1 km at 0.5 km cells."""
+    for cell_km, radius_km in ((1.0, 2.0), (0.5, 1.0)):
+        corridor_map = _map()
+        corridor_map.cell_km = cell_km
+        holding = _places(corridor_map, {"Town": (2, 2)}, radius_km=radius_km)
+        assert holding.size.tolist() == [13], (
+            f"{radius_km} km at {cell_km} km cells: 13 cells within {radius_km / cell_km:g} cells, got {holding.size}")
+
+
+def test_water_the_map_edge_and_the_far_bank_bound_the_footprint_but_a_place_on_the_river_spans_both():
+    corridor_map = _map()
+    corridor_map.land[1, 2] = False  # the cell north of the town is water
+    assert _places(corridor_map, {"Town": (2, 2)}).size.tolist() == [4], "a water cell is not land to hold"
+    assert _places(_map(), {"Corner": (0, 0)}).size.tolist() == [3], "off the map: the corner, east and south"
+    assert _places(_map(), {"Corner": (4, 4)}).size.tolist() == [3], "off the map: the corner, west and north"
+    bank = np.ones((5, 5), dtype=np.int8)
+    bank[:, 3:] = 2
+    bank[:, 2] = 0  # the town stands on the river column (a bridge town)
+    assert _places(_map(bank), {"Bridge": (2, 2)}).size.tolist() == [5], (
+        "a place on the river (bank 0) takes its footprint from both banks")
+
+
+def test_exactly_the_share_is_not_more_than_the_share():
+    """Held needs *more* than place_share (0.5) of the footprint, ungoverned too: a footprint of
+    4 cells (one neighbour on the far bank) split 2 : 2 is contested either way."""
+    bank = np.ones((5, 5), dtype=np.int8)
+    bank[:, 3:] = 2
+    holding = _holding(_map(bank))
+    assert holding.holders(_controller(0, 0, 1, 1, 2)).tolist() == [CONTESTED], "2 of 4 is not more than half"
+    assert holding.holders(_controller(0, 0, U, U, 2)).tolist() == [CONTESTED], (
+        "2 of 4 ungoverned is not more than half: contested, not ungoverned")
+
+
+def test_places_of_different_footprint_sizes_are_counted_each_on_its_own_cells():
+    """Town (5 cells) and Corner (3 cells, padded to 5 in the arrays): the padding is no one's ground.
+    Corner: 1 cell of faction 2 and 2 ungoverned, so 2 of 3 ungoverned; Town: 4 of 5 faction 0's."""
+    holding = _places(_map(), {"Town": (2, 2), "Corner": (0, 0)})
+    controller = _controller(1, 0, 0, 0, 0)
+    controller[0, 0], controller[0, 1], controller[1, 0] = 2, U, U
+    assert holding.holders(controller).tolist() == [0, UNGOVERNED], (
+        f"expected Town held by 0 and Corner ungoverned, got {holding.holders(controller)}")
+
+
+def test_a_place_is_read_from_the_control_map_as_it_stands():
+    """`of(place)` reads the influence field's current controller, and follows it when it changes."""
+    influence = SimpleNamespace(controller=_controller(1, 0, 0, 0, 0))
+    holding = _places(_map(), {"Town": (2, 2)}, influence=influence)
+    town = SimpleNamespace(name="Town", cell=(2, 2))
+    assert holding.of(town) == 0, "faction 0 controls 4 of the 5 footprint cells"
+    influence.controller = _controller(1, 1, 1, 1, 0)  # the next control update: faction 1 around it
+    assert holding.of(town) == 1, "after the control map changes, faction 1 (4 of 5 cells) holds the town"
+
+
+def test_the_holder_comes_from_the_qualifying_bloc_even_when_no_member_has_more_than_one_cell():
+    """Factions 1, 2 and 3 are allied and control one cell each (3 of 5 > ½); faction 0, not allied
+    with them, controls one cell too. The holder is a member of the bloc (the first, 1), never 0."""
+    allied = np.eye(4, dtype=bool)
+    allied[1:, 1:] = True
+    holding = _holding(_map(), allied=allied, n_factions=4)
+    held = holding.holders(_controller(1, 2, 3, 0, U))
+    assert held.tolist() == [1], f"expected the allied bloc's first member 1 to hold the town, got {held}"

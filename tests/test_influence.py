@@ -215,3 +215,99 @@ def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
         assert bool(f._windows) == (limit > 0), f"windows kept under a bound of {limit} bytes: {len(f._windows)}"
         targets.append(f.target.tobytes())
     assert targets[0] == targets[1], "kept windows changed the stamped target's bits"
+
+
+@pytest.mark.parametrize(("layer", "sigma_km"), [(HOLDING, 2.0), (PATROLLING, 4.0)])
+def test_the_kernel_is_a_mixture_of_gaussians_of_widths_sigma_2sigma_4sigma_weighted_1_q_q2(layer, sigma_km):
+    """ODD §3.3: widths σ, 2σ, 4σ (σ = kernel_km 2 for units holding ground, patrol_kernel_km 4
+    for patrols) with weights ∝ 1, q, q² (q = tail_ratio 0.6). 40 fighters at one cell give, d km
+    away, Σ_k w_k·40/(2π s_k²)·exp(−d²/2s_k²) per km², computed here term by term."""
+    q = 0.6
+    f = field(np.ones((201, 201), dtype=np.int8), tail_ratio=q)
+    f.add(0, layer, (100, 100), 40.0)
+    f.settle()
+    weights = np.array([1.0, q, q * q]) / (1.0 + q + q * q)
+    for d in (0, 6, 12, 24):
+        expected = sum(w * 40.0 / (2 * np.pi * s**2) * np.exp(-0.5 * (d / s) ** 2)
+                       for w, s in zip(weights, (sigma_km, 2 * sigma_km, 4 * sigma_km), strict=True))
+        assert f.influence[0][100, 100 + d] == pytest.approx(expected, rel=0.03), (
+            f"layer {layer}: {d} km from 40 fighters the mixture gives {expected:.5f} per km², "
+            f"got {f.influence[0][100, 100 + d]:.5f}")
+    assert f.influence[0].sum() == pytest.approx(40.0, rel=1e-3), "the mixture still integrates to the 40 fighters"
+
+
+def test_a_unit_on_a_bridge_projects_to_both_banks_in_full_whether_stamped_or_filtered():
+    bank = river_bank()
+    n = bank.shape[1]
+    crossings = np.zeros_like(bank, dtype=bool)
+    crossings[:, n // 2] = True
+    for stamped in (False, True):
+        f = field(bank, crossings=crossings)
+        f.settle()
+        f.add(0, HOLDING, (40, n // 2), 100.0)  # on the river column, a bridge
+        if stamped:
+            f.update()  # one change: stamped into the target
+            got = f.target[0]
+        else:
+            f.settle()
+            got = f.influence[0]
+        west, east_ = got[40, n // 2 - 3], got[40, n // 2 + 3]
+        assert west > 0 and east_ == pytest.approx(west, rel=1e-9), (
+            f"{'stamped' if stamped else 'filtered'}: 3 km either side of a bridge the density should be "
+            f"the same on both banks, got {west:.5f} and {east_:.5f}")
+
+
+def test_exactly_the_threshold_and_exactly_the_margin_are_enough():
+    """Control needs density ≥ threshold and ≥ (1 + margin) × the strongest rival: equality counts."""
+    f = field(np.ones((1, 2), np.int8), threshold_per_km2=15.0, margin=0.25)
+    f.influence[:] = np.array([[[15.0, 20.0]], [[0.0, 16.0]]])
+    f._classify()
+    assert f.controller.tolist() == [[0, 0]], "15 at a threshold of 15, and 20 = 1.25 × 16, both control"
+
+
+def test_stamps_at_the_map_edge_equal_a_full_recomputation():
+    """A unit moving along the map's edge: its stamps are clipped to the grid as the filter's are."""
+    f = field(np.ones((30, 30), np.int8), n=1)
+    f.add(0, PATROLLING, (0, 0), 50.0)
+    f.settle()
+    for old, new in (((0, 0), (0, 1)), ((0, 1), (29, 29)), ((29, 29), (15, 0))):
+        f.add(0, PATROLLING, old, -50.0)
+        f.add(0, PATROLLING, new, 50.0)
+        f.update()
+        rc = new
+        assert np.allclose(f.target, f.projected(), atol=1e-12), f"the stamped target at {rc} differs from the filter"
+
+
+def test_a_step_with_many_changes_for_one_faction_and_few_for_another_equals_a_full_projection():
+    """Faction 2 moves 300 units in one step (it is recomputed with filters), faction 0 one unit
+    (stamped): either way the target is the projection of the presence, and each faction's
+    strength the sum of its presence."""
+    f = field(np.ones((60, 60), np.int8), n=3)
+    rng = np.random.default_rng(3)
+    spots = [tuple(rng.integers(0, 60, 2)) for _ in range(300)]
+    for rc in spots:
+        f.add(2, HOLDING, rc, 10.0)
+    f.add(0, PATROLLING, (5, 5), 40.0)
+    f.settle()
+    assert f.faction_strength(2) == pytest.approx(3000.0) and f.faction_strength(0) == pytest.approx(40.0)
+    for rc in spots:
+        f.add(2, HOLDING, rc, -10.0)
+        f.add(2, HOLDING, (int(rc[1]), int(rc[0])), 10.0)
+    f.add(0, PATROLLING, (5, 5), -40.0)
+    f.add(0, PATROLLING, (50, 50), 40.0)
+    f.add(1, HOLDING, (30, 30), 25.0)
+    f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-9), "after a mixed step the target is the projection"
+    assert [f.faction_strength(i) for i in range(3)] == pytest.approx([40.0, 25.0, 3000.0]), (
+        "faction strengths follow the presence after every change")
+
+
+def test_total_presence_is_each_factions_fighters_per_cell_over_both_layers():
+    f = field(np.ones((5, 6), np.int8), n=2)
+    f.add(0, HOLDING, (1, 2), 30.0)
+    f.add(0, PATROLLING, (1, 2), 5.0)
+    f.add(1, PATROLLING, (4, 5), 7.0)
+    total = f.total_presence()
+    expected = np.zeros((2, 5, 6))
+    expected[0, 1, 2], expected[1, 4, 5] = 35.0, 7.0
+    np.testing.assert_array_equal(total, expected, err_msg="(F, rows, cols): holding and patrolling fighters together")

@@ -5,8 +5,11 @@ in the open, or disperse it below `disperse_below`; only hostile patrols search.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from worlds import east, insurgent_stage, open_row, units_of, world
+
+from sim.submodels.influence import UNGOVERNED
 
 
 def desert_world(tmp_path, *, cell_km=2.0, relation="hostile", cell_strength=20.0, posture="hold", **insurgents):
@@ -64,3 +67,129 @@ def test_patrols_that_find_a_cell_suppress_it_or_disperse_it(tmp_path, relation,
         assert not cell.alive, "a found cell left under disperse_below (3) fighters disperses"
     else:
         assert cell.hidden and cell.strength == strength, "a rival's patrols do not hunt the cell"
+
+
+def many_cells(tmp_path, *, posture, n_cells=300, strength=50.0, step_hours=2.0, **insurgents):
+    """`n_cells` insurgent cells of `strength` in the desert and two hostile units of 500,000, with
+    ranges wider than the map: every cell on their bank has them in reach."""
+    forces = [{"kind": "insurgent", "faction": "i", "units": n_cells, "strength": strength,
+               "deploy": {"region": "badia"}},
+              {"kind": "militia", "faction": "a", "units": 2, "strength": 5e5, "posture": posture,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    model = world(tmp_path, factions=("i", "a"), relations={"i/a": "hostile"}, forces=forces,
+                  step_hours=step_hours, insurgents={"ambush_range_km": 1000, "detection_range_km": 1000,
+                                                     **insurgents})
+    return model, units_of(model, "i")
+
+
+def within_sampling_error(count: int, probabilities, what: str) -> None:
+    """`count` successes of independent trials with these probabilities: within 4 standard deviations."""
+    p = np.asarray(probabilities)
+    mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    assert abs(count - mean) <= 4 * sd, f"{what}: expected {mean:.1f} ± {4 * sd:.1f} (4 s.d.), got {count}"
+
+
+def test_cells_ambush_with_probability_one_minus_exp_of_rate_times_step_more_where_ungoverned(tmp_path):
+    """p = 1 − exp(−r·Δt), r = 6 a day × 3 on ungoverned cells, Δt = 2 h: 300 cells (of 1 fighter,
+    too thin to govern the desert they hide in) draw once each."""
+    model, cells = many_cells(tmp_path, posture="hold", strength=1.0, ambush_rate_per_day=6.0,
+                              ungoverned_multiplier=3.0, detection_rate_per_day=0.0,
+                              ambush_loss_fraction=0.001)  # the targets outlast every ambush
+    # a cell with no target in reach (the river is in the way) draws but cannot ambush
+    cells = [c for c in cells if model.space.nearest_enemy_unit(c, 1000) is not None]
+    ungoverned = np.array([model.influence.controller[c.rc] == UNGOVERNED for c in cells])
+    assert len(cells) > 100 and ungoverned.sum() > 100, "enough cells with a target, on ungoverned ground"
+    rate = 6.0 * np.where(ungoverned, 3.0, 1.0)
+    insurgent_stage(model)
+    ambushes = sum(e.kind == "ambush" for e in model.log.entries)
+    within_sampling_error(ambushes, 1 - np.exp(-rate * 2.0 / 24.0), "ambushes in one 2 h stage")
+
+
+def test_patrols_find_cells_with_probability_one_minus_exp_of_rate_times_patrols_times_step(tmp_path):
+    """p = 1 − exp(−d·n·Δt): d = 3 a day, n = 2 hostile patrols in range, Δt = 2 h; a found cell
+    (50 fighters, well above disperse_below) loses half and is in the open."""
+    model, cells = many_cells(tmp_path, posture="patrol", ambush_rate_per_day=0.0, detection_rate_per_day=3.0)
+    insurgent_stage(model)
+    found = [c for c in cells if not c.hidden]
+    within_sampling_error(len(found), np.full(len(cells), 1 - np.exp(-3.0 * 2 * 2.0 / 24.0)),
+                          "cells found in one 2 h stage by 2 patrols")
+    assert all(c.strength == pytest.approx(25.0) for c in found), "a found cell loses suppression_loss_fraction ½"
+    assert all(c.strength == 50.0 for c in cells if c.hidden), "a cell not found loses nothing"
+
+
+def recruiting(tmp_path, *, cells=(10.0, 10.0), funding=None, step_hours=6.0, **params):
+    """Insurgent cells of the given strengths in the desert, faction i recruiting (no economy
+    unless `funding`), a rival a far away; new cells at rate 0 unless the params say."""
+    forces = [{"kind": "insurgent", "faction": "i", "units": 1, "strength": s, "deploy": {"region": "badia"}}
+              for s in cells]
+    forces.append({"kind": "militia", "faction": "a", "units": 1, "strength": 10,
+                   "deploy": {"near": "Deir ez-Zor", "radius_km": 5}})
+    factions = {"i": {} if funding is None else {"funding_usd_per_day": funding}, "a": {}}
+    rules = {"insurgent_recruitment": {"faction": "i", "fighters_per_day": 12.0, "new_cells_per_day": 0.0,
+                                       "new_cell_strength": 10.0, "split_above": 40.0, **params}}
+    model = world(tmp_path, factions=factions, relations={"i/a": "hostile"}, forces=forces, rules=rules,
+                  step_hours=step_hours)
+    rule = next(r for r in model.rules if r.name == "insurgent_recruitment")
+    return model, rule, units_of(model, "i")
+
+
+def test_cells_on_ungoverned_ground_recruit_fighters_per_day_and_governed_ones_do_not(tmp_path):
+    """12 a day over a 6 h step: 3 fighters for each cell on ungoverned ground; the cell on ground
+    a faction governs recruits nothing."""
+    model, rule, (first, second) = recruiting(tmp_path)
+    controller = model.influence.controller.copy()
+    controller[first.rc] = controller[second.rc] = UNGOVERNED
+    controller[second.rc] = model.factions.index("a")  # a governs where the second cell hides
+    model.influence.controller = controller
+    rule.apply()
+    assert (first.strength, second.strength) == pytest.approx((13.0, 10.0)), (
+        f"expected 10 + 12 × ¼ day = 13 on ungoverned ground and 10 on governed ground, got "
+        f"{first.strength}, {second.strength}")
+    assert rule.summary(slice(None))["insurgent_recruitment.recruited"] == pytest.approx(3.0)
+
+
+def test_cells_share_only_the_recruits_beyond_one_new_cells_worth(tmp_path):
+    """An economy with 14 recruits waiting and new cells of 10: the cells share 14 − 10 = 4, 2 each
+    (less than the 3 each they ask for)."""
+    model, rule, cells = recruiting(tmp_path, funding=1000.0)
+    model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+    model.economy.ready[model.factions.index("i")] = 14.0
+    rule.apply()
+    assert [c.strength for c in cells] == pytest.approx([12.0, 12.0]), [c.strength for c in cells]
+
+
+def test_a_cell_above_split_above_splits_in_two_unless_max_cells_are_out(tmp_path):
+    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not."""
+    for max_cells, expected in ((10, [20.5, 20.5, 10.0 + 3.0]), (2, [41.0, 13.0])):
+        model, rule, _ = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=max_cells)
+        model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+        rule.apply()
+        got = sorted((u.strength for u in units_of(model, "i")), reverse=True)
+        assert got == pytest.approx(sorted(expected, reverse=True)), f"max_cells {max_cells}: expected {expected}, got {got}"
+
+
+def test_new_cells_appear_at_the_rate_times_the_ungoverned_share_of_the_desert(tmp_path):
+    """Poisson at new_cells_per_day × (ungoverned desert ÷ desert) × Δt: 8 a day, 6 h steps, 100
+    steps, with the controller as it stands (the share is counted here from the map); each new
+    cell of 10 stands on ungoverned desert."""
+    from sim.geography import Terrain
+
+    model, rule, _ = recruiting(tmp_path, new_cells_per_day=8.0, fighters_per_day=0.0)  # no growth, no splits
+    desert = model.map.terrain == Terrain.DESERT
+    share = (desert & (model.influence.controller == UNGOVERNED)).sum() / desert.sum()
+    for _ in range(100):
+        rule.apply()
+    mean = 8.0 * share * 0.25 * 100
+    assert abs(rule.new_cells - mean) <= 4 * np.sqrt(mean), (
+        f"expected {mean:.1f} ± {4 * np.sqrt(mean):.1f} new cells (Poisson, 4 s.d.), got {rule.new_cells}")
+    new = units_of(model, "i")[2:]
+    assert all(model.map.terrain[u.rc] == Terrain.DESERT and model.influence.controller[u.rc] == UNGOVERNED
+               for u in new), "new cells form on ungoverned desert"
+
+
+def test_new_cells_form_only_while_the_economy_has_their_fighters(tmp_path):
+    """25 recruits waiting and new cells of 10: at most 2 new cells, however high the rate."""
+    model, rule, _ = recruiting(tmp_path, funding=1000.0, new_cells_per_day=1000.0, fighters_per_day=0.0)
+    model.economy.ready[model.factions.index("i")] = 25.0
+    rule.apply()
+    assert rule.new_cells == 2, f"25 recruits pay for 2 cells of 10, got {rule.new_cells}"

@@ -154,3 +154,75 @@ def test_the_engagement_stage_fires_no_more_than_the_front_holds():
     lost = {f: sum(100 - u.strength for u in model.agents if u.faction == model.factions.index(f)) for f in ("blue", "red")}
     assert lost["blue"] == pytest.approx(0.25, rel=1e-6), f"blue should lose 120 × 0.05 / 24 = 0.25, lost {lost['blue']:.3f}"
     assert lost["red"] == pytest.approx(0.25, rel=1e-6), f"red should lose 0.25, lost {lost['red']:.3f}"
+
+
+def euler(a, b, alpha, beta, hours, law, substeps=20_000):
+    """The laws' differential equations integrated by hand with a fine Euler scheme:
+    aimed dA/dt = −β·B, dB/dt = −α·A; area dA/dt = −β·A·B, dB/dt = −α·A·B."""
+    dt = hours / substeps
+    for _ in range(substeps):
+        if law == "aimed":
+            a, b = a - beta * b * dt, b - alpha * a * dt
+        else:
+            a, b = a - beta * a * b * dt, b - alpha * a * b * dt
+    return a, b
+
+
+@pytest.mark.parametrize(("law", "closed", "alpha", "beta"), [
+    ("aimed", square_law, 0.03, 0.012), ("area", linear_law, 0.0004, 0.0001)])
+@pytest.mark.parametrize("hours", [0.5, 3.0])
+def test_a_partial_fight_follows_the_differential_equations_with_unequal_rates(law, closed, alpha, beta, hours):
+    """500 against 900 with unequal effectiveness, neither side wiped out within the step: the
+    closed form equals the equations integrated step by tiny step (to Euler's O(dt) error)."""
+    expected = euler(500.0, 900.0, alpha, beta, hours, law)
+    got = closed(500.0, 900.0, alpha, beta, hours)
+    assert got == pytest.approx(expected, rel=1e-4), (
+        f"{law} fire over {hours} h: the closed form should match dA/dt, dB/dt integrated by hand, "
+        f"{expected}, got {got}")
+
+
+@pytest.mark.parametrize("law", [square_law, linear_law])
+def test_a_side_without_fighters_or_a_fight_without_time_changes_nothing(law):
+    """No fighters on one side: nobody fires at the other and there is nobody to hit; no time: no losses."""
+    assert law(0.0, 50.0, 0.02, 0.02, 5.0) == (0.0, 50.0), "an empty side A inflicts no losses on B"
+    assert law(50.0, 0.0, 0.02, 0.02, 5.0) == (50.0, 0.0), "an empty side B inflicts no losses on A"
+    assert law(40.0, 30.0, 0.02, 0.02, 0.0) == (40.0, 30.0), "a fight of 0 hours costs nothing"
+
+
+@pytest.mark.parametrize("hours", [0.5, 6.0])
+def test_area_fire_between_equal_forces_is_a_over_one_plus_beta_a_t(hours):
+    """A = B, α = β: dA/dt = −β·A², so A(t) = A / (1 + β·A·t) for both sides, at any step length."""
+    expected = 100.0 / (1.0 + 0.001 * 100.0 * hours)
+    got = linear_law(100.0, 100.0, 0.001, 0.001, hours)
+    assert got == pytest.approx((expected, expected), rel=1e-9), (
+        f"100 against 100 at 0.001 per pair-hour for {hours} h: expected {expected:.4f} each, got {got}")
+
+
+def test_a_lone_fighter_against_a_hundred_follows_the_square_law():
+    """1 against 100 for 1 h at k = 0.05/24 per hour: A(t) = cosh(kt) − 100·sinh(kt) ≈ 0.79 (a side
+    of one fighter or less is still fought, not skipped), B(t) = 100·cosh(kt) − sinh(kt)."""
+    k = 0.05 / 24.0
+    a = math.cosh(k) - 100.0 * math.sinh(k)
+    b = 100.0 * math.cosh(k) - math.sinh(k)
+    assert square_law(1.0, 100.0, k, k, 1.0) == pytest.approx((a, b), rel=1e-9), f"expected ({a:.4f}, {b:.4f})"
+    assert square_law(100.0, 1.0, k, k, 1.0) == pytest.approx((b, a), rel=1e-9), "the same with the sides swapped"
+
+
+@pytest.mark.parametrize(("law", "survivors"), [(square_law, math.sqrt(1000.0**2 - 10.0**2)), (linear_law, 990.0)])
+def test_a_side_wiped_out_mid_step_leaves_the_other_what_the_invariant_says(law, survivors):
+    """10 against 1,000 at equal rates over a day: the 10 are gone within the step, and the fight
+    stops there, so the 1,000 keep √(1000² − 10²) under aimed fire and 1000 − 10 under area fire
+    (the invariants A² − B², A − B at the moment the small side reaches zero), on either side."""
+    rate = 0.5 if law is square_law else 0.01
+    assert law(10.0, 1000.0, rate, rate, 24.0) == pytest.approx((0.0, survivors), rel=1e-6, abs=1e-6), (
+        f"A wiped out: B should keep {survivors:.2f}")
+    assert law(1000.0, 10.0, rate, rate, 24.0) == pytest.approx((survivors, 0.0), rel=1e-6, abs=1e-6), (
+        f"B wiped out: A should keep {survivors:.2f}")
+
+
+def test_a_lone_fighter_against_a_hundred_follows_the_linear_law():
+    """Area fire, 1 against 100 for 3 h at 0.01 per pair-hour: a side of one fighter or less is
+    still fought (dA/dt = −β·A·B, dB/dt = −α·A·B, integrated by hand in fine Euler steps, to 0.1 %)."""
+    expected = euler(1.0, 100.0, 0.01, 0.01, 3.0, "area")
+    assert linear_law(1.0, 100.0, 0.01, 0.01, 3.0) == pytest.approx(expected, rel=1e-3), f"expected {expected}"
+    assert linear_law(100.0, 1.0, 0.01, 0.01, 3.0) == pytest.approx(expected[::-1], rel=1e-3), "sides swapped"

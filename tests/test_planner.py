@@ -208,3 +208,23 @@ def test_a_checkpoint_goes_up_when_a_denied_factions_post_stands_within_30_km():
         if expected:
             assert options[0].score == planner.spec.weights.checkpoint, "its score is w.checkpoint"
             assert options[0].action == "sets up its checkpoints at Albu Kamal", options[0].action
+
+
+def test_the_planner_does_not_reinforce_a_lost_cause():
+    """Reinforcing Albu Kamal is an option against a rival garrison there; once that garrison is
+    hostile and outnumbers, past break_ratio, all Iran's fighters near the town plus everything it
+    could muster (at most all its fighters), the column would be withdrawn on arrival: no option."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    total = model.faction_strength(iran)
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(model.place("Albu Kamal").cell)
+    garrison.gain(model.spec.engagement.break_ratio * 2.0 * total)
+    reinforce = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert len(reinforce) == 1, "against a rival garrison, reinforcing the town is an option"
+    model.set_relation(iran, russia, HOSTILE)
+    hostile = _fighters(model, iran, "Albu Kamal", 5.0, [HOSTILE], insurgents=True)
+    assert hostile > model.spec.engagement.break_ratio * 2.0 * total, "the set-up: a lost cause by far"
+    reinforce = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert reinforce == [], f"a column that would arrive past breaking point is not an option: {reinforce}"

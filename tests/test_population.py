@@ -169,3 +169,109 @@ def test_only_towns_no_faction_controls_feed_insurgent_recruitment():
     share = pop.people[1] / pop.people.sum()
     assert pop.insurgent_factor() == pytest.approx(1.0 + v * share), (
         "grievance 1 in an uncontrolled town weighs its share of the population")
+
+
+def _town_world(tmp_path, radius_km=4.0, **population):
+    """Two factions near Albu Kamal (2 km cells), one town there of 1,000 people."""
+    from worlds import world
+
+    spec = {"towns": {"Albu Kamal": {"population": 1000, "radius_km": radius_km}}, **population}
+    return world(tmp_path, population=spec)
+
+
+def test_the_controlled_share_is_of_the_towns_land_cells_and_counts_every_faction(tmp_path):
+    """A radius wider than the map: the town's area is every land cell of the map (clipped at all
+    four edges), and each faction's share is the land it controls ÷ all the land, counted here."""
+    model = _town_world(tmp_path, radius_km=2000.0)
+    land = model.map.land
+    controller = np.full(land.shape, -2, dtype=np.int8)
+    rows, cols = np.indices(land.shape)
+    controller[cols < land.shape[1] // 3] = 0          # faction 0 (index 0 counts too) in the west
+    controller[rows >= land.shape[0] - 2] = 1           # faction 1 on the two southern rows (an edge)
+    controller[0, :] = 1                                # and on the northern edge row
+    model.influence.controller = controller
+    share = model.population.controlled_share()[0]
+    expected = [((controller == f) & land).sum() / land.sum() for f in (0, 1)]
+    assert share == pytest.approx(expected, rel=1e-12), f"controlled land ÷ land: expected {expected}, got {share}"
+
+
+def test_harm_exactly_at_a_towns_radius_counts(tmp_path):
+    """Towns book harm within their radius, boundary included: 4 km = 2 cells of 2 km."""
+    model = _town_world(tmp_path, radius_km=4.0)
+    pop = model.population
+    r, c = pop.towns[0].cell
+    pop.harm((r, c + 2), (0,), 20.0)
+    model.hours = 24.0
+    pop.update()
+    assert pop.grievance[0] == pytest.approx(0.2), "20 fighters killed 4 km away, at the radius: grievance 0.2"
+
+
+def test_a_three_day_step_moves_support_and_grievance_by_three_days_at_once(tmp_path):
+    """Rates per day at any step length: after 72 h in one update support has moved 1 − exp(−3r)
+    of the way and grievance has faded to exp(−3/τ); nothing moves before the day is over."""
+    model = _town_world(tmp_path, control_rate_per_day=0.1, grievance_days=10.0)
+    pop = model.population
+    before = pop.support.copy()
+    model.hours = 23.0
+    pop.update()
+    np.testing.assert_array_equal(pop.support, before, err_msg="at 23 h the first day is not over")
+    model.hours = 24.0
+    pop.update()  # day 1
+    pop.grievance[:] = 1.0
+    before = pop.support.copy()
+    controlled = pop.controlled_share()
+    model.hours = 96.0
+    pop.update()  # days 2–4 in one step of 72 h
+    np.testing.assert_allclose(pop.support, before + (1 - math.exp(-0.3)) * (controlled - before), atol=1e-12,
+                               err_msg="three days at 0.1 a day: a share 1 − e^(−0.3) of the way")
+    assert pop.grievance[0] == pytest.approx(math.exp(-0.3)), "three days at τ = 10 days: e^(−0.3)"
+
+
+def test_harm_adds_up_within_a_day_even_of_a_single_fighter_and_stops_at_the_radius(tmp_path):
+    """Two incidents near the town in one day, 1 and 3 fighters of faction 0: grievance (1 + 3)/100,
+    faction 0's support down by (1 + 3) × harm_per_fighter; 6 km away (radius 4 km) nothing."""
+    model = _town_world(tmp_path, radius_km=4.0, harm_per_fighter=0.01, control_rate_per_day=0.0)
+    pop = model.population
+    pop.support[:] = 0.5
+    r, c = pop.towns[0].cell
+    pop.harm((r, c), (0,), 1.0)
+    pop.harm((r, c + 1), (0,), 3.0)
+    pop.harm((r, c + 3), (0, 1), 50.0)  # 3 cells of 2 km: 6 km, beyond the radius
+    model.hours = 24.0
+    pop.update()
+    assert pop.grievance[0] == pytest.approx(0.04), "1 + 3 fighters killed near the town: grievance 4/100"
+    assert pop.support[0] == pytest.approx([0.5 - 0.04, 0.5]), "faction 0 loses 4 × 0.01; faction 1 nothing"
+
+
+def test_the_refill_factor_is_never_below_0_and_without_towns_insurgents_recruit_at_their_rate(tmp_path):
+    model = _town_world(tmp_path, recruit_weight=2.0)
+    pop = model.population
+    pop.support[:] = 0.0
+    assert pop.refill_factor().tolist() == [0.0, 0.0], "1 + 2·(0 − 1) = −1 is clipped to 0"
+    from worlds import world
+
+    empty = world(tmp_path, population={"towns": {}}).population
+    assert empty is not None and empty.insurgent_factor() == 1.0, "no towns, no grievance: the factor is 1"
+
+
+def test_harm_during_a_day_counts_at_the_days_end_after_support_has_moved_toward_control(tmp_path):
+    """Once a simulated day, in order: s ← s + (1 − e^(−r))·(c − s), then s ← s − h·H. Harm of 10
+    fighters booked at 12 h (a step that is not a day's end) changes nothing until 24 h."""
+    model = _town_world(tmp_path, control_rate_per_day=0.5, harm_per_fighter=0.01)
+    pop = model.population
+    pop.support[:] = 0.5
+    r, c = pop.towns[0].cell
+    pop.harm((r, c), (0,), 10.0)
+    model.hours = 12.0
+    pop.update()
+    assert pop.support[0, 0] == 0.5, "12 h in, the day is not over: support has not moved"
+    controlled = pop.controlled_share()
+    model.hours = 24.0
+    pop.update()
+    expected = 0.5 + (1 - math.exp(-0.5)) * (controlled[0, 0] - 0.5) - 10 * 0.01
+    assert pop.support[0, 0] == pytest.approx(expected), f"expected {expected:.4f} at the day's end"
+
+
+def test_support_starts_at_the_scenarios_initial_support_and_at_0_2_for_factions_it_does_not_name(tmp_path):
+    model = _town_world(tmp_path, initial_support={"a": 0.7})
+    assert model.population.support[0].tolist() == pytest.approx([0.7, 0.2]), "a at 0.7 as written, b at the default 0.2"

@@ -152,3 +152,118 @@ def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp
     a, b = model.factions.index("a"), model.factions.index("b")
     assert model.tension.level[a, b] == pytest.approx(model.spec.tension.weights.strike_not_stopped), (
         "a strike the interceptor let through adds strike_not_stopped between target and interceptor")
+
+
+def test_reinforcements_stop_at_max_fighters_and_arrive_near_their_place_in_their_posture(tmp_path):
+    """a starts with 100 fighters (world's default unit); max_fighters 130: units of 10 arrive
+    while strength + waiting recruits < 130, so 3 units (130 fighters), then none; each within
+    deploy_radius_km (4) of Albu Kamal, holding ground (posture hold)."""
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 48,
+                               "max_fighters": 130, "deploy_radius_km": 4, "posture": "hold"}}
+    model = world(tmp_path, factions=("a",), rules=rules, days=2)
+    model.run()
+    reinforcement = rule(model, "reinforcement")
+    assert reinforcement.summary(slice(None)) == {"reinforcement.fighters_arrived": 30.0}, (
+        "100 fighters + 3 units of 10 reach max_fighters 130; no more arrive")
+    place = model.place("Albu Kamal")
+    new = units_of(model, "a")[1:]
+    assert len(new) == 3, f"three new units expected, got {len(new)}"
+    for unit in new:
+        km = np.hypot(unit.rc[0] - place.cell[0], unit.rc[1] - place.cell[1]) * model.map.cell_km
+        assert km <= 4.0 + 1e-9, f"a reinforcement unit {km:.1f} km from Albu Kamal, beyond deploy_radius_km 4"
+        assert unit.posture == "hold", f"reinforcements arrive in the rule's posture, got {unit.posture}"
+
+
+def test_an_agreement_in_force_relieves_the_factions_tension_once(tmp_path):
+    """agreement_relief ½: from from_day, a's tension with its rival b is halved, once."""
+    rules = {"agreement": {"faction": "a", "from_day": 1, "reinforcement_scale": 1, "funding_scale": 1}}
+    model = world(tmp_path, relations={"a/b": "rival"}, rules=rules, step_hours=6, days=3)
+    a, b = model.factions.index("a"), model.factions.index("b")
+    agreement = rule(model, "agreement")
+    model.tension.incident("withdrawal", a, b, times=2)  # 2 × 3 = 6
+    level = model.tension.level[a, b]
+    agreement.apply()
+    assert model.tension.level[a, b] == level, "before from_day nothing is relieved"
+    model.hours = 24.0
+    agreement.apply()
+    agreement.apply()
+    assert model.tension.level[a, b] == pytest.approx(level * (1 - model.spec.tension.agreement_relief)), (
+        "in force from day 1: the tension is relieved by agreement_relief, once")
+
+
+def test_a_strike_is_counted_with_the_fighters_it_killed_and_logged(tmp_path):
+    """One strike on the pair 2 km apart: 2 × 30 % of 100 = 60 fighters; the summary counts one
+    strike, none intercepted, 60 killed, and the event log has one airstrike of 60 fighters."""
+    model, _ = striking(tmp_path, intercepted_by="b", intercept_probability=0.0)
+    strikes = rule(model, "airstrikes")
+    strikes.strike()
+    assert strikes.summary(slice(None)) == {"airstrikes.strikes": 1, "airstrikes.intercepted": 0,
+                                         "airstrikes.fighters_killed": pytest.approx(60.0)}
+    logged = [e for e in model.log.entries if e.kind == "airstrike"]
+    assert len(logged) == 1 and logged[0].fighters == pytest.approx(60.0), [e.text for e in logged]
+
+
+def test_a_sponsor_paying_half_its_upkeep_is_co_opted_twice_as_fast(tmp_path):
+    """Pay is what a fighter actually gets: a's 25 fighters cost 25 × 150/30.4 a day; funding of
+    half that pays each half his pay, so the pay ratio is 300 / (150 × ½) = 4, not 2."""
+    model, local = co_opting(tmp_path, km=6.0)
+    a = model.factions.index("a")
+    model.economy.active[a] = True
+    model.factions.funding[a] = 0.5 * 25 * 150.0 / 30.4
+    model.economy.update()
+    assert model.economy.effective_pay(a) == pytest.approx(150.0 / 30.4 / 2), "half the upkeep paid: half the pay"
+    rule(model, "co_optation").apply()
+    drop = 0.1 * (1.0 / 24.0) * (300.0 / 75.0) * (1.0 - 6.0 / 20.0)
+    assert local.loyalty == pytest.approx(0.7 - drop, rel=1e-9), f"pay ratio 4: loyalty should fall by {drop:.6f}"
+
+
+def test_defections_are_counted_and_a_buyer_with_no_one_on_the_map_co_opts_no_one(tmp_path):
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.3 + 1e-6)
+    co = rule(model, "co_optation")
+    co.apply()
+    assert co.summary(slice(None)) == {"co_optation.defections": 1}, "one militia switched"
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.5)
+    (buyer,) = units_of(model, "b")
+    buyer.lose(buyer.strength)  # the buyer's only unit is gone
+    rule(model, "co_optation").apply()
+    assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0), "with no buyer on the map loyalty recovers"
+
+
+def test_the_deconfliction_line_keeps_patrol_legs_and_paths_out_of_its_regions(tmp_path):
+    """Patrols of a, deployed outside the badia, patrol 16 km around home for 2 days: no leg ends in
+    the badia with the line (some do without it); a path planned for a never crosses it."""
+    forces = [{"kind": "militia", "faction": "a", "units": 20, "strength": 10, "posture": "patrol",
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 16}}]
+    line = {"deconfliction_line": {"faction": "a", "may_not_enter": ["badia"]}}
+    for rules, allowed in (({}, True), (line, False)):
+        model = world(tmp_path, factions=("a",), forces=forces, rules=rules,
+                      militia={"patrol_every_hours": 2, "patrol_radius_km": 16})
+        badia = model.map.region == model.map.region_names.index("badia")
+        entered = False
+        while model.running:
+            model.step()
+            entered |= any(badia[u.rc] for u in units_of(model, "a"))
+        assert entered == allowed, f"{'without' if allowed else 'with'} the line, patrols {'do' if allowed else 'never'} enter the badia"
+    (unit, *_) = units_of(model, "a")
+    target = tuple(int(x) for x in np.argwhere(~badia & model.map.land)[-1])
+    mover = model.space.plan_path(unit, unit.rc, target, 1.0)
+    assert mover is not None, f"a can reach {target} without the badia"
+    assert not any(badia[r, c] for r, c in mover.cells), "a's path must not cross the badia"
+
+
+def test_a_rule_parameter_changes_by_name_or_alias_and_an_invalid_value_is_refused(tmp_path):
+    """`set_param` (what events use) revalidates: a new rate is taken, a negative one refused with
+    the old kept; `from` (the alias of co-optation's `from_`) names the field too."""
+    import pydantic
+
+    model, _ = striking(tmp_path, rate_per_day=1.0)
+    strikes = rule(model, "airstrikes")
+    strikes.set_param("rate_per_day", 2.5)
+    assert strikes.params.rate_per_day == 2.5
+    with pytest.raises(pydantic.ValidationError):
+        strikes.set_param("rate_per_day", -1.0)
+    assert strikes.params.rate_per_day == 2.5, "a refused value leaves the parameter as it was"
+    model, _ = co_opting(tmp_path, km=6.0)
+    co = rule(model, "co_optation")
+    co.set_param("from", ["b"])
+    assert co.params.from_ == ["b"], "the alias `from` sets the field `from_`"

@@ -192,3 +192,24 @@ def test_escalation_needs_tension_sustained_for_sustain_days():
     model = coarse_model("corridor_campaign.yaml")
     assert _updates(model, 30 * 12, keep_at=18.0) == 168, (
         "tension held at 18 should escalate exactly 14 days (168 steps of 2 h) after it first reached 15")
+
+
+def test_the_summary_counts_escalations_and_de_escalations_and_a_weightless_incident_adds_nothing():
+    """Escalations and de-escalations are counted for the run summary (`tension.escalations`,
+    `tension.deescalations`); an incident whose weight is 0 adds no tension."""
+    model = coarse_model("corridor_campaign.yaml", **{"tension.weights.standoff": 0.0})
+    i, j = faction_pair(model)
+    ledger = model.tension
+    ledger.incident("standoff", i, j, times=5)
+    assert ledger.level[i, j] == 0.0, "a standoff of weight 0 adds nothing"
+    ledger.incident("withdrawal", i, j, times=10)
+    ledger.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    ledger.update()
+    assert (ledger.escalations, ledger.deescalations) == (1, 0), "one escalation"
+    ledger.level[i, j] = ledger.level[j, i] = 1.0
+    ledger.update()
+    assert model.factions.relation[i, j] == RIVAL
+    assert (ledger.escalations, ledger.deescalations) == (1, 1), "one escalation, then one step back to rivalry"
+    summary = model.recorder.summary()
+    assert (summary["tension.escalations"], summary["tension.deescalations"]) == (1, 1), (
+        "the run summary reports the ledger's counts")

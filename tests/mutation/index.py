@@ -31,7 +31,7 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 | `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models |
 | `tests/robustness/` | bad input, limits, signals, outputs, property-based checks |
 | `tests/verification/` | the verification tools themselves (the mutation harness) |
-| `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`) |
+| `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (runs mutmut per module and writes its scores, `make mutation`) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
 | `tests/verify_model.py`, `tests/verify_campaign.py` | the figures over paired replicates (`make verify`) |
 | `tests/regression.py`, `tests/baseline/` | the seeded regression baseline (`make baseline`) |
 

@@ -1,0 +1,64 @@
+"""The mutmut score table (tests/mutation/mutmut_scores.py): counts per module from mutmut's
+results, equivalent mutants left out of the score, and a block of docs/verification.md that the
+hand-written harness (tests/mutation/harness.py) never overwrites, nor it the harness's."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "mutation"))
+import harness  # noqa: E402
+import mutmut_scores  # noqa: E402
+
+
+def results(tmp_path):
+    """A mutants/ folder with two modules' verdicts (mutmut's .meta files: exit codes)."""
+    mutants = tmp_path / "mutants"
+    (mutants / "sim" / "submodels").mkdir(parents=True)
+    (mutants / "agents").mkdir()
+    codes = {  # 1 killed, 0 survived, 36 timeout, 33 no tests, None not run
+        "sim/submodels/engagement.py": {"e.x_f__mutmut_1": 1, "e.x_f__mutmut_2": 1, "e.x_f__mutmut_3": 0,
+                                        "e.x_f__mutmut_4": 0, "e.x_f__mutmut_5": 36},
+        "agents/convoy.py": {"c.x_g__mutmut_1": 1, "c.x_g__mutmut_2": 33, "c.x_g__mutmut_3": None},
+    }
+    for path, exit_codes in codes.items():
+        (mutants / f"{path}.meta").write_text(json.dumps({"exit_code_by_key": exit_codes}))
+    return mutants
+
+
+def test_scores_count_timeouts_as_killed_and_leave_out_equivalents_untested_and_unrun(tmp_path):
+    tallies, stale = mutmut_scores.tally(results(tmp_path), {"e.x_f__mutmut_4": "why", "gone__mutmut_9": "old"})
+    engagement, agents = tallies["sim/submodels/engagement.py"], tallies["agents/*.py"]
+    # engagement: 2 killed + 1 timeout of 4 non-equivalent (one survivor is equivalent): 3 / 4
+    assert (engagement.generated, engagement.equivalent) == (5, 1), "all five counted, one equivalent"
+    assert engagement.score() == 75.0, f"(2 killed + 1 timeout) / (3 + 1 survivor) = 75 %, not {engagement.score()}"
+    # agents: 1 killed, 1 without tests, 1 not run: only the killed one is judged
+    assert agents.score() == 100.0, "mutants without tests or not yet run are not in the score"
+    assert stale == ["gone__mutmut_9"], "an equivalent entry naming no generated mutant is reported stale"
+
+
+def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_path):
+    tallies, _ = mutmut_scores.tally(results(tmp_path), {})
+    report = tmp_path / "verification.md"
+    report.write_text(f"# V\n\n{harness.BEGIN}\nold table\n{harness.END}\n\n## Tool\n\n"
+                      f"{mutmut_scores.BEGIN}\nold scores\n{mutmut_scores.END}\n\ntail\n")
+    mutmut_scores.write(mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06"), report)
+    text = report.read_text()
+    mutmut_block = text[text.index(mutmut_scores.BEGIN):text.index(mutmut_scores.END)]
+    assert "| **total** | 8 | 3 | 2 | 0 | 1 | 1 | 1 | **66.7 %** |" in mutmut_block, (
+        f"total: 8 generated, (3 killed + 1 timeout) / (4 + 2 survivors) = 66.7 %:\n{mutmut_block}")
+    assert f"{harness.BEGIN}\nold table\n{harness.END}" in text, "the scores must not touch the harness's block"
+    harness.write_report([({"name": "m", "what": "w", "file": "f.py", "tests": ["t"]}, "caught", 1.0)], [], report)
+    after = report.read_text()
+    assert mutmut_block in after and after.endswith("\ntail\n"), "the harness must leave the mutmut block as it was"
+    assert "old table" not in after, "the harness rewrote its own block"
+
+
+def test_the_project_report_has_the_mutmut_block_outside_the_harness_block():
+    text = (ROOT / "docs" / "verification.md").read_text()
+    harness_block = text[text.index(harness.BEGIN):text.index(harness.END)]
+    assert mutmut_scores.BEGIN in text and mutmut_scores.END in text, "docs/verification.md lacks the mutmut block"
+    assert mutmut_scores.BEGIN not in harness_block, "the mutmut block must lie outside the harness's block"
