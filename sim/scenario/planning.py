@@ -78,7 +78,8 @@ class TensionWeights(Strict):
     """Tension added by one incident between two factions (tension units, dimensionless)."""
 
     standoff: NonNegativeFloat = Field(2.0, description="A convoy halted at a rival's checkpoint.")
-    withdrawal: NonNegativeFloat = Field(3.0, description="A convoy turned back by a rival's checkpoint.")
+    withdrawal: NonNegativeFloat = Field(3.0, description="A convoy turned back by a rival's checkpoint: what the "
+                                         "whole encounter weighs (its standoff's weight is not added again).")
     clash: NonNegativeFloat = Field(2.0, description="A clash between the two (at most one a place every 6 h).")
     strike_not_stopped: NonNegativeFloat = Field(
         1.0, description="A strike on a faction that the other, able to intercept, did not stop.")

@@ -60,14 +60,20 @@ class TensionLedger:
         self.escalations = 0
         self.deescalations = 0
 
-    def incident(self, kind: str, a: int | None, b: int | None, times: float = 1.0, *, where: str = "") -> None:
+    def incident(self, kind: str, a: int | None, b: int | None, times: float = 1.0, *, where: str = "",
+                 outcome_of: str | None = None) -> None:
         """Add the weight of one incident of `kind` (a field of `tension.weights`) between factions
-        `a` and `b` (indices), `times` times. Pairs other than rivals are left alone."""
+        `a` and `b` (indices), `times` times. Pairs other than rivals are left alone.
+        `outcome_of`: the kind of an incident already counted of which this one is the outcome
+        (a convoy's withdrawal ends its standoff): one encounter, so only the difference of the two
+        weights is added and the encounter weighs what its outcome does."""
         if a is None or b is None or a == b or self.base_relation[a, b] != RIVAL:
             return
         if kind == "clash" and self.escalated[a, b]:
             return  # fighting is the escalated relation itself; it ends as hostility decays
         amount = getattr(self.spec.weights, kind) * times
+        if outcome_of is not None:
+            amount -= getattr(self.spec.weights, outcome_of) * times
         if amount <= 0:
             return
         self.level[a, b] += amount
