@@ -243,7 +243,7 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-20 00:00 (day 1)", "Russian forces command sends convoy R1 (60 fighters) toward Al-Mayadeen",
          "Al-Mayadeen is held by Iran-backed militias", "tension 0.0 of 15 (score 1.00)")
     said("2017-11-21 00:00 (day 2)", "Russian forces command reinforces Al-Mayadeen with column R2 (132 fighters)",
-         "512 rival fighters within 10 km against 99")
+         "512 rival fighters within 10 km against 100")
     said("2017-11-22 00:00 (day 3)", "Iran-backed militias command waits rather than reinforces Al-Mayadeen")
     said("2017-11-22 00:00 (day 3)", "Russian forces command sends convoy R3 (60 fighters) toward Albu Kamal")
     said("2017-11-23 00:00 (day 4)", "Russian forces command funds a co-optation push", "a convoy was turned back 1 days ago")
