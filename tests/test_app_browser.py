@@ -68,6 +68,16 @@ def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the app did not listen on port {port} within {START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the app's server: politely, then for good after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture
 def app_url(tmp_path):
     port = _free_port()
@@ -79,12 +89,7 @@ def app_url(tmp_path):
         _wait_for_port(port, proc, log)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 VIEWPORT = {"width": 1280, "height": 720}  # a classroom projector

@@ -23,6 +23,7 @@ from test_app_browser import (
     UI_TIMEOUT_MS,
     _free_port,
     _need_browser,
+    _stop,
     _wait_for_port,
 )
 
@@ -48,12 +49,7 @@ def class_server(tmp_path):
         code = re.search(r"join code (\w+)", text).group(1)
         yield f"http://127.0.0.1:{port}", teacher, code, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def _get(url: str) -> tuple[int, str]:
