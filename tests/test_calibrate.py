@@ -52,6 +52,8 @@ def test_a_good_file_gives_a_plan_whose_runs_end_on_the_window_s_last_day(tmp_pa
     plan = read_calibration(write(tmp_path, GOOD))
     assert plan.sets["time.duration_days"] == 4, "19–22 Nov is 4 days counted from the start date 19 Nov"
     assert [p.key for p in plan.priors] == ["rules.airstrikes.rate_per_day"]
+    later = read_calibration(write(tmp_path, GOOD.replace("end: 2017-11-22}", "end: 2017-11-22}\nrun_until: 2017-11-25")))
+    assert later.sets["time.duration_days"] == 7, "run_until 25 Nov: the runs go on to 25 Nov, 7 days from 19 Nov"
 
 
 @pytest.mark.parametrize("old, new, where, says", [
@@ -61,6 +63,7 @@ def test_a_good_file_gives_a_plan_whose_runs_end_on_the_window_s_last_day(tmp_pa
     ("{uniform: [0.1, 3.0], source: test}", "{uniform: [0.1, 3.0]}", ":5:", "source"),
     ("start: 2017-11-19", "start: 2017-11-01", ":3:", "start_date"),
     ("population: 6", "population: 2", ":9:", "population"),
+    ("end: 2017-11-22}", "end: 2017-11-22}\nrun_until: 2017-11-20", ":4:", "on or after the window's end"),
     ("target: {parameters: {rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "target: record", ":8:",
      "synthetic target"),
     ("{rules.airstrikes.rate_per_day: 1.0}, seed: 3}", "{rules.airstrikes.loss_fraction: 0.3}, seed: 3}", ":8:",
@@ -94,6 +97,9 @@ def test_the_poisson_distance_compares_square_roots_with_weights_by_pattern():
     expected = math.sqrt(2 ** 2 + 4 * 2 ** 2 + 6 ** 2)
     assert d({"a": 4.0, "b": 0.0}, {"a": 1.0, "b": 1.0, "c": 9.0}) == pytest.approx(expected)
     assert Distance("euclidean")({"a": 4.0}, {"a": 1.0}) == pytest.approx(3.0), "raw difference 4 − 1"
+    nan = float("nan")
+    assert Distance("poisson")({"a": 4.0, "b": nan}, {"a": 1.0, "b": 1.0, "c": nan}) == pytest.approx(2.0), \
+        "terms where either side is NaN (the source does not speak) are left out: only a's 2·√4 − 2·√1 = 2 counts"
 
 
 def test_weighted_quantiles_invert_the_step_cdf():

@@ -56,7 +56,8 @@ PREDICTIVE_INTERVAL = (0.05, 0.95)
 @dataclass(frozen=True)
 class Distance:
     """Weighted Euclidean distance between statistics (dicts); the keys are the observed ones
-    (a statistic a run lacks counts as 0). Picklable: pyabc sends it to workers."""
+    (a statistic a run lacks counts as 0; a term where either side is NaN — the source does not
+    speak — is left out). Picklable: pyabc sends it to workers."""
 
     kind: str  # poisson or euclidean
     weights: tuple[tuple[str, float], ...] = ()
@@ -71,7 +72,8 @@ class Distance:
         total = 0.0
         for key, observed in x_0.items():
             d = self.transform(x.get(key, 0.0)) - self.transform(observed)
-            total += self.weight(key) * d * d
+            if not math.isnan(d):
+                total += self.weight(key) * d * d
         return math.sqrt(total)
 
 
@@ -135,8 +137,10 @@ def simulator_of(plan: CalibrationPlan) -> Simulator:
 
 
 def observed_statistics(plan: CalibrationPlan, simulator: Simulator) -> dict[str, float]:
-    """What the runs are compared with: the record's statistics in the window, or the model's
-    own at the target's parameters and seed. UserError if no statistic is left to compare."""
+    """What the runs are compared with: the record's statistics in the window (those it speaks
+    about: a NaN, such as a place-month before the record's first row for the place, is left
+    out), or the model's own at the target's parameters and seed. UserError if no statistic is
+    left to compare."""
     target = plan.spec.target
     if isinstance(target, TargetSpec):
         values = {p.key: p.cast(target.parameters[p.key]) for p in plan.priors}
@@ -150,7 +154,7 @@ def observed_statistics(plan: CalibrationPlan, simulator: Simulator) -> dict[str
         window = Window(*simulator.window)
         corridor_map = load_scenario(simulator.scenario, json.loads(simulator.sets)).map
         record = observed_patterns(read_record(SCENARIOS / "record", corridor_map, window), window)
-        stats = {k: float(record[k]) for k in select(list(record), plan.spec.use)}
+        stats = {k: float(record[k]) for k in select(list(record), plan.spec.use) if not math.isnan(record[k])}
     if not stats:
         raise UserError(f"{plan.display}: use: no statistic matches {', '.join(plan.spec.use)}")
     return stats
