@@ -256,7 +256,7 @@ def test_recovery_holds_across_true_values_and_seeds(tmp_path, truth, seed):
     assert low <= truth <= high, f"true rate {truth} outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
 
 
-@pytest.mark.slow  # about 150 runs of 43 days at 4 km: a few minutes on 2 workers
+@pytest.mark.slow  # about 450 runs of 43 days at 4 km: several minutes on 2 workers
 @pytest.mark.parametrize("strikes, ambushes, seed", [(0.3, 0.06, 7), (0.1, 0.15, 8)])
 def test_two_parameters_are_recovered_from_the_pattern_statistics(tmp_path, strikes, ambushes, seed):
     """The issue's recovery test on the record's kind of statistics: the hindcast scenario's own
