@@ -52,6 +52,8 @@ def test_the_hindcast_under_a_posterior_runs_each_replicate_at_its_seed_s_draw(t
     key = "insurgents.ambush_rate_per_day"
     pd.DataFrame({"particle": [0, 1], key: [0.01, 0.05], "weight": [0.5, 0.5]}).to_csv(folder / "posterior.csv",
                                                                                        index=False)
+    (folder / "manifest.json").write_text(json.dumps({"set": {"map.cell_km": 3, "time.step_hours": 4,
+                                                              "time.duration_days": 99}}), encoding="utf-8")
     out = tmp_path / "hc"
     status = main(["hindcast", "corridor_2017_2019", "--replicates", "3", "--window", "2017-11-19:2017-12-08",
                    "--workers", "1", "--quiet", "--no-charts", "--out", str(out), "--posterior", str(folder),
@@ -64,6 +66,8 @@ def test_the_hindcast_under_a_posterior_runs_each_replicate_at_its_seed_s_draw(t
         assert row[key] == post.draw(int(row["seed"]))[key], "each replicate runs at the draw of its own seed"
     s = json.loads((out / "scores.json").read_text(encoding="utf-8"))
     assert s["posterior"]["keys"] == [key] and s["posterior"]["posterior_sha256"] == post.sha256
+    assert [u.split(":")[0] for u in s["posterior"]["unlike_calibration"]] == ["map.cell_km"], \
+        "calibrated at 3 km, run at 4 km: the one difference is named (the step, 4 h, matches; the duration is not one)"
     assert s["pocket"]["launch"] == "2017-11-29", "from_day 10 after 19 Nov 2017"
     assert len(pd.read_csv(out / "milestones.csv")) == 3, "one row of milestones per replicate"
     clash = main(["hindcast", "corridor_2017_2019", "--replicates", "2", "--posterior", str(folder), "--out",

@@ -48,7 +48,7 @@ import pandas as pd
 
 from sim.hindcast.milestones import Pocket, run_milestones, summarise_milestones
 from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
-from sim.hindcast.posterior import Posterior, posterior_overrides
+from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
 from sim.hindcast.regions import REGIONS
 from sim.program.disclaimer import DISCLAIMER
@@ -205,10 +205,12 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
             "replicate_seeds": seeds}
     if posterior is not None:
         info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
-                             "keys": posterior.keys}
+                             "keys": posterior.keys, "unlike_calibration": unlike_calibration(posterior, loaded.resolved)}
     folder.write_manifest(info)
     if log is not None:
         log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")
+        for line in (info.get("posterior") or {}).get("unlike_calibration", []):
+            log(f"  note: not as the posterior was calibrated (give it with --set): {line}")
     def columns_of(t: RunTask) -> dict:
         drawn = json.loads(t.overrides) if posterior is not None else {}
         return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed,
@@ -270,7 +272,9 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window).",
         "", *([f"Each replicate's parameters ({', '.join(f'`{k}`' for k in result.posterior['keys'])}) are drawn "
                f"from the posterior in `{result.posterior['folder']}` (posterior.csv sha256 "
-               f"{result.posterior['posterior_sha256'][:12]}…).", ""] if result.posterior else []),
+               f"{result.posterior['posterior_sha256'][:12]}…)"
+               + ("; **not as it was calibrated**: " + "; ".join(result.posterior["unlike_calibration"])
+                  if result.posterior["unlike_calibration"] else "") + ".", ""] if result.posterior else []),
         "## Scores", "",
         "| figure | value |", "|---|---|",
         f"| observed monthly counts inside the simulated 90 % band, month × region, all events | {_share(s['coverage_90|all'])} |",
