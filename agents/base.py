@@ -18,6 +18,8 @@ class Unit(CellAgent):
     on_payroll = True
     #: fighters below which a unit no longer exists as a fighting force
     MIN_STRENGTH = 0.5
+    #: the place this unit holds as a post of its faction's command (agents/planner.py), or None
+    post_at: str | None = None
 
     def __init__(self, model, faction: int, strength: float, rc: tuple[int, int], label: str,
                  patrolling: bool = False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sim.agents.base import Unit
+from sim.outputs import Column, Outputs
 
 
 class ConvoyState(StrEnum):
@@ -129,3 +130,31 @@ class Convoy(Unit):
         self.state = ConvoyState.DESTROYED
         self.model.log_incident("clash", f"{self.describe()} was destroyed", self)
         super().destroyed()
+
+
+class ConvoyOutcomes(Outputs):
+    """Per row, `convoy_states`: a tuple of the state of every convoy spawned so far
+    (`model.convoys`, in order of spawning)."""
+
+    columns = (Column("convoy_<label>", "category: convoy outcome so far",
+                      "the convoy's outcome so far: `not departed`, `en route`, `halted`, `withdrew`, `arrived`, "
+                      "`destroyed`; `not spawned` before an event creates it", "convoy_outcome", "convoy"),)
+
+    def __init__(self, model):
+        self.convoys = model.convoys
+        self.convoy_states: list[tuple[str, ...]] = []
+
+    def record(self, i: int, changed) -> None:
+        self.convoy_states.append(tuple(c.state.value for c in self.convoys))
+
+    def table(self, rows: slice) -> dict:
+        return {f"convoy_{convoy.label}": [OUTCOME[ConvoyState(s[c])] if c < len(s) else "not spawned"
+                                           for s in self.convoy_states[rows]]
+                for c, convoy in enumerate(self.convoys)}
+
+    def summary(self, rows: slice) -> dict:
+        """How many convoys have each outcome now, and each convoy's outcome."""
+        outcomes = [c.outcome for c in self.convoys]
+        out = {f"convoys_{outcome.replace(' ', '_')}": outcomes.count(outcome) for outcome in OUTCOMES}
+        out.update({f"convoy_{convoy.label}": convoy.outcome for convoy in self.convoys})
+        return out

@@ -10,12 +10,12 @@ array draw for the whole kind), so a step costs next to nothing when nothing hap
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
 from sim.results.event_log import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 from sim.submodels.influence import UNGOVERNED
+from sim.world.factions import HOSTILE
 
 
 class InsurgentCell(Unit):
@@ -75,7 +75,6 @@ class Insurgency:
 
     def __init__(self, model):
         self.model = model
-        self._trees: dict[int, tuple[tuple, cKDTree]] = {}  # per cell faction: patrol cells, their tree
 
     def update(self) -> None:
         model = self.model
@@ -106,7 +105,7 @@ class Insurgency:
         n_near = np.zeros(len(cells), dtype=np.intp)
         watched = False
         for faction in np.unique(factions):
-            patrols = [u for u in model.patrols if model.is_hostile(u.faction, int(faction))]
+            patrols = self._hostile_patrols(int(faction))
             if not patrols:
                 continue
             watched = True
@@ -120,18 +119,19 @@ class Insurgency:
         """The patrol nearest to `cell` among those of factions hostile to its faction: the one
         that engages it when it is found."""
         model = self.model
-        patrols = [u for u in model.patrols if model.is_hostile(u.faction, cell.faction)]
+        patrols = self._hostile_patrols(cell.faction)
         tree = self._tree(cell.faction, tuple(u.rc for u in patrols))
         return patrols[int(tree.query(np.array(cell.rc, dtype=float) * model.map.cell_km)[1])]
 
-    def _tree(self, faction: int, spots: tuple) -> cKDTree:
-        """A KD-tree (km) of the patrols' cells hostile to `faction`, built again only after
-        they moved (patrols move every few hours; cells are checked every step)."""
-        kept = self._trees.get(faction)
-        if kept is None or kept[0] != spots:
-            kept = (spots, cKDTree(np.array(spots, dtype=float) * self.model.map.cell_km))
-            self._trees[faction] = kept
-        return kept[1]
+    def _hostile_patrols(self, faction: int) -> list:
+        """The patrols of factions hostile to `faction`, in the order of `model.patrols`."""
+        hostile = (self.model.factions.relation[:, faction] == HOSTILE).tolist()
+        return [u for u in self.model.patrols if hostile[u.faction]]
+
+    def _tree(self, faction: int, spots: tuple):
+        """A KD-tree (km) of the patrols' cells hostile to `faction` (`Space.kd_tree`: built
+        again only after they moved)."""
+        return self.model.space.kd_tree(("patrols hostile to", faction), spots)
 
     def _detect(self, cells, rows, cols, step_days) -> None:
         model = self.model

@@ -32,43 +32,35 @@ checkpoint      w.checkpoint, if it has a switched-off checkpoint_blockade rule 
 wait            0
 ==============  =================================================================================
 
-The best option with a score above zero is carried out; every decision is logged with its score
-terms ("day 12 06:00 — Russian forces' command sends convoy R2 (120 fighters) toward Albu Kamal
+Each option is a function of agents/planner_options.py returning its score terms and its action;
+the wording of the log is agents/planner_wording.py. The best option with a score above zero is
+carried out; every decision is logged with its score terms ("day 12 06:00 — Russian forces' command sends convoy R2 (120 fighters) toward Albu Kamal
 crossing: ..."), and so is a wait that follows an action or a changed situation. Planners draw
 no random numbers: given what has happened, the decision is determined (docs/odd.md,
-"Stochasticity"). They sense the map fully (positions and strengths of every unit), a
-stylisation documented in docs/odd.md, "Sensing".
+"Stochasticity"). They sense the map fully (positions and strengths of every unit, through
+`model.space`), a stylisation documented in docs/odd.md, "Sensing", and pay through the economy
+(`model.economy.commit`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.agents.convoy import Convoy, ConvoyState
+from sim.agents.planner_options import options
+from sim.agents.planner_wording import decision_text, wait_text
 from sim.agents.standing import Posture, StandingUnit
+from sim.outputs import Outputs
 from sim.scenario.spec import ConvoyOrders
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
-#: a unit this close to a place counts as standing at it (km)
-NEAR_KM = 5.0
-#: rival fighters this close to a held place threaten it (km)
-THREAT_KM = 10.0
 #: a denied faction's post this close to a checkpoint makes the holder set the checkpoint up (km)
 DENY_KM = 30.0
 
 
-@dataclass
-class Option:
-    score: float
-    action: str            # what the command does, for the log: "sends convoy R2 (120 fighters) toward X"
-    reason: str            # the score's terms, for the log
-    act: object = field(repr=False, default=None)  # callable carrying it out
-
-
-class FactionPlanner:
+class FactionPlanner(Outputs):
     """The command of one faction (index `faction`) with its `PlannerSpec`."""
 
     alive = True  # the model's wake-up queue asks
@@ -101,17 +93,15 @@ class FactionPlanner:
         self.setbacks[place] = (self.model.hours, blockers)
 
     def post_set_up(self, place: str, unit) -> None:
+        """`unit` holds `place` as a post of this command (`unit.post_at`, what rivals sense)."""
+        unit.post_at = place
         self.posts.setdefault(place, []).append(unit)
 
     # --- deciding -----------------------------------------------------------------------------
     def decide(self) -> None:
-        options = [o for o in self._options() if o is not None]
-        best = max(options, key=lambda o: o.score, default=None)
+        best = max(options(self), key=lambda o: o.score, default=None)
         if best is None or best.score <= 0:
-            why = best.reason if best is not None else "nothing to do"
-            text = f"{self.name} waits: {why}"
-            if best is not None:
-                text = f"{self.name} waits rather than {best.action.split(' (')[0]}: {why}"
+            text = wait_text(self.name, best)
             key = text.split(":")[0]
             if key != self._last_wait:
                 self._last_wait = key
@@ -119,7 +109,7 @@ class FactionPlanner:
             return
         self._last_wait = ""
         self.decisions += 1
-        self._log(f"{self.name} {best.action}: {best.reason}")
+        self._log(decision_text(self.name, best))
         best.act()
 
     def _log(self, text: str) -> None:
@@ -127,18 +117,12 @@ class FactionPlanner:
         model.log.add(model.steps_done, model.hours, "decision", text, factions=[model.factions.ids[self.faction]])
         model.recorder.count("decision")
 
-    def _options(self):
-        yield from self._convoy_options()
-        yield from self._reinforce_options()
-        yield from self._withdraw_options()
-        yield self._co_opt_option()
-        yield from self._rule_switch_options()
-
-    # --- sensing --------------------------------------------------------------------------------
-    def _friendly(self, f: int) -> bool:
+    # --- sensing (agents/planner_options.py asks) -----------------------------------------------
+    def friendly(self, f: int) -> bool:
+        """Is faction `f` this one or its ally?"""
         return self.model.factions.relation[self.faction, f] == ALLIED
 
-    def _fighters_near(self, rc, km: float, *, friendly: bool, hostile_only: bool = False) -> float:
+    def fighters_near(self, rc, km: float, *, friendly: bool, hostile_only: bool = False) -> float:
         """Fighters of regular units within `km` of cell `rc`: with `friendly`, its own and its
         allies'; otherwise its rivals' and enemies'; with `hostile_only`, every unit (insurgent
         cells too) of the factions it is hostile to. Neutral factions never count."""
@@ -152,90 +136,85 @@ class FactionPlanner:
         return sum(u.strength for f in np.flatnonzero(wanted) for u in self.model.space.units_near(rc, km, int(f))
                    if hostile_only or u.kind != "insurgent")
 
-    def _holder(self, place) -> int | None:
-        code = self.model.recorder.holding.of(place)  # its footprint (sim/submodels/holding.py)
+    def holder(self, place) -> int | None:
+        """The faction holding `place` (its footprint, sim/submodels/holding.py), None if nobody."""
+        code = self.model.recorder.holding.of(place)
         return code if code >= 0 else None
 
-    def _reserve(self) -> list:
+    def reserve(self) -> list:
+        """Its standing units at the base that may leave (not on checkpoint duty, not local militia)."""
         units = self.model.space.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
         return sorted((u for u in units if isinstance(u, StandingUnit) and u.mover is None
                        and u.posture not in (Posture.CHECKPOINT,) and u.kind != "local_militia"),
                       key=lambda u: u.unique_id)
 
-    def _muster(self) -> float:
-        return sum(u.strength for u in self._reserve()) * (1.0 - self.spec.reserve_keep)
+    def muster(self) -> float:
+        """Fighters the reserve can send (all but `reserve_keep` of them)."""
+        return sum(u.strength for u in self.reserve()) * (1.0 - self.spec.reserve_keep)
 
-    def _tension_with(self, f: int | None) -> float:
+    def tension_with(self, f: int | None) -> float:
+        """Tension with faction `f` as a share of the escalation threshold (0 for nobody)."""
         if f is None:
             return 0.0
         return float(self.model.tension.level[self.faction, f]) / self.model.spec.tension.escalate_at
 
-    def _setback_weight(self, place: str) -> float:
+    def setback_weight(self, place: str) -> float:
+        """exp(−days since a convoy to `place` was turned back / retry_days); 0 if none was."""
         if place not in self.setbacks:
             return 0.0
         hours, _ = self.setbacks[place]
         return math.exp(-(self.model.hours - hours) / 24.0 / self.spec.retry_days)
 
-    def _has_post(self, name: str) -> bool:
+    def has_post(self, name: str) -> bool:
+        """Does a post of this command still stand at place `name`?"""
         units = [u for u in self.posts.get(name, []) if u.alive]
         self.posts[name] = units
         return bool(units)
 
-    def _en_route(self, name: str) -> bool:
+    def en_route(self, name: str) -> bool:
+        """Is a convoy of its faction waiting, moving or halted on its way to place `name`?"""
         return any(c.faction == self.faction and c.route[-1] == name and c.state in
                    (ConvoyState.WAITING, ConvoyState.MOVING, ConvoyState.STANDOFF) for c in self.model.convoys)
 
-    # --- convoys: keep the corridor open, expand ---------------------------------------------------
-    def _convoy_targets(self):
+    def convoy_targets(self):
+        """(place, route) of the next place of `keep_open` (base outward) without a post or its
+        allies' control, then each place of `expand_into` without a post."""
         route = [p for p in self.spec.keep_open if self.model.place(p).name != self.base.name]
         for i, name in enumerate(route):
             place = self.model.place(name)
-            holder = self._holder(place)
-            if not self._has_post(place.name) and not (holder is not None and self._friendly(holder)):
+            holder = self.holder(place)
+            if not self.has_post(place.name) and not (holder is not None and self.friendly(holder)):
                 yield place, route[: i + 1]
                 break
         for name in self.spec.expand_into:
             place = self.model.place(name)
-            if not self._has_post(place.name):
+            if not self.has_post(place.name):
                 yield place, [name]
 
-    def _convoy_options(self):
-        w, spec, labels = self.spec.weights, self.spec, self.model.factions.labels
-        muster = self._muster()
-        for place, route in self._convoy_targets():
-            if self._en_route(place.name):
-                continue
-            holder = self._holder(place)
-            opposition = self._fighters_near(place.cell, NEAR_KM, friendly=False)
-            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
-            _, blocked_by = self.setbacks.get(place.name, (0.0, 0.0))
-            expected = max(hostile, blocked_by)
-            wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
-            strength = min(wanted, muster)
-            if strength < spec.convoy_strength:
-                yield Option(-1.0, f"sends a convoy toward {place.name}",
-                             f"only {muster:.0f} fighters can leave {self.base.name}, a convoy needs "
-                             f"{wanted:.0f}")
-                continue
-            t = self._tension_with(holder)
-            setback = self._setback_weight(place.name)
-            risk = max(0.0, spec.overmatch * expected / strength - 1.0)  # 0 when it musters the overmatch
-            score = w.objective - w.tension * t - w.risk * risk - w.setback * setback
-            held = (f"{place.name} is held by {labels[holder]}" if holder is not None
-                    else f"{place.name} is not held by anyone")
-            reason = (f"{held}, {opposition:.0f} rival fighters within {NEAR_KM:g} km; tension "
-                      f"{t * self.model.spec.tension.escalate_at:.1f} of {self.model.spec.tension.escalate_at:g}")
-            if blocked_by:
-                reason += f"; the last convoy there was turned back by {blocked_by:.0f}"
-            reason += f" (score {score:.2f})"
-            label = f"{self._stem}{self._next_convoy}"
-            yield Option(score, f"sends convoy {label} ({strength:.0f} fighters) toward {place.name}", reason,
-                         lambda route=route, strength=strength, label=label: self._send(route, strength, label))
+    def own_rules(self, kind: str, by: str = "by"):
+        """Its faction's rules of `kind` (those whose `by` parameter names it)."""
+        fid = self.model.factions.ids[self.faction]
+        return [r for r in self.model.rules if r.name == kind and getattr(r.params, by, None) == fid]
 
-    def _send(self, route: list[str], strength: float, label: str) -> Convoy:
+    def denied_moves(self, f: int, rule) -> bool:
+        """Is denied faction `f` moving toward the checkpoints of `rule`: a convoy of it on the
+        road, or a post of its command (`post_at`) within DENY_KM of a checkpoint?"""
+        model = self.model
+        if any(c.faction == f and c.state in (ConvoyState.MOVING, ConvoyState.WAITING) for c in model.convoys):
+            return True
+        cells = [model.place(p).cell for p in rule.params.at]
+        return any(u.post_at is not None for c in cells for u in model.space.units_near(c, DENY_KM, f))
+
+    # --- acting (the options' actions) ----------------------------------------------------------
+    def next_label(self) -> str:
+        """The label its next convoy or column will have ("R2")."""
+        return f"{self._stem}{self._next_convoy}"
+
+    def send(self, route: list[str], strength: float, label: str) -> Convoy:
+        """A convoy of up to `strength` fighters from the reserve along `route` (place names)."""
         model = self.model
         left = strength
-        for unit in self._reserve():
+        for unit in self.reserve():
             if left <= 0:
                 break
             take = min(unit.strength * (1.0 - self.spec.reserve_keep), left)
@@ -247,118 +226,22 @@ class FactionPlanner:
                       route=route, depart_hours=model.hours, speed_factor=1.0,
                       orders=ConvoyOrders(withdraw_to=self.base.name))
 
-    # --- reinforce held places, withdraw untenable posts --------------------------------------------
-    def _reinforce_options(self):
-        w = self.spec.weights
-        muster = self._muster()
-        break_ratio = self.model.spec.engagement.break_ratio
-        for name in self.spec.hold:
-            place = self.model.place(name)
-            own = self._fighters_near(place.cell, THREAT_KM, friendly=True)
-            threat = self._fighters_near(place.cell, THREAT_KM, friendly=False)
-            if own <= 0 or threat <= 0 or self._en_route(place.name):
-                continue  # a place it does not hold is a convoy's objective, not a reinforcement's
-            ratio = threat / max(own, self.spec.convoy_strength)
-            need = min(muster, self.spec.reinforce_to * threat - own)
-            if need < self.spec.convoy_strength / 2:
-                continue
-            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
-            here = self._fighters_near(place.cell, NEAR_KM, friendly=True)
-            if hostile > break_ratio * (here + need):
-                continue  # the column would arrive past breaking point and be withdrawn: a lost cause
-            score = w.threat * (min(ratio, break_ratio) - 1.0)  # worse odds than breaking point add nothing
-            label = f"{self._stem}{self._next_convoy}"
-            yield Option(score, f"reinforces {place.name} with column {label} ({need:.0f} fighters)",
-                         f"{threat:.0f} rival fighters within {THREAT_KM:g} km against {own:.0f} of its own "
-                         f"and allies' ({ratio:.1f} : 1; score {score:.2f})",
-                         lambda route=[place.name], n=need, label=label: self._send(route, n, label))
-
-    def _withdraw_options(self):
-        w = self.spec.weights
-        ratio_limit = self.model.spec.engagement.break_ratio
-        for name in list(self.posts):
-            if not self._has_post(name):
-                continue
-            post = sum(u.strength for u in self.posts[name])
-            place = self.model.place(name)
-            own = self._fighters_near(place.cell, NEAR_KM, friendly=True)  # the post, and who stands with it
-            hostile = self._fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
-            if hostile <= ratio_limit * own:
-                continue
-            score = w.withdraw * hostile / (ratio_limit * own)
-            yield Option(score, f"withdraws its post at {name} ({post:.0f} fighters) to {self.base.name}",
-                         f"{hostile:.0f} hostile fighters near it against {own:.0f} of its own and allies', past "
-                         f"{ratio_limit:g} : 1 (score {score:.2f})", lambda name=name: self._withdraw(name))
-
-    def _withdraw(self, name: str) -> None:
+    def withdraw_post(self, name: str) -> None:
+        """Its post at place `name` goes home to the base and is a post no longer."""
         for unit in self.posts.pop(name, []):
             if unit.alive:
+                unit.post_at = None
                 unit.home = self.base.cell
                 unit.go_home()
 
-    # --- co-optation, strikes, checkpoints: its own rules -------------------------------------------
-    def _own_rules(self, kind: str, by: str = "by"):
-        fid = self.model.factions.ids[self.faction]
-        return [r for r in self.model.rules if r.name == kind and getattr(r.params, by, None) == fid]
-
-    def _co_opt_option(self) -> Option | None:
-        rules = [r for r in self._own_rules("co_optation") if not r.enabled]
-        if not rules:
-            return None
-        rule = rules[0]
-        targets = [u for u in self.model.agents if u.kind == "local_militia" and u.faction in rule.targets]
-        if not targets:
-            return None
-        setback = max((self._setback_weight(p) for p in self.setbacks), default=0.0)
-        if setback <= 0:
-            return None  # co-optation is the answer to a road that is denied
-        score = self.spec.weights.co_opt * (0.5 + setback)
-        return Option(score, f"funds a co-optation push ({self.spec.co_opt_usd_per_day:.0f} US$ a day)",
-                      f"{len(targets)} local militia units of its rivals on the map"
-                      + (f"; a convoy was turned back {self._days_since_setback():.0f} days ago" if setback else "")
-                      + f" (score {score:.2f})", lambda: self._start_co_opt(rule))
-
-    def _days_since_setback(self) -> float:
-        latest = max(h for h, _ in self.setbacks.values())
-        return (self.model.hours - latest) / 24.0
-
-    def _start_co_opt(self, rule) -> None:
+    def start_co_opt(self, rule) -> None:
+        """Switch `rule` (co_optation) on and pay `co_opt_usd_per_day` for it from now on."""
         rule.set_param("enabled", True)
         self.co_opting.append(rule)
-        self.model.factions.funding[self.faction] = max(
-            0.0, self.model.factions.funding[self.faction] - self.spec.co_opt_usd_per_day)
+        self.model.economy.commit(self.faction, self.spec.co_opt_usd_per_day)
 
-    def _rule_switch_options(self):
-        model, w = self.model, self.spec.weights
-        ids, labels = model.factions.ids, model.factions.labels
-        for rule in self._own_rules("airstrikes"):
-            target = model.factions.index(rule.params.against)
-            hostile = model.is_hostile(self.faction, target)
-            if hostile != rule.enabled:
-                verb = "calls strikes on" if hostile else "stops its strikes on"
-                yield Option(w.strike, f"{verb} {labels[target]}",
-                             f"it is {'now hostile to' if hostile else 'no longer fighting'} them",
-                             lambda rule=rule, on=hostile: rule.set_param("enabled", on))
-        for rule in self._own_rules("checkpoint_blockade"):
-            if rule.enabled:
-                continue
-            denied = [f for f in rule.params.against if f in self.spec.deny]
-            moving = [f for f in denied if self._denied_moves(ids.index(f), rule)]
-            if moving:
-                yield Option(w.checkpoint, f"sets up its checkpoints at {', '.join(rule.params.at)}",
-                             f"{', '.join(labels[ids.index(f)] for f in moving)} moving toward them",
-                             lambda rule=rule: rule.set_param("enabled", True))
-
-    def _denied_moves(self, f: int, rule) -> bool:
-        model = self.model
-        if any(c.faction == f and c.state in (ConvoyState.MOVING, ConvoyState.WAITING) for c in model.convoys):
-            return True
-        cells = [model.place(p).cell for p in rule.params.at]
-        planner = model.planners.get(f)
-        posts = [u for units in (planner.posts.values() if planner else []) for u in units if u.alive]
-        return any(math.dist(u.rc, c) * model.map.cell_km <= DENY_KM for u in posts for c in cells)
-
-    def summary_figures(self) -> dict:
+    def summary(self, rows: slice) -> dict:
+        """Decisions taken, convoys sent and posts held so far (the outputs protocol)."""
         fid = self.model.factions.ids[self.faction]
         return {f"planner.{fid}.decisions": self.decisions, f"planner.{fid}.convoys_sent": self.convoys_sent,
-                f"planner.{fid}.posts": sum(1 for n in list(self.posts) if self._has_post(n))}
+                f"planner.{fid}.posts": sum(1 for n in list(self.posts) if self.has_post(n))}

@@ -213,6 +213,7 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     posterior, so the comparison carries the calibration's uncertainty. With `out`, writes
     everything `python run.py compare` writes (tables, charts, report, maps)."""
     from sim.experiments import compare as cmp
+    from sim.experiments.compare_table import compare_table
 
     scenarios, sets = check.arms(scenarios), check.overrides(overrides)
     replicates, seed, workers = check.replicates(replicates, "replicates", lo=2), check.seed(seed), check.workers(workers)
@@ -234,7 +235,7 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     store, _ = run_in_memory(tasks, cmp.arm_columns(arms, drawn), workers=workers, dask=dask, progress=progress,
                              desc="compare")
     names = [a.name for a in arms]
-    table = cmp.compare_table(store.runs(), names, root, outcomes=outcomes, lands_km2=cmp.lands_km2(arms))
+    table = compare_table(store.runs(), names, root, outcomes=outcomes, lands_km2=cmp.lands_km2(arms))
     return Comparison(store, seeds, None, ("arm",), table=table, arms=names, notes=cmp.table_notes(arms))
 
 

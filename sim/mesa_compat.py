@@ -65,7 +65,7 @@ def step_collector(model) -> DataCollector:
     rows = model.recorder.rows
     if cached is not None and cached[0] == rows:
         return cached[1]
-    steps = model.recorder.result().steps
+    steps = model.recorder.steps()
     collector = DataCollector(model_reporters={c: c for c in steps.columns},
                               agent_reporters=dict.fromkeys(AGENT_COLUMNS) if model.agent_data else None)
     collector.model_vars = {c: steps[c].tolist() for c in steps.columns}

@@ -31,6 +31,7 @@ from sim.scenario import LoadedScenario
 from sim.streams import RandomStreams
 from sim.submodels.economy import Economy
 from sim.submodels.engagement import resolve_engagements
+from sim.submodels.front import FrontContacts
 from sim.submodels.influence import InfluenceField
 from sim.submodels.population import Population
 from sim.submodels.tension import TensionLedger
@@ -59,7 +60,8 @@ class CorridorModel(MesaConventions, mesa.Model):
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
     5. **Insurgent cells** ambush, and patrols detect and suppress them (``insurgency``,
-       `sim.agents.insurgent.Insurgency`).
+       `sim.agents.insurgent.Insurgency`); raids and probes along the **fronts** of hostile
+       factions (``front``, sim/submodels/front.py).
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
        insurgent cells only while patrols have them in the open.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
@@ -131,6 +133,7 @@ class CorridorModel(MesaConventions, mesa.Model):
 
         self.economy = Economy(self)
         self.insurgency = Insurgency(self)
+        self.front = FrontContacts(self)
         self.rules = build_rules(loaded.rules, self)
         self.rules_by_key = {r.key: r for r in self.rules}
         for rule in self.rules:  # e.g. deconfliction lines: the deployment must respect them
@@ -163,6 +166,7 @@ class CorridorModel(MesaConventions, mesa.Model):
             if unit.alive:
                 unit.step()
         self.insurgency.update()
+        self.front.update()
         if self._regulars_can_fight or (self._can_fight and self.in_the_open):
             resolve_engagements(self, self._fighters_by_faction())
         self.influence.update()
@@ -248,6 +252,9 @@ class CorridorModel(MesaConventions, mesa.Model):
         if deploy.near is not None:
             cells = self.space.cells_near(self.place(deploy.near).cell, deploy.radius_km, faction, same_bank=True,
                                      desert_only=desert_only)
+        elif deploy.lonlat is not None:
+            cells = self.space.cells_near(self.map.cell_of_lonlat(*deploy.lonlat), deploy.radius_km, faction,
+                                          same_bank=True, desert_only=desert_only)
         elif deploy.region is not None:
             cells = self.map.region_cells(deploy.region)
             ok = self.map.land[cells[:, 0], cells[:, 1]] & ~self.space.forbidden_mask(faction)[cells[:, 0], cells[:, 1]]
@@ -302,10 +309,14 @@ class CorridorModel(MesaConventions, mesa.Model):
 
     # =========================================================================== combat
     def _fighters_by_faction(self) -> dict[int, list[Unit]]:
+        """The alive units that can fight now, per faction that can (insurgent cells only in
+        the open), each in the order of `agents`; from the spatial service's rosters, so that a
+        step does not scan every agent."""
         out: dict[int, list[Unit]] = {}
-        for unit in self.agents:
-            if unit.alive and unit.faction in self._can_fight and not getattr(unit, "hidden", False):
-                out.setdefault(unit.faction, []).append(unit)
+        for faction in self._can_fight:
+            units = [u for u in self.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
+            if units:
+                out[faction] = units
         return out
 
     def _factions_that_can_fight(self, regular_only: bool) -> set[int]:

@@ -25,6 +25,8 @@ name                                decides
                                     per cell, all cells at once)
 ``insurgent:detection``             whether patrols find each insurgent cell this step (one
                                     draw per cell, all cells at once)
+``front:contact``                   how many contacts each front has this step, and the cell
+                                    of each (sim/submodels/front.py)
 ``rule:<key>``                      everything a rule decides (``rule:airstrikes``,
                                     ``rule:reinforcement/russia``, ...), one stream per rule
 ==================================  =========================================================
@@ -44,6 +46,7 @@ PATROL_LEGS = "patrol:legs:{faction}"
 INSURGENT_RELOCATION = "insurgent:relocation:{faction}"
 INSURGENT_AMBUSH = "insurgent:ambush"
 INSURGENT_DETECTION = "insurgent:detection"
+FRONT_CONTACT = "front:contact"
 RULE = "rule:{key}"
 
 # every stream template, with what it decides (the table above)
@@ -53,6 +56,7 @@ STREAMS: dict[str, str] = {
     INSURGENT_RELOCATION: "first-relocation timing and destination of the faction's insurgent cells",
     INSURGENT_AMBUSH: "whether each insurgent cell ambushes this step",
     INSURGENT_DETECTION: "whether patrols find each insurgent cell this step",
+    FRONT_CONTACT: "how many contacts each front has this step, and the cell of each",
     RULE: "everything the rule decides",
 }
 

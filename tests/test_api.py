@@ -14,7 +14,7 @@ import sim
 import sim.api as api
 from sim.experiments.design import replicate_seeds
 from sim.program.errors import UserError
-from sim.results.tidy import COLUMNS, TIDY_COLUMNS, describe_column
+from sim.results.tidy import TIDY_COLUMNS
 
 from conftest import ROOT, SCENARIOS
 
@@ -64,18 +64,6 @@ def test_tidy_entities_are_columns_and_text_is_categorical():
     plain = tidy.astype({c: object for c in text})
     small, large = tidy.memory_usage(deep=True).sum(), plain.memory_usage(deep=True).sum()
     assert small <= large / 2, f"categories should at least halve the table: {small:,} vs {large:,} bytes"
-
-
-def test_every_step_column_is_documented_with_its_unit():
-    one = sim.run("open_road", seed=1, overrides=QUICK)
-    for column in one.wide.columns:
-        if column not in ("step", "hours", "day", "date"):
-            describe_column(column, one.result.faction_ids)  # raises KeyError for an unknown column
-    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
-    for prefix, _, unit, _ in COLUMNS:
-        name = f"`{prefix}<" if prefix.endswith("_") else f"`{prefix}`"
-        assert name in text, f"docs/outputs.md does not document the column {prefix}…"
-        assert unit.split(":")[0] in text, f"docs/outputs.md does not give the unit {unit!r}"
 
 
 def test_replicates_are_the_engine_runs_with_common_random_numbers_and_write_nothing(tmp_path, monkeypatch):
@@ -155,7 +143,10 @@ def test_analyst_notebook_runs(tmp_path):
     quick = 'QUICK = {"time.duration_days": 3, "time.step_hours": 6, "map.cell_km": 2}'
     assert quick in setup.source, "the notebook's first code cell sets QUICK"
     setup.source = setup.source.replace(quick, f"QUICK = {QUICK!r}")  # shorter still, for the tests
-    fewer = {'"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
+    fewer = {"replicates=5, sets=HINDCAST": "replicates=2, sets=HINDCAST",  # the hindcast: 2 runs of 6 weeks
+             '"time.duration_days": 102': '"time.duration_days": 43', '"2017-11-19:2018-02-28"': '"2017-11-19:2017-12-31"',
+             "WHATIF_DAYS = 14": "WHATIF_DAYS = 3", "replicates=8,": "replicates=2,",
+             '"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
              "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,"}
     for cell in notebook.cells:
         for many, few in fewer.items():
@@ -166,6 +157,17 @@ def test_analyst_notebook_runs(tmp_path):
     assert not errors, errors
     assert any("sim.sweep(scenario=" in c.source and "resume=True" in c.source for c in notebook.cells), \
         "the notebook extends a sweep defined in Python with more replicates (its cell asserts two sessions)"
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    real = (ROOT / "docs" / "calibration" / "corridor_2017_2018" / "posterior.csv").is_file()
+    expected = "posterior: the calibration against the record" if real else "posterior: a tiny posterior made here"
+    assert expected in printed, f"the notebook says which posterior its what-if used: expected '{expected}'"
+    hindcast = next(c for c in notebook.cells if "run_hindcast(" in c.source)
+    scores = hindcast.outputs[0]["data"]["text/plain"]
+    assert "coverage_90|all" in scores and "holder_agreement" in scores, "the hindcast cell shows its scores"
+    whatif = next(c for c in notebook.cells if "posterior=posterior" in c.source)
+    table = next(o for o in whatif.outputs if o.output_type == "execute_result")["data"]["text/plain"]
+    assert "incidents_airstrike" in table and "strength_iran_militia" in table, \
+        f"the what-if under the posterior shows its arm's differences, got {table[:200]}"
 
 
 def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides():

@@ -3,21 +3,33 @@ configuration and never fails on time; a suite's options are refused with anothe
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from sim.bench.campaign import CONFIGURATIONS
+from sim.bench.campaign import CONFIGURATIONS, overrides
 from sim.program.cli import main
 
 
 def test_bench_campaign_prints_one_row_of_cpu_seconds_per_configuration(capsys):
     assert main(["bench", "campaign", "--days", "2"]) == 0
     out = capsys.readouterr().out
-    rows = [line.split() for line in out.splitlines() if line.strip().endswith(tuple(f"{t:g}" for _, _, t in CONFIGURATIONS))
-            and line.split()[0].endswith("km")]
-    assert [r[0] for r in rows] == [f"{km:g}km" for km, _, _ in CONFIGURATIONS], f"one row per configuration in:\n{out}"
-    steps = [int(r[2]) for r in rows]
-    assert steps == [round(2 * 24 / h) for _, h, _ in CONFIGURATIONS], f"two days are 48 h of steps: {steps}"
-    assert all(float(r[4]) >= 0.0 for r in rows), f"CPU seconds are figures, not verdicts:\n{out}"
+    rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("campaign", "hindcast")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(c.name, f"{c.cell_km:g}km", f"{c.step_hours:g}h") for c in CONFIGURATIONS], \
+        f"one row per configuration in:\n{out}"
+    steps = [int(r[4]) for r in rows]
+    assert steps == [round(2 * 24 / c.step_hours) for c in CONFIGURATIONS], f"two days are 48 h of steps: {steps}"
+    assert all(float(r[6]) >= 0.0 for r in rows), f"CPU seconds are figures, not verdicts:\n{out}"
+    assert [r[-1] for r in rows] == [f"{c.target_s:g}" if c.target_s else "-" for c in CONFIGURATIONS], \
+        f"each row's target beside it (none for the hindcast):\n{out}"
+
+
+def test_the_hindcast_row_runs_the_calibrations_training_window_at_3_km_and_3_h():
+    hindcast = next(c for c in CONFIGURATIONS if c.name == "hindcast")
+    assert (hindcast.scenario, hindcast.cell_km, hindcast.step_hours) == ("corridor_2017_2019.yaml", 3.0, 3.0)
+    assert hindcast.days == (date(2018, 12, 31) - date(2017, 11, 19)).days + 1, "19 Nov 2017 to 31 Dec 2018 inclusive"
+    assert overrides(hindcast, 2.0)["rules.offensive.from_day"] == 1.0, "a short run launches the offensive at half of it"
+    assert "rules.offensive.from_day" not in overrides(hindcast, 408.0), "the full window keeps the scenario's launch"
 
 
 @pytest.mark.parametrize("args", [["bench", "sweep", "--days", "3"], ["bench", "campaign", "--runs", "5"],

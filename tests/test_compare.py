@@ -164,7 +164,7 @@ def valley_arm(folder: Path, name: str, closed: bool) -> Path:
 @pytest.mark.xdist_group("sweeps")
 def test_reopening_one_bridge_is_not_called_a_significant_difference(tmp_path):
     import sim
-    from sim.experiments.compare import compare_table
+    from sim.experiments.compare_table import compare_table
     from sim.program.errors import UserError
 
     closed, reopened = valley_arm(tmp_path, "closed", True), valley_arm(tmp_path, "reopened", False)

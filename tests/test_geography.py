@@ -6,6 +6,7 @@ import importlib.util
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,7 @@ def test_coarse_cells_move_only_conflicting_places_and_say_so():
     says so. Everything else keeps its own cell."""
     for cell_km in (2.0, 3.0):
         m = corridor_map(cell_km)
-        moved = {note.split(":")[0] for note in m.adjustments}
+        moved = {a.name for a in m.adjustments}
         assert 0 < len(moved) <= 3
         assert {"Albu Kamal", "Al-Mayadeen", "Deir ez-Zor", "Al-Qa'im", "Albu Kamal crossing"}.isdisjoint(moved)
         for p in m.places.values():
@@ -257,9 +258,35 @@ def test_no_places_and_place_outside_extent(tmp_path):
         load_map(write_map(tmp_path, data), 1.0)
 
 
-def test_moving_a_place_warns(tmp_path):
+def test_moved_places_are_said_in_one_note(tmp_path):
+    """At 3 km three places move (docs/map.md): one warning names them all with their distance,
+    and a second load of the same map and cell size (cached) says nothing again."""
     copy = tmp_path / "copy.geojson"
     copy.write_text(MAP.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.warns(UserWarning, match="Al-Baghuz Fawqani: its cell is .* at 2 km cells; moved"):
-        m = load_map(copy, 2.0)
-    assert any(note.startswith("Al-Baghuz Fawqani") for note in m.adjustments)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = load_map(copy, 3.0)
+        load_map(copy, 3.0)
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(notes) == 1, f"expected one note for the map at 3 km, got {notes}"
+    assert len(m.adjustments) >= 2, "expected the 3 km map to move at least two places"
+    assert notes[0].startswith(f"copy.geojson at 3 km cells moves {len(m.adjustments)} places: ")
+    for moved in m.adjustments:
+        assert f"{moved.name} {moved.km:.1f} km (" in notes[0], f"expected {moved.name} and its distance in the note"
+
+
+def test_moved_places_table_gives_the_cell_the_model_uses():
+    """Each row of `moved_places()` puts the place at its cell's centre, and its distance is the one
+    between the cell of its coordinates and that cell (hand check with the map's own conversions)."""
+    m = corridor_map(3.0)
+    rows = m.moved_places()
+    assert [r["name"] for r in rows] == [a.name for a in m.adjustments]
+    for row in rows:
+        place = m.places[row["name"]]
+        lon, lat = m.projection.to_lonlat(*m.xy_km(*place.cell))
+        assert (row["lon"], row["lat"]) == (round(float(lon), 6), round(float(lat), 6)), row["name"]
+        assert (row["map_lon"], row["map_lat"]) == (place.lon, place.lat)
+        x0, y0 = m.xy_km(*m.cell_of_xy(place.x_km, place.y_km))
+        x1, y1 = m.xy_km(*place.cell)
+        assert row["moved_km"] == pytest.approx(math.hypot(x1 - x0, y1 - y0), abs=0.01), row["name"]
+    assert corridor_map(1.0).moved_places() == [] and corridor_map(1.0).moved_places_entry() == {}

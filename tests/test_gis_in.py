@@ -18,7 +18,7 @@ from conftest import ROOT, SCENARIOS
 
 VALLEY = ROOT / "tests" / "fixtures" / "two_town_valley"
 EUPHRATES = SCENARIOS / "maps" / "euphrates_corridor.geojson"
-pytestmark = pytest.mark.filterwarnings("ignore:.*moved .* km:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:.* km cells moves .* place:UserWarning")
 
 
 def validate(path):
@@ -217,3 +217,36 @@ def test_kinds_default_and_every_problem_of_a_folder_is_reported_at_once(tmp_pat
     assert "places.geojson: feature 0" in lines[0] and "'strategic_value' must be a number" in lines[0]
     assert "places.geojson: feature 1" in lines[1] and "bank must be" in lines[1]
     assert "roads.geojson: feature 0" in lines[2] and "class 'motorway'" in lines[2]
+
+
+def test_problems_of_features_and_of_the_whole_map_come_in_one_pass(tmp_path):
+    """A bad strategic value (a place's feature), a bad road class (roads.geojson), a name used by
+    two places and a place on the other side of its declared bank (the map as a whole) are reported
+    by one load, one line each, instead of one per attempt. Amberton, refused for its value, is
+    left out of the bank check: Birchford alone on the wrong side is named, not called a river
+    drawn upstream (one place cannot tell which is wrong)."""
+    layers = edit_layer(tmp_path, "roads", lambda d: d["features"][0]["properties"].update({"class": "motorway"}))
+
+    def twice_and_wrong_bank(d):
+        amberton = next(f for f in d["features"] if f["properties"]["name"] == "Amberton")
+        amberton["properties"]["strategic_value"] = "high"
+        birchford = next(f for f in d["features"] if f["properties"]["name"] == "Birchford")
+        birchford["properties"]["bank"] = "left"
+        twin = json.loads(json.dumps(birchford))
+        twin["properties"]["bank"] = None
+        d["features"].append(twin)
+
+    path = layers / "places.geojson"
+    data = json.loads(path.read_text())
+    twice_and_wrong_bank(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(MapError) as err:
+        load_map(layers, 0.5)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 4, f"expected four problems in one error: {lines}"
+    assert "places.geojson" in lines[0] and "'Amberton'" in lines[0] and "'strategic_value' must be a number" in lines[0]
+    assert "roads.geojson" in lines[1] and "class 'motorway'" in lines[1], lines[1]
+    assert "places.geojson: feature 3" in lines[2] and \
+        "'Birchford', 'Birch Ford', 'Birchforde' is used by both 'Birchford' (feature 1" in lines[2], lines[2]
+    assert "1 of the 1 places that declare a bank lie on the other side of river 'Silver River'" in lines[3] \
+        and "Birchford (bank: left)" in lines[3] and "looks drawn upstream" not in lines[3], lines[3]

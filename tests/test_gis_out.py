@@ -146,3 +146,36 @@ def test_a_line_through_one_place_is_a_point_and_repeated_vertices_are_dropped()
     assert still["geometry"] == {"type": "Point", "coordinates": [40.0, 34.0]}, "a unit that never moves is a point"
     moved = line(np.array([[40.0, 34.0], [40.0, 34.0], [40.1, 34.0], [40.1, 34.0], [40.0, 34.0]]), {})
     assert moved["geometry"]["coordinates"] == [[40.0, 34.0], [40.1, 34.0], [40.0, 34.0]]
+
+
+@pytest.mark.filterwarnings("ignore:euphrates_corridor.geojson:UserWarning")
+def test_a_run_folder_lists_the_moved_places_once_and_its_layers_put_them_where_they_moved(tmp_path):
+    """At 3 km cells the Euphrates map moves a few places (docs/map.md): the run folder's
+    moved_places.csv has one row per moved place, and places.geojson and routes.geojson use the cell
+    the model put each place on, not the map file's coordinates."""
+    from sim.geography.gis_out import cell_lonlat
+
+    from conftest import coarse_model
+
+    result = coarse_model("albu_kamal_blockade.yaml", days=2.0, **{"map.cell_km": 3.0}).run()
+    assert result.map.adjustments, "the 3 km map moves places"
+    out = result.save(tmp_path / "out", command=["test"], animation=False)
+    table = pd.read_csv(out / "moved_places.csv")
+    assert list(table["name"]) == [a.name for a in result.map.adjustments], "one row per moved place"
+    m = result.map
+
+    def at_cell(name):
+        lon, lat = cell_lonlat(m, *(np.array(v) for v in m.places[name].cell))
+        return [round(float(lon), 6), round(float(lat), 6)]
+
+    places = {f["properties"]["name"]: f for f in json.loads((out / "gis" / "places.geojson").read_text())["features"]}
+    for row in table.itertuples():
+        assert places[row.name]["geometry"]["coordinates"] == at_cell(row.name) == [row.lon, row.lat], \
+            f"{row.name}: expected at its moved cell in places.geojson and moved_places.csv"
+        assert places[row.name]["properties"]["moved_km"] >= row.moved_km - m.cell_km, row.name
+    for route in json.loads((out / "gis" / "routes.geojson").read_text())["features"]:
+        names = route["properties"]["places"].split(", ")
+        want = [c for i, c in enumerate(map(at_cell, names)) if i == 0 or c != at_cell(names[i - 1])]
+        got = route["geometry"]["coordinates"]
+        assert (got if route["geometry"]["type"] == "LineString" else [got]) == want, \
+            f"{route['properties']['label']}: expected the route through its places' cells"

@@ -101,19 +101,20 @@ def test_bad_record_input_is_one_line_naming_file_line_and_column(tmp_path, corr
 
 
 def test_run_events_group_incidents_by_day_cell_and_dyad_at_the_cell_centre(tmp_path, corridor_map):
-    """Hand case: two clashes in one cell on one day (1.5 + 2.0 and 0.5 + 0 dead) are one event
-    of 4 dead at the first one's time; the same cell the next day is another; a strike that
-    killed 0.4 (< 1) is no event."""
+    """Hand case: two clashes in one cell on one day (1.5 + 2.0 and 0.5 + 0 lost) are one event
+    of 4 lost at the first one's time; the same cell the next day is another; a strike that
+    disabled 0.4 (< 1) is no event. With a killed share of 1/2 the deaths are 2.0 and 1.0."""
     log = ViolenceLog()
     cell = (40, 60)
     log.add(5.0, cell, "clash", "insurgents", "coalition", 1.5, 2.0)
     log.add(7.0, cell, "clash", "coalition", "insurgents", 0.0, 0.5)
     log.add(25.0, cell, "clash", "insurgents", "coalition", 1.0, 1.0)
     log.add(9.0, (10, 10), "strike", "Israel", "iran_militia", 0.0, 0.4)
-    events = events_table(log, Calendar(dt.date(2018, 3, 1), 1.0), corridor_map)
+    events = events_table(log, Calendar(dt.date(2018, 3, 1), 1.0), corridor_map, 0.5)
     assert list(events.columns) == list(EVENT_COLUMNS), "the run's table has the record's columns"
     assert list(events["date"]) == ["2018-03-01", "2018-03-02"] and list(events["time"]) == ["05:00", "01:00"]
-    assert list(events["deaths"]) == [4.0, 2.0], "deaths summed over the day's incidents of the cell and dyad"
+    assert list(events["deaths"]) == [2.0, 1.0], "half the fighters lost summed over the day's incidents"
+    assert (events.at[0, "deaths_a"], events.at[0, "deaths_b"]) == (0.75, 1.25), "each side's: (1.5, 2.5) / 2"
     assert (events.at[0, "side_a"], events.at[0, "dyad"]) == ("insurgents", "coalition-insurgents")
     lon, lat = cell_lonlat(corridor_map, 40, 60)
     assert (events.at[0, "lon"], events.at[0, "lat"]) == (round(float(lon), 5), round(float(lat), 5)), \
@@ -121,7 +122,7 @@ def test_run_events_group_incidents_by_day_cell_and_dyad_at_the_cell_centre(tmp_
     written = write_events(events, tmp_path, tmp_path / "gis")
     assert pd.read_csv(written[0]).shape == (2, len(EVENT_COLUMNS))
     layer = json.loads(written[1].read_text(encoding="utf-8"))
-    assert [f["properties"]["deaths"] for f in layer["features"]] == [4.0, 2.0]
+    assert [f["properties"]["deaths"] for f in layer["features"]] == [2.0, 1.0]
 
 
 def _events(rows) -> pd.DataFrame:

@@ -120,3 +120,37 @@ def test_fortified_defenders_win_what_their_numbers_alone_would_lose():
         f"aimed fire against defenders fortified ×4 should conserve A² − 4B² = −1,560,000; got "
         f"{a * a - 4 * b * b:,.0f} with {a:.0f} attackers against {b:.0f} defenders")
     assert b > 600, f"expected ≈ 620 fortified defenders left when the attackers are down to 100, got {b:.0f}"
+
+
+def test_a_front_limits_how_many_fire_so_a_bigger_force_lasts_longer_but_kills_no_faster():
+    import math as _math
+
+    from sim.submodels.engagement import frontage_square_law
+    # 3,000 against 1,000, at most 600 of each firing: both lose at constant rates for 10 h,
+    # 0.01 × 600 × 10 = 60 each
+    assert frontage_square_law(3000, 1000, 0.01, 0.01, 10, 600) == pytest.approx((2940, 940))
+    # 3,000 against 300: red (all firing) loses 0.01 × 600 an hour, blue 0.01 × red(t):
+    # blue loses 0.01 × (300 × 10 − 0.01 × 600 × 10² / 2) = 27, red 60
+    assert frontage_square_law(3000, 300, 0.01, 0.01, 10, 600) == pytest.approx((2973, 240))
+    assert frontage_square_law(300, 3000, 0.01, 0.01, 10, 600) == pytest.approx((240, 2973)), "symmetric"
+    # 700 against 300 to the end: red gone after 300 / 6 = 50 h; blue never falls below 600,
+    # so it loses 0.01 × (300 × 50 − 6 × 50² / 2) = 75
+    assert frontage_square_law(700, 300, 0.01, 0.01, 100, 600) == pytest.approx((625, 0))
+    # below the cap on both sides it is the square law
+    assert frontage_square_law(1000, 800, 0.01, 0.01, 10, 2000) == pytest.approx(square_law(1000, 800, 0.01, 0.01, 10))
+    assert frontage_square_law(1000, 800, 0.01, 0.01, 10, _math.inf) == pytest.approx(square_law(1000, 800, 0.01, 0.01, 10))
+
+
+def test_the_engagement_stage_fires_no_more_than_the_front_holds():
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    # 10 fighters a km over 2 × 6 km of front: 120 of each side fire; in one hour each side
+    # loses 0.05 / 24 × 120 = 0.25 (the plain square law would take 0.05 / 24 × 800 ≈ 1.7 from blue)
+    loaded = load_scenario(Path(__file__).parent / "fixtures" / "well_mixed_battle.yaml",
+                           overrides={"engagement.front_density_per_km": 10})
+    model = CorridorModel(loaded)
+    model.step()
+    lost = {f: sum(100 - u.strength for u in model.agents if u.faction == model.factions.index(f)) for f in ("blue", "red")}
+    assert lost["blue"] == pytest.approx(0.25, rel=1e-6), f"blue should lose 120 × 0.05 / 24 = 0.25, lost {lost['blue']:.3f}"
+    assert lost["red"] == pytest.approx(0.25, rel=1e-6), f"red should lose 0.25, lost {lost['red']:.3f}"

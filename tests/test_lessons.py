@@ -267,3 +267,26 @@ def test_lesson_6_russia_holds_less_with_planners_over_seeds():
         arms[name] = [CorridorModel(loaded, seed).run().summary["share_russia"] for seed in (1, 2, 3, 4)]
     assert all(a < b for a, b in zip(arms["corridor_campaign"], arms["campaign_planners_off"], strict=True)), (
         f"lesson 6: Russia holds less land at day 30 with planners on than off at every seed: {arms}")
+
+
+def test_lesson_7_quotes_the_published_hindcast_and_its_charts_exist():
+    """Lesson 7 reads the hindcast of docs/verification.md (30 runs; too long to re-run here): its
+    scores must be the ones published there, and the charts it shows must be in docs/img."""
+    body = _lessons()["Lesson 7 — Does the model reproduce what happened? Reading a hindcast"]
+    text = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
+    block = text[text.index("<!-- hindcast:begin -->"):text.index("<!-- hindcast:end -->")]
+    published = {
+        "IS – government": re.search(r"IS – government (\d+)% of", block).group(1),
+        "IS – SDF": re.search(r"IS – SDF (\d+)% of", block).group(1),
+        "all events": re.search(r"all events (\d+)% of", block).group(1),
+        "holders": re.search(r"\n(\d+)% of \d+ place-months", block).group(1),
+    }
+    flat = " ".join(body.split())
+    assert f"cover {published['all events']} % of the month × region counts of all events" in flat, published
+    assert f"({published['IS – government']} % of IS – government, {published['IS – SDF']} % of IS – SDF" in flat, \
+        f"lesson 7 quotes the coverage docs/verification.md publishes: {published}"
+    assert f"record's in {published['holders']} % of place-months" in flat, published
+    commit = re.search(r"code (\w+)\. Command:", block).group(1)
+    assert f"made on commit {commit}" in flat, "lesson 7 names the commit of the hindcast it shows"
+    for image in re.findall(r"\]\((img/[\w.-]+\.png)\)", body):
+        assert (ROOT / "docs" / image).is_file(), f"lesson 7 shows docs/{image}, which does not exist"

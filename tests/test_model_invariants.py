@@ -27,9 +27,9 @@ def test_every_step_keeps_shares_strengths_and_positions_valid(blockade):
     rows, cols = corridor_map.shape
     for _ in range(model.n_steps):
         model.step()
-        rec = model.recorder
-        i = rec.rows - 1
-        total = rec.area_km2[i].sum() / (rec._land_cells * corridor_map.km2_per_cell) + rec.contested[i] + rec.ungoverned[i]
+        rec = model.recorder.land  # the control map's outputs (sim/submodels/control.py)
+        i = model.recorder.rows - 1
+        total = rec.area_km2[i].sum() / (rec.land_cells * corridor_map.km2_per_cell) + rec.contested[i] + rec.ungoverned[i]
         assert total == pytest.approx(1.0, abs=1e-9), f"step {i}: shares sum to {total}, expected 1"
         assert (rec.strength[i] >= -1e-9).all(), f"step {i}: negative strength {rec.strength[i]}"
         assert (model.influence.presence >= -1e-6).all(), f"step {i}: negative presence on the grid"

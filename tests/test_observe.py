@@ -17,29 +17,29 @@ def test_land_bridge_needs_its_places_held_and_linked_through_no_rival_ground():
     rec, ids = model.recorder, model.factions.ids
     iran, russia, army = ids.index("iran_militia"), ids.index("russia"), ids.index("syrian_army")
     controller = np.full(model.map.shape, iran, dtype=np.int8)
-    assert rec._bridge_open(controller, iran)
-    assert rec._bridge_open(controller, army), "an ally's ground counts for the Syrian army"
-    assert not rec._bridge_open(controller, russia), "a rival's ground does not count"
+    assert rec.bridge.is_open(controller, iran)
+    assert rec.bridge.is_open(controller, army), "an ally's ground counts for the Syrian army"
+    assert not rec.bridge.is_open(controller, russia), "a rival's ground does not count"
     # a band of ungoverned ground between Al-Mayadeen and Albu Kamal: a supply route can cross
     # empty desert, so the bridge stays open; a band held by a rival (or contested) cuts it
     row = (model.place("Al-Mayadeen").cell[0] + model.place("Albu Kamal").cell[0]) // 2
     for code, is_open in ((UNGOVERNED, True), (russia, False), (CONTESTED, False)):
         cut = controller.copy()
         cut[row:row + 2, :] = code
-        assert rec._bridge_open(cut, iran) == is_open, f"a band of controller code {code} across the corridor"
+        assert rec.bridge.is_open(cut, iran) == is_open, f"a band of controller code {code} across the corridor"
     # the places themselves must be held (their footprints, sim/submodels/holding.py): ungoverned Albu
     # Kamal closes it; one rival cell on the town's own square does not
     r, c = model.place("Albu Kamal").cell
     empty = controller.copy()
     empty[r - 3:r + 4, c - 3:c + 4] = UNGOVERNED
-    assert not rec._bridge_open(empty, iran)
+    assert not rec.bridge.is_open(empty, iran)
     post = controller.copy()
     post[r, c] = russia
-    assert rec._bridge_open(post, iran), "a rival's post on the town's cell does not take the town"
+    assert rec.bridge.is_open(post, iran), "a rival's post on the town's cell does not take the town"
     # half the chain held by the Syrian army, an ally: still open
     mixed = controller.copy()
     mixed[: model.place("Al-Mayadeen").cell[0], :] = army
-    assert rec._bridge_open(mixed, iran)
+    assert rec.bridge.is_open(mixed, iran)
 
 
 def test_table_matches_the_model_at_the_end():
@@ -67,16 +67,17 @@ def test_recording_what_changed_gives_the_rows_a_full_observation_gives():
     model = CorridorModel(loaded, seed=3)
     full = Recorder(model, 24.0)
     full.record()
-    columns = ("area_km2", "value_share", "strength", "contested", "ungoverned", "holder", "land_bridge")
+    columns = (("land", "area_km2"), ("land", "value_share"), ("land", "strength"), ("land", "contested"),
+               ("land", "ungoverned"), ("held", "holder"), ("bridge", "land_bridge"))
     for _ in range(model.n_steps):
         model.step()
-        full._controller_seen = full._presence_seen = None  # observe everything afresh
+        full._controller_seen = full.land._presence_seen = None  # observe everything afresh
         full.record()
-    for name in columns:
-        kept, fresh = getattr(model.recorder, name), getattr(full, name)
+    for outputs, name in columns:
+        kept, fresh = getattr(getattr(model.recorder, outputs), name), getattr(getattr(full, outputs), name)
         assert kept.tobytes() == fresh.tobytes(), f"{name}: rows {np.flatnonzero((kept != fresh).reshape(len(kept), -1).any(axis=1))[:5]} differ"
     assert len(np.unique(model.recorder.area_km2, axis=0)) > 10, "control should change during the run"
-    assert model.recorder.land_bridge.any() and not model.recorder.land_bridge.all(), \
+    assert model.recorder.bridge.land_bridge.any() and not model.recorder.bridge.land_bridge.all(), \
         "some land bridge should open or close during the run, so that tracing it again is tested"
 
 
@@ -88,7 +89,7 @@ def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_
                                         overrides={"time.duration_days": 2}), seed=1)
     rec, ids = model.recorder, model.factions.ids
     iran, russia = ids.index("iran_militia"), ids.index("russia")
-    j = rec.bridge_factions.index(iran)
+    j = rec.bridge.bridge_factions.index(iran)
     row = (model.place("Al-Mayadeen").cell[0] + model.place("Albu Kamal").cell[0]) // 2
     held = np.full(model.map.shape, iran, dtype=np.int8)
     band = held.copy()
@@ -102,4 +103,4 @@ def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_
                                       ("band", band, False), ("held", held, True), ("lost", lost, False)):
         model.influence.controller = controller
         rec.record()
-        assert rec.land_bridge[rec.rows - 1, j] == is_open, f"{name}: the bridge should be {'open' if is_open else 'closed'}"
+        assert rec.bridge.land_bridge[rec.rows - 1, j] == is_open, f"{name}: the bridge should be {'open' if is_open else 'closed'}"

@@ -58,3 +58,16 @@ def test_the_column_takes_the_town_once_its_defenders_are_gone():
     left = sum(u.strength for u in rule.column)
     assert left == pytest.approx((1000**2 - 4 * 250**2) ** 0.5, rel=0.03), (
         f"expected ≈ 866 attackers left (√(1000² − 4·250²)), got {left:.0f}")
+
+
+def test_the_column_leaves_a_unit_to_hold_each_objective_it_takes_before_the_last():
+    loaded = load_scenario(FIXTURE, overrides={"rules.offensive.objectives": ["Al-Asharah", "Subaykhan"]})
+    model = CorridorModel(loaded)
+    rule = model.rules_by_key["offensive"]
+    _run_until(model, lambda: rule.taken)
+    assert "Al-Asharah" in rule.taken, "the town should fall as in the one-objective case"
+    town = model.place("Al-Asharah").cell
+    holders = [u for u in model.agents if u.faction == model.factions.index("blue") and u.rc == town and u not in rule.column]
+    assert len(holders) == 1 and holders[0].home == town, (
+        "one unit of the column should stay on the taken town as its garrison (home there)")
+    assert len(rule.column) == 3, f"the other 3 of the 4 units go on to Subaykhan, got {len(rule.column)}"

@@ -10,9 +10,10 @@ import pytest
 from worlds import planner_options
 
 from sim.agents.garrison import Garrison
+from sim.agents.planner_options import convoy_options
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
-from conftest import coarse_model
+from conftest import SCENARIOS, coarse_model
 
 
 def test_an_arrived_convoy_sets_up_a_post():
@@ -30,10 +31,10 @@ def test_after_a_setback_the_planner_wants_a_stronger_convoy():
     model = coarse_model("corridor_campaign.yaml")
     planner = model.planners[model.factions.index("russia")]
     planner.setback("Albu Kamal", 100.0)
-    for unit in planner._reserve():  # plenty of fighters at the base
+    for unit in planner.reserve():  # plenty of fighters at the base
         unit.gain(500.0)
-    planner.posts["Al-Mayadeen"] = [u for u in model.agents if u.faction == planner.faction][:1]
-    options = [o for o in planner._convoy_options() if "toward Albu Kamal" in o.action]
+    planner.post_set_up("Al-Mayadeen", next(u for u in model.agents if u.faction == planner.faction))
+    options = [o for o in convoy_options(planner) if "toward Albu Kamal" in o.action]
     assert options, "a convoy toward Albu Kamal should be among the options"
     spec = planner.spec
     assert f"({spec.overmatch * 100:.0f} fighters)" in options[0].action, (
@@ -66,7 +67,7 @@ def _russia_with_reserve(fighters: float, **overrides):
         unit.gain(fighters / len(reserve) - unit.strength)
     post = model.spawn_unit("garrison", russia, 50.0, near=model.place("Al-Mayadeen"), radius_km=2.0,
                             label="R-post", stream=np.random.default_rng(0))  # placement only
-    planner.posts["Al-Mayadeen"] = [post]
+    planner.post_set_up("Al-Mayadeen", post)
     return model, planner
 
 
@@ -174,3 +175,36 @@ def test_after_a_setback_the_planner_funds_co_optation_at_its_score_and_price():
     rule = next(r for r in model.rules if r.name == "co_optation")
     assert rule.enabled, "funding the push switches the co-optation rule on"
     assert model.factions.funding[russia] == pytest.approx(funding - planner.spec.co_opt_usd_per_day)
+
+
+def test_a_checkpoint_goes_up_when_a_denied_factions_post_stands_within_30_km():
+    """The militias' command (deny: [russia]) with a switched-off checkpoint at Albu Kamal senses
+    Russian posts through the map (`model.space`, a unit's `post_at`): a post 20 km away sets
+    the checkpoint up (w.checkpoint), one 40 km away does not, nor a garrison 20 km away that is
+    no post of the Russian command."""
+    from sim.agents.planner_options import checkpoint_options
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
+        "rules.checkpoint_blockade": {"enabled": False, "by": "iran_militia", "against": ["russia"],
+                                      "at": ["Albu Kamal"]}})
+    model = CorridorModel(loaded, 1)
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    assert not model.convoys, "no Russian convoy on the road: only posts can make the checkpoint go up"
+    assert not list(checkpoint_options(planner)), "no Russian post near Albu Kamal at the start"
+    r, c = model.place("Albu Kamal").cell
+    cells = 20.0 / model.map.cell_km
+    garrison = model.spawn_unit("garrison", russia, 50.0, near=model.place("Albu Kamal"), radius_km=0.0,
+                                label="R-post", stream=np.random.default_rng(0))
+    for row, is_post, expected in ((r - cells, False, False), (r - cells, True, True), (r - 2 * cells, True, False)):
+        garrison.move_to((int(row), c))
+        garrison.post_at = "Al-Mayadeen" if is_post else None
+        options = list(checkpoint_options(planner))
+        where = f"a {'post' if is_post else 'garrison'} {(r - row) * model.map.cell_km:.0f} km north"
+        assert bool(options) == expected, f"{where}: the checkpoint option should {'' if expected else 'not '}be open"
+        if expected:
+            assert options[0].score == planner.spec.weights.checkpoint, "its score is w.checkpoint"
+            assert options[0].action == "sets up its checkpoints at Albu Kamal", options[0].action

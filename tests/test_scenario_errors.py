@@ -109,7 +109,13 @@ CASES = [
          "unknown force kind 'milita'; did you mean 'militia'?", path="forces[0].kind"),
     Case("deploy_near_and_region",
          {"s.yaml": militia("strength: 5, deploy: {near: Albu Kamal, region: west_bank}")},
-         "give exactly one of 'near', 'region' or 'at' (found near, region)", path="forces[0].deploy"),
+         "give exactly one of 'near', 'lonlat', 'region' or 'at' (found near, region)", path="forces[0].deploy"),
+    Case("deploy_lonlat_off_the_map",
+         {"s.yaml": militia("strength: 5, deploy: {lonlat: [45.0, 34.5]}")},
+         "the point [45.0, 34.5] lies off the map", path="forces[0].deploy.lonlat"),
+    Case("deploy_lonlat_not_a_pair",
+         {"s.yaml": militia("strength: 5, deploy: {lonlat: [40.5]}")},
+         "expected at least 2 items, found a list of 1 item", path="forces[0].deploy.lonlat"),
     Case("route_across_river_unreachable",
          {"s.yaml": B + "speeds: {bridge: 0}\nrules:\n  deconfliction_line: {enabled: false}\n"
                         "forces:\n  - kind: convoy\n    faction: russia\n    strength: 60\n"

@@ -57,3 +57,28 @@ def test_units_near_are_the_units_within_reach_nearest_first(campaign):
                    and math.hypot(u.rc[0] - rc[0], u.rc[1] - rc[1]) * km <= radius + 1e-9}
         assert {u.unique_id for u in got} == by_hand, f"units of faction {f} within {radius} km of {rc}"
         assert dist == sorted(dist), f"units near {rc} should come nearest first: {dist}"
+
+
+def test_a_factions_members_are_its_agents_in_the_models_order_as_units_change_sides():
+    """`Space.members` (engagements take their fighters from it) must list a faction's units
+    in the order of `model.agents` at every step, also after local militias defect to another
+    sponsor (co-optation) and units are destroyed or spawned."""
+    loaded = load_scenario(SCENARIOS / "russian_co_optation.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 40,
+        "rules.co_optation.erosion_per_day": 0.5})
+    model = CorridorModel(loaded, seed=2)
+    for _ in range(model.n_steps):
+        model.step()
+        for f in range(len(model.factions)):
+            expected = [a for a in model.agents if a.faction == f]
+            assert model.space.members(f) == expected, f"step {model.steps}: faction {f}'s members out of order"
+    assert model.rules_by_key["co_optation"].defections > 0, "some militia should have changed sides"
+
+
+def test_a_kept_kd_tree_is_rebuilt_exactly_when_the_cells_change(campaign):
+    space = campaign.space
+    first = space.kd_tree("test", ((1, 2), (3, 4)))
+    assert space.kd_tree("test", ((1, 2), (3, 4))) is first, "the same cells should reuse the kept tree"
+    moved = space.kd_tree("test", ((1, 2), (3, 5)))
+    assert moved is not first and np.array_equal(moved.data, np.array([[1, 2], [3, 5]]) * campaign.map.cell_km), \
+        "moved cells should give a new tree of their positions in km"

@@ -8,7 +8,9 @@ import sys
 
 from conftest import ROOT
 
-MAX_LINES = 500
+MAX_LINES = 400
+#: modules over MAX_LINES for now, each with who splits it
+OVER_THE_CAP = {"sim/app/state.py": "split by the class branch", "sim/figures/live.py": "split by the class branch"}
 PACKAGES = ("sim", "agents")
 
 
@@ -20,12 +22,13 @@ def test_no_import_cycles():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_no_module_over_500_lines():
+def test_no_module_over_400_lines():
     too_long = {
         path.relative_to(ROOT).as_posix(): n
         for package in PACKAGES
         for path in sorted((ROOT / package).rglob("*.py"))
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+        and path.relative_to(ROOT).as_posix() not in OVER_THE_CAP
     }
     assert not too_long, f"modules over {MAX_LINES} lines (split them): " + ", ".join(
         f"{p} ({n})" for p, n in too_long.items()
@@ -98,8 +101,8 @@ def test_the_readme_layout_and_help_sim_match_the_tree():
 #: what agent behaviour may import from the rest of sim/: the model reaches agents through
 #: `model` (its submodels, `model.space`, `model.recorder`), never through imports; these are
 #: the documented interfaces agents use by name: stream names, control and relation codes, the
-#: scenario's orders, the event log's wording of fighters
-AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions",
+#: scenario's orders, the event log's wording of fighters, the outputs protocol
+AGENT_IMPORTS = {"sim.agents", "sim.streams", "sim.submodels.influence", "sim.world.factions", "sim.outputs",
                  "sim.scenario.spec", "sim.results.event_log"}
 
 

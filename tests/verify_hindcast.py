@@ -137,7 +137,9 @@ def section(folder: Path, out_of_sample: bool = False) -> tuple[str, str]:
     lines += [f"### {5 if kind != 'uncalibrated' else 3}. Air strikes per month on the record's order"
               + (f" (within a factor √10) — {_verdict(strike_ok)}" if kind != "uncalibrated" else ""), "",
               f"record {obs_rate:.2f} a month, runs' mean {sim_rate:.2f} (median {s['strikes_per_month']['simulated_median']:.2f}; "
-              f"over {s['strikes_per_month']['months']} months).", ""]
+              f"over {s['strikes_per_month']['months']} months): a process as rare as the record's one strike a year "
+              "has a median month of 0 in the record and in the model alike, so the mean (the rate) is the figure to "
+              "compare.", ""]
     if "deaths_per_event" in s:
         d = s["deaths_per_event"]
         lines += [f"### {6 if kind != 'uncalibrated' else 4}. Deaths per event", "",

@@ -77,6 +77,8 @@ def insurgent_stage(model) -> None:
 
 
 def planner_options(planner) -> list:
-    """Every option the planner weighs now (objects with `score` and `action`), as `decide` sees
-    them: the one place to follow if the options become functions of their own."""
-    return [o for o in planner._options() if o is not None]
+    """Every option the planner weighs now (`Option`s with `score`, `terms` and `action`), as
+    `decide` sees them (agents/planner_options.py)."""
+    from sim.agents.planner_options import options
+
+    return options(planner)

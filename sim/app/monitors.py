@@ -33,31 +33,10 @@ KIND_LABELS = {"militia": "militia units", "local_militia": "local militias", "g
 KIND_GLYPHS = {"militia": "●", "local_militia": "◆", "garrison": "■", "convoy": "▶", "insurgent": "✖"}
 
 
-class _LastRow:
-    """The recorder seen through its last row: arrays with one row per step come back as that
-    row alone, so that the step table's code builds a one-row table."""
-
-    def __init__(self, recorder):
-        self._rec = recorder
-        self._i = recorder.rows - 1
-        self._n = recorder.model.n_steps + 1
-        self.rows = 1
-
-    def __getattr__(self, name: str):
-        value = getattr(self._rec, name)
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._n:
-            return value[self._i:self._i + 1]
-        if name == "convoy_states":
-            return value[self._i:self._i + 1]
-        return value
-
-
 def latest_row(model) -> dict[str, object]:
     """The step table's row for the model now (column -> value), as `python run.py run` writes it."""
-    from sim.results.result import RunResult
-
-    steps = RunResult.from_recorder(_LastRow(model.recorder)).steps
-    return steps.iloc[0].to_dict()
+    rows = model.recorder.rows
+    return model.recorder.steps(slice(rows - 1, rows)).iloc[0].to_dict()
 
 
 def _split(column: str, ids: list[str]) -> tuple[str, str] | None:

@@ -4,7 +4,8 @@
 memory against Mesa's Epstein example (`sim.bench.step_cost`, several minutes); `sweep`
 measures the experiment engine's speed-up, overhead per run and memory
 (`sim.bench.sweep_engine`); `campaign` the CPU seconds of a year of the campaign at 1 km/1 h
-and 2 km/2 h (`sim.bench.campaign`). Each suite's options are refused with the others.
+and 2 km/2 h and of the hindcast's training window at 3 km/3 h (`sim.bench.campaign`). Each
+suite's options are refused with the others.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in
 #: the options of the sweep suite, with their defaults
 SWEEP_DEFAULTS = {"runs": 120, "small": 200, "large": 2000}
 #: the options of the campaign suite, with their defaults
-CAMPAIGN_DEFAULTS = {"days": 365.0, "profile": 0}
+CAMPAIGN_DEFAULTS = {"days": None, "profile": 0}  # days None: each row's own horizon
 
 
 def _refuse_others(args: argparse.Namespace) -> None:
@@ -56,7 +57,8 @@ def add_commands(sub) -> None:
                        "seconds of a year of the campaign")
     p.add_argument("suite", nargs="?", choices=("model", "sweep", "campaign"), default="model",
                    help="model: the model against Mesa (default); sweep: the experiment engine; "
-                   "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h")
+                   "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h, the hindcast's "
+                   "training window at 3 km/3 h")
     p.add_argument("--out", type=Path, help="model: folder for bench.csv, bench.png, figures.json")
     p.add_argument("--runs", type=RUNS, metavar="N",
                    help=f"sweep: runs in the speed-up sweep (default {SWEEP_DEFAULTS['runs']})")
@@ -65,7 +67,8 @@ def add_commands(sub) -> None:
     p.add_argument("--large", type=RUNS, metavar="N",
                    help=f"sweep: runs in the large memory sweep (default {SWEEP_DEFAULTS['large']})")
     p.add_argument("--days", type=number(0.0, 3650.0), metavar="D",
-                   help=f"campaign: simulated days (default {CAMPAIGN_DEFAULTS['days']:g})")
+                   help="campaign: simulated days of every run (default: a year of the campaign, the "
+                   "hindcast's 408-day training window)")
     p.add_argument("--profile", type=whole_number(1, 200), metavar="N",
                    help="campaign: also print the N costliest functions of each run (cProfile)")
     p.set_defaults(func=cmd_bench)

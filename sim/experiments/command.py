@@ -221,7 +221,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.experiments.compare import run_compare, text_table
+    from sim.experiments.compare import run_compare
+    from sim.experiments.compare_table import text_table
     from sim.hindcast.posterior import read_posterior
     from sim.scenario import parse_sets
 

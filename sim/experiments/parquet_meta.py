@@ -1,6 +1,6 @@
 """What every Parquet table Corridor writes says about itself, in the file's key-value metadata
 under the key ``corridor`` (JSON): the code version, the scenario hashes of its runs, the unit
-of each column whose unit is known (`sim.results.tidy.COLUMNS`: shares, areas, strengths, …), labels
+of each column whose unit is known (each mechanism's `Outputs.columns`, `sim.outputs`: shares, areas, strengths, …), labels
 (factions, sweep parameters) and a note that it is a what-if model.
 
     import pyarrow.parquet as pq

@@ -144,7 +144,7 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
     done = folder.open(resume=resume, force=force)
     info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets,
             "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
-            "map_days": [*before_end, duration]}
+            "map_days": [*before_end, duration]} | loaded.map.moved_places_entry()
     folder.write_manifest(info)
     if log is not None:
         log(f"uncertainty of {loaded.spec.name}: {replicates} replicates, maps at day(s) "

@@ -12,7 +12,8 @@ What lives where (each module imports only those above it):
   the map's vocabulary (place kinds, road classes, bank codes, default farmland width).
 - ``projection``: the lon/lat <-> km Projection, `extend_line` and `line_frame` (distance and
   side relative to a line), and km <-> grid-cell conversion.
-- ``corridor_map``: Place and CorridorMap, the rasterised map object, and `normalise_name`.
+- ``corridor_map``: Place, MovedPlace and CorridorMap, the rasterised map object, and
+  `normalise_name`.
 - ``layers``: the files of a map (one file, or a folder of layer files), the coordinate
   system check (longitude/latitude only), the extent (``bbox``, ``extent`` or the features'),
   MapError.
@@ -25,7 +26,7 @@ What lives where (each module imports only those above it):
 Import the public names from ``sim.geography``, not from the modules.
 """
 
-from sim.geography.corridor_map import CorridorMap, Place, normalise_name
+from sim.geography.corridor_map import CorridorMap, MovedPlace, Place, normalise_name
 from sim.geography.layers import MapError
 from sim.geography.projection import R_EARTH_KM, Projection, extend_line, line_frame
 from sim.geography.rasterise import load_map
@@ -53,6 +54,7 @@ __all__ = [
     "TERRAIN_VALUE_PER_KM2",
     "CorridorMap",
     "MapError",
+    "MovedPlace",
     "Place",
     "Projection",
     "Terrain",

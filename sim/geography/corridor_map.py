@@ -38,6 +38,29 @@ class Place:
     radius_km: float
 
 
+@dataclass(frozen=True)
+class MovedPlace:
+    """A place rasterisation had to move at a cell size (``docs/map.md``): its cell was river,
+    on the other bank than the one it declares, or (a bridge or ford) taken by a place.
+    `km` is the distance between the cell its coordinates fall in and the cell it got."""
+
+    name: str
+    reason: str  # "its cell is river" | "its cell is on the other bank" | "its cell is taken by a place"
+    km: float
+    to: str  # "the nearest cell on the right bank" | … | "the nearest river cell"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.km:.1f} km ({self.reason}; to {self.to})"
+
+
+def moved_places_note(file_name: str, cell_km: float, moved: tuple[MovedPlace, ...]) -> str:
+    """The one line that says which places a map moves at a cell size, and where to find them."""
+    return (f"{file_name} at {cell_km:g} km cells moves {len(moved)} place{'s' if len(moved) > 1 else ''}: "
+            + "; ".join(map(str, moved))
+            + " (the outputs put them where they moved; a run folder lists them in moved_places.csv, a comparison's, "
+              "uncertainty's or hindcast's in its manifest)")
+
+
 @dataclass(eq=False)
 class CorridorMap:
     path: Path
@@ -55,7 +78,7 @@ class CorridorMap:
     places: dict[str, Place]
     lines: dict[str, list[tuple[str, np.ndarray]]]  # "river"/"road"/"border" -> [(name, xy km)]
     road_class: dict[str, str]  # road name -> "road" | "track"
-    adjustments: tuple[str, ...]  # what rasterisation had to move at this cell size
+    adjustments: tuple[MovedPlace, ...]  # the places rasterisation had to move at this cell size
     projection: Projection
 
     @cached_property
@@ -80,11 +103,11 @@ class CorridorMap:
         hint = f"; did you mean '{guess}'?" if guess else ""
         raise KeyError(f"no place named '{name}' on map {self.path.name}{hint}")
 
-    def cells_near(self, place: Place, radius_km: float) -> np.ndarray:
-        """(k, 2) cells whose centres lie within `radius_km` of the place's cell centre,
-        nearest first (the place's own cell always comes first). River cells included."""
+    def cells_near(self, place: Place | tuple[int, int], radius_km: float) -> np.ndarray:
+        """(k, 2) cells whose centres lie within `radius_km` of the place's cell centre (or of a
+        (row, col) cell), nearest first (that cell always comes first). River cells included."""
         rows, cols = self.shape
-        r0, c0 = place.cell
+        r0, c0 = place if isinstance(place, tuple) else place.cell
         k = int(radius_km // self.cell_km) + 1
         rr, cc = np.mgrid[max(r0 - k, 0) : min(r0 + k + 1, rows), max(c0 - k, 0) : min(c0 + k + 1, cols)]
         d = np.hypot(rr - r0, cc - c0).ravel() * self.cell_km
@@ -113,6 +136,15 @@ class CorridorMap:
     def lonlat_to_xy(self, lon, lat):
         return self.projection.to_xy(lon, lat)
 
+    def cell_of_lonlat(self, lon: float, lat: float) -> tuple[int, int] | None:
+        """(row, col) of the cell containing a point (degrees, WGS 84), or None off the map."""
+        x, y = self.lonlat_to_xy(lon, lat)
+        width, height = self.shape[1] * self.cell_km, self.shape[0] * self.cell_km
+        if not (0.0 <= float(x) < width and 0.0 <= float(y) < height):
+            return None
+        row, col = self.cell_of_xy(x, y)
+        return int(row), int(col)
+
     @property
     def river_name(self) -> str:
         """The river's name as the map gives it (for legends)."""
@@ -128,6 +160,23 @@ class CorridorMap:
         on_land = [p for p in self.places.values() if p.kind not in RIVER_CROSSING_KINDS]
         ranked = sorted(on_land, key=lambda p: -p.strategic_value)
         return tuple(p.name for p in ranked[:2])
+
+    def moved_places(self) -> list[dict]:
+        """One row per place moved at this cell size (`adjustments`): name, why, how far, and where
+        the map file puts it (`map_lon`, `map_lat`) against where the model does (`lon`, `lat`:
+        its cell's centre). Empty when nothing moved."""
+        rows = []
+        for moved in self.adjustments:
+            place = self.places[moved.name]
+            lon, lat = self.projection.to_lonlat(*self.xy_km(*place.cell))
+            rows.append({"name": place.name, "kind": place.kind, "reason": moved.reason, "moved_km": round(moved.km, 2),
+                         "map_lon": place.lon, "map_lat": place.lat,
+                         "lon": round(float(lon), 6), "lat": round(float(lat), 6)})
+        return rows
+
+    def moved_places_entry(self) -> dict:
+        """``{"moved_places": rows}`` for a manifest when the map moved places, else ``{}``."""
+        return {"moved_places": self.moved_places()} if self.adjustments else {}
 
     @property
     def km2_per_cell(self) -> float:

@@ -1,9 +1,9 @@
 """Rasterising a map file onto a km grid, and the cached `load_map`.
 
 The river is routed as a 4-connected one-cell-wide raster through its bridges and fords,
-the banks are split on either side of it, places keep their cells (or move, with a warning,
-when the cell size leaves no room), then terrain, strategic value, country and region are
-laid down cell by cell. The rules are described in ``docs/map.md``.
+the banks are split on either side of it, places keep their cells (or move when the cell size
+leaves no room: one warning lists them all), then terrain, strategic value, country and region
+are laid down cell by cell. The rules are described in ``docs/map.md``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from scipy import ndimage
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
-from sim.geography.corridor_map import CorridorMap, Place
+from sim.geography.corridor_map import CorridorMap, MovedPlace, Place, moved_places_note
 from sim.geography.crossings import grid_graph, open_bridges
 from sim.geography.layers import MapError, content_key, map_files
 from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
@@ -81,29 +81,6 @@ def _polygon_index(polys, x, y, shape) -> tuple[np.ndarray, tuple[str, ...]]:
     return _nearest_fill(index, index >= 0), names
 
 
-def _check_banks(path: Path, river_name: str, frame_line: LineString, places: list[dict]) -> None:
-    """Each place that declares a bank must lie on that side of the river line as drawn (right =
-    on the right looking downstream, i.e. along the line). Raises MapError naming every place
-    that does not, and saying so when most do not: the line is then drawn upstream."""
-    declared = [p for p in places if p["bank"] in ("right", "left")]
-    if not declared:
-        return
-    xy = np.array([p["xy"] for p in declared])
-    side = line_frame(frame_line, xy[:, 0], xy[:, 1])[1]
-    wrong = [p for p, s in zip(declared, side, strict=True) if s != (1 if p["bank"] == "right" else -1)]
-    if not wrong:
-        return
-    names = ", ".join(f"{p['name']} (bank: {p['bank']})" for p in wrong)
-    if 2 * len(wrong) > len(declared):
-        raise MapError(path, f"river '{river_name}' looks drawn upstream: {len(wrong)} of the {len(declared)} "
-                             f"places that declare a bank lie on the other side of its line: {names}. The right "
-                             "bank is on the right looking downstream: list the river's points from upstream "
-                             "to downstream (reverse the line), or fix those places' `bank`")
-    raise MapError(path, f"{len(wrong)} of the {len(declared)} places that declare a bank lie on the other side "
-                         f"of river '{river_name}' as drawn (right = on the right looking downstream): {names}; "
-                         "fix their `bank` or their coordinates")
-
-
 def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     proj = src.projection
     width_km, height_km = (float(v) for v in proj.size_km)
@@ -123,7 +100,7 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     def flat_cell(xy) -> int:
         return int(flat_cells(np.asarray(xy, dtype=float)))
 
-    adjustments: list[str] = []
+    adjustments: list[MovedPlace] = []
 
     # --- river: centreline frame, raster route, banks
     river_name, river_line, river_width, farmland_km = src.river
@@ -138,7 +115,6 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
         p["cell"] = flat_cell(p["xy"])
     crossers = [p for p in pts if p["kind"] in RIVER_CROSSING_KINDS]
     others = [p for p in pts if p["kind"] not in RIVER_CROSSING_KINDS]
-    _check_banks(path, river_name, frame_line, others)
     blocked = np.zeros(n, dtype=bool)
     blocked[[p["cell"] for p in others]] = True
     penalty = np.zeros(n)
@@ -181,20 +157,16 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
             new = int(ri.flat[cell]) * cols + int(ci.flat[cell])
             moved = math.hypot(x[new] - x[cell], y[new] - y[cell])
             what = "river" if bank.flat[cell] == 0 else "on the other bank"
-            adjustments.append(
-                f"{p['name']}: its cell is {what} at {cell_km:g} km cells; moved {moved:.1f} km to "
-                f"the nearest cell {'on the ' + p['bank'] + ' bank' if want else 'of land'}"
-            )
+            adjustments.append(MovedPlace(p["name"], f"its cell is {what}", moved,
+                                          f"the nearest cell {'on the ' + p['bank'] + ' bank' if want else 'of land'}"))
             p["cell"] = new
     river_cells = np.flatnonzero(river)
     for p in crossers:
         if not river.flat[p["cell"]]:
             d = np.hypot(x[river_cells] - p["xy"][0], y[river_cells] - p["xy"][1])
-            p["cell"] = int(river_cells[np.argmin(d)])
-            adjustments.append(
-                f"{p['name']}: its cell is taken by a place at {cell_km:g} km cells; moved "
-                f"{float(np.min(d)):.1f} km onto the nearest river cell"
-            )
+            old, p["cell"] = p["cell"], int(river_cells[np.argmin(d)])
+            moved = math.hypot(x[p["cell"]] - x[old], y[p["cell"]] - y[old])  # cell to cell, as above
+            adjustments.append(MovedPlace(p["name"], "its cell is taken by a place", moved, "the nearest river cell"))
     bridge = open_bridges(river, bank, [p["cell"] for p in crossers])
 
     # --- terrain, in order of precedence (river stays river except at bridges)
@@ -251,8 +223,8 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     lines = {"river": [(river_name, np.asarray(river_line.coords))]}
     for kind, items in (("road", [(nm, g) for nm, _, g in src.roads]), ("border", src.borders)):
         lines[kind] = [(nm, np.asarray(part.coords)) for nm, g in items for part in shapely.get_parts(g)]
-    for note in adjustments:
-        warnings.warn(f"{path.name}: {note}", stacklevel=4)
+    if adjustments:  # one note per map and cell size (maps are cached): every moved place in it
+        warnings.warn(moved_places_note(path.name, cell_km, tuple(adjustments)), stacklevel=4)
 
     arrays = {
         "terrain": terrain,

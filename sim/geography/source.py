@@ -25,7 +25,7 @@ from sim.geography.layers import (
     read_layer,
     union_extent,
 )
-from sim.geography.projection import Projection
+from sim.geography.projection import Projection, extend_line, line_frame
 from sim.geography.terrain import (
     BANK_CODES,
     DEFAULT_FARMLAND_KM,
@@ -33,6 +33,7 @@ from sim.geography.terrain import (
     DEFAULT_RIVER_WIDTH_KM,
     DEFAULT_STRATEGIC_VALUE,
     PLACE_KINDS,
+    RIVER_CROSSING_KINDS,
     ROAD_CLASSES,
 )
 
@@ -94,9 +95,9 @@ def all_errors(errors: list[MapError]) -> None:
         raise MapError(first.path, "\n".join([first.message, *(str(e) for e in errors[1:])]))
 
 
-def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | None]:
-    """Every feature of every layer, the layers' declared extents, the single file's name.
-    Raises one MapError listing every problem of every file."""
+def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | None, list[MapError]]:
+    """Every readable feature of every layer, the layers' declared extents, the single file's
+    name, and the problems of the rest (files that cannot be read, features that cannot be used)."""
     features, boxes, title, errors = [], [], None, []
     for path in files:
         try:
@@ -115,8 +116,7 @@ def _features(files: list[Path]) -> tuple[list[_Feature], list[tuple], str | Non
                 errors.append(err)
                 if REPROJECT_HINT in err.message:
                     break  # a layer not in longitude/latitude: said once, not for every feature
-    all_errors(errors)
-    return features, boxes, title
+    return features, boxes, title, errors
 
 
 def _feature(path: Path, i: int, feature) -> _Feature:
@@ -239,42 +239,85 @@ def _sort(f: _Feature, proj: Projection, points, river_parts, roads, borders, co
         raise MapError(f.file, f"{where}: unsupported geometry type {geom.geom_type}")
 
 
+def _check_banks(path: Path, river_name: str, frame_line: LineString, places: list[dict]) -> None:
+    """Each place that declares a bank must lie on that side of the river line as drawn (right =
+    on the right looking downstream, i.e. along the line). Raises MapError naming every place
+    that does not, and saying so when most (two or more) do not: the line is then drawn upstream."""
+    declared = [p for p in places if p["bank"] in ("right", "left") and p["kind"] not in RIVER_CROSSING_KINDS]
+    if not declared:
+        return
+    xy = np.array([p["xy"] for p in declared])
+    side = line_frame(frame_line, xy[:, 0], xy[:, 1])[1]
+    wrong = [p for p, s in zip(declared, side, strict=True) if s != (1 if p["bank"] == "right" else -1)]
+    if not wrong:
+        return
+    names = ", ".join(f"{p['name']} (bank: {p['bank']})" for p in wrong)
+    if len(wrong) >= 2 and 2 * len(wrong) > len(declared):  # one place alone cannot tell which is wrong
+        raise MapError(path, f"river '{river_name}' looks drawn upstream: {len(wrong)} of the {len(declared)} "
+                             f"places that declare a bank lie on the other side of its line: {names}. The right "
+                             "bank is on the right looking downstream: list the river's points from upstream "
+                             "to downstream (reverse the line), or fix those places' `bank`")
+    raise MapError(path, f"{len(wrong)} of the {len(declared)} places that declare a bank lie on the other side "
+                         f"of river '{river_name}' as drawn (right = on the right looking downstream): {names}; "
+                         "fix their `bank` or their coordinates (or, if the river is drawn upstream, reverse its line)")
+
+
 def _read(path: Path) -> _Source:
     """The map at `path` (a GeoJSON file or a folder of layers), checked. Raises MapError."""
     files = map_files(path)
-    features, boxes, title = _features(files)
+    features, boxes, title, errors = _features(files)
     if not features:
+        all_errors(errors)
         raise MapError(path, "the map has no features")
     extent = union_extent(boxes or [f.geom.bounds for f in features])
     if not (extent[0] < extent[2] and extent[1] < extent[3]):
-        raise MapError(path, f"the features span no area (extent {list(extent)}); add a bbox")
+        all_errors([*errors, MapError(path, f"the features span no area (extent {list(extent)}); add a bbox")])
     proj = Projection(extent)
-    points, river_parts, roads, borders, countries, regions, errors = [], [], [], [], [], [], []
+    points, river_parts, roads, borders, countries, regions = [], [], [], [], [], []
     for f in features:
         try:
             _sort(f, proj, points, river_parts, roads, borders, countries, regions)
         except MapError as err:
             errors.append(err)
-    all_errors(errors)
+    # what concerns the map as a whole, checked on the features that could be used, so that
+    # one pass reports every problem of every file
     map_name = title or (path.name if path.is_dir() else path.stem)
     if not points:
-        raise MapError(path, "no places (Point features) in the map")
+        errors.append(MapError(path, "no places (Point features) in the map"))
+    river = None
     if not river_parts:
-        raise MapError(path, "needs one river (LineString or MultiLineString features with kind 'river')")
-    river_name, river, width, farmland = _merge_river(river_parts)
+        errors.append(MapError(path, "needs one river (LineString or MultiLineString features with kind 'river')"))
+    else:
+        try:
+            river = _merge_river(river_parts)
+        except MapError as err:
+            errors.append(err)
+    seen: dict[str, int] = {}  # normalised name or alias → index of the first place using it
+    for i, p in enumerate(points):
+        clashes: dict[int, list[str]] = {}  # earlier place → the names it shares with this one
+        for n in dict.fromkeys((p["name"], *p["aliases"])):
+            j = seen.setdefault(normalise_name(n), i)
+            if j != i:
+                clashes.setdefault(j, []).append(f"'{n}'")
+        for j, names in clashes.items():
+            errors.append(MapError(p["file"], f"{p['where']}: name or alias {', '.join(names)} is used by both "
+                                              f"'{points[j]['name']}' ({points[j]['where']}) and '{p['name']}'"))
+    if river is not None and points:
+        river_xy = proj.geometry_to_xy(river[1])
+        located = [dict(p, xy=np.array(proj.to_xy(p["lon"], p["lat"]), dtype=float)) for p in points]
+        try:
+            _check_banks(path, river[0], extend_line(river_xy, float(sum(proj.size_km))), located)
+        except MapError as err:
+            errors.append(err)
+    all_errors(errors)
+    river_name, _, width, farmland = river
     if not countries:  # one country: the whole map
         countries = [(map_name, shapely.box(0.0, 0.0, *proj.size_km))]
-    seen: dict[str, str] = {}
-    for p in points:
-        for n in (p["name"], *p["aliases"]):
-            other = seen.setdefault(normalise_name(n), p["name"])
-            if other != p["name"]:
-                raise MapError(p["file"], f"name or alias '{n}' is used by both '{other}' and '{p['name']}'")
     return _Source(
         name=map_name,
         projection=proj,
         points=[{k: v for k, v in p.items() if k not in ("file", "where")} for p in points],
-        river=(river_name, proj.geometry_to_xy(river), width, farmland),
+        river=(river_name, river_xy, width, farmland),
         roads=roads,
         borders=borders,
         countries=countries,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.experiments.sweepfile import DistributionSpec
+from sim.experiments.sweep_spec import DistributionSpec
 from sim.program.errors import InputErrors
 from sim.scenario import (
     LoadedScenario,

@@ -87,7 +87,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
     print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
-          f"{s['strikes_per_month']['simulated_median']:.2f}")
+          f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
     if "pocket" in s:
         pk = s["pocket"]
         print(f"  the pocket stood until the offensive in {pk['stood']} of {pk['of']} runs; "

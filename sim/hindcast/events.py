@@ -26,8 +26,10 @@ its deaths. The columns (`EVENT_COLUMNS`):
 A run's events: every clash (`CorridorModel.report_clash`), ambush, patrol engagement with an
 insurgent cell and air strike is noted as it happens (`ViolenceLog`, one append per
 incident, no scan of the map); `events_table` groups them as UCDP codes events, one row per
-calendar day, cell, kind and dyad with the deaths summed, and keeps the rows with at least
-`MIN_DEATHS` dead (UCDP's rule: an event has at least one death).
+calendar day, cell, kind and dyad with the fighters lost summed, keeps the rows with at least
+`MIN_DEATHS` fighters lost (an incident that hit someone: UCDP's events have at least one death
+in the dyad's year, and a tenth of the record's have a best estimate of 0), and counts as deaths
+the share `engagement.killed_share` of the fighters lost.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import pandas as pd
 EVENT_COLUMNS = ("event_id", "date", "time", "kind", "side_a", "side_b", "dyad", "lon", "lat", "region",
                  "deaths_a", "deaths_b", "deaths_civilians", "deaths", "source")
 EVENT_KINDS = ("clash", "ambush", "engagement", "strike", "one_sided")
-#: the fewest dead for a run's grouped incident to count as an event (UCDP GED: at least one)
+#: the fewest fighters lost (killed, wounded, captured) for a run's grouped incident to count as an event
 MIN_DEATHS = 1.0
 
 
@@ -78,10 +80,12 @@ class ViolenceLog:
         return len(self.hours)
 
 
-def events_table(log: ViolenceLog, calendar, corridor_map) -> pd.DataFrame:
+def events_table(log: ViolenceLog, calendar, corridor_map, killed_share: float) -> pd.DataFrame:
     """A run's violent events (EVENT_COLUMNS): the incidents of `log` grouped by calendar day,
-    cell, kind and dyad (sides in the order of the first incident), deaths summed, the time of
-    the first; rows with fewer than MIN_DEATHS dead dropped; sorted by date and time."""
+    cell, kind and dyad (sides in the order of the first incident), fighters lost summed, the
+    time of the first; rows with fewer than MIN_DEATHS fighters lost dropped; sorted by date and
+    time. The deaths are the fighters lost (killed, wounded and captured: the attrition rates'
+    casualties) times `killed_share` (`engagement.killed_share`, the share of them killed)."""
     from sim.geography.gis_out import cell_lonlat
     from sim.hindcast.regions import region_grid
 
@@ -100,8 +104,9 @@ def events_table(log: ViolenceLog, calendar, corridor_map) -> pd.DataFrame:
         time=("time", "first"), side_a=("side_a", "first"), side_b=("side_b", "first"),
         deaths_a=("deaths_a", "sum"), deaths_b=("deaths_b", "sum")).reset_index()
     grouped["deaths_civilians"] = 0.0
+    grouped = grouped[grouped["deaths_a"] + grouped["deaths_b"] >= MIN_DEATHS].sort_values(["date", "time"], kind="stable")
+    grouped[["deaths_a", "deaths_b"]] *= killed_share
     grouped["deaths"] = grouped["deaths_a"] + grouped["deaths_b"]
-    grouped = grouped[grouped["deaths"] >= MIN_DEATHS].sort_values(["date", "time"], kind="stable")
     rows, cols = grouped["row"].to_numpy(), grouped["col"].to_numpy()
     lon, lat = cell_lonlat(corridor_map, rows, cols)
     regions, names = region_grid(corridor_map)

@@ -112,7 +112,9 @@ def scores(table: pd.DataFrame) -> dict:
     strikes = t[(parts[0] == "strikes").to_numpy()].dropna(subset=["observed", "median"])
     months = max(len(strikes), 1)
     out["strikes_per_month"] = {"observed": float(strikes["observed"].sum()) / months,
-                                "simulated_median": float(strikes["median"].sum()) / months, "months": len(strikes)}
+                                "simulated_median": float(strikes["median"].sum()) / months,
+                                # the rate: a process as rare as one strike a year has a median month of 0
+                                "simulated_mean": float(strikes["mean"].sum()) / months, "months": len(strikes)}
     deaths = t.loc["deaths_per_event|all"] if "deaths_per_event|all" in t.index else None
     if deaths is not None:
         out["deaths_per_event"] = {"observed": _num(deaths["observed"]), "simulated_median": _num(deaths["median"])}
@@ -202,7 +204,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     done = folder.open(resume=resume, force=force)
     info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
             "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
-            "replicate_seeds": seeds}
+            "replicate_seeds": seeds} | loaded.map.moved_places_entry()
     if posterior is not None:
         info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
                              "keys": posterior.keys, "unlike_calibration": unlike_calibration(posterior, loaded.resolved)}
@@ -281,8 +283,9 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"| … IS – government events | {_share(s['coverage_90|government_russia-isis'])} |",
         f"| … IS – SDF events | {_share(s['coverage_90|isis-sdf_coalition'])} |",
         f"| place-months where the model's most likely holder is the record's | {_share(s['holder_agreement'])} |",
-        f"| air strikes per month: record / simulated median | {s['strikes_per_month']['observed']:.2f} / "
-        f"{s['strikes_per_month']['simulated_median']:.2f} (over {s['strikes_per_month']['months']} months) |",
+        f"| air strikes per month: record / simulated median / simulated mean | "
+        f"{s['strikes_per_month']['observed']:.2f} / {s['strikes_per_month']['simulated_median']:.2f} / "
+        f"{s['strikes_per_month']['simulated_mean']:.2f} (over {s['strikes_per_month']['months']} months) |",
     ]
     if "deaths_per_event" in s:
         d = s["deaths_per_event"]

@@ -8,12 +8,51 @@ Russian convoy R1 halted at the Albu Kamal checkpoint ...". Without a calendar, 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
+from sim.outputs import Column, Outputs
 from sim.world.calendar import Calendar
 
 INCIDENT_KINDS = ("standoff", "clash", "ambush", "airstrike", "defection", "detection", "recruitment",
                   "arrival", "withdrawal", "reinforcement", "decision", "relation", "event")
+
+
+class IncidentCounts(Outputs):
+    """Per row, `incidents` (n, kinds) int32: incidents of each kind (`INCIDENT_KINDS`)
+    counted (`count`) since the row before."""
+
+    columns = (Column("incidents_<kind>", "count in the step",
+                      "incidents of that kind during the step: `standoff`, `clash`, `ambush`, `airstrike`, "
+                      "`defection`, `detection`, `recruitment`, `arrival`, `withdrawal`, `reinforcement`, `decision` "
+                      "(a planner's), `relation` (a change of relation), `event`. Counts are of incidents as they "
+                      "happen: `clash` counts every battle in every step, while the narrative logs at most one clash "
+                      "per place and pair of factions every 6 h, so the two differ. An incident in `events.jsonl` has "
+                      "the `step` of the row that counts it (the step during which it happened, from 1; its `hours` "
+                      "are the start of that step)", "incidents_"),)
+
+    def __init__(self, n_rows: int):
+        self.incidents = np.zeros((n_rows, len(INCIDENT_KINDS)), dtype=np.int32)
+        self._kind_index = {k: i for i, k in enumerate(INCIDENT_KINDS)}
+        self._pending = Counter()
+
+    def count(self, kind: str) -> None:
+        """One incident of `kind` (one of `INCIDENT_KINDS`), counted in the next row."""
+        self._pending[kind] += 1
+
+    def record(self, i: int, changed) -> None:
+        for kind, n in self._pending.items():
+            self.incidents[i, self._kind_index[kind]] += n
+        self._pending.clear()
+
+    def table(self, rows: slice) -> dict:
+        return {f"incidents_{kind}": self.incidents[rows, k] for k, kind in enumerate(INCIDENT_KINDS)}
+
+    def summary(self, rows: slice) -> dict:
+        """Each kind's count over the rows."""
+        return {name: int(values.sum()) for name, values in self.table(rows).items()}
 
 
 def clock_text(hours: float, calendar: Calendar | None = None) -> str:

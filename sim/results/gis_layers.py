@@ -9,7 +9,7 @@
 | ``places.geojson`` | the map's places at the cell the model puts them on (name, kind, strategic value, holder at the end, where the map file put them and how far they moved) |
 | ``units.geojson`` | every unit alive at the end at its cell centre (id, label, faction, kind, fighters, datetime) |
 | ``tracks.geojson`` | each unit's legs between kept snapshots: a LineString where it moved, a Point where it stayed, with ``datetime`` and ``datetime_end`` (QGIS's Temporal Controller animates it) |
-| ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places, and its outcome |
+| ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places (their cells' centres), and its outcome |
 | ``events.geojson`` | every logged event at the cell where it happened (else at the place it names), with ``datetime``, ``date`` and ``time`` |
 | ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
 
@@ -135,7 +135,8 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
             continue
         stops = [m.find_place(name) for name in [force["start"], *force["route"]]]
         label = force.get("label") or force["faction"]
-        routes.append(line(np.array([(p.lon, p.lat) for p in stops]), {
+        cells = np.array([p.cell for p in stops])
+        routes.append(line(np.column_stack(cell_lonlat(m, cells[:, 0], cells[:, 1])), {
             "label": label, "faction": force["faction"], "places": ", ".join(p.name for p in stops),
             "outcome": result.summary.get(f"convoy_{label}")}))
     written.append(write_geojson(folder / "routes.geojson", routes, meta))

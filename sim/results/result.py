@@ -14,24 +14,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.agents.convoy import OUTCOME, OUTCOMES, ConvoyState
 from sim.hindcast.events import events_table, write_events
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import CHECKOUT
 from sim.program.output import write_atomic, write_json_atomic, write_text_atomic
 from sim.results.event_log import INCIDENT_KINDS, EventLog
-from sim.submodels.influence import CONTESTED, UNGOVERNED
 from sim.world.calendar import Calendar
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "PyYAML", "shapely")
-
-
-def holder_name(code: int, faction_ids: list[str]) -> str:
-    if code == CONTESTED:
-        return "contested"
-    if code == UNGOVERNED:
-        return "ungoverned"
-    return faction_ids[code]
 
 
 @dataclass
@@ -58,46 +48,16 @@ class RunResult:
 
     @classmethod
     def from_recorder(cls, rec) -> RunResult:
+        """The results so far of the model whose `Recorder` is `rec` (at the end of a run or mid-run)."""
         m = rec.model
-        n = rec.rows
-        ids = m.factions.ids
-        land_km2 = rec._land_cells * m.map.km2_per_cell
-        cols: dict[str, np.ndarray] = {
-            "step": np.arange(n),
-            "hours": rec.hours[:n],
-            "day": rec.hours[:n] / 24.0,
-            "date": [m.calendar.date_at_hours(h).isoformat() for h in rec.hours[:n]],
-        }
-        for j, f in enumerate(ids):
-            cols[f"area_km2_{f}"] = rec.area_km2[:n, j]
-            cols[f"share_{f}"] = rec.area_km2[:n, j] / land_km2
-            cols[f"value_share_{f}"] = rec.value_share[:n, j]
-            cols[f"strength_{f}"] = rec.strength[:n, j]
-        cols["contested_share"] = rec.contested[:n]
-        cols["ungoverned_share"] = rec.ungoverned[:n]
-        for j, f in enumerate(rec.bridge_factions):
-            cols[f"land_bridge_{ids[f]}"] = rec.land_bridge[:n, j]
-        for k, (a, b) in enumerate(rec.rival_pairs):
-            cols[f"tension_{ids[a]}_{ids[b]}"] = rec.tension[:n, k]
-            cols[f"hostile_{ids[a]}_{ids[b]}"] = rec.hostile[:n, k]
-        if rec.support is not None:
-            for j, f in enumerate(ids):
-                cols[f"support_{f}"] = rec.support[:n, j]
-        for k, kind in enumerate(INCIDENT_KINDS):
-            cols[f"incidents_{kind}"] = rec.incidents[:n, k]
-        steps = pd.DataFrame(cols)
-        for j, place in enumerate(rec.places):
-            steps[f"holder_{place.name}"] = [holder_name(int(c), ids) for c in rec.holder[:n, j]]
-        for c, convoy in enumerate(m.convoys):
-            steps[f"convoy_{convoy.label}"] = [
-                OUTCOME[ConvoyState(s[c])] if c < len(s) else "not spawned" for s in rec.convoy_states]
-        summary = cls._summarise(m, steps, rec)
+        summary = {"scenario": m.spec.name, "seed": m.seed_value, "days": float(rec.hours[rec.rows - 1] / 24.0),
+                   **rec.summary()}
         return cls(
             scenario_name=m.spec.name, seed=m.seed_value, digest=m.loaded.digest,
-            resolved=m.loaded.resolved, steps=steps, summary=summary, log=m.log, frames=rec.frames,
-            faction_ids=ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
+            resolved=m.loaded.resolved, steps=rec.steps(), summary=summary, log=m.log, frames=rec.frames,
+            faction_ids=m.factions.ids, faction_labels=m.factions.labels, faction_colors=m.factions.colors,
             map=m.map, influence=m.influence.influence.copy(), towns=cls._towns(m), calendar=m.calendar,
-            events=events_table(rec.violence, m.calendar, m.map))
+            events=events_table(rec.violence, m.calendar, m.map, m.spec.engagement.killed_share))
 
     @staticmethod
     def _towns(m) -> list[dict]:
@@ -107,51 +67,6 @@ class RunResult:
         return [{"name": name, "cell": tuple(int(v) for v in town.cell), "population": float(people),
                  "support": {f: round(float(s), 6) for f, s in zip(m.factions.ids, pop.support[t], strict=True)}}
                 for t, (name, town, people) in enumerate(zip(pop.names, pop.towns, pop.people, strict=True))]
-
-    @staticmethod
-    def _summarise(m, steps: pd.DataFrame, rec) -> dict:
-        last = steps.iloc[-1]
-        out: dict = {"scenario": m.spec.name, "seed": m.seed_value, "days": float(last["day"])}
-        for f in m.factions.ids:
-            out[f"share_{f}"] = round(float(last[f"share_{f}"]), 6)
-            out[f"area_km2_{f}"] = round(float(last[f"area_km2_{f}"]), 3)
-            out[f"value_share_{f}"] = round(float(last[f"value_share_{f}"]), 6)
-            out[f"strength_{f}"] = round(float(last[f"strength_{f}"]), 3)
-        out["contested_share"] = round(float(last["contested_share"]), 6)
-        out["ungoverned_share"] = round(float(last["ungoverned_share"]), 6)
-        for col in steps.columns:
-            if col.startswith("land_bridge_"):
-                out[f"{col}_open_at_end"] = bool(last[col])
-                out[f"{col}_open_share"] = round(float(steps[col].mean()), 6)
-        outcomes = [c.outcome for c in m.convoys]
-        for outcome in OUTCOMES:
-            out[f"convoys_{outcome.replace(' ', '_')}"] = outcomes.count(outcome)
-        for convoy in m.convoys:
-            out[f"convoy_{convoy.label}"] = convoy.outcome
-        for kind in INCIDENT_KINDS:
-            out[f"incidents_{kind}"] = int(steps[f"incidents_{kind}"].sum())
-        kinds: dict[tuple[str, str], int] = {}
-        for u in m.agents:
-            if u.alive and u.kind in ("local_militia", "insurgent"):
-                key = (u.kind, m.factions.ids[u.faction])
-                kinds[key] = kinds.get(key, 0) + 1
-        for f in m.factions.ids:
-            out[f"local_militia_units_{f}"] = kinds.get(("local_militia", f), 0)
-        out["insurgent_cells"] = sum(v for (k, _), v in kinds.items() if k == "insurgent")
-        out.update(m.economy.summary())
-        for col in steps.columns:
-            if col.startswith("tension_"):
-                out[f"{col}_max"] = round(float(steps[col].max()), 4)
-            elif col.startswith("hostile_"):
-                out[f"{col}_share"] = round(float(steps[col].mean()), 6)
-            elif col.startswith("support_"):
-                out[col] = round(float(steps[col].iloc[-1]), 6)
-        out.update(m.tension.summary_figures())
-        for planner in m.planners.values():
-            out.update(planner.summary_figures())
-        for rule in m.rules:
-            out.update(rule.summary_figures())
-        return out
 
     # ------------------------------------------------------------------------------ saving
     def save(self, out_dir: Path, *, command: list[str] | None = None, animation: bool = True,
@@ -168,6 +83,9 @@ class RunResult:
         write_json_atomic(out / "provenance.json", self.provenance(command))
         write_atomic(out / "steps.csv", lambda tmp: self.steps.to_csv(tmp, index=False, float_format="%.6g"))
         write_json_atomic(out / "summary.json", {"note": DISCLAIMER, **self.summary})
+        if self.map.adjustments:  # the places the map moved at this cell size, once per run
+            write_atomic(out / "moved_places.csv",
+                         lambda tmp: pd.DataFrame(self.map.moved_places()).to_csv(tmp, index=False))
         write_text_atomic(out / "events.jsonl", self.log.to_jsonl())
         write_events(self.events, out, out / "gis" if gis else None)
         write_text_atomic(out / "narrative.txt", f"{self.scenario_name} (seed {self.seed}). {DISCLAIMER}\n\n"

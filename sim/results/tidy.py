@@ -25,9 +25,9 @@ Every text column is a pandas ``category`` (a small integer per row): the table 
 of its size with text columns, and ``groupby``/``query`` work as on text. Whole-map values
 (``contested_share``, ``ungoverned_share``, ``incidents_<kind>``) have every entity column NA.
 
-`COLUMNS` below is the one list of the step table's columns, their metrics, units and the
-entity column they fill; the documentation of every column is docs/outputs.md (the tests
-check they agree).
+Each column's metric, unit and entity column come from the mechanism that records it (its
+`Outputs.columns`, sim/outputs.py, gathered by `sim.results.recorder.all_columns`), as
+does its line in docs/outputs.md.
 """
 
 from __future__ import annotations
@@ -36,29 +36,12 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from sim.results.recorder import all_columns
+
 ENTITIES = ("faction", "place", "pair", "convoy")
 TIDY_COLUMNS = ("run", "seed", "step", "day", "date", *ENTITIES, "metric", "value", "unit", "state")
 CATEGORICAL = ("run", "date", *ENTITIES, "metric", "unit", "state")
 INDEX = ("step", "hours", "day", "date")
-
-#: (column prefix, metric, unit, entity column or "" for a whole-map value) — in the order the
-#: step table has them; `incidents_<kind>` keeps its kind in the metric (a kind of incident is
-#: what is counted, not who or where)
-COLUMNS: tuple[tuple[str, str, str, str], ...] = (
-    ("area_km2_", "area_km2", "km²", "faction"),
-    ("share_", "share", "share of land (0–1)", "faction"),
-    ("value_share_", "value_share", "share of strategic value (0–1)", "faction"),
-    ("strength_", "strength", "fighters", "faction"),
-    ("contested_share", "contested_share", "share of land (0–1)", ""),
-    ("ungoverned_share", "ungoverned_share", "share of land (0–1)", ""),
-    ("land_bridge_", "land_bridge_open", "1 = open, 0 = cut", "faction"),
-    ("tension_", "tension", "tension units (escalation at tension.escalate_at)", "pair"),
-    ("hostile_", "hostile", "1 = hostile (fighting), 0 = rivals", "pair"),
-    ("support_", "support", "share of inhabitants (0–1)", "faction"),
-    ("incidents_", "incidents_", "count in the step", ""),
-    ("holder_", "holder", "category: faction id, contested or ungoverned", "place"),
-    ("convoy_", "convoy_outcome", "category: convoy outcome so far", "convoy"),
-)
 
 
 def _pair(rest: str, faction_ids: list[str]) -> str | None:
@@ -74,7 +57,8 @@ def describe_column(column: str, faction_ids: list[str]) -> tuple[str, str | Non
     "share", …) for `share_russia`, ("place", "Albu Kamal", "holder", …), ("pair",
     "iran_militia/russia", "tension", …), ("convoy", "R1", "convoy_outcome", …), and ("", None,
     column, unit) for a whole-map value. Raises KeyError for a column the table does not have."""
-    for prefix, metric, unit, entity in COLUMNS:
+    for c in all_columns():
+        prefix, metric, unit, entity = c.prefix, c.metric, c.unit, c.entity
         rest = column[len(prefix):]
         if entity == "" and (column == prefix or (prefix.endswith("_") and column.startswith(prefix))):
             return "", None, column, unit

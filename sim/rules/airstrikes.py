@@ -60,6 +60,6 @@ class Airstrikes(Rule):
                            f"{model.space.nearest_place_name(aim)}: {fighters_text(lost)} lost", None,
                            place=model.space.nearest_place_name(aim), fighters=lost)
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,
                 f"{self.key}.fighters_killed": round(self.fighters_killed, 3)}

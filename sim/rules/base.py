@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sim.outputs import Outputs
 from sim.scenario.spec import RULE_MODELS, RuleParams
 
 REGISTRY: dict[str, type[Rule]] = {}
@@ -29,7 +30,7 @@ def register(cls: type[Rule]) -> type[Rule]:
     return cls
 
 
-class Rule:
+class Rule(Outputs):
     """One configured rule on one model.
 
     `key` is the rule's name in the scenario (the kind, or 'kind/label' when a scenario has
@@ -78,8 +79,9 @@ class Rule:
         insurgent cells). Asked once, after setup, to know which factions may fight."""
         return set()
 
-    def summary_figures(self) -> dict[str, float]:
-        """The rule's figures so far, keyed '<rule key>.<figure>', for the run summary.
+    def summary(self, rows: slice) -> dict[str, float]:
+        """The rule's figures so far, keyed '<rule key>.<figure>', for the run summary (the
+        outputs protocol, sim/outputs.py; a rule records no step-table column).
 
         A getter: read whenever results are assembled, at the end of a run or mid-run (the
         app shows results while a run is under way)."""

@@ -236,5 +236,5 @@ class CheckpointBlockade(Rule):
         if standoff in self.standoffs:
             self.standoffs.remove(standoff)
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.{k}": v for k, v in self.outcomes.items()}

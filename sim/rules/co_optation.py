@@ -70,5 +70,5 @@ class CoOptation(Rule):
             self._distance_hours = model.hours
         return self._distance
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.defections": self.defections}

@@ -65,5 +65,5 @@ class InsurgentRecruitment(Rule):
     def factions_added(self, regular_only: bool = False) -> set[int]:
         return set() if regular_only else {self.faction}  # insurgent cells are not regular forces
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.recruited": round(self.recruited, 3), f"{self.key}.new_cells": self.new_cells}

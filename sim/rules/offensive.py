@@ -19,8 +19,11 @@ the end against them (A² − φ·D² conserved): an unopposed column marches at
 `advance_km_per_day`, a column that could not win a fight to the end stands and fights where it
 is (a siege). The fighting itself is the engagement stage's (hostile units within range fight).
 An objective is taken when the column stands within `reach_km` of it and no hostile fighters
-are within `reach_km` of it; the column then moves on to the next. When the last is taken the
-column stays there as its garrison.
+are within `reach_km` of it; one unit of the column stays on it as its garrison and the rest
+move on to the next. When the last is taken the column stays there as its garrison. How long
+the defenders last is the engagement stage's: against a fortified town only as many attackers
+fire at once as the front holds (`engagement.front_density_per_km`), so a bigger column lasts
+longer rather than winning faster.
 """
 
 from __future__ import annotations
@@ -127,12 +130,23 @@ class Offensive(Rule):
                            self.column[0], place=objective.name)
         self.current += 1
         if self.current < len(self.objectives):
+            if len(self.column) > 1:
+                self._garrison(objective)
             self._route_to(self.objectives[self.current])
+
+    def _garrison(self, objective) -> None:
+        """Leave one unit of the column (its last) on a taken objective as its garrison: the
+        attacker holds what it takes, and the column goes on weaker."""
+        unit = self.column.pop()
+        unit.move_to(objective.cell)
+        unit.home = objective.cell
+        self.model.log_incident("event", f"{unit.strength:.0f} fighters of the assault column stay to hold "
+                                f"{objective.name}", unit, place=objective.name)
 
     def _km(self, a, b) -> float:
         return float(np.hypot(a[0] - b[0], a[1] - b[1])) * self.model.map.cell_km
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         figures = {f"{self.key}.objectives_taken": len(self.taken)}
         figures.update({f"{self.key}.day_taken.{o.name}": self.taken.get(o.name, float("nan"))
                         for o in self.objectives})

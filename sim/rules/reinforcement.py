@@ -38,5 +38,5 @@ class Reinforcement(Rule):
     def factions_added(self, regular_only: bool = False) -> set[int]:
         return {self.faction}
 
-    def summary_figures(self) -> dict[str, float]:
+    def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.fighters_arrived": self.arrived}

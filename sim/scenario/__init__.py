@@ -1,7 +1,9 @@
 """The scenario package: the scenario language and everything that reads a scenario file.
 
 - :mod:`~sim.scenario.spec` — the language itself: pydantic models of every block, with every
-  default and its unit (``Scenario``, the world blocks, the forces, events);
+  default and its unit (``Scenario``, the world blocks, events), re-exporting the models of
+  its parts below;
+- :mod:`~sim.scenario.forces` — the forces a scenario deploys (``Force``, ``ConvoyOrders``);
 - :mod:`~sim.scenario.rule_params` — the rules' parameter models, ``RULE_MODELS``;
 - :mod:`~sim.scenario.units` — the strict base model and the constrained number types;
 - :mod:`~sim.scenario.load` — :func:`load_scenario` → :class:`LoadedScenario`, the one entry;

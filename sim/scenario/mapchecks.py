@@ -197,6 +197,15 @@ def _check_deployment(base, force, corridor_map, forbidden_of, deconfliction, re
                                    f"in a region {force.faction} may not enter "
                                    f"({', '.join(sorted(banned))}; deconfliction_line)")
         return
+    if deploy.lonlat is not None:
+        cell = corridor_map.cell_of_lonlat(*deploy.lonlat)
+        if cell is None:
+            report(dp + ("lonlat",), f"the point {list(deploy.lonlat)} lies off the map "
+                                     f"{corridor_map.path.name}")
+        elif not _any_cell(ok, corridor_map.cells_near(cell, deploy.radius_km)):
+            report(dp + ("lonlat",), f"there is no {ground} within {deploy.radius_km:g} km of "
+                                     f"{list(deploy.lonlat)} for {force.kind} units to stand on")
+        return
     for j, name in enumerate(deploy.at or []):
         place = _place(corridor_map, name, dp + ("at", j), report)
         if place is None:

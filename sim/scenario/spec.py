@@ -17,6 +17,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.scenario.forces import (  # noqa: F401  (part of the scenario language, re-exported)
+    ConvoyForce,
+    ConvoyOrders,
+    Deployment,
+    Force,
+    ForceBase,
+    GarrisonForce,
+    InsurgentForce,
+    LocalMilitiaForce,
+    MilitiaForce,
+)
 from sim.scenario.planning import (  # noqa: F401  (part of the scenario language, re-exported)
     PlannerSpec,
     PlannerWeights,
@@ -172,6 +183,14 @@ class EngagementSpec(Strict):
     urban_defence: PositiveFloat = Field(
         2.0, description="Fire received by defenders in urban cells is divided by this factor."
     )
+    killed_share: Probability = Field(
+        0.5, description="Share of the fighters lost (killed, wounded, captured) who are killed: the deaths "
+        "of the violent events (dimensionless)."
+    )
+    front_density_per_km: PositiveFloat = Field(
+        100.0, description="Aimed fire: fighters of a side who can fire at once per km of the battle's front, "
+        "taken as 2 × range_km wide (fighters/km)."
+    )
     break_ratio: PositiveFloat = Field(
         3.0, description="A side outnumbered by this ratio breaks off and withdraws (ratio)."
     )
@@ -186,6 +205,27 @@ class Speeds(Strict):
     urban: NonNegativeFloat = 15.0
     farmland: NonNegativeFloat = 10.0
     desert: NonNegativeFloat = 12.0
+
+
+class FrontSpec(Strict):
+    """Contact along a front: raids and probes between hostile forces whose ground faces each other
+    (sim/submodels/front.py)."""
+
+    contact_rate_per_km_day: NonNegativeFloat = Field(
+        0.0, description="Lethal contacts (raids, probes) per km of front per day; 0 (the default) switches "
+        "them off; the record's situation (corridor_2017.yaml) uses 0.05."
+    )
+    depth_km: PositiveFloat = Field(
+        5.0, description="Ground of two hostile factions this close makes a front; a raiding party's reach (km)."
+    )
+    reach_km: PositiveFloat = Field(
+        15.0, description="A contact's parties come from each side's nearest unit within this distance of it "
+        "(km): a night's move by vehicle."
+    )
+    party_fighters: PositiveFloat = Field(30.0, description="Fighters each side commits to one contact.")
+    raid_loss_fraction: Probability = Field(
+        0.15, description="Share of a side's party lost in one contact, before its cover (dimensionless)."
+    )
 
 
 class InsurgentBehaviour(Strict):
@@ -223,99 +263,6 @@ class MilitiaBehaviour(Strict):
     speed_factor: PositiveFloat = Field(
         0.5, description="Multiplier on the terrain speeds when units move to reinforce (dimensionless)."
     )
-
-
-# --------------------------------------------------------------------------- forces
-
-
-class Deployment(Strict):
-    """Where units start: near a named place, in a named region, or at named places (one each)."""
-
-    near: str | None = Field(None, description="Named place to deploy around.")
-    radius_km: NonNegativeFloat = Field(5.0, description="Spread around `near` (km).")
-    region: str | None = Field(None, description="Map region to scatter units in.")
-    at: list[str] | None = Field(None, description="Named places, one unit at each in turn.")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Deployment:
-        given = [k for k in ("near", "region", "at") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"give exactly one of 'near', 'region' or 'at' (found {', '.join(given) or 'none'})"
-            )
-        return self
-
-
-class ForceBase(Strict):
-    faction: str = Field(description="Faction id declared under `factions`.")
-    units: int = Field(1, ge=1, le=100_000, description="Number of units.")
-    strength: PositiveFloat = Field(description="Fighters per unit.")
-    label: str | None = Field(None, description="Name used in the narrative log (e.g. R1).")
-
-
-FORTIFICATION = Field(
-    1.0, ge=1.0, le=20.0, description="Prepared defences: while a unit stands at its home cell, the fire it "
-    "receives in an engagement is divided by this factor (1: none; dimensionless)."
-)
-
-
-class MilitiaForce(ForceBase):
-    kind: Literal["militia"]
-    deploy: Deployment
-    posture: Literal["hold", "patrol", "checkpoint"] = Field("hold", description="Starting posture.")
-    fortification: float = FORTIFICATION
-
-
-class GarrisonForce(ForceBase):
-    kind: Literal["garrison"]
-    deploy: Deployment
-    posture: Literal["hold", "patrol"] = "hold"
-    fortification: float = FORTIFICATION
-
-
-class LocalMilitiaForce(ForceBase):
-    kind: Literal["local_militia"]
-    deploy: Deployment
-    loyalty: Probability = Field(0.8, description="Starting loyalty to the sponsor (0–1).")
-    posture: Literal["hold", "patrol"] = "hold"
-
-
-class InsurgentForce(ForceBase):
-    kind: Literal["insurgent"]
-    deploy: Deployment
-
-
-class ConvoyOrders(Strict):
-    when_stopped: Literal["withdraw", "wait", "push"] = Field(
-        "withdraw",
-        description="withdraw: turn back when outnumbered by the checkpoint's withdraw_when_outnumbered, "
-        "otherwise wait while resolve lasts; wait: stand off even when outnumbered until resolve is spent; "
-        "push: like withdraw, but force its way through (a Lanchester fight) when at least push_ratio "
-        "times the defenders there.",
-    )
-    max_wait_hours: NonNegativeFloat = Field(
-        24.0, description="Longest standoff, at even odds or better; resolve runs out sooner in proportion "
-        "when the defenders outnumber the convoy (hours)."
-    )
-    push_ratio: PositiveFloat = Field(
-        1.5, description="With orders push: force ratio (convoy : defenders there) at which it forces its way."
-    )
-    withdraw_to: str | None = Field(None, description="Place to withdraw to (default: the start).")
-
-
-class ConvoyForce(ForceBase):
-    kind: Literal["convoy"]
-    start: str = Field(description="Named place the convoy sets off from.")
-    route: list[str] = Field(min_length=1, description="Named waypoints in order; the last is the goal.")
-    depart_day: NonNegativeFloat = Field(0.0, description="Departure time (days from the start).")
-    speed_factor: PositiveFloat = Field(1.0, description="Multiplier on the terrain speeds (dimensionless).")
-    orders: ConvoyOrders = ConvoyOrders()
-
-
-Force = Annotated[
-    MilitiaForce | GarrisonForce | LocalMilitiaForce | InsurgentForce | ConvoyForce,
-    Field(discriminator="kind"),
-]
 
 
 # --------------------------------------------------------------------------- timeline
@@ -399,6 +346,7 @@ class Scenario(Strict):
     speeds: Speeds = Speeds()
     militia: MilitiaBehaviour = MilitiaBehaviour()
     insurgents: InsurgentBehaviour = InsurgentBehaviour()
+    front: FrontSpec = FrontSpec()
     forces: list[Force] = Field(default_factory=list)
     rules: dict[str, dict] = Field(
         default_factory=dict,

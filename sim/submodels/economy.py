@@ -25,10 +25,12 @@ import math
 
 import numpy as np
 
+from sim.outputs import Outputs
+
 DAYS_PER_MONTH = 30.4
 
 
-class Economy:
+class Economy(Outputs):
     def __init__(self, model):
         self.model = model
         factions = [model.spec.factions[f] for f in model.factions.ids]
@@ -51,6 +53,12 @@ class Economy:
     def enlist(self, faction: int, batch: float) -> None:
         """A rule of `faction` will take recruits in batches of up to `batch` fighters."""
         self.ready_max[faction] = max(self.ready_max[faction], 2.0 * batch)
+
+    def commit(self, faction: int, usd_per_day: float) -> None:
+        """`faction` spends `usd_per_day` of its funding on something else from now on (a
+        co-optation push, agents/planner.py): its funding falls by that much, not below 0."""
+        funding = self.model.factions.funding
+        funding[faction] = max(0.0, funding[faction] - usd_per_day)
 
     def update(self) -> None:
         """One step of income, upkeep, recruitment from the pool and accrued desertion."""
@@ -109,7 +117,9 @@ class Economy:
             self.deserted[f] += sum(u.lose(u.strength * share) for u in units)
             self._owed[f] = 0.0
 
-    def summary(self) -> dict:
+    def summary(self, rows: slice) -> dict:
+        """Each paying faction's fighters recruited and deserted so far and the share of its
+        bill paid (the outputs protocol, sim/outputs.py)."""
         ids = self.model.factions.ids
         out = {}
         for f in np.flatnonzero(self.active):

@@ -8,6 +8,12 @@ well-mixed limit match the analytic result at any step length: 1,000 against 800
 effectiveness leaves 600 under aimed fire and 200 under area fire. Cover divides the fire a
 side receives (`cover_factor`: urban cells, and units' prepared defences, `Unit.protection`),
 so against defenders fortified ×φ aimed fire conserves A² − φ·B².
+
+Under aimed fire no more of a side can fire at once than the front holds: at most
+`engagement.front_density_per_km` fighters per km over the battle's front, taken as the width
+of the contact zone, 2 × `range_km` (`frontage_square_law`). Beyond that a bigger force does
+not kill faster; it lasts longer. That is what makes the assault on a fortified town a matter of
+months rather than weeks (docs/odd.md, "Engagements").
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import math
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from sim.geography import Terrain
 
@@ -35,6 +40,42 @@ def square_law(a: float, b: float, alpha: float, beta: float, hours: float) -> t
     a_new = 0.0 if t == t_a else a * ch - ra * b * sh
     b_new = 0.0 if t == t_b else b * ch - rb * a * sh
     return max(a_new, 0.0), max(b_new, 0.0)
+
+
+def frontage_square_law(a: float, b: float, alpha: float, beta: float, hours: float,
+                        cap: float) -> tuple[float, float]:
+    """Aimed fire over `hours` when at most `cap` fighters of a side can fire at once (the
+    front's width limits how many engage): dA/dt = −β·min(B, cap), dB/dt = −α·min(A, cap),
+    integrated exactly, phase by phase (both sides above the cap: losses at constant rates; one
+    above: the other falls linearly, the first quadratically; neither: `square_law`). `alpha`,
+    `beta` as in `square_law`; `cap` in fighters (math.inf: the plain square law)."""
+    t = 0.0
+    while t < hours and a > 0 and b > 0:
+        left = hours - t
+        if a <= cap and b <= cap:
+            return square_law(a, b, alpha, beta, left)
+        if a > cap and b > cap:
+            t_a, t_b = (a - cap) / (beta * cap), (b - cap) / (alpha * cap)
+            dt = min(left, t_a, t_b)
+            a, b = a - beta * cap * dt, b - alpha * cap * dt
+            a, b = (cap if dt == t_a else a), (cap if dt == t_b else b)
+            t += dt
+            continue
+        swapped = b > cap  # the side above the cap is called A below
+        if swapped:
+            a, b, alpha, beta = b, a, beta, alpha
+        # B (under the cap) loses α·cap an hour; A loses β·B(t), B(t) = b − α·cap·τ
+        t_zero = b / (alpha * cap)
+        disc = (beta * b) ** 2 - 2.0 * beta * alpha * cap * (a - cap)
+        t_cap = (beta * b - math.sqrt(disc)) / (beta * alpha * cap) if disc >= 0 else math.inf
+        dt = min(left, t_zero, t_cap)
+        a_new = a - beta * (b * dt - alpha * cap * dt * dt / 2.0)
+        b_new = 0.0 if dt == t_zero else b - alpha * cap * dt
+        a, b = (cap if dt == t_cap and dt < t_zero else a_new), b_new
+        if swapped:
+            a, b, alpha, beta = b, a, beta, alpha
+        t += dt
+    return max(a, 0.0), max(b, 0.0)
 
 
 def linear_law(a: float, b: float, alpha: float, beta: float, hours: float) -> tuple[float, float]:
@@ -75,7 +116,8 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
     fa, fb = cover_factor(model, side_a), cover_factor(model, side_b)
     if spec.law == "aimed":
         k = spec.kill_rate_per_day / 24.0
-        a_new, b_new = square_law(a, b, k * fb, k * fa, hours)
+        cap = spec.front_density_per_km * 2.0 * spec.range_km
+        a_new, b_new = frontage_square_law(a, b, k * fb, k * fa, hours, cap)
     else:
         k = spec.area_kill_rate_per_day / 24.0
         a_new, b_new = linear_law(a, b, k * fb, k * fa, hours)
@@ -89,23 +131,27 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
-    km = model.map.cell_km
+
+    def tree(faction: int, units: list):  # each faction's units, indexed once for all its pairs
+        return model.space.kd_tree(("fighters", faction), tuple(u.rc for u in units))
+
     for f, g in model.factions.hostile_pairs():
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
-        xy_f = np.array([u.rc for u in units_f], dtype=float) * km
-        xy_g = np.array([u.rc for u in units_g], dtype=float) * km
-        pairs = cKDTree(xy_f).sparse_distance_matrix(cKDTree(xy_g), spec.range_km, output_type="coo_matrix")
-        if pairs.nnz == 0:
+        # the pairs in range as plain arrays (a sparse matrix per pair of factions and step
+        # costs more than the search when, as in most steps, no pair is in range)
+        pairs = tree(f, units_f).sparse_distance_matrix(tree(g, units_g), spec.range_km, output_type="ndarray")
+        if len(pairs) == 0:
             continue
         nf = len(units_f)
         n = nf + len(units_g)
-        graph = coo_matrix((np.ones(pairs.nnz), (pairs.row, pairs.col + nf)), shape=(n, n))
+        rows, cols = pairs["i"], pairs["j"] + nf
+        graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n))
         _, label = connected_components(graph, directed=False)
         engaged = np.zeros(n, dtype=bool)
-        engaged[pairs.row] = True
-        engaged[pairs.col + nf] = True
+        engaged[rows] = True
+        engaged[cols] = True
         for battle in np.unique(label[engaged]):
             members = np.flatnonzero((label == battle) & engaged)
             side_f = [units_f[i] for i in members if i < nf]

@@ -88,6 +88,10 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
     return {b: np.where((bank == b) | (bank == 0), 1.0, across) for b in (1, 2)}
 
 
+#: most memory the kept stamp windows of one run may take (bytes): every cell of a 3 km map, or
+#: the cells that units come back to at 1 km
+WINDOW_CACHE_BYTES = 32 * 2**20
+
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
 
@@ -133,6 +137,8 @@ class InfluenceField:
         # rounding drift of stamping (and the truncation of stamps against the full filter)
         self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
         self._since_resync = 0
+        self._windows: dict[tuple[int, int, int], tuple] = {}  # kept stamp windows (`_window`)
+        self._window_bytes = 0
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
     def add(self, faction: int, layer: int, rc: tuple[int, int], amount: float) -> None:
@@ -177,6 +183,19 @@ class InfluenceField:
         return out
 
     def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
+        """Add `amount` fighters' projection at cell (r, c) of `layer` to the target."""
+        window = self._windows.get((layer, r, c))
+        if window is None:
+            window = self._window(layer, r, c)
+        r0, r1, c0, c1, patch = window
+        self.target[faction, r0:r1, c0:c1] += amount * patch
+
+    def _window(self, layer: int, r: int, c: int) -> tuple[int, int, int, int, np.ndarray]:
+        """The rows r0:r1 and columns c0:c1 a unit mass at (r, c) of `layer` projects onto, and
+        the projection there (the layer's stamp clipped to the map, times the river's weight
+        from the cell's bank). Kept per cell while the kept ones take less than
+        `WINDOW_CACHE_BYTES` (units come back to the cells around their home): a kept window
+        is the same product, so stamping with it gives the same bits."""
         stamp = self._stamps[layer]
         h = stamp.shape[0] // 2
         rows, cols = self._bank.shape
@@ -185,7 +204,11 @@ class InfluenceField:
         source = self._bank[r, c]
         if source:
             patch = patch * self._bank_weight[source][r0:r1, c0:c1]
-        self.target[faction, r0:r1, c0:c1] += amount * patch
+            self._window_bytes += patch.nbytes
+        window = (r0, r1, c0, c1, patch)
+        if self._window_bytes <= WINDOW_CACHE_BYTES:
+            self._windows[layer, r, c] = window
+        return window
 
     def _refresh_target(self) -> None:
         pending, self._pending = self._pending, []

@@ -30,6 +30,8 @@ import math
 
 import numpy as np
 
+from sim.outputs import Column, Outputs
+
 #: support every faction starts with in every town, unless `population.initial_support` says
 DEFAULT_SUPPORT = 0.2
 
@@ -131,3 +133,29 @@ class Population:
         weak = self._controlled.max(axis=1) < 0.5
         g = float((self.people * self.grievance * weak).sum() / self.people.sum())
         return 1.0 + self.spec.insurgent_grievance_weight * g
+
+
+class SupportRecord(Outputs):
+    """Per row, `support` (n, F): each faction's population-weighted support (`Population.
+    support_share`); records nothing in a scenario without a population."""
+
+    columns = (Column("support_<f>", "share of inhabitants (0–1)",
+                      "population-weighted support for the faction in the scenario's towns "
+                      "(sim/submodels/population.py); only with a `population` block", "support", "faction"),)
+
+    def __init__(self, model):
+        self.model = model
+        self.support = np.zeros((model.n_steps + 1, len(model.factions))) if model.population is not None else None
+
+    def record(self, i: int, changed) -> None:
+        if self.support is not None:
+            self.support[i] = self.model.population.support_share()
+
+    def table(self, rows: slice) -> dict:
+        if self.support is None:
+            return {}
+        return {f"support_{f}": self.support[rows, j] for j, f in enumerate(self.model.factions.ids)}
+
+    def summary(self, rows: slice) -> dict:
+        """Each faction's support in the last row."""
+        return {name: round(float(values[-1]), 6) for name, values in self.table(rows).items()}

@@ -36,6 +36,7 @@ from collections import deque
 
 import numpy as np
 
+from sim.outputs import Column, Outputs
 from sim.world.factions import HOSTILE, RIVAL
 
 
@@ -114,5 +115,50 @@ class TensionLedger:
                       factions=[model.factions.ids[i], model.factions.ids[j]])
         model.recorder.count("relation")
 
-    def summary_figures(self) -> dict:
-        return {"tension.escalations": self.escalations, "tension.deescalations": self.deescalations}
+
+
+class TensionRecord(Outputs):
+    """Per row, `tension` (n, pairs) and `hostile` (n, pairs) bool of each rival pair
+    (`TensionLedger.rival_pairs`)."""
+
+    columns = (
+        Column("tension_<a>_<b>", "tension units (escalation at tension.escalate_at)",
+               "tension between two rival factions `a` and `b` (sim/submodels/tension.py); one column per pair "
+               "whose scenario relation is `rival`", "tension", "pair"),
+        Column("hostile_<a>_<b>", "1 = hostile (fighting), 0 = rivals",
+               "whether tension has turned the pair hostile", "hostile", "pair"),
+    )
+
+    def __init__(self, model):
+        self.ledger = model.tension
+        self.ids = model.factions.ids
+        n, pairs = model.n_steps + 1, len(self.ledger.rival_pairs)
+        self.tension = np.zeros((n, pairs))
+        self.hostile = np.zeros((n, pairs), dtype=bool)
+
+    def record(self, i: int, changed) -> None:
+        if self.ledger.rival_pairs:
+            rows, cols = np.array(self.ledger.rival_pairs).T
+            self.tension[i] = self.ledger.level[rows, cols]
+            self.hostile[i] = self.ledger.escalated[rows, cols]
+
+    def _names(self) -> list[str]:
+        return [f"{self.ids[a]}_{self.ids[b]}" for a, b in self.ledger.rival_pairs]
+
+    def table(self, rows: slice) -> dict:
+        out = {}
+        for k, pair in enumerate(self._names()):
+            out[f"tension_{pair}"] = self.tension[rows, k]
+            out[f"hostile_{pair}"] = self.hostile[rows, k]
+        return out
+
+    def summary(self, rows: slice) -> dict:
+        """Each pair's highest tension and share of rows hostile; escalations and
+        de-escalations so far."""
+        out = {}
+        for k, pair in enumerate(self._names()):
+            out[f"tension_{pair}_max"] = round(float(self.tension[rows, k].max()), 4)
+            out[f"hostile_{pair}_share"] = round(float(self.hostile[rows, k].mean()), 6)
+        out["tension.escalations"] = self.ledger.escalations
+        out["tension.deescalations"] = self.ledger.deescalations
+        return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
@@ -42,7 +43,14 @@ class Space:
         self._pathfinders: dict[int, PathFinder] = {}
         self._disks: dict[float, np.ndarray] = {}
         self._ranks: dict[float, np.ndarray] = {}
+        self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
+        self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
+        self._rank_lists: dict[float, list[list[int]]] = {}
+        self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (cells, tree)
+        self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
+        self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
+        self._members: dict[int, list[Unit]] = {}  # per faction, its roster in creation order
         self._nearest_place = self._nearest_place_grid()
 
     # --- places ------------------------------------------------------------------------------
@@ -88,6 +96,13 @@ class Space:
             self._ranks[radius_km] = rank
         return rank
 
+    def _rank_rows(self, radius_km: float) -> list[list[int]]:
+        """`_rank(radius_km)` as Python lists; cached per radius."""
+        rows = self._rank_lists.get(radius_km)
+        if rows is None:
+            rows = self._rank_lists[radius_km] = self._rank(radius_km).tolist()
+        return rows
+
     def cells_near(self, rc, radius_km: float, faction: int, *, same_bank: bool = False,
                    desert_only: bool = False) -> np.ndarray:
         """Land cells (n, 2) within `radius_km` of `rc`, nearest first, that `faction` may
@@ -108,16 +123,18 @@ class Space:
         """A random cell the faction may stand on, within reach and on the same bank, or None.
 
         A few random offsets are tried first (cheap, and almost always enough); only if all
-        fail are the candidate cells enumerated. `rng`: the caller's numpy Generator."""
-        disk = self.disk(radius_km)
+        fail are the candidate cells enumerated. `rng`: the caller's numpy Generator. The
+        offsets are tried against plain Python lists (the disc's offsets, the cells the faction
+        may stand on, the banks): a patrol leg or a relocation then costs a few microseconds."""
+        dr, dc = self._disk_lists(radius_km)
         rows, cols = self.map.shape
-        bank = self.map.bank[rc]
-        forbidden = self.forbidden_mask(faction)
-        for i in rng.integers(len(disk), size=4):
-            r, c = int(rc[0] + disk[i, 0]), int(rc[1] + disk[i, 1])
-            if (0 <= r < rows and 0 <= c < cols and self.map.land[r, c] and not forbidden[r, c]
-                    and (bank == 0 or self.map.bank[r, c] == bank)
-                    and (not desert_only or self.map.terrain[r, c] == Terrain.DESERT)):
+        r0, c0 = int(rc[0]), int(rc[1])
+        banks = self._bank_rows
+        bank = banks[r0][c0]
+        standable = self._standable(faction, desert_only)
+        for i in rng.integers(len(dr), size=4).tolist():
+            r, c = r0 + dr[i], c0 + dc[i]
+            if 0 <= r < rows and 0 <= c < cols and standable[r][c] and (bank == 0 or banks[r][c] == bank):
                 return r, c
         cells = self.cells_near(rc, radius_km, faction, same_bank=True, desert_only=desert_only)
         if len(cells) == 0:
@@ -125,14 +142,44 @@ class Space:
         r, c = cells[int(rng.integers(len(cells)))]
         return int(r), int(c)
 
+    def _disk_lists(self, radius_km: float) -> tuple[list[int], list[int]]:
+        """`disk(radius_km)`'s row and column offsets as Python lists; cached per radius."""
+        lists = self._disk_lists_kept.get(radius_km)
+        if lists is None:
+            disk = self.disk(radius_km)
+            lists = self._disk_lists_kept[radius_km] = (disk[:, 0].tolist(), disk[:, 1].tolist())
+        return lists
+
+    def _standable(self, faction: int, desert_only: bool) -> list[list[bool]]:
+        """Rows of the cells `faction` may stand on (land it is not forbidden; desert only, if
+        asked), as Python lists; kept until the faction's forbidden cells change."""
+        forbidden = self.forbidden_mask(faction)
+        kept = self._standable_kept.get((faction, desert_only))
+        if kept is None or kept[0] is not forbidden:
+            ok = self.map.land & ~forbidden
+            if desert_only:
+                ok &= self.map.terrain == Terrain.DESERT
+            kept = self._standable_kept[faction, desert_only] = (forbidden, ok.tolist())
+        return kept[1]
+
     # --- units -------------------------------------------------------------------------------
     def enrol(self, unit: Unit, faction: int | None) -> None:
         """Keep the per-faction rosters: `unit` now belongs to `faction` (None: it left the
         map). Called by `Unit` only, when a unit appears, changes side or leaves."""
-        for roster in self._rosters:
-            roster.pop(unit, None)
+        for f, roster in enumerate(self._rosters):
+            if roster.pop(unit, 0) is None:
+                self._members.pop(f, None)
         if faction is not None:
             self._rosters[faction][unit] = None
+            self._members.pop(faction, None)
+
+    def members(self, faction: int) -> list[Unit]:
+        """The units of `faction` on the map, in the order the model's `agents` lists them (the
+        order they were created in); kept until the faction's roster changes. Do not modify."""
+        units = self._members.get(faction)
+        if units is None:
+            units = self._members[faction] = sorted(self._rosters[faction], key=lambda u: u.unique_id)
+        return units
 
     def _occupied(self, rc, radius_km: float, factions: list[int], by_roster: bool | None = None) -> list:
         """Land cells within `radius_km` of `rc`, nearest first, where units of `factions` may
@@ -142,15 +189,20 @@ class Space:
         if by_roster is None:
             by_roster = (sum(len(self._rosters[f]) for f in factions) * ROSTER_COST
                          < DISC_OVERHEAD + len(self.disk(radius_km)))
-        if by_roster:
-            rank = self._rank(radius_km)
-            r = rank.shape[0] // 2
+        if by_roster:  # (Python lists: a roster member costs a few list look-ups)
+            rank = self._rank_rows(radius_km)
+            r = len(rank) // 2
+            r0, c0 = int(rc[0]) - r, int(rc[1]) - r
+            land = self._land_rows
             found = {}
             for f in factions:
                 for unit in self._rosters[f]:
-                    dr, dc = unit.rc[0] - rc[0] + r, unit.rc[1] - rc[1] + r
-                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r and rank[dr, dc] >= 0 and self.map.land[unit.rc]:
-                        found[unit.rc] = rank[dr, dc]
+                    ur, uc = unit.rc
+                    dr, dc = ur - r0, uc - c0
+                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r:
+                        k = rank[dr][dc]
+                        if k >= 0 and land[ur][uc]:
+                            found[unit.rc] = k
             return sorted(found, key=found.__getitem__)
         cells = self.cells_near(rc, radius_km, faction=-1)
         presence = self.model.influence.presence
@@ -164,6 +216,15 @@ class Space:
         grid = self.model.grid
         return [a for cell in self._occupied(rc, radius_km, [faction]) for a in grid[cell].agents
                 if a.faction == faction and a.alive]
+
+    def kd_tree(self, key, cells: tuple) -> cKDTree:
+        """A KD-tree of `cells` (a tuple of (row, col)) in km, kept under `key` and built again
+        only when the cells differ from the last call with that key (units move every few
+        hours, queries come every step)."""
+        kept = self._trees.get(key)
+        if kept is None or kept[0] != cells:
+            kept = self._trees[key] = (cells, cKDTree(np.array(cells, dtype=float) * self.map.cell_km))
+        return kept[1]
 
     def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
         """The nearest alive unit of `faction` and class `kind` within `max_km`, or None."""

@@ -1,0 +1,118 @@
+"""Contact along a front: the raids and probes of two hostile forces whose ground faces each other.
+
+A besieged pocket and its besiegers fight all the time, not only when one assaults the other:
+the pocket's raiding parties go out at night, the besiegers probe its edges, mortars and snipers
+work across the line. The engagement stage (sim/submodels/engagement.py) only fights units in
+contact, and two lines a few km apart are not; this stage gives the front its own violence.
+
+The **front** of two hostile factions is where the ground each controls (the control map,
+sim/submodels/influence.py) lies within `front.depth_km` of the other's on the same bank of the
+river (raiding parties do not swim the Euphrates; across it the two sides are not in contact). Its length is the
+area of those two bands over their depth, averaged over the two sides:
+
+    L = (n_f + n_g) · cell_km² / (2 · depth_km)          (km; n: cells in each side's band)
+
+so a straight front of 20 km has L ≈ 20 km at any cell size. Contacts along it arrive as a
+Poisson process, `front.contact_rate_per_km_day` × L a day; each lands on a random cell of the
+two bands (stream FRONT_CONTACT), where the nearest unit of each side within `reach_km` sends
+a party of `front.party_fighters` (or all it has). Each side loses party × `raid_loss_fraction`
+× the share of fire it receives (its cover and fortification, `cover_factor`), so raiders
+against a fortified town lose more than the town. A contact is one violent incident ("clash")
+at the cell where it happens, with the two sides and their dead, like any other.
+
+The front is measured once a simulated day (control moves over days, `control.decay_days`),
+whole-array: one distance transform per faction with an enemy and bank it holds ground on. Hidden insurgent cells are not
+a front (their violence is the ambush, agents/insurgent.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import distance_transform_edt
+
+from sim.results.event_log import fighters_text
+from sim.streams import FRONT_CONTACT
+from sim.submodels.engagement import cover_factor
+
+
+def front_length_km(cells_f: int, cells_g: int, cell_km: float, depth_km: float) -> float:
+    """Length (km) of a front whose two bands, each `depth_km` deep, hold `cells_f` and
+    `cells_g` cells of `cell_km` (km) a side: their mean area over the depth."""
+    return (cells_f + cells_g) * cell_km ** 2 / (2.0 * depth_km)
+
+
+class FrontContacts:
+    """The front stage of a step (`model.front.update()`): the fronts of every hostile pair,
+    measured daily, and this step's contacts along them."""
+
+    def __init__(self, model):
+        self.model = model
+        self.spec = model.spec.front
+        self._day = -1
+        self.fronts: dict[tuple[int, int], tuple[np.ndarray, float]] = {}  # pair → (band cells (n, 2), km)
+        self.contacts = 0
+
+    def update(self) -> None:
+        if self.spec.contact_rate_per_km_day <= 0:
+            return
+        model = self.model
+        day = int(model.hours // 24.0)
+        if day != self._day:
+            self._day = day
+            self.fronts = self.measure(model.influence.controller)
+        rng = model.streams[FRONT_CONTACT]
+        for (f, g), (band, km) in self.fronts.items():
+            if not model.is_hostile(f, g):
+                continue
+            for _ in range(int(rng.poisson(self.spec.contact_rate_per_km_day * km * model.step_hours / 24.0))):
+                rc = band[int(rng.integers(len(band)))]
+                self._contact(f, g, (int(rc[0]), int(rc[1])))
+
+    def measure(self, controller: np.ndarray) -> dict[tuple[int, int], tuple[np.ndarray, float]]:
+        """The fronts on a control map (rows, cols) of faction codes: for each hostile pair with
+        one, the cells of both bands (n, 2) and the front's length (km)."""
+        model, depth = self.model, self.spec.depth_km
+        km = model.map.cell_km
+        bank = model.map.bank
+        pairs = model.factions.hostile_pairs()
+        near: dict[int, np.ndarray] = {}
+        for f in {f for pair in pairs for f in pair}:
+            mine = controller == f
+            if not mine.any():
+                continue
+            near[f] = np.zeros(controller.shape, dtype=bool)
+            for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
+                on_side = bank == side
+                near[f] |= on_side & (distance_transform_edt(~(mine & on_side), sampling=km) <= depth + 1e-9)
+        fronts = {}
+        for f, g in pairs:
+            if f not in near or g not in near:
+                continue
+            band_f, band_g = (controller == f) & near[g], (controller == g) & near[f]
+            n_f, n_g = int(band_f.sum()), int(band_g.sum())
+            if n_f and n_g:
+                fronts[(f, g)] = (np.argwhere(band_f | band_g), front_length_km(n_f, n_g, km, depth))
+        return fronts
+
+    def _contact(self, f: int, g: int, rc: tuple[int, int]) -> None:
+        model, spec = self.model, self.spec
+        sides = [self._nearest(rc, f), self._nearest(rc, g)]
+        if sides[0] is None or sides[1] is None:
+            return
+        lost = [u.lose(min(u.strength, spec.party_fighters) * spec.raid_loss_fraction * cover_factor(model, [u]))
+                for u in sides]
+        self.contacts += 1
+        ids, labels = model.factions.ids, model.factions.labels
+        model.recorder.clash(rc, f, g, lost[0], lost[1])
+        if model.population is not None:
+            model.population.harm(rc, (f, g), lost[0] + lost[1])
+        place = model.space.nearest_place_name(rc)
+        model.log.add(model.steps_done, model.hours, "clash",
+                      f"fighting on the front near {place}: {labels[f]} lost {fighters_text(lost[0])}, "
+                      f"{labels[g]} lost {fighters_text(lost[1])}",
+                      factions=[ids[f], ids[g]], place=place, fighters=lost[0] + lost[1], cell=rc)
+
+    def _nearest(self, rc, faction: int):
+        """The nearest unit of `faction` within `front.reach_km` of `rc` that is not a hidden cell."""
+        return next((u for u in self.model.space.units_near(rc, self.spec.reach_km, faction)
+                     if not getattr(u, "hidden", False)), None)

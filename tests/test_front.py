@@ -1,0 +1,88 @@
+"""Contact along a front (sim/submodels/front.py): the front's length, the rate of contacts along
+it and what one contact costs each side; hand-computed expectations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.model import CorridorModel
+from sim.scenario import load_scenario
+from sim.submodels.front import front_length_km
+from sim.submodels.influence import UNGOVERNED
+
+FIXTURE = Path(__file__).parent / "fixtures" / "front.yaml"
+
+
+def test_a_straight_front_is_as_long_as_it_is_at_any_cell_size():
+    # 20 km of front, bands 5 km deep: 20 × 5 km² a side
+    assert front_length_km(100, 100, 1.0, 5.0) == pytest.approx(20.0)
+    assert front_length_km(25, 25, 2.0, 5.0) == pytest.approx(20.0), "2 km cells: 25 cells of 4 km² a side"
+
+
+def test_the_front_of_two_blocks_of_ground_is_their_common_edge():
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    assert len(np.unique(model.map.bank[10:30, 10:31])) == 1, "the blocks lie on one bank"
+    controller[10:30, 10:21] = blue  # 20 rows: a straight 20 km edge between columns 20 and 21
+    controller[10:30, 21:31] = red
+    fronts = model.front.measure(controller)
+    band, km = fronts[(min(blue, red), max(blue, red))]
+    # within 5 km of the other side: columns 16-20 of blue and 21-25 of red, 20 rows each
+    assert len(band) == 200, f"expected 5 columns × 20 rows on each side, got {len(band)} cells"
+    assert km == pytest.approx(20.0), f"a 20 km edge should measure 20 km, got {km:.2f}"
+    controller[10:30, 21:31] = UNGOVERNED
+    assert not model.front.measure(controller), "no enemy ground, no front"
+
+
+def test_a_contact_costs_each_side_its_party_times_the_loss_share_times_its_cover():
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    b = next(u for u in model.agents if u.faction == blue)
+    r = next(u for u in model.agents if u.faction == red)
+    model.front._contact(blue, red, b.rc)
+    # 30 fighters × 0.15: blue in the open loses 4.5; red fortified ×2 receives half the fire: 2.25
+    assert b.strength == pytest.approx(400 - 4.5), f"blue should lose 30 × 0.15 = 4.5, lost {400 - b.strength:.2f}"
+    assert r.strength == pytest.approx(400 - 2.25), f"red, fortified ×2, should lose 2.25, lost {400 - r.strength:.2f}"
+    v = model.recorder.violence
+    assert v.kinds == ["clash"] and v.sides == [("blue", "red")] and v.cells == [b.rc], (
+        "one clash between blue and red, at the contact's cell")
+
+
+@pytest.mark.slow
+def test_contacts_arrive_at_the_rate_per_km_of_front():
+    # over 10 seeds × 60 days, contacts ≈ 0.05 × L × 60 per run, L the front the model measures;
+    # the count is Poisson, so the total lies within 3 sd of its mean
+    expected = observed = 0.0
+    for seed in range(10):
+        model = CorridorModel(load_scenario(FIXTURE), seed=seed)
+        lengths = []
+        while model.running:
+            model.step()
+            lengths.append(sum(km for _, km in model.front.fronts.values()))
+        expected += 0.05 * float(np.mean(lengths)) * 60.0
+        observed += model.front.contacts
+    assert expected > 20, f"the fixture's garrisons should face each other along a front (expected {expected:.0f})"
+    assert abs(observed - expected) < 3 * math.sqrt(expected), (
+        f"expected ≈ {expected:.0f} contacts (0.05 a km a day), got {observed:.0f}")
+
+
+def test_no_rate_no_contacts():
+    model = CorridorModel(load_scenario(FIXTURE, overrides={"front.contact_rate_per_km_day": 0.0}))
+    for _ in range(80):
+        model.step()
+    assert model.front.contacts == 0 and len(model.recorder.violence) == 0, "rate 0 switches the fronts off"
+
+
+def test_the_river_bounds_a_front():
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    bank = model.map.bank
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[bank == 1] = blue  # the whole right bank, face to face with the whole left bank
+    controller[bank == 2] = red
+    assert not model.front.measure(controller), "two sides facing each other across the river are not a front"
