@@ -112,8 +112,8 @@ def report(m: dict) -> str:
                           for k, v in r["values"].items())
         lines.append(f"  * {shown}: {r['cpu']:.1f} s CPU, {r['wall']:.1f} s wall")
     if done is not None:
-        lines.append(f"* measured end to end: `{done['command']}`, {done['when']}; the machine was shared with other "
-                     "jobs (they ran under `nice`), so the wall time is an upper bound for an idle machine")
+        lines.append(f"* measured end to end: `{done['command']}`, {done['when']}; the machine was shared with other sessions' "
+                     "jobs, so the wall time is an upper bound for an idle machine")
     return "\n".join(lines) + "\n"
 
 
