@@ -15,7 +15,7 @@ from sim.hindcast.record import Mapping, Window
 from sim.program.cli import main
 
 MAPPING = Mapping(model={"insurgents": "isis", "coalition": "sdf_coalition"})
-POCKET = Pocket(("Hajin", "Al-Susah"), dt.date(2018, 1, 3))
+POCKET = Pocket(("Hajin", "Al-Susah"), dt.date(2018, 1, 3), dt.date(2017, 11, 19))
 WINDOW = Window(dt.date(2018, 1, 1), dt.date(2018, 1, 4))
 
 
@@ -27,19 +27,23 @@ def series(hajin: list[str], susah: list[str], hostile: list[int]) -> pd.DataFra
 
 def test_the_pocket_stands_falls_and_the_rivals_turn_hostile_as_counted_by_hand():
     ins = "insurgents"
+    taken = {"offensive.day_taken.Hajin": 47.5, "offensive.day_taken.Al-Susah": float("nan")}
     held = run_milestones(series([ins, ins, ins, "coalition", "coalition"], [ins] * 5, [0, 0, 0, 1, 0]),
-                          POCKET, WINDOW, MAPPING)
-    assert held == {"pocket_stood": True, "fell": "2018-01-04", "hostile|iran_militia_russia": 1.0}, \
-        "ISIS held both places on the 1st and 2nd (before the launch); Hajin was lost on the 4th; hostile on the 4th"
+                          POCKET, WINDOW, MAPPING, taken)
+    assert held == {"pocket_stood": True, "lost_hold": "2018-01-04", "fell": "2018-01-05",
+                    "hostile|iran_militia_russia": 1.0}, \
+        "ISIS held both places on the 1st and 2nd (before the launch); the holder rule took Hajin from it on the " \
+        "4th; the offensive took it on day 47.5 after 19 Nov 2017, 5 Jan 2018; hostile on the 4th"
     early = run_milestones(series([ins, "contested", ins, ins, ins], [ins] * 5, [0, 0, 0, 0, 1]),
-                           POCKET, WINDOW, MAPPING)
-    assert early == {"pocket_stood": False, "fell": None, "hostile|iran_militia_russia": 0.0}, \
-        "contested on the 2nd (before the launch): the pocket did not stand; ISIS held Hajin from the launch on; " \
-        "hostile only on the 5th, after the window"
+                           POCKET, WINDOW, MAPPING, {"offensive.day_taken.Hajin": float("nan")})
+    assert early == {"pocket_stood": False, "lost_hold": None, "fell": None, "hostile|iran_militia_russia": 0.0}, \
+        "contested on the 2nd (before the launch): the pocket did not stand; ISIS held Hajin from the launch on " \
+        "and the offensive never took it; hostile only on the 5th, after the window"
     summary = summarise_milestones([held, early, held], POCKET, WINDOW)
     assert summary["pocket"]["stood"] == 2 and summary["pocket"]["of"] == 3
-    assert summary["pocket"]["fell"] == ["2018-01-04", "2018-01-04"] and summary["pocket"]["not_fallen"] == 1
-    assert summary["pocket"]["median_fall"] == "2018-01-04", "2 of 3 runs fell on the 4th: the median run did"
+    assert summary["pocket"]["fell"] == ["2018-01-05", "2018-01-05"] and summary["pocket"]["not_fallen"] == 1
+    assert summary["pocket"]["median_fall"] == "2018-01-05", "2 of 3 runs fell on the 5th: the median run did"
+    assert summary["pocket"]["median_lost_hold"] == "2018-01-04"
     h = summary["hostile|iran_militia_russia"]
     assert (h["runs"], h["of"], h["share"]) == (2, 3, pytest.approx(2 / 3)) and h["low"] < 2 / 3 < h["high"]
     assert summarise_milestones([early, early, held], POCKET, WINDOW)["pocket"]["median_fall"] is None, \

@@ -92,7 +92,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         pk = s["pocket"]
         print(f"  the pocket stood until the offensive in {pk['stood']} of {pk['of']} runs; "
               f"{pk['objectives'][0]} fell in {len(pk['fell'])} of {len(result.milestones)} "
-              f"(median {pk['median_fall'] or 'not within the run'})")
+              f"(taken by the offensive, median {pk['median_fall'] or 'not within the run'}; ISIS lost the hold, "
+              f"median {pk['median_lost_hold'] or 'not within the run'})")
     for key in (k for k in s if k.startswith("hostile|")):
         print(f"  {key.split('|')[1]} hostile by {s[key]['by']} in {s[key]['runs']} of {s[key]['of']} runs")
     print(f"  wrote {result.folder}: report.md, scores.json, patterns.csv" + (", charts" if result.files else ""))

@@ -137,7 +137,7 @@ def _simulated(folder: Path, run_ids: list[str], window: Window, mapping,
         events = pd.DataFrame(record["events"]).reindex(columns=list(EVENT_COLUMNS))
         series = pd.DataFrame(record["series"])
         rows.append(pd.Series(simulated_patterns(run_view(events, series), window, mapping), name=rid))
-        marks.append({"run_id": rid, **run_milestones(series, pocket, window, mapping)})
+        marks.append({"run_id": rid, **run_milestones(series, pocket, window, mapping, record.get("outcomes"))})
     return pd.DataFrame(rows), pd.DataFrame(marks)
 
 
@@ -294,8 +294,10 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         pk = s["pocket"]
         lines += [f"| runs in which ISIS held {', '.join(pk['objectives'])} on every day before the offensive "
                   f"({pk['launch']}) | {pk['stood']} of {pk['of']} |",
-                  f"| runs in which {pk['objectives'][0]} fell within the run; median day | {len(pk['fell'])} of "
-                  f"{len(pk['fell']) + pk['not_fallen']}; {pk['median_fall'] or 'not within the run'} |"]
+                  f"| runs in which the offensive took {pk['objectives'][0]} within the run; median day | "
+                  f"{len(pk['fell'])} of {len(pk['fell']) + pk['not_fallen']}; {pk['median_fall'] or 'not within the run'} |",
+                  f"| … the holder rule no longer gave it to ISIS; median day | {len(pk['lost_hold'])}; "
+                  f"{pk['median_lost_hold'] or 'not within the run'} |"]
     for key in (k for k in s if k.startswith("hostile|")):
         h = s[key]
         lines.append(f"| runs in which {key.split('|')[1]} turned hostile by {h['by']} | {h['runs']} of {h['of']} "
