@@ -89,6 +89,10 @@ class CalibrationSpec(_Strict):
     scenario: str = Field(description="The scenario, relative to the calibration file.")
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides for every run.")
     window: WindowSpec
+    run_until: dt.date | None = Field(
+        None, description="Last day of each run (ISO date, on or after the window's end; default the window's end): "
+                          "later only when a scenario's scheduled decision must fall inside the run. Only the "
+                          "window's statistics are compared.")
     parameters: dict[str, PriorSpec] = Field(min_length=1)
     statistics: Literal["patterns", "outcomes"] = Field(
         "patterns", description="patterns: the record's pattern statistics (sim.hindcast.patterns); "
@@ -129,7 +133,7 @@ class CalibrationPlan:
     spec: CalibrationSpec
     scenario: Path
     loaded: LoadedScenario  # with `set` and the window's duration applied
-    sets: dict  # `set` plus the duration that ends the run on the window's last day
+    sets: dict  # `set` plus the duration that ends the run on `run_until` (default: the window's last day)
     priors: list[Prior]
 
     @property
@@ -175,7 +179,12 @@ def _plan(path: Path, display: str, spec: CalibrationSpec, report: Report) -> Ca
         report(("window", "start"), f"expected a date on or after the scenario's start_date {start}, "
                                     f"found {spec.window.start}")
         return None
-    days = (spec.window.end - start).days + 1  # the run ends at the end of the window's last day
+    if spec.run_until is not None and spec.run_until < spec.window.end:
+        report(("run_until",), f"expected a date on or after the window's end {spec.window.end}, "
+                               f"found {spec.run_until}")
+        return None
+    last = spec.run_until or spec.window.end
+    days = (last - start).days + 1  # the run ends at the end of its last day
     sets = {**spec.set, "time.duration_days": days}
     for key in ("set", "parameters"):
         for name in getattr(spec, key):

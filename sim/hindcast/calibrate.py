@@ -56,7 +56,8 @@ PREDICTIVE_INTERVAL = (0.05, 0.95)
 @dataclass(frozen=True)
 class Distance:
     """Weighted Euclidean distance between statistics (dicts); the keys are the observed ones
-    (a statistic a run lacks counts as 0). Picklable: pyabc sends it to workers."""
+    (a statistic a run lacks counts as 0; a term where either side is NaN — the source does not
+    speak — is left out). Picklable: pyabc sends it to workers."""
 
     kind: str  # poisson or euclidean
     weights: tuple[tuple[str, float], ...] = ()
@@ -71,7 +72,8 @@ class Distance:
         total = 0.0
         for key, observed in x_0.items():
             d = self.transform(x.get(key, 0.0)) - self.transform(observed)
-            total += self.weight(key) * d * d
+            if not math.isnan(d):
+                total += self.weight(key) * d * d
         return math.sqrt(total)
 
 
@@ -135,8 +137,10 @@ def simulator_of(plan: CalibrationPlan) -> Simulator:
 
 
 def observed_statistics(plan: CalibrationPlan, simulator: Simulator) -> dict[str, float]:
-    """What the runs are compared with: the record's statistics in the window, or the model's
-    own at the target's parameters and seed. UserError if no statistic is left to compare."""
+    """What the runs are compared with: the record's statistics in the window (those it speaks
+    about: a NaN, such as a place-month before the record's first row for the place, is left
+    out), or the model's own at the target's parameters and seed. UserError if no statistic is
+    left to compare."""
     target = plan.spec.target
     if isinstance(target, TargetSpec):
         values = {p.key: p.cast(target.parameters[p.key]) for p in plan.priors}
@@ -150,7 +154,7 @@ def observed_statistics(plan: CalibrationPlan, simulator: Simulator) -> dict[str
         window = Window(*simulator.window)
         corridor_map = load_scenario(simulator.scenario, json.loads(simulator.sets)).map
         record = observed_patterns(read_record(SCENARIOS / "record", corridor_map, window), window)
-        stats = {k: float(record[k]) for k in select(list(record), plan.spec.use)}
+        stats = {k: float(record[k]) for k in select(list(record), plan.spec.use) if not math.isnan(record[k])}
     if not stats:
         raise UserError(f"{plan.display}: use: no statistic matches {', '.join(plan.spec.use)}")
     return stats
@@ -179,7 +183,8 @@ class Calibration:
     generations: pd.DataFrame  # one row per generation: t, epsilon, samples, accepted
     posterior: pd.DataFrame  # one row per particle: the parameters (cast) and `weight` (sums to 1)
     predictive: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per statistic
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of this session
+    cpu_seconds: float = 0.0  # CPU time of this session: this process and its finished worker processes
     engine: str = ""
 
     @cached_property
@@ -192,6 +197,15 @@ class Calibration:
             q = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
             rows.append({"parameter": p.key, "mean": float(np.sum(w * x)), "q05": q[0], "median": q[1], "q95": q[2]})
         return pd.DataFrame(rows)
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its child processes that have ended
+    (a process pool's workers, once it is shut down); not a Dask cluster's remote workers."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
@@ -322,7 +336,7 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
             "scenario": str(plan.scenario), "scenario_sha256_at_lower_priors": plan.loaded.digest,
             "set": plan.sets, "seed": plan.spec.seed, "window": [str(d) for d in simulator.window]}
     folder.write_manifest(info)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
         f"{plan.spec.population} → {out}")
     with open_executor(workers, dask) as (executor, engine, slots):
@@ -335,8 +349,10 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
         predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
                                           plan.spec.seed, executor, progress)
     result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
-                         seconds=time.perf_counter() - started, engine=engine)
+                         seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,
+                         engine=engine)
     write_outputs(result, charts=charts)
-    folder.write_manifest({**info, "seconds_this_session": round(result.seconds, 1), "engine": engine,
+    folder.write_manifest({**info, "seconds_this_session": round(result.seconds, 1),
+                           "cpu_seconds_this_session": round(result.cpu_seconds, 1), "engine": engine,
                            "simulations": int(result.generations["simulations"].sum())}, status="complete")
     return result

@@ -26,7 +26,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(result.intervals.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     covered = result.predictive["covered"]
     print(f"posterior-predictive 90 % intervals cover {int(covered.sum())} of {len(covered)} observed statistics")
-    print(f"wrote {result.folder} ({result.seconds:.0f} s)")
+    print(f"wrote {result.folder} ({result.seconds:.0f} s wall, {result.cpu_seconds:.0f} s CPU)")
     return 0
 
 

@@ -49,8 +49,8 @@ def report_text(result, charts: bool) -> str:
              f"({spec.statistics}, `use: {spec.use}`) compared with {target}",
              f"- Distance: {spec.distance.kind}" + (f", weights {spec.distance.weights}" if spec.distance.weights else ""),
              f"- ABC-SMC (pyabc), {len(g)} generations of {spec.population} particles (0 is the prior), "
-             f"{int(g['simulations'].sum())} simulations, seed {spec.seed}; this session {result.seconds:.0f} s on "
-             f"{result.engine}", "",
+             f"{int(g['simulations'].sum())} simulations, seed {spec.seed}; this session {result.seconds:.0f} s wall, "
+             f"{result.cpu_seconds:.0f} s CPU on {result.engine}", "",
              "## Generations", "", "| generation | tolerance ε | simulations | acceptance |", "|---|---|---|---|",
              *[f"| {r.generation} | {r.epsilon:.4g} | {r.simulations} | {r.acceptance:.2f} |" for r in g.itertuples()],
              "", "## Posterior (weighted particles of the last generation)", "",

@@ -31,8 +31,11 @@ def add_commands(sub) -> None:
             holder of each named place on the first of each month. Writes report.md, scores.json
             (coverage of the observed monthly counts by the simulated 90 % bands; place-month
             agreement of holders), patterns.csv and the charts (events per region, strikes, event
-            density, holders). Any window works: a window the calibration never saw is an
-            out-of-sample test. See docs/hindcast.md.
+            density, holders) and milestones.csv (the ISIS pocket until the offensive, the day
+            its first objective fell, rivals hostile by the window's end). With --posterior each
+            replicate draws its parameters from a calibration's posterior (the posterior-predictive
+            check). Any window works: a window the calibration never saw is an out-of-sample
+            test. See docs/hindcast.md.
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
         "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")
@@ -47,12 +50,17 @@ def add_commands(sub) -> None:
                    help="actor/faction/place mapping YAML (default: the record folder's mapping.yaml)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
-                   help="override a scenario value, e.g. time.duration_days=400 (repeatable)")
+                   help="override a scenario value, e.g. time.duration_days=400 (repeatable); give a "
+                        "calibration's own `set` (its resolution) with its --posterior")
+    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+                   help="draw each replicate's parameters from this calibration folder's posterior "
+                        "(python run.py calibrate)")
     _engine_options(p)
     p.set_defaults(func=cmd_hindcast)
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
+    from sim.hindcast.posterior import read_posterior
     from sim.hindcast.record import Window
     from sim.hindcast.report import run_hindcast
     from sim.program.folders import SCENARIOS
@@ -61,10 +69,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     window = Window.parse(args.window)
     scenario = find_in_library(args.scenario, SCENARIOS)
+    posterior = read_posterior(args.posterior) if args.posterior else None
     result = run_hindcast(scenario, window=window, replicates=args.replicates, record=args.record,
                           mapping_file=args.mapping, seed=args.seed, sets=parse_sets(args.set), workers=args.workers,
                           dask=args.dask, out=args.out, resume=args.resume, force=args.force,
-                          progress=not args.quiet, charts=not args.no_charts, log=lambda line: print(line, flush=True))
+                          progress=not args.quiet, charts=not args.no_charts, log=lambda line: print(line, flush=True),
+                          posterior=posterior)
     s, session = result.scores, result.session
 
     def share(score: dict) -> str:
@@ -78,6 +88,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
+    if "pocket" in s:
+        pk = s["pocket"]
+        print(f"  the pocket stood until the offensive in {pk['stood']} of {pk['of']} runs; "
+              f"{pk['objectives'][0]} fell in {len(pk['fell'])} of {len(result.milestones)} "
+              f"(taken by the offensive, median {pk['median_fall'] or 'not within the run'}; ISIS lost the hold, "
+              f"median {pk['median_lost_hold'] or 'not within the run'})")
+    for key in (k for k in s if k.startswith("hostile|")):
+        print(f"  {key.split('|')[1]} hostile by {s[key]['by']} in {s[key]['runs']} of {s[key]['of']} runs")
     print(f"  wrote {result.folder}: report.md, scores.json, patterns.csv" + (", charts" if result.files else ""))
     print(f"  {DISCLAIMER}")
     return 0

@@ -14,8 +14,9 @@ particle per run, by weight, from a stream derived from the run's seed alone
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +31,15 @@ POSTERIOR_FILE = "posterior.csv"
 @dataclass(frozen=True)
 class Posterior:
     """The weighted particles of a calibration: `table` (one row per particle, a column per key
-    path), `weights` (sum to 1), `folder` and the sha256 of its posterior.csv."""
+    path), `weights` (sum to 1), `folder`, the sha256 of its posterior.csv and the fixed overrides
+    it was calibrated under (`calibrated_with`: its manifest's `set` without the duration, {} if
+    the folder has no manifest)."""
 
     folder: Path
     table: pd.DataFrame
     weights: np.ndarray
     sha256: str
+    calibrated_with: dict = field(default_factory=dict)
 
     @property
     def keys(self) -> list[str]:
@@ -69,7 +73,28 @@ def read_posterior(folder: str | Path) -> Posterior:
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise UserError(f"--posterior {folder}: {POSTERIOR_FILE}: expected weights >= 0 with a positive sum")
     params = table.drop(columns=[c for c in ("particle", "weight") if c in table.columns])
-    return Posterior(folder, params, weights / weights.sum(), hashlib.sha256(path.read_bytes()).hexdigest())
+    try:
+        fixed = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("set") or {}
+    except (OSError, ValueError):
+        fixed = {}
+    fixed = {k: v for k, v in fixed.items() if k != "time.duration_days"}
+    return Posterior(folder, params, weights / weights.sum(), hashlib.sha256(path.read_bytes()).hexdigest(), fixed)
+
+
+def unlike_calibration(posterior: Posterior, resolved: dict) -> list[str]:
+    """The calibration's fixed overrides that a run's resolved scenario does not share, as
+    "key: calibrated v, here w" (e.g. another cell size: the posterior is conditional on them)."""
+    from sim.scenario import PathError, get_by_path, parse_path
+
+    out = []
+    for key, value in posterior.calibrated_with.items():
+        try:
+            here = get_by_path(resolved, parse_path(key))
+        except PathError:
+            here = None
+        if here != value:
+            out.append(f"{key}: calibrated {value}, here {here}")
+    return out
 
 
 def posterior_overrides(posterior: Posterior | None, sets: dict, seed: int) -> dict:

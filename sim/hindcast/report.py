@@ -16,6 +16,9 @@ statistics of the record and of every replicate (`sim.hindcast.patterns`) and wr
 ``event_density.png``      where events happened: the record against the replicates' mean
 ``holders.png``            each place's holder on the first of each month: the record against
                            the model's most likely holder and its probability
+``milestones.csv``         per replicate: whether the ISIS pocket stood until the
+                           offensive, the day its first objective fell, rivals hostile by
+                           the window's end (`sim.hindcast.milestones`)
 ``runs/``, ``runs.parquet``, ``series.parquet``, ``manifest.json``: the replicates (as ``uncertainty``)
 =========================  ===========================================================
 
@@ -23,7 +26,13 @@ Scores (`scores`): the **coverage** of observed monthly counts by the simulated 
 (month × region keys of all events, of IS – government and of IS – SDF events; only months both
 sides cover), and the **place-month agreement** of holders (the model's most likely holder, the
 one with the highest share of replicates, equals the record's, over place-months the record
-speaks about). Any window works, so a window the calibration never saw is an out-of-sample test.
+speaks about); and the milestones (`sim.hindcast.milestones.summarise_milestones`). Any window
+works, so a window the calibration never saw is an out-of-sample test.
+
+With a posterior (a folder ``python run.py calibrate`` wrote), replicate r runs at the
+parameters its seed draws from it (`sim.hindcast.posterior`): the bands then carry the
+calibration's uncertainty as well as the runs' chance — the posterior-predictive check, in or
+after the training window.
 """
 
 from __future__ import annotations
@@ -37,7 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.hindcast.milestones import Pocket, run_milestones, summarise_milestones
 from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
+from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
 from sim.hindcast.regions import REGIONS
 from sim.program.disclaimer import DISCLAIMER
@@ -54,6 +65,8 @@ class HindcastResult:
     table: pd.DataFrame  # patterns.csv
     files: list[str] = field(default_factory=list)
     session: object = None
+    milestones: pd.DataFrame = field(default_factory=pd.DataFrame)  # milestones.csv
+    posterior: dict | None = None  # the calibration drawn from: folder, posterior_sha256, keys
 
 
 def summarise(observed: dict[str, float], simulated: pd.DataFrame) -> pd.DataFrame:
@@ -112,17 +125,20 @@ def _num(v) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 4)
 
 
-def _simulated(folder: Path, run_ids: list[str], window: Window, mapping) -> pd.DataFrame:
+def _simulated(folder: Path, run_ids: list[str], window: Window, mapping,
+               pocket: Pocket | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every replicate's patterns, run × key; every replicate's milestones, one row per run)."""
     from sim.experiments.runfolder import read_run
     from sim.hindcast.events import EVENT_COLUMNS
 
-    rows = []
+    rows, marks = [], []
     for rid in run_ids:
         record = read_run(folder / "runs" / f"{rid}.json")
         events = pd.DataFrame(record["events"]).reindex(columns=list(EVENT_COLUMNS))
-        rows.append(pd.Series(simulated_patterns(run_view(events, pd.DataFrame(record["series"])), window,
-                                                 mapping), name=rid))
-    return pd.DataFrame(rows)
+        series = pd.DataFrame(record["series"])
+        rows.append(pd.Series(simulated_patterns(run_view(events, series), window, mapping), name=rid))
+        marks.append({"run_id": rid, **run_milestones(series, pocket, window, mapping, record.get("outcomes"))})
+    return pd.DataFrame(rows), pd.DataFrame(marks)
 
 
 def _simulated_events(folder: Path, run_ids: list[str], window: Window) -> pd.DataFrame:
@@ -140,11 +156,12 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
                  mapping_file: Path | None = None, seed: int | None = None, sets: dict | None = None,
                  workers: int | None = None, dask: str | None = None, out: Path | None = None,
                  resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
-                 log: Callable[[str], None] | None = None) -> HindcastResult:
-    """Run `replicates` of `scenario` (replicate r with the seed it has in `compare`) and write
-    the hindcast report against the record in `record` (default: the shipped scenarios/record/)
-    over `window`. Raises UserError for a bad choice (fewer than 2 replicates, a window outside
-    the run, a bad record folder) before anything is run."""
+                 log: Callable[[str], None] | None = None, posterior: Posterior | None = None) -> HindcastResult:
+    """Run `replicates` of `scenario` (replicate r with the seed it has in `compare`; with
+    `posterior`, at the parameters its seed draws from it) and write the hindcast report against
+    the record in `record` (default: the shipped scenarios/record/) over `window`. Raises
+    UserError for a bad choice (fewer than 2 replicates, a window outside the run, a bad record
+    folder, a `sets` key the posterior also draws) before anything is run."""
     from sim.experiments.design import replicate_seeds
     from sim.experiments.engine import (
         RunFolder,
@@ -173,28 +190,44 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     seeds = replicate_seeds(root, replicates)
     warm_up(workers, dask)
     width = max(3, len(str(replicates - 1)))
-    tasks = [RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(path.resolve()),
-                     overrides=json.dumps(sets), digest=loaded.digest, final=("*",), series=("holder_*",),
-                     every_hours=24.0, keep_events=True)
-             for r, s in enumerate(seeds)]
-    identity = design_identity([loaded.digest], seeds, {"scenario": str(path.resolve()), "hindcast": True})
+    tasks = []
+    for r, s in enumerate(seeds):
+        overrides = posterior_overrides(posterior, sets, s)
+        digest = loaded.digest if posterior is None else load_scenario(path, overrides).digest
+        tasks.append(RunTask(run_id=f"r{r:0{width}d}", point=0, replicate=r, seed=s, scenario=str(path.resolve()),
+                             overrides=json.dumps(overrides), digest=digest, final=("*",),
+                             series=("holder_*", "hostile_*"), every_hours=24.0, keep_events=True))
+    drawn = {"posterior_sha256": posterior.sha256} if posterior is not None else {}
+    identity = design_identity([loaded.digest], seeds, {"scenario": str(path.resolve()), "hindcast": True, **drawn})
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "hindcast", path.stem)
     folder = RunFolder(out, "hindcast", identity)
     done = folder.open(resume=resume, force=force)
     info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
             "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
             "replicate_seeds": seeds} | loaded.map.moved_places_entry()
+    if posterior is not None:
+        info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
+                             "keys": posterior.keys, "unlike_calibration": unlike_calibration(posterior, loaded.resolved)}
     folder.write_manifest(info)
     if log is not None:
         log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")
-    session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
-                      workers=workers, dask=dask, progress=progress, desc="replicates")
+        for line in (info.get("posterior") or {}).get("unlike_calibration", []):
+            log(f"  note: not as the posterior was calibrated (give it with --set): {line}")
+    def columns_of(t: RunTask) -> dict:
+        drawn = json.loads(t.overrides) if posterior is not None else {}
+        return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed,
+                **{k: drawn[k] for k in (posterior.keys if posterior is not None else ())}}
+
+    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask, progress=progress,
+                      desc="replicates")
     assemble(folder, [t.run_id for t in tasks])
     run_ids = [t.run_id for t in tasks]
     observed = observed_patterns(rec, window)
-    simulated = _simulated(out, run_ids, window, rec.mapping)
+    pocket = Pocket.of(loaded)
+    simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket)
     table = summarise(observed, simulated)
-    result = HindcastResult(out, scores(table), table, session=session)
+    result = HindcastResult(out, {**scores(table), **summarise_milestones(marks.to_dict("records"), pocket, window)},
+                            table, session=session, milestones=marks, posterior=info.get("posterior"))
     write_report(result, rec, loaded, window, replicates, root, _simulated_events(out, run_ids, window),
                  simulated, charts)
     folder.write_manifest(info, session, status="complete")
@@ -209,8 +242,10 @@ def write_report(result: HindcastResult, rec: Record, loaded, window: Window, re
     out = result.folder
     write_atomic(out / "patterns.csv", lambda tmp: result.table.to_csv(tmp, index=False, float_format="%.6g"))
     write_atomic(out / "simulated_patterns.parquet", lambda tmp: simulated.to_parquet(tmp))
+    write_atomic(out / "milestones.csv", lambda tmp: result.milestones.to_csv(tmp, index=False))
     write_json_atomic(out / "scores.json", {"note": DISCLAIMER, "scenario": loaded.spec.name, "window": str(window),
-                                            "replicates": replicates, "root_seed": root, **result.scores})
+                                            "replicates": replicates, "root_seed": root,
+                                            "posterior": result.posterior, **result.scores})
     if charts:
         from sim.figures.hindcast import draw_event_density, draw_events_by_region, draw_holders
 
@@ -237,7 +272,12 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"_{DISCLAIMER}_", "",
         f"{replicates} seeded replicates (root seed {root}) of `{Path(str(loaded.source)).name}`; "
         f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window).",
-        "", "## Scores", "",
+        "", *([f"Each replicate's parameters ({', '.join(f'`{k}`' for k in result.posterior['keys'])}) are drawn "
+               f"from the posterior in `{result.posterior['folder']}` (posterior.csv sha256 "
+               f"{result.posterior['posterior_sha256'][:12]}…)"
+               + ("; **not as it was calibrated**: " + "; ".join(result.posterior["unlike_calibration"])
+                  if result.posterior["unlike_calibration"] else "") + ".", ""] if result.posterior else []),
+        "## Scores", "",
         "| figure | value |", "|---|---|",
         f"| observed monthly counts inside the simulated 90 % band, month × region, all events | {_share(s['coverage_90|all'])} |",
         f"| … IS – government events | {_share(s['coverage_90|government_russia-isis'])} |",
@@ -250,8 +290,23 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
     if "deaths_per_event" in s:
         d = s["deaths_per_event"]
         lines.append(f"| deaths per event: record / simulated median | {d['observed']} / {d['simulated_median']} |")
-    lines += ["", "These are what they are: the scenario was not tuned to them. A band that covers a count "
-              "because it is wide says little; read the charts.", ""]
+    if "pocket" in s:
+        pk = s["pocket"]
+        lines += [f"| runs in which ISIS held {', '.join(pk['objectives'])} on every day before the offensive "
+                  f"({pk['launch']}) | {pk['stood']} of {pk['of']} |",
+                  f"| runs in which the offensive took {pk['objectives'][0]} within the run; median day | "
+                  f"{len(pk['fell'])} of {len(pk['fell']) + pk['not_fallen']}; {pk['median_fall'] or 'not within the run'} |",
+                  f"| … the holder rule no longer gave it to ISIS; median day | {len(pk['lost_hold'])}; "
+                  f"{pk['median_lost_hold'] or 'not within the run'} |"]
+    for key in (k for k in s if k.startswith("hostile|")):
+        h = s[key]
+        lines.append(f"| runs in which {key.split('|')[1]} turned hostile by {h['by']} | {h['runs']} of {h['of']} "
+                     f"({h['share']:.0%}, Wilson 95 % {h['low']:.0%}–{h['high']:.0%}) |")
+    tuned = ("The parameters drawn from the posterior were calibrated on the record (see the calibration's "
+             "window: inside it this is the posterior-predictive check, after it an out-of-sample test); nothing "
+             "else was tuned to these figures." if result.posterior else "These are what they are: the scenario "
+             "was not tuned to them.")
+    lines += ["", f"{tuned} A band that covers a count because it is wide says little; read the charts.", ""]
     if uncovered:
         lines += [f"Months the runs do not reach to their end (left out of the scores): {', '.join(uncovered)}.", ""]
     lines += ["## Charts", "", *[f"- `{name}`" for name in result.files], "",
@@ -260,6 +315,8 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
               "`deaths_per_event|dyad`, `holder|month|place|faction`), observed, simulated median, 5 % and 95 % "
               "quantiles, mean (for a holder: the model's probability), replicates with a value",
               "- `simulated_patterns.parquet`: every replicate's patterns; `scores.json`: the scores",
+              "- `milestones.csv`: per replicate, the pocket until the offensive, the day its first objective "
+              "fell, rivals hostile by the window's end",
               "- `runs/`, `runs.parquet`, `series.parquet`: the replicates; `manifest.json`: how they were run",
               "", "## Sources", "",
               "UCDP GED: Sundberg and Melander (2013), Journal of Peace Research 50(4): 523–532; "
