@@ -142,6 +142,31 @@ def test_a_strike_takes_its_loss_fraction_from_every_target_unit_within_its_radi
         "the strike aims at the pair 2 km apart: both lose 30 %, the unit 6 km further loses nothing")
 
 
+def test_a_strike_hits_the_units_within_its_radius_in_km_and_none_beyond(tmp_path):
+    """radius_km 2 on 2 km cells: a-units of 5, 10, 100, 10, 5 fighters at -4, -2, 0, 2, 4 km on a
+    row. The densest 3 × 3-cell window (2 × 2 km ÷ 2 km, odd) is centred on the 100 (120 fighters;
+    the windows beside it hold 115; the one centred a row below also holds 120, and the first
+    maximum, on the row, is taken), so the strike hits the units at 0 and ±2 km (≤ 2 km):
+    100 → 70 and 10 → 7 at loss_fraction 0.3; the 5s at ±4 km are beyond the radius, untouched."""
+    forces = [{"kind": "militia", "faction": "a", "units": 5, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
+    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+    units = units_of(model, "a")
+    start = open_row(model, length_km=40.0)
+    assert start[0] == 0, "the set-up needs the map's top row: no window centred above it holds the 120"
+    placed = zip(units, (0.0, 2.0, 4.0, 6.0, 8.0), (5.0, 10.0, 100.0, 10.0, 5.0), strict=True)
+    for unit, km, strength in placed:
+        unit.move_to(east(start, km, model))
+        unit.lose(unit.strength - strength)
+    rule(model, "airstrikes").strike()
+    assert [u.strength for u in units] == pytest.approx([5.0, 7.0, 70.0, 7.0, 5.0]), (
+        "units within 2 km of the aim (the 100 and the 10s beside it) lose 30 %; the 5s 4 km away "
+        f"lose nothing; got {[u.strength for u in units]}")
+
+
 def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp_path):
     model, units = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=1.0)
     strikes = rule(model, "airstrikes")
