@@ -286,7 +286,7 @@ def test_lesson_7_quotes_the_published_hindcast_and_its_charts_exist():
     assert f"({published['IS – government']} % of IS – government, {published['IS – SDF']} % of IS – SDF" in flat, \
         f"lesson 7 quotes the coverage docs/verification.md publishes: {published}"
     assert f"record's in {published['holders']} % of place-months" in flat, published
-    commit = re.search(r"code (\w+)\. Command:", block).group(1)
+    commit = re.search(r"replicates \(root seed \d+\), code (\w+)", block).group(1)
     assert f"made on commit {commit}" in flat, "lesson 7 names the commit of the hindcast it shows"
     for image in re.findall(r"\]\((img/[\w.-]+\.png)\)", body):
         assert (ROOT / "docs" / image).is_file(), f"lesson 7 shows docs/{image}, which does not exist"
