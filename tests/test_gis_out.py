@@ -172,7 +172,8 @@ def test_a_run_folder_lists_the_moved_places_once_and_its_layers_put_them_where_
     for row in table.itertuples():
         assert places[row.name]["geometry"]["coordinates"] == at_cell(row.name) == [row.lon, row.lat], \
             f"{row.name}: expected at its moved cell in places.geojson and moved_places.csv"
-        assert places[row.name]["properties"]["moved_km"] >= row.moved_km - m.cell_km, row.name
+        assert places[row.name]["properties"]["moved_km"] == row.moved_km, \
+            f"{row.name}: expected the same moved_km in places.geojson as in moved_places.csv"
     for route in json.loads((out / "gis" / "routes.geojson").read_text())["features"]:
         names = route["properties"]["places"].split(", ")
         want = [c for i, c in enumerate(map(at_cell, names)) if i == 0 or c != at_cell(names[i - 1])]

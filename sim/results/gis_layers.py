@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff, write_qml
-from sim.geography.projection import R_EARTH_KM
 from sim.program.extras import available
 
 NODATA_U8 = 255
@@ -115,7 +114,7 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
             "name": place.name, "kind": place.kind, "strategic_value": place.strategic_value,
             "holder_at_end": final[f"holder_{place.name}"], "datetime": when(last["hours"]),
             "map_lon": place.lon, "map_lat": place.lat,
-            "moved_km": round(_km(float(lon), float(lat), place.lon, place.lat), 2)}))
+            "moved_km": round(m.moved_km(place), 2)}))
     written.append(write_geojson(folder / "places.geojson", places, meta))
 
     def unit_props(u) -> dict:
@@ -181,9 +180,3 @@ def _events(result, when) -> list[dict]:
                                        "date": e.date, "time": e.time, "kind": e.kind, "text": e.text, "place": e.place or "",
                                        "factions": ", ".join(e.factions), "fighters": e.fighters}))
     return events
-
-
-def _km(lon: float, lat: float, lon0: float, lat0: float) -> float:
-    """Distance in km between two nearby points (equirectangular, as the map's projection)."""
-    k = R_EARTH_KM * np.pi / 180.0
-    return float(np.hypot((lon - lon0) * k * np.cos(np.radians(lat0)), (lat - lat0) * k))
