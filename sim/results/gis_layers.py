@@ -11,7 +11,7 @@
 | ``tracks.geojson`` | each unit's legs between kept snapshots: a LineString where it moved, a Point where it stayed, with ``datetime`` and ``datetime_end`` (QGIS's Temporal Controller animates it) |
 | ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places (their cells' centres), and its outcome |
 | ``events.geojson`` | every logged event at the cell where it happened (else at the place it names), with ``datetime``, ``date`` and ``time`` |
-| ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
+| ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with ``datetime`` and the columns of ``violent_events.csv`` (`sim.hindcast.events`) |
 
 Every GeoTIFF carries ``scenario``, ``scenario_sha256``, ``seed`` and ``code_version`` in its
 metadata, every GeoJSON the same in a top-level ``metadata`` member. Dates come from the
@@ -140,6 +140,7 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
             "outcome": result.summary.get(f"convoy_{label}")}))
     written.append(write_geojson(folder / "routes.geojson", routes, meta))
     written.append(write_geojson(folder / "events.geojson", _events(result, when), meta))
+    written.append(write_geojson(folder / "violent_events.geojson", _violent_events(result.events), meta))
     return written
 
 
@@ -180,3 +181,12 @@ def _events(result, when) -> list[dict]:
                                        "date": e.date, "time": e.time, "kind": e.kind, "text": e.text, "place": e.place or "",
                                        "factions": ", ".join(e.factions), "fighters": e.fighters}))
     return events
+
+
+def _violent_events(events) -> list[dict]:
+    """One point per row of the run's violent events (`sim.hindcast.events`, their date and time
+    already on the scenario's calendar) with every column a property, and ``datetime`` (ISO 8601,
+    to the minute as the table has it, seconds 00) for QGIS's Temporal Controller."""
+    return [point(r["lon"], r["lat"], {"datetime": f"{r['date']}T{r['time']}:00",
+                                       **{k: v for k, v in r.items() if k not in ("lon", "lat")}})
+            for r in events.to_dict("records")]
