@@ -20,10 +20,9 @@ VALLEY = ROOT / "tests" / "fixtures" / "two_town_valley" / "valley.yaml"
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
+    from sim.hindcast.events import ViolenceLog, events_table
     from sim.model import CorridorModel
     from sim.scenario import load_scenario
-
-    from sim.hindcast.events import ViolenceLog, events_table
 
     result = CorridorModel(load_scenario(VALLEY), 7).run()
     # the valley's three days see no fighting: two incidents noted by hand give the violent events layer rows

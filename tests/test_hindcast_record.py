@@ -4,7 +4,6 @@ same columns, the pattern regions, and the pattern statistics on small cases com
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 
 import numpy as np
