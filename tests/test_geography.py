@@ -227,6 +227,8 @@ def unname(data):
         (lambda d: d.update(extent=None, bbox=[41, 35]), "bbox"),
         (drop("river"), "river"),
         (unname, re.escape("feature 3 (Point '?'): missing required property 'name'")),
+        (lambda d: d["features"][0]["properties"].update(kind="briddge"),  # a misspelt kind gets a suggestion
+         r"kind 'briddge' is not one of airbase, .*; did you mean 'bridge'\?"),
     ],
 )
 def test_broken_map_files_raise_map_error(tmp_path, edit, message):
