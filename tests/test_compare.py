@@ -189,7 +189,7 @@ def test_reopening_one_bridge_is_not_called_a_significant_difference(tmp_path):
     chosen = compare_table(runs, ["closed", "reopened"], 4, outcomes=["area_km2_*", "convoys_arrived"])
     assert list(dict.fromkeys(chosen["outcome"])) == ["area_km2_valley_guard", "area_km2_hill_clans",
                                                       "convoys_arrived"], "outcomes= chooses the outcomes"
-    with pytest.raises(UserError, match="'aera_km2_\\*' matches no numeric outcome"):
+    with pytest.raises(UserError, match="--outcomes 'aera_km2_\\*' matches no outcome; outcomes are: "):
         compare_table(runs, ["closed", "reopened"], 4, outcomes=["aera_km2_*"])
 
 
@@ -206,3 +206,19 @@ def test_verdicts_of_paired_differences_computed_by_hand():
     assert area_verdict("share_x", ref, other, 100.0, 100.0) is None, "equal land: the share is the area"
     assert area_verdict("share_x", ref, np.array([0.1, 0.25]), 100.0, 101.0) is None, "areas that differ vary"
     assert area_verdict("strength_x", ref, other, 100.0, 101.0) is None, "only shares of land"
+
+
+def test_an_outcome_pattern_that_matches_nothing_is_refused_before_any_run(tmp_path):
+    """`compare --outcomes 'aera_*'` is one line and exit 2 before the first run: no folder, no
+    manifest, no runs/ (the outcome names come from a build of each arm that runs no step)."""
+    arms = [str(valley_arm(tmp_path, "closed", True)), str(valley_arm(tmp_path, "reopened", False))]
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "compare", *arms, "--replicates", "2",
+                           "--workers", "1", "--out", str(out), "--quiet", "--outcomes", "area_km2_*",
+                           "aera_*"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2, f"expected exit 2, got {done.returncode}: {done.stderr}"
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, f"expected one line, got {done.stderr}"
+    assert "--outcomes 'aera_*' matches no outcome; outcomes are: " in lines[0], lines[0]
+    assert "area_km2_valley_guard" in lines[0] and "share_hill_clans" in lines[0], "the outcomes are listed"
+    assert not out.exists(), "nothing is written before the check"

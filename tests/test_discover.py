@@ -117,6 +117,9 @@ def test_a_limit_between_design_levels_is_warned_and_other_boxes_can_be_chosen()
     assert found.notes == [f"a: the lower limit {low:g} falls between the design levels 0.333333 and 0.666667; "
                            "no run tests the values between, so the edge could be anywhere there"]
     assert "warning: a: the lower limit" in found.text()
+    n = len(found.trajectory)  # trajectory.csv numbers its boxes 0 … n − 1, as the text does
+    assert f"PRIM box {found.chosen} of boxes 0–{n - 1} on the peeling trajectory" in found.text(), \
+        "the text numbers the boxes as trajectory.csv's `box` column does"
     candidates = found.candidates
     assert found.chosen in candidates.index and len(candidates) >= 1
     t = found.trajectory

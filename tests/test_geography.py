@@ -227,6 +227,8 @@ def unname(data):
         (lambda d: d.update(extent=None, bbox=[41, 35]), "bbox"),
         (drop("river"), "river"),
         (unname, re.escape("feature 3 (Point '?'): missing required property 'name'")),
+        (lambda d: d["features"][0]["properties"].update(kind="briddge"),  # a misspelt kind gets a suggestion
+         r"kind 'briddge' is not one of airbase, .*; did you mean 'bridge'\?"),
     ],
 )
 def test_broken_map_files_raise_map_error(tmp_path, edit, message):
@@ -276,8 +278,10 @@ def test_moved_places_are_said_in_one_note(tmp_path):
 
 
 def test_moved_places_table_gives_the_cell_the_model_uses():
-    """Each row of `moved_places()` puts the place at its cell's centre, and its distance is the one
-    between the cell of its coordinates and that cell (hand check with the map's own conversions)."""
+    """Each row of `moved_places()` puts the place at its cell's centre, and its distance is the real
+    one between the map's point and that centre (not grid steps between cells): checked by hand
+    with an equirectangular distance between the row's own coordinates, and equal to the
+    `MovedPlace.km` the note prints."""
     m = corridor_map(3.0)
     rows = m.moved_places()
     assert [r["name"] for r in rows] == [a.name for a in m.adjustments]
@@ -286,7 +290,10 @@ def test_moved_places_table_gives_the_cell_the_model_uses():
         lon, lat = m.projection.to_lonlat(*m.xy_km(*place.cell))
         assert (row["lon"], row["lat"]) == (round(float(lon), 6), round(float(lat), 6)), row["name"]
         assert (row["map_lon"], row["map_lat"]) == (place.lon, place.lat)
-        x0, y0 = m.xy_km(*m.cell_of_xy(place.x_km, place.y_km))
-        x1, y1 = m.xy_km(*place.cell)
-        assert row["moved_km"] == pytest.approx(math.hypot(x1 - x0, y1 - y0), abs=0.01), row["name"]
+        km_per_degree = 6371.0088 * math.pi / 180  # mean Earth radius
+        apart = math.hypot((row["lon"] - row["map_lon"]) * km_per_degree * math.cos(math.radians(row["map_lat"])),
+                           (row["lat"] - row["map_lat"]) * km_per_degree)
+        assert row["moved_km"] == pytest.approx(apart, abs=0.02), \
+            f"{row['name']}: expected moved_km {apart:.2f} (map point to cell centre), got {row['moved_km']}"
+    assert [r["moved_km"] for r in rows] == [round(a.km, 2) for a in m.adjustments], "the note and the table agree"
     assert corridor_map(1.0).moved_places() == [] and corridor_map(1.0).moved_places_entry() == {}

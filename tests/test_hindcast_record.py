@@ -4,7 +4,6 @@ same columns, the pattern regions, and the pattern statistics on small cases com
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 
 import numpy as np
@@ -119,10 +118,7 @@ def test_run_events_group_incidents_by_day_cell_and_dyad_at_the_cell_centre(tmp_
     lon, lat = cell_lonlat(corridor_map, 40, 60)
     assert (events.at[0, "lon"], events.at[0, "lat"]) == (round(float(lon), 5), round(float(lat), 5)), \
         "where it happened is the cell's centre"
-    written = write_events(events, tmp_path, tmp_path / "gis")
-    assert pd.read_csv(written[0]).shape == (2, len(EVENT_COLUMNS))
-    layer = json.loads(written[1].read_text(encoding="utf-8"))
-    assert [f["properties"]["deaths"] for f in layer["features"]] == [2.0, 1.0]
+    assert pd.read_csv(write_events(events, tmp_path)).shape == (2, len(EVENT_COLUMNS))
 
 
 def _events(rows) -> pd.DataFrame:

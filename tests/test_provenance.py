@@ -54,6 +54,14 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
     assert [s.get("replicates") for s in sessions] == [2, 3, 4]
     assert all(s["started"] and s["ended"] and s["code_version"] for s in sessions)
     assert "--add-replicates" in sessions[-1]["command"]
+    # a plain resume of the extended folder keeps its 4 replicates (the file says 2): nothing to run
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(out),
+                           "--resume", "--workers", "1", "--quiet", "--no-charts"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, f"expected a plain --resume to keep the folder's 4 replicates: {done.stderr}"
+    m = manifest(out)
+    assert m["replicates"] == 4 and m["sessions"][-1]["ran"] == 0 and m["sessions"][-1]["replicates"] == 4
+    assert len(pd.read_parquet(out / "runs.parquet")) == 8, "2 points × 4 replicates, none dropped"
 
 
 def test_a_killed_session_stays_in_the_manifest_after_the_resume(tmp_path, monkeypatch):
@@ -80,8 +88,10 @@ def test_a_resume_across_a_code_change_is_refused_unless_forced_and_then_recorde
     run_sweep(path, out=out, workers=1, progress=False, charts=False)
     old = manifest(out)["code_version"]
     monkeypatch.setattr(runfolder, "code_version", lambda: "v-next")
-    with pytest.raises(UserError, match=f"was run with code version {old}, this is v-next.*--force"):
+    with pytest.raises(UserError, match=f"was run with code version {old}, this is v-next.*add --force to --resume "):
         run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True)
+    with pytest.raises(UserError, match="add --force to --add-replicates to mix them"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1)
     run_sweep(path, out=out, workers=1, progress=False, charts=False, replicates=3, resume=True, force=True)
     m = manifest(out)
     assert m["mixed_code_versions"] is True and m["earlier_code_versions"] == [old]

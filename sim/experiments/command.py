@@ -12,7 +12,6 @@ import textwrap
 from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.errors import UserError
 from sim.program.flags import (
     day_list,
     fraction,
@@ -179,19 +178,6 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def _held_replicates(out: Path | None) -> int:
-    """The replicates per point of the sweep folder `out` (its manifest). Raises UserError."""
-    import json
-
-    if out is None:
-        raise UserError("--add-replicates needs --out FOLDER: the sweep folder to extend")
-    try:
-        return int(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["replicates"])
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError(f"--add-replicates: {out}: no sweep folder there (no readable manifest.json "
-                        "with its replicates)") from None
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweepfile import point_text, read_sweep
 
@@ -206,11 +192,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     from sim.experiments.sweep import run_sweep
 
-    if args.add_replicates:
-        args.replicates, args.resume = _held_replicates(args.out) + args.add_replicates, True
     result = run_sweep(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                        force=args.force, progress=not args.quiet, charts=not args.no_charts,
-                       replicates=args.replicates, log=_say)
+                       replicates=args.replicates, add_replicates=args.add_replicates, log=_say)
     s = result.session
     print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
     print(f"  wrote {result.folder}: runs.csv ({result.counts['runs']} rows), "

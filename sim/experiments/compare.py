@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.compare_table import RESAMPLES, compare_table, markdown_table
+from sim.experiments.compare_table import (
+    RESAMPLES,
+    check_outcome_patterns,
+    compare_table,
+    markdown_table,
+)
 from sim.experiments.design import BOOTSTRAP_STREAM, replicate_seeds
 from sim.experiments.engine import (
     ExecutionReport,
@@ -29,7 +34,7 @@ from sim.experiments.engine import (
     execute,
     warm_up,
 )
-from sim.experiments.outcomes import DEFAULT_SERIES
+from sim.experiments.outcomes import DEFAULT_SERIES, NOT_OUTCOMES
 from sim.experiments.sweepfile import design_identity
 from sim.experiments.uncertainty import arm_probabilities, write_uncertainty
 from sim.experiments.uncertainty import map_days as map_days_checked
@@ -82,7 +87,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     control-probability maps at `map_days` and at the end (`sim.experiments.uncertainty`).
     With `posterior`, replicate r of every arm runs at the parameters its seed draws from it
     (`sim.hindcast.posterior`). Raises UserError for an outcome pattern that matches nothing
-    (after the runs)."""
+    (before any run or file: `arm_outcomes`)."""
     if resume and out is None:
         raise UserError("--resume needs --out FOLDER: the folder of the comparison to finish")
     check_engine(workers, dask)
@@ -90,6 +95,8 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     warm_up(workers, dask)
     sets = dict(sets or {})
     arms, root, seeds = plan_arms(paths, replicates, seed, sets)
+    if outcomes is not None:
+        check_outcome_patterns(arm_outcomes(arms, seeds[0]), outcomes)
     before_end = map_days_checked(map_days, min(a.loaded.spec.time.duration_days for a in arms), "--map-days")
     tasks = compare_tasks(arms, seeds, sets, every_hours, map_days=before_end, posterior=posterior)
     identity = design_identity([a.loaded.digest for a in arms], seeds,
@@ -130,6 +137,21 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     write_report(result)
     folder.write_manifest(info, session, status="complete")
     return result
+
+
+def arm_outcomes(arms: list[Arm], seed: int) -> list[str]:
+    """The numeric outcomes a run of every arm will have (its summary's names, in the first arm's
+    order), read from a build of each arm's model that runs no step (well under a second on the
+    two-town valley)."""
+    from sim.model import CorridorModel
+    from sim.results.result import RunResult
+
+    names: list[str] | None = None
+    for arm in arms:
+        summary = RunResult.from_recorder(CorridorModel(arm.loaded, seed).recorder).summary
+        numeric = [k for k, v in summary.items() if k not in NOT_OUTCOMES and isinstance(v, bool | int | float | np.number)]
+        names = numeric if names is None else [n for n in names if n in numeric]
+    return names or []
 
 
 def plan_arms(paths: list[str | Path], replicates: int, seed: int | None, sets: dict

@@ -24,19 +24,24 @@ HEADLINE = ("share_*", "area_km2_*", "contested_share", "ungoverned_share", "lan
 RESAMPLES = 10_000
 
 
+def check_outcome_patterns(names: Sequence[str], patterns: Sequence[str]) -> None:
+    """Raise UserError for the first of `patterns` (names or globs) that matches none of the
+    outcome `names`, listing them."""
+    for p in patterns:
+        if not select(list(names), [p]):
+            raise UserError(f"--outcomes '{p}' matches no outcome; outcomes are: " + ", ".join(names))
+
+
 def headline_outcomes(runs: pd.DataFrame, arms: list[str], patterns: Sequence[str] | None = None) -> list[str]:
     """The numeric outcomes every arm has that match `patterns` (names or globs; default
     `HEADLINE`), in the patterns' order, each area (`area_km2_<f>`) right after its share.
-    Raises UserError naming a pattern that matches no numeric outcome."""
+    Raises UserError naming a pattern that matches no numeric outcome (`check_outcome_patterns`)."""
     numeric = [c for c in runs.columns
                if (pd.api.types.is_numeric_dtype(runs[c]) or pd.api.types.is_bool_dtype(runs[c]))
                and c not in {"point", "replicate", "seed"}
                and all(runs[c][runs["arm"] == a].notna().all() for a in arms)]
     if patterns is not None:
-        for p in patterns:
-            if not select(numeric, [p]):
-                raise UserError(f"--outcomes: '{p}' matches no numeric outcome of every arm; they are: "
-                                + ", ".join(numeric))
+        check_outcome_patterns(numeric, patterns)
     chosen = select(numeric, list(patterns if patterns is not None else HEADLINE))
     ordered: list[str] = []
     for name in chosen:

@@ -98,7 +98,7 @@ class Discovery:
         b = self.box
         share = self.n_true / self.n_runs
         lines = [f"'{self.condition}' holds in {self.n_true} of {self.n_runs} runs ({share:.0%}).",
-                 f"PRIM box {self.chosen} of {len(self.trajectory) - 1} on the peeling trajectory "
+                 f"PRIM box {self.chosen} of boxes 0–{len(self.trajectory) - 1} on the peeling trajectory "
                  f"(largest coverage × density{f', density >= {self.min_density:g}' if self.min_density else ''}): "
                  f"coverage {b['coverage']:.2f}, "
                  f"density {b['density']:.2f}, mass {b['mass']:.2f}, "

@@ -89,18 +89,19 @@ class RunFolder:
             return None
         return data if isinstance(data, dict) else None  # a list, a number: not a manifest
 
-    def open(self, *, resume: bool, force: bool) -> set[str]:
+    def open(self, *, resume: bool, force: bool, flag: str = "--resume") -> set[str]:
         """Create the folder, or reopen one to resume; returns the ids of the runs already done.
 
         A new folder is claimed atomically and marked as Corridor's (`sim.program.output`); `force`
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
         runs; resuming a folder begun with another code version is refused unless `force` (then
-        the mix is recorded in the manifest: `mixed_code_versions`). While this process runs, the
+        the mix is recorded in the manifest: `mixed_code_versions`; the refusal names `flag`, the
+        option the user gave to resume). While this process runs, the
         folder is locked: a second command on it is refused. A run file left empty or cut short
         by a crash is deleted and run again. A path the system refuses (a name too long, no
         permission) is refused in one line."""
         try:
-            done = self._open(resume, force)
+            done = self._open(resume, force, flag)
             probe_writable(self.runs)  # a read-only or full disk is refused before any run
         except UserError:
             raise
@@ -109,7 +110,7 @@ class RunFolder:
         working_in(self.path, self.kind)  # a later failure of the machine says what is saved here
         return done
 
-    def _open(self, resume: bool, force: bool) -> set[str]:
+    def _open(self, resume: bool, force: bool, flag: str) -> set[str]:
         p = self.path
         if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
             raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
@@ -136,7 +137,7 @@ class RunFolder:
                     if not force:
                         raise UserError(f"{p}: was run with code version {before}, this is "
                                         f"{self.session['code_version']}: resuming would mix model versions in "
-                                        "one table; choose a new --out, or add --force to --resume to mix them "
+                                        f"one table; choose a new --out, or add --force to {flag} to mix them "
                                         "(the manifest records it)")
                     self.session["mixed_with"] = before
                 if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it

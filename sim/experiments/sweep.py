@@ -75,12 +75,24 @@ def identity(plan: SweepPlan) -> str:
 
 def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None = None, dask: str | None = None,
               resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
-              replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
+              replicates: int | None = None, add_replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
               log: Callable[[str], None] | None = None) -> SweepResult:
     """Run (or finish) a sweep and write its tables, charts and report into `out`; `log`
-    receives a line saying what will run, and where, before the runs start."""
-    if resume and out is None:
-        raise UserError("--resume needs --out FOLDER: the folder of the sweep to finish")
+    receives a line saying what will run, and where, before the runs start. A resume keeps the
+    replicates the folder holds (`held_replicates`: as extended, not the file's) unless
+    `replicates` says more; `add_replicates` N resumes with N more (the next seeds)."""
+    flag = "--add-replicates" if add_replicates else "--resume"
+    if (resume or add_replicates) and out is None:
+        raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
+                        + ("extend" if add_replicates else "finish"))
+    if add_replicates:
+        held = held_replicates(Path(out))
+        if held is None:
+            raise UserError(f"--add-replicates: {out}: no sweep folder there (no readable manifest.json "
+                            "with its replicates)")
+        replicates, resume = held + add_replicates, True
+    elif resume and replicates is None:
+        replicates = held_replicates(Path(out))  # None (no folder there): the file's; open() says so
     check_engine(workers, dask)
     workers = workers or default_workers()
     warm_up(workers, dask)
@@ -88,7 +100,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
     folder = RunFolder(out, "sweep", identity(plan))
-    done = folder.open(resume=resume, force=force)
+    done = folder.open(resume=resume, force=force, flag=flag)
     before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
     if before > plan.replicates:
         raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
@@ -114,6 +126,15 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     write_report(result)
     folder.write_manifest(info, session, status="complete")
     return result
+
+
+def held_replicates(out: Path) -> int | None:
+    """The replicates per point the sweep folder `out` holds (its manifest's, which records an
+    extension before its first run), or None when there is no readable manifest with them."""
+    try:
+        return int(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["replicates"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def manifest_info(plan: SweepPlan) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,7 +43,8 @@ class Place:
 class MovedPlace:
     """A place rasterisation had to move at a cell size (``docs/map.md``): its cell was river,
     on the other bank than the one it declares, or (a bridge or ford) taken by a place.
-    `km` is the distance between the cell its coordinates fall in and the cell it got."""
+    `km` is the distance (km, in the map's projection) between the point the map file gives and
+    the centre of the cell the model puts it on."""
 
     name: str
     reason: str  # "its cell is river" | "its cell is on the other bank" | "its cell is taken by a place"
@@ -161,6 +163,13 @@ class CorridorMap:
         ranked = sorted(on_land, key=lambda p: -p.strategic_value)
         return tuple(p.name for p in ranked[:2])
 
+    def moved_km(self, place: Place) -> float:
+        """Distance (km, in the map's projection) between the point the map file gives `place`
+        and the centre of the cell the model puts it on (0 to half a cell's diagonal when it kept
+        its own cell; the `MovedPlace.km` of a moved place)."""
+        x, y = self.xy_km(*place.cell)
+        return float(math.hypot(x - place.x_km, y - place.y_km))
+
     def moved_places(self) -> list[dict]:
         """One row per place moved at this cell size (`adjustments`): name, why, how far, and where
         the map file puts it (`map_lon`, `map_lat`) against where the model does (`lon`, `lat`:
@@ -169,7 +178,7 @@ class CorridorMap:
         for moved in self.adjustments:
             place = self.places[moved.name]
             lon, lat = self.projection.to_lonlat(*self.xy_km(*place.cell))
-            rows.append({"name": place.name, "kind": place.kind, "reason": moved.reason, "moved_km": round(moved.km, 2),
+            rows.append({"name": place.name, "kind": place.kind, "reason": moved.reason, "moved_km": round(self.moved_km(place), 2),
                          "map_lon": place.lon, "map_lat": place.lat,
                          "lon": round(float(lon), 6), "lat": round(float(lat), 6)})
         return rows

@@ -155,7 +155,7 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
             ok = (bank == want) if want else (bank > 0)
             _, (ri, ci) = ndimage.distance_transform_edt(~ok, return_indices=True)
             new = int(ri.flat[cell]) * cols + int(ci.flat[cell])
-            moved = math.hypot(x[new] - x[cell], y[new] - y[cell])
+            moved = math.hypot(x[new] - p["xy"][0], y[new] - p["xy"][1])  # map point to cell centre
             what = "river" if bank.flat[cell] == 0 else "on the other bank"
             adjustments.append(MovedPlace(p["name"], f"its cell is {what}", moved,
                                           f"the nearest cell {'on the ' + p['bank'] + ' bank' if want else 'of land'}"))
@@ -164,9 +164,9 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     for p in crossers:
         if not river.flat[p["cell"]]:
             d = np.hypot(x[river_cells] - p["xy"][0], y[river_cells] - p["xy"][1])
-            old, p["cell"] = p["cell"], int(river_cells[np.argmin(d)])
-            moved = math.hypot(x[p["cell"]] - x[old], y[p["cell"]] - y[old])  # cell to cell, as above
-            adjustments.append(MovedPlace(p["name"], "its cell is taken by a place", moved, "the nearest river cell"))
+            p["cell"] = int(river_cells[np.argmin(d)])  # d: map point to cell centre, as above
+            adjustments.append(MovedPlace(p["name"], "its cell is taken by a place", float(d.min()),
+                                          "the nearest river cell"))
     bridge = open_bridges(river, bank, [p["cell"] for p in crossers])
 
     # --- terrain, in order of precedence (river stays river except at bridges)

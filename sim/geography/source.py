@@ -36,6 +36,7 @@ from sim.geography.terrain import (
     RIVER_CROSSING_KINDS,
     ROAD_CLASSES,
 )
+from sim.program.errors import did_you_mean
 
 __all__ = ["MapError", "_read", "_Source"]
 
@@ -84,7 +85,8 @@ def _text(props: dict, key: str, where: str, path: Path, choices=None, default=N
     if not isinstance(value, str) or not value.strip():
         raise MapError(path, f"{where}: property '{key}' must be a non-empty string")
     if choices is not None and value not in choices:
-        raise MapError(path, f"{where}: {key} '{value}' is not one of {', '.join(sorted(choices))}")
+        raise MapError(path, f"{where}: {key} '{value}' is not one of {', '.join(sorted(choices))}"
+                             + did_you_mean(value, sorted(choices)))
     return value
 
 

@@ -117,16 +117,9 @@ def events_table(log: ViolenceLog, calendar, corridor_map, killed_share: float) 
     return out[list(EVENT_COLUMNS)].reset_index(drop=True)
 
 
-def write_events(events: pd.DataFrame, folder: Path, gis_folder: Path | None) -> list[Path]:
-    """Write `events` (EVENT_COLUMNS) as ``violent_events.csv`` in `folder` and, if `gis_folder`
-    is given, as the point layer ``violent_events.geojson`` there (every column a property)."""
-    from sim.geography.gis_out import point, write_geojson
+def write_events(events: pd.DataFrame, folder: Path) -> Path:
+    """Write `events` (EVENT_COLUMNS) as ``violent_events.csv`` in `folder` (its point layer
+    ``gis/violent_events.geojson`` is one of a run's GIS layers, `sim.results.gis_layers`)."""
     from sim.program.output import write_atomic
 
-    written = [write_atomic(folder / "violent_events.csv", lambda tmp: events.to_csv(tmp, index=False))]
-    if gis_folder is not None:
-        gis_folder.mkdir(parents=True, exist_ok=True)
-        records = events.to_dict("records")
-        written.append(write_geojson(gis_folder / "violent_events.geojson", [
-            point(r["lon"], r["lat"], {k: v for k, v in r.items() if k not in ("lon", "lat")}) for r in records]))
-    return written
+    return write_atomic(folder / "violent_events.csv", lambda tmp: events.to_csv(tmp, index=False))

@@ -11,7 +11,7 @@
 | ``tracks.geojson`` | each unit's legs between kept snapshots: a LineString where it moved, a Point where it stayed, with ``datetime`` and ``datetime_end`` (QGIS's Temporal Controller animates it) |
 | ``routes.geojson`` | each convoy of the scenario's forces: its planned route through its start and route places (their cells' centres), and its outcome |
 | ``events.geojson`` | every logged event at the cell where it happened (else at the place it names), with ``datetime``, ``date`` and ``time`` |
-| ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with the columns of ``violent_events.csv`` (`sim.hindcast.events`; written by ``RunResult.save``) |
+| ``violent_events.geojson`` | every violent event where it happened (its cell's centre), with ``datetime`` and the columns of ``violent_events.csv`` (`sim.hindcast.events`) |
 
 Every GeoTIFF carries ``scenario``, ``scenario_sha256``, ``seed`` and ``code_version`` in its
 metadata, every GeoJSON the same in a top-level ``metadata`` member. Dates come from the
@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from sim.geography.gis_out import cell_lonlat, line, point, write_geojson, write_geotiff, write_qml
-from sim.geography.projection import R_EARTH_KM
 from sim.program.extras import available
 
 NODATA_U8 = 255
@@ -115,7 +114,7 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
             "name": place.name, "kind": place.kind, "strategic_value": place.strategic_value,
             "holder_at_end": final[f"holder_{place.name}"], "datetime": when(last["hours"]),
             "map_lon": place.lon, "map_lat": place.lat,
-            "moved_km": round(_km(float(lon), float(lat), place.lon, place.lat), 2)}))
+            "moved_km": round(m.moved_km(place), 2)}))
     written.append(write_geojson(folder / "places.geojson", places, meta))
 
     def unit_props(u) -> dict:
@@ -141,6 +140,7 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
             "outcome": result.summary.get(f"convoy_{label}")}))
     written.append(write_geojson(folder / "routes.geojson", routes, meta))
     written.append(write_geojson(folder / "events.geojson", _events(result, when), meta))
+    written.append(write_geojson(folder / "violent_events.geojson", _violent_events(result.events), meta))
     return written
 
 
@@ -183,7 +183,10 @@ def _events(result, when) -> list[dict]:
     return events
 
 
-def _km(lon: float, lat: float, lon0: float, lat0: float) -> float:
-    """Distance in km between two nearby points (equirectangular, as the map's projection)."""
-    k = R_EARTH_KM * np.pi / 180.0
-    return float(np.hypot((lon - lon0) * k * np.cos(np.radians(lat0)), (lat - lat0) * k))
+def _violent_events(events) -> list[dict]:
+    """One point per row of the run's violent events (`sim.hindcast.events`, their date and time
+    already on the scenario's calendar) with every column a property, and ``datetime`` (ISO 8601,
+    to the minute as the table has it, seconds 00) for QGIS's Temporal Controller."""
+    return [point(r["lon"], r["lat"], {"datetime": f"{r['date']}T{r['time']}:00",
+                                       **{k: v for k, v in r.items() if k not in ("lon", "lat")}})
+            for r in events.to_dict("records")]

@@ -87,7 +87,7 @@ class RunResult:
             write_atomic(out / "moved_places.csv",
                          lambda tmp: pd.DataFrame(self.map.moved_places()).to_csv(tmp, index=False))
         write_text_atomic(out / "events.jsonl", self.log.to_jsonl())
-        write_events(self.events, out, out / "gis" if gis else None)
+        write_events(self.events, out)
         write_text_atomic(out / "narrative.txt", f"{self.scenario_name} (seed {self.seed}). {DISCLAIMER}\n\n"
                           + self.log.to_text())
         draw_control_map(self, self.frames[-1], out / "control_map.png")
