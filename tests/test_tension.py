@@ -287,3 +287,21 @@ def test_the_tension_record_keeps_each_rival_pairs_tension_and_hostility():
         f"the highest tension 12.3456789 to 4 decimals is 12.3457, not {summary[f'tension_{pair}_max']!r}")
     assert summary[f"hostile_{pair}_share"] == 0.333333, (
         f"1 row of 3 hostile is 0.333333 to 6 decimals, not {summary[f'hostile_{pair}_share']!r}")
+
+
+def test_an_outcome_adds_the_difference_of_weights_per_time_and_a_weightless_incident_is_not_named():
+    """`outcome_of`: `times` encounters weigh times × (outcome − first kind): 2 × (3 − 2) = 2.
+    An incident of weight 0 adds nothing and is not among the incidents an escalation names;
+    an incident with no place is named without "near"."""
+    model = coarse_model("corridor_campaign.yaml", **{"tension.weights.post": 0.0})
+    i, j = sorted(faction_pair(model))
+    ledger = model.tension
+    ledger.incident("withdrawal", i, j, times=2, outcome_of="standoff")
+    assert ledger.level[i, j] == pytest.approx(2.0), f"2 × (3 − 2) = 2, not {ledger.level[i, j]}"
+    ledger.incident("post", i, j, times=3)
+    ledger.incident("standoff", i, j, times=8)  # 2 + 16 = 18 ≥ 15
+    ledger.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    ledger.update()
+    text = model.log.entries[-1].text
+    assert "post" not in text and f"after withdrawal ({model.clock()}); standoff (" in text, (
+        f"the escalation names the withdrawal and the standoff, without a place, and not the weightless post: {text!r}")
