@@ -305,3 +305,10 @@ def test_an_outcome_adds_the_difference_of_weights_per_time_and_a_weightless_inc
     text = model.log.entries[-1].text
     assert "post" not in text and f"after withdrawal ({model.clock()}); standoff (" in text, (
         f"the escalation names the withdrawal and the standoff, without a place, and not the weightless post: {text!r}")
+
+
+def test_escalation_at_one_hour_steps_comes_after_sustain_days_not_an_hour_earlier():
+    """At 1 h steps tension held at 18 escalates at the update 14 × 24 = 336 h after the first
+    one above escalate_at (the comparison's tolerance is rounding, not an hour)."""
+    model = coarse_model("corridor_campaign.yaml", **{"time.step_hours": 1.0})
+    assert _updates(model, 20 * 24, keep_at=18.0) == 336, "tension held at 18 should escalate after exactly 336 h"
