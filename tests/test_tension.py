@@ -247,11 +247,27 @@ def test_each_change_of_relation_is_logged_with_its_incidents_and_counted():
     assert down.factions == [ids[i], ids[j]], down.factions
     _sustain(model, i, j, 20.0)
     ledger.update()
-    assert (ledger.escalations, ledger.deescalations) == (2, 1), (
-        f"escalated twice and stepped back once, not {(ledger.escalations, ledger.deescalations)}")
+    ledger.level[i, j] = ledger.level[j, i] = 1.0
+    ledger.update()
+    assert (ledger.escalations, ledger.deescalations) == (2, 2), (
+        f"escalated twice and stepped back twice, not {(ledger.escalations, ledger.deescalations)}")
     counts = model.recorder.incident_counts
     counts.record(1, None)
-    assert counts.summary(slice(None))["incidents_relation"] == 3, "three changes of relation are three incidents"
+    assert counts.summary(slice(None))["incidents_relation"] == 4, "four changes of relation are four incidents"
+
+
+def test_an_escalation_names_the_last_three_incidents_with_their_kinds_in_words():
+    """The log names the last three incidents behind an escalation, kinds in words
+    (`strike_not_stopped` → "strike not stopped"); an older one is not named."""
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = sorted(faction_pair(model))
+    for place in ("Deir ez-Zor", "Al-Mayadeen", "Albu Kamal", "Al-Qa'im"):
+        model.tension.incident("strike_not_stopped", i, j, times=5, where=place)  # 4 × 5 × 1 = 20
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    model.tension.update()
+    text = model.log.entries[-1].text
+    assert "strike not stopped near Al-Mayadeen" in text and "Al-Qa'im" in text and "Deir ez-Zor" not in text, (
+        f"the last three incidents, kinds in words, and not the first: {text!r}")
 
 
 def test_an_escalation_without_incidents_names_none():
