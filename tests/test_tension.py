@@ -295,7 +295,13 @@ def test_the_tension_record_keeps_each_rival_pairs_tension_and_hostility():
         model.tension.level[i, j] = model.tension.level[j, i] = level
         model.tension.escalated[i, j] = model.tension.escalated[j, i] = hostile
         record.record(row, None)
+    assert record.tension.shape == record.hostile.shape == (model.n_steps + 1, len(model.tension.rival_pairs)), (
+        "one row per step and the initial state, one column per rival pair")
     table = record.table(slice(0, 3))
+    assert table[f"hostile_{pair}"].dtype == bool, "hostility is recorded as a bool (1/0 in steps.csv)"
+    reverse = f"{model.factions.ids[j]}_{model.factions.ids[i]}"
+    assert f"tension_{reverse}" not in table, "each rival pair is one column, not two (i < j)"
+    assert all(a < b for a, b in model.tension.rival_pairs), model.tension.rival_pairs
     assert list(table[f"hostile_{pair}"]) == [True, False, False], table[f"hostile_{pair}"]
     assert list(table[f"tension_{pair}"]) == [12.3456789, 3.0, 1.0], table[f"tension_{pair}"]
     summary = record.summary(slice(0, 3))
