@@ -42,7 +42,7 @@ verify: setup  # slow: the long-horizon tests, the figures over paired replicate
 # the mutants not yet run: new ones and those of functions that changed), then the table "Mutation testing by a tool" in docs/verification.md
 MUTATION_MODULES := sim.submodels.engagement sim.submodels.influence sim.submodels.holding \
 	sim.submodels.economy sim.submodels.population sim.submodels.tension sim.submodels.timeline \
-	sim.rules agents
+	sim.submodels.front sim.rules agents
 mutation: setup
 	for m in $(MUTATION_MODULES); do $(PYTHON) tests/mutation/mutmut_scores.py --run $$m || exit 1; done
 	$(PYTHON) tests/mutation/mutmut_scores.py

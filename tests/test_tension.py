@@ -215,3 +215,122 @@ def test_the_summary_counts_escalations_and_de_escalations_and_a_weightless_inci
     summary = model.recorder.summary()
     assert (summary["tension.escalations"], summary["tension.deescalations"]) == (1, 1), (
         "the run summary reports the ledger's counts")
+
+
+def _sustain(model, i, j, level):
+    """Tension `level` between i and j, at or above `escalate_at` since sustain_days ago."""
+    model.tension.level[i, j] = model.tension.level[j, i] = level
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+
+
+def test_each_change_of_relation_is_logged_with_its_incidents_and_counted():
+    """ODD *Interaction*: every change of relation is logged with the tension and the last
+    incidents behind it (joined by "; "), a step back names no incidents; the ledger counts
+    escalations and de-escalations one by one, and each change is one `relation` incident."""
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = sorted(faction_pair(model))
+    ledger, labels, ids = model.tension, model.factions.labels, model.factions.ids
+    ledger.incident("standoff", i, j, times=4, where="Albu Kamal")       # 4 × 2 = 8
+    ledger.incident("withdrawal", j, i, times=3, where="Al-Mayadeen")    # 3 × 3 = 9: T = 17 ≥ 15
+    ledger.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    ledger.update()
+    up = model.log.entries[-1]
+    assert up.kind == "relation" and up.text.startswith(f"{labels[i]} and {labels[j]} turn hostile"), up.text
+    assert f"after standoff near Albu Kamal ({model.clock()}); withdrawal near Al-Mayadeen (" in up.text, (
+        f"the escalation should name the two incidents, joined by '; ': {up.text}")
+    assert up.factions == [ids[i], ids[j]], f"the entry names the pair's factions, not {up.factions}"
+    ledger.level[i, j] = ledger.level[j, i] = 3.9  # decays to 3.9 · 2^(−2/480) ≈ 3.89 < 4
+    ledger.update()
+    down = model.log.entries[-1]
+    assert down.text == f"{labels[i]} and {labels[j]} step back from fighting to rivalry: tension 3.9 fell below 4", (
+        f"a step back names the tension and the threshold, no incidents: {down.text!r}")
+    assert down.factions == [ids[i], ids[j]], down.factions
+    _sustain(model, i, j, 20.0)
+    ledger.update()
+    ledger.level[i, j] = ledger.level[j, i] = 1.0
+    ledger.update()
+    assert (ledger.escalations, ledger.deescalations) == (2, 2), (
+        f"escalated twice and stepped back twice, not {(ledger.escalations, ledger.deescalations)}")
+    counts = model.recorder.incident_counts
+    counts.record(1, None)
+    assert counts.summary(slice(None))["incidents_relation"] == 4, "four changes of relation are four incidents"
+
+
+def test_an_escalation_names_the_last_three_incidents_with_their_kinds_in_words():
+    """The log names the last three incidents behind an escalation, kinds in words
+    (`strike_not_stopped` → "strike not stopped"); an older one is not named."""
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = sorted(faction_pair(model))
+    for place in ("Deir ez-Zor", "Al-Mayadeen", "Albu Kamal", "Al-Qa'im"):
+        model.tension.incident("strike_not_stopped", i, j, times=5, where=place)  # 4 × 5 × 1 = 20
+    model.tension.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    model.tension.update()
+    text = model.log.entries[-1].text
+    assert "strike not stopped near Al-Mayadeen" in text and "Al-Qa'im" in text and "Deir ez-Zor" not in text, (
+        f"the last three incidents, kinds in words, and not the first: {text!r}")
+
+
+def test_an_escalation_without_incidents_names_none():
+    """Tension put there without incidents (a scenario's starting tension): the entry ends with
+    how long it stayed past the threshold, with no "after …"."""
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = sorted(faction_pair(model))
+    _sustain(model, i, j, 20.0)
+    model.tension.update()
+    text = model.log.entries[-1].text
+    assert text.endswith(f"stayed at or above 15 for {model.spec.tension.sustain_days:.0f} days"), (
+        f"no incidents, so nothing after the days: {text!r}")
+
+
+def test_the_tension_record_keeps_each_rival_pairs_tension_and_hostility():
+    """TensionRecord: per row each rival pair's tension and whether it is hostile; the summary
+    gives the highest tension to 4 decimals and the share of rows hostile to 6."""
+    from sim.submodels.tension import TensionRecord
+
+    model = coarse_model("corridor_campaign.yaml")
+    i, j = sorted(faction_pair(model))
+    pair = f"{model.factions.ids[i]}_{model.factions.ids[j]}"
+    record = TensionRecord(model)
+    for row, (level, hostile) in enumerate([(12.3456789, True), (3.0, False), (1.0, False)]):
+        model.tension.level[i, j] = model.tension.level[j, i] = level
+        model.tension.escalated[i, j] = model.tension.escalated[j, i] = hostile
+        record.record(row, None)
+    assert record.tension.shape == record.hostile.shape == (model.n_steps + 1, len(model.tension.rival_pairs)), (
+        "one row per step and the initial state, one column per rival pair")
+    table = record.table(slice(0, 3))
+    assert table[f"hostile_{pair}"].dtype == bool, "hostility is recorded as a bool (1/0 in steps.csv)"
+    reverse = f"{model.factions.ids[j]}_{model.factions.ids[i]}"
+    assert f"tension_{reverse}" not in table, "each rival pair is one column, not two (i < j)"
+    assert all(a < b for a, b in model.tension.rival_pairs), model.tension.rival_pairs
+    assert list(table[f"hostile_{pair}"]) == [True, False, False], table[f"hostile_{pair}"]
+    assert list(table[f"tension_{pair}"]) == [12.3456789, 3.0, 1.0], table[f"tension_{pair}"]
+    summary = record.summary(slice(0, 3))
+    assert summary[f"tension_{pair}_max"] == 12.3457, (
+        f"the highest tension 12.3456789 to 4 decimals is 12.3457, not {summary[f'tension_{pair}_max']!r}")
+    assert summary[f"hostile_{pair}_share"] == 0.333333, (
+        f"1 row of 3 hostile is 0.333333 to 6 decimals, not {summary[f'hostile_{pair}_share']!r}")
+
+
+def test_an_outcome_adds_the_difference_of_weights_per_time_and_a_weightless_incident_is_not_named():
+    """`outcome_of`: `times` encounters weigh times × (outcome − first kind): 2 × (3 − 2) = 2.
+    An incident of weight 0 adds nothing and is not among the incidents an escalation names;
+    an incident with no place is named without "near"."""
+    model = coarse_model("corridor_campaign.yaml", **{"tension.weights.post": 0.0})
+    i, j = sorted(faction_pair(model))
+    ledger = model.tension
+    ledger.incident("withdrawal", i, j, times=2, outcome_of="standoff")
+    assert ledger.level[i, j] == pytest.approx(2.0), f"2 × (3 − 2) = 2, not {ledger.level[i, j]}"
+    ledger.incident("post", i, j, times=3)
+    ledger.incident("standoff", i, j, times=8)  # 2 + 16 = 18 ≥ 15
+    ledger.above_since[i, j] = model.hours - model.spec.tension.sustain_days * 24.0
+    ledger.update()
+    text = model.log.entries[-1].text
+    assert "post" not in text and f"after withdrawal ({model.clock()}); standoff (" in text, (
+        f"the escalation names the withdrawal and the standoff, without a place, and not the weightless post: {text!r}")
+
+
+def test_escalation_at_one_hour_steps_comes_after_sustain_days_not_an_hour_earlier():
+    """At 1 h steps tension held at 18 escalates at the update 14 × 24 = 336 h after the first
+    one above escalate_at (the comparison's tolerance is rounding, not an hour)."""
+    model = coarse_model("corridor_campaign.yaml", **{"time.step_hours": 1.0})
+    assert _updates(model, 20 * 24, keep_at=18.0) == 336, "tension held at 18 should escalate after exactly 336 h"

@@ -44,7 +44,7 @@ BEGIN, END = "<!-- mutmut:begin -->", "<!-- mutmut:end -->"
 # the mechanism modules, in the order `make mutation` runs them (pyproject.toml's only_mutate)
 MODULES = ("sim/submodels/engagement.py", "sim/submodels/influence.py", "sim/submodels/holding.py",
            "sim/submodels/economy.py", "sim/submodels/population.py", "sim/submodels/tension.py",
-           "sim/submodels/timeline.py", "sim/rules/*.py", "agents/*.py")
+           "sim/submodels/timeline.py", "sim/submodels/front.py", "sim/rules/*.py", "agents/*.py")
 # mutmut's exit codes (mutmut/stats.py) folded into the columns of the table
 KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN = "killed", "survived", "timeout", "no tests", "not run"
 STATUS = {1: KILLED, 3: KILLED, 37: KILLED, 0: SURVIVED, 36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT,
