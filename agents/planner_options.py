@@ -43,17 +43,23 @@ class Option:
 def convoy_options(p) -> Iterator[Option]:
     """A convoy to each target of `keep_open` and `expand_into` (`p.convoy_targets`) with none
     on its way: w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1) −
-    w.setback·(setback weight); a score of −1 when the reserve cannot muster a convoy."""
+    w.setback·(setback weight); a score of −1 when the reserve cannot muster a convoy or a rival
+    it is not fighting denied the road within `denied_days` (`p.denial_days_left`)."""
     w, spec, model = p.spec.weights, p.spec, p.model
     labels = model.factions.labels
     muster = p.muster()
     for place, route in p.convoy_targets():
         if p.en_route(place.name):
             continue
+        days_left = p.denial_days_left(place.name)
+        if days_left > 0:
+            _, _, by = p.setbacks[place.name]
+            yield Option("convoy_denied", -1.0, {"place": place.name, "by": labels[by], "days_left": days_left})
+            continue
         holder = p.holder(place)
         opposition = p.fighters_near(place.cell, NEAR_KM, friendly=False)
         hostile = p.fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
-        _, blocked_by = p.setbacks.get(place.name, (0.0, 0.0))
+        _, blocked_by, _ = p.setbacks.get(place.name, (0.0, 0.0, None))
         expected = max(hostile, blocked_by)
         wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
         strength = min(wanted, muster)
@@ -137,7 +143,7 @@ def co_opt_option(p) -> Iterator[Option]:
     if setback <= 0:
         return  # co-optation is the answer to a road that is denied
     score = p.spec.weights.co_opt * (0.5 + setback)
-    latest = max(h for h, _ in p.setbacks.values())
+    latest = max(h for h, _, _ in p.setbacks.values())
     yield Option("co_opt", score, {"usd_per_day": p.spec.co_opt_usd_per_day, "targets": len(targets),
                                    "days_since_setback": (p.model.hours - latest) / 24.0, "score": score},
                  lambda: p.start_co_opt(rule))
