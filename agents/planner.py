@@ -21,7 +21,8 @@ reinforce → H   w.threat·(min(R, break_ratio) − 1), R = rival fighters with
                 and allied fighters there (at least a convoy's strength), for each place H of
                 `hold` that it or its allies stand at, unless the column would still face
                 hostile fighters past break_ratio (it would be withdrawn: a lost cause); a column from the reserve (up to `reinforce_to` times
-                the rivals there) sets up a post at H
+                the rivals there) sets up a post at H. None for `denied_days` after a rival
+                it is not fighting turned a column or convoy to H back (as for a convoy)
 withdraw P      w.withdraw·(hostile fighters within 5 km of post P / (break_ratio × its own and
                 allied fighters there)), when above w.withdraw: outnumbered past breaking point
 co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off

@@ -139,6 +139,31 @@ def test_a_road_a_rival_denied_is_not_retried_for_denied_days_and_is_after():
     assert option.act is not None, f"a denial by a faction it now fights is no rival's denial: {option}"
 
 
+def test_a_column_to_a_held_place_whose_road_a_rival_denied_waits_denied_days_too():
+    """Its post at Al-Mayadeen (the militias' hub: rivals outnumber it) calls for a column; after the
+    militias turned a column to Al-Mayadeen back, none is sent for denied_days (the option toward it
+    scores −1 and cannot be carried out), and from then on the column goes again."""
+    model, planner = _russia_with_reserve(400.0)
+    iran = model.factions.index("iran_militia")
+    days = planner.spec.denied_days
+
+    def reinforce_al_mayadeen():
+        return [o for o in planner_options(planner) if o.action.startswith("reinforces Al-Mayadeen")]
+
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is not None and option.score > 0, f"outnumbered, its post calls for a column: {option}"
+    start = model.hours
+    planner.setback("Al-Mayadeen", 100.0, iran)
+    model.hours = start + 24.0 * (days - 1.0)
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is None and option.score == -1.0 and option.terms["days_left"] == pytest.approx(1.0), (
+        f"a day before denied_days ({days:g}) have passed no column goes: {option}")
+    assert option.reason.endswith("for 1 more days"), option.reason
+    model.hours = start + 24.0 * days
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is not None and option.score > 0, f"after {days:g} days the column goes again: {option}"
+
+
 def test_a_convoy_that_cannot_muster_its_strength_is_not_sent():
     model, planner = _russia_with_reserve(90.0)  # 54 may leave, a convoy needs 60
     options = [o for o in planner_options(planner) if "convoy" in o.action and "Albu Kamal" in o.action]
