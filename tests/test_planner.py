@@ -290,3 +290,45 @@ def test_the_planner_does_not_reinforce_a_lost_cause():
     assert hostile > model.spec.engagement.break_ratio * 2.0 * total, "the set-up: a lost cause by far"
     reinforce = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
     assert reinforce == [], f"a column that would arrive past breaking point is not an option: {reinforce}"
+
+
+@pytest.mark.slow  # a 120-day hindcast run: `make verify`
+def test_in_the_hindcast_no_column_goes_down_a_road_a_rival_denied_within_denied_days():
+    """The hindcast's seed 1741999405506995996, where before the denial memory Russia's command sent
+    13 columns in 56 days to its post at Albu Kamal, each turned back at the militias' checkpoint:
+    now every convoy or column it sends to a place while rivals with the militias leaves at least
+    denied_days after the last turn-back there by a rival, and the road is tried again after."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_2017_2019.yaml", overrides={
+        "map.cell_km": 3, "time.step_hours": 3, "time.duration_days": 300})
+    model = CorridorModel(loaded, 1741999405506995996)
+    russia, iran = model.factions.index("russia"), model.factions.index("iran_militia")
+    planner = model.planners[russia]
+    denials, sends = [], []
+    setback, send = planner.setback, planner.send
+
+    def record_setback(place, blockers, by):
+        denials.append((model.hours, place, model.factions.relation[russia, by] == RIVAL))
+        setback(place, blockers, by)
+
+    def record_send(route, strength, label):
+        sends.append((model.hours, route[-1], model.factions.relation[russia, iran] == RIVAL))
+        return send(route, strength, label)
+
+    planner.setback, planner.send = record_setback, record_send
+    for _ in range(int(120 * 24 / model.step_hours)):
+        model.step()
+    days = planner.spec.denied_days
+    rival_denials = [(h, place) for h, place, rival in denials if rival]
+    assert len(rival_denials) >= 2, f"the set-up: the militias turn Russian columns back: {denials}"
+    for hours, place, rivals in sends:
+        if not rivals:
+            continue  # once they fight, the memory no longer holds
+        before = [h for h, p in rival_denials if p == place and h < hours]
+        if before:
+            gap = (hours - max(before)) / 24.0
+            assert gap >= days - 1e-9, f"a column to {place} left {gap:.1f} days after a rival's denial (< {days:g})"
+    retried = [(h, p) for h, p, _ in sends if any(p == q and d < h for d, q in rival_denials)]
+    assert retried, f"after {days:g} days a denied road is tried again: sends {sends}, denials {rival_denials}"
