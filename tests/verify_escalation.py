@@ -61,8 +61,9 @@ def section(before: Path, after: Path) -> str:
     for name, arm in arms.items():
         m = arm["manifest"]
         sessions = ", ".join(sorted({s["code_version"] for s in m.get("sessions", [])})) or m["code_version"]
+        first = (m.get("sessions") or [m])[0]["command"]  # the command that started it (not a resume)
         lines += [f"* **{name}** — `{arm_folder(before if name == 'before' else after)}`, code {sessions}: "
-                  f"`python {shlex.join(m['command'])}`"]
+                  f"`python {shlex.join(first)}`"]
     lines += ["", "| | before | after |", "|---|---|---|"]
     h = {k: a["scores"][f"hostile|{PAIR}"] for k, a in arms.items()}
     lines.append("| runs in which Iran-backed militias and Russia were hostile by " + h["after"]["by"] + " | " + " | ".join(
