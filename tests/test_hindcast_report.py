@@ -21,17 +21,21 @@ def test_summary_and_scores_by_hand():
     it is 0.2 to 9.2, so 4 is covered and 12 is not; holders: the most likely is the one with
     the highest share of replicates."""
     observed = {"events|2018-03|east_bank|all": 4.0, "events|2018-04|east_bank|all": 12.0,
+                "events|2018-03|valley|all": 5.0, "events|2018-04|valley|all": 12.0,
                 "events|2018-03|badia|all": 0.0,
                 "holder|2018-03|Hajin|isis": 1.0, "holder|2018-03|Hajin|sdf_coalition": 0.0,
                 "holder|2018-04|Hajin|isis": 0.0, "holder|2018-04|Hajin|sdf_coalition": 1.0}
     simulated = pd.DataFrame([
         {"events|2018-03|east_bank|all": 0, "events|2018-04|east_bank|all": 0, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 1, "events|2018-04|valley|all": 1,
          "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
          "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0},
         {"events|2018-03|east_bank|all": 2, "events|2018-04|east_bank|all": 2, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 3, "events|2018-04|valley|all": 3,
          "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
          "holder|2018-04|Hajin|isis": 0, "holder|2018-04|Hajin|sdf_coalition": 1},
         {"events|2018-03|east_bank|all": 10, "events|2018-04|east_bank|all": 10, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 11, "events|2018-04|valley|all": 11,
          "holder|2018-03|Hajin|isis": 0, "holder|2018-03|Hajin|sdf_coalition": 1,
          "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0}], dtype=float)
     table = summarise(observed, simulated).set_index("key")
@@ -39,8 +43,13 @@ def test_summary_and_scores_by_hand():
     assert (row["median"], row["q05"], row["q95"], row["n"]) == (2.0, pytest.approx(0.2), pytest.approx(9.2), 3)
     assert table.loc["holder|2018-03|Hajin|isis", "mean"] == pytest.approx(2 / 3), "the model's probability"
     s = scores(table.reset_index())
-    assert s["coverage_90|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
+    assert s["coverage_90_map_regions|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
         "4 in [0.2, 9.2] and 0 in [0, 0] are covered, 12 is not; the Badia's 0 is covered only by nothing happening"
+    # the scores proper count the valley (both banks) instead of the banks: 1, 3, 11 → [1.2, 10.2];
+    # March's 5 is inside, April's 12 is not; with the Badia's 0, 2 of 3
+    assert s["coverage_90|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
+        "over the valley and the Badia: 5 in [1.2, 10.2] and 0 in [0, 0] covered, 12 not"
+    assert table.loc["events|2018-03|valley|all", "q05"] == pytest.approx(1.2), "the valley's own band"
     assert s["holder_agreement"] == {"share": 0.5, "of": 2}, \
         "March: ISIS in the record and in 2 of 3 runs; April: the SDF in the record, ISIS in 2 of 3 runs"
 
@@ -65,7 +74,8 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     assert table.loc["events|2017-12|all|all", "median"] == pytest.approx(np.median(col)), \
         "the simulated median is the replicates' median"
     s = json.loads((out / "scores.json").read_text(encoding="utf-8"))
-    assert s["coverage_90|all"]["of"] == 8, "2 months × 4 regions"
+    assert s["coverage_90|all"]["of"] == 6, "2 months × 3 regions (the valley, the Badia, the Iraqi side)"
+    assert s["coverage_90_map_regions|all"]["of"] == 8, "2 months × the map's 4 regions"
     assert s["holder_agreement"]["of"] == 24, "one first-of-month (1 Dec 2017) × the 24 places the record names"
     assert "not a forecast" in (out / "report.md").read_text(encoding="utf-8")
 
