@@ -77,9 +77,9 @@ def pocket_figures(s: dict, last_day: str) -> tuple[bool | None, str]:
             f"({pk['launch']}) in {pk['stood']} of {pk['of']} runs; the offensive took {pk['objectives'][0]} between "
             f"{FALL[0]} and {FALL[1]} in {inside} of {n} runs (within the run in {len(pk['fell'])}, median day "
             f"{pk['median_fall'] or 'not within the run'}; the record: 14 Dec 2018); the runs end on {last_day}."
-            + (f" The holder rule (the local force ratio) stopped giving it to ISIS much earlier, on {lost} in the "
-               "median run, while its defenders still held out: the holder comparison counts those months as "
-               "wrong." if lost and lost < FALL[0] else ""))
+            + (f" The recorded holder (the tenure: ISIS while its defenders stand) stopped being ISIS on {lost} in "
+               "the median run" + (", much earlier, while its defenders still held out: the holder comparison counts "
+                                   "those months as wrong." if lost < FALL[0] else ".") if lost else ""))
     if last_day < FALL[1]:
         return None, text + f" The runs end before {FALL[1]}: run to it (time.duration_days=468) to judge the fall."
     return stood > 0.5 and inside / n > 0.5, text

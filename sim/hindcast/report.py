@@ -304,7 +304,7 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
                   f"({pk['launch']}) | {pk['stood']} of {pk['of']} |",
                   f"| runs in which the offensive took {pk['objectives'][0]} within the run; median day | "
                   f"{len(pk['fell'])} of {len(pk['fell']) + pk['not_fallen']}; {pk['median_fall'] or 'not within the run'} |",
-                  f"| … the holder rule no longer gave it to ISIS; median day | {len(pk['lost_hold'])}; "
+                  f"| … the recorded holder (tenure) was no longer ISIS; median day | {len(pk['lost_hold'])}; "
                   f"{pk['median_lost_hold'] or 'not within the run'} |"]
     for key in (k for k in s if k.startswith("hostile|")):
         h = s[key]
