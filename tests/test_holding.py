@@ -177,6 +177,9 @@ def test_an_allys_units_defend_the_town_but_insurgent_cells_do_not():
     # the presence grid shows 10 of faction 0, but they are insurgent cells (`standing` counts 0)
     held, _ = _tenure([0, 0], [2, 0], [[10, 0, 300], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
     assert held[0] == 2, f"hidden insurgent cells hold nothing: 2 takes the town, got {held[0]}"
+    # no defender at all, but 0's ally 1 controls the ground: allies do not take each other's towns
+    held, calls = _tenure([0, 0], [1, 0], [[0, 0, 0], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == 0 and 0 not in calls, f"the ally's ground keeps 0's town, no unit looked at; got {held[0]}"
 
 
 def test_an_installation_changes_hands_only_when_its_garrison_is_gone_and_another_unit_stands_there():
@@ -212,10 +215,10 @@ def test_update_starts_from_held_at_start_and_an_installation_from_its_garrison(
     20-fighter garrison on the base's cell; the control map gives the town's ground to 0."""
     presence = np.zeros((3, 2, 5, 5))
     presence[1, 0, 0, 0] = 20
-    unit = SimpleNamespace(strength=20.0, kind="garrison", rc=(0, 0))
+    unit = SimpleNamespace(strength=20.0, kind="garrison", rc=(0, 0), faction=1, alive=True)
     influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
-                           held_at_start={"Town": 2}, units_near=lambda rc, km, f: [unit] if f == 1 else [])
+                           held_at_start={"Town": 2}, units_at=lambda rc: [unit] if rc == (0, 0) else [])
     assert holding.update().tolist() == [2, 1], (
         "the town starts with the declared holder 2 (not its ground, 0); the base with its garrison's faction 1")
     # the next update: faction 2 has no defender in the town, so the ground's holder 0 takes it

@@ -90,12 +90,12 @@ class Recorder:
         self.hours = np.zeros(n)
         c = model.spec.control
         #: who holds each named place (sim/submodels/holding.py): the ground (its footprint), which the
-        #: planners read, and the tenure, which is recorded; `model.space` exists once the model is built
+        #: planners read, and the tenure, which is recorded
         start = {corridor_map.find_place(name).name: model.factions.index(fid)
                  for name, fid in c.held_at_start.items()}
         self.holding = PlaceHolding(corridor_map, model.influence, c.place_radius_km, c.place_share,
                                     model.factions.relation == ALLIED, held_at_start=start,
-                                    units_near=lambda rc, km, f: model.space.units_near(rc, km, f))
+                                    units_at=lambda rc: model.grid[rc].agents)
         self.incident_counts = IncidentCounts(n)
         #: every mechanism's outputs, built at the first `record` (once the model is assembled)
         self.outputs: list = []

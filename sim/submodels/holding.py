@@ -25,7 +25,8 @@ ground around them: a town is taken when its defenders are gone, not when attack
 outnumber them near it (Hajin held out to 14 Dec 2018 while the SDF's line surrounded it).
 
 - A **town** (any place that is not an installation) whose defenders are gone passes to the
-  ground's holder (contested or ungoverned included), and a town held by nobody is the ground's.
+  ground's holder (contested or ungoverned included), unless that is the holder or one of its
+  allies (allies do not take each other's towns); a town held by nobody is the ground's.
 - An **installation** (`INSTALLATION_KINDS`: an airbase, a base, a border crossing, a pumping
   station, an oil or gas field) is a formal holding, held by the garrison standing there, not by
   the ground around it: it changes hands only when its defenders are gone *and* a unit of
@@ -36,8 +37,8 @@ The first `update` (the initial state) starts from `held_at_start` (the scenario
 `control.held_at_start`, the record's holders on the first day: initial conditions), else a
 town from its ground and an installation from the faction with the most fighters standing in
 its footprint (else its ground). Units are counted from the presence grid (one gather for all
-places); the units themselves are looked at (`units_near`) only at the few places where the
-tenure could change, so a step costs a handful of spatial queries, never a scan of the map. The
+places); the units themselves are looked at (`units_at`, the occupied cells of a footprint)
+only at the few places where the tenure could change, never in a scan of the map. The
 recorder (sim/results/recorder.py) owns the model's `PlaceHolding` (`model.recorder.holding`)
 and advances its tenure once per recorded row.
 """
@@ -60,19 +61,18 @@ class PlaceHolding:
     always counts)."""
 
     def __init__(self, corridor_map, influence, radius_km: float, share: float, allied: np.ndarray,
-                 held_at_start: dict[str, int] | None = None, units_near=None):
+                 held_at_start: dict[str, int] | None = None, units_at=None):
         """Footprints of the map's places (`corridor_map.places`, in map order), read from the
         control map of `influence` (sim/submodels/influence.py InfluenceField); `allied`: (F, F) bool, True
         for a faction and its allies (the diagonal is True). For the tenure (`update`):
-        `held_at_start` place name → holder code at the first update; `units_near(rc, km,
-        faction)` the alive units of a faction within km of a cell (sim/world/spatial.py
-        `Space.units_near`)."""
+        `held_at_start` place name → holder code at the first update; `units_at(rc)` the units
+        in cell (row, col) (the model's grid cell's agents)."""
         places = list(corridor_map.places.values())
         self.places = places
         self.radius_km = radius_km
         self.installation = np.array([p.kind in INSTALLATION_KINDS for p in places], dtype=bool)
         self.held_at_start = dict(held_at_start or {})
-        self._units_near = units_near
+        self._units_at = units_at
         #: (P,) int8 the tenure: holder codes after the last `update` (None before the first)
         self.held: np.ndarray | None = None
         self.changed = True  # whether the last `update` changed the tenure
@@ -146,34 +146,36 @@ class PlaceHolding:
         presence = self._influence.presence
         n_factions = presence.shape[0]
         flat = presence.reshape(n_factions, presence.shape[1], -1)[:, :, self.cells].sum(axis=1)  # (F, P, K)
-        near = np.where(self.valid[None], flat, 0.0).sum(axis=2).T  # (P, F) fighters, insurgent cells too
+        flat = np.where(self.valid[None], flat, 0.0)
+        near = flat.sum(axis=2).T  # (P, F) fighters, insurgent cells too
         if self.held is None:
-            held = self._initial(ground, near)
+            held = self._initial(ground, near, flat)
         else:
             held = next_tenure(self.held, ground, near, self.installation, self.allied,
-                               lambda p: self._standing(p, near[p]))
+                               lambda p: self._standing(p, flat[:, p]))
         self.changed = self.held is None or bool((held != self.held).any())
         self.held = held
         return held
 
-    def _initial(self, ground: np.ndarray, near: np.ndarray) -> np.ndarray:
+    def _initial(self, ground: np.ndarray, near: np.ndarray, flat: np.ndarray) -> np.ndarray:
         held = ground.copy()
-        for p in np.flatnonzero(self.installation):
-            fighters = self._standing(p, near[p])
+        for p in np.flatnonzero(self.installation & (near.sum(axis=1) > 0)):
+            fighters = self._standing(p, flat[:, p])
             if fighters.max() > 0:
                 held[p] = int(np.argmax(fighters))
         for name, code in self.held_at_start.items():
             held[self.index[name]] = code
         return held.astype(np.int8)
 
-    def _standing(self, p: int, near: np.ndarray) -> np.ndarray:
+    def _standing(self, p: int, present: np.ndarray) -> np.ndarray:
         """(F,) fighters of the units standing in place p's footprint, insurgent cells excepted;
-        only factions with presence there (`near`, (F,)) are looked at."""
-        out = np.zeros(len(near))
-        place, members = self.places[p], self._members[p]
-        for f in np.flatnonzero(near > 0):
-            out[f] = sum(u.strength for u in self._units_near(place.cell, self.radius_km, int(f))
-                         if u.kind != "insurgent" and u.rc[0] * self._cols + u.rc[1] in members)
+        only the footprint's cells with presence (`present`, (F, K) fighters per faction and
+        footprint cell) are looked at."""
+        out = np.zeros(len(present))
+        for k in np.flatnonzero(present.sum(axis=0) > 0):
+            for u in self._units_at(divmod(int(self.cells[p, k]), self._cols)):
+                if u.kind != "insurgent" and u.alive:
+                    out[u.faction] += u.strength
         return out
 
 
@@ -184,13 +186,16 @@ def next_tenure(held: np.ndarray, ground: np.ndarray, near: np.ndarray, installa
     footprint (from the presence grid: insurgent cells included), `installation` (P,) bool,
     `allied` (F, F) bool, `standing(p)` (F,) fighters in place p's footprint insurgent cells
     excepted (called only where the tenure could change). Returns (P,) int8."""
-    out = np.asarray(held).copy()
-    for p in np.flatnonzero(installation | (held != ground)):
-        h = int(held[p])
-        bloc = allied[h] if h >= 0 else np.zeros(len(allied), dtype=bool)
+    held = np.asarray(held)
+    out = held.copy()
+    blocs = (held[:, None] >= 0) & allied[np.maximum(held, 0)]  # (P, F) each holder's bloc
+    allies_ground = (ground >= 0) & blocs[np.arange(len(held)), np.maximum(ground, 0)]
+    outsiders = (np.asarray(near) * ~blocs).any(axis=1)
+    # only these places can change: a town whose ground is not its holder's bloc's, an
+    # installation with someone from outside its holder's bloc in it
+    for p in np.flatnonzero(np.where(installation, outsiders, (held != ground) & ~allies_ground)):
+        bloc = blocs[p]
         if installation[p]:
-            if not (near[p] * ~bloc).any():
-                continue  # no one else there: the holder keeps it (an empty site stays empty)
             fighters = standing(p)
             if (fighters[bloc] > 0).any():
                 continue  # its garrison stands
@@ -198,7 +203,7 @@ def next_tenure(held: np.ndarray, ground: np.ndarray, near: np.ndarray, installa
             if others.max() > 0:
                 out[p] = int(np.argmax(others))
         else:
-            if h >= 0 and (near[p][bloc] > 0).any() and (standing(p)[bloc] > 0).any():
+            if (near[p][bloc] > 0).any() and (standing(p)[bloc] > 0).any():
                 continue  # its defenders stand
             out[p] = ground[p]
     return out.astype(np.int8)
