@@ -91,3 +91,25 @@ def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, me
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and err[-1].startswith(message), err
     assert "Traceback" not in "\n".join(err) and not (tmp_path / "x").exists(), "nothing is written"
+
+
+def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_the_bands():
+    """tests/hindcast_misses.py on a hand-made patterns table: Hajin's March is right (ISIS in the
+    record, 0.8 of runs), April wrong (the SDF in the record, ISIS 0.6); the valley's 12 events
+    lie above their band [1, 10], the Badia's 0 inside [0, 0]."""
+    from hindcast_misses import event_misses, holder_misses
+
+    table = pd.DataFrame([
+        ("holder|2018-03|Hajin|isis", 1.0, np.nan, np.nan, np.nan, 0.8),
+        ("holder|2018-03|Hajin|sdf_coalition", 0.0, np.nan, np.nan, np.nan, 0.2),
+        ("holder|2018-04|Hajin|isis", 0.0, np.nan, np.nan, np.nan, 0.6),
+        ("holder|2018-04|Hajin|sdf_coalition", 1.0, np.nan, np.nan, np.nan, 0.4),
+        ("events|2018-03|valley|isis-sdf_coalition", 12.0, 4.0, 1.0, 10.0, 4.5),
+        ("events|2018-03|badia|isis-sdf_coalition", 0.0, 0.0, 0.0, 0.0, 0.0),
+    ], columns=["key", "observed", "median", "q05", "q95", "mean"])
+    misses = holder_misses(table)
+    assert misses[["place", "month", "record", "model"]].values.tolist() == [
+        ["Hajin", "2018-04", "sdf_coalition", "isis"]], f"only April is missed: {misses}"
+    assert misses["p_record"].tolist() == [0.4], "the model's share for the record's holder"
+    out = event_misses(table, "isis-sdf_coalition", regions=("valley", "badia"))
+    assert out[["month", "region", "observed"]].values.tolist() == [["2018-03", "valley", 12.0]], out
