@@ -10,8 +10,9 @@ tables, the diagnosis behind the scores of `tests/verify_hindcast.py`:
 1. holders: per place, the months where the model's most likely holder (the highest mean share of
    replicates, as `sim.hindcast.report.scores` picks it) is not the record's, with the model's
    share for the record's holder and its most likely holder;
-2. events: per month and region, the observed count of the dyad's events against the simulated
-   median and 90 % band, for the counts outside the band.
+2. events: per month and region (the scored regions: the valley, the Badia, the Iraqi side;
+   `--map-regions` for the map's four), the observed count of the dyad's events against the
+   simulated median and 90 % band, for the counts outside the band.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.hindcast.regions import REGIONS  # noqa: E402
+from sim.hindcast.regions import REGIONS, SCORED_REGIONS  # noqa: E402
 
 
 def holder_misses(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,6 +61,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--dyad", action="append", help="dyads of the event table (default: IS - government, IS - SDF)")
+    ap.add_argument("--map-regions", action="store_true",
+                    help="the map's four regions (the banks apart) instead of the scored ones (the valley)")
     args = ap.parse_args(argv)
     path = args.folder / "patterns.csv"
     if not path.exists():
@@ -72,7 +75,7 @@ def main(argv=None) -> int:
         print(misses.groupby("place").size().sort_values(ascending=False).to_string(), "\n")
         print(misses.to_string(index=False), "\n")
         for d in args.dyad or ["government_russia-isis", "isis-sdf_coalition"]:
-            ev = event_misses(table, d)
+            ev = event_misses(table, d, REGIONS if args.map_regions else SCORED_REGIONS)
             print(f"# {d}: {len(ev)} month x region counts outside the 90 % band\n")
             print(ev.groupby("region").size().to_string(), "\n")
             print(ev.to_string(index=False), "\n")
