@@ -66,7 +66,7 @@ ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", 
                  "latitude", "longitude", "fatalities")
 HOLDER_COLUMNS = ("place", "date", "holder_after")
 #: the precision from which a source's location is an area's representative point, not a place
-#: (UCDP GED codebook: 4 a first-order division, 5 a larger area, 6 the country, 7 waters or
+#: (UCDP GED codebook: 4 a first-order division, 5 a larger area or a linear feature, 6 the country, 7 waters or
 #: air space; ACLED codebook: 3 a larger region); such events get no region (`clip_events`)
 UCDP_AREA_PRECISION = 4
 ACLED_AREA_PRECISION = 3
