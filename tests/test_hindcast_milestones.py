@@ -32,7 +32,7 @@ def test_the_pocket_stands_falls_and_the_rivals_turn_hostile_as_counted_by_hand(
                           POCKET, WINDOW, MAPPING, taken)
     assert held == {"pocket_stood": True, "lost_hold": "2018-01-04", "fell": "2018-01-05",
                     "hostile|iran_militia_russia": 1.0}, \
-        "ISIS held both places on the 1st and 2nd (before the launch); the holder rule took Hajin from it on the " \
+        "ISIS held both places on the 1st and 2nd (before the launch); the recorded holder was no longer ISIS on the " \
         "4th; the offensive took it on day 47.5 after 19 Nov 2017, 5 Jan 2018; hostile on the 4th"
     early = run_milestones(series([ins, "contested", ins, ins, ins], [ins] * 5, [0, 0, 0, 0, 1]),
                            POCKET, WINDOW, MAPPING, {"offensive.day_taken.Hajin": float("nan")})

@@ -134,6 +134,7 @@ def test_event_patterns_count_by_month_region_and_dyad_by_hand():
                       ("2019-01-05", "clash", "isis-sdf_coalition", "east_bank", 9.0)])
     p = event_patterns(events, Window(dt.date(2018, 3, 1), dt.date(2018, 4, 30)))
     assert p["events|2018-03|east_bank|isis-sdf_coalition"] == 2
+    assert p["events|2018-03|valley|all"] == 2, "the valley is both banks: the two east-bank clashes, not the Badia's"
     assert p["events|2018-03|all|all"] == 3 and p["events|2018-03|badia|all"] == 1
     assert p["events|2018-04|all|all"] == 0, "a strike is counted under strikes, not events"
     assert (p["strikes|2018-03"], p["strikes|2018-04"]) == (0, 1)
@@ -192,3 +193,23 @@ def test_a_run_writes_its_violent_events_in_the_record_columns_and_both_give_the
     assert simulated["events|2017-11|all|all"] == sum((ev["kind"] != "strike") & (ev["date"] < "2017-12-01")), \
         "the 20-day run covers November from the 19th"
     assert np.isnan(simulated["events|2017-12|all|all"]), "the run ends on 9 Dec: December is not covered"
+
+
+def test_an_event_located_only_by_an_area_gets_no_region_but_counts_in_all(tmp_path, corridor_map):
+    """UCDP where_prec 4 or more (a governorate, a larger named area) and ACLED geo_precision 3 (a
+    larger region): the coordinates are an area's representative point, so no region."""
+    ucdp = pd.read_csv(FIXTURES / "ucdp_sample.csv", dtype=str)
+    ucdp.loc[ucdp["id"] == "1", "where_prec"] = "5"  # "IS enclave": the Hajin event, now located by its area
+    ucdp.loc[ucdp["id"] == "2", "where_prec"] = "3"  # a district: still a place
+    ucdp.to_csv(tmp_path / "ucdp_sample.csv", index=False)
+    acled = pd.read_csv(FIXTURES / "acled_sample.csv", dtype=str)
+    acled.loc[acled["event_id_cnty"] == "SYR9002", "geo_precision"] = "3"
+    acled.to_csv(tmp_path / "acled_sample.csv", index=False)
+    shutil.copy(FIXTURES / "mapping.yaml", tmp_path / "mapping.yaml")
+    record = read_record(tmp_path, corridor_map, WINDOW)
+    region = record.events.set_index("event_id")["region"]
+    assert (region["1"], region["SYR9002"]) == ("", ""), f"area-only events have no region: {region.to_dict()}"
+    assert region["2"] == "east_bank" and region["SYR9001"] == "east_bank", "precise events keep theirs"
+    p = event_patterns(record.events, WINDOW)
+    assert p["events|2018-03|east_bank|isis-sdf_coalition"] == 1 and p["events|2018-03|all|isis-sdf_coalition"] == 2, (
+        "of the two IS - SDF events at Hajin in March 2018 only ACLED's (precise) is in the east bank; both are in all")

@@ -21,17 +21,21 @@ def test_summary_and_scores_by_hand():
     it is 0.2 to 9.2, so 4 is covered and 12 is not; holders: the most likely is the one with
     the highest share of replicates."""
     observed = {"events|2018-03|east_bank|all": 4.0, "events|2018-04|east_bank|all": 12.0,
+                "events|2018-03|valley|all": 5.0, "events|2018-04|valley|all": 12.0,
                 "events|2018-03|badia|all": 0.0,
                 "holder|2018-03|Hajin|isis": 1.0, "holder|2018-03|Hajin|sdf_coalition": 0.0,
                 "holder|2018-04|Hajin|isis": 0.0, "holder|2018-04|Hajin|sdf_coalition": 1.0}
     simulated = pd.DataFrame([
         {"events|2018-03|east_bank|all": 0, "events|2018-04|east_bank|all": 0, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 1, "events|2018-04|valley|all": 1,
          "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
          "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0},
         {"events|2018-03|east_bank|all": 2, "events|2018-04|east_bank|all": 2, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 3, "events|2018-04|valley|all": 3,
          "holder|2018-03|Hajin|isis": 1, "holder|2018-03|Hajin|sdf_coalition": 0,
          "holder|2018-04|Hajin|isis": 0, "holder|2018-04|Hajin|sdf_coalition": 1},
         {"events|2018-03|east_bank|all": 10, "events|2018-04|east_bank|all": 10, "events|2018-03|badia|all": 0,
+         "events|2018-03|valley|all": 11, "events|2018-04|valley|all": 11,
          "holder|2018-03|Hajin|isis": 0, "holder|2018-03|Hajin|sdf_coalition": 1,
          "holder|2018-04|Hajin|isis": 1, "holder|2018-04|Hajin|sdf_coalition": 0}], dtype=float)
     table = summarise(observed, simulated).set_index("key")
@@ -39,8 +43,13 @@ def test_summary_and_scores_by_hand():
     assert (row["median"], row["q05"], row["q95"], row["n"]) == (2.0, pytest.approx(0.2), pytest.approx(9.2), 3)
     assert table.loc["holder|2018-03|Hajin|isis", "mean"] == pytest.approx(2 / 3), "the model's probability"
     s = scores(table.reset_index())
-    assert s["coverage_90|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
+    assert s["coverage_90_map_regions|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
         "4 in [0.2, 9.2] and 0 in [0, 0] are covered, 12 is not; the Badia's 0 is covered only by nothing happening"
+    # the scores proper count the valley (both banks) instead of the banks: 1, 3, 11 → [1.2, 10.2];
+    # March's 5 is inside, April's 12 is not; with the Badia's 0, 2 of 3
+    assert s["coverage_90|all"] == {"share": pytest.approx(2 / 3), "of": 3, "both_zero": 1}, \
+        "over the valley and the Badia: 5 in [1.2, 10.2] and 0 in [0, 0] covered, 12 not"
+    assert table.loc["events|2018-03|valley|all", "q05"] == pytest.approx(1.2), "the valley's own band"
     assert s["holder_agreement"] == {"share": 0.5, "of": 2}, \
         "March: ISIS in the record and in 2 of 3 runs; April: the SDF in the record, ISIS in 2 of 3 runs"
 
@@ -65,7 +74,8 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     assert table.loc["events|2017-12|all|all", "median"] == pytest.approx(np.median(col)), \
         "the simulated median is the replicates' median"
     s = json.loads((out / "scores.json").read_text(encoding="utf-8"))
-    assert s["coverage_90|all"]["of"] == 8, "2 months × 4 regions"
+    assert s["coverage_90|all"]["of"] == 6, "2 months × 3 regions (the valley, the Badia, the Iraqi side)"
+    assert s["coverage_90_map_regions|all"]["of"] == 8, "2 months × the map's 4 regions"
     assert s["holder_agreement"]["of"] == 24, "one first-of-month (1 Dec 2017) × the 24 places the record names"
     assert "not a forecast" in (out / "report.md").read_text(encoding="utf-8")
 
@@ -81,3 +91,25 @@ def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, me
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and err[-1].startswith(message), err
     assert "Traceback" not in "\n".join(err) and not (tmp_path / "x").exists(), "nothing is written"
+
+
+def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_the_bands():
+    """tests/hindcast_misses.py on a hand-made patterns table: Hajin's March is right (ISIS in the
+    record, 0.8 of runs), April wrong (the SDF in the record, ISIS 0.6); the valley's 12 events
+    lie above their band [1, 10], the Badia's 0 inside [0, 0]."""
+    from hindcast_misses import event_misses, holder_misses
+
+    table = pd.DataFrame([
+        ("holder|2018-03|Hajin|isis", 1.0, np.nan, np.nan, np.nan, 0.8),
+        ("holder|2018-03|Hajin|sdf_coalition", 0.0, np.nan, np.nan, np.nan, 0.2),
+        ("holder|2018-04|Hajin|isis", 0.0, np.nan, np.nan, np.nan, 0.6),
+        ("holder|2018-04|Hajin|sdf_coalition", 1.0, np.nan, np.nan, np.nan, 0.4),
+        ("events|2018-03|valley|isis-sdf_coalition", 12.0, 4.0, 1.0, 10.0, 4.5),
+        ("events|2018-03|badia|isis-sdf_coalition", 0.0, 0.0, 0.0, 0.0, 0.0),
+    ], columns=["key", "observed", "median", "q05", "q95", "mean"])
+    misses = holder_misses(table)
+    assert misses[["place", "month", "record", "model"]].values.tolist() == [
+        ["Hajin", "2018-04", "sdf_coalition", "isis"]], f"only April is missed: {misses}"
+    assert misses["p_record"].tolist() == [0.4], "the model's share for the record's holder"
+    out = event_misses(table, "isis-sdf_coalition", regions=("valley", "badia"))
+    assert out[["month", "region", "observed"]].values.tolist() == [["2018-03", "valley", 12.0]], out

@@ -22,7 +22,7 @@ def _map(bank=None):
 
 def _holding(corridor_map, allied=None, n_factions=3):
     allied = np.eye(n_factions, dtype=bool) if allied is None else allied
-    corridor_map.places = {"Town": SimpleNamespace(name="Town", cell=(2, 2))}
+    corridor_map.places = {"Town": SimpleNamespace(name="Town", cell=(2, 2), kind="town")}
     return PlaceHolding(corridor_map, influence=None, radius_km=1.0, share=0.5, allied=allied)
 
 
@@ -68,7 +68,7 @@ def test_the_river_bounds_the_footprint():
 
 
 def _places(corridor_map, places, radius_km=1.0, allied=None, influence=None, n_factions=3):
-    corridor_map.places = {n: SimpleNamespace(name=n, cell=rc) for n, rc in places.items()}
+    corridor_map.places = {n: SimpleNamespace(name=n, cell=rc, kind="town") for n, rc in places.items()}
     allied = np.eye(n_factions, dtype=bool) if allied is None else allied
     return PlaceHolding(corridor_map, influence=influence, radius_km=radius_km, share=0.5, allied=allied)
 
@@ -136,3 +136,91 @@ def test_the_holder_comes_from_the_qualifying_bloc_even_when_no_member_has_more_
     holding = _holding(_map(), allied=allied, n_factions=4)
     held = holding.holders(_controller(1, 2, 3, 0, U))
     assert held.tolist() == [1], f"expected the allied bloc's first member 1 to hold the town, got {held}"
+
+
+# --- tenure (`next_tenure`, `PlaceHolding.update`): who holds the place as the record codes it ---
+# Three factions: 0 and 1 allied, 2 hostile to both. Places: a town (0) and an installation (1).
+ALLIED3 = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=bool)
+TOWN_AND_SITE = np.array([False, True])
+
+
+def _tenure(held, ground, near, standing_by_place):
+    calls = []
+
+    def standing(p):
+        calls.append(p)
+        return np.asarray(standing_by_place[p], dtype=float)
+
+    from sim.submodels.holding import next_tenure
+
+    out = next_tenure(np.array(held, dtype=np.int8), np.array(ground, dtype=np.int8),
+                      np.array(near, dtype=float), TOWN_AND_SITE, ALLIED3, standing)
+    return out.tolist(), calls
+
+
+def test_a_town_is_kept_while_its_defenders_stand_and_taken_when_they_are_gone():
+    # faction 2 controls the ground around the town held by 0; 0 still has 40 fighters in it
+    held, _ = _tenure([0, 0], [2, 0], [[40, 0, 300], [0, 0, 0]], {0: [40, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == 0, f"the town's defenders (40 of faction 0) stand: it stays 0's, got {held[0]}"
+    # the defenders are gone: the ground's holder (2) takes it
+    held, _ = _tenure([0, 0], [2, 0], [[0, 0, 300], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == 2, f"no defender left: the ground's holder 2 takes the town, got {held[0]}"
+    # the defenders are gone and the ground is contested: the town is contested
+    held, _ = _tenure([0, 0], [CONTESTED, 0], [[0, 0, 300], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == CONTESTED, f"no defender and contested ground: contested, got {held[0]}"
+
+
+def test_an_allys_units_defend_the_town_but_insurgent_cells_do_not():
+    # faction 1 (0's ally) has 25 fighters in the town held by 0: the bloc's defenders stand
+    held, _ = _tenure([0, 0], [2, 0], [[0, 25, 300], [0, 0, 0]], {0: [0, 25, 0], 1: [0, 0, 0]})
+    assert held[0] == 0, f"an ally's 25 fighters defend 0's town, got {held[0]}"
+    # the presence grid shows 10 of faction 0, but they are insurgent cells (`standing` counts 0)
+    held, _ = _tenure([0, 0], [2, 0], [[10, 0, 300], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == 2, f"hidden insurgent cells hold nothing: 2 takes the town, got {held[0]}"
+    # no defender at all, but 0's ally 1 controls the ground: allies do not take each other's towns
+    held, calls = _tenure([0, 0], [1, 0], [[0, 0, 0], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[0] == 0 and 0 not in calls, f"the ally's ground keeps 0's town, no unit looked at; got {held[0]}"
+
+
+def test_an_installation_changes_hands_only_when_its_garrison_is_gone_and_another_unit_stands_there():
+    # the site is 0's; its garrison (30) stands while 2 has 100 there: it stays 0's
+    held, _ = _tenure([0, 0], [0, 2], [[0, 0, 0], [30, 0, 100]], {0: [0, 0, 0], 1: [30, 0, 100]})
+    assert held[1] == 0, f"its garrison stands: the installation stays 0's whatever the ground, got {held[1]}"
+    # the garrison is gone and 2's unit (100) stands there: 2 takes it
+    held, _ = _tenure([0, 0], [0, 2], [[0, 0, 0], [0, 0, 100]], {0: [0, 0, 0], 1: [0, 0, 100]})
+    assert held[1] == 2, f"garrison gone, 2's unit there: 2 takes the installation, got {held[1]}"
+    # the garrison is gone and nobody came: abandoned, it stays 0's (the ground is ungoverned)
+    held, calls = _tenure([0, 0], [0, UNGOVERNED], [[0, 0, 0], [0, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[1] == 0, f"an abandoned installation stays its holder's until someone arrives, got {held[1]}"
+    assert 1 not in calls, "with no one at the site no unit is looked at"
+    # only insurgent cells of 2 came (presence 10, standing 0): it stays 0's
+    held, _ = _tenure([0, 0], [0, 2], [[0, 0, 0], [0, 0, 10]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[1] == 0, f"an insurgent cell does not take an installation, got {held[1]}"
+
+
+def test_an_unheld_installation_goes_to_the_faction_with_most_fighters_there():
+    held, _ = _tenure([0, UNGOVERNED], [0, UNGOVERNED], [[0, 0, 0], [0, 20, 60]], {0: [0, 0, 0], 1: [0, 20, 60]})
+    assert held[1] == 2, f"60 of faction 2 against 20 of faction 1 at an unheld site: 2 takes it, got {held[1]}"
+
+
+def _site_map():
+    corridor_map = _map()
+    corridor_map.places = {"Town": SimpleNamespace(name="Town", cell=(2, 2), kind="town"),
+                           "Base": SimpleNamespace(name="Base", cell=(0, 0), kind="airbase")}
+    return corridor_map
+
+
+def test_update_starts_from_held_at_start_and_an_installation_from_its_garrison():
+    """Town footprint: (2,2) and its 4 neighbours; Base: (0,0), (0,1), (1,0). Faction 1 has a
+    20-fighter garrison on the base's cell; the control map gives the town's ground to 0."""
+    presence = np.zeros((3, 2, 5, 5))
+    presence[1, 0, 0, 0] = 20
+    unit = SimpleNamespace(strength=20.0, kind="garrison", rc=(0, 0), faction=1, alive=True)
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
+                           held_at_start={"Town": 2}, units_at=lambda rc: [unit] if rc == (0, 0) else [])
+    assert holding.update().tolist() == [2, 1], (
+        "the town starts with the declared holder 2 (not its ground, 0); the base with its garrison's faction 1")
+    # the next update: faction 2 has no defender in the town, so the ground's holder 0 takes it
+    assert holding.update().tolist() == [0, 1], "2's town has no defenders: it passes to the ground's holder 0"
+    assert holding.changed, "the tenure changed in that update"

@@ -71,3 +71,24 @@ def test_the_column_leaves_a_unit_to_hold_each_objective_it_takes_before_the_las
     assert len(holders) == 1 and holders[0].home == town, (
         "one unit of the column should stay on the taken town as its garrison (home there)")
     assert len(rule.column) == 3, f"the other 3 of the 4 units go on to Subaykhan, got {len(rule.column)}"
+
+
+def test_the_besieged_town_stays_its_defenders_until_they_are_gone_though_the_ground_is_the_attackers():
+    """The tenure (sim/submodels/holding.py): 1,000 blue fighters around Al-Asharah outweigh its
+    250 red defenders on the control map long before the last defender falls; the recorded holder
+    stays red while they stand, and is blue once they are gone."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    holding = model.recorder.holding
+    town = holding.index[model.place("Al-Asharah").name]
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    assert holding.held[town] == red, "at the start the town is red's (its garrison stands in it)"
+    ground_was_blue_while_red_held = False
+    while not rule.taken and model.hours < 30 * 24:
+        model.step()
+        if model.faction_strength(red) > 0:
+            assert holding.held[town] == red, (
+                f"day {model.hours / 24:.1f}: {model.faction_strength(red):.0f} red defenders stand, the town must stay red's")
+            ground_was_blue_while_red_held |= bool(holding.holders()[town] == blue)
+    assert ground_was_blue_while_red_held, "the siege should give the ground to blue while red still holds out"
+    assert rule.taken and holding.held[town] == blue, "once the defenders are gone the ground's holder, blue, takes it"

@@ -25,10 +25,10 @@ from matplotlib.patches import Patch
 from sim.figures.many_runs import legend_below, new_figure, save
 from sim.figures.style import OKABE_ITO, SMALL
 from sim.hindcast.patterns import HOLDERS
-from sim.hindcast.regions import REGIONS
+from sim.hindcast.regions import REGION_GROUPS, REGIONS
 
 REGION_LABELS = {"west_bank_valley": "West-bank valley", "badia": "Badia (desert)", "east_bank": "East bank",
-                 "iraqi_side": "Iraqi side", "all": "Whole map"}
+                 "iraqi_side": "Iraqi side", "valley": "Valley (both banks)", "all": "Whole map"}
 HOLDER_COLORS = {"government_russia": OKABE_ITO["blue"], "iran_militia": OKABE_ITO["bluish green"],
                  "isis": OKABE_ITO["black"], "sdf_coalition": OKABE_ITO["vermillion"],
                  "iraq_pmf": OKABE_ITO["reddish purple"], "contested": "#9e9e9e", "ungoverned": "#f5f5f5"}
@@ -66,7 +66,7 @@ def _legend(fig) -> None:
 def draw_events_by_region(folder: Path, table: pd.DataFrame, window, replicates: int) -> list[str]:
     """events_<region>.png for each region and the whole map, and strikes.png; returns the names."""
     names = []
-    for region in (*REGIONS, "all"):
+    for region in (*REGIONS, *REGION_GROUPS, "all"):
         rows = _rows(table, "events|", f"|{region}|all")
         fig, (ax,) = new_figure(1, width=8.5, height=3.4)
         _band_panel(ax, rows, "violent events per month")

@@ -14,7 +14,8 @@ key                                            value
                                                the month, else 0
 =============================================  ===============================================
 
-Regions: `sim.hindcast.regions.REGIONS`; dyads: `DYADS` (other dyads count in ``all``);
+Regions: `sim.hindcast.regions.REGIONS` and its groups (`REGION_GROUPS`: ``valley``, both
+banks); an event with no region (the record located it only by an area) counts in ``all``; dyads: `DYADS` (other dyads count in ``all``);
 holders: `HOLDERS`; places: every named place of the map. A value is NaN where the source
 does not speak: a month the run did not reach, a place-month before the record's first row for
 the place, deaths per event where there was no event. The model's faction ids become the
@@ -35,7 +36,7 @@ import pandas as pd
 
 from sim.hindcast.events import dyad
 from sim.hindcast.record import Mapping, Record, Window, read_mapping
-from sim.hindcast.regions import REGIONS
+from sim.hindcast.regions import REGION_GROUPS, REGIONS
 
 DYADS = ("government_russia-isis", "isis-sdf_coalition", "civilians-isis", "government_russia-sdf_coalition",
          "iraq_pmf-isis")
@@ -62,8 +63,8 @@ def event_patterns(events: pd.DataFrame, window: Window, covered_until: dt.date 
     for m in window.months():
         seen = covered_until is None or min(_month_end(m), window.end) <= covered_until
         here = (month == m) & ~strike
-        for r in (*REGIONS, ALL):
-            in_region = here if r == ALL else here & (region == r)
+        for r in (*REGIONS, *REGION_GROUPS, ALL):
+            in_region = here if r == ALL else here & np.isin(region, REGION_GROUPS.get(r, (r,)))
             for d in (*dyads, ALL):
                 n = in_region.sum() if d == ALL else (in_region & (pair == d)).sum()
                 out[f"events|{m}|{r}|{d}"] = float(n) if seen else np.nan

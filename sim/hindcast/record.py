@@ -36,7 +36,11 @@ source             ucdp_ged                                    acled
 =================  ==========================================  ===============================
 
 Events are kept inside the map's extent (`sim.hindcast.regions.on_map`) and the date window;
-each gets its pattern region. Errors (a missing column, a date that is not a date, an unknown
+each gets its pattern region, except an event the source locates only by an area wider than a
+district (UCDP ``where_prec`` 4 or more: a governorate, a larger named area such as "IS
+enclave", the country; ACLED ``geo_precision`` 3: a larger region): its coordinates are the
+area's representative point, not where it happened, so it gets no region (it counts in
+``all``). Without the precision column every event is located. Errors (a missing column, a date that is not a date, an unknown
 kind of file) are one line, ``file:line: column: message`` (`sim.program.errors.UserError`).
 """
 
@@ -61,6 +65,12 @@ UCDP_COLUMNS = ("id", "date_start", "type_of_violence", "side_a", "side_b", "lat
 ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
                  "latitude", "longitude", "fatalities")
 HOLDER_COLUMNS = ("place", "date", "holder_after")
+#: the precision from which a source's location is an area's representative point, not a place
+#: (UCDP GED codebook: 4 a first-order division, 5 a larger area or a linear feature, 6 the country, 7 waters or
+#: air space; ACLED codebook: 3 a larger region); such events get no region (`clip_events`)
+UCDP_AREA_PRECISION = 4
+ACLED_AREA_PRECISION = 3
+AREA_ONLY = "area only"  # the region of such an event until `clip_events` (then "")
 ACLED_KINDS = {"Air/drone strike": "strike", "Remote explosive/landmine/IED": "ambush"}
 ACLED_TYPES = {"Battles": "clash", "Explosions/Remote violence": "clash", "Violence against civilians": "one_sided"}
 
@@ -191,6 +201,14 @@ def _need(path: Path, frame: pd.DataFrame, columns) -> None:
         raise UserError(f"{path}:1: the header lacks {', '.join(missing)}")
 
 
+def _area_only(path: Path, frame: pd.DataFrame, column: str, area_from: int) -> np.ndarray:
+    """The region placeholder of each row: AREA_ONLY where the precision `column` is at least
+    `area_from` (an area's representative point), "" otherwise or without the column."""
+    if column not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.where(_numbers(path, frame, column) >= area_from, AREA_ONLY, "").astype(object)
+
+
 def _actor(mapping: Mapping, names: pd.Series) -> list[str]:
     return [mapping.actors.get(str(n), str(n)) for n in names]
 
@@ -208,7 +226,8 @@ def read_ucdp(path: Path, mapping: Mapping) -> pd.DataFrame:
         "event_id": frame["id"].astype(str), "date": _dates(path, frame["date_start"], "date_start"), "time": "",
         "kind": np.where(violence == 3, "one_sided", "clash"), "side_a": a, "side_b": b,
         "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
-        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"), "region": "",
+        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"),
+        "region": _area_only(path, frame, "where_prec", UCDP_AREA_PRECISION),
         "deaths_a": _numbers(path, frame, "deaths_a"), "deaths_b": _numbers(path, frame, "deaths_b"),
         "deaths_civilians": _numbers(path, frame, "deaths_civilians"), "deaths": _numbers(path, frame, "best"),
         "source": "ucdp_ged"}, columns=list(EVENT_COLUMNS))
@@ -228,8 +247,8 @@ def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
         "event_id": frame["event_id_cnty"].astype(str).to_numpy(),
         "date": _dates(path, frame["event_date"], "event_date", ("%Y-%m-%d", "%d %B %Y")).to_numpy(), "time": "",
         "kind": kind, "side_a": a, "side_b": b, "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
-        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"), "region": "",
-        "deaths_a": np.nan, "deaths_b": np.nan, "deaths_civilians": np.where(kind == "one_sided", deaths, np.nan),
+        "lon": _numbers(path, frame, "longitude"), "lat": _numbers(path, frame, "latitude"),
+        "region": _area_only(path, frame, "geo_precision", ACLED_AREA_PRECISION), "deaths_a": np.nan, "deaths_b": np.nan, "deaths_civilians": np.where(kind == "one_sided", deaths, np.nan),
         "deaths": deaths, "source": "acled"}, columns=list(EVENT_COLUMNS))
 
 
@@ -267,12 +286,14 @@ def read_holders(path: Path, corridor_map, mapping: Mapping) -> pd.DataFrame:
 
 
 def clip_events(events: pd.DataFrame, corridor_map, window: Window | None) -> pd.DataFrame:
-    """Events inside the map's extent and (if given) the window, each with its pattern region."""
+    """Events inside the map's extent and (if given) the window, each with its pattern region
+    ("" for an event located only by an area: `AREA_ONLY`)."""
     keep = on_map(corridor_map, events["lon"].to_numpy(), events["lat"].to_numpy())
     if window is not None:
         keep &= (events["date"] >= window.start.isoformat()).to_numpy() & (events["date"] <= window.end.isoformat()).to_numpy()
     out = events[keep].copy()
-    out["region"] = regions_at(corridor_map, out["lon"].to_numpy(), out["lat"].to_numpy())
+    area = (out["region"] == AREA_ONLY).to_numpy()
+    out["region"] = np.where(area, "", regions_at(corridor_map, out["lon"].to_numpy(), out["lat"].to_numpy()))
     return out.reset_index(drop=True)
 
 

@@ -8,6 +8,10 @@ the river, ``anbar`` Iraq. The patterns name them after what an analyst calls th
 map's ``country``) is the Iraqi side whatever its polygon; a map region not in the table keeps
 its own name. River cells (region -1) take the region of the nearest land cell, so an event
 the record places on the river still falls in a region.
+
+The scores compare regions at the record's precision (`SCORED_REGIONS`): the **valley** (both
+banks, `REGION_GROUPS`), the Badia and the Iraqi side; the four regions stay in the patterns
+and the charts.
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ PATTERN_REGIONS = {"west_bank": "west_bank_valley", "badia": "badia", "east_bank
                    "anbar": "iraqi_side"}
 REGIONS = ("west_bank_valley", "badia", "east_bank", "iraqi_side")
 IRAQ = "Iraq"
+#: regions made of several pattern regions, counted besides them: the valley, both banks
+REGION_GROUPS = {"valley": ("west_bank_valley", "east_bank")}
+#: the regions the coverage scores count, at the record's precision (the observation model,
+#: docs/hindcast.md): the record cannot tell the valley's banks apart (a third of its events are
+#: located only within ~25 km of a named place, UCDP `where_prec` 2, and the map's generalised
+#: river line puts east-bank villages such as Al-Busayrah and Al-Baghuz on its west bank)
+SCORED_REGIONS = ("valley", "badia", "iraqi_side")
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

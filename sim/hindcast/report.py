@@ -24,7 +24,9 @@ statistics of the record and of every replicate (`sim.hindcast.patterns`) and wr
 
 Scores (`scores`): the **coverage** of observed monthly counts by the simulated 90 % bands
 (month × region keys of all events, of IS – government and of IS – SDF events; only months both
-sides cover), and the **place-month agreement** of holders (the model's most likely holder, the
+sides cover) over the regions at the record's precision (`SCORED_REGIONS`: the valley, the
+Badia, the Iraqi side; ``coverage_90_map_regions`` over the map's four regions, for
+comparison), and the **place-month agreement** of holders (the model's most likely holder, the
 one with the highest share of replicates, equals the record's, over place-months the record
 speaks about); and the milestones (`sim.hindcast.milestones.summarise_milestones`). Any window
 works, so a window the calibration never saw is an out-of-sample test.
@@ -50,7 +52,7 @@ from sim.hindcast.milestones import Pocket, run_milestones, summarise_milestones
 from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
 from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
-from sim.hindcast.regions import REGIONS
+from sim.hindcast.regions import REGIONS, SCORED_REGIONS
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 
@@ -91,13 +93,14 @@ def scores(table: pd.DataFrame) -> dict:
     t = table.set_index("key")
     parts = t.index.to_series().str.split("|", expand=True)
     out: dict = {}
-    for d in COVERAGE_DYADS:
-        sel = (parts[0] == "events") & parts[2].isin(REGIONS) & (parts[3] == d)
-        rows = t[sel.to_numpy()].dropna(subset=["observed", "q05", "q95"])
-        inside = (rows["observed"] >= rows["q05"]) & (rows["observed"] <= rows["q95"])
-        zero = (rows["observed"] == 0) & (rows["q95"] == 0)  # covered, but only because nothing happened
-        out[f"coverage_90|{d}"] = {"share": float(inside.mean()) if len(rows) else None, "of": int(len(rows)),
-                                   "both_zero": int(zero.sum())}
+    for key, regions in (("coverage_90", SCORED_REGIONS), ("coverage_90_map_regions", REGIONS)):
+        for d in COVERAGE_DYADS:
+            sel = (parts[0] == "events") & parts[2].isin(regions) & (parts[3] == d)
+            rows = t[sel.to_numpy()].dropna(subset=["observed", "q05", "q95"])
+            inside = (rows["observed"] >= rows["q05"]) & (rows["observed"] <= rows["q95"])
+            zero = (rows["observed"] == 0) & (rows["q95"] == 0)  # covered, but only because nothing happened
+            out[f"{key}|{d}"] = {"share": float(inside.mean()) if len(rows) else None, "of": int(len(rows)),
+                                 "both_zero": int(zero.sum())}
     holder = t[(parts[0] == "holder").to_numpy()]
     place_month = holder.index.str.rsplit("|", n=1).str[0]
     agree, compared = 0, 0
@@ -279,9 +282,14 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
                   if result.posterior["unlike_calibration"] else "") + ".", ""] if result.posterior else []),
         "## Scores", "",
         "| figure | value |", "|---|---|",
-        f"| observed monthly counts inside the simulated 90 % band, month × region, all events | {_share(s['coverage_90|all'])} |",
+        f"| observed monthly counts inside the simulated 90 % band, month × region (valley, Badia, Iraqi side), "
+        f"all events | {_share(s['coverage_90|all'])} |",
         f"| … IS – government events | {_share(s['coverage_90|government_russia-isis'])} |",
         f"| … IS – SDF events | {_share(s['coverage_90|isis-sdf_coalition'])} |",
+        f"| the same over the map's four regions (west-bank valley and east bank apart): all / IS – government / "
+        f"IS – SDF | {_share(s['coverage_90_map_regions|all'])} / "
+        f"{_share(s['coverage_90_map_regions|government_russia-isis'])} / "
+        f"{_share(s['coverage_90_map_regions|isis-sdf_coalition'])} |",
         f"| place-months where the model's most likely holder is the record's | {_share(s['holder_agreement'])} |",
         f"| air strikes per month: record / simulated median / simulated mean | "
         f"{s['strikes_per_month']['observed']:.2f} / {s['strikes_per_month']['simulated_median']:.2f} / "
@@ -296,7 +304,7 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
                   f"({pk['launch']}) | {pk['stood']} of {pk['of']} |",
                   f"| runs in which the offensive took {pk['objectives'][0]} within the run; median day | "
                   f"{len(pk['fell'])} of {len(pk['fell']) + pk['not_fallen']}; {pk['median_fall'] or 'not within the run'} |",
-                  f"| … the holder rule no longer gave it to ISIS; median day | {len(pk['lost_hold'])}; "
+                  f"| … the recorded holder (tenure) was no longer ISIS; median day | {len(pk['lost_hold'])}; "
                   f"{pk['median_lost_hold'] or 'not within the run'} |"]
     for key in (k for k in s if k.startswith("hostile|")):
         h = s[key]

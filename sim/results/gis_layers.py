@@ -84,7 +84,7 @@ def write_run_gis(result, folder: Path, code_version: str) -> list[Path]:
 
         def band(frame) -> np.ndarray:
             """The controller codes of a kept snapshot; a place's cell carries its holder then
-            (the faction holding its footprint, as the places layer says), so that sampling the
+            (its recorded holder, the tenure of sim/submodels/holding.py, as the places layer says), so that sampling the
             raster at a place or bridge gives the same answer."""
             codes = controller_codes(frame["controller"], len(ids))
             row = result.steps.iloc[min(int(np.searchsorted(hours, frame["hours"] - 1e-9)), len(hours) - 1)]

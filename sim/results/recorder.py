@@ -89,9 +89,13 @@ class Recorder:
         self.rows = 0
         self.hours = np.zeros(n)
         c = model.spec.control
-        #: who holds each named place: its footprint (sim/submodels/holding.py); the planners read it too
+        #: who holds each named place (sim/submodels/holding.py): the ground (its footprint), which the
+        #: planners read, and the tenure, which is recorded
+        start = {corridor_map.find_place(name).name: model.factions.index(fid)
+                 for name, fid in c.held_at_start.items()}
         self.holding = PlaceHolding(corridor_map, model.influence, c.place_radius_km, c.place_share,
-                                    model.factions.relation == ALLIED)
+                                    model.factions.relation == ALLIED, held_at_start=start,
+                                    units_at=lambda rc: model.grid[rc].agents)
         self.incident_counts = IncidentCounts(n)
         #: every mechanism's outputs, built at the first `record` (once the model is assembled)
         self.outputs: list = []
@@ -146,6 +150,7 @@ class Recorder:
         if seen is not None:
             cells = np.flatnonzero(controller.ravel() != seen.ravel())
             changed = ControlChange(cells, seen.ravel()[cells])
+        self.holding.update()
         for outputs in self.outputs:
             outputs.record(i, changed)
         if changed is None or len(changed.cells):

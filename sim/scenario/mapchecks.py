@@ -131,6 +131,11 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
             _region(corridor_map, region, base + ("may_not_enter", i), report)
     for i, name in enumerate(spec.observe.land_bridge or []):
         _place(corridor_map, name, ("observe", "land_bridge", i), report)
+    for name, fid in spec.control.held_at_start.items():
+        _place(corridor_map, name, ("control", "held_at_start", name), report)
+        if fid not in spec.factions:
+            report(("control", "held_at_start", name),
+                   f"unknown faction '{fid}'{did_you_mean(fid, list(spec.factions)) or one_of(list(spec.factions), 'factions')}")
     for fid, fspec in spec.factions.items():
         if fspec.planner:
             for path, name in fspec.planner.places():

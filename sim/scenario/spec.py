@@ -165,6 +165,11 @@ class ControlSpec(Strict):
         0.5, ge=0.0, lt=1.0, description="Share of a place's footprint a faction and its allies must control "
         "for the place to be held (0–1)."
     )
+    held_at_start: dict[str, str] = Field(
+        default_factory=dict, description="Who holds each listed named place at the start (place → faction "
+        "id): the record's holders on the first day, initial conditions of the tenure (sim/submodels/holding.py); "
+        "a place not listed starts with its footprint's holder, an installation with its garrison's."
+    )
 
 
 class EngagementSpec(Strict):

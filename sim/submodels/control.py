@@ -129,11 +129,13 @@ class LandShares(Outputs):
 
 
 class PlaceHolders(Outputs):
-    """Per row, `holder` (n, places) holder codes of every named place (its footprint, the
-    recorder's `PlaceHolding`)."""
+    """Per row, `holder` (n, places) holder codes of every named place (its tenure, the
+    recorder's `PlaceHolding`: sim/submodels/holding.py)."""
 
     columns = (Column("holder_<place>", "category: faction id, contested or ungoverned",
-                      "who controls the place's cell: a faction id, `contested` or `ungoverned`", "holder", "place"),)
+                      "who holds the place (sim/submodels/holding.py, tenure): its defenders' faction while "
+                      "they stand in its footprint, else the faction controlling the footprint; an "
+                      "installation its garrison's; a faction id, `contested` or `ungoverned`", "holder", "place"),)
 
     def __init__(self, model):
         self.model = model
@@ -141,10 +143,7 @@ class PlaceHolders(Outputs):
         self.holder = np.zeros((model.n_steps + 1, len(self.places)), dtype=np.int8)
 
     def record(self, i: int, changed) -> None:
-        if changed is not None and len(changed.cells) == 0:
-            self.holder[i] = self.holder[i - 1]
-        else:
-            self.holder[i] = self.model.recorder.holding.holders(self.model.influence.controller)
+        self.holder[i] = self.model.recorder.holding.held  # the tenure, advanced by the recorder
 
     def table(self, rows: slice) -> dict:
         ids = self.model.factions.ids

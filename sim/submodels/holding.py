@@ -14,8 +14,33 @@ its allies' cells with its own (allies do not contest each other's ground):
 
 So four Russian posts stacked on the Albu Kamal cell do not hold the town while the militias'
 hundreds of fighters around it control the rest of its footprint. The count is whole-array:
-one gather and one bincount for all places at once, each step. The recorder (sim/results/recorder.py)
-owns the model's `PlaceHolding` (`model.recorder.holding`); the planners read it too.
+one gather and one bincount for all places at once, each step. That is *the ground*
+(`holders`, `of`): what the planners read (agents/planner.py) and the land bridge needs.
+
+**Tenure** (`update`, `held`): who holds the place as a historian (and the record) codes it,
+the recorded holder (`holder_<place>` in the step table, the hindcast's holder patterns). A
+holder keeps its place while its *defenders* stand in the footprint — units of the holder or
+its allies, insurgent cells excepted (hidden raiders hold nothing) — whoever controls the
+ground around them: a town is taken when its defenders are gone, not when attackers merely
+outnumber them near it (Hajin held out to 14 Dec 2018 while the SDF's line surrounded it).
+
+- A **town** (any place that is not an installation) whose defenders are gone passes to the
+  ground's holder (contested or ungoverned included), unless that is the holder or one of its
+  allies (allies do not take each other's towns); a town held by nobody is the ground's.
+- An **installation** (`INSTALLATION_KINDS`: an airbase, a base, a border crossing, a pumping
+  station, an oil or gas field) is a formal holding, held by the garrison standing there, not by
+  the ground around it: it changes hands only when its defenders are gone *and* a unit of
+  another faction (insurgent cells excepted) stands in its footprint; the faction with the
+  most fighters there takes it. An abandoned installation stays its holder's until then.
+
+The first `update` (the initial state) starts from `held_at_start` (the scenario's
+`control.held_at_start`, the record's holders on the first day: initial conditions), else a
+town from its ground and an installation from the faction with the most fighters standing in
+its footprint (else its ground). Units are counted from the presence grid (one gather for all
+places); the units themselves are looked at (`units_at`, the occupied cells of a footprint)
+only at the few places where the tenure could change, never in a scan of the map. The
+recorder (sim/results/recorder.py) owns the model's `PlaceHolding` (`model.recorder.holding`)
+and advances its tenure once per recorded row.
 """
 
 from __future__ import annotations
@@ -23,6 +48,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.submodels.influence import CONTESTED, UNGOVERNED
+
+#: kinds of place held by a garrison rather than by the ground around them (the map's `kind`)
+INSTALLATION_KINDS = frozenset({"airbase", "base", "crossing", "station", "oilfield", "gasfield"})
 
 
 class PlaceHolding:
@@ -32,11 +60,22 @@ class PlaceHolding:
     which entries are real; `size` (P,) cells per footprint (at least 1: the place's own cell
     always counts)."""
 
-    def __init__(self, corridor_map, influence, radius_km: float, share: float, allied: np.ndarray):
+    def __init__(self, corridor_map, influence, radius_km: float, share: float, allied: np.ndarray,
+                 held_at_start: dict[str, int] | None = None, units_at=None):
         """Footprints of the map's places (`corridor_map.places`, in map order), read from the
         control map of `influence` (sim/submodels/influence.py InfluenceField); `allied`: (F, F) bool, True
-        for a faction and its allies (the diagonal is True)."""
+        for a faction and its allies (the diagonal is True). For the tenure (`update`):
+        `held_at_start` place name → holder code at the first update; `units_at(rc)` the units
+        in cell (row, col) (the model's grid cell's agents)."""
         places = list(corridor_map.places.values())
+        self.places = places
+        self.radius_km = radius_km
+        self.installation = np.array([p.kind in INSTALLATION_KINDS for p in places], dtype=bool)
+        self.held_at_start = dict(held_at_start or {})
+        self._units_at = units_at
+        #: (P,) int8 the tenure: holder codes after the last `update` (None before the first)
+        self.held: np.ndarray | None = None
+        self.changed = True  # whether the last `update` changed the tenure
         self.index = {p.name: i for i, p in enumerate(places)}
         self._influence = influence
         self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
@@ -67,6 +106,8 @@ class PlaceHolding:
         self.size = self.valid.sum(axis=1)
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
+        self._cols = cols
+        self._members = [frozenset(f.tolist()) for f in footprints]
 
     def of(self, place) -> int:
         """The holder code of a Place now: a faction index, CONTESTED or UNGOVERNED."""
@@ -96,3 +137,73 @@ class PlaceHolding:
         held = qualifies.any(axis=1)
         empty = counts[:, UNGOVERNED + 2] > self.share * self.size
         return np.where(held, best, np.where(empty, UNGOVERNED, CONTESTED)).astype(np.int8)
+
+    # --- tenure -----------------------------------------------------------------------------
+    def update(self) -> np.ndarray:
+        """Advance the tenure to the model as it stands (the control map and the units) and
+        return it, (P,) int8 holder codes; the first call sets the initial tenure."""
+        ground = self.holders()
+        presence = self._influence.presence
+        n_factions = presence.shape[0]
+        flat = presence.reshape(n_factions, presence.shape[1], -1)[:, :, self.cells].sum(axis=1)  # (F, P, K)
+        flat = np.where(self.valid[None], flat, 0.0)
+        near = flat.sum(axis=2).T  # (P, F) fighters, insurgent cells too
+        if self.held is None:
+            held = self._initial(ground, near, flat)
+        else:
+            held = next_tenure(self.held, ground, near, self.installation, self.allied,
+                               lambda p: self._standing(p, flat[:, p]))
+        self.changed = self.held is None or bool((held != self.held).any())
+        self.held = held
+        return held
+
+    def _initial(self, ground: np.ndarray, near: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        held = ground.copy()
+        for p in np.flatnonzero(self.installation & (near.sum(axis=1) > 0)):
+            fighters = self._standing(p, flat[:, p])
+            if fighters.max() > 0:
+                held[p] = int(np.argmax(fighters))
+        for name, code in self.held_at_start.items():
+            held[self.index[name]] = code
+        return held.astype(np.int8)
+
+    def _standing(self, p: int, present: np.ndarray) -> np.ndarray:
+        """(F,) fighters of the units standing in place p's footprint, insurgent cells excepted;
+        only the footprint's cells with presence (`present`, (F, K) fighters per faction and
+        footprint cell) are looked at."""
+        out = np.zeros(len(present))
+        for k in np.flatnonzero(present.sum(axis=0) > 0):
+            for u in self._units_at(divmod(int(self.cells[p, k]), self._cols)):
+                if u.kind != "insurgent" and u.alive:
+                    out[u.faction] += u.strength
+        return out
+
+
+def next_tenure(held: np.ndarray, ground: np.ndarray, near: np.ndarray, installation: np.ndarray,
+                allied: np.ndarray, standing) -> np.ndarray:
+    """The tenure after a step (module docstring): `held` (P,) holder codes before it, `ground`
+    (P,) the footprint rule's holders now, `near` (P, F) fighters of each faction in each
+    footprint (from the presence grid: insurgent cells included), `installation` (P,) bool,
+    `allied` (F, F) bool, `standing(p)` (F,) fighters in place p's footprint insurgent cells
+    excepted (called only where the tenure could change). Returns (P,) int8."""
+    held = np.asarray(held)
+    out = held.copy()
+    blocs = (held[:, None] >= 0) & allied[np.maximum(held, 0)]  # (P, F) each holder's bloc
+    allies_ground = (ground >= 0) & blocs[np.arange(len(held)), np.maximum(ground, 0)]
+    outsiders = (np.asarray(near) * ~blocs).any(axis=1)
+    # only these places can change: a town whose ground is not its holder's bloc's, an
+    # installation with someone from outside its holder's bloc in it
+    for p in np.flatnonzero(np.where(installation, outsiders, (held != ground) & ~allies_ground)):
+        bloc = blocs[p]
+        if installation[p]:
+            fighters = standing(p)
+            if (fighters[bloc] > 0).any():
+                continue  # its garrison stands
+            others = np.where(bloc, 0.0, fighters)
+            if others.max() > 0:
+                out[p] = int(np.argmax(others))
+        else:
+            if (near[p][bloc] > 0).any() and (standing(p)[bloc] > 0).any():
+                continue  # its defenders stand
+            out[p] = ground[p]
+    return out.astype(np.int8)

@@ -1,0 +1,86 @@
+"""Where a finished hindcast disagrees with the record: the place-months whose most likely holder
+is not the record's, and the month x region counts outside the 90 % bands (issue 18).
+
+Reads the `patterns.csv` of a folder `python run.py hindcast … --out FOLDER` wrote and prints two
+tables, the diagnosis behind the scores of `tests/verify_hindcast.py`:
+
+    .venv/bin/python tests/hindcast_misses.py outputs/hindcast/calibrated
+    .venv/bin/python tests/hindcast_misses.py outputs/hindcast/calibrated --dyad isis-sdf_coalition
+
+1. holders: per place, the months where the model's most likely holder (the highest mean share of
+   replicates, as `sim.hindcast.report.scores` picks it) is not the record's, with the model's
+   share for the record's holder and its most likely holder;
+2. events: per month and region (the scored regions: the valley, the Badia, the Iraqi side;
+   `--map-regions` for the map's four), the observed count of the dyad's events against the
+   simulated median and 90 % band, for the counts outside the band.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.hindcast.regions import REGIONS, SCORED_REGIONS  # noqa: E402
+
+
+def holder_misses(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per place-month (record known, model ran) whose most likely holder is not the
+    record's: place, month, record, model (most likely), p_record, p_model (mean shares)."""
+    holders = table[table["key"].str.startswith("holder|")].copy()
+    parts = holders["key"].str.split("|", expand=True)
+    holders["month"], holders["place"], holders["faction"] = parts[1], parts[2], parts[3]
+    rows = []
+    for (place, month), g in holders.groupby(["place", "month"], sort=True):
+        if g["observed"].isna().any() or g["mean"].isna().all():
+            continue
+        record = g.loc[g["observed"].idxmax()]
+        model = g.loc[g["mean"].idxmax()]
+        if record["faction"] != model["faction"]:
+            rows.append({"place": place, "month": month, "record": record["faction"], "model": model["faction"],
+                         "p_record": round(float(record["mean"]), 2), "p_model": round(float(model["mean"]), 2)})
+    return pd.DataFrame(rows, columns=["place", "month", "record", "model", "p_record", "p_model"])
+
+
+def event_misses(table: pd.DataFrame, dyad: str, regions=REGIONS) -> pd.DataFrame:
+    """The month x region counts of `dyad`'s events outside the simulated 90 % band: month,
+    region, observed, median, q05, q95."""
+    t = table[table["key"].str.startswith("events|")].copy()
+    parts = t["key"].str.split("|", expand=True)
+    t["month"], t["region"], t["dyad"] = parts[1], parts[2], parts[3]
+    t = t[(t["dyad"] == dyad) & t["region"].isin(regions)].dropna(subset=["observed", "q05", "q95"])
+    out = t[(t["observed"] < t["q05"]) | (t["observed"] > t["q95"])]
+    return out[["month", "region", "observed", "median", "q05", "q95"]].reset_index(drop=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--dyad", action="append", help="dyads of the event table (default: IS - government, IS - SDF)")
+    ap.add_argument("--map-regions", action="store_true",
+                    help="the map's four regions (the banks apart) instead of the scored ones (the valley)")
+    args = ap.parse_args(argv)
+    path = args.folder / "patterns.csv"
+    if not path.exists():
+        print(f"{path}: not found (a folder `python run.py hindcast … --out` wrote)", file=sys.stderr)
+        return 2
+    table = pd.read_csv(path)
+    misses = holder_misses(table)
+    with pd.option_context("display.width", 200, "display.max_rows", 500):
+        print(f"# holders: {len(misses)} place-months whose most likely holder is not the record's\n")
+        print(misses.groupby("place").size().sort_values(ascending=False).to_string(), "\n")
+        print(misses.to_string(index=False), "\n")
+        for d in args.dyad or ["government_russia-isis", "isis-sdf_coalition"]:
+            ev = event_misses(table, d, REGIONS if args.map_regions else SCORED_REGIONS)
+            print(f"# {d}: {len(ev)} month x region counts outside the 90 % band\n")
+            print(ev.groupby("region").size().to_string(), "\n")
+            print(ev.to_string(index=False), "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
