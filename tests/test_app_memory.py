@@ -1,7 +1,9 @@
 """A closed browser tab frees its runs (issue 23): the page is rendered in a Solara kernel
 context of its own, as the server does for a tab, played, and the context closed as when the
 tab's page goes away; after a garbage collection nothing may still hold the tab's
-`Controller` or its models (a play loop still running, a cache, a module-level dict would)."""
+`Controller` or its models (a play loop still running, a cache, a module-level dict would), and
+the tab hands its `Controller` to `sim.app.memory.watch_tab`, which gives the memory back once
+it is collected."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
         made.append(weakref.ref(self))
 
     monkeypatch.setattr(state.Controller, "__init__", tracked)
+    watched: list[weakref.ref] = []
+    monkeypatch.setattr(page, "watch_tab", lambda tab: watched.append(weakref.ref(tab)))
     context = kernel_context.VirtualKernelContext(id="memory-test", session_id="memory-test",
                                                   kernel=kernel.Kernel())
     kernel_context.contexts[context.id] = context
@@ -53,6 +57,8 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
             assert _wait(lambda: made[0]().steps > 0), "expected the play loop to step the run"
         del ctl, box, render_context  # what the server would no longer hold either
         context.close("page-close")
+        assert len(watched) == 1 and watched[0]() is made[0](), (
+            f"expected the closed tab to hand its Controller to watch_tab once, found {len(watched)} calls")
     finally:
         kernel_context.contexts.pop(context.id, None)
 

@@ -1,0 +1,54 @@
+"""A closed tab's memory is given back (sim.app.memory): `watch_tab` waits, collecting garbage,
+until the tab's objects are gone, and only then returns the freed heap to the system."""
+
+from __future__ import annotations
+
+import gc
+import time
+import weakref
+
+from sim.app import memory
+
+
+class _Tab:
+    """Stands for a tab's runs: held in a reference cycle, as a closed tab's widgets hold theirs."""
+
+    def __init__(self):
+        self.me = self
+
+
+def _record_give_back(monkeypatch, tab: _Tab) -> list[tuple[float, bool]]:
+    """Replace `give_back` by a recorder of (time called, whether `tab` was collected by then)."""
+    calls: list[tuple[float, bool]] = []
+    ref = weakref.ref(tab)
+    monkeypatch.setattr(memory, "give_back", lambda: calls.append((time.monotonic(), ref() is None)))
+    return calls
+
+
+def test_memory_is_given_back_once_a_tab_in_a_cycle_is_collected(monkeypatch):
+    tab = _Tab()
+    calls = _record_give_back(monkeypatch, tab)
+    gc.disable()  # only the watcher's own collections may free the cycle
+    try:
+        started = time.monotonic()
+        thread = memory.watch_tab(tab, poll_s=0.05, give_up_s=30.0)
+        del tab
+        thread.join(timeout=20.0)
+    finally:
+        gc.enable()
+    assert not thread.is_alive(), "expected the watcher to end once the tab was collected"
+    assert len(calls) == 1, f"expected the memory given back once, found {len(calls)} calls"
+    when, gone = calls[0]
+    assert gone, "expected the memory given back only after the tab's objects were collected"
+    assert when - started < 20.0, f"expected it well before giving up (30 s), took {when - started:.1f} s"
+
+
+def test_a_tab_still_alive_is_waited_for_until_the_watcher_gives_up(monkeypatch):
+    tab = _Tab()
+    calls = _record_give_back(monkeypatch, tab)
+    started = time.monotonic()
+    memory.watch_tab(tab, poll_s=0.05, give_up_s=0.5).join(timeout=20.0)
+    assert len(calls) == 1, f"expected the memory given back once, at the give-up time; found {len(calls)} calls"
+    when, gone = calls[0]
+    assert not gone and when - started >= 0.5, (
+        f"expected the watcher to wait the whole 0.5 s for a tab still alive, gave back after {when - started:.2f} s")
