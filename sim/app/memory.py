@@ -9,7 +9,10 @@ stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim`
 Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
 `Controller`s and models all collected, 475 MB resident until `malloc_trim` brought it to 322 MB.
 
-So, when a tab's kernel closes, `watch_tab` starts a thread that collects every
+A thread started in a tab holds the tab: Solara runs every thread made inside a tab's kernel
+context in that context, and the thread keeps it (and so the whole tab) alive until it ends.
+
+So, when a tab's kernel closes, `watch_tab` starts a thread outside any tab that collects every
 `POLL_S` until the tab's kernel context itself has been freed (that is, nothing keeps the tab
 alive any more), at most `GIVE_UP_S`, then calls `malloc_trim(0)` (a no-op where there is no
 glibc). Nothing here imports Solara.
@@ -50,5 +53,9 @@ def watch_tab(tab: object, poll_s: float = POLL_S, give_up_s: float = GIVE_UP_S)
     weakly; returns the (daemon) thread that waits."""
     thread = threading.Thread(target=_wait_then_give_back, args=(weakref.ref(tab), poll_s, give_up_s),
                               name="corridor-give-back", daemon=True)
+    # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel context
+    # adopts that context and holds it while it runs, which would keep alive the very tab this
+    # thread waits for; this one must run outside any tab
+    thread.current_context = None
     thread.start()
     return thread
