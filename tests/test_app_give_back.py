@@ -52,3 +52,26 @@ def test_a_tab_still_alive_is_waited_for_until_the_watcher_gives_up(monkeypatch)
     when, gone = calls[0]
     assert not gone and when - started >= 0.5, (
         f"expected the watcher to wait the whole 0.5 s for a tab still alive, gave back after {when - started:.2f} s")
+
+
+def test_giving_back_drops_the_fonts_of_threads_that_drew():
+    """Each thread that draws gets matplotlib fonts of its own, kept after it ends: a Play's
+    thread in the app. Giving back drops them (the next drawing loads its own again)."""
+    import threading
+
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def draw() -> None:
+        figure = Figure(figsize=(2, 1))
+        figure.text(0.1, 0.5, "Albu Kamal")
+        FigureCanvasAgg(figure).draw()
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    thread.join()
+    assert font_manager._get_font.cache_info().currsize > 0, "expected the drawing thread's fonts to be cached"
+    memory.give_back()
+    assert font_manager._get_font.cache_info().currsize == 0, (
+        f"expected no font kept after giving back, found {font_manager._get_font.cache_info().currsize}")

@@ -9,34 +9,66 @@ stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim`
 Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
 `Controller`s and models all collected, 475 MB resident until `malloc_trim` brought it to 322 MB.
 
-A thread started in a tab holds the tab: Solara runs every thread made inside a tab's kernel
-context in that context, and the thread keeps it (and so the whole tab) alive until it ends.
+Three more things keep memory after the runs are gone. A thread started in a tab holds the tab:
+Solara runs every thread made inside a tab's kernel context in that context, and the thread
+keeps it (and so the whole tab) alive until it ends. Matplotlib keeps the fonts it loaded per
+drawing thread (up to 64 sets, FreeType faces and glyph caches in C memory), and every Play
+starts a thread that draws. And glibc gives each of the many threads of a class its own heap
+(arena), whose scattered survivors `malloc_trim` cannot give back.
 
-So, when a tab's kernel closes, `watch_tab` starts a thread outside any tab that collects every
-`POLL_S` until the tab's kernel context itself has been freed (that is, nothing keeps the tab
-alive any more), at most `GIVE_UP_S`, then calls `malloc_trim(0)` (a no-op where there is no
-glibc). Nothing here imports Solara.
+So: `watch_tab`, called as a tab closes with its `Controller`, starts a thread outside any tab
+that collects every `POLL_S` until the `Controller` has been freed (at most `GIVE_UP_S`), then
+`give_back`: the per-thread fonts dropped, a collection, `malloc_trim(0)`. And `viz` calls
+`limit_arenas` before it serves. Nothing here imports Solara.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import threading
 import time
 import weakref
 
+#: glibc heaps (arenas) the app's server may use: glibc's default, 8 per core, lets each of the
+#: many threads a class makes (one per playing tab, Solara's and anyio's workers) fragment a heap
+#: of its own, which `malloc_trim` cannot give back; 2 (measured in docs/app.md) is enough for
+#: threads that mostly take turns at the interpreter lock
+ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 POLL_S = 1.0  # seconds between two collections while a closed tab's runs are still alive
 GIVE_UP_S = 60.0  # after this long, trim anyway (something else holds the tab: a bug to find)
 
 
+def _libc():
+    """glibc, or None on a system without it."""
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def limit_arenas(arenas: int = ARENAS) -> None:
+    """At most `arenas` glibc heaps for the whole process (`mallopt(M_ARENA_MAX)`), to be called
+    before the server starts its threads; nothing happens without glibc."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, arenas)
+
+
 def give_back() -> None:
-    """Collect garbage now and return the heap's free pages to the system (glibc's
-    `malloc_trim(0)`; nothing happens on a C library without it)."""
+    """Drop the fonts matplotlib keeps per drawing thread, collect garbage, and return the
+    heap's free pages to the system (glibc's `malloc_trim(0)`; skipped without glibc)."""
+    from matplotlib import font_manager
+
+    from sim.figures.lock import DRAWING
+
+    with DRAWING:  # nobody is drawing with a font being dropped
+        font_manager._get_font.cache_clear()
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _wait_then_give_back(tab: weakref.ref, poll_s: float, give_up_s: float) -> None:
