@@ -85,9 +85,9 @@ def FrameDrawn(drawn: threading.Event):
 def go_to(ctl: Controller, step: int) -> None:
     """To `step` of the first run, in the background, without drawing the frames between;
     asked again while it runs, it ends at the last time asked for. Its progress goes to
-    `progress`, which only `BusyNotice` draws: a report every `sim.app.state.PROGRESS_EVERY` steps redraws
-    one line of text, not the toolbar (whose "jump to event" list alone costs tens of
-    milliseconds a year into a campaign)."""
+    `progress`, which only `BusyNotice` draws: a report (every `sim.app.state.PROGRESS_EVERY`
+    steps) redraws one line of text, not the toolbar, whose "jump to event" list narrates up to
+    400 log entries (175 toolbar redraws cost 1.7 s of CPU in a year of the campaign)."""
     target.value = int(step)
     model = ctl.sides[0].run.model
 
