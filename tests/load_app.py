@@ -11,11 +11,14 @@ traceback in the server's log, a page without its map, or memory more than 10 % 
 
     python tests/load_app.py [--sessions 10] [--seconds 120]
     python tests/load_app.py --drawing 100     # the drawing lock against a renderer per process
+    python tests/load_app.py --to-end scenarios/corridor_campaign.yaml   # End: the app against the model alone
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -40,6 +43,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024.0
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -94,6 +103,65 @@ def compare_drawing(renderers: int, frames: int) -> None:
         print(f"{renderers} renderers × {frames} frames, {label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
+@contextlib.contextmanager
+def serving(scenario: str | None = None):
+    """`python run.py viz [scenario]` on a free port, until the block ends: (process, address,
+    log path); exits the script (status 1, the log printed) if it does not listen within 120 s."""
+    port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="corridor-load-")) / "viz.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen([sys.executable, "run.py", "viz", *([scenario] if scenario else []),
+                                   "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            if time.monotonic() > deadline or server.poll() is not None:
+                print(log_path.read_text())
+                sys.exit(1)
+            time.sleep(0.5)
+        yield server, f"http://127.0.0.1:{port}/", log_path
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def model_alone_cpu_s(scenario: str) -> tuple[float, int]:
+    """CPU seconds of the scenario's model run to its end in this process, with no app; and its steps."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    model = CorridorModel(load_scenario(ROOT / scenario), None)
+    started = time.process_time()
+    for _ in range(model.n_steps):
+        model.step()
+    return time.process_time() - started, model.n_steps
+
+
+def to_end(scenario: str) -> int:
+    """Open the app on `scenario`, press End, and print the wall and CPU seconds until the page
+    shows the end-of-run summary, against the CPU seconds of the model alone."""
+    from playwright.sync_api import sync_playwright
+
+    with serving(scenario) as (server, url, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        _, page = open_page(browser, url, 300_000)
+        time.sleep(3)  # the first page's drawing done
+        cpu, wall = cpu_s(server.pid), time.perf_counter()
+        page.click("button.corridor-end")
+        page.wait_for_function("() => document.querySelector('.corridor-summary') && "
+                               "!document.querySelector('.corridor-busy')", timeout=3_600_000, polling=250)
+        app_cpu, app_wall = cpu_s(server.pid) - cpu, time.perf_counter() - wall
+        clock = page.inner_text(".corridor-clock")
+        browser.close()
+        tracebacks = log_path.read_text().count("Traceback")
+    print(f"End in the app ({scenario}, to {clock}): {app_wall:.1f} s wall, {app_cpu:.1f} s CPU of the server; "
+          f"{tracebacks} tracebacks in the server's log", flush=True)
+    model_cpu, steps = model_alone_cpu_s(scenario)
+    print(f"the model alone, {steps:,} steps: {model_cpu:.1f} s CPU; the app adds {app_cpu - model_cpu:+.1f} s "
+          f"({app_cpu / model_cpu - 1:+.0%}); load average now {os.getloadavg()[0]:.1f}", flush=True)
+    return 1 if tracebacks else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=10)
@@ -101,26 +169,19 @@ def main(argv=None) -> int:
     parser.add_argument("--drawing", type=int, metavar="FRAMES",
                         help="do not serve: time 2 renderers drawing FRAMES frames each, as threads under the "
                         "drawing lock and as processes of their own, and print it")
+    parser.add_argument("--to-end", metavar="SCENARIO",
+                        help="instead: press End in the app on SCENARIO (e.g. scenarios/corridor_campaign.yaml) "
+                        "and print the seconds it takes, against the model alone")
     args = parser.parse_args(argv)
     if args.drawing:
         compare_drawing(2, args.drawing)
         return 0
+    if args.to_end:
+        return to_end(args.to_end)
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = Path(tempfile.mkdtemp(prefix="corridor-load-")) / "viz.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=ROOT,
-                                  stdout=log, stderr=subprocess.STDOUT)
     failures: list[str] = []
-    try:
-        deadline = time.monotonic() + 120
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            if time.monotonic() > deadline or server.poll() is not None:
-                print(log_path.read_text())
-                return 1
-            time.sleep(0.5)
+    with serving() as (server, url, log_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             context, _ = open_page(browser, url, 300_000)  # warm the caches, then rest
@@ -128,7 +189,7 @@ def main(argv=None) -> int:
             time.sleep(KEPT_S + 15)  # until the closed page's runs are freed
             idle = rss_mb(server.pid)
             print(f"idle (one page opened, closed and freed): {idle:.0f} MB", flush=True)
-            started = time.perf_counter()
+            started, cpu_at_start = time.perf_counter(), cpu_s(server.pid)
             pages = []
             for i in range(args.sessions):
                 context, page = open_page(browser, url, 600_000)
@@ -148,10 +209,11 @@ def main(argv=None) -> int:
                     if not page.locator("button.corridor-play").is_disabled():
                         page.click("button.corridor-play")
                     clocks[i] = page.inner_text(".corridor-clock")
-            for i, (_, page) in enumerate(pages):
-                if not page.evaluate(MAP_READY):
-                    failures.append(f"session {i + 1} shows no map")
+            mapless = [i + 1 for i, (_, page) in enumerate(pages) if not page.evaluate(MAP_READY)]
+            failures += [f"session {i} shows no map" for i in mapless]
             print("clocks at the end: " + ", ".join(clocks.values()), flush=True)
+            print(f"maps drawn: {len(pages) - len(mapless)} of {len(pages)} pages; server CPU while they played: "
+                  f"{cpu_s(server.pid) - cpu_at_start:.0f} s in {time.perf_counter() - started:.0f} s", flush=True)
             for context, _ in pages:
                 context.close()
             closed = time.monotonic()
@@ -168,9 +230,6 @@ def main(argv=None) -> int:
             failures.append(f"{tracebacks} tracebacks in {log_path}")
         if after > idle * (1 + TOLERANCE):
             failures.append(f"memory {after:.0f} MB is more than {TOLERANCE:.0%} above idle ({idle:.0f} MB)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -1,7 +1,9 @@
 """A closed browser tab frees its runs (issue 23): the page is rendered in a Solara kernel
 context of its own, as the server does for a tab, played, and the context closed as when the
 tab's page goes away; after a garbage collection nothing may still hold the tab's
-`Controller` or its models (a play loop still running, a cache, a module-level dict would)."""
+`Controller` or its models (a play loop still running, a cache, a module-level dict would), and
+the tab hands its `Controller` to `sim.app.memory.watch_tab`, which gives the memory back once
+it is collected (and whose thread, waiting up to a minute, must not itself keep the tab alive)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import solara.server.app  # noqa: F401 - patches ipywidgets so that widgets live
 from solara.server import kernel, kernel_context
 
 import sim.app.page as page
-from sim.app import actions, state
+from sim.app import actions, memory, state
 
 WAIT_S = 20.0  # for the play loop to take a step, and for the closed tab's threads to end
 
@@ -39,6 +41,13 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
         made.append(weakref.ref(self))
 
     monkeypatch.setattr(state.Controller, "__init__", tracked)
+    watched: list[weakref.ref] = []
+
+    def watch(tab):  # the real watcher, which must not itself keep the tab alive (it runs 60 s)
+        watched.append(weakref.ref(tab))
+        return memory.watch_tab(tab)
+
+    monkeypatch.setattr(page, "watch_tab", watch)
     context = kernel_context.VirtualKernelContext(id="memory-test", session_id="memory-test",
                                                   kernel=kernel.Kernel())
     kernel_context.contexts[context.id] = context
@@ -53,6 +62,8 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
             assert _wait(lambda: made[0]().steps > 0), "expected the play loop to step the run"
         del ctl, box, render_context  # what the server would no longer hold either
         context.close("page-close")
+        assert len(watched) == 1 and watched[0]() is made[0](), (
+            f"expected the closed tab to hand its Controller to watch_tab once, found {len(watched)} calls")
     finally:
         kernel_context.contexts.pop(context.id, None)
 
@@ -62,3 +73,26 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
 
     assert _wait(freed), ("expected the closed tab's Controller and models to be collected; still alive: "
                           f"Controller {made[0]() is not None}, models {[m() is not None for m in models]}")
+
+
+def test_the_watcher_of_a_closed_tab_does_not_itself_keep_the_tab_alive():
+    """Solara runs a thread made inside a tab's kernel context in that context, holding it while
+    it runs: the watcher, made as the tab closes and waiting up to a minute, must not."""
+    context = kernel_context.VirtualKernelContext(id="watcher-test", session_id="watcher-test",
+                                                  kernel=kernel.Kernel())
+    tab = weakref.ref(context)
+
+    class Runs:  # stands for the tab's runs, which the watcher waits for
+        pass
+
+    runs = Runs()
+    with context:
+        thread = memory.watch_tab(runs, poll_s=0.05, give_up_s=30.0)
+    context.close("page-close")
+    del context
+    assert _wait(lambda: gc.collect() is not None and tab() is None, 10.0), (
+        "expected the closed tab's kernel context to be collected while the watcher still waits")
+    assert thread.is_alive(), "expected the watcher to wait on for the runs still alive"
+    del runs
+    thread.join(timeout=20.0)
+    assert not thread.is_alive(), "expected the watcher to end once the runs were collected"

@@ -21,6 +21,7 @@ playing = solara.reactive(False)
 speed_hours = solara.reactive(SPEEDS_HOURS[0])
 problem = solara.reactive("")  # the message shown above the map ("" when none)
 busy = solara.reactive("")  # what a background action is doing ("" when idle)
+progress = solara.reactive("")  # how far it is ("40%"; "" when it does not say)
 queued = solara.reactive(())  # (label, action) of the slow actions waiting to run, in order
 drawer_open = solara.reactive(False)
 font_scale = solara.reactive(1.0)  # the text-size factor of the page (A− / A+, + / −)
@@ -58,11 +59,11 @@ def background_job() -> None:
     while True:
         with _QUEUE:
             if not queued.value:
-                busy.value = ""
+                busy.value = progress.value = ""
                 return
             (label, action), *rest = queued.value
             queued.value = tuple(rest)
-            busy.value = label
+            busy.value, progress.value = label, ""
         try:
             action()
             problem.value = ""

@@ -125,6 +125,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
     # a closed tab's runs are freed this long after its page went away (Solara's default keeps
     # them a day, for a page that reconnects; a network blip of a few seconds still does)
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CLOSED_TAB_KEPT)
+    from sim.app.memory import limit_arenas
+
+    limit_arenas()  # before the server's threads: what closed tabs free can go back (sim.app.memory)
     import uvicorn
     from solara.server.starlette import app
 

@@ -26,9 +26,6 @@ the settings or the runs.
 from __future__ import annotations
 
 import base64
-import contextlib
-import ctypes
-import gc
 import html
 import os
 import threading
@@ -49,6 +46,7 @@ from sim.app.actions import (
     safe_html,
 )
 from sim.app.drawer import Drawer
+from sim.app.memory import watch_tab
 from sim.app.presenter import font_css, scaled_css
 from sim.app.state import LOG_LINES, Controller
 from sim.app.toolbar import FrameDrawn, PresenterBar, Toolbar, play_loop
@@ -150,7 +148,6 @@ SCALED_CSS = scaled_css(CSS)  # every text size follows the page's text-size fac
 # ---------------------------------------------------------------------------- pictures
 _MAPS: OrderedDict[tuple, LiveMap] = OrderedDict()
 MAPS_KEPT = 6
-FREE_AFTER_S = 2.0  # after a tab closes, when its memory is collected and given back
 
 
 def render_map(model, legend: bool = True, units: list | None = None) -> str:
@@ -203,20 +200,6 @@ def render_charts(charts: dict, index: int, run) -> bytes:
         if current is None or (current.run is not run and not current.bind(run)):
             current = charts[index] = LiveCharts(run)
         return current.render(SCREEN_FORMAT)
-
-
-def _free_memory() -> None:
-    """After a tab closes: collect its runs now and give the freed heap back to the system
-    (glibc keeps freed memory for reuse otherwise; `malloc_trim` is a no-op elsewhere)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-@solara.lab.on_kernel_start
-def _tab_opened():
-    # called as the tab's kernel closes: free once its widgets and threads have let go
-    return lambda: threading.Timer(FREE_AFTER_S, _free_memory).start()
 
 
 # ---------------------------------------------------------------------------- components
@@ -273,6 +256,8 @@ def RightColumn(monitors: str, charts_png: bytes, summary: str, log_text: str):
 @solara.component
 def Page():
     ctl = solara.use_memo(lambda: Controller(os.environ.get(SCENARIO_ENV, str(DEFAULT_SCENARIO))), [])
+    # when the tab goes (its page closed and its kernel culled), its runs are given back once collected
+    solara.use_effect(lambda: lambda: watch_tab(ctl), [])
     charts = solara.use_memo(dict, [])
     _ = layout.value
 

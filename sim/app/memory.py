@@ -1,0 +1,93 @@
+"""What a closed browser tab gives back: its runs are collected and the freed memory is handed
+back to the system, so that a server that has served a class returns to its memory at rest.
+
+When a tab's page closes, Solara keeps its kernel for `sim.app.command.CLOSED_TAB_KEPT` (for a
+page that reconnects) and then closes it: widgets, render tree, the tab's `Controller` and its
+models become garbage, but only garbage in reference cycles, which Python's collector frees at
+its own pace (a full collection may not come for minutes on an idle server). And what is freed
+stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim` returns them.
+Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
+`Controller`s and models all collected, 475 MB resident until `malloc_trim` brought it to 322 MB.
+
+Three more things keep memory after the runs are gone. A thread started in a tab holds the tab:
+Solara runs every thread made inside a tab's kernel context in that context, and the thread
+keeps it (and so the whole tab) alive until it ends. Matplotlib keeps the fonts it loaded per
+drawing thread (up to 64 sets, FreeType faces and glyph caches in C memory), and every Play
+starts a thread that draws. And glibc gives each of the many threads of a class its own heap
+(arena), whose scattered survivors `malloc_trim` cannot give back.
+
+So: `watch_tab`, called as a tab closes with its `Controller`, starts a thread outside any tab
+that collects every `POLL_S` until the `Controller` has been freed (at most `GIVE_UP_S`), then
+`give_back`: the per-thread fonts dropped, a collection, `malloc_trim(0)`. And `viz` calls
+`limit_arenas` before it serves. Nothing here imports Solara.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import threading
+import time
+import weakref
+
+#: glibc heaps (arenas) the app's server may use: glibc's default, 8 per core, lets each of the
+#: many threads a class makes (one per playing tab, Solara's and anyio's workers) fragment a heap
+#: of its own, which `malloc_trim` cannot give back; 2 (measured in docs/app.md) is enough for
+#: threads that mostly take turns at the interpreter lock
+ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+POLL_S = 1.0  # seconds between two collections while a closed tab's runs are still alive
+GIVE_UP_S = 60.0  # after this long, trim anyway (something else holds the tab: a bug to find)
+
+
+def _libc():
+    """glibc, or None on a system without it."""
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def limit_arenas(arenas: int = ARENAS) -> None:
+    """At most `arenas` glibc heaps for the whole process (`mallopt(M_ARENA_MAX)`), to be called
+    before the server starts its threads; nothing happens without glibc."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, arenas)
+
+
+def give_back() -> None:
+    """Drop the fonts matplotlib keeps per drawing thread, collect garbage, and return the
+    heap's free pages to the system (glibc's `malloc_trim(0)`; skipped without glibc)."""
+    from matplotlib import font_manager
+
+    from sim.figures.lock import DRAWING
+
+    with DRAWING:  # nobody is drawing with a font being dropped
+        font_manager._get_font.cache_clear()
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _wait_then_give_back(tab: weakref.ref, poll_s: float, give_up_s: float) -> None:
+    deadline = time.monotonic() + give_up_s
+    while tab() is not None and time.monotonic() < deadline:
+        time.sleep(poll_s)
+        gc.collect()
+    give_back()
+
+
+def watch_tab(tab: object, poll_s: float = POLL_S, give_up_s: float = GIVE_UP_S) -> threading.Thread:
+    """Once `tab` (an object that owns everything of one browser tab: its kernel context) is
+    collected, or after `give_up_s`, give the memory back (`give_back`). Holds `tab` only
+    weakly; returns the (daemon) thread that waits."""
+    thread = threading.Thread(target=_wait_then_give_back, args=(weakref.ref(tab), poll_s, give_up_s),
+                              name="corridor-give-back", daemon=True)
+    # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel context
+    # adopts that context and holds it while it runs, which would keep alive the very tab this
+    # thread waits for; this one must run outside any tab
+    thread.current_context = None
+    thread.start()
+    return thread
