@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -184,7 +183,12 @@ def test_stale_staging_of_a_dead_process_is_swept(tmp_path):
     assert foreign.exists() and live.exists()
 
 
-def test_a_folder_being_written_is_locked(tmp_path):
+def test_a_folder_being_written_is_locked(tmp_path, monkeypatch):
+    import fcntl
+
+    asked = []  # every lock asked for: it must not wait for the holder (LOCK_NB), whatever the clock says
+    flock = fcntl.flock
+    monkeypatch.setattr(fcntl, "flock", lambda fd, operation: (asked.append(operation), flock(fd, operation))[1])
     out = new_marked_folder(tmp_path / "sweep", "sweep")
     holder = subprocess.Popen([sys.executable, "-c", (
         "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
@@ -193,12 +197,12 @@ def test_a_folder_being_written_is_locked(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         (out / "manifest.json").write_text(json.dumps({"kind": "sweep", "identity": "x"}))
-        started = time.monotonic()
         with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
             RunFolder(out, "sweep", "x").open(resume=True, force=False)
         with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
             RunFolder(out, "sweep", "x").open(resume=False, force=True)
-        assert time.monotonic() - started < 5, "refused at once, not after waiting"
+        assert asked and all(op & fcntl.LOCK_NB for op in asked), \
+            f"refused at once, not after waiting: every lock must be asked for with LOCK_NB, got {asked}"
         assert (out / MARKER).exists()
     finally:
         holder.kill()
