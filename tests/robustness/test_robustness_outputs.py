@@ -13,6 +13,7 @@ import pytest
 
 from sim.experiments.runfolder import RunFolder
 from sim.program import noreplace
+from sim.program.cli import main  # in-process: the command's exit status and its one line
 from sim.program.errors import UserError
 from sim.program.output import (
     MARKER,
@@ -69,14 +70,14 @@ def test_force_replaces_a_folder_corridor_created(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "nothing left beside it"
 
 
-def test_sweep_cli_force_on_a_foreign_folder_is_refused_in_one_line(tmp_path):
+def test_sweep_cli_force_on_a_foreign_folder_is_refused_in_one_line(tmp_path, capsys):
     out = someone_elses_folder(tmp_path / "ext")
     sweep = tmp_path / "s.yaml"
     sweep.write_text(f"name: s\ndescription: d\nscenario: {BLOCKADE}\nset: {{time.duration_days: 2, map.cell_km: 2}}\n"
                      "parameters:\n  rules.checkpoint_blockade.stop_probability: {values: [0.5]}\nreplicates: 1\n")
-    proc = cli("sweep", str(sweep), "--out", str(out), "--force", "--workers", "1", "--quiet")
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2 and "Traceback" not in err and len(error_lines(err)) == 1, err
+    code = main(["sweep", str(sweep), "--out", str(out), "--force", "--workers", "1", "--quiet"])  # in-process
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(error_lines(err)) == 1, err
     assert (out / "src" / "background.js").exists()
 
 
@@ -143,7 +144,6 @@ def test_single_files_force_replaces_only_corridor_pngs(tmp_path):
 
 
 def test_map_force_replaces_its_own_png_but_not_another(tmp_path, capsys):
-    from sim.program.cli import main  # in-process: the command's exit status and its one line
 
     out = tmp_path / "map.png"
     run = ["map", "--cell-km", "5", "--out", str(out)]
