@@ -204,28 +204,29 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
             every_hours: float = EVERY_HOURS, outcomes: list[str] | None = None, out: str | Path | None = None,
-            progress: bool = True, posterior: str | Path | None = None) -> Comparison:
+            progress: bool = True, posterior: str | Path | None = None, charts: bool = True) -> Comparison:
     """Compare two or more scenarios (the first is the reference) over `replicates` paired
     replicates (common random numbers) on `outcomes` (names or glob patterns of the runs
     table's columns, e.g. ``["area_km2_*", "convoys_arrived"]``; default: the headline
     outcomes), keeping the step table every `every_hours`. With `posterior` (a folder
     `calibrate` wrote), replicate r of every arm runs at the parameters its seed draws from the
     posterior, so the comparison carries the calibration's uncertainty. With `out`, writes
-    everything `python run.py compare` writes (tables, charts, report, maps)."""
+    everything `python run.py compare` writes (tables, charts, report, maps); `charts=False`
+    leaves the charts out, as `--no-charts` does."""
     from sim.experiments import compare as cmp
     from sim.experiments.compare_table import compare_table
 
     scenarios, sets = check.arms(scenarios), check.overrides(overrides)
     replicates, seed, workers = check.replicates(replicates, "replicates", lo=2), check.seed(seed), check.workers(workers)
     dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
-    out, progress = check.path(out, "out"), check.flag(progress, "progress")
+    out, progress, charts = check.path(out, "out"), check.flag(progress, "progress"), check.flag(charts, "charts")
     check.runs(len(scenarios) * replicates)
     paths = [_path_of(s) for s in scenarios]
     drawn = read_posterior(check.path(posterior, "posterior")) if posterior is not None else None
     if out is not None:
         done = cmp.run_compare(paths, replicates=replicates, seed=seed, workers=workers, dask=dask, out=Path(out),
-                               sets=sets, progress=progress, every_hours=every_hours, outcomes=outcomes,
-                               posterior=drawn)
+                               sets=sets, progress=progress, charts=charts, every_hours=every_hours,
+                               outcomes=outcomes, posterior=drawn)
         arms = [a.name for a in done.arms]
         seeds = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))["replicate_seeds"]
         store = MemoryRuns.from_folder(done.folder)
@@ -244,7 +245,7 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
           replicates: int | None = None, seed: int | None = None, overrides: dict | None = None,
           every_hours: float = EVERY_HOURS, name: str | None = None, workers: int | None = None,
           dask: str | None = None, out: str | Path | None = None, resume: bool = False, force: bool = False,
-          progress: bool = True) -> Sweep:
+          progress: bool = True, charts: bool = True) -> Sweep:
     """Run a sweep: a sweep file (a path, or a name in scenarios/sweeps/: "airstrike_rate"),
     with `overrides` added to its `set` and `replicates` replacing its own; or one defined here
     on `scenario` (sim.experiments.python_sweep):
@@ -255,7 +256,8 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
     `parameters`: key path → a list of values (grid), a (low, high) tuple (lhs, sobol, morris;
     `samples` is their size) or a sweep-file mapping; a DataFrame `design` gives the points (one
     column per key path). Keeps one step a day (`every_hours`) of the default series. With
-    `out`, writes everything `python run.py sweep` writes, the sweep file among it; `resume`
+    `out`, writes everything `python run.py sweep` writes, the sweep file among it (`charts=False`
+    leaves the charts out, as `--no-charts` does); `resume`
     finishes or extends that folder (more `replicates` add the next seeds), `force` with
     `resume` accepts a change of code version (recorded), without it replaces the folder.
     Raises UserError / InputErrors for a bad sweep."""
@@ -265,7 +267,7 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
 
     sweep_file, replicates = check.path(sweep_file, "sweep_file"), check.optional_replicates(replicates)
     workers, dask, seed = check.workers(workers), check.text(dask, "dask"), check.seed(seed)
-    out, progress = check.path(out, "out"), check.flag(progress, "progress")
+    out, progress, charts = check.path(out, "out"), check.flag(progress, "progress"), check.flag(charts, "charts")
     if (sweep_file is None) == (scenario is None):
         raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
     path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")
@@ -277,7 +279,7 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
                                  seed=seed, overrides=overrides, every_hours=every_hours, name=name)
             path = write_document(doc, Path(tmp))
         with _named_as_python(generated):
-            plan, folder, store = _run_sweep(path, replicates, workers, dask, out, resume, force, progress)
+            plan, folder, store = _run_sweep(path, replicates, workers, dask, out, resume, force, progress, charts)
     design_table = pd.DataFrame([{"point": i, **p} for i, p in enumerate(plan.points)])
     return Sweep(store, plan.seeds, folder, ("point",), design=design_table)
 
@@ -296,14 +298,14 @@ def _named_as_python(generated: bool):
         raise InputErrors([Problem("sim.sweep", None, p.path, p.message) for p in err.problems]) from None
 
 
-def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progress):
+def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progress, charts):
     """(plan, folder or None, runs in memory) of the sweep file `path`: run_sweep with `out`."""
     from sim.experiments import sweep as sw
     from sim.experiments.sweepfile import read_sweep
 
     if out is not None:
         done = sw.run_sweep(path, out=Path(out), workers=workers, dask=dask, progress=progress,
-                            replicates=replicates, resume=resume, force=force)
+                            replicates=replicates, resume=resume, force=force, charts=charts)
         return done.plan, done.folder, MemoryRuns.from_folder(done.folder)
     plan = read_sweep(path, replicates=replicates)
     store, _ = run_in_memory(sw.plan_tasks(plan), sw.point_columns(plan), workers=workers, dask=dask,

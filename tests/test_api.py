@@ -147,7 +147,10 @@ def test_analyst_notebook_runs(tmp_path):
              '"time.duration_days": 102': '"time.duration_days": 43', '"2017-11-19:2018-02-28"': '"2017-11-19:2017-12-31"',
              "WHATIF_DAYS = 14": "WHATIF_DAYS = 3", "replicates=8,": "replicates=2,",
              '"albu_kamal_blockade", 20,': '"albu_kamal_blockade", 4,', "replicates=6,": "replicates=2,",
-             "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,"}
+             "replicates=3,": "replicates=2,", "replicates=5,": "replicates=3,",
+             # the sweep's charts (~8 s of CPU each time; test_sweep.py checks them), not the hindcast's
+             "out=folder,": "out=folder, charts=False,"}
+    assert sum("out=folder," in c.source for c in notebook.cells) == 2, "the notebook writes its sweep twice"
     for cell in notebook.cells:
         for many, few in fewer.items():
             cell.source = cell.source.replace(many, few)
@@ -192,3 +195,17 @@ def test_a_sweep_defined_in_python_ranges_a_dataframe_or_a_file_with_overrides()
         sim.sweep(scenario="albu_kamal_blockade", parameters={key: (0.0, 1.0)}, design="lhs", workers=1)
     from_file = sim.sweep("airstrike_rate", replicates=1, overrides=QUICK, workers=1, progress=False)
     assert len(from_file.runs) == 5 and (from_file.wide["day"].max() == 2.0), "overrides reach a sweep file's `set`"
+
+
+def test_charts_false_writes_the_folder_without_its_charts(tmp_path):
+    """`charts=False` is the command line's `--no-charts`: the tables and the report, no PNG."""
+    stop = {"rules.checkpoint_blockade.stop_probability": [0.0, 1.0]}
+    sw = sim.sweep(scenario="albu_kamal_blockade", parameters=stop, replicates=1, overrides=QUICK, workers=1,
+                   progress=False, out=tmp_path / "sweep", charts=False)
+    cmp = sim.compare(["open_road", "albu_kamal_blockade"], replicates=2, overrides=QUICK, workers=1,
+                      progress=False, out=tmp_path / "compare", charts=False)
+    for folder in (sw.folder, cmp.folder):
+        assert (folder / "report.md").is_file() and (folder / "runs.parquet").is_file(), f"{folder.name}: tables"
+        assert not list(folder.rglob("*.png")), f"{folder.name}: charts=False drew {list(folder.rglob('*.png'))}"
+    with pytest.raises(UserError, match="charts: expected True or False"):
+        sim.sweep(scenario="albu_kamal_blockade", parameters=stop, overrides=QUICK, charts="no")

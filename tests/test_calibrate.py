@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +16,12 @@ from sim.experiments.engine import SerialExecutor, open_executor
 from sim.hindcast.calibfile import read_calibration
 from sim.hindcast.calibrate import Distance, posterior_table, run_abc, weighted_quantiles
 from sim.hindcast.posterior import Posterior, posterior_overrides, read_posterior
+from sim.program.cli import main
 from sim.program.errors import InputErrors, UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 RECOVERY = ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml"
 HINDCAST_RECOVERY = ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml"
-PYTHON = sys.executable
 
 
 def write(tmp: Path, text: str, name: str = "calib.yaml") -> Path:
@@ -79,13 +77,13 @@ def test_a_bad_file_is_refused_at_its_line(tmp_path, old, new, where, says):
     assert where in text and says in text, f"expected a problem at line {where} mentioning {says!r}, got: {text}"
 
 
-def test_the_command_refuses_a_bad_file_in_one_line_with_status_2_and_writes_nothing(tmp_path):
+def test_the_command_refuses_a_bad_file_in_one_line_with_status_2_and_writes_nothing(tmp_path, capsys):
     path = write(tmp_path, GOOD.replace("population: 6", "population: many"))
     out = tmp_path / "out"
-    done = subprocess.run([PYTHON, "run.py", "calibrate", str(path), "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, f"expected exit status 2, got {done.returncode}: {done.stderr}"
-    assert "Traceback" not in done.stderr and "calib.yaml:9: population:" in done.stderr, done.stderr
+    code = main(["calibrate", str(path), "--out", str(out)])  # in-process: the refusal, not the process, is tested
+    err = capsys.readouterr().err
+    assert code == 2, f"expected exit status 2, got {code}: {err}"
+    assert "Traceback" not in err and "calib.yaml:9: population:" in err, err
     assert not out.exists(), "nothing may be written for a bad file"
 
 
@@ -287,20 +285,20 @@ def test_two_parameters_are_recovered_from_the_pattern_statistics(tmp_path, stri
             f"{key}: posterior interval [{low:.3g}, {high:.3g}] not half as wide as the prior's (log width {prior_width:.2f})"
 
 
-def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path):
+def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path, capsys):
     folder = posterior_folder(tmp_path, [
         {"particle": 0, "rules.airstrikes.rate_per_day": 0.25, "weight": 0.5},
         {"particle": 1, "rules.airstrikes.rate_per_day": 4.0, "weight": 0.5}])
     expected = read_posterior(folder).draw(9)["rules.airstrikes.rate_per_day"]
-    done = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2",
-                           "--set", "map.cell_km=4", "--no-animation", "--posterior", str(folder), "--out",
-                           str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert f"rules.airstrikes.rate_per_day={expected:g}" in done.stdout, done.stdout
-    missing = subprocess.run([PYTHON, "run.py", "run", "airstrike_campaign", "--posterior", str(tmp_path / "none")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
-    assert "--posterior" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+    code = main(["run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2", "--set", "map.cell_km=4",
+                 "--no-animation", "--quiet", "--posterior", str(folder), "--out", str(tmp_path / "run")])
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    assert f"rules.airstrikes.rate_per_day={expected:g}" in done.out, done.out
+    code = main(["run", "airstrike_campaign", "--posterior", str(tmp_path / "none")])
+    missing = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in missing, missing
+    assert "--posterior" in missing and len(missing.strip().splitlines()) == 1, missing
 
 
 def test_the_charts_of_a_posterior_are_drawn(tmp_path):

@@ -8,6 +8,8 @@ import sys
 
 import pandas as pd
 
+from sim.program.cli import main
+
 from conftest import ROOT
 
 
@@ -15,9 +17,9 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path):
+def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["run", "scenarios/albu_kamal_blockade.yaml", "--seed", "5", "--out", str(out),
+    args = ["run", str(ROOT / "scenarios" / "albu_kamal_blockade.yaml"), "--seed", "5", "--out", str(out),
             "--set", "time.duration_days=2"]
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
@@ -39,23 +41,25 @@ def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path):
     for png in ("control_map.png", "control_over_time.png"):
         assert (out / png).stat().st_size > 30_000
 
-    again = run_cli(*args)
-    assert again.returncode == 2
-    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+    assert main(args) == 2, "the second run into the same folder is refused (in-process: the refusal is tested)"
+    err = capsys.readouterr().err
+    assert "already exists" in err and "Traceback" not in err, err
     assert (out / "steps.csv").exists(), "the earlier run must be left as it was"
 
 
-def test_run_reports_bad_overrides_without_traceback(tmp_path):
-    proc = run_cli("run", "scenarios/albu_kamal_blockade.yaml", "--out", str(tmp_path / "x"),
-                   "--set", "rules.checkpoint_blockade.stop_probabilty=0.5")
-    assert proc.returncode == 2
-    assert "did you mean 'stop_probability'?" in proc.stderr and "Traceback" not in proc.stderr
+def test_run_reports_bad_overrides_without_traceback(tmp_path, capsys):
+    code = main(["run", str(ROOT / "scenarios" / "albu_kamal_blockade.yaml"), "--out", str(tmp_path / "x"),
+                 "--set", "rules.checkpoint_blockade.stop_probabilty=0.5"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "did you mean 'stop_probability'?" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
 
 
-def test_run_quiet_prints_no_progress_bar(tmp_path):
-    done = run_cli("run", "open_road", "--quiet", "--no-animation", "--out", str(tmp_path / "q"),
-               "--set", "time.duration_days=2", "--set", "map.cell_km=3")
-    assert done.returncode == 0, done.stderr
-    assert "%|" not in done.stderr and "it/s" not in done.stderr, f"--quiet shows no progress bar: {done.stderr}"
-    assert "wrote" in done.stdout, "the headline and the folder are still printed"
+def test_run_quiet_prints_no_progress_bar(tmp_path, capsys):
+    code = main(["run", "open_road", "--quiet", "--no-animation", "--out", str(tmp_path / "q"),
+                 "--set", "time.duration_days=2", "--set", "map.cell_km=3"])
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    assert "%|" not in done.err and "it/s" not in done.err, f"--quiet shows no progress bar: {done.err}"
+    assert "wrote" in done.out, "the headline and the folder are still printed"

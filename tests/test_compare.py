@@ -9,8 +9,6 @@ difference in convoys arrived is -1 there and 0 elsewhere, and its true mean is 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ import pytest
 
 from sim.experiments.compare import run_compare
 from sim.experiments.stats import excludes_zero, paired_bootstrap
+from sim.program.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -121,18 +120,18 @@ def test_paired_bootstrap_coverage_and_edge_cases():
 
 
 @pytest.mark.xdist_group("sweeps")
-def test_compare_cli_prints_the_table_and_writes_files_and_charts(tmp_path):
+def test_compare_cli_prints_the_table_and_writes_files_and_charts(tmp_path, capsys):
     from test_sweep import png_is_nontrivial
 
     out = tmp_path / "out"
     sets = [f"--set={k}={v}" for k, v in TINY.items()]
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "compare", str(SCENARIOS / "open_road.yaml"),
-                           str(SCENARIOS / "albu_kamal_blockade.yaml"), "--replicates", "4", "--seed", "9",
-                           "--workers", "1", "--every-hours", "12", "--out", str(out), "--quiet", *sets],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "albu_kamal_blockade − open_road [95 % CI]" in done.stdout
-    assert "convoys_arrived" in done.stdout and "not a forecast" in done.stdout
+    code = main(["compare", str(SCENARIOS / "open_road.yaml"), str(SCENARIOS / "albu_kamal_blockade.yaml"),
+                 "--replicates", "4", "--seed", "9", "--workers", "1", "--every-hours", "12", "--out", str(out),
+                 "--quiet", *sets])  # in-process: the command's output, not its process, is tested
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    assert "albu_kamal_blockade − open_road [95 % CI]" in done.out
+    assert "convoys_arrived" in done.out and "not a forecast" in done.out
     table = pd.read_csv(out / "compare.csv")
     assert set(table["arm"]) == {"open_road", "albu_kamal_blockade"}
     assert {"mean", "diff_vs_first", "ci_low", "ci_high", "excludes_zero", "verdict"} <= set(table.columns)
@@ -208,17 +207,17 @@ def test_verdicts_of_paired_differences_computed_by_hand():
     assert area_verdict("strength_x", ref, other, 100.0, 101.0) is None, "only shares of land"
 
 
-def test_an_outcome_pattern_that_matches_nothing_is_refused_before_any_run(tmp_path):
+def test_an_outcome_pattern_that_matches_nothing_is_refused_before_any_run(tmp_path, capsys):
     """`compare --outcomes 'aera_*'` is one line and exit 2 before the first run: no folder, no
     manifest, no runs/ (the outcome names come from a build of each arm that runs no step)."""
     arms = [str(valley_arm(tmp_path, "closed", True)), str(valley_arm(tmp_path, "reopened", False))]
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "compare", *arms, "--replicates", "2",
-                           "--workers", "1", "--out", str(out), "--quiet", "--outcomes", "area_km2_*",
-                           "aera_*"], cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 2, f"expected exit 2, got {done.returncode}: {done.stderr}"
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, f"expected one line, got {done.stderr}"
+    code = main(["compare", *arms, "--replicates", "2", "--workers", "1", "--out", str(out), "--quiet",
+                 "--outcomes", "area_km2_*", "aera_*"])
+    err = capsys.readouterr().err
+    assert code == 2, f"expected exit 2, got {code}: {err}"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, f"expected one line, got {err}"
     assert "--outcomes 'aera_*' matches no outcome; outcomes are: " in lines[0], lines[0]
     assert "area_km2_valley_guard" in lines[0] and "share_hill_clans" in lines[0], "the outcomes are listed"
     assert not out.exists(), "nothing is written before the check"

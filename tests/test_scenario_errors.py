@@ -7,8 +7,10 @@ marked in the file with the comment ``#<`` (no marker: the problem has no line).
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -354,10 +356,18 @@ def marked(text: str, tag: str) -> int:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
-    )
+    """`python run.py ARGS` run from `cwd`, in this process: its exit status and what it prints
+    are what these tests read, not the process (tests/test_cli_run.py starts one)."""
+    from sim.program.cli import main
+
+    out, err, previous = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def test_cli_validate_bad_file_exits_2_without_traceback(tmp_path):

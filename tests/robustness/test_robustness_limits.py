@@ -8,7 +8,7 @@ import os
 import resource
 import subprocess
 import sys
-import time
+from unittest import mock
 
 import pytest
 
@@ -30,12 +30,11 @@ def scenario(tmp_path, body: str, name: str = "s.yaml"):
 
 
 def refused(path, *words) -> str:
-    started = time.perf_counter()
-    with pytest.raises(UserError) as err:
+    """Load `path`, which must be refused before any work: the map is never opened (rasterised
+    at the scenario's cell size), let alone a model built. Returns the message."""
+    opening = AssertionError("refused before the work starts, yet the map was opened")
+    with mock.patch("sim.geography.load_map", side_effect=opening), pytest.raises(UserError) as err:
         load_scenario(path)
-    # before any work: building what these inputs declare would take minutes to hours; the bound
-    # is loose because the suite runs on shared 2-core machines under load
-    assert time.perf_counter() - started < 60, "refused before the work starts"
     message = str(err.value)
     for w in words:
         assert w in message, (w, message)
@@ -62,10 +61,8 @@ def test_an_alias_bomb_is_refused_in_bounded_time_and_memory(tmp_path):
     code = ("import re, sys; from sim.program.cli import main; rc = main(['validate', sys.argv[1]]); "
             "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr); "
             "sys.exit(rc)")
-    started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
-    assert time.perf_counter() - started < 30
+                          timeout=600)  # a guard against a hang only: the bound is the peak memory below
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "expands to more than 100,000 values (the limit" in lines[0]
@@ -179,9 +176,14 @@ def test_a_map_with_too_many_cells_is_refused_before_rasterising(tmp_path):
     data["extent"] = [w - 20, s - 15, e + 20, n + 15]  # ~40° × 30°: millions of 1 km cells
     big = tmp_path / "big.geojson"
     big.write_text(json.dumps(data))
-    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    refused(scenario(tmp_path, f"map: {{file: {big}}}"), "cells; at most 2,000,000 are allowed")
-    assert time.perf_counter() - started < 10
+    from sim.geography import rasterise
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # the map is opened (its extent is read), but no grid is laid out: the cells are counted first
+    with mock.patch.object(rasterise, "_xy_of_cell", side_effect=AssertionError("the grid was laid out")), \
+            pytest.raises(UserError) as err:
+        load_scenario(scenario(tmp_path, f"map: {{file: {big}}}"))
+    assert "cells; at most 2,000,000 are allowed" in str(err.value) and "Traceback" not in str(err.value)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000, "no grid was allocated (kB)"
 
 

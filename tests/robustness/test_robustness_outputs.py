@@ -8,12 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from sim.experiments.runfolder import RunFolder
 from sim.program import noreplace
+from sim.program.cli import main  # in-process: the command's exit status and its one line
 from sim.program.errors import UserError
 from sim.program.output import (
     MARKER,
@@ -70,14 +70,14 @@ def test_force_replaces_a_folder_corridor_created(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "nothing left beside it"
 
 
-def test_sweep_cli_force_on_a_foreign_folder_is_refused_in_one_line(tmp_path):
+def test_sweep_cli_force_on_a_foreign_folder_is_refused_in_one_line(tmp_path, capsys):
     out = someone_elses_folder(tmp_path / "ext")
     sweep = tmp_path / "s.yaml"
     sweep.write_text(f"name: s\ndescription: d\nscenario: {BLOCKADE}\nset: {{time.duration_days: 2, map.cell_km: 2}}\n"
                      "parameters:\n  rules.checkpoint_blockade.stop_probability: {values: [0.5]}\nreplicates: 1\n")
-    proc = cli("sweep", str(sweep), "--out", str(out), "--force", "--workers", "1", "--quiet")
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2 and "Traceback" not in err and len(error_lines(err)) == 1, err
+    code = main(["sweep", str(sweep), "--out", str(out), "--force", "--workers", "1", "--quiet"])  # in-process
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(error_lines(err)) == 1, err
     assert (out / "src" / "background.js").exists()
 
 
@@ -144,7 +144,6 @@ def test_single_files_force_replaces_only_corridor_pngs(tmp_path):
 
 
 def test_map_force_replaces_its_own_png_but_not_another(tmp_path, capsys):
-    from sim.program.cli import main  # in-process: the command's exit status and its one line
 
     out = tmp_path / "map.png"
     run = ["map", "--cell-km", "5", "--out", str(out)]
@@ -184,7 +183,12 @@ def test_stale_staging_of_a_dead_process_is_swept(tmp_path):
     assert foreign.exists() and live.exists()
 
 
-def test_a_folder_being_written_is_locked(tmp_path):
+def test_a_folder_being_written_is_locked(tmp_path, monkeypatch):
+    import fcntl
+
+    asked = []  # every lock asked for: it must not wait for the holder (LOCK_NB), whatever the clock says
+    flock = fcntl.flock
+    monkeypatch.setattr(fcntl, "flock", lambda fd, operation: (asked.append(operation), flock(fd, operation))[1])
     out = new_marked_folder(tmp_path / "sweep", "sweep")
     holder = subprocess.Popen([sys.executable, "-c", (
         "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
@@ -193,12 +197,12 @@ def test_a_folder_being_written_is_locked(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         (out / "manifest.json").write_text(json.dumps({"kind": "sweep", "identity": "x"}))
-        started = time.monotonic()
         with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
             RunFolder(out, "sweep", "x").open(resume=True, force=False)
         with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
             RunFolder(out, "sweep", "x").open(resume=False, force=True)
-        assert time.monotonic() - started < 5, "refused at once, not after waiting"
+        assert asked and all(op & fcntl.LOCK_NB for op in asked), \
+            f"refused at once, not after waiting: every lock must be asked for with LOCK_NB, got {asked}"
         assert (out / MARKER).exists()
     finally:
         holder.kill()

@@ -104,3 +104,30 @@ def test_every_default_written_in_the_docs_reads_as_a_number():
 def test_surprise_ignores_ordinary_text():
     for text in ("Albu Kamal", "12:30 convoy", "a:1", "0", "0.5", "10", "0x1F"):
         assert surprise(text) is None, text
+
+
+def test_a_file_read_again_is_parsed_once_each_reader_gets_its_own_copy_and_an_edit_is_seen(tmp_path, monkeypatch):
+    """Each run of a sweep reads its scenario again: the text is read every time, parsed once
+    (sim/scenario/yaml_lines.py), and every reader gets data it may change freely."""
+    from sim.scenario import yaml_lines
+
+    parses = []
+    parse = yaml_lines._parse
+    monkeypatch.setattr(yaml_lines, "_PARSED", {})
+    monkeypatch.setattr(yaml_lines, "_parse", lambda *a: (parses.append(a[1]), parse(*a))[1])
+    path = tmp_path / "s.yaml"
+    path.write_text("a: {b: [1, 2]}\nc: 1\nc: 2\n", encoding="utf-8")  # c twice: a problem, reported each time
+    reads = []
+    for _ in range(3):
+        problems: list = []
+        data, lines, empty = yaml_lines.read_yaml(path, "s.yaml", problems)
+        reads.append((data, problems))
+        assert data["a"] == {"b": [1, 2]} and not empty, f"read {len(reads)}: the file's data, got {data}"
+        assert lines[("a", "b")] == 1 and lines[("c",)] == 3
+        data["a"]["b"].append(3)  # the caller's own copy
+    assert parses == ["s.yaml"], f"three reads of one text: one parse, got {len(parses)}"
+    assert all(p == reads[0][1] and len(p) == 1 and "c" in p[0].path for _, p in reads), \
+        f"the duplicate key is reported at every read: {[p for _, p in reads]}"
+    path.write_text("a: {b: [7]}\n", encoding="utf-8")
+    data, _, _ = yaml_lines.read_yaml(path, "s.yaml", [])
+    assert data == {"a": {"b": [7]}} and len(parses) == 2, "an edited file is parsed anew"
