@@ -417,8 +417,10 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
         for hours in SPEEDS_HOURS:
             _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
-        a_clock = page.inner_text(".corridor-side-a .corridor-clock")
-        assert page.inner_text(".corridor-side-b .corridor-clock") == a_clock, "the two runs step together"
+        # the two runs step together: once both sides have drawn their last step, the clocks agree
+        page.wait_for_function("() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
+                               " const b = document.querySelector('.corridor-side-b .corridor-clock');"
+                               " return a && b && a.innerText === b.innerText; }", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)
 
         # lesson 6: the campaign side by side with the planners off
@@ -435,7 +437,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         goto.press("Enter")
         _idle(page)
         _wait_text(page, ".corridor-side-a .corridor-clock", "2017-12-09 00:00 (day 20)")
-        assert page.inner_text(".corridor-side-b .corridor-clock") == "2017-12-09 00:00 (day 20)"
+        _wait_text(page, ".corridor-side-b .corridor-clock", "2017-12-09 00:00 (day 20)")  # B goes to day 20 too
         assert len(page.locator(".corridor-side-a .corridor-convoy").all()) <= 8, "only the convoys on the road"
         _no_python_error(page)
         assert not page.js_errors, page.js_errors
