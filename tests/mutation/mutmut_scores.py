@@ -26,8 +26,9 @@ run, so one run of the clean tests) hands mutmut only the names
 of the module's mutants not yet run (or, with `--survivors`, those that survived or had no test, after
 a test was added; never those listed as equivalent), so an interrupted run resumes where it stopped.
 Either way mutmut first runs the new tests once to learn which functions they reach. When there
-`--run` first has mutmut (re)generate the mutants of changed files, so that they can be sampled,
-and renames the agents' mutants to the module name they are imported under (`alias_agents`).
+`--run` first has mutmut (re)generate the mutants of changed files, so that they can be sampled.
+mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
+the module they are imported as (without it mutmut could not run them).
 
 Exit status 1 when an entry of equivalent.yaml names no mutant mutmut generated (the list went
 stale after a change of the code), or when the markers are missing.
@@ -238,43 +239,14 @@ def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DI
             if STATUS.get(code, "suspicious") in statuses]
 
 
-GENERATE = ("from mutmut.__main__ import copy_src_dir, copy_also_copy_files, create_mutants; "
-            "from mutmut.utils.file_utils import setup_source_paths; "
-            "from mutmut.mutation.trampoline import set_mutant_under_test; "
-            "set_mutant_under_test('mutant_generation'); copy_src_dir(); copy_also_copy_files(); "
-            "setup_source_paths(); create_mutants(2)")
+CLI = Path(__file__).with_name("mutmut_cli.py")  # mutmut, with the agents named as imported
 
 
-def alias_agents(mutants_dir: Path = MUTANTS_DIR) -> int:
-    """Rename the agents' mutants from `agents.…` to `sim.agents.…` in their .meta files; the
-    number renamed. mutmut names a mutant after its file's path (agents/base.py → agents.base),
-    but the agents are imported as `sim.agents` (sim/__init__.py registers the top-level agents/
-    folder under that name), and mutmut's trampoline switches a mutant on only when the name's
-    module is the function's `__module__` (sim.agents.base) and finds its tests under that
-    module's name: left as generated, every agent mutant would have no tests or survive
-    whatever the tests do. mutmut keeps the renamed keys while the file is unchanged and
-    writes `agents.…` keys again when it regenerates a changed file, so this runs after every
-    generation."""
-    renamed = 0
-    for meta in sorted((mutants_dir / "agents").rglob("*.py.meta")):
-        data = json.loads(meta.read_text())
-        codes = data["exit_code_by_key"]
-        if any(name.startswith("agents.") for name in codes):
-            renamed += sum(name.startswith("agents.") for name in codes)
-            for key in [k for k in data if k.endswith("_by_key")]:  # verdicts, durations, type errors
-                data[key] = {("sim." + n if n.startswith("agents.") else n): v for n, v in data[key].items()}
-            meta.write_text(json.dumps(data, indent=4))
-    return renamed
-
-
-def generate(mutants_dir: Path = MUTANTS_DIR) -> int:
+def generate() -> int:
     """Have mutmut write `mutants/` (the mutated copy and each file's .meta, verdicts kept for
     unchanged functions, None for new or changed ones) without running a test, as the first step
-    of `mutmut run` does, then `alias_agents`. mutmut's exit status."""
-    code = subprocess.run([sys.executable, "-c", GENERATE], cwd=ROOT).returncode
-    if code == 0:
-        alias_agents(mutants_dir)
-    return code
+    of `mutmut run` does; mutmut's exit status."""
+    return subprocess.run([sys.executable, str(CLI), "generate"], cwd=ROOT).returncode
 
 
 def run(modules: list[str], statuses: tuple[str, ...], skip: frozenset[str] = frozenset(),
@@ -290,8 +262,8 @@ def run(modules: list[str], statuses: tuple[str, ...], skip: frozenset[str] = fr
     if not todo:
         return 0
     env = {**os.environ, "PYTHONPATH": str(MUTANTS_DIR)}  # worker processes import the mutated code
-    return subprocess.run(["nice", "-n", str(nice), str(Path(sys.executable).with_name("mutmut")), "run",
-                           "--max-children", "2", *todo], cwd=ROOT, env=env).returncode
+    return subprocess.run(["nice", "-n", str(nice), sys.executable, str(CLI), "run", "--max-children", "2", *todo],
+                          cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path = MUTANTS_DIR,
@@ -313,7 +285,7 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     if args.minimum < 0:
         parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
-    if args.run and generate(mutants_dir) != 0:
+    if args.run and generate() != 0:
         return 1
     found = verdicts(mutants_dir)
     sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum)

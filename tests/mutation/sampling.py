@@ -2,11 +2,14 @@
 Wilson interval of the killed share it measures.
 
 Random mutant selection estimates the mutation score of the full set without running every
-mutant (Wong & Mathur, "Reducing the cost of mutation testing: an empirical study", JSS 31(3),
-1995; Zhang, Gligoric, Marinov & Khurshid, "Operator-based and random mutant selection: better
-together", ASE 2013; Gopinath, Alipour, Ahmed, Jensen & Groce, "How hard does mutation analysis
-have to be, anyway?", ISSRE 2015, who find a few hundred random mutants estimate the full score
-to within a few points). The sample is stratified by module (a row of the table): each module's
+mutant: Wong & Mathur, "Reducing the cost of mutation testing: an empirical study", J. Systems
+and Software 31(3):185–196, 1995; Zhang, Hou, Hu, Xie & Mei, "Is operator-based mutant selection
+superior to random mutant selection?", ICSE 2010, pp. 435–444 (random selection predicts the full
+score as well as operator-based selection); Zhang, Gligoric, Marinov & Khurshid, "Operator-based
+and random mutant selection: better together", ASE 2013; Gopinath, Alipour, Ahmed, Jensen &
+Groce, "How hard does mutation analysis have to be, anyway?", ISSRE 2015 (about a thousand mutants drawn
+at random estimate the full score closely whatever the program's size, as binomial sampling
+predicts). The sample is stratified by module (a row of the table): each module's
 mutants are sampled on their own, so every module gets its own estimate.
 """
 

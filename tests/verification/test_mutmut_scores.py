@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -80,3 +81,14 @@ def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(
     # centre (0.6 + 0.38416) / 1.76832 = 0.55648, half 1.96 × √(0.048 + 0.038416) / 1.76832 = 0.32577
     assert "| `sim/submodels/engagement.py` | 5 | 5 | 2 | 2 | 0 | 1 | 0 | 0 | 60.0 % [23.1, 88.2] |" in block, block
     assert "--sample 1 --seed 7" in block and "8 of the 8 mutants" in block, "the block says it is a sample, n of N"
+
+
+
+def test_the_agents_mutants_are_named_after_the_module_they_are_imported_as():
+    import mutmut_cli
+    from mutmut.utils import format_utils
+
+    assert format_utils.get_mutant_name(Path("agents/base.py"), "xǁUnitǁlose__mutmut_1") == (
+        "sim.agents.base.xǁUnitǁlose__mutmut_1"), "agents/ is imported as sim.agents"
+    assert mutmut_cli.get_mutant_name(Path("sim/rules/airstrikes.py"), "x_f__mutmut_2") == (
+        "sim.rules.airstrikes.x_f__mutmut_2"), "a module under sim/ keeps its path's name"
