@@ -36,17 +36,19 @@ def sample_size(population: int, fraction: float, minimum: int) -> int:
 def stratified_sample(names_by_stratum: Mapping[str, Sequence[str]], fraction: float, seed: int,
                       minimum: int = 30, strata: Sequence[str] | None = None) -> dict[str, list[str]]:
     """{stratum: sorted sampled names}: a simple random sample without replacement of
-    `sample_size(len(names), fraction, minimum)` names from each stratum. Stratum i of `strata`
-    (default: the mapping's keys, sorted) draws from its own generator seeded by (seed, i) over
-    its names sorted, so the same seed, fraction and names give the same sample, and a stratum's
-    sample does not depend on the other strata's names."""
+    `sample_size(len(names), fraction, minimum)` names from each stratum: the first k of a random
+    permutation of its names sorted, drawn from the stratum's own generator, seeded by (seed, i)
+    for stratum i of `strata` (default: the mapping's keys, sorted). So the same seed, fraction and
+    names give the same sample; a stratum's sample does not depend on the other strata's names;
+    and with one seed a smaller fraction's sample lies inside a larger one's, so a sample can be
+    enlarged, keeping the verdicts of the mutants already run."""
     order = list(strata) if strata is not None else sorted(names_by_stratum)
     sample = {}
     for i, stratum in enumerate(order):
         names = sorted(names_by_stratum.get(stratum, ()))
         k = sample_size(len(names), fraction, minimum)
-        picked = np.random.default_rng([seed, i]).choice(len(names), size=k, replace=False)
-        sample[stratum] = sorted(names[j] for j in picked)
+        order = np.random.default_rng([seed, i]).permutation(len(names))
+        sample[stratum] = sorted(names[j] for j in order[:k])
     return sample
 
 

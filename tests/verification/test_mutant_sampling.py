@@ -34,6 +34,8 @@ def test_the_stratified_sample_is_seeded_without_replacement_and_each_stratum_on
     shuffled = {"a": list(reversed(strata["a"])), "b": strata["b"] + ["b_new"]}
     assert stratified_sample(shuffled, 0.25, seed=3, minimum=30)["a"] == first["a"], (
         "a stratum's sample depends neither on the order of its names nor on another stratum's names")
+    larger = stratified_sample(strata, 0.5, seed=3, minimum=30)
+    assert set(first["a"]) < set(larger["a"]), "with one seed the 25 % sample lies inside the 50 % sample"
 
 
 def test_the_sample_is_a_simple_random_sample():
