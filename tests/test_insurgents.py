@@ -193,3 +193,31 @@ def test_new_cells_form_only_while_the_economy_has_their_fighters(tmp_path):
     model.economy.ready[model.factions.index("i")] = 25.0
     rule.apply()
     assert rule.new_cells == 2, f"25 recruits pay for 2 cells of 10, got {rule.new_cells}"
+
+
+def test_a_split_cells_new_half_stands_on_desert_within_move_km(tmp_path):
+    """A cell of 38 gains 3 and splits; its new half is put within insurgents.move_km of it, on
+    desert only (ODD: cells hide in the desert). The parent stands on the desert cell whose
+    surroundings within move_km hold the least desert, and splits 15 times: each new cell stands on
+    desert within move_km (a placement that ignored the terrain would leave the desert there
+    about half the time)."""
+    from scipy.ndimage import uniform_filter
+
+    from sim.geography import Terrain
+
+    model, rule, (parent, _) = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=100)
+    model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+    move_km, cell_km = model.spec.insurgents.move_km, model.map.cell_km
+    desert = model.map.terrain == Terrain.DESERT
+    around = uniform_filter(desert.astype(float), size=2 * int(move_km / cell_km) + 1, mode="constant")
+    rc = np.unravel_index(int(np.argmin(np.where(desert, around, np.inf))), desert.shape)
+    parent.move_to((int(rc[0]), int(rc[1])))
+    assert around[rc] < 0.7, f"the set-up needs a desert cell with little desert around it, found {around[rc]:.2f}"
+    for _ in range(15):
+        parent.gain(38.0 - parent.strength) if parent.strength < 38.0 else parent.lose(parent.strength - 38.0)
+        known = set(map(id, units_of(model, "i")))
+        rule.apply()
+        new = [u for u in units_of(model, "i") if id(u) not in known]  # the parent's, and any other split's
+        assert new and all(desert[u.rc] for u in new), f"new cells at {[u.rc for u in new]}: not all on desert"
+        km = min(np.hypot(u.rc[0] - parent.rc[0], u.rc[1] - parent.rc[1]) * cell_km for u in new)
+        assert km <= move_km + 1e-9, f"the parent's new cell is {km:.1f} km from it, beyond move_km {move_km}"
