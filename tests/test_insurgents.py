@@ -34,6 +34,8 @@ def test_an_ambush_hits_the_nearest_hostile_unit_within_its_range_in_km(tmp_path
     f = model.spec.insurgents.ambush_loss_fraction
     assert (near.strength, far.strength) == pytest.approx((40.0 * (1 - f), 40.0)), (
         f"the unit 14 km away (< 15 km) loses {f:.0%}, the one 16 km away nothing, at {cell_km:g} km cells")
+    (logged,) = [e for e in model.log.entries if e.kind == "ambush"]
+    assert logged.fighters == pytest.approx(40.0 * f, abs=0.05), f"the log counts the {40 * f:g} lost: {logged}"
     near.move_to(east(start, 18.0, model))
     before = (near.strength, far.strength)
     cell.ambush()
@@ -60,13 +62,20 @@ def test_patrols_that_find_a_cell_suppress_it_or_disperse_it(tmp_path, relation,
     near.move_to(east(start, 6.0, model))
     far.move_to(east(start, 30.0, model))
     insurgent_stage(model)
+    found = [e for e in model.log.entries if e.kind == "detection"]
     if expected == "open":
         assert cell.alive and not cell.hidden and cell.strength == pytest.approx(strength / 2), (
             "a found cell loses suppression_loss_fraction (½) and is in the open")
+        assert len(found) == 1 and found[0].fighters == pytest.approx(10.0), "the log counts the 10 lost"
+        assert ": lost 10 fighters and is in the open" in found[0].text, found[0].text
     elif expected == "dispersed":
         assert not cell.alive, "a found cell left under disperse_below (3) fighters disperses"
+        assert len(found) == 1 and found[0].fighters == pytest.approx(5.0), (
+            "the log counts the 2.5 suppressed and the 2.5 dispersed: 5")
+        assert ": dispersed" in found[0].text, found[0].text
     else:
         assert cell.hidden and cell.strength == strength, "a rival's patrols do not hunt the cell"
+        assert not found, "nothing found, nothing logged"
 
 
 def many_cells(tmp_path, *, posture, n_cells=300, strength=50.0, step_hours=2.0, **insurgents):
