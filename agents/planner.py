@@ -8,6 +8,8 @@ option          score (w.* are `planner.weights`)
 ==============  =================================================================================
 convoy → X      w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1)
                 − w.setback·exp(−days since a convoy to X was turned back / retry_days).
+                None for `denied_days` after a rival it is not fighting turned a convoy to X
+                back: the denial goes to the commands, the road is not retried.
                 S: the convoy's strength (convoy_strength, or overmatch × the fighters that
                 turned the last one back, as far as the reserve allows); E: the expected
                 opposition, the fighters of factions hostile to it near X or the fighters that
@@ -19,7 +21,8 @@ reinforce → H   w.threat·(min(R, break_ratio) − 1), R = rival fighters with
                 and allied fighters there (at least a convoy's strength), for each place H of
                 `hold` that it or its allies stand at, unless the column would still face
                 hostile fighters past break_ratio (it would be withdrawn: a lost cause); a column from the reserve (up to `reinforce_to` times
-                the rivals there) sets up a post at H
+                the rivals there) sets up a post at H. None for `denied_days` after a rival
+                it is not fighting turned a column or convoy to H back (as for a convoy)
 withdraw P      w.withdraw·(hostile fighters within 5 km of post P / (break_ratio × its own and
                 allied fighters there)), when above w.withdraw: outnumbered past breaking point
 co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off
@@ -71,7 +74,7 @@ class FactionPlanner(Outputs):
         self.spec = spec
         self.base = model.place(spec.base)
         self.posts: dict[str, list] = {}         # place name → post units there
-        self.setbacks: dict[str, tuple[float, float]] = {}  # place → (hours, fighters that turned it back)
+        self.setbacks: dict[str, tuple[float, float, int]] = {}  # place → (hours, fighters, their faction)
         self.decisions = 0
         self.convoys_sent = 0
         self.co_opting: list = []                 # co_optation rules it funds
@@ -88,9 +91,9 @@ class FactionPlanner(Outputs):
         self.decide()
         self.model.wake_at(self, self.model.hours + self.spec.every_hours)
 
-    def setback(self, place: str, blockers: float) -> None:
-        """A convoy of ours bound for `place` was turned back by `blockers` fighters."""
-        self.setbacks[place] = (self.model.hours, blockers)
+    def setback(self, place: str, blockers: float, by: int) -> None:
+        """A convoy of ours bound for `place` was turned back by `blockers` fighters of faction `by`."""
+        self.setbacks[place] = (self.model.hours, blockers, by)
 
     def post_set_up(self, place: str, unit) -> None:
         """`unit` holds `place` as a post of this command (`unit.post_at`, what rivals sense)."""
@@ -183,8 +186,19 @@ class FactionPlanner(Outputs):
         """exp(−days since a convoy to `place` was turned back / retry_days); 0 if none was."""
         if place not in self.setbacks:
             return 0.0
-        hours, _ = self.setbacks[place]
+        hours, _, _ = self.setbacks[place]
         return math.exp(-(self.model.hours - hours) / 24.0 / self.spec.retry_days)
+
+    def denial_days_left(self, place: str) -> float:
+        """Days until the command sends a convoy to `place` again after a rival it is still only
+        rivals with (not hostile) turned one back: `denied_days` − days since; 0 when none is
+        remembered, the time has passed or the relation with the denier has changed."""
+        if place not in self.setbacks:
+            return 0.0
+        hours, _, by = self.setbacks[place]
+        if self.model.factions.relation[self.faction, by] != RIVAL:
+            return 0.0
+        return max(0.0, self.spec.denied_days - (self.model.hours - hours) / 24.0)
 
     def has_post(self, name: str) -> bool:
         """Does a post of this command still stand at place `name`?"""

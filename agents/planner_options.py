@@ -43,17 +43,22 @@ class Option:
 def convoy_options(p) -> Iterator[Option]:
     """A convoy to each target of `keep_open` and `expand_into` (`p.convoy_targets`) with none
     on its way: w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1) −
-    w.setback·(setback weight); a score of −1 when the reserve cannot muster a convoy."""
+    w.setback·(setback weight); a score of −1 when the reserve cannot muster a convoy or a rival
+    it is not fighting denied the road within `denied_days` (`denied_option`)."""
     w, spec, model = p.spec.weights, p.spec, p.model
     labels = model.factions.labels
     muster = p.muster()
     for place, route in p.convoy_targets():
         if p.en_route(place.name):
             continue
+        denied = denied_option(p, place.name, "convoy")
+        if denied is not None:
+            yield denied
+            continue
         holder = p.holder(place)
         opposition = p.fighters_near(place.cell, NEAR_KM, friendly=False)
         hostile = p.fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
-        _, blocked_by = p.setbacks.get(place.name, (0.0, 0.0))
+        _, blocked_by, _ = p.setbacks.get(place.name, (0.0, 0.0, None))
         expected = max(hostile, blocked_by)
         wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
         strength = min(wanted, muster)
@@ -75,10 +80,23 @@ def convoy_options(p) -> Iterator[Option]:
             lambda route=route, strength=strength, label=label: p.send(route, strength, label))
 
 
+def denied_option(p, name: str, column: str) -> Option | None:
+    """While a rival it is not fighting is remembered to have denied the road to place `name`
+    (`p.denial_days_left`), the `column` ("convoy" or "column") it would send there is an option
+    that scores −1 and cannot be carried out; None when the road is open."""
+    days_left = p.denial_days_left(name)
+    if days_left <= 0:
+        return None
+    _, _, by = p.setbacks[name]
+    return Option("road_denied", -1.0, {"place": name, "column": column, "by": p.model.factions.labels[by],
+                                        "days_left": days_left})
+
+
 def reinforce_options(p) -> Iterator[Option]:
     """A column to each place of `hold` that it or its allies stand at and rivals threaten:
     w.threat·(min(R, break_ratio) − 1), unless the column would still face hostile fighters
-    past break_ratio (a lost cause)."""
+    past break_ratio (a lost cause); a score of −1 while a rival denied the road to it
+    (`denied_option`)."""
     w = p.spec.weights
     muster = p.muster()
     break_ratio = p.model.spec.engagement.break_ratio
@@ -96,6 +114,10 @@ def reinforce_options(p) -> Iterator[Option]:
         here = p.fighters_near(place.cell, NEAR_KM, friendly=True)
         if hostile > break_ratio * (here + need):
             continue  # the column would arrive past breaking point and be withdrawn: a lost cause
+        denied = denied_option(p, place.name, "column")
+        if denied is not None:
+            yield denied
+            continue
         score = w.threat * (min(ratio, break_ratio) - 1.0)  # worse odds than breaking point add nothing
         label = p.next_label()
         yield Option("reinforce", score, {"place": place.name, "label": label, "need": need, "threat": threat,
@@ -137,7 +159,7 @@ def co_opt_option(p) -> Iterator[Option]:
     if setback <= 0:
         return  # co-optation is the answer to a road that is denied
     score = p.spec.weights.co_opt * (0.5 + setback)
-    latest = max(h for h, _ in p.setbacks.values())
+    latest = max(h for h, _, _ in p.setbacks.values())
     yield Option("co_opt", score, {"usd_per_day": p.spec.co_opt_usd_per_day, "targets": len(targets),
                                    "days_since_setback": (p.model.hours - latest) / 24.0, "score": score},
                  lambda: p.start_co_opt(rule))

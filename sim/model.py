@@ -309,7 +309,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.tension.incident("withdrawal", convoy.faction, holder, where=place, outcome_of="standoff")
         planner = self.planners.get(convoy.faction)
         if planner is not None:
-            planner.setback(self.place(convoy.route[-1]).name, held)
+            planner.setback(self.place(convoy.route[-1]).name, held, holder)
 
     # =========================================================================== combat
     def _fighters_by_faction(self) -> dict[int, list[Unit]]:

@@ -247,7 +247,8 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-22 00:00 (day 3)", "Iran-backed militias command waits rather than reinforces Al-Mayadeen")
     said("2017-11-22 00:00 (day 3)", "Russian forces command sends convoy R3 (60 fighters) toward Albu Kamal")
     said("2017-11-23 00:00 (day 4)", "Russian forces command funds a co-optation push", "a convoy was turned back 1 days ago")
-    said("2017-11-26 00:00 (day 7)", "only 13 fighters can leave Deir ez-Zor airbase, a convoy needs 1198")
+    said("2017-11-26 00:00 (day 7)", "Russian forces command waits rather than sends a convoy toward Albu Kamal",
+         "Iran-backed militias turned its last one back; the road is taken up between the commands for 26 more days")
     assert any("convoy R3" in w and "749 militia fighters against 60" in w for w in _log(on, "withdrawal"))
     off = _run("campaign_planners_off", 30)
     _to_day(on, 30)

@@ -30,7 +30,8 @@ def test_an_arrived_convoy_sets_up_a_post():
 def test_after_a_setback_the_planner_wants_a_stronger_convoy():
     model = coarse_model("corridor_campaign.yaml")
     planner = model.planners[model.factions.index("russia")]
-    planner.setback("Albu Kamal", 100.0)
+    planner.setback("Albu Kamal", 100.0, model.factions.index("iran_militia"))
+    model.hours += 24.0 * planner.spec.denied_days  # the rival's denial has been taken up by now
     for unit in planner.reserve():  # plenty of fighters at the base
         unit.gain(500.0)
     planner.post_set_up("Al-Mayadeen", next(u for u in model.agents if u.faction == planner.faction))
@@ -79,27 +80,88 @@ def _hostile_near(model, faction: int, place: str, km: float) -> float:
 
 
 def test_the_convoy_score_is_objective_less_tension_risk_and_setback():
-    """After 100 fighters turned its last convoy to Albu Kamal back 5 days ago, with tension 6 toward
-    the holder and 200 fighters in reserve (120 may leave): S = min(1.6 × 100, 120) = 120,
-    risk = 1.6 × 100 / 120 − 1 = 1/3, setback = exp(−5 / retry_days)."""
+    """After 100 fighters of the holder turned its last convoy to Albu Kamal back denied_days + 5
+    days ago, with tension 6 toward the holder and 200 fighters in reserve (120 may leave):
+    S = min(1.6 × 100, 120) = 120, risk = 1.6 × 100 / 120 − 1 = 1/3,
+    setback = exp(−(denied_days + 5) / retry_days)."""
     model, planner = _russia_with_reserve(200.0)
     spec, w = planner.spec, planner.spec.weights
     holder = int(model.influence.controller[model.place("Albu Kamal").cell])
     assert holder >= 0, "Albu Kamal is held at the start of the campaign"
-    planner.setback("Albu Kamal", 100.0)
-    model.hours += 5 * 24.0
+    planner.setback("Albu Kamal", 100.0, holder)
+    days = spec.denied_days + 5.0
+    model.hours += days * 24.0
     model.tension.incident("withdrawal", planner.faction, holder, times=2.0)  # 6 tension units
     tension = model.tension.level[planner.faction, holder]
     expected_e = max(_hostile_near(model, planner.faction, "Albu Kamal", 5.0), 100.0)
     strength = min(max(spec.convoy_strength, spec.overmatch * 100.0), 200.0 * (1 - spec.reserve_keep))
     score = (w.objective - w.tension * tension / model.spec.tension.escalate_at
              - w.risk * max(0.0, spec.overmatch * expected_e / strength - 1.0)
-             - w.setback * math.exp(-5.0 / spec.retry_days))
+             - w.setback * math.exp(-days / spec.retry_days))
     (option,) = [o for o in planner_options(planner) if o.action.startswith("sends convoy")]
     assert f"({strength:.0f} fighters) toward Albu Kamal" in option.action, option.action
     assert option.score == pytest.approx(score, abs=1e-9), (
         f"score should be {w.objective:g} − {w.tension:g}·{tension:g}/15 − {w.risk:g}·risk − "
-        f"{w.setback:g}·exp(−0.5) = {score:.4f}; got {option.score:.4f}")
+        f"{w.setback:g}·exp(−{days:g}/{spec.retry_days:g}) = {score:.4f}; got {option.score:.4f}")
+
+
+def test_a_road_a_rival_denied_is_not_retried_for_denied_days_and_is_after():
+    """The militias (rivals, not hostile) turned its convoy to Albu Kamal back at hour h: until
+    h + denied_days the command sends none there (the only option toward it scores −1 and cannot be
+    carried out, days left = denied_days − days since), from h + denied_days it does; and once the
+    rivals are fighting (hostile) the memory no longer holds: the risk term weighs the road."""
+    model, planner = _russia_with_reserve(400.0)
+    iran = model.factions.index("iran_militia")
+    assert model.factions.relation[planner.faction, iran] == RIVAL, "the campaign's militias are rivals"
+    days = planner.spec.denied_days
+    assert days >= 2, f"denied_days is {days:g}: the test steps through it a day at a time"
+
+    def toward_albu_kamal():
+        return [o for o in planner_options(planner) if "toward Albu Kamal" in o.action]
+
+    assert any(o.act is not None and o.score > 0 for o in toward_albu_kamal()), "before any setback a convoy goes"
+    start = model.hours
+    planner.setback("Albu Kamal", 100.0, iran)
+    for elapsed in (0.0, 1.0, days - 1.0):
+        model.hours = start + 24.0 * elapsed
+        (option,) = toward_albu_kamal()
+        assert option.act is None and option.score == -1.0, (
+            f"{elapsed:g} of {days:g} days after the rival's denial no convoy should be sent: {option}")
+        assert option.terms["days_left"] == pytest.approx(days - elapsed), (
+            f"{days:g} − {elapsed:g} days should be left: {option.terms}")
+    model.hours = start + 24.0 * days
+    (option,) = toward_albu_kamal()
+    assert option.act is not None and option.action.startswith("sends convoy"), (
+        f"{days:g} days after the denial the road is tried again: {option}")
+    model.hours = start + 24.0
+    model.set_relation(planner.faction, iran, HOSTILE)
+    (option,) = toward_albu_kamal()
+    assert option.act is not None, f"a denial by a faction it now fights is no rival's denial: {option}"
+
+
+def test_a_column_to_a_held_place_whose_road_a_rival_denied_waits_denied_days_too():
+    """Its post at Al-Mayadeen (the militias' hub: rivals outnumber it) calls for a column; after the
+    militias turned a column to Al-Mayadeen back, none is sent for denied_days (the option toward it
+    scores −1 and cannot be carried out), and from then on the column goes again."""
+    model, planner = _russia_with_reserve(400.0)
+    iran = model.factions.index("iran_militia")
+    days = planner.spec.denied_days
+
+    def reinforce_al_mayadeen():
+        return [o for o in planner_options(planner) if o.action.startswith("reinforces Al-Mayadeen")]
+
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is not None and option.score > 0, f"outnumbered, its post calls for a column: {option}"
+    start = model.hours
+    planner.setback("Al-Mayadeen", 100.0, iran)
+    model.hours = start + 24.0 * (days - 1.0)
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is None and option.score == -1.0 and option.terms["days_left"] == pytest.approx(1.0), (
+        f"a day before denied_days ({days:g}) have passed no column goes: {option}")
+    assert option.reason.endswith("for 1 more days"), option.reason
+    model.hours = start + 24.0 * days
+    (option,) = reinforce_al_mayadeen()
+    assert option.act is not None and option.score > 0, f"after {days:g} days the column goes again: {option}"
 
 
 def test_a_convoy_that_cannot_muster_its_strength_is_not_sent():
@@ -165,7 +227,7 @@ def test_after_a_setback_the_planner_funds_co_optation_at_its_score_and_price():
     planner = model.planners[russia]
     assert not [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")], (
         "without a setback co-optation is not an option")
-    planner.setback("Albu Kamal", 100.0)
+    planner.setback("Albu Kamal", 100.0, model.factions.index("iran_militia"))
     model.hours += 24.0 * planner.spec.retry_days  # setback weight e^-1
     (option,) = [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")]
     expected = planner.spec.weights.co_opt * (0.5 + math.exp(-1.0))
