@@ -22,12 +22,12 @@ the table reports the killed share of the sampled non-equivalent mutants with it
 interval per module and in total: an estimate of the score `make mutation` measures in full.
 
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` (one or more modules, one mutmut
-run, so one run of the clean tests) hands mutmut only the names
-of the module's mutants not yet run (or, with `--survivors`, those that survived or had no test, after
-a test was added; never those listed as equivalent), so an interrupted run resumes where it stopped.
-Either way mutmut first runs the new tests once to learn which functions they reach. When there
-`--run` first has mutmut (re)generate the mutants of changed files, so that they can be sampled.
-mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
+run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
+run (with `--survivors` also those that survived or had no test, after a test was added; never
+those listed as equivalent), so an interrupted run resumes where it stopped. Either way mutmut
+first runs the new tests once to learn which functions they reach. `--run` first has mutmut
+(re)generate the mutants of changed files (verdicts of changed functions reset), so that they can
+be sampled. mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
 the module they are imported as (without it mutmut could not run them).
 
 Exit status 1 when an entry of equivalent.yaml names no mutant mutmut generated (the list went
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     parser.add_argument("--run", metavar="MODULE", nargs="+",
                         help="first run mutmut (one run) on the MODULEs' mutants not yet run")
     parser.add_argument("--survivors", action="store_true",
-                        help="with --run: rerun its survivors and those without tests (not those listed as equivalent)")
+                        help="with --run: also rerun its survivors and those without tests (not those listed as equivalent)")
     parser.add_argument("--sample", metavar="FRACTION", type=float,
                         help="only a seeded simple random sample of FRACTION of each module's mutants (0 < FRACTION ≤ 1)")
     parser.add_argument("--seed", type=int, default=1, help="with --sample: the sample's seed (default 1)")
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum)
     if args.run:
         only = None if sample is None else frozenset(n for chosen in sample.values() for n in chosen)
-        return run(args.run, (SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
+        return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)
     for name in stale:
