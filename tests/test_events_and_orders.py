@@ -98,6 +98,9 @@ def test_events_fire_once_in_time_order_at_the_first_step_starting_at_or_after_t
     logged = [e for e in model.log.entries if e.kind == "event"]
     assert len(logged) == 3, f"each event is logged once: {[e.text for e in logged]}"
     assert all("airstrikes" in e.text for e in logged), f"each entry names the rule it changed: {logged}"
+    assert sorted(e.text for e in logged) == ["rule airstrikes disabled", "rule airstrikes enabled",
+                                              "set rules.airstrikes.rate_per_day = 3.0"], (
+        f"an event without a note is logged as what it did: {[e.text for e in logged]}")
 
 
 @pytest.mark.parametrize(("event", "message"), [
