@@ -168,13 +168,15 @@ def test_cells_share_only_the_recruits_beyond_one_new_cells_worth(tmp_path):
 
 
 def test_a_cell_above_split_above_splits_in_two_unless_max_cells_are_out(tmp_path):
-    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not."""
-    for max_cells, expected in ((10, [20.5, 20.5, 10.0 + 3.0]), (2, [41.0, 13.0])):
-        model, rule, _ = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=max_cells)
+    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not;
+    a cell of 37 reaching exactly 40 (not above split_above) does not split."""
+    for start, max_cells, expected in ((38.0, 10, [20.5, 20.5, 10.0 + 3.0]), (38.0, 2, [41.0, 13.0]),
+                                       (37.0, 10, [40.0, 13.0])):
+        model, rule, _ = recruiting(tmp_path, cells=(start, 10.0), max_cells=max_cells)
         model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
         rule.apply()
         got = sorted((u.strength for u in units_of(model, "i")), reverse=True)
-        assert got == pytest.approx(sorted(expected, reverse=True)), f"max_cells {max_cells}: expected {expected}, got {got}"
+        assert got == pytest.approx(sorted(expected, reverse=True)), f"{start:g} and max_cells {max_cells}: expected {expected}, got {got}"
 
 
 def test_new_cells_appear_at_the_rate_times_the_ungoverned_share_of_the_desert(tmp_path):
@@ -202,6 +204,8 @@ def test_new_cells_form_only_while_the_economy_has_their_fighters(tmp_path):
     model.economy.ready[model.factions.index("i")] = 25.0
     rule.apply()
     assert rule.new_cells == 2, f"25 recruits pay for 2 cells of 10, got {rule.new_cells}"
+    logged = [e for e in model.log.entries if e.kind == "recruitment"]
+    assert len(logged) == 2 and all(e.fighters == 10.0 for e in logged), f"each new cell of 10 is logged: {logged}"
 
 
 def test_a_split_cells_new_half_stands_on_desert_within_move_km(tmp_path):
