@@ -290,3 +290,17 @@ def test_the_planner_does_not_reinforce_a_lost_cause():
     assert hostile > model.spec.engagement.break_ratio * 2.0 * total, "the set-up: a lost cause by far"
     reinforce = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
     assert reinforce == [], f"a column that would arrive past breaking point is not an option: {reinforce}"
+
+
+def test_a_convoys_reason_names_the_place_its_holder_the_opposition_tension_and_the_last_setback():
+    """The narrative's reason for a convoy option (agents/planner_wording.py), from its terms."""
+    from sim.agents.planner_wording import WORDING
+
+    terms = {"place": "Albu Kamal", "holder": "Iran", "opposition": 120.4, "within_km": 15.0, "tension": 2.25,
+             "escalate_at": 5.0, "blocked_by": 300.0, "score": 0.4567}
+    assert WORDING["convoy"][1](terms) == (
+        "Albu Kamal is held by Iran, 120 rival fighters within 15 km; tension 2.2 of 5; "
+        "the last convoy there was turned back by 300 (score 0.46)")
+    assert WORDING["convoy"][1]({**terms, "holder": None, "blocked_by": 0.0}) == (
+        "Albu Kamal is not held by anyone, 120 rival fighters within 15 km; tension 2.2 of 5 (score 0.46)"), (
+        "no setback, no mention of one")

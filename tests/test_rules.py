@@ -198,6 +198,7 @@ def test_reinforcements_stop_at_max_fighters_and_arrive_near_their_place_in_thei
         "100 fighters + 3 units of 10 reach max_fighters 130; no more arrive")
     place = model.place("Albu Kamal")
     new = units_of(model, "a")[1:]
+    assert [u.label for u in new] == ["reinforcements"] * 3, f"each unit is labelled reinforcements: {new}"
     assert len(new) == 3, f"three new units expected, got {len(new)}"
     for unit in new:
         km = np.hypot(unit.rc[0] - place.cell[0], unit.rc[1] - place.cell[1]) * model.map.cell_km
