@@ -71,6 +71,8 @@ events:
     result = CorridorModel(load_scenario(path), seed=1).run()
     departures = [e for e in result.log.entries if "R2" in e.text and "set off" in e.text]
     assert len(departures) == 1 and departures[0].hours == pytest.approx(48.0)
+    assert departures[0].factions == ["russia"] and departures[0].place is not None, (
+        f"the departure is logged with the convoy's faction and the place nearest it: {departures[0]}")
     assert result.summary["convoy_R2"] in ("withdrew", "halted", "arrived")
     assert (result.steps["convoy_R2"].iloc[:48] == "not spawned").all()
 
