@@ -48,7 +48,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sampling import stratified_sample, wilson_interval  # noqa: E402
+from sampling import stratified_sample, stratified_share, wilson_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS_DIR = ROOT / "mutants"
@@ -204,6 +204,12 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
         cells = [sum(design.population.values()), total.generated, k, s, total.equivalent, to, nt, nr,
                  _score_cell(total, bold=True)]
     lines.append("| **total** | " + " | ".join(str(c) for c in cells) + " |")
+    if design is not None:
+        share, low, high = stratified_share([(design.population.get(m, t.generated), *reversed(t.killed_judged()))
+                                             for m, t in tallies.items()])
+        lines += ["", f"Weighting each module by its number of mutants (a stratified estimate, Cochran 1977 "
+                  f"§5.3): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
+                  "The pooled total above counts the small modules, raised to the minimum, more than their share."]
     lines += [
         "",
         "score = (killed + timeout) ÷ (killed + timeout + survived + no tests), equivalent mutants "

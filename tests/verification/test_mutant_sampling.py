@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
-from sampling import sample_size, stratified_sample, wilson_interval  # noqa: E402
+from sampling import sample_size, stratified_sample, stratified_share, wilson_interval  # noqa: E402
 
 
 def test_the_sample_size_is_the_fraction_rounded_up_at_least_the_minimum_at_most_all():
@@ -60,3 +60,12 @@ def test_the_wilson_interval_matches_hand_computation():
     assert wilson_interval(0, 0) == (0.0, 1.0), "no mutant judged: the interval is all of [0, 1]"
     with pytest.raises(ValueError):
         wilson_interval(11, 10)
+
+
+def test_the_stratified_share_weights_each_stratum_by_its_population():
+    # strata (N, n, k): (100, 10, 9) and (300, 30, 24): W = 1/4, 3/4; p̂ = 0.25·0.9 + 0.75·0.8 = 0.825;
+    # Var = 0.0625·0.09/10·0.9 + 0.5625·0.16/30·0.9 = 0.00050625 + 0.0027 = 0.00320625, half 1.96·0.056624 = 0.11098
+    share, low, high = stratified_share([(100, 10, 9), (300, 30, 24)])
+    assert share == pytest.approx(0.825) and low == pytest.approx(0.825 - 0.11098, abs=1e-4), (share, low)
+    assert high == pytest.approx(0.825 + 0.11098, abs=1e-4), high
+    assert stratified_share([(50, 50, 45)])[1:] == pytest.approx((0.9, 0.9)), "a stratum sampled whole has no error"
