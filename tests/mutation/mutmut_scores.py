@@ -62,7 +62,8 @@ MODULES = ("sim/submodels/engagement.py", "sim/submodels/influence.py", "sim/sub
 # mutmut's exit codes (mutmut/stats.py) folded into the columns of the table
 KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN = "killed", "survived", "timeout", "no tests", "not run"
 STATUS = {1: KILLED, 3: KILLED, 37: KILLED, 0: SURVIVED, 36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT,
-          152: TIMEOUT, 255: TIMEOUT, 5: NO_TESTS, 33: NO_TESTS, None: NOT_RUN}
+          152: TIMEOUT, 255: TIMEOUT, 5: NO_TESTS, 33: NO_TESTS, None: NOT_RUN,
+          -15: NOT_RUN}  # -15: the mutant's run was stopped (SIGTERM) before its verdict
 
 
 @dataclass
