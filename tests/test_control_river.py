@@ -5,6 +5,8 @@ A closed crossing carries neither paths nor influence; an open one carries both.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,17 @@ def test_a_closed_crossing_carries_neither_paths_nor_influence(closed, crosses):
     assert shared is not corridor_map or not closed
     assert (shared.terrain == Terrain.BRIDGE).sum() >= (corridor_map.terrain == Terrain.BRIDGE).sum()
     assert shared.terrain[bridge] == Terrain.BRIDGE
+
+
+def test_the_far_banks_weight_is_a_gaussian_of_the_distance_to_the_nearest_crossing():
+    """A 1 × 7 strip at 2 km cells: bank 1 west of a bridge cell (column 3, bank 0), bank 2 east
+    of it; reach 3 km. A bank-1 source weighs 1 on its own bank and on the bridge, and
+    exp(−d²/2·3²) on the far bank at d = 2, 4, 6 km from the bridge: e^(−2/9), e^(−8/9), e^(−2)."""
+    bank = np.array([[1, 1, 1, 0, 2, 2, 2]])
+    crossings = bank == 0
+    weight = far_bank_weight(bank, crossings, 2.0, 3.0)
+    np.testing.assert_allclose(weight[1][0], [1, 1, 1, 1, math.exp(-2 / 9), math.exp(-8 / 9), math.exp(-2)],
+                               rtol=1e-12, err_msg="exp(−d²/2s²) across, 1 on the source's bank")
+    np.testing.assert_allclose(weight[2][0], [math.exp(-2), math.exp(-8 / 9), math.exp(-2 / 9), 1, 1, 1, 1],
+                               rtol=1e-12, err_msg="the mirror for a bank-2 source")
+    assert not far_bank_weight(bank, None, 2.0, 3.0)[1][0, 4:].any(), "no crossing: nothing reaches the far bank"

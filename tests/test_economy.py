@@ -203,6 +203,8 @@ def test_recruits_wait_up_to_two_batches_of_the_largest_rule_and_are_counted(tmp
         waiting.append(float(economy.ready[0]))
     assert waiting == pytest.approx([9.0, 18.0, 20.0]), f"9 a day up to 2 batches of 10: {waiting}"
     assert economy.summary(slice(None))["economy.a.recruited"] == pytest.approx(20.0), "the summary counts the recruits"
+    economy.recruited[0] += 1 / 3
+    assert economy.summary(slice(None))["economy.a.recruited"] == 20.333, "the summary keeps 3 decimals"
     assert economy.pool[0] == pytest.approx(1e6 - 20.0), "recruits come out of the manpower pool"
 
 

@@ -71,6 +71,8 @@ events:
     result = CorridorModel(load_scenario(path), seed=1).run()
     departures = [e for e in result.log.entries if "R2" in e.text and "set off" in e.text]
     assert len(departures) == 1 and departures[0].hours == pytest.approx(48.0)
+    assert departures[0].factions == ["russia"] and departures[0].place is not None, (
+        f"the departure is logged with the convoy's faction and the place nearest it: {departures[0]}")
     assert result.summary["convoy_R2"] in ("withdrew", "halted", "arrived")
     assert (result.steps["convoy_R2"].iloc[:48] == "not spawned").all()
 
@@ -98,3 +100,27 @@ def test_events_fire_once_in_time_order_at_the_first_step_starting_at_or_after_t
     logged = [e for e in model.log.entries if e.kind == "event"]
     assert len(logged) == 3, f"each event is logged once: {[e.text for e in logged]}"
     assert all("airstrikes" in e.text for e in logged), f"each entry names the rule it changed: {logged}"
+    assert sorted(e.text for e in logged) == ["rule airstrikes disabled", "rule airstrikes enabled",
+                                              "set rules.airstrikes.rate_per_day = 3.0"], (
+        f"an event without a note is logged as what it did: {[e.text for e in logged]}")
+
+
+@pytest.mark.parametrize(("event", "message"), [
+    ({"at_day": 0, "disable": "nope"}, "event names rule 'nope', which the scenario does not have"),
+    ({"at_day": 0, "set": {"map.cell_km": 3.0}},
+     "event set path 'map.cell_km': only rules.<rule>.<parameter> can change during a run"),
+])
+def test_an_event_built_past_the_scenarios_checks_is_refused_with_a_message_naming_it(tmp_path, event, message):
+    """The scenario's checks refuse these events at load; an event built in code (the app, the
+    API) reaches the timeline unchecked, which refuses it with a UserError naming what is wrong."""
+    from worlds import world
+
+    from sim.program.errors import UserError
+    from sim.scenario.spec import Event
+    from sim.submodels.timeline import Timeline
+
+    model = world(tmp_path)
+    timeline = Timeline([Event(**event)], model)
+    with pytest.raises(UserError) as refused:
+        timeline.apply_due(0.0)
+    assert str(refused.value) == message, f"expected the message {message!r}, got {str(refused.value)!r}"

@@ -51,6 +51,11 @@ def test_a_contact_costs_each_side_its_party_times_the_loss_share_times_its_cove
     v = model.recorder.violence
     assert v.kinds == ["clash"] and v.sides == [("blue", "red")] and v.cells == [b.rc], (
         "one clash between blue and red, at the contact's cell")
+    (entry,) = [e for e in model.log.entries if e.kind == "clash"]
+    place = model.space.nearest_place_name(b.rc)
+    assert (entry.factions, entry.place, entry.cell) == (["blue", "red"], place, b.rc), (
+        f"the event log names both sides, the nearest place ({place}) and the cell: {entry}")
+    assert entry.fighters == pytest.approx(4.5 + 2.25, abs=0.05), f"the entry counts both sides' losses, 6.75: {entry.fighters}"
 
 
 @pytest.mark.slow

@@ -34,6 +34,8 @@ def test_an_ambush_hits_the_nearest_hostile_unit_within_its_range_in_km(tmp_path
     f = model.spec.insurgents.ambush_loss_fraction
     assert (near.strength, far.strength) == pytest.approx((40.0 * (1 - f), 40.0)), (
         f"the unit 14 km away (< 15 km) loses {f:.0%}, the one 16 km away nothing, at {cell_km:g} km cells")
+    (logged,) = [e for e in model.log.entries if e.kind == "ambush"]
+    assert logged.fighters == pytest.approx(40.0 * f, abs=0.05), f"the log counts the {40 * f:g} lost: {logged}"
     near.move_to(east(start, 18.0, model))
     before = (near.strength, far.strength)
     cell.ambush()
@@ -60,13 +62,20 @@ def test_patrols_that_find_a_cell_suppress_it_or_disperse_it(tmp_path, relation,
     near.move_to(east(start, 6.0, model))
     far.move_to(east(start, 30.0, model))
     insurgent_stage(model)
+    found = [e for e in model.log.entries if e.kind == "detection"]
     if expected == "open":
         assert cell.alive and not cell.hidden and cell.strength == pytest.approx(strength / 2), (
             "a found cell loses suppression_loss_fraction (½) and is in the open")
+        assert len(found) == 1 and found[0].fighters == pytest.approx(10.0), "the log counts the 10 lost"
+        assert ": lost 10 fighters and is in the open" in found[0].text, found[0].text
     elif expected == "dispersed":
         assert not cell.alive, "a found cell left under disperse_below (3) fighters disperses"
+        assert len(found) == 1 and found[0].fighters == pytest.approx(5.0), (
+            "the log counts the 2.5 suppressed and the 2.5 dispersed: 5")
+        assert ": dispersed" in found[0].text, found[0].text
     else:
         assert cell.hidden and cell.strength == strength, "a rival's patrols do not hunt the cell"
+        assert not found, "nothing found, nothing logged"
 
 
 def many_cells(tmp_path, *, posture, n_cells=300, strength=50.0, step_hours=2.0, **insurgents):
@@ -159,13 +168,15 @@ def test_cells_share_only_the_recruits_beyond_one_new_cells_worth(tmp_path):
 
 
 def test_a_cell_above_split_above_splits_in_two_unless_max_cells_are_out(tmp_path):
-    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not."""
-    for max_cells, expected in ((10, [20.5, 20.5, 10.0 + 3.0]), (2, [41.0, 13.0])):
-        model, rule, _ = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=max_cells)
+    """A cell of 38 gains 3 (41 > 40): it splits into two cells of 20.5; with max_cells 2 it does not;
+    a cell of 37 reaching exactly 40 (not above split_above) does not split."""
+    for start, max_cells, expected in ((38.0, 10, [20.5, 20.5, 10.0 + 3.0]), (38.0, 2, [41.0, 13.0]),
+                                       (37.0, 10, [40.0, 13.0])):
+        model, rule, _ = recruiting(tmp_path, cells=(start, 10.0), max_cells=max_cells)
         model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
         rule.apply()
         got = sorted((u.strength for u in units_of(model, "i")), reverse=True)
-        assert got == pytest.approx(sorted(expected, reverse=True)), f"max_cells {max_cells}: expected {expected}, got {got}"
+        assert got == pytest.approx(sorted(expected, reverse=True)), f"{start:g} and max_cells {max_cells}: expected {expected}, got {got}"
 
 
 def test_new_cells_appear_at_the_rate_times_the_ungoverned_share_of_the_desert(tmp_path):
@@ -193,3 +204,33 @@ def test_new_cells_form_only_while_the_economy_has_their_fighters(tmp_path):
     model.economy.ready[model.factions.index("i")] = 25.0
     rule.apply()
     assert rule.new_cells == 2, f"25 recruits pay for 2 cells of 10, got {rule.new_cells}"
+    logged = [e for e in model.log.entries if e.kind == "recruitment"]
+    assert len(logged) == 2 and all(e.fighters == 10.0 for e in logged), f"each new cell of 10 is logged: {logged}"
+
+
+def test_a_split_cells_new_half_stands_on_desert_within_move_km(tmp_path):
+    """A cell of 38 gains 3 and splits; its new half is put within insurgents.move_km of it, on
+    desert only (ODD: cells hide in the desert). The parent stands on the desert cell whose
+    surroundings within move_km hold the least desert, and splits 15 times: each new cell stands on
+    desert within move_km (a placement that ignored the terrain would leave the desert there
+    about half the time)."""
+    from scipy.ndimage import uniform_filter
+
+    from sim.geography import Terrain
+
+    model, rule, (parent, _) = recruiting(tmp_path, cells=(38.0, 10.0), max_cells=100)
+    model.influence.controller = np.full_like(model.influence.controller, UNGOVERNED)
+    move_km, cell_km = model.spec.insurgents.move_km, model.map.cell_km
+    desert = model.map.terrain == Terrain.DESERT
+    around = uniform_filter(desert.astype(float), size=2 * int(move_km / cell_km) + 1, mode="constant")
+    rc = np.unravel_index(int(np.argmin(np.where(desert, around, np.inf))), desert.shape)
+    parent.move_to((int(rc[0]), int(rc[1])))
+    assert around[rc] < 0.7, f"the set-up needs a desert cell with little desert around it, found {around[rc]:.2f}"
+    for _ in range(15):
+        parent.gain(38.0 - parent.strength) if parent.strength < 38.0 else parent.lose(parent.strength - 38.0)
+        known = set(map(id, units_of(model, "i")))
+        rule.apply()
+        new = [u for u in units_of(model, "i") if id(u) not in known]  # the parent's, and any other split's
+        assert new and all(desert[u.rc] for u in new), f"new cells at {[u.rc for u in new]}: not all on desert"
+        km = min(np.hypot(u.rc[0] - parent.rc[0], u.rc[1] - parent.rc[1]) * cell_km for u in new)
+        assert km <= move_km + 1e-9, f"the parent's new cell is {km:.1f} km from it, beyond move_km {move_km}"

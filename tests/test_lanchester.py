@@ -226,3 +226,22 @@ def test_a_lone_fighter_against_a_hundred_follows_the_linear_law():
     expected = euler(1.0, 100.0, 0.01, 0.01, 3.0, "area")
     assert linear_law(1.0, 100.0, 0.01, 0.01, 3.0) == pytest.approx(expected, rel=1e-3), f"expected {expected}"
     assert linear_law(100.0, 1.0, 0.01, 0.01, 3.0) == pytest.approx(expected[::-1], rel=1e-3), "sides swapped"
+
+
+def test_the_frontage_law_changes_phase_when_a_side_reaches_the_cap_or_falls_to_it():
+    """dA/dt = −β·min(B, cap), dB/dt = −α·min(A, cap), α = β = 0.1 an hour, cap 50, 4 h.
+    Both above the cap, 100 against 60: each loses 5 an hour until B reaches the cap at 2 h
+    (90, 50); then B loses 5 an hour and A loses 0.1·B(t): A = 90 − 0.1·(50·2 − 5·2²/2) = 81, B = 40.
+    A side exactly at the cap (50 against 100) is under it: 40 and 100 − 0.1·(50·2 − 5·2) = 91 at 2 h.
+    60 against 50: A falls to the cap at t = (5 − √15)/0.5 = 2.254 h (B = 50 − 5t), then both are
+    under it and the square law runs for the remaining hours."""
+    from sim.submodels.engagement import frontage_square_law
+
+    assert frontage_square_law(100, 60, 0.1, 0.1, 4, 50) == pytest.approx((81.0, 40.0), rel=1e-9)
+    assert frontage_square_law(60, 100, 0.1, 0.1, 4, 50) == pytest.approx((40.0, 81.0), rel=1e-9), "symmetric"
+    assert frontage_square_law(50, 100, 0.1, 0.1, 2, 50) == pytest.approx((40.0, 91.0), rel=1e-9)
+    t = (5 - math.sqrt(15)) / 0.5
+    a, b, rest = 50.0, 50 - 5 * t, 4 - t
+    expected = (a * math.cosh(0.1 * rest) - b * math.sinh(0.1 * rest), b * math.cosh(0.1 * rest) - a * math.sinh(0.1 * rest))
+    assert frontage_square_law(60, 50, 0.1, 0.1, 4, 50) == pytest.approx(expected, rel=1e-9), (
+        f"A reaches the cap at {t:.3f} h, then the square law: expected {expected}")

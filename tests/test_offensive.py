@@ -20,6 +20,8 @@ def test_the_pace_is_the_square_law_margin_times_the_unopposed_pace():
     assert pace_km_per_day(1000, 250, 1.0, 10.0) == pytest.approx(9.375), "unfortified: 10 × (1 − 0.25²)"
     assert pace_km_per_day(1000, 0, 0.25, 10.0) == 10.0, "unopposed: the full pace"
     assert pace_km_per_day(1000, 600, 0.25, 10.0) == 0.0, "4 × 0.6² > 1: a fight it could not win, it stands"
+    assert pace_km_per_day(0, 250, 0.25, 10.0) == 0.0 and pace_km_per_day(0, 0, 1.0, 10.0) == 0.0, (
+        "no attackers, no advance, whoever defends")
 
 
 def _run_until(model, done, limit_days=30):

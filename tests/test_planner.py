@@ -332,3 +332,17 @@ def test_in_the_hindcast_no_column_goes_down_a_road_a_rival_denied_within_denied
             assert gap >= days - 1e-9, f"a column to {place} left {gap:.1f} days after a rival's denial (< {days:g})"
     retried = [(h, p) for h, p, _ in sends if any(p == q and d < h for d, q in rival_denials)]
     assert retried, f"after {days:g} days a denied road is tried again: sends {sends}, denials {rival_denials}"
+
+
+def test_a_convoys_reason_names_the_place_its_holder_the_opposition_tension_and_the_last_setback():
+    """The narrative's reason for a convoy option (agents/planner_wording.py), from its terms."""
+    from sim.agents.planner_wording import WORDING
+
+    terms = {"place": "Albu Kamal", "holder": "Iran", "opposition": 120.4, "within_km": 15.0, "tension": 2.25,
+             "escalate_at": 5.0, "blocked_by": 300.0, "score": 0.4567}
+    assert WORDING["convoy"][1](terms) == (
+        "Albu Kamal is held by Iran, 120 rival fighters within 15 km; tension 2.2 of 5; "
+        "the last convoy there was turned back by 300 (score 0.46)")
+    assert WORDING["convoy"][1]({**terms, "holder": None, "blocked_by": 0.0}) == (
+        "Albu Kamal is not held by anyone, 120 rival fighters within 15 km; tension 2.2 of 5 (score 0.46)"), (
+        "no setback, no mention of one")

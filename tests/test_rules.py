@@ -117,6 +117,12 @@ def test_the_deconfliction_line_keeps_a_factions_deployment_out_of_its_regions(t
     forbidden = model.space.forbidden_mask(model.factions.index("a"))
     np.testing.assert_array_equal(forbidden, model.map.region == badia,
                                   err_msg="the forbidden cells are exactly the listed region's")
+    line_rule = rule(model, "deconfliction_line")
+    line_rule.set_param("enabled", False)
+    assert not model.space.forbidden_mask(model.factions.index("a")).any(), "a line switched off forbids nothing"
+    line_rule.set_param("enabled", True)
+    np.testing.assert_array_equal(model.space.forbidden_mask(model.factions.index("a")), model.map.region == badia,
+                                  err_msg="switched on again, the line forbids its region again")
 
 
 def striking(tmp_path, **params):
@@ -192,6 +198,7 @@ def test_reinforcements_stop_at_max_fighters_and_arrive_near_their_place_in_thei
         "100 fighters + 3 units of 10 reach max_fighters 130; no more arrive")
     place = model.place("Albu Kamal")
     new = units_of(model, "a")[1:]
+    assert [u.label for u in new] == ["reinforcements"] * 3, f"each unit is labelled reinforcements: {new}"
     assert len(new) == 3, f"three new units expected, got {len(new)}"
     for unit in new:
         km = np.hypot(unit.rc[0] - place.cell[0], unit.rc[1] - place.cell[1]) * model.map.cell_km
@@ -226,6 +233,8 @@ def test_a_strike_is_counted_with_the_fighters_it_killed_and_logged(tmp_path):
                                          "airstrikes.fighters_killed": pytest.approx(60.0)}
     logged = [e for e in model.log.entries if e.kind == "airstrike"]
     assert len(logged) == 1 and logged[0].fighters == pytest.approx(60.0), [e.text for e in logged]
+    assert logged[0].place is not None and f"near {logged[0].place}:" in logged[0].text, (
+        f"the entry names the place nearest the aim: {logged[0]}")
 
 
 def test_a_sponsor_paying_half_its_upkeep_is_co_opted_twice_as_fast(tmp_path):

@@ -13,11 +13,22 @@ block is touched (the hand-written harness, tests/mutation/harness.py, owns `<!-
     python tests/mutation/mutmut_scores.py         # only rewrite the block from mutants/
     python tests/mutation/mutmut_scores.py --run sim.submodels.engagement            # its mutants not yet run
     python tests/mutation/mutmut_scores.py --run sim.submodels.engagement --survivors  # rerun survivors, untested
+    python tests/mutation/mutmut_scores.py --sample 0.2 --seed 1 --run sim.submodels.engagement sim.rules
+    python tests/mutation/mutmut_scores.py --sample 0.2 --seed 1                     # the sampled table
 
-`mutmut run "MODULE.*"` reruns every mutant of the module; `--run` hands mutmut only the names
-of the module's mutants not yet run (or, with `--survivors`, those that survived or had no test, after
-a test was added; never those listed as equivalent), so an interrupted run resumes where it stopped.
-Either way mutmut first runs the new tests once to learn which functions they reach.
+With `--sample FRACTION --seed N` everything is restricted to a seeded simple random sample of
+each module's mutants (`FRACTION` of them, at least `--minimum`, tests/mutation/sampling.py), and
+the table reports the killed share of the sampled non-equivalent mutants with its Wilson 95 %
+interval per module and in total: an estimate of the score `make mutation` measures in full.
+
+`mutmut run "MODULE.*"` reruns every mutant of the module; `--run` (one or more modules, one mutmut
+run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
+run (with `--survivors` also those that survived or had no test, after a test was added; never
+those listed as equivalent), so an interrupted run resumes where it stopped. Either way mutmut
+first runs the new tests once to learn which functions they reach. `--run` first has mutmut
+(re)generate the mutants of changed files (verdicts of changed functions reset), so that they can
+be sampled. mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
+the module they are imported as (without it mutmut could not run them).
 
 Exit status 1 when an entry of equivalent.yaml names no mutant mutmut generated (the list went
 stale after a change of the code), or when the markers are missing.
@@ -36,6 +47,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sampling import stratified_sample, stratified_share, wilson_interval  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS_DIR = ROOT / "mutants"
 EQUIVALENT = Path(__file__).with_name("equivalent.yaml")
@@ -48,7 +62,8 @@ MODULES = ("sim/submodels/engagement.py", "sim/submodels/influence.py", "sim/sub
 # mutmut's exit codes (mutmut/stats.py) folded into the columns of the table
 KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN = "killed", "survived", "timeout", "no tests", "not run"
 STATUS = {1: KILLED, 3: KILLED, 37: KILLED, 0: SURVIVED, 36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT,
-          152: TIMEOUT, 255: TIMEOUT, 5: NO_TESTS, 33: NO_TESTS, None: NOT_RUN}
+          152: TIMEOUT, 255: TIMEOUT, 5: NO_TESTS, 33: NO_TESTS, None: NOT_RUN,
+          -15: NOT_RUN}  # -15: the mutant's run was stopped (SIGTERM) before its verdict
 
 
 @dataclass
@@ -66,11 +81,16 @@ class Tally:
         else:
             self.counts[status] = self.counts.get(status, 0) + 1
 
-    def score(self) -> float | None:
-        """Killed ÷ (run and not equivalent), in %: timeouts count as killed (mutmut's convention:
-        the mutant made the tests loop), mutants without a test or not yet run are left out."""
+    def killed_judged(self) -> tuple[int, int]:
+        """(killed, judged): judged = run and not equivalent; timeouts count as killed (mutmut's
+        convention: the mutant made the tests loop), a mutant no selected test reaches as not
+        killed (the tests cannot see it break), mutants not yet run are left out."""
         killed = self.counts.get(KILLED, 0) + self.counts.get(TIMEOUT, 0)
-        judged = killed + self.counts.get(SURVIVED, 0)
+        return killed, killed + self.counts.get(SURVIVED, 0) + self.counts.get(NO_TESTS, 0)
+
+    def score(self) -> float | None:
+        """Killed ÷ judged (`killed_judged`), in %; None when none is judged."""
+        killed, judged = self.killed_judged()
         return 100.0 * killed / judged if judged else None
 
 
@@ -83,52 +103,122 @@ def module_of(meta: Path, mutants_dir: Path = MUTANTS_DIR) -> str:
     return rel
 
 
-def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = None
-          ) -> tuple[dict[str, Tally], list[str]]:
-    """({module pattern: Tally}, equivalent names that match no generated mutant)."""
+def verdicts(mutants_dir: Path = MUTANTS_DIR) -> dict[str, dict[str, str]]:
+    """{module pattern: {mutant name: status}} of every mutant mutmut generated."""
+    found: dict[str, dict[str, str]] = {}
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        found.setdefault(module_of(meta, mutants_dir), {}).update(
+            {name: STATUS.get(code, "suspicious") for name, code in codes.items()})
+    return found
+
+
+def draw(found: dict[str, dict[str, str]], fraction: float, seed: int, minimum: int) -> dict[str, list[str]]:
+    """{module pattern: sampled mutant names}: the stratified sample (sampling.py), one stratum
+    per module pattern, numbered in the order of MODULES (then any other file, sorted)."""
+    strata = [m for m in MODULES if m in found] + sorted(set(found) - set(MODULES))
+    return stratified_sample({m: list(found[m]) for m in found}, fraction, seed, minimum, strata)
+
+
+def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = None,
+          sample: dict[str, list[str]] | None = None) -> tuple[dict[str, Tally], list[str]]:
+    """({module pattern: Tally}, equivalent names that match no generated mutant); with `sample`
+    ({module pattern: names}) only the sampled mutants are counted (`generated` = sampled)."""
     equivalent = equivalent or {}
     tallies: dict[str, Tally] = {}
     seen = set()
-    for meta in sorted(mutants_dir.rglob("*.py.meta")):
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
-        for name, code in codes.items():
-            status = STATUS.get(code, "suspicious")
-            tallies.setdefault(module_of(meta, mutants_dir), Tally()).add(status, name in equivalent)
-            seen.add(name)
+    for pattern, statuses in verdicts(mutants_dir).items():
+        seen |= set(statuses)
+        chosen = statuses if sample is None else sample.get(pattern, [])
+        for name in chosen:
+            tallies.setdefault(pattern, Tally()).add(statuses[name], name in equivalent)
     return tallies, sorted(set(equivalent) - seen)
 
 
-def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, day: str) -> str:
-    """The block's text (between the markers)."""
+@dataclass
+class SampleDesign:
+    """How the mutants were sampled: `fraction` of each module's (at least `minimum`), drawn with
+    `seed`; `population` = {module pattern: mutants generated}."""
+
+    fraction: float
+    seed: int
+    minimum: int
+    population: dict[str, int]
+
+
+def _score_cell(t: Tally, bold: bool = False) -> str:
+    """The score, and with a sample its Wilson 95 % interval: "93.3 % [78.7, 98.2]"."""
+    killed, judged = t.killed_judged()
+    if not judged:
+        return "–"
+    low, high = wilson_interval(killed, judged)
+    text = f"{100.0 * killed / judged:.1f} % [{100 * low:.1f}, {100 * high:.1f}]"
+    return f"**{text}**" if bold else text
+
+
+def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, day: str,
+           design: SampleDesign | None = None) -> str:
+    """The block's text (between the markers); with `design`, of a sample (`tallies` counting
+    the sampled mutants only)."""
     cols = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN)
-    lines = [
-        BEGIN,
-        f"Written by `python tests/mutation/mutmut_scores.py` from mutmut's results (`make mutation`), "
-        f"{day}, commit `{commit}`.",
-        "",
-        "| module | generated | killed | survived | equivalent | timeout | no tests | not run | score |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    command = ("python tests/mutation/mutmut_scores.py" if design is None else
+               f"python tests/mutation/mutmut_scores.py --sample {design.fraction:g} --seed {design.seed}"
+               f" --minimum {design.minimum}")
+    lines = [BEGIN, f"Written by `{command}` from mutmut's results, {day}, commit `{commit}`.", ""]
+    if design is not None:
+        n = sum(t.generated for t in tallies.values())
+        lines += [
+            f"**A sample, not the full run**: {n} of the {sum(design.population.values())} mutants, a "
+            f"simple random sample of {design.fraction:.0%} of each module's mutants (at least "
+            f"{design.minimum}), seed {design.seed} (tests/mutation/sampling.py). The score is the "
+            "killed share of the sampled non-equivalent mutants, with its Wilson 95 % interval; "
+            "`make mutation` runs every mutant.",
+            "",
+            "| module | mutants | sampled | killed | survived | equivalent | timeout | no tests | not run "
+            "| score [95 % interval] |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines += ["| module | generated | killed | survived | equivalent | timeout | no tests | not run | score |",
+                  "|---|---|---|---|---|---|---|---|---|"]
     total = Tally()
     for pattern in [m for m in MODULES if m in tallies] + sorted(set(tallies) - set(MODULES)):
         t = tallies[pattern]
         k, s, to, nt, nr = (t.counts.get(c, 0) for c in cols)
-        score = t.score()
-        lines.append(f"| `{pattern}` | {t.generated} | {k} | {s} | {t.equivalent} | {to} | {nt} | {nr} | "
-                     + (f"{score:.1f} %" if score is not None else "–") + " |")
+        if design is None:
+            score = t.score()
+            cells = [t.generated, k, s, t.equivalent, to, nt, nr, f"{score:.1f} %" if score is not None else "–"]
+        else:
+            cells = [design.population.get(pattern, t.generated), t.generated, k, s, t.equivalent, to, nt, nr,
+                     _score_cell(t)]
+        lines.append(f"| `{pattern}` | " + " | ".join(str(c) for c in cells) + " |")
         total.generated += t.generated
         total.equivalent += t.equivalent
         for c, n in t.counts.items():
             total.counts[c] = total.counts.get(c, 0) + n
     k, s, to, nt, nr = (total.counts.get(c, 0) for c in cols)
-    score = total.score()
-    lines.append(f"| **total** | {total.generated} | {k} | {s} | {total.equivalent} | {to} | {nt} | {nr} | "
-                 + (f"**{score:.1f} %**" if score is not None else "–") + " |")
+    if design is None:
+        score = total.score()
+        cells = [total.generated, k, s, total.equivalent, to, nt, nr,
+                 f"**{score:.1f} %**" if score is not None else "–"]
+    else:
+        cells = [sum(design.population.values()), total.generated, k, s, total.equivalent, to, nt, nr,
+                 _score_cell(total, bold=True)]
+    lines.append("| **total** | " + " | ".join(str(c) for c in cells) + " |")
+    if design is not None:
+        share, low, high = stratified_share([(design.population.get(m, t.generated), *reversed(t.killed_judged()))
+                                             for m, t in tallies.items()])
+        lines += ["", f"Weighting each module by its number of mutants (a stratified estimate, Cochran 1977 "
+                  f"§5.3): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
+                  "The pooled total above counts the small modules, raised to the minimum, more than their share."]
     lines += [
         "",
-        "score = (killed + timeout) ÷ (killed + timeout + survived), equivalent mutants excluded: the "
-        "score of the mutants run, so a module's score says nothing of its mutants *not run* (mutmut has "
-        "not reached them); *no tests*: no selected test calls the function.",
+        "score = (killed + timeout) ÷ (killed + timeout + survived + no tests), equivalent mutants "
+        "excluded: *no tests* (no selected test reaches the function) counts as not killed; mutants "
+        "*not run* (mutmut has not reached them) are left out, so a module's score says nothing of them."
+        + ("" if design is None else
+           " The total pools the modules' samples (the sampled share is the same in every module "
+           "but those raised to the minimum, so the pooled share weights them a little more)."),
         "",
         "Equivalent mutants (`tests/mutation/equivalent.yaml`): no test can tell them from the original.",
         "",
@@ -156,37 +246,71 @@ def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DI
             if STATUS.get(code, "suspicious") in statuses]
 
 
-def run(module: str, statuses: tuple[str, ...], skip: frozenset[str] = frozenset()) -> int:
-    """Run mutmut (lowest priority, both cores) on the mutants of `module` with those verdicts,
-    but not those in `skip` (the equivalent ones: they survive whatever the tests)."""
-    todo = [n for n in names(module, statuses) if n not in skip]
-    print(f"{module}: {len(todo)} mutants to run", flush=True)
+CLI = Path(__file__).with_name("mutmut_cli.py")  # mutmut, with the agents named as imported
+
+
+def generate() -> int:
+    """Have mutmut write `mutants/` (the mutated copy and each file's .meta, verdicts kept for
+    unchanged functions, None for new or changed ones) without running a test, as the first step
+    of `mutmut run` does; mutmut's exit status."""
+    return subprocess.run([sys.executable, str(CLI), "generate"], cwd=ROOT).returncode
+
+
+def run(modules: list[str], statuses: tuple[str, ...], skip: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None, nice: int = 19) -> int:
+    """Run mutmut (at niceness `nice`, both cores), in one run, on the mutants of `modules` with
+    those verdicts, but not those in `skip` (the equivalent ones: they survive whatever the
+    tests) and, given `only` (a sample), only those in it."""
+    todo = []
+    for module in modules:
+        mine = [n for n in names(module, statuses) if n not in skip and (only is None or n in only)]
+        print(f"{module}: {len(mine)} mutants to run", flush=True)
+        todo += mine
     if not todo:
         return 0
     env = {**os.environ, "PYTHONPATH": str(MUTANTS_DIR)}  # worker processes import the mutated code
-    return subprocess.run(["nice", "-n", "19", str(Path(sys.executable).with_name("mutmut")), "run",
-                           "--max-children", "2", *todo], cwd=ROOT, env=env).returncode
+    return subprocess.run(["nice", "-n", str(nice), sys.executable, str(CLI), "run", "--max-children", "2", *todo],
+                          cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path = MUTANTS_DIR,
          equivalent_file: Path = EQUIVALENT) -> int:
     parser = argparse.ArgumentParser(description="mutmut's scores into docs/verification.md (module docstring)")
-    parser.add_argument("--run", metavar="MODULE", help="first run mutmut on MODULE's mutants not yet run")
+    parser.add_argument("--run", metavar="MODULE", nargs="+",
+                        help="first run mutmut (one run) on the MODULEs' mutants not yet run")
     parser.add_argument("--survivors", action="store_true",
-                        help="with --run: rerun its survivors and those without tests (not those listed as equivalent)")
+                        help="with --run: also rerun its survivors and those without tests (not those listed as equivalent)")
+    parser.add_argument("--sample", metavar="FRACTION", type=float,
+                        help="only a seeded simple random sample of FRACTION of each module's mutants (0 < FRACTION ≤ 1)")
+    parser.add_argument("--seed", type=int, default=1, help="with --sample: the sample's seed (default 1)")
+    parser.add_argument("--minimum", type=int, default=30,
+                        help="with --sample: at least this many mutants per module (default 30)")
+    parser.add_argument("--nice", type=int, default=19, help="with --run: mutmut's niceness (default 19, lowest)")
     args = parser.parse_args(argv)
+    if args.sample is not None and not 0.0 < args.sample <= 1.0:
+        parser.error(f"--sample: the fraction must be in (0, 1], not {args.sample}")
+    if args.minimum < 0:
+        parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
+    if args.run and generate() != 0:
+        return 1
+    found = verdicts(mutants_dir)
+    sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum)
     if args.run:
-        return run(args.run, (SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent))
-    tallies, stale = tally(mutants_dir, equivalent)
+        only = None if sample is None else frozenset(n for chosen in sample.values() for n in chosen)
+        return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
+                   only=only, nice=args.nice)
+    tallies, stale = tally(mutants_dir, equivalent, sample)
     for name in stale:
         print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
     if not tallies:
         print(f"no mutmut results in {mutants_dir}: run `make mutation` first", file=sys.stderr)
         return 1
+    design = None if sample is None else SampleDesign(args.sample, args.seed, args.minimum,
+                                                      {m: len(v) for m, v in found.items()})
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
-    write(render(tallies, equivalent, commit, date.today().isoformat()), report)
+    write(render(tallies, equivalent, commit, date.today().isoformat(), design), report)
     print(f"wrote {report}")
     return 1 if stale else 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -35,8 +36,8 @@ def test_scores_count_timeouts_as_killed_and_leave_out_equivalents_untested_and_
     # engagement: 2 killed + 1 timeout of 4 non-equivalent (one survivor is equivalent): 3 / 4
     assert (engagement.generated, engagement.equivalent) == (5, 1), "all five counted, one equivalent"
     assert engagement.score() == 75.0, f"(2 killed + 1 timeout) / (3 + 1 survivor) = 75 %, not {engagement.score()}"
-    # agents: 1 killed, 1 without tests, 1 not run: only the killed one is judged
-    assert agents.score() == 100.0, "mutants without tests or not yet run are not in the score"
+    # agents: 1 killed, 1 without tests (not killed), 1 not run (left out): 1 / 2
+    assert agents.score() == 50.0, f"a mutant no test reaches counts as not killed, one not run is left out: {agents.score()}"
     assert stale == ["gone__mutmut_9"], "an equivalent entry naming no generated mutant is reported stale"
 
 
@@ -48,8 +49,8 @@ def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_
     mutmut_scores.write(mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06"), report)
     text = report.read_text()
     mutmut_block = text[text.index(mutmut_scores.BEGIN):text.index(mutmut_scores.END)]
-    assert "| **total** | 8 | 3 | 2 | 0 | 1 | 1 | 1 | **66.7 %** |" in mutmut_block, (
-        f"total: 8 generated, (3 killed + 1 timeout) / (4 + 2 survivors) = 66.7 %:\n{mutmut_block}")
+    assert "| **total** | 8 | 3 | 2 | 0 | 1 | 1 | 1 | **57.1 %** |" in mutmut_block, (
+        f"total: 8 generated, (3 killed + 1 timeout) / (4 + 2 survivors + 1 no tests) = 57.1 %:\n{mutmut_block}")
     assert f"{harness.BEGIN}\nold table\n{harness.END}" in text, "the scores must not touch the harness's block"
     harness.write_report([({"name": "m", "what": "w", "file": "f.py", "tests": ["t"]}, "caught", 1.0)], [], report)
     after = report.read_text()
@@ -62,3 +63,32 @@ def test_the_project_report_has_the_mutmut_block_outside_the_harness_block():
     harness_block = text[text.index(harness.BEGIN):text.index(harness.END)]
     assert mutmut_scores.BEGIN in text and mutmut_scores.END in text, "docs/verification.md lacks the mutmut block"
     assert mutmut_scores.BEGIN not in harness_block, "the mutmut block must lie outside the harness's block"
+
+
+def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(tmp_path):
+    mutants = results(tmp_path)
+    found = mutmut_scores.verdicts(mutants)
+    # a sample of every mutant (fraction 1) is the full set; minimum 2 of engagement's 5 at 0.2
+    everything = mutmut_scores.draw(found, 1.0, seed=7, minimum=0)
+    assert {m: len(v) for m, v in everything.items()} == {"sim/submodels/engagement.py": 5, "agents/*.py": 3}
+    small = mutmut_scores.draw(found, 0.2, seed=7, minimum=2)
+    assert len(small["sim/submodels/engagement.py"]) == 2, "ceil(0.2 × 5) = 1, raised to the minimum 2"
+    assert set(small["sim/submodels/engagement.py"]) <= set(found["sim/submodels/engagement.py"])
+    tallies, _ = mutmut_scores.tally(mutants, {}, everything)
+    design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
+    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    # engagement: (2 killed + 1 timeout) of 5 judged: 60 %; Wilson (z = 1.96, n = 5, p = 0.6):
+    # centre (0.6 + 0.38416) / 1.76832 = 0.55648, half 1.96 × √(0.048 + 0.038416) / 1.76832 = 0.32577
+    assert "| `sim/submodels/engagement.py` | 5 | 5 | 2 | 2 | 0 | 1 | 0 | 0 | 60.0 % [23.1, 88.2] |" in block, block
+    assert "--sample 1 --seed 7" in block and "8 of the 8 mutants" in block, "the block says it is a sample, n of N"
+
+
+
+def test_the_agents_mutants_are_named_after_the_module_they_are_imported_as():
+    import mutmut_cli
+    from mutmut.utils import format_utils
+
+    assert format_utils.get_mutant_name(Path("agents/base.py"), "xǁUnitǁlose__mutmut_1") == (
+        "sim.agents.base.xǁUnitǁlose__mutmut_1"), "agents/ is imported as sim.agents"
+    assert mutmut_cli.get_mutant_name(Path("sim/rules/airstrikes.py"), "x_f__mutmut_2") == (
+        "sim.rules.airstrikes.x_f__mutmut_2"), "a module under sim/ keeps its path's name"
