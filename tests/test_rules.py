@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from worlds import east, open_row, units_of, world
+from worlds import east, open_row, outcome, standoff, units_of, world
 
 from sim.world.factions import RIVAL
 
@@ -301,3 +301,62 @@ def test_a_rule_parameter_changes_by_name_or_alias_and_an_invalid_value_is_refus
     co = rule(model, "co_optation")
     co.set_param("from", ["b"])
     assert co.params.from_ == ["b"], "the alias `from` sets the field `from_`"
+
+
+# --- the checkpoint's standoff (ODD §3.3 *Checkpoint blockade*, steps 1–5), one `apply` a step ----------------
+def test_a_withdrawal_is_logged_with_the_hours_waited_and_its_reason(tmp_path):
+    """Halted at hour 10, judged at hour 15: D = 45 ≥ 1.5 × C = 45 with nobody on the way (step 4,
+    hard threshold), so the convoy withdraws after 15 − 10 = 5 h, outnumbered once the defenders gathered."""
+    model, rule, _ = standoff(tmp_path, convoy=30, crew=45, spread=0.0, at_hours=10.0)
+    model.hours = 15.0
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert entry.kind == "withdrawal" and "after a 5 h standoff" in entry.text, (
+        f"expected a withdrawal after 15 − 10 = 5 h, got {entry.kind}: {entry.text}")
+    assert "(outnumbered once the defenders had gathered)" in entry.text, entry.text
+
+
+def test_a_checkpoint_giving_way_logs_the_convoy_and_its_faction(tmp_path):
+    """C = 60 ≥ 3 × D⁺ = 60 (step 2): the entry names the convoy's faction and its cell."""
+    model, rule, car = standoff(tmp_path, convoy=60, crew=20, spread=0.0)
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert outcome(rule) == "gave_way" and "gave way" in entry.text, entry.text
+    assert entry.factions == ["c"] and entry.cell == car.rc, (
+        f"the give-way entry should name the convoy's faction c at its cell {car.rc}, got {entry.factions} at {entry.cell}")
+
+
+def test_a_withdrawal_after_a_called_unit_arrived_counts_once_as_after_reinforcement(tmp_path):
+    """10 at the checkpoint, 40 called in and arrived: D = 50 ≥ 1.5 × 30 once mobilised (step 4)."""
+    model, rule, _ = standoff(tmp_path, convoy=30, crew=10, called=40, spread=0.0)
+    checkpoint = rule.checkpoints[0]
+    (called,) = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    called.move_to(checkpoint.cell)
+    rule.apply()
+    assert rule.outcomes["withdrew"] == 1 and rule.outcomes["withdrew_after_reinforcement"] == 1, (
+        f"one withdrawal, with a called unit at the checkpoint: expected 1 and 1, got {rule.outcomes}")
+
+
+def test_orders_to_push_force_their_way_at_exactly_the_push_ratio_and_go_on_fighting(tmp_path):
+    """C = 30 = 1.5 × D = 20 (step 3, C ≥ push_ratio × D), 200 more on the way (no give-way, no judgement):
+    the convoy forces its way once, then every step is a fight until one side breaks."""
+    model, rule, car = standoff(tmp_path, convoy=30, crew=20, called=200, orders={"when_stopped": "push"}, spread=0.0)
+    (crew,) = [u for u in units_of(model, "h") if u.rc == rule.checkpoints[0].cell]
+    strengths = []
+    for _ in range(3):
+        rule.apply()
+        strengths.append((car.strength, crew.strength))
+    forced = [e for e in model.log.entries if "forces its way" in e.text]
+    assert len(forced) == 1 and forced[0].kind == "clash", f"expected one 'forces its way' clash, got {len(forced)}"
+    assert strengths[2][0] < strengths[1][0] < strengths[0][0] < 30 and strengths[2][1] < strengths[1][1] < strengths[0][1] < 20, (
+        f"both sides should lose fighters every step of the fight, got {strengths}")
+
+
+def test_a_convoy_that_breaks_the_checkpoint_logs_a_clash(tmp_path):
+    """C = 600 against D = 20 (D⁺ = 2,020, no give-way): it pushes, and after one step's fight the
+    defenders are outnumbered by more than engagement.break_ratio, so it fought through (step 3)."""
+    model, rule, _ = standoff(tmp_path, convoy=600, crew=20, called=2000, orders={"when_stopped": "push"})
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert rule.outcomes["fought_through"] == 1 and entry.kind == "clash" and "fought through" in entry.text, (
+        f"expected a 'fought through' clash, got {entry.kind}: {entry.text}")
