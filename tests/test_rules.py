@@ -173,6 +173,22 @@ def test_a_strike_hits_the_units_within_its_radius_in_km_and_none_beyond(tmp_pat
         f"lose nothing; got {[u.strength for u in units]}")
 
 
+def test_a_strike_aims_at_the_centre_of_an_odd_window_2_radius_wide(tmp_path):
+    """radius_km 2 on 2 km cells: the window is 2 × 2 ÷ 2 = 2 cells, made odd: 3 × 3. Two a-units of
+    50 at 0 and 4 km on the map's top row, an empty cell between: the densest 3 × 3 window (100) is
+    centred on the empty cell, 2 km from each, so both lose 30 % (an even window of 2 would centre
+    on one unit, leaving the other 4 km away and untouched)."""
+    model, units = striking(tmp_path)
+    start = open_row(model, length_km=40.0)
+    assert start[0] == 0, "the set-up needs the map's top row: no window centred above it"
+    for unit, km in zip(units, (0.0, 4.0, 20.0), strict=True):
+        unit.move_to(east(start, km, model))
+        unit.lose(unit.strength - (50.0 if km < 10 else 1.0))
+    rule(model, "airstrikes").strike()
+    assert [u.strength for u in units[:2]] == pytest.approx([35.0, 35.0]), (
+        f"both 50s, 2 km from the window's centre, should lose 30 %: got {[u.strength for u in units[:2]]}")
+
+
 def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp_path):
     model, units = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=1.0)
     strikes = rule(model, "airstrikes")
