@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from worlds import east, open_row, outcome, standoff, units_of, world
 
+from sim.agents.convoy import ConvoyState
 from sim.world.factions import RIVAL
 
 PAY = {"a": {"pay_usd_per_fighter_month": 150}, "b": {"pay_usd_per_fighter_month": 300}}
@@ -340,6 +341,7 @@ def test_a_checkpoint_giving_way_logs_the_convoy_and_its_faction(tmp_path):
     assert outcome(rule) == "gave_way" and "gave way" in entry.text, entry.text
     assert entry.factions == ["c"] and entry.cell == car.rc, (
         f"the give-way entry should name the convoy's faction c at its cell {car.rc}, got {entry.factions} at {entry.cell}")
+    assert car.state == ConvoyState.MOVING and car.incident is None, f"the convoy drives on: expected MOVING, got {car.state}"
 
 
 def test_a_withdrawal_after_a_called_unit_arrived_counts_once_as_after_reinforcement(tmp_path):
