@@ -436,3 +436,29 @@ def test_the_strike_option_switches_the_airstrikes_on_against_a_hostile_faction_
     (option,) = strike_options(planner)
     option.act()
     assert not rule.enabled, "no longer hostile: the option switches the strikes off"
+
+
+@pytest.mark.parametrize(("muster_share", "expected"), [(0.4, False), (0.55, True)])
+def test_a_column_smaller_than_half_a_convoy_is_not_sent(muster_share, expected):
+    """Rivals at twice the militias' own at Albu Kamal want a column of reinforce_to × threat − own,
+    more than the reserve can muster, so need = muster: a column goes only if need ≥
+    convoy_strength / 2 = 30 fighters (0.55 × 60 = 33 is enough, 0.4 × 60 = 24 too few)."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    own = _fighters(model, iran, "Albu Kamal", 10.0, [ALLIED])
+    rivals = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(model.place("Albu Kamal").cell)
+    garrison.gain(2.0 * own - rivals - garrison.strength)
+    reserve = planner.reserve()
+    assert reserve, "the set-up needs a reserve at the militias' base"
+    wanted = muster_share * planner.spec.convoy_strength / (1.0 - planner.spec.reserve_keep)
+    for unit in reserve:
+        unit.lose(unit.strength - wanted / len(reserve))
+    assert planner.muster() == pytest.approx(muster_share * planner.spec.convoy_strength)
+    assert planner.spec.reinforce_to * 2.0 * own - own > planner.muster(), "the set-up needs more than the muster"
+    columns = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert bool(columns) == expected, (
+        f"muster {planner.muster():.0f} against convoy_strength / 2 = {planner.spec.convoy_strength / 2:g}: "
+        f"a column {'should' if expected else 'should not'} be an option")
