@@ -189,9 +189,6 @@ def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
     assert option.score == pytest.approx(expected, rel=1e-9) and option.score > 1.0, (
         f"withdraw score w·hostile / (break_ratio × own) = {expected:.3f}")
     assert post.alive
-    option.act()
-    assert "Al-Mayadeen" not in planner.posts and post.post_at is None and post.home == planner.base.cell, (
-        "withdrawn, the post is a post no longer and goes home to the base")
 
 
 def _fighters(model, faction: int, place: str, km: float, relations, *, insurgents=False) -> float:
@@ -462,3 +459,11 @@ def test_a_column_smaller_than_half_a_convoy_is_not_sent(muster_share, expected)
     assert bool(columns) == expected, (
         f"muster {planner.muster():.0f} against convoy_strength / 2 = {planner.spec.convoy_strength / 2:g}: "
         f"a column {'should' if expected else 'should not'} be an option")
+
+
+def test_a_withdrawn_post_is_a_post_no_longer_and_goes_home_to_the_base():
+    model, planner = _russia_with_reserve(200.0)
+    (post,) = planner.posts["Al-Mayadeen"]
+    planner.withdraw_post("Al-Mayadeen")
+    assert "Al-Mayadeen" not in planner.posts and post.post_at is None and post.home == planner.base.cell, (
+        "withdrawn, the post is a post no longer and goes home to the base")
