@@ -196,6 +196,9 @@ def test_an_installation_changes_hands_only_when_its_garrison_is_gone_and_anothe
     # only insurgent cells of 2 came (presence 10, standing 0): it stays 0's
     held, _ = _tenure([0, 0], [0, 2], [[0, 0, 0], [0, 0, 10]], {0: [0, 0, 0], 1: [0, 0, 0]})
     assert held[1] == 0, f"an insurgent cell does not take an installation, got {held[1]}"
+    # the garrison is gone and a unit of 2 with half a fighter stands there: any unit takes it
+    held, _ = _tenure([0, 0], [0, 2], [[0, 0, 0], [0, 0, 0.5]], {0: [0, 0, 0], 1: [0, 0, 0.5]})
+    assert held[1] == 2, f"garrison gone, 2's unit of 0.5 there: 2 takes the installation, got {held[1]}"
 
 
 def test_an_unheld_installation_goes_to_the_faction_with_most_fighters_there():
@@ -212,15 +215,29 @@ def _site_map():
 
 def test_update_starts_from_held_at_start_and_an_installation_from_its_garrison():
     """Town footprint: (2,2) and its 4 neighbours; Base: (0,0), (0,1), (1,0). Faction 1 has a
-    20-fighter garrison on the base's cell; the control map gives the town's ground to 0."""
+    20-fighter garrison on the base's cell, beside a 100-fighter insurgent cell of faction 2 (which
+    holds nothing); the control map gives the town's ground to 0."""
     presence = np.zeros((3, 2, 5, 5))
     presence[1, 0, 0, 0] = 20
+    presence[2, 0, 0, 0] = 100
     unit = SimpleNamespace(strength=20.0, kind="garrison", rc=(0, 0), faction=1, alive=True)
+    cell = SimpleNamespace(strength=100.0, kind="insurgent", rc=(0, 0), faction=2, alive=True)
     influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
-                           held_at_start={"Town": 2}, units_at=lambda rc: [unit] if rc == (0, 0) else [])
+                           held_at_start={"Town": 2}, units_at=lambda rc: [unit, cell] if rc == (0, 0) else [])
     assert holding.update().tolist() == [2, 1], (
         "the town starts with the declared holder 2 (not its ground, 0); the base with its garrison's faction 1")
     # the next update: faction 2 has no defender in the town, so the ground's holder 0 takes it
     assert holding.update().tolist() == [0, 1], "2's town has no defenders: it passes to the ground's holder 0"
     assert holding.changed, "the tenure changed in that update"
+
+
+def test_an_installation_starts_with_its_garrison_however_small():
+    """Half a fighter of faction 1 on the base's cell, the ground 0's: the base starts 1's."""
+    presence = np.zeros((3, 2, 5, 5))
+    presence[1, 0, 0, 0] = 0.5
+    unit = SimpleNamespace(strength=0.5, kind="garrison", rc=(0, 0), faction=1, alive=True)
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
+                           units_at=lambda rc: [unit] if rc == (0, 0) else [])
+    assert holding.update().tolist()[1] == 1, "a garrison of 0.5 fighters holds its base from the start"

@@ -234,3 +234,27 @@ def test_a_split_cells_new_half_stands_on_desert_within_move_km(tmp_path):
         assert new and all(desert[u.rc] for u in new), f"new cells at {[u.rc for u in new]}: not all on desert"
         km = min(np.hypot(u.rc[0] - parent.rc[0], u.rc[1] - parent.rc[1]) * cell_km for u in new)
         assert km <= move_km + 1e-9, f"the parent's new cell is {km:.1f} km from it, beyond move_km {move_km}"
+
+
+def test_a_cell_relocates_to_desert_within_move_km(tmp_path):
+    """ODD: cells hide in the desert. A cell put on the desert cell with the least desert within
+    insurgents.move_km wakes 15 times (put back each time): each move ends on desert within
+    move_km of where it woke (ignoring the terrain would leave the desert ≥ 30 % of the time)."""
+    from scipy.ndimage import uniform_filter
+
+    from sim.geography import Terrain
+
+    model, cell, _, _ = desert_world(tmp_path)
+    move_km, cell_km = model.spec.insurgents.move_km, model.map.cell_km
+    desert = model.map.terrain == Terrain.DESERT
+    around = uniform_filter(desert.astype(float), size=2 * int(move_km / cell_km) + 1, mode="constant")
+    rc = np.unravel_index(int(np.argmin(np.where(desert, around, np.inf))), desert.shape)
+    start = (int(rc[0]), int(rc[1]))
+    assert around[rc] < 0.7, f"the set-up needs a desert cell with little desert around it, found {around[rc]:.2f}"
+    for _ in range(15):
+        cell.move_to(start)
+        cell.wake()
+        km = np.hypot(cell.rc[0] - start[0], cell.rc[1] - start[1]) * cell_km
+        assert desert[cell.rc] and km <= move_km + 1e-9, (
+            f"the cell woke at {start} and moved to {cell.rc}, {km:.1f} km away: expected desert within {move_km} km")
+        assert cell.hidden, "a relocated cell is hidden"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.model import CorridorModel
@@ -94,3 +95,54 @@ def test_the_besieged_town_stays_its_defenders_until_they_are_gone_though_the_gr
             ground_was_blue_while_red_held |= bool(holding.holders()[town] == blue)
     assert ground_was_blue_while_red_held, "the siege should give the ground to blue while red still holds out"
     assert rule.taken and holding.held[town] == blue, "once the defenders are gone the ground's holder, blue, takes it"
+
+
+def _launched(**overrides):
+    model = CorridorModel(load_scenario(FIXTURE, overrides=overrides))
+    model.step()  # from_day 0: the launch
+    rule = model.rules_by_key["offensive"]
+    assert rule.launched, "the fixture's offensive launches at day 0"
+    return model, rule
+
+
+def test_the_column_stands_on_the_last_cell_of_its_path_it_has_reached():
+    """Advanced exactly the path length to its k-th cell, the column stands on that cell, not the one before."""
+    model, rule = _launched()
+    rule._progress = 0.0
+    k = 3
+    rule._advance(float(rule._along[k]))
+    expected = tuple(int(v) for v in rule._path[k])
+    assert all(u.rc == expected for u in rule.column), (
+        f"{rule._along[k]:.3f} km along, the column should stand on path cell {k} {expected}, got {rule.column[0].rc}")
+
+
+def test_hidden_fighters_offer_no_resistance():
+    """D counts the hostile fighters within reach_km, hidden cells excepted (ODD *Offensive*)."""
+    model, rule = _launched()
+    town = model.place("Al-Asharah").cell
+    (garrison,) = [u for u in model.agents if u.faction == model.factions.index("red")]
+    assert rule._resistance(town)[0] == pytest.approx(250), "the visible garrison of 250 resists"
+    garrison.hidden = True  # as an insurgent cell in hiding is (agents/insurgent.py)
+    assert rule._resistance(town)[0] == 0, "a hidden unit should not count as resistance"
+
+
+def test_a_taken_objective_is_logged_at_it_and_dated_and_one_not_taken_is_nan():
+    """Taking Al-Asharah (the column still at Al-Quriyah, ~12 km away) logs the event at Al-Asharah
+    and dates it hours ÷ 24; Subaykhan, not taken, is NaN in the summary."""
+    model, rule = _launched(**{"rules.offensive.objectives": ["Al-Asharah", "Subaykhan"]})
+    model.hours = 36.0
+    rule._take(model.place("Al-Asharah"))
+    taken = next(e for e in model.log.entries if "took Al-Asharah" in e.text)
+    assert taken.place == "Al-Asharah", f"the capture should be logged at Al-Asharah, got {taken.place}"
+    summary = rule.summary(slice(None))
+    assert summary["offensive.objectives_taken"] == 1 and summary["offensive.day_taken.Al-Asharah"] == 1.5, summary
+    assert np.isnan(summary["offensive.day_taken.Subaykhan"]), "an objective not taken is NaN"
+
+
+def test_after_its_last_objective_the_column_stays_as_its_garrison():
+    model, rule = _launched()
+    rule._take(model.place("Al-Asharah"))
+    where = [u.rc for u in rule.column]
+    rule.apply()
+    assert [u.rc for u in rule.column] == where and len(rule.taken) == 1, (
+        "with every objective taken the column should stay where it is")

@@ -168,6 +168,8 @@ def test_a_convoy_that_cannot_muster_its_strength_is_not_sent():
     model, planner = _russia_with_reserve(90.0)  # 54 may leave, a convoy needs 60
     options = [o for o in planner_options(planner) if "convoy" in o.action and "Albu Kamal" in o.action]
     assert options and all(o.score < 0 for o in options), "too weak a reserve: no convoy option above zero"
+    assert all(o.terms["wanted"] == planner.spec.convoy_strength for o in options), (
+        f"the option says it wanted convoy_strength ({planner.spec.convoy_strength:g}): {[o.terms for o in options]}")
 
 
 def test_a_post_outnumbered_past_the_break_ratio_is_withdrawn_with_its_score():
@@ -346,3 +348,122 @@ def test_a_convoys_reason_names_the_place_its_holder_the_opposition_tension_and_
     assert WORDING["convoy"][1]({**terms, "holder": None, "blocked_by": 0.0}) == (
         "Albu Kamal is not held by anyone, 120 rival fighters within 15 km; tension 2.2 of 5 (score 0.46)"), (
         "no setback, no mention of one")
+
+
+def test_a_chosen_option_is_carried_out_and_counted_and_a_wait_is_not():
+    """carry_out (an outside chooser's pick): the option's action runs and the command's decisions
+    go from 0 to 1; choosing to wait (None) runs nothing and counts nothing."""
+    from sim.agents.planner_options import Option
+
+    model, planner = _russia_with_reserve(200.0)
+    done = []
+    assert planner.decisions == 0, "a new command has made no decision"
+    planner.carry_out(None, "team A")
+    assert planner.decisions == 0, "waiting is no decision"
+    planner.carry_out(Option("strike", 1.0, {"hostile": True, "target": "ISIS"}, lambda: done.append(1)), "team A")
+    assert done == [1] and planner.decisions == 1, f"the chosen option runs once and counts: {done}, {planner.decisions}"
+
+
+def test_a_convoy_takes_what_the_reserve_can_give_unit_by_unit_and_the_first_is_numbered_1():
+    """Reserve 200 fighters, reserve_keep 0.4: each unit gives 60 % of its fighters until the
+    convoy has its strength. Asking for (first unit's share) + 0.5 takes the last 0.5 from the
+    second unit; asking for more than the muster (120) sends the muster."""
+    model, planner = _russia_with_reserve(200.0)
+    keep = planner.spec.reserve_keep
+    units = planner.reserve()
+    assert len(units) >= 2, "the set-up needs two reserve units"
+    assert planner.next_label() == "R1", "no Russian convoy in the scenario: the command's first is R1"
+    first = units[0].strength * (1.0 - keep)
+    convoy = planner.send(["Albu Kamal"], first + 0.5, planner.next_label())
+    assert convoy.strength == pytest.approx(first + 0.5), f"expected {first + 0.5:.3f} fighters, got {convoy.strength:.3f}"
+    assert convoy.label == "R1" and planner.next_label() == "R2", (convoy.label, planner.next_label())
+    muster = planner.muster()
+    big = planner.send(["Albu Kamal"], muster + 100.0, planner.next_label())
+    assert big.strength == pytest.approx(muster), f"asked for more than the muster {muster:.3f}: got {big.strength:.3f}"
+
+
+def test_the_checkpoint_option_ignores_moving_convoys_of_factions_not_denied_and_switches_the_rule_on():
+    """The militias deny Russia only: their own convoy on the road does not open the checkpoint
+    option; carrying it out (a Russian post 20 km away) switches the rule on."""
+    from sim.agents.planner_options import checkpoint_options
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
+        "rules.checkpoint_blockade": {"enabled": False, "by": "iran_militia", "against": ["russia"],
+                                      "at": ["Albu Kamal"]}})
+    model = CorridorModel(loaded, 1)
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
+    planner.send(["Albu Kamal"], 30.0, planner.next_label())  # an Iranian convoy on the road
+    assert not planner.denied_moves(russia, rule), "a convoy of the militias' own is no denied faction moving"
+    assert not list(checkpoint_options(planner)), "no Russian convoy or post: no checkpoint option"
+    r, c = model.place("Albu Kamal").cell
+    post = model.spawn_unit("garrison", russia, 50.0, near=model.place("Albu Kamal"), radius_km=0.0,
+                            label="R-post", stream=np.random.default_rng(0))
+    post.move_to((int(r - 20.0 / model.map.cell_km), c))
+    post.post_at = "Al-Mayadeen"
+    (option,) = checkpoint_options(planner)
+    option.act()
+    assert rule.enabled, "carrying out the checkpoint option switches the blockade on"
+
+
+def test_the_strike_option_switches_the_airstrikes_on_against_a_hostile_faction_and_off_when_that_ends():
+    """The coalition's airstrikes against ISIS (hostile), switched off: an option w.strike to switch
+    them on; once on, no option; at peace with the target (neutral), an option to switch them off."""
+    from sim.agents.planner_options import strike_options
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
+        "rules.airstrikes": {"enabled": False, "by": "coalition", "against": "insurgents", "rate_per_day": 1.0}})
+    model = CorridorModel(loaded, 1)
+    coalition, isis = model.factions.index("coalition"), model.factions.index("insurgents")
+    planner = model.planners[coalition]
+    rule = next(r for r in model.rules if r.name == "airstrikes")
+    assert model.is_hostile(coalition, isis), "the campaign's coalition is at war with ISIS"
+    (option,) = strike_options(planner)
+    assert option.score == planner.spec.weights.strike and bool(option.terms["hostile"]), option
+    option.act()
+    assert rule.enabled and not list(strike_options(planner)), "switched on: no option left"
+    model.factions.relation[coalition, isis] = model.factions.relation[isis, coalition] = 0
+    (option,) = strike_options(planner)
+    option.act()
+    assert not rule.enabled, "no longer hostile: the option switches the strikes off"
+
+
+@pytest.mark.parametrize(("muster_share", "expected"), [(0.4, False), (0.55, True)])
+def test_a_column_smaller_than_half_a_convoy_is_not_sent(muster_share, expected):
+    """Rivals at twice the militias' own at Albu Kamal want a column of reinforce_to × threat − own,
+    more than the reserve can muster, so need = muster: a column goes only if need ≥
+    convoy_strength / 2 = 30 fighters (0.55 × 60 = 33 is enough, 0.4 × 60 = 24 too few)."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    own = _fighters(model, iran, "Albu Kamal", 10.0, [ALLIED])
+    rivals = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(model.place("Albu Kamal").cell)
+    garrison.gain(2.0 * own - rivals - garrison.strength)
+    reserve = planner.reserve()
+    assert reserve, "the set-up needs a reserve at the militias' base"
+    wanted = muster_share * planner.spec.convoy_strength / (1.0 - planner.spec.reserve_keep)
+    for unit in reserve:
+        unit.lose(unit.strength - wanted / len(reserve))
+    assert planner.muster() == pytest.approx(muster_share * planner.spec.convoy_strength)
+    assert planner.spec.reinforce_to * 2.0 * own - own > planner.muster(), "the set-up needs more than the muster"
+    columns = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert bool(columns) == expected, (
+        f"muster {planner.muster():.0f} against convoy_strength / 2 = {planner.spec.convoy_strength / 2:g}: "
+        f"a column {'should' if expected else 'should not'} be an option")
+
+
+def test_a_withdrawn_post_is_a_post_no_longer_and_goes_home_to_the_base():
+    model, planner = _russia_with_reserve(200.0)
+    (post,) = planner.posts["Al-Mayadeen"]
+    planner.withdraw_post("Al-Mayadeen")
+    assert "Al-Mayadeen" not in planner.posts and post.post_at is None and post.home == planner.base.cell, (
+        "withdrawn, the post is a post no longer and goes home to the base")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from worlds import east, open_row, units_of, world
+from worlds import east, open_row, outcome, standoff, units_of, world
 
+from sim.agents.convoy import ConvoyState
 from sim.world.factions import RIVAL
 
 PAY = {"a": {"pay_usd_per_fighter_month": 150}, "b": {"pay_usd_per_fighter_month": 300}}
@@ -173,6 +174,22 @@ def test_a_strike_hits_the_units_within_its_radius_in_km_and_none_beyond(tmp_pat
         f"lose nothing; got {[u.strength for u in units]}")
 
 
+def test_a_strike_aims_at_the_centre_of_an_odd_window_2_radius_wide(tmp_path):
+    """radius_km 2 on 2 km cells: the window is 2 × 2 ÷ 2 = 2 cells, made odd: 3 × 3. Two a-units of
+    50 at 0 and 4 km on the map's top row, an empty cell between: the densest 3 × 3 window (100) is
+    centred on the empty cell, 2 km from each, so both lose 30 % (an even window of 2 would centre
+    on one unit, leaving the other 4 km away and untouched)."""
+    model, units = striking(tmp_path)
+    start = open_row(model, length_km=40.0)
+    assert start[0] == 0, "the set-up needs the map's top row: no window centred above it"
+    for unit, km in zip(units, (0.0, 4.0, 20.0), strict=True):
+        unit.move_to(east(start, km, model))
+        unit.lose(unit.strength - (50.0 if km < 10 else 1.0))
+    rule(model, "airstrikes").strike()
+    assert [u.strength for u in units[:2]] == pytest.approx([35.0, 35.0]), (
+        f"both 50s, 2 km from the window's centre, should lose 30 %: got {[u.strength for u in units[:2]]}")
+
+
 def test_an_intercepted_strike_does_no_harm_and_one_let_through_adds_tension(tmp_path):
     model, units = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=1.0)
     strikes = rule(model, "airstrikes")
@@ -301,3 +318,63 @@ def test_a_rule_parameter_changes_by_name_or_alias_and_an_invalid_value_is_refus
     co = rule(model, "co_optation")
     co.set_param("from", ["b"])
     assert co.params.from_ == ["b"], "the alias `from` sets the field `from_`"
+
+
+# --- the checkpoint's standoff (ODD §3.3 *Checkpoint blockade*, steps 1–5), one `apply` a step ----------------
+def test_a_withdrawal_is_logged_with_the_hours_waited_and_its_reason(tmp_path):
+    """Halted at hour 10, judged at hour 15: D = 45 ≥ 1.5 × C = 45 with nobody on the way (step 4,
+    hard threshold), so the convoy withdraws after 15 − 10 = 5 h, outnumbered once the defenders gathered."""
+    model, rule, _ = standoff(tmp_path, convoy=30, crew=45, spread=0.0, at_hours=10.0)
+    model.hours = 15.0
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert entry.kind == "withdrawal" and "after a 5 h standoff" in entry.text, (
+        f"expected a withdrawal after 15 − 10 = 5 h, got {entry.kind}: {entry.text}")
+    assert "(outnumbered once the defenders had gathered)" in entry.text, entry.text
+
+
+def test_a_checkpoint_giving_way_logs_the_convoy_and_its_faction(tmp_path):
+    """C = 60 ≥ 3 × D⁺ = 60 (step 2): the entry names the convoy's faction and its cell."""
+    model, rule, car = standoff(tmp_path, convoy=60, crew=20, spread=0.0)
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert outcome(rule) == "gave_way" and "gave way" in entry.text, entry.text
+    assert entry.factions == ["c"] and entry.cell == car.rc, (
+        f"the give-way entry should name the convoy's faction c at its cell {car.rc}, got {entry.factions} at {entry.cell}")
+    assert car.state == ConvoyState.MOVING and car.incident is None, f"the convoy drives on: expected MOVING, got {car.state}"
+
+
+def test_a_withdrawal_after_a_called_unit_arrived_counts_once_as_after_reinforcement(tmp_path):
+    """10 at the checkpoint, 40 called in and arrived: D = 50 ≥ 1.5 × 30 once mobilised (step 4)."""
+    model, rule, _ = standoff(tmp_path, convoy=30, crew=10, called=40, spread=0.0)
+    checkpoint = rule.checkpoints[0]
+    (called,) = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    called.move_to(checkpoint.cell)
+    rule.apply()
+    assert rule.outcomes["withdrew"] == 1 and rule.outcomes["withdrew_after_reinforcement"] == 1, (
+        f"one withdrawal, with a called unit at the checkpoint: expected 1 and 1, got {rule.outcomes}")
+
+
+def test_orders_to_push_force_their_way_at_exactly_the_push_ratio_and_go_on_fighting(tmp_path):
+    """C = 30 = 1.5 × D = 20 (step 3, C ≥ push_ratio × D), 200 more on the way (no give-way, no judgement):
+    the convoy forces its way once, then every step is a fight until one side breaks."""
+    model, rule, car = standoff(tmp_path, convoy=30, crew=20, called=200, orders={"when_stopped": "push"}, spread=0.0)
+    (crew,) = [u for u in units_of(model, "h") if u.rc == rule.checkpoints[0].cell]
+    strengths = []
+    for _ in range(3):
+        rule.apply()
+        strengths.append((car.strength, crew.strength))
+    forced = [e for e in model.log.entries if "forces its way" in e.text]
+    assert len(forced) == 1 and forced[0].kind == "clash", f"expected one 'forces its way' clash, got {len(forced)}"
+    assert strengths[2][0] < strengths[1][0] < strengths[0][0] < 30 and strengths[2][1] < strengths[1][1] < strengths[0][1] < 20, (
+        f"both sides should lose fighters every step of the fight, got {strengths}")
+
+
+def test_a_convoy_that_breaks_the_checkpoint_logs_a_clash(tmp_path):
+    """C = 600 against D = 20 (D⁺ = 2,020, no give-way): it pushes, and after one step's fight the
+    defenders are outnumbered by more than engagement.break_ratio, so it fought through (step 3)."""
+    model, rule, _ = standoff(tmp_path, convoy=600, crew=20, called=2000, orders={"when_stopped": "push"})
+    rule.apply()
+    entry = model.log.entries[-1]
+    assert rule.outcomes["fought_through"] == 1 and entry.kind == "clash" and "fought through" in entry.text, (
+        f"expected a 'fought through' clash, got {entry.kind}: {entry.text}")

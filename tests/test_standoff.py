@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import yaml
-from worlds import east, units_of, world
+from worlds import outcome, standoff
 
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -212,42 +212,6 @@ rules:
         assert result.summary["checkpoint_blockade.fought_through"] == 1
         assert result.summary["incidents_clash"] >= 1
         assert result.summary["strength_russia"] < result.steps["strength_russia"].iloc[0]
-
-
-def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None):
-    """A convoy of `convoy` fighters halted at the Albu Kamal checkpoint held by `crew`, with
-    `called` more 8 km away (within the call, beyond reach); `spread`: the rule's ratio_spread
-    (0: the hard thresholds; the logistic judgement is tested in test_standoff_judgement.py)."""
-    forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
-               "deploy": {"near": "Albu Kamal", "radius_km": 2}},
-              {"kind": "convoy", "faction": "c", "strength": convoy, "start": "Al-Mayadeen",
-               "route": ["Albu Kamal"], "depart_day": 1.5, "orders": orders or {}}]
-    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "stop_probability": 1.0,
-                                     "reach_km": 3, "reinforce_radius_km": 15}}
-    if spread is not None:
-        rules["checkpoint_blockade"]["ratio_spread"] = spread
-    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
-                  cell_km=1.0)
-    rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
-    checkpoint = rule.checkpoints[0]
-    (car,) = units_of(model, "c")
-    crew_unit = next(u for u in units_of(model, "h") if u.rc == checkpoint.cell)
-    other = next(u for u in units_of(model, "h") if u is not crew_unit)
-    crew_unit.gain(crew - crew_unit.strength)
-    other.move_to(east(checkpoint.cell, 8.0, model))  # beyond reach (3 km), within the call (15 km)
-    if called > 0:
-        other.gain(called - other.strength)
-    else:
-        other.lose(other.strength)  # nobody to call
-    if crew == 0:
-        crew_unit.lose(crew_unit.strength)
-    car.move_to(checkpoint.cell)
-    checkpoint.encounter(car)
-    return model, rule, car
-
-
-def outcome(rule) -> str:
-    return next((k for k in ("withdrew", "gave_way", "fought_through") if rule.outcomes[k]), "waiting")
 
 
 def test_an_empty_checkpoint_lets_the_convoy_drive_on(tmp_path):

@@ -82,3 +82,44 @@ def planner_options(planner) -> list:
     from sim.agents.planner_options import scored_options as options
 
     return options(planner)
+
+
+def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None, stop=1.0, at_hours=0.0):
+    """A convoy of `convoy` fighters halted at the Albu Kamal checkpoint held by `crew`, with
+    `called` more 8 km away (within the call, beyond reach); `spread`: the rule's ratio_spread
+    (0: the hard thresholds; the logistic judgement is tested in test_standoff_judgement.py);
+    `stop`: its stop_probability; `at_hours`: the model's clock when the convoy arrives.
+    Returns (model, rule, convoy); `rule.apply()` runs one step of the standoff (the clock is
+    the test's to move)."""
+    forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 2}},
+              {"kind": "convoy", "faction": "c", "strength": convoy, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5, "orders": orders or {}}]
+    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "stop_probability": stop,
+                                     "reach_km": 3, "reinforce_radius_km": 15}}
+    if spread is not None:
+        rules["checkpoint_blockade"]["ratio_spread"] = spread
+    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
+                  cell_km=1.0)
+    rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
+    checkpoint = rule.checkpoints[0]
+    (car,) = units_of(model, "c")
+    crew_unit = next(u for u in units_of(model, "h") if u.rc == checkpoint.cell)
+    other = next(u for u in units_of(model, "h") if u is not crew_unit)
+    crew_unit.gain(crew - crew_unit.strength)
+    other.move_to(east(checkpoint.cell, 8.0, model))  # beyond reach (3 km), within the call (15 km)
+    if called > 0:
+        other.gain(called - other.strength)
+    else:
+        other.lose(other.strength)  # nobody to call
+    if crew == 0:
+        crew_unit.lose(crew_unit.strength)
+    car.move_to(checkpoint.cell)
+    model.hours = at_hours
+    checkpoint.encounter(car)
+    return model, rule, car
+
+
+def outcome(rule) -> str:
+    """How the checkpoint rule's (only) standoff ended, or 'waiting'."""
+    return next((k for k in ("withdrew", "gave_way", "fought_through") if rule.outcomes[k]), "waiting")
