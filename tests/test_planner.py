@@ -199,9 +199,10 @@ def _fighters(model, faction: int, place: str, km: float, relations, *, insurgen
                if insurgents or u.kind != "insurgent")
 
 
-def test_the_reinforce_score_is_the_threat_weight_times_the_odds_less_one():
-    """Rival fighters within 10 km of Albu Kamal at twice Iran's own and allied there: R = 2 and the
-    reinforce option scores w.threat × (min(R, break_ratio) − 1) = w.threat."""
+def _rivals_at_twice_own_at_albu_kamal():
+    """The campaign at coarse resolution with a Russian garrison moved to Albu Kamal and sized so that
+    the rival fighters within 10 km are twice the militias' own and allied there: (model, iran, planner,
+    own, garrison)."""
     model = coarse_model("corridor_campaign.yaml")
     iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
     planner = model.planners[iran]
@@ -210,6 +211,13 @@ def test_the_reinforce_score_is_the_threat_weight_times_the_odds_less_one():
     garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
     garrison.move_to(model.place("Albu Kamal").cell)
     garrison.gain(2.0 * own - rivals - garrison.strength)
+    return model, iran, planner, own, garrison
+
+
+def test_the_reinforce_score_is_the_threat_weight_times_the_odds_less_one():
+    """Rival fighters within 10 km of Albu Kamal at twice Iran's own and allied there: R = 2 and the
+    reinforce option scores w.threat × (min(R, break_ratio) − 1) = w.threat."""
+    model, iran, planner, own, garrison = _rivals_at_twice_own_at_albu_kamal()
     threat = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
     ratio = threat / max(own, planner.spec.convoy_strength)
     assert ratio == pytest.approx(2.0)
@@ -440,14 +448,7 @@ def test_a_column_smaller_than_half_a_convoy_is_not_sent(muster_share, expected)
     """Rivals at twice the militias' own at Albu Kamal want a column of reinforce_to × threat − own,
     more than the reserve can muster, so need = muster: a column goes only if need ≥
     convoy_strength / 2 = 30 fighters (0.55 × 60 = 33 is enough, 0.4 × 60 = 24 too few)."""
-    model = coarse_model("corridor_campaign.yaml")
-    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
-    planner = model.planners[iran]
-    own = _fighters(model, iran, "Albu Kamal", 10.0, [ALLIED])
-    rivals = _fighters(model, iran, "Albu Kamal", 10.0, [RIVAL, HOSTILE])
-    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
-    garrison.move_to(model.place("Albu Kamal").cell)
-    garrison.gain(2.0 * own - rivals - garrison.strength)
+    model, iran, planner, own, garrison = _rivals_at_twice_own_at_albu_kamal()
     reserve = planner.reserve()
     assert reserve, "the set-up needs a reserve at the militias' base"
     wanted = muster_share * planner.spec.convoy_strength / (1.0 - planner.spec.reserve_keep)
