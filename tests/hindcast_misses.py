@@ -25,6 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sim.hindcast.patterns import DYADS  # noqa: E402
 from sim.hindcast.regions import REGIONS, SCORED_REGIONS  # noqa: E402
 
 
@@ -58,9 +59,11 @@ def event_misses(table: pd.DataFrame, dyad: str, regions=REGIONS) -> pd.DataFram
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--dyad", action="append", help="dyads of the event table (default: IS - government, IS - SDF)")
+    ap.add_argument("--dyad", action="append", choices=DYADS, metavar="DYAD",
+                    help=f"a dyad of the event table, repeatable: {', '.join(DYADS)} "
+                         "(default: government_russia-isis and isis-sdf_coalition)")
     ap.add_argument("--map-regions", action="store_true",
                     help="the map's four regions (the banks apart) instead of the scored ones (the valley)")
     args = ap.parse_args(argv)
@@ -68,7 +71,13 @@ def main(argv=None) -> int:
     if not path.exists():
         print(f"{path}: not found (a folder `python run.py hindcast … --out` wrote)", file=sys.stderr)
         return 2
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path)
+        if not {"key", "observed", "median", "q05", "q95"} <= set(table.columns):
+            raise ValueError("expected the columns key, observed, median, q05, q95")
+    except (OSError, ValueError) as err:  # pandas' EmptyDataError and ParserError are ValueErrors
+        print(f"{path}: not a hindcast's patterns table ({str(err).splitlines()[0]})", file=sys.stderr)
+        return 2
     misses = holder_misses(table)
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(f"# holders: {len(misses)} place-months whose most likely holder is not the record's\n")

@@ -113,3 +113,15 @@ def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_t
     assert misses["p_record"].tolist() == [0.4], "the model's share for the record's holder"
     out = event_misses(table, "isis-sdf_coalition", regions=("valley", "badia"))
     assert out[["month", "region", "observed"]].values.tolist() == [["2018-03", "valley", 12.0]], out
+
+
+def test_hindcast_misses_refuses_a_patterns_table_it_cannot_read_in_one_line(tmp_path, capsys):
+    """tests/hindcast_misses.py on an empty patterns.csv or one without the pattern columns: exit
+    status 2 and one line naming the file, no traceback."""
+    import hindcast_misses
+
+    for text in ("", "a,b\n1,2\n"):
+        (tmp_path / "patterns.csv").write_text(text)
+        assert hindcast_misses.main([str(tmp_path)]) == 2, f"a patterns.csv of {text!r} is refused"
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"{tmp_path / 'patterns.csv'}: not a hindcast's patterns table") and "\n" not in err, err
