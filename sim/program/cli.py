@@ -39,11 +39,12 @@ from sim.program.signals import Terminated, exit_status, handle_termination, int
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
+    from sim.scenario.library import find_in_library
 
     failed = 0
     for path in args.files:
         try:
-            loaded = load_scenario(path)
+            loaded = load_scenario(find_in_library(path, SCENARIOS))
         except UserError as err:
             print(str(err), file=sys.stderr)
             failed += 1
@@ -156,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
-    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files")
+    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files, or library names such as open_road")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
