@@ -449,3 +449,21 @@ def test_validate_and_a_dry_run_accept_library_names(tmp_path):
     dry = run_cli("sweep", "blockade_screening", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.startswith("ok  ") and "blockade_screening.yaml" in dry.stdout.splitlines()[0], dry.stdout
+
+
+def test_set_adds_a_key_to_a_free_mapping_and_the_scenario_checks_it():
+    """`--set` can add a key the file does not have to a mapping whose keys are free (a place's
+    starting holder, a pair's relation), as it can in the file itself; what the key names is then
+    checked like the file's own keys: a place the map lacks is an unknown place, not an unknown key."""
+    from sim.scenario import parse_sets
+
+    hindcast = ROOT / "scenarios" / "corridor_2017.yaml"  # it names no holder for the Imam Ali base
+    added = load_scenario(hindcast, overrides=parse_sets(["control.held_at_start.Imam Ali base=iran_militia"]))
+    assert added.spec.control.held_at_start["Imam Ali base"] == "iran_militia"
+    assert added.spec.control.held_at_start["Hajin"] == "insurgents", "the file's own keys stay"
+    with pytest.raises(InputErrors) as refused:
+        load_scenario(hindcast, overrides=parse_sets(["control.held_at_start.Nowhere=insurgents"]))
+    assert "control.held_at_start.Nowhere: unknown place 'Nowhere'" in str(refused.value)
+    with pytest.raises(InputErrors) as refused:
+        load_scenario(hindcast, overrides=parse_sets(["control.nowhere=1"]))
+    assert "unknown key 'nowhere' in 'control'" in str(refused.value), "a model's keys stay closed"
