@@ -85,6 +85,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
     check_destination(out, args.force)  # before any work
     corridor_map = load_map(args.map, args.cell_km)
+    corridor_map.note_moved_places()
     publish_file(lambda tmp: draw_map_png(corridor_map, tmp), out, force=args.force)
     rows, cols = corridor_map.shape
     print(f"map: {rows} × {cols} cells at {corridor_map.cell_km:g} km, {len(corridor_map.places)} places → {out}")
