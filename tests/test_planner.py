@@ -346,15 +346,17 @@ def test_the_planner_does_not_reinforce_a_lost_cause():
 
 @pytest.mark.slow  # a 120-day hindcast run: `make verify`
 def test_in_the_hindcast_no_column_goes_down_a_road_a_rival_denied_within_denied_days():
-    """The hindcast's seed 1741999405506995996, where before the denial memory Russia's command sent
-    13 columns in 56 days to its post at Albu Kamal, each turned back at the militias' checkpoint:
-    now every convoy or column it sends to a place while rivals with the militias leaves at least
-    denied_days after the last turn-back there by a rival, and the road is tried again after."""
+    """The hindcast's seed 1741999405506995996 with Russia funded for ~1,370 fighters (9,000 US$ a
+    day, its funding before it was set by its deployment: a command with the reserve to keep
+    pushing), where before the denial memory Russia's command sent 13 columns in 56 days to its
+    post at Albu Kamal, each turned back at the militias' checkpoint: now every convoy or column it
+    sends while rivals with the militias, on a road that passes a checkpoint where a rival turned
+    one back, leaves at least denied_days after that turn-back, and the road is tried again after."""
     from sim.model import CorridorModel
     from sim.scenario import load_scenario
 
     loaded = load_scenario(SCENARIOS / "corridor_2017_2019.yaml", overrides={
-        "map.cell_km": 3, "time.step_hours": 3, "time.duration_days": 300})
+        "map.cell_km": 3, "time.step_hours": 3, "time.duration_days": 300, "factions.russia.funding_usd_per_day": 9000})
     model = CorridorModel(loaded, 1741999405506995996)
     russia, iran = model.factions.index("russia"), model.factions.index("iran_militia")
     planner = model.planners[russia]
@@ -362,27 +364,32 @@ def test_in_the_hindcast_no_column_goes_down_a_road_a_rival_denied_within_denied
     setback, send = planner.setback, planner.send
 
     def record_setback(place, blockers, by, at=None):
-        denials.append((model.hours, place, model.factions.relation[russia, by] == RIVAL))
+        denials.append((model.hours, at or place, model.factions.relation[russia, by] == RIVAL))
         setback(place, blockers, by, at=at)
 
     def record_send(route, strength, label):
-        sends.append((model.hours, route[-1], model.factions.relation[russia, iran] == RIVAL))
+        sends.append((model.hours, list(route), model.factions.relation[russia, iran] == RIVAL))
         return send(route, strength, label)
 
     planner.setback, planner.send = record_setback, record_send
     for _ in range(int(120 * 24 / model.step_hours)):
         model.step()
     days = planner.spec.denied_days
-    rival_denials = [(h, place) for h, place, rival in denials if rival]
+    rival_denials = [(h, at) for h, at, rival in denials if rival]
     assert len(rival_denials) >= 2, f"the set-up: the militias turn Russian columns back: {denials}"
-    for hours, place, rivals in sends:
+
+    def denied_before(hours, route):
+        return [h for h, at in rival_denials if h < hours and planner.passes(planner.road(route), at)]
+
+    for hours, route, rivals in sends:
         if not rivals:
             continue  # once they fight, the memory no longer holds
-        before = [h for h, p in rival_denials if p == place and h < hours]
+        before = denied_before(hours, route)
         if before:
             gap = (hours - max(before)) / 24.0
-            assert gap >= days - 1e-9, f"a column to {place} left {gap:.1f} days after a rival's denial (< {days:g})"
-    retried = [(h, p) for h, p, _ in sends if any(p == q and d < h for d, q in rival_denials)]
+            assert gap >= days - 1e-9, (
+                f"a column to {route[-1]} left {gap:.1f} days after a rival's denial on its road (< {days:g})")
+    retried = [(h, r[-1]) for h, r, _ in sends if denied_before(h, r)]
     assert retried, f"after {days:g} days a denied road is tried again: sends {sends}, denials {rival_denials}"
 
 
