@@ -117,3 +117,24 @@ def test_the_reach_of_ground_from_a_box_around_it_equals_the_whole_grids_distanc
         assert got.dtype == bool and np.array_equal(got, expected), (
             f"{int((got != expected).sum())} cells differ from the whole-grid transform "
             f"({int(mask.sum())} cells of ground, {cell_km} km cells)")
+
+
+def test_a_factions_kept_reach_is_measured_again_when_its_ground_moves():
+    """The reach of a faction's ground is kept while the ground stays put: after blue's block
+    gives up 3 columns next to red's, the front must be the one a fresh measurement finds
+    (2 columns of each side within 5 km of the other across the gap), not the old one."""
+    from sim.submodels.front import FrontContacts
+
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    pair = (min(blue, red), max(blue, red))
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[10:30, 10:21] = blue
+    controller[10:30, 21:31] = red
+    assert len(model.front.measure(controller)[pair][0]) == 200, "5 columns × 20 rows on each side"
+    controller[10:30, 18:21] = UNGOVERNED  # blue now ends at column 17: 3 columns between the two
+    band, _ = model.front.measure(controller)[pair]
+    fresh, _ = FrontContacts(model).measure(controller)[pair]
+    assert np.array_equal(band, fresh), "the kept reach of blue's old ground was used after it moved"
+    # within 5 km: blue's columns 16-17 (red from column 21) and red's columns 21-22 (blue to 17)
+    assert len(band) == 2 * 20 + 2 * 20, f"expected 2 columns × 20 rows on each side, got {len(band)} cells"

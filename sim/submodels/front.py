@@ -69,6 +69,7 @@ class FrontContacts:
         self._day = -1
         self.fronts: dict[tuple[int, int], tuple[np.ndarray, float]] = {}  # pair → (band cells (n, 2), km)
         self.contacts = 0
+        self._reach_kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # faction → (its ground, `_reach`)
 
     def update(self) -> None:
         if self.spec.contact_rate_per_km_day <= 0:
@@ -98,10 +99,10 @@ class FrontContacts:
             mine = controller == f
             if not mine.any():
                 continue
-            near[f] = np.zeros(controller.shape, dtype=bool)
-            for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
-                on_side = bank == side
-                near[f] |= on_side & within(mine & on_side, depth, km)
+            kept = self._reach_kept.get(f)
+            if kept is None or not np.array_equal(kept[0], mine):  # ground often stays put for days
+                kept = self._reach_kept[f] = (mine, self._reach(mine, bank, depth, km))
+            near[f] = kept[1]
         fronts = {}
         for f, g in pairs:
             if f not in near or g not in near:
@@ -111,6 +112,15 @@ class FrontContacts:
             if n_f and n_g:
                 fronts[(f, g)] = (np.argwhere(band_f | band_g), front_length_km(n_f, n_g, km, depth))
         return fronts
+
+    @staticmethod
+    def _reach(mine: np.ndarray, bank: np.ndarray, depth: float, km: float) -> np.ndarray:
+        """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank."""
+        near = np.zeros(mine.shape, dtype=bool)
+        for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
+            on_side = bank == side
+            near |= on_side & within(mine & on_side, depth, km)
+        return near
 
     def _contact(self, f: int, g: int, rc: tuple[int, int]) -> None:
         model, spec = self.model, self.spec
