@@ -12,7 +12,7 @@ says where the record first differs.
     python tests/fingerprint.py --update   # record the current code's hashes (only with a change of behaviour)
     python tests/fingerprint.py --only campaign-1km   # one run, by the start of its name
 
-The runs (about a minute of CPU in all): `corridor_campaign` for 120 days at 2 km / 2 h and 30
+The runs (10–15 s of CPU in all): `corridor_campaign` for 120 days at 2 km / 2 h and 30
 days at 1 km / 1 h, the hindcast `corridor_2017_2019` for 60 days at 3 km / 3 h (its offensive
 launched at day 30, as `python run.py bench campaign --days 60` runs it),
 `campaign_isis_resurgence` for 90 days at 2 km / 2 h, and `albu_kamal_blockade` for 10 days at
