@@ -16,8 +16,10 @@ The runs (10–15 s of CPU in all): `corridor_campaign` for 120 days at 2 km / 2
 days at 1 km / 1 h, the hindcast `corridor_2017_2019` for 60 days at 3 km / 3 h (its offensive
 launched at day 30, as `python run.py bench campaign --days 60` runs it),
 `campaign_isis_resurgence` for 90 days at 2 km / 2 h, and `albu_kamal_blockade` for 10 days at
-1 km / 1 h with seed 5. A change meant to alter behaviour refreshes this file together with the
-regression baseline, and says so in its commit.
+1 km / 1 h with seed 5. A change meant to alter behaviour refreshes the hashes together with the
+regression baseline (`make baseline` does both), and says so in its commit; performance work
+that finds them stale (a change of behaviour merged without them) records them afresh at the
+commit it starts from, before its first change.
 """
 
 from __future__ import annotations

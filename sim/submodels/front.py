@@ -47,7 +47,9 @@ def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
     of `mask` (rows, cols) bool, on a grid of `cell_km` cells. The distance transform runs
     only over the box of `mask`'s cells widened by the depth (a cell outside it is more than
     `depth_km` from every one of them), which gives the distances of the whole-grid
-    transform to the cells inside; nothing is within reach of an empty mask."""
+    transform to the cells inside (every ground cell is in the box; where two are equally near,
+    the distance's last bit may round differently, far below the comparison's 1e-9); nothing
+    is within reach of an empty mask."""
     out = np.zeros(mask.shape, dtype=bool)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if not len(rows):
