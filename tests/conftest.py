@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +30,22 @@ def replicate_summaries(scenario: str, n: int, overrides: tuple = ()) -> list[di
 
     loaded = load_scenario(SCENARIOS / scenario, overrides=dict(overrides))
     return [CorridorModel(loaded, seed).run().summary for seed in range(1, n + 1)]
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python run.py ARGS` run from `cwd`, in this process: its exit status and what it prints
+    to stdout and stderr, for tests of what a command says (a process costs about 1 s of
+    imports; tests/test_cli_run.py and tests/test_sweep_errors.py start real ones)."""
+    from sim.program.cli import main
+
+    out, err, previous = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 COARSE = {"map.cell_km": 2.0, "time.step_hours": 2.0}  # fast settings for unit tests of a mechanism
