@@ -76,13 +76,37 @@ def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
 
 
+def group_for_xdist(config, items) -> None:
+    """Under `pytest -n N --dist loadgroup` (a worker has `config.option.loadgroup`), suffix each
+    test marked `xdist_group(NAME)` with `@NAME`, which is how xdist's scheduler sends a group to
+    one worker. pytest-xdist 3.8 does this by setting `item._nodeid`, which pytest 9 no longer
+    reads (a node's id lives in `item._id`, a `_pytest.nodeid.NodeId`): every group was silently
+    ignored, so a group's cached replicates and module fixtures (one app server for the browser
+    tests) were built again in the other worker. Under pytest 8 xdist's own suffix works and
+    this does nothing."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest 8
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under mutmut (a mutant's run: `MUTANT_UNDER_TEST` names a mutant), run the cheapest tests
-    first, by the durations mutmut recorded in its one instrumented run, so that `-x` stops at
-    the first cheap failure. mutmut 3.8 hands a mutant's tests to pytest in the order of a Python
-    set, so a mutant a 0.1 s unit test kills could first sit through a 20 s scenario test."""
+    """The xdist groups (`group_for_xdist`); and under mutmut (a mutant's run:
+    `MUTANT_UNDER_TEST` names a mutant), the cheapest tests first, by the durations mutmut
+    recorded in its one instrumented run, so that `-x` stops at the first cheap failure. mutmut
+    3.8 hands a mutant's tests to pytest in the order of a Python set, so a mutant a 0.1 s unit
+    test kills could first sit through a 20 s scenario test."""
     import os
 
+    group_for_xdist(config, items)
     if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
         return
     from mutmut.state import state
