@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +30,22 @@ def replicate_summaries(scenario: str, n: int, overrides: tuple = ()) -> list[di
 
     loaded = load_scenario(SCENARIOS / scenario, overrides=dict(overrides))
     return [CorridorModel(loaded, seed).run().summary for seed in range(1, n + 1)]
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python run.py ARGS` run from `cwd`, in this process: its exit status and what it prints
+    to stdout and stderr, for tests of what a command says (a process costs about 1 s of
+    imports; tests/test_cli_run.py and tests/test_sweep_errors.py start real ones)."""
+    from sim.program.cli import main
+
+    out, err, previous = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 COARSE = {"map.cell_km": 2.0, "time.step_hours": 2.0}  # fast settings for unit tests of a mechanism
@@ -56,13 +76,37 @@ def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
 
 
+def group_for_xdist(config, items) -> None:
+    """Under `pytest -n N --dist loadgroup` (a worker has `config.option.loadgroup`), suffix each
+    test marked `xdist_group(NAME)` with `@NAME`, which is how xdist's scheduler sends a group to
+    one worker. pytest-xdist 3.8 does this by setting `item._nodeid`, which pytest 9 no longer
+    reads (a node's id lives in `item._id`, a `_pytest.nodeid.NodeId`): every group was silently
+    ignored, so a group's cached replicates and module fixtures (one app server for the browser
+    tests) were built again in the other worker. Under pytest 8 xdist's own suffix works and
+    this does nothing."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest 8
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under mutmut (a mutant's run: `MUTANT_UNDER_TEST` names a mutant), run the cheapest tests
-    first, by the durations mutmut recorded in its one instrumented run, so that `-x` stops at
-    the first cheap failure. mutmut 3.8 hands a mutant's tests to pytest in the order of a Python
-    set, so a mutant a 0.1 s unit test kills could first sit through a 20 s scenario test."""
+    """The xdist groups (`group_for_xdist`); and under mutmut (a mutant's run:
+    `MUTANT_UNDER_TEST` names a mutant), the cheapest tests first, by the durations mutmut
+    recorded in its one instrumented run, so that `-x` stops at the first cheap failure. mutmut
+    3.8 hands a mutant's tests to pytest in the order of a Python set, so a mutant a 0.1 s unit
+    test kills could first sit through a 20 s scenario test."""
     import os
 
+    group_for_xdist(config, items)
     if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
         return
     from mutmut.state import state

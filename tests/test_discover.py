@@ -3,6 +3,7 @@ folders are refused in one line with exit status 2."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -12,7 +13,11 @@ import pytest
 from sim.experiments.discover import evaluate, expand_phrase
 from sim.program.errors import UserError
 
-pytest.importorskip("ema_workbench", reason="the [discovery] extra is not installed")
+# found, not imported: EMA Workbench takes ~2 s of CPU to import, which only the worker that runs
+# these tests (one group) should pay, not every worker at collection
+pytestmark = [pytest.mark.skipif(importlib.util.find_spec("ema_workbench") is None,
+                                 reason="the [discovery] extra is not installed"),
+              pytest.mark.xdist_group("discover")]
 
 STOP, STRENGTH, NOISE = "rules.checkpoint_blockade.stop_probability", "forces[7].strength", "noise"
 

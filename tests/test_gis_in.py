@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from sim.geography import MapError, load_map
 
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, SCENARIOS, run_cli
 
 VALLEY = ROOT / "tests" / "fixtures" / "two_town_valley"
 EUPHRATES = SCENARIOS / "maps" / "euphrates_corridor.geojson"
@@ -22,8 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.* km cells moves .* place:UserW
 
 
 def validate(path):
-    return subprocess.run([sys.executable, "run.py", "validate", str(path)], cwd=ROOT,
-                          capture_output=True, text=True)
+    return run_cli("validate", str(path))
 
 
 def test_two_town_valley_validates_and_runs_with_no_euphrates_name():

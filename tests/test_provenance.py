@@ -20,6 +20,8 @@ from sim.experiments.parquet_meta import read_metadata
 from sim.experiments.sweep import run_sweep
 from sim.program.errors import UserError
 
+from conftest import run_cli
+
 pytestmark = [pytest.mark.xdist_group("sweeps"), pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
@@ -55,9 +57,8 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
     assert all(s["started"] and s["ended"] and s["code_version"] for s in sessions)
     assert "--add-replicates" in sessions[-1]["command"]
     # a plain resume of the extended folder keeps its 4 replicates (the file says 2): nothing to run
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(out),
-                           "--resume", "--workers", "1", "--quiet", "--no-charts"],
-                          cwd=ROOT, capture_output=True, text=True)
+    # (in this process: what is tested is the manifest, not the command line recorded above)
+    done = run_cli("sweep", str(path), "--out", str(out), "--resume", "--workers", "1", "--quiet", "--no-charts")
     assert done.returncode == 0, f"expected a plain --resume to keep the folder's 4 replicates: {done.stderr}"
     m = manifest(out)
     assert m["replicates"] == 4 and m["sessions"][-1]["ran"] == 0 and m["sessions"][-1]["replicates"] == 4

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import typing
 from pathlib import Path
 
@@ -29,6 +27,8 @@ from sim.scenario import (
     shipped_scenarios,
 )
 from sim.scenario.spec import RULE_MODELS, CheckpointBlockadeParams, ControlSpec, Scenario
+
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -364,11 +364,6 @@ def test_shipped_scenarios_lists_yaml_files_with_descriptions(tmp_path):
 
 
 # --------------------------------------------------------------------------- command line
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_cli_validate_shipped_scenarios():

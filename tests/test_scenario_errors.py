@@ -7,10 +7,6 @@ marked in the file with the comment ``#<`` (no marker: the problem has no line).
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +14,8 @@ import pytest
 
 from sim.program.errors import InputErrors, UserError
 from sim.scenario import load_scenario
+
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -353,21 +351,6 @@ def marked(text: str, tag: str) -> int:
 
 
 # --------------------------------------------------------------------------- the command line
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """`python run.py ARGS` run from `cwd`, in this process: its exit status and what it prints
-    are what these tests read, not the process (tests/test_cli_run.py starts one)."""
-    from sim.program.cli import main
-
-    out, err, previous = io.StringIO(), io.StringIO(), os.getcwd()
-    os.chdir(cwd)
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(previous)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def test_cli_validate_bad_file_exits_2_without_traceback(tmp_path):

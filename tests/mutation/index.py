@@ -28,9 +28,9 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 |---|---|
 | `tests/test_<mechanism>.py` | one file per mechanism of docs/odd.md (tension, population, planner, engagement, economy, influence, standoff, rules, insurgents, …): unit tests with values computed by hand in the test |
 | `tests/worlds.py` | small worlds for those tests: a scenario written on the fly, units put on chosen cells |
-| `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models |
+| `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models, a command run in-process (`run_cli`), and the xdist groups marked the way pytest 9 reads them (`group_for_xdist`) |
 | `tests/robustness/` | bad input, limits, signals, outputs, property-based checks |
-| `tests/verification/` | the verification tools themselves (the mutation harness) |
+| `tests/verification/` | the verification tools themselves (the mutation harness) and the suite's xdist groups |
 | `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (runs mutmut per module and writes its scores, `make mutation`) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
 | `tests/verify_model.py`, `tests/verify_campaign.py` | the figures over paired replicates (`make verify`) |
 | `tests/regression.py`, `tests/baseline/` | the seeded regression baseline (`make baseline`) |
