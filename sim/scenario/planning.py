@@ -63,9 +63,10 @@ class PlannerSpec(Strict):
     reserve_keep: Probability = Field(0.4, description="Share of the reserve's fighters that stays at the base.")
     retry_days: PositiveFloat = Field(10.0, description="Time constant with which a setback's weight fades (days).")
     denied_days: NonNegativeFloat = Field(
-        30.0, description="After a rival it is not fighting turned a convoy or column back, the command sends "
-                          "none to the same place for this long (days): the denial is taken up between commands, not retried at "
-                          "the checkpoint (docs/odd.md, \"Adaptation\"; 0: no such memory).")
+        30.0, description="After a rival it is not fighting turned a convoy or column back at a checkpoint, the "
+                          "command sends none down any road through that checkpoint for this long (days): the denial is "
+                          "taken up between commands, not retried at the checkpoint (docs/odd.md, \"Adaptation\"; 0: no "
+                          "such memory).")
     co_opt_usd_per_day: NonNegativeFloat = Field(
         800.0, description="What a co-optation push costs while it runs, taken from the faction's funding (US$ per day).")
     weights: PlannerWeights = PlannerWeights()
