@@ -240,6 +240,7 @@ def test_lessons_are_found_per_scenario_and_make_a_worksheet():
     assert lesson is not None and lesson.title.startswith("Lesson 1")
     assert "<li>" in lesson.html("Ask.")
     assert lesson_for("insurgent_resurgence").title.startswith("Lesson 4"), "shown in lesson 4's B side"
+    assert lesson_for("campaign_russia_expands").title.startswith("Lesson 6"), "shown in lesson 6's step 3"
     assert parse_lessons("## Lesson 9 — x\n\n**Learning goal.** Learn.\n") == [], "no scenario, no lesson"
     page = worksheet_html("Blockade", lesson, ["Why?"], ["land held % (a)", "fighters (a)"])
     assert page.count("<tr>") == 9 and "Why?" in page and "not a forecast" in page

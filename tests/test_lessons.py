@@ -248,8 +248,9 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-22 00:00 (day 3)", "Russian forces command reinforces Al-Mayadeen with column R3 (53 fighters)")
     said("2017-11-23 00:00 (day 4)", "Russian forces command waits rather than sends a convoy toward Albu Kamal",
          "only 21 fighters can leave Deir ez-Zor airbase, a convoy needs 60")
-    rich = LiveRun(ROOT / "scenarios" / "corridor_campaign.yaml", None, None,
-                   overrides={"factions.russia.funding_usd_per_day": 9000})
+    rich = LiveRun(ROOT / "scenarios" / "campaign_russia_expands.yaml", None, None)
+    assert rich.loaded.spec.factions["russia"].funding_usd_per_day == 9000, (
+        "lesson 6's step 3 opens the what-if in which Russia is funded at 9,000 US$ a day")
     rich.advance(round(8 * 24 / rich.model.step_hours))
     decisions = _log(rich, "decision")
     said("2017-11-22 00:00 (day 3)", "Russian forces command sends convoy R3 (60 fighters) toward Albu Kamal")
