@@ -30,7 +30,7 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 | `tests/worlds.py` | small worlds for those tests: a scenario written on the fly, units put on chosen cells |
 | `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models, a command run in-process (`run_cli`), and the xdist groups marked the way pytest 9 reads them (`group_for_xdist`) |
 | `tests/robustness/` | bad input, limits, signals, outputs, property-based checks |
-| `tests/verification/` | the verification tools themselves (the mutation harness) and the suite's xdist groups |
+| `tests/verification/` | the verification tools themselves (the mutation harness, verify_campaign's escalation check) and the suite's xdist groups |
 | `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (runs mutmut per module and writes its scores, `make mutation`) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
 | `tests/verify_model.py`, `tests/verify_campaign.py` | the figures over paired replicates (`make verify`) |
 | `tests/regression.py`, `tests/baseline/` | the seeded regression baseline (`make baseline`) |
