@@ -19,11 +19,11 @@ starts a thread that draws. And glibc gives each of the many threads of a class 
 And Python's own small-object allocator (pymalloc) holds memory in 1 MiB arenas that it hands
 back only once every object in one is gone: the few hundred objects a class leaves behind (new
 worker threads and their queues, caches filled during the lesson) sit scattered over arenas
-that the tabs' millions of short-lived objects filled, and keep them all. Counted in a live
-server after ten tabs had closed (docs/app.md, "What held the memory"), that was most of what
-stayed. With Python's objects on glibc's malloc instead (`PYTHONMALLOC=malloc`), what is freed
-can go back page by page (4 KiB) at `malloc_trim`; the model and the drawing pay a few per cent
-of CPU for it (docs/app.md).
+that the tabs' short-lived objects filled, and keep them all. Counted in a live server after
+four tabs had closed and every one of their objects was gone (docs/app.md, "What was still held
+after ten tabs"), that was 20 of the 24 MB that stayed. With Python's objects on glibc's malloc
+instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at `malloc_trim`;
+the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
 `PYTHONMALLOC=malloc`) and `limit_arenas` before it serves; `watch_tab`, called as a tab closes
