@@ -86,7 +86,8 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    monkeypatch.setenv("PYTHONMALLOC", "")  # recorded, so that the value the call sets is undone too
+    monkeypatch.delenv("PYTHONMALLOC")
     monkeypatch.setattr(memory.os, "execv",
                         lambda exe, argv: started.append((exe, argv, os.environ.get("PYTHONMALLOC"))))
     memory.use_system_allocator()
