@@ -35,6 +35,7 @@ MAP_READY = ("() => { const i = document.querySelector('img.corridor-map');"
 TOLERANCE = 0.10  # memory after the sessions close, above idle
 KEPT_S = 30.0  # a closed tab's runs are kept this long (sim.app.command.CLOSED_TAB_KEPT), then freed
 SETTLE_S = 90.0
+START_S = 600.0  # for the server to listen: importing Solara and the model takes minutes on a loaded machine
 
 
 def rss_mb(pid: int) -> float:
@@ -106,14 +107,14 @@ def compare_drawing(renderers: int, frames: int) -> None:
 @contextlib.contextmanager
 def serving(scenario: str | None = None):
     """`python run.py viz [scenario]` on a free port, until the block ends: (process, address,
-    log path); exits the script (status 1, the log printed) if it does not listen within 120 s."""
+    log path); exits the script (status 1, the log printed) if it does not listen within `START_S`."""
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="corridor-load-")) / "viz.log"
     with log_path.open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", *([scenario] if scenario else []),
                                    "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + START_S
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
             if time.monotonic() > deadline or server.poll() is not None:
                 print(log_path.read_text())

@@ -7,6 +7,8 @@ import gc
 import time
 import weakref
 
+import pytest
+
 from sim.app import memory
 
 
@@ -75,3 +77,60 @@ def test_giving_back_drops_the_fonts_of_threads_that_drew():
     memory.give_back()
     assert font_manager._get_font.cache_info().currsize == 0, (
         f"expected no font kept after giving back, found {font_manager._get_font.cache_info().currsize}")
+
+
+def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
+    """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
+    itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""
+    import os
+    import sys
+
+    started: list[tuple[str, list[str], str | None]] = []
+    monkeypatch.setenv("PYTHONMALLOC", "")  # recorded, so that the value the call sets is undone too
+    monkeypatch.delenv("PYTHONMALLOC")
+    monkeypatch.setattr(memory.os, "execv",
+                        lambda exe, argv: started.append((exe, argv, os.environ.get("PYTHONMALLOC"))))
+    memory.use_system_allocator()
+    assert started == [(sys.executable, [sys.executable, *sys.orig_argv[1:]], "malloc")], (
+        f"expected the same command started again once under PYTHONMALLOC=malloc, found {started}")
+    memory.use_system_allocator()  # the new start sees its own setting and serves
+    assert len(started) == 1, f"expected no second start once PYTHONMALLOC is set, found {len(started)}"
+
+
+def test_an_allocator_the_user_chose_is_kept(monkeypatch):
+    started: list[list[str]] = []
+    monkeypatch.setenv("PYTHONMALLOC", "pymalloc_debug")
+    monkeypatch.setattr(memory.os, "execv", lambda exe, argv: started.append(argv))
+    memory.use_system_allocator()
+    assert started == [], f"expected no new start when PYTHONMALLOC is set by the user, found {started}"
+
+
+@pytest.mark.slow
+def test_viz_serves_on_the_system_allocator(tmp_path):
+    """`python run.py viz` as a class starts it: the process that serves has PYTHONMALLOC=malloc."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
+    root = Path(__file__).resolve().parents[1]
+    with (tmp_path / "viz.log").open("w") as log:
+        server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert server.poll() is None and time.monotonic() < deadline, (
+                f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
+            time.sleep(0.5)
+        environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+        assert b"PYTHONMALLOC=malloc" in environ, (
+            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

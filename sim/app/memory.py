@@ -16,16 +16,28 @@ drawing thread (up to 64 sets, FreeType faces and glyph caches in C memory), and
 starts a thread that draws. And glibc gives each of the many threads of a class its own heap
 (arena), whose scattered survivors `malloc_trim` cannot give back.
 
-So: `watch_tab`, called as a tab closes with its `Controller`, starts a thread outside any tab
-that collects every `POLL_S` until the `Controller` has been freed (at most `GIVE_UP_S`), then
-`give_back`: the per-thread fonts dropped, a collection, `malloc_trim(0)`. And `viz` calls
-`limit_arenas` before it serves. Nothing here imports Solara.
+And Python's own small-object allocator (pymalloc) holds memory in 1 MiB arenas that it hands
+back only once every object in one is gone: the few hundred objects a class leaves behind (new
+worker threads and their queues, caches filled during the lesson) sit scattered over arenas
+that the tabs' short-lived objects filled, and keep them all. Counted in a live server after
+four tabs had closed and every one of their objects was gone (docs/app.md, "What was still held
+after ten tabs"), that was 20 of the 24 MB that stayed. With Python's objects on glibc's malloc
+instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at `malloc_trim`;
+the model and the drawing pay a few per cent of CPU for it (docs/app.md).
+
+So: `viz` calls `use_system_allocator` first (it runs the command again under
+`PYTHONMALLOC=malloc`) and `limit_arenas` before it serves; `watch_tab`, called as a tab closes
+with its `Controller`, starts a thread outside any tab that collects every `POLL_S` until the
+`Controller` has been freed (at most `GIVE_UP_S`), then `give_back`: the per-thread fonts
+dropped, a collection, `malloc_trim(0)`. Nothing here imports Solara.
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import os
+import sys
 import threading
 import time
 import weakref
@@ -46,6 +58,23 @@ def _libc():
         return ctypes.CDLL("libc.so.6")
     except OSError:
         return None
+
+
+#: the environment variable that chooses Python's allocator at start-up, and the value for glibc's
+ALLOCATOR_ENV, SYSTEM_ALLOCATOR = "PYTHONMALLOC", "malloc"
+
+
+def use_system_allocator() -> None:
+    """Run this process's command again (`os.execv`: same process id, arguments and
+    environment) with Python's objects allocated by the C library's malloc, unless
+    `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). Python reads it
+    only at start-up, hence the new start; call it before anything that cannot be done twice."""
+    if ALLOCATOR_ENV in os.environ:
+        return
+    os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def limit_arenas(arenas: int = ARENAS) -> None:
