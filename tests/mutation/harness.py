@@ -21,10 +21,12 @@ The project itself is never modified.
     .venv/bin/python tests/mutation/harness.py --only checkpoint_never_stops   # one mutant
     .venv/bin/python tests/mutation/harness.py --only NAME… --update           # and replace their rows
 
-Every mutant runs in its own temporary copy, so `--workers N` runs N mutants at once (and the
-unmutated check in N parts); the table lists the mutants in the order of `mutants.yaml` whatever
-order they finish in, and its header names the commit and date of the run and the CPU time its
-test processes used. `--update` (with `--only`) replaces only those mutants' rows of the table
+The harness first takes a snapshot of the project, and every copy is made from it, so editing
+the project during a long run changes nothing of the run. Every mutant runs in its own temporary
+copy, so `--workers N` runs N mutants at once (and the unmutated check in N parts); the table
+lists the mutants in the order of `mutants.yaml` whatever order they finish in, is rewritten as
+each mutant finishes (those still to come marked *not run yet*), and its header names the
+commit and date of the run and, at the end, the CPU time its test processes used. `--update` (with `--only`) replaces only those mutants' rows of the table
 and adds a line naming them and the commit they were re-run on, for a file changed after the
 full run.
 
@@ -41,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -171,9 +174,13 @@ def row(m: dict, result: str, seconds: float) -> str:
 
 
 def commit(root: Path = ROOT) -> str:
-    """The short commit of `root`'s HEAD, "unknown" outside git."""
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    return out.stdout.strip() or "unknown"
+    """The short commit of `root`'s HEAD ("unknown" outside git), "+ uncommitted changes" when
+    tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report: Path = REPORT,
@@ -240,6 +247,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = 
     parser.add_argument("--only", nargs="*", help="names of mutants to run (default: all)")
     parser.add_argument("--check", action="store_true", help="only check that every anchor occurs once")
     parser.add_argument("--workers", type=int, default=1, help="mutants run at once, each in its own copy (default 1)")
+    parser.add_argument("--report", type=Path, default=report,
+                        help="the file whose table is written (default docs/verification.md)")
     parser.add_argument("--update", action="store_true",
                         help="with --only: replace those mutants' rows of the table and note the re-run")
     args = parser.parse_args(argv)
@@ -258,23 +267,32 @@ def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = 
         print(f"stale mutant {name}: {problem}", file=sys.stderr)
     if stale or args.check:
         return 1 if stale else 0
-    clean = run_unmutated(mutants, sys.executable, root, args.workers)
-    refused = clean.failing(sorted({t for m in mutants for t in m["tests"]}))
-    for spec in refused:
-        print(f"refused {spec}: it fails (or selects nothing) on the unmutated copy", file=sys.stderr)
-    done = []
+    report = args.report
+    run = f"commit `{commit(root)}`, {date.today().isoformat()}, {args.workers} worker(s)"
+    with tempfile.TemporaryDirectory(prefix="corridor-snapshot-") as tmp:
+        snapshot = copy_project(root, Path(tmp) / "project")  # the run's code, whatever is edited meanwhile
+        clean = run_unmutated(mutants, sys.executable, snapshot, args.workers)
+        refused = clean.failing(sorted({t for m in mutants for t in m["tests"]}))
+        for spec in refused:
+            print(f"refused {spec}: it fails (or selects nothing) on the unmutated copy", file=sys.stderr)
+        done: dict[str, tuple[dict, str, float]] = {}
+        lock = threading.Lock()
 
-    def one(mutant: dict) -> tuple[dict, str, float]:
-        result, seconds, detail = run_mutant(mutant, sys.executable, clean, root)
-        done.append(mutant["name"])
-        print(f"[{len(done)}/{len(mutants)}] {mutant['name']}: {result} in {seconds:.0f} s ({detail})", flush=True)
-        return mutant, result, seconds
+        def one(mutant: dict) -> tuple[dict, str, float]:
+            result, seconds, detail = run_mutant(mutant, sys.executable, clean, snapshot)
+            with lock:
+                done[mutant["name"]] = (mutant, result, seconds)
+                print(f"[{len(done)}/{len(mutants)}] {mutant['name']}: {result} in {seconds:.0f} s ({detail})",
+                      flush=True)
+                if not args.only:  # the table so far, so that a run cut short still leaves its results
+                    write_report([done.get(m["name"], (m, "not run yet", 0.0)) for m in mutants], refused,
+                                 report, f"{run}, partial: {len(done)} of {len(mutants)} run so far")
+            return done[mutant["name"]]
 
-    with ThreadPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(one, mutants))  # in the order of mutants.yaml
+        with ThreadPoolExecutor(args.workers) as pool:
+            rows = list(pool.map(one, mutants))  # in the order of mutants.yaml
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run = (f"commit `{commit(root)}`, {date.today().isoformat()}, {args.workers} worker(s), "
-           f"{used.ru_utime + used.ru_stime:.0f} CPU s of test processes")
+    run += f", {used.ru_utime + used.ru_stime:.0f} CPU s of test processes"
     print(run, flush=True)
     if not args.only:
         write_report(rows, refused, report, run)
