@@ -23,8 +23,9 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-baseline: setup  # deliberately refresh the regression baseline after a change of behaviour
+baseline: setup  # deliberately refresh the regression baseline (and the speed-up guard's fingerprints) after a change of behaviour
 	$(PYTHON) tests/regression.py --update
+	$(PYTHON) tests/fingerprint.py --update
 
 bench: setup
 	$(PYTHON) run.py bench

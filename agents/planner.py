@@ -8,8 +8,9 @@ option          score (w.* are `planner.weights`)
 ==============  =================================================================================
 convoy → X      w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1)
                 − w.setback·exp(−days since a convoy to X was turned back / retry_days).
-                None for `denied_days` after a rival it is not fighting turned a convoy to X
-                back: the denial goes to the commands, the road is not retried.
+                None for `denied_days` after a rival it is not fighting turned a convoy or
+                column back at a checkpoint the road to X passes: the denial goes to the
+                commands, no road through that checkpoint is retried.
                 S: the convoy's strength (convoy_strength, or overmatch × the fighters that
                 turned the last one back, as far as the reserve allows); E: the expected
                 opposition, the fighters of factions hostile to it near X or the fighters that
@@ -22,7 +23,8 @@ reinforce → H   w.threat·(min(R, break_ratio) − 1), R = rival fighters with
                 `hold` that it or its allies stand at, unless the column would still face
                 hostile fighters past break_ratio (it would be withdrawn: a lost cause); a column from the reserve (up to `reinforce_to` times
                 the rivals there) sets up a post at H. None for `denied_days` after a rival
-                it is not fighting turned a column or convoy to H back (as for a convoy)
+                it is not fighting turned a column or convoy back at a checkpoint on the road
+                to H (as for a convoy)
 withdraw P      w.withdraw·(hostile fighters within 5 km of post P / (break_ratio × its own and
                 allied fighters there)), when above w.withdraw: outnumbered past breaking point
 co-opt          w.co_opt·(0.5 + setback weight), after a setback, if it has a switched-off
@@ -75,6 +77,7 @@ class FactionPlanner(Outputs):
         self.base = model.place(spec.base)
         self.posts: dict[str, list] = {}         # place name → post units there
         self.setbacks: dict[str, tuple[float, float, int]] = {}  # place → (hours, fighters, their faction)
+        self.denials: dict[str, tuple[float, int]] = {}  # checkpoint's place → (hours, the faction that denied)
         self.decisions = 0
         self.convoys_sent = 0
         self.co_opting: list = []                 # co_optation rules it funds
@@ -91,9 +94,13 @@ class FactionPlanner(Outputs):
         self.decide()
         self.model.wake_at(self, self.model.hours + self.spec.every_hours)
 
-    def setback(self, place: str, blockers: float, by: int) -> None:
-        """A convoy of ours bound for `place` was turned back by `blockers` fighters of faction `by`."""
+    def setback(self, place: str, blockers: float, by: int, at: str | None = None) -> None:
+        """A convoy of ours bound for `place` was turned back by `blockers` fighters of faction `by`
+        at the checkpoint of place `at` (default: `place` itself). The setback is remembered per
+        destination (the next convoy's strength), the denial per checkpoint: every road through
+        it is denied alike (`denial`)."""
         self.setbacks[place] = (self.model.hours, blockers, by)
+        self.denials[at or place] = (self.model.hours, by)
 
     def post_set_up(self, place: str, unit) -> None:
         """`unit` holds `place` as a post of this command (`unit.post_at`, what rivals sense)."""
@@ -189,16 +196,45 @@ class FactionPlanner(Outputs):
         hours, _, _ = self.setbacks[place]
         return math.exp(-(self.model.hours - hours) / 24.0 / self.spec.retry_days)
 
-    def denial_days_left(self, place: str) -> float:
-        """Days until the command sends a convoy to `place` again after a rival it is still only
-        rivals with (not hostile) turned one back: `denied_days` − days since; 0 when none is
-        remembered, the time has passed or the relation with the denier has changed."""
-        if place not in self.setbacks:
-            return 0.0
-        hours, _, by = self.setbacks[place]
-        if self.model.factions.relation[self.faction, by] != RIVAL:
-            return 0.0
-        return max(0.0, self.spec.denied_days - (self.model.hours - hours) / 24.0)
+    def denial(self, route: list[str]) -> tuple[float, int, str] | None:
+        """The remembered denial on the road from the base along `route` (place names) as (days
+        left, the faction that denied it, the checkpoint's place): a checkpoint at which a rival
+        it is still only rivals with (not hostile) turned a convoy or column back less than
+        `denied_days` ago, and which that road comes within reach of (the checkpoint rule's
+        `reach_km`; the place itself when no checkpoint stands there), so that the town and the
+        crossing behind the same checkpoint are denied alike. The one with the most days left;
+        None when the road is open (or there is no road)."""
+        relation, hours = self.model.factions.relation[self.faction], self.model.hours
+        live = [(self.spec.denied_days - (hours - h) / 24.0, by, at) for at, (h, by) in self.denials.items()
+                if relation[by] == RIVAL]
+        live = [d for d in live if d[0] > 0.0]
+        if not live:
+            return None
+        path = self.road(route)
+        crossed = [d for d in live if path is not None and self.passes(path, d[2])]
+        return max(crossed, key=lambda d: d[0], default=None)
+
+    def road(self, route: list[str]) -> np.ndarray | None:
+        """(n, 2) cells of its least-time path from the base through the places of `route` in
+        order (the path its convoy would take, `model.space.plan_path`); None if unreachable."""
+        finder = self.model.space.pathfinder(self.faction)
+        legs, here = [np.array([self.base.cell])], tuple(self.base.cell)
+        for name in route:
+            target = tuple(self.model.place(name).cell)
+            leg = finder.path(here, target)
+            if leg is None:
+                return None
+            legs.append(leg[1:])
+            here = target
+        return np.concatenate(legs).astype(int)
+
+    def passes(self, path: np.ndarray, at: str) -> bool:
+        """Does `path` ((n, 2) cells) come within reach of the checkpoint at place `at` (its
+        rule's `reach_km`; 0 km, the place's own cell, when no checkpoint stands there)?"""
+        model = self.model
+        reach = max((cp.rule.params.reach_km for cp in model.checkpoints if cp.place.name == at), default=0.0)
+        km = np.hypot(*(path - np.array(model.place(at).cell)).T) * model.map.cell_km
+        return bool((km <= reach + 1e-9).any())
 
     def has_post(self, name: str) -> bool:
         """Does a post of this command still stand at place `name`?"""

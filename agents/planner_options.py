@@ -44,14 +44,14 @@ def convoy_options(p) -> Iterator[Option]:
     """A convoy to each target of `keep_open` and `expand_into` (`p.convoy_targets`) with none
     on its way: w.objective − w.tension·T/T_esc − w.risk·max(0, overmatch·E/S − 1) −
     w.setback·(setback weight); a score of −1 when the reserve cannot muster a convoy or a rival
-    it is not fighting denied the road within `denied_days` (`denied_option`)."""
+    it is not fighting denied a checkpoint on its road within `denied_days` (`denied_option`)."""
     w, spec, model = p.spec.weights, p.spec, p.model
     labels = model.factions.labels
     muster = p.muster()
     for place, route in p.convoy_targets():
         if p.en_route(place.name):
             continue
-        denied = denied_option(p, place.name, "convoy")
+        denied = denied_option(p, place.name, route, "convoy")
         if denied is not None:
             yield denied
             continue
@@ -80,23 +80,23 @@ def convoy_options(p) -> Iterator[Option]:
             lambda route=route, strength=strength, label=label: p.send(route, strength, label))
 
 
-def denied_option(p, name: str, column: str) -> Option | None:
-    """While a rival it is not fighting is remembered to have denied the road to place `name`
-    (`p.denial_days_left`), the `column` ("convoy" or "column") it would send there is an option
-    that scores −1 and cannot be carried out; None when the road is open."""
-    days_left = p.denial_days_left(name)
-    if days_left <= 0:
+def denied_option(p, name: str, route: list[str], column: str) -> Option | None:
+    """While a rival it is not fighting is remembered to have denied a checkpoint on the road along
+    `route` to place `name` (`p.denial`), the `column` ("convoy" or "column") it would send there
+    is an option that scores −1 and cannot be carried out; None when the road is open."""
+    denial = p.denial(route)
+    if denial is None:
         return None
-    _, _, by = p.setbacks[name]
+    days_left, by, at = denial
     return Option("road_denied", -1.0, {"place": name, "column": column, "by": p.model.factions.labels[by],
-                                        "days_left": days_left})
+                                        "at": at, "days_left": days_left})
 
 
 def reinforce_options(p) -> Iterator[Option]:
     """A column to each place of `hold` that it or its allies stand at and rivals threaten:
     w.threat·(min(R, break_ratio) − 1), unless the column would still face hostile fighters
-    past break_ratio (a lost cause); a score of −1 while a rival denied the road to it
-    (`denied_option`)."""
+    past break_ratio (a lost cause); a score of −1 while a rival denied a checkpoint on the
+    road to it (`denied_option`)."""
     w = p.spec.weights
     muster = p.muster()
     break_ratio = p.model.spec.engagement.break_ratio
@@ -114,7 +114,7 @@ def reinforce_options(p) -> Iterator[Option]:
         here = p.fighters_near(place.cell, NEAR_KM, friendly=True)
         if hostile > break_ratio * (here + need):
             continue  # the column would arrive past breaking point and be withdrawn: a lost cause
-        denied = denied_option(p, place.name, "column")
+        denied = denied_option(p, place.name, [place.name], "column")
         if denied is not None:
             yield denied
             continue

@@ -27,8 +27,8 @@ WORDING = {
                                   f"{t['wanted']:.0f}"),
     "road_denied": (lambda t: (f"sends a convoy toward {t['place']}" if t["column"] == "convoy"
                                else f"reinforces {t['place']}"),
-                    lambda t: f"{t['by']} turned its last one back; the road is taken up between the commands "
-                              f"for {t['days_left']:.0f} more days"),
+                    lambda t: f"{t['by']} turned its last one back at {t['at']}; the road is taken up between the "
+                              f"commands for {t['days_left']:.0f} more days"),
     "reinforce": (lambda t: f"reinforces {t['place']} with column {t['label']} ({t['need']:.0f} fighters)",
                   lambda t: f"{t['threat']:.0f} rival fighters within {t['within_km']:g} km against {t['own']:.0f} of "
                             f"its own and allies' ({t['ratio']:.1f} : 1; score {t['score']:.2f})"),

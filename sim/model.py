@@ -305,11 +305,11 @@ class CorridorModel(MesaConventions, mesa.Model):
     def convoy_turned_back(self, convoy: Convoy, holder: int, place: str, held: float) -> None:
         """A checkpoint of `holder` turned `convoy` back with `held` fighters: tension rises (the
         halt was counted as a standoff; the encounter now weighs a withdrawal) and the convoy's
-        command remembers it."""
+        command remembers it: the destination's setback, the checkpoint's denial."""
         self.tension.incident("withdrawal", convoy.faction, holder, where=place, outcome_of="standoff")
         planner = self.planners.get(convoy.faction)
         if planner is not None:
-            planner.setback(self.place(convoy.route[-1]).name, held, holder)
+            planner.setback(self.place(convoy.route[-1]).name, held, holder, at=place)
 
     # =========================================================================== combat
     def _fighters_by_faction(self) -> dict[int, list[Unit]]:

@@ -259,3 +259,30 @@ def test_the_screen_map_names_every_unit_on_hover_and_marks_closed_bridges():
     assert "<title>R1 (Russian forces), 60 fighters</title>" in page
     assert place_is_closed(SimpleNamespace(status="destroyed")) and not place_is_closed(SimpleNamespace())
     assert PLACE_STYLE["bridge"] != CLOSED_BRIDGE_STYLE, "a closed bridge is not drawn as an open one"
+
+
+def test_viz_seed_is_the_seed_every_tab_starts_with(monkeypatch, capsys):
+    """`viz --seed N` (without --class too): the server's tabs start their runs at seed N; without
+    it, at the scenario's own seed. The server itself is not started (uvicorn.run stubbed)."""
+    import socket
+
+    import uvicorn
+
+    import sim.app.memory
+    from sim.app.command import SCENARIO_ENV, SEED_ENV
+    from sim.app.page import new_controller
+
+    for name in (SCENARIO_ENV, SEED_ENV, "SOLARA_APP", "SOLARA_TELEMETRY_MIXPANEL_ENABLE",
+                 "SOLARA_THEME_SHOW_BANNER", "SOLARA_KERNEL_CULL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)  # what viz sets is undone after the test
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(sim.app.memory, "limit_arenas", lambda: None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["viz", str(OPEN_ROAD), "--seed", "77", "--port", str(port)]) == 0
+    assert new_controller().run_seed == 77, "a tab opened on this server starts at viz's --seed"
+    monkeypatch.delenv(SEED_ENV)
+    own = scenario_info(OPEN_ROAD).seed
+    assert own != 77 and new_controller().run_seed == own, "without --seed, the scenario's own seed"
+    capsys.readouterr()

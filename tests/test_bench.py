@@ -38,3 +38,30 @@ def test_a_suites_options_are_refused_with_another_suite(args, capsys):
     assert main(args) == 2, "a misplaced option is a user error (exit status 2)"
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "an option of `bench" in err, err
+
+
+def test_timing_the_stages_leaves_the_run_unchanged_and_names_every_stage(capsys):
+    """`--stages` wraps the step's stages with timers: a seeded run with them must record the
+    same step table as one without, and the report must name the stages of the step."""
+    import warnings
+
+    from sim.bench.stages import StageTimer
+    from sim.model import CorridorModel
+    from sim.program.folders import SCENARIOS
+    from sim.scenario import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+            "map.cell_km": 3.0, "time.step_hours": 3.0, "time.duration_days": 3.0})
+    plain = CorridorModel(loaded, seed=2).run().steps
+    model = CorridorModel(loaded, seed=2)
+    with StageTimer(model) as timer:
+        timed = model.run().steps
+    assert timed.equals(plain), "timing the stages changed the run's step table"
+    lines = timer.table(model.n_steps, 1.0)
+    for stage in ("wake-ups", "economy", "insurgent stage", "engagements", "influence", "recorder"):
+        assert any(line.split()[0] == stage.split()[0] for line in lines), f"no line for {stage}: {lines}"
+    assert main(["bench", "campaign", "--days", "1", "--stages"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("influence: classification") == len(CONFIGURATIONS), f"a stage table per configuration:\n{out}"

@@ -91,3 +91,50 @@ def test_the_river_bounds_a_front():
     controller[bank == 1] = blue  # the whole right bank, face to face with the whole left bank
     controller[bank == 2] = red
     assert not model.front.measure(controller), "two sides facing each other across the river are not a front"
+
+
+@pytest.mark.parametrize("cell_km", [1.0, 2.0, 0.75])
+def test_the_reach_of_ground_from_a_box_around_it_equals_the_whole_grids_distance_transform(cell_km):
+    """`within` runs the distance transform over the box of the ground widened by the depth;
+    for scattered, edge-touching and empty masks it must give exactly the cells the
+    whole-grid transform puts within the depth."""
+    from scipy.ndimage import distance_transform_edt
+
+    from sim.submodels.front import within
+
+    rng = np.random.default_rng(3)
+    depth = 5.0
+    masks = [np.zeros((40, 50), dtype=bool)]
+    for density in (0.002, 0.02, 0.2):
+        masks.append(rng.random((40, 50)) < density)
+    edge = np.zeros((40, 50), dtype=bool)
+    edge[0, 7] = edge[39, 49] = edge[20, 0] = True
+    masks.append(edge)
+    for mask in masks:
+        expected = distance_transform_edt(~mask, sampling=cell_km) <= depth + 1e-9 if mask.any() else \
+            np.zeros(mask.shape, dtype=bool)
+        got = within(mask, depth, cell_km)
+        assert got.dtype == bool and np.array_equal(got, expected), (
+            f"{int((got != expected).sum())} cells differ from the whole-grid transform "
+            f"({int(mask.sum())} cells of ground, {cell_km} km cells)")
+
+
+def test_a_factions_kept_reach_is_measured_again_when_its_ground_moves():
+    """The reach of a faction's ground is kept while the ground stays put: after blue's block
+    gives up 3 columns next to red's, the front must be the one a fresh measurement finds
+    (2 columns of each side within 5 km of the other across the gap), not the old one."""
+    from sim.submodels.front import FrontContacts
+
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    pair = (min(blue, red), max(blue, red))
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[10:30, 10:21] = blue
+    controller[10:30, 21:31] = red
+    assert len(model.front.measure(controller)[pair][0]) == 200, "5 columns × 20 rows on each side"
+    controller[10:30, 18:21] = UNGOVERNED  # blue now ends at column 17: 3 columns between the two
+    band, _ = model.front.measure(controller)[pair]
+    fresh, _ = FrontContacts(model).measure(controller)[pair]
+    assert np.array_equal(band, fresh), "the kept reach of blue's old ground was used after it moved"
+    # within 5 km: blue's columns 16-17 (red from column 21) and red's columns 21-22 (blue to 17)
+    assert len(band) == 2 * 20 + 2 * 20, f"expected 2 columns × 20 rows on each side, got {len(band)} cells"

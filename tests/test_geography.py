@@ -261,20 +261,33 @@ def test_no_places_and_place_outside_extent(tmp_path):
 
 
 def test_moved_places_are_said_in_one_note(tmp_path):
-    """At 3 km three places move (docs/map.md): one warning names them all with their distance,
-    and a second load of the same map and cell size (cached) says nothing again."""
+    """At 3 km three places move (docs/map.md): one note names them all with their distance. It is
+    said by whoever accepts the map (`note_moved_places`), not by loading it: a scenario refused
+    for another reason says only its errors."""
+    from sim.program.errors import InputErrors
+    from sim.scenario import load_scenario, parse_sets
+
     copy = tmp_path / "copy.geojson"
     copy.write_text(MAP.read_text(encoding="utf-8"), encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         m = load_map(copy, 3.0)
-        load_map(copy, 3.0)
+        assert caught == [], "loading a map says nothing by itself"
+        m.note_moved_places()
     notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     assert len(notes) == 1, f"expected one note for the map at 3 km, got {notes}"
     assert len(m.adjustments) >= 2, "expected the 3 km map to move at least two places"
     assert notes[0].startswith(f"copy.geojson at 3 km cells moves {len(m.adjustments)} places: ")
     for moved in m.adjustments:
         assert f"{moved.name} {moved.km:.1f} km (" in notes[0], f"expected {moved.name} and its distance in the note"
+    scenario = ROOT / "scenarios" / "albu_kamal_blockade.yaml"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(InputErrors):
+            load_scenario(scenario, overrides=parse_sets([f"map.file={copy}", "map.cell_km=3", "forces[0].strength=-1"]))
+        assert caught == [], "a refused scenario says only its errors, no note before them"
+        load_scenario(scenario, overrides=parse_sets([f"map.file={copy}", "map.cell_km=3"]))  # the map loaded above
+    assert [str(w.message) for w in caught] == notes, "a scenario that loads says the note of its map"
 
 
 def test_moved_places_table_gives_the_cell_the_model_uses():

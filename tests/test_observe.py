@@ -67,12 +67,16 @@ def test_recording_what_changed_gives_the_rows_a_full_observation_gives():
     model = CorridorModel(loaded, seed=3)
     full = Recorder(model, 24.0)
     full.record()
-    columns = (("land", "area_km2"), ("land", "value_share"), ("land", "strength"), ("land", "contested"),
+    columns = (("land", "area_km2"), ("land", "value_share"), ("land", "contested"),
                ("land", "ungoverned"), ("held", "holder"), ("bridge", "land_bridge"))
+    strength = [model.influence.presence.sum(axis=(1, 2, 3))]  # every faction's, summed afresh
     for _ in range(model.n_steps):
         model.step()
-        full._controller_seen = full.land._presence_seen = None  # observe everything afresh
+        full._controller_seen = None  # observe everything afresh
         full.record()
+        strength.append(model.influence.presence.sum(axis=(1, 2, 3)))
+    assert model.recorder.strength.tobytes() == np.array(strength).tobytes(), (
+        "strengths summed only for the factions whose presence changed should be the bits of a sum of all")
     for outputs, name in columns:
         kept, fresh = getattr(getattr(model.recorder, outputs), name), getattr(getattr(full, outputs), name)
         assert kept.tobytes() == fresh.tobytes(), f"{name}: rows {np.flatnonzero((kept != fresh).reshape(len(kept), -1).any(axis=1))[:5]} differ"

@@ -422,3 +422,48 @@ def test_a_key_path_key_changes_one_list_element_of_the_file_it_extends(tmp_path
     assert forces[3] == {**base[3], "strength": 55}, "only the strength of force 3 changes"
     assert forces[2] == {**base[2], "units": 9}, "a mapping merges into the element, key by key"
     assert forces[:2] == base[:2] and forces[4:] == base[4:] and len(forces) == len(base)
+
+
+@pytest.mark.parametrize("command, kind, guess", [
+    (["validate", "open_rod"], "scenario", "open_road"),
+    (["compare", "open_road", "open_rod"], "scenario", "open_road"),
+    (["uncertainty", "open_rod"], "scenario", "open_road"),
+    (["sweep", "blockade_screenin", "--dry-run"], "sweep", "blockade_screening"),
+    (["sensitivity", "blockade_screenin"], "sweep", "blockade_screening"),
+], ids=lambda c: c[0] if isinstance(c, list) else "")
+def test_every_command_reads_a_library_name_and_names_the_nearest_when_it_is_wrong(command, kind, guess, tmp_path):
+    """A scenario or sweep on the command line is a path or a library name, for every command (as
+    in `run`): a misspelt name is looked up in the library, so the one-line refusal suggests the
+    name meant (a command that only opened paths would say 'no such file' and nothing else)."""
+    done = run_cli(*command, cwd=tmp_path)  # from elsewhere: the name is not a path that exists
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()], f"one line expected, got {done.stderr!r}"
+    assert f"nor a {kind} of that name" in done.stderr and f"did you mean '{guess}'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_and_a_dry_run_accept_library_names(tmp_path):
+    validated = run_cli("validate", "open_road", "albu_kamal_blockade", cwd=tmp_path)
+    assert validated.returncode == 0, validated.stderr
+    assert [line.split(":")[0] for line in validated.stdout.splitlines()] == ["ok  open_road", "ok  albu_kamal_blockade"]
+    dry = run_cli("sweep", "blockade_screening", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("ok  ") and "blockade_screening.yaml" in dry.stdout.splitlines()[0], dry.stdout
+
+
+def test_set_adds_a_key_to_a_free_mapping_and_the_scenario_checks_it():
+    """`--set` can add a key the file does not have to a mapping whose keys are free (a place's
+    starting holder, a pair's relation), as it can in the file itself; what the key names is then
+    checked like the file's own keys: a place the map lacks is an unknown place, not an unknown key."""
+    from sim.scenario import parse_sets
+
+    hindcast = ROOT / "scenarios" / "corridor_2017.yaml"  # it names no holder for the Imam Ali base
+    added = load_scenario(hindcast, overrides=parse_sets(["control.held_at_start.Imam Ali base=iran_militia"]))
+    assert added.spec.control.held_at_start["Imam Ali base"] == "iran_militia"
+    assert added.spec.control.held_at_start["Hajin"] == "insurgents", "the file's own keys stay"
+    with pytest.raises(InputErrors) as refused:
+        load_scenario(hindcast, overrides=parse_sets(["control.held_at_start.Nowhere=insurgents"]))
+    assert "control.held_at_start.Nowhere: unknown place 'Nowhere'" in str(refused.value)
+    with pytest.raises(InputErrors) as refused:
+        load_scenario(hindcast, overrides=parse_sets(["control.nowhere=1"]))
+    assert "unknown key 'nowhere' in 'control'" in str(refused.value), "a model's keys stay closed"

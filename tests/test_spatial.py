@@ -82,3 +82,19 @@ def test_a_kept_kd_tree_is_rebuilt_exactly_when_the_cells_change(campaign):
     moved = space.kd_tree("test", ((1, 2), (3, 5)))
     assert moved is not first and np.array_equal(moved.data, np.array([[1, 2], [3, 5]]) * campaign.map.cell_km), \
         "moved cells should give a new tree of their positions in km"
+
+
+def test_kept_pairs_in_range_are_the_pairs_of_the_cells_as_they_are_now(campaign):
+    """`pairs_within` keeps the pairs while both sides' cells are unchanged, and finds them
+    again when either side moves: a range of 2.5 cells pairs (0,0)-(0,2) (2 cells) and not
+    (0,0)-(3,0) (3 cells) until (3,0) moves to (2,1) (√5 cells)."""
+    space, km = campaign.space, campaign.map.cell_km
+    a, b = ((0, 0),), ((0, 2), (3, 0))
+    first = space.pairs_within("test a", a, "test b", b, 2.5 * km)
+    assert [(int(p["i"]), int(p["j"])) for p in first] == [(0, 0)], "only (0,0)-(0,2) is within 2.5 cells"
+    assert space.pairs_within("test a", a, "test b", b, 2.5 * km) is first, (
+        "unchanged cells should reuse the kept pairs")
+    moved = space.pairs_within("test a", a, "test b", ((0, 2), (2, 1)), 2.5 * km)
+    assert sorted((int(p["i"]), int(p["j"])) for p in moved) == [(0, 0), (0, 1)], (
+        "after (3,0) moved to (2,1), √5 km away, both of side b's cells should be in range")
+    assert np.isclose(sorted(moved["v"])[1], np.sqrt(5.0) * km), "the pair's distance should be √5 cells in km"

@@ -20,6 +20,9 @@ from sim.program.flags import positive_int, scenario_flag, whole_number
 from sim.program.folders import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
+#: environment variables through which `viz` tells the server's tabs the scenario to open and its seed
+SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
+SEED_ENV = "CORRIDOR_APP_SEED"
 CLOSED_TAB_KEPT = "30s"  # how long the runs of a tab whose page closed are kept for it to come back
 
 
@@ -118,7 +121,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
               f"(95th percentile {r['total_p95_ms']:.1f} ms, slowest {r['total_max_ms']:.1f} ms)")
         return 0
     _check_port(args.host, args.port)
-    os.environ["CORRIDOR_APP_SCENARIO"] = str(path)
+    os.environ[SCENARIO_ENV] = str(path)
+    if args.seed is not None:
+        os.environ[SEED_ENV] = str(args.seed)
     os.environ["SOLARA_APP"] = "sim.app.class_page" if args.class_session else "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # its badge covered the page's corner
@@ -207,7 +212,7 @@ def add_commands(sub) -> None:
                    help="with --class: seconds a team has to decide at each planning cycle (default 90)")
     p.add_argument("--show-scores", action="store_true",
                    help="with --class: show the teams the score their planner gives each option")
-    p.add_argument("--seed", type=scenario_flag("seed"), help="with --class: seed (default: the scenario's)")
+    p.add_argument("--seed", type=scenario_flag("seed"), help="seed of the runs every tab starts with (default: the scenario's)")
     p.add_argument("--bench", type=positive_int, metavar="STEPS",
                    help="do not serve: time Reset and a scenario change, then STEPS steps each with the map "
                    "and charts redrawn, and print it")

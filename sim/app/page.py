@@ -45,6 +45,7 @@ from sim.app.actions import (
     problem,
     safe_html,
 )
+from sim.app.command import SCENARIO_ENV, SEED_ENV
 from sim.app.drawer import Drawer
 from sim.app.memory import watch_tab
 from sim.app.presenter import font_css, scaled_css
@@ -56,8 +57,6 @@ from sim.figures.lock import DRAWING
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import DEFAULT_SCENARIO
 
-#: environment variable through which `run.py viz` passes the scenario to open
-SCENARIO_ENV = "CORRIDOR_APP_SCENARIO"
 SCREEN_FORMAT = "jpeg"  # pictures on screen (see `sim.figures.live.encode`)
 LEGEND_WIDTH_IN = 12.6  # the legend strip under two runs side by side
 
@@ -253,9 +252,16 @@ def RightColumn(monitors: str, charts_png: bytes, summary: str, log_text: str):
         solara.HTML(unsafe_innerHTML=log_text, classes=["corridor-logbox"])
 
 
+def new_controller() -> Controller:
+    """A tab's Controller: the scenario and seed `run.py viz` was given (its environment), else the
+    default scenario at its own seed."""
+    seed = os.environ.get(SEED_ENV)
+    return Controller(os.environ.get(SCENARIO_ENV, str(DEFAULT_SCENARIO)), seed=None if seed is None else int(seed))
+
+
 @solara.component
 def Page():
-    ctl = solara.use_memo(lambda: Controller(os.environ.get(SCENARIO_ENV, str(DEFAULT_SCENARIO))), [])
+    ctl = solara.use_memo(new_controller, [])
     # when the tab goes (its page closed and its kernel culled), its runs are given back once collected
     solara.use_effect(lambda: lambda: watch_tab(ctl), [])
     charts = solara.use_memo(dict, [])

@@ -13,7 +13,7 @@ on a shared, loaded machine) of building the model and of running it, per step a
 day, 295, launches it at half the run instead: the scenario refuses a launch after its end). The
 benchmark never fails on time. `--profile N` also prints the N costliest functions of each run
 (cProfile, by cumulative time; a profiled run costs about twice as much), the tables kept in
-docs/performance.md.
+docs/performance.md; `--stages` the CPU time of each stage of the step (`sim.bench.stages`).
 """
 
 from __future__ import annotations
@@ -55,11 +55,14 @@ def overrides(config: Configuration, days: float) -> dict:
     return out
 
 
-def measure(config: Configuration, days: float, profile: int = 0) -> dict:
+def measure(config: Configuration, days: float, profile: int = 0, stages: bool = False) -> dict:
     """Build and run one configuration for `days`; CPU seconds of each, steps, and (with
-    `profile` > 0) the text of the `profile` costliest functions."""
+    `profile` > 0) the text of the `profile` costliest functions, (with `stages`) the lines of
+    the CPU time per stage of the step."""
+    import contextlib
     import warnings
 
+    from sim.bench.stages import StageTimer
     from sim.model import CorridorModel
     from sim.scenario import load_scenario
 
@@ -68,22 +71,26 @@ def measure(config: Configuration, days: float, profile: int = 0) -> dict:
         loaded = load_scenario(SCENARIOS / config.scenario, overrides=overrides(config, days))
     started = time.process_time()
     model = CorridorModel(loaded, seed=1)
+    timer = StageTimer(model) if stages else None
     built = time.process_time()
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
     every = max(1, model.n_steps // 20)
-    for done in range(1, model.n_steps + 1):
-        model.step()
-        if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
-            print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
-                  f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
+    with timer or contextlib.nullcontext():
+        for done in range(1, model.n_steps + 1):
+            model.step()
+            if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
+                print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
+                      f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
     model.recorder.result()  # the tables, as model.run() returns them
     if profiler:
         profiler.disable()
     ran = time.process_time()
     print(file=sys.stderr)
     out = {"days": days, "steps": model.n_steps, "build_s": built - started, "run_s": ran - built}
+    if timer:
+        out["stages"] = timer.table(model.n_steps, ran - built)
     if profiler:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(profile)
@@ -91,16 +98,18 @@ def measure(config: Configuration, days: float, profile: int = 0) -> dict:
     return out
 
 
-def main(days: float | None = None, profile: int = 0) -> int:
+def main(days: float | None = None, profile: int = 0, stages: bool = False) -> int:
     """Measure every configuration (each for its own horizon, or for `days`) and print the
-    table (and the profiles)."""
+    table (and the profiles, the stages)."""
     print("seed 1; CPU seconds (time.process_time)")
     print(f"{'run':<9} {'cells':>6} {'step':>5} {'days':>5} {'steps':>6} {'build s':>8} {'run s':>8} "
           f"{'ms/step':>8} {'year target s':>14}")
     for config in CONFIGURATIONS:
-        r = measure(config, config.days if days is None else days, profile)
+        r = measure(config, config.days if days is None else days, profile, stages)
         if "profile" in r:
             print(r["profile"])
+        if "stages" in r:
+            print("\n".join(r["stages"]))
         target = "-" if config.target_s is None else f"{config.target_s:g}"
         print(f"{config.name:<9} {config.cell_km:>4g}km {config.step_hours:>4g}h {r['days']:>5g} {r['steps']:>6} "
               f"{r['build_s']:>8.2f} {r['run_s']:>8.2f} {r['run_s'] / r['steps'] * 1e3:>8.3f} {target:>14}",

@@ -21,7 +21,7 @@ RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in
 #: the options of the sweep suite, with their defaults
 SWEEP_DEFAULTS = {"runs": 120, "small": 200, "large": 2000}
 #: the options of the campaign suite, with their defaults
-CAMPAIGN_DEFAULTS = {"days": None, "profile": 0}  # days None: each row's own horizon
+CAMPAIGN_DEFAULTS = {"days": None, "profile": 0, "stages": False}  # days None: each row's own horizon
 
 
 def _refuse_others(args: argparse.Namespace) -> None:
@@ -71,4 +71,6 @@ def add_commands(sub) -> None:
                    "hindcast's 408-day training window)")
     p.add_argument("--profile", type=whole_number(1, 200), metavar="N",
                    help="campaign: also print the N costliest functions of each run (cProfile)")
+    p.add_argument("--stages", action="store_const", const=True,
+                   help="campaign: also print the CPU time of each stage of the step (sim/bench/stages.py)")
     p.set_defaults(func=cmd_bench)

@@ -20,6 +20,7 @@ from sim.program.flags import (
     scenario_flag,
     whole_number,
 )
+from sim.program.folders import SCENARIOS
 
 #: the bounds of a sweep file's `replicates`, and of worker processes
 REPLICATES = whole_number(1, 100_000)
@@ -68,7 +69,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sweep "
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
-    p.add_argument("sweep", type=Path, help="sweep file (YAML)")
+    p.add_argument("sweep", type=Path, help="sweep file (YAML), or a library name such as blockade_screening")
     _engine_options(p)
     p.add_argument("--replicates", type=REPLICATES, metavar="N",
                    help="replicates per point (default: the file's); with --resume, more than the folder "
@@ -93,7 +94,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
     p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
-                   help="two or more scenario files; the first is the reference arm")
+                   help="two or more scenario files or library names (open_road); the first is the reference arm")
     p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates per arm (default 20; at least 2: paired differences need a spread)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the first scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
@@ -124,7 +125,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py uncertainty "
         "scenarios/albu_kamal_blockade.yaml --replicates 20 --days 2,10")
-    p.add_argument("scenario", type=Path, help="scenario file (YAML)")
+    p.add_argument("scenario", type=Path, help="scenario file (YAML), or a library name such as open_road")
     p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates (default 20)")
     p.add_argument("--days", type=day_list, metavar="D,D,…", help="days to map besides the end (default: the end only)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
@@ -144,7 +145,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sensitivity "
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
-    p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}")
+    p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
     _engine_options(p)
     p.set_defaults(func=cmd_sensitivity)
 
@@ -174,6 +175,17 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_discover)
 
 
+SWEEPS = SCENARIOS / "sweeps"
+
+
+def _found(name: Path, folder: Path = SCENARIOS, what: str = "scenario") -> Path:
+    """The file a command line names: a path, or a library name such as open_road (UserError
+    naming the library's files when it is neither)."""
+    from sim.scenario.library import find_in_library
+
+    return find_in_library(name, folder, what=what)
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -181,6 +193,7 @@ def _say(line: str) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweepfile import point_text, read_sweep
 
+    args.sweep = _found(args.sweep, SWEEPS, "sweep")  # a path, or a library name
     if args.dry_run:  # the sweep engine (pyarrow, the pool) is not even imported
         plan = read_sweep(args.sweep, replicates=args.replicates)
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
@@ -210,9 +223,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.hindcast.posterior import read_posterior
     from sim.scenario import parse_sets
 
+    scenarios = [_found(s) for s in args.scenarios]  # paths, or library names: open_road
     sets = parse_sets(args.set)
     posterior = read_posterior(args.posterior) if args.posterior else None
-    result = run_compare(args.scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
+    result = run_compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
                          map_days=args.map_days, outcomes=args.outcomes, log=_say, posterior=posterior)
@@ -231,7 +245,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import run_sensitivity
 
-    result = run_sensitivity(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
+    result = run_sensitivity(_found(args.sweep, SWEEPS, "sweep"), out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                              force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)
     s = result.sweep.session
     print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
@@ -279,7 +293,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     from sim.experiments.uncertainty import run_uncertainty
     from sim.scenario import parse_sets
 
-    result = run_uncertainty(args.scenario, replicates=args.replicates, days=args.days, seed=args.seed,
+    result = run_uncertainty(_found(args.scenario), replicates=args.replicates, days=args.days, seed=args.seed,
                              sets=parse_sets(args.set), workers=args.workers, dask=args.dask, out=args.out,
                              resume=args.resume, force=args.force, progress=not args.quiet,
                              charts=not args.no_charts, log=_say)

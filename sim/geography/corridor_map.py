@@ -7,6 +7,7 @@ import dataclasses
 import difflib
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -182,6 +183,14 @@ class CorridorMap:
                          "map_lon": place.lon, "map_lat": place.lat,
                          "lon": round(float(lon), 6), "lat": round(float(lat), 6)})
         return rows
+
+    def note_moved_places(self) -> None:
+        """Say in one note (a UserWarning; the command line prints it as `note: …`) which places
+        this map moves at its cell size, if any. Said by whoever accepts the map (a scenario that
+        loaded, `run.py map`), so a scenario refused for another reason says only its errors; the
+        same note is said once per process (Python's default warning filter)."""
+        if self.adjustments:
+            warnings.warn(moved_places_note(self.path.name, self.cell_km, self.adjustments), stacklevel=3)
 
     def moved_places_entry(self) -> dict:
         """``{"moved_places": rows}`` for a manifest when the map moved places, else ``{}``."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import stat
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from scipy import ndimage
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
-from sim.geography.corridor_map import CorridorMap, MovedPlace, Place, moved_places_note
+from sim.geography.corridor_map import CorridorMap, MovedPlace, Place
 from sim.geography.crossings import grid_graph, open_bridges
 from sim.geography.layers import MapError, content_key, map_files
 from sim.geography.projection import _cell_of_xy, _xy_of_cell, extend_line, line_frame
@@ -223,8 +222,6 @@ def _build(path: Path, src: _Source, cell_km: float) -> CorridorMap:
     lines = {"river": [(river_name, np.asarray(river_line.coords))]}
     for kind, items in (("road", [(nm, g) for nm, _, g in src.roads]), ("border", src.borders)):
         lines[kind] = [(nm, np.asarray(part.coords)) for nm, g in items for part in shapely.get_parts(g)]
-    if adjustments:  # one note per map and cell size (maps are cached): every moved place in it
-        warnings.warn(moved_places_note(path.name, cell_km, tuple(adjustments)), stacklevel=4)
 
     arrays = {
         "terrain": terrain,

@@ -39,11 +39,12 @@ from sim.program.signals import Terminated, exit_status, handle_termination, int
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
+    from sim.scenario.library import find_in_library
 
     failed = 0
     for path in args.files:
         try:
-            loaded = load_scenario(path)
+            loaded = load_scenario(find_in_library(path, SCENARIOS))
         except UserError as err:
             print(str(err), file=sys.stderr)
             failed += 1
@@ -84,6 +85,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else OUTPUTS / f"map_{args.cell_km:g}km.png"
     check_destination(out, args.force)  # before any work
     corridor_map = load_map(args.map, args.cell_km)
+    corridor_map.note_moved_places()
     publish_file(lambda tmp: draw_map_png(corridor_map, tmp), out, force=args.force)
     rows, cols = corridor_map.shape
     print(f"map: {rows} × {cols} cells at {corridor_map.cell_km:g} km, {len(corridor_map.places)} places → {out}")
@@ -156,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
-    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files")
+    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files, or library names such as open_road")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")

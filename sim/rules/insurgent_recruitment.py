@@ -19,6 +19,7 @@ class InsurgentRecruitment(Rule):
     def setup(self) -> None:
         self.faction = self.model.factions.index(self.params.faction)
         self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.space.forbidden_mask(self.faction)
+        self._desert_cells = max(int(self.desert.sum()), 1)  # counted once: `desert` does not change
         self.recruited = 0.0
         self.new_cells = 0
         self.model.economy.enlist(self.faction, max(self.params.new_cell_strength, 10.0))
@@ -43,7 +44,7 @@ class InsurgentRecruitment(Rule):
                     cell.lose(half)
                     cells.append(self._spawn(cell.rc, half, model.spec.insurgents.move_km))
         ungoverned_desert = self.desert & (controller == UNGOVERNED)
-        share = ungoverned_desert.sum() / max(self.desert.sum(), 1)
+        share = ungoverned_desert.sum() / self._desert_cells
         grievance = model.population.insurgent_factor() if model.population is not None else 1.0
         for _ in range(self.rng.poisson(p.new_cells_per_day * share * grievance * days)):
             if len(cells) >= p.max_cells or model.economy.available(self.faction) < p.new_cell_strength:

@@ -6,6 +6,7 @@ did-you-mean). `--set KEY.PATH=VALUE` arguments of every command are read here t
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -120,8 +121,8 @@ def _walk(data: dict, parts: PathT, create: bool) -> tuple[Any, Any, Any]:
             allowed, child_tp = child_type(tp, part, cur)
             if not allowed:
                 raise PathError(_unknown_key_message(part, here, tp, cur))
-            if part not in cur and is_last and unwrap(tp) == Scenario.model_fields["relations"].annotation:
-                return cur, tp, part  # a new pair of factions; checked when the scenario loads
+            if part not in cur and is_last and typing.get_origin(unwrap(tp)) is dict:
+                return cur, tp, part  # a new key of a free mapping (a pair of factions, a place's holder): checked when the scenario loads
             if part not in cur:
                 model = as_model(tp, cur)
                 if model is None or model_field(model, part) is None:

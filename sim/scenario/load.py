@@ -159,6 +159,7 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
     if report.problems:
         raise InputErrors(_sorted(report.problems, display))
     assert spec is not None and corridor_map is not None
+    corridor_map.note_moved_places()  # only now: a refused scenario says only its errors
     digest = scenario_digest(data)
     return LoadedScenario(spec=spec, rules=rules, source=source, resolved=data, map=corridor_map,
                           digest=digest, origins=origins, overrides=dict(overrides or {}))

@@ -68,7 +68,6 @@ class LandShares(Outputs):
         self._value_total = float(value.sum()) or 1.0
         self._land_flat = corridor_map.land.ravel()
         self._value_flat = value
-        self._presence_seen: list[int] | None = None  # InfluenceField.changes at the row before
 
     def record(self, i: int, changed) -> None:
         """Areas and values are counted over the governed and contested land cells only (a few
@@ -90,11 +89,9 @@ class LandShares(Outputs):
             self.ungoverned[i] = counts[UNGOVERNED + 2] / self.land_cells
             weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
             self.value_share[i] = weighted[2:] / self._value_total
-        if self._presence_seen == influence.changes:
-            self.strength[i] = self.strength[i - 1]
-        else:
-            self.strength[i] = influence.presence.sum(axis=(1, 2, 3))
-            self._presence_seen = list(influence.changes)
+        # each faction's fighters (`InfluenceField.faction_strength`, summed again only after
+        # its presence changed: the same bits as the sum over every faction at once)
+        self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
 
     def table(self, rows: slice) -> dict:
         land_km2 = self.land_cells * self.model.map.km2_per_cell

@@ -131,17 +131,15 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
-
-    def tree(faction: int, units: list):  # each faction's units, indexed once for all its pairs
-        return model.space.kd_tree(("fighters", faction), tuple(u.rc for u in units))
-
+    cells = {f: tuple(u.rc for u in units) for f, units in fighters_by_faction.items()}
     for f, g in model.factions.hostile_pairs():
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
         # the pairs in range as plain arrays (a sparse matrix per pair of factions and step
-        # costs more than the search when, as in most steps, no pair is in range)
-        pairs = tree(f, units_f).sparse_distance_matrix(tree(g, units_g), spec.range_km, output_type="ndarray")
+        # costs more than the search when, as in most steps, no pair is in range), from each
+        # faction's KD-tree, kept with the pairs until either side's units move
+        pairs = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
         if len(pairs) == 0:
             continue
         nf = len(units_f)

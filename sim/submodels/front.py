@@ -21,7 +21,8 @@ against a fortified town lose more than the town. A contact is one violent incid
 at the cell where it happens, with the two sides and their dead, like any other.
 
 The front is measured once a simulated day (control moves over days, `control.decay_days`),
-whole-array: one distance transform per faction with an enemy and bank it holds ground on. Hidden insurgent cells are not
+whole-array: one distance transform per faction with an enemy and bank it holds ground on, over
+the box of that ground widened by the depth (`within`). Hidden insurgent cells are not
 a front (their violence is the ambush, agents/insurgent.py).
 """
 
@@ -41,6 +42,25 @@ def front_length_km(cells_f: int, cells_g: int, cell_km: float, depth_km: float)
     return (cells_f + cells_g) * cell_km ** 2 / (2.0 * depth_km)
 
 
+def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
+    """(rows, cols) bool: the cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell
+    of `mask` (rows, cols) bool, on a grid of `cell_km` cells. The distance transform runs
+    only over the box of `mask`'s cells widened by the depth (a cell outside it is more than
+    `depth_km` from every one of them), which gives the distances of the whole-grid
+    transform to the cells inside (every ground cell is in the box; where two are equally near,
+    the distance's last bit may round differently, far below the comparison's 1e-9); nothing
+    is within reach of an empty mask."""
+    out = np.zeros(mask.shape, dtype=bool)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return out
+    reach = int(np.ceil(depth_km / cell_km)) + 1
+    r0, r1 = max(rows[0] - reach, 0), min(rows[-1] + reach + 1, mask.shape[0])
+    c0, c1 = max(cols[0] - reach, 0), min(cols[-1] + reach + 1, mask.shape[1])
+    out[r0:r1, c0:c1] = distance_transform_edt(~mask[r0:r1, c0:c1], sampling=cell_km) <= depth_km + 1e-9
+    return out
+
+
 class FrontContacts:
     """The front stage of a step (`model.front.update()`): the fronts of every hostile pair,
     measured daily, and this step's contacts along them."""
@@ -51,6 +71,7 @@ class FrontContacts:
         self._day = -1
         self.fronts: dict[tuple[int, int], tuple[np.ndarray, float]] = {}  # pair → (band cells (n, 2), km)
         self.contacts = 0
+        self._reach_kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # faction → (its ground, `_reach`)
 
     def update(self) -> None:
         if self.spec.contact_rate_per_km_day <= 0:
@@ -80,10 +101,10 @@ class FrontContacts:
             mine = controller == f
             if not mine.any():
                 continue
-            near[f] = np.zeros(controller.shape, dtype=bool)
-            for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
-                on_side = bank == side
-                near[f] |= on_side & (distance_transform_edt(~(mine & on_side), sampling=km) <= depth + 1e-9)
+            kept = self._reach_kept.get(f)
+            if kept is None or not np.array_equal(kept[0], mine):  # ground often stays put for days
+                kept = self._reach_kept[f] = (mine, self._reach(mine, bank, depth, km))
+            near[f] = kept[1]
         fronts = {}
         for f, g in pairs:
             if f not in near or g not in near:
@@ -93,6 +114,15 @@ class FrontContacts:
             if n_f and n_g:
                 fronts[(f, g)] = (np.argwhere(band_f | band_g), front_length_km(n_f, n_g, km, depth))
         return fronts
+
+    @staticmethod
+    def _reach(mine: np.ndarray, bank: np.ndarray, depth: float, km: float) -> np.ndarray:
+        """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank."""
+        near = np.zeros(mine.shape, dtype=bool)
+        for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
+            on_side = bank == side
+            near |= on_side & within(mine & on_side, depth, km)
+        return near
 
     def _contact(self, f: int, g: int, rc: tuple[int, int]) -> None:
         model, spec = self.model, self.spec

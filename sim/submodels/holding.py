@@ -108,6 +108,7 @@ class PlaceHolding:
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
         self._members = [frozenset(f.tolist()) for f in footprints]
+        self._gather: np.ndarray | None = None  # (F × layers, P, K) indices into the presence (`update`)
 
     def of(self, place) -> int:
         """The holder code of a Place now: a faction index, CONTESTED or UNGOVERNED."""
@@ -144,8 +145,12 @@ class PlaceHolding:
         return it, (P,) int8 holder codes; the first call sets the initial tenure."""
         ground = self.holders()
         presence = self._influence.presence
-        n_factions = presence.shape[0]
-        flat = presence.reshape(n_factions, presence.shape[1], -1)[:, :, self.cells].sum(axis=1)  # (F, P, K)
+        n_factions, layers = presence.shape[:2]
+        if self._gather is None or len(self._gather) != presence.size // presence[0, 0].size:
+            # flat indices into the presence of every (faction, layer) at every footprint cell
+            self._gather = np.arange(n_factions * layers)[:, None, None] * presence[0, 0].size + self.cells
+        both = presence.take(self._gather)  # (F × layers, P, K): one gather, not a fancy index per axis
+        flat = both.reshape(n_factions, layers, *self.cells.shape).sum(axis=1)  # (F, P, K)
         flat = np.where(self.valid[None], flat, 0.0)
         near = flat.sum(axis=2).T  # (P, F) fighters, insurgent cells too
         if self.held is None:

@@ -47,6 +47,7 @@ class Space:
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (cells, tree)
+        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (tree, tree, pairs)
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
@@ -225,6 +226,18 @@ class Space:
         if kept is None or kept[0] != cells:
             kept = self._trees[key] = (cells, cKDTree(np.array(cells, dtype=float) * self.map.cell_km))
         return kept[1]
+
+    def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple, range_km: float) -> np.ndarray:
+        """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col), kept as the
+        KD-trees `key_a` and `key_b` of `kd_tree`) within `range_km`: scipy's
+        `sparse_distance_matrix(..., output_type="ndarray")`, fields `i`, `j`, `v` (km). Kept
+        while both trees are (the same cells give the same pairs); do not modify."""
+        a, b = self.kd_tree(key_a, cells_a), self.kd_tree(key_b, cells_b)
+        kept = self._pairs.get((key_a, key_b, range_km))
+        if kept is None or kept[0] is not a or kept[1] is not b:
+            kept = self._pairs[key_a, key_b, range_km] = (
+                a, b, a.sparse_distance_matrix(b, range_km, output_type="ndarray"))
+        return kept[2]
 
     def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
         """The nearest alive unit of `faction` and class `kind` within `max_km`, or None."""

@@ -34,6 +34,7 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 | `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (runs mutmut per module and writes its scores, `make mutation`) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
 | `tests/verify_model.py`, `tests/verify_campaign.py` | the figures over paired replicates (`make verify`) |
 | `tests/regression.py`, `tests/baseline/` | the seeded regression baseline (`make baseline`) |
+| `tests/fingerprint.py` | the exactness guard of speed-ups: hashes of the whole record (every step-table column, map frame, log entry, the events, summary and final influence) of five seeded runs, `tests/baseline/fingerprints.json` |
 
 `make test` runs everything but the tests marked `slow`; `make verify` runs those, the figures and
 the mutation harness. Mutation testing by a tool (mutmut) is described in docs/verification.md.
