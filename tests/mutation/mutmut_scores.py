@@ -184,12 +184,17 @@ def _known_cell(design: SampleDesign, pattern: str | None = None) -> list[str]:
     return [f"{killed} / {judged}"]
 
 
-def estimate(tallies: dict[str, Tally], design: SampleDesign) -> tuple[float, float, float]:
+def estimate(tallies: dict[str, Tally], design: SampleDesign, not_run: str | None = None) -> tuple[float, float, float]:
     """The killed share of all of `design.population`'s non-equivalent mutants and its 95 %
     interval, as fractions (sampling.stratified_share): each module a stratum of its mutants
     weighted by their number; with `known_seed`, split into the earlier sample (`design.known`, a
     take-all stratum of its size) and the rest (the sampled stratum, of the module's size less the
-    earlier sample's)."""
+    earlier sample's). The sampled mutants not yet run are left out, or with `not_run` (KILLED or
+    SURVIVED) counted as such: the bounds of what the unfinished sample can still give."""
+    if not_run is not None:
+        tallies = {m: Tally(t.generated, {**t.counts, NOT_RUN: 0,
+                                          not_run: t.counts.get(not_run, 0) + t.counts.get(NOT_RUN, 0)},
+                            t.equivalent) for m, t in tallies.items()}
     sampled, known = [], []
     for m, t in tallies.items():
         earlier = design.known.get(m, Tally())
@@ -259,6 +264,12 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
         lines += ["", f"Weighting each module by its number of mutants (a stratified estimate, Cochran 1977 "
                   f"§5.3{whole}): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
                   "The pooled total above counts the small modules, raised to the minimum, more than their share."]
+        if any(t.counts.get(NOT_RUN) for t in tallies.values()):
+            worst, best = (100 * estimate(tallies, design, s)[0] for s in (SURVIVED, KILLED))
+            lines += ["", f"**Unfinished**: {sum(t.counts.get(NOT_RUN, 0) for t in tallies.values())} sampled "
+                      f"mutants not run yet; had they all survived the estimate would be {worst:.1f} %, had they all "
+                      f"been killed {best:.1f} % (the figure above leaves them out, and mutmut runs the cheapest "
+                      "first, so those left are the costliest: survivors run every test that reaches them)."]
     lines += [
         "",
         "score = (killed + timeout) ÷ (killed + timeout + survived + no tests), equivalent mutants "

@@ -124,3 +124,18 @@ def test_forgetting_verdicts_resets_only_the_named_mutants_already_run(tmp_path)
     found = mutmut_scores.verdicts(mutants)
     assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_scores.NOT_RUN
     assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_2"] == mutmut_scores.KILLED, "others kept"
+
+
+def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_all_killed(tmp_path):
+    mutants = results(tmp_path)
+    found = mutmut_scores.verdicts(mutants)
+    everything = mutmut_scores.draw(found, 1.0, seed=7, minimum=0)
+    tallies, _ = mutmut_scores.tally(mutants, {}, everything)
+    design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
+    # engagement 3 of 5 killed (5 mutants, weight 5/8); agents: 1 killed, 1 no tests, 1 not run (3/8):
+    # left out 5/8·3/5 + 3/8·1/2 = 0.5625; not run survived: 3/8·1/3 → 0.5; killed: 3/8·2/3 → 0.625
+    assert mutmut_scores.estimate(tallies, design)[0] == pytest.approx(0.5625)
+    assert mutmut_scores.estimate(tallies, design, mutmut_scores.SURVIVED)[0] == pytest.approx(0.5)
+    assert mutmut_scores.estimate(tallies, design, mutmut_scores.KILLED)[0] == pytest.approx(0.625)
+    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    assert "**Unfinished**: 1 sampled mutants not run yet" in block and "50.0 %" in block and "62.5 %" in block, block
