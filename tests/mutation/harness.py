@@ -215,9 +215,9 @@ def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report
 
 
 def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = REPORT) -> None:
-    """Replace the rows of the mutants in `rows` in the table of `report`, and add a line after
-    its first, naming them and `run`, then recount the catches. SystemExit when the table has no
-    row for one of them (run the whole harness instead)."""
+    """Replace the rows of the mutants in `rows` in the table of `report` (a mutant without a
+    row gets one after the last), and add a line after its first, naming them and `run`, then
+    recount the catches."""
     text = report.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{report.name}: the markers {BEGIN} and {END} are missing")
@@ -226,9 +226,11 @@ def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = 
     lines = block.split("\n")
     for m, result, seconds in rows:
         at = [i for i, line in enumerate(lines) if line.startswith(f"| `{m['name']}` |")]
-        if len(at) != 1:
-            raise SystemExit(f"{report.name}: the table has no row for {m['name']}; run the whole harness")
-        lines[at[0]] = row(m, result, seconds)
+        if at:
+            lines[at[0]] = row(m, result, seconds)
+        else:
+            last = max(i for i, line in enumerate(lines) if line.startswith("|"))
+            lines.insert(last + 1, row(m, result, seconds))
     names = ", ".join(f"`{m['name']}`" for m, _, _ in rows)
     lines.insert(2, f"Re-run with `--only {' '.join(m['name'] for m, _, _ in rows)} --update` ({names}): {run}.")
     results = [line.split(" | ")[-2].strip("*") for line in lines if line.startswith("| `")]

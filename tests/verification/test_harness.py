@@ -98,5 +98,8 @@ def test_an_update_replaces_only_the_named_rows_and_says_so(tmp_path):
     assert "Re-run with `--only b --update` (`b`): commit `222bbbb`." in text, "the header names the re-run"
     assert "2 of 2 mutants caught (1 by `make test`, 1 only by the slow tests" in text, "the total is recounted"
     assert text.endswith(f"{harness.END}\n\nafter\n"), "nothing outside the block changes"
-    with pytest.raises(SystemExit, match="no row for c"):
-        harness.update_report([({**a, "name": "c"}, "caught", 1.0)], "x", report)
+    harness.update_report([({**a, "name": "c"}, "survived", 1.0)], "commit `333cccc`", report)
+    text = report.read_text()
+    assert "| `b` | B broken | `b.py` | `tests/test_b.py` | **caught (slow)** | 7 |\n| `c` | A broken |" in text, (
+        "a mutant without a row gets one after the last")
+    assert "2 of 3 mutants caught" in text, text
