@@ -524,3 +524,17 @@ def test_only_the_holders_militias_away_from_the_checkpoint_are_called_in(tmp_pa
     away = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
     assert standoff_.called == away, f"only the unit 8 km away is called: {standoff_.called}"
     assert "1 more called in" in [e for e in model.log.entries if e.kind == "standoff"][-1].text
+
+
+def test_only_militias_answer_the_checkpoints_call(tmp_path):
+    """ODD *Checkpoint blockade*: the holder's militias within reinforce_radius_km are called in; a
+    garrison of the holder 6 km away (within the 15 km) is not: garrisons hold, they do not answer."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=10, spread=0.0)
+    checkpoint = rule_.checkpoints[0]
+    garrison = model.spawn_unit("garrison", model.factions.index("h"), 50.0, near=checkpoint.place, radius_km=0.0,
+                                label="g", stream=np.random.default_rng(0))
+    garrison.move_to(east(checkpoint.cell, 6.0, model))
+    rule_.standoffs.clear()
+    checkpoint.encounter(car)  # the convoy halted again, with the garrison near
+    (again,) = rule_.standoffs
+    assert garrison not in again.called, f"a garrison is never called in: {again.called}"
