@@ -124,3 +124,19 @@ def test_an_event_built_past_the_scenarios_checks_is_refused_with_a_message_nami
     with pytest.raises(UserError) as refused:
         timeline.apply_due(0.0)
     assert str(refused.value) == message, f"expected the message {message!r}, got {str(refused.value)!r}"
+
+
+def test_a_spawned_convoy_departs_at_its_event_whatever_its_depart_day(tmp_path):
+    """ODD §3.3 *Events*: "a spawned convoy departs at once". Spawned on day 1 with a depart_day
+    of 1.75 (42 h), at 6 h steps: it has set off after the step at 24 h, not waited for 42 h."""
+    from worlds import world
+
+    from sim.agents.convoy import ConvoyState
+
+    spawn = {"kind": "convoy", "faction": "a", "strength": 50, "label": "late", "start": "Al-Mayadeen",
+             "route": ["Albu Kamal"], "depart_day": 1.75}
+    model = world(tmp_path, factions=("a",), step_hours=6, days=2, events=[{"at_day": 1, "spawn": spawn}])
+    while model.hours < 30.0:
+        model.step()
+    (convoy,) = model.convoys
+    assert convoy.state != ConvoyState.WAITING, f"spawned at 24 h it departs at once, not at 42 h: {convoy.state}"

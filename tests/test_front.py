@@ -138,3 +138,50 @@ def test_a_factions_kept_reach_is_measured_again_when_its_ground_moves():
     assert np.array_equal(band, fresh), "the kept reach of blue's old ground was used after it moved"
     # within 5 km: blue's columns 16-17 (red from column 21) and red's columns 21-22 (blue to 17)
     assert len(band) == 2 * 20 + 2 * 20, f"expected 2 columns × 20 rows on each side, got {len(band)} cells"
+
+
+def test_a_contact_books_both_sides_losses_as_harm_against_both_at_its_cell():
+    """ODD *Population and support*: the fighters lost in a contact (4.5 + 2.25, as above) are harm
+    near the contact's cell, booked against both sides."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    booked = []
+    model.population = type("Book", (), {"harm": lambda self, rc, factions, n: booked.append((rc, factions, n))})()
+    b = next(u for u in model.agents if u.faction == blue)
+    model.front._contact(blue, red, b.rc)
+    assert len(booked) == 1 and booked[0][0] == b.rc and tuple(booked[0][1]) == (blue, red), (
+        f"one harm at the contact's cell {b.rc} against blue and red: {booked}")
+    assert booked[0][2] == pytest.approx(4.5 + 2.25), f"both sides' losses, 6.75: {booked}"
+
+
+def test_the_bands_are_depth_km_deep_at_any_cell_size():
+    """At 2 km cells, two blocks facing each other along 10 rows (20 km): the cells within
+    depth_km = 5 km of the other side are those 2 and 4 km from it, two columns a side: 40 cells
+    (at 5 cells, not km, it would be 5 columns a side)."""
+    model = CorridorModel(load_scenario(FIXTURE, overrides={"map.cell_km": 2.0}))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    assert len(np.unique(model.map.bank[5:15, 5:16])) == 1, "the blocks lie on one bank"
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[5:15, 5:11] = blue  # 6 columns
+    controller[5:15, 11:16] = red  # 5 columns
+    band, _ = model.front.measure(controller)[(min(blue, red), max(blue, red))]
+    assert sorted(set(int(c) for c in band[:, 1])) == [9, 10, 11, 12], (
+        f"two columns on each side of the edge (within 5 km at 2 km cells): {sorted(set(band[:, 1]))}")
+    assert len(band) == 40, f"2 columns × 10 rows a side, got {len(band)}"
+
+
+def test_a_faction_on_both_banks_has_a_front_on_each():
+    """Blue and red face each other on the right bank (the block of the test above) and again on
+    the left bank (rows 0–19, columns 90–110): both fronts count, 20 km each at 1 km cells."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    bank = model.map.bank
+    assert len(np.unique(bank[10:30, 10:31])) == 1 and len(np.unique(bank[0:20, 90:111])) == 1
+    assert bank[10, 10] != bank[0, 90], "the two blocks lie on different banks"
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    for r, c in ((10, 10), (0, 90)):
+        controller[r:r + 20, c:c + 11] = blue
+        controller[r:r + 20, c + 11:c + 21] = red
+    band, km = model.front.measure(controller)[(min(blue, red), max(blue, red))]
+    assert len(band) == 400, f"5 columns × 20 rows a side on each bank: 400 cells, got {len(band)}"
+    assert km == pytest.approx(40.0), f"two 20 km edges, got {km:.2f}"

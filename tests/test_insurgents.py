@@ -258,3 +258,26 @@ def test_a_cell_relocates_to_desert_within_move_km(tmp_path):
         assert desert[cell.rc] and km <= move_km + 1e-9, (
             f"the cell woke at {start} and moved to {cell.rc}, {km:.1f} km away: expected desert within {move_km} km")
         assert cell.hidden, "a relocated cell is hidden"
+
+
+def test_no_new_cell_forms_once_the_faction_has_max_cells(tmp_path):
+    """Two cells and max_cells 2, recruits for 10 new cells, a rate of 1,000 a day: none forms;
+    with max_cells 3, one does."""
+    for max_cells, expected in ((2, 0), (3, 1)):
+        model, rule, _ = recruiting(tmp_path, funding=1000.0, new_cells_per_day=1000.0, fighters_per_day=0.0,
+                                    max_cells=max_cells)
+        model.economy.ready[model.factions.index("i")] = 100.0
+        rule.apply()
+        assert rule.new_cells == expected, f"max_cells {max_cells} with 2 cells: {expected} new, got {rule.new_cells}"
+
+
+def test_an_ambush_is_recorded_as_violence_of_its_kind(tmp_path):
+    """The ambush of the test above (the unit 14 km away loses its share): one violent incident of
+    kind ambush between the cell's faction and the target's, at the target's cell."""
+    model, cell, near, _ = desert_world(tmp_path)
+    start = open_row(model, length_km=40.0)
+    cell.move_to(start)
+    near.move_to(east(start, 14.0, model))
+    cell.ambush()
+    v = model.recorder.violence
+    assert v.kinds == ["ambush"] and v.sides == [("i", "a")] and v.cells == [near.rc], (v.kinds, v.sides, v.cells)

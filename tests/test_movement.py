@@ -62,3 +62,59 @@ def test_prepared_defences_count_at_home_only(tmp_path):
     assert unit.protection() == 3.0, "at its home cell the unit's fortification divides the fire it receives"
     unit.move_to((unit.home[0], unit.home[1] + 1))
     assert unit.protection() == 1.0, "away from home its prepared positions do not protect it"
+
+
+def test_turning_back_retraces_the_hops_travelled_in_their_own_hours():
+    """Hops of 1, 2 and 4 h; after 3.5 h the mover is at the third cell (reached at 1 + 2 = 3 h).
+    Turned back it retraces 2 h then 1 h: at the second cell after 2 h, home after 3 h."""
+    import numpy as np
+
+    from sim.agents.movement import PathMover
+
+    cells = np.array([[0, 0], [0, 1], [0, 2], [0, 3]])
+    out = PathMover(cells, np.array([1.0, 2.0, 4.0]))
+    out.advance(3.5)
+    assert out.cell == (0, 2), f"3.5 h: past the 3 h of the first two hops, short of 7: {out.cell}"
+    back = out.turned_back()
+    back.advance(2.0)
+    assert back.cell == (0, 1) and not back.done, f"the 2 h hop back first: {back.cell}"
+    back.advance(1.0)
+    assert back.cell == (0, 0) and back.done, f"then the 1 h hop, home: {back.cell}"
+
+
+def test_a_new_mover_stands_at_the_first_cell_of_its_path():
+    import numpy as np
+
+    from sim.agents.movement import PathMover
+
+    mover = PathMover(np.array([[0, 0], [0, 1]]), np.array([1.0]))
+    assert mover.cell == (0, 0) and not mover.done, f"before any hour it is at the start: {mover.cell}"
+    mover.advance(0.5)
+    assert mover.cell == (0, 0), "half the 1 h hop: still at the start"
+
+
+def test_a_unit_told_to_go_home_while_at_home_stops_and_takes_its_home_posture(tmp_path):
+    """A holding militia set moving (as if called away) but still on its home cell: going home it
+    is no longer among the movers, has no path and holds again."""
+    model = world(tmp_path, factions=("a",))
+    (unit,) = units_of(model, "a")
+    unit.moving = True
+    unit.go_home()
+    assert not unit.moving and unit.mover is None and unit.posture == Posture.HOLD, (
+        f"at home: not moving, no path, posture hold; got {unit.moving}, {unit.mover}, {unit.posture}")
+
+
+def test_a_convoy_with_no_passable_route_stays_put_and_says_so(tmp_path):
+    """When no path reaches its route (a road cut by a user's deconfliction line, say), the convoy
+    does not set off: it stays waiting where it is and the event log says why."""
+    from sim.agents.convoy import ConvoyState
+
+    forces = [{"kind": "convoy", "faction": "a", "strength": 50, "label": "C1", "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 0}]
+    model = world(tmp_path, factions=("a",), forces=forces)
+    (convoy,) = model.convoys
+    model.space.plan_path = lambda *args, **kwargs: None  # no passable path anywhere
+    convoy.depart()
+    assert convoy.state == ConvoyState.WAITING and not convoy.moving, f"it stays: {convoy.state}"
+    entry = model.log.entries[-1]
+    assert entry.kind == "event" and "finds no passable route to Albu Kamal" in entry.text, entry

@@ -146,3 +146,17 @@ def test_after_its_last_objective_the_column_stays_as_its_garrison():
     rule.apply()
     assert [u.rc for u in rule.column] == where and len(rule.taken) == 1, (
         "with every objective taken the column should stay where it is")
+
+
+def test_a_garrison_left_on_an_objective_is_logged_with_its_faction_at_the_objective():
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    model.step()  # from_day 0: the column forms at the first step
+    objective = rule.objectives[0]
+    strength = rule.column[-1].strength
+    rule._garrison(objective)
+    entry = model.log.entries[-1]
+    assert entry.kind == "event" and entry.text.startswith(
+        f"{strength:.0f} fighters of the assault column stay to hold {objective.name}"), entry.text
+    assert entry.factions == ["blue"] and entry.cell == objective.cell and entry.place == objective.name, (
+        f"the entry names the attacker (blue), the objective's cell {objective.cell} and its name: {entry}")

@@ -463,6 +463,8 @@ def test_the_checkpoint_option_ignores_moving_convoys_of_factions_not_denied_and
     post.move_to((int(r - 20.0 / model.map.cell_km), c))
     post.post_at = "Al-Mayadeen"
     (option,) = checkpoint_options(planner)
+    assert option.action == "sets up its checkpoints at Albu Kamal" and option.reason.startswith(
+        f"{model.factions.labels[russia]} moving toward them"), f"the option names the checkpoints and who moves toward them: {option.reason}"
     option.act()
     assert rule.enabled, "carrying out the checkpoint option switches the blockade on"
 
@@ -517,3 +519,26 @@ def test_a_withdrawn_post_is_a_post_no_longer_and_goes_home_to_the_base():
     planner.withdraw_post("Al-Mayadeen")
     assert "Al-Mayadeen" not in planner.posts and post.post_at is None and post.home == planner.base.cell, (
         "withdrawn, the post is a post no longer and goes home to the base")
+
+
+def test_the_reserve_leaves_out_units_on_checkpoint_duty_and_on_the_move():
+    """The reserve is the base's standing units that may leave: one of the garrison set on
+    checkpoint duty, another given a path, are no longer in it."""
+    from sim.agents.standing import Posture
+
+    model, planner = _russia_with_reserve(200.0)
+    units = planner.reserve()
+    assert len(units) >= 2, "the set-up needs two reserve units"
+    units[0].posture = Posture.CHECKPOINT
+    units[1].travel_to(model.place("Al-Mayadeen").cell, Posture.RETURN)
+    assert units[1].mover is not None, "the set-up: the second unit is on its way"
+    assert units[0] not in planner.reserve() and units[1] not in planner.reserve(), (
+        "a unit on checkpoint duty or on the move is not in the reserve")
+
+
+def test_the_convoy_targets_are_the_next_place_to_keep_open_then_each_place_to_expand_into():
+    """keep_open beyond the base: Albu Kamal first (no post there); expand_into Hajin: also a target."""
+    model, planner = _russia_with_reserve(200.0)
+    planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
+    targets = [(place.name, route) for place, route in planner.convoy_targets()]
+    assert targets == [("Albu Kamal", ["Albu Kamal"]), ("Hajin", ["Hajin"])], targets

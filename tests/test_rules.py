@@ -378,3 +378,163 @@ def test_a_convoy_that_breaks_the_checkpoint_logs_a_clash(tmp_path):
     entry = model.log.entries[-1]
     assert rule.outcomes["fought_through"] == 1 and entry.kind == "clash" and "fought through" in entry.text, (
         f"expected a 'fought through' clash, got {entry.kind}: {entry.text}")
+
+
+# --- seed-2 sample's survivors (docs/verification.md): behaviours of the ODD no test pinned ------------------
+class _HarmBook:
+    """A stand-in for the population: records each harm booked (cell, factions, fighters)."""
+
+    def __init__(self):
+        self.booked = []
+
+    def harm(self, rc, factions, fighters):
+        self.booked.append((tuple(int(x) for x in rc), tuple(factions), float(fighters)))
+
+
+def test_a_strike_is_recorded_as_violence_by_the_striker_and_harms_its_support(tmp_path):
+    """ODD *Population and support*: the fighters a strike kills are booked against the striker
+    (b) at the aim; the violence record has the striker losing nothing, the target the 60 killed
+    (2 × 30 % of 100, the pair 2 km apart)."""
+    model, _ = striking(tmp_path)
+    model.population = book = _HarmBook()
+    rule(model, "airstrikes").strike()
+    v = model.recorder.violence
+    assert v.kinds == ["strike"] and v.sides == [("b", "a")], f"one strike by b on a: {v.kinds}, {v.sides}"
+    assert v.deaths[0] == pytest.approx((0.0, 60.0)), f"the striker loses nothing, a loses 60: {v.deaths}"
+    (booked,) = book.booked
+    assert booked[0] == v.cells[0] and booked[1] == (model.factions.index("b"),), (
+        f"the harm is booked at the aim against the striker b only: {booked}")
+    assert booked[2] == pytest.approx(60.0), f"the 60 fighters killed: {booked}"
+
+
+def test_a_strike_finds_a_target_of_any_strength(tmp_path):
+    """The three a-units cut to 1 fighter each (presence 1 fighter a cell): still a concentration
+    to strike. The pair 2 km apart loses 30 % each: 0.6 fighters killed in one strike."""
+    model, units = striking(tmp_path)
+    for unit in units:
+        unit.lose(unit.strength - 1.0)
+    strikes = rule(model, "airstrikes")
+    strikes.strike()
+    assert strikes.summary(slice(None))["airstrikes.strikes"] == 1, "a target of 1 fighter a cell is struck"
+    assert strikes.summary(slice(None))["airstrikes.fighters_killed"] == pytest.approx(0.6), "2 × 0.3 × 1 fighter"
+
+
+def test_the_strike_window_is_twice_the_radius_wide_at_1_km_cells(tmp_path):
+    """radius_km 2 on 1 km cells: the window is 2 × 2 ÷ 1 = 4 cells, made odd: 5 × 5. Two 50s at 0 and
+    4 km on the top row: only the window centred midway (2 km) holds both, so it is the densest
+    and both lose 30 % (a 7-wide window would first peak one cell after the first 50, 3 km from
+    the second, which would be spared)."""
+    forces = [{"kind": "militia", "faction": "a", "units": 3, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
+    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules, cell_km=1.0)
+    units = units_of(model, "a")
+    start = open_row(model, length_km=40.0)
+    assert start[0] == 0, "the set-up needs the map's top row: no window centred above it"
+    for unit, km in zip(units, (0.0, 4.0, 30.0), strict=True):
+        unit.move_to(east(start, km, model))
+        unit.lose(unit.strength - (50.0 if km < 10 else 1.0))
+    rule(model, "airstrikes").strike()
+    assert [u.strength for u in units[:2]] == pytest.approx([35.0, 35.0]), (
+        f"both 50s, 2 km from the window's centre, should lose 30 %: got {[u.strength for u in units[:2]]}")
+
+
+def test_every_intercepted_strike_is_counted(tmp_path):
+    """At 240 strikes a day and interception certain, each strike of a 1 h step (Poisson, mean 10)
+    is intercepted and logged once: the count equals the entries."""
+    model, _ = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=1.0)
+    strikes = rule(model, "airstrikes")
+    strikes.apply()
+    strikes.apply()
+    logged = [e for e in model.log.entries if e.kind == "airstrike" and "intercepted" in e.text]
+    assert len(logged) > 1 and strikes.intercepted == len(logged), (
+        f"{len(logged)} interceptions logged, {strikes.intercepted} counted")
+
+
+def test_an_agreement_in_force_is_logged_with_its_scales(tmp_path):
+    rules = {"agreement": {"faction": "a", "from_day": 0, "funding_scale": 0.5, "reinforcement_scale": 0.25}}
+    model = world(tmp_path, rules=rules)
+    rule(model, "agreement").apply()
+    (entry,) = [e for e in model.log.entries if e.kind == "event"]
+    assert "agreement in force: A" in entry.text and "reinforcements × 0.25" in entry.text, entry.text
+    assert "funding × 0.5" in entry.text, f"the entry names both scales: {entry.text}"
+
+
+def test_the_keys_of_a_kind_are_the_scenarios_rules_of_that_kind_in_order(tmp_path):
+    from sim.rules.base import keys_of_kind
+
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal"}, "airstrikes": {"by": "b", "against": "a"},
+             "reinforcement/b": {"faction": "b", "at": "Albu Kamal"}}
+    model = world(tmp_path, relations={"a/b": "rival"}, rules=rules)
+    assert keys_of_kind(model.loaded.rules, "reinforcement") == ["reinforcement", "reinforcement/b"]
+    assert keys_of_kind(model.loaded.rules, "airstrikes") == ["airstrikes"]
+    assert keys_of_kind(model.loaded.rules, "co_optation") == [], "a kind the scenario lacks: none"
+
+
+def test_a_pushing_convoy_outnumbered_by_the_break_ratio_breaks_off_and_withdraws(tmp_path):
+    """C = 30 = 1.5 × D = 20 forces its way (step 3); then the 200 called arrive: D ≈ 220 against
+    C < 30, far beyond engagement.break_ratio × C, so after that step's fight the convoy breaks off
+    and withdraws (the withdrawal logged with its reason)."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, called=200, orders={"when_stopped": "push"}, spread=0.0)
+    checkpoint = rule_.checkpoints[0]
+    rule_.apply()
+    (called,) = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    called.move_to(checkpoint.cell)
+    rule_.apply()
+    held = sum(u.strength for u in checkpoint.defenders())
+    assert held >= model.spec.engagement.break_ratio * car.strength, "the set-up: the defenders outnumber it"
+    entry = model.log.entries[-1]
+    assert rule_.outcomes["withdrew"] == 1 and entry.kind == "withdrawal", f"{rule_.outcomes}: {entry.text}"
+    assert "(broke off the fight)" in entry.text, entry.text
+
+
+def test_a_convoy_the_checkpoint_does_not_stop_is_counted_once_as_passed(tmp_path):
+    """stop_probability 0: the convoy passes (step 1), counted once and logged."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, stop=0.0)
+    assert rule_.outcomes["passed"] == 1 and rule_.outcomes["stopped"] == 0, rule_.outcomes
+    assert "passed the Albu Kamal checkpoint" in model.log.entries[-1].text, model.log.entries[-1].text
+
+
+def test_a_withdrawal_names_the_force_ratio_of_defenders_to_convoy(tmp_path):
+    """D = 45 against C = 30 (as in the withdrawal above): the entry gives 45 against 30, 1.5 : 1."""
+    model, rule_, _ = standoff(tmp_path, convoy=30, crew=45, spread=0.0)
+    rule_.apply()
+    entry = model.log.entries[-1]
+    assert entry.kind == "withdrawal" and "45 militia fighters against 30 (1.5 : 1)" in entry.text, entry.text
+
+
+def test_a_standoff_is_remembered_by_place_in_the_reason_the_pair_turns_hostile(tmp_path):
+    """The standoff at Albu Kamal adds tension between h and c, remembered with its place: when the
+    pair turns hostile the relation entry names it."""
+    model, _, _ = standoff(tmp_path, convoy=30, crew=20)
+    h, c = model.factions.index("h"), model.factions.index("c")
+    model.tension._set(min(h, c), max(h, c), True, "a test")
+    entry = model.log.entries[-1]
+    assert entry.kind == "relation" and "after standoff near Albu Kamal (" in entry.text, entry.text
+
+
+def test_only_the_holders_militias_away_from_the_checkpoint_are_called_in(tmp_path):
+    """10 at the checkpoint and 40 8 km away: the one unit away answers the call; the crew at the
+    checkpoint is not called (it is there already)."""
+    model, rule_, _ = standoff(tmp_path, convoy=30, crew=10, called=40, spread=0.0)
+    (standoff_,) = rule_.standoffs
+    checkpoint = rule_.checkpoints[0]
+    away = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    assert standoff_.called == away, f"only the unit 8 km away is called: {standoff_.called}"
+    assert "1 more called in" in [e for e in model.log.entries if e.kind == "standoff"][-1].text
+
+
+def test_only_militias_answer_the_checkpoints_call(tmp_path):
+    """ODD *Checkpoint blockade*: the holder's militias within reinforce_radius_km are called in; a
+    garrison of the holder 6 km away (within the 15 km) is not: garrisons hold, they do not answer."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=10, spread=0.0)
+    checkpoint = rule_.checkpoints[0]
+    garrison = model.spawn_unit("garrison", model.factions.index("h"), 50.0, near=checkpoint.place, radius_km=0.0,
+                                label="g", stream=np.random.default_rng(0))
+    garrison.move_to(east(checkpoint.cell, 6.0, model))
+    rule_.standoffs.clear()
+    checkpoint.encounter(car)  # the convoy halted again, with the garrison near
+    (again,) = rule_.standoffs
+    assert garrison not in again.called, f"a garrison is never called in: {again.called}"

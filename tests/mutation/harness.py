@@ -17,7 +17,18 @@ the mutant's remaining tests, the fast ones first and the `slow` ones (`make ver
 The project itself is never modified.
 
     make verify                                  # every mutant; rewrites the table in docs/verification.md
+    .venv/bin/python tests/mutation/harness.py --workers 2                     # every mutant, two at a time
     .venv/bin/python tests/mutation/harness.py --only checkpoint_never_stops   # one mutant
+    .venv/bin/python tests/mutation/harness.py --only NAME… --update           # and replace their rows
+
+The harness first takes a snapshot of the project, and every copy is made from it, so editing
+the project during a long run changes nothing of the run. Every mutant runs in its own temporary
+copy, so `--workers N` runs N mutants at once (and the unmutated check in N parts); the table
+lists the mutants in the order of `mutants.yaml` whatever order they finish in, is rewritten as
+each mutant finishes (those still to come marked *not run yet*), and its header names the
+commit and date of the run and, at the end, the CPU time its test processes used. `--update` (with `--only`) replaces only those mutants' rows of the table
+and adds a line naming them and the commit they were re-run on, for a file changed after the
+full run.
 
 Slow (each mutant runs its tests), so it is kept out of `make test`. Exit status 1 when any
 mutant survives or is refused, when a catching test fails unmutated, or when an anchor no longer
@@ -27,12 +38,16 @@ occurs exactly once (the mutant list went stale).
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -120,12 +135,19 @@ class Unmutated:
         return [n for n in nodes if n not in self.slow], [n for n in nodes if n in self.slow]
 
 
-def run_unmutated(mutants: list[dict], python: str, root: Path = ROOT) -> Unmutated:
-    """Run every catching test once on an unmutated copy of `root`."""
+def run_unmutated(mutants: list[dict], python: str, root: Path = ROOT, workers: int = 1) -> Unmutated:
+    """Run every catching test once on an unmutated copy of `root`, in `workers` parts at once
+    (every `workers`-th spec, sorted, each part in its own copy)."""
     specs = sorted({t for m in mutants for t in m["tests"]})
-    with tempfile.TemporaryDirectory(prefix="corridor-unmutated-") as tmp:
-        work = copy_project(root, Path(tmp) / "project")
-        return Unmutated(pytest_outcomes(python, work, specs), slow_nodes(python, work, specs))
+
+    def part(chosen: list[str]) -> Unmutated:
+        with tempfile.TemporaryDirectory(prefix="corridor-unmutated-") as tmp:
+            work = copy_project(root, Path(tmp) / "project")
+            return Unmutated(pytest_outcomes(python, work, chosen), slow_nodes(python, work, chosen))
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        parts = list(pool.map(part, [specs[i::workers] for i in range(workers) if specs[i::workers]]))
+    return Unmutated({n: o for u in parts for n, o in u.outcomes.items()}, set().union(*(u.slow for u in parts)))
 
 
 def run_mutant(mutant: dict, python: str, clean: Unmutated, root: Path = ROOT) -> tuple[str, float, str]:
@@ -145,21 +167,39 @@ def run_mutant(mutant: dict, python: str, clean: Unmutated, root: Path = ROOT) -
     return "survived", time.perf_counter() - started, f"{len(fast) + len(slow)} tests passed"
 
 
-def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report: Path = REPORT) -> None:
+def row(m: dict, result: str, seconds: float) -> str:
+    """The table's row of one mutant."""
+    tests = "<br>".join(f"`{t}`" for t in m["tests"])
+    return f"| `{m['name']}` | {m['what']} | `{m['file']}` | {tests} | **{result}** | {seconds:.0f} |"
+
+
+def commit(root: Path = ROOT) -> str:
+    """The short commit of `root`'s HEAD ("unknown" outside git), "+ uncommitted changes" when
+    tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report: Path = REPORT,
+                 run: str = "") -> None:
+    """Rewrite the table between BEGIN and END of `report` (rows in the order given); `run` says
+    where and when it ran (commit, date, workers, CPU time)."""
     lines = [
         BEGIN,
-        "Written by `make verify` (`tests/mutation/harness.py`, mutants in `tests/mutation/mutants.yaml`).",
+        "Written by `make verify` (`tests/mutation/harness.py`, mutants in `tests/mutation/mutants.yaml`)"
+        + (f": {run}." if run else "."),
         "Each mutant breaks one mechanism in a temporary copy of the whole project; the named tests,",
         "each first checked to pass on the unmutated copy, must then fail. **caught** means a fast",
         "test catches it (`make test`); **caught (slow)** that only a `@pytest.mark.slow` test does",
-        "(`make verify`).",
+        "(`make verify`). *seconds*: wall time of the mutant's tests on the machine as loaded then.",
         "",
         "| mutant | mechanism broken | file | catching tests | result | seconds |",
         "|---|---|---|---|---|---|",
     ]
-    for m, result, seconds in rows:
-        tests = "<br>".join(f"`{t}`" for t in m["tests"])
-        lines.append(f"| `{m['name']}` | {m['what']} | `{m['file']}` | {tests} | **{result}** | {seconds:.0f} |")
+    lines += [row(m, result, seconds) for m, result, seconds in rows]
     caught = sum(r.startswith("caught") for _, r, _ in rows)
     slow = sum(r == "caught (slow)" for _, r, _ in rows)
     lines += ["", f"{caught} of {len(rows)} mutants caught ({caught - slow} by `make test`, "
@@ -174,12 +214,50 @@ def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report
     report.write_text(head + "\n".join(lines) + rest.split(END, 1)[1])
 
 
+def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = REPORT) -> None:
+    """Replace the rows of the mutants in `rows` in the table of `report` (a mutant without a
+    row gets one after the last), and add a line after its first, naming them and `run`, then
+    recount the catches."""
+    text = report.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{report.name}: the markers {BEGIN} and {END} are missing")
+    head, rest = text.split(BEGIN, 1)
+    block, tail = rest.split(END, 1)
+    lines = block.split("\n")
+    for m, result, seconds in rows:
+        at = [i for i, line in enumerate(lines) if line.startswith(f"| `{m['name']}` |")]
+        if at:
+            lines[at[0]] = row(m, result, seconds)
+        else:
+            last = max(i for i, line in enumerate(lines) if line.startswith("|"))
+            lines.insert(last + 1, row(m, result, seconds))
+    names = ", ".join(f"`{m['name']}`" for m, _, _ in rows)
+    lines.insert(2, f"Re-run with `--only {' '.join(m['name'] for m, _, _ in rows)} --update` ({names}): {run}.")
+    results = [line.split(" | ")[-2].strip("*") for line in lines if line.startswith("| `")]
+    caught = sum(r.startswith("caught") for r in results)
+    slow = sum(r == "caught (slow)" for r in results)
+    total = [i for i, line in enumerate(lines) if " mutants caught (" in line]
+    if total:
+        lines[total[0]] = (f"{caught} of {len(results)} mutants caught ({caught - slow} by `make test`, "
+                           f"{slow} only by the slow tests of `make verify`).")
+    report.write_text(head + BEGIN + "\n".join(lines) + END + tail)
+
+
 def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = MUTANTS,
          report: Path = REPORT) -> int:
     parser = argparse.ArgumentParser(description="Run the mutation harness (see the module docstring).")
     parser.add_argument("--only", nargs="*", help="names of mutants to run (default: all)")
     parser.add_argument("--check", action="store_true", help="only check that every anchor occurs once")
+    parser.add_argument("--workers", type=int, default=1, help="mutants run at once, each in its own copy (default 1)")
+    parser.add_argument("--report", type=Path, default=report,
+                        help="the file whose table is written (default docs/verification.md)")
+    parser.add_argument("--update", action="store_true",
+                        help="with --only: replace those mutants' rows of the table and note the re-run")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers: must be ≥ 1, not {args.workers}")
+    if args.update and not args.only:
+        parser.error("--update needs --only")
     mutants = load_mutants(mutants_file)
     if args.only:
         unknown = set(args.only) - {m["name"] for m in mutants}
@@ -191,18 +269,39 @@ def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = 
         print(f"stale mutant {name}: {problem}", file=sys.stderr)
     if stale or args.check:
         return 1 if stale else 0
-    clean = run_unmutated(mutants, sys.executable, root)
-    refused = clean.failing(sorted({t for m in mutants for t in m["tests"]}))
-    for spec in refused:
-        print(f"refused {spec}: it fails (or selects nothing) on the unmutated copy", file=sys.stderr)
-    rows = []
-    for i, mutant in enumerate(mutants, 1):
-        result, seconds, detail = run_mutant(mutant, sys.executable, clean, root)
-        print(f"[{i}/{len(mutants)}] {mutant['name']}: {result} in {seconds:.0f} s ({detail})", flush=True)
-        rows.append((mutant, result, seconds))
+    report = args.report
+    run = f"commit `{commit(root)}`, {date.today().isoformat()}, {args.workers} worker(s)"
+    with tempfile.TemporaryDirectory(prefix="corridor-snapshot-") as tmp:
+        snapshot = copy_project(root, Path(tmp) / "project")  # the run's code, whatever is edited meanwhile
+        clean = run_unmutated(mutants, sys.executable, snapshot, args.workers)
+        refused = clean.failing(sorted({t for m in mutants for t in m["tests"]}))
+        for spec in refused:
+            print(f"refused {spec}: it fails (or selects nothing) on the unmutated copy", file=sys.stderr)
+        done: dict[str, tuple[dict, str, float]] = {}
+        lock = threading.Lock()
+
+        def one(mutant: dict) -> tuple[dict, str, float]:
+            result, seconds, detail = run_mutant(mutant, sys.executable, clean, snapshot)
+            with lock:
+                done[mutant["name"]] = (mutant, result, seconds)
+                print(f"[{len(done)}/{len(mutants)}] {mutant['name']}: {result} in {seconds:.0f} s ({detail})",
+                      flush=True)
+                if not args.only:  # the table so far, so that a run cut short still leaves its results
+                    write_report([done.get(m["name"], (m, "not run yet", 0.0)) for m in mutants], refused,
+                                 report, f"{run}, partial: {len(done)} of {len(mutants)} run so far")
+            return done[mutant["name"]]
+
+        with ThreadPoolExecutor(args.workers) as pool:
+            rows = list(pool.map(one, mutants))  # in the order of mutants.yaml
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run += f", {used.ru_utime + used.ru_stime:.0f} CPU s of test processes"
+    print(run, flush=True)
     if not args.only:
-        write_report(rows, refused, report)
+        write_report(rows, refused, report, run)
         print(f"wrote {report}")
+    elif args.update:
+        update_report(rows, run, report)
+        print(f"updated {len(rows)} rows of {report}")
     return 0 if not refused and all(r.startswith("caught") for _, r, _ in rows) else 1
 
 

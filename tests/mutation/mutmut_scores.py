@@ -20,6 +20,14 @@ With `--sample FRACTION --seed N` everything is restricted to a seeded simple ra
 each module's mutants (`FRACTION` of them, at least `--minimum`, tests/mutation/sampling.py), and
 the table reports the killed share of the sampled non-equivalent mutants with its Wilson 95 %
 interval per module and in total: an estimate of the score `make mutation` measures in full.
+With `--known-seed K` the sample is drawn from each module's mutants outside seed K's sample (an
+earlier sample whose survivors were seen and given tests); the estimate takes seed K's sample
+whole, as a take-all stratum without sampling error, beside the fresh sample of the rest
+(sampling.stratified_share). `--fresh` first forgets the stored verdicts of the fresh sample's
+mutants: mutmut 3 keeps a verdict until the mutated function's own source changes, whatever
+changed in the tests or in the functions it calls.
+
+    python tests/mutation/mutmut_scores.py --sample 0.05 --seed 2 --known-seed 1 --fresh --run sim.submodels sim.rules agents
 
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` (one or more modules, one mutmut
 run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
@@ -113,11 +121,16 @@ def verdicts(mutants_dir: Path = MUTANTS_DIR) -> dict[str, dict[str, str]]:
     return found
 
 
-def draw(found: dict[str, dict[str, str]], fraction: float, seed: int, minimum: int) -> dict[str, list[str]]:
+def draw(found: dict[str, dict[str, str]], fraction: float, seed: int, minimum: int,
+         exclude: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """{module pattern: sampled mutant names}: the stratified sample (sampling.py), one stratum
-    per module pattern, numbered in the order of MODULES (then any other file, sorted)."""
+    per module pattern, numbered in the order of MODULES (then any other file, sorted), drawn
+    from each module's mutants but those in `exclude` ({module pattern: names}, e.g. an earlier
+    sample whose mutants were seen)."""
+    exclude = exclude or {}
     strata = [m for m in MODULES if m in found] + sorted(set(found) - set(MODULES))
-    return stratified_sample({m: list(found[m]) for m in found}, fraction, seed, minimum, strata)
+    return stratified_sample({m: sorted(set(found[m]) - set(exclude.get(m, ()))) for m in found},
+                             fraction, seed, minimum, strata)
 
 
 def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = None,
@@ -138,12 +151,17 @@ def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = N
 @dataclass
 class SampleDesign:
     """How the mutants were sampled: `fraction` of each module's (at least `minimum`), drawn with
-    `seed`; `population` = {module pattern: mutants generated}."""
+    `seed`; `population` = {module pattern: mutants generated}. With `known_seed`, the sample was
+    drawn from the mutants outside that seed's sample (same fraction and minimum), and `known`
+    ({module pattern: Tally}) counts that earlier sample, taken whole: a take-all stratum of the
+    estimate (sampling.stratified_share)."""
 
     fraction: float
     seed: int
     minimum: int
     population: dict[str, int]
+    known_seed: int | None = None
+    known: dict[str, Tally] = field(default_factory=dict)
 
 
 def _score_cell(t: Tally, bold: bool = False) -> str:
@@ -156,27 +174,60 @@ def _score_cell(t: Tally, bold: bool = False) -> str:
     return f"**{text}**" if bold else text
 
 
+def _known_cell(design: SampleDesign, pattern: str | None = None) -> list[str]:
+    """The column of the earlier sample taken whole, "killed / judged" (all modules when no
+    pattern); no column without `known_seed`."""
+    if design.known_seed is None:
+        return []
+    known = list(design.known.values()) if pattern is None else [design.known.get(pattern, Tally())]
+    killed, judged = (sum(t.killed_judged()[i] for t in known) for i in (0, 1))
+    return [f"{killed} / {judged}"]
+
+
+def estimate(tallies: dict[str, Tally], design: SampleDesign, not_run: str | None = None) -> tuple[float, float, float]:
+    """The killed share of all of `design.population`'s non-equivalent mutants and its 95 %
+    interval, as fractions (sampling.stratified_share): each module a stratum of its mutants
+    weighted by their number; with `known_seed`, split into the earlier sample (`design.known`, a
+    take-all stratum of its size) and the rest (the sampled stratum, of the module's size less the
+    earlier sample's). The sampled mutants not yet run are left out, or with `not_run` (KILLED or
+    SURVIVED) counted as such: the bounds of what the unfinished sample can still give."""
+    if not_run is not None:
+        tallies = {m: Tally(t.generated, {**t.counts, NOT_RUN: 0,
+                                          not_run: t.counts.get(not_run, 0) + t.counts.get(NOT_RUN, 0)},
+                            t.equivalent) for m, t in tallies.items()}
+    sampled, known = [], []
+    for m, t in tallies.items():
+        earlier = design.known.get(m, Tally())
+        sampled.append((design.population.get(m, t.generated) - earlier.generated, *reversed(t.killed_judged())))
+        if earlier.generated:
+            known.append((earlier.generated, *reversed(earlier.killed_judged())))
+    return stratified_share(sampled, known=known)
+
+
 def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, day: str,
            design: SampleDesign | None = None) -> str:
     """The block's text (between the markers); with `design`, of a sample (`tallies` counting
     the sampled mutants only)."""
     cols = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN)
+    known = design is not None and design.known_seed is not None
     command = ("python tests/mutation/mutmut_scores.py" if design is None else
                f"python tests/mutation/mutmut_scores.py --sample {design.fraction:g} --seed {design.seed}"
-               f" --minimum {design.minimum}")
+               f" --minimum {design.minimum}" + (f" --known-seed {design.known_seed}" if known else ""))
     lines = [BEGIN, f"Written by `{command}` from mutmut's results, {day}, commit `{commit}`.", ""]
     if design is not None:
         n = sum(t.generated for t in tallies.values())
+        beside = (f" drawn from the mutants outside seed {design.known_seed}'s sample (whose mutants, taken "
+                  f"whole, are counted in the column *seed {design.known_seed}*: killed / judged)") if known else ""
         lines += [
             f"**A sample, not the full run**: {n} of the {sum(design.population.values())} mutants, a "
             f"simple random sample of {design.fraction:.0%} of each module's mutants (at least "
-            f"{design.minimum}), seed {design.seed} (tests/mutation/sampling.py). The score is the "
+            f"{design.minimum}), seed {design.seed}{beside} (tests/mutation/sampling.py). The score is the "
             "killed share of the sampled non-equivalent mutants, with its Wilson 95 % interval; "
             "`make mutation` runs every mutant.",
             "",
-            "| module | mutants | sampled | killed | survived | equivalent | timeout | no tests | not run "
-            "| score [95 % interval] |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| module | mutants | " + (f"seed {design.known_seed} | " if known else "") + "sampled | killed | survived "
+            "| equivalent | timeout | no tests | not run | score [95 % interval] |",
+            "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if known else ""),
         ]
     else:
         lines += ["| module | generated | killed | survived | equivalent | timeout | no tests | not run | score |",
@@ -189,8 +240,8 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
             score = t.score()
             cells = [t.generated, k, s, t.equivalent, to, nt, nr, f"{score:.1f} %" if score is not None else "–"]
         else:
-            cells = [design.population.get(pattern, t.generated), t.generated, k, s, t.equivalent, to, nt, nr,
-                     _score_cell(t)]
+            cells = [design.population.get(pattern, t.generated), *_known_cell(design, pattern), t.generated,
+                     k, s, t.equivalent, to, nt, nr, _score_cell(t)]
         lines.append(f"| `{pattern}` | " + " | ".join(str(c) for c in cells) + " |")
         total.generated += t.generated
         total.equivalent += t.equivalent
@@ -202,15 +253,23 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
         cells = [total.generated, k, s, total.equivalent, to, nt, nr,
                  f"**{score:.1f} %**" if score is not None else "–"]
     else:
-        cells = [sum(design.population.values()), total.generated, k, s, total.equivalent, to, nt, nr,
-                 _score_cell(total, bold=True)]
+        cells = [sum(design.population.values()), *_known_cell(design), total.generated, k, s,
+                 total.equivalent, to, nt, nr, _score_cell(total, bold=True)]
     lines.append("| **total** | " + " | ".join(str(c) for c in cells) + " |")
     if design is not None:
-        share, low, high = stratified_share([(design.population.get(m, t.generated), *reversed(t.killed_judged()))
-                                             for m, t in tallies.items()])
+        share, low, high = estimate(tallies, design)
+        whole = (f"; each module's seed-{design.known_seed} sample is a take-all stratum, known without "
+                 f"sampling error, and the rest of the module a stratum sampled by seed {design.seed}, so the "
+                 f"interval is the seed-{design.seed} part's (§5A.13)") if known else ""
         lines += ["", f"Weighting each module by its number of mutants (a stratified estimate, Cochran 1977 "
-                  f"§5.3): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
+                  f"§5.3{whole}): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
                   "The pooled total above counts the small modules, raised to the minimum, more than their share."]
+        if any(t.counts.get(NOT_RUN) for t in tallies.values()):
+            worst, best = (100 * estimate(tallies, design, s)[0] for s in (SURVIVED, KILLED))
+            lines += ["", f"**Unfinished**: {sum(t.counts.get(NOT_RUN, 0) for t in tallies.values())} sampled "
+                      f"mutants not run yet; had they all survived the estimate would be {worst:.1f} %, had they all "
+                      f"been killed {best:.1f} % (the figure above leaves them out, and mutmut runs the cheapest "
+                      "first, so those left are the costliest: survivors run every test that reaches them)."]
     lines += [
         "",
         "score = (killed + timeout) ÷ (killed + timeout + survived + no tests), equivalent mutants "
@@ -244,6 +303,24 @@ def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DI
     return [name for meta in metas if meta.exists()
             for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
             if STATUS.get(code, "suspicious") in statuses]
+
+
+def forget(chosen: frozenset[str], mutants_dir: Path = MUTANTS_DIR) -> int:
+    """Set the stored verdict of every mutant named in `chosen` to None (not run), in mutmut's
+    `.meta` files, as mutmut itself resets a changed function's verdicts: mutmut 3 keeps a
+    verdict until the mutated function's own source changes, whatever changed in the functions it
+    calls or in the tests, so a sample meant to measure the current tests must be run afresh. The
+    number of verdicts forgotten."""
+    count = 0
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        stale = [name for name in codes if name in chosen and codes[name] is not None]
+        if stale:
+            codes.update(dict.fromkeys(stale, None))
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(stale)
+    return count
 
 
 CLI = Path(__file__).with_name("mutmut_cli.py")  # mutmut, with the agents named as imported
@@ -285,29 +362,48 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     parser.add_argument("--seed", type=int, default=1, help="with --sample: the sample's seed (default 1)")
     parser.add_argument("--minimum", type=int, default=30,
                         help="with --sample: at least this many mutants per module (default 30)")
+    parser.add_argument("--known-seed", type=int, metavar="SEED",
+                        help="with --sample: draw from each module's mutants outside seed SEED's sample (same "
+                             "fraction and minimum), whose mutants were seen; the estimate takes that sample "
+                             "whole (its mutants run too, with --run)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="with --run and --sample: first forget the stored verdicts of the sample's "
+                             "mutants (not of --known-seed's), so that each runs against the current code and tests")
     parser.add_argument("--nice", type=int, default=19, help="with --run: mutmut's niceness (default 19, lowest)")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0.0 < args.sample <= 1.0:
         parser.error(f"--sample: the fraction must be in (0, 1], not {args.sample}")
     if args.minimum < 0:
         parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
+    if args.sample is None and (args.known_seed is not None or args.fresh):
+        parser.error("--known-seed and --fresh need --sample")
+    if args.fresh and not args.run:
+        parser.error("--fresh needs --run")
+    if args.known_seed is not None and args.known_seed == args.seed:
+        parser.error(f"--known-seed: must differ from --seed ({args.seed})")
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
     if args.run and generate() != 0:
         return 1
     found = verdicts(mutants_dir)
-    sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum)
+    earlier = ({} if args.known_seed is None else draw(found, args.sample, args.known_seed, args.minimum))
+    sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum, earlier)
     if args.run:
         only = None if sample is None else frozenset(n for chosen in sample.values() for n in chosen)
+        if args.fresh:
+            print(f"forgot {forget(only, mutants_dir)} stored verdicts of the sample's mutants", flush=True)
+        if earlier:
+            only |= frozenset(n for chosen in earlier.values() for n in chosen)
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)
+    known = tally(mutants_dir, equivalent, earlier)[0] if earlier else {}
     for name in stale:
         print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
     if not tallies:
         print(f"no mutmut results in {mutants_dir}: run `make mutation` first", file=sys.stderr)
         return 1
     design = None if sample is None else SampleDesign(args.sample, args.seed, args.minimum,
-                                                      {m: len(v) for m, v in found.items()})
+                                                      {m: len(v) for m, v in found.items()}, args.known_seed, known)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
     write(render(tallies, equivalent, commit, date.today().isoformat(), design), report)

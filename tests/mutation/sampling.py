@@ -66,16 +66,21 @@ def wilson_interval(killed: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def stratified_share(strata: Sequence[tuple[int, int, int]], z: float = Z95) -> tuple[float, float, float]:
+def stratified_share(strata: Sequence[tuple[int, int, int]], z: float = Z95,
+                     known: Sequence[tuple[int, int, int]] = ()) -> tuple[float, float, float]:
     """The population share estimated from a stratified sample, and its normal-approximation
     interval, as fractions: strata of (population N_h, judged n_h, killed k_h); weights
     W_h = N_h / ΣN, p̂ = Σ W_h·k_h/n_h, Var = Σ W_h²·p̂_h(1 − p̂_h)/n_h·(1 − n_h/N_h) (Cochran,
-    Sampling Techniques, 3rd ed., 1977, §5.3). Strata with n_h = 0 are left out of both sums."""
-    used = [(N, n, k) for N, n, k in strata if n > 0]
-    total = sum(N for N, _, _ in used)
+    Sampling Techniques, 3rd ed., 1977, §5.3). `known` are take-all strata (N_h, n_h, k_h): every
+    mutant of them was judged (N_h − n_h are equivalent or not run), so they weigh in p̂ and in
+    ΣN but add no variance (Cochran §5A.13, strata enumerated completely). Strata with n_h = 0
+    are left out of both sums."""
+    used = [(N, n, k, False) for N, n, k in strata if n > 0] + [(N, n, k, True) for N, n, k in known if n > 0]
+    total = sum(N for N, _, _, _ in used)
     if not total:
         return 0.0, 0.0, 1.0
-    share = sum(N / total * k / n for N, n, k in used)
-    var = sum((N / total) ** 2 * (k / n) * (1 - k / n) / n * max(0.0, 1 - n / N) for N, n, k in used)
+    share = sum(N / total * k / n for N, n, k, _ in used)
+    var = sum((N / total) ** 2 * (k / n) * (1 - k / n) / n * max(0.0, 1 - n / N)
+              for N, n, k, whole in used if not whole)
     half = z * math.sqrt(var)
     return share, max(0.0, share - half), min(1.0, share + half)

@@ -65,7 +65,7 @@ def project(tmp_path):
 @pytest.mark.slow  # eight pytest runs in subprocesses: `make verify`, which runs the harness too
 def test_the_harness_refuses_tests_that_fail_unmutated_and_tells_slow_catches(tmp_path, capsys):
     root, mutants = project(tmp_path)
-    code = harness.main([], root=root, mutants_file=root / "mutants.yaml", report=root / "report.md")
+    code = harness.main(["--workers", "2"], root=root, mutants_file=root / "mutants.yaml", report=root / "report.md")
     printed = capsys.readouterr()
     results = dict(re.findall(r"\] (\w+): (\w+(?: \(slow\))?) in", printed.out))
     assert results == {
@@ -80,3 +80,26 @@ def test_the_harness_refuses_tests_that_fail_unmutated_and_tells_slow_catches(tm
     assert "2 of 4 mutants caught (1 by `make test`, 1 only by the slow tests" in report, report
     assert "Refused (they fail on the unmutated copy): `tests/test_mod.py::test_always_fails`" in report
     assert (root / "mod.py").read_text().count("2 * x") == 1, "the project itself is never modified"
+    names = re.findall(r"^\| `(\w+)` \|", report, flags=re.M)
+    assert names == [m["name"] for m in mutants], f"two workers, rows still in the order of mutants.yaml: {names}"
+    assert "2 worker(s)" in report and "CPU s of test processes" in report, "the header says how it ran"
+
+
+def test_an_update_replaces_only_the_named_rows_and_says_so(tmp_path):
+    report = tmp_path / "report.md"
+    report.write_text(f"# Verification\n\n{harness.BEGIN}\n{harness.END}\n\nafter\n")
+    a = {"name": "a", "what": "A broken", "file": "a.py", "tests": ["tests/test_a.py"]}
+    b = {"name": "b", "what": "B broken", "file": "b.py", "tests": ["tests/test_b.py"]}
+    harness.write_report([(a, "caught", 3.0), (b, "survived", 5.0)], [], report, "commit `111aaaa`")
+    harness.update_report([(b, "caught (slow)", 7.0)], "commit `222bbbb`", report)
+    text = report.read_text()
+    assert "| `a` | A broken | `a.py` | `tests/test_a.py` | **caught** | 3 |" in text, "row a is kept as it was"
+    assert "| `b` | B broken | `b.py` | `tests/test_b.py` | **caught (slow)** | 7 |" in text, "row b is replaced"
+    assert "Re-run with `--only b --update` (`b`): commit `222bbbb`." in text, "the header names the re-run"
+    assert "2 of 2 mutants caught (1 by `make test`, 1 only by the slow tests" in text, "the total is recounted"
+    assert text.endswith(f"{harness.END}\n\nafter\n"), "nothing outside the block changes"
+    harness.update_report([({**a, "name": "c"}, "survived", 1.0)], "commit `333cccc`", report)
+    text = report.read_text()
+    assert "| `b` | B broken | `b.py` | `tests/test_b.py` | **caught (slow)** | 7 |\n| `c` | A broken |" in text, (
+        "a mutant without a row gets one after the last")
+    assert "2 of 3 mutants caught" in text, text

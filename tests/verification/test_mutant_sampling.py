@@ -69,3 +69,15 @@ def test_the_stratified_share_weights_each_stratum_by_its_population():
     assert share == pytest.approx(0.825) and low == pytest.approx(0.825 - 0.11098, abs=1e-4), (share, low)
     assert high == pytest.approx(0.825 + 0.11098, abs=1e-4), high
     assert stratified_share([(50, 50, 45)])[1:] == pytest.approx((0.9, 0.9)), "a stratum sampled whole has no error"
+
+
+def test_a_take_all_stratum_weighs_in_the_share_but_adds_no_variance():
+    # sampled (90, 10, 8) beside a take-all (10, 10, 10): W = 0.9, 0.1; p̂ = 0.9·0.8 + 0.1·1 = 0.82;
+    # Var = 0.81·0.16/10·(1 − 10/90) = 0.01152 from the sampled stratum only, half 1.96·0.10733 = 0.21037
+    share, low, high = stratified_share([(90, 10, 8)], known=[(10, 10, 10)])
+    assert share == pytest.approx(0.82) and low == pytest.approx(0.82 - 0.21037, abs=1e-4), (share, low)
+    assert high == pytest.approx(min(1.0, 0.82 + 0.21037)), high
+    # a take-all stratum with survivors, (10, 10, 5): p̂ = 0.72 + 0.05 = 0.77, the same half-width
+    share, low, _ = stratified_share([(90, 10, 8)], known=[(10, 10, 5)])
+    assert share == pytest.approx(0.77) and share - low == pytest.approx(0.21037, abs=1e-4), (
+        "the stratum known whole adds nothing to the variance however many of it survive")

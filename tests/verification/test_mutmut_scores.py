@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
@@ -92,3 +94,48 @@ def test_the_agents_mutants_are_named_after_the_module_they_are_imported_as():
         "sim.agents.base.xǁUnitǁlose__mutmut_1"), "agents/ is imported as sim.agents"
     assert mutmut_cli.get_mutant_name(Path("sim/rules/airstrikes.py"), "x_f__mutmut_2") == (
         "sim.rules.airstrikes.x_f__mutmut_2"), "a module under sim/ keeps its path's name"
+
+
+def test_a_sample_beside_an_earlier_one_draws_from_the_rest_and_takes_the_earlier_whole(tmp_path):
+    mutants = results(tmp_path)
+    found = mutmut_scores.verdicts(mutants)
+    earlier = {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_2"]}
+    fresh = mutmut_scores.draw(found, 1.0, seed=2, minimum=0, exclude=earlier)
+    assert fresh["sim/submodels/engagement.py"] == ["e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"], (
+        "the fresh sample holds none of the earlier sample's mutants")
+    tallies, _ = mutmut_scores.tally(mutants, {}, fresh)
+    known, _ = mutmut_scores.tally(mutants, {}, earlier)
+    design = mutmut_scores.SampleDesign(1.0, 2, 0, {m: len(v) for m, v in found.items()}, 1, known)
+    # engagement: the earlier 2 (both killed) taken whole, the rest 3 (1 timeout = killed, 2 survived);
+    # agents: 3, none earlier (1 killed, 1 no tests, 1 not run). Of 8: p̂ = 3/8·1/3 + 2/8·1 + 3/8·1/2
+    # = 0.5625; variance from agents only (engagement's rest is sampled whole): (3/8)²·0.25/2·(1 − 2/3)
+    # = 0.005859, half 1.96·0.076547 = 0.15003
+    share, low, high = mutmut_scores.estimate(tallies, design)
+    assert share == pytest.approx(0.5625) and high - share == pytest.approx(0.15003, abs=1e-4), (share, low, high)
+    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    assert "| `sim/submodels/engagement.py` | 5 | 2 / 2 | 3 | 0 | 2 | 0 | 1 | 0 | 0 |" in block, block
+    assert "--known-seed 1" in block and "56.2 %" in block, "the command and the combined estimate"
+
+
+def test_forgetting_verdicts_resets_only_the_named_mutants_already_run(tmp_path):
+    mutants = results(tmp_path)
+    assert mutmut_scores.forget(frozenset({"e.x_f__mutmut_1", "c.x_g__mutmut_3"}), mutants) == 1, (
+        "one verdict forgotten: c.x_g__mutmut_3 had none")
+    found = mutmut_scores.verdicts(mutants)
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_scores.NOT_RUN
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_2"] == mutmut_scores.KILLED, "others kept"
+
+
+def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_all_killed(tmp_path):
+    mutants = results(tmp_path)
+    found = mutmut_scores.verdicts(mutants)
+    everything = mutmut_scores.draw(found, 1.0, seed=7, minimum=0)
+    tallies, _ = mutmut_scores.tally(mutants, {}, everything)
+    design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
+    # engagement 3 of 5 killed (5 mutants, weight 5/8); agents: 1 killed, 1 no tests, 1 not run (3/8):
+    # left out 5/8·3/5 + 3/8·1/2 = 0.5625; not run survived: 3/8·1/3 → 0.5; killed: 3/8·2/3 → 0.625
+    assert mutmut_scores.estimate(tallies, design)[0] == pytest.approx(0.5625)
+    assert mutmut_scores.estimate(tallies, design, mutmut_scores.SURVIVED)[0] == pytest.approx(0.5)
+    assert mutmut_scores.estimate(tallies, design, mutmut_scores.KILLED)[0] == pytest.approx(0.625)
+    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    assert "**Unfinished**: 1 sampled mutants not run yet" in block and "50.0 %" in block and "62.5 %" in block, block
