@@ -38,7 +38,6 @@ import json
 import math
 import os
 import sys
-import time
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,13 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     plan = read_calibration(CASES[args.case])
     suffix = "".join(f"_{c}{v}" for c, v in (("p", args.population), ("g", args.generations)) if v)
     root = args.root or ROOT / "outputs" / "recovery" / f"{args.case}{suffix}"
-    started = time.process_time()
     say(f"{args.case}: {args.targets} targets, {args.workers} at once → {root}")
     rows = recover(CASES[args.case], args.targets, root, args.workers, args.population, args.generations)
     cov = coverage(rows)
     text = report(args.case, rows, cov, plan, argv)
     print(text)
-    say(f"{time.process_time() - started:.0f} s CPU in this process")
     if args.write:
         write_doc(text, f"<!-- recovery-{args.case}:begin -->", f"<!-- recovery-{args.case}:end -->",
                   "Parameter recovery by coverage (issue 18)")
