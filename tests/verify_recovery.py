@@ -56,6 +56,7 @@ from verify_model import code_state, say, write_doc  # noqa: E402
 
 from sim.experiments.stats import wilson  # noqa: E402
 from sim.hindcast.calibfile import Prior, read_calibration  # noqa: E402
+from sim.program.errors import UserError  # noqa: E402
 
 CASES = {"airstrike": ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml",
          "hindcast": ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml"}
@@ -249,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     suffix = "".join(f"_{c}{v}" for c, v in (("p", args.population), ("g", args.generations)) if v)
     root = args.root or ROOT / "outputs" / "recovery" / f"{args.case}{suffix}"
     say(f"{args.case}: {args.targets} targets, {args.workers} at once → {root}")
-    rows = recover(CASES[args.case], args.targets, root, args.workers, args.population, args.generations)
+    try:
+        rows = recover(CASES[args.case], args.targets, root, args.workers, args.population, args.generations)
+    except UserError as err:  # e.g. a target left unfinished by another code version: choose another --root
+        say(str(err))
+        return 2
     cov = coverage(rows)
     text = report(args.case, rows, cov, plan, argv)
     print(text)
