@@ -28,7 +28,8 @@ replace the case's section of docs/verification.md (`<!-- recovery-CASE:begin --
     .venv/bin/python tests/verify_recovery.py --case hindcast --targets 10 --workers 2 --write
 
 Exit status 1 when a parameter's coverage is below the floor or its median width ratio is not
-below 0.5.
+below 0.5; 2 when a target cannot be calibrated (such as an unfinished target folder begun by
+another code version: choose another `--root`).
 """
 
 from __future__ import annotations
