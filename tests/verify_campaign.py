@@ -49,10 +49,19 @@ from sim.model import CorridorModel  # noqa: E402
 BEGIN, END = "<!-- campaign:begin -->", "<!-- campaign:end -->"
 COMMAND = "python tests/verify_campaign.py"
 CAMPAIGN = "corridor_campaign.yaml"
-OPEN_ROAD = "campaign_no_blockade.yaml"
-#: the what-if whose escalation check 3 measures: Russia funded beyond its deployment (the record-funded
-#: campaign stays calm, as the record did; its count is reported beside)
+#: the what-if whose escalation check 3 measures and whose checkpoint checks 1 and 2 measure: Russia
+#: funded beyond its deployment, with the means to push convoys (the record-funded campaign stays calm
+#: and sends no convoy to the border, as the record did; its figures are reported beside)
 EXPANDS = "campaign_russia_expands.yaml"
+#: the blockade's arm in checks 1 and 2, and its open road: the same what-if without the checkpoint
+BLOCKADE = EXPANDS
+OPEN_ROAD = "campaign_no_blockade.yaml"
+#: the record-funded campaign's open road, reported beside checks 1 and 2 (what campaign_no_blockade.yaml
+#: changes, as --set on corridor_campaign.yaml)
+NO_CHECKPOINT = {"rules.checkpoint_blockade.enabled": False, "factions.iran_militia.planner.deny": []}
+RECORD_OPEN = f"{CAMPAIGN} {overrides_text(NO_CHECKPOINT)}"
+RECORD_NOTE = ("0 is the figure consistent with the record (Russia, funded for its deployment, sends no convoy "
+               "to the border; no Russian land bridge to Al-Qa'im in 2017–2019)")
 #: the what-ifs whose land bridge check 2 measures (each costs 30 runs of a year; add more with --what-if)
 WHAT_IFS = ("campaign_no_blockade.yaml",)
 COARSE = {"map.cell_km": 2.0, "time.step_hours": 2}
@@ -65,22 +74,41 @@ def _excludes_zero(lo: float, hi: float) -> bool:
     return lo > 0 or hi < 0
 
 
-def check_blockade(run: Runner, seeds) -> Figure:
-    """1. Blockade against open road over 90 days: Russian share of the corridor, land bridge."""
-    arms = {CAMPAIGN: run.arm(CAMPAIGN, DAYS_90, seeds, "campaign, 90 days"),
-            OPEN_ROAD: run.arm(OPEN_ROAD, DAYS_90, seeds, "no blockade, 90 days")}
+def _open_minus_blockade(blockade: list[dict], open_road: list[dict]) -> tuple[list[str], bool]:
+    """Paired open road − blockade differences of the Russian-held share of the land and of the share
+    of steps Russia's land bridge is open, as text; True when both 95 % intervals exclude 0."""
     parts, ok = [], True
     for key, what in (("share_russia", "Russian-held share of the land"),
                       ("land_bridge_russia_open_share", "share of steps Russia's land bridge is open")):
-        a = [r[key] for r in arms[CAMPAIGN]]
-        b = [r[key] for r in arms[OPEN_ROAD]]
+        a = [r[key] for r in blockade]
+        b = [r[key] for r in open_road]
         m, lo, hi = paired_t(a, b)
         ok &= _excludes_zero(lo, hi)
         parts.append(f"{what}: open road − blockade {m:+.4f} [{lo:+.4f}, {hi:+.4f}] "
                      f"(blockade {np.mean(a):.4f}, open road {np.mean(b):.4f})")
-    return Figure(1, "Blockade against open road over 90 days of the campaign",
-                  f"`{COMMAND} --only 1`", f"{CAMPAIGN} against {OPEN_ROAD}, {overrides_text(DAYS_90)}, "
-                  f"{seeds_text(seeds)}", "; ".join(parts), "both paired intervals exclude 0", ok)
+    return parts, ok
+
+
+def blockade_figure(arms: dict[str, list[dict]], seeds) -> Figure:
+    """Check 1 from its four arms of run summaries (keys BLOCKADE, OPEN_ROAD, CAMPAIGN, RECORD_OPEN):
+    the target on the what-if's pair, the record-funded pair reported beside it."""
+    parts, ok = _open_minus_blockade(arms[BLOCKADE], arms[OPEN_ROAD])
+    record, _ = _open_minus_blockade(arms[CAMPAIGN], arms[RECORD_OPEN])
+    detail = [f"* {CAMPAIGN} (Russia funded as the record's deployment) against {RECORD_OPEN}: "
+              f"{'; '.join(record)}; {RECORD_NOTE}"]
+    return Figure(1, "Blockade against open road over 90 days of the what-if with Russia expanding",
+                  f"`{COMMAND} --only 1`", f"{BLOCKADE} (the blockade) against {OPEN_ROAD}, "
+                  f"{overrides_text(DAYS_90)}, {seeds_text(seeds)}", "; ".join(parts),
+                  "both paired intervals exclude 0", ok, detail)
+
+
+def check_blockade(run: Runner, seeds) -> Figure:
+    """1. Blockade against open road over 90 days: Russian share of the corridor, land bridge."""
+    arms = {BLOCKADE: run.arm(BLOCKADE, DAYS_90, seeds, "Russia expanding, 90 days"),
+            OPEN_ROAD: run.arm(OPEN_ROAD, DAYS_90, seeds, "no blockade, 90 days"),
+            CAMPAIGN: run.arm(CAMPAIGN, DAYS_90, seeds, "campaign, 90 days"),
+            RECORD_OPEN: run.arm(CAMPAIGN, {**DAYS_90, **NO_CHECKPOINT}, seeds, "campaign without checkpoint, 90 days")}
+    return blockade_figure(arms, seeds)
 
 
 def _opened(results) -> np.ndarray:
@@ -88,19 +116,24 @@ def _opened(results) -> np.ndarray:
 
 
 def check_land_bridge(run: Runner, seeds, year: dict[str, list[dict]], what_ifs) -> Figure:
-    """2. Russia's land bridge opens in most runs of a what-if and a minority of the blockade's."""
-    blockade = _opened(year[CAMPAIGN])
+    """2. Russia's land bridge opens in most runs of a what-if and a minority of the blockade's (the
+    what-if with Russia expanding); the record-funded pair is reported beside it. `year` holds a year's
+    run summaries under BLOCKADE, CAMPAIGN, RECORD_OPEN and each name in `what_ifs`."""
+    blockade = _opened(year[BLOCKADE])
     lines, best = [], None
     for name in what_ifs:
         opened = _opened(year[name])
         lines.append(f"* {name}: opened in {share_text(opened)} of runs")
         if best is None or opened.mean() > best[1].mean():
             best = (name, opened)
+    lines.append(f"* {CAMPAIGN} (Russia funded as the record's deployment): opened in "
+                 f"{share_text(_opened(year[CAMPAIGN]))} of runs with the checkpoint, "
+                 f"{share_text(_opened(year[RECORD_OPEN]))} without it ({RECORD_OPEN}); {RECORD_NOTE}")
     ok = best[1].mean() > 0.5 and blockade.mean() < 0.5
     return Figure(2, "Russia's land bridge opens in most runs of a what-if, a minority of the blockade's",
                   f"`{COMMAND} --only 2`", f"365 days, {overrides_text(COARSE)}, {seeds_text(seeds)}; "
                   "'opens': open in at least one step",
-                  f"{best[0]}: {share_text(best[1])}; {CAMPAIGN} (the blockade): {share_text(blockade)}",
+                  f"{best[0]}: {share_text(best[1])}; {BLOCKADE} (the blockade): {share_text(blockade)}",
                   "a what-if above 50 %, the blockade below 50 %", ok, lines)
 
 
@@ -182,8 +215,11 @@ def main() -> int:
             figures.append(check_blockade(run, seeds))
         if want & {2, 3, 4}:
             what_ifs = (*WHAT_IFS, *args.what_if)
-            names = (CAMPAIGN, *(what_ifs if 2 in want else ()), *((EXPANDS,) if 3 in want else ()))
-            year = {name: run.arm(name, COARSE, seeds, f"{name}, 365 days") for name in names}
+            names = (CAMPAIGN, *((BLOCKADE, *what_ifs) if 2 in want else ()), *((EXPANDS,) if 3 in want else ()))
+            year = {name: run.arm(name, COARSE, seeds, f"{name}, 365 days") for name in dict.fromkeys(names)}
+            if 2 in want:
+                year[RECORD_OPEN] = run.arm(CAMPAIGN, {**COARSE, **NO_CHECKPOINT}, seeds,
+                                            f"{CAMPAIGN} without the checkpoint, 365 days")
             if 2 in want:
                 figures.append(check_land_bridge(run, seeds, year, what_ifs))
             if 3 in want:
