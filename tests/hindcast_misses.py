@@ -10,8 +10,9 @@ tables, the diagnosis behind the scores of `tests/verify_hindcast.py`:
 1. holders: per place, the months where the model's most likely holder (the highest mean share of
    replicates, as `sim.hindcast.report.scores` picks it) is not the record's, with the model's
    share for the record's holder and its most likely holder;
-2. events: per month and region (the scored regions: the valley, the Badia, the Iraqi side;
-   `--map-regions` for the map's four), the observed count of the dyad's events against the
+2. events: per month and region (the scored regions: the valley, the Badia, the Iraqi side, each
+   where the record observes it: UCDP's Syria file leaves the Iraqi side out; `--map-regions` for
+   the map's four), the observed count of the dyad's events against the
    simulated median and 90 % band, for the counts outside the band.
 """
 

@@ -213,3 +213,58 @@ def test_an_event_located_only_by_an_area_gets_no_region_but_counts_in_all(tmp_p
     p = event_patterns(record.events, WINDOW)
     assert p["events|2018-03|east_bank|isis-sdf_coalition"] == 1 and p["events|2018-03|all|isis-sdf_coalition"] == 2, (
         "of the two IS - SDF events at Hajin in March 2018 only ACLED's (precise) is in the east bank; both are in all")
+
+
+def _seen_and_unseen(corridor_map) -> pd.DataFrame:
+    """Hand case: an IS - SDF clash at Hajin (Syria, 4 dead), an Iraq - IS clash at Al-Qa'im
+    (Iraq, 10 dead) and an air strike at Al-Qa'im, all in March 2018, as an events table."""
+    hajin, qaim = corridor_map.find_place("Hajin"), corridor_map.find_place("Al-Qa'im")
+    return pd.DataFrame({
+        "event_id": ["e1", "e2", "e3"], "date": ["2018-03-02", "2018-03-05", "2018-03-09"], "time": "",
+        "kind": ["clash", "clash", "strike"], "side_a": ["isis", "iraq_pmf", "coalition_air"],
+        "side_b": ["sdf_coalition", "isis", "isis"], "dyad": ["isis-sdf_coalition", "iraq_pmf-isis", "coalition_air-isis"],
+        "lon": [hajin.lon, qaim.lon, qaim.lon], "lat": [hajin.lat, qaim.lat, qaim.lat],
+        "region": ["east_bank", "iraqi_side", "iraqi_side"], "deaths_a": 0.0, "deaths_b": 0.0,
+        "deaths_civilians": 0.0, "deaths": [4.0, 10.0, 3.0], "source": "model"}, columns=list(EVENT_COLUMNS))
+
+
+def test_a_record_of_syria_only_leaves_the_iraqi_side_out_of_both_sides_by_hand(tmp_path, corridor_map):
+    """event_countries: [Syria] (UCDP's Syria country file): the run's clash at Al-Qa'im (Iraq) is
+    not counted, the one at Hajin (Syria) is; the Iraqi side is not observed (NaN, so no score or
+    distance compares it); the strike, from its own record, still counts. The same events read as
+    the record give the same statistics (both sides go through the same coverage)."""
+    events = _seen_and_unseen(corridor_map)
+    window = Window(dt.date(2018, 3, 1), dt.date(2018, 3, 31))
+    days = pd.date_range("2018-03-01", periods=32).strftime("%Y-%m-%d")  # ends at midnight on 1 April
+    steps = pd.DataFrame({"step": range(32), "hours": np.arange(32) * 24.0, "date": days})
+    syria = simulated_patterns(run_view(events, steps, corridor_map), window, Mapping(event_countries=("Syria",)))
+    assert syria["events|2018-03|all|all"] == 1, "only the Hajin clash is in Syria; Al-Qa'im's is unseen"
+    assert syria["events|2018-03|valley|isis-sdf_coalition"] == 1 and syria["events|2018-03|all|iraq_pmf-isis"] == 0
+    assert np.isnan(syria["events|2018-03|iraqi_side|all"]) and np.isnan(syria["events|2018-03|iraqi_side|iraq_pmf-isis"]), \
+        "a region with no cell in Syria is not observed: NaN, not a zero that every band covers"
+    assert syria["deaths_per_event|all"] == pytest.approx(4.0), "Hajin's 4 dead only, not (4 + 10) / 2"
+    assert np.isnan(syria["deaths_per_event|iraq_pmf-isis"]), "no event of that dyad is seen"
+    assert syria["strikes|2018-03"] == 1, "air strikes come from their own record, on the whole map"
+    everywhere = simulated_patterns(run_view(events, steps, corridor_map), window, Mapping())
+    assert (everywhere["events|2018-03|all|all"], everywhere["events|2018-03|iraqi_side|all"]) == (2, 1), \
+        "without event_countries the record covers the whole map"
+    assert everywhere["deaths_per_event|all"] == pytest.approx(7.0), "(4 + 10) / 2"
+    events.to_csv(tmp_path / "events.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text("event_countries: [Syria]\n", encoding="utf-8")
+    observed = observed_patterns(read_record(tmp_path, corridor_map, window), window)
+    events_keys = [k for k in syria if k.startswith(("events|", "deaths_per_event|", "strikes|"))]
+    assert {k: observed[k] for k in events_keys} == pytest.approx({k: syria[k] for k in events_keys}, nan_ok=True), \
+        "the record's events go through the same coverage as the run's"
+    with pytest.raises(ValueError, match="event_countries need the run's map"):
+        simulated_patterns(run_view(events, steps), window, Mapping(event_countries=("Syria",)))
+
+
+def test_a_bad_event_countries_is_one_line_naming_the_file_and_line(tmp_path, corridor_map):
+    shutil.copy(FIXTURES / "ucdp_sample.csv", tmp_path / "ucdp.csv")
+    (tmp_path / "mapping.yaml").write_text("actors:\n  IS: isis\nevent_countries: [Syria, Turkey]\n", encoding="utf-8")
+    with pytest.raises(UserError, match=rf"^{tmp_path / 'mapping.yaml'}:3: event_countries: unknown country 'Turkey' "
+                                        r"\(the map has Syria, Iraq\)$"):
+        read_record(tmp_path, corridor_map)
+    (tmp_path / "mapping.yaml").write_text("event_countries: Syria\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"mapping.yaml:1: event_countries: expected a list of the map's country names"):
+        read_record(tmp_path, corridor_map)

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.hindcast.regions import countries_at
 from sim.hindcast.report import scores, summarise
 from sim.program.cli import main
+from sim.scenario import load_scenario
 
 QUICK = ["--set", "map.cell_km=4", "--set", "time.step_hours=4", "--set", "time.duration_days=43"]
 
@@ -67,15 +69,21 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
         assert (out / name).is_file(), f"the hindcast writes {name}"
     table = pd.read_csv(out / "patterns.csv").set_index("key")
     raw = pd.read_csv("scenarios/record/ucdp_ged_euphrates_2017-11-19_2018-12-31.csv")
-    assert table.loc["events|2017-11|all|all", "observed"] == (raw["date_start"] < "2017-12-01").sum(), \
-        "the observed count of November 2017 is the record's (every UCDP row is inside the map)"
+    corridor_map = load_scenario("scenarios/corridor_campaign.yaml", {"map.cell_km": 4}).map
+    in_syria = countries_at(corridor_map, raw["longitude"], raw["latitude"]) == "Syria"
+    assert table.loc["events|2017-11|all|all", "observed"] == ((raw["date_start"] < "2017-12-01") & in_syria).sum(), \
+        "the observed count of November 2017 is the record's events in Syrian cells (at 4 km a few, " \
+        "near Albu Kamal, fall in a border cell of Iraq's and are left out on both sides)"
     per_run = pd.read_parquet(out / "simulated_patterns.parquet")
     col = per_run["events|2017-12|all|all"].to_numpy()
     assert table.loc["events|2017-12|all|all", "median"] == pytest.approx(np.median(col)), \
         "the simulated median is the replicates' median"
     s = json.loads((out / "scores.json").read_text(encoding="utf-8"))
-    assert s["coverage_90|all"]["of"] == 6, "2 months × 3 regions (the valley, the Badia, the Iraqi side)"
-    assert s["coverage_90_map_regions|all"]["of"] == 8, "2 months × the map's 4 regions"
+    assert s["coverage_90|all"]["of"] == 4, \
+        "2 months × 2 regions (the valley, the Badia): the record is UCDP's Syria file, the Iraqi side is not observed"
+    assert s["regions_observed"] == ["valley", "badia"], "the Iraqi side is outside the countries the record covers"
+    assert s["coverage_90_map_regions|all"]["of"] == 6, "2 months × the map's 3 regions in Syria"
+    assert np.isnan(table.loc["events|2017-12|iraqi_side|all", "observed"]), "not observed: NaN, not 0"
     assert s["holder_agreement"]["of"] == 24, "one first-of-month (1 Dec 2017) × the 24 places the record names"
     assert "not a forecast" in (out / "report.md").read_text(encoding="utf-8")
 

@@ -40,6 +40,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verify_model import write_doc  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sim.hindcast.regions import REGION_LABELS, SCORED_REGIONS  # noqa: E402
+
 SECTIONS = {  # kind → (markers, heading if the markers are missing)
     "uncalibrated": (("<!-- hindcast:begin -->", "<!-- hindcast:end -->"), "The hindcast against the record (issue 18)"),
     "calibrated": (("<!-- hindcast-calibrated:begin -->", "<!-- hindcast-calibrated:end -->"),
@@ -51,6 +54,14 @@ FALL = ("2018-10-01", "2019-02-28")  # Hajin falls between Oct 2018 and Feb 2019
 HOSTILE = "hostile|iran_militia_russia"
 ORDER = math.sqrt(10.0)  # "on the record's order": within a factor sqrt(10) each way
 MIN_RUNS = 30
+
+
+def _regions(s: dict) -> str:
+    """The scored regions the record observes, in words (older scores.json: all SCORED_REGIONS)."""
+    seen = s.get("regions_observed", list(SCORED_REGIONS))
+    unseen = [REGION_LABELS[r] for r in SCORED_REGIONS if r not in seen]
+    words = " and ".join(REGION_LABELS[r] for r in seen) or "no region"
+    return words + (f" ({', '.join(unseen)} not observed: outside the countries the record covers)" if unseen else "")
 
 
 def _share(score: dict) -> str:
@@ -124,8 +135,8 @@ def section(folder: Path, out_of_sample: bool = False) -> tuple[str, str]:
         f"### 1. 90 % bands cover ≥ 80 % of month × region counts of IS – government and IS – SDF events — "
         f"{_verdict(cov_ok)}", "",
         f"IS – government {_share(cov_is[0])}; IS – SDF {_share(cov_is[1])}; all events {_share(s['coverage_90|all'])}, "
-        f"over the valley (both banks), the Badia and the Iraqi side, at the record's precision (docs/hindcast.md, "
-        f"*The observation model*). Over the map's four regions (the banks apart): IS – government "
+        f"over {_regions(s)}, at the record's precision (docs/hindcast.md, *The observation model*). "
+        f"Over the map's regions it observes (the banks apart): IS – government "
         f"{_share(mapped[0])}; IS – SDF {_share(mapped[1])}; all events {_share(s['coverage_90_map_regions|all'])}. "
         f"Violent events in the window (air strikes apart): record {obs_total:.0f}, simulated monthly medians "
         f"summed {sim_total:.0f}.", "",

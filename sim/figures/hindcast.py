@@ -25,10 +25,8 @@ from matplotlib.patches import Patch
 from sim.figures.many_runs import legend_below, new_figure, save
 from sim.figures.style import OKABE_ITO, SMALL
 from sim.hindcast.patterns import HOLDERS
-from sim.hindcast.regions import REGION_GROUPS, REGIONS
+from sim.hindcast.regions import REGION_GROUPS, REGION_LABELS, REGIONS
 
-REGION_LABELS = {"west_bank_valley": "West-bank valley", "badia": "Badia (desert)", "east_bank": "East bank",
-                 "iraqi_side": "Iraqi side", "valley": "Valley (both banks)", "all": "Whole map"}
 HOLDER_COLORS = {"government_russia": OKABE_ITO["blue"], "iran_militia": OKABE_ITO["bluish green"],
                  "isis": OKABE_ITO["black"], "sdf_coalition": OKABE_ITO["vermillion"],
                  "iraq_pmf": OKABE_ITO["reddish purple"], "contested": "#9e9e9e", "ungoverned": "#f5f5f5"}
@@ -73,8 +71,10 @@ def draw_events_by_region(folder: Path, table: pd.DataFrame, window, replicates:
         ax.set_xlabel("month (point at mid-month)", fontsize=SMALL)
         _legend(fig)
         name = f"events_{region}.png"
-        save(fig, folder / name, f"Violent events per month, {REGION_LABELS[region]}: record against "
-             f"{replicates} replicates, {window.start} to {window.end} (air strikes apart)")
+        unseen = bool(len(rows)) and rows["observed"].isna().all()  # outside the countries the record covers
+        save(fig, folder / name, f"Violent events per month, {REGION_LABELS[region]}: "
+             + ("not observed (the record does not cover it), nothing to compare" if unseen else
+                f"record against {replicates} replicates, {window.start} to {window.end} (air strikes apart)"))
         names.append(name)
     rows = _rows(table, "strikes|", "")
     fig, (ax,) = new_figure(1, width=8.5, height=3.2)

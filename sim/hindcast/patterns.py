@@ -7,7 +7,8 @@ key                                            value
 ``events|<YYYY-MM>|<region>|<dyad>``           violent events in the month (inside the window)
                                                and region between the dyad's sides; region and
                                                dyad may be ``all``; air strikes are not counted
-                                               here (``strikes``)
+                                               here (``strikes``); only events the record can
+                                               see (``coverage``)
 ``deaths_per_event|<dyad>``                    mean deaths (``deaths``) per event in the window
 ``strikes|<YYYY-MM>``                          air strikes (kind ``strike``) in the month
 ``holder|<YYYY-MM>|<place>|<faction>``         1 if the faction held the place on the first of
@@ -16,6 +17,10 @@ key                                            value
 
 Regions: `sim.hindcast.regions.REGIONS` and its groups (`REGION_GROUPS`: ``valley``, both
 banks); an event with no region (the record located it only by an area) counts in ``all``; dyads: `DYADS` (other dyads count in ``all``);
+the events and deaths-per-event keys count only the events in the countries the record covers
+(`sim.hindcast.regions.Coverage`, the mapping's ``event_countries``), on both sides, and a
+region with no cell in them is NaN (not observed); air strikes come from their own record and
+are counted on the whole map;
 holders: `HOLDERS`; places: every named place of the map. A value is NaN where the source
 does not speak: a month the run did not reach, a place-month before the record's first row for
 the place, deaths per event where there was no event. The model's faction ids become the
@@ -36,7 +41,7 @@ import pandas as pd
 
 from sim.hindcast.events import dyad
 from sim.hindcast.record import Mapping, Record, Window, read_mapping
-from sim.hindcast.regions import REGION_GROUPS, REGIONS
+from sim.hindcast.regions import REGION_GROUPS, REGIONS, Coverage
 
 DYADS = ("government_russia-isis", "isis-sdf_coalition", "civilians-isis", "government_russia-sdf_coalition",
          "iraq_pmf-isis")
@@ -50,28 +55,33 @@ def _month_end(month: str) -> dt.date:
 
 
 def event_patterns(events: pd.DataFrame, window: Window, covered_until: dt.date | None = None,
-                   dyads=DYADS) -> dict[str, float]:
+                   dyads=DYADS, coverage: Coverage | None = None) -> dict[str, float]:
     """The event keys (events, deaths_per_event, strikes) of an events table (EVENT_COLUMNS,
     regions filled in). `covered_until`: the last date the source covers (a run's end); months
-    whose part inside the window goes beyond it are NaN."""
+    whose part inside the window goes beyond it are NaN. `coverage`: what the record sees
+    (None: everything); events outside it are not counted, unseen regions' counts are NaN."""
     date = events["date"].astype(str)
     inside = events[((date >= window.start.isoformat()) & (date <= window.end.isoformat())).to_numpy()]
     month = inside["date"].astype(str).str[:7].to_numpy()
     strike = (inside["kind"] == "strike").to_numpy()
+    violent = ~strike
+    if coverage is not None:
+        violent &= coverage.sees(inside["lon"].to_numpy(dtype=float), inside["lat"].to_numpy(dtype=float))
+    unseen = frozenset() if coverage is None else coverage.unseen()
     region, pair = inside["region"].to_numpy(), inside["dyad"].to_numpy()
     out: dict[str, float] = {}
     for m in window.months():
         seen = covered_until is None or min(_month_end(m), window.end) <= covered_until
-        here = (month == m) & ~strike
+        here = (month == m) & violent
         for r in (*REGIONS, *REGION_GROUPS, ALL):
             in_region = here if r == ALL else here & np.isin(region, REGION_GROUPS.get(r, (r,)))
             for d in (*dyads, ALL):
                 n = in_region.sum() if d == ALL else (in_region & (pair == d)).sum()
-                out[f"events|{m}|{r}|{d}"] = float(n) if seen else np.nan
+                out[f"events|{m}|{r}|{d}"] = float(n) if seen and r not in unseen else np.nan
         out[f"strikes|{m}"] = float(((month == m) & strike).sum()) if seen else np.nan
     deaths = inside["deaths"].to_numpy(dtype=float)
     for d in (*dyads, ALL):
-        sel = ~strike if d == ALL else ~strike & (pair == d)
+        sel = violent if d == ALL else violent & (pair == d)
         out[f"deaths_per_event|{d}"] = float(np.nanmean(deaths[sel])) if sel.any() else np.nan
     return out
 
@@ -100,13 +110,16 @@ def observed_patterns(record: Record, window: Window) -> dict[str, float]:
         before = rows[rows["date"] <= when.isoformat()]
         return None if before.empty else str(before["holder"].iloc[-1])
 
-    return {**event_patterns(record.events, window), **holder_patterns(holder_on, record.places, window)}
+    return {**event_patterns(record.events, window, coverage=record.coverage),
+            **holder_patterns(holder_on, record.places, window)}
 
 
 def simulated_patterns(run_result, window: Window, mapping: Mapping | None = None) -> dict[str, float]:
     """The patterns of one run in `window`: `run_result` is a `sim.results.result.RunResult` (or any
-    object with its ``events`` table and a ``steps`` table with ``date`` and ``holder_<place>``
-    columns, e.g. `run_view`). `mapping`: default the shipped record's mapping.yaml."""
+    object with its ``events`` table, a ``steps`` table with ``date`` and ``holder_<place>``
+    columns and the run's ``map``, e.g. `run_view`). `mapping`: default the shipped record's
+    mapping.yaml; its ``event_countries`` decide which of the run's events the record could see
+    (ValueError if it has them and the run has no map)."""
     if mapping is None:
         from sim.program.folders import SCENARIOS
 
@@ -128,10 +141,15 @@ def simulated_patterns(run_result, window: Window, mapping: Mapping | None = Non
             return None
         return mapping.model_faction(str(first_row.at[key, f"holder_{place}"]))
 
-    return {**event_patterns(events, window, covered), **holder_patterns(holder_on, places, window)}
+    corridor_map = getattr(run_result, "map", None)
+    if corridor_map is None and mapping.event_countries is not None:
+        raise ValueError("simulated_patterns: the mapping's event_countries need the run's map (run_view(..., map))")
+    coverage = None if corridor_map is None else mapping.coverage(corridor_map)
+    return {**event_patterns(events, window, covered, coverage=coverage), **holder_patterns(holder_on, places, window)}
 
 
-def run_view(events: pd.DataFrame, steps: pd.DataFrame) -> SimpleNamespace:
-    """What `simulated_patterns` reads of a run, from its events table and (kept rows of) its
-    step table, e.g. as a sweep worker returns them."""
-    return SimpleNamespace(events=events, steps=steps)
+def run_view(events: pd.DataFrame, steps: pd.DataFrame, corridor_map=None) -> SimpleNamespace:
+    """What `simulated_patterns` reads of a run, from its events table, (kept rows of) its step
+    table and its map (`CorridorMap`; None: no coverage can be applied), e.g. as a sweep worker
+    returns them."""
+    return SimpleNamespace(events=events, steps=steps, map=corridor_map)

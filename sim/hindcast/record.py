@@ -40,7 +40,9 @@ each gets its pattern region, except an event the source locates only by an area
 district (UCDP ``where_prec`` 4 or more: a governorate, a larger named area such as "IS
 enclave", the country; ACLED ``geo_precision`` 3: a larger region): its coordinates are the
 area's representative point, not where it happened, so it gets no region (it counts in
-``all``). Without the precision column every event is located. Errors (a missing column, a date that is not a date, an unknown
+``all``). Without the precision column every event is located. The mapping file's ``event_countries``
+says which countries the events files cover (`Record.coverage`; the patterns leave out, on both
+sides, the events outside them: `sim.hindcast.regions.Coverage`). Errors (a missing column, a date that is not a date, an unknown
 kind of file) are one line, ``file:line: column: message`` (`sim.program.errors.UserError`).
 """
 
@@ -55,11 +57,12 @@ import pandas as pd
 import yaml
 
 from sim.hindcast.events import EVENT_COLUMNS, dyad
-from sim.hindcast.regions import on_map, regions_at
+from sim.hindcast.regions import Coverage, on_map, regions_at
 from sim.program.errors import UserError
 
 MAPPING_FILE = "mapping.yaml"
 MAPPING_KEYS = ("actors", "model", "model_events", "places")
+COVERAGE_KEY = "event_countries"  # the countries the events record covers (a list; absent: the whole map)
 UCDP_COLUMNS = ("id", "date_start", "type_of_violence", "side_a", "side_b", "latitude", "longitude",
                 "deaths_a", "deaths_b", "deaths_civilians", "best")
 ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
@@ -117,12 +120,21 @@ class Window:
 class Mapping:
     """Names to one vocabulary of factions: `actors` (record actor → faction), `model` (a
     scenario's faction id or striker → faction), `model_events` (overrides of `model` for events
-    only), `places` (record place name → map place name). Names not listed map to themselves."""
+    only), `places` (record place name → map place name). Names not listed map to themselves.
+    `event_countries`: the countries the events record covers, as the map names them (UCDP GED's
+    Syria country file: ``("Syria",)``); None for the whole map (`sim.hindcast.regions.Coverage`);
+    `where` is where the file sets it (``file:line``), for error messages."""
 
     actors: dict[str, str] = field(default_factory=dict)
     model: dict[str, str] = field(default_factory=dict)
     model_events: dict[str, str] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
+    event_countries: tuple[str, ...] | None = None
+    where: str = ""
+
+    def coverage(self, corridor_map) -> Coverage:
+        """What the events record can see on `corridor_map`; UserError for a country the map lacks."""
+        return Coverage(corridor_map, self.event_countries, f"{self.where}: {COVERAGE_KEY}")
 
     def model_faction(self, name: str, events: bool = False) -> str:
         if events and name in self.model_events:
@@ -131,8 +143,9 @@ class Mapping:
 
 
 def read_mapping(path: Path | None) -> Mapping:
-    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names); an empty
-    Mapping for None. Errors: UserError ``file:line: key: message``."""
+    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names, and
+    `COVERAGE_KEY`, a list of country names); an empty Mapping for None. Errors: UserError
+    ``file:line: key: message``."""
     if path is None:
         return Mapping()
     path = Path(path)
@@ -145,29 +158,40 @@ def read_mapping(path: Path | None) -> Mapping:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise UserError(f"{path}:{'' if line is None else line + 1}: not valid YAML") from None
     if not isinstance(data, dict):
-        raise UserError(f"{path}:1: expected a mapping with keys {', '.join(MAPPING_KEYS)}")
+        raise UserError(f"{path}:1: expected a mapping with keys {', '.join((*MAPPING_KEYS, COVERAGE_KEY))}")
     lines = text.splitlines()
+    coverage_line = 1
     for key, value in data.items():
         line = next((i + 1 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 1)
+        if key == COVERAGE_KEY:
+            coverage_line = line
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                raise UserError(f"{path}:{line}: {key}: expected a list of the map's country names (e.g. [Syria])")
+            continue
         if key not in MAPPING_KEYS:
-            raise UserError(f"{path}:{line}: {key}: unknown key (expected one of {', '.join(MAPPING_KEYS)})")
+            raise UserError(f"{path}:{line}: {key}: unknown key (expected one of "
+                            f"{', '.join((*MAPPING_KEYS, COVERAGE_KEY))})")
         if value is not None and (not isinstance(value, dict)
                                   or not all(isinstance(v, str) for v in value.values())):
             raise UserError(f"{path}:{line}: {key}: expected a mapping of names to names (name: faction)")
-    return Mapping(**{k: {str(a): b for a, b in (data.get(k) or {}).items()} for k in MAPPING_KEYS})
+    countries = data.get(COVERAGE_KEY)
+    return Mapping(**{k: {str(a): b for a, b in (data.get(k) or {}).items()} for k in MAPPING_KEYS},
+                   event_countries=None if countries is None else tuple(countries), where=f"{path}:{coverage_line}")
 
 
 @dataclass
 class Record:
     """What happened: `events` (EVENT_COLUMNS, inside the map and the window), `holders`
     (place (map name), date, holder; one row per known holder, sorted by place and date),
-    `mapping`, the `files` read and the map's `places` (names) the patterns ask about."""
+    `mapping`, the `files` read, the map's `places` (names) the patterns ask about and the
+    events' `coverage` (`sim.hindcast.regions.Coverage`, from ``event_countries``)."""
 
     events: pd.DataFrame
     holders: pd.DataFrame
     mapping: Mapping
     files: list[Path]
     places: list[str]
+    coverage: Coverage
 
 
 def _problem(path: Path, row: int | None, column: str, message: str) -> UserError:
@@ -307,6 +331,7 @@ def read_record(folder: Path, corridor_map, window: Window | None = None, mappin
     if mapping_file is None and (folder / MAPPING_FILE).is_file():
         mapping_file = folder / MAPPING_FILE
     mapping = read_mapping(mapping_file)
+    coverage = mapping.coverage(corridor_map)
     events, holders, files = [], [], sorted(folder.glob("*.csv"))
     for path in files:
         header = set(pd.read_csv(path, nrows=0).columns)
@@ -327,4 +352,4 @@ def read_record(folder: Path, corridor_map, window: Window | None = None, mappin
             else pd.DataFrame({"place": pd.Series(dtype=object), "date": pd.Series(dtype=object),
                                "holder": pd.Series(dtype=object)}))
     return Record(table.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True), held, mapping, files,
-                  list(corridor_map.places))
+                  list(corridor_map.places), coverage)

@@ -12,6 +12,12 @@ the record places on the river still falls in a region.
 The scores compare regions at the record's precision (`SCORED_REGIONS`): the **valley** (both
 banks, `REGION_GROUPS`), the Badia and the Iraqi side; the four regions stay in the patterns
 and the charts.
+
+What an events record can see (`Coverage`): the countries it covers (the mapping file's
+``event_countries``, `sim.hindcast.record.Mapping`), compared with each cell's country
+(`CorridorMap.country`). An event outside them is left out of the events statistics on both
+sides, the record's and a run's, and a region with no cell inside them is not observed at all
+(`Coverage.unseen`: its counts are NaN, so no score or distance counts them).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import weakref
 
 import numpy as np
 from scipy.ndimage import distance_transform_edt
+
+from sim.program.errors import UserError
 
 #: map region → pattern region
 PATTERN_REGIONS = {"west_bank": "west_bank_valley", "badia": "badia", "east_bank": "east_bank",
@@ -33,6 +41,9 @@ REGION_GROUPS = {"valley": ("west_bank_valley", "east_bank")}
 #: located only within ~25 km of a named place, UCDP `where_prec` 2, and the map's generalised
 #: river line puts east-bank villages such as Al-Busayrah and Al-Baghuz on its west bank)
 SCORED_REGIONS = ("valley", "badia", "iraqi_side")
+#: what the reports and charts call each region
+REGION_LABELS = {"west_bank_valley": "West-bank valley", "badia": "Badia (desert)", "east_bank": "East bank",
+                 "iraqi_side": "Iraqi side", "valley": "Valley (both banks)", "all": "Whole map"}
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -75,3 +86,45 @@ def on_map(corridor_map, lon, lat) -> np.ndarray:
     west, south, east, north = corridor_map.projection.extent
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def countries_at(corridor_map, lon, lat) -> np.ndarray:
+    """The country (text, the map's `country_names`) at each point (arrays of degrees, WGS 84);
+    "" outside the map's extent (`on_map`)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    on = on_map(corridor_map, lon, lat)
+    out = np.full(lon.shape, "", dtype=object)
+    if on.any():
+        r, c = corridor_map.cell_of_xy(*corridor_map.lonlat_to_xy(lon[on], lat[on]))
+        out[on] = np.array(corridor_map.country_names, dtype=object)[corridor_map.country[r, c]]
+    return out
+
+
+class Coverage:
+    """What an events record can see on a map: the events in its `countries` (a tuple of the
+    map's country names; None: the whole map). Raises UserError for a country the map does not
+    have (`where` names the setting, e.g. ``mapping.yaml:30: event_countries``)."""
+
+    def __init__(self, corridor_map, countries: tuple[str, ...] | None = None, where: str = "event_countries"):
+        unknown = [c for c in countries or () if c not in corridor_map.country_names]
+        if unknown:
+            raise UserError(f"{where}: unknown country '{unknown[0]}' (the map has "
+                            f"{', '.join(corridor_map.country_names)})")
+        self.map, self.countries = corridor_map, None if countries is None else tuple(countries)
+
+    def sees(self, lon, lat) -> np.ndarray:
+        """Which points (degrees) lie in a covered country (every point for the whole map)."""
+        lon = np.asarray(lon, dtype=float)
+        if self.countries is None:
+            return np.ones(lon.shape, dtype=bool)
+        return np.isin(countries_at(self.map, lon, lat), self.countries)
+
+    def unseen(self) -> frozenset[str]:
+        """The pattern regions and groups (`REGION_GROUPS`) with no cell in a covered country."""
+        if self.countries is None:
+            return frozenset()
+        grid, names = region_grid(self.map)
+        covered = np.isin(np.array(self.map.country_names, dtype=object)[self.map.country], self.countries)
+        seen = set(names[np.unique(grid[covered])])
+        out = {r for r in names if r not in seen}
+        return frozenset(out | {g for g, parts in REGION_GROUPS.items() if set(parts) <= out})

@@ -26,7 +26,8 @@ Scores (`scores`): the **coverage** of observed monthly counts by the simulated 
 (month × region keys of all events, of IS – government and of IS – SDF events; only months both
 sides cover) over the regions at the record's precision (`SCORED_REGIONS`: the valley, the
 Badia, the Iraqi side; ``coverage_90_map_regions`` over the map's four regions, for
-comparison), and the **place-month agreement** of holders (the model's most likely holder, the
+comparison) that the record observes (``regions_observed``: a region outside the countries the
+record covers has no observed count, `sim.hindcast.regions.Coverage`), and the **place-month agreement** of holders (the model's most likely holder, the
 one with the highest share of replicates, equals the record's, over place-months the record
 speaks about); and the milestones (`sim.hindcast.milestones.summarise_milestones`). Any window
 works, so a window the calibration never saw is an out-of-sample test.
@@ -52,7 +53,7 @@ from sim.hindcast.milestones import Pocket, run_milestones, summarise_milestones
 from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
 from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
-from sim.hindcast.regions import REGIONS, SCORED_REGIONS
+from sim.hindcast.regions import REGION_LABELS, REGIONS, SCORED_REGIONS
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 
@@ -112,6 +113,8 @@ def scores(table: pd.DataFrame) -> dict:
         compared += 1
         agree += observed == likely
     out["holder_agreement"] = {"share": agree / compared if compared else None, "of": compared}
+    events = t[(parts[0] == "events").to_numpy()].dropna(subset=["observed"])
+    out["regions_observed"] = [r for r in SCORED_REGIONS if (events.index.str.split("|").str[2] == r).any()]
     strikes = t[(parts[0] == "strikes").to_numpy()].dropna(subset=["observed", "median"])
     months = max(len(strikes), 1)
     out["strikes_per_month"] = {"observed": float(strikes["observed"].sum()) / months,
@@ -128,8 +131,8 @@ def _num(v) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 4)
 
 
-def _simulated(folder: Path, run_ids: list[str], window: Window, mapping,
-               pocket: Pocket | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _simulated(folder: Path, run_ids: list[str], window: Window, mapping, pocket: Pocket | None,
+               corridor_map) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every replicate's patterns, run × key; every replicate's milestones, one row per run)."""
     from sim.experiments.runfolder import read_run
     from sim.hindcast.events import EVENT_COLUMNS
@@ -139,7 +142,7 @@ def _simulated(folder: Path, run_ids: list[str], window: Window, mapping,
         record = read_run(folder / "runs" / f"{rid}.json")
         events = pd.DataFrame(record["events"]).reindex(columns=list(EVENT_COLUMNS))
         series = pd.DataFrame(record["series"])
-        rows.append(pd.Series(simulated_patterns(run_view(events, series), window, mapping), name=rid))
+        rows.append(pd.Series(simulated_patterns(run_view(events, series, corridor_map), window, mapping), name=rid))
         marks.append({"run_id": rid, **run_milestones(series, pocket, window, mapping, record.get("outcomes"))})
     return pd.DataFrame(rows), pd.DataFrame(marks)
 
@@ -227,7 +230,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     run_ids = [t.run_id for t in tasks]
     observed = observed_patterns(rec, window)
     pocket = Pocket.of(loaded)
-    simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket)
+    simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket, loaded.map)
     table = summarise(observed, simulated)
     result = HindcastResult(out, {**scores(table), **summarise_milestones(marks.to_dict("records"), pocket, window)},
                             table, session=session, milestones=marks, posterior=info.get("posterior"))
@@ -274,7 +277,10 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"# Hindcast: {loaded.spec.name} against the record, {window.start} to {window.end}", "",
         f"_{DISCLAIMER}_", "",
         f"{replicates} seeded replicates (root seed {root}) of `{Path(str(loaded.source)).name}`; "
-        f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window).",
+        f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window"
+        + (f"; its events cover {', '.join(rec.coverage.countries)} only: "
+           f"{', '.join(REGION_LABELS[r] for r in sorted(rec.coverage.unseen()) if r in REGION_LABELS)} not observed"
+           if rec.coverage.unseen() else "") + ").",
         "", *([f"Each replicate's parameters ({', '.join(f'`{k}`' for k in result.posterior['keys'])}) are drawn "
                f"from the posterior in `{result.posterior['folder']}` (posterior.csv sha256 "
                f"{result.posterior['posterior_sha256'][:12]}…)"
@@ -282,11 +288,12 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
                   if result.posterior["unlike_calibration"] else "") + ".", ""] if result.posterior else []),
         "## Scores", "",
         "| figure | value |", "|---|---|",
-        f"| observed monthly counts inside the simulated 90 % band, month × region (valley, Badia, Iraqi side), "
+        f"| observed monthly counts inside the simulated 90 % band, month × region "
+        f"({', '.join(REGION_LABELS[r] for r in s['regions_observed'])}), "
         f"all events | {_share(s['coverage_90|all'])} |",
         f"| … IS – government events | {_share(s['coverage_90|government_russia-isis'])} |",
         f"| … IS – SDF events | {_share(s['coverage_90|isis-sdf_coalition'])} |",
-        f"| the same over the map's four regions (west-bank valley and east bank apart): all / IS – government / "
+        f"| the same over the map's regions (west-bank valley and east bank apart): all / IS – government / "
         f"IS – SDF | {_share(s['coverage_90_map_regions|all'])} / "
         f"{_share(s['coverage_90_map_regions|government_russia-isis'])} / "
         f"{_share(s['coverage_90_map_regions|isis-sdf_coalition'])} |",
