@@ -180,9 +180,15 @@ def test_a_strike_aims_at_the_centre_of_an_odd_window_2_radius_wide(tmp_path):
     centred on the empty cell, 2 km from each, so both lose 30 % (an even window of 2 would centre
     on one unit, leaving the other 4 km away and untouched)."""
     model, units = striking(tmp_path)
+    both_fifties_lose_30_percent(model, units, far_km=20.0)
+
+
+def both_fifties_lose_30_percent(model, units, far_km: float) -> None:
+    """Units of 50 at 0 and 4 km on the map's top row and one of 1 fighter `far_km` away; one strike
+    (radius 2 km) must take 30 % from both 50s, 2 km from the densest window's centre."""
     start = open_row(model, length_km=40.0)
     assert start[0] == 0, "the set-up needs the map's top row: no window centred above it"
-    for unit, km in zip(units, (0.0, 4.0, 20.0), strict=True):
+    for unit, km in zip(units, (0.0, 4.0, far_km), strict=True):
         unit.move_to(east(start, km, model))
         unit.lose(unit.strength - (50.0 if km < 10 else 1.0))
     rule(model, "airstrikes").strike()
@@ -430,15 +436,7 @@ def test_the_strike_window_is_twice_the_radius_wide_at_1_km_cells(tmp_path):
                "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
     rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
     model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules, cell_km=1.0)
-    units = units_of(model, "a")
-    start = open_row(model, length_km=40.0)
-    assert start[0] == 0, "the set-up needs the map's top row: no window centred above it"
-    for unit, km in zip(units, (0.0, 4.0, 30.0), strict=True):
-        unit.move_to(east(start, km, model))
-        unit.lose(unit.strength - (50.0 if km < 10 else 1.0))
-    rule(model, "airstrikes").strike()
-    assert [u.strength for u in units[:2]] == pytest.approx([35.0, 35.0]), (
-        f"both 50s, 2 km from the window's centre, should lose 30 %: got {[u.strength for u in units[:2]]}")
+    both_fifties_lose_30_percent(model, units_of(model, "a"), far_km=30.0)
 
 
 def test_every_intercepted_strike_is_counted(tmp_path):
