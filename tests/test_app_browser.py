@@ -110,6 +110,7 @@ def page(browser):
     """A page at 1280 × 720 in a fresh browser context; JavaScript errors are collected in `page.js_errors`."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)  # every action's hang guard, as in the class session's test (30 s by default)
     page.js_errors = []
     page.on("pageerror", lambda err: page.js_errors.append(str(err)))
     yield page
