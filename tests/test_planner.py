@@ -297,16 +297,8 @@ def test_a_checkpoint_goes_up_when_a_denied_factions_post_stands_within_30_km():
     the checkpoint up (w.checkpoint), one 40 km away does not, nor a garrison 20 km away that is
     no post of the Russian command."""
     from sim.agents.planner_options import checkpoint_options
-    from sim.model import CorridorModel
-    from sim.scenario import load_scenario
 
-    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
-        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
-        "rules.checkpoint_blockade": {"enabled": False, "by": "iran_militia", "against": ["russia"],
-                                      "at": ["Albu Kamal"]}})
-    model = CorridorModel(loaded, 1)
-    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
-    planner = model.planners[iran]
+    model, planner, russia = checkpoint_off_at_albu_kamal()
     assert not model.convoys, "no Russian convoy on the road: only posts can make the checkpoint go up"
     assert not list(checkpoint_options(planner)), "no Russian post near Albu Kamal at the start"
     r, c = model.place("Albu Kamal").cell
@@ -443,16 +435,8 @@ def test_the_checkpoint_option_ignores_moving_convoys_of_factions_not_denied_and
     """The militias deny Russia only: their own convoy on the road does not open the checkpoint
     option; carrying it out (a Russian post 20 km away) switches the rule on."""
     from sim.agents.planner_options import checkpoint_options
-    from sim.model import CorridorModel
-    from sim.scenario import load_scenario
 
-    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
-        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
-        "rules.checkpoint_blockade": {"enabled": False, "by": "iran_militia", "against": ["russia"],
-                                      "at": ["Albu Kamal"]}})
-    model = CorridorModel(loaded, 1)
-    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
-    planner = model.planners[iran]
+    model, planner, russia = checkpoint_off_at_albu_kamal()
     rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
     planner.send(["Albu Kamal"], 30.0, planner.next_label())  # an Iranian convoy on the road
     assert not planner.denied_moves(russia, rule), "a convoy of the militias' own is no denied faction moving"
@@ -542,3 +526,17 @@ def test_the_convoy_targets_are_the_next_place_to_keep_open_then_each_place_to_e
     planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
     targets = [(place.name, route) for place, route in planner.convoy_targets()]
     assert targets == [("Albu Kamal", ["Albu Kamal"]), ("Hajin", ["Hajin"])], targets
+
+
+def checkpoint_off_at_albu_kamal():
+    """(model, the militias' planner, Russia's index): the campaign at 2 km / 2 h, seed 1, with the
+    militias' checkpoint at Albu Kamal against Russia present but switched off."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
+        "rules.checkpoint_blockade": {"enabled": False, "by": "iran_militia", "against": ["russia"],
+                                      "at": ["Albu Kamal"]}})
+    model = CorridorModel(loaded, 1)
+    return model, model.planners[model.factions.index("iran_militia")], model.factions.index("russia")
