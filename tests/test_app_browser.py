@@ -177,6 +177,26 @@ def _speed(page, text: str) -> None:
         page.wait_for_function(wait, arg=shown, timeout=UI_TIMEOUT_MS)
 
 
+def _drawer(page, open_: bool) -> None:
+    """Open (or close) the Controls drawer and wait until it is so. A click made while the page
+    re-renders can be lost (seen in CI after a rewind, under a second worker's load): say so and
+    click again, as `_speed` does."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wait = "o => !!document.querySelector('.corridor-drawer') === o"
+    for attempt in range(3):
+        if page.evaluate(wait, open_):
+            return
+        page.click("button.corridor-drawer-toggle")
+        try:
+            page.wait_for_function(wait, arg=open_, timeout=15_000 if attempt < 2 else UI_TIMEOUT_MS)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            print(f"\nthe drawer did not {'open' if open_ else 'close'} within 15 s; clicked again")
+
+
 def _choose(page, select: str, item: str) -> None:
     """Pick `item` in a drop-down: a scenario by its whole title ("Russian co-optation", not
     "Campaign with a Russian co-optation push"), anything else by part of its text."""
@@ -250,7 +270,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         assert "withdrew" not in page.inner_text(".corridor-log")
 
         # side by side: B without the checkpoint reaches the crossing
-        page.click("button.corridor-drawer-toggle")
+        _drawer(page, True)
         page.locator(".corridor-compare input").check(force=True)
         _idle(page)
         page.wait_for_selector(".corridor-side-b .corridor-clock", timeout=UI_TIMEOUT_MS)
@@ -332,7 +352,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         page.locator(".corridor-controls-b .corridor-control-agreement input").uncheck(force=True)
         page.click("button.corridor-reset")
         _idle(page)
-        page.click("button.corridor-drawer-toggle")
+        _drawer(page, False)
         _speed(page, "1 day")
         _step(page, 10)
         assert page.inner_text(".corridor-side-a .corridor-clock") == "2017-11-29 00:00 (day 10)"
@@ -430,7 +450,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         _choose(page, ".corridor-scenario-b", "Campaign without planners")
         _idle(page)
         _wait_text(page, ".corridor-side-b h3", "Campaign without planners")
-        page.click("button.corridor-drawer-toggle")
+        _drawer(page, False)
         for speed in ("1 h", "1 day"):
             _play_then_pause(page, speed)
         goto = page.locator(".corridor-goto-input input")
