@@ -534,11 +534,11 @@ def code_state() -> str:
     """The commit measured, and the model files that differed from it (a shared checkout)."""
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.rstrip("\n")
         except (OSError, subprocess.CalledProcessError):
             return ""
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"  # porcelain lines are "XY path": keep their first blank
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "sim", "agents", "scenarios").splitlines()]
     return f"commit {commit}" + (f" with uncommitted changes to {', '.join(dirty)}" if dirty else "")
 
