@@ -42,7 +42,10 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     os.chdir(cwd)
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(args))
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse refuses a flag by exiting, as the process would
+                code = stop.code
     finally:
         os.chdir(previous)
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())

@@ -425,6 +425,21 @@ def test_every_command_reads_a_library_name_and_names_the_nearest_when_it_is_wro
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command, expected", [
+    (["validate", ""], "argument files: expected a file or folder name, found an empty one"),
+    (["run", "open_road", "--out", ""], "argument --out: expected a file or folder name, found an empty one"),
+    (["sweep", "folder", "--dry-run"], "folder: is a folder, not a sweep file"),
+    (["validate", "folder"], "folder: is a folder, not a scenario file"),
+], ids=["empty-scenario", "empty-out", "folder-sweep", "folder-scenario"])
+def test_an_empty_name_or_a_folder_is_refused_as_such(command, expected, tmp_path):
+    """An empty name is not read as '.', and a folder given for a file is called a folder (not
+    'no such sweep file'): one line, exit status 2."""
+    (tmp_path / "folder").mkdir()
+    done = run_cli(*command, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and expected in done.stderr, f"expected {expected!r}: {done.stderr!r}"
+
+
 def test_validate_and_a_dry_run_accept_library_names(tmp_path):
     validated = run_cli("validate", "open_road", "albu_kamal_blockade", cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
-from sim.program.flags import positive_int, scenario_flag, whole_number
+from sim.program.flags import path_flag, positive_int, scenario_flag, whole_number
 from sim.program.folders import DEFAULT_SCENARIO
 
 DEFAULT_PORT = 8765
@@ -198,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     """Add `viz` and `export` to the subcommands of `python run.py`."""
     p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
-    p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
+    p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario to open (default: the Albu Kamal blockade); the app offers the others too")
     p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
@@ -221,13 +221,13 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("export", help="run a scenario for some days and save its map and charts (PNG) and "
                        "animation (GIF) for slides")
-    p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
+    p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML (default: the Albu Kamal blockade)")
     p.add_argument("--days", type=scenario_flag("time.duration_days"), help="days to run before exporting (default: the whole scenario)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
-    p.add_argument("--out", type=Path, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")
+    p.add_argument("--out", type=path_flag, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=cmd_export)
 

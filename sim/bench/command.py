@@ -11,10 +11,9 @@ suite's options are refused with the others.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from sim.program.errors import UserError
-from sim.program.flags import number, whole_number
+from sim.program.flags import number, path_flag, whole_number
 
 RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in a sweep file
 
@@ -59,7 +58,7 @@ def add_commands(sub) -> None:
                    help="model: the model against Mesa (default); sweep: the experiment engine; "
                    "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h, the hindcast's "
                    "training window at 3 km/3 h")
-    p.add_argument("--out", type=Path, help="model: folder for bench.csv, bench.png, figures.json")
+    p.add_argument("--out", type=path_flag, help="model: folder for bench.csv, bench.png, figures.json")
     p.add_argument("--runs", type=RUNS, metavar="N",
                    help=f"sweep: runs in the speed-up sweep (default {SWEEP_DEFAULTS['runs']})")
     p.add_argument("--small", type=RUNS, metavar="N",

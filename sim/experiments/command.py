@@ -15,6 +15,7 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.flags import (
     day_list,
     fraction,
+    path_flag,
     positive_float,
     positive_int,
     scenario_flag,
@@ -42,7 +43,7 @@ RESUME_HELP = textwrap.dedent("""\
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default: the number of CPUs; 1 = run in this process)")
@@ -69,7 +70,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sweep "
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
-    p.add_argument("sweep", type=Path, help="sweep file (YAML), or a library name such as blockade_screening")
+    p.add_argument("sweep", type=path_flag, help="sweep file (YAML), or a library name such as blockade_screening")
     _engine_options(p)
     p.add_argument("--replicates", type=REPLICATES, metavar="N",
                    help="replicates per point (default: the file's); with --resume, more than the folder "
@@ -93,7 +94,7 @@ def add_commands(sub) -> None:
             differs. """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
-    p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+    p.add_argument("scenarios", type=path_flag, nargs="+", metavar="SCENARIO",
                    help="two or more scenario files or library names (open_road); the first is the reference arm")
     p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates per arm (default 20; at least 2: paired differences need a spread)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the first scenario's seed)")
@@ -106,7 +107,7 @@ def add_commands(sub) -> None:
     p.add_argument("--outcomes", nargs="+", metavar="NAME",
                    help="the outcomes to compare: runs-table columns or glob patterns, e.g. 'area_km2_*' "
                         "convoys_arrived (default: the headline outcomes, shares with their areas)")
-    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+    p.add_argument("--posterior", type=path_flag, metavar="FOLDER",
                    help="draw each replicate's parameters (the same in every arm) from this calibration "
                         "folder's posterior (python run.py calibrate)")
     _engine_options(p)
@@ -125,7 +126,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py uncertainty "
         "scenarios/albu_kamal_blockade.yaml --replicates 20 --days 2,10")
-    p.add_argument("scenario", type=Path, help="scenario file (YAML), or a library name such as open_road")
+    p.add_argument("scenario", type=path_flag, help="scenario file (YAML), or a library name such as open_road")
     p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates (default 20)")
     p.add_argument("--days", type=day_list, metavar="D,D,…", help="days to map besides the end (default: the end only)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
@@ -145,7 +146,7 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sensitivity "
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
-    p.add_argument("sweep", type=Path, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
+    p.add_argument("sweep", type=path_flag, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
     _engine_options(p)
     p.set_defaults(func=cmd_sensitivity)
 
@@ -163,13 +164,13 @@ def add_commands(sub) -> None:
                "e.g. 'land_bridge_russia_open_share > 0.5'; phrases 'convoy arrived', 'convoy did not\n"
                "arrive' (also halted, withdrew, destroyed).\n\nexample:\n  python run.py discover "
                "outputs/sweeps/screening --where 'convoy did not arrive'")
-    p.add_argument("folder", type=Path, metavar="SWEEP_FOLDER", help="a finished sweep's output folder")
+    p.add_argument("folder", type=path_flag, metavar="SWEEP_FOLDER", help="a finished sweep's output folder")
     p.add_argument("--where", required=True, metavar="EXPRESSION", help="the outcome to explain, e.g. 'convoys_arrived == 0'")
     p.add_argument("--min-density", type=fraction, default=0.0, metavar="D",
                    help="report the best box (largest coverage × density) among those at least this dense (default 0)")
     p.add_argument("--box", type=whole_number(0), metavar="N",
                    help="report box N of the peeling trajectory instead of the best (the candidates are listed)")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
     p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
     p.set_defaults(func=cmd_discover)

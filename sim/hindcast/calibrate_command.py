@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from pathlib import Path
 
 from sim.experiments.command import ENGINE_HELP, WORKERS
 from sim.program.disclaimer import DISCLAIMER
+from sim.program.flags import path_flag
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -44,8 +44,8 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\ndurability: finished generations are kept in OUT/abc.db; after an "
         "interruption run the same command with --resume --out OUT.\n\nexample:\n  python run.py calibrate "
         "scenarios/calibration/corridor_2017_2018.yaml --workers 2")
-    p.add_argument("calibration", type=Path, help="calibration file (YAML)")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("calibration", type=path_flag, help="calibration file (YAML)")
+    p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/calibration/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default: the number of CPUs; 1 = run in this process)")

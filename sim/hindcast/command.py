@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.flags import positive_int, scenario_flag
+from sim.program.flags import path_flag, positive_int, scenario_flag
 
 #: the shipped record's window (scenarios/record/): the training window
 TRAINING_WINDOW = "2017-11-19:2018-12-31"
@@ -39,20 +38,20 @@ def add_commands(sub) -> None:
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
         "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")
-    p.add_argument("scenario", type=Path, help="scenario YAML, or a library name such as corridor_campaign")
+    p.add_argument("scenario", type=path_flag, help="scenario YAML, or a library name such as corridor_campaign")
     p.add_argument("--replicates", type=positive_int, default=30, metavar="N", help="replicates (default 30)")
     p.add_argument("--window", default=TRAINING_WINDOW, metavar="START:END",
                    help=f"the dates compared, ISO, both included (default {TRAINING_WINDOW}, the shipped record)")
-    p.add_argument("--record", type=Path, metavar="FOLDER",
+    p.add_argument("--record", type=path_flag, metavar="FOLDER",
                    help="folder of record CSV files: UCDP GED, ACLED, events tables, holders (default: the "
                         "shipped scenarios/record/)")
-    p.add_argument("--mapping", type=Path, metavar="FILE",
+    p.add_argument("--mapping", type=path_flag, metavar="FILE",
                    help="actor/faction/place mapping YAML (default: the record folder's mapping.yaml)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. time.duration_days=400 (repeatable); give a "
                         "calibration's own `set` (its resolution) with its --posterior")
-    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+    p.add_argument("--posterior", type=path_flag, metavar="FOLDER",
                    help="draw each replicate's parameters from this calibration folder's posterior "
                         "(python run.py calibrate)")
     _engine_options(p)

@@ -32,7 +32,7 @@ from sim.hindcast import command as hindcast_command
 from sim.program import oserrors
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
-from sim.program.flags import scenario_flag
+from sim.program.flags import path_flag, scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 from sim.program.signals import Terminated, exit_status, handle_termination, interrupt_behind
 
@@ -144,21 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
-    p.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO,
+    p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
-    p.add_argument("--out", type=Path, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
+    p.add_argument("--out", type=path_flag, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
     p.add_argument("--quiet", action="store_true", help="no progress bars (the headline and folder are printed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
-    p.add_argument("--posterior", type=Path, metavar="FOLDER",
+    p.add_argument("--posterior", type=path_flag, metavar="FOLDER",
                    help="draw the calibrated parameters from this calibration folder's posterior, by the seed")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
-    p.add_argument("files", nargs="+", type=Path, help="scenario YAML files, or library names such as open_road")
+    p.add_argument("files", nargs="+", type=path_flag, help="scenario YAML files, or library names such as open_road")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
@@ -169,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
     p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), help="cell size in km (default 1, as map.cell_km in a scenario)")
-    p.add_argument("--map", type=Path, default=DEFAULT_MAP, help="GeoJSON map file")
-    p.add_argument("--out", type=Path, help="PNG to write (default outputs/map_<K>km.png)")
+    p.add_argument("--map", type=path_flag, default=DEFAULT_MAP, help="GeoJSON map file")
+    p.add_argument("--out", type=path_flag, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
     for family in (experiments_command, hindcast_command, calibrate_command, app_command, bench_command):

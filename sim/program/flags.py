@@ -1,4 +1,4 @@
-"""Numeric command-line values, checked when the command line is read (exit status 2, one line,
+"""Command-line values (numbers and paths), checked when the command line is read (exit status 2, one line,
 before any work) with the same rules and the same words as the same value in a file.
 
 Each function here is an ``argparse`` ``type=``: it reads the text as Corridor's YAML reads a
@@ -11,6 +11,8 @@ value (:mod:`sim.scenario.dialect`: ``1e4`` is a number, ``1:30`` is refused wit
 * :func:`whole_number` and :func:`number` for values that have no key in a file (workers,
   ports, benchmark sizes), with the same wording.
 
+:func:`path_flag` refuses an empty file or folder name (``''`` would otherwise be read as ``.``).
+
 :func:`parse_seed` checks a seed typed anywhere else (the app's Seed box) the same way.
 The scenario language is imported only when a value is checked, so ``--help`` stays fast.
 """
@@ -21,6 +23,7 @@ import argparse
 import math
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sim.program.errors import UserError
@@ -147,6 +150,13 @@ def number(above: float | None = 0.0, hi: float | None = None) -> Callable[[str]
 #: the flags every command shares
 positive_int = whole_number(1)
 positive_float = number(0.0)
+
+
+def path_flag(text: str) -> Path:
+    """An argparse type for a file or folder name: any text but an empty one."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file or folder name, found an empty one")
+    return Path(text)
 
 
 def fraction(text: str) -> float:

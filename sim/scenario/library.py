@@ -41,8 +41,13 @@ def find_in_library(name: str | Path, directory: Path, what: str = "scenario") -
 
     A bare name (no folder, no .yaml) that is in neither place raises `UserError` naming the
     library's files, with a suggestion; any other path is returned as given, for the reader to
-    report."""
+    report. An empty name or a folder raises `UserError` saying so."""
+    if not str(name).strip():
+        raise UserError(f"the {what} is empty: give a {what} file or a name from {directory}")
     path = Path(name)
+    if path.is_dir():
+        raise UserError(f"{name}: is a folder, not a {what} file; give one of its .yaml files or a name from "
+                        f"{directory}")
     if path.is_file() or path.parent != Path("."):
         return path
     stem = path.name.removesuffix(".yaml")
