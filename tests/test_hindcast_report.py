@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.hindcast.regions import countries_at
-from sim.hindcast.report import scores, summarise
+from sim.hindcast.report import record_counts, scores, summarise
 from sim.program.cli import main
 from sim.scenario import load_scenario
 
@@ -133,3 +133,10 @@ def test_hindcast_misses_refuses_a_patterns_table_it_cannot_read_in_one_line(tmp
         assert hindcast_misses.main([str(tmp_path)]) == 2, f"a patterns.csv of {text!r} is refused"
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"{tmp_path / 'patterns.csv'}: not a hindcast's patterns table") and "\n" not in err, err
+
+
+def test_the_report_counts_the_records_violent_events_and_strikes_apart():
+    """The shipped record has 631 UCDP events and 1 air strike: the report said "632 events"."""
+    events = pd.DataFrame({"kind": ["clash", "strike", "one_sided", "clash"]})
+    assert record_counts(events) == "3 violent events and 1 air strike", record_counts(events)
+    assert record_counts(events.iloc[:1]) == "1 violent event and 0 air strikes", "singular and plural by count"
