@@ -244,7 +244,7 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-20 00:00 (day 1)", "Russian forces command sends convoy R1 (60 fighters) toward Al-Mayadeen",
          "Al-Mayadeen is held by Iran-backed militias", "tension 0.0 of 15 (score 1.00)")
     said("2017-11-21 00:00 (day 2)", "Russian forces command reinforces Al-Mayadeen with column R2 (132 fighters)",
-         "510 rival fighters within 10 km against 170")
+         "510 rival fighters within 10 km against 115")
     said("2017-11-22 00:00 (day 3)", "Russian forces command reinforces Al-Mayadeen with column R3 (53 fighters)")
     said("2017-11-23 00:00 (day 4)", "Iran-backed militias command waits rather than reinforces Al-Mayadeen")
     said("2017-11-23 00:00 (day 4)", "Russian forces command waits rather than sends a convoy toward Albu Kamal",
