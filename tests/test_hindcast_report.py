@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.hindcast.regions import countries_at
-from sim.hindcast.report import scores, summarise
+from sim.hindcast.report import record_counts, scores, summarise
 from sim.program.cli import main
 from sim.scenario import load_scenario
 
@@ -123,6 +123,22 @@ def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_t
     assert out[["month", "region", "observed"]].values.tolist() == [["2018-03", "valley", 12.0]], out
 
 
+def test_the_misses_script_measures_how_bursty_the_record_and_each_run_are():
+    """The index of dispersion by hand: the record's 0, 0, 6 (mean 2, sample variance 12) is 6.0,
+    two zero months; a run of 2, 2, 2 is 0.0 (no variance), a run of 1, 2, 3 is 1 / 2 = 0.5. A
+    month a run does not cover (NaN) is left out of every count."""
+    from hindcast_misses import dispersion
+
+    keys = [f"events|2018-0{m}|badia|government_russia-isis" for m in (1, 2, 3, 4)]
+    table = pd.DataFrame({"key": keys, "observed": [0.0, 0.0, 6.0, 9.0]})
+    runs = pd.DataFrame([[2.0, 2.0, 2.0, np.nan], [1.0, 2.0, 3.0, 5.0]], columns=keys)
+    r = dispersion(table, runs, "government_russia-isis", "badia")
+    assert r["months"] == ["2018-01", "2018-02", "2018-03"], "April is left out: the first run does not cover it"
+    assert r["record"] == pytest.approx(6.0), "variance 12 (ddof 1) over mean 2"
+    assert r["runs"].tolist() == pytest.approx([0.0, 0.5]), "2, 2, 2: no variance; 1, 2, 3: 1 over 2"
+    assert r["record_zeros"] == 2 and r["run_zeros"].tolist() == [0, 0], r
+
+
 def test_hindcast_misses_refuses_a_patterns_table_it_cannot_read_in_one_line(tmp_path, capsys):
     """tests/hindcast_misses.py on an empty patterns.csv or one without the pattern columns: exit
     status 2 and one line naming the file, no traceback."""
@@ -133,3 +149,10 @@ def test_hindcast_misses_refuses_a_patterns_table_it_cannot_read_in_one_line(tmp
         assert hindcast_misses.main([str(tmp_path)]) == 2, f"a patterns.csv of {text!r} is refused"
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"{tmp_path / 'patterns.csv'}: not a hindcast's patterns table") and "\n" not in err, err
+
+
+def test_the_report_counts_the_records_violent_events_and_strikes_apart():
+    """The shipped record has 631 UCDP events and 1 air strike: the report said "632 events"."""
+    events = pd.DataFrame({"kind": ["clash", "strike", "one_sided", "clash"]})
+    assert record_counts(events) == "3 violent events and 1 air strike", record_counts(events)
+    assert record_counts(events.iloc[:1]) == "1 violent event and 0 air strikes", "singular and plural by count"

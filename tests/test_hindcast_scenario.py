@@ -4,10 +4,13 @@ the hindcast extend: at hour 0 each named place is held by the faction the recor
 
 from __future__ import annotations
 
+from sim.hindcast.record import MAPPING_FILE, read_holders, read_mapping
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
 
 from conftest import SCENARIOS
+
+RECORD = SCENARIOS / "record"
 
 #: the record's holder on 19 Nov 2017 → the model's faction(s)
 RECORD_AT_START = {
@@ -33,3 +36,40 @@ def test_the_campaign_and_the_hindcast_start_from_the_records_holders():
         assert not wrong, f"{scenario}: at the start these places are not held as the record has them: {wrong}"
         iraq, iran = ids.index("iraq_pmf"), ids.index("iran_militia")
         assert model.factions.relation[iraq, iran] == 0, "iraq_pmf is allied to the Iran-backed militias"
+
+
+def test_the_initial_holders_and_the_governments_offensive_follow_the_record():
+    """Every place `control.held_at_start` lists starts with the record's holder on 19 Nov 2017
+    (through the record's mapping: syrian_army → government_russia; a place the record has
+    contested then, with one of its contenders, its holder before or after), and the places the record
+    has ISIS hold or contest then and the government take by 6 Dec 2017 (the west-bank villages
+    south of Al-Mayadeen) are the objectives of the government's offensive, not its from the
+    start (the scenario once gave them to it a fortnight early, and the hindcast missed the
+    fighting there: 23 IS – government events in the valley in Nov 2017, model median 4)."""
+    loaded = load_scenario(SCENARIOS / "corridor_2017.yaml")
+    mapping = read_mapping(RECORD / MAPPING_FILE)
+    holders = read_holders(RECORD / "towns_2017-09_2018-12.csv", loaded.map, mapping)
+
+    def on(place: str, date: str) -> str | None:
+        rows = holders[(holders.place == place) & (holders.date <= date)]
+        return None if rows.empty else rows.holder.iloc[-1]
+
+    def contenders(place: str) -> set[str]:
+        """The record's holder on 19 Nov 2017; if contested, the holders just before and after the contest."""
+        if on(place, "2017-11-19") != "contested":
+            return {on(place, "2017-11-19")}
+        rows = holders[(holders.place == place) & (holders.holder != "contested")]
+        return set(rows[rows.date <= "2017-11-19"].holder.tail(1)) | set(rows[rows.date > "2017-11-19"].holder.head(1))
+
+    start = loaded.spec.control.held_at_start
+    wrong = {p: (mapping.model_faction(f), contenders(p)) for p, f in start.items()
+             if mapping.model_faction(f) not in contenders(p)}
+    assert not wrong, f"held_at_start (model → record faction, the record's holder on 19 Nov 2017) differ: {wrong}"
+    assert contenders("Al-Quriyah") == {"isis", "government_russia"}, "contested on 19 Nov: ISIS's before, the army's after"
+    cleared = {p for p in holders.place.unique()
+               if on(p, "2017-11-19") in ("isis", "contested") and on(p, "2017-12-06") == "government_russia"}
+    assert cleared == {"Al-Quriyah", "Al-Asharah", "Subaykhan", "Al-Salihiyah"}, cleared
+    offensive = next(rule.params for rule in loaded.rules if rule.key == "offensive/government")
+    assert offensive.by == "syrian_army" and set(offensive.objectives) == cleared, (
+        f"the government's offensive should have the record's cleared villages as objectives: {offensive.objectives}")
+    assert offensive.from_day == 0, "the offensive was under way on 19 Nov 2017 (Subaykhan fell on 23 Nov)"

@@ -160,3 +160,23 @@ def test_a_garrison_left_on_an_objective_is_logged_with_its_faction_at_the_objec
         f"{strength:.0f} fighters of the assault column stay to hold {objective.name}"), entry.text
     assert entry.factions == ["blue"] and entry.cell == objective.cell and entry.place == objective.name, (
         f"the entry names the attacker (blue), the objective's cell {objective.cell} and its name: {entry}")
+
+
+def test_two_offensives_in_one_scenario_march_apart_and_report_under_their_own_keys():
+    """A second offensive (`offensive/north`, 2 × 100 fighters from Al-Salihiyah on undefended
+    Subaykhan) forms its own column beside the first (4 × 250 on Al-Asharah) and, unopposed, takes
+    its objective within the path's length at 10 km/day; each reports under its own key."""
+    model = CorridorModel(load_scenario(FIXTURE.parent / "two_offensives.yaml"))
+    main, north = model.rules_by_key["offensive"], model.rules_by_key["offensive/north"]
+    model.step()  # from_day 0: both launch
+    assert [u.strength for u in north.column] == [100, 100] and len(main.column) == 4, (
+        "each offensive forms its own column: 2 × 100 and 4 × 250")
+    days = float(north._along[-1]) / 10.0  # the whole path at the unopposed pace
+    _run_until(model, lambda: north.taken, limit_days=days + 0.5)
+    assert "Subaykhan" in north.taken and 0 < north.taken["Subaykhan"] <= days + 1 / 24, (
+        f"unopposed, Subaykhan should fall within {days:.2f} days (its path at 10 km/day), got {north.taken}")
+    assert not main.taken, "the first column, at Al-Asharah's fortified garrison, takes nothing that fast"
+    summary = {**main.summary(slice(None)), **north.summary(slice(None))}
+    assert summary["offensive/north.day_taken.Subaykhan"] == north.taken["Subaykhan"], summary
+    assert summary["offensive/north.objectives_taken"] == 1 and summary["offensive.objectives_taken"] == 0, (
+        f"each offensive's figures under its own key: {summary}")

@@ -269,6 +269,14 @@ def _share(score: dict) -> str:
     return f"{score['share']:.0%} of {score['of']}{zero}"
 
 
+def record_counts(events: pd.DataFrame) -> str:
+    """The record's events as the patterns count them, air strikes apart: e.g. "631 violent
+    events and 1 air strike" (`events`: EVENT_COLUMNS; a strike is `kind` ``strike``)."""
+    strikes = int((events["kind"] == "strike").sum())
+    violent = len(events) - strikes
+    return f"{violent} violent event{'' if violent == 1 else 's'} and {strikes} air strike{'' if strikes == 1 else 's'}"
+
+
 def report_text(result: HindcastResult, rec: Record, loaded, window: Window, replicates: int, root: int) -> str:
     s = result.scores
     months = result.table[result.table["key"].str.match(r"events\|[^|]+\|all\|all$")]
@@ -277,7 +285,7 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"# Hindcast: {loaded.spec.name} against the record, {window.start} to {window.end}", "",
         f"_{DISCLAIMER}_", "",
         f"{replicates} seeded replicates (root seed {root}) of `{Path(str(loaded.source)).name}`; "
-        f"the record: {', '.join(f.name for f in rec.files)} ({len(rec.events)} events inside the map and the window"
+        f"the record: {', '.join(f.name for f in rec.files)} ({record_counts(rec.events)} inside the map and the window"
         + (f"; its events cover {', '.join(rec.coverage.countries)} only: "
            f"{', '.join(REGION_LABELS[r] for r in sorted(rec.coverage.unseen()) if r in REGION_LABELS)} not observed"
            if rec.coverage.unseen() else "") + ").",
