@@ -13,8 +13,8 @@ says where the record first differs.
     python tests/fingerprint.py --only campaign-1km   # one run, by the start of its name
 
 The runs (10–15 s of CPU in all): `corridor_campaign` for 120 days at 2 km / 2 h and 30
-days at 1 km / 1 h, the hindcast `corridor_2017_2019` for 60 days at 3 km / 3 h (its offensive
-launched at day 30, as `python run.py bench campaign --days 60` runs it),
+days at 1 km / 1 h, the hindcast `corridor_2017_2019` for 60 days at 3 km / 3 h (its two
+offensives on the pocket launched at day 30, as `python run.py bench campaign --days 60` runs it),
 `campaign_isis_resurgence` for 90 days at 2 km / 2 h, and `albu_kamal_blockade` for 10 days at
 1 km / 1 h with seed 5. A change meant to alter behaviour refreshes the hashes together with the
 regression baseline (`make baseline` does both), and says so in its commit; performance work
@@ -44,7 +44,8 @@ RUNS: list[tuple[str, str, int, dict]] = [
     ("campaign-1km-30d", "corridor_campaign.yaml", 1,
      {"map.cell_km": 1.0, "time.step_hours": 1.0, "time.duration_days": 30.0}),
     ("hindcast-3km-60d", "corridor_2017_2019.yaml", 1,
-     {"map.cell_km": 3.0, "time.step_hours": 3.0, "time.duration_days": 60.0, "rules.offensive.from_day": 30.0}),
+     {"map.cell_km": 3.0, "time.step_hours": 3.0, "time.duration_days": 60.0, "rules.offensive.from_day": 30.0,
+      "rules.offensive/roundup.from_day": 30.0}),
     ("isis-resurgence-2km-90d", "campaign_isis_resurgence.yaml", 1,
      {"map.cell_km": 2.0, "time.step_hours": 2.0, "time.duration_days": 90.0}),
     ("blockade-1km-10d-seed5", "albu_kamal_blockade.yaml", 5,

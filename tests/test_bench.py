@@ -29,7 +29,10 @@ def test_the_hindcast_row_runs_the_calibrations_training_window_at_3_km_and_3_h(
     assert (hindcast.scenario, hindcast.cell_km, hindcast.step_hours) == ("corridor_2017_2019.yaml", 3.0, 3.0)
     assert hindcast.days == (date(2018, 12, 31) - date(2017, 11, 19)).days + 1, "19 Nov 2017 to 31 Dec 2018 inclusive"
     assert overrides(hindcast, 2.0)["rules.offensive.from_day"] == 1.0, "a short run launches the offensive at half of it"
+    assert overrides(hindcast, 2.0)["rules.offensive/roundup.from_day"] == 1.0, "and Operation Roundup's first phase"
     assert "rules.offensive.from_day" not in overrides(hindcast, 408.0), "the full window keeps the scenario's launch"
+    assert "rules.offensive/roundup.from_day" not in overrides(hindcast, 200.0), "Roundup's (day 163) falls in 200 days"
+    assert overrides(hindcast, 200.0)["rules.offensive.from_day"] == 100.0, "the final phase's (day 295) does not"
 
 
 @pytest.mark.parametrize("args", [["bench", "sweep", "--days", "3"], ["bench", "campaign", "--runs", "5"],

@@ -62,7 +62,7 @@ def test_the_hindcast_under_a_posterior_runs_each_replicate_at_its_seed_s_draw(t
     status = main(["hindcast", "corridor_2017_2019", "--replicates", "3", "--window", "2017-11-19:2017-12-08",
                    "--workers", "1", "--quiet", "--no-charts", "--out", str(out), "--posterior", str(folder),
                    "--set", "map.cell_km=4", "--set", "time.step_hours=4", "--set", "time.duration_days=20",
-                   "--set", "rules.offensive.from_day=10"])
+                   "--set", "rules.offensive.from_day=10", "--set", "rules.offensive/roundup.from_day=5"])
     assert status == 0, capsys.readouterr().err
     runs = pd.read_parquet(out / "runs.parquet")
     post = read_posterior(folder)

@@ -4,6 +4,8 @@ the hindcast extend: at hour 0 each named place is held by the faction the recor
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.hindcast.record import MAPPING_FILE, read_holders, read_mapping
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -73,3 +75,26 @@ def test_the_initial_holders_and_the_governments_offensive_follow_the_record():
     assert offensive.by == "syrian_army" and set(offensive.objectives) == cleared, (
         f"the government's offensive should have the record's cleared villages as objectives: {offensive.objectives}")
     assert offensive.from_day == 0, "the offensive was under way on 19 Nov 2017 (Subaykhan fell on 23 Nov)"
+
+
+def test_roundups_first_phase_follows_its_sources():
+    """Operation Roundup's first phase (DoD News, 21 May and 4 Jun 2018): launched 1 May 2018 (day
+    163 from 19 Nov 2017: 11 + 31 + 31 + 28 + 31 + 30 = 162 days to 30 Apr), the SDF (the
+    coalition here) cleared the Baghuz area on the Iraqi border and held it, while Al-Baghuz
+    Fawqani and Al-Susah stayed ISIS's (the record): its objective lies in Syria, 3–8 km from
+    each (the haversine-free flat-earth distance at this latitude), outside their 3 km
+    footprints, near enough for the two sides' ground to meet within a front's 5 km depth."""
+    loaded = load_scenario(SCENARIOS / "corridor_2017_2019.yaml", overrides={"map.cell_km": 2.0, "time.step_hours": 2.0})
+    roundup = next(rule.params for rule in loaded.rules if rule.key == "offensive/roundup")
+    pocket = next(rule.params for rule in loaded.rules if rule.key == "offensive")
+    assert roundup.by == "coalition" and roundup.from_day == 163, "the SDF's, launched 1 May 2018 (day 163)"
+    assert roundup.from_day < pocket.from_day == 295, "before the final phase on the pocket (10 Sep 2018, day 295)"
+    model = CorridorModel(loaded, seed=1)
+    (objective,) = model.rules_by_key["offensive/roundup"].objectives
+    lon, lat = roundup.points[objective.name]
+    for town in ("Al-Baghuz Fawqani", "Al-Susah"):
+        place = model.place(town)
+        km = np.hypot((lon - place.lon) * 111.32 * np.cos(np.radians(lat)), (lat - place.lat) * 110.57)
+        assert 3.0 < km < 8.0, f"{town} is {km:.1f} km from the objective: outside its footprint, near enough for a front"
+    country = model.map.country_names[model.map.country[objective.cell]]
+    assert country == "Syria", f"the border strip the SDF cleared is on the Syrian side, got {country}"

@@ -180,3 +180,30 @@ def test_two_offensives_in_one_scenario_march_apart_and_report_under_their_own_k
     assert summary["offensive/north.day_taken.Subaykhan"] == north.taken["Subaykhan"], summary
     assert summary["offensive/north.objectives_taken"] == 1 and summary["offensive.objectives_taken"] == 0, (
         f"each offensive's figures under its own key: {summary}")
+
+
+def test_a_column_forms_at_and_takes_points_the_map_does_not_name():
+    """`points` (name → [lon, lat]) stand for ground the map does not name: the column forms in
+    the staging point's cell and, unopposed, takes the objective point in that point's cell."""
+    east = [40.60, 34.90]  # the fixture's map: east of Al-Asharah, no red within 5 km of it
+    model = CorridorModel(load_scenario(FIXTURE, overrides={
+        "rules.offensive.points": {"start": [40.52, 34.97], "east": east},
+        "rules.offensive.staging": "start", "rules.offensive.objectives": ["east"],
+        "forces": []}))
+    rule = model.rules_by_key["offensive"]
+    model.step()
+    assert rule.column[0].rc == model.map.cell_of_lonlat(40.52, 34.97), (
+        f"the column forms in the staging point's cell {model.map.cell_of_lonlat(40.52, 34.97)}, got {rule.column[0].rc}")
+    _run_until(model, lambda: rule.taken, limit_days=float(rule._along[-1]) / 10.0 + 0.5)
+    assert "east" in rule.taken, f"the undefended point should be taken within its path at 10 km/day: {rule.taken}"
+    r, c = model.map.cell_of_lonlat(*east)
+    km = np.hypot(rule.column[0].rc[0] - r, rule.column[0].rc[1] - c) * model.map.cell_km
+    assert km <= 5.0, f"taken when the column stands within reach_km (5) of the point's cell, it stood {km:.2f} km off"
+
+
+def test_a_point_off_the_map_is_one_line_naming_its_key():
+    from sim.program.errors import InputErrors
+    with pytest.raises(InputErrors) as caught:
+        load_scenario(FIXTURE, overrides={"rules.offensive.points": {"far": [45.0, 30.0]},
+                                          "rules.offensive.objectives": ["far"]})
+    assert "rules.offensive.points" in str(caught.value) and "off the map" in str(caught.value), str(caught.value)

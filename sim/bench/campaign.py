@@ -44,14 +44,18 @@ CONFIGURATIONS = (
     Configuration("campaign", "corridor_campaign.yaml", 2.0, 2.0, 365.0, 2.0),
     Configuration("hindcast", "corridor_2017_2019.yaml", 3.0, 3.0, 408.0, None),
 )
-HINDCAST_LAUNCH_DAY = 295.0  # corridor_2017_2019.yaml, rules.offensive.from_day
+#: corridor_2017_2019.yaml's scripted offensives and their launch days (rules.<key>.from_day)
+HINDCAST_LAUNCHES = {"offensive": 295.0, "offensive/roundup": 163.0}
 
 
 def overrides(config: Configuration, days: float) -> dict:
-    """The `--set` overrides of one row run for `days`."""
+    """The `--set` overrides of one row run for `days`: a hindcast run too short for an
+    offensive's launch launches it at half the run (a launch must fall inside the run)."""
     out = {"map.cell_km": config.cell_km, "time.step_hours": config.step_hours, "time.duration_days": days}
-    if config.name == "hindcast" and days <= HINDCAST_LAUNCH_DAY:
-        out["rules.offensive.from_day"] = days / 2.0
+    if config.name == "hindcast":
+        for key, launch in HINDCAST_LAUNCHES.items():
+            if days <= launch:
+                out[f"rules.{key}.from_day"] = days / 2.0
     return out
 
 

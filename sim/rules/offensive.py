@@ -18,6 +18,8 @@ is the square of the share of the column that would survive a Lanchester aimed-f
 the end against them (A² − φ·D² conserved): an unopposed column marches at
 `advance_km_per_day`, a column that could not win a fight to the end stands and fights where it
 is (a siege). The fighting itself is the engagement stage's (hostile units within range fight).
+Staging and objectives are the map's named places, or `points` the scenario names by
+longitude and latitude (ground the map does not name, e.g. a stretch of the border).
 An objective is taken when the column stands within `reach_km` of it and no hostile fighters
 are within `reach_km` of it; one unit of the column stays on it as its garrison and the rest
 move on to the next. When the last is taken the column stays there as its garrison. How long
@@ -28,12 +30,21 @@ longer rather than winning faster.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.agents.garrison import Garrison
 from sim.rules.base import Rule, register
 from sim.submodels.engagement import cover_factor
 from sim.world.routing import path_length_km
+
+
+class Point(NamedTuple):
+    """Where a column forms or what it takes: a name and its (row, col) cell."""
+
+    name: str
+    cell: tuple[int, int]
 
 
 def pace_km_per_day(attackers: float, defenders: float, cover: float, unopposed_km_per_day: float) -> float:
@@ -53,7 +64,7 @@ class Offensive(Rule):
     def setup(self) -> None:
         model, p = self.model, self.params
         self.faction = model.factions.index(p.by)
-        self.objectives = [model.place(name) for name in p.objectives]
+        self.objectives = [self._where(name) for name in p.objectives]
         self.column: list = []
         self.launched = False
         self.taken: dict[str, float] = {}  # objective → day taken
@@ -90,13 +101,20 @@ class Offensive(Rule):
         model, p = self.model, self.params
         self.launched = True
         model.factions.funding[self.faction] += p.funding_usd_per_day
-        start = model.place(p.staging)
+        start = self._where(p.staging)
         self.column = [Garrison(model, self.faction, p.strength, start.cell, f"assault {i + 1}", "hold")
                        for i in range(p.units)]
         model.log_incident("event", f"{model.factions.labels[self.faction]} launch an offensive from {start.name} "
                            f"on {', '.join(o.name for o in self.objectives)} with {p.units * p.strength:.0f} fighters",
                            self.column[0], place=start.name, fighters=p.units * p.strength)
         self._route_to(self.objectives[0])
+
+    def _where(self, name: str) -> Point:
+        """The ground `name` stands for: one of the rule's `points`, else the map's named place."""
+        if name in self.params.points:
+            return Point(name, self.model.map.cell_of_lonlat(*self.params.points[name]))
+        place = self.model.place(name)
+        return Point(place.name, place.cell)
 
     def _resistance(self, rc) -> tuple[float, float]:
         """Hostile fighters (hidden cells excepted) within reach_km of `rc`, and the share of

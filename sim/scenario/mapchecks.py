@@ -127,6 +127,9 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
         base = ("rules", key)
         for path, name in params.place_references():
             _place(corridor_map, name, base + path, report)
+        for path, lonlat in getattr(params, "point_references", lambda: ())():
+            if corridor_map.cell_of_lonlat(*lonlat) is None:
+                report(base + path, f"the point {list(lonlat)} lies off the map {corridor_map.path.name}")
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):
             _region(corridor_map, region, base + ("may_not_enter", i), report)
     for i, name in enumerate(spec.observe.land_bridge or []):

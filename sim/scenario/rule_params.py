@@ -6,7 +6,7 @@ regions it forbids), so no code outside the rules registry compares rule names."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -182,9 +182,13 @@ class AgreementParams(RuleParams):
 
 class OffensiveParams(RuleParams):
     by: str = Field(description="Attacking faction.")
-    objectives: list[str] = Field(min_length=1, description="Named places to take, in order.")
+    objectives: list[str] = Field(min_length=1, description="Named places (or `points`) to take, in order.")
     from_day: NonNegativeFloat = Field(description="Launch: when the assault column forms (days).")
-    staging: str = Field(description="Named place where the assault column forms.")
+    staging: str = Field(description="Named place (or one of `points`) where the assault column forms.")
+    points: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict, description="Ground the map does not name that `staging` and `objectives` may name "
+        "(name → [lon, lat], degrees WGS 84): e.g. a stretch of the border an offensive cleared."
+    )
     units: int = Field(4, ge=1, le=1000, description="Units in the assault column.")
     strength: PositiveFloat = Field(250.0, description="Fighters per unit of the column.")
     reinforce_per_day: NonNegativeFloat = Field(
@@ -205,9 +209,16 @@ class OffensiveParams(RuleParams):
         return _factions("by", self.by)
 
     def place_references(self):
-        yield ("staging",), self.staging
+        if self.staging not in self.points:
+            yield ("staging",), self.staging
         for i, name in enumerate(self.objectives):
-            yield ("objectives", i), name
+            if name not in self.points:
+                yield ("objectives", i), name
+
+    def point_references(self) -> Iterator[tuple[tuple[str | int, ...], list[float]]]:
+        """(key path, (lon, lat)) of every point these parameters define; each must be on the map."""
+        for name, lonlat in self.points.items():
+            yield ("points", name), lonlat
 
     def times(self):
         yield ("from_day",), self.from_day, "the offensive's launch"
