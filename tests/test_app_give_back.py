@@ -110,6 +110,23 @@ def test_giving_back_collects_then_trims_the_heap_where_glibc_is(monkeypatch):
     monkeypatch.setattr(memory, "_libc", lambda: None)
     memory.give_back()  # no glibc (macOS, musl): a collection and nothing else, no error
 
+
+def test_the_server_keeps_every_thread_on_the_main_arena(monkeypatch):
+    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: the
+    server allows one arena, so what any thread freed can go back (docs/app.md)."""
+    calls = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    memory.limit_arenas()
+    assert calls == [(-8, 1)], f"expected mallopt(M_ARENA_MAX = -8, 1) once, found {calls}"
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    memory.limit_arenas()  # no glibc: nothing to limit, no error
+
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
     itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""
