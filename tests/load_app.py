@@ -147,8 +147,10 @@ def to_end(scenario: str) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         _, page = open_page(browser, url, 300_000)
         time.sleep(3)  # the first page's drawing done
+        print(f"page drawn; pressing End (load average {os.getloadavg()[0]:.1f})", flush=True)
         cpu, wall = cpu_s(server.pid), time.perf_counter()
         page.click("button.corridor-end")
+        page.wait_for_selector(".corridor-busy", timeout=60_000)  # End taken: the busy notice shows
         page.wait_for_function("() => document.querySelector('.corridor-summary') && "
                                "!document.querySelector('.corridor-busy')", timeout=3_600_000, polling=250)
         app_cpu, app_wall = cpu_s(server.pid) - cpu, time.perf_counter() - wall
