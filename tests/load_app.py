@@ -181,6 +181,7 @@ def main(argv=None) -> int:
         return 0
     if args.to_end:
         return to_end(args.to_end)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     failures: list[str] = []
@@ -207,7 +208,10 @@ def main(argv=None) -> int:
                 peak = max(peak, rss_mb(server.pid))
                 for i, (_, page) in enumerate(pages):  # pause and play again: Pause must answer
                     if page.locator("button.corridor-pause").count():
-                        page.click("button.corridor-pause")
+                        try:
+                            page.click("button.corridor-pause", timeout=5_000)
+                        except PlaywrightTimeout:  # the run reached its end meanwhile: Play is back
+                            pass
                         page.wait_for_selector("button.corridor-play", timeout=60_000)
                     if not page.locator("button.corridor-play").is_disabled():
                         page.click("button.corridor-play")
