@@ -208,10 +208,8 @@ def main(argv=None) -> int:
                 peak = max(peak, rss_mb(server.pid))
                 for i, (_, page) in enumerate(pages):  # pause and play again: Pause must answer
                     if page.locator("button.corridor-pause").count():
-                        try:
+                        with contextlib.suppress(PlaywrightTimeout):  # the run may end meanwhile: Play is back
                             page.click("button.corridor-pause", timeout=5_000)
-                        except PlaywrightTimeout:  # the run reached its end meanwhile: Play is back
-                            pass
                         page.wait_for_selector("button.corridor-play", timeout=60_000)
                     if not page.locator("button.corridor-play").is_disabled():
                         page.click("button.corridor-play")
