@@ -147,8 +147,10 @@ def to_end(scenario: str) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         _, page = open_page(browser, url, 300_000)
         time.sleep(3)  # the first page's drawing done
+        print(f"page drawn; pressing End (load average {os.getloadavg()[0]:.1f})", flush=True)
         cpu, wall = cpu_s(server.pid), time.perf_counter()
         page.click("button.corridor-end")
+        page.wait_for_selector(".corridor-busy", timeout=60_000)  # End taken: the busy notice shows
         page.wait_for_function("() => document.querySelector('.corridor-summary') && "
                                "!document.querySelector('.corridor-busy')", timeout=3_600_000, polling=250)
         app_cpu, app_wall = cpu_s(server.pid) - cpu, time.perf_counter() - wall
@@ -179,6 +181,7 @@ def main(argv=None) -> int:
         return 0
     if args.to_end:
         return to_end(args.to_end)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     failures: list[str] = []
@@ -205,7 +208,8 @@ def main(argv=None) -> int:
                 peak = max(peak, rss_mb(server.pid))
                 for i, (_, page) in enumerate(pages):  # pause and play again: Pause must answer
                     if page.locator("button.corridor-pause").count():
-                        page.click("button.corridor-pause")
+                        with contextlib.suppress(PlaywrightTimeout):  # the run may end meanwhile: Play is back
+                            page.click("button.corridor-pause", timeout=5_000)
                         page.wait_for_selector("button.corridor-play", timeout=60_000)
                     if not page.locator("button.corridor-play").is_disabled():
                         page.click("button.corridor-play")

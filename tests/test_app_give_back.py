@@ -79,6 +79,54 @@ def test_giving_back_drops_the_fonts_of_threads_that_drew():
         f"expected no font kept after giving back, found {font_manager._get_font.cache_info().currsize}")
 
 
+class _Libc:
+    """Stands for glibc: records its calls to `malloc_trim` into `order`."""
+
+    def __init__(self, order: list):
+        self.order = order
+
+    def malloc_trim(self, pad: int) -> int:
+        self.order.append(("malloc_trim", pad))
+        return 1
+
+
+def test_giving_back_collects_then_trims_the_heap_where_glibc_is(monkeypatch):
+    """What a closed tab frees is returned to the system by glibc's `malloc_trim(0)`, after a
+    collection (a tab's objects are garbage only in reference cycles); without glibc, no trim."""
+    tab, order = _Tab(), []
+    ref, libc = weakref.ref(tab), _Libc(order)
+    del tab  # only a collection frees it
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
+    collect = gc.collect
+    monkeypatch.setattr(memory.gc, "collect", lambda: order.append(("collect", ref() is None)) or collect())
+    gc.disable()
+    try:
+        memory.give_back()
+    finally:
+        gc.enable()
+    assert ref() is None, "expected giving back to collect the tab held in a reference cycle"
+    assert order == [("collect", False), ("malloc_trim", 0)], (
+        f"expected one collection, then malloc_trim(0) (all free pages back), found {order}")
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    memory.give_back()  # no glibc (macOS, musl): a collection and nothing else, no error
+
+
+def test_the_server_keeps_every_thread_on_the_main_arena(monkeypatch):
+    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: the
+    server allows one arena, so what any thread freed can go back (docs/app.md)."""
+    calls = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    memory.limit_arenas()
+    assert calls == [(-8, 1)], f"expected mallopt(M_ARENA_MAX = -8, 1) once, found {calls}"
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    memory.limit_arenas()  # no glibc: nothing to limit, no error
+
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
     itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""

@@ -51,6 +51,7 @@ def test_a_closed_tab_frees_its_runs(monkeypatch):
     context = kernel_context.VirtualKernelContext(id="memory-test", session_id="memory-test",
                                                   kernel=kernel.Kernel())
     kernel_context.contexts[context.id] = context
+    context.page_status["memory-test-page"] = kernel_context.PageStatus.CONNECTED  # as the tab's page is
     try:
         with context:
             box, render_context = solara.render(page.Page(), handle_error=False)
@@ -96,3 +97,27 @@ def test_the_watcher_of_a_closed_tab_does_not_itself_keep_the_tab_alive():
     del runs
     thread.join(timeout=20.0)
     assert not thread.is_alive(), "expected the watcher to end once the runs were collected"
+
+
+def test_play_stops_once_no_page_of_the_tab_is_connected():
+    """A tab whose browser went away stops playing at once, not when Solara closes the tab 30 s
+    later: the loop takes no step, asks for no frame, and a page that reconnects shows Play."""
+    import threading
+
+    from sim.app import toolbar
+
+    context = kernel_context.VirtualKernelContext(id="gone-test", session_id="gone-test", kernel=kernel.Kernel())
+    context.page_status["gone-test-page"] = kernel_context.PageStatus.DISCONNECTED
+    ctl = state.Controller()
+    try:
+        with context:
+            actions.playing.value = True
+            frames = actions.frame.value
+            cancel = threading.Event()
+            threading.Timer(5.0, cancel.set).start()  # only a loop that plays on needs it: it ends the test
+            toolbar.play_loop(ctl, threading.Event(), cancel)
+            assert ctl.steps == 0, f"expected no step for a tab without a connected page, took {ctl.steps}"
+            assert actions.frame.value == frames, "expected no frame asked for a tab without a connected page"
+            assert actions.playing.value is False, "expected Play shown again to a page that reconnects"
+    finally:
+        context.close("page-close")

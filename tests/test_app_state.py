@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from sim.app.controls import overrides_for, scenario_info
-from sim.app.export import INCIDENT_KINDS, export_runs, frame_steps
+from sim.app.export import INCIDENT_KINDS, export_runs, frame_steps, result_so_far
 from sim.app.interventions import AIRSTRIKE, SET
 from sim.app.lessons import lesson_for, parse_lessons, worksheet_html
 from sim.app.monitors import convoy_status, faction_table, latest_row, pair_table, what_happened
@@ -167,6 +167,19 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     with pytest.raises(UserError, match="already exists"):
         export_runs([run], out)
 
+
+
+def test_a_live_run_keeps_no_map_snapshots_on_the_way():
+    """The app draws the model as it stands and the export replays its own frames, so a live
+    run keeps only its first snapshot (a year of 6-hourly ones was 79 MB a run, docs/performance.md)."""
+    run = LiveRun(BLOCKADE)
+    run.advance(30)  # 30 h of 1 h steps: 6-hourly snapshots would have kept 6
+    kept = [f["hours"] for f in run.model.recorder.frames]
+    assert kept == [0.0], f"expected only the snapshot at hour 0 after 30 steps, found those at hours {kept}"
+    last = result_so_far(run).frames[-1]
+    assert last["hours"] == run.model.hours == 30.0, "expected the export's last frame to be the state now"
+    assert np.array_equal(last["controller"], run.model.influence.controller), (
+        "expected the export's last frame to hold the control map now")
 
 def test_export_and_viz_commands(tmp_path, capsys):
     out = tmp_path / "export"

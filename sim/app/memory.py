@@ -13,8 +13,10 @@ Three more things keep memory after the runs are gone. A thread started in a tab
 Solara runs every thread made inside a tab's kernel context in that context, and the thread
 keeps it (and so the whole tab) alive until it ends. Matplotlib keeps the fonts it loaded per
 drawing thread (up to 64 sets, FreeType faces and glyph caches in C memory), and every Play
-starts a thread that draws. And glibc gives each of the many threads of a class its own heap
-(arena), whose scattered survivors `malloc_trim` cannot give back.
+starts a thread that draws. And glibc gives the many threads of a class heaps (arenas) of their
+own, and `malloc_trim` returns the free pages inside every arena but trims the free end (the
+"top") of the main one only: a closed class left 19 MB resident in two thread arenas that held
+2 MB of live blocks between them (docs/app.md), hence one arena, the main one, for all threads.
 
 And Python's own small-object allocator (pymalloc) holds memory in 1 MiB arenas that it hands
 back only once every object in one is gone: the few hundred objects a class leaves behind (new
@@ -42,11 +44,14 @@ import threading
 import time
 import weakref
 
-#: glibc heaps (arenas) the app's server may use: glibc's default, 8 per core, lets each of the
+#: glibc heaps (arenas) the app's server may use. glibc's default, 8 per core, lets each of the
 #: many threads a class makes (one per playing tab, Solara's and anyio's workers) fragment a heap
-#: of its own, which `malloc_trim` cannot give back; 2 (measured in docs/app.md) is enough for
-#: threads that mostly take turns at the interpreter lock
-ARENAS = 2
+#: of its own, and `malloc_trim(0)` never trims the free top of a thread's arena (glibc 2.36,
+#: `mtrim`: only the main arena's top is trimmed): with 2, four closed tabs left 19 MB resident in
+#: the second and third arena for 2 MB of live blocks; with 1 every thread shares the main arena,
+#: whose top and free pages the trim returns (docs/app.md). One arena costs a lock that the
+#: threads mostly take in turns anyway, at the interpreter lock.
+ARENAS = 1
 M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 POLL_S = 1.0  # seconds between two collections while a closed tab's runs are still alive
 GIVE_UP_S = 60.0  # after this long, trim anyway (something else holds the tab: a bug to find)

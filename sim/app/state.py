@@ -30,6 +30,7 @@ from sim.app.monitors import holder_label
 from sim.model import CorridorModel
 from sim.program.errors import UserError
 from sim.program.folders import DEFAULT_SCENARIO
+from sim.results.recorder import ONLY_FIRST_AND_LAST_FRAME
 
 #: seeds the app accepts (numpy's generators take 0 … 2**32 - 1 and more, but a class types small ones)
 SEED_MAX = 2**32 - 1
@@ -39,8 +40,6 @@ LOG_LINES = 400
 PROGRESS_EVERY = 50
 #: simulated hours shown per frame while playing, the choices of the speed control
 SPEEDS_HOURS = (1, 3, 6, 12, 24)
-#: hours between the snapshots kept for the exported animation (finer than a batch run's)
-FRAME_EVERY_HOURS = 6.0
 
 
 class LiveRun:
@@ -57,7 +56,9 @@ class LiveRun:
         self.overrides = {**overrides_for(self.info, self.values), **self.extra_overrides}
         self.loaded = loaded_scenario(self.info.path, tuple(sorted(self.overrides.items())),
                               self.info.path.stat().st_mtime_ns)
-        self.model = CorridorModel(self.loaded, seed, frame_every_hours=FRAME_EVERY_HOURS)
+        # no map snapshots on the way: the app draws the model as it is, and the export's animation
+        # draws its frames from a replay (sim.app.export), so that a year keeps no 79 MB of them
+        self.model = CorridorModel(self.loaded, seed, frame_every_hours=ONLY_FIRST_AND_LAST_FRAME)
         corridor_map = self.model.map
         self.land_km2 = float(corridor_map.land.sum()) * corridor_map.km2_per_cell
         places = [p.name for p in self.model.recorder.places]

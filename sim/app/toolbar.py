@@ -9,7 +9,8 @@ while it waits; it asks for the next frame only once the page has drawn the last
 frame asked for while the thread that handles clicks was drawing (Play's own redraw) was left to
 that thread, which then drew frame after frame and never came back to the clicks: the page stayed
 on day 0 and Pause did nothing (issue 23). Pause takes no lock: it clears `playing`, and the loop
-stops before its next step (the step under way finishes first).
+stops before its next step (the step under way finishes first). The loop also stops once no page
+of the tab is connected (`page_open`), without waiting for Solara to close the tab.
 
 Going to another time does not draw the frames in between: the models step at full speed in
 the background, with their progress in the busy notice, and the map is drawn once at the end.
@@ -21,6 +22,7 @@ import threading
 import time
 
 import solara
+from solara.server.kernel_context import PageStatus, VirtualKernelContext, get_current_context
 
 from sim.app.actions import (
     background,
@@ -50,12 +52,22 @@ JUMP_KINDS = ("standoff", "withdrawal", "clash", "ambush", "airstrike", "defecti
               "reinforcement", "recruitment", "event")
 
 
+def page_open(context: VirtualKernelContext) -> bool:
+    """Is a page of the tab `context` still connected? Once its browser is gone, Solara keeps
+    the tab `sim.app.command.CLOSED_TAB_KEPT` for a page that reconnects; a play loop that went
+    on meanwhile drew frames for nobody, and ten tabs closed while playing on a loaded machine
+    kept their server too busy to take their pages as closed for minutes (docs/app.md)."""
+    return PageStatus.CONNECTED in tuple(context.page_status.values())
+
+
 def play_loop(ctl: Controller, drawn: threading.Event, cancel: threading.Event) -> None:
-    """Step and redraw while `playing` is set (see the module's docstring). `drawn` is set by
-    `FrameDrawn` once the page has drawn the frame asked for."""
-    closed = solara.kernel_closed_event()  # the tab went away: stop
+    """Step and redraw while `playing` is set and a page of the tab is open (see the module's
+    docstring). `drawn` is set by `FrameDrawn` once the page has drawn the frame asked for."""
+    context = get_current_context()
+    closed = context.closed_event  # the tab went away: stop
     try:
-        while not cancel.is_set() and not closed.is_set() and playing.value and not ctl.finished:
+        while (not cancel.is_set() and not closed.is_set() and page_open(context) and playing.value
+               and not ctl.finished):
             started = time.perf_counter()
             with ctl.lock:
                 ctl.advance(speed_hours.value)
@@ -63,12 +75,12 @@ def play_loop(ctl: Controller, drawn: threading.Event, cancel: threading.Event) 
             frame.value += 1  # drawn in this thread, or by the thread already drawing the page
             # the next frame waits for this one: a new frame asked for while another thread draws
             # is left to that thread, which would go on drawing frames and never answer a click
-            while not drawn.wait(0.1) and not cancel.is_set() and playing.value:
+            while not drawn.wait(0.1) and not cancel.is_set() and playing.value and page_open(context):
                 pass
             spent = time.perf_counter() - started
             cancel.wait(max(FRAME_SECONDS - spent, IDLE_SHARE * spent))
-        if ctl.finished and playing.value:
-            playing.value = False
+        if (ctl.finished or not page_open(context)) and playing.value and not closed.is_set():
+            playing.value = False  # a page that reconnects shows Play
             layout.value += 1
     except Exception as err:  # noqa: BLE001 - see actions.guard
         playing.value = False

@@ -20,9 +20,8 @@ import numpy as np
 from sim.experiments.outcomes import NOT_OUTCOMES, SERIES_INDEX, select
 from sim.model import CorridorModel
 from sim.program.errors import UserError
+from sim.results.recorder import ONLY_FIRST_AND_LAST_FRAME  # sweeps keep only the final map
 from sim.scenario import LoadedScenario, load_scenario
-
-ONLY_FIRST_AND_LAST_FRAME = 1e12  # hours between map snapshots: sweeps keep only the final map
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,8 @@ class Recorder:
         return RunResult.from_recorder(self)
 
 
+#: `frame_every_hours` for a run that keeps only its first and last map snapshot (a sweep, the app)
+ONLY_FIRST_AND_LAST_FRAME = 1e12
 #: most memory the kept map snapshots (the animation's frames) may take, and a unit's share
 MAX_FRAME_BYTES = 2_000_000_000
 _UNIT_BYTES = 78
