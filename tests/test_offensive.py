@@ -160,3 +160,14 @@ def test_a_garrison_left_on_an_objective_is_logged_with_its_faction_at_the_objec
         f"{strength:.0f} fighters of the assault column stay to hold {objective.name}"), entry.text
     assert entry.factions == ["blue"] and entry.cell == objective.cell and entry.place == objective.name, (
         f"the entry names the attacker (blue), the objective's cell {objective.cell} and its name: {entry}")
+
+
+def test_the_column_forms_at_from_day_in_days():
+    # from_day 1: the column forms at the first step that starts at or after hour 24, not before
+    model = CorridorModel(load_scenario(FIXTURE, overrides={"rules.offensive.from_day": 1}))
+    rule = model.rules_by_key["offensive"]
+    while model.hours < 24.0 - 1e-9:
+        model.step()
+        assert not rule.launched, f"launched at hour {model.hours:g}, before day 1 (hour 24)"
+    model.step()
+    assert rule.launched, "the step starting at hour 24 should form the column"
