@@ -140,3 +140,17 @@ def test_a_spawned_convoy_departs_at_its_event_whatever_its_depart_day(tmp_path)
         model.step()
     (convoy,) = model.convoys
     assert convoy.state != ConvoyState.WAITING, f"spawned at 24 h it departs at once, not at 42 h: {convoy.state}"
+
+
+def test_a_spawn_without_a_note_is_logged_as_the_units_that_appear(tmp_path):
+    """An event's log entry is its note, or else what it did: 2 local militia units of a spawned
+    on day 1 read "2 local militia unit(s) of a appear" (the kind's underscore as a space)."""
+    from worlds import world
+
+    spawn = {"kind": "local_militia", "faction": "a", "units": 2, "strength": 30,
+             "deploy": {"near": "Al-Mayadeen", "radius_km": 0}}
+    model = world(tmp_path, factions=("a",), step_hours=6, days=2, events=[{"at_day": 1, "spawn": spawn}])
+    while model.hours < 30.0:
+        model.step()
+    texts = [e.text for e in model.log.entries if e.kind == "event"]
+    assert any("2 local militia unit(s) of a appear" in t for t in texts), f"the spawn's entry: {texts}"
