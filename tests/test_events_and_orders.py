@@ -109,6 +109,8 @@ def test_events_fire_once_in_time_order_at_the_first_step_starting_at_or_after_t
     ({"at_day": 0, "disable": "nope"}, "event names rule 'nope', which the scenario does not have"),
     ({"at_day": 0, "set": {"map.cell_km": 3.0}},
      "event set path 'map.cell_km': only rules.<rule>.<parameter> can change during a run"),
+    ({"at_day": 0, "set": {"map.river.width": 3.0}},  # three parts, but not under rules
+     "event set path 'map.river.width': only rules.<rule>.<parameter> can change during a run"),
 ])
 def test_an_event_built_past_the_scenarios_checks_is_refused_with_a_message_naming_it(tmp_path, event, message):
     """The scenario's checks refuse these events at load; an event built in code (the app, the

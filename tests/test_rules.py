@@ -550,3 +550,15 @@ def test_the_fighters_killed_add_up_over_strikes(tmp_path):
     assert len(logged) == 2 and logged[0] == pytest.approx(60.0) and logged[1] > 0, logged
     assert strikes.summary(slice(None))["airstrikes.fighters_killed"] == pytest.approx(sum(logged)), (
         f"the fighters killed should add up over the strikes, {logged}")
+
+
+def test_a_rule_kind_without_a_parameter_model_is_refused_by_name():
+    """`register` makes a rule class buildable by its kind only when the scenario language has a
+    parameter model for it; otherwise a ValueError names the kind."""
+    from sim.rules.base import Rule, register
+
+    class Unknown(Rule):
+        name = "no_such_rule"
+
+    with pytest.raises(ValueError, match="rule 'no_such_rule' has no parameter model"):
+        register(Unknown)
