@@ -156,3 +156,19 @@ def test_a_spawn_without_a_note_is_logged_as_the_units_that_appear(tmp_path):
         model.step()
     texts = [e.text for e in model.log.entries if e.kind == "event"]
     assert any("2 local militia unit(s) of a appear" in t for t in texts), f"the spawn's entry: {texts}"
+
+
+def test_a_destroyed_convoy_is_logged_by_name(tmp_path):
+    """A convoy that loses its last fighters is destroyed, and the event log says so by name:
+    "convoy late (A) was destroyed", then where."""
+    from worlds import world
+
+    spawn = {"kind": "convoy", "faction": "a", "strength": 50, "label": "late", "start": "Al-Mayadeen",
+             "route": ["Albu Kamal"]}
+    model = world(tmp_path, factions=("a",), step_hours=6, days=2, events=[{"at_day": 0, "spawn": spawn}])
+    model.step()
+    (convoy,) = model.convoys
+    convoy.lose(convoy.strength)
+    texts = [e.text for e in model.log.entries if e.kind == "clash"]
+    assert len(texts) == 1 and texts[0].startswith("convoy late (A) was destroyed"), (
+        f"one entry naming the destroyed convoy: {texts}")

@@ -171,3 +171,12 @@ def test_the_column_forms_at_from_day_in_days():
         assert not rule.launched, f"launched at hour {model.hours:g}, before day 1 (hour 24)"
     model.step()
     assert rule.launched, "the step starting at hour 24 should form the column"
+
+
+def test_the_column_is_named_assault_1_to_n():
+    # the fixture's column of 4 units of blue (labelled "Blue"), each named in the log "assault i (Blue)"
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    model.step()  # from_day 0: the column forms at the first step
+    assert [u.describe() for u in rule.column] == [f"assault {i} (Blue)" for i in range(1, 5)], (
+        [u.describe() for u in rule.column])
