@@ -224,3 +224,17 @@ def test_desertion_accrues_every_step_and_is_taken_once_a_day(tmp_path):
     owed = 4 * 100.0 * -math.expm1(-0.03 * 0.5 * 0.25)
     assert unit.strength == pytest.approx(100.0 - owed, rel=1e-9), f"the day's {owed:.4f} deserters leave at 24 h"
     assert model.economy.summary(slice(None))["economy.a.deserted"] == pytest.approx(round(owed, 3))
+
+
+def test_a_commitment_lowers_the_funding_by_its_amount_and_never_below_zero():
+    # Economy.commit (a co-optation push): funding 100 and 50 a day; committing 30 of the first
+    # leaves 70, committing 500 of the second leaves 0, not a negative budget nor a floor above 0
+    from types import SimpleNamespace
+
+    from sim.submodels.economy import Economy
+
+    funding = np.array([100.0, 50.0])
+    economy = SimpleNamespace(model=SimpleNamespace(factions=SimpleNamespace(funding=funding)))
+    Economy.commit(economy, 0, 30.0)
+    Economy.commit(economy, 1, 500.0)
+    assert funding.tolist() == [70.0, 0.0], f"expected 100 − 30 = 70 and max(0, 50 − 500) = 0, got {funding.tolist()}"

@@ -109,6 +109,8 @@ def test_events_fire_once_in_time_order_at_the_first_step_starting_at_or_after_t
     ({"at_day": 0, "disable": "nope"}, "event names rule 'nope', which the scenario does not have"),
     ({"at_day": 0, "set": {"map.cell_km": 3.0}},
      "event set path 'map.cell_km': only rules.<rule>.<parameter> can change during a run"),
+    ({"at_day": 0, "set": {"map.river.width": 3.0}},  # three parts, but not under rules
+     "event set path 'map.river.width': only rules.<rule>.<parameter> can change during a run"),
 ])
 def test_an_event_built_past_the_scenarios_checks_is_refused_with_a_message_naming_it(tmp_path, event, message):
     """The scenario's checks refuse these events at load; an event built in code (the app, the
@@ -140,3 +142,33 @@ def test_a_spawned_convoy_departs_at_its_event_whatever_its_depart_day(tmp_path)
         model.step()
     (convoy,) = model.convoys
     assert convoy.state != ConvoyState.WAITING, f"spawned at 24 h it departs at once, not at 42 h: {convoy.state}"
+
+
+def test_a_spawn_without_a_note_is_logged_as_the_units_that_appear(tmp_path):
+    """An event's log entry is its note, or else what it did: 2 local militia units of a spawned
+    on day 1 read "2 local militia unit(s) of a appear" (the kind's underscore as a space)."""
+    from worlds import world
+
+    spawn = {"kind": "local_militia", "faction": "a", "units": 2, "strength": 30,
+             "deploy": {"near": "Al-Mayadeen", "radius_km": 0}}
+    model = world(tmp_path, factions=("a",), step_hours=6, days=2, events=[{"at_day": 1, "spawn": spawn}])
+    while model.hours < 30.0:
+        model.step()
+    texts = [e.text for e in model.log.entries if e.kind == "event"]
+    assert any("2 local militia unit(s) of a appear" in t for t in texts), f"the spawn's entry: {texts}"
+
+
+def test_a_destroyed_convoy_is_logged_by_name(tmp_path):
+    """A convoy that loses its last fighters is destroyed, and the event log says so by name:
+    "convoy late (A) was destroyed", then where."""
+    from worlds import world
+
+    spawn = {"kind": "convoy", "faction": "a", "strength": 50, "label": "late", "start": "Al-Mayadeen",
+             "route": ["Albu Kamal"]}
+    model = world(tmp_path, factions=("a",), step_hours=6, days=2, events=[{"at_day": 0, "spawn": spawn}])
+    model.step()
+    (convoy,) = model.convoys
+    convoy.lose(convoy.strength)
+    texts = [e.text for e in model.log.entries if e.kind == "clash"]
+    assert len(texts) == 1 and texts[0].startswith("convoy late (A) was destroyed"), (
+        f"one entry naming the destroyed convoy: {texts}")

@@ -185,3 +185,14 @@ def test_a_faction_on_both_banks_has_a_front_on_each():
     band, km = model.front.measure(controller)[(min(blue, red), max(blue, red))]
     assert len(band) == 400, f"5 columns × 20 rows a side on each bank: 400 cells, got {len(band)}"
     assert km == pytest.approx(40.0), f"two 20 km edges, got {km:.2f}"
+
+
+def test_each_contact_is_counted_once():
+    # the count of contacts (model.front.contacts, the figure the contact rate is checked against)
+    # grows by exactly one per contact: two contacts at blue's cell, 2
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    b = next(u for u in model.agents if u.faction == blue)
+    model.front._contact(blue, red, b.rc)
+    model.front._contact(blue, red, b.rc)
+    assert model.front.contacts == 2, f"two contacts should count 2, not {model.front.contacts}"

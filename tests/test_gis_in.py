@@ -247,3 +247,23 @@ def test_problems_of_features_and_of_the_whole_map_come_in_one_pass(tmp_path):
         "'Birchford', 'Birch Ford', 'Birchforde' is used by both 'Birchford' (feature 1" in lines[2], lines[2]
     assert "1 of the 1 places that declare a bank lie on the other side of river 'Silver River'" in lines[3] \
         and "Birchford (bank: left)" in lines[3] and "looks drawn upstream" not in lines[3], lines[3]
+
+
+def test_every_unusable_feature_of_every_layer_is_reported_in_one_error(tmp_path):
+    """A feature the reader cannot use at all (no properties object, a geometry shapely cannot
+    read) is reported and the reading goes on: one such feature in places.geojson and one in
+    roads.geojson give one MapError naming both, not the first alone."""
+    def no_properties(d):
+        d["features"][0]["properties"] = None
+
+    layers = edit_layer(tmp_path, "places", no_properties)
+    path = layers / "roads.geojson"
+    data = json.loads(path.read_text())
+    data["features"][0]["geometry"] = {"type": "LineString"}  # no coordinates
+    path.write_text(json.dumps(data))
+    with pytest.raises(MapError) as err:
+        load_map(layers, 0.5)
+    lines = str(err.value).splitlines()
+    assert any("places.geojson: feature 0: not a GeoJSON Feature with a properties object" in line for line in lines), lines
+    assert any("roads.geojson: feature 0: invalid or missing geometry" in line for line in lines), (
+        f"the second layer's unusable feature should be reported with the first's: {lines}")

@@ -191,3 +191,41 @@ def test_a_run_folder_lists_the_moved_places_once_and_its_layers_put_them_where_
         got = route["geometry"]["coordinates"]
         assert (got if route["geometry"]["type"] == "LineString" else [got]) == want, \
             f"{route['properties']['label']}: expected the route through its places' cells"
+
+
+def test_an_event_logged_at_a_cell_is_drawn_at_that_cell_not_at_the_place_it_names(run_folder):
+    """events.geojson puts each logged event at the centre of the cell where it happened
+    (cell_lonlat of its cell); only an event without a cell falls back to the place it names."""
+    from sim.geography.gis_out import cell_lonlat
+
+    result, out = run_folder
+    drawn = {(f["properties"]["step"], f["properties"]["text"]): f["geometry"]["coordinates"]
+             for f in json.loads((out / "gis" / "events.geojson").read_text(encoding="utf-8"))["features"]}
+    located = [e for e in result.log.entries if e.cell is not None]
+    assert located, "the valley's run should log events at cells"
+    for e in located:
+        lon, lat = cell_lonlat(result.map, np.array(e.cell[0]), np.array(e.cell[1]))
+        assert drawn[(e.step, e.text)] == pytest.approx([float(lon), float(lat)], abs=1e-6), (
+            f"{e.text!r} happened at cell {e.cell}: expected ({float(lon):.5f}, {float(lat):.5f}), "
+            f"drawn at {drawn[(e.step, e.text)]}")
+    away = [e for e in located if e.place is None or result.map.find_place(e.place).cell != tuple(e.cell)]
+    assert away, "at least one event away from the cell of the place it names (else the test tells nothing)"
+
+
+def test_a_river_cell_kept_for_a_place_has_data_and_the_other_river_cells_are_nodata(run_folder, tmp_path):
+    """write_geotiff gives river cells `nodata` except where `keep` is true (a place's own cell,
+    a bridge): with one river cell kept, a band of 7s reads 7 there and 255 on the other river
+    cells, 7 on land. (The valley's places all stand on land, so its control.tif cannot show it.)"""
+    from sim.geography.gis_out import write_geotiff
+
+    result, _ = run_folder
+    m = result.map
+    river = np.argwhere(~m.land)
+    assert len(river) >= 2, "the valley has river cells"
+    keep = np.zeros(m.shape, dtype=bool)
+    keep[tuple(river[0])] = True
+    path = write_geotiff(tmp_path / "kept.tif", m, {"value": np.full(m.shape, 7, dtype=np.uint8)}, nodata=255, keep=keep)
+    with rasterio.open(path) as tif:
+        band = tif.read(1)
+    assert band[tuple(river[0])] == 7, f"the kept river cell should carry its value 7, got {band[tuple(river[0])]}"
+    assert (band[~m.land & ~keep] == 255).all() and (band[m.land] == 7).all(), "other river cells nodata, land 7"

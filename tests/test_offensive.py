@@ -207,3 +207,23 @@ def test_a_point_off_the_map_is_one_line_naming_its_key():
         load_scenario(FIXTURE, overrides={"rules.offensive.points": {"far": [45.0, 30.0]},
                                           "rules.offensive.objectives": ["far"]})
     assert "rules.offensive.points" in str(caught.value) and "off the map" in str(caught.value), str(caught.value)
+
+
+def test_the_column_forms_at_from_day_in_days():
+    # from_day 1: the column forms at the first step that starts at or after hour 24, not before
+    model = CorridorModel(load_scenario(FIXTURE, overrides={"rules.offensive.from_day": 1}))
+    rule = model.rules_by_key["offensive"]
+    while model.hours < 24.0 - 1e-9:
+        model.step()
+        assert not rule.launched, f"launched at hour {model.hours:g}, before day 1 (hour 24)"
+    model.step()
+    assert rule.launched, "the step starting at hour 24 should form the column"
+
+
+def test_the_column_is_named_assault_1_to_n():
+    # the fixture's column of 4 units of blue (labelled "Blue"), each named in the log "assault i (Blue)"
+    model = CorridorModel(load_scenario(FIXTURE))
+    rule = model.rules_by_key["offensive"]
+    model.step()  # from_day 0: the column forms at the first step
+    assert [u.describe() for u in rule.column] == [f"assault {i} (Blue)" for i in range(1, 5)], (
+        [u.describe() for u in rule.column])

@@ -536,3 +536,29 @@ def test_only_militias_answer_the_checkpoints_call(tmp_path):
     checkpoint.encounter(car)  # the convoy halted again, with the garrison near
     (again,) = rule_.standoffs
     assert garrison not in again.called, f"a garrison is never called in: {again.called}"
+
+
+def test_the_fighters_killed_add_up_over_strikes(tmp_path):
+    """The summary's fighters killed is the total over every strike, not the last one's: two
+    strikes, each logged with its own dead (the first 2 × 30 % of 100 = 60), and the summary
+    their sum."""
+    model, _ = striking(tmp_path, intercepted_by="b", intercept_probability=0.0)
+    strikes = rule(model, "airstrikes")
+    strikes.strike()
+    strikes.strike()
+    logged = [e.fighters for e in model.log.entries if e.kind == "airstrike"]
+    assert len(logged) == 2 and logged[0] == pytest.approx(60.0) and logged[1] > 0, logged
+    assert strikes.summary(slice(None))["airstrikes.fighters_killed"] == pytest.approx(sum(logged)), (
+        f"the fighters killed should add up over the strikes, {logged}")
+
+
+def test_a_rule_kind_without_a_parameter_model_is_refused_by_name():
+    """`register` makes a rule class buildable by its kind only when the scenario language has a
+    parameter model for it; otherwise a ValueError names the kind."""
+    from sim.rules.base import Rule, register
+
+    class Unknown(Rule):
+        name = "no_such_rule"
+
+    with pytest.raises(ValueError, match="rule 'no_such_rule' has no parameter model"):
+        register(Unknown)

@@ -20,14 +20,20 @@ With `--sample FRACTION --seed N` everything is restricted to a seeded simple ra
 each module's mutants (`FRACTION` of them, at least `--minimum`, tests/mutation/sampling.py), and
 the table reports the killed share of the sampled non-equivalent mutants with its Wilson 95 %
 interval per module and in total: an estimate of the score `make mutation` measures in full.
-With `--known-seed K` the sample is drawn from each module's mutants outside seed K's sample (an
-earlier sample whose survivors were seen and given tests); the estimate takes seed K's sample
-whole, as a take-all stratum without sampling error, beside the fresh sample of the rest
-(sampling.stratified_share). `--fresh` first forgets the stored verdicts of the fresh sample's
-mutants: mutmut 3 keeps a verdict until the mutated function's own source changes, whatever
-changed in the tests or in the functions it calls.
+With `--known-seed K…` (one or more earlier samples whose survivors were seen and given tests,
+each drawn outside the ones before it) the sample is drawn from each module's mutants outside
+theirs; the estimate takes the earlier samples whole, as a take-all stratum without sampling
+error, beside the fresh sample of the rest (sampling.stratified_share). A sample is a
+permutation of the module's sorted mutant names, so drawn again after the code changed it would
+pick other mutants: `--run` records each sample it draws (its names, fraction, minimum and
+commit) in `tests/mutation/samples.json`, and a seed recorded there with the same fraction and
+minimum is taken from the record (its mutants still generated) rather than drawn again.
+`--fresh` first forgets the stored verdicts of the fresh sample's and the earlier samples'
+mutants, so that every one is judged against the current code and tests: mutmut 3 keeps a
+verdict until the mutated function's own source changes, whatever changed in the tests or in
+the functions it calls.
 
-    python tests/mutation/mutmut_scores.py --sample 0.05 --seed 2 --known-seed 1 --fresh --run sim.submodels sim.rules agents
+    python tests/mutation/mutmut_scores.py --sample 0.05 --seed 3 --known-seed 1 2 --fresh --run sim.submodels sim.rules agents
 
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` (one or more modules, one mutmut
 run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
@@ -56,11 +62,12 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sampling import stratified_sample, stratified_share, wilson_interval  # noqa: E402
+from sampling import stratified_share, successive_samples, wilson_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS_DIR = ROOT / "mutants"
 EQUIVALENT = Path(__file__).with_name("equivalent.yaml")
+SAMPLES = Path(__file__).with_name("samples.json")  # {seed: {fraction, minimum, commit, names}} as drawn
 REPORT = ROOT / "docs" / "verification.md"
 BEGIN, END = "<!-- mutmut:begin -->", "<!-- mutmut:end -->"
 # the mechanism modules, in the order `make mutation` runs them (pyproject.toml's only_mutate)
@@ -121,16 +128,31 @@ def verdicts(mutants_dir: Path = MUTANTS_DIR) -> dict[str, dict[str, str]]:
     return found
 
 
-def draw(found: dict[str, dict[str, str]], fraction: float, seed: int, minimum: int,
-         exclude: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
-    """{module pattern: sampled mutant names}: the stratified sample (sampling.py), one stratum
-    per module pattern, numbered in the order of MODULES (then any other file, sorted), drawn
-    from each module's mutants but those in `exclude` ({module pattern: names}, e.g. an earlier
-    sample whose mutants were seen)."""
-    exclude = exclude or {}
+def draw(found: dict[str, dict[str, str]], fraction: float, seeds: list[int], minimum: int,
+         pinned: dict[int, dict[str, list[str]]] | None = None) -> list[dict[str, list[str]]]:
+    """[{module pattern: sampled mutant names}] of `seeds`, in order, each drawn from each
+    module's mutants outside the samples before it (sampling.successive_samples), one stratum
+    per module pattern, numbered in the order of MODULES (then any other file, sorted); a seed in
+    `pinned` ({seed: {module pattern: names}}, see `recorded`) takes its recorded names instead."""
     strata = [m for m in MODULES if m in found] + sorted(set(found) - set(MODULES))
-    return stratified_sample({m: sorted(set(found[m]) - set(exclude.get(m, ()))) for m in found},
-                             fraction, seed, minimum, strata)
+    return successive_samples({m: sorted(v) for m, v in found.items()}, fraction, seeds, minimum, strata, pinned)
+
+
+def recorded(fraction: float, minimum: int, record: Path = SAMPLES) -> dict[int, dict[str, list[str]]]:
+    """{seed: {module pattern: names}}: the samples recorded in `record` with this fraction and minimum."""
+    samples = json.loads(record.read_text()) if record.exists() else {}
+    return {int(seed): s["names"] for seed, s in samples.items()
+            if s["fraction"] == fraction and s["minimum"] == minimum}
+
+
+def record(samples: dict[int, dict[str, list[str]]], fraction: float, minimum: int, commit: str,
+           path: Path = SAMPLES) -> None:
+    """Add `samples` ({seed: {module pattern: names}}, drawn at `commit`) to the record `path`,
+    replacing a seed's earlier entry."""
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept.update({str(seed): {"fraction": fraction, "minimum": minimum, "commit": commit, "names": names}
+                 for seed, names in samples.items()})
+    path.write_text(json.dumps(dict(sorted(kept.items(), key=lambda kv: int(kv[0]))), indent=1, ensure_ascii=False) + "\n")
 
 
 def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = None,
@@ -151,17 +173,21 @@ def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = N
 @dataclass
 class SampleDesign:
     """How the mutants were sampled: `fraction` of each module's (at least `minimum`), drawn with
-    `seed`; `population` = {module pattern: mutants generated}. With `known_seed`, the sample was
-    drawn from the mutants outside that seed's sample (same fraction and minimum), and `known`
-    ({module pattern: Tally}) counts that earlier sample, taken whole: a take-all stratum of the
-    estimate (sampling.stratified_share)."""
+    `seed`; `population` = {module pattern: mutants generated}. With `known_seeds`, the sample was
+    drawn from the mutants outside those seeds' samples (same fraction and minimum), and `known`
+    ({module pattern: Tally}) counts those earlier samples, taken whole: a take-all stratum of
+    the estimate (sampling.stratified_share)."""
 
     fraction: float
     seed: int
     minimum: int
     population: dict[str, int]
-    known_seed: int | None = None
+    known_seeds: tuple[int, ...] = ()
     known: dict[str, Tally] = field(default_factory=dict)
+
+    def seeds_named(self, joiner: str = " and ") -> str:
+        """The earlier seeds as words: "1 and 2"."""
+        return joiner.join(str(s) for s in self.known_seeds)
 
 
 def _score_cell(t: Tally, bold: bool = False) -> str:
@@ -176,8 +202,8 @@ def _score_cell(t: Tally, bold: bool = False) -> str:
 
 def _known_cell(design: SampleDesign, pattern: str | None = None) -> list[str]:
     """The column of the earlier sample taken whole, "killed / judged" (all modules when no
-    pattern); no column without `known_seed`."""
-    if design.known_seed is None:
+    pattern); no column without `known_seeds`."""
+    if not design.known_seeds:
         return []
     known = list(design.known.values()) if pattern is None else [design.known.get(pattern, Tally())]
     killed, judged = (sum(t.killed_judged()[i] for t in known) for i in (0, 1))
@@ -187,17 +213,19 @@ def _known_cell(design: SampleDesign, pattern: str | None = None) -> list[str]:
 def estimate(tallies: dict[str, Tally], design: SampleDesign, not_run: str | None = None) -> tuple[float, float, float]:
     """The killed share of all of `design.population`'s non-equivalent mutants and its 95 %
     interval, as fractions (sampling.stratified_share): each module a stratum of its mutants
-    weighted by their number; with `known_seed`, split into the earlier sample (`design.known`, a
+    weighted by their number; with `known_seeds`, split into the earlier sample (`design.known`, a
     take-all stratum of its size) and the rest (the sampled stratum, of the module's size less the
-    earlier sample's). The sampled mutants not yet run are left out, or with `not_run` (KILLED or
-    SURVIVED) counted as such: the bounds of what the unfinished sample can still give."""
-    if not_run is not None:
-        tallies = {m: Tally(t.generated, {**t.counts, NOT_RUN: 0,
-                                          not_run: t.counts.get(not_run, 0) + t.counts.get(NOT_RUN, 0)},
-                            t.equivalent) for m, t in tallies.items()}
+    earlier sample's). The mutants not yet run (sampled or earlier) are left out, or with
+    `not_run` (KILLED or SURVIVED) counted as such: the bounds of what the unfinished run can still give."""
+    def settled(t: Tally) -> Tally:
+        if not_run is None:
+            return t
+        return Tally(t.generated, {**t.counts, NOT_RUN: 0, not_run: t.counts.get(not_run, 0) + t.counts.get(NOT_RUN, 0)},
+                     t.equivalent)
+
     sampled, known = [], []
     for m, t in tallies.items():
-        earlier = design.known.get(m, Tally())
+        t, earlier = settled(t), settled(design.known.get(m, Tally()))
         sampled.append((design.population.get(m, t.generated) - earlier.generated, *reversed(t.killed_judged())))
         if earlier.generated:
             known.append((earlier.generated, *reversed(earlier.killed_judged())))
@@ -209,15 +237,15 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
     """The block's text (between the markers); with `design`, of a sample (`tallies` counting
     the sampled mutants only)."""
     cols = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN)
-    known = design is not None and design.known_seed is not None
+    known = design is not None and bool(design.known_seeds)
     command = ("python tests/mutation/mutmut_scores.py" if design is None else
                f"python tests/mutation/mutmut_scores.py --sample {design.fraction:g} --seed {design.seed}"
-               f" --minimum {design.minimum}" + (f" --known-seed {design.known_seed}" if known else ""))
+               f" --minimum {design.minimum}" + (f" --known-seed {design.seeds_named(' ')}" if known else ""))
     lines = [BEGIN, f"Written by `{command}` from mutmut's results, {day}, commit `{commit}`.", ""]
     if design is not None:
         n = sum(t.generated for t in tallies.values())
-        beside = (f" drawn from the mutants outside seed {design.known_seed}'s sample (whose mutants, taken "
-                  f"whole, are counted in the column *seed {design.known_seed}*: killed / judged)") if known else ""
+        beside = (f" drawn from the mutants outside the samples of seeds {design.seeds_named()} (whose mutants, "
+                  f"taken whole, are counted in the column *seeds {design.seeds_named()}*: killed / judged)") if known else ""
         lines += [
             f"**A sample, not the full run**: {n} of the {sum(design.population.values())} mutants, a "
             f"simple random sample of {design.fraction:.0%} of each module's mutants (at least "
@@ -225,7 +253,7 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
             "killed share of the sampled non-equivalent mutants, with its Wilson 95 % interval; "
             "`make mutation` runs every mutant.",
             "",
-            "| module | mutants | " + (f"seed {design.known_seed} | " if known else "") + "sampled | killed | survived "
+            "| module | mutants | " + (f"seeds {design.seeds_named()} | " if known else "") + "sampled | killed | survived "
             "| equivalent | timeout | no tests | not run | score [95 % interval] |",
             "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if known else ""),
         ]
@@ -258,16 +286,18 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
     lines.append("| **total** | " + " | ".join(str(c) for c in cells) + " |")
     if design is not None:
         share, low, high = estimate(tallies, design)
-        whole = (f"; each module's seed-{design.known_seed} sample is a take-all stratum, known without "
+        whole = (f"; each module's mutants of the samples of seeds {design.seeds_named()} are a take-all stratum, known without "
                  f"sampling error, and the rest of the module a stratum sampled by seed {design.seed}, so the "
                  f"interval is the seed-{design.seed} part's (§5A.13)") if known else ""
         lines += ["", f"Weighting each module by its number of mutants (a stratified estimate, Cochran 1977 "
                   f"§5.3{whole}): **{100 * share:.1f} % [{100 * low:.1f}, {100 * high:.1f}]** (normal approximation). "
                   "The pooled total above counts the small modules, raised to the minimum, more than their share."]
-        if any(t.counts.get(NOT_RUN) for t in tallies.values()):
+        unrun = [sum(t.counts.get(NOT_RUN, 0) for t in group.values()) for group in (tallies, design.known)]
+        if sum(unrun):
             worst, best = (100 * estimate(tallies, design, s)[0] for s in (SURVIVED, KILLED))
-            lines += ["", f"**Unfinished**: {sum(t.counts.get(NOT_RUN, 0) for t in tallies.values())} sampled "
-                      f"mutants not run yet; had they all survived the estimate would be {worst:.1f} %, had they all "
+            earlier = f" and {unrun[1]} of the earlier samples'" if known else ""
+            lines += ["", f"**Unfinished**: {unrun[0]} sampled mutants{earlier} "
+                      f"not run yet; had they all survived the estimate would be {worst:.1f} %, had they all "
                       f"been killed {best:.1f} % (the figure above leaves them out, and mutmut runs the cheapest "
                       "first, so those left are the costliest: survivors run every test that reaches them)."]
     lines += [
@@ -351,7 +381,7 @@ def run(modules: list[str], statuses: tuple[str, ...], skip: frozenset[str] = fr
 
 
 def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path = MUTANTS_DIR,
-         equivalent_file: Path = EQUIVALENT) -> int:
+         equivalent_file: Path = EQUIVALENT, samples_file: Path = SAMPLES) -> int:
     parser = argparse.ArgumentParser(description="mutmut's scores into docs/verification.md (module docstring)")
     parser.add_argument("--run", metavar="MODULE", nargs="+",
                         help="first run mutmut (one run) on the MODULEs' mutants not yet run")
@@ -362,37 +392,42 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     parser.add_argument("--seed", type=int, default=1, help="with --sample: the sample's seed (default 1)")
     parser.add_argument("--minimum", type=int, default=30,
                         help="with --sample: at least this many mutants per module (default 30)")
-    parser.add_argument("--known-seed", type=int, metavar="SEED",
-                        help="with --sample: draw from each module's mutants outside seed SEED's sample (same "
-                             "fraction and minimum), whose mutants were seen; the estimate takes that sample "
-                             "whole (its mutants run too, with --run)")
+    parser.add_argument("--known-seed", type=int, nargs="+", default=[], metavar="SEED",
+                        help="with --sample: draw from each module's mutants outside the samples of these seeds "
+                             "(same fraction and minimum, each drawn outside the ones before it, or as recorded), "
+                             "whose mutants were seen; the estimate takes them whole (their mutants run too, with --run)")
     parser.add_argument("--fresh", action="store_true",
-                        help="with --run and --sample: first forget the stored verdicts of the sample's "
-                             "mutants (not of --known-seed's), so that each runs against the current code and tests")
+                        help="with --run and --sample: first forget the stored verdicts of the sample's and the "
+                             "--known-seed samples' mutants, so that each runs against the current code and tests")
     parser.add_argument("--nice", type=int, default=19, help="with --run: mutmut's niceness (default 19, lowest)")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0.0 < args.sample <= 1.0:
         parser.error(f"--sample: the fraction must be in (0, 1], not {args.sample}")
     if args.minimum < 0:
         parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
-    if args.sample is None and (args.known_seed is not None or args.fresh):
+    if args.sample is None and (args.known_seed or args.fresh):
         parser.error("--known-seed and --fresh need --sample")
     if args.fresh and not args.run:
         parser.error("--fresh needs --run")
-    if args.known_seed is not None and args.known_seed == args.seed:
-        parser.error(f"--known-seed: must differ from --seed ({args.seed})")
+    if args.seed in args.known_seed or len(set(args.known_seed)) < len(args.known_seed):
+        parser.error(f"--known-seed: each seed once, none equal to --seed ({args.seed})")
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
     if args.run and generate() != 0:
         return 1
     found = verdicts(mutants_dir)
-    earlier = ({} if args.known_seed is None else draw(found, args.sample, args.known_seed, args.minimum))
-    sample = None if args.sample is None else draw(found, args.sample, args.seed, args.minimum, earlier)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    seeds = [*args.known_seed, args.seed]
+    pinned = {} if args.sample is None else recorded(args.sample, args.minimum, samples_file)
+    drawn = [] if args.sample is None else draw(found, args.sample, seeds, args.minimum, pinned)
+    earlier = {m: sorted(n for s in drawn[:-1] for n in s.get(m, ())) for m in found} if args.known_seed else {}
+    sample = drawn[-1] if drawn else None
     if args.run:
-        only = None if sample is None else frozenset(n for chosen in sample.values() for n in chosen)
+        only = None if sample is None else frozenset(n for s in drawn for n in (x for v in s.values() for x in v))
+        if sample is not None:  # pin what was drawn now, so that later runs take the same mutants
+            record({s: d for s, d in zip(seeds, drawn) if s not in pinned}, args.sample, args.minimum, commit, samples_file)
         if args.fresh:
-            print(f"forgot {forget(only, mutants_dir)} stored verdicts of the sample's mutants", flush=True)
-        if earlier:
-            only |= frozenset(n for chosen in earlier.values() for n in chosen)
+            print(f"forgot {forget(only, mutants_dir)} stored verdicts of the samples' mutants", flush=True)
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)
@@ -403,9 +438,7 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
         print(f"no mutmut results in {mutants_dir}: run `make mutation` first", file=sys.stderr)
         return 1
     design = None if sample is None else SampleDesign(args.sample, args.seed, args.minimum,
-                                                      {m: len(v) for m, v in found.items()}, args.known_seed, known)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+                                                      {m: len(v) for m, v in found.items()}, tuple(args.known_seed), known)
     write(render(tallies, equivalent, commit, date.today().isoformat(), design), report)
     print(f"wrote {report}")
     return 1 if stale else 0

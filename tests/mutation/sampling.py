@@ -10,7 +10,9 @@ and random mutant selection: better together", ASE 2013; Gopinath, Alipour, Ahme
 Groce, "How hard does mutation analysis have to be, anyway?", ISSRE 2015 (about a thousand mutants drawn
 at random estimate the full score closely whatever the program's size, as binomial sampling
 predicts). The sample is stratified by module (a row of the table): each module's
-mutants are sampled on their own, so every module gets its own estimate.
+mutants are sampled on their own, so every module gets its own estimate. Successive samples
+(`successive_samples`) each draw from what the samples before them left, so that a sample whose
+mutants were seen (and given tests) can be taken whole beside a fresh one of the rest.
 """
 
 from __future__ import annotations
@@ -50,6 +52,31 @@ def stratified_sample(names_by_stratum: Mapping[str, Sequence[str]], fraction: f
         order = np.random.default_rng([seed, i]).permutation(len(names))
         sample[stratum] = sorted(names[j] for j in order[:k])
     return sample
+
+
+def successive_samples(names_by_stratum: Mapping[str, Sequence[str]], fraction: float, seeds: Sequence[int],
+                       minimum: int = 30, strata: Sequence[str] | None = None,
+                       pinned: Mapping[int, Mapping[str, Sequence[str]]] | None = None) -> list[dict[str, list[str]]]:
+    """The samples of `seeds`, in order, each {stratum: sorted names}: seed i's sample is
+    `stratified_sample` of each stratum's names outside the samples of seeds 0 … i − 1 (so they
+    are disjoint). A seed in `pinned` ({seed: {stratum: names}}, a sample recorded when it was
+    drawn) takes instead its pinned names that are still in the stratum: a stratum's sample is
+    a permutation of its sorted names, so a draw made again after one name was added or removed
+    picks other names; the pinned ones are the names that were drawn (and seen)."""
+    pinned = pinned or {}
+    taken: dict[str, set[str]] = {}
+    samples = []
+    for seed in seeds:
+        if seed in pinned:
+            sample = {s: sorted(set(pinned[seed].get(s, ())) & set(names) - taken.get(s, set()))
+                      for s, names in names_by_stratum.items()}
+        else:
+            sample = stratified_sample({s: sorted(set(names) - taken.get(s, set())) for s, names in names_by_stratum.items()},
+                                       fraction, seed, minimum, strata)
+        for s, chosen in sample.items():
+            taken.setdefault(s, set()).update(chosen)
+        samples.append(sample)
+    return samples
 
 
 def wilson_interval(killed: int, n: int, z: float = Z95) -> tuple[float, float]:

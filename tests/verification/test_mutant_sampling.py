@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
-from sampling import sample_size, stratified_sample, stratified_share, wilson_interval  # noqa: E402
+from sampling import sample_size, stratified_sample, stratified_share, successive_samples, wilson_interval  # noqa: E402
 
 
 def test_the_sample_size_is_the_fraction_rounded_up_at_least_the_minimum_at_most_all():
@@ -36,6 +36,25 @@ def test_the_stratified_sample_is_seeded_without_replacement_and_each_stratum_on
         "a stratum's sample depends neither on the order of its names nor on another stratum's names")
     larger = stratified_sample(strata, 0.5, seed=3, minimum=30)
     assert set(first["a"]) < set(larger["a"]), "with one seed the 25 % sample lies inside the 50 % sample"
+
+
+def test_successive_samples_each_draw_from_what_the_ones_before_left():
+    names = {"a": [f"a{i:03d}" for i in range(100)], "b": [f"b{i}" for i in range(40)]}
+    one, two, three = successive_samples(names, 0.1, [1, 2, 3], minimum=5)
+    # a: ceil(0.1 × 100) = 10, then ceil(0.1 × 90) = 9 of the 90 left, then ceil(0.1 × 81) = 9 of the 81 left;
+    # b: ceil(0.1 × 40) = 4 → the minimum 5, then 5 of the 35 left, then 5 of the 30 left
+    assert [len(s["a"]) for s in (one, two, three)] == [10, 9, 9], "sizes from what each seed finds left"
+    assert [len(s["b"]) for s in (one, two, three)] == [5, 5, 5], "the minimum holds in each draw"
+    assert not set(one["a"]) & set(two["a"]) and not (set(one["a"]) | set(two["a"])) & set(three["a"]), "disjoint"
+    assert two == stratified_sample({k: sorted(set(v) - set(one[k])) for k, v in names.items()}, 0.1, 2, 5), (
+        "seed 2's sample is its own stratified sample of the names seed 1 left")
+    # seed 1 pinned as drawn before a name was renamed (old_name is gone): its two names still present,
+    # and seed 2 draws ceil(0.1 × 98) = 10 of the 98 others
+    pinned = {1: {"a": ["a000", "a001", "old_name"], "b": []}}
+    first, second = successive_samples(names, 0.1, [1, 2], minimum=5, pinned=pinned)
+    assert first == {"a": ["a000", "a001"], "b": []}, "a pinned sample keeps the names still present, no more"
+    assert len(second["a"]) == 10 and not {"a000", "a001"} & set(second["a"]), "seed 2 draws outside the pinned one"
+    assert len(second["b"]) == 5, "ceil(0.1 × 40) = 4 → 5: nothing of b was pinned"
 
 
 def test_the_sample_is_a_simple_random_sample():

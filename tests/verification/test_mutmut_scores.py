@@ -71,9 +71,9 @@ def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(
     mutants = results(tmp_path)
     found = mutmut_scores.verdicts(mutants)
     # a sample of every mutant (fraction 1) is the full set; minimum 2 of engagement's 5 at 0.2
-    everything = mutmut_scores.draw(found, 1.0, seed=7, minimum=0)
+    [everything] = mutmut_scores.draw(found, 1.0, [7], minimum=0)
     assert {m: len(v) for m, v in everything.items()} == {"sim/submodels/engagement.py": 5, "agents/*.py": 3}
-    small = mutmut_scores.draw(found, 0.2, seed=7, minimum=2)
+    [small] = mutmut_scores.draw(found, 0.2, [7], minimum=2)
     assert len(small["sim/submodels/engagement.py"]) == 2, "ceil(0.2 × 5) = 1, raised to the minimum 2"
     assert set(small["sim/submodels/engagement.py"]) <= set(found["sim/submodels/engagement.py"])
     tallies, _ = mutmut_scores.tally(mutants, {}, everything)
@@ -96,16 +96,21 @@ def test_the_agents_mutants_are_named_after_the_module_they_are_imported_as():
         "sim.rules.airstrikes.x_f__mutmut_2"), "a module under sim/ keeps its path's name"
 
 
-def test_a_sample_beside_an_earlier_one_draws_from_the_rest_and_takes_the_earlier_whole(tmp_path):
+def test_a_sample_beside_earlier_ones_draws_from_the_rest_and_takes_the_earlier_whole(tmp_path):
     mutants = results(tmp_path)
     found = mutmut_scores.verdicts(mutants)
-    earlier = {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_2"]}
-    fresh = mutmut_scores.draw(found, 1.0, seed=2, minimum=0, exclude=earlier)
+    # seeds 1 and 2 pinned as recorded (seed 1 with a name no longer generated); seed 3 draws the rest
+    pinned = {1: {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_9"]},
+              2: {"sim/submodels/engagement.py": ["e.x_f__mutmut_2"]}}
+    one, two, fresh = mutmut_scores.draw(found, 1.0, [1, 2, 3], minimum=0, pinned=pinned)
+    assert one["sim/submodels/engagement.py"] == ["e.x_f__mutmut_1"], "a pinned name no longer generated is dropped"
+    assert two["sim/submodels/engagement.py"] == ["e.x_f__mutmut_2"] and not two["agents/*.py"], "seed 2 as pinned"
     assert fresh["sim/submodels/engagement.py"] == ["e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"], (
-        "the fresh sample holds none of the earlier sample's mutants")
+        "the fresh sample holds none of the earlier samples' mutants")
+    earlier = {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_2"]}
     tallies, _ = mutmut_scores.tally(mutants, {}, fresh)
     known, _ = mutmut_scores.tally(mutants, {}, earlier)
-    design = mutmut_scores.SampleDesign(1.0, 2, 0, {m: len(v) for m, v in found.items()}, 1, known)
+    design = mutmut_scores.SampleDesign(1.0, 3, 0, {m: len(v) for m, v in found.items()}, (1, 2), known)
     # engagement: the earlier 2 (both killed) taken whole, the rest 3 (1 timeout = killed, 2 survived);
     # agents: 3, none earlier (1 killed, 1 no tests, 1 not run). Of 8: p̂ = 3/8·1/3 + 2/8·1 + 3/8·1/2
     # = 0.5625; variance from agents only (engagement's rest is sampled whole): (3/8)²·0.25/2·(1 − 2/3)
@@ -114,7 +119,20 @@ def test_a_sample_beside_an_earlier_one_draws_from_the_rest_and_takes_the_earlie
     assert share == pytest.approx(0.5625) and high - share == pytest.approx(0.15003, abs=1e-4), (share, low, high)
     block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
     assert "| `sim/submodels/engagement.py` | 5 | 2 / 2 | 3 | 0 | 2 | 0 | 1 | 0 | 0 |" in block, block
-    assert "--known-seed 1" in block and "56.2 %" in block, "the command and the combined estimate"
+    assert "--known-seed 1 2" in block and "56.2 %" in block and "seeds 1 and 2" in block, (
+        "the command, the column of the earlier samples and the combined estimate")
+
+
+def test_a_run_records_the_samples_it_draws_and_a_later_run_takes_the_record_not_a_new_draw(tmp_path):
+    record = tmp_path / "samples.json"
+    drawn = {"sim/submodels/engagement.py": ["e.x_f__mutmut_4"]}
+    mutmut_scores.record({3: drawn}, 0.05, 30, "abc1234", record)
+    assert mutmut_scores.recorded(0.05, 30, record) == {3: drawn}, "the record gives back the names drawn"
+    assert mutmut_scores.recorded(0.1, 30, record) == {}, "a sample of another fraction is another sample"
+    mutmut_scores.record({4: {}}, 0.05, 30, "def5678", record)
+    assert set(mutmut_scores.recorded(0.05, 30, record)) == {3, 4}, "a new seed is added beside the earlier ones"
+    assert mutmut_scores.SAMPLES.name == "samples.json" and 1 in mutmut_scores.recorded(0.05, 30), (
+        "the project records seed 1's sample (the seed-1 and seed-2 runs' mutants)")
 
 
 def test_forgetting_verdicts_resets_only_the_named_mutants_already_run(tmp_path):
@@ -129,7 +147,7 @@ def test_forgetting_verdicts_resets_only_the_named_mutants_already_run(tmp_path)
 def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_all_killed(tmp_path):
     mutants = results(tmp_path)
     found = mutmut_scores.verdicts(mutants)
-    everything = mutmut_scores.draw(found, 1.0, seed=7, minimum=0)
+    [everything] = mutmut_scores.draw(found, 1.0, [7], minimum=0)
     tallies, _ = mutmut_scores.tally(mutants, {}, everything)
     design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
     # engagement 3 of 5 killed (5 mutants, weight 5/8); agents: 1 killed, 1 no tests, 1 not run (3/8):
