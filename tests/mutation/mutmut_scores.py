@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     if args.run:
         only = None if sample is None else frozenset(n for s in drawn for n in (x for v in s.values() for x in v))
         if sample is not None:  # pin what was drawn now, so that later runs take the same mutants
-            record({s: d for s, d in zip(seeds, drawn) if s not in pinned}, args.sample, args.minimum, commit, samples_file)
+            record({s: d for s, d in zip(seeds, drawn, strict=True) if s not in pinned}, args.sample, args.minimum, commit, samples_file)
         if args.fresh:
             print(f"forgot {forget(only, mutants_dir)} stored verdicts of the samples' mutants", flush=True)
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
