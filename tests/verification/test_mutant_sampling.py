@@ -10,7 +10,13 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
-from sampling import sample_size, stratified_sample, stratified_share, successive_samples, wilson_interval  # noqa: E402
+from sampling import (  # noqa: E402
+    sample_size,
+    stratified_sample,
+    stratified_share,
+    successive_samples,
+    wilson_interval,
+)
 
 
 def test_the_sample_size_is_the_fraction_rounded_up_at_least_the_minimum_at_most_all():
