@@ -127,7 +127,7 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
         base = ("rules", key)
         for path, name in params.place_references():
             _place(corridor_map, name, base + path, report)
-        for path, lonlat in getattr(params, "point_references", lambda: ())():
+        for path, lonlat in params.point_references():
             if corridor_map.cell_of_lonlat(*lonlat) is None:
                 report(base + path, f"the point {list(lonlat)} lies off the map {corridor_map.path.name}")
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):

@@ -29,6 +29,11 @@ class RuleParams(Strict):
         name; each must come before the end of the run. None by default."""
         return iter(())
 
+    def point_references(self) -> Iterator[tuple[tuple[str | int, ...], list[float]]]:
+        """(key path, [lon, lat]) of every point these parameters define; each must be on the map.
+        None by default."""
+        return iter(())
+
     def place_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """(key path, place name) of every named place these parameters name; each must be on
         the map. By default those under `at` (one name or a list)."""
@@ -215,8 +220,7 @@ class OffensiveParams(RuleParams):
             if name not in self.points:
                 yield ("objectives", i), name
 
-    def point_references(self) -> Iterator[tuple[tuple[str | int, ...], list[float]]]:
-        """(key path, (lon, lat)) of every point these parameters define; each must be on the map."""
+    def point_references(self):
         for name, lonlat in self.points.items():
             yield ("points", name), lonlat
 
