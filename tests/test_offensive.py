@@ -209,6 +209,17 @@ def test_a_point_off_the_map_is_one_line_naming_its_key():
     assert "rules.offensive.points" in str(caught.value) and "off the map" in str(caught.value), str(caught.value)
 
 
+@pytest.mark.parametrize("name, expected", [("Al-Asharah", "has the name of a place on the map"),
+                                            ("  ", "needs a name that is not empty or blank")])
+def test_a_point_named_like_a_place_or_blank_is_refused(name, expected):
+    """A point must not silently stand in for the map's place of the same name, nor have no name."""
+    from sim.program.errors import InputErrors
+    with pytest.raises(InputErrors) as caught:
+        load_scenario(FIXTURE, overrides={"rules.offensive.points": {name: [40.60, 34.90]},
+                                          "rules.offensive.objectives": [name]})
+    assert "rules.offensive.points" in str(caught.value) and expected in str(caught.value), str(caught.value)
+
+
 def test_the_column_forms_at_from_day_in_days():
     # from_day 1: the column forms at the first step that starts at or after hour 24, not before
     model = CorridorModel(load_scenario(FIXTURE, overrides={"rules.offensive.from_day": 1}))

@@ -85,6 +85,14 @@ def _place(corridor_map, name: str, path: PathT, report: Report) -> Place | None
         return None
 
 
+def _is_place(corridor_map, name: str) -> bool:
+    try:
+        corridor_map.find_place(name)
+    except KeyError:
+        return False
+    return True
+
+
 def _region(corridor_map, name: str, path: PathT, report: Report) -> bool:
     names = list(corridor_map.region_names)
     if name in names:
@@ -128,6 +136,12 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
         for path, name in params.place_references():
             _place(corridor_map, name, base + path, report)
         for path, lonlat in params.point_references():
+            name = str(path[-1])
+            if not name.strip():
+                report(base + path, "a point needs a name that is not empty or blank")
+            elif _is_place(corridor_map, name):
+                report(base + path, f"the point '{name}' has the name of a place on the map "
+                       f"{corridor_map.path.name}: give the point a name of its own")
             if corridor_map.cell_of_lonlat(*lonlat) is None:
                 report(base + path, f"the point {list(lonlat)} lies off the map {corridor_map.path.name}")
         for i, region in enumerate(getattr(params, "may_not_enter", None) or []):
