@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.hindcast.patterns import DYADS  # noqa: E402
 from sim.hindcast.regions import REGIONS, SCORED_REGIONS  # noqa: E402
+from sim.program.flags import path_flag  # noqa: E402
 
 
 def holder_misses(table: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +106,7 @@ def print_dispersion(table: pd.DataFrame, runs: pd.DataFrame, dyads, regions) ->
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
-    ap.add_argument("folder", type=Path)
+    ap.add_argument("folder", type=path_flag, help="a hindcast's output folder (`python run.py hindcast … --out`)")
     ap.add_argument("--dyad", action="append", choices=DYADS, metavar="DYAD",
                     help=f"a dyad of the event table, repeatable: {', '.join(DYADS)} "
                          "(default: government_russia-isis and isis-sdf_coalition)")
@@ -115,6 +116,10 @@ def main(argv=None) -> int:
     ap.add_argument("--map-regions", action="store_true",
                     help="the map's four regions (the banks apart) instead of the scored ones (the valley)")
     args = ap.parse_args(argv)
+    if not args.folder.is_dir():
+        print(f"{args.folder}: not a folder (a hindcast's output folder: `python run.py hindcast … --out`)",
+              file=sys.stderr)
+        return 2
     path = args.folder / "patterns.csv"
     if not path.exists():
         print(f"{path}: not found (a folder `python run.py hindcast … --out` wrote)", file=sys.stderr)
