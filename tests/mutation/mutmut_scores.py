@@ -432,11 +432,11 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)
     known = tally(mutants_dir, equivalent, earlier)[0] if earlier else {}
-    for name in stale:
-        print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
-    if not tallies:
+    if not tallies:  # before the stale entries: with no results every entry would look stale
         print(f"no mutmut results in {mutants_dir}: run `make mutation` first", file=sys.stderr)
         return 1
+    for name in stale:
+        print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
     design = None if sample is None else SampleDesign(args.sample, args.seed, args.minimum,
                                                       {m: len(v) for m, v in found.items()}, tuple(args.known_seed), known)
     write(render(tallies, equivalent, commit, date.today().isoformat(), design), report)
