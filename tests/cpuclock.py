@@ -14,6 +14,12 @@ servers, browsers, pool workers that exited; a worker still alive is not counted
 
 prints the slowest tests and the per-file totals as Markdown tables (docs/performance.md keeps them).
 CPU time, not wall time: on a shared machine wall time measures the other users.
+
+The plugin misses processes orphaned before they are reaped (a fork server's pool workers in a
+Jupyter kernel or an xdist worker, some of Chromium's). The CPU of a command and of every process
+it starts, orphans included (this process becomes their child subreaper, Linux only):
+
+    python tests/cpuclock.py --every-process -- python -m pytest tests/test_x.py -q
 """
 
 from __future__ import annotations
@@ -92,8 +98,42 @@ def summarise(lines: list[dict], top: int) -> str:
     return "\n".join(out)
 
 
+def every_process(command: list[str]) -> int:
+    """Run `command` as a child subreaper (prctl PR_SET_CHILD_SUBREAPER), reap every descendant,
+    and print the user and system CPU seconds of them all; its exit status."""
+    import ctypes
+    import subprocess
+
+    if ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        print("--every-process: prctl(PR_SET_CHILD_SUBREAPER) failed (Linux only)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        code = subprocess.call(command)
+    except OSError as err:
+        print(f"--every-process: {command[0]}: {err.strerror}", file=sys.stderr)
+        return 2
+    while True:  # the orphans adopted meanwhile
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"every process: {usage.ru_utime:.1f} s user + {usage.ru_stime:.1f} s sys CPU, "
+          f"{time.monotonic() - started:.0f} s wall, exit status {code}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Summarise the CPU seconds `pytest -p cpuclock --cpuclock=PATH` recorded.")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--every-process"]:
+        command = argv[2:] if argv[1:2] == ["--"] else argv[1:]
+        if not command:
+            print("--every-process: expected a command after it", file=sys.stderr)
+            return 2
+        return every_process(command)
+    parser = argparse.ArgumentParser(description="Summarise the CPU seconds `pytest -p cpuclock --cpuclock=PATH` recorded "
+                                     "(or, with --every-process -- CMD, the CPU of CMD and every process it starts).")
     parser.add_argument("paths", nargs="+", type=Path, help="JSON-lines files written by the plugin")
     parser.add_argument("--top", type=int, default=40, help="how many of the costliest tests to list (default 40)")
     args = parser.parse_args(argv)
