@@ -116,3 +116,32 @@ def pytest_collection_modifyitems(config, items):
 
     durations = state().duration_by_test
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """(address, server log) of one `run.py viz` for the browser tests of tests/test_app_browser.py
+    and tests/test_app_browser_play.py (tests/browser.py): they are one xdist group, so one worker
+    starts it once, when the first of them asks, and stops it at the end of the session (a second
+    server cost ~21 s of CPU more than the balance it bought, docs/performance.md)."""
+    from browser import serve_app
+
+    yield from serve_app(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a browser test module, or skip (fail in CI) (tests/browser.py).
+    Per module, not per session: Playwright's sync API runs an event loop in this thread while it
+    is open, and tests/test_app_class_browser.py opens its own."""
+    from browser import launch_chromium
+
+    yield from launch_chromium()
+
+
+@pytest.fixture
+def page(browser):
+    """A page at 1280 × 720 in a fresh context of the module's Chromium (tests/browser.py)."""
+    from browser import open_page
+
+    yield from open_page(browser)

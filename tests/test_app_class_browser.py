@@ -5,7 +5,7 @@ through two planning cycles, a browser without the code is refused everywhere (p
 files, websocket), a team's map shows only what its faction sees, and the debrief lists every
 team's decisions beside the computer planners'. No traceback on any page or in the server log.
 
-Needs Chromium and Playwright as tests/test_app_browser.py does (skipped without them, failed in CI).
+Needs Chromium and Playwright as tests/browser.py says (skipped without them, failed in CI).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_app_browser import (
+from browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     UI_TIMEOUT_MS,

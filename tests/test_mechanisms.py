@@ -18,6 +18,9 @@ from sim.scenario import load_scenario
 from conftest import SCENARIOS
 
 COARSE = {"map.cell_km": 2.0}
+# one xdist worker for the module: the co-optation tests share their arms (`_loyalty`, 4 seeds ×
+# 45 days each) and the ambush tests their 3 h reference (`_ambushes`), cached per process
+pytestmark = pytest.mark.xdist_group("mechanisms")
 
 
 def _km_between(a, b) -> float:

@@ -1,12 +1,12 @@
-"""Loading scenarios: `extends` merging, defaults, overrides, key paths, the JSON Schema, the
-shipped scenario list, the command line, and the example in docs/scenario_language.md."""
+"""Loading scenarios: `extends` merging, defaults, overrides, the map's speeds and forbidden
+regions, and the scenario's hash. Key paths: tests/test_scenario_paths.py; the JSON Schema, the
+shipped list, the commands and docs/scenario_language.md: tests/test_scenario_schema.py."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
-import typing
 from pathlib import Path
 
 import pytest
@@ -15,26 +15,15 @@ import yaml
 from sim.program.errors import InputErrors
 from sim.scenario import (
     LoadedScenario,
-    PathError,
     RuleSpec,
-    format_path,
-    get_by_path,
     load_scenario,
-    parse_assignment,
-    parse_path,
-    scenario_json_schema,
-    set_by_path,
-    shipped_scenarios,
 )
 from sim.scenario.spec import RULE_MODELS, CheckpointBlockadeParams, ControlSpec, Scenario
-
-from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
 BLOCKADE = SCENARIOS / "albu_kamal_blockade.yaml"
-DOC = ROOT / "docs" / "scenario_language.md"
 
 
 def raw(path: Path) -> dict:
@@ -233,213 +222,7 @@ def test_unknown_override_is_reported_with_the_scenario_file():
     assert any("index [99] is out of range: 'forces' has 18 items" in p.message for p in problems)
 
 
-# --------------------------------------------------------------------------- key paths
-
-
-def test_parse_and_format_paths():
-    assert parse_path("forces[2].route[0]") == ("forces", 2, "route", 0)
-    assert parse_path("rules.reinforcement/russia.max_per_day") == (
-        "rules", "reinforcement/russia", "max_per_day")
-    assert format_path(("forces", 1, "route", 0)) == "forces[1].route[0]"
-    assert format_path(("events", 0, "set", "rules.a.b")) == "events[0].set['rules.a.b']"
-    for bad in ("", "a..b", "a.", "[0]", "forces[0]strength"):
-        with pytest.raises(PathError):
-            parse_path(bad)
-
-
-def test_set_and_get_by_path():
-    data = raw(BLOCKADE)
-    set_by_path(data, "rules.checkpoint_blockade.stop_probability", 0.4)
-    assert get_by_path(data, "rules.checkpoint_blockade.stop_probability") == 0.4
-    set_by_path(data, "rules.checkpoint_blockade.reach_km", 5)  # valid for the kind, not in the file
-    assert data["rules"]["checkpoint_blockade"]["reach_km"] == 5
-    set_by_path(data, "time.step_hours", 6)
-    assert data["time"]["step_hours"] == 6
-    # a default is read through
-    assert get_by_path(data, "control.kernel_km") == ControlSpec().kernel_km
-    assert get_by_path(data, "rules.checkpoint_blockade.withdraw_when_outnumbered") == 1.5
-    base = raw(BASELINE)
-    set_by_path(base, "forces[2].strength", 99)
-    assert get_by_path(base, "forces[2].strength") == 99
-    assert get_by_path(base, "forces[7].orders.max_wait_hours") == 24
-    assert get_by_path(base, "forces[7].speed_factor") == 1.0  # default of a convoy
-    base["rules"]["reinforcement/russia"] = {"faction": "russia", "at": "Deir ez-Zor", "max_per_day": 1}
-    set_by_path(base, "rules.reinforcement/russia.max_per_day", 4)
-    assert base["rules"]["reinforcement/russia"]["max_per_day"] == 4
-
-
-@pytest.mark.parametrize(
-    ("path", "fragment"),
-    [
-        ("rules.checkpoint_blokade.stop_probability", "no rule 'checkpoint_blokade' in this scenario; did you mean 'checkpoint_blockade'?"),
-        ("rules.checkpoint_blockade.stop_probabilty", "unknown key 'stop_probabilty' in 'rules.checkpoint_blockade'; did you mean 'stop_probability'?"),
-        ("rules.airstrikes.rate_per_day", "no rule 'airstrikes' in this scenario"),
-        ("forces[2].strenght", "unknown key 'strenght' in 'forces[2]'; did you mean 'strength'?"),
-        ("forces[20].strength", "index [20] is out of range: 'forces' has 18 items"),
-        ("forces.strength", "'forces' is a list: use an index like forces[0]"),
-        ("time.step_hour", "unknown key 'step_hour' in 'time'; did you mean 'step_hours'?"),
-        ("tme.step_hours", "unknown key 'tme' in the top level; did you mean 'time'?"),
-        ("factions.rusia.label", "unknown key 'rusia' in 'factions'; did you mean 'russia'?"),
-        ("seed.x", "'seed' is 20171119, it has no key 'x'"),
-    ],
-)
-def test_unknown_path_segments_raise_key_error_with_suggestion(path, fragment):
-    data = raw(BASELINE)
-    data["rules"].update(raw(BLOCKADE)["rules"])
-    with pytest.raises(KeyError) as info:
-        set_by_path(data, path, 1)
-    assert fragment in str(info.value)
-
-
-def test_parse_assignment():
-    assert parse_assignment("rules.checkpoint_blockade.stop_probability=0.5") == (
-        "rules.checkpoint_blockade.stop_probability", 0.5)
-    assert parse_assignment("speeds.bridge = 0") == ("speeds.bridge", 0)
-    assert parse_assignment("forces[1].label=Iraqi guard") == ("forces[1].label", "Iraqi guard")
-    with pytest.raises(PathError):
-        parse_assignment("no equals sign")
-
-
-# --------------------------------------------------------------------------- JSON Schema
-
-
-def _refs(node) -> typing.Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref":
-                yield value
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
-def test_json_schema_describes_rules_for_editors():
-    schema = scenario_json_schema()
-    json.dumps(schema)
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    defs = schema["$defs"]
-    rules = defs["Scenario"]["properties"]["rules"]
-    assert set(rules["properties"]) == set(RULE_MODELS)
-    assert rules["additionalProperties"] is False
-    assert any(re.fullmatch(p, "reinforcement/russia") for p in rules["patternProperties"])
-    blockade_ref = rules["properties"]["checkpoint_blockade"]["$ref"]
-    blockade_schema = defs[blockade_ref.rsplit("/", 1)[1]]
-    assert "stop_probability" in blockade_schema["properties"]
-    assert blockade_schema["properties"]["stop_probability"]["maximum"] == 1.0
-    assert "from" in defs["CoOptationParams"]["properties"]  # the alias users write
-    # every reference resolves
-    for ref in _refs(schema):
-        assert ref.startswith("#/$defs/") and ref.split("/")[-1] in defs, ref
-    # a file that extends another need not repeat the required keys
-    assert schema["if"] == {"required": ["extends"]}
-    assert "required" not in defs["ScenarioPartial"]
-    assert set(defs["Scenario"]["required"]) >= {"name", "description", "factions"}
-
-
-def test_json_schema_knows_every_key_of_the_shipped_scenarios():
-    defs = scenario_json_schema()["$defs"]
-    props = defs["Scenario"]["properties"]
-    for path in (BASELINE, BLOCKADE):
-        assert set(raw(path)) <= set(props), path
-
-
-# --------------------------------------------------------------------------- shipped scenarios
-
-
-def test_shipped_scenarios_lists_yaml_files_with_descriptions(tmp_path):
-    found = dict(shipped_scenarios(SCENARIOS))
-    assert BASELINE in found and BLOCKADE in found
-    assert found[BASELINE].startswith("The Euphrates corridor after ISIS's expulsion from Albu Kamal")
-    assert all(len(d) <= 101 and "\n" not in d for d in found.values())
-    # only files directly in the folder, sorted
-    write(tmp_path, "b.yaml", "name: B\ndescription: Second one. More text.\n")
-    write(tmp_path, "a.yaml", "name: A\ndescription: " + "word " * 40 + "\n")
-    write(tmp_path, "sweeps/s.yaml", "parameters: {}\n")
-    listed = shipped_scenarios(tmp_path)
-    assert [p.name for p, _ in listed] == ["a.yaml", "b.yaml"]
-    assert listed[1][1] == "Second one."
-    assert listed[0][1].endswith("…") and len(listed[0][1]) <= 101
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def test_cli_validate_shipped_scenarios():
-    files = sorted(str(p.relative_to(ROOT)) for p in SCENARIOS.glob("*.yaml"))
-    done = run_cli("validate", *files)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == len(files)
-    for line, file in zip(lines, files, strict=True):
-        assert line.startswith("ok") and file in line
-
-
-def test_cli_schema_prints_json():
-    done = run_cli("schema")
-    assert done.returncode == 0, done.stderr
-    schema = json.loads(done.stdout)
-    assert "checkpoint_blockade" in done.stdout and "$defs" in schema
-
-
-def test_cli_list_shows_descriptions():
-    done = run_cli("list")
-    assert done.returncode == 0, done.stderr
-    assert "baseline.yaml" in done.stdout and "albu_kamal_blockade.yaml" in done.stdout
-    assert "Iran-backed militias man a checkpoint at Albu Kamal" in done.stdout
-
-
-# --------------------------------------------------------------------------- the language guide
-
-
-def doc_example() -> str:
-    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    complete = [b for b in blocks if "# complete example" in b]
-    assert len(complete) == 1, "docs/scenario_language.md needs one ```yaml block marked '# complete example'"
-    return complete[0]
-
-
-def test_doc_example_scenario_validates(tmp_path):
-    text = doc_example()
-    assert "extends: baseline.yaml" in text
-    path = write(tmp_path, "example.yaml", text.replace("extends: baseline.yaml", f"extends: {BASELINE}"))
-    loaded = load_scenario(path)
-    assert loaded.spec.events and loaded.rules
-
-
-def test_doc_mentions_every_key_of_the_language():
-    text = DOC.read_text(encoding="utf-8")
-    models = {m for m in _models(Scenario)} | set(RULE_MODELS.values())
-    missing = sorted(
-        f"{m.__name__}.{info.alias or name}"
-        for m in models for name, info in m.model_fields.items()
-        if f"`{info.alias or name}`" not in text
-    )
-    assert not missing, f"docs/scenario_language.md does not describe: {', '.join(missing)}"
-    for kind in RULE_MODELS:
-        assert f"`{kind}`" in text
-
-
-def _models(model) -> typing.Iterator[type]:
-    from pydantic import BaseModel
-
-    seen = set()
-    stack = [model]
-    while stack:
-        m = stack.pop()
-        if m in seen:
-            continue
-        seen.add(m)
-        yield m
-        for info in m.model_fields.values():
-            stack.extend(t for t in _types(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel))
-
-
-def _types(tp) -> typing.Iterator:
-    yield tp
-    for arg in typing.get_args(tp):
-        yield from _types(arg)
+# --------------------------------------------------------------------------- the map, speeds and hash
 
 
 def test_hours_per_km_follow_the_speeds(blockade):

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from verify_model import code_state, say, write_doc  # noqa: E402
+from verify_common import code_state, say, write_doc  # noqa: E402
 
 from sim.hindcast.calibfile import Prior, read_calibration  # noqa: E402
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from verify_model import (  # noqa: E402
+from verify_common import (  # noqa: E402
     DOC,
     Figure,
     Runner,

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verify_model import write_doc  # noqa: E402
+from verify_common import write_doc  # noqa: E402
 
 PAIR = "iran_militia_russia"
 BEGIN, END = "<!-- escalation:begin -->", "<!-- escalation:end -->"

@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verify_model import write_doc  # noqa: E402
+from verify_common import write_doc  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sim.hindcast.regions import REGION_LABELS, SCORED_REGIONS  # noqa: E402

@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from verify_calibration import prior_draw  # noqa: E402
-from verify_model import code_state, say, write_doc  # noqa: E402
+from verify_common import code_state, say, write_doc  # noqa: E402
 
 from sim.experiments.stats import wilson  # noqa: E402
 from sim.hindcast.calibfile import Prior, read_calibration  # noqa: E402

@@ -1,0 +1,121 @@
+"""The web app in a real headless browser, played: lessons 2 and 6 side by side, Play and Pause
+at every speed, clicks queued while the app is busy, the map's presenter size with the controls
+open, "Go to" a day. On the server of tests/test_app_browser.py (tests/browser.py, the session
+fixture `app_server` of tests/conftest.py): the two modules are one xdist group."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser import (
+    UI_TIMEOUT_MS,
+    VIEWPORT,
+    _choose,
+    _drawer,
+    _idle,
+    _no_python_error,
+    _server_clean,
+    _speed,
+    _wait_text,
+)
+
+
+def _map_share_and_label_px(page, selector: str = ".corridor-side-a img.corridor-map") -> tuple[float, float]:
+    from sim.figures.live import DPI, LABEL_PT
+
+    width, height, natural = page.evaluate(
+        "s => { const i = document.querySelector(s); const b = i.getBoundingClientRect();"
+        " return [b.width, b.height, i.naturalWidth]; }", selector)
+    return width * height / (VIEWPORT["width"] * VIEWPORT["height"]), LABEL_PT * DPI / 72 * width / natural
+
+
+def _play_then_pause(page, speed: str) -> None:
+    """At `speed`: Play, the clock advances (twice); Pause, and the clock shown 1 s later is
+    the clock for good: it is read again after two more frame periods (as measured between the
+    two advances while playing, at least 1 s), within which a loop still playing would have
+    shown another frame."""
+    _speed(page, speed)
+    start = page.inner_text(".corridor-side-a .corridor-clock")
+    page.click("button.corridor-play")
+    moved = "b => { const c = document.querySelector('.corridor-side-a .corridor-clock'); return c && c.innerText !== b; }"
+    page.wait_for_function(moved, arg=start, timeout=UI_TIMEOUT_MS)
+    once, first_frame = page.inner_text(".corridor-side-a .corridor-clock"), time.perf_counter()
+    page.wait_for_function(moved, arg=once, timeout=UI_TIMEOUT_MS)
+    period = time.perf_counter() - first_frame
+    page.click("button.corridor-pause")
+    page.wait_for_timeout(1000)
+    stopped = page.inner_text(".corridor-side-a .corridor-clock")
+    watched = max(1.0, 2.0 * period)
+    page.wait_for_timeout(watched * 1000)
+    later = page.inner_text(".corridor-side-a .corridor-clock")
+    assert later == stopped, (f"at {speed} the clock went on after Pause: {stopped} 1 s after, {later} "
+                              f"{watched:.1f} s later (a frame took {period:.1f} s while playing)")
+    page.wait_for_selector("button.corridor-play:not([disabled])", timeout=UI_TIMEOUT_MS)
+
+
+@pytest.mark.xdist_group("app_browser")
+def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server, page, tmp_path):
+    """Lessons 2 and 6 side by side: Play advances both runs and Pause stops them within 1 s at
+    every speed; clicks made during a busy action are queued, not lost; the map keeps its
+    presenter size (≥ 40 % of 1280 × 720, labels ≥ 14 px) with the controls open; "Go to" a day
+    lands on it; the status line lists only the convoys on the road."""
+    from sim.app.state import SPEEDS_HOURS
+
+    app_url, server_log = app_server
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
+                               " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
+
+        # keyboard shortcuts: + enlarges the text, C opens the controls
+        page.keyboard.press("+")
+        _wait_text(page, ".corridor-font-size", "text 115%")
+        page.keyboard.press("-")
+        _wait_text(page, ".corridor-font-size", "text 100%")
+
+        # the controls open beside the map, which keeps its presenter size
+        page.keyboard.press("c")
+        page.wait_for_selector(".corridor-compare", timeout=UI_TIMEOUT_MS)
+        share, label_px = _map_share_and_label_px(page)
+        print(f"\nwith the controls open: map {share:.0%} of the screen, labels {label_px:.1f} px")
+        assert share >= 0.40 and label_px >= 14.0, (share, label_px)
+
+        # lesson 2, two clicks in a row while the first is busy: both are carried out
+        _choose(page, ".corridor-scenario-a", "Russian co-optation")
+        page.locator(".corridor-compare input").check(force=True)
+        _idle(page)
+        _wait_text(page, ".corridor-side-b h3", "Russian co-optation")
+        _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
+        for hours in SPEEDS_HOURS:
+            _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
+        # the two runs step together: once both sides have drawn their last step, the clocks agree
+        page.wait_for_function("() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
+                               " const b = document.querySelector('.corridor-side-b .corridor-clock');"
+                               " return a && b && a.innerText === b.innerText; }", timeout=UI_TIMEOUT_MS)
+        _no_python_error(page)
+
+        # lesson 6: the campaign side by side with the planners off
+        _choose(page, ".corridor-scenario-a", "Corridor campaign")
+        _idle(page)
+        _choose(page, ".corridor-scenario-b", "Campaign without planners")
+        _idle(page)
+        _wait_text(page, ".corridor-side-b h3", "Campaign without planners")
+        _drawer(page, False)
+        for speed in ("1 h", "1 day"):
+            _play_then_pause(page, speed)
+        goto = page.locator(".corridor-goto-input input")
+        goto.fill("day 20")
+        goto.press("Enter")
+        _idle(page)
+        _wait_text(page, ".corridor-side-a .corridor-clock", "2017-12-09 00:00 (day 20)")
+        _wait_text(page, ".corridor-side-b .corridor-clock", "2017-12-09 00:00 (day 20)")  # B goes to day 20 too
+        assert len(page.locator(".corridor-side-a .corridor-convoy").all()) <= 8, "only the convoys on the road"
+        _no_python_error(page)
+        assert not page.js_errors, page.js_errors
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failed.png"))
+        print(f"page at the failure (screenshot {tmp_path / 'failed.png'}):\n{page.inner_text('body')[:2000]}")
+        print(server_log.read_text()[-3000:])
+        raise
+    _server_clean(server_log)
