@@ -46,7 +46,8 @@ from sim.streams import INSURGENT_TEMPO
 
 
 class OperationalTempo:
-    """The activity levels A of the insurgent factions (`model.tempo`, used by the insurgent stage, agents/insurgent.py).
+    """The activity levels A of the insurgent factions (`model.tempo`, which the insurgent stage,
+    agents/insurgent.py, asks each step).
 
     `sd` is σ, the standard deviation of ln A (dimensionless, ≥ 0; 0 switches the tempo off),
     `days` the correlation time τ of ln A (days, > 0); `streams` the model's `RandomStreams`,
@@ -62,6 +63,7 @@ class OperationalTempo:
 
     @property
     def on(self) -> bool:
+        """Whether the tempo varies (σ > 0); off, every level is 1 and nothing is drawn."""
         return self.sd > 0.0
 
     def levels(self, factions: np.ndarray, day: float) -> np.ndarray:
