@@ -1,5 +1,6 @@
 """Insurgent cell: small, hidden, living in the desert. It relocates now and then, ambushes
-units within reach (more often where no one governs), and is worn down when patrols find it;
+units within reach (more often where no one governs, and more often while its faction's
+operational tempo is high: sim/submodels/tempo.py), and is worn down when patrols find it;
 below a few fighters it disperses. A cell that patrols have found is in the open, where
 hostile units in range engage it, until it next relocates and hides again.
 
@@ -69,9 +70,10 @@ class InsurgentCell(Unit):
 
 
 class Insurgency:
-    """The insurgent stage of a step (`model.insurgency.update()`): ambushes by all cells, then
-    detection by the patrols of factions hostile to each cell's faction, each drawn as one array
-    over all cells (streams INSURGENT_AMBUSH, INSURGENT_DETECTION)."""
+    """The insurgent stage of a step (`model.insurgency.update()`): ambushes by all cells, at
+    their rate × their faction's operational tempo (`model.tempo`, sim/submodels/tempo.py), then detection by the patrols of
+    factions hostile to each cell's faction, each drawn as one array over all cells (streams
+    INSURGENT_AMBUSH, INSURGENT_DETECTION)."""
 
     def __init__(self, model):
         self.model = model
@@ -88,6 +90,9 @@ class Insurgency:
 
         ungoverned = model.influence.controller[rows, cols] == UNGOVERNED
         rate = spec.ambush_rate_per_day * np.where(ungoverned, spec.ungoverned_multiplier, 1.0)
+        if model.tempo.on:
+            factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
+            rate = rate * model.tempo.levels(factions, model.hours / 24.0)
         strikes = model.streams[INSURGENT_AMBUSH].random(len(cells)) < -np.expm1(-rate * step_days)
         for i in np.flatnonzero(strikes):
             cells[i].ambush()

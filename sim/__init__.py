@@ -34,7 +34,7 @@ Where things live (by role; the README's *Project layout* says the same, module 
 ``sim.streams``           one random stream per subsystem and kind of decision
 ``sim.outputs``           what each mechanism reports: columns with units, rows, summary
 ``sim.world``             factions, the grid, routing, the spatial service, the calendar
-``sim.submodels``         influence, engagement, economy, fronts, tension, population, holding, timeline
+``sim.submodels``         influence, engagement, economy, tempo, fronts, tension, population, holding, timeline
 ``sim.rules``             control rules as plug-ins (checkpoint_blockade, reinforcement, …)
 ``sim.scenario``          the scenario language (YAML, ``extends``, pydantic models, checks)
 ``sim.geography``         the corridor map: terrain, projection, GeoJSON source, rasterising

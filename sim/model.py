@@ -34,6 +34,7 @@ from sim.submodels.engagement import resolve_engagements
 from sim.submodels.front import FrontContacts
 from sim.submodels.influence import InfluenceField
 from sim.submodels.population import Population
+from sim.submodels.tempo import OperationalTempo
 from sim.submodels.tension import TensionLedger
 from sim.submodels.timeline import Timeline
 from sim.world.calendar import Calendar
@@ -59,7 +60,8 @@ class CorridorModel(MesaConventions, mesa.Model):
        them (after `extends`, the merged order: a base file's rules first).
     4. **Movers** advance along their paths: convoys (meeting checkpoints on the way) and units
        travelling to reinforce or returning home.
-    5. **Insurgent cells** ambush, and patrols detect and suppress them (``insurgency``,
+    5. **Insurgent cells** ambush (at their faction's operational tempo, ``tempo``,
+       sim/submodels/tempo.py), and patrols detect and suppress them (``insurgency``,
        `sim.agents.insurgent.Insurgency`); raids and probes along the **fronts** of hostile
        factions (``front``, sim/submodels/front.py).
     6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
@@ -132,6 +134,8 @@ class CorridorModel(MesaConventions, mesa.Model):
         self._clash_logged: dict[tuple, float] = {}
 
         self.economy = Economy(self)
+        self.tempo = OperationalTempo(spec.insurgents.tempo_sd, spec.insurgents.tempo_days, self.streams,
+                                      self.factions.ids)  # insurgent factions' campaigns and lulls
         self.insurgency = Insurgency(self)
         self.front = FrontContacts(self)
         self.rules = build_rules(loaded.rules, self)

@@ -25,6 +25,9 @@ name                                decides
                                     per cell, all cells at once)
 ``insurgent:detection``             whether patrols find each insurgent cell this step (one
                                     draw per cell, all cells at once)
+``insurgent:tempo:<faction>``       the faction's operational tempo: the activity level that
+                                    multiplies its cells' ambush rates (one draw per step with
+                                    cells; none when the tempo is off; sim/submodels/tempo.py)
 ``front:contact``                   how many contacts each front has this step, and the cell
                                     of each (sim/submodels/front.py)
 ``rule:<key>``                      everything a rule decides (``rule:airstrikes``,
@@ -46,6 +49,7 @@ PATROL_LEGS = "patrol:legs:{faction}"
 INSURGENT_RELOCATION = "insurgent:relocation:{faction}"
 INSURGENT_AMBUSH = "insurgent:ambush"
 INSURGENT_DETECTION = "insurgent:detection"
+INSURGENT_TEMPO = "insurgent:tempo:{faction}"
 FRONT_CONTACT = "front:contact"
 RULE = "rule:{key}"
 
@@ -56,6 +60,7 @@ STREAMS: dict[str, str] = {
     INSURGENT_RELOCATION: "first-relocation timing and destination of the faction's insurgent cells",
     INSURGENT_AMBUSH: "whether each insurgent cell ambushes this step",
     INSURGENT_DETECTION: "whether patrols find each insurgent cell this step",
+    INSURGENT_TEMPO: "the faction's operational tempo, which multiplies its cells' ambush rates",
     FRONT_CONTACT: "how many contacts each front has this step, and the cell of each",
     RULE: "everything the rule decides",
 }

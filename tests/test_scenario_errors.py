@@ -227,6 +227,10 @@ CASES = [
          {"s.yaml": B + "forces:\n  - &guard {kind: militia, faction: russia, strength: 3, deploy: {near: Albu Kamal}}\n"
                         "  - <<: *guard\n    strength: -1  #<\n"},
          "expected a number > 0, found -1", path="forces[1].strength"),
+    Case("tempo_sd_negative", {"s.yaml": B + "insurgents:\n  tempo_sd: -0.5  #<\n"},
+         "expected a number >= 0, found -0.5", path="insurgents.tempo_sd"),
+    Case("tempo_days_zero", {"s.yaml": B + "insurgents: {tempo_sd: 0.8, tempo_days: 0}  #<\n"},
+         "expected a number > 0, found 0", path="insurgents.tempo_days"),
     Case("duplicate_key", {"s.yaml": B + "seed: 1\nseed: 2  #<\n"},
          "duplicate key 'seed' (first given at line 2)", path="seed"),
     Case("bad_override_path", {"s.yaml": B + "name: x\n"},

@@ -242,6 +242,15 @@ class InsurgentBehaviour(Strict):
     ungoverned_multiplier: PositiveFloat = Field(
         4.0, description="Factor on the ambush rate where no faction governs (dimensionless)."
     )
+    tempo_sd: NonNegativeFloat = Field(
+        0.0, description="Operational tempo: standard deviation of the log of a faction's activity level, "
+        "which multiplies all its cells' ambush rates (campaigns and lulls; mean 1, dimensionless); 0 (the "
+        "default) switches it off; the record's situation (corridor_2017.yaml) uses 0.8."
+    )
+    tempo_days: PositiveFloat = Field(
+        30.0, description="Operational tempo: correlation time of the log activity level (days): about "
+        "how long a campaign or a lull lasts."
+    )
     ambush_range_km: PositiveFloat = Field(15.0, description="Reach of an ambush (km).")
     ambush_loss_fraction: Probability = Field(
         0.15, description="Share of the target unit's strength lost in one ambush."
