@@ -56,6 +56,28 @@ def test_a_tab_still_alive_is_waited_for_until_the_watcher_gives_up(monkeypatch)
         f"expected the watcher to wait the whole 0.5 s for a tab still alive, gave back after {when - started:.2f} s")
 
 
+def test_tabs_closed_together_are_watched_by_one_thread_and_given_back_once(monkeypatch):
+    """Ten tabs closed at once: one watcher thread for all (one collection per poll, not one per
+    tab: ten threads each collecting the whole server every second starved it), and the
+    memory given back once, by the collection that freed them all."""
+    tabs = [_Tab() for _ in range(10)]
+    calls = _record_give_back(monkeypatch, tabs[0])
+    gc.disable()  # only the watcher's own collections free the tabs: all ten in the same one
+    try:
+        threads = []
+        for tab in tabs:
+            threads.append(memory.watch_tab(tab, poll_s=0.05, give_up_s=30.0))
+        del tab, tabs
+        threads[0].join(timeout=20.0)
+    finally:
+        gc.enable()
+    assert len({id(t) for t in threads}) == 1, (
+        f"expected the ten tabs watched by one thread, found {len({id(t) for t in threads})} threads")
+    assert not threads[0].is_alive(), "expected the watcher to end once every tab was collected"
+    assert [gone for _, gone in calls] == [True], (
+        f"expected the memory given back once, after the tabs were collected; found {calls}")
+
+
 def test_giving_back_drops_the_fonts_of_threads_that_drew():
     """Each thread that draws gets matplotlib fonts of its own, kept after it ends: a Play's
     thread in the app. Giving back drops them (the next drawing loads its own again)."""

@@ -29,9 +29,13 @@ the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
 `PYTHONMALLOC=malloc`) and `limit_arenas` before it serves; `watch_tab`, called as a tab closes
-with its `Controller`, starts a thread outside any tab that collects every `POLL_S` until the
-`Controller` has been freed (at most `GIVE_UP_S`), then `give_back`: the per-thread fonts
-dropped, a collection, `malloc_trim(0)`. Nothing here imports Solara.
+with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
+which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
+`GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
+collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
+together had ten threads each running a full collection of the server's ~900,000 objects every
+second, which kept the loaded server from closing the other tabs (docs/app.md, fourth pass).
+Nothing here imports Solara.
 """
 
 from __future__ import annotations
@@ -105,23 +109,50 @@ def give_back() -> None:
         libc.malloc_trim(0)
 
 
-def _wait_then_give_back(tab: weakref.ref, poll_s: float, give_up_s: float) -> None:
-    deadline = time.monotonic() + give_up_s
-    while tab() is not None and time.monotonic() < deadline:
-        time.sleep(poll_s)
-        gc.collect()
-    give_back()
+class _Watcher:
+    """The closed tabs still alive (weak references and the time to give up on each) and the
+    one thread that waits for them; `lock` guards both."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.tabs: list[tuple[weakref.ref, float, float]] = []  # (tab, poll_s, give up at)
+        self.thread: threading.Thread | None = None
+
+    def add(self, tab: object, poll_s: float, give_up_s: float) -> threading.Thread:
+        with self.lock:
+            self.tabs.append((weakref.ref(tab), poll_s, time.monotonic() + give_up_s))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="corridor-give-back", daemon=True)
+                # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel
+                # context adopts that context and holds it while it runs, which would keep alive
+                # the very tab this thread waits for; this one must run outside any tab
+                self.thread.current_context = None
+                self.thread.start()
+            return self.thread
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if not self.tabs:
+                    self.thread = None  # the next closed tab starts a new one
+                    return
+                poll_s = min(poll for _, poll, _ in self.tabs)
+            time.sleep(poll_s)
+            gc.collect()
+            with self.lock:
+                now, before = time.monotonic(), len(self.tabs)
+                self.tabs = [(tab, poll, end) for tab, poll, end in self.tabs if tab() is not None and now < end]
+                done = len(self.tabs) < before
+            if done:
+                give_back()
+
+
+_WATCHER = _Watcher()
 
 
 def watch_tab(tab: object, poll_s: float = POLL_S, give_up_s: float = GIVE_UP_S) -> threading.Thread:
     """Once `tab` (an object that owns everything of one browser tab: its kernel context) is
     collected, or after `give_up_s`, give the memory back (`give_back`). Holds `tab` only
-    weakly; returns the (daemon) thread that waits."""
-    thread = threading.Thread(target=_wait_then_give_back, args=(weakref.ref(tab), poll_s, give_up_s),
-                              name="corridor-give-back", daemon=True)
-    # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel context
-    # adopts that context and holds it while it runs, which would keep alive the very tab this
-    # thread waits for; this one must run outside any tab
-    thread.current_context = None
-    thread.start()
-    return thread
+    weakly. Every tab is watched by the same (daemon) thread, which collects every `poll_s`
+    (the shortest asked for) while any is alive and ends when none is left; returns it."""
+    return _WATCHER.add(tab, poll_s, give_up_s)
