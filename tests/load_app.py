@@ -71,15 +71,19 @@ def open_page(browser, url: str, timeout_ms: float):
     return context, page
 
 
-def close_tab(context, page) -> None:
-    """Close `page` as a browser closes a tab: its `beforeunload` handlers run (Solara's closes
-    the websocket and sends the server a beacon that the page is gone, so that the server frees
-    the tab at once rather than keeping it `KEPT_S` for a page that reconnects), then its context."""
-    page.close(run_before_unload=True)  # runs the handlers; does not wait for the page to go
-    deadline = time.monotonic() + 10.0
-    while not page.is_closed() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    context.close()
+def close_tabs(tabs: list, url: str, wait_s: float = 30.0) -> None:
+    """Close the pages of `tabs` ((context, page) pairs) as a browser closes a tab: each page's
+    `beforeunload` handlers run (Solara's closes the websocket and sends the server a beacon that
+    the page is gone, so that the server frees the tab at once instead of keeping it `KEPT_S` for
+    a page that reconnects); then, once the server holds no tab (at most `wait_s`), the contexts
+    go. (Playwright does not take such a page as closed, and a context closed first drops the beacon.)"""
+    for _, page in tabs:
+        page.close(run_before_unload=True)
+    deadline = time.monotonic() + wait_s
+    while not tabs_held(url).startswith("0 ") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for context, _ in tabs:
+        context.close()
 
 
 def tabs_held(url: str) -> str:
@@ -212,7 +216,7 @@ def main(argv=None) -> int:
     with serving() as (server, url, log_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            close_tab(*open_page(browser, url, 300_000))  # warm the caches, then rest
+            close_tabs([open_page(browser, url, 300_000)], url)  # warm the caches, then rest
             time.sleep(KEPT_S + 15)  # until the closed page's runs are freed
             idle = rss_mb(server.pid)
             print(f"idle (one page opened, closed and freed): {idle:.0f} MB", flush=True)
@@ -244,8 +248,7 @@ def main(argv=None) -> int:
                   f"{cpu_s(server.pid) - cpu_at_start:.0f} s in {time.perf_counter() - started:.0f} s", flush=True)
             print(f"closing the pages (load average {os.getloadavg()[0]:.1f})", flush=True)
             closed = time.monotonic()
-            for context, page in pages:
-                close_tab(context, page)
+            close_tabs(pages, url)
             print(f"pages closed in {time.monotonic() - closed:.0f} s; tabs the server holds: {tabs_held(url)}",
                   flush=True)
             for wait in range(int(READ_EVERY_S), int(SETTLE_S) + 1, int(READ_EVERY_S)):
