@@ -133,21 +133,24 @@ def test_giving_back_collects_then_trims_the_heap_where_glibc_is(monkeypatch):
     memory.give_back()  # no glibc (macOS, musl): a collection and nothing else, no error
 
 
-def test_the_server_keeps_every_thread_on_the_main_arena(monkeypatch):
-    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: the
-    server allows one arena, so what any thread freed can go back (docs/app.md)."""
-    calls = []
+def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypatch):
+    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: `viz`
+    starts itself again with `MALLOC_ARENA_MAX=1`, so that no thread, not even one made before
+    the server (OpenBLAS's, as numpy loads), gets an arena of its own (docs/app.md)."""
+    import os
 
-    class Libc:
-        def mallopt(self, param: int, value: int) -> int:
-            calls.append((param, value))
-            return 1
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("MALLOC_ARENA_MAX")))
+    memory.use_system_allocator()
+    assert seen == ["1"], f"expected the new start under MALLOC_ARENA_MAX=1, found {seen}"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # the user's own cap is kept
+    monkeypatch.delenv("PYTHONMALLOC")
+    memory.use_system_allocator()
+    assert seen == ["1", "4"], f"expected the user's MALLOC_ARENA_MAX=4 kept, found {seen[1:]}"
 
-    monkeypatch.setattr(memory, "_libc", lambda: Libc())
-    memory.limit_arenas()
-    assert calls == [(-8, 1)], f"expected mallopt(M_ARENA_MAX = -8, 1) once, found {calls}"
-    monkeypatch.setattr(memory, "_libc", lambda: None)
-    memory.limit_arenas()  # no glibc: nothing to limit, no error
 
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
@@ -156,8 +159,9 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    monkeypatch.setenv("PYTHONMALLOC", "")  # recorded, so that the value the call sets is undone too
-    monkeypatch.delenv("PYTHONMALLOC")
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv",
                         lambda exe, argv: started.append((exe, argv, os.environ.get("PYTHONMALLOC"))))
     memory.use_system_allocator()
@@ -187,7 +191,7 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
     root = Path(__file__).resolve().parents[1]
     with (tmp_path / "viz.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
@@ -199,8 +203,9 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
                 f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
             time.sleep(0.5)
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
-        assert b"PYTHONMALLOC=malloc" in environ, (
-            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc")
+        assert b"PYTHONMALLOC=malloc" in environ and b"MALLOC_ARENA_MAX=1" in environ, (
+            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc and "
+            "MALLOC_ARENA_MAX=1")
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -28,7 +28,7 @@ instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at
 the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc`) and `limit_arenas` before it serves; `watch_tab`, called as a tab closes
+`PYTHONMALLOC=malloc` and `MALLOC_ARENA_MAX=1`); `watch_tab`, called as a tab closes
 with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
 which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
@@ -54,9 +54,11 @@ import weakref
 #: `mtrim`: only the main arena's top is trimmed): with 2, four closed tabs left 19 MB resident in
 #: the second and third arena for 2 MB of live blocks; with 1 every thread shares the main arena,
 #: whose top and free pages the trim returns (docs/app.md). One arena costs a lock that the
-#: threads mostly take in turns anyway, at the interpreter lock.
+#: threads mostly take in turns anyway, at the interpreter lock. Set in the environment
+#: (`ARENA_ENV`) of the process from its start: `mallopt(M_ARENA_MAX)` called later does not move
+#: the threads that allocated before it (OpenBLAS's, made as numpy loads) off the arenas they
+#: made, and glibc then hands those arenas round to every later thread (docs/app.md, fourth pass).
 ARENAS = 1
-M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 POLL_S = 1.0  # seconds between two collections while a closed tab's runs are still alive
 GIVE_UP_S = 60.0  # after this long, trim anyway (something else holds the tab: a bug to find)
 
@@ -71,27 +73,23 @@ def _libc():
 
 #: the environment variable that chooses Python's allocator at start-up, and the value for glibc's
 ALLOCATOR_ENV, SYSTEM_ALLOCATOR = "PYTHONMALLOC", "malloc"
+#: glibc's environment variable for the most heaps (arenas) a process may have, read at its start
+ARENA_ENV = "MALLOC_ARENA_MAX"
 
 
 def use_system_allocator() -> None:
     """Run this process's command again (`os.execv`: same process id, arguments and
-    environment) with Python's objects allocated by the C library's malloc, unless
-    `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). Python reads it
-    only at start-up, hence the new start; call it before anything that cannot be done twice."""
+    environment) with Python's objects allocated by the C library's malloc and at most `ARENAS`
+    glibc heaps (`MALLOC_ARENA_MAX`, unless set), unless `PYTHONMALLOC` was set (by this call or
+    by the user, whose choice is kept). Both are read only at start-up, hence the new start; call
+    it before anything that cannot be done twice."""
     if ALLOCATOR_ENV in os.environ:
         return
     os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
+    os.environ.setdefault(ARENA_ENV, str(ARENAS))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
-
-
-def limit_arenas(arenas: int = ARENAS) -> None:
-    """At most `arenas` glibc heaps for the whole process (`mallopt(M_ARENA_MAX)`), to be called
-    before the server starts its threads; nothing happens without glibc."""
-    libc = _libc()
-    if libc is not None:
-        libc.mallopt(M_ARENA_MAX, arenas)
 
 
 def give_back() -> None:
