@@ -1,9 +1,10 @@
 """What a closed browser tab gives back: its runs are collected and the freed memory is handed
 back to the system, so that a server that has served a class returns to its memory at rest.
 
-When a tab's page closes, Solara keeps its kernel for `sim.app.command.CLOSED_TAB_KEPT` (for a
-page that reconnects) and then closes it: widgets, render tree, the tab's `Controller` and its
-models become garbage, but only garbage in reference cycles, which Python's collector frees at
+When a tab's page loses its connection, Solara keeps its kernel for
+`sim.app.command.CLOSED_TAB_KEPT` (for a page that reconnects) and then closes it; a tab the
+browser closes is closed at once (the page's `beforeunload` sends a beacon). Then the tab's
+widgets, render tree, `Controller` and models become garbage, but only garbage in reference cycles, which Python's collector frees at
 its own pace (a full collection may not come for minutes on an idle server). And what is freed
 stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim` returns them.
 Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
@@ -34,7 +35,8 @@ which collects every `POLL_S` while a closed tab's `Controller` is still alive (
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
 collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
 together had ten threads each running a full collection of the server's ~900,000 objects every
-second, which kept the loaded server from closing the other tabs (docs/app.md, fourth pass).
+second, competing for the interpreter with a loaded server that was closing the other tabs
+(docs/app.md, fourth pass).
 Nothing here imports Solara.
 """
 
