@@ -4,8 +4,8 @@ back to the system, so that a server that has served a class returns to its memo
 When a tab's page loses its connection, Solara keeps its kernel for
 `sim.app.command.CLOSED_TAB_KEPT` (for a page that reconnects) and then closes it; a tab the
 browser closes is closed at once (the page's `beforeunload` sends a beacon). Then the tab's
-widgets, render tree, `Controller` and models become garbage, but only garbage in reference cycles, which Python's collector frees at
-its own pace (a full collection may not come for minutes on an idle server). And what is freed
+widgets, render tree, `Controller` and models become garbage, but only garbage in reference
+cycles, which Python's collector frees at its own pace (a full collection may not come for minutes on an idle server). And what is freed
 stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim` returns them.
 Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
 `Controller`s and models all collected, 475 MB resident until `malloc_trim` brought it to 322 MB.
