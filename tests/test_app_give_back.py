@@ -56,6 +56,28 @@ def test_a_tab_still_alive_is_waited_for_until_the_watcher_gives_up(monkeypatch)
         f"expected the watcher to wait the whole 0.5 s for a tab still alive, gave back after {when - started:.2f} s")
 
 
+def test_tabs_closed_together_are_watched_by_one_thread_and_given_back_once(monkeypatch):
+    """Ten tabs closed at once: one watcher thread for all (one collection per poll, not one per
+    tab: ten threads each collecting the whole server every second starved it), and the
+    memory given back once, by the collection that freed them all."""
+    tabs = [_Tab() for _ in range(10)]
+    calls = _record_give_back(monkeypatch, tabs[0])
+    gc.disable()  # only the watcher's own collections free the tabs: all ten in the same one
+    try:
+        threads = []
+        for tab in tabs:
+            threads.append(memory.watch_tab(tab, poll_s=0.05, give_up_s=30.0))
+        del tab, tabs
+        threads[0].join(timeout=20.0)
+    finally:
+        gc.enable()
+    assert len({id(t) for t in threads}) == 1, (
+        f"expected the ten tabs watched by one thread, found {len({id(t) for t in threads})} threads")
+    assert not threads[0].is_alive(), "expected the watcher to end once every tab was collected"
+    assert [gone for _, gone in calls] == [True], (
+        f"expected the memory given back once, after the tabs were collected; found {calls}")
+
+
 def test_giving_back_drops_the_fonts_of_threads_that_drew():
     """Each thread that draws gets matplotlib fonts of its own, kept after it ends: a Play's
     thread in the app. Giving back drops them (the next drawing loads its own again)."""
@@ -111,21 +133,24 @@ def test_giving_back_collects_then_trims_the_heap_where_glibc_is(monkeypatch):
     memory.give_back()  # no glibc (macOS, musl): a collection and nothing else, no error
 
 
-def test_the_server_keeps_every_thread_on_the_main_arena(monkeypatch):
-    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: the
-    server allows one arena, so what any thread freed can go back (docs/app.md)."""
-    calls = []
+def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypatch):
+    """`malloc_trim` trims the free top of glibc's main arena only, never a thread arena's: `viz`
+    starts itself again with `MALLOC_ARENA_MAX=1`, so that no thread, not even one made before
+    the server (OpenBLAS's, as numpy loads), gets an arena of its own (docs/app.md)."""
+    import os
 
-    class Libc:
-        def mallopt(self, param: int, value: int) -> int:
-            calls.append((param, value))
-            return 1
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("MALLOC_ARENA_MAX")))
+    memory.use_system_allocator()
+    assert seen == ["1"], f"expected the new start under MALLOC_ARENA_MAX=1, found {seen}"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # the user's own cap is kept
+    monkeypatch.delenv("PYTHONMALLOC")
+    memory.use_system_allocator()
+    assert seen == ["1", "4"], f"expected the user's MALLOC_ARENA_MAX=4 kept, found {seen[1:]}"
 
-    monkeypatch.setattr(memory, "_libc", lambda: Libc())
-    memory.limit_arenas()
-    assert calls == [(-8, 1)], f"expected mallopt(M_ARENA_MAX = -8, 1) once, found {calls}"
-    monkeypatch.setattr(memory, "_libc", lambda: None)
-    memory.limit_arenas()  # no glibc: nothing to limit, no error
 
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
@@ -134,8 +159,9 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    monkeypatch.setenv("PYTHONMALLOC", "")  # recorded, so that the value the call sets is undone too
-    monkeypatch.delenv("PYTHONMALLOC")
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv",
                         lambda exe, argv: started.append((exe, argv, os.environ.get("PYTHONMALLOC"))))
     memory.use_system_allocator()
@@ -165,7 +191,7 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
     root = Path(__file__).resolve().parents[1]
     with (tmp_path / "viz.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
@@ -177,8 +203,9 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
                 f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
             time.sleep(0.5)
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
-        assert b"PYTHONMALLOC=malloc" in environ, (
-            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc")
+        assert b"PYTHONMALLOC=malloc" in environ and b"MALLOC_ARENA_MAX=1" in environ, (
+            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc and "
+            "MALLOC_ARENA_MAX=1")
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -290,7 +290,6 @@ def test_viz_seed_is_the_seed_every_tab_starts_with(monkeypatch, capsys):
                  "SOLARA_THEME_SHOW_BANNER", "SOLARA_KERNEL_CULL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)  # what viz sets is undone after the test
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-    monkeypatch.setattr(sim.app.memory, "limit_arenas", lambda: None)
     monkeypatch.setattr(sim.app.memory, "use_system_allocator", lambda: None)  # it would start pytest again
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

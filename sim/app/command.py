@@ -121,9 +121,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
               f"(95th percentile {r['total_p95_ms']:.1f} ms, slowest {r['total_max_ms']:.1f} ms)")
         return 0
     _check_port(args.host, args.port)
-    from sim.app.memory import limit_arenas, use_system_allocator
+    from sim.app.memory import use_system_allocator
 
-    use_system_allocator()  # Python's objects on glibc's malloc, so that closed tabs' memory goes back
+    use_system_allocator()  # Python's objects on glibc's malloc, one heap: closed tabs' memory goes back
     os.environ[SCENARIO_ENV] = str(path)
     if args.seed is not None:
         os.environ[SEED_ENV] = str(args.seed)
@@ -133,7 +133,6 @@ def cmd_viz(args: argparse.Namespace) -> int:
     # a closed tab's runs are freed this long after its page went away (Solara's default keeps
     # them a day, for a page that reconnects; a network blip of a few seconds still does)
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CLOSED_TAB_KEPT)
-    limit_arenas()  # before the server's threads: what closed tabs free can go back (sim.app.memory)
     import uvicorn
     from solara.server.starlette import app
 

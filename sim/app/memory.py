@@ -1,10 +1,11 @@
 """What a closed browser tab gives back: its runs are collected and the freed memory is handed
 back to the system, so that a server that has served a class returns to its memory at rest.
 
-When a tab's page closes, Solara keeps its kernel for `sim.app.command.CLOSED_TAB_KEPT` (for a
-page that reconnects) and then closes it: widgets, render tree, the tab's `Controller` and its
-models become garbage, but only garbage in reference cycles, which Python's collector frees at
-its own pace (a full collection may not come for minutes on an idle server). And what is freed
+When a tab's page loses its connection, Solara keeps its kernel for
+`sim.app.command.CLOSED_TAB_KEPT` (for a page that reconnects) and then closes it; a tab the
+browser closes is closed at once (the page's `beforeunload` sends a beacon). Then the tab's
+widgets, render tree, `Controller` and models become garbage, but only garbage in reference
+cycles, which Python's collector frees at its own pace (a full collection may not come for minutes on an idle server). And what is freed
 stays in the process: glibc keeps freed heap pages for reuse until `malloc_trim` returns them.
 Measured in a live server (docs/app.md, "Many browsers, one server"): three tabs closed, their
 `Controller`s and models all collected, 475 MB resident until `malloc_trim` brought it to 322 MB.
@@ -28,10 +29,15 @@ instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at
 the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc`) and `limit_arenas` before it serves; `watch_tab`, called as a tab closes
-with its `Controller`, starts a thread outside any tab that collects every `POLL_S` until the
-`Controller` has been freed (at most `GIVE_UP_S`), then `give_back`: the per-thread fonts
-dropped, a collection, `malloc_trim(0)`. Nothing here imports Solara.
+`PYTHONMALLOC=malloc` and `MALLOC_ARENA_MAX=1`); `watch_tab`, called as a tab closes
+with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
+which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
+`GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
+collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
+together had ten threads each running a full collection of the server's ~900,000 objects every
+second, competing for the interpreter with a loaded server that was closing the other tabs
+(docs/app.md, fourth pass).
+Nothing here imports Solara.
 """
 
 from __future__ import annotations
@@ -50,9 +56,11 @@ import weakref
 #: `mtrim`: only the main arena's top is trimmed): with 2, four closed tabs left 19 MB resident in
 #: the second and third arena for 2 MB of live blocks; with 1 every thread shares the main arena,
 #: whose top and free pages the trim returns (docs/app.md). One arena costs a lock that the
-#: threads mostly take in turns anyway, at the interpreter lock.
+#: threads mostly take in turns anyway, at the interpreter lock. Set in the environment
+#: (`ARENA_ENV`) of the process from its start: `mallopt(M_ARENA_MAX)` called later does not move
+#: the threads that allocated before it (OpenBLAS's, made as numpy loads) off the arenas they
+#: made, and glibc then hands those arenas round to every later thread (docs/app.md, fourth pass).
 ARENAS = 1
-M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 POLL_S = 1.0  # seconds between two collections while a closed tab's runs are still alive
 GIVE_UP_S = 60.0  # after this long, trim anyway (something else holds the tab: a bug to find)
 
@@ -67,27 +75,23 @@ def _libc():
 
 #: the environment variable that chooses Python's allocator at start-up, and the value for glibc's
 ALLOCATOR_ENV, SYSTEM_ALLOCATOR = "PYTHONMALLOC", "malloc"
+#: glibc's environment variable for the most heaps (arenas) a process may have, read at its start
+ARENA_ENV = "MALLOC_ARENA_MAX"
 
 
 def use_system_allocator() -> None:
     """Run this process's command again (`os.execv`: same process id, arguments and
-    environment) with Python's objects allocated by the C library's malloc, unless
-    `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). Python reads it
-    only at start-up, hence the new start; call it before anything that cannot be done twice."""
+    environment) with Python's objects allocated by the C library's malloc and at most `ARENAS`
+    glibc heaps (`MALLOC_ARENA_MAX`, unless set), unless `PYTHONMALLOC` was set (by this call or
+    by the user, whose choice is kept). Both are read only at start-up, hence the new start; call
+    it before anything that cannot be done twice."""
     if ALLOCATOR_ENV in os.environ:
         return
     os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
+    os.environ.setdefault(ARENA_ENV, str(ARENAS))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
-
-
-def limit_arenas(arenas: int = ARENAS) -> None:
-    """At most `arenas` glibc heaps for the whole process (`mallopt(M_ARENA_MAX)`), to be called
-    before the server starts its threads; nothing happens without glibc."""
-    libc = _libc()
-    if libc is not None:
-        libc.mallopt(M_ARENA_MAX, arenas)
 
 
 def give_back() -> None:
@@ -105,23 +109,50 @@ def give_back() -> None:
         libc.malloc_trim(0)
 
 
-def _wait_then_give_back(tab: weakref.ref, poll_s: float, give_up_s: float) -> None:
-    deadline = time.monotonic() + give_up_s
-    while tab() is not None and time.monotonic() < deadline:
-        time.sleep(poll_s)
-        gc.collect()
-    give_back()
+class _Watcher:
+    """The closed tabs still alive (weak references and the time to give up on each) and the
+    one thread that waits for them; `lock` guards both."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.tabs: list[tuple[weakref.ref, float, float]] = []  # (tab, poll_s, give up at)
+        self.thread: threading.Thread | None = None
+
+    def add(self, tab: object, poll_s: float, give_up_s: float) -> threading.Thread:
+        with self.lock:
+            self.tabs.append((weakref.ref(tab), poll_s, time.monotonic() + give_up_s))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="corridor-give-back", daemon=True)
+                # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel
+                # context adopts that context and holds it while it runs, which would keep alive
+                # the very tab this thread waits for; this one must run outside any tab
+                self.thread.current_context = None
+                self.thread.start()
+            return self.thread
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if not self.tabs:
+                    self.thread = None  # the next closed tab starts a new one
+                    return
+                poll_s = min(poll for _, poll, _ in self.tabs)
+            time.sleep(poll_s)
+            gc.collect()
+            with self.lock:
+                now, before = time.monotonic(), len(self.tabs)
+                self.tabs = [(tab, poll, end) for tab, poll, end in self.tabs if tab() is not None and now < end]
+                done = len(self.tabs) < before
+            if done:
+                give_back()
+
+
+_WATCHER = _Watcher()
 
 
 def watch_tab(tab: object, poll_s: float = POLL_S, give_up_s: float = GIVE_UP_S) -> threading.Thread:
     """Once `tab` (an object that owns everything of one browser tab: its kernel context) is
     collected, or after `give_up_s`, give the memory back (`give_back`). Holds `tab` only
-    weakly; returns the (daemon) thread that waits."""
-    thread = threading.Thread(target=_wait_then_give_back, args=(weakref.ref(tab), poll_s, give_up_s),
-                              name="corridor-give-back", daemon=True)
-    # Solara's server patches `threading.Thread`: a thread made inside a tab's kernel context
-    # adopts that context and holds it while it runs, which would keep alive the very tab this
-    # thread waits for; this one must run outside any tab
-    thread.current_context = None
-    thread.start()
-    return thread
+    weakly. Every tab is watched by the same (daemon) thread, which collects every `poll_s`
+    (the shortest asked for) while any is alive and ends when none is left; returns it."""
+    return _WATCHER.add(tab, poll_s, give_up_s)
