@@ -243,9 +243,10 @@ class InsurgentBehaviour(Strict):
         4.0, description="Factor on the ambush rate where no faction governs (dimensionless)."
     )
     tempo_sd: NonNegativeFloat = Field(
-        0.0, description="Operational tempo: standard deviation of the log of a faction's activity level, "
-        "which multiplies all its cells' ambush rates (campaigns and lulls; mean 1, dimensionless); 0 (the "
-        "default) switches it off; the record's situation (corridor_2017.yaml) uses 0.8."
+        0.0, le=3.0, description="Operational tempo: standard deviation of the log of a faction's activity "
+        "level, which multiplies all its cells' ambush rates (campaigns and lulls; mean 1, dimensionless); 0 "
+        "(the default) switches it off; the record's situation (corridor_2017.yaml) uses 0.8. At most 3: the "
+        "typical level exp(-sd^2/2) is then 1 % of the mean, every raid in rare bursts."
     )
     tempo_days: PositiveFloat = Field(
         30.0, description="Operational tempo: correlation time of the log activity level (days): about "
