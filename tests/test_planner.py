@@ -269,3 +269,72 @@ def test_the_convoy_targets_are_the_next_place_to_keep_open_then_each_place_to_e
     planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
     targets = [(place.name, route) for place, route in planner.convoy_targets()]
     assert targets == [("Albu Kamal", ["Albu Kamal"]), ("Hajin", ["Hajin"])], targets
+
+
+def test_an_outside_chooser_is_shown_the_best_option_and_its_pick_is_carried_out_and_logged():
+    """ODD *Adaptation*, a class team deciding for a command (`model.chooser`): the chooser is
+    called with the planner, every option and the best of them; its pick is carried out and logged
+    as "<command> (<team>) <action>: <reason>", and counted as the command's decision."""
+    model, planner = russia_with_reserve(200.0)
+    seen = []
+
+    def chooser(p, options, best):
+        seen.append((p, options, best))
+        return best, "team Falcons"
+
+    model.chooser = chooser
+    expected = max(planner.options(), key=lambda o: o.score)
+    planner.decide()
+    ((p, options, best),) = seen
+    assert p is planner and best.action == expected.action and best.score == max(o.score for o in options), (
+        f"the chooser should be shown the planner and the best option ({expected.action}), got {best}")
+    entry = [e for e in model.log.entries if e.kind == "decision"][-1]
+    assert entry.text == f"{planner.name} (team Falcons) {best.action}: {best.reason}", entry.text
+    assert planner.decisions == 1, "the team's pick is the command's decision"
+
+
+def test_a_decision_is_logged_as_the_command_its_action_and_its_reason():
+    """ODD *Adaptation*: the best option above 0 is carried out and logged "<command> <action>:
+    <reason>" under the command's faction (here Russia's convoy of 120 toward Albu Kamal)."""
+    model, planner = russia_with_reserve(200.0)
+    best = max(planner.options(), key=lambda o: o.score)
+    assert best.score > 0, f"the set-up: a positive option to carry out, got {best}"
+    planner.decide()
+    entry = [e for e in model.log.entries if e.kind == "decision"][-1]
+    assert entry.text == f"{planner.name} {best.action}: {best.reason}", entry.text
+    assert entry.text.startswith(f"{model.factions.labels[planner.faction]} command "), entry.text
+    assert entry.factions == ["russia"] and planner.decisions == 1, (entry.factions, planner.decisions)
+
+
+def test_withdrawing_from_a_place_without_a_post_changes_nothing():
+    """A command told to withdraw a post it does not have (none at Hajin) keeps its posts."""
+    model, planner = russia_with_reserve(200.0)
+    planner.withdraw_post("Hajin")
+    assert list(planner.posts) == ["Al-Mayadeen"] and planner.has_post("Al-Mayadeen"), planner.posts
+
+
+def test_a_convoy_the_command_sends_has_standing_orders_to_wait_and_withdraw_to_the_base():
+    """A planner's convoy, stopped at a checkpoint, waits (it does not push) and, turned back,
+    withdraws to the command's base (`ConvoyOrders` with withdraw_to the base)."""
+    from sim.scenario.spec import ConvoyOrders
+
+    model, planner = russia_with_reserve(200.0)
+    convoy = planner.send(["Albu Kamal"], 60.0, planner.next_label())
+    assert convoy.orders == ConvoyOrders(withdraw_to=planner.base.name), convoy.orders
+    assert convoy.orders.when_stopped != "push" and convoy.withdraw_to == "Deir ez-Zor airbase", (
+        convoy.orders, convoy.withdraw_to)
+
+
+def test_the_commands_summary_counts_its_decisions_convoys_sent_and_posts_standing():
+    """The outputs protocol: planner.<id>.decisions, .convoys_sent and .posts (posts still standing)."""
+    from sim.agents.planner_options import Option
+
+    model, planner = russia_with_reserve(200.0)
+    planner.carry_out(Option("strike", 1.0, {"hostile": True, "target": "ISIS"}, lambda: None), "team A")
+    planner.send(["Albu Kamal"], 60.0, planner.next_label())
+    planner.send(["Hajin"], 60.0, planner.next_label())
+    assert planner.summary(slice(None)) == {"planner.russia.decisions": 1, "planner.russia.convoys_sent": 2,
+                                            "planner.russia.posts": 1}, planner.summary(slice(None))
+    (post,) = planner.posts["Al-Mayadeen"]
+    post.lose(post.strength)
+    assert planner.summary(slice(None))["planner.russia.posts"] == 0, "a post wiped out stands no more"
