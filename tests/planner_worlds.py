@@ -72,3 +72,17 @@ def checkpoint_off_at_albu_kamal():
                                       "at": ["Albu Kamal"]}})
     model = CorridorModel(loaded, 1)
     return model, model.planners[model.factions.index("iran_militia")], model.factions.index("russia")
+
+
+def coalition_strikes_off():
+    """(model, the coalition's planner, its airstrikes rule): the campaign at 2 km / 2 h, seed 1,
+    with the coalition's airstrikes against ISIS (hostile to it) present but switched off."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
+        "rules.airstrikes": {"enabled": False, "by": "coalition", "against": "insurgents", "rate_per_day": 1.0}})
+    model = CorridorModel(loaded, 1)
+    return model, model.planners[model.factions.index("coalition")], next(
+        r for r in model.rules if r.name == "airstrikes")

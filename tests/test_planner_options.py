@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from planner_worlds import (
     checkpoint_off_at_albu_kamal,
+    coalition_strikes_off,
     fighters_near,
     hostile_near,
     rivals_at_twice_own_at_albu_kamal,
@@ -19,7 +20,7 @@ from worlds import planner_options
 
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
-from conftest import SCENARIOS, coarse_model
+from conftest import coarse_model
 
 
 def test_the_convoy_score_is_objective_less_tension_risk_and_setback():
@@ -195,16 +196,9 @@ def test_the_strike_option_switches_the_airstrikes_on_against_a_hostile_faction_
     """The coalition's airstrikes against ISIS (hostile), switched off: an option w.strike to switch
     them on; once on, no option; at peace with the target (neutral), an option to switch them off."""
     from sim.agents.planner_options import strike_options
-    from sim.model import CorridorModel
-    from sim.scenario import load_scenario
 
-    loaded = load_scenario(SCENARIOS / "corridor_campaign.yaml", overrides={
-        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 2,
-        "rules.airstrikes": {"enabled": False, "by": "coalition", "against": "insurgents", "rate_per_day": 1.0}})
-    model = CorridorModel(loaded, 1)
+    model, planner, rule = coalition_strikes_off()
     coalition, isis = model.factions.index("coalition"), model.factions.index("insurgents")
-    planner = model.planners[coalition]
-    rule = next(r for r in model.rules if r.name == "airstrikes")
     assert model.is_hostile(coalition, isis), "the campaign's coalition is at war with ISIS"
     (option,) = strike_options(planner)
     assert option.score == planner.spec.weights.strike and bool(option.terms["hostile"]), option
@@ -233,3 +227,82 @@ def test_a_column_smaller_than_half_a_convoy_is_not_sent(muster_share, expected)
     assert bool(columns) == expected, (
         f"muster {planner.muster():.0f} against convoy_strength / 2 = {planner.spec.convoy_strength / 2:g}: "
         f"a column {'should' if expected else 'should not'} be an option")
+
+
+def test_the_convoy_options_terms_are_its_score_terms_and_its_reason_names_the_setback():
+    """After 100 fighters of the holder turned the last convoy to Albu Kamal back denied_days + 5
+    days ago, with 200 in reserve: S = min(max(60, 1.6 × 100), 120) = 120 fighters, E = max(hostile
+    fighters within 5 km, 100), risk = max(0, 1.6·E/S − 1), setback = exp(−(denied_days + 5) /
+    retry_days); the reason names the 100 that turned it back."""
+    model, planner = russia_with_reserve(200.0)
+    spec = planner.spec
+    holder = int(model.influence.controller[model.place("Albu Kamal").cell])
+    planner.setback("Albu Kamal", 100.0, holder)
+    days = spec.denied_days + 5.0
+    model.hours += days * 24.0
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("sends convoy")]
+    strength = min(max(spec.convoy_strength, spec.overmatch * 100.0), 200.0 * (1 - spec.reserve_keep))
+    expected_e = max(hostile_near(model, planner.faction, "Albu Kamal", 5.0), 100.0)
+    t = option.terms
+    assert t["strength"] == pytest.approx(strength) and t["blocked_by"] == 100.0, t
+    assert t["setback"] == pytest.approx(math.exp(-days / spec.retry_days), rel=1e-12), (
+        f"setback weight exp(−{days:g}/{spec.retry_days:g}) expected, got {t}")
+    assert t["risk"] == pytest.approx(max(0.0, spec.overmatch * expected_e / strength - 1.0), rel=1e-12), t
+    assert "; the last convoy there was turned back by 100 (score" in option.reason, option.reason
+
+
+def test_a_convoy_on_its_way_to_one_target_leaves_the_options_for_the_others():
+    """A convoy already on its way to Albu Kamal (keep_open's next place) takes that target out of
+    the options; the place to expand into (Hajin) still gets its convoy option."""
+    model, planner = russia_with_reserve(400.0)
+    planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
+    planner.send(["Albu Kamal"], 60.0, planner.next_label())
+    convoys = [o for o in planner_options(planner) if o.kind in ("convoy", "convoy_too_weak", "road_denied")]
+    assert [o.terms["place"] for o in convoys] == ["Hajin"], [o.action for o in convoys]
+
+
+def test_a_reinforcing_column_is_labelled_as_the_commands_next_convoy_and_sent_so():
+    """Rivals at twice the militias' own at Albu Kamal: the reinforce option names its column by the
+    command's next label ("I1", the first of Iran's militias' convoys) and carrying it out sends a
+    convoy of that label with the column's strength toward Albu Kamal."""
+    model, iran, planner, own, garrison = rivals_at_twice_own_at_albu_kamal()
+    label = planner.next_label()
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("reinforces Albu Kamal with")]
+    assert option.terms["label"] == label and f"with column {label} (" in option.action, option.action
+    convoy = option.act()
+    assert convoy.label == label and convoy.route == ["Albu Kamal"], (convoy.label, convoy.route)
+    assert convoy.strength == pytest.approx(option.terms["need"]), (convoy.strength, option.terms)
+
+
+def test_the_co_optation_reason_names_the_local_militias_and_the_days_since_the_setback():
+    """The co-optation option's reason: the rivals' local militia units on the map (those of the
+    rule's `from` factions) and the days since the last convoy was turned back (retry_days here)."""
+    model = coarse_model("corridor_campaign.yaml")
+    model.step()  # the day-0 event brings Iran's local militias
+    planner = model.planners[model.factions.index("russia")]
+    rule = next(r for r in model.rules if r.name == "co_optation")
+    targets = {model.factions.index(f) for f in rule.params.from_}
+    n = sum(1 for u in model.agents if u.kind == "local_militia" and u.faction in targets)
+    assert n > 0, "the set-up: local militias of the rivals on the map"
+    planner.setback("Albu Kamal", 100.0, model.factions.index("iran_militia"))
+    model.hours += 24.0 * planner.spec.retry_days
+    (option,) = [o for o in planner_options(planner) if o.action.startswith("funds a co-optation")]
+    assert option.reason == (f"{n} local militia units of its rivals on the map; a convoy was turned back "
+                             f"{planner.spec.retry_days:.0f} days ago (score {option.score:.2f})"), option.reason
+
+
+def test_the_strike_option_says_whom_it_strikes_and_why():
+    """The coalition at war with ISIS, its strikes off: "calls strikes on <ISIS's label>: it is now
+    hostile to them"; at peace again with them, on: "stops its strikes on …: it is no longer
+    fighting them"."""
+    from sim.agents.planner_options import strike_options
+
+    model, planner, rule = coalition_strikes_off()
+    coalition, isis = model.factions.index("coalition"), model.factions.index("insurgents")
+    label = model.factions.labels[isis]
+    (option,) = strike_options(planner)
+    assert (option.action, option.reason) == (f"calls strikes on {label}", "it is now hostile to them"), option
+    option.act()
+    model.factions.relation[coalition, isis] = model.factions.relation[isis, coalition] = 0
+    (option,) = strike_options(planner)
+    assert (option.action, option.reason) == (f"stops its strikes on {label}", "it is no longer fighting them"), option
