@@ -5,6 +5,7 @@ log, the violence record and the harm booked against the striker."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from rule_worlds import rule, striking
 from worlds import east, open_row, units_of, world
@@ -167,3 +168,28 @@ def test_the_fighters_killed_add_up_over_strikes(tmp_path):
     assert len(logged) == 2 and logged[0] == pytest.approx(60.0) and logged[1] > 0, logged
     assert strikes.summary(slice(None))["airstrikes.fighters_killed"] == pytest.approx(sum(logged)), (
         f"the fighters killed should add up over the strikes, {logged}")
+
+
+def test_a_strike_aims_at_the_targets_wherever_they_stand_on_the_map(tmp_path):
+    """The densest window is sought over the whole map, rows and columns. Five a-units of 100 in a
+    plus (a centre and its four neighbours, 2 km cells) on desert at least 10 rows from the top, and
+    a sixth 8 km east of the centre: only the 3 × 3 window centred on the centre holds all five
+    (500), so the strike aims there and every unit of the plus (0 or 2 km from the aim) loses 30 %;
+    the sixth loses nothing."""
+    from sim.geography import Terrain
+
+    forces = [{"kind": "militia", "faction": "a", "units": 6, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
+    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+    t = model.map.terrain
+    r, c = next((int(r), int(c)) for r, c in zip(*np.nonzero(t == Terrain.DESERT), strict=True)
+                if r >= 10 and c >= 1 and c + 6 <= t.shape[1] and (t[r - 1:r + 2, c - 1:c + 6] == Terrain.DESERT).all())
+    units = units_of(model, "a")
+    for unit, rc in zip(units, [(r, c), (r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1), (r, c + 4)], strict=True):
+        unit.move_to(rc)
+    rule(model, "airstrikes").strike()
+    assert [u.strength for u in units] == pytest.approx([70.0] * 5 + [100.0]), (
+        f"the plus centred on row {r} should lose 30 % each, the unit 8 km away nothing: {[u.strength for u in units]}")
