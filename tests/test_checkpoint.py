@@ -135,3 +135,61 @@ def test_only_militias_answer_the_checkpoints_call(tmp_path):
     checkpoint.encounter(car)  # the convoy halted again, with the garrison near
     (again,) = rule_.standoffs
     assert garrison not in again.called, f"a garrison is never called in: {again.called}"
+
+
+def test_the_convoy_judges_the_odds_once_and_then_waits_whatever_arrives(tmp_path):
+    """Step 4 (ODD): once the mobilisation is over the convoy judges the odds *once*. D = 20 < 1.5 ×
+    C = 45 at the hard threshold: it stays; 30 more defenders turning up later (D = 50 ≥ 45) do not
+    make it judge again: it waits on (until its wait runs out, step 5)."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, spread=0.0)
+    rule_.apply()
+    (standoff_,) = rule_.standoffs
+    assert standoff_.judged and outcome(rule_) == "waiting", f"judged once and stayed: {rule_.outcomes}"
+    (crew,) = [u for u in units_of(model, "h") if u.rc == rule_.checkpoints[0].cell]
+    crew.gain(30.0)
+    model.hours += 1.0
+    rule_.apply()
+    assert outcome(rule_) == "waiting" and car.state == ConvoyState.STANDOFF, (
+        f"a convoy that judged the odds once should not judge again: {rule_.outcomes}")
+
+
+def test_a_convoy_that_withdraws_drives_back_toward_where_it_withdraws_to(tmp_path):
+    """Turned back (D = 45 ≥ 1.5 × C = 30), the convoy is on the move again (WITHDRAWING), and over
+    the next steps it leaves the checkpoint toward Al-Mayadeen, its start."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=45, spread=0.0)
+    rule_.apply()
+    assert car.state == ConvoyState.WITHDRAWING and car.moving, (car.state, car.moving)
+    home = np.array(model.place("Al-Mayadeen").cell)
+    before = np.hypot(*(np.array(car.rc) - home))
+    for _ in range(3):
+        model.step()
+    assert car.rc != rule_.checkpoints[0].cell and np.hypot(*(np.array(car.rc) - home)) < before, (
+        f"three steps after withdrawing the convoy should be nearer Al-Mayadeen than the checkpoint was: {car.rc}")
+
+
+def test_a_turned_back_convoys_command_hears_how_many_defenders_turned_it_back(tmp_path):
+    """The withdrawal tells the model (`convoy_turned_back`, what the convoy's planner remembers as
+    its setback) the holder, the checkpoint's place and the 45 defenders there."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=45, spread=0.0)
+    heard = []
+    model.convoy_turned_back = lambda convoy, holder, place, held: heard.append((convoy, holder, place, held))
+    rule_.apply()
+    assert heard == [(car, model.factions.index("h"), "Albu Kamal", 45.0)], heard
+
+
+def test_a_militia_called_while_at_the_checkpoint_takes_up_checkpoint_duty_at_once(tmp_path):
+    """`Militia.answer_call`: a militia already standing at the incident's cell joins it on
+    checkpoint duty without travelling; one already on duty is not called again."""
+    from sim.agents.standing import Posture
+
+    model, rule_, _ = standoff(tmp_path, convoy=30, crew=10, called=40, spread=0.0)
+    (standoff_,) = rule_.standoffs
+    (other,) = [u for u in units_of(model, "h") if u.rc != rule_.checkpoints[0].cell]
+    other.stand_down()
+    other.mover = None
+    other.posture = Posture.HOLD
+    other.move_to(standoff_.cell)
+    assert other.answer_call(standoff_) is True, "free and at the cell: it answers"
+    assert other.posture == Posture.CHECKPOINT and other.incident is standoff_ and other.mover is None, (
+        other.posture, other.incident, other.mover)
+    assert other.answer_call(standoff_) is False, "already on duty: not called again"
