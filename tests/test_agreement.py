@@ -89,3 +89,17 @@ def test_an_agreement_in_force_is_logged_with_its_scales(tmp_path):
     (entry,) = [e for e in model.log.entries if e.kind == "event"]
     assert "agreement in force: A" in entry.text and "reinforcements × 0.25" in entry.text, entry.text
     assert "funding × 0.5" in entry.text, f"the entry names both scales: {entry.text}"
+
+
+def test_reinforcements_patrol_by_default_and_each_unit_is_logged_at_its_place(tmp_path):
+    """Without `posture` the reinforcement units patrol (ODD *Reinforcement*: default patrol); each
+    unit's arrival is logged "10 A reinforcements arrived at Albu Kamal" with its fighters."""
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 24,
+                               "max_fighters": 1e6}}
+    model = world(tmp_path, factions=("a",), rules=rules, days=1)
+    model.run()
+    new = units_of(model, "a")[1:]
+    assert len(new) == 2 and all(u.posture == "patrol" for u in new), [(u.label, u.posture) for u in new]
+    logged = [e for e in model.log.entries if e.kind == "reinforcement"]
+    assert [e.text for e in logged] == ["10 A reinforcements arrived at Albu Kamal"] * 2, [e.text for e in logged]
+    assert all(e.fighters == 10.0 and e.place == "Albu Kamal" for e in logged), logged

@@ -66,3 +66,33 @@ def test_defections_are_counted_and_a_buyer_with_no_one_on_the_map_co_opts_no_on
     buyer.lose(buyer.strength)  # the buyer's only unit is gone
     rule(model, "co_optation").apply()
     assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0), "with no buyer on the map loyalty recovers"
+
+
+def test_a_militia_exactly_radius_km_from_the_buyer_recovers(tmp_path):
+    """Erosion needs d < radius_km: at exactly 20 km (10 cells of 2 km) the closeness 1 − d/20 is 0,
+    so loyalty recovers recovery_per_day × Δt instead."""
+    model, local = co_opting(tmp_path, km=20.0, loyalty=0.5)
+    rule(model, "co_optation").apply()
+    assert local.loyalty == pytest.approx(0.5 + 0.05 / 24.0, rel=1e-12), (
+        f"at exactly radius_km loyalty should recover to {0.5 + 0.05 / 24.0:.6f}, got {local.loyalty:.6f}")
+
+
+def test_only_the_local_militias_of_the_targeted_sponsors_are_co_opted(tmp_path):
+    """A buyer targeting only another faction (`from: [c]`) leaves a's local militia 6 km away as it
+    was: not eroded, and (being no target) not recovering either."""
+    model, local = co_opting(tmp_path, km=6.0, **{"from": ["b"]})
+    co = rule(model, "co_optation")
+    co.apply()
+    assert local.loyalty == 0.7 and local.faction == model.factions.index("a"), (
+        f"a militia of a sponsor the buyer does not target keeps loyalty 0.7: {local.loyalty}")
+
+
+def test_a_defection_is_logged_with_the_unit_its_fighters_and_both_sponsors(tmp_path):
+    """The switch is logged as a defection: "<label> (25 fighters) near <place> switched from A to
+    B", with the unit's fighters."""
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.3 + 1e-6)
+    rule(model, "co_optation").apply()
+    (entry,) = [e for e in model.log.entries if e.kind == "defection"]
+    assert entry.text.startswith(f"{local.label} (25 fighters) near ") and entry.text.endswith(
+        " switched from A to B"), entry.text
+    assert entry.fighters == 25.0, entry
