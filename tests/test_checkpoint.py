@@ -193,3 +193,25 @@ def test_a_militia_called_while_at_the_checkpoint_takes_up_checkpoint_duty_at_on
     assert other.posture == Posture.CHECKPOINT and other.incident is standoff_ and other.mover is None, (
         other.posture, other.incident, other.mover)
     assert other.answer_call(standoff_) is False, "already on duty: not called again"
+
+
+def test_a_called_militia_reinforces_mans_the_checkpoint_and_goes_home_when_the_standoff_ends(tmp_path):
+    """The militia's cycle (agents/militia.py): called 8 km away it travels (reinforce, on the move),
+    on arrival mans the checkpoint (checkpoint duty); once the convoy has withdrawn (D = 50 ≥ 1.5 ×
+    30 with the caller there) it returns (return) and, home again, holds as before."""
+    from sim.agents.standing import Posture
+
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=10, called=40, spread=0.0)
+    (called,) = rule_.standoffs[0].called
+    called.home = home = called.rc  # its home is where it stood when called, 8 km away
+    assert called.posture == Posture.REINFORCE and called.moving, (called.posture, called.moving)
+    while called.posture == Posture.REINFORCE and model.hours < 24.0:
+        model.step()
+    assert called.posture == Posture.CHECKPOINT and called.rc == rule_.checkpoints[0].cell, (called.posture, called.rc)
+    while outcome(rule_) == "waiting" and model.hours < 48.0:
+        model.step()
+    assert outcome(rule_) == "withdrew", rule_.outcomes
+    assert called.posture == Posture.RETURN and called.moving and called.incident is None, (called.posture,)
+    while called.posture == Posture.RETURN and model.hours < 96.0:
+        model.step()
+    assert called.rc == home and called.posture == Posture.HOLD and not called.moving, (called.rc, called.posture)
