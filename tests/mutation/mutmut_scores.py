@@ -32,6 +32,9 @@ minimum is taken from the record (its mutants still generated) rather than drawn
 mutants, so that every one is judged against the current code and tests: mutmut 3 keeps a
 verdict until the mutated function's own source changes, whatever changed in the tests or in
 the functions it calls.
+`--fresh-sample` forgets the fresh sample's only: the earlier samples keep their stored kills
+(a kill stays valid while the mutated function is unchanged and tests were only added), and
+with `--survivors` their survivors, mutants without tests and those not yet run are run.
 
     python tests/mutation/mutmut_scores.py --sample 0.05 --seed 3 --known-seed 1 2 --fresh --run sim.submodels sim.rules agents
 
@@ -216,16 +219,23 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
     parser.add_argument("--fresh", action="store_true",
                         help="with --run and --sample: first forget the stored verdicts of the sample's and the "
                              "--known-seed samples' mutants, so that each runs against the current code and tests")
+    parser.add_argument("--fresh-sample", action="store_true",
+                        help="with --run and --sample: forget the stored verdicts of the fresh sample's mutants only; "
+                             "the --known-seed samples keep theirs (a kill stays valid while the mutated function is "
+                             "unchanged and tests were only added), and with --survivors their survivors, mutants "
+                             "without tests and those not run are run")
     parser.add_argument("--nice", type=int, default=19, help="with --run: mutmut's niceness (default 19, lowest)")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0.0 < args.sample <= 1.0:
         parser.error(f"--sample: the fraction must be in (0, 1], not {args.sample}")
     if args.minimum < 0:
         parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
-    if args.sample is None and (args.known_seed or args.fresh):
-        parser.error("--known-seed and --fresh need --sample")
-    if args.fresh and not args.run:
-        parser.error("--fresh needs --run")
+    if args.sample is None and (args.known_seed or args.fresh or args.fresh_sample):
+        parser.error("--known-seed, --fresh and --fresh-sample need --sample")
+    if (args.fresh or args.fresh_sample) and not args.run:
+        parser.error("--fresh and --fresh-sample need --run")
+    if args.fresh and args.fresh_sample:
+        parser.error("--fresh forgets every sample's verdicts, --fresh-sample only the fresh one's: give one")
     if args.seed in args.known_seed or len(set(args.known_seed)) < len(args.known_seed):
         parser.error(f"--known-seed: each seed once, none equal to --seed ({args.seed})")
     equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
@@ -245,6 +255,9 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
             record({s: d for s, d in zip(seeds, drawn, strict=True) if s not in pinned}, args.sample, args.minimum, commit, samples_file)
         if args.fresh:
             print(f"forgot {forget(only, mutants_dir)} stored verdicts of the samples' mutants", flush=True)
+        elif args.fresh_sample:
+            fresh = frozenset(x for v in sample.values() for x in v)
+            print(f"forgot {forget(fresh, mutants_dir)} stored verdicts of seed {args.seed}'s mutants", flush=True)
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)

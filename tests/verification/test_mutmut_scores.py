@@ -158,3 +158,27 @@ def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_
     assert mutmut_table.estimate(tallies, design, mutmut_table.KILLED)[0] == pytest.approx(0.625)
     block = mutmut_table.render(tallies, {}, "abc1234", "2026-12-06", design)
     assert "**Unfinished**: 1 sampled mutants not run yet" in block and "50.0 %" in block and "62.5 %" in block, block
+
+
+def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earlier_samples_unkilled(
+        tmp_path, monkeypatch):
+    """`--run … --fresh-sample --survivors` with seed 1 pinned as engagement's mutants 1–4: seed 2
+    (the rest: engagement's 5, the agents' three) has its stored verdicts forgotten and runs whole;
+    seed 1 keeps its two kills (1, 2) and runs only its survivors (3, 4)."""
+    mutants = results(tmp_path)
+    samples = tmp_path / "samples.json"
+    mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
+                         0.5, 0, "abc1234", samples)
+    (tmp_path / "none.yaml").write_text("{}\n")
+    handed = []
+    monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(
+        sorted(n for m in modules for n in mutmut_scores.names(m, statuses, mutants) if n in only and n not in skip)) or 0)
+    assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
+                               "--fresh-sample", "--survivors", "--run", "sim", "agents"],
+                              mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
+    found = mutmut_scores.verdicts(mutants)
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_table.KILLED, "seed 1's kill kept"
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_5"] == mutmut_table.NOT_RUN, "seed 2's verdict forgotten"
+    (run,) = handed
+    assert "e.x_f__mutmut_1" not in run and {"e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"} <= set(run), run
