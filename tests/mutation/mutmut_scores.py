@@ -35,8 +35,9 @@ the functions it calls.
 `--fresh-sample` forgets the fresh sample's only: the earlier samples keep their stored kills
 (a kill stays valid while the mutated function is unchanged and tests were only added), and
 with `--survivors` their survivors, mutants without tests and those not yet run are run.
-`--fresh-only` runs only the fresh sample's mutants (the earlier samples' in a later run), so
-that on a loaded machine the fresh estimate comes first.
+`--part fresh` runs only the fresh sample's mutants and `--part earlier` only the earlier
+samples', so that on a loaded machine the fresh estimate comes first and a later run of the
+earlier samples' survivors does not run the fresh sample's again.
 
     python tests/mutation/mutmut_scores.py --sample 0.05 --seed 3 --known-seed 1 2 --fresh --run sim.submodels sim.rules agents
 
@@ -226,9 +227,10 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
                              "the --known-seed samples keep theirs (a kill stays valid while the mutated function is "
                              "unchanged and tests were only added), and with --survivors their survivors, mutants "
                              "without tests and those not run are run")
-    parser.add_argument("--fresh-only", action="store_true",
-                        help="with --run and --sample: run only the fresh sample's mutants (the earlier samples' "
-                             "in a later run), so that the fresh estimate comes first")
+    parser.add_argument("--part", choices=("all", "fresh", "earlier"), default="all",
+                        help="with --run and --sample: run the mutants of every sample (all, the default), of the "
+                             "fresh sample only, or of the --known-seed samples only (e.g. the fresh one first "
+                             "on a loaded machine, then the earlier ones without touching the fresh one's)")
     parser.add_argument("--nice", type=int, default=19, help="with --run: mutmut's niceness (default 19, lowest)")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0.0 < args.sample <= 1.0:
@@ -237,8 +239,8 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
         parser.error(f"--minimum: must be ≥ 0, not {args.minimum}")
     if args.sample is None and (args.known_seed or args.fresh or args.fresh_sample):
         parser.error("--known-seed, --fresh and --fresh-sample need --sample")
-    if (args.fresh or args.fresh_sample or args.fresh_only) and (not args.run or args.sample is None):
-        parser.error("--fresh, --fresh-sample and --fresh-only need --run and --sample")
+    if (args.fresh or args.fresh_sample or args.part != "all") and (not args.run or args.sample is None):
+        parser.error("--fresh, --fresh-sample and --part need --run and --sample")
     if args.fresh and args.fresh_sample:
         parser.error("--fresh forgets every sample's verdicts, --fresh-sample only the fresh one's: give one")
     if args.seed in args.known_seed or len(set(args.known_seed)) < len(args.known_seed):
@@ -263,8 +265,8 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
             print(f"forgot {forget(only, mutants_dir)} stored verdicts of the samples' mutants", flush=True)
         elif args.fresh_sample:
             print(f"forgot {forget(fresh, mutants_dir)} stored verdicts of seed {args.seed}'s mutants", flush=True)
-        if args.fresh_only:
-            only = fresh
+        if args.part != "all":
+            only = fresh if args.part == "fresh" else only - fresh
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
     tallies, stale = tally(mutants_dir, equivalent, sample)

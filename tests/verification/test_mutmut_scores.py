@@ -184,9 +184,9 @@ def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earli
     assert "e.x_f__mutmut_1" not in run and {"e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"} <= set(run), run
 
 
-def test_fresh_only_runs_the_fresh_samples_mutants_alone(tmp_path, monkeypatch):
-    """`--fresh-only`: seed 2's mutants run (engagement's 5, the one left outside seed 1, and
-    ⌈0.5 × 3⌉ = 2 of the agents' three), none of seed 1's."""
+def test_a_part_runs_the_fresh_samples_mutants_alone_or_the_earlier_ones_alone(tmp_path, monkeypatch):
+    """`--part fresh`: seed 2's mutants run (engagement's 5, the one left outside seed 1, and
+    ⌈0.5 × 3⌉ = 2 of the agents' three), none of seed 1's; `--part earlier`: seed 1's four alone."""
     mutants = results(tmp_path)
     samples = tmp_path / "samples.json"
     mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
@@ -196,8 +196,13 @@ def test_fresh_only_runs_the_fresh_samples_mutants_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
     monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(only) or 0)
     assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
-                               "--fresh-sample", "--fresh-only", "--run", "sim", "agents"],
+                               "--fresh-sample", "--part", "fresh", "--run", "sim", "agents"],
                               mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
     ((only,),) = [handed]
     assert "e.x_f__mutmut_5" in only and len(only) == 3 and all(
         n == "e.x_f__mutmut_5" or n.startswith("c.x_g") for n in only), only
+    assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
+                               "--part", "earlier", "--survivors", "--run", "sim", "agents"],
+                              mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
+    assert handed[1] == frozenset(f"e.x_f__mutmut_{i}" for i in range(1, 5)), (
+        f"--part earlier: seed 1's four, none of seed 2's: {handed[1]}")
