@@ -205,13 +205,13 @@ def test_a_called_militia_reinforces_mans_the_checkpoint_and_goes_home_when_the_
     (called,) = rule_.standoffs[0].called
     called.home = home = called.rc  # its home is where it stood when called, 8 km away
     assert called.posture == Posture.REINFORCE and called.moving, (called.posture, called.moving)
-    while called.posture == Posture.REINFORCE and model.hours < 24.0:
+    while called.posture == Posture.REINFORCE and model.hours < 12.0:
         model.step()
     assert called.posture == Posture.CHECKPOINT and called.rc == rule_.checkpoints[0].cell, (called.posture, called.rc)
-    while outcome(rule_) == "waiting" and model.hours < 48.0:
+    while outcome(rule_) == "waiting" and model.hours < 24.0:
         model.step()
     assert outcome(rule_) == "withdrew", rule_.outcomes
     assert called.posture == Posture.RETURN and called.moving and called.incident is None, (called.posture,)
-    while called.posture == Posture.RETURN and model.hours < 96.0:
+    while called.posture == Posture.RETURN and model.hours < 36.0:
         model.step()
     assert called.rc == home and called.posture == Posture.HOLD and not called.moving, (called.rc, called.posture)

@@ -66,7 +66,7 @@ def test_a_withdrawing_convoy_is_back_where_it_withdrew_to_and_says_so(tmp_path)
     model, rule_, car = standoff(tmp_path, convoy=30, crew=45, spread=0.0)
     rule_.apply()
     assert car.outcome == "withdrew" and car.state == ConvoyState.WITHDRAWING, car.state
-    while car.state == ConvoyState.WITHDRAWING and model.hours < 72.0:
+    while car.state == ConvoyState.WITHDRAWING and model.hours < 24.0:
         model.step()
     assert car.state == ConvoyState.WITHDRAWN and car.outcome == "withdrew" and not car.moving, car.state
     assert car.rc == model.place("Al-Mayadeen").cell, f"back at Al-Mayadeen's cell, got {car.rc}"
