@@ -338,3 +338,36 @@ def test_the_commands_summary_counts_its_decisions_convoys_sent_and_posts_standi
     (post,) = planner.posts["Al-Mayadeen"]
     post.lose(post.strength)
     assert planner.summary(slice(None))["planner.russia.posts"] == 0, "a post wiped out stands no more"
+
+
+def test_the_command_decides_every_every_hours_from_its_first_cycle():
+    """ODD *Adaptation*: the command decides on its planning cycle, `every_hours` (12 here): at
+    hours 12, 24 and 36 of a two-day run (which ends at hour 48), not in between."""
+    model = coarse_model("corridor_campaign.yaml", days=2, **{"factions.russia.planner.every_hours": 12})
+    planner = model.planners[model.factions.index("russia")]
+    when = []
+    decide = planner.decide
+    planner.decide = lambda: when.append(model.hours) or decide()
+    model.run()
+    assert when == [12.0, 24.0, 36.0], f"decisions at every 12 h from hour 12 within 48 h expected, got {when}"
+
+
+def test_a_wait_is_logged_once_until_the_option_turned_down_changes_or_an_action_comes_between():
+    """ODD *Adaptation*: a command that can do nothing useful (a reserve of 10, 6 may leave: no
+    convoy, no column) logs "… waits rather than sends a convoy toward Albu Kamal: …" once, not at
+    every cycle; after a decision (an outside pick carried out) the same wait is logged again."""
+    from sim.agents.planner_options import Option
+
+    model, planner = russia_with_reserve(10.0)
+    best = max(planner.options(), key=lambda o: o.score)
+    assert best.score <= 0, f"the set-up: nothing worth doing, got {best}"
+
+    def waits():
+        return [e.text for e in model.log.entries if e.kind == "decision" and " waits" in e.text]
+
+    planner.decide()
+    planner.decide()
+    assert len(waits()) == 1 and waits()[0].startswith(f"{planner.name} waits rather than "), waits()
+    planner.carry_out(Option("strike", 1.0, {"hostile": True, "target": "ISIS"}, lambda: None), "team A")
+    planner.decide()
+    assert len(waits()) == 2 and waits()[1] == waits()[0], f"after an action the wait is logged again: {waits()}"
