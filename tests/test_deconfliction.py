@@ -51,3 +51,33 @@ def test_the_deconfliction_line_keeps_patrol_legs_and_paths_out_of_its_regions(t
     mover = model.space.plan_path(unit, unit.rc, target, 1.0)
     assert mover is not None, f"a can reach {target} without the badia"
     assert not any(badia[r, c] for r, c in mover.cells), "a's path must not cross the badia"
+
+
+def test_the_deconfliction_line_keeps_an_insurgent_cells_relocations_out_of_its_regions(tmp_path):
+    """ODD *Deconfliction line*: relocations avoid the regions too. A cell of i (which may not enter
+    the badia) put, 20 times, on a desert cell outside the badia with the most badia desert within
+    insurgents.move_km, and woken: it never moves into the badia (without the line it does)."""
+    from scipy.ndimage import uniform_filter
+
+    from sim.geography import Terrain
+
+    forces = [{"kind": "insurgent", "faction": "i", "units": 1, "strength": 20,
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 40}}]
+    line = {"deconfliction_line": {"faction": "i", "may_not_enter": ["badia"]}}
+    for rules, allowed in (({}, True), (line, False)):
+        model = world(tmp_path, factions=("i",), forces=forces, rules=rules)
+        (cell,) = units_of(model, "i")
+        badia = model.map.region == model.map.region_names.index("badia")
+        desert = model.map.terrain == Terrain.DESERT
+        reach = 2 * int(model.spec.insurgents.move_km / model.map.cell_km) + 1
+        pull = np.where(desert & ~badia, uniform_filter((desert & badia).astype(float), size=reach, mode="constant"), -1)
+        rc = np.unravel_index(int(np.argmax(pull)), pull.shape)
+        start = (int(rc[0]), int(rc[1]))
+        assert pull[rc] > 0.3, f"the set-up needs badia desert within move_km of a cell outside it: {pull[rc]:.2f}"
+        entered = False
+        for _ in range(20):
+            cell.move_to(start)
+            cell.wake()
+            entered |= bool(badia[cell.rc])
+        assert entered == allowed, (
+            f"{'without' if allowed else 'with'} the line a relocating cell {'enters' if allowed else 'never enters'} the badia")
