@@ -172,3 +172,15 @@ def test_a_destroyed_convoy_is_logged_by_name(tmp_path):
     texts = [e.text for e in model.log.entries if e.kind == "clash"]
     assert len(texts) == 1 and texts[0].startswith("convoy late (A) was destroyed"), (
         f"one entry naming the destroyed convoy: {texts}")
+
+
+def test_an_event_setting_several_parameters_is_logged_as_each_path_and_value(tmp_path):
+    """An event with no note that sets two parameters is logged "set <path> = <value>, <path> =
+    <value>", in the order written."""
+    from worlds import world
+
+    events = [{"at_day": 0, "set": {"rules.airstrikes.rate_per_day": 3.0, "rules.airstrikes.loss_fraction": 0.2}}]
+    model = world(tmp_path, rules={"airstrikes": {"by": "a", "against": "b", "rate_per_day": 1.0}}, events=events)
+    model.timeline.apply_due(0.0)
+    (entry,) = [e for e in model.log.entries if e.kind == "event"]
+    assert entry.text == "set rules.airstrikes.rate_per_day = 3.0, rules.airstrikes.loss_fraction = 0.2", entry.text

@@ -196,3 +196,26 @@ def test_each_contact_is_counted_once():
     model.front._contact(blue, red, b.rc)
     model.front._contact(blue, red, b.rc)
     assert model.front.contacts == 2, f"two contacts should count 2, not {model.front.contacts}"
+
+
+def test_a_front_measured_after_the_ground_grew_to_its_old_reach_is_measured_afresh():
+    """The kept reach of a faction's ground is reused only while that ground is the same: blue's
+    block (4 columns, 8 from red's) grown to exactly the reach its old ground had (every cell within
+    5 km on its bank, so now 3 columns from red's) must give the front a fresh measurement finds."""
+    from sim.submodels.front import FrontContacts
+
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    pair = (min(blue, red), max(blue, red))
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[10:30, 10:14] = blue
+    controller[10:30, 21:31] = red  # 8 columns from blue's edge: beyond the 5 km bands, no front yet
+    assert pair not in model.front.measure(controller), "the set-up: no front before blue grows"
+    grown = model.front._reach_kept[blue][1]
+    assert not (grown & (controller == red)).any(), "the set-up: red lies beyond blue's old reach"
+    controller[grown] = blue  # blue now reaches column 18, 3 columns from red: a front
+    after = model.front.measure(controller).get(pair)
+    fresh = FrontContacts(model).measure(controller).get(pair)
+    assert fresh is not None, "the set-up: blue's grown ground faces red within 5 km"
+    assert after is not None and np.array_equal(after[0], fresh[0]), (
+        "the front after blue's ground grew to its old reach must be the one a fresh measurement finds")

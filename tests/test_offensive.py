@@ -238,3 +238,36 @@ def test_the_column_is_named_assault_1_to_n():
     model.step()  # from_day 0: the column forms at the first step
     assert [u.describe() for u in rule.column] == [f"assault {i} (Blue)" for i in range(1, 5)], (
         [u.describe() for u in rule.column])
+
+
+def test_an_objective_exactly_reach_km_from_the_front_with_no_defender_is_taken():
+    """ODD *Offensive*: an objective is taken when the column stands within reach_km (5) of it and
+    no hostile fighter is within reach_km of it: the front put exactly 5 km (5 cells of 1 km) north
+    of Al-Asharah, its garrison gone, takes it at the next apply."""
+    model, rule = _launched()
+    town = model.place("Al-Asharah").cell
+    (garrison,) = [u for u in model.agents if u.faction == model.factions.index("red")]
+    garrison.lose(garrison.strength)
+    front = (town[0] - 5, town[1])
+    assert rule._km(front, town) == 5.0 == rule.params.reach_km, "the set-up: exactly reach_km away"
+    for unit in rule.column:
+        unit.move_to(front)
+    rule.apply()
+    assert "Al-Asharah" in rule.taken, "at exactly reach_km, with no defender left, the objective is taken"
+
+
+def test_an_unopposed_column_of_any_size_marches_at_the_full_pace():
+    """pace = advance × max(0, 1 − φ(D/A)²) for any A > 0: a column of one fighter, or half of
+    one, unopposed marches at advance_km_per_day; one of a single fighter against half a fighter
+    (φ = 1) at 10 × (1 − 0.25) = 7.5 km/day."""
+    assert pace_km_per_day(1.0, 0.0, 1.0, 10.0) == 10.0 and pace_km_per_day(0.5, 0.0, 1.0, 10.0) == 10.0
+    assert pace_km_per_day(1.0, 0.5, 1.0, 10.0) == pytest.approx(7.5)
+
+
+def test_the_launch_is_logged_with_the_columns_fighters_units_times_strength():
+    """The fixture's column of 4 units of 250: "Blue launch an offensive from Al-Quriyah on
+    Al-Asharah with 1000 fighters", at the staging place."""
+    model, rule = _launched()
+    (entry,) = [e for e in model.log.entries if "launch an offensive" in e.text]
+    assert entry.text == "Blue launch an offensive from Al-Quriyah on Al-Asharah with 1000 fighters", entry.text
+    assert entry.fighters == 1000.0 and entry.place == "Al-Quriyah", entry

@@ -26,12 +26,13 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 
 | where | what |
 |---|---|
-| `tests/test_<mechanism>.py` | one file per mechanism of docs/odd.md (tension, population, planner, engagement, economy, influence, standoff, rules, insurgents, …): unit tests with values computed by hand in the test |
+| `tests/test_<mechanism>.py` | one file per mechanism of docs/odd.md (tension, population, engagement, economy, influence, standoff, insurgents, …; each rule its own: checkpoint, airstrikes, co_optation, agreement, deconfliction, offensive; the planner's cycle in test_planner, its options' scores in test_planner_options; the rule plug-ins in test_rules): unit tests with values computed by hand in the test |
 | `tests/worlds.py` | small worlds for those tests: a scenario written on the fly, units put on chosen cells |
+| `tests/rule_worlds.py`, `tests/planner_worlds.py` | the rules' worlds (a co-optation pair, an airstrike's targets on a row) and the planner's set-ups (the campaign with Russia's reserve, posts and rivals placed), shared by their split test files |
 | `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models, a command run in-process (`run_cli`), and the xdist groups marked the way pytest 9 reads them (`group_for_xdist`) |
 | `tests/robustness/` | bad input, limits, signals, outputs, property-based checks |
 | `tests/verification/` | the verification tools themselves (the mutation harness, verify_campaign's escalation check) and the suite's xdist groups |
-| `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (runs mutmut per module and writes its scores, `make mutation`) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
+| `tests/mutation/` | the mutation harness, its mutants, and this index (`make verify`); mutation testing by a tool: `mutmut_scores.py` (reads mutmut's results, samples and runs mutmut per module, `make mutation`), `mutmut_table.py` (its table and the stratified estimate) and `equivalent.yaml` (the tool's mutants no test can tell from the original, with the reason) |
 | `tests/verify_model.py`, `tests/verify_campaign.py` | the figures over paired replicates (`make verify`) |
 | `tests/regression.py`, `tests/baseline/` | the seeded regression baseline (`make baseline`) |
 | `tests/fingerprint.py` | the exactness guard of speed-ups: hashes of the whole record (every step-table column, map frame, log entry, the events, summary and final influence) of five seeded runs, `tests/baseline/fingerprints.json` |

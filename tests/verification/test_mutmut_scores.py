@@ -15,6 +15,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
 import harness  # noqa: E402
 import mutmut_scores  # noqa: E402
+import mutmut_table  # noqa: E402
 
 
 def results(tmp_path):
@@ -47,10 +48,10 @@ def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_
     tallies, _ = mutmut_scores.tally(results(tmp_path), {})
     report = tmp_path / "verification.md"
     report.write_text(f"# V\n\n{harness.BEGIN}\nold table\n{harness.END}\n\n## Tool\n\n"
-                      f"{mutmut_scores.BEGIN}\nold scores\n{mutmut_scores.END}\n\ntail\n")
-    mutmut_scores.write(mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06"), report)
+                      f"{mutmut_table.BEGIN}\nold scores\n{mutmut_table.END}\n\ntail\n")
+    mutmut_table.write(mutmut_table.render(tallies, {}, "abc1234", "2026-12-06"), report)
     text = report.read_text()
-    mutmut_block = text[text.index(mutmut_scores.BEGIN):text.index(mutmut_scores.END)]
+    mutmut_block = text[text.index(mutmut_table.BEGIN):text.index(mutmut_table.END)]
     assert "| **total** | 8 | 3 | 2 | 0 | 1 | 1 | 1 | **57.1 %** |" in mutmut_block, (
         f"total: 8 generated, (3 killed + 1 timeout) / (4 + 2 survivors + 1 no tests) = 57.1 %:\n{mutmut_block}")
     assert f"{harness.BEGIN}\nold table\n{harness.END}" in text, "the scores must not touch the harness's block"
@@ -63,8 +64,8 @@ def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_
 def test_the_project_report_has_the_mutmut_block_outside_the_harness_block():
     text = (ROOT / "docs" / "verification.md").read_text()
     harness_block = text[text.index(harness.BEGIN):text.index(harness.END)]
-    assert mutmut_scores.BEGIN in text and mutmut_scores.END in text, "docs/verification.md lacks the mutmut block"
-    assert mutmut_scores.BEGIN not in harness_block, "the mutmut block must lie outside the harness's block"
+    assert mutmut_table.BEGIN in text and mutmut_table.END in text, "docs/verification.md lacks the mutmut block"
+    assert mutmut_table.BEGIN not in harness_block, "the mutmut block must lie outside the harness's block"
 
 
 def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(tmp_path):
@@ -77,8 +78,8 @@ def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(
     assert len(small["sim/submodels/engagement.py"]) == 2, "ceil(0.2 × 5) = 1, raised to the minimum 2"
     assert set(small["sim/submodels/engagement.py"]) <= set(found["sim/submodels/engagement.py"])
     tallies, _ = mutmut_scores.tally(mutants, {}, everything)
-    design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
-    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    design = mutmut_table.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
+    block = mutmut_table.render(tallies, {}, "abc1234", "2026-12-06", design)
     # engagement: (2 killed + 1 timeout) of 5 judged: 60 %; Wilson (z = 1.96, n = 5, p = 0.6):
     # centre (0.6 + 0.38416) / 1.76832 = 0.55648, half 1.96 × √(0.048 + 0.038416) / 1.76832 = 0.32577
     assert "| `sim/submodels/engagement.py` | 5 | 5 | 2 | 2 | 0 | 1 | 0 | 0 | 60.0 % [23.1, 88.2] |" in block, block
@@ -110,14 +111,14 @@ def test_a_sample_beside_earlier_ones_draws_from_the_rest_and_takes_the_earlier_
     earlier = {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_2"]}
     tallies, _ = mutmut_scores.tally(mutants, {}, fresh)
     known, _ = mutmut_scores.tally(mutants, {}, earlier)
-    design = mutmut_scores.SampleDesign(1.0, 3, 0, {m: len(v) for m, v in found.items()}, (1, 2), known)
+    design = mutmut_table.SampleDesign(1.0, 3, 0, {m: len(v) for m, v in found.items()}, (1, 2), known)
     # engagement: the earlier 2 (both killed) taken whole, the rest 3 (1 timeout = killed, 2 survived);
     # agents: 3, none earlier (1 killed, 1 no tests, 1 not run). Of 8: p̂ = 3/8·1/3 + 2/8·1 + 3/8·1/2
     # = 0.5625; variance from agents only (engagement's rest is sampled whole): (3/8)²·0.25/2·(1 − 2/3)
     # = 0.005859, half 1.96·0.076547 = 0.15003
-    share, low, high = mutmut_scores.estimate(tallies, design)
+    share, low, high = mutmut_table.estimate(tallies, design)
     assert share == pytest.approx(0.5625) and high - share == pytest.approx(0.15003, abs=1e-4), (share, low, high)
-    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    block = mutmut_table.render(tallies, {}, "abc1234", "2026-12-06", design)
     assert "| `sim/submodels/engagement.py` | 5 | 2 / 2 | 3 | 0 | 2 | 0 | 1 | 0 | 0 |" in block, block
     assert "--known-seed 1 2" in block and "56.2 %" in block and "seeds 1 and 2" in block, (
         "the command, the column of the earlier samples and the combined estimate")
@@ -140,8 +141,8 @@ def test_forgetting_verdicts_resets_only_the_named_mutants_already_run(tmp_path)
     assert mutmut_scores.forget(frozenset({"e.x_f__mutmut_1", "c.x_g__mutmut_3"}), mutants) == 1, (
         "one verdict forgotten: c.x_g__mutmut_3 had none")
     found = mutmut_scores.verdicts(mutants)
-    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_scores.NOT_RUN
-    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_2"] == mutmut_scores.KILLED, "others kept"
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_table.NOT_RUN
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_2"] == mutmut_table.KILLED, "others kept"
 
 
 def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_all_killed(tmp_path):
@@ -149,11 +150,59 @@ def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_
     found = mutmut_scores.verdicts(mutants)
     [everything] = mutmut_scores.draw(found, 1.0, [7], minimum=0)
     tallies, _ = mutmut_scores.tally(mutants, {}, everything)
-    design = mutmut_scores.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
+    design = mutmut_table.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
     # engagement 3 of 5 killed (5 mutants, weight 5/8); agents: 1 killed, 1 no tests, 1 not run (3/8):
     # left out 5/8·3/5 + 3/8·1/2 = 0.5625; not run survived: 3/8·1/3 → 0.5; killed: 3/8·2/3 → 0.625
-    assert mutmut_scores.estimate(tallies, design)[0] == pytest.approx(0.5625)
-    assert mutmut_scores.estimate(tallies, design, mutmut_scores.SURVIVED)[0] == pytest.approx(0.5)
-    assert mutmut_scores.estimate(tallies, design, mutmut_scores.KILLED)[0] == pytest.approx(0.625)
-    block = mutmut_scores.render(tallies, {}, "abc1234", "2026-12-06", design)
+    assert mutmut_table.estimate(tallies, design)[0] == pytest.approx(0.5625)
+    assert mutmut_table.estimate(tallies, design, mutmut_table.SURVIVED)[0] == pytest.approx(0.5)
+    assert mutmut_table.estimate(tallies, design, mutmut_table.KILLED)[0] == pytest.approx(0.625)
+    block = mutmut_table.render(tallies, {}, "abc1234", "2026-12-06", design)
     assert "**Unfinished**: 1 sampled mutants not run yet" in block and "50.0 %" in block and "62.5 %" in block, block
+
+
+def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earlier_samples_unkilled(
+        tmp_path, monkeypatch):
+    """`--run … --fresh-sample --survivors` with seed 1 pinned as engagement's mutants 1–4: seed 2
+    (the rest: engagement's 5, the agents' three) has its stored verdicts forgotten and runs whole;
+    seed 1 keeps its two kills (1, 2) and runs only its survivors (3, 4)."""
+    mutants = results(tmp_path)
+    samples = tmp_path / "samples.json"
+    mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
+                         0.5, 0, "abc1234", samples)
+    (tmp_path / "none.yaml").write_text("{}\n")
+    handed = []
+    monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(
+        sorted(n for m in modules for n in mutmut_scores.names(m, statuses, mutants) if n in only and n not in skip)) or 0)
+    assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
+                               "--fresh-sample", "--survivors", "--run", "sim", "agents"],
+                              mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
+    found = mutmut_scores.verdicts(mutants)
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_1"] == mutmut_table.KILLED, "seed 1's kill kept"
+    assert found["sim/submodels/engagement.py"]["e.x_f__mutmut_5"] == mutmut_table.NOT_RUN, "seed 2's verdict forgotten"
+    (run,) = handed
+    assert "e.x_f__mutmut_1" not in run and {"e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"} <= set(run), run
+
+
+def test_a_part_runs_the_fresh_samples_mutants_alone_or_the_earlier_ones_alone(tmp_path, monkeypatch):
+    """`--part fresh`: seed 2's mutants run (engagement's 5, the one left outside seed 1, and
+    ⌈0.5 × 3⌉ = 2 of the agents' three), none of seed 1's; `--part earlier`: seed 1's four alone."""
+    mutants = results(tmp_path)
+    samples = tmp_path / "samples.json"
+    mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
+                         0.5, 0, "abc1234", samples)
+    (tmp_path / "none.yaml").write_text("{}\n")
+    handed = []
+    monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(only) or 0)
+    assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
+                               "--fresh-sample", "--part", "fresh", "--run", "sim", "agents"],
+                              mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
+    ((only,),) = [handed]
+    assert "e.x_f__mutmut_5" in only and len(only) == 3 and all(
+        n == "e.x_f__mutmut_5" or n.startswith("c.x_g") for n in only), only
+    assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
+                               "--part", "earlier", "--survivors", "--run", "sim", "agents"],
+                              mutants_dir=mutants, samples_file=samples, equivalent_file=tmp_path / "none.yaml") == 0
+    assert handed[1] == frozenset(f"e.x_f__mutmut_{i}" for i in range(1, 5)), (
+        f"--part earlier: seed 1's four, none of seed 2's: {handed[1]}")
