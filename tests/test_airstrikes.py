@@ -34,6 +34,17 @@ def both_fifties_lose_30_percent(model, units, far_km: float) -> None:
         f"both 50s, 2 km from the window's centre, should lose 30 %: got {[u.strength for u in units[:2]]}")
 
 
+def strike_world(tmp_path, targets: int):
+    """`targets` militia units of faction a (100 fighters each) and one of b (10), all near Albu
+    Kamal; b strikes a (loss_fraction 0.3, radius 2 km)."""
+    forces = [{"kind": "militia", "faction": "a", "units": targets, "strength": 100,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
+              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
+    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
+    return world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+
+
 def test_a_strike_takes_its_loss_fraction_from_every_target_unit_within_its_radius_only(tmp_path):
     model, units = striking(tmp_path)
     rule(model, "airstrikes").strike()
@@ -48,12 +59,7 @@ def test_a_strike_hits_the_units_within_its_radius_in_km_and_none_beyond(tmp_pat
     the windows beside it hold 115; the one centred a row below also holds 120, and the first
     maximum, on the row, is taken), so the strike hits the units at 0 and ±2 km (≤ 2 km):
     100 → 70 and 10 → 7 at loss_fraction 0.3; the 5s at ±4 km are beyond the radius, untouched."""
-    forces = [{"kind": "militia", "faction": "a", "units": 5, "strength": 100,
-               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
-              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
-               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
-    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
-    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+    model = strike_world(tmp_path, targets=5)
     units = units_of(model, "a")
     start = open_row(model, length_km=40.0)
     assert start[0] == 0, "the set-up needs the map's top row: no window centred above it holds the 120"
@@ -178,12 +184,7 @@ def test_a_strike_aims_at_the_targets_wherever_they_stand_on_the_map(tmp_path):
     the sixth loses nothing."""
     from sim.geography import Terrain
 
-    forces = [{"kind": "militia", "faction": "a", "units": 6, "strength": 100,
-               "deploy": {"near": "Albu Kamal", "radius_km": 10}},
-              {"kind": "militia", "faction": "b", "units": 1, "strength": 10,
-               "deploy": {"near": "Albu Kamal", "radius_km": 10}}]
-    rules = {"airstrikes": {"by": "b", "against": "a", "loss_fraction": 0.3, "radius_km": 2.0}}
-    model = world(tmp_path, relations={"a/b": "rival"}, forces=forces, rules=rules)
+    model = strike_world(tmp_path, targets=6)
     t = model.map.terrain
     r, c = next((int(r), int(c)) for r, c in zip(*np.nonzero(t == Terrain.DESERT), strict=True)
                 if r >= 10 and c >= 1 and c + 6 <= t.shape[1] and (t[r - 1:r + 2, c - 1:c + 6] == Terrain.DESERT).all())

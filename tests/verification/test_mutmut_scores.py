@@ -160,18 +160,25 @@ def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_
     assert "**Unfinished**: 1 sampled mutants not run yet" in block and "50.0 %" in block and "62.5 %" in block, block
 
 
-def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earlier_samples_unkilled(
-        tmp_path, monkeypatch):
-    """`--run … --fresh-sample --survivors` with seed 1 pinned as engagement's mutants 1–4: seed 2
-    (the rest: engagement's 5, the agents' three) has its stored verdicts forgotten and runs whole;
-    seed 1 keeps its two kills (1, 2) and runs only its survivors (3, 4)."""
+def seed_1_pinned(tmp_path, monkeypatch):
+    """`results(tmp_path)` with seed 1's sample recorded as engagement's mutants 1–4, no
+    equivalents (`none.yaml`) and mutmut's generation stubbed: (mutants folder, samples file, the
+    list a stubbed `run` appends to)."""
     mutants = results(tmp_path)
     samples = tmp_path / "samples.json"
     mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
                          0.5, 0, "abc1234", samples)
     (tmp_path / "none.yaml").write_text("{}\n")
-    handed = []
     monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    return mutants, samples, []
+
+
+def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earlier_samples_unkilled(
+        tmp_path, monkeypatch):
+    """`--run … --fresh-sample --survivors` with seed 1 pinned as engagement's mutants 1–4: seed 2
+    (the rest: engagement's 5, the agents' three) has its stored verdicts forgotten and runs whole;
+    seed 1 keeps its two kills (1, 2) and runs only its survivors (3, 4)."""
+    mutants, samples, handed = seed_1_pinned(tmp_path, monkeypatch)
     monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(
         sorted(n for m in modules for n in mutmut_scores.names(m, statuses, mutants) if n in only and n not in skip)) or 0)
     assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
@@ -187,13 +194,7 @@ def test_fresh_sample_forgets_only_the_fresh_samples_verdicts_and_runs_the_earli
 def test_a_part_runs_the_fresh_samples_mutants_alone_or_the_earlier_ones_alone(tmp_path, monkeypatch):
     """`--part fresh`: seed 2's mutants run (engagement's 5, the one left outside seed 1, and
     ⌈0.5 × 3⌉ = 2 of the agents' three), none of seed 1's; `--part earlier`: seed 1's four alone."""
-    mutants = results(tmp_path)
-    samples = tmp_path / "samples.json"
-    mutmut_scores.record({1: {"sim/submodels/engagement.py": [f"e.x_f__mutmut_{i}" for i in range(1, 5)]}},
-                         0.5, 0, "abc1234", samples)
-    (tmp_path / "none.yaml").write_text("{}\n")
-    handed = []
-    monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    mutants, samples, handed = seed_1_pinned(tmp_path, monkeypatch)
     monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(only) or 0)
     assert mutmut_scores.main(["--sample", "0.5", "--minimum", "0", "--seed", "2", "--known-seed", "1",
                                "--fresh-sample", "--part", "fresh", "--run", "sim", "agents"],
