@@ -209,6 +209,23 @@ def test_a_point_off_the_map_is_one_line_naming_its_key():
     assert "rules.offensive.points" in str(caught.value) and "off the map" in str(caught.value), str(caught.value)
 
 
+def test_an_unknown_objective_names_the_rules_points_as_the_way_out(tmp_path):
+    """A name that is neither a place on the map nor one of the rule's points: the one-line error
+    says that a point can define it, since the offensive takes points too; a rule without points
+    (the reinforcement's `at`) does not say so."""
+    from sim.program.errors import InputErrors
+    with pytest.raises(InputErrors) as caught:
+        load_scenario(FIXTURE, overrides={"rules.offensive.objectives": ["Hill 227"]})
+    message = str(caught.value)
+    assert "rules.offensive.objectives[0]: unknown place 'Hill 227'" in message, message
+    assert "under the rule's `points:`" in message, f"the error should name `points:` as the way out: {message}"
+    without_points = tmp_path / "s.yaml"
+    without_points.write_text(f"extends: {FIXTURE}\nrules:\n  reinforcement: {{faction: syrian_army, at: Hill 227}}\n")
+    with pytest.raises(InputErrors) as caught:
+        load_scenario(without_points)
+    assert "unknown place 'Hill 227'" in str(caught.value) and "points" not in str(caught.value), str(caught.value)
+
+
 @pytest.mark.parametrize("name, expected", [("Al-Asharah", "has the name of a place on the map"),
                                             ("  ", "needs a name that is not empty or blank")])
 def test_a_point_named_like_a_place_or_blank_is_refused(name, expected):

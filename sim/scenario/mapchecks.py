@@ -75,12 +75,16 @@ def _closed(corridor_map, place) -> bool:
     return place.kind in RIVER_CROSSING_KINDS and int(corridor_map.terrain[tuple(place.cell)]) == int(Terrain.RIVER)
 
 
-def _place(corridor_map, name: str, path: PathT, report: Report) -> Place | None:
+def _place(corridor_map, name: str, path: PathT, report: Report, points: bool = False) -> Place | None:
+    """The map's place `name`, else None with the error reported (`points`: the key path's rule
+    also accepts a name it defines under its own `points:`, which the error then says)."""
     try:
         return corridor_map.find_place(name)
     except KeyError:
         suggestion = corridor_map.suggest_place(name)
         hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        if points:
+            hint += " (or define it under the rule's `points:` as [lon, lat])"
         report(path, f"unknown place '{name}'{hint}")
         return None
 
@@ -133,8 +137,9 @@ def check_map(spec: Scenario, rules: Sequence[tuple[str, RuleParams]], corridor_
     # ---- rules: places and regions
     for key, params in rules:
         base = ("rules", key)
+        takes_points = hasattr(params, "points")
         for path, name in params.place_references():
-            _place(corridor_map, name, base + path, report)
+            _place(corridor_map, name, base + path, report, points=takes_points)
         for path, lonlat in params.point_references():
             name = str(path[-1])
             if not name.strip():
