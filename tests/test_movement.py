@@ -118,3 +118,16 @@ def test_a_convoy_with_no_passable_route_stays_put_and_says_so(tmp_path):
     assert convoy.state == ConvoyState.WAITING and not convoy.moving, f"it stays: {convoy.state}"
     entry = model.log.entries[-1]
     assert entry.kind == "event" and "finds no passable route to Albu Kamal" in entry.text, entry
+
+
+def test_a_mover_stops_at_a_stop_on_the_cell_it_reaches_and_not_at_one_behind_it():
+    """Hops of 1 h: a stop on cell 0 (where it starts) is never met; after 2 h the mover reaches
+    cell 2 exactly, where a stop waits: it stops there and returns it."""
+    import numpy as np
+
+    from sim.agents.movement import PathMover
+
+    cells = np.array([[0, 0], [0, 1], [0, 2], [0, 3]])
+    mover = PathMover(cells, np.array([1.0, 1.0, 1.0]), stops={0: "start", 2: "checkpoint"})
+    assert mover.advance(2.0) == "checkpoint" and mover.index == 2, (mover.index, mover.stops)
+    assert mover.advance(1.0) is None and mover.done and 0 in mover.stops, "the start's stop is behind it: never met"
