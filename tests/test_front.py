@@ -221,6 +221,61 @@ def test_a_front_measured_after_the_ground_grew_to_its_old_reach_is_measured_afr
         "the front after blue's ground grew to its old reach must be the one a fresh measurement finds")
 
 
+def _across_the_river(model):
+    """A river cell of the fixture's map with a neighbour on the right bank (1) and one on the
+    left bank (2): (river, right, left), cells (row, col)."""
+    bank = model.map.bank
+    rows, cols = bank.shape
+    for r, c in np.argwhere(bank == 0):
+        near = [(r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if 0 <= r + dr < rows and 0 <= c + dc < cols]
+        right = [rc for rc in near if bank[rc] == 1]
+        left = [rc for rc in near if bank[rc] == 2]
+        if right and left:
+            return (int(r), int(c)), tuple(map(int, right[0])), tuple(map(int, left[0]))
+    raise AssertionError("the map's river has a cell between both banks")
+
+
+def test_the_rivers_own_cells_are_no_front():
+    """The control map spreads over the water: blue holding the upstream half of the river's
+    cells and red the downstream half meet along the river, 1 km apart, but the river (and its
+    bridges) is no bank to raid along: no front, and nothing within reach of the water."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    river = np.argwhere(model.map.bank == 0)
+    river = river[np.argsort(river[:, 1], kind="stable")]  # the river runs across the map's columns
+    half = len(river) // 2
+    controller = np.full(model.map.shape, UNGOVERNED, dtype=np.int8)
+    controller[tuple(river[:half].T)] = blue
+    controller[tuple(river[half:].T)] = red
+    gap = np.abs(river[:half, None, :] - river[None, half:, :]).max(axis=2).min()
+    assert gap <= 1, f"the two halves of the river touch (1 cell = 1 km, within the 5 km depth): {gap}"
+    assert not model.front.measure(controller), "two holders of the river's cells are not a front"
+
+
+def test_a_partys_unit_is_on_the_contacts_bank():
+    """A contact on the right bank: red's nearest unit 1-2 km away across the river sends no
+    party (raiders do not swim); with none of red's units on the right bank within reach there is
+    no contact; a red unit on the right bank within reach sends it."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    b = next(u for u in model.agents if u.faction == blue)
+    r = next(u for u in model.agents if u.faction == red)
+    _, right, left = _across_the_river(model)
+    b.move_to(right)
+    r.move_to(left)
+    model.front._contact(blue, red, right)
+    assert model.front.contacts == 0 and len(model.recorder.violence) == 0, (
+        "red's only unit is across the river: no party, no contact")
+    assert (b.strength, r.strength) == (400, 400), "nobody lost anyone"
+    bank = model.map.bank
+    same = next((right[0] + d, right[1]) for d in (3, -3, 4, -4, 5, -5) if bank[right[0] + d, right[1]] == 1)
+    r.move_to(same)  # 3-5 km from the contact, on its bank
+    model.front._contact(blue, red, right)
+    assert model.front.contacts == 1, "red's unit on the right bank within 15 km sends the party"
+    assert b.strength < 400 and r.strength < 400 and model.recorder.violence.sides == [("blue", "red")], (
+        f"one clash in which both lost fighters: blue {b.strength}, red {r.strength}")
+
+
 def test_a_hidden_cell_is_no_party_to_a_front_contact():
     """The raiding parties are the nearest units of each side within reach that are not hidden
     cells: a hidden red insurgent cell on blue's own cell is passed over, and red's garrison 8 km

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.geography.gis_out import cell_lonlat
-from sim.hindcast.events import EVENT_COLUMNS, ViolenceLog, events_table, write_events
+from sim.hindcast.events import EVENT_COLUMNS, MIN_DEATHS, ViolenceLog, events_table, write_events
 from sim.hindcast.patterns import event_patterns, observed_patterns, run_view, simulated_patterns
 from sim.hindcast.record import Mapping, Window, read_acled, read_mapping, read_record, read_ucdp
 from sim.hindcast.regions import regions_at
@@ -185,7 +185,10 @@ def test_a_run_writes_its_violent_events_in_the_record_columns_and_both_give_the
                   overrides={"map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 20})
     table = pd.read_csv(tmp_path / "run" / "violent_events.csv")
     assert list(table.columns) == list(EVENT_COLUMNS)
-    assert len(table) == len(run.result.events) and (table["deaths"] >= 1).all()
+    killed = load_scenario(SCENARIOS / "corridor_campaign.yaml").spec.engagement.killed_share
+    assert len(table) == len(run.result.events) and (table["deaths"] >= MIN_DEATHS * killed - 0.005).all(), (
+        f"every event lost at least {MIN_DEATHS} fighter, so its dead (× {killed}, 2 decimals) are at least "
+        f"{MIN_DEATHS * killed}: {table['deaths'].min()}")
     assert (tmp_path / "run" / "gis" / "violent_events.geojson").is_file()
     obs, simulated = observed_patterns(record, window), simulated_patterns(run.result, window)
     assert set(obs) == set(simulated)
@@ -196,11 +199,12 @@ def test_a_run_writes_its_violent_events_in_the_record_columns_and_both_give_the
 
 
 def test_an_event_located_only_by_an_area_gets_no_region_but_counts_in_all(tmp_path, corridor_map):
-    """UCDP where_prec 4 or more (a governorate, a larger named area) and ACLED geo_precision 3 (a
-    larger region): the coordinates are an area's representative point, so no region."""
+    """UCDP where_prec 3 or more (a district's centroid, a governorate's, a larger named area) and
+    ACLED geo_precision 3 (a larger region): the coordinates are an area's representative point,
+    so no region; where_prec 2 (within about 25 km of a named place) keeps its place's."""
     ucdp = pd.read_csv(FIXTURES / "ucdp_sample.csv", dtype=str)
     ucdp.loc[ucdp["id"] == "1", "where_prec"] = "5"  # "IS enclave": the Hajin event, now located by its area
-    ucdp.loc[ucdp["id"] == "2", "where_prec"] = "3"  # a district: still a place
+    ucdp.loc[ucdp["id"] == "2", "where_prec"] = "2"  # near a named place: still a place
     ucdp.to_csv(tmp_path / "ucdp_sample.csv", index=False)
     acled = pd.read_csv(FIXTURES / "acled_sample.csv", dtype=str)
     acled.loc[acled["event_id_cnty"] == "SYR9002", "geo_precision"] = "3"
@@ -213,6 +217,19 @@ def test_an_event_located_only_by_an_area_gets_no_region_but_counts_in_all(tmp_p
     p = event_patterns(record.events, WINDOW)
     assert p["events|2018-03|east_bank|isis-sdf_coalition"] == 1 and p["events|2018-03|all|isis-sdf_coalition"] == 2, (
         "of the two IS - SDF events at Hajin in March 2018 only ACLED's (precise) is in the east bank; both are in all")
+
+
+def test_an_event_located_only_by_its_district_gets_no_region(tmp_path, corridor_map):
+    """UCDP where_prec 3: the source names only the district, and GED gives the district's
+    centroid; Albu Kamal district spans the valley and the Badia, so the event's region is not
+    known (the Al-Susah event, in the east bank when located exactly, gets none)."""
+    ucdp = pd.read_csv(FIXTURES / "ucdp_sample.csv", dtype=str)
+    ucdp.loc[ucdp["id"] == "2", "where_prec"] = "3"
+    ucdp.to_csv(tmp_path / "ucdp_sample.csv", index=False)
+    shutil.copy(FIXTURES / "mapping.yaml", tmp_path / "mapping.yaml")
+    region = read_record(tmp_path, corridor_map, WINDOW).events.set_index("event_id")["region"]
+    assert region["2"] == "" and region["1"] == "east_bank", (
+        f"the district-located event has no region, the exactly located Hajin event keeps the east bank: {region.to_dict()}")
 
 
 def _seen_and_unseen(corridor_map) -> pd.DataFrame:

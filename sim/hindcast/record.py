@@ -36,8 +36,8 @@ source             ucdp_ged                                    acled
 =================  ==========================================  ===============================
 
 Events are kept inside the map's extent (`sim.hindcast.regions.on_map`) and the date window;
-each gets its pattern region, except an event the source locates only by an area wider than a
-district (UCDP ``where_prec`` 4 or more: a governorate, a larger named area such as "IS
+each gets its pattern region, except an event the source locates only by an area (UCDP
+``where_prec`` 3 or more: a district, a governorate, a larger named area such as "IS
 enclave", the country; ACLED ``geo_precision`` 3: a larger region): its coordinates are the
 area's representative point, not where it happened, so it gets no region (it counts in
 ``all``). Without the precision column every event is located. The mapping file's ``event_countries``
@@ -69,9 +69,11 @@ ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", 
                  "latitude", "longitude", "fatalities")
 HOLDER_COLUMNS = ("place", "date", "holder_after")
 #: the precision from which a source's location is an area's representative point, not a place
-#: (UCDP GED codebook: 4 a first-order division, 5 a larger area or a linear feature, 6 the country, 7 waters or
-#: air space; ACLED codebook: 3 a larger region); such events get no region (`clip_events`)
-UCDP_AREA_PRECISION = 4
+#: (UCDP GED codebook: 3 a second-order division, a district, at its centroid; 4 a first-order division, 5 a
+#: larger area or a linear feature, 6 the country, 7 waters or air space; ACLED codebook: 3 a larger region);
+#: such events get no region (`clip_events`). The corridor's districts (Albu Kamal, Al Mayadin) span the
+#: valley and the Badia, and their centroids lie in the Badia
+UCDP_AREA_PRECISION = 3
 ACLED_AREA_PRECISION = 3
 AREA_ONLY = "area only"  # the region of such an event until `clip_events` (then "")
 ACLED_KINDS = {"Air/drone strike": "strike", "Remote explosive/landmine/IED": "ambush"}

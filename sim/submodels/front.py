@@ -7,15 +7,18 @@ contact, and two lines a few km apart are not; this stage gives the front its ow
 
 The **front** of two hostile factions is where the ground each controls (the control map,
 sim/submodels/influence.py) lies within `front.depth_km` of the other's on the same bank of the
-river (raiding parties do not swim the Euphrates; across it the two sides are not in contact). Its length is the
+river (raiding parties do not swim the Euphrates; across it the two sides are not in contact).
+The river's own cells, bridges among them, belong to neither bank and are no front: the control
+map spreads over the water, and two garrisons facing each other across it (Albu Kamal and
+Al-Susah) would otherwise have a "front" on the river between them. Its length is the
 area of those two bands over their depth, averaged over the two sides:
 
     L = (n_f + n_g) · cell_km² / (2 · depth_km)          (km; n: cells in each side's band)
 
 so a straight front of 20 km has L ≈ 20 km at any cell size. Contacts along it arrive as a
 Poisson process, `front.contact_rate_per_km_day` × L a day; each lands on a random cell of the
-two bands (stream FRONT_CONTACT), where the nearest unit of each side within `reach_km` sends
-a party of `front.party_fighters` (or all it has). Each side loses party × `raid_loss_fraction`
+two bands (stream FRONT_CONTACT), where the nearest unit of each side within `reach_km` on that
+cell's bank sends a party of `front.party_fighters` (or all it has). Each side loses party × `raid_loss_fraction`
 × the share of fire it receives (its cover and fortification, `cover_factor`), so raiders
 against a fortified town lose more than the town. A contact is one violent incident ("clash")
 at the cell where it happens, with the two sides and their dead, like any other.
@@ -117,9 +120,12 @@ class FrontContacts:
 
     @staticmethod
     def _reach(mine: np.ndarray, bank: np.ndarray, depth: float, km: float) -> np.ndarray:
-        """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank."""
+        """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank (1
+        or 2); the river's cells (bank 0, bridges too) are within reach of nothing."""
         near = np.zeros(mine.shape, dtype=bool)
-        for side in np.unique(bank[mine]):  # the river bounds a front: raiders cross at bridges only
+        for side in np.unique(bank[mine]):  # the river bounds a front, and is none itself
+            if side == 0:
+                continue
             on_side = bank == side
             near |= on_side & within(mine & on_side, depth, km)
         return near
@@ -143,6 +149,8 @@ class FrontContacts:
                       factions=[ids[f], ids[g]], place=place, fighters=lost[0] + lost[1], cell=rc)
 
     def _nearest(self, rc, faction: int):
-        """The nearest unit of `faction` within `front.reach_km` of `rc` that is not a hidden cell."""
+        """The nearest unit of `faction` within `front.reach_km` of `rc` on `rc`'s bank that is
+        not a hidden cell (a party does not cross the river), or None."""
+        bank = self.model.map.bank
         return next((u for u in self.model.space.units_near(rc, self.spec.reach_km, faction)
-                     if not getattr(u, "hidden", False)), None)
+                     if bank[u.rc] == bank[rc] and not getattr(u, "hidden", False)), None)
