@@ -324,3 +324,12 @@ def test_the_front_is_measured_again_each_day_not_each_step():
     model.hours = 24.0
     model.front.update()
     assert not model.front.fronts, "the next day the front is measured again: red's ground is gone"
+
+
+def test_the_first_update_measures_the_front_whatever_day_it_comes_on():
+    """The front is measured at the first update of each day, the first one included, whenever
+    it comes (a front whose first update falls on day 1, e.g. switched on then)."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    model.hours = 24.0
+    model.front.update()
+    assert model.front.fronts, "the first update, on day 1, measures the fixture's front"
