@@ -103,3 +103,16 @@ def test_reinforcements_patrol_by_default_and_each_unit_is_logged_at_its_place(t
     logged = [e for e in model.log.entries if e.kind == "reinforcement"]
     assert [e.text for e in logged] == ["10 A reinforcements arrived at Albu Kamal"] * 2, [e.text for e in logged]
     assert all(e.fighters == 10.0 and e.place == "Albu Kamal" for e in logged), logged
+
+
+def test_a_reinforcements_arrival_is_logged_for_its_faction_at_its_cell(tmp_path):
+    """The arrival's entry names the faction and the cell where the new unit stands."""
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 0,
+                               "max_fighters": 1e6}}
+    model = world(tmp_path, factions=("a",), rules=rules)
+    reinforcement = rule(model, "reinforcement")
+    reinforcement.pending = 10.0
+    reinforcement.apply()
+    (unit,) = units_of(model, "a")[1:]
+    (entry,) = [e for e in model.log.entries if e.kind == "reinforcement"]
+    assert entry.factions == ["a"] and entry.cell == unit.rc, f"expected a at {unit.rc}: {entry.factions} at {entry.cell}"

@@ -6,7 +6,8 @@ the counts and wording a user reads."""
 from __future__ import annotations
 
 import numpy as np
-from worlds import east, outcome, standoff, units_of
+import pytest
+from worlds import east, outcome, standoff, units_of, world
 
 from sim.agents.convoy import ConvoyState
 
@@ -215,3 +216,116 @@ def test_a_called_militia_reinforces_mans_the_checkpoint_and_goes_home_when_the_
     while called.posture == Posture.RETURN and model.hours < 36.0:
         model.step()
     assert called.rc == home and called.posture == Posture.HOLD and not called.moving, (called.rc, called.posture)
+
+
+def test_a_convoy_that_breaks_off_the_fight_names_the_hours_since_it_was_stopped(tmp_path):
+    """Stopped at hour 10, forces its way at hour 10 (C = 30 = 1.5 × D = 20), broken off at hour 12
+    once the 200 called have arrived: the withdrawal says "after a 12 − 10 = 2 h standoff"."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, called=200, orders={"when_stopped": "push"},
+                                 spread=0.0, at_hours=10.0)
+    checkpoint = rule_.checkpoints[0]
+    rule_.apply()
+    (called,) = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    called.move_to(checkpoint.cell)
+    model.hours = 12.0
+    rule_.apply()
+    entry = model.log.entries[-1]
+    assert entry.kind == "withdrawal" and "after a 2 h standoff (broke off the fight)" in entry.text, (
+        f"expected a withdrawal after 12 − 10 = 2 h, broken off: {entry.text}")
+
+
+def test_a_convoy_at_an_empty_checkpoint_drives_on_unopposed(tmp_path):
+    """Nobody holds the checkpoint (D = 0, step 2): the convoy drives on, and the entry gives no
+    force ratio (a ratio to 0 fighters) but "unopposed"."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=0)
+    rule_.apply()
+    entry = model.log.entries[-1]
+    assert outcome(rule_) == "gave_way" and "drove on past the empty Albu Kamal checkpoint" in entry.text, entry.text
+    assert entry.text.endswith("against 0 (unopposed)"), f"no ratio to 0 defenders, 'unopposed': {entry.text}"
+
+
+def test_when_the_wait_runs_out_a_checkpoint_the_convoy_outnumbers_gives_way(tmp_path):
+    """Orders to wait 1 h at C = 30 against D = 20 (no give-way: 30 < 3 × 20; no judgement: it
+    waits): patience 1 h × min(1, 30/20) = 1 h, so one 1 h step spends the resolve; then the
+    checkpoint gives way with probability 1 at C ≥ 1.5 × D (hard threshold: 30 ≥ 30) and the
+    convoy drives on (step 5)."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, spread=0.0,
+                                 orders={"when_stopped": "wait", "max_wait_hours": 1.0})
+    rule_.apply()
+    entry = model.log.entries[-1]
+    assert outcome(rule_) == "gave_way" and "drove on when its wait ran out" in entry.text, (
+        f"expected the checkpoint to give way when the wait ran out: {rule_.outcomes}, {entry.text}")
+    assert car.state == ConvoyState.MOVING and not rule_.standoffs, "the convoy drives on, the standoff is over"
+
+
+def test_the_checkpoint_crew_is_the_holders_nearest_militia_not_a_nearer_garrison(tmp_path):
+    """ODD *Checkpoint blockade*: the holder's nearest militia mans each checkpoint. A garrison of
+    the holder stands on the checkpoint's place, a militia a few km away: the militia is moved
+    there on checkpoint duty, the garrison keeps its own posture."""
+    from sim.agents.standing import Posture
+    forces = [{"kind": "garrison", "faction": "h", "units": 1, "strength": 40, "deploy": {"at": ["Albu Kamal"]}},
+              {"kind": "militia", "faction": "h", "units": 1, "strength": 20,
+               "deploy": {"near": "Albu Kamal", "radius_km": 8}}]
+    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"]}}
+    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules, cell_km=1.0)
+    checkpoint = next(r for r in model.rules if r.name == "checkpoint_blockade").checkpoints[0]
+    garrison, militia = units_of(model, "h")
+    assert garrison.kind == "garrison" and militia.kind == "militia"
+    assert militia.rc == checkpoint.cell == militia.home and militia.posture == Posture.CHECKPOINT == militia.home_posture, (
+        f"the militia should man the checkpoint at {checkpoint.cell}: at {militia.rc}, {militia.posture}")
+    assert garrison.home_posture != Posture.CHECKPOINT, f"the garrison is not the crew: {garrison.home_posture}"
+
+
+def test_a_called_militia_answers_one_standoff_at_a_time_until_it_is_stood_down(tmp_path):
+    """A militia called to a standoff and then sent home before it arrives (a post withdrawn) is
+    still committed to it: it refuses another call until that standoff ends and stands it down;
+    then it answers again."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=10, called=40)
+    checkpoint = rule_.checkpoints[0]
+    (called,) = [u for u in units_of(model, "h") if u.rc != checkpoint.cell]
+    (first,) = rule_.standoffs
+    assert first.called == [called], "the set-up: the militia 8 km away answered the call"
+    called.go_home()
+    assert not called.answer_call(first), "still committed to the standoff it answered: no second call"
+    car.lose(car.strength)
+    rule_.apply()  # the convoy is gone: the standoff ends and stands its called units down
+    assert not rule_.standoffs
+    assert called.answer_call(first), "stood down, it answers the next call"
+
+
+def test_a_wait_of_max_wait_hours_lasts_that_long_at_any_step_length(tmp_path):
+    """Orders to wait 1 h at even odds or better (C = 30 against D = 20: patience 1 h × min(1,
+    30/20) = 1 h) at half-hour steps: the first step spends half the resolve and the convoy still
+    waits; the second spends the rest, and the checkpoint gives way (C ≥ 1.5 × D)."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=20, spread=0.0, step_hours=0.5,
+                                 orders={"when_stopped": "wait", "max_wait_hours": 1.0})
+    rule_.apply()
+    (held,) = rule_.standoffs
+    assert outcome(rule_) == "waiting" and held.resolve == pytest.approx(0.5), (
+        f"after ½ h of a 1 h wait half the resolve is left: {rule_.outcomes}, resolve {held.resolve}")
+    model.hours += 0.5
+    rule_.apply()
+    assert outcome(rule_) == "gave_way", f"after 1 h the wait has run out: {rule_.outcomes}"
+
+
+def test_a_convoy_outnumbered_when_its_wait_runs_out_withdraws_and_says_why(tmp_path):
+    """Orders to wait 1 h, C = 20 against D = 30 (patience 1 h × 20/30: one 1 h step spends it);
+    the checkpoint gives way with probability 0 (20 < 1.5 × 30, hard threshold), so the convoy
+    withdraws, "(its wait ran out)"."""
+    model, rule_, car = standoff(tmp_path, convoy=20, crew=30, spread=0.0,
+                                 orders={"when_stopped": "wait", "max_wait_hours": 1.0})
+    rule_.apply()
+    entry = model.log.entries[-1]
+    assert outcome(rule_) == "withdrew" and "(its wait ran out)" in entry.text, (
+        f"expected a withdrawal because the wait ran out: {rule_.outcomes}, {entry.text}")
+
+
+def test_the_convoy_judges_the_odds_only_once_nobody_is_on_the_way_however_few(tmp_path):
+    """D = 45 at the checkpoint against C = 30 would turn it back (45 ≥ 1.5 × 30), but a called
+    militia of 0.8 fighters is still on the way: the mobilisation is not over, so the convoy does
+    not judge yet and waits (step 4: judged once the holder has nobody on the way)."""
+    model, rule_, car = standoff(tmp_path, convoy=30, crew=45, called=0.8, spread=0.0)
+    rule_.apply()
+    (held,) = rule_.standoffs
+    assert outcome(rule_) == "waiting" and not held.judged, (
+        f"0.8 fighters on the way: no judgement yet, the convoy waits; got {rule_.outcomes}")

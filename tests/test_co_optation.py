@@ -96,3 +96,30 @@ def test_a_defection_is_logged_with_the_unit_its_fighters_and_both_sponsors(tmp_
     assert entry.text.startswith(f"{local.label} (25 fighters) near ") and entry.text.endswith(
         " switched from A to B"), entry.text
     assert entry.fighters == 25.0, entry
+
+
+def test_a_militia_exactly_at_the_threshold_does_not_switch(tmp_path):
+    """The switch is below switch_below, not at it: loyalty 0.3 out of the buyer's reach with no
+    recovery stays 0.3 and the unit keeps its side; a hair below, it switches."""
+    model, local = co_opting(tmp_path, km=30.0, loyalty=0.3, recovery_per_day=0.0)
+    a, b = model.factions.index("a"), model.factions.index("b")
+    co = rule(model, "co_optation")
+    co.apply()
+    assert local.loyalty == 0.3 and local.faction == a and co.defections == 0, (
+        f"loyalty exactly 0.3 = switch_below: no switch; got faction {local.faction}, loyalty {local.loyalty}")
+    local.loyalty = 0.3 - 1e-9
+    co.apply()
+    assert local.faction == b and co.defections == 1, "just below switch_below it switches"
+
+
+def test_a_defector_is_on_its_new_sides_roster_and_off_its_old(tmp_path):
+    """Unit.switch_faction: the spatial service's rosters (`model.space.members`, the units each
+    faction fights with) follow a defection."""
+    model, local = co_opting(tmp_path, km=0.0, loyalty=0.3 + 1e-6)
+    a, b = model.factions.index("a"), model.factions.index("b")
+    assert local in model.space.members(a) and local not in model.space.members(b)
+    rule(model, "co_optation").apply()
+    assert local.faction == b, "the set-up: it defects"
+    assert local in model.space.members(b) and local not in model.space.members(a), (
+        f"after the switch it is among b's units only: a {model.space.members(a)}, b {model.space.members(b)}")
+    assert local in model.space.units_near(local.rc, 0.0, b), "and found as b's where it stands"

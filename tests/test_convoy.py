@@ -73,3 +73,17 @@ def test_a_withdrawing_convoy_is_back_where_it_withdrew_to_and_says_so(tmp_path)
     back = [e.text for e in model.log.entries if e.kind == "withdrawal" and "is back at" in e.text]
     assert back == [f"{car.describe()} is back at Al-Mayadeen"], back
 
+
+
+def test_the_convoy_summary_counts_each_outcome_under_a_name_without_spaces(tmp_path):
+    """A convoy not yet departed: convoys_not_departed 1, convoys_en_route 0 (the outcomes'
+    spaces as underscores), and the convoy's own outcome under its label."""
+    from sim.agents.convoy import OUTCOMES, ConvoyOutcomes
+
+    forces = [{"kind": "convoy", "faction": "a", "strength": 30, "start": "Al-Mayadeen", "route": ["Albu Kamal"],
+               "depart_day": 1.5, "label": "A1"}]
+    model = world(tmp_path, forces=forces)
+    summary = ConvoyOutcomes(model).summary(slice(None))
+    expected = {f"convoys_{o.replace(' ', '_')}": int(o == "not departed") for o in OUTCOMES}
+    assert summary == {**expected, "convoy_A1": "not departed"}, summary
+    assert "convoys_not_departed" in summary and "convoys_en_route" in summary

@@ -238,3 +238,61 @@ def test_a_commitment_lowers_the_funding_by_its_amount_and_never_below_zero():
     Economy.commit(economy, 0, 30.0)
     Economy.commit(economy, 1, 500.0)
     assert funding.tolist() == [70.0, 0.0], f"expected 100 − 30 = 70 and max(0, 50 − 500) = 0, got {funding.tolist()}"
+
+
+@pytest.mark.parametrize("step_hours", [6.0, 24.0])
+def test_recruits_come_from_the_pool_at_its_uptake_per_day_at_any_step_length(tmp_path, step_hours):
+    """Money no object, a pool of 100 taken at 1 % a day: one step of Δt days buys 0.01 × 100 × Δt
+    recruits (0.25 at 6 h steps, 1 at 24 h), out of the pool."""
+    factions = {"a": {"funding_usd_per_day": 1e6, "pay_usd_per_fighter_month": 30.4, "recruit_cost_usd": 100,
+                      "manpower_pool": 100, "manpower_refill_per_day": 0, "recruit_share_per_day": 0.01}}
+    rules = {"reinforcement": {"faction": "a", "at": "Albu Kamal", "unit_size": 10, "max_per_day": 0}}
+    model = small_world(tmp_path, factions=factions, rules=rules, step_hours=step_hours)
+    model.economy.update()
+    taken = 0.01 * 100 * step_hours / 24.0
+    assert model.economy.ready[0] == pytest.approx(taken, rel=1e-12), (
+        f"{step_hours:g} h: 1 % of 100 a day × {step_hours / 24:g} day = {taken:g} recruits, got {model.economy.ready[0]}")
+    assert model.economy.pool[0] == pytest.approx(100.0 - taken, rel=1e-12)
+
+
+def test_the_summary_gives_the_share_of_the_bill_paid(tmp_path):
+    """Funding 50 a day for 100 fighters at 1 a day: half the bill is paid, the summary says 0.5;
+    fully funded, 1."""
+    factions = {"a": {"funding_usd_per_day": 50, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0},
+                "b": {"funding_usd_per_day": 500, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0}}
+    model = small_world(tmp_path, factions=factions, step_hours=24.0)
+    model.economy.update()
+    summary = model.economy.summary(slice(None))
+    assert summary["economy.a.paid_share"] == 0.5 and summary["economy.b.paid_share"] == 1.0, summary
+
+
+def test_a_paying_faction_without_fighters_owes_nothing_and_its_share_paid_is_1(tmp_path):
+    """Funding 0 and no fighter: no upkeep, so the share of the bill paid is 1 (not 0 / 0)."""
+    forces = [{"kind": "militia", "faction": "b", "units": 1, "strength": 50,
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}}]
+    model = small_world(tmp_path, factions={"a": {"funding_usd_per_day": 0}, "b": {}}, forces=forces, step_hours=24.0)
+    model.economy.update()
+    assert model.economy.paid_share[0] == 1.0, f"nothing owed, all of it paid: got {model.economy.paid_share[0]}"
+
+
+def test_deserters_leave_once_half_a_fighter_is_owed(tmp_path):
+    """Desertion owed is taken once it reaches ½ fighter: exactly 0.5 owed takes 0.5 fighters."""
+    factions = {"a": {"funding_usd_per_day": 50, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0}}
+    model = small_world(tmp_path, factions=factions, step_hours=24.0)
+    (unit,) = units_of(model, "a")
+    model.economy._owed[0] = 0.5
+    model.economy._desert()
+    assert unit.strength == pytest.approx(99.5) and model.economy.deserted[0] == pytest.approx(0.5), unit.strength
+
+
+def test_the_step_that_starts_a_day_takes_no_deserters(tmp_path):
+    """6 h steps, u = ½, d = 0.3 a day: each step accrues 100·(1 − e^(−0.3·½·¼)) ≈ 3.7 owed; the
+    step from 24 h to 30 h starts the second day and does not end it, so nobody leaves then."""
+    factions = {"a": {"funding_usd_per_day": 50, "pay_usd_per_fighter_month": 30.4, "manpower_pool": 0,
+                      "desertion_per_day": 0.3}}
+    model = small_world(tmp_path, factions=factions, step_hours=6.0)
+    (unit,) = units_of(model, "a")
+    model.hours = 24.0
+    model.economy.update()
+    assert unit.strength == 100.0, f"at 30 h the second day is not over: nobody leaves, got {unit.strength}"
+    assert model.economy._owed[0] == pytest.approx(100.0 * -math.expm1(-0.3 * 0.5 * 0.25)), "the step's owed accrues"

@@ -274,3 +274,62 @@ def test_a_partys_unit_is_on_the_contacts_bank():
     assert model.front.contacts == 1, "red's unit on the right bank within 15 km sends the party"
     assert b.strength < 400 and r.strength < 400 and model.recorder.violence.sides == [("blue", "red")], (
         f"one clash in which both lost fighters: blue {b.strength}, red {r.strength}")
+
+
+def test_a_hidden_cell_is_no_party_to_a_front_contact():
+    """The raiding parties are the nearest units of each side within reach that are not hidden
+    cells: a hidden red insurgent cell on blue's own cell is passed over, and red's garrison 8 km
+    away takes the contact's loss (2.25, as above), the cell none."""
+    from sim.agents.insurgent import InsurgentCell
+
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    b = next(u for u in model.agents if u.faction == blue)
+    r = next(u for u in model.agents if u.faction == red)
+    cell = InsurgentCell(model, red, 20.0, b.rc, "red cell")
+    assert cell.hidden, "the set-up: a new cell is hidden"
+    model.front._contact(blue, red, b.rc)
+    assert cell.strength == 20.0 and r.strength == pytest.approx(400 - 2.25), (
+        f"the hidden cell should lose nothing and the red garrison 2.25: cell {cell.strength}, garrison {r.strength}")
+
+
+def test_a_days_contacts_at_under_one_per_km_day_land_on_the_front_at_its_rate():
+    """24 h steps and 0.5 contacts a km a day: one update brings a Poisson number of contacts of
+    mean 0.5 × L (L the front the fixture's garrisons face each other along), at least one here,
+    each on a cell of the front's bands."""
+    model = CorridorModel(load_scenario(FIXTURE, overrides={"time.step_hours": 24, "front.contact_rate_per_km_day": 0.5}))
+    ((band, km),) = model.front.measure(model.influence.controller).values()
+    mean = 0.5 * km
+    assert mean > 5, f"the set-up: a front of {km:.1f} km, {mean:.1f} contacts a day expected"
+    model.front.update()
+    assert 1 <= model.front.contacts <= mean + 4 * math.sqrt(mean), (
+        f"{model.front.contacts} contacts in a day, expected about {mean:.1f} (Poisson, within 4 sd)")
+    cells = {(int(r), int(c)) for r, c in band}
+    assert all(tuple(cell) in cells for cell in model.recorder.violence.cells), "every contact on the front"
+
+
+def test_the_front_is_measured_again_each_day_not_each_step():
+    """The fronts are measured at the first step of each day (from the control map then): the
+    enemy's ground gone at hour 3 changes nothing that day; on the next day there is no front."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    model.front.update()
+    assert model.front.fronts, "the set-up: a front on day 0"
+    red = model.factions.index("red")
+    controller = model.influence.controller.copy()
+    controller[controller == red] = UNGOVERNED
+    model.influence.controller = controller
+    model.hours = 3.0
+    model.front.update()
+    assert model.front.fronts, "measured once a day: the front of hour 0 stands until the next day"
+    model.hours = 24.0
+    model.front.update()
+    assert not model.front.fronts, "the next day the front is measured again: red's ground is gone"
+
+
+def test_the_first_update_measures_the_front_whatever_day_it_comes_on():
+    """The front is measured at the first update of each day, the first one included, whenever
+    it comes (a front whose first update falls on day 1, e.g. switched on then)."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    model.hours = 24.0
+    model.front.update()
+    assert model.front.fronts, "the first update, on day 1, measures the fixture's front"

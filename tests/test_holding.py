@@ -241,3 +241,37 @@ def test_an_installation_starts_with_its_garrison_however_small():
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
                            units_at=lambda rc: [unit] if rc == (0, 0) else [])
     assert holding.update().tolist()[1] == 1, "a garrison of 0.5 fighters holds its base from the start"
+
+
+def test_a_town_whose_defenders_stand_keeps_its_holder_and_the_next_town_still_changes():
+    """next_tenure, two towns held by faction 0 whose ground is now faction 1's: in the first, 0's
+    fighters stand (near and standing), so it stays 0's; in the second none of 0's stand, so it
+    goes to 1 (each town judged on its own)."""
+    from sim.submodels.holding import next_tenure
+
+    held, ground = np.array([0, 0]), np.array([1, 1])
+    near = np.array([[5.0, 5.0], [0.0, 5.0]])
+    standing = {0: np.array([5.0, 5.0]), 1: np.array([0.0, 5.0])}
+    out = next_tenure(held, ground, near, np.array([False, False]), np.eye(2, dtype=bool), standing.__getitem__)
+    assert out.tolist() == [0, 1], f"expected the first town kept by 0 and the second taken by 1, got {out.tolist()}"
+
+
+def test_an_installation_with_no_unit_standing_stays_its_holders_whoever_holds_it():
+    """Faction 2 holds the site; only insurgent cells of faction 0 came (presence 10, standing 0):
+    nobody's regular fighters stand there, so it stays 2's (not the first faction's by default)."""
+    held, _ = _tenure([0, 2], [0, 0], [[0, 0, 0], [10, 0, 0]], {0: [0, 0, 0], 1: [0, 0, 0]})
+    assert held[1] == 2, f"no unit of anyone stands at the site: it stays 2's, got {held[1]}"
+
+
+def test_an_installation_starts_with_the_faction_whose_units_there_add_up_to_most():
+    """Two garrisons of faction 1 (20 + 20) and one of faction 2 (30) on the base's cell: the base
+    starts 1's (40 > 30), each faction's units added up."""
+    presence = np.zeros((3, 2, 5, 5))
+    presence[1, 0, 0, 0] = 40
+    presence[2, 0, 0, 0] = 30
+    units = [SimpleNamespace(strength=s, kind="garrison", rc=(0, 0), faction=f, alive=True)
+             for f, s in ((1, 20.0), (1, 20.0), (2, 30.0))]
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
+                           units_at=lambda rc: units if rc == (0, 0) else [])
+    assert holding.update().tolist()[1] == 1, "faction 1's 20 + 20 outnumber faction 2's 30: the base starts 1's"

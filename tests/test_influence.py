@@ -311,3 +311,19 @@ def test_total_presence_is_each_factions_fighters_per_cell_over_both_layers():
     expected = np.zeros((2, 5, 6))
     expected[0, 1, 2], expected[1, 4, 5] = 35.0, 7.0
     np.testing.assert_array_equal(total, expected, err_msg="(F, rows, cols): holding and patrolling fighters together")
+
+
+def test_a_gaussian_stamp_is_scipys_kernel_summing_to_its_gain():
+    """gaussian_stamp(σ) is the kernel scipy's gaussian_filter applies to a unit mass (same
+    truncation, sums to 1); with `gain` it is that kernel times the gain."""
+    from scipy.ndimage import gaussian_filter
+
+    from sim.submodels.influence import TRUNCATE, gaussian_stamp
+
+    stamp = gaussian_stamp(1.5)
+    r = stamp.shape[0] // 2
+    unit = np.zeros((2 * r + 1, 2 * r + 1))
+    unit[r, r] = 1.0
+    assert stamp.sum() == pytest.approx(1.0, rel=1e-12), f"the default gain is 1: the stamp sums to {stamp.sum()}"
+    assert np.allclose(stamp, gaussian_filter(unit, 1.5, truncate=TRUNCATE, mode="constant"), atol=1e-12)
+    assert gaussian_stamp(1.5, 3.0).sum() == pytest.approx(3.0, rel=1e-12)

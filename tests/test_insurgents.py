@@ -281,3 +281,14 @@ def test_an_ambush_is_recorded_as_violence_of_its_kind(tmp_path):
     cell.ambush()
     v = model.recorder.violence
     assert v.kinds == ["ambush"] and v.sides == [("i", "a")] and v.cells == [near.rc], (v.kinds, v.sides, v.cells)
+
+
+def test_recruitment_adds_its_faction_to_those_that_can_fight_but_not_to_the_regulars(tmp_path):
+    """Insurgent recruitment brings cells of its faction onto the map later: a faction with no
+    force at the start that recruits is among the factions whose units can fight (its cells, in
+    the open), so the engagement stage looks at them; it adds no regular force."""
+    model, rule, cells = recruiting(tmp_path, cells=(), new_cells_per_day=1.0)
+    i, a = model.factions.index("i"), model.factions.index("a")
+    assert cells == [] and rule.factions_added() == {i} and rule.factions_added(regular_only=True) == set()
+    assert model._factions_that_can_fight(regular_only=False) == {i, a}, "the hostile pair i/a can fight"
+    assert model._factions_that_can_fight(regular_only=True) == set(), "a alone has regular forces"

@@ -118,3 +118,31 @@ def test_a_convoy_with_no_passable_route_stays_put_and_says_so(tmp_path):
     assert convoy.state == ConvoyState.WAITING and not convoy.moving, f"it stays: {convoy.state}"
     entry = model.log.entries[-1]
     assert entry.kind == "event" and "finds no passable route to Albu Kamal" in entry.text, entry
+
+
+def test_a_mover_stops_at_a_stop_on_the_cell_it_reaches_and_not_at_one_behind_it():
+    """Hops of 1 h: a stop on cell 0 (where it starts) is never met; after 2 h the mover reaches
+    cell 2 exactly, where a stop waits: it stops there and returns it."""
+    import numpy as np
+
+    from sim.agents.movement import PathMover
+
+    cells = np.array([[0, 0], [0, 1], [0, 2], [0, 3]])
+    mover = PathMover(cells, np.array([1.0, 1.0, 1.0]), stops={0: "start", 2: "checkpoint"})
+    assert mover.advance(2.0) == "checkpoint" and mover.index == 2, (mover.index, mover.stops)
+    assert mover.advance(1.0) is None and mover.done and 0 in mover.stops, "the start's stop is behind it: never met"
+
+
+def test_a_patrols_first_leg_is_staggered_by_its_factions_stream(tmp_path):
+    """A patrolling unit's first leg is due at patrol_every_hours × u, u the first draw of its
+    faction's patrol stream (`patrol:legs:a`), so the patrols of a faction do not all jump at once;
+    every later leg is due a full patrol_every_hours after the last."""
+    from sim.streams import PATROL_LEGS, RandomStreams
+
+    forces = [{"kind": "militia", "faction": "a", "units": 1, "strength": 50, "posture": "patrol",
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}}]
+    model = world(tmp_path, factions=("a",), forces=forces, militia={"patrol_every_hours": 4})
+    (unit,) = units_of(model, "a")
+    u = RandomStreams(model.seed_value).named(PATROL_LEGS, faction="a").random()
+    assert unit._patrol_due == pytest.approx(4.0 * u, rel=1e-12), (
+        f"first leg due at 4 h × {u:.4f}, got {unit._patrol_due}")

@@ -371,3 +371,33 @@ def test_a_wait_is_logged_once_until_the_option_turned_down_changes_or_an_action
     planner.carry_out(Option("strike", 1.0, {"hostile": True, "target": "ISIS"}, lambda: None), "team A")
     planner.decide()
     assert len(waits()) == 2 and waits()[1] == waits()[0], f"after an action the wait is logged again: {waits()}"
+
+
+def test_a_best_option_scoring_exactly_zero_is_not_carried_out(monkeypatch):
+    """ODD *Adaptation*: the best option is carried out only when its score is above 0; at exactly
+    0 the command waits, naming the option it turned down."""
+    from sim.agents.planner_options import Option
+
+    model, planner = russia_with_reserve(10.0)
+    done = []
+    option = Option("strike", 0.0, {"hostile": True, "target": "ISIS"}, lambda: done.append(True))
+    monkeypatch.setattr(planner, "options", lambda: [option])
+    planner.decide()
+    assert done == [] and planner.decisions == 0, "a score of 0 is not above 0: nothing is carried out"
+    last = model.log.entries[-1]
+    assert last.kind == "decision" and last.text.startswith(f"{planner.name} waits rather than "), last.text
+
+
+def test_the_planners_convoys_are_numbered_after_the_scenarios_own(tmp_path):
+    """A faction with two convoys of its own in the scenario (A1, A2) and a planner: its first
+    convoy is A3; another faction's convoy does not count."""
+    from worlds import world
+
+    convoy = {"kind": "convoy", "strength": 30, "start": "Al-Mayadeen", "route": ["Albu Kamal"], "depart_day": 1.5}
+    forces = [{"kind": "militia", "faction": "a", "units": 1, "strength": 100,
+               "deploy": {"near": "Deir ez-Zor", "radius_km": 5}},
+              {**convoy, "faction": "a", "label": "A1"}, {**convoy, "faction": "a", "label": "A2"},
+              {**convoy, "faction": "b", "label": "B1"}]
+    model = world(tmp_path, factions={"a": {"planner": {"base": "Deir ez-Zor"}}, "b": {}}, forces=forces)
+    planner = model.planners[model.factions.index("a")]
+    assert planner.next_label() == "A3", f"two of its own convoys in the scenario: the next is A3, got {planner.next_label()}"

@@ -18,6 +18,7 @@ from planner_worlds import (
 )
 from worlds import planner_options
 
+from sim.agents.planner_options import THREAT_KM, convoy_options, reinforce_options
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
 from conftest import coarse_model
@@ -306,3 +307,89 @@ def test_the_strike_option_says_whom_it_strikes_and_why():
     model.factions.relation[coalition, isis] = model.factions.relation[isis, coalition] = 0
     (option,) = strike_options(planner)
     assert (option.action, option.reason) == (f"stops its strikes on {label}", "it is no longer fighting them"), option
+
+
+def test_a_reserve_too_weak_for_a_convoy_says_so_for_every_target():
+    """A reserve of 90 (54 may leave; a convoy needs 60) and two targets, Albu Kamal and Hajin:
+    each target has its own convoy_too_weak option (−1), not only the first."""
+    model, planner = russia_with_reserve(90.0)
+    planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
+    weak = [o.terms["place"] for o in convoy_options(planner) if o.kind == "convoy_too_weak"]
+    assert weak == ["Albu Kamal", "Hajin"], f"one too-weak option per target, in order: {weak}"
+
+
+def test_a_column_to_a_denied_place_leaves_the_columns_to_the_other_held_places():
+    """Russia holds Albu Kamal (a post there, rivals around) and Al-Mayadeen; the militias turned a
+    column to Albu Kamal back, so that column scores −1 for denied_days; the road to Al-Mayadeen
+    (short of Albu Kamal) is open, and its column is still an option."""
+    model, planner = russia_with_reserve(400.0)
+    iran = model.factions.index("iran_militia")
+    planner.spec = planner.spec.model_copy(update={"hold": ["Albu Kamal", "Al-Mayadeen"]})
+    post = model.spawn_unit("garrison", planner.faction, 10.0, near=model.place("Albu Kamal"), radius_km=2.0,
+                            label="R-AK", stream=np.random.default_rng(0))
+    planner.post_set_up("Albu Kamal", post)
+
+    def columns():
+        return {o.terms["place"]: o for o in reinforce_options(planner)}
+
+    assert set(columns()) == {"Albu Kamal", "Al-Mayadeen"}, f"the set-up: both places call for a column: {columns()}"
+    planner.setback("Albu Kamal", 100.0, iran)
+    after = columns()
+    assert after["Albu Kamal"].act is None and after["Albu Kamal"].score == -1.0, after["Albu Kamal"]
+    assert "Al-Mayadeen" in after and after["Al-Mayadeen"].act is not None, (
+        f"the column to Al-Mayadeen, whose road is open, is still an option: {after}")
+
+
+def test_a_place_it_has_no_fighters_at_is_no_reinforcements_objective():
+    """Al-Mayadeen, a place the militias hold (`hold`), 40 km from their base: with a Russian
+    garrison of 100 there and none of their or their allies' fighters within 10 km, the town is a
+    convoy's objective, not a place to reinforce: no column (own = 0, whatever the threat)."""
+    model = coarse_model("corridor_campaign.yaml")
+    iran, russia = model.factions.index("iran_militia"), model.factions.index("russia")
+    planner = model.planners[iran]
+    cell = model.place("Al-Mayadeen").cell
+    garrison = next(u for u in model.agents if u.faction == russia and u.kind == "garrison")
+    garrison.move_to(cell)
+    garrison.gain(100.0 - garrison.strength)
+    for unit in [u for f in np.flatnonzero(model.factions.relation[iran] == ALLIED)
+                 for u in model.space.units_near(cell, THREAT_KM, int(f))]:
+        unit.lose(unit.strength)  # gone (dead: off the map)
+    assert planner.fighters_near(cell, THREAT_KM, friendly=True) == 0.0
+    assert planner.fighters_near(cell, THREAT_KM, friendly=False) >= 100.0, "the threat is there"
+    assert planner.muster() >= planner.spec.convoy_strength, "the reserve could send a column"
+    assert [o for o in reinforce_options(planner) if o.terms["place"] == "Al-Mayadeen"] == [], (
+        "no own or allied fighter near it: no reinforcement")
+
+
+def test_a_threat_of_less_than_one_fighter_still_calls_for_a_column():
+    """The rule is threat > 0, whatever the scale: within 10 km of Albu Kamal the militias keep one
+    unit of their reserve (their base is that close), of 0.5 fighters (the least a unit can
+    have), against Russia's garrison of 0.8, nobody else, and a convoy is 0.1: R = 0.8 / 0.5 =
+    1.6, a column of min(muster 0.5 × (1 − reserve_keep), 1.5 × 0.8 − 0.5 = 0.7) ≥ 0.05, scored
+    w.threat × (1.6 − 1)."""
+    model, iran, planner, own, garrison = rivals_at_twice_own_at_albu_kamal()
+    planner.spec = planner.spec.model_copy(update={"convoy_strength": 0.1})
+    cell = model.place("Albu Kamal").cell
+    keep = planner.reserve()[0]
+    for unit in {u for f in range(len(model.factions)) for u in model.space.units_near(cell, THREAT_KM, f)}:
+        unit.lose(unit.strength - {garrison: 0.8, keep: 0.5}.get(unit, 0.0))
+    assert planner.fighters_near(cell, THREAT_KM, friendly=False) == pytest.approx(0.8)
+    assert planner.fighters_near(cell, THREAT_KM, friendly=True) == pytest.approx(0.5), "the reserve is within 10 km"
+    (option,) = [o for o in reinforce_options(planner) if o.terms["place"] == "Albu Kamal"]
+    need = min(0.5 * (1.0 - planner.spec.reserve_keep), 0.7)
+    expected = planner.spec.weights.threat * (1.6 - 1.0)
+    assert option.terms["need"] == pytest.approx(need) and option.score == pytest.approx(expected), (
+        f"a column of {need:g} scored w.threat × 0.6 = {expected:g}: {option.terms}")
+
+
+def test_a_convoy_to_a_denied_target_leaves_the_convoys_to_the_other_targets():
+    """Targets Albu Kamal and Hajin; the militias turned a convoy to Albu Kamal back, so the
+    convoy there scores −1 for denied_days; the road to Hajin does not pass Albu Kamal, and its
+    convoy is still an option."""
+    model, planner = russia_with_reserve(200.0)
+    iran = model.factions.index("iran_militia")
+    planner.spec = planner.spec.model_copy(update={"expand_into": ["Hajin"]})
+    planner.setback("Albu Kamal", 100.0, iran)
+    by_place = {o.terms["place"]: o.kind for o in convoy_options(planner)}
+    assert by_place == {"Albu Kamal": "road_denied", "Hajin": "convoy"}, (
+        f"Albu Kamal's road denied, Hajin's convoy still an option: {by_place}")

@@ -275,3 +275,48 @@ def test_harm_during_a_day_counts_at_the_days_end_after_support_has_moved_toward
 def test_support_starts_at_the_scenarios_initial_support_and_at_0_2_for_factions_it_does_not_name(tmp_path):
     model = _town_world(tmp_path, initial_support={"a": 0.7})
     assert model.population.support[0].tolist() == pytest.approx([0.7, 0.2]), "a at 0.7 as written, b at the default 0.2"
+
+
+def test_a_population_without_towns_records_no_support_for_anyone(tmp_path):
+    """A `population` block without towns: nobody's population-weighted support, 0 for each faction
+    (not 0 / 0), recorded in every row as support_<f>."""
+    from worlds import world
+
+    from sim.submodels.population import SupportRecord
+
+    model = world(tmp_path, population={"towns": {}})
+    assert model.population.support_share().tolist() == [0.0, 0.0]
+    record = SupportRecord(model)
+    record.record(0, None)
+    table = record.table(slice(0, 1))
+    assert set(table) == {"support_a", "support_b"} and all(v.tolist() == [0.0] for v in table.values()), table
+
+
+def test_the_support_record_is_each_factions_population_weighted_support(tmp_path):
+    """Two towns of 1,000 and 3,000 people with support for a of 0.2 and 0.6: support_a is
+    (1000 × 0.2 + 3000 × 0.6) / 4000 = 0.5, recorded in the row asked for."""
+    from worlds import world
+
+    from sim.submodels.population import SupportRecord
+
+    towns = {"Albu Kamal": {"population": 1000}, "Al-Mayadeen": {"population": 3000}}
+    model = world(tmp_path, population={"towns": towns})
+    pop = model.population
+    pop.support[:] = [[0.2, 0.0], [0.6, 0.1]]
+    record = SupportRecord(model)
+    record.record(3, None)
+    table = record.table(slice(3, 4))
+    assert table["support_a"].tolist() == pytest.approx([0.5]) and table["support_b"].tolist() == pytest.approx([0.075]), table
+
+
+def test_the_support_summary_is_the_last_rows_support_to_six_decimals(tmp_path):
+    """summary(rows): each faction's support in the last row of `rows`, rounded to 6 decimals."""
+    from worlds import world
+
+    from sim.submodels.population import SupportRecord
+
+    model = world(tmp_path, population={"towns": {"Albu Kamal": {"population": 1000}}})
+    record = SupportRecord(model)
+    record.support[2] = [1.0 / 3.0, 0.075]
+    record.support[3] = [0.9, 0.9]
+    assert record.summary(slice(0, 3)) == {"support_a": 0.333333, "support_b": 0.075}, record.summary(slice(0, 3))

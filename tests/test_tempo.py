@@ -151,3 +151,23 @@ def test_the_tempo_multiplies_every_cells_ambush_rate(tmp_path, monkeypatch, lev
     ambushes = [e for e in model.log.entries if e.kind == "ambush"]
     assert len(ambushes) == expected, f"activity {level:g}: {expected} ambushes expected, {len(ambushes)} logged"
     assert asked == [([0] * 5, 0.0)], f"the tempo is asked once, for the 5 cells of faction 0 at day 0: {asked}"
+
+
+def test_each_level_is_the_documented_update_of_the_factions_own_normal_draws():
+    """The first level of a faction is exp(x₀ − σ²/2) with x₀ = σ·z₀ (the stationary start); Δt =
+    3 days later x₁ = a·x₀ + σ·√(1 − a²)·z₁ with a = exp(−Δt/τ); z₀, z₁ the first two standard
+    normal draws of the faction's stream (`insurgent:tempo:<faction>`), taken here from a stream
+    seeded alike."""
+    from sim.streams import INSURGENT_TEMPO
+
+    tempo = OperationalTempo(SD, DAYS, RandomStreams(5), ["i"])
+    reference = RandomStreams(5).named(INSURGENT_TEMPO, faction="i")
+    z0, z1 = float(reference.standard_normal()), float(reference.standard_normal())
+    one = np.zeros(1, dtype=np.intp)
+    x0 = SD * z0
+    assert tempo.levels(one, 0.0)[0] == pytest.approx(np.exp(x0 - SD ** 2 / 2), rel=1e-12), (
+        f"the first level: exp(σ·z₀ − σ²/2) with z₀ = {z0:.4f}")
+    a = np.exp(-3.0 / DAYS)
+    x1 = a * x0 + SD * np.sqrt(1.0 - a * a) * z1
+    assert tempo.levels(one, 3.0)[0] == pytest.approx(np.exp(x1 - SD ** 2 / 2), rel=1e-12), (
+        f"3 days on: exp(a·x₀ + σ·√(1 − a²)·z₁ − σ²/2) with a = e^(−3/{DAYS:g}), z₁ = {z1:.4f}")

@@ -84,11 +84,13 @@ def planner_options(planner) -> list:
     return options(planner)
 
 
-def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None, stop=1.0, at_hours=0.0):
+def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None, stop=1.0, at_hours=0.0,
+             step_hours=1.0):
     """A convoy of `convoy` fighters halted at the Albu Kamal checkpoint held by `crew`, with
     `called` more 8 km away (within the call, beyond reach); `spread`: the rule's ratio_spread
     (0: the hard thresholds; the logistic judgement is tested in test_standoff_judgement.py);
-    `stop`: its stop_probability; `at_hours`: the model's clock when the convoy arrives.
+    `stop`: its stop_probability; `at_hours`: the model's clock when the convoy arrives;
+    `step_hours`: the step's length.
     Returns (model, rule, convoy); `rule.apply()` runs one step of the standoff (the clock is
     the test's to move)."""
     forces = [{"kind": "militia", "faction": "h", "units": 2, "strength": 10,
@@ -100,7 +102,7 @@ def standoff(tmp_path, *, convoy, crew, called=0.0, orders=None, spread=None, st
     if spread is not None:
         rules["checkpoint_blockade"]["ratio_spread"] = spread
     model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
-                  cell_km=1.0)
+                  cell_km=1.0, step_hours=step_hours)
     rule = next(r for r in model.rules if r.name == "checkpoint_blockade")
     checkpoint = rule.checkpoints[0]
     (car,) = units_of(model, "c")
