@@ -140,7 +140,7 @@ def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypa
     import os
 
     seen: list[str | None] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("MALLOC_ARENA_MAX")))
@@ -152,6 +152,32 @@ def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypa
     assert seen == ["1", "4"], f"expected the user's MALLOC_ARENA_MAX=4 kept, found {seen[1:]}"
 
 
+def test_the_server_keeps_no_thread_cache_of_freed_blocks(monkeypatch):
+    """glibc keeps up to 7 freed blocks of each small size per thread, counted as in use, so
+    `malloc_trim` cannot return their pages while the thread lives: `viz` starts itself again with
+    glibc's thread cache off (`GLIBC_TUNABLES=glibc.malloc.tcache_count=0`), added to the user's
+    tunables, and a cache size the user chose is kept (docs/app.md, issue 23's fifth pass)."""
+    import os
+
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("GLIBC_TUNABLES")))
+    for user in (None, "glibc.malloc.mmap_threshold=65536", "glibc.malloc.tcache_count=3"):
+        monkeypatch.delenv("PYTHONMALLOC", raising=False)
+        if user is None:
+            monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+        else:
+            monkeypatch.setenv("GLIBC_TUNABLES", user)
+        memory.use_system_allocator()
+    assert seen == ["glibc.malloc.tcache_count=0",
+                    "glibc.malloc.mmap_threshold=65536:glibc.malloc.tcache_count=0",
+                    "glibc.malloc.tcache_count=3"], (
+        f"expected the thread cache turned off (alone, after the user's own tunable) and the user's "
+        f"cache size kept; found {seen}")
+
+
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
     itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""
@@ -159,7 +185,7 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv",
@@ -191,7 +217,7 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
     root = Path(__file__).resolve().parents[1]
     with (tmp_path / "viz.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
@@ -203,9 +229,10 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
                 f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
             time.sleep(0.5)
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
-        assert b"PYTHONMALLOC=malloc" in environ and b"MALLOC_ARENA_MAX=1" in environ, (
-            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc and "
-            "MALLOC_ARENA_MAX=1")
+        assert {b"PYTHONMALLOC=malloc", b"MALLOC_ARENA_MAX=1",
+                b"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"} <= set(environ), (
+            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc, "
+            "MALLOC_ARENA_MAX=1 and GLIBC_TUNABLES=glibc.malloc.tcache_count=0")
     finally:
         server.terminate()
         server.wait(timeout=60)

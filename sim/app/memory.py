@@ -77,18 +77,31 @@ def _libc():
 ALLOCATOR_ENV, SYSTEM_ALLOCATOR = "PYTHONMALLOC", "malloc"
 #: glibc's environment variable for the most heaps (arenas) a process may have, read at its start
 ARENA_ENV = "MALLOC_ARENA_MAX"
+#: glibc's tunables (`GLIBC_TUNABLES`, "name=value" pairs joined by ':', read at start-up), and
+#: the one that turns off each thread's cache of freed blocks: glibc keeps up to 7 freed blocks of
+#: each of 64 sizes (up to 1,032 bytes) per thread for that thread's next malloc, and counts them
+#: as in use, so `malloc_trim` cannot return the pages they sit on. An idle thread (the anyio
+#: workers and Solara threads a class leaves, 28 threads after ten tabs against 9 at rest) keeps
+#: its cache, up to 448 blocks scattered over the heap, each pinning a page; a thread's cache is
+#: freed only when the thread ends (glibc manual, "Memory Allocation Tunables"; docs/app.md, issue
+#: 23's fifth pass). Without it every malloc goes to the (one) arena: no slower per frame (measured).
+TUNABLES_ENV, NO_THREAD_CACHE = "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0"
 
 
 def use_system_allocator() -> None:
     """Run this process's command again (`os.execv`: same process id, arguments and
-    environment) with Python's objects allocated by the C library's malloc and at most `ARENAS`
-    glibc heaps (`MALLOC_ARENA_MAX`, unless set), unless `PYTHONMALLOC` was set (by this call or
-    by the user, whose choice is kept). Both are read only at start-up, hence the new start; call
-    it before anything that cannot be done twice."""
+    environment) with Python's objects allocated by the C library's malloc, at most `ARENAS`
+    glibc heaps (`MALLOC_ARENA_MAX`, unless set) and no per-thread cache of freed blocks
+    (`NO_THREAD_CACHE` added to `GLIBC_TUNABLES`, unless it names the cache's size already),
+    unless `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). All are
+    read only at start-up, hence the new start; call it before anything that cannot be done twice."""
     if ALLOCATOR_ENV in os.environ:
         return
     os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
     os.environ.setdefault(ARENA_ENV, str(ARENAS))
+    tunables = os.environ.get(TUNABLES_ENV, "")
+    if NO_THREAD_CACHE.split("=")[0] not in tunables:
+        os.environ[TUNABLES_ENV] = ":".join(filter(None, (tunables, NO_THREAD_CACHE)))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
