@@ -236,3 +236,74 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+#: Threads that each malloc, for each of glibc's cached sizes from 256 to 1,024 bytes, 7 blocks
+#: with a 16 KiB block after each (so no two small ones share a page), free them all and wait;
+#: prints the main heap's resident KiB beyond its level before them, after a `malloc_trim(0)`.
+_IDLE_THREADS = """
+import ctypes, threading
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+def heap_kib():
+    kib, inside = 0, False
+    for line in open("/proc/self/smaps"):
+        first = line.split()[0]
+        if "-" in first and not first.endswith(":"):
+            inside = line.rstrip().endswith("[heap]")
+        elif inside and first == "Rss:":
+            kib += int(line.split()[1])
+    return kib
+THREADS = {threads}
+idle, ready = threading.Event(), threading.Barrier(THREADS + 1)
+def work():
+    blocks = []
+    for size in range(256, 1025, 16):
+        for _ in range(7):
+            blocks += [libc.malloc(size), libc.malloc(16384)]
+    for block in blocks:
+        libc.free(block)
+    ready.wait()
+    idle.wait()
+libc.malloc_trim(0)
+before = heap_kib()
+threads = [threading.Thread(target=work) for _ in range(THREADS)]
+for thread in threads:
+    thread.start()
+ready.wait()
+libc.malloc_trim(0)
+print(heap_kib() - before)
+idle.set()
+"""
+
+
+@pytest.mark.slow
+def test_idle_threads_keep_heap_pages_through_their_caches_unless_viz_turns_them_off():
+    """What `NO_THREAD_CACHE` is for, on this machine's glibc: an idle thread that freed 343 small
+    blocks (7 of each of 49 sizes, a page apart) keeps the pages of the blocks its cache holds,
+    which `malloc_trim` cannot return (all 343 fit in the cache: 343 pages, 1,372 KiB); with
+    `viz`'s tunable it keeps none (every block went back to the arena: the trim returns all).
+    (With several threads at once their blocks share pages: 4 threads kept ~2,100 KiB.)"""
+    import os
+    import subprocess
+    import sys
+
+    if memory._libc() is None:
+        pytest.skip("needs glibc")
+    threads, most_kib = 1, 49 * 7 * 4  # one page of 4 KiB for each cached block
+
+    def kept_kib(tunables: str) -> int:
+        env = {**os.environ, "MALLOC_ARENA_MAX": "1", memory.TUNABLES_ENV: tunables}
+        env.pop("PYTHONMALLOC", None)
+        out = subprocess.run([sys.executable, "-c", _IDLE_THREADS.format(threads=threads)], env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return int(out)
+
+    cached, uncached = kept_kib("glibc.malloc.tcache_count=7"), kept_kib(memory.NO_THREAD_CACHE)
+    assert cached - uncached > most_kib / 2, (
+        f"expected an idle thread's cache to keep more than half of the {most_kib} KiB its blocks pin "
+        f"(glibc's default cache) beyond what they keep under {memory.NO_THREAD_CACHE}; kept {cached} against "
+        f"{uncached} KiB")
+    assert uncached < 256, (
+        f"expected an idle thread without a cache to keep almost nothing of the heap after the trim (< 256 KiB), "
+        f"kept {uncached} KiB")
