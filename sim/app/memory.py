@@ -28,8 +28,13 @@ after ten tabs"), that was 20 of the 24 MB that stayed. With Python's objects on
 instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at `malloc_trim`;
 the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
+Last, glibc keeps in each thread a cache of up to 7 freed blocks of each small size for that
+thread's next malloc, counted as in use: an idle thread's cached blocks pin the heap pages they
+sit on, which `malloc_trim` cannot return, until the thread ends. After ten tabs the main heap
+kept 27 MB beyond its level at rest with the caches and 15 MB without (docs/app.md, fifth pass).
+
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc` and `MALLOC_ARENA_MAX=1`); `watch_tab`, called as a tab closes
+`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1` and glibc's thread caches off); `watch_tab`, called as a tab closes
 with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
 which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
