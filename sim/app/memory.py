@@ -31,11 +31,12 @@ the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 Last, glibc keeps in each thread a cache of up to 7 freed blocks of each small size for that
 thread's next malloc, counted as in use: an idle thread's cached blocks pin the heap pages they
 sit on, which `malloc_trim` cannot return, until the thread ends. After ten tabs the main heap
-kept 27 MB beyond its level at rest with the caches and 15 MB without (docs/app.md, fifth pass).
+kept 27 MB beyond its level at rest with the caches and 15-17 MB without (docs/app.md, fifth
+pass).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1` and glibc's thread caches off); `watch_tab`, called as a tab closes
-with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
+`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1` and glibc's thread caches off); `watch_tab`, called
+as a tab closes with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
 which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
 collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
@@ -86,7 +87,7 @@ ARENA_ENV = "MALLOC_ARENA_MAX"
 #: the one that turns off each thread's cache of freed blocks: glibc keeps up to 7 freed blocks of
 #: each of 64 sizes (up to 1,032 bytes) per thread for that thread's next malloc, and counts them
 #: as in use, so `malloc_trim` cannot return the pages they sit on. An idle thread (the anyio
-#: workers and Solara threads a class leaves, 28 threads after ten tabs against 9 at rest) keeps
+#: workers and Solara threads a class leaves: 17-18 threads after ten tabs, 10-12 at rest) keeps
 #: its cache, up to 448 blocks scattered over the heap, each pinning a page; a thread's cache is
 #: freed only when the thread ends (glibc manual, "Memory Allocation Tunables"; docs/app.md, issue
 #: 23's fifth pass). Without it every malloc goes to the (one) arena: no slower per frame (measured).
