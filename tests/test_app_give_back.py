@@ -140,7 +140,7 @@ def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypa
     import os
 
     seen: list[str | None] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("MALLOC_ARENA_MAX")))
@@ -160,7 +160,7 @@ def test_the_server_keeps_no_thread_cache_of_freed_blocks(monkeypatch):
     import os
 
     seen: list[str | None] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("GLIBC_TUNABLES")))
@@ -178,6 +178,26 @@ def test_the_server_keeps_no_thread_cache_of_freed_blocks(monkeypatch):
         f"cache size kept; found {seen}")
 
 
+def test_the_server_keeps_arrows_buffers_on_malloc(monkeypatch):
+    """pandas keeps text columns in Arrow, whose default pool (mimalloc) keeps freed memory outside
+    the heap that `malloc_trim` returns: `viz` starts itself again with
+    `ARROW_DEFAULT_MEMORY_POOL=system`, and a pool the user chose is kept."""
+    import os
+
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv",
+                        lambda exe, argv: seen.append(os.environ.get("ARROW_DEFAULT_MEMORY_POOL")))
+    memory.use_system_allocator()
+    monkeypatch.delenv("PYTHONMALLOC")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    memory.use_system_allocator()
+    assert seen == ["system", "jemalloc"], (
+        f"expected Arrow's pool on the system allocator, and the user's jemalloc kept; found {seen}")
+
+
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
     itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""
@@ -185,7 +205,7 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv",
@@ -217,7 +237,8 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL")}
     root = Path(__file__).resolve().parents[1]
     with (tmp_path / "viz.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
@@ -229,10 +250,10 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
                 f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
             time.sleep(0.5)
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
-        assert {b"PYTHONMALLOC=malloc", b"MALLOC_ARENA_MAX=1",
-                b"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"} <= set(environ), (
+        assert {b"PYTHONMALLOC=malloc", b"MALLOC_ARENA_MAX=1", b"GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+                b"ARROW_DEFAULT_MEMORY_POOL=system"} <= set(environ), (
             "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc, "
-            "MALLOC_ARENA_MAX=1 and GLIBC_TUNABLES=glibc.malloc.tcache_count=0")
+            "MALLOC_ARENA_MAX=1, GLIBC_TUNABLES=glibc.malloc.tcache_count=0 and ARROW_DEFAULT_MEMORY_POOL=system")
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -35,8 +35,8 @@ kept 27 MB beyond its level at rest with the caches and 15-17 MB without (docs/a
 pass).
 
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1` and glibc's thread caches off); `watch_tab`, called
-as a tab closes with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
+`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1`, glibc's thread caches off and Arrow's buffers on
+malloc); `watch_tab`, called as a tab closes with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
 which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
 collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
@@ -92,19 +92,25 @@ ARENA_ENV = "MALLOC_ARENA_MAX"
 #: freed only when the thread ends (glibc manual, "Memory Allocation Tunables"; docs/app.md, issue
 #: 23's fifth pass). Without it every malloc goes to the (one) arena: no slower per frame (measured).
 TUNABLES_ENV, NO_THREAD_CACHE = "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0"
+#: Arrow's environment variable for its default memory pool (read as pyarrow makes the pool), and
+#: glibc's malloc for it: pandas 3 keeps text columns in Arrow, whose default pool (mimalloc) keeps
+#: what Arrow frees for reuse in a memory reservation of its own, where `malloc_trim` does not reach
+#: (+3.7 MB after ten tabs; docs/app.md, fifth pass); on malloc it is in the heap that is trimmed.
+ARROW_POOL_ENV, ARROW_ON_MALLOC = "ARROW_DEFAULT_MEMORY_POOL", "system"
 
 
 def use_system_allocator() -> None:
     """Run this process's command again (`os.execv`: same process id, arguments and
     environment) with Python's objects allocated by the C library's malloc, at most `ARENAS`
-    glibc heaps (`MALLOC_ARENA_MAX`, unless set) and no per-thread cache of freed blocks
-    (`NO_THREAD_CACHE` added to `GLIBC_TUNABLES`, unless it names the cache's size already),
-    unless `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). All are
+    glibc heaps (`MALLOC_ARENA_MAX`, unless set), no per-thread cache of freed blocks
+    (`NO_THREAD_CACHE` added to `GLIBC_TUNABLES`, unless it names the cache's size already) and
+    Arrow's buffers on malloc too (`ARROW_POOL_ENV`, unless set), unless `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). All are
     read only at start-up, hence the new start; call it before anything that cannot be done twice."""
     if ALLOCATOR_ENV in os.environ:
         return
     os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
     os.environ.setdefault(ARENA_ENV, str(ARENAS))
+    os.environ.setdefault(ARROW_POOL_ENV, ARROW_ON_MALLOC)
     tunables = os.environ.get(TUNABLES_ENV, "")
     if NO_THREAD_CACHE.split("=")[0] not in tunables:
         os.environ[TUNABLES_ENV] = ":".join(filter(None, (tunables, NO_THREAD_CACHE)))
