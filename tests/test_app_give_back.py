@@ -140,7 +140,7 @@ def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypa
     import os
 
     seen: list[str | None] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("MALLOC_ARENA_MAX")))
@@ -152,6 +152,52 @@ def test_the_server_keeps_every_thread_on_the_main_arena_from_its_start(monkeypa
     assert seen == ["1", "4"], f"expected the user's MALLOC_ARENA_MAX=4 kept, found {seen[1:]}"
 
 
+def test_the_server_keeps_no_thread_cache_of_freed_blocks(monkeypatch):
+    """glibc keeps up to 7 freed blocks of each small size per thread, counted as in use, so
+    `malloc_trim` cannot return their pages while the thread lives: `viz` starts itself again with
+    glibc's thread cache off (`GLIBC_TUNABLES=glibc.malloc.tcache_count=0`), added to the user's
+    tunables, and a cache size the user chose is kept (docs/app.md, issue 23's fifth pass)."""
+    import os
+
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv", lambda exe, argv: seen.append(os.environ.get("GLIBC_TUNABLES")))
+    for user in (None, "glibc.malloc.mmap_threshold=65536", "glibc.malloc.tcache_count=3"):
+        monkeypatch.delenv("PYTHONMALLOC", raising=False)
+        if user is None:
+            monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+        else:
+            monkeypatch.setenv("GLIBC_TUNABLES", user)
+        memory.use_system_allocator()
+    assert seen == ["glibc.malloc.tcache_count=0",
+                    "glibc.malloc.mmap_threshold=65536:glibc.malloc.tcache_count=0",
+                    "glibc.malloc.tcache_count=3"], (
+        f"expected the thread cache turned off (alone, after the user's own tunable) and the user's "
+        f"cache size kept; found {seen}")
+
+
+def test_the_server_keeps_arrows_buffers_on_malloc(monkeypatch):
+    """pandas keeps text columns in Arrow, whose default pool (mimalloc) keeps freed memory outside
+    the heap that `malloc_trim` returns: `viz` starts itself again with
+    `ARROW_DEFAULT_MEMORY_POOL=system`, and a pool the user chose is kept."""
+    import os
+
+    seen: list[str | None] = []
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
+        monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(memory.os, "execv",
+                        lambda exe, argv: seen.append(os.environ.get("ARROW_DEFAULT_MEMORY_POOL")))
+    memory.use_system_allocator()
+    monkeypatch.delenv("PYTHONMALLOC")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    memory.use_system_allocator()
+    assert seen == ["system", "jemalloc"], (
+        f"expected Arrow's pool on the system allocator, and the user's jemalloc kept; found {seen}")
+
+
 def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monkeypatch):
     """Python's own allocator keeps a 1 MiB arena for any one object left in it; `viz` runs
     itself again (same command) with `PYTHONMALLOC=malloc`, whose freed pages go back one by one."""
@@ -159,7 +205,7 @@ def test_viz_runs_itself_again_with_python_objects_on_the_system_allocator(monke
     import sys
 
     started: list[tuple[str, list[str], str | None]] = []
-    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL"):
         monkeypatch.setenv(name, "")  # recorded, so that the value the call sets is undone too
         monkeypatch.delenv(name)
     monkeypatch.setattr(memory.os, "execv",
@@ -191,7 +237,8 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES", "ARROW_DEFAULT_MEMORY_POOL")}
     root = Path(__file__).resolve().parents[1]
     with (tmp_path / "viz.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=root, env=env,
@@ -203,9 +250,81 @@ def test_viz_serves_on_the_system_allocator(tmp_path):
                 f"expected viz to serve on port {port}; its log: {(tmp_path / 'viz.log').read_text()}")
             time.sleep(0.5)
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
-        assert b"PYTHONMALLOC=malloc" in environ and b"MALLOC_ARENA_MAX=1" in environ, (
-            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc and "
-            "MALLOC_ARENA_MAX=1")
+        assert {b"PYTHONMALLOC=malloc", b"MALLOC_ARENA_MAX=1", b"GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+                b"ARROW_DEFAULT_MEMORY_POOL=system"} <= set(environ), (
+            "expected the serving process (same pid, started again) to run under PYTHONMALLOC=malloc, "
+            "MALLOC_ARENA_MAX=1, GLIBC_TUNABLES=glibc.malloc.tcache_count=0 and ARROW_DEFAULT_MEMORY_POOL=system")
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+#: Threads that each malloc, for each of glibc's cached sizes from 256 to 1,024 bytes, 7 blocks
+#: with a 16 KiB block after each (so no two small ones share a page), free them all and wait;
+#: prints the main heap's resident KiB beyond its level before them, after a `malloc_trim(0)`.
+_IDLE_THREADS = """
+import ctypes, threading
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+def heap_kib():
+    kib, inside = 0, False
+    for line in open("/proc/self/smaps"):
+        first = line.split()[0]
+        if "-" in first and not first.endswith(":"):
+            inside = line.rstrip().endswith("[heap]")
+        elif inside and first == "Rss:":
+            kib += int(line.split()[1])
+    return kib
+THREADS = {threads}
+idle, ready = threading.Event(), threading.Barrier(THREADS + 1)
+def work():
+    blocks = []
+    for size in range(256, 1025, 16):
+        for _ in range(7):
+            blocks += [libc.malloc(size), libc.malloc(16384)]
+    for block in blocks:
+        libc.free(block)
+    ready.wait()
+    idle.wait()
+libc.malloc_trim(0)
+before = heap_kib()
+threads = [threading.Thread(target=work) for _ in range(THREADS)]
+for thread in threads:
+    thread.start()
+ready.wait()
+libc.malloc_trim(0)
+print(heap_kib() - before)
+idle.set()
+"""
+
+
+@pytest.mark.slow
+def test_idle_threads_keep_heap_pages_through_their_caches_unless_viz_turns_them_off():
+    """What `NO_THREAD_CACHE` is for, on this machine's glibc: an idle thread that freed 343 small
+    blocks (7 of each of 49 sizes, a page apart) keeps the pages of the blocks its cache holds,
+    which `malloc_trim` cannot return (all 343 fit in the cache: 343 pages, 1,372 KiB); with
+    `viz`'s tunable it keeps none (every block went back to the arena: the trim returns all).
+    (With several threads at once their blocks share pages: 4 threads kept ~2,100 KiB.)"""
+    import os
+    import subprocess
+    import sys
+
+    if memory._libc() is None:
+        pytest.skip("needs glibc")
+    threads, most_kib = 1, 49 * 7 * 4  # one page of 4 KiB for each cached block
+
+    def kept_kib(tunables: str) -> int:
+        env = {**os.environ, "MALLOC_ARENA_MAX": "1", memory.TUNABLES_ENV: tunables}
+        env.pop("PYTHONMALLOC", None)
+        out = subprocess.run([sys.executable, "-c", _IDLE_THREADS.format(threads=threads)], env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return int(out)
+
+    cached, uncached = kept_kib("glibc.malloc.tcache_count=7"), kept_kib(memory.NO_THREAD_CACHE)
+    assert cached - uncached > most_kib / 2, (
+        f"expected an idle thread's cache to keep more than half of the {most_kib} KiB its blocks pin "
+        f"(glibc's default cache) beyond what they keep under {memory.NO_THREAD_CACHE}; kept {cached} against "
+        f"{uncached} KiB")
+    assert uncached < 256, (
+        f"expected an idle thread without a cache to keep almost nothing of the heap after the trim (< 256 KiB), "
+        f"kept {uncached} KiB")

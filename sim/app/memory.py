@@ -28,9 +28,15 @@ after ten tabs"), that was 20 of the 24 MB that stayed. With Python's objects on
 instead (`PYTHONMALLOC=malloc`), what is freed goes back page by page (4 KiB) at `malloc_trim`;
 the model and the drawing pay a few per cent of CPU for it (docs/app.md).
 
+Last, glibc keeps in each thread a cache of up to 7 freed blocks of each small size for that
+thread's next malloc, counted as in use: an idle thread's cached blocks pin the heap pages they
+sit on, which `malloc_trim` cannot return, until the thread ends. After ten tabs the main heap
+kept 27 MB beyond its level at rest with the caches and 15-17 MB without (docs/app.md, fifth
+pass).
+
 So: `viz` calls `use_system_allocator` first (it runs the command again under
-`PYTHONMALLOC=malloc` and `MALLOC_ARENA_MAX=1`); `watch_tab`, called as a tab closes
-with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
+`PYTHONMALLOC=malloc`, `MALLOC_ARENA_MAX=1`, glibc's thread caches off and Arrow's buffers on
+malloc); `watch_tab`, called as a tab closes with its `Controller`, hands it to the one watcher thread of the process (outside any tab),
 which collects every `POLL_S` while a closed tab's `Controller` is still alive (each at most
 `GIVE_UP_S`) and calls `give_back` whenever some were freed: the per-thread fonts dropped, a
 collection, `malloc_trim(0)`. One thread for all closed tabs, not one each: ten tabs closed
@@ -77,18 +83,37 @@ def _libc():
 ALLOCATOR_ENV, SYSTEM_ALLOCATOR = "PYTHONMALLOC", "malloc"
 #: glibc's environment variable for the most heaps (arenas) a process may have, read at its start
 ARENA_ENV = "MALLOC_ARENA_MAX"
+#: glibc's tunables (`GLIBC_TUNABLES`, "name=value" pairs joined by ':', read at start-up), and
+#: the one that turns off each thread's cache of freed blocks: glibc keeps up to 7 freed blocks of
+#: each of 64 sizes (up to 1,032 bytes) per thread for that thread's next malloc, and counts them
+#: as in use, so `malloc_trim` cannot return the pages they sit on. An idle thread (the anyio
+#: workers and Solara threads a class leaves: 17-18 threads after ten tabs, 10-12 at rest) keeps
+#: its cache, up to 448 blocks scattered over the heap, each pinning a page; a thread's cache is
+#: freed only when the thread ends (glibc manual, "Memory Allocation Tunables"; docs/app.md, issue
+#: 23's fifth pass). Without it every malloc goes to the (one) arena: no slower per frame (measured).
+TUNABLES_ENV, NO_THREAD_CACHE = "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0"
+#: Arrow's environment variable for its default memory pool (read as pyarrow makes the pool), and
+#: glibc's malloc for it: pandas 3 keeps text columns in Arrow, whose default pool (mimalloc) keeps
+#: what Arrow frees for reuse in a memory reservation of its own, where `malloc_trim` does not reach
+#: (+3.7 MB after ten tabs; docs/app.md, fifth pass); on malloc it is in the heap that is trimmed.
+ARROW_POOL_ENV, ARROW_ON_MALLOC = "ARROW_DEFAULT_MEMORY_POOL", "system"
 
 
 def use_system_allocator() -> None:
     """Run this process's command again (`os.execv`: same process id, arguments and
-    environment) with Python's objects allocated by the C library's malloc and at most `ARENAS`
-    glibc heaps (`MALLOC_ARENA_MAX`, unless set), unless `PYTHONMALLOC` was set (by this call or
-    by the user, whose choice is kept). Both are read only at start-up, hence the new start; call
-    it before anything that cannot be done twice."""
+    environment) with Python's objects allocated by the C library's malloc, at most `ARENAS`
+    glibc heaps (`MALLOC_ARENA_MAX`, unless set), no per-thread cache of freed blocks
+    (`NO_THREAD_CACHE` added to `GLIBC_TUNABLES`, unless it names the cache's size already) and
+    Arrow's buffers on malloc too (`ARROW_POOL_ENV`, unless set), unless `PYTHONMALLOC` was set (by this call or by the user, whose choice is kept). All are
+    read only at start-up, hence the new start; call it before anything that cannot be done twice."""
     if ALLOCATOR_ENV in os.environ:
         return
     os.environ[ALLOCATOR_ENV] = SYSTEM_ALLOCATOR
     os.environ.setdefault(ARENA_ENV, str(ARENAS))
+    os.environ.setdefault(ARROW_POOL_ENV, ARROW_ON_MALLOC)
+    tunables = os.environ.get(TUNABLES_ENV, "")
+    if NO_THREAD_CACHE.split("=")[0] not in tunables:
+        os.environ[TUNABLES_ENV] = ":".join(filter(None, (tunables, NO_THREAD_CACHE)))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
