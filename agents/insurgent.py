@@ -1,6 +1,7 @@
 """Insurgent cell: small, hidden, living in the desert. It relocates now and then, ambushes
 units within reach (more often where no one governs, and more often while its faction's
-operational tempo is high: sim/submodels/tempo.py), and is worn down when patrols find it;
+operational tempo is high: sim/submodels/tempo.py; with `insurgents.raids_on_routes`, only units
+on the roads, in the valley and towns or at named sites), and is worn down when patrols find it;
 below a few fighters it disperses. A cell that patrols have found is in the open, where
 hostile units in range engage it, until it next relocates and hides again.
 
@@ -57,7 +58,7 @@ class InsurgentCell(Unit):
 
     def ambush(self) -> None:
         spec = self.model.spec.insurgents
-        target = self.model.space.nearest_enemy_unit(self, spec.ambush_range_km)
+        target = self.model.space.nearest_enemy_unit(self, spec.ambush_range_km, on_routes=spec.raids_on_routes)
         if target is None:
             return
         lost = target.lose(target.strength * spec.ambush_loss_fraction)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from worlds import east, insurgent_stage, open_row, units_of, world
 
+from sim.geography import Terrain
 from sim.submodels.influence import UNGOVERNED
 
 
@@ -292,3 +293,57 @@ def test_recruitment_adds_its_faction_to_those_that_can_fight_but_not_to_the_reg
     assert cells == [] and rule.factions_added() == {i} and rule.factions_added(regular_only=True) == set()
     assert model._factions_that_can_fight(regular_only=False) == {i, a}, "the hostile pair i/a can fight"
     assert model._factions_that_can_fight(regular_only=True) == set(), "a alone has regular forces"
+
+
+def route_row(model, desert_km: float) -> tuple[int, int]:
+    """A road cell (row, col) with `desert_km` of open desert (not a named place) west of it along
+    its row."""
+    n = round(desert_km / model.map.cell_km)
+    t = model.map.terrain
+    places = {p.cell for p in model.map.places.values()}
+    for r, c in zip(*np.nonzero(t == Terrain.ROAD), strict=True):
+        west = [(int(r), int(k)) for k in range(c - n, c)]
+        if c >= n and (t[r, c - n:c] == Terrain.DESERT).all() and not places & set(west):
+            return int(r), int(c)
+    raise LookupError(f"no road cell with {desert_km} km of desert west of it")
+
+
+@pytest.mark.parametrize("cell_km", [1.0, 2.0])
+def test_raids_on_routes_pass_over_units_in_the_open_desert_for_one_on_a_road(tmp_path, cell_km):
+    """A cell 12 km west of a road cell; one hostile unit 4 km from it in the open desert, one on
+    the road 12 km away (both within 15 km). Off (the default) the desert unit is the nearest and
+    loses its share; with `raids_on_routes` the road's unit loses it and the desert's nothing; with
+    the road's unit moved into the desert too, no raid lands."""
+    f = 0.15
+    for on, hit in ((False, "near"), (True, "far")):
+        model, cell, near, far = desert_world(tmp_path, cell_km=cell_km, raids_on_routes=on)
+        road = route_row(model, 12.0)
+        start = (road[0], road[1] - round(12.0 / cell_km))
+        cell.move_to(start)
+        near.move_to(east(start, 4.0, model))
+        far.move_to(road)
+        cell.ambush()
+        expected = {"near": (40.0 * (1 - f), 40.0), "far": (40.0, 40.0 * (1 - f))}[hit]
+        assert (near.strength, far.strength) == pytest.approx(expected), (
+            f"raids_on_routes={on}: the {'unit on the road, 12 km' if on else 'desert unit, 4 km'} away should "
+            f"lose {f:.0%} and the other nothing (strengths {near.strength:.1f}, {far.strength:.1f})")
+    far.move_to(east(start, 8.0, model))
+    before = (near.strength, far.strength)
+    cell.ambush()
+    assert (near.strength, far.strength) == before, "raids_on_routes: no unit on a route within 15 km, no raid"
+
+
+def test_route_cells_are_every_cell_but_open_desert_and_the_named_places(tmp_path):
+    """`Space.route_cells`: True on roads, farmland, towns, crossings and bridges and on every named
+    place's cell (T-2 station's, whatever its terrain), False on desert cells elsewhere and on the
+    river."""
+    model, *_ = desert_world(tmp_path)
+    routes = np.array(model.space.route_cells())
+    t, land = model.map.terrain, model.map.land
+    expected = land & (t != Terrain.DESERT)
+    for place in model.map.places.values():
+        expected[place.cell] = land[place.cell]
+    assert (routes == expected).all(), "route cells: land that is not desert, plus the named places' cells"
+    assert routes[model.map.places["T-2 station"].cell], "T-2 station (a desert site) is a route cell"
+    assert not routes[open_row(model)], "an open desert cell is not"
+    assert not routes[~land].any(), "the river is not"

@@ -233,6 +233,8 @@ CASES = [
          "expected a number between 0 and 3, found 1e+308", path="insurgents.tempo_sd"),
     Case("tempo_days_zero", {"s.yaml": B + "insurgents: {tempo_sd: 0.8, tempo_days: 0}  #<\n"},
          "expected a number > 0, found 0", path="insurgents.tempo_days"),
+    Case("raids_on_routes_not_a_switch", {"s.yaml": B + "insurgents:\n  raids_on_routes: roads  #<\n"},
+         "expected true or false", path="insurgents.raids_on_routes"),
     Case("duplicate_key", {"s.yaml": B + "seed: 1\nseed: 2  #<\n"},
          "duplicate key 'seed' (first given at line 2)", path="seed"),
     Case("bad_override_path", {"s.yaml": B + "name: x\n"},

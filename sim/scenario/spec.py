@@ -253,6 +253,13 @@ class InsurgentBehaviour(Strict):
         "how long a campaign or a lull lasts."
     )
     ambush_range_km: PositiveFloat = Field(15.0, description="Reach of an ambush (km).")
+    raids_on_routes: bool = Field(
+        False, description="Where raids land: if true, a cell raids the nearest hostile unit within reach that "
+        "stands on the lines of communication or at a site (any cell but open desert: roads, crossings, the "
+        "valley's farmland and villages, towns; or a named place's cell), passing over units in the open "
+        "desert; the rate still depends on where the cell hides. False (the default): the nearest unit "
+        "anywhere. The record's situation (corridor_2017.yaml) sets it true."
+    )
     ambush_loss_fraction: Probability = Field(
         0.15, description="Share of the target unit's strength lost in one ambush."
     )

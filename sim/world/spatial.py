@@ -53,6 +53,7 @@ class Space:
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
         self._members: dict[int, list[Unit]] = {}  # per faction, its roster in creation order
         self._nearest_place = self._nearest_place_grid()
+        self._route_rows: list[list[bool]] | None = None  # `route_cells`, once asked for
 
     # --- places ------------------------------------------------------------------------------
     def nearest_place_name(self, rc) -> str:
@@ -243,18 +244,35 @@ class Space:
         """The nearest alive unit of `faction` and class `kind` within `max_km`, or None."""
         return next((u for u in self.units_near(rc, max_km, faction) if isinstance(u, kind)), None)
 
-    def nearest_enemy_unit(self, unit: Unit, range_km: float) -> Unit | None:
+    def nearest_enemy_unit(self, unit: Unit, range_km: float, on_routes: bool = False) -> Unit | None:
         """The nearest unit of a faction hostile to `unit`'s within `range_km` (insurgent cells
-        excepted), or None."""
+        excepted), or None; with `on_routes`, only a unit standing on a route cell
+        (`route_cells`): units in the open desert are passed over."""
         enemies = [f for f in range(len(self.model.factions)) if self.model.is_hostile(unit.faction, f)]
         if not enemies:
             return None
         grid = self.model.grid
+        routes = self.route_cells() if on_routes else None
         for cell in self._occupied(unit.rc, range_km, enemies):
+            if routes is not None and not routes[cell[0]][cell[1]]:
+                continue
             for a in grid[cell].agents:
                 if a.faction in enemies and a.kind != "insurgent" and a.alive:
                     return a
         return None
+
+    def route_cells(self) -> list[list[bool]]:
+        """Rows of the cells on the lines of communication and at the sites they link, as Python
+        lists (True/False per cell; computed once): every land cell but open desert (roads,
+        crossings, bridges, the valley's farmland and villages, towns) and the cell of every named
+        place (bases, stations, oil fields and airports in the desert). Where insurgent cells'
+        raids land when `insurgents.raids_on_routes` is on (docs/odd.md, *Insurgent cells*)."""
+        if self._route_rows is None:
+            routes = self.map.land & (self.map.terrain != Terrain.DESERT)
+            for place in self.map.places.values():
+                routes[place.cell] = self.map.land[place.cell]
+            self._route_rows = routes.tolist()
+        return self._route_rows
 
     # --- where a faction may go --------------------------------------------------------------
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
