@@ -292,3 +292,27 @@ def test_recruitment_adds_its_faction_to_those_that_can_fight_but_not_to_the_reg
     assert cells == [] and rule.factions_added() == {i} and rule.factions_added(regular_only=True) == set()
     assert model._factions_that_can_fight(regular_only=False) == {i, a}, "the hostile pair i/a can fight"
     assert model._factions_that_can_fight(regular_only=True) == set(), "a alone has regular forces"
+
+
+def test_a_hidden_cell_is_not_engaged_and_one_in_the_open_fights_by_the_square_law(tmp_path):
+    """ODD §3.3 *Engagements* / *Insurgent cells*: insurgent cells fight only while in the open.
+    A 20-fighter cell on the same desert cell as a hostile 40-fighter militia (the other militia
+    30 km away): hidden, the step's engagement stage leaves both whole; in the open, one 1 h
+    stage is the square law by hand, A(t) = A·cosh(k·t) − B·sinh(k·t), k = 0.05/24 per hour."""
+    from sim.submodels.engagement import resolve_engagements
+
+    model, cell, near, far = desert_world(tmp_path)
+    start = open_row(model, length_km=40.0)
+    near.move_to(start)
+    cell.move_to(start)
+    far.move_to(east(start, 30.0, model))
+    assert cell.hidden and model.step_hours == 1.0, "the set-up: a hidden cell, 1 h steps"
+    resolve_engagements(model, model._fighters_by_faction())  # the step's engagement stage
+    assert (cell.strength, near.strength) == (20.0, 40.0), "a hidden cell is neither engaged nor fires"
+    cell.hidden = False  # found by patrols
+    resolve_engagements(model, model._fighters_by_faction())
+    k = 0.05 / 24.0
+    by_hand = (20.0 * np.cosh(k) - 40.0 * np.sinh(k), 40.0 * np.cosh(k) - 20.0 * np.sinh(k))
+    assert (cell.strength, near.strength) == pytest.approx(by_hand, rel=1e-9), (
+        f"a cell in the open fights the militia on its cell by the square law: expected {by_hand}, "
+        f"got {(cell.strength, near.strength)}")
