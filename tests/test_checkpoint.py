@@ -329,3 +329,18 @@ def test_the_convoy_judges_the_odds_only_once_nobody_is_on_the_way_however_few(t
     (held,) = rule_.standoffs
     assert outcome(rule_) == "waiting" and not held.judged, (
         f"0.8 fighters on the way: no judgement yet, the convoy waits; got {rule_.outcomes}")
+
+
+def test_a_convoy_is_stopped_with_the_stop_probability(tmp_path):
+    """ODD §3.3 *Checkpoint blockade*: a convoy reaching a checkpoint is halted with probability
+    `stop_probability` (the rule's own stream), else it passes. 1,000 encounters at 0.3: by hand
+    the stopped share is Binomial(1,000, 0.3)/1,000, within 4·√(0.21/1,000) ≈ 0.058 of 0.3, and
+    every encounter is counted once, as stopped or as passed."""
+    model, rule, car = standoff(tmp_path, convoy=60.0, crew=40.0, stop=0.3)
+    checkpoint = rule.checkpoints[0]
+    for _ in range(999):
+        checkpoint.encounter(car)
+    stopped, passed = rule.outcomes["stopped"], rule.outcomes["passed"]
+    assert stopped + passed == 1000, f"1,000 encounters, each stopped or passed: {stopped} + {passed}"
+    assert abs(stopped / 1000 - 0.3) < 4 * np.sqrt(0.21 / 1000), (
+        f"about 30 % of 1,000 convoys stopped at stop_probability 0.3, got {stopped / 1000:.3f}")
