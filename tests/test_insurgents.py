@@ -316,3 +316,25 @@ def test_a_hidden_cell_is_not_engaged_and_one_in_the_open_fights_by_the_square_l
     assert (cell.strength, near.strength) == pytest.approx(by_hand, rel=1e-9), (
         f"a cell in the open fights the militia on its cell by the square law: expected {by_hand}, "
         f"got {(cell.strength, near.strength)}")
+
+
+def test_a_cell_relocates_every_move_every_hours_from_a_first_offset_within_one_period(tmp_path):
+    """ODD §3.3 *Insurgent cells*: "every `insurgents.move_every_hours` a cell relocates"; the first
+    move comes at a drawn offset within one period (`insurgent:relocation:<faction>`). With
+    move_every_hours = 12 and 1 h steps, over the world's 2 days (steps starting at 0…47 h) the
+    cell's wake-ups are, by hand, 12 h apart, the first at the first step start at or after its
+    offset t₀ ∈ (0, 12] h, so at ⌈t₀⌉ + 12k ≤ 47 for k = 0…3: 4 relocations."""
+    model, cell, _, _ = desert_world(tmp_path, move_every_hours=12)
+    hours, wake = [], cell.wake
+
+    def counted():
+        hours.append(model.hours)
+        wake()
+
+    cell.wake = counted
+    for _ in range(2 * 24):
+        model.step()
+    assert 0 < hours[0] <= 12.0 + 1e-9, f"the first relocation within one period of 12 h: {hours}"
+    assert all(b - a == pytest.approx(12.0) for a, b in zip(hours, hours[1:], strict=False)), (
+        f"a cell relocates every 12 h: {hours}")
+    assert len(hours) == 4, f"2 days of 12 h periods: 4 relocations, got {len(hours)}: {hours}"

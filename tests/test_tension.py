@@ -358,3 +358,28 @@ def test_clashes_add_tension_at_most_once_a_place_and_pair_every_6_hours(tmp_pat
         f"clashes at Albu Kamal at 0, 3 and 6 h and at Al-Mayadeen at 3 h should add 3 × {weight:g} "
         f"(the 3 h one at Albu Kamal is within 6 h of the last there); got {model.tension.level[i, j]:g}")
     assert len(model.recorder.violence.kinds) == 4, "every clash is booked as violence, whether or not it weighs"
+
+
+def test_a_post_set_up_on_a_rivals_ground_weighs_post_and_on_its_own_ground_nothing(tmp_path):
+    """ODD §2 *Interaction*: "a post set up where the other holds the ground 0.5". An arrived
+    convoy of a becomes a post at Albu Kamal: with b (a rival) controlling that cell, tension a–b
+    rises by weights.post; with a itself controlling it, by nothing."""
+    from worlds import units_of, world
+
+    forces = [{"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}},
+              {"kind": "convoy", "faction": "a", "strength": 60, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5}]
+    a_b = []
+    for holder in ("b", "a"):
+        model = world(tmp_path, relations={"a/b": "rival"}, forces=forces)
+        (car,) = [u for u in units_of(model, "a") if u.kind == "convoy"]
+        a, b = model.factions.index("a"), model.factions.index("b")
+        car.move_to(model.place("Albu Kamal").cell)
+        model.influence.controller[car.rc] = model.factions.index(holder)
+        model.establish_post(car)
+        a_b.append(model.tension.level[a, b])
+    assert model.spec.tension.weights.post > 0, "the set-up: a post weighs something"
+    assert a_b == [pytest.approx(model.spec.tension.weights.post), 0.0], (
+        f"a post on b's ground adds weights.post ({model.spec.tension.weights.post:g}) to a–b, on a's own "
+        f"ground nothing: got {a_b}")
