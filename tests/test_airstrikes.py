@@ -194,3 +194,21 @@ def test_a_strike_aims_at_the_targets_wherever_they_stand_on_the_map(tmp_path):
     rule(model, "airstrikes").strike()
     assert [u.strength for u in units] == pytest.approx([70.0] * 5 + [100.0]), (
         f"the plus centred on row {r} should lose 30 % each, the unit 8 km away nothing: {[u.strength for u in units]}")
+
+
+def test_strikes_arrive_at_their_rate_per_day_and_each_is_intercepted_with_its_probability(tmp_path):
+    """ODD §3.3 *Airstrikes*: a Poisson process at `rate_per_day`, each strike intercepted with
+    `intercept_probability`. 240 a day over 100 one-hour steps: by hand N ~ Poisson(1,000), so
+    |N − 1,000| < 4·√1,000 ≈ 126; with p = 0.3 the intercepted share is Binomial(N, 0.3)/N,
+    within 4·√(0.21/N) ≈ 0.058 of 0.3 (the targets are made whole after each step)."""
+    model, units = striking(tmp_path, rate_per_day=240.0, intercepted_by="b", intercept_probability=0.3)
+    strikes = rule(model, "airstrikes")
+    assert model.step_hours == 1.0
+    for _ in range(100):
+        strikes.apply()
+        for unit in units:
+            unit.gain(100.0 - unit.strength)
+    n = strikes.strikes + strikes.intercepted
+    assert abs(n - 1000) < 4 * np.sqrt(1000), f"240 a day for 100 h: about 1,000 strikes, got {n}"
+    share = strikes.intercepted / n
+    assert abs(share - 0.3) < 4 * np.sqrt(0.21 / n), f"about 30 % of {n} strikes intercepted, got {share:.3f}"

@@ -329,3 +329,43 @@ def test_the_convoy_judges_the_odds_only_once_nobody_is_on_the_way_however_few(t
     (held,) = rule_.standoffs
     assert outcome(rule_) == "waiting" and not held.judged, (
         f"0.8 fighters on the way: no judgement yet, the convoy waits; got {rule_.outcomes}")
+
+
+def test_a_convoy_is_stopped_with_the_stop_probability(tmp_path):
+    """ODD §3.3 *Checkpoint blockade*: a convoy reaching a checkpoint is halted with probability
+    `stop_probability` (the rule's own stream), else it passes. 1,000 encounters at 0.3: by hand
+    the stopped share is Binomial(1,000, 0.3)/1,000, within 4·√(0.21/1,000) ≈ 0.058 of 0.3, and
+    every encounter is counted once, as stopped or as passed."""
+    model, rule, car = standoff(tmp_path, convoy=60.0, crew=40.0, stop=0.3)
+    checkpoint = rule.checkpoints[0]
+    for _ in range(999):
+        checkpoint.encounter(car)
+    stopped, passed = rule.outcomes["stopped"], rule.outcomes["passed"]
+    assert stopped + passed == 1000, f"1,000 encounters, each stopped or passed: {stopped} + {passed}"
+    assert abs(stopped / 1000 - 0.3) < 4 * np.sqrt(0.21 / 1000), (
+        f"about 30 % of 1,000 convoys stopped at stop_probability 0.3, got {stopped / 1000:.3f}")
+
+
+@pytest.mark.parametrize("cell_km", [1.0, 2.0])
+def test_a_convoys_path_stops_where_it_first_comes_within_reach_km_of_the_checkpoint(tmp_path, cell_km):
+    """ODD §3.3 *Checkpoint blockade*: "the first point of its path within `reach_km` of each
+    checkpoint becomes a stop", in km at any cell size. A convoy's path from Al-Mayadeen to Albu
+    Kamal (checkpoint reach 3 km): every cell before the stop lies more than 3 km from the
+    checkpoint, the stop's cell within 3 km, and advancing the whole way halts it there."""
+    forces = [{"kind": "militia", "faction": "h", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 2}},
+              {"kind": "convoy", "faction": "c", "strength": 60, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5}]
+    rules = {"checkpoint_blockade": {"by": "h", "against": ["c"], "at": ["Albu Kamal"], "reach_km": 3}}
+    model = world(tmp_path, factions=("h", "c"), relations={"h/c": "rival"}, forces=forces, rules=rules,
+                  cell_km=cell_km)
+    (checkpoint,) = model.checkpoints
+    (car,) = units_of(model, "c")
+    mover = model.space.plan_path(car, model.place("Al-Mayadeen").cell, model.place("Albu Kamal").cell, 1.0,
+                                  checkpoints=True)
+    (stop,) = mover.stops
+    km = np.hypot(*(mover.cells - np.array(checkpoint.cell)).T) * cell_km
+    assert km[stop] <= 3.0 and (km[1:stop] > 3.0).all(), (
+        f"the stop should be the path's first cell within 3 km of the checkpoint at {cell_km:g} km cells: "
+        f"stop at index {stop} ({km[stop]:.2f} km), cells before it at {np.round(km[1:stop][-3:], 2)} km")
+    assert mover.advance(1e6) is checkpoint and mover.index == stop, "the convoy halts at that cell"

@@ -4,6 +4,7 @@ arrived and become a post; the outcome each state reports and what the log says 
 
 from __future__ import annotations
 
+import numpy as np
 from worlds import outcome, standoff, units_of, world
 
 from sim.agents.convoy import ConvoyState
@@ -87,3 +88,24 @@ def test_the_convoy_summary_counts_each_outcome_under_a_name_without_spaces(tmp_
     expected = {f"convoys_{o.replace(' ', '_')}": int(o == "not departed") for o in OUTCOMES}
     assert summary == {**expected, "convoy_A1": "not departed"}, summary
     assert "convoys_not_departed" in summary and "convoys_en_route" in summary
+
+
+def test_a_convoy_moves_at_the_terrain_speeds_times_its_speed_factor(tmp_path):
+    """ODD §3.3 *Movement*: "convoys move at the terrain speeds × `speed_factor`". The same convoy
+    at speed_factor 1 and 0.5 takes the same least-time path (its cells do not depend on the
+    factor), each hop's hours are the path's hop hours at the terrain speeds ÷ the factor: by hand,
+    twice as long at 0.5."""
+    hops = {}
+    for factor in (1.0, 0.5):
+        forces = [{"kind": "convoy", "faction": "c", "strength": 60, "start": "Al-Mayadeen",
+                   "route": ["Albu Kamal"], "depart_day": 0.0, "label": "C1", "speed_factor": factor}]
+        model = world(tmp_path, factions=("c",), forces=forces, days=3)
+        (convoy,) = model.convoys
+        convoy.depart()
+        terrain_hours = model.space.pathfinder(convoy.faction).hop_hours(convoy.mover.cells)
+        hop_hours = np.diff(convoy.mover.arrival)  # the mover's hours to each next cell
+        np.testing.assert_allclose(hop_hours, terrain_hours / factor, rtol=1e-12, err_msg=(
+            f"at speed_factor {factor:g} each hop should take its terrain hours ÷ {factor:g}"))
+        hops[factor] = (convoy.mover.cells.tolist(), float(convoy.mover.arrival[-1]))
+    assert hops[0.5][0] == hops[1.0][0] and abs(hops[0.5][1] - 2.0 * hops[1.0][1]) < 1e-9 * hops[1.0][1], (
+        f"the same path, twice the hours at half the speed: {hops[1.0][1]:.2f} h and {hops[0.5][1]:.2f} h")

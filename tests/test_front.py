@@ -333,3 +333,17 @@ def test_the_first_update_measures_the_front_whatever_day_it_comes_on():
     model.hours = 24.0
     model.front.update()
     assert model.front.fronts, "the first update, on day 1, measures the fixture's front"
+
+
+def test_a_unit_smaller_than_a_party_sends_all_it_has():
+    """ODD §3.3 *Fronts*: each side's nearest unit sends a party of `party_fighters` "or all it
+    has". Blue cut to 10 fighters (party 30) loses all-it-has × 0.15 = 1.5 by hand; red, fortified
+    ×2 with 400, still sends 30 and loses 30 × 0.15 / 2 = 2.25."""
+    model = CorridorModel(load_scenario(FIXTURE))
+    blue, red = model.factions.index("blue"), model.factions.index("red")
+    b = next(u for u in model.agents if u.faction == blue)
+    r = next(u for u in model.agents if u.faction == red)
+    b.lose(390.0)
+    model.front._contact(blue, red, b.rc)
+    assert b.strength == pytest.approx(10 - 1.5), f"blue's whole 10 go and lose 10 × 0.15 = 1.5, lost {10 - b.strength:.2f}"
+    assert r.strength == pytest.approx(400 - 2.25), f"red's party of 30 loses 30 × 0.15 / 2, lost {400 - r.strength:.2f}"

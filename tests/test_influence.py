@@ -4,6 +4,8 @@ incremental updates, time-step-independent relaxation, and the control rule."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -327,3 +329,37 @@ def test_a_gaussian_stamp_is_scipys_kernel_summing_to_its_gain():
     assert stamp.sum() == pytest.approx(1.0, rel=1e-12), f"the default gain is 1: the stamp sums to {stamp.sum()}"
     assert np.allclose(stamp, gaussian_filter(unit, 1.5, truncate=TRUNCATE, mode="constant"), atol=1e-12)
     assert gaussian_stamp(1.5, 3.0).sum() == pytest.approx(3.0, rel=1e-12)
+
+
+def _hand_governed_km2(fighters: float) -> float:
+    """π·d*², d* where N × the documented kernel falls to the threshold: the mixture of 2-D
+    Gaussians of widths σ, 2σ, 4σ weighted ∝ 1, q, q² (ODD §3.3), each integrating to one, solved
+    by bisection (the density falls with distance)."""
+    c = ControlSpec()
+    weights, widths = (1.0, c.tail_ratio, c.tail_ratio**2), (c.kernel_km, 2 * c.kernel_km, 4 * c.kernel_km)
+
+    def density(d):
+        return fighters * sum(w / sum(weights) * math.exp(-d * d / (2 * s * s)) / (2 * math.pi * s * s)
+                              for w, s in zip(weights, widths, strict=True))
+
+    lo, hi = 0.0, 200.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if density(mid) >= c.threshold_per_km2 else (lo, mid)
+    return math.pi * lo * lo
+
+
+def test_a_garrison_governs_the_disc_where_its_density_reaches_the_threshold_and_30_percent_fewer_a_fifth_less():
+    """ODD §3.3 *Why a density with a threshold*: N fighters govern the disc where N × kernel ≥
+    `control.threshold_per_km2`, and "losing 30 % of a garrison loses about a fifth of its ground".
+    By hand at the defaults (σ = 2 km, q = 0.6, 0.3 a km²): 25, 100 and 400 fighters govern 20, 72
+    and 191 km², and 280 of 400 keep 77.5 %. The grid's count at 1 km cells (its kernel sampled on
+    cells, its disc counted in whole cells) agrees within 8 % and the kept share within 3 points."""
+    for fighters in (25.0, 100.0, 400.0):
+        hand, grid = _hand_governed_km2(fighters), governed_km2(fighters)
+        assert grid == pytest.approx(hand, rel=0.08), (
+            f"{fighters:.0f} fighters should govern about {hand:.0f} km² (the documented kernel), got {grid:.0f}")
+    hand_kept = _hand_governed_km2(280.0) / _hand_governed_km2(400.0)
+    assert 0.7 < hand_kept < 0.85, f"by hand a 30 % loss keeps {hand_kept:.3f} of the ground: about four fifths"
+    kept = governed_km2(280.0) / governed_km2(400.0)
+    assert abs(kept - hand_kept) < 0.03, f"280 of 400 fighters should keep {hand_kept:.3f} of the ground, kept {kept:.3f}"

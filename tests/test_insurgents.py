@@ -347,3 +347,49 @@ def test_route_cells_are_every_cell_but_open_desert_and_the_named_places(tmp_pat
     assert routes[model.map.places["T-2 station"].cell], "T-2 station (a desert site) is a route cell"
     assert not routes[open_row(model)], "an open desert cell is not"
     assert not routes[~land].any(), "the river is not"
+
+
+def test_a_hidden_cell_is_not_engaged_and_one_in_the_open_fights_by_the_square_law(tmp_path):
+    """ODD §3.3 *Engagements* / *Insurgent cells*: insurgent cells fight only while in the open.
+    A 20-fighter cell on the same desert cell as a hostile 40-fighter militia (the other militia
+    30 km away): hidden, the step's engagement stage leaves both whole; in the open, one 1 h
+    stage is the square law by hand, A(t) = A·cosh(k·t) − B·sinh(k·t), k = 0.05/24 per hour."""
+    from sim.submodels.engagement import resolve_engagements
+
+    model, cell, near, far = desert_world(tmp_path)
+    start = open_row(model, length_km=40.0)
+    near.move_to(start)
+    cell.move_to(start)
+    far.move_to(east(start, 30.0, model))
+    assert cell.hidden and model.step_hours == 1.0, "the set-up: a hidden cell, 1 h steps"
+    resolve_engagements(model, model._fighters_by_faction())  # the step's engagement stage
+    assert (cell.strength, near.strength) == (20.0, 40.0), "a hidden cell is neither engaged nor fires"
+    cell.hidden = False  # found by patrols
+    resolve_engagements(model, model._fighters_by_faction())
+    k = 0.05 / 24.0
+    by_hand = (20.0 * np.cosh(k) - 40.0 * np.sinh(k), 40.0 * np.cosh(k) - 20.0 * np.sinh(k))
+    assert (cell.strength, near.strength) == pytest.approx(by_hand, rel=1e-9), (
+        f"a cell in the open fights the militia on its cell by the square law: expected {by_hand}, "
+        f"got {(cell.strength, near.strength)}")
+
+
+def test_a_cell_relocates_every_move_every_hours_from_a_first_offset_within_one_period(tmp_path):
+    """ODD §3.3 *Insurgent cells*: "every `insurgents.move_every_hours` a cell relocates"; the first
+    move comes at a drawn offset within one period (`insurgent:relocation:<faction>`). With
+    move_every_hours = 12 and 1 h steps, over the world's 2 days (steps starting at 0…47 h) the
+    cell's wake-ups are, by hand, 12 h apart, the first at the first step start at or after its
+    offset t₀ ∈ (0, 12] h, so at ⌈t₀⌉ + 12k ≤ 47 for k = 0…3: 4 relocations."""
+    model, cell, _, _ = desert_world(tmp_path, move_every_hours=12)
+    hours, wake = [], cell.wake
+
+    def counted():
+        hours.append(model.hours)
+        wake()
+
+    cell.wake = counted
+    for _ in range(2 * 24):
+        model.step()
+    assert 0 < hours[0] <= 12.0 + 1e-9, f"the first relocation within one period of 12 h: {hours}"
+    assert all(b - a == pytest.approx(12.0) for a, b in zip(hours, hours[1:], strict=False)), (
+        f"a cell relocates every 12 h: {hours}")
+    assert len(hours) == 4, f"2 days of 12 h periods: 4 relocations, got {len(hours)}: {hours}"

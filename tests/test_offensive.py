@@ -288,3 +288,25 @@ def test_the_launch_is_logged_with_the_columns_fighters_units_times_strength():
     (entry,) = [e for e in model.log.entries if "launch an offensive" in e.text]
     assert entry.text == "Blue launch an offensive from Al-Quriyah on Al-Asharah with 1000 fighters", entry.text
     assert entry.fighters == 1000.0 and entry.place == "Al-Quriyah", entry
+
+
+@pytest.mark.parametrize("step_hours", [1.0, 3.0])
+def test_reinforcements_join_the_column_per_day_and_the_sponsor_funds_it_from_the_launch(step_hours):
+    """ODD §3.3 *Offensive*: `reinforce_per_day` more fighters join the column daily (per day at any
+    step length) and the sponsor adds `funding_usd_per_day` to the attacker's funding at the launch.
+    By hand, 48 a day: the lead unit (250) gains 48 × Δt / 24 each step after the launch, 2 at 1 h
+    steps and 6 at 3 h; the funding rises by 1,000 US$ a day once, at the launch, not each step."""
+    model = CorridorModel(load_scenario(FIXTURE, overrides={
+        "time.step_hours": step_hours, "rules.offensive.reinforce_per_day": 48,
+        "rules.offensive.funding_usd_per_day": 1000}))
+    rule = model.rules_by_key["offensive"]
+    blue = model.factions.index("blue")
+    funding = float(model.factions.funding[blue])
+    rule.apply()  # the launch
+    assert rule.launched and rule.column[0].strength == 250.0
+    assert model.factions.funding[blue] == pytest.approx(funding + 1000.0), "the sponsor adds 1,000 US$ a day"
+    for k in (1, 2):
+        rule.apply()
+        assert rule.column[0].strength == pytest.approx(250.0 + k * 48.0 * step_hours / 24.0), (
+            f"after {k} step(s) of {step_hours:g} h the lead unit should have 250 + {k} × 48 × {step_hours:g}/24")
+    assert model.factions.funding[blue] == pytest.approx(funding + 1000.0), "the funding is added once, at the launch"

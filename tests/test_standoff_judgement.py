@@ -51,3 +51,27 @@ def test_the_convoy_judges_the_ratio_only_after_the_reinforcements_have_arrived(
     withdrawal = next(e for e in model.log.entries if e.kind == "withdrawal")
     assert "outnumbered once the defenders had gathered" in withdrawal.text, (
         f"the convoy should withdraw on judging the gathered defenders, not when its wait ran out: {withdrawal.text}")
+
+
+def test_when_the_wait_runs_out_the_checkpoint_gives_way_with_the_logistic_probability(tmp_path):
+    """ODD §3.3 *Checkpoint blockade*, rule 5: when the convoy's resolve is spent the checkpoint
+    gives way with probability 1 / (1 + exp(−(ln(C/D) − ln r)/s)), else the convoy withdraws.
+    C = 45 against D = 20 (below the give-way ratio 3, nobody called), orders to wait 1 h, r = 1.5,
+    s = 0.4: by hand p = 1 / (1 + e^(−ln 1.5 / 0.4)) = 0.7337; over 1,000 standoffs, each spent in
+    one 1 h step, the share that gave way is within 4·√(p(1 − p)/1,000) ≈ 0.056 of it."""
+    import numpy as np
+    from worlds import standoff
+
+    model, rule, car = standoff(tmp_path, convoy=45, crew=20, spread=0.4,
+                                orders={"when_stopped": "wait", "max_wait_hours": 1.0})
+    checkpoint = rule.checkpoints[0]
+    for n in range(1000):
+        if n:
+            checkpoint.encounter(car)
+        rule.apply()
+        assert not rule.standoffs, "each standoff ends in its one step"
+    p = 1.0 / (1.0 + math.exp(-math.log(1.5) / 0.4))
+    share = rule.outcomes["gave_way"] / 1000
+    assert rule.outcomes["gave_way"] + rule.outcomes["withdrew"] == 1000
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / 1000), (
+        f"the checkpoint should give way in about {p:.3f} of the standoffs whose wait ran out, gave way in {share:.3f}")

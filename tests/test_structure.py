@@ -10,6 +10,8 @@ from conftest import ROOT
 
 MAX_LINES = 400
 PACKAGES = ("sim", "agents")
+# issue 19: "no module over 400 lines" -- the tests are modules too
+SIZED = (*PACKAGES, "tests")
 
 
 def test_no_import_cycles():
@@ -23,7 +25,7 @@ def test_no_import_cycles():
 def test_no_module_over_400_lines():
     too_long = {
         path.relative_to(ROOT).as_posix(): n
-        for package in PACKAGES
+        for package in SIZED
         for path in sorted((ROOT / package).rglob("*.py"))
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }

@@ -334,3 +334,52 @@ def test_escalation_at_one_hour_steps_comes_after_sustain_days_not_an_hour_earli
     one above escalate_at (the comparison's tolerance is rounding, not an hour)."""
     model = coarse_model("corridor_campaign.yaml", **{"time.step_hours": 1.0})
     assert _updates(model, 20 * 24, keep_at=18.0) == 336, "tension held at 18 should escalate after exactly 336 h"
+
+
+def test_clashes_add_tension_at_most_once_a_place_and_pair_every_6_hours(tmp_path):
+    """ODD §2 *Interaction*: a clash weighs `weights.clash` "at most one a place every 6 h". Rivals
+    a and b clash near Albu Kamal at hours 0, 3 and 6 and near Al-Mayadeen at hour 3: by hand the
+    ledger gains one clash weight at 0, none at 3 (3 h < 6 h since Albu Kamal's last), one at
+    Al-Mayadeen at 3 (another place) and one at 6 (6 h since): 3 × weights.clash; every clash is
+    still booked as violence (4 in the record)."""
+    from worlds import units_of, world
+
+    model = world(tmp_path, relations={"a/b": "rival"})
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    i, j = model.factions.index("a"), model.factions.index("b")
+    weight = model.spec.tension.weights.clash
+    assert weight > 0, "the set-up: a clash weighs something"
+    for hours, place in ((0.0, "Albu Kamal"), (3.0, "Albu Kamal"), (3.0, "Al-Mayadeen"), (6.0, "Albu Kamal")):
+        model.hours = hours
+        ua.move_to(model.place(place).cell)
+        assert model.space.nearest_place_name(ua.rc) == place, f"the set-up: a clash near {place}"
+        model.report_clash([ua], [ub], 1.0, 1.0)
+    assert model.tension.level[i, j] == pytest.approx(3.0 * weight), (
+        f"clashes at Albu Kamal at 0, 3 and 6 h and at Al-Mayadeen at 3 h should add 3 × {weight:g} "
+        f"(the 3 h one at Albu Kamal is within 6 h of the last there); got {model.tension.level[i, j]:g}")
+    assert len(model.recorder.violence.kinds) == 4, "every clash is booked as violence, whether or not it weighs"
+
+
+def test_a_post_set_up_on_a_rivals_ground_weighs_post_and_on_its_own_ground_nothing(tmp_path):
+    """ODD §2 *Interaction*: "a post set up where the other holds the ground 0.5". An arrived
+    convoy of a becomes a post at Albu Kamal: with b (a rival) controlling that cell, tension a–b
+    rises by weights.post; with a itself controlling it, by nothing."""
+    from worlds import units_of, world
+
+    forces = [{"kind": "militia", "faction": "b", "units": 1, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}},
+              {"kind": "convoy", "faction": "a", "strength": 60, "start": "Al-Mayadeen",
+               "route": ["Albu Kamal"], "depart_day": 1.5}]
+    a_b = []
+    for holder in ("b", "a"):
+        model = world(tmp_path, relations={"a/b": "rival"}, forces=forces)
+        (car,) = [u for u in units_of(model, "a") if u.kind == "convoy"]
+        a, b = model.factions.index("a"), model.factions.index("b")
+        car.move_to(model.place("Albu Kamal").cell)
+        model.influence.controller[car.rc] = model.factions.index(holder)
+        model.establish_post(car)
+        a_b.append(model.tension.level[a, b])
+    assert model.spec.tension.weights.post > 0, "the set-up: a post weighs something"
+    assert a_b == [pytest.approx(model.spec.tension.weights.post), 0.0], (
+        f"a post on b's ground adds weights.post ({model.spec.tension.weights.post:g}) to a–b, on a's own "
+        f"ground nothing: got {a_b}")

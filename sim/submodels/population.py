@@ -9,7 +9,7 @@ For each town t (a named place with `population` inhabitants, `population.towns`
 support s[t, f] ∈ [0, 1] (the share of its people who would help f) moves, once a simulated
 day, toward the share of the town's area (cells within its `radius_km`) that f controls:
 
-    s ← s + r·Δt·(c − s)                 r = control_rate_per_day, c the controlled share
+    s ← s + (1 − exp(−r·Δt))·(c − s)     r = control_rate_per_day, c the controlled share
     s ← max(0, s − h·H[t, f])             H the fighters killed near t in strikes and clashes
                                           f took part in that day, h = harm_per_fighter
     g ← g·exp(−Δt/τ) + H_total / 100      grievance (per town; τ = grievance_days)

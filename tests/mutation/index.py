@@ -26,7 +26,7 @@ Written by `python tests/mutation/index.py` from `tests/mutation/mutants.yaml`; 
 
 | where | what |
 |---|---|
-| `tests/test_<mechanism>.py` | one file per mechanism of docs/odd.md (tension, population, engagement, economy, influence, standoff, insurgents, …; each rule its own: checkpoint, airstrikes, co_optation, agreement, deconfliction, offensive; the planner's cycle in test_planner, its options' scores in test_planner_options; the rule plug-ins in test_rules): unit tests with values computed by hand in the test |
+| `tests/test_<mechanism>.py` | one file per mechanism of docs/odd.md (tension, population, engagement, economy, influence, standoff, insurgents, …; each rule its own: checkpoint, airstrikes, co_optation, agreement, deconfliction, offensive; the planner's cycle in test_planner, its options' scores in test_planner_options, its memory of a rival's denial in test_planner_denial; the rule plug-ins in test_rules; docs/verification.md, *Documented rules and their tests*, maps each rule of docs/odd.md to its tests): unit tests with values computed by hand in the test |
 | `tests/worlds.py` | small worlds for those tests: a scenario written on the fly, units put on chosen cells |
 | `tests/rule_worlds.py`, `tests/planner_worlds.py` | the rules' worlds (a co-optation pair, an airstrike's targets on a row) and the planner's set-ups (the campaign with Russia's reserve, posts and rivals placed), shared by their split test files |
 | `tests/conftest.py` | the project root, seeded replicates of shipped scenarios, coarse models, a command run in-process (`run_cli`), and the xdist groups marked the way pytest 9 reads them (`group_for_xdist`) |

@@ -46,3 +46,17 @@ def test_every_mechanism_of_the_odd_has_a_mutant_and_a_row_in_the_tests_index():
                 if "::" in test:
                     name = test.split("::")[1].split("[")[0]
                     assert f"def {name}(" in path.read_text(), f"{m['name']}: no test {name} in {path.name}"
+
+
+def test_every_test_the_rules_table_names_exists():
+    """docs/verification.md, *Documented rules and their tests*: one row per rule of docs/odd.md
+    with the tests that pin it; each `file::name` it names is a test function in tests/ (a test
+    renamed or moved must be renamed there too)."""
+    text = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
+    section = text[text.index("## Documented rules and their tests"):]
+    section = section[: section.index("\n## ", 3)]
+    named = re.findall(r"`((?:robustness/)?test_\w+\.py)::(\w+)`", section)
+    assert len(named) >= 100, f"the table should name a test for each of ~110 rules; found {len(named)}"
+    missing = [f"{f}::{n}" for f, n in named
+               if not (ROOT / "tests" / f).exists() or f"def {n}(" not in (ROOT / "tests" / f).read_text()]
+    assert not missing, f"tests named in docs/verification.md's rules table that do not exist: {missing}"
