@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sim.agents.base import Unit
+from sim.agents.garrison import Garrison
 from sim.outputs import Column, Outputs
 
 
@@ -73,13 +74,13 @@ class Convoy(Unit):
         cells = [self.model.place(p).cell for p in self.route]
         self.mover = self.model.space.plan_path(self, self.rc, cells, self.speed_factor, checkpoints=True)
         if self.mover is None:  # validation rules this out for the scenario's own routes
-            self.model.log_incident("event", f"{self.describe()} finds no passable route to {self.route[-1]}",
-                                    self)
+            self.model.recorder.incident("event", f"{self.describe()} finds no passable route to {self.route[-1]}",
+                                         self)
             return
         self.state = ConvoyState.MOVING
         self.moving = True
-        self.model.log_incident("event", f"{self.describe()}, {self.strength:.0f} fighters, set off from "
-                                f"{self.start} toward {self.route[-1]}", self)
+        self.model.recorder.incident("event", f"{self.describe()}, {self.strength:.0f} fighters, set off from "
+                                     f"{self.start} toward {self.route[-1]}", self)
 
     def step(self) -> None:
         if self.state not in (ConvoyState.MOVING, ConvoyState.WITHDRAWING):
@@ -92,13 +93,13 @@ class Convoy(Unit):
             self.moving = False
             if self.state == ConvoyState.MOVING:
                 self.state = ConvoyState.ARRIVED
-                self.model.log_incident("arrival", f"{self.describe()} reached {self.route[-1]} "
-                                        f"with {self.strength:.0f} fighters and sets up a post there", self)
-                self.model.establish_post(self)
+                self.model.recorder.incident("arrival", f"{self.describe()} reached {self.route[-1]} "
+                                             f"with {self.strength:.0f} fighters and sets up a post there", self)
+                self.establish_post()
             else:
                 self.state = ConvoyState.WITHDRAWN
-                self.model.log_incident("withdrawal", f"{self.describe()} is back at {self.withdraw_to}",
-                                        self)
+                self.model.recorder.incident("withdrawal", f"{self.describe()} is back at {self.withdraw_to}",
+                                             self)
 
     # --- what a checkpoint does to it --------------------------------------------------------
     def halt(self, incident) -> None:
@@ -126,9 +127,36 @@ class Convoy(Unit):
         self.state = ConvoyState.WITHDRAWING
         self.moving = True
 
+    def establish_post(self) -> Unit:
+        """Having reached its goal the convoy becomes a post there: a garrison that holds the ground
+        (and is paid and may desert like any other), a claim that lasts. On another faction's
+        ground that is a tension incident ("post"); the faction's planner, if any, keeps the post.
+        Returns the post."""
+        model = self.model
+        place = self.route[-1]
+        post = Garrison(model, self.faction, self.strength, self.rc, f"post {self.label}", "hold")
+        self.leave_map()
+        holder = int(model.influence.controller[self.rc])
+        if holder >= 0:
+            model.tension.incident("post", self.faction, holder, where=place)
+        planner = model.planners.get(self.faction)
+        if planner is not None:
+            planner.post_set_up(model.place(place).name, post)
+        return post
+
+    def turned_back(self, holder: int, place: str, held: float) -> None:
+        """A checkpoint of faction `holder` at `place` turned the convoy back with `held` fighters:
+        tension rises (the halt was counted as a standoff; the encounter now weighs a withdrawal)
+        and the convoy's command remembers it: the destination's setback, the checkpoint's denial."""
+        model = self.model
+        model.tension.incident("withdrawal", self.faction, holder, where=place, outcome_of="standoff")
+        planner = model.planners.get(self.faction)
+        if planner is not None:
+            planner.setback(model.place(self.route[-1]).name, held, holder, at=place)
+
     def destroyed(self) -> None:
         self.state = ConvoyState.DESTROYED
-        self.model.log_incident("clash", f"{self.describe()} was destroyed", self)
+        self.model.recorder.incident("clash", f"{self.describe()} was destroyed", self)
         super().destroyed()
 
 

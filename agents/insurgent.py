@@ -65,7 +65,7 @@ class InsurgentCell(Unit):
         ids = self.model.factions.ids
         self.model.recorder.violence.add(self.model.hours, target.rc, "ambush", ids[self.faction], ids[target.faction],
                                          0.0, lost)
-        self.model.log_incident(
+        self.model.recorder.incident(
             "ambush", f"{self.describe()} ambushed {target.describe()}: {fighters_text(lost)} lost",
             target, fighters=lost, other=self)
 
@@ -160,4 +160,4 @@ class Insurgency:
             finder = self._finder(cell)
             model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
                                         model.factions.ids[cell.faction], 0.0, lost)
-            model.log_incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)
+            model.recorder.incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

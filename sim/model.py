@@ -24,13 +24,13 @@ from sim.agents.militia import Militia
 from sim.agents.planner import FactionPlanner
 from sim.geography import Terrain
 from sim.mesa_compat import MesaConventions, seed_from
-from sim.results.event_log import EventLog, clock_text, fighters_text
+from sim.results.event_log import EventLog, clock_text
 from sim.results.recorder import Recorder
 from sim.rules import build_rules
 from sim.scenario import LoadedScenario
 from sim.streams import RandomStreams
 from sim.submodels.economy import Economy
-from sim.submodels.engagement import resolve_engagements
+from sim.submodels.engagement import Engagements
 from sim.submodels.front import FrontContacts
 from sim.submodels.influence import InfluenceField
 from sim.submodels.population import Population
@@ -64,8 +64,9 @@ class CorridorModel(MesaConventions, mesa.Model):
        sim/submodels/tempo.py), and patrols detect and suppress them (``insurgency``,
        `sim.agents.insurgent.Insurgency`); raids and probes along the **fronts** of hostile
        factions (``front``, sim/submodels/front.py).
-    6. **Engagements**: hostile units in range fight (Lanchester attrition over the step);
-       insurgent cells only while patrols have them in the open.
+    6. **Engagements** (``engagements``, sim/submodels/engagement.py): hostile units in range fight
+       (Lanchester attrition over the step); insurgent cells only while patrols have them in the
+       open. A clash's consequences (recorder, population harm, tension, the log) are the stage's.
     7. **Influence and control**: fields relax toward the units' presence; control recomputed.
        **Tension** decays and relations escalate or calm past their thresholds (sim/submodels/tension.py);
        once a day the **population**'s support follows control and harm (sim/submodels/population.py).
@@ -81,7 +82,8 @@ class CorridorModel(MesaConventions, mesa.Model):
     - ``steps_done`` (int): steps completed, ``hours`` / ``step_hours``; equal to ``steps``
       between steps, one less while a step runs.
 
-    Where things are and what is near them: ``space`` (`sim.world.spatial.Space`).
+    Where things are and what is near them: ``space`` (`sim.world.spatial.Space`). An incident for
+    the event log and the incident counts: ``recorder.incident`` (`sim.results.recorder.Recorder`).
 
     Mesa's ``time`` is left alone: it counts steps (1.0 each), not hours. Mesa's conventions
     (``running``, steps past the end, ``datacollector``): `sim.mesa_compat.MesaConventions`.
@@ -131,7 +133,6 @@ class CorridorModel(MesaConventions, mesa.Model):
         self._wakeups: list = []
         self._wake_seq = itertools.count()
         self._labels: dict[tuple[int, str], itertools.count] = {}
-        self._clash_logged: dict[tuple, float] = {}
 
         self.economy = Economy(self)
         self.tempo = OperationalTempo(spec.insurgents.tempo_sd, spec.insurgents.tempo_days, self.streams,
@@ -155,8 +156,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self.planners = {i: FactionPlanner(self, i, spec.factions[f].planner)
                          for i, f in enumerate(self.factions.ids) if spec.factions[f].planner}
         self.timeline = Timeline(spec.events, self)
-        self._can_fight = self._factions_that_can_fight(regular_only=False)
-        self._regulars_can_fight = bool(self._factions_that_can_fight(regular_only=True))
+        self.engagements = Engagements(self)  # who can fight, the battles, a clash's consequences
         self.influence.settle()
         self.recorder.record()
 
@@ -174,8 +174,7 @@ class CorridorModel(MesaConventions, mesa.Model):
                 unit.step()
         self.insurgency.update()
         self.front.update()
-        if self._regulars_can_fight or (self._can_fight and self.in_the_open):
-            resolve_engagements(self, self._fighters_by_faction())
+        self.engagements.update()
         self.influence.update()
         self.tension.update()
         if self.population is not None:
@@ -199,6 +198,10 @@ class CorridorModel(MesaConventions, mesa.Model):
     def steps_done(self) -> int:
         """Steps completed: 0 before the first, k while step k runs (from 0), k + 1 after it."""
         return round(self.hours / self.step_hours)
+
+    def clock(self) -> str:
+        """The clock as the event log words it (`sim.results.event_log.clock_text`)."""
+        return clock_text(self.hours, self.calendar)
 
     def wake_at(self, unit: Unit, hours: float) -> None:
         heapq.heappush(self._wakeups, (hours, next(self._wake_seq), unit))
@@ -288,85 +291,4 @@ class CorridorModel(MesaConventions, mesa.Model):
         """Change the relation of two factions during the run (tension escalates or calms it);
         which factions can fight is worked out again."""
         self.factions.relation[f, g] = self.factions.relation[g, f] = code
-        self._can_fight = self._factions_that_can_fight(regular_only=False)
-        self._regulars_can_fight = bool(self._factions_that_can_fight(regular_only=True))
-
-    # =========================================================================== consequences
-    def establish_post(self, convoy: Convoy) -> Unit:
-        """A convoy that reached its goal becomes a post there: a garrison that holds the ground
-        (and is paid and may desert like any other), a claim that lasts."""
-        place = convoy.route[-1]
-        post = Garrison(self, convoy.faction, convoy.strength, convoy.rc, f"post {convoy.label}", "hold")
-        convoy.leave_map()
-        holder = int(self.influence.controller[convoy.rc])
-        if holder >= 0:
-            self.tension.incident("post", convoy.faction, holder, where=place)
-        planner = self.planners.get(convoy.faction)
-        if planner is not None:
-            planner.post_set_up(self.place(place).name, post)
-        return post
-
-    def convoy_turned_back(self, convoy: Convoy, holder: int, place: str, held: float) -> None:
-        """A checkpoint of `holder` turned `convoy` back with `held` fighters: tension rises (the
-        halt was counted as a standoff; the encounter now weighs a withdrawal) and the convoy's
-        command remembers it: the destination's setback, the checkpoint's denial."""
-        self.tension.incident("withdrawal", convoy.faction, holder, where=place, outcome_of="standoff")
-        planner = self.planners.get(convoy.faction)
-        if planner is not None:
-            planner.setback(self.place(convoy.route[-1]).name, held, holder, at=place)
-
-    # =========================================================================== combat
-    def _fighters_by_faction(self) -> dict[int, list[Unit]]:
-        """The alive units that can fight now, per faction that can (insurgent cells only in
-        the open), each in the order of `agents`; from the spatial service's rosters, so that a
-        step does not scan every agent."""
-        out: dict[int, list[Unit]] = {}
-        for faction in self._can_fight:
-            units = [u for u in self.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
-            if units:
-                out[faction] = units
-        return out
-
-    def _factions_that_can_fight(self, regular_only: bool) -> set[int]:
-        """Factions with forces (regular ones only, if asked), now or later, in a hostile pair.
-        The engagement stage runs only when two such regular factions exist, or when hostile
-        insurgent cells are in the open; otherwise it looks at no unit at all."""
-        forces = list(self.spec.forces) + [e.spawn for e in self.spec.events if e.spawn is not None]
-        present = {self.factions.index(f.faction) for f in forces if not regular_only or f.kind != "insurgent"}
-        for rule in self.rules:
-            present |= rule.factions_added(regular_only)
-        return {f for pair in self.factions.hostile_pairs() if set(pair) <= present for f in pair}
-
-    def report_clash(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
-        """Log a clash, at most once per place and pair of factions every six hours."""
-        if not side_a or not side_b or lost_a + lost_b <= 0:
-            return
-        fa, fb = side_a[0].faction, side_b[0].faction
-        place = self.space.nearest_place_name(side_a[0].rc)
-        key = (min(fa, fb), max(fa, fb), place)
-        self.recorder.clash(side_a[0].rc, fa, fb, lost_a, lost_b)
-        if self.population is not None:
-            self.population.harm(side_a[0].rc, (fa, fb), lost_a + lost_b)
-        if self.hours - self._clash_logged.get(key, -np.inf) < 6.0:
-            return
-        self._clash_logged[key] = self.hours
-        self.tension.incident("clash", fa, fb, where=place)
-        labels = self.factions.labels
-        self.log.add(self.steps_done, self.hours, "clash",
-                     f"clash near {place}: {labels[fa]} lost {fighters_text(lost_a)}, {labels[fb]} lost {fighters_text(lost_b)}",
-                     factions=[self.factions.ids[fa], self.factions.ids[fb]], place=place,
-                     fighters=lost_a + lost_b, cell=side_a[0].rc)
-
-    # =========================================================================== narrative
-    def log_incident(self, kind: str, text: str, unit: Unit | None, *, place: str | None = None,
-                     fighters: float | None = None, other: Unit | None = None) -> None:
-        if place is None and unit is not None:
-            place = self.space.nearest_place_name(unit.rc)
-        if unit is not None and place and " near " not in text and place not in text:
-            text = f"{text} (near {place})"
-        factions = [self.factions.ids[u.faction] for u in (unit, other) if u is not None]
-        self.log.add(self.steps_done, self.hours, kind, text, factions=factions, place=place, fighters=fighters, cell=getattr(unit, "rc", None))
-        self.recorder.count(kind)
-
-    def clock(self) -> str:
-        return clock_text(self.hours, self.calendar)
+        self.engagements.relations_changed()

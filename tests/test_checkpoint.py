@@ -169,11 +169,11 @@ def test_a_convoy_that_withdraws_drives_back_toward_where_it_withdraws_to(tmp_pa
 
 
 def test_a_turned_back_convoys_command_hears_how_many_defenders_turned_it_back(tmp_path):
-    """The withdrawal tells the model (`convoy_turned_back`, what the convoy's planner remembers as
+    """The withdrawal tells the model (`Convoy.turned_back`, what the convoy's planner remembers as
     its setback) the holder, the checkpoint's place and the 45 defenders there."""
     model, rule_, car = standoff(tmp_path, convoy=30, crew=45, spread=0.0)
     heard = []
-    model.convoy_turned_back = lambda convoy, holder, place, held: heard.append((convoy, holder, place, held))
+    car.turned_back = lambda holder, place, held: heard.append((car, holder, place, held))
     rule_.apply()
     assert heard == [(car, model.factions.index("h"), "Albu Kamal", 45.0)], heard
 

@@ -291,8 +291,8 @@ def test_recruitment_adds_its_faction_to_those_that_can_fight_but_not_to_the_reg
     model, rule, cells = recruiting(tmp_path, cells=(), new_cells_per_day=1.0)
     i, a = model.factions.index("i"), model.factions.index("a")
     assert cells == [] and rule.factions_added() == {i} and rule.factions_added(regular_only=True) == set()
-    assert model._factions_that_can_fight(regular_only=False) == {i, a}, "the hostile pair i/a can fight"
-    assert model._factions_that_can_fight(regular_only=True) == set(), "a alone has regular forces"
+    assert model.engagements.factions_that_can_fight(regular_only=False) == {i, a}, "the hostile pair i/a can fight"
+    assert model.engagements.factions_that_can_fight(regular_only=True) == set(), "a alone has regular forces"
 
 
 def route_row(model, desert_km: float) -> tuple[int, int]:
@@ -362,10 +362,10 @@ def test_a_hidden_cell_is_not_engaged_and_one_in_the_open_fights_by_the_square_l
     cell.move_to(start)
     far.move_to(east(start, 30.0, model))
     assert cell.hidden and model.step_hours == 1.0, "the set-up: a hidden cell, 1 h steps"
-    resolve_engagements(model, model._fighters_by_faction())  # the step's engagement stage
+    resolve_engagements(model, model.engagements.fighters_by_faction())  # the step's engagement stage
     assert (cell.strength, near.strength) == (20.0, 40.0), "a hidden cell is neither engaged nor fires"
     cell.hidden = False  # found by patrols
-    resolve_engagements(model, model._fighters_by_faction())
+    resolve_engagements(model, model.engagements.fighters_by_faction())
     k = 0.05 / 24.0
     by_hand = (20.0 * np.cosh(k) - 40.0 * np.sinh(k), 40.0 * np.cosh(k) - 20.0 * np.sinh(k))
     assert (cell.strength, near.strength) == pytest.approx(by_hand, rel=1e-9), (

@@ -33,7 +33,7 @@ def test_tension_past_the_threshold_turns_a_rivalry_hostile_and_back():
     model.tension.update()
     assert model.factions.relation[i, j] == HOSTILE and model.is_hostile(j, i), (
         f"tension {model.tension.level[i, j]:.1f} ≥ {threshold:g} for sustain_days should escalate")
-    assert i in model._can_fight and j in model._can_fight, "an escalated pair must be able to fight"
+    assert i in model.engagements.can_fight and j in model.engagements.can_fight, "an escalated pair must be able to fight"
     entry = [e for e in model.log.entries if e.kind == "relation"][-1]
     assert "turn hostile" in entry.text and "withdrawal near Albu Kamal" in entry.text, entry.text
     model.tension.level[i, j] = model.tension.level[j, i] = 3.9  # below deescalate_below = 4
@@ -353,7 +353,7 @@ def test_clashes_add_tension_at_most_once_a_place_and_pair_every_6_hours(tmp_pat
         model.hours = hours
         ua.move_to(model.place(place).cell)
         assert model.space.nearest_place_name(ua.rc) == place, f"the set-up: a clash near {place}"
-        model.report_clash([ua], [ub], 1.0, 1.0)
+        model.engagements.report([ua], [ub], 1.0, 1.0)
     assert model.tension.level[i, j] == pytest.approx(3.0 * weight), (
         f"clashes at Albu Kamal at 0, 3 and 6 h and at Al-Mayadeen at 3 h should add 3 × {weight:g} "
         f"(the 3 h one at Albu Kamal is within 6 h of the last there); got {model.tension.level[i, j]:g}")
@@ -377,7 +377,7 @@ def test_a_post_set_up_on_a_rivals_ground_weighs_post_and_on_its_own_ground_noth
         a, b = model.factions.index("a"), model.factions.index("b")
         car.move_to(model.place("Albu Kamal").cell)
         model.influence.controller[car.rc] = model.factions.index(holder)
-        model.establish_post(car)
+        car.establish_post()
         a_b.append(model.tension.level[a, b])
     assert model.spec.tension.weights.post > 0, "the set-up: a post weighs something"
     assert a_b == [pytest.approx(model.spec.tension.weights.post), 0.0], (

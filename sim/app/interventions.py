@@ -46,7 +46,7 @@ class Intervention:
         if rule is None:
             raise UserError(f"this scenario has no rule '{self.rule}'")
         if self.kind == AIRSTRIKE:
-            model.log_incident("event", f"teacher's intervention: {self.describe()}", None)
+            model.recorder.incident("event", f"teacher's intervention: {self.describe()}", None)
             rule.strike()
             return
         if self.kind != SET:
@@ -56,7 +56,7 @@ class Intervention:
         except ValidationError as err:
             problem = err.errors()[0]
             raise UserError(f"{self.rule}.{self.param} = {self.value}: {problem['msg']}") from None
-        model.log_incident("event", f"teacher's intervention: {self.describe()}", None)
+        model.recorder.incident("event", f"teacher's intervention: {self.describe()}", None)
 
 
 def triggers(model) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ its deaths. The columns (`EVENT_COLUMNS`):
 ``source``          ``ucdp_ged``, ``acled`` or ``model``
 ==================  ==================================================================
 
-A run's events: every clash (`CorridorModel.report_clash`), ambush, patrol engagement with an
+A run's events: every clash (`sim.submodels.engagement.Engagements.report`), ambush, patrol engagement with an
 insurgent cell and air strike is noted as it happens (`ViolenceLog`, one append per
 incident, no scan of the map); `events_table` groups them as UCDP codes events, one row per
 calendar day, cell, kind and dyad with the fighters lost summed, keeps the rows with at least

@@ -130,6 +130,24 @@ class Recorder:
         """One incident of `kind` (one of `sim.results.event_log.INCIDENT_KINDS`), counted in the next row."""
         self.incident_counts.count(kind)
 
+    def incident(self, kind: str, text: str, unit, *, place: str | None = None,
+                 fighters: float | None = None, other=None) -> None:
+        """One incident of `kind` now (one of `sim.results.event_log.INCIDENT_KINDS`): its line in the
+        event log (`model.log`), stamped with the model's clock, and counted in the next row.
+
+        `unit` (or None: an event of the world) and `other` name the factions involved; `place`
+        defaults to the named place nearest `unit`, added to `text` as "(near …)" unless the
+        text names it; `fighters`: how many fought or fell, if that is the news."""
+        m = self.model
+        if place is None and unit is not None:
+            place = m.space.nearest_place_name(unit.rc)
+        if unit is not None and place and " near " not in text and place not in text:
+            text = f"{text} (near {place})"
+        factions = [m.factions.ids[u.faction] for u in (unit, other) if u is not None]
+        m.log.add(m.steps_done, m.hours, kind, text, factions=factions, place=place, fighters=fighters,
+                  cell=getattr(unit, "rc", None))
+        self.count(kind)
+
     def clash(self, cell, fa: int, fb: int, lost_a: float, lost_b: float) -> None:
         """One clash now at `cell` between factions `fa` and `fb` (indices), with the fighters
         each lost: counted in the next row and noted among the violent incidents."""

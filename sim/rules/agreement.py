@@ -25,6 +25,6 @@ class Agreement(Rule):
         self.in_force = True
         self.model.tension.relieve(self.faction, self.model.spec.tension.agreement_relief)
         relief = self.model.spec.tension.agreement_relief
-        self.model.log_incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
-                                f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}"
-                                + (f", tension with its rivals × {1 - relief:g}" if relief else ""), None)
+        self.model.recorder.incident("event", f"agreement in force: {f.labels[self.faction]} reinforcements × "
+                                     f"{self.params.reinforcement_scale:g}, funding × {self.params.funding_scale:g}"
+                                     + (f", tension with its rivals × {1 - relief:g}" if relief else ""), None)

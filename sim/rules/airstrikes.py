@@ -26,8 +26,8 @@ class Airstrikes(Rule):
         for _ in range(n):
             if p.intercepted_by and self.rng.random() < p.intercept_probability:
                 self.intercepted += 1
-                model.log_incident("airstrike", f"an airstrike by {p.by} on {model.factions.labels[self.target]} "
-                                   f"was intercepted by {p.intercepted_by}", None)
+                model.recorder.incident("airstrike", f"an airstrike by {p.by} on {model.factions.labels[self.target]} "
+                                        f"was intercepted by {p.intercepted_by}", None)
                 continue
             self._strike()
 
@@ -55,10 +55,10 @@ class Airstrikes(Rule):
             model.population.harm(aim, (striker,), lost)
         self.fighters_killed += lost
         model.recorder.violence.add(model.hours, aim, "strike", p.by, ids[self.target], 0.0, lost)
-        model.log_incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
-                           f"{model.factions.labels[self.target].lower()} units near "
-                           f"{model.space.nearest_place_name(aim)}: {fighters_text(lost)} lost", None,
-                           place=model.space.nearest_place_name(aim), fighters=lost)
+        model.recorder.incident("airstrike", f"airstrike by {p.by} hit {len(hit)} "
+                                f"{model.factions.labels[self.target].lower()} units near "
+                                f"{model.space.nearest_place_name(aim)}: {fighters_text(lost)} lost", None,
+                                place=model.space.nearest_place_name(aim), fighters=lost)
 
     def summary(self, rows: slice) -> dict[str, float]:
         return {f"{self.key}.strikes": self.strikes, f"{self.key}.intercepted": self.intercepted,

@@ -70,8 +70,8 @@ class Checkpoint:
             return
         if rule.rng.random() >= rule.params.stop_probability:
             rule.outcomes["passed"] += 1
-            model.log_incident("event", f"{convoy.describe()} passed the {self.place.name} checkpoint",
-                               convoy, place=self.place.name)
+            model.recorder.incident("event", f"{convoy.describe()} passed the {self.place.name} checkpoint",
+                                    convoy, place=self.place.name)
             return
         standoff = Standoff(self, convoy, model.hours)
         rule.outcomes["stopped"] += 1
@@ -81,7 +81,7 @@ class Checkpoint:
         fighters = sum(u.strength for u in here)
         standoff.called = [u for u in model.space.units_near(self.cell, rule.params.reinforce_radius_km, rule.holder)
                            if isinstance(u, Militia) and u not in here and u.answer_call(standoff)]
-        model.log_incident(
+        model.recorder.incident(
             "standoff",
             f"{convoy.describe()} halted at the {self.place.name} checkpoint by {len(here)} "
             f"unit{'s' if len(here) != 1 else ''} of {model.factions.labels[rule.holder]} ({fighters:.0f} fighters); "
@@ -142,7 +142,7 @@ class CheckpointBlockade(Rule):
             self._give_way(standoff, holder_total, waited, f"was let through: the {standoff.checkpoint.place.name} "
                            "checkpoint gave way")
         elif orders.when_stopped == "push" and convoy.strength >= orders.push_ratio * held:
-            model.log_incident(
+            model.recorder.incident(
                 "clash", f"{convoy.describe()} forces its way through the {standoff.checkpoint.place.name} "
                 f"checkpoint after a {waited:.0f} h standoff: {convoy.strength:.0f} fighters against {held:.0f} "
                 f"({convoy.strength / held:.1f} : 1)", convoy, place=standoff.checkpoint.place.name, fighters=held)
@@ -183,7 +183,7 @@ class CheckpointBlockade(Rule):
 
     def _give_way(self, standoff: Standoff, held: float, waited: float, what: str) -> None:
         convoy, model = standoff.convoy, self.model
-        model.log_incident(
+        model.recorder.incident(
             "event", f"{convoy.describe()} {what} after a {waited:.0f} h standoff: {convoy.strength:.0f} "
             f"convoy fighters against {held:.0f} "
             f"({self._ratio(convoy.strength, held)})", convoy, place=standoff.checkpoint.place.name, fighters=held)
@@ -193,14 +193,14 @@ class CheckpointBlockade(Rule):
 
     def _withdraw(self, standoff: Standoff, held: float, waited: float, why: str) -> None:
         convoy = standoff.convoy
-        self.model.log_incident(
+        self.model.recorder.incident(
             "withdrawal",
             f"{convoy.describe()} withdrew from the {standoff.checkpoint.place.name} checkpoint toward "
             f"{convoy.withdraw_to} after a {waited:.0f} h standoff ({why}): {held:.0f} militia fighters against "
             f"{convoy.strength:.0f} ({self._ratio(held, convoy.strength)})", convoy,
             place=standoff.checkpoint.place.name, fighters=held)
         convoy.withdraw()
-        self.model.convoy_turned_back(convoy, self.holder, standoff.checkpoint.place.name, held)
+        convoy.turned_back(self.holder, standoff.checkpoint.place.name, held)
         self.outcomes["withdrew"] += 1
         here = standoff.checkpoint.defenders()
         if any(u in here for u in standoff.called if u.alive):
@@ -213,7 +213,7 @@ class CheckpointBlockade(Rule):
         convoy = standoff.convoy
         defenders = standoff.checkpoint.defenders()
         lost_c, lost_d = fight(model, [convoy], defenders, model.step_hours)
-        model.report_clash([convoy], defenders, lost_c, lost_d)
+        model.engagements.report([convoy], defenders, lost_c, lost_d)
         if not convoy.alive:
             self._close(standoff)
             return
@@ -222,9 +222,9 @@ class CheckpointBlockade(Rule):
         if held <= 0 or convoy.strength >= ratio * held:  # the checkpoint is wiped out or breaks
             convoy.resume()
             self.outcomes["fought_through"] += 1
-            model.log_incident("clash", f"{convoy.describe()} fought through the {standoff.checkpoint.place.name} "
-                               f"checkpoint with {convoy.strength:.0f} fighters left ({held:.0f} defenders left)",
-                               convoy)
+            model.recorder.incident("clash", f"{convoy.describe()} fought through the {standoff.checkpoint.place.name} "
+                                    f"checkpoint with {convoy.strength:.0f} fighters left ({held:.0f} defenders left)",
+                                    convoy)
             self._close(standoff)
         elif held >= ratio * convoy.strength:  # the convoy breaks off
             self._withdraw(standoff, held, model.hours - standoff.started, "broke off the fight")

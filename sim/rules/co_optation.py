@@ -53,7 +53,7 @@ class CoOptation(Rule):
                 unit.defect(self.buyer, 1.0 - p.switch_below)
                 self.defections += 1
                 model.tension.incident("defection", old, self.buyer, where=model.space.nearest_place_name(unit.rc))
-                model.log_incident(
+                model.recorder.incident(
                     "defection", f"{unit.label} ({unit.strength:.0f} fighters) near "
                     f"{model.space.nearest_place_name(unit.rc)} switched from {model.factions.labels[old]} to "
                     f"{model.factions.labels[self.buyer]}", unit, fighters=unit.strength)

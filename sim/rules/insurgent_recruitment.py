@@ -56,8 +56,8 @@ class InsurgentRecruitment(Rule):
             cells.append(cell)
             self.new_cells += 1
             self.recruited += p.new_cell_strength
-            model.log_incident("recruitment", f"a new {cell.label} of {p.new_cell_strength:.0f} fighters formed "
-                               "in ungoverned desert", cell, fighters=p.new_cell_strength)
+            model.recorder.incident("recruitment", f"a new {cell.label} of {p.new_cell_strength:.0f} fighters formed "
+                                    "in ungoverned desert", cell, fighters=p.new_cell_strength)
 
     def _spawn(self, rc, strength, radius_km):
         spot = self.model.space.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc

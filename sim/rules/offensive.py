@@ -104,9 +104,9 @@ class Offensive(Rule):
         start = self._where(p.staging)
         self.column = [Garrison(model, self.faction, p.strength, start.cell, f"assault {i + 1}", "hold")
                        for i in range(p.units)]
-        model.log_incident("event", f"{model.factions.labels[self.faction]} launch an offensive from {start.name} "
-                           f"on {', '.join(o.name for o in self.objectives)} with {p.units * p.strength:.0f} fighters",
-                           self.column[0], place=start.name, fighters=p.units * p.strength)
+        model.recorder.incident("event", f"{model.factions.labels[self.faction]} launch an offensive from {start.name} "
+                                f"on {', '.join(o.name for o in self.objectives)} with {p.units * p.strength:.0f} fighters",
+                                self.column[0], place=start.name, fighters=p.units * p.strength)
         self._route_to(self.objectives[0])
 
     def _where(self, name: str) -> Point:
@@ -143,9 +143,9 @@ class Offensive(Rule):
     def _take(self, objective) -> None:
         model = self.model
         self.taken[objective.name] = model.hours / 24.0
-        model.log_incident("event", f"{model.factions.labels[self.faction]} took {objective.name} "
-                           f"({sum(u.strength for u in self.column):.0f} fighters in the assault column)",
-                           self.column[0], place=objective.name)
+        model.recorder.incident("event", f"{model.factions.labels[self.faction]} took {objective.name} "
+                                f"({sum(u.strength for u in self.column):.0f} fighters in the assault column)",
+                                self.column[0], place=objective.name)
         self.current += 1
         if self.current < len(self.objectives):
             if len(self.column) > 1:
@@ -158,8 +158,8 @@ class Offensive(Rule):
         unit = self.column.pop()
         unit.move_to(objective.cell)
         unit.home = objective.cell
-        self.model.log_incident("event", f"{unit.strength:.0f} fighters of the assault column stay to hold "
-                                f"{objective.name}", unit, place=objective.name)
+        self.model.recorder.incident("event", f"{unit.strength:.0f} fighters of the assault column stay to hold "
+                                     f"{objective.name}", unit, place=objective.name)
 
     def _km(self, a, b) -> float:
         return float(np.hypot(a[0] - b[0], a[1] - b[1])) * self.model.map.cell_km

@@ -31,9 +31,9 @@ class Reinforcement(Rule):
                                     radius_km=p.deploy_radius_km, label="reinforcements", stream=self.rng,
                                     posture=p.posture)
             if unit is not None:
-                model.log_incident("reinforcement", f"{p.unit_size:.0f} {model.factions.labels[self.faction]} "
-                                   f"reinforcements arrived at {self.place.name}", unit,
-                                   place=self.place.name, fighters=p.unit_size)
+                model.recorder.incident("reinforcement", f"{p.unit_size:.0f} {model.factions.labels[self.faction]} "
+                                        f"reinforcements arrived at {self.place.name}", unit,
+                                        place=self.place.name, fighters=p.unit_size)
 
     def factions_added(self, regular_only: bool = False) -> set[int]:
         return {self.faction}

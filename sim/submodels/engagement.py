@@ -25,6 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from sim.geography import Terrain
+from sim.results.event_log import fighters_text
 
 
 def square_law(a: float, b: float, alpha: float, beta: float, hours: float) -> tuple[float, float]:
@@ -155,4 +156,76 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
             side_f = [units_f[i] for i in members if i < nf]
             side_g = [units_g[i - nf] for i in members if i >= nf]
             lost_f, lost_g = fight(model, side_f, side_g, model.step_hours)
-            model.report_clash(side_f, side_g, lost_f, lost_g)
+            model.engagements.report(side_f, side_g, lost_f, lost_g)
+
+
+class Engagements:
+    """The engagement stage of the step (``model.engagements``): who can fight, the battles, and
+    what a clash leaves behind.
+
+    Built once the model's rules and timeline are (the factions that can fight include those a
+    rule or an event adds later). ``model.set_relation`` calls `relations_changed`.
+
+    - ``can_fight`` (set of faction indices): factions with forces, now or later, in a hostile pair;
+      ``regulars_can_fight`` (bool): two such factions with regular (non-insurgent) forces exist.
+      The stage runs only then, or while hostile insurgent cells are in the open; otherwise it
+      looks at no unit at all.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self._clash_logged: dict[tuple, float] = {}  # (faction, faction, place) -> hours logged
+        self.relations_changed()
+
+    def relations_changed(self) -> None:
+        """Work out again which factions can fight (after a change of relation)."""
+        self.can_fight = self.factions_that_can_fight(regular_only=False)
+        self.regulars_can_fight = bool(self.factions_that_can_fight(regular_only=True))
+
+    def update(self) -> None:
+        """The step's engagements: hostile units in range fight (`resolve_engagements`)."""
+        if self.regulars_can_fight or (self.can_fight and self.model.in_the_open):
+            resolve_engagements(self.model, self.fighters_by_faction())
+
+    def fighters_by_faction(self) -> dict[int, list]:
+        """The alive units that can fight now, per faction that can (insurgent cells only in
+        the open), each in the order of `agents`; from the spatial service's rosters, so that a
+        step does not scan every agent."""
+        out: dict[int, list] = {}
+        for faction in self.can_fight:
+            units = [u for u in self.model.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
+            if units:
+                out[faction] = units
+        return out
+
+    def factions_that_can_fight(self, regular_only: bool) -> set[int]:
+        """Factions with forces (regular ones only, if asked), now or later, in a hostile pair."""
+        m = self.model
+        forces = list(m.spec.forces) + [e.spawn for e in m.spec.events if e.spawn is not None]
+        present = {m.factions.index(f.faction) for f in forces if not regular_only or f.kind != "insurgent"}
+        for rule in m.rules:
+            present |= rule.factions_added(regular_only)
+        return {f for pair in m.factions.hostile_pairs() if set(pair) <= present for f in pair}
+
+    def report(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
+        """A clash's consequences (`side_a`, `side_b`: lists of units; `lost_a`, `lost_b`: fighters
+        lost): the recorder's violent event and the population's harm every time; a tension
+        incident and a log line at most once per place and pair of factions every six hours."""
+        if not side_a or not side_b or lost_a + lost_b <= 0:
+            return
+        m = self.model
+        fa, fb = side_a[0].faction, side_b[0].faction
+        place = m.space.nearest_place_name(side_a[0].rc)
+        key = (min(fa, fb), max(fa, fb), place)
+        m.recorder.clash(side_a[0].rc, fa, fb, lost_a, lost_b)
+        if m.population is not None:
+            m.population.harm(side_a[0].rc, (fa, fb), lost_a + lost_b)
+        if m.hours - self._clash_logged.get(key, -np.inf) < 6.0:
+            return
+        self._clash_logged[key] = m.hours
+        m.tension.incident("clash", fa, fb, where=place)
+        labels = m.factions.labels
+        m.log.add(m.steps_done, m.hours, "clash",
+                  f"clash near {place}: {labels[fa]} lost {fighters_text(lost_a)}, {labels[fb]} lost {fighters_text(lost_b)}",
+                  factions=[m.factions.ids[fa], m.factions.ids[fb]], place=place,
+                  fighters=lost_a + lost_b, cell=side_a[0].rc)

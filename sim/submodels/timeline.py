@@ -33,7 +33,7 @@ class Timeline:
             key = event.enable or event.disable
             self._rule(key).set_param("enabled", event.enable is not None)
             what = f"rule {key} {'enabled' if event.enable else 'disabled'}"
-        model.log_incident("event", event.note or what, None)
+        model.recorder.incident("event", event.note or what, None)
 
     def _rule(self, key: str):
         try:

@@ -103,3 +103,12 @@ def test_an_update_replaces_only_the_named_rows_and_says_so(tmp_path):
     assert "| `b` | B broken | `b.py` | `tests/test_b.py` | **caught (slow)** | 7 |\n| `c` | A broken |" in text, (
         "a mutant without a row gets one after the last")
     assert "2 of 3 mutants caught" in text, text
+
+
+def test_every_mutant_of_the_table_still_finds_its_code_once():
+    """Each mutant in tests/mutation/mutants.yaml names code that occurs exactly once in its file
+    (the harness's `--check`): a change that rewrites the line a mutant breaks leaves it stale,
+    and a stale mutant is never run, so its mechanism would go unguarded without a word until the
+    next `make verify` (hind9's ambush line left `ambush_range_in_cells` stale, 7 Dec 2026)."""
+    stale = {m["name"]: problem for m in harness.load_mutants() if (problem := harness.check_anchor(m))}
+    assert not stale, f"mutants whose code is not found exactly once (update their find/replace): {stale}"
