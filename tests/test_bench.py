@@ -59,8 +59,8 @@ def test_timing_the_stages_leaves_the_run_unchanged_and_names_every_stage(capsys
             "map.cell_km": 3.0, "time.step_hours": 3.0, "time.duration_days": 3.0})
     plain = CorridorModel(loaded, seed=2).run().steps
     model = CorridorModel(loaded, seed=2)
-    with StageTimer(model) as timer:
-        timed = model.run().steps
+    timer = StageTimer(model)
+    timed = model.run().steps
     assert timed.equals(plain), "timing the stages changed the run's step table"
     lines = timer.table(model.n_steps, 1.0)
     for stage in ("wake-ups", "economy", "insurgent stage", "engagements", "influence", "recorder"):

@@ -63,7 +63,6 @@ def measure(config: Configuration, days: float, profile: int = 0, stages: bool =
     """Build and run one configuration for `days`; CPU seconds of each, steps, and (with
     `profile` > 0) the text of the `profile` costliest functions, (with `stages`) the lines of
     the CPU time per stage of the step."""
-    import contextlib
     import warnings
 
     from sim.bench.stages import StageTimer
@@ -81,12 +80,11 @@ def measure(config: Configuration, days: float, profile: int = 0, stages: bool =
     if profiler:
         profiler.enable()
     every = max(1, model.n_steps // 20)
-    with timer or contextlib.nullcontext():
-        for done in range(1, model.n_steps + 1):
-            model.step()
-            if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
-                print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
-                      f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
+    for done in range(1, model.n_steps + 1):
+        model.step()
+        if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
+            print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
+                  f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
     model.recorder.result()  # the tables, as model.run() returns them
     if profiler:
         profiler.disable()

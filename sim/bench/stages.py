@@ -14,8 +14,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-import sim.model
-
 
 class StageTimer:
     """Install with `StageTimer(model)` before running the model; `table(steps, total_s)` then
@@ -38,7 +36,7 @@ class StageTimer:
             self._wrap(model.population, "update", "population")
         self._wrap(model.recorder, "record", "recorder")
         self._wrap(model.recorder.holding, "update", "recorder: holding (place tenure)")
-        self._engagements = sim.model.resolve_engagements
+        self._wrap(model.engagements, "update", "engagements")
 
     def _wrap(self, owner, name: str, label: str) -> None:
         method, seconds, clock = getattr(owner, name), self.seconds, time.process_time
@@ -51,14 +49,6 @@ class StageTimer:
                 seconds[label] += clock() - started
 
         setattr(owner, name, timed)
-
-    def __enter__(self):
-        """Time the engagement stage too (a module function: patched for the run, then restored)."""
-        self._wrap(sim.model, "resolve_engagements", "engagements")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        sim.model.resolve_engagements = self._engagements
 
     def table(self, steps: int, total_s: float) -> list[str]:
         """One line per stage: ms per step and share of `total_s` (the run's CPU seconds)."""
