@@ -211,6 +211,28 @@ def test_monitor_row_is_the_step_tables_row_and_new_columns_show_up():
     assert pair_table({"tension_iran_militia_russia": 0.7}, ids) == [("tension", "iran_militia", "russia", 0.7)]
 
 
+class _StopAfter:
+    """A stop that is set once `is_set` has been asked `n` times (Pause during a frame)."""
+
+    def __init__(self, n: int):
+        self.asked, self.n = 0, n
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        return self.asked > self.n
+
+
+def test_pause_during_a_frame_stops_both_sides_between_two_steps_in_step():
+    """A frame of 24 h at 1 h steps, side by side, with Pause coming after 7 steps: both sides
+    stop after step 7, at the same time; without a stop the frame runs its 24 steps."""
+    ctl = Controller(BLOCKADE, seed=11)
+    ctl.compare(True)
+    ctl.advance(24, stop=_StopAfter(7))
+    assert [side.run.model.steps for side in ctl.sides] == [7, 7], "Pause after 7 steps: both sides at step 7"
+    ctl.advance(24)
+    assert [side.run.model.steps for side in ctl.sides] == [31, 31], "no stop: the whole frame, 7 + 24 steps"
+
+
 def test_bad_seed_is_refused_with_a_message_and_side_by_side_turns_off():
     ctl = Controller(BLOCKADE)
     for bad in (-1, 2**32, 1.5, True):

@@ -205,12 +205,23 @@ class Controller:
     def finished(self) -> bool:
         return all(side.run.finished for side in self.sides)
 
-    def advance(self, hours: float) -> None:
+    def advance(self, hours: float, stop: threading.Event | None = None) -> None:
         """Advance every side by the same simulated time (at least one step each), so that
-        sides with different step lengths stay in step."""
+        sides with different step lengths stay in step. Once `stop` is set (Pause while a
+        frame is under way) the sides stop where they are, between two steps, when they share
+        a step length: they go step by step in turn, so they stop at the same simulated time;
+        sides with different step lengths finish the frame."""
         with self.lock:
-            for side in self.sides:
-                side.run.advance(max(1, round(hours / side.run.model.step_hours)))
+            runs = [side.run for side in self.sides]
+            if stop is None or len({run.model.step_hours for run in runs}) > 1:
+                for run in runs:
+                    run.advance(max(1, round(hours / run.model.step_hours)))
+                return
+            for _ in range(max(1, round(hours / runs[0].model.step_hours))):
+                if stop.is_set():
+                    return
+                for run in runs:
+                    run.advance(1)
 
     def set_value(self, side: int, name: str, value: Value) -> None:
         """A slider moved: remembered, applied at the next reset."""

@@ -9,7 +9,7 @@ while it waits; it asks for the next frame only once the page has drawn the last
 frame asked for while the thread that handles clicks was drawing (Play's own redraw) was left to
 that thread, which then drew frame after frame and never came back to the clicks: the page stayed
 on day 0 and Pause did nothing (issue 23). Pause takes no lock: it clears `playing`, and the loop
-stops before its next step (the step under way finishes first). The loop also stops once no page
+stops before its next step (the step under way finishes first, not the rest of the frame). The loop also stops once no page
 of the tab is connected (`page_open`), without waiting for Solara to close the tab.
 
 Going to another time does not draw the frames in between: the models step at full speed in
@@ -60,17 +60,30 @@ def page_open(context: VirtualKernelContext) -> bool:
     return PageStatus.CONNECTED in tuple(context.page_status.values())
 
 
+class _Paused:
+    """Set (`is_set()`) once Pause cleared `playing` or the loop is cancelled: the frame under way
+    stops between two steps instead of running to its end (a day of two runs side by side can take
+    longer than the second within which Pause must stop the clock)."""
+
+    def __init__(self, cancel: threading.Event):
+        self.cancel = cancel
+
+    def is_set(self) -> bool:
+        return self.cancel.is_set() or not playing.value
+
+
 def play_loop(ctl: Controller, drawn: threading.Event, cancel: threading.Event) -> None:
     """Step and redraw while `playing` is set and a page of the tab is open (see the module's
     docstring). `drawn` is set by `FrameDrawn` once the page has drawn the frame asked for."""
     context = get_current_context()
     closed = context.closed_event  # the tab went away: stop
+    paused = _Paused(cancel)
     try:
         while (not cancel.is_set() and not closed.is_set() and page_open(context) and playing.value
                and not ctl.finished):
             started = time.perf_counter()
             with ctl.lock:
-                ctl.advance(speed_hours.value)
+                ctl.advance(speed_hours.value, stop=paused)
             drawn.clear()
             frame.value += 1  # drawn in this thread, or by the thread already drawing the page
             # the next frame waits for this one: a new frame asked for while another thread draws
