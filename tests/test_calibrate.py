@@ -283,7 +283,7 @@ def coverage_holds(case: Path, k: int, tmp: Path, workers: int) -> None:
             f"width; below {NARROW} expected from a calibration that learnt from the statistics")
 
 
-@pytest.mark.slow  # 20 calibrations of about 12 s CPU each
+@pytest.mark.slow  # 20 calibrations of about 17 s CPU each (median on 2e7dc1c, docs/verification.md)
 def test_the_airstrike_rate_s_90_percent_intervals_cover_the_truth_for_about_90_percent_of_targets(tmp_path):
     """Coverage rather than one target (Cook, Gelman & Rubin 2006; Talts et al. 2018): 20 true
     rates drawn from the prior, each with its own run and calibration seed, calibrated with the
