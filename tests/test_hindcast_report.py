@@ -92,6 +92,9 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     ("2018-01-01", "--window: expected START:END as ISO dates"),
     ("2018-02-01:2018-01-01", "--window: the window ends (2018-01-01) before it starts (2018-02-01)"),
     ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2018-01-01"),
+    # a window that starts before the run: its months before 19 Nov 2017 would count as months without
+    # events on both sides and be "covered" (a fresh reviewer's 2017-01-01:2017-12-31 scored 88 %, 20 of 24 zero)
+    ("2017-01-01:2017-12-31", "--window 2017-01-01:2017-12-31: starts before the run, which covers 2017-11-19"),
 ])
 def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, message):
     status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", window, "--out",

@@ -190,6 +190,9 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     if window.start >= end or window.end < start:
         raise UserError(f"--window {window}: outside the run, which covers {start} to {end:%Y-%m-%d} "
                         f"(time.start_date and time.duration_days)")
+    if window.start < start:  # the run's months before its start would count as months without events
+        raise UserError(f"--window {window}: starts before the run, which covers {start} to {end:%Y-%m-%d} "
+                        f"(time.start_date); start the window on or after {start}")
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
     root = loaded.spec.seed if seed is None else seed
