@@ -340,3 +340,30 @@ def test_a_mapping_file_that_is_not_utf8_is_one_line(tmp_path):
     (tmp_path / "m.yaml").write_bytes("actors:\n  Daesh: isis\n  Hay\xe2t: syrian_insurgents\n".encode("cp1252"))
     with pytest.raises(UserError, match=r"m.yaml:3: the byte 0xe2 is not UTF-8"):
         read_mapping(tmp_path / "m.yaml")
+
+
+def test_a_window_beyond_the_records_declared_dates_is_refused_naming_the_mapping_line(tmp_path, corridor_map):
+    """The shipped record ends on 31 Dec 2018; a window in 2019 against it compared the runs with
+    zeros (a fresh reviewer's 2019-01-01:2019-01-31: "IS – SDF 100 % of 2"). `event_dates` in the
+    mapping file declares what the events files cover; a window inside is read, one beyond is refused."""
+    for name in ("ucdp_sample.csv", "holders.csv"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    text = (FIXTURES / "mapping.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(text + "\nevent_dates: {start: 2018-01-01, end: 2018-12-31}\n",
+                                           encoding="utf-8")
+    line = len(text.splitlines()) + 2
+    inside = read_record(tmp_path, corridor_map, Window(dt.date(2018, 3, 1), dt.date(2018, 12, 31)))
+    assert set(inside.events["event_id"]) == {"1", "2"}, "a window inside the declared dates is read as before"
+    for window in (Window(dt.date(2018, 6, 1), dt.date(2019, 1, 31)), Window(dt.date(2017, 12, 1), dt.date(2018, 2, 1))):
+        with pytest.raises(UserError, match=rf"^{tmp_path / 'mapping.yaml'}:{line}: event_dates: the record's events "
+                                            rf"cover 2018-01-01 to 2018-12-31 only, and the window {window} goes beyond"):
+            read_record(tmp_path, corridor_map, window)
+    (tmp_path / "mapping.yaml").write_text(text + "\nevent_dates: [2018-01-01, 2018-12-31]\n", encoding="utf-8")
+    with pytest.raises(UserError, match=rf"mapping.yaml:{line}: event_dates: expected \{{start: YYYY-MM-DD, end"):
+        read_mapping(tmp_path / "mapping.yaml")
+
+
+def test_the_shipped_record_declares_the_dates_it_covers():
+    mapping = read_mapping(SCENARIOS / "record" / "mapping.yaml")
+    assert mapping.event_dates == Window(dt.date(2017, 11, 19), dt.date(2018, 12, 31)), \
+        "the shipped UCDP GED file and the history cover 19 Nov 2017 - 31 Dec 2018 (scenarios/record/README.md)"

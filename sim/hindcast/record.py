@@ -67,6 +67,7 @@ from sim.scenario.encoding import NotUTF8, decode_utf8
 MAPPING_FILE = "mapping.yaml"
 MAPPING_KEYS = ("actors", "model", "model_events", "places")
 COVERAGE_KEY = "event_countries"  # the countries the events record covers (a list; absent: the whole map)
+DATES_KEY = "event_dates"  # the dates the events record covers ({start, end}; absent: not declared, not checked)
 UCDP_COLUMNS = ("id", "date_start", "type_of_violence", "side_a", "side_b", "latitude", "longitude",
                 "deaths_a", "deaths_b", "deaths_civilians", "best")
 ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
@@ -129,7 +130,8 @@ class Mapping:
     only), `places` (record place name → map place name). Names not listed map to themselves.
     `event_countries`: the countries the events record covers, as the map names them (UCDP GED's
     Syria country file: ``("Syria",)``); None for the whole map (`sim.hindcast.regions.Coverage`);
-    `where` is where the file sets it (``file:line``), for error messages."""
+    `where` is where the file sets it (``file:line``), for error messages. `event_dates`: the
+    dates the events record covers (a Window; None: not declared), `dates_where` where it is set."""
 
     actors: dict[str, str] = field(default_factory=dict)
     model: dict[str, str] = field(default_factory=dict)
@@ -137,6 +139,19 @@ class Mapping:
     places: dict[str, str] = field(default_factory=dict)
     event_countries: tuple[str, ...] | None = None
     where: str = ""
+    event_dates: Window | None = None
+    dates_where: str = ""
+
+    def check_window(self, window: Window | None) -> None:
+        """UserError if `window` reaches outside `event_dates`: a month the record does not cover
+        would be compared as a month without events (0), and every band holding 0 would "cover" it."""
+        if window is None or self.event_dates is None:
+            return
+        if window.start < self.event_dates.start or window.end > self.event_dates.end:
+            raise UserError(f"{self.dates_where}: {DATES_KEY}: the record's events cover {self.event_dates.start} to "
+                            f"{self.event_dates.end} only, and the window {window} goes beyond them (a month it does not "
+                            f"cover would count as a month without events); give a window inside them, or the record "
+                            f"of that window (hindcast --record FOLDER)")
 
     def coverage(self, corridor_map) -> Coverage:
         """What the events record can see on `corridor_map`; UserError for a country the map lacks."""
@@ -149,9 +164,9 @@ class Mapping:
 
 
 def read_mapping(path: Path | None) -> Mapping:
-    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names, and
-    `COVERAGE_KEY`, a list of country names); an empty Mapping for None. Errors: UserError
-    ``file:line: key: message``."""
+    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names, `COVERAGE_KEY`,
+    a list of country names, and `DATES_KEY`, {start, end}); an empty Mapping for None. Errors:
+    UserError ``file:line: key: message``."""
     if path is None:
         return Mapping()
     path = Path(path)
@@ -165,12 +180,17 @@ def read_mapping(path: Path | None) -> Mapping:
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise UserError(f"{path}:{'' if line is None else line + 1}: not valid YAML") from None
+    except ValueError as exc:  # PyYAML's timestamp constructor on a date that does not exist (2018-02-30)
+        raise UserError(f"{path}: not valid YAML: {exc} (a date that does not exist?)") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}:1: expected a mapping with keys {', '.join((*MAPPING_KEYS, COVERAGE_KEY))}")
     lines = text.splitlines()
-    coverage_line = 1
+    coverage_line, dates, dates_line = 1, None, 1
     for key, value in data.items():
         line = next((i + 1 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 1)
+        if key == DATES_KEY:
+            dates, dates_line = _event_dates(path, line, value), line
+            continue
         if key == COVERAGE_KEY:
             coverage_line = line
             if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -178,13 +198,22 @@ def read_mapping(path: Path | None) -> Mapping:
             continue
         if key not in MAPPING_KEYS:
             raise UserError(f"{path}:{line}: {key}: unknown key (expected one of "
-                            f"{', '.join((*MAPPING_KEYS, COVERAGE_KEY))})")
+                            f"{', '.join((*MAPPING_KEYS, COVERAGE_KEY, DATES_KEY))})")
         if value is not None and (not isinstance(value, dict)
                                   or not all(isinstance(v, str) for v in value.values())):
             raise UserError(f"{path}:{line}: {key}: expected a mapping of names to names (name: faction)")
     countries = data.get(COVERAGE_KEY)
     return Mapping(**{k: {str(a): b for a, b in (data.get(k) or {}).items()} for k in MAPPING_KEYS},
-                   event_countries=None if countries is None else tuple(countries), where=f"{path}:{coverage_line}")
+                   event_countries=None if countries is None else tuple(countries), where=f"{path}:{coverage_line}",
+                   event_dates=dates, dates_where=f"{path}:{dates_line}")
+
+
+def _event_dates(path: Path, line: int, value) -> Window:
+    """The mapping file's `event_dates` ({start: DATE, end: DATE}) as a Window; UserError otherwise."""
+    where = f"{path}:{line}: {DATES_KEY}"
+    if not isinstance(value, dict) or set(value) != {"start", "end"}:
+        raise UserError(f"{where}: expected {{start: YYYY-MM-DD, end: YYYY-MM-DD}}, the dates the events files cover")
+    return Window.parse(f"{value['start']}:{value['end']}", where)
 
 
 @dataclass
@@ -368,13 +397,15 @@ def clip_events(events: pd.DataFrame, corridor_map, window: Window | None) -> pd
 def read_record(folder: Path, corridor_map, window: Window | None = None, mapping_file: Path | None = None) -> Record:
     """Every CSV file of `folder` (by its header, see the module's table), with `mapping_file`
     (default: the folder's mapping.yaml if there is one). UserError for a missing folder, a
-    folder with no events, or a file of no known kind."""
+    folder with no events, a file of no known kind, or a `window` beyond the mapping's
+    `event_dates`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"--record: no folder {folder}")
     if mapping_file is None and (folder / MAPPING_FILE).is_file():
         mapping_file = folder / MAPPING_FILE
     mapping = read_mapping(mapping_file)
+    mapping.check_window(window)
     coverage = mapping.coverage(corridor_map)
     events, holders, files = [], [], sorted(folder.glob("*.csv"))
     for path in files:
