@@ -214,6 +214,25 @@ def test_a_comparison_under_a_posterior_gives_replicate_r_one_draw_in_every_arm(
     assert runs[key].nunique() == 2, "six seeds should draw both particles (probability 1 − 2/64)"
 
 
+def test_a_comparison_under_a_posterior_names_what_its_arms_do_not_share_with_the_calibration(tmp_path, capsys):
+    folder = posterior_folder(tmp_path, [{"particle": 0, "rules.airstrikes.rate_per_day": 0.5, "weight": 1.0}])
+    (folder / "manifest.json").write_text(json.dumps({"set": {"map.cell_km": 3}}), encoding="utf-8")
+    other = tmp_path / "intercepted.yaml"
+    other.write_text(f"extends: {ROOT / 'scenarios' / 'airstrike_campaign.yaml'}\nname: intercepted\n"
+                     "rules: {airstrikes: {intercept_probability: 0.5}}\n", encoding="utf-8")
+    out = tmp_path / "cmp"
+    code = main(["compare", "airstrike_campaign", str(other), "--replicates", "2", "--workers", "1",
+                 "--set", "time.duration_days=2", "--set", "map.cell_km=4", "--quiet", "--no-charts",
+                 "--posterior", str(folder), "--out", str(out)])
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    notes = [line for line in (done.out + done.err).splitlines() if "not as the posterior was calibrated" in line]
+    assert len(notes) == 2 and all(n.endswith("map.cell_km: calibrated 3, here 4") for n in notes), \
+        f"each arm at 4 km against a posterior calibrated at 3 km is named: {done.out}"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(map(tuple, manifest["posterior"]["unlike_calibration"].values())) == {("map.cell_km: calibrated 3, here 4",)}
+
+
 # ---------------------------------------------------------------------------- recovery
 
 
@@ -309,12 +328,17 @@ def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path, capsy
     folder = posterior_folder(tmp_path, [
         {"particle": 0, "rules.airstrikes.rate_per_day": 0.25, "weight": 0.5},
         {"particle": 1, "rules.airstrikes.rate_per_day": 4.0, "weight": 0.5}])
+    (folder / "manifest.json").write_text(json.dumps({"set": {"map.cell_km": 3, "time.duration_days": 99}}),
+                                          encoding="utf-8")
     expected = read_posterior(folder).draw(9)["rules.airstrikes.rate_per_day"]
     code = main(["run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2", "--set", "map.cell_km=4",
                  "--no-animation", "--quiet", "--posterior", str(folder), "--out", str(tmp_path / "run")])
     done = capsys.readouterr()
     assert code == 0, done.err
     assert f"rules.airstrikes.rate_per_day={expected:g}" in done.out, done.out
+    notes = [line for line in done.out.splitlines() if "not as the posterior was calibrated" in line]
+    assert len(notes) == 1 and notes[0].endswith("map.cell_km: calibrated 3, here 4"), \
+        f"calibrated at 3 km, run at 4 km: run names the one difference, as hindcast does: {done.out}"
     code = main(["run", "airstrike_campaign", "--posterior", str(tmp_path / "none")])
     missing = capsys.readouterr().err
     assert code == 2 and "Traceback" not in missing, missing
