@@ -87,6 +87,18 @@ def test_the_command_refuses_a_bad_file_in_one_line_with_status_2_and_writes_not
     assert not out.exists(), "nothing may be written for a bad file"
 
 
+def test_a_use_that_matches_no_statistic_is_refused_before_the_folder_exists(tmp_path, capsys):
+    """`use` is checked against the statistics themselves, so after the file is read: it was checked
+    after the output folder had been created, which a refused calibration left half-written."""
+    path = write(tmp_path, GOOD.replace("use: [incidents_airstrike]", "use: [no_such_outcome]"))
+    out = tmp_path / "out"
+    code = main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].endswith("calib.yaml: use: no statistic matches no_such_outcome"), err
+    assert not out.exists(), "a refused calibration leaves no folder behind"
+
+
 # ---------------------------------------------------------------------------- distance and quantiles
 
 

@@ -327,6 +327,8 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     if plan.spec.statistics == "patterns":
         pattern_functions()  # refused before anything is written if they are missing
     simulator = simulator_of(plan)
+    observed = observed_statistics(plan, simulator)  # a record that cannot be read, a `use` that matches nothing:
+    # refused before the folder exists (a synthetic target costs its one run here)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "calibration", plan.file.stem)
     identity = design_identity([plan.loaded.digest], [plan.spec.seed], {"calibration_sha256": plan.sha256})
     folder = RunFolder(out, "calibration", identity)
@@ -340,7 +342,6 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
         f"{plan.spec.population} → {out}")
     with open_executor(workers, dask) as (executor, engine, slots):
-        observed = observed_statistics(plan, simulator)
         log(f"  {len(observed)} statistics to match, on {engine}")
         history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
                           progress=progress, log=log)
