@@ -159,3 +159,27 @@ def test_the_report_counts_the_records_violent_events_and_strikes_apart():
     events = pd.DataFrame({"kind": ["clash", "strike", "one_sided", "clash"]})
     assert record_counts(events) == "3 violent events and 1 air strike", record_counts(events)
     assert record_counts(events.iloc[:1]) == "1 violent event and 0 air strikes", "singular and plural by count"
+
+
+def test_a_region_the_record_does_not_observe_is_drawn_over_the_window_saying_so(tmp_path, monkeypatch):
+    """The Iraqi side outside a Syria-only record: observed and simulated are NaN (both left out),
+    so the chart has nothing to plot; its axis must still span the window (an empty axis showed
+    'Jan 1970', a fresh reviewer found) and say why it is empty."""
+    import matplotlib.dates as mdates
+
+    import sim.figures.hindcast as figures
+    from sim.hindcast.record import Window
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, title: drawn.setdefault(path.name, fig))
+    window = Window.parse("2017-11-19:2018-01-31")
+    keys = [f"events|{m}|{r}|all" for m in window.months() for r in ("iraqi_side", "valley")] + \
+        [f"strikes|{m}" for m in window.months()]
+    table = pd.DataFrame({"key": keys, "observed": [np.nan if "iraqi" in k else 1.0 for k in keys],
+                          "median": [np.nan if "iraqi" in k else 2.0 for k in keys], "q05": 0.0, "q95": 3.0})
+    figures.draw_events_by_region(tmp_path, table, window, replicates=2)
+    ax = drawn["events_iraqi_side.png"].axes[0]
+    start, end = (d.date() for d in mdates.num2date(ax.get_xlim()))
+    assert (start, end) == (window.start, window.end), f"the axis spans the window, not {start} to {end}"
+    assert any("not observed" in t.get_text() for t in ax.texts), "the empty panel says why"
+    assert not drawn["events_valley.png"].axes[0].texts, "an observed region is drawn as before"
