@@ -10,7 +10,7 @@ import argparse
 import textwrap
 
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.flags import path_flag, positive_int, scenario_flag
+from sim.program.flags import path_flag, scenario_flag
 
 #: the shipped record's window (scenarios/record/): the training window
 TRAINING_WINDOW = "2017-11-19:2018-12-31"
@@ -18,7 +18,7 @@ TRAINING_WINDOW = "2017-11-19:2018-12-31"
 
 def add_commands(sub) -> None:
     """Add `hindcast` to the main parser's subparsers."""
-    from sim.experiments.command import ENGINE_HELP, RESUME_HELP, _engine_options
+    from sim.experiments.command import ENGINE_HELP, REPLICATES, RESUME_HELP, _engine_options
 
     p = sub.add_parser(
         "hindcast", help="replicates of a scenario against the record: events, strikes and holders, with charts",
@@ -39,7 +39,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
         "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")
     p.add_argument("scenario", type=path_flag, help="scenario YAML, or a library name such as corridor_campaign")
-    p.add_argument("--replicates", type=positive_int, default=30, metavar="N", help="replicates (default 30)")
+    p.add_argument("--replicates", type=REPLICATES, default=30, metavar="N", help="replicates (default 30)")
     p.add_argument("--window", default=TRAINING_WINDOW, metavar="START:END",
                    help=f"the dates compared, ISO, both included (default {TRAINING_WINDOW}, the shipped record)")
     p.add_argument("--record", type=path_flag, metavar="FOLDER",

@@ -11,7 +11,14 @@ from typing import Any
 import yaml
 
 from sim.program.errors import InputErrors, Problem, describe_content
-from sim.scenario.dialect import Loader, TooBig, check_expansion, check_file, read_text, scalar_surprise
+from sim.scenario.dialect import (
+    Loader,
+    TooBig,
+    check_expansion,
+    check_file,
+    read_text,
+    scalar_surprise,
+)
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path
 
