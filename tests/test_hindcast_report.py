@@ -64,6 +64,9 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     assert status == 0
     printed = capsys.readouterr().out
     assert "90 % bands cover the observed month × region counts" in printed
+    assert "note: with 2 replicates the 90 % band is the 5–95 % quantiles of 2 runs" in printed, \
+        "two runs' band is narrower than 90 %: the scores are low by construction, and the user is told"
+    assert "**Few replicates:** with 2 replicates" in (out / "report.md").read_text(encoding="utf-8")
     for name in ("report.md", "scores.json", "patterns.csv", "simulated_patterns.parquet", "events_east_bank.png",
                  "strikes.png", "event_density.png", "holders.png", "runs.parquet"):
         assert (out / name).is_file(), f"the hindcast writes {name}"
@@ -183,3 +186,12 @@ def test_a_region_the_record_does_not_observe_is_drawn_over_the_window_saying_so
     assert (start, end) == (window.start, window.end), f"the axis spans the window, not {start} to {end}"
     assert any("not observed" in t.get_text() for t in ax.texts), "the empty panel says why"
     assert not drawn["events_valley.png"].axes[0].texts, "an observed region is drawn as before"
+
+
+def test_the_few_replicates_note_stops_at_twenty_one():
+    """The 5 % quantile of n runs (linear interpolation at 0.05 × (n − 1)) falls between the lowest
+    run and the next until 0.05 × (n − 1) reaches 1, at n = 21: the note is given at 20, not at 21."""
+    from sim.hindcast.report import few_replicates_note
+
+    assert few_replicates_note(20) is not None and "20 runs" in few_replicates_note(20)
+    assert few_replicates_note(21) is None and few_replicates_note(30) is None

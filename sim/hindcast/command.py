@@ -61,7 +61,7 @@ def add_commands(sub) -> None:
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.hindcast.posterior import read_posterior
     from sim.hindcast.record import Window
-    from sim.hindcast.report import run_hindcast
+    from sim.hindcast.report import few_replicates_note, run_hindcast
     from sim.program.folders import SCENARIOS
     from sim.scenario import parse_sets
     from sim.scenario.library import find_in_library
@@ -84,6 +84,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"  90 % bands cover the observed month × region counts: all events {share(s['coverage_90|all'])}, "
           f"IS – government {share(s['coverage_90|government_russia-isis'])}, "
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
+    if note := few_replicates_note(args.replicates):
+        print(f"  note: {note}")
     print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
