@@ -45,13 +45,12 @@ says which countries the events files cover (`Record.coverage`; the patterns lea
 sides, the events outside them: `sim.hindcast.regions.Coverage`). Errors (a missing column, a date that is not a date, an unknown
 kind of file, a file that is not UTF-8 or is empty, a row with more fields than the header, an event
 without coordinates, negative deaths) are one line, ``file:line: column: message``
-(`sim.program.errors.UserError`).
+(`sim.program.errors.UserError`; the fields are read by `sim.hindcast.record_fields`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +59,13 @@ import pandas as pd
 import yaml
 
 from sim.hindcast.events import EVENT_COLUMNS, dyad
+from sim.hindcast.record_fields import (
+    need_columns,
+    parse_dates,
+    parse_numbers,
+    read_csv,
+    row_problem,
+)
 from sim.hindcast.regions import Coverage, on_map, regions_at
 from sim.program.errors import UserError
 from sim.scenario.encoding import NotUTF8, decode_utf8
@@ -231,77 +237,12 @@ class Record:
     coverage: Coverage
 
 
-def _problem(path: Path, row: int | None, column: str, message: str) -> UserError:
-    """A UserError for CSV row `row` (0-based data row: file line row + 2)."""
-    line = "" if row is None else f":{row + 2}"
-    return UserError(f"{path}{line}: {column}: {message}")
-
-
-def _dates(path: Path, values: pd.Series, column: str, formats=("%Y-%m-%d",)) -> pd.Series:
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        todo = out.isna()
-        out[todo] = pd.to_datetime(values[todo].astype(str).str.strip(), format=fmt, errors="coerce")
-    bad = np.flatnonzero(out.isna().to_numpy())
-    if len(bad):
-        raise _problem(path, int(values.index[bad[0]]), column,
-                       f"expected a date (YYYY-MM-DD), found '{values.iloc[bad[0]]}'")
-    return out.dt.strftime("%Y-%m-%d")
-
-
-def _read_csv(path: Path, **options) -> pd.DataFrame:
-    """`pd.read_csv(path, **options)` (UTF-8, a byte-order mark dropped), its failures as one
-    line ``file:line: message``: a file that is not UTF-8 (what it looks like instead), an empty
-    file, a row with more fields than the header."""
-    try:
-        return pd.read_csv(path, encoding="utf-8", **options)
-    except UnicodeDecodeError:
-        try:
-            decode_utf8(Path(path).read_bytes())
-        except NotUTF8 as exc:
-            raise UserError(f"{path}:{exc.line or 1}: {exc}") from None
-        raise
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path}:1: the file is empty (expected a header line; see docs/hindcast.md)") from None
-    except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found is None:
-            raise UserError(f"{path}: not a CSV file pandas can read ({str(exc).strip()})") from None
-        fields, line, saw = found.groups()
-        raise UserError(f"{path}:{line}: expected {fields} fields, as in the header, found {saw} "
-                        f"(a comma inside a field needs the field in double quotes)") from None
-
-
-def _numbers(path: Path, frame: pd.DataFrame, column: str, *, required: bool = False,
-             nonnegative: bool = False) -> np.ndarray:
-    """The column as floats; UserError on the first row that is not a number, that is empty when
-    `required` (coordinates: an event without them would be dropped as off the map unseen) or
-    negative when `nonnegative` (deaths)."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy() & frame[column].notna().to_numpy())
-    if len(bad):
-        raise _problem(path, int(frame.index[bad[0]]), column, f"expected a number, found '{frame[column].iloc[bad[0]]}'")
-    if required and values.isna().any():
-        raise _problem(path, int(frame.index[np.flatnonzero(values.isna().to_numpy())[0]]), column,
-                       "expected a number, found nothing")
-    if nonnegative and (values < 0).any():
-        row = int(np.flatnonzero((values < 0).to_numpy())[0])
-        raise _problem(path, int(frame.index[row]), column, f"expected a number ≥ 0, found '{frame[column].iloc[row]}'")
-    return values.to_numpy(dtype=float)
-
-
-def _need(path: Path, frame: pd.DataFrame, columns) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise UserError(f"{path}:1: the header lacks {', '.join(missing)}")
-
-
 def _area_only(path: Path, frame: pd.DataFrame, column: str, area_from: int) -> np.ndarray:
     """The region placeholder of each row: AREA_ONLY where the precision `column` is at least
     `area_from` (an area's representative point), "" otherwise or without the column."""
     if column not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return np.where(_numbers(path, frame, column) >= area_from, AREA_ONLY, "").astype(object)
+    return np.where(parse_numbers(path, frame, column) >= area_from, AREA_ONLY, "").astype(object)
 
 
 def _actor(mapping: Mapping, names: pd.Series) -> list[str]:
@@ -310,41 +251,41 @@ def _actor(mapping: Mapping, names: pd.Series) -> list[str]:
 
 def read_ucdp(path: Path, mapping: Mapping) -> pd.DataFrame:
     """A UCDP GED CSV file as the events table (no clipping; `clip_events` does that)."""
-    frame = _read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    _need(path, frame, UCDP_COLUMNS)
-    violence = _numbers(path, frame, "type_of_violence")
+    frame = read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    need_columns(path, frame, UCDP_COLUMNS)
+    violence = parse_numbers(path, frame, "type_of_violence")
     bad = np.flatnonzero(~np.isin(violence, (1, 2, 3)))
     if len(bad):
-        raise _problem(path, int(bad[0]), "type_of_violence", f"expected 1, 2 or 3, found '{violence[bad[0]]:g}'")
+        raise row_problem(path, int(bad[0]), "type_of_violence", f"expected 1, 2 or 3, found '{violence[bad[0]]:g}'")
     a, b = _actor(mapping, frame["side_a"]), _actor(mapping, frame["side_b"])
     return pd.DataFrame({
-        "event_id": frame["id"].astype(str), "date": _dates(path, frame["date_start"], "date_start"), "time": "",
+        "event_id": frame["id"].astype(str), "date": parse_dates(path, frame["date_start"], "date_start"), "time": "",
         "kind": np.where(violence == 3, "one_sided", "clash"), "side_a": a, "side_b": b,
         "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
-        "lon": _numbers(path, frame, "longitude", required=True), "lat": _numbers(path, frame, "latitude", required=True),
+        "lon": parse_numbers(path, frame, "longitude", required=True), "lat": parse_numbers(path, frame, "latitude", required=True),
         "region": _area_only(path, frame, "where_prec", UCDP_AREA_PRECISION),
-        "deaths_a": _numbers(path, frame, "deaths_a", nonnegative=True),
-        "deaths_b": _numbers(path, frame, "deaths_b", nonnegative=True),
-        "deaths_civilians": _numbers(path, frame, "deaths_civilians", nonnegative=True),
-        "deaths": _numbers(path, frame, "best", nonnegative=True),
+        "deaths_a": parse_numbers(path, frame, "deaths_a", nonnegative=True),
+        "deaths_b": parse_numbers(path, frame, "deaths_b", nonnegative=True),
+        "deaths_civilians": parse_numbers(path, frame, "deaths_civilians", nonnegative=True),
+        "deaths": parse_numbers(path, frame, "best", nonnegative=True),
         "source": "ucdp_ged"}, columns=list(EVENT_COLUMNS))
 
 
 def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
     """An ACLED CSV file as the events table: violent event types only (see the module's table)."""
-    frame = _read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    _need(path, frame, ACLED_COLUMNS)
+    frame = read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    need_columns(path, frame, ACLED_COLUMNS)
     kind = frame["sub_event_type"].map(ACLED_KINDS).fillna(frame["event_type"].map(ACLED_TYPES))
     frame = frame[kind.notna()].copy()
     kind = kind[kind.notna()].to_numpy()
     actor2 = frame["actor2"].fillna("Civilians")
     a, b = _actor(mapping, frame["actor1"]), _actor(mapping, actor2)
-    deaths = _numbers(path, frame, "fatalities", nonnegative=True)
+    deaths = parse_numbers(path, frame, "fatalities", nonnegative=True)
     return pd.DataFrame({
         "event_id": frame["event_id_cnty"].astype(str).to_numpy(),
-        "date": _dates(path, frame["event_date"], "event_date", ("%Y-%m-%d", "%d %B %Y")).to_numpy(), "time": "",
+        "date": parse_dates(path, frame["event_date"], "event_date", ("%Y-%m-%d", "%d %B %Y")).to_numpy(), "time": "",
         "kind": kind, "side_a": a, "side_b": b, "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
-        "lon": _numbers(path, frame, "longitude", required=True), "lat": _numbers(path, frame, "latitude", required=True),
+        "lon": parse_numbers(path, frame, "longitude", required=True), "lat": parse_numbers(path, frame, "latitude", required=True),
         "region": _area_only(path, frame, "geo_precision", ACLED_AREA_PRECISION), "deaths_a": np.nan, "deaths_b": np.nan, "deaths_civilians": np.where(kind == "one_sided", deaths, np.nan),
         "deaths": deaths, "source": "acled"}, columns=list(EVENT_COLUMNS))
 
@@ -352,15 +293,15 @@ def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
 def read_events_table(path: Path, mapping: Mapping) -> pd.DataFrame:
     """A CSV file already in Corridor's events table (EVENT_COLUMNS), e.g. a run's
     violent_events.csv or the record's strikes; sides go through `mapping.actors`."""
-    frame = _read_csv(path, dtype={"event_id": str, "time": str, "side_a": str, "side_b": str},
+    frame = read_csv(path, dtype={"event_id": str, "time": str, "side_a": str, "side_b": str},
                         keep_default_na=False, na_values=[""])
-    _need(path, frame, EVENT_COLUMNS)
-    frame["date"] = _dates(path, frame["date"], "date")
+    need_columns(path, frame, EVENT_COLUMNS)
+    frame["date"] = parse_dates(path, frame["date"], "date")
     frame["time"] = frame["time"].fillna("")
     frame["side_a"], frame["side_b"] = _actor(mapping, frame["side_a"]), _actor(mapping, frame["side_b"])
     frame["dyad"] = [dyad(x, y) for x, y in zip(frame["side_a"], frame["side_b"], strict=True)]
     for c in ("lon", "lat", "deaths_a", "deaths_b", "deaths_civilians", "deaths"):
-        frame[c] = _numbers(path, frame, c, required=c in ("lon", "lat"), nonnegative=c.startswith("deaths"))
+        frame[c] = parse_numbers(path, frame, c, required=c in ("lon", "lat"), nonnegative=c.startswith("deaths"))
     return frame[list(EVENT_COLUMNS)]
 
 
@@ -368,16 +309,16 @@ def read_holders(path: Path, corridor_map, mapping: Mapping) -> pd.DataFrame:
     """A holders CSV (place, date, holder_after): place names as the map's (`mapping.places`,
     then the map's names and aliases); a month-only date (YYYY-MM) counts from the 15th.
     Returns place, date (ISO), holder, sorted by place and date."""
-    frame = _read_csv(path, dtype=str, keep_default_na=False)
-    _need(path, frame, HOLDER_COLUMNS)
+    frame = read_csv(path, dtype=str, keep_default_na=False)
+    need_columns(path, frame, HOLDER_COLUMNS)
     months = frame["date"].str.fullmatch(r"\d{4}-\d{2}")
-    dates = _dates(path, frame["date"].where(~months, frame["date"] + "-15"), "date")
+    dates = parse_dates(path, frame["date"].where(~months, frame["date"] + "-15"), "date")
     places = []
     for i, name in enumerate(frame["place"]):
         try:
             places.append(corridor_map.find_place(mapping.places.get(name, name)).name)
         except KeyError as exc:
-            raise _problem(path, i, "place", f"{exc.args[0]} (map it under `places` in {MAPPING_FILE})") from None
+            raise row_problem(path, i, "place", f"{exc.args[0]} (map it under `places` in {MAPPING_FILE})") from None
     out = pd.DataFrame({"place": places, "date": dates, "holder": frame["holder_after"].str.strip()})
     return out.sort_values(["place", "date"], kind="stable").reset_index(drop=True)
 
@@ -409,7 +350,7 @@ def read_record(folder: Path, corridor_map, window: Window | None = None, mappin
     coverage = mapping.coverage(corridor_map)
     events, holders, files = [], [], sorted(folder.glob("*.csv"))
     for path in files:
-        header = set(_read_csv(path, nrows=0).columns)
+        header = set(read_csv(path, nrows=0).columns)
         if "type_of_violence" in header:
             events.append(read_ucdp(path, mapping))
         elif "event_id_cnty" in header:
