@@ -87,6 +87,33 @@ def test_the_command_refuses_a_bad_file_in_one_line_with_status_2_and_writes_not
     assert not out.exists(), "nothing may be written for a bad file"
 
 
+def test_a_use_that_matches_no_statistic_is_refused_before_the_folder_exists(tmp_path, capsys):
+    """`use` is checked against the statistics themselves, so after the file is read: it was checked
+    after the output folder had been created, which a refused calibration left half-written."""
+    path = write(tmp_path, GOOD.replace("use: [incidents_airstrike]", "use: [no_such_outcome]"))
+    out = tmp_path / "out"
+    code = main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].endswith("calib.yaml: use: no statistic matches no_such_outcome"), err
+    assert not out.exists(), "a refused calibration leaves no folder behind"
+
+
+def test_an_interrupted_calibration_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    """Ctrl-C or SIGTERM during the ABC-SMC: the one line `interrupted`, after a line naming the saved
+    generations and --resume (it said only "interrupted"; a sweep says how to finish)."""
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.hindcast.calibrate.run_abc", stop)
+    out = tmp_path / "out"
+    code = main(["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and err[-1] == "interrupted", err
+    assert f"--resume --out {out} continues" in err[-2], err
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["status"] == "interrupted"
+
+
 # ---------------------------------------------------------------------------- distance and quantiles
 
 
@@ -214,6 +241,25 @@ def test_a_comparison_under_a_posterior_gives_replicate_r_one_draw_in_every_arm(
     assert runs[key].nunique() == 2, "six seeds should draw both particles (probability 1 − 2/64)"
 
 
+def test_a_comparison_under_a_posterior_names_what_its_arms_do_not_share_with_the_calibration(tmp_path, capsys):
+    folder = posterior_folder(tmp_path, [{"particle": 0, "rules.airstrikes.rate_per_day": 0.5, "weight": 1.0}])
+    (folder / "manifest.json").write_text(json.dumps({"set": {"map.cell_km": 3}}), encoding="utf-8")
+    other = tmp_path / "intercepted.yaml"
+    other.write_text(f"extends: {ROOT / 'scenarios' / 'airstrike_campaign.yaml'}\nname: intercepted\n"
+                     "rules: {airstrikes: {intercept_probability: 0.5}}\n", encoding="utf-8")
+    out = tmp_path / "cmp"
+    code = main(["compare", "airstrike_campaign", str(other), "--replicates", "2", "--workers", "1",
+                 "--set", "time.duration_days=2", "--set", "map.cell_km=4", "--quiet", "--no-charts",
+                 "--posterior", str(folder), "--out", str(out)])
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    notes = [line for line in (done.out + done.err).splitlines() if "not as the posterior was calibrated" in line]
+    assert len(notes) == 2 and all(n.endswith("map.cell_km: calibrated 3, here 4") for n in notes), \
+        f"each arm at 4 km against a posterior calibrated at 3 km is named: {done.out}"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(map(tuple, manifest["posterior"]["unlike_calibration"].values())) == {("map.cell_km: calibrated 3, here 4",)}
+
+
 # ---------------------------------------------------------------------------- recovery
 
 
@@ -311,12 +357,17 @@ def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path, capsy
     folder = posterior_folder(tmp_path, [
         {"particle": 0, "rules.airstrikes.rate_per_day": 0.25, "weight": 0.5},
         {"particle": 1, "rules.airstrikes.rate_per_day": 4.0, "weight": 0.5}])
+    (folder / "manifest.json").write_text(json.dumps({"set": {"map.cell_km": 3, "time.duration_days": 99}}),
+                                          encoding="utf-8")
     expected = read_posterior(folder).draw(9)["rules.airstrikes.rate_per_day"]
     code = main(["run", "airstrike_campaign", "--seed", "9", "--set", "time.duration_days=2", "--set", "map.cell_km=4",
                  "--no-animation", "--quiet", "--posterior", str(folder), "--out", str(tmp_path / "run")])
     done = capsys.readouterr()
     assert code == 0, done.err
     assert f"rules.airstrikes.rate_per_day={expected:g}" in done.out, done.out
+    notes = [line for line in done.out.splitlines() if "not as the posterior was calibrated" in line]
+    assert len(notes) == 1 and notes[0].endswith("map.cell_km: calibrated 3, here 4"), \
+        f"calibrated at 3 km, run at 4 km: run names the one difference, as hindcast does: {done.out}"
     code = main(["run", "airstrike_campaign", "--posterior", str(tmp_path / "none")])
     missing = capsys.readouterr().err
     assert code == 2 and "Traceback" not in missing, missing

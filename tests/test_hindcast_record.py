@@ -285,3 +285,85 @@ def test_a_bad_event_countries_is_one_line_naming_the_file_and_line(tmp_path, co
     (tmp_path / "mapping.yaml").write_text("event_countries: Syria\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"mapping.yaml:1: event_countries: expected a list of the map's country names"):
         read_record(tmp_path, corridor_map)
+
+
+def _ucdp_text() -> str:
+    return (FIXTURES / "ucdp_sample.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    # what a spreadsheet or a hand edit makes of a record file: each refused in one line naming the file
+    # and line (these were tracebacks, or events dropped unseen, before a fresh reviewer tried them)
+    ("latin1", lambda t: t.replace("Hajin", "Haj\xeen").encode("cp1252"),
+     r":2: the byte 0xee is not UTF-8 \(the file looks like Latin-1 / Windows-1252, where it is 'î'\); save it as UTF-8$"),
+    ("utf16", lambda t: t.encode("utf-16"), r":1: the file is UTF-16 \(its byte-order mark says so\); save it as UTF-8$"),
+    ("empty", lambda t: b"", r":1: the file is empty \(expected a header line"),
+    ("extra field", lambda t: (t + t.splitlines()[1] + ",surplus\n").encode(),  # a row after the sample's
+     r":5: expected \d+ fields, as in the header, found \d+ \(a comma inside a field needs"),
+    ("no latitude", lambda t: t.replace(",34.69,", ",,", 1).encode(), r":2: latitude: expected a number, found nothing$"),
+    ("negative deaths", lambda t: _with_best(t, "-6"), r":2: best: expected a number ≥ 0, found '-6'$"),
+    ("semicolons", lambda t: t.replace(",", ";").encode(),
+     r":1: not a UCDP GED, ACLED, events-table or holders file \(see docs/hindcast.md\); its columns are separated by ';'"),
+])
+def test_a_malformed_record_file_is_one_line_naming_file_and_line(tmp_path, corridor_map, name, content, message):
+    folder = tmp_path / "record"
+    folder.mkdir()
+    (folder / "ucdp.csv").write_bytes(content(_ucdp_text()))
+    with pytest.raises(UserError, match=rf"^{folder / 'ucdp.csv'}{message}") as caught:
+        read_record(folder, corridor_map, WINDOW)
+    assert "\n" not in str(caught.value), f"{name}: one line, not a traceback: {caught.value}"
+
+
+def _with_best(text: str, best: str) -> bytes:
+    """The sample with the first event's `best` (deaths) replaced."""
+    lines = text.splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("best")] = best
+    return "\n".join([lines[0], ",".join(first), *lines[2:]]).encode() + b"\n"
+
+
+def test_a_row_error_after_rows_acled_leaves_out_names_its_own_line(tmp_path, mapping):
+    """ACLED's non-violent rows are dropped before the numbers are read: the line named must still be
+    the bad row's in the file (line 3 here, after a protest on line 2), not its place among the kept."""
+    text = (FIXTURES / "acled_sample.csv").read_text(encoding="utf-8").splitlines()
+    protest = next(r for r in text[1:] if ",Protests," in r)
+    violent = next(r for r in text[1:] if ",Battles," in r)
+    header = text[0].split(",")
+    cells = violent.split(",")
+    cells[header.index("fatalities")] = "many"
+    (tmp_path / "acled.csv").write_text("\n".join([text[0], protest, ",".join(cells)]) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=rf"^{tmp_path / 'acled.csv'}:3: fatalities: expected a number, found 'many'$"):
+        read_acled(tmp_path / "acled.csv", mapping)
+
+
+def test_a_mapping_file_that_is_not_utf8_is_one_line(tmp_path):
+    (tmp_path / "m.yaml").write_bytes("actors:\n  Daesh: isis\n  Hay\xe2t: syrian_insurgents\n".encode("cp1252"))
+    with pytest.raises(UserError, match=r"m.yaml:3: the byte 0xe2 is not UTF-8"):
+        read_mapping(tmp_path / "m.yaml")
+
+
+def test_a_window_beyond_the_records_declared_dates_is_refused_naming_the_mapping_line(tmp_path, corridor_map):
+    """The shipped record ends on 31 Dec 2018; a window in 2019 against it compared the runs with
+    zeros (a fresh reviewer's 2019-01-01:2019-01-31: "IS – SDF 100 % of 2"). `event_dates` in the
+    mapping file declares what the events files cover; a window inside is read, one beyond is refused."""
+    for name in ("ucdp_sample.csv", "holders.csv"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    text = (FIXTURES / "mapping.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(text + "\nevent_dates: {start: 2018-01-01, end: 2018-12-31}\n",
+                                           encoding="utf-8")
+    line = len(text.splitlines()) + 2
+    inside = read_record(tmp_path, corridor_map, Window(dt.date(2018, 3, 1), dt.date(2018, 12, 31)))
+    assert set(inside.events["event_id"]) == {"1", "2"}, "a window inside the declared dates is read as before"
+    for window in (Window(dt.date(2018, 6, 1), dt.date(2019, 1, 31)), Window(dt.date(2017, 12, 1), dt.date(2018, 2, 1))):
+        with pytest.raises(UserError, match=rf"^{tmp_path / 'mapping.yaml'}:{line}: event_dates: the record's events "
+                                            rf"cover 2018-01-01 to 2018-12-31 only, and the window {window} goes beyond"):
+            read_record(tmp_path, corridor_map, window)
+    (tmp_path / "mapping.yaml").write_text(text + "\nevent_dates: [2018-01-01, 2018-12-31]\n", encoding="utf-8")
+    with pytest.raises(UserError, match=rf"mapping.yaml:{line}: event_dates: expected \{{start: YYYY-MM-DD, end"):
+        read_mapping(tmp_path / "mapping.yaml")
+
+
+def test_the_shipped_record_declares_the_dates_it_covers():
+    mapping = read_mapping(SCENARIOS / "record" / "mapping.yaml")
+    assert mapping.event_dates == Window(dt.date(2017, 11, 19), dt.date(2018, 12, 31)), \
+        "the shipped UCDP GED file and the history cover 19 Nov 2017 - 31 Dec 2018 (scenarios/record/README.md)"

@@ -64,6 +64,9 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     assert status == 0
     printed = capsys.readouterr().out
     assert "90 % bands cover the observed month × region counts" in printed
+    assert "note: with 2 replicates the 90 % band is the 5–95 % quantiles of 2 runs" in printed, \
+        "two runs' band is narrower than 90 %: the scores are low by construction, and the user is told"
+    assert "**Few replicates:** with 2 replicates" in (out / "report.md").read_text(encoding="utf-8")
     for name in ("report.md", "scores.json", "patterns.csv", "simulated_patterns.parquet", "events_east_bank.png",
                  "strikes.png", "event_density.png", "holders.png", "runs.parquet"):
         assert (out / name).is_file(), f"the hindcast writes {name}"
@@ -92,6 +95,9 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     ("2018-01-01", "--window: expected START:END as ISO dates"),
     ("2018-02-01:2018-01-01", "--window: the window ends (2018-01-01) before it starts (2018-02-01)"),
     ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2018-01-01"),
+    # a window that starts before the run: its months before 19 Nov 2017 would count as months without
+    # events on both sides and be "covered" (a fresh reviewer's 2017-01-01:2017-12-31 scored 88 %, 20 of 24 zero)
+    ("2017-01-01:2017-12-31", "--window 2017-01-01:2017-12-31: starts before the run, which covers 2017-11-19"),
 ])
 def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, message):
     status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", window, "--out",
@@ -156,3 +162,36 @@ def test_the_report_counts_the_records_violent_events_and_strikes_apart():
     events = pd.DataFrame({"kind": ["clash", "strike", "one_sided", "clash"]})
     assert record_counts(events) == "3 violent events and 1 air strike", record_counts(events)
     assert record_counts(events.iloc[:1]) == "1 violent event and 0 air strikes", "singular and plural by count"
+
+
+def test_a_region_the_record_does_not_observe_is_drawn_over_the_window_saying_so(tmp_path, monkeypatch):
+    """The Iraqi side outside a Syria-only record: observed and simulated are NaN (both left out),
+    so the chart has nothing to plot; its axis must still span the window (an empty axis showed
+    'Jan 1970', a fresh reviewer found) and say why it is empty."""
+    import matplotlib.dates as mdates
+
+    import sim.figures.hindcast as figures
+    from sim.hindcast.record import Window
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, title: drawn.setdefault(path.name, fig))
+    window = Window.parse("2017-11-19:2018-01-31")
+    keys = [f"events|{m}|{r}|all" for m in window.months() for r in ("iraqi_side", "valley")] + \
+        [f"strikes|{m}" for m in window.months()]
+    table = pd.DataFrame({"key": keys, "observed": [np.nan if "iraqi" in k else 1.0 for k in keys],
+                          "median": [np.nan if "iraqi" in k else 2.0 for k in keys], "q05": 0.0, "q95": 3.0})
+    figures.draw_events_by_region(tmp_path, table, window, replicates=2)
+    ax = drawn["events_iraqi_side.png"].axes[0]
+    start, end = (d.date() for d in mdates.num2date(ax.get_xlim()))
+    assert (start, end) == (window.start, window.end), f"the axis spans the window, not {start} to {end}"
+    assert any("not observed" in t.get_text() for t in ax.texts), "the empty panel says why"
+    assert not drawn["events_valley.png"].axes[0].texts, "an observed region is drawn as before"
+
+
+def test_the_few_replicates_note_stops_at_twenty_one():
+    """The 5 % quantile of n runs (linear interpolation at 0.05 × (n − 1)) falls between the lowest
+    run and the next until 0.05 × (n − 1) reaches 1, at n = 21: the note is given at 20, not at 21."""
+    from sim.hindcast.report import few_replicates_note
+
+    assert few_replicates_note(20) is not None and "20 runs" in few_replicates_note(20)
+    assert few_replicates_note(21) is None and few_replicates_note(30) is None

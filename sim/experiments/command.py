@@ -17,7 +17,6 @@ from sim.program.flags import (
     fraction,
     path_flag,
     positive_float,
-    positive_int,
     scenario_flag,
     whole_number,
 )
@@ -127,7 +126,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py uncertainty "
         "scenarios/albu_kamal_blockade.yaml --replicates 20 --days 2,10")
     p.add_argument("scenario", type=path_flag, help="scenario file (YAML), or a library name such as open_road")
-    p.add_argument("--replicates", type=positive_int, default=20, metavar="N", help="replicates (default 20)")
+    p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N", help="replicates (default 20)")
     p.add_argument("--days", type=day_list, metavar="D,D,…", help="days to map besides the end (default: the end only)")
     p.add_argument("--seed", type=scenario_flag("seed"), metavar="S", help="root seed (default: the scenario's seed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",

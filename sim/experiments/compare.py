@@ -42,7 +42,7 @@ from sim.experiments.verdict import land_note
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle, fallback_color
-from sim.hindcast.posterior import Posterior, posterior_overrides
+from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.folders import OUTPUTS
@@ -116,11 +116,16 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
     if posterior is not None:
         info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
                              "draws": "replicate r draws one particle by weight from its own seed, the same in "
-                                      "every arm (sim.hindcast.posterior)"}
+                                      "every arm (sim.hindcast.posterior)",
+                             "unlike_calibration": {a.name: unlike_calibration(posterior, a.loaded.resolved)
+                                                    for a in arms}}
     folder.write_manifest(info)
     if log is not None:
         log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
             f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+        for name, lines in (info.get("posterior") or {}).get("unlike_calibration", {}).items():
+            for line in lines:
+                log(f"  note: {name}: not as the posterior was calibrated (give it with --set): {line}")
 
     session = execute(tasks, folder, done, arm_columns(arms, posterior), workers=workers, dask=dask,
                       progress=progress, desc="compare")

@@ -72,6 +72,11 @@ def draw_events_by_region(folder: Path, table: pd.DataFrame, window, replicates:
         _legend(fig)
         name = f"events_{region}.png"
         unseen = bool(len(rows)) and rows["observed"].isna().all()  # outside the countries the record covers
+        if unseen:  # nothing to draw (the runs' events there are left out too): the window on the axis, not 1970
+            ax.set_xlim(pd.Timestamp(window.start), pd.Timestamp(window.end))
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, "not observed: outside the countries the record covers", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=SMALL)
         save(fig, folder / name, f"Violent events per month, {REGION_LABELS[region]}: "
              + ("not observed (the record does not cover it), nothing to compare" if unseen else
                 f"record against {replicates} replicates, {window.start} to {window.end} (air strikes apart)"))

@@ -327,6 +327,8 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     if plan.spec.statistics == "patterns":
         pattern_functions()  # refused before anything is written if they are missing
     simulator = simulator_of(plan)
+    observed = observed_statistics(plan, simulator)  # a record that cannot be read, a `use` that matches nothing:
+    # refused before the folder exists (a synthetic target costs its one run here)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "calibration", plan.file.stem)
     identity = design_identity([plan.loaded.digest], [plan.spec.seed], {"calibration_sha256": plan.sha256})
     folder = RunFolder(out, "calibration", identity)
@@ -339,15 +341,20 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     started, cpu_started = time.perf_counter(), cpu_seconds()
     log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
         f"{plan.spec.population} → {out}")
-    with open_executor(workers, dask) as (executor, engine, slots):
-        observed = observed_statistics(plan, simulator)
-        log(f"  {len(observed)} statistics to match, on {engine}")
-        history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
-                          progress=progress, log=log)
-        posterior = posterior_table(history, plan.priors)
-        log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
-        predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
-                                          plan.spec.seed, executor, progress)
+    try:
+        with open_executor(workers, dask) as (executor, engine, slots):
+            log(f"  {len(observed)} statistics to match, on {engine}")
+            history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
+                              progress=progress, log=log)
+            posterior = posterior_table(history, plan.priors)
+            log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
+            predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
+                                              plan.spec.seed, executor, progress)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does
+        folder.set_status("interrupted")
+        print(f"\nthe finished generations are saved in {out / 'abc.db'}; the same command with --resume --out "
+              f"{out} continues from them", file=sys.stderr)
+        raise
     result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
                          seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,
                          engine=engine)

@@ -10,7 +10,7 @@ import argparse
 import textwrap
 
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.flags import path_flag, positive_int, scenario_flag
+from sim.program.flags import path_flag, scenario_flag
 
 #: the shipped record's window (scenarios/record/): the training window
 TRAINING_WINDOW = "2017-11-19:2018-12-31"
@@ -18,7 +18,7 @@ TRAINING_WINDOW = "2017-11-19:2018-12-31"
 
 def add_commands(sub) -> None:
     """Add `hindcast` to the main parser's subparsers."""
-    from sim.experiments.command import ENGINE_HELP, RESUME_HELP, _engine_options
+    from sim.experiments.command import ENGINE_HELP, REPLICATES, RESUME_HELP, _engine_options
 
     p = sub.add_parser(
         "hindcast", help="replicates of a scenario against the record: events, strikes and holders, with charts",
@@ -39,7 +39,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
         "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")
     p.add_argument("scenario", type=path_flag, help="scenario YAML, or a library name such as corridor_campaign")
-    p.add_argument("--replicates", type=positive_int, default=30, metavar="N", help="replicates (default 30)")
+    p.add_argument("--replicates", type=REPLICATES, default=30, metavar="N", help="replicates (default 30)")
     p.add_argument("--window", default=TRAINING_WINDOW, metavar="START:END",
                    help=f"the dates compared, ISO, both included (default {TRAINING_WINDOW}, the shipped record)")
     p.add_argument("--record", type=path_flag, metavar="FOLDER",
@@ -61,7 +61,7 @@ def add_commands(sub) -> None:
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.hindcast.posterior import read_posterior
     from sim.hindcast.record import Window
-    from sim.hindcast.report import run_hindcast
+    from sim.hindcast.report import few_replicates_note, run_hindcast
     from sim.program.folders import SCENARIOS
     from sim.scenario import parse_sets
     from sim.scenario.library import find_in_library
@@ -84,6 +84,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"  90 % bands cover the observed month × region counts: all events {share(s['coverage_90|all'])}, "
           f"IS – government {share(s['coverage_90|government_russia-isis'])}, "
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
+    if note := few_replicates_note(args.replicates):
+        print(f"  note: {note}")
     print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")

@@ -58,6 +58,20 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 
 BAND = (0.05, 0.95)  # the 90 % band of the replicates
+#: below it the band's 5 % quantile (linear interpolation at 0.05 × (n − 1)) falls between the lowest run
+#: and the next, and the 95 % between the highest and the one before: the band is set by one or two runs
+FEW_REPLICATES = 21
+
+
+def few_replicates_note(replicates: int) -> str | None:
+    """What the coverage scores of so few replicates are worth (None from FEW_REPLICATES on): the
+    5–95 % quantiles of a handful of runs lie inside their range, so even a model whose runs
+    are drawn as the record is would see most observations fall outside the band."""
+    if replicates >= FEW_REPLICATES:
+        return None
+    return (f"with {replicates} replicates the 90 % band is the 5–95 % quantiles of {replicates} runs, narrower "
+            f"than 90 % of the runs' outcomes: the coverage scores are low by construction (the figures in "
+            f"docs/verification.md use 30)")
 COVERAGE_DYADS = ("all", "government_russia-isis", "isis-sdf_coalition")
 
 
@@ -190,6 +204,9 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     if window.start >= end or window.end < start:
         raise UserError(f"--window {window}: outside the run, which covers {start} to {end:%Y-%m-%d} "
                         f"(time.start_date and time.duration_days)")
+    if window.start < start:  # the run's months before its start would count as months without events
+        raise UserError(f"--window {window}: starts before the run, which covers {start} to {end:%Y-%m-%d} "
+                        f"(time.start_date); start the window on or after {start}")
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
     root = loaded.spec.seed if seed is None else seed
@@ -330,6 +347,8 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
              "else was tuned to these figures." if result.posterior else "These are what they are: the scenario "
              "was not tuned to them.")
     lines += ["", f"{tuned} A band that covers a count because it is wide says little; read the charts.", ""]
+    if note := few_replicates_note(replicates):
+        lines += [f"**Few replicates:** {note}.", ""]
     if uncovered:
         lines += [f"Months the runs do not reach to their end (left out of the scores): {', '.join(uncovered)}.", ""]
     lines += ["## Charts", "", *[f"- `{name}`" for name in result.files], "",

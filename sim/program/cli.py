@@ -95,7 +95,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
-    from sim.hindcast.posterior import posterior_overrides, read_posterior
+    from sim.hindcast.posterior import posterior_overrides, read_posterior, unlike_calibration
     from sim.model import CorridorModel
     from sim.program.cost import run_estimate
     from sim.program.output import check_destination, new_run_folder, publish_folder
@@ -111,6 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if posterior is not None:  # the parameters this seed draws from the calibration's posterior
         loaded = load_scenario(args.scenario, overrides=posterior_overrides(posterior, parse_sets(args.set), seed))
         print("drawn from the posterior: " + ", ".join(f"{k}={v:g}" for k, v in posterior.draw(seed).items()))
+        for line in unlike_calibration(posterior, loaded.resolved):  # as hindcast and compare say it
+            print(f"  note: not as the posterior was calibrated (give it with --set): {line}")
     out = Path(args.out) if args.out else new_run_folder(OUTPUTS, f"{args.scenario.stem}_seed{seed}")
     if not args.out:
         check_destination(out, kind="run")  # outputs/ can be written, before simulating

@@ -6,6 +6,8 @@ Surprises of YAML 1.1, and what Corridor does instead:
 
 * ``1:30`` is a base-60 integer (90) in YAML 1.1: refused, with the decimal to write (1.5);
 * ``010`` is an octal integer (8): refused, with the number to write (10);
+* ``2018-02-30`` looks like a date and PyYAML fails on it with a bare ValueError: refused,
+  as a date that does not exist;
 * ``1e4`` is text in YAML 1.1 (its floats need a dot: ``1.0e4``): read as the number 10000,
   as YAML 1.2 and every other tool read it. ``.inf`` and ``.nan`` are numbers, which the
   scenario's validation then refuses where a finite number is expected.
@@ -31,6 +33,7 @@ from sim.scenario.encoding import decode_utf8
 from sim.scenario.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
 _STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
 _FLOAT = re.compile(r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)"
                     r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
@@ -85,6 +88,25 @@ def surprise(text: str) -> str | None:
         plain = digits.lstrip("0_") or "0"
         return (f"'{text}' is an octal number in YAML 1.1 (a leading 0); write {sign}{plain}, "
                 "or put it in quotes if it is text")
+    return None
+
+
+def scalar_surprise(node: yaml.ScalarNode) -> str | None:
+    """Why a plain scalar node is refused, or None: `surprise` for text, and a date that YAML
+    reads as a timestamp but that does not exist (`2018-02-30`; PyYAML's constructor fails on
+    it with a bare ValueError)."""
+    if node.style is not None:
+        return None
+    if node.tag == _STR:
+        return surprise(node.value)
+    if node.tag == _TIMESTAMP:
+        loader = yaml.SafeLoader("")
+        try:
+            loader.construct_yaml_timestamp(node)
+        except ValueError as err:
+            return f"'{node.value}' is not a calendar date ({err}); write a date that exists, YYYY-MM-DD"
+        finally:
+            loader.dispose()
     return None
 
 
@@ -158,7 +180,7 @@ def check_expansion(node: yaml.Node) -> None:
 
 
 def plain_surprises(node: yaml.Node) -> list[tuple[yaml.Node, str]]:
-    """(node, message) for each plain scalar under `node` that `surprise` refuses (each node
+    """(node, message) for each plain scalar under `node` that `scalar_surprise` refuses (each node
     once, however often aliases repeat it)."""
     found, seen, stack = [], set(), [node]
     while stack:
@@ -167,10 +189,9 @@ def plain_surprises(node: yaml.Node) -> list[tuple[yaml.Node, str]]:
             continue
         seen.add(id(n))
         if isinstance(n, yaml.ScalarNode):
-            if n.style is None and n.tag == _STR:
-                message = surprise(n.value)
-                if message:
-                    found.append((n, message))
+            message = scalar_surprise(n)
+            if message:
+                found.append((n, message))
         elif isinstance(n, yaml.MappingNode):
             stack.extend(c for pair in n.value for c in pair)
         elif isinstance(n, yaml.SequenceNode):

@@ -11,7 +11,14 @@ from typing import Any
 import yaml
 
 from sim.program.errors import InputErrors, Problem, describe_content
-from sim.scenario.dialect import Loader, TooBig, check_expansion, check_file, read_text, surprise
+from sim.scenario.dialect import (
+    Loader,
+    TooBig,
+    check_expansion,
+    check_file,
+    read_text,
+    scalar_surprise,
+)
 from sim.scenario.fields import PathT
 from sim.scenario.keypaths import format_path
 
@@ -117,7 +124,8 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list, active: set,
                  keys: yaml.SafeLoader, refused: list | None = None) -> None:
     """Record the line of every key and list item under `node`; report duplicate keys, and in
-    `refused` the plain values that YAML 1.1 reads by surprise (:func:`~sim.scenario.dialect.surprise`).
+    `refused` the plain values that YAML 1.1 reads by surprise and dates that do not exist
+    (:func:`~sim.scenario.dialect.scalar_surprise`).
 
     Keys brought in by a YAML merge (`<<: *anchor`) get the line where the anchor defines them,
     unless the mapping sets them itself.
@@ -125,9 +133,8 @@ def _index_lines(node, prefix: PathT, lines: dict, display: str, problems: list,
     if id(node) in active:  # a recursive alias
         return
     active.add(id(node))
-    if isinstance(node, yaml.ScalarNode) and refused is not None and node.style is None \
-            and node.tag == "tag:yaml.org,2002:str":
-        message = surprise(node.value)
+    if isinstance(node, yaml.ScalarNode) and refused is not None:
+        message = scalar_surprise(node)
         if message:
             refused.append(Problem(display, _line_of(node), format_path(prefix), message))
     if isinstance(node, yaml.MappingNode):

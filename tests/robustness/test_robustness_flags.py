@@ -27,6 +27,9 @@ FLAGS = [
     (["compare", BLOCKADE, BLOCKADE], "--workers", ["0", "-1", "nan", "100000"]),
     (["sweep", SWEEP], "--workers", ["0", "nan", "inf"]),
     (["sweep", SWEEP], "--replicates", ["0", "-1", "1e12", "nan"]),
+    # hindcast and uncertainty took any count: 10,000,000 spent minutes and 640 MB on seeds before the first run
+    (["hindcast", BLOCKADE], "--replicates", ["0", "1e7", "10000000", "nan"]),
+    (["uncertainty", BLOCKADE], "--replicates", ["0", "10000000"]),
     (["sensitivity", SWEEP], "--workers", ["0", "inf"]),
     (["viz"], "--port", ["0", "-1", "70000", "nan", "80.5"]),
     (["viz"], "--bench", ["0", "-5", "nan"]),

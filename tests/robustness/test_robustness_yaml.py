@@ -131,3 +131,18 @@ def test_a_file_read_again_is_parsed_once_each_reader_gets_its_own_copy_and_an_e
     path.write_text("a: {b: [7]}\n", encoding="utf-8")
     data, _, _ = yaml_lines.read_yaml(path, "s.yaml", [])
     assert data == {"a": {"b": [7]}} and len(parses) == 2, "an edited file is parsed anew"
+
+
+@pytest.mark.parametrize("text", ["2018-02-30", "2019-02-29", "2018-13-01"])
+def test_a_date_that_does_not_exist_is_one_line_naming_file_line_and_key(tmp_path, text):
+    """YAML 1.1 reads 2018-02-30 as a timestamp and PyYAML's constructor fails on it with a bare
+    ValueError: `validate` printed a traceback (a fresh reviewer's `at_date: 2018-02-30`). Refused
+    like the other surprises, in files and --set values alike."""
+    path = scenario(tmp_path, f"events:\n  - {{at_date: {text}, note: a day that does not exist}}")
+    with pytest.raises(UserError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "\n" not in message.strip() and re.search(r"s\.yaml:5: events\[0\]\.at_date: ", message), message
+    assert f"'{text}' is not a calendar date" in message, message
+    with pytest.raises(ValueError, match=f"'{text}' is not a calendar date"):
+        load_value(text)
