@@ -86,7 +86,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
     if note := few_replicates_note(args.replicates):
         print(f"  note: {note}")
-    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
+    print(f"  null (climatology: a Poisson at each series' window mean): all events {share(s['climatology_90|all'])}, "
+          f"IS – government {share(s['climatology_90|government_russia-isis'])}, "
+          f"IS – SDF {share(s['climatology_90|isis-sdf_coalition'])}")
+    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months "
+          f"(null, persistence: {share(s['holder_persistence'])}); on the place-months whose holder changed: "
+          f"{share(s['holder_changes'])}")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
     if "pocket" in s:
