@@ -40,12 +40,11 @@ import numpy as np
 import pandas as pd
 
 from sim.hindcast.events import dyad
-from sim.hindcast.record import Mapping, Record, Window, read_mapping
+from sim.hindcast.mapping import DYADS, HOLDERS, Mapping, read_mapping
+from sim.hindcast.record import Record
 from sim.hindcast.regions import REGION_GROUPS, REGIONS, Coverage
+from sim.hindcast.window import Window
 
-DYADS = ("government_russia-isis", "isis-sdf_coalition", "civilians-isis", "government_russia-sdf_coalition",
-         "iraq_pmf-isis")
-HOLDERS = ("government_russia", "iran_militia", "isis", "sdf_coalition", "iraq_pmf", "contested", "ungoverned")
 ALL = "all"
 
 

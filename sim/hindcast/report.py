@@ -224,6 +224,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
                         f"(time.start_date); start the window on or after {start}")
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
+    rec.mapping.check_names(loaded.spec.factions, {*rec.events["side_a"], *rec.events["side_b"], *rec.holders["holder"]})
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, replicates)
     warm_up(workers, dask)
