@@ -24,7 +24,7 @@ are counted on the whole map;
 holders: `HOLDERS`; places: every named place of the map. A value is NaN where the source
 does not speak: a month the run did not reach, a place-month before the record's first row for
 the place, deaths per event where there was no event. The model's faction ids become the
-record's factions through the mapping file (`sim.hindcast.record.Mapping`: ``model`` for
+record's factions through the mapping file (`sim.hindcast.mapping.Mapping`: ``model`` for
 holders, ``model_events`` on top of it for events).
 
 Averaging the simulated dicts of seeded replicates gives, for a holder key, the model's
