@@ -29,7 +29,9 @@ def add_commands(sub) -> None:
             events per month by region and dyad, deaths per event, air strikes per month, and the
             holder of each named place on the first of each month. Writes report.md, scores.json
             (coverage of the observed monthly counts by the simulated 90 % bands; place-month
-            agreement of holders), patterns.csv and the charts (events per region, strikes, event
+            agreement of holders; beside each, a null model from the record alone: a Poisson
+            climatology of the counts, persistence of the holders and the model's share of the
+            place-months whose holder changed), patterns.csv and the charts (events per region, strikes, event
             density, holders) and milestones.csv (the ISIS pocket until the offensive, the day
             its first objective fell, rivals hostile by the window's end). With --posterior each
             replicate draws its parameters from a calibration's posterior (the posterior-predictive
