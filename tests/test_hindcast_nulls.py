@@ -73,3 +73,18 @@ def test_the_climatology_null_is_a_poisson_at_each_series_own_mean_by_hand():
         "the model's bands cover 6 of the 8 scored counts, 2 of them zeros inside bands of zeros"
     assert s["climatology_90|isis-sdf_coalition"] == {"share": pytest.approx(5 / 8), "of": 8, "both_zero": 0}, \
         "the climatology's Poisson intervals [0, 3] (valley, mean 1) and [1, 6] (Badia, mean 3) cover 5 of 8"
+
+
+def test_a_folder_written_before_the_nulls_is_rescored_from_its_patterns_only_if_they_are_its_own():
+    """tests/verify_hindcast.py re-scores an older folder from patterns.csv: the nulls are added,
+    and a patterns.csv whose scores differ from the folder's scores.json is refused."""
+    import verify_hindcast
+
+    table = pd.DataFrame(_holder_rows("Hajin", ["isis", "isis", "sdf_coalition", "sdf_coalition"],
+                                      ["isis", "isis", "isis", "sdf_coalition"]))
+    saved = {"holder_agreement": {"share": 0.75, "of": 4}}
+    new = verify_hindcast.rescored(saved, table)
+    assert new["holder_persistence"] == {"share": 0.5, "of": 4} and new["holder_changes"]["of"] == 2, \
+        "persistence keeps ISIS: right in March and April; May and June changed"
+    with pytest.raises(ValueError, match="holder_agreement"):
+        verify_hindcast.rescored({"holder_agreement": {"share": 1.0, "of": 4}}, table)
