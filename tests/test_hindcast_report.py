@@ -64,9 +64,15 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
     assert status == 0
     printed = capsys.readouterr().out
     assert "90 % bands cover the observed month × region counts" in printed
+    assert "null (climatology: a Poisson at each series' window mean)" in printed and "(null, persistence: " in printed, \
+        "the command gives the null models beside the scores"
     assert "note: with 2 replicates the 90 % band is the 5–95 % quantiles of 2 runs" in printed, \
         "two runs' band is narrower than 90 %: the scores are low by construction, and the user is told"
     assert "**Few replicates:** with 2 replicates" in (out / "report.md").read_text(encoding="utf-8")
+    scored = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert {"climatology_90|isis-sdf_coalition", "holder_persistence", "holder_changes"} <= set(scored), \
+        "scores.json has the nulls beside the scores"
+    assert "null: persistence" in (out / "report.md").read_text(encoding="utf-8"), "report.md too"
     for name in ("report.md", "scores.json", "patterns.csv", "simulated_patterns.parquet", "events_east_bank.png",
                  "strikes.png", "event_density.png", "holders.png", "runs.parquet"):
         assert (out / name).is_file(), f"the hindcast writes {name}"

@@ -29,7 +29,9 @@ def add_commands(sub) -> None:
             events per month by region and dyad, deaths per event, air strikes per month, and the
             holder of each named place on the first of each month. Writes report.md, scores.json
             (coverage of the observed monthly counts by the simulated 90 % bands; place-month
-            agreement of holders), patterns.csv and the charts (events per region, strikes, event
+            agreement of holders; beside each, a null model from the record alone: a Poisson
+            climatology of the counts, persistence of the holders and the model's share of the
+            place-months whose holder changed), patterns.csv and the charts (events per region, strikes, event
             density, holders) and milestones.csv (the ISIS pocket until the offensive, the day
             its first objective fell, rivals hostile by the window's end). With --posterior each
             replicate draws its parameters from a calibration's posterior (the posterior-predictive
@@ -86,7 +88,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")
     if note := few_replicates_note(args.replicates):
         print(f"  note: {note}")
-    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months")
+    print(f"  null (climatology: a Poisson at each series' window mean): all events {share(s['climatology_90|all'])}, "
+          f"IS – government {share(s['climatology_90|government_russia-isis'])}, "
+          f"IS – SDF {share(s['climatology_90|isis-sdf_coalition'])}")
+    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months "
+          f"(null, persistence: {share(s['holder_persistence'])}); on the place-months whose holder changed: "
+          f"{share(s['holder_changes'])}")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
     if "pocket" in s:

@@ -24,7 +24,7 @@ are counted on the whole map;
 holders: `HOLDERS`; places: every named place of the map. A value is NaN where the source
 does not speak: a month the run did not reach, a place-month before the record's first row for
 the place, deaths per event where there was no event. The model's faction ids become the
-record's factions through the mapping file (`sim.hindcast.record.Mapping`: ``model`` for
+record's factions through the mapping file (`sim.hindcast.mapping.Mapping`: ``model`` for
 holders, ``model_events`` on top of it for events).
 
 Averaging the simulated dicts of seeded replicates gives, for a holder key, the model's
@@ -40,12 +40,11 @@ import numpy as np
 import pandas as pd
 
 from sim.hindcast.events import dyad
-from sim.hindcast.record import Mapping, Record, Window, read_mapping
+from sim.hindcast.mapping import DYADS, HOLDERS, Mapping, read_mapping
+from sim.hindcast.record import Record
 from sim.hindcast.regions import REGION_GROUPS, REGIONS, Coverage
+from sim.hindcast.window import Window
 
-DYADS = ("government_russia-isis", "isis-sdf_coalition", "civilians-isis", "government_russia-sdf_coalition",
-         "iraq_pmf-isis")
-HOLDERS = ("government_russia", "iran_militia", "isis", "sdf_coalition", "iraq_pmf", "contested", "ungoverned")
 ALL = "all"
 
 

@@ -50,30 +50,26 @@ without coordinates, negative deaths) are one line, ``file:line: column: message
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.hindcast.events import EVENT_COLUMNS, dyad
+from sim.hindcast.mapping import DYADS, HOLDERS, MAPPING_FILE, Mapping, read_mapping
 from sim.hindcast.record_fields import (
     need_columns,
     parse_dates,
     parse_numbers,
     read_csv,
     row_problem,
+    unique_ids,
 )
 from sim.hindcast.regions import Coverage, on_map, regions_at
+from sim.hindcast.window import Window
 from sim.program.errors import UserError
-from sim.scenario.encoding import NotUTF8, decode_utf8
 
-MAPPING_FILE = "mapping.yaml"
-MAPPING_KEYS = ("actors", "model", "model_events", "places")
-COVERAGE_KEY = "event_countries"  # the countries the events record covers (a list; absent: the whole map)
-DATES_KEY = "event_dates"  # the dates the events record covers ({start, end}; absent: not declared, not checked)
 UCDP_COLUMNS = ("id", "date_start", "type_of_violence", "side_a", "side_b", "latitude", "longitude",
                 "deaths_a", "deaths_b", "deaths_civilians", "best")
 ACLED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
@@ -89,137 +85,6 @@ ACLED_AREA_PRECISION = 3
 AREA_ONLY = "area only"  # the region of such an event until `clip_events` (then "")
 ACLED_KINDS = {"Air/drone strike": "strike", "Remote explosive/landmine/IED": "ambush"}
 ACLED_TYPES = {"Battles": "clash", "Explosions/Remote violence": "clash", "Violence against civilians": "one_sided"}
-
-
-@dataclass(frozen=True)
-class Window:
-    """A window of dates, both ends included (``START:END``, ISO dates)."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def parse(cls, text: str, flag: str = "--window") -> Window:
-        """``2017-11-19:2018-12-31`` → Window; a UserError naming `flag` otherwise."""
-        parts = str(text).split(":")
-        try:
-            if len(parts) != 2:
-                raise ValueError
-            start, end = (dt.date.fromisoformat(p.strip()) for p in parts)
-        except ValueError:
-            raise UserError(f"{flag}: expected START:END as ISO dates (e.g. 2017-11-19:2018-12-31), "
-                            f"found '{text}'") from None
-        if end < start:
-            raise UserError(f"{flag}: the window ends ({end}) before it starts ({start})")
-        return cls(start, end)
-
-    def months(self) -> list[str]:
-        """The months the window touches, "YYYY-MM", in order."""
-        out, y, m = [], self.start.year, self.start.month
-        while (y, m) <= (self.end.year, self.end.month):
-            out.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return out
-
-    def firsts(self) -> list[dt.date]:
-        """The first days of months inside the window (the dates holders are compared on)."""
-        return [d for d in (dt.date.fromisoformat(f"{m}-01") for m in self.months()) if self.start <= d <= self.end]
-
-    def __str__(self) -> str:
-        return f"{self.start}:{self.end}"
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """Names to one vocabulary of factions: `actors` (record actor → faction), `model` (a
-    scenario's faction id or striker → faction), `model_events` (overrides of `model` for events
-    only), `places` (record place name → map place name). Names not listed map to themselves.
-    `event_countries`: the countries the events record covers, as the map names them (UCDP GED's
-    Syria country file: ``("Syria",)``); None for the whole map (`sim.hindcast.regions.Coverage`);
-    `where` is where the file sets it (``file:line``), for error messages. `event_dates`: the
-    dates the events record covers (a Window; None: not declared), `dates_where` where it is set."""
-
-    actors: dict[str, str] = field(default_factory=dict)
-    model: dict[str, str] = field(default_factory=dict)
-    model_events: dict[str, str] = field(default_factory=dict)
-    places: dict[str, str] = field(default_factory=dict)
-    event_countries: tuple[str, ...] | None = None
-    where: str = ""
-    event_dates: Window | None = None
-    dates_where: str = ""
-
-    def check_window(self, window: Window | None) -> None:
-        """UserError if `window` reaches outside `event_dates`: a month the record does not cover
-        would be compared as a month without events (0), and every band holding 0 would "cover" it."""
-        if window is None or self.event_dates is None:
-            return
-        if window.start < self.event_dates.start or window.end > self.event_dates.end:
-            raise UserError(f"{self.dates_where}: {DATES_KEY}: the record's events cover {self.event_dates.start} to "
-                            f"{self.event_dates.end} only, and the window {window} goes beyond them (a month it does not "
-                            f"cover would count as a month without events); give a window inside them, or the record "
-                            f"of that window (hindcast --record FOLDER)")
-
-    def coverage(self, corridor_map) -> Coverage:
-        """What the events record can see on `corridor_map`; UserError for a country the map lacks."""
-        return Coverage(corridor_map, self.event_countries, f"{self.where}: {COVERAGE_KEY}")
-
-    def model_faction(self, name: str, events: bool = False) -> str:
-        if events and name in self.model_events:
-            return self.model_events[name]
-        return self.model.get(name, name)
-
-
-def read_mapping(path: Path | None) -> Mapping:
-    """The mapping file (YAML: `MAPPING_KEYS`, each a mapping of names to names, `COVERAGE_KEY`,
-    a list of country names, and `DATES_KEY`, {start, end}); an empty Mapping for None. Errors:
-    UserError ``file:line: key: message``."""
-    if path is None:
-        return Mapping()
-    path = Path(path)
-    try:
-        text = decode_utf8(path.read_bytes())
-        data = yaml.safe_load(text) or {}
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
-    except NotUTF8 as exc:
-        raise UserError(f"{path}:{exc.line or 1}: {exc}") from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise UserError(f"{path}:{'' if line is None else line + 1}: not valid YAML") from None
-    except ValueError as exc:  # PyYAML's timestamp constructor on a date that does not exist (2018-02-30)
-        raise UserError(f"{path}: not valid YAML: {exc} (a date that does not exist?)") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}:1: expected a mapping with keys {', '.join((*MAPPING_KEYS, COVERAGE_KEY))}")
-    lines = text.splitlines()
-    coverage_line, dates, dates_line = 1, None, 1
-    for key, value in data.items():
-        line = next((i + 1 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 1)
-        if key == DATES_KEY:
-            dates, dates_line = _event_dates(path, line, value), line
-            continue
-        if key == COVERAGE_KEY:
-            coverage_line = line
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-                raise UserError(f"{path}:{line}: {key}: expected a list of the map's country names (e.g. [Syria])")
-            continue
-        if key not in MAPPING_KEYS:
-            raise UserError(f"{path}:{line}: {key}: unknown key (expected one of "
-                            f"{', '.join((*MAPPING_KEYS, COVERAGE_KEY, DATES_KEY))})")
-        if value is not None and (not isinstance(value, dict)
-                                  or not all(isinstance(v, str) for v in value.values())):
-            raise UserError(f"{path}:{line}: {key}: expected a mapping of names to names (name: faction)")
-    countries = data.get(COVERAGE_KEY)
-    return Mapping(**{k: {str(a): b for a, b in (data.get(k) or {}).items()} for k in MAPPING_KEYS},
-                   event_countries=None if countries is None else tuple(countries), where=f"{path}:{coverage_line}",
-                   event_dates=dates, dates_where=f"{path}:{dates_line}")
-
-
-def _event_dates(path: Path, line: int, value) -> Window:
-    """The mapping file's `event_dates` ({start: DATE, end: DATE}) as a Window; UserError otherwise."""
-    where = f"{path}:{line}: {DATES_KEY}"
-    if not isinstance(value, dict) or set(value) != {"start", "end"}:
-        raise UserError(f"{where}: expected {{start: YYYY-MM-DD, end: YYYY-MM-DD}}, the dates the events files cover")
-    return Window.parse(f"{value['start']}:{value['end']}", where)
 
 
 @dataclass
@@ -253,6 +118,7 @@ def read_ucdp(path: Path, mapping: Mapping) -> pd.DataFrame:
     """A UCDP GED CSV file as the events table (no clipping; `clip_events` does that)."""
     frame = read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     need_columns(path, frame, UCDP_COLUMNS)
+    unique_ids(path, frame["id"], "id")
     violence = parse_numbers(path, frame, "type_of_violence")
     bad = np.flatnonzero(~np.isin(violence, (1, 2, 3)))
     if len(bad):
@@ -275,6 +141,7 @@ def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
     """An ACLED CSV file as the events table: violent event types only (see the module's table)."""
     frame = read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     need_columns(path, frame, ACLED_COLUMNS)
+    unique_ids(path, frame["event_id_cnty"], "event_id_cnty")
     kind = frame["sub_event_type"].map(ACLED_KINDS).fillna(frame["event_type"].map(ACLED_TYPES))
     frame = frame[kind.notna()].copy()
     kind = kind[kind.notna()].to_numpy()
@@ -287,7 +154,7 @@ def read_acled(path: Path, mapping: Mapping) -> pd.DataFrame:
         "kind": kind, "side_a": a, "side_b": b, "dyad": [dyad(x, y) for x, y in zip(a, b, strict=True)],
         "lon": parse_numbers(path, frame, "longitude", required=True), "lat": parse_numbers(path, frame, "latitude", required=True),
         "region": _area_only(path, frame, "geo_precision", ACLED_AREA_PRECISION), "deaths_a": np.nan, "deaths_b": np.nan, "deaths_civilians": np.where(kind == "one_sided", deaths, np.nan),
-        "deaths": deaths, "source": "acled"}, columns=list(EVENT_COLUMNS))
+        "deaths": deaths, "source": "acled"}, columns=list(EVENT_COLUMNS), index=frame.index)
 
 
 def read_events_table(path: Path, mapping: Mapping) -> pd.DataFrame:
@@ -296,6 +163,7 @@ def read_events_table(path: Path, mapping: Mapping) -> pd.DataFrame:
     frame = read_csv(path, dtype={"event_id": str, "time": str, "side_a": str, "side_b": str},
                         keep_default_na=False, na_values=[""])
     need_columns(path, frame, EVENT_COLUMNS)
+    unique_ids(path, frame["event_id"], "event_id")
     frame["date"] = parse_dates(path, frame["date"], "date")
     frame["time"] = frame["time"].fillna("")
     frame["side_a"], frame["side_b"] = _actor(mapping, frame["side_a"]), _actor(mapping, frame["side_b"])
@@ -319,7 +187,12 @@ def read_holders(path: Path, corridor_map, mapping: Mapping) -> pd.DataFrame:
             places.append(corridor_map.find_place(mapping.places.get(name, name)).name)
         except KeyError as exc:
             raise row_problem(path, i, "place", f"{exc.args[0]} (map it under `places` in {MAPPING_FILE})") from None
-    out = pd.DataFrame({"place": places, "date": dates, "holder": frame["holder_after"].str.strip()})
+    holders = frame["holder_after"].str.strip()
+    unknown = np.flatnonzero(~holders.isin(HOLDERS).to_numpy())
+    if len(unknown):
+        raise row_problem(path, int(unknown[0]), "holder_after", f"expected one of {', '.join(HOLDERS)}, found "
+                          f"'{holders.iloc[unknown[0]]}'")
+    out = pd.DataFrame({"place": places, "date": dates, "holder": holders})
     return out.sort_values(["place", "date"], kind="stable").reset_index(drop=True)
 
 
@@ -335,6 +208,28 @@ def clip_events(events: pd.DataFrame, corridor_map, window: Window | None) -> pd
     return out.reset_index(drop=True)
 
 
+def _check_events(events: list[pd.DataFrame], files: list[Path], mapping: Mapping) -> None:
+    """UserError if an event id of one file is also another's (`files`: the events files, in the
+    order of `events`; the line is the second file's), or if the files have violent events and
+    none is between the factions the patterns score (`DYADS`): the record's actors are not mapped
+    to them (`actors` in the mapping file), and every count the patterns compare would be 0."""
+    seen: dict[str, Path] = {}
+    for path, table in zip(files, events, strict=True):
+        again = table["event_id"].isin(list(seen)).to_numpy()
+        if again.any():
+            row = int(np.flatnonzero(again)[0])
+            eid = table["event_id"].iloc[row]
+            raise row_problem(path, int(table.index[row]), "event_id", f"'{eid}' is also an event of {seen[eid]}: "
+                              "each event once (the same file twice, or two versions of it, in the record folder?)")
+        seen |= dict.fromkeys(table["event_id"], path)
+    violent = pd.concat(events, ignore_index=True).query("kind != 'strike'")
+    if len(violent) and not violent["dyad"].isin(DYADS).any():
+        actors = sorted(set(violent["side_a"]) | set(violent["side_b"]))
+        raise UserError(f"{mapping.source or files[0]}:{mapping.lines.get('actors', 1)}: actors: no event of the "
+                        f"record is between the factions the patterns score ({', '.join(DYADS)}); its sides are "
+                        f"{', '.join(actors[:8])}{' …' if len(actors) > 8 else ''}: map them under `actors`")
+
+
 def read_record(folder: Path, corridor_map, window: Window | None = None, mapping_file: Path | None = None) -> Record:
     """Every CSV file of `folder` (by its header, see the module's table), with `mapping_file`
     (default: the folder's mapping.yaml if there is one). UserError for a missing folder, a
@@ -348,7 +243,7 @@ def read_record(folder: Path, corridor_map, window: Window | None = None, mappin
     mapping = read_mapping(mapping_file)
     mapping.check_window(window)
     coverage = mapping.coverage(corridor_map)
-    events, holders, files = [], [], sorted(folder.glob("*.csv"))
+    events, holders, holder_files, files = [], [], [], sorted(folder.glob("*.csv"))
     for path in files:
         header = set(read_csv(path, nrows=0).columns)
         if "type_of_violence" in header:
@@ -359,12 +254,14 @@ def read_record(folder: Path, corridor_map, window: Window | None = None, mappin
             events.append(read_events_table(path, mapping))
         elif set(HOLDER_COLUMNS) <= header:
             holders.append(read_holders(path, corridor_map, mapping))
+            holder_files.append(path)
         else:
             semicolons = len(header) == 1 and ";" in next(iter(header))
             raise UserError(f"{path}:1: not a UCDP GED, ACLED, events-table or holders file (see docs/hindcast.md)"
                             + ("; its columns are separated by ';': save it with commas" if semicolons else ""))
     if not events:
         raise UserError(f"--record: {folder} has no events file (UCDP GED, ACLED or Corridor's events table)")
+    _check_events(events, [p for p in files if p not in holder_files], mapping)
     table = clip_events(pd.concat(events, ignore_index=True), corridor_map, window)
     held = (pd.concat(holders, ignore_index=True) if holders
             else pd.DataFrame({"place": pd.Series(dtype=object), "date": pd.Series(dtype=object),

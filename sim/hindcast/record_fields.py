@@ -1,7 +1,8 @@
 """Reading the fields of a record's CSV file (`sim.hindcast.record`), each problem one line
 ``file:line: column: message`` (`sim.program.errors.UserError`): the file itself (not UTF-8 —
 what it looks like instead —, empty, a row wider than its header), a missing column, a date or
-a number that is not one, an empty required number (coordinates), a negative count (deaths).
+a number that is not one, an empty required number (coordinates), a negative count (deaths), an
+event id given twice.
 Rows are named by their line in the file, also after rows were dropped (the frame's index).
 """
 
@@ -83,3 +84,16 @@ def need_columns(path: Path, frame: pd.DataFrame, columns) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise UserError(f"{path}:1: the header lacks {', '.join(missing)}")
+
+
+def unique_ids(path: Path, ids: pd.Series, column: str) -> None:
+    """UserError on the first id of `ids` (the frame's index: file rows) that an earlier row
+    already has: an events file names each event once, and one given twice (a file concatenated
+    twice, two versions of a download) would be counted twice."""
+    again = ids.duplicated(keep="first").to_numpy()
+    if again.any():
+        row = int(np.flatnonzero(again)[0])
+        first = int(np.flatnonzero((ids == ids.iloc[row]).to_numpy())[0])
+        raise row_problem(path, int(ids.index[row]), column,
+                          f"'{ids.iloc[row]}' is already the id of line {int(ids.index[first]) + 2}: each event once "
+                          f"(remove the repeated row, or give it its own id if it is another event)")

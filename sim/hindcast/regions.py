@@ -14,7 +14,7 @@ banks, `REGION_GROUPS`), the Badia and the Iraqi side; the four regions stay in 
 and the charts.
 
 What an events record can see (`Coverage`): the countries it covers (the mapping file's
-``event_countries``, `sim.hindcast.record.Mapping`), compared with each cell's country
+``event_countries``, `sim.hindcast.mapping.Mapping`), compared with each cell's country
 (`CorridorMap.country`). An event outside them is left out of the events statistics on both
 sides, the record's and a run's, and a region with no cell inside them is not observed at all
 (`Coverage.unseen`: its counts are NaN, so no score or distance counts them).

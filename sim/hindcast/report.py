@@ -29,7 +29,8 @@ Badia, the Iraqi side; ``coverage_90_map_regions`` over the map's four regions, 
 comparison) that the record observes (``regions_observed``: a region outside the countries the
 record covers has no observed count, `sim.hindcast.regions.Coverage`), and the **place-month agreement** of holders (the model's most likely holder, the
 one with the highest share of replicates, equals the record's, over place-months the record
-speaks about); and the milestones (`sim.hindcast.milestones.summarise_milestones`). Any window
+speaks about), each beside its null from the record alone (`sim.hindcast.nulls`: climatology for the counts,
+persistence and the changed place-months for the holders); and the milestones (`sim.hindcast.milestones.summarise_milestones`). Any window
 works, so a window the calibration never saw is an out-of-sample test.
 
 With a posterior (a folder ``python run.py calibrate`` wrote), replicate r runs at the
@@ -50,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sim.hindcast.milestones import Pocket, run_milestones, summarise_milestones
+from sim.hindcast.nulls import climatology_band, holder_baselines
 from sim.hindcast.patterns import observed_patterns, run_view, simulated_patterns
 from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
@@ -101,10 +103,22 @@ def summarise(observed: dict[str, float], simulated: pd.DataFrame) -> pd.DataFra
                          "q95": q[2], "mean": mean, "n": n})
 
 
+def _coverage(observed: pd.Series, q05, q95) -> dict:
+    """{share, of, both_zero}: the share of `observed` counts inside [q05, q95] (both included),
+    how many were compared, and how many of them are 0 with a band of zeros (covered only
+    because nothing happened)."""
+    inside = (observed >= q05) & (observed <= q95)
+    zero = (observed == 0) & (q95 == 0)
+    return {"share": float(inside.mean()) if len(observed) else None, "of": int(len(observed)),
+            "both_zero": int(zero.sum())}
+
+
 def scores(table: pd.DataFrame) -> dict:
     """Coverage of observed monthly counts by the 90 % bands (per dyad group of COVERAGE_DYADS,
-    month × region keys) and the place-month agreement of holders (see the module docstring).
-    Each as {"share", "of"}; share is None where nothing could be compared."""
+    month × region keys) and the place-month agreement of holders (see the module docstring),
+    each beside its null model from the record alone (`sim.hindcast.nulls`): ``climatology_90…``
+    beside ``coverage_90…``, ``holder_persistence`` and ``holder_changes`` beside
+    ``holder_agreement``. Each as {"share", "of"}; share is None where nothing could be compared."""
     t = table.set_index("key")
     parts = t.index.to_series().str.split("|", expand=True)
     out: dict = {}
@@ -112,21 +126,22 @@ def scores(table: pd.DataFrame) -> dict:
         for d in COVERAGE_DYADS:
             sel = (parts[0] == "events") & parts[2].isin(regions) & (parts[3] == d)
             rows = t[sel.to_numpy()].dropna(subset=["observed", "q05", "q95"])
-            inside = (rows["observed"] >= rows["q05"]) & (rows["observed"] <= rows["q95"])
-            zero = (rows["observed"] == 0) & (rows["q95"] == 0)  # covered, but only because nothing happened
-            out[f"{key}|{d}"] = {"share": float(inside.mean()) if len(rows) else None, "of": int(len(rows)),
-                                 "both_zero": int(zero.sum())}
+            out[f"{key}|{d}"] = _coverage(rows["observed"], rows["q05"], rows["q95"])
+            q05, q95 = climatology_band(rows["observed"], rows.index.str.split("|").str[2])
+            out[f"{key.replace('coverage', 'climatology')}|{d}"] = _coverage(rows["observed"], q05, q95)
     holder = t[(parts[0] == "holder").to_numpy()]
     place_month = holder.index.str.rsplit("|", n=1).str[0]
-    agree, compared = 0, 0
-    for _, rows in holder.groupby(place_month):
+    compared = []
+    for pm, rows in holder.groupby(place_month):
         if rows["observed"].isna().any() or rows["mean"].isna().all():
             continue
-        observed = rows["observed"].idxmax().rsplit("|", 1)[1]
-        likely = rows["mean"].idxmax().rsplit("|", 1)[1]
-        compared += 1
-        agree += observed == likely
-    out["holder_agreement"] = {"share": agree / compared if compared else None, "of": compared}
+        _, month, place = pm.split("|", 2)
+        compared.append({"place": place, "month": month, "observed": rows["observed"].idxmax().rsplit("|", 1)[1],
+                         "likely": rows["mean"].idxmax().rsplit("|", 1)[1]})
+    compared = pd.DataFrame(compared, columns=["place", "month", "observed", "likely"])
+    agree = int((compared["observed"] == compared["likely"]).sum())
+    out["holder_agreement"] = {"share": agree / len(compared) if len(compared) else None, "of": len(compared)}
+    out |= holder_baselines(compared)
     events = t[(parts[0] == "events").to_numpy()].dropna(subset=["observed"])
     out["regions_observed"] = [r for r in SCORED_REGIONS if (events.index.str.split("|").str[2] == r).any()]
     strikes = t[(parts[0] == "strikes").to_numpy()].dropna(subset=["observed", "median"])
@@ -209,6 +224,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
                         f"(time.start_date); start the window on or after {start}")
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
+    rec.mapping.check_names(loaded.spec.factions, {*rec.events["side_a"], *rec.events["side_b"], *rec.holders["holder"]})
     root = loaded.spec.seed if seed is None else seed
     seeds = replicate_seeds(root, replicates)
     warm_up(workers, dask)
@@ -322,7 +338,14 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         f"IS – SDF | {_share(s['coverage_90_map_regions|all'])} / "
         f"{_share(s['coverage_90_map_regions|government_russia-isis'])} / "
         f"{_share(s['coverage_90_map_regions|isis-sdf_coalition'])} |",
+        f"| null: climatology (each series a Poisson at its own window mean, which the model does not see), "
+        f"the same counts: all / IS – government / IS – SDF | {_share(s['climatology_90|all'])} / "
+        f"{_share(s['climatology_90|government_russia-isis'])} / {_share(s['climatology_90|isis-sdf_coalition'])} |",
         f"| place-months where the model's most likely holder is the record's | {_share(s['holder_agreement'])} |",
+        f"| null: persistence (each place's first holder kept), the same place-months | "
+        f"{_share(s['holder_persistence'])} |",
+        f"| the place-months whose record holder differs from the place's first (persistence gets none): the "
+        f"model's share | {_share(s['holder_changes'])} |",
         f"| air strikes per month: record / simulated median / simulated mean | "
         f"{s['strikes_per_month']['observed']:.2f} / {s['strikes_per_month']['simulated_median']:.2f} / "
         f"{s['strikes_per_month']['simulated_mean']:.2f} (over {s['strikes_per_month']['months']} months) |",
@@ -346,7 +369,9 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
              "window: inside it this is the posterior-predictive check, after it an out-of-sample test); nothing "
              "else was tuned to these figures." if result.posterior else "These are what they are: the scenario "
              "was not tuned to them.")
-    lines += ["", f"{tuned} A band that covers a count because it is wide says little; read the charts.", ""]
+    lines += ["", f"{tuned} A band that covers a count because it is wide says little; read the charts. The nulls "
+              "come from the record alone (docs/hindcast.md, *Null models*): a score no better than its null "
+              "says the record cannot tell this model from one without its mechanisms.", ""]
     if note := few_replicates_note(replicates):
         lines += [f"**Few replicates:** {note}.", ""]
     if uncovered:
