@@ -35,7 +35,7 @@ verify: setup  # slow: the long-horizon tests, the figures over paired replicate
 	$(PYTHON) tests/verify_model.py --write
 	$(PYTHON) tests/verify_campaign.py --write
 	$(PYTHON) tests/verify_calibration.py --write
-	$(PYTHON) tests/verify_recovery.py --case airstrike --targets 20 --workers 2 --write  # the hindcast case (10 targets, over an hour of CPU) by hand: docs/verification.md
+	$(PYTHON) tests/verify_recovery.py --case airstrike --targets 20 --workers 2 --write  # the hindcast cases, tempo on and off (10 targets, about an hour of CPU each), by hand: docs/verification.md
 	$(PYTHON) tests/mutation/harness.py
 	$(PYTHON) tests/load_app.py  # 10 browser sessions on one app server for 2 minutes (docs/app.md; last: passes, memory +6.3 % of idle after they close)
 

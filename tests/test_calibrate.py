@@ -22,6 +22,7 @@ from sim.program.errors import InputErrors, UserError
 ROOT = Path(__file__).resolve().parents[1]
 RECOVERY = ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml"
 HINDCAST_RECOVERY = ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml"
+HINDCAST_NO_TEMPO_RECOVERY = ROOT / "tests" / "data" / "calibration" / "hindcast_recovery_no_tempo.yaml"
 
 
 def write(tmp: Path, text: str, name: str = "calib.yaml") -> Path:
@@ -351,6 +352,20 @@ def test_two_parameters_of_the_hindcast_are_recovered_over_targets_drawn_from_th
     0.66; the tempo alone keeps a correct posterior near 0.7 over 43 days: docs/verification.md,
     *Parameter recovery by coverage*), so this test fails there."""
     coverage_holds(HINDCAST_RECOVERY, 10, tmp_path, workers=2)
+
+
+@pytest.mark.slow  # 10 calibrations like the test above's, with the tempo off: 55 min CPU on 6cb9801
+def test_two_parameters_of_the_hindcast_with_the_tempo_off_are_recovered_over_targets_drawn_from_the_prior(tmp_path):
+    """The test above's case with `insurgents.tempo_sd: 0` and nothing else changed (the same
+    targets: the same priors and draws). With the activity level fixed at 1 the ambush rate
+    scales the ambushes directly, so the statistics can identify it: this checks the calibration
+    machinery on the ambush rate apart from the tempo's spread, which keeps a correct posterior
+    near 0.7 of the prior's width with the tempo on. The same bar: at least 6 of 10 truths
+    inside their 90 % intervals and the median interval under half the prior's width. On 6cb9801
+    the ambush rate's truth is inside for 9 of 10 targets but the median width is 0.54 (the IS –
+    government counts are mostly clashes the rate does not scale, so low rates stay apart from
+    the prior's floor only by a few events: docs/verification.md), so this test fails there."""
+    coverage_holds(HINDCAST_NO_TEMPO_RECOVERY, 10, tmp_path, workers=2)
 
 
 def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path, capsys):

@@ -9,7 +9,9 @@ posterior is right, a 90 % interval contains the truth for 90 % of targets drawn
 
 A *case* is a calibration file whose target is the model's own run (tests/data/calibration/:
 `airstrike` — the airstrike rate from the strike count, 15 days at 4 km / 4 h; `hindcast` — the
-strike and ambush rates of the hindcast scenario from the record's kind of statistics). For K
+strike and ambush rates of the hindcast scenario from the record's kind of statistics;
+`hindcast_no_tempo` — the same with the operational tempo off, where the ambush rate is
+identifiable). For K
 targets, drawn by ``numpy.random.default_rng(TARGET_SEED)`` (per target: each parameter from
 its prior in the file's order, then the target run's seed and the calibration's seed, both
 integers below 2**31), the case is calibrated once per target, with the file's population,
@@ -26,6 +28,7 @@ replace the case's section of docs/verification.md (`<!-- recovery-CASE:begin --
 
     .venv/bin/python tests/verify_recovery.py --case airstrike --targets 20 --write
     .venv/bin/python tests/verify_recovery.py --case hindcast --targets 10 --workers 2 --write
+    .venv/bin/python tests/verify_recovery.py --case hindcast_no_tempo --targets 10 --workers 2 --write
 
 Exit status 1 when a parameter's coverage is below the floor or its median width ratio is not
 below 0.5; 2 when a target cannot be calibrated (such as an unfinished target folder begun by
@@ -60,7 +63,8 @@ from sim.hindcast.calibfile import Prior, read_calibration  # noqa: E402
 from sim.program.errors import UserError  # noqa: E402
 
 CASES = {"airstrike": ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml",
-         "hindcast": ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml"}
+         "hindcast": ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml",
+         "hindcast_no_tempo": ROOT / "tests" / "data" / "calibration" / "hindcast_recovery_no_tempo.yaml"}
 TARGET_SEED = 20261206  # the targets' draws (parameters and seeds), for every case
 LEVEL = 0.9  # the posterior interval checked: [q05, q95]
 ALARM = 0.01  # the chance that a correct calibration's coverage falls below the floor
