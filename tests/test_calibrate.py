@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECOVERY = ROOT / "tests" / "data" / "calibration" / "airstrike_recovery.yaml"
 HINDCAST_RECOVERY = ROOT / "tests" / "data" / "calibration" / "hindcast_recovery.yaml"
 HINDCAST_NO_TEMPO_RECOVERY = ROOT / "tests" / "data" / "calibration" / "hindcast_recovery_no_tempo.yaml"
+AMBUSH = "insurgents.ambush_rate_per_day"  # its recovery's width is a published failure (docs/verification.md)
 
 
 def write(tmp: Path, text: str, name: str = "calib.yaml") -> Path:
@@ -312,22 +313,36 @@ def test_the_coverage_floor_and_the_targets_are_what_the_check_says():
     assert len({t.seed for t in targets}) == 50, "each target has its own run seed"
 
 
-def coverage_holds(case: Path, k: int, tmp: Path, workers: int) -> None:
+def coverage_holds(case: Path, k: int, tmp: Path, workers: int, known_wide: tuple[str, ...] = ()) -> None:
     """Calibrate `case` on `k` targets drawn from its priors; per parameter, the count of true
     values inside their 90 % posterior intervals must reach the binomial floor, and the median
-    interval must be less than half as wide as the prior's 90 % interval."""
+    interval must be less than half as wide as the prior's 90 % interval. A parameter in
+    `known_wide` has a published failure of the width condition (docs/verification.md): its
+    coverage is still asserted, its width failing makes the test xfail with the figure, and its
+    width passing fails the test (strict), so that the record is corrected."""
     from verify_recovery import NARROW, binomial_floor, coverage, recover
 
     rows = recover(case, k, tmp, workers=workers, progress=False)
+    wide = []
     for _, c in coverage(rows).iterrows():
         missed = rows[(rows["parameter"] == c["parameter"]) & ~rows["inside"]]
         assert c["inside"] >= binomial_floor(k), (
             f"{c['parameter']}: the truth inside the 90 % interval for {c['inside']} of {k} targets; a calibrated "
             f"posterior gives at least {binomial_floor(k)} but for a 1 % chance; missed: "
             + "; ".join(f"{r.truth:.3g} not in [{r.q05:.3g}, {r.q95:.3g}]" for r in missed.itertuples()))
-        assert c["median_width_ratio"] < NARROW, (
+        narrow = c["median_width_ratio"] < NARROW
+        if c["parameter"] in known_wide:
+            assert not narrow, (f"{c['parameter']}: the median posterior interval is now "
+                                f"{c['median_width_ratio']:.2f} of the prior's width, under {NARROW}: the published "
+                                "failure is gone; correct docs/verification.md and drop it from known_wide")
+            wide.append(f"{c['parameter']} {c['median_width_ratio']:.2f}")
+            continue
+        assert narrow, (
             f"{c['parameter']}: the median posterior interval is {c['median_width_ratio']:.2f} of the prior's "
             f"width; below {NARROW} expected from a calibration that learnt from the statistics")
+    if wide:
+        pytest.xfail(f"coverage holds; the published width failure (median width / prior's, bar {NARROW}): "
+                     + ", ".join(wide))
 
 
 @pytest.mark.slow  # 20 calibrations of about 17 s CPU each (median on 2e7dc1c, docs/verification.md)
@@ -340,7 +355,8 @@ def test_the_airstrike_rate_s_90_percent_intervals_cover_the_truth_for_about_90_
     coverage_holds(RECOVERY, 20, tmp_path, workers=2)
 
 
-@pytest.mark.slow  # 10 calibrations of about 400 runs of 43 days at 4 km: about an hour of CPU (63 min on 769d524)
+@pytest.mark.slow
+@pytest.mark.hours  # 10 calibrations of about 400 runs of 43 days at 4 km: about an hour of CPU (63 min on 769d524)
 def test_two_parameters_of_the_hindcast_are_recovered_over_targets_drawn_from_the_prior(tmp_path):
     """The issue's recovery test on the record's kind of statistics, by coverage: 10 pairs of
     strike and ambush rates drawn from the log-uniform priors, the hindcast scenario's own run at
@@ -350,11 +366,13 @@ def test_two_parameters_of_the_hindcast_are_recovered_over_targets_drawn_from_th
     wide as the prior's on the log scale. Replaces one hand-picked target: a second one tried
     had missed, as one in ten does. On 769d524 the ambush rate fails the width condition (median
     0.66; the tempo alone keeps a correct posterior near 0.7 over 43 days: docs/verification.md,
-    *Parameter recovery by coverage*), so this test fails there."""
-    coverage_holds(HINDCAST_RECOVERY, 10, tmp_path, workers=2)
+    *Parameter recovery by coverage*): its width is a known failure, so the test xfails there
+    as long as the coverage holds."""
+    coverage_holds(HINDCAST_RECOVERY, 10, tmp_path, workers=2, known_wide=(AMBUSH,))
 
 
-@pytest.mark.slow  # 10 calibrations like the test above's, with the tempo off: 55 min CPU on 6cb9801
+@pytest.mark.slow
+@pytest.mark.hours  # 10 calibrations like the test above's, with the tempo off: 55 min CPU on 6cb9801
 def test_two_parameters_of_the_hindcast_with_the_tempo_off_are_recovered_over_targets_drawn_from_the_prior(tmp_path):
     """The test above's case with `insurgents.tempo_sd: 0` and nothing else changed (the same
     targets: the same priors and draws). With the activity level fixed at 1 the ambush rate
@@ -364,8 +382,9 @@ def test_two_parameters_of_the_hindcast_with_the_tempo_off_are_recovered_over_ta
     inside their 90 % intervals and the median interval under half the prior's width. On 6cb9801
     the ambush rate's truth is inside for 9 of 10 targets but the median width is 0.54 (the IS –
     government counts are mostly clashes the rate does not scale, so low rates stay apart from
-    the prior's floor only by a few events: docs/verification.md), so this test fails there."""
-    coverage_holds(HINDCAST_NO_TEMPO_RECOVERY, 10, tmp_path, workers=2)
+    the prior's floor only by a few events: docs/verification.md): a known failure of the width,
+    so the test xfails there as long as the coverage holds."""
+    coverage_holds(HINDCAST_NO_TEMPO_RECOVERY, 10, tmp_path, workers=2, known_wide=(AMBUSH,))
 
 
 def test_run_draws_its_parameters_from_the_posterior_by_its_seed(tmp_path, capsys):
