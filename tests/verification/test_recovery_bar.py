@@ -1,4 +1,4 @@
-"""The recovery check's known failure (tests/test_calibrate.py, `coverage_holds`): a parameter
+"""The recovery check's known failure (tests/test_calibrate_recovery.py, `coverage_holds`): a parameter
 whose posterior width is a published failure still has its coverage asserted, xfails on its
 width, and fails once its width passes, so that docs/verification.md is corrected. The
 calibrations are replaced by fixed rows: 10 targets a parameter, every truth inside."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import test_calibrate
+import test_calibrate_recovery as test_calibrate
 import verify_recovery
 
 
