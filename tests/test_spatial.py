@@ -75,6 +75,35 @@ def test_a_factions_members_are_its_agents_in_the_models_order_as_units_change_s
     assert model.rules_by_key["co_optation"].defections > 0, "some militia should have changed sides"
 
 
+@pytest.mark.parametrize("cell_km", [0.25, 0.3, 0.75, 1.0, 2.0, 3.0])
+def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_included(cell_km):
+    """`pairs_within` measures every distance instead of building KD-trees; the engagements'
+    battles (the seeded record) need the very pairs `cKDTree.sparse_distance_matrix` found,
+    bit for bit: 200 random pairs of unit sets on a 40 × 40 patch (up to 60 units a side, so
+    scipy's trees split and prune), at ranges with ties at whole cells (3 km at 0.75, 1 and 3 km
+    cells: cells exactly at the range are in it) and at a cell size that is no binary fraction."""
+    from types import SimpleNamespace
+
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(11)
+    space = SimpleNamespace(_pairs={}, map=SimpleNamespace(cell_km=cell_km))
+    ties = 0
+    for trial in range(200):
+        range_km = (3.0, 2.5, 8.0, 3.0 * cell_km)[trial % 4]
+        a = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
+        b = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
+        found = sim.world.spatial.Space.pairs_within(space, "a", a, "b", b, range_km)
+        tree_a, tree_b = (cKDTree(np.array(cells, dtype=float) * cell_km) for cells in (a, b))
+        expected = tree_a.sparse_distance_matrix(tree_b, range_km, output_type="ndarray")
+        assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist())) == \
+            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist())), (
+            f"{cell_km} km cells, range {range_km} km: pairs or distances differ from scipy's")
+        ties += int((expected["v"] == range_km).sum())
+    if cell_km in (0.75, 1.0, 3.0):
+        assert ties > 0, "the trials should include pairs exactly at the range"
+
+
 def test_a_kept_kd_tree_is_rebuilt_exactly_when_the_cells_change(campaign):
     space = campaign.space
     first = space.kd_tree("test", ((1, 2), (3, 4)))

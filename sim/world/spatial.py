@@ -47,7 +47,7 @@ class Space:
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (cells, tree)
-        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (tree, tree, pairs)
+        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (cells, cells, pairs)
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
@@ -229,15 +229,26 @@ class Space:
         return kept[1]
 
     def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple, range_km: float) -> np.ndarray:
-        """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col), kept as the
-        KD-trees `key_a` and `key_b` of `kd_tree`) within `range_km`: scipy's
-        `sparse_distance_matrix(..., output_type="ndarray")`, fields `i`, `j`, `v` (km). Kept
-        while both trees are (the same cells give the same pairs); do not modify."""
-        a, b = self.kd_tree(key_a, cells_a), self.kd_tree(key_b, cells_b)
+        """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col)) within
+        `range_km`: a structured array, fields `i`, `j` and `v` (the distance, km), ordered by
+        i, then j. Kept under (`key_a`, `key_b`, `range_km`) while both sides' cells are
+        unchanged (units move every few hours, the engagements ask every step); do not modify.
+
+        Every distance is measured: a side has a few dozen units, and building a KD-tree of
+        them costs ~50 µs, more than all the distances. The test is the one scipy's
+        `cKDTree.sparse_distance_matrix` applies to each pair (the squares of the differences of
+        the coordinates in km, summed in that order, at most range_km²), so it gives the same
+        pairs (tests/test_spatial.py checks it against scipy, ties at the range included)."""
         kept = self._pairs.get((key_a, key_b, range_km))
-        if kept is None or kept[0] is not a or kept[1] is not b:
-            kept = self._pairs[key_a, key_b, range_km] = (
-                a, b, a.sparse_distance_matrix(b, range_km, output_type="ndarray"))
+        if kept is None or kept[0] != cells_a or kept[1] != cells_b:
+            km = self.map.cell_km
+            a, b = np.array(cells_a, dtype=float) * km, np.array(cells_b, dtype=float) * km
+            across, along = a[:, 0, None] - b[None, :, 0], a[:, 1, None] - b[None, :, 1]
+            squared = across * across + along * along
+            i, j = np.nonzero(squared <= range_km * range_km)
+            pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
+            pairs["i"], pairs["j"], pairs["v"] = i, j, np.sqrt(squared[i, j])
+            kept = self._pairs[key_a, key_b, range_km] = (cells_a, cells_b, pairs)
         return kept[2]
 
     def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
