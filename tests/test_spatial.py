@@ -87,13 +87,14 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
     from scipy.spatial import cKDTree
 
     rng = np.random.default_rng(11)
-    space = SimpleNamespace(_pairs={}, map=SimpleNamespace(cell_km=cell_km))
+    space = object.__new__(sim.world.spatial.Space)  # only the map's cell size and the kept arrays
+    space.map, space._positions, space._pairs = SimpleNamespace(cell_km=cell_km), {}, {}
     ties = 0
     for trial in range(200):
         range_km = (3.0, 2.5, 8.0, 3.0 * cell_km)[trial % 4]
         a = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
         b = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
-        found = sim.world.spatial.Space.pairs_within(space, "a", a, "b", b, range_km)
+        found = space.pairs_within("a", a, "b", b, range_km)
         tree_a, tree_b = (cKDTree(np.array(cells, dtype=float) * cell_km) for cells in (a, b))
         expected = tree_a.sparse_distance_matrix(tree_b, range_km, output_type="ndarray")
         assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist())) == \
