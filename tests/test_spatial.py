@@ -77,11 +77,13 @@ def test_a_factions_members_are_its_agents_in_the_models_order_as_units_change_s
 
 @pytest.mark.parametrize("cell_km", [0.25, 0.3, 0.75, 1.0, 2.0, 3.0])
 def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_included(cell_km):
-    """`pairs_within` measures every distance instead of building KD-trees; the engagements'
-    battles (the seeded record) need the very pairs `cKDTree.sparse_distance_matrix` found,
-    bit for bit: 200 random pairs of unit sets on a 40 × 40 patch (up to 60 units a side, so
-    scipy's trees split and prune), at ranges with ties at whole cells (3 km at 0.75, 1 and 3 km
-    cells: cells exactly at the range are in it) and at a cell size that is no binary fraction."""
+    """`pairs_within` and the insurgency's patrol counts measure every distance
+    (`squared_distances`) instead of building KD-trees; the engagements' battles and the
+    detections (the seeded record) need the very pairs `cKDTree.sparse_distance_matrix` found and
+    the counts `query_ball_point` gave, bit for bit: 200 random pairs of unit sets on a 40 × 40
+    patch (up to 60 units a side, so scipy's trees split and prune), at ranges with ties at whole
+    cells (3 km at 0.75, 1 and 3 km cells: cells exactly at the range are in it) and at a cell
+    size that is no binary fraction."""
     from types import SimpleNamespace
 
     from scipy.spatial import cKDTree
@@ -101,6 +103,9 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
             sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist())), (
             f"{cell_km} km cells, range {range_km} km: pairs or distances differ from scipy's")
         ties += int((expected["v"] == range_km).sum())
+        counted = (sim.world.spatial.squared_distances(tree_a.data, tree_b.data) <= range_km * range_km).sum(axis=1)
+        assert counted.tolist() == tree_b.query_ball_point(tree_a.data, range_km, return_length=True).tolist(), (
+            f"{cell_km} km cells, range {range_km} km: units in range of each differ from scipy's count")
     if cell_km in (0.75, 1.0, 3.0):
         assert ties > 0, "the trials should include pairs exactly at the range"
 

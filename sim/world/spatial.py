@@ -30,6 +30,17 @@ ROSTER_COST = 10
 DISC_OVERHEAD = 1000
 
 
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, m) squared distances between positions `a` (n, 2) and `b` (m, 2), in their unit
+    (km²): (a₀ − b₀)² + (a₁ − b₁)², summed in that order, the arithmetic scipy's KD-trees
+    apply to each pair they test (`cKDTree.sparse_distance_matrix`, `query_ball_point`). So
+    `squared_distances(a, b) <= r * r` selects the very pairs a KD-tree finds within r, ties at r
+    included (tests/test_spatial.py checks both against scipy); for a few dozen positions a
+    side this costs less than building the tree."""
+    across, along = a[:, 0, None] - b[None, :, 0], a[:, 1, None] - b[None, :, 1]
+    return across * across + along * along
+
+
 class Space:
     """Spatial queries and paths for one model (`model.space`). Cells are (row, col) int pairs;
     distances are in km (the map's `cell_km` per cell side)."""
@@ -244,16 +255,12 @@ class Space:
         fields `i`, `j` and `v` (the distance, km), ordered by i, then j. Kept while both sides'
         positions are (the same cells give the same pairs); do not modify.
 
-        Every distance is measured: a side has a few dozen units, and building a KD-tree of
-        them costs ~50 µs, more than all the distances. The test is the one scipy's
-        `cKDTree.sparse_distance_matrix` applies to each pair (the squares of the differences of
-        the coordinates in km, summed in that order, at most range_km²), so it gives the same
-        pairs (tests/test_spatial.py checks it against scipy, ties at the range included)."""
+        Every distance is measured (`squared_distances`): a side has a few dozen units, and
+        building a KD-tree of them costs ~50 µs, more than all the distances."""
         a, b = self.positions_km(key_a, cells_a), self.positions_km(key_b, cells_b)
         kept = self._pairs.get((key_a, key_b, range_km))
         if kept is None or kept[0] is not a or kept[1] is not b:
-            across, along = a[:, 0, None] - b[None, :, 0], a[:, 1, None] - b[None, :, 1]
-            squared = across * across + along * along
+            squared = squared_distances(a, b)
             i, j = np.nonzero(squared <= range_km * range_km)
             pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
             pairs["i"], pairs["j"], pairs["v"] = i, j, np.sqrt(squared[i, j])
