@@ -207,7 +207,7 @@ class Engagements:
         step does not scan every agent."""
         out: dict[int, list] = {}
         for faction in self.can_fight:
-            units = [u for u in self.model.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
+            units = [u for u in self.model.space.members(faction) if u.alive and not u.hidden]
             if units:
                 out[faction] = units
         return out
