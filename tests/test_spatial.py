@@ -99,8 +99,8 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
         found = space.pairs_within("a", a, "b", b, range_km)
         tree_a, tree_b = (cKDTree(np.array(cells, dtype=float) * cell_km) for cells in (a, b))
         expected = tree_a.sparse_distance_matrix(tree_b, range_km, output_type="ndarray")
-        assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist())) == \
-            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist())), (
+        assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist(), strict=True)) == \
+            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist(), strict=True)), (
             f"{cell_km} km cells, range {range_km} km: pairs or distances differ from scipy's")
         ties += int((expected["v"] == range_km).sum())
         counted = (sim.world.spatial.squared_distances(tree_a.data, tree_b.data) <= range_km * range_km).sum(axis=1)

@@ -141,7 +141,7 @@ def contact_groups(rows: list[int], cols: list[int]) -> list[list[int]]:
             x = root[x]
         return x
 
-    for a, b in zip(rows, cols):
+    for a, b in zip(rows, cols, strict=True):
         root.setdefault(a, a)
         root.setdefault(b, b)
         ra, rb = find(a), find(b)
