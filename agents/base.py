@@ -20,6 +20,9 @@ class Unit(CellAgent):
     MIN_STRENGTH = 0.5
     #: the place this unit holds as a post of its faction's command (agents/planner.py), or None
     post_at: str | None = None
+    #: out of sight of every other faction, so not engaged (only an insurgent cell patrols have
+    #: not found: agents/insurgent.py)
+    hidden: bool = False
 
     def __init__(self, model, faction: int, strength: float, rc: tuple[int, int], label: str,
                  patrolling: bool = False):

@@ -18,6 +18,7 @@ from sim.results.event_log import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 from sim.submodels.influence import UNGOVERNED
 from sim.world.factions import HOSTILE
+from sim.world.spatial import squared_distances
 
 
 class InsurgentCell(Unit):
@@ -105,7 +106,7 @@ class Insurgency:
         `insurgents.detection_range_km` (int array), or None when no cell has a hostile patrol
         anywhere."""
         model = self.model
-        km = model.map.cell_km
+        km, reach = model.map.cell_km, model.spec.insurgents.detection_range_km
         factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
         here = np.column_stack((rows, cols)).astype(float) * km
         n_near = np.zeros(len(cells), dtype=np.intp)
@@ -115,10 +116,11 @@ class Insurgency:
             if not patrols:
                 continue
             watched = True
-            tree = self._tree(int(faction), tuple(u.rc for u in patrols))
+            # every distance measured: patrols move every step, and a KD-tree of them (what
+            # `_finder` uses) costs more to build than the distances (sim/world/spatial.py)
+            spots = model.space.positions_km(("patrols hostile to", int(faction)), tuple(u.rc for u in patrols))
             mine = factions == faction
-            n_near[mine] = tree.query_ball_point(here[mine], model.spec.insurgents.detection_range_km,
-                                                 return_length=True)
+            n_near[mine] = (squared_distances(here[mine], spots) <= reach * reach).sum(axis=1)
         return n_near if watched else None
 
     def _finder(self, cell: InsurgentCell):

@@ -13,7 +13,7 @@ import pytest
 from worlds import east, open_row, units_of, world
 
 from sim.geography import Terrain
-from sim.submodels.engagement import fight, resolve_engagements
+from sim.submodels.engagement import contact_groups, fight, resolve_engagements
 
 KILL = 0.05 / 24.0  # the default aimed kill rate per enemy fighter per hour
 
@@ -205,3 +205,35 @@ def test_every_hostile_pair_in_contact_fights_even_after_pairs_that_do_not(tmp_p
     assert (ua.strength, uc.strength) == pytest.approx(square(100.0, 100.0, KILL, KILL), rel=1e-9), (
         "a pair out of contact does not stop the next pair from fighting")
     assert ub.strength == 100.0, "b, 28 km away, is not in contact"
+
+
+def test_contact_groups_are_the_connected_groups_each_sorted_in_order_of_their_smallest_unit():
+    """Edges 3–5, 0–7, 5–9, 2–3 by hand: {0, 7} and {2, 3, 5, 9}; a chain joined from its far end
+    (4–1, 1–3, 0–4) is one group whose smallest unit, 0, arrives last."""
+    assert contact_groups([3, 0, 5, 2], [5, 7, 9, 3]) == [[0, 7], [2, 3, 5, 9]], (
+        "two groups, each in ascending order, the one holding unit 0 first")
+    assert contact_groups([4, 1, 0], [1, 3, 4]) == [[0, 1, 3, 4]], "a chain is one battle, whatever order it is joined in"
+    assert contact_groups([], []) == [], "no contact, no battle"
+
+
+def test_contact_groups_number_battles_as_scipys_connected_components_did():
+    """The battles are fought in the order scipy's `connected_components` numbered them (by
+    their first unit; the order of the seeded record before the union-find replaced it), on
+    300 random bipartite graphs of contacts between two factions' units, with and without
+    repeated edges."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        nf, ng = rng.integers(1, 40, size=2)
+        k = int(rng.integers(1, 60))
+        rows, cols = rng.integers(nf, size=k), rng.integers(ng, size=k) + nf
+        n = nf + ng
+        _, label = connected_components(coo_matrix((np.ones(k), (rows, cols)), shape=(n, n)), directed=False)
+        engaged = np.zeros(n, dtype=bool)
+        engaged[rows] = engaged[cols] = True
+        expected = [np.flatnonzero((label == b) & engaged).tolist() for b in np.unique(label[engaged])]
+        assert contact_groups(rows.tolist(), cols.tolist()) == expected, (
+            f"battles {contact_groups(rows.tolist(), cols.tolist())} differ from scipy's {expected}")

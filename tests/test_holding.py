@@ -275,3 +275,17 @@ def test_an_installation_starts_with_the_faction_whose_units_there_add_up_to_mos
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
                            units_at=lambda rc: units if rc == (0, 0) else [])
     assert holding.update().tolist()[1] == 1, "faction 1's 20 + 20 outnumber faction 2's 30: the base starts 1's"
+
+
+def test_holders_are_counted_again_when_a_footprint_cell_changes_hands_and_kept_otherwise():
+    """The holders are kept while no cell of any footprint changes hands (a new control map whose
+    change lies outside the footprint gives the same holders) and counted again when one does:
+    4 of 5 cells to faction 0 hold it for 0; a corner outside the footprint turning to 2 changes
+    nothing; then 3 of 5 to faction 1 hold it for 1."""
+    holding = _holding(_map())
+    assert holding.holders(_controller(1, 0, 0, 0, 0)).tolist() == [0], "4 of 5 cells hold the town for 0"
+    outside = _controller(1, 0, 0, 0, 0)
+    outside[0, 0] = 2
+    assert holding.holders(outside).tolist() == [0], "a change outside the footprint leaves the holder"
+    assert holding.holders(_controller(1, 1, 1, 0, 0)).tolist() == [1], (
+        "3 of 5 cells to faction 1: the holders must be counted again when footprint cells change hands")

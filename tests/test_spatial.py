@@ -75,6 +75,41 @@ def test_a_factions_members_are_its_agents_in_the_models_order_as_units_change_s
     assert model.rules_by_key["co_optation"].defections > 0, "some militia should have changed sides"
 
 
+@pytest.mark.parametrize("cell_km", [0.25, 0.3, 0.75, 1.0, 2.0, 3.0])
+def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_included(cell_km):
+    """`pairs_within` and the insurgency's patrol counts measure every distance
+    (`squared_distances`) instead of building KD-trees; the engagements' battles and the
+    detections (the seeded record) need the very pairs `cKDTree.sparse_distance_matrix` found and
+    the counts `query_ball_point` gave, bit for bit: 200 random pairs of unit sets on a 40 × 40
+    patch (up to 60 units a side, so scipy's trees split and prune), at ranges with ties at whole
+    cells (3 km at 0.75, 1 and 3 km cells: cells exactly at the range are in it) and at a cell
+    size that is no binary fraction."""
+    from types import SimpleNamespace
+
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(11)
+    space = object.__new__(sim.world.spatial.Space)  # only the map's cell size and the kept arrays
+    space.map, space._positions, space._pairs = SimpleNamespace(cell_km=cell_km), {}, {}
+    ties = 0
+    for trial in range(200):
+        range_km = (3.0, 2.5, 8.0, 3.0 * cell_km)[trial % 4]
+        a = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
+        b = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
+        found = space.pairs_within("a", a, "b", b, range_km)
+        tree_a, tree_b = (cKDTree(np.array(cells, dtype=float) * cell_km) for cells in (a, b))
+        expected = tree_a.sparse_distance_matrix(tree_b, range_km, output_type="ndarray")
+        assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist(), strict=True)) == \
+            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist(), strict=True)), (
+            f"{cell_km} km cells, range {range_km} km: pairs or distances differ from scipy's")
+        ties += int((expected["v"] == range_km).sum())
+        counted = (sim.world.spatial.squared_distances(tree_a.data, tree_b.data) <= range_km * range_km).sum(axis=1)
+        assert counted.tolist() == tree_b.query_ball_point(tree_a.data, range_km, return_length=True).tolist(), (
+            f"{cell_km} km cells, range {range_km} km: units in range of each differ from scipy's count")
+    if cell_km in (0.75, 1.0, 3.0):
+        assert ties > 0, "the trials should include pairs exactly at the range"
+
+
 def test_a_kept_kd_tree_is_rebuilt_exactly_when_the_cells_change(campaign):
     space = campaign.space
     first = space.kd_tree("test", ((1, 2), (3, 4)))

@@ -122,7 +122,7 @@ class Offensive(Rule):
         model = self.model
         hostile = [f for f in range(len(model.factions)) if model.is_hostile(self.faction, f)]
         units = [u for f in hostile for u in model.space.units_near(rc, self.params.reach_km, f)
-                 if not getattr(u, "hidden", False)]
+                 if not u.hidden]
         return sum(u.strength for u in units), cover_factor(model, units)
 
     def _route_to(self, place) -> None:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from sim.geography import Terrain
 from sim.results.event_log import fighters_text
@@ -129,6 +127,32 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
     return a - a_new, b - b_new
 
 
+def contact_groups(rows: list[int], cols: list[int]) -> list[list[int]]:
+    """The connected groups of a graph of contacts, given as its edges (`rows`[k], `cols`[k]):
+    the nodes (non-negative ints) that touch an edge, each group in ascending order, the groups
+    ordered by their smallest node. The order scipy's `connected_components` numbers the
+    components in (by their first node), without building a sparse matrix for a graph of a few
+    dozen edges: a union-find over Python ints, each group's root its smallest node."""
+    root: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    for a, b in zip(rows, cols, strict=True):
+        root.setdefault(a, a)
+        root.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for node in sorted(root):
+        groups.setdefault(find(node), []).append(node)
+    return list(groups.values())
+
+
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
@@ -137,22 +161,12 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
-        # the pairs in range as plain arrays (a sparse matrix per pair of factions and step
-        # costs more than the search when, as in most steps, no pair is in range), from each
-        # faction's KD-tree, kept with the pairs until either side's units move
+        # the pairs in range (every distance measured), kept until either side's units move
         pairs = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
         if len(pairs) == 0:
             continue
         nf = len(units_f)
-        n = nf + len(units_g)
-        rows, cols = pairs["i"], pairs["j"] + nf
-        graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n))
-        _, label = connected_components(graph, directed=False)
-        engaged = np.zeros(n, dtype=bool)
-        engaged[rows] = True
-        engaged[cols] = True
-        for battle in np.unique(label[engaged]):
-            members = np.flatnonzero((label == battle) & engaged)
+        for members in contact_groups(pairs["i"].tolist(), (pairs["j"] + nf).tolist()):
             side_f = [units_f[i] for i in members if i < nf]
             side_g = [units_g[i - nf] for i in members if i >= nf]
             lost_f, lost_g = fight(model, side_f, side_g, model.step_hours)
@@ -193,7 +207,7 @@ class Engagements:
         step does not scan every agent."""
         out: dict[int, list] = {}
         for faction in self.can_fight:
-            units = [u for u in self.model.space.members(faction) if u.alive and not getattr(u, "hidden", False)]
+            units = [u for u in self.model.space.members(faction) if u.alive and not u.hidden]
             if units:
                 out[faction] = units
         return out

@@ -153,4 +153,4 @@ class FrontContacts:
         not a hidden cell (a party does not cross the river), or None."""
         bank = self.model.map.bank
         return next((u for u in self.model.space.units_near(rc, self.spec.reach_km, faction)
-                     if bank[u.rc] == bank[rc] and not getattr(u, "hidden", False)), None)
+                     if bank[u.rc] == bank[rc] and not u.hidden), None)

@@ -79,6 +79,7 @@ class PlaceHolding:
         self.index = {p.name: i for i, p in enumerate(places)}
         self._influence = influence
         self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
+        self._last_codes: np.ndarray | None = None  # the footprints' control codes `_last` was counted from
         rows, cols = corridor_map.shape
         r = int(np.floor(radius_km / corridor_map.cell_km))
         dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
@@ -121,13 +122,16 @@ class PlaceHolding:
             controller = self._influence.controller
         if self._last[0] is controller:
             return self._last[1]
-        held = self._count(controller)
-        self._last = (controller, held)
+        codes = controller.ravel().take(self.cells)  # (P, K) the footprints' control codes
+        # counted again only when a footprint's cell changed hands (most steps, none did)
+        held = self._last[1] if np.array_equal(codes, self._last_codes) else self._count(codes)
+        self._last, self._last_codes = (controller, held), codes
         return held
 
-    def _count(self, controller: np.ndarray) -> np.ndarray:
+    def _count(self, codes: np.ndarray) -> np.ndarray:
+        """(P,) int8 holder codes from the footprints' control codes `codes` (P, K)."""
         n_factions = len(self.allied)
-        codes = controller.ravel()[self.cells].astype(np.int64) + 2  # 0 contested, 1 ungoverned, 2… factions
+        codes = codes.astype(np.int64) + 2  # 0 contested, 1 ungoverned, 2… factions
         width = n_factions + 3  # one more code for the padding
         codes = np.where(self.valid, codes, n_factions + 2) + width * np.arange(len(self.cells))[:, None]
         counts = np.bincount(codes.ravel(), minlength=width * len(self.cells)).reshape(len(self.cells), width)

@@ -217,11 +217,11 @@ class InfluenceField:
             self.target = self.projected()
             self._since_resync = 0
             return
-        cost = np.zeros(len(self.target))
+        cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
         for faction, layer, _, _, _ in pending:
             cost[faction] += self._stamp_cost[layer]
-        recompute = np.flatnonzero(cost > self._full_cost)
-        if len(recompute):
+        recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
+        if recompute:
             self.target[recompute] = self.projected(recompute)
         for change in pending:
             if cost[change[0]] <= self._full_cost:

@@ -58,5 +58,5 @@ class Factions:
 
     def hostile_pairs(self) -> list[tuple[int, int]]:
         """Every hostile pair of faction indices once, as (i, j) with i < j."""
-        n = len(self.ids)
-        return [(i, j) for i in range(n) for j in range(i + 1, n) if self.relation[i, j] == HOSTILE]
+        n, relation = len(self.ids), self.relation.tolist()
+        return [(i, j) for i in range(n) for j in range(i + 1, n) if relation[i][j] == HOSTILE]

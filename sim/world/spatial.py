@@ -30,6 +30,17 @@ ROSTER_COST = 10
 DISC_OVERHEAD = 1000
 
 
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, m) squared distances between positions `a` (n, 2) and `b` (m, 2), in their unit
+    (km²): (a₀ − b₀)² + (a₁ − b₁)², summed in that order, the arithmetic scipy's KD-trees
+    apply to each pair they test (`cKDTree.sparse_distance_matrix`, `query_ball_point`). So
+    `squared_distances(a, b) <= r * r` selects the very pairs a KD-tree finds within r, ties at r
+    included (tests/test_spatial.py checks both against scipy); for a few dozen positions a
+    side this costs less than building the tree."""
+    across, along = a[:, 0, None] - b[None, :, 0], a[:, 1, None] - b[None, :, 1]
+    return across * across + along * along
+
+
 class Space:
     """Spatial queries and paths for one model (`model.space`). Cells are (row, col) int pairs;
     distances are in km (the map's `cell_km` per cell side)."""
@@ -46,8 +57,9 @@ class Space:
         self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
-        self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (cells, tree)
-        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (tree, tree, pairs)
+        self._positions: dict = {}  # kept positions (`positions_km`): key -> (cells, positions)
+        self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (positions, tree)
+        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (positions, positions, pairs)
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
@@ -219,25 +231,40 @@ class Space:
         return [a for cell in self._occupied(rc, radius_km, [faction]) for a in grid[cell].agents
                 if a.faction == faction and a.alive]
 
+    def positions_km(self, key, cells: tuple) -> np.ndarray:
+        """(n, 2) float: `cells` (a tuple of (row, col)) in km, kept under `key` and made again
+        only when the cells differ from the last call with that key (units move every few
+        hours, queries come every step); do not modify."""
+        kept = self._positions.get(key)
+        if kept is None or kept[0] != cells:
+            kept = self._positions[key] = (cells, np.array(cells, dtype=float) * self.map.cell_km)
+        return kept[1]
+
     def kd_tree(self, key, cells: tuple) -> cKDTree:
         """A KD-tree of `cells` (a tuple of (row, col)) in km, kept under `key` and built again
-        only when the cells differ from the last call with that key (units move every few
-        hours, queries come every step)."""
+        only when the cells differ from the last call with that key (`positions_km`)."""
+        positions = self.positions_km(key, cells)
         kept = self._trees.get(key)
-        if kept is None or kept[0] != cells:
-            kept = self._trees[key] = (cells, cKDTree(np.array(cells, dtype=float) * self.map.cell_km))
+        if kept is None or kept[0] is not positions:
+            kept = self._trees[key] = (positions, cKDTree(positions))
         return kept[1]
 
     def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple, range_km: float) -> np.ndarray:
         """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col), kept as the
-        KD-trees `key_a` and `key_b` of `kd_tree`) within `range_km`: scipy's
-        `sparse_distance_matrix(..., output_type="ndarray")`, fields `i`, `j`, `v` (km). Kept
-        while both trees are (the same cells give the same pairs); do not modify."""
-        a, b = self.kd_tree(key_a, cells_a), self.kd_tree(key_b, cells_b)
+        positions `key_a` and `key_b` of `positions_km`) within `range_km`: a structured array,
+        fields `i`, `j` and `v` (the distance, km), ordered by i, then j. Kept while both sides'
+        positions are (the same cells give the same pairs); do not modify.
+
+        Every distance is measured (`squared_distances`): a side has a few dozen units, and
+        building a KD-tree of them costs ~50 µs, more than all the distances."""
+        a, b = self.positions_km(key_a, cells_a), self.positions_km(key_b, cells_b)
         kept = self._pairs.get((key_a, key_b, range_km))
         if kept is None or kept[0] is not a or kept[1] is not b:
-            kept = self._pairs[key_a, key_b, range_km] = (
-                a, b, a.sparse_distance_matrix(b, range_km, output_type="ndarray"))
+            squared = squared_distances(a, b)
+            i, j = np.nonzero(squared <= range_km * range_km)
+            pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
+            pairs["i"], pairs["j"], pairs["v"] = i, j, np.sqrt(squared[i, j])
+            kept = self._pairs[key_a, key_b, range_km] = (a, b, pairs)
         return kept[2]
 
     def nearest_unit(self, rc, faction: int, kind: type = Unit, max_km: float = 50.0) -> Unit | None:
