@@ -18,7 +18,6 @@ from sim.results.event_log import fighters_text
 from sim.streams import INSURGENT_AMBUSH, INSURGENT_DETECTION, INSURGENT_RELOCATION
 from sim.submodels.influence import UNGOVERNED
 from sim.world.factions import HOSTILE
-from sim.world.spatial import squared_distances
 
 
 class InsurgentCell(Unit):
@@ -120,7 +119,7 @@ class Insurgency:
             # `_finder` uses) costs more to build than the distances (sim/world/spatial.py)
             spots = model.space.positions_km(("patrols hostile to", int(faction)), tuple(u.rc for u in patrols))
             mine = factions == faction
-            n_near[mine] = (squared_distances(here[mine], spots) <= reach * reach).sum(axis=1)
+            n_near[mine] = (model.space.squared_distances(here[mine], spots) <= reach * reach).sum(axis=1)
         return n_near if watched else None
 
     def _finder(self, cell: InsurgentCell):

@@ -45,6 +45,8 @@ class Space:
     """Spatial queries and paths for one model (`model.space`). Cells are (row, col) int pairs;
     distances are in km (the map's `cell_km` per cell side)."""
 
+    squared_distances = staticmethod(squared_distances)  # for agents, which reach space through the model
+
     def __init__(self, model):
         self.model = model
         self.map = model.map
