@@ -115,11 +115,11 @@ class Insurgency:
             if not patrols:
                 continue
             watched = True
-            # every distance measured: patrols move every step, and a KD-tree of them (what
-            # `_finder` uses) costs more to build than the distances (sim/world/spatial.py)
-            spots = model.space.positions_km(("patrols hostile to", int(faction)), tuple(u.rc for u in patrols))
+            # every distance measured for few cells and patrols (sim/world/spatial.py, `count_within`):
+            # patrols move every step, and a KD-tree of them costs more to build than the distances
             mine = factions == faction
-            n_near[mine] = (model.space.squared_distances(here[mine], spots) <= reach * reach).sum(axis=1)
+            n_near[mine] = model.space.count_within(here[mine], ("patrols hostile to", int(faction)),
+                                                    tuple(u.rc for u in patrols), reach)
         return n_near if watched else None
 
     def _finder(self, cell: InsurgentCell):

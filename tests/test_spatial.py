@@ -110,6 +110,37 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
         assert ties > 0, "the trials should include pairs exactly at the range"
 
 
+@pytest.mark.parametrize("cell_km", [0.75, 1.0])
+def test_many_units_a_side_take_kd_trees_and_get_the_same_pairs_counts_and_order(cell_km, monkeypatch):
+    """Above `MEASURED_PAIRS` pairs `pairs_within` and `count_within` use scipy's KD-trees (an
+    (n, m) array of distances grows with the square of the agents: 0.8 s a step at ~32k agents);
+    both ways must give the same pairs in the same order (by i, then j), the same distances
+    and the same counts, ties at the range included: 40 random pairs of unit sets, each computed
+    both ways by moving the threshold."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(5)
+
+    def fresh():
+        space = object.__new__(sim.world.spatial.Space)
+        space.map, space._positions, space._pairs, space._trees = SimpleNamespace(cell_km=cell_km), {}, {}, {}
+        return space
+
+    for trial in range(40):
+        range_km = (3.0, 2.5)[trial % 2]
+        a = tuple(map(tuple, rng.integers(0, 30, size=(int(rng.integers(1, 200)), 2)).tolist()))
+        b = tuple(map(tuple, rng.integers(0, 30, size=(int(rng.integers(1, 200)), 2)).tolist()))
+        here = np.array(a, dtype=float) * cell_km
+        results = []
+        for threshold in (10**12, -1):  # every distance measured; KD-trees
+            monkeypatch.setattr(sim.world.spatial, "MEASURED_PAIRS", threshold)
+            space = fresh()
+            results.append((space.pairs_within("a", a, "b", b, range_km).tolist(),
+                            space.count_within(here, "b", b, range_km).tolist()))
+        assert results[0][0] == results[1][0], f"{cell_km} km, range {range_km}: pairs differ between the two ways"
+        assert results[0][1] == results[1][1], f"{cell_km} km, range {range_km}: counts differ between the two ways"
+
+
 def test_a_kept_kd_tree_is_rebuilt_exactly_when_the_cells_change(campaign):
     space = campaign.space
     first = space.kd_tree("test", ((1, 2), (3, 4)))

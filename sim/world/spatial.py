@@ -41,11 +41,16 @@ def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return across * across + along * along
 
 
+MEASURED_PAIRS = 65_536
+"""Above this many pairs of positions (n × m) a KD-tree is used instead of measuring every
+distance: the (n, m) array of `squared_distances` grows with the square of the agents (at
+~32k agents, `python run.py bench`, it cost 0.8 s a step and 1.6 GB); below it, building the
+tree costs more than the distances. Both give the same pairs and counts (scipy's own test)."""
+
+
 class Space:
     """Spatial queries and paths for one model (`model.space`). Cells are (row, col) int pairs;
     distances are in km (the map's `cell_km` per cell side)."""
-
-    squared_distances = staticmethod(squared_distances)  # for agents, which reach space through the model
 
     def __init__(self, model):
         self.model = model
@@ -242,6 +247,16 @@ class Space:
             kept = self._positions[key] = (cells, np.array(cells, dtype=float) * self.map.cell_km)
         return kept[1]
 
+    def count_within(self, here: np.ndarray, key, cells: tuple, range_km: float) -> np.ndarray:
+        """For each row of `here` ((n, 2) positions in km), how many of `cells` (a tuple of
+        (row, col), kept as the positions `key` of `positions_km`) lie within `range_km`, ties
+        at the range included (int array, n): every distance measured for small sides, a
+        KD-tree (`query_ball_point`) above `MEASURED_PAIRS` pairs; the same counts."""
+        spots = self.positions_km(key, cells)
+        if len(here) * len(spots) > MEASURED_PAIRS:
+            return np.asarray(self.kd_tree(key, cells).query_ball_point(here, range_km, return_length=True))
+        return (squared_distances(here, spots) <= range_km * range_km).sum(axis=1)
+
     def kd_tree(self, key, cells: tuple) -> cKDTree:
         """A KD-tree of `cells` (a tuple of (row, col)) in km, kept under `key` and built again
         only when the cells differ from the last call with that key (`positions_km`)."""
@@ -257,15 +272,24 @@ class Space:
         fields `i`, `j` and `v` (the distance, km), ordered by i, then j. Kept while both sides'
         positions are (the same cells give the same pairs); do not modify.
 
-        Every distance is measured (`squared_distances`): a side has a few dozen units, and
-        building a KD-tree of them costs ~50 µs, more than all the distances."""
+        Every distance is measured (`squared_distances`) when the sides are small (a few dozen
+        units: building a KD-tree of them costs ~50 µs, more than all the distances); above
+        `MEASURED_PAIRS` pairs, scipy's KD-trees find them (`sparse_distance_matrix`)."""
         a, b = self.positions_km(key_a, cells_a), self.positions_km(key_b, cells_b)
         kept = self._pairs.get((key_a, key_b, range_km))
         if kept is None or kept[0] is not a or kept[1] is not b:
-            squared = squared_distances(a, b)
-            i, j = np.nonzero(squared <= range_km * range_km)
+            if len(a) * len(b) > MEASURED_PAIRS:
+                found = self.kd_tree(key_a, cells_a).sparse_distance_matrix(
+                    self.kd_tree(key_b, cells_b), range_km, output_type="ndarray")
+                i, j, v = found["i"], found["j"], found["v"]
+                order = np.lexsort((j, i))
+                i, j, v = i[order], j[order], v[order]
+            else:
+                squared = squared_distances(a, b)
+                i, j = np.nonzero(squared <= range_km * range_km)
+                v = np.sqrt(squared[i, j])
             pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
-            pairs["i"], pairs["j"], pairs["v"] = i, j, np.sqrt(squared[i, j])
+            pairs["i"], pairs["j"], pairs["v"] = i, j, v
             kept = self._pairs[key_a, key_b, range_km] = (a, b, pairs)
         return kept[2]
 
