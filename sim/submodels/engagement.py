@@ -161,7 +161,7 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
-        # the pairs in range (every distance measured), kept until either side's units move
+        # the pairs in range (Space.pairs_within: distances or KD-trees by size), kept until either side moves
         pairs = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
         if len(pairs) == 0:
             continue
