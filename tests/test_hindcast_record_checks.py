@@ -55,6 +55,16 @@ def test_a_scenario_faction_the_mapping_leaves_unmapped_is_refused_at_the_misspe
         mapping.check_names(IDS, RECORD)
 
 
+def test_an_actor_mapped_to_the_misspelling_of_a_scored_faction_is_refused_at_its_line(tmp_path):
+    """`SDF: sdf_coaliton` would move every IS – SDF event of the record out of the counts (a
+    fresh user's finding: the dyad then scored 0 and "100 %"); an actor mapped to an unscored
+    faction that resembles none (`Civilians: civilians`, `Israel: israel`) stays allowed."""
+    mapping, path, line = _shipped_mapping(tmp_path, "  SDF: sdf_coalition", "  SDF: sdf_coaliton")
+    with pytest.raises(UserError, match=rf"^{path}:{line}: actors.SDF: maps to 'sdf_coaliton', which no scored or "
+                                        r"model faction is; expected 'sdf_coalition'\?$"):
+        mapping.check_names(IDS, RECORD)
+
+
 def test_the_hindcast_refuses_the_misspelt_mapping_in_one_line_with_status_2(tmp_path, capsys):
     record = tmp_path / "record"
     shutil.copytree(SHIPPED, record)

@@ -66,6 +66,8 @@ class Mapping:
         (``insurgentz``), else of the section. Names that are not the scenario's are otherwise
         allowed: one mapping file serves several scenarios (and strikers need no mapping)."""
         known = set(record_factions) | set(HOLDERS) | {side for d in DYADS for side in d.split("-")}
+        self._check_actor_targets({*HOLDERS, *(side for d in DYADS for side in d.split("-")), *self.model.values(),
+                                   *self.model_events.values()})
         ids = list(model_ids)
         for fid in ids:
             for section, events in (("model", False), ("model_events", True)):
@@ -86,6 +88,17 @@ class Mapping:
                                     f"left unmapped)")
                 raise UserError(f"{self.source or 'the mapping'}:{self.lines.get('model', 1)}: model: the scenario's "
                                 f"faction '{fid}' maps to no faction the record names: add `{fid}: FACTION` ({expected})")
+
+    def _check_actor_targets(self, scored: set[str]) -> None:
+        """UserError ``file:line: actors.NAME: …`` if an actor maps to a faction that nothing scores
+        or maps to but that looks like the misspelling of one that does (``sdf_coaliton``): its
+        events would silently leave the counts (a dyad of 0 in the record, "covered" by every band).
+        Other unscored factions (``civilians``, ``israel``) are allowed."""
+        for actor, faction in self.actors.items():
+            near = [] if faction in scored else difflib.get_close_matches(faction, sorted(scored), n=1, cutoff=0.85)
+            if near:
+                raise UserError(f"{self.source}:{self.lines.get(f'actors.{actor}', 1)}: actors.{actor}: maps to "
+                                f"'{faction}', which no scored or model faction is; expected '{near[0]}'?")
 
     def check_window(self, window: Window | None) -> None:
         """UserError if `window` reaches outside `event_dates`: a month the record does not cover
