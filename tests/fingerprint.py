@@ -36,6 +36,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "tests" / "baseline" / "fingerprints.json"
+LIBRARIES = "_libraries"  # the key of fingerprints.json that names the versions the hashes were recorded under
 
 #: (name, scenario file, seed, overrides)
 RUNS: list[tuple[str, str, int, dict]] = [
@@ -85,6 +86,15 @@ def fingerprint(result) -> dict[str, str]:
     }
 
 
+def libraries() -> dict[str, str]:
+    """The versions of the numerical libraries whose floating point the hashes depend on: a newer
+    numpy or scipy (a fresh machine installs the newest in pyproject.toml's ranges) may sum or
+    filter in another order and change the last bits, with the regression baseline still passing."""
+    import scipy
+
+    return {"numpy": np.__version__, "scipy": scipy.__version__, "python": sys.version.split()[0]}
+
+
 def run(name: str, scenario: str, seed: int, overrides: dict) -> tuple[dict[str, str], float]:
     """Fingerprint of one run and the CPU seconds it took."""
     from sim.model import CorridorModel
@@ -104,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="PREFIX", help="only the runs whose name starts with PREFIX")
     args = parser.parse_args(argv)
     stored = json.loads(STORED.read_text()) if STORED.exists() else {}
-    changed = []
+    changed, recorded_under = [], stored.pop(LIBRARIES, None)
     for name, scenario, seed, overrides in RUNS:
         if args.only and not name.startswith(args.only):
             continue
@@ -115,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         if diff:
             changed.append(name)
         stored[name] = fresh
+    if changed and recorded_under not in (None, libraries()):
+        print(f"note: the hashes were recorded under {recorded_under}, this run used {libraries()};"
+              " if the regression baseline passes, record them afresh at the commit you start from"
+              " (python tests/fingerprint.py --update) before changing anything")
     if args.update:
+        stored[LIBRARIES] = libraries()
         STORED.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
         print(f"wrote {STORED.relative_to(ROOT)}")
         return 0
