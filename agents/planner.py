@@ -82,6 +82,7 @@ class FactionPlanner(Outputs):
         self.convoys_sent = 0
         self.co_opting: list = []                 # co_optation rules it funds
         self._last_wait = ""
+        self._sensed: dict | None = None  # what it senses, kept while it weighs its options (`options`)
         label = model.factions.labels[faction]
         self.name = f"{label} command"
         self._stem = label[:1].upper()
@@ -110,8 +111,14 @@ class FactionPlanner(Outputs):
     # --- deciding -----------------------------------------------------------------------------
     def options(self) -> list[Option]:
         """Every option open to it now, scored as in the table above (an option whose `act` is
-        None cannot be carried out: it says why not). Reads the model, changes nothing."""
-        return scored_options(self)
+        None cannot be carried out: it says why not). Reads the model, changes nothing; so what it
+        senses while it weighs (the units near a place, the muster) is looked up once and kept
+        until the options are scored."""
+        self._sensed = {}
+        try:
+            return scored_options(self)
+        finally:
+            self._sensed = None
 
     def decide(self) -> None:
         options = self.options()
@@ -157,15 +164,27 @@ class FactionPlanner(Outputs):
         """Fighters of regular units within `km` of cell `rc`: with `friendly`, its own and its
         allies'; otherwise its rivals' and enemies'; with `hostile_only`, every unit (insurgent
         cells too) of the factions it is hostile to. Neutral factions never count."""
-        relation = self.model.factions.relation[self.faction]
+        relation = self.model.factions.relation[self.faction].tolist()
         if friendly:
-            wanted = relation == ALLIED
+            wanted = [f for f, code in enumerate(relation) if code == ALLIED]
         elif hostile_only:
-            wanted = relation == HOSTILE
+            wanted = [f for f, code in enumerate(relation) if code == HOSTILE]
         else:
-            wanted = (relation == RIVAL) | (relation == HOSTILE)
-        return sum(u.strength for f in np.flatnonzero(wanted) for u in self.model.space.units_near(rc, km, int(f))
+            wanted = [f for f, code in enumerate(relation) if code in (RIVAL, HOSTILE)]
+        return sum(u.strength for f in wanted for u in self.units_near(rc, km, f)
                    if hostile_only or u.kind != "insurgent")
+
+    def units_near(self, rc, km: float, faction: int) -> list:
+        """`model.space.units_near(rc, km, faction)`; while it weighs its options (`options`),
+        each such look is made once and kept (nothing moves meanwhile). Do not modify."""
+        sensed = self._sensed
+        if sensed is None:
+            return self.model.space.units_near(rc, km, faction)
+        key = (rc[0], rc[1], km, faction)
+        units = sensed.get(key)
+        if units is None:
+            units = sensed[key] = self.model.space.units_near(rc, km, faction)
+        return units
 
     def holder(self, place) -> int | None:
         """The faction holding `place` (its footprint, sim/submodels/holding.py), None if nobody."""
@@ -174,14 +193,20 @@ class FactionPlanner(Outputs):
 
     def reserve(self) -> list:
         """Its standing units at the base that may leave (not on checkpoint duty, not local militia)."""
-        units = self.model.space.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
+        units = self.units_near(self.base.cell, self.spec.base_radius_km, self.faction)
         return sorted((u for u in units if isinstance(u, StandingUnit) and u.mover is None
                        and u.posture not in (Posture.CHECKPOINT,) and u.kind != "local_militia"),
                       key=lambda u: u.unique_id)
 
     def muster(self) -> float:
         """Fighters the reserve can send (all but `reserve_keep` of them)."""
-        return sum(u.strength for u in self.reserve()) * (1.0 - self.spec.reserve_keep)
+        sensed = self._sensed
+        if sensed is not None and "muster" in sensed:
+            return sensed["muster"]
+        muster = sum(u.strength for u in self.reserve()) * (1.0 - self.spec.reserve_keep)
+        if sensed is not None:
+            sensed["muster"] = muster
+        return muster
 
     def tension_with(self, f: int | None) -> float:
         """Tension with faction `f` as a share of the escalation threshold (0 for nobody)."""
@@ -274,7 +299,7 @@ class FactionPlanner(Outputs):
         if any(c.faction == f and c.state in (ConvoyState.MOVING, ConvoyState.WAITING) for c in model.convoys):
             return True
         cells = [model.place(p).cell for p in rule.params.at]
-        return any(u.post_at is not None for c in cells for u in model.space.units_near(c, DENY_KM, f))
+        return any(u.post_at is not None for c in cells for u in self.units_near(c, DENY_KM, f))
 
     # --- acting (the options' actions) ----------------------------------------------------------
     def next_label(self) -> str:

@@ -18,7 +18,7 @@ from planner_worlds import (
 )
 from worlds import planner_options
 
-from sim.agents.planner_options import THREAT_KM, convoy_options, reinforce_options
+from sim.agents.planner_options import THREAT_KM, convoy_options, reinforce_options, scored_options
 from sim.world.factions import ALLIED, HOSTILE, RIVAL
 
 from conftest import coarse_model
@@ -393,3 +393,45 @@ def test_a_convoy_to_a_denied_target_leaves_the_convoys_to_the_other_targets():
     by_place = {o.terms["place"]: o.kind for o in convoy_options(planner)}
     assert by_place == {"Albu Kamal": "road_denied", "Hajin": "convoy"}, (
         f"Albu Kamal's road denied, Hajin's convoy still an option: {by_place}")
+
+
+def _weighed(options) -> list:
+    return [(o.kind, o.score, o.terms) for o in options]
+
+
+def test_while_a_command_weighs_its_options_what_it_senses_is_kept_and_is_what_fresh_looks_give(monkeypatch):
+    """`FactionPlanner.options` keeps each look at the units near a place, and the muster, while
+    it scores its options (nothing moves meanwhile): (1) for every planner once a day for 15
+    days of the campaign at coarse resolution, and with rivals twice the militias' own at Albu Kamal
+    (where a column is weighed), its options are those scored with every look made afresh
+    (`scored_options` outside `options`), every score term the same; (2) looks at one cell at two
+    radii and for every faction, in any order and again, give `Space.units_near`'s units."""
+    model = coarse_model("corridor_campaign.yaml", days=15.0)
+    decisions = 0
+    for _ in range(model.n_steps):
+        if model.steps % 12 == 11:  # once a day
+            for planner in model.planners.values():
+                assert _weighed(planner.options()) == _weighed(scored_options(planner)), planner.name
+                decisions += 1
+        model.step()
+    assert decisions == 3 * 15
+    model, iran, planner, own, garrison = rivals_at_twice_own_at_albu_kamal()
+    weighed = planner.options()
+    assert any(o.kind == "reinforce" for o in weighed), "a column to Albu Kamal is weighed"
+    assert _weighed(weighed) == _weighed(scored_options(planner))
+
+    cell = model.place("Albu Kamal").cell
+    looks = [(cell, km, f) for km in (THREAT_KM, 5.0, THREAT_KM) for f in range(len(model.factions))]
+    answers = []
+
+    def look(p):
+        answers.extend((p.units_near(rc, km, f), model.space.units_near(rc, km, f)) for rc, km, f in looks)
+        answers.append((p.muster(), p.muster()))
+        return []
+
+    monkeypatch.setattr("sim.agents.planner.scored_options", look)
+    assert planner.options() == []
+    assert all(kept == fresh for kept, fresh in answers[:-1]), "a kept look is the units the space finds now"
+    assert any(kept != answers[0][0] for kept, _ in answers[:-1]), "the looks differ: the radii and factions matter"
+    monkeypatch.undo()
+    assert answers[-1] == (planner.muster(), planner.muster()), "the kept muster is the muster"
