@@ -320,3 +320,43 @@ def test_the_support_summary_is_the_last_rows_support_to_six_decimals(tmp_path):
     record.support[2] = [1.0 / 3.0, 0.075]
     record.support[3] = [0.9, 0.9]
     assert record.summary(slice(0, 3)) == {"support_a": 0.333333, "support_b": 0.075}, record.summary(slice(0, 3))
+
+
+def test_the_support_share_refill_and_insurgent_factors_kept_between_changes_are_those_worked_out_afresh():
+    """`support_share`, `refill_factor` and `insurgent_factor` are kept while the support, the
+    grievance, the control and the weights they come from stay the same bit for bit: at every
+    step of 10 days of the campaign at coarse resolution (support moves once a day), and after
+    changes made in place, to one town, to a weight and back, each equals the formula worked out
+    afresh, bit for bit."""
+    model = coarse_model("corridor_campaign.yaml", days=10.0)
+    pop, spec = model.population, model.spec.population
+    rng = np.random.default_rng(3)
+
+    def afresh():
+        spec = pop.spec
+        supportive = pop.people @ pop.support
+        weak = pop._controlled.max(axis=1) < 0.5
+        g = float((pop.people * pop.grievance * weak).sum() / pop.people.sum())
+        return (supportive / pop.people.sum(),
+                np.clip(1.0 + spec.recruit_weight * (supportive / pop._supportive0 - 1.0), 0.0, 3.0),
+                1.0 + spec.insurgent_grievance_weight * g)
+
+    def check(when):
+        kept = (pop.support_share(), pop.refill_factor(), pop.insurgent_factor())
+        for name, got, want in zip(("support share", "refill factor", "insurgent factor"), kept, afresh(), strict=True):
+            assert np.array_equal(got, want) and np.asarray(got).tobytes() == np.asarray(want).tobytes(), (
+                f"{name} {when}: kept {got}, afresh {want}")
+
+    for _ in range(model.n_steps):
+        model.step()
+        check(f"at step {model.steps}")
+    for k in range(20):
+        t, f = int(rng.integers(len(pop.towns))), int(rng.integers(len(model.factions)))
+        pop.support[t, f] = rng.random()
+        pop.grievance[t] = rng.random()
+        pop._controlled[t, f] = rng.random()
+        check(f"after change {k} in place")
+    pop.spec = spec.model_copy(update={"recruit_weight": 2.0 * spec.recruit_weight + 0.5})
+    check("with another recruit weight")
+    pop.spec = spec
+    check("with the recruit weight back")

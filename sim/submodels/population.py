@@ -58,6 +58,7 @@ class Population:
         self._supportive0 = np.maximum(self.supportive(), 1e-9)
         self._last_day = 0
         self._controlled: np.ndarray | None = None  # controlled_share() at the last daily update
+        self._kept: dict[str, tuple[tuple, object]] = {}  # `_derived`: figure -> (its inputs' bytes, value)
 
     def _disk_cells(self, rc, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         cells = np.asarray(rc) + self.model.space.disk(radius_km)
@@ -113,15 +114,35 @@ class Population:
         """(F,) people who support each faction: Σ population × support."""
         return self.people @ self.support
 
+    def _derived(self, figure: str, inputs: tuple, work_out):
+        """`work_out()`, kept under `figure` while `inputs` (arrays and numbers it is worked out
+        from) stay the same bit for bit (compared by their bytes): support and grievance move once
+        a day, the economy, the recorder and insurgent recruitment ask every step. An array is
+        kept read-only: do not modify."""
+        key = tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else a for a in inputs)
+        kept = self._kept.get(figure)
+        if kept is None or kept[0] != key:
+            value = work_out()
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+            kept = self._kept[figure] = (key, value)
+        return kept[1]
+
     def support_share(self) -> np.ndarray:
-        """(F,) population-weighted mean support for each faction, 0–1."""
-        total = self.people.sum()
-        return self.supportive() / total if total > 0 else np.zeros(self.support.shape[1])
+        """(F,) population-weighted mean support for each faction, 0–1 (read-only)."""
+        def work_out():
+            total = self.people.sum()
+            return self.supportive() / total if total > 0 else np.zeros(self.support.shape[1])
+        return self._derived("support_share", (self.people, self.support), work_out)
 
     def refill_factor(self) -> np.ndarray:
-        """(F,) factor on each faction's manpower refill: 1 + w·(P_f / P_f(0) − 1), in [0, 3]."""
-        ratio = self.supportive() / self._supportive0
-        return np.clip(1.0 + self.spec.recruit_weight * (ratio - 1.0), 0.0, 3.0)
+        """(F,) factor on each faction's manpower refill: 1 + w·(P_f / P_f(0) − 1), in [0, 3]
+        (read-only)."""
+        def work_out():
+            ratio = self.supportive() / self._supportive0
+            return np.clip(1.0 + self.spec.recruit_weight * (ratio - 1.0), 0.0, 3.0)
+        return self._derived("refill_factor", (self.people, self.support, self._supportive0, self.spec.recruit_weight),
+                             work_out)
 
     def insurgent_factor(self) -> float:
         """Factor on the rate of new insurgent cells: 1 + v·G, G the population-weighted grievance
@@ -130,9 +151,13 @@ class Population:
             return 1.0
         if self._controlled is None:
             self._controlled = self.controlled_share()
-        weak = self._controlled.max(axis=1) < 0.5
-        g = float((self.people * self.grievance * weak).sum() / self.people.sum())
-        return 1.0 + self.spec.insurgent_grievance_weight * g
+
+        def work_out():
+            weak = self._controlled.max(axis=1) < 0.5
+            g = float((self.people * self.grievance * weak).sum() / self.people.sum())
+            return 1.0 + self.spec.insurgent_grievance_weight * g
+        return self._derived("insurgent_factor", (self.people, self.grievance, self._controlled,
+                                                  self.spec.insurgent_grievance_weight), work_out)
 
 
 class SupportRecord(Outputs):
