@@ -55,17 +55,17 @@ def convoy_options(p) -> Iterator[Option]:
         if denied is not None:
             yield denied
             continue
-        holder = p.holder(place)
-        opposition = p.fighters_near(place.cell, NEAR_KM, friendly=False)
-        hostile = p.fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
         _, blocked_by, _ = p.setbacks.get(place.name, (0.0, 0.0, None))
-        expected = max(hostile, blocked_by)
         wanted = max(spec.convoy_strength, spec.overmatch * blocked_by)
         strength = min(wanted, muster)
         if strength < spec.convoy_strength:
             yield Option("convoy_too_weak", -1.0, {"place": place.name, "muster": muster, "base": p.base.name,
                                                    "wanted": wanted})
-            continue
+            continue  # (what stands at the place is looked at only for a convoy it can send)
+        holder = p.holder(place)
+        opposition = p.fighters_near(place.cell, NEAR_KM, friendly=False)
+        hostile = p.fighters_near(place.cell, NEAR_KM, friendly=False, hostile_only=True)
+        expected = max(hostile, blocked_by)
         t = p.tension_with(holder)
         setback = p.setback_weight(place.name)
         risk = max(0.0, spec.overmatch * expected / strength - 1.0)  # 0 when it musters the overmatch
@@ -103,9 +103,11 @@ def reinforce_options(p) -> Iterator[Option]:
     for name in p.spec.hold:
         place = p.model.place(name)
         own = p.fighters_near(place.cell, THREAT_KM, friendly=True)
-        threat = p.fighters_near(place.cell, THREAT_KM, friendly=False)
-        if own <= 0 or threat <= 0 or p.en_route(place.name):
+        if own <= 0:
             continue  # a place it does not hold is a convoy's objective, not a reinforcement's
+        threat = p.fighters_near(place.cell, THREAT_KM, friendly=False)
+        if threat <= 0 or p.en_route(place.name):
+            continue
         ratio = threat / max(own, p.spec.convoy_strength)
         need = min(muster, p.spec.reinforce_to * threat - own)
         if need < p.spec.convoy_strength / 2:
