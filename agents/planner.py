@@ -82,7 +82,8 @@ class FactionPlanner(Outputs):
         self.convoys_sent = 0
         self.co_opting: list = []                 # co_optation rules it funds
         self._last_wait = ""
-        self._sensed: dict | None = None  # what it senses, kept while it weighs its options (`options`)
+        self._looks: dict[tuple, tuple[int, list]] = {}  # `units_near`: (the faction's version, units) per look
+        self._sensed: dict | None = None  # the muster, kept while it weighs its options (`options`)
         label = model.factions.labels[faction]
         self.name = f"{label} command"
         self._stem = label[:1].upper()
@@ -111,9 +112,8 @@ class FactionPlanner(Outputs):
     # --- deciding -----------------------------------------------------------------------------
     def options(self) -> list[Option]:
         """Every option open to it now, scored as in the table above (an option whose `act` is
-        None cannot be carried out: it says why not). Reads the model, changes nothing; so what it
-        senses while it weighs (the units near a place, the muster) is looked up once and kept
-        until the options are scored."""
+        None cannot be carried out: it says why not). Reads the model, changes nothing; so the
+        muster is worked out once and kept until the options are scored."""
         self._sensed = {}
         try:
             return scored_options(self)
@@ -175,16 +175,17 @@ class FactionPlanner(Outputs):
                    if hostile_only or u.kind != "insurgent")
 
     def units_near(self, rc, km: float, faction: int) -> list:
-        """`model.space.units_near(rc, km, faction)`; while it weighs its options (`options`),
-        each such look is made once and kept (nothing moves meanwhile). Do not modify."""
-        sensed = self._sensed
-        if sensed is None:
-            return self.model.space.units_near(rc, km, faction)
+        """`model.space.units_near(rc, km, faction)`, kept until the presence of `faction` next
+        changes (its version, `InfluenceField.changes`, counts every move, loss, gain, arrival
+        and departure of its units): which of its units stand near a cell, and in what order,
+        depends on its own units only, and a command looks at the same few places every day,
+        several times a decision. Do not modify."""
+        version = self.model.influence.changes[faction]
         key = (rc[0], rc[1], km, faction)
-        units = sensed.get(key)
-        if units is None:
-            units = sensed[key] = self.model.space.units_near(rc, km, faction)
-        return units
+        kept = self._looks.get(key)
+        if kept is None or kept[0] != version:
+            kept = self._looks[key] = (version, self.model.space.units_near(rc, km, faction))
+        return kept[1]
 
     def holder(self, place) -> int | None:
         """The faction holding `place` (its footprint, sim/submodels/holding.py), None if nobody."""
