@@ -133,6 +133,7 @@ class CorridorModel(MesaConventions, mesa.Model):
         self._wakeups: list = []
         self._wake_seq = itertools.count()
         self._labels: dict[tuple[int, str], itertools.count] = {}
+        self._places: dict[str, object] = {}  # `place`: the places asked for, by the name asked with
 
         self.economy = Economy(self)
         self.tempo = OperationalTempo(spec.insurgents.tempo_sd, spec.insurgents.tempo_days, self.streams,
@@ -214,8 +215,12 @@ class CorridorModel(MesaConventions, mesa.Model):
 
     # =========================================================================== forces
     def place(self, name: str):
-        """The map's Place called `name` (a scenario's place name or alias)."""
-        return self.map.find_place(name)
+        """The map's Place called `name` (a scenario's place name or alias); found once per name
+        (the planners ask for the same few places every day). Raises KeyError for none."""
+        place = self._places.get(name)
+        if place is None:
+            place = self._places[name] = self.map.find_place(name)
+        return place
 
     def spawn_force(self, force, depart_hours: float | None) -> list[Unit]:
         """Put a scenario force on the map (at the start, or when an event spawns it)."""

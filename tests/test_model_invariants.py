@@ -78,3 +78,20 @@ def test_enabling_airstrikes_does_not_change_the_convoy_draws():
         assert checkpoint[0] == checkpoint[1], f"seed {seed}: the checkpoint's draws changed when airstrikes were enabled"
         assert plain.summary["convoy_R1"] != "arrived" or struck.summary["convoy_R1"] == "arrived"
     assert strikes > 0, "the arm with airstrikes enabled saw no strike, so the test proves nothing"
+
+
+def test_the_model_finds_each_place_once_by_the_name_asked_with_and_it_is_the_maps():
+    """`CorridorModel.place` keeps the place found for each name asked with: every place of the
+    map by its name, its aliases and its name in capitals, asked twice, is the map's place
+    (`find_place`); an unknown name raises KeyError every time it is asked."""
+    from conftest import coarse_model
+
+    model = coarse_model("corridor_campaign.yaml")
+    names = [(n, p) for p in model.map.places.values() for n in (p.name, p.name.upper(), *p.aliases)]
+    assert len(names) > len(model.map.places), "some places have aliases"
+    for _ in range(2):
+        for name, place in names:
+            assert model.place(name) is place is model.map.find_place(name), name
+    for _ in range(2):
+        with pytest.raises(KeyError):
+            model.place("Atlantis")
