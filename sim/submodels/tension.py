@@ -141,10 +141,12 @@ class TensionRecord(Outputs):
         n, pairs = model.n_steps + 1, len(self.ledger.rival_pairs)
         self.tension = np.zeros((n, pairs))
         self.hostile = np.zeros((n, pairs), dtype=bool)
+        # the pairs' rows and columns of the ledger's (F, F) arrays (the rival pairs are fixed)
+        self._pairs = np.array(self.ledger.rival_pairs).reshape(-1, 2).T
 
     def record(self, i: int, changed) -> None:
         if self.ledger.rival_pairs:
-            rows, cols = np.array(self.ledger.rival_pairs).T
+            rows, cols = self._pairs
             self.tension[i] = self.ledger.level[rows, cols]
             self.hostile[i] = self.ledger.escalated[rows, cols]
 
