@@ -114,12 +114,11 @@ class Population:
         """(F,) people who support each faction: Σ population × support."""
         return self.people @ self.support
 
-    def _derived(self, figure: str, inputs: tuple, work_out):
-        """`work_out()`, kept under `figure` while `inputs` (arrays and numbers it is worked out
-        from) stay the same bit for bit (compared by their bytes): support and grievance move once
-        a day, the economy, the recorder and insurgent recruitment ask every step. An array is
-        kept read-only: do not modify."""
-        key = tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else a for a in inputs)
+    def _derived(self, figure: str, key: tuple, work_out):
+        """`work_out()`, kept under `figure` while `key` stays the same: the bytes of the arrays
+        (of fixed shapes) and the numbers it is worked out from, so kept while they are the same
+        bit for bit. Support, grievance and control move once a day; the economy, the recorder
+        and insurgent recruitment ask every step. An array is kept read-only: do not modify."""
         kept = self._kept.get(figure)
         if kept is None or kept[0] != key:
             value = work_out()
@@ -133,7 +132,7 @@ class Population:
         def work_out():
             total = self.people.sum()
             return self.supportive() / total if total > 0 else np.zeros(self.support.shape[1])
-        return self._derived("support_share", (self.people, self.support), work_out)
+        return self._derived("support_share", (self.people.tobytes(), self.support.tobytes()), work_out)
 
     def refill_factor(self) -> np.ndarray:
         """(F,) factor on each faction's manpower refill: 1 + w·(P_f / P_f(0) − 1), in [0, 3]
@@ -141,8 +140,8 @@ class Population:
         def work_out():
             ratio = self.supportive() / self._supportive0
             return np.clip(1.0 + self.spec.recruit_weight * (ratio - 1.0), 0.0, 3.0)
-        return self._derived("refill_factor", (self.people, self.support, self._supportive0, self.spec.recruit_weight),
-                             work_out)
+        return self._derived("refill_factor", (self.people.tobytes(), self.support.tobytes(),
+                                                self._supportive0.tobytes(), self.spec.recruit_weight), work_out)
 
     def insurgent_factor(self) -> float:
         """Factor on the rate of new insurgent cells: 1 + v·G, G the population-weighted grievance
@@ -156,8 +155,9 @@ class Population:
             weak = self._controlled.max(axis=1) < 0.5
             g = float((self.people * self.grievance * weak).sum() / self.people.sum())
             return 1.0 + self.spec.insurgent_grievance_weight * g
-        return self._derived("insurgent_factor", (self.people, self.grievance, self._controlled,
-                                                  self.spec.insurgent_grievance_weight), work_out)
+        return self._derived("insurgent_factor", (self.people.tobytes(), self.grievance.tobytes(),
+                                                  self._controlled.tobytes(), self.spec.insurgent_grievance_weight),
+                             work_out)
 
 
 class SupportRecord(Outputs):
