@@ -56,9 +56,17 @@ class StandingUnit(Unit):
         self._patrol_due = self.model.hours + max(delay, 1e-9)
         self.model.wake_at(self, self._patrol_due)
 
+    #: (faction, its patrol stream) that `_legs` last gave: kept until the unit changes sides
+    _patrol_stream: tuple | None = None
+
     def _legs(self):
-        """The faction's own patrol stream, so other factions' patrols do not shift its draws."""
-        return self.model.streams.named(PATROL_LEGS, faction=self.model.factions.ids[self.faction])
+        """The faction's own patrol stream, so other factions' patrols do not shift its draws
+        (found by name once, then kept while the unit stays with the faction)."""
+        kept = self._patrol_stream
+        if kept is None or kept[0] != self.faction:
+            stream = self.model.streams.named(PATROL_LEGS, faction=self.model.factions.ids[self.faction])
+            kept = self._patrol_stream = (self.faction, stream)
+        return kept[1]
 
     def wake(self) -> None:
         # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale

@@ -146,3 +146,17 @@ def test_a_patrols_first_leg_is_staggered_by_its_factions_stream(tmp_path):
     u = RandomStreams(model.seed_value).named(PATROL_LEGS, faction="a").random()
     assert unit._patrol_due == pytest.approx(4.0 * u, rel=1e-12), (
         f"first leg due at 4 h × {u:.4f}, got {unit._patrol_due}")
+
+
+def test_a_patrol_draws_its_legs_from_the_stream_of_the_faction_it_is_with_now(tmp_path):
+    """The patrol stream a unit keeps (`_legs`) is its faction's, `patrol:legs:<faction>`, and
+    after it changes sides, the new faction's."""
+    from sim.streams import PATROL_LEGS
+
+    forces = [{"kind": "militia", "faction": "a", "units": 1, "strength": 50, "posture": "patrol",
+               "deploy": {"near": "Albu Kamal", "radius_km": 5}}]
+    model = world(tmp_path, factions=("a", "b"), forces=forces)
+    (unit,) = units_of(model, "a")
+    for faction in ("a", "a", "b", "b", "a"):
+        unit.switch_faction(model.factions.index(faction))
+        assert unit._legs() is model.streams.named(PATROL_LEGS, faction=faction), faction
