@@ -11,6 +11,8 @@ import numpy as np
 from sim.submodels.holding import PlaceHolding
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 
+from conftest import SCENARIOS
+
 U = UNGOVERNED
 
 
@@ -151,11 +153,20 @@ def _tenure(held, ground, near, standing_by_place):
         calls.append(p)
         return np.asarray(standing_by_place[p], dtype=float)
 
-    from sim.submodels.holding import next_tenure
-
-    out = next_tenure(np.array(held, dtype=np.int8), np.array(ground, dtype=np.int8),
-                      np.array(near, dtype=float), TOWN_AND_SITE, ALLIED3, standing)
+    out = _next_tenure(held, ground, near, TOWN_AND_SITE, ALLIED3, standing)
     return out.tolist(), calls
+
+
+def _next_tenure(held, ground, near, installation, allied, standing):
+    """`next_tenure` with every place's `near` (P, F) and `standing(p)`: its watch made here, and
+    `defended` from `standing`."""
+    from sim.submodels.holding import next_tenure, tenure_watch
+
+    held, ground = np.array(held, dtype=np.int8), np.array(ground, dtype=np.int8)
+    watch = tenure_watch(held, ground, installation, allied)
+    return next_tenure(held, ground, watch, np.array(near, dtype=float)[watch.rows],
+                       lambda w: standing(watch.rows[w]),
+                       lambda w: bool((standing(watch.rows[w])[watch.blocs[w]] > 0).any()))
 
 
 def test_a_town_is_kept_while_its_defenders_stand_and_taken_when_they_are_gone():
@@ -247,12 +258,10 @@ def test_a_town_whose_defenders_stand_keeps_its_holder_and_the_next_town_still_c
     """next_tenure, two towns held by faction 0 whose ground is now faction 1's: in the first, 0's
     fighters stand (near and standing), so it stays 0's; in the second none of 0's stand, so it
     goes to 1 (each town judged on its own)."""
-    from sim.submodels.holding import next_tenure
-
     held, ground = np.array([0, 0]), np.array([1, 1])
     near = np.array([[5.0, 5.0], [0.0, 5.0]])
     standing = {0: np.array([5.0, 5.0]), 1: np.array([0.0, 5.0])}
-    out = next_tenure(held, ground, near, np.array([False, False]), np.eye(2, dtype=bool), standing.__getitem__)
+    out = _next_tenure(held, ground, near, np.array([False, False]), np.eye(2, dtype=bool), standing.__getitem__)
     assert out.tolist() == [0, 1], f"expected the first town kept by 0 and the second taken by 1, got {out.tolist()}"
 
 
@@ -289,3 +298,91 @@ def test_holders_are_counted_again_when_a_footprint_cell_changes_hands_and_kept_
     assert holding.holders(outside).tolist() == [0], "a change outside the footprint leaves the holder"
     assert holding.holders(_controller(1, 1, 1, 0, 0)).tolist() == [1], (
         "3 of 5 cells to faction 1: the holders must be counted again when footprint cells change hands")
+
+
+# --- the watched tenure against the plain rule (the fast path of `PlaceHolding.update`) -------
+def _plain_next_tenure(held, ground, near, installation, allied, standing):
+    """The tenure rule over every place, as it was computed before `tenure_watch`: `near` (P, F)
+    every footprint's presence, `standing(p)` (F,) every unit counted."""
+    out = held.copy()
+    blocs = (held[:, None] >= 0) & allied[np.maximum(held, 0)]
+    allies_ground = (ground >= 0) & blocs[np.arange(len(held)), np.maximum(ground, 0)]
+    outsiders = (near * ~blocs).any(axis=1)
+    for p in np.flatnonzero(np.where(installation, outsiders, (held != ground) & ~allies_ground)):
+        bloc = blocs[p]
+        if installation[p]:
+            fighters = standing(p)
+            if (fighters[bloc] > 0).any():
+                continue
+            others = np.where(bloc, 0.0, fighters)
+            if others.max() > 0:
+                out[p] = int(np.argmax(others))
+        elif not ((near[p][bloc] > 0).any() and (standing(p)[bloc] > 0).any()):
+            out[p] = ground[p]
+    return out.astype(np.int8)
+
+
+def test_the_watched_tenure_is_the_plain_rule_over_every_place_at_every_step():
+    """`PlaceHolding.update` looks only at the places `tenure_watch` names (installations, and
+    towns whose ground left their holder's bloc), gathers only their footprints' presence, and
+    stops at a town's first defender. At every step of a seeded run (campaign_isis_resurgence,
+    2 km / 2 h, 20 days: towns besieged and taken, installations with outsiders in them) its
+    tenure must be byte for byte the plain rule's over every place, with every footprint's
+    presence and every unit counted."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / "campaign_isis_resurgence.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 15})
+    model = CorridorModel(loaded, seed=5)
+    holding = model.recorder.holding
+    update, seen = holding.update, {"changed": 0, "towns looked at": 0}
+
+    def checked():
+        before, ground = holding.held, holding.holders()
+        present = holding._present(*holding._footprints(np.arange(len(holding.places))))  # (F, P, K)
+        expected = _plain_next_tenure(before, ground, present.sum(axis=2).T, holding.installation, holding.allied,
+                                      lambda p: holding._standing(p, present[:, p]))
+        watch = holding._watched(ground)[0]
+        seen["towns looked at"] += int((~watch.installation).sum())
+        got = update()
+        assert got.dtype == np.int8 and got.tobytes() == expected.tobytes(), (
+            f"step {model.steps_done}: the watched tenure {got.tolist()} is not the plain rule's {expected.tolist()}")
+        assert holding.changed == bool((expected != before).any()), f"step {model.steps_done}: `changed` is wrong"
+        seen["changed"] += holding.changed
+        return got
+
+    holding.update = checked
+    model.run()
+    assert seen["changed"] >= 2 and seen["towns looked at"] >= 100, (
+        f"the run must change hands and watch towns for the check to mean anything: {seen}")
+
+
+def test_a_towns_defenders_stand_exactly_when_its_bloc_has_fighters_standing_there():
+    """`_defended` (stopping at the first defender) against `_standing` (every unit counted) on
+    random footprints: units of three factions, some insurgent cells, some dead (0 fighters),
+    cells with and without presence (a unit on a cell whose presence rounds to 0 or below is
+    not looked at by either), every bloc of the three factions."""
+    rng = np.random.default_rng(20)
+    corridor_map = _map()
+    holding = _places(corridor_map, {"Town": (2, 2)}, radius_km=2.0)
+    k = holding.cells.shape[1]
+    blocs = [np.array(b, dtype=bool) for b in np.ndindex(2, 2, 2)]
+    agree = 0
+    for _ in range(300):
+        units = {}
+        for _ in range(int(rng.integers(0, 6))):
+            cell = int(holding.cells[0, rng.integers(0, holding.size[0])])
+            strength = float(rng.choice([0.0, 0.5, 12.0]))
+            units.setdefault(divmod(cell, 5), []).append(SimpleNamespace(
+                faction=int(rng.integers(0, 3)), strength=strength, alive=strength > 0,
+                kind="insurgent" if rng.random() < 0.3 else "militia"))
+        present = np.where(rng.random((3, k)) < 0.6, rng.choice([-1e-12, 0.0, 5.0], size=(3, k)), 0.0)
+        present[:, ~holding.valid[0]] = 0.0
+        holding._units_at = lambda rc, units=units: units.get(rc, [])
+        for bloc in blocs:
+            expected = bool((holding._standing(0, present)[bloc] > 0).any())
+            assert holding._defended(0, bloc, present) == expected, (
+                f"bloc {bloc.tolist()}, units {units}, presence {present.tolist()}: expected {expected}")
+            agree += expected
+    assert 300 < agree < 2000, f"both answers must occur often: {agree} of 2400 were 'defended'"

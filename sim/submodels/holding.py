@@ -45,6 +45,8 @@ and advances its tenure once per recorded row.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.submodels.influence import CONTESTED, UNGOVERNED
@@ -79,7 +81,7 @@ class PlaceHolding:
         self.index = {p.name: i for i, p in enumerate(places)}
         self._influence = influence
         self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
-        self._last_codes: np.ndarray | None = None  # the footprints' control codes `_last` was counted from
+        self._last_codes: bytes | None = None  # the footprints' control codes `_last` was counted from
         rows, cols = corridor_map.shape
         r = int(np.floor(radius_km / corridor_map.cell_km))
         dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
@@ -108,8 +110,7 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
-        self._members = [frozenset(f.tolist()) for f in footprints]
-        self._gather: np.ndarray | None = None  # (F × layers, P, K) indices into the presence (`update`)
+        self._watch: tuple | None = None  # (its key, TenureWatch, its gather): `_watched`
 
     def of(self, place) -> int:
         """The holder code of a Place now: a faction index, CONTESTED or UNGOVERNED."""
@@ -124,8 +125,9 @@ class PlaceHolding:
             return self._last[1]
         codes = controller.ravel().take(self.cells)  # (P, K) the footprints' control codes
         # counted again only when a footprint's cell changed hands (most steps, none did)
-        held = self._last[1] if np.array_equal(codes, self._last_codes) else self._count(codes)
-        self._last, self._last_codes = (controller, held), codes
+        seen = codes.tobytes()
+        held = self._last[1] if seen == self._last_codes else self._count(codes)
+        self._last, self._last_codes = (controller, held), seen
         return held
 
     def _count(self, codes: np.ndarray) -> np.ndarray:
@@ -146,25 +148,46 @@ class PlaceHolding:
     # --- tenure -----------------------------------------------------------------------------
     def update(self) -> np.ndarray:
         """Advance the tenure to the model as it stands (the control map and the units) and
-        return it, (P,) int8 holder codes; the first call sets the initial tenure."""
+        return it, (P,) int8 holder codes; the first call sets the initial tenure. Only the
+        places `tenure_watch` names are looked at (their footprints' presence gathered); the
+        tenure itself is returned again when none of them changed hands."""
         ground = self.holders()
-        presence = self._influence.presence
-        n_factions, layers = presence.shape[:2]
-        if self._gather is None or len(self._gather) != presence.size // presence[0, 0].size:
-            # flat indices into the presence of every (faction, layer) at every footprint cell
-            self._gather = np.arange(n_factions * layers)[:, None, None] * presence[0, 0].size + self.cells
-        both = presence.take(self._gather)  # (F × layers, P, K): one gather, not a fancy index per axis
-        flat = both.reshape(n_factions, layers, *self.cells.shape).sum(axis=1)  # (F, P, K)
-        flat = np.where(self.valid[None], flat, 0.0)
-        near = flat.sum(axis=2).T  # (P, F) fighters, insurgent cells too
         if self.held is None:
-            held = self._initial(ground, near, flat)
+            present = self._present(*self._footprints(np.arange(len(self.places))))
+            held = self._initial(ground, present.sum(axis=2).T, present)
         else:
-            held = next_tenure(self.held, ground, near, self.installation, self.allied,
-                               lambda p: self._standing(p, flat[:, p]))
-        self.changed = self.held is None or bool((held != self.held).any())
+            watch, gather, valid = self._watched(ground)
+            present = self._present(gather, valid)  # (F, W, K)
+            held = next_tenure(self.held, ground, watch, present.sum(axis=2).T,
+                               lambda w: self._standing(watch.rows[w], present[:, w]),
+                               lambda w: self._defended(watch.rows[w], watch.blocs[w], present[:, w]))
+        self.changed = self.held is None or (held is not self.held and bool((held != self.held).any()))
         self.held = held
         return held
+
+    def _watched(self, ground: np.ndarray) -> tuple:
+        """The `TenureWatch` of the tenure and `ground` as they stand, with the gather of its
+        places' footprints (`_footprints`): made again only when either changed (a few steps in
+        a hundred)."""
+        key = (self.held.tobytes(), ground.tobytes(), self._influence.presence.shape)
+        if self._watch is None or self._watch[0] != key:
+            watch = tenure_watch(self.held, ground, self.installation, self.allied)
+            self._watch = (key, watch, *self._footprints(watch.rows))
+        return self._watch[1:]
+
+    def _footprints(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the places `rows` (W,): flat indices into the presence of every (faction, layer)
+        at every footprint cell, (F × layers, W, K), and which footprint entries are real, (W, K)."""
+        presence = self._influence.presence
+        layers = presence.size // presence[0, 0].size
+        return np.arange(layers)[:, None, None] * presence[0, 0].size + self.cells[rows], self.valid[rows]
+
+    def _present(self, gather: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """(F, W, K) fighters of each faction (both layers, insurgent cells too) at each footprint
+        cell of the places `gather` (`_footprints`) covers, 0 at the padding."""
+        presence = self._influence.presence
+        both = presence.take(gather)  # (F × layers, W, K): one gather, not a fancy index per axis
+        return np.where(valid, both.reshape(*presence.shape[:2], *gather.shape[1:]).sum(axis=1), 0.0)
 
     def _initial(self, ground: np.ndarray, near: np.ndarray, flat: np.ndarray) -> np.ndarray:
         held = ground.copy()
@@ -177,42 +200,80 @@ class PlaceHolding:
         return held.astype(np.int8)
 
     def _standing(self, p: int, present: np.ndarray) -> np.ndarray:
-        """(F,) fighters of the units standing in place p's footprint, insurgent cells excepted;
-        only the footprint's cells with presence (`present`, (F, K) fighters per faction and
-        footprint cell) are looked at."""
+        """(F,) fighters of the units standing in place p's footprint (`_standing_units`)."""
         out = np.zeros(len(present))
+        for u in self._standing_units(p, present):
+            out[u.faction] += u.strength
+        return out
+
+    def _defended(self, p: int, bloc: np.ndarray, present: np.ndarray) -> bool:
+        """Whether a unit of `bloc` (F,) bool stands in place p's footprint: `(_standing(p,
+        present)[bloc] > 0).any()`, stopping at the first such unit (a unit alive has fighters,
+        and a sum of positive numbers is positive)."""
+        return any(bloc[u.faction] for u in self._standing_units(p, present))
+
+    def _standing_units(self, p: int, present: np.ndarray):
+        """The units alive in place p's footprint, insurgent cells excepted, cell by cell; only
+        the footprint's cells with presence (`present`, (F, K) fighters per faction and
+        footprint cell) are looked at."""
         for k in np.flatnonzero(present.sum(axis=0) > 0):
             for u in self._units_at(divmod(int(self.cells[p, k]), self._cols)):
                 if u.kind != "insurgent" and u.alive:
-                    out[u.faction] += u.strength
-        return out
+                    yield u
 
 
-def next_tenure(held: np.ndarray, ground: np.ndarray, near: np.ndarray, installation: np.ndarray,
-                allied: np.ndarray, standing) -> np.ndarray:
-    """The tenure after a step (module docstring): `held` (P,) holder codes before it, `ground`
-    (P,) the footprint rule's holders now, `near` (P, F) fighters of each faction in each
-    footprint (from the presence grid: insurgent cells included), `installation` (P,) bool,
-    `allied` (F, F) bool, `standing(p)` (F,) fighters in place p's footprint insurgent cells
-    excepted (called only where the tenure could change). Returns (P,) int8."""
-    held = np.asarray(held)
-    out = held.copy()
+class TenureWatch(NamedTuple):
+    """The places whose tenure can change while the tenure and the ground stand as they are:
+    `rows` (W,) place indices, ascending, every installation and every town whose ground is
+    neither its holder's nor an ally's; `installation` (W,) bool; `blocs` (W, F) bool, each
+    one's holder's bloc (itself and its allies; nobody for a place held by nobody)."""
+
+    rows: np.ndarray
+    installation: np.ndarray
+    blocs: np.ndarray
+
+
+def tenure_watch(held: np.ndarray, ground: np.ndarray, installation: np.ndarray,
+                 allied: np.ndarray) -> TenureWatch:
+    """The `TenureWatch` of `held` (P,) holder codes, `ground` (P,) the footprint rule's
+    holders, `installation` (P,) bool and `allied` (F, F) bool: a town whose ground is its
+    holder's bloc's keeps its holder whoever stands in it, so only the others are watched."""
     blocs = (held[:, None] >= 0) & allied[np.maximum(held, 0)]  # (P, F) each holder's bloc
     allies_ground = (ground >= 0) & blocs[np.arange(len(held)), np.maximum(ground, 0)]
-    outsiders = (np.asarray(near) * ~blocs).any(axis=1)
-    # only these places can change: a town whose ground is not its holder's bloc's, an
-    # installation with someone from outside its holder's bloc in it
-    for p in np.flatnonzero(np.where(installation, outsiders, (held != ground) & ~allies_ground)):
-        bloc = blocs[p]
-        if installation[p]:
-            fighters = standing(p)
+    rows = np.flatnonzero(installation | ((held != ground) & ~allies_ground))
+    return TenureWatch(rows, installation[rows], blocs[rows])
+
+
+def next_tenure(held: np.ndarray, ground: np.ndarray, watch: TenureWatch, near: np.ndarray, standing,
+                defended) -> np.ndarray:
+    """The tenure after a step (module docstring): `held` (P,) holder codes before it, `ground`
+    (P,) the footprint rule's holders now, `watch` their `TenureWatch`, `near` (W, F) fighters of
+    each faction in each watched place's footprint (from the presence grid: insurgent cells
+    included); for the w-th watched place, `standing(w)` (F,) fighters in its footprint
+    insurgent cells excepted, `defended(w)` whether a unit of its holder's bloc, insurgent cells
+    excepted, stands there (each called only where the tenure could change). Returns (P,) int8:
+    `held` itself when no place changed hands."""
+    out = held = np.asarray(held, dtype=np.int8)
+    near = np.asarray(near)
+    outsiders = (near * ~watch.blocs).any(axis=1)
+    backed = ((near > 0) & watch.blocs).any(axis=1)  # a town with its holder's bloc's presence in it
+    # only these places can change: a watched town, an installation with someone from outside
+    # its holder's bloc in it
+    for w in np.flatnonzero(outsiders | ~watch.installation):
+        p, bloc = watch.rows[w], watch.blocs[w]
+        if watch.installation[w]:
+            fighters = standing(w)
             if (fighters[bloc] > 0).any():
                 continue  # its garrison stands
             others = np.where(bloc, 0.0, fighters)
-            if others.max() > 0:
-                out[p] = int(np.argmax(others))
+            if not others.max() > 0:
+                continue  # nobody else stands there: it stays its holder's
+            code = int(np.argmax(others))
         else:
-            if (near[p][bloc] > 0).any() and (standing(p)[bloc] > 0).any():
+            if backed[w] and defended(w):
                 continue  # its defenders stand
-            out[p] = ground[p]
-    return out.astype(np.int8)
+            code = ground[p]
+        if out is held:
+            out = held.copy()
+        out[p] = code
+    return out
