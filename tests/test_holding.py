@@ -359,30 +359,42 @@ def test_the_watched_tenure_is_the_plain_rule_over_every_place_at_every_step():
 
 
 def test_a_towns_defenders_stand_exactly_when_its_bloc_has_fighters_standing_there():
-    """`_defended` (stopping at the first defender) against `_standing` (every unit counted) on
-    random footprints: units of three factions, some insurgent cells, some dead (0 fighters),
-    cells with and without presence (a unit on a cell whose presence rounds to 0 or below is
-    not looked at by either), every bloc of the three factions."""
+    """`_defended` (the defender found last looked at first, then stopping at the first
+    defender) against `_standing` (every unit counted) on random footprints: units of three
+    factions, some insurgent cells, some dead (0 fighters), cells with and without presence (a
+    unit on a cell whose presence rounds to 0 or below is looked at by neither), every bloc of
+    the three factions in turn; then each unit dies, moves to another cell of the footprint or
+    stays, and every bloc is asked again (a kept defender must still stand there)."""
     rng = np.random.default_rng(20)
-    corridor_map = _map()
-    holding = _places(corridor_map, {"Town": (2, 2)}, radius_km=2.0)
+    holding = _places(_map(), {"Town": (2, 2)}, radius_km=2.0)
     k = holding.cells.shape[1]
     blocs = [np.array(b, dtype=bool) for b in np.ndindex(2, 2, 2)]
-    agree = 0
-    for _ in range(300):
-        units = {}
-        for _ in range(int(rng.integers(0, 6))):
-            cell = int(holding.cells[0, rng.integers(0, holding.size[0])])
-            strength = float(rng.choice([0.0, 0.5, 12.0]))
-            units.setdefault(divmod(cell, 5), []).append(SimpleNamespace(
-                faction=int(rng.integers(0, 3)), strength=strength, alive=strength > 0,
-                kind="insurgent" if rng.random() < 0.3 else "militia"))
+
+    def somewhere():
+        return divmod(int(holding.cells[0, rng.integers(0, holding.size[0])]), 5)
+
+    answers = []
+    for _ in range(200):
+        units = [SimpleNamespace(faction=int(rng.integers(0, 3)), strength=float(rng.choice([0.0, 0.5, 12.0])),
+                                 kind="insurgent" if rng.random() < 0.3 else "militia", rc=somewhere())
+                 for _ in range(int(rng.integers(0, 6)))]
         present = np.where(rng.random((3, k)) < 0.6, rng.choice([-1e-12, 0.0, 5.0], size=(3, k)), 0.0)
         present[:, ~holding.valid[0]] = 0.0
-        holding._units_at = lambda rc, units=units: units.get(rc, [])
-        for bloc in blocs:
-            expected = bool((holding._standing(0, present)[bloc] > 0).any())
-            assert holding._defended(0, bloc, present) == expected, (
-                f"bloc {bloc.tolist()}, units {units}, presence {present.tolist()}: expected {expected}")
-            agree += expected
-    assert 300 < agree < 2000, f"both answers must occur often: {agree} of 2400 were 'defended'"
+        holding._units_at = lambda rc, units=units: [u for u in units if u.rc == rc]
+        holding._defender = {}
+        for moved in (False, True):
+            if moved:
+                for u in units:
+                    fate = rng.random()
+                    if fate < 0.3:
+                        u.strength = 0.0
+                    elif fate < 0.6:
+                        u.rc = somewhere()
+            for u in units:
+                u.alive = u.strength > 0
+            for bloc in blocs:
+                expected = bool((holding._standing(0, present)[bloc] > 0).any())
+                assert holding._defended(0, bloc, present) == expected, (
+                    f"bloc {bloc.tolist()}, units {units}, presence {present.tolist()}: expected {expected}")
+                answers.append(expected)
+    assert 0.1 < np.mean(answers) < 0.9, f"both answers must occur often: {np.mean(answers):.2f} were 'defended'"

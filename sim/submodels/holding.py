@@ -110,7 +110,8 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
-        self._watch: tuple | None = None  # (its key, TenureWatch, its gather): `_watched`
+        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather): `_watched`
+        self._defender: dict = {}  # per town, the defender `_defended` found last, looked at first
 
     def of(self, place) -> int:
         """The holder code of a Place now: a faction index, CONTESTED or UNGOVERNED."""
@@ -168,12 +169,15 @@ class PlaceHolding:
     def _watched(self, ground: np.ndarray) -> tuple:
         """The `TenureWatch` of the tenure and `ground` as they stand, with the gather of its
         places' footprints (`_footprints`): made again only when either changed (a few steps in
-        a hundred)."""
-        key = (self.held.tobytes(), ground.tobytes(), self._influence.presence.shape)
-        if self._watch is None or self._watch[0] != key:
-            watch = tenure_watch(self.held, ground, self.installation, self.allied)
-            self._watch = (key, watch, *self._footprints(watch.rows))
-        return self._watch[1:]
+        a hundred; the same arrays, or arrays of the same bytes)."""
+        kept = self._watch
+        if kept is None or not (kept[0] is self.held and kept[1] is ground):
+            key = (self.held.tobytes(), ground.tobytes(), self._influence.presence.shape)
+            if kept is None or kept[2] != key:
+                watch = tenure_watch(self.held, ground, self.installation, self.allied)
+                kept = (None, None, key, watch, *self._footprints(watch.rows))
+            self._watch = kept = (self.held, ground, *kept[2:])
+        return kept[3:]
 
     def _footprints(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the places `rows` (W,): flat indices into the presence of every (faction, layer)
@@ -202,24 +206,38 @@ class PlaceHolding:
     def _standing(self, p: int, present: np.ndarray) -> np.ndarray:
         """(F,) fighters of the units standing in place p's footprint (`_standing_units`)."""
         out = np.zeros(len(present))
-        for u in self._standing_units(p, present):
+        for _, u in self._standing_units(p, present.sum(axis=0) > 0):
             out[u.faction] += u.strength
         return out
 
     def _defended(self, p: int, bloc: np.ndarray, present: np.ndarray) -> bool:
         """Whether a unit of `bloc` (F,) bool stands in place p's footprint: `(_standing(p,
         present)[bloc] > 0).any()`, stopping at the first such unit (a unit alive has fighters,
-        and a sum of positive numbers is positive)."""
-        return any(bloc[u.faction] for u in self._standing_units(p, present))
+        and a sum of positive numbers is positive). The defender found last is looked at first:
+        a town's defenders stand for weeks, and a unit alive is in its cell's units."""
+        occupied = present.sum(axis=0) > 0
+        kept = self._defender.get(p)
+        if kept is not None:
+            u, k = kept
+            if occupied[k] and u.alive and u.kind != "insurgent" and bloc[u.faction] and u.rc == self._cell(p, k):
+                return True
+        for k, u in self._standing_units(p, occupied):
+            if bloc[u.faction]:
+                self._defender[p] = (u, k)
+                return True
+        return False
 
-    def _standing_units(self, p: int, present: np.ndarray):
-        """The units alive in place p's footprint, insurgent cells excepted, cell by cell; only
-        the footprint's cells with presence (`present`, (F, K) fighters per faction and
-        footprint cell) are looked at."""
-        for k in np.flatnonzero(present.sum(axis=0) > 0):
-            for u in self._units_at(divmod(int(self.cells[p, k]), self._cols)):
+    def _standing_units(self, p: int, occupied: np.ndarray):
+        """(k, unit) for the units alive in place p's footprint, insurgent cells excepted, cell
+        by cell; only the footprint's cells with presence (`occupied`, (K,) bool) are looked at."""
+        for k in occupied.nonzero()[0]:
+            for u in self._units_at(self._cell(p, k)):
                 if u.kind != "insurgent" and u.alive:
-                    yield u
+                    yield k, u
+
+    def _cell(self, p: int, k: int) -> tuple[int, int]:
+        """The (row, col) of place p's k-th footprint cell."""
+        return divmod(int(self.cells[p, k]), self._cols)
 
 
 class TenureWatch(NamedTuple):
@@ -231,6 +249,9 @@ class TenureWatch(NamedTuple):
     rows: np.ndarray
     installation: np.ndarray
     blocs: np.ndarray
+    #: `~installation` and `~blocs`
+    towns: np.ndarray
+    outside: np.ndarray
 
 
 def tenure_watch(held: np.ndarray, ground: np.ndarray, installation: np.ndarray,
@@ -241,7 +262,7 @@ def tenure_watch(held: np.ndarray, ground: np.ndarray, installation: np.ndarray,
     blocs = (held[:, None] >= 0) & allied[np.maximum(held, 0)]  # (P, F) each holder's bloc
     allies_ground = (ground >= 0) & blocs[np.arange(len(held)), np.maximum(ground, 0)]
     rows = np.flatnonzero(installation | ((held != ground) & ~allies_ground))
-    return TenureWatch(rows, installation[rows], blocs[rows])
+    return TenureWatch(rows, installation[rows], blocs[rows], ~installation[rows], ~blocs[rows])
 
 
 def next_tenure(held: np.ndarray, ground: np.ndarray, watch: TenureWatch, near: np.ndarray, standing,
@@ -254,12 +275,11 @@ def next_tenure(held: np.ndarray, ground: np.ndarray, watch: TenureWatch, near: 
     excepted, stands there (each called only where the tenure could change). Returns (P,) int8:
     `held` itself when no place changed hands."""
     out = held = np.asarray(held, dtype=np.int8)
-    near = np.asarray(near)
-    outsiders = (near * ~watch.blocs).any(axis=1)
+    outsiders = (near * watch.outside).any(axis=1)
     backed = ((near > 0) & watch.blocs).any(axis=1)  # a town with its holder's bloc's presence in it
     # only these places can change: a watched town, an installation with someone from outside
     # its holder's bloc in it
-    for w in np.flatnonzero(outsiders | ~watch.installation):
+    for w in (outsiders | watch.towns).nonzero()[0]:
         p, bloc = watch.rows[w], watch.blocs[w]
         if watch.installation[w]:
             fighters = standing(w)
