@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.agents.convoy import ConvoyOutcomes
 from sim.hindcast.events import ViolenceLog
-from sim.outputs import Column
+from sim.outputs import Column, Outputs
 from sim.results.event_log import IncidentCounts
 from sim.submodels.control import LandBridge, LandShares, PlaceHolders, land_bridge_places
 from sim.submodels.holding import PlaceHolding
@@ -99,6 +99,7 @@ class Recorder:
         self.incident_counts = IncidentCounts(n)
         #: every mechanism's outputs, built at the first `record` (once the model is assembled)
         self.outputs: list = []
+        self._recording: list = []
         self._frame_every = max(1, int(round(frame_every_hours / model.step_hours)))
         _check_frames(model, n // self._frame_every + 2)
         self.frames: list[dict] = []
@@ -114,6 +115,8 @@ class Recorder:
         self.land, self.bridge, self.held, self.convoys = (self.outputs[STEP_TABLE_ORDER.index(cls)] for cls in (
             LandShares, LandBridge, PlaceHolders, ConvoyOutcomes))
         self.outputs += [m.economy, *m.planners.values(), *m.rules]
+        #: those that record something each row (most rules and the economy give figures only)
+        self._recording = [o for o in self.outputs if type(o).record is not Outputs.record]
 
     # what the teaching app reads of the rows (sim/app/, sim/figures/live.py)
     area_km2 = property(lambda self: self.land.area_km2)
@@ -169,7 +172,7 @@ class Recorder:
             cells = np.flatnonzero(controller.ravel() != seen.ravel())
             changed = ControlChange(cells, seen.ravel()[cells])
         self.holding.update()
-        for outputs in self.outputs:
+        for outputs in self._recording:
             outputs.record(i, changed)
         if changed is None or len(changed.cells):
             self._controller_seen = controller.copy()
