@@ -108,3 +108,21 @@ def test_the_recorded_land_bridge_follows_a_band_of_rival_ground_that_comes_and_
         model.influence.controller = controller
         rec.record()
         assert rec.bridge.land_bridge[rec.rows - 1, j] == is_open, f"{name}: the bridge should be {'open' if is_open else 'closed'}"
+
+
+def test_the_holder_columns_name_every_code_as_holder_name_does():
+    """The step table's `holder_<place>` columns are looked up for all rows at once: every code
+    (ungoverned, contested, each faction) in every place's column must read as `holder_name`
+    gives it, value by value."""
+    from sim.submodels.control import holder_name
+
+    model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
+                                        overrides={"time.duration_days": 2}), seed=1)
+    held, ids = model.recorder.held, model.factions.ids
+    codes = np.arange(UNGOVERNED, len(ids), dtype=np.int8)
+    rows = len(codes) * 2
+    held.holder[:rows] = [[codes[(r + j) % len(codes)] for j in range(len(held.places))] for r in range(rows)]
+    table = held.table(slice(0, rows))
+    for j, place in enumerate(held.places):
+        assert table[f"holder_{place.name}"] == [holder_name(int(c), ids) for c in held.holder[:rows, j]], place.name
+    assert {"ungoverned", "contested", *ids} <= set(table[f"holder_{held.places[0].name}"]), "every code appears"

@@ -143,8 +143,10 @@ class PlaceHolders(Outputs):
         self.holder[i] = self.model.recorder.holding.held  # the tenure, advanced by the recorder
 
     def table(self, rows: slice) -> dict:
+        """Each place's holders by name (`holder_name`), looked up for all rows at once."""
         ids = self.model.factions.ids
-        return {f"holder_{place.name}": [holder_name(int(c), ids) for c in self.holder[rows, j]]
+        names = np.array([holder_name(code, ids) for code in range(UNGOVERNED, len(ids))], dtype=object)
+        return {f"holder_{place.name}": names[self.holder[rows, j] - UNGOVERNED].tolist()
                 for j, place in enumerate(self.places)}
 
 
