@@ -36,11 +36,13 @@ outnumber them near it (Hajin held out to 14 Dec 2018 while the SDF's line surro
 The first `update` (the initial state) starts from `held_at_start` (the scenario's
 `control.held_at_start`, the record's holders on the first day: initial conditions), else a
 town from its ground and an installation from the faction with the most fighters standing in
-its footprint (else its ground). Units are counted from the presence grid (one gather for all
-places); the units themselves are looked at (`units_at`, the occupied cells of a footprint)
-only at the few places where the tenure could change, never in a scan of the map. The
-recorder (sim/results/recorder.py) owns the model's `PlaceHolding` (`model.recorder.holding`)
-and advances its tenure once per recorded row.
+its footprint (else its ground). After that only the places whose tenure can change are
+watched (`tenure_watch`: the installations, and the towns whose ground is not their holder's
+bloc's), their units counted from the presence grid (one gather for the watched places); the
+units themselves are looked at (`units_at`, the occupied cells of a footprint) only where the
+tenure could change, never in a scan of the map, and a town's defender found last is looked at
+first. The recorder (sim/results/recorder.py) owns the model's `PlaceHolding`
+(`model.recorder.holding`) and advances its tenure once per recorded row.
 """
 
 from __future__ import annotations
