@@ -17,8 +17,14 @@ setup: $(STAMP)
 run: setup
 	$(PYTHON) run.py
 
+# make test writes the bytecode of what it imports under .venv/pycache, even where the shell sets
+# PYTHONDONTWRITEBYTECODE (as this project's machines do): otherwise both workers and every Python
+# process a test starts compile sim/ and the libraries from source again (collecting the suite:
+# 9.0 s of CPU without the caches, 5.1 s with them, measured back to back)
+BYTECODE := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+
 test: setup
-	$(PYTHON) -m pytest -n 2 --dist loadgroup -q -m "not slow"
+	$(BYTECODE) $(PYTHON) -m pytest -n 2 --dist loadgroup -q -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check .
