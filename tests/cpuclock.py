@@ -6,9 +6,11 @@ Record (one JSON line per test, appended, so a suite measured in chunks adds up 
 
 Each line: `test` (node id), `file`, `cpu_s` (this process's user + system CPU, seconds, over the
 test's setup, call and teardown: a module or session fixture is charged to the first test that
-uses it), `children_s` (user + system CPU of the subprocesses reaped meanwhile: CLI processes,
-servers, browsers, pool workers that exited; a worker still alive is not counted), `outcome` and
-`worker` (`PYTEST_XDIST_WORKER`, or `main`). Summarise:
+uses it, its teardown to the test after which it ends: a session fixture's to a worker's last test),
+`children_s` (user + system CPU of the subprocesses reaped meanwhile: CLI processes,
+servers, browsers, pool workers that exited; a worker still alive is not counted), `outcome`,
+`worker` (`PYTEST_XDIST_WORKER`, or `main`), and `start`, `end` (wall clock, Unix seconds: how
+a run's tests fell on its workers over time, and where a worker waited). Summarise:
 
     python tests/cpuclock.py /tmp/cpu.jsonl [--top 40]
 
@@ -52,14 +54,14 @@ def pytest_runtest_protocol(item, nextitem):
     if path is None:
         yield
         return
-    own, children = time.process_time(), _children_cpu()
+    own, children, start = time.process_time(), _children_cpu(), time.time()
     reports = []
     item.stash[_REPORTS] = reports
     yield
     line = {"test": item.nodeid, "file": item.nodeid.split("::")[0],
             "cpu_s": round(time.process_time() - own, 3), "children_s": round(_children_cpu() - children, 3),
             "outcome": "failed" if "failed" in reports else ("skipped" if "skipped" in reports else "passed"),
-            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main")}
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "start": round(start, 3), "end": round(time.time(), 3)}
     with open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
 
@@ -78,7 +80,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def summarise(lines: list[dict], top: int) -> str:
-    """The `top` costliest tests and the per-file totals (CPU seconds, own + children) as Markdown."""
+    """The `top` costliest tests, each worker's tests, CPU and span of wall time, and the per-file
+    totals (CPU seconds, own + children) as Markdown."""
     def total(line):
         return line["cpu_s"] + line["children_s"]
 
@@ -92,6 +95,13 @@ def summarise(lines: list[dict], top: int) -> str:
     for x in lines:
         files[x["file"]][0] += total(x)
         files[x["file"]][1] += 1
+    workers: dict[str, list[dict]] = defaultdict(list)
+    for x in lines:
+        workers[x["worker"]].append(x)
+    if all("start" in x for x in lines):  # lines of an older plugin have no clock
+        out += ["", "| worker | tests | CPU s | wall s, first start to last end |", "|---|---:|---:|---:|"]
+        out += [f"| {name} | {len(xs)} | {sum(map(total, xs)):.1f} | "
+                f"{max(x['end'] for x in xs) - min(x['start'] for x in xs):.1f} |" for name, xs in sorted(workers.items())]
     out += ["", "| file | tests | CPU s |", "|---|---:|---:|"]
     out += [f"| `{name.removeprefix('tests/')}` | {n} | {cpu:.1f} |"
             for name, (cpu, n) in sorted(files.items(), key=lambda kv: kv[1][0], reverse=True)]

@@ -43,9 +43,11 @@ def test_the_tests_of_one_group_run_on_one_worker(tmp_path):
     out.mkdir()
     (suite / "test_tiny.py").write_text(SUITE, encoding="utf-8")
     (suite / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q",
+    # only xdist among the installed plugins (hypothesis', anyio's, ... cost ~1 s in each of the 3 processes)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist", "-n", "2", "--dist", "loadgroup", "-q",
                            "-p", "no:cacheprovider", str(suite)], cwd=suite, capture_output=True, text=True,
-                          env={**os.environ, "XDIST_GROUPS_OUT": str(out)}, timeout=300)
+                          env={**os.environ, "XDIST_GROUPS_OUT": str(out), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+                          timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     workers = {p.name: p.read_text() for p in out.iterdir()}
     assert len(workers) == 26, f"expected 26 tests to have run, found {sorted(workers)}"
