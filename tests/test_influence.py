@@ -197,8 +197,9 @@ def test_classifying_only_governed_cells_equals_the_full_grid_rule_at_every_step
 
 def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
     """Stamp windows (kernel × river weight, clipped to the map) are kept per cell: stamping
-    the same moves with every window kept and with none kept must leave the same target, byte
-    for byte, and keep no window when the memory bound is zero."""
+    the same moves with every window kept, with a few kept (the others dropped and computed
+    again) and with none kept must leave the same target, byte for byte, and keep no window
+    when the memory bound is zero."""
     import sim.submodels.influence as influence
 
     corridor_map = load_map(MAP, 1.0)
@@ -209,14 +210,30 @@ def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
     moves += moves[:30]  # the same cells again: kept windows are used
     moves += [(fac, 1 - layer, rc, amount) for fac, layer, rc, amount in moves[:30]]  # and in the other layer
     targets = []
-    for limit in (influence.WINDOW_CACHE_BYTES, 0):
+    for limit in (influence.WINDOW_CACHE_BYTES, 200_000, 0):
         monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", limit)
         f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
         for fac, layer, rc, amount in moves:
             f._stamp(fac, layer, *rc, amount)
         assert bool(f._windows) == (limit > 0), f"windows kept under a bound of {limit} bytes: {len(f._windows)}"
+        assert f._window_bytes == sum(w[4].nbytes for w in f._windows.values()) <= limit
         targets.append(f.target.tobytes())
-    assert targets[0] == targets[1], "kept windows changed the stamped target's bits"
+    assert targets[0] == targets[1] == targets[2], "kept windows changed the stamped target's bits"
+
+
+def test_the_stamp_windows_used_least_recently_are_dropped_first(monkeypatch):
+    """Under the memory bound the windows kept are those used most recently: with room for
+    two, stamping at a, b, a, c keeps a and c (b, used least recently, is dropped)."""
+    import sim.submodels.influence as influence
+
+    f = field(np.ones((100, 100), np.int8))
+    window_bytes = f._stamps[HOLDING].nbytes  # a window away from the edges is the whole stamp
+    monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", 2 * window_bytes)
+    a, b, c = (30, 30), (50, 50), (70, 70)
+    for rc in (a, b, a, c):
+        f._stamp(0, HOLDING, *rc, 1.0)
+    assert list(f._windows) == [(HOLDING, *a), (HOLDING, *c)], "a window used again should be kept before one used once"
+    assert f._window_bytes == 2 * window_bytes
 
 
 @pytest.mark.parametrize(("layer", "sigma_km"), [(HOLDING, 2.0), (PATROLLING, 4.0)])

@@ -28,6 +28,8 @@ Allies do not contest each other's ground.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from scipy.ndimage import distance_transform_edt, gaussian_filter
 
@@ -89,7 +91,7 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
 
 
 #: most memory the kept stamp windows of one run may take (bytes): every cell of a 3 km map, or
-#: the cells that units come back to at 1 km
+#: the cells that units came back to most recently at 1 km (the least recently used are dropped)
 WINDOW_CACHE_BYTES = 32 * 2**20
 
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
@@ -137,7 +139,8 @@ class InfluenceField:
         # rounding drift of stamping (and the truncation of stamps against the full filter)
         self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
         self._since_resync = 0
-        self._windows: dict[tuple[int, int, int], tuple] = {}  # kept stamp windows (`_window`)
+        # kept stamp windows (`_window`), least recently used first
+        self._windows: OrderedDict[tuple[int, int, int], tuple] = OrderedDict()
         self._window_bytes = 0
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
@@ -184,18 +187,21 @@ class InfluenceField:
 
     def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
         """Add `amount` fighters' projection at cell (r, c) of `layer` to the target."""
-        window = self._windows.get((layer, r, c))
+        key = (layer, r, c)
+        window = self._windows.get(key)
         if window is None:
             window = self._window(layer, r, c)
+        else:
+            self._windows.move_to_end(key)
         r0, r1, c0, c1, patch = window
         self.target[faction, r0:r1, c0:c1] += amount * patch
 
     def _window(self, layer: int, r: int, c: int) -> tuple[int, int, int, int, np.ndarray]:
         """The rows r0:r1 and columns c0:c1 a unit mass at (r, c) of `layer` projects onto, and
         the projection there (the layer's stamp clipped to the map, times the river's weight
-        from the cell's bank). Kept per cell while the kept ones take less than
-        `WINDOW_CACHE_BYTES` (units come back to the cells around their home): a kept window
-        is the same product, so stamping with it gives the same bits."""
+        from the cell's bank). Kept per cell, the least recently used dropped while the kept
+        ones take more than `WINDOW_CACHE_BYTES` (units come back to the cells around their
+        home): a kept window is the same product, so stamping with it gives the same bits."""
         stamp = self._stamps[layer]
         h = stamp.shape[0] // 2
         rows, cols = self._bank.shape
@@ -204,10 +210,13 @@ class InfluenceField:
         source = self._bank[r, c]
         if source:
             patch = patch * self._bank_weight[source][r0:r1, c0:c1]
-            self._window_bytes += patch.nbytes
         window = (r0, r1, c0, c1, patch)
-        if self._window_bytes <= WINDOW_CACHE_BYTES:
-            self._windows[layer, r, c] = window
+        if patch.nbytes <= WINDOW_CACHE_BYTES:
+            windows = self._windows
+            windows[layer, r, c] = window
+            self._window_bytes += patch.nbytes
+            while self._window_bytes > WINDOW_CACHE_BYTES:
+                self._window_bytes -= windows.popitem(last=False)[1][4].nbytes
         return window
 
     def _refresh_target(self) -> None:
