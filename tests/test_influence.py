@@ -380,3 +380,25 @@ def test_a_garrison_governs_the_disc_where_its_density_reaches_the_threshold_and
     assert 0.7 < hand_kept < 0.85, f"by hand a 30 % loss keeps {hand_kept:.3f} of the ground: about four fifths"
     kept = governed_km2(280.0) / governed_km2(400.0)
     assert abs(kept - hand_kept) < 0.03, f"280 of 400 fighters should keep {hand_kept:.3f} of the ground, kept {kept:.3f}"
+
+
+def test_the_weekly_recomputation_projects_again_only_the_factions_whose_presence_changed():
+    """A week after the start, faction 0 has moved and faction 1 has not: the recomputation
+    filters faction 0 only, and the target is then the full projection of every faction, byte
+    for byte (faction 1's kept target is its projection, nothing having been stamped on it)."""
+    corridor_map = load_map(MAP, 2.0)
+    f = field(corridor_map.bank, cell_km=2.0, step_hours=24.0, n=2,
+              crossings=corridor_map.terrain == Terrain.BRIDGE)
+    land = np.argwhere(corridor_map.land)
+    f.add(0, PATROLLING, tuple(land[10]), 30.0)
+    f.add(1, HOLDING, tuple(land[-10]), 60.0)
+    f.settle()
+    projected = []
+    full = f.projected
+    f.projected = lambda factions=slice(None): projected.append(factions) or full(factions)
+    for day in range(7):  # a step a day: the seventh recomputes the target
+        f.add(0, PATROLLING, tuple(land[10 + day]), -30.0)
+        f.add(0, PATROLLING, tuple(land[11 + day]), 30.0)
+        f.update()
+    assert f._since_resync == 0 and projected == [[0]], f"the week's recomputation filtered {projected}"
+    assert f.target.tobytes() == full().tobytes(), "after the recomputation the target is the full projection"

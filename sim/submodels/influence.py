@@ -136,9 +136,12 @@ class InfluenceField:
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
         self._stamp_cost = [STAMP_OVERHEAD + st.size for st in self._stamps]
         # the stamped target is recomputed from scratch once a simulated week, which bounds the
-        # rounding drift of stamping (and the truncation of stamps against the full filter)
+        # rounding drift of stamping (and the truncation of stamps against the full filter), for
+        # the factions whose presence changed since it was last (`_stale`)
         self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
         self._since_resync = 0
+        #: each faction's change count when its target was last projected in full (`_stale`)
+        self._projected_at = [-1] * n_factions
         # kept stamp windows (`_window`), least recently used first
         self._windows: OrderedDict[tuple[int, int, int], tuple] = OrderedDict()
         self._window_bytes = 0
@@ -223,7 +226,7 @@ class InfluenceField:
         pending, self._pending = self._pending, []
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
-            self.target = self.projected()
+            self._project(self._stale())
             self._since_resync = 0
             return
         cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
@@ -231,10 +234,23 @@ class InfluenceField:
             cost[faction] += self._stamp_cost[layer]
         recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
         if recompute:
-            self.target[recompute] = self.projected(recompute)
+            self._project(recompute)
         for change in pending:
             if cost[change[0]] <= self._full_cost:
                 self._stamp(*change)
+
+    def _stale(self) -> list[int]:
+        """The factions whose presence changed since their target was last projected in full:
+        the others' target is still the projection of their presence, bit for bit (the filter
+        treats factions independently, and nothing was stamped onto them since)."""
+        return [f for f, (now, then) in enumerate(zip(self.changes, self._projected_at, strict=True)) if now != then]
+
+    def _project(self, factions: list[int]) -> None:
+        """The target of `factions` recomputed by whole-array filtering (`projected`)."""
+        if factions:
+            self.target[factions] = self.projected(factions)
+            for f in factions:
+                self._projected_at[f] = self.changes[f]
 
     # --- the step ------------------------------------------------------------------------
     def update(self) -> None:
@@ -247,7 +263,7 @@ class InfluenceField:
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
         self._pending.clear()
-        self.target = self.projected()
+        self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()
 
