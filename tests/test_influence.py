@@ -402,3 +402,45 @@ def test_the_weekly_recomputation_projects_again_only_the_factions_whose_presenc
         f.update()
     assert f._since_resync == 0 and projected == [[0]], f"the week's recomputation filtered {projected}"
     assert f.target.tobytes() == full().tobytes(), "after the recomputation the target is the full projection"
+
+
+def whole_grid_projection(f, presence: np.ndarray) -> np.ndarray:
+    """The projection written out over the whole grid, as before the boxes: every faction's
+    presence in a layer and on a bank filtered over all cells, times the river's weight."""
+    from scipy.ndimage import gaussian_filter
+
+    out = np.zeros((len(presence), *f._bank.shape))
+    for layer, parts in enumerate(f._parts):
+        for source in (0, 1, 2):
+            part = np.where(f._bank == source, presence[:, layer], 0.0)
+            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=3.0)
+                         for s, w in parts)
+            out += smooth if source == 0 else smooth * f._bank_weight[source]
+    return out
+
+
+@pytest.mark.parametrize(("cell_km", "cases"), [(1.0, 4), (2.0, 12), (3.0, 12)])
+def test_filtering_the_box_of_the_occupied_cells_gives_the_whole_grids_filter_byte_for_byte(cell_km, cases):
+    """`projected` filters each faction's presence (per layer and bank) over the box of its
+    occupied cells widened by the kernel's reach: random deployments (a few units to a few
+    hundred, at the map's edges, on both banks and on the river, with removals leaving tiny
+    residues) must give the whole grid's filter byte for byte."""
+    corridor_map = load_map(MAP, cell_km)
+    f = field(corridor_map.bank, cell_km=cell_km, n=4, crossings=corridor_map.terrain == Terrain.BRIDGE)
+    rows, cols = corridor_map.shape
+    rng = np.random.default_rng(int(cell_km * 10))
+    edges = [(0, 0), (rows - 1, cols - 1), (0, cols - 1), (rows - 1, 0)]
+    river = [tuple(rc) for rc in np.argwhere(corridor_map.bank == 0)]
+    for case in range(cases):
+        f.presence[:] = 0.0
+        for _ in range(int(rng.integers(1, 300 if case % 4 == 0 else 12))):
+            spot = (edges[int(rng.integers(4))] if rng.random() < 0.1 else river[int(rng.integers(len(river)))]
+                    if rng.random() < 0.1 else (int(rng.integers(rows)), int(rng.integers(cols))))
+            fac, layer, amount = int(rng.integers(4)), int(rng.integers(2)), float(rng.uniform(0.1, 60))
+            f.presence[fac, layer][spot] += amount
+            if rng.random() < 0.2:  # a unit leaving a cell another shares: what is left carries rounding
+                f.presence[fac, layer][spot] += 0.1 / 3.0
+                f.presence[fac, layer][spot] -= amount
+        assert f.projected().tobytes() == whole_grid_projection(f, f.presence).tobytes(), f"case {case}"
+        some = [1, 3]
+        assert f.projected(some).tobytes() == whole_grid_projection(f, f.presence[some]).tobytes(), f"case {case}"

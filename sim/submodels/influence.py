@@ -169,23 +169,35 @@ class InfluenceField:
 
     # --- the projection ------------------------------------------------------------------
     def projected(self, factions=slice(None)) -> np.ndarray:
-        """Whole-array projection of the presence of `factions`, honouring the river barrier.
-        Only the factions with fighters in a layer and on a bank are filtered for it (the
-        filter treats factions independently, so this is exactly the filter of all of them)."""
+        """Whole-array projection of the presence of `factions`, honouring the river barrier:
+        (len(factions), rows, cols) fighters per km².
+
+        Each faction's presence in a layer and on a bank is filtered over the box of its
+        occupied cells widened by the kernel's reach (its widest component's radius), clipped
+        to the map: the filter of the whole grid sums the same cells with the same weights in
+        the same order there and is exactly zero beyond, so the box gives the whole grid's
+        bits. (The filter treats factions independently, so any subset of them gets the bits
+        of all of them.)"""
         presence = self.presence[factions]
         out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
+        rows, cols = bank.shape
         for layer, parts in enumerate(self._parts):
+            reach = max(int(TRUNCATE * s + 0.5) for s, _ in parts)
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
-                live = np.flatnonzero(part.reshape(len(part), -1).any(axis=1))
-                if not len(live):
-                    continue
-                part = part[live]
-                smooth = sum(self._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=TRUNCATE)
-                             for s, w in parts)
-                out[live] += smooth if source == 0 else smooth * self._bank_weight[source]
+                for i in np.flatnonzero(part.reshape(len(part), -1).any(axis=1)):
+                    occupied_rows = np.flatnonzero(part[i].any(axis=1))
+                    occupied_cols = np.flatnonzero(part[i].any(axis=0))
+                    r0, r1 = max(occupied_rows[0] - reach, 0), min(occupied_rows[-1] + reach + 1, rows)
+                    c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
+                    box = part[i, r0:r1, c0:c1]
+                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant", truncate=TRUNCATE)
+                                 for s, w in parts)
+                    if source:
+                        smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
+                    out[i, r0:r1, c0:c1] += smooth
         return out
 
     def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
