@@ -444,3 +444,34 @@ def test_filtering_the_box_of_the_occupied_cells_gives_the_whole_grids_filter_by
         assert f.projected().tobytes() == whole_grid_projection(f, f.presence).tobytes(), f"case {case}"
         some = [1, 3]
         assert f.projected(some).tobytes() == whole_grid_projection(f, f.presence[some]).tobytes(), f"case {case}"
+
+
+def test_a_tie_between_allies_goes_to_the_first_of_them():
+    """Two allies at the same top influence: the cell is the first one's (argmax's choice), and
+    the rival below the margin leaves it controlled; without the alliance it is contested."""
+    f = field(np.ones((1, 2), np.int8), n=3, threshold_per_km2=15.0)
+    f.influence[:] = np.array([[[5.0, 20.0]], [[20.0, 20.0]], [[20.0, 5.0]]])
+    allied = np.eye(3, dtype=bool)
+    allied[1, 2] = allied[2, 1] = allied[0, 1] = allied[1, 0] = True
+    f.set_allies(allied)
+    f._classify()
+    assert f.controller.tolist() == [[1, 0]], "a tie between allies goes to the faction listed first"
+    f.set_allies(np.eye(3, dtype=bool))
+    f._classify()
+    assert f.controller.tolist() == [[CONTESTED, CONTESTED]]
+
+
+def test_classifying_random_fields_with_ties_equals_the_full_grid_rule():
+    """Influence drawn from a few values (ties at the top, at the threshold and at the margin
+    everywhere) and random alliances: the controller is byte for byte the full-grid rule's."""
+    rng = np.random.default_rng(17)
+    for case in range(50):
+        n = int(rng.integers(1, 7))
+        f = field(np.ones((20, 30), np.int8), n=n, threshold_per_km2=15.0)
+        f.influence[:] = rng.choice([0.0, 5.0, 12.0, 15.0, 16.0, 20.0], size=f.influence.shape)
+        allied = rng.random((n, n)) < 0.4
+        allied = allied | allied.T | np.eye(n, dtype=bool)
+        f.set_allies(allied)
+        f._classify()
+        expected = full_grid_controller(f.influence, allied, f.threshold, f.margin)
+        assert f.controller.tobytes() == expected.tobytes(), f"case {case}: {n} factions"

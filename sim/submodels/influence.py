@@ -287,27 +287,25 @@ class InfluenceField:
     def _classify(self) -> None:
         """The controller of every cell from the influence, at the cost of the governed cells.
 
-        Only cells where the top influence reaches the threshold need a leader and a runner-up
-        (a few per cent of the map in the campaign), so those are gathered and classified; the
-        rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
-        (tests/test_influence.py checks it, every step of a seeded run)."""
+        Only cells where some faction's influence reaches the threshold need a leader and a
+        runner-up (a tenth of the map in the campaign), so those are gathered and classified;
+        the rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
+        (tests/test_influence.py checks it, every step of a seeded run and on random fields
+        with ties)."""
         inf = self.influence
-        top = inf[0].copy()
-        for f in range(1, len(inf)):
-            np.maximum(top, inf[f], out=top)
-        governed = top >= self.threshold
-        controller = np.full(top.shape, UNGOVERNED, dtype=np.int8)
-        cells = np.flatnonzero(governed)
+        flat = inf.reshape(len(inf), -1)
+        controller = np.full(inf.shape[1:], UNGOVERNED, dtype=np.int8)
+        cells = np.flatnonzero((flat >= self.threshold).any(axis=0))
         if len(cells):
-            sub = inf.reshape(len(inf), -1).take(cells, axis=1)
-            top = top.ravel()[cells]
-            leader = sub.argmax(axis=0)
-            # the strongest faction not allied with each cell's leader (influence is never
-            # negative, and the leader's own row counts as 0), one faction's row at a time: a
-            # reduction over the factions' axis costs several times more
-            second = np.zeros(len(cells))
-            for f, row in enumerate(sub):
-                np.maximum(second, np.where(self._allied[f][leader], 0.0, row), out=second)
+            sub = flat.take(cells, axis=1)
+            top = sub.max(axis=0)
+            # the leader, argmax's choice: the first faction whose influence is the top one
+            leader = np.full(len(cells), len(sub) - 1, dtype=np.intp)
+            for f in range(len(sub) - 2, -1, -1):
+                leader[sub[f] == top] = f
+            # the strongest faction not allied with each cell's leader (the leader's own row,
+            # and any ally's, counts as 0)
+            second = np.where(self._allied.take(leader, axis=1), 0.0, sub).max(axis=0, initial=0.0)
             clear = top >= (1.0 + self.margin) * second
             controller.ravel()[cells] = np.where(clear, leader, CONTESTED)
         self.controller = controller
