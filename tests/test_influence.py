@@ -213,8 +213,7 @@ def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
     for limit in (influence.WINDOW_CACHE_BYTES, 200_000, 0):
         monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", limit)
         f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
-        for fac, layer, rc, amount in moves:
-            f._stamp(fac, layer, *rc, amount)
+        f._stamp([(fac, layer, *rc, amount) for fac, layer, rc, amount in moves])
         assert bool(f._windows) == (limit > 0), f"windows kept under a bound of {limit} bytes: {len(f._windows)}"
         assert f._window_bytes == sum(w[4].nbytes for w in f._windows.values()) <= limit
         targets.append(f.target.tobytes())
@@ -230,8 +229,7 @@ def test_the_stamp_windows_used_least_recently_are_dropped_first(monkeypatch):
     window_bytes = f._stamps[HOLDING].nbytes  # a window away from the edges is the whole stamp
     monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", 2 * window_bytes)
     a, b, c = (30, 30), (50, 50), (70, 70)
-    for rc in (a, b, a, c):
-        f._stamp(0, HOLDING, *rc, 1.0)
+    f._stamp([(0, HOLDING, *rc, 1.0) for rc in (a, b, a, c)])
     assert list(f._windows) == [(HOLDING, *a), (HOLDING, *c)], "a window used again should be kept before one used once"
     assert f._window_bytes == 2 * window_bytes
 

@@ -200,16 +200,19 @@ class InfluenceField:
                     out[i, r0:r1, c0:c1] += smooth
         return out
 
-    def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
-        """Add `amount` fighters' projection at cell (r, c) of `layer` to the target."""
-        key = (layer, r, c)
-        window = self._windows.get(key)
-        if window is None:
-            window = self._window(layer, r, c)
-        else:
-            self._windows.move_to_end(key)
-        r0, r1, c0, c1, patch = window
-        self.target[faction, r0:r1, c0:c1] += amount * patch
+    def _stamp(self, changes: list[tuple[int, int, int, int, float]]) -> None:
+        """Add each change's projection to its faction's target, in order: a change is
+        (faction, layer, r, c, amount), `amount` fighters at cell (r, c) of `layer`."""
+        target, windows, window_at = self.target, self._windows, self._window
+        for faction, layer, r, c, amount in changes:
+            key = (layer, r, c)
+            window = windows.get(key)
+            if window is None:
+                window = window_at(layer, r, c)
+            else:
+                windows.move_to_end(key)
+            r0, r1, c0, c1, patch = window
+            target[faction, r0:r1, c0:c1] += amount * patch
 
     def _window(self, layer: int, r: int, c: int) -> tuple[int, int, int, int, np.ndarray]:
         """The rows r0:r1 and columns c0:c1 a unit mass at (r, c) of `layer` projects onto, and
@@ -247,9 +250,8 @@ class InfluenceField:
         recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
         if recompute:
             self._project(recompute)
-        for change in pending:
-            if cost[change[0]] <= self._full_cost:
-                self._stamp(*change)
+            pending = [change for change in pending if cost[change[0]] <= self._full_cost]
+        self._stamp(pending)
 
     def _stale(self) -> list[int]:
         """The factions whose presence changed since their target was last projected in full:
