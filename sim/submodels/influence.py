@@ -311,5 +311,5 @@ class InfluenceField:
             # and any ally's, counts as 0)
             second = np.where(self._allied.take(leader, axis=1), 0.0, sub).max(axis=0, initial=0.0)
             clear = top >= (1.0 + self.margin) * second
-            controller.ravel()[cells] = np.where(clear, leader, CONTESTED)
+            controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
         self.controller = controller
