@@ -126,3 +126,38 @@ def test_the_holder_columns_name_every_code_as_holder_name_does():
     for j, place in enumerate(held.places):
         assert table[f"holder_{place.name}"] == [holder_name(int(c), ids) for c in held.holder[:rows, j]], place.name
     assert {"ungoverned", "contested", *ids} <= set(table[f"holder_{held.places[0].name}"]), "every code appears"
+
+
+def test_a_kept_tracing_of_the_land_bridge_answers_as_a_fresh_one_on_any_control_map(monkeypatch):
+    """`LandBridge` keeps each faction's last tracing with the cells its answer rests on: over
+    300 control maps, each the one before with a few random rectangles given to a random
+    holder (bands across the corridor among them), the answer must be that of labelling the
+    map afresh, for every bridge faction, and the kept tracing must spare some labelling."""
+    from scipy.ndimage import label
+
+    import sim.submodels.control as control
+
+    model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml",
+                                        overrides={"time.duration_days": 2}), seed=1)
+    bridge, ids = model.recorder.bridge, model.factions.ids
+    rows, cols = model.map.shape
+    ends = [p.cell for p in bridge.bridge_places]
+    codes = [CONTESTED, UNGOVERNED, *range(len(ids))]
+    labelled = []
+    monkeypatch.setattr(control, "label", lambda *a, **k: labelled.append(1) or label(*a, **k))
+    rng = np.random.default_rng(23)
+    controller = np.full(model.map.shape, ids.index("iran_militia"), dtype=np.int8)
+    answers = []
+    for _ in range(300):
+        for _ in range(int(rng.integers(1, 4))):
+            r, c = int(rng.integers(rows)), int(rng.integers(cols))
+            h, w = (2, cols) if rng.random() < 0.3 else (int(rng.integers(1, 12)), int(rng.integers(1, 12)))
+            controller[r:r + h, c:c + w] = codes[int(rng.integers(len(codes)))]
+        for f in bridge.bridge_factions:
+            held = (bridge._passable[f][controller + 2] & model.map.land) | bridge._bridge_footprints
+            labels, _ = label(held, structure=np.ones((3, 3), dtype=bool))
+            fresh = all(labels[rc] == labels[ends[0]] for rc in ends[1:])
+            assert bridge._linked_through(controller, f) == fresh, f"faction {ids[f]}"
+            answers.append(fresh)
+    assert any(answers) and not all(answers), "the bridges should be linked on some maps and cut on others"
+    assert len(labelled) < len(answers), "the kept tracings should spare some labelling"

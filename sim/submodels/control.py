@@ -11,7 +11,7 @@ outputs protocol of sim/outputs.py.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import label
+from scipy.ndimage import binary_dilation, label
 
 from sim.outputs import Column, Outputs
 from sim.submodels.influence import CONTESTED, UNGOVERNED
@@ -188,6 +188,8 @@ class LandBridge(Outputs):
         self._linked: list[bool | None] = [None] * len(self.bridge_factions)
         # (only inferred from the row before when every place is on land, as the map puts them)
         self._ends_on_land = all(corridor_map.land[p.cell] for p in self.bridge_places)
+        # per faction, the last tracing's answer and the cells it rests on (`_linked_through`)
+        self._traced: dict[int, tuple[bool, np.ndarray]] = {}
 
     def record(self, i: int, changed) -> None:
         if changed is not None and len(changed.cells) == 0:
@@ -234,9 +236,28 @@ class LandBridge(Outputs):
 
     def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
         """The land-bridge places in one 8-connected patch of land passable to the faction, or
-        of their footprints (a held place is passable through its own footprint)."""
+        of their footprints (a held place is passable through its own footprint).
+
+        The faction's last tracing is kept with the cells its answer rests on, and holds for
+        any control map on which they stand: linked, the patch linking the places, still
+        linked while every cell of it is passable; not linked, the ring of cells around the
+        first place's patch (none of them passable then), still not linked while none of the
+        ring is (the patch cannot reach beyond it without one). Otherwise the map is labelled
+        again."""
         ends = [p.cell for p in self.bridge_places]
         held = (self._passable[faction][controller + 2] & self._land) | self._bridge_footprints
+        kept = self._traced.get(faction)
+        if kept is not None:
+            linked, cells = kept
+            if linked and not (cells & ~held).any():
+                return True
+            if not linked and held[ends[0]] and not (cells & held).any():
+                return False
         labels, _ = label(held, structure=EIGHT_CONNECTED)
         first = labels[ends[0]]
-        return all(labels[rc] == first for rc in ends[1:])
+        linked = all(labels[rc] == first for rc in ends[1:])
+        if first:  # the first place on passable land (its footprint always is)
+            patch = labels == first
+            cells = patch if linked else binary_dilation(patch, structure=EIGHT_CONNECTED) & ~patch
+            self._traced[faction] = (linked, cells)
+        return linked

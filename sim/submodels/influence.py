@@ -28,6 +28,8 @@ Allies do not contest each other's ground.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from scipy.ndimage import distance_transform_edt, gaussian_filter
 
@@ -88,9 +90,11 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
     return {b: np.where((bank == b) | (bank == 0), 1.0, across) for b in (1, 2)}
 
 
-#: most memory the kept stamp windows of one run may take (bytes): every cell of a 3 km map, or
-#: the cells that units come back to at 1 km
-WINDOW_CACHE_BYTES = 32 * 2**20
+#: most memory the kept stamp windows of one run may take (bytes): the cells units came back to
+#: most recently (the least recently used are dropped; three in four stamps at 1 km, six in seven
+#: at 2 km find theirs). A larger store pushes the step's other arrays out of the processor's
+#: cache: with 32 MB a 1 km step cost 8 % more, at 2 and 3 km the same
+WINDOW_CACHE_BYTES = 4 * 2**20
 
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
@@ -134,10 +138,14 @@ class InfluenceField:
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
         self._stamp_cost = [STAMP_OVERHEAD + st.size for st in self._stamps]
         # the stamped target is recomputed from scratch once a simulated week, which bounds the
-        # rounding drift of stamping (and the truncation of stamps against the full filter)
+        # rounding drift of stamping (and the truncation of stamps against the full filter), for
+        # the factions whose presence changed since it was last (`_stale`)
         self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
         self._since_resync = 0
-        self._windows: dict[tuple[int, int, int], tuple] = {}  # kept stamp windows (`_window`)
+        #: each faction's change count when its target was last projected in full (`_stale`)
+        self._projected_at = [-1] * n_factions
+        # kept stamp windows (`_window`), least recently used first
+        self._windows: OrderedDict[tuple[int, int, int], tuple] = OrderedDict()
         self._window_bytes = 0
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
@@ -163,39 +171,57 @@ class InfluenceField:
 
     # --- the projection ------------------------------------------------------------------
     def projected(self, factions=slice(None)) -> np.ndarray:
-        """Whole-array projection of the presence of `factions`, honouring the river barrier.
-        Only the factions with fighters in a layer and on a bank are filtered for it (the
-        filter treats factions independently, so this is exactly the filter of all of them)."""
+        """Whole-array projection of the presence of `factions`, honouring the river barrier:
+        (len(factions), rows, cols) fighters per km².
+
+        Each faction's presence in a layer and on a bank is filtered over the box of its
+        occupied cells widened by the kernel's reach (its widest component's radius), clipped
+        to the map: the filter of the whole grid sums the same cells with the same weights in
+        the same order there and is exactly zero beyond, so the box gives the whole grid's
+        bits. (The filter treats factions independently, so any subset of them gets the bits
+        of all of them.)"""
         presence = self.presence[factions]
         out = np.zeros((presence.shape[0], *self._bank.shape))
         bank = self._bank
+        rows, cols = bank.shape
         for layer, parts in enumerate(self._parts):
+            reach = max(int(TRUNCATE * s + 0.5) for s, _ in parts)
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
-                live = np.flatnonzero(part.reshape(len(part), -1).any(axis=1))
-                if not len(live):
-                    continue
-                part = part[live]
-                smooth = sum(self._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=TRUNCATE)
-                             for s, w in parts)
-                out[live] += smooth if source == 0 else smooth * self._bank_weight[source]
+                for i in np.flatnonzero(part.reshape(len(part), -1).any(axis=1)):
+                    occupied_rows = np.flatnonzero(part[i].any(axis=1))
+                    occupied_cols = np.flatnonzero(part[i].any(axis=0))
+                    r0, r1 = max(occupied_rows[0] - reach, 0), min(occupied_rows[-1] + reach + 1, rows)
+                    c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
+                    box = part[i, r0:r1, c0:c1]
+                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant", truncate=TRUNCATE)
+                                 for s, w in parts)
+                    if source:
+                        smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
+                    out[i, r0:r1, c0:c1] += smooth
         return out
 
-    def _stamp(self, faction: int, layer: int, r: int, c: int, amount: float) -> None:
-        """Add `amount` fighters' projection at cell (r, c) of `layer` to the target."""
-        window = self._windows.get((layer, r, c))
-        if window is None:
-            window = self._window(layer, r, c)
-        r0, r1, c0, c1, patch = window
-        self.target[faction, r0:r1, c0:c1] += amount * patch
+    def _stamp(self, changes: list[tuple[int, int, int, int, float]]) -> None:
+        """Add each change's projection to its faction's target, in order: a change is
+        (faction, layer, r, c, amount), `amount` fighters at cell (r, c) of `layer`."""
+        target, windows, window_at = self.target, self._windows, self._window
+        for faction, layer, r, c, amount in changes:
+            key = (layer, r, c)
+            window = windows.get(key)
+            if window is None:
+                window = window_at(layer, r, c)
+            else:
+                windows.move_to_end(key)
+            r0, r1, c0, c1, patch = window
+            target[faction, r0:r1, c0:c1] += amount * patch
 
     def _window(self, layer: int, r: int, c: int) -> tuple[int, int, int, int, np.ndarray]:
         """The rows r0:r1 and columns c0:c1 a unit mass at (r, c) of `layer` projects onto, and
         the projection there (the layer's stamp clipped to the map, times the river's weight
-        from the cell's bank). Kept per cell while the kept ones take less than
-        `WINDOW_CACHE_BYTES` (units come back to the cells around their home): a kept window
-        is the same product, so stamping with it gives the same bits."""
+        from the cell's bank). Kept per cell, the least recently used dropped while the kept
+        ones take more than `WINDOW_CACHE_BYTES` (units come back to the cells around their
+        home): a kept window is the same product, so stamping with it gives the same bits."""
         stamp = self._stamps[layer]
         h = stamp.shape[0] // 2
         rows, cols = self._bank.shape
@@ -204,17 +230,20 @@ class InfluenceField:
         source = self._bank[r, c]
         if source:
             patch = patch * self._bank_weight[source][r0:r1, c0:c1]
-            self._window_bytes += patch.nbytes
         window = (r0, r1, c0, c1, patch)
-        if self._window_bytes <= WINDOW_CACHE_BYTES:
-            self._windows[layer, r, c] = window
+        if patch.nbytes <= WINDOW_CACHE_BYTES:
+            windows = self._windows
+            windows[layer, r, c] = window
+            self._window_bytes += patch.nbytes
+            while self._window_bytes > WINDOW_CACHE_BYTES:
+                self._window_bytes -= windows.popitem(last=False)[1][4].nbytes
         return window
 
     def _refresh_target(self) -> None:
         pending, self._pending = self._pending, []
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
-            self.target = self.projected()
+            self._project(self._stale())
             self._since_resync = 0
             return
         cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
@@ -222,10 +251,22 @@ class InfluenceField:
             cost[faction] += self._stamp_cost[layer]
         recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
         if recompute:
-            self.target[recompute] = self.projected(recompute)
-        for change in pending:
-            if cost[change[0]] <= self._full_cost:
-                self._stamp(*change)
+            self._project(recompute)
+            pending = [change for change in pending if cost[change[0]] <= self._full_cost]
+        self._stamp(pending)
+
+    def _stale(self) -> list[int]:
+        """The factions whose presence changed since their target was last projected in full:
+        the others' target is still the projection of their presence, bit for bit (the filter
+        treats factions independently, and nothing was stamped onto them since)."""
+        return [f for f, (now, then) in enumerate(zip(self.changes, self._projected_at, strict=True)) if now != then]
+
+    def _project(self, factions: list[int]) -> None:
+        """The target of `factions` recomputed by whole-array filtering (`projected`)."""
+        if factions:
+            self.target[factions] = self.projected(factions)
+            for f in factions:
+                self._projected_at[f] = self.changes[f]
 
     # --- the step ------------------------------------------------------------------------
     def update(self) -> None:
@@ -238,7 +279,7 @@ class InfluenceField:
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
         self._pending.clear()
-        self.target = self.projected()
+        self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()
 
@@ -250,27 +291,25 @@ class InfluenceField:
     def _classify(self) -> None:
         """The controller of every cell from the influence, at the cost of the governed cells.
 
-        Only cells where the top influence reaches the threshold need a leader and a runner-up
-        (a few per cent of the map in the campaign), so those are gathered and classified; the
-        rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
-        (tests/test_influence.py checks it, every step of a seeded run)."""
+        Only cells where some faction's influence reaches the threshold need a leader and a
+        runner-up (a tenth of the map in the campaign), so those are gathered and classified;
+        the rest are UNGOVERNED. Gives exactly what the whole-grid argmax and runner-up would
+        (tests/test_influence.py checks it, every step of a seeded run and on random fields
+        with ties)."""
         inf = self.influence
-        top = inf[0].copy()
-        for f in range(1, len(inf)):
-            np.maximum(top, inf[f], out=top)
-        governed = top >= self.threshold
-        controller = np.full(top.shape, UNGOVERNED, dtype=np.int8)
-        cells = np.flatnonzero(governed)
+        flat = inf.reshape(len(inf), -1)
+        controller = np.full(inf.shape[1:], UNGOVERNED, dtype=np.int8)
+        cells = np.flatnonzero((flat >= self.threshold).any(axis=0))
         if len(cells):
-            sub = inf.reshape(len(inf), -1).take(cells, axis=1)
-            top = top.ravel()[cells]
-            leader = sub.argmax(axis=0)
-            # the strongest faction not allied with each cell's leader (influence is never
-            # negative, and the leader's own row counts as 0), one faction's row at a time: a
-            # reduction over the factions' axis costs several times more
-            second = np.zeros(len(cells))
-            for f, row in enumerate(sub):
-                np.maximum(second, np.where(self._allied[f][leader], 0.0, row), out=second)
+            sub = flat.take(cells, axis=1)
+            top = sub.max(axis=0)
+            # the leader, argmax's choice: the first faction whose influence is the top one
+            leader = np.full(len(cells), len(sub) - 1, dtype=np.intp)
+            for f in range(len(sub) - 2, -1, -1):
+                leader[sub[f] == top] = f
+            # the strongest faction not allied with each cell's leader (the leader's own row,
+            # and any ally's, counts as 0)
+            second = np.where(self._allied.take(leader, axis=1), 0.0, sub).max(axis=0, initial=0.0)
             clear = top >= (1.0 + self.margin) * second
-            controller.ravel()[cells] = np.where(clear, leader, CONTESTED)
+            controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
         self.controller = controller

@@ -1,0 +1,184 @@
+"""The influence field's fast paths, each against the plain computation it replaces, byte for
+byte: the classification of the governed cells only (every step of seeded runs, random fields
+with ties), kept stamp windows (least recently used dropped), the weekly recomputation of the
+factions whose presence changed only, and the projection filtered over the box of each
+faction's occupied cells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_influence import MAP, field
+
+from sim.geography import Terrain, load_map
+from sim.submodels.influence import CONTESTED, HOLDING, PATROLLING, UNGOVERNED
+
+from conftest import SCENARIOS
+
+
+def full_grid_controller(inf: np.ndarray, allied: np.ndarray, threshold: float, margin: float) -> np.ndarray:
+    """The control rule over every cell, written out independently of `InfluenceField`: the
+    leader by argmax over factions, the runner-up the strongest faction not allied with it."""
+    leader = inf.argmax(axis=0)
+    top = inf.max(axis=0)
+    second = np.where(~allied[:, leader], inf, 0.0).max(axis=0)
+    out = np.where(top >= (1.0 + margin) * second, leader, CONTESTED)
+    return np.where(top >= threshold, out, UNGOVERNED).astype(np.int8)
+
+
+@pytest.mark.parametrize("scenario", ["corridor_campaign.yaml", "albu_kamal_blockade.yaml"])
+
+
+def test_classifying_only_governed_cells_equals_the_full_grid_rule_at_every_step(scenario):
+    """The classification gathers only the cells whose top influence reaches the threshold;
+    at every step of a seeded run (alliances in the campaign, none in the blockade) its
+    controller grid must be byte for byte the full-grid rule's."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(SCENARIOS / scenario, overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 12})
+    model = CorridorModel(loaded, seed=5)
+    inf = model.influence
+    for _ in range(model.n_steps):
+        model.step()
+        expected = full_grid_controller(inf.influence, inf._allied, inf.threshold, inf.margin)
+        assert inf.controller.dtype == np.int8 and inf.controller.tobytes() == expected.tobytes(), (
+            f"step {model.steps}: {int((inf.controller != expected).sum())} cells differ from the full-grid rule")
+    assert (inf.controller >= 0).any(), "some cell should be governed by a faction at the end of the run"
+
+
+def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
+    """Stamp windows (kernel × river weight, clipped to the map) are kept per cell: stamping
+    the same moves with every window kept, with a few kept (the others dropped and computed
+    again) and with none kept must leave the same target, byte for byte, and keep no window
+    when the memory bound is zero."""
+    import sim.submodels.influence as influence
+
+    corridor_map = load_map(MAP, 1.0)
+    rng = np.random.default_rng(11)
+    land = np.argwhere(corridor_map.land)
+    moves = [(int(rng.integers(3)), int(rng.integers(2)), tuple(land[rng.integers(len(land))]),
+              float(rng.uniform(-40, 40))) for _ in range(60)]
+    moves += moves[:30]  # the same cells again: kept windows are used
+    moves += [(fac, 1 - layer, rc, amount) for fac, layer, rc, amount in moves[:30]]  # and in the other layer
+    targets = []
+    for limit in (influence.WINDOW_CACHE_BYTES, 200_000, 0):
+        monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", limit)
+        f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
+        f._stamp([(fac, layer, *rc, amount) for fac, layer, rc, amount in moves])
+        assert bool(f._windows) == (limit > 0), f"windows kept under a bound of {limit} bytes: {len(f._windows)}"
+        assert f._window_bytes == sum(w[4].nbytes for w in f._windows.values()) <= limit
+        targets.append(f.target.tobytes())
+    assert targets[0] == targets[1] == targets[2], "kept windows changed the stamped target's bits"
+
+
+def test_the_stamp_windows_used_least_recently_are_dropped_first(monkeypatch):
+    """Under the memory bound the windows kept are those used most recently: with room for
+    two, stamping at a, b, a, c keeps a and c (b, used least recently, is dropped)."""
+    import sim.submodels.influence as influence
+
+    f = field(np.ones((100, 100), np.int8))
+    window_bytes = f._stamps[HOLDING].nbytes  # a window away from the edges is the whole stamp
+    monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", 2 * window_bytes)
+    a, b, c = (30, 30), (50, 50), (70, 70)
+    f._stamp([(0, HOLDING, *rc, 1.0) for rc in (a, b, a, c)])
+    assert list(f._windows) == [(HOLDING, *a), (HOLDING, *c)], "a window used again should be kept before one used once"
+    assert f._window_bytes == 2 * window_bytes
+
+
+def test_the_weekly_recomputation_projects_again_only_the_factions_whose_presence_changed():
+    """A week after the start, faction 0 has moved and faction 1 has not: the recomputation
+    filters faction 0 only, and the target is then the full projection of every faction, byte
+    for byte (faction 1's kept target is its projection, nothing having been stamped on it)."""
+    corridor_map = load_map(MAP, 2.0)
+    f = field(corridor_map.bank, cell_km=2.0, step_hours=24.0, n=2,
+              crossings=corridor_map.terrain == Terrain.BRIDGE)
+    land = np.argwhere(corridor_map.land)
+    f.add(0, PATROLLING, tuple(land[10]), 30.0)
+    f.add(1, HOLDING, tuple(land[-10]), 60.0)
+    f.settle()
+    projected = []
+    full = f.projected
+    f.projected = lambda factions=slice(None): projected.append(factions) or full(factions)
+    for day in range(7):  # a step a day: the seventh recomputes the target
+        f.add(0, PATROLLING, tuple(land[10 + day]), -30.0)
+        f.add(0, PATROLLING, tuple(land[11 + day]), 30.0)
+        f.update()
+    assert f._since_resync == 0 and projected == [[0]], f"the week's recomputation filtered {projected}"
+    assert f.target.tobytes() == full().tobytes(), "after the recomputation the target is the full projection"
+
+
+def whole_grid_projection(f, presence: np.ndarray) -> np.ndarray:
+    """The projection written out over the whole grid, as before the boxes: every faction's
+    presence in a layer and on a bank filtered over all cells, times the river's weight."""
+    from scipy.ndimage import gaussian_filter
+
+    out = np.zeros((len(presence), *f._bank.shape))
+    for layer, parts in enumerate(f._parts):
+        for source in (0, 1, 2):
+            part = np.where(f._bank == source, presence[:, layer], 0.0)
+            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=3.0)
+                         for s, w in parts)
+            out += smooth if source == 0 else smooth * f._bank_weight[source]
+    return out
+
+
+@pytest.mark.parametrize(("cell_km", "cases"), [(1.0, 4), (2.0, 12), (3.0, 12)])
+
+
+def test_filtering_the_box_of_the_occupied_cells_gives_the_whole_grids_filter_byte_for_byte(cell_km, cases):
+    """`projected` filters each faction's presence (per layer and bank) over the box of its
+    occupied cells widened by the kernel's reach: random deployments (a few units to a few
+    hundred, at the map's edges, on both banks and on the river, with removals leaving tiny
+    residues) must give the whole grid's filter byte for byte."""
+    corridor_map = load_map(MAP, cell_km)
+    f = field(corridor_map.bank, cell_km=cell_km, n=4, crossings=corridor_map.terrain == Terrain.BRIDGE)
+    rows, cols = corridor_map.shape
+    rng = np.random.default_rng(int(cell_km * 10))
+    edges = [(0, 0), (rows - 1, cols - 1), (0, cols - 1), (rows - 1, 0)]
+    river = [tuple(rc) for rc in np.argwhere(corridor_map.bank == 0)]
+    for case in range(cases):
+        f.presence[:] = 0.0
+        for _ in range(int(rng.integers(1, 300 if case % 4 == 0 else 12))):
+            spot = (edges[int(rng.integers(4))] if rng.random() < 0.1 else river[int(rng.integers(len(river)))]
+                    if rng.random() < 0.1 else (int(rng.integers(rows)), int(rng.integers(cols))))
+            fac, layer, amount = int(rng.integers(4)), int(rng.integers(2)), float(rng.uniform(0.1, 60))
+            f.presence[fac, layer][spot] += amount
+            if rng.random() < 0.2:  # a unit leaving a cell another shares: what is left carries rounding
+                f.presence[fac, layer][spot] += 0.1 / 3.0
+                f.presence[fac, layer][spot] -= amount
+        assert f.projected().tobytes() == whole_grid_projection(f, f.presence).tobytes(), f"case {case}"
+        some = [1, 3]
+        assert f.projected(some).tobytes() == whole_grid_projection(f, f.presence[some]).tobytes(), f"case {case}"
+
+
+def test_a_tie_between_allies_goes_to_the_first_of_them():
+    """Two allies at the same top influence: the cell is the first one's (argmax's choice), and
+    the rival below the margin leaves it controlled; without the alliance it is contested."""
+    f = field(np.ones((1, 2), np.int8), n=3, threshold_per_km2=15.0)
+    f.influence[:] = np.array([[[5.0, 20.0]], [[20.0, 20.0]], [[20.0, 5.0]]])
+    allied = np.eye(3, dtype=bool)
+    allied[1, 2] = allied[2, 1] = allied[0, 1] = allied[1, 0] = True
+    f.set_allies(allied)
+    f._classify()
+    assert f.controller.tolist() == [[1, 0]], "a tie between allies goes to the faction listed first"
+    f.set_allies(np.eye(3, dtype=bool))
+    f._classify()
+    assert f.controller.tolist() == [[CONTESTED, CONTESTED]]
+
+
+def test_classifying_random_fields_with_ties_equals_the_full_grid_rule():
+    """Influence drawn from a few values (ties at the top, at the threshold and at the margin
+    everywhere) and random alliances: the controller is byte for byte the full-grid rule's."""
+    rng = np.random.default_rng(17)
+    for case in range(50):
+        n = int(rng.integers(1, 7))
+        f = field(np.ones((20, 30), np.int8), n=n, threshold_per_km2=15.0)
+        f.influence[:] = rng.choice([0.0, 5.0, 12.0, 15.0, 16.0, 20.0], size=f.influence.shape)
+        allied = rng.random((n, n)) < 0.4
+        allied = allied | allied.T | np.eye(n, dtype=bool)
+        f.set_allies(allied)
+        f._classify()
+        expected = full_grid_controller(f.influence, allied, f.threshold, f.margin)
+        assert f.controller.tobytes() == expected.tobytes(), f"case {case}: {n} factions"
