@@ -393,3 +393,47 @@ def test_a_cell_relocates_every_move_every_hours_from_a_first_offset_within_one_
     assert all(b - a == pytest.approx(12.0) for a, b in zip(hours, hours[1:], strict=False)), (
         f"a cell relocates every 12 h: {hours}")
     assert len(hours) == 4, f"2 days of 12 h periods: 4 relocations, got {len(hours)}: {hours}"
+
+
+def test_the_patrol_credited_with_each_find_is_the_nearest_hostile_one_now_many_finds_a_stage(tmp_path):
+    """The detection keeps one list and one KD-tree of the hostile patrols per faction for the
+    whole stage (`Insurgency._finder`): every found cell's finder must still be a hostile patrol
+    nearest to it (by hand, ties allowed), stage after stage while the patrols move in between,
+    with dozens of cells found in each stage by the patrols of two hostile factions."""
+    forces = [{"kind": "insurgent", "faction": "i", "units": 80, "strength": 50.0, "deploy": {"region": "badia"}},
+              {"kind": "militia", "faction": "a", "units": 4, "strength": 100, "posture": "patrol",
+               "deploy": {"near": "Albu Kamal", "radius_km": 30}},
+              {"kind": "militia", "faction": "b", "units": 4, "strength": 100, "posture": "patrol",
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 30}}]
+    model = world(tmp_path, factions=("i", "a", "b"), relations={"i/a": "hostile", "i/b": "hostile"},
+                  forces=forces, insurgents={"ambush_rate_per_day": 0.0, "detection_range_km": 1000,
+                                             "detection_rate_per_day": 1.0, "disperse_below": 0.0})
+    finders, plain = model.insurgency._finder, []
+
+    def spy(cell, kept):
+        finder = finders(cell, kept)
+        plain.append((cell.rc, finder.rc, [u.rc for u in model.patrols if model.is_hostile(u.faction, cell.faction)]))
+        return finder
+
+    model.insurgency._finder = spy
+    patrols = list(model.patrols)
+    assert len(patrols) == 8 and {u.faction for u in patrols} == {1, 2}, "four patrols of each hostile faction"
+    rng = np.random.default_rng(3)
+    desert = np.argwhere(model.map.terrain == Terrain.DESERT)
+    found_per_stage = []
+    for _ in range(4):
+        before = len(plain)
+        insurgent_stage(model)
+        found_per_stage.append(len(plain) - before)
+        for patrol in patrols:  # the patrols scatter over the desert before the next stage
+            patrol.move_to(tuple(int(v) for v in desert[rng.integers(len(desert))]))
+    assert min(found_per_stage) >= 10, f"dozens of cells found in each stage: {found_per_stage}"
+
+    def km(a, b) -> float:
+        return float(np.hypot(a[0] - b[0], a[1] - b[1]))
+
+    for cell, finder, hostile in plain:
+        nearest = min(km(cell, p) for p in hostile)
+        assert finder in hostile and km(cell, finder) == nearest, (
+            f"the cell at {cell} was credited to the patrol at {finder} ({km(cell, finder):.2f} cells away), "
+            f"not one nearest to it ({nearest:.2f} cells)")
