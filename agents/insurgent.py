@@ -122,18 +122,23 @@ class Insurgency:
                                                     tuple(u.rc for u in patrols), reach)
         return n_near if watched else None
 
-    def _finder(self, cell: InsurgentCell, kept: dict):
-        """The patrol nearest to `cell` among those of factions hostile to its faction: the one
-        that engages it when it is found. `kept` (faction -> its hostile patrols and their
-        KD-tree) is the detection's own, filled at the first cell of each faction found: the
-        patrols neither move, leave nor change side while the found cells are dealt with, so
-        one list and one tree serve every cell of the faction (at ~32k agents, thousands of
-        patrols, rebuilding them for each of the ~200 cells a step found cost most of the step)."""
-        if cell.faction not in kept:
-            patrols = self._hostile_patrols(cell.faction)
-            kept[cell.faction] = patrols, self._tree(cell.faction, tuple(u.rc for u in patrols))
-        patrols, tree = kept[cell.faction]
-        return patrols[int(tree.query(np.array(cell.rc, dtype=float) * self.model.map.cell_km)[1])]
+    def _finders(self, found: list[InsurgentCell]) -> list:
+        """For each cell of `found`, the patrol nearest to it among those of factions hostile to
+        its faction: the one credited with finding it. One KD-tree query per faction for all its
+        cells (the patrols neither move, leave nor change side while the found cells are dealt
+        with; at ~32k agents, a query and the list of ~5k patrols for each of ~200 cells found
+        a step cost most of the insurgent stage); the same patrol as a query per cell."""
+        km = self.model.map.cell_km
+        factions = [c.faction for c in found]
+        finders = [None] * len(found)
+        for faction in sorted(set(factions)):
+            mine = [i for i, f in enumerate(factions) if f == faction]
+            patrols = self._hostile_patrols(faction)
+            tree = self._tree(faction, tuple(u.rc for u in patrols))
+            _, nearest = tree.query(np.array([found[i].rc for i in mine], dtype=float) * km)
+            for i, k in zip(mine, nearest.tolist(), strict=True):
+                finders[i] = patrols[k]
+        return finders
 
     def _hostile_patrols(self, faction: int) -> list:
         """The patrols of factions hostile to `faction`, in the order of `model.patrols`."""
@@ -152,10 +157,9 @@ class Insurgency:
         if n_near is None:
             return
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
-        found = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
-        finders: dict = {}  # per faction: its hostile patrols and their tree (`_finder`)
-        for i in np.flatnonzero(found):
-            cell = cells[i]
+        detected = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
+        found = [cells[i] for i in np.flatnonzero(detected)]
+        for cell, finder in zip(found, self._finders(found), strict=True):
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)
             if cell.alive and cell.strength < spec.disperse_below:
                 lost += cell.strength
@@ -164,7 +168,6 @@ class Insurgency:
             else:
                 cell.hidden = False
                 what = f"lost {fighters_text(lost)} and is in the open"
-            finder = self._finder(cell, finders)
             model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
                                         model.factions.ids[cell.faction], 0.0, lost)
             model.recorder.incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

@@ -396,10 +396,11 @@ def test_a_cell_relocates_every_move_every_hours_from_a_first_offset_within_one_
 
 
 def test_the_patrol_credited_with_each_find_is_the_nearest_hostile_one_now_many_finds_a_stage(tmp_path):
-    """The detection keeps one list and one KD-tree of the hostile patrols per faction for the
-    whole stage (`Insurgency._finder`): every found cell's finder must still be a hostile patrol
-    nearest to it (by hand, ties allowed), stage after stage while the patrols move in between,
-    with dozens of cells found in each stage by the patrols of two hostile factions."""
+    """The detection credits its finds from one KD-tree query of the hostile patrols per faction
+    for all the cells found in a stage (`Insurgency._finders`): every found cell's finder must be
+    a hostile patrol nearest to it (by hand, ties allowed), stage after stage while the patrols
+    move in between, with dozens of cells found in each stage by the patrols of two hostile
+    factions."""
     forces = [{"kind": "insurgent", "faction": "i", "units": 80, "strength": 50.0, "deploy": {"region": "badia"}},
               {"kind": "militia", "faction": "a", "units": 4, "strength": 100, "posture": "patrol",
                "deploy": {"near": "Albu Kamal", "radius_km": 30}},
@@ -408,14 +409,15 @@ def test_the_patrol_credited_with_each_find_is_the_nearest_hostile_one_now_many_
     model = world(tmp_path, factions=("i", "a", "b"), relations={"i/a": "hostile", "i/b": "hostile"},
                   forces=forces, insurgents={"ambush_rate_per_day": 0.0, "detection_range_km": 1000,
                                              "detection_rate_per_day": 1.0, "disperse_below": 0.0})
-    finders, plain = model.insurgency._finder, []
+    finders, plain = model.insurgency._finders, []
 
-    def spy(cell, kept):
-        finder = finders(cell, kept)
-        plain.append((cell.rc, finder.rc, [u.rc for u in model.patrols if model.is_hostile(u.faction, cell.faction)]))
-        return finder
+    def spy(found):
+        credited = finders(found)
+        plain.extend((cell.rc, finder.rc, [u.rc for u in model.patrols if model.is_hostile(u.faction, cell.faction)])
+                     for cell, finder in zip(found, credited, strict=True))
+        return credited
 
-    model.insurgency._finder = spy
+    model.insurgency._finders = spy
     patrols = list(model.patrols)
     assert len(patrols) == 8 and {u.faction for u in patrols} == {1, 2}, "four patrols of each hostile faction"
     rng = np.random.default_rng(3)
