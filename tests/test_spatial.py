@@ -164,3 +164,14 @@ def test_kept_pairs_in_range_are_the_pairs_of_the_cells_as_they_are_now(campaign
     assert sorted((int(p["i"]), int(p["j"])) for p in moved) == [(0, 0), (0, 1)], (
         "after (3,0) moved to (2,1), √5 km away, both of side b's cells should be in range")
     assert np.isclose(sorted(moved["v"])[1], np.sqrt(5.0) * km), "the pair's distance should be √5 cells in km"
+
+
+def test_urban_cells_are_the_maps_urban_cells_as_python_lists(campaign):
+    """`Space.urban_cells` (the rows `cover_factor` reads a unit's cell in): True exactly where
+    the map's terrain is urban, for every cell of the map."""
+    from sim.geography import Terrain
+
+    urban = campaign.space.urban_cells()
+    assert np.array_equal(np.array(urban), campaign.map.terrain == Terrain.URBAN), (
+        "the urban rows differ from the map's urban terrain")
+    assert 0 < np.array(urban).sum() < campaign.map.terrain.size, "the map has urban and other cells"

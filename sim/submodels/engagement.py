@@ -24,7 +24,6 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from sim.geography import Terrain
 from sim.results.event_log import fighters_text
 
 
@@ -101,8 +100,8 @@ def cover_factor(model, units) -> float:
     total = sum(u.strength for u in units)
     if total <= 0:
         return 1.0
-    urban = model.spec.engagement.urban_defence
-    shielded = sum(u.strength / ((urban if model.map.terrain[u.rc] == Terrain.URBAN else 1.0) * u.protection())
+    urban, urban_cells = model.spec.engagement.urban_defence, model.space.urban_cells()
+    shielded = sum(u.strength / ((urban if urban_cells[u.rc[0]][u.rc[1]] else 1.0) * u.protection())
                    for u in units)
     return shielded / total
 

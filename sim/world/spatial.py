@@ -73,6 +73,7 @@ class Space:
         self._members: dict[int, list[Unit]] = {}  # per faction, its roster in creation order
         self._nearest_place = self._nearest_place_grid()
         self._route_rows: list[list[bool]] | None = None  # `route_cells`, once asked for
+        self._urban_rows: list[list[bool]] | None = None  # `urban_cells`, once asked for
 
     # --- places ------------------------------------------------------------------------------
     def nearest_place_name(self, rc) -> str:
@@ -326,6 +327,15 @@ class Space:
                 routes[place.cell] = self.map.land[place.cell]
             self._route_rows = routes.tolist()
         return self._route_rows
+
+    def urban_cells(self) -> list[list[bool]]:
+        """Rows of the urban cells (True/False per cell, computed once) as Python lists: a
+        unit's cell is looked up there in a few list indexings, not a numpy scalar and a
+        comparison (the cover of every fighting unit, `cover_factor` in
+        sim/submodels/engagement.py, asks for it)."""
+        if self._urban_rows is None:
+            self._urban_rows = (self.map.terrain == Terrain.URBAN).tolist()
+        return self._urban_rows
 
     # --- where a faction may go --------------------------------------------------------------
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
