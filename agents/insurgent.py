@@ -110,14 +110,15 @@ class Insurgency:
         here = np.column_stack((rows, cols)).astype(float) * km
         n_near = np.zeros(len(cells), dtype=np.intp)
         watched = False
-        for faction in np.unique(factions):
+        present = sorted(set(factions.tolist()))  # (a Python set: usually one faction, a few dozen cells)
+        for faction in present:
             patrols = self._hostile_patrols(int(faction))
             if not patrols:
                 continue
             watched = True
             # every distance measured for few cells and patrols (sim/world/spatial.py, `count_within`):
             # patrols move every step, and a KD-tree of them costs more to build than the distances
-            mine = factions == faction
+            mine = factions == faction if len(present) > 1 else slice(None)  # all cells, when of one faction
             n_near[mine] = model.space.count_within(here[mine], ("patrols hostile to", int(faction)),
                                                     tuple(u.rc for u in patrols), reach)
         return n_near if watched else None

@@ -99,9 +99,10 @@ class FrontContacts:
         km = model.map.cell_km
         bank = model.map.bank
         pairs = model.factions.hostile_pairs()
+        ground: dict[int, np.ndarray] = {}  # each faction's ground (controller == f), made once a day
         near: dict[int, np.ndarray] = {}
         for f in {f for pair in pairs for f in pair}:
-            mine = controller == f
+            mine = ground[f] = controller == f
             if not mine.any():
                 continue
             kept = self._reach_kept.get(f)
@@ -112,8 +113,8 @@ class FrontContacts:
         for f, g in pairs:
             if f not in near or g not in near:
                 continue
-            band_f, band_g = (controller == f) & near[g], (controller == g) & near[f]
-            n_f, n_g = int(band_f.sum()), int(band_g.sum())
+            band_f, band_g = ground[f] & near[g], ground[g] & near[f]
+            n_f, n_g = np.count_nonzero(band_f), np.count_nonzero(band_g)
             if n_f and n_g:
                 fronts[(f, g)] = (np.argwhere(band_f | band_g), front_length_km(n_f, n_g, km, depth))
         return fronts
