@@ -88,27 +88,26 @@ class Insurgency:
         step_days = model.step_hours / 24.0
         rows = np.fromiter((c.rc[0] for c in cells), dtype=np.intp, count=len(cells))
         cols = np.fromiter((c.rc[1] for c in cells), dtype=np.intp, count=len(cells))
+        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))  # (ambushes change none)
 
         ungoverned = model.influence.controller[rows, cols] == UNGOVERNED
         rate = spec.ambush_rate_per_day * np.where(ungoverned, spec.ungoverned_multiplier, 1.0)
         if model.tempo.on:
-            factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
             rate = rate * model.tempo.levels(factions, model.hours / 24.0)
         strikes = model.streams[INSURGENT_AMBUSH].random(len(cells)) < -np.expm1(-rate * step_days)
         for i in np.flatnonzero(strikes):
             cells[i].ambush()
 
-        self._detect(cells, rows, cols, step_days)
+        self._detect(cells, factions, rows, cols, step_days)
 
-    def patrols_near(self, cells: list[InsurgentCell], rows, cols) -> np.ndarray | None:
-        """For each cell, how many patrols of factions hostile to its faction are within
-        `insurgents.detection_range_km` (int array), or None when no cell has a hostile patrol
-        anywhere."""
+    def patrols_near(self, factions: np.ndarray, rows, cols) -> np.ndarray | None:
+        """For each cell (its faction index, row and column: int arrays of one length), how many
+        patrols of factions hostile to its faction are within `insurgents.detection_range_km`
+        (int array), or None when no cell has a hostile patrol anywhere."""
         model = self.model
         km, reach = model.map.cell_km, model.spec.insurgents.detection_range_km
-        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
         here = np.column_stack((rows, cols)).astype(float) * km
-        n_near = np.zeros(len(cells), dtype=np.intp)
+        n_near = np.zeros(len(factions), dtype=np.intp)
         watched = False
         present = sorted(set(factions.tolist()))  # (a Python set: usually one faction, a few dozen cells)
         for faction in present:
@@ -151,10 +150,10 @@ class Insurgency:
         again only after they moved)."""
         return self.model.space.kd_tree(("patrols hostile to", faction), spots)
 
-    def _detect(self, cells, rows, cols, step_days) -> None:
+    def _detect(self, cells, factions, rows, cols, step_days) -> None:
         model = self.model
         spec = model.spec.insurgents
-        n_near = self.patrols_near(cells, rows, cols) if spec.detection_rate_per_day else None
+        n_near = self.patrols_near(factions, rows, cols) if spec.detection_rate_per_day else None
         if n_near is None:
             return
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
