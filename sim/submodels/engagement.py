@@ -193,11 +193,11 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
         if not units_f or not units_g:
             continue
         # the pairs in range (Space.pairs_within: distances or KD-trees by size), kept until either side moves
-        pairs = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
-        if len(pairs) == 0:
+        i, j = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
+        if len(i) == 0:
             continue
         nf = len(units_f)
-        for members in contact_groups(pairs["i"], pairs["j"] + nf):
+        for members in contact_groups(i, j + nf):
             side_f = [units_f[i] for i in members if i < nf]
             side_g = [units_g[i - nf] for i in members if i >= nf]
             lost_f, lost_g = fight(model, side_f, side_g, model.step_hours)

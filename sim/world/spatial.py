@@ -67,7 +67,7 @@ class Space:
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._positions: dict = {}  # kept positions (`positions_km`): key -> (cells, positions)
         self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (positions, tree)
-        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (positions, positions, pairs)
+        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (positions, positions, (i, j))
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
@@ -269,11 +269,12 @@ class Space:
             kept = self._trees[key] = (positions, cKDTree(positions))
         return kept[1]
 
-    def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple, range_km: float) -> np.ndarray:
+    def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple,
+                     range_km: float) -> tuple[np.ndarray, np.ndarray]:
         """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col), kept as the
-        positions `key_a` and `key_b` of `positions_km`) within `range_km`: a structured array,
-        fields `i`, `j` and `v` (the distance, km), ordered by i, then j. Kept while both sides'
-        positions are (the same cells give the same pairs); do not modify.
+        positions `key_a` and `key_b` of `positions_km`) within `range_km`: two int arrays `i`
+        and `j` of one length, ordered by i, then j. Kept while both sides' positions are (the
+        same cells give the same pairs); do not modify.
 
         Every distance is measured (`squared_distances`) when the sides are small (a few dozen
         units: building a KD-tree of them costs ~50 µs, more than all the distances); above
@@ -284,15 +285,11 @@ class Space:
             if len(a) * len(b) > MEASURED_PAIRS:
                 found = self.kd_tree(key_a, cells_a).sparse_distance_matrix(
                     self.kd_tree(key_b, cells_b), range_km, output_type="ndarray")
-                i, j, v = found["i"], found["j"], found["v"]
+                i, j = found["i"], found["j"]
                 order = np.argsort(i * len(b) + j)  # by i, then j (each pair once: one key each)
-                i, j, v = i[order], j[order], v[order]
+                pairs = i[order], j[order]
             else:
-                squared = squared_distances(a, b)
-                i, j = np.nonzero(squared <= range_km * range_km)
-                v = np.sqrt(squared[i, j])
-            pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
-            pairs["i"], pairs["j"], pairs["v"] = i, j, v
+                pairs = np.nonzero(squared_distances(a, b) <= range_km * range_km)
             kept = self._pairs[key_a, key_b, range_km] = (a, b, pairs)
         return kept[2]
 
