@@ -88,47 +88,57 @@ class Insurgency:
         step_days = model.step_hours / 24.0
         rows = np.fromiter((c.rc[0] for c in cells), dtype=np.intp, count=len(cells))
         cols = np.fromiter((c.rc[1] for c in cells), dtype=np.intp, count=len(cells))
+        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))  # (ambushes change none)
 
         ungoverned = model.influence.controller[rows, cols] == UNGOVERNED
         rate = spec.ambush_rate_per_day * np.where(ungoverned, spec.ungoverned_multiplier, 1.0)
         if model.tempo.on:
-            factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
             rate = rate * model.tempo.levels(factions, model.hours / 24.0)
         strikes = model.streams[INSURGENT_AMBUSH].random(len(cells)) < -np.expm1(-rate * step_days)
         for i in np.flatnonzero(strikes):
             cells[i].ambush()
 
-        self._detect(cells, rows, cols, step_days)
+        self._detect(cells, factions, rows, cols, step_days)
 
-    def patrols_near(self, cells: list[InsurgentCell], rows, cols) -> np.ndarray | None:
-        """For each cell, how many patrols of factions hostile to its faction are within
-        `insurgents.detection_range_km` (int array), or None when no cell has a hostile patrol
-        anywhere."""
+    def patrols_near(self, factions: np.ndarray, rows, cols) -> np.ndarray | None:
+        """For each cell (its faction index, row and column: int arrays of one length), how many
+        patrols of factions hostile to its faction are within `insurgents.detection_range_km`
+        (int array), or None when no cell has a hostile patrol anywhere."""
         model = self.model
         km, reach = model.map.cell_km, model.spec.insurgents.detection_range_km
-        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))
         here = np.column_stack((rows, cols)).astype(float) * km
-        n_near = np.zeros(len(cells), dtype=np.intp)
+        n_near = np.zeros(len(factions), dtype=np.intp)
         watched = False
-        for faction in np.unique(factions):
+        present = sorted(set(factions.tolist()))  # (a Python set: usually one faction, a few dozen cells)
+        for faction in present:
             patrols = self._hostile_patrols(int(faction))
             if not patrols:
                 continue
             watched = True
             # every distance measured for few cells and patrols (sim/world/spatial.py, `count_within`):
             # patrols move every step, and a KD-tree of them costs more to build than the distances
-            mine = factions == faction
+            mine = factions == faction if len(present) > 1 else slice(None)  # all cells, when of one faction
             n_near[mine] = model.space.count_within(here[mine], ("patrols hostile to", int(faction)),
                                                     tuple(u.rc for u in patrols), reach)
         return n_near if watched else None
 
-    def _finder(self, cell: InsurgentCell):
-        """The patrol nearest to `cell` among those of factions hostile to its faction: the one
-        that engages it when it is found."""
-        model = self.model
-        patrols = self._hostile_patrols(cell.faction)
-        tree = self._tree(cell.faction, tuple(u.rc for u in patrols))
-        return patrols[int(tree.query(np.array(cell.rc, dtype=float) * model.map.cell_km)[1])]
+    def _finders(self, found: list[InsurgentCell]) -> list:
+        """For each cell of `found`, the patrol nearest to it among those of factions hostile to
+        its faction: the one credited with finding it. One KD-tree query per faction for all its
+        cells (the patrols neither move, leave nor change side while the found cells are dealt
+        with; at ~32k agents, a query and the list of ~5k patrols for each of ~200 cells found
+        a step cost most of the insurgent stage); the same patrol as a query per cell."""
+        km = self.model.map.cell_km
+        factions = [c.faction for c in found]
+        finders = [None] * len(found)
+        for faction in sorted(set(factions)):
+            mine = [i for i, f in enumerate(factions) if f == faction]
+            patrols = self._hostile_patrols(faction)
+            tree = self._tree(faction, tuple(u.rc for u in patrols))
+            _, nearest = tree.query(np.array([found[i].rc for i in mine], dtype=float) * km)
+            for i, k in zip(mine, nearest.tolist(), strict=True):
+                finders[i] = patrols[k]
+        return finders
 
     def _hostile_patrols(self, faction: int) -> list:
         """The patrols of factions hostile to `faction`, in the order of `model.patrols`."""
@@ -140,16 +150,16 @@ class Insurgency:
         again only after they moved)."""
         return self.model.space.kd_tree(("patrols hostile to", faction), spots)
 
-    def _detect(self, cells, rows, cols, step_days) -> None:
+    def _detect(self, cells, factions, rows, cols, step_days) -> None:
         model = self.model
         spec = model.spec.insurgents
-        n_near = self.patrols_near(cells, rows, cols) if spec.detection_rate_per_day else None
+        n_near = self.patrols_near(factions, rows, cols) if spec.detection_rate_per_day else None
         if n_near is None:
             return
         p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
-        found = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
-        for i in np.flatnonzero(found):
-            cell = cells[i]
+        detected = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
+        found = [cells[i] for i in np.flatnonzero(detected)]
+        for cell, finder in zip(found, self._finders(found), strict=True):
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)
             if cell.alive and cell.strength < spec.disperse_below:
                 lost += cell.strength
@@ -158,7 +168,6 @@ class Insurgency:
             else:
                 cell.hidden = False
                 what = f"lost {fighters_text(lost)} and is in the open"
-            finder = self._finder(cell)
             model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
                                         model.factions.ids[cell.faction], 0.0, lost)
             model.recorder.incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)

@@ -13,7 +13,13 @@ import pytest
 from worlds import east, open_row, units_of, world
 
 from sim.geography import Terrain
-from sim.submodels.engagement import contact_groups, fight, resolve_engagements
+from sim.submodels.engagement import (
+    SPARSE_CONTACTS,
+    contact_groups,
+    fight,
+    resolve_engagements,
+    sparse_contact_groups,
+)
 
 KILL = 0.05 / 24.0  # the default aimed kill rate per enemy fighter per hour
 
@@ -237,3 +243,33 @@ def test_contact_groups_number_battles_as_scipys_connected_components_did():
         expected = [np.flatnonzero((label == b) & engaged).tolist() for b in np.unique(label[engaged])]
         assert contact_groups(rows.tolist(), cols.tolist()) == expected, (
             f"battles {contact_groups(rows.tolist(), cols.tolist())} differ from scipy's {expected}")
+
+
+def test_many_contacts_make_the_battles_the_union_find_makes_in_its_order(monkeypatch):
+    """Above `SPARSE_CONTACTS` edges the battles come from scipy's sparse graph
+    (`sparse_contact_groups`): the same groups in the same order as the union-find, on 60
+    random bipartite graphs of up to 4,000 contacts between up to 3,000 units a side (many units
+    touch no edge, so scipy's own numbers skip), repeated edges, a graph that is one battle and
+    one of single contacts; and the hand-made case of the union-find's test."""
+    import numpy as np
+
+    from sim.submodels import engagement
+
+    assert sparse_contact_groups(np.array([3, 0, 5, 2]), np.array([5, 7, 9, 3])) == [[0, 7], [2, 3, 5, 9]]
+    rng = np.random.default_rng(11)
+    graphs = []
+    for _ in range(60):
+        nf, ng = rng.integers(1, 3000, size=2)
+        k = int(rng.integers(SPARSE_CONTACTS + 1, 4000))
+        graphs.append((rng.integers(nf, size=k), rng.integers(ng, size=k) + nf))
+    star = np.arange(SPARSE_CONTACTS + 1)
+    graphs += [(np.zeros_like(star), star + 1),  # one unit meeting five hundred: one battle
+               (star, star + len(star))]  # each unit its own enemy: a battle each
+    found = [contact_groups(rows, cols) for rows, cols in graphs]
+    monkeypatch.setattr(engagement, "SPARSE_CONTACTS", 10 ** 9)  # the union-find at any size
+    for (rows, cols), battles in zip(graphs, found, strict=True):
+        expected = contact_groups(rows, cols)
+        assert battles == expected, (
+            f"{len(rows)} contacts: {len(battles)} battles from the sparse graph, {len(expected)} by the union-find "
+            f"(or the same number of battles, in another order or with other members)")
+    assert len(found[-2]) == 1 and len(found[-1]) == len(star), "one battle, then a battle per contact"

@@ -96,12 +96,12 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
         range_km = (3.0, 2.5, 8.0, 3.0 * cell_km)[trial % 4]
         a = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
         b = tuple(map(tuple, rng.integers(0, 40, size=(int(rng.integers(1, 61)), 2)).tolist()))
-        found = space.pairs_within("a", a, "b", b, range_km)
+        i, j = space.pairs_within("a", a, "b", b, range_km)
         tree_a, tree_b = (cKDTree(np.array(cells, dtype=float) * cell_km) for cells in (a, b))
         expected = tree_a.sparse_distance_matrix(tree_b, range_km, output_type="ndarray")
-        assert sorted(zip(found["i"].tolist(), found["j"].tolist(), found["v"].tolist(), strict=True)) == \
-            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), expected["v"].tolist(), strict=True)), (
-            f"{cell_km} km cells, range {range_km} km: pairs or distances differ from scipy's")
+        assert list(zip(i.tolist(), j.tolist(), strict=True)) == \
+            sorted(zip(expected["i"].tolist(), expected["j"].tolist(), strict=True)), (
+            f"{cell_km} km cells, range {range_km} km: pairs (by i, then j) differ from scipy's")
         ties += int((expected["v"] == range_km).sum())
         counted = (sim.world.spatial.squared_distances(tree_a.data, tree_b.data) <= range_km * range_km).sum(axis=1)
         assert counted.tolist() == tree_b.query_ball_point(tree_a.data, range_km, return_length=True).tolist(), (
@@ -114,9 +114,9 @@ def test_pairs_in_range_are_the_pairs_scipys_kd_trees_find_ties_at_the_range_inc
 def test_many_units_a_side_take_kd_trees_and_get_the_same_pairs_counts_and_order(cell_km, monkeypatch):
     """Above `MEASURED_PAIRS` pairs `pairs_within` and `count_within` use scipy's KD-trees (an
     (n, m) array of distances grows with the square of the agents: 0.8 s a step at ~32k agents);
-    both ways must give the same pairs in the same order (by i, then j), the same distances
-    and the same counts, ties at the range included: 40 random pairs of unit sets, each computed
-    both ways by moving the threshold."""
+    both ways must give the same pairs in the same order (by i, then j) and the same counts,
+    ties at the range included: 40 random pairs of unit sets, each computed both ways by moving
+    the threshold."""
     from types import SimpleNamespace
 
     rng = np.random.default_rng(5)
@@ -135,7 +135,7 @@ def test_many_units_a_side_take_kd_trees_and_get_the_same_pairs_counts_and_order
         for threshold in (10**12, -1):  # every distance measured; KD-trees
             monkeypatch.setattr(sim.world.spatial, "MEASURED_PAIRS", threshold)
             space = fresh()
-            results.append((space.pairs_within("a", a, "b", b, range_km).tolist(),
+            results.append(([v.tolist() for v in space.pairs_within("a", a, "b", b, range_km)],
                             space.count_within(here, "b", b, range_km).tolist()))
         assert results[0][0] == results[1][0], f"{cell_km} km, range {range_km}: pairs differ between the two ways"
         assert results[0][1] == results[1][1], f"{cell_km} km, range {range_km}: counts differ between the two ways"
@@ -157,10 +157,20 @@ def test_kept_pairs_in_range_are_the_pairs_of_the_cells_as_they_are_now(campaign
     space, km = campaign.space, campaign.map.cell_km
     a, b = ((0, 0),), ((0, 2), (3, 0))
     first = space.pairs_within("test a", a, "test b", b, 2.5 * km)
-    assert [(int(p["i"]), int(p["j"])) for p in first] == [(0, 0)], "only (0,0)-(0,2) is within 2.5 cells"
+    assert list(zip(*(v.tolist() for v in first), strict=True)) == [(0, 0)], "only (0,0)-(0,2) is within 2.5 cells"
     assert space.pairs_within("test a", a, "test b", b, 2.5 * km) is first, (
         "unchanged cells should reuse the kept pairs")
     moved = space.pairs_within("test a", a, "test b", ((0, 2), (2, 1)), 2.5 * km)
-    assert sorted((int(p["i"]), int(p["j"])) for p in moved) == [(0, 0), (0, 1)], (
-        "after (3,0) moved to (2,1), √5 km away, both of side b's cells should be in range")
-    assert np.isclose(sorted(moved["v"])[1], np.sqrt(5.0) * km), "the pair's distance should be √5 cells in km"
+    assert list(zip(*(v.tolist() for v in moved), strict=True)) == [(0, 0), (0, 1)], (
+        "after (3,0) moved to (2,1), √5 cells away (< 2.5), both of side b's cells should be in range")
+
+
+def test_urban_cells_are_the_maps_urban_cells_as_python_lists(campaign):
+    """`Space.urban_cells` (the rows `cover_factor` reads a unit's cell in): True exactly where
+    the map's terrain is urban, for every cell of the map."""
+    from sim.geography import Terrain
+
+    urban = campaign.space.urban_cells()
+    assert np.array_equal(np.array(urban), campaign.map.terrain == Terrain.URBAN), (
+        "the urban rows differ from the map's urban terrain")
+    assert 0 < np.array(urban).sum() < campaign.map.terrain.size, "the map has urban and other cells"

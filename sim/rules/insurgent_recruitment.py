@@ -44,7 +44,7 @@ class InsurgentRecruitment(Rule):
                     cell.lose(half)
                     cells.append(self._spawn(cell.rc, half, model.spec.insurgents.move_km))
         ungoverned_desert = self.desert & (controller == UNGOVERNED)
-        share = ungoverned_desert.sum() / self._desert_cells
+        share = np.count_nonzero(ungoverned_desert) / self._desert_cells
         grievance = model.population.insurgent_factor() if model.population is not None else 1.0
         for _ in range(self.rng.poisson(p.new_cells_per_day * share * grievance * days)):
             if len(cells) >= p.max_cells or model.economy.available(self.faction) < p.new_cell_strength:

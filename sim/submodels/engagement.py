@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
-from sim.geography import Terrain
 from sim.results.event_log import fighters_text
 
 
@@ -99,8 +100,8 @@ def cover_factor(model, units) -> float:
     total = sum(u.strength for u in units)
     if total <= 0:
         return 1.0
-    urban = model.spec.engagement.urban_defence
-    shielded = sum(u.strength / ((urban if model.map.terrain[u.rc] == Terrain.URBAN else 1.0) * u.protection())
+    urban, urban_cells = model.spec.engagement.urban_defence, model.space.urban_cells()
+    shielded = sum(u.strength / ((urban if urban_cells[u.rc[0]][u.rc[1]] else 1.0) * u.protection())
                    for u in units)
     return shielded / total
 
@@ -127,12 +128,24 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
     return a - a_new, b - b_new
 
 
-def contact_groups(rows: list[int], cols: list[int]) -> list[list[int]]:
-    """The connected groups of a graph of contacts, given as its edges (`rows`[k], `cols`[k]):
-    the nodes (non-negative ints) that touch an edge, each group in ascending order, the groups
-    ordered by their smallest node. The order scipy's `connected_components` numbers the
-    components in (by their first node), without building a sparse matrix for a graph of a few
-    dozen edges: a union-find over Python ints, each group's root its smallest node."""
+SPARSE_CONTACTS = 512
+"""Above this many contacts (edges) the battles are found by scipy's `connected_components` of
+the sparse graph: its fixed cost (~0.2 ms, mostly checks of its input) is less than the
+union-find's Python per edge (a few µs); below it, the union-find. The same groups in the same
+order either way (tests/test_engagement.py). At ~32k agents (`python run.py bench`) a hostile
+pair has up to ~65,000 contacts a step."""
+
+
+def contact_groups(rows, cols) -> list[list[int]]:
+    """The connected groups of a graph of contacts, given as its edges (`rows`[k], `cols`[k]: int
+    sequences of equal length): the nodes (non-negative ints) that touch an edge, each group in
+    ascending order, the groups ordered by their smallest node. The order scipy's
+    `connected_components` numbers the components in (by their first node). Up to
+    `SPARSE_CONTACTS` edges without building a sparse matrix: a union-find over Python ints,
+    each group's root its smallest node; above it, `sparse_contact_groups`."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    if len(rows) > SPARSE_CONTACTS:
+        return sparse_contact_groups(rows, cols)
     root: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -141,7 +154,7 @@ def contact_groups(rows: list[int], cols: list[int]) -> list[list[int]]:
             x = root[x]
         return x
 
-    for a, b in zip(rows, cols, strict=True):
+    for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
         root.setdefault(a, a)
         root.setdefault(b, b)
         ra, rb = find(a), find(b)
@@ -153,6 +166,24 @@ def contact_groups(rows: list[int], cols: list[int]) -> list[list[int]]:
     return list(groups.values())
 
 
+def sparse_contact_groups(rows: np.ndarray, cols: np.ndarray) -> list[list[int]]:
+    """`contact_groups` of many edges (int arrays `rows`, `cols`) by scipy's `connected_components`
+    of the graph on the nodes 0 … the largest, keeping those that touch an edge, the groups put in
+    the order of their smallest node whatever numbers scipy gives them."""
+    n = int(max(rows.max(), cols.max())) + 1
+    graph = coo_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    touched = np.zeros(n, dtype=bool)
+    touched[rows] = touched[cols] = True
+    nodes = np.flatnonzero(touched)  # ascending
+    label = connected_components(graph, directed=False)[1][nodes]
+    _, first, which = np.unique(label, return_index=True, return_inverse=True)  # first: each group's smallest node
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[np.argsort(first)] = np.arange(len(first))
+    group = rank[which]
+    order = np.argsort(group, kind="stable")  # by group, ascending within each
+    return [members.tolist() for members in np.split(nodes[order], np.flatnonzero(np.diff(group[order])) + 1)]
+
+
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
@@ -162,11 +193,11 @@ def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
         if not units_f or not units_g:
             continue
         # the pairs in range (Space.pairs_within: distances or KD-trees by size), kept until either side moves
-        pairs = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
-        if len(pairs) == 0:
+        i, j = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
+        if len(i) == 0:
             continue
         nf = len(units_f)
-        for members in contact_groups(pairs["i"].tolist(), (pairs["j"] + nf).tolist()):
+        for members in contact_groups(i, j + nf):
             side_f = [units_f[i] for i in members if i < nf]
             side_g = [units_g[i - nf] for i in members if i >= nf]
             lost_f, lost_g = fight(model, side_f, side_g, model.step_hours)

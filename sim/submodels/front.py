@@ -75,6 +75,8 @@ class FrontContacts:
         self.fronts: dict[tuple[int, int], tuple[np.ndarray, float]] = {}  # pair → (band cells (n, 2), km)
         self.contacts = 0
         self._reach_kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # faction → (its ground, `_reach`)
+        bank = model.map.bank  # each bank's cells, made once: the river (0) bounds a front, and is none itself
+        self._banks = [bank == side for side in np.unique(bank).tolist() if side != 0]
 
     def update(self) -> None:
         if self.spec.contact_rate_per_km_day <= 0:
@@ -97,36 +99,33 @@ class FrontContacts:
         one, the cells of both bands (n, 2) and the front's length (km)."""
         model, depth = self.model, self.spec.depth_km
         km = model.map.cell_km
-        bank = model.map.bank
         pairs = model.factions.hostile_pairs()
+        ground: dict[int, np.ndarray] = {}  # each faction's ground (controller == f), made once a day
         near: dict[int, np.ndarray] = {}
         for f in {f for pair in pairs for f in pair}:
-            mine = controller == f
+            mine = ground[f] = controller == f
             if not mine.any():
                 continue
             kept = self._reach_kept.get(f)
             if kept is None or not np.array_equal(kept[0], mine):  # ground often stays put for days
-                kept = self._reach_kept[f] = (mine, self._reach(mine, bank, depth, km))
+                kept = self._reach_kept[f] = (mine, self._reach(mine, depth, km))
             near[f] = kept[1]
         fronts = {}
         for f, g in pairs:
             if f not in near or g not in near:
                 continue
-            band_f, band_g = (controller == f) & near[g], (controller == g) & near[f]
-            n_f, n_g = int(band_f.sum()), int(band_g.sum())
+            band_f, band_g = ground[f] & near[g], ground[g] & near[f]
+            n_f, n_g = np.count_nonzero(band_f), np.count_nonzero(band_g)
             if n_f and n_g:
                 fronts[(f, g)] = (np.argwhere(band_f | band_g), front_length_km(n_f, n_g, km, depth))
         return fronts
 
-    @staticmethod
-    def _reach(mine: np.ndarray, bank: np.ndarray, depth: float, km: float) -> np.ndarray:
+    def _reach(self, mine: np.ndarray, depth: float, km: float) -> np.ndarray:
         """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank (1
-        or 2); the river's cells (bank 0, bridges too) are within reach of nothing."""
+        or 2); the river's cells (bank 0, bridges too) are within reach of nothing. Every bank
+        of the map is looked at: one without any of `mine` adds nothing (`within` an empty mask)."""
         near = np.zeros(mine.shape, dtype=bool)
-        for side in np.unique(bank[mine]):  # the river bounds a front, and is none itself
-            if side == 0:
-                continue
-            on_side = bank == side
+        for on_side in self._banks:
             near |= on_side & within(mine & on_side, depth, km)
         return near
 

@@ -73,11 +73,11 @@ class OperationalTempo:
         exactly from when it was last asked (one normal draw per faction and call)."""
         if not self.on:
             return np.ones(len(factions))
-        present = np.unique(factions)
-        level = np.empty(len(present))
-        for i, faction in enumerate(present.tolist()):
-            level[i] = math.exp(self._advance(faction, day) - 0.5 * self.sd ** 2)
-        return level[np.searchsorted(present, factions)]
+        present = sorted(set(factions.tolist()))  # (a Python set: the few factions of a few dozen cells)
+        by_faction = np.empty(present[-1] + 1 if present else 0)  # the level of each faction present
+        for faction in present:
+            by_faction[faction] = math.exp(self._advance(faction, day) - 0.5 * self.sd ** 2)
+        return by_faction[factions]
 
     def _advance(self, faction: int, day: float) -> float:
         stream = self._streams.named(INSURGENT_TEMPO, faction=self._ids[faction])

@@ -15,6 +15,7 @@ order), units sharing a cell in the order they arrived there.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -66,13 +67,14 @@ class Space:
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._positions: dict = {}  # kept positions (`positions_km`): key -> (cells, positions)
         self._trees: dict = {}  # kept KD-trees (`kd_tree`): key -> (positions, tree)
-        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (positions, positions, pairs)
+        self._pairs: dict = {}  # kept pairs in range (`pairs_within`): keys and range -> (positions, positions, (i, j))
         self._bank_rows = self.map.bank.tolist()  # the map's banks and land as Python lists
         self._land_rows = self.map.land.tolist()
         self._rosters: list[dict[Unit, None]] = [{} for _ in model.factions.ids]
         self._members: dict[int, list[Unit]] = {}  # per faction, its roster in creation order
         self._nearest_place = self._nearest_place_grid()
         self._route_rows: list[list[bool]] | None = None  # `route_cells`, once asked for
+        self._urban_rows: list[list[bool]] | None = None  # `urban_cells`, once asked for
 
     # --- places ------------------------------------------------------------------------------
     def nearest_place_name(self, rc) -> str:
@@ -243,8 +245,9 @@ class Space:
         only when the cells differ from the last call with that key (units move every few
         hours, queries come every step); do not modify."""
         kept = self._positions.get(key)
-        if kept is None or kept[0] != cells:
-            kept = self._positions[key] = (cells, np.array(cells, dtype=float) * self.map.cell_km)
+        if kept is None or kept[0] != cells:  # (flattened by fromiter: a third of np.array's cost for a tuple of pairs)
+            flat = np.fromiter(chain.from_iterable(cells), dtype=float, count=2 * len(cells))
+            kept = self._positions[key] = (cells, flat.reshape(len(cells), 2) * self.map.cell_km)
         return kept[1]
 
     def count_within(self, here: np.ndarray, key, cells: tuple, range_km: float) -> np.ndarray:
@@ -266,11 +269,12 @@ class Space:
             kept = self._trees[key] = (positions, cKDTree(positions))
         return kept[1]
 
-    def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple, range_km: float) -> np.ndarray:
+    def pairs_within(self, key_a, cells_a: tuple, key_b, cells_b: tuple,
+                     range_km: float) -> tuple[np.ndarray, np.ndarray]:
         """The pairs (i, j) of `cells_a`[i] and `cells_b`[j] (tuples of (row, col), kept as the
-        positions `key_a` and `key_b` of `positions_km`) within `range_km`: a structured array,
-        fields `i`, `j` and `v` (the distance, km), ordered by i, then j. Kept while both sides'
-        positions are (the same cells give the same pairs); do not modify.
+        positions `key_a` and `key_b` of `positions_km`) within `range_km`: two int arrays `i`
+        and `j` of one length, ordered by i, then j. Kept while both sides' positions are (the
+        same cells give the same pairs); do not modify.
 
         Every distance is measured (`squared_distances`) when the sides are small (a few dozen
         units: building a KD-tree of them costs ~50 µs, more than all the distances); above
@@ -281,15 +285,11 @@ class Space:
             if len(a) * len(b) > MEASURED_PAIRS:
                 found = self.kd_tree(key_a, cells_a).sparse_distance_matrix(
                     self.kd_tree(key_b, cells_b), range_km, output_type="ndarray")
-                i, j, v = found["i"], found["j"], found["v"]
-                order = np.lexsort((j, i))
-                i, j, v = i[order], j[order], v[order]
+                i, j = found["i"], found["j"]
+                order = np.argsort(i * len(b) + j)  # by i, then j (each pair once: one key each)
+                pairs = i[order], j[order]
             else:
-                squared = squared_distances(a, b)
-                i, j = np.nonzero(squared <= range_km * range_km)
-                v = np.sqrt(squared[i, j])
-            pairs = np.empty(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", float)])
-            pairs["i"], pairs["j"], pairs["v"] = i, j, v
+                pairs = np.nonzero(squared_distances(a, b) <= range_km * range_km)
             kept = self._pairs[key_a, key_b, range_km] = (a, b, pairs)
         return kept[2]
 
@@ -326,6 +326,15 @@ class Space:
                 routes[place.cell] = self.map.land[place.cell]
             self._route_rows = routes.tolist()
         return self._route_rows
+
+    def urban_cells(self) -> list[list[bool]]:
+        """Rows of the urban cells (True/False per cell, computed once) as Python lists: a
+        unit's cell is looked up there in a few list indexings, not a numpy scalar and a
+        comparison (the cover of every fighting unit, `cover_factor` in
+        sim/submodels/engagement.py, asks for it)."""
+        if self._urban_rows is None:
+            self._urban_rows = (self.map.terrain == Terrain.URBAN).tolist()
+        return self._urban_rows
 
     # --- where a faction may go --------------------------------------------------------------
     def set_forbidden(self, key: str, faction: int, regions: Iterable[str]) -> None:
