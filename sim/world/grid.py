@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copyreg
-import operator
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import product
@@ -24,12 +23,15 @@ class _CellsOnDemand(dict):
         self._grid = grid
 
     def __missing__(self, key):
+        # Mesa's dict finds a cell by any key equal to its coordinate (numpy ints, 3.0): so does this,
+        # and the cell gets Python ints, as Mesa's do
         try:
-            coordinate = tuple(operator.index(k) for k in key)  # numpy ints in, Python ints kept
-        except TypeError:
+            coordinate = tuple(int(k) for k in key)
+        except (TypeError, ValueError):
             raise KeyError(key) from None
         dims = self._grid.dimensions
-        if len(coordinate) != len(dims) or not all(0 <= k < d for k, d in zip(coordinate, dims, strict=True)):
+        if (coordinate != key or len(coordinate) != len(dims)
+                or not all(0 <= k < d for k, d in zip(coordinate, dims, strict=True))):
             raise KeyError(key)
         grid = self._grid
         cell = self[coordinate] = grid.cell_klass(coordinate, capacity=grid.capacity, random=grid.random)
