@@ -1,0 +1,109 @@
+"""The placement grid makes its cells on first access: it must behave as Mesa's grid that makes them all."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from random import Random
+
+import numpy as np
+import pytest
+from fingerprint import fingerprint
+from mesa import Model
+from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
+
+import sim.model
+from sim.world.grid import PlacementGrid
+
+from conftest import coarse_model
+
+DIMS = (7, 5)
+
+
+class EveryCellGrid(OrthogonalMooreGrid):
+    """Mesa's own grid, every cell made up front, unlinked as the placement grid's cells are."""
+
+    def _connect_cells(self) -> None:
+        pass
+
+
+def _state(grid) -> tuple:
+    """Every cell's coordinate and agents, in the grid's order, and the "empty" layer."""
+    return ([(c.coordinate, [a.unique_id for a in c.agents]) for c in grid.all_cells],
+            grid.empty.data.tolist())
+
+
+def _walk(grid, seed: int) -> list:
+    """Agents placed, moved and removed at random coordinates (Python ints, numpy ints, 3.0 and
+    off-grid keys); returns what each access gave, so two grids can be compared access by access."""
+    rng, model = Random(seed), Model(rng=seed)
+    agents, seen = [], []
+    for _ in range(200):
+        r, c = rng.randrange(-2, DIMS[0] + 2), rng.randrange(-2, DIMS[1] + 2)
+        key = rng.choice([(r, c), (np.int64(r), np.int64(c)), (float(r), c), (r,), (r, c, 0), (r + 0.5, c)])
+        try:
+            cell = grid[key]
+        except KeyError:
+            seen.append(("KeyError", key))
+            continue
+        assert cell is grid[key], "a second access must give the same cell"
+        seen.append((cell.coordinate, type(cell.coordinate[0]), [a.unique_id for a in cell.agents],
+                     bool(cell.empty), bool(grid.empty.data[cell.coordinate])))
+        move = rng.random()
+        if move < 0.4:
+            agent = CellAgent(model)
+            agent.cell = cell
+            agents.append(agent)
+        elif move < 0.8 and agents:
+            rng.choice(agents).cell = cell
+        elif agents:
+            agent = agents.pop(rng.randrange(len(agents)))
+            agent.remove()
+            agent.cell = None
+    return seen
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_placement_grid_gives_the_cells_agents_and_empty_layer_of_mesas_grid_for_any_access(seed):
+    lazy, full = PlacementGrid(DIMS, random=Random(9)), EveryCellGrid(DIMS, random=Random(9))
+    assert _walk(lazy, seed) == _walk(full, seed)
+    assert _state(lazy) == _state(full)
+    assert [c.coordinate for c in lazy] == [c.coordinate for c in full]
+    assert [c.coordinate for c in lazy.empties] == [c.coordinate for c in full.empties]
+    assert [lazy.select_random_empty_cell().coordinate for _ in range(20)] == \
+           [full.select_random_empty_cell().coordinate for _ in range(20)]
+
+
+def test_what_needs_every_cell_sees_every_cell_in_mesas_order_from_a_fresh_grid():
+    full = EveryCellGrid(DIMS, random=Random(4))
+    coordinates = [c.coordinate for c in full]
+    assert [c.coordinate for c in PlacementGrid(DIMS, random=Random(4))] == coordinates
+    assert [c.coordinate for c in PlacementGrid(DIMS, random=Random(4)).all_cells] == coordinates
+    assert [c.coordinate for c in PlacementGrid(DIMS, random=Random(4))._celllist] == coordinates
+    assert PlacementGrid(DIMS, random=Random(4)).cutoff_empties == full.cutoff_empties
+    assert PlacementGrid(DIMS, random=Random(4)).select_random_empty_cell().coordinate == \
+           full.select_random_empty_cell().coordinate
+    lazy = PlacementGrid(DIMS, random=Random(4))
+    lazy.remove_cell(lazy[2, 3])
+    with pytest.raises(KeyError):  # gone, not made afresh
+        lazy[2, 3]
+    assert len(list(lazy)) == len(coordinates) - 1
+
+
+def test_a_copied_or_pickled_placement_grid_is_mesas_grid_with_its_agents():
+    lazy, full = PlacementGrid(DIMS, random=Random(9)), EveryCellGrid(DIMS, random=Random(9))
+    _walk(lazy, 5), _walk(full, 5)
+    fresh, fresh_full = PlacementGrid(DIMS, random=Random(9)), EveryCellGrid(DIMS, random=Random(9))
+    for grid, like in ((lazy, full), (fresh, fresh_full)):
+        for copied in (copy.deepcopy(grid), pickle.loads(pickle.dumps(grid))):
+            assert _state(copied) == _state(like)
+            with pytest.raises(KeyError):
+                copied[DIMS]
+
+
+def test_a_seeded_run_on_the_placement_grid_is_bit_for_bit_the_run_on_mesas_grid(monkeypatch):
+    on_placement = fingerprint(coarse_model("albu_kamal_blockade.yaml", days=4.0, seed=3).run())
+    monkeypatch.setattr(sim.model, "PlacementGrid", EveryCellGrid)
+    model = coarse_model("albu_kamal_blockade.yaml", days=4.0, seed=3)
+    assert type(model.grid) is EveryCellGrid
+    assert fingerprint(model.run()) == on_placement
