@@ -1,8 +1,9 @@
 """The influence field's fast paths, each against the plain computation it replaces, byte for
 byte: the classification of the governed cells only (every step of seeded runs, random fields
 with ties), kept stamp windows (least recently used dropped), the weekly recomputation of the
-factions whose presence changed only, and the projection filtered over the box of each
-faction's occupied cells."""
+factions whose presence changed only, the projection filtered over the box of each faction's
+occupied cells, presence added to through a flat view, and stamps added through a copy of their
+window's cells."""
 
 from __future__ import annotations
 
@@ -182,3 +183,56 @@ def test_classifying_random_fields_with_ties_equals_the_full_grid_rule():
         f._classify()
         expected = full_grid_controller(f.influence, allied, f.threshold, f.margin)
         assert f.controller.tobytes() == expected.tobytes(), f"case {case}: {n} factions"
+
+
+def test_adding_through_the_flat_view_gives_numpys_indexed_additions_byte_for_byte():
+    """`add` writes the presence through a flat view of its cells: random additions (both
+    layers, every faction, the grid's corners, Python and numpy floats, cells added to again)
+    must leave the presence numpy's four-axis indexing would, byte for byte, and queue the
+    same changes."""
+    rng = np.random.default_rng(5)
+    rows, cols = 23, 31
+    f = field(np.ones((rows, cols), np.int8), n=3)
+    expected = np.zeros_like(f.presence)
+    spots = [(0, 0), (rows - 1, cols - 1), (0, cols - 1), (rows - 1, 0)]
+    spots += [(int(rng.integers(rows)), int(rng.integers(cols))) for _ in range(20)]
+    changes = []
+    for i in range(400):
+        fac, layer, rc = int(rng.integers(3)), int(rng.integers(2)), spots[int(rng.integers(len(spots)))]
+        amount = rng.uniform(-5, 5) if i % 2 else float(rng.uniform(-5, 5))  # numpy float64, float
+        f.add(fac, layer, rc, amount)
+        expected[fac, layer, rc[0], rc[1]] += amount
+        changes.append((fac, layer, *rc, amount))
+    assert f.presence.tobytes() == expected.tobytes(), "the flat view added to other cells or other bits"
+    assert f._pending == changes
+
+
+def test_stamping_gives_the_plain_window_additions_byte_for_byte():
+    """`_stamp` copies each window's cells out, adds and copies them back: random stamps
+    (both layers, both banks and the river, windows overlapping and clipped at the grid's
+    edges, onto a target that is not zero) must leave the target the plain in-place addition
+    of each window's kernel × river weight, one stamp after another, leaves, byte for byte."""
+    corridor_map = load_map(MAP, 1.0)
+    rng = np.random.default_rng(3)
+    rows, cols = corridor_map.bank.shape
+    centres = [(0, 0), (rows - 1, cols - 1), (0, cols // 2), (rows // 2, cols // 2)]
+    centres += [tuple(int(v) for v in rc) for rc in np.argwhere(corridor_map.bank == 0)[:3]]  # on the river
+    changes = []
+    for _ in range(300):
+        r, c = centres[int(rng.integers(len(centres)))]
+        r = int(np.clip(r + rng.integers(-6, 7), 0, rows - 1))
+        c = int(np.clip(c + rng.integers(-6, 7), 0, cols - 1))
+        changes.append((int(rng.integers(3)), int(rng.integers(2)), r, c, float(rng.uniform(-30, 30))))
+    f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
+    f.target[:] = rng.uniform(0, 2, f.target.shape)
+    expected = f.target.copy()
+    for fac, layer, r, c, amount in changes:  # written out independently of `_window`
+        stamp = f._stamps[layer]
+        h = stamp.shape[0] // 2
+        r0, r1, c0, c1 = max(r - h, 0), min(r + h + 1, rows), max(c - h, 0), min(c + h + 1, cols)
+        patch = stamp[r0 - r + h:r1 - r + h, c0 - c + h:c1 - c + h]
+        if corridor_map.bank[r, c]:
+            patch = patch * f._bank_weight[corridor_map.bank[r, c]][r0:r1, c0:c1]
+        expected[fac, r0:r1, c0:c1] += amount * patch
+    f._stamp(changes)
+    assert f.target.tobytes() == expected.tobytes(), "stamping changed the target's bits"

@@ -117,6 +117,12 @@ class InfluenceField:
         self.target = np.zeros((n_factions, *shape))
         self.influence = np.zeros((n_factions, *shape))
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
+        # `add`'s way into the presence: its cells in a flat view, where each faction's layer
+        # starts there, and the row length
+        self._presence_cells = memoryview(self.presence.reshape(-1))
+        self._plane_start = [[(f * 2 + layer) * bank.size for layer in (HOLDING, PATROLLING)]
+                             for f in range(n_factions)]
+        self._cols = shape[1]
         self.threshold = threshold_per_km2
         self.margin = margin
         # per layer, (width in cells, weight) of each Gaussian component; a unit mass filtered
@@ -150,10 +156,13 @@ class InfluenceField:
 
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
     def add(self, faction: int, layer: int, rc: tuple[int, int], amount: float) -> None:
-        """`amount` fighters (negative to remove) of `faction` at cell `rc` in `layer`; the
-        projection catches up at the next `update`."""
-        self.presence[faction, layer, rc[0], rc[1]] += amount
-        self._pending.append((faction, layer, rc[0], rc[1], amount))
+        """`amount` fighters (a float, negative to remove) of `faction` at cell `rc` in `layer`;
+        the projection catches up at the next `update`. The presence's cell is added to through
+        a flat view of Python floats (the same float64 addition, without numpy's indexing of
+        four axes, ~0.1 µs of a call's 0.4)."""
+        r, c = rc
+        self._presence_cells[self._plane_start[faction][layer] + r * self._cols + c] += amount
+        self._pending.append((faction, layer, r, c, amount))
         self.changes[faction] += 1
 
     def faction_strength(self, faction: int) -> float:
@@ -214,7 +223,12 @@ class InfluenceField:
             else:
                 windows.move_to_end(key)
             r0, r1, c0, c1, patch = window
-            target[faction, r0:r1, c0:c1] += amount * patch
+            # numpy adds in place into a strided view through a buffer (the operands overlap),
+            # slower than copying the cells out, adding and copying them back: the same additions
+            cells = target[faction, r0:r1, c0:c1]
+            sums = cells.copy()
+            sums += amount * patch
+            cells[...] = sums
 
     def _window(self, layer: int, r: int, c: int) -> tuple[int, int, int, int, np.ndarray]:
         """The rows r0:r1 and columns c0:c1 a unit mass at (r, c) of `layer` projects onto, and
