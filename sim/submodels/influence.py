@@ -132,6 +132,9 @@ class InfluenceField:
         self._pending: list[tuple[int, int, int, int, float]] = []
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
+        #: the cells (row, col) whose presence changed since the places' tenure last looked
+        #: (`PlaceHolding.update`, sim/submodels/holding.py, empties it)
+        self.touched: set = set()
         self._strength: dict[int, tuple[int, float]] = {}
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
@@ -155,6 +158,7 @@ class InfluenceField:
         self.presence[faction, layer, rc[0], rc[1]] += amount
         self._pending.append((faction, layer, rc[0], rc[1], amount))
         self.changes[faction] += 1
+        self.touched.add(rc)
 
     def faction_strength(self, faction: int) -> float:
         """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
