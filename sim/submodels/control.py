@@ -80,7 +80,7 @@ class LandShares(Outputs):
         else:
             nf = len(self.model.factions)
             flat = influence.controller.ravel()
-            cells = np.flatnonzero((flat >= CONTESTED) & self._land_flat)
+            cells = self._governed_land(influence)
             codes = flat[cells].astype(np.intp) + 2
             counts = np.bincount(codes, minlength=nf + 2)
             counts[UNGOVERNED + 2] = self.land_cells - counts.sum()
@@ -92,6 +92,16 @@ class LandShares(Outputs):
         # each faction's fighters (`InfluenceField.faction_strength`, summed again only after
         # its presence changed: the same bits as the sum over every faction at once)
         self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
+
+    def _governed_land(self, influence) -> np.ndarray:
+        """The land cells the control map governs or contests (controller ≥ CONTESTED), flat
+        indices ascending: the classification's governed cells (`InfluenceField.governed`: the
+        same cells, found once) on land when it made the control map as it stands, else found
+        afresh (a control map set from outside the classification)."""
+        controller, governed = influence.governed
+        if controller is influence.controller:
+            return governed[self._land_flat[governed]]
+        return np.flatnonzero((influence.controller.ravel() >= CONTESTED) & self._land_flat)
 
     def table(self, rows: slice) -> dict:
         land_km2 = self.land_cells * self.model.map.km2_per_cell

@@ -317,3 +317,4 @@ class InfluenceField:
             clear = top >= (1.0 + self.margin) * second
             controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
         self.controller = controller
+        self.governed = controller, cells  # this control map's governed (or contested) cells, flat, ascending
