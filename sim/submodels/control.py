@@ -166,7 +166,8 @@ class LandBridge(Outputs):
 
     A bridge's places are traced through the map again only when the change could alter
     whether they are linked: a linked bridge stays linked if no cell stopped being passable, an
-    unlinked one stays unlinked if none became passable."""
+    unlinked one stays unlinked if none became passable; otherwise the tracing its answer rests
+    on is checked on the changed cells alone (`_still`), and the map traced only if it fails."""
 
     columns = (Column("land_bridge_<f>", "1 = open, 0 = cut",
                       "whether the faction (with its allies) links the `observe.land_bridge` places through ground "
@@ -200,6 +201,9 @@ class LandBridge(Outputs):
         self._ends_on_land = all(corridor_map.land[p.cell] for p in self.bridge_places)
         # per faction, the last tracing's answer and the cells it rests on (`_linked_through`)
         self._traced: dict[int, tuple[bool, np.ndarray]] = {}
+        # per land-bridge faction, the tracing its `_linked` answer rests on (`record`; `is_open`
+        # may have traced another control map since)
+        self._basis: list[tuple | None] = [None] * len(self.bridge_factions)
 
     def record(self, i: int, changed) -> None:
         if changed is not None and len(changed.cells) == 0:
@@ -209,13 +213,19 @@ class LandBridge(Outputs):
         if changed is not None:
             was, now = changed.was + 2, controller.ravel()[changed.cells] + 2
         for j, f in enumerate(self.bridge_factions):
-            linked, passable = self._linked[j], self._passable[f]
-            if changed is None or not self._ends_on_land or (linked and (passable[was] & ~passable[now]).any()) or (
-                    linked is False and (passable[now] & ~passable[was]).any()):
+            linked, passable, kept = self._linked[j], self._passable[f], None
+            if changed is None or not self._ends_on_land:
                 linked = None
+            elif (linked and (passable[was] & ~passable[now]).any()) or (
+                    linked is False and (passable[now] & ~passable[was]).any()):
+                kept, linked = self._basis[j], None  # the tracing the answer rests on: it held on the row before
             ends_held = self._ends_held(controller, f)
             if ends_held and linked is None:
-                linked = self._linked_through(controller, f)
+                if kept is not None:
+                    linked = self._still(kept, changed.cells, passable[now])
+                if linked is None:
+                    linked = self._linked_through(controller, f)
+                    self._basis[j] = self._traced.get(f)
             self._linked[j] = linked
             self.land_bridge[i, j] = ends_held and linked
 
@@ -243,6 +253,20 @@ class LandBridge(Outputs):
         friendly = self._friendly[faction]  # indexed by controller code + 2
         holders = self.holding.holders(controller)
         return all(friendly[holders[k] + 2] for k in self._bridge_index)
+
+    def _still(self, traced: tuple[bool, np.ndarray], cells: np.ndarray, passable: np.ndarray) -> bool | None:
+        """The answer of a kept tracing (`_linked_through`) that held on the control map of the
+        row before, if it still holds now that only `cells` (flat) changed hands, `passable` (bool,
+        per cell) whether each is passable to the faction now; else None. The passable map
+        (`_linked_through`'s `held`) changed only at those cells: a linked patch still links while
+        none of them left it, a ring still cuts while none of them joined it (the first place's
+        cell is in its footprint: always passable)."""
+        linked, kept = traced
+        held = (passable & self._land.ravel()[cells]) | self._bridge_footprints.ravel()[cells]
+        on = kept.ravel()[cells]
+        if linked:
+            return True if not (on & ~held).any() else None
+        return False if not (on & held).any() else None
 
     def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
         """The land-bridge places in one 8-connected patch of land passable to the faction, or
