@@ -204,6 +204,7 @@ class LandBridge(Outputs):
         # per land-bridge faction, the tracing its `_linked` answer rests on (`record`; `is_open`
         # may have traced another control map since)
         self._basis: list[tuple | None] = [None] * len(self.bridge_factions)
+        self._ends: tuple = (None, {})  # the holders `_ends_held` answered for, and its answers per faction
 
     def record(self, i: int, changed) -> None:
         if changed is not None and len(changed.cells) == 0:
@@ -249,10 +250,17 @@ class LandBridge(Outputs):
         return self._ends_held(controller, faction) and self._linked_through(controller, faction)
 
     def _ends_held(self, controller: np.ndarray, faction: int) -> bool:
-        """Every land-bridge place held (its footprint) by the faction or its allies."""
-        friendly = self._friendly[faction]  # indexed by controller code + 2
+        """Every land-bridge place held (its footprint) by the faction or its allies: answered
+        once per holders array (`PlaceHolding.holders` gives the same array while no footprint
+        changes hands, most rows)."""
         holders = self.holding.holders(controller)
-        return all(friendly[holders[k] + 2] for k in self._bridge_index)
+        if self._ends[0] is not holders:
+            self._ends = (holders, {})
+        answers = self._ends[1]
+        if faction not in answers:
+            friendly = self._friendly[faction]  # indexed by controller code + 2
+            answers[faction] = all(friendly[holders[k] + 2] for k in self._bridge_index)
+        return answers[faction]
 
     def _still(self, traced: tuple[bool, np.ndarray], cells: np.ndarray, passable: np.ndarray) -> bool | None:
         """The answer of a kept tracing (`_linked_through`) that held on the control map of the
