@@ -38,7 +38,9 @@ The first `update` (the initial state) starts from `held_at_start` (the scenario
 town from its ground and an installation from the faction with the most fighters standing in
 its footprint (else its ground). After that only the places whose tenure can change are
 watched (`tenure_watch`: the installations, and the towns whose ground is not their holder's
-bloc's), their units counted from the presence grid (one gather for the watched places); the
+bloc's), their units counted from the presence grid (one gather for the watched places), and
+not looked at again while nothing changed on their footprints (the influence field's `touched`
+cells) and neither the tenure nor the ground did; the
 units themselves are looked at (`units_at`, the occupied cells of a footprint) only where the
 tenure could change, never in a scan of the map, and a town's defender found last is looked at
 first. The recorder (sim/results/recorder.py) owns the model's `PlaceHolding`
