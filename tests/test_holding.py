@@ -233,7 +233,7 @@ def test_update_starts_from_held_at_start_and_an_installation_from_its_garrison(
     presence[2, 0, 0, 0] = 100
     unit = SimpleNamespace(strength=20.0, kind="garrison", rc=(0, 0), faction=1, alive=True)
     cell = SimpleNamespace(strength=100.0, kind="insurgent", rc=(0, 0), faction=2, alive=True)
-    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence, touched=set())
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
                            held_at_start={"Town": 2}, units_at=lambda rc: [unit, cell] if rc == (0, 0) else [])
     assert holding.update().tolist() == [2, 1], (
@@ -248,7 +248,7 @@ def test_an_installation_starts_with_its_garrison_however_small():
     presence = np.zeros((3, 2, 5, 5))
     presence[1, 0, 0, 0] = 0.5
     unit = SimpleNamespace(strength=0.5, kind="garrison", rc=(0, 0), faction=1, alive=True)
-    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence, touched=set())
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
                            units_at=lambda rc: [unit] if rc == (0, 0) else [])
     assert holding.update().tolist()[1] == 1, "a garrison of 0.5 fighters holds its base from the start"
@@ -280,7 +280,7 @@ def test_an_installation_starts_with_the_faction_whose_units_there_add_up_to_mos
     presence[2, 0, 0, 0] = 30
     units = [SimpleNamespace(strength=s, kind="garrison", rc=(0, 0), faction=f, alive=True)
              for f, s in ((1, 20.0), (1, 20.0), (2, 30.0))]
-    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence)
+    influence = SimpleNamespace(controller=_controller(0, 0, 0, 0, 0), presence=presence, touched=set())
     holding = PlaceHolding(_site_map(), influence, radius_km=1.0, share=0.5, allied=ALLIED3,
                            units_at=lambda rc: units if rc == (0, 0) else [])
     assert holding.update().tolist()[1] == 1, "faction 1's 20 + 20 outnumber faction 2's 30: the base starts 1's"

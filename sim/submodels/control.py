@@ -80,7 +80,7 @@ class LandShares(Outputs):
         else:
             nf = len(self.model.factions)
             flat = influence.controller.ravel()
-            cells = np.flatnonzero((flat >= CONTESTED) & self._land_flat)
+            cells = self._governed_land(influence)
             codes = flat[cells].astype(np.intp) + 2
             counts = np.bincount(codes, minlength=nf + 2)
             counts[UNGOVERNED + 2] = self.land_cells - counts.sum()
@@ -92,6 +92,16 @@ class LandShares(Outputs):
         # each faction's fighters (`InfluenceField.faction_strength`, summed again only after
         # its presence changed: the same bits as the sum over every faction at once)
         self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
+
+    def _governed_land(self, influence) -> np.ndarray:
+        """The land cells the control map governs or contests (controller ≥ CONTESTED), flat
+        indices ascending: the classification's governed cells (`InfluenceField.governed`: the
+        same cells, found once) on land when it made the control map as it stands, else found
+        afresh (a control map set from outside the classification)."""
+        controller, governed = influence.governed
+        if controller is influence.controller:
+            return governed[self._land_flat[governed]]
+        return np.flatnonzero((influence.controller.ravel() >= CONTESTED) & self._land_flat)
 
     def table(self, rows: slice) -> dict:
         land_km2 = self.land_cells * self.model.map.km2_per_cell
@@ -156,7 +166,8 @@ class LandBridge(Outputs):
 
     A bridge's places are traced through the map again only when the change could alter
     whether they are linked: a linked bridge stays linked if no cell stopped being passable, an
-    unlinked one stays unlinked if none became passable."""
+    unlinked one stays unlinked if none became passable; otherwise the tracing its answer rests
+    on is checked on the changed cells alone (`_still`), and the map traced only if it fails."""
 
     columns = (Column("land_bridge_<f>", "1 = open, 0 = cut",
                       "whether the faction (with its allies) links the `observe.land_bridge` places through ground "
@@ -190,6 +201,10 @@ class LandBridge(Outputs):
         self._ends_on_land = all(corridor_map.land[p.cell] for p in self.bridge_places)
         # per faction, the last tracing's answer and the cells it rests on (`_linked_through`)
         self._traced: dict[int, tuple[bool, np.ndarray]] = {}
+        # per land-bridge faction, the tracing its `_linked` answer rests on (`record`; `is_open`
+        # may have traced another control map since)
+        self._basis: list[tuple | None] = [None] * len(self.bridge_factions)
+        self._ends: tuple = (None, {})  # the holders `_ends_held` answered for, and its answers per faction
 
     def record(self, i: int, changed) -> None:
         if changed is not None and len(changed.cells) == 0:
@@ -199,13 +214,19 @@ class LandBridge(Outputs):
         if changed is not None:
             was, now = changed.was + 2, controller.ravel()[changed.cells] + 2
         for j, f in enumerate(self.bridge_factions):
-            linked, passable = self._linked[j], self._passable[f]
-            if changed is None or not self._ends_on_land or (linked and (passable[was] & ~passable[now]).any()) or (
-                    linked is False and (passable[now] & ~passable[was]).any()):
+            linked, passable, kept = self._linked[j], self._passable[f], None
+            if changed is None or not self._ends_on_land:
                 linked = None
+            elif (linked and (passable[was] & ~passable[now]).any()) or (
+                    linked is False and (passable[now] & ~passable[was]).any()):
+                kept, linked = self._basis[j], None  # the tracing the answer rests on: it held on the row before
             ends_held = self._ends_held(controller, f)
             if ends_held and linked is None:
-                linked = self._linked_through(controller, f)
+                if kept is not None:
+                    linked = self._still(kept, changed.cells, passable[now])
+                if linked is None:
+                    linked = self._linked_through(controller, f)
+                    self._basis[j] = self._traced.get(f)
             self._linked[j] = linked
             self.land_bridge[i, j] = ends_held and linked
 
@@ -229,10 +250,31 @@ class LandBridge(Outputs):
         return self._ends_held(controller, faction) and self._linked_through(controller, faction)
 
     def _ends_held(self, controller: np.ndarray, faction: int) -> bool:
-        """Every land-bridge place held (its footprint) by the faction or its allies."""
-        friendly = self._friendly[faction]  # indexed by controller code + 2
+        """Every land-bridge place held (its footprint) by the faction or its allies: answered
+        once per holders array (`PlaceHolding.holders` gives the same array while no footprint
+        changes hands, most rows)."""
         holders = self.holding.holders(controller)
-        return all(friendly[holders[k] + 2] for k in self._bridge_index)
+        if self._ends[0] is not holders:
+            self._ends = (holders, {})
+        answers = self._ends[1]
+        if faction not in answers:
+            friendly = self._friendly[faction]  # indexed by controller code + 2
+            answers[faction] = all(friendly[holders[k] + 2] for k in self._bridge_index)
+        return answers[faction]
+
+    def _still(self, traced: tuple[bool, np.ndarray], cells: np.ndarray, passable: np.ndarray) -> bool | None:
+        """The answer of a kept tracing (`_linked_through`) that held on the control map of the
+        row before, if it still holds now that only `cells` (flat) changed hands, `passable` (bool,
+        per cell) whether each is passable to the faction now; else None. The passable map
+        (`_linked_through`'s `held`) changed only at those cells: a linked patch still links while
+        none of them left it, a ring still cuts while none of them joined it (the first place's
+        cell is in its footprint: always passable)."""
+        linked, kept = traced
+        held = (passable & self._land.ravel()[cells]) | self._bridge_footprints.ravel()[cells]
+        on = kept.ravel()[cells]
+        if linked:
+            return True if not (on & ~held).any() else None
+        return False if not (on & held).any() else None
 
     def _linked_through(self, controller: np.ndarray, faction: int) -> bool:
         """The land-bridge places in one 8-connected patch of land passable to the faction, or

@@ -38,7 +38,9 @@ The first `update` (the initial state) starts from `held_at_start` (the scenario
 town from its ground and an installation from the faction with the most fighters standing in
 its footprint (else its ground). After that only the places whose tenure can change are
 watched (`tenure_watch`: the installations, and the towns whose ground is not their holder's
-bloc's), their units counted from the presence grid (one gather for the watched places); the
+bloc's), their units counted from the presence grid (one gather for the watched places), and
+not looked at again while nothing changed on their footprints (the influence field's `touched`
+cells) and neither the tenure nor the ground did; the
 units themselves are looked at (`units_at`, the occupied cells of a footprint) only where the
 tenure could change, never in a scan of the map, and a town's defender found last is looked at
 first. The recorder (sim/results/recorder.py) owns the model's `PlaceHolding`
@@ -112,7 +114,8 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
-        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather): `_watched`
+        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather, cells): `_watched`
+        self._quiet: tuple | None = None  # the `_watch` of the last look that changed nothing (`update`)
         self._defender: dict = {}  # per town, the defender `_defended` found last, looked at first
 
     def of(self, place) -> int:
@@ -153,31 +156,43 @@ class PlaceHolding:
         """Advance the tenure to the model as it stands (the control map and the units) and
         return it, (P,) int8 holder codes; the first call sets the initial tenure. Only the
         places `tenure_watch` names are looked at (their footprints' presence gathered); the
-        tenure itself is returned again when none of them changed hands."""
+        tenure itself is returned again when none of them changed hands, and without looking
+        when the rule's inputs stand as they were at the last look that changed nothing: the
+        tenure and the ground the same arrays, and no presence changed on a watched footprint
+        (the influence field's `touched` cells, which this empties: a unit's cell, strength,
+        layer and side change only with its presence, agents/base.py)."""
         ground = self.holders()
+        touched = self._influence.touched
         if self.held is None:
             present = self._present(*self._footprints(np.arange(len(self.places))))
             held = self._initial(ground, present.sum(axis=2).T, present)
         else:
-            watch, gather, valid = self._watched(ground)
-            present = self._present(gather, valid)  # (F, W, K)
-            held = next_tenure(self.held, ground, watch, present.sum(axis=2).T,
-                               lambda w: self._standing(watch.rows[w], present[:, w]),
-                               lambda w: self._defended(watch.rows[w], watch.blocs[w], present[:, w]))
+            watch, gather, valid, cells = self._watched(ground)
+            if self._watch is self._quiet and touched.isdisjoint(cells):
+                held = self.held
+            else:
+                present = self._present(gather, valid)  # (F, W, K)
+                held = next_tenure(self.held, ground, watch, present.sum(axis=2).T,
+                                   lambda w: self._standing(watch.rows[w], present[:, w]),
+                                   lambda w: self._defended(watch.rows[w], watch.blocs[w], present[:, w]))
+                self._quiet = self._watch  # made anew once the tenure or the ground changes
+        touched.clear()
         self.changed = self.held is None or (held is not self.held and bool((held != self.held).any()))
         self.held = held
         return held
 
     def _watched(self, ground: np.ndarray) -> tuple:
         """The `TenureWatch` of the tenure and `ground` as they stand, with the gather of its
-        places' footprints (`_footprints`): made again only when either changed (a few steps in
-        a hundred; the same arrays, or arrays of the same bytes)."""
+        places' footprints (`_footprints`) and their cells, a set of (row, col): made again only
+        when either changed (a few steps in a hundred; the same arrays, or arrays of the same
+        bytes)."""
         kept = self._watch
         if kept is None or not (kept[0] is self.held and kept[1] is ground):
             key = (self.held.tobytes(), ground.tobytes(), self._influence.presence.shape)
             if kept is None or kept[2] != key:
                 watch = tenure_watch(self.held, ground, self.installation, self.allied)
-                kept = (None, None, key, watch, *self._footprints(watch.rows))
+                cells = {divmod(cell, self._cols) for cell in self.cells[watch.rows][self.valid[watch.rows]].tolist()}
+                kept = (None, None, key, watch, *self._footprints(watch.rows), cells)
             self._watch = kept = (self.held, ground, *kept[2:])
         return kept[3:]
 

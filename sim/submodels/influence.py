@@ -138,6 +138,9 @@ class InfluenceField:
         self._pending: list[tuple[int, int, int, int, float]] = []
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
+        #: the cells (row, col) whose presence changed since the places' tenure last looked
+        #: (`PlaceHolding.update`, sim/submodels/holding.py, empties it)
+        self.touched: set = set()
         self._strength: dict[int, tuple[int, float]] = {}
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
@@ -164,6 +167,7 @@ class InfluenceField:
         self._presence_cells[self._plane_start[faction][layer] + r * self._cols + c] += amount
         self._pending.append((faction, layer, r, c, amount))
         self.changes[faction] += 1
+        self.touched.add(rc)
 
     def faction_strength(self, faction: int) -> float:
         """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
@@ -327,3 +331,4 @@ class InfluenceField:
             clear = top >= (1.0 + self.margin) * second
             controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
         self.controller = controller
+        self.governed = controller, cells  # this control map's governed (or contested) cells, flat, ascending
