@@ -47,11 +47,16 @@ class Unit(CellAgent):
         self.cell = self.model.grid[rc]
 
     def lose(self, fighters: float) -> float:
-        """Remove up to `fighters`; returns how many were actually lost."""
-        lost = min(max(fighters, 0.0), self.strength)
+        """Remove up to `fighters`; returns how many were actually lost: `min(max(fighters, 0.0),
+        strength)`, written out (the builtins' call costs a fifth of a loss; a battle at ~32k
+        agents makes thousands a step): the same value, a signed zero and NaN included."""
+        strength = self.strength
+        lost = 0.0 if fighters < 0.0 else fighters
+        if strength < lost:
+            lost = strength
         self.model.influence.add(self.faction, self.layer, self.rc, -lost)
-        self.strength -= lost
-        if self.strength < self.MIN_STRENGTH:
+        self.strength = strength = strength - lost
+        if strength < self.MIN_STRENGTH:
             self.destroyed()
         return lost
 

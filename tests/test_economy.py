@@ -296,3 +296,28 @@ def test_the_step_that_starts_a_day_takes_no_deserters(tmp_path):
     model.economy.update()
     assert unit.strength == 100.0, f"at 30 h the second day is not over: nobody leaves, got {unit.strength}"
     assert model.economy._owed[0] == pytest.approx(100.0 * -math.expm1(-0.3 * 0.5 * 0.25)), "the step's owed accrues"
+
+
+def test_the_deserters_of_a_faction_are_its_alive_paid_units_in_the_order_of_the_models_agents():
+    """`Economy.deserters_of` (the faction's roster) lists the units a scan of `model.agents`
+    finds, in the same order (losses are taken in that order), for every faction at every step
+    of 10 days of the campaign (units destroyed, convoys off the payroll), and after units change
+    sides and a unit is made with no fighters."""
+    from conftest import coarse_model
+
+    model = coarse_model("corridor_campaign.yaml", days=10.0)
+
+    def check(when):
+        for f in range(len(model.factions)):
+            scan = [u for u in model.agents if u.faction == f and u.alive and u.on_payroll]
+            assert model.economy.deserters_of(f) == scan, f"faction {model.factions.ids[f]} {when}"
+
+    for step in range(model.n_steps):
+        model.step()
+        check(f"after step {step + 1}")
+    first, last = list(model.agents)[0], list(model.agents)[-1]
+    last.switch_faction(first.faction)
+    first.switch_faction((first.faction + 1) % len(model.factions))
+    check("after two units changed sides")
+    last.gain(-last.strength)
+    check("with a unit of no fighters left on the map")

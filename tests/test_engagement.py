@@ -16,7 +16,9 @@ from sim.geography import Terrain
 from sim.submodels.engagement import (
     SPARSE_CONTACTS,
     contact_groups,
+    cover_factor,
     fight,
+    frontage_square_law,
     resolve_engagements,
     sparse_contact_groups,
 )
@@ -273,3 +275,28 @@ def test_many_contacts_make_the_battles_the_union_find_makes_in_its_order(monkey
             f"{len(rows)} contacts: {len(battles)} battles from the sparse graph, {len(expected)} by the union-find "
             f"(or the same number of battles, in another order or with other members)")
     assert len(found[-2]) == 1 and len(found[-1]) == len(star), "one battle, then a battle per contact"
+
+
+def test_a_battles_cover_is_the_strength_weighted_cover_of_each_side_afresh(tmp_path):
+    """`fight` hands each side's summed fighters to `cover_factor`: the losses are those of the
+    plain computation (each side's cover worked out from its units alone, the frontage square law,
+    each unit losing its share), bit for bit, for unequal sides with units in town and outside."""
+    forces = [{"kind": "militia", "faction": f, "units": 3, "strength": 10,
+               "deploy": {"near": "Albu Kamal", "radius_km": 10}} for f in ("a", "b")]
+    model = world(tmp_path, relations={"a/b": "hostile"}, forces=forces)
+    side_a, side_b = units_of(model, "a"), units_of(model, "b")
+    town, start = open_row(model, Terrain.URBAN, length_km=0.0), open_row(model)
+    for unit, rc, strength in zip(side_a + side_b, [town, start, east(start, 2, model)] * 2,
+                                  (170.0, 55.5, 31.25, 20.0, 9.75, 43.0), strict=True):
+        unit.move_to(rc)
+        unit.gain(strength - unit.strength)
+    spec = model.spec.engagement
+    a, b = sum(u.strength for u in side_a), sum(u.strength for u in side_b)
+    fa, fb = cover_factor(model, side_a), cover_factor(model, side_b)
+    assert fa < 1.0 and fb < 1.0 and a != b, "both sides should have a unit in town and unequal fighters"
+    k = spec.kill_rate_per_day / 24.0
+    a_new, b_new = frontage_square_law(a, b, k * fb, k * fa, 1.0, spec.front_density_per_km * 2.0 * spec.range_km)
+    expected = [u.strength - u.strength * (1.0 - after / before)
+                for side, before, after in ((side_a, a, a_new), (side_b, b, b_new)) for u in side]
+    assert fight(model, side_a, side_b, 1.0) == (a - a_new, b - b_new), "each side's losses as the plain computation's"
+    assert [u.strength for u in side_a + side_b] == expected, "each unit loses its share, bit for bit"

@@ -360,3 +360,36 @@ def test_the_support_share_refill_and_insurgent_factors_kept_between_changes_are
     check("with another recruit weight")
     pop.spec = spec
     check("with the recruit weight back")
+
+
+def test_harm_booked_through_the_towns_kept_per_cell_is_the_plain_rule_byte_for_byte():
+    """`harm` books against `towns_near(rc)` (kept per cell): the same arrays, bit for bit, as the
+    plain rule (every town's distance measured at every incident), over 400 incidents at random
+    cells (many near towns, some repeated, some exactly at a radius), random losses and
+    factions (a striker not on the map, one faction twice)."""
+    model = coarse_model("corridor_campaign.yaml")
+    pop = model.population
+    rng = np.random.default_rng(7)
+    harm, total = np.zeros_like(pop._harm), np.zeros_like(pop._harm_total)
+    n = len(model.factions)
+    for _ in range(400):
+        t = int(rng.integers(len(pop.towns)))
+        r, c = pop.towns[t].cell
+        if rng.random() < 0.2:  # exactly at the radius along a row
+            rc = (r, c + int(round(pop.radius_km[t] / model.map.cell_km)))
+        else:
+            rc = (r + int(rng.integers(-6, 7)), c + int(rng.integers(-6, 7)))
+        factions = [int(f) for f in rng.integers(n, size=int(rng.integers(1, 3)))] + [None] * int(rng.integers(2))
+        fighters = float(rng.exponential(5.0)) * (rng.random() < 0.9)
+        pop.harm(rc, factions, fighters)
+        if fighters > 0:
+            near = np.hypot(*(pop._town_rc - np.asarray(rc, dtype=float)).T) * model.map.cell_km <= pop.radius_km
+            total[near] += fighters
+            for f in factions:
+                if f is not None:
+                    harm[near, f] += fighters
+        assert pop.towns_near(rc) == tuple(np.flatnonzero(
+            np.hypot(*(pop._town_rc - np.asarray(rc, dtype=float)).T) * model.map.cell_km <= pop.radius_km).tolist())
+    assert total.any() and harm.any(), "the incidents should have harmed some towns"
+    assert pop._harm_total.tobytes() == total.tobytes(), "the towns' harm differs from the plain rule's"
+    assert pop._harm.tobytes() == harm.tobytes(), "the harm against each faction differs from the plain rule's"

@@ -48,3 +48,29 @@ def test_a_unit_below_half_a_fighter_is_gone_and_takes_its_remainder_off_the_gri
     assert np.abs(model.influence.presence).sum() == pytest.approx(0.0, abs=1e-9), "its remaining 0.3 left the grid"
     assert unit not in model.patrols and units_of(model, "a") == [], "and it is out of the registries and the model"
     assert unit.lose(5.0) == 0.0, "a unit that is gone loses nothing more"
+
+
+def test_a_loss_is_min_of_max_of_the_fighters_and_zero_and_the_strength_bit_for_bit(tmp_path):
+    """`lose` writes `min(max(fighters, 0.0), strength)` out: the same loss, the same strength
+    after and the same presence grid, sign of zero and NaN included, for 300 random losses
+    (negative, zero, -0.0, beyond the strength) of a unit and of its plain-rule twin's figures."""
+    model = world(tmp_path)
+    (unit,) = units_of(model, "a")
+    rng = np.random.default_rng(3)
+    strength, presence = unit.strength, float(grid_of(model, unit))
+    cases = [-0.0, 0.0, float("nan"), -3.0] + [float(x) for x in rng.normal(2.0, 3.0, size=296)]
+    for k, fighters in enumerate(cases):
+        if k == 2:
+            continue  # NaN checked below, on its own unit
+        expected = min(max(fighters, 0.0), strength)
+        lost = unit.lose(fighters)
+        assert np.signbit(lost) == np.signbit(expected) and lost == expected, f"lose({fighters!r}): {lost!r}, not {expected!r}"
+        strength, presence = strength - expected, presence + -expected
+        assert unit.strength == strength and float(grid_of(model, unit)) == presence, f"after lose({fighters!r})"
+        if not unit.alive:
+            break
+        if k % 50 == 0:
+            unit.gain(50.0)
+            strength, presence = strength + 50.0, presence + 50.0
+    (other,) = units_of(model, "b")
+    assert np.isnan(other.lose(float("nan"))), "min(max(nan, 0.0), strength) is nan"

@@ -101,15 +101,18 @@ class Economy(Outputs):
         """What a fighter of this faction is actually paid (US$ per day): pay × paid share."""
         return float(self.pay_per_day[faction] * self.paid_share[faction])
 
+    def deserters_of(self, faction: int) -> list:
+        """The units of `faction` whose fighters can desert (alive, on its payroll), in the
+        order of the model's `agents` (the spatial service's roster of the faction: agents in
+        the order they were created, so that the losses are taken in that order)."""
+        return [u for u in self.model.space.members(faction) if u.alive and u.on_payroll]
+
     def _desert(self) -> None:
         owed = np.flatnonzero(self._owed >= 0.5)
         if len(owed) == 0:
             return
-        by_faction: dict[int, list] = {int(f): [] for f in owed}
-        for unit in self.model.agents:
-            if unit.faction in by_faction and unit.alive and unit.on_payroll:
-                by_faction[unit.faction].append(unit)
-        for f, units in by_faction.items():
+        for f in owed.tolist():
+            units = self.deserters_of(f)
             total = sum(u.strength for u in units)
             if total <= 0:
                 continue

@@ -93,11 +93,13 @@ def linear_law(a: float, b: float, alpha: float, beta: float, hours: float) -> t
     return max(a_new, 0.0), max(b_new, 0.0)
 
 
-def cover_factor(model, units) -> float:
+def cover_factor(model, units, total: float | None = None) -> float:
     """Share of fire a side receives: defenders in urban cells (÷ `engagement.urban_defence`)
     and in prepared positions (÷ their fortification, `Unit.protection`) are harder to hit.
-    The strength-weighted mean of 1 / (urban × fortification) over the side's units."""
-    total = sum(u.strength for u in units)
+    The strength-weighted mean of 1 / (urban × fortification) over the side's units. `total`:
+    the side's fighters, `sum(u.strength for u in units)`, if the caller has summed them."""
+    if total is None:
+        total = sum(u.strength for u in units)
     if total <= 0:
         return 1.0
     urban, urban_cells = model.spec.engagement.urban_defence, model.space.urban_cells()
@@ -109,11 +111,11 @@ def cover_factor(model, units) -> float:
 def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float]:
     """Attrition between two groups over `hours`; losses shared in proportion to strength."""
     spec = model.spec.engagement
-    a = sum(u.strength for u in side_a)
-    b = sum(u.strength for u in side_b)
+    a = sum([u.strength for u in side_a])
+    b = sum([u.strength for u in side_b])
     if a <= 0 or b <= 0:
         return 0.0, 0.0
-    fa, fb = cover_factor(model, side_a), cover_factor(model, side_b)
+    fa, fb = cover_factor(model, side_a, a), cover_factor(model, side_b, b)
     if spec.law == "aimed":
         k = spec.kill_rate_per_day / 24.0
         cap = spec.front_density_per_km * 2.0 * spec.range_km
@@ -122,9 +124,9 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
         k = spec.area_kill_rate_per_day / 24.0
         a_new, b_new = linear_law(a, b, k * fb, k * fa, hours)
     for units, before, after in ((side_a, a, a_new), (side_b, b, b_new)):
-        ratio = after / before
-        for u in list(units):
-            u.lose(u.strength * (1.0 - ratio))
+        share = 1.0 - after / before  # of each unit's fighters lost
+        for u in units:
+            u.lose(u.strength * share)
     return a - a_new, b - b_new
 
 
@@ -238,7 +240,7 @@ class Engagements:
         step does not scan every agent."""
         out: dict[int, list] = {}
         for faction in self.can_fight:
-            units = [u for u in self.model.space.members(faction) if u.alive and not u.hidden]
+            units = [u for u in self.model.space.members(faction) if u.strength > 0.0 and not u.hidden]  # alive
             if units:
                 out[faction] = units
         return out

@@ -21,7 +21,7 @@ of new cells is multiplied by 1 + v·G, G the population-weighted grievance of t
 faction controls (controlled share < 1/2), v = insurgent_grievance_weight.
 
 The update is one bincount per town per day (towns are a handful); harm is booked as incidents
-happen.
+happen, against the towns near the cell (`towns_near`, kept per cell).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class Population:
         self._last_day = 0
         self._controlled: np.ndarray | None = None  # controlled_share() at the last daily update
         self._kept: dict[str, tuple[tuple, object]] = {}  # `_derived`: figure -> (its inputs' bytes, value)
+        self._towns_near: dict[tuple[int, int], tuple[int, ...]] = {}  # `towns_near`: cell -> towns
 
     def _disk_cells(self, rc, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         cells = np.asarray(rc) + self.model.space.disk(radius_km)
@@ -72,14 +73,25 @@ class Population:
     def harm(self, rc, factions, fighters: float) -> None:
         """`fighters` killed at cell `rc` in a strike or clash that `factions` (indices) took part
         in: towns within their radius book the harm against each of them."""
-        if fighters <= 0 or not len(self.towns):
+        if fighters <= 0:
             return
-        d = np.hypot(*(self._town_rc - np.asarray(rc, dtype=float)).T) * self.model.map.cell_km
-        near = d <= self.radius_km
-        self._harm_total[near] += fighters
-        for f in factions:
-            if f is not None:
-                self._harm[near, f] += fighters
+        harm, harm_total = self._harm, self._harm_total
+        for t in self.towns_near(rc):
+            harm_total[t] += fighters
+            for f in factions:
+                if f is not None:
+                    harm[t, f] += fighters
+
+    def towns_near(self, rc) -> tuple[int, ...]:
+        """The towns (indices, ascending) within their radius of cell `rc` (row, col): the
+        distance from the town's cell in km ≤ its `radius_km`. Worked out once per cell and
+        kept (towns and radii do not change)."""
+        key = (int(rc[0]), int(rc[1]))
+        near = self._towns_near.get(key)
+        if near is None:
+            d = np.hypot(*(self._town_rc - np.asarray(key, dtype=float)).T) * self.model.map.cell_km
+            near = self._towns_near[key] = tuple(np.flatnonzero(d <= self.radius_km).tolist())
+        return near
 
     def update(self) -> None:
         """Once a simulated day (at the first step of each day): support and grievance move."""
