@@ -185,28 +185,6 @@ def test_classifying_random_fields_with_ties_equals_the_full_grid_rule():
         assert f.controller.tobytes() == expected.tobytes(), f"case {case}: {n} factions"
 
 
-def test_adding_through_the_flat_view_gives_numpys_indexed_additions_byte_for_byte():
-    """`add` writes the presence through a flat view of its cells: random additions (both
-    layers, every faction, the grid's corners, Python and numpy floats, cells added to again)
-    must leave the presence numpy's four-axis indexing would, byte for byte, and queue the
-    same changes."""
-    rng = np.random.default_rng(5)
-    rows, cols = 23, 31
-    f = field(np.ones((rows, cols), np.int8), n=3)
-    expected = np.zeros_like(f.presence)
-    spots = [(0, 0), (rows - 1, cols - 1), (0, cols - 1), (rows - 1, 0)]
-    spots += [(int(rng.integers(rows)), int(rng.integers(cols))) for _ in range(20)]
-    changes = []
-    for i in range(400):
-        fac, layer, rc = int(rng.integers(3)), int(rng.integers(2)), spots[int(rng.integers(len(spots)))]
-        amount = rng.uniform(-5, 5) if i % 2 else float(rng.uniform(-5, 5))  # numpy float64, float
-        f.add(fac, layer, rc, amount)
-        expected[fac, layer, rc[0], rc[1]] += amount
-        changes.append((fac, layer, *rc, amount))
-    assert f.presence.tobytes() == expected.tobytes(), "the flat view added to other cells or other bits"
-    assert f._pending == changes
-
-
 def test_stamping_gives_the_plain_window_additions_byte_for_byte():
     """`_stamp` copies each window's cells out, adds and copies them back: random stamps
     (both layers, both banks and the river, windows overlapping and clipped at the grid's

@@ -133,7 +133,8 @@ def fight(model, side_a: list, side_b: list, hours: float) -> tuple[float, float
 SPARSE_CONTACTS = 512
 """Above this many contacts (edges) the battles are found by scipy's `connected_components` of
 the sparse graph: its fixed cost (~0.2 ms, mostly checks of its input) is less than the
-union-find's Python per edge (a few µs); below it, the union-find. The same groups in the same
+union-find's Python per edge (~0.65 µs: the break-even is nearer 300 edges, and 512 keeps the
+fingerprints' runs, at most 48 contacts a pair, well inside the union-find); below it, the union-find. The same groups in the same
 order either way (tests/test_engagement.py). At ~32k agents (`python run.py bench`) a hostile
 pair has up to ~65,000 contacts a step."""
 

@@ -114,8 +114,8 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
-        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather, cells): `_watched`
-        self._quiet: tuple | None = None  # the `_watch` of the last look that changed nothing (`update`)
+        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather: two arrays, cells): `_watched`
+        self._quiet: tuple | None = None  # the `_watch` at the last look (`update`): the next is skipped while it stands and no watched cell is touched
         self._defender: dict = {}  # per town, the defender `_defended` found last, looked at first
 
     def of(self, place) -> int:

@@ -117,12 +117,6 @@ class InfluenceField:
         self.target = np.zeros((n_factions, *shape))
         self.influence = np.zeros((n_factions, *shape))
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
-        # `add`'s way into the presence: its cells in a flat view, where each faction's layer
-        # starts there, and the row length
-        self._presence_cells = memoryview(self.presence.reshape(-1))
-        self._plane_start = [[(f * 2 + layer) * bank.size for layer in (HOLDING, PATROLLING)]
-                             for f in range(n_factions)]
-        self._cols = shape[1]
         self.threshold = threshold_per_km2
         self.margin = margin
         # per layer, (width in cells, weight) of each Gaussian component; a unit mass filtered
@@ -139,8 +133,12 @@ class InfluenceField:
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
         #: the cells (row, col) whose presence changed since the places' tenure last looked
-        #: (`PlaceHolding.update`, sim/submodels/holding.py, empties it)
+        #: (`PlaceHolding.update`, sim/submodels/holding.py, empties it: it has one reader; a
+        #: second would need a set of its own)
         self.touched: set = set()
+        #: (the control map last classified, its governed or contested cells, flat, ascending),
+        #: read by `LandShares` (sim/submodels/control.py); set by `_classify`
+        self.governed: tuple = (None, np.empty(0, dtype=np.intp))
         self._strength: dict[int, tuple[int, float]] = {}
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
@@ -160,11 +158,11 @@ class InfluenceField:
     # --- bookkeeping by agents (O(1) per change) -----------------------------------------
     def add(self, faction: int, layer: int, rc: tuple[int, int], amount: float) -> None:
         """`amount` fighters (a float, negative to remove) of `faction` at cell `rc` in `layer`;
-        the projection catches up at the next `update`. The presence's cell is added to through
-        a flat view of Python floats (the same float64 addition, without numpy's indexing of
-        four axes, ~0.1 µs of a call's 0.4)."""
+        the projection catches up at the next `update`. (A flat memoryview of the presence was
+        ~0.1 µs a call faster, but made the field impossible to copy and off-grid cells silent:
+        left, session 9.)"""
         r, c = rc
-        self._presence_cells[self._plane_start[faction][layer] + r * self._cols + c] += amount
+        self.presence[faction, layer, r, c] += amount
         self._pending.append((faction, layer, r, c, amount))
         self.changes[faction] += 1
         self.touched.add(rc)
@@ -227,8 +225,9 @@ class InfluenceField:
             else:
                 windows.move_to_end(key)
             r0, r1, c0, c1, patch = window
-            # numpy adds in place into a strided view through a buffer (the operands overlap),
-            # slower than copying the cells out, adding and copying them back: the same additions
+            # copying the window's cells out, adding and copying them back measured faster than
+            # numpy's in-place add into the strided view (d1a95cf: 11 -> ~2 us at 97 x 97 cells);
+            # the same additions
             cells = target[faction, r0:r1, c0:c1]
             sums = cells.copy()
             sums += amount * patch
