@@ -206,3 +206,7 @@ def test_sweep_charts_and_report(tmp_path):
     manifest = (out / "manifest.json").read_text()
     for key in ('"sweep_sha256"', '"code_version"', '"packages"', '"status": "complete"', '"root_seed": 5'):
         assert key in manifest, f"manifest.json lacks {key}"
+    from sim.program.oserrors import kept_note
+
+    assert kept_note() == "nothing was left half-written", \
+        f"a finished sweep still names its folder in a later failure's message: {kept_note()}"

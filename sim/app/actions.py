@@ -32,7 +32,9 @@ def report(err: Exception) -> None:
     if isinstance(err, UserError):
         problem.value = str(err)
     elif isinstance(err, OSError):  # the machine refused (a full disk on export): one line, not a bug
-        problem.value = failure_line(err, elsewhere=None)  # the app has no --out to choose
+        # the app's export publishes whole and the app has no --out to choose; a folder of
+        # many runs written earlier in this process has nothing to do with it
+        problem.value = failure_line(err, kept="nothing was left half-written", elsewhere=None)
     else:  # a bug: say so on the page in one line, keep the traceback for the server's log
         log.exception("app action failed")
         problem.value = f"Something went wrong ({type(err).__name__}: {err}). The run is kept; try again."

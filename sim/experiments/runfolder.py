@@ -226,7 +226,8 @@ class RunFolder:
         """Write the manifest: `info`, the code and packages, and every session that has worked
         on the folder — each with its start, end (None while running, or if it was killed), code
         version, command and, once done, the runs it ran (`ExecutionReport`). Earlier code
-        versions are kept for good."""
+        versions are kept for good. Once `status` is "complete", the folder is no longer the one a
+        failure of the machine reports as saved (:func:`sim.program.oserrors.working_in`)."""
         old = self.manifest() or {}
         manifest = {
             "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
@@ -248,3 +249,5 @@ class RunFolder:
         sessions = [s for s in old.get("sessions", []) if s.get("id") != self.session["id"]]
         manifest["sessions"] = sessions + [dict(self.session)]
         write_json_atomic(self.path / MANIFEST, manifest)
+        if status == "complete":  # written: a later failure in this process is not about this folder
+            working_in(None)

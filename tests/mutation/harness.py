@@ -214,10 +214,12 @@ def write_report(rows: list[tuple[dict, str, float]], refused: list[str], report
     report.write_text(head + "\n".join(lines) + rest.split(END, 1)[1])
 
 
-def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = REPORT) -> None:
+def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = REPORT,
+                  order: list[str] | None = None) -> None:
     """Replace the rows of the mutants in `rows` in the table of `report` (a mutant without a
-    row gets one after the last), and add a line after its first, naming them and `run`, then
-    recount the catches."""
+    row gets one after the row of the nearest mutant before it in `order`, the names of
+    mutants.yaml, or after the last row), and add a line after its first, naming them and `run`,
+    then recount the catches."""
     text = report.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{report.name}: the markers {BEGIN} and {END} are missing")
@@ -229,7 +231,11 @@ def update_report(rows: list[tuple[dict, str, float]], run: str, report: Path = 
         if at:
             lines[at[0]] = row(m, result, seconds)
         else:
-            last = max(i for i, line in enumerate(lines) if line.startswith("|"))
+            before = order[:order.index(m["name"])] if order and m["name"] in order else []
+            rowed = {name: i for i, line in enumerate(lines) for name in before
+                     if line.startswith(f"| `{name}` |")}
+            last = (max(rowed.values()) if rowed else
+                    max(i for i, line in enumerate(lines) if line.startswith("|")))
             lines.insert(last + 1, row(m, result, seconds))
     names = ", ".join(f"`{m['name']}`" for m, _, _ in rows)
     lines.insert(2, f"Re-run with `--only {' '.join(m['name'] for m, _, _ in rows)} --update` ({names}): {run}.")
@@ -259,6 +265,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = 
     if args.update and not args.only:
         parser.error("--update needs --only")
     mutants = load_mutants(mutants_file)
+    order = [m["name"] for m in mutants]
     if args.only:
         unknown = set(args.only) - {m["name"] for m in mutants}
         if unknown:
@@ -300,7 +307,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, mutants_file: Path = 
         write_report(rows, refused, report, run)
         print(f"wrote {report}")
     elif args.update:
-        update_report(rows, run, report)
+        update_report(rows, run, report, order)
         print(f"updated {len(rows)} rows of {report}")
     return 0 if not refused and all(r.startswith("caught") for _, r, _ in rows) else 1
 

@@ -136,12 +136,18 @@ def test_a_full_disk_during_an_export_gives_one_line(tmp_path, monkeypatch, caps
     assert not out.exists() and leftovers(tmp_path) == []
 
 
-def test_the_apps_export_shows_a_full_disk_in_one_line():
+def test_the_apps_export_shows_a_full_disk_in_one_line(tmp_path, monkeypatch):
     pytest.importorskip("solara")
     from sim.app import actions
+    from sim.program import oserrors
 
+    # a folder of many runs this process was writing (a sweep from Python, or an earlier test)
+    # has nothing to do with the app's export
+    monkeypatch.setattr(oserrors, "_folder", (tmp_path / "sweep", "sweep"))
     actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
     shown = actions.problem.value
     assert shown.startswith("outputs/app_x/map.png: writing failed: the disk is full") and "\n" not in shown, shown
     assert "went wrong" not in shown, f"a full disk is not reported as a bug: {shown}"
     assert shown.endswith("; free some space") and "--out" not in shown, f"the app has no --out to choose: {shown}"
+    assert "nothing was left half-written" in shown and "finished runs" not in shown, \
+        f"the app's export publishes whole; no runs of another folder are its: {shown}"

@@ -103,6 +103,11 @@ def test_an_update_replaces_only_the_named_rows_and_says_so(tmp_path):
     assert "| `b` | B broken | `b.py` | `tests/test_b.py` | **caught (slow)** | 7 |\n| `c` | A broken |" in text, (
         "a mutant without a row gets one after the last")
     assert "2 of 3 mutants caught" in text, text
+    harness.update_report([({**a, "name": "ab"}, "caught", 2.0)], "commit `444dddd`", report,
+                          order=["a", "ab", "b", "c"])
+    text = report.read_text()
+    assert "| `a` | A broken | `a.py` | `tests/test_a.py` | **caught** | 3 |\n| `ab` | A broken |" in text, (
+        "a new mutant's row goes after the row of the mutant before it in mutants.yaml")
 
 
 def test_every_mutant_of_the_table_still_finds_its_code_once():
