@@ -124,3 +124,34 @@ def test_worker_initializer_sets_the_parent_death_signal():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout.split() == [str(int(signal.SIGTERM)), "True"], proc.stderr
+
+
+def test_a_command_called_in_process_leaves_the_callers_signal_handlers_and_warnings_as_they_were(capsys):
+    """A script or a test calls `main` in its own process: while the command runs SIGTERM and
+    SIGHUP raise Terminated and warnings print as notes; once it returns, the caller's own."""
+    import warnings
+
+    from sim.program.cli import main
+    from sim.program.signals import _raise
+
+    def callers(signum, frame):
+        pass
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    shown = warnings.showwarning
+    try:
+        signal.signal(signal.SIGTERM, callers)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        seen = []
+        with pytest.MonkeyPatch.context() as patch:  # the handlers as the command runs
+            patch.setattr("sim.program.cli.cmd_list", lambda args: seen.append(
+                (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))) or 0)
+            assert main(["list"]) == 0
+        assert seen == [(_raise, _raise)], f"premise: the command handles SIGTERM and SIGHUP: {seen}"
+        assert signal.getsignal(signal.SIGTERM) is callers and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL, \
+            "the command left its handlers in the caller's process"
+        assert warnings.showwarning is shown, "the command left warnings printed as its notes"
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    capsys.readouterr()
