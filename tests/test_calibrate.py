@@ -174,6 +174,27 @@ def test_the_posterior_is_the_same_on_dask(tmp_path):
     pd.testing.assert_frame_equal(serial, on_dask, check_exact=True, obj="posterior (Dask, batches of 2)")
 
 
+def test_a_calibration_leaves_the_callers_random_generator_and_pyabc_logging_as_they_were(tmp_path):
+    """From Python (the analyst notebook calibrates in its kernel): the calibration seeds numpy's
+    global generator and quiets pyabc's logger while it runs; the caller's draws after it are
+    those it would have made without it, and its logging level for pyabc is kept."""
+    import logging
+
+    plan = read_calibration(write(tmp_path, GOOD))
+    logger = logging.getLogger("ABC")
+    np.random.seed(2024)
+    expected = np.random.random(3)
+    np.random.seed(2024)
+    try:
+        logger.setLevel(logging.INFO)
+        toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
+        assert np.random.random(3).tolist() == expected.tolist(), \
+            "the calibration left numpy's global generator seeded its own way"
+        assert logger.level == logging.INFO, f"the calibration left pyabc's logger at {logging.getLevelName(logger.level)}"
+    finally:
+        logger.setLevel(logging.NOTSET)
+
+
 def test_a_resumed_calibration_ends_where_an_uninterrupted_one_does(tmp_path):
     plan = read_calibration(write(tmp_path, GOOD.replace("generations: 2", "generations: 3")))
     whole = toy_posterior(plan, tmp_path / "whole.db", SerialExecutor(), 1)
