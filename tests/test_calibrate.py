@@ -176,23 +176,33 @@ def test_the_posterior_is_the_same_on_dask(tmp_path):
 
 def test_a_calibration_leaves_the_callers_random_generator_and_pyabc_logging_as_they_were(tmp_path):
     """From Python (the analyst notebook calibrates in its kernel): the calibration seeds numpy's
-    global generator and quiets pyabc's logger while it runs; the caller's draws after it are
-    those it would have made without it, and its logging level for pyabc is kept."""
+    global generator and quiets pyabc's logger while it runs (Corridor prints its own progress);
+    the caller's draws after it are those it would have made without it, and the level the
+    caller chose for pyabc's logger is kept."""
     import logging
 
+    import pyabc  # noqa: F401 - importing it sets its logger's level: before the caller's choice
+
     plan = read_calibration(write(tmp_path, GOOD))
-    logger = logging.getLogger("ABC")
+    logger, said = logging.getLogger("ABC"), []
+    handler = logging.Handler()
+    handler.emit = said.append
     np.random.seed(2024)
     expected = np.random.random(3)
     np.random.seed(2024)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
     try:
-        logger.setLevel(logging.INFO)
-        toy_posterior(plan, tmp_path / "a.db", SerialExecutor(), 1)
+        run_abc(plan, Toy(), {"incidents_airstrike": 12.0}, tmp_path / "a.db", SerialExecutor(), 1, resume=False,
+                progress=False, log=lambda _: None)
         assert np.random.random(3).tolist() == expected.tolist(), \
             "the calibration left numpy's global generator seeded its own way"
-        assert logger.level == logging.INFO, f"the calibration left pyabc's logger at {logging.getLevelName(logger.level)}"
+        assert logger.level == logging.DEBUG, f"the calibration left pyabc's logger at {logging.getLevelName(logger.level)}"
+        chatter = [r.getMessage() for r in said if r.levelno < logging.WARNING]
+        assert not chatter, f"pyabc logged its own progress while the calibration ran: {chatter[:3]}"
     finally:
-        logger.setLevel(logging.NOTSET)
+        logger.removeHandler(handler)
+        logger.setLevel(logging.INFO)  # pyabc's own
 
 
 def test_a_resumed_calibration_ends_where_an_uninterrupted_one_does(tmp_path):

@@ -222,6 +222,8 @@ def run_abc(plan: CalibrationPlan, simulator: Simulator, observed: dict, db: Pat
     runs pyabc's logger ("ABC") says warnings only and numpy's global generator is seeded (pyabc
     and the particles draw from it in this process); after, both are as the caller had them (a
     notebook's own draws and logging go on as if no calibration had run)."""
+    import pyabc  # noqa: F401 - first: importing pyabc sets its logger's level (INFO)
+
     logger = logging.getLogger("ABC")
     level, state = logger.level, np.random.get_state()
     logger.setLevel(logging.WARNING)  # our own progress lines instead of pyabc's
