@@ -149,9 +149,12 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
 
 @contextmanager
 def _dask_executor(address: str, workers: int):
+    """A local Dask cluster sets its workers' variables (one thread per numerical library,
+    `MALLOC_TRIM_THRESHOLD_`, `PYTHONHASHSEED`, ...) in this process's environment, where every
+    process started later would inherit them: they are undone when the cluster closes."""
     from distributed import Client, LocalCluster  # imported only when Dask is asked for
 
-    cluster = None
+    cluster, environ = None, dict(os.environ)
     if address == "local":
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
@@ -169,6 +172,8 @@ def _dask_executor(address: str, workers: int):
         client.close()
         if cluster is not None:
             cluster.close()
+            os.environ.clear()
+            os.environ.update(environ)
 
 
 # ============================================================================ the run folder
