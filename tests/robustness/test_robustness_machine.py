@@ -147,8 +147,12 @@ def test_the_apps_export_shows_a_full_disk_in_one_line(tmp_path, monkeypatch):
     # a folder of many runs this process was writing (a sweep from Python, or an earlier test)
     # has nothing to do with the app's export
     monkeypatch.setattr(oserrors, "_folder", (tmp_path / "sweep", "sweep"))
-    actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
-    shown = actions.problem.value
+    before = actions.problem.value  # outside a Solara session the app's state is the process's: put back
+    try:
+        actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
+        shown = actions.problem.value
+    finally:
+        actions.problem.value = before
     assert shown.startswith("outputs/app_x/map.png: writing failed: the disk is full") and "\n" not in shown, shown
     assert "went wrong" not in shown, f"a full disk is not reported as a bug: {shown}"
     assert shown.endswith("; free some space") and "--out" not in shown, f"the app has no --out to choose: {shown}"
