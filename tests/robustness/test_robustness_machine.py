@@ -178,3 +178,26 @@ def test_a_folder_an_interrupted_command_left_is_not_named_when_the_next_one_can
     assert "cannot write here: the file system is read-only" in message, message
     assert "first" not in message and "nothing was left half-written" in message, \
         f"the refusal names the interrupted command's folder: {message}"
+
+
+def test_a_module_imported_under_a_shim_is_failed_by_the_next_shim_and_writes_plainly_in_between(tmp_path, monkeypatch):
+    """tests/faults.py: a module first imported while a shim is installed binds that shim by name
+    and keeps it. Before the fix, the next shim left it out (the run's steps.csv and charts were
+    never failed after the first test that imported them) and the dead shim still counted its writes."""
+    import sys
+    import types
+
+    from sim.program import output
+
+    late = types.ModuleType("sim.imported_under_a_shim")
+    monkeypatch.setitem(sys.modules, late.__name__, late)
+    with pytest.MonkeyPatch.context() as patch:
+        first = install(patch, 0, errno.ENOSPC)
+        late.write_atomic = output.write_atomic  # what `from sim.program.output import write_atomic` binds now
+    late.write_atomic(tmp_path / "between", lambda tmp: tmp.write_text("x"))
+    assert first.calls == 0 and (tmp_path / "between").read_text() == "x", "an undone shim writes as the original"
+    second = install(monkeypatch, 1, errno.ENOSPC)
+    with pytest.raises(OSError):
+        late.write_atomic(tmp_path / "failed", lambda tmp: tmp.write_text("y"))
+    assert second.paths == [str(tmp_path / "failed")] and not (tmp_path / "failed").exists(), \
+        f"the next shim did not fail the write of a module imported under the first: {second.paths}"
