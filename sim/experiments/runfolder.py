@@ -96,11 +96,11 @@ class RunFolder:
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
         runs; resuming a folder begun with another code version is refused unless `force` (then
         the mix is recorded in the manifest: `mixed_code_versions`; the refusal names `flag`, the
-        option the user gave to resume). While this process runs, the
-        folder is locked: a second command on it is refused. A run file left empty or cut short
+        option the user gave to resume). Until the manifest says it is complete or stopped
+        (`write_manifest`, `set_status`), the folder is locked: a second command on it is refused. A run file left empty or cut short
         by a crash is deleted and run again. A path the system refuses (a name too long, no
-        permission) is refused in one line. Until it is open, a failure of the machine names no
-        folder of many runs, not one an earlier, interrupted command of this process left."""
+        permission) is refused in one line, naming no folder of many runs (not the one an earlier,
+        interrupted command of this process left)."""
         working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
