@@ -184,3 +184,28 @@ def test_a_hangup_the_command_was_started_ignoring_stays_ignored_in_it_and_its_w
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout.split() == ["True", "True"], \
         f"a pool worker under nohup: (SIGHUP still ignored, SIGTERM default) = {proc.stdout} {proc.stderr}"
+
+
+@pytest.mark.parametrize("failure", ["a bad flag", "a bug"])
+def test_a_command_that_fails_in_process_still_puts_the_callers_handlers_and_warnings_back(capsys, failure):
+    """A command called in-process that does not return (argparse refuses a flag: SystemExit; a
+    bug: its exception goes on) leaves the caller's SIGTERM handler and warnings as they were."""
+    import warnings
+
+    from sim.program.cli import main
+
+    def callers(signum, frame):
+        pass
+
+    before, shown = signal.getsignal(signal.SIGTERM), warnings.showwarning
+    try:
+        signal.signal(signal.SIGTERM, callers)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sim.program.cli.cmd_list", lambda args: 1 / 0)
+            with pytest.raises(SystemExit if failure == "a bad flag" else ZeroDivisionError):
+                main(["list", "--no-such-flag"] if failure == "a bad flag" else ["list"])
+        assert signal.getsignal(signal.SIGTERM) is callers, f"{failure}: the command left its SIGTERM handler"
+        assert warnings.showwarning is shown, f"{failure}: the command left warnings printed as its notes"
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
+    capsys.readouterr()
