@@ -151,29 +151,36 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
 def _dask_executor(address: str, workers: int):
     """A local Dask cluster sets its workers' variables (one thread per numerical library,
     `MALLOC_TRIM_THRESHOLD_`, `PYTHONHASHSEED`, ...) in this process's environment, where every
-    process started later would inherit them: they are undone when the cluster closes."""
+    process started later would inherit them: they are undone when the cluster closes, or fails
+    to start (a worker that cannot start, Ctrl-C while it starts)."""
     from distributed import Client, LocalCluster  # imported only when Dask is asked for
 
-    cluster, environ = None, dict(os.environ)
-    if address == "local":
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(address, timeout="15s")
-        except (OSError, TimeoutError) as err:
-            raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
-    try:
+    with ExitStack() as stack:  # on leaving: the client closed, then the cluster, then the environment
+        if address == "local":
+            stack.callback(_environment_put_back, dict(os.environ))
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            stack.callback(cluster.close)
+            client = Client(cluster)
+            where = "local Dask cluster"
+        else:
+            try:
+                client = Client(address, timeout="15s")
+            except (OSError, TimeoutError) as err:
+                raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
+            where = f"Dask cluster at {address}"
+        stack.callback(client.close)
         slots = sum(client.nthreads().values()) or 1
-        where = "local Dask cluster" if cluster is not None else f"Dask cluster at {address}"
         yield client.get_executor(pure=False), f"{where} ({slots} worker threads)", slots
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-            os.environ.clear()
-            os.environ.update(environ)
+
+
+def _environment_put_back(environ: dict[str, str]) -> None:
+    """Make `os.environ` `environ` again, touching only the variables that differ."""
+    for name in set(os.environ) - set(environ):
+        del os.environ[name]
+    for name, value in environ.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 # ============================================================================ the run folder

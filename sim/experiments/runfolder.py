@@ -97,10 +97,10 @@ class RunFolder:
         runs; resuming a folder begun with another code version is refused unless `force` (then
         the mix is recorded in the manifest: `mixed_code_versions`; the refusal names `flag`, the
         option the user gave to resume). Until the manifest says it is complete or stopped
-        (`write_manifest`, `set_status`), the folder is locked: a second command on it is refused. A run file left empty or cut short
-        by a crash is deleted and run again. A path the system refuses (a name too long, no
-        permission) is refused in one line, naming no folder of many runs (not the one an earlier,
-        interrupted command of this process left)."""
+        (`write_manifest`, `set_status`), the folder is locked: a second command on it is
+        refused. A run file left empty or cut short by a crash is deleted and run again. A path
+        the system refuses (a name too long, no permission) is refused in one line, naming no
+        folder of many runs (not the one an earlier, interrupted command of this process left)."""
         working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
@@ -184,8 +184,9 @@ class RunFolder:
 
     def _lock(self) -> None:
         """Hold an exclusive lock on the folder's marker while this process writes into it: until
-        the command ends (`_unlock`), or this process ends, or opens the same folder again (one
-        command after another in one Python session)."""
+        its manifest says complete or stopped (`_unlock`), or this process ends, or opens the
+        same folder again (one command after another in one Python session; a command that
+        failed otherwise, e.g. a UserError after `open`, keeps it until then)."""
         self._unlock()
         fd = os.open(self.path / MARKER, os.O_RDONLY)
         try:
