@@ -39,6 +39,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from sim.experiments.dask_cluster import dask_executor
 from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError
@@ -95,7 +96,7 @@ class _Bar(tqdm):
 def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, str, int]]:
     """(executor, description, number of runs it can run at once)."""
     if dask:
-        with _dask_executor(dask, workers) as opened:
+        with dask_executor(dask, workers) as opened:
             yield opened
         return
     if workers <= 1:
@@ -146,42 +147,6 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
         raise UserError("--resume needs --out FOLDER: the folder to finish")
     check_engine(workers, dask)
     return workers or default_workers()
-
-@contextmanager
-def _dask_executor(address: str, workers: int):
-    """A local Dask cluster sets its workers' variables (one thread per numerical library,
-    `MALLOC_TRIM_THRESHOLD_`, `PYTHONHASHSEED`, ...) in this process's environment, where every
-    process started later would inherit them: they are undone when the cluster closes, or fails
-    to start (a worker that cannot start, Ctrl-C while it starts)."""
-    from distributed import Client, LocalCluster  # imported only when Dask is asked for
-
-    with ExitStack() as stack:  # on leaving: the client closed, then the cluster, then the environment
-        if address == "local":
-            stack.callback(_environment_put_back, dict(os.environ))
-            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
-            stack.callback(cluster.close)
-            client = Client(cluster)
-            where = "local Dask cluster"
-        else:
-            try:
-                client = Client(address, timeout="15s")
-            except (OSError, TimeoutError) as err:
-                raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
-            where = f"Dask cluster at {address}"
-        stack.callback(client.close)
-        slots = sum(client.nthreads().values()) or 1
-        yield client.get_executor(pure=False), f"{where} ({slots} worker threads)", slots
-
-
-def _environment_put_back(environ: dict[str, str]) -> None:
-    """Make `os.environ` `environ` again, touching only the variables that differ."""
-    for name in set(os.environ) - set(environ):
-        del os.environ[name]
-    for name, value in environ.items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
-
 
 # ============================================================================ the run folder
 

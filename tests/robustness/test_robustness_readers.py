@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from sim.experiments import engine
+from sim.experiments import dask_cluster, engine
 from sim.experiments.runfolder import MANIFEST, RunFolder
 from sim.program.cli import main
 from sim.program.errors import UserError
@@ -214,7 +214,7 @@ def test_a_local_dask_cluster_that_fails_to_start_leaves_the_environment_as_it_w
 
     monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(LocalCluster=Cluster, Client=client))
     monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the caller's
-    with pytest.raises(RuntimeError if failing == "a worker" else OSError), engine._dask_executor("local", 2):
+    with pytest.raises(RuntimeError if failing == "a worker" else OSError), dask_cluster.dask_executor("local", 2):
         pass
     assert os.environ["OMP_NUM_THREADS"] == "4", f"{failing} failed to start: the cluster's variables were left"
     assert closed == ([] if failing == "a worker" else ["cluster"]), f"{failing} failed to start: closed {closed}"
