@@ -17,8 +17,9 @@ The projection is linear in the presence, so a faction with few changes in a ste
 jump, a convoy's move) is updated by stamping the kernel at the old and new cells, and a
 faction with many changes is recomputed with whole-array filters, whichever costs less
 (estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
-Either way a step costs at most one full recomputation, however many agents there are. A full
-recomputation once per simulated day keeps rounding from accumulating.
+Either way a step costs at most one full recomputation, however many agents there are. Once a
+simulated week (`RESYNC_HOURS`) the factions whose presence changed since are recomputed in
+full, which keeps the stamps' rounding from accumulating.
 
 A cell is *controlled* by the faction with the highest force density when that is at least the
 threshold (fighters/km²) and ahead of the strongest faction not allied with it by the margin (top ≥ (1 +
