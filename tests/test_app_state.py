@@ -183,7 +183,7 @@ def test_a_live_run_keeps_no_map_snapshots_on_the_way():
 
 def test_export_and_viz_commands(tmp_path, capsys):
     out = tmp_path / "export"
-    assert main(["export", str(OPEN_ROAD), "--days", "0.5", "--out", str(out),
+    assert main(["export", "open_road", "--days", "0.5", "--out", str(out),  # a library name, as `run` takes
                  "--set", "rules.reinforcement.max_per_day=5"]) == 0
     assert (out / "map.png").is_file() and (out / "animation.gif").is_file()
     assert "2017-11-19 12:00 (day 0)" in capsys.readouterr().out, "the clock gives the date, time and day"
@@ -191,6 +191,9 @@ def test_export_and_viz_commands(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+    assert main(["viz", "open_raod"]) == 2
+    refused = capsys.readouterr().err
+    assert "open_raod" in refused and "open_road" in refused, f"a misspelt library name gets a suggestion: {refused}"
     assert main(["viz", str(OPEN_ROAD), "--bench", "3"]) == 0
     printed = capsys.readouterr().out
     assert "3 steps" in printed and "Reset: " in printed and "scenario change" in printed

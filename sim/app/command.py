@@ -106,11 +106,12 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
 
 def cmd_viz(args: argparse.Namespace) -> int:
     from sim.app.controls import scenario_info
+    from sim.program.folders import SCENARIOS
+    from sim.scenario.library import find_in_library
 
+    args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     path = scenario_info(args.scenario).path  # a bad scenario fails here, before the server starts
     if args.bench:
-        from sim.program.folders import SCENARIOS
-
         other = SCENARIOS / "open_road.yaml"
         r = bench_reset(path, other if other != path else SCENARIOS / "baseline.yaml")
         print(f"Reset: {r['reset_s']:.2f} s; scenario change ({path.name} <-> {other.name}): {r['change_s']:.2f} s "
@@ -176,9 +177,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from sim.app.export import OUTPUTS, export_runs
     from sim.app.state import LiveRun
+    from sim.program.folders import SCENARIOS
     from sim.program.output import check_destination, new_run_folder
     from sim.scenario import parse_sets
+    from sim.scenario.library import find_in_library
 
+    args.scenario = find_in_library(args.scenario, SCENARIOS)  # a path, or a library name: open_road
     if args.out is not None:
         check_destination(args.out, args.force, kind="export")  # before any work
     else:  # the default folder's name waits for the day reached; outputs/ must be writable now
@@ -198,7 +202,8 @@ def add_commands(sub) -> None:
     """Add `viz` and `export` to the subcommands of `python run.py`."""
     p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
-                   help="scenario to open (default: the Albu Kamal blockade); the app offers the others too")
+                   help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade); "
+                   "the app offers the others too")
     p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
@@ -221,7 +226,7 @@ def add_commands(sub) -> None:
     p = sub.add_parser("export", help="run a scenario for some days and save its map and charts (PNG) and "
                        "animation (GIF) for slides")
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
-                   help="scenario YAML (default: the Albu Kamal blockade)")
+                   help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--days", type=scenario_flag("time.duration_days"), help="days to run before exporting (default: the whole scenario)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
