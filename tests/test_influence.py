@@ -19,11 +19,13 @@ MAP = SCENARIOS / "maps" / "euphrates_corridor.geojson"
 
 
 def field(bank, cell_km=1.0, step_hours=1.0, n=2, crossings=None, **kw):
-    """An influence field with the scenario defaults (ControlSpec), overridable."""
+    """An influence field with the scenario defaults (ControlSpec), overridable, updated every
+    step (update_hours 0) unless told otherwise."""
     c = ControlSpec()
     params = dict(kernel_km=c.kernel_km, patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days,
                   step_hours=step_hours, threshold_per_km2=c.threshold_per_km2, margin=c.margin,
-                  bridge_reach_km=c.bridge_reach_km, tail_ratio=c.tail_ratio, crossings=crossings)
+                  bridge_reach_km=c.bridge_reach_km, tail_ratio=c.tail_ratio, crossings=crossings,
+                  update_hours=0.0)
     params.update(kw)
     return InfluenceField(n, bank, cell_km, **params)
 
@@ -142,6 +144,33 @@ def test_relaxation_does_not_depend_on_the_step_length():
     assert np.allclose(one.influence, two.influence, atol=1e-12)
     expected = one.target[0][20, 20] * (1 - np.exp(-2.0 / 48.0))
     assert one.influence[0][20, 20] == pytest.approx(expected, rel=1e-9), "after 2 h: target·(1 − e^(−2/48))"
+
+
+def test_the_influence_is_updated_every_update_hours_with_the_changes_merged_per_cell():
+    """update_hours 3 at 1 h steps: two calls do nothing (influence and control map as they
+    were), the third stamps the three steps' changes (a move there and back cancels: no stamp)
+    and relaxes by e^(−3/48), as one update of a 3 h step would."""
+    bank = np.ones((40, 40), np.int8)
+    batched, one = field(bank, update_hours=3.0), field(bank, step_hours=3.0)
+    for f in (batched, one):
+        f.add(0, 0, (20, 20), 50.0)
+        f.settle()
+    before = batched.influence.copy(), batched.controller
+    batched.add(0, 0, (20, 20), -50.0)
+    batched.add(0, 0, (10, 10), 50.0)
+    batched.update()
+    batched.add(0, 0, (10, 10), -50.0)
+    batched.add(0, 0, (20, 20), 50.0)
+    batched.update()
+    assert np.array_equal(batched.influence, before[0]) and batched.controller is before[1]
+    batched.add(0, 0, (30, 30), 20.0)
+    stamped = []
+    batched._stamp = lambda changes, stamp=batched._stamp: (stamped.extend(changes), stamp(changes))
+    batched.update()
+    assert stamped == [(0, 0, 30, 30, 20.0)], "the move there and back merged away"
+    one.add(0, 0, (30, 30), 20.0)
+    one.update()
+    assert np.allclose(batched.influence, one.influence, rtol=0, atol=1e-12)
 
 
 def test_control_threshold_and_margin():

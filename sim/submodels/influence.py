@@ -99,6 +99,13 @@ WINDOW_CACHE_BYTES = 4 * 2**20
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
 
+#: how often the influence relaxes toward its target and the control map is classified again
+#: (simulated hours; every step when the step is longer): the changes of presence in between are
+#: stamped then, merged per cell (a unit's move there and back, or a fight's losses at one cell,
+#: stamp once or not at all). Against the influence's time constant of days, a control map up to
+#: this old
+UPDATE_HOURS = 4.0
+
 
 class InfluenceField:
     """The arrays, F factions on a (rows, cols) grid: `presence` (F, 2, rows, cols) fighters per
@@ -109,9 +116,11 @@ class InfluenceField:
     def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
                  patrol_kernel_km: float, decay_days: float, step_hours: float,
                  threshold_per_km2: float, margin: float, bridge_reach_km: float,
-                 tail_ratio: float = 0.0, crossings: np.ndarray | None = None):
+                 tail_ratio: float = 0.0, crossings: np.ndarray | None = None,
+                 update_hours: float = UPDATE_HOURS):
         """`bank`: 0 river/bridge, 1 and 2 the banks; `crossings`: bool mask of the bridge and
-        ford cells through which influence crosses the river (None: it does not cross)."""
+        ford cells through which influence crosses the river (None: it does not cross);
+        `update_hours`: how often the influence is updated (`UPDATE_HOURS`; 0: every step)."""
         shape = bank.shape
         self.presence = np.zeros((n_factions, 2, *shape))
         self.target = np.zeros((n_factions, *shape))
@@ -125,7 +134,10 @@ class InfluenceField:
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
         self._stamps = tuple(mixture_stamp(parts, self._gain) for parts in self._parts)
-        self._relax = float(np.exp(-step_hours / (decay_days * 24.0)))
+        # the influence is updated every `_every` steps, relaxing for all of them at once
+        self._every = max(1, int(round(update_hours / step_hours)))
+        self._since_update = 0
+        self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
@@ -147,7 +159,7 @@ class InfluenceField:
         # the stamped target is recomputed from scratch once a simulated week, which bounds the
         # rounding drift of stamping (and the truncation of stamps against the full filter), for
         # the factions whose presence changed since it was last (`_stale`)
-        self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
+        self._resync_every = max(1, int(round(RESYNC_HOURS / (step_hours * self._every))))
         self._since_resync = 0
         #: each faction's change count when its target was last projected in full (`_stale`)
         self._projected_at = [-1] * n_factions
@@ -258,6 +270,11 @@ class InfluenceField:
 
     def _refresh_target(self) -> None:
         pending, self._pending = self._pending, []
+        merged: dict[tuple[int, int, int, int], float] = {}
+        for faction, layer, r, c, amount in pending:
+            key = (faction, layer, r, c)
+            merged[key] = merged.get(key, 0.0) + amount
+        pending = [(*key, amount) for key, amount in merged.items() if amount]
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
             self._project(self._stale())
@@ -287,6 +304,13 @@ class InfluenceField:
 
     # --- the step ------------------------------------------------------------------------
     def update(self) -> None:
+        """Every `update_hours` (the `_every`-th call): stamp the changes of presence since the
+        last update, relax the influence over the steps since, classify the control map; the
+        calls in between do nothing."""
+        self._since_update += 1
+        if self._since_update < self._every:
+            return
+        self._since_update = 0
         self._refresh_target()
         self.influence -= self.target
         self.influence *= self._relax
