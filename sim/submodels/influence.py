@@ -96,6 +96,11 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
 #: cache: with 32 MB a 1 km step cost 8 % more, at 2 and 3 km the same
 WINDOW_CACHE_BYTES = 4 * 2**20
 
+#: the floating-point type of the projection and the influence (and of the stamps and the river's
+#: weights that make them): single precision halves the memory the stamps and the relaxation
+#: stream through; the presence, the fighters' ledger, stays in double precision
+FIELD_DTYPE = np.float32
+
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
 
@@ -109,8 +114,8 @@ UPDATE_HOURS = 4.0
 
 class InfluenceField:
     """The arrays, F factions on a (rows, cols) grid: `presence` (F, 2, rows, cols) fighters per
-    cell in the HOLDING and PATROLLING layers; `target` (F, rows, cols) its projection;
-    `influence` (F, rows, cols), relaxing toward the target; `controller` (rows, cols) int8, a
+    cell in the HOLDING and PATROLLING layers (float64); `target` (F, rows, cols) its projection;
+    `influence` (F, rows, cols), relaxing toward the target (both `FIELD_DTYPE`); `controller` (rows, cols) int8, a
     faction index, CONTESTED or UNGOVERNED."""
 
     def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
@@ -123,8 +128,8 @@ class InfluenceField:
         `update_hours`: how often the influence is updated (`UPDATE_HOURS`; 0: every step)."""
         shape = bank.shape
         self.presence = np.zeros((n_factions, 2, *shape))
-        self.target = np.zeros((n_factions, *shape))
-        self.influence = np.zeros((n_factions, *shape))
+        self.target = np.zeros((n_factions, *shape), dtype=FIELD_DTYPE)
+        self.influence = np.zeros((n_factions, *shape), dtype=FIELD_DTYPE)
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
         self.threshold = threshold_per_km2
         self.margin = margin
@@ -133,14 +138,15 @@ class InfluenceField:
         self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
-        self._stamps = tuple(mixture_stamp(parts, self._gain) for parts in self._parts)
+        self._stamps = tuple(mixture_stamp(parts, self._gain).astype(FIELD_DTYPE) for parts in self._parts)
         # the influence is updated every `_every` steps, relaxing for all of them at once
         self._every = max(1, int(round(update_hours / step_hours)))
         self._since_update = 0
         self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
-        self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
+        self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
+                             far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         self._pending: list[tuple[int, int, int, int, float]] = []
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
@@ -204,7 +210,7 @@ class InfluenceField:
         bits. (The filter treats factions independently, so any subset of them gets the bits
         of all of them.)"""
         presence = self.presence[factions]
-        out = np.zeros((presence.shape[0], *self._bank.shape))
+        out = np.zeros((presence.shape[0], *self._bank.shape), dtype=FIELD_DTYPE)
         bank = self._bank
         rows, cols = bank.shape
         for layer, parts in enumerate(self._parts):
@@ -218,7 +224,8 @@ class InfluenceField:
                     r0, r1 = max(occupied_rows[0] - reach, 0), min(occupied_rows[-1] + reach + 1, rows)
                     c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
                     box = part[i, r0:r1, c0:c1]
-                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant", truncate=TRUNCATE)
+                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant",
+                                                                  truncate=TRUNCATE, output=FIELD_DTYPE)
                                  for s, w in parts)
                     if source:
                         smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
