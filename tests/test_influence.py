@@ -338,3 +338,15 @@ def test_a_garrison_governs_the_disc_where_its_density_reaches_the_threshold_and
     assert 0.7 < hand_kept < 0.85, f"by hand a 30 % loss keeps {hand_kept:.3f} of the ground: about four fifths"
     kept = governed_km2(280.0) / governed_km2(400.0)
     assert abs(kept - hand_kept) < 0.03, f"280 of 400 fighters should keep {hand_kept:.3f} of the ground, kept {kept:.3f}"
+
+
+def test_a_factions_strength_is_the_running_total_of_its_changes():
+    """`faction_strength` is kept by `add`: after random arrivals, moves and losses it is the
+    presence's sum (to rounding), faction by faction."""
+    f = field(np.ones((30, 30), np.int8), n=3)
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        fac, layer = int(rng.integers(3)), int(rng.integers(2))
+        f.add(fac, layer, (int(rng.integers(30)), int(rng.integers(30))), float(rng.uniform(-5.0, 20.0)))
+    for fac in range(3):
+        assert f.faction_strength(fac) == pytest.approx(float(f.presence[fac].sum()), rel=1e-12, abs=1e-9)

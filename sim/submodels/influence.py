@@ -157,7 +157,8 @@ class InfluenceField:
         #: (the control map last classified, its governed or contested cells, flat, ascending),
         #: read by `LandShares` (sim/submodels/control.py); set by `_classify`
         self.governed: tuple = (None, np.empty(0, dtype=np.intp))
-        self._strength: dict[int, tuple[int, float]] = {}
+        #: each faction's fighters on the map (`faction_strength`), kept by `add`
+        self._strength = [0.0] * n_factions
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
@@ -184,15 +185,13 @@ class InfluenceField:
         self._pending.append((faction, layer, r, c, amount))
         self.changes[faction] += 1
         self.touched.add(rc)
+        self._strength[faction] += amount
 
     def faction_strength(self, faction: int) -> float:
-        """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
-        its presence has changed."""
-        version, total = self._strength.get(faction, (-1, 0.0))
-        if version != self.changes[faction]:
-            total = float(self.presence[faction].sum())
-            self._strength[faction] = (self.changes[faction], total)
-        return total
+        """Fighters of `faction` on the map: the running total of what `add` added and removed
+        (`presence[faction].sum()` but for rounding: summed in the order of the changes, not
+        numpy's pairwise order over the grid)."""
+        return self._strength[faction]
 
     def total_presence(self) -> np.ndarray:
         """Fighters per cell and faction, (F, rows, cols)."""
