@@ -47,10 +47,9 @@ def test_presence_grid_matches_the_units(blockade):
         model.step()
     expected = np.zeros(model.influence.presence.shape[:1] + model.map.shape)
     for unit in model.agents:
-        expected[unit.faction][unit.rc] += unit.in_presence
-        assert abs(unit.strength - unit.in_presence) < unit.STAMP_FIGHTERS, "a unit's change of a fighter or more waits"
+        expected[unit.faction][unit.rc] += unit.strength
     assert np.allclose(model.influence.total_presence(), expected, atol=1e-6), \
-        "the presence grids drifted from the units' positions and what of their strength they hold"
+        "the presence grids drifted from the units' positions and strengths"
 
 
 def test_same_seed_gives_byte_identical_tables(blockade):
