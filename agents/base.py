@@ -18,10 +18,6 @@ class Unit(CellAgent):
     on_payroll = True
     #: fighters below which a unit no longer exists as a fighting force
     MIN_STRENGTH = 0.5
-    #: losses and gains smaller than this (fighters, added up since the presence last had the
-    #: unit's strength) wait before they reach the presence grids: attrition and recruitment
-    #: change a unit by fractions of a fighter a step, each change a stamp of the influence
-    STAMP_FIGHTERS = 1.0
     #: the place this unit holds as a post of its faction's command (agents/planner.py), or None
     post_at: str | None = None
     #: out of sight of every other faction, so not engaged (only an insurgent cell patrols have
@@ -33,9 +29,6 @@ class Unit(CellAgent):
         super().__init__(model)
         self.faction = faction
         self.strength = float(strength)
-        #: the unit's fighters in the presence grids: its strength but for the changes smaller
-        #: than STAMP_FIGHTERS since it last moved or changed by more (`_to_presence`)
-        self.in_presence = self.strength
         self.label = label
         self.layer = PATROLLING if patrolling else HOLDING
         self.rc = rc
@@ -48,9 +41,8 @@ class Unit(CellAgent):
         if rc == self.rc:
             return
         inf = self.model.influence
-        inf.add(self.faction, self.layer, self.rc, -self.in_presence)
+        inf.add(self.faction, self.layer, self.rc, -self.strength)
         inf.add(self.faction, self.layer, rc, self.strength)
-        self.in_presence = self.strength
         self.rc = rc
         self.cell = self.model.grid[rc]
 
@@ -62,38 +54,27 @@ class Unit(CellAgent):
         lost = 0.0 if fighters < 0.0 else fighters
         if strength < lost:
             lost = strength
+        self.model.influence.add(self.faction, self.layer, self.rc, -lost)
         self.strength = strength = strength - lost
         if strength < self.MIN_STRENGTH:
             self.destroyed()
-        else:
-            self._to_presence()
         return lost
 
     def gain(self, fighters: float) -> None:
+        self.model.influence.add(self.faction, self.layer, self.rc, fighters)
         self.strength += fighters
-        self._to_presence()
-
-    def _to_presence(self) -> None:
-        """Bring the presence grids to the unit's strength once it has changed by STAMP_FIGHTERS
-        or more since they last had it."""
-        change = self.strength - self.in_presence
-        if change >= self.STAMP_FIGHTERS or change <= -self.STAMP_FIGHTERS:
-            self.model.influence.add(self.faction, self.layer, self.rc, change)
-            self.in_presence = self.strength
 
     def set_layer(self, layer: int) -> None:
         if layer != self.layer:
             inf = self.model.influence
-            inf.add(self.faction, self.layer, self.rc, -self.in_presence)
+            inf.add(self.faction, self.layer, self.rc, -self.strength)
             inf.add(self.faction, layer, self.rc, self.strength)
-            self.in_presence = self.strength
             self.layer = layer
 
     def switch_faction(self, faction: int) -> None:
         inf = self.model.influence
-        inf.add(self.faction, self.layer, self.rc, -self.in_presence)
+        inf.add(self.faction, self.layer, self.rc, -self.strength)
         inf.add(faction, self.layer, self.rc, self.strength)
-        self.in_presence = self.strength
         self.faction = faction
         self.model.space.enrol(self, faction)
 
@@ -133,8 +114,8 @@ class Unit(CellAgent):
     def leave_map(self) -> None:
         """Take the unit and its fighters off the grid and out of the model (destroyed, or
         become another unit: a convoy that sets up a post)."""
-        self.model.influence.add(self.faction, self.layer, self.rc, -self.in_presence)
-        self.strength = self.in_presence = 0.0
+        self.model.influence.add(self.faction, self.layer, self.rc, -self.strength)
+        self.strength = 0.0
         self.moving = self.on_patrol = self.in_the_open = False
         self.model.space.enrol(self, None)
         self.remove()
