@@ -362,3 +362,25 @@ def test_a_factions_strength_is_the_running_total_of_its_changes():
         f.add(fac, layer, (int(rng.integers(30)), int(rng.integers(30))), float(rng.uniform(-5.0, 20.0)))
     for fac in range(3):
         assert f.faction_strength(fac) == pytest.approx(float(f.presence[fac].sum()), rel=1e-12, abs=1e-9)
+
+
+def test_changes_below_a_fighter_at_a_cell_wait_to_be_stamped_until_they_add_up_to_one():
+    """STAMP_FIGHTERS 1: losses of 0.4 at a cell leave the target as it was for two updates, the
+    third (1.2 in all) stamps them; the presence and the faction's strength have each at once;
+    the week's recomputation projects a change still waiting."""
+    f = field(np.ones((40, 40), np.int8))
+    f.add(0, HOLDING, (20, 20), 50.0)
+    f.settle()
+    settled = f.target.copy()
+    for k in range(2):
+        f.add(0, HOLDING, (20, 20), -0.4)
+        f.update()
+        assert np.array_equal(f.target, settled), f"after {0.4 * (k + 1):.1f} fighters lost: not yet stamped"
+    assert f.faction_strength(0) == pytest.approx(49.2) and f.presence[0, HOLDING, 20, 20] == pytest.approx(49.2)
+    f.add(0, HOLDING, (20, 20), -0.4)
+    f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-6) and not np.allclose(f.target, settled, atol=1e-3)
+    f.add(0, HOLDING, (20, 20), -0.5)
+    while f._since_resync:  # to the week's recomputation
+        f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-6) and not f._waiting

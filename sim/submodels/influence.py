@@ -110,6 +110,12 @@ FIELD_DTYPE = np.float32
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
 
+#: changes of presence smaller than this at a cell (fighters of a faction in a layer, merged since
+#: the cell was last stamped) wait to be stamped until they add up to more, or the weekly
+#: recomputation projects them: attrition and recruitment change units by fractions of a fighter
+#: a step, each change a stamp. The presence (and `faction_strength`) has them at once
+STAMP_FIGHTERS = 1.0
+
 #: how often the influence relaxes toward its target and the control map is classified again
 #: (simulated hours; every step when the step is longer): the changes of presence in between are
 #: stamped then, merged per cell (a unit's move there and back, or a fight's losses at one cell,
@@ -156,6 +162,8 @@ class InfluenceField:
         self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
                              far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         self._pending: list[tuple[int, int, int, int, float]] = []
+        # changes merged per (faction, layer, r, c) below STAMP_FIGHTERS, not yet stamped
+        self._waiting: dict[tuple[int, int, int, int], float] = {}
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
         #: the cells (row, col) whose presence changed since the places' tenure last looked
@@ -285,17 +293,25 @@ class InfluenceField:
         return window
 
     def _refresh_target(self) -> None:
+        """The changes since the last update, merged per cell with those still waiting, stamped
+        where they reach STAMP_FIGHTERS (the rest wait); a faction with too many recomputed in
+        full, and the stale ones once a week (`_stale`), waiting changes and all."""
         pending, self._pending = self._pending, []
-        merged: dict[tuple[int, int, int, int], float] = {}
+        merged, self._waiting = self._waiting, {}
         for faction, layer, r, c, amount in pending:
             key = (faction, layer, r, c)
             merged[key] = merged.get(key, 0.0) + amount
-        pending = [(*key, amount) for key, amount in merged.items() if amount]
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
-            self._project(self._stale())
+            self._project(self._stale())  # every faction with a waiting change is stale
             self._since_resync = 0
             return
+        pending, waiting = [], {}
+        for key, amount in merged.items():
+            if amount >= STAMP_FIGHTERS or amount <= -STAMP_FIGHTERS:
+                pending.append((*key, amount))
+            elif amount:
+                waiting[key] = amount
         cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
         for faction, layer, _, _, _ in pending:
             cost[faction] += self._stamp_cost[layer]
@@ -303,6 +319,8 @@ class InfluenceField:
         if recompute:
             self._project(recompute)
             pending = [change for change in pending if cost[change[0]] <= self._full_cost]
+            waiting = {key: amount for key, amount in waiting.items() if cost[key[0]] <= self._full_cost}
+        self._waiting = waiting
         self._stamp(pending)
 
     def _stale(self) -> list[int]:
@@ -336,6 +354,7 @@ class InfluenceField:
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
         self._pending.clear()
+        self._waiting.clear()
         self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()
