@@ -119,7 +119,7 @@ def whole_grid_projection(f, presence: np.ndarray) -> np.ndarray:
     for layer, parts in enumerate(f._parts):
         for source in (0, 1, 2):
             part = np.where(f._bank == source, presence[:, layer], 0.0)
-            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=f._truncate[layer],
+            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=3.0,
                                                        output=FIELD_DTYPE)
                          for s, w in parts)
             out += smooth if source == 0 else smooth * f._bank_weight[source]

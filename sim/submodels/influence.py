@@ -37,11 +37,6 @@ CONTESTED = -1
 UNGOVERNED = -2
 HOLDING, PATROLLING = 0, 1
 TRUNCATE = 3.0  # kernel radius in standard deviations
-#: the patrol layer's kernel radius in standard deviations: its widest component (4σ, 16 km by
-#: default) would reach 48 km at TRUNCATE, a 97 × 97-cell window at 1 km; at 2σ it reaches 32 km
-#: (65 × 65), the mass beyond (≈ 9 % of that component's, itself ≈ a fifth of the kernel) kept
-#: nearer by the normalisation
-PATROL_TRUNCATE = 2.0
 COMPONENTS = 3  # Gaussians in the scale mixture: widths σ, 2σ, 4σ
 # relative costs, in nanoseconds on a typical machine: a stamp has a fixed numpy overhead plus
 # one operation per kernel cell; a full recomputation of one faction about 1.5 per cell and
@@ -50,11 +45,10 @@ STAMP_OVERHEAD = 9000.0
 FULL_PER_CELL_TAP = 1.5
 
 
-def gaussian_stamp(sigma_cells: float, gain: float = 1.0, truncate: float = TRUNCATE) -> np.ndarray:
-    """The 2-D kernel scipy's gaussian_filter applies (same truncation, in standard deviations,
-    and normalisation: it sums to one), times `gain`: stamping it equals filtering a unit mass
-    and scaling by gain."""
-    radius = int(truncate * sigma_cells + 0.5)
+def gaussian_stamp(sigma_cells: float, gain: float = 1.0) -> np.ndarray:
+    """The 2-D kernel scipy's gaussian_filter applies (same truncation and normalisation: it
+    sums to one), times `gain`: stamping it equals filtering a unit mass and scaling by gain."""
+    radius = int(TRUNCATE * sigma_cells + 0.5)
     x = np.arange(-radius, radius + 1)
     k = np.exp(-0.5 * (x / sigma_cells) ** 2)
     k /= k.sum()
@@ -72,9 +66,9 @@ def mixture(sigma_km: float, tail_ratio: float) -> list[tuple[float, float]]:
     return [(sigma_km * 2.0**k, float(w)) for k, w in enumerate(weights) if w > 0]
 
 
-def mixture_stamp(parts: list[tuple[float, float]], gain: float, truncate: float = TRUNCATE) -> np.ndarray:
+def mixture_stamp(parts: list[tuple[float, float]], gain: float) -> np.ndarray:
     """Sum of the components' stamps, centred on the widest one."""
-    stamps = [gaussian_stamp(s, gain * w, truncate) for s, w in parts]
+    stamps = [gaussian_stamp(s, gain * w) for s, w in parts]
     size = max(st.shape[0] for st in stamps)
     out = np.zeros((size, size))
     for st in stamps:
@@ -150,9 +144,7 @@ class InfluenceField:
         self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
-        self._truncate = (TRUNCATE, PATROL_TRUNCATE)  # per layer
-        self._stamps = tuple(mixture_stamp(parts, self._gain, truncate).astype(FIELD_DTYPE)
-                             for parts, truncate in zip(self._parts, self._truncate, strict=True))
+        self._stamps = tuple(mixture_stamp(parts, self._gain).astype(FIELD_DTYPE) for parts in self._parts)
         # the influence is updated every `_every` steps, relaxing for all of them at once
         self._every = max(1, int(round(update_hours / step_hours)))
         self._since_update = 0
@@ -176,8 +168,7 @@ class InfluenceField:
         #: each faction's fighters on the map (`faction_strength`), kept by `add`
         self._strength = [0.0] * n_factions
         self.set_allies(np.eye(n_factions, dtype=bool))
-        taps = sum(2 * int(truncate * s + 0.5) + 1 for parts, truncate in zip(self._parts, self._truncate, strict=True)
-                   for s, _ in parts)
+        taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
         self._stamp_cost = [STAMP_OVERHEAD + st.size for st in self._stamps]
         # the stamped target is recomputed from scratch once a simulated week, which bounds the
@@ -230,8 +221,7 @@ class InfluenceField:
         bank = self._bank
         rows, cols = bank.shape
         for layer, parts in enumerate(self._parts):
-            truncate = self._truncate[layer]
-            reach = max(int(truncate * s + 0.5) for s, _ in parts)
+            reach = max(int(TRUNCATE * s + 0.5) for s, _ in parts)
             layer_presence = presence[:, layer]
             for source in (0, 1, 2):
                 part = np.where(bank == source, layer_presence, 0.0)
@@ -242,7 +232,7 @@ class InfluenceField:
                     c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
                     box = part[i, r0:r1, c0:c1]
                     smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant",
-                                                                  truncate=truncate, output=FIELD_DTYPE)
+                                                                  truncate=TRUNCATE, output=FIELD_DTYPE)
                                  for s, w in parts)
                     if source:
                         smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
