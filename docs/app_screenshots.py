@@ -4,7 +4,8 @@ deuteranopia, and two runs side by side.
 
     python docs/app_screenshots.py        # writes docs/img/app_1280x720*.png, app_side_by_side.png
 
-Needs Playwright for Python and Chromium at /usr/bin/chromium (as tests/test_app_browser.py),
+Needs Playwright for Python and the browser tests' Chromium (tests/browser.py: Debian's
+chromium-headless-shell, or chromium),
 and colorspacious for the simulation (Machado et al. 2009, severity 100).
 """
 
@@ -22,6 +23,9 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from browser import CHROMIUM  # noqa: E402 - the Chromium the browser tests use
+
 IMG = ROOT / "docs" / "img"
 PORT = 8977
 
@@ -42,7 +46,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.3)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.goto(f"http://127.0.0.1:{PORT}/")
             page.wait_for_selector(".corridor-side-a .corridor-clock", timeout=60_000)

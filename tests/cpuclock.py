@@ -110,24 +110,30 @@ def summarise(lines: list[dict], top: int) -> str:
 
 def every_process(command: list[str]) -> int:
     """Run `command` as a child subreaper (prctl PR_SET_CHILD_SUBREAPER), reap every descendant,
-    and print the user and system CPU seconds of them all; its exit status."""
+    and print the user and system CPU seconds of them all; its exit status.
+
+    Orphans are reaped as they exit, as init would, not once the command has ended: an orphan left
+    a zombie looks alive to whoever waits for it to exit (psutil.wait_procs in
+    tests/robustness/test_robustness_signals.py waits for a killed sweep's pool workers)."""
     import ctypes
-    import subprocess
 
     if ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
         print("--every-process: prctl(PR_SET_CHILD_SUBREAPER) failed (Linux only)", file=sys.stderr)
         return 2
     started = time.monotonic()
     try:
-        code = subprocess.call(command)
+        main_pid = os.posix_spawnp(command[0], command, os.environ)
     except OSError as err:
         print(f"--every-process: {command[0]}: {err.strerror}", file=sys.stderr)
         return 2
-    while True:  # the orphans adopted meanwhile
+    code = 2
+    while True:  # the command, and the orphans adopted meanwhile, as each exits
         try:
-            os.waitpid(-1, 0)
+            pid, status = os.waitpid(-1, 0)
         except ChildProcessError:
             break
+        if pid == main_pid:
+            code = os.waitstatus_to_exitcode(status)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"every process: {usage.ru_utime:.1f} s user + {usage.ru_stime:.1f} s sys CPU, "
           f"{time.monotonic() - started:.0f} s wall, exit status {code}", file=sys.stderr)

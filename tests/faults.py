@@ -6,6 +6,11 @@ Every module of `sim` that imported `write_atomic` or `publish_folder` by name g
 every file Corridor writes passes through it. A failing atomic write first writes its bytes to
 the temporary file (the disk fills part-way through), then fails; a failing publish fails while
 its staging folder is being built. Only the engine's in-process worker (`--workers 1`) is seen.
+
+A module first imported while a shim is installed binds the shim by name and keeps it after the
+test: once undone, such a shim writes as the original does, and the next `install` puts the
+original back in it before patching, so that every shim sees the same writes whatever the
+earlier tests of the process imported.
 """
 
 from __future__ import annotations
@@ -40,23 +45,34 @@ def install(monkeypatch, fail_at: int, code: int) -> Shim:
     original_write, original_publish = output.write_atomic, output.publish_folder
 
     def write_atomic(path, writer, replace=True):
+        if output.write_atomic is not write_atomic:  # undone; kept by a module imported meanwhile
+            return original_write(path, writer, replace)
+
         def failing(tmp):
             writer(tmp)
             shim.tick(path)
         return original_write(path, failing, replace)
 
     def publish_folder(build, final, **kwargs):
+        if output.publish_folder is not publish_folder:
+            return original_publish(build, final, **kwargs)
+
         def failing(staging):
             shim.tick(final)
             build(staging)
         return original_publish(failing, final, **kwargs)
 
+    write_atomic.shim = publish_folder.shim = True
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "sim" or name.startswith("sim.")):
             continue
         for attr, new, old in (("write_atomic", write_atomic, original_write),
                                ("publish_folder", publish_folder, original_publish)):
-            if getattr(module, attr, None) is old:
+            found = getattr(module, attr, None)
+            if getattr(found, "shim", False):  # imported while an earlier shim was installed: it kept that one
+                setattr(module, attr, old)
+                found = old
+            if found is old:
                 monkeypatch.setattr(module, attr, new)
     return shim
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `sim`, not an installed one
-CHROMIUM = "/usr/bin/chromium"
+from browser import CHROMIUM  # noqa: E402 - the browser tests' Chromium (the headless build where installed)
+
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 MAP_READY = ("() => { const i = document.querySelector('img.corridor-map');"
              " return i && i.complete && i.naturalWidth > 600; }")
@@ -172,7 +173,7 @@ def to_end(scenario: str) -> int:
     from playwright.sync_api import sync_playwright
 
     with serving(scenario) as (server, url, log_path), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         _, page = open_page(browser, url, 300_000)
         time.sleep(3)  # the first page's drawing done
         print(f"page drawn; pressing End (load average {os.getloadavg()[0]:.1f})", flush=True)
@@ -215,7 +216,7 @@ def main(argv=None) -> int:
     failures: list[str] = []
     with serving() as (server, url, log_path):
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             close_tabs([open_page(browser, url, 300_000)], url)  # warm the caches, then rest
             time.sleep(KEPT_S + 15)  # until the closed page's runs are freed
             idle = rss_mb(server.pid)

@@ -213,3 +213,20 @@ def test_charts_false_writes_the_folder_without_its_charts(tmp_path):
         assert not list(folder.rglob("*.png")), f"{folder.name}: charts=False drew {list(folder.rglob('*.png'))}"
     with pytest.raises(UserError, match="charts: expected True or False"):
         sim.sweep(scenario="albu_kamal_blockade", parameters=stop, overrides=QUICK, charts="no")
+
+
+def test_corridors_figures_leave_the_callers_matplotlib_backend():
+    """A notebook plots inline and saves a run (`sim.run(..., out=...)` draws its map, charts and
+    GIF): Corridor draws on figures of its own, never through pyplot, and leaves the caller's
+    backend alone. Its run figures once switched the whole process to Agg on import, and the
+    notebook's own plots stopped showing. A fresh process: every figure module imported."""
+    import subprocess
+    import sys
+
+    code = ("import importlib, pkgutil, matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt; "
+            "import sim.api, sim.figures; "
+            "[importlib.import_module(f'sim.figures.{m.name}') for m in pkgutil.iter_modules(sim.figures.__path__)]; "
+            "print(matplotlib.get_backend())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["svg"], f"importing Corridor's figures switched the caller's backend: {done.stdout}"

@@ -310,7 +310,11 @@ def test_viz_seed_is_the_seed_every_tab_starts_with(monkeypatch, capsys):
 
     for name in (SCENARIO_ENV, SEED_ENV, "SOLARA_APP", "SOLARA_TELEMETRY_MIXPANEL_ENABLE",
                  "SOLARA_THEME_SHOW_BANNER", "SOLARA_KERNEL_CULL_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)  # what viz sets is undone after the test
+        # recorded, so that what viz sets is undone after the test (delenv of a name that is not
+        # set records nothing: viz's CORRIDOR_APP_SCENARIO and SOLARA_* stayed in the process, and
+        # the later delenv of the seed recorded viz's 77, which a later tab would have started at)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     monkeypatch.setattr(sim.app.memory, "use_system_allocator", lambda: None)  # it would start pytest again
     with socket.socket() as s:

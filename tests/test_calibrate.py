@@ -174,6 +174,37 @@ def test_the_posterior_is_the_same_on_dask(tmp_path):
     pd.testing.assert_frame_equal(serial, on_dask, check_exact=True, obj="posterior (Dask, batches of 2)")
 
 
+def test_a_calibration_leaves_the_callers_random_generator_and_pyabc_logging_as_they_were(tmp_path):
+    """From Python (the analyst notebook calibrates in its kernel): the calibration seeds numpy's
+    global generator and quiets pyabc's logger while it runs (Corridor prints its own progress);
+    the caller's draws after it are those it would have made without it, and the level the
+    caller chose for pyabc's logger is kept."""
+    import logging
+
+    import pyabc  # noqa: F401 - importing it sets its logger's level: before the caller's choice
+
+    plan = read_calibration(write(tmp_path, GOOD))
+    logger, said = logging.getLogger("ABC"), []
+    handler = logging.Handler()
+    handler.emit = said.append
+    np.random.seed(2024)
+    expected = np.random.random(3)
+    np.random.seed(2024)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        run_abc(plan, Toy(), {"incidents_airstrike": 12.0}, tmp_path / "a.db", SerialExecutor(), 1, resume=False,
+                progress=False, log=lambda _: None)
+        assert np.random.random(3).tolist() == expected.tolist(), \
+            "the calibration left numpy's global generator seeded its own way"
+        assert logger.level == logging.DEBUG, f"the calibration left pyabc's logger at {logging.getLevelName(logger.level)}"
+        chatter = [r.getMessage() for r in said if r.levelno < logging.WARNING]
+        assert not chatter, f"pyabc logged its own progress while the calibration ran: {chatter[:3]}"
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.INFO)  # pyabc's own
+
+
 def test_a_resumed_calibration_ends_where_an_uninterrupted_one_does(tmp_path):
     plan = read_calibration(write(tmp_path, GOOD.replace("generations: 2", "generations: 3")))
     whole = toy_posterior(plan, tmp_path / "whole.db", SerialExecutor(), 1)

@@ -5,7 +5,6 @@ refused unless forced (and then recorded), and Parquet files that say what they 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -44,7 +43,8 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
     assert sorted(set(got[0]["seed"])) == sorted(replicate_seeds(5, 3)), "the next seeds, not new ones"
     assert whole.session.ran == 6
 
-    os.close(runfolder._HELD.pop(str(out.resolve())))  # this process holds the folder's lock until it ends
+    # another process extends it while this one lives on (a notebook that ran the sweep): the
+    # finished sweep let go of its folder's lock
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(out),
                            "--add-replicates", "1", "--workers", "1", "--quiet", "--no-charts"],
                           cwd=ROOT, capture_output=True, text=True)

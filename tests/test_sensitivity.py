@@ -89,3 +89,38 @@ def test_sobol_indices_of_a_parameter_that_cannot_matter_are_zero(tmp_path):
     assert russia.loc["forces[7].strength", "ST"] > 0.5, "convoy strength drives Russian strength"
     for column in ("S1_low", "S1_high", "ST_low", "ST_high"):
         assert np.isfinite(russia[column]).all(), f"{column}: expected finite intervals"
+
+
+@pytest.mark.xdist_group("sweeps")
+def test_the_indices_are_written_while_the_folder_is_locked_and_before_it_is_complete(tmp_path, monkeypatch):
+    """The sensitivity files are part of the command's folder: they are written while it still
+    holds the folder's lock (another command on it is refused, not let in to replace it half-way)
+    and before the manifest says complete. A second open file of the marker tries the lock, as
+    another process would."""
+    import fcntl
+    import json
+    import os
+
+    import sim.experiments.sensitivity as sensitivity
+    from sim.program.output import MARKER
+
+    out, seen, write = tmp_path / "out", [], sensitivity.write_atomic
+
+    def spy(path, writer, replace=True):
+        fd = os.open(out / MARKER, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            locked = False
+        except BlockingIOError:
+            locked = True
+        finally:
+            os.close(fd)  # the only descriptor of this open file: closing it lets go of a lock it took
+        seen.append((path.name, locked, json.loads((out / "manifest.json").read_text())["status"]))
+        return write(path, writer, replace)
+
+    monkeypatch.setattr(sensitivity, "write_atomic", spy)
+    run_sensitivity(sensitivity_file(tmp_path, "{kind: morris, trajectories: 2, levels: 4}"), out=out,
+                    workers=1, progress=False, charts=False)
+    assert seen == [("sensitivity.csv", True, "running")], \
+        f"(file, locked, manifest status) when the sensitivity table was written: {seen}"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

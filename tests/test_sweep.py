@@ -52,13 +52,15 @@ def test_serial_pool_and_dask_give_identical_tables(tmp_path):
     """60 tiny runs in this process, on 2 local workers and on a local Dask cluster: the same
     rows with the same values, exactly."""
     path = sweep_file(tmp_path, replicates=3)
-    results = {}
+    results, environ = {}, dict(os.environ)
     for name, options in {"serial": {"workers": 1}, "pool": {"workers": 2},
                           "dask": {"workers": 2, "dask": "local"}}.items():
         out = tmp_path / name
         result = run_sweep(path, out=out, progress=False, charts=False, **options)
         assert result.session.ran == 60, f"{name}: expected 60 runs this session, ran {result.session.ran}"
         results[name] = tables(out)
+    changed = {k for k in set(environ) | set(os.environ) if environ.get(k) != os.environ.get(k)}
+    assert not changed, f"the local Dask cluster left its workers' variables in this process's environment: {changed}"
     runs, series = results["serial"]
     assert len(runs) == 60 and runs["run_id"].is_unique, "expected one row per run"
     assert len(series) == 60 * 5, f"expected 5 kept steps (0, 12, 24, 36, 48 h) per run, found {len(series)} rows"

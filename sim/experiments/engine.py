@@ -39,6 +39,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from sim.experiments.dask_cluster import dask_executor
 from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError
@@ -95,7 +96,7 @@ class _Bar(tqdm):
 def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, str, int]]:
     """(executor, description, number of runs it can run at once)."""
     if dask:
-        with _dask_executor(dask, workers) as opened:
+        with dask_executor(dask, workers) as opened:
             yield opened
         return
     if workers <= 1:
@@ -146,30 +147,6 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
         raise UserError("--resume needs --out FOLDER: the folder to finish")
     check_engine(workers, dask)
     return workers or default_workers()
-
-@contextmanager
-def _dask_executor(address: str, workers: int):
-    from distributed import Client, LocalCluster  # imported only when Dask is asked for
-
-    cluster = None
-    if address == "local":
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(address, timeout="15s")
-        except (OSError, TimeoutError) as err:
-            raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
-    try:
-        slots = sum(client.nthreads().values()) or 1
-        where = "local Dask cluster" if cluster is not None else f"Dask cluster at {address}"
-        yield client.get_executor(pure=False), f"{where} ({slots} worker threads)", slots
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
 
 # ============================================================================ the run folder
 

@@ -96,10 +96,12 @@ class RunFolder:
         replaces only a folder that carries the marker; `resume` needs a manifest of the same
         runs; resuming a folder begun with another code version is refused unless `force` (then
         the mix is recorded in the manifest: `mixed_code_versions`; the refusal names `flag`, the
-        option the user gave to resume). While this process runs, the
-        folder is locked: a second command on it is refused. A run file left empty or cut short
-        by a crash is deleted and run again. A path the system refuses (a name too long, no
-        permission) is refused in one line."""
+        option the user gave to resume). Until the manifest says it is complete or stopped
+        (`write_manifest`, `set_status`), the folder is locked: a second command on it is
+        refused. A run file left empty or cut short by a crash is deleted and run again. A path
+        the system refuses (a name too long, no permission) is refused in one line, naming no
+        folder of many runs (not the one an earlier, interrupted command of this process left)."""
+        working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
             probe_writable(self.runs)  # a read-only or full disk is refused before any run
@@ -153,7 +155,7 @@ class RunFolder:
                     raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
                                     "only the same kind of output: choose another --out")
                 self._lock()  # refuse to delete a folder another command is writing into
-                os.close(_HELD.pop(str(p.resolve())))
+                self._unlock()
                 remove_corridor_folder(p)
                 new_marked_folder(p, self.kind)
                 self._lock()
@@ -181,11 +183,11 @@ class RunFolder:
         return corridor_folder_kind(self.path) == self.kind and not any(self.runs.glob("*.json"))
 
     def _lock(self) -> None:
-        """Hold an exclusive lock on the folder's marker until this process ends, or until it
-        opens the same folder again (one command after another in one Python session)."""
-        key = str(self.path.resolve())
-        with contextlib.suppress(KeyError, OSError):
-            os.close(_HELD.pop(key))
+        """Hold an exclusive lock on the folder's marker while this process writes into it: until
+        its manifest says complete or stopped (`_unlock`), or this process ends, or opens the
+        same folder again (one command after another in one Python session; a command that
+        failed otherwise, e.g. a UserError after `open`, keeps it until then)."""
+        self._unlock()
         fd = os.open(self.path / MARKER, os.O_RDONLY)
         try:
             import fcntl
@@ -197,7 +199,14 @@ class RunFolder:
             os.close(fd)
             raise UserError(f"{self.path}: another Corridor command is writing into this folder; wait "
                             "for it to finish, or choose another --out") from None
-        _HELD[key] = fd
+        _HELD[str(self.path.resolve())] = fd
+
+    def _unlock(self) -> None:
+        """Let go of the folder's lock, if this process holds it: another command (another
+        process, e.g. `--resume` from a terminal while a notebook that ran the sweep is still
+        open) may write into it now."""
+        with contextlib.suppress(KeyError, OSError):
+            os.close(_HELD.pop(str(self.path.resolve())))
 
     def save(self, task: RunTask, out: dict, columns: dict) -> None:
         """Write one finished run (its map first: the JSON file's presence means complete)."""
@@ -212,11 +221,13 @@ class RunFolder:
 
     def set_status(self, status: str) -> None:
         """Relabel the folder's manifest ("interrupted", "stopped: …"), so that the next command
-        on it says what happened; a manifest that cannot be written is left as it is."""
+        on it says what happened; a manifest that cannot be written is left as it is. The command
+        writes nothing more into the folder: its lock is let go."""
         manifest = self.manifest()
         if manifest is not None:
             with contextlib.suppress(OSError):
                 write_json_atomic(self.path / MANIFEST, {**manifest, "status": status})
+        self._unlock()
 
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""
@@ -227,7 +238,8 @@ class RunFolder:
         on the folder — each with its start, end (None while running, or if it was killed), code
         version, command and, once done, the runs it ran (`ExecutionReport`). Earlier code
         versions are kept for good. Once `status` is "complete", the folder is no longer the one a
-        failure of the machine reports as saved (:func:`sim.program.oserrors.working_in`)."""
+        failure of the machine reports as saved (:func:`sim.program.oserrors.working_in`), and
+        no longer locked."""
         old = self.manifest() or {}
         manifest = {
             "note": DISCLAIMER, "kind": self.kind, "identity": self.identity, "status": status,
@@ -251,3 +263,4 @@ class RunFolder:
         write_json_atomic(self.path / MANIFEST, manifest)
         if status == "complete":  # written: a later failure in this process is not about this folder
             working_in(None)
+            self._unlock()

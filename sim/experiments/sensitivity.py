@@ -31,7 +31,6 @@ from sim.experiments.sweep import (
     factions_of,
     numeric_outcomes,
     run_sweep,
-    write_report,
 )
 from sim.experiments.sweepfile import SweepPlan
 from sim.figures import many_runs as ch
@@ -51,9 +50,25 @@ class SensitivityResult:
 def run_sensitivity(path: str | Path, *, out: Path | None = None, workers: int | None = None,
                     dask: str | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                     charts: bool = True, log: Callable[[str], None] | None = None) -> SensitivityResult:
-    """Run a Morris or Sobol sweep and write its sensitivity indices, table and charts."""
+    """Run a Morris or Sobol sweep and write its sensitivity indices, table and charts (into the
+    sweep's folder while it is still locked, before its manifest says complete)."""
+    written: list[tuple[pd.DataFrame, list[tuple[str, str]]]] = []
+
+    def analyse(sweep: SweepResult) -> list[str]:
+        table, made, text = write_indices(sweep, charts)
+        written.append((table, made))
+        return ["## Sensitivity", "", text.split("\n", 2)[2]] + [f"![{c}]({n})\n" for n, c in made]
+
     sweep = run_sweep(path, out=out, workers=workers, dask=dask, resume=resume, force=force, progress=progress,
-                      charts=charts, require=SENSITIVITY_DESIGNS, log=log)
+                      charts=charts, require=SENSITIVITY_DESIGNS, log=log, analyse=analyse)
+    (table, made), = written
+    return SensitivityResult(sweep=sweep, table=table, charts=made)
+
+
+def write_indices(sweep: SweepResult, charts: bool) -> tuple[pd.DataFrame, list[tuple[str, str]], str]:
+    """Write sensitivity.csv, sensitivity.md and (with `charts`) a chart per outcome that
+    varies into the sweep's folder; returns the table (one row per outcome × parameter), the
+    charts made (file name, caption) and the Markdown text."""
     plan, folder = sweep.plan, sweep.folder
     runs = pd.read_parquet(folder / "runs.parquet")
     id_columns = {"run_id", "point", "replicate", "seed", *(p.key for p in plan.parameters)}
@@ -71,9 +86,7 @@ def run_sensitivity(path: str | Path, *, out: Path | None = None, workers: int |
                                    "with 95 % intervals"))
     text = markdown(plan, table)
     write_text_atomic(folder / "sensitivity.md", text)
-    write_report(sweep, extra=["## Sensitivity", "", text.split("\n", 2)[2]]
-                 + [f"![{c}]({n})\n" for n, c in made])
-    return SensitivityResult(sweep=sweep, table=table, charts=made)
+    return table, made, text
 
 
 def point_means(runs: pd.DataFrame, outcome: str, n_points: int) -> np.ndarray:

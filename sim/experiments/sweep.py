@@ -76,11 +76,15 @@ def identity(plan: SweepPlan) -> str:
 def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None = None, dask: str | None = None,
               resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
               replicates: int | None = None, add_replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
-              log: Callable[[str], None] | None = None) -> SweepResult:
+              log: Callable[[str], None] | None = None,
+              analyse: Callable[[SweepResult], list[str]] | None = None) -> SweepResult:
     """Run (or finish) a sweep and write its tables, charts and report into `out`; `log`
     receives a line saying what will run, and where, before the runs start. A resume keeps the
     replicates the folder holds (`held_replicates`: as extended, not the file's) unless
-    `replicates` says more; `add_replicates` N resumes with N more (the next seeds)."""
+    `replicates` says more; `add_replicates` N resumes with N more (the next seeds). `analyse`
+    (a sensitivity analysis) writes its own files into the folder once the tables are built,
+    while the folder is still locked and before its manifest says complete; it returns the
+    sections it adds to the report."""
     flag = "--add-replicates" if add_replicates else "--resume"
     if (resume or add_replicates) and out is None:
         raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
@@ -123,7 +127,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
     if charts:
         result.charts = sweep_charts(out, plan)
-    write_report(result)
+    write_report(result, extra=analyse(result) if analyse is not None else None)
     folder.write_manifest(info, session, status="complete")
     return result
 

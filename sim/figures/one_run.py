@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+from tqdm import tqdm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from sim.figures.basemap import draw_basemap  # noqa: E402
-from sim.figures.style import CONTROL_ALPHA, SMALL, UNIT_LABELS, UNIT_MARKERS, stamp  # noqa: E402
-from sim.program.output import write_atomic  # noqa: E402
-from sim.results.event_log import clock_text  # noqa: E402
+from sim.figures.basemap import draw_basemap
+from sim.figures.style import CONTROL_ALPHA, SMALL, UNIT_LABELS, UNIT_MARKERS, stamp
+from sim.program.output import write_atomic
+from sim.results.event_log import clock_text
 
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
@@ -85,7 +83,8 @@ def _legend(ax, result) -> None:
 
 
 def _map_figure(result, frame):
-    fig, ax = plt.subplots(figsize=(11, 7.2), dpi=100)
+    fig = Figure(figsize=(11, 7.2), dpi=100)
+    ax = fig.subplots()
     layers = MapLayers(ax, result, frame)
     _legend(ax, result)
     stamp(fig, "Marker size grows with fighters.")
@@ -96,15 +95,14 @@ def _map_figure(result, frame):
 def draw_control_map(result, frame, out: Path) -> Path:
     fig, _ = _map_figure(result, frame)
     write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
     return out
 
 
 def draw_control_chart(result, out: Path) -> Path:
     steps = result.steps
     day = steps["day"].to_numpy()
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7.5), dpi=100, sharex=True,
-                                   gridspec_kw={"height_ratios": [3, 2]})
+    fig = Figure(figsize=(10, 7.5), dpi=100)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     shares = [steps[f"share_{f}"].to_numpy() for f in result.faction_ids]
     ax1.stackplot(day, *shares, steps["contested_share"], steps["ungoverned_share"],
                   colors=[*result.faction_colors, "#bdbdbd", "#f5f5f5"],
@@ -112,7 +110,7 @@ def draw_control_chart(result, out: Path) -> Path:
                   linewidth=0.3)
     ax1.set_ylabel("share of the land area")
     ax1.set_ylim(0, 1)
-    ax1.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax1.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax1.set_title(f"Control over time — {result.scenario_name} (seed {result.seed})")
     for entry in result.log.entries:
         if entry.kind in ("standoff", "withdrawal", "arrival", "defection"):
@@ -127,7 +125,6 @@ def draw_control_chart(result, out: Path) -> Path:
     stamp(fig, y=0.005)
     fig.tight_layout()
     write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
     return out
 
 
@@ -145,5 +142,4 @@ def write_animation(result, out: Path, *, fps: int = 4, progress: bool = False) 
     anim = FuncAnimation(fig, draw, frames=len(frames), blit=False)
     write_atomic(out, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=64))
     bar.close()
-    plt.close(fig)
     return out

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from sim.figures.basemap import draw_basemap  # noqa: E402
-from sim.figures.style import SMALL, stamp  # noqa: E402
-from sim.program.output import write_atomic  # noqa: E402
+from sim.figures.basemap import draw_basemap
+from sim.figures.style import SMALL, stamp
+from sim.program.output import write_atomic
 
 #: disc area (points²) per inhabitant on the support map
 POINTS2_PER_PERSON = 2.5e-3
@@ -29,7 +26,8 @@ def draw_support(result, out: Path) -> Path | None:
     `support` ({faction id: 0–1}) at the end of the run."""
     if not result.towns:
         return None
-    fig, (ax_map, ax_line) = plt.subplots(1, 2, figsize=(14, 6.2), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(14, 6.2), dpi=100)
+    ax_map, ax_line = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     draw_basemap(ax_map, result.map, terrain_alpha=0.35, label_places=False)
     colors = dict(zip(result.faction_ids, result.faction_colors, strict=True))
     labels = dict(zip(result.faction_ids, result.faction_labels, strict=True))
@@ -60,5 +58,4 @@ def draw_support(result, out: Path) -> Path | None:
     stamp(fig, "Support follows control and falls with civilian harm (docs/odd.md).")
     fig.tight_layout(rect=(0, 0.03, 1, 0.96))
     write_atomic(out, lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
     return out

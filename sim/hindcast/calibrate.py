@@ -218,12 +218,28 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[fl
 
 def run_abc(plan: CalibrationPlan, simulator: Simulator, observed: dict, db: Path, executor, slots: int, *,
             resume: bool, progress: bool, log: Callable[[str], None]):
-    """Run (or continue) the ABC-SMC in the SQLite file `db`; returns pyabc's History."""
+    """Run (or continue) the ABC-SMC in the SQLite file `db`; returns pyabc's History. While it
+    runs pyabc's logger ("ABC") says warnings only and numpy's global generator is seeded (pyabc
+    and the particles draw from it in this process); after, both are as the caller had them (a
+    notebook's own draws and logging go on as if no calibration had run)."""
+    import pyabc  # noqa: F401 - first: importing pyabc sets its logger's level (INFO)
+
+    logger = logging.getLogger("ABC")
+    level, state = logger.level, np.random.get_state()
+    logger.setLevel(logging.WARNING)  # our own progress lines instead of pyabc's
+    try:
+        return _abc_smc(plan, simulator, observed, db, executor, slots, resume=resume, progress=progress, log=log)
+    finally:
+        logger.setLevel(level)
+        np.random.set_state(state)
+
+
+def _abc_smc(plan: CalibrationPlan, simulator: Simulator, observed: dict, db: Path, executor, slots: int, *,
+             resume: bool, progress: bool, log: Callable[[str], None]):
     import pyabc
 
     from sim.hindcast.abc_sampler import SeededSampler, particle_seed
 
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # our own progress lines instead of pyabc's
     spec = plan.spec
     np.random.seed(particle_seed(spec.seed, -2, 0))  # pyabc's own draws in this process, if any
     sampler = SeededSampler(executor, spec.seed, batch=slots, progress=progress)

@@ -34,7 +34,7 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.flags import path_flag, scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
-from sim.program.signals import Terminated, exit_status, handle_termination, interrupt_behind
+from sim.program.signals import Terminated, exit_status, interrupt_behind, termination_handled
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -187,11 +187,24 @@ def _note(message, category, filename, lineno, file=None, line=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command `argv` (default: the process's arguments); its exit status. What a
+    command sets for the whole process (warnings printed as notes, SIGTERM and SIGHUP raised as
+    interrupts, the folder of many runs a failure names) lasts only while it runs: a script or a
+    test may call one command after another in one process, each as if it were the first."""
     import warnings
 
+    shown = warnings.showwarning
     warnings.showwarning = _note
-    handle_termination()
     oserrors.working_in(None)
+    try:
+        with termination_handled():
+            return _command(argv)
+    finally:
+        warnings.showwarning = shown
+        oserrors.working_in(None)
+
+
+def _command(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

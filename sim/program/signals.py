@@ -1,10 +1,14 @@
 """Stopping cleanly: SIGTERM (what `timeout`, systemd, Slurm and `kill` send) is handled like
 Ctrl-C, and pool worker processes never outlive the command that started them.
 
-* :func:`handle_termination` (called once by the command line) makes SIGTERM and SIGHUP raise
-  :class:`Terminated`, a :class:`KeyboardInterrupt`, in the main thread: every ``finally``
-  runs, so temporary files and staging folders are removed, finished runs stay saved, the
-  pool's workers are stopped, and the command exits with 128 + the signal's number.
+* :func:`termination_handled` (around each command of the command line) makes SIGTERM and
+  SIGHUP raise :class:`Terminated`, a :class:`KeyboardInterrupt`, in the main thread: every
+  ``finally`` runs, so temporary files and staging folders are removed, finished runs stay
+  saved, the pool's workers are stopped, and the command exits with 128 + the signal's number.
+  A signal the process was started ignoring stays ignored (`nohup` ignores SIGHUP: logging out
+  does not stop the sweep, nor its workers). The handlers before it are put back when the
+  command ends: a command called in-process (a script, a test) leaves its caller's handlers as
+  they were.
 * :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
   about Ctrl-C (the terminal sends it to the whole process group), and asks the kernel to end
   the worker if its parent dies (Linux `PR_SET_PDEATHSIG`); elsewhere a watchdog thread
@@ -20,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 1.0
@@ -37,13 +42,24 @@ def _raise(signum, frame) -> None:
     raise Terminated(signum)
 
 
-def handle_termination() -> None:
-    """Make SIGTERM and SIGHUP raise Terminated in the main thread (no-op in other threads)."""
+@contextlib.contextmanager
+def termination_handled() -> Iterator[None]:
+    """Inside: SIGTERM and SIGHUP raise Terminated in the main thread (no-op in other threads),
+    unless ignored (`nohup`); on leaving, the handlers they had before (the default where
+    Python installed none)."""
     if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _raise)
+    signums = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {signum: signal.getsignal(signum) for signum in signums}
+    for signum in signums:
+        if before[signum] is not signal.SIG_IGN:  # ignored by whoever started us (`nohup`): stays ignored
+            signal.signal(signum, _raise)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:
@@ -84,11 +100,12 @@ def _watch_parent(parent: int) -> None:
 
 def worker_started() -> None:
     """Initializer of a pool worker: default SIGTERM (it ends the worker), Ctrl-C ignored (the
-    parent stops its workers), and the worker ends when its parent dies."""
+    parent stops its workers), SIGHUP default unless the parent ignores it (`nohup`), and the
+    worker ends when its parent dies."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # `nohup`: stays ignored
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
     parent = os.getppid()
     if not _die_with_parent():

@@ -14,6 +14,7 @@ import pytest
 from faults import error_lines, install, leftovers
 
 from sim.program.cli import main
+from sim.program.oserrors import kept_note
 from sim.program.signals import Terminated
 
 from conftest import ROOT
@@ -74,6 +75,8 @@ def test_a_full_disk_during_a_sweep_keeps_the_finished_runs_and_resume_completes
                     "; free some space")
     saved = len(list((out / "runs").glob("*.json")))
     assert 0 < saved < 8 and f"the {saved} finished runs are saved" in line, (saved, line)
+    assert kept_note() == "nothing was left half-written", \
+        f"the stopped sweep's folder is still named after its command returned: {kept_note()}"
     monkeypatch.undo()
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts", "--resume"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "runs.csv"), reference)
@@ -144,10 +147,57 @@ def test_the_apps_export_shows_a_full_disk_in_one_line(tmp_path, monkeypatch):
     # a folder of many runs this process was writing (a sweep from Python, or an earlier test)
     # has nothing to do with the app's export
     monkeypatch.setattr(oserrors, "_folder", (tmp_path / "sweep", "sweep"))
-    actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
-    shown = actions.problem.value
+    before = actions.problem.value  # outside a Solara session the app's state is the process's: put back
+    try:
+        actions.report(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "outputs/app_x/map.png"))
+        shown = actions.problem.value
+    finally:
+        actions.problem.value = before
     assert shown.startswith("outputs/app_x/map.png: writing failed: the disk is full") and "\n" not in shown, shown
     assert "went wrong" not in shown, f"a full disk is not reported as a bug: {shown}"
     assert shown.endswith("; free some space") and "--out" not in shown, f"the app has no --out to choose: {shown}"
     assert "nothing was left half-written" in shown and "finished runs" not in shown, \
         f"the app's export publishes whole; no runs of another folder are its: {shown}"
+
+
+def test_a_folder_an_interrupted_command_left_is_not_named_when_the_next_one_cannot_be_opened(tmp_path, monkeypatch):
+    """From Python (a notebook): a sweep stopped with Ctrl-C after its folder opened, then another
+    sweep into a read-only folder. The refusal is about the second folder alone."""
+    from sim.experiments.runfolder import RunFolder
+    from sim.program.errors import UserError
+
+    RunFolder(tmp_path / "first", "sweep", "identity").open(resume=False, force=False)  # never completed
+
+    def read_only(folder):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+
+    monkeypatch.setattr("sim.experiments.runfolder.probe_writable", read_only)
+    with pytest.raises(UserError) as refused:
+        RunFolder(tmp_path / "second", "sweep", "identity").open(resume=False, force=False)
+    message = str(refused.value)
+    assert "cannot write here: the file system is read-only" in message, message
+    assert "first" not in message and "nothing was left half-written" in message, \
+        f"the refusal names the interrupted command's folder: {message}"
+
+
+def test_a_module_imported_under_a_shim_is_failed_by_the_next_shim_and_writes_plainly_in_between(tmp_path, monkeypatch):
+    """tests/faults.py: a module first imported while a shim is installed binds that shim by name
+    and keeps it. Before the fix, the next shim left it out (the run's steps.csv and charts were
+    never failed after the first test that imported them) and the dead shim still counted its writes."""
+    import sys
+    import types
+
+    from sim.program import output
+
+    late = types.ModuleType("sim.imported_under_a_shim")
+    monkeypatch.setitem(sys.modules, late.__name__, late)
+    with pytest.MonkeyPatch.context() as patch:
+        first = install(patch, 0, errno.ENOSPC)
+        late.write_atomic = output.write_atomic  # what `from sim.program.output import write_atomic` binds now
+    late.write_atomic(tmp_path / "between", lambda tmp: tmp.write_text("x"))
+    assert first.calls == 0 and (tmp_path / "between").read_text() == "x", "an undone shim writes as the original"
+    second = install(monkeypatch, 1, errno.ENOSPC)
+    with pytest.raises(OSError):
+        late.write_atomic(tmp_path / "failed", lambda tmp: tmp.write_text("y"))
+    assert second.paths == [str(tmp_path / "failed")] and not (tmp_path / "failed").exists(), \
+        f"the next shim did not fail the write of a module imported under the first: {second.paths}"

@@ -209,6 +209,35 @@ def test_a_folder_being_written_is_locked(tmp_path, monkeypatch):
         holder.wait()
 
 
+def test_a_folder_is_locked_only_while_a_command_writes_into_it(tmp_path):
+    """A sweep finished, or stopped, from Python (a notebook that stays open) lets go of its
+    folder: another command may resume or extend it. A lock held is seen from a second open
+    file of the marker, as another process would see it."""
+    import fcntl
+
+    def locked(folder) -> bool:
+        fd = os.open(folder / MARKER, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing the only descriptor of this open file lets go of its lock
+        return False
+
+    folder = RunFolder(tmp_path / "sweep", "sweep", "x")
+    folder.open(resume=False, force=False)
+    folder.write_manifest({})
+    assert locked(folder.path), "premise: a folder being written is locked"
+    folder.write_manifest({}, status="complete")
+    assert not locked(folder.path), "a finished folder is still locked by the process that wrote it"
+    again = RunFolder(folder.path, "sweep", "x")
+    again.open(resume=True, force=False)
+    assert locked(folder.path), "premise: a resumed folder is locked again"
+    again.set_status("interrupted")
+    assert not locked(folder.path), "a stopped folder is still locked by the process that wrote it"
+
+
 def test_a_made_up_name_taken_meanwhile_is_published_beside_it(tmp_path):
     final = tmp_path / "run_20260101-000000"
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from sim.experiments import engine
+from sim.experiments import dask_cluster, engine
 from sim.experiments.runfolder import MANIFEST, RunFolder
 from sim.program.cli import main
 from sim.program.errors import UserError
@@ -186,6 +186,38 @@ def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
     status = json.loads((folder.path / MANIFEST).read_text())["status"]
     assert status.startswith("stopped: --dask tcp://nowhere:8786: cannot reach"), status
 
+
+
+@pytest.mark.parametrize("failing", ["a worker", "the client"])
+def test_a_local_dask_cluster_that_fails_to_start_leaves_the_environment_as_it_was(monkeypatch, failing):
+    """A local cluster's nanny sets its workers' variables (OMP_NUM_THREADS=1, ...) in this
+    process before it starts them; when a worker or the client cannot start (or Ctrl-C comes
+    while they start) the variables are undone all the same, and a cluster that started is
+    closed. A stand-in for distributed: the cluster sets a variable as the nanny does."""
+    import os
+    import sys
+    import types
+
+    closed = []
+
+    class Cluster:
+        def __init__(self, **kwargs):
+            os.environ["OMP_NUM_THREADS"] = "1"
+            if failing == "a worker":
+                raise RuntimeError("a worker failed to start")
+
+        def close(self):
+            closed.append("cluster")
+
+    def client(cluster):
+        raise OSError("the client cannot connect")
+
+    monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(LocalCluster=Cluster, Client=client))
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the caller's
+    with pytest.raises(RuntimeError if failing == "a worker" else OSError), dask_cluster.dask_executor("local", 2):
+        pass
+    assert os.environ["OMP_NUM_THREADS"] == "4", f"{failing} failed to start: the cluster's variables were left"
+    assert closed == ([] if failing == "a worker" else ["cluster"]), f"{failing} failed to start: closed {closed}"
 
 def test_a_link_to_a_folder_is_named_a_link_not_a_non_folder(tmp_path):
     real = tmp_path / "real"

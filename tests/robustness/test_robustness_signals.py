@@ -124,3 +124,88 @@ def test_worker_initializer_sets_the_parent_death_signal():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout.split() == [str(int(signal.SIGTERM)), "True"], proc.stderr
+
+
+def test_a_command_called_in_process_leaves_the_callers_signal_handlers_and_warnings_as_they_were(capsys):
+    """A script or a test calls `main` in its own process: while the command runs SIGTERM and
+    SIGHUP raise Terminated and warnings print as notes; once it returns, the caller's own."""
+    import warnings
+
+    from sim.program.cli import main
+    from sim.program.signals import _raise
+
+    def callers(signum, frame):
+        pass
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    shown = warnings.showwarning
+    try:
+        signal.signal(signal.SIGTERM, callers)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        seen = []
+        with pytest.MonkeyPatch.context() as patch:  # the handlers as the command runs
+            patch.setattr("sim.program.cli.cmd_list", lambda args: seen.append(
+                (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))) or 0)
+            assert main(["list"]) == 0
+        assert seen == [(_raise, _raise)], f"premise: the command handles SIGTERM and SIGHUP: {seen}"
+        assert signal.getsignal(signal.SIGTERM) is callers and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL, \
+            "the command left its handlers in the caller's process"
+        assert warnings.showwarning is shown, "the command left warnings printed as its notes"
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    capsys.readouterr()
+
+
+def test_a_hangup_the_command_was_started_ignoring_stays_ignored_in_it_and_its_workers(capsys):
+    """`nohup python run.py sweep …` starts the command ignoring SIGHUP, so that logging out does
+    not stop a long sweep: the command and its pool workers leave SIGHUP ignored (SIGTERM still
+    stops them cleanly). A worker's initializer runs in a fresh process that ignores SIGHUP."""
+    from sim.program.cli import main
+    from sim.program.signals import _raise
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        seen = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sim.program.cli.cmd_list", lambda args: seen.append(
+                (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))) or 0)
+            assert main(["list"]) == 0
+        assert seen == [(_raise, signal.SIG_IGN)], f"(SIGTERM, SIGHUP) while the command ran under nohup: {seen}"
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    capsys.readouterr()
+    code = ("import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+            "from sim.program.signals import worker_started; worker_started(); "
+            "print(signal.getsignal(signal.SIGHUP) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.split() == ["True", "True"], \
+        f"a pool worker under nohup: (SIGHUP still ignored, SIGTERM default) = {proc.stdout} {proc.stderr}"
+
+
+@pytest.mark.parametrize("failure", ["a bad flag", "a bug"])
+def test_a_command_that_fails_in_process_still_puts_the_callers_handlers_and_warnings_back(capsys, failure):
+    """A command called in-process that does not return (argparse refuses a flag: SystemExit; a
+    bug: its exception goes on) leaves the caller's SIGTERM handler and warnings as they were."""
+    import warnings
+
+    from sim.program.cli import main
+
+    def callers(signum, frame):
+        pass
+
+    before, shown = signal.getsignal(signal.SIGTERM), warnings.showwarning
+    try:
+        signal.signal(signal.SIGTERM, callers)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sim.program.cli.cmd_list", lambda args: 1 / 0)
+            with pytest.raises(SystemExit if failure == "a bad flag" else ZeroDivisionError):
+                main(["list", "--no-such-flag"] if failure == "a bad flag" else ["list"])
+        assert signal.getsignal(signal.SIGTERM) is callers, f"{failure}: the command left its SIGTERM handler"
+        assert warnings.showwarning is shown, f"{failure}: the command left warnings printed as its notes"
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
+    capsys.readouterr()
