@@ -13,41 +13,29 @@ bridges and fords, with weight exp(−d²/2s²) at distance d from the nearest o
 `bridge_reach_km`). Influence relaxes toward the projection with a time constant in days (so
 it does not depend on the step length): I ← P + (I − P)·exp(−Δt/τ).
 
-The influence is updated every `UPDATE_HOURS` simulated hours, not every step: every k steps,
-k = max(1, round(UPDATE_HOURS / Δt)) (4 at 1 h steps, 2 at 2 h, 1 at 3 h and longer). An update
-stamps the changes of presence since the last one, relaxes the influence by r^k (r =
-exp(−Δt/τ), the same as k steps toward a target that stood still) and classifies the control
-map; between updates the projection, the influence and the control map stay as they were (the
-presence, and `faction_strength`, change at once). Enough because the influence's time
-constant (τ = 2 days, 48 h) is twelve times the update's 4 h: a change of presence is counted
-as if it had come up to k − 1 steps (3 h at 1 h steps) earlier, which moves the influence by at
-most 1 − e^(−3/48) ≈ 6 % of the change's projection, against a response that takes days; the
-control map read between updates is at most that old.
+The influence is updated every `UPDATE_HOURS` (4) simulated hours, not every step: every
+k = max(1, round(UPDATE_HOURS / Δt)) steps the changes of presence since the last update are
+stamped, the influence relaxes by r^k (r = exp(−Δt/τ): k steps toward a target that stood still)
+and the control map is classified; in between they stay as they were (the presence and
+`faction_strength` change at once). Enough because τ (2 days) is twelve times 4 h: a change is
+counted at most k − 1 steps early, moving the influence by ≤ 1 − e^(−3/48) ≈ 6 % of its
+projection at 1 h steps (the argument in full: docs/odd.md, *Influence and control*).
 
 The projection is linear in the presence, so a faction with few changes since the last update
 (a patrol's jump, a convoy's move) is updated by stamping the kernel at the cells that changed,
 and a faction with many changes is recomputed with whole-array filters, whichever costs less
 (estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
-Either way an update costs at most one full recomputation, however many agents there are.
-The changes are merged per faction, layer and cell before they are stamped (a move there and
-back stamps nothing, a fight's losses at one cell one stamp), and a merged change below
-`STAMP_FIGHTERS` (one fighter) waits, added to the cell's later changes, until it adds up to a
-fighter or a full recomputation projects it: attrition and pay change units by fractions of a
-fighter, each a stamp of the whole kernel, and a fraction of a fighter is a few per cent of a
-unit's projection at most (a 25-fighter unit's one fighter is 4 %). A full recomputation once
-per simulated week (`RESYNC_HOURS`), of the factions whose presence changed, keeps rounding
-from accumulating and takes in what waits.
+Either way an update costs at most one full recomputation, however many agents there are. The
+changes are merged per faction, layer and cell first (a move there and back stamps nothing), and
+a merged change below `STAMP_FIGHTERS` (one fighter) waits, added to the cell's later changes,
+until it adds up to a fighter or a full recomputation takes it in (attrition and pay change
+units by fractions of a fighter, each a stamp of the whole kernel). A full recomputation once a
+simulated week (`RESYNC_HOURS`) of the factions whose presence changed bounds the rounding.
 
-The projection and the influence are single precision (`FIELD_DTYPE`, float32: a 24-bit
-significand, about 7 significant digits, a relative rounding of 6·10⁻⁸ an operation); the
-presence, the fighters' ledger, stays double. Enough because the control threshold (0.3
-fighters/km², known to an order of magnitude: 0.05–1) and the margin (25 %) are far coarser
-than the rounding: a week of stamps (about 1,000 at 1 km or 2 km) adds at most ~10⁻⁴ of a cell's values
-(the linear worst case) before the weekly recomputation resets it, and the relaxation's own
-rounding, damped by r every update, stays within a few 10⁻⁶; only a cell that close to the threshold
-or the margin could be classified otherwise. (Session 10 measured it: in single precision the
-regression baseline's runs gave the same step tables, events and summaries; only the
-influence's bits differed.)
+The projection and the influence are single precision (`FIELD_DTYPE`, float32: ~7 significant
+digits); the presence, the fighters' ledger, double. Enough because the threshold (known to an
+order of magnitude) and the margin (25 %) are far coarser: a week of stamps adds at most ~10⁻⁴
+of a cell's values, the relaxation's rounding a few 10⁻⁶ (docs/odd.md, *Influence and control*).
 """
 
 from __future__ import annotations

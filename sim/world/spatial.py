@@ -23,11 +23,8 @@ from scipy.spatial import cKDTree
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
 from sim.geography import Terrain
+from sim.streams import IndexBatches
 from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
-
-#: random disc offsets drawn at once per stream and disc (`_offsets`): a patrol leg or a relocation
-#: takes its four tries from the batch instead of a numpy call of its own (~4 us)
-OFFSET_BATCH = 256
 
 #: the relative costs of the two indexes, in disc cells of the presence grid: looking up one
 #: roster member in Python, and the fixed cost of the whole-array operations of a disc query
@@ -67,8 +64,7 @@ class Space:
         self._disks: dict[float, np.ndarray] = {}
         self._ranks: dict[float, np.ndarray] = {}
         self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
-        # per (stream, disc size): [the stream, its batch of offsets, the next one to take]
-        self._offset_batches: dict[tuple[int, int], list] = {}
+        self._offsets = IndexBatches()  # the tries of `random_cell_near`, per stream and disc
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._positions: dict = {}  # kept positions (`positions_km`): key -> (cells, positions)
@@ -155,14 +151,14 @@ class Space:
         fail are the candidate cells enumerated. `rng`: the caller's numpy Generator. The
         offsets are tried against plain Python lists (the disc's offsets, the cells the faction
         may stand on, the banks): a patrol leg or a relocation then costs a few microseconds.
-        The offsets come from `rng` in batches (`_offsets`)."""
+        The offsets come from `rng` in batches (`IndexBatches`, sim/streams.py)."""
         dr, dc = self._disk_lists(radius_km)
         rows, cols = self.map.shape
         r0, c0 = int(rc[0]), int(rc[1])
         banks = self._bank_rows
         bank = banks[r0][c0]
         standable = self._standable(faction, desert_only)
-        for i in self._offsets(rng, len(dr)):
+        for i in self._offsets.take(rng, len(dr)):
             r, c = r0 + dr[i], c0 + dc[i]
             if 0 <= r < rows and 0 <= c < cols and standable[r][c] and (bank == 0 or banks[r][c] == bank):
                 return r, c
@@ -171,17 +167,6 @@ class Space:
             return None
         r, c = cells[int(rng.integers(len(cells)))]
         return int(r), int(c)
-
-    def _offsets(self, rng, n: int) -> list[int]:
-        """Four random indexes below `n` from `rng`, taken in order from a batch of
-        `OFFSET_BATCH` drawn at once per stream and `n`."""
-        key = (id(rng), n)
-        batch = self._offset_batches.get(key)
-        if batch is None or batch[0] is not rng or batch[2] + 4 > OFFSET_BATCH:
-            batch = self._offset_batches[key] = [rng, rng.integers(n, size=OFFSET_BATCH).tolist(), 0]
-        i = batch[2]
-        batch[2] = i + 4
-        return batch[1][i:i + 4]
 
     def _disk_lists(self, radius_km: float) -> tuple[list[int], list[int]]:
         """`disk(radius_km)`'s row and column offsets as Python lists; cached per radius."""
