@@ -15,8 +15,8 @@ from sim.program.errors import UserError
 @contextmanager
 def dask_executor(address: str, workers: int):
     """(executor, description, worker threads) of the Dask cluster at `address` ("local": a
-    cluster of `workers` processes started here, one thread each). An unreachable scheduler is a
-    `UserError`. A local Dask cluster sets its workers' variables (one thread per numerical library,
+    cluster of `workers` processes started here, one thread each). An unreachable scheduler, or a
+    local cluster that does not start, is a `UserError` (one line). A local Dask cluster sets its workers' variables (one thread per numerical library,
     `MALLOC_TRIM_THRESHOLD_`, `PYTHONHASHSEED`, ...) in this process's environment, where every
     process started later would inherit them: they are undone when the cluster closes, or fails
     to start (a worker that cannot start, Ctrl-C while it starts)."""
@@ -25,10 +25,14 @@ def dask_executor(address: str, workers: int):
     with ExitStack() as stack:  # on leaving: the client closed, then the cluster, then the environment
         if address == "local":
             stack.callback(_environment_put_back, dict(os.environ))
-            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
-            stack.callback(cluster.close)
-            client = Client(cluster)
+            try:
+                cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+                stack.callback(cluster.close)
+                client = Client(cluster)
+            except Exception as err:  # noqa: BLE001 - whatever Dask raises, one line (Ctrl-C passes)
+                raise UserError(f"--dask local: the local Dask cluster did not start ({type(err).__name__}: "
+                                f"{err}); run without --dask (a process pool: --workers N)") from None
             where = "local Dask cluster"
         else:
             try:

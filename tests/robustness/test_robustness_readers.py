@@ -214,8 +214,11 @@ def test_a_local_dask_cluster_that_fails_to_start_leaves_the_environment_as_it_w
 
     monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(LocalCluster=Cluster, Client=client))
     monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the caller's
-    with pytest.raises(RuntimeError if failing == "a worker" else OSError), dask_cluster.dask_executor("local", 2):
+    with pytest.raises(UserError) as refused, dask_cluster.dask_executor("local", 2):
         pass
+    line = str(refused.value)
+    assert line.startswith("--dask local: the local Dask cluster did not start (") and "\n" not in line, line
+    assert ("a worker failed to start" if failing == "a worker" else "the client cannot connect") in line, line
     assert os.environ["OMP_NUM_THREADS"] == "4", f"{failing} failed to start: the cluster's variables were left"
     assert closed == ([] if failing == "a worker" else ["cluster"]), f"{failing} failed to start: closed {closed}"
 
