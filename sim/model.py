@@ -67,7 +67,9 @@ class CorridorModel(MesaConventions, mesa.Model):
     6. **Engagements** (``engagements``, sim/submodels/engagement.py): hostile units in range fight
        (Lanchester attrition over the step); insurgent cells only while patrols have them in the
        open. A clash's consequences (recorder, population harm, tension, the log) are the stage's.
-    7. **Influence and control**: fields relax toward the units' presence; control recomputed.
+    7. **Influence and control**: fields relax toward the units' presence and control is
+       classified again, every 4 simulated hours (`UPDATE_HOURS`, sim/submodels/influence.py;
+       every k-th step, k = max(1, round(4 h / step_hours))); in between they stay as they were.
        **Tension** decays and relations escalate or calm past their thresholds (sim/submodels/tension.py);
        once a day the **population**'s support follows control and harm (sim/submodels/population.py).
     8. **Observation** of the step's outcomes into preallocated arrays.

@@ -96,3 +96,29 @@ class RandomStreams:
     def names(self) -> list[str]:
         """The streams asked for so far."""
         return list(self._streams)
+
+
+#: indexes an `IndexBatches` draws at once from a stream
+INDEX_BATCH = 256
+
+
+class IndexBatches:
+    """Random indexes below n from a stream, drawn `INDEX_BATCH` at a time per stream and n and
+    handed out four at a time, in order: a patrol leg's or a relocation's four tries (several a
+    step) then cost no numpy call of their own (~4 µs each). The indexes are the stream's own
+    draws, so runs stay reproducible; the stream's next draw for anything else comes after the
+    whole batch."""
+
+    def __init__(self):
+        # per (stream, n): [the stream, its batch of indexes, the next one to take]
+        self._batches: dict[tuple[int, int], list] = {}
+
+    def take(self, rng: np.random.Generator, n: int) -> list[int]:
+        """The next four random indexes below `n` from `rng`'s batch (a new batch when it is spent)."""
+        key = (id(rng), n)
+        batch = self._batches.get(key)
+        if batch is None or batch[0] is not rng or batch[2] + 4 > INDEX_BATCH:
+            batch = self._batches[key] = [rng, rng.integers(n, size=INDEX_BATCH).tolist(), 0]
+        i = batch[2]
+        batch[2] = i + 4
+        return batch[1][i:i + 4]

@@ -19,11 +19,13 @@ MAP = SCENARIOS / "maps" / "euphrates_corridor.geojson"
 
 
 def field(bank, cell_km=1.0, step_hours=1.0, n=2, crossings=None, **kw):
-    """An influence field with the scenario defaults (ControlSpec), overridable."""
+    """An influence field with the scenario defaults (ControlSpec), overridable, updated every
+    step (update_hours 0) unless told otherwise."""
     c = ControlSpec()
     params = dict(kernel_km=c.kernel_km, patrol_kernel_km=c.patrol_kernel_km, decay_days=c.decay_days,
                   step_hours=step_hours, threshold_per_km2=c.threshold_per_km2, margin=c.margin,
-                  bridge_reach_km=c.bridge_reach_km, tail_ratio=c.tail_ratio, crossings=crossings)
+                  bridge_reach_km=c.bridge_reach_km, tail_ratio=c.tail_ratio, crossings=crossings,
+                  update_hours=0.0)
     params.update(kw)
     return InfluenceField(n, bank, cell_km, **params)
 
@@ -128,7 +130,7 @@ def test_incremental_stamps_equal_a_full_recomputation():
         f.add(fac, layer, new, s)
         f.update()
         assert f._since_resync > 0, "a step with two changes should stamp, not recompute"
-    assert np.allclose(f.target, f.projected(), atol=1e-9), "stamped target drifted from the full projection"
+    assert np.allclose(f.target, f.projected(), atol=1e-6), "stamped target drifted from the full projection"
 
 
 def test_relaxation_does_not_depend_on_the_step_length():
@@ -141,7 +143,34 @@ def test_relaxation_does_not_depend_on_the_step_length():
     two.update()
     assert np.allclose(one.influence, two.influence, atol=1e-12)
     expected = one.target[0][20, 20] * (1 - np.exp(-2.0 / 48.0))
-    assert one.influence[0][20, 20] == pytest.approx(expected, rel=1e-9), "after 2 h: target·(1 − e^(−2/48))"
+    assert one.influence[0][20, 20] == pytest.approx(expected, rel=1e-5), "after 2 h: target·(1 − e^(−2/48))"
+
+
+def test_the_influence_is_updated_every_update_hours_with_the_changes_merged_per_cell():
+    """update_hours 3 at 1 h steps: two calls do nothing (influence and control map as they
+    were), the third stamps the three steps' changes (a move there and back cancels: no stamp)
+    and relaxes by e^(−3/48), as one update of a 3 h step would."""
+    bank = np.ones((40, 40), np.int8)
+    batched, one = field(bank, update_hours=3.0), field(bank, step_hours=3.0)
+    for f in (batched, one):
+        f.add(0, 0, (20, 20), 50.0)
+        f.settle()
+    before = batched.influence.copy(), batched.controller
+    batched.add(0, 0, (20, 20), -50.0)
+    batched.add(0, 0, (10, 10), 50.0)
+    batched.update()
+    batched.add(0, 0, (10, 10), -50.0)
+    batched.add(0, 0, (20, 20), 50.0)
+    batched.update()
+    assert np.array_equal(batched.influence, before[0]) and batched.controller is before[1]
+    batched.add(0, 0, (30, 30), 20.0)
+    stamped = []
+    batched._stamp = lambda changes, stamp=batched._stamp: (stamped.extend(changes), stamp(changes))
+    batched.update()
+    assert stamped == [(0, 0, 30, 30, 20.0)], "the move there and back merged away"
+    one.add(0, 0, (30, 30), 20.0)
+    one.update()
+    assert np.allclose(batched.influence, one.influence, rtol=0, atol=1e-12)
 
 
 def test_control_threshold_and_margin():
@@ -223,7 +252,7 @@ def test_stamps_at_the_map_edge_equal_a_full_recomputation():
         f.add(0, PATROLLING, new, 50.0)
         f.update()
         rc = new
-        assert np.allclose(f.target, f.projected(), atol=1e-12), f"the stamped target at {rc} differs from the filter"
+        assert np.allclose(f.target, f.projected(), atol=1e-6), f"the stamped target at {rc} differs from the filter"
 
 
 def test_a_step_with_many_changes_for_one_faction_and_few_for_another_equals_a_full_projection():
@@ -245,7 +274,7 @@ def test_a_step_with_many_changes_for_one_faction_and_few_for_another_equals_a_f
     f.add(0, PATROLLING, (50, 50), 40.0)
     f.add(1, HOLDING, (30, 30), 25.0)
     f.update()
-    assert np.allclose(f.target, f.projected(), atol=1e-9), "after a mixed step the target is the projection"
+    assert np.allclose(f.target, f.projected(), atol=1e-6), "after a mixed step the target is the projection"
     assert [f.faction_strength(i) for i in range(3)] == pytest.approx([40.0, 25.0, 3000.0]), (
         "faction strengths follow the presence after every change")
 
@@ -309,3 +338,37 @@ def test_a_garrison_governs_the_disc_where_its_density_reaches_the_threshold_and
     assert 0.7 < hand_kept < 0.85, f"by hand a 30 % loss keeps {hand_kept:.3f} of the ground: about four fifths"
     kept = governed_km2(280.0) / governed_km2(400.0)
     assert abs(kept - hand_kept) < 0.03, f"280 of 400 fighters should keep {hand_kept:.3f} of the ground, kept {kept:.3f}"
+
+
+def test_a_factions_strength_is_the_running_total_of_its_changes():
+    """`faction_strength` is kept by `add`: after random arrivals, moves and losses it is the
+    presence's sum (to rounding), faction by faction."""
+    f = field(np.ones((30, 30), np.int8), n=3)
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        fac, layer = int(rng.integers(3)), int(rng.integers(2))
+        f.add(fac, layer, (int(rng.integers(30)), int(rng.integers(30))), float(rng.uniform(-5.0, 20.0)))
+    for fac in range(3):
+        assert f.faction_strength(fac) == pytest.approx(float(f.presence[fac].sum()), rel=1e-12, abs=1e-9)
+
+
+def test_changes_below_a_fighter_at_a_cell_wait_to_be_stamped_until_they_add_up_to_one():
+    """STAMP_FIGHTERS 1: losses of 0.4 at a cell leave the target as it was for two updates, the
+    third (1.2 in all) stamps them; the presence and the faction's strength have each at once;
+    the week's recomputation projects a change still waiting."""
+    f = field(np.ones((40, 40), np.int8))
+    f.add(0, HOLDING, (20, 20), 50.0)
+    f.settle()
+    settled = f.target.copy()
+    for k in range(2):
+        f.add(0, HOLDING, (20, 20), -0.4)
+        f.update()
+        assert np.array_equal(f.target, settled), f"after {0.4 * (k + 1):.1f} fighters lost: not yet stamped"
+    assert f.faction_strength(0) == pytest.approx(49.2) and f.presence[0, HOLDING, 20, 20] == pytest.approx(49.2)
+    f.add(0, HOLDING, (20, 20), -0.4)
+    f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-6) and not np.allclose(f.target, settled, atol=1e-3)
+    f.add(0, HOLDING, (20, 20), -0.5)
+    while f._since_resync:  # to the week's recomputation
+        f.update()
+    assert np.allclose(f.target, f.projected(), atol=1e-6) and not f._waiting

@@ -12,7 +12,7 @@ import pytest
 from test_influence import MAP, field
 
 from sim.geography import Terrain, load_map
-from sim.submodels.influence import CONTESTED, HOLDING, PATROLLING, UNGOVERNED
+from sim.submodels.influence import CONTESTED, FIELD_DTYPE, HOLDING, PATROLLING, UNGOVERNED
 
 from conftest import SCENARIOS
 
@@ -115,11 +115,12 @@ def whole_grid_projection(f, presence: np.ndarray) -> np.ndarray:
     presence in a layer and on a bank filtered over all cells, times the river's weight."""
     from scipy.ndimage import gaussian_filter
 
-    out = np.zeros((len(presence), *f._bank.shape))
+    out = np.zeros((len(presence), *f._bank.shape), dtype=FIELD_DTYPE)
     for layer, parts in enumerate(f._parts):
         for source in (0, 1, 2):
             part = np.where(f._bank == source, presence[:, layer], 0.0)
-            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=3.0)
+            smooth = sum(f._gain * w * gaussian_filter(part, sigma=(0, s, s), mode="constant", truncate=3.0,
+                                                       output=FIELD_DTYPE)
                          for s, w in parts)
             out += smooth if source == 0 else smooth * f._bank_weight[source]
     return out

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+import sim.streams
 import sim.world.spatial
 from sim.model import CorridorModel
 from sim.scenario import load_scenario
@@ -174,3 +175,22 @@ def test_urban_cells_are_the_maps_urban_cells_as_python_lists(campaign):
     assert np.array_equal(np.array(urban), campaign.map.terrain == Terrain.URBAN), (
         "the urban rows differ from the map's urban terrain")
     assert 0 < np.array(urban).sum() < campaign.map.terrain.size, "the map has urban and other cells"
+
+
+def test_a_legs_tries_are_taken_in_order_from_one_batch_of_draws_per_stream(campaign):
+    """`random_cell_near` takes its four tries from a batch of INDEX_BATCH offsets drawn at once
+    per stream and disc (`IndexBatches`): 64 legs from one draw, in the batch's order, a second
+    stream its own."""
+    calls = []
+
+    class Stream:
+        def integers(self, n, size):
+            calls.append((n, size))
+            return np.arange(len(calls) * 1000, len(calls) * 1000 + size) % n
+
+    space, one, two, batch = campaign.space, Stream(), Stream(), sim.streams.INDEX_BATCH
+    taken = [space._offsets.take(one, 5000) for _ in range(batch // 4)]
+    assert calls == [(5000, batch)], "one draw for a batch of legs"
+    assert sum(taken, []) == list(range(1000, 1000 + batch)), "in the batch's order"
+    assert space._offsets.take(two, 5000) == [2000, 2001, 2002, 2003] and len(calls) == 2, "another stream, another batch"
+    assert space._offsets.take(one, 5000) == [3000, 3001, 3002, 3003], "a spent batch is drawn again"

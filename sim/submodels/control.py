@@ -89,8 +89,8 @@ class LandShares(Outputs):
             self.ungoverned[i] = counts[UNGOVERNED + 2] / self.land_cells
             weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
             self.value_share[i] = weighted[2:] / self._value_total
-        # each faction's fighters (`InfluenceField.faction_strength`, summed again only after
-        # its presence changed: the same bits as the sum over every faction at once)
+        # each faction's fighters (`InfluenceField.faction_strength`: the running total `add`
+        # keeps, the presence's sum to rounding)
         self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
 
     def _governed_land(self, influence) -> np.ndarray:

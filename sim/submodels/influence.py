@@ -13,18 +13,29 @@ bridges and fords, with weight exp(−d²/2s²) at distance d from the nearest o
 `bridge_reach_km`). Influence relaxes toward the projection with a time constant in days (so
 it does not depend on the step length): I ← P + (I − P)·exp(−Δt/τ).
 
-The projection is linear in the presence, so a faction with few changes in a step (a patrol's
-jump, a convoy's move) is updated by stamping the kernel at the old and new cells, and a
-faction with many changes is recomputed with whole-array filters, whichever costs less
-(estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
-Either way a step costs at most one full recomputation, however many agents there are. Once a
-simulated week (`RESYNC_HOURS`) the factions whose presence changed since are recomputed in
-full, which keeps the stamps' rounding from accumulating.
+The influence is updated every `UPDATE_HOURS` (4) simulated hours, not every step: every
+k = max(1, round(UPDATE_HOURS / Δt)) steps the changes of presence since the last update are
+stamped, the influence relaxes by r^k (r = exp(−Δt/τ): k steps toward a target that stood still)
+and the control map is classified; in between they stay as they were (the presence and
+`faction_strength` change at once). Enough because τ (2 days) is twelve times 4 h: a change is
+counted at most k − 1 steps early, moving the influence by ≤ 1 − e^(−3/48) ≈ 6 % of its
+projection at 1 h steps (the argument in full: docs/odd.md, *Influence and control*).
 
-A cell is *controlled* by the faction with the highest force density when that is at least the
-threshold (fighters/km²) and ahead of the strongest faction not allied with it by the margin (top ≥ (1 +
-margin) · rival); *ungoverned* when no faction reaches the threshold; *contested* otherwise.
-Allies do not contest each other's ground.
+The projection is linear in the presence, so a faction with few changes since the last update
+(a patrol's jump, a convoy's move) is updated by stamping the kernel at the cells that changed,
+and a faction with many changes is recomputed with whole-array filters, whichever costs less
+(estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
+Either way an update costs at most one full recomputation, however many agents there are. The
+changes are merged per faction, layer and cell first (a move there and back stamps nothing), and
+a merged change below `STAMP_FIGHTERS` (one fighter) waits, added to the cell's later changes,
+until it adds up to a fighter or a full recomputation takes it in (attrition and pay change
+units by fractions of a fighter, each a stamp of the whole kernel). A full recomputation once a
+simulated week (`RESYNC_HOURS`) of the factions whose presence changed bounds the rounding.
+
+The projection and the influence are single precision (`FIELD_DTYPE`, float32: ~7 significant
+digits); the presence, the fighters' ledger, double. Enough because the threshold (known to an
+order of magnitude) and the margin (25 %) are far coarser: a week of stamps adds at most ~10⁻⁴
+of a cell's values, the relaxation's rounding a few 10⁻⁶ (docs/odd.md, *Influence and control*).
 """
 
 from __future__ import annotations
@@ -97,26 +108,47 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
 #: cache: with 32 MB a 1 km step cost 8 % more, at 2 and 3 km the same
 WINDOW_CACHE_BYTES = 4 * 2**20
 
+#: the floating-point type of the projection and the influence (and of the stamps and the river's
+#: weights that make them): single precision halves the memory the stamps and the relaxation
+#: stream through; the presence, the fighters' ledger, stays in double precision
+FIELD_DTYPE = np.float32
+
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
+
+#: changes of presence smaller than this at a cell (fighters of a faction in a layer, merged since
+#: the cell was last stamped) wait to be stamped until they add up to more, or the weekly
+#: recomputation projects them: attrition and recruitment change units by fractions of a fighter
+#: a step, each change a stamp. The presence (and `faction_strength`) has them at once
+STAMP_FIGHTERS = 1.0
+
+#: how often the influence relaxes toward its target and the control map is classified again
+#: (simulated hours: every max(1, round(UPDATE_HOURS / step_hours)) steps, so every step at 3 h
+#: steps and longer): the changes of presence in between are
+#: stamped then, merged per cell (a unit's move there and back, or a fight's losses at one cell,
+#: stamp once or not at all). Against the influence's time constant of days, a control map up to
+#: this old
+UPDATE_HOURS = 4.0
 
 
 class InfluenceField:
     """The arrays, F factions on a (rows, cols) grid: `presence` (F, 2, rows, cols) fighters per
-    cell in the HOLDING and PATROLLING layers; `target` (F, rows, cols) its projection;
-    `influence` (F, rows, cols), relaxing toward the target; `controller` (rows, cols) int8, a
+    cell in the HOLDING and PATROLLING layers (float64); `target` (F, rows, cols) its projection;
+    `influence` (F, rows, cols), relaxing toward the target (both `FIELD_DTYPE`); `controller` (rows, cols) int8, a
     faction index, CONTESTED or UNGOVERNED."""
 
     def __init__(self, n_factions: int, bank: np.ndarray, cell_km: float, *, kernel_km: float,
                  patrol_kernel_km: float, decay_days: float, step_hours: float,
                  threshold_per_km2: float, margin: float, bridge_reach_km: float,
-                 tail_ratio: float = 0.0, crossings: np.ndarray | None = None):
+                 tail_ratio: float = 0.0, crossings: np.ndarray | None = None,
+                 update_hours: float = UPDATE_HOURS):
         """`bank`: 0 river/bridge, 1 and 2 the banks; `crossings`: bool mask of the bridge and
-        ford cells through which influence crosses the river (None: it does not cross)."""
+        ford cells through which influence crosses the river (None: it does not cross);
+        `update_hours`: how often the influence is updated (`UPDATE_HOURS`; 0: every step)."""
         shape = bank.shape
         self.presence = np.zeros((n_factions, 2, *shape))
-        self.target = np.zeros((n_factions, *shape))
-        self.influence = np.zeros((n_factions, *shape))
+        self.target = np.zeros((n_factions, *shape), dtype=FIELD_DTYPE)
+        self.influence = np.zeros((n_factions, *shape), dtype=FIELD_DTYPE)
         self.controller = np.full(shape, UNGOVERNED, dtype=np.int8)
         self.threshold = threshold_per_km2
         self.margin = margin
@@ -125,12 +157,18 @@ class InfluenceField:
         self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
-        self._stamps = tuple(mixture_stamp(parts, self._gain) for parts in self._parts)
-        self._relax = float(np.exp(-step_hours / (decay_days * 24.0)))
+        self._stamps = tuple(mixture_stamp(parts, self._gain).astype(FIELD_DTYPE) for parts in self._parts)
+        # the influence is updated every `_every` steps, relaxing for all of them at once
+        self._every = max(1, int(round(update_hours / step_hours)))
+        self._since_update = 0
+        self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
-        self._bank_weight = far_bank_weight(bank, crossings, cell_km, bridge_reach_km)
+        self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
+                             far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         self._pending: list[tuple[int, int, int, int, float]] = []
+        # changes merged per (faction, layer, r, c) below STAMP_FIGHTERS, not yet stamped
+        self._waiting: dict[tuple[int, int, int, int], float] = {}
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
         #: the cells (row, col) whose presence changed since the places' tenure last looked
@@ -140,7 +178,8 @@ class InfluenceField:
         #: (the control map last classified, its governed or contested cells, flat, ascending),
         #: read by `LandShares` (sim/submodels/control.py); set by `_classify`
         self.governed: tuple = (None, np.empty(0, dtype=np.intp))
-        self._strength: dict[int, tuple[int, float]] = {}
+        #: each faction's fighters on the map (`faction_strength`), kept by `add`
+        self._strength = [0.0] * n_factions
         self.set_allies(np.eye(n_factions, dtype=bool))
         taps = sum(2 * int(TRUNCATE * s + 0.5) + 1 for parts in self._parts for s, _ in parts)
         self._full_cost = FULL_PER_CELL_TAP * bank.size * taps  # per faction
@@ -148,7 +187,7 @@ class InfluenceField:
         # the stamped target is recomputed from scratch once a simulated week, which bounds the
         # rounding drift of stamping (and the truncation of stamps against the full filter), for
         # the factions whose presence changed since it was last (`_stale`)
-        self._resync_every = max(1, int(round(RESYNC_HOURS / step_hours)))
+        self._resync_every = max(1, int(round(RESYNC_HOURS / (step_hours * self._every))))
         self._since_resync = 0
         #: each faction's change count when its target was last projected in full (`_stale`)
         self._projected_at = [-1] * n_factions
@@ -167,15 +206,13 @@ class InfluenceField:
         self._pending.append((faction, layer, r, c, amount))
         self.changes[faction] += 1
         self.touched.add(rc)
+        self._strength[faction] += amount
 
     def faction_strength(self, faction: int) -> float:
-        """Fighters of `faction` on the map, `presence[faction].sum()`, summed again only after
-        its presence has changed."""
-        version, total = self._strength.get(faction, (-1, 0.0))
-        if version != self.changes[faction]:
-            total = float(self.presence[faction].sum())
-            self._strength[faction] = (self.changes[faction], total)
-        return total
+        """Fighters of `faction` on the map: the running total of what `add` added and removed
+        (`presence[faction].sum()` but for rounding: summed in the order of the changes, not
+        numpy's pairwise order over the grid)."""
+        return self._strength[faction]
 
     def total_presence(self) -> np.ndarray:
         """Fighters per cell and faction, (F, rows, cols)."""
@@ -193,7 +230,7 @@ class InfluenceField:
         bits. (The filter treats factions independently, so any subset of them gets the bits
         of all of them.)"""
         presence = self.presence[factions]
-        out = np.zeros((presence.shape[0], *self._bank.shape))
+        out = np.zeros((presence.shape[0], *self._bank.shape), dtype=FIELD_DTYPE)
         bank = self._bank
         rows, cols = bank.shape
         for layer, parts in enumerate(self._parts):
@@ -207,7 +244,8 @@ class InfluenceField:
                     r0, r1 = max(occupied_rows[0] - reach, 0), min(occupied_rows[-1] + reach + 1, rows)
                     c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
                     box = part[i, r0:r1, c0:c1]
-                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant", truncate=TRUNCATE)
+                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant",
+                                                                  truncate=TRUNCATE, output=FIELD_DTYPE)
                                  for s, w in parts)
                     if source:
                         smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
@@ -258,12 +296,25 @@ class InfluenceField:
         return window
 
     def _refresh_target(self) -> None:
+        """The changes since the last update, merged per cell with those still waiting, stamped
+        where they reach STAMP_FIGHTERS (the rest wait); a faction with too many recomputed in
+        full, and the stale ones once a week (`_stale`), waiting changes and all."""
         pending, self._pending = self._pending, []
+        merged, self._waiting = self._waiting, {}
+        for faction, layer, r, c, amount in pending:
+            key = (faction, layer, r, c)
+            merged[key] = merged.get(key, 0.0) + amount
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
-            self._project(self._stale())
+            self._project(self._stale())  # every faction with a waiting change is stale
             self._since_resync = 0
             return
+        pending, waiting = [], {}
+        for key, amount in merged.items():
+            if amount >= STAMP_FIGHTERS or amount <= -STAMP_FIGHTERS:
+                pending.append((*key, amount))
+            elif amount:
+                waiting[key] = amount
         cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
         for faction, layer, _, _, _ in pending:
             cost[faction] += self._stamp_cost[layer]
@@ -271,6 +322,8 @@ class InfluenceField:
         if recompute:
             self._project(recompute)
             pending = [change for change in pending if cost[change[0]] <= self._full_cost]
+            waiting = {key: amount for key, amount in waiting.items() if cost[key[0]] <= self._full_cost}
+        self._waiting = waiting
         self._stamp(pending)
 
     def _stale(self) -> list[int]:
@@ -288,6 +341,13 @@ class InfluenceField:
 
     # --- the step ------------------------------------------------------------------------
     def update(self) -> None:
+        """Every `update_hours` (the `_every`-th call): stamp the changes of presence since the
+        last update, relax the influence over the steps since, classify the control map; the
+        calls in between do nothing."""
+        self._since_update += 1
+        if self._since_update < self._every:
+            return
+        self._since_update = 0
         self._refresh_target()
         self.influence -= self.target
         self.influence *= self._relax
@@ -297,6 +357,7 @@ class InfluenceField:
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
         self._pending.clear()
+        self._waiting.clear()
         self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()

@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
 from sim.geography import Terrain
+from sim.streams import IndexBatches
 from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
 
 #: the relative costs of the two indexes, in disc cells of the presence grid: looking up one
@@ -63,6 +64,7 @@ class Space:
         self._disks: dict[float, np.ndarray] = {}
         self._ranks: dict[float, np.ndarray] = {}
         self._disk_lists_kept: dict[float, tuple[list[int], list[int]]] = {}
+        self._offsets = IndexBatches()  # the tries of `random_cell_near`, per stream and disc
         self._standable_kept: dict[tuple[int, bool], tuple[np.ndarray, list]] = {}
         self._rank_lists: dict[float, list[list[int]]] = {}
         self._positions: dict = {}  # kept positions (`positions_km`): key -> (cells, positions)
@@ -148,14 +150,15 @@ class Space:
         A few random offsets are tried first (cheap, and almost always enough); only if all
         fail are the candidate cells enumerated. `rng`: the caller's numpy Generator. The
         offsets are tried against plain Python lists (the disc's offsets, the cells the faction
-        may stand on, the banks): a patrol leg or a relocation then costs a few microseconds."""
+        may stand on, the banks): a patrol leg or a relocation then costs a few microseconds.
+        The offsets come from `rng` in batches (`IndexBatches`, sim/streams.py)."""
         dr, dc = self._disk_lists(radius_km)
         rows, cols = self.map.shape
         r0, c0 = int(rc[0]), int(rc[1])
         banks = self._bank_rows
         bank = banks[r0][c0]
         standable = self._standable(faction, desert_only)
-        for i in rng.integers(len(dr), size=4).tolist():
+        for i in self._offsets.take(rng, len(dr)):
             r, c = r0 + dr[i], c0 + dc[i]
             if 0 <= r < rows and 0 <= c < cols and standable[r][c] and (bank == 0 or banks[r][c] == bank):
                 return r, c
