@@ -111,7 +111,7 @@ def test_lesson_1_the_checkpoint_standoff():
         _to_day(session, 30)
         _about(_pct(session, "iran_militia"), claimed, 0.05, f"the militias' share at day 30 in {session.info.stem}")
     first_clash = _log(blockade, "clash")[0]
-    assert first_clash.startswith("2017-12-02") and "(day 13)" in first_clash and "ISIS cells" in first_clash, "the later clashes are with ISIS cells"
+    assert first_clash.startswith("2017-11-23") and "(day 4)" in first_clash and "ISIS cells" in first_clash, "the later clashes are with ISIS cells"
     # seeds: at 0.5 the default seed gets through, seed 1 does not; over seeds 1-10 only 3, 8 and 10 get through;
     # at 0.9 none does
     for probability, through in ((0.5, {None, 3, 8, 10}), (0.9, set())):
@@ -152,9 +152,9 @@ def test_lesson_2_co_optation():
     distance = {u.label: float(km[u.rc]) for u in militias}
     _to_day(session, 180)
     switches = _log(session, "defection")
-    claimed = [("2018-01-22 16:00 (day 64)", "tribal militia 6 (25 fighters) near Al-Quriyah switched from Iran-backed militias "
-                "to Russian forces"), ("2018-01-26 04:00 (day 68)", "near Al-Mayadeen"), ("2018-03-06 12:00 (day 107)", "near Subaykhan"),
-               ("2018-04-08 12:00 (day 140)", "near Al-Salihiyah")]
+    claimed = [("2018-01-22 06:00 (day 64)", "tribal militia 6 (25 fighters) near Al-Quriyah switched from Iran-backed militias "
+                "to Russian forces"), ("2018-01-25 18:00 (day 67)", "near Al-Mayadeen"), ("2018-03-05 11:00 (day 106)", "near Subaykhan"),
+               ("2018-04-06 18:00 (day 138)", "near Al-Salihiyah")]
     assert len(switches) == 4, f"lesson 2: four of the eight switch by day 180, four hold out: {switches}"
     for line, (when, where) in zip(switches, claimed, strict=True):
         assert line.startswith(when) and where in line, f"lesson 2 says {when} … {where}: {switches}"
@@ -163,9 +163,21 @@ def test_lesson_2_co_optation():
     assert switched == by_distance[:4], f"the nearest to the advisers switch first: {switched}, {distance}"
     holdouts = [u.loyalty for u in militias if u.faction != russia]
     assert len(holdouts) == 4 and min(holdouts) >= 0.3 and max(holdouts) <= 0.5, f"loyalty 0.33–0.47: {holdouts}"
-    _about(_pct(session, "iran_militia"), 2.2, 0.05, "Iran's share at day 180")
-    _about(_pct(session, "russia"), 0.64, 0.01, "Russia's share at day 180")
-    _about(_strength(session, "russia"), 396, 5, "Russian strength at day 180")
+    _about(_pct(session, "iran_militia"), 2.05, 0.05, "Iran's share at day 180")
+    _about(_pct(session, "russia"), 0.65, 0.02, "Russia's share at day 180")
+    _about(_strength(session, "russia"), 390, 5, "Russian strength at day 180")
+    # steps 4 and 5: loyalty lost at 0.003 and 0.012 a day, and no co-optation at all
+    switches = {}
+    for rate in (0.003, 0.012, 0.0):
+        other = _to_day(_run("russian_co_optation", 1 / 24, {"co_optation_rate": rate}), 180)
+        switches[rate] = [int(line.split("(day ")[1].split(")")[0]) for line in _log(other, "defection")]
+        if rate == 0.0:
+            _about(_pct(other, "iran_militia"), 2.45, 0.05, "Iran's share at day 180 with no co-optation")
+            _about(_pct(other, "russia"), 0.3, 0.05, "Russia's share at day 180 with no co-optation")
+    assert (switches[0.003][0], len(switches[0.003])) == (105, 3), f"lesson 2 step 4: A's first on day 105, three: {switches}"
+    assert (switches[0.012][0], switches[0.012][-1], len(switches[0.012])) == (27, 104, 8), (
+        f"lesson 2 step 4: B's first on day 27, all eight by day 104: {switches}")
+    assert switches[0.0] == [], "lesson 2 step 5: no co-optation, no defection"
 
 
 def test_lesson_3_agreement_funding_cut():
@@ -179,22 +191,22 @@ def test_lesson_3_agreement_funding_cut():
     day = shares[True]["day"]
     with_it, without = (100 * shares[on]["iran_militia"] for on in (True, False))
     assert (with_it[day <= 5] == without[day <= 5]).all(), "identical until the agreement on day 5"
-    for d, a, b in ((5, 2.5, 2.5), (15, 2.3, 2.5), (30, 1.9, 2.5)):
+    for d, a, b in ((5, 2.5, 2.5), (15, 2.3, 2.5), (30, 2.0, 2.45)):
         i = int(np.searchsorted(day, d))
         _about(with_it[i], a, 0.06, f"the militias' share at day {d} with the agreement")
         _about(without[i], b, 0.06, f"the militias' share at day {d} without it")
-    assert with_it[-1] <= 0.8 * without[-1], "a quarter less ground at day 30"
+    assert 0.75 * without[-1] <= with_it[-1] <= 0.85 * without[-1], "a fifth less ground at day 30"
     assert (with_it[day >= 10] < without.min()).all(), "from day 10 on, below anything B reaches in the run"
     strength30 = [_strength(runs[on], "iran_militia") for on in (True, False)]
     _about(strength30[0], 790, 10, "Iranian strength at day 30 with the agreement")
-    _about(strength30[1], 1030, 10, "Iranian strength at day 30 without it")
-    _about(_pct(runs[True], "ungoverned"), 95.3, 0.05, "the ungoverned share at day 30 with the agreement")
-    _about(_pct(runs[False], "ungoverned"), 94.7, 0.05, "the ungoverned share at day 30 without it")
+    _about(strength30[1], 1035, 10, "Iranian strength at day 30 without it")
+    _about(_pct(runs[True], "ungoverned"), 95.2, 0.05, "the ungoverned share at day 30 with the agreement")
+    _about(_pct(runs[False], "ungoverned"), 94.75, 0.05, "the ungoverned share at day 30 without it")
     for rival in ("russia", "coalition", "syrian_army"):
         assert abs(_pct(runs[True], rival) - _pct(runs[False], rival)) < 0.05, f"no rival ({rival}) moves in"
     iranian = [[line for line in _log(runs[on], "reinforcement") if "Iran-backed" in line] for on in (True, False)]
     assert iranian[0] == [], f"A: no Iranian reinforcements in 30 days: {iranian[0]}"
-    assert len(iranian[1]) == 1 and iranian[1][0].startswith("2017-12-08 00:00 (day 19)"), f"B: one, on day 19: {iranian[1]}"
+    assert len(iranian[1]) == 1 and iranian[1][0].startswith("2017-12-08 07:00 (day 19)"), f"B: one, on day 19: {iranian[1]}"
 
 
 def test_lesson_4_insurgents_grow_in_ungoverned_desert():
@@ -216,10 +228,10 @@ def test_lesson_4_insurgents_grow_in_ungoverned_desert():
                 new_cells
             assert "a new cell 1 of 10 fighters formed in ungoverned desert (near Conoco gas plant)" in new_cells[0]
             assert "near T-2 station" in new_cells[1], new_cells
-    assert cells["baseline"][:2] == (19, 15) and cells["insurgent_resurgence"][:2] == (22, 17), \
-        f"lesson 4: 22 cells (17 in the Badia) in B, 19 (15) in A: {cells}"
-    _about(cells["baseline"][2], 185, 5, "ISIS fighters at day 30 in A")
-    _about(cells["insurgent_resurgence"][2], 220, 5, "ISIS fighters at day 30 in B")
+    assert cells["baseline"][:2] == (21, 17) and cells["insurgent_resurgence"][:2] == (23, 14), \
+        f"lesson 4: 23 cells (14 in the Badia) in B, 21 (17) in A: {cells}"
+    _about(cells["baseline"][2], 195, 5, "ISIS fighters at day 30 in A")
+    _about(cells["insurgent_resurgence"][2], 230, 5, "ISIS fighters at day 30 in B")
 
 
 def test_lesson_5_airstrikes_wear_down_strength():
@@ -229,8 +241,14 @@ def test_lesson_5_airstrikes_wear_down_strength():
         f"three strikes, days 7, 26, 28: {strikes}"
     assert strikes[0].startswith("2017-11-26 15:00 (day 7) — airstrike by Israel hit 3 iran-backed militias units near Al-Hari: "
                                  "30 fighters lost"), strikes
-    _about(_strength(session, "iran_militia"), 960, 5, "Iranian strength at day 30 at 0.1 strikes a day")
-    _about(_pct(session, "iran_militia"), 2.45, 0.025, "the militias' share at day 30 at 0.1 strikes a day")
+    _about(_strength(session, "iran_militia"), 970, 5, "Iranian strength at day 30 at 0.1 strikes a day")
+    _about(_pct(session, "iran_militia"), 2.43, 0.01, "the militias' share at day 30 at 0.1 strikes a day")
+    # step 3: no strikes, and the surge of 0.3 a day (seven strikes)
+    for rate, strength, share, count in ((0.0, 1035, 2.45, 0), (0.3, 915, 2.40, 7)):
+        other = _run("airstrike_campaign", 30, {"airstrike_rate": rate})
+        assert len(_log(other, "airstrike")) == count, f"lesson 5: {count} strikes in 30 days at {rate} a day"
+        _about(_strength(other, "iran_militia"), strength, 5, f"Iranian strength at day 30 at {rate} strikes a day")
+        _about(_pct(other, "iran_militia"), share, 0.01, f"the militias' share at day 30 at {rate} strikes a day")
 
 
 def test_lesson_6_planners_security_dilemma():
@@ -244,7 +262,7 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-20 00:00 (day 1)", "Russian forces command sends convoy R1 (60 fighters) toward Al-Mayadeen",
          "Al-Mayadeen is held by Iran-backed militias", "tension 0.0 of 15 (score 1.00)")
     said("2017-11-21 00:00 (day 2)", "Russian forces command reinforces Al-Mayadeen with column R2 (132 fighters)",
-         "510 rival fighters within 10 km against 115")
+         "487 rival fighters within 10 km against 115")
     said("2017-11-22 00:00 (day 3)", "Russian forces command reinforces Al-Mayadeen with column R3 (53 fighters)")
     said("2017-11-23 00:00 (day 4)", "Iran-backed militias command waits rather than reinforces Al-Mayadeen")
     said("2017-11-23 00:00 (day 4)", "Russian forces command waits rather than sends a convoy toward Albu Kamal",
@@ -259,7 +277,7 @@ def test_lesson_6_planners_security_dilemma():
     said("2017-11-26 00:00 (day 7)", "Russian forces command waits rather than sends a convoy toward Albu Kamal",
          "Iran-backed militias turned its last one back at Albu Kamal; the road is taken up between the commands "
          "for 26 more days")
-    assert any("convoy R3" in w and "749 militia fighters against 60" in w for w in _log(rich, "withdrawal"))
+    assert any("convoy R3" in w and "756 militia fighters against 60" in w for w in _log(rich, "withdrawal"))
     off = _run("campaign_planners_off", 30)
     _to_day(on, 30)
     iran = off.model.factions.index("iran_militia")
