@@ -3,6 +3,7 @@ configuration and never fails on time; a suite's options are refused with anothe
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -68,3 +69,34 @@ def test_timing_the_stages_leaves_the_run_unchanged_and_names_every_stage(capsys
     assert main(["bench", "campaign", "--days", "1", "--stages"]) == 0
     out = capsys.readouterr().out
     assert out.count("influence: classification") == len(CONFIGURATIONS), f"a stage table per configuration:\n{out}"
+
+
+def test_the_model_benchmark_times_each_step_in_cpu_and_wall_time_and_charts_cpu(tmp_path, monkeypatch):
+    """`python run.py bench`'s measurement of one configuration: both clocks per step, over STEPS
+    steps of the model built by `build`; the chart draws the CPU figures without pyplot."""
+    import matplotlib
+    import pandas as pd
+
+    from sim.bench import step_cost
+
+    class Counting:
+        agents = [1, 2, 3, 4]
+        steps = 0
+
+        def step(self):
+            Counting.steps += 1
+            sum(i * i for i in range(20_000))  # CPU work, so that the CPU clock moves
+            time.sleep(0.02)  # wall time that is not CPU time
+
+    monkeypatch.setattr(step_cost, "STEPS", 5)
+    backend = matplotlib.get_backend()
+    model, row = step_cost.timed_steps(Counting)
+    assert Counting.steps == 5 and row["agents"] == 4 and row["agents_end"] == 4, row
+    assert row["cpu_step_ms"] > 0 and row["step_ms"] > 0, f"both clocks measured a step: {row}"
+    assert row["step_ms"] - row["cpu_step_ms"] >= 10, f"a step's 20 ms asleep count in wall time, not CPU time: {row}"
+    table = pd.DataFrame([{"model": m, "group": g, "agents": n, "cpu_us_per_agent_step": c, "peak_mb": 200.0}
+                          for m, g, n, c in (("corridor", "agents", 1000, 6.0), ("corridor", "agents", 32000, 3.0),
+                                             ("mesa_epstein", "mesa", 1200, 27.0), ("mesa_epstein", "mesa", 31000, 97.0))])
+    step_cost.draw_chart(table, tmp_path / "bench.png")
+    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert matplotlib.get_backend() == backend, "drawing the chart left the caller's matplotlib backend alone"
