@@ -137,7 +137,7 @@ def check_standoff(seeds: int, workers: int) -> list[str]:
                 withdrew_all += w
                 after_all += a
                 lines.append(f"| {convoy} | {unit} | {radius} | {w / len(runs):.0%} | "
-                             f"{(a / w if w else float('nan')):.0%} | {g / len(runs):.0%} |")
+                             f"{f'{a / w:.0%}' if w else '– (none withdrew)'} | {g / len(runs):.0%} |")
                 say(lines[-1])
     lines.append("")
     lines.append(f"Over the grid, {after_all:.0f} of {withdrew_all:.0f} withdrawals "
