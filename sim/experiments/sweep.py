@@ -104,32 +104,32 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
     folder = RunFolder(out, "sweep", identity(plan))
-    done = folder.open(resume=resume, force=force, flag=flag)
-    before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
-    if before > plan.replicates:
-        raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
-                        f"some: give at least {before} (more extend it with the next seeds)")
-    folder.session["replicates"] = plan.replicates
-    write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
-    design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}
-                           for i, (p, d) in enumerate(zip(plan.points, plan.digests, strict=True))])
-    write_atomic(out / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
-    info = manifest_info(plan)
-    folder.write_manifest(info)
-    if log is not None:
-        log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
-            + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+    with folder.writing(resume=resume, force=force, flag=flag) as done:
+        before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
+        if before > plan.replicates:
+            raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
+                            f"some: give at least {before} (more extend it with the next seeds)")
+        folder.session["replicates"] = plan.replicates
+        write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
+        design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}
+                               for i, (p, d) in enumerate(zip(plan.points, plan.digests, strict=True))])
+        write_atomic(out / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
+        info = manifest_info(plan)
+        folder.write_manifest(info)
+        if log is not None:
+            log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
+                + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
-    session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
-                      progress=progress, desc=plan.name)
-    counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
-                      labels={p.key: p.label for p in plan.parameters})
-    result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
-    if charts:
-        result.charts = sweep_charts(out, plan)
-    write_report(result, extra=analyse(result) if analyse is not None else None)
-    folder.write_manifest(info, session, status="complete")
-    return result
+        session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
+                          progress=progress, desc=plan.name)
+        counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
+                          labels={p.key: p.label for p in plan.parameters})
+        result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
+        if charts:
+            result.charts = sweep_charts(out, plan)
+        write_report(result, extra=analyse(result) if analyse is not None else None)
+        folder.write_manifest(info, session, status="complete")
+        return result
 
 
 def held_replicates(out: Path) -> int | None:
