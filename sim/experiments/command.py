@@ -147,6 +147,9 @@ def add_commands(sub) -> None:
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
     p.add_argument("sweep", type=path_flag, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
     _engine_options(p)
+    p.add_argument("--add-replicates", type=REPLICATES, metavar="N",
+                   help="extend the finished analysis in --out by N replicates per point (the next seeds) "
+                        "and redo its indices")
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser(
@@ -246,7 +249,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import run_sensitivity
 
     result = run_sensitivity(_found(args.sweep, SWEEPS, "sweep"), out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
-                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)
+                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say,
+                             add_replicates=args.add_replicates)
     s = result.sweep.session
     print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
     table = result.table
