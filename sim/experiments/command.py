@@ -274,19 +274,22 @@ def cmd_discover(args: argparse.Namespace) -> int:
     import re
 
     from sim.experiments.discover import discover
+    from sim.experiments.runfolder import reading
     from sim.figures.discovery import discovery_chart
     from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 
-    found = discover(args.folder, args.where, min_density=args.min_density, box=args.box)
-    slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
-    out = args.out or new_run_folder(args.folder, slug)
+    with reading(args.folder):  # no other command writes into (or replaces) the sweep meanwhile
+        found = discover(args.folder, args.where, min_density=args.min_density, box=args.box)
+        slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
+        out = args.out or new_run_folder(args.folder, slug)
 
-    def build(tmp: Path) -> None:
-        write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder), **found.summary()})
-        found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
-        discovery_chart(tmp / "discover.png", found)
+        def build(tmp: Path) -> None:
+            write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder),
+                                                      **found.summary()})
+            found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
+            discovery_chart(tmp / "discover.png", found)
 
-    publish_folder(build, out, force=args.force, kind="discover")
+        publish_folder(build, out, force=args.force, kind="discover")
     print(found.text())
     print(f"\n  wrote {out}: discover.png, discover.json, trajectory.csv")
     print(f"  {DISCLAIMER}")

@@ -14,6 +14,10 @@ from contextlib import ExitStack, contextmanager
 
 from sim.program.errors import UserError
 
+#: the local scheduler's HTTP server (no dashboard) on any free port: not on 8787, where another
+#: cluster (a notebook's, a second sweep's) would make Dask print that it moved
+ANY_PORT = {"dashboard_address": "127.0.0.1:0"}
+
 
 @contextmanager
 def dask_executor(address: str, workers: int):
@@ -40,6 +44,7 @@ def dask_executor(address: str, workers: int):
                 with quiet_logs("distributed"):
                     cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                            host="127.0.0.1", dashboard_address=None,
+                                           scheduler_kwargs=ANY_PORT,
                                            silence_logs=logging.CRITICAL)  # the workers' own logs
                     stack.callback(_closed, cluster.close, f"{flag}: the local Dask cluster")
                     client = Client(cluster)

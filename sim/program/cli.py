@@ -210,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     oserrors.working_in(None)
     try:
         with termination_handled():
-            return _command(argv)
+            try:
+                return _command(argv)
+            except KeyboardInterrupt as err:  # a signal while a failure's line was printed (or the flags read)
+                return _stopped(err)
     finally:
         warnings.showwarning = shown
         oserrors.working_in(None)

@@ -8,8 +8,10 @@ setting Dask cannot read, as `DASK_DISTRIBUTED__WORKER__MEMORY__TARGET=banana` g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 from concurrent.futures import Future
 
 import dask
@@ -134,12 +136,18 @@ def test_an_empty_dask_address_is_refused(tmp_path, capsys):
 def test_a_real_local_dask_cluster_that_fails_to_start_is_one_line_and_puts_dasks_loggers_back(tmp_path, capfd):
     """A real LocalCluster whose worker cannot start: the command's one line, none of Dask's
     log lines or tracebacks (from this process or the worker's), and the `distributed`
-    logger and its handlers at the levels they had (1 s of CPU here, a few of wall time)."""
+    logger and its handlers at the levels they had (1 s of CPU here, a few of wall time).
+    Port 8787 is taken (by another cluster, say a notebook's): no note that the scheduler's
+    HTTP server moved, for it asks for any free port."""
     logger = logging.getLogger("distributed")
     before = [logger.level, *(h.level for h in logger.handlers)]
-    with dask.config.set({"distributed.worker.memory.target": "banana"}):
+    with socket.socket() as taken, dask.config.set({"distributed.worker.memory.target": "banana"}):
+        with contextlib.suppress(OSError):  # already taken by someone else: as good
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
         status = main(sweep(tmp_path))
     err = capfd.readouterr().err
+    assert "8787" not in err, err
     assert status == 2, err
     lines = error_lines(err)
     assert len(lines) == 1 and lines[0].startswith("--dask local: the local Dask cluster did not start ("), err
