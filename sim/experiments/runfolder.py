@@ -93,10 +93,10 @@ class RunFolder:
         while the manifest this command wrote says "running", the manifest says what happened
         first (`stopped_status`): "interrupted", or "stopped: …" (a full disk, a bug); a
         refusal before this command's first manifest leaves the folder's manifest as it was.
-        Every file in the folder is written whole (atomically), so none is half-written."""
-        done = self.open(resume=resume, force=force, flag=flag)
+        Every file in the folder is written whole (atomically), so none is half-written. A
+        refusal from `open` after the lock was taken (a folder that cannot be written) lets go too."""
         try:
-            yield done
+            yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
             if self._status == "running":
                 self.set_status(stopped_status(err))

@@ -312,6 +312,14 @@ def test_a_command_that_fails_from_python_lets_go_of_its_folder(tmp_path, monkey
     assert not locked(out), "a sweep refused after its folder was opened keeps it locked"
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete", "a refusal relabelled the folder"
 
+    def read_only(folder):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+
+    monkeypatch.setattr(runfolder, "probe_writable", read_only)  # refused by `open` once it holds the lock
+    with pytest.raises(UserError, match="cannot write here"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert not locked(out), "a folder refused as read-only by `open` stays locked"
+
 
 def test_a_folder_being_created_is_locked_before_its_marker_is_whole_and_never_called_foreign(tmp_path, monkeypatch):
     """Two commands start on one new --out at once: the one that creates the folder locks its
