@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 
 from sim.program.errors import UserError
@@ -25,9 +25,10 @@ def dask_executor(address: str, workers: int):
     cluster of `workers` processes started here, one thread each).
 
     An unreachable scheduler, a local cluster that does not start, or a cluster lost as the
-    client asks it for its workers is a `UserError` (one line naming `--dask`); while a local
-    cluster starts, Dask's own log lines (a failing worker's tracebacks) are kept quiet
-    (`quiet_logs`: put back once it has started or failed). A client or cluster that fails to
+    client asks it for its workers is a `UserError` (one line naming `--dask`). A local cluster
+    keeps Dask's own log lines quiet (below CRITICAL: a failing worker's tracebacks, the
+    cluster's closing) in this process and in its workers, for as long as it runs: Dask puts this
+    process's handlers back when the cluster closes or fails to start. A client or cluster that fails to
     close (a nanny's process that does not end in time under load) is a warning, not a failure:
     every run has finished and is saved by then, and the command builds its tables. A local Dask
     cluster sets its workers' variables (one thread per numerical library,
@@ -41,13 +42,12 @@ def dask_executor(address: str, workers: int):
         if address == "local":
             stack.callback(_environment_put_back, dict(os.environ))
             try:
-                with quiet_logs("distributed"):
-                    cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           scheduler_kwargs=ANY_PORT,
-                                           silence_logs=logging.CRITICAL)  # the workers' own logs
-                    stack.callback(_closed, cluster.close, f"{flag}: the local Dask cluster")
-                    client = Client(cluster)
+                cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       scheduler_kwargs=ANY_PORT,
+                                       silence_logs=logging.CRITICAL)  # Dask's log lines, here and in the workers
+                stack.callback(_closed, cluster.close, f"{flag}: the local Dask cluster")
+                client = Client(cluster)
             except Exception as err:  # noqa: BLE001 - whatever Dask raises, one line (Ctrl-C passes)
                 raise UserError(f"{flag}: the local Dask cluster did not start ({type(err).__name__}: "
                                 f"{err}); run without --dask (a process pool: --workers N)") from None
@@ -66,20 +66,6 @@ def dask_executor(address: str, workers: int):
             raise UserError(f"{flag}: the {where} was lost as it started ({type(err).__name__}: {err}); "
                             "run without --dask (a process pool: --workers N)") from None
         yield executor, f"{where} ({slots} worker threads)", slots
-
-
-@contextmanager
-def quiet_logs(name: str) -> Iterator[None]:
-    """Inside: the logger `name` and its handlers pass nothing below CRITICAL; on leaving, their
-    levels as they were (a command leaves no process-wide state behind)."""
-    logger = logging.getLogger(name)
-    before = [(logger, logger.level), *((h, h.level) for h in logger.handlers)]
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for each, level in before:
-            each.setLevel(level)
 
 
 def _closed(close: Callable[[], object], what: str) -> None:

@@ -153,3 +153,15 @@ def test_a_real_local_dask_cluster_that_fails_to_start_is_one_line_and_puts_dask
     assert len(lines) == 1 and lines[0].startswith("--dask local: the local Dask cluster did not start ("), err
     assert "Traceback" not in err and " - ERROR - " not in err, err
     assert [logger.level, *(h.level for h in logger.handlers)] == before, "the distributed loggers were left changed"
+
+
+def test_a_real_local_dask_sweep_prints_none_of_dasks_own_lines(tmp_path, capfd):
+    """A real local cluster that starts, runs the sweep and closes: the command's own lines only,
+    not Dask's (its scheduler and nannies log every step of closing at INFO), and the
+    `distributed` logger and its handlers at the levels they had."""
+    logger = logging.getLogger("distributed")
+    before = [logger.level, *(h.level for h in logger.handlers)]
+    assert main(sweep(tmp_path)) == 0
+    err = capfd.readouterr().err
+    assert "distributed." not in err and "Traceback" not in err, err
+    assert [logger.level, *(h.level for h in logger.handlers)] == before, "the distributed loggers were left changed"
