@@ -135,3 +135,40 @@ def test_a_limit_between_design_levels_is_warned_and_other_boxes_can_be_chosen()
     assert first.chosen == 0 and first.limits.empty, "box 0 is the whole sweep: nothing restricted"
     with pytest.raises(UserError, match="--box: expected a box of the peeling trajectory, 0 to"):
         discover_table(runs, ["a", "b"], "convoys_arrived == 0", box=99)
+
+
+def test_discover_holds_the_sweep_folder_while_it_writes_into_it(tmp_path, capsys, monkeypatch):
+    """discover writes its box into the sweep's folder: while another command writes into the
+    folder, discover is refused in one line and writes nothing; while discover writes, a
+    command that would replace the folder (--force) is refused. A lock is seen from another
+    open file of the marker, as another process would see it."""
+    import fcntl
+    import os
+
+    import sim.program.output as output
+    from sim.experiments.runfolder import RunFolder
+
+    folder = tmp_path / "sweep"
+    synthetic_sweep(folder)
+    output.mark_folder(folder, "sweep")
+    fd = os.open(folder / output.MARKER, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep being resumed into it
+        status, err = discover_main(capsys, folder, "--where", "convoy did not arrive")
+    finally:
+        os.close(fd)
+    assert status == 2 and err == [f"{folder}: another Corridor command is writing into this folder; wait for it "
+                                   "to finish"], err
+    assert not list(folder.glob("discover_*")), "discover wrote into a folder another command is writing"
+
+    refused, publish = [], output.publish_folder
+
+    def replaced_meanwhile(build, out, **kwargs):
+        with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
+            RunFolder(folder, "sweep", "x").open(resume=False, force=True)
+        refused.append(out.name)
+        return publish(build, out, **kwargs)
+
+    monkeypatch.setattr(output, "publish_folder", replaced_meanwhile)
+    status, _ = discover_main(capsys, folder, "--where", "convoy did not arrive")
+    assert status == 0 and len(refused) == 1 and (folder / refused[0] / "discover.json").is_file()

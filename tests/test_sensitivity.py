@@ -124,3 +124,35 @@ def test_the_indices_are_written_while_the_folder_is_locked_and_before_it_is_com
     assert seen == [("sensitivity.csv", True, "running")], \
         f"(file, locked, manifest status) when the sensitivity table was written: {seen}"
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.xdist_group("sweeps")
+def test_a_sensitivity_folder_is_resumed_and_extended_by_sensitivity_not_by_a_plain_sweep(tmp_path, capsys):
+    """`sweep --resume` or `--add-replicates` on a sensitivity folder would drop the analysis from
+    the report or leave sensitivity.csv computed from fewer runs than runs.csv: refused in one
+    line naming the sensitivity command, also for a folder whose manifest does not name its
+    analysis (written before it did); `sensitivity --add-replicates` extends it and redoes the
+    indices."""
+    import json
+
+    from sim.program.cli import main
+
+    path, out = sensitivity_file(tmp_path, "{kind: morris, trajectories: 2, levels: 4}"), tmp_path / "out"
+    common = [str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
+    assert main(["sensitivity", *common]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["analysis"] == "sensitivity"
+    indices_before = (out / "sensitivity.csv").read_text()
+    capsys.readouterr()
+    for flags in (["--resume"], ["--add-replicates", "1"]):
+        assert main(["sweep", *common, *flags]) == 2
+        err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert len(err) == 1 and "holds a sensitivity analysis (sensitivity.csv)" in err[0], err
+        assert f"use `sensitivity {path} {flags[0]} --out {out}`" in err[0], err
+    del manifest["analysis"]  # a folder from before manifests named their analysis
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["sweep", *common, "--resume"]) == 2
+    assert "## Sensitivity" in (out / "report.md").read_text() and len(pd.read_csv(out / "runs.csv")) == 16
+    assert main(["sensitivity", *common, "--add-replicates", "1"]) == 0
+    assert len(pd.read_csv(out / "runs.csv")) == 24 and "## Sensitivity" in (out / "report.md").read_text()
+    assert (out / "sensitivity.csv").read_text() != indices_before, "the indices were not redone with 3 replicates"

@@ -207,3 +207,15 @@ def test_cli_process_exits_2_without_traceback(tmp_path):
     assert "bad.yaml:6: parameters['forces[7].strenght']: unknown key 'strenght' in 'forces[7]'; did you mean " \
            "'strength'?" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_map_note_of_a_sweep_is_said_once():
+    """A sweep at 2 km (euphrates_corridor.geojson moves a place there) says so once, not once for
+    the base scenario and again for its first design point."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")  # every note said, whatever was said before in this process
+        read_sweep(SCENARIOS / "sweeps" / "airstrike_rate.yaml")
+    notes = [str(w.message) for w in seen if "km cells moves" in str(w.message)]
+    assert len(notes) == 1, notes

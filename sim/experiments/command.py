@@ -147,6 +147,9 @@ def add_commands(sub) -> None:
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
     p.add_argument("sweep", type=path_flag, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
     _engine_options(p)
+    p.add_argument("--add-replicates", type=REPLICATES, metavar="N",
+                   help="extend the finished analysis in --out by N replicates per point (the next seeds) "
+                        "and redo its indices")
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser(
@@ -246,7 +249,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import run_sensitivity
 
     result = run_sensitivity(_found(args.sweep, SWEEPS, "sweep"), out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
-                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say)
+                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say,
+                             add_replicates=args.add_replicates)
     s = result.sweep.session
     print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
     table = result.table
@@ -270,19 +274,22 @@ def cmd_discover(args: argparse.Namespace) -> int:
     import re
 
     from sim.experiments.discover import discover
+    from sim.experiments.runfolder import reading
     from sim.figures.discovery import discovery_chart
     from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 
-    found = discover(args.folder, args.where, min_density=args.min_density, box=args.box)
-    slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
-    out = args.out or new_run_folder(args.folder, slug)
+    with reading(args.folder):  # no other command writes into (or replaces) the sweep meanwhile
+        found = discover(args.folder, args.where, min_density=args.min_density, box=args.box)
+        slug = "discover_" + re.sub(r"[^a-z0-9]+", "_", found.condition.lower()).strip("_")[:40]
+        out = args.out or new_run_folder(args.folder, slug)
 
-    def build(tmp: Path) -> None:
-        write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder), **found.summary()})
-        found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
-        discovery_chart(tmp / "discover.png", found)
+        def build(tmp: Path) -> None:
+            write_json_atomic(tmp / "discover.json", {"note": DISCLAIMER, "sweep": str(args.folder),
+                                                      **found.summary()})
+            found.trajectory.to_csv(tmp / "trajectory.csv", index_label="box")
+            discovery_chart(tmp / "discover.png", found)
 
-    publish_folder(build, out, force=args.force, kind="discover")
+        publish_folder(build, out, force=args.force, kind="discover")
     print(found.text())
     print(f"\n  wrote {out}: discover.png, discover.json, trajectory.csv")
     print(f"  {DISCLAIMER}")

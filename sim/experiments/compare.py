@@ -105,43 +105,43 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
                                | ({"posterior_sha256": posterior.sha256} if posterior else {}))
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "compare", "_vs_".join(a.path.stem for a in arms))
     folder = RunFolder(out, "compare", identity)
-    done = folder.open(resume=resume, force=force)
-    info = {"arms": [{"name": a.name, "file": str(a.path.resolve()), "scenario_sha256": a.loaded.digest}
-                     | a.loaded.map.moved_places_entry()
-                     for a in arms],
-            "set": sets, "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
-            "seeds_note": "replicate r uses SeedSequence(root_seed).spawn(replicates)[r] in every arm",
-            "bootstrap": {"resamples": RESAMPLES, "method": "percentile, paired by replicate",
-                          "stream": f"SeedSequence([root_seed, {BOOTSTRAP_STREAM}])"}}
-    if posterior is not None:
-        info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
-                             "draws": "replicate r draws one particle by weight from its own seed, the same in "
-                                      "every arm (sim.hindcast.posterior)",
-                             "unlike_calibration": {a.name: unlike_calibration(posterior, a.loaded.resolved)
-                                                    for a in arms}}
-    folder.write_manifest(info)
-    if log is not None:
-        log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
-            f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
-        for name, lines in (info.get("posterior") or {}).get("unlike_calibration", {}).items():
-            for line in lines:
-                log(f"  note: {name}: not as the posterior was calibrated (give it with --set): {line}")
+    with folder.writing(resume=resume, force=force) as done:
+        info = {"arms": [{"name": a.name, "file": str(a.path.resolve()), "scenario_sha256": a.loaded.digest}
+                         | a.loaded.map.moved_places_entry()
+                         for a in arms],
+                "set": sets, "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
+                "seeds_note": "replicate r uses SeedSequence(root_seed).spawn(replicates)[r] in every arm",
+                "bootstrap": {"resamples": RESAMPLES, "method": "percentile, paired by replicate",
+                              "stream": f"SeedSequence([root_seed, {BOOTSTRAP_STREAM}])"}}
+        if posterior is not None:
+            info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
+                                 "draws": "replicate r draws one particle by weight from its own seed, the same in "
+                                          "every arm (sim.hindcast.posterior)",
+                                 "unlike_calibration": {a.name: unlike_calibration(posterior, a.loaded.resolved)
+                                                        for a in arms}}
+        folder.write_manifest(info)
+        if log is not None:
+            log(f"compare {' vs '.join(a.name for a in arms)}: {len(arms)} arms × {replicates} replicates = "
+                f"{len(tasks)} runs" + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+            for name, lines in (info.get("posterior") or {}).get("unlike_calibration", {}).items():
+                for line in lines:
+                    log(f"  note: {name}: not as the posterior was calibrated (give it with --set): {line}")
 
-    session = execute(tasks, folder, done, arm_columns(arms, posterior), workers=workers, dask=dask,
-                      progress=progress, desc="compare")
-    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
-    runs = pd.read_parquet(out / "runs.parquet")
-    table = compare_table(runs, [a.name for a in arms], root, outcomes=outcomes, lands_km2=lands_km2(arms))
-    result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates,
-                           notes=table_notes(arms))
-    write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
-    write_text_atomic(out / "compare.md", markdown_table(table, [a.name for a in arms]))
-    if charts:
-        result.charts = compare_charts(result, tasks)
-    result.maps = arm_uncertainty(result, tasks, before_end, png=charts)
-    write_report(result)
-    folder.write_manifest(info, session, status="complete")
-    return result
+        session = execute(tasks, folder, done, arm_columns(arms, posterior), workers=workers, dask=dask,
+                          progress=progress, desc="compare")
+        assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
+        runs = pd.read_parquet(out / "runs.parquet")
+        table = compare_table(runs, [a.name for a in arms], root, outcomes=outcomes, lands_km2=lands_km2(arms))
+        result = CompareResult(folder=out, arms=arms, table=table, session=session, seed=root, replicates=replicates,
+                               notes=table_notes(arms))
+        write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
+        write_text_atomic(out / "compare.md", markdown_table(table, [a.name for a in arms]))
+        if charts:
+            result.charts = compare_charts(result, tasks)
+        result.maps = arm_uncertainty(result, tasks, before_end, png=charts)
+        write_report(result)
+        folder.write_manifest(info, session, status="complete")
+        return result
 
 
 def arm_outcomes(arms: list[Arm], seed: int) -> list[str]:

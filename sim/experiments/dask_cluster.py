@@ -6,43 +6,76 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 
 from sim.program.errors import UserError
+
+#: the local scheduler's HTTP server (no dashboard) on any free port: not on 8787, where another
+#: cluster (a notebook's, a second sweep's) would make Dask print that it moved
+ANY_PORT = {"dashboard_address": "127.0.0.1:0"}
 
 
 @contextmanager
 def dask_executor(address: str, workers: int):
     """(executor, description, worker threads) of the Dask cluster at `address` ("local": a
-    cluster of `workers` processes started here, one thread each). An unreachable scheduler, or a
-    local cluster that does not start, is a `UserError` (one line). A local Dask cluster sets its workers' variables (one thread per numerical library,
+    cluster of `workers` processes started here, one thread each).
+
+    An unreachable scheduler, a local cluster that does not start, or a cluster lost as the
+    client asks it for its workers is a `UserError` (one line naming `--dask`). A local cluster
+    keeps Dask's own log lines quiet (below CRITICAL: a failing worker's tracebacks, the
+    cluster's closing) in this process and in its workers, for as long as it runs: Dask puts this
+    process's handlers back when the cluster closes or fails to start. A client or cluster that fails to
+    close (a nanny's process that does not end in time under load) is a warning, not a failure:
+    every run has finished and is saved by then, and the command builds its tables. A local Dask
+    cluster sets its workers' variables (one thread per numerical library,
     `MALLOC_TRIM_THRESHOLD_`, `PYTHONHASHSEED`, ...) in this process's environment, where every
     process started later would inherit them: they are undone when the cluster closes, or fails
     to start (a worker that cannot start, Ctrl-C while it starts)."""
     from distributed import Client, LocalCluster  # imported only when Dask is asked for
 
+    flag = f"--dask {address}"
     with ExitStack() as stack:  # on leaving: the client closed, then the cluster, then the environment
         if address == "local":
             stack.callback(_environment_put_back, dict(os.environ))
             try:
                 cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
-                stack.callback(cluster.close)
+                                       host="127.0.0.1", dashboard_address=None,
+                                       scheduler_kwargs=ANY_PORT,
+                                       silence_logs=logging.CRITICAL)  # Dask's log lines, here and in the workers
+                stack.callback(_closed, cluster.close, f"{flag}: the local Dask cluster")
                 client = Client(cluster)
             except Exception as err:  # noqa: BLE001 - whatever Dask raises, one line (Ctrl-C passes)
-                raise UserError(f"--dask local: the local Dask cluster did not start ({type(err).__name__}: "
+                raise UserError(f"{flag}: the local Dask cluster did not start ({type(err).__name__}: "
                                 f"{err}); run without --dask (a process pool: --workers N)") from None
             where = "local Dask cluster"
         else:
             try:
                 client = Client(address, timeout="15s")
             except (OSError, TimeoutError) as err:
-                raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({err})") from None
+                raise UserError(f"{flag}: cannot reach the Dask scheduler ({err})") from None
             where = f"Dask cluster at {address}"
-        stack.callback(client.close)
-        slots = sum(client.nthreads().values()) or 1
-        yield client.get_executor(pure=False), f"{where} ({slots} worker threads)", slots
+        stack.callback(_closed, client.close, f"{flag}: the Dask client")
+        try:
+            slots = sum(client.nthreads().values()) or 1
+            executor = client.get_executor(pure=False)
+        except Exception as err:  # noqa: BLE001 - a scheduler lost as it is asked: one line (Ctrl-C passes)
+            raise UserError(f"{flag}: the {where} was lost as it started ({type(err).__name__}: {err}); "
+                            "run without --dask (a process pool: --workers N)") from None
+        yield executor, f"{where} ({slots} worker threads)", slots
+
+
+def _closed(close: Callable[[], object], what: str) -> None:
+    """Close a Dask client or cluster; if that fails (dask/distributed#9300: a nanny's process
+    that does not join in time under load), warn in one line and go on."""
+    try:
+        close()
+    except Exception as err:  # noqa: BLE001 - whatever Dask raises; Ctrl-C passes
+        warnings.warn(f"{what} did not close cleanly ({type(err).__name__}: {err}); the finished runs are "
+                      "saved", stacklevel=2)
 
 
 def _environment_put_back(environ: dict[str, str]) -> None:

@@ -42,7 +42,7 @@ from tqdm import tqdm
 from sim.experiments.dask_cluster import dask_executor
 from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
 from sim.experiments.worker import RunTask, run_one
-from sim.program.errors import UserError
+from sim.program.errors import UserError, describe_found
 from sim.program.extras import require
 from sim.program.output import write_atomic
 from sim.program.signals import worker_started
@@ -131,6 +131,9 @@ def check_engine(workers: int | None, dask: str | None) -> None:
     if workers is not None and not dask and workers > default_workers():
         warnings.warn(f"--workers {workers} is more than the {default_workers()} CPUs of this machine: "
                       "the runs share them, no faster than with one worker per CPU", stacklevel=2)
+    if dask is not None and not dask.strip():
+        raise UserError(f"--dask: expected 'local' or a scheduler address like tcp://host:8786, found "
+                        f"{describe_found(dask)}")
     if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
     if dask:
@@ -163,7 +166,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
     failure: tuple[RunTask, BaseException] | None = None
     engine = "none (every run was already done)"
     if todo:
-        with _labelled(open_executor(min(workers, len(todo)), dask), folder) as (executor, engine, slots), \
+        with _labelled(open_executor(min(workers, len(todo)), dask), folder, len(done)) as (executor, engine, slots), \
                 _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
                      disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
             queue = iter(todo)
@@ -208,8 +211,8 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
         saved = folder.saved_note(len(done) + ran)
         lost = engine_lost(err)
         folder.set_status(f"stopped: {lost or f'run {task.run_id} failed'}")
-        if lost:
-            raise UserError(f"{engine}: {lost} ({type(err).__name__}); {saved}") from None
+        if lost:  # the engine, named as the user chose it
+            raise UserError(f"{f'--dask {dask}' if dask else engine}: {lost} ({type(err).__name__}); {saved}") from None
         if isinstance(err, UserError):
             raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
         raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "
@@ -218,15 +221,16 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
 
 
 @contextmanager
-def _labelled(manager, folder):
+def _labelled(manager, folder, finished: int):
     """Enter `manager` (the engine); when it cannot start (a Dask scheduler out of reach), the
-    folder is relabelled "stopped: …" before the error goes on."""
+    folder is relabelled "stopped: …", and the error goes on saying that the `finished` runs are
+    saved."""
     with ExitStack() as stack:
         try:
             opened = stack.enter_context(manager)
         except UserError as err:
             folder.set_status(f"stopped: {err}")
-            raise
+            raise UserError(f"{err}; {folder.saved_note(finished)}") from None
         yield opened
 
 

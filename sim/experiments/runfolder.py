@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from sim.program.output import (
     write_json_atomic,
     write_text_atomic,
 )
+from sim.program.signals import interrupt_behind
 from sim.results.result import code_version, package_versions
 
 MANIFEST = "manifest.json"
@@ -81,6 +83,26 @@ class RunFolder:
         #: this command's entry in the manifest's "sessions" (written when it starts, completed at the end)
         self.session = {"id": uuid.uuid4().hex[:12], "started": datetime.now().isoformat(timespec="seconds"),
                         "code_version": code_version(), "command": sys.argv, "ended": None}
+        self._status: str | None = None  # the status this command last wrote into the manifest
+
+    @contextlib.contextmanager
+    def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
+        """`open` the folder for the block that writes into it; yields the ids of the runs
+        already done. However the block is left, the folder's lock is let go (a notebook whose
+        sweep failed does not keep the terminal's `--resume` out). If it is left by an exception
+        while the manifest this command wrote says "running", the manifest says what happened
+        first (`stopped_status`): "interrupted", or "stopped: …" (a full disk, a bug); a
+        refusal before this command's first manifest leaves the folder's manifest as it was.
+        Every file in the folder is written whole (atomically), so none is half-written. A
+        refusal from `open` after the lock was taken (a folder that cannot be written) lets go too."""
+        try:
+            yield self.open(resume=resume, force=force, flag=flag)
+        except BaseException as err:
+            if self._status == "running":
+                self.set_status(stopped_status(err))
+            raise
+        finally:
+            self._unlock()
 
     def manifest(self) -> dict | None:
         try:
@@ -100,7 +122,8 @@ class RunFolder:
         (`write_manifest`, `set_status`), the folder is locked: a second command on it is
         refused. A run file left empty or cut short by a crash is deleted and run again. A path
         the system refuses (a name too long, no permission) is refused in one line, naming no
-        folder of many runs (not the one an earlier, interrupted command of this process left)."""
+        folder of many runs (not the one an earlier, interrupted command of this process left).
+        A command opens its folder with `writing`, which lets go of the lock however it ends."""
         working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
@@ -157,15 +180,15 @@ class RunFolder:
                 self._lock()  # refuse to delete a folder another command is writing into
                 self._unlock()
                 remove_corridor_folder(p)
-                new_marked_folder(p, self.kind)
-                self._lock()
+                new_marked_folder(p, self.kind, claim=self._hold)
             else:
-                state = manifest.get("status", "unknown") if manifest else "not a run folder"
-                raise UserError(f"{p}: already exists ({state}); pass --resume to finish it, --force to "
-                                "start again, or choose another --out")
+                if (p / MARKER).is_file():  # refused as being written, if it is: not "already exists"
+                    self._lock()
+                    self._unlock()
+                raise UserError(f"{p}: already exists ({self._state(manifest)}); pass --resume to finish it, "
+                                "--force to start again, or choose another --out")
         else:
-            new_marked_folder(p, self.kind)
-            self._lock()
+            new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
         for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
             stale.unlink(missing_ok=True)
@@ -177,6 +200,16 @@ class RunFolder:
                 f.unlink(missing_ok=True)
         return done
 
+    def _state(self, manifest: dict | None) -> str:
+        """What a folder that exists holds, in a refusal: its manifest's status; "not started" for
+        Corridor's folder of this kind without one (stopped before it, or being created by another
+        command this instant: its marker is not yet written whole); else not a folder of this kind."""
+        if manifest:
+            return str(manifest.get("status", "unknown"))
+        if (self.path / MARKER).is_file() and corridor_folder_kind(self.path) in (None, self.kind):
+            return "not started: no manifest yet"
+        return f"not a {self.kind} folder"
+
     def _unstarted(self) -> bool:
         """Whether the folder is Corridor's, of this kind, and stopped (a full disk) before its
         manifest and any run were written: resuming it starts it."""
@@ -184,9 +217,8 @@ class RunFolder:
 
     def _lock(self) -> None:
         """Hold an exclusive lock on the folder's marker while this process writes into it: until
-        its manifest says complete or stopped (`_unlock`), or this process ends, or opens the
-        same folder again (one command after another in one Python session; a command that
-        failed otherwise, e.g. a UserError after `open`, keeps it until then)."""
+        its manifest says complete or stopped (`_unlock`), the command leaves `writing` however
+        it ends, this process ends, or it opens the same folder again."""
         self._unlock()
         fd = os.open(self.path / MARKER, os.O_RDONLY)
         try:
@@ -200,6 +232,19 @@ class RunFolder:
             raise UserError(f"{self.path}: another Corridor command is writing into this folder; wait "
                             "for it to finish, or choose another --out") from None
         _HELD[str(self.path.resolve())] = fd
+
+    def _hold(self, fd: int) -> None:
+        """Lock the marker of a folder this command is creating, through its new file `fd`, before
+        the marker is written (`new_marked_folder`'s `claim`): another command that sees the
+        marker whole finds it locked. It waits only for a command that is checking the lock."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no flock on this system: no lock
+            return
+        self._unlock()
+        held = os.dup(fd)  # the lock stays with this descriptor when the marker's file is closed
+        fcntl.flock(held, fcntl.LOCK_EX)
+        _HELD[str(self.path.resolve())] = held
 
     def _unlock(self) -> None:
         """Let go of the folder's lock, if this process holds it: another command (another
@@ -227,6 +272,7 @@ class RunFolder:
         if manifest is not None:
             with contextlib.suppress(OSError):
                 write_json_atomic(self.path / MANIFEST, {**manifest, "status": status})
+        self._status = status
         self._unlock()
 
     def saved_note(self, finished: int) -> str:
@@ -261,6 +307,47 @@ class RunFolder:
         sessions = [s for s in old.get("sessions", []) if s.get("id") != self.session["id"]]
         manifest["sessions"] = sessions + [dict(self.session)]
         write_json_atomic(self.path / MANIFEST, manifest)
+        self._status = status
         if status == "complete":  # written: a later failure in this process is not about this folder
             working_in(None)
             self._unlock()
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Hold a shared lock on the folder of many runs `path` while a command reads it and writes
+    beside its runs (`discover`): refused in one line (UserError) while another command writes
+    into it, and a command that would write into it (`--resume`, `--force`) is refused meanwhile;
+    several readers may hold it at once. A folder without Corridor's marker is read unlocked."""
+    try:
+        fd = os.open(Path(path) / MARKER, os.O_RDONLY)
+    except OSError:  # no marker: a folder from before markers, or not Corridor's
+        fd = None
+    try:
+        if fd is not None:
+            _share(fd, path)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # lets go of the shared lock
+
+
+def _share(fd: int, path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock on this system: no lock
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UserError(f"{path}: another Corridor command is writing into this folder; wait for it to "
+                        "finish") from None
+
+
+def stopped_status(err: BaseException) -> str:
+    """The manifest's status of a folder whose command `err` ended: "interrupted" (Ctrl-C, SIGTERM,
+    or an error raised while handling one), else "stopped: " and what happened, in one line."""
+    if interrupt_behind(err) is not None:
+        return "interrupted"
+    what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+    return "stopped: " + " ".join(what.split())[:300]

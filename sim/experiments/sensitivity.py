@@ -49,9 +49,11 @@ class SensitivityResult:
 
 def run_sensitivity(path: str | Path, *, out: Path | None = None, workers: int | None = None,
                     dask: str | None = None, resume: bool = False, force: bool = False, progress: bool = True,
-                    charts: bool = True, log: Callable[[str], None] | None = None) -> SensitivityResult:
+                    charts: bool = True, log: Callable[[str], None] | None = None,
+                    add_replicates: int | None = None) -> SensitivityResult:
     """Run a Morris or Sobol sweep and write its sensitivity indices, table and charts (into the
-    sweep's folder while it is still locked, before its manifest says complete)."""
+    sweep's folder while it is still locked, before its manifest says complete);
+    `add_replicates` N extends a finished one by N replicates per point and redoes the indices."""
     written: list[tuple[pd.DataFrame, list[tuple[str, str]]]] = []
 
     def analyse(sweep: SweepResult) -> list[str]:
@@ -60,7 +62,8 @@ def run_sensitivity(path: str | Path, *, out: Path | None = None, workers: int |
         return ["## Sensitivity", "", text.split("\n", 2)[2]] + [f"![{c}]({n})\n" for n, c in made]
 
     sweep = run_sweep(path, out=out, workers=workers, dask=dask, resume=resume, force=force, progress=progress,
-                      charts=charts, require=SENSITIVITY_DESIGNS, log=log, analyse=analyse)
+                      charts=charts, require=SENSITIVITY_DESIGNS, log=log, analyse=analyse, analysis="sensitivity",
+                      add_replicates=add_replicates)
     (table, made), = written
     return SensitivityResult(sweep=sweep, table=table, charts=made)
 

@@ -77,18 +77,22 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
               resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
               replicates: int | None = None, add_replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
               log: Callable[[str], None] | None = None,
-              analyse: Callable[[SweepResult], list[str]] | None = None) -> SweepResult:
+              analyse: Callable[[SweepResult], list[str]] | None = None, analysis: str | None = None) -> SweepResult:
     """Run (or finish) a sweep and write its tables, charts and report into `out`; `log`
     receives a line saying what will run, and where, before the runs start. A resume keeps the
     replicates the folder holds (`held_replicates`: as extended, not the file's) unless
     `replicates` says more; `add_replicates` N resumes with N more (the next seeds). `analyse`
     (a sensitivity analysis) writes its own files into the folder once the tables are built,
     while the folder is still locked and before its manifest says complete; it returns the
-    sections it adds to the report."""
+    sections it adds to the report. `analysis` names it in the manifest: a folder that holds one
+    is resumed or extended only with it (a plain sweep would leave it stale beside newer runs)."""
     flag = "--add-replicates" if add_replicates else "--resume"
     if (resume or add_replicates) and out is None:
         raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
                         + ("extend" if add_replicates else "finish"))
+    if (resume or add_replicates) and (held := held_analysis(Path(out))) not in (None, analysis):
+        raise UserError(f"{out}: holds a {held} analysis ({held}.csv), which `sweep {flag}` would leave stale "
+                        f"beside the new runs; use `{held} {path} {flag} --out {out}`, which redoes the analysis")
     if add_replicates:
         held = held_replicates(Path(out))
         if held is None:
@@ -104,32 +108,32 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
     folder = RunFolder(out, "sweep", identity(plan))
-    done = folder.open(resume=resume, force=force, flag=flag)
-    before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
-    if before > plan.replicates:
-        raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
-                        f"some: give at least {before} (more extend it with the next seeds)")
-    folder.session["replicates"] = plan.replicates
-    write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
-    design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}
-                           for i, (p, d) in enumerate(zip(plan.points, plan.digests, strict=True))])
-    write_atomic(out / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
-    info = manifest_info(plan)
-    folder.write_manifest(info)
-    if log is not None:
-        log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
-            + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+    with folder.writing(resume=resume, force=force, flag=flag) as done:
+        before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
+        if before > plan.replicates:
+            raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
+                            f"some: give at least {before} (more extend it with the next seeds)")
+        folder.session["replicates"] = plan.replicates
+        write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
+        design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}
+                               for i, (p, d) in enumerate(zip(plan.points, plan.digests, strict=True))])
+        write_atomic(out / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
+        info = manifest_info(plan) | ({"analysis": analysis} if analysis else {})
+        folder.write_manifest(info)
+        if log is not None:
+            log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
+                + (f" ({len(done)} already done)" if done else "") + f" → {out}")
 
-    session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
-                      progress=progress, desc=plan.name)
-    counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
-                      labels={p.key: p.label for p in plan.parameters})
-    result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
-    if charts:
-        result.charts = sweep_charts(out, plan)
-    write_report(result, extra=analyse(result) if analyse is not None else None)
-    folder.write_manifest(info, session, status="complete")
-    return result
+        session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
+                          progress=progress, desc=plan.name)
+        counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
+                          labels={p.key: p.label for p in plan.parameters})
+        result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
+        if charts:
+            result.charts = sweep_charts(out, plan)
+        write_report(result, extra=analyse(result) if analyse is not None else None)
+        folder.write_manifest(info, session, status="complete")
+        return result
 
 
 def held_replicates(out: Path) -> int | None:
@@ -139,6 +143,16 @@ def held_replicates(out: Path) -> int | None:
         return int(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["replicates"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def held_analysis(out: Path) -> str | None:
+    """The analysis the sweep folder `out` holds beside its runs ("sensitivity"): its manifest's
+    `analysis`, or, in a folder written before manifests named it, its sensitivity.csv."""
+    try:
+        named = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("analysis")
+    except (OSError, ValueError, AttributeError):
+        named = None
+    return named or ("sensitivity" if (out / "sensitivity.csv").is_file() else None)
 
 
 def manifest_info(plan: SweepPlan) -> dict:

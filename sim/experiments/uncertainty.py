@@ -141,29 +141,29 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
                                                         "map_days": list(before_end)})
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "uncertainty", path.stem)
     folder = RunFolder(out, "uncertainty", identity)
-    done = folder.open(resume=resume, force=force)
-    info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets,
-            "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
-            "map_days": [*before_end, duration]} | loaded.map.moved_places_entry()
-    folder.write_manifest(info)
-    if log is not None:
-        log(f"uncertainty of {loaded.spec.name}: {replicates} replicates, maps at day(s) "
-            f"{', '.join(f'{d:g}' for d in [*before_end, duration])} → {out}")
-    session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
-                      workers=workers, dask=dask, progress=progress, desc="replicates")
-    assemble(folder, [t.run_id for t in tasks], scenario_sha256=[loaded.digest])
-    factions = loaded.spec.factions
-    style = FactionStyle(list(factions), [f.label for f in factions.values()], [f.color for f in factions.values()])
-    probs = arm_probabilities(out, [t.run_id for t in tasks], len(style.ids))
-    result = UncertaintyResult(out, loaded, replicates, [*before_end, duration], session)
-    result.files = write_uncertainty(out, "control_probability", loaded, probs, result.days, style,
-                                     loaded.spec.name, replicates, png=charts)
-    write_text_atomic(out / "report.md", "\n".join([
-        f"# Control probability: {loaded.spec.name}", "", f"_{DISCLAIMER}_", "",
-        f"{replicates} replicates (root seed {root}); the probability of a cell is the share of "
-        "replicates in which the faction controls it (or it is contested).", "",
-        *[f"- `{name}`" for name in result.files],
-        "- `runs.parquet` / `runs.csv`, `series.parquet`: the replicates' outcomes; `maps/`: their control maps",
-    ]) + "\n")
-    folder.write_manifest(info, session, status="complete")
-    return result
+    with folder.writing(resume=resume, force=force) as done:
+        info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets,
+                "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
+                "map_days": [*before_end, duration]} | loaded.map.moved_places_entry()
+        folder.write_manifest(info)
+        if log is not None:
+            log(f"uncertainty of {loaded.spec.name}: {replicates} replicates, maps at day(s) "
+                f"{', '.join(f'{d:g}' for d in [*before_end, duration])} → {out}")
+        session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
+                          workers=workers, dask=dask, progress=progress, desc="replicates")
+        assemble(folder, [t.run_id for t in tasks], scenario_sha256=[loaded.digest])
+        factions = loaded.spec.factions
+        style = FactionStyle(list(factions), [f.label for f in factions.values()], [f.color for f in factions.values()])
+        probs = arm_probabilities(out, [t.run_id for t in tasks], len(style.ids))
+        result = UncertaintyResult(out, loaded, replicates, [*before_end, duration], session)
+        result.files = write_uncertainty(out, "control_probability", loaded, probs, result.days, style,
+                                         loaded.spec.name, replicates, png=charts)
+        write_text_atomic(out / "report.md", "\n".join([
+            f"# Control probability: {loaded.spec.name}", "", f"_{DISCLAIMER}_", "",
+            f"{replicates} replicates (root seed {root}); the probability of a cell is the share of "
+            "replicates in which the faction controls it (or it is contested).", "",
+            *[f"- `{name}`" for name in result.files],
+            "- `runs.parquet` / `runs.csv`, `series.parquet`: the replicates' outcomes; `maps/`: their control maps",
+        ]) + "\n")
+        folder.write_manifest(info, session, status="complete")
+        return result

@@ -348,34 +348,33 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "calibration", plan.file.stem)
     identity = design_identity([plan.loaded.digest], [plan.spec.seed], {"calibration_sha256": plan.sha256})
     folder = RunFolder(out, "calibration", identity)
-    folder.open(resume=resume, force=force)
-    folder.runs.rmdir()  # a calibration keeps its runs in abc.db, not one file per run
-    info = {"calibration": str(plan.file.resolve()), "calibration_sha256": plan.sha256,
-            "scenario": str(plan.scenario), "scenario_sha256_at_lower_priors": plan.loaded.digest,
-            "set": plan.sets, "seed": plan.spec.seed, "window": [str(d) for d in simulator.window]}
-    folder.write_manifest(info)
-    started, cpu_started = time.perf_counter(), cpu_seconds()
-    log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
-        f"{plan.spec.population} → {out}")
-    try:
-        with open_executor(workers, dask) as (executor, engine, slots):
-            log(f"  {len(observed)} statistics to match, on {engine}")
-            history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
-                              progress=progress, log=log)
-            posterior = posterior_table(history, plan.priors)
-            log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
-            predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
-                                              plan.spec.seed, executor, progress)
-    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does
-        folder.set_status("interrupted")
-        print(f"\nthe finished generations are saved in {out / 'abc.db'}; the same command with --resume --out "
-              f"{out} continues from them", file=sys.stderr)
-        raise
-    result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
-                         seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,
-                         engine=engine)
-    write_outputs(result, charts=charts)
-    folder.write_manifest({**info, "seconds_this_session": round(result.seconds, 1),
-                           "cpu_seconds_this_session": round(result.cpu_seconds, 1), "engine": engine,
-                           "simulations": int(result.generations["simulations"].sum())}, status="complete")
-    return result
+    with folder.writing(resume=resume, force=force):
+        folder.runs.rmdir()  # a calibration keeps its runs in abc.db, not one file per run
+        info = {"calibration": str(plan.file.resolve()), "calibration_sha256": plan.sha256,
+                "scenario": str(plan.scenario), "scenario_sha256_at_lower_priors": plan.loaded.digest,
+                "set": plan.sets, "seed": plan.spec.seed, "window": [str(d) for d in simulator.window]}
+        folder.write_manifest(info)
+        started, cpu_started = time.perf_counter(), cpu_seconds()
+        log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
+            f"{plan.spec.population} → {out}")
+        try:
+            with open_executor(workers, dask) as (executor, engine, slots):
+                log(f"  {len(observed)} statistics to match, on {engine}")
+                history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
+                                  progress=progress, log=log)
+                posterior = posterior_table(history, plan.priors)
+                log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
+                predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
+                                                  plan.spec.seed, executor, progress)
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does (`writing`: "interrupted")
+            print(f"\nthe finished generations are saved in {out / 'abc.db'}; the same command with --resume --out "
+                  f"{out} continues from them", file=sys.stderr)
+            raise
+        result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
+                             seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,
+                             engine=engine)
+        write_outputs(result, charts=charts)
+        folder.write_manifest({**info, "seconds_this_session": round(result.seconds, 1),
+                               "cpu_seconds_this_session": round(result.cpu_seconds, 1), "engine": engine,
+                               "simulations": int(result.generations["simulations"].sum())}, status="complete")
+        return result

@@ -240,37 +240,37 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     identity = design_identity([loaded.digest], seeds, {"scenario": str(path.resolve()), "hindcast": True, **drawn})
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "hindcast", path.stem)
     folder = RunFolder(out, "hindcast", identity)
-    done = folder.open(resume=resume, force=force)
-    info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
-            "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
-            "replicate_seeds": seeds} | loaded.map.moved_places_entry()
-    if posterior is not None:
-        info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
-                             "keys": posterior.keys, "unlike_calibration": unlike_calibration(posterior, loaded.resolved)}
-    folder.write_manifest(info)
-    if log is not None:
-        log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")
-        for line in (info.get("posterior") or {}).get("unlike_calibration", []):
-            log(f"  note: not as the posterior was calibrated (give it with --set): {line}")
-    def columns_of(t: RunTask) -> dict:
-        drawn = json.loads(t.overrides) if posterior is not None else {}
-        return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed,
-                **{k: drawn[k] for k in (posterior.keys if posterior is not None else ())}}
+    with folder.writing(resume=resume, force=force) as done:
+        info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
+                "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
+                "replicate_seeds": seeds} | loaded.map.moved_places_entry()
+        if posterior is not None:
+            info["posterior"] = {"folder": str(posterior.folder.resolve()), "posterior_sha256": posterior.sha256,
+                                 "keys": posterior.keys, "unlike_calibration": unlike_calibration(posterior, loaded.resolved)}
+        folder.write_manifest(info)
+        if log is not None:
+            log(f"hindcast of {loaded.spec.name} against {record_folder} over {window}: {replicates} replicates → {out}")
+            for line in (info.get("posterior") or {}).get("unlike_calibration", []):
+                log(f"  note: not as the posterior was calibrated (give it with --set): {line}")
+        def columns_of(t: RunTask) -> dict:
+            drawn = json.loads(t.overrides) if posterior is not None else {}
+            return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed,
+                    **{k: drawn[k] for k in (posterior.keys if posterior is not None else ())}}
 
-    session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask, progress=progress,
-                      desc="replicates")
-    assemble(folder, [t.run_id for t in tasks])
-    run_ids = [t.run_id for t in tasks]
-    observed = observed_patterns(rec, window)
-    pocket = Pocket.of(loaded)
-    simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket, loaded.map)
-    table = summarise(observed, simulated)
-    result = HindcastResult(out, {**scores(table), **summarise_milestones(marks.to_dict("records"), pocket, window)},
-                            table, session=session, milestones=marks, posterior=info.get("posterior"))
-    write_report(result, rec, loaded, window, replicates, root, _simulated_events(out, run_ids, window),
-                 simulated, charts)
-    folder.write_manifest(info, session, status="complete")
-    return result
+        session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask, progress=progress,
+                          desc="replicates")
+        assemble(folder, [t.run_id for t in tasks])
+        run_ids = [t.run_id for t in tasks]
+        observed = observed_patterns(rec, window)
+        pocket = Pocket.of(loaded)
+        simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket, loaded.map)
+        table = summarise(observed, simulated)
+        result = HindcastResult(out, {**scores(table), **summarise_milestones(marks.to_dict("records"), pocket, window)},
+                                table, session=session, milestones=marks, posterior=info.get("posterior"))
+        write_report(result, rec, loaded, window, replicates, root, _simulated_events(out, run_ids, window),
+                     simulated, charts)
+        folder.write_manifest(info, session, status="complete")
+        return result
 
 
 def write_report(result: HindcastResult, rec: Record, loaded, window: Window, replicates: int, root: int,

@@ -137,9 +137,21 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def invoked_as(argv0: str) -> str:
+    """The program's name as the user invoked it, for its usage and error lines: `python run.py`,
+    `python -m sim` or `corridor` (the installed script)."""
+    path = Path(argv0)
+    if path.name == "__main__.py":
+        return f"python -m {path.parent.name}"
+    if path.suffix == ".py":
+        return f"python {path.name}"
+    return path.name or "corridor"
+
+
+def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
+    """The command line's parser, its usage and errors naming the program `prog`."""
     parser = Parser(
-        prog="python run.py",
+        prog=prog,
         description="Corridor: agent-based what-if simulation of a contested supply corridor. "
         f"{DISCLAIMER} With no command, runs the default scenario.",
     )
@@ -198,14 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     oserrors.working_in(None)
     try:
         with termination_handled():
-            return _command(argv)
+            try:
+                return _command(argv)
+            except KeyboardInterrupt as err:  # a signal while a failure's line was printed (or the flags read)
+                return _stopped(err)
     finally:
         warnings.showwarning = shown
         oserrors.working_in(None)
 
 
 def _command(argv: list[str] | None) -> int:
-    parser = build_parser()
+    # the process's own command line: named as it was invoked; a command called in-process: as documented
+    parser = build_parser(invoked_as(sys.argv[0]) if argv is None and sys.argv and sys.argv[0] else "python run.py")
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["run", str(DEFAULT_SCENARIO)])

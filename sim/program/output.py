@@ -52,10 +52,14 @@ def _umask() -> int:
 # ---------------------------------------------------------------------------- ownership
 
 
-def mark_folder(path: Path, kind: str) -> None:
+def mark_folder(path: Path, kind: str, claim: Callable[[int], None] | None = None) -> None:
     """Write the marker into a folder Corridor created; FileExistsError if it is already marked
-    (the atomic claim of the folder: of two commands, only one creates the marker)."""
+    (the atomic claim of the folder: of two commands, only one creates the marker). `claim` is
+    given the marker's file descriptor as soon as the file exists, before it is written (to
+    lock it, so that no other command ever sees it whole and unlocked)."""
     with open(Path(path) / MARKER, "x", encoding="utf-8") as fh:
+        if claim is not None:
+            claim(fh.fileno())
         json.dump({"token": TOKEN, "kind": kind}, fh)
         fh.write("\n")
 
@@ -269,9 +273,10 @@ def _aside(path: Path, what: str) -> Path:
     return path.parent / f".{path.name}.corridor-{what}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def new_marked_folder(path: Path, kind: str) -> Path:
-    """Create the folder `path` (parents as needed) and mark it as Corridor's. An existing empty
-    folder is adopted. Raises OutputTaken if another command claimed it first."""
+def new_marked_folder(path: Path, kind: str, claim: Callable[[int], None] | None = None) -> Path:
+    """Create the folder `path` (parents as needed) and mark it as Corridor's (`claim`: as in
+    `mark_folder`). An existing empty folder is adopted. Raises OutputTaken if another command
+    claimed it first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -281,7 +286,7 @@ def new_marked_folder(path: Path, kind: str) -> Path:
             raise OutputTaken(f"{path}: was created by another command while this one ran; "
                               "left as it is — choose another --out") from None
     try:
-        mark_folder(path, kind)
+        mark_folder(path, kind, claim)
     except FileExistsError:
         raise OutputTaken(f"{path}: another command is writing into this folder; "
                           "left as it is — choose another --out") from None

@@ -107,3 +107,20 @@ def test_good_values_still_parse():
     assert args.days == 10.0
     args = build_parser().parse_args(["compare", BLOCKADE, BLOCKADE, "--every-hours", "6", "--replicates", "3"])
     assert (args.every_hours, args.replicates) == (6.0, 3)
+
+
+@pytest.mark.parametrize("argv0,prog", [("run.py", "python run.py"), ("/x/sim/__main__.py", "python -m sim"),
+                                        ("/x/.venv/bin/corridor", "corridor")])
+def test_the_usage_names_the_program_as_it_was_invoked(monkeypatch, capsys, argv0, prog):
+    """`corridor --help` and `python -m sim --help` name themselves, not `python run.py`; a
+    command called in-process with its arguments (a script, a test) keeps the documented name."""
+    import sys
+
+    monkeypatch.setattr(sys, "argv", [argv0, "sweep", "--bogus"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.startswith(f"{prog} sweep: error: "), prog
+    with pytest.raises(SystemExit):
+        main(["sweep", "--bogus"])
+    assert capsys.readouterr().err.startswith("python run.py sweep: error: ")

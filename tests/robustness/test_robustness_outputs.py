@@ -201,6 +201,8 @@ def test_a_folder_being_written_is_locked(tmp_path, monkeypatch):
             RunFolder(out, "sweep", "x").open(resume=True, force=False)
         with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
             RunFolder(out, "sweep", "x").open(resume=False, force=True)
+        with pytest.raises(UserError, match="another Corridor command is writing into this folder"):
+            RunFolder(out, "sweep", "x").open(resume=False, force=False)  # not "already exists; pass --resume"
         assert asked and all(op & fcntl.LOCK_NB for op in asked), \
             f"refused at once, not after waiting: every lock must be asked for with LOCK_NB, got {asked}"
         assert (out / MARKER).exists()
@@ -209,22 +211,24 @@ def test_a_folder_being_written_is_locked(tmp_path, monkeypatch):
         holder.wait()
 
 
-def test_a_folder_is_locked_only_while_a_command_writes_into_it(tmp_path):
-    """A sweep finished, or stopped, from Python (a notebook that stays open) lets go of its
-    folder: another command may resume or extend it. A lock held is seen from a second open
-    file of the marker, as another process would see it."""
+def locked(folder) -> bool:
+    """Whether a command holds the folder's lock, seen from a second open file of the marker, as
+    another process would see it."""
     import fcntl
 
-    def locked(folder) -> bool:
-        fd = os.open(folder / MARKER, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # closing the only descriptor of this open file lets go of its lock
-        return False
+    fd = os.open(folder / MARKER, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing the only descriptor of this open file lets go of its lock
+    return False
 
+
+def test_a_folder_is_locked_only_while_a_command_writes_into_it(tmp_path):
+    """A sweep finished, or stopped, from Python (a notebook that stays open) lets go of its
+    folder: another command may resume or extend it."""
     folder = RunFolder(tmp_path / "sweep", "sweep", "x")
     folder.open(resume=False, force=False)
     folder.write_manifest({})
@@ -263,3 +267,87 @@ def test_force_replaces_only_the_same_kind_of_output(tmp_path):
         check_destination(sweep, force=True, kind="run")
     assert (sweep / "runs.csv").read_text() == "precious\n"
     check_destination(sweep, force=True, kind="sweep")  # the same kind: may be replaced
+
+
+def tiny_sweep(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\nscenario: {ROOT / 'scenarios' / 'open_road.yaml'}\n"
+                    "set: {time.duration_days: 2, time.step_hours: 12, map.cell_km: 4}\n"
+                    "parameters:\n  control.kernel_km: {values: [4.0, 6.0]}\nreplicates: 2\nseed: 5\n")
+    return path
+
+
+def test_a_command_that_fails_from_python_lets_go_of_its_folder(tmp_path, monkeypatch):
+    """A sweep from a notebook that meets a full disk (an exception that is neither a failed run
+    nor Ctrl-C) is locked while it writes, and let go when it fails: the terminal's --resume is
+    not told that another command is writing. Its manifest says it stopped, and why; a refusal
+    after the folder is opened (fewer replicates than it holds) leaves a finished folder's
+    manifest as it was, and lets go of it too."""
+    import errno
+
+    from sim.experiments import runfolder
+    from sim.experiments.sweep import run_sweep
+
+    path, out = tiny_sweep(tmp_path), tmp_path / "sweep"
+    save, held = runfolder.RunFolder.save, []
+
+    def save_until_the_disk_is_full(self, task, result, columns):
+        held.append(locked(self.path))
+        if len(held) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        save(self, task, result, columns)
+
+    monkeypatch.setattr(runfolder.RunFolder, "save", save_until_the_disk_is_full)
+    with pytest.raises(OSError):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    assert held == [True] * 3, "premise: the folder is locked while the sweep writes into it"
+    assert not locked(out), "a sweep that failed from Python keeps its folder locked"
+    status = json.loads((out / "manifest.json").read_text())["status"]
+    assert status.startswith("stopped: OSError") and "No space left on device" in status, status
+    monkeypatch.undo()
+    run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert not locked(out) and json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    with pytest.raises(UserError, match="holds 2 replicates per point"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True, replicates=1)
+    assert not locked(out), "a sweep refused after its folder was opened keeps it locked"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete", "a refusal relabelled the folder"
+
+    def read_only(folder):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+
+    monkeypatch.setattr(runfolder, "probe_writable", read_only)  # refused by `open` once it holds the lock
+    with pytest.raises(UserError, match="cannot write here"):
+        run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert not locked(out), "a folder refused as read-only by `open` stays locked"
+
+
+def test_a_folder_being_created_is_locked_before_its_marker_is_whole_and_never_called_foreign(tmp_path, monkeypatch):
+    """Two commands start on one new --out at once: the one that creates the folder locks its
+    marker before writing it, so the other, once it can read the marker, finds the folder being
+    written; if it looks in between (the marker not yet whole), or at a folder stopped before its
+    manifest, the folder is "not started", never "not a sweep folder"."""
+    from sim.program import output
+
+    seen = []
+    dump = json.dump
+
+    def spy(obj, fh, *args, **kwargs):
+        if fh.name.endswith(MARKER):
+            seen.append(locked(tmp_path / "new"))
+        return dump(obj, fh, *args, **kwargs)
+
+    monkeypatch.setattr(output.json, "dump", spy)
+    RunFolder(tmp_path / "new", "sweep", "x").open(resume=False, force=False)
+    monkeypatch.undo()
+    assert seen == [True], "the marker of a folder being created was written before it was locked"
+
+    creating = tmp_path / "creating"
+    creating.mkdir()
+    (creating / MARKER).write_text("")  # created, not yet written
+    stopped = new_marked_folder(tmp_path / "stopped", "sweep")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    for folder, state in ((creating, "not started"), (stopped, "not started"), (foreign, "not a sweep folder")):
+        with pytest.raises(UserError, match=rf"already exists \({state}"):
+            RunFolder(folder, "sweep", "x").open(resume=False, force=False)

@@ -209,3 +209,23 @@ def test_a_command_that_fails_in_process_still_puts_the_callers_handlers_and_war
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
     capsys.readouterr()
+
+
+def test_a_signal_while_the_error_line_is_printed_ends_the_command_as_stopped(monkeypatch, capsys):
+    """SIGTERM arriving while a command prints the line of its failure ends the command as
+    stopped by it (exit 143, "terminated"), not with the interrupt escaping `main`."""
+    from sim.program import cli
+    from sim.program.errors import UserError
+    from sim.program.signals import Terminated
+
+    def refused(args):
+        raise UserError("x.yaml: refused")
+
+    def print_then_terminated(*args, **kwargs):
+        monkeypatch.setattr(cli, "print", print, raising=False)  # once: the next line prints
+        raise Terminated(signal.SIGTERM)
+
+    monkeypatch.setattr(cli, "cmd_list", refused)
+    monkeypatch.setattr(cli, "print", print_then_terminated, raising=False)
+    assert cli.main(["list"]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err.strip() == "terminated"

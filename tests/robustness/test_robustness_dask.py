@@ -1,0 +1,167 @@
+"""The Dask engine when it fails after it started, while it closes, or (a real local cluster)
+as it starts: one line naming --dask, the finished runs kept, the tables built when only the
+close failed, Dask's own log lines kept quiet and its loggers put back.
+
+The first tests replace the real `distributed.LocalCluster` and `Client` with stand-ins that
+fail at one point each; the last starts a real local cluster that fails (a worker's memory
+setting Dask cannot read, as `DASK_DISTRIBUTED__WORKER__MEMORY__TARGET=banana` gives)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+from concurrent.futures import Future
+
+import dask
+import distributed
+import pandas as pd
+import pytest
+from faults import error_lines
+
+from sim.experiments.engine import SerialExecutor
+from sim.program.cli import main
+
+from conftest import ROOT
+
+
+def sweep_file(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\nscenario: {ROOT / 'scenarios' / 'open_road.yaml'}\n"
+                    "set: {time.duration_days: 2, time.step_hours: 12, map.cell_km: 4}\n"
+                    "parameters:\n  control.kernel_km: {values: [4.0, 6.0]}\nreplicates: 2\nseed: 5\n")
+    return path
+
+
+class Losing(SerialExecutor):
+    """Runs two runs, then loses the worker of every other (as Dask reports it)."""
+
+    def __init__(self):
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.submitted += 1
+        if self.submitted <= 2:
+            return super().submit(fn, *args, **kwargs)
+        future: Future = Future()
+        future.set_exception(distributed.KilledWorker("run", "tcp://127.0.0.1:40000", 3))
+        return future
+
+
+def stand_in(monkeypatch, failing: str) -> None:
+    """A local Dask cluster whose runs go through this process, failing at `failing`."""
+    class Cluster:
+        def __init__(self, **kwargs):
+            pass
+
+        def close(self):
+            if failing == "the cluster's close":
+                raise TimeoutError("the nanny's process did not join in time")
+
+    class Client:
+        def __init__(self, cluster):
+            pass
+
+        def nthreads(self):
+            if failing == "asking for the workers":
+                raise OSError("Timed out trying to connect to tcp://127.0.0.1:39999")
+            return {"tcp://127.0.0.1:40000": 1}
+
+        def get_executor(self, pure):
+            return Losing() if failing == "a worker" else SerialExecutor()
+
+        def close(self):
+            if failing == "the client's close":
+                raise RuntimeError("the client did not close")
+
+    monkeypatch.setattr(distributed, "LocalCluster", Cluster)
+    monkeypatch.setattr(distributed, "Client", Client)
+
+
+def sweep(tmp_path, *more) -> list[str]:
+    return ["sweep", str(sweep_file(tmp_path)), "--out", str(tmp_path / "out"), "--quiet", "--no-charts",
+            "--dask", "local", "--workers", "1", *more]
+
+
+@pytest.mark.parametrize("failing", ["the cluster's close", "the client's close"])
+def test_a_dask_engine_that_fails_to_close_after_every_run_still_builds_the_tables(tmp_path, monkeypatch, capsys,
+                                                                                  failing):
+    """A close that times out under load (dask/distributed#9300) comes after every run finished:
+    the tables are built, the folder is complete, and the close is one note naming --dask."""
+    stand_in(monkeypatch, failing)
+    assert main(sweep(tmp_path)) == 0
+    out = tmp_path / "out"
+    assert len(pd.read_csv(out / "runs.csv")) == 4, "the tables were not built"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    err = capsys.readouterr().err
+    notes = [line for line in err.splitlines() if "did not close cleanly" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: --dask local: the "), err
+    assert "Traceback" not in err and not error_lines(err), err
+
+
+def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(tmp_path, monkeypatch, capsys):
+    """The scheduler lost as the client asks it for its workers (an OSError of Dask's) is the
+    engine's failure, not the disk's: one line naming --dask, the runs saved, --resume; the
+    folder says it stopped."""
+    stand_in(monkeypatch, "asking for the workers")
+    assert main(sweep(tmp_path)) == 2
+    out = tmp_path / "out"
+    lines = error_lines(capsys.readouterr().err)
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith("--dask local: the local Dask cluster was lost as it started (OSError: Timed out"), line
+    assert f"the 0 finished runs are saved in {out}; --resume runs the rest" in line, line
+    assert "writing failed" not in line, line
+    status = json.loads((out / "manifest.json").read_text())["status"]
+    assert status.startswith("stopped: --dask local: the local Dask cluster was lost"), status
+
+
+def test_a_dask_worker_lost_during_the_runs_is_one_line_naming_dask(tmp_path, monkeypatch, capsys):
+    stand_in(monkeypatch, "a worker")
+    assert main(sweep(tmp_path)) == 2
+    lines = error_lines(capsys.readouterr().err)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("--dask local: the Dask scheduler or its workers were lost (KilledWorker); the 2 "
+                               f"finished runs are saved in {tmp_path / 'out'}; --resume runs the rest"), lines
+
+
+def test_an_empty_dask_address_is_refused(tmp_path, capsys):
+    assert main(sweep(tmp_path)[:-4] + ["--dask", ""]) == 2
+    lines = error_lines(capsys.readouterr().err)
+    assert lines == ["--dask: expected 'local' or a scheduler address like tcp://host:8786, found an empty string"], lines
+    assert not (tmp_path / "out").exists(), "refused after the folder was made"
+
+
+def test_a_real_local_dask_cluster_that_fails_to_start_is_one_line_and_puts_dasks_loggers_back(tmp_path, capfd):
+    """A real LocalCluster whose worker cannot start: the command's one line, none of Dask's
+    log lines or tracebacks (from this process or the worker's), and the `distributed`
+    logger and its handlers at the levels they had (1 s of CPU here, a few of wall time).
+    Port 8787 is taken (by another cluster, say a notebook's): no note that the scheduler's
+    HTTP server moved, for it asks for any free port."""
+    logger = logging.getLogger("distributed")
+    before = [logger.level, *(h.level for h in logger.handlers)]
+    with socket.socket() as taken, dask.config.set({"distributed.worker.memory.target": "banana"}):
+        with contextlib.suppress(OSError):  # already taken by someone else: as good
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        status = main(sweep(tmp_path))
+    err = capfd.readouterr().err
+    assert "8787" not in err, err
+    assert status == 2, err
+    lines = error_lines(err)
+    assert len(lines) == 1 and lines[0].startswith("--dask local: the local Dask cluster did not start ("), err
+    assert "Traceback" not in err and " - ERROR - " not in err, err
+    assert [logger.level, *(h.level for h in logger.handlers)] == before, "the distributed loggers were left changed"
+
+
+def test_a_real_local_dask_sweep_prints_none_of_dasks_own_lines(tmp_path, capfd):
+    """A real local cluster that starts, runs the sweep and closes: the command's own lines only,
+    not Dask's (its scheduler and nannies log every step of closing at INFO), and the
+    `distributed` logger and its handlers at the levels they had."""
+    logger = logging.getLogger("distributed")
+    before = [logger.level, *(h.level for h in logger.handlers)]
+    assert main(sweep(tmp_path)) == 0
+    err = capfd.readouterr().err
+    assert "distributed." not in err and "Traceback" not in err, err
+    assert [logger.level, *(h.level for h in logger.handlers)] == before, "the distributed loggers were left changed"
