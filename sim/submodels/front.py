@@ -25,7 +25,7 @@ at the cell where it happens, with the two sides and their dead, like any other.
 
 The front is measured once a simulated day (control moves over days, `control.decay_days`),
 whole-array: the ground of each faction with an enemy dilated, on each bank it holds ground on,
-by the disc of the depth (`within`: the cells the exact distance transform puts within it). Hidden insurgent cells are not
+by the disc of the depth (`dilated`: the cells the exact distance transform puts within it). Hidden insurgent cells are not
 a front (their violence is the ambush, agents/insurgent.py).
 """
 
@@ -48,19 +48,28 @@ def front_length_km(cells_f: int, cells_g: int, cell_km: float, depth_km: float)
 
 def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
     """(rows, cols) bool: the cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell
-    of `mask` (rows, cols) bool, on a grid of `cell_km` cells: `mask` dilated by the disc of
-    the offsets that near (`disc_widths`), as shifted ORs over the box of `mask`'s cells widened
-    by the disc's reach (a cell outside it is more than `depth_km` from every one of them).
+    of `mask` (rows, cols) bool, on a grid of `cell_km` cells (`dilated`, written into a grid of
+    False); nothing is within reach of an empty mask."""
+    out = np.zeros(mask.shape, dtype=bool)
+    if mask.any():
+        r0, r1, c0, c1, near = dilated(mask, depth_km, cell_km)
+        out[r0:r1, c0:c1] = near
+    return out
+
+
+def dilated(mask: np.ndarray, depth_km: float, cell_km: float) -> tuple[int, int, int, int, np.ndarray]:
+    """The cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell of `mask` (rows, cols)
+    bool, on a grid of `cell_km` cells, as the rows r0:r1 and columns c0:c1 of the box of
+    `mask`'s cells widened by the depth (no cell outside it is within reach) and the (r1 − r0,
+    c1 − c0) bool answer there; `mask` must have a True cell. `mask` dilated by the disc of the
+    offsets that near (`disc_widths`), as shifted ORs.
 
     The same cells as thresholding scipy's exact distance transform of ~`mask` (the former
-    rule; tests/test_front.py checks both on random masks at several cell sizes and depths): a
-    cell is within reach exactly when some True cell is, and the disc's offsets are those whose
-    distance, in the transform's own arithmetic (the offsets times `cell_km`, squared, summed,
-    square-rooted, in double precision), is within it. Nothing is within reach of an empty mask."""
-    out = np.zeros(mask.shape, dtype=bool)
+    rule; tests/test_front_dilation.py checks both on random masks at several cell sizes and
+    depths): a cell is within reach exactly when some True cell is, and the disc's offsets are
+    those whose distance, in the transform's own arithmetic (the offsets times `cell_km`,
+    squared, summed, square-rooted, in double precision), is within it."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
-        return out
     widths = disc_widths(float(depth_km), float(cell_km))
     reach = len(widths) // 2
     r0, r1 = max(rows[0] - reach, 0), min(rows[-1] + reach + 1, mask.shape[0])
@@ -73,15 +82,11 @@ def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
         wider[:, w:] |= box[:, :-w]
         wider[:, :-w] |= box[:, w:]
         spread.append(wider)
-    near, n = out[r0:r1, c0:c1], r1 - r0
-    for dr, w in enumerate(widths, start=-reach):  # the row dr rows away, spread by the disc's width there
-        if abs(dr) >= n:
-            continue
-        if dr >= 0:
-            near[dr:] |= spread[w][:n - dr]
-        else:
-            near[:dr] |= spread[w][-dr:]
-    return out
+    near, n = spread[widths[reach]].copy(), r1 - r0  # the ground's own rows first
+    for dr in range(1, min(reach + 1, n)):  # then the rows dr above and below, spread by the disc's width there
+        near[dr:] |= spread[widths[reach + dr]][:n - dr]
+        near[:-dr] |= spread[widths[reach - dr]][dr:]
+    return r0, r1, c0, c1, near
 
 
 @cache
@@ -166,7 +171,8 @@ class FrontContacts:
         for on_side in self._banks:
             ground = mine & on_side
             if ground.any():  # (none of it on this bank: nothing within reach from there)
-                near |= on_side & within(ground, depth, km)
+                r0, r1, c0, c1, box = dilated(ground, depth, km)
+                near[r0:r1, c0:c1] |= on_side[r0:r1, c0:c1] & box
         return near
 
     def _contact(self, f: int, g: int, rc: tuple[int, int]) -> None:
