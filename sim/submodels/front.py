@@ -25,8 +25,8 @@ at the cell where it happens, with the two sides and their dead, like any other.
 
 The front is measured once a simulated day (control moves over days, `control.decay_days`),
 whole-array: the ground of each faction with an enemy dilated, on each bank it holds ground on,
-by the disc of the depth (`dilated`: the cells the exact distance transform puts within it). Hidden insurgent cells are not
-a front (their violence is the ambush, agents/insurgent.py).
+by the disc of the depth (`dilated`: the cells the exact distance transform puts within it).
+Hidden insurgent cells are not a front (their violence is the ambush, agents/insurgent.py).
 """
 
 from __future__ import annotations
@@ -91,10 +91,10 @@ def dilated(mask: np.ndarray, depth_km: float, cell_km: float) -> tuple[int, int
 
 @cache
 def disc_widths(depth_km: float, cell_km: float) -> tuple[int, ...]:
-    """For each row offset dr from −R to R, the rows of the disc of `within` (those with an
-    offset within reach: R ≤ ⌈depth/cell⌉), the widest column offset dc ≥ 0 whose distance
-    √((dr·cell)² + (dc·cell)²) is within `depth_km` + 1e-9: a tuple of 2R + 1 ints (the disc
-    is symmetric; dc = 0 at dr = 0 is always in it, so R ≥ 0). The distances are worked out as scipy's
+    """The disc of `dilated`: for each row offset dr from −R to R (the rows with an offset
+    within reach, R ≤ ⌈depth/cell⌉; the disc is symmetric, and dc = 0 at dr = 0 is in it), the
+    widest column offset dc ≥ 0 whose distance √((dr·cell)² + (dc·cell)²) is within `depth_km`
+    + 1e-9: a tuple of 2R + 1 ints. The distances are worked out as scipy's
     `distance_transform_edt` works out those of its feature transform (float64 offsets times
     the sampling, squared, summed over the axes in order, square-rooted), so a cell is in the
     disc exactly when the transform would put it within reach."""
