@@ -95,9 +95,9 @@ def test_the_river_bounds_a_front():
 
 @pytest.mark.parametrize("cell_km", [1.0, 2.0, 0.75])
 def test_the_reach_of_ground_from_a_box_around_it_equals_the_whole_grids_distance_transform(cell_km):
-    """`within` runs the distance transform over the box of the ground widened by the depth;
-    for scattered, edge-touching and empty masks it must give exactly the cells the
-    whole-grid transform puts within the depth."""
+    """`within` dilates over the box of the ground widened by the depth; for scattered,
+    edge-touching and empty masks it must give exactly the cells the whole-grid distance
+    transform puts within the depth (more cases: tests/test_front_dilation.py)."""
     from scipy.ndimage import distance_transform_edt
 
     from sim.submodels.front import within

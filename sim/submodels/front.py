@@ -24,15 +24,16 @@ against a fortified town lose more than the town. A contact is one violent incid
 at the cell where it happens, with the two sides and their dead, like any other.
 
 The front is measured once a simulated day (control moves over days, `control.decay_days`),
-whole-array: one distance transform per faction with an enemy and bank it holds ground on, over
-the box of that ground widened by the depth (`within`). Hidden insurgent cells are not
-a front (their violence is the ambush, agents/insurgent.py).
+whole-array: the ground of each faction with an enemy dilated, on each bank it holds ground on,
+by the disc of the depth (`dilated`: the cells the exact distance transform puts within it).
+Hidden insurgent cells are not a front (their violence is the ambush, agents/insurgent.py).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 
 from sim.results.event_log import fighters_text
 from sim.streams import FRONT_CONTACT
@@ -47,21 +48,63 @@ def front_length_km(cells_f: int, cells_g: int, cell_km: float, depth_km: float)
 
 def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
     """(rows, cols) bool: the cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell
-    of `mask` (rows, cols) bool, on a grid of `cell_km` cells. The distance transform runs
-    only over the box of `mask`'s cells widened by the depth (a cell outside it is more than
-    `depth_km` from every one of them), which gives the distances of the whole-grid
-    transform to the cells inside (every ground cell is in the box; where two are equally near,
-    the distance's last bit may round differently, far below the comparison's 1e-9); nothing
-    is within reach of an empty mask."""
+    of `mask` (rows, cols) bool, on a grid of `cell_km` cells (`dilated`, written into a grid of
+    False); nothing is within reach of an empty mask."""
     out = np.zeros(mask.shape, dtype=bool)
+    if mask.any():
+        r0, r1, c0, c1, near = dilated(mask, depth_km, cell_km)
+        out[r0:r1, c0:c1] = near
+    return out
+
+
+def dilated(mask: np.ndarray, depth_km: float, cell_km: float) -> tuple[int, int, int, int, np.ndarray]:
+    """The cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell of `mask` (rows, cols)
+    bool, on a grid of `cell_km` cells, as the rows r0:r1 and columns c0:c1 of the box of
+    `mask`'s cells widened by the depth (no cell outside it is within reach) and the (r1 − r0,
+    c1 − c0) bool answer there; `mask` must have a True cell. `mask` dilated by the disc of the
+    offsets that near (`disc_widths`), as shifted ORs.
+
+    The same cells as thresholding scipy's exact distance transform of ~`mask` (the former
+    rule; tests/test_front_dilation.py checks both on random masks at several cell sizes and
+    depths): a cell is within reach exactly when some True cell is, and the disc's offsets are
+    those whose distance, in the transform's own arithmetic (the offsets times `cell_km`,
+    squared, summed, square-rooted, in double precision), is within it."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
-        return out
-    reach = int(np.ceil(depth_km / cell_km)) + 1
+    widths = disc_widths(float(depth_km), float(cell_km))
+    reach = len(widths) // 2
     r0, r1 = max(rows[0] - reach, 0), min(rows[-1] + reach + 1, mask.shape[0])
     c0, c1 = max(cols[0] - reach, 0), min(cols[-1] + reach + 1, mask.shape[1])
-    out[r0:r1, c0:c1] = distance_transform_edt(~mask[r0:r1, c0:c1], sampling=cell_km) <= depth_km + 1e-9
-    return out
+    box = mask[r0:r1, c0:c1]
+    # spread[w]: the cells within w columns of a True cell of their row
+    spread = [box]
+    for w in range(1, max(widths) + 1):
+        wider = spread[-1].copy()
+        wider[:, w:] |= box[:, :-w]
+        wider[:, :-w] |= box[:, w:]
+        spread.append(wider)
+    near, n = spread[widths[reach]].copy(), r1 - r0  # the ground's own rows first
+    for dr in range(1, min(reach + 1, n)):  # then the rows dr above and below, spread by the disc's width there
+        near[dr:] |= spread[widths[reach + dr]][:n - dr]
+        near[:-dr] |= spread[widths[reach - dr]][dr:]
+    return r0, r1, c0, c1, near
+
+
+@cache
+def disc_widths(depth_km: float, cell_km: float) -> tuple[int, ...]:
+    """The disc of `dilated`: for each row offset dr from −R to R (the rows with an offset
+    within reach, R ≤ ⌈depth/cell⌉; the disc is symmetric, and dc = 0 at dr = 0 is in it), the
+    widest column offset dc ≥ 0 whose distance √((dr·cell)² + (dc·cell)²) is within `depth_km`
+    + 1e-9: a tuple of 2R + 1 ints. The distances are worked out as scipy's
+    `distance_transform_edt` works out those of its feature transform (float64 offsets times
+    the sampling, squared, summed over the axes in order, square-rooted), so a cell is in the
+    disc exactly when the transform would put it within reach."""
+    reach = int(np.ceil(depth_km / cell_km)) + 1
+    offsets = np.indices((2 * reach + 1, 2 * reach + 1)).astype(np.float64) - reach
+    offsets *= cell_km
+    np.multiply(offsets, offsets, offsets)
+    inside = np.sqrt(np.add.reduce(offsets, axis=0)) <= depth_km + 1e-9
+    rows = np.flatnonzero(inside.any(axis=1))  # (the rows that reach: −R′ … R′, R′ ≤ R)
+    return tuple(int(np.flatnonzero(row).max()) - reach for row in inside[rows[0]:rows[-1] + 1])
 
 
 class FrontContacts:
@@ -107,7 +150,7 @@ class FrontContacts:
             if not mine.any():
                 continue
             kept = self._reach_kept.get(f)
-            if kept is None or not np.array_equal(kept[0], mine):  # ground often stays put for days
+            if kept is None or kept[0].tobytes() != mine.tobytes():  # ground often stays put for days
                 kept = self._reach_kept[f] = (mine, self._reach(mine, depth, km))
             near[f] = kept[1]
         fronts = {}
@@ -123,10 +166,13 @@ class FrontContacts:
     def _reach(self, mine: np.ndarray, depth: float, km: float) -> np.ndarray:
         """(rows, cols) bool: the cells within `depth` km of the ground `mine` on its own bank (1
         or 2); the river's cells (bank 0, bridges too) are within reach of nothing. Every bank
-        of the map is looked at: one without any of `mine` adds nothing (`within` an empty mask)."""
+        of the map is looked at: one without any of `mine` adds nothing (and is not dilated)."""
         near = np.zeros(mine.shape, dtype=bool)
         for on_side in self._banks:
-            near |= on_side & within(mine & on_side, depth, km)
+            ground = mine & on_side
+            if ground.any():  # (none of it on this bank: nothing within reach from there)
+                r0, r1, c0, c1, box = dilated(ground, depth, km)
+                near[r0:r1, c0:c1] |= on_side[r0:r1, c0:c1] & box
         return near
 
     def _contact(self, f: int, g: int, rc: tuple[int, int]) -> None:
