@@ -20,6 +20,8 @@ from browser import (
     _wait_text,
 )
 
+from sim.app.toolbar import FRAME_SECONDS
+
 
 def _map_share_and_label_px(page, selector: str = ".corridor-side-a img.corridor-map") -> tuple[float, float]:
     from sim.figures.live import DPI, LABEL_PT
@@ -41,8 +43,8 @@ def _play_then_pause(page, speed: str) -> None:
     """At `speed`: Play, the clock advances (twice); Pause, and from then on the clock moves by at
     most two frames: the frame under way when Pause was clicked, and one the loop may have begun
     before the click reached the server. It is read twice after Pause, each time after two frame
-    periods as measured while playing (at least 1 s); a loop still playing would have drawn about
-    four frames by the second reading. The bound is counted in frames (simulated hours), not in
+    periods as measured while playing (at least two of the app's shortest, `FRAME_SECONDS`); a loop
+    still playing would have drawn about four frames by the second reading. The bound is counted in frames (simulated hours), not in
     seconds, so a loaded machine on which the last frame lands late passes, and a Pause that does
     not stop the loop still fails."""
     _speed(page, speed)
@@ -54,7 +56,7 @@ def _play_then_pause(page, speed: str) -> None:
     once, first_frame = page.inner_text(".corridor-side-a .corridor-clock"), time.perf_counter()
     page.wait_for_function(moved, arg=once, timeout=UI_TIMEOUT_MS)
     period = time.perf_counter() - first_frame
-    watched = max(1.0, 2.0 * period)
+    watched = max(2 * FRAME_SECONDS, 2.0 * period)
     page.click("button.corridor-pause")
     at_pause = page.inner_text(".corridor-side-a .corridor-clock")
     page.wait_for_timeout(watched * 1000)
