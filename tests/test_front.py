@@ -95,12 +95,11 @@ def test_the_river_bounds_a_front():
 
 @pytest.mark.parametrize("cell_km", [1.0, 2.0, 0.75])
 def test_the_reach_of_ground_from_a_box_around_it_equals_the_whole_grids_distance_transform(cell_km):
-    """`within` dilates over the box of the ground widened by the depth; for scattered,
+    """`dilated` dilates over the box of the ground widened by the depth; for scattered,
     edge-touching and empty masks it must give exactly the cells the whole-grid distance
     transform puts within the depth (more cases: tests/test_front_dilation.py)."""
     from scipy.ndimage import distance_transform_edt
-
-    from sim.submodels.front import within
+    from test_front_dilation import within
 
     rng = np.random.default_rng(3)
     depth = 5.0

@@ -1,4 +1,4 @@
-"""The front's reach as a dilation (sim/submodels/front.py, `within` and `disc_widths`): the
+"""The front's reach as a dilation (sim/submodels/front.py, `dilated` and `disc_widths`): the
 cells within a front's depth of a faction's ground, found by dilating the ground with the disc
 of the offsets that near, must be those scipy's exact distance transform puts within it (the
 former rule), at any cell size and depth, the disc's rim included."""
@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 from scipy.ndimage import distance_transform_edt
 
-from sim.submodels.front import disc_widths, within
+from sim.submodels.front import dilated, disc_widths
+
+
+def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
+    """`dilated`'s answer written into a whole grid of False (nothing is within reach of an empty mask)."""
+    out = np.zeros(mask.shape, dtype=bool)
+    if mask.any():
+        r0, r1, c0, c1, near = dilated(mask, depth_km, cell_km)
+        out[r0:r1, c0:c1] = near
+    return out
 
 
 def transform_rule(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:

@@ -46,17 +46,6 @@ def front_length_km(cells_f: int, cells_g: int, cell_km: float, depth_km: float)
     return (cells_f + cells_g) * cell_km ** 2 / (2.0 * depth_km)
 
 
-def within(mask: np.ndarray, depth_km: float, cell_km: float) -> np.ndarray:
-    """(rows, cols) bool: the cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell
-    of `mask` (rows, cols) bool, on a grid of `cell_km` cells (`dilated`, written into a grid of
-    False); nothing is within reach of an empty mask."""
-    out = np.zeros(mask.shape, dtype=bool)
-    if mask.any():
-        r0, r1, c0, c1, near = dilated(mask, depth_km, cell_km)
-        out[r0:r1, c0:c1] = near
-    return out
-
-
 def dilated(mask: np.ndarray, depth_km: float, cell_km: float) -> tuple[int, int, int, int, np.ndarray]:
     """The cells within `depth_km` (km, Euclidean, + 1e-9) of a True cell of `mask` (rows, cols)
     bool, on a grid of `cell_km` cells, as the rows r0:r1 and columns c0:c1 of the box of
