@@ -148,7 +148,8 @@ def test_a_sensitivity_folder_is_resumed_and_extended_by_sensitivity_not_by_a_pl
         assert main(["sweep", *common, *flags]) == 2
         err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
         assert len(err) == 1 and "holds a sensitivity analysis (sensitivity.csv)" in err[0], err
-        assert f"use `sensitivity {path} {flags[0]} --out {out}`" in err[0], err
+        # the command to paste: the folder's own sweep file and the flag with its N
+        assert f"use `sensitivity {path.resolve()} {' '.join(flags)} --out {out}`" in err[0], err
     del manifest["analysis"]  # a folder from before manifests named their analysis
     (out / "manifest.json").write_text(json.dumps(manifest))
     assert main(["sweep", *common, "--resume"]) == 2

@@ -91,8 +91,10 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
                         + ("extend" if add_replicates else "finish"))
     if (resume or add_replicates) and (held := held_analysis(Path(out))) not in (None, analysis):
+        again = f"--add-replicates {add_replicates}" if add_replicates else "--resume"
+        made_by = _held_manifest(Path(out)).get("sweep_file") or path  # the folder's own sweep file
         raise UserError(f"{out}: holds a {held} analysis ({held}.csv), which `sweep {flag}` would leave stale "
-                        f"beside the new runs; use `{held} {path} {flag} --out {out}`, which redoes the analysis")
+                        f"beside the new runs; use `{held} {made_by} {again} --out {out}`, which redoes the analysis")
     if add_replicates:
         held = held_replicates(Path(out))
         if held is None:
@@ -136,23 +138,28 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         return result
 
 
+def _held_manifest(out: Path) -> dict:
+    """The sweep folder `out`'s manifest, or {} when there is none that can be read."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def held_replicates(out: Path) -> int | None:
     """The replicates per point the sweep folder `out` holds (its manifest's, which records an
     extension before its first run), or None when there is no readable manifest with them."""
     try:
-        return int(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["replicates"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(_held_manifest(out)["replicates"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def held_analysis(out: Path) -> str | None:
     """The analysis the sweep folder `out` holds beside its runs ("sensitivity"): its manifest's
     `analysis`, or, in a folder written before manifests named it, its sensitivity.csv."""
-    try:
-        named = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("analysis")
-    except (OSError, ValueError, AttributeError):
-        named = None
-    return named or ("sensitivity" if (out / "sensitivity.csv").is_file() else None)
+    return _held_manifest(out).get("analysis") or ("sensitivity" if (out / "sensitivity.csv").is_file() else None)
 
 
 def manifest_info(plan: SweepPlan) -> dict:
