@@ -114,3 +114,19 @@ def test_parquet_files_carry_units_labels_code_version_and_scenario_hash(tmp_pat
         assert meta["labels"]["rules.checkpoint_blockade.stop_probability"] == "stop probability", name
         assert meta["labels"]["russia"] == "Russian forces", name
         assert "not a forecast" in meta["note"]
+
+
+def test_adding_replicates_and_setting_them_at_once_is_refused_in_one_line(tmp_path, capsys):
+    """`sweep --add-replicates 1 --replicates 20` ran the folder's count + 1 and ignored 20: now
+    refused before anything is run (a fresh newcomer's finding)."""
+    from sim.program.cli import main
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--out", str(out), "--add-replicates", "1", "--replicates", "20",
+                 "--workers", "1", "--quiet"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "--add-replicates 1 with --replicates 20: give one" in err[0], err
+    assert manifest(out)["replicates"] == 2, "the folder was left as it was"

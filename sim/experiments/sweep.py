@@ -96,6 +96,9 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         raise UserError(f"{out}: holds a {held} analysis ({held}.csv), which `sweep {flag}` would leave stale "
                         f"beside the new runs; use `{held} {made_by} {again} --out {out}`, which redoes the analysis")
     if add_replicates:
+        if replicates is not None:
+            raise UserError(f"--add-replicates {add_replicates} with --replicates {replicates}: give one (the "
+                            "first adds to what the folder holds, the second sets the total with --resume)")
         held = held_replicates(Path(out))
         if held is None:
             raise UserError(f"--add-replicates: {out}: no sweep folder there (no readable manifest.json "
