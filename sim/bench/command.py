@@ -65,7 +65,7 @@ def add_commands(sub) -> None:
                    help=f"sweep: runs in the small memory sweep (default {SWEEP_DEFAULTS['small']})")
     p.add_argument("--large", type=RUNS, metavar="N",
                    help=f"sweep: runs in the large memory sweep (default {SWEEP_DEFAULTS['large']})")
-    p.add_argument("--days", type=number(0.0, 3650.0), metavar="D",
+    p.add_argument("--days", type=number(0.0, 3650.0, noun="a number of days"), metavar="D",
                    help="campaign: simulated days of every run (default: a year of the campaign, the "
                    "hindcast's 408-day training window)")
     p.add_argument("--profile", type=whole_number(1, 200), metavar="N",

@@ -102,15 +102,14 @@ def parse_seed(text: str | int) -> int:
 
 
 def _check_range(value: float, lo: float | None, hi: float | None, noun: str, lo_open: bool = False) -> None:
-    from sim.scenario.messages import number_text as num
+    """ArgumentTypeError unless lo <= value <= hi (lo < value with `lo_open`; None: unbounded), in
+    the words a file's field gets (:func:`sim.scenario.messages.range_text`): "between 1 and 200"
+    only when both bounds are allowed, "> 0 and <= 3650" when the lower one is not."""
+    from sim.scenario.messages import number_text, range_text
 
-    if lo is not None and (value <= lo if lo_open else value < lo):
-        raise argparse.ArgumentTypeError(f"expected {noun} {'>' if lo_open else '>='} {num(lo)}, found {num(value)}"
-                                         if hi is None else
-                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
-    if hi is not None and value > hi:
-        raise argparse.ArgumentTypeError(f"expected {noun} <= {num(hi)}, found {num(value)}" if lo is None else
-                                         f"expected {noun} between {num(lo)} and {num(hi)}, found {num(value)}")
+    if (lo is not None and (value <= lo if lo_open else value < lo)) or (hi is not None and value > hi):
+        bounds = range_text(lo, hi, ">" if lo_open else ">=")
+        raise argparse.ArgumentTypeError(f"expected {noun} {bounds}, found {number_text(value)}")
 
 
 def whole_number(lo: int | None = 1, hi: int | None = None) -> Callable[[str], int]:
@@ -129,8 +128,9 @@ def whole_number(lo: int | None = 1, hi: int | None = None) -> Callable[[str], i
     return parse
 
 
-def number(above: float | None = 0.0, hi: float | None = None) -> Callable[[str], float]:
-    """An argparse type for a finite number > `above` and <= `hi` (None: unbounded)."""
+def number(above: float | None = 0.0, hi: float | None = None, noun: str = "a number") -> Callable[[str], float]:
+    """An argparse type for a finite number > `above` and <= `hi` (None: unbounded); its messages
+    call it `noun` ("a number of days": "expected a number of days > 0 and <= 3650, found 0")."""
     def parse(text: str) -> float:
         try:
             value = read_number(text)
@@ -138,10 +138,10 @@ def number(above: float | None = 0.0, hi: float | None = None) -> Callable[[str]
             raise argparse.ArgumentTypeError(str(err)) from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             shown = f"'{value}'" if isinstance(value, str) else f"{value!r}"
-            raise argparse.ArgumentTypeError(f"expected a number, found {shown}")
+            raise argparse.ArgumentTypeError(f"expected {noun}, found {shown}")
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"expected a finite number, found {value}")
-        _check_range(float(value), above, hi, "a number", lo_open=True)
+        _check_range(float(value), above, hi, noun, lo_open=True)
         return float(value)
     parse.__name__ = "number"
     return parse
@@ -160,13 +160,13 @@ def path_flag(text: str) -> Path:
 
 
 def fraction(text: str) -> float:
-    """An argparse type for a finite number from 0 to 1."""
+    """An argparse type for a finite number between 0 and 1 (both allowed)."""
     try:
         value = read_number(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, found {text}")
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, found {text}")
     _check_range(float(value), 0.0, 1.0, "a number")
     return float(value)
 

@@ -62,18 +62,11 @@ def number_text(v: float) -> str:
     return str(v) if isinstance(v, int) and not isinstance(v, bool) else f"{v:g}"
 
 
-def _bounds(info) -> str | None:
-    lo = hi = None
-    lo_op = hi_op = ""
-    for meta in getattr(info, "metadata", []) or []:
-        for attr, op in (("gt", ">"), ("ge", ">=")):
-            v = getattr(meta, attr, None)
-            if v is not None:
-                lo, lo_op = v, op
-        for attr, op in (("lt", "<"), ("le", "<=")):
-            v = getattr(meta, attr, None)
-            if v is not None:
-                hi, hi_op = v, op
+def range_text(lo: float | None, hi: float | None, lo_op: str = ">=", hi_op: str = "<=") -> str | None:
+    """The bounds `lo` `lo_op` x `hi_op` `hi` as a message says them (None: that side unbounded):
+    "between 0 and 1" only when both bounds are allowed, else "> 0 and <= 3650", "> 0", "<= 9";
+    None when there is neither. A file's field and a command-line flag (`sim.program.flags`)
+    say their bounds in these words."""
     if lo is not None and hi is not None:
         if lo_op == ">=" and hi_op == "<=":
             return f"between {number_text(lo)} and {number_text(hi)}"
@@ -83,6 +76,21 @@ def _bounds(info) -> str | None:
     if hi is not None:
         return f"{hi_op} {number_text(hi)}"
     return None
+
+
+def _bounds(info) -> str | None:
+    lo = hi = None
+    lo_op, hi_op = ">=", "<="
+    for meta in getattr(info, "metadata", []) or []:
+        for attr, op in (("gt", ">"), ("ge", ">=")):
+            v = getattr(meta, attr, None)
+            if v is not None:
+                lo, lo_op = v, op
+        for attr, op in (("lt", "<"), ("le", "<=")):
+            v = getattr(meta, attr, None)
+            if v is not None:
+                hi, hi_op = v, op
+    return range_text(lo, hi, lo_op, hi_op)
 
 
 @dataclass

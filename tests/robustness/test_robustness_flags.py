@@ -4,6 +4,8 @@ and no work done."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sim.program.cli import main
@@ -51,6 +53,40 @@ def test_bad_numbers_on_the_command_line_exit_2_in_one_line(head, flag, value, c
     assert len(err.strip().splitlines()) == 1, err
     assert f"argument {flag}:" in err and "Traceback" not in err
     assert "expected" in err or "base-60" in err
+
+
+def _allows(bounds: str, value: float) -> bool:
+    """Whether the bounds a message states ("between 1 and 200", "> 0 and <= 3650", ">= 0") allow `value`."""
+    if bounds.startswith("between "):
+        lo, hi = map(float, bounds.removeprefix("between ").split(" and "))
+        return lo <= value <= hi
+    ops = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
+    for part in bounds.split(" and "):
+        op, bound = part.split(" ")
+        if not ops[op](value, float(bound)):
+            return False
+    return True
+
+
+def test_a_refused_value_is_outside_the_bounds_its_message_states(capsys):
+    """`bench campaign --days 0` said "expected a number between 0 and 3650, found 0": the days must
+    be > 0, and the message must say so (a fresh reviewer's finding). Every refused value of every
+    flag above whose message states bounds: the value found is outside them."""
+    stated = re.compile(r"expected (?:a|an) [a-z ]*?((?:between|>=?|<=?) [^,]+), found (\S+) \(see")
+    checked = 0
+    for head, flag, value in CASES:
+        with pytest.raises(SystemExit):
+            main([*head, f"{flag}={value}"])
+        err = capsys.readouterr().err
+        if (found := stated.search(err)) is None:  # not a number, or a refused form: no bounds stated
+            continue
+        bounds, shown = found.groups()
+        assert not _allows(bounds, float(shown)), f"{flag} {value}: the message allows the value it refuses: {err}"
+        checked += 1
+    assert checked >= 30, f"expected most refusals to state bounds, {checked} did"
+    with pytest.raises(SystemExit):
+        main(["bench", "campaign", "--days", "0"])
+    assert "argument --days: expected a number of days > 0 and <= 3650, found 0 (see" in capsys.readouterr().err
 
 
 def file_message(tmp_path, key_value: str) -> str:
