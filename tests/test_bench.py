@@ -44,6 +44,21 @@ def test_a_suites_options_are_refused_with_another_suite(args, capsys):
     assert len(err.strip().splitlines()) == 1 and "an option of `bench" in err, err
 
 
+def test_bench_help_describes_what_each_suite_measures_and_where_it_writes(capsys):
+    """`bench --help` had no description (a fresh reviewer's finding): it names every suite with
+    what it measures, and says where each writes (the model suite's files, the others' none)."""
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    described = text.split("\npositional arguments:")[0]
+    suites = {line.split()[0]: line for line in described.splitlines() if line.startswith("  ") and line.split()}
+    assert {"model", "sweep", "campaign"} <= suites.keys(), f"a paragraph per suite:\n{described}"
+    assert "bench.csv, bench.png and" in described and "outputs/bench_" in described, "where the model suite writes"
+    assert "temporary folder" in described and "writes nothing" in described, "and that the others keep nothing"
+    assert "CPU seconds" in described and "Mesa's Epstein" in described
+
+
 def test_timing_the_stages_leaves_the_run_unchanged_and_names_every_stage(capsys):
     """`--stages` wraps the step's stages with timers: a seeded run with them must record the
     same step table as one without, and the report must name the stages of the step."""

@@ -130,3 +130,48 @@ def test_adding_replicates_and_setting_them_at_once_is_refused_in_one_line(tmp_p
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 1 and "--add-replicates 1 with --replicates 20: give one" in err[0], err
     assert manifest(out)["replicates"] == 2, "the folder was left as it was"
+
+
+def test_a_dry_run_plans_the_replicates_the_sweep_would_run(tmp_path):
+    """`sweep --dry-run --add-replicates N --out DIR` planned the file's replicates (4 runs where 6
+    would run): it now settles them as the sweep does (what the folder holds + N) and says how
+    many runs the folder already holds (a fresh reviewer's finding). The sweep then runs what the
+    dry run said, and the dry run wrote nothing."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    before = (out / "manifest.json").read_text(encoding="utf-8")
+    dry = run_cli("sweep", str(path), "--out", str(out), "--dry-run", "--add-replicates", "1")
+    assert dry.returncode == 0, dry.stderr
+    assert "2 design points × 3 replicates = 6 runs" in dry.stdout, dry.stdout
+    assert f"{out} holds 4 of them: 2 would run" in dry.stdout, dry.stdout
+    assert "not finished" not in dry.stdout, "a finished folder has no unfinished runs to mention"
+    assert (out / "manifest.json").read_text(encoding="utf-8") == before, "a dry run writes nothing"
+    ran = run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1)
+    assert (ran.plan.n_runs, ran.session.ran, ran.session.skipped) == (6, 2, 4), "what the dry run said"
+
+
+def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch):
+    """`--add-replicates` on an interrupted folder also runs the runs its own sweep left
+    unfinished: it says so in one line, with their number, and so does its dry run (a fresh
+    reviewer's finding). A folder whose own sweep finished gets no such line."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:  # killed before its first run: 4 runs unfinished
+        patch.setattr(sweep_module, "execute", killed)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    said = "was not finished: --add-replicates 1 also runs its 4 unfinished runs (of its 2 replicates per point)"
+    dry = run_cli("sweep", str(path), "--out", str(out), "--dry-run", "--add-replicates", "1")
+    assert f"{out} holds 0 of them: 6 would run" in dry.stdout and said in dry.stdout, dry.stdout
+    lines: list[str] = []
+    ran = run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
+    assert ran.session.ran == 6
+    assert [line for line in lines if "not finished" in line] == [f"  {out} {said}"], lines
+    lines.clear()
+    run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
+    assert len(lines) == 1 and "not finished" not in lines[0], f"a finished folder: the plan line only, {lines}"

@@ -11,9 +11,30 @@ suite's options are refused with the others.
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from sim.program.errors import UserError
 from sim.program.flags import number, path_flag, whole_number
+
+DESCRIPTION = textwrap.dedent("""\
+    Measure what Corridor costs on this machine, in CPU seconds of the process
+    (time.process_time: on a shared machine, wall time also measures the neighbours), one
+    suite at a time:
+
+      model     (the default; several minutes) the model's cost per agent-step and its peak
+                memory, the default scenario scaled from 1k to 32k agents and from 2 km to
+                0.5 km cells, against Mesa's Epstein civil-violence example at 40 × 40 to
+                200 × 200 cells, each in its own process; writes bench.csv, bench.png and
+                figures.json into --out (default: a new outputs/bench_<date>-<time> folder)
+      sweep     the experiment engine: the speed-up of 2 workers over 1 on --runs short runs,
+                the overhead per run, and the peak memory of a --small and a --large sweep;
+                prints its figures (its sweeps go to a temporary folder, deleted after)
+      campaign  a year of corridor_campaign at 1 km / 1 h and at 2 km / 2 h, and the
+                hindcast's 408-day training window at 3 km / 3 h (seed 1), beside their
+                targets; prints a row per run (--profile, --stages: where the time goes) and
+                writes nothing
+
+    docs/performance.md holds the figures measured so far.""")
 
 RUNS = whole_number(1, 100_000)  # runs of one benchmark sweep, as replicates in a sweep file
 
@@ -53,7 +74,8 @@ def add_commands(sub) -> None:
     """Add `bench` to the subcommands of `python run.py`."""
     p = sub.add_parser("bench", help="measure step cost and memory against Mesa's Epstein example "
                        "(several minutes), the sweep engine's speed-up and memory, or the CPU "
-                       "seconds of a year of the campaign")
+                       "seconds of a year of the campaign",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=DESCRIPTION)
     p.add_argument("suite", nargs="?", choices=("model", "sweep", "campaign"), default="model",
                    help="model: the model against Mesa (default); sweep: the experiment engine; "
                    "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h, the hindcast's "

@@ -194,13 +194,28 @@ def _say(line: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.sweep_folder import (
+        finished_runs,
+        held_replicates,
+        replicates_to_run,
+        unfinished_note,
+    )
     from sim.experiments.sweepfile import point_text, read_sweep
 
     args.sweep = _found(args.sweep, SWEEPS, "sweep")  # a path, or a library name
     if args.dry_run:  # the sweep engine (pyarrow, the pool) is not even imported
-        plan = read_sweep(args.sweep, replicates=args.replicates)
+        replicates, resume = replicates_to_run(args.sweep, args.out, args.replicates, args.add_replicates,
+                                               args.resume)  # as the sweep itself settles them
+        plan = read_sweep(args.sweep, replicates=replicates)
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
               f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
+        if resume:  # what the folder holds is not run again
+            done = finished_runs(args.out) & set(plan.run_ids())
+            print(f"  {args.out} holds {len(done)} of them: {plan.n_runs - len(done)} would run")
+            held = held_replicates(args.out) or 0
+            unfinished = sum(plan.run_id(i, r) not in done for i in range(len(plan.points)) for r in range(held))
+            if args.add_replicates and (note := unfinished_note(args.out, args.add_replicates, unfinished, held)):
+                print(note)
         for i, point in enumerate(plan.points[:20]):
             print(f"  point {i}: {point_text(point)}")
         if len(plan.points) > 20:

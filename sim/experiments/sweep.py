@@ -20,6 +20,7 @@ from sim.experiments.engine import (
     execute,
     warm_up,
 )
+from sim.experiments.sweep_folder import replicates_to_run, unfinished_note
 from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
@@ -46,13 +47,11 @@ class SweepResult:
 def plan_tasks(plan: SweepPlan) -> list[RunTask]:
     """Every run, design point by design point (so each worker meets a point's replicates in a
     row and loads its scenario once); replicate r has the same seed at every point."""
-    wp = max(3, len(str(len(plan.points) - 1)))
-    wr = max(3, len(str(plan.replicates - 1)))
     tasks = []
     for i in range(len(plan.points)):
         overrides = json.dumps(plan.overrides(i))
         for r, seed in enumerate(plan.seeds):
-            tasks.append(RunTask(run_id=f"p{i:0{wp}d}-r{r:0{wr}d}", point=i, replicate=r, seed=seed,
+            tasks.append(RunTask(run_id=plan.run_id(i, r), point=i, replicate=r, seed=seed,
                                  scenario=str(plan.scenario), overrides=overrides, digest=plan.digests[i],
                                  final=plan.final, series=plan.series, every_hours=plan.every_hours))
     return tasks
@@ -79,33 +78,17 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
               log: Callable[[str], None] | None = None,
               analyse: Callable[[SweepResult], list[str]] | None = None, analysis: str | None = None) -> SweepResult:
     """Run (or finish) a sweep and write its tables, charts and report into `out`; `log`
-    receives a line saying what will run, and where, before the runs start. A resume keeps the
-    replicates the folder holds (`held_replicates`: as extended, not the file's) unless
-    `replicates` says more; `add_replicates` N resumes with N more (the next seeds). `analyse`
+    receives a line saying what will run, and where, before the runs start (and, when
+    `add_replicates` extends a folder whose own sweep was not finished, a line saying how many of
+    its unfinished runs run too). A resume keeps the replicates the folder holds (as extended,
+    not the file's) unless `replicates` says more; `add_replicates` N resumes with N more (the
+    next seeds): `sim.experiments.sweep_folder.replicates_to_run`, as `sweep --dry-run`. `analyse`
     (a sensitivity analysis) writes its own files into the folder once the tables are built,
     while the folder is still locked and before its manifest says complete; it returns the
     sections it adds to the report. `analysis` names it in the manifest: a folder that holds one
     is resumed or extended only with it (a plain sweep would leave it stale beside newer runs)."""
     flag = "--add-replicates" if add_replicates else "--resume"
-    if (resume or add_replicates) and out is None:
-        raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
-                        + ("extend" if add_replicates else "finish"))
-    if (resume or add_replicates) and (held := held_analysis(Path(out))) not in (None, analysis):
-        again = f"--add-replicates {add_replicates}" if add_replicates else "--resume"
-        made_by = _held_manifest(Path(out)).get("sweep_file") or path  # the folder's own sweep file
-        raise UserError(f"{out}: holds a {held} analysis ({held}.csv), which `sweep {flag}` would leave stale "
-                        f"beside the new runs; use `{held} {made_by} {again} --out {out}`, which redoes the analysis")
-    if add_replicates:
-        if replicates is not None:
-            raise UserError(f"--add-replicates {add_replicates} with --replicates {replicates}: give one (the "
-                            "first adds to what the folder holds, the second sets the total with --resume)")
-        held = held_replicates(Path(out))
-        if held is None:
-            raise UserError(f"--add-replicates: {out}: no sweep folder there (no readable manifest.json "
-                            "with its replicates)")
-        replicates, resume = held + add_replicates, True
-    elif resume and replicates is None:
-        replicates = held_replicates(Path(out))  # None (no folder there): the file's; open() says so
+    replicates, resume = replicates_to_run(path, out, replicates, add_replicates, resume, analysis)
     check_engine(workers, dask)
     workers = workers or default_workers()
     warm_up(workers, dask)
@@ -128,6 +111,9 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         if log is not None:
             log(f"{plan.name}: {len(plan.points)} design points × {plan.replicates} replicates = {plan.n_runs} runs"
                 + (f" ({len(done)} already done)" if done else "") + f" → {out}")
+            unfinished = sum(t.replicate < before and t.run_id not in done for t in tasks)
+            if add_replicates and (note := unfinished_note(out, add_replicates, unfinished, before)):
+                log(note)
 
         session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
                           progress=progress, desc=plan.name)
@@ -139,30 +125,6 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
         write_report(result, extra=analyse(result) if analyse is not None else None)
         folder.write_manifest(info, session, status="complete")
         return result
-
-
-def _held_manifest(out: Path) -> dict:
-    """The sweep folder `out`'s manifest, or {} when there is none that can be read."""
-    try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def held_replicates(out: Path) -> int | None:
-    """The replicates per point the sweep folder `out` holds (its manifest's, which records an
-    extension before its first run), or None when there is no readable manifest with them."""
-    try:
-        return int(_held_manifest(out)["replicates"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def held_analysis(out: Path) -> str | None:
-    """The analysis the sweep folder `out` holds beside its runs ("sensitivity"): its manifest's
-    `analysis`, or, in a folder written before manifests named it, its sensitivity.csv."""
-    return _held_manifest(out).get("analysis") or ("sensitivity" if (out / "sensitivity.csv").is_file() else None)
 
 
 def manifest_info(plan: SweepPlan) -> dict:

@@ -81,6 +81,17 @@ class SweepPlan:
     def overrides(self, point: int) -> dict:
         return {**self.sets, **self.points[point]}
 
+    def run_id(self, point: int, replicate: int) -> str:
+        """The id of design point `point`'s replicate `replicate` (its file in the folder's runs/):
+        'p007-r012', each number at least three digits wide."""
+        wp = max(3, len(str(len(self.points) - 1)))
+        wr = max(3, len(str(self.replicates - 1)))
+        return f"p{point:0{wp}d}-r{replicate:0{wr}d}"
+
+    def run_ids(self) -> list[str]:
+        """Every run's id, design point by design point."""
+        return [self.run_id(i, r) for i in range(len(self.points)) for r in range(self.replicates)]
+
 
 def read_sweep(path: str | Path, *, replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepPlan:
     """Read and check a sweep file against its base scenario; raises InputErrors with every problem.
