@@ -208,9 +208,9 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                       load_seconds=load_seconds)
     if failure is not None:
         task, err = failure
-        saved = folder.saved_note(len(done) + ran)
         lost = engine_lost(err)
         folder.set_status(f"stopped: {lost or f'run {task.run_id} failed'}")
+        saved = folder.abandon(len(done) + ran)
         if lost:  # the engine, named as the user chose it
             raise UserError(f"{f'--dask {dask}' if dask else engine}: {lost} ({type(err).__name__}); {saved}") from None
         if isinstance(err, UserError):
@@ -224,13 +224,14 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
 def _labelled(manager, folder, finished: int):
     """Enter `manager` (the engine); when it cannot start (a Dask scheduler out of reach), the
     folder is relabelled "stopped: …", and the error goes on saying that the `finished` runs are
-    saved."""
+    saved, or, when there are none in a folder this command created, that it is removed
+    (`RunFolder.abandon`)."""
     with ExitStack() as stack:
         try:
             opened = stack.enter_context(manager)
         except UserError as err:
             folder.set_status(f"stopped: {err}")
-            raise UserError(f"{err}; {folder.saved_note(finished)}") from None
+            raise UserError(f"{err}; {folder.abandon(finished)}") from None
         yield opened
 
 

@@ -45,6 +45,8 @@ class MemoryRuns:
     def saved_note(self, finished: int) -> str:
         return f"{finished} runs had finished; nothing was written (out=None)"
 
+    abandon = saved_note  # RunFolder.abandon's interface: there is no folder to remove
+
     def runs(self) -> pd.DataFrame:
         """One row per run: its columns (run id, replicate, seed, …) and its final outcomes."""
         return pd.DataFrame([{**r["columns"], **r["outcomes"]} for r in self.records.values()])

@@ -84,6 +84,7 @@ class RunFolder:
         self.session = {"id": uuid.uuid4().hex[:12], "started": datetime.now().isoformat(timespec="seconds"),
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
+        self.created = False  # whether this command created the folder (`open`), not found it
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -181,6 +182,7 @@ class RunFolder:
                 self._unlock()
                 remove_corridor_folder(p)
                 new_marked_folder(p, self.kind, claim=self._hold)
+                self.created = True
             else:
                 if (p / MARKER).is_file():  # refused as being written, if it is: not "already exists"
                     self._lock()
@@ -188,6 +190,7 @@ class RunFolder:
                 raise UserError(f"{p}: already exists ({self._state(manifest)}); pass --resume to finish it, "
                                 "--force to start again, or choose another --out")
         else:
+            self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
         for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
@@ -278,6 +281,21 @@ class RunFolder:
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
+
+    def abandon(self, finished: int) -> str:
+        """What a failure message says of the folder of a command that stopped (an engine that
+        could not start, a run that failed) after `finished` runs: where they are saved and that
+        `--resume` runs the rest (`saved_note`); or, when the folder holds no run and this command
+        created it, that nothing was run, and the folder is removed: Corridor leaves no folder
+        of nothing behind. A folder it found (resumed, or an empty one adopted) is kept."""
+        if finished or not self.created or any(self.runs.glob("*.json")):
+            return self.saved_note(finished)
+        self._unlock()
+        try:
+            remove_corridor_folder(self.path)
+        except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
+            return self.saved_note(finished)
+        return f"nothing was run, and {self.path}, which this command created, is removed"
 
     def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
         """Write the manifest: `info`, the code and packages, and every session that has worked

@@ -102,8 +102,9 @@ def test_a_dask_engine_that_fails_to_close_after_every_run_still_builds_the_tabl
 
 def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(tmp_path, monkeypatch, capsys):
     """The scheduler lost as the client asks it for its workers (an OSError of Dask's) is the
-    engine's failure, not the disk's: one line naming --dask, the runs saved, --resume; the
-    folder says it stopped."""
+    engine's failure, not the disk's: one line naming --dask; the folder the command created for
+    runs it never ran is removed, and the line says so, not that runs are saved. Resumed, the
+    folder is kept: the line says its runs are saved, --resume, and the folder that it stopped."""
     stand_in(monkeypatch, "asking for the workers")
     assert main(sweep(tmp_path)) == 2
     out = tmp_path / "out"
@@ -111,8 +112,15 @@ def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(t
     assert len(lines) == 1, lines
     line = lines[0]
     assert line.startswith("--dask local: the local Dask cluster was lost as it started (OSError: Timed out"), line
+    assert line.endswith(f"; nothing was run, and {out}, which this command created, is removed"), line
+    assert "writing failed" not in line and "saved" not in line, line
+    assert not out.exists(), "a folder of no runs was left behind"
+    assert main(sweep(tmp_path, "--resume")) == 2  # no folder to resume: refused before any engine
+    assert "nothing to resume" in capsys.readouterr().err
+    out.mkdir()  # a folder the user made (empty: adopted) is not Corridor's to remove
+    assert main(sweep(tmp_path)) == 2
+    line = error_lines(capsys.readouterr().err)[0]
     assert f"the 0 finished runs are saved in {out}; --resume runs the rest" in line, line
-    assert "writing failed" not in line, line
     status = json.loads((out / "manifest.json").read_text())["status"]
     assert status.startswith("stopped: --dask local: the local Dask cluster was lost"), status
 

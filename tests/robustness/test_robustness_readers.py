@@ -170,9 +170,11 @@ def test_a_lost_pool_or_scheduler_ends_with_the_saved_runs_line(tmp_path, monkey
 
 
 def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
+    """A folder this command resumed (did not create) is kept, and says it stopped."""
+    RunFolder(tmp_path / "sweep", "sweep", "identity").open(resume=False, force=False)
+    RunFolder(tmp_path / "sweep", "sweep", "identity").write_manifest({})
     folder = RunFolder(tmp_path / "sweep", "sweep", "identity")
-    folder.open(resume=False, force=False)
-    folder.write_manifest({})
+    folder.open(resume=True, force=False)
 
     @contextmanager
     def unreachable(workers, dask):
