@@ -63,3 +63,47 @@ def test_run_quiet_prints_no_progress_bar(tmp_path, capsys):
     assert code == 0, done.err
     assert "%|" not in done.err and "it/s" not in done.err, f"--quiet shows no progress bar: {done.err}"
     assert "wrote" in done.out, "the headline and the folder are still printed"
+
+
+SHORT = ["--no-animation", "--set", "time.duration_days=2", "--set", "map.cell_km=3"]  # 3 km: the map moves places
+
+
+def test_the_last_line_gives_the_time_of_simulating_and_of_writing_the_outputs(tmp_path, capsys, monkeypatch):
+    """`make run` printed "simulated in 0.4 s" after a 12 s command, most of it drawing (a fresh
+    reviewer's finding): the last line gives both times. The test's clock jumps 100 s while the
+    outputs are written (no wall clock is bounded): the jump is in the writing, not the simulating."""
+    import re
+    import time
+
+    from sim.results.result import RunResult
+
+    clock, jump, save = time.perf_counter, [0.0], RunResult.save
+
+    def slow_save(self, *args, **kwargs):
+        jump[0] += 100.0
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock() + jump[0])
+    monkeypatch.setattr(RunResult, "save", slow_save)
+    assert main(["run", "open_road", "--quiet", "--out", str(tmp_path / "r"), *SHORT]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    said = re.fullmatch(r"  simulated in ([0-9.]+) s, tables, charts and maps written in ([0-9.]+) s; wrote (.+)", last)
+    assert said, last
+    assert float(said[1]) < 100 <= float(said[2]) and said[3] == str(tmp_path / "r"), last
+
+
+def test_quiet_silences_the_note_of_moved_places_but_not_errors(tmp_path, capsys):
+    """The map's note of the places it moves printed under `--quiet` (a fresh reviewer's finding):
+    `--quiet` silences it; without it the note is said; an error is said either way."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # the note said whatever this process said before (and pytest's filter)
+        assert main(["run", "open_road", "--out", str(tmp_path / "loud"), *SHORT]) == 0
+        assert "note: euphrates_corridor.geojson at 3 km cells moves" in capsys.readouterr().err, "premise: a note"
+        assert main(["run", "open_road", "--quiet", "--out", str(tmp_path / "quiet"), *SHORT]) == 0
+        done = capsys.readouterr()
+        assert "note:" not in done.err and "wrote" in done.out, done.err
+        assert main(["run", "open_road", "--quiet", "--out", str(tmp_path / "bad"), *SHORT,
+                     "--set", "forces[0].strength=-1"]) == 2
+        assert "forces[0].strength: expected a number > 0, found -1" in capsys.readouterr().err

@@ -38,7 +38,9 @@ RESUME_HELP = textwrap.dedent("""\
     finished runs are kept, the rest are run, and the tables have exactly one row per run.
     A folder begun with another code version is resumed only with --resume --force (the
     manifest then says the versions are mixed). The manifest lists every session: its start,
-    end (none if it was killed), code version, command and the runs it ran.""")
+    end (none if it was killed), code version, command and the runs it ran. A folder another
+    command is writing into is locked: a second command on it (--resume, --force, discover) is
+    refused in one line until the first ends.""")
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -51,7 +53,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
     p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no note of places the map moves")
 
 
 def add_commands(sub) -> None:
@@ -88,9 +90,10 @@ def add_commands(sub) -> None:
             in every arm) and report, for each headline outcome, each arm's mean and its paired
             difference from the FIRST scenario with a percentile-bootstrap 95 % interval, and a
             verdict ("differs" only when the differences vary and the interval excludes zero;
-            "identical in every pair" and "same area in every pair (land differs)" are said so). Writes compare.csv, compare.md, runs and series tables,
-            charts of every arm's median and 5–95 % band over time, and maps of where mean control
-            differs. """) + DISCLAIMER,
+            "identical in every pair" and "same area in every pair (land differs)" are said so).
+            Writes compare.csv, compare.md, runs and series tables, charts of every arm's median
+            and 5–95 % band over time, and maps of where mean control differs.
+            """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py compare "
         "scenarios/open_road.yaml scenarios/albu_kamal_blockade.yaml --replicates 30")
     p.add_argument("scenarios", type=path_flag, nargs="+", metavar="SCENARIO",

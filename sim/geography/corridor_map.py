@@ -56,6 +56,11 @@ class MovedPlace:
         return f"{self.name} {self.km:.1f} km ({self.reason}; to {self.to})"
 
 
+class MovedPlacesNote(UserWarning):
+    """The note that a map moves places at its cell size (`CorridorMap.note_moved_places`):
+    information, not an error, so a command's `--quiet` silences it."""
+
+
 def moved_places_note(file_name: str, cell_km: float, moved: tuple[MovedPlace, ...]) -> str:
     """The one line that says which places a map moves at a cell size, and where to find them."""
     return (f"{file_name} at {cell_km:g} km cells moves {len(moved)} place{'s' if len(moved) > 1 else ''}: "
@@ -185,12 +190,14 @@ class CorridorMap:
         return rows
 
     def note_moved_places(self) -> None:
-        """Say in one note (a UserWarning; the command line prints it as `note: …`) which places
-        this map moves at its cell size, if any. Said by whoever accepts the map (a scenario that
-        loaded, `run.py map`), so a scenario refused for another reason says only its errors; the
-        same note is said once per process (Python's default warning filter)."""
+        """Say in one note (a `MovedPlacesNote`, a UserWarning; the command line prints it as
+        `note: …`, or not at all under `--quiet`) which places this map moves at its cell size, if
+        any. Said by whoever accepts the map (a scenario that loaded, `run.py map`), so a scenario
+        refused for another reason says only its errors; the same note is said once per process
+        (Python's default warning filter)."""
         if self.adjustments:
-            warnings.warn(moved_places_note(self.path.name, self.cell_km, self.adjustments), stacklevel=3)
+            warnings.warn(moved_places_note(self.path.name, self.cell_km, self.adjustments), MovedPlacesNote,
+                          stacklevel=3)
 
     def moved_places_entry(self) -> dict:
         """``{"moved_places": rows}`` for a manifest when the map moved places, else ``{}``."""

@@ -40,9 +40,10 @@ def add_commands(sub) -> None:
             sample (posterior.csv, with weights), its intervals, the marginals chart, the pair plot,
             a posterior-predictive report and the provenance into OUT. Give OUT to run or compare
             as --posterior to carry the calibration's uncertainty into a what-if.
-            See docs/experiments.md for the file format. """) + DISCLAIMER,
+            See docs/experiments.md for the file format.
+            """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\ndurability: finished generations are kept in OUT/abc.db; after an "
-        "interruption run the same command with --resume --out OUT.\n\nexample:\n  python run.py calibrate "
+        "interruption run the same\ncommand with --resume --out OUT.\n\nexample:\n  python run.py calibrate "
         "scenarios/calibration/corridor_2017_2018.yaml --workers 2")
     p.add_argument("calibration", type=path_flag, help="calibration file (YAML)")
     p.add_argument("--out", type=path_flag, metavar="DIR",
@@ -54,5 +55,5 @@ def add_commands(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted calibration given by --out")
     p.add_argument("--force", action="store_true", help="replace the --out folder if it holds an earlier calibration")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no note of places the map moves")
     p.set_defaults(func=cmd_calibrate)

@@ -31,12 +31,12 @@ def add_commands(sub) -> None:
             (coverage of the observed monthly counts by the simulated 90 % bands; place-month
             agreement of holders; beside each, a null model from the record alone: a Poisson
             climatology of the counts, persistence of the holders and the model's share of the
-            place-months whose holder changed), patterns.csv and the charts (events per region, strikes, event
-            density, holders) and milestones.csv (the ISIS pocket until the offensive, the day
-            its first objective fell, rivals hostile by the window's end). With --posterior each
-            replicate draws its parameters from a calibration's posterior (the posterior-predictive
-            check). Any window works: a window the calibration never saw is an out-of-sample
-            test. See docs/hindcast.md.
+            place-months whose holder changed), patterns.csv and the charts (events per region,
+            strikes, event density, holders) and milestones.csv (the ISIS pocket until the
+            offensive, the day its first objective fell, rivals hostile by the window's end).
+            With --posterior each replicate draws its parameters from a calibration's posterior
+            (the posterior-predictive check). Any window works: a window the calibration never
+            saw is an out-of-sample test. See docs/hindcast.md.
             """) + DISCLAIMER,
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py hindcast corridor_campaign "
         "--replicates 30 --window 2017-11-19:2018-10-31 --workers 2")

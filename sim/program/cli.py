@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from sim.app import command as app_command
@@ -120,21 +121,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(estimate, file=sys.stderr)
     started = time.perf_counter()
     result = CorridorModel(loaded, seed).run(progress=not args.quiet)
-    ran = time.perf_counter() - started
+    simulated = time.perf_counter()
     out = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
                                                  progress=not args.quiet), out, force=args.force,
                          checked=bool(args.out), chosen=bool(args.out))
+    drawn = "tables, charts and maps" + ("" if args.no_animation else " and the animation")
     print(result.headline())
-    print(f"  simulated in {ran:.1f} s; wrote {out}")
+    print(f"  simulated in {simulated - started:.1f} s, {drawn} written in {time.perf_counter() - simulated:.1f} s; "
+          f"wrote {out}")
     return 0
 
 
 class Parser(argparse.ArgumentParser):
     """argparse with its errors in one line, `PROG: error: MESSAGE (see PROG --help)`, exit 2
-    (every subcommand's parser is one too)."""
+    (every subcommand's parser is one too). An option the command does not know is the error
+    said, before a missing argument (`sweep --bogus` names --bogus, not the missing sweep file)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._given = list(sys.argv[1:] if args is None else args)  # what `error` looks through
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
+        if message.startswith("the following arguments are required") and (unknown := self._unknown_option()):
+            message = f"unrecognized arguments: {unknown}"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _unknown_option(self) -> str | None:
+        """The first argument given that reads as an option this parser does not have (neither a
+        negative number nor after `--`; `--name=value` by its name; an abbreviation of one it
+        has is known, as argparse takes it), or None."""
+        known = self._option_string_actions
+        for arg in getattr(self, "_given", []):
+            if arg == "--":
+                return None
+            if len(arg) < 2 or arg[0] != "-" or " " in arg or self._negative_number_matcher.match(arg):
+                continue
+            name = arg.split("=", 1)[0]
+            if name not in known and not (self.allow_abbrev and name.startswith("--")
+                                          and any(option.startswith(name) for option in known)):
+                return arg
+        return None
 
 
 def invoked_as(argv0: str) -> str:
@@ -164,7 +190,8 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
     p.add_argument("--out", type=path_flag, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars (the headline and folder are printed)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bars, no note of places the map moves (the headline, the folder and errors are printed)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
     p.add_argument("--posterior", type=path_flag, metavar="FOLDER",
@@ -182,7 +209,8 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
-    p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), help="cell size in km (default 1, as map.cell_km in a scenario)")
+    p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), metavar="KM",
+                   help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=path_flag, default=DEFAULT_MAP, help="GeoJSON map file")
     p.add_argument("--out", type=path_flag, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -203,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
     command sets for the whole process (warnings printed as notes, SIGTERM and SIGHUP raised as
     interrupts, the folder of many runs a failure names) lasts only while it runs: a script or a
     test may call one command after another in one process, each as if it were the first."""
-    import warnings
-
     shown = warnings.showwarning
     warnings.showwarning = _note
     oserrors.working_in(None)
@@ -226,7 +252,12 @@ def _command(argv: list[str] | None) -> int:
     if args.command is None:
         args = parser.parse_args(["run", str(DEFAULT_SCENARIO)])
     try:
-        return args.func(args)
+        with warnings.catch_warnings():  # the filter lasts while the command runs
+            if getattr(args, "quiet", False):  # --quiet: information is not said, errors are
+                from sim.geography.corridor_map import MovedPlacesNote
+
+                warnings.simplefilter("ignore", MovedPlacesNote)
+            return args.func(args)
     except UserError as err:
         print(str(err), file=sys.stderr)
         return 2
