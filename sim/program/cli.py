@@ -125,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = publish_folder(lambda tmp: result.save(tmp, command=sys.argv, animation=not args.no_animation,
                                                  progress=not args.quiet), out, force=args.force,
                          checked=bool(args.out), chosen=bool(args.out))
-    drawn = "tables, charts and maps" + ("" if args.no_animation else " and the animation")
+    drawn = "tables, charts and maps" if args.no_animation else "tables, charts, maps and the animation"
     print(result.headline())
     print(f"  simulated in {simulated - started:.1f} s, {drawn} written in {time.perf_counter() - simulated:.1f} s; "
           f"wrote {out}")

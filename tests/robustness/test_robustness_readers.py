@@ -190,6 +190,24 @@ def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
 
 
 
+def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_path, monkeypatch, capsys):
+    """Every run fails (here: the first, in this process): nothing was run, so the folder the
+    command created is removed and the one line says so, not that its 0 runs are saved."""
+    from test_sweep import sweep_file
+
+    def failing(task):
+        raise UserError("the scenario cannot be run")
+
+    monkeypatch.setattr(engine, "run_one", failing)
+    path, out = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=2), tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+    assert len(err) == 1 and err[0].startswith(("run p000-r000 (seed ", "run p000-r001 (seed ")), err  # either in flight
+    assert err[0].endswith(f"): the scenario cannot be run; nothing was run, and {out}, which this command "
+                           "created, is removed"), err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("failing", ["a worker", "the client"])
 def test_a_local_dask_cluster_that_fails_to_start_leaves_the_environment_as_it_was(monkeypatch, failing):
     """A local cluster's nanny sets its workers' variables (OMP_NUM_THREADS=1, ...) in this
