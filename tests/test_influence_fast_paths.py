@@ -194,3 +194,25 @@ def test_stamping_adds_each_changes_kernel_times_the_rivers_weight_from_its_bank
     assert f.target.dtype == FIELD_DTYPE
     np.testing.assert_allclose(f.target, expected, rtol=1e-5, atol=2e-6 * np.abs(expected).max(),
                                err_msg="stamping is not the changes' kernels added one after another")
+
+
+def test_stamping_gives_the_blas_threads_back_as_it_found_them():
+    """`_stamp` holds numpy's BLAS to one thread for its products (threads of a small product
+    wait for one another) and gives back the count it found, whatever it was: the process's other
+    linear algebra keeps its threads."""
+    from sim.submodels.influence import BLAS
+
+    if not BLAS:
+        pytest.skip("numpy uses no BLAS library threadpoolctl can see")
+    f = field(np.zeros((40, 50), dtype=np.int8), n=2)
+    found = [lib.get_num_threads() for lib in BLAS]
+    try:
+        for count in (2, 3):
+            for lib in BLAS:
+                lib.set_num_threads(count)
+            f._stamp([(0, HOLDING, 10, 12, 5.0), (1, PATROLLING, 30, 40, -2.0)])
+            assert [lib.get_num_threads() for lib in BLAS] == [count] * len(BLAS), (
+                f"stamping should leave the BLAS threads at the {count} it found")
+    finally:
+        for lib, count in zip(BLAS, found, strict=True):
+            lib.set_num_threads(count)

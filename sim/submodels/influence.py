@@ -112,10 +112,11 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
 #: stream through; the presence, the fighters' ledger, stays in double precision
 FIELD_DTYPE = np.float32
 
-#: the BLAS libraries' threads, held to one in `_stamp`: OpenBLAS splits a product of a few
-#: hundred thousand multiplications (a 1 km update's) over every core, whose threads then wait for
-#: one another (a year at 1 km took 2.7 times the CPU it takes on one thread, on two busy cores)
-BLAS = ThreadpoolController()
+#: the BLAS libraries numpy uses, whose threads `_stamp` holds to one: OpenBLAS splits a product of a
+#: few hundred thousand multiplications (a 1 km update's) over every core, whose threads then wait
+#: for one another (a year at 1 km took 2.7 times the CPU it takes on one thread, on two busy cores).
+#: Their controllers directly: threadpoolctl's `limit` context costs ~3 times as much a call
+BLAS = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
 
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
@@ -274,20 +275,27 @@ class InfluenceField:
         stamping each window in turn, added in another order (float32: ~1e-7 of the values)."""
         if not changes:
             return
-        faction, layer, r, c, amount = (np.array(column) for column in zip(*changes, strict=True))
+        faction, layer, r, c, amount = zip(*changes, strict=True)
+        faction, layer, r, c = (np.array(column, dtype=np.intp) for column in (faction, layer, r, c))
         group = faction * 3 + self._bank[r, c]  # (faction, source bank)
         order = np.argsort(group, kind="stable")
         group, layer, r, c = group[order], layer[order], r[order], c[order]
-        rows = self._row_kernels[layer, :, :, r] * amount[order, None, None].astype(FIELD_DTYPE)  # (n, K, rows)
+        rows = self._row_kernels[layer, :, :, r] * np.array(amount, dtype=FIELD_DTYPE)[order, None, None]  # (n, K, rows)
         cols = self._col_kernels[layer, :, :, c]  # (n, K, cols)
-        starts = np.flatnonzero(np.diff(group, prepend=-1)).tolist() + [len(group)]
-        with BLAS.limit(limits=1, user_api="blas"):
+        starts = [0, *(np.flatnonzero(group[1:] != group[:-1]) + 1).tolist(), len(group)]
+        threads = [lib.get_num_threads() for lib in BLAS]
+        for lib in BLAS:
+            lib.set_num_threads(1)
+        try:
             for a, b in itertools.pairwise(starts):
                 f, source = divmod(int(group[a]), 3)
                 projected = rows[a:b].reshape(-1, rows.shape[2]).T @ cols[a:b].reshape(-1, cols.shape[2])
                 if source:
                     projected *= self._weights[source]
                 self.target[f] += projected
+        finally:
+            for lib, n in zip(BLAS, threads, strict=True):
+                lib.set_num_threads(n)
 
     def _refresh_target(self) -> None:
         """The changes since the last update, merged per cell with those still waiting, stamped
