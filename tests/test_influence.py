@@ -290,21 +290,26 @@ def test_total_presence_is_each_factions_fighters_per_cell_over_both_layers():
     np.testing.assert_array_equal(total, expected, err_msg="(F, rows, cols): holding and patrolling fighters together")
 
 
-def test_a_gaussian_stamp_is_scipys_kernel_summing_to_its_gain():
-    """gaussian_stamp(σ) is the kernel scipy's gaussian_filter applies to a unit mass (same
-    truncation, sums to 1); with `gain` it is that kernel times the gain."""
-    from scipy.ndimage import gaussian_filter
+def test_a_gaussian_kernel_is_scipys_summing_to_one_and_its_columns_are_it_clipped_to_the_grid():
+    """gaussian_kernel(σ) is the 1-D kernel scipy's gaussian_filter applies to a unit mass (same
+    truncation, sums to 1); `kernel_columns` puts it, times each component's gain, centred on
+    every row, cut off at the grid's edges (a unit mass at row 0 keeps the kernel's lower half)."""
+    from scipy.ndimage import gaussian_filter1d
 
-    from sim.submodels.influence import TRUNCATE, gaussian_stamp
+    from sim.submodels.influence import TRUNCATE, gaussian_kernel, kernel_columns
 
-    stamp = gaussian_stamp(1.5)
-    r = stamp.shape[0] // 2
-    unit = np.zeros((2 * r + 1, 2 * r + 1))
-    unit[r, r] = 1.0
-    assert stamp.sum() == pytest.approx(1.0, rel=1e-12), f"the default gain is 1: the stamp sums to {stamp.sum()}"
-    assert np.allclose(stamp, gaussian_filter(unit, 1.5, truncate=TRUNCATE, mode="constant"), atol=1e-12)
-    assert gaussian_stamp(1.5, 3.0).sum() == pytest.approx(3.0, rel=1e-12)
-
+    kernel = gaussian_kernel(1.5)
+    r = len(kernel) // 2
+    unit = np.zeros(2 * r + 1)
+    unit[r] = 1.0
+    assert kernel.sum() == pytest.approx(1.0, rel=1e-12), f"the kernel sums to {kernel.sum()}"
+    assert np.allclose(kernel, gaussian_filter1d(unit, 1.5, truncate=TRUNCATE, mode="constant"), atol=1e-12)
+    columns = kernel_columns(20, [1.5, 3.0], [2.0, 0.5])
+    assert columns.shape == (2, 20, 20)
+    np.testing.assert_allclose(columns[0, 10 - r:10 + r + 1, 10], 2.0 * kernel, rtol=1e-6)
+    np.testing.assert_allclose(columns[0, :r + 1, 0], 2.0 * kernel[r:], rtol=1e-6)
+    np.testing.assert_allclose(columns[1].sum(axis=0)[9], 0.5, rtol=1e-6)
+    assert columns[0, r + 1:, 0].sum() == 0 and columns[0, :10 - r, 10].sum() == 0, "nothing beyond the kernel's reach"
 
 def _hand_governed_km2(fighters: float) -> float:
     """π·d*², d* where N × the documented kernel falls to the threshold: the mixture of 2-D

@@ -1,9 +1,9 @@
 """The influence field's fast paths, each against the plain computation it replaces, byte for
 byte: the classification of the governed cells only (every step of seeded runs, random fields
-with ties), kept stamp windows (least recently used dropped), the weekly recomputation of the
-factions whose presence changed only, the projection filtered over the box of each faction's
-occupied cells, presence added to through a flat view, and stamps added through a copy of their
-window's cells."""
+with ties), the weekly recomputation of the factions whose presence changed only, the projection
+filtered over the box of each faction's occupied cells, presence added to through a flat view;
+and, to float32 rounding, the stamps of an update (a matrix product per faction and bank)
+against each change's kernel added in turn."""
 
 from __future__ import annotations
 
@@ -47,45 +47,6 @@ def test_classifying_only_governed_cells_equals_the_full_grid_rule_at_every_step
         assert inf.controller.dtype == np.int8 and inf.controller.tobytes() == expected.tobytes(), (
             f"step {model.steps}: {int((inf.controller != expected).sum())} cells differ from the full-grid rule")
     assert (inf.controller >= 0).any(), "some cell should be governed by a faction at the end of the run"
-
-
-def test_a_kept_stamp_window_gives_the_bits_a_fresh_one_gives(monkeypatch):
-    """Stamp windows (kernel × river weight, clipped to the map) are kept per cell: stamping
-    the same moves with every window kept, with a few kept (the others dropped and computed
-    again) and with none kept must leave the same target, byte for byte, and keep no window
-    when the memory bound is zero."""
-    import sim.submodels.influence as influence
-
-    corridor_map = load_map(MAP, 1.0)
-    rng = np.random.default_rng(11)
-    land = np.argwhere(corridor_map.land)
-    moves = [(int(rng.integers(3)), int(rng.integers(2)), tuple(land[rng.integers(len(land))]),
-              float(rng.uniform(-40, 40))) for _ in range(60)]
-    moves += moves[:30]  # the same cells again: kept windows are used
-    moves += [(fac, 1 - layer, rc, amount) for fac, layer, rc, amount in moves[:30]]  # and in the other layer
-    targets = []
-    for limit in (influence.WINDOW_CACHE_BYTES, 200_000, 0):
-        monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", limit)
-        f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
-        f._stamp([(fac, layer, *rc, amount) for fac, layer, rc, amount in moves])
-        assert bool(f._windows) == (limit > 0), f"windows kept under a bound of {limit} bytes: {len(f._windows)}"
-        assert f._window_bytes == sum(w[4].nbytes for w in f._windows.values()) <= limit
-        targets.append(f.target.tobytes())
-    assert targets[0] == targets[1] == targets[2], "kept windows changed the stamped target's bits"
-
-
-def test_the_stamp_windows_used_least_recently_are_dropped_first(monkeypatch):
-    """Under the memory bound the windows kept are those used most recently: with room for
-    two, stamping at a, b, a, c keeps a and c (b, used least recently, is dropped)."""
-    import sim.submodels.influence as influence
-
-    f = field(np.ones((100, 100), np.int8))
-    window_bytes = f._stamps[HOLDING].nbytes  # a window away from the edges is the whole stamp
-    monkeypatch.setattr(influence, "WINDOW_CACHE_BYTES", 2 * window_bytes)
-    a, b, c = (30, 30), (50, 50), (70, 70)
-    f._stamp([(0, HOLDING, *rc, 1.0) for rc in (a, b, a, c)])
-    assert list(f._windows) == [(HOLDING, *a), (HOLDING, *c)], "a window used again should be kept before one used once"
-    assert f._window_bytes == 2 * window_bytes
 
 
 def test_the_weekly_recomputation_projects_again_only_the_factions_whose_presence_changed():
@@ -186,11 +147,25 @@ def test_classifying_random_fields_with_ties_equals_the_full_grid_rule():
         assert f.controller.tobytes() == expected.tobytes(), f"case {case}: {n} factions"
 
 
-def test_stamping_gives_the_plain_window_additions_byte_for_byte():
-    """`_stamp` copies each window's cells out, adds and copies them back: random stamps
-    (both layers, both banks and the river, windows overlapping and clipped at the grid's
-    edges, onto a target that is not zero) must leave the target the plain in-place addition
-    of each window's kernel × river weight, one stamp after another, leaves, byte for byte."""
+def scipy_stamp(f, layer: int) -> np.ndarray:
+    """The layer's 2-D kernel written out independently of `InfluenceField`: scipy's filter of a
+    unit mass, each component with its width and weight, times the gain; float64."""
+    from scipy.ndimage import gaussian_filter
+
+    from sim.submodels.influence import TRUNCATE
+
+    h = max(int(TRUNCATE * s + 0.5) for s, _ in f._parts[layer])
+    unit = np.zeros((2 * h + 1, 2 * h + 1))
+    unit[h, h] = 1.0
+    return sum(f._gain * w * gaussian_filter(unit, s, truncate=TRUNCATE, mode="constant") for s, w in f._parts[layer])
+
+
+def test_stamping_adds_each_changes_kernel_times_the_rivers_weight_from_its_bank():
+    """`_stamp` adds the changes of a faction from one bank as one matrix product of the
+    kernels' rows and columns: random changes (both layers, both banks and the river, windows
+    overlapping and clipped at the grid's edges, onto a target that is not zero) must leave the
+    target each change's window of the 2-D kernel (scipy's) × its amount × the river's weight
+    from the change's bank, added one after another, to float32 rounding."""
     corridor_map = load_map(MAP, 1.0)
     rng = np.random.default_rng(3)
     rows, cols = corridor_map.bank.shape
@@ -203,10 +178,12 @@ def test_stamping_gives_the_plain_window_additions_byte_for_byte():
         c = int(np.clip(c + rng.integers(-6, 7), 0, cols - 1))
         changes.append((int(rng.integers(3)), int(rng.integers(2)), r, c, float(rng.uniform(-30, 30))))
     f = field(corridor_map.bank, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
+    assert {int(corridor_map.bank[r, c]) for _, _, r, c, _ in changes} == {0, 1, 2}, "changes from both banks and the river"
     f.target[:] = rng.uniform(0, 2, f.target.shape)
-    expected = f.target.copy()
-    for fac, layer, r, c, amount in changes:  # written out independently of `_window`
-        stamp = f._stamps[layer]
+    expected = f.target.astype(float)
+    stamps = [scipy_stamp(f, layer) for layer in (HOLDING, PATROLLING)]
+    for fac, layer, r, c, amount in changes:
+        stamp = stamps[layer]
         h = stamp.shape[0] // 2
         r0, r1, c0, c1 = max(r - h, 0), min(r + h + 1, rows), max(c - h, 0), min(c + h + 1, cols)
         patch = stamp[r0 - r + h:r1 - r + h, c0 - c + h:c1 - c + h]
@@ -214,4 +191,28 @@ def test_stamping_gives_the_plain_window_additions_byte_for_byte():
             patch = patch * f._bank_weight[corridor_map.bank[r, c]][r0:r1, c0:c1]
         expected[fac, r0:r1, c0:c1] += amount * patch
     f._stamp(changes)
-    assert f.target.tobytes() == expected.tobytes(), "stamping changed the target's bits"
+    assert f.target.dtype == FIELD_DTYPE
+    np.testing.assert_allclose(f.target, expected, rtol=1e-5, atol=2e-6 * np.abs(expected).max(),
+                               err_msg="stamping is not the changes' kernels added one after another")
+
+
+def test_stamping_gives_the_blas_threads_back_as_it_found_them():
+    """`_stamp` holds numpy's BLAS to one thread for its products (threads of a small product
+    wait for one another) and gives back the count it found, whatever it was: the process's other
+    linear algebra keeps its threads."""
+    from sim.submodels.influence import BLAS
+
+    if not BLAS:
+        pytest.skip("numpy uses no BLAS library threadpoolctl can see")
+    f = field(np.zeros((40, 50), dtype=np.int8), n=2)
+    found = [lib.get_num_threads() for lib in BLAS]
+    try:
+        for count in (2, 3):
+            for lib in BLAS:
+                lib.set_num_threads(count)
+            f._stamp([(0, HOLDING, 10, 12, 5.0), (1, PATROLLING, 30, 40, -2.0)])
+            assert [lib.get_num_threads() for lib in BLAS] == [count] * len(BLAS), (
+                f"stamping should leave the BLAS threads at the {count} it found")
+    finally:
+        for lib, count in zip(BLAS, found, strict=True):
+            lib.set_num_threads(count)
