@@ -22,8 +22,7 @@ from sim.results.event_log import clock_text
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
     """An RGBA image: each controlled cell in its faction's colour, contested cells striped
-    black and white (a hatch drawn as pixels, cheap to update in an animation), ungoverned
-    cells clear so the terrain shows."""
+    black and white (a hatch drawn as pixels), ungoverned cells clear so the terrain shows."""
     palette = np.array([to_rgba(c, CONTROL_ALPHA) for c in colors]
                        + [(0, 0, 0, 0.75), (1, 1, 1, 0.6), (0, 0, 0, 0)])
     stripes = (np.add.outer(np.arange(controller.shape[0]), np.arange(controller.shape[1])) % 4) < 2
