@@ -13,7 +13,6 @@ is seen in the GIF. Every drawing holds `sim.figures.lock.DRAWING`.
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -66,10 +65,8 @@ def frame_steps(step_hours: float, end: int, incident_hours: list[float]) -> tup
 def write_live_animation(run: LiveRun, out: Path, progress: Progress | None = None) -> LiveRun:
     """The run so far as an animated GIF drawn by the app's live map (840 × 500 px, labels as on
     screen), from a replayed copy; returns that copy (at the run's current step)."""
-    from PIL import Image
-
+    from sim.figures.layered import write_gif
     from sim.figures.live import LiveMap
-    from sim.program.output import write_atomic
 
     model = run.model
     end = model.steps
@@ -82,14 +79,12 @@ def write_live_animation(run: LiveRun, out: Path, progress: Progress | None = No
     for i, step in enumerate(steps):
         copy.advance(step - copy.model.steps)
         with DRAWING:
-            png = live_map.render("png")
-        images.append(Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE))
+            live_map.show()
+            images.append(live_map.gif_frame())
         durations.append(INCIDENT_FRAME_MS if step in near else FRAME_MS)
         if progress is not None and i % 20 == 0:
             progress(i / len(steps), f"animation.gif, frame {i + 1} of {len(steps)}")
-    durations[-1] = 3000  # hold the last picture
-    write_atomic(out, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
-                                                 duration=durations, loop=0))
+    write_gif(out, images, durations)  # the last picture held
     return copy
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -15,6 +14,7 @@ from matplotlib.ticker import PercentFormatter
 from tqdm import tqdm
 
 from sim.figures.basemap import draw_basemap
+from sim.figures.layered import LayeredMap, write_gif
 from sim.figures.style import CONTROL_ALPHA, SMALL, UNIT_LABELS, UNIT_MARKERS, stamp
 from sim.program.output import write_atomic
 from sim.results.event_log import clock_text
@@ -22,8 +22,7 @@ from sim.results.event_log import clock_text
 
 def control_rgba(controller: np.ndarray, colors: list[str]) -> np.ndarray:
     """An RGBA image: each controlled cell in its faction's colour, contested cells striped
-    black and white (a hatch drawn as pixels, cheap to update in an animation), ungoverned
-    cells clear so the terrain shows."""
+    black and white (a hatch drawn as pixels), ungoverned cells clear so the terrain shows."""
     palette = np.array([to_rgba(c, CONTROL_ALPHA) for c in colors]
                        + [(0, 0, 0, 0.75), (1, 1, 1, 0.6), (0, 0, 0, 0)])
     stripes = (np.add.outer(np.arange(controller.shape[0]), np.arange(controller.shape[1])) % 4) < 2
@@ -43,7 +42,7 @@ def _unit_xy(corridor_map, units) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MapLayers:
-    """The changing layers of a map frame, drawn once and updated in place for the animation."""
+    """The changing layers of the control map's picture (`draw_control_map`): control colours, units, title."""
 
     def __init__(self, ax, result, frame):
         corridor_map = result.map
@@ -129,17 +128,14 @@ def draw_control_chart(result, out: Path) -> Path:
 
 
 def write_animation(result, out: Path, *, fps: int = 4, progress: bool = False) -> Path:
-    """An animated GIF of the control map, one frame per snapshot."""
-    frames = result.frames
-    fig, layers = _map_figure(result, frames[0])
-    bar = tqdm(total=len(frames), desc="animation", unit="frame", disable=not progress, leave=False)
-
-    def draw(i):
-        layers.update(frames[i])
-        bar.update(1)
-        return []
-
-    anim = FuncAnimation(fig, draw, frames=len(frames), blit=False)
-    write_atomic(out, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=64))
-    bar.close()
-    return out
+    """An animated GIF of the control map, one frame per snapshot at `fps` frames a second
+    (the last held `LAST_FRAME_MS`), drawn by the layered renderer (`sim.figures.layered`):
+    the control colours (contested hatched), the units by kind sized by fighters, the title
+    with scenario, clock and seed, and the legends; 840 × 500 px."""
+    layered = LayeredMap(result.map, result.faction_colors, result.faction_labels, checkpoints=None)
+    images = []
+    for frame in tqdm(result.frames, desc="animation", unit="frame", disable=not progress, leave=False):
+        clock = clock_text(frame["hours"], result.calendar)
+        layered.draw(frame["controller"], frame["units"], f"{result.scenario_name} — {clock} (seed {result.seed})")
+        images.append(layered.gif_frame())
+    return write_gif(out, images, [round(1000 / fps)] * len(images))

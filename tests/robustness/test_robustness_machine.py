@@ -109,12 +109,10 @@ def test_an_output_the_kernel_refuses_is_refused_before_simulating(monkeypatch, 
 @pytest.mark.parametrize("signum,status,word", [(None, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
 def test_an_interrupt_while_the_gif_is_written_exits_as_an_interrupt(tmp_path, monkeypatch, capsys,
                                                                      signum, status, word):
-    from matplotlib.animation import PillowWriter
-
-    def stop(self, **kwargs):
+    def stop(self):
         raise KeyboardInterrupt() if signum is None else Terminated(signum)
 
-    monkeypatch.setattr(PillowWriter, "grab_frame", stop)  # Pillow's finish() then fails: no frames
+    monkeypatch.setattr("sim.figures.layered.LayeredMap.gif_frame", stop)  # while the GIF's frames are drawn
     out = tmp_path / "run"
     assert main(["run", str(OPEN_ROAD), "--out", str(out), *TINY]) == status
     one_line(capsys, word)
