@@ -47,3 +47,34 @@ def test_legend_handles_cover_terrain_lines_and_places():
     labels = {h.get_label() for h in terrain_legend_handles(load_map(MAP, 1.0))}
     assert {"desert", "river", "riverbank / farmland", "urban", "bridge", "border crossing"} <= labels
     assert {"road", "track", "border", "river centreline", "city", "town", "crossing"} <= labels
+
+
+def test_a_kept_label_placement_draws_the_same_labels_and_another_size_is_placed_again():
+    """The labels' offsets chosen once are kept (`basemap._PLACEMENTS`) and drawn again for the same
+    map, size and font without trying the offsets: the same labels at the same offsets, the same
+    pixels. A larger font is placed afresh, as if nothing had been kept."""
+    import numpy as np
+
+    from sim.figures import basemap
+
+    corridor_map = load_map(MAP, 2.0)
+
+    def draw(label_pt: float):
+        fig = Figure(figsize=(8, 5), dpi=100)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        draw_basemap(ax, corridor_map, label_pt=label_pt)
+        canvas.draw()
+        return [(t.get_text(), t.xyann) for t in ax.texts], np.asarray(canvas.buffer_rgba()).copy()
+
+    basemap._PLACEMENTS.clear()
+    placed, placed_px = draw(11.0)
+    kept, kept_px = draw(11.0)
+    assert len(basemap._PLACEMENTS) == 1, "the second drawing of the same map should reuse the first's placement"
+    assert kept == placed and len(placed) >= 20, f"kept labels differ from those placed: {set(kept) ^ set(placed)}"
+    assert np.array_equal(kept_px, placed_px), "the kept placement should draw the same pixels"
+    larger, _ = draw(16.0)
+    basemap._PLACEMENTS.clear()
+    fresh, _ = draw(16.0)
+    assert larger == fresh, "at 16 pt the labels must be placed for 16 pt, not drawn at the offsets kept for 11 pt"
+    assert larger != placed, "16 pt labels should need other offsets than 11 pt ones (else this test proves nothing)"

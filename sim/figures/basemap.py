@@ -56,12 +56,29 @@ def _annotate(ax, corridor_map: CorridorMap, p, dx: float, dy: float, fontsize: 
     )
 
 
+#: the labels' places chosen by `_label_places`, by everything the choice depends on (`_placement_key`):
+#: the same map drawn at the same size again (the app's map for another scenario, a run's map and its
+#: GIF) places its labels without trying the offsets again, which is most of drawing a map
+_PLACEMENTS: dict[tuple, list[tuple[int, tuple[float, float]]]] = {}  # key -> [(index in places, offset)]
+_PLACEMENTS_KEPT = 64
+
+
+def _placement_key(corridor_map: CorridorMap, places, marks, occupied, frame, fontsize, dpi) -> tuple:
+    """What the greedy placement reads: each place (name, value, bank, kind: the label's text, weight,
+    style and offsets) and its marker in pixels, the insets' boxes, the axes' box, the size and dpi."""
+    return (corridor_map.name, dpi, fontsize, tuple(frame.extents), tuple(occupied[len(places):]),
+            tuple((p.name, p.strategic_value, p.bank, p.kind, float(x), float(y))
+                  for p, (x, y) in zip(places, marks, strict=True)))
+
+
 def _label_places(ax, corridor_map: CorridorMap, places, fontsize: float | None = None) -> None:
     """Greedy label placement, most valuable places first: each label goes to the first offset
     whose box overlaps no marker, label or inset already there (away from the river first,
     then further out on a leader line). A label that fits nowhere is still drawn for an
     important place and left out for the others (their marker and the legend still show them).
     `fontsize` (points) sets every label's size (default: 8.5 for important places, 7 others).
+    The offsets chosen are kept (`_PLACEMENTS`): a placement made before for the same places,
+    markers, boxes, size and dpi is drawn again without trying the offsets (the same labels).
     """
     fig = ax.figure
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
@@ -72,7 +89,15 @@ def _label_places(ax, corridor_map: CorridorMap, places, fontsize: float | None 
     occupied = [(x - 4, y - 4, x + 4, y + 4) for x, y in marks]
     occupied += [tuple(child.get_window_extent(renderer).extents) for child in ax.child_axes]
     frame = ax.get_window_extent(renderer)
-    for p in sorted(places, key=lambda p: (-p.strategic_value, p.name)):
+    key = _placement_key(corridor_map, places, marks, occupied, frame, fontsize, fig.dpi)
+    plan = _PLACEMENTS.get(key)
+    if plan is not None:
+        for i, (dx, dy) in plan:
+            _annotate(ax, corridor_map, places[i], dx, dy, fontsize)
+        return
+    plan = []
+    for i in sorted(range(len(places)), key=lambda i: (-places[i].strategic_value, places[i].name)):
+        p = places[i]
         sign = -1 if p.bank == "right" else 1
         offsets = [(sign * dx, sign * dy) for dx, dy in _OFFSETS]
         for dx, dy in offsets:
@@ -81,11 +106,16 @@ def _label_places(ax, corridor_map: CorridorMap, places, fontsize: float | None 
             inside = frame.x0 <= b[0] and b[2] <= frame.x1 and frame.y0 <= b[1] and b[3] <= frame.y1
             if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in occupied):
                 occupied.append(tuple(b))
+                plan.append((i, (dx, dy)))
                 break
             text.remove()
         else:
             if p.strategic_value >= IMPORTANT:
                 _annotate(ax, corridor_map, p, *offsets[0], fontsize)
+                plan.append((i, offsets[0]))
+    if len(_PLACEMENTS) >= _PLACEMENTS_KEPT:
+        _PLACEMENTS.clear()
+    _PLACEMENTS[key] = plan
 
 
 def draw_basemap(
