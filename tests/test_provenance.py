@@ -149,6 +149,11 @@ def test_a_dry_run_plans_the_replicates_the_sweep_would_run(tmp_path):
     assert (out / "manifest.json").read_text(encoding="utf-8") == before, "a dry run writes nothing"
     ran = run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1)
     assert (ran.plan.n_runs, ran.session.ran, ran.session.skipped) == (6, 2, 4), "what the dry run said"
+    # a total below what the folder holds is refused by the dry run as by the sweep (session 12's fresh review)
+    fewer = run_cli("sweep", str(path), "--out", str(out), "--dry-run", "--resume", "--replicates", "2")
+    assert fewer.returncode == 2 and "holds 3 replicates per point; --replicates 2 would drop some" in fewer.stderr, \
+        (fewer.returncode, fewer.stdout, fewer.stderr)
+    assert "would run" not in fewer.stdout, "the dry run must not plan what the sweep refuses"
 
 
 def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch):

@@ -154,6 +154,10 @@ def test_refuses_to_overwrite_and_resumes_only_the_same_sweep(tmp_path):
 
     out = tmp_path / "sweep"
     first = run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    with pytest.raises(UserError) as refused:  # complete: resuming would do nothing; more replicates would
+        run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    assert "already exists (complete); pass --add-replicates N to extend it" in str(refused.value), refused.value
+    assert "--resume" not in str(refused.value), "a complete folder has nothing to resume"
     again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     assert (again.session.ran, again.session.skipped) == (0, first.plan.n_runs), "nothing left to run"
     changed = sweep_file(tmp_path, stop=(0.0, 0.5), strength=(60,), replicates=2)

@@ -187,8 +187,12 @@ class RunFolder:
                 if (p / MARKER).is_file():  # refused as being written, if it is: not "already exists"
                     self._lock()
                     self._unlock()
-                raise UserError(f"{p}: already exists ({self._state(manifest)}); pass --resume to finish it, "
-                                "--force to start again, or choose another --out")
+                state = self._state(manifest)
+                again = ("pass --add-replicates N to extend it with N more replicates per point, "
+                         if state == "complete" and self.kind == "sweep" else
+                         "" if state == "complete" else "pass --resume to finish it, ")
+                raise UserError(f"{p}: already exists ({state}); {again}--force to start again, or choose "
+                                "another --out")
         else:
             self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)

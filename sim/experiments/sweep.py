@@ -20,13 +20,12 @@ from sim.experiments.engine import (
     execute,
     warm_up,
 )
-from sim.experiments.sweep_folder import replicates_to_run, unfinished_note
+from sim.experiments.sweep_folder import check_not_dropping, replicates_to_run, unfinished_note
 from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.errors import UserError
 from sim.program.folders import OUTPUTS
 from sim.program.output import new_run_folder, write_atomic, write_text_atomic
 
@@ -98,9 +97,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     folder = RunFolder(out, "sweep", identity(plan))
     with folder.writing(resume=resume, force=force, flag=flag) as done:
         before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
-        if before > plan.replicates:
-            raise UserError(f"{out}: holds {before} replicates per point; --replicates {plan.replicates} would drop "
-                            f"some: give at least {before} (more extend it with the next seeds)")
+        check_not_dropping(out, before, plan.replicates)  # again, under the lock
         folder.session["replicates"] = plan.replicates
         write_text_atomic(out / "sweep.yaml", plan.file.read_text(encoding="utf-8"))
         design = pd.DataFrame([{"point": i, **p, "scenario_sha256": d}

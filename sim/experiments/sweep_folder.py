@@ -73,7 +73,17 @@ def replicates_to_run(path: str | Path, out: Path | None, replicates: int | None
         return held + add_replicates, True
     if resume and replicates is None:
         return held_replicates(Path(out)), True  # None (no folder there): the file's; open() says so
+    if resume:
+        check_not_dropping(Path(out), held_replicates(Path(out)) or 0, replicates)
     return replicates, resume
+
+
+def check_not_dropping(out: Path, held: int, replicates: int) -> None:
+    """UserError when a resumed sweep of `replicates` per point would leave out some of the `held`
+    replicates per point the folder `out` already has (a total is given with --replicates)."""
+    if held > replicates:
+        raise UserError(f"{out}: holds {held} replicates per point; --replicates {replicates} would drop "
+                        f"some: give at least {held} (more extend it with the next seeds)")
 
 
 def unfinished_note(out: Path, add_replicates: int, unfinished: int, held: int) -> str | None:
