@@ -200,7 +200,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     """Add `viz` and `export` to the subcommands of `python run.py`."""
-    p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address")
+    p = sub.add_parser("viz", help="start the classroom web app on this machine and print its address",
+                       description="Start the classroom web app (lessons, side by side, interventions, the class "
+                       "session) on this machine and print its address; --bench times it without serving.")
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade); "
                    "the app offers the others too")
@@ -224,7 +226,8 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("export", help="run a scenario for some days and save its map and charts (PNG) and "
-                       "animation (GIF) for slides")
+                       "animation (GIF) for slides", description="Run a scenario for some days, as the app would, "
+                       "and save its map and charts (PNG), animation (GIF) and narrative for slides.")
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--days", type=scenario_flag("time.duration_days"), help="days to run before exporting (default: the whole scenario)")

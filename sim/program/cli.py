@@ -183,7 +183,9 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/")
+    p = sub.add_parser("run", help="run one scenario and write its run folder under outputs/",
+                       description="Run one scenario (a YAML file or a library name) and write its run folder: the step "
+                       "table, summary, narrative, charts, map, animation and GIS layers (README, *Outputs*).")
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
@@ -198,17 +200,24 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
                    help="draw the calibrated parameters from this calibration folder's posterior, by the seed")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check scenario files and print a one-line summary each")
+    p = sub.add_parser("validate", help="check scenario files and print a one-line summary each",
+                       description="Check scenario files without running them: a one-line summary of each, or its "
+                       "problems named by file, line and key (exit status 2 if any is refused).")
     p.add_argument("files", nargs="+", type=path_flag, help="scenario YAML files, or library names such as open_road")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    p = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
+                       description="Print the JSON Schema of the scenario format, for an editor's completion and checks.")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("list", help="list the shipped scenarios with their descriptions")
+    p = sub.add_parser("list", help="list the shipped scenarios with their descriptions",
+                       description="List the shipped scenarios (library names usable wherever a scenario file is) "
+                       "with their descriptions.")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("map", help="draw the rasterised corridor map to PNG")
+    p = sub.add_parser("map", help="draw the rasterised corridor map to PNG",
+                       description="Draw the corridor map as the model sees it at a cell size (terrain, river, roads, "
+                       "crossings, places) to a PNG, and say which places the rasterisation moved.")
     p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), metavar="KM",
                    help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=path_flag, default=DEFAULT_MAP, help="GeoJSON map file")

@@ -197,5 +197,9 @@ def test_every_commands_help_is_wrapped_names_its_values_and_says_a_folder_being
             if len(line) > 92 and not line.startswith("  python run.py ")]
     assert not long, long
     assert "--cell-km KM" in helps["map"], helps["map"]
+    # every command's help says what it does before its arguments (map, run, viz… had none)
+    bare = [c for c, text in helps.items()
+            if text.split("\n\n")[1].lstrip().startswith(("positional arguments:", "options:"))]
+    assert not bare, f"commands whose --help has no description: {bare}"
     for command in ("sweep", "compare", "uncertainty", "sensitivity", "hindcast"):
         assert "is locked: a second command on it" in " ".join(helps[command].split()), command
