@@ -180,3 +180,25 @@ def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_
     lines.clear()
     run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
     assert len(lines) == 1 and "not finished" not in lines[0], f"a finished folder: the plan line only, {lines}"
+
+
+def test_ctrl_c_while_the_charts_are_written_says_every_run_is_saved_and_resume_finishes(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the last run, while the tables and charts are written, printed only
+    "interrupted" (session 12's fresh review): it now says the runs are all saved and that
+    --resume writes the rest, and --resume does, running nothing again."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module, "sweep_charts", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(path, out=out, workers=1, progress=False, charts=True)
+    said = capsys.readouterr().err
+    assert (f"interrupted while the tables, charts and report were written: the 4 runs are saved in {out}; "
+            "--resume writes the rest") in said, said
+    assert not (out / "report.md").exists(), "the report is written after the charts"
+    again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert (again.session.ran, again.session.skipped) == (0, 4) and (out / "report.md").is_file()

@@ -4,6 +4,7 @@ charts → report. The sweep is a plain function; the CLI only parses arguments 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,12 +115,17 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
 
         session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
                           progress=progress, desc=plan.name)
-        counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
-                          labels={p.key: p.label for p in plan.parameters})
-        result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
-        if charts:
-            result.charts = sweep_charts(out, plan)
-        write_report(result, extra=analyse(result) if analyse is not None else None)
+        try:
+            counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
+                              labels={p.key: p.label for p in plan.parameters})
+            result = SweepResult(folder=out, plan=plan, session=session, counts=counts)
+            if charts:
+                result.charts = sweep_charts(out, plan)
+            write_report(result, extra=analyse(result) if analyse is not None else None)
+        except KeyboardInterrupt:  # every run is saved: say so, as an interruption during the runs does
+            print(f"\ninterrupted while the tables, charts and report were written: the {plan.n_runs} runs are "
+                  f"saved in {out}; --resume writes the rest", file=sys.stderr)
+            raise
         folder.write_manifest(info, session, status="complete")
         return result
 
