@@ -24,6 +24,19 @@ from conftest import run_cli
 pytestmark = [pytest.mark.xdist_group("sweeps"), pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
+
+def ctrl_c_at(monkeypatch, step: str, path, out, *, charts: bool) -> None:
+    """Run the sweep `path` into `out` with Ctrl-C arriving when the sweep reaches `step` (a name
+    in sim.experiments.sweep: "execute", the runs; "sweep_charts", after them); the interrupt must
+    reach the caller."""
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module, step, interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(path, out=out, workers=1, progress=False, charts=charts)
+
 def manifest(folder) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
@@ -68,14 +81,7 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
 def test_a_killed_session_stays_in_the_manifest_after_the_resume(tmp_path, monkeypatch):
     path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
     out = tmp_path / "out"
-
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr(sweep_module, "execute", killed)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    ctrl_c_at(monkeypatch, "execute", path, out, charts=False)
     assert [s["ended"] for s in manifest(out)["sessions"]] == [None], "the killed session is recorded at its start"
     run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     first, second = manifest(out)["sessions"]
@@ -162,14 +168,7 @@ def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_
     reviewer's finding). A folder whose own sweep finished gets no such line."""
     path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
     out = tmp_path / "out"
-
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:  # killed before its first run: 4 runs unfinished
-        patch.setattr(sweep_module, "execute", killed)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    ctrl_c_at(monkeypatch, "execute", path, out, charts=False)  # before its first run: 4 runs unfinished
     said = "was not finished: --add-replicates 1 also runs its 4 unfinished runs (of its 2 replicates per point)"
     dry = run_cli("sweep", str(path), "--out", str(out), "--dry-run", "--add-replicates", "1")
     assert f"{out} holds 0 of them: 6 would run" in dry.stdout and said in dry.stdout, dry.stdout
@@ -188,14 +187,7 @@ def test_ctrl_c_while_the_charts_are_written_says_every_run_is_saved_and_resume_
     --resume writes the rest, and --resume does, running nothing again."""
     path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
     out = tmp_path / "out"
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr(sweep_module, "sweep_charts", interrupted)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(path, out=out, workers=1, progress=False, charts=True)
+    ctrl_c_at(monkeypatch, "sweep_charts", path, out, charts=True)
     said = capsys.readouterr().err
     assert (f"interrupted while the tables, charts and report were written: the 4 runs are saved in {out}; "
             "--resume writes the rest") in said, said
