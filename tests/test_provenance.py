@@ -24,7 +24,6 @@ from conftest import run_cli
 pytestmark = [pytest.mark.xdist_group("sweeps"), pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
-
 def ctrl_c_at(monkeypatch, step: str, path, out, *, charts: bool) -> None:
     """Run the sweep `path` into `out` with Ctrl-C arriving when the sweep reaches `step` (a name
     in sim.experiments.sweep: "execute", the runs; "sweep_charts", after them); the interrupt must
@@ -36,6 +35,7 @@ def ctrl_c_at(monkeypatch, step: str, path, out, *, charts: bool) -> None:
         patch.setattr(sweep_module, step, interrupt)
         with pytest.raises(KeyboardInterrupt):
             run_sweep(path, out=out, workers=1, progress=False, charts=charts)
+
 
 def manifest(folder) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
