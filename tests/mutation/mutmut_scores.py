@@ -5,7 +5,8 @@ runs, for each mutant, the selected tests that call the mutated function (it lea
 one instrumented run of the selection). Its verdicts are kept in `mutants/<file>.meta` (JSON,
 `exit_code_by_key`: mutant name → pytest exit code, None while not yet run). This script counts
 them per module, subtracts the mutants listed in `tests/mutation/equivalent.yaml` (mutant name →
-why no test can tell it from the original), and rewrites the block between
+its mutation and why no test can tell it from the original; tests/mutation/equivalents.py) whose
+mutant still makes the recorded mutation, and rewrites the block between
 `<!-- mutmut:begin -->` and `<!-- mutmut:end -->` of docs/verification.md; nothing outside the
 block is touched (the hand-written harness, tests/mutation/harness.py, owns `<!-- mutants:… -->`).
 
@@ -44,15 +45,19 @@ earlier samples' survivors does not run the fresh sample's again.
 `mutmut run "MODULE.*"` reruns every mutant of the module; `--run` (one or more modules, one mutmut
 run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
 run (with `--survivors` also those that survived or had no test, after a test was added; never
-those listed as equivalent), so an interrupted run resumes where it stopped. Either way mutmut
+those listed as equivalent whose mutation is still the recorded one), so an interrupted run
+resumes where it stopped. Either way mutmut
 first runs the new tests once to learn which functions they reach. `--run` first has mutmut
 (re)generate the mutants of changed files (verdicts of changed functions reset), so that they can
 be sampled. mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
 the module they are imported as (without it mutmut could not run them). The table and the estimate
 are tests/mutation/mutmut_table.py's.
 
-Exit status 1 when an entry of equivalent.yaml names no mutant mutmut generated (the list went
-stale after a change of the code), or when the markers are missing.
+An entry of equivalent.yaml whose mutant mutmut did not generate, or whose mutant now makes
+another mutation than the one it records (mutmut renumbered the function's mutants after its code
+changed), is stale: one line each on stderr (the entry, what it expected, what the mutant now is),
+and it is neither skipped by `--run` nor left out of the score. Writing the table then exits with
+status 1, as it does when the markers are missing.
 """
 
 from __future__ import annotations
@@ -62,12 +67,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from equivalents import EQUIVALENT, check, load  # noqa: E402
 from mutmut_table import (  # noqa: E402
     MODULES,
     NO_TESTS,
@@ -84,7 +89,6 @@ from sampling import successive_samples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS_DIR = ROOT / "mutants"
-EQUIVALENT = Path(__file__).with_name("equivalent.yaml")
 SAMPLES = Path(__file__).with_name("samples.json")  # {seed: {fraction, minimum, commit, names}} as drawn
 
 
@@ -134,19 +138,17 @@ def record(samples: dict[int, dict[str, list[str]]], fraction: float, minimum: i
     path.write_text(json.dumps(dict(sorted(kept.items(), key=lambda kv: int(kv[0]))), indent=1, ensure_ascii=False) + "\n")
 
 
-def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: dict[str, str] | None = None,
-          sample: dict[str, list[str]] | None = None) -> tuple[dict[str, Tally], list[str]]:
-    """({module pattern: Tally}, equivalent names that match no generated mutant); with `sample`
-    ({module pattern: names}) only the sampled mutants are counted (`generated` = sampled)."""
-    equivalent = equivalent or {}
+def tally(mutants_dir: Path = MUTANTS_DIR, equivalent: Collection[str] = (),
+          sample: dict[str, list[str]] | None = None) -> dict[str, Tally]:
+    """{module pattern: Tally}, the mutants named in `equivalent` (confirmed by
+    `equivalents.check`) counted as equivalent; with `sample` ({module pattern: names}) only the
+    sampled mutants are counted (`generated` = sampled)."""
     tallies: dict[str, Tally] = {}
-    seen = set()
     for pattern, statuses in verdicts(mutants_dir).items():
-        seen |= set(statuses)
         chosen = statuses if sample is None else sample.get(pattern, [])
         for name in chosen:
             tallies.setdefault(pattern, Tally()).add(statuses[name], name in equivalent)
-    return tallies, sorted(set(equivalent) - seen)
+    return tallies
 
 
 def names(module: str, statuses: tuple[str, ...], mutants_dir: Path = MUTANTS_DIR) -> list[str]:
@@ -203,6 +205,12 @@ def run(modules: list[str], statuses: tuple[str, ...], skip: frozenset[str] = fr
                           cwd=ROOT, env=env).returncode
 
 
+def report_stale(stale: list[str], equivalent_file: Path) -> None:
+    """One line on stderr per stale entry of the equivalent list (`equivalents.check`)."""
+    for line in stale:
+        print(f"{equivalent_file.name}: stale entry, neither skipped nor left out of the score: {line}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path = MUTANTS_DIR,
          equivalent_file: Path = EQUIVALENT, samples_file: Path = SAMPLES) -> int:
     parser = argparse.ArgumentParser(description="mutmut's scores into docs/verification.md (module docstring)")
@@ -245,9 +253,10 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
         parser.error("--fresh forgets every sample's verdicts, --fresh-sample only the fresh one's: give one")
     if args.seed in args.known_seed or len(set(args.known_seed)) < len(args.known_seed):
         parser.error(f"--known-seed: each seed once, none equal to --seed ({args.seed})")
-    equivalent = yaml.safe_load(equivalent_file.read_text()) or {}
+    entries = load(equivalent_file)
     if args.run and generate() != 0:
         return 1
+    equivalent, stale = check(entries, mutants_dir)  # only the entries still pinned to their mutation count
     found = verdicts(mutants_dir)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
@@ -267,15 +276,15 @@ def main(argv: list[str] | None = None, report: Path = REPORT, mutants_dir: Path
             print(f"forgot {forget(fresh, mutants_dir)} stored verdicts of seed {args.seed}'s mutants", flush=True)
         if args.part != "all":
             only = fresh if args.part == "fresh" else only - fresh
+        report_stale(stale, equivalent_file)  # run like any other mutant
         return run(args.run, (NOT_RUN, SURVIVED, NO_TESTS) if args.survivors else (NOT_RUN,), skip=frozenset(equivalent),
                    only=only, nice=args.nice)
-    tallies, stale = tally(mutants_dir, equivalent, sample)
-    known = tally(mutants_dir, equivalent, earlier)[0] if earlier else {}
+    tallies = tally(mutants_dir, equivalent, sample)
+    known = tally(mutants_dir, equivalent, earlier) if earlier else {}
     if not tallies:  # before the stale entries: with no results every entry would look stale
         print(f"no mutmut results in {mutants_dir}: run `make mutation` first", file=sys.stderr)
         return 1
-    for name in stale:
-        print(f"{equivalent_file.name}: {name} is not a mutant mutmut generated (stale entry)", file=sys.stderr)
+    report_stale(stale, equivalent_file)
     design = None if sample is None else SampleDesign(args.sample, args.seed, args.minimum,
                                                       {m: len(v) for m, v in found.items()}, tuple(args.known_seed), known)
     write(render(tallies, equivalent, commit, date.today().isoformat(), design), report)

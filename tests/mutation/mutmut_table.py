@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from equivalents import Equivalent  # noqa: E402
 from sampling import stratified_share, wilson_interval  # noqa: E402
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "verification.md"
@@ -120,10 +121,11 @@ def estimate(tallies: dict[str, Tally], design: SampleDesign, not_run: str | Non
     return stratified_share(sampled, known=known)
 
 
-def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, day: str,
+def render(tallies: dict[str, Tally], equivalent: dict[str, Equivalent], commit: str, day: str,
            design: SampleDesign | None = None) -> str:
     """The block's text (between the markers); with `design`, of a sample (`tallies` counting
-    the sampled mutants only)."""
+    the sampled mutants only); `equivalent`: the entries of the equivalent list that were left
+    out (tests/mutation/equivalents.py), each listed with its mutation and reason."""
     cols = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN)
     known = design is not None and bool(design.known_seeds)
     command = ("python tests/mutation/mutmut_scores.py" if design is None else
@@ -200,7 +202,8 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, str], commit: str, d
         "Equivalent mutants (`tests/mutation/equivalent.yaml`): no test can tell them from the original.",
         "",
     ]
-    lines += [f"* `{name}`: {reason}" for name, reason in sorted(equivalent.items())] or ["* none"]
+    lines += [f"* `{name}` ({' / '.join(f'`{line}`' for line in entry.mutation)}): {entry.why}"
+              for name, entry in sorted(equivalent.items())] or ["* none"]
     lines.append(END)
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
+import equivalents  # noqa: E402
 import harness  # noqa: E402
 import mutmut_scores  # noqa: E402
 import mutmut_table  # noqa: E402
@@ -30,22 +31,83 @@ def results(tmp_path):
     }
     for path, exit_codes in codes.items():
         (mutants / f"{path}.meta").write_text(json.dumps({"exit_code_by_key": exit_codes}))
+    # mutmut's mutated copy of engagement: the function and its mutants (the other module's is not needed)
+    (mutants / "sim/submodels/engagement.py").write_text("".join(
+        f"def x_f__mutmut_{n}(a, b):\n    if {test}:\n        return 0\n    return {value}\n\n\n"
+        for n, test, value in [("orig", "a <= 0 or b <= 0", "a * b"), (1, "a < 0 or b <= 0", "a * b"),
+                               (2, "a <= 0 or b < 0", "a * b"), (3, "a <= 0 or b <= 0", "a + b"),
+                               (4, "a <= 0 or b <= 0", "a / b"), (5, "a <= 0 and b <= 0", "a * b")]))
     return mutants
 
 
+PINNED = """\
+e.x_f__mutmut_4:
+  mutation: "return a / b"
+  why: "a division the tests cannot tell from the product"
+e.x_f__mutmut_3:
+  mutation: "    if a < 0 or b <= 0:"
+  why: "`a < 0` for `a <= 0`: a side of 0 fighters returns 0 either way"
+gone__mutmut_9:
+  mutation: "return b"
+  why: "a mutant of code that is gone"
+"""
+
+
 def test_scores_count_timeouts_as_killed_and_leave_out_equivalents_untested_and_unrun(tmp_path):
-    tallies, stale = mutmut_scores.tally(results(tmp_path), {"e.x_f__mutmut_4": "why", "gone__mutmut_9": "old"})
+    tallies = mutmut_scores.tally(results(tmp_path), {"e.x_f__mutmut_4"})
     engagement, agents = tallies["sim/submodels/engagement.py"], tallies["agents/*.py"]
     # engagement: 2 killed + 1 timeout of 4 non-equivalent (one survivor is equivalent): 3 / 4
     assert (engagement.generated, engagement.equivalent) == (5, 1), "all five counted, one equivalent"
     assert engagement.score() == 75.0, f"(2 killed + 1 timeout) / (3 + 1 survivor) = 75 %, not {engagement.score()}"
     # agents: 1 killed, 1 without tests (not killed), 1 not run (left out): 1 / 2
     assert agents.score() == 50.0, f"a mutant no test reaches counts as not killed, one not run is left out: {agents.score()}"
-    assert stale == ["gone__mutmut_9"], "an equivalent entry naming no generated mutant is reported stale"
+
+
+def test_an_equivalent_entry_counts_only_while_its_mutant_makes_the_recorded_mutation(tmp_path, capsys):
+    """The list pins each entry to its mutation: mutant 4 still makes it; the entry naming mutant 3
+    (a survivor) records `a < 0` (indented otherwise), which mutmut now numbers 1 (the function
+    changed), so it is stale; gone__mutmut_9 was not generated. Only mutant 4 is left out."""
+    mutants = results(tmp_path)
+    listed = tmp_path / "equivalent.yaml"
+    listed.write_text(PINNED)
+    entries = equivalents.load(listed)
+    confirmed, stale = equivalents.check(entries, mutants)
+    assert list(confirmed) == ["e.x_f__mutmut_4"], "only the entry whose mutant makes the recorded mutation counts"
+    assert stale == [
+        "e.x_f__mutmut_3: expected `if a < 0 or b <= 0:`, the mutant now makes `return a + b`; "
+        "the recorded change is now x_f__mutmut_1",
+        "gone__mutmut_9: not a mutant mutmut generated (expected `return b`)"], stale
+    report = tmp_path / "verification.md"
+    report.write_text(f"{mutmut_table.BEGIN}\n{mutmut_table.END}\n")
+    assert mutmut_scores.main([], report=report, mutants_dir=mutants, equivalent_file=listed) == 1, (
+        "a stale entry makes the table's command exit 1")
+    assert capsys.readouterr().err.count("stale entry") == 2, "one line per stale entry"
+    block = report.read_text()
+    assert "| `sim/submodels/engagement.py` | 5 | 2 | 1 | 1 | 1 | 0 | 0 | 75.0 % |" in block, (
+        f"mutant 3 (survived) is counted as a survivor, not as equivalent: (2 killed + 1 timeout) / 4:\n{block}")
+    assert "* `e.x_f__mutmut_4` (`return a / b`): a division" in block and "e.x_f__mutmut_3`" not in block, block
+
+
+def test_a_run_skips_only_the_equivalent_entries_still_pinned_to_their_mutation(tmp_path, monkeypatch, capsys):
+    mutants = results(tmp_path)
+    listed = tmp_path / "equivalent.yaml"
+    listed.write_text(PINNED)
+    handed = []
+    monkeypatch.setattr(mutmut_scores, "generate", lambda: 0)
+    monkeypatch.setattr(mutmut_scores, "run", lambda modules, statuses, skip, only, nice: handed.append(skip) or 0)
+    assert mutmut_scores.main(["--run", "sim"], mutants_dir=mutants, equivalent_file=listed) == 0
+    assert handed == [frozenset({"e.x_f__mutmut_4"})], f"the stale entry's mutant 3 must run: {handed}"
+    assert "e.x_f__mutmut_3: expected" in capsys.readouterr().err, "the run names the stale entry"
+
+
+def test_the_projects_equivalent_list_pins_every_entry_to_a_mutation():
+    entries = equivalents.load()
+    assert entries and all(e.mutation and all(e.mutation) and e.why for e in entries.values()), (
+        "every entry of tests/mutation/equivalent.yaml has a mutation (its changed lines) and a reason")
 
 
 def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_path):
-    tallies, _ = mutmut_scores.tally(results(tmp_path), {})
+    tallies = mutmut_scores.tally(results(tmp_path), {})
     report = tmp_path / "verification.md"
     report.write_text(f"# V\n\n{harness.BEGIN}\nold table\n{harness.END}\n\n## Tool\n\n"
                       f"{mutmut_table.BEGIN}\nold scores\n{mutmut_table.END}\n\ntail\n")
@@ -77,7 +139,7 @@ def test_the_sampled_table_counts_only_the_sample_and_gives_the_wilson_interval(
     [small] = mutmut_scores.draw(found, 0.2, [7], minimum=2)
     assert len(small["sim/submodels/engagement.py"]) == 2, "ceil(0.2 × 5) = 1, raised to the minimum 2"
     assert set(small["sim/submodels/engagement.py"]) <= set(found["sim/submodels/engagement.py"])
-    tallies, _ = mutmut_scores.tally(mutants, {}, everything)
+    tallies = mutmut_scores.tally(mutants, {}, everything)
     design = mutmut_table.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
     block = mutmut_table.render(tallies, {}, "abc1234", "2026-12-06", design)
     # engagement: (2 killed + 1 timeout) of 5 judged: 60 %; Wilson (z = 1.96, n = 5, p = 0.6):
@@ -109,8 +171,8 @@ def test_a_sample_beside_earlier_ones_draws_from_the_rest_and_takes_the_earlier_
     assert fresh["sim/submodels/engagement.py"] == ["e.x_f__mutmut_3", "e.x_f__mutmut_4", "e.x_f__mutmut_5"], (
         "the fresh sample holds none of the earlier samples' mutants")
     earlier = {"sim/submodels/engagement.py": ["e.x_f__mutmut_1", "e.x_f__mutmut_2"]}
-    tallies, _ = mutmut_scores.tally(mutants, {}, fresh)
-    known, _ = mutmut_scores.tally(mutants, {}, earlier)
+    tallies = mutmut_scores.tally(mutants, {}, fresh)
+    known = mutmut_scores.tally(mutants, {}, earlier)
     design = mutmut_table.SampleDesign(1.0, 3, 0, {m: len(v) for m, v in found.items()}, (1, 2), known)
     # engagement: the earlier 2 (both killed) taken whole, the rest 3 (1 timeout = killed, 2 survived);
     # agents: 3, none earlier (1 killed, 1 no tests, 1 not run). Of 8: p̂ = 3/8·1/3 + 2/8·1 + 3/8·1/2
@@ -149,7 +211,7 @@ def test_an_unfinished_sample_is_bounded_by_its_not_run_mutants_all_survived_or_
     mutants = results(tmp_path)
     found = mutmut_scores.verdicts(mutants)
     [everything] = mutmut_scores.draw(found, 1.0, [7], minimum=0)
-    tallies, _ = mutmut_scores.tally(mutants, {}, everything)
+    tallies = mutmut_scores.tally(mutants, {}, everything)
     design = mutmut_table.SampleDesign(1.0, 7, 0, {m: len(v) for m, v in found.items()})
     # engagement 3 of 5 killed (5 mutants, weight 5/8); agents: 1 killed, 1 no tests, 1 not run (3/8):
     # left out 5/8·3/5 + 3/8·1/2 = 0.5625; not run survived: 3/8·1/3 → 0.5; killed: 3/8·2/3 → 0.625
