@@ -46,8 +46,8 @@ earlier samples' survivors does not run the fresh sample's again.
 run, so one run of the clean tests) hands mutmut only the names of the modules' mutants not yet
 run (with `--survivors` also those that survived or had no test, after a test was added; never
 those listed as equivalent whose mutation is still the recorded one), so an interrupted run
-resumes where it stopped. Either way mutmut
-first runs the new tests once to learn which functions they reach. `--run` first has mutmut
+resumes where it stopped. Either way mutmut first runs the new tests once to learn which
+functions they reach. `--run` first has mutmut
 (re)generate the mutants of changed files (verdicts of changed functions reset), so that they can
 be sampled. mutmut runs through tests/mutation/mutmut_cli.py, which names the agents' mutants `sim.agents.…`,
 the module they are imported as (without it mutmut could not run them). The table and the estimate

@@ -125,7 +125,7 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, Equivalent], commit:
            design: SampleDesign | None = None) -> str:
     """The block's text (between the markers); with `design`, of a sample (`tallies` counting
     the sampled mutants only); `equivalent`: the entries of the equivalent list that were left
-    out (tests/mutation/equivalents.py), each listed with its mutation and reason."""
+    out (tests/mutation/equivalents.py), each listed with its change and reason."""
     cols = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_RUN)
     known = design is not None and bool(design.known_seeds)
     command = ("python tests/mutation/mutmut_scores.py" if design is None else
@@ -202,8 +202,7 @@ def render(tallies: dict[str, Tally], equivalent: dict[str, Equivalent], commit:
         "Equivalent mutants (`tests/mutation/equivalent.yaml`): no test can tell them from the original.",
         "",
     ]
-    lines += [f"* `{name}` ({' / '.join(f'`{line}`' for line in entry.mutation)}): {entry.why}"
-              for name, entry in sorted(equivalent.items())] or ["* none"]
+    lines += [f"* `{name}` ({entry.change}): {entry.why}" for name, entry in sorted(equivalent.items())] or ["* none"]
     lines.append(END)
     return "\n".join(lines)
 

@@ -42,12 +42,15 @@ def results(tmp_path):
 
 PINNED = """\
 e.x_f__mutmut_4:
+  replaces: "return a * b"
   mutation: "return a / b"
   why: "a division the tests cannot tell from the product"
 e.x_f__mutmut_3:
+  replaces: "if a <= 0 or b <= 0:"
   mutation: "    if a < 0 or b <= 0:"
   why: "`a < 0` for `a <= 0`: a side of 0 fighters returns 0 either way"
 gone__mutmut_9:
+  replaces: "return a * b"
   mutation: "return b"
   why: "a mutant of code that is gone"
 """
@@ -74,9 +77,9 @@ def test_an_equivalent_entry_counts_only_while_its_mutant_makes_the_recorded_mut
     confirmed, stale = equivalents.check(entries, mutants)
     assert list(confirmed) == ["e.x_f__mutmut_4"], "only the entry whose mutant makes the recorded mutation counts"
     assert stale == [
-        "e.x_f__mutmut_3: expected `if a < 0 or b <= 0:`, the mutant now makes `return a + b`; "
-        "the recorded change is now x_f__mutmut_1",
-        "gone__mutmut_9: not a mutant mutmut generated (expected `return b`)"], stale
+        "e.x_f__mutmut_3: expected `if a <= 0 or b <= 0:` → `if a < 0 or b <= 0:`, the mutant now makes "
+        "`return a * b` → `return a + b`; the recorded change is now x_f__mutmut_1",
+        "gone__mutmut_9: not a mutant mutmut generated (expected `return a * b` → `return b`)"], stale
     report = tmp_path / "verification.md"
     report.write_text(f"{mutmut_table.BEGIN}\n{mutmut_table.END}\n")
     assert mutmut_scores.main([], report=report, mutants_dir=mutants, equivalent_file=listed) == 1, (
@@ -85,7 +88,8 @@ def test_an_equivalent_entry_counts_only_while_its_mutant_makes_the_recorded_mut
     block = report.read_text()
     assert "| `sim/submodels/engagement.py` | 5 | 2 | 1 | 1 | 1 | 0 | 0 | 75.0 % |" in block, (
         f"mutant 3 (survived) is counted as a survivor, not as equivalent: (2 killed + 1 timeout) / 4:\n{block}")
-    assert "* `e.x_f__mutmut_4` (`return a / b`): a division" in block and "e.x_f__mutmut_3`" not in block, block
+    assert "* `e.x_f__mutmut_4` (`return a * b` → `return a / b`): a division" in block, block
+    assert "e.x_f__mutmut_3`" not in block, "a stale entry is not listed as equivalent"
 
 
 def test_a_run_skips_only_the_equivalent_entries_still_pinned_to_their_mutation(tmp_path, monkeypatch, capsys):
@@ -100,10 +104,34 @@ def test_a_run_skips_only_the_equivalent_entries_still_pinned_to_their_mutation(
     assert "e.x_f__mutmut_3: expected" in capsys.readouterr().err, "the run names the stale entry"
 
 
-def test_the_projects_equivalent_list_pins_every_entry_to_a_mutation():
-    entries = equivalents.load()
-    assert entries and all(e.mutation and all(e.mutation) and e.why for e in entries.values()), (
-        "every entry of tests/mutation/equivalent.yaml has a mutation (its changed lines) and a reason")
+def test_a_change_that_two_mutants_of_a_function_make_cannot_pin_an_entry(tmp_path):
+    """The same line twice in a function: `continue` → `break` is mutants 1 and 2, which a
+    renumbering could swap unseen, so an entry naming either is stale; `x_g`'s `return b` → `return
+    None` (mutant 3) is made once, so its entry counts."""
+    mutants = tmp_path / "mutants"
+    (mutants / "sim").mkdir(parents=True)
+    body = "    for a in b:\n        if a:\n            {0}\n        if not a:\n            {1}\n    return {2}\n\n\n"
+    (mutants / "sim/r.py").write_text("".join(
+        f"def x_g__mutmut_{n}(b):\n" + body.format(*lines) for n, lines in
+        [("orig", ("continue", "continue", "b")), (1, ("break", "continue", "b")),
+         (2, ("continue", "break", "b")), (3, ("continue", "continue", "None"))]))
+    (mutants / "sim/r.py.meta").write_text(json.dumps({"exit_code_by_key": {f"r.x_g__mutmut_{n}": 0 for n in (1, 2, 3)}}))
+    listed = tmp_path / "equivalent.yaml"
+    listed.write_text('r.x_g__mutmut_1:\n  replaces: "continue"\n  mutation: "break"\n  why: "w"\n'
+                      'r.x_g__mutmut_3:\n  replaces: "return b"\n  mutation: "return None"\n  why: "w"\n')
+    confirmed, stale = equivalents.check(equivalents.load(listed), mutants)
+    assert list(confirmed) == ["r.x_g__mutmut_3"], confirmed
+    assert stale == ["r.x_g__mutmut_1: `continue` → `break` is made by 2 mutants of the function "
+                     "(x_g__mutmut_1, x_g__mutmut_2): the entry cannot tell which"], stale
+
+
+def test_the_projects_equivalent_list_pins_every_entry_to_its_change(tmp_path):
+    entries = equivalents.load()  # refuses an entry without `replaces`, `mutation` or `why`
+    assert entries and all(e.change.replaces or e.change.mutation for e in entries.values())
+    unpinned = tmp_path / "old.yaml"
+    unpinned.write_text('e.x_f__mutmut_4: "a reason without the change"\n')
+    with pytest.raises(ValueError, match="e.x_f__mutmut_4 needs `replaces`, `mutation`"):
+        equivalents.load(unpinned)
 
 
 def test_the_harness_and_the_mutmut_table_each_rewrite_only_their_own_block(tmp_path):
