@@ -194,3 +194,43 @@ def test_ctrl_c_while_the_charts_are_written_says_every_run_is_saved_and_resume_
     assert not (out / "report.md").exists(), "the report is written after the charts"
     again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     assert (again.session.ran, again.session.skipped) == (0, 4) and (out / "report.md").is_file()
+
+
+def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tmp_path, monkeypatch):
+    """`sweep --dry-run --out DIR` checked the folder only with --resume or --add-replicates: on a
+    complete or interrupted folder, a file, or (with --resume) another sweep's folder it said "ok"
+    where the sweep refuses (session 12's fresh reviewers). The dry run now asks the folder the
+    sweep's own question (`RunFolder.check`): the same refusal, the same line, nothing written.
+    The "different runs" refusal says what works: --force replaces only without --resume."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    complete, interrupted, a_file = tmp_path / "complete", tmp_path / "interrupted", tmp_path / "a_file"
+    run_sweep(path, out=complete, workers=1, progress=False, charts=False)
+    ctrl_c_at(monkeypatch, "execute", path, interrupted, charts=False)
+    a_file.write_text("mine", encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = sweep_file(other, stop=(0.0, 0.5), strength=(60,), replicates=2)
+    before = {f: (f / "manifest.json").read_text(encoding="utf-8") for f in (complete, interrupted)}
+
+    def refused(sweep, out, *flags) -> str:
+        dry = run_cli("sweep", str(sweep), "--out", str(out), *flags, "--dry-run")
+        real = run_cli("sweep", str(sweep), "--out", str(out), *flags, "--workers", "1", "--quiet", "--no-charts")
+        said = [p.stderr.strip().splitlines()[-1] for p in (dry, real)]
+        assert (dry.returncode, real.returncode) == (2, 2) and said[0] == said[1], (flags, dry, real)
+        assert not dry.stdout, f"the dry run planned what the sweep refuses: {dry.stdout}"
+        return said[0]
+
+    assert refused(path, complete).startswith(f"{complete}: already exists (complete); pass --add-replicates N")
+    assert refused(path, interrupted).startswith(f"{interrupted}: already exists (interrupted); pass --resume")
+    assert refused(path, a_file) == refused(path, a_file, "--resume") == \
+        f"{a_file}: exists and is not a folder; choose another --out"
+    for flags in (["--resume"], ["--add-replicates", "1"], ["--resume", "--force"]):
+        flag = flags[0]
+        assert refused(changed, complete, *flags).endswith(
+            f"so {flag} cannot finish it; choose a new --out, or run without {flag} and with --force to replace it")
+    assert {f: (f / "manifest.json").read_text(encoding="utf-8") for f in before} == before, "nothing was written"
+    assert a_file.read_text(encoding="utf-8") == "mine"
+    # the advice works: without --resume, --force replaces (the dry run says so, and deletes nothing)
+    dry = run_cli("sweep", str(changed), "--out", str(complete), "--force", "--dry-run")
+    assert dry.returncode == 0 and f"{complete} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
+    assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
