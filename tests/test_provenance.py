@@ -73,6 +73,7 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
     # (in this process: what is tested is the manifest, not the command line recorded above)
     done = run_cli("sweep", str(path), "--out", str(out), "--resume", "--workers", "1", "--quiet", "--no-charts")
     assert done.returncode == 0, f"expected a plain --resume to keep the folder's 4 replicates: {done.stderr}"
+    assert "  nothing to run: all 8 runs are done\n" in done.stdout, done.stdout  # not "0 runs on none …"
     m = manifest(out)
     assert m["replicates"] == 4 and m["sessions"][-1]["ran"] == 0 and m["sessions"][-1]["replicates"] == 4
     assert len(pd.read_parquet(out / "runs.parquet")) == 8, "2 points × 4 replicates, none dropped"
@@ -234,3 +235,33 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     dry = run_cli("sweep", str(changed), "--out", str(complete), "--force", "--dry-run")
     assert dry.returncode == 0 and f"{complete} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
     assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
+
+
+@pytest.mark.parametrize("where,signum", [("sim.experiments.sweep.execute", None),
+                                          ("sim.experiments.engine.run_one", None),
+                                          ("sim.experiments.engine.run_one", 15),
+                                          ("sim.experiments.sweep.sweep_charts", None)])
+def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch, capsys, where, signum):
+    """Ctrl-C printed its explanation and then a bare "interrupted"; before the first run had
+    finished it printed only "interrupted" (session 12's fresh reviewers). Now one message,
+    wherever it stops (before the runs, during them, while the charts are written): the word
+    (`terminated` for SIGTERM) and what the folder holds."""
+    from sim.program.cli import main
+    from sim.program.signals import Terminated
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt if signum is None else Terminated(signum)
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    monkeypatch.setattr(where, stop)
+    status = main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("note:")]
+    word, none_saved = ("interrupted" if signum is None else "terminated"), \
+        f"no run had finished, none is saved in {out}; --resume runs them"
+    said = {"sim.experiments.sweep.execute": f"{word}: {none_saved}",
+            "sim.experiments.engine.run_one": f"{word} after 0 of 4 runs: {none_saved}",
+            "sim.experiments.sweep.sweep_charts": f"{word} while the tables, charts and report were written: the 4 "
+                                                  f"runs are saved in {out}; --resume writes the rest"}[where]
+    assert (status, lines) == (130 if signum is None else 143, [said])
+    assert manifest(out)["status"] == "interrupted"
