@@ -56,7 +56,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                         "--add-replicates) it replaces nothing: it resumes a folder begun with another code version")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
-                   help="no plan line, no progress bar, no note of places the map moves (errors still print)")
+                   help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
 
 
 def add_commands(sub) -> None:
@@ -200,9 +200,15 @@ def _say(line: str) -> None:
 
 
 def _plan_log(args: argparse.Namespace):
-    """Where a command's plan line (what will run, where) and its notes go: stdout, or nowhere
-    with --quiet (an engine that then fails to start is the one line said)."""
-    return None if args.quiet else _say
+    """Where a command's plan line (what will run, where) and its notes ("  note: …", e.g. a posterior
+    calibrated at another cell size) go: stdout; with --quiet, the notes alone (an engine that then
+    fails to start is the one line said)."""
+    return _notes if args.quiet else _say
+
+
+def _notes(line: str) -> None:
+    if line.lstrip().startswith("note:"):
+        _say(line)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

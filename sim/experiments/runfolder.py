@@ -341,7 +341,8 @@ class RunFolder:
           removed");
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
           status and what it holds (an extension none of whose runs ran is not recorded), beside
-          this session ("nothing was run, and DIR is left as it was (complete)");
+          this session ("nothing was run, and DIR is left as it was (complete)"); a status of
+          "running" (left by a killed command) says `reason`;
         * else the folder's status says `reason`, and the message where the finished runs are saved
           and that --resume runs the rest (`saved_note`)."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
@@ -355,11 +356,12 @@ class RunFolder:
             except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
                 pass
         found = self._found if not ran else None
-        manifest = found if found is not None else {**(self.manifest() or {}), "status": reason}
+        kept = found is not None and found.get("status") != "running"  # "running": a command killed, not a state
+        manifest = {**(found if found is not None else self.manifest() or {}), **({} if kept else {"status": reason})}
         with contextlib.suppress(OSError):
             write_json_atomic(self.path / MANIFEST, self._with_session(manifest))
         self._unlock()
-        if found is not None:
+        if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
         return self.saved_note(finished)
 
