@@ -311,7 +311,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     import re
 
     from sim.experiments.discover import discover
-    from sim.experiments.runfolder import reading
+    from sim.experiments.folder_reading import reading
     from sim.figures.discovery import discovery_chart
     from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 

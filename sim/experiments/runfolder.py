@@ -13,7 +13,6 @@ import platform
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +38,7 @@ from sim.program.signals import interrupt_behind, said, say_stopped
 from sim.results.result import code_version, package_versions
 
 if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing the model
+    from sim.experiments.session import ExecutionReport
     from sim.experiments.worker import RunTask
 
 MANIFEST = "manifest.json"
@@ -58,30 +58,6 @@ def _readable_run(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys()
-
-
-@dataclass
-class ExecutionReport:
-    """What one call of `execute` did on a run folder — one entry of the manifest's "sessions"
-    (a sweep started, interrupted and resumed twice has three): the engine's description, the
-    runs it ran and those it found already done, and seconds of wall time, of the runs' own
-    model time and of their scenario loading (summed over runs)."""
-
-    engine: str
-    ran: int
-    skipped: int
-    wall_seconds: float
-    run_seconds: float
-    load_seconds: float
-
-    def text(self) -> str:
-        """What the session did, in one phrase: "6 runs on local process pool (2 workers) in 3.1 s;
-        4 were already done", or, when every run was done before it, "nothing to run: all 10 runs
-        are done"."""
-        if not self.ran and self.skipped:
-            return f"nothing to run: all {self.skipped} runs are done"
-        return (f"{self.ran} runs on {self.engine} in {self.wall_seconds:.1f} s"
-                + (f"; {self.skipped} were already done" if self.skipped else ""))
 
 
 class RunFolder:
@@ -400,37 +376,6 @@ class RunFolder:
         if status == "complete":  # written: a later failure in this process is not about this folder
             working_in(None)
             self._unlock()
-
-
-@contextlib.contextmanager
-def reading(path: Path) -> Iterator[None]:
-    """Hold a shared lock on the folder of many runs `path` while a command reads it and writes
-    beside its runs (`discover`): refused in one line (UserError) while another command writes
-    into it, and a command that would write into it (`--resume`, `--force`) is refused meanwhile;
-    several readers may hold it at once. A folder without Corridor's marker is read unlocked."""
-    try:
-        fd = os.open(Path(path) / MARKER, os.O_RDONLY)
-    except OSError:  # no marker: a folder from before markers, or not Corridor's
-        fd = None
-    try:
-        if fd is not None:
-            _share(fd, path)
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)  # lets go of the shared lock
-
-
-def _share(fd: int, path: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock on this system: no lock
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise UserError(f"{path}: another Corridor command is writing into this folder; wait for it to "
-                        "finish") from None
 
 
 def stopped_status(err: BaseException) -> str:
