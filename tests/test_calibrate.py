@@ -98,8 +98,8 @@ def test_a_use_that_matches_no_statistic_is_refused_before_the_folder_exists(tmp
 
 
 def test_an_interrupted_calibration_says_how_to_resume(tmp_path, capsys, monkeypatch):
-    """Ctrl-C or SIGTERM during the ABC-SMC: the one line `interrupted`, after a line naming the saved
-    generations and --resume (it said only "interrupted"; a sweep says how to finish)."""
+    """Ctrl-C or SIGTERM during the ABC-SMC: one message, naming the saved generations and --resume
+    (it said only "interrupted"; then that word after the explanation; a sweep says how to finish)."""
     def stop(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -107,8 +107,10 @@ def test_an_interrupted_calibration_says_how_to_resume(tmp_path, capsys, monkeyp
     out = tmp_path / "out"
     code = main(["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--workers", "1", "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 130 and err[-1] == "interrupted", err
-    assert f"--resume --out {out} continues" in err[-2], err
+    assert code == 130 and err[-1] == (f"interrupted during the calibration: the finished generations are saved in "
+                                       f"{out / 'abc.db'}; the same command with --resume --out {out} continues "
+                                       "from them"), err
+    assert "interrupted" not in err[:-1], "one message: no bare word after it"
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["status"] == "interrupted"
 
 

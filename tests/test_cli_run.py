@@ -63,6 +63,8 @@ def test_run_quiet_prints_no_progress_bar(tmp_path, capsys):
     assert code == 0, done.err
     assert "%|" not in done.err and "it/s" not in done.err, f"--quiet shows no progress bar: {done.err}"
     assert "wrote" in done.out, "the headline and the folder are still printed"
+    # the land-bridge line names the factions as the control line above it does (it gave their ids)
+    assert "  land bridge at the end: Iran-backed militias open, Russian forces closed\n" in done.out, done.out
 
 
 SHORT = ["--no-animation", "--set", "time.duration_days=2", "--set", "map.cell_km=3"]  # 3 km: the map moves places

@@ -73,6 +73,7 @@ def test_a_finished_sweep_extended_with_more_replicates_equals_the_larger_sweep(
     # (in this process: what is tested is the manifest, not the command line recorded above)
     done = run_cli("sweep", str(path), "--out", str(out), "--resume", "--workers", "1", "--quiet", "--no-charts")
     assert done.returncode == 0, f"expected a plain --resume to keep the folder's 4 replicates: {done.stderr}"
+    assert "  nothing to run: all 8 runs are done\n" in done.stdout, done.stdout  # not "0 runs on none …"
     m = manifest(out)
     assert m["replicates"] == 4 and m["sessions"][-1]["ran"] == 0 and m["sessions"][-1]["replicates"] == 4
     assert len(pd.read_parquet(out / "runs.parquet")) == 8, "2 points × 4 replicates, none dropped"
@@ -194,3 +195,76 @@ def test_ctrl_c_while_the_charts_are_written_says_every_run_is_saved_and_resume_
     assert not (out / "report.md").exists(), "the report is written after the charts"
     again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     assert (again.session.ran, again.session.skipped) == (0, 4) and (out / "report.md").is_file()
+
+
+def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tmp_path, monkeypatch):
+    """`sweep --dry-run --out DIR` checked the folder only with --resume or --add-replicates: on a
+    complete or interrupted folder, a file, or (with --resume) another sweep's folder it said "ok"
+    where the sweep refuses (session 12's fresh reviewers). The dry run now asks the folder the
+    sweep's own question (`RunFolder.check`): the same refusal, the same line, nothing written.
+    The "different runs" refusal says what works: --force replaces only without --resume."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    complete, interrupted, a_file = tmp_path / "complete", tmp_path / "interrupted", tmp_path / "a_file"
+    run_sweep(path, out=complete, workers=1, progress=False, charts=False)
+    ctrl_c_at(monkeypatch, "execute", path, interrupted, charts=False)
+    a_file.write_text("mine", encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = sweep_file(other, stop=(0.0, 0.5), strength=(60,), replicates=2)
+    before = {f: (f / "manifest.json").read_text(encoding="utf-8") for f in (complete, interrupted)}
+
+    def refused(sweep, out, *flags) -> str:
+        dry = run_cli("sweep", str(sweep), "--out", str(out), *flags, "--dry-run")
+        real = run_cli("sweep", str(sweep), "--out", str(out), *flags, "--workers", "1", "--quiet", "--no-charts")
+        said = [p.stderr.strip().splitlines()[-1] for p in (dry, real)]
+        assert (dry.returncode, real.returncode) == (2, 2) and said[0] == said[1], (flags, dry, real)
+        assert not dry.stdout, f"the dry run planned what the sweep refuses: {dry.stdout}"
+        return said[0]
+
+    assert refused(path, complete).startswith(f"{complete}: already exists (complete); pass --add-replicates N")
+    assert refused(path, interrupted).startswith(f"{interrupted}: already exists (interrupted); pass --resume")
+    assert refused(path, a_file) == refused(path, a_file, "--resume") == \
+        f"{a_file}: exists and is not a folder; choose another --out"
+    for flags in (["--resume"], ["--add-replicates", "1"], ["--resume", "--force"]):
+        flag = flags[0]
+        assert refused(changed, complete, *flags).endswith(
+            f"so {flag} cannot finish it; choose a new --out, or run without {flag} and with --force to replace it")
+    assert {f: (f / "manifest.json").read_text(encoding="utf-8") for f in before} == before, "nothing was written"
+    assert a_file.read_text(encoding="utf-8") == "mine"
+    # the advice works: without --resume, --force replaces (the dry run says so, and deletes nothing)
+    dry = run_cli("sweep", str(changed), "--out", str(complete), "--force", "--dry-run")
+    assert dry.returncode == 0 and f"{complete} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
+    assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
+    helped = " ".join(run_cli("sweep", "--help").stdout.split())  # and --resume --force resumes, as the help says
+    assert "--force replace the --out folder if it holds earlier results; with --resume (or --add-replicates) it " \
+           "replaces nothing: it resumes a folder begun with another code version" in helped, helped
+
+
+@pytest.mark.parametrize("where,signum", [("sim.experiments.sweep.execute", None),
+                                          ("sim.experiments.engine.run_one", None),
+                                          ("sim.experiments.engine.run_one", 15),
+                                          ("sim.experiments.sweep.sweep_charts", None)])
+def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch, capsys, where, signum):
+    """Ctrl-C printed its explanation and then a bare "interrupted"; before the first run had
+    finished it printed only "interrupted" (session 12's fresh reviewers). Now one message,
+    wherever it stops (before the runs, during them, while the charts are written): the word
+    (`terminated` for SIGTERM) and what the folder holds."""
+    from sim.program.cli import main
+    from sim.program.signals import Terminated
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt if signum is None else Terminated(signum)
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    monkeypatch.setattr(where, stop)
+    status = main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("note:")]
+    word, none_saved = ("interrupted" if signum is None else "terminated"), \
+        f"no run had finished, none is saved in {out}; --resume runs them"
+    said = {"sim.experiments.sweep.execute": f"{word}: {none_saved}",
+            "sim.experiments.engine.run_one": f"{word} after 0 of 4 runs: {none_saved}",
+            "sim.experiments.sweep.sweep_charts": f"{word} while the tables, charts and report were written: the 4 "
+                                                  f"runs are saved in {out}; --resume writes the rest"}[where]
+    assert (status, lines) == (130 if signum is None else 143, [said])
+    assert manifest(out)["status"] == "interrupted"

@@ -51,9 +51,12 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
-    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --out folder if it holds earlier results; with --resume (or "
+                        "--add-replicates) it replaces nothing: it resumes a folder begun with another code version")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no note of places the map moves")
+    p.add_argument("--quiet", action="store_true",
+                   help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
 
 
 def add_commands(sub) -> None:
@@ -196,11 +199,25 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+def _plan_log(args: argparse.Namespace):
+    """Where a command's plan line (what will run, where) and its notes ("  note: …", e.g. a posterior
+    calibrated at another cell size) go: stdout; with --quiet, the notes alone (an engine that then
+    fails to start is the one line said)."""
+    return _notes if args.quiet else _say
+
+
+def _notes(line: str) -> None:
+    if line.lstrip().startswith("note:"):
+        _say(line)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweep_folder import (
         finished_runs,
         held_replicates,
         replicates_to_run,
+        resume_flag,
         unfinished_note,
     )
     from sim.experiments.sweepfile import point_text, read_sweep
@@ -210,8 +227,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         replicates, resume = replicates_to_run(args.sweep, args.out, args.replicates, args.add_replicates,
                                                args.resume)  # as the sweep itself settles them
         plan = read_sweep(args.sweep, replicates=replicates)
+        action = "create" if args.out is None else RunFolder(args.out, "sweep", plan.identity()).check(
+            resume=resume, force=args.force, flag=resume_flag(args.add_replicates))  # refused as the sweep would be
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
               f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
+        if action == "replace":
+            print(f"  {args.out} would be replaced (--force): its runs are deleted first")
         if resume:  # what the folder holds is not run again
             done = finished_runs(args.out) & set(plan.run_ids())
             print(f"  {args.out} holds {len(done)} of them: {plan.n_runs - len(done)} would run")
@@ -228,9 +249,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     result = run_sweep(args.sweep, out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
                        force=args.force, progress=not args.quiet, charts=not args.no_charts,
-                       replicates=args.replicates, add_replicates=args.add_replicates, log=_say)
-    s = result.session
-    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
+                       replicates=args.replicates, add_replicates=args.add_replicates, log=_plan_log(args))
+    print(f"  {result.session.text()}")
     print(f"  wrote {result.folder}: runs.csv ({result.counts['runs']} rows), "
           + (f"series.parquet ({result.counts['series_rows']} rows), " if result.counts["series_rows"] else "")
           + f"{len(result.charts)} charts, report.md")
@@ -250,7 +270,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = run_compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers,
                          dask=args.dask, out=args.out, sets=sets, resume=args.resume, force=args.force,
                          progress=not args.quiet, charts=not args.no_charts, every_hours=args.every_hours,
-                         map_days=args.map_days, outcomes=args.outcomes, log=_say, posterior=posterior)
+                         map_days=args.map_days, outcomes=args.outcomes, log=_plan_log(args), posterior=posterior)
     arms = [a.name for a in result.arms]
     print(f"\n{result.replicates} paired replicates per arm (root seed {result.seed}); differences vs "
           f"{arms[0]} with percentile-bootstrap 95 % intervals:\n")
@@ -267,10 +287,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import run_sensitivity
 
     result = run_sensitivity(_found(args.sweep, SWEEPS, "sweep"), out=args.out, workers=args.workers, dask=args.dask, resume=args.resume,
-                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_say,
+                             force=args.force, progress=not args.quiet, charts=not args.no_charts, log=_plan_log(args),
                              add_replicates=args.add_replicates)
-    s = result.sweep.session
-    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
+    print(f"  {result.sweep.session.text()}")
     table = result.table
     morris = "mu_star" in table.columns
     key = "mu_star" if morris else "ST"
@@ -292,7 +311,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     import re
 
     from sim.experiments.discover import discover
-    from sim.experiments.runfolder import reading
+    from sim.experiments.folder_reading import reading
     from sim.figures.discovery import discovery_chart
     from sim.program.output import new_run_folder, publish_folder, write_json_atomic
 
@@ -321,9 +340,8 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     result = run_uncertainty(_found(args.scenario), replicates=args.replicates, days=args.days, seed=args.seed,
                              sets=parse_sets(args.set), workers=args.workers, dask=args.dask, out=args.out,
                              resume=args.resume, force=args.force, progress=not args.quiet,
-                             charts=not args.no_charts, log=_say)
-    s = result.session
-    print(f"  {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s" + (f"; {s.skipped} were already done" if s.skipped else ""))
+                             charts=not args.no_charts, log=_plan_log(args))
+    print(f"  {result.session.text()}")
     print(f"  wrote {result.folder}: {', '.join(result.files)}, report.md")
     print(f"  {DISCLAIMER}")
     return 0

@@ -317,7 +317,7 @@ def write_report(result: CompareResult) -> Path:
              f"({RESAMPLES} resamples). \"differs\": the differences vary and the interval excludes 0 (larger "
              "than the replicate-to-replicate noise); a difference that is the same in every pair, or a share "
              "whose area is the same in every pair while the land differs, is said so, not called significant.",
-             f"- This session: {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s", "",
+             f"- This session: {s.text()}", "",
              "## Headline outcomes", "", markdown_table(result.table, arms).split("\n", 2)[2],
              "Files: `compare.csv` (one row per outcome × arm), `compare.md`, `runs.csv`/`runs.parquet` (one row "
              "per run), `series.parquet` (one row per run × kept step), `maps/` (control map of each run at the "

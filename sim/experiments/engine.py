@@ -40,12 +40,13 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.experiments.dask_cluster import dask_executor
-from sim.experiments.runfolder import ExecutionReport, RunFolder, read_run
+from sim.experiments.runfolder import RunFolder, read_run
+from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError, describe_found
 from sim.program.extras import require
 from sim.program.output import write_atomic
-from sim.program.signals import worker_started
+from sim.program.signals import say_stopped, worker_started
 
 CHUNK = 256  # run files per chunk when building the tables
 
@@ -196,12 +197,11 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                         ran += 1
                         bar.update()
                     fill()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as err:
                 for future in pending:
                     future.cancel()
                 folder.set_status("interrupted")
-                print(f"\ninterrupted after {len(done) + ran} of {len(tasks)} runs: "
-                      f"{folder.saved_note(len(done) + ran)}", file=sys.stderr)
+                say_stopped(err, f" after {len(done) + ran} of {len(tasks)} runs: {folder.saved_note(len(done) + ran)}")
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
@@ -209,8 +209,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
     if failure is not None:
         task, err = failure
         lost = engine_lost(err)
-        folder.set_status(f"stopped: {lost or f'run {task.run_id} failed'}")
-        saved = folder.abandon(len(done) + ran)
+        saved = folder.stop(f"stopped: {lost or f'run {task.run_id} failed'}", len(done) + ran, ran)
         if lost:  # the engine, named as the user chose it
             raise UserError(f"{f'--dask {dask}' if dask else engine}: {lost} ({type(err).__name__}); {saved}") from None
         if isinstance(err, UserError):
@@ -223,15 +222,14 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
 @contextmanager
 def _labelled(manager, folder, finished: int):
     """Enter `manager` (the engine); when it cannot start (a Dask scheduler out of reach), the
-    folder is relabelled "stopped: …", and the error goes on saying that the `finished` runs are
-    saved, or, when there are none in a folder this command created, that it is removed
-    (`RunFolder.abandon`)."""
+    error goes on saying what became of the folder, with its `finished` runs (`RunFolder.stop`:
+    removed when this command created it and it holds none, left as it was when it was resumed
+    or extended, else relabelled "stopped: …" with the runs saved)."""
     with ExitStack() as stack:
         try:
             opened = stack.enter_context(manager)
         except UserError as err:
-            folder.set_status(f"stopped: {err}")
-            raise UserError(f"{err}; {folder.abandon(finished)}") from None
+            raise UserError(f"{err}; {folder.stop(f'stopped: {err}', finished, 0)}") from None
         yield opened
 
 

@@ -45,7 +45,9 @@ class MemoryRuns:
     def saved_note(self, finished: int) -> str:
         return f"{finished} runs had finished; nothing was written (out=None)"
 
-    abandon = saved_note  # RunFolder.abandon's interface: there is no folder to remove
+    def stop(self, reason: str, finished: int, ran: int) -> str:
+        """What a failure message says (RunFolder.stop's interface): there is no folder to remove or relabel."""
+        return self.saved_note(finished)
 
     def runs(self) -> pd.DataFrame:
         """One row per run: its columns (run id, replicate, seed, …) and its final outcomes."""

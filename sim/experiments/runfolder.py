@@ -13,13 +13,12 @@ import platform
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.worker import RunTask
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.oserrors import failure_line, working_in
@@ -35,8 +34,12 @@ from sim.program.output import (
     write_json_atomic,
     write_text_atomic,
 )
-from sim.program.signals import interrupt_behind
+from sim.program.signals import interrupt_behind, said, say_stopped
 from sim.results.result import code_version, package_versions
+
+if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing the model
+    from sim.experiments.session import ExecutionReport
+    from sim.experiments.worker import RunTask
 
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
@@ -57,21 +60,6 @@ def _readable_run(path: Path) -> bool:
     return isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys()
 
 
-@dataclass
-class ExecutionReport:
-    """What one call of `execute` did on a run folder — one entry of the manifest's "sessions"
-    (a sweep started, interrupted and resumed twice has three): the engine's description, the
-    runs it ran and those it found already done, and seconds of wall time, of the runs' own
-    model time and of their scenario loading (summed over runs)."""
-
-    engine: str
-    ran: int
-    skipped: int
-    wall_seconds: float
-    run_seconds: float
-    load_seconds: float
-
-
 class RunFolder:
     """An output folder of many runs: a manifest saying exactly what the runs are, one file per
     finished run, and at the end the tables and charts built from them."""
@@ -85,6 +73,7 @@ class RunFolder:
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
+        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -101,6 +90,8 @@ class RunFolder:
         except BaseException as err:
             if self._status == "running":
                 self.set_status(stopped_status(err))
+                if (stop := interrupt_behind(err)) is not None and not said(stop):  # before or between the runs
+                    say_stopped(stop, f": {self.saved_note(len(list(self.runs.glob('*.json'))))}")
             raise
         finally:
             self._unlock()
@@ -136,7 +127,20 @@ class RunFolder:
         working_in(self.path, self.kind)  # a later failure of the machine says what is saved here
         return done
 
-    def _open(self, resume: bool, force: bool, flag: str) -> set[str]:
+    def check(self, *, resume: bool, force: bool, flag: str = "--resume") -> str:
+        """What opening the folder would do — "create" it (or adopt an empty one), "resume" it, or
+        "replace" it — or the UserError `open` refuses it with, the same line (a link, a file, no
+        folder to resume, another kind's or another sweep's folder, another code version without
+        `force`, a folder that exists without `resume` or `force`, a folder another command is
+        writing into). It only reads: no lock is kept and nothing is written, so `sweep --dry-run`
+        asks it too. With `resume`, `force` never replaces: it accepts a folder begun with another
+        code version (this command's session then records the version it is `mixed_with`)."""
+        try:
+            return self._check(resume, force, flag)
+        except OSError as err:  # a folder that cannot be read (no permission)
+            raise UserError(failure_line(err, "cannot write here")) from None
+
+    def _check(self, resume: bool, force: bool, flag: str) -> str:
         p = self.path
         if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
             raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
@@ -146,53 +150,67 @@ class RunFolder:
         if resume and (not p.exists() or not any(p.iterdir())):
             raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
                             "without --resume to start it")
-        if p.exists() and any(p.iterdir()):
-            manifest = self.manifest()
-            if resume:
-                if manifest is None and not self._unstarted():
-                    raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
-                manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
-                if manifest.get("kind") != self.kind:
-                    raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
-                                    "cannot resume it")
-                if manifest.get("identity") != self.identity:
-                    raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
-                                    "or the seeds changed since); choose a new --out, or --force to replace it")
-                before = manifest.get("code_version")
-                if before not in (None, self.session["code_version"]):
-                    if not force:
-                        raise UserError(f"{p}: was run with code version {before}, this is "
-                                        f"{self.session['code_version']}: resuming would mix model versions in "
-                                        f"one table; choose a new --out, or add --force to {flag} to mix them "
-                                        "(the manifest records it)")
-                    self.session["mixed_with"] = before
-                if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
-                    with contextlib.suppress(FileExistsError):
-                        mark_folder(p, self.kind)
-                self._lock()
-            elif force:
-                if not is_corridor_folder(p):
-                    raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
-                                    f"{MARKER} marker); will not replace it — choose another --out")
-                held = corridor_folder_kind(p)
-                if held != self.kind:
-                    raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
-                                    "only the same kind of output: choose another --out")
-                self._lock()  # refuse to delete a folder another command is writing into
-                self._unlock()
-                remove_corridor_folder(p)
-                new_marked_folder(p, self.kind, claim=self._hold)
-                self.created = True
-            else:
-                if (p / MARKER).is_file():  # refused as being written, if it is: not "already exists"
-                    self._lock()
-                    self._unlock()
-                state = self._state(manifest)
-                again = ("pass --add-replicates N to extend it with N more replicates per point, "
-                         if state == "complete" and self.kind == "sweep" else
-                         "" if state == "complete" else "pass --resume to finish it, ")
-                raise UserError(f"{p}: already exists ({state}); {again}--force to start again, or choose "
-                                "another --out")
+        if not p.exists() or not any(p.iterdir()):
+            return "create"
+        manifest = self.manifest()
+        if resume:
+            if manifest is None and not self._unstarted():
+                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+            manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
+            if manifest.get("kind") != self.kind:
+                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
+                                "cannot resume it")
+            if manifest.get("identity") != self.identity:
+                raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
+                                f"or the seeds changed since), so {flag} cannot finish it; choose a new --out, "
+                                f"or run without {flag} and with --force to replace it")
+            before = manifest.get("code_version")
+            if before not in (None, self.session["code_version"]):
+                if not force:
+                    raise UserError(f"{p}: was run with code version {before}, this is "
+                                    f"{self.session['code_version']}: resuming would mix model versions in "
+                                    f"one table; choose a new --out, or add --force to {flag} to mix them "
+                                    "(the manifest records it)")
+                self.session["mixed_with"] = before
+            self._refuse_if_written()
+            return "resume"
+        if force:
+            if not is_corridor_folder(p):
+                raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
+                                f"{MARKER} marker); will not replace it — choose another --out")
+            held = corridor_folder_kind(p)
+            if held != self.kind:
+                raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
+                                "only the same kind of output: choose another --out")
+            self._refuse_if_written()  # refuse to delete a folder another command is writing into
+            return "replace"
+        self._refuse_if_written()  # refused as being written, if it is: not "already exists"
+        state = self._state(manifest)
+        again = ("pass --add-replicates N to extend it with N more replicates per point, "
+                 if state == "complete" and self.kind == "sweep" else
+                 "" if state == "complete" else "pass --resume to finish it, ")
+        raise UserError(f"{p}: already exists ({state}); {again}--force to start again, or choose "
+                        "another --out")
+
+    def _refuse_if_written(self) -> None:
+        """UserError if another command holds the folder's lock (its marker, where there is one)."""
+        if (self.path / MARKER).is_file():
+            self._lock()
+            self._unlock()
+
+    def _open(self, resume: bool, force: bool, flag: str) -> set[str]:
+        p = self.path
+        action = self.check(resume=resume, force=force, flag=flag)
+        if action == "resume":
+            self._found = self.manifest()
+            if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
+                with contextlib.suppress(FileExistsError):
+                    mark_folder(p, self.kind)
+            self._lock()
+        elif action == "replace":
+            remove_corridor_folder(p)
+            new_marked_folder(p, self.kind, claim=self._hold)
+            self.created = True
         else:
             self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)
@@ -284,22 +302,49 @@ class RunFolder:
 
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""
+        if not finished:
+            return f"no run had finished, none is saved in {self.path}; --resume runs them"
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
-    def abandon(self, finished: int) -> str:
-        """What a failure message says of the folder of a command that stopped (an engine that
-        could not start, a run that failed) after `finished` runs: where they are saved and that
-        `--resume` runs the rest (`saved_note`); or, when the folder holds no run and this command
-        created it, that nothing was run, and the folder is removed: Corridor leaves no folder
-        of nothing behind. A folder it found (resumed, or an empty one adopted) is kept."""
-        if finished or not self.created or any(self.runs.glob("*.json")):
-            return self.saved_note(finished)
+    def stop(self, reason: str, finished: int, ran: int) -> str:
+        """Record that this command stopped (`reason`, "stopped: …": an engine that could not start,
+        a run that failed) after running `ran` runs, `finished` being saved in all, with its
+        session closed in the manifest (its end, the runs it ran, why it stopped); returns what the
+        failure message says of the folder:
+
+        * no run saved, in a folder this command created: the folder is removed, Corridor leaves
+          no folder of nothing behind ("nothing was run, and DIR, which this command created, is
+          removed");
+        * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
+          status and what it holds (an extension none of whose runs ran is not recorded), beside
+          this session ("nothing was run, and DIR is left as it was (complete)"); a status of
+          "running" (left by a killed command) says `reason`;
+        * else the folder's status says `reason`, and the message where the finished runs are saved
+          and that --resume runs the rest (`saved_note`)."""
+        self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
+                            stopped=reason.removeprefix("stopped: "))
+        self._status = reason
+        if not finished and self.created and not any(self.runs.glob("*.json")):
+            self._unlock()
+            try:
+                remove_corridor_folder(self.path)
+                return f"nothing was run, and {self.path}, which this command created, is removed"
+            except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
+                pass
+        found = self._found if not ran else None
+        kept = found is not None and found.get("status") != "running"  # "running": a command killed, not a state
+        manifest = {**(found if found is not None else self.manifest() or {}), **({} if kept else {"status": reason})}
+        with contextlib.suppress(OSError):
+            write_json_atomic(self.path / MANIFEST, self._with_session(manifest))
         self._unlock()
-        try:
-            remove_corridor_folder(self.path)
-        except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
-            return self.saved_note(finished)
-        return f"nothing was run, and {self.path}, which this command created, is removed"
+        if kept:
+            return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
+        return self.saved_note(finished)
+
+    def _with_session(self, manifest: dict) -> dict:
+        """`manifest` with this command's session (as it is now) last among its sessions."""
+        sessions = [s for s in manifest.get("sessions", []) if s.get("id") != self.session["id"]]
+        return {**manifest, "sessions": sessions + [dict(self.session)]}
 
     def write_manifest(self, info: dict, session: ExecutionReport | None = None, status: str = "running") -> None:
         """Write the manifest: `info`, the code and packages, and every session that has worked
@@ -326,44 +371,11 @@ class RunFolder:
             manifest["mixed_code_versions"] = True
         if session is not None:
             self.session.update(session.__dict__, ended=datetime.now().isoformat(timespec="seconds"))
-        sessions = [s for s in old.get("sessions", []) if s.get("id") != self.session["id"]]
-        manifest["sessions"] = sessions + [dict(self.session)]
-        write_json_atomic(self.path / MANIFEST, manifest)
+        write_json_atomic(self.path / MANIFEST, self._with_session({**manifest, "sessions": old.get("sessions", [])}))
         self._status = status
         if status == "complete":  # written: a later failure in this process is not about this folder
             working_in(None)
             self._unlock()
-
-
-@contextlib.contextmanager
-def reading(path: Path) -> Iterator[None]:
-    """Hold a shared lock on the folder of many runs `path` while a command reads it and writes
-    beside its runs (`discover`): refused in one line (UserError) while another command writes
-    into it, and a command that would write into it (`--resume`, `--force`) is refused meanwhile;
-    several readers may hold it at once. A folder without Corridor's marker is read unlocked."""
-    try:
-        fd = os.open(Path(path) / MARKER, os.O_RDONLY)
-    except OSError:  # no marker: a folder from before markers, or not Corridor's
-        fd = None
-    try:
-        if fd is not None:
-            _share(fd, path)
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)  # lets go of the shared lock
-
-
-def _share(fd: int, path: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock on this system: no lock
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise UserError(f"{path}: another Corridor command is writing into this folder; wait for it to "
-                        "finish") from None
 
 
 def stopped_status(err: BaseException) -> str:

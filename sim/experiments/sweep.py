@@ -4,7 +4,6 @@ charts → report. The sweep is a plain function; the CLI only parses arguments 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +20,20 @@ from sim.experiments.engine import (
     execute,
     warm_up,
 )
-from sim.experiments.sweep_folder import check_not_dropping, replicates_to_run, unfinished_note
-from sim.experiments.sweepfile import SweepPlan, design_identity, read_sweep
+from sim.experiments.sweep_folder import (
+    check_not_dropping,
+    replicates_to_run,
+    resume_flag,
+    unfinished_note,
+)
+from sim.experiments.sweepfile import SweepPlan, read_sweep
 from sim.experiments.worker import RunTask
 from sim.figures import many_runs as ch
 from sim.figures.style import FactionStyle
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.folders import OUTPUTS
 from sim.program.output import new_run_folder, write_atomic, write_text_atomic
+from sim.program.signals import say_stopped
 
 MAX_CONVOY_BARS = 24
 MAX_REPORT_POINTS = 40
@@ -65,13 +70,6 @@ def point_columns(plan: SweepPlan) -> Callable[[RunTask], dict]:
     return columns_of
 
 
-def identity(plan: SweepPlan) -> str:
-    """What the folder's runs are, but not how many replicates: replicate r's seed depends on
-    the root seed and r alone, so a folder can be extended with more replicates."""
-    return design_identity(plan.digests, [], {"root_seed": plan.seed, "points": plan.points, "final": plan.final,
-                                              "series": plan.series, "every_hours": plan.every_hours})
-
-
 def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None = None, dask: str | None = None,
               resume: bool = False, force: bool = False, progress: bool = True, charts: bool = True,
               replicates: int | None = None, add_replicates: int | None = None, require: tuple[str, ...] = DESIGNS,
@@ -87,7 +85,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     while the folder is still locked and before its manifest says complete; it returns the
     sections it adds to the report. `analysis` names it in the manifest: a folder that holds one
     is resumed or extended only with it (a plain sweep would leave it stale beside newer runs)."""
-    flag = "--add-replicates" if add_replicates else "--resume"
+    flag = resume_flag(add_replicates)
     replicates, resume = replicates_to_run(path, out, replicates, add_replicates, resume, analysis)
     check_engine(workers, dask)
     workers = workers or default_workers()
@@ -95,7 +93,7 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     plan = read_sweep(path, replicates=replicates, require=require)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
-    folder = RunFolder(out, "sweep", identity(plan))
+    folder = RunFolder(out, "sweep", plan.identity())
     with folder.writing(resume=resume, force=force, flag=flag) as done:
         before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
         check_not_dropping(out, before, plan.replicates)  # again, under the lock
@@ -122,9 +120,9 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
             if charts:
                 result.charts = sweep_charts(out, plan)
             write_report(result, extra=analyse(result) if analyse is not None else None)
-        except KeyboardInterrupt:  # every run is saved: say so, as an interruption during the runs does
-            print(f"\ninterrupted while the tables, charts and report were written: the {plan.n_runs} runs are "
-                  f"saved in {out}; --resume writes the rest", file=sys.stderr)
+        except KeyboardInterrupt as err:  # every run is saved: say so, as an interruption during the runs does
+            say_stopped(err, f" while the tables, charts and report were written: the {plan.n_runs} runs are "
+                             f"saved in {out}; --resume writes the rest")
             raise
         folder.write_manifest(info, session, status="complete")
         return result
@@ -246,8 +244,7 @@ def write_report(result: SweepResult, extra: list[str] | None = None) -> Path:
         f"{plan.n_runs} runs",
         f"- Seeds: root {plan.seed}; replicate r uses the r-th child of `SeedSequence({plan.seed})` at every "
         "design point (common random numbers)",
-        f"- This session: {s.ran} runs on {s.engine} in {s.wall_seconds:.1f} s"
-        + (f" ({s.skipped} already done)" if s.skipped else ""),
+        f"- This session: {s.text()}",
         "", "## Files", "",
         f"- `runs.csv`, `runs.parquet` — one row per run ({result.counts['runs']} rows): run_id, point, the "
         "parameters (named by key path), replicate, seed, then the outcomes",

@@ -5,7 +5,9 @@ sweep file's), the analysis kept beside its runs, its finished runs, and the run
 sweep had left unfinished.
 
 `sim.experiments.sweep.run_sweep` and `sweep --dry-run` settle the replicates with the same
-function (`replicates_to_run`), so the plan a dry run prints is the one the command runs.
+function (`replicates_to_run`), so the plan a dry run prints is the one the command runs, and
+ask the folder the same question (`sim.experiments.runfolder.RunFolder.check`), so a dry run
+refuses what the command refuses, in the same words.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def finished_runs(out: Path) -> set[str]:
     return {f.stem for f in (Path(out) / "runs").glob("*.json")}
 
 
+def resume_flag(add_replicates: int | None) -> str:
+    """The option a command that resumes or extends a sweep folder was given, as its refusals name it."""
+    return "--add-replicates" if add_replicates else "--resume"
+
+
 def replicates_to_run(path: str | Path, out: Path | None, replicates: int | None, add_replicates: int | None,
                       resume: bool, analysis: str | None = None) -> tuple[int | None, bool]:
     """(replicates per point, resume) of a sweep of the file `path` into `out`: `add_replicates` N
@@ -53,7 +60,7 @@ def replicates_to_run(path: str | Path, out: Path | None, replicates: int | None
     anything runs, for `--resume`/`--add-replicates` without `out`, for both `--add-replicates`
     and `--replicates`, for `--add-replicates` where no sweep folder is, and for a folder holding
     an analysis other than `analysis` (a plain sweep would leave it stale beside the new runs)."""
-    flag = "--add-replicates" if add_replicates else "--resume"
+    flag = resume_flag(add_replicates)
     if (resume or add_replicates) and out is None:
         raise UserError(f"{flag} needs --out FOLDER: the folder of the sweep to "
                         + ("extend" if add_replicates else "finish"))

@@ -92,6 +92,13 @@ class SweepPlan:
         """Every run's id, design point by design point."""
         return [self.run_id(i, r) for i in range(len(self.points)) for r in range(self.replicates)]
 
+    def identity(self) -> str:
+        """What the sweep's runs are, but not how many replicates (the folder's `identity`: a folder
+        is resumed only by the same runs): replicate r's seed depends on the root seed and r alone,
+        so a folder can be extended with more replicates."""
+        return design_identity(self.digests, [], {"root_seed": self.seed, "points": self.points, "final": self.final,
+                                                  "series": self.series, "every_hours": self.every_hours})
+
 
 def read_sweep(path: str | Path, *, replicates: int | None = None, require: tuple[str, ...] = DESIGNS) -> SweepPlan:
     """Read and check a sweep file against its base scenario; raises InputErrors with every problem.

@@ -48,6 +48,7 @@ from sim.experiments.engine import _Bar  # no monitor thread: pool workers fork 
 from sim.experiments.outcomes import NOT_OUTCOMES, select
 from sim.hindcast.calibfile import CalibrationPlan, Prior, TargetSpec, read_calibration
 from sim.program.errors import UserError
+from sim.program.signals import say_stopped
 
 PREDICTIVE_STREAM = 11  # tag of the posterior-predictive draws, derived from the calibration's seed
 PREDICTIVE_INTERVAL = (0.05, 0.95)
@@ -366,9 +367,9 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
                 log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")
                 predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
                                                   plan.spec.seed, executor, progress)
-        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does (`writing`: "interrupted")
-            print(f"\nthe finished generations are saved in {out / 'abc.db'}; the same command with --resume --out "
-                  f"{out} continues from them", file=sys.stderr)
+        except KeyboardInterrupt as err:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does (`writing`: "interrupted")
+            say_stopped(err, f" during the calibration: the finished generations are saved in {out / 'abc.db'}; the "
+                             f"same command with --resume --out {out} continues from them")
             raise
         result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
                              seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,

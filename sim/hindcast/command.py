@@ -61,6 +61,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
+    from sim.experiments.command import _plan_log
     from sim.hindcast.posterior import read_posterior
     from sim.hindcast.record import Window
     from sim.hindcast.report import few_replicates_note, run_hindcast
@@ -74,15 +75,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     result = run_hindcast(scenario, window=window, replicates=args.replicates, record=args.record,
                           mapping_file=args.mapping, seed=args.seed, sets=parse_sets(args.set), workers=args.workers,
                           dask=args.dask, out=args.out, resume=args.resume, force=args.force,
-                          progress=not args.quiet, charts=not args.no_charts, log=lambda line: print(line, flush=True),
+                          progress=not args.quiet, charts=not args.no_charts, log=_plan_log(args),
                           posterior=posterior)
     s, session = result.scores, result.session
 
     def share(score: dict) -> str:
         return "n/a" if score["share"] is None else f"{score['share']:.0%} of {score['of']}"
 
-    print(f"  {session.ran} runs on {session.engine} in {session.wall_seconds:.1f} s"
-          + (f"; {session.skipped} were already done" if session.skipped else ""))
+    print(f"  {session.text()}")
     print(f"  90 % bands cover the observed month × region counts: all events {share(s['coverage_90|all'])}, "
           f"IS – government {share(s['coverage_90|government_russia-isis'])}, "
           f"IS – SDF {share(s['coverage_90|isis-sdf_coalition'])}")

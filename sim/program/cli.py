@@ -35,7 +35,7 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.flags import path_flag, scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
-from sim.program.signals import Terminated, exit_status, interrupt_behind, termination_handled
+from sim.program.signals import exit_status, interrupt_behind, said, stop_word, termination_handled
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -295,6 +295,8 @@ def _command(argv: list[str] | None) -> int:
 
 
 def _stopped(err: KeyboardInterrupt) -> int:
-    """The one line and exit status (130, 143, …) of a command stopped by Ctrl-C or a signal."""
-    print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
+    """The exit status (130, 143, …) of a command stopped by Ctrl-C or a signal, and its one line:
+    the word, unless the command already said what it saved (`sim.program.signals.say_stopped`)."""
+    if not said(err):
+        print(stop_word(err), file=sys.stderr)
     return exit_status(err)

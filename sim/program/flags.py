@@ -9,7 +9,8 @@ value (:mod:`sim.scenario.dialect`: ``1e4`` is a number, ``1:30`` is refused wit
   ``seed``, ``--cell-km`` is ``map.cell_km``, ``--days`` is ``time.duration_days``), so the
   message is the one the validation of a scenario file would give;
 * :func:`whole_number` and :func:`number` for values that have no key in a file (workers,
-  ports, benchmark sizes), with the same wording.
+  ports, benchmark sizes), with the same wording (what was found described as a file's value is:
+  "found a string 'abc'").
 
 :func:`path_flag` refuses an empty file or folder name (``''`` would otherwise be read as ``.``).
 
@@ -26,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sim.program.errors import UserError
+from sim.program.errors import UserError, describe_found
 
 
 def read_number(text: str) -> Any:
@@ -120,8 +121,7 @@ def whole_number(lo: int | None = 1, hi: int | None = None) -> Callable[[str], i
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err)) from None
         if isinstance(value, bool) or not isinstance(value, int):
-            shown = f"'{value}'" if isinstance(value, str) else f"{value!r}"
-            raise argparse.ArgumentTypeError(f"expected a whole number, found {shown}")
+            raise argparse.ArgumentTypeError(f"expected a whole number, found {describe_found(value)}")
         _check_range(value, lo, hi, "a whole number")
         return value
     parse.__name__ = "whole number"
@@ -137,8 +137,7 @@ def number(above: float | None = 0.0, hi: float | None = None, noun: str = "a nu
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err)) from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            shown = f"'{value}'" if isinstance(value, str) else f"{value!r}"
-            raise argparse.ArgumentTypeError(f"expected {noun}, found {shown}")
+            raise argparse.ArgumentTypeError(f"expected {noun}, found {describe_found(value)}")
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"expected a finite number, found {value}")
         _check_range(float(value), above, hi, noun, lo_open=True)

@@ -75,6 +75,24 @@ def interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:
     return None
 
 
+def stop_word(err: KeyboardInterrupt) -> str:
+    """How a command stopped by `err` says so: "terminated" (SIGTERM, SIGHUP) or "interrupted" (Ctrl-C)."""
+    return "terminated" if isinstance(err, Terminated) else "interrupted"
+
+
+def say_stopped(err: KeyboardInterrupt, what: str) -> None:
+    """Print, on stderr, the one message of a command stopped by `err`: its word (`stop_word`)
+    followed by `what` (where it stopped, what is saved, how to go on: " after 6 of 12 runs: …",
+    ": …"). The command line then prints no bare word of its own (`said`)."""
+    print(f"\n{stop_word(err)}{what}", file=sys.stderr, flush=True)
+    err.said = True
+
+
+def said(err: KeyboardInterrupt) -> bool:
+    """Whether the message of the command stopped by `err` was printed (`say_stopped`)."""
+    return getattr(err, "said", False)
+
+
 def exit_status(err: KeyboardInterrupt) -> int:
     """The exit status of a command stopped by `err`: 128 + the signal (130 for Ctrl-C)."""
     return 128 + (err.signum if isinstance(err, Terminated) else signal.SIGINT)

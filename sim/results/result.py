@@ -126,7 +126,8 @@ class RunResult:
                    if k.startswith("convoy_") and isinstance(v, str)]
         if convoys:
             lines.append("  convoys: " + "; ".join(convoys))
-        bridges = [f"{k[len('land_bridge_'):-len('_open_at_end')]} {'open' if v else 'closed'}"
+        label = dict(zip(self.faction_ids, self.faction_labels, strict=True))
+        bridges = [f"{label.get(f := k[len('land_bridge_'):-len('_open_at_end')], f)} {'open' if v else 'closed'}"
                    for k, v in s.items() if k.startswith("land_bridge_") and k.endswith("_open_at_end")]
         if bridges:
             lines.append("  land bridge at the end: " + ", ".join(bridges))

@@ -120,9 +120,43 @@ def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(t
     out.mkdir()  # a folder the user made (empty: adopted) is not Corridor's to remove
     assert main(sweep(tmp_path)) == 2
     line = error_lines(capsys.readouterr().err)[0]
-    assert f"the 0 finished runs are saved in {out}; --resume runs the rest" in line, line
+    assert f"no run had finished, none is saved in {out}; --resume runs them" in line, line
     status = json.loads((out / "manifest.json").read_text())["status"]
     assert status.startswith("stopped: --dask local: the local Dask cluster was lost"), status
+
+
+def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_resumable(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """`--add-replicates` to a complete folder whose Dask engine could not start left it "stopped",
+    its manifest saying the new replicates and its session never ended, after a plan line that
+    --quiet did not silence (session 12's fresh review). Now the folder is left as it was
+    (complete, its replicates), the session is closed (its end, 0 runs, why it stopped), and the
+    one line says so. An extension that stops part-way keeps its new runs and says stopped: a
+    plain --resume runs the rest of it."""
+    out = tmp_path / "out"
+    assert main(sweep(tmp_path)[:-4] + ["--workers", "1"]) == 0  # complete: 2 points × 2 replicates
+    capsys.readouterr()
+    stand_in(monkeypatch, "asking for the workers")
+    assert main(sweep(tmp_path, "--add-replicates", "1")) == 2
+    said = capsys.readouterr()
+    assert not said.out, f"--quiet: no plan line before the error: {said.out}"
+    lines = error_lines(said.err)
+    assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was (complete)"), lines
+    m = json.loads((out / "manifest.json").read_text())
+    assert (m["status"], m["replicates"], m["runs"]) == ("complete", 2, 4), "the folder as it was"
+    last = m["sessions"][-1]
+    assert len(m["sessions"]) == 2 and last["ended"] and last["ran"] == 0, last
+    assert last["stopped"].startswith("--dask local: the local Dask cluster was lost as it started"), last
+
+    stand_in(monkeypatch, "a worker")  # runs two of the four new runs, then loses its workers
+    assert main(sweep(tmp_path, "--add-replicates", "2")) == 2
+    lines = error_lines(capsys.readouterr().err)
+    assert lines[0].endswith(f"the 6 finished runs are saved in {out}; --resume runs the rest"), lines
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"].startswith("stopped: ") and m["replicates"] == 4, "an extension begun is the folder's"
+    assert m["sessions"][-1]["ended"] and m["sessions"][-1]["ran"] == 2, m["sessions"][-1]
+    assert main(sweep(tmp_path, "--resume", "--dry-run")) == 0
+    assert f"{out} holds 6 of them: 2 would run" in capsys.readouterr().out
 
 
 def test_a_dask_worker_lost_during_the_runs_is_one_line_naming_dask(tmp_path, monkeypatch, capsys):

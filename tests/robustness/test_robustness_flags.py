@@ -55,6 +55,17 @@ def test_bad_numbers_on_the_command_line_exit_2_in_one_line(head, flag, value, c
     assert "expected" in err or "base-60" in err
 
 
+@pytest.mark.parametrize("head", [["viz", "--port"], ["viz", "--bench"], ["map", "--cell-km"],
+                                  ["export", BLOCKADE, "--days"], ["compare", BLOCKADE, BLOCKADE, "--every-hours"]])
+def test_text_where_a_number_is_expected_is_worded_as_in_a_file(head, capsys):
+    """`viz --port abc` said "found 'abc'" where `map --cell-km abc` said "found a string 'abc'"
+    (session 12's fresh reviewers): every number flag words what it found as a file's value is."""
+    with pytest.raises(SystemExit):
+        main([*head, "abc"])
+    err = capsys.readouterr().err
+    assert f"argument {head[-1]}: expected " in err and ", found a string 'abc'" in err, err
+
+
 def _allows(bounds: str, value: float) -> bool:
     """Whether the bounds a message states ("between 1 and 200", "> 0 and <= 3650", ">= 0") allow `value`."""
     if bounds.startswith("between "):

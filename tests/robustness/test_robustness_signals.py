@@ -61,8 +61,9 @@ def test_sigterm_stops_a_sweep_and_its_workers_like_ctrl_c(tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM, err
-    assert "Traceback" not in err and err.strip().splitlines()[-1] == "terminated", err
-    assert "--resume runs the rest" in err, "the interruption says how to finish"
+    last = err.strip().splitlines()[-1]  # one message: the word, what is saved and how to finish; no bare word after it
+    assert "Traceback" not in err and last.startswith("terminated after ") and " saved in " in last, err
+    assert "; --resume runs " in last, "the interruption says how to finish"
     assert gone(workers), "pool workers outlived the command"
     assert not list((tmp_path / "out" / "runs").glob(".*")), "no temporary run file left"
 
