@@ -30,7 +30,7 @@ class InsurgentCell(Unit):
     @property
     def hidden(self) -> bool:
         """Not found by patrols (not `in_the_open`): engagements do not look at it."""
-        return not self.in_the_open
+        return self not in self.model.in_the_open
 
     @hidden.setter
     def hidden(self, value: bool) -> None:
@@ -124,7 +124,7 @@ class Insurgency:
             # patrols move every step, and a KD-tree of them costs more to build than the distances
             mine = [i for i, f in enumerate(factions) if f == faction] if len(present) > 1 else range(len(factions))
             here = model.space.positions_km(("insurgent cells of", faction), tuple(spots[i] for i in mine))
-            counts = model.space.count_within(here, ("patrols hostile to", faction), tuple(u.rc for u in patrols), reach)
+            counts = model.space.count_within(here, ("patrols hostile to", faction), tuple([u.rc for u in patrols]), reach)
             for i, n in zip(mine, counts.tolist(), strict=True):
                 n_near[i] = n
         return n_near if watched else None
@@ -141,7 +141,7 @@ class Insurgency:
         for faction in sorted(set(factions)):
             mine = [i for i, f in enumerate(factions) if f == faction]
             patrols = self._hostile_patrols(faction)
-            tree = self._tree(faction, tuple(u.rc for u in patrols))
+            tree = self._tree(faction, tuple([u.rc for u in patrols]))
             _, nearest = tree.query(np.array([found[i].rc for i in mine], dtype=float) * km)
             for i, k in zip(mine, nearest.tolist(), strict=True):
                 finders[i] = patrols[k]
