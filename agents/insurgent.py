@@ -30,7 +30,7 @@ class InsurgentCell(Unit):
     @property
     def hidden(self) -> bool:
         """Not found by patrols (not `in_the_open`): engagements do not look at it."""
-        return not self.in_the_open
+        return self not in self.model.in_the_open
 
     @hidden.setter
     def hidden(self, value: bool) -> None:
@@ -80,46 +80,53 @@ class Insurgency:
         self.model = model
 
     def update(self) -> None:
+        """Ambushes, then detection. The cells are a few dozen at most, so their rates, chances and
+        draws are worked out in Python floats (the same operations, in the same order, as over
+        numpy arrays: the same bits), with numpy only for the draws and `expm1` over all cells at
+        once (numpy's own `expm1`: the C library's may differ in the last bit)."""
         model = self.model
         cells = list(model.agents_by_type.get(InsurgentCell, ()))
         if not cells:
             return
         spec = model.spec.insurgents
         step_days = model.step_hours / 24.0
-        rows = np.fromiter((c.rc[0] for c in cells), dtype=np.intp, count=len(cells))
-        cols = np.fromiter((c.rc[1] for c in cells), dtype=np.intp, count=len(cells))
-        factions = np.fromiter((c.faction for c in cells), dtype=np.intp, count=len(cells))  # (ambushes change none)
+        spots = [c.rc for c in cells]
+        factions = [c.faction for c in cells]  # (ambushes change none)
 
-        ungoverned = model.influence.controller[rows, cols] == UNGOVERNED
-        rate = spec.ambush_rate_per_day * np.where(ungoverned, spec.ungoverned_multiplier, 1.0)
-        if model.tempo.on:
-            rate = rate * model.tempo.levels(factions, model.hours / 24.0)
-        strikes = model.streams[INSURGENT_AMBUSH].random(len(cells)) < -np.expm1(-rate * step_days)
-        for i in np.flatnonzero(strikes):
-            cells[i].ambush()
+        controller, rate = model.influence.controller, spec.ambush_rate_per_day
+        rates = [rate * (spec.ungoverned_multiplier if controller.item(r, c) == UNGOVERNED else 1.0) for r, c in spots]
+        if model.tempo.on:  # each faction present advanced once, in order, as for the cells' array of factions
+            present = sorted(set(factions))
+            level = dict(zip(present, model.tempo.levels(np.array(present), model.hours / 24.0).tolist(), strict=True))
+            rates = [r * level[f] for r, f in zip(rates, factions, strict=True)]
+        draws = model.streams[INSURGENT_AMBUSH].random(len(cells)).tolist()
+        for cell, u, p in zip(cells, draws, chances(rates, step_days), strict=True):
+            if u < p:
+                cell.ambush()
 
-        self._detect(cells, factions, rows, cols, step_days)
+        self._detect(cells, factions, spots, step_days)
 
-    def patrols_near(self, factions: np.ndarray, rows, cols) -> np.ndarray | None:
-        """For each cell (its faction index, row and column: int arrays of one length), how many
-        patrols of factions hostile to its faction are within `insurgents.detection_range_km`
-        (int array), or None when no cell has a hostile patrol anywhere."""
+    def patrols_near(self, factions: list[int], spots: list[tuple[int, int]]) -> list[int] | None:
+        """For each cell (its faction index and its (row, col): lists of one length), how many
+        patrols of factions hostile to its faction are within `insurgents.detection_range_km`,
+        or None when no cell has a hostile patrol anywhere."""
         model = self.model
-        km, reach = model.map.cell_km, model.spec.insurgents.detection_range_km
-        here = np.column_stack((rows, cols)).astype(float) * km
-        n_near = np.zeros(len(factions), dtype=np.intp)
+        reach = model.spec.insurgents.detection_range_km
+        n_near = [0] * len(factions)
         watched = False
-        present = sorted(set(factions.tolist()))  # (a Python set: usually one faction, a few dozen cells)
+        present = sorted(set(factions))  # usually one faction, a few dozen cells
         for faction in present:
-            patrols = self._hostile_patrols(int(faction))
+            patrols = self._hostile_patrols(faction)
             if not patrols:
                 continue
             watched = True
             # every distance measured for few cells and patrols (sim/world/spatial.py, `count_within`):
             # patrols move every step, and a KD-tree of them costs more to build than the distances
-            mine = factions == faction if len(present) > 1 else slice(None)  # all cells, when of one faction
-            n_near[mine] = model.space.count_within(here[mine], ("patrols hostile to", int(faction)),
-                                                    tuple(u.rc for u in patrols), reach)
+            mine = [i for i, f in enumerate(factions) if f == faction] if len(present) > 1 else range(len(factions))
+            here = model.space.positions_km(("insurgent cells of", faction), tuple(spots[i] for i in mine))
+            counts = model.space.count_within(here, ("patrols hostile to", faction), tuple([u.rc for u in patrols]), reach)
+            for i, n in zip(mine, counts.tolist(), strict=True):
+                n_near[i] = n
         return n_near if watched else None
 
     def _finders(self, found: list[InsurgentCell]) -> list:
@@ -134,7 +141,7 @@ class Insurgency:
         for faction in sorted(set(factions)):
             mine = [i for i, f in enumerate(factions) if f == faction]
             patrols = self._hostile_patrols(faction)
-            tree = self._tree(faction, tuple(u.rc for u in patrols))
+            tree = self._tree(faction, tuple([u.rc for u in patrols]))
             _, nearest = tree.query(np.array([found[i].rc for i in mine], dtype=float) * km)
             for i, k in zip(mine, nearest.tolist(), strict=True):
                 finders[i] = patrols[k]
@@ -150,15 +157,25 @@ class Insurgency:
         again only after they moved)."""
         return self.model.space.kd_tree(("patrols hostile to", faction), spots)
 
-    def _detect(self, cells, factions, rows, cols, step_days) -> None:
+    def _detect(self, cells, factions, spots, step_days) -> None:
         model = self.model
         spec = model.spec.insurgents
-        n_near = self.patrols_near(factions, rows, cols) if spec.detection_rate_per_day else None
+        n_near = self.patrols_near(factions, spots) if spec.detection_rate_per_day else None
         if n_near is None:
             return
-        p_detect = -np.expm1(-spec.detection_rate_per_day * n_near * step_days)
-        detected = model.streams[INSURGENT_DETECTION].random(len(cells)) < p_detect
-        found = [cells[i] for i in np.flatnonzero(detected)]
+        rate = spec.detection_rate_per_day
+        draws = model.streams[INSURGENT_DETECTION].random(len(cells)).tolist()
+        found = [cell for cell, u, p in zip(cells, draws, chances([rate * n for n in n_near], step_days), strict=True)
+                 if u < p]
+        if found:
+            self.suppress(found)
+
+    def suppress(self, found: list[InsurgentCell]) -> None:
+        """The cells `found` by patrols this step (in the order of the model's agents) each lose
+        `suppression_loss_fraction` of their fighters, credited to the nearest hostile patrol
+        (`_finders`): below `disperse_below` a cell disperses, otherwise it is in the open."""
+        model = self.model
+        spec = model.spec.insurgents
         for cell, finder in zip(found, self._finders(found), strict=True):
             lost = cell.lose(cell.strength * spec.suppression_loss_fraction)
             if cell.alive and cell.strength < spec.disperse_below:
@@ -171,3 +188,10 @@ class Insurgency:
             model.recorder.violence.add(model.hours, cell.rc, "engagement", model.factions.ids[finder.faction],
                                         model.factions.ids[cell.faction], 0.0, lost)
             model.recorder.incident("detection", f"patrols found {cell.describe()}: {what}", cell, fighters=lost)
+
+
+def chances(rates: list[float], step_days: float) -> list[float]:
+    """The chance of at least one event in a step of `step_days` days at each of `rates` (per
+    day): 1 − exp(−rate × step_days), as −expm1(−rate × step_days) over one numpy array (the
+    same float operations as over an array of the rates)."""
+    return (-np.expm1(np.array([-r * step_days for r in rates], dtype=float))).tolist()

@@ -300,3 +300,32 @@ def test_a_battles_cover_is_the_strength_weighted_cover_of_each_side_afresh(tmp_
                 for side, before, after in ((side_a, a, a_new), (side_b, b, b_new)) for u in side]
     assert fight(model, side_a, side_b, 1.0) == (a - a_new, b - b_new), "each side's losses as the plain computation's"
     assert [u.strength for u in side_a + side_b] == expected, "each unit loses its share, bit for bit"
+
+
+def test_the_hostile_pairs_kept_with_the_relations_are_the_factions_hostile_pairs_after_every_change(tmp_path):
+    """The engagements keep the hostile pairs of factions (`Engagements.hostile_pairs`, the
+    battles' pairs) and work them out again whenever `model.set_relation` changes one: after 60
+    random changes among four factions (to and from hostile, allied, rival, neutral) the kept
+    pairs are the relation matrix's, and a pair made hostile between two units in range fights
+    at the next engagement stage."""
+    import numpy as np
+
+    model = world(tmp_path, factions=("a", "b", "c", "d"))
+    rng = np.random.default_rng(7)
+    seen = set()
+    for _ in range(60):
+        f, g = (int(v) for v in rng.choice(4, size=2, replace=False))
+        model.set_relation(f, g, int(rng.integers(4)))
+        assert model.engagements.hostile_pairs == model.factions.hostile_pairs(), "the kept pairs are stale"
+        seen.add(len(model.engagements.hostile_pairs))
+    assert len(seen) > 2, f"the changes should make and unmake hostile pairs: {seen}"
+    for f in range(4):
+        for g in range(f + 1, 4):
+            model.set_relation(f, g, 0)  # allied: nobody fights
+    (ua,), (ub,) = units_of(model, "a"), units_of(model, "b")
+    ub.move_to(ua.rc)
+    model.engagements.update()
+    assert ua.strength == ub.strength == 100.0, "allies do not fight"
+    model.set_relation(0, 1, 3)  # hostile
+    model.engagements.update()
+    assert ua.strength < 100.0 and ub.strength < 100.0, "a pair made hostile fights at the next stage"

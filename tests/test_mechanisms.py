@@ -129,7 +129,6 @@ def test_patrols_count_toward_detecting_only_cells_of_factions_hostile_to_them()
 
     assert by_hand(a) >= 1 and by_hand(b) < by_hand(a), "the set-up needs a patrol hostile to one cell only"
     for order in ([a, b], [b, a]):
-        rows, cols = np.array([c.rc for c in order]).T
-        got = model.insurgency.patrols_near(np.array([c.faction for c in order]), rows, cols).tolist()
+        got = model.insurgency.patrols_near([c.faction for c in order], [c.rc for c in order])
         assert got == [by_hand(c) for c in order], (
             f"hostile patrols within {reach} km of each cell, by hand {[by_hand(c) for c in order]}, got {got}")

@@ -150,7 +150,7 @@ def test_the_tempo_multiplies_every_cells_ambush_rate(tmp_path, monkeypatch, lev
     model.insurgency.update()
     ambushes = [e for e in model.log.entries if e.kind == "ambush"]
     assert len(ambushes) == expected, f"activity {level:g}: {expected} ambushes expected, {len(ambushes)} logged"
-    assert asked == [([0] * 5, 0.0)], f"the tempo is asked once, for the 5 cells of faction 0 at day 0: {asked}"
+    assert asked == [([0], 0.0)], f"the tempo is asked once, for faction 0 (the 5 cells') at day 0: {asked}"
 
 
 def test_each_level_is_the_documented_update_of_the_factions_own_normal_draws():

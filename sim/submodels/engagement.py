@@ -190,8 +190,8 @@ def sparse_contact_groups(rows: np.ndarray, cols: np.ndarray) -> list[list[int]]
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
-    cells = {f: tuple(u.rc for u in units) for f, units in fighters_by_faction.items()}
-    for f, g in model.factions.hostile_pairs():
+    cells = {f: tuple([u.rc for u in units]) for f, units in fighters_by_faction.items()}
+    for f, g in model.engagements.hostile_pairs:
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
         if not units_f or not units_g:
             continue
@@ -214,6 +214,7 @@ class Engagements:
     Built once the model's rules and timeline are (the factions that can fight include those a
     rule or an event adds later). ``model.set_relation`` calls `relations_changed`.
 
+    - ``hostile_pairs`` (list of (i, j), i < j): every hostile pair of factions (`Factions.hostile_pairs`);
     - ``can_fight`` (set of faction indices): factions with forces, now or later, in a hostile pair;
       ``regulars_can_fight`` (bool): two such factions with regular (non-insurgent) forces exist.
       The stage runs only then, or while hostile insurgent cells are in the open; otherwise it
@@ -226,7 +227,8 @@ class Engagements:
         self.relations_changed()
 
     def relations_changed(self) -> None:
-        """Work out again which factions can fight (after a change of relation)."""
+        """Work out again the hostile pairs and which factions can fight (after a change of relation)."""
+        self.hostile_pairs = self.model.factions.hostile_pairs()
         self.can_fight = self.factions_that_can_fight(regular_only=False)
         self.regulars_can_fight = bool(self.factions_that_can_fight(regular_only=True))
 
@@ -253,7 +255,7 @@ class Engagements:
         present = {m.factions.index(f.faction) for f in forces if not regular_only or f.kind != "insurgent"}
         for rule in m.rules:
             present |= rule.factions_added(regular_only)
-        return {f for pair in m.factions.hostile_pairs() if set(pair) <= present for f in pair}
+        return {f for pair in self.hostile_pairs if set(pair) <= present for f in pair}
 
     def report(self, side_a, side_b, lost_a: float, lost_b: float) -> None:
         """A clash's consequences (`side_a`, `side_b`: lists of units; `lost_a`, `lost_b`: fighters
