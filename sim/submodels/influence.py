@@ -41,6 +41,7 @@ of a cell's values, the relaxation's rounding a few 10⁻⁶ (docs/odd.md, *Infl
 from __future__ import annotations
 
 import itertools
+from operator import itemgetter
 
 import numpy as np
 from scipy.ndimage import distance_transform_edt, gaussian_filter
@@ -162,17 +163,18 @@ class InfluenceField:
         self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
-        # per layer, (K, rows, rows) and (K, cols, cols): the components' 1-D kernels centred on each
-        # row (with the gain) and column (`kernel_columns`), from which `_stamp` makes the 2-D ones
-        self._row_kernels = np.stack([kernel_columns(shape[0], [s for s, _ in parts], [self._gain * w for _, w in parts])
-                                      for parts in self._parts])
-        self._col_kernels = np.stack([kernel_columns(shape[1], [s for s, _ in parts], [1.0] * len(parts))
-                                      for parts in self._parts])
+        # (layers × rows, K, rows) and (layers × cols, K, cols): the components' 1-D kernels centred on each
+        # row (with the gain) and column (`kernel_columns`), layer l's centred on row r at l × rows + r
+        # (contiguous: `_stamp` gathers whole blocks), from which `_stamp` makes the 2-D ones
+        self._row_kernels, self._col_kernels = (np.ascontiguousarray(np.concatenate([
+            kernel_columns(n, [s for s, _ in parts], [self._gain * w if by_rows else 1.0 for _, w in parts]).transpose(2, 0, 1)
+            for parts in self._parts])) for n, by_rows in ((shape[0], True), (shape[1], False)))
         # the influence is updated every `_every` steps, relaxing for all of them at once
         self._every = max(1, int(round(update_hours / step_hours)))
         self._since_update = 0
         self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
+        self._bank_rows = bank.tolist()  # the bank of each cell, [row][col]: `_stamp` reads a few dozen a call
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
                              far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
@@ -275,20 +277,20 @@ class InfluenceField:
         stamping each window in turn, added in another order (float32: ~1e-7 of the values)."""
         if not changes:
             return
-        faction, layer, r, c, amount = zip(*changes, strict=True)
-        faction, layer, r, c = (np.array(column, dtype=np.intp) for column in (faction, layer, r, c))
-        group = faction * 3 + self._bank[r, c]  # (faction, source bank)
-        order = np.argsort(group, kind="stable")
-        group, layer, r, c = group[order], layer[order], r[order], c[order]
-        rows = self._row_kernels[layer, :, :, r] * np.array(amount, dtype=FIELD_DTYPE)[order, None, None]  # (n, K, rows)
-        cols = self._col_kernels[layer, :, :, c]  # (n, K, cols)
-        starts = [0, *(np.flatnonzero(group[1:] != group[:-1]) + 1).tolist(), len(group)]
+        bank, rows, cols = self._bank_rows, *self._bank.shape
+        # each change's (faction, source bank) group, and its row and column kernels' index
+        # (`_row_kernels`, `_col_kernels`), sorted by group, each group's changes in their order
+        group, row, col, amount = zip(*sorted([(f * 3 + bank[r][c], layer * rows + r, layer * cols + c, amount)
+                                              for f, layer, r, c, amount in changes], key=itemgetter(0)), strict=True)
+        rows = self._row_kernels[np.array(row)] * np.array(amount, dtype=FIELD_DTYPE)[:, None, None]  # (n, K, rows)
+        cols = self._col_kernels[np.array(col)]  # (n, K, cols)
+        starts = [0, *(i for i in range(1, len(group)) if group[i] != group[i - 1]), len(group)]
         threads = [lib.get_num_threads() for lib in BLAS]
         for lib in BLAS:
             lib.set_num_threads(1)
         try:
             for a, b in itertools.pairwise(starts):
-                f, source = divmod(int(group[a]), 3)
+                f, source = divmod(group[a], 3)
                 projected = rows[a:b].reshape(-1, rows.shape[2]).T @ cols[a:b].reshape(-1, cols.shape[2])
                 if source:
                     projected *= self._weights[source]
