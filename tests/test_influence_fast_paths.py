@@ -2,8 +2,9 @@
 byte: the classification of the governed cells only (every step of seeded runs, random fields
 with ties), the weekly recomputation of the factions whose presence changed only, the projection
 filtered over the box of each faction's occupied cells, presence added to through a flat view;
-the stamps of an update (a matrix product per faction and bank) against the plain products of
-each group, byte for byte, and, to float32 rounding, against each change's kernel added in turn."""
+the changes merged as they are added against a merge at the update; the stamps of an update (a
+matrix product per faction and bank) against the plain products of each group, byte for byte,
+and, to float32 rounding, against each change's kernel added in turn."""
 
 from __future__ import annotations
 
@@ -242,6 +243,35 @@ def test_stamping_is_one_product_per_faction_and_bank_byte_for_byte(cell_km):
         expected = stamped_group_by_group(f, changes)
         f._stamp(changes)
         assert f.target.tobytes() == expected.tobytes(), f"case {case}: {len(changes)} changes"
+
+
+def test_changes_merged_as_they_are_added_are_stamped_as_a_merge_at_the_update_would_give():
+    """`add` merges each change into the changes not yet stamped at once (per faction, layer and
+    cell, after those waiting from before): at every update, `_stamp` must get exactly the
+    changes, values and order, of merging the update's changes one by one, in their order, into
+    those still waiting (the changes below a fighter), as a list merged at the update would."""
+    from sim.submodels.influence import STAMP_FIGHTERS
+
+    f = field(np.ones((100, 100), np.int8), n=3)
+    rng = np.random.default_rng(11)
+    stamped: list = []
+    stamp = f._stamp
+    f._stamp = lambda changes: stamped.append(list(changes)) or stamp(changes)
+    waiting: dict = {}
+    for step in range(80):
+        adds = [(int(rng.integers(3)), int(rng.integers(2)), (int(rng.integers(4)), int(rng.integers(4))),
+                 float(rng.choice([-0.3, 0.4, 0.7, 2.0, -1.5, 7.0]))) for _ in range(int(rng.integers(0, 12)))]
+        for fac, layer, rc, amount in adds:
+            f.add(fac, layer, rc, amount)
+        merged = dict(waiting)
+        for fac, layer, (r, c), amount in adds:
+            merged[fac, layer, r, c] = merged.get((fac, layer, r, c), 0.0) + amount
+        expected = [(*key, amount) for key, amount in merged.items() if abs(amount) >= STAMP_FIGHTERS]
+        waiting = {key: amount for key, amount in merged.items() if amount and abs(amount) < STAMP_FIGHTERS}
+        stamped.clear()
+        f.update()
+        assert stamped == [expected], f"step {step}: stamped {stamped}, merging at the update gives {expected}"
+    assert any(len(changes) > 3 for changes in (expected, *stamped)) and waiting, "merges, stamps and waits seen"
 
 
 def test_stamping_gives_the_blas_threads_back_as_it_found_them():

@@ -180,9 +180,9 @@ class InfluenceField:
                              far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         # the weight of a source on the river or a bridge (bank 0) is 1 everywhere
         self._weights = np.stack([np.ones(shape, dtype=FIELD_DTYPE), self._bank_weight[1], self._bank_weight[2]])
-        self._pending: list[tuple[int, int, int, int, float]] = []
-        # changes merged per (faction, layer, r, c) below STAMP_FIGHTERS, not yet stamped
-        self._waiting: dict[tuple[int, int, int, int], float] = {}
+        # the changes not yet stamped, merged per (faction, layer, r, c) as `add` makes them: those
+        # since the last update, added to those below STAMP_FIGHTERS that wait from before
+        self._merged: dict[tuple[int, int, int, int], float] = {}
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
         #: the cells (row, col) whose presence changed since the places' tenure last looked
@@ -215,7 +215,8 @@ class InfluenceField:
         left, session 9.)"""
         r, c = rc
         self.presence[faction, layer, r, c] += amount
-        self._pending.append((faction, layer, r, c, amount))
+        key = (faction, layer, r, c)
+        self._merged[key] = self._merged.get(key, 0.0) + amount
         self.changes[faction] += 1
         self.touched.add(rc)
         self._strength[faction] += amount
@@ -303,11 +304,7 @@ class InfluenceField:
         """The changes since the last update, merged per cell with those still waiting, stamped
         where they reach STAMP_FIGHTERS (the rest wait); a faction with too many recomputed in
         full, and the stale ones once a week (`_stale`), waiting changes and all."""
-        pending, self._pending = self._pending, []
-        merged, self._waiting = self._waiting, {}
-        for faction, layer, r, c, amount in pending:
-            key = (faction, layer, r, c)
-            merged[key] = merged.get(key, 0.0) + amount
+        merged, self._merged = self._merged, {}
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
             self._project(self._stale())  # every faction with a waiting change is stale
@@ -327,7 +324,7 @@ class InfluenceField:
             self._project(recompute)
             pending = [change for change in pending if cost[change[0]] <= self._full_cost]
             waiting = {key: amount for key, amount in waiting.items() if cost[key[0]] <= self._full_cost}
-        self._waiting = waiting
+        self._merged = waiting
         self._stamp(pending)
 
     def _stale(self) -> list[int]:
@@ -360,8 +357,7 @@ class InfluenceField:
 
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
-        self._pending.clear()
-        self._waiting.clear()
+        self._merged.clear()
         self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()
