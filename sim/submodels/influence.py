@@ -283,10 +283,10 @@ class InfluenceField:
         stamping each window in turn, added in another order (float32: ~1e-7 of the values)."""
         if not changes:
             return
-        bank, rows, cols = self._bank_rows, *self._bank.shape
+        bank, n_rows, n_cols = self._bank_rows, *self._bank.shape
         # each change's (faction, source bank) group, and its row and column kernels' index
         # (`_row_kernels`, `_col_kernels`), sorted by group, each group's changes in their order
-        group, row, col, amount = zip(*sorted([(f * 3 + bank[r][c], layer * rows + r, layer * cols + c, amount)
+        group, row, col, amount = zip(*sorted([(f * 3 + bank[r][c], layer * n_rows + r, layer * n_cols + c, amount)
                                               for f, layer, r, c, amount in changes], key=itemgetter(0)), strict=True)
         rows = self._row_kernels[np.array(row)] * np.array(amount, dtype=FIELD_DTYPE)[:, None, None]  # (n, K, rows)
         cols = self._col_kernels[np.array(col)]  # (n, K, cols)
