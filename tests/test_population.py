@@ -393,4 +393,3 @@ def test_harm_booked_through_the_towns_kept_per_cell_is_the_plain_rule_byte_for_
     assert total.any() and harm.any(), "the incidents should have harmed some towns"
     assert pop._harm_total.tobytes() == total.tobytes(), "the towns' harm differs from the plain rule's"
     assert pop._harm.tobytes() == harm.tobytes(), "the harm against each faction differs from the plain rule's"
-
