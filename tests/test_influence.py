@@ -376,4 +376,4 @@ def test_changes_below_a_fighter_at_a_cell_wait_to_be_stamped_until_they_add_up_
     f.add(0, HOLDING, (20, 20), -0.5)
     while f._since_resync:  # to the week's recomputation
         f.update()
-    assert np.allclose(f.target, f.projected(), atol=1e-6) and not f._waiting
+    assert np.allclose(f.target, f.projected(), atol=1e-6) and not f._merged

@@ -2,8 +2,9 @@
 byte: the classification of the governed cells only (every step of seeded runs, random fields
 with ties), the weekly recomputation of the factions whose presence changed only, the projection
 filtered over the box of each faction's occupied cells, presence added to through a flat view;
-and, to float32 rounding, the stamps of an update (a matrix product per faction and bank)
-against each change's kernel added in turn."""
+the changes merged as they are added against a merge at the update; the stamps of an update (a
+matrix product per faction and bank) against the plain products of each group, byte for byte,
+and, to float32 rounding, against each change's kernel added in turn."""
 
 from __future__ import annotations
 
@@ -194,6 +195,83 @@ def test_stamping_adds_each_changes_kernel_times_the_rivers_weight_from_its_bank
     assert f.target.dtype == FIELD_DTYPE
     np.testing.assert_allclose(f.target, expected, rtol=1e-5, atol=2e-6 * np.abs(expected).max(),
                                err_msg="stamping is not the changes' kernels added one after another")
+
+
+def stamped_group_by_group(f, changes) -> np.ndarray:
+    """The target after `_stamp(changes)`, written out plainly: the changes grouped by faction
+    and source bank (groups in ascending order, each group's changes in their order), each group
+    one product of its changes' row kernels × amounts (float32) stacked over its columns' kernels,
+    times the river's weight from its bank; the kernels from `kernel_columns`."""
+    from sim.submodels.influence import kernel_columns
+
+    rows, cols = f._bank.shape
+    kernels = [(kernel_columns(rows, [s for s, _ in parts], [f._gain * w for _, w in parts]),
+                kernel_columns(cols, [s for s, _ in parts], [1.0] * len(parts))) for parts in f._parts]
+    groups: dict = {}
+    for fac, layer, r, c, amount in changes:
+        groups.setdefault((fac, int(f._bank[r, c])), []).append((layer, r, c, amount))
+    target = f.target.copy()
+    for (fac, source), group in sorted(groups.items()):
+        u = np.concatenate([kernels[layer][0][:, :, r] * np.float32(amount) for layer, r, _, amount in group])
+        v = np.concatenate([kernels[layer][1][:, :, c] for layer, _, c, _ in group])
+        projected = u.T @ v
+        if source:
+            projected *= f._weights[source]
+        target[fac] += projected
+    return target
+
+
+@pytest.mark.parametrize("cell_km", [1.0, 2.0])
+def test_stamping_is_one_product_per_faction_and_bank_byte_for_byte(cell_km):
+    """`_stamp` sorts the changes into their (faction, bank) groups and gathers their kernels from
+    arrays laid out for it: random changes (three factions, both layers, both banks and the
+    river, several at one cell) must give, byte for byte, the target of the plain group-by-group
+    products (`stamped_group_by_group`), whose sums are the same numbers in the same order."""
+    corridor_map = load_map(MAP, cell_km)
+    rng = np.random.default_rng(int(cell_km * 7))
+    rows, cols = corridor_map.bank.shape
+    river = [tuple(int(v) for v in rc) for rc in np.argwhere(corridor_map.bank == 0)]
+    f = field(corridor_map.bank, cell_km=cell_km, n=3, crossings=corridor_map.terrain == Terrain.BRIDGE)
+    for case in range(6):
+        changes = []
+        for _ in range(int(rng.integers(1, 60))):
+            r, c = (river[int(rng.integers(len(river)))] if rng.random() < 0.15
+                    else (int(rng.integers(rows)), int(rng.integers(cols))))
+            changes.append((int(rng.integers(3)), int(rng.integers(2)), r, c, float(rng.uniform(-30, 30))))
+        changes += changes[:3]  # a cell changed twice: its kernels twice, in their places
+        f.target[:] = rng.uniform(0, 2, f.target.shape)
+        expected = stamped_group_by_group(f, changes)
+        f._stamp(changes)
+        assert f.target.tobytes() == expected.tobytes(), f"case {case}: {len(changes)} changes"
+
+
+def test_changes_merged_as_they_are_added_are_stamped_as_a_merge_at_the_update_would_give():
+    """`add` merges each change into the changes not yet stamped at once (per faction, layer and
+    cell, after those waiting from before): at every update, `_stamp` must get exactly the
+    changes, values and order, of merging the update's changes one by one, in their order, into
+    those still waiting (the changes below a fighter), as a list merged at the update would."""
+    from sim.submodels.influence import STAMP_FIGHTERS
+
+    f = field(np.ones((100, 100), np.int8), n=3)
+    rng = np.random.default_rng(11)
+    stamped: list = []
+    stamp = f._stamp
+    f._stamp = lambda changes: stamped.append(list(changes)) or stamp(changes)
+    waiting: dict = {}
+    for step in range(80):
+        adds = [(int(rng.integers(3)), int(rng.integers(2)), (int(rng.integers(4)), int(rng.integers(4))),
+                 float(rng.choice([-0.3, 0.4, 0.7, 2.0, -1.5, 7.0]))) for _ in range(int(rng.integers(0, 12)))]
+        for fac, layer, rc, amount in adds:
+            f.add(fac, layer, rc, amount)
+        merged = dict(waiting)
+        for fac, layer, (r, c), amount in adds:
+            merged[fac, layer, r, c] = merged.get((fac, layer, r, c), 0.0) + amount
+        expected = [(*key, amount) for key, amount in merged.items() if abs(amount) >= STAMP_FIGHTERS]
+        waiting = {key: amount for key, amount in merged.items() if amount and abs(amount) < STAMP_FIGHTERS}
+        stamped.clear()
+        f.update()
+        assert stamped == [expected], f"step {step}: stamped {stamped}, merging at the update gives {expected}"
+    assert any(len(changes) > 3 for changes in (expected, *stamped)) and waiting, "merges, stamps and waits seen"
 
 
 def test_stamping_gives_the_blas_threads_back_as_it_found_them():

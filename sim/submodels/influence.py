@@ -41,9 +41,10 @@ of a cell's values, the relaxation's rounding a few 10⁻⁶ (docs/odd.md, *Infl
 from __future__ import annotations
 
 import itertools
+from operator import itemgetter
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt, gaussian_filter
+from scipy.ndimage import correlate1d, distance_transform_edt, gaussian_filter1d
 from threadpoolctl import ThreadpoolController
 
 CONTESTED = -1
@@ -162,25 +163,30 @@ class InfluenceField:
         self._parts = tuple([(s / cell_km, w) for s, w in mixture(k, tail_ratio)]
                             for k in (kernel_km, patrol_kernel_km))
         self._gain = 1.0 / cell_km**2
-        # per layer, (K, rows, rows) and (K, cols, cols): the components' 1-D kernels centred on each
-        # row (with the gain) and column (`kernel_columns`), from which `_stamp` makes the 2-D ones
-        self._row_kernels = np.stack([kernel_columns(shape[0], [s for s, _ in parts], [self._gain * w for _, w in parts])
-                                      for parts in self._parts])
-        self._col_kernels = np.stack([kernel_columns(shape[1], [s for s, _ in parts], [1.0] * len(parts))
-                                      for parts in self._parts])
+        # per layer, (the 1-D weights scipy's gaussian_filter correlates each axis with, gain × weight) of
+        # each component, for `projected`: the weights are scipy's filter of a unit impulse, bit for bit
+        self._filters = tuple([(gaussian_filter1d(np.eye(1, 2 * int(TRUNCATE * s + 0.5) + 1, int(TRUNCATE * s + 0.5))[0], s, mode="constant",
+                                                  truncate=TRUNCATE), self._gain * w) for s, w in parts] for parts in self._parts)
+        # (layers × rows, K, rows) and (layers × cols, K, cols): the components' 1-D kernels centred on each
+        # row (with the gain) and column (`kernel_columns`), layer l's centred on row r at l × rows + r
+        # (contiguous: `_stamp` gathers whole blocks), from which `_stamp` makes the 2-D ones
+        self._row_kernels, self._col_kernels = (np.ascontiguousarray(np.concatenate([
+            kernel_columns(n, [s for s, _ in parts], [self._gain * w if by_rows else 1.0 for _, w in parts]).transpose(2, 0, 1)
+            for parts in self._parts])) for n, by_rows in ((shape[0], True), (shape[1], False)))
         # the influence is updated every `_every` steps, relaxing for all of them at once
         self._every = max(1, int(round(update_hours / step_hours)))
         self._since_update = 0
         self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
+        self._bank_rows = bank.tolist()  # the bank of each cell, [row][col]: `_stamp` reads a few dozen a call
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
                              far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         # the weight of a source on the river or a bridge (bank 0) is 1 everywhere
         self._weights = np.stack([np.ones(shape, dtype=FIELD_DTYPE), self._bank_weight[1], self._bank_weight[2]])
-        self._pending: list[tuple[int, int, int, int, float]] = []
-        # changes merged per (faction, layer, r, c) below STAMP_FIGHTERS, not yet stamped
-        self._waiting: dict[tuple[int, int, int, int], float] = {}
+        # the changes not yet stamped, merged per (faction, layer, r, c) as `add` makes them: those
+        # since the last update, added to those below STAMP_FIGHTERS that wait from before
+        self._merged: dict[tuple[int, int, int, int], float] = {}
         #: changes of each faction's presence so far: a version number for what is derived from it
         self.changes = [0] * n_factions
         #: the cells (row, col) whose presence changed since the places' tenure last looked
@@ -213,7 +219,8 @@ class InfluenceField:
         left, session 9.)"""
         r, c = rc
         self.presence[faction, layer, r, c] += amount
-        self._pending.append((faction, layer, r, c, amount))
+        key = (faction, layer, r, c)
+        self._merged[key] = self._merged.get(key, 0.0) + amount
         self.changes[faction] += 1
         self.touched.add(rc)
         self._strength[faction] += amount
@@ -254,9 +261,10 @@ class InfluenceField:
                     r0, r1 = max(occupied_rows[0] - reach, 0), min(occupied_rows[-1] + reach + 1, rows)
                     c0, c1 = max(occupied_cols[0] - reach, 0), min(occupied_cols[-1] + reach + 1, cols)
                     box = part[i, r0:r1, c0:c1]
-                    smooth = sum(self._gain * w * gaussian_filter(box, sigma=s, mode="constant",
-                                                                  truncate=TRUNCATE, output=FIELD_DTYPE)
-                                 for s, w in parts)
+                    smooth = 0  # Σ gain × gaussian_filter(box, σ, output=FIELD_DTYPE): its two passes, with the weights found once
+                    for weights, gain in self._filters[layer]:
+                        rows_done = correlate1d(box, weights, axis=0, output=FIELD_DTYPE, mode="constant")
+                        smooth = smooth + gain * correlate1d(rows_done, weights, axis=1, output=rows_done, mode="constant")
                     if source:
                         smooth = smooth * self._bank_weight[source][r0:r1, c0:c1]
                     out[i, r0:r1, c0:c1] += smooth
@@ -275,20 +283,20 @@ class InfluenceField:
         stamping each window in turn, added in another order (float32: ~1e-7 of the values)."""
         if not changes:
             return
-        faction, layer, r, c, amount = zip(*changes, strict=True)
-        faction, layer, r, c = (np.array(column, dtype=np.intp) for column in (faction, layer, r, c))
-        group = faction * 3 + self._bank[r, c]  # (faction, source bank)
-        order = np.argsort(group, kind="stable")
-        group, layer, r, c = group[order], layer[order], r[order], c[order]
-        rows = self._row_kernels[layer, :, :, r] * np.array(amount, dtype=FIELD_DTYPE)[order, None, None]  # (n, K, rows)
-        cols = self._col_kernels[layer, :, :, c]  # (n, K, cols)
-        starts = [0, *(np.flatnonzero(group[1:] != group[:-1]) + 1).tolist(), len(group)]
+        bank, n_rows, n_cols = self._bank_rows, *self._bank.shape
+        # each change's (faction, source bank) group, and its row and column kernels' index
+        # (`_row_kernels`, `_col_kernels`), sorted by group, each group's changes in their order
+        group, row, col, amount = zip(*sorted([(f * 3 + bank[r][c], layer * n_rows + r, layer * n_cols + c, amount)
+                                              for f, layer, r, c, amount in changes], key=itemgetter(0)), strict=True)
+        rows = self._row_kernels[np.array(row)] * np.array(amount, dtype=FIELD_DTYPE)[:, None, None]  # (n, K, rows)
+        cols = self._col_kernels[np.array(col)]  # (n, K, cols)
+        starts = [0, *(i for i in range(1, len(group)) if group[i] != group[i - 1]), len(group)]
         threads = [lib.get_num_threads() for lib in BLAS]
         for lib in BLAS:
             lib.set_num_threads(1)
         try:
             for a, b in itertools.pairwise(starts):
-                f, source = divmod(int(group[a]), 3)
+                f, source = divmod(group[a], 3)
                 projected = rows[a:b].reshape(-1, rows.shape[2]).T @ cols[a:b].reshape(-1, cols.shape[2])
                 if source:
                     projected *= self._weights[source]
@@ -301,11 +309,7 @@ class InfluenceField:
         """The changes since the last update, merged per cell with those still waiting, stamped
         where they reach STAMP_FIGHTERS (the rest wait); a faction with too many recomputed in
         full, and the stale ones once a week (`_stale`), waiting changes and all."""
-        pending, self._pending = self._pending, []
-        merged, self._waiting = self._waiting, {}
-        for faction, layer, r, c, amount in pending:
-            key = (faction, layer, r, c)
-            merged[key] = merged.get(key, 0.0) + amount
+        merged, self._merged = self._merged, {}
         self._since_resync += 1
         if self._since_resync >= self._resync_every:
             self._project(self._stale())  # every faction with a waiting change is stale
@@ -325,7 +329,7 @@ class InfluenceField:
             self._project(recompute)
             pending = [change for change in pending if cost[change[0]] <= self._full_cost]
             waiting = {key: amount for key, amount in waiting.items() if cost[key[0]] <= self._full_cost}
-        self._waiting = waiting
+        self._merged = waiting
         self._stamp(pending)
 
     def _stale(self) -> list[int]:
@@ -358,8 +362,7 @@ class InfluenceField:
 
     def settle(self) -> None:
         """Start from the steady state of the initial deployment (no spin-up transient)."""
-        self._pending.clear()
-        self._waiting.clear()
+        self._merged.clear()
         self._project(list(range(len(self.target))))
         self.influence[:] = self.target
         self._classify()

@@ -20,7 +20,7 @@ population and w = recruit_weight; insurgent recruitment (sim/rules/insurgent_re
 of new cells is multiplied by 1 + v·G, G the population-weighted grievance of the towns no
 faction controls (controlled share < 1/2), v = insurgent_grievance_weight.
 
-The update is one bincount per town per day (towns are a handful); harm is booked as incidents
+The update is one bincount of every town's cells a day; harm is booked as incidents
 happen, against the towns near the cell (`towns_near`, kept per cell).
 """
 
@@ -54,6 +54,11 @@ class Population:
         self._harm = np.zeros((len(names), len(ids)))
         self._harm_total = np.zeros(len(names))
         self._cells = [self._disk_cells(p.cell, r) for p, r in zip(self.towns, self.radius_km, strict=True)]
+        # every town's cells at once (`controlled_share`): rows, columns, each cell's town, cells per town
+        self._all_cells = tuple(np.concatenate([np.empty(0, np.intp), *(cells[k] for cells in self._cells)]).astype(np.intp)
+                                for k in (0, 1))
+        self._town_of_cell = np.repeat(np.arange(len(self._cells)), [len(r) for r, _ in self._cells])
+        self._town_cells = np.array([len(r) for r, _ in self._cells], dtype=float)
         self._town_rc = np.array([p.cell for p in self.towns], dtype=float).reshape(-1, 2)
         self._supportive0 = np.maximum(self.supportive(), 1e-9)
         self._last_day = 0
@@ -110,16 +115,16 @@ class Population:
         self._harm_total[:] = 0.0
 
     def controlled_share(self) -> np.ndarray:
-        """(T, F): share of each town's area each faction controls now."""
-        controller = self.model.influence.controller
+        """(T, F): share of each town's area each faction controls now (0 for a town without
+        cells). One bincount of every town's cells' controllers, counted per town and faction,
+        divided by the town's cells: each share the same count over the same number as counted
+        town by town (tests/test_population_fast_paths.py checks it, bit for bit, at every step of a run)."""
         n = len(self.model.factions)
-        out = np.zeros((len(self.towns), n))
-        for t, (r, c) in enumerate(self._cells):
-            codes = controller[r, c]
-            codes = codes[codes >= 0]
-            if len(r):
-                out[t] = np.bincount(codes, minlength=n)[:n] / len(r)
-        return out
+        codes = self.model.influence.controller[self._all_cells]
+        governed = codes >= 0
+        counts = np.bincount(self._town_of_cell[governed] * n + codes[governed], minlength=len(self.towns) * n)
+        return np.divide(counts.reshape(-1, n), self._town_cells[:, None], out=np.zeros((len(self.towns), n)),
+                         where=self._town_cells[:, None] > 0)
 
     # --- what support does --------------------------------------------------------------------
     def supportive(self) -> np.ndarray:
