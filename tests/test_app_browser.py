@@ -27,6 +27,7 @@ from browser import (
     _speed,
     _step,
     _wait_text,
+    wait_until,
 )
 
 
@@ -42,7 +43,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
     try:
         page.goto(app_url, wait_until="domcontentloaded")
         page.wait_for_selector(".corridor-side-a .corridor-clock", timeout=UI_TIMEOUT_MS)
-        page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
+        wait_until(page, "() => { const i = document.querySelector('img.corridor-map');"
                                " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)
         assert "not a forecast" in page.inner_text("body")
@@ -104,7 +105,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         _no_python_error(page)
         page.locator(".corridor-compare input").uncheck(force=True)  # lesson 1 step 5: crashed before
         _idle(page)
-        page.wait_for_function("() => !document.querySelector('.corridor-side-b')", timeout=UI_TIMEOUT_MS)
+        wait_until(page, "() => !document.querySelector('.corridor-side-b')", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)
 
         # a bad seed is a message, not a traceback; a good one applies on Reset
@@ -123,10 +124,10 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
                     raise
         seed.fill("1")
         seed.press("Enter")
-        page.wait_for_function("() => !document.querySelector('.corridor-problem')", timeout=UI_TIMEOUT_MS)
+        wait_until(page, "() => !document.querySelector('.corridor-problem')", timeout=UI_TIMEOUT_MS)
         page.click("button.corridor-reset")
         _idle(page)
-        page.wait_for_function("() => document.querySelector('.corridor-seed').innerText === '1'",
+        wait_until(page, "() => document.querySelector('.corridor-seed').innerText === '1'",
                                timeout=UI_TIMEOUT_MS)
         assert page.inner_text(".corridor-side-a .corridor-clock") == "2017-11-19 00:00 (day 0)"
 
@@ -138,7 +139,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         page.wait_for_selector(".corridor-control-stop_probability .corridor-pending", timeout=UI_TIMEOUT_MS)
         page.click(".corridor-control-stop_probability button.corridor-apply-now")
         _wait_text(page, ".corridor-log", "teacher's intervention: checkpoint blockade: stop probability set to 0")
-        page.wait_for_function("() => document.querySelector('.corridor-param-stop_probability')"
+        wait_until(page, "() => document.querySelector('.corridor-param-stop_probability')"
                                ".innerText.endsWith(': 0')", timeout=UI_TIMEOUT_MS)
 
         # export in the background: the app keeps stepping meanwhile
@@ -151,7 +152,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         assert "stop probability set to 0" in (exported / "narrative.txt").read_text()
         page.click("button.corridor-reset")
         # the downloads of the old run go with it
-        page.wait_for_function("() => !document.querySelector('.corridor-export-done')", timeout=UI_TIMEOUT_MS)
+        wait_until(page, "() => !document.querySelector('.corridor-export-done')", timeout=UI_TIMEOUT_MS)
         _wait_text(page, ".corridor-side-a .corridor-clock", "2017-11-19 00:00 (day 0)")
 
         # lesson 2: the advisers' arrival is announced before the first step, logged by it

@@ -18,6 +18,7 @@ from browser import (
     _server_clean,
     _speed,
     _wait_text,
+    wait_until,
 )
 
 from sim.app.toolbar import FRAME_SECONDS
@@ -52,9 +53,9 @@ def _play_then_pause(page, speed: str) -> None:
     start = page.inner_text(".corridor-side-a .corridor-clock")
     page.click("button.corridor-play")
     moved = "b => { const c = document.querySelector('.corridor-side-a .corridor-clock'); return c && c.innerText !== b; }"
-    page.wait_for_function(moved, arg=start, timeout=UI_TIMEOUT_MS)
+    wait_until(page, moved, arg=start, timeout=UI_TIMEOUT_MS)
     once, first_frame = page.inner_text(".corridor-side-a .corridor-clock"), time.perf_counter()
-    page.wait_for_function(moved, arg=once, timeout=UI_TIMEOUT_MS)
+    wait_until(page, moved, arg=once, timeout=UI_TIMEOUT_MS)
     period = time.perf_counter() - first_frame
     watched = max(2 * FRAME_SECONDS, 2.0 * period)
     page.click("button.corridor-pause")
@@ -81,7 +82,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
     app_url, server_log = app_server
     try:
         page.goto(app_url, wait_until="domcontentloaded")
-        page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
+        wait_until(page, "() => { const i = document.querySelector('img.corridor-map');"
                                " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
 
         # keyboard shortcuts: + enlarges the text, C opens the controls
@@ -106,7 +107,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         for hours in SPEEDS_HOURS:
             _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
         # the two runs step together: once both sides have drawn their last step, the clocks agree
-        page.wait_for_function("() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
+        wait_until(page, "() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
                                " const b = document.querySelector('.corridor-side-b .corridor-clock');"
                                " return a && b && a.innerText === b.innerText; }", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)
