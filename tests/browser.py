@@ -225,6 +225,22 @@ def _drawer(page, open_: bool) -> None:
             print(f"\nthe drawer did not {'open' if open_ else 'close'} within 15 s; clicked again")
 
 
+def _switch(page, selector: str, on: bool) -> None:
+    """Turn the switch (a checkbox) at `selector` on or off. A click made while the page re-renders
+    can be lost (Playwright: "Clicking the checkbox did not change its state", seen as side B's
+    controls were drawn at a load of 9): say so and click again, as `_drawer` does."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            page.locator(selector).set_checked(on, force=True)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            print(f"\nthe switch {selector} did not turn {'on' if on else 'off'}; clicked again")
+
+
 def _choose(page, select: str, item: str) -> None:
     """Pick `item` in a drop-down: a scenario by its whole title ("Russian co-optation", not
     "Campaign with a Russian co-optation push"), anything else by part of its text."""

@@ -26,6 +26,7 @@ from browser import (
     _server_clean,
     _speed,
     _step,
+    _switch,
     _wait_text,
     wait_until,
 )
@@ -92,7 +93,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
 
         # side by side: B without the checkpoint reaches the crossing
         _drawer(page, True)
-        page.locator(".corridor-compare input").check(force=True)
+        _switch(page, ".corridor-compare input", True)
         _idle(page)
         page.wait_for_selector(".corridor-side-b .corridor-clock", timeout=UI_TIMEOUT_MS)
         _choose(page, ".corridor-scenario-b", "Open road")
@@ -103,7 +104,7 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         _wait_text(page, ".corridor-side-b .corridor-log", "reached Albu Kamal crossing with 60 fighters")
         assert "withdr" in page.inner_text(".corridor-side-a .corridor-log")
         _no_python_error(page)
-        page.locator(".corridor-compare input").uncheck(force=True)  # lesson 1 step 5: crashed before
+        _switch(page, ".corridor-compare input", False)  # lesson 1 step 5: crashed before
         _idle(page)
         wait_until(page, "() => !document.querySelector('.corridor-side-b')", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)
@@ -167,10 +168,10 @@ def test_lessons_1_to_3_at_1280x720(app_server, page, tmp_path):
         # lesson 3: the agreement against no agreement, side by side, at day 10
         _choose(page, ".corridor-scenario-a", "Agreement curtails Iran")
         _idle(page)
-        page.locator(".corridor-compare input").check(force=True)
+        _switch(page, ".corridor-compare input", True)
         _idle(page)
         page.wait_for_selector(".corridor-controls-b .corridor-control-agreement input", timeout=UI_TIMEOUT_MS)
-        page.locator(".corridor-controls-b .corridor-control-agreement input").uncheck(force=True)
+        _switch(page, ".corridor-controls-b .corridor-control-agreement input", False)
         page.click("button.corridor-reset")
         _idle(page)
         _drawer(page, False)

@@ -17,6 +17,7 @@ from browser import (
     _no_python_error,
     _server_clean,
     _speed,
+    _switch,
     _wait_text,
     wait_until,
 )
@@ -100,7 +101,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
 
         # lesson 2, two clicks in a row while the first is busy: both are carried out
         _choose(page, ".corridor-scenario-a", "Russian co-optation")
-        page.locator(".corridor-compare input").check(force=True)
+        _switch(page, ".corridor-compare input", True)
         _idle(page)
         _wait_text(page, ".corridor-side-b h3", "Russian co-optation")
         _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
