@@ -44,6 +44,14 @@ START_TIMEOUT_S = 120.0  # the server imports Solara and the model: over 45 s at
 UI_TIMEOUT_MS = 90_000  # generous: the suite runs beside other tests on 2 cores (CI), and Reset rebuilds a model
 
 
+# How often a wait looks at the page again. Playwright's own default for `wait_for_function`, every
+# animation frame, keeps headless Chromium drawing 60 frames a second for as long as a test waits:
+# 0.45-0.70 s of Chromium's CPU per 10 s of waiting on a page that does not change, 0.04-0.17 s
+# polled every 50 ms (measured alternately, docs/performance.md, session 13), and the browser
+# tests spend most of their time waiting.
+POLL_MS = 50
+
+
 def _need_browser():
     """Playwright's sync API, or skip (fail in CI) saying how to install what is missing."""
     missing = []
@@ -147,9 +155,15 @@ def _no_python_error(page) -> None:
         assert marker not in text, f"the page shows an error ({marker}):\n{text[:3000]}"
 
 
+def wait_until(page, expression: str, arg=None, timeout: float = UI_TIMEOUT_MS) -> None:
+    """Wait until the JavaScript `expression` (a function of `arg`) is truthy on `page`, looking
+    every `POLL_MS`; Playwright's TimeoutError after `timeout` ms."""
+    page.wait_for_function(expression, arg=arg, timeout=timeout, polling=POLL_MS)
+
+
 def _wait_text(page, selector: str, pattern: str, timeout: float = UI_TIMEOUT_MS) -> str:
     """Wait until the first element matching `selector` contains `pattern`; its text."""
-    page.wait_for_function("([s, p]) => { const e = document.querySelector(s); return e && e.innerText.includes(p); }",
+    wait_until(page, "([s, p]) => { const e = document.querySelector(s); return e && e.innerText.includes(p); }",
                            arg=[selector, pattern], timeout=timeout)
     return page.inner_text(selector)
 
@@ -158,7 +172,7 @@ def _idle(page) -> None:
     """No background action under way (Reset, scenario change, side by side, rewind): the busy
     notice, if it came, has gone and the buttons are enabled again."""
     page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('.corridor-busy') && "
+    wait_until(page, "() => !document.querySelector('.corridor-busy') && "
                            "!document.querySelector('button.corridor-reset').disabled", timeout=UI_TIMEOUT_MS)
 
 
@@ -173,7 +187,7 @@ def _step(page, times: int = 1) -> None:
     for _ in range(times):
         before = page.inner_text(".corridor-side-a .corridor-clock")
         page.click("button.corridor-step")
-        page.wait_for_function("b => document.querySelector('.corridor-side-a .corridor-clock').innerText !== b",
+        wait_until(page, "b => document.querySelector('.corridor-side-a .corridor-clock').innerText !== b",
                                arg=before, timeout=UI_TIMEOUT_MS)
 
 
@@ -184,11 +198,11 @@ def _speed(page, text: str) -> None:
 
     page.locator(".corridor-speed button", has_text=text).click()
     try:
-        page.wait_for_function(wait, arg=shown, timeout=15_000)
+        wait_until(page, wait, arg=shown, timeout=15_000)
     except PlaywrightTimeout:  # seen once under a load of 20 (lesson 6, 1 day to 1 h): say so, click again
         print(f"\nthe speed {text!r} was not taken within 15 s; clicked again")
         page.locator(".corridor-speed button", has_text=text).click()
-        page.wait_for_function(wait, arg=shown, timeout=UI_TIMEOUT_MS)
+        wait_until(page, wait, arg=shown, timeout=UI_TIMEOUT_MS)
 
 
 def _drawer(page, open_: bool) -> None:
@@ -203,12 +217,28 @@ def _drawer(page, open_: bool) -> None:
             return
         page.click("button.corridor-drawer-toggle")
         try:
-            page.wait_for_function(wait, arg=open_, timeout=15_000 if attempt < 2 else UI_TIMEOUT_MS)
+            wait_until(page, wait, arg=open_, timeout=15_000 if attempt < 2 else UI_TIMEOUT_MS)
             return
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
             print(f"\nthe drawer did not {'open' if open_ else 'close'} within 15 s; clicked again")
+
+
+def _switch(page, selector: str, on: bool) -> None:
+    """Turn the switch (a checkbox) at `selector` on or off. A click made while the page re-renders
+    can be lost (Playwright: "Clicking the checkbox did not change its state", seen as side B's
+    controls were drawn at a load of 9): say so and click again, as `_drawer` does."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            page.locator(selector).set_checked(on, force=True)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            print(f"\nthe switch {selector} did not turn {'on' if on else 'off'}; clicked again")
 
 
 def _choose(page, select: str, item: str) -> None:

@@ -17,7 +17,9 @@ from browser import (
     _no_python_error,
     _server_clean,
     _speed,
+    _switch,
     _wait_text,
+    wait_until,
 )
 
 from sim.app.toolbar import FRAME_SECONDS
@@ -52,9 +54,9 @@ def _play_then_pause(page, speed: str) -> None:
     start = page.inner_text(".corridor-side-a .corridor-clock")
     page.click("button.corridor-play")
     moved = "b => { const c = document.querySelector('.corridor-side-a .corridor-clock'); return c && c.innerText !== b; }"
-    page.wait_for_function(moved, arg=start, timeout=UI_TIMEOUT_MS)
+    wait_until(page, moved, arg=start, timeout=UI_TIMEOUT_MS)
     once, first_frame = page.inner_text(".corridor-side-a .corridor-clock"), time.perf_counter()
-    page.wait_for_function(moved, arg=once, timeout=UI_TIMEOUT_MS)
+    wait_until(page, moved, arg=once, timeout=UI_TIMEOUT_MS)
     period = time.perf_counter() - first_frame
     watched = max(2 * FRAME_SECONDS, 2.0 * period)
     page.click("button.corridor-pause")
@@ -81,7 +83,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
     app_url, server_log = app_server
     try:
         page.goto(app_url, wait_until="domcontentloaded")
-        page.wait_for_function("() => { const i = document.querySelector('img.corridor-map');"
+        wait_until(page, "() => { const i = document.querySelector('img.corridor-map');"
                                " return i && i.complete && i.naturalWidth > 600; }", timeout=UI_TIMEOUT_MS)
 
         # keyboard shortcuts: + enlarges the text, C opens the controls
@@ -99,14 +101,14 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
 
         # lesson 2, two clicks in a row while the first is busy: both are carried out
         _choose(page, ".corridor-scenario-a", "Russian co-optation")
-        page.locator(".corridor-compare input").check(force=True)
+        _switch(page, ".corridor-compare input", True)
         _idle(page)
         _wait_text(page, ".corridor-side-b h3", "Russian co-optation")
         _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
         for hours in SPEEDS_HOURS:
             _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
         # the two runs step together: once both sides have drawn their last step, the clocks agree
-        page.wait_for_function("() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
+        wait_until(page, "() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
                                " const b = document.querySelector('.corridor-side-b .corridor-clock');"
                                " return a && b && a.innerText === b.innerText; }", timeout=UI_TIMEOUT_MS)
         _no_python_error(page)

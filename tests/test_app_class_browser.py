@@ -25,6 +25,7 @@ from browser import (
     _need_browser,
     _stop,
     _wait_for_port,
+    wait_until,
 )
 
 from conftest import ROOT
@@ -116,7 +117,7 @@ def test_a_class_session_with_three_teams_two_cycles_fog_and_debrief(class_serve
             page.wait_for_selector(".class-team-map img.corridor-map")
             assert page.locator(".class-advance").count() == 0, "a team must not see the teacher's controls"
             pages[name] = page
-        teacher.wait_for_function("() => document.querySelectorAll('table.class-teams tr').length === 4")
+        wait_until(teacher, "() => document.querySelectorAll('table.class-teams tr').length === 4")
 
         teacher.click("button.class-advance")
         decided_at = []
@@ -145,7 +146,7 @@ def test_a_class_session_with_three_teams_two_cycles_fog_and_debrief(class_serve
                     page.wait_for_selector(".class-chosen")
                 _no_error(page)
             for page in pages.values():  # every team decided: the model runs on to the next cycle
-                page.wait_for_function("c => document.querySelector('.class-clock').innerText !== c", arg=clock)
+                wait_until(page, "c => document.querySelector('.class-clock').innerText !== c", arg=clock)
         assert decided_at[0] != decided_at[1], decided_at
 
         teacher.click("button.class-end")
