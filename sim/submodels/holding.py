@@ -87,10 +87,7 @@ class PlaceHolding:
         self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
         self._last_codes: bytes | None = None  # the footprints' control codes `_last` was counted from
         rows, cols = corridor_map.shape
-        r = int(np.floor(radius_km / corridor_map.cell_km))
-        dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
-        near = np.hypot(dr, dc) * corridor_map.cell_km <= radius_km + 1e-9
-        dr, dc = dr[near], dc[near]
+        _, dr, dc = corridor_map.disc_offsets(radius_km)
         footprints = []
         for place in places:
             pr, pc = place.cell

@@ -101,12 +101,9 @@ class Space:
         the offsets); cached per radius."""
         disk = self._disks.get(radius_km)
         if disk is None:
-            r = int(np.floor(radius_km / self.map.cell_km))
-            dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
-            d = np.hypot(dr, dc) * self.map.cell_km
-            keep = d <= radius_km + 1e-9
-            order = np.argsort(d[keep], kind="stable")
-            disk = np.column_stack((dr[keep], dc[keep]))[order]
+            _, dr, dc = self.map.disc_offsets(radius_km)
+            order = np.argsort(np.hypot(dr, dc) * self.map.cell_km, kind="stable")
+            disk = np.column_stack((dr, dc))[order]
             self._disks[radius_km] = disk
         return disk
 
@@ -115,7 +112,7 @@ class Space:
         rank = self._ranks.get(radius_km)
         if rank is None:
             disk = self.disk(radius_km)
-            r = int(np.floor(radius_km / self.map.cell_km))
+            r = self.map.disc_offsets(radius_km)[0]
             rank = np.full((2 * r + 1, 2 * r + 1), -1, dtype=np.int64)
             rank[disk[:, 0] + r, disk[:, 1] + r] = np.arange(len(disk))
             self._ranks[radius_km] = rank
