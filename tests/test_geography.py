@@ -154,13 +154,12 @@ def test_the_disc_of_offsets_holds_the_cells_at_exactly_its_radius_where_the_div
     """The offsets within 0.3 km on 0.1 km cells: 0.3 / 0.1 = 2.999…, yet the four cells three cells away
     along a row or a column lie at 0.3 km (to 4e-17) and are within it. By hand, the lattice points with
     k² + l² ≤ 9: 7 in row 0, 5 in each of rows ±1 and ±2, 1 in rows ±3: 29 (25 if the box stopped at 2)."""
-    import dataclasses
+    from sim.geography.corridor_map import disc_offsets
 
-    m = dataclasses.replace(corridor_map(), cell_km=0.1)
-    r, dr, dc = m.disc_offsets(0.3)
+    r, dr, dc = disc_offsets(0.3, 0.1)
     assert r == 3 and len(dr) == 29, f"expected the box to reach 3 cells and 29 offsets, found r={r}, {len(dr)}"
     assert {(3, 0), (-3, 0), (0, 3), (0, -3)} <= set(zip(dr.tolist(), dc.tolist(), strict=True))
-    assert m.disc_offsets(0.29)[0] == 2 and len(m.disc_offsets(0.29)[1]) == 25, "below 0.3 km the box stops at 2"
+    assert disc_offsets(0.29, 0.1)[0] == 2 and len(disc_offsets(0.29, 0.1)[1]) == 25, "below 0.3 km the box stops at 2"
 
 
 def test_cells_near_and_coordinates():

@@ -69,6 +69,17 @@ def moved_places_note(file_name: str, cell_km: float, moved: tuple[MovedPlace, .
               "uncertainty's or hindcast's in its manifest)")
 
 
+def disc_offsets(radius_km: float, cell_km: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """(r, dr, dc): the (row, column) offsets (two (k,) int arrays, row-major order) of the cells of
+    `cell_km` whose centres lie within `radius_km` (+ 1e-9 km) of a cell's centre, and r, the largest
+    offset (the disc fits a (2r + 1)² box). r is taken with the same tolerance, so that the cells at
+    exactly the radius are in the box where `radius_km / cell_km` rounds down (0.3 / 0.1 = 2.99…)."""
+    r = int(np.floor((radius_km + 1e-9) / cell_km))
+    dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
+    near = np.hypot(dr, dc) * cell_km <= radius_km + 1e-9
+    return r, dr[near], dc[near]
+
+
 @dataclass(eq=False)
 class CorridorMap:
     path: Path
@@ -110,16 +121,6 @@ class CorridorMap:
         guess = self.suggest_place(name)
         hint = f"; did you mean '{guess}'?" if guess else ""
         raise KeyError(f"no place named '{name}' on map {self.path.name}{hint}")
-
-    def disc_offsets(self, radius_km: float) -> tuple[int, np.ndarray, np.ndarray]:
-        """(r, dr, dc): the (row, column) offsets (two (k,) int arrays, row-major order) of the cells
-        whose centres lie within `radius_km` (+ 1e-9 km) of a cell's centre, and r, the largest offset
-        (the disc fits a (2r + 1)² box). r is taken with the same tolerance, so that the cells at
-        exactly the radius are in the box where `radius_km / cell_km` rounds down (0.3 / 0.1 = 2.99…)."""
-        r = int(np.floor((radius_km + 1e-9) / self.cell_km))
-        dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
-        near = np.hypot(dr, dc) * self.cell_km <= radius_km + 1e-9
-        return r, dr[near], dc[near]
 
     def cells_near(self, place: Place | tuple[int, int], radius_km: float) -> np.ndarray:
         """(k, 2) cells whose centres lie within `radius_km` of the place's cell centre (or of a

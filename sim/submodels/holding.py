@@ -53,6 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.geography.corridor_map import disc_offsets
 from sim.submodels.influence import CONTESTED, UNGOVERNED
 
 #: kinds of place held by a garrison rather than by the ground around them (the map's `kind`)
@@ -87,7 +88,7 @@ class PlaceHolding:
         self._last: tuple = (None, None)  # (controller, its holders): computed once per control update
         self._last_codes: bytes | None = None  # the footprints' control codes `_last` was counted from
         rows, cols = corridor_map.shape
-        _, dr, dc = corridor_map.disc_offsets(radius_km)
+        _, dr, dc = disc_offsets(radius_km, corridor_map.cell_km)
         footprints = []
         for place in places:
             pr, pc = place.cell

@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
 from sim.geography import Terrain
+from sim.geography.corridor_map import disc_offsets
 from sim.streams import IndexBatches
 from sim.world.routing import PathFinder, forbidden_mask, hours_per_km
 
@@ -101,7 +102,7 @@ class Space:
         the offsets); cached per radius."""
         disk = self._disks.get(radius_km)
         if disk is None:
-            _, dr, dc = self.map.disc_offsets(radius_km)
+            _, dr, dc = disc_offsets(radius_km, self.map.cell_km)
             order = np.argsort(np.hypot(dr, dc) * self.map.cell_km, kind="stable")
             disk = np.column_stack((dr, dc))[order]
             self._disks[radius_km] = disk
@@ -112,7 +113,7 @@ class Space:
         rank = self._ranks.get(radius_km)
         if rank is None:
             disk = self.disk(radius_km)
-            r = self.map.disc_offsets(radius_km)[0]
+            r = disc_offsets(radius_km, self.map.cell_km)[0]
             rank = np.full((2 * r + 1, 2 * r + 1), -1, dtype=np.int64)
             rank[disk[:, 0] + r, disk[:, 1] + r] = np.arange(len(disk))
             self._ranks[radius_km] = rank
