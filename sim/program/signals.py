@@ -8,7 +8,8 @@ Ctrl-C, and pool worker processes never outlive the command that started them.
   A signal the process was started ignoring stays ignored (`nohup` ignores SIGHUP: logging out
   does not stop the sweep, nor its workers). The handlers before it are put back when the
   command ends: a command called in-process (a script, a test) leaves its caller's handlers as
-  they were.
+  they were. A stop that lands where Python cannot raise it (in a garbage collector's callback) is
+  delivered again in the main thread instead of printed as "Exception ignored" and dropped.
 * :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
   about Ctrl-C (the terminal sends it to the whole process group), and asks the kernel to end
   the worker if its parent dies (Linux `PR_SET_PDEATHSIG`); elsewhere a watchdog thread
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 1.0
+_RESEND_SECONDS = 0.01  # after the unraisable hook has returned
 
 
 class Terminated(KeyboardInterrupt):
@@ -55,11 +57,35 @@ def termination_handled() -> Iterator[None]:
     for signum in signums:
         if before[signum] is not signal.SIG_IGN:  # ignored by whoever started us (`nohup`): stays ignored
             signal.signal(signum, _raise)
+    unraisable, sys.unraisablehook = sys.unraisablehook, _redeliver(sys.unraisablehook)
     try:
         yield
     finally:
+        sys.unraisablehook = unraisable
         for signum, handler in before.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _redeliver(hook):
+    """`sys.unraisablehook` that sends again a stop which landed where Python cannot raise it (a
+    garbage collector's callback, a `__del__`), which Python would print as "Exception ignored" and
+    drop, carrying on: the same signal goes to the process again, from a thread a moment later (not
+    from the hook, where it would land the same way), so the command stops as for any Ctrl-C or
+    SIGTERM. Anything else goes to `hook`."""
+
+    def resend(signum: int) -> None:
+        time.sleep(_RESEND_SECONDS)
+        os.kill(os.getpid(), signum)
+
+    def redeliver(unraisable) -> None:
+        err = unraisable.exc_value
+        if isinstance(err, KeyboardInterrupt):
+            signum = err.signum if isinstance(err, Terminated) else signal.SIGINT
+            threading.Thread(target=resend, args=(signum,), daemon=True, name="stop-again").start()
+        else:
+            hook(unraisable)
+
+    return redeliver
 
 
 def interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:

@@ -234,3 +234,30 @@ def test_a_signal_while_the_error_line_is_printed_ends_the_command_as_stopped(mo
     monkeypatch.setattr(cli, "print", print_then_terminated, raising=False)
     assert cli.main(["list"]) == 128 + signal.SIGTERM
     assert capsys.readouterr().err.strip() == "terminated"
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), "terminated"])
+def test_a_stop_that_lands_in_a_garbage_collectors_callback_stops_the_command(stop, capsys):
+    """A Ctrl-C (or SIGTERM) arriving while a weakref callback or a `__del__` runs cannot be raised
+    there: Python prints "Exception ignored" and carries on, and a sweep once finished with exit 0 after
+    one (the fresh tester's F2). Inside a command it is delivered again in the main thread, as the
+    same stop, and nothing is printed; outside, the caller's hook is back."""
+    import gc
+
+    from sim.program.signals import Terminated, termination_handled
+
+    err = Terminated(signal.SIGTERM) if stop == "terminated" else stop
+
+    class StoppedWhileCollected:
+        def __del__(self):
+            raise err
+
+    hook = sys.unraisablehook
+    with pytest.raises(KeyboardInterrupt) as raised, termination_handled():
+        StoppedWhileCollected()  # collected at once: its __del__ raises where Python cannot
+        gc.collect()
+        for _ in range(1000):  # the simulated signal is handled at the next check of the main thread
+            time.sleep(0.001)
+    assert type(raised.value) is type(err), f"expected the same stop again, got {raised.value!r}"
+    assert "Exception ignored" not in capsys.readouterr().err, "the stop was printed as ignored"
+    assert sys.unraisablehook is hook, "the command left its unraisable hook in the caller's process"
