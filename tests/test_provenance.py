@@ -268,3 +268,76 @@ def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch
                                                   f"runs are saved in {out}; --resume writes the rest"}[where]
     assert (status, lines) == (130 if signum is None else 143, [said])
     assert manifest(out)["status"] == "interrupted"
+
+
+def test_force_deletes_only_what_a_sweep_wrote_and_refuses_a_folder_holding_anything_else(tmp_path):
+    """`--force` deleted the user's own files inside a sweep folder (notes.md, a folder of their
+    own) without a word (session 13's fresh tester, F9). Corridor never deletes what it did not
+    write: a folder holding anything a sweep does not write is refused, the dry run and the sweep
+    in the same line naming the first such file, and nothing is removed."""
+    from sim.program.output import new_marked_folder
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = new_marked_folder(tmp_path / "out", "sweep")
+    (out / "runs").mkdir()
+    for name in ("manifest.json", "runs.csv", "report.md", "convoy_outcomes.png", "series_share.png",
+                 ".runs.csv.k2j4.csv", "runs/p000-r000.json", "runs/.p000-r001.json.x1.json"):
+        (out / name).write_text("{}", encoding="utf-8")
+    dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
+    assert dry.returncode == 0 and f"{out} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
+    for mine in ("runs/zzz.json", "notes.md", "a_mine/a.txt"):  # each refused, the first in name order named
+        (out / mine).parent.mkdir(exist_ok=True)
+        (out / mine).write_text("mine", encoding="utf-8")
+        said = [run_cli("sweep", str(path), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
+                for flags in (["--dry-run"], [])]
+        first = "a_mine" if mine.startswith("a_") else mine
+        want = (f"{out}: holds {first}, which Corridor did not write; --force deletes only what a sweep writes: "
+                "move it out first, or choose another --out")
+        assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
+        assert (out / mine).read_text(encoding="utf-8") == "mine" and (out / "runs.csv").is_file(), "nothing removed"
+
+
+def test_a_resume_counts_and_keeps_what_the_dry_run_says_and_leaves_files_it_did_not_write(tmp_path):
+    """The dry run of --resume counted run files left empty or cut short as held ("holds 4: 16
+    would run" where the resume ran 18), and the resume deleted a runs/zzz.json it had not
+    written (session 13's fresh tester, F10): both now count the whole run files only, and a
+    file not named by a run id is neither counted nor touched."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    (out / "runs" / "p000-r000.json").write_text('{"columns": {"run_id"', encoding="utf-8")  # cut short
+    (out / "runs" / "p000-r001.json").write_text("", encoding="utf-8")  # left empty
+    (out / "runs" / "zzz.json").write_text("mine", encoding="utf-8")
+    dry = run_cli("sweep", str(path), "--out", str(out), "--resume", "--dry-run")
+    assert f"{out} holds 2 of them: 2 would run" in dry.stdout, dry.stdout
+    again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert (again.session.ran, again.session.skipped) == (2, 2), "what the dry run said"
+    assert (out / "runs" / "zzz.json").read_text(encoding="utf-8") == "mine"
+
+
+def test_ctrl_c_before_a_new_run_finished_leaves_a_complete_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during `--add-replicates` (waiting on the engine, or before a new run finished)
+    rewrote a complete folder's manifest as interrupted with the new replicates, its session
+    left open; Ctrl-C on a no-op --resume marked it interrupted too (session 13's fresh tester,
+    F4). As when the engine cannot start, the folder is left as it was, complete, with the same
+    replicates, and the session is closed saying why it stopped."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    before = {k: v for k, v in manifest(out).items() if k != "sessions"}
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    for where, options in (("sim.experiments.sweep.execute", {"add_replicates": 1}),  # the engine starting
+                           ("sim.experiments.engine.run_one", {"add_replicates": 1}),  # the first new run
+                           ("sim.experiments.sweep.assemble", {"resume": True})):  # a resume with nothing to run
+        with monkeypatch.context() as patch:
+            patch.setattr(where, interrupt)
+            with pytest.raises(KeyboardInterrupt):
+                run_sweep(path, out=out, workers=1, progress=False, charts=False, **options)
+        said = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert said == [f"interrupted: nothing was run, and {out} is left as it was (complete)"], (where, said)
+        m = manifest(out)
+        assert {k: v for k, v in m.items() if k != "sessions"} == before, where
+        assert m["sessions"][-1]["ended"] and m["sessions"][-1]["stopped"] == "interrupted", where

@@ -212,9 +212,8 @@ def _notes(line: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.runfolder import RunFolder
+    from sim.experiments.runfolder import RunFolder, held_runs
     from sim.experiments.sweep_folder import (
-        finished_runs,
         held_replicates,
         replicates_to_run,
         resume_flag,
@@ -232,9 +231,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
               f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
         if action == "replace":
-            print(f"  {args.out} would be replaced (--force): its runs are deleted first")
+            print(f"  {args.out} would be replaced (--force): what an earlier sweep wrote there is deleted first "
+                  "(it holds nothing else)")
         if resume:  # what the folder holds is not run again
-            done = finished_runs(args.out) & set(plan.run_ids())
+            done = held_runs(args.out / "runs") & set(plan.run_ids())  # what the sweep counts
             print(f"  {args.out} holds {len(done)} of them: {plan.n_runs - len(done)} would run")
             held = held_replicates(args.out) or 0
             unfinished = sum(plan.run_id(i, r) not in done for i in range(len(plan.points)) for r in range(held))

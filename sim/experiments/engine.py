@@ -200,8 +200,8 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
             except KeyboardInterrupt as err:
                 for future in pending:
                     future.cancel()
-                folder.set_status("interrupted")
-                say_stopped(err, f" after {len(done) + ran} of {len(tasks)} runs: {folder.saved_note(len(done) + ran)}")
+                say_stopped(err, folder.interrupted(ran, f" after {len(done) + ran} of {len(tasks)} runs",
+                                                    folder.saved_note(len(done) + ran)))
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,

@@ -7,9 +7,11 @@ exactly what the runs are.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import platform
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -44,11 +46,58 @@ if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing t
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
 _HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
+#: what the commands of a folder of many runs (sweep, sensitivity, compare, uncertainty) write at its
+#: top, their charts included, besides its runs/ and maps/ folders (`foreign_file`)
+WRITTEN = (MARKER, MANIFEST, "runs.csv", "runs.parquet", "series.parquet", "report.md", "sweep.yaml",
+           "design.csv", "series_*.png", "final_vs_*.png", "heatmap_*.png", "land_bridge_open.png",
+           "convoy_outcomes.png", "sensitivity.csv", "sensitivity.md", "sensitivity_*.png", "compare.csv",
+           "compare.md", "compare_*.png", "control_difference_*.png", "control_probability*.tif",
+           "control_probability*.png")
+#: a run's file name in runs/ (`<run id>.json`) and maps/ (`<run id>.npy`): p000-r000 (sweep), a0-r00 (compare), r00
+RUN_FILE = re.compile(r"^(p\d+-|a\d+-)?r\d+\.(json|npy)$")
 
 
 def read_run(path: Path) -> dict:
     """The record of one finished run file."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def foreign_file(folder: Path) -> Path | None:
+    """The first file or folder (in name order, top first) in the folder of many runs `folder`
+    that none of its commands writes (`WRITTEN`, run files named by their run
+    id in runs/ and maps/, the temporary files of a write cut short, a folder Corridor marked
+    inside it such as `discover`'s); None when everything in it is Corridor's: what `--force`
+    may delete. Corridor never deletes what it did not write."""
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if entry.is_symlink():
+            return entry
+        if entry.is_dir():
+            if name in ("runs", "maps"):
+                stray = next((f for f in sorted(entry.iterdir()) if f.is_symlink() or not f.is_file()
+                              or not (RUN_FILE.match(f.name) or _temporary(f.name))), None)
+                if stray is not None:
+                    return stray
+            elif not is_corridor_folder(entry):
+                return entry
+        elif not (any(fnmatch.fnmatchcase(name, p) for p in WRITTEN) or _temporary(name)):
+            return entry
+    return None
+
+
+def _temporary(name: str) -> bool:
+    """Whether `name` is a temporary file through which Corridor writes one of its files
+    (`.<its name>.<random><suffix>`), or a write probe, left by a write cut short."""
+    written = ".".join(name[1:].split(".")[:2])  # `.runs.csv.k2j4.csv` → runs.csv
+    return name.startswith(".") and (name.startswith(".corridor-probe-") or RUN_FILE.match(written) is not None
+                                     or any(fnmatch.fnmatchcase(written, p) for p in WRITTEN))
+
+
+def held_runs(runs: Path) -> set[str]:
+    """The ids of the runs whose files in the folder `runs` hold a whole record: what `--resume`
+    counts as done (a file left empty or cut short by a crash is run again; a file not named
+    by a run id is not Corridor's, and neither counted nor touched)."""
+    return {f.stem for f in Path(runs).glob("*.json") if RUN_FILE.match(f.name) and _readable_run(f)}
 
 
 def _readable_run(path: Path) -> bool:
@@ -88,10 +137,12 @@ class RunFolder:
         try:
             yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
-            if self._status == "running":
+            if self._status == "running" and (stop := interrupt_behind(err)) is not None:
+                what = self.interrupted(0, "", self.saved_note(len(list(self.runs.glob('*.json')))))
+                if not said(stop):  # before or between the runs
+                    say_stopped(stop, what)
+            elif self._status == "running":
                 self.set_status(stopped_status(err))
-                if (stop := interrupt_behind(err)) is not None and not said(stop):  # before or between the runs
-                    say_stopped(stop, f": {self.saved_note(len(list(self.runs.glob('*.json'))))}")
             raise
         finally:
             self._unlock()
@@ -183,6 +234,9 @@ class RunFolder:
                 raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
+            if (foreign := foreign_file(p)) is not None:
+                raise UserError(f"{p}: holds {foreign.relative_to(p)}, which Corridor did not write; --force "
+                                f"deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state = self._state(manifest)
@@ -216,12 +270,11 @@ class RunFolder:
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
         for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            stale.unlink(missing_ok=True)
-        done = set()
+            if _temporary(stale.name):
+                stale.unlink(missing_ok=True)
+        done = held_runs(self.runs)
         for f in self.runs.glob("*.json"):
-            if _readable_run(f):
-                done.add(f.stem)
-            else:  # empty or cut short (a crash, a full disk): run it again
+            if RUN_FILE.match(f.name) and f.stem not in done:  # empty or cut short (a crash, a full disk): run it again
                 f.unlink(missing_ok=True)
         return done
 
@@ -299,6 +352,18 @@ class RunFolder:
                 write_json_atomic(self.path / MANIFEST, {**manifest, "status": status})
         self._status = status
         self._unlock()
+
+    def interrupted(self, ran: int, where: str, saved: str) -> str:
+        """Record that Ctrl-C (or SIGTERM) stopped this command after it had run `ran` runs;
+        returns what its one message says after its word: `where` it stopped and `saved` (what
+        is saved, how to go on), with the folder's status "interrupted". A folder this command
+        resumed or extended and none of whose new runs finished is instead left as it was, its
+        status and what it holds, this session closed with why it stopped (`stop`):
+        ": nothing was run, and DIR is left as it was (complete)"."""
+        if not ran and self._found is not None and self._found.get("status") != "running":
+            return f": {self.stop('interrupted', 0, 0)}"
+        self.set_status("interrupted")
+        return f"{where}: {saved}"
 
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""
