@@ -123,6 +123,7 @@ class RunFolder:
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
         self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it
+        self._held = 0  # the runs the folder held when this command opened it
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -138,7 +139,8 @@ class RunFolder:
             yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
             if self._status == "running" and (stop := interrupt_behind(err)) is not None:
-                what = self.interrupted(0, "", self.saved_note(len(list(self.runs.glob('*.json')))))
+                saved = len(held_runs(self.runs))
+                what = self.interrupted(saved - self._held, "", self.saved_note(saved))
                 if not said(stop):  # before or between the runs
                     say_stopped(stop, what)
             elif self._status == "running":
@@ -170,6 +172,7 @@ class RunFolder:
         working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
+            self._held = len(done)
             probe_writable(self.runs)  # a read-only or full disk is refused before any run
         except UserError:
             raise
