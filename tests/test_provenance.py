@@ -227,8 +227,9 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
         f"{a_file}: exists and is not a folder; choose another --out"
     for flags in (["--resume"], ["--add-replicates", "1"], ["--resume", "--force"]):
         flag = flags[0]
+        verb = "extend" if flag == "--add-replicates" else "finish"
         assert refused(changed, complete, *flags).endswith(
-            f"so {flag} cannot finish it; choose a new --out, or run without {flag} and with --force to replace it")
+            f"so {flag} cannot {verb} it; choose a new --out, or run without {flag} and with --force to replace it")
     assert {f: (f / "manifest.json").read_text(encoding="utf-8") for f in before} == before, "nothing was written"
     assert a_file.read_text(encoding="utf-8") == "mine"
     # the advice works: without --resume, --force replaces (the dry run says so, and deletes nothing)
@@ -341,3 +342,47 @@ def test_ctrl_c_before_a_new_run_finished_leaves_a_complete_folder_as_it_was(tmp
         m = manifest(out)
         assert {k: v for k, v in m.items() if k != "sessions"} == before, where
         assert m["sessions"][-1]["ended"] and m["sessions"][-1]["stopped"] == "interrupted", where
+
+
+def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accepts(tmp_path):
+    """Refusals advised --resume and --force for a folder that is not Corridor's, a single run's
+    folder, a compare folder, another sweep's folder, where the next command refused both
+    (session 13's fresh tester, F1). Each option a refusal names is now accepted by the folder's
+    own check (what the dry run and the sweep ask), and "choose another --out" always ends it."""
+    import re
+
+    from sim.program.output import new_marked_folder
+
+    def folder(name, kind=None, manifest=None, extra=None):
+        p = new_marked_folder(tmp_path / name, kind) if kind else tmp_path / name
+        p.mkdir(exist_ok=True)
+        for file, text in {**({"manifest.json": json.dumps(manifest)} if manifest else {}), **(extra or {})}.items():
+            (p / file).write_text(text, encoding="utf-8")
+        (p / "runs").mkdir(exist_ok=True)
+        return p
+
+    ours = {"kind": "sweep", "identity": "this", "replicates": 2}
+    cases = {
+        folder("not_ours", extra={"data.txt": "x"}): [],
+        folder("a_run", "run", extra={"summary.json": "{}"}): [],
+        folder("a_compare", "compare", {"kind": "compare", "identity": "c", "status": "complete"}): [],
+        folder("other_interrupted", "sweep", {**ours, "identity": "other", "status": "interrupted"}): ["--force"],
+        folder("other_complete", "sweep", {**ours, "identity": "other", "status": "complete"}): ["--force"],
+        folder("complete", "sweep", {**ours, "status": "complete"}): ["--add-replicates", "--force"],
+        folder("interrupted", "sweep", {**ours, "status": "interrupted"}): ["--resume", "--force"],
+        folder("with_notes", "sweep", {**ours, "status": "interrupted"}, {"notes.md": "mine"}): ["--resume"],
+    }
+    options = {"--resume": {"resume": True}, "--add-replicates": {"resume": True, "flag": "--add-replicates"},
+               "--force": {"force": True}}
+    for path, advised in cases.items():
+        sweep = runfolder.RunFolder(path, "sweep", "this")
+        with pytest.raises(UserError) as refused:
+            sweep.check(resume=False, force=False)
+        said = str(refused.value)
+        assert said.endswith("choose another --out"), said
+        assert re.findall(r"--[a-z-]+(?= )", said.removesuffix("choose another --out")) == advised, said
+        for flag in advised:
+            assert sweep.check(**{"resume": False, "force": False, **options[flag]}) in ("resume", "replace"), (path, flag)
+        for flag in [] if advised else options:  # nothing advised: each is refused, saying what works
+            with pytest.raises(UserError, match="choose another --out"):
+                sweep.check(**{"resume": False, "force": False, **options[flag]})

@@ -209,15 +209,17 @@ class RunFolder:
         manifest = self.manifest()
         if resume:
             if manifest is None and not self._unstarted():
-                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); {flag} cannot "
+                                f"{_finish(flag)} it: choose another --out")
             manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
             if manifest.get("kind") != self.kind:
-                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
-                                "cannot resume it")
+                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; {flag} "
+                                f"cannot {_finish(flag)} it: choose another --out")
             if manifest.get("identity") != self.identity:
                 raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
-                                f"or the seeds changed since), so {flag} cannot finish it; choose a new --out, "
-                                f"or run without {flag} and with --force to replace it")
+                                f"or the seeds changed since), so {flag} cannot {_finish(flag)} it; choose a new "
+                                "--out" + (f", or run without {flag} and with --force to replace it"
+                                           if self._replaceable() else ""))
             before = manifest.get("code_version")
             if before not in (None, self.session["code_version"]):
                 if not force:
@@ -242,12 +244,23 @@ class RunFolder:
                                 f"deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
-        state = self._state(manifest)
-        again = ("pass --add-replicates N to extend it with N more replicates per point, "
-                 if state == "complete" and self.kind == "sweep" else
-                 "" if state == "complete" else "pass --resume to finish it, ")
-        raise UserError(f"{p}: already exists ({state}); {again}--force to start again, or choose "
-                        "another --out")
+        state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
+        held = manifest.get("kind", self.kind) if manifest else corridor_folder_kind(p)
+        if state == f"not a {self.kind} folder" or held not in (None, self.kind):  # only another --out works
+            raise UserError(f"{p}: already exists and is not a {self.kind} folder"
+                            + (f" (it holds Corridor's {held} output)" if held else "") + "; choose another --out")
+        advice = ([] if not same or (state == "complete" and self.kind != "sweep") else
+                  ["--add-replicates N to extend it with N more replicates per point"] if state == "complete" else
+                  ["--resume to finish it"]) + (["--force to start again"] if self._replaceable() else [])
+        raise UserError(f"{p}: already exists ({state}" + ("" if same else ", begun with other runs: the sweep "
+                        "file, a scenario or the seeds differ") + "); "
+                        + "".join(f"pass {a}, " if i == 0 else f"{a}, " for i, a in enumerate(advice))
+                        + ("or " if advice else "") + "choose another --out")
+
+    def _replaceable(self) -> bool:
+        """Whether `--force` would replace the folder: Corridor's, of this kind, holding nothing else
+        (`foreign_file`)."""
+        return corridor_folder_kind(self.path) == self.kind and foreign_file(self.path) is None
 
     def _refuse_if_written(self) -> None:
         """UserError if another command holds the folder's lock (its marker, where there is one)."""
@@ -444,6 +457,11 @@ class RunFolder:
         if status == "complete":  # written: a later failure in this process is not about this folder
             working_in(None)
             self._unlock()
+
+
+def _finish(flag: str) -> str:
+    """What the option `flag` does to a folder, as a refusal says it cannot: "extend" (--add-replicates), "finish"."""
+    return "extend" if flag == "--add-replicates" else "finish"
 
 
 def stopped_status(err: BaseException) -> str:
