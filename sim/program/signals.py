@@ -9,6 +9,8 @@ Ctrl-C, and pool worker processes never outlive the command that started them.
   does not stop the sweep, nor its workers). The handlers before it are put back when the
   command ends: a command called in-process (a script, a test) leaves its caller's handlers as
   they were.
+* :func:`finished` (after the process's command succeeded): a Ctrl-C while the process exits
+  is said in one line and the exit status stays 0, the work being done and saved.
 * :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
   about Ctrl-C (the terminal sends it to the whole process group), and asks the kernel to end
   the worker if its parent dies (Linux `PR_SET_PDEATHSIG`); elsewhere a watchdog thread
@@ -96,6 +98,21 @@ def said(err: KeyboardInterrupt) -> bool:
 def exit_status(err: KeyboardInterrupt) -> int:
     """The exit status of a command stopped by `err`: 128 + the signal (130 for Ctrl-C)."""
     return 128 + (err.signum if isinstance(err, Terminated) else signal.SIGINT)
+
+
+def finished() -> None:
+    """Once the process's command has finished with status 0 (everything written, its last line
+    printed), a Ctrl-C while the process exits (pool workers and threads being joined) can undo
+    nothing: it is said in one line on stderr and the process still exits 0; a second one is
+    ignored (SIGTERM still ends it). Only for the process's own command line, in its main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def said_finished(signum, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("interrupted after the command had finished: everything it wrote is saved", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGINT, said_finished)
 
 
 def _die_with_parent() -> bool:
