@@ -4,6 +4,7 @@ refused unless forced (and then recorded), and Parquet files that say what they 
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from test_sweep import ROOT, sweep_file, tables
 
+import sim.experiments.command as command
 import sim.experiments.runfolder as runfolder
 import sim.experiments.sweep as sweep_module
 from sim.experiments.design import replicate_seeds
@@ -163,7 +165,7 @@ def test_a_dry_run_plans_the_replicates_the_sweep_would_run(tmp_path):
     assert "would run" not in fewer.stdout, "the dry run must not plan what the sweep refuses"
 
 
-def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch):
+def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch, capsys):
     """`--add-replicates` on an interrupted folder also runs the runs its own sweep left
     unfinished: it says so in one line, with their number, and so does its dry run (a fresh
     reviewer's finding). A folder whose own sweep finished gets no such line."""
@@ -176,7 +178,10 @@ def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_
     lines: list[str] = []
     ran = run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
     assert ran.session.ran == 6
-    assert [line for line in lines if "not finished" in line] == [f"  {out} {said}"], lines
+    assert [line for line in lines if "not finished" in line] == [f"  note: {out} {said}"], lines
+    quiet = command._plan_log(argparse.Namespace(quiet=True))  # a note: said under --quiet too
+    quiet(lines[-1])
+    assert capsys.readouterr().out == lines[-1] + "\n"
     lines.clear()
     run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
     assert len(lines) == 1 and "not finished" not in lines[0], f"a finished folder: the plan line only, {lines}"
@@ -244,7 +249,8 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
 @pytest.mark.parametrize("where,signum", [("sim.experiments.sweep.execute", None),
                                           ("sim.experiments.engine.run_one", None),
                                           ("sim.experiments.engine.run_one", 15),
-                                          ("sim.experiments.sweep.sweep_charts", None)])
+                                          ("sim.experiments.sweep.sweep_charts", None),
+                                          ("sim.experiments.engine._Bar.__exit__", None)])
 def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch, capsys, where, signum):
     """Ctrl-C printed its explanation and then a bare "interrupted"; before the first run had
     finished it printed only "interrupted" (session 12's fresh reviewers). Now one message,
@@ -260,13 +266,17 @@ def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch
     out = tmp_path / "out"
     monkeypatch.setattr(where, stop)
     status = main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"])
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("note:")]
+    err = capsys.readouterr().err
+    assert "\n\n" not in err and not err.startswith("\n"), f"no blank line under --quiet: {err!r}"
+    lines = [line for line in err.splitlines() if not line.startswith("note:")]
     word, none_saved = ("interrupted" if signum is None else "terminated"), \
         f"no run had finished, none is saved in {out}; --resume runs them"
     said = {"sim.experiments.sweep.execute": f"{word}: {none_saved}",
             "sim.experiments.engine.run_one": f"{word} after 0 of 4 runs: {none_saved}",
             "sim.experiments.sweep.sweep_charts": f"{word} while the tables, charts and report were written: the 4 "
-                                                  f"runs are saved in {out}; --resume writes the rest"}[where]
+                                                  f"runs are saved in {out}; --resume writes the rest",
+            "sim.experiments.engine._Bar.__exit__": f"{word}: the 4 runs are all saved in {out}; --resume writes the "
+                                                   "tables, charts and report"}[where]  # not "runs the rest"
     assert (status, lines) == (130 if signum is None else 143, [said])
     assert manifest(out)["status"] == "interrupted"
 

@@ -101,7 +101,7 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
             yield opened
         return
     if workers <= 1:
-        yield SerialExecutor(), "in-process (1 worker)", 1
+        yield SerialExecutor(), "this process (1 worker)", 1
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=worker_started)
     try:
@@ -201,7 +201,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                 for future in pending:
                     future.cancel()
                 say_stopped(err, folder.interrupted(ran, f" after {len(done) + ran} of {len(tasks)} runs",
-                                                    folder.saved_note(len(done) + ran)))
+                                                    folder.saved_note(len(done) + ran)), after_bar=not bar.disable)
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,

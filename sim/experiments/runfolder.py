@@ -385,6 +385,8 @@ class RunFolder:
         """What a failure message says about the runs already finished."""
         if not finished:
             return f"no run had finished, none is saved in {self.path}; --resume runs them"
+        if finished >= (self.manifest() or {}).get("runs", finished + 1):  # every run of the manifest's
+            return f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and report"
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
     def stop(self, reason: str, finished: int, ran: int) -> str:

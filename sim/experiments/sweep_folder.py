@@ -89,10 +89,10 @@ def check_not_dropping(out: Path, held: int, replicates: int) -> None:
 
 
 def unfinished_note(out: Path, add_replicates: int, unfinished: int, held: int) -> str | None:
-    """The line `--add-replicates` says when the folder's own sweep was not finished (interrupted,
-    stopped): the `unfinished` runs of its `held` replicates per point that it runs as well as
+    """The note (said under --quiet too) `--add-replicates` says when the folder's own sweep was not
+    finished (interrupted, stopped): the `unfinished` runs of its `held` replicates per point that it runs as well as
     the new ones; None when every one of them was finished."""
     if not unfinished:
         return None
-    return (f"  {out} was not finished: --add-replicates {add_replicates} also runs its {unfinished} unfinished "
+    return (f"  note: {out} was not finished: --add-replicates {add_replicates} also runs its {unfinished} unfinished "
             f"run{'s' if unfinished > 1 else ''} (of its {held} replicates per point)")

@@ -82,11 +82,14 @@ def stop_word(err: KeyboardInterrupt) -> str:
     return "terminated" if isinstance(err, Terminated) else "interrupted"
 
 
-def say_stopped(err: KeyboardInterrupt, what: str) -> None:
+def say_stopped(err: KeyboardInterrupt, what: str, *, after_bar: bool = False) -> None:
     """Print, on stderr, the one message of a command stopped by `err`: its word (`stop_word`)
     followed by `what` (where it stopped, what is saved, how to go on: " after 6 of 12 runs: …",
-    ": …"). The command line then prints no bare word of its own (`said`)."""
-    print(f"\n{stop_word(err)}{what}", file=sys.stderr, flush=True)
+    ": …"). It starts on a line of its own: after a progress bar still drawn (`after_bar`) or a
+    terminal's echoed ^C, not after a blank line (--quiet, a log). The command line then prints
+    no bare word of its own (`said`)."""
+    lead = "\n" if after_bar or sys.stderr.isatty() else ""
+    print(f"{lead}{stop_word(err)}{what}", file=sys.stderr, flush=True)
     err.said = True
 
 
