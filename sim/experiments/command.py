@@ -52,7 +52,8 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
     p.add_argument("--force", action="store_true",
-                   help="replace the --out folder if it holds earlier results; with --resume (or "
+                   help="replace the --out folder if it holds earlier results (only a folder Corridor made, holding "
+                        "nothing it did not write: a file of yours is named and the folder refused); with --resume (or "
                         "--add-replicates) it replaces nothing: it resumes a folder begun with another code version")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
