@@ -230,6 +230,7 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     assert refused(path, interrupted).startswith(f"{interrupted}: already exists (interrupted); pass --resume")
     assert refused(path, a_file) == refused(path, a_file, "--resume") == \
         f"{a_file}: exists and is not a folder; choose another --out"
+    assert refused(path, a_file / "sub") == f"{a_file / 'sub'}: {a_file} is a file, not a folder; choose another --out"
     for flags in (["--resume"], ["--add-replicates", "1"], ["--resume", "--force"]):
         flag = flags[0]
         verb = "extend" if flag == "--add-replicates" else "finish"
@@ -302,7 +303,7 @@ def test_force_deletes_only_what_a_sweep_wrote_and_refuses_a_folder_holding_anyt
         (out / mine).write_text("mine", encoding="utf-8")
         said = [run_cli("sweep", str(path), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
                 for flags in (["--dry-run"], [])]
-        first = "a_mine" if mine.startswith("a_") else mine
+        first = "a_mine/" if mine.startswith("a_") else mine
         want = (f"{out}: holds {first}, which Corridor did not write; --force deletes only what a sweep writes: "
                 "move it out first, or choose another --out")
         assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said

@@ -201,6 +201,8 @@ class RunFolder:
                             "choose another --out")
         if p.exists() and not p.is_dir():
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if (under := next((q for q in p.parents if q.exists()), None)) is not None and not under.is_dir():
+            raise UserError(f"{p}: {under} is a file, not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
             raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
                             "without --resume to start it")
@@ -240,7 +242,8 @@ class RunFolder:
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p)) is not None:
-                raise UserError(f"{p}: holds {foreign.relative_to(p)}, which Corridor did not write; --force "
+                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which "
+                                "Corridor did not write; --force "
                                 f"deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
