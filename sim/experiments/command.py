@@ -213,7 +213,8 @@ def _notes(line: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.runfolder import RunFolder, held_runs
+    from sim.experiments.run_files import held_runs
+    from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweep_folder import (
         held_replicates,
         replicates_to_run,

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.experiments.dask_cluster import dask_executor
-from sim.experiments.runfolder import RunFolder, read_run
+from sim.experiments.run_files import read_run
+from sim.experiments.runfolder import RunFolder
 from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError, describe_found

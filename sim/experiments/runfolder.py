@@ -7,11 +7,9 @@ exactly what the runs are.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import os
 import platform
-import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -21,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.experiments.run_files import MANIFEST, RUN_FILE, foreign_file, held_runs, is_temporary
+from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.oserrors import failure_line, working_in
@@ -43,72 +43,8 @@ if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing t
     from sim.experiments.session import ExecutionReport
     from sim.experiments.worker import RunTask
 
-MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
 _HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
-#: what the commands of a folder of many runs (sweep, sensitivity, compare, uncertainty) write at its
-#: top, their charts included, besides its runs/ and maps/ folders (`foreign_file`)
-WRITTEN = (MARKER, MANIFEST, "runs.csv", "runs.parquet", "series.parquet", "report.md", "sweep.yaml",
-           "design.csv", "series_*.png", "final_vs_*.png", "heatmap_*.png", "land_bridge_open.png",
-           "convoy_outcomes.png", "sensitivity.csv", "sensitivity.md", "sensitivity_*.png", "compare.csv",
-           "compare.md", "compare_*.png", "control_difference_*.png", "control_probability*.tif",
-           "control_probability*.png")
-#: a run's file name in runs/ (`<run id>.json`) and maps/ (`<run id>.npy`): p000-r000 (sweep), a0-r00 (compare), r00
-RUN_FILE = re.compile(r"^(p\d+-|a\d+-)?r\d+\.(json|npy)$")
-
-
-def read_run(path: Path) -> dict:
-    """The record of one finished run file."""
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def foreign_file(folder: Path) -> Path | None:
-    """The first file or folder (in name order, top first) in the folder of many runs `folder`
-    that none of its commands writes (`WRITTEN`, run files named by their run
-    id in runs/ and maps/, the temporary files of a write cut short, a folder Corridor marked
-    inside it such as `discover`'s); None when everything in it is Corridor's: what `--force`
-    may delete. Corridor never deletes what it did not write."""
-    for entry in sorted(folder.iterdir()):
-        name = entry.name
-        if entry.is_symlink():
-            return entry
-        if entry.is_dir():
-            if name in ("runs", "maps"):
-                stray = next((f for f in sorted(entry.iterdir()) if f.is_symlink() or not f.is_file()
-                              or not (RUN_FILE.match(f.name) or _temporary(f.name))), None)
-                if stray is not None:
-                    return stray
-            elif not is_corridor_folder(entry):
-                return entry
-        elif not (any(fnmatch.fnmatchcase(name, p) for p in WRITTEN) or _temporary(name)):
-            return entry
-    return None
-
-
-def _temporary(name: str) -> bool:
-    """Whether `name` is a temporary file through which Corridor writes one of its files
-    (`.<its name>.<random><suffix>`), or a write probe, left by a write cut short."""
-    written = ".".join(name[1:].split(".")[:2])  # `.runs.csv.k2j4.csv` → runs.csv
-    return name.startswith(".") and (name.startswith(".corridor-probe-") or RUN_FILE.match(written) is not None
-                                     or any(fnmatch.fnmatchcase(written, p) for p in WRITTEN))
-
-
-def held_runs(runs: Path) -> set[str]:
-    """The ids of the runs whose files in the folder `runs` hold a whole record: what `--resume`
-    counts as done (a file left empty or cut short by a crash is run again; a file not named
-    by a run id is not Corridor's, and neither counted nor touched)."""
-    return {f.stem for f in Path(runs).glob("*.json") if RUN_FILE.match(f.name) and _readable_run(f)}
-
-
-def _readable_run(path: Path) -> bool:
-    """Whether a run file holds a whole record (not empty, not cut short by a crash)."""
-    try:
-        record = read_run(path)
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys()
-
-
 class RunFolder:
     """An output folder of many runs: a manifest saying exactly what the runs are, one file per
     finished run, and at the end the tables and charts built from them."""
@@ -210,16 +146,17 @@ class RunFolder:
             return "create"
         manifest = self.manifest()
         if resume:
+            verb = "extend" if flag == "--add-replicates" else "finish"  # what `flag` cannot do, if refused
             if manifest is None and not self._unstarted():
                 raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); {flag} cannot "
-                                f"{_finish(flag)} it: choose another --out")
+                                f"{verb} it: choose another --out")
             manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
             if manifest.get("kind") != self.kind:
                 raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; {flag} "
-                                f"cannot {_finish(flag)} it: choose another --out")
+                                f"cannot {verb} it: choose another --out")
             if manifest.get("identity") != self.identity:
                 raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
-                                f"or the seeds changed since), so {flag} cannot {_finish(flag)} it; choose a new "
+                                f"or the seeds changed since), so {flag} cannot {verb} it; choose a new "
                                 "--out" + (f", or run without {flag} and with --force to replace it"
                                            if self._replaceable() else ""))
             before = manifest.get("code_version")
@@ -242,9 +179,8 @@ class RunFolder:
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p)) is not None:
-                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which "
-                                "Corridor did not write; --force "
-                                f"deletes only what a {self.kind} writes: move it out first, or choose another --out")
+                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which Corridor did "
+                                f"not write; --force deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
@@ -261,8 +197,7 @@ class RunFolder:
                         + ("or " if advice else "") + "choose another --out")
 
     def _replaceable(self) -> bool:
-        """Whether `--force` would replace the folder: Corridor's, of this kind, holding nothing else
-        (`foreign_file`)."""
+        """Whether `--force` would replace the folder: Corridor's, of this kind, holding nothing else."""
         return corridor_folder_kind(self.path) == self.kind and foreign_file(self.path) is None
 
     def _refuse_if_written(self) -> None:
@@ -289,7 +224,7 @@ class RunFolder:
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
         for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            if _temporary(stale.name):
+            if is_temporary(stale.name):
                 stale.unlink(missing_ok=True)
         done = held_runs(self.runs)
         for f in self.runs.glob("*.json"):
@@ -373,12 +308,9 @@ class RunFolder:
         self._unlock()
 
     def interrupted(self, ran: int, where: str, saved: str) -> str:
-        """Record that Ctrl-C (or SIGTERM) stopped this command after it had run `ran` runs;
-        returns what its one message says after its word: `where` it stopped and `saved` (what
-        is saved, how to go on), with the folder's status "interrupted". A folder this command
-        resumed or extended and none of whose new runs finished is instead left as it was, its
-        status and what it holds, this session closed with why it stopped (`stop`):
-        ": nothing was run, and DIR is left as it was (complete)"."""
+        """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
+        "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
+        resumed or extended, none of its new runs finished, is left as it was, its session closed (`stop`)."""
         if not ran and self._found is not None and self._found.get("status") != "running":
             return f": {self.stop('interrupted', 0, 0)}"
         self.set_status("interrupted")
@@ -463,16 +395,3 @@ class RunFolder:
             working_in(None)
             self._unlock()
 
-
-def _finish(flag: str) -> str:
-    """What the option `flag` does to a folder, as a refusal says it cannot: "extend" (--add-replicates), "finish"."""
-    return "extend" if flag == "--add-replicates" else "finish"
-
-
-def stopped_status(err: BaseException) -> str:
-    """The manifest's status of a folder whose command `err` ended: "interrupted" (Ctrl-C, SIGTERM,
-    or an error raised while handling one), else "stopped: " and what happened, in one line."""
-    if interrupt_behind(err) is not None:
-        return "interrupted"
-    what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
-    return "stopped: " + " ".join(what.split())[:300]
