@@ -20,6 +20,8 @@ WRITTEN = (MARKER, MANIFEST, "runs.csv", "runs.parquet", "series.parquet", "repo
            "convoy_outcomes.png", "sensitivity.csv", "sensitivity.md", "sensitivity_*.png", "compare.csv",
            "compare.md", "compare_*.png", "control_difference_*.png", "control_probability*.tif",
            "control_probability*.png")
+#: the kinds of folder whose commands' files `WRITTEN` lists (a hindcast's or calibration's is not checked)
+LISTED_KINDS = ("sweep", "compare", "uncertainty")
 #: a run's file name in runs/ (`<run id>.json`) and maps/ (`<run id>.npy`): p000-r000 (sweep), a0-r00 (compare), r00
 RUN_FILE = re.compile(r"^(p\d+-|a\d+-)?r\d+\.(json|npy)$")
 
@@ -29,12 +31,14 @@ def read_run(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def foreign_file(folder: Path) -> Path | None:
+def foreign_file(folder: Path, kind: str) -> Path | None:
     """The first file or folder (in name order, top first) in the folder of many runs `folder`
     that none of its commands writes (`WRITTEN`, run files named by their run
     id in runs/ and maps/, the temporary files of a write cut short, a folder Corridor marked
     inside it such as `discover`'s); None when everything in it is Corridor's: what `--force`
-    may delete. Corridor never deletes what it did not write."""
+    may delete. Corridor never deletes what it did not write. None for a `kind` not in `LISTED_KINDS`."""
+    if kind not in LISTED_KINDS:
+        return None
     for entry in sorted(folder.iterdir()):
         name = entry.name
         if entry.is_symlink():

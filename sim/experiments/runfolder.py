@@ -178,7 +178,7 @@ class RunFolder:
                 raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
-            if (foreign := foreign_file(p)) is not None:
+            if (foreign := foreign_file(p, self.kind)) is not None:
                 raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which Corridor did "
                                 f"not write; --force deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
@@ -198,7 +198,7 @@ class RunFolder:
 
     def _replaceable(self) -> bool:
         """Whether `--force` would replace the folder: Corridor's, of this kind, holding nothing else."""
-        return corridor_folder_kind(self.path) == self.kind and foreign_file(self.path) is None
+        return corridor_folder_kind(self.path) == self.kind and foreign_file(self.path, self.kind) is None
 
     def _refuse_if_written(self) -> None:
         """UserError if another command holds the folder's lock (its marker, where there is one)."""
