@@ -4,6 +4,7 @@ refused unless forced (and then recorded), and Parquet files that say what they 
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from test_sweep import ROOT, sweep_file, tables
 
+import sim.experiments.command as command
 import sim.experiments.runfolder as runfolder
 import sim.experiments.sweep as sweep_module
 from sim.experiments.design import replicate_seeds
@@ -163,7 +165,7 @@ def test_a_dry_run_plans_the_replicates_the_sweep_would_run(tmp_path):
     assert "would run" not in fewer.stdout, "the dry run must not plan what the sweep refuses"
 
 
-def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch):
+def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_path, monkeypatch, capsys):
     """`--add-replicates` on an interrupted folder also runs the runs its own sweep left
     unfinished: it says so in one line, with their number, and so does its dry run (a fresh
     reviewer's finding). A folder whose own sweep finished gets no such line."""
@@ -176,7 +178,10 @@ def test_adding_replicates_to_an_interrupted_sweep_says_it_also_finishes_it(tmp_
     lines: list[str] = []
     ran = run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
     assert ran.session.ran == 6
-    assert [line for line in lines if "not finished" in line] == [f"  {out} {said}"], lines
+    assert [line for line in lines if "not finished" in line] == [f"  note: {out} {said}"], lines
+    quiet = command._plan_log(argparse.Namespace(quiet=True))  # a note: said under --quiet too
+    quiet(lines[-1])
+    assert capsys.readouterr().out == lines[-1] + "\n"
     lines.clear()
     run_sweep(path, out=out, workers=1, progress=False, charts=False, add_replicates=1, log=lines.append)
     assert len(lines) == 1 and "not finished" not in lines[0], f"a finished folder: the plan line only, {lines}"
@@ -225,10 +230,12 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     assert refused(path, interrupted).startswith(f"{interrupted}: already exists (interrupted); pass --resume")
     assert refused(path, a_file) == refused(path, a_file, "--resume") == \
         f"{a_file}: exists and is not a folder; choose another --out"
+    assert refused(path, a_file / "sub") == f"{a_file / 'sub'}: {a_file} is a file, not a folder; choose another --out"
     for flags in (["--resume"], ["--add-replicates", "1"], ["--resume", "--force"]):
         flag = flags[0]
+        verb = "extend" if flag == "--add-replicates" else "finish"
         assert refused(changed, complete, *flags).endswith(
-            f"so {flag} cannot finish it; choose a new --out, or run without {flag} and with --force to replace it")
+            f"so {flag} cannot {verb} it; choose a new --out, or run without {flag} and with --force to replace it")
     assert {f: (f / "manifest.json").read_text(encoding="utf-8") for f in before} == before, "nothing was written"
     assert a_file.read_text(encoding="utf-8") == "mine"
     # the advice works: without --resume, --force replaces (the dry run says so, and deletes nothing)
@@ -236,14 +243,16 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     assert dry.returncode == 0 and f"{complete} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
     assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
     helped = " ".join(run_cli("sweep", "--help").stdout.split())  # and --resume --force resumes, as the help says
-    assert "--force replace the --out folder if it holds earlier results; with --resume (or --add-replicates) it " \
+    assert "--force replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing " \
+           "it did not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it " \
            "replaces nothing: it resumes a folder begun with another code version" in helped, helped
 
 
 @pytest.mark.parametrize("where,signum", [("sim.experiments.sweep.execute", None),
                                           ("sim.experiments.engine.run_one", None),
                                           ("sim.experiments.engine.run_one", 15),
-                                          ("sim.experiments.sweep.sweep_charts", None)])
+                                          ("sim.experiments.sweep.sweep_charts", None),
+                                          ("sim.experiments.engine._Bar.__exit__", None)])
 def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch, capsys, where, signum):
     """Ctrl-C printed its explanation and then a bare "interrupted"; before the first run had
     finished it printed only "interrupted" (session 12's fresh reviewers). Now one message,
@@ -259,12 +268,136 @@ def test_a_stopped_sweep_says_one_message_of_what_it_saved(tmp_path, monkeypatch
     out = tmp_path / "out"
     monkeypatch.setattr(where, stop)
     status = main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"])
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("note:")]
+    err = capsys.readouterr().err
+    assert "\n\n" not in err and not err.startswith("\n"), f"no blank line under --quiet: {err!r}"
+    lines = [line for line in err.splitlines() if not line.startswith("note:")]
     word, none_saved = ("interrupted" if signum is None else "terminated"), \
         f"no run had finished, none is saved in {out}; --resume runs them"
     said = {"sim.experiments.sweep.execute": f"{word}: {none_saved}",
             "sim.experiments.engine.run_one": f"{word} after 0 of 4 runs: {none_saved}",
             "sim.experiments.sweep.sweep_charts": f"{word} while the tables, charts and report were written: the 4 "
-                                                  f"runs are saved in {out}; --resume writes the rest"}[where]
+                                                  f"runs are saved in {out}; --resume writes the rest",
+            "sim.experiments.engine._Bar.__exit__": f"{word}: the 4 runs are all saved in {out}; --resume writes the "
+                                                   "tables, charts and report"}[where]  # not "runs the rest"
     assert (status, lines) == (130 if signum is None else 143, [said])
     assert manifest(out)["status"] == "interrupted"
+
+
+def test_force_deletes_only_what_a_sweep_wrote_and_refuses_a_folder_holding_anything_else(tmp_path):
+    """`--force` deleted the user's own files inside a sweep folder (notes.md, a folder of their
+    own) without a word (session 13's fresh tester, F9). Corridor never deletes what it did not
+    write: a folder holding anything a sweep does not write is refused, the dry run and the sweep
+    in the same line naming the first such file, and nothing is removed."""
+    from sim.program.output import new_marked_folder
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = new_marked_folder(tmp_path / "out", "sweep")
+    (out / "runs").mkdir()
+    for name in ("manifest.json", "runs.csv", "report.md", "convoy_outcomes.png", "series_share.png",
+                 ".runs.csv.k2j4.csv", "runs/p000-r000.json", "runs/.p000-r001.json.x1.json"):
+        (out / name).write_text("{}", encoding="utf-8")
+    dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
+    assert dry.returncode == 0 and f"{out} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)
+    for mine in ("runs/zzz.json", "notes.md", "a_mine/a.txt"):  # each refused, the first in name order named
+        (out / mine).parent.mkdir(exist_ok=True)
+        (out / mine).write_text("mine", encoding="utf-8")
+        said = [run_cli("sweep", str(path), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
+                for flags in (["--dry-run"], [])]
+        first = "a_mine/" if mine.startswith("a_") else mine
+        want = (f"{out}: holds {first}, which Corridor did not write; --force deletes only what a sweep writes: "
+                "move it out first, or choose another --out")
+        assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
+        assert (out / mine).read_text(encoding="utf-8") == "mine" and (out / "runs.csv").is_file(), "nothing removed"
+    hindcast = new_marked_folder(tmp_path / "hindcast", "hindcast")  # a kind whose files are not listed: as before
+    (hindcast / "events_all.png").write_text("", encoding="utf-8")
+    assert runfolder.RunFolder(hindcast, "hindcast", "x").check(resume=False, force=True) == "replace"
+
+
+def test_a_resume_counts_and_keeps_what_the_dry_run_says_and_leaves_files_it_did_not_write(tmp_path):
+    """The dry run of --resume counted run files left empty or cut short as held ("holds 4: 16
+    would run" where the resume ran 18), and the resume deleted a runs/zzz.json it had not
+    written (session 13's fresh tester, F10): both now count the whole run files only, and a
+    file not named by a run id is neither counted nor touched."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    (out / "runs" / "p000-r000.json").write_text('{"columns": {"run_id"', encoding="utf-8")  # cut short
+    (out / "runs" / "p000-r001.json").write_text("", encoding="utf-8")  # left empty
+    (out / "runs" / "zzz.json").write_text("mine", encoding="utf-8")
+    dry = run_cli("sweep", str(path), "--out", str(out), "--resume", "--dry-run")
+    assert f"{out} holds 2 of them: 2 would run" in dry.stdout, dry.stdout
+    again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert (again.session.ran, again.session.skipped) == (2, 2), "what the dry run said"
+    assert (out / "runs" / "zzz.json").read_text(encoding="utf-8") == "mine"
+
+
+def test_ctrl_c_before_a_new_run_finished_leaves_a_complete_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during `--add-replicates` (waiting on the engine, or before a new run finished)
+    rewrote a complete folder's manifest as interrupted with the new replicates, its session
+    left open; Ctrl-C on a no-op --resume marked it interrupted too (session 13's fresh tester,
+    F4). As when the engine cannot start, the folder is left as it was, complete, with the same
+    replicates, and the session is closed saying why it stopped."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    before = {k: v for k, v in manifest(out).items() if k != "sessions"}
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    for where, options in (("sim.experiments.sweep.execute", {"add_replicates": 1}),  # the engine starting
+                           ("sim.experiments.engine.run_one", {"add_replicates": 1}),  # the first new run
+                           ("sim.experiments.sweep.assemble", {"resume": True})):  # a resume with nothing to run
+        with monkeypatch.context() as patch:
+            patch.setattr(where, interrupt)
+            with pytest.raises(KeyboardInterrupt):
+                run_sweep(path, out=out, workers=1, progress=False, charts=False, **options)
+        said = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert said == [f"interrupted: nothing was run, and {out} is left as it was (complete)"], (where, said)
+        m = manifest(out)
+        assert {k: v for k, v in m.items() if k != "sessions"} == before, where
+        assert m["sessions"][-1]["ended"] and m["sessions"][-1]["stopped"] == "interrupted", where
+
+
+def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accepts(tmp_path):
+    """Refusals advised --resume and --force for a folder that is not Corridor's, a single run's
+    folder, a compare folder, another sweep's folder, where the next command refused both
+    (session 13's fresh tester, F1). Each option a refusal names is now accepted by the folder's
+    own check (what the dry run and the sweep ask), and "choose another --out" always ends it."""
+    import re
+
+    from sim.program.output import new_marked_folder
+
+    def folder(name, kind=None, manifest=None, extra=None):
+        p = new_marked_folder(tmp_path / name, kind) if kind else tmp_path / name
+        p.mkdir(exist_ok=True)
+        for file, text in {**({"manifest.json": json.dumps(manifest)} if manifest else {}), **(extra or {})}.items():
+            (p / file).write_text(text, encoding="utf-8")
+        (p / "runs").mkdir(exist_ok=True)
+        return p
+
+    ours = {"kind": "sweep", "identity": "this", "replicates": 2}
+    cases = {
+        folder("not_ours", extra={"data.txt": "x"}): [],
+        folder("a_run", "run", extra={"summary.json": "{}"}): [],
+        folder("a_compare", "compare", {"kind": "compare", "identity": "c", "status": "complete"}): [],
+        folder("other_interrupted", "sweep", {**ours, "identity": "other", "status": "interrupted"}): ["--force"],
+        folder("other_complete", "sweep", {**ours, "identity": "other", "status": "complete"}): ["--force"],
+        folder("complete", "sweep", {**ours, "status": "complete"}): ["--add-replicates", "--force"],
+        folder("interrupted", "sweep", {**ours, "status": "interrupted"}): ["--resume", "--force"],
+        folder("with_notes", "sweep", {**ours, "status": "interrupted"}, {"notes.md": "mine"}): ["--resume"],
+    }
+    options = {"--resume": {"resume": True}, "--add-replicates": {"resume": True, "flag": "--add-replicates"},
+               "--force": {"force": True}}
+    for path, advised in cases.items():
+        sweep = runfolder.RunFolder(path, "sweep", "this")
+        with pytest.raises(UserError) as refused:
+            sweep.check(resume=False, force=False)
+        said = str(refused.value)
+        assert said.endswith("choose another --out"), said
+        assert re.findall(r"--[a-z-]+(?= )", said.removesuffix("choose another --out")) == advised, said
+        for flag in advised:
+            assert sweep.check(**{"resume": False, "force": False, **options[flag]}) in ("resume", "replace"), (path, flag)
+        for flag in [] if advised else options:  # nothing advised: each is refused, saying what works
+            with pytest.raises(UserError, match="choose another --out"):
+                sweep.check(**{"resume": False, "force": False, **options[flag]})

@@ -52,7 +52,8 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
     p.add_argument("--force", action="store_true",
-                   help="replace the --out folder if it holds earlier results; with --resume (or "
+                   help="replace the --out folder if it holds earlier results (only a folder Corridor made, holding "
+                        "nothing it did not write: a file of yours is named and the folder refused); with --resume (or "
                         "--add-replicates) it replaces nothing: it resumes a folder begun with another code version")
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
@@ -212,9 +213,9 @@ def _notes(line: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.run_files import held_runs
     from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweep_folder import (
-        finished_runs,
         held_replicates,
         replicates_to_run,
         resume_flag,
@@ -232,9 +233,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"ok  {plan.display}: {plan.name} — {plan.design.describe()}, {len(plan.points)} design points × "
               f"{plan.replicates} replicates = {plan.n_runs} runs, root seed {plan.seed}")
         if action == "replace":
-            print(f"  {args.out} would be replaced (--force): its runs are deleted first")
+            print(f"  {args.out} would be replaced (--force): what an earlier sweep wrote there is deleted first "
+                  "(it holds nothing else)")
         if resume:  # what the folder holds is not run again
-            done = finished_runs(args.out) & set(plan.run_ids())
+            done = held_runs(args.out / "runs") & set(plan.run_ids())  # what the sweep counts
             print(f"  {args.out} holds {len(done)} of them: {plan.n_runs - len(done)} would run")
             held = held_replicates(args.out) or 0
             unfinished = sum(plan.run_id(i, r) not in done for i in range(len(plan.points)) for r in range(held))

@@ -65,7 +65,7 @@ def dask_executor(address: str, workers: int):
         except Exception as err:  # noqa: BLE001 - a scheduler lost as it is asked: one line (Ctrl-C passes)
             raise UserError(f"{flag}: the {where} was lost as it started ({type(err).__name__}: {err}); "
                             "run without --dask (a process pool: --workers N)") from None
-        yield executor, f"{where} ({slots} worker threads)", slots
+        yield executor, f"{where} ({slots} worker thread{'s' if slots != 1 else ''})", slots
 
 
 def _closed(close: Callable[[], object], what: str) -> None:

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.experiments.dask_cluster import dask_executor
-from sim.experiments.runfolder import RunFolder, read_run
+from sim.experiments.run_files import read_run
+from sim.experiments.runfolder import RunFolder
 from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError, describe_found
@@ -101,7 +102,7 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
             yield opened
         return
     if workers <= 1:
-        yield SerialExecutor(), "in-process (1 worker)", 1
+        yield SerialExecutor(), "this process (1 worker)", 1
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=worker_started)
     try:
@@ -200,8 +201,8 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
             except KeyboardInterrupt as err:
                 for future in pending:
                     future.cancel()
-                folder.set_status("interrupted")
-                say_stopped(err, f" after {len(done) + ran} of {len(tasks)} runs: {folder.saved_note(len(done) + ran)}")
+                say_stopped(err, folder.interrupted(ran, f" after {len(done) + ran} of {len(tasks)} runs",
+                                                    folder.saved_note(len(done) + ran)), after_bar=not bar.disable)
                 raise
     session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.experiments.run_files import MANIFEST, RUN_FILE, foreign_file, held_runs, is_temporary
+from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.oserrors import failure_line, working_in
@@ -41,25 +43,8 @@ if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing t
     from sim.experiments.session import ExecutionReport
     from sim.experiments.worker import RunTask
 
-MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
 _HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
-
-
-def read_run(path: Path) -> dict:
-    """The record of one finished run file."""
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _readable_run(path: Path) -> bool:
-    """Whether a run file holds a whole record (not empty, not cut short by a crash)."""
-    try:
-        record = read_run(path)
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys()
-
-
 class RunFolder:
     """An output folder of many runs: a manifest saying exactly what the runs are, one file per
     finished run, and at the end the tables and charts built from them."""
@@ -74,6 +59,7 @@ class RunFolder:
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
         self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it
+        self._held = 0  # the runs the folder held when this command opened it
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -88,10 +74,13 @@ class RunFolder:
         try:
             yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
-            if self._status == "running":
+            if self._status == "running" and (stop := interrupt_behind(err)) is not None:
+                saved = len(held_runs(self.runs))
+                what = self.interrupted(saved - self._held, "", self.saved_note(saved))
+                if not said(stop):  # before or between the runs
+                    say_stopped(stop, what)
+            elif self._status == "running":
                 self.set_status(stopped_status(err))
-                if (stop := interrupt_behind(err)) is not None and not said(stop):  # before or between the runs
-                    say_stopped(stop, f": {self.saved_note(len(list(self.runs.glob('*.json'))))}")
             raise
         finally:
             self._unlock()
@@ -119,6 +108,7 @@ class RunFolder:
         working_in(None)  # a folder an earlier command of this process left (interrupted) is not this one's
         try:
             done = self._open(resume, force, flag)
+            self._held = len(done)
             probe_writable(self.runs)  # a read-only or full disk is refused before any run
         except UserError:
             raise
@@ -147,6 +137,8 @@ class RunFolder:
                             "choose another --out")
         if p.exists() and not p.is_dir():
             raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if (under := next((q for q in p.parents if q.exists()), None)) is not None and not under.is_dir():
+            raise UserError(f"{p}: {under} is a file, not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
             raise UserError(f"{p}: nothing to resume (no {self.kind} folder there); check --out, or run "
                             "without --resume to start it")
@@ -154,16 +146,19 @@ class RunFolder:
             return "create"
         manifest = self.manifest()
         if resume:
+            verb = "extend" if flag == "--add-replicates" else "finish"  # what `flag` cannot do, if refused
             if manifest is None and not self._unstarted():
-                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); cannot resume it")
+                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); {flag} cannot "
+                                f"{verb} it: choose another --out")
             manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
             if manifest.get("kind") != self.kind:
-                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; "
-                                "cannot resume it")
+                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; {flag} "
+                                f"cannot {verb} it: choose another --out")
             if manifest.get("identity") != self.identity:
                 raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
-                                f"or the seeds changed since), so {flag} cannot finish it; choose a new --out, "
-                                f"or run without {flag} and with --force to replace it")
+                                f"or the seeds changed since), so {flag} cannot {verb} it; choose a new "
+                                "--out" + (f", or run without {flag} and with --force to replace it"
+                                           if self._replaceable() else ""))
             before = manifest.get("code_version")
             if before not in (None, self.session["code_version"]):
                 if not force:
@@ -183,14 +178,27 @@ class RunFolder:
                 raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
+            if (foreign := foreign_file(p, self.kind)) is not None:
+                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which Corridor did "
+                                f"not write; --force deletes only what a {self.kind} writes: move it out first, or choose another --out")
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
-        state = self._state(manifest)
-        again = ("pass --add-replicates N to extend it with N more replicates per point, "
-                 if state == "complete" and self.kind == "sweep" else
-                 "" if state == "complete" else "pass --resume to finish it, ")
-        raise UserError(f"{p}: already exists ({state}); {again}--force to start again, or choose "
-                        "another --out")
+        state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
+        held = manifest.get("kind", self.kind) if manifest else corridor_folder_kind(p)
+        if state == f"not a {self.kind} folder" or held not in (None, self.kind):  # only another --out works
+            raise UserError(f"{p}: already exists and is not a {self.kind} folder"
+                            + (f" (it holds Corridor's {held} output)" if held else "") + "; choose another --out")
+        advice = ([] if not same or (state == "complete" and self.kind != "sweep") else
+                  ["--add-replicates N to extend it with N more replicates per point"] if state == "complete" else
+                  ["--resume to finish it"]) + (["--force to start again"] if self._replaceable() else [])
+        raise UserError(f"{p}: already exists ({state}" + ("" if same else ", begun with other runs: the sweep "
+                        "file, a scenario or the seeds differ") + "); "
+                        + "".join(f"pass {a}, " if i == 0 else f"{a}, " for i, a in enumerate(advice))
+                        + ("or " if advice else "") + "choose another --out")
+
+    def _replaceable(self) -> bool:
+        """Whether `--force` would replace the folder: Corridor's, of this kind, holding nothing else."""
+        return corridor_folder_kind(self.path) == self.kind and foreign_file(self.path, self.kind) is None
 
     def _refuse_if_written(self) -> None:
         """UserError if another command holds the folder's lock (its marker, where there is one)."""
@@ -216,12 +224,11 @@ class RunFolder:
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
         for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            stale.unlink(missing_ok=True)
-        done = set()
+            if is_temporary(stale.name):
+                stale.unlink(missing_ok=True)
+        done = held_runs(self.runs)
         for f in self.runs.glob("*.json"):
-            if _readable_run(f):
-                done.add(f.stem)
-            else:  # empty or cut short (a crash, a full disk): run it again
+            if RUN_FILE.match(f.name) and f.stem not in done:  # empty or cut short (a crash, a full disk): run it again
                 f.unlink(missing_ok=True)
         return done
 
@@ -300,10 +307,21 @@ class RunFolder:
         self._status = status
         self._unlock()
 
+    def interrupted(self, ran: int, where: str, saved: str) -> str:
+        """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
+        "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
+        resumed or extended, none of its new runs finished, is left as it was, its session closed (`stop`)."""
+        if not ran and self._found is not None and self._found.get("status") != "running":
+            return f": {self.stop('interrupted', 0, 0)}"
+        self.set_status("interrupted")
+        return f"{where}: {saved}"
+
     def saved_note(self, finished: int) -> str:
         """What a failure message says about the runs already finished."""
         if not finished:
             return f"no run had finished, none is saved in {self.path}; --resume runs them"
+        if finished >= (self.manifest() or {}).get("runs", finished + 1):  # every run of the manifest's
+            return f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and report"
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
@@ -377,11 +395,3 @@ class RunFolder:
             working_in(None)
             self._unlock()
 
-
-def stopped_status(err: BaseException) -> str:
-    """The manifest's status of a folder whose command `err` ended: "interrupted" (Ctrl-C, SIGTERM,
-    or an error raised while handling one), else "stopped: " and what happened, in one line."""
-    if interrupt_behind(err) is not None:
-        return "interrupted"
-    what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
-    return "stopped: " + " ".join(what.split())[:300]

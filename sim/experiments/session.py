@@ -1,9 +1,12 @@
-"""What one command did on a folder of many runs: one entry of its manifest's "sessions", and
-the phrase a command prints of it."""
+"""What one command did on a folder of many runs: one entry of its manifest's "sessions", the
+phrase a command prints of it, and the status it leaves the folder in when it is stopped."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sim.program.errors import UserError
+from sim.program.signals import interrupt_behind
 
 
 @dataclass
@@ -28,3 +31,12 @@ class ExecutionReport:
             return f"nothing to run: all {self.skipped} runs are done"
         return (f"{self.ran} runs on {self.engine} in {self.wall_seconds:.1f} s"
                 + (f"; {self.skipped} were already done" if self.skipped else ""))
+
+
+def stopped_status(err: BaseException) -> str:
+    """The manifest's status of a folder whose command `err` ended: "interrupted" (Ctrl-C, SIGTERM,
+    or an error raised while handling one), else "stopped: " and what happened, in one line."""
+    if interrupt_behind(err) is not None:
+        return "interrupted"
+    what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+    return "stopped: " + " ".join(what.split())[:300]

@@ -121,8 +121,8 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
                 result.charts = sweep_charts(out, plan)
             write_report(result, extra=analyse(result) if analyse is not None else None)
         except KeyboardInterrupt as err:  # every run is saved: say so, as an interruption during the runs does
-            say_stopped(err, f" while the tables, charts and report were written: the {plan.n_runs} runs are "
-                             f"saved in {out}; --resume writes the rest")
+            say_stopped(err, folder.interrupted(session.ran, " while the tables, charts and report were written",
+                                                f"the {plan.n_runs} runs are saved in {out}; --resume writes the rest"))
             raise
         folder.write_manifest(info, session, status="complete")
         return result

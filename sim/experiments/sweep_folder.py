@@ -1,7 +1,7 @@
 """What a sweep's output folder already holds, read without opening it for writing (no lock taken,
 nothing written, the engine not imported: `sweep --dry-run` reads it too), and what a command
 that resumes or extends it will run: the replicates per point it holds (as extended, not the
-sweep file's), the analysis kept beside its runs, its finished runs, and the runs an interrupted
+sweep file's), the analysis kept beside its runs, and the runs an interrupted
 sweep had left unfinished.
 
 `sim.experiments.sweep.run_sweep` and `sweep --dry-run` settle the replicates with the same
@@ -40,11 +40,6 @@ def held_analysis(out: Path) -> str | None:
     """The analysis the sweep folder `out` holds beside its runs ("sensitivity"): its manifest's
     `analysis`, or, in a folder written before manifests named it, its sensitivity.csv."""
     return held_manifest(out).get("analysis") or ("sensitivity" if (out / "sensitivity.csv").is_file() else None)
-
-
-def finished_runs(out: Path) -> set[str]:
-    """The ids of the runs the folder `out` holds a file of (`runs/<id>.json`); empty when none."""
-    return {f.stem for f in (Path(out) / "runs").glob("*.json")}
 
 
 def resume_flag(add_replicates: int | None) -> str:
@@ -94,10 +89,10 @@ def check_not_dropping(out: Path, held: int, replicates: int) -> None:
 
 
 def unfinished_note(out: Path, add_replicates: int, unfinished: int, held: int) -> str | None:
-    """The line `--add-replicates` says when the folder's own sweep was not finished (interrupted,
-    stopped): the `unfinished` runs of its `held` replicates per point that it runs as well as
+    """The note (said under --quiet too) `--add-replicates` says when the folder's own sweep was not
+    finished (interrupted, stopped): the `unfinished` runs of its `held` replicates per point that it runs as well as
     the new ones; None when every one of them was finished."""
     if not unfinished:
         return None
-    return (f"  {out} was not finished: --add-replicates {add_replicates} also runs its {unfinished} unfinished "
+    return (f"  note: {out} was not finished: --add-replicates {add_replicates} also runs its {unfinished} unfinished "
             f"run{'s' if unfinished > 1 else ''} (of its {held} replicates per point)")

@@ -163,7 +163,7 @@ def _num(v) -> float | None:
 def _simulated(folder: Path, run_ids: list[str], window: Window, mapping, pocket: Pocket | None,
                corridor_map) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every replicate's patterns, run × key; every replicate's milestones, one row per run)."""
-    from sim.experiments.runfolder import read_run
+    from sim.experiments.run_files import read_run
     from sim.hindcast.events import EVENT_COLUMNS
 
     rows, marks = [], []
@@ -177,7 +177,7 @@ def _simulated(folder: Path, run_ids: list[str], window: Window, mapping, pocket
 
 
 def _simulated_events(folder: Path, run_ids: list[str], window: Window) -> pd.DataFrame:
-    from sim.experiments.runfolder import read_run
+    from sim.experiments.run_files import read_run
 
     parts = []
     for rid in run_ids:

@@ -35,7 +35,14 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.flags import path_flag, scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
-from sim.program.signals import exit_status, interrupt_behind, said, stop_word, termination_handled
+from sim.program.signals import (
+    exit_status,
+    finished,
+    interrupt_behind,
+    said,
+    stop_word,
+    termination_handled,
+)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -239,16 +246,21 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command `argv` (default: the process's arguments); its exit status. What a
     command sets for the whole process (warnings printed as notes, SIGTERM and SIGHUP raised as
     interrupts, the folder of many runs a failure names) lasts only while it runs: a script or a
-    test may call one command after another in one process, each as if it were the first."""
+    test may call one command after another in one process, each as if it were the first. The
+    process's own command line (`argv` None) that succeeded leaves one thing: a Ctrl-C while the
+    process exits is said in one line and the status stays 0 (`sim.program.signals.finished`)."""
     shown = warnings.showwarning
     warnings.showwarning = _note
     oserrors.working_in(None)
     try:
         with termination_handled():
             try:
-                return _command(argv)
+                status = _command(argv)
             except KeyboardInterrupt as err:  # a signal while a failure's line was printed (or the flags read)
                 return _stopped(err)
+            if status == 0 and argv is None:  # the process's command is done: an interrupt as it exits undoes nothing
+                finished()
+            return status
     finally:
         warnings.showwarning = shown
         oserrors.working_in(None)

@@ -10,6 +10,8 @@ Ctrl-C, and pool worker processes never outlive the command that started them.
   command ends: a command called in-process (a script, a test) leaves its caller's handlers as
   they were. A stop that lands where Python cannot raise it (in a garbage collector's callback) is
   delivered again in the main thread instead of printed as "Exception ignored" and dropped.
+* :func:`finished` (after the process's command succeeded): a Ctrl-C while the process exits
+  is said in one line and the exit status stays 0, the work being done and saved.
 * :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
   about Ctrl-C (the terminal sends it to the whole process group), and asks the kernel to end
   the worker if its parent dies (Linux `PR_SET_PDEATHSIG`); elsewhere a watchdog thread
@@ -106,11 +108,14 @@ def stop_word(err: KeyboardInterrupt) -> str:
     return "terminated" if isinstance(err, Terminated) else "interrupted"
 
 
-def say_stopped(err: KeyboardInterrupt, what: str) -> None:
+def say_stopped(err: KeyboardInterrupt, what: str, *, after_bar: bool = False) -> None:
     """Print, on stderr, the one message of a command stopped by `err`: its word (`stop_word`)
     followed by `what` (where it stopped, what is saved, how to go on: " after 6 of 12 runs: …",
-    ": …"). The command line then prints no bare word of its own (`said`)."""
-    print(f"\n{stop_word(err)}{what}", file=sys.stderr, flush=True)
+    ": …"). It starts on a line of its own: after a progress bar still drawn (`after_bar`) or a
+    terminal's echoed ^C, not after a blank line (--quiet, a log). The command line then prints
+    no bare word of its own (`said`)."""
+    lead = "\n" if after_bar or sys.stderr.isatty() else ""
+    print(f"{lead}{stop_word(err)}{what}", file=sys.stderr, flush=True)
     err.said = True
 
 
@@ -122,6 +127,21 @@ def said(err: KeyboardInterrupt) -> bool:
 def exit_status(err: KeyboardInterrupt) -> int:
     """The exit status of a command stopped by `err`: 128 + the signal (130 for Ctrl-C)."""
     return 128 + (err.signum if isinstance(err, Terminated) else signal.SIGINT)
+
+
+def finished() -> None:
+    """Once the process's command has finished with status 0 (everything written, its last line
+    printed), a Ctrl-C while the process exits (pool workers and threads being joined) can undo
+    nothing: it is said in one line on stderr and the process still exits 0; a second one is
+    ignored (SIGTERM still ends it). Only for the process's own command line, in its main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def said_finished(signum, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("interrupted after the command had finished: everything it wrote is saved", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGINT, said_finished)
 
 
 def _die_with_parent() -> bool:

@@ -348,6 +348,6 @@ def test_a_folder_being_created_is_locked_before_its_marker_is_whole_and_never_c
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    for folder, state in ((creating, "not started"), (stopped, "not started"), (foreign, "not a sweep folder")):
-        with pytest.raises(UserError, match=rf"already exists \({state}"):
+    for folder, state in ((creating, r"\(not started"), (stopped, r"\(not started"), (foreign, "and is not a sweep folder")):
+        with pytest.raises(UserError, match=rf"already exists {state}"):
             RunFolder(folder, "sweep", "x").open(resume=False, force=False)

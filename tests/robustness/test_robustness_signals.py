@@ -261,3 +261,24 @@ def test_a_stop_that_lands_in_a_garbage_collectors_callback_stops_the_command(st
     assert type(raised.value) is type(err), f"expected the same stop again, got {raised.value!r}"
     assert "Exception ignored" not in capsys.readouterr().err, "the stop was printed as ignored"
     assert sys.unraisablehook is hook, "the command left its unraisable hook in the caller's process"
+
+
+def test_ctrl_c_after_the_command_finished_is_said_and_the_exit_stays_0(monkeypatch, capsys):
+    """A Ctrl-C that arrived after a sweep's last line, while the process exited, made it exit 130
+    with no word, though the folder was complete (session 13's fresh tester, F3). The process's
+    own command (`main()` with no argv) that succeeded now says so in one line and exits 0; a
+    second Ctrl-C is ignored. A command called with its argv (a script, a test) leaves SIGINT alone."""
+    from sim.program.cli import main
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        assert main(["list"]) == 0 and signal.getsignal(signal.SIGINT) is before, "in-process: left alone"
+        monkeypatch.setattr(sys, "argv", ["run.py", "list"])
+        assert main() == 0
+        capsys.readouterr()
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGINT)  # raises KeyboardInterrupt here if the command left the default
+            time.sleep(0.01)
+        assert capsys.readouterr().err == "interrupted after the command had finished: everything it wrote is saved\n"
+    finally:
+        signal.signal(signal.SIGINT, before)
