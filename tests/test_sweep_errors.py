@@ -8,6 +8,7 @@ The line a problem must point at is marked in the sweep file with the comment ``
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+import sim.experiments.runfolder as runfolder
 from sim.experiments.sweepfile import read_sweep
-from sim.program.errors import InputErrors
+from sim.program.errors import InputErrors, UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -219,3 +221,47 @@ def test_the_map_note_of_a_sweep_is_said_once():
         read_sweep(SCENARIOS / "sweeps" / "airstrike_rate.yaml")
     notes = [str(w.message) for w in seen if "km cells moves" in str(w.message)]
     assert len(notes) == 1, notes
+
+
+def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accepts(tmp_path):
+    """Refusals advised --resume and --force for a folder that is not Corridor's, a single run's
+    folder, a compare folder, another sweep's folder, where the next command refused both
+    (session 13's fresh tester, F1). Each option a refusal names is now accepted by the folder's
+    own check (what the dry run and the sweep ask), and "choose another --out" always ends it."""
+    import re
+
+    from sim.program.output import new_marked_folder
+
+    def folder(name, kind=None, manifest=None, extra=None):
+        p = new_marked_folder(tmp_path / name, kind) if kind else tmp_path / name
+        p.mkdir(exist_ok=True)
+        for file, text in {**({"manifest.json": json.dumps(manifest)} if manifest else {}), **(extra or {})}.items():
+            (p / file).write_text(text, encoding="utf-8")
+        (p / "runs").mkdir(exist_ok=True)
+        return p
+
+    ours = {"kind": "sweep", "identity": "this", "replicates": 2}
+    cases = {
+        folder("not_ours", extra={"data.txt": "x"}): [],
+        folder("a_run", "run", extra={"summary.json": "{}"}): [],
+        folder("a_compare", "compare", {"kind": "compare", "identity": "c", "status": "complete"}): [],
+        folder("other_interrupted", "sweep", {**ours, "identity": "other", "status": "interrupted"}): ["--force"],
+        folder("other_complete", "sweep", {**ours, "identity": "other", "status": "complete"}): ["--force"],
+        folder("complete", "sweep", {**ours, "status": "complete"}): ["--add-replicates", "--force"],
+        folder("interrupted", "sweep", {**ours, "status": "interrupted"}): ["--resume", "--force"],
+        folder("with_notes", "sweep", {**ours, "status": "interrupted"}, {"notes.md": "mine"}): ["--resume"],
+    }
+    options = {"--resume": {"resume": True}, "--add-replicates": {"resume": True, "flag": "--add-replicates"},
+               "--force": {"force": True}}
+    for path, advised in cases.items():
+        sweep = runfolder.RunFolder(path, "sweep", "this")
+        with pytest.raises(UserError) as refused:
+            sweep.check(resume=False, force=False)
+        said = str(refused.value)
+        assert said.endswith("choose another --out"), said
+        assert re.findall(r"--[a-z-]+(?= )", said.removesuffix("choose another --out")) == advised, said
+        for flag in advised:
+            assert sweep.check(**{"resume": False, "force": False, **options[flag]}) in ("resume", "replace"), (path, flag)
+        for flag in [] if advised else options:  # nothing advised: each is refused, saying what works
+            with pytest.raises(UserError, match="choose another --out"):
+                sweep.check(**{"resume": False, "force": False, **options[flag]})
