@@ -20,6 +20,8 @@ import sim.experiments.runfolder as runfolder
 from sim.experiments.sweepfile import read_sweep
 from sim.program.errors import InputErrors, UserError
 
+from conftest import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 HEAD = (f"name: bad\ndescription: a bad sweep\nscenario: {SCENARIOS / 'albu_kamal_blockade.yaml'}\n"
@@ -265,3 +267,11 @@ def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accep
         for flag in [] if advised else options:  # nothing advised: each is refused, saying what works
             with pytest.raises(UserError, match="choose another --out"):
                 sweep.check(**{"resume": False, "force": False, **options[flag]})
+
+
+def test_hindcasts_force_help_says_its_folder_is_replaced_whole():
+    """`hindcast --help` said, as a sweep's does, that --force refuses a folder holding a file of yours; a
+    hindcast's folder lists no files, so it is replaced whole (session 13's second fresh tester)."""
+    said = " ".join(run_cli("hindcast", "--help").stdout.split())
+    assert "it is replaced whole, with anything you put in it: move your files out first" in said, said
+    assert "a file of yours is named and the folder refused" not in said, said

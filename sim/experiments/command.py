@@ -43,7 +43,13 @@ RESUME_HELP = textwrap.dedent("""\
     refused in one line until the first ends.""")
 
 
-def _engine_options(p: argparse.ArgumentParser) -> None:
+#: --force of the commands whose folders list what they write (sim.experiments.run_files)
+FORCE_HELP = ("replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing it did "
+              "not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it "
+              "replaces nothing: it resumes a folder begun with another code version")
+
+
+def _engine_options(p: argparse.ArgumentParser, force_help: str = FORCE_HELP) -> None:
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
@@ -51,10 +57,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
-    p.add_argument("--force", action="store_true",
-                   help="replace the --out folder if it holds earlier results (only a folder Corridor made, holding "
-                        "nothing it did not write: a file of yours is named and the folder refused); with --resume (or "
-                        "--add-replicates) it replaces nothing: it resumes a folder begun with another code version")
+    p.add_argument("--force", action="store_true", help=force_help)
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
                    help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
