@@ -194,6 +194,23 @@ def test_a_region_the_record_does_not_observe_is_drawn_over_the_window_saying_so
     assert not drawn["events_valley.png"].axes[0].texts, "an observed region is drawn as before"
 
 
+def test_a_window_without_a_first_of_a_month_draws_the_holders_saying_there_are_none(tmp_path, monkeypatch):
+    """Holders are compared on the 1st of each month: a window from the 19th to the 26th has no
+    holder rows. The chart is still drawn, each panel saying why it is empty (it ended the
+    command in a traceback, KeyError: 1, found in session 14)."""
+    import sim.figures.hindcast as figures
+    from sim.hindcast.record import Window
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, title: drawn.setdefault(path.name, fig))
+    table = pd.DataFrame({"key": ["events|2017-11|valley|all", "strikes|2017-11"], "observed": [1.0, 0.0],
+                          "median": [2.0, 0.0], "mean": [2.0, 0.0], "q05": 0.0, "q95": 3.0})
+    figures.draw_holders(tmp_path / "holders.png", table, Window.parse("2017-11-19:2017-11-26"), replicates=2)
+    panels = drawn["holders.png"].axes[:2]
+    assert all(any("no 1st of a month in the window" in t.get_text() for t in ax.texts) for ax in panels), \
+        "both panels say there is no month to compare"
+
+
 def test_the_few_replicates_note_stops_at_twenty_one():
     """The 5 % quantile of n runs (linear interpolation at 0.05 × (n − 1)) falls between the lowest
     run and the next until 0.05 × (n − 1) reaches 1, at n = 21: the note is given at 20, not at 21."""

@@ -134,9 +134,10 @@ def draw_event_density(path: Path, corridor_map, observed: pd.DataFrame, simulat
 
 def draw_holders(path: Path, table: pd.DataFrame, window, replicates: int) -> Path:
     """Per place and month: the record's holder (left) and the model's most likely holder shaded
-    by its probability (right); grey hatching where the record does not say."""
+    by its probability (right); grey hatching where the record does not say. A window holding no
+    1st of a month has no holder rows in `table`: the panels say so."""
     rows = table[table["key"].str.startswith("holder|")]
-    parts = rows["key"].str.split("|", expand=True)
+    parts = rows["key"].str.split("|", expand=True).reindex(columns=range(4))  # 4 columns even with no rows
     months = sorted(parts[1].unique())
     places = list(dict.fromkeys(parts[2]))
     known = [p for p in places if rows[parts[2] == p]["observed"].notna().any()]
@@ -163,6 +164,13 @@ def draw_holders(path: Path, table: pd.DataFrame, window, replicates: int) -> Pa
     for ax, rgb, title in ((axes[0], rgb_obs, "record: holder on the 1st of the month"),
                            (axes[1], rgb_sim, "model: most likely holder (opacity = its probability)")):
         ax.set_facecolor("#e0e0e0")
+        if not months:  # holders are compared on the 1st of each month, and the window holds none
+            ax.text(0.5, 0.5, "no 1st of a month in the window:\nno holders to compare", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=SMALL)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(title, fontsize=9)
+            continue
         ax.imshow(rgb, aspect="auto", interpolation="nearest")
         ax.set_yticks(range(len(places)), places if ax is axes[0] else [""] * len(places), fontsize=SMALL - 1)
         step = max(1, len(months) // 8)

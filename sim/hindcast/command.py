@@ -93,9 +93,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"  null (climatology: a Poisson at each series' window mean): all events {share(s['climatology_90|all'])}, "
           f"IS – government {share(s['climatology_90|government_russia-isis'])}, "
           f"IS – SDF {share(s['climatology_90|isis-sdf_coalition'])}")
-    print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months "
-          f"(null, persistence: {share(s['holder_persistence'])}); on the place-months whose holder changed: "
-          f"{share(s['holder_changes'])}")
+    if s["holder_agreement"]["of"]:
+        print(f"  holders: the model's most likely holder is the record's in {share(s['holder_agreement'])} place-months "
+              f"(null, persistence: {share(s['holder_persistence'])}); on the place-months whose holder changed: "
+              f"{share(s['holder_changes'])}")
+    else:  # holders are compared on the 1st of each month
+        print("  holders: nothing to compare (no 1st of a month in the window, or the record names no holder in it)")
     print(f"  air strikes per month: record {s['strikes_per_month']['observed']:.2f}, simulated median "
           f"{s['strikes_per_month']['simulated_median']:.2f}, mean {s['strikes_per_month']['simulated_mean']:.2f}")
     if "pocket" in s:
