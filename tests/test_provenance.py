@@ -308,9 +308,13 @@ def test_force_deletes_only_what_a_sweep_wrote_and_refuses_a_folder_holding_anyt
                 "move it out first, or choose another --out")
         assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
         assert (out / mine).read_text(encoding="utf-8") == "mine" and (out / "runs.csv").is_file(), "nothing removed"
-    hindcast = new_marked_folder(tmp_path / "hindcast", "hindcast")  # a kind whose files are not listed: as before
+    hindcast = new_marked_folder(tmp_path / "hindcast", "hindcast")  # its own list: its charts, not the sweep's
     (hindcast / "events_all.png").write_text("", encoding="utf-8")
     assert runfolder.RunFolder(hindcast, "hindcast", "x").check(resume=False, force=True) == "replace"
+    (hindcast / "notes.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError, match="holds notes.md, which Corridor did not write; --force deletes only what a "
+                                        "hindcast writes"):
+        runfolder.RunFolder(hindcast, "hindcast", "x").check(resume=False, force=True)
 
 
 def test_a_resume_counts_and_keeps_what_the_dry_run_says_and_leaves_files_it_did_not_write(tmp_path):

@@ -269,9 +269,12 @@ def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accep
                 sweep.check(**{"resume": False, "force": False, **options[flag]})
 
 
-def test_hindcasts_force_help_says_its_folder_is_replaced_whole():
-    """`hindcast --help` said, as a sweep's does, that --force refuses a folder holding a file of yours; a
-    hindcast's folder lists no files, so it is replaced whole (session 13's second fresh tester)."""
-    said = " ".join(run_cli("hindcast", "--help").stdout.split())
-    assert "it is replaced whole, with anything you put in it: move your files out first" in said, said
-    assert "a file of yours is named and the folder refused" not in said, said
+def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_refused():
+    """`hindcast --help` said its folder was replaced whole, with anything you put in it, and `run
+    --help` "replace --out if it exists": every kind of folder now lists what its command writes
+    (sim.program.written), so each command's --force refuses a folder holding anything else and
+    says so (session 13's fresh testers)."""
+    for command in ("run", "export", "sweep", "compare", "uncertainty", "sensitivity", "discover", "hindcast",
+                    "calibrate"):
+        said = " ".join(run_cli(command, "--help").stdout.split())
+        assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)

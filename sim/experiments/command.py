@@ -21,6 +21,7 @@ from sim.program.flags import (
     whole_number,
 )
 from sim.program.folders import SCENARIOS
+from sim.program.written import FORCE_HELP
 
 #: the bounds of a sweep file's `replicates`, and of worker processes
 REPLICATES = whole_number(1, 100_000)
@@ -43,13 +44,12 @@ RESUME_HELP = textwrap.dedent("""\
     refused in one line until the first ends.""")
 
 
-#: --force of the commands whose folders list what they write (sim.experiments.run_files)
-FORCE_HELP = ("replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing it did "
-              "not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it "
-              "replaces nothing: it resumes a folder begun with another code version")
+#: --force of the commands of many runs (sim.program.written: what it may delete)
+RESUME_FORCE_HELP = (FORCE_HELP + "; with --resume (or --add-replicates) it replaces nothing: it resumes a folder "
+                     "begun with another code version")
 
 
-def _engine_options(p: argparse.ArgumentParser, force_help: str = FORCE_HELP) -> None:
+def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
@@ -57,7 +57,7 @@ def _engine_options(p: argparse.ArgumentParser, force_help: str = FORCE_HELP) ->
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
-    p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--force", action="store_true", help=RESUME_FORCE_HELP)
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
                    help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
@@ -184,7 +184,7 @@ def add_commands(sub) -> None:
                    help="report box N of the peeling trajectory instead of the best (the candidates are listed)")
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
-    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_discover)
 
 

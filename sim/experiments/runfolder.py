@@ -19,15 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.run_files import MANIFEST, RUN_FILE, foreign_file, held_runs, is_temporary
+from sim.experiments.run_files import MANIFEST, clear_unfinished, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.oserrors import failure_line, working_in
 from sim.program.output import (
-    MARKER,
-    corridor_folder_kind,
-    is_corridor_folder,
     mark_folder,
     new_marked_folder,
     probe_writable,
@@ -37,6 +34,13 @@ from sim.program.output import (
     write_text_atomic,
 )
 from sim.program.signals import interrupt_behind, said, say_stopped
+from sim.program.written import (
+    MARKER,
+    corridor_folder_kind,
+    foreign_file,
+    is_corridor_folder,
+    refusal,
+)
 from sim.results.result import code_version, package_versions
 
 if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing the model
@@ -179,8 +183,7 @@ class RunFolder:
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p, self.kind)) is not None:
-                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which Corridor did "
-                                f"not write; --force deletes only what a {self.kind} writes: move it out first, or choose another --out")
+                raise refusal(p, self.kind, foreign)
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
@@ -223,14 +226,7 @@ class RunFolder:
             self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
-        for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            if is_temporary(stale.name):
-                stale.unlink(missing_ok=True)
-        done = held_runs(self.runs)
-        for f in self.runs.glob("*.json"):
-            if RUN_FILE.match(f.name) and f.stem not in done:  # empty or cut short (a crash, a full disk): run it again
-                f.unlink(missing_ok=True)
-        return done
+        return clear_unfinished(p, self.kind)
 
     def _state(self, manifest: dict | None) -> str:
         """What a folder that exists holds, in a refusal: its manifest's status; "not started" for
