@@ -13,6 +13,8 @@ from sim.program.errors import UserError
 from sim.program.output import new_marked_folder, publish_folder
 from sim.program.written import WRITTEN, corridor_folder_kind, foreign_file, is_corridor_folder
 
+from conftest import run_cli
+
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 SHORT = ["--set", "time.duration_days=2", "--set", "map.cell_km=3"]
@@ -98,3 +100,24 @@ def test_a_file_of_yours_put_in_the_folder_while_the_command_ran_is_not_deleted(
     with pytest.raises(UserError, match=f"^{final}: holds notes.md, which Corridor did not write"):
         publish_folder(build, final, force=True, kind="run")
     assert (final / "notes.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_force_looks_into_a_folder_corridor_marked_inside_a_sweeps(tmp_path):
+    """`sweep --force` deleted a `discover` folder Corridor had marked inside the sweep's without
+    looking inside, with the notes.md the user had put there, and the dry run said "it holds
+    nothing else" (session 13's fresh testers): the marked folder is looked into with its own
+    kind's list; the dry run and the sweep refuse in the same line naming the file, nothing removed."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = new_marked_folder(tmp_path / "out", "sweep")
+    found = new_marked_folder(out / "discover_x", "discover")
+    for name in ("manifest.json", "runs.csv", "discover_x/discover.json", "discover_x/notes.md"):
+        (out / name).write_text("{}", encoding="utf-8")
+    said = [run_cli("sweep", str(path), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
+            for flags in (["--dry-run"], [])]
+    want = (f"{out}: holds discover_x/notes.md, which Corridor did not write; --force deletes only what a sweep "
+            "writes: move it out first, or choose another --out")
+    assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
+    assert (found / "notes.md").is_file() and (out / "runs.csv").is_file(), "nothing removed"
+    (found / "notes.md").unlink()
+    dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
+    assert dry.returncode == 0 and "would be replaced (--force)" in dry.stdout and "(it holds nothing else)" in dry.stdout

@@ -8,7 +8,7 @@ what it did not write.
   written (``.<name>.<random><suffix>``) or a write probe (``.corridor-probe-*``), left by a
   write cut short. A folder inside is Corridor's when its kind's list names files in it
   (``gis/``, ``runs/``), or when it carries the marker itself (a folder ``discover`` wrote
-  into a sweep's).
+  into a sweep's): it is then looked into with its own kind's list.
 * **A run file** (``runs/<run id>.json``, ``maps/<run id>.npy``) is Corridor's by its name;
   :func:`run_file_state` says whether it holds a whole record.
 
@@ -99,8 +99,8 @@ def _foreign(top: Path, folder: Path, patterns: tuple[str, ...]) -> Path | None:
         if entry.is_symlink():
             return entry
         if entry.is_dir():
-            if is_corridor_folder(entry):
-                found = None
+            if (kind := corridor_folder_kind(entry)) is not None:
+                found = foreign_file(entry, kind)  # looked into with its own kind's list
             elif any(_matches(rel, p, inside=True) for p in patterns):
                 found = _foreign(top, entry, patterns)
             else:
