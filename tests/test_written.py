@@ -121,3 +121,32 @@ def test_force_looks_into_a_folder_corridor_marked_inside_a_sweeps(tmp_path):
     (found / "notes.md").unlink()
     dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
     assert dry.returncode == 0 and "would be replaced (--force)" in dry.stdout and "(it holds nothing else)" in dry.stdout
+
+
+def test_a_file_of_yours_named_like_a_run_file_is_neither_deleted_nor_written_over(tmp_path):
+    """`--force` deleted a runs/p001-r001.json of the user's, only its name checked (session 13's
+    fresh testers), and `--resume` would have run p001-r001 over it. A run file is Corridor's by
+    its first bytes too (sim.program.written): one that does not begin as a run record does is
+    named and the folder refused, by --force and --resume and their dry runs alike, nothing
+    touched; a file left empty or cut short by a crash is still Corridor's, and run again."""
+    from sim.experiments.sweep import run_sweep
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    mine = out / "runs" / "p001-r001.json"
+    mine.write_text("my notes on this run", encoding="utf-8")
+    for flag, said in (("--force", "which Corridor did not write; --force deletes only what a sweep writes"),
+                       ("--resume", "named like a run file but not one Corridor wrote; --resume would write its run "
+                                    "there")):
+        for dry in (["--dry-run"], []):
+            done = run_cli("sweep", str(path), "--out", str(out), flag, *dry, "--workers", "1", "--quiet")
+            assert (done.returncode, done.stderr.strip().splitlines()[-1]) == (
+                2, f"{out}: holds runs/p001-r001.json, {said}: move it out first, or choose another --out"), done
+            assert mine.read_text(encoding="utf-8") == "my notes on this run", f"{flag} {dry}: touched"
+    mine.unlink()
+    (out / "runs" / "p000-r000.json").write_text('{"columns":{"run_id":"p0', encoding="utf-8")  # cut short
+    (out / "runs" / "p000-r001.json").write_text("", encoding="utf-8")  # left empty
+    assert run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run").returncode == 0, "Corridor's"
+    again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert (again.session.ran, again.session.skipped) == (3, 1), "the two left by a crash and the one moved out"

@@ -6,9 +6,10 @@ done. It only reads, so `sweep --dry-run` asks it too. What `--force` may delete
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from sim.program.written import WRITTEN, is_temporary, run_file_state
+from sim.program.written import RUN_ID, WRITTEN, is_run_file, is_temporary, run_file_state
 
 MANIFEST = "manifest.json"
 
@@ -38,3 +39,14 @@ def clear_unfinished(folder: Path, kind: str) -> set[str]:
         if f.stem not in done and run_file_state(f) == "cut short":  # a crash, a full disk: run it again
             f.unlink(missing_ok=True)
     return done
+
+
+def foreign_run_file(folder: Path) -> Path | None:
+    """The first file in the runs/ or maps/ of the folder of many runs `folder` named like a run
+    file but not one Corridor wrote (`sim.program.written.is_run_file`), which writing that
+    run would replace; None if there is none."""
+    for sub, suffix in (("runs", ".json"), ("maps", ".npy")):
+        for f in sorted((folder / sub).glob(f"*{suffix}")):
+            if re.fullmatch(RUN_ID, f.stem) and not is_run_file(f):
+                return f
+    return None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.run_files import MANIFEST, clear_unfinished, held_runs
+from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
@@ -171,6 +171,9 @@ class RunFolder:
                                     f"one table; choose a new --out, or add --force to {flag} to mix them "
                                     "(the manifest records it)")
                 self.session["mixed_with"] = before
+            if (stray := foreign_run_file(p)) is not None:  # its run would be written over it
+                raise UserError(f"{p}: holds {stray.relative_to(p)}, named like a run file but not one Corridor wrote; "
+                                f"{flag} would write its run there: move it out first, or choose another --out")
             self._refuse_if_written()
             return "resume"
         if force:

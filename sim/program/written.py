@@ -9,8 +9,16 @@ what it did not write.
   write cut short. A folder inside is Corridor's when its kind's list names files in it
   (``gis/``, ``runs/``), or when it carries the marker itself (a folder ``discover`` wrote
   into a sweep's): it is then looked into with its own kind's list.
-* **A run file** (``runs/<run id>.json``, ``maps/<run id>.npy``) is Corridor's by its name;
-  :func:`run_file_state` says whether it holds a whole record.
+* **A run file** (``runs/<run id>.json``) is Corridor's by its name and its first bytes
+  (:func:`is_run_file`): every one Corridor writes begins with ``{"columns":``. It is written
+  under a temporary name and renamed when whole, so under its own name it is whole, unless the
+  machine stopped before the disk held its bytes (a power cut), which can leave it empty or cut
+  short: a file that begins so, or is a start of that (empty included), is Corridor's;
+  :func:`run_file_state` says whether it is whole (it parses, as a JSON object with
+  ``columns``, ``outcomes`` and ``series``) or cut short (run again by ``--resume``). A run's
+  map (``maps/<run id>.npy``) likewise begins with NumPy's magic string. A file named like a
+  run file that does not begin so (your ``runs/p005-r000.json``) is the user's: neither
+  counted, deleted nor replaced, and `--force` and ``--resume`` refuse its folder.
 
 `foreign_file` finds the first path in a folder that none of this proves Corridor's; a
 folder holding one is refused by `--force` (:func:`refusal`) and by the one function that
@@ -37,6 +45,8 @@ FORCE_HELP = ("replace the --out folder if it holds earlier results (only a fold
               "it did not write: a file of yours is named and the folder refused)")
 #: `{run}` in a pattern: a run id, p000-r000 (sweep), a0-r00 (compare), r00 (uncertainty, hindcast)
 RUN_ID = r"(p\d+-|a\d+-)?r\d+"
+RUN_RECORD_START = b'{"columns":'  # every run file begins so (sim.experiments.runfolder.RunFolder.save)
+NPY_MAGIC = b"\x93NUMPY"  # every run's map begins so (numpy.save)
 
 _RUN = ("scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "moved_places.csv", "events.jsonl",
         "violent_events.csv", "narrative.txt", "control_map.png", "control_over_time.png", "support.png",
@@ -107,9 +117,15 @@ def _foreign(top: Path, folder: Path, patterns: tuple[str, ...]) -> Path | None:
                 return entry
             if found is not None:
                 return found
-        elif not (entry.is_file() and (rel == MARKER or any(_named(rel, p) for p in patterns) or is_temporary(rel, patterns))):
+        elif not (entry.is_file() and (rel == MARKER or _written(entry, rel, patterns) or is_temporary(rel, patterns))):
             return entry
     return None
+
+
+def _written(path: Path, rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether the file `path` (`rel` in its folder) is one `patterns` names: a run file by its
+    name and its contents (`is_run_file`), any other by its name."""
+    return any(_named(rel, p) and ("{run}" not in p or is_run_file(path)) for p in patterns)
 
 
 def _matches(rel: str, pattern: str, inside: bool = False) -> bool:
@@ -138,11 +154,24 @@ def is_temporary(rel: str, patterns: tuple[str, ...]) -> bool:
     return name.startswith(".") and (name.startswith(".corridor-probe-") or any(_named(whole, p) for p in patterns))
 
 
+def is_run_file(path: Path) -> bool:
+    """Whether `path` is a run file or a run's map Corridor wrote (the module's rules): named by
+    a run id, and beginning as every one does, or a start of that (empty included)."""
+    path = Path(path)
+    start = NPY_MAGIC if path.suffix == ".npy" else RUN_RECORD_START
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(start))
+    except OSError:
+        return False
+    return re.fullmatch(RUN_ID, path.stem) is not None and start.startswith(head)
+
+
 def run_file_state(path: Path) -> str | None:
     """"whole" for a run file (`runs/<run id>.json`) holding a whole run record; "cut short" for
-    one left empty or cut short by a crash: a run to run again; None for a file not named by a
-    run id, which Corridor did not write."""
-    if re.fullmatch(RUN_ID, Path(path).stem) is None:
+    one left empty or cut short by a crash (a run to run again); None for a file Corridor did
+    not write (`is_run_file`): neither counted, deleted nor replaced."""
+    if not is_run_file(path):
         return None
     try:
         record = json.loads(Path(path).read_bytes())
