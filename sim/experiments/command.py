@@ -39,7 +39,8 @@ RESUME_HELP = textwrap.dedent("""\
     finished runs are kept, the rest are run, and the tables have exactly one row per run.
     A folder begun with another code version is resumed only with --resume --force (the
     manifest then says the versions are mixed). The manifest lists every session: its start,
-    end (none if it was killed), code version, command and the runs it ran. A folder another
+    end (none if it was killed), code version, command and the runs it ran (one that stopped
+    before any of its runs finished leaves the folder as it was, byte for byte). A folder another
     command is writing into is locked: a second command on it (--resume, --force, discover) is
     refused in one line until the first ends.""")
 

@@ -62,7 +62,8 @@ class RunFolder:
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
-        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it
+        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
+        self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
         self._held = 0  # the runs the folder held when this command opened it
 
     @contextlib.contextmanager
@@ -217,6 +218,7 @@ class RunFolder:
         action = self.check(resume=resume, force=force, flag=flag)
         if action == "resume":
             self._found = self.manifest()
+            self._found_text = (p / MANIFEST).read_text(encoding="utf-8") if self._found is not None else ""
             if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
                 with contextlib.suppress(FileExistsError):
                     mark_folder(p, self.kind)
@@ -309,7 +311,7 @@ class RunFolder:
     def interrupted(self, ran: int, where: str, saved: str) -> str:
         """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
         "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
-        resumed or extended, none of its new runs finished, is left as it was, its session closed (`stop`)."""
+        resumed or extended, none of its new runs finished, is left as it was, byte for byte (`stop`)."""
         if not ran and self._found is not None and self._found.get("status") != "running":
             return f": {self.stop('interrupted', 0, 0)}"
         self.set_status("interrupted")
@@ -325,17 +327,16 @@ class RunFolder:
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
         """Record that this command stopped (`reason`, "stopped: …": an engine that could not start,
-        a run that failed) after running `ran` runs, `finished` being saved in all, with its
-        session closed in the manifest (its end, the runs it ran, why it stopped); returns what the
-        failure message says of the folder:
+        a run that failed) after running `ran` runs, `finished` saved in all, its session closed in
+        the manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
         * no run saved, in a folder this command created: the folder is removed, Corridor leaves
           no folder of nothing behind ("nothing was run, and DIR, which this command created, is
           removed");
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
-          status and what it holds (an extension none of whose runs ran is not recorded), beside
-          this session ("nothing was run, and DIR is left as it was (complete)"); a status of
-          "running" (left by a killed command) says `reason`;
+          manifest written back byte for byte as this command found it (neither an extension none
+          of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
+          was (complete)"); a status of "running" (left by a killed command) says `reason`;
         * else the folder's status says `reason`, and the message where the finished runs are saved
           and that --resume runs the rest (`saved_note`)."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
@@ -350,9 +351,12 @@ class RunFolder:
                 pass
         found = self._found if not ran else None
         kept = found is not None and found.get("status") != "running"  # "running": a command killed, not a state
-        manifest = {**(found if found is not None else self.manifest() or {}), **({} if kept else {"status": reason})}
         with contextlib.suppress(OSError):
-            write_json_atomic(self.path / MANIFEST, self._with_session(manifest))
+            if kept:
+                write_text_atomic(self.path / MANIFEST, self._found_text)
+            else:
+                write_json_atomic(self.path / MANIFEST, self._with_session({**(found or self.manifest() or {}),
+                                                                             "status": reason}))
         self._unlock()
         if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
