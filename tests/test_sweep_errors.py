@@ -278,3 +278,16 @@ def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_
                     "calibrate"):
         said = " ".join(run_cli(command, "--help").stdout.split())
         assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)
+
+
+@pytest.mark.parametrize("dask", ["", "foo"])
+def test_a_dry_run_refuses_a_bad_dask_address_in_the_sweeps_own_words(dask, tmp_path):
+    """`sweep --dry-run --dask ''` (or `--dask foo`) said ok where the sweep refuses it (session
+    13's fresh tester, F5): the dry run does not import the engine, so the one check of the
+    address lives beside the Dask engine (sim.experiments.dask_cluster.check_dask) and both ask it."""
+    said = [run_cli("sweep", "stop_probability_by_convoy_strength", "--dask", dask, "--out", str(tmp_path / "out"),
+                    "--workers", "1", "--quiet", *flags) for flags in (["--dry-run"], [])]
+    lines = [(s.returncode, s.stderr.strip().splitlines()) for s in said]
+    assert lines[0] == lines[1] and lines[0][0] == 2 and len(lines[0][1]) == 1, lines
+    assert lines[0][1][0].startswith(f"--dask{f' {dask}' if dask else ''}: expected 'local' or a scheduler address"), lines
+    assert not (tmp_path / "out").exists(), "nothing written"

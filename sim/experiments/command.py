@@ -40,9 +40,9 @@ RESUME_HELP = textwrap.dedent("""\
     A folder begun with another code version is resumed only with --resume --force (the
     manifest then says the versions are mixed). The manifest lists every session: its start,
     end (none if it was killed), code version, command and the runs it ran (one that stopped
-    before any of its runs finished leaves the folder as it was, byte for byte). A folder another
-    command is writing into is locked: a second command on it (--resume, --force, discover) is
-    refused in one line until the first ends.""")
+    before any of its runs finished leaves the folder as it was, byte for byte). A folder
+    another command is writing into is locked: a second command on it (--resume, --force,
+    discover) is refused in one line until the first ends.""")
 
 
 #: --force of the commands of many runs (sim.program.written: what it may delete)
@@ -229,6 +229,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     args.sweep = _found(args.sweep, SWEEPS, "sweep")  # a path, or a library name
     if args.dry_run:  # the sweep engine (pyarrow, the pool) is not even imported
+        from sim.experiments.dask_cluster import check_dask
+
+        check_dask(args.dask)  # refused as the sweep would refuse it
         replicates, resume = replicates_to_run(args.sweep, args.out, args.replicates, args.add_replicates,
                                                args.resume)  # as the sweep itself settles them
         plan = read_sweep(args.sweep, replicates=replicates)
