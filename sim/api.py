@@ -346,4 +346,4 @@ def _write_tables(result: Runs, out: Path, kind: str, info: dict, digests: list[
         write_json_atomic(tmp / "manifest.json", {"note": DISCLAIMER, "kind": kind, **info,
                                                   "code_version": code_version(), "packages": package_versions(),
                                                   "command": sys.argv})
-    return publish_folder(build, out)
+    return publish_folder(build, out, kind=kind)

@@ -158,6 +158,9 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     out = export_runs([run], tmp_path / "slides")
     names = sorted(p.name for p in out.iterdir() if p.name != MARKER)
     assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
+    from sim.program.written import foreign_file
+
+    assert foreign_file(out, "export") is None, foreign_file(out, "export")  # every file it wrote is in its kind's list (sim.program.written): --force may replace it
     gif = Image.open(out / "animation.gif")
     steps, near = frame_steps(run.model.step_hours, 33, [e.hours for e in run.model.log.entries
                                                           if e.kind in INCIDENT_KINDS])

@@ -30,8 +30,9 @@ def test_calibrating_on_the_model_s_own_run_recovers_the_airstrike_rate(tmp_path
     nothing from the strike count would keep about the prior's width. One target checks the
     machinery quickly; that the intervals are calibrated is the slow coverage tests' question."""
     from sim.hindcast.calibrate import calibrate
+    from sim.program.written import foreign_file
 
-    result = calibrate(RECOVERY, out=tmp_path / "out", workers=1, progress=False, charts=False, log=lambda _: None)
+    result = calibrate(RECOVERY, out=tmp_path / "out", workers=1, progress=False, charts=True, log=lambda _: None)
     low, high, _ = recovery_interval(result.folder)
     assert low <= 1.2 <= high, f"true rate 1.2 outside the 90 % posterior interval [{low:.3g}, {high:.3g}]"
     assert high - low < 0.5 * 2.61, f"posterior interval [{low:.3g}, {high:.3g}] not half as wide as the prior's 2.61"
@@ -39,6 +40,7 @@ def test_calibrating_on_the_model_s_own_run_recovers_the_airstrike_rate(tmp_path
                  "report.md", "manifest.json", "abc.db"):
         assert (result.folder / name).is_file(), f"the calibration folder lacks {name}"
     assert json.loads((result.folder / "manifest.json").read_text())["status"] == "complete"
+    assert foreign_file(result.folder, "calibration") is None, foreign_file(result.folder, "calibration")  # all listed
 
 
 def test_the_coverage_floor_and_the_targets_are_what_the_check_says():

@@ -109,3 +109,17 @@ def test_quiet_silences_the_note_of_moved_places_but_not_errors(tmp_path, capsys
         assert main(["run", "open_road", "--quiet", "--out", str(tmp_path / "bad"), *SHORT,
                      "--set", "forces[0].strength=-1"]) == 2
         assert "forces[0].strength: expected a number > 0, found -1" in capsys.readouterr().err
+
+
+def test_a_land_share_that_rounds_to_nothing_but_is_not_nothing_is_printed_below_one_percent(tmp_path, capsys):
+    """The run summary printed "Russian forces 0%" for a share of 0.34 % (session 13's fresh
+    testers): a share that rounds to 0 % but is not 0 is "<1%" (sim.results.result.land_percent);
+    0 is 0%. Two days of open_road at 3 km: Russian forces hold 0.34 %, ISIS cells 0.04 %."""
+    from sim.results.result import land_percent
+
+    assert [land_percent(s) for s in (0.0, 0.0034, 0.005, 0.0051, 0.34)] == ["0%", "<1%", "<1%", "1%", "34%"]
+    assert main(["run", "open_road", "--quiet", "--out", str(tmp_path / "r"), *SHORT]) == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert 0 < summary["share_russia"] < 0.005 and summary["contested_share"] == 0, "premise"
+    said = capsys.readouterr().out
+    assert "Russian forces <1%" in said and "ISIS cells <1%" in said and "contested 0%" in said, said

@@ -136,6 +136,9 @@ def test_compare_cli_prints_the_table_and_writes_files_and_charts(tmp_path, caps
     assert set(table["arm"]) == {"open_road", "albu_kamal_blockade"}
     assert {"mean", "diff_vs_first", "ci_low", "ci_high", "excludes_zero", "verdict"} <= set(table.columns)
     assert "| outcome |" in (out / "compare.md").read_text()
+    from sim.program.written import foreign_file
+
+    assert foreign_file(out, "compare") is None, foreign_file(out, "compare")  # every file it wrote is in its kind's list (sim.program.written): --force may replace it
     charts = sorted(p.name for p in out.glob("*.png"))
     assert "control_difference_albu_kamal_blockade_vs_open_road.png" in charts and "compare_share.png" in charts
     for name in charts:

@@ -46,6 +46,9 @@ def test_morris_screening_separates_a_parameter_that_cannot_matter(tmp_path):
     out = tmp_path / "out"
     result = run_sensitivity(sensitivity_file(tmp_path, "{kind: morris, trajectories: 4, levels: 4}"), out=out,
                              workers=1, progress=False, charts=True)
+    from sim.program.written import foreign_file
+
+    assert foreign_file(out, "sweep") is None, foreign_file(out, "sweep")  # every file it wrote is in its kind's list (sim.program.written): --force may replace it
     table = result.table
     for outcome in ("strength_russia", "strength_iran_militia", "share_iran_militia"):
         off = indices(table, outcome).loc[DISABLED]

@@ -210,6 +210,9 @@ def test_sweep_charts_and_report(tmp_path):
         png_is_nontrivial(out / name)
     report = (out / "report.md").read_text()
     assert "not a forecast" in report and all(f"({n})" in report for n in names), "report must list every chart"
+    from sim.program.written import foreign_file
+
+    assert foreign_file(out, "sweep") is None, foreign_file(out, "sweep")  # every file it wrote is in its kind's list (sim.program.written): --force may replace it
     manifest = (out / "manifest.json").read_text()
     for key in ('"sweep_sha256"', '"code_version"', '"packages"', '"status": "complete"', '"root_seed": 5'):
         assert key in manifest, f"manifest.json lacks {key}"

@@ -269,9 +269,25 @@ def test_every_refusal_of_an_out_folder_advises_only_what_the_next_command_accep
                 sweep.check(**{"resume": False, "force": False, **options[flag]})
 
 
-def test_hindcasts_force_help_says_its_folder_is_replaced_whole():
-    """`hindcast --help` said, as a sweep's does, that --force refuses a folder holding a file of yours; a
-    hindcast's folder lists no files, so it is replaced whole (session 13's second fresh tester)."""
-    said = " ".join(run_cli("hindcast", "--help").stdout.split())
-    assert "it is replaced whole, with anything you put in it: move your files out first" in said, said
-    assert "a file of yours is named and the folder refused" not in said, said
+def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_refused():
+    """`hindcast --help` said its folder was replaced whole, with anything you put in it, and `run
+    --help` "replace --out if it exists": every kind of folder now lists what its command writes
+    (sim.program.written), so each command's --force refuses a folder holding anything else and
+    says so (session 13's fresh testers)."""
+    for command in ("run", "export", "sweep", "compare", "uncertainty", "sensitivity", "discover", "hindcast",
+                    "calibrate"):
+        said = " ".join(run_cli(command, "--help").stdout.split())
+        assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)
+
+
+@pytest.mark.parametrize("dask", ["", "foo"])
+def test_a_dry_run_refuses_a_bad_dask_address_in_the_sweeps_own_words(dask, tmp_path):
+    """`sweep --dry-run --dask ''` (or `--dask foo`) said ok where the sweep refuses it (session
+    13's fresh tester, F5): the dry run does not import the engine, so the one check of the
+    address lives beside the Dask engine (sim.experiments.dask_cluster.check_dask) and both ask it."""
+    said = [run_cli("sweep", "stop_probability_by_convoy_strength", "--dask", dask, "--out", str(tmp_path / "out"),
+                    "--workers", "1", "--quiet", *flags) for flags in (["--dry-run"], [])]
+    lines = [(s.returncode, s.stderr.strip().splitlines()) for s in said]
+    assert lines[0] == lines[1] and lines[0][0] == 2 and len(lines[0][1]) == 1, lines
+    assert lines[0][1][0].startswith(f"--dask{f' {dask}' if dask else ''}: expected 'local' or a scheduler address"), lines
+    assert not (tmp_path / "out").exists(), "nothing written"

@@ -38,6 +38,9 @@ def test_uncertainty_writes_geotiff_bands_and_maps(tmp_path):
     result = run_uncertainty(VALLEY, replicates=3, days=[1], workers=1, out=tmp_path / "u", progress=False)
     assert result.files == ["control_probability.tif", "control_probability_day1.png",
                             "control_probability_day3.png"]
+    from sim.program.written import foreign_file
+
+    assert foreign_file(tmp_path / "u", "uncertainty") is None, foreign_file(tmp_path / "u", "uncertainty")  # every file it wrote is in its kind's list (sim.program.written): --force may replace it
     m = result.loaded.map
     with rasterio.open(tmp_path / "u" / "control_probability.tif") as tif:
         assert tif.crs.to_epsg() == 4326 and (tif.height, tif.width) == m.shape

@@ -21,6 +21,7 @@ from sim.program.flags import (
     whole_number,
 )
 from sim.program.folders import SCENARIOS
+from sim.program.written import FORCE_HELP
 
 #: the bounds of a sweep file's `replicates`, and of worker processes
 REPLICATES = whole_number(1, 100_000)
@@ -38,18 +39,18 @@ RESUME_HELP = textwrap.dedent("""\
     finished runs are kept, the rest are run, and the tables have exactly one row per run.
     A folder begun with another code version is resumed only with --resume --force (the
     manifest then says the versions are mixed). The manifest lists every session: its start,
-    end (none if it was killed), code version, command and the runs it ran. A folder another
-    command is writing into is locked: a second command on it (--resume, --force, discover) is
-    refused in one line until the first ends.""")
+    end (none if it was killed), code version, command and the runs it ran (one that stopped
+    before any of its runs finished leaves the folder as it was, byte for byte). A folder
+    another command is writing into is locked: a second command on it (--resume, --force,
+    discover) is refused in one line until the first ends.""")
 
 
-#: --force of the commands whose folders list what they write (sim.experiments.run_files)
-FORCE_HELP = ("replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing it did "
-              "not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it "
-              "replaces nothing: it resumes a folder begun with another code version")
+#: --force of the commands of many runs (sim.program.written: what it may delete)
+RESUME_FORCE_HELP = (FORCE_HELP + "; with --resume (or --add-replicates) it replaces nothing: it resumes a folder "
+                     "begun with another code version")
 
 
-def _engine_options(p: argparse.ArgumentParser, force_help: str = FORCE_HELP) -> None:
+def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
@@ -57,7 +58,7 @@ def _engine_options(p: argparse.ArgumentParser, force_help: str = FORCE_HELP) ->
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
-    p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--force", action="store_true", help=RESUME_FORCE_HELP)
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
                    help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
@@ -184,7 +185,7 @@ def add_commands(sub) -> None:
                    help="report box N of the peeling trajectory instead of the best (the candidates are listed)")
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
-    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds earlier results")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_discover)
 
 
@@ -228,6 +229,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     args.sweep = _found(args.sweep, SWEEPS, "sweep")  # a path, or a library name
     if args.dry_run:  # the sweep engine (pyarrow, the pool) is not even imported
+        from sim.experiments.dask_cluster import check_dask
+
+        check_dask(args.dask)  # refused as the sweep would refuse it
         replicates, resume = replicates_to_run(args.sweep, args.out, args.replicates, args.add_replicates,
                                                args.resume)  # as the sweep itself settles them
         plan = read_sweep(args.sweep, replicates=replicates)

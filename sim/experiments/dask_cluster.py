@@ -12,11 +12,26 @@ import warnings
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 
-from sim.program.errors import UserError
+from sim.program.errors import UserError, describe_found
+from sim.program.extras import require
 
 #: the local scheduler's HTTP server (no dashboard) on any free port: not on 8787, where another
 #: cluster (a notebook's, a second sweep's) would make Dask print that it moved
 ANY_PORT = {"dashboard_address": "127.0.0.1:0"}
+
+
+def check_dask(dask: str | None) -> None:
+    """Refuse a `--dask` that is neither None, 'local' nor a scheduler's address (tcp://, tls://,
+    inproc://, ws://, wss://), or Dask when `distributed` is not installed: UserError, one line.
+    The engine's check (`sim.experiments.engine.check_engine`) and `sweep --dry-run`'s, which does
+    not import the engine."""
+    if dask is not None and not dask.strip():
+        raise UserError(f"--dask: expected 'local' or a scheduler address like tcp://host:8786, found "
+                        f"{describe_found(dask)}")
+    if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+        raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
+    if dask:
+        require("distributed")
 
 
 @contextmanager

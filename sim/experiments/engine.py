@@ -39,13 +39,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.experiments.dask_cluster import dask_executor
+from sim.experiments.dask_cluster import check_dask, dask_executor
 from sim.experiments.run_files import read_run
 from sim.experiments.runfolder import RunFolder
 from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
-from sim.program.errors import UserError, describe_found
-from sim.program.extras import require
+from sim.program.errors import UserError
 from sim.program.output import write_atomic
 from sim.program.signals import say_stopped, worker_started
 
@@ -133,13 +132,7 @@ def check_engine(workers: int | None, dask: str | None) -> None:
     if workers is not None and not dask and workers > default_workers():
         warnings.warn(f"--workers {workers} is more than the {default_workers()} CPUs of this machine: "
                       "the runs share them, no faster than with one worker per CPU", stacklevel=2)
-    if dask is not None and not dask.strip():
-        raise UserError(f"--dask: expected 'local' or a scheduler address like tcp://host:8786, found "
-                        f"{describe_found(dask)}")
-    if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
-        raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
-    if dask:
-        require("distributed")
+    check_dask(dask)
 
 
 

@@ -19,15 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.run_files import MANIFEST, RUN_FILE, foreign_file, held_runs, is_temporary
+from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
 from sim.program.oserrors import failure_line, working_in
 from sim.program.output import (
-    MARKER,
-    corridor_folder_kind,
-    is_corridor_folder,
     mark_folder,
     new_marked_folder,
     probe_writable,
@@ -37,6 +34,13 @@ from sim.program.output import (
     write_text_atomic,
 )
 from sim.program.signals import interrupt_behind, said, say_stopped
+from sim.program.written import (
+    MARKER,
+    corridor_folder_kind,
+    foreign_file,
+    is_corridor_folder,
+    refusal,
+)
 from sim.results.result import code_version, package_versions
 
 if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing the model
@@ -58,7 +62,8 @@ class RunFolder:
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
-        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it
+        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
+        self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
         self._held = 0  # the runs the folder held when this command opened it
 
     @contextlib.contextmanager
@@ -167,6 +172,9 @@ class RunFolder:
                                     f"one table; choose a new --out, or add --force to {flag} to mix them "
                                     "(the manifest records it)")
                 self.session["mixed_with"] = before
+            if (stray := foreign_run_file(p)) is not None:  # its run would be written over it
+                raise UserError(f"{p}: holds {stray.relative_to(p)}, named like a run file but not one Corridor wrote; "
+                                f"{flag} would write its run there: move it out first, or choose another --out")
             self._refuse_if_written()
             return "resume"
         if force:
@@ -179,8 +187,7 @@ class RunFolder:
                                 "only the same kind of output: choose another --out")
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p, self.kind)) is not None:
-                raise UserError(f"{p}: holds {foreign.relative_to(p)}{'/' if foreign.is_dir() else ''}, which Corridor did "
-                                f"not write; --force deletes only what a {self.kind} writes: move it out first, or choose another --out")
+                raise refusal(p, self.kind, foreign)
             return "replace"
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
@@ -211,6 +218,7 @@ class RunFolder:
         action = self.check(resume=resume, force=force, flag=flag)
         if action == "resume":
             self._found = self.manifest()
+            self._found_text = (p / MANIFEST).read_text(encoding="utf-8") if self._found is not None else ""
             if not is_corridor_folder(p):  # a folder from before markers: its manifest proves it
                 with contextlib.suppress(FileExistsError):
                     mark_folder(p, self.kind)
@@ -223,14 +231,7 @@ class RunFolder:
             self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)
         self.runs.mkdir(parents=True, exist_ok=True)
-        for stale in list(self.runs.glob(".*")) + list(self.maps.glob(".*")):  # temp files of a killed run
-            if is_temporary(stale.name):
-                stale.unlink(missing_ok=True)
-        done = held_runs(self.runs)
-        for f in self.runs.glob("*.json"):
-            if RUN_FILE.match(f.name) and f.stem not in done:  # empty or cut short (a crash, a full disk): run it again
-                f.unlink(missing_ok=True)
-        return done
+        return clear_unfinished(p, self.kind)
 
     def _state(self, manifest: dict | None) -> str:
         """What a folder that exists holds, in a refusal: its manifest's status; "not started" for
@@ -310,7 +311,7 @@ class RunFolder:
     def interrupted(self, ran: int, where: str, saved: str) -> str:
         """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
         "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
-        resumed or extended, none of its new runs finished, is left as it was, its session closed (`stop`)."""
+        resumed or extended, none of its new runs finished, is left as it was, byte for byte (`stop`)."""
         if not ran and self._found is not None and self._found.get("status") != "running":
             return f": {self.stop('interrupted', 0, 0)}"
         self.set_status("interrupted")
@@ -326,17 +327,16 @@ class RunFolder:
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
         """Record that this command stopped (`reason`, "stopped: …": an engine that could not start,
-        a run that failed) after running `ran` runs, `finished` being saved in all, with its
-        session closed in the manifest (its end, the runs it ran, why it stopped); returns what the
-        failure message says of the folder:
+        a run that failed) after running `ran` runs, `finished` saved in all, its session closed in
+        the manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
         * no run saved, in a folder this command created: the folder is removed, Corridor leaves
           no folder of nothing behind ("nothing was run, and DIR, which this command created, is
           removed");
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
-          status and what it holds (an extension none of whose runs ran is not recorded), beside
-          this session ("nothing was run, and DIR is left as it was (complete)"); a status of
-          "running" (left by a killed command) says `reason`;
+          manifest written back byte for byte as this command found it (neither an extension none
+          of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
+          was (complete)"); a status of "running" (left by a killed command) says `reason`;
         * else the folder's status says `reason`, and the message where the finished runs are saved
           and that --resume runs the rest (`saved_note`)."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
@@ -351,9 +351,12 @@ class RunFolder:
                 pass
         found = self._found if not ran else None
         kept = found is not None and found.get("status") != "running"  # "running": a command killed, not a state
-        manifest = {**(found if found is not None else self.manifest() or {}), **({} if kept else {"status": reason})}
         with contextlib.suppress(OSError):
-            write_json_atomic(self.path / MANIFEST, self._with_session(manifest))
+            if kept:
+                write_text_atomic(self.path / MANIFEST, self._found_text)
+            else:
+                write_json_atomic(self.path / MANIFEST, self._with_session({**(found or self.manifest() or {}),
+                                                                             "status": reason}))
         self._unlock()
         if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"

@@ -344,11 +344,12 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     if plan.spec.statistics == "patterns":
         pattern_functions()  # refused before anything is written if they are missing
     simulator = simulator_of(plan)
-    observed = observed_statistics(plan, simulator)  # a record that cannot be read, a `use` that matches nothing:
-    # refused before the folder exists (a synthetic target costs its one run here)
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "calibration", plan.file.stem)
     identity = design_identity([plan.loaded.digest], [plan.spec.seed], {"calibration_sha256": plan.sha256})
     folder = RunFolder(out, "calibration", identity)
+    folder.check(resume=resume, force=force)  # a folder it may not write, refused before the target's run
+    observed = observed_statistics(plan, simulator)  # a record that cannot be read, a `use` that matches nothing:
+    # refused before the folder exists (a synthetic target costs its one run here)
     with folder.writing(resume=resume, force=force):
         folder.runs.rmdir()  # a calibration keeps its runs in abc.db, not one file per run
         info = {"calibration": str(plan.file.resolve()), "calibration_sha256": plan.sha256,

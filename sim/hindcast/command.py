@@ -56,9 +56,7 @@ def add_commands(sub) -> None:
     p.add_argument("--posterior", type=path_flag, metavar="FOLDER",
                    help="draw each replicate's parameters from this calibration folder's posterior "
                         "(python run.py calibrate)")
-    _engine_options(p, force_help="replace the --out folder if it holds an earlier hindcast (only a folder Corridor "
-                    "made; it is replaced whole, with anything you put in it: move your files out first); with "
-                    "--resume it replaces nothing: it resumes a folder begun with another code version")
+    _engine_options(p)
     p.set_defaults(func=cmd_hindcast)
 
 

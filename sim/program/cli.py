@@ -43,6 +43,7 @@ from sim.program.signals import (
     stop_word,
     termination_handled,
 )
+from sim.program.written import FORCE_HELP
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -197,7 +198,7 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--out", type=path_flag, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bars, no note of places the map moves (the headline, the folder and errors are printed)")

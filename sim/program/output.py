@@ -3,8 +3,9 @@ renamed), nothing the user already has is ever replaced or deleted, and two comm
 same output never both claim it.
 
 * **Ownership.** Every output folder Corridor creates holds a marker file, :data:`MARKER`, with
-  a fixed token. A folder is replaced (``--force``) only when it carries that marker: Corridor
-  deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
+  a fixed token and its kind. A folder is replaced (``--force``) only when it carries that
+  marker, of the same kind, and holds nothing its kind's command does not write
+  (:mod:`sim.program.written`): Corridor deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
   its ``Software`` text field.
 * **Publishing.** A run folder is built under a hidden staging name beside its final name and
   moved into place with a rename that cannot replace (:func:`sim.program.noreplace.rename_noreplace`):
@@ -29,10 +30,15 @@ from pathlib import Path
 
 from sim.program.errors import UserError
 from sim.program.noreplace import rename_noreplace
+from sim.program.written import (
+    MARKER,
+    TOKEN,
+    corridor_folder_kind,
+    foreign_file,
+    is_corridor_folder,
+    refusal,
+)
 
-#: the marker file in every output folder Corridor creates, and the token it holds
-MARKER = ".corridor-output"
-TOKEN = "corridor-output-folder-v1"
 #: the `Software` text of every PNG Corridor writes at a user-chosen path
 PNG_SOFTWARE = "Corridor (corridor-output-v1)"
 
@@ -64,24 +70,6 @@ def mark_folder(path: Path, kind: str, claim: Callable[[int], None] | None = Non
         fh.write("\n")
 
 
-def corridor_folder_kind(path: Path) -> str | None:
-    """The kind of output ("run", "sweep", "compare", "export", …) a folder Corridor created
-    holds, from its marker; None if `path` carries no marker of Corridor's."""
-    marker = Path(path) / MARKER
-    try:
-        if not marker.is_file() or marker.stat().st_size > 4096:
-            return None
-        data = json.loads(marker.read_text(encoding="utf-8"))
-        return str(data.get("kind")) if data.get("token") == TOKEN else None
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def is_corridor_folder(path: Path) -> bool:
-    """Whether `path` is a folder that carries Corridor's marker (so Corridor created it)."""
-    return corridor_folder_kind(path) is not None
-
-
 def is_corridor_file(path: Path) -> bool:
     """Whether `path` is a regular file Corridor wrote (a PNG with Corridor's Software field)."""
     path = Path(path)
@@ -103,7 +91,8 @@ def _is_empty_dir(path: Path) -> bool:
 def check_destination(path: Path, force: bool = False, kind: str | None = None) -> None:
     """Refuse, before any work, an output path that is taken: a file, or a folder that is not
     empty (with `force`: one that Corridor did not create, or, given `kind`, one that holds
-    another kind of output — `--force` on a run never replaces a sweep). An empty folder is
+    another kind of output — `--force` on a run never replaces a sweep —, or one holding a file
+    Corridor did not write, named: `sim.program.written.foreign_file`). An empty folder is
     free. A path the system refuses (a name too long, a loop of links) is refused in one line."""
     try:
         _check_destination(Path(path), force, kind)
@@ -126,6 +115,8 @@ def _check_destination(path: Path, force: bool, kind: str | None = None) -> None
             raise UserError(f"{path}: holds Corridor's {held} output, not a {kind}; --force replaces only "
                             f"the same kind of output: choose another --out")
         if force and held is not None:
+            if (foreign := foreign_file(path, held)) is not None:
+                raise refusal(path, held, foreign)
             return
         if force:
             raise UserError(f"{path}: exists and was not created by Corridor (no {MARKER} marker); "
@@ -294,12 +285,15 @@ def new_marked_folder(path: Path, kind: str, claim: Callable[[int], None] | None
 
 
 def remove_corridor_folder(path: Path) -> None:
-    """Delete a folder only if it carries Corridor's marker: it is first moved aside (so the
-    name is free at once), then removed. Raises UserError otherwise."""
+    """Delete a folder only if it carries Corridor's marker and holds nothing its kind's command
+    does not write (`sim.program.written.foreign_file`): it is first moved aside (so the name is
+    free at once), then removed. Raises UserError otherwise (the refusal of `--force`)."""
     path = Path(path)
     if not is_corridor_folder(path) or path.is_symlink():
         raise UserError(f"{path}: was not created by Corridor (no {MARKER} marker); will not delete it — "
                         "choose another --out")
+    if (foreign := foreign_file(path, kind := corridor_folder_kind(path))) is not None:
+        raise refusal(path, kind, foreign)
     aside = _aside(path, "trash")
     rename_noreplace(path, aside)
     shutil.rmtree(aside, ignore_errors=True)

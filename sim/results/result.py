@@ -118,10 +118,10 @@ class RunResult:
         """A few lines for the terminal."""
         s = self.summary
         lines = [f"{self.scenario_name} — seed {self.seed}, {s['days']:.0f} days. {DISCLAIMER}"]
-        shares = ", ".join(f"{label} {s[f'share_{f}']:.0%}" for f, label in zip(self.faction_ids,
-                                                                               self.faction_labels, strict=True))
-        lines.append(f"  control of the land at the end: {shares}; contested {s['contested_share']:.0%}, "
-                     f"ungoverned {s['ungoverned_share']:.0%}")
+        shares = ", ".join(f"{label} {land_percent(s[f'share_{f}'])}" for f, label in zip(self.faction_ids,
+                                                                                         self.faction_labels, strict=True))
+        lines.append(f"  control of the land at the end: {shares}; contested {land_percent(s['contested_share'])}, "
+                     f"ungoverned {land_percent(s['ungoverned_share'])}")
         convoys = [f"{k[len('convoy_'):]}: {v}" for k, v in s.items()
                    if k.startswith("convoy_") and isinstance(v, str)]
         if convoys:
@@ -136,6 +136,13 @@ class RunResult:
         if incidents:
             lines.append("  incidents: " + incidents)
         return "\n".join(lines)
+
+
+def land_percent(share: float) -> str:
+    """A share of the land (0–1) as the run summary prints it, a whole percent ("34%"); "<1%" for
+    a share that rounds to 0 % but is not 0 (a faction holding 0.34 % is not "0%")."""
+    text = f"{share:.0%}"
+    return "<1%" if text == "0%" and share > 0 else text
 
 
 def code_version() -> str:

@@ -129,24 +129,21 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
                                                                                          capsys):
     """`--add-replicates` to a complete folder whose Dask engine could not start left it "stopped",
     its manifest saying the new replicates and its session never ended, after a plan line that
-    --quiet did not silence (session 12's fresh review). Now the folder is left as it was
-    (complete, its replicates), the session is closed (its end, 0 runs, why it stopped), and the
-    one line says so. An extension that stops part-way keeps its new runs and says stopped: a
+    --quiet did not silence (session 12's fresh review). Now the folder is left as it was, its
+    manifest byte for byte (complete, its replicates, no session that ran nothing), and the one
+    line says so. An extension that stops part-way keeps its new runs and says stopped: a
     plain --resume runs the rest of it."""
     out = tmp_path / "out"
     assert main(sweep(tmp_path)[:-4] + ["--workers", "1"]) == 0  # complete: 2 points × 2 replicates
     capsys.readouterr()
+    before = (out / "manifest.json").read_bytes()
     stand_in(monkeypatch, "asking for the workers")
     assert main(sweep(tmp_path, "--add-replicates", "1")) == 2
     said = capsys.readouterr()
     assert not said.out, f"--quiet: no plan line before the error: {said.out}"
     lines = error_lines(said.err)
     assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was (complete)"), lines
-    m = json.loads((out / "manifest.json").read_text())
-    assert (m["status"], m["replicates"], m["runs"]) == ("complete", 2, 4), "the folder as it was"
-    last = m["sessions"][-1]
-    assert len(m["sessions"]) == 2 and last["ended"] and last["ran"] == 0, last
-    assert last["stopped"].startswith("--dask local: the local Dask cluster was lost as it started"), last
+    assert (out / "manifest.json").read_bytes() == before, "the folder as it was"
 
     stand_in(monkeypatch, "a worker")  # runs two of the four new runs, then loses its workers
     assert main(sweep(tmp_path, "--add-replicates", "2")) == 2

@@ -63,10 +63,10 @@ def test_force_never_deletes_a_folder_corridor_did_not_create(tmp_path):
 
 
 def test_force_replaces_a_folder_corridor_created(tmp_path):
-    out = publish_folder(lambda tmp: (tmp / "a.txt").write_text("first"), tmp_path / "run")
+    out = publish_folder(lambda tmp: (tmp / "summary.json").write_text("first"), tmp_path / "run")
     assert is_corridor_folder(out)
-    publish_folder(lambda tmp: (tmp / "b.txt").write_text("second"), out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "b.txt"]
+    publish_folder(lambda tmp: (tmp / "steps.csv").write_text("second"), out, force=True)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "steps.csv"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "nothing left beside it"
 
 

@@ -1,0 +1,189 @@
+"""What Corridor wrote, and so what `--force` may delete: Corridor never replaces or deletes
+what it did not write.
+
+* **A folder** is Corridor's when it holds the marker file :data:`MARKER` with :data:`TOKEN`
+  and the kind of output it holds ("run", "sweep", …), written when Corridor created it.
+* **A file in it** is Corridor's when its path in the folder is one that its kind's command
+  writes (:data:`WRITTEN`, one list per kind), or the temporary name through which one is
+  written (``.<name>.<random><suffix>``) or a write probe (``.corridor-probe-*``), left by a
+  write cut short. A folder inside is Corridor's when its kind's list names files in it
+  (``gis/``, ``runs/``), or when it carries the marker itself (a folder ``discover`` wrote
+  into a sweep's): it is then looked into with its own kind's list.
+* **A run file** (``runs/<run id>.json``) is Corridor's by its name and its first bytes
+  (:func:`is_run_file`): every one Corridor writes begins with ``{"columns":``. It is written
+  under a temporary name and renamed when whole, so under its own name it is whole, unless the
+  machine stopped before the disk held its bytes (a power cut), which can leave it empty or cut
+  short: a file that begins so, or is a start of that (empty included), is Corridor's;
+  :func:`run_file_state` says whether it is whole (it parses, as a JSON object with
+  ``columns``, ``outcomes`` and ``series``) or cut short (run again by ``--resume``). A run's
+  map (``maps/<run id>.npy``) likewise begins with NumPy's magic string. A file named like a
+  run file that does not begin so (your ``runs/p005-r000.json``) is the user's: neither
+  counted, deleted nor replaced, and `--force` and ``--resume`` refuse its folder.
+
+`foreign_file` finds the first path in a folder that none of this proves Corridor's; a
+folder holding one is refused by `--force` (:func:`refusal`) and by the one function that
+deletes folders (:func:`sim.program.output.remove_corridor_folder`). Every command that
+writes a folder has its kind's list here; a test builds each kind with its command and
+finds nothing foreign in it (tests/test_written.py). Only reads: `sweep --dry-run` asks it too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from pathlib import Path
+
+from sim.program.errors import UserError
+
+#: the marker file in every output folder Corridor creates, and the token it holds
+MARKER = ".corridor-output"
+TOKEN = "corridor-output-folder-v1"
+
+#: what `--force` does, in every command's --help that publishes a folder
+FORCE_HELP = ("replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing "
+              "it did not write: a file of yours is named and the folder refused)")
+#: `{run}` in a pattern: a run id, p000-r000 (sweep), a0-r00 (compare), r00 (uncertainty, hindcast)
+RUN_ID = r"(p\d+-|a\d+-)?r\d+"
+RUN_RECORD_START = b'{"columns":'  # every run file begins so (sim.experiments.runfolder.RunFolder.save)
+NPY_MAGIC = b"\x93NUMPY"  # every run's map begins so (numpy.save)
+
+_RUN = ("scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "moved_places.csv", "events.jsonl",
+        "violent_events.csv", "narrative.txt", "control_map.png", "control_over_time.png", "support.png",
+        "animation.gif", "gis/control.tif", "gis/control.qml", "gis/control_factions.tif", "gis/control_over_time.tif",
+        "gis/control_over_time.qml", "gis/places.geojson", "gis/units.geojson", "gis/tracks.geojson",
+        "gis/routes.geojson", "gis/events.geojson", "gis/violent_events.geojson")
+_EXPORT = ("animation.gif", "map.png", "charts.png", "screen_map.png", "screen_charts.png", "narrative.txt")
+_MANY_RUNS = ("runs/{run}.json", "maps/{run}.npy", "manifest.json", "runs.csv", "runs.parquet", "series.parquet")
+
+#: kind → the paths (in the folder, `/` between folders; fnmatch patterns, `{run}` a run id) its command writes
+WRITTEN: dict[str, tuple[str, ...]] = {
+    "run": _RUN,  # sim.results.result.RunResult.save: what `run` and `sim.run(out=…)` write
+    "export": (*_EXPORT, *(f"[ab]_*/{name}" for name in _EXPORT)),  # sim.app.export.export_runs: a_… b_… for two
+    "discover": ("discover.json", "trajectory.csv", "discover.png"),  # sim.experiments.command.cmd_discover
+    "bench": ("bench.csv", "figures.json", "bench.png"),  # sim.bench.step_cost
+    "replicates": ("manifest.json", "runs.parquet", "wide.parquet", "tidy.parquet"),  # sim.api.replicate
+    # sweep, sensitivity (sim.experiments.sweep, .sensitivity), compare (.compare), uncertainty (.uncertainty)
+    **dict.fromkeys(("sweep", "compare", "uncertainty"), (
+        *_MANY_RUNS, "report.md", "sweep.yaml", "design.csv", "series_*.png", "final_vs_*.png", "heatmap_*.png",
+        "land_bridge_open.png", "convoy_outcomes.png", "sensitivity.csv", "sensitivity.md", "sensitivity_*.png",
+        "compare.csv", "compare.md", "compare_*.png", "control_difference_*.png", "control_probability*.tif",
+        "control_probability*.png")),
+    "hindcast": (*_MANY_RUNS, "patterns.csv", "simulated_patterns.parquet", "milestones.csv", "scores.json",  # sim.hindcast.report
+                 "events_*.png", "strikes.png", "event_density.png", "holders.png", "report.md"),
+    "calibration": ("manifest.json", "abc.db", "abc.db-journal", "posterior.csv", "intervals.csv",  # sim.hindcast.calibrate
+                    "generations.csv", "predictive.csv", "observed.json", "marginals.png", "pairs.png",
+                    "predictive.png", "report.md"),
+}
+
+
+def corridor_folder_kind(path: Path) -> str | None:
+    """The kind of output ("run", "sweep", "compare", "export", …) a folder Corridor created
+    holds, from its marker; None if `path` carries no marker of Corridor's."""
+    marker = Path(path) / MARKER
+    try:
+        if not marker.is_file() or marker.stat().st_size > 4096:
+            return None
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return str(data.get("kind")) if data.get("token") == TOKEN else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def is_corridor_folder(path: Path) -> bool:
+    """Whether `path` is a folder that carries Corridor's marker (so Corridor created it)."""
+    return corridor_folder_kind(path) is not None
+
+
+def foreign_file(folder: Path, kind: str) -> Path | None:
+    """The first file or folder (in name order, a folder's contents before the next name) in
+    Corridor's folder `folder` of output `kind` that Corridor did not write (see the module's
+    rules); None when everything in it is Corridor's: what `--force` may delete. A kind with no
+    list (another version's) proves nothing but its marker. OSError if a folder cannot be read."""
+    return _foreign(Path(folder), Path(folder), WRITTEN.get(kind, ()))
+
+
+def _foreign(top: Path, folder: Path, patterns: tuple[str, ...]) -> Path | None:
+    for entry in sorted(folder.iterdir()):
+        rel = entry.relative_to(top).as_posix()
+        if entry.is_symlink():
+            return entry
+        if entry.is_dir():
+            if (kind := corridor_folder_kind(entry)) is not None:
+                found = foreign_file(entry, kind)  # looked into with its own kind's list
+            elif any(_matches(rel, p, inside=True) for p in patterns):
+                found = _foreign(top, entry, patterns)
+            else:
+                return entry
+            if found is not None:
+                return found
+        elif not (entry.is_file() and (rel == MARKER or _written(entry, rel, patterns) or is_temporary(rel, patterns))):
+            return entry
+    return None
+
+
+def _written(path: Path, rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether the file `path` (`rel` in its folder) is one `patterns` names: a run file by its
+    name and its contents (`is_run_file`), any other by its name."""
+    return any(_named(rel, p) and ("{run}" not in p or is_run_file(path)) for p in patterns)
+
+
+def _matches(rel: str, pattern: str, inside: bool = False) -> bool:
+    """Whether the path `rel` matches `pattern` folder by folder (a `*` does not cross a `/`);
+    `inside`: whether `pattern` names files inside the folder `rel` (`gis/*.tif`, gis)."""
+    parts, wanted = rel.split("/"), pattern.split("/")
+    if len(wanted) != len(parts) + inside:
+        return False
+    return all(fnmatch.fnmatchcase(a, b) for a, b in zip(parts, wanted[:len(parts)], strict=True))
+
+
+def _named(rel: str, pattern: str) -> bool:
+    """Whether `pattern` (`{run}` a run id) names the path `rel`."""
+    if "{run}" in pattern:
+        return re.fullmatch(re.escape(pattern).replace(r"\{run\}", RUN_ID), rel) is not None
+    return _matches(rel, pattern)
+
+
+def is_temporary(rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether the path `rel` is a temporary file through which Corridor writes one of the files
+    `patterns` names (`.<its name>.<random><suffix>` beside it), or a write probe, left by a
+    write cut short."""
+    where, _, name = rel.rpartition("/")
+    written = ".".join(name[1:].split(".")[:2])  # `.runs.csv.k2j4.csv` → runs.csv
+    whole = f"{where}/{written}" if where else written
+    return name.startswith(".") and (name.startswith(".corridor-probe-") or any(_named(whole, p) for p in patterns))
+
+
+def is_run_file(path: Path) -> bool:
+    """Whether `path` is a run file or a run's map Corridor wrote (the module's rules): named by
+    a run id, and beginning as every one does, or a start of that (empty included)."""
+    path = Path(path)
+    start = NPY_MAGIC if path.suffix == ".npy" else RUN_RECORD_START
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(start))
+    except OSError:
+        return False
+    return re.fullmatch(RUN_ID, path.stem) is not None and start.startswith(head)
+
+
+def run_file_state(path: Path) -> str | None:
+    """"whole" for a run file (`runs/<run id>.json`) holding a whole run record; "cut short" for
+    one left empty or cut short by a crash (a run to run again); None for a file Corridor did
+    not write (`is_run_file`): neither counted, deleted nor replaced."""
+    if not is_run_file(path):
+        return None
+    try:
+        record = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return "cut short"
+    return "whole" if isinstance(record, dict) and {"columns", "outcomes", "series"} <= record.keys() else "cut short"
+
+
+def refusal(folder: Path, kind: str, foreign: Path) -> UserError:
+    """The one line `--force` refuses Corridor's folder `folder` of output `kind` with, which
+    holds `foreign`, a file or folder Corridor did not write."""
+    shown = foreign.relative_to(folder).as_posix() + ("/" if foreign.is_dir() and not foreign.is_symlink() else "")
+    article = "an" if kind[:1] in "aeiou" else "a"
+    return UserError(f"{folder}: holds {shown}, which Corridor did not write; --force deletes only what {article} "
+                     f"{kind} writes: move it out first, or choose another --out")

@@ -1,0 +1,152 @@
+"""What Corridor wrote (sim.program.written): every kind of output folder, built by its own
+command, holds nothing its kind's list does not name, and `--force` refuses, before any work and
+in one line naming it, a folder of any kind that holds a file of the user's — nothing removed."""
+
+from __future__ import annotations
+
+import pytest
+from test_calibrate import GOOD, write
+from test_sweep import sweep_file
+
+from sim.program.cli import main
+from sim.program.errors import UserError
+from sim.program.output import new_marked_folder, publish_folder
+from sim.program.written import WRITTEN, corridor_folder_kind, foreign_file, is_corridor_folder
+
+from conftest import run_cli
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+SHORT = ["--set", "time.duration_days=2", "--set", "map.cell_km=3"]
+HINDCAST = ["corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-02", "--set", "map.cell_km=4",
+            "--set", "time.step_hours=12", "--set", "time.duration_days=14"]  # a first of the month: holders.png
+
+
+def build(kind: str, tmp_path, out) -> None:
+    """Write the folder `out` of output `kind` with the command that writes it, charts and all."""
+    quick = ["--workers", "1", "--quiet", "--out", str(out)]
+    if kind == "replicates":
+        import sim
+
+        sim.replicate("open_road", 2, overrides={"time.duration_days": 2, "map.cell_km": 10}, workers=1,
+                      progress=False, out=out)
+        return
+    argv = {
+        "run": ["run", "open_road", "--quiet", "--out", str(out), *SHORT],
+        "sweep": ["sweep", str(sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)), *quick,
+                  "--no-charts"],  # its charts: tests/test_sweep.py::test_sweep_charts_and_report
+        "hindcast": ["hindcast", *HINDCAST, *quick],
+    }[kind]
+    assert main(argv) == 0, argv
+    if kind == "sweep":  # discover writes its folder into the sweep's, where --force looks into it
+        assert main(["discover", str(out), "--where", "convoys_arrived == 0"]) == 0
+
+
+@pytest.mark.parametrize("kind", ["run", "replicates", "sweep", "hindcast"])
+def test_every_kind_of_folder_its_command_writes_holds_only_what_its_list_names(kind, tmp_path):
+    """A command that writes a file its kind's list (WRITTEN) does not name would have `--force`
+    refuse its own folder: each kind is built by its command, charts and all, and nothing in it
+    is foreign. A sweep's charts, a sensitivity analysis, a comparison, an uncertainty map, an
+    export and a calibration are checked where their tests write them (tests/test_sweep.py,
+    test_sensitivity.py, test_compare.py, test_uncertainty.py, test_app_state.py,
+    test_calibrate_recovery.py); `bench`'s
+    folder takes minutes of measuring: its three files are named by hand."""
+    out = tmp_path / "out"
+    build(kind, tmp_path, out)
+    marked = corridor_folder_kind(out)
+    assert marked == kind, f"the folder is marked {marked}"
+    assert foreign_file(out, marked) is None, f"{kind} wrote {foreign_file(out, marked)}, which WRITTEN does not list"
+    if kind == "sweep":
+        assert any(is_corridor_folder(p) for p in out.iterdir()), "discover's folder is inside the sweep's"
+
+
+@pytest.mark.parametrize(("kind", "argv"), [
+    ("run", ["run", "open_road", *SHORT]),
+    ("export", ["export", "open_road", "--days", "0.5"]),
+    ("hindcast", ["hindcast", *HINDCAST, "--workers", "1", "--quiet"]),
+    ("calibration", ["calibrate", "GOOD", "--workers", "1", "--quiet"]),
+])
+def test_force_refuses_a_folder_of_any_kind_holding_a_file_of_yours_before_any_work(kind, argv, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """`run --force` (hindcast, calibrate, export) replaced the whole folder, with a notes.md the
+    user had put in it (session 13's fresh testers): now refused in one line naming it, exit 2,
+    before any run, and nothing removed."""
+    import sim.model
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the command ran the model before refusing the folder")
+
+    monkeypatch.setattr(sim.model.CorridorModel, "step", no_run)
+    out = new_marked_folder(tmp_path / "out", kind)
+    listed = next(p for p in WRITTEN[kind] if not set(p) & set("*?[{/"))  # a file the command writes
+    for name in (listed, "notes.md"):
+        (out / name).write_text("mine", encoding="utf-8")
+    argv = [str(write(tmp_path, GOOD)) if a == "GOOD" else a for a in argv]
+    assert main([*argv, "--out", str(out), "--force"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [f"{out}: holds notes.md, which Corridor did not write; --force deletes only what a"
+                    f"{'n' if kind[0] in 'aeiou' else ''} {kind} writes: move it out first, or choose another --out"], said
+    assert sorted(p.name for p in out.iterdir()) == sorted([".corridor-output", listed, "notes.md"])
+
+
+def test_a_file_of_yours_put_in_the_folder_while_the_command_ran_is_not_deleted(tmp_path):
+    """The one function that deletes a folder checks it again when the new one is moved into
+    place: a file added to the old folder meanwhile keeps it, in the same words."""
+    final = new_marked_folder(tmp_path / "out", "run")
+
+    def build(staging):
+        (final / "notes.md").write_text("mine", encoding="utf-8")  # the user, while the run ran
+
+    with pytest.raises(UserError, match=f"^{final}: holds notes.md, which Corridor did not write"):
+        publish_folder(build, final, force=True, kind="run")
+    assert (final / "notes.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_force_looks_into_a_folder_corridor_marked_inside_a_sweeps(tmp_path):
+    """`sweep --force` deleted a `discover` folder Corridor had marked inside the sweep's without
+    looking inside, with the notes.md the user had put there, and the dry run said "it holds
+    nothing else" (session 13's fresh testers): the marked folder is looked into with its own
+    kind's list; the dry run and the sweep refuse in the same line naming the file, nothing removed."""
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = new_marked_folder(tmp_path / "out", "sweep")
+    found = new_marked_folder(out / "discover_x", "discover")
+    for name in ("manifest.json", "runs.csv", "discover_x/discover.json", "discover_x/notes.md"):
+        (out / name).write_text("{}", encoding="utf-8")
+    said = [run_cli("sweep", str(path), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
+            for flags in (["--dry-run"], [])]
+    want = (f"{out}: holds discover_x/notes.md, which Corridor did not write; --force deletes only what a sweep "
+            "writes: move it out first, or choose another --out")
+    assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
+    assert (found / "notes.md").is_file() and (out / "runs.csv").is_file(), "nothing removed"
+    (found / "notes.md").unlink()
+    dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
+    assert dry.returncode == 0 and "would be replaced (--force)" in dry.stdout and "(it holds nothing else)" in dry.stdout
+
+
+def test_a_file_of_yours_named_like_a_run_file_is_neither_deleted_nor_written_over(tmp_path):
+    """`--force` deleted a runs/p001-r001.json of the user's, only its name checked (session 13's
+    fresh testers), and `--resume` would have run p001-r001 over it. A run file is Corridor's by
+    its first bytes too (sim.program.written): one that does not begin as a run record does is
+    named and the folder refused, by --force and --resume and their dry runs alike, nothing
+    touched; a file left empty or cut short by a crash is still Corridor's, and run again."""
+    from sim.experiments.sweep import run_sweep
+
+    path = sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out=out, workers=1, progress=False, charts=False)
+    mine = out / "runs" / "p001-r001.json"
+    mine.write_text("my notes on this run", encoding="utf-8")
+    for flag, said in (("--force", "which Corridor did not write; --force deletes only what a sweep writes"),
+                       ("--resume", "named like a run file but not one Corridor wrote; --resume would write its run "
+                                    "there")):
+        for dry in (["--dry-run"], []):
+            done = run_cli("sweep", str(path), "--out", str(out), flag, *dry, "--workers", "1", "--quiet")
+            assert (done.returncode, done.stderr.strip().splitlines()[-1]) == (
+                2, f"{out}: holds runs/p001-r001.json, {said}: move it out first, or choose another --out"), done
+            assert mine.read_text(encoding="utf-8") == "my notes on this run", f"{flag} {dry}: touched"
+    mine.unlink()
+    (out / "runs" / "p000-r000.json").write_text('{"columns":{"run_id":"p0', encoding="utf-8")  # cut short
+    (out / "runs" / "p000-r001.json").write_text("", encoding="utf-8")  # left empty
+    assert run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run").returncode == 0, "Corridor's"
+    again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
+    assert (again.session.ran, again.session.skipped) == (3, 1), "the two left by a crash and the one moved out"
