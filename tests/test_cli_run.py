@@ -27,6 +27,10 @@ def test_run_writes_every_artefact_and_refuses_to_overwrite(tmp_path, capsys):
     expected = {"scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "events.jsonl",
                 "narrative.txt", "control_map.png", "control_over_time.png", "animation.gif", "violent_events.csv"}
     assert expected <= {p.name for p in out.iterdir()}
+    from sim.program.written import foreign_file
+
+    assert foreign_file(out, "run") is None, f"run wrote {foreign_file(out, 'run')}, which its kind's list " \
+        "(sim.program.written.WRITTEN) does not name: --force would refuse the run's own folder"
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
     provenance = json.loads((out / "provenance.json").read_text())
     assert provenance["seed"] == 5 and len(provenance["scenario_sha256"]) == 64

@@ -32,7 +32,6 @@ def build(kind: str, tmp_path, out) -> None:
                       progress=False, out=out)
         return
     argv = {
-        "run": ["run", "open_road", "--quiet", "--out", str(out), *SHORT],
         "sweep": ["sweep", str(sweep_file(tmp_path, stop=(0.0, 1.0), strength=(60,), replicates=2)), *quick,
                   "--no-charts"],  # its charts: tests/test_sweep.py::test_sweep_charts_and_report
         "hindcast": ["hindcast", *HINDCAST, *quick],
@@ -42,14 +41,14 @@ def build(kind: str, tmp_path, out) -> None:
         assert main(["discover", str(out), "--where", "convoys_arrived == 0"]) == 0
 
 
-@pytest.mark.parametrize("kind", ["run", "replicates", "sweep", "hindcast"])
+@pytest.mark.parametrize("kind", ["replicates", "sweep", "hindcast"])
 def test_every_kind_of_folder_its_command_writes_holds_only_what_its_list_names(kind, tmp_path):
     """A command that writes a file its kind's list (WRITTEN) does not name would have `--force`
     refuse its own folder: each kind is built by its command, charts and all, and nothing in it
     is foreign. A sweep's charts, a sensitivity analysis, a comparison, an uncertainty map, an
     export and a calibration are checked where their tests write them (tests/test_sweep.py,
     test_sensitivity.py, test_compare.py, test_uncertainty.py, test_app_state.py,
-    test_calibrate_recovery.py); `bench`'s
+    test_calibrate_recovery.py), and so is a run with every artefact (tests/test_cli_run.py); `bench`'s
     folder takes minutes of measuring: its three files are named by hand."""
     out = tmp_path / "out"
     build(kind, tmp_path, out)
