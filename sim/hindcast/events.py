@@ -98,9 +98,10 @@ def events_table(log: ViolenceLog, calendar, corridor_map, killed_share: float) 
     time. The deaths are the fighters lost (killed, wounded and captured: the attrition rates'
     casualties) times `killed_share` (`engagement.killed_share`, the share of them killed).
 
-    Grouped in a dict, not by pandas' `groupby`, whose fixed cost (~8 ms a call, whatever the
-    number of incidents) was a third of a short run's CPU; the sums are pandas' to the bit
-    (`_kahan_add`), and so is the table (docs/performance.md, session 14)."""
+    Grouped in a dict, not by pandas' `groupby`, whose fixed cost (~8 ms a call for a run with
+    any incident) was a third of a short run's CPU (20–30 ms for 2 days at 2–10 km, as tests and
+    sweeps run); the sums are pandas' to the bit (`_kahan_add`), and so is the table
+    (docs/performance.md, session 14)."""
     from sim.geography.gis_out import cell_lonlat
     from sim.hindcast.regions import region_grid
 
