@@ -1,6 +1,6 @@
 """The web app in a real headless browser, played: lessons 2 and 6 side by side, Play and Pause
-at every speed, clicks queued while the app is busy, the map's presenter size with the controls
-open, "Go to" a day. On the server of tests/test_app_browser.py (tests/browser.py, the session
+in frames of one step and of many, every speed offered, clicks queued while the app is busy, the
+map's presenter size with the controls open, "Go to" a day. On the server of tests/test_app_browser.py (tests/browser.py, the session
 fixture `app_server` of tests/conftest.py): the two modules are one xdist group."""
 
 from __future__ import annotations
@@ -73,11 +73,20 @@ def _play_then_pause(page, speed: str) -> None:
 
 
 @pytest.mark.xdist_group("app_browser")
-def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server, page, tmp_path):
-    """Lessons 2 and 6 side by side: Play advances both runs and Pause stops them within a frame at
-    every speed; clicks made during a busy action are queued, not lost; the map keeps its
-    presenter size (≥ 40 % of 1280 × 720, labels ≥ 14 px) with the controls open; "Go to" a day
-    lands on it; the status line lists only the convoys on the road."""
+def test_side_by_side_plays_and_pauses_in_frames_of_one_step_and_of_many_lessons_2_and_6(app_server, page, tmp_path):
+    """Lessons 2 and 6 side by side: Play advances both runs and Pause stops them within a frame,
+    in frames of one step (1 h) and of many (1 day of the campaign); every speed is offered and
+    taken; clicks made during a busy action are queued, not lost; the map keeps its presenter size
+    (≥ 40 % of 1280 × 720, labels ≥ 14 px) with the controls open; "Go to" a day lands on it; the
+    status line lists only the convoys on the road.
+
+    Play and Pause once per kind of frame, not at every speed: both scenarios step 1 h, so 3, 6, 12
+    and 24 h are all frames of many steps, which Pause stops between two steps
+    (`sim.app.state.Controller.advance`, `sim.app.toolbar._Paused`); 1 h is a frame of one step,
+    which Pause stops between frames (`sim.app.toolbar.play_loop`). Many steps are played on the
+    campaign's day side by side, the frame that can outlast the second within which Pause must
+    stop the clock. Each Play and Pause cost 1.3–2.7 s of the server's and Chromium's CPU; the
+    five left out, ~9 s (docs/performance.md, session 14)."""
     from sim.app.state import SPEEDS_HOURS
 
     app_url, server_log = app_server
@@ -105,8 +114,9 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         _idle(page)
         _wait_text(page, ".corridor-side-b h3", "Russian co-optation")
         _wait_text(page, ".corridor-side-a h3", "Russian co-optation")
-        for hours in SPEEDS_HOURS:
-            _play_then_pause(page, f"{hours} h" if hours < 24 else "1 day")
+        for hours in SPEEDS_HOURS[1:]:  # each speed is taken: the Step button says it
+            _speed(page, f"{hours} h" if hours < 24 else "1 day")
+        _play_then_pause(page, f"{SPEEDS_HOURS[0]} h")
         # the two runs step together: once both sides have drawn their last step, the clocks agree
         wait_until(page, "() => { const a = document.querySelector('.corridor-side-a .corridor-clock');"
                                " const b = document.querySelector('.corridor-side-b .corridor-clock');"
@@ -120,8 +130,7 @@ def test_side_by_side_plays_and_pauses_at_every_speed_lessons_2_and_6(app_server
         _idle(page)
         _wait_text(page, ".corridor-side-b h3", "Campaign without planners")
         _drawer(page, False)
-        for speed in ("1 h", "1 day"):
-            _play_then_pause(page, speed)
+        _play_then_pause(page, "1 day")
         goto = page.locator(".corridor-goto-input input")
         goto.fill("day 20")
         goto.press("Enter")

@@ -21,6 +21,9 @@ from sim.program.errors import InputErrors, UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# the calibrations on one worker (with tests/test_calibrate_recovery.py): pyabc imported, and its first use paid, once
+pytestmark = pytest.mark.xdist_group("calibrate")
+
 
 def write(tmp: Path, text: str, name: str = "calib.yaml") -> Path:
     path = tmp / name

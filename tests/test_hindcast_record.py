@@ -121,6 +121,36 @@ def test_run_events_group_incidents_by_day_cell_and_dyad_at_the_cell_centre(tmp_
     assert pd.read_csv(write_events(events, tmp_path)).shape == (2, len(EVENT_COLUMNS))
 
 
+def test_run_events_are_pandas_grouped_sums_to_the_bit(corridor_map):
+    """The run's incidents are grouped in a dict, not by pandas (`events_table`, for speed): the
+    table is the one pandas' `groupby` gave, sums to the bit. Pandas sums with compensation, so
+    ten incidents of 0.1 fighters lost are one event of 1.0, kept (MIN_DEATHS), where a running
+    sum gives 0.9999999999999999 and drops it; and 400 incidents drawn at random in three cells
+    over two days give pandas' groups, sums, first times, order and filter."""
+    calendar = Calendar(dt.date(2018, 3, 1), 1.0)
+    tenths, log, rng = ViolenceLog(), ViolenceLog(), np.random.default_rng(5)
+    for hour in range(10):
+        tenths.add(float(hour), (40, 60), "ambush", "insurgents", "coalition", 0.1, 0.0)
+    events = events_table(tenths, calendar, corridor_map, 1.0)
+    assert list(events["deaths_a"]) == [1.0] and list(events["time"]) == ["00:00"], "one event of 1.0, kept"
+    for _ in range(400):
+        sides = [("insurgents", "coalition"), ("coalition", "insurgents"), ("Israel", "iran_militia")][rng.integers(3)]
+        log.add(float(rng.integers(0, 48)), [(40, 60), (41, 60), (10, 10)][rng.integers(3)],
+                ["clash", "strike"][rng.integers(2)], *sides, *(rng.uniform(0, 0.7, 2) * rng.choice([0.1, 1.0, 30.0])))
+    stamps = np.datetime_as_string(np.datetime64("2018-03-01T00") + np.array(log.hours).astype("timedelta64[h]"), "m")
+    raw = pd.DataFrame({"date": [t[:10] for t in stamps], "time": [t[11:] for t in stamps], "cell": log.cells,
+                        "kind": log.kinds, "dyad": ["-".join(sorted(s)) for s in log.sides],
+                        "deaths_a": [d[0] for d in log.deaths], "deaths_b": [d[1] for d in log.deaths]})
+    want = raw.groupby(["date", "cell", "kind", "dyad"], sort=False).agg(
+        time=("time", "first"), deaths_a=("deaths_a", "sum"), deaths_b=("deaths_b", "sum")).reset_index()
+    want = want[want["deaths_a"] + want["deaths_b"] >= MIN_DEATHS].sort_values(["date", "time"], kind="stable")
+    got = events_table(log, calendar, corridor_map, 0.3)
+    assert len(got) == len(want) > 20, (len(got), len(want))
+    assert all(list(got[column]) == list(want[column]) for column in ("date", "time", "kind", "dyad"))
+    for column in ("deaths_a", "deaths_b"):
+        assert got[column].to_numpy().tobytes() == (want[column] * 0.3).round(2).to_numpy().tobytes(), column
+
+
 def _events(rows) -> pd.DataFrame:
     cols = ("date", "kind", "dyad", "region", "deaths")
     return pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows])

@@ -80,41 +80,64 @@ class ViolenceLog:
         return len(self.hours)
 
 
+def _kahan_add(sums: list, at: int, value: float) -> None:
+    """Add `value` to the compensated sum kept in `sums[at]` (the sum) and `sums[at + 1]` (its
+    compensation), exactly as pandas' grouped sum does (`pandas/_libs/groupby.pyx`, `group_sum`:
+    Kahan summation), so that the sums are the bits a `groupby(...).sum()` gives."""
+    total, compensation = sums[at], sums[at + 1]
+    y = value - compensation
+    t = total + y
+    compensation = t - total - y
+    sums[at], sums[at + 1] = t, 0.0 if compensation != compensation else compensation
+
+
 def events_table(log: ViolenceLog, calendar, corridor_map, killed_share: float) -> pd.DataFrame:
     """A run's violent events (EVENT_COLUMNS): the incidents of `log` grouped by calendar day,
     cell, kind and dyad (sides in the order of the first incident), fighters lost summed, the
     time of the first; rows with fewer than MIN_DEATHS fighters lost dropped; sorted by date and
     time. The deaths are the fighters lost (killed, wounded and captured: the attrition rates'
-    casualties) times `killed_share` (`engagement.killed_share`, the share of them killed)."""
+    casualties) times `killed_share` (`engagement.killed_share`, the share of them killed).
+
+    Grouped in a dict, not by pandas' `groupby`, whose fixed cost (~8 ms a call for a run with
+    any incident) was a third of a short run's CPU (20–30 ms for 2 days at 2–10 km, as tests and
+    sweeps run); the sums are pandas' to the bit (`_kahan_add`), and so is the table
+    (docs/performance.md, session 14)."""
     from sim.geography.gis_out import cell_lonlat
     from sim.hindcast.regions import region_grid
 
     if not len(log):
         return empty_events()
     minutes = np.round(np.asarray(log.hours) * 60.0).astype(np.int64).astype("timedelta64[m]")
-    stamp = np.datetime_as_string(np.datetime64(calendar.start, "m") + minutes, unit="m")  # YYYY-MM-DDTHH:MM
-    cells = np.array(log.cells)
-    raw = pd.DataFrame({
-        "date": [t[:10] for t in stamp], "time": [t[11:] for t in stamp],
-        "row": cells[:, 0], "col": cells[:, 1], "kind": log.kinds,
-        "side_a": [s[0] for s in log.sides], "side_b": [s[1] for s in log.sides],
-        "deaths_a": [d[0] for d in log.deaths], "deaths_b": [d[1] for d in log.deaths]})
-    raw["dyad"] = [dyad(a, b) for a, b in log.sides]
-    grouped = raw.groupby(["date", "row", "col", "kind", "dyad"], sort=False).agg(
-        time=("time", "first"), side_a=("side_a", "first"), side_b=("side_b", "first"),
-        deaths_a=("deaths_a", "sum"), deaths_b=("deaths_b", "sum")).reset_index()
-    grouped["deaths_civilians"] = 0.0
-    grouped = grouped[grouped["deaths_a"] + grouped["deaths_b"] >= MIN_DEATHS].sort_values(["date", "time"], kind="stable")
-    grouped[["deaths_a", "deaths_b"]] *= killed_share
-    grouped["deaths"] = grouped["deaths_a"] + grouped["deaths_b"]
-    rows, cols = grouped["row"].to_numpy(), grouped["col"].to_numpy()
+    stamps = np.datetime_as_string(np.datetime64(calendar.start, "m") + minutes, unit="m").tolist()  # YYYY-MM-DDTHH:MM
+    groups: dict[tuple, list] = {}  # (date, row, col, kind, dyad) -> [time, side_a, side_b, lost_a, its compensation, lost_b, its]
+    for stamp, (row, col), kind, (side_a, side_b), (lost_a, lost_b) in zip(
+            stamps, log.cells, log.kinds, log.sides, log.deaths, strict=True):
+        key = (stamp[:10], row, col, kind, dyad(side_a, side_b))
+        sums = groups.get(key)
+        if sums is None:
+            sums = groups[key] = [stamp[11:], side_a, side_b, 0.0, 0.0, 0.0, 0.0]
+        _kahan_add(sums, 3, lost_a)
+        _kahan_add(sums, 5, lost_b)
+    kept = sorted(((key, sums) for key, sums in groups.items() if sums[3] + sums[5] >= MIN_DEATHS),
+                  key=lambda item: (item[0][0], item[1][0]))  # stable: by date and time, then as first seen
+    rows = np.array([key[1] for key, _ in kept], dtype=np.int64)
+    cols = np.array([key[2] for key, _ in kept], dtype=np.int64)
+    deaths_a = np.array([sums[3] for _, sums in kept], dtype=float) * killed_share
+    deaths_b = np.array([sums[5] for _, sums in kept], dtype=float) * killed_share
     lon, lat = cell_lonlat(corridor_map, rows, cols)
     regions, names = region_grid(corridor_map)
-    out = grouped.assign(lon=np.round(lon, 5), lat=np.round(lat, 5), region=names[regions[rows, cols]],
-                         source="model", event_id=[f"m{k}" for k in range(len(grouped))])
-    for c in ("deaths_a", "deaths_b", "deaths"):
-        out[c] = out[c].round(2)
-    return out[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+    def text(values: list) -> pd.api.extensions.ExtensionArray:  # pandas' text dtype even when no row is kept
+        return pd.array(values, dtype="str")
+
+    return pd.DataFrame({
+        "event_id": [f"m{k}" for k in range(len(kept))], "date": text([key[0] for key, _ in kept]),
+        "time": text([sums[0] for _, sums in kept]), "kind": text([key[3] for key, _ in kept]),
+        "side_a": text([sums[1] for _, sums in kept]), "side_b": text([sums[2] for _, sums in kept]),
+        "dyad": text([key[4] for key, _ in kept]), "lon": np.round(lon, 5), "lat": np.round(lat, 5),
+        "region": names[regions[rows, cols]], "deaths_a": np.round(deaths_a, 2), "deaths_b": np.round(deaths_b, 2),
+        "deaths_civilians": np.zeros(len(kept)), "deaths": np.round(deaths_a + deaths_b, 2), "source": "model"},
+        columns=list(EVENT_COLUMNS))
 
 
 def write_events(events: pd.DataFrame, folder: Path) -> Path:

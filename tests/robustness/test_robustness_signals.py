@@ -241,7 +241,11 @@ def test_a_stop_that_lands_in_a_garbage_collectors_callback_stops_the_command(st
     """A Ctrl-C (or SIGTERM) arriving while a weakref callback or a `__del__` runs cannot be raised
     there: Python prints "Exception ignored" and carries on, and a sweep once finished with exit 0 after
     one (the fresh tester's F2). Inside a command it is delivered again in the main thread, as the
-    same stop, and nothing is printed; outside, the caller's hook is back."""
+    same stop, and nothing is printed; outside, the caller's hook is back.
+
+    Ctrl-C as in a terminal: Python's own SIGINT handler while the test runs, since a suite started
+    in the background (`make test &`, a script's job) starts with SIGINT ignored, and Python then
+    installs none: the stop sent again was ignored, and the test waited its 30 s and failed."""
     import gc
 
     from sim.program.signals import Terminated, termination_handled
@@ -253,9 +257,7 @@ def test_a_stop_that_lands_in_a_garbage_collectors_callback_stops_the_command(st
             raise err
 
     hook = sys.unraisablehook
-    # Python's own Ctrl-C handler, whatever this process inherited (a test worker once ignored the re-sent
-    # SIGINT: "DID NOT RAISE", seen once in session 14, never alone); the redelivery is what is tested
-    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt) as raised, termination_handled():
             StoppedWhileCollected()  # collected at once: its __del__ raises where Python cannot
@@ -264,7 +266,7 @@ def test_a_stop_that_lands_in_a_garbage_collectors_callback_stops_the_command(st
             while time.monotonic() < deadline:
                 time.sleep(0.01)
     finally:
-        signal.signal(signal.SIGINT, inherited)
+        signal.signal(signal.SIGINT, interrupt)
     assert type(raised.value) is type(err), f"expected the same stop again, got {raised.value!r}"
     assert "Exception ignored" not in capsys.readouterr().err, "the stop was printed as ignored"
     assert sys.unraisablehook is hook, "the command left its unraisable hook in the caller's process"
