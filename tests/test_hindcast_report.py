@@ -13,6 +13,7 @@ import pytest
 from sim.hindcast.regions import countries_at
 from sim.hindcast.report import record_counts, scores, summarise
 from sim.program.cli import main
+from sim.program.errors import UserError
 from sim.scenario import load_scenario
 
 QUICK = ["--set", "map.cell_km=4", "--set", "time.step_hours=4", "--set", "time.duration_days=43"]
@@ -100,7 +101,10 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
 @pytest.mark.parametrize(("window", "message"), [
     ("2018-01-01", "--window: expected START:END as ISO dates"),
     ("2018-02-01:2018-01-01", "--window: the window ends (2018-01-01) before it starts (2018-02-01)"),
-    ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2018-01-01"),
+    ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2017-12-31"),
+    # 43 days from 19 Nov end at 00:00 on 1 Jan: the run's last day is 31 Dec, and 1 Jan is outside it (it was
+    # refused as "outside the run, which covers 2017-11-19 to 2018-01-01", found by session 14's fresh tester)
+    ("2018-01-01:2018-01-01", "--window 2018-01-01:2018-01-01: outside the run, which covers 2017-11-19 to 2017-12-31"),
     # a window that starts before the run: its months before 19 Nov 2017 would count as months without
     # events on both sides and be "covered" (a fresh reviewer's 2017-01-01:2017-12-31 scored 88 %, 20 of 24 zero)
     ("2017-01-01:2017-12-31", "--window 2017-01-01:2017-12-31: starts before the run, which covers 2017-11-19"),
@@ -111,6 +115,27 @@ def test_a_bad_window_is_one_line_and_exit_status_2(tmp_path, capsys, window, me
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and err[-1].startswith(message), err
     assert "Traceback" not in "\n".join(err) and not (tmp_path / "x").exists(), "nothing is written"
+
+
+def test_a_window_is_checked_against_the_runs_last_simulated_day():
+    """A run of 3 days from 19 Nov ends at 00:00 on the 22nd: its last day is the 21st (it was said to
+    cover "2017-11-19 to 2017-11-22" while refusing the 22nd). A window ending after that day runs, with a
+    note that its record days after the run meet days no run simulated (the report had said "hostile by
+    2017-11-26 in 0 of 2 runs" without a word; both found by session 14's fresh tester)."""
+    import datetime as dt
+
+    from sim.hindcast.window import Window
+
+    start = dt.date(2017, 11, 19)
+    assert Window.parse("2017-11-19:2017-11-21").within_run(start, 3) is None, "the whole run: nothing to say"
+    assert Window.parse("2017-11-21:2017-11-21").within_run(start, 2.5) is None, "2.5 days end at noon on the 21st"
+    with pytest.raises(UserError, match=r"^--window 2017-11-22:2017-11-22: outside the run, which covers 2017-11-19 to "
+                                        r"2017-11-21 \(time.start_date and time.duration_days\)$"):
+        Window.parse("2017-11-22:2017-11-22").within_run(start, 3)
+    note = Window.parse("2017-11-19:2017-11-26").within_run(start, 3)
+    assert note == ("--window 2017-11-19:2017-11-26 ends after the run's last day, 2017-11-21: the record's days after "
+                    "it are compared with days no run simulated; end the window on 2017-11-21, or run to its end with "
+                    "--set time.duration_days=8"), note
 
 
 def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_the_bands():

@@ -57,7 +57,6 @@ from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibr
 from sim.hindcast.record import Record, Window, read_record
 from sim.hindcast.regions import REGION_LABELS, REGIONS, SCORED_REGIONS
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.errors import UserError
 
 BAND = (0.05, 0.95)  # the 90 % band of the replicates
 #: below it the band's 5 % quantile (linear interpolation at 0.05 × (n − 1)) falls between the lowest run
@@ -214,14 +213,8 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     workers = check_replicates_run(replicates, resume, out, workers, dask)
     path, sets = Path(scenario), dict(sets or {})
     loaded = load_scenario(path, sets)
-    start = loaded.spec.time.start_date
-    end = start + pd.Timedelta(days=loaded.spec.time.duration_days).to_pytimedelta()
-    if window.start >= end or window.end < start:
-        raise UserError(f"--window {window}: outside the run, which covers {start} to {end:%Y-%m-%d} "
-                        f"(time.start_date and time.duration_days)")
-    if window.start < start:  # the run's months before its start would count as months without events
-        raise UserError(f"--window {window}: starts before the run, which covers {start} to {end:%Y-%m-%d} "
-                        f"(time.start_date); start the window on or after {start}")
+    if note := window.within_run(loaded.spec.time.start_date, loaded.spec.time.duration_days):
+        warnings.warn(note, UserWarning, stacklevel=2)
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
     rec.mapping.check_names(loaded.spec.factions, {*rec.events["side_a"], *rec.events["side_b"], *rec.holders["holder"]})

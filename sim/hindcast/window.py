@@ -45,3 +45,24 @@ class Window:
 
     def __str__(self) -> str:
         return f"{self.start}:{self.end}"
+
+    def within_run(self, start: dt.date, duration_days: float, flag: str = "--window") -> str | None:
+        """Check the window against a run from `start` (00:00) for `duration_days`, whose last
+        simulated day is the one before it ends (3 days from the 19th end at 00:00 on the 22nd:
+        the 21st). A window outside the run or starting before it (the run's months before its start
+        would count as months without events) raises a UserError naming `flag`; one ending after the
+        run's last day gives the note to print (its record days after the run are compared with days
+        the runs did not simulate), else None."""
+        last = (dt.datetime.combine(start, dt.time()) + dt.timedelta(days=duration_days)
+                - dt.timedelta(seconds=1)).date()
+        if self.start > last or self.end < start:
+            raise UserError(f"{flag} {self}: outside the run, which covers {start} to {last} "
+                            f"(time.start_date and time.duration_days)")
+        if self.start < start:
+            raise UserError(f"{flag} {self}: starts before the run, which covers {start} to {last} "
+                            f"(time.start_date); start the window on or after {start}")
+        if self.end > last:
+            return (f"{flag} {self} ends after the run's last day, {last}: the record's days after it are compared "
+                    f"with days no run simulated; end the window on {last}, or run to its end with "
+                    f"--set time.duration_days={(self.end - start).days + 1}")
+        return None
