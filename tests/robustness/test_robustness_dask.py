@@ -18,7 +18,7 @@ import dask
 import distributed
 import pandas as pd
 import pytest
-from faults import error_lines
+from faults import NOWHERE, error_lines, folder_bytes, scheduler_out_of_reach
 
 from sim.experiments.engine import SerialExecutor
 from sim.program.cli import main
@@ -153,6 +153,31 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
     assert m["sessions"][-1]["ended"] and m["sessions"][-1]["ran"] == 2, m["sessions"][-1]
     assert main(sweep(tmp_path, "--resume", "--dry-run")) == 0
     assert f"{out} holds 6 of them: 2 would run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["sweep", "uncertainty"])
+def test_force_with_a_scheduler_out_of_reach_leaves_the_earlier_results_as_they_were(tmp_path, monkeypatch, capsys,
+                                                                                      command):
+    """`--force --dask ADDRESS` on a finished folder of many runs, the scheduler out of reach: the
+    folder was deleted first, then the line said it was one "which this command created, is
+    removed" (session 14's fresh review, F12). The engine is started before the folder is
+    replaced (`engine_and_folder`): exit 2, one line saying the folder is left as it was, and it
+    is, byte for byte."""
+    out = tmp_path / "out"
+    quick = ["--out", str(out), "--quiet", "--no-charts"]
+    args = ([command, str(sweep_file(tmp_path))] if command == "sweep" else
+            [command, "open_road", "--replicates", "2", "--set",
+             "time.duration_days=2", "--set", "time.step_hours=12", "--set", "map.cell_km=4"]) + quick
+    assert main(args + ["--workers", "1"]) == 0
+    capsys.readouterr()
+    before = folder_bytes(out)
+    asked = scheduler_out_of_reach(monkeypatch)
+    assert main(args + ["--force", "--dask", NOWHERE]) == 2
+    assert asked == [NOWHERE], "the scheduler was not asked for: the test tests nothing"
+    lines = error_lines(capsys.readouterr().err)
+    assert lines == [f"--dask {NOWHERE}: cannot reach the Dask scheduler (Timed out trying to connect to {NOWHERE} "
+                     f"after 15 s); nothing was run, and {out} is left as it was (complete)"], lines
+    assert folder_bytes(out) == before, "the earlier results were touched"
 
 
 def test_a_dask_worker_lost_during_the_runs_is_one_line_naming_dask(tmp_path, monkeypatch, capsys):

@@ -210,6 +210,36 @@ def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_pa
     assert not out.exists()
 
 
+def test_a_forced_sweep_whose_first_run_fails_says_the_earlier_results_were_removed(tmp_path, monkeypatch, capsys):
+    """With --force, the folder the command removes when every run fails replaced an earlier one:
+    the line says the earlier results were removed by --force, not that the command created it
+    (session 14's fresh review, F12); when a run finished before one failed, the line says so
+    beside where it is saved."""
+    from test_sweep import sweep_file
+
+    path, out = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=2), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
+    run_one = engine.run_one
+    for first, ends in [("fails", f"nothing was run; the earlier results in {out} were removed by --force, and "
+                                  f"{out} with them"),
+                        ("runs", f"the 1 finished runs are saved in {out}; --resume runs the rest (the earlier "
+                                 f"results in {out} were removed by --force)")]:
+        monkeypatch.setattr(engine, "run_one", run_one)
+        assert main(command) == 0
+        capsys.readouterr()
+
+        def failing(task, first=first):
+            if first == "runs" and task.run_id == "p000-r000":
+                return run_one(task)
+            raise UserError("the scenario cannot be run")
+
+        monkeypatch.setattr(engine, "run_one", failing)
+        assert main([*command, "--force"]) == 2
+        err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+        assert len(err) == 1 and err[0].endswith(f"): the scenario cannot be run; {ends}"), (first, err)
+        assert out.exists() == (first == "runs")
+
+
 @pytest.mark.parametrize("failing", ["a worker", "the client"])
 def test_a_local_dask_cluster_that_fails_to_start_leaves_the_environment_as_it_was(monkeypatch, failing):
     """A local cluster's nanny sets its workers' variables (OMP_NUM_THREADS=1, ...) in this
