@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 from faults import NOWHERE, error_lines, folder_bytes, scheduler_out_of_reach
 
+from sim.experiments import engine
 from sim.experiments.engine import SerialExecutor
 from sim.program.cli import main
+from sim.program.errors import UserError
 
 from conftest import ROOT
 
@@ -143,6 +145,14 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
     lines = error_lines(said.err)
     assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was (complete)"), lines
     assert (out / "manifest.json").read_bytes() == before, "the folder as it was"
+    def failing(task):
+        raise UserError("the scenario cannot be run")
+
+    with monkeypatch.context() as patch:  # the engine starts, and every new run fails: nothing was run
+        patch.setattr(engine, "run_one", failing)
+        assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--add-replicates", "1"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(f"; nothing was run, and {out} is left as it was (complete)")
+    assert (out / "manifest.json").read_bytes() == before, "the folder as it was, after a run failed"
 
     stand_in(monkeypatch, "a worker")  # runs two of the four new runs, then loses its workers
     assert main(sweep(tmp_path, "--add-replicates", "2")) == 2

@@ -208,6 +208,11 @@ def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_pa
     assert err[0].endswith(f"): the scenario cannot be run; nothing was run, and {out}, which this command "
                            "created, is removed"), err
     assert not out.exists()
+    out.mkdir()  # a folder the user made (empty: adopted) is not Corridor's to remove
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+    assert err[0].endswith(f"no run had finished, none is saved in {out}; --resume runs them"), err
+    assert json.loads((out / MANIFEST).read_text())["status"].startswith("stopped: run p000-r00"), "kept, and says so"
 
 
 def test_a_forced_sweep_whose_first_run_fails_says_the_earlier_results_were_removed(tmp_path, monkeypatch, capsys):
