@@ -151,7 +151,9 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
     with monkeypatch.context() as patch:  # the engine starts, and every new run fails: nothing was run
         patch.setattr(engine, "run_one", failing)
         assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--add-replicates", "1"]) == 2
-    assert capsys.readouterr().err.rstrip().endswith(f"; nothing was run, and {out} is left as it was (complete)")
+    said = capsys.readouterr()
+    assert not said.out, f"--quiet: no plan line before the error: {said.out}"
+    assert said.err.rstrip().endswith(f"; nothing was run, and {out} is left as it was (complete)"), said.err
     assert (out / "manifest.json").read_bytes() == before, "the folder as it was, after a run failed"
 
     stand_in(monkeypatch, "a worker")  # runs two of the four new runs, then loses its workers
