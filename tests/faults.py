@@ -100,3 +100,27 @@ def error_lines(stderr: str) -> list[str]:
         if line.strip(" \x1b[A") and not line.startswith("note:"):
             lines.append(line)
     return lines
+
+
+#: the address a Dask scheduler is out of reach at (`scheduler_out_of_reach`)
+NOWHERE = "tcp://127.0.0.1:1"
+
+
+def scheduler_out_of_reach(monkeypatch) -> list[str]:
+    """Make every `distributed.Client` fail at once as one out of reach does after its 15 s
+    (an OSError of Dask's); returns the addresses it was asked for, in order."""
+    import distributed
+
+    asked = []
+
+    def client(address, **kwargs):
+        asked.append(address)
+        raise OSError(f"Timed out trying to connect to {address} after 15 s")
+
+    monkeypatch.setattr(distributed, "Client", client)
+    return asked
+
+
+def folder_bytes(folder) -> dict[str, bytes | None]:
+    """Every file and folder under `folder` (its path inside it) with its bytes (None for a folder)."""
+    return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}

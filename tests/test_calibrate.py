@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from faults import NOWHERE, folder_bytes, scheduler_out_of_reach
 
 from sim.experiments.engine import SerialExecutor, open_executor
+from sim.experiments.runfolder import RunFolder
 from sim.hindcast.calibfile import read_calibration
 from sim.hindcast.calibrate import Distance, posterior_table, run_abc, weighted_quantiles
 from sim.hindcast.posterior import Posterior, posterior_overrides, read_posterior
@@ -115,6 +117,28 @@ def test_an_interrupted_calibration_says_how_to_resume(tmp_path, capsys, monkeyp
                                        "from them"), err
     assert "interrupted" not in err[:-1], "one message: no bare word after it"
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["status"] == "interrupted"
+
+
+def test_force_with_a_scheduler_out_of_reach_leaves_the_earlier_calibration_as_it_was(tmp_path, monkeypatch, capsys):
+    """`calibrate --force --dask ADDRESS` on a finished calibration, the scheduler out of reach: the
+    folder was left holding only its marker and a manifest, the posterior and abc.db deleted, and
+    the line did not say so (session 14's fresh review, F12). The engine is started before the
+    folder is replaced: exit 2, one line saying it is left as it was, and it is, byte for byte."""
+    out = tmp_path / "out"
+    earlier = RunFolder(out, "calibration", "an earlier calibration")
+    with earlier.writing(resume=False, force=False):
+        earlier.runs.rmdir()
+        (out / "posterior.csv").write_text("rules.airstrikes.rate_per_day,weight\n1.0,1.0\n", encoding="utf-8")
+        (out / "abc.db").write_bytes(b"the earlier generations")
+        earlier.write_manifest({}, status="complete")
+    before = folder_bytes(out)
+    asked = scheduler_out_of_reach(monkeypatch)
+    code = main(["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--force", "--dask", NOWHERE, "--quiet"])
+    assert asked == [NOWHERE], "the scheduler was not asked for: the test tests nothing"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [f"--dask {NOWHERE}: cannot reach the Dask scheduler (Timed out trying to connect to "
+                                 f"{NOWHERE} after 15 s); nothing was run, and {out} is left as it was (complete)"], err
+    assert folder_bytes(out) == before, "the earlier calibration was touched"
 
 
 # ---------------------------------------------------------------------------- distance and quantiles

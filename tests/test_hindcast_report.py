@@ -9,7 +9,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from faults import NOWHERE, folder_bytes, scheduler_out_of_reach
 
+from sim.experiments.runfolder import RunFolder
 from sim.hindcast.regions import countries_at
 from sim.hindcast.report import record_counts, scores, summarise
 from sim.program.cli import main
@@ -136,6 +138,27 @@ def test_a_window_is_checked_against_the_runs_last_simulated_day():
     assert note == ("--window 2017-11-19:2017-11-26 ends after the run's last day, 2017-11-21: the record's days after "
                     "it are compared with days no run simulated; end the window on 2017-11-21, or run to its end with "
                     "--set time.duration_days=8"), note
+
+
+def test_force_with_a_scheduler_out_of_reach_leaves_the_earlier_hindcast_as_it_was(tmp_path, monkeypatch, capsys):
+    """`hindcast --force --dask ADDRESS` on a finished hindcast, the scheduler out of reach: the
+    folder was deleted first, then the line said it was one "which this command created, is
+    removed" (session 14's fresh review, F12). The engine is started before the folder is
+    replaced: exit 2, one line saying it is left as it was, and it is, byte for byte."""
+    out = tmp_path / "hc"
+    earlier = RunFolder(out, "hindcast", "an earlier hindcast")
+    with earlier.writing(resume=False, force=False):
+        earlier.write_manifest({}, status="complete")
+        (out / "report.md").write_text("# the earlier hindcast's report\n", encoding="utf-8")
+    before = folder_bytes(out)
+    asked = scheduler_out_of_reach(monkeypatch)
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-31",
+                   "--quiet", "--out", str(out), "--force", "--dask", NOWHERE, *QUICK])
+    assert asked == [NOWHERE], "the scheduler was not asked for: the test tests nothing"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and err == [f"--dask {NOWHERE}: cannot reach the Dask scheduler (Timed out trying to connect to "
+                                   f"{NOWHERE} after 15 s); nothing was run, and {out} is left as it was (complete)"], err
+    assert folder_bytes(out) == before, "the earlier hindcast was touched"
 
 
 def test_the_misses_script_lists_the_wrong_place_months_and_the_counts_outside_the_bands():

@@ -31,6 +31,7 @@ from sim.experiments.engine import (
     assemble,
     check_engine,
     default_workers,
+    engine_and_folder,
     execute,
     warm_up,
 )
@@ -105,7 +106,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
                                | ({"posterior_sha256": posterior.sha256} if posterior else {}))
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "compare", "_vs_".join(a.path.stem for a in arms))
     folder = RunFolder(out, "compare", identity)
-    with folder.writing(resume=resume, force=force) as done:
+    with engine_and_folder(folder, tasks, workers=workers, dask=dask, resume=resume, force=force) as (done, engine):
         info = {"arms": [{"name": a.name, "file": str(a.path.resolve()), "scenario_sha256": a.loaded.digest}
                          | a.loaded.map.moved_places_entry()
                          for a in arms],
@@ -127,7 +128,7 @@ def run_compare(paths: list[str | Path], *, replicates: int = 20, seed: int | No
                 for line in lines:
                     log(f"  note: {name}: not as the posterior was calibrated (give it with --set): {line}")
 
-        session = execute(tasks, folder, done, arm_columns(arms, posterior), workers=workers, dask=dask,
+        session = execute(tasks, folder, done, arm_columns(arms, posterior), engine=engine,
                           progress=progress, desc="compare")
         assemble(folder, [t.run_id for t in tasks], scenario_sha256=[a.loaded.digest for a in arms])
         runs = pd.read_parquet(out / "runs.parquet")

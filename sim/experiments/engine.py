@@ -33,6 +33,7 @@ from concurrent.futures import (
 from contextlib import ExitStack, contextmanager
 from multiprocessing import forkserver
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -40,13 +41,16 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.experiments.dask_cluster import check_dask, dask_executor
-from sim.experiments.run_files import read_run
+from sim.experiments.run_files import held_runs, read_run
 from sim.experiments.runfolder import RunFolder
 from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError
 from sim.program.output import write_atomic
 from sim.program.signals import say_stopped, worker_started
+
+if TYPE_CHECKING:
+    from sim.experiments.memory import MemoryRuns
 
 CHUNK = 256  # run files per chunk when building the tables
 
@@ -152,18 +156,65 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
 # ============================================================================ running
 
 
-def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of: Callable[[RunTask], dict], *,
-            workers: int, dask: str | None, progress: bool, desc: str) -> ExecutionReport:
-    """Run every task not in `done`, saving each as it finishes; returns what this session did."""
+class Engine:
+    """A started engine of many runs (`open_executor`): its `executor`, its `description` ("local
+    process pool (2 workers)"), the runs it can run at once (`slots`) and the `name` its failure is
+    given (`--dask ADDRESS`, as the user chose it, else its description). It is started before the
+    folder of its runs is opened (`engine_and_folder`): one that cannot start (a Dask scheduler out
+    of reach, a local cluster that fails) is a UserError, one line ending with what became of the
+    runs' place (`folder.untouched()`: nothing was run, the folder is left as it was). Used as a
+    context it is closed on leaving (the runs in flight stopped if left by an exception); closing
+    it again does nothing."""
+
+    def __init__(self, workers: int, dask: str | None, folder: RunFolder | MemoryRuns):
+        self._stack = ExitStack()
+        try:
+            self.executor, self.description, self.slots = self._stack.enter_context(open_executor(workers, dask))
+        except UserError as err:
+            raise UserError(f"{err}; {folder.untouched()}") from None
+        self.name = f"--dask {dask}" if dask else self.description
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return self._stack.__exit__(*exc)
+
+
+@contextmanager
+def engine_and_folder(folder: RunFolder, tasks: list[RunTask], *, workers: int, dask: str | None, resume: bool,
+                      force: bool, flag: str = "--resume") -> Iterator[tuple[set[str], Engine | None]]:
+    """Start the engine `tasks` need, then open `folder` for them (`RunFolder.writing`); yields the
+    ids of the runs already done and the engine for `execute` (None when the folder holds every
+    run: no engine is started). The folder is checked first (`RunFolder.check`, which only reads:
+    a folder the command may not write is refused before an engine that may wait 15 s for a Dask
+    scheduler), and the engine started before the folder is created, resumed or replaced: an
+    engine that cannot start leaves the folder as it was, byte for byte — with `--force`, the
+    earlier results in it too. A pool starts no more workers than there are runs to do (those
+    the folder does not hold whole when it is checked)."""
+    action = folder.check(resume=resume, force=force, flag=flag)
+    held = held_runs(folder.runs) if action == "resume" else set()
+    todo = sum(t.run_id not in held for t in tasks)
+    with ExitStack() as stack:
+        engine = stack.enter_context(Engine(min(workers, todo), dask, folder)) if todo else None
+        done = stack.enter_context(folder.writing(resume=resume, force=force, flag=flag))
+        yield done, engine
+
+
+def execute(tasks: list[RunTask], folder: RunFolder | MemoryRuns, done: set[str], columns_of: Callable[[RunTask], dict],
+            *, engine: Engine | None, progress: bool, desc: str) -> ExecutionReport:
+    """Run every task not in `done` on `engine` (started for them: `engine_and_folder`, `Engine`;
+    None only when every task is done), saving each as it finishes, and close the engine; returns
+    what this session did."""
     todo = [t for t in tasks if t.run_id not in done]
     started = time.perf_counter()
     ran, run_seconds, load_seconds = 0, 0.0, 0.0
     failure: tuple[RunTask, BaseException] | None = None
-    engine = "none (every run was already done)"
+    described = "none (every run was already done)"
     if todo:
-        with _labelled(open_executor(min(workers, len(todo)), dask), folder, len(done)) as (executor, engine, slots), \
-                _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
-                     disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
+        with engine, _Bar(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="run", file=sys.stderr,
+                          disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
+            executor, slots, described = engine.executor, engine.slots, engine.description
             queue = iter(todo)
             pending: dict[Future, RunTask] = {}
 
@@ -197,7 +248,7 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
                 say_stopped(err, folder.interrupted(ran, f" after {len(done) + ran} of {len(tasks)} runs",
                                                     folder.saved_note(len(done) + ran)), after_bar=not bar.disable)
                 raise
-    session = ExecutionReport(engine=engine, ran=ran, skipped=len(tasks) - len(todo),
+    session = ExecutionReport(engine=described, ran=ran, skipped=len(tasks) - len(todo),
                       wall_seconds=time.perf_counter() - started, run_seconds=run_seconds,
                       load_seconds=load_seconds)
     if failure is not None:
@@ -205,26 +256,12 @@ def execute(tasks: list[RunTask], folder: RunFolder, done: set[str], columns_of:
         lost = engine_lost(err)
         saved = folder.stop(f"stopped: {lost or f'run {task.run_id} failed'}", len(done) + ran, ran)
         if lost:  # the engine, named as the user chose it
-            raise UserError(f"{f'--dask {dask}' if dask else engine}: {lost} ({type(err).__name__}); {saved}") from None
+            raise UserError(f"{engine.name}: {lost} ({type(err).__name__}); {saved}") from None
         if isinstance(err, UserError):
             raise UserError(f"run {task.run_id} (seed {task.seed}): {err}; {saved}") from None
         raise RuntimeError(f"run {task.run_id} (seed {task.seed}, overrides {task.overrides}) failed: "
                            f"{type(err).__name__}: {err}; {saved}") from err
     return session
-
-
-@contextmanager
-def _labelled(manager, folder, finished: int):
-    """Enter `manager` (the engine); when it cannot start (a Dask scheduler out of reach), the
-    error goes on saying what became of the folder, with its `finished` runs (`RunFolder.stop`:
-    removed when this command created it and it holds none, left as it was when it was resumed
-    or extended, else relabelled "stopped: …" with the runs saved)."""
-    with ExitStack() as stack:
-        try:
-            opened = stack.enter_context(manager)
-        except UserError as err:
-            raise UserError(f"{err}; {folder.stop(f'stopped: {err}', finished, 0)}") from None
-        yield opened
 
 
 def engine_lost(err: BaseException) -> str | None:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.engine import ExecutionReport, check_engine, default_workers, execute, warm_up
+from sim.experiments.engine import (
+    Engine,
+    ExecutionReport,
+    check_engine,
+    default_workers,
+    execute,
+    warm_up,
+)
 from sim.experiments.worker import RunTask
 from sim.results.tidy import TIDY_COLUMNS, concat_tidy, tidy_steps
 
@@ -44,6 +51,10 @@ class MemoryRuns:
 
     def saved_note(self, finished: int) -> str:
         return f"{finished} runs had finished; nothing was written (out=None)"
+
+    def untouched(self) -> str:
+        """What a message says when the engine could not start (RunFolder.untouched's interface)."""
+        return self.saved_note(0)
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
         """What a failure message says (RunFolder.stop's interface): there is no folder to remove or relabel."""
@@ -89,5 +100,6 @@ def run_in_memory(tasks: list[RunTask], columns_of: Callable[[RunTask], dict], *
     workers = workers or default_workers()
     warm_up(workers, dask)
     sink = MemoryRuns([t.run_id for t in tasks])
-    session = execute(tasks, sink, set(), columns_of, workers=workers, dask=dask, progress=progress, desc=desc)
+    engine = Engine(min(workers, len(tasks)), dask, sink) if tasks else None
+    session = execute(tasks, sink, set(), columns_of, engine=engine, progress=progress, desc=desc)
     return sink, session

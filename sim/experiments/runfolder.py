@@ -62,6 +62,7 @@ class RunFolder:
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
         self.created = False  # whether this command created the folder (`open`), not found it
+        self.replaced = False  # whether it created it in place of an earlier one (`--force`)
         self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
         self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
         self._held = 0  # the runs the folder held when this command opened it
@@ -226,7 +227,7 @@ class RunFolder:
         elif action == "replace":
             remove_corridor_folder(p)
             new_marked_folder(p, self.kind, claim=self._hold)
-            self.created = True
+            self.created = self.replaced = True
         else:
             self.created = not p.exists()  # an empty folder the user made is adopted, not created
             new_marked_folder(p, self.kind, claim=self._hold)
@@ -326,19 +327,21 @@ class RunFolder:
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
-        """Record that this command stopped (`reason`, "stopped: …": an engine that could not start,
-        a run that failed) after running `ran` runs, `finished` saved in all, its session closed in
-        the manifest (its end, the runs it ran, why it stopped); returns what the message says:
+        """Record that this command stopped (`reason`, "stopped: …": an engine lost, a run that
+        failed) after running `ran` runs, `finished` saved in all, its session closed in the
+        manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
         * no run saved, in a folder this command created: the folder is removed, Corridor leaves
           no folder of nothing behind ("nothing was run, and DIR, which this command created, is
-          removed");
+          removed"; in place of an earlier one, "nothing was run; the earlier results in DIR were
+          removed by --force, and DIR with them");
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
           manifest written back byte for byte as this command found it (neither an extension none
           of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
           was (complete)"); a status of "running" (left by a killed command) says `reason`;
         * else the folder's status says `reason`, and the message where the finished runs are saved
-          and that --resume runs the rest (`saved_note`)."""
+          and that --resume runs the rest (`saved_note`), and, in a folder that replaced an earlier
+          one, that its earlier results were removed by --force."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
                             stopped=reason.removeprefix("stopped: "))
         self._status = reason
@@ -346,6 +349,8 @@ class RunFolder:
             self._unlock()
             try:
                 remove_corridor_folder(self.path)
+                if self.replaced:
+                    return f"nothing was run; {self._earlier()}, and {self.path} with them"
                 return f"nothing was run, and {self.path}, which this command created, is removed"
             except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
                 pass
@@ -360,7 +365,19 @@ class RunFolder:
         self._unlock()
         if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
-        return self.saved_note(finished)
+        return self.saved_note(finished) + (f" ({self._earlier()})" if self.replaced else "")
+
+    def _earlier(self) -> str:
+        return f"the earlier results in {self.path} were removed by --force"
+
+    def untouched(self) -> str:
+        """What a message says of the folder when the command stopped before opening it (its engine
+        could not start: `sim.experiments.engine.Engine`): nothing was run, and the folder, if there
+        is one, is left as it was (with its manifest's status, if it has one)."""
+        if not self.path.exists():
+            return "nothing was run"
+        status = (self.manifest() or {}).get("status")
+        return f"nothing was run, and {self.path} is left as it was" + (f" ({status})" if status else "")
 
     def _with_session(self, manifest: dict) -> dict:
         """`manifest` with this command's session (as it is now) last among its sessions."""

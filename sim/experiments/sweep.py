@@ -17,6 +17,7 @@ from sim.experiments.engine import (
     assemble,
     check_engine,
     default_workers,
+    engine_and_folder,
     execute,
     warm_up,
 )
@@ -94,7 +95,8 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "sweeps", plan.name)
     tasks = plan_tasks(plan)
     folder = RunFolder(out, "sweep", plan.identity())
-    with folder.writing(resume=resume, force=force, flag=flag) as done:
+    with engine_and_folder(folder, tasks, workers=workers, dask=dask, resume=resume, force=force,
+                           flag=flag) as (done, engine):
         before = (folder.manifest() or {}).get("replicates", 0) if resume else 0
         check_not_dropping(out, before, plan.replicates)  # again, under the lock
         folder.session["replicates"] = plan.replicates
@@ -111,8 +113,8 @@ def run_sweep(path: str | Path, *, out: Path | None = None, workers: int | None 
             if add_replicates and (note := unfinished_note(out, add_replicates, unfinished, before)):
                 log(note)
 
-        session = execute(tasks, folder, done, point_columns(plan), workers=workers, dask=dask,
-                          progress=progress, desc=plan.name)
+        session = execute(tasks, folder, done, point_columns(plan), engine=engine, progress=progress,
+                          desc=plan.name)
         try:
             counts = assemble(folder, [t.run_id for t in tasks], scenario_sha256=plan.digests,
                               labels={p.key: p.label for p in plan.parameters})

@@ -25,6 +25,7 @@ from sim.experiments.engine import (
     RunFolder,
     assemble,
     check_replicates_run,
+    engine_and_folder,
     execute,
     warm_up,
 )
@@ -141,7 +142,7 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
                                                         "map_days": list(before_end)})
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "uncertainty", path.stem)
     folder = RunFolder(out, "uncertainty", identity)
-    with folder.writing(resume=resume, force=force) as done:
+    with engine_and_folder(folder, tasks, workers=workers, dask=dask, resume=resume, force=force) as (done, engine):
         info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets,
                 "replicates": replicates, "root_seed": root, "replicate_seeds": seeds,
                 "map_days": [*before_end, duration]} | loaded.map.moved_places_entry()
@@ -150,7 +151,7 @@ def run_uncertainty(path: str | Path, *, replicates: int = 20, days: Sequence[fl
             log(f"uncertainty of {loaded.spec.name}: {replicates} replicates, maps at day(s) "
                 f"{', '.join(f'{d:g}' for d in [*before_end, duration])} → {out}")
         session = execute(tasks, folder, done, lambda t: {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed},
-                          workers=workers, dask=dask, progress=progress, desc="replicates")
+                          engine=engine, progress=progress, desc="replicates")
         assemble(folder, [t.run_id for t in tasks], scenario_sha256=[loaded.digest])
         factions = loaded.spec.factions
         style = FactionStyle(list(factions), [f.label for f in factions.values()], [f.color for f in factions.values()])

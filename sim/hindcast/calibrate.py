@@ -326,7 +326,7 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     into the folder `out` (default outputs/calibration/<name>_<time>);
     `resume` continues an interrupted one. Raises UserError/InputErrors for bad input, before
     anything is written."""
-    from sim.experiments.engine import check_engine, default_workers, open_executor
+    from sim.experiments.engine import Engine, check_engine, default_workers
     from sim.experiments.runfolder import RunFolder
     from sim.experiments.sweepfile import design_identity
     from sim.hindcast.calibration_report import write_outputs
@@ -350,7 +350,8 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
     folder.check(resume=resume, force=force)  # a folder it may not write, refused before the target's run
     observed = observed_statistics(plan, simulator)  # a record that cannot be read, a `use` that matches nothing:
     # refused before the folder exists (a synthetic target costs its one run here)
-    with folder.writing(resume=resume, force=force):
+    with Engine(workers, dask, folder) as opened, folder.writing(resume=resume, force=force):  # the engine first:
+        # one that cannot start leaves the folder as it was (with --force, the earlier calibration in it)
         folder.runs.rmdir()  # a calibration keeps its runs in abc.db, not one file per run
         info = {"calibration": str(plan.file.resolve()), "calibration_sha256": plan.sha256,
                 "scenario": str(plan.scenario), "scenario_sha256_at_lower_priors": plan.loaded.digest,
@@ -360,9 +361,10 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
         log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
             f"{plan.spec.population} → {out}")
         try:
-            with open_executor(workers, dask) as (executor, engine, slots):
+            with opened:
+                engine, executor = opened.description, opened.executor
                 log(f"  {len(observed)} statistics to match, on {engine}")
-                history = run_abc(plan, simulator, observed, out / "abc.db", executor, slots, resume=resume,
+                history = run_abc(plan, simulator, observed, out / "abc.db", executor, opened.slots, resume=resume,
                                   progress=progress, log=log)
                 posterior = posterior_table(history, plan.priors)
                 log(f"  posterior: {len(posterior)} particles; predictive check over {plan.spec.predictive.replicates} runs")

@@ -201,6 +201,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
         RunFolder,
         assemble,
         check_replicates_run,
+        engine_and_folder,
         execute,
         warm_up,
     )
@@ -233,7 +234,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     identity = design_identity([loaded.digest], seeds, {"scenario": str(path.resolve()), "hindcast": True, **drawn})
     out = Path(out) if out is not None else new_run_folder(OUTPUTS / "hindcast", path.stem)
     folder = RunFolder(out, "hindcast", identity)
-    with folder.writing(resume=resume, force=force) as done:
+    with engine_and_folder(folder, tasks, workers=workers, dask=dask, resume=resume, force=force) as (done, engine):
         info = {"scenario": str(path.resolve()), "scenario_sha256": loaded.digest, "set": sets, "window": str(window),
                 "record": [str(f) for f in rec.files], "replicates": replicates, "root_seed": root,
                 "replicate_seeds": seeds} | loaded.map.moved_places_entry()
@@ -250,7 +251,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
             return {"run_id": t.run_id, "replicate": t.replicate, "seed": t.seed,
                     **{k: drawn[k] for k in (posterior.keys if posterior is not None else ())}}
 
-        session = execute(tasks, folder, done, columns_of, workers=workers, dask=dask, progress=progress,
+        session = execute(tasks, folder, done, columns_of, engine=engine, progress=progress,
                           desc="replicates")
         assemble(folder, [t.run_id for t in tasks])
         run_ids = [t.run_id for t in tasks]

@@ -18,10 +18,12 @@ import dask
 import distributed
 import pandas as pd
 import pytest
-from faults import error_lines
+from faults import NOWHERE, error_lines, folder_bytes, scheduler_out_of_reach
 
+from sim.experiments import engine
 from sim.experiments.engine import SerialExecutor
 from sim.program.cli import main
+from sim.program.errors import UserError
 
 from conftest import ROOT
 
@@ -102,9 +104,9 @@ def test_a_dask_engine_that_fails_to_close_after_every_run_still_builds_the_tabl
 
 def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(tmp_path, monkeypatch, capsys):
     """The scheduler lost as the client asks it for its workers (an OSError of Dask's) is the
-    engine's failure, not the disk's: one line naming --dask; the folder the command created for
-    runs it never ran is removed, and the line says so, not that runs are saved. Resumed, the
-    folder is kept: the line says its runs are saved, --resume, and the folder that it stopped."""
+    engine's failure, not the disk's: one line naming --dask, saying that nothing was run. The
+    engine is started before the folder is created (`engine_and_folder`): no folder is left
+    behind, and an empty folder the user made is left empty."""
     stand_in(monkeypatch, "asking for the workers")
     assert main(sweep(tmp_path)) == 2
     out = tmp_path / "out"
@@ -112,7 +114,7 @@ def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(t
     assert len(lines) == 1, lines
     line = lines[0]
     assert line.startswith("--dask local: the local Dask cluster was lost as it started (OSError: Timed out"), line
-    assert line.endswith(f"; nothing was run, and {out}, which this command created, is removed"), line
+    assert line.endswith("; nothing was run"), line
     assert "writing failed" not in line and "saved" not in line, line
     assert not out.exists(), "a folder of no runs was left behind"
     assert main(sweep(tmp_path, "--resume")) == 2  # no folder to resume: refused before any engine
@@ -120,9 +122,8 @@ def test_a_dask_cluster_lost_as_it_starts_is_one_line_naming_dask_not_the_disk(t
     out.mkdir()  # a folder the user made (empty: adopted) is not Corridor's to remove
     assert main(sweep(tmp_path)) == 2
     line = error_lines(capsys.readouterr().err)[0]
-    assert f"no run had finished, none is saved in {out}; --resume runs them" in line, line
-    status = json.loads((out / "manifest.json").read_text())["status"]
-    assert status.startswith("stopped: --dask local: the local Dask cluster was lost"), status
+    assert line.endswith(f"; nothing was run, and {out} is left as it was"), line
+    assert not any(out.iterdir()), "the empty folder is left as it was"
 
 
 def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_resumable(tmp_path, monkeypatch,
@@ -144,6 +145,16 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
     lines = error_lines(said.err)
     assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was (complete)"), lines
     assert (out / "manifest.json").read_bytes() == before, "the folder as it was"
+    def failing(task):
+        raise UserError("the scenario cannot be run")
+
+    with monkeypatch.context() as patch:  # the engine starts, and every new run fails: nothing was run
+        patch.setattr(engine, "run_one", failing)
+        assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--add-replicates", "1"]) == 2
+    said = capsys.readouterr()
+    assert not said.out, f"--quiet: no plan line before the error: {said.out}"
+    assert said.err.rstrip().endswith(f"; nothing was run, and {out} is left as it was (complete)"), said.err
+    assert (out / "manifest.json").read_bytes() == before, "the folder as it was, after a run failed"
 
     stand_in(monkeypatch, "a worker")  # runs two of the four new runs, then loses its workers
     assert main(sweep(tmp_path, "--add-replicates", "2")) == 2
@@ -154,6 +165,31 @@ def test_an_extension_whose_engine_fails_leaves_the_finished_sweep_as_it_was_or_
     assert m["sessions"][-1]["ended"] and m["sessions"][-1]["ran"] == 2, m["sessions"][-1]
     assert main(sweep(tmp_path, "--resume", "--dry-run")) == 0
     assert f"{out} holds 6 of them: 2 would run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["sweep", "uncertainty"])
+def test_force_with_a_scheduler_out_of_reach_leaves_the_earlier_results_as_they_were(tmp_path, monkeypatch, capsys,
+                                                                                      command):
+    """`--force --dask ADDRESS` on a finished folder of many runs, the scheduler out of reach: the
+    folder was deleted first, then the line said it was one "which this command created, is
+    removed" (session 14's fresh review, F12). The engine is started before the folder is
+    replaced (`engine_and_folder`): exit 2, one line saying the folder is left as it was, and it
+    is, byte for byte."""
+    out = tmp_path / "out"
+    quick = ["--out", str(out), "--quiet", "--no-charts"]
+    args = ([command, str(sweep_file(tmp_path))] if command == "sweep" else
+            [command, "open_road", "--replicates", "2", "--set",
+             "time.duration_days=2", "--set", "time.step_hours=12", "--set", "map.cell_km=4"]) + quick
+    assert main(args + ["--workers", "1"]) == 0
+    capsys.readouterr()
+    before = folder_bytes(out)
+    asked = scheduler_out_of_reach(monkeypatch)
+    assert main(args + ["--force", "--dask", NOWHERE]) == 2
+    assert asked == [NOWHERE], "the scheduler was not asked for: the test tests nothing"
+    lines = error_lines(capsys.readouterr().err)
+    assert lines == [f"--dask {NOWHERE}: cannot reach the Dask scheduler (Timed out trying to connect to {NOWHERE} "
+                     f"after 15 s); nothing was run, and {out} is left as it was (complete)"], lines
+    assert folder_bytes(out) == before, "the earlier results were touched"
 
 
 def test_a_dask_worker_lost_during_the_runs_is_one_line_naming_dask(tmp_path, monkeypatch, capsys):

@@ -159,7 +159,7 @@ def test_a_lost_pool_or_scheduler_ends_with_the_saved_runs_line(tmp_path, monkey
 
     monkeypatch.setattr(engine, "open_executor", fake_executor)
     with pytest.raises(UserError) as err:
-        engine.execute([Task(i) for i in range(5)], folder, set(), lambda t: {}, workers=2, dask=None,
+        engine.execute([Task(i) for i in range(5)], folder, set(), lambda t: {}, engine=engine.Engine(2, None, folder),
                        progress=False, desc="t")
     message = str(err.value)
     assert words in message and f"the 2 finished runs are saved in {folder.path}; --resume runs the rest" in message, \
@@ -169,12 +169,14 @@ def test_a_lost_pool_or_scheduler_ends_with_the_saved_runs_line(tmp_path, monkey
     assert status.startswith("stopped: ") and words in status, f"the folder says what happened: {status}"
 
 
-def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
-    """A folder this command resumed (did not create) is kept, and says it stopped."""
+def test_a_scheduler_out_of_reach_leaves_a_resumed_folder_as_it_was(tmp_path, monkeypatch):
+    """The engine is started before the folder is opened (`engine_and_folder`): a folder to resume
+    whose engine cannot start is left as it was, byte for byte, and the line says so (with its
+    status: here "running", left by a command that was killed)."""
     RunFolder(tmp_path / "sweep", "sweep", "identity").open(resume=False, force=False)
     RunFolder(tmp_path / "sweep", "sweep", "identity").write_manifest({})
+    before = (tmp_path / "sweep" / MANIFEST).read_bytes()
     folder = RunFolder(tmp_path / "sweep", "sweep", "identity")
-    folder.open(resume=True, force=False)
 
     @contextmanager
     def unreachable(workers, dask):
@@ -182,12 +184,12 @@ def test_a_scheduler_out_of_reach_relabels_the_folder(tmp_path, monkeypatch):
         yield
 
     monkeypatch.setattr(engine, "open_executor", unreachable)
-    with pytest.raises(UserError):
-        engine.execute([Task(0)], folder, set(), lambda t: {}, workers=1, dask="tcp://nowhere:8786",
-                       progress=False, desc="t")
-    status = json.loads((folder.path / MANIFEST).read_text())["status"]
-    assert status.startswith("stopped: --dask tcp://nowhere:8786: cannot reach"), status
-
+    with pytest.raises(UserError) as err, engine.engine_and_folder(folder, [Task(0)], workers=1,
+                                                                   dask="tcp://nowhere:8786", resume=True, force=False):
+        pytest.fail("the folder was opened")
+    assert str(err.value) == ("--dask tcp://nowhere:8786: cannot reach the Dask scheduler; nothing was run, and "
+                              f"{folder.path} is left as it was (running)"), err.value
+    assert (folder.path / MANIFEST).read_bytes() == before, "the folder as it was"
 
 
 def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_path, monkeypatch, capsys):
@@ -206,6 +208,41 @@ def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_pa
     assert err[0].endswith(f"): the scenario cannot be run; nothing was run, and {out}, which this command "
                            "created, is removed"), err
     assert not out.exists()
+    out.mkdir()  # a folder the user made (empty: adopted) is not Corridor's to remove
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+    assert err[0].endswith(f"no run had finished, none is saved in {out}; --resume runs them"), err
+    assert json.loads((out / MANIFEST).read_text())["status"].startswith("stopped: run p000-r00"), "kept, and says so"
+
+
+def test_a_forced_sweep_whose_first_run_fails_says_the_earlier_results_were_removed(tmp_path, monkeypatch, capsys):
+    """With --force, the folder the command removes when every run fails replaced an earlier one:
+    the line says the earlier results were removed by --force, not that the command created it
+    (session 14's fresh review, F12); when a run finished before one failed, the line says so
+    beside where it is saved."""
+    from test_sweep import sweep_file
+
+    path, out = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=2), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
+    run_one = engine.run_one
+    for first, ends in [("fails", f"nothing was run; the earlier results in {out} were removed by --force, and "
+                                  f"{out} with them"),
+                        ("runs", f"the 1 finished runs are saved in {out}; --resume runs the rest (the earlier "
+                                 f"results in {out} were removed by --force)")]:
+        monkeypatch.setattr(engine, "run_one", run_one)
+        assert main(command) == 0
+        capsys.readouterr()
+
+        def failing(task, first=first):
+            if first == "runs" and task.run_id == "p000-r000":
+                return run_one(task)
+            raise UserError("the scenario cannot be run")
+
+        monkeypatch.setattr(engine, "run_one", failing)
+        assert main([*command, "--force"]) == 2
+        err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+        assert len(err) == 1 and err[0].endswith(f"): the scenario cannot be run; {ends}"), (first, err)
+        assert out.exists() == (first == "runs")
 
 
 @pytest.mark.parametrize("failing", ["a worker", "the client"])

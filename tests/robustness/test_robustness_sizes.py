@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 
 from sim.experiments import engine
+from sim.experiments.runfolder import RunFolder
 from sim.experiments.sizes import MAX_POINTS, MAX_RUNS, design_size
 from sim.experiments.sweepfile import read_sweep
 from sim.program.cli import main
@@ -90,7 +91,7 @@ def test_sweep_dry_run_refuses_a_huge_file_in_one_line_with_status_2(tmp_path, c
     assert err.count("\n") == 1 and "design points" in err and "Traceback" not in err, err
 
 
-def test_the_pool_starts_no_more_workers_than_there_are_runs(monkeypatch):
+def test_the_pool_starts_no_more_workers_than_there_are_runs(tmp_path, monkeypatch):
     asked = []
 
     @contextmanager
@@ -98,15 +99,15 @@ def test_the_pool_starts_no_more_workers_than_there_are_runs(monkeypatch):
         asked.append(workers)
         yield engine.SerialExecutor(), "fake", 1
 
-    class Sink:
-        def save(self, task, out, columns):
-            pass
-
     monkeypatch.setattr(engine, "open_executor", fake_executor)
-    monkeypatch.setattr(engine, "run_one", lambda task: {"seconds": 0.0, "load_seconds": 0.0})
     tasks = [type("T", (), {"run_id": f"r{i}", "seed": i})() for i in range(6)]
-    engine.execute(tasks, Sink(), {"r0"}, lambda t: {}, workers=500, dask=None, progress=False, desc="t")
-    assert asked == [5], f"500 workers asked for 5 runs still to do: expected a pool of 5, got {asked}"
+    folder = RunFolder(tmp_path / "out", "sweep", "x")
+    with engine.engine_and_folder(folder, tasks, workers=500, dask=None, resume=False, force=False):
+        folder.write_manifest({})
+        folder.save(tasks[0], {"outcomes": {}, "series": {}}, {})
+    with engine.engine_and_folder(folder, tasks, workers=500, dask=None, resume=True, force=False) as (done, _):
+        assert done == {"r0"}
+    assert asked == [6, 5], f"500 workers asked for 6 runs, then for the 5 still to do: got pools of {asked}"
 
 
 def test_more_workers_than_cpus_is_noted():
