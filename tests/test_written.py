@@ -149,3 +149,35 @@ def test_a_file_of_yours_named_like_a_run_file_is_neither_deleted_nor_written_ov
     assert run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run").returncode == 0, "Corridor's"
     again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     assert (again.session.ran, again.session.skipped) == (3, 1), "the two left by a crash and the one moved out"
+
+
+def test_a_hidden_file_of_yours_is_not_taken_for_a_temporary_and_deleted(tmp_path, monkeypatch):
+    """`--force` deleted the user's `.narrative.txt.orig`, vim's `.summary.json.swp` and any
+    `.corridor-probe-*` as temporaries Corridor had left (session 14's fresh tester, F1): a
+    temporary is what Corridor's own writes name so (`.<name>.<mkstemp's 8 characters><its
+    suffix>`, `.corridor-probe-<8>`), exactly. What a write and a write probe cut short leave is
+    Corridor's and replaced; each look-alike of yours is named and the folder refused, kept."""
+    import os
+    from pathlib import Path
+
+    from sim.program.output import probe_writable, write_atomic
+
+    out = new_marked_folder(tmp_path / "out", "run")
+    left = []
+    for name in ("narrative.txt", "gis/control.tif"):  # the temporary each write goes through
+        write_atomic(out / name, lambda tmp: left.append(tmp) or tmp.write_text("half", encoding="utf-8"))
+    with monkeypatch.context() as m:  # the probe, as a kill between its creation and removal leaves it
+        m.setattr(os, "unlink", left.append)
+        probe_writable(out)
+    for tmp in left:
+        Path(tmp).write_text("half", encoding="utf-8")
+    assert len(set(left)) == 3 and foreign_file(out, "run") is None, sorted(out.rglob(".*"))
+    for mine in (".narrative.txt.orig", ".summary.json.swp", ".corridor-probe-mine", ".narrative.txt.ab12cd.txt",
+                 ".narrative.txt.ab12cd_x.csv", ".narrative.txt.ab12-d_x.txt", "gis/.control.tif.ab12cd_x.qml"):
+        (out / mine).write_text("mine", encoding="utf-8")
+        with pytest.raises(UserError, match=f"^{out}: holds {mine}, which Corridor did not write"):
+            publish_folder(lambda staging: None, out, force=True, kind="run")
+        assert (out / mine).read_text(encoding="utf-8") == "mine"
+        (out / mine).unlink()
+    publish_folder(lambda staging: None, out, force=True, kind="run")
+    assert [p.name for p in out.iterdir()] == [".corridor-output"], "the temporaries were Corridor's: replaced"

@@ -5,8 +5,8 @@ what it did not write.
   and the kind of output it holds ("run", "sweep", …), written when Corridor created it.
 * **A file in it** is Corridor's when its path in the folder is one that its kind's command
   writes (:data:`WRITTEN`, one list per kind), or the temporary name through which one is
-  written (``.<name>.<random><suffix>``) or a write probe (``.corridor-probe-*``), left by a
-  write cut short. A folder inside is Corridor's when its kind's list names files in it
+  written (``.<name>.<random><suffix>``) or a write probe (``.corridor-probe-<random>``), left
+  by a write cut short, named exactly so (:func:`is_temporary`: not your ``.narrative.txt.orig``). A folder inside is Corridor's when its kind's list names files in it
   (``gis/``, ``runs/``), or when it carries the marker itself (a folder ``discover`` wrote
   into a sweep's): it is then looked into with its own kind's list.
 * **A run file** (``runs/<run id>.json``) is Corridor's by its name and its first bytes
@@ -32,7 +32,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sim.program.errors import UserError
 
@@ -47,6 +47,7 @@ FORCE_HELP = ("replace the --out folder if it holds earlier results (only a fold
 RUN_ID = r"(p\d+-|a\d+-)?r\d+"
 RUN_RECORD_START = b'{"columns":'  # every run file begins so (sim.experiments.runfolder.RunFolder.save)
 NPY_MAGIC = b"\x93NUMPY"  # every run's map begins so (numpy.save)
+MKSTEMP_RANDOM = "[a-z0-9_]{8}"  # the random part of tempfile.mkstemp's names (tempfile._RandomNameSequence)
 
 _RUN = ("scenario.resolved.yaml", "provenance.json", "steps.csv", "summary.json", "moved_places.csv", "events.jsonl",
         "violent_events.csv", "narrative.txt", "control_map.png", "control_over_time.png", "support.png",
@@ -145,13 +146,22 @@ def _named(rel: str, pattern: str) -> bool:
 
 
 def is_temporary(rel: str, patterns: tuple[str, ...]) -> bool:
-    """Whether the path `rel` is a temporary file through which Corridor writes one of the files
-    `patterns` names (`.<its name>.<random><suffix>` beside it), or a write probe, left by a
-    write cut short."""
+    """Whether the path `rel` is a temporary file left by a write cut short, named exactly as
+    Corridor names them: `.<name>.<random><suffix>` beside a file `patterns` names, `<suffix>` that
+    file's own (``.runs.csv.k2j4x_9a.csv``; sim.program.output.write_atomic), or a write probe
+    `.corridor-probe-<random>` (sim.program.output.probe_writable); `<random>` is
+    tempfile.mkstemp's 8 characters. A hidden file of yours (``.narrative.txt.orig``, vim's
+    ``.summary.json.swp``) is not one."""
     where, _, name = rel.rpartition("/")
-    written = ".".join(name[1:].split(".")[:2])  # `.runs.csv.k2j4.csv` → runs.csv
-    whole = f"{where}/{written}" if where else written
-    return name.startswith(".") and (name.startswith(".corridor-probe-") or any(_named(whole, p) for p in patterns))
+    beside = f"{where}/" if where else ""
+    if re.fullmatch(rf"\.corridor-probe-{MKSTEMP_RANDOM}", name):
+        return True
+    for tail in {0, len(PurePosixPath(name).suffix)}:  # the suffix of the file it writes: none, or the name's own
+        written = name[1:len(name) - tail - 9]
+        shape = rf"\.{re.escape(written)}\.{MKSTEMP_RANDOM}{re.escape(PurePosixPath(written).suffix)}"
+        if written and re.fullmatch(shape, name) and any(_named(beside + written, p) for p in patterns):
+            return True
+    return False
 
 
 def is_run_file(path: Path) -> bool:
