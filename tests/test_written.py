@@ -181,3 +181,43 @@ def test_a_hidden_file_of_yours_is_not_taken_for_a_temporary_and_deleted(tmp_pat
         (out / mine).unlink()
     publish_folder(lambda staging: None, out, force=True, kind="run")
     assert [p.name for p in out.iterdir()] == [".corridor-output"], "the temporaries were Corridor's: replaced"
+
+
+def test_a_command_that_writes_a_folder_refuses_a_file_at_its_out_before_any_work_as_the_sweep_does(
+        tmp_path, monkeypatch, capsys):
+    """`run --out X.png --force`, X.png a PNG Corridor wrote, ran the whole simulation, then said
+    X.png "was created by another command while this one ran" (session 14's fresh tester, F3):
+    a command that publishes a folder refuses a file at --out before any work, with or without
+    --force, and run and sweep refuse a file, a link and a folder of yours in the same words. A
+    command that writes a file refuses a folder there likewise."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    import sim.model
+    from sim.program.output import PNG_SOFTWARE, is_corridor_file
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the command ran the model before refusing its --out")
+
+    monkeypatch.setattr(sim.model.CorridorModel, "step", no_run)
+    png, mine, link = tmp_path / "map.png", tmp_path / "mine", tmp_path / "link"
+    info = PngInfo()
+    info.add_text("Software", PNG_SOFTWARE)
+    Image.new("RGB", (4, 4)).save(png, pnginfo=info)
+    assert is_corridor_file(png), "a PNG as Corridor writes them"
+    before = png.read_bytes()
+    mine.mkdir()
+    (mine / "notes.md").write_text("mine", encoding="utf-8")
+    link.symlink_to(mine)
+    sweep = ["sweep", str(sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=1)), "--workers", "1", "--quiet"]
+    said = {png: "{out}: exists and is not a folder; choose another --out",
+            link: f"{{out}}: is a symbolic link (to {mine}); give the folder itself, or choose another --out",
+            mine: ("{out}: exists and is not a {kind} folder created by Corridor (no .corridor-output marker); "
+                   "--force will not replace it: choose another --out")}
+    for out, flags in ((png, []), (png, ["--force"]), (link, ["--force"]), (mine, ["--force"])):
+        for kind, command in (("run", ["run", "open_road", *SHORT, "--quiet"]), ("sweep", sweep)):
+            assert main([*command, "--out", str(out), *flags]) == 2, (kind, out, flags)
+            assert capsys.readouterr().err.strip().splitlines() == [said[out].format(out=out, kind=kind)], (kind, out)
+    assert png.read_bytes() == before and sorted(p.name for p in mine.iterdir()) == ["notes.md"]
+    assert main(["map", "--out", str(mine)]) == 2
+    assert capsys.readouterr().err.strip() == f"{mine}: is a folder; give --out the name of a file"

@@ -27,6 +27,7 @@ from sim.program.oserrors import failure_line, working_in
 from sim.program.output import (
     mark_folder,
     new_marked_folder,
+    not_a_folder,
     probe_writable,
     remove_corridor_folder,
     write_atomic,
@@ -39,6 +40,8 @@ from sim.program.written import (
     corridor_folder_kind,
     foreign_file,
     is_corridor_folder,
+    not_marked,
+    other_kind,
     refusal,
 )
 from sim.results.result import code_version, package_versions
@@ -137,11 +140,8 @@ class RunFolder:
 
     def _check(self, resume: bool, force: bool, flag: str) -> str:
         p = self.path
-        if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
-            raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
-                            "choose another --out")
-        if p.exists() and not p.is_dir():
-            raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise not_a_folder(p)
         if (under := next((q for q in p.parents if q.exists()), None)) is not None and not under.is_dir():
             raise UserError(f"{p}: {under} is a file, not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
@@ -179,12 +179,9 @@ class RunFolder:
             return "resume"
         if force:
             if not is_corridor_folder(p):
-                raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
-                                f"{MARKER} marker); will not replace it — choose another --out")
-            held = corridor_folder_kind(p)
-            if held != self.kind:
-                raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
-                                "only the same kind of output: choose another --out")
+                raise not_marked(p, self.kind)
+            if (held := corridor_folder_kind(p)) != self.kind:
+                raise other_kind(p, held, self.kind)
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p, self.kind)) is not None:
                 raise refusal(p, self.kind, foreign)

@@ -36,6 +36,8 @@ from sim.program.written import (
     corridor_folder_kind,
     foreign_file,
     is_corridor_folder,
+    not_marked,
+    other_kind,
     refusal,
 )
 
@@ -89,11 +91,14 @@ def _is_empty_dir(path: Path) -> bool:
 
 
 def check_destination(path: Path, force: bool = False, kind: str | None = None) -> None:
-    """Refuse, before any work, an output path that is taken: a file, or a folder that is not
-    empty (with `force`: one that Corridor did not create, or, given `kind`, one that holds
-    another kind of output — `--force` on a run never replaces a sweep —, or one holding a file
-    Corridor did not write, named: `sim.program.written.foreign_file`). An empty folder is
-    free. A path the system refuses (a name too long, a loop of links) is refused in one line."""
+    """Refuse, before any work, an output path that is taken. `kind`: the kind of folder the
+    command publishes there ("run", "export", …); None for a command that writes one file (a
+    PNG). A folder's command refuses a file or a link at `path` (`not_a_folder`), and a folder
+    that is not empty (with `force`: one that Corridor did not create, one that holds another
+    kind of output — `--force` on a run never replaces a sweep —, or one holding a file Corridor
+    did not write, named: `sim.program.written.foreign_file`); an empty folder is free. A file's
+    command refuses a folder, and a file (with `force`: one Corridor did not write). A path the
+    system refuses (a name too long, a loop of links) is refused in one line."""
     try:
         _check_destination(Path(path), force, kind)
     except OSError as err:
@@ -103,25 +108,41 @@ def check_destination(path: Path, force: bool = False, kind: str | None = None) 
         raise UserError(failure_line(err, "cannot create it", kept="nothing was written")) from None
 
 
+def not_a_folder(path: Path) -> UserError:
+    """The refusal of a file or a symbolic link at the --out of a command that writes a folder
+    (run, sweep, …): Corridor never writes, resumes or deletes through a link."""
+    if path.is_symlink():
+        return UserError(f"{path}: is a symbolic link (to {os.readlink(path)}); give the folder itself, or "
+                         "choose another --out")
+    return UserError(f"{path}: exists and is not a folder; choose another --out")
+
+
 def _check_destination(path: Path, force: bool, kind: str | None = None) -> None:
     if not path.exists() and not path.is_symlink():
         _check_parent(path)
         return
-    if path.is_dir() and not path.is_symlink():
-        if not any(path.iterdir()):
-            return
-        held = corridor_folder_kind(path)
-        if force and held is not None and kind is not None and held != kind:
-            raise UserError(f"{path}: holds Corridor's {held} output, not a {kind}; --force replaces only "
-                            f"the same kind of output: choose another --out")
-        if force and held is not None:
-            if (foreign := foreign_file(path, held)) is not None:
-                raise refusal(path, held, foreign)
-            return
-        if force:
-            raise UserError(f"{path}: exists and was not created by Corridor (no {MARKER} marker); "
-                            "--force replaces only Corridor's own output folders: choose another --out")
+    if kind is None:
+        _check_file(path, force)
+        return
+    if path.is_symlink() or not path.is_dir():
+        raise not_a_folder(path)
+    if not any(path.iterdir()):
+        return
+    if not force:
         raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+    held = corridor_folder_kind(path)
+    if held is None:
+        raise not_marked(path, kind)
+    if held != kind:
+        raise other_kind(path, held, kind)
+    if (foreign := foreign_file(path, held)) is not None:
+        raise refusal(path, held, foreign)
+
+
+def _check_file(path: Path, force: bool) -> None:
+    """Refuse what is at `path` for a command that writes one file there."""
+    if path.is_dir() and not path.is_symlink():
+        raise UserError(f"{path}: is a folder; give --out the name of a file")
     if force and is_corridor_file(path):
         return
     if force:

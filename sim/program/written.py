@@ -197,3 +197,17 @@ def refusal(folder: Path, kind: str, foreign: Path) -> UserError:
     article = "an" if kind[:1] in "aeiou" else "a"
     return UserError(f"{folder}: holds {shown}, which Corridor did not write; --force deletes only what {article} "
                      f"{kind} writes: move it out first, or choose another --out")
+
+
+def not_marked(folder: Path, kind: str) -> UserError:
+    """The line `--force` refuses a folder `folder` that carries no marker of Corridor's with, for
+    a command that writes output of `kind` (run, sweep: the same words)."""
+    return UserError(f"{folder}: exists and is not a {kind} folder created by Corridor (no {MARKER} marker); "
+                     "--force will not replace it: choose another --out")
+
+
+def other_kind(folder: Path, held: str, kind: str) -> UserError:
+    """The line `--force` refuses Corridor's folder `folder` holding output of another kind, `held`,
+    with, for a command that writes output of `kind`."""
+    return UserError(f"{folder}: holds Corridor's {held} output, not a {kind}; --force replaces only the same "
+                     "kind of output: choose another --out")

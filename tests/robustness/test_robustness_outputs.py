@@ -56,7 +56,7 @@ def test_force_never_deletes_a_folder_corridor_did_not_create(tmp_path):
     for kind in ("sweep", "compare"):
         with pytest.raises(UserError, match="not a .* folder created by Corridor.*will not replace it"):
             RunFolder(out, kind, "x").open(resume=False, force=True)
-    with pytest.raises(UserError, match="was not created by Corridor"):
+    with pytest.raises(UserError, match="is not a run folder created by Corridor.*will not replace it"):
         publish_folder(lambda tmp: None, out, force=True)
     assert (out / "src" / "background.js").read_text() == "// mine"
     assert json.loads((out / "manifest.json").read_text()) == {"manifest_version": 3}
