@@ -181,7 +181,7 @@ CLI_CASES = [
     (["compare", "{scenario}", "{scenario}", "--set", "time.duration_dayz=2"],
      "time.duration_dayz: unknown key 'duration_dayz' in 'time'; did you mean 'duration_days'?"),
     (["sweep", "{good}", "--resume"], "--resume needs --out FOLDER"),
-    (["sweep", "{good}", "--dask", "nowhere:1"], "expected 'local' or a scheduler address like tcp://host:8786"),
+    (["sweep", "{good}", "--dask", "nowhere"], "expected 'local' or a scheduler address like tcp://host:8786 (no port number)"),
 ]
 
 
@@ -274,11 +274,15 @@ def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_
     """`hindcast --help` said its folder was replaced whole, with anything you put in it, and `run
     --help` "replace --out if it exists": every kind of folder now lists what its command writes
     (sim.program.written), so each command's --force refuses a folder holding anything else and
-    says so (session 13's fresh testers)."""
+    says so (session 13's fresh testers). A folder of many runs is judged by names (no record of
+    what was written): its commands' --help says a file named like one Corridor writes there is
+    taken for its own (session 14's fresh tester, F2)."""
     for command in ("run", "export", "sweep", "compare", "uncertainty", "sensitivity", "discover", "hindcast",
                     "calibrate"):
         said = " ".join(run_cli(command, "--help").stdout.split())
         assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)
+        by_name = command not in ("run", "export", "discover")  # a folder of many runs: judged by names, no record
+        assert ("unless named like one Corridor writes there, e.g. report.md)" in said) == by_name, (command, said)
 
 
 @pytest.mark.parametrize("dask", ["", "foo", "tcp://localhost"])

@@ -11,7 +11,13 @@ from test_sweep import sweep_file
 from sim.program.cli import main
 from sim.program.errors import UserError
 from sim.program.output import new_marked_folder, publish_folder
-from sim.program.written import WRITTEN, corridor_folder_kind, foreign_file, is_corridor_folder
+from sim.program.written import (
+    RECORD,
+    WRITTEN,
+    corridor_folder_kind,
+    foreign_file,
+    is_corridor_folder,
+)
 
 from conftest import run_cli
 
@@ -180,7 +186,7 @@ def test_a_hidden_file_of_yours_is_not_taken_for_a_temporary_and_deleted(tmp_pat
         assert (out / mine).read_text(encoding="utf-8") == "mine"
         (out / mine).unlink()
     publish_folder(lambda staging: None, out, force=True, kind="run")
-    assert [p.name for p in out.iterdir()] == [".corridor-output"], "the temporaries were Corridor's: replaced"
+    assert sorted(p.name for p in out.iterdir()) == [".corridor-output", RECORD], "the temporaries were Corridor's"
 
 
 def test_a_command_that_writes_a_folder_refuses_a_file_at_its_out_before_any_work_as_the_sweep_does(
@@ -221,3 +227,62 @@ def test_a_command_that_writes_a_folder_refuses_a_file_at_its_out_before_any_wor
     assert png.read_bytes() == before and sorted(p.name for p in mine.iterdir()) == ["notes.md"]
     assert main(["map", "--out", str(mine)]) == 2
     assert capsys.readouterr().err.strip() == f"{mine}: is a folder; give --out the name of a file"
+
+
+def test_a_file_of_yours_named_like_one_corridor_writes_or_changed_since_is_not_replaced(tmp_path, monkeypatch,
+                                                                                      capsys):
+    """`run --force` replaced a narrative.txt of the user's in a run folder without a word: only
+    run files were proved by their contents, any other file by its name (session 14's fresh
+    tester, F2). A folder published whole keeps a record of each file's size and modification
+    time as published (sim.program.written.RECORD): a file changed since (even one only touched),
+    or named like one the command writes but not recorded, is named, the folder refused before
+    any work, nothing touched; the folder as published is replaced. A folder with no record
+    (an older version's) is judged by names alone."""
+    import os
+
+    import sim.model
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the command ran the model before refusing the folder")
+
+    def build(staging):
+        for name in ("narrative.txt", "steps.csv", "gis/control.qml"):
+            (staging / name).parent.mkdir(exist_ok=True)
+            (staging / name).write_text("Corridor's", encoding="utf-8")
+
+    monkeypatch.setattr(sim.model.CorridorModel, "step", no_run)
+    out = publish_folder(build, tmp_path / "out", kind="run")
+    assert foreign_file(out, "run") is None, "as published: Corridor's"
+    stat = (out / "steps.csv").stat()
+
+    def mine(name, text="MY OWN NOTES", mtime_ns=None):
+        kept = (out / name).stat().st_mtime_ns if mtime_ns == "kept" else mtime_ns
+        (out / name).write_text(text, encoding="utf-8")
+        if kept is not None:
+            os.utime(out / name, ns=(kept, kept))
+
+    for name, change, why in (
+            ("narrative.txt", {}, "changed since Corridor wrote it"),  # your text in place of Corridor's
+            ("steps.csv", {"text": "Corridor's", "mtime_ns": stat.st_mtime_ns + 10**9},  # only touched
+             "changed since Corridor wrote it"),
+            ("gis/control.qml", {"text": "Corridor's, edited", "mtime_ns": "kept"},  # its time put back
+             "changed since Corridor wrote it"),
+            ("events.jsonl", {}, "which Corridor did not write")):  # named like one a run writes; not in the record
+        before = ((out / name).read_bytes(), (out / name).stat().st_mtime_ns) if (out / name).exists() else None
+        mine(name, **change)
+        kept = (out / name).read_bytes()
+        assert main(["run", "open_road", *SHORT, "--quiet", "--out", str(out), "--force"]) == 2, name
+        assert capsys.readouterr().err.strip().splitlines() == [
+            f"{out}: holds {name}, {why}; --force deletes only what a run writes: move it out first, or choose "
+            "another --out"], name
+        assert (out / name).read_bytes() == kept, "nothing touched"
+        if before is None:
+            (out / name).unlink()
+        else:  # Corridor's file as it was
+            (out / name).write_bytes(before[0])
+            os.utime(out / name, ns=(before[1], before[1]))
+    assert foreign_file(out, "run") is None, "as published again"
+    publish_folder(build, out, force=True, kind="run")
+    (out / RECORD).unlink()  # as an older version published it: judged by names
+    mine("narrative.txt")
+    assert foreign_file(out, "run") is None

@@ -5,8 +5,9 @@ same output never both claim it.
 * **Ownership.** Every output folder Corridor creates holds a marker file, :data:`MARKER`, with
   a fixed token and its kind. A folder is replaced (``--force``) only when it carries that
   marker, of the same kind, and holds nothing its kind's command does not write
-  (:mod:`sim.program.written`): Corridor deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
-  its ``Software`` text field.
+  (:mod:`sim.program.written`: in a folder published whole, nothing but the files its record
+  lists, unchanged; in a folder written bit by bit, nothing its kind's command does not write,
+  by name). A PNG written by Corridor carries the same token in its ``Software`` text field.
 * **Publishing.** A run folder is built under a hidden staging name beside its final name and
   moved into place with a rename that cannot replace (:func:`sim.program.noreplace.rename_noreplace`):
   if another command took the name meanwhile, this one says so in one line (exit 2) and leaves
@@ -32,8 +33,10 @@ from sim.program.errors import UserError
 from sim.program.noreplace import rename_noreplace
 from sim.program.written import (
     MARKER,
+    RECORD,
     TOKEN,
     corridor_folder_kind,
+    files_in,
     foreign_file,
     is_corridor_folder,
     not_marked,
@@ -327,7 +330,8 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     one is expected, and two commands never both think they wrote `final`.
 
     `final` may not exist, may be an empty folder, or (with `force`) a folder Corridor created,
-    which is then replaced. Raises UserError before `build` runs if `final` is taken, and
+    which is then replaced. The folder keeps a record of each file's size and modification time
+    as published (`sim.program.written.RECORD`): a file changed since is not deleted by `--force`. Raises UserError before `build` runs if `final` is taken, and
     OutputTaken if another command took it while `build` ran (this one's folder is then
     discarded). `checked`: the caller already called check_destination before its work.
     `chosen=False` (a name Corridor made up, e.g. by new_run_folder): if it is taken meanwhile,
@@ -342,6 +346,7 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     try:
         mark_folder(staging, kind)
         build(staging)
+        write_json_atomic(staging / RECORD, {"token": TOKEN, "files": files_in(staging)})  # what --force may delete
         os.chmod(staging, 0o777 & ~_umask())
         if chosen:
             _install(staging, final, force)

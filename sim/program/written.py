@@ -1,14 +1,26 @@
-"""What Corridor wrote, and so what `--force` may delete: Corridor never replaces or deletes
-what it did not write.
+"""What Corridor wrote, and so what `--force` may delete: a folder Corridor made, holding nothing
+else. What "nothing else" can prove depends on how the folder was written:
 
 * **A folder** is Corridor's when it holds the marker file :data:`MARKER` with :data:`TOKEN`
   and the kind of output it holds ("run", "sweep", …), written when Corridor created it.
-* **A file in it** is Corridor's when its path in the folder is one that its kind's command
-  writes (:data:`WRITTEN`, one list per kind), or the temporary name through which one is
-  written (``.<name>.<random><suffix>``) or a write probe (``.corridor-probe-<random>``), left
-  by a write cut short, named exactly so (:func:`is_temporary`: not your ``.narrative.txt.orig``). A folder inside is Corridor's when its kind's list names files in it
-  (``gis/``, ``runs/``), or when it carries the marker itself (a folder ``discover`` wrote
-  into a sweep's): it is then looked into with its own kind's list.
+* **A folder published whole** (run, export, discover, bench, replicates: built under a
+  staging name, then renamed; :func:`sim.program.output.publish_folder`) also holds the record
+  :data:`RECORD`: each file's size and modification time (ns) as published (:func:`files_in`).
+  A file in it is Corridor's only if its kind's list names it (below) and the record lists it,
+  unchanged; a file of yours named like one Corridor writes (your ``narrative.txt`` in place of
+  its own), or one of its files you changed, is not ("changed since Corridor wrote it"). A
+  folder published before records were kept has none, and is judged by names alone, as a folder
+  written bit by bit.
+* **A folder written bit by bit** (sweep, compare, uncertainty, sensitivity, hindcast,
+  calibration: runs added as they finish, sessions resumed and extended, other commands writing
+  into it) keeps no record: a file in it is Corridor's when its path in the folder is one that
+  its kind's command writes (:data:`WRITTEN`, one list per kind), or the temporary name
+  through which one is written or a write probe, left by a write cut short, named exactly so
+  (:func:`is_temporary`: not your ``.narrative.txt.orig``). So a file of yours named like one
+  it writes (a ``report.md`` of yours) is taken for its own, except a run file (below). A folder
+  inside is Corridor's when its kind's list names files in it (``gis/``, ``runs/``), or when
+  it carries the marker itself (a folder ``discover`` wrote into a sweep's): it is then looked
+  into with its own kind's list, or record.
 * **A run file** (``runs/<run id>.json``) is Corridor's by its name and its first bytes
   (:func:`is_run_file`): every one Corridor writes begins with ``{"columns":``. It is written
   under a temporary name and renamed when whole, so under its own name it is whole, unless the
@@ -39,10 +51,14 @@ from sim.program.errors import UserError
 #: the marker file in every output folder Corridor creates, and the token it holds
 MARKER = ".corridor-output"
 TOKEN = "corridor-output-folder-v1"
+#: beside the marker in a folder published whole: what Corridor wrote in it (`files_in`)
+RECORD = ".corridor-written.json"
 
-#: what `--force` does, in every command's --help that publishes a folder
+#: what `--force` does, in the --help of every command that publishes a folder whole
 FORCE_HELP = ("replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing "
               "it did not write: a file of yours is named and the folder refused)")
+#: … and of every command that writes a folder of many runs (judged by names: see the module's rules)
+FORCE_HELP_BY_NAME = FORCE_HELP.removesuffix(")") + ", unless named like one Corridor writes there, e.g. report.md)"
 #: `{run}` in a pattern: a run id, p000-r000 (sweep), a0-r00 (compare), r00 (uncertainty, hindcast)
 RUN_ID = r"(p\d+-|a\d+-)?r\d+"
 RUN_RECORD_START = b'{"columns":'  # every run file begins so (sim.experiments.runfolder.RunFolder.save)
@@ -98,13 +114,35 @@ def is_corridor_folder(path: Path) -> bool:
 
 def foreign_file(folder: Path, kind: str) -> Path | None:
     """The first file or folder (in name order, a folder's contents before the next name) in
-    Corridor's folder `folder` of output `kind` that Corridor did not write (see the module's
-    rules); None when everything in it is Corridor's: what `--force` may delete. A kind with no
-    list (another version's) proves nothing but its marker. OSError if a folder cannot be read."""
-    return _foreign(Path(folder), Path(folder), WRITTEN.get(kind, ()))
+    Corridor's folder `folder` of output `kind` that Corridor did not write, or changed since
+    (see the module's rules); None when everything in it is Corridor's: what `--force` may
+    delete. A kind with no list (another version's) and no record proves nothing but its
+    marker. OSError if a folder cannot be read."""
+    return _foreign(Path(folder), Path(folder), WRITTEN.get(kind, ()), _record(Path(folder)))
 
 
-def _foreign(top: Path, folder: Path, patterns: tuple[str, ...]) -> Path | None:
+def files_in(folder: Path) -> dict[str, list[int]]:
+    """Each file in `folder` (its path in it, `/` between folders) → [size in bytes, modification
+    time in ns], the marker and the record aside: the record of a folder published whole."""
+    found = {}
+    for path in sorted(Path(folder).rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in (MARKER, RECORD):
+            found[rel] = [path.stat().st_size, path.stat().st_mtime_ns]
+    return found
+
+
+def _record(folder: Path) -> dict | None:
+    """The files the record of `folder` lists (`files_in`); None if it has none, or none that reads."""
+    try:
+        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("token") == TOKEN else None
+    return files if isinstance(files, dict) else None
+
+
+def _foreign(top: Path, folder: Path, patterns: tuple[str, ...], record: dict | None) -> Path | None:
     for entry in sorted(folder.iterdir()):
         rel = entry.relative_to(top).as_posix()
         if entry.is_symlink():
@@ -113,20 +151,25 @@ def _foreign(top: Path, folder: Path, patterns: tuple[str, ...]) -> Path | None:
             if (kind := corridor_folder_kind(entry)) is not None:
                 found = foreign_file(entry, kind)  # looked into with its own kind's list
             elif any(_matches(rel, p, inside=True) for p in patterns):
-                found = _foreign(top, entry, patterns)
+                found = _foreign(top, entry, patterns, record)
             else:
                 return entry
             if found is not None:
                 return found
-        elif not (entry.is_file() and (rel == MARKER or _written(entry, rel, patterns) or is_temporary(rel, patterns))):
+        elif not (entry.is_file() and (rel == MARKER or _written(entry, rel, patterns, record))):
             return entry
     return None
 
 
-def _written(path: Path, rel: str, patterns: tuple[str, ...]) -> bool:
-    """Whether the file `path` (`rel` in its folder) is one `patterns` names: a run file by its
-    name and its contents (`is_run_file`), any other by its name."""
-    return any(_named(rel, p) and ("{run}" not in p or is_run_file(path)) for p in patterns)
+def _written(path: Path, rel: str, patterns: tuple[str, ...], record: dict | None) -> bool:
+    """Whether the file `path` (`rel` in its folder) is one Corridor wrote: one `patterns` names
+    (a run file by its name and its contents, `is_run_file`, any other by its name) and, in a
+    folder with a `record`, listed there unchanged (the record itself aside); else also the
+    temporary of one."""
+    named = any(_named(rel, p) and ("{run}" not in p or is_run_file(path)) for p in patterns)
+    if record is not None:
+        return rel == RECORD or (named and record.get(rel) == [path.stat().st_size, path.stat().st_mtime_ns])
+    return named or is_temporary(rel, patterns)
 
 
 def _matches(rel: str, pattern: str, inside: bool = False) -> bool:
@@ -192,11 +235,23 @@ def run_file_state(path: Path) -> str | None:
 
 def refusal(folder: Path, kind: str, foreign: Path) -> UserError:
     """The one line `--force` refuses Corridor's folder `folder` of output `kind` with, which
-    holds `foreign`, a file or folder Corridor did not write."""
+    holds `foreign`, a file or folder Corridor did not write, or a file it wrote that changed
+    since (its folder's record lists it)."""
     shown = foreign.relative_to(folder).as_posix() + ("/" if foreign.is_dir() and not foreign.is_symlink() else "")
     article = "an" if kind[:1] in "aeiou" else "a"
-    return UserError(f"{folder}: holds {shown}, which Corridor did not write; --force deletes only what {article} "
-                     f"{kind} writes: move it out first, or choose another --out")
+    why = "changed since Corridor wrote it" if _recorded(folder, foreign) else "which Corridor did not write"
+    return UserError(f"{folder}: holds {shown}, {why}; --force deletes only what {article} {kind} writes: move it "
+                     "out first, or choose another --out")
+
+
+def _recorded(folder: Path, path: Path) -> bool:
+    """Whether the record of the folder (in `folder`, itself included) that holds `path` lists it."""
+    for parent in path.parents:
+        if (record := _record(parent)) is not None:
+            return path.relative_to(parent).as_posix() in record
+        if parent == folder:
+            return False
+    return False
 
 
 def not_marked(folder: Path, kind: str) -> UserError:

@@ -25,6 +25,7 @@ from sim.program.output import (
     publish_folder,
     sweep_stale,
 )
+from sim.program.written import RECORD
 
 from conftest import ROOT
 
@@ -66,7 +67,7 @@ def test_force_replaces_a_folder_corridor_created(tmp_path):
     out = publish_folder(lambda tmp: (tmp / "summary.json").write_text("first"), tmp_path / "run")
     assert is_corridor_folder(out)
     publish_folder(lambda tmp: (tmp / "steps.csv").write_text("second"), out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "steps.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, RECORD, "steps.csv"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "nothing left beside it"
 
 
