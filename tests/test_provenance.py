@@ -244,7 +244,8 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
     helped = " ".join(run_cli("sweep", "--help").stdout.split())  # and --resume --force resumes, as the help says
     assert "--force replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing " \
-           "it did not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it " \
+           "it did not write: a file of yours is named and the folder refused, unless named like one Corridor writes " \
+           "there, e.g. report.md); with --resume (or --add-replicates) it " \
            "replaces nothing: it resumes a folder begun with another code version" in helped, helped
 
 

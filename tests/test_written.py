@@ -286,3 +286,39 @@ def test_a_file_of_yours_named_like_one_corridor_writes_or_changed_since_is_not_
     (out / RECORD).unlink()  # as an older version published it: judged by names
     mine("narrative.txt")
     assert foreign_file(out, "run") is None
+
+
+def test_force_refuses_a_folder_holding_another_commands_results_and_says_its_kind_with_its_article(
+        tmp_path, monkeypatch, capsys):
+    """`run --out RUN --force` deleted RUN/my_calibration/, a calibration the user had written
+    there, and `sweep --force` a run written into the sweep's folder: any folder marked as
+    Corridor's inside was looked into with its own kind's list (session 14's fresh tester, F8).
+    Only the folder Corridor writes inside another (`discover`'s, in a sweep's) is; any other is
+    named, the folder refused, before any work and by the dry run alike, nothing removed. The
+    kind is said with its article ("not an export")."""
+    import sim.model
+    from sim.program.output import check_destination
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the command ran the model before refusing the folder")
+
+    monkeypatch.setattr(sim.model.CorridorModel, "step", no_run)
+    run = publish_folder(lambda staging: (staging / "steps.csv").write_text("1"), tmp_path / "run", kind="run")
+    calibration = new_marked_folder(run / "my_calibration", "calibration")
+    (calibration / "posterior.csv").write_text("hours of work", encoding="utf-8")
+    assert main(["run", "open_road", *SHORT, "--quiet", "--out", str(run), "--force"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{run}: holds my_calibration/, a calibration folder of its own; --force deletes only what a run writes: "
+        "move it out first, or choose another --out"]
+    sweep = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=1)
+    out = new_marked_folder(tmp_path / "sweep", "sweep")
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    publish_folder(lambda staging: (staging / "steps.csv").write_text("1"), out / "my_extra_run", kind="run")
+    said = [run_cli("sweep", str(sweep), "--out", str(out), "--force", *flags, "--workers", "1", "--quiet")
+            for flags in (["--dry-run"], [])]
+    want = (f"{out}: holds my_extra_run/, a run folder of its own; --force deletes only what a sweep writes: move it "
+            "out first, or choose another --out")
+    assert [(s.returncode, s.stderr.strip().splitlines()[-1]) for s in said] == [(2, want)] * 2, said
+    assert (calibration / "posterior.csv").is_file() and (out / "my_extra_run" / "steps.csv").is_file()
+    with pytest.raises(UserError, match=f"^{run}: holds Corridor's run output, not an export;"):
+        check_destination(run, force=True, kind="export")

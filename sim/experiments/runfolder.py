@@ -37,6 +37,7 @@ from sim.program.output import (
 from sim.program.signals import interrupt_behind, said, say_stopped
 from sim.program.written import (
     MARKER,
+    a_kind,
     corridor_folder_kind,
     foreign_file,
     is_corridor_folder,
@@ -153,11 +154,11 @@ class RunFolder:
         if resume:
             verb = "extend" if flag == "--add-replicates" else "finish"  # what `flag` cannot do, if refused
             if manifest is None and not self._unstarted():
-                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); {flag} cannot "
+                raise UserError(f"{p}: not {a_kind(self.kind)} folder (no readable {MANIFEST}); {flag} cannot "
                                 f"{verb} it: choose another --out")
             manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
             if manifest.get("kind") != self.kind:
-                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; {flag} "
+                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not {a_kind(self.kind)}; {flag} "
                                 f"cannot {verb} it: choose another --out")
             if manifest.get("identity") != self.identity:
                 raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
@@ -189,8 +190,8 @@ class RunFolder:
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
         held = manifest.get("kind", self.kind) if manifest else corridor_folder_kind(p)
-        if state == f"not a {self.kind} folder" or held not in (None, self.kind):  # only another --out works
-            raise UserError(f"{p}: already exists and is not a {self.kind} folder"
+        if state == f"not {a_kind(self.kind)} folder" or held not in (None, self.kind):  # only another --out works
+            raise UserError(f"{p}: already exists and is not {a_kind(self.kind)} folder"
                             + (f" (it holds Corridor's {held} output)" if held else "") + "; choose another --out")
         advice = ([] if not same or (state == "complete" and self.kind != "sweep") else
                   ["--add-replicates N to extend it with N more replicates per point"] if state == "complete" else
@@ -238,7 +239,7 @@ class RunFolder:
             return str(manifest.get("status", "unknown"))
         if (self.path / MARKER).is_file() and corridor_folder_kind(self.path) in (None, self.kind):
             return "not started: no manifest yet"
-        return f"not a {self.kind} folder"
+        return f"not {a_kind(self.kind)} folder"
 
     def _unstarted(self) -> bool:
         """Whether the folder is Corridor's, of this kind, and stopped (a full disk) before its

@@ -19,8 +19,10 @@ else. What "nothing else" can prove depends on how the folder was written:
   (:func:`is_temporary`: not your ``.narrative.txt.orig``). So a file of yours named like one
   it writes (a ``report.md`` of yours) is taken for its own, except a run file (below). A folder
   inside is Corridor's when its kind's list names files in it (``gis/``, ``runs/``), or when
-  it carries the marker itself (a folder ``discover`` wrote into a sweep's): it is then looked
-  into with its own kind's list, or record.
+  it carries the marker of the one kind written inside another (:data:`NESTED`: a folder
+  ``discover`` wrote into a sweep's): it is then looked into with its own kind's list, or
+  record. Any other folder marked as Corridor's inside (a calibration written into a run's
+  folder) holds another command's results: not this kind's to delete.
 * **A run file** (``runs/<run id>.json``) is Corridor's by its name and its first bytes
   (:func:`is_run_file`): every one Corridor writes begins with ``{"columns":``. It is written
   under a temporary name and renamed when whole, so under its own name it is whole, unless the
@@ -94,6 +96,11 @@ WRITTEN: dict[str, tuple[str, ...]] = {
 }
 
 
+#: kind → the kinds of folder Corridor writes inside one (`discover`'s default --out is in the sweep it reads);
+#: any other folder marked as Corridor's inside is another command's results: --force refuses the folder holding it
+NESTED: dict[str, tuple[str, ...]] = {"sweep": ("discover",)}
+
+
 def corridor_folder_kind(path: Path) -> str | None:
     """The kind of output ("run", "sweep", "compare", "export", …) a folder Corridor created
     holds, from its marker; None if `path` carries no marker of Corridor's."""
@@ -118,7 +125,7 @@ def foreign_file(folder: Path, kind: str) -> Path | None:
     (see the module's rules); None when everything in it is Corridor's: what `--force` may
     delete. A kind with no list (another version's) and no record proves nothing but its
     marker. OSError if a folder cannot be read."""
-    return _foreign(Path(folder), Path(folder), WRITTEN.get(kind, ()), _record(Path(folder)))
+    return _foreign(Path(folder), Path(folder), kind, _record(Path(folder)))
 
 
 def files_in(folder: Path) -> dict[str, list[int]]:
@@ -142,16 +149,19 @@ def _record(folder: Path) -> dict | None:
     return files if isinstance(files, dict) else None
 
 
-def _foreign(top: Path, folder: Path, patterns: tuple[str, ...], record: dict | None) -> Path | None:
+def _foreign(top: Path, folder: Path, kind: str, record: dict | None) -> Path | None:
+    patterns = WRITTEN.get(kind, ())
     for entry in sorted(folder.iterdir()):
         rel = entry.relative_to(top).as_posix()
         if entry.is_symlink():
             return entry
         if entry.is_dir():
-            if (kind := corridor_folder_kind(entry)) is not None:
-                found = foreign_file(entry, kind)  # looked into with its own kind's list
+            if (inner := corridor_folder_kind(entry)) is not None:
+                if inner not in NESTED.get(kind, ()):  # another command's results, not this kind's to delete
+                    return entry
+                found = foreign_file(entry, inner)  # looked into with its own kind's list
             elif any(_matches(rel, p, inside=True) for p in patterns):
-                found = _foreign(top, entry, patterns, record)
+                found = _foreign(top, entry, kind, record)
             else:
                 return entry
             if found is not None:
@@ -235,13 +245,21 @@ def run_file_state(path: Path) -> str | None:
 
 def refusal(folder: Path, kind: str, foreign: Path) -> UserError:
     """The one line `--force` refuses Corridor's folder `folder` of output `kind` with, which
-    holds `foreign`, a file or folder Corridor did not write, or a file it wrote that changed
-    since (its folder's record lists it)."""
-    shown = foreign.relative_to(folder).as_posix() + ("/" if foreign.is_dir() and not foreign.is_symlink() else "")
-    article = "an" if kind[:1] in "aeiou" else "a"
-    why = "changed since Corridor wrote it" if _recorded(folder, foreign) else "which Corridor did not write"
-    return UserError(f"{folder}: holds {shown}, {why}; --force deletes only what {article} {kind} writes: move it "
+    holds `foreign`, a file or folder Corridor did not write, a file it wrote that changed since
+    (its folder's record lists it), or another command's folder of results."""
+    is_dir = foreign.is_dir() and not foreign.is_symlink()
+    shown = foreign.relative_to(folder).as_posix() + ("/" if is_dir else "")
+    if is_dir and (inner := corridor_folder_kind(foreign)) is not None:
+        why = f"{a_kind(inner)} folder of its own"
+    else:
+        why = "changed since Corridor wrote it" if _recorded(folder, foreign) else "which Corridor did not write"
+    return UserError(f"{folder}: holds {shown}, {why}; --force deletes only what {a_kind(kind)} writes: move it "
                      "out first, or choose another --out")
+
+
+def a_kind(kind: str) -> str:
+    """The kind of output `kind` with its article: "an export", "a run"."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def _recorded(folder: Path, path: Path) -> bool:
@@ -257,12 +275,12 @@ def _recorded(folder: Path, path: Path) -> bool:
 def not_marked(folder: Path, kind: str) -> UserError:
     """The line `--force` refuses a folder `folder` that carries no marker of Corridor's with, for
     a command that writes output of `kind` (run, sweep: the same words)."""
-    return UserError(f"{folder}: exists and is not a {kind} folder created by Corridor (no {MARKER} marker); "
+    return UserError(f"{folder}: exists and is not {a_kind(kind)} folder created by Corridor (no {MARKER} marker); "
                      "--force will not replace it: choose another --out")
 
 
 def other_kind(folder: Path, held: str, kind: str) -> UserError:
     """The line `--force` refuses Corridor's folder `folder` holding output of another kind, `held`,
     with, for a command that writes output of `kind`."""
-    return UserError(f"{folder}: holds Corridor's {held} output, not a {kind}; --force replaces only the same "
+    return UserError(f"{folder}: holds Corridor's {held} output, not {a_kind(kind)}; --force replaces only the same "
                      "kind of output: choose another --out")
