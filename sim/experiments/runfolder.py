@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.experiments.earlier import EarlierFolder
 from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
@@ -29,7 +30,6 @@ from sim.program.output import (
     new_marked_folder,
     not_a_folder,
     probe_writable,
-    remove_corridor_folder,
     write_atomic,
     write_json_atomic,
     write_text_atomic,
@@ -69,6 +69,7 @@ class RunFolder:
         self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
         self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
         self._held = 0  # the runs the folder held when this command opened it
+        self.earlier = EarlierFolder()  # the folder --force replaces (sim.experiments.earlier)
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -93,6 +94,7 @@ class RunFolder:
             raise
         finally:
             self._unlock()
+            self.earlier.discard()  # this command saved what replaces it (else `stop` put it back)
 
     def manifest(self) -> dict | None:
         try:
@@ -222,7 +224,7 @@ class RunFolder:
                     mark_folder(p, self.kind)
             self._lock()
         elif action == "replace":
-            remove_corridor_folder(p)
+            self.earlier.set_aside(p)  # deleted when this command has saved something, else put back (`stop`)
             new_marked_folder(p, self.kind, claim=self._hold)
             self.created = True
         else:
@@ -309,8 +311,8 @@ class RunFolder:
     def interrupted(self, ran: int, where: str, saved: str) -> str:
         """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
         "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
-        resumed or extended, none of its new runs finished, is left as it was, byte for byte (`stop`)."""
-        if not ran and self._found is not None and self._found.get("status") != "running":
+        resumed, extended or replaced, none of its new runs finished, is left as it was (`stop`)."""
+        if not ran and (self.earlier.aside or self._found is not None and self._found.get("status") != "running"):
             return f": {self.stop('interrupted', 0, 0)}"
         self.set_status("interrupted")
         return f"{where}: {saved}"
@@ -328,9 +330,9 @@ class RunFolder:
         a run that failed) after running `ran` runs, `finished` saved in all, its session closed in
         the manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
-        * no run saved, in a folder this command created: the folder is removed, Corridor leaves
-          no folder of nothing behind ("nothing was run, and DIR, which this command created, is
-          removed");
+        * no run saved, in a folder this command created: the folder is removed ("nothing was run,
+          and DIR, which this command created, is removed"), and the one `--force` replaced is put
+          back ("… DIR is left as it was: --force replaced nothing": sim.experiments.earlier);
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
           manifest written back byte for byte as this command found it (neither an extension none
           of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
@@ -343,8 +345,7 @@ class RunFolder:
         if not finished and self.created and not any(self.runs.glob("*.json")):
             self._unlock()
             try:
-                remove_corridor_folder(self.path)
-                return f"nothing was run, and {self.path}, which this command created, is removed"
+                return self.earlier.put_back(self.path)  # removed, and the folder --force replaces put back
             except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
                 pass
         found = self._found if not ran else None

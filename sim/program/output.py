@@ -311,7 +311,14 @@ def new_marked_folder(path: Path, kind: str, claim: Callable[[int], None] | None
 def remove_corridor_folder(path: Path) -> None:
     """Delete a folder only if it carries Corridor's marker and holds nothing its kind's command
     does not write (`sim.program.written.foreign_file`): it is first moved aside (so the name is
-    free at once), then removed. Raises UserError otherwise (the refusal of `--force`)."""
+    free at once, `set_aside`), then removed. Raises UserError otherwise (the refusal of `--force`)."""
+    shutil.rmtree(set_aside(path), ignore_errors=True)
+
+
+def set_aside(path: Path) -> Path:
+    """Move Corridor's folder `path` aside, to a hidden name beside it (removed by `sweep_stale`
+    once this process is gone), and return that name; the checks and refusals of
+    `remove_corridor_folder`."""
     path = Path(path)
     if not is_corridor_folder(path) or path.is_symlink():
         raise UserError(f"{path}: was not created by Corridor (no {MARKER} marker); will not delete it — "
@@ -320,7 +327,7 @@ def remove_corridor_folder(path: Path) -> None:
         raise refusal(path, kind, foreign)
     aside = _aside(path, "trash")
     rename_noreplace(path, aside)
-    shutil.rmtree(aside, ignore_errors=True)
+    return aside
 
 
 def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False, kind: str = "run",
