@@ -100,7 +100,10 @@ def test_the_hindcast_command_writes_a_report_against_the_record(tmp_path, capsy
 @pytest.mark.parametrize(("window", "message"), [
     ("2018-01-01", "--window: expected START:END as ISO dates"),
     ("2018-02-01:2018-01-01", "--window: the window ends (2018-01-01) before it starts (2018-02-01)"),
-    ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2018-01-01"),
+    ("2019-01-01:2019-02-01", "--window 2019-01-01:2019-02-01: outside the run, which covers 2017-11-19 to 2017-12-31"),
+    # the day the run ends at 00:00 is not one it covers (session 14's fresh tester, F5: "covers 19 to 22 Nov"
+    # refused a window of the 22nd)
+    ("2018-01-01:2018-01-01", "--window 2018-01-01:2018-01-01: outside the run, which covers 2017-11-19 to 2017-12-31"),
     # a window that starts before the run: its months before 19 Nov 2017 would count as months without
     # events on both sides and be "covered" (a fresh reviewer's 2017-01-01:2017-12-31 scored 88 %, 20 of 24 zero)
     ("2017-01-01:2017-12-31", "--window 2017-01-01:2017-12-31: starts before the run, which covers 2017-11-19"),

@@ -215,12 +215,12 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     path, sets = Path(scenario), dict(sets or {})
     loaded = load_scenario(path, sets)
     start = loaded.spec.time.start_date
-    end = start + pd.Timedelta(days=loaded.spec.time.duration_days).to_pytimedelta()
-    if window.start >= end or window.end < start:
-        raise UserError(f"--window {window}: outside the run, which covers {start} to {end:%Y-%m-%d} "
+    last = (pd.Timestamp(start) + pd.Timedelta(days=loaded.spec.time.duration_days) - pd.Timedelta(1, "us")).date()
+    if window.start > last or window.end < start:  # `last`: the run's last day (a 3-day run from the 19th: the 21st)
+        raise UserError(f"--window {window}: outside the run, which covers {start} to {last} "
                         f"(time.start_date and time.duration_days)")
     if window.start < start:  # the run's months before its start would count as months without events
-        raise UserError(f"--window {window}: starts before the run, which covers {start} to {end:%Y-%m-%d} "
+        raise UserError(f"--window {window}: starts before the run, which covers {start} to {last} "
                         f"(time.start_date); start the window on or after {start}")
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
