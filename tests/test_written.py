@@ -322,3 +322,34 @@ def test_force_refuses_a_folder_holding_another_commands_results_and_says_its_ki
     assert (calibration / "posterior.csv").is_file() and (out / "my_extra_run" / "steps.csv").is_file()
     with pytest.raises(UserError, match=f"^{run}: holds Corridor's run output, not an export;"):
         check_destination(run, force=True, kind="export")
+
+
+def test_a_taken_out_advises_force_only_where_the_command_has_it_and_it_would_be_taken(tmp_path, monkeypatch,
+                                                                                     capsys):
+    """"already exists; choose another --out or pass --force to replace it" was said where --force
+    cannot help: bench (no --force), sim.run and sim.replicate (no force=), a folder or a file
+    --force would refuse (session 14's fresh tester, F9, F7). --force is advised only where the
+    command has it and would replace what is there."""
+    import sim
+    import sim.model
+    from sim.bench.step_cost import main as bench
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the command ran the model before refusing its --out")
+
+    monkeypatch.setattr(sim.model.CorridorModel, "step", no_run)
+    run = publish_folder(lambda staging: (staging / "steps.csv").write_text("1"), tmp_path / "run", kind="run")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("mine", encoding="utf-8")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG mine")
+    for argv, out, advised in ((["run", "open_road", *SHORT, "--quiet"], run, True),  # a run folder of Corridor's
+                               (["run", "open_road", *SHORT, "--quiet"], mine, False),  # --force would refuse it
+                               (["map"], photo, False)):  # not a PNG Corridor wrote: --force would refuse it
+        assert main([*argv, "--out", str(out)]) == 2
+        assert capsys.readouterr().err.strip() == f"{out}: already exists; choose another --out" + (
+            " or pass --force to replace it" if advised else ""), out
+    for call in (lambda: bench(run), lambda: sim.run("open_road", out=run), lambda: sim.replicate("open_road", 2, out=run)):
+        with pytest.raises(UserError, match=f"^{run}: already exists; choose another --out$"):
+            call()

@@ -28,7 +28,6 @@ from sim.program.oserrors import failure_line, working_in
 from sim.program.output import (
     mark_folder,
     new_marked_folder,
-    not_a_folder,
     probe_writable,
     write_atomic,
     write_json_atomic,
@@ -41,6 +40,7 @@ from sim.program.written import (
     corridor_folder_kind,
     foreign_file,
     is_corridor_folder,
+    not_a_folder,
     not_marked,
     other_kind,
     refusal,

@@ -39,6 +39,7 @@ from sim.program.written import (
     files_in,
     foreign_file,
     is_corridor_folder,
+    not_a_folder,
     not_marked,
     other_kind,
     refusal,
@@ -93,17 +94,18 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
-def check_destination(path: Path, force: bool = False, kind: str | None = None) -> None:
+def check_destination(path: Path, force: bool = False, kind: str | None = None, forceable: bool = True) -> None:
     """Refuse, before any work, an output path that is taken. `kind`: the kind of folder the
     command publishes there ("run", "export", …); None for a command that writes one file (a
     PNG). A folder's command refuses a file or a link at `path` (`not_a_folder`), and a folder
     that is not empty (with `force`: one that Corridor did not create, one that holds another
     kind of output — `--force` on a run never replaces a sweep —, or one holding a file Corridor
     did not write, named: `sim.program.written.foreign_file`); an empty folder is free. A file's
-    command refuses a folder, and a file (with `force`: one Corridor did not write). A path the
-    system refuses (a name too long, a loop of links) is refused in one line."""
+    command refuses a folder, and a file (with `force`: one Corridor did not write). Without
+    `force`, the refusal advises --force only where the command has it (`forceable`) and it would
+    be taken. A path the system refuses (a name too long, a loop of links) is refused in one line."""
     try:
-        _check_destination(Path(path), force, kind)
+        _check_destination(Path(path), force, kind, forceable)
     except OSError as err:
         from sim.program.oserrors import failure_line
 
@@ -111,38 +113,36 @@ def check_destination(path: Path, force: bool = False, kind: str | None = None) 
         raise UserError(failure_line(err, "cannot create it", kept="nothing was written")) from None
 
 
-def not_a_folder(path: Path) -> UserError:
-    """The refusal of a file or a symbolic link at the --out of a command that writes a folder
-    (run, sweep, …): Corridor never writes, resumes or deletes through a link."""
-    if path.is_symlink():
-        return UserError(f"{path}: is a symbolic link (to {os.readlink(path)}); give the folder itself, or "
-                         "choose another --out")
-    return UserError(f"{path}: exists and is not a folder; choose another --out")
-
-
-def _check_destination(path: Path, force: bool, kind: str | None = None) -> None:
+def _check_destination(path: Path, force: bool, kind: str | None, forceable: bool) -> None:
     if not path.exists() and not path.is_symlink():
         _check_parent(path)
         return
     if kind is None:
-        _check_file(path, force)
+        _check_file(path, force, forceable)
         return
     if path.is_symlink() or not path.is_dir():
         raise not_a_folder(path)
     if not any(path.iterdir()):
         return
-    if not force:
-        raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
     held = corridor_folder_kind(path)
+    foreign = foreign_file(path, held) if held == kind else None
+    if not force:
+        raise _taken(path, forceable and held == kind and foreign is None)
     if held is None:
         raise not_marked(path, kind)
     if held != kind:
         raise other_kind(path, held, kind)
-    if (foreign := foreign_file(path, held)) is not None:
+    if foreign is not None:
         raise refusal(path, held, foreign)
 
 
-def _check_file(path: Path, force: bool) -> None:
+def _taken(path: Path, replaceable: bool) -> UserError:
+    """The refusal of a path that exists, without --force; `replaceable`: --force would replace it."""
+    return UserError(f"{path}: already exists; choose another --out" + (" or pass --force to replace it"
+                                                                       if replaceable else ""))
+
+
+def _check_file(path: Path, force: bool, forceable: bool) -> None:
     """Refuse what is at `path` for a command that writes one file there."""
     if path.is_dir() and not path.is_symlink():
         raise UserError(f"{path}: is a folder; give --out the name of a file")
@@ -151,7 +151,7 @@ def _check_file(path: Path, force: bool) -> None:
     if force:
         raise UserError(f"{path}: exists and was not written by Corridor; --force replaces only "
                         "Corridor's own files: choose another --out")
-    raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+    raise _taken(path, forceable and is_corridor_file(path))
 
 
 def _check_parent(path: Path) -> None:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 
@@ -270,6 +271,15 @@ def _recorded(folder: Path, path: Path) -> bool:
         if parent == folder:
             return False
     return False
+
+
+def not_a_folder(path: Path) -> UserError:
+    """The refusal of a file or a symbolic link at the --out of a command that writes a folder
+    (run, sweep, …): Corridor never writes, resumes or deletes through a link."""
+    if path.is_symlink():
+        return UserError(f"{path}: is a symbolic link (to {os.readlink(path)}); give the folder itself, or "
+                         "choose another --out")
+    return UserError(f"{path}: exists and is not a folder; choose another --out")
 
 
 def not_marked(folder: Path, kind: str) -> UserError:
