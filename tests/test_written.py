@@ -353,3 +353,15 @@ def test_a_taken_out_advises_force_only_where_the_command_has_it_and_it_would_be
     for call in (lambda: bench(run), lambda: sim.run("open_road", out=run), lambda: sim.replicate("open_road", 2, out=run)):
         with pytest.raises(UserError, match=f"^{run}: already exists; choose another --out$"):
             call()
+
+
+def test_a_name_of_yours_is_shown_on_one_line_without_its_terminal_escapes(tmp_path):
+    """A file of the user's whose name holds a newline or a terminal escape was printed raw in the
+    one-line refusal (a newline split it; `\\x1b[2J` cleared the screen: session 14's fresh
+    tester): its unprintable characters are shown escaped."""
+    out = new_marked_folder(tmp_path / "out", "run")
+    (out / "notes\n\x1b[2J.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        publish_folder(lambda staging: None, out, force=True, kind="run")
+    assert str(refused.value) == (f"{out}: holds notes\\n\\x1b[2J.md, which Corridor did not write; --force deletes "
+                                  "only what a run writes: move it out first, or choose another --out")

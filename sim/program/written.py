@@ -249,7 +249,8 @@ def refusal(folder: Path, kind: str, foreign: Path) -> UserError:
     holds `foreign`, a file or folder Corridor did not write, a file it wrote that changed since
     (its folder's record lists it), or another command's folder of results."""
     is_dir = foreign.is_dir() and not foreign.is_symlink()
-    shown = foreign.relative_to(folder).as_posix() + ("/" if is_dir else "")
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1]  # on one line, no terminal escapes: a newline as \n
+                    for c in foreign.relative_to(folder).as_posix()) + ("/" if is_dir else "")
     if is_dir and (inner := corridor_folder_kind(foreign)) is not None:
         why = f"{a_kind(inner)} folder of its own"
     else:
