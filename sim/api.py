@@ -316,7 +316,7 @@ def _run_sweep(path: Path, replicates, workers, dask, out, resume, force, progre
 def _free(out: Path | None, kind: str) -> Path | None:
     """`out` checked to be free (or an empty folder) before any run: UserError otherwise."""
     if out is not None:
-        check_destination(out, kind=kind)
+        check_destination(out, kind=kind, forceable=False)  # no force= in the API
     return out
 
 

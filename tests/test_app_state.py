@@ -20,6 +20,7 @@ from sim.figures.live_charts import LiveCharts
 from sim.program.cli import main
 from sim.program.errors import UserError
 from sim.program.output import MARKER
+from sim.program.written import RECORD
 from sim.submodels.influence import CONTESTED
 
 from conftest import SCENARIOS
@@ -156,7 +157,7 @@ def test_export_writes_pictures_and_refuses_to_overwrite(tmp_path):
     run = LiveRun(BLOCKADE)
     run.advance(33)
     out = export_runs([run], tmp_path / "slides")
-    names = sorted(p.name for p in out.iterdir() if p.name != MARKER)
+    names = sorted(p.name for p in out.iterdir() if p.name not in (MARKER, RECORD))
     assert names == ["animation.gif", "charts.png", "map.png", "narrative.txt", "screen_charts.png", "screen_map.png"]
     from sim.program.written import foreign_file
 

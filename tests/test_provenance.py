@@ -244,7 +244,8 @@ def test_a_dry_run_refuses_the_out_folder_as_the_sweep_does_in_the_same_words(tm
     assert (complete / "manifest.json").read_text(encoding="utf-8") == before[complete]
     helped = " ".join(run_cli("sweep", "--help").stdout.split())  # and --resume --force resumes, as the help says
     assert "--force replace the --out folder if it holds earlier results (only a folder Corridor made, holding nothing " \
-           "it did not write: a file of yours is named and the folder refused); with --resume (or --add-replicates) it " \
+           "it did not write: a file of yours is named and the folder refused, unless named like one Corridor writes " \
+           "there, e.g. report.md); with --resume (or --add-replicates) it " \
            "replaces nothing: it resumes a folder begun with another code version" in helped, helped
 
 
@@ -294,7 +295,7 @@ def test_force_deletes_only_what_a_sweep_wrote_and_refuses_a_folder_holding_anyt
     out = new_marked_folder(tmp_path / "out", "sweep")
     (out / "runs").mkdir()
     for name in ("manifest.json", "runs.csv", "report.md", "convoy_outcomes.png", "series_share.png",
-                 ".runs.csv.k2j4.csv", "runs/p000-r000.json", "runs/.p000-r001.json.x1.json"):
+                 ".runs.csv.k2j4x_9a.csv", "runs/p000-r000.json", "runs/.p000-r001.json.x1b2c3d4.json"):
         (out / name).write_text('{"columns":{}}', encoding="utf-8")  # a run file begins so
     dry = run_cli("sweep", str(path), "--out", str(out), "--force", "--dry-run")
     assert dry.returncode == 0 and f"{out} would be replaced (--force)" in dry.stdout, (dry.stdout, dry.stderr)

@@ -175,7 +175,7 @@ def test_stale_temporary_files_from_a_kill_are_ignored(tmp_path):
     out = tmp_path / "out"
     run_sweep(path, out=out, workers=1, progress=False, charts=False)
     (out / "runs" / "p000-r001.json").unlink()
-    (out / "runs" / ".p000-r001.json.abc123.json").write_text('{"half": ')  # what a kill mid-write leaves
+    (out / "runs" / ".p000-r001.json.abc123_x.json").write_text('{"half": ')  # what a kill mid-write leaves
     again = run_sweep(path, out=out, workers=1, progress=False, charts=False, resume=True)
     assert (again.session.ran, again.session.skipped) == (1, 1)
     assert not list((out / "runs").glob(".*")), "temporary files should be cleared"

@@ -8,6 +8,7 @@ The line a problem must point at is marked in the sweep file with the comment ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -180,7 +181,7 @@ CLI_CASES = [
     (["compare", "{scenario}", "{scenario}", "--set", "time.duration_dayz=2"],
      "time.duration_dayz: unknown key 'duration_dayz' in 'time'; did you mean 'duration_days'?"),
     (["sweep", "{good}", "--resume"], "--resume needs --out FOLDER"),
-    (["sweep", "{good}", "--dask", "nowhere:1"], "expected 'local' or a scheduler address like tcp://host:8786"),
+    (["sweep", "{good}", "--dask", "nowhere"], "expected 'local' or a scheduler address like tcp://host:8786 (no port number)"),
 ]
 
 
@@ -273,21 +274,57 @@ def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_
     """`hindcast --help` said its folder was replaced whole, with anything you put in it, and `run
     --help` "replace --out if it exists": every kind of folder now lists what its command writes
     (sim.program.written), so each command's --force refuses a folder holding anything else and
-    says so (session 13's fresh testers)."""
+    says so (session 13's fresh testers). A folder of many runs is judged by names (no record of
+    what was written): its commands' --help says a file named like one Corridor writes there is
+    taken for its own (session 14's fresh tester, F2)."""
     for command in ("run", "export", "sweep", "compare", "uncertainty", "sensitivity", "discover", "hindcast",
                     "calibrate"):
         said = " ".join(run_cli(command, "--help").stdout.split())
         assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)
+        by_name = command not in ("run", "export", "discover")  # a folder of many runs: judged by names, no record
+        assert ("unless named like one Corridor writes there, e.g. report.md)" in said) == by_name, (command, said)
 
 
-@pytest.mark.parametrize("dask", ["", "foo"])
+@pytest.mark.parametrize("dask", ["", "foo", "tcp://localhost"])
 def test_a_dry_run_refuses_a_bad_dask_address_in_the_sweeps_own_words(dask, tmp_path):
     """`sweep --dry-run --dask ''` (or `--dask foo`) said ok where the sweep refuses it (session
-    13's fresh tester, F5): the dry run does not import the engine, so the one check of the
-    address lives beside the Dask engine (sim.experiments.dask_cluster.check_dask) and both ask it."""
+    13's fresh tester, F5), and `--dask tcp://localhost` (no port) passed both checks, then the
+    sweep ended in Dask's traceback with its folder half made (session 14's, F4): the dry run
+    does not import the engine, so the one check of the address lives beside the Dask engine
+    (sim.experiments.dask_cluster.check_dask) and both ask it, before anything is written."""
     said = [run_cli("sweep", "stop_probability_by_convoy_strength", "--dask", dask, "--out", str(tmp_path / "out"),
                     "--workers", "1", "--quiet", *flags) for flags in (["--dry-run"], [])]
     lines = [(s.returncode, s.stderr.strip().splitlines()) for s in said]
     assert lines[0] == lines[1] and lines[0][0] == 2 and len(lines[0][1]) == 1, lines
     assert lines[0][1][0].startswith(f"--dask{f' {dask}' if dask else ''}: expected 'local' or a scheduler address"), lines
     assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_a_dask_address_is_read_as_dask_reads_it():
+    """`--dask tcp://localhost` (no port) and `tcp://` passed the check and ended in Dask's
+    traceback; `localhost:8786`, which Dask takes (tcp by default), was refused; a port of 99999
+    was tried for 15 s (session 14's fresh tester, F4). The check reads an address as
+    distributed's own parser does (distributed.comm.addressing), and says what is wrong."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    from sim.experiments.dask_cluster import address_problem, check_dask
+
+    for good in ("localhost:8786", "tcp://127.0.0.1:8786", "tls://scheduler.lan:8786", "ws://h:80", "[::1]:8786",
+                 "tcp://[::1]:8786"):
+        assert address_problem(good) is None, good
+        check_dask(good)
+        assert 1 <= parse_host_port(parse_address(good)[1])[1] <= 65535, good
+    for bad, problem in (("tcp://localhost", "no port number"), ("tcp://", "no port number"),
+                         ("foo", "no port number"), ("tcp://[::1]", "no port number"), ("tcp://:8786", "no host"),
+                         ("tcp://localhost:99999", "the port 99999 is not a number from 1 to 65535"),
+                         ("tcp://localhost:0", "the port 0 is not a number from 1 to 65535"),
+                         ("tcp://h:abc", "the port abc is not a number from 1 to 65535"),
+                         ("tcp://::1:8786", "an IPv6 host goes in brackets: tcp://[::1]:8786"),
+                         ("http://h:80", "http:// is not one of Dask's: tcp://, tls://, ws://, wss://")):
+        with pytest.raises(UserError) as refused:
+            check_dask(bad)
+        assert str(refused.value) == (f"--dask {bad}: expected 'local' or a scheduler address like tcp://host:8786 "
+                                      f"({problem})"), bad
+        if problem == "no port number" or problem.startswith("the port"):  # Dask's parser: no port, or no good one
+            with contextlib.suppress(ValueError):
+                assert not 1 <= parse_host_port(parse_address(bad)[1])[1] <= 65535, bad

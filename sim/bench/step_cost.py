@@ -114,7 +114,7 @@ def main(out_dir: Path | None = None) -> int:
     from sim.program.output import check_destination, new_run_folder, publish_folder, write_atomic
 
     out = Path(out_dir) if out_dir else new_run_folder(OUTPUTS, "bench")
-    check_destination(out)  # before ten minutes of measuring
+    check_destination(out, kind="bench", forceable=False)  # before ten minutes of measuring (bench has no --force)
     rows = []
     for spec in plan():
         print(f"  measuring {spec['label']} …", file=sys.stderr, flush=True)

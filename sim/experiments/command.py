@@ -21,7 +21,7 @@ from sim.program.flags import (
     whole_number,
 )
 from sim.program.folders import SCENARIOS
-from sim.program.written import FORCE_HELP
+from sim.program.written import FORCE_HELP, FORCE_HELP_BY_NAME
 
 #: the bounds of a sweep file's `replicates`, and of worker processes
 REPLICATES = whole_number(1, 100_000)
@@ -46,7 +46,7 @@ RESUME_HELP = textwrap.dedent("""\
 
 
 #: --force of the commands of many runs (sim.program.written: what it may delete)
-RESUME_FORCE_HELP = (FORCE_HELP + "; with --resume (or --add-replicates) it replaces nothing: it resumes a folder "
+RESUME_FORCE_HELP = (FORCE_HELP_BY_NAME + "; with --resume (or --add-replicates) it replaces nothing: it resumes a folder "
                      "begun with another code version")
 
 

@@ -21,17 +21,40 @@ ANY_PORT = {"dashboard_address": "127.0.0.1:0"}
 
 
 def check_dask(dask: str | None) -> None:
-    """Refuse a `--dask` that is neither None, 'local' nor a scheduler's address (tcp://, tls://,
-    inproc://, ws://, wss://), or Dask when `distributed` is not installed: UserError, one line.
-    The engine's check (`sim.experiments.engine.check_engine`) and `sweep --dry-run`'s, which does
-    not import the engine."""
+    """Refuse a `--dask` that is neither None, 'local' nor a scheduler's address as Dask reads it
+    (`address_problem`), or Dask when `distributed` is not installed: UserError, one line. The
+    engine's check (`sim.experiments.engine.check_engine`) and `sweep --dry-run`'s, which does
+    not import the engine: both before anything is written."""
     if dask is not None and not dask.strip():
         raise UserError(f"--dask: expected 'local' or a scheduler address like tcp://host:8786, found "
                         f"{describe_found(dask)}")
-    if dask and dask != "local" and not dask.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
-        raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786")
+    if dask and dask != "local" and (problem := address_problem(dask)) is not None:
+        raise UserError(f"--dask {dask}: expected 'local' or a scheduler address like tcp://host:8786 ({problem})")
     if dask:
         require("distributed")
+
+
+def address_problem(address: str) -> str | None:
+    """What keeps `address` from being a Dask scheduler's address, read as distributed reads it
+    (distributed.comm.addressing.parse_address and parse_host_port, without importing it):
+    `[scheme://]host:port`, the scheme tcp when none is given (``localhost:8786``), one of
+    tcp, tls, ws, wss (or inproc, an address inside this process, taken as it is), an IPv6
+    host in brackets (``tcp://[::1]:8786``), the port a number from 1 to 65535. None if nothing."""
+    scheme, sep, where = address.rpartition("://")
+    if sep and scheme not in ("tcp", "tls", "ws", "wss", "inproc"):
+        return f"{scheme}:// is not one of Dask's: tcp://, tls://, ws://, wss://"
+    if scheme == "inproc":
+        return None
+    host, colon, port = where.rpartition(":")
+    if not (colon and port) or "]" in port:  # tcp://[::1] has no port either
+        return "no port number"
+    if not host.strip("[]"):
+        return "no host"
+    if ":" in host and not (host.startswith("[") and host.endswith("]")):
+        return "an IPv6 host goes in brackets: tcp://[::1]:8786"
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return f"the port {port} is not a number from 1 to 65535"
+    return None
 
 
 @contextmanager
@@ -70,7 +93,7 @@ def dask_executor(address: str, workers: int):
         else:
             try:
                 client = Client(address, timeout="15s")
-            except (OSError, TimeoutError) as err:
+            except (OSError, TimeoutError, ValueError) as err:  # ValueError: an address Dask cannot read
                 raise UserError(f"{flag}: cannot reach the Dask scheduler ({err})") from None
             where = f"Dask cluster at {address}"
         stack.callback(_closed, client.close, f"{flag}: the Dask client")

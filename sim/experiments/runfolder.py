@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.experiments.earlier import EarlierFolder
 from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
@@ -28,7 +29,6 @@ from sim.program.output import (
     mark_folder,
     new_marked_folder,
     probe_writable,
-    remove_corridor_folder,
     write_atomic,
     write_json_atomic,
     write_text_atomic,
@@ -36,9 +36,13 @@ from sim.program.output import (
 from sim.program.signals import interrupt_behind, said, say_stopped
 from sim.program.written import (
     MARKER,
+    a_kind,
     corridor_folder_kind,
     foreign_file,
     is_corridor_folder,
+    not_a_folder,
+    not_marked,
+    other_kind,
     refusal,
 )
 from sim.results.result import code_version, package_versions
@@ -66,6 +70,7 @@ class RunFolder:
         self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
         self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
         self._held = 0  # the runs the folder held when this command opened it
+        self.earlier = EarlierFolder()  # the folder --force replaces (sim.experiments.earlier)
 
     @contextlib.contextmanager
     def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
@@ -90,6 +95,7 @@ class RunFolder:
             raise
         finally:
             self._unlock()
+            self.earlier.discard()  # this command saved what replaces it (else `stop` put it back)
 
     def manifest(self) -> dict | None:
         try:
@@ -138,11 +144,8 @@ class RunFolder:
 
     def _check(self, resume: bool, force: bool, flag: str) -> str:
         p = self.path
-        if p.is_symlink():  # Corridor never writes, resumes or deletes through a link
-            raise UserError(f"{p}: is a symbolic link (to {os.readlink(p)}); give the folder itself, or "
-                            "choose another --out")
-        if p.exists() and not p.is_dir():
-            raise UserError(f"{p}: exists and is not a folder; choose another --out")
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise not_a_folder(p)
         if (under := next((q for q in p.parents if q.exists()), None)) is not None and not under.is_dir():
             raise UserError(f"{p}: {under} is a file, not a folder; choose another --out")
         if resume and (not p.exists() or not any(p.iterdir())):
@@ -154,11 +157,11 @@ class RunFolder:
         if resume:
             verb = "extend" if flag == "--add-replicates" else "finish"  # what `flag` cannot do, if refused
             if manifest is None and not self._unstarted():
-                raise UserError(f"{p}: not a {self.kind} folder (no readable {MANIFEST}); {flag} cannot "
+                raise UserError(f"{p}: not {a_kind(self.kind)} folder (no readable {MANIFEST}); {flag} cannot "
                                 f"{verb} it: choose another --out")
             manifest = manifest or {"kind": self.kind, "identity": self.identity}  # unstarted: start it here
             if manifest.get("kind") != self.kind:
-                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not a {self.kind}; {flag} "
+                raise UserError(f"{p}: holds the output of {manifest.get('kind')}, not {a_kind(self.kind)}; {flag} "
                                 f"cannot {verb} it: choose another --out")
             if manifest.get("identity") != self.identity:
                 raise UserError(f"{p}: was started with different runs (the {self.kind} file, a scenario "
@@ -180,12 +183,9 @@ class RunFolder:
             return "resume"
         if force:
             if not is_corridor_folder(p):
-                raise UserError(f"{p}: exists and is not a {self.kind} folder created by Corridor (no "
-                                f"{MARKER} marker); will not replace it — choose another --out")
-            held = corridor_folder_kind(p)
-            if held != self.kind:
-                raise UserError(f"{p}: holds Corridor's {held} output, not a {self.kind}; --force replaces "
-                                "only the same kind of output: choose another --out")
+                raise not_marked(p, self.kind)
+            if (held := corridor_folder_kind(p)) != self.kind:
+                raise other_kind(p, held, self.kind)
             self._refuse_if_written()  # refuse to delete a folder another command is writing into
             if (foreign := foreign_file(p, self.kind)) is not None:
                 raise refusal(p, self.kind, foreign)
@@ -193,8 +193,8 @@ class RunFolder:
         self._refuse_if_written()  # refused as being written, if it is: not "already exists"
         state, same = self._state(manifest), (manifest or {}).get("identity", self.identity) == self.identity
         held = manifest.get("kind", self.kind) if manifest else corridor_folder_kind(p)
-        if state == f"not a {self.kind} folder" or held not in (None, self.kind):  # only another --out works
-            raise UserError(f"{p}: already exists and is not a {self.kind} folder"
+        if state == f"not {a_kind(self.kind)} folder" or held not in (None, self.kind):  # only another --out works
+            raise UserError(f"{p}: already exists and is not {a_kind(self.kind)} folder"
                             + (f" (it holds Corridor's {held} output)" if held else "") + "; choose another --out")
         advice = ([] if not same or (state == "complete" and self.kind != "sweep") else
                   ["--add-replicates N to extend it with N more replicates per point"] if state == "complete" else
@@ -225,7 +225,7 @@ class RunFolder:
                     mark_folder(p, self.kind)
             self._lock()
         elif action == "replace":
-            remove_corridor_folder(p)
+            self.earlier.set_aside(p)  # deleted when this command has saved something, else put back (`stop`)
             new_marked_folder(p, self.kind, claim=self._hold)
             self.created = self.replaced = True
         else:
@@ -242,7 +242,7 @@ class RunFolder:
             return str(manifest.get("status", "unknown"))
         if (self.path / MARKER).is_file() and corridor_folder_kind(self.path) in (None, self.kind):
             return "not started: no manifest yet"
-        return f"not a {self.kind} folder"
+        return f"not {a_kind(self.kind)} folder"
 
     def _unstarted(self) -> bool:
         """Whether the folder is Corridor's, of this kind, and stopped (a full disk) before its
@@ -312,8 +312,8 @@ class RunFolder:
     def interrupted(self, ran: int, where: str, saved: str) -> str:
         """Record that Ctrl-C (or SIGTERM) stopped this command after it ran `ran` runs: the status
         "interrupted"; returns what its message says after its word, `where` and `saved`. A folder it
-        resumed or extended, none of its new runs finished, is left as it was, byte for byte (`stop`)."""
-        if not ran and self._found is not None and self._found.get("status") != "running":
+        resumed, extended or replaced, none of its new runs finished, is left as it was (`stop`)."""
+        if not ran and (self.earlier.aside or self._found is not None and self._found.get("status") != "running"):
             return f": {self.stop('interrupted', 0, 0)}"
         self.set_status("interrupted")
         return f"{where}: {saved}"
@@ -331,10 +331,9 @@ class RunFolder:
         failed) after running `ran` runs, `finished` saved in all, its session closed in the
         manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
-        * no run saved, in a folder this command created: the folder is removed, Corridor leaves
-          no folder of nothing behind ("nothing was run, and DIR, which this command created, is
-          removed"; in place of an earlier one, "nothing was run; the earlier results in DIR were
-          removed by --force, and DIR with them");
+        * no run saved, in a folder this command created: the folder is removed ("nothing was run,
+          and DIR, which this command created, is removed"), and the one `--force` replaced is put
+          back ("… DIR is left as it was: --force replaced nothing": sim.experiments.earlier);
         * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
           manifest written back byte for byte as this command found it (neither an extension none
           of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
@@ -348,10 +347,7 @@ class RunFolder:
         if not finished and self.created and not any(self.runs.glob("*.json")):
             self._unlock()
             try:
-                remove_corridor_folder(self.path)
-                if self.replaced:
-                    return f"nothing was run; {self._earlier()}, and {self.path} with them"
-                return f"nothing was run, and {self.path}, which this command created, is removed"
+                return self.earlier.put_back(self.path)  # removed, and the folder --force replaces put back
             except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
                 pass
         found = self._found if not ran else None

@@ -13,7 +13,7 @@ import textwrap
 from sim.experiments.command import ENGINE_HELP, WORKERS
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.flags import path_flag
-from sim.program.written import FORCE_HELP
+from sim.program.written import FORCE_HELP_BY_NAME
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -54,7 +54,7 @@ def add_commands(sub) -> None:
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="continue an interrupted calibration given by --out")
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=FORCE_HELP_BY_NAME)
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no note of places the map moves")
     p.set_defaults(func=cmd_calibrate)

@@ -5,8 +5,9 @@ same output never both claim it.
 * **Ownership.** Every output folder Corridor creates holds a marker file, :data:`MARKER`, with
   a fixed token and its kind. A folder is replaced (``--force``) only when it carries that
   marker, of the same kind, and holds nothing its kind's command does not write
-  (:mod:`sim.program.written`): Corridor deletes only what it can prove it wrote. A PNG written by Corridor carries the same token in
-  its ``Software`` text field.
+  (:mod:`sim.program.written`: in a folder published whole, nothing but the files its record
+  lists, unchanged; in a folder written bit by bit, nothing its kind's command does not write,
+  by name). A PNG written by Corridor carries the same token in its ``Software`` text field.
 * **Publishing.** A run folder is built under a hidden staging name beside its final name and
   moved into place with a rename that cannot replace (:func:`sim.program.noreplace.rename_noreplace`):
   if another command took the name meanwhile, this one says so in one line (exit 2) and leaves
@@ -32,10 +33,15 @@ from sim.program.errors import UserError
 from sim.program.noreplace import rename_noreplace
 from sim.program.written import (
     MARKER,
+    RECORD,
     TOKEN,
     corridor_folder_kind,
+    files_in,
     foreign_file,
     is_corridor_folder,
+    not_a_folder,
+    not_marked,
+    other_kind,
     refusal,
 )
 
@@ -88,14 +94,18 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
-def check_destination(path: Path, force: bool = False, kind: str | None = None) -> None:
-    """Refuse, before any work, an output path that is taken: a file, or a folder that is not
-    empty (with `force`: one that Corridor did not create, or, given `kind`, one that holds
-    another kind of output — `--force` on a run never replaces a sweep —, or one holding a file
-    Corridor did not write, named: `sim.program.written.foreign_file`). An empty folder is
-    free. A path the system refuses (a name too long, a loop of links) is refused in one line."""
+def check_destination(path: Path, force: bool = False, kind: str | None = None, forceable: bool = True) -> None:
+    """Refuse, before any work, an output path that is taken. `kind`: the kind of folder the
+    command publishes there ("run", "export", …); None for a command that writes one file (a
+    PNG). A folder's command refuses a file or a link at `path` (`not_a_folder`), and a folder
+    that is not empty (with `force`: one that Corridor did not create, one that holds another
+    kind of output — `--force` on a run never replaces a sweep —, or one holding a file Corridor
+    did not write, named: `sim.program.written.foreign_file`); an empty folder is free. A file's
+    command refuses a folder, and a file (with `force`: one Corridor did not write). Without
+    `force`, the refusal advises --force only where the command has it (`forceable`) and it would
+    be taken. A path the system refuses (a name too long, a loop of links) is refused in one line."""
     try:
-        _check_destination(Path(path), force, kind)
+        _check_destination(Path(path), force, kind, forceable)
     except OSError as err:
         from sim.program.oserrors import failure_line
 
@@ -103,31 +113,45 @@ def check_destination(path: Path, force: bool = False, kind: str | None = None) 
         raise UserError(failure_line(err, "cannot create it", kept="nothing was written")) from None
 
 
-def _check_destination(path: Path, force: bool, kind: str | None = None) -> None:
+def _check_destination(path: Path, force: bool, kind: str | None, forceable: bool) -> None:
     if not path.exists() and not path.is_symlink():
         _check_parent(path)
         return
+    if kind is None:
+        _check_file(path, force, forceable)
+        return
+    if path.is_symlink() or not path.is_dir():
+        raise not_a_folder(path)
+    if not any(path.iterdir()):
+        return
+    held = corridor_folder_kind(path)
+    foreign = foreign_file(path, held) if held == kind else None
+    if not force:
+        raise _taken(path, forceable and held == kind and foreign is None)
+    if held is None:
+        raise not_marked(path, kind)
+    if held != kind:
+        raise other_kind(path, held, kind)
+    if foreign is not None:
+        raise refusal(path, held, foreign)
+
+
+def _taken(path: Path, replaceable: bool) -> UserError:
+    """The refusal of a path that exists, without --force; `replaceable`: --force would replace it."""
+    return UserError(f"{path}: already exists; choose another --out" + (" or pass --force to replace it"
+                                                                       if replaceable else ""))
+
+
+def _check_file(path: Path, force: bool, forceable: bool) -> None:
+    """Refuse what is at `path` for a command that writes one file there."""
     if path.is_dir() and not path.is_symlink():
-        if not any(path.iterdir()):
-            return
-        held = corridor_folder_kind(path)
-        if force and held is not None and kind is not None and held != kind:
-            raise UserError(f"{path}: holds Corridor's {held} output, not a {kind}; --force replaces only "
-                            f"the same kind of output: choose another --out")
-        if force and held is not None:
-            if (foreign := foreign_file(path, held)) is not None:
-                raise refusal(path, held, foreign)
-            return
-        if force:
-            raise UserError(f"{path}: exists and was not created by Corridor (no {MARKER} marker); "
-                            "--force replaces only Corridor's own output folders: choose another --out")
-        raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+        raise UserError(f"{path}: is a folder; give --out the name of a file")
     if force and is_corridor_file(path):
         return
     if force:
         raise UserError(f"{path}: exists and was not written by Corridor; --force replaces only "
                         "Corridor's own files: choose another --out")
-    raise UserError(f"{path}: already exists; choose another --out or pass --force to replace it")
+    raise _taken(path, forceable and is_corridor_file(path))
 
 
 def _check_parent(path: Path) -> None:
@@ -287,7 +311,14 @@ def new_marked_folder(path: Path, kind: str, claim: Callable[[int], None] | None
 def remove_corridor_folder(path: Path) -> None:
     """Delete a folder only if it carries Corridor's marker and holds nothing its kind's command
     does not write (`sim.program.written.foreign_file`): it is first moved aside (so the name is
-    free at once), then removed. Raises UserError otherwise (the refusal of `--force`)."""
+    free at once, `set_aside`), then removed. Raises UserError otherwise (the refusal of `--force`)."""
+    shutil.rmtree(set_aside(path), ignore_errors=True)
+
+
+def set_aside(path: Path) -> Path:
+    """Move Corridor's folder `path` aside, to a hidden name beside it (removed by `sweep_stale`
+    once this process is gone), and return that name; the checks and refusals of
+    `remove_corridor_folder`."""
     path = Path(path)
     if not is_corridor_folder(path) or path.is_symlink():
         raise UserError(f"{path}: was not created by Corridor (no {MARKER} marker); will not delete it — "
@@ -296,7 +327,7 @@ def remove_corridor_folder(path: Path) -> None:
         raise refusal(path, kind, foreign)
     aside = _aside(path, "trash")
     rename_noreplace(path, aside)
-    shutil.rmtree(aside, ignore_errors=True)
+    return aside
 
 
 def publish_folder(build: Callable[[Path], None], final: Path, force: bool = False, kind: str = "run",
@@ -306,7 +337,8 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     one is expected, and two commands never both think they wrote `final`.
 
     `final` may not exist, may be an empty folder, or (with `force`) a folder Corridor created,
-    which is then replaced. Raises UserError before `build` runs if `final` is taken, and
+    which is then replaced. The folder keeps a record of each file's size and modification time
+    as published (`sim.program.written.RECORD`): a file changed since is not deleted by `--force`. Raises UserError before `build` runs if `final` is taken, and
     OutputTaken if another command took it while `build` ran (this one's folder is then
     discarded). `checked`: the caller already called check_destination before its work.
     `chosen=False` (a name Corridor made up, e.g. by new_run_folder): if it is taken meanwhile,
@@ -321,6 +353,7 @@ def publish_folder(build: Callable[[Path], None], final: Path, force: bool = Fal
     try:
         mark_folder(staging, kind)
         build(staging)
+        write_json_atomic(staging / RECORD, {"token": TOKEN, "files": files_in(staging)})  # what --force may delete
         os.chmod(staging, 0o777 & ~_umask())
         if chosen:
             _install(staging, final, force)

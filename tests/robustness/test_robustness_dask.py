@@ -240,3 +240,39 @@ def test_a_real_local_dask_sweep_prints_none_of_dasks_own_lines(tmp_path, capfd)
     err = capfd.readouterr().err
     assert "distributed." not in err and "Traceback" not in err, err
     assert [logger.level, *(h.level for h in logger.handlers)] == before, "the distributed loggers were left changed"
+
+
+def test_force_whose_engine_fails_puts_the_earlier_folder_back_as_it_was(tmp_path, monkeypatch, capsys):
+    """`sweep --force --dask ADDRESS` on a finished sweep whose scheduler was out of reach deleted
+    the earlier sweep, ran nothing, and said the folder "which this command created, is removed"
+    (session 14's fresh tester, F12; compare, uncertainty, hindcast alike). The folder `--force`
+    replaces is set aside, not deleted, until the command saves something
+    (sim.experiments.earlier): here it is put back as it was, in the one line's words, and
+    nothing is left beside it, as after Ctrl-C before the first run finished; a --force that
+    runs replaces it, leaving nothing aside."""
+    out = tmp_path / "out"
+    assert main(sweep(tmp_path)[:-4] + ["--workers", "1"]) == 0  # complete: 2 points × 2 replicates
+    capsys.readouterr()
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    stand_in(monkeypatch, "asking for the workers")
+    assert main(sweep(tmp_path, "--force")) == 2
+    lines = error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was: --force replaced "
+                                                 "nothing"), lines
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before, "as it was"
+    assert sorted(p.name for p in tmp_path.iterdir()) == beside, "nothing left aside"
+    monkeypatch.undo()
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:  # Ctrl-C before the first run finished: the same
+        patch.setattr("sim.experiments.engine.run_one", interrupt)
+        assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--force"]) == 130
+    assert error_lines(capsys.readouterr().err) == [
+        f"interrupted: nothing was run, and {out} is left as it was: --force replaced nothing"]
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before, "as it was"
+    assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--force"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == beside, "the earlier folder deleted once replaced"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

@@ -25,6 +25,7 @@ from sim.program.output import (
     publish_folder,
     sweep_stale,
 )
+from sim.program.written import RECORD
 
 from conftest import ROOT
 
@@ -56,7 +57,7 @@ def test_force_never_deletes_a_folder_corridor_did_not_create(tmp_path):
     for kind in ("sweep", "compare"):
         with pytest.raises(UserError, match="not a .* folder created by Corridor.*will not replace it"):
             RunFolder(out, kind, "x").open(resume=False, force=True)
-    with pytest.raises(UserError, match="was not created by Corridor"):
+    with pytest.raises(UserError, match="is not a run folder created by Corridor.*will not replace it"):
         publish_folder(lambda tmp: None, out, force=True)
     assert (out / "src" / "background.js").read_text() == "// mine"
     assert json.loads((out / "manifest.json").read_text()) == {"manifest_version": 3}
@@ -66,7 +67,7 @@ def test_force_replaces_a_folder_corridor_created(tmp_path):
     out = publish_folder(lambda tmp: (tmp / "summary.json").write_text("first"), tmp_path / "run")
     assert is_corridor_folder(out)
     publish_folder(lambda tmp: (tmp / "steps.csv").write_text("second"), out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "steps.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, RECORD, "steps.csv"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "nothing left beside it"
 
 
