@@ -247,9 +247,10 @@ def test_force_whose_engine_fails_puts_the_earlier_folder_back_as_it_was(tmp_pat
     the earlier sweep, ran nothing, and said the folder "which this command created, is removed"
     (session 14's fresh tester, F12; compare, uncertainty, hindcast alike). The folder `--force`
     replaces is set aside, not deleted, until the command saves something
-    (sim.experiments.earlier): here it is put back as it was, in the one line's words, and
-    nothing is left beside it, as after Ctrl-C before the first run finished; a --force that
-    runs replaces it, leaving nothing aside."""
+    (sim.experiments.earlier), and the engine is started before the folder is touched: an engine
+    that fails leaves it as it was; Ctrl-C before the first run finished puts it back, in the
+    one line's words, with nothing left beside it; a --force that runs replaces it, leaving
+    nothing aside."""
     out = tmp_path / "out"
     assert main(sweep(tmp_path)[:-4] + ["--workers", "1"]) == 0  # complete: 2 points × 2 replicates
     capsys.readouterr()
@@ -258,8 +259,8 @@ def test_force_whose_engine_fails_puts_the_earlier_folder_back_as_it_was(tmp_pat
     stand_in(monkeypatch, "asking for the workers")
     assert main(sweep(tmp_path, "--force")) == 2
     lines = error_lines(capsys.readouterr().err)
-    assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was: --force replaced "
-                                                 "nothing"), lines
+    assert len(lines) == 1 and lines[0].endswith(f"; nothing was run, and {out} is left as it was (complete)"), \
+        lines  # the engine is started before the folder is touched (sim.experiments.engine.engine_and_folder)
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before, "as it was"
     assert sorted(p.name for p in tmp_path.iterdir()) == beside, "nothing left aside"
     monkeypatch.undo()

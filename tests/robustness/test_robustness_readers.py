@@ -215,22 +215,21 @@ def test_a_sweep_whose_first_run_fails_leaves_no_folder_of_nothing_behind(tmp_pa
     assert json.loads((out / MANIFEST).read_text())["status"].startswith("stopped: run p000-r00"), "kept, and says so"
 
 
-def test_a_forced_sweep_whose_first_run_fails_says_the_earlier_results_were_removed(tmp_path, monkeypatch, capsys):
-    """With --force, the folder the command removes when every run fails replaced an earlier one:
-    the line says the earlier results were removed by --force, not that the command created it
-    (session 14's fresh review, F12); when a run finished before one failed, the line says so
-    beside where it is saved."""
+def test_a_forced_sweep_whose_first_run_fails_puts_the_earlier_results_back(tmp_path, monkeypatch, capsys):
+    """With --force, when every run fails the earlier folder is put back as it was and the line says
+    so, not that the command created (and removed) it (session 14's fresh review, F12;
+    sim.experiments.earlier); when a run finished before one failed, the earlier results are gone
+    and the line says so beside where the new run is saved."""
     from test_sweep import sweep_file
 
     path, out = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=2), tmp_path / "out"
     command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
     run_one = engine.run_one
-    for first, ends in [("fails", f"nothing was run; the earlier results in {out} were removed by --force, and "
-                                  f"{out} with them"),
+    for first, ends in [("fails", f"nothing was run, and {out} is left as it was: --force replaced nothing"),
                         ("runs", f"the 1 finished runs are saved in {out}; --resume runs the rest (the earlier "
                                  f"results in {out} were removed by --force)")]:
         monkeypatch.setattr(engine, "run_one", run_one)
-        assert main(command) == 0
+        assert main([*command, "--force"] if out.exists() else command) == 0  # a finished sweep (again)
         capsys.readouterr()
 
         def failing(task, first=first):
@@ -239,10 +238,12 @@ def test_a_forced_sweep_whose_first_run_fails_says_the_earlier_results_were_remo
             raise UserError("the scenario cannot be run")
 
         monkeypatch.setattr(engine, "run_one", failing)
+        before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert main([*command, "--force"]) == 2
         err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
         assert len(err) == 1 and err[0].endswith(f"): the scenario cannot be run; {ends}"), (first, err)
-        assert out.exists() == (first == "runs")
+        after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert (after == before) == (first == "fails"), "put back as it was only when nothing was saved"
 
 
 @pytest.mark.parametrize("failing", ["a worker", "the client"])
