@@ -8,6 +8,7 @@ publishes there removes (`sim.program.output.sweep_stale`).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -41,3 +42,16 @@ class EarlierFolder:
         if self.aside is not None:
             shutil.rmtree(self.aside, ignore_errors=True)
             self.aside = None
+
+
+def untouched(path: Path) -> str:
+    """What a message says of the folder `path` when the command stopped before opening it (its
+    engine could not start: `sim.experiments.engine.Engine`): nothing was run, and the folder, if
+    there is one, is left as it was (with its manifest's status, if it has one)."""
+    if not path.exists():
+        return "nothing was run"
+    try:
+        status = json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        status = None
+    return f"nothing was run, and {path} is left as it was" + (f" ({status})" if status else "")

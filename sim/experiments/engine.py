@@ -3,13 +3,11 @@
 * **Engines.** One `concurrent.futures` interface, three engines: in this process (one worker),
   a local process pool, or a Dask cluster (`client.get_executor()`), so they are interchangeable
   and give the same table.
-* **Durability** (the folder: `sim.experiments.runfolder`). Each finished run is written at once, atomically, as one small JSON file in
-  `runs/`; a crash or SIGKILL loses at most the runs in flight, and `--resume` runs only the
-  missing ones. At most a small window of runs is in flight, so memory stays flat however many
-  runs there are.
-* **Tables.** At the end the run files are streamed, a chunk at a time, into `runs.parquet`,
-  `runs.csv` and `series.parquet`: one row per run (per run × kept step for the series), in run
-  order, never a duplicate.
+* **Durability** (the folder: `sim.experiments.runfolder`). Each finished run is written at once, atomically,
+  as one small JSON file in `runs/`; a crash or SIGKILL loses at most the runs in flight (a small window:
+  memory stays flat however many runs there are), and `--resume` runs only the missing ones.
+* **Tables.** At the end the run files are streamed, a chunk at a time, into `runs.parquet`, `runs.csv`
+  and `series.parquet`: one row per run (per run × kept step for the series), in run order, no duplicate.
 """
 
 from __future__ import annotations
@@ -139,7 +137,6 @@ def check_engine(workers: int | None, dask: str | None) -> None:
     check_dask(dask)
 
 
-
 def check_replicates_run(replicates: int, resume: bool, out, workers: int | None, dask: str | None) -> int:
     """The checks every command of one scenario's replicates makes before anything runs (at
     least 2 replicates, `--resume` with `--out`, the engine); the number of local workers."""
@@ -149,8 +146,6 @@ def check_replicates_run(replicates: int, resume: bool, out, workers: int | None
         raise UserError("--resume needs --out FOLDER: the folder to finish")
     check_engine(workers, dask)
     return workers or default_workers()
-
-# ============================================================================ the run folder
 
 
 # ============================================================================ running
@@ -162,9 +157,8 @@ class Engine:
     given (`--dask ADDRESS`, as the user chose it, else its description). It is started before the
     folder of its runs is opened (`engine_and_folder`): one that cannot start (a Dask scheduler out
     of reach, a local cluster that fails) is a UserError, one line ending with what became of the
-    runs' place (`folder.untouched()`: nothing was run, the folder is left as it was). Used as a
-    context it is closed on leaving (the runs in flight stopped if left by an exception); closing
-    it again does nothing."""
+    runs' place (`folder.untouched()`). Used as a context it is closed on leaving
+    (the runs in flight stopped if left by an exception); closing it again does nothing."""
 
     def __init__(self, workers: int, dask: str | None, folder: RunFolder | MemoryRuns):
         self._stack = ExitStack()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.earlier import EarlierFolder
+from sim.experiments.earlier import EarlierFolder, untouched
 from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
@@ -59,16 +59,15 @@ class RunFolder:
 
     def __init__(self, path: Path, kind: str, identity: str):
         self.path, self.kind, self.identity = Path(path), kind, identity
-        self.runs = self.path / "runs"
-        self.maps = self.path / "maps"
+        self.runs, self.maps = self.path / "runs", self.path / "maps"
         #: this command's entry in the manifest's "sessions" (written when it starts, completed at the end)
         self.session = {"id": uuid.uuid4().hex[:12], "started": datetime.now().isoformat(timespec="seconds"),
                         "code_version": code_version(), "command": sys.argv, "ended": None}
         self._status: str | None = None  # the status this command last wrote into the manifest
-        self.created = False  # whether this command created the folder (`open`), not found it
-        self.replaced = False  # whether it created it in place of an earlier one (`--force`)
-        self._found: dict | None = None  # the manifest of the folder this command resumes, as it found it,
-        self._found_text = ""  # and its text (written back if the command leaves the folder as it was)
+        # whether this command created the folder (`open`), not found it; whether in place of an earlier one (`--force`)
+        self.created = self.replaced = False
+        # the manifest of the folder this command resumes as it found it, and its text (written back if left as it was)
+        self._found, self._found_text = None, ""
         self._held = 0  # the runs the folder held when this command opened it
         self.earlier = EarlierFolder()  # the folder --force replaces (sim.experiments.earlier)
 
@@ -235,9 +234,8 @@ class RunFolder:
         return clear_unfinished(p, self.kind)
 
     def _state(self, manifest: dict | None) -> str:
-        """What a folder that exists holds, in a refusal: its manifest's status; "not started" for
-        Corridor's folder of this kind without one (stopped before it, or being created by another
-        command this instant: its marker is not yet written whole); else not a folder of this kind."""
+        """What a folder that exists holds, in a refusal: its manifest's status; "not started" for Corridor's folder of
+        this kind without one (stopped before it, or being created this instant); else not a folder of this kind."""
         if manifest:
             return str(manifest.get("status", "unknown"))
         if (self.path / MARKER).is_file() and corridor_folder_kind(self.path) in (None, self.kind):
@@ -331,16 +329,13 @@ class RunFolder:
         failed) after running `ran` runs, `finished` saved in all, its session closed in the
         manifest (its end, the runs it ran, why it stopped); returns what the message says:
 
-        * no run saved, in a folder this command created: the folder is removed ("nothing was run,
-          and DIR, which this command created, is removed"), and the one `--force` replaced is put
-          back ("… DIR is left as it was: --force replaced nothing": sim.experiments.earlier);
-        * no run of its own, in a folder it resumed or extended: the folder is left as it was, its
-          manifest written back byte for byte as this command found it (neither an extension none
-          of whose runs ran nor this session is recorded: "nothing was run, and DIR is left as it
-          was (complete)"); a status of "running" (left by a killed command) says `reason`;
-        * else the folder's status says `reason`, and the message where the finished runs are saved
-          and that --resume runs the rest (`saved_note`), and, in a folder that replaced an earlier
-          one, that its earlier results were removed by --force."""
+        * no run saved, in a folder this command created: the folder is removed, and the one
+          `--force` replaced put back (`sim.experiments.earlier.EarlierFolder.put_back`);
+        * no run of its own, in a folder it resumed or extended: the folder is left as it was, its manifest
+          written back byte for byte ("nothing was run, and DIR is left as it was (complete)"); a status of
+          "running" (left by a killed command) says `reason`;
+        * else the folder's status says `reason`, and the message where the finished runs are saved and that
+          --resume runs the rest (`saved_note`), and, if it replaced one, that its earlier results were removed."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
                             stopped=reason.removeprefix("stopped: "))
         self._status = reason
@@ -361,19 +356,11 @@ class RunFolder:
         self._unlock()
         if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
-        return self.saved_note(finished) + (f" ({self._earlier()})" if self.replaced else "")
+        replaced = f" (the earlier results in {self.path} were removed by --force)" if self.replaced else ""
+        return self.saved_note(finished) + replaced
 
-    def _earlier(self) -> str:
-        return f"the earlier results in {self.path} were removed by --force"
-
-    def untouched(self) -> str:
-        """What a message says of the folder when the command stopped before opening it (its engine
-        could not start: `sim.experiments.engine.Engine`): nothing was run, and the folder, if there
-        is one, is left as it was (with its manifest's status, if it has one)."""
-        if not self.path.exists():
-            return "nothing was run"
-        status = (self.manifest() or {}).get("status")
-        return f"nothing was run, and {self.path} is left as it was" + (f" ({status})" if status else "")
+    def untouched(self) -> str:  # what a message says of the folder when the engine could not start
+        return untouched(self.path)
 
     def _with_session(self, manifest: dict) -> dict:
         """`manifest` with this command's session (as it is now) last among its sessions."""
