@@ -1,6 +1,6 @@
 """A click is not lost to a re-render: a button the page still shows keeps its widget, and so its
 click handler, when the page around it changes (a background action starting and ending, a
-problem shown, the drawer opened, an export's result). reacton keys an element by its place
+problem shown, the drawer opened or closed, an export's result). reacton keys an element by its place
 among the elements its component renders; an element that changes place (one shown before it),
 or a component whose single root becomes a fragment of two, is made anew with every widget under
 it, and the old button's handler is removed while the browser still shows it: its click raised
@@ -10,7 +10,6 @@ as the server does for a tab; `click()` is what the browser's click runs on the 
 
 from __future__ import annotations
 
-import ipyvue
 import ipywidgets
 import pytest
 import solara
@@ -21,15 +20,15 @@ import sim.app.page as page
 from sim.app import actions, drawer
 
 
-def _buttons(root: ipywidgets.Widget) -> dict[str, ipyvue.VueWidget]:
-    """The widgets under `root` that take a click, by their first `corridor-` class."""
-    found: dict[str, ipyvue.VueWidget] = {}
+def _shown(root: ipywidgets.Widget) -> dict[str, ipywidgets.Widget]:
+    """The widgets under `root` with a `corridor-` class (the page's buttons, boxes and panels),
+    by the first such class."""
+    found: dict[str, ipywidgets.Widget] = {}
 
     def walk(widget) -> None:
-        if isinstance(widget, ipyvue.VueWidget) and "click" in widget._events:
-            names = [c for c in (widget.class_ or "").split() if c.startswith("corridor-")]
-            if names:
-                found[names[0]] = widget
+        names = [c for c in (getattr(widget, "class_", None) or "").split() if c.startswith("corridor-")]
+        if names:
+            found.setdefault(names[0], widget)
         for child in getattr(widget, "children", None) or ():
             if isinstance(child, ipywidgets.Widget):
                 walk(child)
@@ -39,9 +38,9 @@ def _buttons(root: ipywidgets.Widget) -> dict[str, ipyvue.VueWidget]:
 
 
 def _kept(before: dict, root: ipywidgets.Widget, what: str) -> None:
-    now = _buttons(root)
+    now = _shown(root)
     remade = sorted(name for name, widget in before.items() if name in now and now[name] is not widget)
-    assert not remade, f"expected {what} to keep every button's widget, these were made anew: {remade}"
+    assert not remade, f"expected {what} to keep the widgets still shown, these were made anew: {remade}"
 
 
 @pytest.fixture
@@ -71,17 +70,18 @@ def tab(monkeypatch):
 
 def test_a_button_keeps_its_widget_and_its_click_while_the_page_changes(tab, tmp_path):
     box, ctl = tab
-    toolbar = _buttons(box)
-    assert {"corridor-play", "corridor-step", "corridor-reset", "corridor-drawer-toggle"} <= set(toolbar), toolbar
+    before = _shown(box)
+    assert {"corridor-play", "corridor-step", "corridor-reset", "corridor-drawer-toggle", "corridor-right"} <= set(before)
 
     actions.busy.value = "Resetting…"  # as `background` starts an action: the busy notice shows
-    _kept(toolbar, box, "the busy notice's coming")
-    toolbar["corridor-drawer-toggle"].click()  # the Controls button the browser showed before
+    _kept(before, box, "the busy notice's coming")
+    before["corridor-drawer-toggle"].click()  # the Controls button the browser showed before
     assert actions.drawer_open.value, "expected the click on Controls to open the drawer"
+    _kept(before, box, "the drawer's opening")
     actions.busy.value = ""  # the action is done: the notice goes
-    _kept(toolbar, box, "the busy notice's going")
+    _kept(before, box, "the busy notice's going")
 
-    shown = _buttons(box)
+    shown = _shown(box)
     assert "corridor-export" in shown, shown
     actions.problem.value = "Seed: expected a whole number"  # a problem shown above the map
     _kept(shown, box, "a problem shown")
@@ -89,5 +89,7 @@ def test_a_button_keeps_its_widget_and_its_click_while_the_page_changes(tab, tmp
     _kept(shown, box, "an export's result")
     actions.problem.value = ""
     _kept(shown, box, "a problem dismissed")
-    shown["corridor-drawer-toggle"].click()
+
+    before["corridor-drawer-toggle"].click()
     assert not actions.drawer_open.value, "expected the click on Hide to close the drawer"
+    _kept(shown, box, "the drawer's closing")

@@ -278,22 +278,23 @@ def Page():
         solara.AppBarTitle(children=["Corridor — what-if app"])
         solara.HTML(tag="span", unsafe_innerHTML=DISCLAIMER, classes=["corridor-stamp"])
         PresenterBar(ctl)
-    # Keys where an element comes and goes before others (the problem, the drawer): reacton keys
-    # the others by their place, and an element whose key changes is made anew, with every widget
-    # under it; a click on one of them meanwhile is lost (see `sim.app.toolbar.Toolbar`).
+    # Keys for the elements after one that comes and goes (the problem, the drawer): reacton keys
+    # an element by its place, and one whose key changes is made anew with every widget under it
+    # (the drawer's buttons: a click on one meanwhile is lost, see `sim.app.toolbar.Toolbar`; the
+    # map and the right column, resent whole).
     with solara.Column(gap="4px", classes=["corridor-page"]):
         Toolbar(ctl)
         if problem.value:
-            with solara.Row(classes=["corridor-problem-row"]).key("problem"):
+            with solara.Row(classes=["corridor-problem-row"]):
                 solara.Error(problem.value, classes=["corridor-problem"], dense=True)
                 solara.Button("Dismiss", on_click=lambda: problem.set(""), text=True)
         main = ["corridor-main"] + (["corridor-comparing"] if ctl.comparing else [])
         with solara.Row(classes=main, gap="10px").key("main"):
             if drawer_open.value:
-                with solara.Column(classes=["corridor-drawer"], gap="6px").key("drawer"):
+                with solara.Column(classes=["corridor-drawer"], gap="6px"):
                     Drawer(ctl)
             if ctl.comparing:
-                with solara.Column(gap="4px", classes=["corridor-comparison"]).key("runs"):
+                with solara.Column(gap="4px", classes=["corridor-comparison"]):
                     with solara.Row(gap="10px", classes=["corridor-pair-row"]):
                         SidePanel(ctl, 0, charts, compact=True)
                         SidePanel(ctl, 1, charts, compact=True)
@@ -302,4 +303,4 @@ def Page():
                     solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
             else:
                 SidePanel(ctl, 0, charts, compact=False).key("run")
-        FrameDrawn(drawn).key("frame-drawn")
+        FrameDrawn(drawn)
