@@ -1,14 +1,14 @@
 """A click is not lost to a re-render: a button the page still shows keeps its widget, and so its
 click handler, when the page around it changes (a background action starting and ending, a
 problem shown, the drawer opened or closed, an export's result; in a class session, a team's
-first pick of an order). reacton keys an element by its place
-among the elements its component renders; an element that changes place (one shown before it),
-or a component whose single root becomes a fragment of two, is made anew with every widget under
-it, and the old button's handler is removed while the browser still shows it: its click raised
-"KeyError: 'click'" in the server's log and was lost (the browser tests' Controls button, after a
-background action ended, under load). The page is rendered in a Solara kernel context of its own,
-as the server does for a tab; `click()` is what the browser's click runs on the server. Widgets
-are told apart by their first `corridor-` or `class-` CSS class."""
+first pick of an order). reacton keys an element by its place among the elements its component
+renders; an element that changes place (one shown before it), or a component whose single root
+becomes a fragment of two, is made anew with every widget under it, and the old button's handler
+is removed while the browser still shows it: a click on it then raised "KeyError: 'click'" in the
+server's log, or found its widget closed, and was lost (the browser tests' Controls button,
+clicked as the server started a Reset, under load). The page is rendered in a Solara kernel
+context of its own, as the server does for a tab; `click()` is what the browser's click runs on
+the server. Widgets are told apart by their first `corridor-` or `class-` CSS class."""
 
 from __future__ import annotations
 

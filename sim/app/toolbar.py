@@ -189,8 +189,8 @@ def Toolbar(ctl: Controller):
     the row's last child. Beside the row it made the toolbar render two elements, which reacton
     wraps in a fragment, so the root changed at every start and end of a background action and
     every button of the toolbar was made anew: a click the browser sent to the button it still
-    showed reached a widget whose handler was gone ("KeyError: 'click'" in the server's log) and
-    was lost (docs/app.md, *For developers*)."""
+    showed reached a widget whose handler was gone ("KeyError: 'click'" in the server's log) or
+    that was closed, and was lost (docs/app.md, *For developers*)."""
     _ = layout.value, frame.value
     waiting = bool(busy.value)
     model = ctl.sides[0].run.model
