@@ -176,7 +176,8 @@ def Orders(session: ClassSession, seat: str, faction: int):
         said = {WAIT: "hold (wait)", STAFF: "let the staff decide"}.get(chosen, chosen)
         solara.HTML(tag="div", unsafe_innerHTML=cv.e(f"Your order: {said}. You can change it until the time is up."),
                     classes=["class-chosen"])
-    with solara.Column(gap="2px", classes=["class-options"]):
+    # keyed: the order said above it comes with the first pick, which would make the buttons anew
+    with solara.Column(gap="2px", classes=["class-options"]).key("options"):
         for option in options:
             action, reason = cv.option_text(option, session.show_scores)
             solara.Button(action[:1].upper() + action[1:], classes=["class-option"],

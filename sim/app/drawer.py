@@ -45,24 +45,27 @@ def export_job(ctl: Controller) -> None:
 @solara.component
 def Export(ctl: Controller):
     """Export for slides in the background (the app stays usable), with its progress; the
-    downloads stay until the runs they show are reset or replaced."""
+    downloads stay until the runs they show are reset or replaced. One root element (a column)
+    whatever the state: the button alone would be the root, and the button with the progress a
+    fragment, which would make the button anew as the export starts (see `sim.app.toolbar.Toolbar`)."""
     _ = layout.value
-    solara.Button("Export for slides (PNG + GIF)", icon_name="mdi-content-save", on_click=lambda: export_job(ctl),
-                  disabled=export_job.pending, outlined=True, classes=["corridor-export"])
-    if export_job.pending:
-        solara.Text(export_note.value or "Exporting…", classes=["corridor-export-progress"])
-        solara.ProgressLinear(True)
-    elif export_job.error:
-        solara.Error(f"Export failed: {export_job.exception}", dense=True)
-    elif exported.value is not None and exported.value[0] == _runs(ctl):
-        folder: Path = exported.value[1]
-        solara.Success("Saved:", dense=True, classes=["corridor-export-done"])
-        solara.Text(str(folder), classes=["corridor-path"])
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):  # not Corridor's own marker file
-                name = str(path.relative_to(folder))
-                solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
-                                    label=f"Download {name}")
+    with solara.Column(gap="6px", classes=["corridor-export-box"]):
+        solara.Button("Export for slides (PNG + GIF)", icon_name="mdi-content-save", on_click=lambda: export_job(ctl),
+                      disabled=export_job.pending, outlined=True, classes=["corridor-export"])
+        if export_job.pending:
+            solara.Text(export_note.value or "Exporting…", classes=["corridor-export-progress"])
+            solara.ProgressLinear(True)
+        elif export_job.error:
+            solara.Error(f"Export failed: {export_job.exception}", dense=True)
+        elif exported.value is not None and exported.value[0] == _runs(ctl):
+            folder: Path = exported.value[1]
+            solara.Success("Saved:", dense=True, classes=["corridor-export-done"])
+            solara.Text(str(folder), classes=["corridor-path"])
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):  # not Corridor's own marker file
+                    name = str(path.relative_to(folder))
+                    solara.FileDownload(lambda p=path: p.read_bytes(), filename=name.replace("/", "_"),
+                                        label=f"Download {name}")
 
 
 def _title(path: Path) -> str:

@@ -278,6 +278,10 @@ def Page():
         solara.AppBarTitle(children=["Corridor — what-if app"])
         solara.HTML(tag="span", unsafe_innerHTML=DISCLAIMER, classes=["corridor-stamp"])
         PresenterBar(ctl)
+    # Keys for the elements after one that comes and goes (the problem, the drawer): reacton keys
+    # an element by its place, and one whose key changes is made anew with every widget under it
+    # (the drawer's buttons: a click on one meanwhile is lost, see `sim.app.toolbar.Toolbar`; the
+    # map and the right column, resent whole).
     with solara.Column(gap="4px", classes=["corridor-page"]):
         Toolbar(ctl)
         if problem.value:
@@ -285,7 +289,7 @@ def Page():
                 solara.Error(problem.value, classes=["corridor-problem"], dense=True)
                 solara.Button("Dismiss", on_click=lambda: problem.set(""), text=True)
         main = ["corridor-main"] + (["corridor-comparing"] if ctl.comparing else [])
-        with solara.Row(classes=main, gap="10px"):
+        with solara.Row(classes=main, gap="10px").key("main"):
             if drawer_open.value:
                 with solara.Column(classes=["corridor-drawer"], gap="6px"):
                     Drawer(ctl)
@@ -298,5 +302,5 @@ def Page():
                         legend = render_legend(ctl.sides[0].run.model)
                     solara.Image(legend, format=SCREEN_FORMAT, classes=["corridor-legend"])
             else:
-                SidePanel(ctl, 0, charts, compact=False)
+                SidePanel(ctl, 0, charts, compact=False).key("run")
         FrameDrawn(drawn)

@@ -183,7 +183,14 @@ def GoTo(ctl: Controller, disabled: bool):
 @solara.component
 def Toolbar(ctl: Controller):
     """Play/Pause, Step, Reset, speed, the timeline, "Go to", "jump to event", the presenter's
-    aids and the drawer's button."""
+    aids and the drawer's button, and the busy notice while a background action runs.
+
+    One root element whatever the state: the busy notice (placed by its CSS, not by the row) is
+    the row's last child. Beside the row it made the toolbar render two elements, which reacton
+    wraps in a fragment, so the root changed at every start and end of a background action and
+    every button of the toolbar was made anew: a click the browser sent to the button it still
+    showed reached a widget whose handler was gone ("KeyError: 'click'" in the server's log) or
+    that was closed, and was lost (docs/app.md, *For developers*)."""
     _ = layout.value, frame.value
     waiting = bool(busy.value)
     model = ctl.sides[0].run.model
@@ -221,8 +228,8 @@ def Toolbar(ctl: Controller):
         solara.Button("Hide" if drawer_open.value else "Controls",
                       icon_name="mdi-tune", on_click=lambda: drawer_open.set(not drawer_open.value),
                       outlined=True, classes=["corridor-drawer-toggle"])
-    if waiting:
-        BusyNotice()
+        if waiting:  # the last of the row, so that the buttons before it keep their widgets
+            BusyNotice()
 
 
 @solara.component
