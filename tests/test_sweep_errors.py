@@ -276,12 +276,14 @@ def test_every_commands_force_help_says_a_file_of_yours_is_named_and_the_folder_
     (sim.program.written), so each command's --force refuses a folder holding anything else and
     says so (session 13's fresh testers). A folder of many runs is judged by names (no record of
     what was written): its commands' --help says a file named like one Corridor writes there is
-    taken for its own (session 14's fresh tester, F2)."""
+    taken for its own (session 14's fresh tester, F2); only those that have --add-replicates
+    mention it (compare, uncertainty and hindcast did)."""
     for command in ("run", "export", "sweep", "compare", "uncertainty", "sensitivity", "discover", "hindcast",
                     "calibrate"):
         said = " ".join(run_cli(command, "--help").stdout.split())
         assert "holding nothing it did not write: a file of yours is named and the folder refused" in said, (command, said)
         by_name = command not in ("run", "export", "discover")  # a folder of many runs: judged by names, no record
+        assert ("(or --add-replicates)" in said) == (command in ("sweep", "sensitivity")), (command, said)
         assert ("unless named like one Corridor writes there, e.g. report.md)" in said) == by_name, (command, said)
 
 

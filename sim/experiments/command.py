@@ -45,12 +45,13 @@ RESUME_HELP = textwrap.dedent("""\
     discover) is refused in one line until the first ends.""")
 
 
-#: --force of the commands of many runs (sim.program.written: what it may delete)
-RESUME_FORCE_HELP = (FORCE_HELP_BY_NAME + "; with --resume (or --add-replicates) it replaces nothing: it resumes a folder "
+#: --force of the commands of many runs (sim.program.written: what it may delete); {}: --add-replicates, where there is one
+RESUME_FORCE_HELP = (FORCE_HELP_BY_NAME + "; with --resume{} it replaces nothing: it resumes a folder "
                      "begun with another code version")
 
 
-def _engine_options(p: argparse.ArgumentParser) -> None:
+def _engine_options(p: argparse.ArgumentParser, extends: bool = False) -> None:
+    """The options of every command of many runs; `extends`: it has --add-replicates."""
     p.add_argument("--out", type=path_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
@@ -58,7 +59,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: 'local' starts a local cluster, tcp://host:8786 uses an existing one")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run folder given by --out")
-    p.add_argument("--force", action="store_true", help=RESUME_FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=RESUME_FORCE_HELP.format(" (or --add-replicates)" if extends else ""))
     p.add_argument("--no-charts", action="store_true", help="write the tables and report but no charts")
     p.add_argument("--quiet", action="store_true",
                    help="no plan line, no progress bar, no note of places the map moves (errors and other notes still print)")
@@ -80,7 +81,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sweep "
         "scenarios/sweeps/stop_probability_by_convoy_strength.yaml --workers 2")
     p.add_argument("sweep", type=path_flag, help="sweep file (YAML), or a library name such as blockade_screening")
-    _engine_options(p)
+    _engine_options(p, extends=True)
     p.add_argument("--replicates", type=REPLICATES, metavar="N",
                    help="replicates per point (default: the file's); with --resume, more than the folder "
                         "holds extend it with the next seeds")
@@ -157,7 +158,7 @@ def add_commands(sub) -> None:
         epilog=ENGINE_HELP + "\n\n" + RESUME_HELP + "\n\nexample:\n  python run.py sensitivity "
         "scenarios/sweeps/blockade_screening.yaml --workers 2")
     p.add_argument("sweep", type=path_flag, help="sweep file with design: {kind: morris, …} or {kind: sobol, …}, or its library name")
-    _engine_options(p)
+    _engine_options(p, extends=True)
     p.add_argument("--add-replicates", type=REPLICATES, metavar="N",
                    help="extend the finished analysis in --out by N replicates per point (the next seeds) "
                         "and redo its indices")
