@@ -141,6 +141,33 @@ def test_force_with_a_scheduler_out_of_reach_leaves_the_earlier_calibration_as_i
     assert folder_bytes(out) == before, "the earlier calibration was touched"
 
 
+def test_ctrl_c_during_a_forced_calibration_puts_the_earlier_back_and_says_so(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during `calibrate --force` on a finished calibration: the earlier folder, set aside, is
+    put back byte for byte (a calibration keeps no run files, so nothing of its own counts as saved),
+    and the line says so; it said "the finished generations are saved in …/abc.db; --resume
+    continues from them" of generations that were thrown away (session 14's last fresh tester)."""
+    import sim.hindcast.calibrate as calibrate
+
+    out = tmp_path / "out"
+    earlier = RunFolder(out, "calibration", "an earlier calibration")
+    with earlier.writing(resume=False, force=False):
+        earlier.runs.rmdir()
+        (out / "abc.db").write_bytes(b"the earlier generations")
+        earlier.write_manifest({}, status="complete")
+    before = folder_bytes(out)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibrate, "run_abc", interrupted)
+    code = main(["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--force", "--quiet", "--workers", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and err[-1] == (f"interrupted during the calibration: its generations are not kept, and {out} "
+                                       "is left as it was: --force replaced nothing"), err
+    assert not any("--resume" in line for line in err), "no advice to resume generations that are gone"
+    assert folder_bytes(out) == before, "the earlier calibration was not put back as it was"
+
+
 # ---------------------------------------------------------------------------- distance and quantiles
 
 

@@ -371,8 +371,12 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
                 predictive = posterior_predictive(simulator, posterior, observed, plan.spec.predictive.replicates,
                                                   plan.spec.seed, executor, progress)
         except KeyboardInterrupt as err:  # Ctrl-C, SIGTERM: say how to finish, as a sweep does (`writing`: "interrupted")
-            say_stopped(err, f" during the calibration: the finished generations are saved in {out / 'abc.db'}; the "
-                             f"same command with --resume --out {out} continues from them")
+            if folder.replaced:  # --force: the earlier calibration is put back (sim.experiments.earlier), this one's go
+                say_stopped(err, f" during the calibration: its generations are not kept, and {out} is left as it "
+                                 "was: --force replaced nothing")
+            else:
+                say_stopped(err, f" during the calibration: the finished generations are saved in {out / 'abc.db'}; "
+                                 f"the same command with --resume --out {out} continues from them")
             raise
         result = Calibration(out, plan, observed, generations_table(history), posterior, predictive,
                              seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started,
