@@ -8,7 +8,8 @@ else. What "nothing else" can prove depends on how the folder was written:
   :data:`RECORD`: each file's size and modification time (ns) as published (:func:`files_in`).
   A file in it is Corridor's only if its kind's list names it (below) and the record lists it,
   unchanged; a file of yours named like one Corridor writes (your ``narrative.txt`` in place of
-  its own), or one of its files you changed, is not ("changed since Corridor wrote it"). A
+  its own), or one of its files you changed in size or modification time, is not ("changed since
+  Corridor wrote it"; a same-size edit whose time was put back, as `cp -p` does, is not seen). A
   folder published before records were kept has none, and is judged by names alone, as a folder
   written bit by bit.
 * **A folder written bit by bit** (sweep, compare, uncertainty, sensitivity, hindcast,
