@@ -124,3 +124,41 @@ def test_a_teams_order_buttons_keep_their_widgets_once_it_picked(kernel_tab):
     _kept(before, box, "the team's first pick")
     before["class-hold"].click()  # the team changes its mind at once
     assert picks == {0: WAIT}, "expected the click on Hold to change the order"
+
+
+def test_an_export_shows_its_share_done_not_an_endless_animation(kernel_tab, monkeypatch, tmp_path):
+    """While an export runs, its bar shows the share done, and the page changes only when the share
+    does; Vuetify's indeterminate bar kept the browser drawing 60 frames a second for as long as the
+    export took (1.5-1.8 s of Chromium's CPU in an export of 7-9 s, 0.5 s with the share:
+    docs/performance.md, `make test`, session 15)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    told, release = threading.Event(), threading.Event()
+
+    def export_runs(runs, progress):
+        progress(0.25, "frame 3 of 12")
+        told.set()
+        release.wait(60)
+        return tmp_path
+
+    monkeypatch.setattr(drawer, "export_runs", export_runs)
+    ctl = SimpleNamespace(sides=[], lock=threading.Lock())
+    box, _ = solara.render(drawer.Export(ctl), handle_error=False)
+    drawer.export_job(ctl)
+    try:
+        assert told.wait(60), "the export never told its progress"
+        deadline = time.monotonic() + 30
+        while "corridor-export-bar" not in _shown(box) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        shown = _shown(box)
+        bar = shown["corridor-export-bar"]
+        assert not bar.indeterminate and bar.value == 25, (bar.indeterminate, bar.value)
+        assert shown["corridor-export-progress"].children == ["Exporting 25%: frame 3 of 12"]
+    finally:
+        release.set()
+    deadline = time.monotonic() + 30
+    while drawer.export_job.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "corridor-export-bar" not in _shown(box) and "corridor-export-done" in _shown(box)

@@ -19,7 +19,8 @@ from sim.app.presenter import shortcuts_text
 from sim.app.state import Controller
 from sim.program.errors import UserError
 
-export_note = solara.reactive("")  # the export's progress ("" when none is running)
+#: the export's progress, (share done 0–1, what is being written); None when none is running
+export_progress = solara.reactive(None)
 exported = solara.reactive(None)  # (the runs it was made from, its folder) of the last export
 
 
@@ -31,15 +32,14 @@ def _runs(ctl: Controller) -> tuple[int, ...]:
 def export_job(ctl: Controller) -> None:
     runs = _runs(ctl)
     try:
-        export_note.value = "Exporting: starting"
+        export_progress.value = (0.0, "starting")
         with ctl.lock:
             runs_now = [side.run for side in ctl.sides]
         # the export replays copies of the runs, so the class can go on while the files are written
-        folder = export_runs(runs_now,
-                             progress=lambda share, what: export_note.set(f"Exporting {share:.0%}: {what}"))
+        folder = export_runs(runs_now, progress=lambda share, what: export_progress.set((share, what)))
         exported.value = (runs, folder)
     finally:
-        export_note.value = ""
+        export_progress.value = None
 
 
 @solara.component
@@ -53,8 +53,11 @@ def Export(ctl: Controller):
         solara.Button("Export for slides (PNG + GIF)", icon_name="mdi-content-save", on_click=lambda: export_job(ctl),
                       disabled=export_job.pending, outlined=True, classes=["corridor-export"])
         if export_job.pending:
-            solara.Text(export_note.value or "Exporting…", classes=["corridor-export-progress"])
-            solara.ProgressLinear(True)
+            share, what = export_progress.value or (0.0, "starting")
+            solara.Text(f"Exporting {share:.0%}: {what}", classes=["corridor-export-progress"])
+            # the share done, not an endless animation: that kept the browser drawing 60 frames a
+            # second for as long as the export took (docs/performance.md, `make test`, session 15)
+            solara.ProgressLinear(100 * share, classes=["corridor-export-bar"])
         elif export_job.error:
             solara.Error(f"Export failed: {export_job.exception}", dense=True)
         elif exported.value is not None and exported.value[0] == _runs(ctl):
