@@ -185,7 +185,10 @@ def test_a_live_run_keeps_no_map_snapshots_on_the_way():
     assert np.array_equal(last["controller"], run.model.influence.controller), (
         "expected the export's last frame to hold the control map now")
 
-def test_export_and_viz_commands(tmp_path, capsys):
+def test_export_and_viz_commands(tmp_path, capsys, monkeypatch):
+    import sim.app.memory
+
+    monkeypatch.setattr(sim.app.memory, "use_system_allocator", lambda: None)  # it would start pytest again
     out = tmp_path / "export"
     assert main(["export", "open_road", "--days", "0.5", "--out", str(out),  # a library name, as `run` takes
                  "--set", "rules.reinforcement.max_per_day=5"]) == 0
@@ -302,6 +305,37 @@ def test_the_screen_map_names_every_unit_on_hover_and_marks_closed_bridges():
     assert "<title>R1 (Russian forces), 60 fighters</title>" in page
     assert place_is_closed(SimpleNamespace(status="destroyed")) and not place_is_closed(SimpleNamespace())
     assert PLACE_STYLE["bridge"] != CLOSED_BRIDGE_STYLE, "a closed bridge is not drawn as an open one"
+
+
+def test_viz_starts_again_on_the_system_allocator_before_it_reads_the_scenario(monkeypatch):
+    """`viz` starts itself again (`os.execv`, `sim.app.memory.use_system_allocator`) before it reads
+    the scenario: what came before the new start was done twice (2 of a start's 5 CPU seconds)."""
+    import sim.app.command
+    import sim.app.controls
+    import sim.app.memory
+
+    done = []
+
+    class StartedAgain(Exception):
+        pass
+
+    def start_again():
+        done.append("started again")
+        raise StartedAgain  # as os.execv: nothing after it runs in this process
+
+    def read(path, *args, **kwargs):
+        done.append("read the scenario")
+        return scenario_info(path, *args, **kwargs)
+
+    monkeypatch.setattr(sim.app.memory, "use_system_allocator", start_again)
+    monkeypatch.setattr(sim.app.controls, "scenario_info", read)
+    def serve(*args):
+        raise AssertionError(f"viz went on to serve without starting again: {done}")
+
+    monkeypatch.setattr(sim.app.command, "_check_port", serve)
+    with pytest.raises(StartedAgain):
+        main(["viz", str(OPEN_ROAD)])
+    assert done == ["started again"], done
 
 
 def test_viz_seed_is_the_seed_every_tab_starts_with(monkeypatch, capsys):

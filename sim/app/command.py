@@ -106,6 +106,12 @@ def bench_reset(scenario: Path, other: Path, repeats: int = 3) -> dict[str, floa
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    if not args.bench:
+        from sim.app.memory import use_system_allocator
+
+        # first, as it starts this command again: reading the scenario and importing what that needs
+        # (2 of a start's 5 CPU seconds) were done twice; a bad scenario still fails before the server starts
+        use_system_allocator()  # Python's objects on glibc's malloc, one heap: closed tabs' memory goes back
     from sim.app.controls import scenario_info
     from sim.program.folders import SCENARIOS
     from sim.scenario.library import find_in_library
@@ -123,9 +129,6 @@ def cmd_viz(args: argparse.Namespace) -> int:
               f"(95th percentile {r['total_p95_ms']:.1f} ms, slowest {r['total_max_ms']:.1f} ms)")
         return 0
     _check_port(args.host, args.port)
-    from sim.app.memory import use_system_allocator
-
-    use_system_allocator()  # Python's objects on glibc's malloc, one heap: closed tabs' memory goes back
     os.environ[SCENARIO_ENV] = str(path)
     if args.seed is not None:
         os.environ[SEED_ENV] = str(args.seed)
