@@ -266,3 +266,25 @@ def test_the_few_replicates_note_stops_at_twenty_one():
 
     assert few_replicates_note(20) is not None and "20 runs" in few_replicates_note(20)
     assert few_replicates_note(21) is None and few_replicates_note(30) is None
+
+
+def test_ctrl_c_after_every_run_finished_says_resume_writes_the_tables(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after a hindcast's last run, while its tables were built, said "--resume runs the
+    rest" though no run was left (session 14's fresh review): the hindcast's manifest does not
+    count its runs, so the line counted against nothing. The folder now counts against the runs
+    the command planned."""
+    def ran(task):  # a run that costs nothing: the line is about the runs saved, not what they hold
+        return {"outcomes": {}, "series": {}, "seconds": 0.0, "load_seconds": 0.0, "events": {},
+                "factions": {"ids": [], "labels": [], "colors": []}}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.experiments.engine.run_one", ran)
+    monkeypatch.setattr("sim.experiments.engine.assemble", interrupted)
+    out = tmp_path / "hc"
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-31",
+                   "--workers", "1", "--quiet", "--out", str(out), *QUICK])
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert (status, err) == (130, [f"interrupted: the 2 runs are all saved in {out}; --resume writes the tables, "
+                                   "charts and report"])

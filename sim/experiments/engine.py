@@ -191,7 +191,7 @@ def engine_and_folder(folder: RunFolder, tasks: list[RunTask], *, workers: int, 
     todo = sum(t.run_id not in held for t in tasks)
     with ExitStack() as stack:
         engine = stack.enter_context(Engine(min(workers, todo), dask, folder)) if todo else None
-        done = stack.enter_context(folder.writing(resume=resume, force=force, flag=flag))
+        done = stack.enter_context(folder.writing(resume=resume, force=force, flag=flag, planned=len(tasks)))
         yield done, engine
 
 

@@ -70,17 +70,21 @@ class RunFolder:
         self._found, self._found_text = None, ""
         self._held = 0  # the runs the folder held when this command opened it
         self.earlier = EarlierFolder()  # the folder --force replaces (sim.experiments.earlier)
+        self.planned: int | None = None  # the runs the command's folder is to hold, if it said (`writing`)
 
     @contextlib.contextmanager
-    def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
+    def writing(self, *, resume: bool, force: bool, flag: str = "--resume",
+                planned: int | None = None) -> Iterator[set[str]]:
         """`open` the folder for the block that writes into it; yields the ids of the runs
-        already done. However the block is left, the folder's lock is let go (a notebook whose
+        already done. `planned`: the runs it is to hold in all, which its messages count against
+        (`saved_note`; else its manifest's "runs", where there is one). However the block is left, the folder's lock is let go (a notebook whose
         sweep failed does not keep the terminal's `--resume` out). If it is left by an exception
         while the manifest this command wrote says "running", the manifest says what happened
         first (`stopped_status`): "interrupted", or "stopped: …" (a full disk, a bug); a
         refusal before this command's first manifest leaves the folder's manifest as it was.
         Every file in the folder is written whole (atomically), so none is half-written. A
         refusal from `open` after the lock was taken (a folder that cannot be written) lets go too."""
+        self.planned = planned
         try:
             yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
@@ -317,10 +321,11 @@ class RunFolder:
         return f"{where}: {saved}"
 
     def saved_note(self, finished: int) -> str:
-        """What a failure message says about the runs already finished."""
+        """What a failure message says about the runs already finished: that --resume runs the
+        rest, or, when every planned run is saved, that it writes the tables."""
         if not finished:
             return f"no run had finished, none is saved in {self.path}; --resume runs them"
-        if finished >= (self.manifest() or {}).get("runs", finished + 1):  # every run of the manifest's
+        if finished >= (self.planned or (self.manifest() or {}).get("runs", finished + 1)):  # every run
             return f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and report"
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 
