@@ -45,7 +45,7 @@ from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError
 from sim.program.output import write_atomic
-from sim.program.signals import say_stopped, worker_started
+from sim.program.signals import say_stopped, stops_held, worker_started
 
 if TYPE_CHECKING:
     from sim.experiments.memory import MemoryRuns
@@ -112,7 +112,8 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
         _stop_workers(executor)
         raise
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        with stops_held():  # an interrupt here would leave the pool's lock held, and the process hung at its exit
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
