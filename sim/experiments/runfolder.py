@@ -94,11 +94,32 @@ class RunFolder:
                 if not said(stop):  # before or between the runs
                     say_stopped(stop, what)
             elif self._status == "running":
-                self.set_status(stopped_status(err))
+                if (back := self._put_back(err)) is not None:  # --force, and nothing of this command's saved
+                    if isinstance(err, UserError):
+                        raise UserError(f"{err}; {back}") from None
+                    err.add_note(back)  # under the traceback of a bug
+                else:
+                    self.set_status(stopped_status(err))
             raise
         finally:
             self._unlock()
             self.earlier.discard()  # this command saved what replaces it (else `stop` put it back)
+
+    def _put_back(self, err: BaseException) -> str | None:
+        """After a failure `err` (not Ctrl-C): the folder `--force` replaced, put back in place of this
+        one if this command saved no run in it (a calibration saves none: its generations go with
+        it); what the failure's message adds, or None if nothing was put back (else the folder's
+        status says it stopped)."""
+        if self.earlier.aside is None or any(self.runs.glob("*.json")):
+            return None
+        self._unlock()
+        try:
+            self.earlier.put_back(self.path)
+        except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
+            return None
+        working_in(None)  # a failure of the machine says what it keeps of this folder: nothing
+        self._status = stopped_status(err)
+        return f"{self.path} is left as it was: --force replaced nothing, and what this command wrote is not kept"
 
     def manifest(self) -> dict | None:
         try:
