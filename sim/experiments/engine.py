@@ -20,17 +20,16 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
-    FIRST_COMPLETED,
     BrokenExecutor,
     CancelledError,
     Executor,
     Future,
     ProcessPoolExecutor,
-    wait,
 )
 from contextlib import ExitStack, contextmanager
 from multiprocessing import forkserver
 from pathlib import Path
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -212,31 +211,36 @@ def execute(tasks: list[RunTask], folder: RunFolder | MemoryRuns, done: set[str]
             executor, slots, described = engine.executor, engine.slots, engine.description
             queue = iter(todo)
             pending: dict[Future, RunTask] = {}
+            # each future as it finishes, put by its done callback; not `concurrent.futures.wait`, which takes
+            # every future's lock in turn: a Ctrl-C between two leaves one held, and the pool's thread waits on it
+            finished: SimpleQueue[Future] = SimpleQueue()
 
             def fill() -> None:
                 while failure is None and len(pending) < 2 * slots:
                     task = next(queue, None)
                     if task is None:
                         return
-                    pending[executor.submit(run_one, task)] = task
+                    future = executor.submit(run_one, task)
+                    pending[future] = task
+                    future.add_done_callback(finished.put)
 
             try:
                 fill()
                 while pending:
-                    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        task = pending.pop(future)
-                        try:
-                            out = future.result()
-                        except Exception as err:  # keep the runs in flight, then report this one
-                            failure = failure or (task, err)
-                            continue
+                    future = finished.get()
+                    task = pending.pop(future)
+                    try:
+                        out = future.result()
+                    except Exception as err:  # keep the runs in flight, then report this one
+                        failure = failure or (task, err)
+                    else:
                         run_seconds += out["seconds"]
                         load_seconds += out["load_seconds"]
                         folder.save(task, out, columns_of(task))
                         ran += 1
                         bar.update()
-                    fill()
+                    if finished.empty():  # every finished run saved before more are started
+                        fill()
             except KeyboardInterrupt as err:
                 for future in pending:
                     future.cancel()
