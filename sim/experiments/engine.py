@@ -19,13 +19,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    BrokenExecutor,
-    CancelledError,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-)
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from multiprocessing import forkserver
 from pathlib import Path
@@ -211,8 +205,7 @@ def execute(tasks: list[RunTask], folder: RunFolder | MemoryRuns, done: set[str]
             executor, slots, described = engine.executor, engine.slots, engine.description
             queue = iter(todo)
             pending: dict[Future, RunTask] = {}
-            # each future as it finishes, put by its done callback; not `concurrent.futures.wait`, which takes
-            # every future's lock in turn: a Ctrl-C between two leaves one held, and the pool's thread waits on it
+            # each future as it finishes (its done callback), not `wait`, whose locks a Ctrl-C may leave held
             finished: SimpleQueue[Future] = SimpleQueue()
 
             def fill() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import platform
 import sys
 import uuid
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.experiments.earlier import EarlierFolder, untouched
+from sim.experiments.folder_lock import hold, lock, unlock
 from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
@@ -52,7 +52,6 @@ if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing t
     from sim.experiments.worker import RunTask
 
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
-_HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
 class RunFolder:
     """An output folder of many runs: a manifest saying exactly what the runs are, one file per
     finished run, and at the end the tables and charts built from them."""
@@ -272,43 +271,14 @@ class RunFolder:
         manifest and any run were written: resuming it starts it."""
         return corridor_folder_kind(self.path) == self.kind and not any(self.runs.glob("*.json"))
 
-    def _lock(self) -> None:
-        """Hold an exclusive lock on the folder's marker while this process writes into it: until
-        its manifest says complete or stopped (`_unlock`), the command leaves `writing` however
-        it ends, this process ends, or it opens the same folder again."""
-        self._unlock()
-        fd = os.open(self.path / MARKER, os.O_RDONLY)
-        try:
-            import fcntl
+    def _lock(self) -> None:  # until its manifest says complete or stopped (`sim.experiments.folder_lock`)
+        lock(self.path)
 
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - no flock on this system: no lock
-            pass
-        except BlockingIOError:
-            os.close(fd)
-            raise UserError(f"{self.path}: another Corridor command is writing into this folder; wait "
-                            "for it to finish, or choose another --out") from None
-        _HELD[str(self.path.resolve())] = fd
+    def _hold(self, fd: int) -> None:  # the marker of a folder this command is creating, as it is written
+        hold(self.path, fd)
 
-    def _hold(self, fd: int) -> None:
-        """Lock the marker of a folder this command is creating, through its new file `fd`, before
-        the marker is written (`new_marked_folder`'s `claim`): another command that sees the
-        marker whole finds it locked. It waits only for a command that is checking the lock."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - no flock on this system: no lock
-            return
-        self._unlock()
-        held = os.dup(fd)  # the lock stays with this descriptor when the marker's file is closed
-        fcntl.flock(held, fcntl.LOCK_EX)
-        _HELD[str(self.path.resolve())] = held
-
-    def _unlock(self) -> None:
-        """Let go of the folder's lock, if this process holds it: another command (another
-        process, e.g. `--resume` from a terminal while a notebook that ran the sweep is still
-        open) may write into it now."""
-        with contextlib.suppress(KeyError, OSError):
-            os.close(_HELD.pop(str(self.path.resolve())))
+    def _unlock(self) -> None:  # another command may write into it now
+        unlock(self.path)
 
     def save(self, task: RunTask, out: dict, columns: dict) -> None:
         """Write one finished run (its map first: the JSON file's presence means complete)."""
