@@ -29,7 +29,9 @@ subclass ``InputErrors`` lists every problem) with the file, line and key in the
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +52,27 @@ from sim.scenario.library import find_in_library
 
 ScenarioLike = str | Path | LoadedScenario
 EVERY_HOURS = 24.0  #: default step thinning of every call of many runs: one kept step per simulated day
+
+
+#: the command line's flags a refusal may name → the argument a Python caller passed instead
+PYTHON_WORDS = {"--out": "out=", "--force": "force=True", "--resume": "resume=True", "--workers": "workers=",
+                "--dask": "dask="}
+_FLAG = re.compile("|".join(rf"{re.escape(flag)}(?![\w-])" for flag in PYTHON_WORDS))
+
+
+def _in_python_words(call):
+    """`call` (a public function of this module) with the refusals it shares with the command line
+    naming what a Python caller passed (`out=`, `force=True`, …), not the flags (`--out`)."""
+    @functools.wraps(call)
+    def called(*args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except UserError as err:
+            if type(err) is not UserError or not _FLAG.search(str(err)):  # InputErrors: a file's own problems
+                raise
+            raise UserError(_FLAG.sub(lambda m: PYTHON_WORDS[m.group(0)], str(err))) from None
+
+    return called
 
 
 def load(scenario: ScenarioLike, overrides: dict | None = None) -> LoadedScenario:
@@ -88,6 +111,7 @@ class Run:
         return tidy_steps(self.result.steps, self.result.faction_ids, run="r000", seed=self.result.seed)
 
 
+@_in_python_words
 def run(scenario: ScenarioLike, *, seed: int | None = None, overrides: dict | None = None,
         out: str | Path | None = None, animation: bool = False, progress: bool = False,
         posterior: str | Path | None = None) -> Run:
@@ -98,7 +122,7 @@ def run(scenario: ScenarioLike, *, seed: int | None = None, overrides: dict | No
     (:mod:`sim.program.api_checks`): UserError."""
     from sim.model import CorridorModel
 
-    seed, out = check.seed(seed), _free(check.path(out, "out"), "run")
+    seed, out = check.seed(seed), _free(check.out(out), "run")
     animation, progress = check.flag(animation, "animation"), check.flag(progress, "progress")
     posterior = check.path(posterior, "posterior")
     loaded = load(scenario, overrides)
@@ -157,6 +181,7 @@ class Sweep(Runs):
     design: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+@_in_python_words
 def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, overrides: dict | None = None,
               workers: int | None = None, dask: str | None = None, every_hours: float = EVERY_HOURS,
               out: str | Path | None = None, progress: bool = True, posterior: str | Path | None = None) -> Runs:
@@ -173,7 +198,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
 
     n, seed, workers = check.replicates(n), check.seed(seed), check.workers(workers)
     dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
-    out, progress = _free(check.path(out, "out"), "replicates"), check.flag(progress, "progress")
+    out, progress = _free(check.out(out), "replicates"), check.flag(progress, "progress")
     posterior = check.path(posterior, "posterior")
     loaded = load(scenario, overrides)
     root = loaded.spec.seed if seed is None else seed
@@ -201,6 +226,7 @@ def replicate(scenario: ScenarioLike, n: int = 20, *, seed: int | None = None, o
     return result
 
 
+@_in_python_words
 def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | None = None,
             overrides: dict | None = None, workers: int | None = None, dask: str | None = None,
             every_hours: float = EVERY_HOURS, outcomes: list[str] | None = None, out: str | Path | None = None,
@@ -219,7 +245,7 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     scenarios, sets = check.arms(scenarios), check.overrides(overrides)
     replicates, seed, workers = check.replicates(replicates, "replicates", lo=2), check.seed(seed), check.workers(workers)
     dask, every_hours = check.text(dask, "dask"), check.hours(every_hours)
-    out, progress, charts = check.path(out, "out"), check.flag(progress, "progress"), check.flag(charts, "charts")
+    out, progress, charts = check.out(out), check.flag(progress, "progress"), check.flag(charts, "charts")
     check.runs(len(scenarios) * replicates)
     paths = [_path_of(s) for s in scenarios]
     drawn = read_posterior(check.path(posterior, "posterior")) if posterior is not None else None
@@ -240,6 +266,7 @@ def compare(scenarios: list[ScenarioLike], *, replicates: int = 20, seed: int | 
     return Comparison(store, seeds, None, ("arm",), table=table, arms=names, notes=cmp.table_notes(arms))
 
 
+@_in_python_words
 def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None = None,
           parameters: dict | None = None, design="grid", samples: int | None = None,
           replicates: int | None = None, seed: int | None = None, overrides: dict | None = None,
@@ -267,7 +294,7 @@ def sweep(sweep_file: str | Path | None = None, *, scenario: ScenarioLike | None
 
     sweep_file, replicates = check.path(sweep_file, "sweep_file"), check.optional_replicates(replicates)
     workers, dask, seed = check.workers(workers), check.text(dask, "dask"), check.seed(seed)
-    out, progress, charts = check.path(out, "out"), check.flag(progress, "progress"), check.flag(charts, "charts")
+    out, progress, charts = check.out(out), check.flag(progress, "progress"), check.flag(charts, "charts")
     if (sweep_file is None) == (scenario is None):
         raise UserError("sim.sweep: give a sweep file or scenario= with parameters=, not both")
     path = None if sweep_file is None else find_in_library(sweep_file, SCENARIOS / "sweeps", what="sweep")

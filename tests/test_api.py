@@ -230,3 +230,24 @@ def test_corridors_figures_leave_the_callers_matplotlib_backend():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["svg"], f"importing Corridor's figures switched the caller's backend: {done.stdout}"
+
+
+def test_ctrl_c_during_runs_in_memory_raises_keyboard_interrupt_and_says_where(monkeypatch, capsys):
+    """Ctrl-C during `sim.replicate` (out=None) reached the engine's handler, which asked the
+    in-memory store for `interrupted`, which it did not have: the caller got an AttributeError
+    (session 14, helper f12). Now the caller gets the KeyboardInterrupt, and one line on stderr
+    says how far it got and that nothing was written."""
+    calls = []
+
+    def stopped_at_the_third(task):
+        calls.append(task.run_id)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return {"outcomes": {}, "series": {}, "seconds": 0.0, "load_seconds": 0.0,
+                "factions": {"ids": [], "labels": [], "colors": []}}
+
+    monkeypatch.setattr("sim.experiments.engine.run_one", stopped_at_the_third)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        sim.replicate("open_road", 3, overrides=QUICK, workers=1, progress=False)
+    assert type(raised.value) is KeyboardInterrupt and raised.value.__context__ is None, repr(raised.value)
+    assert capsys.readouterr().err == "interrupted after 2 of 3 runs: 2 runs had finished; nothing was written (out=None)\n"

@@ -266,3 +266,47 @@ def test_the_few_replicates_note_stops_at_twenty_one():
 
     assert few_replicates_note(20) is not None and "20 runs" in few_replicates_note(20)
     assert few_replicates_note(21) is None and few_replicates_note(30) is None
+
+
+def test_ctrl_c_after_every_run_finished_says_resume_writes_the_tables(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after a hindcast's last run, while its tables were built, said "--resume runs the
+    rest" though no run was left (session 14's fresh review): the hindcast's manifest does not
+    count its runs, so the line counted against nothing. The folder now counts against the runs
+    the command planned."""
+    def ran(task):  # a run that costs nothing: the line is about the runs saved, not what they hold
+        return {"outcomes": {}, "series": {}, "seconds": 0.0, "load_seconds": 0.0, "events": {},
+                "factions": {"ids": [], "labels": [], "colors": []}}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.experiments.engine.run_one", ran)
+    monkeypatch.setattr("sim.experiments.engine.assemble", interrupted)
+    out = tmp_path / "hc"
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-12-31",
+                   "--workers", "1", "--quiet", "--out", str(out), *QUICK])
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert (status, err) == (130, [f"interrupted: the 2 runs are all saved in {out}; --resume writes the tables, "
+                                   "charts and report"])
+
+
+def test_a_window_past_the_runs_says_the_days_its_milestones_and_deaths_compare(tmp_path, capsys):
+    """A window ending after the runs' last day: the milestones said "hostile by <the window's end>"
+    and deaths per event set the record's whole window beside the runs' days, without a word
+    (session 14's fresh review); with --no-charts the report kept an empty "## Charts" heading.
+    Now the milestones are by the runs' last day, the deaths line names both spans, and a report
+    without charts has no such heading."""
+    out = tmp_path / "hc"
+    status = main(["hindcast", "corridor_campaign", "--replicates", "2", "--window", "2017-11-19:2017-11-26",
+                   "--workers", "1", "--quiet", "--no-charts", "--out", str(out), "--set", "map.cell_km=4",
+                   "--set", "time.step_hours=6", "--set", "time.duration_days=3"])
+    printed = capsys.readouterr().out
+    assert status == 0
+    hostile = [line for line in printed.splitlines() if " hostile by " in line]
+    assert hostile and all(" hostile by 2017-11-21 in " in line for line in hostile), hostile
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "turned hostile by 2017-11-21 |" in report and "by 2017-11-26" not in report
+    assert ("| deaths per event: record / simulated median (the record's events from 2017-11-19 to 2017-11-26, "
+            "the runs' to 2017-11-21) |") in report
+    assert "## Charts" not in report
+    assert json.loads((out / "scores.json").read_text(encoding="utf-8"))["runs_end"] == "2017-11-21"

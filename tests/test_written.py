@@ -350,8 +350,9 @@ def test_a_taken_out_advises_force_only_where_the_command_has_it_and_it_would_be
         assert main([*argv, "--out", str(out)]) == 2
         assert capsys.readouterr().err.strip() == f"{out}: already exists; choose another --out" + (
             " or pass --force to replace it" if advised else ""), out
-    for call in (lambda: bench(run), lambda: sim.run("open_road", out=run), lambda: sim.replicate("open_road", 2, out=run)):
-        with pytest.raises(UserError, match=f"^{run}: already exists; choose another --out$"):
+    for call, named in ((lambda: bench(run), "--out"), (lambda: sim.run("open_road", out=run), "out="),
+                        (lambda: sim.replicate("open_road", 2, out=run), "out=")):  # the API names its argument
+        with pytest.raises(UserError, match=f"^{run}: already exists; choose another {named}$"):
             call()
 
 

@@ -15,6 +15,7 @@ from sim.program.disclaimer import DISCLAIMER
 from sim.program.flags import (
     day_list,
     fraction,
+    out_flag,
     path_flag,
     positive_float,
     scenario_flag,
@@ -52,7 +53,7 @@ RESUME_FORCE_HELP = (FORCE_HELP_BY_NAME + "; with --resume{} it replaces nothing
 
 def _engine_options(p: argparse.ArgumentParser, extends: bool = False) -> None:
     """The options of every command of many runs; `extends`: it has --add-replicates."""
-    p.add_argument("--out", type=path_flag, metavar="DIR",
+    p.add_argument("--out", type=out_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default: the number of CPUs; 1 = run in this process)")
@@ -184,7 +185,7 @@ def add_commands(sub) -> None:
                    help="report the best box (largest coverage × density) among those at least this dense (default 0)")
     p.add_argument("--box", type=whole_number(0), metavar="N",
                    help="report box N of the peeling trajectory instead of the best (the candidates are listed)")
-    p.add_argument("--out", type=path_flag, metavar="DIR",
+    p.add_argument("--out", type=out_flag, metavar="DIR",
                    help="output folder (default: a new discover_… folder inside SWEEP_FOLDER)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_discover)

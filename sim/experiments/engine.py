@@ -19,18 +19,11 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    CancelledError,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from multiprocessing import forkserver
 from pathlib import Path
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -45,7 +38,7 @@ from sim.experiments.session import ExecutionReport
 from sim.experiments.worker import RunTask, run_one
 from sim.program.errors import UserError
 from sim.program.output import write_atomic
-from sim.program.signals import say_stopped, worker_started
+from sim.program.signals import say_stopped, stops_held, worker_started
 
 if TYPE_CHECKING:
     from sim.experiments.memory import MemoryRuns
@@ -112,7 +105,8 @@ def open_executor(workers: int, dask: str | None) -> Iterator[tuple[Executor, st
         _stop_workers(executor)
         raise
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        with stops_held():  # an interrupt here would leave the pool's lock held, and the process hung at its exit
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
@@ -191,7 +185,7 @@ def engine_and_folder(folder: RunFolder, tasks: list[RunTask], *, workers: int, 
     todo = sum(t.run_id not in held for t in tasks)
     with ExitStack() as stack:
         engine = stack.enter_context(Engine(min(workers, todo), dask, folder)) if todo else None
-        done = stack.enter_context(folder.writing(resume=resume, force=force, flag=flag))
+        done = stack.enter_context(folder.writing(resume=resume, force=force, flag=flag, planned=len(tasks)))
         yield done, engine
 
 
@@ -211,31 +205,35 @@ def execute(tasks: list[RunTask], folder: RunFolder | MemoryRuns, done: set[str]
             executor, slots, described = engine.executor, engine.slots, engine.description
             queue = iter(todo)
             pending: dict[Future, RunTask] = {}
+            # each future as it finishes (its done callback), not `wait`, whose locks a Ctrl-C may leave held
+            finished: SimpleQueue[Future] = SimpleQueue()
 
             def fill() -> None:
                 while failure is None and len(pending) < 2 * slots:
                     task = next(queue, None)
                     if task is None:
                         return
-                    pending[executor.submit(run_one, task)] = task
+                    future = executor.submit(run_one, task)
+                    pending[future] = task
+                    future.add_done_callback(finished.put)
 
             try:
                 fill()
                 while pending:
-                    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        task = pending.pop(future)
-                        try:
-                            out = future.result()
-                        except Exception as err:  # keep the runs in flight, then report this one
-                            failure = failure or (task, err)
-                            continue
+                    future = finished.get()
+                    task = pending.pop(future)
+                    try:
+                        out = future.result()
+                    except Exception as err:  # keep the runs in flight, then report this one
+                        failure = failure or (task, err)
+                    else:
                         run_seconds += out["seconds"]
                         load_seconds += out["load_seconds"]
                         folder.save(task, out, columns_of(task))
                         ran += 1
                         bar.update()
-                    fill()
+                    if finished.empty():  # every finished run saved before more are started
+                        fill()
             except KeyboardInterrupt as err:
                 for future in pending:
                     future.cancel()

@@ -50,7 +50,12 @@ class MemoryRuns:
         """Nothing to relabel: nothing is written (RunFolder.set_status's interface)."""
 
     def saved_note(self, finished: int) -> str:
-        return f"{finished} runs had finished; nothing was written (out=None)"
+        return f"{finished} run{'' if finished == 1 else 's'} had finished; nothing was written (out=None)"
+
+    def interrupted(self, ran: int, where: str, saved: str) -> str:
+        """What the message of a Ctrl-C (or SIGTERM) says after its word (RunFolder.interrupted's
+        interface): `where` and `saved`; there is no folder to relabel or put back."""
+        return f"{where}: {saved}"
 
     def untouched(self) -> str:
         """What a message says when the engine could not start (RunFolder.untouched's interface)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import platform
 import sys
 import uuid
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.experiments.earlier import EarlierFolder, untouched
+from sim.experiments.folder_lock import hold, lock, unlock
 from sim.experiments.run_files import MANIFEST, clear_unfinished, foreign_run_file, held_runs
 from sim.experiments.session import stopped_status
 from sim.program.disclaimer import DISCLAIMER
@@ -52,7 +52,6 @@ if TYPE_CHECKING:  # `sweep --dry-run` asks a folder `check` without importing t
     from sim.experiments.worker import RunTask
 
 EXTRA_PACKAGES = ("SALib", "pyarrow", "dask", "distributed", "tqdm")
-_HELD: dict[str, int] = {}  # folder → descriptor of its locked marker, held by this process
 class RunFolder:
     """An output folder of many runs: a manifest saying exactly what the runs are, one file per
     finished run, and at the end the tables and charts built from them."""
@@ -70,17 +69,21 @@ class RunFolder:
         self._found, self._found_text = None, ""
         self._held = 0  # the runs the folder held when this command opened it
         self.earlier = EarlierFolder()  # the folder --force replaces (sim.experiments.earlier)
+        self.planned: int | None = None  # the runs the command's folder is to hold, if it said (`writing`)
 
     @contextlib.contextmanager
-    def writing(self, *, resume: bool, force: bool, flag: str = "--resume") -> Iterator[set[str]]:
+    def writing(self, *, resume: bool, force: bool, flag: str = "--resume",
+                planned: int | None = None) -> Iterator[set[str]]:
         """`open` the folder for the block that writes into it; yields the ids of the runs
-        already done. However the block is left, the folder's lock is let go (a notebook whose
+        already done. `planned`: the runs it is to hold in all, which its messages count against
+        (`saved_note`; else its manifest's "runs", where there is one). However the block is left, the folder's lock is let go (a notebook whose
         sweep failed does not keep the terminal's `--resume` out). If it is left by an exception
         while the manifest this command wrote says "running", the manifest says what happened
         first (`stopped_status`): "interrupted", or "stopped: …" (a full disk, a bug); a
         refusal before this command's first manifest leaves the folder's manifest as it was.
         Every file in the folder is written whole (atomically), so none is half-written. A
         refusal from `open` after the lock was taken (a folder that cannot be written) lets go too."""
+        self.planned = planned
         try:
             yield self.open(resume=resume, force=force, flag=flag)
         except BaseException as err:
@@ -90,11 +93,32 @@ class RunFolder:
                 if not said(stop):  # before or between the runs
                     say_stopped(stop, what)
             elif self._status == "running":
-                self.set_status(stopped_status(err))
+                if (back := self._put_back(err)) is not None:  # --force, and nothing of this command's saved
+                    if isinstance(err, UserError):
+                        raise UserError(f"{err}; {back}") from None
+                    err.add_note(back)  # under the traceback of a bug
+                else:
+                    self.set_status(stopped_status(err))
             raise
         finally:
             self._unlock()
             self.earlier.discard()  # this command saved what replaces it (else `stop` put it back)
+
+    def _put_back(self, err: BaseException) -> str | None:
+        """After a failure `err` (not Ctrl-C): the folder `--force` replaced, put back in place of this
+        one if this command saved no run in it (a calibration saves none: its generations go with
+        it); what the failure's message adds, or None if nothing was put back (else the folder's
+        status says it stopped)."""
+        if self.earlier.aside is None or any(self.runs.glob("*.json")):
+            return None
+        self._unlock()
+        try:
+            self.earlier.put_back(self.path)
+        except (UserError, OSError):  # the machine refused: it is kept, and says it stopped
+            return None
+        working_in(None)  # a failure of the machine says what it keeps of this folder: nothing
+        self._status = stopped_status(err)
+        return f"{self.path} is left as it was: --force replaced nothing, and what this command wrote is not kept"
 
     def manifest(self) -> dict | None:
         try:
@@ -247,43 +271,14 @@ class RunFolder:
         manifest and any run were written: resuming it starts it."""
         return corridor_folder_kind(self.path) == self.kind and not any(self.runs.glob("*.json"))
 
-    def _lock(self) -> None:
-        """Hold an exclusive lock on the folder's marker while this process writes into it: until
-        its manifest says complete or stopped (`_unlock`), the command leaves `writing` however
-        it ends, this process ends, or it opens the same folder again."""
-        self._unlock()
-        fd = os.open(self.path / MARKER, os.O_RDONLY)
-        try:
-            import fcntl
+    def _lock(self) -> None:  # until its manifest says complete or stopped (`sim.experiments.folder_lock`)
+        lock(self.path)
 
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - no flock on this system: no lock
-            pass
-        except BlockingIOError:
-            os.close(fd)
-            raise UserError(f"{self.path}: another Corridor command is writing into this folder; wait "
-                            "for it to finish, or choose another --out") from None
-        _HELD[str(self.path.resolve())] = fd
+    def _hold(self, fd: int) -> None:  # the marker of a folder this command is creating, as it is written
+        hold(self.path, fd)
 
-    def _hold(self, fd: int) -> None:
-        """Lock the marker of a folder this command is creating, through its new file `fd`, before
-        the marker is written (`new_marked_folder`'s `claim`): another command that sees the
-        marker whole finds it locked. It waits only for a command that is checking the lock."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - no flock on this system: no lock
-            return
-        self._unlock()
-        held = os.dup(fd)  # the lock stays with this descriptor when the marker's file is closed
-        fcntl.flock(held, fcntl.LOCK_EX)
-        _HELD[str(self.path.resolve())] = held
-
-    def _unlock(self) -> None:
-        """Let go of the folder's lock, if this process holds it: another command (another
-        process, e.g. `--resume` from a terminal while a notebook that ran the sweep is still
-        open) may write into it now."""
-        with contextlib.suppress(KeyError, OSError):
-            os.close(_HELD.pop(str(self.path.resolve())))
+    def _unlock(self) -> None:  # another command may write into it now
+        unlock(self.path)
 
     def save(self, task: RunTask, out: dict, columns: dict) -> None:
         """Write one finished run (its map first: the JSON file's presence means complete)."""
@@ -317,10 +312,11 @@ class RunFolder:
         return f"{where}: {saved}"
 
     def saved_note(self, finished: int) -> str:
-        """What a failure message says about the runs already finished."""
+        """What a failure message says about the runs already finished: that --resume runs the
+        rest, or, when every planned run is saved, that it writes the tables."""
         if not finished:
             return f"no run had finished, none is saved in {self.path}; --resume runs them"
-        if finished >= (self.manifest() or {}).get("runs", finished + 1):  # every run of the manifest's
+        if finished >= (self.planned or (self.manifest() or {}).get("runs", finished + 1)):  # every run
             return f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and report"
         return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
 

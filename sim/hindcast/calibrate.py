@@ -358,7 +358,8 @@ def calibrate(path: str | Path, *, out: Path | None = None, resume: bool = False
                 "set": plan.sets, "seed": plan.spec.seed, "window": [str(d) for d in simulator.window]}
         folder.write_manifest(info)
         started, cpu_started = time.perf_counter(), cpu_seconds()
-        log(f"calibrate {plan.name}: {len(plan.priors)} parameters, {plan.spec.generations} generations of "
+        n, g = len(plan.priors), plan.spec.generations
+        log(f"calibrate {plan.name}: {n} parameter{'' if n == 1 else 's'}, {g} generation{'' if g == 1 else 's'} of "
             f"{plan.spec.population} → {out}")
         try:
             with opened:

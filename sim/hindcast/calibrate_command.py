@@ -12,7 +12,7 @@ import textwrap
 
 from sim.experiments.command import ENGINE_HELP, WORKERS
 from sim.program.disclaimer import DISCLAIMER
-from sim.program.flags import path_flag
+from sim.program.flags import out_flag, path_flag
 from sim.program.written import FORCE_HELP_BY_NAME
 
 
@@ -47,7 +47,7 @@ def add_commands(sub) -> None:
         "interruption run the same\ncommand with --resume --out OUT.\n\nexample:\n  python run.py calibrate "
         "scenarios/calibration/corridor_2017_2018.yaml --workers 2")
     p.add_argument("calibration", type=path_flag, help="calibration file (YAML)")
-    p.add_argument("--out", type=path_flag, metavar="DIR",
+    p.add_argument("--out", type=out_flag, metavar="DIR",
                    help="output folder (default: a new timestamped folder under outputs/calibration/)")
     p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default: the number of CPUs; 1 = run in this process)")

@@ -77,7 +77,8 @@ def run_milestones(series: pd.DataFrame, pocket: Pocket | None, window: Window, 
 def summarise_milestones(runs: list[dict], pocket: Pocket | None, window: Window) -> dict:
     """Over the replicates (`runs`: `run_milestones` dicts): the share of runs whose pocket stood,
     the fall dates and the dates ISIS lost the hold (sorted) and their medians over all runs, and per pair of
-    rivals the share hostile by the window's end with its Wilson 95 % interval."""
+    rivals the share hostile by the end of `window` (cut to the days the runs simulate: `Window.within`)
+    with its Wilson 95 % interval."""
     n = len(runs)
     out: dict = {}
     if pocket is not None and n:

@@ -56,6 +56,7 @@ from sim.hindcast.patterns import observed_patterns, run_view, simulated_pattern
 from sim.hindcast.posterior import Posterior, posterior_overrides, unlike_calibration
 from sim.hindcast.record import Record, Window, read_record
 from sim.hindcast.regions import REGION_LABELS, REGIONS, SCORED_REGIONS
+from sim.hindcast.window import last_simulated_day
 from sim.program.disclaimer import DISCLAIMER
 
 BAND = (0.05, 0.95)  # the 90 % band of the replicates
@@ -216,6 +217,7 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
     loaded = load_scenario(path, sets)
     if note := window.within_run(loaded.spec.time.start_date, loaded.spec.time.duration_days):
         warnings.warn(note, UserWarning, stacklevel=2)
+    compared = window.within(last_simulated_day(loaded.spec.time.start_date, loaded.spec.time.duration_days))
     record_folder = Path(record) if record is not None else SCENARIOS / "record"
     rec = read_record(record_folder, loaded.map, window, mapping_file)
     rec.mapping.check_names(loaded.spec.factions, {*rec.events["side_a"], *rec.events["side_b"], *rec.holders["holder"]})
@@ -259,7 +261,9 @@ def run_hindcast(scenario: str | Path, *, window: Window, replicates: int = 30, 
         pocket = Pocket.of(loaded)
         simulated, marks = _simulated(out, run_ids, window, rec.mapping, pocket, loaded.map)
         table = summarise(observed, simulated)
-        result = HindcastResult(out, {**scores(table), **summarise_milestones(marks.to_dict("records"), pocket, window)},
+        ended = {"runs_end": str(compared.end)} if compared != window else {}  # the runs end before the window
+        result = HindcastResult(out, {**scores(table), **ended,
+                                      **summarise_milestones(marks.to_dict("records"), pocket, compared)},
                                 table, session=session, milestones=marks, posterior=info.get("posterior"))
         write_report(result, rec, loaded, window, replicates, root, _simulated_events(out, run_ids, window),
                      simulated, charts)
@@ -346,7 +350,9 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
     ]
     if "deaths_per_event" in s:
         d = s["deaths_per_event"]
-        lines.append(f"| deaths per event: record / simulated median | {d['observed']} / {d['simulated_median']} |")
+        days = (f" (the record's events from {window.start} to {window.end}, the runs' to {s['runs_end']})"
+                if "runs_end" in s else "")
+        lines.append(f"| deaths per event: record / simulated median{days} | {d['observed']} / {d['simulated_median']} |")
     if "pocket" in s:
         pk = s["pocket"]
         lines += [f"| runs in which ISIS held {', '.join(pk['objectives'])} on every day before the offensive "
@@ -370,8 +376,9 @@ def report_text(result: HindcastResult, rec: Record, loaded, window: Window, rep
         lines += [f"**Few replicates:** {note}.", ""]
     if uncovered:
         lines += [f"Months the runs do not reach to their end (left out of the scores): {', '.join(uncovered)}.", ""]
-    lines += ["## Charts", "", *[f"- `{name}`" for name in result.files], "",
-              "## Tables", "",
+    if result.files:  # none with --no-charts
+        lines += ["## Charts", "", *[f"- `{name}`" for name in result.files], ""]
+    lines += ["## Tables", "",
               "- `patterns.csv`: per pattern key (`events|month|region|dyad`, `strikes|month`, "
               "`deaths_per_event|dyad`, `holder|month|place|faction`), observed, simulated median, 5 % and 95 % "
               "quantiles, mean (for a holder: the model's probability), replicates with a value",

@@ -43,6 +43,11 @@ class Window:
         """The first days of months inside the window (the dates holders are compared on)."""
         return [d for d in (dt.date.fromisoformat(f"{m}-01") for m in self.months()) if self.start <= d <= self.end]
 
+    def within(self, last: dt.date) -> Window:
+        """The window's days up to `last` (a run's last simulated day: `last_simulated_day`), the
+        days the runs can be compared on (the window itself if it ends by then)."""
+        return Window(self.start, min(self.end, last))
+
     def __str__(self) -> str:
         return f"{self.start}:{self.end}"
 
@@ -53,8 +58,7 @@ class Window:
         would count as months without events) raises a UserError naming `flag`; one ending after the
         run's last day gives the note to print (its record days after the run are compared with days
         the runs did not simulate), else None."""
-        last = (dt.datetime.combine(start, dt.time()) + dt.timedelta(days=duration_days)
-                - dt.timedelta(seconds=1)).date()
+        last = last_simulated_day(start, duration_days)
         if self.start > last or self.end < start:
             raise UserError(f"{flag} {self}: outside the run, which covers {start} to {last} "
                             f"(time.start_date and time.duration_days)")
@@ -66,3 +70,9 @@ class Window:
                     f"with days no run simulated; end the window on {last}, or run to its end with "
                     f"--set time.duration_days={(self.end - start).days + 1}")
         return None
+
+
+def last_simulated_day(start: dt.date, duration_days: float) -> dt.date:
+    """The last day a run from `start` (00:00) for `duration_days` simulates: the day before it
+    ends (3 days from the 19th end at 00:00 on the 22nd: the 21st)."""
+    return (dt.datetime.combine(start, dt.time()) + dt.timedelta(days=duration_days) - dt.timedelta(seconds=1)).date()

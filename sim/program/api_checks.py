@@ -100,6 +100,16 @@ def path(value: Any, name: str, required: bool = False) -> Path | None:
     return Path(shown)
 
 
+def out(value: Any) -> Path | None:
+    """None or the path a call writes (`out`), not one ending in "." or ".." (as `--out`)."""
+    from sim.program.flags import out_problem
+
+    shown = path(value, "out")
+    if shown is not None and (problem := out_problem(os.fspath(value))):
+        raise UserError(f"out: {problem}")
+    return shown
+
+
 def scenario(value: Any, name: str = "scenario") -> Any:
     """A library name or a path (str or os.PathLike), or a loaded scenario; returned as given."""
     from sim.scenario import LoadedScenario

@@ -33,7 +33,7 @@ from sim.hindcast import command as hindcast_command
 from sim.program import oserrors
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
-from sim.program.flags import path_flag, scenario_flag
+from sim.program.flags import out_flag, path_flag, scenario_flag
 from sim.program.folders import DEFAULT_MAP, DEFAULT_SCENARIO, OUTPUTS, SCENARIOS
 from sim.program.signals import (
     exit_status,
@@ -197,7 +197,7 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
     p.add_argument("scenario", type=path_flag, nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario YAML, or a library name such as open_road (default: the Albu Kamal blockade)")
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
-    p.add_argument("--out", type=path_flag, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
+    p.add_argument("--out", type=out_flag, help="run folder to create (default: outputs/<scenario>_seed<N>_<time>)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--no-animation", action="store_true", help="skip the animated GIF (faster)")
     p.add_argument("--quiet", action="store_true",
@@ -229,7 +229,7 @@ def build_parser(prog: str = "python run.py") -> argparse.ArgumentParser:
     p.add_argument("--cell-km", type=scenario_flag("map.cell_km"), metavar="KM",
                    help="cell size in km (default 1, as map.cell_km in a scenario)")
     p.add_argument("--map", type=path_flag, default=DEFAULT_MAP, help="GeoJSON map file")
-    p.add_argument("--out", type=path_flag, help="PNG to write (default outputs/map_<K>km.png)")
+    p.add_argument("--out", type=out_flag, help="PNG to write (default outputs/map_<K>km.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_map)
     for family in (experiments_command, hindcast_command, calibrate_command, app_command, bench_command):

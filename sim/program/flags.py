@@ -158,6 +158,24 @@ def path_flag(text: str) -> Path:
     return Path(text)
 
 
+def out_flag(text: str) -> Path:
+    """An argparse type for the file or folder a command writes (`--out`): a name, not one ending
+    in "." or ".." (`RUN/gis/..`), which names a folder by a way into it that cannot be replaced:
+    the system refuses to rename onto it ("Device or resource busy")."""
+    path = path_flag(text)
+    if problem := out_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
+def out_problem(text: str) -> str | None:
+    """What is wrong with `text` as the name of what a command writes (its last part "." or ".."),
+    or None."""
+    if (last := text.rstrip("/").rsplit("/", 1)[-1]) in (".", ".."):
+        return f"expected the name of what to write, found '{text}', which ends in '{last}': give the folder's own name"
+    return None
+
+
 def fraction(text: str) -> float:
     """An argparse type for a finite number between 0 and 1 (both allowed)."""
     try:

@@ -10,6 +10,8 @@ Ctrl-C, and pool worker processes never outlive the command that started them.
   command ends: a command called in-process (a script, a test) leaves its caller's handlers as
   they were. A stop that lands where Python cannot raise it (in a garbage collector's callback) is
   delivered again in the main thread instead of printed as "Exception ignored" and dropped.
+* :func:`stops_held` (around a process pool's shutdown) delays a Ctrl-C or SIGTERM to the end
+  of a wait that an interrupt would leave broken.
 * :func:`finished` (after the process's command succeeded): a Ctrl-C while the process exits
   is said in one line and the exit status stays 0, the work being done and saved.
 * :func:`worker_started` (the initializer of every pool worker) lets the parent alone decide
@@ -20,6 +22,7 @@ Ctrl-C, and pool worker processes never outlive the command that started them.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import os
@@ -66,6 +69,39 @@ def termination_handled() -> Iterator[None]:
         sys.unraisablehook = unraisable
         for signum, handler in before.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Inside: a Ctrl-C (or SIGTERM, SIGHUP, where a Python handler raises them) waits for the
+    block's end and is then raised as it would have been; a second one is raised at once. For
+    a wait that an exception must not cut short: a process pool's shutdown, whose join of the
+    pool's manager thread Python 3.12 abandons on an interrupt, taking the thread for ended while
+    it still holds the pool's lock; the interpreter then stops the thread as it exits and waits
+    forever on that lock at its last garbage collection (`sim.experiments.engine.open_executor`).
+    Only in the main thread (signals reach no other); a block left by its own exception raises
+    that one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {signum: handler for signum in signums if callable(handler := signal.getsignal(signum))}
+    held: list[int] = []
+
+    def hold(signum, frame) -> None:
+        if held:  # asked again: at once
+            before[signum](signum, frame)
+        held.append(signum)
+
+    for signum in before:
+        signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    if held:
+        before[held[0]](held[0], None)
 
 
 def _redeliver(hook):
@@ -133,7 +169,11 @@ def finished() -> None:
     """Once the process's command has finished with status 0 (everything written, its last line
     printed), a Ctrl-C while the process exits (pool workers and threads being joined) can undo
     nothing: it is said in one line on stderr and the process still exits 0; a second one is
-    ignored (SIGTERM still ends it). Only for the process's own command line, in its main thread."""
+    ignored (SIGTERM still ends it). From the interpreter's last steps on (after its `atexit`
+    calls), where Python puts the default action back and no handler of Python's can run (its
+    last garbage collection, which takes a while in a process that ran a hindcast), a Ctrl-C is
+    ignored, not the end of the process with status 130 and no word. Only for the process's own
+    command line, in its main thread."""
     if threading.current_thread() is not threading.main_thread():
         return
 
@@ -142,6 +182,13 @@ def finished() -> None:
         print("interrupted after the command had finished: everything it wrote is saved", file=sys.stderr, flush=True)
 
     signal.signal(signal.SIGINT, said_finished)
+    atexit.unregister(_ignore_ctrl_c)  # once, however many commands this process ran
+    atexit.register(_ignore_ctrl_c)
+
+
+def _ignore_ctrl_c() -> None:
+    """Ignore SIGINT from now on: the interpreter leaves an ignored signal ignored as it exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _die_with_parent() -> bool:

@@ -97,6 +97,22 @@ def test_an_output_that_is_taken_is_refused_before_the_run(tmp_path, no_runs):
     refused(lambda: sim.run("open_road", out=tmp_path / "taken"), "already exists")
 
 
+def test_the_apis_refusals_name_its_arguments_not_the_command_lines_flags(tmp_path):
+    """The API's refusals said "choose another --out" to a caller who passed out= (session 14's
+    note): they name the arguments (out=, force=True), and a path ending in ".." is refused as
+    `--out` refuses it, before any run (it ended in "Device or resource busy")."""
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("the user's")
+    for call in (lambda: sim.run("open_road", out=tmp_path / "taken"),
+                 lambda: sim.replicate("open_road", 2, out=str(tmp_path / "taken")),
+                 lambda: sim.sweep(SWEEP, out=tmp_path / "taken", force=True)):
+        message = refused(call, str(tmp_path / "taken"))
+        assert "--" not in message and ("another out=" in message or "force=True" in message), message
+    refused(lambda: sim.run("open_road", out=tmp_path / "taken" / ".."),
+            f"out: expected the name of what to write, found '{tmp_path / 'taken' / '..'}', which ends in '..': "
+            "give the folder's own name")
+
+
 # ------------------------------------------------------------ arbitrary values (Hypothesis)
 
 anything = st.one_of(

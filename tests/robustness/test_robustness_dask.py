@@ -277,3 +277,46 @@ def test_force_whose_engine_fails_puts_the_earlier_folder_back_as_it_was(tmp_pat
     assert main(sweep(tmp_path)[:-4] + ["--workers", "1", "--force"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == beside, "the earlier folder deleted once replaced"
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.xdist_group("calibrate")  # pyabc imported once, on the calibrations' worker
+def test_a_forced_calibration_that_fails_after_its_engine_started_puts_the_earlier_back_and_says_so(
+        tmp_path, monkeypatch, capsys):
+    """`calibrate --force` on a finished calibration, failing after its engine started (a simulation
+    that raises): the earlier folder was deleted and the error did not say so (session 14's note).
+    It is put back byte for byte, as after Ctrl-C, and the error's line says so; a bug's traceback
+    says so in its last line."""
+    from test_calibrate import GOOD, write
+
+    import sim.hindcast.calibrate as calibrate
+    from sim.experiments.runfolder import RunFolder
+
+    out = tmp_path / "out"
+    earlier = RunFolder(out, "calibration", "an earlier calibration")
+    with earlier.writing(resume=False, force=False):
+        earlier.runs.rmdir()
+        (out / "abc.db").write_bytes(b"the earlier generations")
+        earlier.write_manifest({}, status="complete")
+    before = folder_bytes(out)
+    back = f"{out} is left as it was: --force replaced nothing, and what this command wrote is not kept"
+    command = ["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--force", "--quiet", "--workers", "1"]
+
+    def failed(plan, simulator, observed, db, *args, **kwargs):
+        db.write_bytes(b"a generation of this calibration")
+        raise UserError("run 3 (seed 7): the scenario cannot be run")
+
+    monkeypatch.setattr(calibrate, "run_abc", failed)
+    assert main(command) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1] == f"run 3 (seed 7): the scenario cannot be run; {back}"
+    assert lines[0].startswith("calibrate t: 1 parameter, 2 generations of 6 → "), "not \"1 parameters\""
+    assert folder_bytes(out) == before, "the earlier calibration was not put back as it was"
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(calibrate, "run_abc", broken)
+    with pytest.raises(ZeroDivisionError) as raised:
+        main(command)
+    assert raised.value.__notes__ == [back]
+    assert folder_bytes(out) == before, "the earlier calibration was not put back as it was"

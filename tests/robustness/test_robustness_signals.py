@@ -291,3 +291,80 @@ def test_ctrl_c_after_the_command_finished_is_said_and_the_exit_stays_0(monkeypa
         assert capsys.readouterr().err == "interrupted after the command had finished: everything it wrote is saved\n"
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+POOL_SHUT_DOWN_WHILE_INTERRUPTED = """
+import os, signal, sys, time
+import concurrent.futures.process as pool
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's, even if started with SIGINT ignored (`&`)
+import sim.experiments.engine as engine
+from sim.experiments.memory import MemoryRuns
+from sim.experiments.worker import RunTask
+
+def ran(task):
+    return {"outcomes": {}, "series": {}, "seconds": 0.0, "load_seconds": 0.0,
+            "factions": {"ids": [], "labels": [], "colors": []}}
+
+joining = pool._ExecutorManagerThread._join_executor_internals
+
+def interrupted_while_joining(self, broken=False):  # the pool's manager thread, holding the pool's lock
+    os.kill(os.getpid(), signal.SIGINT)  # lands in the main thread, waiting for this one in the shutdown
+    time.sleep(0.5)
+    joining(self, broken)
+
+engine.run_one = ran
+pool._ExecutorManagerThread._join_executor_internals = interrupted_while_joining
+tasks = [RunTask(f"r{i}", 0, i, i, "x", "{}", "d", (), (), 24.0) for i in range(4)]
+sink = MemoryRuns([t.run_id for t in tasks])
+try:
+    engine.execute(tasks, sink, set(), lambda t: {}, engine=engine.Engine(2, None, sink), progress=False, desc="x")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_during_the_pools_shutdown_does_not_hang_the_exit():
+    """Ctrl-C as a hindcast's last runs finished printed its line and then the process did not
+    exit for 10 minutes (session 14's fresh review). The Ctrl-C landed in the pool's shutdown, in
+    its join of the pool's manager thread: Python 3.12 then takes that thread for ended while it
+    still holds the pool's lock; the interpreter stops it as the process exits, and its last
+    garbage collection waits on that lock forever. Made certain here: the manager thread sends
+    the Ctrl-C as it begins to join the workers, holding the lock. The pool's shutdown now holds
+    the Ctrl-C until it has ended (`stops_held`): the command stops, and the process exits."""
+    proc = subprocess.run([sys.executable, "-c", POOL_SHUT_DOWN_WHILE_INTERRUPTED], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)  # a guard: hung, it fails
+    assert (proc.returncode, proc.stdout) == (130, "interrupted\n"), proc.stderr
+
+
+def test_stops_held_raises_a_ctrl_c_after_the_block_and_a_second_at_once():
+    from sim.program.signals import stops_held
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's, even in a suite started with `&`
+    done = []
+    try:
+        for stops in (1, 2):
+            with pytest.raises(KeyboardInterrupt), stops_held():
+                for _ in range(stops):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.01)  # the handler runs here
+                done.append(stops)
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the handler is put back"
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert done == [1], "one stop is held until the block's end, a second is raised at once"
+
+
+def test_ctrl_c_in_the_interpreters_last_steps_after_the_command_finished_keeps_the_exit_0():
+    """A hindcast that had written everything and printed its last line exited 130 with no word
+    (session 14's fresh review): the Ctrl-C came in the interpreter's last garbage collection,
+    where Python has put back the default action of SIGINT. It is now ignored there: the exit stays
+    0. Made certain: an object collected by that collection sends the Ctrl-C."""
+    code = ("import os, signal, time\nfrom sim.program.signals import finished\n"
+            "class Late:\n    def __del__(self):\n        os.kill(os.getpid(), signal.SIGINT)\n"
+            "        time.sleep(0.01)\n        os.write(1, b'collected')\n"
+            "late = Late()\nlate.cycle = late\ndel late\nfinished()\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "collected", "")
