@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.program.disclaimer import DISCLAIMER
 from sim.program.errors import UserError
-from sim.program.flags import path_flag, positive_int, scenario_flag, whole_number
+from sim.program.flags import out_flag, path_flag, positive_int, scenario_flag, whole_number
 from sim.program.folders import DEFAULT_SCENARIO
 from sim.program.written import FORCE_HELP
 
@@ -238,7 +238,7 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=scenario_flag("seed"), help="seed (default: the scenario's)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a scenario value, e.g. rules.checkpoint_blockade.stop_probability=0.5")
-    p.add_argument("--out", type=path_flag, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")
+    p.add_argument("--out", type=out_flag, help="folder to create (default: outputs/app_<scenario>_seed<N>_day<D>_<time>)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_export)
 

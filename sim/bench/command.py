@@ -14,7 +14,7 @@ import argparse
 import textwrap
 
 from sim.program.errors import UserError
-from sim.program.flags import number, path_flag, whole_number
+from sim.program.flags import number, out_flag, whole_number
 
 DESCRIPTION = textwrap.dedent("""\
     Measure what Corridor costs on this machine, in CPU seconds of the process
@@ -80,7 +80,7 @@ def add_commands(sub) -> None:
                    help="model: the model against Mesa (default); sweep: the experiment engine; "
                    "campaign: a year of corridor_campaign at 1 km/1 h and 2 km/2 h, the hindcast's "
                    "training window at 3 km/3 h")
-    p.add_argument("--out", type=path_flag, help="model: folder for bench.csv, bench.png, figures.json")
+    p.add_argument("--out", type=out_flag, help="model: folder for bench.csv, bench.png, figures.json")
     p.add_argument("--runs", type=RUNS, metavar="N",
                    help=f"sweep: runs in the speed-up sweep (default {SWEEP_DEFAULTS['runs']})")
     p.add_argument("--small", type=RUNS, metavar="N",
