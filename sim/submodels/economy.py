@@ -76,7 +76,9 @@ class Economy(Outputs):
         faction is paid in full (then each term is 0: nothing accrues)."""
         model = self.model
         dt = model.step_hours / 24.0
-        strength = [model.influence.faction_strength(f) for f in range(len(self.active))]
+        # as Python floats (the same values): a faction's running total is a numpy float64 once a
+        # desertion's share has reached it, and numpy scalars' arithmetic is ~10 times slower
+        strength = [float(model.influence.faction_strength(f)) for f in range(len(self.active))]
         funding = model.factions.funding.tolist()
         refill = self.refill_per_day
         if model.population is not None:  # recruits come from supportive population (sim/submodels/population.py)
@@ -118,7 +120,7 @@ class Economy(Outputs):
         without an economy gets what its rule asks for."""
         n = max(0.0, min(wanted, self.available(faction)))
         if self.active[faction]:
-            self.ready[faction] -= n
+            self.ready[faction] = float(self.ready[faction] - n)  # a Python float whatever `wanted` was
         return n
 
     def effective_pay(self, faction: int) -> float:
