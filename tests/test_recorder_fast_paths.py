@@ -38,3 +38,32 @@ def test_each_rival_pairs_tension_gathered_into_its_row_is_the_ledgers_bit_for_b
         assert record.tension[0].tobytes() == ledger.level[pairs].tobytes()
         assert record.hostile[0].tobytes() == ledger.escalated[pairs].tobytes()
     assert len(ledger.rival_pairs) > 2
+
+
+def test_the_land_shares_counted_in_python_ints_are_the_array_formulas_bit_for_bit():
+    """corridor_campaign for 30 days at 2 km / 2 h (control changing hands every few steps): every
+    row's areas, contested and ungoverned shares and value shares must be, byte for byte, the
+    former array formulas over the governed land cells (counts as int64 arrays, areas and shares
+    divided in numpy)."""
+    from sim.submodels.influence import CONTESTED, UNGOVERNED
+
+    model = coarse_model("corridor_campaign.yaml", days=30.0)
+    land, nf = model.recorder.outputs[0], len(model.factions)
+    record, rows = land.record, []
+
+    def checked(i, changed):
+        record(i, changed)
+        cells = np.flatnonzero((model.influence.controller.ravel() >= CONTESTED) & model.map.land.ravel())
+        codes = model.influence.controller.ravel()[cells].astype(np.intp) + 2
+        counts = np.bincount(codes, minlength=nf + 2)
+        counts[UNGOVERNED + 2] = land.land_cells - counts.sum()
+        weighted = np.bincount(codes, weights=land._value_flat[cells], minlength=nf + 2)
+        for got, expected in ((land.area_km2[i], counts[2:] * model.map.km2_per_cell),
+                              (land.contested[i], counts[CONTESTED + 2] / land.land_cells),
+                              (land.ungoverned[i], counts[UNGOVERNED + 2] / land.land_cells),
+                              (land.value_share[i], weighted[2:] / land._value_total)):
+            assert np.asarray(got).tobytes() == np.asarray(expected).tobytes(), f"row {i}: {got} != {expected}"
+        rows.append(land.area_km2[i].tobytes())
+    land.record = checked
+    model.run()
+    assert len(rows) == model.n_steps and len(set(rows)) > 20, "every step's row checked, control changing"

@@ -86,18 +86,18 @@ class LandShares(Outputs):
         if changed is not None and len(changed.cells) == 0:
             for column in (self.area_km2, self.contested, self.ungoverned, self.value_share):
                 column[i] = column[i - 1]
-        else:
+        else:  # the counts as Python ints (exact), their areas and shares the same floats as numpy's
             nf = len(self.model.factions)
-            flat = influence.controller.ravel()
             cells = self._governed_land(influence)
-            codes = flat[cells].astype(np.intp) + 2
-            counts = np.bincount(codes, minlength=nf + 2)
-            counts[UNGOVERNED + 2] = self.land_cells - counts.sum()
-            self.area_km2[i] = counts[2:] * self.model.map.km2_per_cell
+            codes = influence.controller.ravel().take(cells) + 2  # int8: codes from 0 (contested)
+            counts = np.bincount(codes, minlength=nf + 2).tolist()
+            counts[UNGOVERNED + 2] = self.land_cells - sum(counts)
+            km2 = self.model.map.km2_per_cell
+            self.area_km2[i] = [n * km2 for n in counts[2:]]
             self.contested[i] = counts[CONTESTED + 2] / self.land_cells
             self.ungoverned[i] = counts[UNGOVERNED + 2] / self.land_cells
-            weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
-            self.value_share[i] = weighted[2:] / self._value_total
+            weighted = np.bincount(codes, weights=self._value_flat.take(cells), minlength=nf + 2)
+            np.divide(weighted[2:], self._value_total, out=self.value_share[i])
         # each faction's fighters (`InfluenceField.faction_strength`: the running total `add`
         # keeps, the presence's sum to rounding)
         self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
