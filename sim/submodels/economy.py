@@ -76,37 +76,49 @@ class Economy(Outputs):
         faction is paid in full (then each term is 0: nothing accrues)."""
         model = self.model
         dt = model.step_hours / 24.0
+        strength_of, active = model.influence.faction_strength, self.active
         # as Python floats (the same values): a faction's running total is a numpy float64 once a
         # desertion's share has reached it, and numpy scalars' arithmetic is ~10 times slower
-        strength = [float(model.influence.faction_strength(f)) for f in range(len(self.active))]
+        strength = [float(strength_of(f)) for f in range(len(active))]
         funding = model.factions.funding.tolist()
         refill = self.refill_per_day
         if model.population is not None:  # recruits come from supportive population (sim/submodels/population.py)
             refill = [r * k for r, k in zip(refill, model.population.refill_factor().tolist(), strict=True)]
-        active, pay, paid_share, pool, ready = self.active, self.pay_per_day, self.paid_share, self.pool, self.ready
+        pay, paid_share, pool, ready, recruited = self.pay_per_day, self.paid_share, self.pool, self.ready, self.recruited
+        cost, uptake, ready_max, pool_size = self.recruit_cost, self.uptake_per_day, self.ready_max, self.pool_size
         unpaid = False
-        for f, (s, fund) in enumerate(zip(strength, funding, strict=True)):
-            upkeep = s * pay[f]
-            new = 0.0
+        # min(a, b) and max(a, b) written out as CPython decides them (a, unless b is smaller,
+        # resp. larger): the same floats, without a call each
+        for f in range(len(active)):
+            upkeep = strength[f] * pay[f]
             if active[f]:
-                paid = min(1.0, fund / max(upkeep, 1e-12)) if upkeep > 0 else 1.0
-                affordable = max(fund - upkeep, 0.0) * dt / self.recruit_cost[f]
-                from_pool = self.uptake_per_day[f] * pool[f] * dt
-                room = max(self.ready_max[f] - ready[f], 0.0)
-                new = min(min(affordable, from_pool), room)
+                fund = funding[f]
+                paid = 1.0  # min(1.0, fund / max(upkeep, 1e-12)) if upkeep > 0 else 1.0
+                if upkeep > 0:
+                    part = fund / (1e-12 if upkeep < 1e-12 else upkeep)
+                    paid = part if part < 1.0 else 1.0
+                spare = fund - upkeep
+                affordable = (0.0 if spare < 0.0 else spare) * dt / cost[f]
+                from_pool = uptake[f] * pool[f] * dt
+                most = from_pool if from_pool < affordable else affordable
+                room = ready_max[f] - ready[f]
+                room = 0.0 if room < 0.0 else room
+                new = room if room < most else most  # min(min(affordable, from_pool), max(room, 0.0))
                 unpaid = unpaid or paid != 1.0
             else:
-                paid = 1.0
+                paid, new = 1.0, 0.0
             paid_share[f] = paid
-            pool[f] = min(pool[f] - new + refill[f] * dt, self.pool_size[f])
+            refilled = pool[f] - new + refill[f] * dt
+            pool[f] = pool_size[f] if pool_size[f] < refilled else refilled
             ready[f] += new
-            self.recruited[f] += new
-        if unpaid:  # desertion accrues where the pay falls short
-            rate = [d * (1.0 - paid) for d, paid in zip(self.desertion_per_day, paid_share, strict=True)]
-            left = np.expm1(np.array([-r * dt for r in rate])).tolist()
+            recruited[f] += new
+        if unpaid:  # desertion accrues where the pay falls short: rate d × (1 − paid share)
+            left = np.expm1([-(d * (1.0 - paid)) * dt for d, paid in zip(self.desertion_per_day, paid_share,
+                                                                          strict=True)]).tolist()
+            owed = self._owed
             for f in range(len(active)):
                 if active[f]:
-                    self._owed[f] += strength[f] * -left[f]
+                    owed[f] += strength[f] * -left[f]
         # desertion is applied once a simulated day (every step if steps are a day or longer)
         if math.floor((model.hours + model.step_hours) / 24.0 + 1e-9) > math.floor(model.hours / 24.0 + 1e-9):
             self._desert()
