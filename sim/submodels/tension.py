@@ -95,6 +95,8 @@ class TensionLedger:
             t = self.level[i, j]
             if t < spec.escalate_at:
                 self.above_since[i, j] = np.nan
+                if not self.escalated[i, j]:
+                    continue  # below the threshold and not hostile: nothing else can happen (most steps)
             elif np.isnan(self.above_since[i, j]):
                 self.above_since[i, j] = model.hours
             sustained = model.hours - self.above_since[i, j] >= spec.sustain_days * 24.0 - 1e-9
