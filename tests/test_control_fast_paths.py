@@ -118,3 +118,23 @@ def test_the_recorded_land_bridge_is_a_fresh_tracing_on_random_control_maps_chan
     assert isinstance(bridge, LandBridge) and answers.count(None) >= 10 and len(answers) - answers.count(None) >= 10, (
         f"the kept tracings must answer on the changed cells and give way to a tracing often: {answers}")
     assert (np.diff(bridge.land_bridge[:rec.rows], axis=0) != 0).sum() >= 10, "bridges must open and close often"
+
+
+def test_a_change_turning_ground_passable_or_not_is_found_in_python_as_by_the_array_check():
+    """`turned` (the land bridge's check, in Python, of the few cells a row changes) must answer
+    as the array expressions it replaces, `(passable[now] & ~passable[was]).any()` into passable
+    and `(passable[was] & ~passable[now]).any()` out of it, on 2,000 random code tables and
+    changes of 0 to 12 cells, both ways."""
+    from sim.submodels.control import turned
+
+    rng = np.random.default_rng(11)
+    answers = set()
+    for _ in range(2000):
+        passable = rng.random(int(rng.integers(3, 9))) < 0.5
+        was, now = rng.integers(0, len(passable), size=(2, int(rng.integers(0, 13))))
+        codes = list(zip(was.tolist(), now.tolist(), strict=True))
+        for into, expected in ((True, (passable[now] & ~passable[was]).any()),
+                               (False, (passable[was] & ~passable[now]).any())):
+            assert turned(tuple(passable.tolist()), codes, into=into) == bool(expected), (passable, codes, into)
+            answers.add((into, bool(expected)))
+    assert len(answers) == 4, "both answers, both ways"

@@ -151,7 +151,7 @@ def test_the_manpower_pool_refills_per_day_at_any_step_length(tmp_path, step_hou
     factions = {"a": {"funding_usd_per_day": 1000, "manpower_pool": 100, "manpower_refill_per_day": 2}}
     model = small_world(tmp_path, factions=factions, step_hours=step_hours)
     economy = model.economy
-    economy.pool[:] = 0.0
+    economy.pool[:] = [0.0] * len(economy.pool)
     for _ in range(round(3 * 24 / step_hours)):
         economy.update()
     assert economy.pool[0] == pytest.approx(6.0, rel=1e-9), (

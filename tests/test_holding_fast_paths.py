@@ -172,3 +172,30 @@ def test_the_tenure_with_looks_skipped_is_the_full_looks_at_every_step_of_a_seed
     model.run()
     assert len(steps) == model.n_steps and 10 < len(looks) < 0.8 * model.n_steps, (
         f"{len(looks)} full looks in {model.n_steps} steps: the run must skip looks for the check to mean anything")
+
+
+def test_touched_footprints_whose_defenders_stand_skip_the_look_and_give_the_full_looks_tenure(monkeypatch):
+    """corridor_campaign for 30 days at 2 km / 2 h (garrisons at the bases, crossings and oil
+    fields gaining and losing fighters, militias patrolling near them): before every update, what
+    a full look gives; the update must give it byte for byte, and most steps whose watched
+    footprints were touched must be answered by the defenders standing there
+    (`_defenders_stand`), not by a look."""
+    from conftest import coarse_model
+
+    model = coarse_model("corridor_campaign.yaml", days=30.0)
+    holding = model.recorder.holding
+    update, stand, defenders_stand = holding.update, [], holding._defenders_stand
+    looks = _looks(monkeypatch)
+
+    def checked():
+        expected = _full_look(holding)
+        got = update()
+        assert got.tobytes() == expected.tobytes(), (
+            f"step {model.steps_done}: {got.tolist()}, a full look gives {expected.tolist()}")
+        return got
+
+    holding.update = checked
+    holding._defenders_stand = lambda *a: stand.append(defenders_stand(*a)) or stand[-1]
+    model.run()
+    assert sum(stand) > 100 and len(looks) < sum(stand) / 3, (
+        f"{sum(stand)} of {len(stand)} touched steps answered by standing defenders, {len(looks)} full looks")

@@ -77,6 +77,10 @@ class ControlChange:
     was: np.ndarray
 
 
+#: no cell changed hands since the row before
+UNCHANGED = ControlChange(np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int8))
+
+
 class Recorder:
     """Rows of observations, one per `record()` (the initial state, then one per step): `hours`
     (n,), and each mechanism's arrays in its `Outputs` (`outputs`, in step-table order, then
@@ -106,6 +110,10 @@ class Recorder:
         #: every violent incident as it happens (`add` from the model, agents and rules), for the events table
         self.violence = ViolenceLog()
         self._controller_seen: np.ndarray | None = None  # the control map of the row before
+        # the control map object of the row before: the influence field makes a new one at each
+        # classification and never changes one in place (nor do the holders, sim/submodels/holding.py,
+        # which rely on it too), so the same object is the same map
+        self._controller_row: np.ndarray | None = None
 
     def _start(self) -> None:
         """Build every mechanism's outputs, in step-table order, once the model is assembled
@@ -169,13 +177,17 @@ class Recorder:
         seen = self._controller_seen
         changed = None
         if seen is not None:
-            cells = np.flatnonzero(controller.ravel() != seen.ravel())
-            changed = ControlChange(cells, seen.ravel()[cells])
+            if controller is self._controller_row:  # not classified since: no cell changed hands
+                changed = UNCHANGED
+            else:
+                cells = np.flatnonzero(controller.ravel() != seen.ravel())
+                changed = ControlChange(cells, seen.ravel()[cells])
         self.holding.update()
         for outputs in self._recording:
             outputs.record(i, changed)
         if changed is None or len(changed.cells):
             self._controller_seen = controller.copy()
+        self._controller_row = controller
         if i % self._frame_every == 0 or i == m.n_steps:
             self.frames.append(self.snapshot())
         self.rows += 1

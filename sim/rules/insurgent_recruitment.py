@@ -20,6 +20,7 @@ class InsurgentRecruitment(Rule):
         self.faction = self.model.factions.index(self.params.faction)
         self.desert = (self.model.map.terrain == Terrain.DESERT) & ~self.model.space.forbidden_mask(self.faction)
         self._desert_cells = max(int(self.desert.sum()), 1)  # counted once: `desert` does not change
+        self._kept: tuple | None = None  # (control map, its ungoverned desert, its share): `_ungoverned_desert`
         self.recruited = 0.0
         self.new_cells = 0
         self.model.economy.enlist(self.faction, max(self.params.new_cell_strength, 10.0))
@@ -43,8 +44,7 @@ class InsurgentRecruitment(Rule):
                     half = cell.strength / 2.0
                     cell.lose(half)
                     cells.append(self._spawn(cell.rc, half, model.spec.insurgents.move_km))
-        ungoverned_desert = self.desert & (controller == UNGOVERNED)
-        share = np.count_nonzero(ungoverned_desert) / self._desert_cells
+        ungoverned_desert, share = self._ungoverned_desert(controller)
         grievance = model.population.insurgent_factor() if model.population is not None else 1.0
         for _ in range(self.rng.poisson(p.new_cells_per_day * share * grievance * days)):
             if len(cells) >= p.max_cells or model.economy.available(self.faction) < p.new_cell_strength:
@@ -58,6 +58,16 @@ class InsurgentRecruitment(Rule):
             self.recruited += p.new_cell_strength
             model.recorder.incident("recruitment", f"a new {cell.label} of {p.new_cell_strength:.0f} fighters formed "
                                     "in ungoverned desert", cell, fighters=p.new_cell_strength)
+
+    def _ungoverned_desert(self, controller: np.ndarray) -> tuple[np.ndarray, float]:
+        """The desert no one governs on the control map `controller` (rows, cols) bool, and its
+        share of the desert; worked out once per control map (the influence field makes a new
+        one at each classification, every few steps, and never changes one in place)."""
+        kept = self._kept
+        if kept is None or kept[0] is not controller:
+            ungoverned_desert = self.desert & (controller == UNGOVERNED)
+            kept = self._kept = (controller, ungoverned_desert, np.count_nonzero(ungoverned_desert) / self._desert_cells)
+        return kept[1], kept[2]
 
     def _spawn(self, rc, strength, radius_km):
         spot = self.model.space.random_cell_near(rc, radius_km, self.faction, self.rng, desert_only=True) or rc

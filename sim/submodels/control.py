@@ -36,6 +36,15 @@ def holder_name(code: int, faction_ids: list[str]) -> str:
     return faction_ids[code]
 
 
+def turned(passable: tuple[bool, ...], codes: list[tuple[int, int]], into: bool) -> bool:
+    """Whether some changed cell turned passable (`into`), or stopped being passable, for a
+    faction: `passable` per controller code + 2, `codes` each changed cell's (code before, code
+    now), each + 2. In Python: a row changes a few cells (a median of 3 at 2 km / 2 h)."""
+    if into:
+        return any(passable[now] and not passable[was] for was, now in codes)
+    return any(passable[was] and not passable[now] for was, now in codes)
+
+
 class LandShares(Outputs):
     """Per row: `area_km2`, `value_share`, `strength` (n, F), `contested`, `ungoverned` (n,)
     land shares; at the end, the forces alive by kind."""
@@ -77,18 +86,18 @@ class LandShares(Outputs):
         if changed is not None and len(changed.cells) == 0:
             for column in (self.area_km2, self.contested, self.ungoverned, self.value_share):
                 column[i] = column[i - 1]
-        else:
+        else:  # the counts as Python ints (exact), their areas and shares the same floats as numpy's
             nf = len(self.model.factions)
-            flat = influence.controller.ravel()
             cells = self._governed_land(influence)
-            codes = flat[cells].astype(np.intp) + 2
-            counts = np.bincount(codes, minlength=nf + 2)
-            counts[UNGOVERNED + 2] = self.land_cells - counts.sum()
-            self.area_km2[i] = counts[2:] * self.model.map.km2_per_cell
+            codes = influence.controller.ravel().take(cells) + 2  # int8: codes from 0 (contested)
+            counts = np.bincount(codes, minlength=nf + 2).tolist()
+            counts[UNGOVERNED + 2] = self.land_cells - sum(counts)
+            km2 = self.model.map.km2_per_cell
+            self.area_km2[i] = [n * km2 for n in counts[2:]]
             self.contested[i] = counts[CONTESTED + 2] / self.land_cells
             self.ungoverned[i] = counts[UNGOVERNED + 2] / self.land_cells
-            weighted = np.bincount(codes, weights=self._value_flat[cells], minlength=nf + 2)
-            self.value_share[i] = weighted[2:] / self._value_total
+            weighted = np.bincount(codes, weights=self._value_flat.take(cells), minlength=nf + 2)
+            np.divide(weighted[2:], self._value_total, out=self.value_share[i])
         # each faction's fighters (`InfluenceField.faction_strength`: the running total `add`
         # keeps, the presence's sum to rounding)
         self.strength[i] = [influence.faction_strength(f) for f in range(len(influence.changes))]
@@ -194,6 +203,7 @@ class LandBridge(Outputs):
         self._passable = {f: self._friendly[f].copy() for f in range(len(ids))}
         for passable in self._passable.values():
             passable[UNGOVERNED + 2] = True
+        self._passable_codes = {f: tuple(passable.tolist()) for f, passable in self._passable.items()}
         # per land-bridge faction: are its places linked through passable land on the control
         # map of the row before (None: not known)
         self._linked: list[bool | None] = [None] * len(self.bridge_factions)
@@ -213,12 +223,12 @@ class LandBridge(Outputs):
         controller = self.model.influence.controller
         if changed is not None:
             was, now = changed.was + 2, controller.ravel()[changed.cells] + 2
+            codes = list(zip(was.tolist(), now.tolist(), strict=True))  # a few cells a row: Python, not numpy calls
         for j, f in enumerate(self.bridge_factions):
             linked, passable, kept = self._linked[j], self._passable[f], None
             if changed is None or not self._ends_on_land:
                 linked = None
-            elif (linked and (passable[was] & ~passable[now]).any()) or (
-                    linked is False and (passable[now] & ~passable[was]).any()):
+            elif linked is not None and turned(self._passable_codes[f], codes, into=not linked):
                 kept, linked = self._basis[j], None  # the tracing the answer rests on: it held on the row before
             ends_held = self._ends_held(controller, f)
             if ends_held and linked is None:

@@ -40,7 +40,8 @@ its footprint (else its ground). After that only the places whose tenure can cha
 watched (`tenure_watch`: the installations, and the towns whose ground is not their holder's
 bloc's), their units counted from the presence grid (one gather for the watched places), and
 not looked at again while nothing changed on their footprints (the influence field's `touched`
-cells) and neither the tenure nor the ground did; the
+cells), or changed only where a defender of the holder's bloc stands, and neither the tenure nor
+the ground did; the
 units themselves are looked at (`units_at`, the occupied cells of a footprint) only where the
 tenure could change, never in a scan of the map, and a town's defender found last is looked at
 first. The recorder (sim/results/recorder.py) owns the model's `PlaceHolding`
@@ -112,7 +113,7 @@ class PlaceHolding:
         self.share = share
         self.allied = np.asarray(allied, dtype=bool)
         self._cols = cols
-        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather: two arrays, cells): `_watched`
+        self._watch: tuple | None = None  # (held, ground, their key, TenureWatch, its gather: two arrays, cells, around): `_watched`
         self._quiet: tuple | None = None  # the `_watch` at the last look (`update`): the next is skipped while it stands and no watched cell is touched
         self._defender: dict = {}  # per town, the defender `_defended` found last, looked at first
 
@@ -158,15 +159,16 @@ class PlaceHolding:
         when the rule's inputs stand as they were at the last look that changed nothing: the
         tenure and the ground the same arrays, and no presence changed on a watched footprint
         (the influence field's `touched` cells, which this empties: a unit's cell, strength,
-        layer and side change only with its presence, agents/base.py)."""
+        layer and side change only with its presence, agents/base.py), or only on the
+        footprints of places whose defenders stand (`_defenders_stand`)."""
         ground = self.holders()
         touched = self._influence.touched
         if self.held is None:
             present = self._present(*self._footprints(np.arange(len(self.places))))
             held = self._initial(ground, present.sum(axis=2).T, present)
         else:
-            watch, gather, valid, cells = self._watched(ground)
-            if self._watch is self._quiet and touched.isdisjoint(cells):
+            watch, gather, valid, cells, around = self._watched(ground)
+            if self._watch is self._quiet and (touched.isdisjoint(cells) or self._defenders_stand(touched, around)):
                 held = self.held
             else:
                 present = self._present(gather, valid)  # (F, W, K)
@@ -181,18 +183,54 @@ class PlaceHolding:
 
     def _watched(self, ground: np.ndarray) -> tuple:
         """The `TenureWatch` of the tenure and `ground` as they stand, with the gather of its
-        places' footprints (`_footprints`) and their cells, a set of (row, col): made again only
-        when either changed (a few steps in a hundred; the same arrays, or arrays of the same
+        places' footprints (`_footprints`), their cells, a set of (row, col), and per cell the
+        watched places whose footprint it is in (`_defenders_stand`): made again only when
+        either changed (a few steps in a hundred; the same arrays, or arrays of the same
         bytes)."""
         kept = self._watch
         if kept is None or not (kept[0] is self.held and kept[1] is ground):
             key = (self.held.tobytes(), ground.tobytes(), self._influence.presence.shape)
             if kept is None or kept[2] != key:
                 watch = tenure_watch(self.held, ground, self.installation, self.allied)
-                cells = {divmod(cell, self._cols) for cell in self.cells[watch.rows][self.valid[watch.rows]].tolist()}
-                kept = (None, None, key, watch, *self._footprints(watch.rows), cells)
+                around: dict = {}  # watched cell -> (place, the cell's index in its footprint, its holder's bloc)
+                for p, bloc in zip(watch.rows.tolist(), watch.blocs.tolist(), strict=True):
+                    for k in np.flatnonzero(self.valid[p]).tolist():
+                        around.setdefault(divmod(int(self.cells[p, k]), self._cols), []).append((p, k, bloc))
+                kept = (None, None, key, watch, *self._footprints(watch.rows), set(around), around)
             self._watch = kept = (self.held, ground, *kept[2:])
         return kept[3:]
+
+    def _defenders_stand(self, touched: set, around: dict) -> bool:
+        """Whether every watched place with a `touched` footprint cell has a defender standing: a
+        unit alive of its holder's bloc, not an insurgent cell, in its footprint (the one
+        `_defended` found last, still there, or one on a touched cell of it, then kept). A
+        look would change nothing there: such a place keeps its holder (an installation its
+        garrison's, a town its defenders'), since the presence of the defender's faction on its
+        cell is its fighters, its own among them, to a rounding far below a fighter, so
+        positive. `around`: per watched cell, (place, the cell's index in its footprint, the
+        holder's bloc (F,) as bools) of each watched place whose footprint it is in."""
+        confirmed: set = set()
+        doubtful: set = set()
+        for rc in touched:
+            for p, k, bloc in around.get(rc, ()):
+                if p in confirmed:
+                    continue
+                kept = self._defender.get(p)
+                if kept is not None:
+                    u, j = kept
+                    if u.alive and u.kind != "insurgent" and bloc[u.faction] and u.rc == self._cell(p, j):
+                        confirmed.add(p)
+                        doubtful.discard(p)
+                        continue
+                for u in self._units_at(rc):
+                    if u.kind != "insurgent" and u.alive and bloc[u.faction]:
+                        self._defender[p] = (u, k)
+                        confirmed.add(p)
+                        doubtful.discard(p)
+                        break
+                else:
+                    doubtful.add(p)
+        return not doubtful
 
     def _footprints(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the places `rows` (W,): flat indices into the presence of every (faction, layer)

@@ -95,6 +95,8 @@ class TensionLedger:
             t = self.level[i, j]
             if t < spec.escalate_at:
                 self.above_since[i, j] = np.nan
+                if not self.escalated[i, j]:
+                    continue  # below the threshold and not hostile: nothing else can happen (most steps)
             elif np.isnan(self.above_since[i, j]):
                 self.above_since[i, j] = model.hours
             sustained = model.hours - self.above_since[i, j] >= spec.sustain_days * 24.0 - 1e-9
@@ -141,14 +143,15 @@ class TensionRecord(Outputs):
         n, pairs = model.n_steps + 1, len(self.ledger.rival_pairs)
         self.tension = np.zeros((n, pairs))
         self.hostile = np.zeros((n, pairs), dtype=bool)
-        # the pairs' rows and columns of the ledger's (F, F) arrays (the rival pairs are fixed)
-        self._pairs = np.array(self.ledger.rival_pairs).reshape(-1, 2).T
+        # the pairs' flat indices into the ledger's (F, F) arrays (the rival pairs are fixed)
+        rows, cols = np.array(self.ledger.rival_pairs, dtype=np.intp).reshape(-1, 2).T
+        self._pairs = rows * len(model.factions) + cols
 
     def record(self, i: int, changed) -> None:
+        """Row `i`: each pair's tension and hostility, gathered straight into the row."""
         if self.ledger.rival_pairs:
-            rows, cols = self._pairs
-            self.tension[i] = self.ledger.level[rows, cols]
-            self.hostile[i] = self.ledger.escalated[rows, cols]
+            self.ledger.level.take(self._pairs, out=self.tension[i])
+            self.ledger.escalated.take(self._pairs, out=self.hostile[i])
 
     def _names(self) -> list[str]:
         return [f"{self.ids[a]}_{self.ids[b]}" for a, b in self.ledger.rival_pairs]
