@@ -93,11 +93,12 @@ class Insurgency:
         spots = [c.rc for c in cells]
         factions = [c.faction for c in cells]  # (ambushes change none)
 
-        controller, rate = model.influence.controller, spec.ambush_rate_per_day
-        rates = [rate * (spec.ungoverned_multiplier if controller.item(r, c) == UNGOVERNED else 1.0) for r, c in spots]
+        item, rate = model.influence.controller.item, spec.ambush_rate_per_day
+        ungoverned = rate * spec.ungoverned_multiplier  # (and rate × 1.0 is rate)
+        rates = [ungoverned if item(r, c) == UNGOVERNED else rate for r, c in spots]
         if model.tempo.on:  # each faction present advanced once, in order, as for the cells' array of factions
             present = sorted(set(factions))
-            level = dict(zip(present, model.tempo.levels(np.array(present), model.hours / 24.0).tolist(), strict=True))
+            level = dict(zip(present, model.tempo.levels_of(present, model.hours / 24.0), strict=True))
             rates = [r * level[f] for r, f in zip(rates, factions, strict=True)]
         draws = model.streams[INSURGENT_AMBUSH].random(len(cells)).tolist()
         for cell, u, p in zip(cells, draws, chances(rates, step_days), strict=True):
@@ -123,7 +124,7 @@ class Insurgency:
             # every distance measured for few cells and patrols (sim/world/spatial.py, `count_within`):
             # patrols move every step, and a KD-tree of them costs more to build than the distances
             mine = [i for i, f in enumerate(factions) if f == faction] if len(present) > 1 else range(len(factions))
-            here = model.space.positions_km(("insurgent cells of", faction), tuple(spots[i] for i in mine))
+            here = tuple(spots) if len(present) == 1 else tuple([spots[i] for i in mine])
             counts = model.space.count_within(here, ("patrols hostile to", faction), tuple([u.rc for u in patrols]), reach)
             for i, n in zip(mine, counts.tolist(), strict=True):
                 n_near[i] = n

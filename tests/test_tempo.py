@@ -142,11 +142,11 @@ def test_the_tempo_multiplies_every_cells_ambush_rate(tmp_path, monkeypatch, lev
                               "detection_rate_per_day": 0.0, "tempo_sd": SD})
     asked = []
 
-    def levels(factions, day):
-        asked.append((factions.tolist(), day))
-        return np.full(len(factions), level)
+    def levels_of(factions, day):
+        asked.append((list(factions), day))
+        return [level] * len(factions)
 
-    monkeypatch.setattr(model.tempo, "levels", levels)
+    monkeypatch.setattr(model.tempo, "levels_of", levels_of)
     model.insurgency.update()
     ambushes = [e for e in model.log.entries if e.kind == "ambush"]
     assert len(ambushes) == expected, f"activity {level:g}: {expected} ambushes expected, {len(ambushes)} logged"

@@ -187,14 +187,82 @@ def sparse_contact_groups(rows: np.ndarray, cols: np.ndarray) -> list[list[int]]
     return [members.tolist() for members in np.split(nodes[order], np.flatnonzero(np.diff(group[order])) + 1)]
 
 
+class ContactZones:
+    """Whether any fighter of one faction stands within `engagement.range_km` of any fighter of
+    another, answered without measuring the distance of every pair of them (`in_contact`).
+
+    A faction's **zone** is the set of cells (row, col) within the range of at least one of its
+    fighters' cells. A cell is in it exactly when `Space.pairs_within` would pair a unit standing
+    there with one of those fighters: both decide with the same floating-point operations on the
+    same numbers — a cell's position in km is (float(row) × cell_km, float(col) × cell_km), as
+    `Space.positions_km` makes it, and the test is (a₀ − b₀)² + (a₁ − b₁)² ≤ range², summed in
+    that order as `squared_distances` does, whichever side is a (x − y is exactly −(y − x), so the
+    squares are the same bits). Two factions are therefore in contact exactly when a fighter of
+    one stands in the other's zone (tests/test_contact_zones.py: random sets at six cell sizes,
+    and every step of a seeded campaign).
+
+    The engagement stage asks it of every hostile pair each step before looking for the pairs in
+    range. A zone is kept with the cells it was made from and made again only when they differ;
+    of a pair, the zone already made for the cells as they are is used, else the smaller side's
+    is made (in the campaign the insurgents' few fighters stand still for days against every
+    regular force, whose patrols move every step): a step without contact costs a set look-up
+    per fighter, not a distance matrix per pair.
+
+    `cell_km`: the map's cell side (km); `range_km`: the contact range (km)."""
+
+    def __init__(self, cell_km: float, range_km: float):
+        self.cell_km, self.range_km = cell_km, range_km
+        reach = int(range_km / cell_km) + 2  # (no cell further in rows or columns is within range)
+        span = np.arange(-reach, reach + 1)
+        self._offsets = np.stack(np.meshgrid(span, span, indexing="ij"), axis=-1).reshape(1, -1, 2)  # (1, k, 2)
+        self._kept: dict[int, tuple[tuple, frozenset]] = {}  # faction -> (its fighters' cells, zone)
+
+    def in_contact(self, f: int, cells_f: tuple, g: int, cells_g: tuple) -> bool:
+        """Whether a cell of `cells_f` (faction `f`'s fighters, a tuple of (row, col)) is within
+        the range of one of `cells_g` (faction `g`'s): exactly when `Space.pairs_within` finds a
+        pair of them."""
+        kept = self._kept.get(g)
+        if kept is not None and kept[0] == cells_g:
+            return not kept[1].isdisjoint(cells_f)
+        kept = self._kept.get(f)
+        if kept is not None and kept[0] == cells_f:
+            return not kept[1].isdisjoint(cells_g)
+        if len(cells_f) < len(cells_g):
+            return not self.zone(f, cells_f).isdisjoint(cells_g)
+        return not self.zone(g, cells_g).isdisjoint(cells_f)
+
+    def zone(self, faction: int, cells: tuple) -> frozenset:
+        """The cells (row, col) within the range of one of `cells` (a tuple of (row, col)), kept
+        for `faction` until its cells differ."""
+        kept = self._kept.get(faction)
+        if kept is None or kept[0] != cells:
+            kept = self._kept[faction] = (cells, self.made(cells))
+        return kept[1]
+
+    def made(self, cells: tuple) -> frozenset:
+        """The zone of `cells` worked out afresh: of the cells in the box of offsets around each,
+        those whose squared distance in km, in `squared_distances`' arithmetic, is within the
+        range squared."""
+        if not cells:
+            return frozenset()
+        here = np.array(cells, dtype=np.intp).reshape(-1, 1, 2)
+        near = here + self._offsets  # (n, k, 2)
+        b = here.astype(float) * self.cell_km
+        a = near.astype(float) * self.cell_km
+        across, along = a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]
+        inside = across * across + along * along <= self.range_km * self.range_km
+        return frozenset(map(tuple, near[inside].tolist()))
+
+
 def resolve_engagements(model, fighters_by_faction: dict[int, list]) -> None:
     """Hostile units within range fight, each connected group of contacts as one battle."""
     spec = model.spec.engagement
     cells = {f: tuple([u.rc for u in units]) for f, units in fighters_by_faction.items()}
+    zones = model.engagements.zones
     for f, g in model.engagements.hostile_pairs:
         units_f, units_g = fighters_by_faction.get(f, []), fighters_by_faction.get(g, [])
-        if not units_f or not units_g:
-            continue
+        if not units_f or not units_g or not zones.in_contact(f, cells[f], g, cells[g]):
+            continue  # (no pair in range: `ContactZones`)
         # the pairs in range (Space.pairs_within: distances or KD-trees by size), kept until either side moves
         i, j = model.space.pairs_within(("fighters", f), cells[f], ("fighters", g), cells[g], spec.range_km)
         if len(i) == 0:
@@ -219,11 +287,15 @@ class Engagements:
       ``regulars_can_fight`` (bool): two such factions with regular (non-insurgent) forces exist.
       The stage runs only then, or while hostile insurgent cells are in the open; otherwise it
       looks at no unit at all.
+    - ``zones`` (`ContactZones`): whether two factions' fighters are in range at all, asked of
+      each hostile pair before its pairs in range are looked for.
     """
 
     def __init__(self, model):
         self.model = model
         self._clash_logged: dict[tuple, float] = {}  # (faction, faction, place) -> hours logged
+        self.zones = ContactZones(model.map.cell_km, model.spec.engagement.range_km)
+        self._fighters: dict[int, tuple] = {}  # faction -> (its members, the cells in the open, its fighters)
         self.relations_changed()
 
     def relations_changed(self) -> None:
@@ -240,10 +312,23 @@ class Engagements:
     def fighters_by_faction(self) -> dict[int, list]:
         """The alive units that can fight now, per faction that can (insurgent cells only in
         the open), each in the order of `agents`; from the spatial service's rosters, so that a
-        step does not scan every agent."""
+        step does not scan every agent. A faction's list is kept while its roster
+        (`Space.members`, the same list until it changes) and the cells in the open
+        (`model.in_the_open`, what `hidden` reads) are the same, if every member was alive when
+        it was made: a member stays alive until it leaves the roster (`Unit.lose` destroys a
+        unit below `MIN_STRENGTH`, > 0), while a member at zero strength could gain fighters."""
         out: dict[int, list] = {}
+        members_of, kept_lists = self.model.space.members, self._fighters
+        in_the_open = tuple(self.model.in_the_open)
         for faction in self.can_fight:
-            units = [u for u in self.model.space.members(faction) if u.strength > 0.0 and not u.hidden]  # alive
+            members = members_of(faction)
+            kept = kept_lists.get(faction)
+            if kept is not None and kept[0] is members and kept[1] == in_the_open:
+                units = kept[2]
+            else:
+                units = [u for u in members if u.strength > 0.0 and not u.hidden]  # alive
+                if all(u.strength > 0.0 for u in members):
+                    kept_lists[faction] = (members, in_the_open, units)
             if units:
                 out[faction] = units
         return out

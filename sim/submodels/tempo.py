@@ -60,6 +60,7 @@ class OperationalTempo:
         self._ids = faction_ids
         self._x: dict[int, float] = {}      # faction index -> log activity x (mean 0)
         self._at: dict[int, float] = {}     # faction index -> when x was last advanced (days)
+        self._stream_of: dict[int, object] = {}  # faction index -> its stream (`insurgent:tempo:<faction>`)
 
     @property
     def on(self) -> bool:
@@ -75,12 +76,19 @@ class OperationalTempo:
             return np.ones(len(factions))
         present = sorted(set(factions.tolist()))  # (a Python set: the few factions of a few dozen cells)
         by_faction = np.empty(present[-1] + 1 if present else 0)  # the level of each faction present
-        for faction in present:
-            by_faction[faction] = math.exp(self._advance(faction, day) - 0.5 * self.sd ** 2)
+        by_faction[present] = self.levels_of(present, day)
         return by_faction[factions]
 
+    def levels_of(self, present: list[int], day: float) -> list[float]:
+        """The activity level A at `day` (as in `levels`) of each of the factions `present`
+        (faction indices, ascending, each once; the tempo on), as Python floats: each faction
+        advanced once, in that order (the insurgent stage asks this of its cells' factions)."""
+        return [math.exp(self._advance(faction, day) - 0.5 * self.sd ** 2) for faction in present]
+
     def _advance(self, faction: int, day: float) -> float:
-        stream = self._streams.named(INSURGENT_TEMPO, faction=self._ids[faction])
+        stream = self._stream_of.get(faction)
+        if stream is None:
+            stream = self._stream_of[faction] = self._streams.named(INSURGENT_TEMPO, faction=self._ids[faction])
         if faction not in self._x:
             x = self.sd * float(stream.standard_normal())   # the stationary distribution
         else:

@@ -251,15 +251,19 @@ class Space:
             kept = self._positions[key] = (cells, flat.reshape(len(cells), 2) * self.map.cell_km)
         return kept[1]
 
-    def count_within(self, here: np.ndarray, key, cells: tuple, range_km: float) -> np.ndarray:
-        """For each row of `here` ((n, 2) positions in km), how many of `cells` (a tuple of
-        (row, col), kept as the positions `key` of `positions_km`) lie within `range_km`, ties
-        at the range included (int array, n): every distance measured for small sides, a
-        KD-tree (`query_ball_point`) above `MEASURED_PAIRS` pairs; the same counts."""
-        spots = self.positions_km(key, cells)
-        if len(here) * len(spots) > MEASURED_PAIRS:
-            return np.asarray(self.kd_tree(key, cells).query_ball_point(here, range_km, return_length=True))
-        return (squared_distances(here, spots) <= range_km * range_km).sum(axis=1)
+    def count_within(self, here: tuple, key, cells: tuple, range_km: float) -> np.ndarray:
+        """For each of `here` (a tuple of (row, col)), how many of `cells` (a tuple of (row, col))
+        lie within `range_km`, ties at the range included (int array, len(here)): every distance
+        measured for small sides, both sides' positions made in one pass (`positions_km`'s
+        arithmetic; they change nearly every step, so none is kept), a KD-tree of `cells` (kept
+        under `key`, `kd_tree`) queried above `MEASURED_PAIRS` pairs; the same counts."""
+        n, m = len(here), len(cells)
+        if n * m > MEASURED_PAIRS:
+            spots = np.array(here, dtype=float).reshape(n, 2) * self.map.cell_km
+            return np.asarray(self.kd_tree(key, cells).query_ball_point(spots, range_km, return_length=True))
+        flat = np.fromiter(chain.from_iterable(chain(here, cells)), dtype=float, count=2 * (n + m))
+        both = flat.reshape(n + m, 2) * self.map.cell_km
+        return (squared_distances(both[:n], both[n:]) <= range_km * range_km).sum(axis=1)
 
     def kd_tree(self, key, cells: tuple) -> cKDTree:
         """A KD-tree of `cells` (a tuple of (row, col)) in km, kept under `key` and built again
