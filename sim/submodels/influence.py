@@ -318,14 +318,16 @@ class InfluenceField:
         if len(cells):
             sub = flat.take(cells, axis=1)
             top = sub.max(axis=0)
-            # the leader, argmax's choice: the first faction whose influence is the top one
-            leader = np.full(len(cells), len(sub) - 1, dtype=np.intp)
+            # the leader, argmax's choice: the first faction whose influence is the top one (as the
+            # controller's int8: the class each governed cell gets unless it is contested)
+            at_top = sub == top
+            leader = np.full(len(cells), len(sub) - 1, dtype=np.int8)
             for f in range(len(sub) - 2, -1, -1):
-                leader[sub[f] == top] = f
+                leader[at_top[f]] = f
             # the strongest faction not allied with each cell's leader (the leader's own row,
             # and any ally's, counts as 0)
             second = np.where(self._allied.take(leader, axis=1), 0.0, sub).max(axis=0, initial=0.0)
-            clear = top >= (1.0 + self.margin) * second
-            controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
+            leader[top < (1.0 + self.margin) * second] = CONTESTED  # short of the margin
+            controller.ravel()[cells] = leader
         self.controller = controller
         self.governed = controller, cells  # this control map's governed (or contested) cells, flat, ascending
