@@ -247,14 +247,13 @@ class InfluenceField:
             self._since_resync = 0
             return
         pending, waiting = [], {}
+        cost, stamp_cost = [0.0] * len(self.target), self._stamp_cost  # per faction (Python floats: a few dozen changes a step)
         for key, amount in merged.items():
             if amount >= STAMP_FIGHTERS or amount <= -STAMP_FIGHTERS:
                 pending.append((*key, amount))
+                cost[key[0]] += stamp_cost[key[1]]
             elif amount:
                 waiting[key] = amount
-        cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
-        for faction, layer, _, _, _ in pending:
-            cost[faction] += self._stamp_cost[layer]
         recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
         if recompute:
             self._project(recompute)
