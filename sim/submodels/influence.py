@@ -23,8 +23,9 @@ projection at 1 h steps (the argument in full: docs/odd.md, *Influence and contr
 
 The projection is linear in the presence, so a faction with few changes since the last update
 (a patrol's jump, a convoy's move) is updated by stamping the kernel at the cells that changed
-(sim/submodels/stamps.py: one matrix product per faction and source bank), and a faction with many changes is recomputed with whole-array filters, whichever costs less
-(estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
+(sim/submodels/stamps.py: one matrix product per faction and source bank), and a faction with
+many changes is recomputed with whole-array filters, whichever costs less (estimated from the
+kernel and grid sizes, never from timings, so runs stay reproducible).
 Either way an update costs at most one full recomputation, however many agents there are. The
 changes are merged per faction, layer and cell first (a move there and back stamps nothing), and
 a merged change below `STAMP_FIGHTERS` (one fighter) waits, added to the cell's later changes,
