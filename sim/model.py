@@ -34,6 +34,7 @@ from sim.submodels.engagement import Engagements
 from sim.submodels.front import FrontContacts
 from sim.submodels.influence import InfluenceField
 from sim.submodels.population import Population
+from sim.submodels.stamps import one_blas_thread
 from sim.submodels.tempo import OperationalTempo
 from sim.submodels.tension import TensionLedger
 from sim.submodels.timeline import Timeline
@@ -188,12 +189,15 @@ class CorridorModel(MesaConventions, mesa.Model):
             self.running = False  # Mesa's convention: `while model.running: model.step()`
 
     def run(self, progress: bool = False):
-        """Run the steps still to go to the end; return the whole run's `sim.results.result.RunResult`."""
+        """Run the steps still to go to the end; return the whole run's `sim.results.result.RunResult`.
+        numpy's BLAS is held to one thread for the whole run (the stamps' products,
+        sim/submodels/stamps.py: set once, not at every update)."""
         steps = range(self.steps, self.n_steps)
         if progress:  # no tqdm object at all otherwise: its monitor thread would outlive the run
             steps = tqdm(steps, desc=self.spec.name, unit="step", leave=False)
-        for _ in steps:
-            self.step()
+        with one_blas_thread():
+            for _ in steps:
+                self.step()
         return self.recorder.result()
 
     # =========================================================================== time

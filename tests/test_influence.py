@@ -296,7 +296,7 @@ def test_a_gaussian_kernel_is_scipys_summing_to_one_and_its_columns_are_it_clipp
     every row, cut off at the grid's edges (a unit mass at row 0 keeps the kernel's lower half)."""
     from scipy.ndimage import gaussian_filter1d
 
-    from sim.submodels.influence import TRUNCATE, gaussian_kernel, kernel_columns
+    from sim.submodels.stamps import TRUNCATE, gaussian_kernel, kernel_columns
 
     kernel = gaussian_kernel(1.5)
     r = len(kernel) // 2

@@ -202,7 +202,7 @@ def stamped_group_by_group(f, changes) -> np.ndarray:
     and source bank (groups in ascending order, each group's changes in their order), each group
     one product of its changes' row kernels × amounts (float32) stacked over its columns' kernels,
     times the river's weight from its bank; the kernels from `kernel_columns`."""
-    from sim.submodels.influence import kernel_columns
+    from sim.submodels.stamps import kernel_columns
 
     rows, cols = f._bank.shape
     kernels = [(kernel_columns(rows, [s for s, _ in parts], [f._gain * w for _, w in parts]),
@@ -278,7 +278,7 @@ def test_stamping_gives_the_blas_threads_back_as_it_found_them():
     """`_stamp` holds numpy's BLAS to one thread for its products (threads of a small product
     wait for one another) and gives back the count it found, whatever it was: the process's other
     linear algebra keeps its threads."""
-    from sim.submodels.influence import BLAS
+    from sim.submodels.stamps import BLAS
 
     if not BLAS:
         pytest.skip("numpy uses no BLAS library threadpoolctl can see")
@@ -294,3 +294,32 @@ def test_stamping_gives_the_blas_threads_back_as_it_found_them():
     finally:
         for lib, count in zip(BLAS, found, strict=True):
             lib.set_num_threads(count)
+
+
+def test_a_run_holds_the_blas_threads_at_one_once_and_its_stamps_set_nothing(monkeypatch):
+    """`CorridorModel.run` holds numpy's BLAS at one thread for all its steps (`one_blas_thread`,
+    sim/submodels/stamps.py): over a seeded run that stamps at every update, each library's count
+    is set to one once at the start and given back once at the end, every stamp runs at one thread,
+    and the stamps' own holds set nothing (they did twice an update); outside a run a stamp still
+    sets and gives back around its products (`test_stamping_gives_the_blas_threads_back_as_it_found_them`)."""
+    from sim.model import CorridorModel
+    from sim.scenario import load_scenario
+    from sim.submodels.stamps import BLAS
+
+    if not BLAS:
+        pytest.skip("numpy uses no BLAS library threadpoolctl can see")
+    model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml", overrides={
+        "map.cell_km": 2.0, "time.step_hours": 2, "time.duration_days": 3}), seed=1)
+    found = [lib.get_num_threads() for lib in BLAS]
+    for lib, n in zip(BLAS, found, strict=True):  # this thread takes control (threadpoolctl calls itself again the first time)
+        lib.set_num_threads(n)
+    set_to: list = []
+    for lib in BLAS:
+        monkeypatch.setattr(lib, "set_num_threads", lambda n, real=lib.set_num_threads: (set_to.append(n), real(n))[1])
+    during: list = []
+    stamp = model.influence._stamp
+    model.influence._stamp = lambda changes: (during.append([lib.get_num_threads() for lib in BLAS]), stamp(changes))
+    model.run()
+    assert len(during) >= 10 and all(counts == [1] * len(BLAS) for counts in during), f"stamps at {during}"
+    assert set_to == [1] * len(BLAS) + found, f"the run set the BLAS threads to {set_to}, not once to 1 and once back"
+    assert [lib.get_num_threads() for lib in BLAS] == found

@@ -68,6 +68,7 @@ def measure(config: Configuration, days: float, profile: int = 0, stages: bool =
     from sim.bench.stages import StageTimer
     from sim.model import CorridorModel
     from sim.scenario import load_scenario
+    from sim.submodels.stamps import one_blas_thread
 
     with warnings.catch_warnings():  # places moved off the river at coarse cells: not news here
         warnings.simplefilter("ignore", UserWarning)
@@ -80,11 +81,12 @@ def measure(config: Configuration, days: float, profile: int = 0, stages: bool =
     if profiler:
         profiler.enable()
     every = max(1, model.n_steps // 20)
-    for done in range(1, model.n_steps + 1):
-        model.step()
-        if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
-            print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
-                  f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
+    with one_blas_thread():  # as model.run() holds it (sim/submodels/stamps.py)
+        for done in range(1, model.n_steps + 1):
+            model.step()
+            if done % every == 0 or done == model.n_steps:  # progress without a thread (tqdm has one)
+                print(f"\r  {config.name} {config.cell_km:g} km, {config.step_hours:g} h: step {done:,} of "
+                      f"{model.n_steps:,}", end="", file=sys.stderr, flush=True)
     model.recorder.result()  # the tables, as model.run() returns them
     if profiler:
         profiler.disable()

@@ -22,9 +22,10 @@ counted at most k − 1 steps early, moving the influence by ≤ 1 − e^(−3/4
 projection at 1 h steps (the argument in full: docs/odd.md, *Influence and control*).
 
 The projection is linear in the presence, so a faction with few changes since the last update
-(a patrol's jump, a convoy's move) is updated by stamping the kernel at the cells that changed,
-and a faction with many changes is recomputed with whole-array filters, whichever costs less
-(estimated from the kernel and grid sizes, never from timings, so runs stay reproducible).
+(a patrol's jump, a convoy's move) is updated by stamping the kernel at the cells that changed
+(sim/submodels/stamps.py: one matrix product per faction and source bank), and a faction with
+many changes is recomputed with whole-array filters, whichever costs less (estimated from the
+kernel and grid sizes, never from timings, so runs stay reproducible).
 Either way an update costs at most one full recomputation, however many agents there are. The
 changes are merged per faction, layer and cell first (a move there and back stamps nothing), and
 a merged change below `STAMP_FIGHTERS` (one fighter) waits, added to the cell's later changes,
@@ -40,32 +41,20 @@ of a cell's values, the relaxation's rounding a few 10⁻⁶ (docs/odd.md, *Infl
 
 from __future__ import annotations
 
-import itertools
-from operator import itemgetter
-
 import numpy as np
 from scipy.ndimage import correlate1d, distance_transform_edt, gaussian_filter1d
-from threadpoolctl import ThreadpoolController
+
+from sim.submodels.stamps import TRUNCATE, Stamps
 
 CONTESTED = -1
 UNGOVERNED = -2
 HOLDING, PATROLLING = 0, 1
-TRUNCATE = 3.0  # kernel radius in standard deviations
 COMPONENTS = 3  # Gaussians in the scale mixture: widths σ, 2σ, 4σ
 # relative costs, in nanoseconds on a typical machine: a stamp has a fixed numpy overhead plus
 # one operation per kernel cell; a full recomputation of one faction about 1.5 per cell and
 # kernel tap (two bank-separated sources, two separable passes)
 STAMP_OVERHEAD = 9000.0
 FULL_PER_CELL_TAP = 1.5
-
-
-def gaussian_kernel(sigma_cells: float) -> np.ndarray:
-    """The 1-D kernel scipy's gaussian_filter applies along each axis (same truncation and
-    normalisation: it sums to one); the 2-D kernel is its outer product with itself."""
-    radius = int(TRUNCATE * sigma_cells + 0.5)
-    x = np.arange(-radius, radius + 1)
-    k = np.exp(-0.5 * (x / sigma_cells) ** 2)
-    return k / k.sum()
 
 
 def mixture(sigma_km: float, tail_ratio: float) -> list[tuple[float, float]]:
@@ -77,22 +66,6 @@ def mixture(sigma_km: float, tail_ratio: float) -> list[tuple[float, float]]:
     weights = np.array([tail_ratio**k for k in range(COMPONENTS)], dtype=float)
     weights /= weights.sum()
     return [(sigma_km * 2.0**k, float(w)) for k, w in enumerate(weights) if w > 0]
-
-
-def kernel_columns(n: int, sigmas: list[float], gains: list[float]) -> np.ndarray:
-    """(K, n, n) `FIELD_DTYPE`, K = len(sigmas): column s of component k is the 1-D kernel of
-    width `sigmas`[k] cells (`gaussian_kernel`) times `gains`[k], centred on s and clipped to
-    0 … n−1. A unit mass at (r, c) of a layer projects onto Σ_k outer(rows_k[:, r], cols_k[:, c]),
-    rows with the components' weights × the gain and columns with gains 1: the mixture's 2-D
-    kernel, clipped to the map."""
-    out = np.zeros((len(sigmas), n, n))
-    for k, (sigma, gain) in enumerate(zip(sigmas, gains, strict=True)):
-        kernel = gaussian_kernel(sigma) * gain
-        h = len(kernel) // 2
-        for s in range(n):
-            lo, hi = max(s - h, 0), min(s + h + 1, n)
-            out[k, lo:hi, s] = kernel[lo - s + h:hi - s + h]
-    return out.astype(FIELD_DTYPE)
 
 
 def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: float,
@@ -112,12 +85,6 @@ def far_bank_weight(bank: np.ndarray, crossings: np.ndarray | None, cell_km: flo
 #: weights that make them): single precision halves the memory the stamps and the relaxation
 #: stream through; the presence, the fighters' ledger, stays in double precision
 FIELD_DTYPE = np.float32
-
-#: the BLAS libraries numpy uses, whose threads `_stamp` holds to one: OpenBLAS splits a product of a
-#: few hundred thousand multiplications (a 1 km update's) over every core, whose threads then wait
-#: for one another (a year at 1 km took 2.7 times the CPU it takes on one thread, on two busy cores).
-#: Their controllers directly: threadpoolctl's `limit` context costs ~3 times as much a call
-BLAS = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
 
 #: how often the stamped target is recomputed by whole-array filtering (simulated hours)
 RESYNC_HOURS = 7 * 24.0
@@ -167,23 +134,17 @@ class InfluenceField:
         # each component, for `projected`: the weights are scipy's filter of a unit impulse, bit for bit
         self._filters = tuple([(gaussian_filter1d(np.eye(1, 2 * int(TRUNCATE * s + 0.5) + 1, int(TRUNCATE * s + 0.5))[0], s, mode="constant",
                                                   truncate=TRUNCATE), self._gain * w) for s, w in parts] for parts in self._parts)
-        # (layers × rows, K, rows) and (layers × cols, K, cols): the components' 1-D kernels centred on each
-        # row (with the gain) and column (`kernel_columns`), layer l's centred on row r at l × rows + r
-        # (contiguous: `_stamp` gathers whole blocks), from which `_stamp` makes the 2-D ones
-        self._row_kernels, self._col_kernels = (np.ascontiguousarray(np.concatenate([
-            kernel_columns(n, [s for s, _ in parts], [self._gain * w if by_rows else 1.0 for _, w in parts]).transpose(2, 0, 1)
-            for parts in self._parts])) for n, by_rows in ((shape[0], True), (shape[1], False)))
         # the influence is updated every `_every` steps, relaxing for all of them at once
         self._every = max(1, int(round(update_hours / step_hours)))
         self._since_update = 0
         self._relax = float(np.exp(-self._every * step_hours / (decay_days * 24.0)))
         self._bank = bank
-        self._bank_rows = bank.tolist()  # the bank of each cell, [row][col]: `_stamp` reads a few dozen a call
         # weight of influence from a source on bank b at every cell (bank 0: river and bridges)
         self._bank_weight = {b: w.astype(FIELD_DTYPE) for b, w in
                              far_bank_weight(bank, crossings, cell_km, bridge_reach_km).items()}
         # the weight of a source on the river or a bridge (bank 0) is 1 everywhere
         self._weights = np.stack([np.ones(shape, dtype=FIELD_DTYPE), self._bank_weight[1], self._bank_weight[2]])
+        self._stamps = Stamps(bank, self._parts, self._gain, self._weights)  # sim/submodels/stamps.py
         # the changes not yet stamped, merged per (faction, layer, r, c) as `add` makes them: those
         # since the last update, added to those below STAMP_FIGHTERS that wait from before
         self._merged: dict[tuple[int, int, int, int], float] = {}
@@ -272,38 +233,9 @@ class InfluenceField:
 
     def _stamp(self, changes: list[tuple[int, int, int, int, float]]) -> None:
         """Add the changes' projection to their factions' targets; a change is (faction, layer,
-        r, c, amount), `amount` fighters at cell (r, c) of `layer`.
-
-        The kernel is a sum of K separable Gaussians, so the n changes of one faction from one
-        bank (river and bridges, bank 1, bank 2) project onto U @ V: U (rows, K·n) the row
-        kernels centred on their rows times their amounts, V (K·n, cols) the column kernels
-        centred on their columns; times the river's weight from that bank. One matrix product
-        per faction and bank, whatever the number of changes (a stamp per change cost three
-        numpy calls over its window: ~8 µs at 2 km, 27 stamps an update). The same sums as
-        stamping each window in turn, added in another order (float32: ~1e-7 of the values)."""
-        if not changes:
-            return
-        bank, n_rows, n_cols = self._bank_rows, *self._bank.shape
-        # each change's (faction, source bank) group, and its row and column kernels' index
-        # (`_row_kernels`, `_col_kernels`), sorted by group, each group's changes in their order
-        group, row, col, amount = zip(*sorted([(f * 3 + bank[r][c], layer * n_rows + r, layer * n_cols + c, amount)
-                                              for f, layer, r, c, amount in changes], key=itemgetter(0)), strict=True)
-        rows = self._row_kernels[np.array(row)] * np.array(amount, dtype=FIELD_DTYPE)[:, None, None]  # (n, K, rows)
-        cols = self._col_kernels[np.array(col)]  # (n, K, cols)
-        starts = [0, *(i for i in range(1, len(group)) if group[i] != group[i - 1]), len(group)]
-        threads = [lib.get_num_threads() for lib in BLAS]
-        for lib in BLAS:
-            lib.set_num_threads(1)
-        try:
-            for a, b in itertools.pairwise(starts):
-                f, source = divmod(group[a], 3)
-                projected = rows[a:b].reshape(-1, rows.shape[2]).T @ cols[a:b].reshape(-1, cols.shape[2])
-                if source:
-                    projected *= self._weights[source]
-                self.target[f] += projected
-        finally:
-            for lib, n in zip(BLAS, threads, strict=True):
-                lib.set_num_threads(n)
+        r, c, amount), `amount` fighters at cell (r, c) of `layer` (`Stamps.add`, sim/submodels/stamps.py:
+        one matrix product per faction and bank)."""
+        self._stamps.add(self.target, changes)
 
     def _refresh_target(self) -> None:
         """The changes since the last update, merged per cell with those still waiting, stamped
@@ -316,14 +248,13 @@ class InfluenceField:
             self._since_resync = 0
             return
         pending, waiting = [], {}
+        cost, stamp_cost = [0.0] * len(self.target), self._stamp_cost  # per faction (Python floats: a few dozen changes a step)
         for key, amount in merged.items():
             if amount >= STAMP_FIGHTERS or amount <= -STAMP_FIGHTERS:
                 pending.append((*key, amount))
+                cost[key[0]] += stamp_cost[key[1]]
             elif amount:
                 waiting[key] = amount
-        cost = [0.0] * len(self.target)  # per faction (Python floats: a few dozen changes a step)
-        for faction, layer, _, _, _ in pending:
-            cost[faction] += self._stamp_cost[layer]
         recompute = [f for f, c in enumerate(cost) if c > self._full_cost]
         if recompute:
             self._project(recompute)
@@ -387,14 +318,16 @@ class InfluenceField:
         if len(cells):
             sub = flat.take(cells, axis=1)
             top = sub.max(axis=0)
-            # the leader, argmax's choice: the first faction whose influence is the top one
-            leader = np.full(len(cells), len(sub) - 1, dtype=np.intp)
+            # the leader, argmax's choice: the first faction whose influence is the top one (as the
+            # controller's int8: the class each governed cell gets unless it is contested)
+            at_top = sub == top
+            leader = np.full(len(cells), len(sub) - 1, dtype=np.int8)
             for f in range(len(sub) - 2, -1, -1):
-                leader[sub[f] == top] = f
+                leader[at_top[f]] = f
             # the strongest faction not allied with each cell's leader (the leader's own row,
             # and any ally's, counts as 0)
             second = np.where(self._allied.take(leader, axis=1), 0.0, sub).max(axis=0, initial=0.0)
-            clear = top >= (1.0 + self.margin) * second
-            controller.ravel()[cells] = np.where(clear, leader, CONTESTED).astype(np.int8)
+            leader[top < (1.0 + self.margin) * second] = CONTESTED  # short of the margin
+            controller.ravel()[cells] = leader
         self.controller = controller
         self.governed = controller, cells  # this control map's governed (or contested) cells, flat, ascending
