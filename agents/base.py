@@ -120,6 +120,20 @@ class Unit(CellAgent):
         self.model.space.enrol(self, None)
         self.remove()
 
+    #: (faction, stream template, stream) that `faction_stream` last gave: kept until the unit
+    #: changes sides or asks for another template
+    _faction_stream: tuple | None = None
+
+    def faction_stream(self, template: str):
+        """The stream `template` (sim/streams.py, e.g. PATROL_LEGS) of the faction the unit is
+        with now, so that other factions' units do not shift its draws; found by name (a format
+        and a dict look-up) once, then kept while the unit stays with the faction."""
+        kept = self._faction_stream
+        if kept is None or kept[0] != self.faction or kept[1] != template:
+            stream = self.model.streams.named(template, faction=self.model.factions.ids[self.faction])
+            kept = self._faction_stream = (self.faction, template, stream)
+        return kept[2]
+
     @property
     def faction_id(self) -> str:
         """The faction's id as the scenario writes it (e.g. "iran_militia")."""
