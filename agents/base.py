@@ -38,13 +38,37 @@ class Unit(CellAgent):
 
     # --- the only ways a unit's position, strength or side change --------------------------
     def move_to(self, rc: tuple[int, int]) -> None:
+        """Stand at cell `rc`: its fighters leave the old cell's presence and join the new one's,
+        and it moves to the new Mesa cell.
+
+        The Mesa move is `self.cell = grid[rc]` (Mesa's `HasCell.cell` setter: the new cell's
+        `add_agent`, then the old one's `remove_agent`) written out, without its five calls and
+        the two writes of the grid's "empty" layer that change nothing: the agent lists change
+        as Mesa's do, and a cell's "empty" entry is written where its emptiness changes (Mesa
+        writes it at every move; the layer is in step with the lists before, so after too). It
+        relies on Mesa 3.5's `_cells` (the grid's coordinate -> cell store, which makes cells on
+        demand here, sim/world/grid.py), `Cell._agents` and `HasCell._mesa_cell`; a cell with a
+        capacity, or a unit in no cell, takes Mesa's setter. tests/test_placement_grid.py checks
+        the lists and the layer against Mesa's setter at every step of a seeded run."""
         if rc == self.rc:
             return
         inf = self.model.influence
         inf.add(self.faction, self.layer, self.rc, -self.strength)
         inf.add(self.faction, self.layer, rc, self.strength)
         self.rc = rc
-        self.cell = self.model.grid[rc]
+        cell, old = self.model.grid._cells[rc], self._mesa_cell
+        if cell.capacity is not None or old is None:
+            self.cell = cell
+            return
+        arrived = cell._agents
+        if not arrived:
+            cell.empty = False
+        arrived.append(self)
+        left = old._agents
+        left.remove(self)
+        if not left:
+            old.empty = True
+        self._mesa_cell = cell
 
     def lose(self, fighters: float) -> float:
         """Remove up to `fighters`; returns how many were actually lost: `min(max(fighters, 0.0),
@@ -119,6 +143,20 @@ class Unit(CellAgent):
         self.moving = self.on_patrol = self.in_the_open = False
         self.model.space.enrol(self, None)
         self.remove()
+
+    #: (faction, stream template, stream) that `faction_stream` last gave: kept until the unit
+    #: changes sides or asks for another template
+    _faction_stream: tuple | None = None
+
+    def faction_stream(self, template: str):
+        """The stream `template` (sim/streams.py, e.g. PATROL_LEGS) of the faction the unit is
+        with now, so that other factions' units do not shift its draws; found by name (a format
+        and a dict look-up) once, then kept while the unit stays with the faction."""
+        kept = self._faction_stream
+        if kept is None or kept[0] != self.faction or kept[1] != template:
+            stream = self.model.streams.named(template, faction=self.model.factions.ids[self.faction])
+            kept = self._faction_stream = (self.faction, template, stream)
+        return kept[2]
 
     @property
     def faction_id(self) -> str:

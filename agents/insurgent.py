@@ -45,7 +45,8 @@ class InsurgentCell(Unit):
         self.model.wake_at(self, self.model.hours + max(delay, 1e-9))
 
     def _relocation(self):
-        return self.model.streams.named(INSURGENT_RELOCATION, faction=self.model.factions.ids[self.faction])
+        """The faction's own relocation stream (`Unit.faction_stream`)."""
+        return self.faction_stream(INSURGENT_RELOCATION)
 
     def wake(self) -> None:
         """Relocate to another desert cell nearby, staying out of sight."""

@@ -214,8 +214,9 @@ class CorridorModel(MesaConventions, mesa.Model):
         heapq.heappush(self._wakeups, (hours, next(self._wake_seq), unit))
 
     def _wake_due(self) -> None:
-        while self._wakeups and self._wakeups[0][0] <= self.hours + 1e-9:
-            _, _, unit = heapq.heappop(self._wakeups)
+        wakeups, due = self._wakeups, self.hours + 1e-9  # (no wake-up moves the clock)
+        while wakeups and wakeups[0][0] <= due:
+            _, _, unit = heapq.heappop(wakeups)
             if unit.alive:
                 unit.wake()
 

@@ -160,3 +160,20 @@ def test_a_patrol_draws_its_legs_from_the_stream_of_the_faction_it_is_with_now(t
     for faction in ("a", "a", "b", "b", "a"):
         unit.switch_faction(model.factions.index(faction))
         assert unit._legs() is model.streams.named(PATROL_LEGS, faction=faction), faction
+
+
+def test_an_insurgent_cell_relocates_with_the_stream_of_the_faction_it_is_with_now(tmp_path):
+    """The relocation stream a cell keeps (`_relocation`, through `Unit.faction_stream`) is its
+    faction's, `insurgent:relocation:<faction>`, and after it changes sides, the new faction's; the
+    same unit asking for another template gets that template's stream, not the kept one."""
+    from sim.streams import INSURGENT_RELOCATION, PATROL_LEGS
+
+    forces = [{"kind": "insurgent", "faction": "i", "units": 1, "strength": 20,
+               "deploy": {"near": "Al-Mayadeen", "radius_km": 40}}]
+    model = world(tmp_path, factions=("i", "j"), forces=forces)
+    (cell,) = units_of(model, "i")
+    for faction in ("i", "i", "j", "j", "i"):
+        cell.switch_faction(model.factions.index(faction))
+        assert cell._relocation() is model.streams.named(INSURGENT_RELOCATION, faction=faction), faction
+        assert cell.faction_stream(PATROL_LEGS) is model.streams.named(PATROL_LEGS, faction=faction), faction
+        assert cell._relocation() is model.streams.named(INSURGENT_RELOCATION, faction=faction), faction

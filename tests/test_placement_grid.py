@@ -107,3 +107,43 @@ def test_a_seeded_run_on_the_placement_grid_is_bit_for_bit_the_run_on_mesas_grid
     model = coarse_model("albu_kamal_blockade.yaml", days=4.0, seed=3)
     assert type(model.grid) is EveryCellGrid
     assert fingerprint(model.run()) == on_placement
+
+
+def _plain_move_to(self, rc) -> None:
+    """`Unit.move_to` with Mesa's own cell setter (`self.cell = grid[rc]`)."""
+    if rc == self.rc:
+        return
+    inf = self.model.influence
+    inf.add(self.faction, self.layer, self.rc, -self.strength)
+    inf.add(self.faction, self.layer, rc, self.strength)
+    self.rc = rc
+    self.cell = self.model.grid[rc]
+
+
+def test_a_units_move_written_out_leaves_mesas_cells_and_empty_layer_as_mesas_setter_does(monkeypatch):
+    """`Unit.move_to` writes Mesa's cell setter out (the empty layer written only where a cell's
+    emptiness changes): the campaign at 2 km, 20 days, seed 3, patrol legs, relocations, convoys
+    and columns, units lost and made: after every step the "empty" layer has the same bytes, and
+    after every 8th and the last every made cell holds the same agents in the same order, as with
+    Mesa's setter."""
+    from sim.agents.base import Unit
+
+    def cells_by_step(model) -> list:
+        out = []
+        while model.running:
+            model.step()
+            cells = None
+            if model.steps % 8 == 0 or not model.running:
+                cells = [(rc, [a.unique_id for a in cell.agents]) for rc, cell in sorted(model.grid._cells.items())]
+            out.append((cells, model.grid.empty.data.tobytes()))
+        assert all(model.grid.empty.data[rc] == (not ids) for rc, ids in cells), "layer in step with the lists"
+        return out
+
+    written_out = cells_by_step(coarse_model("corridor_campaign.yaml", days=20.0, seed=3))
+    monkeypatch.setattr(Unit, "move_to", _plain_move_to)
+    mesas = cells_by_step(coarse_model("corridor_campaign.yaml", days=20.0, seed=3))
+    assert len(written_out) == len(mesas) == 240
+    for step, (a, b) in enumerate(zip(written_out, mesas, strict=True)):
+        assert a[0] == b[0], f"the cells' agents differ after step {step}"
+        assert a[1] == b[1], f"the empty layer differs after step {step}"
+    assert sum(not ids for _, ids in written_out[-1][0]) > 100, "cells left empty by moves"

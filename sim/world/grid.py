@@ -23,17 +23,22 @@ class _CellsOnDemand(dict):
         self._grid = grid
 
     def __missing__(self, key):
+        grid = self._grid
+        dims = grid.dimensions
+        if type(key) is tuple and len(key) == 2 == len(dims):  # a unit's (row, col): no generators
+            r, c = key
+            if type(r) is int and type(c) is int and 0 <= r < dims[0] and 0 <= c < dims[1]:
+                cell = self[key] = grid.cell_klass(key, capacity=grid.capacity, random=grid.random)
+                return cell
         # Mesa's dict finds a cell by any key equal to its coordinate (numpy ints, 3.0): so does this,
         # and the cell gets Python ints, as Mesa's do
         try:
             coordinate = tuple(int(k) for k in key)
         except (TypeError, ValueError):
             raise KeyError(key) from None
-        dims = self._grid.dimensions
         if (coordinate != key or len(coordinate) != len(dims)
                 or not all(0 <= k < d for k, d in zip(coordinate, dims, strict=True))):
             raise KeyError(key)
-        grid = self._grid
         cell = self[coordinate] = grid.cell_klass(coordinate, capacity=grid.capacity, random=grid.random)
         return cell
 

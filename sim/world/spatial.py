@@ -216,14 +216,14 @@ class Space:
         if by_roster:  # (Python lists: a roster member costs a few list look-ups)
             rank = self._rank_rows(radius_km)
             r = len(rank) // 2
-            r0, c0 = int(rc[0]) - r, int(rc[1]) - r
+            r0, c0, width = int(rc[0]) - r, int(rc[1]) - r, 2 * r
             land = self._land_rows
             found = {}
             for f in factions:
                 for unit in self._rosters[f]:
                     ur, uc = unit.rc
                     dr, dc = ur - r0, uc - c0
-                    if 0 <= dr <= 2 * r and 0 <= dc <= 2 * r:
+                    if 0 <= dr <= width and 0 <= dc <= width:
                         k = rank[dr][dc]
                         if k >= 0 and land[ur][uc]:
                             found[unit.rc] = k
@@ -237,8 +237,8 @@ class Space:
     def units_near(self, rc, radius_km: float, faction: int) -> list[Unit]:
         """Alive units of `faction` within `radius_km` of a cell, nearest first (units sharing a
         cell in the order they arrived there)."""
-        grid = self.model.grid
-        return [a for cell in self._occupied(rc, radius_km, [faction]) for a in grid[cell].agents
+        cells = self.model.grid._cells  # (Mesa's store; `_agents`: each cell's list, read, not copied)
+        return [a for cell in self._occupied(rc, radius_km, [faction]) for a in cells[cell]._agents
                 if a.faction == faction and a.alive]
 
     def positions_km(self, key, cells: tuple) -> np.ndarray:
@@ -309,12 +309,12 @@ class Space:
         enemies = [f for f in range(len(self.model.factions)) if self.model.is_hostile(unit.faction, f)]
         if not enemies:
             return None
-        grid = self.model.grid
+        cells = self.model.grid._cells  # (each cell's agents read, not copied: `units_near`)
         routes = self.route_cells() if on_routes else None
         for cell in self._occupied(unit.rc, range_km, enemies):
             if routes is not None and not routes[cell[0]][cell[1]]:
                 continue
-            for a in grid[cell].agents:
+            for a in cells[cell]._agents:
                 if a.faction in enemies and a.kind != "insurgent" and a.alive:
                     return a
         return None
