@@ -312,13 +312,17 @@ class RunFolder:
         return f"{where}: {saved}"
 
     def saved_note(self, finished: int) -> str:
-        """What a failure message says about the runs already finished: that --resume runs the
-        rest, or, when every planned run is saved, that it writes the tables."""
+        """What a failure or interrupt message says about the runs already finished: that --resume
+        runs the rest, or, when every planned run is saved, that it writes the tables; and, in a
+        folder this command's --force replaced, that the earlier results were removed."""
         if not finished:
             return f"no run had finished, none is saved in {self.path}; --resume runs them"
+        replaced = f" (the earlier results in {self.path} were removed by --force)" if self.replaced else ""
         if finished >= (self.planned or (self.manifest() or {}).get("runs", finished + 1)):  # every run
-            return f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and report"
-        return f"the {finished} finished runs are saved in {self.path}; --resume runs the rest"
+            return (f"the {finished} runs are all saved in {self.path}; --resume writes the tables, charts and "
+                    f"report{replaced}")
+        runs = "1 finished run is" if finished == 1 else f"{finished} finished runs are"
+        return f"the {runs} saved in {self.path}; --resume runs the rest{replaced}"
 
     def stop(self, reason: str, finished: int, ran: int) -> str:
         """Record that this command stopped (`reason`, "stopped: …": an engine lost, a run that
@@ -331,7 +335,7 @@ class RunFolder:
           written back byte for byte ("nothing was run, and DIR is left as it was (complete)"); a status of
           "running" (left by a killed command) says `reason`;
         * else the folder's status says `reason`, and the message where the finished runs are saved and that
-          --resume runs the rest (`saved_note`), and, if it replaced one, that its earlier results were removed."""
+          --resume runs the rest, and, if it replaced one, that its earlier results were removed (`saved_note`)."""
         self.session.update(ran=ran, ended=datetime.now().isoformat(timespec="seconds"),
                             stopped=reason.removeprefix("stopped: "))
         self._status = reason
@@ -352,8 +356,7 @@ class RunFolder:
         self._unlock()
         if kept:
             return f"nothing was run, and {self.path} is left as it was ({found.get('status', 'unknown')})"
-        replaced = f" (the earlier results in {self.path} were removed by --force)" if self.replaced else ""
-        return self.saved_note(finished) + replaced
+        return self.saved_note(finished)
 
     def untouched(self) -> str:  # what a message says of the folder when the engine could not start
         return untouched(self.path)

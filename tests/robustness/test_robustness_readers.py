@@ -226,7 +226,7 @@ def test_a_forced_sweep_whose_first_run_fails_puts_the_earlier_results_back(tmp_
     command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
     run_one = engine.run_one
     for first, ends in [("fails", f"nothing was run, and {out} is left as it was: --force replaced nothing"),
-                        ("runs", f"the 1 finished runs are saved in {out}; --resume runs the rest (the earlier "
+                        ("runs", f"the 1 finished run is saved in {out}; --resume runs the rest (the earlier "
                                  f"results in {out} were removed by --force)")]:
         monkeypatch.setattr(engine, "run_one", run_one)
         assert main([*command, "--force"] if out.exists() else command) == 0  # a finished sweep (again)
@@ -286,3 +286,29 @@ def test_a_link_to_a_folder_is_named_a_link_not_a_non_folder(tmp_path):
     (tmp_path / "link").symlink_to(real)
     with pytest.raises(UserError, match=r"link: is a symbolic link \(to .*real\); give the folder itself"):
         RunFolder(tmp_path / "link", "sweep", "x").open(resume=True, force=False)
+
+
+def test_a_forced_sweep_interrupted_after_a_run_says_the_earlier_results_were_removed(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during `sweep --force` over a finished folder, after a run of its own finished, said
+    "the 1 finished runs are saved in OUT; --resume runs the rest": the earlier 20 runs and report were
+    gone and the line did not say so (session 15's fresh tester, F3). It now says they were removed
+    (the singular, "the 1 finished run is", in the test above)."""
+    from test_sweep import sweep_file
+
+    path, out = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=3), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-charts"]
+    assert main(command) == 0  # a finished sweep
+    capsys.readouterr()
+    run_one = engine.run_one
+
+    def interrupted(task):  # (one worker runs each task as it is handed out, two ahead: r000 and r001 are saved)
+        if task.run_id == "p000-r002":
+            raise KeyboardInterrupt
+        return run_one(task)
+
+    monkeypatch.setattr(engine, "run_one", interrupted)
+    assert main([*command, "--force"]) == 130
+    err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+    assert len(err) == 1 and err[0].endswith(
+        f"after 2 of 3 runs: the 2 finished runs are saved in {out}; --resume runs the rest (the earlier results in "
+        f"{out} were removed by --force)"), err
