@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import numpy as np
-
 from sim.agents.base import Unit
 from sim.agents.movement import PathMover
 from sim.streams import PATROL_LEGS
@@ -19,54 +17,6 @@ class Posture(StrEnum):
     CHECKPOINT = "checkpoint"
     REINFORCE = "reinforce"
     RETURN = "return"
-
-
-class Reach:
-    """The cells a patrol's legs from `home` ((row, col)) within `radius_km` may land on for
-    `faction`, worked out once (issue 20: a patrol's legs all start from its home).
-
-    A leg (`Space.random_cell_near`) tries four random offsets of the disc within the radius
-    (`Space.disk`, nearest first), taken in order from its stream's batch (`IndexBatches`,
-    sim/streams.py), and lands on the first that is a land cell the faction is not forbidden on
-    home's bank (any bank from a cell of none); when all four fail, on one of every such cell, in
-    the disc's order (`Space.cells_near`), drawn by one `integers` call. `spots[i]` is the cell of
-    the disc's offset i, or None where a leg cannot land; `cells` those that are not None. So a
-    leg through `random_cell` takes the same draws from the same batch and lands on the same cell
-    (tests/test_patrol_reach.py compares them over a seeded run). `holds` says whether it still
-    answers: the same home, radius and faction, and the faction's forbidden cells the same array
-    (a deconfliction rule that changes them replaces it, `Space.forbidden_mask`)."""
-
-    def __init__(self, space, home: tuple[int, int], radius_km: float, faction: int):
-        self.space, self.home, self.radius_km, self.faction = space, home, radius_km, faction
-        self.forbidden: np.ndarray = space.forbidden_mask(faction)
-        land, bank = space.map.land, space.map.bank
-        cells = np.asarray(home) + space.disk(radius_km)
-        rows, cols = land.shape
-        inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
-        r, c = np.where(inside, cells[:, 0], 0), np.where(inside, cells[:, 1], 0)
-        lands = inside & land[r, c] & ~self.forbidden[r, c]
-        if bank[home] != 0:
-            lands &= bank[r, c] == bank[home]
-        self.spots = [(int(a), int(b)) if ok else None for (a, b), ok in zip(cells.tolist(), lands.tolist(), strict=True)]
-        self.cells = [spot for spot in self.spots if spot is not None]
-
-    def holds(self, home: tuple[int, int], radius_km: float, faction: int) -> bool:
-        """Does it answer for a leg from `home` within `radius_km` for `faction` now?"""
-        return (home == self.home and radius_km == self.radius_km and faction == self.faction
-                and self.space.forbidden_mask(faction) is self.forbidden)
-
-    def random_cell(self, rng) -> tuple[int, int] | None:
-        """The cell of a leg drawn from `rng` (the patrol's stream) as `Space.random_cell_near`
-        draws it, from the same batch of offsets (`space._offsets`); None when there is none."""
-        spots = self.spots
-        for i in self.space._offsets.take(rng, len(spots)):
-            spot = spots[i]
-            if spot is not None:
-                return spot
-        cells = self.cells
-        if not cells:
-            return None
-        return cells[int(rng.integers(len(cells)))]
 
 
 class StandingUnit(Unit):
@@ -110,18 +60,12 @@ class StandingUnit(Unit):
         """The faction's own patrol stream (`Unit.faction_stream`)."""
         return self.faction_stream(PATROL_LEGS)
 
-    #: the cells its legs from home may land on, kept while it `holds`
-    _reach: Reach | None = None
-
     def wake(self) -> None:
         # a wake-up left over from an earlier patrol round (before a reinforcement trip) is stale
         if self._posture != Posture.PATROL or self.model.hours + 1e-9 < self._patrol_due:
             return
-        radius = self.model.spec.militia.patrol_radius_km
-        reach = self._reach
-        if reach is None or not reach.holds(self.home, radius, self.faction):
-            reach = self._reach = Reach(self.model.space, self.home, radius, self.faction)
-        spot = reach.random_cell(self._legs())  # where `space.random_cell_near` would land it
+        spot = self.model.space.random_cell_near(self.home, self.model.spec.militia.patrol_radius_km,
+                                                 self.faction, self._legs())
         if spot is not None:
             self.move_to(spot)
         self._schedule_patrol()
