@@ -56,7 +56,7 @@ EVERY_HOURS = 24.0  #: default step thinning of every call of many runs: one kep
 
 #: the command line's flags a refusal may name → the argument a Python caller passed instead
 PYTHON_WORDS = {"--out": "out=", "--force": "force=True", "--resume": "resume=True", "--workers": "workers=",
-                "--dask": "dask="}
+                "--dask": "dask=", "--add-replicates N": "resume=True with replicates= N more than it holds"}
 _FLAG = re.compile("|".join(rf"{re.escape(flag)}(?![\w-])" for flag in PYTHON_WORDS))
 
 

@@ -108,6 +108,15 @@ def test_the_apis_refusals_name_its_arguments_not_the_command_lines_flags(tmp_pa
                  lambda: sim.sweep(SWEEP, out=tmp_path / "taken", force=True)):
         message = refused(call, str(tmp_path / "taken"))
         assert "--" not in message and ("another out=" in message or "force=True" in message), message
+    from test_sweep import (
+        sweep_file,  # a finished sweep: extended in Python by resume=True and more replicates=
+    )
+    path, done = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=1), tmp_path / "done"
+    sim.sweep(path, out=done, workers=1, progress=False, charts=False)
+    message = refused(lambda: sim.sweep(path, out=done, workers=1, progress=False, charts=False), str(done))
+    assert "--" not in message and "pass resume=True with replicates= N more than it holds to extend it" in message, \
+        message
+    sim.sweep(path, out=done, replicates=2, resume=True, workers=1, progress=False, charts=False)  # the advice works
     refused(lambda: sim.run("open_road", out=tmp_path / "taken" / ".."),
             f"out: expected the name of what to write, found '{tmp_path / 'taken' / '..'}', which ends in '..': "
             "give the folder's own name")
