@@ -108,9 +108,8 @@ def test_the_apis_refusals_name_its_arguments_not_the_command_lines_flags(tmp_pa
                  lambda: sim.sweep(SWEEP, out=tmp_path / "taken", force=True)):
         message = refused(call, str(tmp_path / "taken"))
         assert "--" not in message and ("another out=" in message or "force=True" in message), message
-    from test_sweep import (
-        sweep_file,  # a finished sweep: extended in Python by resume=True and more replicates=
-    )
+    # a finished sweep: extended in Python by resume=True and more replicates=
+    from test_sweep import sweep_file
     path, done = sweep_file(tmp_path, stop=(0.0,), strength=(60,), replicates=1), tmp_path / "done"
     sim.sweep(path, out=done, workers=1, progress=False, charts=False)
     message = refused(lambda: sim.sweep(path, out=done, workers=1, progress=False, charts=False), str(done))
