@@ -50,6 +50,17 @@ seed: 4
 # ---------------------------------------------------------------------------- the file
 
 
+
+def earlier_calibration(out: Path) -> dict:
+    """A finished calibration's folder at `out` (its manifest and an abc.db, no run files), for
+    `--force` to replace; returns its bytes (`faults.folder_bytes`)."""
+    earlier = RunFolder(out, "calibration", "an earlier calibration")
+    with earlier.writing(resume=False, force=False):
+        earlier.runs.rmdir()
+        (out / "abc.db").write_bytes(b"the earlier generations")
+        earlier.write_manifest({}, status="complete")
+    return folder_bytes(out)
+
 def test_a_good_file_gives_a_plan_whose_runs_end_on_the_window_s_last_day(tmp_path):
     plan = read_calibration(write(tmp_path, GOOD))
     assert plan.sets["time.duration_days"] == 4, "19–22 Nov is 4 days counted from the start date 19 Nov"
@@ -149,12 +160,7 @@ def test_ctrl_c_during_a_forced_calibration_puts_the_earlier_back_and_says_so(tm
     import sim.hindcast.calibrate as calibrate
 
     out = tmp_path / "out"
-    earlier = RunFolder(out, "calibration", "an earlier calibration")
-    with earlier.writing(resume=False, force=False):
-        earlier.runs.rmdir()
-        (out / "abc.db").write_bytes(b"the earlier generations")
-        earlier.write_manifest({}, status="complete")
-    before = folder_bytes(out)
+    before = earlier_calibration(out)
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

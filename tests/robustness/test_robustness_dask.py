@@ -286,18 +286,12 @@ def test_a_forced_calibration_that_fails_after_its_engine_started_puts_the_earli
     that raises): the earlier folder was deleted and the error did not say so (session 14's note).
     It is put back byte for byte, as after Ctrl-C, and the error's line says so; a bug's traceback
     says so in its last line."""
-    from test_calibrate import GOOD, write
+    from test_calibrate import GOOD, earlier_calibration, write
 
     import sim.hindcast.calibrate as calibrate
-    from sim.experiments.runfolder import RunFolder
 
     out = tmp_path / "out"
-    earlier = RunFolder(out, "calibration", "an earlier calibration")
-    with earlier.writing(resume=False, force=False):
-        earlier.runs.rmdir()
-        (out / "abc.db").write_bytes(b"the earlier generations")
-        earlier.write_manifest({}, status="complete")
-    before = folder_bytes(out)
+    before = earlier_calibration(out)
     back = f"{out} is left as it was: --force replaced nothing, and what this command wrote is not kept"
     command = ["calibrate", str(write(tmp_path, GOOD)), "--out", str(out), "--force", "--quiet", "--workers", "1"]
 
