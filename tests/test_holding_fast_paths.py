@@ -59,6 +59,24 @@ def _full_look(holding):
                        lambda w: bool((holding._standing(watch.rows[w], present[:, w])[watch.blocs[w]] > 0).any()))
 
 
+def _check_every_update(model, steps: list | None = None) -> None:
+    """Make `model`'s place tenure check each update against a full look, byte for byte (the steps
+    checked appended to `steps`)."""
+    holding = model.recorder.holding
+    update = holding.update
+
+    def checked():
+        expected = _full_look(holding)
+        got = update()
+        assert got.tobytes() == expected.tobytes(), (
+            f"step {model.steps_done}: {got.tolist()}, a full look gives {expected.tolist()}")
+        if steps is not None:
+            steps.append(model.steps_done)
+        return got
+
+    holding.update = checked
+
+
 def _looks(monkeypatch):
     """Count the full looks `PlaceHolding.update` takes (its calls of `next_tenure`)."""
     looks = []
@@ -156,19 +174,10 @@ def test_the_tenure_with_looks_skipped_is_the_full_looks_at_every_step_of_a_seed
 
     model = CorridorModel(load_scenario(SCENARIOS / "albu_kamal_blockade.yaml", overrides={"time.duration_days": 5}),
                           seed=1)
-    holding = model.recorder.holding
-    update, steps = holding.update, []
+    steps = []
     looks = _looks(monkeypatch)
 
-    def checked():
-        expected = _full_look(holding)
-        got = update()
-        assert got.tobytes() == expected.tobytes(), (
-            f"step {model.steps_done}: {got.tolist()}, a full look gives {expected.tolist()}")
-        steps.append(model.steps_done)
-        return got
-
-    holding.update = checked
+    _check_every_update(model, steps)
     model.run()
     assert len(steps) == model.n_steps and 10 < len(looks) < 0.8 * model.n_steps, (
         f"{len(looks)} full looks in {model.n_steps} steps: the run must skip looks for the check to mean anything")
@@ -184,17 +193,10 @@ def test_touched_footprints_whose_defenders_stand_skip_the_look_and_give_the_ful
 
     model = coarse_model("corridor_campaign.yaml", days=30.0)
     holding = model.recorder.holding
-    update, stand, defenders_stand = holding.update, [], holding._defenders_stand
+    stand, defenders_stand = [], holding._defenders_stand
     looks = _looks(monkeypatch)
 
-    def checked():
-        expected = _full_look(holding)
-        got = update()
-        assert got.tobytes() == expected.tobytes(), (
-            f"step {model.steps_done}: {got.tolist()}, a full look gives {expected.tolist()}")
-        return got
-
-    holding.update = checked
+    _check_every_update(model)
     holding._defenders_stand = lambda *a: stand.append(defenders_stand(*a)) or stand[-1]
     model.run()
     assert sum(stand) > 100 and len(looks) < sum(stand) / 3, (
